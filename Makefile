@@ -1,0 +1,61 @@
+# Two commands set everything up on a fresh Debian 12 machine (see README.md):
+#   make publish   validate, store, publish data, build the site, push to CKAN if configured
+#   make test      install what the tests need (Debian packages, pinned Python and npm
+#                  packages, a throwaway CKAN) and run them
+# Downloads and venvs are cached under .venv/ and .cache/ (git-ignored).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CACHE := .cache
+NODE_DIR := $(CACHE)/node
+APT_PACKAGES := chromium postgresql redis-server libpq-dev libmagic1 gcc default-jre-headless nodejs npm fonts-dejavu-core curl
+NPM_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1
+
+.PHONY: publish test venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate
+
+## Python venv with the pinned packages; rebuilt when a requirements file changes.
+$(VENV)/.stamp: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+## Debian packages the tests need (the browser, PostgreSQL and Redis for CKAN, Java for vnu).
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## npm packages for the HTML checker and the accessibility checker, pinned.
+$(NODE_DIR)/.stamp: Makefile
+	mkdir -p $(NODE_DIR)
+	npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) $(NPM_PACKAGES)
+	touch $@
+
+node-deps: system-deps $(NODE_DIR)/.stamp
+
+publish: venv
+	$(PY) -m pipeline publish
+
+validate: venv
+	$(PY) -m pipeline validate
+
+test: venv node-deps ckan-venv
+	$(PY) -m pytest -q tests
+
+serve: venv
+	@test -d output/site || $(PY) -m pipeline build
+	$(PY) -m http.server --bind 127.0.0.1 --directory output/site 8000
+
+clean:
+	rm -rf output
+
+## --- CKAN (a real local CKAN for the push tests and for trying the push) ---
+## (filled in by the CKAN push work: ckan-venv, ckan-dev, ckan-down)
+ckan-venv:
+	@true

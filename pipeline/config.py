@@ -1,0 +1,185 @@
+"""Load and check ``portal.toml``, reporting every problem at once."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pipeline.errors import ConfigError
+
+CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+URL_RE = re.compile(r"^https?://[^\s]+$")
+
+
+@dataclass(frozen=True)
+class CkanSettings:
+    """Where and how to push to CKAN (``[ckan]`` in portal.toml, ``CKAN_URL`` overrides)."""
+
+    url: str
+    organization: str
+    organization_title: str
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Portal:
+    """The checked contents of portal.toml plus the paths the run works on."""
+
+    datasets: Path
+    output: Path
+    name: str
+    name_en: str
+    city: str
+    organizer: str
+    languages: tuple[str, ...]
+    licence_id: str
+    licence_title: str
+    licence_url: str
+    deadline_day: int
+    timezone: str
+    site_url: str
+    publisher: str
+    contact_email: str
+    max_file_mb: float
+    receipts: Path | None
+    ckan: CkanSettings
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def schemas_dir(self) -> Path:
+        """Folder of the Frictionless Table Schemas."""
+        return self.datasets / "schemas"
+
+    @property
+    def submissions_dir(self) -> Path:
+        """Folder of the agencies' monthly submissions."""
+        return self.datasets / "submissions"
+
+    @property
+    def reference_dir(self) -> Path:
+        """Folder of the reference tables kept by the data officer."""
+        return self.datasets / "reference"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The portal's time zone (deadlines and receipt times are local)."""
+        return ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """Today's date in the portal's time zone."""
+        return datetime.now(self.tz).date()
+
+
+class _Reader:
+    """Reads typed keys from a TOML table, collecting problems instead of raising."""
+
+    def __init__(self, data: dict[str, Any], prefix: str, problems: list[str]):
+        self.data, self.prefix, self.problems = data, prefix, problems
+
+    def get(self, key: str, kind: type, default: Any = None, required: bool = False) -> Any:
+        """Return ``key`` if it has the right type, else record a problem and the default."""
+        name = f"{self.prefix}{key}"
+        if key not in self.data:
+            if required:
+                self.problems.append(f"portal.toml: '{name}' wajib diisi / is required")
+            return default
+        value = self.data[key]
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            self.problems.append(
+                f"portal.toml: '{name}' harus bertipe {kind.__name__} / must be a {kind.__name__}"
+                f" (ditemukan / found: {value!r})"
+            )
+            return default
+        return value
+
+
+def load_portal(datasets: Path, output: Path) -> Portal:
+    """Read ``<datasets>/portal.toml``; raise ConfigError listing every problem found."""
+    path = datasets / "portal.toml"
+    problems: list[str] = []
+    if not datasets.is_dir():
+        raise ConfigError([f"folder datasets tidak ditemukan / datasets folder not found: {datasets}"])
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: berkas tidak ada / file is missing"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: bukan TOML yang sah / not valid TOML: {exc}"]) from None
+
+    r = _Reader(data, "", problems)
+    portal_kwargs = dict(
+        name=r.get("name", str, "", required=True),
+        name_en=r.get("name_en", str, ""),
+        city=r.get("city", str, "", required=True),
+        organizer=r.get("organizer", str, "", required=True),
+        languages=tuple(r.get("languages", list, ["id", "en"])),
+        licence_id=r.get("licence_id", str, "", required=True),
+        licence_title=r.get("licence_title", str, ""),
+        licence_url=r.get("licence_url", str, ""),
+        deadline_day=r.get("deadline_day", int, 10, required=True),
+        timezone=r.get("timezone", str, "Asia/Jakarta"),
+        site_url=r.get("site_url", str, "").rstrip("/"),
+        publisher=r.get("publisher", str, ""),
+        contact_email=r.get("contact_email", str, ""),
+        max_file_mb=r.get("max_file_mb", float, 10.0),
+    )
+    receipts_name = r.get("receipts", str, "")
+    ckan_table = r.get("ckan", dict, {})
+    c = _Reader(ckan_table, "ckan.", problems)
+    ckan = CkanSettings(
+        url=(os.environ.get("CKAN_URL") or c.get("url", str, "")).rstrip("/"),
+        organization=c.get("organization", str, "", required=True),
+        organization_title=c.get("organization_title", str, ""),
+        timeout_seconds=c.get("timeout_seconds", float, 30.0),
+    )
+    _check_values(portal_kwargs, ckan, problems)
+    known = {
+        "name", "name_en", "city", "organizer", "languages", "licence_id", "licence_title",
+        "licence_url", "deadline_day", "timezone", "site_url", "publisher", "contact_email",
+        "max_file_mb", "receipts", "ckan", "site",
+    }
+    for key in sorted(set(data) - known):
+        problems.append(f"portal.toml: kunci '{key}' tidak dikenal / unknown key '{key}'")
+    if problems:
+        raise ConfigError(problems)
+    receipts = datasets / receipts_name if receipts_name else None
+    return Portal(
+        datasets=datasets, output=output, receipts=receipts, ckan=ckan,
+        extra={"site": data.get("site", {})}, **portal_kwargs,
+    )
+
+
+def _check_values(values: dict[str, Any], ckan: CkanSettings, problems: list[str]) -> None:
+    """Check value ranges and formats once the types are known."""
+    if values["organizer"] and not CODE_RE.match(values["organizer"]):
+        problems.append("portal.toml: 'organizer' harus kode instansi / must be an agency code")
+    if not 1 <= values["deadline_day"] <= 28:
+        problems.append("portal.toml: 'deadline_day' harus 1–28 / must be between 1 and 28")
+    langs = values["languages"]
+    if not langs or langs[0] != "id" or not all(isinstance(x, str) for x in langs):
+        problems.append("portal.toml: 'languages' harus diawali \"id\" / must start with \"id\"")
+    try:
+        ZoneInfo(values["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"portal.toml: 'timezone' tidak dikenal / unknown time zone {values['timezone']!r}")
+    for key in ("site_url", "licence_url"):
+        if values[key] and not URL_RE.match(values[key]):
+            problems.append(f"portal.toml: '{key}' harus URL http(s) / must be an http(s) URL")
+    if values["max_file_mb"] <= 0:
+        problems.append("portal.toml: 'max_file_mb' harus lebih dari 0 / must be above 0")
+    if ckan.url and not URL_RE.match(ckan.url):
+        problems.append("portal.toml / CKAN_URL: 'ckan.url' harus URL http(s) / must be an http(s) URL")
+    if ckan.organization and not re.match(r"^[a-z0-9_-]{2,100}$", ckan.organization):
+        problems.append(
+            "portal.toml: 'ckan.organization' hanya huruf kecil, angka, - dan _ / "
+            "only lowercase letters, digits, - and _"
+        )

@@ -1,0 +1,31 @@
+"""Failures of the machine (not problems in data), each with the exit code it maps to."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base of every failure the CLI turns into a clean message and an exit code."""
+
+    exit_code = 1
+
+
+class ConfigError(PipelineError):
+    """A broken portal.toml, schema or reference table; carries every problem found."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(f"- {p}" for p in self.problems))
+
+
+class PublishError(PipelineError):
+    """Publishing could not complete; the previous output is left as it was."""
+
+
+class SiteError(PipelineError):
+    """The site build could not complete; the previous site is left as it was."""
+
+
+class PushError(PipelineError):
+    """The CKAN push could not complete; the next push will finish it."""
