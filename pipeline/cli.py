@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from datetime import date
@@ -54,11 +55,13 @@ def main() -> None:
 def validate(datasets: Path, output: Path, as_json: bool) -> None:
     """Check every submitted file against the contract; exit 1 if any is rejected."""
     from pipeline.report_text import summary_text
+    from pipeline.store import previous_agenda_lookup
     from pipeline.validate import validate_datasets
 
     def body() -> int:
         portal = load_portal(datasets, output)
-        reports = validate_datasets(portal)
+        # Agendas accepted in earlier runs (read-only; None before the first publish).
+        reports = validate_datasets(portal, previous_agenda_lookup(output))
         if as_json:
             click.echo(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=2))
         else:
@@ -120,6 +123,10 @@ def push(datasets: Path, output: Path, dry_run: bool) -> None:
 
 def _build_site(portal: Portal, day: date) -> None:
     """Build the public site (imported late: the site stage is optional for validation)."""
+    if importlib.util.find_spec("pipeline.site") is None:
+        click.echo("Situs: modul pipeline.site belum ada, pembuatan situs dilewati / "
+                   "site module missing, site build skipped")
+        return
     from pipeline.site import build_site
 
     build_site(portal, day)

@@ -1,0 +1,54 @@
+"""Reporting months (``YYYY-MM``) and their submission deadlines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+
+def parse(period: str) -> tuple[int, int]:
+    """(year, month) of a ``YYYY-MM`` period."""
+    year, month = period.split("-")
+    return int(year), int(month)
+
+
+def of_date(day: date) -> str:
+    """The period a date falls in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def shift(period: str, months: int) -> str:
+    """The period ``months`` after (or before, when negative) ``period``."""
+    year, month = parse(period)
+    index = year * 12 + (month - 1) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def span(first: str, last: str) -> list[str]:
+    """Every period from ``first`` to ``last`` inclusive (empty when first > last)."""
+    out: list[str] = []
+    current = first
+    while current <= last:
+        out.append(current)
+        current = shift(current, 1)
+    return out
+
+
+def deadline(period: str, deadline_day: int) -> date:
+    """The last day a file for ``period`` counts as on time: that day of the next month."""
+    year, month = parse(shift(period, 1))
+    return date(year, month, deadline_day)
+
+
+def last_closed(as_of: date, deadline_day: int) -> str:
+    """The latest period whose deadline has passed as of ``as_of`` (the deadline day is still open)."""
+    candidate = shift(of_date(as_of), -1)
+    return candidate if deadline(candidate, deadline_day) < as_of else shift(candidate, -1)
+
+
+def on_time(received_at: str, period: str, deadline_day: int, tz: ZoneInfo) -> bool:
+    """True when an ISO receipt time falls on or before the deadline day, in portal time."""
+    moment = datetime.fromisoformat(received_at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(tz).date() <= deadline(period, deadline_day)

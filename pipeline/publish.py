@@ -1,0 +1,135 @@
+"""Publish: validate → store → tables → data package → feedback → templates → report.
+
+Everything is built first (the new store state in memory, each output folder in a
+staging folder); then the store is committed and the folders are swapped in.  A failure
+before that point leaves ``<output>`` exactly as it was; a failure during the swaps is
+completed by the next run, which rebuilds every folder from the committed store.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from pipeline.agency_templates import template_files
+from pipeline.atomic import replace_dir, staging_dir, write_bytes
+from pipeline.config import Portal
+from pipeline.datapackage import data_files
+from pipeline.errors import PipelineError, PublishError
+from pipeline.feedback import feedback_files
+from pipeline.models import FileReport
+from pipeline.receipts import load_receipts, local_iso
+from pipeline.rowcodec import canonical_json
+from pipeline.store import Changes, Store, report_record
+from pipeline.tables import build_tables
+
+FOLDERS = ("data", "reports", "feedback", "templates")
+REFERENCE_FILES = ("agencies.csv", "services.csv")
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish did, for the summary line and for tests."""
+
+    accepted: int
+    rejected: int
+    new: int
+    changed: bool
+    output: Path
+
+    def summary(self) -> str:
+        """One line for the terminal and cron logs."""
+        return (
+            f"Terbit / Published: {self.accepted} berkas diterima / accepted, {self.rejected} "
+            f"ditolak / rejected, {self.new} baru / new -> {self.output}"
+        )
+
+
+def publish_data(portal: Portal, as_of: date, now: datetime | None = None) -> PublishResult:
+    """Run the data stages and swap the results into ``<output>``; PublishError on machine failure."""
+    try:
+        result = _publish(portal, as_of, now or datetime.now(portal.tz))
+    except PipelineError:
+        raise
+    except OSError as exc:
+        raise PublishError(_describe(exc)) from None
+    click.echo(result.summary())
+    return result
+
+
+def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
+    """The stages in order; see the module docstring for the failure rules."""
+    from pipeline.reference import load_reference  # the validate stage's modules
+    from pipeline.validate import validate_datasets
+
+    reference = load_reference(portal)
+    store = Store.load(portal.output / "store")
+    reports = validate_datasets(portal, store.previous_agenda_ids)
+    receipts = load_receipts(portal.receipts, portal.tz)
+    new_store, changes = store.update(
+        reports, lambda file: (portal.datasets / file).read_bytes(), receipts,
+        _reference_hashes(portal), local_iso(now, portal.tz), as_of,
+    )
+    tables = build_tables(new_store, reference.agencies, reference.services, as_of,
+                          portal.deadline_day, portal.tz)
+    builders: dict[str, Callable[[], dict[str, bytes]]] = {
+        "data": lambda: data_files(portal, tables, new_store.changelog_bytes()),
+        "feedback": lambda: feedback_files(portal, new_store, tables, reports),
+        "templates": lambda: template_files(portal),
+        "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
+    }
+    staged = _stage(portal.output, builders)
+    new_store.commit()
+    for name in FOLDERS:
+        replace_dir(staged[name], portal.output / name)
+    return _result(reports, changes, portal.output)
+
+
+def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) -> dict[str, Path]:
+    """Build every folder in its staging folder; on any failure remove them all and re-raise."""
+    staged: dict[str, Path] = {}
+    try:
+        for name in ("data", "feedback", "templates", "reports"):
+            staged[name] = staging_dir(output / name)
+            for rel, data in sorted(builders[name]().items()):
+                write_bytes(staged[name] / rel, data)
+    except BaseException:
+        for folder in staged.values():
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return staged
+
+
+def _reference_hashes(portal: Portal) -> dict[str, str]:
+    """SHA-256 of the reference tables, so the change log notes when they change."""
+    hashes = {}
+    for name in REFERENCE_FILES:
+        path = portal.reference_dir / name
+        hashes[name.removesuffix(".csv")] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def _result(reports: list[FileReport], changes: Changes, output: Path) -> PublishResult:
+    """Counts for the summary line (layout errors count as rejected)."""
+    accepted = sum(1 for r in reports if r.accepted)
+    return PublishResult(accepted, len(reports) - accepted, len(changes.new), changes.changed, output)
+
+
+def _describe(exc: OSError) -> str:
+    """A clear message for a failure of the machine, in Indonesian and English."""
+    where = exc.filename or "?"
+    if exc.errno == errno.ENOSPC:
+        what = "disk penuh / disk full"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = "tidak ada izin menulis / no permission to write"
+    else:
+        what = exc.strerror or str(exc)
+    return (f"{what}: {where}. Keluaran sebelumnya tetap utuh; jalankan lagi setelah diperbaiki "
+            f"/ the previous output is left intact; run again once fixed.")

@@ -1,0 +1,101 @@
+"""Typed rows to and from JSON without losing a type (dates, times, exact decimals)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+# Type tags stored next to the rows: JSON alone cannot tell a date from a string
+# or an exact decimal from a float, and the store must give back what validate gave.
+_DECODERS = {
+    "date": date.fromisoformat,
+    "time": time.fromisoformat,
+    "datetime": datetime.fromisoformat,
+    "number": Decimal,
+}
+
+
+def canonical_json(data: Any) -> bytes:
+    """Deterministic JSON bytes: sorted keys, UTF-8, two-space indent, final newline."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=_plain)
+    return (text + "\n").encode("utf-8")
+
+
+def ordered_json(data: Any) -> bytes:
+    """Deterministic JSON bytes keeping the given key order (records in schema order)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_plain)
+    return (text + "\n").encode("utf-8")
+
+
+def _plain(value: Any) -> Any:
+    """JSON form of the non-JSON types that rows carry."""
+    if isinstance(value, Decimal):
+        # JSON numbers: integral decimals stay integers, others use the shortest float repr,
+        # which gives back the same digits for the short decimals agencies send.
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
+    if isinstance(value, (date, time, datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def type_tag(value: Any) -> str:
+    """The tag of one non-empty value."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, (Decimal, float)):
+        return "number"
+    if isinstance(value, datetime):  # before date: a datetime is also a date
+        return "datetime"
+    if isinstance(value, date):
+        return "date"
+    if isinstance(value, time):
+        return "time"
+    return "string"
+
+
+def number_text(value: Decimal | float) -> str:
+    """An exact decimal in plain notation (never ``1E+2``); floats via their shortest repr."""
+    dec = Decimal(repr(value)) if isinstance(value, float) else value
+    text = format(dec, "f")
+    return "0" if text in ("-0", "-0.0") else text
+
+
+def encode_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows as a JSON-able object: field order, a type tag per field, and rows as lists."""
+    fields: list[str] = []
+    for row in rows:
+        fields.extend(name for name in row if name not in fields)
+    types: dict[str, str] = {}
+    for name in fields:
+        values = [row.get(name) for row in rows if row.get(name) is not None]
+        types[name] = type_tag(values[0]) if values else "string"
+    body = [[_encode_value(row.get(name), types[name]) for name in fields] for row in rows]
+    return {"fields": fields, "types": types, "rows": body}
+
+
+def _encode_value(value: Any, tag: str) -> Any:
+    """One value in its JSON form (exact decimals as strings)."""
+    if value is None:
+        return None
+    if tag == "number":
+        return number_text(value)
+    if tag in ("date", "time", "datetime"):
+        return value.isoformat()
+    return value
+
+
+def decode_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Inverse of ``encode_rows``."""
+    fields, types = data["fields"], data["types"]
+    decoders = [_DECODERS.get(types[name]) for name in fields]
+    rows = []
+    for cells in data["rows"]:
+        rows.append({
+            name: (dec(cell) if dec and cell is not None else cell)
+            for name, dec, cell in zip(fields, decoders, cells)
+        })
+    return rows

@@ -1,0 +1,63 @@
+"""IKM: exact 1/9 weights, half-up rounding to 2 decimals, grade from the rounded value."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+
+from pipeline.ikm import grade, grade_label, ikm, row_ikm
+
+
+@pytest.mark.parametrize("value, letter", [
+    ("100.00", "A"), ("88.31", "A"), ("88.30", "B"), ("76.61", "B"), ("76.60", "C"),
+    ("65.00", "C"), ("64.99", "D"), ("25.00", "D"),
+])
+def test_grade_bands_at_their_boundaries(value: str, letter: str) -> None:
+    assert grade(Decimal(value)) == letter
+
+
+def test_grade_labels() -> None:
+    assert [grade_label(g) for g in "ABCD"] == ["Sangat Baik", "Baik", "Kurang Baik", "Tidak Baik"]
+    assert grade_label("A", "en") == "Very good"
+
+
+def test_extremes() -> None:
+    assert ikm([4] * 9) == Decimal("100.00") and ikm([1] * 9) == Decimal("25.00")
+
+
+def test_exact_ninths_cross_a_band_that_0111_weights_would_miss() -> None:
+    # Sum 31.8: 25 × 31.8 / 9 = 88.333… -> 88.33 (A); with 0.111 weights 88.245 -> 88.25 (B).
+    scores = [Decimal("3.5")] * 8 + [Decimal("3.8")]
+    assert ikm(scores) == Decimal("88.33") and grade(ikm(scores)) == "A"
+    rough = (sum(scores) * Decimal("0.111") * 25).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert rough == Decimal("88.25") and grade(rough) == "B"
+
+
+def test_thirds_are_rounded_not_truncated() -> None:
+    # Sum 28: 77.777… -> 77.78; a sum of 27.6 gives 76.666… -> 76.67 (B, not C).
+    assert ikm([3] * 8 + [4]) == Decimal("77.78")
+    assert ikm([Decimal("3.0")] * 8 + [Decimal("3.6")]) == Decimal("76.67")
+    assert grade(ikm([Decimal("3.0")] * 8 + [Decimal("3.6")])) == "B"
+
+
+def test_half_up_at_an_exact_half_cent() -> None:
+    # Sum 27.5778: 25 × 27.5778 / 9 = 76.605 exactly. Half-up gives 76.61 (B);
+    # half-even (Python's round) would give 76.60 (C).
+    scores = [Decimal("3.5778")] + [Decimal(3)] * 8
+    assert ikm(scores) == Decimal("76.61") and grade(ikm(scores)) == "B"
+
+
+def test_floats_are_read_as_the_decimals_they_show() -> None:
+    assert ikm([3.5778] + [3.0] * 8) == Decimal("76.61")
+
+
+def test_row_without_survey_has_no_ikm() -> None:
+    row = {f"u{i}": Decimal(3) for i in range(1, 10)}
+    assert row_ikm(row) == (Decimal("75.00"), "C")
+    assert row_ikm({**row, "u9": None}) == (None, None)
+
+
+def test_wrong_number_of_scores_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        ikm([3] * 8)

@@ -1,0 +1,117 @@
+"""The accepted store: immutability, revisions, rejected never replaces accepted, idempotence."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipeline.rowcodec import decode_rows, encode_rows
+from pipeline.store import previous_agenda_lookup
+from tests.publish_support import Fixture, make_fixture, perf_row, problem, tree_bytes, update_store
+
+DAY = date(2026, 11, 28)
+T1, T2, T3 = "2026-11-01T08:00:00+07:00", "2026-11-02T08:00:00+07:00", "2026-11-03T08:00:00+07:00"
+AGENDA = {"agenda_id": "A-1", "date": date(2026, 10, 3), "start_time": time(9, 0), "title": "Rapat"}
+
+
+@pytest.fixture
+def fx(tmp_path: Path) -> Fixture:
+    return make_fixture(tmp_path)
+
+
+def test_first_version_is_kept_with_sha_revision_and_times(fx: Fixture) -> None:
+    rep = fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    store, changes = update_store(fx, T1)
+    (v,) = store.current()
+    assert (v.revision, v.sha256, v.first_seen, v.received_at, v.status) == (1, rep.sha256, T1, T1, "accepted")
+    blob = fx.output / "store" / "files/2026-10/disdukcapil/agendas" / f"r001-{rep.sha256[:12]}.csv"
+    assert blob.read_bytes() == (fx.datasets / rep.file).read_bytes()
+    assert store.rows(v) == [AGENDA]
+    assert [v.file for v in changes.added] == [rep.file]
+
+
+def test_receipt_time_is_used_when_the_intake_log_has_the_file(fx: Fixture) -> None:
+    rep = fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    fx.receipt("submissions/2026-10/disdukcapil/agendas.csv", rep.sha256, "2026-11-05 14:30:00")
+    (v,) = update_store(fx, T1)[0].current()
+    assert (v.received_at, v.first_seen) == ("2026-11-05T14:30:00+07:00", T1)
+
+
+def test_new_bytes_make_a_new_revision_and_old_bytes_stay(fx: Fixture) -> None:
+    first = fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    update_store(fx, T1)
+    old_blob = tree_bytes(fx.output / "store" / "files")
+    second = fx.put("2026-10", "disdukcapil", "agendas", [{**AGENDA, "title": "Rapat 2"}])
+    store, changes = update_store(fx, T2)
+    assert [(v.revision, v.sha256, v.first_seen) for v in store.versions[("2026-10", "disdukcapil", "agendas")]] == [
+        (1, first.sha256, T1), (2, second.sha256, T2)]
+    after = tree_bytes(fx.output / "store" / "files")
+    assert all(after[k] == old_blob[k] for k in old_blob) and len(after) == 2
+    assert [v.revision for v in changes.corrected] == [2]
+    assert store.rows(store.published()[0])[0]["title"] == "Rapat 2"
+
+
+def test_rejected_file_never_replaces_the_accepted_version(fx: Fixture) -> None:
+    fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    update_store(fx, T1)
+    fx.put("2026-10", "disdukcapil", "agendas", None, status="rejected",
+           errors=[problem("type-error", 2, "date", "kemarin", "B2")], content=b"agenda_id,date\nA-1,kemarin\n")
+    store, changes = update_store(fx, T2)
+    key = ("2026-10", "disdukcapil", "agendas")
+    assert (store.pointers[key].current, store.pointers[key].published) == (2, 1)
+    assert store.rows(store.published()[0]) == [AGENDA]
+    assert [v.revision for v in changes.rejected] == [2]
+    assert store.report(store.current()[0])["errors"][0]["cell"] == "B2"
+
+
+def test_a_file_that_disappears_stays_published(fx: Fixture) -> None:
+    fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    update_store(fx, T1)
+    fx.remove("2026-10", "disdukcapil", "agendas")
+    store, changes = update_store(fx, T2)
+    assert [v.revision for v in store.published()] == [1] and not changes.changed
+
+
+def test_nothing_new_changes_no_byte_and_adds_no_event(fx: Fixture) -> None:
+    fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    fx.put("2026-10", "disdukcapil", "performance", [perf_row("2026-10", "disdukcapil", "ktp", ["3"] * 9)])
+    update_store(fx, T1)
+    before = tree_bytes(fx.output / "store")
+    store, changes = update_store(fx, T2)
+    assert tree_bytes(fx.output / "store") == before
+    assert not changes.new and not changes.changed and len(store.changelog) == 1
+
+
+def test_sending_old_bytes_again_reuses_their_revision(fx: Fixture) -> None:
+    fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    update_store(fx, T1)
+    fx.put("2026-10", "disdukcapil", "agendas", [{**AGENDA, "title": "B"}])
+    update_store(fx, T2)
+    fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    store, changes = update_store(fx, T3)
+    key = ("2026-10", "disdukcapil", "agendas")
+    assert len(store.versions[key]) == 2 and store.pointers[key].current == 1 and not changes.new
+
+
+def test_previous_agenda_ids_come_from_earlier_accepted_periods_only(fx: Fixture) -> None:
+    fx.put("2026-09", "disdukcapil", "agendas", [{**AGENDA, "agenda_id": "SEP"}])
+    fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    fx.put("2026-08", "disdukcapil", "agendas", None, status="rejected")
+    fx.put("2026-09", "dpmptsp", "agendas", [{**AGENDA, "agenda_id": "OTHER"}])
+    update_store(fx, T1)
+    lookup = previous_agenda_lookup(fx.output)
+    assert lookup is not None
+    assert lookup("disdukcapil", "2026-10") == {"SEP"}
+    assert lookup("disdukcapil", "2026-11") == {"SEP", "A-1"}
+    assert lookup("disdukcapil", "2026-09") == set()
+    assert previous_agenda_lookup(fx.output / "nothing") is None
+
+
+def test_rows_round_trip_exactly() -> None:
+    rows = [{"a": Decimal("3.40"), "b": date(2026, 1, 2), "c": time(9, 30), "d": True, "e": 7, "f": None,
+             "g": "teks"}, {"a": Decimal("1E+2"), "b": None, "c": None, "d": False, "e": 0, "f": None, "g": ""}]
+    back = decode_rows(encode_rows(rows))
+    assert back == rows and str(back[0]["a"]) == "3.40"
