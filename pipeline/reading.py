@@ -1,0 +1,193 @@
+"""Turn a received file (.csv or .xlsx) into a header and rows of strings, with the file rules.
+
+File rules enforced here (contract, "File rules"): size limit (checked before any
+parsing), UTF-8 with or without BOM, Windows-1252 decoded with a warning or rejected,
+binary junk and disguised workbooks rejected with a clear error, ``,`` or ``;`` sniffed
+from the header line, quoted fields with delimiters and newlines (row numbers are CSV
+record numbers, header = row 1), and .xlsx read from its first sheet.  Trailing empty
+rows are dropped (Excel writes them when cells were only formatted); the header mapping
+itself lives in ``pipeline.headers``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.messages import problem
+from pipeline.models import Message, Problem
+from pipeline.xlsx import read_xlsx
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+# Non-ASCII characters real Windows-1252 text from Indonesian offices contains; anything
+# else after a cp1252 decode means the guess is wrong and the text would be mojibake.
+_CP1252_PLAUSIBLE = re.compile(
+    "[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u00a0\u00b0\u00b7\u00ab\u00bb\u00a9\u00ae\u00a7"
+    "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac\u2022\u2122]"
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One CSV record or sheet row: its spreadsheet row number and its cells as text."""
+
+    number: int
+    cells: list[str]
+
+
+@dataclass
+class Sheet:
+    """A received file as read: header cells as sent, data records, and file-level problems."""
+
+    fmt: str
+    sha256: str
+    labels: list[str] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    delimiter: str | None = None
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        """True when a header was read (row checks can run)."""
+        return not self.errors and bool(self.labels)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex of a file, read in chunks (a 50 MB file is not held in memory twice)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_file(path: Path, fmt: str, table: str, max_mb: float) -> Sheet:
+    """Read ``path`` as ``fmt`` ("csv" or "xlsx"); problems are recorded on the Sheet."""
+    size = path.stat().st_size
+    sheet = Sheet(fmt=fmt, sha256=file_sha256(path))
+    if size > max_mb * 1024 * 1024:
+        sheet.errors.append(problem(
+            "file-too-large", value=str(size), size_mb=_mb(size), limit_mb=_mb(max_mb * 1024 * 1024)
+        ))
+        return sheet
+    data = path.read_bytes()
+    if not data:
+        sheet.errors.append(problem("empty-file", "zero", table=table))
+        return sheet
+    if fmt == "xlsx":
+        rows, error = read_xlsx(data, table)
+        if error:
+            sheet.errors.append(error)
+            return sheet
+        _fill(sheet, [Record(i, cells) for i, cells in enumerate(rows, start=1)], table)
+        return sheet
+    text = _decode_csv(data, sheet, table)
+    if text is not None:
+        _parse_csv(text, sheet, table)
+    return sheet
+
+
+def _mb(size: float) -> str:
+    """A size in MB as shown to a clerk (one decimal)."""
+    return f"{size / (1024 * 1024):.1f}"
+
+
+def _decode_csv(data: bytes, sheet: Sheet, table: str) -> str | None:
+    """Decode CSV bytes: UTF-8 (BOM optional), else clean Windows-1252 with a warning."""
+    kind = _binary_kind(data)
+    if kind == "utf16":
+        sheet.errors.append(problem("encoding-error", "utf16"))
+        return None
+    if kind:
+        sheet.errors.append(problem("not-a-csv", kind, table=table))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+    if _UTF8_MULTIBYTE.search(data):
+        # Valid UTF-8 sequences next to invalid bytes: decoding as cp1252 would garble them.
+        sheet.errors.append(problem("encoding-error", "mixed", line=line))
+        return None
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        sheet.errors.append(problem("encoding-error", line=data[: exc.start].count(b"\n") + 1))
+        return None
+    odd = next((i for i, ch in enumerate(text) if ord(ch) > 127 and not _CP1252_PLAUSIBLE.match(ch)), None)
+    if odd is not None:
+        sheet.errors.append(problem("encoding-error", line=text[:odd].count("\n") + 1))
+        return None
+    sheet.warnings.append(problem("encoding-converted"))
+    return text
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a non-text file is ("xlsx", "xls", "zip", "pdf", "binary", "utf16"), or None for text."""
+    head = data[:8192]
+    if head.startswith(_UTF16_BOMS):
+        return "utf16"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx" if _is_workbook(data) else "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if b"\x00" in head or len(_CONTROL.findall(head)) > max(2, len(head) // 100):
+        return "binary"
+    return None
+
+
+def _is_workbook(data: bytes) -> bool:
+    """True when a ZIP holds an Excel workbook."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return any(name.startswith("xl/") for name in zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _parse_csv(text: str, sheet: Sheet, table: str) -> None:
+    """Split CSV text into records, sniffing the delimiter from the header line."""
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    if delimiter not in first:
+        other = next((d for d in ("\t", "|") if d in first), None)
+        if other:
+            sheet.errors.append(problem("delimiter-error", found=_found(other)))
+            return
+    sheet.delimiter = delimiter
+    records: list[Record] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for cells in reader:
+            records.append(Record(len(records) + 1, cells))
+    except csv.Error:
+        sheet.errors.append(problem("malformed-csv", row=len(records) + 1))
+        return
+    _fill(sheet, records, table)
+
+
+def _found(delimiter: str) -> Message:
+    """The "found: tab" part of a delimiter error, in both languages."""
+    name = {"\t": ("tab", "tabs"), "|": ("garis tegak |", "vertical bars |")}[delimiter]
+    return Message(f"; yang ditemukan adalah {name[0]}", f"; found {name[1]}")
+
+
+def _fill(sheet: Sheet, records: list[Record], table: str) -> None:
+    """Set the header and data records, dropping trailing empty rows."""
+    while records and all(c == "" for c in records[-1].cells):
+        records.pop()
+    if not records or all(c.strip() == "" for c in records[0].cells):
+        sheet.errors.append(problem("empty-file", "no-header", table=table))
+        return
+    sheet.labels = records[0].cells
+    sheet.records = records[1:]

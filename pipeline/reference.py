@@ -1,0 +1,110 @@
+"""Load the reference tables kept by the data officer (agencies, services), checked.
+
+They are read and checked exactly like agency files (same reader, same frictionless
+checks against ``schemas/agencies.json`` and ``schemas/services.json``); any problem is a
+configuration error, reported all at once, because every submission is judged against them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pipeline.config import Portal
+from pipeline.errors import ConfigError
+from pipeline.models import Problem
+from pipeline.reading import read_file
+from pipeline.schemas import CONTRACT, REFERENCE_TABLES, TableSchema, load_schemas
+from pipeline.tablecheck import check_table
+
+
+@dataclass(frozen=True)
+class Agency:
+    """One row of agencies.csv, typed."""
+
+    agency_code: str
+    name: str
+    name_en: str | None
+    sector: str
+    counter: str | None
+    joined_on: date | None
+    website: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class Service:
+    """One row of services.csv, typed."""
+
+    service_code: str
+    agency_code: str
+    name: str
+    standard_time: str
+    fee_idr: int
+    requirements: str | None
+    legal_basis: str | None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Agencies and services by code, in file order."""
+
+    agencies: dict[str, Agency]
+    services: dict[str, Service]
+
+    def services_of(self, agency_code: str) -> list[str]:
+        """Codes of the services an agency provides, in file order."""
+        return [s.service_code for s in self.services.values() if s.agency_code == agency_code]
+
+
+def load_reference(portal: Portal, schemas: dict[str, TableSchema] | None = None) -> Reference:
+    """Read and check reference/agencies.csv and services.csv; ConfigError lists every problem."""
+    schemas = schemas or load_schemas(portal.datasets, REFERENCE_TABLES)
+    problems: list[str] = []
+    agency_rows = _read(portal, "agencies", schemas["agencies"], problems)
+    service_rows = _read(portal, "services", schemas["services"], problems)
+    if problems:
+        raise ConfigError(problems)
+    agencies = {r["agency_code"]: Agency(**r) for r in agency_rows}
+    services = {r["service_code"]: Service(**r) for r in service_rows}
+    if not agencies:
+        problems.append("reference/agencies.csv: tidak ada instansi / no agencies listed")
+    for service in services.values():
+        if service.agency_code not in agencies:
+            problems.append(
+                f"reference/services.csv: layanan {service.service_code}: kode instansi "
+                f"\"{service.agency_code}\" tidak ada di agencies.csv / agency code not in agencies.csv"
+            )
+    if agencies and portal.organizer not in agencies:
+        problems.append(
+            f"portal.toml: organizer \"{portal.organizer}\" tidak ada di reference/agencies.csv"
+            " / is not in reference/agencies.csv"
+        )
+    if problems:
+        raise ConfigError(problems)
+    return Reference(agencies=agencies, services=services)
+
+
+def _read(portal: Portal, table: str, schema: TableSchema, problems: list[str]) -> list[dict[str, Any]]:
+    """Rows of one reference table, typed; problems are appended as text."""
+    name = f"reference/{table}.csv"
+    path = portal.reference_dir / f"{table}.csv"
+    if not path.is_file():
+        problems.append(f"{name}: berkas tidak ada / file is missing")
+        return []
+    sheet = read_file(path, "csv", table, max(portal.max_file_mb, 50.0))
+    found = list(sheet.errors)
+    rows: list[dict[str, Any]] = []
+    if sheet.readable:
+        checked = check_table(sheet, schema)
+        found += checked.errors
+        rows = [{k: row.get(k) for k in CONTRACT[table]} for row in checked.rows]
+    problems.extend(_describe(name, p) for p in found)
+    return rows
+
+
+def _describe(name: str, p: Problem) -> str:
+    """One problem as a line of the configuration error."""
+    where = name + (f" baris/row {p.row}" if p.row else "") + (f", {p.field}" if p.field else "")
+    return f"{where}: {p.message.id} / {p.message.en}"

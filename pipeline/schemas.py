@@ -1,0 +1,177 @@
+"""Load the Table Schemas of a datasets directory and check them against the contract.
+
+The schemas (``<datasets>/schemas/<table>.json``) are data: constraints, titles and
+examples live there, never in code.  What code fixes is the contract's skeleton — every
+field name with its type, and each primary key — because the cross-table rules and the
+published tables read fields by those names.  A schema that breaks the skeleton, is not
+valid JSON or is rejected by frictionless raises one ConfigError listing every problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from frictionless import FrictionlessException, Schema
+
+from pipeline.errors import ConfigError
+
+SUBMITTED_TABLES = ("agendas", "decisions", "performance")
+REFERENCE_TABLES = ("agencies", "services")
+
+_SURVEY = {f"u{i}": "number" for i in range(1, 10)}
+
+# The contract's field names and types, in the contract's order (contract.md).
+CONTRACT: dict[str, dict[str, str]] = {
+    "agencies": {
+        "agency_code": "string", "name": "string", "name_en": "string", "sector": "string",
+        "counter": "string", "joined_on": "date", "website": "string", "active": "boolean",
+    },
+    "services": {
+        "service_code": "string", "agency_code": "string", "name": "string",
+        "standard_time": "string", "fee_idr": "integer", "requirements": "string",
+        "legal_basis": "string",
+    },
+    "performance": {
+        "period": "string", "agency_code": "string", "service_code": "string",
+        "applications_received": "integer", "applications_completed": "integer",
+        "completed_within_standard": "integer", "avg_wait_minutes": "number",
+        "avg_service_minutes": "number", "complaints_received": "integer",
+        "complaints_resolved": "integer", "survey_respondents": "integer",
+        **_SURVEY, "notes": "string",
+    },
+    "agendas": {
+        "agenda_id": "string", "date": "date", "start_time": "time", "end_time": "time",
+        "title": "string", "type": "string", "participants": "string", "location": "string",
+        "status": "string", "summary": "string", "minutes_url": "string",
+    },
+    "decisions": {
+        "decision_id": "string", "date": "date", "agenda_id": "string", "title": "string",
+        "description": "string", "responsible": "string", "follow_up": "string",
+        "due_date": "date", "status": "string", "completed_on": "date", "evidence_url": "string",
+    },
+}
+
+PRIMARY_KEYS: dict[str, list[str]] = {
+    "agencies": ["agency_code"],
+    "services": ["service_code"],
+    "performance": ["period", "agency_code", "service_code"],
+    "agendas": ["agenda_id"],
+    "decisions": ["decision_id"],
+}
+
+_TYPES = {"string", "integer", "number", "date", "time", "datetime", "boolean", "year",
+          "yearmonth", "duration", "any", "array", "object", "geopoint", "geojson", "list"}
+_TEXT_KEYS = ("title", "description", "title_en", "description_en")
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """One table's schema: the frictionless Schema (reused for every file) and its descriptor."""
+
+    name: str
+    schema: Schema
+    descriptor: dict[str, Any]
+
+    @property
+    def field_names(self) -> list[str]:
+        """Field names in schema order."""
+        return [f.name for f in self.schema.fields]
+
+    def field(self, name: str) -> dict[str, Any]:
+        """The descriptor of one field."""
+        return next(f for f in self.descriptor["fields"] if f["name"] == name)
+
+    def field_type(self, name: str) -> str:
+        """The frictionless type of one field."""
+        return self.schema.get_field(name).type
+
+    def constraints(self, name: str) -> dict[str, Any]:
+        """The constraints of one field (empty dict when none)."""
+        return dict(self.field(name).get("constraints", {}))
+
+    def is_required(self, name: str) -> bool:
+        """True when the contract makes the field required."""
+        return bool(self.constraints(name).get("required"))
+
+    @property
+    def primary_key(self) -> list[str]:
+        """The primary key fields."""
+        return list(self.schema.primary_key)
+
+
+def load_schemas(datasets: Path, tables: tuple[str, ...] | None = None) -> dict[str, TableSchema]:
+    """Load ``<datasets>/schemas/<table>.json`` for every table; ConfigError lists all problems."""
+    problems: list[str] = []
+    loaded: dict[str, TableSchema] = {}
+    for name in tables or (*REFERENCE_TABLES, *SUBMITTED_TABLES):
+        schema = _load_one(datasets / "schemas" / f"{name}.json", name, problems)
+        if schema is not None:
+            loaded[name] = schema
+    if problems:
+        raise ConfigError(problems)
+    return loaded
+
+
+def _load_one(path: Path, name: str, problems: list[str]) -> TableSchema | None:
+    """Read, check and build one schema, appending problems instead of raising."""
+    where = f"schemas/{name}.json"
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{where}: berkas skema tidak ada / schema file is missing")
+        return None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(f"{where}: bukan JSON yang sah / not valid JSON: {exc}")
+        return None
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list):
+        problems.append(f"{where}: harus objek JSON dengan daftar \"fields\" / must be an object with a \"fields\" list")
+        return None
+    before = len(problems)
+    _check_skeleton(descriptor, name, where, problems)
+    if len(problems) > before:
+        return None
+    try:
+        schema = Schema.from_descriptor(descriptor)
+    except FrictionlessException as exc:
+        reasons = [r.message for r in exc.reasons] or [exc.error.message]
+        problems.extend(f"{where}: {r}" for r in reasons)
+        return None
+    return TableSchema(name=name, schema=schema, descriptor=descriptor)
+
+
+def _check_skeleton(d: dict[str, Any], name: str, where: str, problems: list[str]) -> None:
+    """Check field names, types, patterns, texts and the primary key against the contract."""
+    fields = {f.get("name"): f for f in d["fields"] if isinstance(f, dict)}
+    for key in _TEXT_KEYS:
+        if not isinstance(d.get(key), str) or not d[key].strip():
+            problems.append(f"{where}: \"{key}\" skema wajib diisi / schema \"{key}\" is required")
+    for field_name, kind in CONTRACT[name].items():
+        spec = fields.get(field_name)
+        if spec is None:
+            problems.append(f"{where}: kolom kontrak \"{field_name}\" tidak ada / contract field is missing")
+            continue
+        found = spec.get("type", "string")
+        if found not in _TYPES:
+            problems.append(f"{where}: \"{field_name}\" bertipe tidak dikenal / unknown type {found!r}")
+        elif found != kind:
+            problems.append(f"{where}: \"{field_name}\" harus bertipe / must be of type {kind} (found {found})")
+        for key in _TEXT_KEYS:
+            if not isinstance(spec.get(key), str) or not spec[key].strip():
+                problems.append(f"{where}: \"{field_name}\" tanpa / has no \"{key}\"")
+        pattern = spec.get("constraints", {}).get("pattern")
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except (re.error, TypeError) as exc:
+                problems.append(f"{where}: \"{field_name}\" pola tidak sah / invalid pattern: {exc}")
+    for field_name, spec in fields.items():
+        if field_name not in CONTRACT[name] and spec.get("type", "string") not in _TYPES:
+            problems.append(f"{where}: \"{field_name}\" bertipe tidak dikenal / unknown type {spec.get('type')!r}")
+    if d.get("primaryKey") != PRIMARY_KEYS[name]:
+        problems.append(
+            f"{where}: primaryKey harus / must be {PRIMARY_KEYS[name]} (found {d.get('primaryKey')!r})"
+        )

@@ -1,0 +1,59 @@
+"""What the cross-table rules know about the file being judged."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pipeline.models import Message
+from pipeline.reference import Reference
+from pipeline.tablecheck import Checked
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """The folder's period and agency, the reference tables, and the agendas a decision may name."""
+
+    period: str
+    agency: str
+    reference: Reference
+    agenda_ids: frozenset[str] = frozenset()
+
+    @property
+    def start(self) -> date:
+        """First day of the period."""
+        year, month = map(int, self.period.split("-"))
+        return date(year, month, 1)
+
+    @property
+    def end(self) -> date:
+        """Last day of the period."""
+        year, month = map(int, self.period.split("-"))
+        return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def value(t: Checked, i: int, name: str) -> Any:
+    """The typed value of a cell, or None when it is empty, absent or already wrong."""
+    return t.rows[i].get(name) if t.usable(i, name) else None
+
+
+def split_codes(text: str) -> list[str]:
+    """Agency codes of a ``;``-separated cell (spaces around codes and empty parts ignored)."""
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def unknown_codes(t: Checked, i: int, name: str, code: str, ctx: FileContext) -> list:
+    """One problem per code of a ``;``-separated cell that is not in agencies.csv."""
+    if not t.usable(i, name) or not t.texts[i].get(name):
+        return []
+    agencies = ctx.reference.agencies
+    out = []
+    for part in split_codes(t.texts[i][name]):
+        if part in agencies:
+            continue
+        near = next((a for a in agencies if a == part.lower().replace(" ", "")), None)
+        hint = Message(f" Mungkin maksudnya {near}?", f" Did you mean {near}?") if near else ""
+        out.append(t.at(code, i, name, listed=f"\"{part}\"", suggestion=hint))
+    return out

@@ -1,0 +1,73 @@
+"""Read the first sheet of an .xlsx workbook as the strings an agency typed."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from pipeline.messages import problem
+from pipeline.models import Problem
+
+
+def read_xlsx(data: bytes, table: str) -> tuple[list[list[str]], Problem | None]:
+    """Rows of the first sheet (row 1 first) as text, or the error that stopped reading."""
+    if not data.startswith(b"PK\x03\x04"):
+        kind = "text" if _looks_like_text(data) else None
+        return [], problem("not-an-xlsx", kind, table=table)
+    import openpyxl  # imported late: most submissions are CSV
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about extensions it ignores (data validation, styles).
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                sheet = book.worksheets[0]
+                # Some writers store a wrong sheet size; without this, rows would be cut off.
+                sheet.reset_dimensions()
+                rows = [[render_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            finally:
+                book.close()
+    except Exception:  # noqa: BLE001 - any damaged workbook is the agency's problem, not a crash
+        return [], problem("not-an-xlsx", table=table)
+    width = max((len(r) for r in rows), default=0)
+    return [r + [""] * (width - len(r)) for r in rows], None
+
+
+def render_cell(value: Any) -> str:
+    """A cell value as the text the agency typed: dates YYYY-MM-DD, times HH:MM, 1250 not 1250.0."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes" if value.second == 0 else "seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M" if value.second == 0 else "%H:%M:%S")
+    if isinstance(value, timedelta):
+        minutes = int(value.total_seconds() // 60)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # Excel keeps 15 significant digits; beyond that is binary noise (0.30000000000000004).
+        return format(value, ".15g")
+    return str(value)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """True when the bytes look like a text (CSV) file rather than a damaged workbook."""
+    head = data[:4096]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut off by the 4096-byte slice is still text.
+        if exc.start < len(head) - 3:
+            return False
+    return b"\x00" not in head
