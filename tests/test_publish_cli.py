@@ -1,0 +1,47 @@
+"""The publish command: summary line, missing site module tolerated, machine failures exit 1."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from tests.publish_support import install_fakes, make_fixture
+from tests.test_publish_tables import agenda
+
+
+def test_publish_prints_a_summary_and_skips_a_missing_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fx = make_fixture(tmp_path)
+    install_fakes(fx, monkeypatch)
+    fx.put("2026-10", "disdukcapil", "agendas", [agenda("A-1", "held", date(2026, 10, 2))])
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pipeline.site" else real(name, *a))
+    args = ["publish", "--datasets", str(fx.datasets), "--output", str(fx.output), "--as-of", "2026-11-28"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Terbit / Published: 1 berkas diterima / accepted, 0 ditolak / rejected, 1 baru / new")
+    assert "site build skipped" in lines[1] and "push skipped" in lines[2]
+    assert (fx.output / "data" / "datapackage.json").is_file()
+
+
+def test_a_machine_failure_exits_1_with_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fx = make_fixture(tmp_path)
+    install_fakes(fx, monkeypatch)
+    fx.put("2026-10", "disdukcapil", "agendas", [agenda("A-1", "held", date(2026, 10, 2))])
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device", str(fx.output / "data"))
+
+    monkeypatch.setattr("pipeline.publish.data_files", full)
+    args = ["publish", "--no-site", "--no-push", "--datasets", str(fx.datasets), "--output", str(fx.output),
+            "--as-of", "2026-11-28"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "disk penuh / disk full" in result.output and "Traceback" not in result.output
+    assert not fx.output.exists() or not any(fx.output.iterdir())
