@@ -1,0 +1,101 @@
+"""Push the published tables to a CKAN portal: read both sides, plan, then write the difference.
+
+Order: load <output>/data -> read CKAN (organization, one package_show per dataset) ->
+plan (pure) -> save the plan to <output>/ckan-plan.json -> stop here on --dry-run ->
+check the token once -> execute -> summary. The token comes from CKAN_API_TOKEN only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+from pipeline.atomic import write_text
+from pipeline.ckan.client import CkanClient, RetryPolicy
+from pipeline.ckan.execute import Executor
+from pipeline.ckan.mapping import load_local
+from pipeline.ckan.plan import CREATE, Plan, make_plan
+from pipeline.ckan.progress import Progress, plan_text, summary_text
+from pipeline.config import Portal
+from pipeline.errors import PushError
+
+__all__ = ["push_portal"]
+PLAN_FILE = "ckan-plan.json"
+
+
+def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
+                stream: TextIO | None = None) -> Plan:
+    """Sync <output>/data to CKAN (or only plan it); raise PushError on any failure."""
+    out = stream or sys.stdout
+    started = time.monotonic()
+    token = (os.environ.get("CKAN_API_TOKEN") or "").strip() or None
+    client = CkanClient(portal.ckan.url, token, portal.ckan.timeout_seconds, retry or RetryPolicy())
+    try:
+        local = load_local(portal)
+        org_name = portal.ckan.organization
+        remote_org = client.read("organization_show", {"id": org_name}, subject=org_name)
+        remote = {ds.name: client.read("package_show", {"id": ds.name}, subject=ds.name) for ds in local}
+        plan = make_plan(portal.ckan.url, org_name, remote_org, local, remote)
+        write_text(portal.output / PLAN_FILE, json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n")
+        if dry_run:
+            print(plan_text(plan), file=out)
+        elif plan.write_calls():
+            _check_token(client, plan, remote_org)
+            print(f"CKAN {portal.ckan.url}: {plan.write_calls()} panggilan tulis / write calls", file=out)
+            progress = Progress(plan.write_calls(), out)
+            org_title = portal.ckan.organization_title or portal.name
+            Executor(client, progress, org_title, _org_description(portal)).run(plan, local, remote_org, remote)
+            progress.close()
+    except PushError as exc:
+        raise PushError(client.scrub(f"{exc}{_made(client)}")) from None
+    except Exception as exc:  # anything unforeseen still must not leak the token
+        raise PushError(client.scrub(f"CKAN: {type(exc).__name__}: {exc}{_made(client)}")) from None
+    print(summary_text(plan, client.write_calls, time.monotonic() - started, dry_run), file=out)
+    return plan
+
+
+def _made(client: CkanClient) -> str:
+    """How far a failed push got (the next push starts from there)."""
+    return f" [{client.write_calls} panggilan tulis terkirim / write calls sent]" if client.write_calls else ""
+
+
+def _check_token(client: CkanClient, plan: Plan, remote_org: dict[str, Any] | None) -> None:
+    """Before the first write: is there a token, does CKAN know it, may it write here?"""
+    org = plan.organization
+    needed = "create_dataset" if any(d.action == CREATE for d in plan.datasets) else "update_dataset"
+    if not client.token:
+        raise PushError(
+            "CKAN_API_TOKEN belum diisi: buat token API di profil pengguna CKAN yang berperan editor "
+            f"atau admin organisasi '{org}' (izin {needed}). / CKAN_API_TOKEN is not set: create an "
+            f"API token in the profile of a CKAN user with the editor or admin role in organization "
+            f"'{org}' (permission {needed}).")
+    user = client.read("user_show", {})
+    if user is None:
+        raise PushError(
+            "CKAN tidak mengenali token di CKAN_API_TOKEN (salah, kedaluwarsa, atau dicabut); "
+            f"dibutuhkan token pengguna dengan izin {needed} di organisasi '{org}'. / CKAN does not "
+            "recognise the token in CKAN_API_TOKEN (wrong, expired or revoked); a token of a user "
+            f"with the permission {needed} in organization '{org}' is needed.")
+    if user.get("sysadmin"):
+        return
+    if remote_org is None:
+        raise client.denied("organization_create", 403, f"{org}; user '{user.get('name')}'")
+    orgs = client.read("organization_list_for_user", {"id": user["id"], "permission": needed}) or []
+    if org not in {o.get("name") for o in orgs}:
+        raise PushError(
+            f"Pengguna CKAN '{user.get('name')}' tidak punya izin {needed} di organisasi '{org}'; "
+            f"minta admin organisasi menjadikannya editor. / CKAN user '{user.get('name')}' lacks the "
+            f"permission {needed} in organization '{org}'; ask an organization admin to make them an editor.")
+
+
+def _org_description(portal: Portal) -> str:
+    """The organization's description when the push creates it."""
+    lines = [f"{portal.name}, {portal.city}."]
+    if portal.name_en:
+        lines.append(f"{portal.name_en}.")
+    if portal.site_url:
+        lines.append(portal.site_url)
+    return "\n\n".join(lines)

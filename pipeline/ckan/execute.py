@@ -1,0 +1,156 @@
+"""The executor: carry out a plan, one CKAN write call per changed item.
+
+Every item is an upsert by name: before each attempt the item is re-planned from what
+CKAN holds, so a retry after a lost response (or the next push after a killed one) never
+creates a second copy. A file and its hash travel in one ``package_revise`` call, so CKAN
+never holds new bytes under an old hash or the reverse.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import ckanapi
+
+from pipeline.ckan.client import CkanClient, Transient
+from pipeline.ckan.mapping import LocalDataset, LocalResource
+from pipeline.ckan.plan import DELETE, UNCHANGED, Plan, dataset_changes, plan_resource
+from pipeline.ckan.progress import Progress
+
+State = Any
+Decide = Callable[[State], "Callable[[], State] | None"]
+
+
+class Executor:
+    """Writes the difference between the local datasets and CKAN."""
+
+    def __init__(self, client: CkanClient, progress: Progress, org_title: str, org_description: str):
+        self.client, self.progress = client, progress
+        self.org_title, self.org_description = org_title, org_description
+
+    def run(self, plan: Plan, local: list[LocalDataset], remote_org: dict[str, Any] | None,
+            remote: dict[str, dict[str, Any] | None]) -> None:
+        """Organization first, then each dataset's metadata, then its resources in order."""
+        org = remote_org or self._ensure_org(plan.organization)
+        for ds, ds_plan in zip(local, plan.datasets):
+            if ds_plan.action == UNCHANGED and all(r.action == UNCHANGED for r in ds_plan.resources):
+                continue
+            pkg = remote.get(ds.name)
+            if ds_plan.action != UNCHANGED:
+                pkg = self._ensure_dataset(ds, pkg, org["id"])
+            for res in ds.resources:
+                pkg = self._ensure_resource(ds, res, pkg)
+            for dup in ds_plan.resources:
+                if dup.action == DELETE and dup.remote_id:
+                    self._delete(f"{ds.name}/{dup.name}", dup.remote_id)
+
+    def _attempt(self, label: str, subject: str, decide: Decide, refresh: Callable[[], State],
+                 state: State) -> State:
+        """Decide, call, and on a transient failure wait, refresh and decide again."""
+        delays = self.client.retry.delays()
+        while True:
+            call = decide(state)
+            if call is None:
+                return state
+            try:
+                new_state = call()
+            except Transient as exc:
+                if not delays:
+                    raise self.client.unreachable(label, exc) from None
+                self.client.sleep(delays.pop(0))
+                state = refresh()
+                continue
+            self.progress.step(label)
+            return new_state
+
+    def _ensure_org(self, name: str) -> dict[str, Any]:
+        """Create the portal's organization (only a permitted token may)."""
+        def decide(org: dict[str, Any] | None) -> Callable[[], State] | None:
+            if org is not None:
+                return None
+            return lambda: self.client.write("organization_create", {
+                "name": name, "title": self.org_title, "description": self.org_description}, subject=name)
+
+        refresh = lambda: self.client.read("organization_show", {"id": name})  # noqa: E731
+        return self._attempt(f"create organization {name}", name, decide, refresh, None)
+
+    def _ensure_dataset(self, ds: LocalDataset, pkg: dict[str, Any] | None, org_id: str) -> dict[str, Any]:
+        """Create the dataset, or patch the managed fields that differ."""
+        fields = ckan_dataset_fields(ds, org_id)
+
+        def decide(current: dict[str, Any] | None) -> Callable[[], State] | None:
+            if current is None:
+                return lambda: self.client.write("package_create", {"name": ds.name, **fields}, subject=ds.name)
+            if not dataset_changes(ds, current, org_id):
+                return None
+            return lambda: self.client.write("package_patch", {"id": current["id"], **fields}, subject=ds.name)
+
+        action = "create" if pkg is None else "update"
+        return self._attempt(f"{action} dataset {ds.name}", ds.name, decide, self._refresher(ds.name), pkg)
+
+    def _ensure_resource(self, ds: LocalDataset, res: LocalResource, pkg: dict[str, Any]) -> dict[str, Any]:
+        """Create or update one resource (file and hash together), unless CKAN already has it."""
+        def decide(current: dict[str, Any]) -> Callable[[], State] | None:
+            found = _find(current, res.name)
+            step = plan_resource(res, found)
+            if step.action == UNCHANGED:
+                return None
+            if step.upload:
+                return lambda: self._upload(current, found, res, ds.name)
+            return lambda: self._patch(current, found, res, ds.name)
+
+        step = plan_resource(res, _find(pkg, res.name))
+        return self._attempt(f"{step.action} {ds.name}/{res.name}", ds.name, decide, self._refresher(ds.name), pkg)
+
+    def _upload(self, pkg: dict[str, Any], found: dict[str, Any] | None, res: LocalResource,
+                subject: str) -> dict[str, Any]:
+        """One multipart ``package_revise``: the file with its hash, size, schema and text."""
+        fields = json.dumps({"name": res.name, **res.fields}, ensure_ascii=False)
+        if found is None:
+            data = {"update__resources__extend": f"[{fields}]"}
+            key = "update__resources__-1__upload"
+        else:
+            data = {f"update__resources__{found['id']}": fields}
+            key = f"update__resources__{found['id']}__upload"
+        data["match"] = json.dumps({"id": pkg["id"]})
+        with res.path.open("rb") as fh:
+            result = self.client.write("package_revise", data, files={key: (res.path.name, fh)}, subject=subject)
+        return result["package"]
+
+    def _patch(self, pkg: dict[str, Any], found: dict[str, Any], res: LocalResource,
+               subject: str) -> dict[str, Any]:
+        """Metadata only (the bytes are already right): ``resource_patch`` as JSON."""
+        updated = self.client.write("resource_patch", {"id": found["id"], **res.fields}, subject=subject)
+        resources = [updated if r.get("id") == found["id"] else r for r in pkg.get("resources") or []]
+        return {**pkg, "resources": resources}
+
+    def _delete(self, label: str, resource_id: str) -> None:
+        """Remove an extra copy of a managed resource (gone already counts as done)."""
+        def call() -> None:
+            try:
+                self.client.write("resource_delete", {"id": resource_id}, subject=label)
+            except ckanapi.NotFound:
+                pass
+
+        self._attempt(f"{DELETE} {label}", label, lambda _state: call, lambda: None, None)
+
+    def _refresher(self, name: str) -> Callable[[], State]:
+        return lambda: self.client.read("package_show", {"id": name}, subject=name)
+
+
+def ckan_dataset_fields(ds: LocalDataset, org_id: str) -> dict[str, Any]:
+    """The managed fields in the shape CKAN's actions take (tags and extras as lists)."""
+    fields = {k: v for k, v in ds.fields.items() if k not in ("tags", "extras")}
+    fields["owner_org"] = org_id
+    fields["tags"] = [{"name": t} for t in ds.fields["tags"]]
+    fields["extras"] = [{"key": k, "value": v} for k, v in sorted(ds.fields["extras"].items())]
+    return fields
+
+
+def _find(pkg: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
+    """The first resource of that name (duplicates are deleted by the plan)."""
+    for res in (pkg or {}).get("resources") or []:
+        if res.get("name") == name:
+            return res
+    return None

@@ -1,0 +1,312 @@
+"""Run a real CKAN 2.11 on loopback: PostgreSQL 15 and Redis from Debian, a Solr stand-in.
+
+CKAN lives in a venv of its own under ``.cache/ckan/`` (it pins many packages exactly, so
+it never shares the project venv). The first start builds a template (an initialised
+database cluster, a config and a sysadmin API token) that later starts copy, so each run
+begins from fresh, empty state in a few seconds. Every process started is recorded by PID
+in ``<run dir>/state.json`` and only those are stopped.
+
+    python tests/ckan/harness.py venv            # build the cached CKAN venv
+    python tests/ckan/harness.py up [--dir D]    # start; prints CKAN_URL and a token
+    python tests/ckan/harness.py down [--dir D]  # stop what `up` started
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CKAN_VERSION = "2.11.6"
+CACHE = ROOT / ".cache" / "ckan"
+VENV = CACHE / "venv"
+TEMPLATE = CACHE / f"template-{CKAN_VERSION}"
+DEV_DIR = CACHE / "dev"
+PGBIN = Path("/usr/lib/postgresql/15/bin")
+SOLR_STANDIN = Path(__file__).with_name("solr_standin.py")
+ADMIN = "ckan_admin"
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so stdout stays machine-readable."""
+    print(f"[ckan-harness {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run(cmd: list[str], **kwargs: object) -> str:
+    """Run a command; on failure raise with its output (CKAN commands are chatty)."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def as_postgres(command: str) -> str:
+    """PostgreSQL refuses to run as root: run its tools as the postgres user."""
+    return run(["su", "postgres", "-s", "/bin/sh", "-c", command])
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_venv() -> Path:
+    """Create the CKAN venv once (``ckan[requirements]`` carries CKAN's exact pins)."""
+    stamp = VENV / f".ckan-{CKAN_VERSION}"
+    if stamp.exists():
+        return VENV
+    log(f"building CKAN {CKAN_VERSION} venv in {VENV} (once; about a minute)")
+    shutil.rmtree(VENV, ignore_errors=True)
+    # the base interpreter, not the project venv's (a venv made from a venv still works,
+    # but would silently depend on the project venv's folder staying put)
+    run([str(Path(sys.base_prefix) / "bin" / "python3"), "-m", "venv", str(VENV)])
+    pip = [str(VENV / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
+    run(pip + ["--upgrade", "pip", "setuptools", "wheel"])
+    run(pip + [f"ckan[requirements]=={CKAN_VERSION}"])
+    stamp.touch()
+    return VENV
+
+
+def ckan(ini: Path, *args: str) -> str:
+    """Run one ``ckan`` CLI command against ``ini`` (each loads the app: ~2 s)."""
+    return run([str(VENV / "bin" / "ckan"), "-c", str(ini), *args])
+
+
+def pg_start(pgdata: Path, sockdir: Path, port: int, logfile: Path) -> None:
+    """Start a throwaway cluster on 127.0.0.1:port; durability off, it is thrown away."""
+    opts = (f"-p {port} -k {sockdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off")
+    as_postgres(f"{PGBIN}/pg_ctl -D {pgdata} -l {logfile} -w -t 60 start -o '{opts}'")
+
+
+def pg_stop(pgdata: Path) -> None:
+    """Stop the cluster of this data folder only."""
+    if (pgdata / "postmaster.pid").exists():
+        as_postgres(f"{PGBIN}/pg_ctl -D {pgdata} -m fast -w stop")
+
+
+def write_ini(template_ini: str, ini: Path, values: dict[str, str]) -> None:
+    """Copy the template config, setting ``key = value`` lines in [app:main]."""
+    text = template_ini
+    for key, value in values.items():
+        line = f"{key} = {value}"
+        pattern = re.compile(rf"^#?\s*{re.escape(key)}\s*=.*$", re.M)
+        text = pattern.sub(line.replace("\\", "\\\\"), text, count=1) if pattern.search(text) else \
+            text.replace("[app:main]\n", f"[app:main]\n{line}\n", 1)
+    ini.write_text(text)
+
+
+def _settings(base: Path, pg_port: int, redis_port: int, solr_port: int, ckan_port: int) -> dict[str, str]:
+    return {
+        "sqlalchemy.url": f"postgresql://ckan_default:ckanpass@127.0.0.1:{pg_port}/ckan_default",
+        "solr_url": f"http://127.0.0.1:{solr_port}/solr/ckan",
+        "ckan.redis.url": f"redis://127.0.0.1:{redis_port}/0",
+        "ckan.site_url": f"http://127.0.0.1:{ckan_port}",
+        "ckan.storage_path": str(base / "storage"),
+        "ckan.max_resource_size": "100",
+        "ckan.plugins": "activity",
+        "ckan.devserver.threaded": "true",
+    }
+
+
+def build_template() -> None:
+    """Initialise a database, config, sysadmin and token once, for runs to copy."""
+    if (TEMPLATE / "token.txt").exists():
+        return
+    ensure_venv()
+    log("building the CKAN template (database schema, sysadmin, token; once)")
+    work = TEMPLATE.with_name(TEMPLATE.name + ".tmp")
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "pgrun").mkdir(parents=True)
+    (work / "pgdata").mkdir()
+    os.chmod(work, 0o755)
+    shutil.chown(work / "pgdata", "postgres", "postgres")
+    shutil.chown(work / "pgrun", "postgres", "postgres")
+    as_postgres(f"{PGBIN}/initdb -D {work}/pgdata -U postgres --auth=trust -E UTF8 --locale=C.UTF-8")
+    port, solr_port = free_port(), free_port()
+    pg_start(work / "pgdata", work / "pgrun", port, work / "pgrun" / "pg.log")
+    solr = subprocess.Popen([sys.executable, str(SOLR_STANDIN), "--port", str(solr_port)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        run(["psql", "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+             "-c", "CREATE USER ckan_default WITH PASSWORD 'ckanpass';",
+             "-c", "CREATE DATABASE ckan_default OWNER ckan_default ENCODING 'utf-8';"])
+        ini = work / "ckan.ini"
+        run([str(VENV / "bin" / "ckan"), "generate", "config", str(ini)])
+        write_ini(ini.read_text(), ini, _settings(work, port, 1, solr_port, 5000))
+        ckan(ini, "db", "init")
+        ckan(ini, "db", "pending-migrations", "--apply")
+        ckan(ini, "user", "add", ADMIN, "email=admin@example.org", "password=Admin-Pass-1234")
+        ckan(ini, "sysadmin", "add", ADMIN)
+        token = ckan(ini, "user", "token", "add", ADMIN, "harness").strip().splitlines()[-1].strip()
+        (work / "token.txt").write_text(token)
+    finally:
+        solr.terminate()
+        solr.wait(10)
+        pg_stop(work / "pgdata")
+    shutil.rmtree(work / "pgrun")
+    shutil.rmtree(TEMPLATE, ignore_errors=True)
+    os.replace(work, TEMPLATE)
+
+
+@dataclass
+class Server:
+    """A running CKAN and the PIDs/folders of everything started for it."""
+
+    base: str
+    url: str
+    token: str
+    ini: str
+    pids: dict[str, int]
+
+    def save(self) -> None:
+        """Record the PIDs so another process (``make ckan-down``) can stop them."""
+        Path(self.base, "state.json").write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, base: Path) -> "Server | None":
+        """The server recorded in ``base``, if any."""
+        state = base / "state.json"
+        return cls(**json.loads(state.read_text())) if state.exists() else None
+
+
+def _wait_http(url: str, seconds: float, proc: subprocess.Popen[bytes], logfile: Path) -> None:
+    """Wait until ``url`` answers 200; fail early with the log if the process died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited ({proc.returncode}); log:\n{logfile.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"timeout waiting for {url}; log:\n{logfile.read_text()[-3000:]}")
+
+
+def _spawn(cmd: list[str], logfile: Path) -> subprocess.Popen[bytes]:
+    """Start a child in its own session (so a Ctrl-C meant for pytest does not hit it)."""
+    out = logfile.open("ab")
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def start(base: Path, ckan_port: int | None = None) -> Server:
+    """Start PostgreSQL, Redis, the Solr stand-in and CKAN with fresh state in ``base``."""
+    build_template()
+    stop(base)
+    shutil.rmtree(base, ignore_errors=True)
+    (base / "storage").mkdir(parents=True)
+    os.chmod(base, 0o755)
+    shutil.copytree(TEMPLATE / "pgdata", base / "pgdata", symlinks=True)
+    (base / "pgrun").mkdir()
+    for sub in ("pgdata", "pgrun"):
+        run(["chown", "-R", "postgres:postgres", str(base / sub)])
+    os.chmod(base / "pgdata", 0o700)
+    pg_port, redis_port, solr_port = free_port(), free_port(), free_port()
+    ckan_port = ckan_port or free_port()
+    server = Server(str(base), f"http://127.0.0.1:{ckan_port}", (TEMPLATE / "token.txt").read_text().strip(),
+                    str(base / "ckan.ini"), {})
+    try:
+        pg_start(base / "pgdata", base / "pgrun", pg_port, base / "pgrun" / "pg.log")
+        server.pids["postgres"] = int((base / "pgdata" / "postmaster.pid").read_text().split()[0])
+        server.save()
+        redis = _spawn(["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", "",
+                        "--appendonly", "no", "--dir", str(base)], base / "redis.log")
+        solr = _spawn([sys.executable, str(SOLR_STANDIN), "--port", str(solr_port)], base / "solr.log")
+        server.pids.update(redis=redis.pid, solr=solr.pid)
+        server.save()
+        write_ini((TEMPLATE / "ckan.ini").read_text(), Path(server.ini),
+                  _settings(base, pg_port, redis_port, solr_port, ckan_port))
+        _wait_http(f"http://127.0.0.1:{solr_port}/solr/ckan/admin/ping", 10, solr, base / "solr.log")
+        proc = _spawn([str(VENV / "bin" / "ckan"), "-c", server.ini, "run", "--host", "127.0.0.1",
+                       "--port", str(ckan_port), "--disable-reloader"], base / "ckan.log")
+        server.pids["ckan"] = proc.pid
+        server.save()
+        _wait_http(f"{server.url}/api/3/action/status_show", 90, proc, base / "ckan.log")
+    except BaseException:
+        stop(base)
+        raise
+    return server
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie child counts as stopped
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _terminate(pid: int) -> None:
+    """SIGTERM one recorded PID, SIGKILL it after 10 s; reap it if it is our child."""
+    if not _alive(pid):
+        return
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            pass
+        if not _alive(pid):
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+
+
+def stop(base: Path) -> None:
+    """Stop what ``start`` recorded in ``base`` (by PID; PostgreSQL by its data folder)."""
+    server = Server.load(base)
+    if server is None:
+        return
+    for name in ("ckan", "solr", "redis"):
+        if name in server.pids:
+            _terminate(server.pids[name])
+    try:
+        pg_stop(base / "pgdata")
+    except RuntimeError as exc:  # already gone: nothing of ours is left to stop
+        log(f"postgres stop: {exc}")
+    (base / "state.json").unlink(missing_ok=True)
+
+
+def main() -> None:
+    """Command line for the Makefile: venv | up | down."""
+    parser = argparse.ArgumentParser(description="Local CKAN for trying and testing the push.")
+    parser.add_argument("command", choices=["venv", "up", "down"])
+    parser.add_argument("--dir", type=Path, default=DEV_DIR, help="run folder (default: .cache/ckan/dev)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("CKAN_DEV_PORT", "5000")))
+    args = parser.parse_args()
+    if args.command == "venv":
+        ensure_venv()
+        build_template()
+    elif args.command == "up":
+        t0 = time.monotonic()
+        server = start(args.dir.resolve(), args.port)
+        log(f"CKAN is up in {time.monotonic() - t0:.1f} s; stop it with: make ckan-down")
+        print(f"export CKAN_URL={server.url}")
+        print(f"export CKAN_API_TOKEN={server.token}")
+    else:
+        stop(args.dir.resolve())
+        log("stopped")
+
+
+if __name__ == "__main__":
+    main()
