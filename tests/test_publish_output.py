@@ -262,3 +262,15 @@ def test_an_unwritable_output_is_a_clear_publish_error(published: Any, tmp_path:
     with pytest.raises(PublishError, match="no permission to write") as info:
         publish.publish_data(fx2.portal, AS_OF, NOW)
     assert info.value.exit_code == 1 and "index.json" in str(info.value)
+
+
+VNU = Path(__file__).resolve().parent.parent / ".cache/node/node_modules/vnu-jar/build/dist/vnu.jar"
+
+
+@pytest.mark.skipif(not VNU.is_file(), reason="vnu-jar not installed (make node-deps)")
+def test_feedback_pages_pass_the_nu_html_checker(published: Any) -> None:
+    fx, _, _ = published
+    pages = sorted(str(p) for p in (fx.output / "feedback").rglob("*.html"))
+    done = subprocess.run(["java", "-jar", str(VNU), "--errors-only", *pages],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
