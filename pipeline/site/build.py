@@ -1,0 +1,91 @@
+"""Build the whole site into a staging folder, then swap it in place of <output>/site.
+
+Order (everything is gathered before anything is written):
+  1. read <output>/data (and feedback, templates) into SiteData;
+  2. build every page's context, both languages;
+  3. render pages, copy assets and published files, write feeds, calendars, sitemap, catalogue;
+  4. index with Pagefind;
+  5. swap the staging folder in (the previous site stays until this point).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from pipeline.atomic import replace_dir, staging_dir
+from pipeline.config import Portal
+from pipeline.site import feeds, meta, urls
+from pipeline.site.i18n import LANGS, Formatter, Translator, load_strings
+from pipeline.site.loader import load_site_data
+from pipeline.site.models import SiteData
+from pipeline.site.page import Kit, Page
+from pipeline.site.pages import all_pages
+from pipeline.site.render import Renderer
+from pipeline.site.search import index_site
+from pipeline.site.writer import Writer
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced (for the CLI line and the tests)."""
+
+    root: Path
+    pages: int
+    files: int
+
+
+def kits(templates: Path) -> dict[str, Kit]:
+    """One kit (words, formats) per language."""
+    strings = load_strings(templates / "strings.toml")
+    return {lang: Kit(lang, Translator(strings[lang], lang), Formatter(lang)) for lang in LANGS}
+
+
+def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search: bool = True) -> BuildResult:
+    """Render the site from <output>/data into <output>/site, replacing it only when complete."""
+    data = load_site_data(portal, as_of)
+    lang_kits = kits(templates)
+    pages = {lang: all_pages(data, kit) for lang, kit in lang_kits.items()}
+    target = portal.output / "site"
+    staging = staging_dir(target)
+    try:
+        writer = Writer(staging)
+        _write_pages(writer, Renderer(templates, data), pages, lang_kits)
+        _write_files(writer, data, templates, lang_kits, [p.path for p in pages["id"]])
+        if search:
+            index_site(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    replace_dir(staging, target)
+    page_count = sum(len(p) for p in pages.values())
+    print(f"Situs / site: {page_count} halaman / pages, {len(writer.written)} berkas / files -> {target}")
+    return BuildResult(target, page_count, len(writer.written))
+
+
+def _write_pages(writer: Writer, renderer: Renderer, pages: dict[str, list[Page]], lang_kits: dict[str, Kit]) -> None:
+    """Render and write every page of every language."""
+    for lang, kit in lang_kits.items():
+        for page in pages[lang]:
+            writer.write_text(urls.output_file(kit.url(page.path)), renderer.render(page, kit))
+
+
+def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit], paths: list[str]) -> None:
+    """Assets, the published files, feedback pages, templates, feeds, calendars and machine files."""
+    output = data.portal.output
+    writer.copy_tree(templates / "static", "/assets")
+    writer.copy_tree(output / "data", "/data")
+    writer.copy_tree(output / "feedback", urls.FEEDBACK)
+    writer.copy_tree(output / "templates", "/templat")
+    for lang, kit in lang_kits.items():
+        writer.write_bytes(kit.url(urls.feed("keputusan")), feeds.decisions_feed(data, kit))
+        writer.write_bytes(kit.url(urls.feed("rilis-data")), feeds.releases_feed(data, kit))
+    for path, body in feeds.agency_calendars(data).items():
+        writer.write_bytes(path, body)
+    writer.write_text("/sitemap.xml", meta.sitemap(data, paths))
+    writer.write_text("/robots.txt", meta.robots(data))
+    writer.write_text(urls.data_file("catalog.jsonld"), meta.dcat_catalog(data))

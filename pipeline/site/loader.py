@@ -1,0 +1,205 @@
+"""Read <output>/data/ (and the feedback and template folders) into one SiteData."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Portal
+from pipeline.errors import SiteError
+from pipeline.models import TABLES
+from pipeline.site import feedback_index
+from pipeline.site.casting import Row, read_table
+from pipeline.site.models import (
+    Agency, Agenda, Decision, FieldInfo, FileInfo, HistoryEntry, Perf, Release, Service,
+    SiteData, Submission, TableInfo,
+)
+
+TABLE_NAMES = ("agencies", "services", "performance", "agendas", "decisions", "decision_history", "submissions")
+OPEN_STATUSES = ("open", "in-progress")
+
+
+def load_site_data(portal: Portal, as_of: date) -> SiteData:
+    """Read every published table, typed by its own schema; raise SiteError if any is missing."""
+    data_dir = portal.output / "data"
+    package = _read_package(data_dir)
+    resources = {r.get("name"): r for r in package.get("resources", [])}
+    missing = [name for name in TABLE_NAMES if name not in resources]
+    if missing:
+        raise SiteError(f"{data_dir}/datapackage.json: tabel tidak ada / tables missing: {', '.join(missing)}")
+    rows = {name: read_table(data_dir / resources[name]["path"], resources[name].get("schema", {}))
+            for name in TABLE_NAMES}
+    return SiteData(
+        portal=portal,
+        as_of=as_of,
+        agencies={a.code: a for a in map(_agency, rows["agencies"])},
+        services={s.code: s for s in map(_service, rows["services"])},
+        performance=[_perf(r) for r in rows["performance"]],
+        agendas=[_agenda(r) for r in rows["agendas"]],
+        decisions=[_decision(r, as_of) for r in rows["decisions"]],
+        history=[_history(r) for r in rows["decision_history"]],
+        submissions=[_submission(r) for r in rows["submissions"]],
+        tables={name: _table_info(data_dir, resources[name], rows[name]) for name in TABLE_NAMES},
+        package_file=_file_info(data_dir / "datapackage.zip"),
+        releases=_releases(data_dir / "changelog.json"),
+        feedback=feedback_index.files(portal.output / "feedback"),
+        feedback_months=feedback_index.months(portal.output / "feedback"),
+        templates=_templates(portal.output / "templates"),
+        submitted_fields=_submitted(portal.schemas_dir),
+    )
+
+
+def _read_package(data_dir: Path) -> dict[str, Any]:
+    """The Data Package descriptor, or a clear failure telling to publish first."""
+    path = data_dir / "datapackage.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SiteError(f"{path}: belum ada, jalankan publish dulu / missing, run publish first") from None
+    except (OSError, ValueError) as exc:
+        raise SiteError(f"{path}: tidak dapat dibaca / cannot be read: {exc}") from None
+
+
+def _codes(text: str | None) -> tuple[str, ...]:
+    """Agency codes separated by ';' (contract), trimmed, in the order given."""
+    return tuple(c.strip() for c in (text or "").split(";") if c.strip())
+
+
+def _agency(r: Row) -> Agency:
+    """One agencies.csv row."""
+    return Agency(r["agency_code"], r["name"], r.get("name_en"), r["sector"], r.get("counter"),
+                  r.get("joined_on"), r.get("website"), bool(r.get("active")))
+
+
+def _service(r: Row) -> Service:
+    """One services.csv row."""
+    return Service(r["service_code"], r["agency_code"], r["name"], r["standard_time"],
+                   int(r.get("fee_idr") or 0), r.get("requirements"), r.get("legal_basis"))
+
+
+def _perf(r: Row) -> Perf:
+    """One performance.csv row."""
+    u = tuple(r.get(f"u{i}") for i in range(1, 10))
+    return Perf(
+        r["period"], r["agency_code"], r["service_code"], r["applications_received"],
+        r["applications_completed"], r["completed_within_standard"], r.get("avg_wait_minutes"),
+        r.get("avg_service_minutes"), r["complaints_received"], r["complaints_resolved"],
+        r.get("survey_respondents"), u if all(x is not None for x in u) else None,
+        r.get("ikm"), r.get("ikm_grade"), r.get("notes"),
+    )
+
+
+def _agenda(r: Row) -> Agenda:
+    """One agendas.csv row."""
+    return Agenda(
+        r["agency_code"], r["agenda_id"], r["date"], r.get("start_time"), r.get("end_time"),
+        r["title"], r["type"], _codes(r.get("participants")), r.get("location"), r["status"],
+        r.get("summary"), r.get("minutes_url"), r["period"],
+    )
+
+
+def _decision(r: Row, as_of: date) -> Decision:
+    """One decisions.csv row; overdue is judged as of the build date (the contract's rule)."""
+    due = r.get("due_date")
+    overdue = r["status"] in OPEN_STATUSES and due is not None and due < as_of
+    return Decision(
+        r["agency_code"], r["decision_id"], r["date"], r.get("agenda_id"), r["title"],
+        r.get("description"), _codes(r.get("responsible")), r["follow_up"], due, r["status"],
+        r.get("completed_on"), r.get("evidence_url"), r["period"], overdue,
+    )
+
+
+def _history(r: Row) -> HistoryEntry:
+    """One decision_history.csv row."""
+    return HistoryEntry(r["agency_code"], r["decision_id"], r["period"], r["status"],
+                        r["follow_up"], r.get("completed_on"))
+
+
+def _submission(r: Row) -> Submission:
+    """One submissions.csv row."""
+    return Submission(
+        r["period"], r["agency_code"], r["table"], r["status"], r.get("received_at"),
+        r.get("on_time"), r.get("revision"), int(r.get("errors") or 0), int(r.get("warnings") or 0),
+        r.get("sha256"),
+    )
+
+
+def _text(obj: dict[str, Any], key: str) -> dict[str, str]:
+    """A title or description in both languages (English falls back to Indonesian)."""
+    text_id = str(obj.get(key) or "")
+    return {"id": text_id, "en": str(obj.get(f"{key}_en") or text_id)}
+
+
+def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row]) -> TableInfo:
+    """The catalogue facts of one table: schema, row count, files and periods covered."""
+    schema = resource.get("schema", {})
+    fields = _fields(schema)
+    key = schema.get("primaryKey") or []
+    name = resource["name"]
+    files = tuple(info for ext in ("csv", "json", "xlsx")
+                  if (info := _file_info(data_dir / f"{name}.{ext}")) is not None)
+    periods = sorted({r["period"] for r in rows if r.get("period")})
+    return TableInfo(
+        name=name, title=_text(resource, "title"), description=_text(resource, "description"),
+        fields=fields, primary_key=tuple([key] if isinstance(key, str) else key), rows=len(rows),
+        files=files, periods=(periods[0], periods[-1]) if periods else None,
+    )
+
+
+def _fields(schema: dict[str, Any]) -> tuple[FieldInfo, ...]:
+    """The data-dictionary view of a Table Schema's fields."""
+    return tuple(
+        FieldInfo(f["name"], f.get("type", "string"), _text(f, "title"), _text(f, "description"),
+                  bool(f.get("constraints", {}).get("required")),
+                  {k: v for k, v in f.get("constraints", {}).items() if k != "required"})
+        for f in schema.get("fields", [])
+    )
+
+
+def _submitted(schemas_dir: Path) -> dict[str, tuple[FieldInfo, ...]]:
+    """The fields agencies send per monthly table (datasets/schemas/<table>.json), when present."""
+    out = {}
+    for table in TABLES:
+        path = schemas_dir / f"{table}.json"
+        if path.is_file():
+            try:
+                out[table] = _fields(json.loads(path.read_text(encoding="utf-8")))
+            except ValueError as exc:
+                raise SiteError(f"{path}: bukan JSON yang sah / not valid JSON: {exc}") from None
+    return out
+
+
+def _file_info(path: Path) -> FileInfo | None:
+    """Size and SHA-256 of a file to offer for download, or None when it is absent."""
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    return FileInfo(path.name, path.suffix.lstrip(".").upper(), len(data), hashlib.sha256(data).hexdigest())
+
+
+def _templates(folder: Path) -> list[FileInfo]:
+    """The agency templates (CSV and XLSX per monthly table), sorted by name."""
+    if not folder.is_dir():
+        return []
+    return [i for p in sorted(folder.iterdir()) if (i := _file_info(p)) is not None]
+
+
+def _releases(path: Path) -> list[Release]:
+    """The change log, newest first; items keep their own keys (what changed, in which language)."""
+    if not path.is_file():
+        return []
+    try:
+        events = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise SiteError(f"{path}: bukan JSON yang sah / not valid JSON: {exc}") from None
+    releases = [Release(date.fromisoformat(str(e["date"])[:10]), tuple(_release_items(e))) for e in events]
+    return sorted(releases, key=lambda r: r.date, reverse=True)
+
+
+def _release_items(event: dict[str, Any]) -> list[dict[str, str]]:
+    """The changes of one event as flat string dicts (shape decided by the publish stage)."""
+    changes = event.get("changes") or event.get("items") or []
+    return [{k: str(v) for k, v in c.items()} if isinstance(c, dict) else {"text": str(c)} for c in changes]

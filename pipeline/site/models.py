@@ -1,0 +1,190 @@
+"""Typed records the site reads from the published tables under <output>/data/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from pipeline.config import Portal
+
+
+@dataclass(frozen=True)
+class Agency:
+    """One row of agencies.csv."""
+
+    code: str
+    name: str
+    name_en: str | None
+    sector: str
+    counter: str | None
+    joined_on: date | None
+    website: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class Service:
+    """One row of services.csv."""
+
+    code: str
+    agency_code: str
+    name: str
+    standard_time: str
+    fee_idr: int
+    requirements: str | None
+    legal_basis: str | None
+
+
+@dataclass(frozen=True)
+class Perf:
+    """One row of performance.csv: one service in one month."""
+
+    period: str
+    agency_code: str
+    service_code: str
+    received: int
+    completed: int
+    within_standard: int
+    avg_wait: float | None
+    avg_service: float | None
+    complaints_received: int
+    complaints_resolved: int
+    respondents: int | None
+    u: tuple[float, ...] | None
+    ikm: float | None
+    grade: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """The latest version of one agenda (agendas.csv)."""
+
+    agency_code: str
+    agenda_id: str
+    date: date
+    start_time: time | None
+    end_time: time | None
+    title: str
+    type: str
+    participants: tuple[str, ...]
+    location: str | None
+    status: str
+    summary: str | None
+    minutes_url: str | None
+    period: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The latest state of one decision (decisions.csv)."""
+
+    agency_code: str
+    decision_id: str
+    date: date
+    agenda_id: str | None
+    title: str
+    description: str | None
+    responsible: tuple[str, ...]
+    follow_up: str
+    due_date: date | None
+    status: str
+    completed_on: date | None
+    evidence_url: str | None
+    period: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One reported state of a decision (decision_history.csv)."""
+
+    agency_code: str
+    decision_id: str
+    period: str
+    status: str
+    follow_up: str
+    completed_on: date | None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One expected or received file (submissions.csv)."""
+
+    period: str
+    agency_code: str
+    table: str
+    status: str
+    received_at: datetime | None
+    on_time: bool | None
+    revision: int | None
+    errors: int
+    warnings: int
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One field of a published table's schema, for the data dictionary."""
+
+    name: str
+    type: str
+    title: dict[str, str]
+    description: dict[str, str]
+    required: bool
+    constraints: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A downloadable file under /data/: its site path, size and SHA-256."""
+
+    name: str
+    format: str
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """One published table as the Data Package describes it, plus its files."""
+
+    name: str
+    title: dict[str, str]
+    description: dict[str, str]
+    fields: tuple[FieldInfo, ...]
+    primary_key: tuple[str, ...]
+    rows: int
+    files: tuple[FileInfo, ...]
+    periods: tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class Release:
+    """One publish event from changelog.json."""
+
+    date: date
+    items: tuple[dict[str, str], ...]
+
+
+@dataclass
+class SiteData:
+    """Everything the site shows, read once from <output>/data/ before any page is built."""
+
+    portal: Portal
+    as_of: date
+    agencies: dict[str, Agency]
+    services: dict[str, Service]
+    performance: list[Perf]
+    agendas: list[Agenda]
+    decisions: list[Decision]
+    history: list[HistoryEntry]
+    submissions: list[Submission]
+    tables: dict[str, TableInfo]
+    package_file: FileInfo | None
+    releases: list[Release]
+    feedback: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    feedback_months: dict[tuple[str, str], str] = field(default_factory=dict)
+    templates: list[FileInfo] = field(default_factory=list)
+    submitted_fields: dict[str, tuple[FieldInfo, ...]] = field(default_factory=dict)

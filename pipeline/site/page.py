@@ -1,0 +1,55 @@
+"""A page to render, and the language kit every context builder works with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.site import urls
+from pipeline.site.i18n import Formatter, Translator
+from pipeline.site.models import Agency, SiteData
+
+
+@dataclass
+class Page:
+    """One HTML page: where it goes, which template renders it, and its context."""
+
+    path: str
+    template: str
+    title: str
+    section: str
+    context: dict[str, Any] = field(default_factory=dict)
+    crumbs: list[tuple[str, str]] = field(default_factory=list)
+    searchable: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Kit:
+    """One language's words, formats and links."""
+
+    lang: str
+    t: Translator
+    f: Formatter
+
+    def url(self, path: str) -> str:
+        """A page path in this kit's language."""
+        return urls.localise(path, self.lang)
+
+    def agency_name(self, agency: Agency | None, code: str = "") -> str:
+        """An agency's name in this language (the code if the agency is unknown)."""
+        if agency is None:
+            return code
+        return agency.name_en if self.lang == "en" and agency.name_en else agency.name
+
+    def agency_link(self, data: SiteData, code: str) -> dict[str, str | None]:
+        """Name and page link of an agency (no link when the code is unknown)."""
+        agency = data.agencies.get(code)
+        return {"name": self.agency_name(agency, code), "url": self.url(urls.agency(code)) if agency else None,
+                "code": code}
+
+    def label(self, group: str, code: str | None) -> str:
+        """The readable label of an enum code (sector, status, type ...), the code if unknown."""
+        if code is None:
+            return ""
+        return self.t.strings.get(f"{group}.{code}", code)

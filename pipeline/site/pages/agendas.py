@@ -1,0 +1,86 @@
+"""Agendas: the list (upcoming first), one page per month and one page per agenda."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pipeline.site import urls
+from pipeline.site.markup import render_markdown, safe_url
+from pipeline.site.models import Agenda, SiteData
+from pipeline.site.page import Kit, Page
+from pipeline.site.views import agenda_row, agendas_sorted, decision_row, decisions_sorted, upcoming
+
+
+def month_of(a: Agenda) -> str:
+    """The calendar month an agenda takes place in (not the period it was reported in)."""
+    return a.date.strftime("%Y-%m")
+
+
+def month_nav(data: SiteData, kit: Kit, current: str | None) -> list[dict[str, Any]]:
+    """Links to every month that has agendas, newest first, with counts."""
+    counts = Counter(month_of(a) for a in data.agendas)
+    return [{"label": kit.f.month(m), "url": kit.url(urls.agenda_month(m)), "count": counts[m],
+             "current": m == current} for m in sorted(counts, reverse=True)]
+
+
+def list_page(data: SiteData, kit: Kit) -> Page:
+    """Upcoming agendas, the months, and every agenda newest first."""
+    context = {
+        "upcoming": [agenda_row(a, data, kit) for a in upcoming(data)],
+        "months": month_nav(data, kit, None),
+        "rows": [agenda_row(a, data, kit) for a in agendas_sorted(data.agendas)],
+        "calendar": urls.CALENDAR,
+    }
+    return Page(urls.AGENDAS, "agendas.html", kit.t("agendas.title"), "agendas", context,
+                description=kit.t("agendas.lede"))
+
+
+def month_page(month: str, data: SiteData, kit: Kit) -> Page:
+    """The agendas of one calendar month, in date order."""
+    mine = agendas_sorted([a for a in data.agendas if month_of(a) == month], newest_first=False)
+    context = {"month": kit.f.month(month), "rows": [agenda_row(a, data, kit) for a in mine],
+               "months": month_nav(data, kit, month)}
+    crumbs = [(kit.t("agendas.title"), kit.url(urls.AGENDAS))]
+    return Page(urls.agenda_month(month), "agenda_month.html", kit.t("agendas.month_title", month=kit.f.month(month)),
+                "agendas", context, crumbs)
+
+
+def agenda_page(a: Agenda, data: SiteData, kit: Kit) -> Page:
+    """One agenda: when, where, who, what came of it."""
+    decisions = decisions_sorted([d for d in data.decisions
+                                  if d.agency_code == a.agency_code and d.agenda_id == a.agenda_id])
+    context = {
+        "agenda": {
+            "id": a.agenda_id, "title": a.title, "date": kit.f.weekday_date(a.date),
+            "time": _time_span(a, kit), "type": kit.label("agenda_type", a.type), "location": a.location,
+            "status": a.status, "status_label": kit.label("agenda_status", a.status),
+            "summary": render_markdown(a.summary), "minutes_url": safe_url(a.minutes_url),
+            "minutes_unsafe": bool(a.minutes_url) and safe_url(a.minutes_url) is None,
+            "period": kit.f.month(a.period),
+        },
+        "organizer": kit.agency_link(data, a.agency_code),
+        "participants": [kit.agency_link(data, c) for c in a.participants],
+        "decisions": [decision_row(d, data, kit) for d in decisions],
+        "month_url": kit.url(urls.agenda_month(month_of(a))),
+        "month": kit.f.month(month_of(a)),
+    }
+    crumbs = [(kit.t("agendas.title"), kit.url(urls.AGENDAS)), (kit.f.month(month_of(a)),
+                                                                  kit.url(urls.agenda_month(month_of(a))))]
+    return Page(urls.agenda(a.agency_code, a.agenda_id), "agenda.html", a.title, "agendas", context, crumbs,
+                searchable=True, description=kit.t("agenda.lede", date=kit.f.date(a.date)))
+
+
+def _time_span(a: Agenda, kit: Kit) -> str:
+    """``09.00–11.00`` (or just the start, or nothing)."""
+    if a.start_time and a.end_time:
+        return f"{kit.f.time(a.start_time)}–{kit.f.time(a.end_time)}"
+    return kit.f.time(a.start_time)
+
+
+def pages(data: SiteData, kit: Kit) -> list[Page]:
+    """All agenda pages."""
+    months = sorted({month_of(a) for a in data.agendas})
+    ordered = sorted(data.agendas, key=lambda a: (a.agency_code, a.agenda_id))
+    return [list_page(data, kit), *(month_page(m, data, kit) for m in months),
+            *(agenda_page(a, data, kit) for a in ordered)]

@@ -1,0 +1,144 @@
+"""The data catalogue: one page per published table, the index, and the change log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from pipeline.site import urls
+from pipeline.site.models import FieldInfo, FileInfo, SiteData, TableInfo
+from pipeline.site.page import Kit, Page
+
+ORDER = ("performance", "agendas", "decisions", "decision_history", "submissions", "agencies", "services")
+MEDIA = {"CSV": "text/csv", "JSON": "application/json", "ZIP": "application/zip",
+         "XLSX": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def json_ld(value: dict[str, Any]) -> Markup:
+    """JSON for a <script type="application/ld+json"> block; '<' is escaped so no text can close it."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def download(info: FileInfo, kit: Kit) -> dict[str, Any]:
+    """A file to download, with what a careful user checks: size and SHA-256."""
+    return {"name": info.name, "format": info.format, "url": urls.data_file(info.name),
+            "size": kit.f.size(info.bytes), "bytes": info.bytes, "sha256": info.sha256}
+
+
+def constraint_text(constraints: dict[str, Any], kit: Kit) -> str:
+    """The rules of a field in words (allowed values, pattern, bounds)."""
+    parts = []
+    if "enum" in constraints:
+        parts.append(kit.t("dict.enum", values=", ".join(str(v) for v in constraints["enum"])))
+    if "minimum" in constraints:
+        parts.append(kit.t("dict.minimum", value=constraints["minimum"]))
+    if "maximum" in constraints:
+        parts.append(kit.t("dict.maximum", value=constraints["maximum"]))
+    if "maxLength" in constraints:
+        parts.append(kit.t("dict.max_length", value=constraints["maxLength"]))
+    if "pattern" in constraints:
+        parts.append(kit.t("dict.pattern", value=constraints["pattern"]))
+    if constraints.get("unique"):
+        parts.append(kit.t("dict.unique"))
+    return "; ".join(parts)
+
+
+def dictionary(fields: tuple[FieldInfo, ...], kit: Kit) -> list[dict[str, Any]]:
+    """The data dictionary rows of a table's fields."""
+    return [{"name": f.name, "type": f.type, "title": f.title[kit.lang], "description": f.description[kit.lang],
+             "required": f.required, "rules": constraint_text(f.constraints, kit)} for f in fields]
+
+
+def dataset_ld(table: TableInfo, data: SiteData, kit: Kit) -> dict[str, Any]:
+    """schema.org Dataset metadata of one table."""
+    base = data.portal.site_url
+    ld: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "Dataset", "name": table.title[kit.lang],
+        "description": table.description[kit.lang] or table.title[kit.lang],
+        "url": base + kit.url(urls.table(table.name)), "inLanguage": kit.lang,
+        "license": data.portal.licence_url or data.portal.licence_id,
+        "creator": {"@type": "GovernmentOrganization", "name": data.portal.publisher or data.portal.name},
+        "isAccessibleForFree": True,
+        "variableMeasured": [f.name for f in table.fields],
+        "distribution": [{"@type": "DataDownload", "encodingFormat": MEDIA.get(i.format, i.format),
+                          "contentUrl": base + urls.data_file(i.name), "contentSize": f"{i.bytes} B",
+                          "sha256": i.sha256} for i in table.files],
+    }
+    if table.periods:
+        ld["temporalCoverage"] = f"{table.periods[0]}/{table.periods[1]}"
+    return ld
+
+
+def table_page(table: TableInfo, data: SiteData, kit: Kit) -> Page:
+    """One table's catalogue page."""
+    portal = data.portal
+    context = {
+        "table": {"name": table.name, "title": table.title[kit.lang], "description": table.description[kit.lang],
+                  "rows": kit.f.number(table.rows), "primary_key": ", ".join(table.primary_key),
+                  "periods": [kit.f.month(p) for p in table.periods] if table.periods else None},
+        "licence": {"title": portal.licence_title or portal.licence_id, "url": portal.licence_url or None},
+        "downloads": [download(i, kit) for i in table.files],
+        "package": download(data.package_file, kit) if data.package_file else None,
+        "descriptor": urls.data_file("datapackage.json"),
+        "fields": dictionary(table.fields, kit),
+        "json_ld": json_ld(dataset_ld(table, data, kit)),
+        "changelog": kit.url(urls.CHANGELOG),
+    }
+    crumbs = [(kit.t("data.title"), kit.url(urls.DATA))]
+    return Page(urls.table(table.name), "data_table.html", table.title[kit.lang], "data", context, crumbs,
+                description=table.description[kit.lang])
+
+
+def ordered_tables(data: SiteData) -> list[TableInfo]:
+    """Tables in reading order (the monthly ones first)."""
+    return sorted(data.tables.values(), key=lambda t: (ORDER.index(t.name) if t.name in ORDER else 99, t.name))
+
+
+def index_page(data: SiteData, kit: Kit) -> Page:
+    """All tables, the whole package and the machine-readable catalogue."""
+    context = {
+        "tables": [{"title": t.title[kit.lang], "description": t.description[kit.lang], "url": kit.url(urls.table(t.name)),
+                    "rows": kit.f.number(t.rows)} for t in ordered_tables(data)],
+        "package": download(data.package_file, kit) if data.package_file else None,
+        "descriptor": urls.data_file("datapackage.json"),
+        "catalog": urls.data_file("catalog.jsonld"),
+        "changelog": kit.url(urls.CHANGELOG),
+        "releases_feed": kit.url(urls.feed("rilis-data")),
+        "licence": {"title": data.portal.licence_title or data.portal.licence_id, "url": data.portal.licence_url or None},
+        "latest": kit.f.date(data.releases[0].date) if data.releases else None,
+    }
+    return Page(urls.DATA, "data_index.html", kit.t("data.title"), "data", context, description=kit.t("data.lede"))
+
+
+def release_items(items: tuple[dict[str, str], ...], data: SiteData, kit: Kit) -> list[dict[str, Any]]:
+    """What one publish changed, one line per item."""
+    out = []
+    for item in items:
+        table = item.get("table")
+        out.append({
+            "change": kit.label("change", item.get("change") or item.get("kind")) if (item.get("change") or item.get("kind")) else "",
+            "table": kit.label("table", table) if table else "",
+            "table_url": kit.url(urls.table(table)) if table in data.tables else None,
+            "period": kit.f.month(item["period"]) if item.get("period") else "",
+            "agency": kit.agency_link(data, item["agency_code"]) if item.get("agency_code") else None,
+            "text": item.get(f"text_{kit.lang}") or item.get("text") or "",
+        })
+    return out
+
+
+def changelog_page(data: SiteData, kit: Kit) -> Page:
+    """Every publish that changed something, newest first."""
+    releases = [{"date": kit.f.date(r.date), "iso": r.date.isoformat(), "changes": release_items(r.items, data, kit)}
+                for r in data.releases]
+    crumbs = [(kit.t("data.title"), kit.url(urls.DATA))]
+    return Page(urls.CHANGELOG, "changelog.html", kit.t("changelog.title"), "data",
+                {"releases": releases, "feed": kit.url(urls.feed("rilis-data"))}, crumbs)
+
+
+def pages(data: SiteData, kit: Kit) -> list[Page]:
+    """The catalogue index, a page per table, and the change log."""
+    return [index_page(data, kit), *(table_page(t, data, kit) for t in ordered_tables(data)),
+            changelog_page(data, kit)]

@@ -1,0 +1,78 @@
+"""The decisions register (overdue marked) and one page per decision with its dated history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pipeline.site import urls
+from pipeline.site.markup import render_markdown, safe_url
+from pipeline.site.models import Decision, SiteData
+from pipeline.site.page import Kit, Page
+from pipeline.site.views import decision_row, decisions_sorted
+
+STATUSES = ("open", "in-progress", "done", "cancelled")
+
+
+def register(data: SiteData, kit: Kit) -> Page:
+    """All decisions: overdue first, then every decision newest first, with counts per status."""
+    overdue = sorted((d for d in data.decisions if d.overdue), key=lambda d: (d.due_date, d.agency_code, d.decision_id))
+    counts = Counter(d.status for d in data.decisions)
+    context = {
+        "overdue": [decision_row(d, data, kit) for d in overdue],
+        "rows": [decision_row(d, data, kit) for d in decisions_sorted(data.decisions)],
+        "counts": [{"status": s, "label": kit.label("decision_status", s), "n": counts[s]} for s in STATUSES],
+        "total": len(data.decisions),
+        "as_of": kit.f.date(data.as_of),
+        "feed": kit.url(urls.feed("keputusan")),
+    }
+    return Page(urls.DECISIONS, "decisions.html", kit.t("decisions.title"), "decisions", context,
+                description=kit.t("decisions.lede"))
+
+
+def history(d: Decision, data: SiteData, kit: Kit) -> list[dict[str, Any]]:
+    """Every reported state, oldest first, dated by its month and the day the report arrived."""
+    received = {s.period: s.received_at for s in data.submissions
+                if s.agency_code == d.agency_code and s.table == "decisions" and s.status == "accepted"}
+    entries = sorted((h for h in data.history if h.agency_code == d.agency_code and h.decision_id == d.decision_id),
+                     key=lambda h: h.period)
+    out, previous = [], None
+    for h in entries:
+        out.append({"period": kit.f.month(h.period), "received": kit.f.date(received[h.period].date())
+                    if received.get(h.period) else "–",
+                    "status": h.status, "status_label": kit.label("decision_status", h.status),
+                    "changed": previous is not None and previous != h.status,
+                    "follow_up": h.follow_up, "completed_on": kit.f.date(h.completed_on)})
+        previous = h.status
+    return out
+
+
+def decision_page(d: Decision, data: SiteData, kit: Kit) -> Page:
+    """One decision: what was decided, who follows up, by when, and how it went."""
+    agenda = next((a for a in data.agendas if a.agency_code == d.agency_code and a.agenda_id == d.agenda_id), None)
+    context = {
+        "decision": {
+            "id": d.decision_id, "title": d.title, "date": kit.f.date(d.date),
+            "description": render_markdown(d.description), "follow_up": d.follow_up,
+            "due": kit.f.date(d.due_date), "status": d.status, "status_label": kit.label("decision_status", d.status),
+            "overdue": d.overdue, "completed_on": kit.f.date(d.completed_on),
+            "evidence_url": safe_url(d.evidence_url),
+            "evidence_unsafe": bool(d.evidence_url) and safe_url(d.evidence_url) is None,
+        },
+        "agency": kit.agency_link(data, d.agency_code),
+        "responsible": [kit.agency_link(data, c) for c in d.responsible],
+        "agenda": {"title": agenda.title, "url": kit.url(urls.agenda(agenda.agency_code, agenda.agenda_id)),
+                   "date": kit.f.date(agenda.date)} if agenda else None,
+        "agenda_id": d.agenda_id,
+        "history": history(d, data, kit),
+        "as_of": kit.f.date(data.as_of),
+    }
+    crumbs = [(kit.t("decisions.title"), kit.url(urls.DECISIONS))]
+    return Page(urls.decision(d.agency_code, d.decision_id), "decision.html", d.title, "decisions", context, crumbs,
+                searchable=True, description=kit.t("decision.lede", date=kit.f.date(d.date)))
+
+
+def pages(data: SiteData, kit: Kit) -> list[Page]:
+    """The register and every decision's page."""
+    ordered = sorted(data.decisions, key=lambda d: (d.agency_code, d.decision_id))
+    return [register(data, kit), *(decision_page(d, data, kit) for d in ordered)]

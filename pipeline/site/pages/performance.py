@@ -1,0 +1,113 @@
+"""Performance of the mall, of each agency and of each service (charts with their data tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.site import urls
+from pipeline.site.chart_views import ikm_chart, volume_chart, within_chart
+from pipeline.site.models import Service, SiteData
+from pipeline.site.page import Kit, Page
+from pipeline.site.pages.agencies import chart_periods, sorted_agencies
+from pipeline.site.pages.home import latest_period
+from pipeline.site.stats import Totals, monthly, totals
+
+
+def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str]:
+    """The latest month's figures as table cells."""
+    if t is None:
+        return {"received": "–", "completed": "–", "within": "–", "ikm": "–", "grade": None, "grade_label": ""}
+    return {"received": kit.f.number(t.received), "completed": kit.f.number(t.completed),
+            "within": kit.f.percent(t.within_share),
+            "ikm": kit.f.number(t.ikm, 2) if t.ikm is not None else "–",
+            "grade": t.grade, "grade_label": kit.label("grade", t.grade)}
+
+
+def overview(data: SiteData, kit: Kit) -> Page:
+    """The mall's trends and every agency's latest month."""
+    period = latest_period(data)
+    periods = chart_periods(data)
+    series = monthly(data.performance)
+    subject = kit.t("perf.the_mall")
+    rows = []
+    for a in sorted_agencies(data, kit):
+        mine = [r for r in data.performance if r.agency_code == a.code and r.period == period]
+        if any(r.agency_code == a.code for r in data.performance):
+            rows.append({"name": kit.agency_name(a), "url": kit.url(urls.agency_performance(a.code)),
+                         **_latest_row(totals(period, mine) if mine else None, kit)})
+    context = {
+        "period": kit.f.month(period),
+        "rows": rows,
+        "charts": [volume_chart("c-vol", subject, series, periods, kit),
+                   within_chart("c-std", subject, series, periods, kit),
+                   ikm_chart("c-ikm", subject, series, periods, kit)] if series else [],
+        "services_url": kit.url(urls.SERVICES),
+    }
+    return Page(urls.PERFORMANCE, "performance.html", kit.t("perf.title"), "performance", context,
+                description=kit.t("perf.lede"))
+
+
+def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
+    """One agency's trends and each of its services' latest month."""
+    agency = data.agencies[code]
+    name = kit.agency_name(agency)
+    rows = [r for r in data.performance if r.agency_code == code]
+    period = max(r.period for r in rows)
+    periods, series = chart_periods(data), monthly(rows)
+    services = sorted((s for s in data.services.values() if s.agency_code == code), key=lambda s: s.name)
+    service_rows = []
+    for s in services:
+        latest = [r for r in rows if r.service_code == s.code and r.period == period]
+        service_rows.append({"name": s.name, "url": kit.url(urls.service(s.code)),
+                             **_latest_row(totals(period, latest) if latest else None, kit)})
+    context = {
+        "name": name,
+        "agency_url": kit.url(urls.agency(code)),
+        "period": kit.f.month(period),
+        "rows": service_rows,
+        "charts": [volume_chart("c-vol", name, series, periods, kit), within_chart("c-std", name, series, periods, kit),
+                   ikm_chart("c-ikm", name, series, periods, kit)],
+    }
+    crumbs = [(kit.t("perf.title"), kit.url(urls.PERFORMANCE))]
+    return Page(urls.agency_performance(code), "performance_agency.html", kit.t("perf.agency_title", name=name),
+                "performance", context, crumbs)
+
+
+def service_page(s: Service, data: SiteData, kit: Kit) -> Page:
+    """One service: its standard and its monthly performance."""
+    rows = [r for r in data.performance if r.service_code == s.code]
+    periods, series = chart_periods(data), monthly(rows)
+    notes = sorted({(r.period, r.notes) for r in rows if r.notes}, reverse=True)
+    context: dict[str, Any] = {
+        "service": {"name": s.name, "code": s.code, "time": s.standard_time,
+                    "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free"),
+                    "requirements": s.requirements, "legal_basis": s.legal_basis},
+        "agency": kit.agency_link(data, s.agency_code),
+        "charts": [volume_chart("c-vol", s.name, series, periods, kit), within_chart("c-std", s.name, series, periods, kit),
+                   ikm_chart("c-ikm", s.name, series, periods, kit)] if rows else [],
+        "notes": [{"period": kit.f.month(p), "text": n} for p, n in notes],
+    }
+    crumbs = [(kit.t("services.title"), kit.url(urls.SERVICES))]
+    return Page(urls.service(s.code), "service.html", s.name, "performance", context, crumbs, searchable=True,
+                description=kit.t("service.lede", name=s.name))
+
+
+def services_list(data: SiteData, kit: Kit) -> Page:
+    """Every service, agency by agency."""
+    groups = []
+    for a in sorted_agencies(data, kit):
+        mine = sorted((s for s in data.services.values() if s.agency_code == a.code), key=lambda s: s.name)
+        if mine:
+            groups.append({"agency": kit.agency_link(data, a.code), "rows": [
+                {"name": s.name, "url": kit.url(urls.service(s.code)), "time": s.standard_time,
+                 "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free")} for s in mine]})
+    return Page(urls.SERVICES, "services.html", kit.t("services.title"), "performance",
+                {"groups": groups, "total": len(data.services)}, description=kit.t("services.lede"))
+
+
+def pages(data: SiteData, kit: Kit) -> list[Page]:
+    """Overview, per agency, the service list and per service."""
+    with_data = sorted({r.agency_code for r in data.performance if r.agency_code in data.agencies})
+    services = sorted(data.services.values(), key=lambda s: s.code)
+    return [overview(data, kit), *(agency_performance(c, data, kit) for c in with_data),
+            services_list(data, kit), *(service_page(s, data, kit) for s in services)]

@@ -1,0 +1,81 @@
+"""Render pages with Jinja2 (autoescaped) and make every site link relative to the page."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from pipeline.site import urls
+from pipeline.site.page import Kit, Page
+from pipeline.site.models import SiteData
+
+# Root-relative links written by our own templates; agency text never reaches this point with
+# a relative link (the sanitiser drops them), so only the site's links are rewritten.
+_LINK = re.compile(r'(\s(?:href|src|action))="(/[^"]*)"')
+
+NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDAS),
+       ("decisions", urls.DECISIONS), ("performance", urls.PERFORMANCE), ("submissions", urls.SUBMISSIONS),
+       ("data", urls.DATA), ("guide", urls.GUIDE))
+
+
+def relative(target: str, page_path: str) -> str:
+    """``target`` (root-relative) as seen from the folder of ``page_path``, so the site can live anywhere."""
+    path, tail = re.match(r"([^#?]*)(.*)", target, re.S).groups()
+    base = page_path if page_path.endswith("/") else posixpath.dirname(page_path) + "/"
+    rel = posixpath.relpath(path, base)
+    if path.endswith("/") and rel != ".":
+        rel += "/"
+    elif rel == ".":
+        rel = "./"
+    return rel + tail
+
+
+def relativize(html: str, page_path: str) -> str:
+    """Rewrite every root-relative href/src/action in ``html``."""
+    return _LINK.sub(lambda m: f'{m.group(1)}="{relative(m.group(2), page_path)}"', html)
+
+
+class Renderer:
+    """The Jinja environment over site_templates/ and the context shared by every page."""
+
+    def __init__(self, templates: Path, data: SiteData):
+        self.env = Environment(
+            loader=FileSystemLoader(str(templates)),
+            autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )
+        self.data = data
+
+    def common(self, page: Page, kit: Kit) -> dict[str, Any]:
+        """What the base layout needs: language switch, navigation, site name, canonical URL."""
+        portal = self.data.portal
+        other = "en" if kit.lang == "id" else "id"
+        here = kit.url(page.path)
+        return {
+            "lang": kit.lang, "t": kit.t, "f": kit.f, "page": page, "here": here,
+            "site_name": portal.name_en if kit.lang == "en" and portal.name_en else portal.name,
+            "canonical": portal.site_url + here if portal.site_url else None,
+            "switch": {"url": urls.localise(page.path, other), "lang": other, "label": kit.t("switch.label"),
+                       "name": kit.t("switch.name")},
+            "alternates": [{"lang": lang, "url": (portal.site_url or "") + urls.localise(page.path, lang)}
+                           for lang in ("id", "en")],
+            "nav": [{"key": key, "label": kit.t(f"nav.{key}"), "url": kit.url(path), "current": key == page.section}
+                    for key, path in NAV],
+            "home_url": kit.url(urls.HOME), "search_url": kit.url(urls.SEARCH),
+            "feeds": [{"title": kit.t("feed.decisions"), "url": kit.url(urls.feed("keputusan"))},
+                      {"title": kit.t("feed.releases"), "url": kit.url(urls.feed("rilis-data"))}],
+            "footer": {"publisher": portal.publisher or portal.name, "contact": portal.contact_email,
+                       "licence": portal.licence_title or portal.licence_id, "licence_url": portal.licence_url or None,
+                       "data_url": kit.url(urls.DATA), "guide_url": kit.url(urls.GUIDE),
+                       "sitemap": "/sitemap.xml"},
+        }
+
+    def render(self, page: Page, kit: Kit) -> str:
+        """The finished HTML of one page, links relative to its own folder."""
+        template = self.env.get_template(page.template)
+        html = template.render(**self.common(page, kit), **page.context)
+        return relativize(html, kit.url(page.path))

@@ -1,0 +1,80 @@
+"""Small view models shared by several pages: list rows for agendas, decisions and files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.site import urls
+from pipeline.site.models import Agenda, Decision, SiteData, Submission
+from pipeline.site.page import Kit
+
+
+def agenda_row(a: Agenda, data: SiteData, kit: Kit) -> dict[str, Any]:
+    """An agenda as a list row."""
+    return {
+        "url": kit.url(urls.agenda(a.agency_code, a.agenda_id)),
+        "title": a.title,
+        "date": kit.f.date(a.date),
+        "short_date": kit.f.short_date(a.date),
+        "iso": a.date.isoformat(),
+        "time": kit.f.time(a.start_time),
+        "agency": kit.agency_link(data, a.agency_code),
+        "type": kit.label("agenda_type", a.type),
+        "status": a.status,
+        "status_label": kit.label("agenda_status", a.status),
+    }
+
+
+def decision_row(d: Decision, data: SiteData, kit: Kit) -> dict[str, Any]:
+    """A decision as a list row (overdue as of the build date)."""
+    return {
+        "url": kit.url(urls.decision(d.agency_code, d.decision_id)),
+        "id": d.decision_id,
+        "title": d.title,
+        "date": kit.f.short_date(d.date),
+        "iso": d.date.isoformat(),
+        "due": kit.f.short_date(d.due_date),
+        "agency": kit.agency_link(data, d.agency_code),
+        "responsible": [kit.agency_link(data, c) for c in d.responsible],
+        "status": d.status,
+        "status_label": kit.label("decision_status", d.status),
+        "overdue": d.overdue,
+    }
+
+
+def agendas_sorted(agendas: list[Agenda], newest_first: bool = True) -> list[Agenda]:
+    """Agendas by date and time, then agency and identifier (a stable order)."""
+    return sorted(agendas, key=lambda a: (a.date, a.start_time or "", a.agency_code, a.agenda_id),
+                  reverse=newest_first)
+
+
+def decisions_sorted(decisions: list[Decision]) -> list[Decision]:
+    """Decisions newest first, ties by agency and identifier."""
+    return sorted(decisions, key=lambda d: (d.date, d.agency_code, d.decision_id), reverse=True)
+
+
+def upcoming(data: SiteData) -> list[Agenda]:
+    """Agendas still to come as of the build date, soonest first."""
+    coming = [a for a in data.agendas if a.date >= data.as_of and a.status in ("planned", "postponed")]
+    return agendas_sorted(coming, newest_first=False)
+
+
+def submission_cell(s: Submission | None, data: SiteData, kit: Kit) -> dict[str, Any]:
+    """One file's standing (accepted on time, late, rejected, missing) and its feedback link."""
+    if s is None:
+        return {"state": "none", "label": kit.t("submission.none"), "mark": "", "url": None}
+    state = s.status
+    if s.status == "accepted" and s.on_time is False:
+        state = "late"
+    rel = data.feedback.get((s.period, s.agency_code, s.table))
+    return {
+        "state": state,
+        "label": kit.label("submission_state", state),
+        "mark": kit.t(f"submission_mark.{state}"),
+        "url": urls.feedback(rel) if rel else None,
+        "received": kit.f.datetime(s.received_at),
+        "revision": s.revision,
+        "errors": s.errors,
+        "warnings": s.warnings,
+        "table": kit.label("table", s.table),
+    }
