@@ -98,13 +98,13 @@ class Changes:
         return bool(self.added or self.corrected or self.rejected or self.reference)
 
     def event(self, day: date, now: str) -> dict[str, Any]:
-        """The change-log event of this update."""
-        def entries(items: list[Version]) -> list[dict[str, Any]]:
-            return [{"file": v.file, "period": v.period, "agency": v.agency, "table": v.table,
-                     "revision": v.revision, "sha256": v.sha256} for v in items]
-        return {"date": day.isoformat(), "published_at": now, "added": entries(self.added),
-                "corrected": entries(self.corrected), "rejected": entries(self.rejected),
-                "reference": sorted(self.reference)}
+        """The change-log event of this update: one flat item per change (kind in ``change``)."""
+        items: list[dict[str, Any]] = [{"change": "reference", "table": name} for name in sorted(self.reference)]
+        for kind in ("added", "corrected", "rejected"):
+            items += [{"change": kind, "file": v.file, "period": v.period, "agency": v.agency,
+                       "table": v.table, "revision": v.revision, "sha256": v.sha256}
+                      for v in getattr(self, kind)]
+        return {"date": day.isoformat(), "published_at": now, "changes": items}
 
 
 def report_record(report: FileReport) -> dict[str, Any]:

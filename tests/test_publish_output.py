@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -130,8 +131,12 @@ def test_changelog_records_the_first_publish_only(published: Any) -> None:
     events = json.loads(first["data/changelog.json"])
     assert len(events) == 1 and events[0]["date"] == "2026-11-28"
     assert events[0]["published_at"] == "2026-11-28T06:15:00+07:00"
-    assert len(events[0]["added"]) == 3 and len(events[0]["rejected"]) == 1
-    assert events[0]["reference"] == ["agencies", "services"]
+    kinds = [c["change"] for c in events[0]["changes"]]
+    assert kinds == ["reference", "reference", "added", "added", "added", "rejected"]
+    assert events[0]["changes"][5] == {
+        "change": "rejected", "file": "submissions/2026-10/disdukcapil/performance.csv", "period": "2026-10",
+        "agency": "disdukcapil", "table": "performance", "revision": 1,
+        "sha256": hashlib.sha256(b"x;y\n").hexdigest()}
     assert first["store/changelog.json"] == first["data/changelog.json"]
 
 
