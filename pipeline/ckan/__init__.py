@@ -1,6 +1,6 @@
 """Push the published tables to a CKAN portal: read both sides, plan, then write the difference.
 
-Order: load <output>/data -> read CKAN (organization, one package_show per dataset) ->
+Order: read CKAN's licence list -> load <output>/data -> read CKAN (organization, one package_show per dataset) ->
 plan (pure) -> save the plan to <output>/ckan-plan.json -> stop here on --dry-run ->
 check the token once -> execute -> summary. The token comes from CKAN_API_TOKEN only.
 """
@@ -34,7 +34,8 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
     token = (os.environ.get("CKAN_API_TOKEN") or "").strip() or None
     client = CkanClient(portal.ckan.url, token, portal.ckan.timeout_seconds, retry or RetryPolicy())
     try:
-        local = load_local(portal)
+        licences = client.read("license_list", {}) or []
+        local = load_local(portal, {lic["id"] for lic in licences if "id" in lic} or None)
         org_name = portal.ckan.organization
         remote_org = client.read("organization_show", {"id": org_name}, subject=org_name)
         remote = {ds.name: client.read("package_show", {"id": ds.name}, subject=ds.name) for ds in local}

@@ -28,6 +28,12 @@ TABLE_TAGS = {
 }
 COMMON_TAGS = ["mal-pelayanan-publik", "pelayanan-publik", "public-service-mall", "data-terbuka"]
 DESCRIPTOR_NAME = "datapackage.json"
+# Versioned licence ids (as in portal.toml) -> the ids of CKAN's default licence list,
+# used only when the portal's CKAN does not know the exact id.
+LICENCE_ALIASES = {
+    "cc-by-4.0": "cc-by", "cc-by-sa-4.0": "cc-by-sa", "cc0-1.0": "cc-zero", "cc0": "cc-zero",
+    "odbl-1.0": "odc-odbl", "odc-by-1.0": "odc-by", "pddl-1.0": "odc-pddl", "cc-by-nc-4.0": "cc-nc",
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,15 @@ def dataset_name(organization: str, table: str) -> str:
     return f"{organization}-{table}".replace("_", "-").lower()
 
 
-def load_local(portal: Portal) -> list[LocalDataset]:
+def licence_for(portal_licence: str, known: set[str] | None) -> str:
+    """The portal's licence id as the CKAN at hand knows it (so CKAN shows its title)."""
+    if known is None or portal_licence in known:
+        return portal_licence
+    alias = LICENCE_ALIASES.get(portal_licence.lower())
+    return alias if alias in known else portal_licence
+
+
+def load_local(portal: Portal, licences: set[str] | None = None) -> list[LocalDataset]:
     """Read <output>/data/datapackage.json and describe every table's CKAN dataset.
 
     The per-table Data Package descriptors are written to <output>/ckan/<table>/ so that
@@ -80,7 +94,7 @@ def load_local(portal: Portal) -> list[LocalDataset]:
         datasets.append(LocalDataset(
             table=table,
             name=dataset_name(portal.ckan.organization, table),
-            fields=dataset_fields(portal, res, coverage),
+            fields=dataset_fields(portal, res, coverage, licence_for(portal.licence_id, licences)),
             resources=(
                 _resource(f"{table}.csv", csv_path, res, "CSV", "text/csv",
                           f"{res['title']} dalam format CSV (UTF-8, dipisah koma).",
@@ -98,7 +112,7 @@ def load_local(portal: Portal) -> list[LocalDataset]:
     return datasets
 
 
-def dataset_fields(portal: Portal, res: dict[str, Any], coverage: list[str]) -> dict[str, Any]:
+def dataset_fields(portal: Portal, res: dict[str, Any], coverage: list[str], licence: str) -> dict[str, Any]:
     """The dataset metadata this project manages in CKAN (Indonesian first, then English)."""
     table = res["name"]
     page = f"{portal.site_url}/data/{table}/" if portal.site_url else ""
@@ -126,7 +140,7 @@ def dataset_fields(portal: Portal, res: dict[str, Any], coverage: list[str]) -> 
         "title": f"{res['title']} / {res['title_en']}",
         "notes": "\n".join(lines).strip(),
         "url": page,
-        "license_id": portal.licence_id,
+        "license_id": licence,
         "author": portal.publisher,
         "author_email": portal.contact_email,
         "maintainer": portal.publisher,

@@ -1,0 +1,107 @@
+"""Failures against a real CKAN: a push killed mid-way, bad or weak tokens, CKAN's validation."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import ckanapi
+import pytest
+
+import fixture_data
+from conftest import Site, make_site
+from pipeline.errors import PushError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _push_command(site: Site, url: str, token: str) -> tuple[list[str], dict[str, str]]:
+    env = {**os.environ, "CKAN_URL": url, "CKAN_API_TOKEN": token, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "pipeline", "push", "--datasets", str(site.portal.datasets),
+           "--output", str(site.portal.output)]
+    return cmd, env
+
+
+def _expected_state(admin: ckanapi.RemoteCKAN, site: Site) -> None:
+    """Exactly the three datasets, each with exactly its three resources, hashes right."""
+    found = admin.action.package_search(fq=f"organization:{site.org}", rows=50, include_private=True)
+    assert sorted(p["name"] for p in found["results"]) == sorted(
+        f"{site.org}-{t.replace('_', '-')}" for t in fixture_data.TABLES)
+    for table in fixture_data.TABLES:
+        pkg = admin.action.package_show(id=f"{site.org}-{table.replace('_', '-')}")
+        assert [r["name"] for r in pkg["resources"]] == [f"{table}.csv", f"{table}.json", "datapackage.json"]
+        assert all(r["hash"].startswith("sha256:") and r["url_type"] == "upload" for r in pkg["resources"])
+
+
+@pytest.mark.parametrize("kill_after", [2, 7])
+def test_push_killed_midway_then_pushed_again_ends_complete(
+        site: Site, admin: ckanapi.RemoteCKAN, ckan_server: Any, kill_after: int) -> None:
+    cmd, env = _push_command(site, ckan_server.url, ckan_server.token)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, text=True)
+    seen = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("ckan: ["):
+            seen.append(line)
+            if len(seen) == kill_after:
+                proc.send_signal(signal.SIGKILL)  # the next write call is already under way
+                break
+    proc.wait(20)
+    assert proc.returncode == -signal.SIGKILL and len(seen) == kill_after
+    time.sleep(1.0)  # let CKAN finish the request the killed client left behind
+    plan, out = site.push()
+    assert 0 < plan.write_calls() <= 13 - kill_after
+    _expected_state(admin, site)
+    assert site.push()[0].write_calls() == 0
+
+
+def test_bad_token_stops_with_the_permission_and_never_shows_the_token(
+        site: Site, admin: ckanapi.RemoteCKAN, ckan_server: Any) -> None:
+    secret = "rahasia-" + "x" * 40
+    cmd, env = _push_command(site, ckan_server.url, secret)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1
+    assert "create_dataset" in proc.stderr and "CKAN_API_TOKEN" in proc.stderr
+    assert secret not in proc.stdout + proc.stderr
+    assert "rahasia" not in (site.portal.output / "ckan-plan.json").read_text()
+    with pytest.raises(ckanapi.NotFound):  # nothing was written
+        admin.action.organization_show(id=site.org)
+
+
+def test_token_of_user_without_role_names_user_and_permission(
+        site: Site, admin: ckanapi.RemoteCKAN, ckan_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    site.push()  # the organization and datasets exist; now a user with no role in it tries
+    fixture_data.write_table(site.data, "agencies", [["dpmptsp", "Dinas PMPTSP", "true"]])
+    name = f"pengguna-{site.org}"
+    admin.action.user_create(name=name, email=f"{name}@example.org", password="Pass-word-12345")
+    token = admin.action.api_token_create(user=name, name="uji")["token"]
+    monkeypatch.setenv("CKAN_API_TOKEN", token)
+    with pytest.raises(PushError) as err:
+        site.push()
+    message = str(err.value)
+    assert f"'{name}'" in message and "update_dataset" in message and site.org in message
+    assert token not in message
+
+
+def test_missing_token_is_a_clear_error(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CKAN_API_TOKEN")
+    with pytest.raises(PushError, match="CKAN_API_TOKEN is not set"):
+        site.push()
+    site.push(dry_run=True)  # reading needs no token
+
+
+def test_ckan_validation_error_names_dataset_and_field(tmp_path: Path, ckan_server: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CKAN_API_TOKEN", ckan_server.token)
+    org = "mpp-" + "panjang-" * 11 + "x"  # a valid organization, but <org>-decision-history > 100
+    site = make_site(tmp_path, ckan_server.url, org=org)
+    with pytest.raises(PushError) as err:
+        site.push()
+    message = str(err.value)
+    assert f"'{org}-agendas'" in message and "field 'name'" in message
