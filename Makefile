@@ -61,6 +61,20 @@ clean:
 	rm -rf output
 
 ## --- CKAN (a real local CKAN for the push tests and for trying the push) ---
-## (filled in by the CKAN push work: ckan-venv, ckan-dev, ckan-down)
-ckan-venv:
-	@true
+## CKAN 2.11 from PyPI in its own venv (.cache/ckan/venv; it pins many packages exactly, so it
+## never shares .venv), PostgreSQL 15 and Redis from Debian, and a small Solr stand-in
+## (tests/ckan/solr_standin.py), all on 127.0.0.1. The first run also builds a template
+## database with a sysadmin and an API token, so later starts take seconds.
+CKAN_HARNESS := $(PY) tests/ckan/harness.py
+
+ckan-venv: system-deps venv
+	$(CKAN_HARNESS) venv
+
+## Start a local CKAN (http://127.0.0.1:5000, or CKAN_DEV_PORT) and leave it running; prints
+## the CKAN_URL and CKAN_API_TOKEN to export (also saved in .cache/ckan/dev/ckan.env).
+ckan-dev: ckan-venv
+	@$(CKAN_HARNESS) up
+
+## Stop the local CKAN started by ckan-dev (only the processes it started, by PID).
+ckan-down:
+	@$(CKAN_HARNESS) down

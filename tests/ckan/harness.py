@@ -287,6 +287,18 @@ def stop(base: Path) -> None:
     (base / "state.json").unlink(missing_ok=True)
 
 
+def running(base: Path) -> Server | None:
+    """The server recorded in ``base`` if its CKAN still answers."""
+    server = Server.load(base)
+    if server is None or not _alive(server.pids.get("ckan", 0)):
+        return None
+    try:
+        with urllib.request.urlopen(f"{server.url}/api/3/action/status_show", timeout=5):
+            return server
+    except OSError:
+        return None
+
+
 def main() -> None:
     """Command line for the Makefile: venv | up | down."""
     parser = argparse.ArgumentParser(description="Local CKAN for trying and testing the push.")
@@ -298,11 +310,18 @@ def main() -> None:
         ensure_venv()
         build_template()
     elif args.command == "up":
+        base = args.dir.resolve()
         t0 = time.monotonic()
-        server = start(args.dir.resolve(), args.port)
-        log(f"CKAN is up in {time.monotonic() - t0:.1f} s; stop it with: make ckan-down")
-        print(f"export CKAN_URL={server.url}")
-        print(f"export CKAN_API_TOKEN={server.token}")
+        server = running(base)
+        if server:
+            log(f"CKAN is already running (pid {server.pids['ckan']}); its data is kept")
+        else:
+            server = start(base, args.port)
+            log(f"CKAN is up in {time.monotonic() - t0:.1f} s; stop it with: make ckan-down")
+        env = f"export CKAN_URL={server.url}\nexport CKAN_API_TOKEN={server.token}\n"
+        (base / "ckan.env").write_text(env)
+        print(env, end="")
+        log(f"then: source {base / 'ckan.env'} && make publish   (CKAN pages: {server.url}/dataset/)")
     else:
         stop(args.dir.resolve())
         log("stopped")
