@@ -119,7 +119,7 @@ def dataset_fields(portal: Portal, res: dict[str, Any], coverage: list[str], lic
     page_en = f"{portal.site_url}/en/data/{table}/" if portal.site_url else ""
     lines = [res["description"], "", res["description_en"], ""]
     if page:
-        lines.append(f"Halaman data / Data page: [{page}]({page}) · English: [{page_en}]({page_en})")
+        lines += [f"Halaman data / Data page: [{page}]({page}) · English: [{page_en}]({page_en})", ""]
     if coverage:
         lines.append(f"Cakupan waktu / Temporal coverage: {coverage[0]} – {coverage[-1]}. "
                      "Diperbarui bulanan / Updated monthly.")
