@@ -101,7 +101,7 @@ def pattern_words(pattern: str, example: str | None) -> Message:
     return Message(f"mengikuti pola {pattern}{tail}", f"following the pattern {pattern}{tail_en}")
 
 
-def message(key: str, **params: Any) -> Message:
+def message(key: str, /, **params: Any) -> Message:
     """Fill the catalogue entry ``key``; Message-valued params give each language its text."""
     id_t, en_t = CATALOGUE[key]
     id_p = {k: (v.id if isinstance(v, Message) else v) for k, v in params.items()}
@@ -112,6 +112,7 @@ def message(key: str, **params: Any) -> Message:
 def problem(
     code: str,
     variant: str | None = None,
+    /,
     *,
     row: int | None = None,
     field: str | None = None,

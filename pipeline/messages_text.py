@@ -241,8 +241,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The service {value} is listed as a service of {owner}, not {agency}. Report only your agency's services: {allowed}.",
     ),
     "completed-within-standard-exceeds-completed": (
-        "Kolom completed_within_standard berisi {value}, lebih besar dari applications_completed ({completed}). Permohonan yang selesai sesuai standar waktu tidak mungkin lebih banyak dari seluruh permohonan selesai; periksa kedua angka.",
-        "Column completed_within_standard contains {value}, more than applications_completed ({completed}). Applications completed within the standard time cannot outnumber all completed applications; check both figures.",
+        "Kolom completed_within_standard berisi {found}, lebih besar dari applications_completed ({completed}). Permohonan yang selesai sesuai standar waktu tidak mungkin lebih banyak dari seluruh permohonan selesai; periksa kedua angka.",
+        "Column completed_within_standard contains {found}, more than applications_completed ({completed}). Applications completed within the standard time cannot outnumber all completed applications; check both figures.",
     ),
     "survey-incomplete": (
         "Kolom {empty} kosong, padahal survey_respondents berisi {respondents}. Bila ada responden survei, kesembilan unsur u1 sampai u9 wajib diisi dengan nilai 1 sampai 4.",
@@ -253,16 +253,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Column(s) {filled} filled in but survey_respondents {respondents}. Fill in survey_respondents with the number of respondents, or leave u1 to u9 empty when there was no survey.",
     ),
     "completed-exceeds-received": (
-        "Permohonan selesai ({value}) lebih banyak dari permohonan diterima ({received}). Hal ini wajar bila ada tunggakan bulan sebelumnya yang diselesaikan bulan ini; data tetap diterbitkan. Periksa kembali bila bukan itu sebabnya.",
-        "Applications completed ({value}) exceed applications received ({received}). This is normal when a backlog from earlier months was cleared; the data is published. Check the figures if that is not the reason.",
+        "Permohonan selesai ({found}) lebih banyak dari permohonan diterima ({received}). Hal ini wajar bila ada tunggakan bulan sebelumnya yang diselesaikan bulan ini; data tetap diterbitkan. Periksa kembali bila bukan itu sebabnya.",
+        "Applications completed ({found}) exceed applications received ({received}). This is normal when a backlog from earlier months was cleared; the data is published. Check the figures if that is not the reason.",
     ),
     "resolved-exceeds-received": (
-        "Pengaduan yang ditindaklanjuti ({value}) lebih banyak dari pengaduan diterima ({received}). Hal ini wajar bila ada pengaduan bulan sebelumnya yang diselesaikan bulan ini; data tetap diterbitkan. Periksa kembali bila bukan itu sebabnya.",
-        "Complaints resolved ({value}) exceed complaints received ({received}). This is normal when earlier complaints were resolved this month; the data is published. Check the figures if that is not the reason.",
+        "Pengaduan yang ditindaklanjuti ({found}) lebih banyak dari pengaduan diterima ({received}). Hal ini wajar bila ada pengaduan bulan sebelumnya yang diselesaikan bulan ini; data tetap diterbitkan. Periksa kembali bila bukan itu sebabnya.",
+        "Complaints resolved ({found}) exceed complaints received ({received}). This is normal when earlier complaints were resolved this month; the data is published. Check the figures if that is not the reason.",
     ),
     "long-wait": (
-        "Rata-rata waktu tunggu {value} menit, lebih dari 480 menit (8 jam). Data tetap diterbitkan; pastikan angkanya dalam menit, bukan detik.",
-        "The average waiting time is {value} minutes, more than 480 minutes (8 hours). The data is published; make sure the figure is in minutes, not seconds.",
+        "Rata-rata waktu tunggu {found} menit, lebih dari 480 menit (8 jam). Data tetap diterbitkan; pastikan angkanya dalam menit, bukan detik.",
+        "The average waiting time is {found} minutes, more than 480 minutes (8 hours). The data is published; make sure the figure is in minutes, not seconds.",
     ),
     # --- cross-table rules: agendas ---------------------------------------------------
     "end-before-start": (

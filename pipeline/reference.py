@@ -64,14 +64,12 @@ def load_reference(portal: Portal, schemas: dict[str, TableSchema] | None = None
     problems: list[str] = []
     agency_rows = _read(portal, "agencies", schemas["agencies"], problems)
     service_rows = _read(portal, "services", schemas["services"], problems)
-    if problems:
-        raise ConfigError(problems)
     agencies = {r["agency_code"]: Agency(**r) for r in agency_rows}
     services = {r["service_code"]: Service(**r) for r in service_rows}
-    if not agencies:
+    if not agencies and not problems:
         problems.append("reference/agencies.csv: tidak ada instansi / no agencies listed")
     for service in services.values():
-        if service.agency_code not in agencies:
+        if service.agency_code is not None and agency_rows and service.agency_code not in agencies:
             problems.append(
                 f"reference/services.csv: layanan {service.service_code}: kode instansi "
                 f"\"{service.agency_code}\" tidak ada di agencies.csv / agency code not in agencies.csv"

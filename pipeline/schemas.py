@@ -9,9 +9,11 @@ valid JSON or is rejected by frictionless raises one ConfigError listing every p
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,9 @@ PRIMARY_KEYS: dict[str, list[str]] = {
     "decisions": ["decision_id"],
 }
 
+BATCH_FIELD = "_file"
+# Building a frictionless Schema costs ~10 ms; a process that validates twice reuses it.
+_CACHE: dict[tuple[str, str], tuple["TableSchema | None", list[str]]] = {}
 _TYPES = {"string", "integer", "number", "date", "time", "datetime", "boolean", "year",
           "yearmonth", "duration", "any", "array", "object", "geopoint", "geojson", "list"}
 _TEXT_KEYS = ("title", "description", "title_en", "description_en")
@@ -102,6 +107,26 @@ class TableSchema:
         """The primary key fields."""
         return list(self.schema.primary_key)
 
+    @cached_property
+    def unique_fields(self) -> list[str]:
+        """Fields with a ``unique`` constraint (checked per file, outside the batch)."""
+        return [n for n in self.field_names if self.constraints(n).get("unique")]
+
+    @cached_property
+    def batch_schema(self) -> Schema:
+        """The schema with a leading ``_file`` number in the primary key.
+
+        Rows of many files go through frictionless in one stream (opening a resource
+        costs more than checking a small file); ``_file`` keeps the primary key per
+        file.  ``unique`` is dropped here because it would span files.
+        """
+        descriptor = copy.deepcopy(self.descriptor)
+        for spec in descriptor["fields"]:
+            spec.get("constraints", {}).pop("unique", None)
+        descriptor["fields"].insert(0, {"name": BATCH_FIELD, "type": "integer"})
+        descriptor["primaryKey"] = [BATCH_FIELD, *self.primary_key]
+        return Schema.from_descriptor(descriptor)
+
 
 def load_schemas(datasets: Path, tables: tuple[str, ...] | None = None) -> dict[str, TableSchema]:
     """Load ``<datasets>/schemas/<table>.json`` for every table; ConfigError lists all problems."""
@@ -117,14 +142,30 @@ def load_schemas(datasets: Path, tables: tuple[str, ...] | None = None) -> dict[
 
 
 def _load_one(path: Path, name: str, problems: list[str]) -> TableSchema | None:
-    """Read, check and build one schema, appending problems instead of raising."""
+    """Read one schema file (built schemas are reused while the file's text is unchanged)."""
     where = f"schemas/{name}.json"
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         problems.append(f"{where}: berkas skema tidak ada / schema file is missing")
         return None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{where}: tidak dapat dibaca / cannot be read: {exc}")
+        return None
+    key = (name, text)
+    if key not in _CACHE:
+        found: list[str] = []
+        _CACHE[key] = (_build(text, name, where, found), found)
+    schema, found = _CACHE[key]
+    problems.extend(found)
+    return schema
+
+
+def _build(text: str, name: str, where: str, problems: list[str]) -> TableSchema | None:
+    """Parse, check and build one schema, appending problems instead of raising."""
+    try:
+        descriptor = json.loads(text)
+    except json.JSONDecodeError as exc:
         problems.append(f"{where}: bukan JSON yang sah / not valid JSON: {exc}")
         return None
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list):

@@ -7,6 +7,11 @@ sNaN and Infinity are reported as type errors and blanked (sNaN would crash the 
 validation, NaN and Infinity would slip through as minimum/maximum errors).  Ragged CSV
 rows and blank rows are reported here with frictionless' codes; every problem carries
 the original text and the spreadsheet cell.
+
+Opening a frictionless resource costs tens of milliseconds (it validates copies of every
+field's metadata), far more than checking a small file.  So ``prepare_table`` readies
+each file and ``run_frictionless`` streams the rows of many files of one table at once,
+keyed per file by ``TableSchema.batch_schema``; ``check_table`` does both for one file.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from pipeline.headers import map_columns
 from pipeline.messages import cell_ref, message, pattern_words, problem, show
 from pipeline.models import Problem
 from pipeline.reading import Sheet
-from pipeline.schemas import TableSchema
+from pipeline.schemas import BATCH_FIELD, TableSchema
 
 # frictionless guesses the header row even with a schema unless told (validation-notes.md).
 _DIALECT = {"header": True, "headerRows": [1]}
@@ -42,13 +47,15 @@ class Checked:
     texts: list[dict[str, str]] = field(default_factory=list)
     bad: set[tuple[int, str]] = field(default_factory=set)
     positions: dict[str, int] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)
     errors: list[Problem] = field(default_factory=list)
+    prepared: list[list[str]] = field(default_factory=list)
 
     def usable(self, i: int, name: str) -> bool:
         """True when row ``i``'s ``name`` cell passed its own checks (cross rules may use it)."""
         return (i, name) not in self.bad
 
-    def at(self, code: str, i: int, name: str | None, variant: str | None = None,
+    def at(self, code: str, i: int, name: str | None, variant: str | None = None, /,
            value: str | None = None, **params: Any) -> Problem:
         """A problem located at row ``i`` and field ``name`` (value defaults to the cell's text)."""
         text = value if value is not None else (self.texts[i].get(name) if name else None)
@@ -58,11 +65,17 @@ class Checked:
 
 
 def check_table(sheet: Sheet, table: TableSchema) -> Checked:
-    """Run the header mapping and frictionless' row checks on a readable sheet."""
+    """Header mapping, row preparation and frictionless' checks for one readable sheet."""
+    checked = prepare_table(sheet, table)
+    run_frictionless([checked], table)
+    return checked
+
+
+def prepare_table(sheet: Sheet, table: TableSchema) -> Checked:
+    """Map the header and ready every row for frictionless (ragged, blank, NaN, decimal comma)."""
     cols = map_columns(sheet.labels, sheet.records, table)
-    out = Checked(positions=cols.positions, errors=list(cols.errors))
+    out = Checked(positions=cols.positions, missing=cols.missing, errors=list(cols.errors))
     names = table.field_names
-    prepared: list[list[str]] = []
     for record in sheet.records:
         if all(c == "" for c in record.cells):
             out.errors.append(problem("blank-row", row=record.number))
@@ -73,9 +86,33 @@ def check_table(sheet: Sheet, table: TableSchema) -> Checked:
         out.texts.append(texts)
         if sheet.fmt == "csv":
             _ragged(out, i, record.cells, len(sheet.labels), sheet.delimiter or ",")
-        prepared.append([_prepare(out, i, n, texts[n], table, sheet.delimiter) for n in names])
-    _run_frictionless(out, prepared, table, cols.missing)
+        out.prepared.append([_prepare(out, i, n, texts[n], table, sheet.delimiter) for n in names])
     return out
+
+
+def run_frictionless(items: list[Checked], table: TableSchema) -> None:
+    """Stream the prepared rows of ``items`` (files of one table) through frictionless at once."""
+    where: list[tuple[Checked, int]] = []
+    data: list[list[Any]] = [[BATCH_FIELD, *table.field_names]]
+    for number, item in enumerate(items):
+        for i, cells in enumerate(item.prepared):
+            where.append((item, i))
+            data.append([str(number), *cells])
+    resource = TableResource(data=data, schema=table.batch_schema,
+                             dialect=Dialect.from_descriptor(_DIALECT))
+    with resource:
+        for row in resource.row_stream:
+            item, i = where[row.row_number - 2]
+            typed = row.to_dict()
+            typed.pop(BATCH_FIELD, None)
+            item.rows.append(typed)
+            for error in row.errors:
+                mapped = _map_error(item, i, error, table, where)
+                if mapped is not None:
+                    item.errors.append(mapped)
+    for item in items:
+        item.prepared = []
+        item.errors += _unique(item, table)
 
 
 def _cell(cells: list[str], position: int | None) -> str:
@@ -122,30 +159,13 @@ def _prepare(out: Checked, i: int, name: str, text: str, table: TableSchema,
     return text
 
 
-def _run_frictionless(out: Checked, prepared: list[list[str]], table: TableSchema,
-                      missing: set[str]) -> None:
-    """Stream the rows through frictionless, collecting typed rows and mapped problems."""
-    resource = TableResource(
-        data=[table.field_names, *prepared], schema=table.schema,
-        dialect=Dialect.from_descriptor(_DIALECT),
-    )
-    with resource:
-        for row in resource.row_stream:
-            i = row.row_number - 2
-            out.rows.append(row.to_dict())
-            for error in row.errors:
-                mapped = _map_error(out, i, error, table, missing)
-                if mapped is not None:
-                    out.errors.append(mapped)
-
-
 def _map_error(out: Checked, i: int, error: Any, table: TableSchema,
-               missing: set[str]) -> Problem | None:
+               where: list[tuple[Checked, int]]) -> Problem | None:
     """Turn one frictionless row error into the project's Problem (None when already reported)."""
     kind = error.type
     name = getattr(error, "field_name", None)
     if kind in ("type-error", "constraint-error"):
-        if (i, name) in out.bad or name in missing:
+        if (i, name) in out.bad or name in out.missing:
             return None
         out.bad.add((i, name))
         if kind == "type-error":
@@ -153,8 +173,8 @@ def _map_error(out: Checked, i: int, error: Any, table: TableSchema,
             variant = ftype if ftype in _TYPE_VARIANTS else None
             return out.at(kind, i, name, variant, type=ftype)
         return _constraint(out, i, name, error.note, table)
-    if kind in ("primary-key", "unique-error"):
-        return _duplicate(out, i, kind, name, error.note, table)
+    if kind == "primary-key":
+        return _duplicate(out, i, error.note, table, where)
     if kind == "blank-row":
         return None  # every cell was blanked by the NaN guard, already reported
     return Problem(code=kind, row=out.numbers[i], field=name, value=None,
@@ -180,15 +200,32 @@ def _constraint(out: Checked, i: int, name: str, note: str, table: TableSchema) 
     return out.at("constraint-error", i, name, rule=which or note)
 
 
-def _duplicate(out: Checked, i: int, kind: str, name: str | None, note: str,
-               table: TableSchema) -> Problem:
+def _duplicate(out: Checked, i: int, note: str, table: TableSchema,
+               where: list[tuple[Checked, int]]) -> Problem | None:
     """A repeated key: point at the row (and cell) of the repeat, naming the first one."""
     match = _POSITION.search(note or "")
-    other = out.numbers[int(match.group(1)) - 2] if match else None
-    if kind == "unique-error":
-        return out.at(kind, i, name, other=other)
     key = table.primary_key
+    if match is None:
+        if all((i, k) in out.bad for k in key):
+            return None  # every key cell is already reported (required), once is enough
+        return out.at("primary-key", i, key[-1], "empty", key=", ".join(key))
+    _, first = where[int(match.group(1)) - 2]
     values = ", ".join(out.texts[i].get(k, "") for k in key)
-    if other is None:
-        return out.at(kind, i, key[-1], "empty", key=", ".join(key))
-    return out.at(kind, i, key[-1], key=", ".join(key), shown=show(values), other=other)
+    return out.at("primary-key", i, key[-1], key=", ".join(key), shown=show(values),
+                  other=out.numbers[first])
+
+
+def _unique(out: Checked, table: TableSchema) -> list[Problem]:
+    """``unique`` constraints, per file (the batch schema cannot hold them)."""
+    found = []
+    for name in table.unique_fields:
+        seen: dict[Any, int] = {}
+        for i, row in enumerate(out.rows):
+            value = row.get(name)
+            if value is None or not out.usable(i, name):
+                continue
+            if value in seen:
+                found.append(out.at("unique-error", i, name, other=out.numbers[seen[value]]))
+            else:
+                seen[value] = i
+    return found

@@ -1,21 +1,27 @@
-"""Judge one submitted file: read it, run frictionless, run its table's cross rules."""
+"""Judge submitted files in two steps: read and ready each one, then finish its report.
+
+Between the steps ``run.py`` streams the readied rows of all files of a table through
+frictionless at once.  A failure anywhere in one file's handling becomes an
+``unreadable-file`` error for that file only.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
 from typing import Callable
 
+from pipeline.layout import Submitted
 from pipeline.messages import is_warning, problem
 from pipeline.models import ACCEPTED, REJECTED, FileReport, Problem
 from pipeline.reading import file_sha256, read_file
 from pipeline.schemas import CONTRACT, TableSchema
-from pipeline.tablecheck import Checked, check_table
+from pipeline.tablecheck import Checked, prepare_table
 from pipeline.validate.context import FileContext
 from pipeline.validate.rules_agendas import agenda_rules
 from pipeline.validate.rules_decisions import decision_rules
 from pipeline.validate.rules_performance import performance_rules
-from pipeline.layout import Submitted
 
 log = logging.getLogger(__name__)
 
@@ -27,60 +33,80 @@ RULES: dict[str, Callable[[Checked, FileContext], list[Problem]]] = {
 _CELL = re.compile(r"^([A-Z]+)")
 
 
-def judge_file(sub: Submitted, ctx: FileContext, schema: TableSchema, max_mb: float) -> FileReport:
-    """The report of one file; any failure while reading it becomes an error in the report."""
-    report = FileReport(file=sub.file, period=sub.period, agency=sub.agency, table=sub.table,
-                        status=REJECTED)
+@dataclass
+class Pending:
+    """A file between reading and its report: problems so far and the readied table."""
+
+    sub: Submitted
+    sha256: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    checked: Checked | None = None
+
+
+def failure(exc: BaseException, where: str) -> Problem:
+    """The error recorded when handling a file failed unexpectedly."""
+    log.debug("unexpected failure judging %s", where, exc_info=exc)
+    return problem("unreadable-file", detail=type(exc).__name__)
+
+
+def prepare_file(sub: Submitted, schema: TableSchema, max_mb: float) -> Pending:
+    """Read a file and ready its rows for frictionless; never raises."""
+    pending = Pending(sub)
     try:
-        found = _problems(sub, ctx, schema, max_mb, report)
+        sheet = read_file(sub.path, sub.fmt, sub.table, max_mb)
+        pending.sha256 = sheet.sha256
+        pending.problems += [*sheet.errors, *sheet.warnings]
+        if sheet.readable:
+            pending.checked = prepare_table(sheet, schema)
     except Exception as exc:  # noqa: BLE001 - one odd file must never stop the others
-        log.debug("unexpected failure judging %s", sub.file, exc_info=True)
-        found = [problem("unreadable-file", detail=type(exc).__name__)]
-        report.rows = None
-        if report.sha256 is None:
-            report.sha256 = _safe_sha(sub)
+        pending.problems.append(failure(exc, sub.file))
+        pending.checked = None
+        pending.sha256 = pending.sha256 or _safe_sha(sub)
+    return pending
+
+
+def finish_file(pending: Pending, ctx: FileContext) -> FileReport:
+    """Run the table's cross rules and build the file's report; never raises."""
+    sub = pending.sub
+    found = list(pending.problems)
+    rows = None
+    checked = pending.checked
+    if checked is not None:
+        try:
+            found += checked.errors
+            found += RULES[sub.table](checked, ctx)
+            if sub.table == "performance" and not checked.rows:
+                found.append(problem("no-rows"))
+            rows = [{k: row.get(k) for k in CONTRACT[sub.table]} for row in checked.rows]
+        except Exception as exc:  # noqa: BLE001 - see prepare_file
+            found.append(failure(exc, sub.file))
+            rows = None
     found += _joined_warning(ctx)
     found.sort(key=_order)
-    report.errors = [p for p in found if not is_warning(p.code)]
-    report.warnings = [p for p in found if is_warning(p.code)]
-    report.status = REJECTED if report.errors else ACCEPTED
-    return report
-
-
-def _problems(sub: Submitted, ctx: FileContext, schema: TableSchema, max_mb: float,
-              report: FileReport) -> list[Problem]:
-    """Every problem of the file, in the order found; fills sha256 and rows on the report."""
-    sheet = read_file(sub.path, sub.fmt, sub.table, max_mb)
-    report.sha256 = sheet.sha256
-    found = [*sheet.errors, *sheet.warnings]
-    if not sheet.readable:
-        return found
-    checked = check_table(sheet, schema)
-    found += checked.errors
-    found += RULES[sub.table](checked, ctx)
-    if sub.table == "performance" and not checked.rows:
-        found.append(problem("no-rows"))
-    fields = list(CONTRACT[sub.table])
-    report.rows = [{k: row.get(k) for k in fields} for row in checked.rows]
-    return found
+    errors = [p for p in found if not is_warning(p.code)]
+    return FileReport(
+        file=sub.file, period=sub.period, agency=sub.agency, table=sub.table,
+        status=REJECTED if errors else ACCEPTED, errors=errors,
+        warnings=[p for p in found if is_warning(p.code)], sha256=pending.sha256, rows=rows,
+    )
 
 
 def _joined_warning(ctx: FileContext) -> list[Problem]:
     """A warning when the period is before the month the agency joined the mall."""
     agency = ctx.reference.agencies.get(ctx.agency)
-    if agency is None or agency.joined_on is None or ctx.end >= agency.joined_on.replace(day=1):
+    if agency is None or agency.joined_on is None or ctx.start >= agency.joined_on.replace(day=1):
         return []
     return [problem("period-before-joined", period=ctx.period, agency=ctx.agency,
                     joined=agency.joined_on.isoformat())]
 
 
-def _order(p: Problem) -> tuple[int, int, str]:
-    """Problems sorted as a clerk reads the sheet: file-level first, then row by row, left to right."""
+def _order(p: Problem) -> tuple[int, int]:
+    """Problems as a clerk reads the sheet: file-level first, then row by row, left to right."""
     match = _CELL.match(p.cell or "")
     column = 0
     for ch in match.group(1) if match else "":
         column = column * 26 + ord(ch) - 64
-    return (p.row or 0, column, "")
+    return (p.row or 0, column)
 
 
 def _safe_sha(sub: Submitted) -> str | None:

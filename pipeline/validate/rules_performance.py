@@ -48,13 +48,15 @@ def _counts(t: Checked, i: int) -> list[Problem]:
                                  "complaints_resolved", "avg_wait_minutes"))
     if within is not None and completed is not None and within > completed:
         out.append(t.at("completed-within-standard-exceeds-completed", i, "completed_within_standard",
-                        completed=completed))
+                        found=within, completed=completed))
     if completed is not None and received is not None and completed > received:
-        out.append(t.at("completed-exceeds-received", i, "applications_completed", received=received))
+        out.append(t.at("completed-exceeds-received", i, "applications_completed",
+                        found=completed, received=received))
     if c_resolved is not None and c_received is not None and c_resolved > c_received:
-        out.append(t.at("resolved-exceeds-received", i, "complaints_resolved", received=c_received))
+        out.append(t.at("resolved-exceeds-received", i, "complaints_resolved",
+                        found=c_resolved, received=c_received))
     if wait is not None and wait > LONG_WAIT_MINUTES:
-        out.append(t.at("long-wait", i, "avg_wait_minutes", value=t.texts[i]["avg_wait_minutes"]))
+        out.append(t.at("long-wait", i, "avg_wait_minutes", found=t.texts[i]["avg_wait_minutes"].strip()))
     return out
 
 
@@ -65,7 +67,8 @@ def _survey(t: Checked, i: int) -> list[Problem]:
     respondents = t.rows[i].get("survey_respondents")
     filled = [u for u in SURVEY if t.texts[i].get(u, "") != ""]
     if respondents:
-        empty = [u for u in SURVEY if u not in filled]
+        # A cell already reported (a missing cell) is not reported again as empty.
+        empty = [u for u in SURVEY if u not in filled and t.usable(i, u)]
         if empty:
             return [t.at("survey-incomplete", i, empty[0], value="", empty=", ".join(empty),
                          respondents=respondents)]

@@ -1,9 +1,12 @@
-"""Validate a whole datasets directory: layout, then each agency's files in period order.
+"""Validate a whole datasets directory: layout, reading, frictionless per table, cross rules.
 
-Files are judged per agency in period order, agendas before decisions, because a
-decision may name "an agenda of the same agency, in this submission or an earlier
-accepted one": this period's agendas file counts whatever its status; earlier periods
-count only when accepted (in this run, or in an earlier run via ``previous_agenda_ids``).
+Order of work: (1) scan the layout; (2) read and ready every file; (3) stream the rows
+of all readable files of each table through frictionless at once; (4) per agency, in
+period order with agendas before decisions, run the cross rules and build the reports.
+Step 4's order matters because a decision may name "an agenda of the same agency, in
+this submission or an earlier accepted one": this period's agendas file counts whatever
+its status; earlier periods count only when accepted (in this run, or in an earlier run
+via ``previous_agenda_ids``).
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from collections import defaultdict
 from typing import Callable
 
 from pipeline.config import Portal
-from pipeline.layout import Submitted, scan_submissions
+from pipeline.layout import scan_submissions
 from pipeline.models import FileReport
 from pipeline.reference import Reference, load_reference
-from pipeline.schemas import TableSchema, load_schemas
+from pipeline.schemas import SUBMITTED_TABLES, TableSchema, load_schemas
+from pipeline.tablecheck import run_frictionless
 from pipeline.validate.context import FileContext
-from pipeline.validate.files import judge_file
+from pipeline.validate.files import Pending, failure, finish_file, prepare_file
 
 PreviousAgendas = Callable[[str, str], set[str]]
 _TABLE_ORDER = {"agendas": 0, "decisions": 1, "performance": 2}
@@ -28,27 +32,49 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     schemas = load_schemas(portal.datasets)
     reference = load_reference(portal, schemas)
     submitted, reports = scan_submissions(portal.datasets, set(reference.agencies))
-    by_agency: dict[str, list[Submitted]] = defaultdict(list)
-    for sub in submitted:
-        by_agency[sub.agency].append(sub)
+    pending = [prepare_file(s, schemas[s.table], portal.max_file_mb) for s in submitted]
+    for table in SUBMITTED_TABLES:
+        _frictionless([p for p in pending if p.sub.table == table and p.checked], schemas[table])
+    by_agency: dict[str, list[Pending]] = defaultdict(list)
+    for item in pending:
+        by_agency[item.sub.agency].append(item)
     for agency in sorted(by_agency):
-        reports += _judge_agency(by_agency[agency], portal, schemas, reference, previous_agenda_ids)
+        reports += _finish_agency(by_agency[agency], reference, previous_agenda_ids)
     return sorted(reports, key=lambda r: r.file)
 
 
-def _judge_agency(subs: list[Submitted], portal: Portal, schemas: dict[str, TableSchema],
-                  reference: Reference, previous: PreviousAgendas | None) -> list[FileReport]:
-    """Judge one agency's files, carrying accepted agenda ids forward from period to period."""
+def _frictionless(items: list[Pending], schema: TableSchema) -> None:
+    """One frictionless stream for the table; if it fails, retry file by file to isolate the culprit."""
+    if not items:
+        return
+    saved = [(list(p.checked.errors), set(p.checked.bad)) for p in items]
+    try:
+        run_frictionless([p.checked for p in items], schema)
+        return
+    except Exception:  # noqa: BLE001 - fall back so that only the odd file fails
+        pass
+    for item, (errors, bad) in zip(items, saved):
+        item.checked.rows, item.checked.errors, item.checked.bad = [], errors, bad
+        try:
+            run_frictionless([item.checked], schema)
+        except Exception as exc:  # noqa: BLE001
+            item.problems.append(failure(exc, item.sub.file))
+            item.checked = None
+
+
+def _finish_agency(items: list[Pending], reference: Reference,
+                   previous: PreviousAgendas | None) -> list[FileReport]:
+    """Finish one agency's files, carrying accepted agenda ids forward from period to period."""
     reports: list[FileReport] = []
     accepted_ids: set[str] = set()
-    for sub in sorted(subs, key=lambda s: (s.period, _TABLE_ORDER[s.table])):
+    for item in sorted(items, key=lambda p: (p.sub.period, _TABLE_ORDER[p.sub.table])):
+        sub = item.sub
         known: frozenset[str] = frozenset()
         if sub.table == "decisions":
-            this_period = _agenda_ids(reports, sub.period)
             earlier = previous(sub.agency, sub.period) if previous else set()
-            known = frozenset(accepted_ids | this_period | set(earlier))
+            known = frozenset(accepted_ids | _agenda_ids(reports, sub.period) | set(earlier))
         ctx = FileContext(period=sub.period, agency=sub.agency, reference=reference, agenda_ids=known)
-        report = judge_file(sub, ctx, schemas[sub.table], portal.max_file_mb)
+        report = finish_file(item, ctx)
         reports.append(report)
         if sub.table == "agendas" and report.accepted:
             accepted_ids |= _agenda_ids([report], sub.period)
