@@ -18,14 +18,14 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from procs import alive, free_port, run, spawn, terminate, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 CKAN_VERSION = "2.11.6"
@@ -43,24 +43,9 @@ def log(message: str) -> None:
     print(f"[ckan-harness {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run(cmd: list[str], **kwargs: object) -> str:
-    """Run a command; on failure raise with its output (CKAN commands are chatty)."""
-    proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc.stdout
-
-
 def as_postgres(command: str) -> str:
     """PostgreSQL refuses to run as root: run its tools as the postgres user."""
     return run(["su", "postgres", "-s", "/bin/sh", "-c", command])
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ensure_venv() -> Path:
@@ -103,7 +88,7 @@ def write_ini(template_ini: str, ini: Path, values: dict[str, str]) -> None:
     text = template_ini
     for key, value in values.items():
         line = f"{key} = {value}"
-        pattern = re.compile(rf"^#?\s*{re.escape(key)}\s*=.*$", re.M)
+        pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.M)  # active lines, not comments
         text = pattern.sub(line.replace("\\", "\\\\"), text, count=1) if pattern.search(text) else \
             text.replace("[app:main]\n", f"[app:main]\n{line}\n", 1)
     ini.write_text(text)
@@ -183,28 +168,6 @@ class Server:
         return cls(**json.loads(state.read_text())) if state.exists() else None
 
 
-def _wait_http(url: str, seconds: float, proc: subprocess.Popen[bytes], logfile: Path) -> None:
-    """Wait until ``url`` answers 200; fail early with the log if the process died."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited ({proc.returncode}); log:\n{logfile.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"timeout waiting for {url}; log:\n{logfile.read_text()[-3000:]}")
-
-
-def _spawn(cmd: list[str], logfile: Path) -> subprocess.Popen[bytes]:
-    """Start a child in its own session (so a Ctrl-C meant for pytest does not hit it)."""
-    out = logfile.open("ab")
-    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
 def start(base: Path, ckan_port: int | None = None) -> Server:
     """Start PostgreSQL, Redis, the Solr stand-in and CKAN with fresh state in ``base``."""
     build_template()
@@ -225,51 +188,23 @@ def start(base: Path, ckan_port: int | None = None) -> Server:
         pg_start(base / "pgdata", base / "pgrun", pg_port, base / "pgrun" / "pg.log")
         server.pids["postgres"] = int((base / "pgdata" / "postmaster.pid").read_text().split()[0])
         server.save()
-        redis = _spawn(["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", "",
+        redis = spawn(["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", "",
                         "--appendonly", "no", "--dir", str(base)], base / "redis.log")
-        solr = _spawn([sys.executable, str(SOLR_STANDIN), "--port", str(solr_port)], base / "solr.log")
+        solr = spawn([sys.executable, str(SOLR_STANDIN), "--port", str(solr_port)], base / "solr.log")
         server.pids.update(redis=redis.pid, solr=solr.pid)
         server.save()
         write_ini((TEMPLATE / "ckan.ini").read_text(), Path(server.ini),
                   _settings(base, pg_port, redis_port, solr_port, ckan_port))
-        _wait_http(f"http://127.0.0.1:{solr_port}/solr/ckan/admin/ping", 10, solr, base / "solr.log")
-        proc = _spawn([str(VENV / "bin" / "ckan"), "-c", server.ini, "run", "--host", "127.0.0.1",
+        wait_http(f"http://127.0.0.1:{solr_port}/solr/ckan/admin/ping", 10, solr, base / "solr.log")
+        proc = spawn([str(VENV / "bin" / "ckan"), "-c", server.ini, "run", "--host", "127.0.0.1",
                        "--port", str(ckan_port), "--disable-reloader"], base / "ckan.log")
         server.pids["ckan"] = proc.pid
         server.save()
-        _wait_http(f"{server.url}/api/3/action/status_show", 90, proc, base / "ckan.log")
+        wait_http(f"{server.url}/api/3/action/status_show", 90, proc, base / "ckan.log")
     except BaseException:
         stop(base)
         raise
     return server
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie child counts as stopped
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _terminate(pid: int) -> None:
-    """SIGTERM one recorded PID, SIGKILL it after 10 s; reap it if it is our child."""
-    if not _alive(pid):
-        return
-    os.kill(pid, signal.SIGTERM)
-    for _ in range(100):
-        try:
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                return
-        except ChildProcessError:
-            pass
-        if not _alive(pid):
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
 
 
 def stop(base: Path) -> None:
@@ -279,7 +214,7 @@ def stop(base: Path) -> None:
         return
     for name in ("ckan", "solr", "redis"):
         if name in server.pids:
-            _terminate(server.pids[name])
+            terminate(server.pids[name])
     try:
         pg_stop(base / "pgdata")
     except RuntimeError as exc:  # already gone: nothing of ours is left to stop
@@ -290,7 +225,7 @@ def stop(base: Path) -> None:
 def running(base: Path) -> Server | None:
     """The server recorded in ``base`` if its CKAN still answers."""
     server = Server.load(base)
-    if server is None or not _alive(server.pids.get("ckan", 0)):
+    if server is None or not alive(server.pids.get("ckan", 0)):
         return None
     try:
         with urllib.request.urlopen(f"{server.url}/api/3/action/status_show", timeout=5):

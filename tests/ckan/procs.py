@@ -1,0 +1,76 @@
+"""Process helpers for the CKAN harness: run commands, start children, stop them by PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+
+def run(cmd: list[str], **kwargs: object) -> str:
+    """Run a command; on failure raise with its output (CKAN commands are chatty)."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, seconds: float, proc: subprocess.Popen[bytes], logfile: Path) -> None:
+    """Wait until ``url`` answers 200; fail early with the log if the process died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited ({proc.returncode}); log:\n{logfile.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"timeout waiting for {url}; log:\n{logfile.read_text()[-3000:]}")
+
+
+def spawn(cmd: list[str], logfile: Path) -> subprocess.Popen[bytes]:
+    """Start a child in its own session (so a Ctrl-C meant for pytest does not hit it)."""
+    out = logfile.open("ab")
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie child counts as stopped
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def terminate(pid: int) -> None:
+    """SIGTERM one recorded PID, SIGKILL it after 10 s; reap it if it is our child."""
+    if not alive(pid):
+        return
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            pass
+        if not alive(pid):
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
