@@ -39,6 +39,7 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
         org_name = portal.ckan.organization
         remote_org = client.read("organization_show", {"id": org_name}, subject=org_name)
         remote = {ds.name: client.read("package_show", {"id": ds.name}, subject=ds.name) for ds in local}
+        _check_owners(remote, remote_org, org_name)
         plan = make_plan(portal.ckan.url, org_name, remote_org, local, remote)
         write_text(portal.output / PLAN_FILE, json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n")
         if dry_run:
@@ -56,6 +57,18 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
         raise PushError(client.scrub(f"CKAN: {type(exc).__name__}: {exc}{_made(client)}")) from None
     print(summary_text(plan, client.write_calls, time.monotonic() - started, dry_run), file=out)
     return plan
+
+
+def _check_owners(remote: dict[str, dict[str, Any] | None], org: dict[str, Any] | None, org_name: str) -> None:
+    """Never take over a dataset of another organization that happens to have our name."""
+    for name, pkg in remote.items():
+        if pkg is not None and (org is None or pkg.get("owner_org") != org["id"]):
+            owner = (pkg.get("organization") or {}).get("name") or pkg.get("owner_org") or "-"
+            raise PushError(
+                f"Dataset '{name}' sudah ada di CKAN milik organisasi '{owner}', bukan '{org_name}'; "
+                "ganti [ckan] organization atau pindahkan dataset itu secara manual. / Dataset "
+                f"'{name}' already exists in CKAN, owned by organization '{owner}', not '{org_name}'; "
+                "change [ckan] organization or move that dataset by hand.")
 
 
 def _made(client: CkanClient) -> str:

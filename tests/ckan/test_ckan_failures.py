@@ -105,3 +105,11 @@ def test_ckan_validation_error_names_dataset_and_field(tmp_path: Path, ckan_serv
         site.push()
     message = str(err.value)
     assert f"'{org}-agendas'" in message and "field 'name'" in message
+
+
+def test_dataset_of_another_organization_is_never_taken_over(site: Site, admin: ckanapi.RemoteCKAN) -> None:
+    other = admin.action.organization_create(name=f"lain-{site.org}")
+    admin.action.package_create(name=f"{site.org}-agencies", owner_org=other["id"], title="Milik orang lain")
+    with pytest.raises(PushError, match=f"owned by organization 'lain-{site.org}'"):
+        site.push()
+    assert admin.action.package_show(id=f"{site.org}-agencies")["owner_org"] == other["id"]
