@@ -65,7 +65,7 @@ clean:
 ## never shares .venv), PostgreSQL 15 and Redis from Debian, and a small Solr stand-in
 ## (tests/ckan/solr_standin.py), all on 127.0.0.1. The first run also builds a template
 ## database with a sysadmin and an API token, so later starts take seconds.
-CKAN_HARNESS := $(PY) tests/ckan/harness.py
+CKAN_HARNESS := $(PY) tests/ckan/ckan_harness.py
 
 ckan-venv: system-deps venv
 	$(CKAN_HARNESS) venv

@@ -13,8 +13,8 @@ from typing import Any
 import ckanapi
 import pytest
 
-import fixture_data
-from conftest import Site, make_site
+import ckan_fixture
+from ckan_support import Site, make_site
 from pipeline.errors import PushError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +31,8 @@ def _expected_state(admin: ckanapi.RemoteCKAN, site: Site) -> None:
     """Exactly the three datasets, each with exactly its three resources, hashes right."""
     found = admin.action.package_search(fq=f"organization:{site.org}", rows=50, include_private=True)
     assert sorted(p["name"] for p in found["results"]) == sorted(
-        f"{site.org}-{t.replace('_', '-')}" for t in fixture_data.TABLES)
-    for table in fixture_data.TABLES:
+        f"{site.org}-{t.replace('_', '-')}" for t in ckan_fixture.TABLES)
+    for table in ckan_fixture.TABLES:
         pkg = admin.action.package_show(id=f"{site.org}-{table.replace('_', '-')}")
         assert [r["name"] for r in pkg["resources"]] == [f"{table}.csv", f"{table}.json", "datapackage.json"]
         assert all(r["hash"].startswith("sha256:") and r["url_type"] == "upload" for r in pkg["resources"])
@@ -77,7 +77,7 @@ def test_bad_token_stops_with_the_permission_and_never_shows_the_token(
 def test_token_of_user_without_role_names_user_and_permission(
         site: Site, admin: ckanapi.RemoteCKAN, ckan_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     site.push()  # the organization and datasets exist; now a user with no role in it tries
-    fixture_data.write_table(site.data, "agencies", [["dpmptsp", "Dinas PMPTSP", "true"]])
+    ckan_fixture.write_table(site.data, "agencies", [["dpmptsp", "Dinas PMPTSP", "true"]])
     name = f"pengguna-{site.org}"
     admin.action.user_create(name=name, email=f"{name}@example.org", password="Pass-word-12345")
     token = admin.action.api_token_create(user=name, name="uji")["token"]

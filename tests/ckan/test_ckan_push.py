@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,10 @@ import ckanapi
 import pytest
 import requests
 
-import fixture_data
-from conftest import Site
+import ckan_fixture
+from ckan_support import Site, make_site
 
-TABLES = list(fixture_data.TABLES)
+TABLES = list(ckan_fixture.TABLES)
 
 
 def _files(site: Site, table: str) -> dict[str, Path]:
@@ -32,10 +33,6 @@ def _state(admin: ckanapi.RemoteCKAN, site: Site) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def pushed(tmp_path_factory: pytest.TempPathFactory, ckan_server: Any) -> tuple[Site, str]:
     """One site pushed once, shared by the read-only checks below."""
-    import os
-
-    from conftest import make_site
-
     os.environ["CKAN_API_TOKEN"] = ckan_server.token
     try:
         site = make_site(tmp_path_factory.mktemp("pushed"), ckan_server.url)
@@ -105,8 +102,8 @@ def test_second_push_makes_no_write_calls(site: Site, admin: ckanapi.RemoteCKAN)
 def test_changed_table_updates_only_its_resources(site: Site, admin: ckanapi.RemoteCKAN) -> None:
     site.push()
     before = _state(admin, site)
-    rows = fixture_data.TABLES["agendas"]["rows"] + [["A-3", "dpmptsp", "2026-10", "Monitoring"]]
-    fixture_data.write_table(site.data, "agendas", rows)
+    rows = ckan_fixture.TABLES["agendas"]["rows"] + [["A-3", "dpmptsp", "2026-10", "Monitoring"]]
+    ckan_fixture.write_table(site.data, "agendas", rows)
     plan, out = site.push()
     assert "panggilan tulis / write calls: 3" in out
     agendas_plan = next(d for d in plan.datasets if d.table == "agendas")
@@ -133,7 +130,7 @@ def test_dry_run_writes_nothing_and_saves_the_plan(site: Site, admin: ckanapi.Re
     assert saved["counts"]["datasets"] == {"create": 3, "update": 0, "unchanged": 0}
     assert f"create    dataset {site.org}-decision-history" in out
     site.push()
-    fixture_data.write_table(site.data, "agencies", [["dpmptsp", "Dinas PMPTSP", "true"]])
+    ckan_fixture.write_table(site.data, "agencies", [["dpmptsp", "Dinas PMPTSP", "true"]])
     before = _state(admin, site)
     site.push(dry_run=True)
     assert _state(admin, site) == before

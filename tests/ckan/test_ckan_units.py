@@ -14,7 +14,7 @@ import ckanapi
 import pytest
 import requests
 
-import fixture_data
+import ckan_fixture
 from pipeline.ckan.client import CkanClient, Denied, RetryPolicy, Transient, _checked
 from pipeline.ckan.execute import Executor
 from pipeline.ckan.mapping import load_local
@@ -86,7 +86,7 @@ class FakeCkan:
 
 @pytest.fixture
 def portal(tmp_path: Path) -> Any:
-    datasets, output = fixture_data.make_site(tmp_path, "mpp-uji")
+    datasets, output = ckan_fixture.make_site(tmp_path, "mpp-uji")
     return load_portal(datasets, output)
 
 

@@ -6,9 +6,9 @@ database cluster, a config and a sysadmin API token) that later starts copy, so 
 begins from fresh, empty state in a few seconds. Every process started is recorded by PID
 in ``<run dir>/state.json`` and only those are stopped.
 
-    python tests/ckan/harness.py venv            # build the cached CKAN venv
-    python tests/ckan/harness.py up [--dir D]    # start; prints CKAN_URL and a token
-    python tests/ckan/harness.py down [--dir D]  # stop what `up` started
+    python tests/ckan/ckan_harness.py venv            # build the cached CKAN venv
+    python tests/ckan/ckan_harness.py up [--dir D]    # start; prints CKAN_URL and a token
+    python tests/ckan/ckan_harness.py down [--dir D]  # stop what `up` started
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from procs import alive, free_port, run, spawn, terminate, wait_http
+from ckan_procs import alive, free_port, run, spawn, terminate, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 CKAN_VERSION = "2.11.6"
