@@ -274,12 +274,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Column participants holds the agency code {listed}, which is not listed.{suggestion} Write listed agency codes separated by semicolons, for example disdukcapil;dpmptsp.",
     ),
     "held-after-period": (
-        "Agenda berstatus held (sudah dilaksanakan), tetapi tanggalnya {value}, sesudah akhir periode {period}. Agenda yang belum terjadi berstatus planned; perbaiki status atau tanggalnya.",
-        "The meeting has status held, but its date {value} is after the end of the period {period}. A meeting that has not happened yet is planned; correct the status or the date.",
+        "Agenda berstatus held (sudah dilaksanakan), tetapi tanggalnya {date}, sesudah akhir periode {period}. Agenda yang belum terjadi berstatus planned; perbaiki status atau tanggalnya.",
+        "The meeting has status held, but its date {date} is after the end of the period {period}. A meeting that has not happened yet is planned; correct the status or the date.",
     ),
     "planned-before-period": (
-        "Agenda berstatus planned (direncanakan), tetapi tanggalnya {value}, sebelum awal periode {period}. Bila agenda sudah dilaksanakan, ubah status menjadi held; bila ditunda atau batal, gunakan postponed atau cancelled.",
-        "The meeting has status planned, but its date {value} is before the start of the period {period}. If it took place, change the status to held; if it was postponed or cancelled, say so.",
+        "Agenda berstatus planned (direncanakan), tetapi tanggalnya {date}, sebelum awal periode {period}. Bila agenda sudah dilaksanakan, ubah status menjadi held; bila ditunda atau batal, gunakan postponed atau cancelled.",
+        "The meeting has status planned, but its date {date} is before the start of the period {period}. If it took place, change the status to held; if it was postponed or cancelled, say so.",
     ),
     # --- cross-table rules: decisions -------------------------------------------------
     "date-after-period": (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pipeline.config import Portal
@@ -58,9 +59,31 @@ class Reference:
         return [s.service_code for s in self.services.values() if s.agency_code == agency_code]
 
 
+# Checked references by (file bytes, schemas, organizer): a process validating twice reads once.
+_CACHE: dict[tuple[Any, ...], Reference] = {}
+
+
 def load_reference(portal: Portal, schemas: dict[str, TableSchema] | None = None) -> Reference:
     """Read and check reference/agencies.csv and services.csv; ConfigError lists every problem."""
     schemas = schemas or load_schemas(portal.datasets, REFERENCE_TABLES)
+    key = (*(_bytes(portal.reference_dir / f"{t}.csv") for t in REFERENCE_TABLES),
+           id(schemas["agencies"]), id(schemas["services"]), portal.organizer)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _load(portal, schemas)
+    return _CACHE[key]
+
+
+def _bytes(path: Path) -> bytes | None:
+    """A file's bytes, or None when it cannot be read (reported by ``_load``)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _load(portal: Portal, schemas: dict[str, TableSchema]) -> Reference:
+    """Read, check and cross-check both reference tables."""
     problems: list[str] = []
     agency_rows = _read(portal, "agencies", schemas["agencies"], problems)
     service_rows = _read(portal, "services", schemas["services"], problems)

@@ -81,18 +81,23 @@ class TableSchema:
     schema: Schema
     descriptor: dict[str, Any]
 
-    @property
+    @cached_property
     def field_names(self) -> list[str]:
         """Field names in schema order."""
         return [f.name for f in self.schema.fields]
 
+    @cached_property
+    def _specs(self) -> dict[str, dict[str, Any]]:
+        """Field descriptors by name (looked up for every cell, so built once)."""
+        return {f["name"]: f for f in self.descriptor["fields"]}
+
     def field(self, name: str) -> dict[str, Any]:
         """The descriptor of one field."""
-        return next(f for f in self.descriptor["fields"] if f["name"] == name)
+        return self._specs[name]
 
     def field_type(self, name: str) -> str:
         """The frictionless type of one field."""
-        return self.schema.get_field(name).type
+        return self._specs[name].get("type", "string")
 
     def constraints(self, name: str) -> dict[str, Any]:
         """The constraints of one field (empty dict when none)."""

@@ -8,6 +8,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pipeline.messages import problem
+
+# Day zero of Excel's 1900 and 1904 date systems, as openpyxl converts them.
+_EXCEL_EPOCHS = {date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1), date(1904, 1, 1)}
 from pipeline.models import Problem
 
 
@@ -43,13 +46,15 @@ def render_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
+        if value.date() in _EXCEL_EPOCHS and value.time() != time(0, 0):
+            return _clock(value.time())  # a time-only cell stored as a day-zero serial
         if value.time() == time(0, 0):
             return value.date().isoformat()
         return value.isoformat(sep=" ", timespec="minutes" if value.second == 0 else "seconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):
-        return value.strftime("%H:%M" if value.second == 0 else "%H:%M:%S")
+        return _clock(value)
     if isinstance(value, timedelta):
         minutes = int(value.total_seconds() // 60)
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
@@ -59,6 +64,11 @@ def render_cell(value: Any) -> str:
         # Excel keeps 15 significant digits; beyond that is binary noise (0.30000000000000004).
         return format(value, ".15g")
     return str(value)
+
+
+def _clock(value: time) -> str:
+    """A time as typed: HH:MM, with seconds only when there are some."""
+    return value.strftime("%H:%M" if value.second == 0 else "%H:%M:%S")
 
 
 def _looks_like_text(data: bytes) -> bool:

@@ -6,8 +6,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from validate_helpers import (
     REPO, agenda_row, csv_text, decision_row, flat, make_datasets, perf_row, run, write_raw,
     write_table, write_xlsx,

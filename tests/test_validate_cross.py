@@ -135,7 +135,7 @@ def test_header_only_with_blank_lines_is_still_header_only(ds):
     ({"start_time": "14:00", "end_time": "09:00"}, ("end-before-start", 2, "end_time")),
     ({"participants": "disdukcapil;dinas-x"}, ("unknown-participant", 2, "participants")),
     ({"participants": "disdukcapil, dpmptsp"}, ("unknown-participant", 2, "participants")),
-    ({"status": "held", "date": "2026-11-01"}, ("held-after-period", 2, "date")),
+    ({"status": "held", "date": "2026-11-01"}, ("held-after-period", 2, "status")),
 ])
 def test_agenda_cross_errors(ds, kw, expected):
     report = agenda(ds, **kw)
@@ -160,7 +160,8 @@ def test_agenda_cross_rules_pass(ds, kw):
 def test_planned_before_the_period_is_a_warning(ds):
     report = agenda(ds, status="planned", date="2026-09-30")
     assert report.accepted
-    assert flat(report.warnings) == [("planned-before-period", 2, "date")]
+    assert flat(report.warnings) == [("planned-before-period", 2, "status")]
+    assert "2026-09-30" in report.warnings[0].message.id
 
 
 def test_unknown_participant_suggests_the_listed_code(ds):

@@ -239,6 +239,18 @@ def test_xlsx_is_read_as_the_strings_typed(ds):
     assert performance.rows[0]["applications_received"] == 1250
 
 
+@pytest.mark.parametrize("value, text", [
+    (None, ""), (True, "true"), (1250, "1250"), (1250.0, "1250"), (3.45, "3.45"), (0.1 + 0.2, "0.3"),
+    (datetime(2026, 10, 14), "2026-10-14"), (date(2026, 10, 14), "2026-10-14"),
+    (datetime(2026, 10, 14, 9, 30), "2026-10-14 09:30"), (dtime(9, 5), "09:05"),
+    (datetime(1899, 12, 30, 13, 30), "13:30"), ("  teks ", "  teks "),
+])
+def test_xlsx_cells_render_as_typed(value, text):
+    from pipeline.xlsx import render_cell
+
+    assert render_cell(value) == text
+
+
 def test_xlsx_errors_carry_the_sheet_cell(ds):
     perf = [PERF[:11], ["2026-10", "disdukcapil", "ktp-el", "seribu", 1210, 1175, None, None, 4, 4, None]]
     write_xlsx(ds, "performance", perf)

@@ -18,8 +18,9 @@ def agenda_rules(t: Checked, ctx: FileContext) -> list[Problem]:
         day, status = value(t, i, "date"), value(t, i, "status")
         if day is None or status is None:
             continue
+        # Reported on status: the date is plausible, the status cannot be true for it.
         if status == "held" and day > ctx.end:
-            out.append(t.at("held-after-period", i, "date", period=ctx.period))
+            out.append(t.at("held-after-period", i, "status", date=t.texts[i]["date"], period=ctx.period))
         if status == "planned" and day < ctx.start:
-            out.append(t.at("planned-before-period", i, "date", period=ctx.period))
+            out.append(t.at("planned-before-period", i, "status", date=t.texts[i]["date"], period=ctx.period))
     return out
