@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
@@ -28,6 +29,7 @@ def ckan_server() -> Iterator[ckan_harness.Server]:
         yield server
     finally:
         ckan_harness.stop(base)
+        shutil.rmtree(base, ignore_errors=True)  # a copied database cluster: ~40 MB
 
 
 @pytest.fixture(scope="session")
