@@ -1,4 +1,4 @@
-"""Open-data transparency pipeline for a public service mall (Mal Pelayanan Publik).
+r"""Open-data transparency pipeline for a public service mall (Mal Pelayanan Publik).
 
 The pipeline reads top to bottom, one stage per module or package:
 

@@ -178,8 +178,9 @@ def _check_values(values: dict[str, Any], ckan: CkanSettings, problems: list[str
         problems.append("portal.toml: 'max_file_mb' harus lebih dari 0 / must be above 0")
     if ckan.url and not URL_RE.match(ckan.url):
         problems.append("portal.toml / CKAN_URL: 'ckan.url' harus URL http(s) / must be an http(s) URL")
-    if ckan.organization and not re.match(r"^[a-z0-9_-]{2,100}$", ckan.organization):
+    if ckan.organization and not re.match(r"^[a-z0-9_-]{2,83}$", ckan.organization):
         problems.append(
-            "portal.toml: 'ckan.organization' hanya huruf kecil, angka, - dan _ / "
-            "only lowercase letters, digits, - and _"
+            "portal.toml: 'ckan.organization' hanya huruf kecil, angka, - dan _, paling panjang 83 "
+            "karakter / only lowercase letters, digits, - and _, at most 83 characters (CKAN "
+            "dataset names '<organization>-decision-history' must fit in 100)"
         )
