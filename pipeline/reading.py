@@ -26,12 +26,9 @@ from pipeline.xlsx import read_xlsx
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
-# Non-ASCII characters real Windows-1252 text from Indonesian offices contains; anything
-# else after a cp1252 decode means the guess is wrong and the text would be mojibake.
-_CP1252_PLAUSIBLE = re.compile(
-    "[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u00a0\u00b0\u00b7\u00ab\u00bb\u00a9\u00ae\u00a7"
-    "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac\u2022\u2122]"
-)
+# Windows-1252 characters that office text almost never contains but a wrong guess
+# (text in another encoding read as cp1252) produces often: seeing one means mojibake.
+_CP1252_SUSPECT = set("\u00a4\u00a6\u00a8\u00ac\u00ad\u00af\u00b4\u00b8\u02c6\u02dc\u0192\u00b6")
 
 
 @dataclass(frozen=True)
@@ -122,12 +119,25 @@ def _decode_csv(data: bytes, sheet: Sheet, table: str) -> str | None:
     except UnicodeDecodeError as exc:
         sheet.errors.append(problem("encoding-error", line=data[: exc.start].count(b"\n") + 1))
         return None
-    odd = next((i for i, ch in enumerate(text) if ord(ch) > 127 and not _CP1252_PLAUSIBLE.match(ch)), None)
+    odd = _implausible(text)
     if odd is not None:
         sheet.errors.append(problem("encoding-error", line=text[:odd].count("\n") + 1))
         return None
     sheet.warnings.append(problem("encoding-converted"))
     return text
+
+
+def _implausible(text: str) -> int | None:
+    """Where cp1252-decoded text stops looking like Indonesian or English office text, or None.
+
+    Such text is mostly ASCII with a few accented letters and typographic quotes; text in
+    another encoding read as cp1252 is dense with accented letters and odd symbols.
+    """
+    foreign = [i for i, ch in enumerate(text) if ord(ch) > 127]
+    letters = sum(ch.isalpha() for ch in text)
+    if len(foreign) > max(3, letters * 0.3):
+        return foreign[0]
+    return next((i for i in foreign if text[i] in _CP1252_SUSPECT), None)
 
 
 def _binary_kind(data: bytes) -> str | None:
@@ -157,7 +167,7 @@ def _is_workbook(data: bytes) -> bool:
 
 def _parse_csv(text: str, sheet: Sheet, table: str) -> None:
     """Split CSV text into records, sniffing the delimiter from the header line."""
-    first = text.split("\n", 1)[0]
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     if delimiter not in first:
         other = next((d for d in ("\t", "|") if d in first), None)

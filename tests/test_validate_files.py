@@ -73,6 +73,12 @@ def test_implausible_cp1252_text_is_rejected_not_garbled(ds):
     assert flat(report_for(ds, "performance").errors) == [("encoding-error", None, None)]
 
 
+def test_text_in_another_encoding_is_rejected_not_garbled(ds):
+    write_raw(ds, "2026-10/disdukcapil/performance.csv",
+              perf_bytes([perf_row(notes="市民服务中心的说明文字很长很长")], encoding="gbk"))
+    assert flat(report_for(ds, "performance").errors) == [("encoding-error", None, None)]
+
+
 def test_utf16_is_rejected_with_advice(ds):
     write_raw(ds, "2026-10/disdukcapil/performance.csv",
               "\ufeff".encode("utf-16-le") + csv_text([perf_row()], PERF).encode("utf-16-le"))
@@ -123,6 +129,13 @@ def test_quoted_delimiters_and_newlines_keep_record_numbers(ds):
     assert flat(report.errors) == [("type-error", 3, "applications_received")]
     assert report.errors[0].cell == "D3"
     assert report.rows[0]["notes"].startswith("Catatan; dengan, pemisah\n")
+
+
+def test_old_mac_line_endings(ds):
+    text = csv_text([perf_row(), perf_row(service_code="kk")], PERF, delimiter=";").replace("\r\n", "\r")
+    write_raw(ds, "2026-10/disdukcapil/performance.csv", text.encode())
+    report = report_for(ds, "performance")
+    assert report.accepted and len(report.rows) == 2
 
 
 def test_tab_delimited_file_is_rejected(ds):
