@@ -7,6 +7,7 @@ below.  Contexts are built here; the templates in site_templates/feedback/ only 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,17 +43,20 @@ def environment() -> Environment:
     return env
 
 
+@lru_cache(maxsize=None)  # Babel is slow per call and the same labels recur
 def month_label(period: str, lang: str) -> str:
     """``Oktober 2026`` / ``October 2026``."""
     year, month = parse(period)
     return format_date(date(year, month, 1), "MMMM y", locale=lang)
 
 
+@lru_cache(maxsize=None)
 def day_label(day: date, lang: str) -> str:
     """``10 November 2026``."""
     return format_date(day, "d MMMM y", locale=lang)
 
 
+@lru_cache(maxsize=None)
 def time_label(iso: str | None, lang: str) -> str:
     """A receipt time in the portal's local time (``5 November 2026 09.30``)."""
     if not iso:

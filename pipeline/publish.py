@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,7 +20,7 @@ from typing import Callable
 import click
 
 from pipeline.agency_templates import template_files
-from pipeline.atomic import replace_dir, staging_dir, write_bytes
+from pipeline.atomic import recover_dir, replace_dir, staging_dir
 from pipeline.config import Portal
 from pipeline.datapackage import data_files
 from pipeline.errors import PipelineError, PublishError
@@ -27,10 +28,10 @@ from pipeline.feedback import feedback_files
 from pipeline.models import FileReport
 from pipeline.receipts import load_receipts, local_iso
 from pipeline.rowcodec import canonical_json
-from pipeline.store import Changes, Store, report_record
+from pipeline.store import Changes, Store, report_record, write_unsynced
 from pipeline.tables import build_tables
 
-FOLDERS = ("data", "reports", "feedback", "templates")
+FOLDERS = ("data", "feedback", "templates", "reports")  # build order
 REFERENCE_FILES = ("agencies.csv", "services.csv")
 
 
@@ -80,31 +81,46 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
     tables = build_tables(new_store, reference.agencies, reference.services, as_of,
                           portal.deadline_day, portal.tz)
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
-        "data": lambda: data_files(portal, tables, new_store.changelog_bytes()),
+        "data": lambda: data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data"),
         "feedback": lambda: feedback_files(portal, new_store, tables, reports),
         "templates": lambda: template_files(portal),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
     staged = _stage(portal.output, builders)
     new_store.commit()
-    for name in FOLDERS:
-        replace_dir(staged[name], portal.output / name)
+    for name, folder in staged.items():
+        replace_dir(folder, portal.output / name)
     return _result(reports, changes, portal.output)
 
 
 def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) -> dict[str, Path]:
-    """Build every folder in its staging folder; on any failure remove them all and re-raise."""
+    """Build each folder; stage those whose files differ from what is there. On failure, clean up."""
     staged: dict[str, Path] = {}
     try:
-        for name in ("data", "feedback", "templates", "reports"):
-            staged[name] = staging_dir(output / name)
-            for rel, data in sorted(builders[name]().items()):
-                write_bytes(staged[name] / rel, data)
+        for name in FOLDERS:
+            target = output / name
+            recover_dir(target)  # first: a builder may read what was published last
+            files = builders[name]()
+            if _holds(target, files):
+                continue  # nothing new: leave the folder (and every byte in it) alone
+            staged[name] = staging_dir(target)
+            for rel, data in sorted(files.items()):
+                write_unsynced(staged[name] / rel, data)
+        if staged:
+            os.sync()  # one flush for every staged file before any swap makes them visible
     except BaseException:
         for folder in staged.values():
             shutil.rmtree(folder, ignore_errors=True)
         raise
     return staged
+
+
+def _holds(folder: Path, files: dict[str, bytes]) -> bool:
+    """True when ``folder`` contains exactly ``files``, byte for byte."""
+    if not folder.is_dir():
+        return False
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    return present == set(files) and all((folder / rel).read_bytes() == data for rel, data in files.items())
 
 
 def _reference_hashes(portal: Portal) -> dict[str, str]:

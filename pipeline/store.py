@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,7 @@ from pipeline.atomic import write_bytes
 from pipeline.errors import PublishError
 from pipeline.models import TABLES, FileReport
 from pipeline.receipts import Receipts, submission_path
-from pipeline.rowcodec import canonical_json, decode_rows, encode_rows
+from pipeline.rowcodec import canonical_json, compact_json, decode_rows, encode_rows
 
 Key = tuple[str, str, str]
 FORMAT = 1
@@ -134,6 +135,7 @@ class Store:
         self.changelog: list[dict[str, Any]] = list(index.get("changelog", []))
         self.pending: dict[str, bytes] = {}
         self._rows_cache: dict[str, list[dict[str, Any]]] = {}
+        self._published: list[Version] | None = None
 
     @classmethod
     def load(cls, root: Path) -> Store:
@@ -164,8 +166,10 @@ class Store:
 
     def published(self, table: str | None = None) -> list[Version]:
         """The published (last accepted) version of every key, sorted by key."""
-        found = [self.version(k, p.published) for k, p in sorted(self.pointers.items())]
-        return [v for v in found if v is not None and (table is None or v.table == table)]
+        if self._published is None:  # asked once per agency by validate: compute once
+            found = [self.version(k, p.published) for k, p in sorted(self.pointers.items())]
+            self._published = [v for v in found if v is not None]
+        return [v for v in self._published if table is None or v.table == table]
 
     def _read(self, rel: str) -> bytes:
         if rel in self.pending:
@@ -215,6 +219,7 @@ class Store:
                 v.received_at = receipts.get((submission_path(v.file), v.sha256), v.first_seen)
         if changes.changed:
             new.changelog.append(changes.event(day, now))
+        new._published = None
         return new, changes
 
     def _apply(self, report: FileReport, read_bytes: Callable[[str], bytes], now: str,
@@ -243,9 +248,9 @@ class Store:
         elif flipped and report.accepted:
             (changes.corrected if had not in (None, v.revision) else changes.added).append(v)
         self.pointers[key] = Pointer(v.revision, v.revision if report.accepted else had)
-        self.pending[v.report_path] = canonical_json(report_record(report))
+        self.pending[v.report_path] = compact_json(report_record(report))
         if report.accepted:
-            self.pending[v.rows_path] = canonical_json(encode_rows(report.rows or []))
+            self.pending[v.rows_path] = compact_json(encode_rows(report.rows or []))
 
     # ---- writing -------------------------------------------------------------
 
@@ -264,22 +269,39 @@ class Store:
         return canonical_json(self.changelog)
 
     def commit(self) -> None:
-        """Write pending files, then the index (the commit point), then the change-log copy."""
+        """Write pending files, flush them once, then the index (the commit point), then the log copy."""
+        wrote = False
         for rel in sorted(self.pending):
             path = self.root / rel
             if rel.startswith("files/") and path.exists():
                 continue  # received bytes are immutable: never rewritten
-            _write_if_changed(path, self.pending[rel])
+            wrote = _write_if_changed(path, self.pending[rel], sync=False) or wrote
+        if wrote:
+            # One flush instead of an fsync per file (thousands on a first run): the index
+            # written next must never name a file that is not on disk.
+            os.sync()
         _write_if_changed(self.root / "index.json", self.index_bytes())
         _write_if_changed(self.root / "changelog.json", self.changelog_bytes())
         self.pending = {}
 
 
-def _write_if_changed(path: Path, data: bytes) -> None:
-    """Write atomically unless the file already holds exactly these bytes."""
+def _write_if_changed(path: Path, data: bytes, sync: bool = True) -> bool:
+    """Write atomically unless the file already holds exactly these bytes; True if written."""
     if path.exists() and path.read_bytes() == data:
-        return
-    write_bytes(path, data)
+        return False
+    if sync:
+        write_bytes(path, data)
+    else:
+        write_unsynced(path, data)
+    return True
+
+
+def write_unsynced(path: Path, data: bytes) -> None:
+    """Write through a temporary file and a rename, leaving the flush to the caller."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def previous_agenda_lookup(output: Path) -> Callable[[str, str], set[str]] | None:

@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from pipeline.detzip import workbook_bytes
-from pipeline.rowcodec import number_text, ordered_json
+from pipeline.rowcodec import number_text, records_json
 
 Record = dict[str, Any]
 
@@ -49,7 +50,7 @@ def csv_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
 def json_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
     """An array of typed records (numbers as numbers, dates as ISO strings)."""
     names = field_names(schema)
-    return ordered_json([{name: record.get(name) for name in names} for record in records])
+    return records_json([{name: record.get(name) for name in names} for record in records])
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -67,19 +68,27 @@ _FORMATS = {"date": "yyyy-mm-dd", "time": "hh:mm:ss"}
 
 def xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
     """One sheet named after the table: bold header row, typed cells, deterministic bytes."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = schema["name"][:31]
-    names = field_names(schema)
-    sheet.append(names)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    formats = [_FORMATS.get(f["type"]) for f in schema["fields"]]
-    for record in records:
-        sheet.append([_xlsx_value(record.get(name)) for name in names])
-    for column, fmt in enumerate(formats, start=1):
-        if fmt:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-                cell.number_format = fmt
+    workbook = Workbook(write_only=True)  # streaming writer: several times faster on big tables
+    sheet = workbook.create_sheet(schema["name"][:31])
     sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in field_names(schema):
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    formats = [(f["name"], _FORMATS.get(f["type"])) for f in schema["fields"]]
+    for record in records:
+        sheet.append([_cell(sheet, record.get(name), fmt) for name, fmt in formats])
     return workbook_bytes(workbook)
+
+
+def _cell(sheet: Any, value: Any, fmt: str | None) -> Any:
+    """A plain value, or a cell carrying its date/time number format."""
+    value = _xlsx_value(value)
+    if fmt is None or value is None:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = fmt
+    return cell
