@@ -48,8 +48,8 @@ def volume_chart(chart_id: str, subject: str, series: list[Totals], periods: lis
     title = kit.t("chart.volume_title", subject=subject)
     svg = line_chart(chart_id, title, [kit.f.short_month(p) for p in periods],
                      [Series(labels[0], tuple(received)), Series(labels[1], tuple(completed))],
-                     kit.t("chart.applications"), y_format=kit.f.number)
-    rows = [[kit.f.month(p), kit.f.number(m.received) if m else "–", kit.f.number(m.completed) if m else "–",
+                     y_format=kit.f.number)
+    rows = [[kit.f.month_abbr(p), kit.f.number(m.received) if m else "–", kit.f.number(m.completed) if m else "–",
              kit.f.percent(m.within_share) if m else "–"] for p, m in zip(periods, months)]
     summary = _summary(kit, "chart.volume_summary", completed, periods, kit.f.number)
     columns = [kit.t("col.month"), *labels, kit.t("perf.within_share")]
@@ -66,9 +66,9 @@ def ikm_chart(chart_id: str, subject: str, series: list[Totals], periods: list[s
                   for g, (lo, hi) in BAND_LIMITS.items())
     title = kit.t("chart.ikm_title", subject=subject)
     svg = line_chart(chart_id, title, [kit.f.short_month(p) for p in periods],
-                     [Series("IKM", tuple(values))], "IKM", y_format=kit.f.number, bands=bands,
+                     [Series("IKM", tuple(values))], y_format=kit.f.number, bands=bands,
                      y_range=(max(25.0, low // 5 * 5), 100.0))
-    rows = [[kit.f.month(p), kit.f.number(m.ikm, 2) if m and m.ikm is not None else "–",
+    rows = [[kit.f.month_abbr(p), kit.f.number(m.ikm, 2) if m and m.ikm is not None else "–",
              f"{m.grade} ({kit.label('grade', m.grade)})" if m and m.grade else "–",
              kit.f.number(m.respondents) if m else "–"] for p, m in zip(periods, months)]
     summary = _summary(kit, "chart.ikm_summary", values, periods, lambda v: kit.f.number(v, 2))
@@ -83,8 +83,8 @@ def within_chart(chart_id: str, subject: str, series: list[Totals], periods: lis
     labels = [kit.t("perf.within_share")]
     title = kit.t("chart.within_title", subject=subject)
     svg = line_chart(chart_id, title, [kit.f.short_month(p) for p in periods], [Series(labels[0], tuple(within))],
-                     "%", y_format=lambda v: kit.f.number(v), y_range=(0.0, 100.0))
-    rows = [[kit.f.month(p), kit.f.percent(m.within_share) if m else "–",
+                     y_format=lambda v: kit.f.number(v), y_range=(0.0, 100.0))
+    rows = [[kit.f.month_abbr(p), kit.f.percent(m.within_share) if m else "–",
              f"{kit.f.number(m.complaints_resolved)} / {kit.f.number(m.complaints_received)}" if m else "–",
              kit.f.number(m.avg_wait, 1) if m and m.avg_wait is not None else "–"] for p, m in zip(periods, months)]
     summary = _summary(kit, "chart.within_summary", within, periods, lambda v: kit.f.percent(v / 100))

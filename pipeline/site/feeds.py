@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from feedgen.feed import FeedGenerator
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from pipeline.site import urls
 from pipeline.site.models import Agenda, SiteData
@@ -108,10 +109,17 @@ def calendar(data: SiteData, agendas: list[Agenda], name: str) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
+    if any(a.start_time for a in agendas):
+        cal.add_component(_vtimezone(data.portal.timezone))
     for a in agendas_sorted(agendas, newest_first=False):
         cal.add_component(_event(a, data, host))
-    cal.add_missing_timezones()
     return cal.to_ical()
+
+
+@lru_cache(maxsize=None)
+def _vtimezone(name: str) -> Timezone:
+    """The VTIMEZONE of the portal's zone, built once (icalendar derives it slowly from tzdata)."""
+    return Timezone.from_tzinfo(ZoneInfo(name))
 
 
 def agency_calendars(data: SiteData) -> dict[str, bytes]:

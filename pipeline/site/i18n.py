@@ -7,8 +7,11 @@ from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from functools import lru_cache
+
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_decimal
+from babel.numbers import parse_pattern
 
 from pipeline.errors import SiteError
 
@@ -64,6 +67,7 @@ class Formatter:
 
     def __init__(self, lang: str):
         self.lang, self.locale = lang, LOCALES[lang]
+        self._locale = Locale.parse(self.locale)
 
     def date(self, value: date | None) -> str:
         """``5 Oktober 2026`` / ``5 October 2026``."""
@@ -92,6 +96,10 @@ class Formatter:
         """``Oktober 2026`` from ``2026-10``."""
         return format_date(_first_day(period), "LLLL y", locale=self.locale) if period else ""
 
+    def month_abbr(self, period: str) -> str:
+        """``Okt 2026``: for the first column of chart data tables."""
+        return format_date(_first_day(period), "LLL y", locale=self.locale)
+
     def short_month(self, period: str) -> str:
         """``Okt 26``: for chart axes and narrow table headers."""
         return format_date(_first_day(period), "LLL yy", locale=self.locale)
@@ -100,8 +108,7 @@ class Formatter:
         """``12.345`` / ``12,345``; ``digits`` fixed decimals."""
         if value is None:
             return "–"
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, pattern, locale=self.locale)
+        return _pattern(digits).apply(value, self._locale)
 
     def percent(self, value: float | None, digits: int = 1) -> str:
         """A share (0–1) as ``87,3%`` / ``87.3%``."""
@@ -116,6 +123,12 @@ class Formatter:
         if n_bytes < 1024 * 1024:
             return f"{self.number(n_bytes / 1024, 1)} KB"
         return f"{self.number(n_bytes / 1024 / 1024, 1)} MB"
+
+
+@lru_cache(maxsize=None)
+def _pattern(digits: int):
+    """The parsed Babel number pattern with ``digits`` fixed decimals (parsing is the slow part)."""
+    return parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))
 
 
 def _first_day(period: str) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,3 +19,12 @@ def index_site(root: Path) -> None:
         raise SiteError(f"pagefind gagal dijalankan / could not run: {exc}") from None
     if done.returncode != 0:
         raise SiteError(f"pagefind gagal / failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    _canonical_entry(root / "pagefind" / "pagefind-entry.json")
+
+
+def _canonical_entry(path: Path) -> None:
+    """Sort the keys of Pagefind's entry file: it lists languages in hash-map order, which varies
+    between runs, and the site must be byte-for-byte the same for the same data."""
+    if path.is_file():
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

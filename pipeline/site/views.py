@@ -62,7 +62,8 @@ def upcoming(data: SiteData) -> list[Agenda]:
 def submission_cell(s: Submission | None, data: SiteData, kit: Kit) -> dict[str, Any]:
     """One file's standing (accepted on time, late, rejected, missing) and its feedback link."""
     if s is None:
-        return {"state": "none", "label": kit.t("submission.none"), "mark": "", "url": None}
+        return {"state": "none", "label": kit.t("submission.none"), "mark": "", "url": None, "received": "",
+                "revision": None, "errors": 0, "warnings": 0, "table": ""}
     state = s.status
     if s.status == "accepted" and s.on_time is False:
         state = "late"

@@ -8,7 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from pipeline.site import urls
-from pipeline.site.models import FieldInfo, FileInfo, SiteData, TableInfo
+from pipeline.site.models import FieldInfo, FileInfo, Release, SiteData, TableInfo
 from pipeline.site.page import Kit, Page
 
 ORDER = ("performance", "agendas", "decisions", "decision_history", "submissions", "agencies", "services")
@@ -113,26 +113,50 @@ def index_page(data: SiteData, kit: Kit) -> Page:
     return Page(urls.DATA, "data_index.html", kit.t("data.title"), "data", context, description=kit.t("data.lede"))
 
 
-def release_items(items: tuple[dict[str, str], ...], data: SiteData, kit: Kit) -> list[dict[str, Any]]:
-    """What one publish changed, one line per item."""
-    out = []
+def _item(item: dict[str, str], data: SiteData, kit: Kit) -> dict[str, Any]:
+    """One change of a publish: what happened to which table, month and agency."""
+    table, agency = item.get("table"), item.get("agency") or item.get("agency_code")
+    return {
+        "change": kit.label("change", item.get("change")),
+        "table": kit.label("table", table) if table else "",
+        "table_url": kit.url(urls.table(table)) if table in data.tables else None,
+        "period": kit.f.month(item["period"]) if item.get("period") else "",
+        "agency": kit.agency_link(data, agency) if agency else None,
+        "revision": item.get("revision"),
+    }
+
+
+def _summary(items: tuple[dict[str, str], ...], kit: Kit) -> list[str]:
+    """One line per (kind of change, table): how many files, which months, how many agencies."""
+    groups: dict[tuple[str, str], list[dict[str, str]]] = {}
     for item in items:
-        table = item.get("table")
-        out.append({
-            "change": kit.label("change", item.get("change") or item.get("kind")) if (item.get("change") or item.get("kind")) else "",
-            "table": kit.label("table", table) if table else "",
-            "table_url": kit.url(urls.table(table)) if table in data.tables else None,
-            "period": kit.f.month(item["period"]) if item.get("period") else "",
-            "agency": kit.agency_link(data, item["agency_code"]) if item.get("agency_code") else None,
-            "text": item.get(f"text_{kit.lang}") or item.get("text") or "",
-        })
-    return out
+        groups.setdefault((item.get("change", ""), item.get("table", "")), []).append(item)
+    lines = []
+    for (change, table), group in sorted(groups.items()):
+        periods = sorted({i["period"] for i in group if i.get("period")})
+        agencies = {i.get("agency") or i.get("agency_code") for i in group} - {None}
+        if not periods:
+            lines.append(kit.t("changelog.reference", change=kit.label("change", change), table=kit.label("table", table)))
+            continue
+        span = kit.f.month(periods[0]) + (f" – {kit.f.month(periods[-1])}" if len(periods) > 1 else "")
+        lines.append(kit.t("changelog.files", change=kit.label("change", change), n=len(group),
+                           table=kit.label("table", table), months=span, agencies=len(agencies)))
+    return lines
+
+
+DETAIL_LIMIT = 40
+
+
+def release_view(r: Release, data: SiteData, kit: Kit) -> dict[str, Any]:
+    """A publish event: a summary always, the single changes when there are few."""
+    return {"date": kit.f.date(r.date), "iso": r.date.isoformat(), "summary": _summary(r.items, kit),
+            "changes": [_item(i, data, kit) for i in r.items] if len(r.items) <= DETAIL_LIMIT else [],
+            "count": len(r.items)}
 
 
 def changelog_page(data: SiteData, kit: Kit) -> Page:
     """Every publish that changed something, newest first."""
-    releases = [{"date": kit.f.date(r.date), "iso": r.date.isoformat(), "changes": release_items(r.items, data, kit)}
-                for r in data.releases]
+    releases = [release_view(r, data, kit) for r in data.releases]
     crumbs = [(kit.t("data.title"), kit.url(urls.DATA))]
     return Page(urls.CHANGELOG, "changelog.html", kit.t("changelog.title"), "data",
                 {"releases": releases, "feed": kit.url(urls.feed("rilis-data"))}, crumbs)

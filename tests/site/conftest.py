@@ -1,0 +1,115 @@
+"""Session fixtures: the sample published once, the site built once, served on loopback, one browser."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import sys
+import threading
+from datetime import date
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from pipeline.config import Portal, load_portal
+from pipeline.site import build_site
+from tests.site.fixture_data import write_fixture
+
+REPO = Path(__file__).resolve().parents[2]
+AS_OF = date(2026, 11, 28)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def publish(datasets: Path, output: Path) -> None:
+    """Run the real publish stage (no site, no push) as the CLI does."""
+    cmd = [sys.executable, "-m", "pipeline", "publish", "--datasets", str(datasets), "--output", str(output),
+           "--as-of", AS_OF.isoformat(), "--no-site", "--no-push"]
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="session")
+def sample_portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
+    """The repository's sample datasets published into a temporary output, site built once."""
+    output = tmp_path_factory.mktemp("sample") / "output"
+    publish(REPO / "datasets", output)
+    portal = load_portal(REPO / "datasets", output)
+    build_site(portal, AS_OF)
+    return portal
+
+
+@pytest.fixture(scope="session")
+def site(sample_portal: Portal) -> Path:
+    """The built sample site."""
+    return sample_portal.output / "site"
+
+
+@pytest.fixture(scope="session")
+def fixture_portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
+    """A tiny published output (three agencies, three months) for fast checks."""
+    datasets, output = write_fixture(tmp_path_factory.mktemp("fixture"))
+    return load_portal(datasets, output)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    """Static files without a log line per request."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(site: Path) -> Iterator[str]:
+    """The built site over HTTP on a free loopback port; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing: run `make system-deps`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, server):
+    """A fresh page that records console errors and page errors; asserts there were none."""
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    pg.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
+    pg.problems = problems
+    yield pg
+    context.close()
+    assert problems == []
+
+
+def html_pages(site: Path) -> list[Path]:
+    """Every HTML page the site build wrote (not the copied feedback pages or Pagefind's files)."""
+    return sorted(p for p in site.rglob("*.html")
+                  if not p.relative_to(site).as_posix().startswith(("laporan/", "pagefind/")))
+
+
+def copy_datasets(target: Path) -> Path:
+    """A copy of the sample datasets to modify in a test."""
+    shutil.copytree(REPO / "datasets", target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target

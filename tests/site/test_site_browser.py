@@ -1,0 +1,130 @@
+"""The built sample site in a real browser (Debian's Chromium, headless, over loopback HTTP)."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+from pipeline.site.loader import load_site_data
+from pipeline.site.stats import monthly
+from tests.site.conftest import AS_OF, REPO
+
+
+def _rows(portal, table: str) -> list[dict[str, str]]:
+    """A published CSV as text rows."""
+    with (portal.output / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_home_page_indonesian(page, server, sample_portal) -> None:
+    page.goto(server + "/")
+    assert page.get_attribute("html", "lang") == "id"
+    assert page.inner_text("h1") == sample_portal.name
+    figures = page.locator("#h-figures")
+    assert figures.inner_text().startswith("Angka bulan ")
+    assert page.locator(".figures li").count() == 4
+    for heading in ("Agenda mendatang", "Keputusan terbaru"):
+        assert page.get_by_role("heading", name=heading).count() == 1
+    assert "Tindak lanjut melewati tenggat" in page.inner_text("#h-overdue")
+    assert "Data terakhir diperbarui" in page.inner_text("main")
+
+
+def test_home_page_english(page, server, sample_portal) -> None:
+    page.goto(server + "/en/")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.inner_text("h1") == sample_portal.name_en
+    assert page.inner_text("#h-figures").endswith(" in figures")
+    assert page.get_by_role("heading", name="Latest decisions").count() == 1
+    assert "Data last updated" in page.inner_text("main")
+
+
+def test_language_switch_keeps_the_page(page, server) -> None:
+    page.goto(server + "/instansi/disdukcapil/")
+    page.click(".lang-switch")
+    assert page.url == server + "/en/instansi/disdukcapil/"
+    assert page.get_attribute("html", "lang") == "en"
+    page.click(".lang-switch")
+    assert page.url == server + "/instansi/disdukcapil/"
+    assert page.get_attribute("html", "lang") == "id"
+
+
+def test_agency_page(page, server, sample_portal) -> None:
+    services = [s for s in _rows(sample_portal, "services") if s["agency_code"] == "disdukcapil"]
+    page.goto(server + "/instansi/disdukcapil/")
+    table = page.locator("#layanan table")
+    assert table.locator("tbody tr").count() == len(services)
+    first = sorted(services, key=lambda s: s["name"])[0]
+    row = table.locator("tbody tr").first.inner_text()
+    assert first["name"] in row and first["standard_time"] in row
+    assert page.locator("#kinerja svg.chart").count() == 2
+    assert page.locator("#kepatuhan table tbody tr").count() > 0
+
+
+def test_decision_page_shows_dated_history(page, server, sample_portal) -> None:
+    history = _rows(sample_portal, "decision_history")
+    counts = Counter((h["agency_code"], h["decision_id"]) for h in history)
+    (agency, decision_id), n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    assert n >= 2, "the sample should have a decision reported more than once"
+    page.goto(f"{server}/keputusan/{agency}/{decision_id}/")
+    rows = page.locator("#h-history ~ .table-wrap tbody tr")
+    assert rows.count() == n
+    statuses = [h["status"] for h in sorted(history, key=lambda h: h["period"])
+                if (h["agency_code"], h["decision_id"]) == (agency, decision_id)]
+    assert rows.last.locator(".tag").inner_text() == page.locator("main > p .tag").first.inner_text()
+    assert len(statuses) == n
+    assert page.locator("main dl.facts").inner_text().count("Tenggat") == 1
+
+
+def test_chart_data_table_matches_the_data(page, server, sample_portal) -> None:
+    data = load_site_data(sample_portal, AS_OF)
+    last = monthly(data.performance)[-1]
+    page.goto(server + "/en/kinerja/")
+    block = page.locator("#c-vol-h").locator("xpath=..")
+    assert block.locator("svg.chart[role=img] title").count() == 1
+    rows = block.locator("table tbody tr")
+    cells = rows.last.locator("td").all_inner_texts()
+    assert cells[0] == f"{last.received:,}" and cells[1] == f"{last.completed:,}"
+    assert "applications were completed" in block.locator("figcaption p").inner_text()
+
+
+def test_search_finds_a_known_agency(page, server) -> None:
+    page.goto(server + "/cari/?q=Kependudukan")
+    link = page.locator("#results a[href*='/instansi/disdukcapil/']")
+    link.first.wait_for(timeout=15000)
+    assert "Kependudukan" in link.first.inner_text()
+    link.first.click()
+    assert page.url == server + "/instansi/disdukcapil/"
+
+
+def test_search_from_english_page_finds_english_names(page, server) -> None:
+    page.goto(server + "/en/")
+    page.fill("#site-q", "Population")
+    page.press("#site-q", "Enter")
+    page.wait_for_url("**/en/cari/?q=Population")
+    page.locator("#results a[href*='/en/instansi/disdukcapil/']").first.wait_for(timeout=15000)
+
+
+def test_site_works_without_javascript(browser, server) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    pg.goto(server + "/")
+    pg.click("nav.site-nav >> text=Keputusan")
+    assert pg.url == server + "/keputusan/"
+    assert pg.locator("main table").count() >= 1
+    pg.goto(server + "/cari/")
+    assert pg.locator("noscript").count() == 1
+    context.close()
+
+
+def test_mobile_screenshot_of_home(browser, server) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True)
+    pg = context.new_page()
+    pg.goto(server + "/")
+    target = REPO / "output" / "screenshot-home-mobile.png"
+    target.parent.mkdir(exist_ok=True)
+    pg.screenshot(path=str(target))
+    # Nothing wider than the phone: no sideways scrolling of the page itself.
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
+    assert target.stat().st_size > 10_000

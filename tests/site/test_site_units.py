@@ -1,0 +1,171 @@
+"""Pure parts of the site stage: markup, charts, stats, links, contexts (no browser)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.errors import SiteError
+from pipeline.site import urls
+from pipeline.site.build import TEMPLATES, kits
+from pipeline.site.charts import Series, line_chart, nice_ticks
+from pipeline.site.loader import load_site_data
+from pipeline.site.markup import render_markdown, safe_url
+from pipeline.site.models import Perf
+from pipeline.site.pages import agencies, decisions, home
+from pipeline.site.render import relative, relativize
+from pipeline.site.stats import grade, monthly, period_range, weighted_ikm
+from pipeline.site.writer import Writer
+from tests.site.html_scan import scan
+
+AS_OF = date(2026, 11, 28)
+
+
+@pytest.fixture(scope="module")
+def data(fixture_portal):
+    """The fixture output, loaded."""
+    return load_site_data(fixture_portal, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def kit_id():
+    """The Indonesian kit."""
+    return kits(TEMPLATES)["id"]
+
+
+@pytest.fixture(scope="module")
+def kit_en():
+    """The English kit."""
+    return kits(TEMPLATES)["en"]
+
+
+@pytest.mark.parametrize("text", [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD4=)",
+    "![i](data:image/svg+xml;base64,PHN2Zz4=)",
+    '<iframe src="https://evil.example"></iframe>',
+    '<a href="javascript:alert(1)" onclick="x()">c</a>',
+    "<svg onload=alert(1)>",
+    "[rel](/etc/passwd)",
+])
+def test_hostile_markdown_leaves_no_active_content(text: str) -> None:
+    html = str(render_markdown(text))
+    assert scan(html) == []
+    assert "<img" not in html and "<svg" not in html and 'href="/' not in html
+
+
+def test_markdown_keeps_safe_formatting_and_links() -> None:
+    html = str(render_markdown("# Judul\n\n**tebal** dan [tautan](https://contoh.go.id/a?b=1)\n\n- satu\n- dua"))
+    assert "<h3>Judul</h3>" in html
+    assert "<strong>tebal</strong>" in html
+    assert 'href="https://contoh.go.id/a?b=1"' in html and 'rel="noopener noreferrer nofollow ugc"' in html
+    assert "<li>satu</li>" in html
+
+
+def test_safe_url_only_http_https() -> None:
+    assert safe_url("https://contoh.go.id/notulen.pdf") == "https://contoh.go.id/notulen.pdf"
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("data:text/html,x") is None
+    assert safe_url('https://x.example/"onmouseover="a') is None
+    assert safe_url("ftp://x.example/") is None
+    assert safe_url(None) is None
+
+
+def test_ikm_weighting_and_grades() -> None:
+    def row(resp: int, score: float, ikm: float | None = None) -> Perf:
+        return Perf("2026-10", "a", "s", 1, 1, 1, None, None, 0, 0, resp, (score,) * 9, ikm, None, None)
+
+    assert weighted_ikm([row(10, 3.5, 87.5)]) == 87.5  # a single row keeps the published value
+    assert weighted_ikm([row(30, 3.0), row(10, 4.0)]) == 81.25  # 25 × (30×3 + 10×4) / 40
+    assert weighted_ikm([row(0, 3.0)]) is None
+    assert [grade(v) for v in (88.31, 88.30, 76.61, 76.60, 65.0, 64.99, None)] == ["A", "B", "B", "C", "C", "D", None]
+
+
+def test_monthly_totals_and_period_range(data) -> None:
+    series = monthly(data.performance)
+    assert [t.period for t in series] == ["2026-08", "2026-09", "2026-10"]
+    assert series[0].received == 300 and series[0].completed == 270 and series[0].within_standard == 240
+    assert period_range("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+
+
+def test_chart_is_accessible_svg_with_gaps() -> None:
+    svg = str(line_chart("c1", "Judul <x>", ["Jan", "Feb", "Mar"], [Series("S", (1.0, None, 3.0))]))
+    assert svg.startswith('<svg class="chart"') and 'role="img"' in svg and 'aria-labelledby="c1-t"' in svg
+    assert "<title id=\"c1-t\">Judul &lt;x&gt;</title>" in svg
+    assert svg.count("<circle") == 2 and "<polyline" not in svg  # a gap leaves two single points
+    assert nice_ticks(0, 97) == [0, 25, 50, 75, 100]
+
+
+@pytest.mark.parametrize("target,page,expected", [
+    ("/instansi/", "/", "instansi/"),
+    ("/", "/instansi/x/", "../../"),
+    ("/instansi/x/", "/instansi/x/", "./"),
+    ("/keputusan/#overdue", "/en/", "../keputusan/#overdue"),
+    ("/assets/site.css", "/en/agenda/a/b/", "../../../../assets/site.css"),
+    ("/data/x.csv", "/data/", "x.csv"),
+])
+def test_relative_links(target: str, page: str, expected: str) -> None:
+    assert relative(target, page) == expected
+
+
+def test_relativize_only_touches_root_links() -> None:
+    html = '<a href="/data/">d</a><a href="https://x.example/">x</a><a href="#top">t</a>'
+    assert relativize(html, "/en/") == '<a href="../data/">d</a><a href="https://x.example/">x</a><a href="#top">t</a>'
+
+
+def test_writer_refuses_same_path_twice(tmp_path) -> None:
+    writer = Writer(tmp_path)
+    writer.write_text("/a/index.html", "x")
+    with pytest.raises(SiteError, match="dua kali"):
+        writer.write_text("a/index.html", "y")
+    with pytest.raises(SiteError):
+        writer.write_text("/../escape.html", "z")
+
+
+def test_loader_types_and_overdue(data) -> None:
+    assert data.agencies["disdukcapil"].joined_on == date(2025, 1, 2)
+    k01 = next(d for d in data.decisions if d.decision_id == "K-01")
+    k02 = next(d for d in data.decisions if d.decision_id == "K-02")
+    assert k01.overdue and not k02.overdue
+    assert k01.responsible == ("disdukcapil",)
+    assert data.feedback[("2026-10", "dpmptsp", "performance")] == "2026-10/dpmptsp/performance.html"
+    assert data.feedback_months[("2026-10", "dpmptsp")] == "2026-10/dpmptsp/index.html"
+
+
+def test_home_figures_latest_month(data, kit_id, kit_en) -> None:
+    fig = home.figures(data, kit_id)
+    assert fig["period"] == "Oktober 2026" and fig["served"] == "276" and fig["within"] == "89,1%"
+    assert fig["grade"] == "B"
+    assert home.figures(data, kit_en)["within"] == "89.1%"
+
+
+def test_home_overdue_and_upcoming(data, kit_id) -> None:
+    page = home.pages(data, kit_id)[0]
+    assert [d["id"] for d in page.context["overdue"]] == ["K-01"]
+    assert [a["title"] for a in page.context["upcoming"]] == ["Forum konsultasi publik"]
+
+
+def test_agency_page_unsafe_website_is_dropped(data, kit_id) -> None:
+    page = agencies.agency_page(data.agencies["disdukcapil"], data, kit_id)
+    assert page.context["agency"]["website"] is None  # the fixture has javascript:alert(1)
+    assert page.path == "/instansi/disdukcapil/"
+    record = page.context["record"]
+    assert {c["state"] for r in record["rows"] for c in r["cells"]} == {"accepted", "rejected"}
+
+
+def test_decision_history_dates_each_change(data, kit_en) -> None:
+    k01 = next(d for d in data.decisions if d.decision_id == "K-01")
+    rows = decisions.history(k01, data, kit_en)
+    assert [(r["period"], r["status"], r["changed"]) for r in rows] == [
+        ("September 2026", "open", False), ("October 2026", "in-progress", True)]
+    assert rows[0]["received"] == "28 September 2026"
+
+
+def test_english_paths_mirror_indonesian() -> None:
+    assert urls.localise(urls.agency("bpjs-kes"), "en") == "/en/instansi/bpjs-kes/"
+    assert urls.output_file("/en/instansi/bpjs-kes/") == "en/instansi/bpjs-kes/index.html"
+    assert urls.output_file("/") == "index.html"
