@@ -45,3 +45,18 @@ def test_a_machine_failure_exits_1_with_a_clear_message(tmp_path: Path, monkeypa
     assert result.exit_code == 1
     assert "disk penuh / disk full" in result.output and "Traceback" not in result.output
     assert not fx.output.exists() or not any(fx.output.iterdir())
+
+
+def test_validate_command_reads_earlier_agendas_from_the_store(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    fx = make_fixture(tmp_path)
+    install_fakes(fx, monkeypatch)
+    fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-9", "held", date(2026, 9, 2))])
+    common = ["--datasets", str(fx.datasets), "--output", str(fx.output)]
+    assert CliRunner().invoke(main, ["validate", *common]).exit_code == 0
+    assert fx.calls[-1] is None  # no store yet
+    assert CliRunner().invoke(main, ["publish", "--no-site", "--no-push", "--as-of", "2026-11-28", *common]).exit_code == 0
+    before = {p: p.read_bytes() for p in (fx.output / "store").rglob("*") if p.is_file()}
+    assert CliRunner().invoke(main, ["validate", *common]).exit_code == 0
+    assert fx.calls[-1]("disdukcapil", "2026-10") == {"A-9"}
+    assert {p: p.read_bytes() for p in (fx.output / "store").rglob("*") if p.is_file()} == before  # read-only

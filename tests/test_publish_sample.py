@@ -96,3 +96,78 @@ def test_decisions_include_overdue_ones_and_their_history(sample: dict[str, Any]
     assert len(history) >= len(decisions)
     keys = {(h["agency_code"], h["decision_id"]) for h in history}
     assert {(d["agency_code"], d["decision_id"]) for d in decisions} == keys
+
+
+HISTORY = {  # the sample's rejected-then-corrected files: (period, agency, table) -> correction on time?
+    ("2025-11", "imigrasi", "performance"): False,
+    ("2026-03", "kpp-pratama", "performance"): False,
+    ("2026-07", "dpmptsp", "decisions"): True,
+    ("2026-10", "disdukcapil", "performance"): True,
+}
+
+
+@pytest.fixture(scope="module")
+def replay(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Publish the four agencies whose files were corrected: first as first sent, then corrected."""
+    import shutil
+    from datetime import date, datetime
+
+    from pipeline.config import load_portal
+    from pipeline.publish import publish_data
+
+    base = tmp_path_factory.mktemp("replay")
+    ds = base / "datasets"
+    ds.mkdir()
+    for item in ("portal.toml", "receipts.csv", "schemas", "reference"):
+        (shutil.copytree if (SAMPLE / item).is_dir() else shutil.copy)(SAMPLE / item, ds / item)
+    agencies = {a for _, a, _ in HISTORY}
+    for path in sorted((SAMPLE / "submissions").glob("*/*/*")):
+        if path.parent.name in agencies:
+            target = ds / path.relative_to(SAMPLE)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+    corrected = {}
+    for key in HISTORY:
+        (found,) = (ds / "submissions" / key[0] / key[1]).glob(f"{key[2]}.*")
+        corrected[found] = found.read_bytes()
+        found.write_bytes((SAMPLE / "history" / key[0] / key[1] / found.name).read_bytes())
+    portal = load_portal(ds, base / "output")
+    first = publish_data(portal, date(2026, 11, 6), datetime.fromisoformat("2026-11-06T07:00:00+07:00"))
+    for path, data in corrected.items():
+        path.write_bytes(data)
+    second = publish_data(portal, date(2026, 11, 28), datetime.fromisoformat("2026-11-28T07:00:00+07:00"))
+    return {"output": base / "output", "first": first, "second": second}
+
+
+def test_corrections_become_revision_2_and_replace_nothing_accepted(replay: dict[str, Any]) -> None:
+    assert replay["second"].new == len(HISTORY)
+    index = json.loads((replay["output"] / "store" / "index.json").read_bytes())
+    versions = {}
+    for v in index["versions"]:
+        versions.setdefault((v["period"], v["agency"], v["table"]), []).append((v["revision"], v["status"]))
+    pointers = {(k["period"], k["agency"], k["table"]): (k["current"], k["published"]) for k in index["keys"]}
+    for key in HISTORY:
+        assert versions[key] == [(1, "rejected"), (2, "accepted")], key
+        assert pointers[key] == (2, 2)
+    assert all(len(v) == 1 for k, v in versions.items() if k not in HISTORY)
+
+
+def test_corrections_carry_their_receipt_time_and_timeliness(replay: dict[str, Any]) -> None:
+    rows = {(r["period"], r["agency_code"], r["table"]): r
+            for r in json.loads((replay["output"] / "data" / "submissions.json").read_bytes())}
+    receipts = list(csv.DictReader((SAMPLE / "receipts.csv").open(encoding="utf-8")))
+    for key, on_time in HISTORY.items():
+        row = rows[key]
+        logged = [r["received_at"] for r in receipts if r["sha256"] == row["sha256"]]
+        assert (row["status"], row["revision"], row["on_time"]) == ("accepted", 2, on_time), key
+        assert logged == [row["received_at"]], key
+
+
+def test_change_log_tells_the_two_publishes_apart(replay: dict[str, Any]) -> None:
+    events = json.loads((replay["output"] / "data" / "changelog.json").read_bytes())
+    assert [e["date"] for e in events] == ["2026-11-06", "2026-11-28"]
+    first = {(c["period"], c["agency"], c["table"]) for c in events[0]["changes"] if c["change"] == "rejected"}
+    assert set(HISTORY) <= first
+    # Nothing of theirs was published before, so the corrections add data rather than correct it.
+    second = {(c["period"], c["agency"], c["table"], c["change"]) for c in events[1]["changes"]}
+    assert second == {(*key, "added") for key in HISTORY}
