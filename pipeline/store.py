@@ -218,8 +218,12 @@ def write_unsynced(path: Path, data: bytes) -> None:
     """Write through a temporary file and a rename, leaving the flush to the caller."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written file behind
+        raise
 
 
 def previous_agenda_lookup(output: Path) -> Callable[[str, str], set[str]] | None:
