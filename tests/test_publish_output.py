@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from pipeline import publish
 from pipeline.errors import PublishError
+from pipeline.models import FileReport, Message, Problem
 from tests.publish_support import Fixture, install_fakes, make_fixture, perf_row, problem, tree_bytes
 from tests.test_publish_tables import agenda, decision
 
@@ -37,6 +38,9 @@ def populate(fx: Fixture) -> None:
            warnings=[problem("avg-wait-high", 2, "avg_wait_minutes", "500", "G2")])
     fx.put("2026-10", "disdukcapil", "performance", None, status="rejected", content=b"x;y\n",
            errors=[problem("type-error", 3, "u3", "<script>alert(1)</script>", "P3")])
+    fx.reports["submissions/2026-13"] = FileReport(  # a layout error: no period, agency or table
+        "submissions/2026-13", None, None, None, "rejected",
+        [Problem("layout-error", Message("Folder <2026-13> salah", "Folder <2026-13> is wrong"))])
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +157,8 @@ def test_submissions_use_receipts_and_first_seen(published: Any) -> None:
 def test_validation_report_has_contract_shape_and_cells(published: Any) -> None:
     _, first, _ = published
     reports = json.loads(first["reports/validation.json"])
-    assert [r["status"] for r in reports] == ["accepted", "accepted", "accepted", "rejected"]
+    assert [r["status"] for r in reports] == ["accepted", "accepted", "accepted", "rejected", "rejected"]
+    assert reports[4]["file"] == "submissions/2026-13" and reports[4]["errors"][0]["cell"] is None
     assert set(reports[3]) == {"file", "period", "agency", "table", "status", "errors", "warnings"}
     assert reports[3]["errors"][0] == {"code": "type-error", "row": 3, "field": "u3", "cell": "P3",
                                        "value": "<script>alert(1)</script>",
@@ -187,6 +192,9 @@ def test_feedback_pages_are_escaped_bilingual_and_accessible(published: Any) -> 
         tags = [t for t, _ in parser.tags]
         assert "script" not in tags and tags.count("table") == tags.count("caption"), name
         assert all(a.get("scope") in ("col", "row") for t, a in parser.tags if t == "th"), name
+    index = pages["feedback/index.html"]
+    assert "submissions/2026-13" in index and "Folder &lt;2026-13&gt; salah" in index
+    assert 'href="2026-09/disdukcapil/index.html"' in index
     warned = pages["feedback/2026-09/disdukcapil/performance.html"]
     assert "G2" in warned and "Diterima" in warned
 
