@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from itertools import groupby
 from typing import Iterable
@@ -99,6 +100,11 @@ def fill_months(series: list[Totals], periods: list[str]) -> list[Totals | None]
     """The totals aligned to ``periods`` (None where a month has no data), for charts."""
     by_period = {t.period: t for t in series}
     return [by_period.get(p) for p in periods]
+
+
+def last_closed(as_of: date) -> str:
+    """The last month that has ended as of ``as_of`` (the current month is still incomplete)."""
+    return f"{as_of.year - 1}-12" if as_of.month == 1 else f"{as_of.year:04d}-{as_of.month - 1:02d}"
 
 
 def period_range(first: str, last: str) -> list[str]:

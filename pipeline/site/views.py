@@ -67,7 +67,8 @@ def submission_cell(s: Submission | None, data: SiteData, kit: Kit) -> dict[str,
     state = s.status
     if s.status == "accepted" and s.on_time is False:
         state = "late"
-    rel = data.feedback.get((s.period, s.agency_code, s.table))
+    # A missing file has no report of its own; the agency's month summary says what is owed.
+    rel = data.feedback.get((s.period, s.agency_code, s.table)) or data.feedback_months.get((s.period, s.agency_code))
     return {
         "state": state,
         "label": kit.label("submission_state", state),

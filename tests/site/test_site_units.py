@@ -169,3 +169,52 @@ def test_english_paths_mirror_indonesian() -> None:
     assert urls.localise(urls.agency("bpjs-kes"), "en") == "/en/instansi/bpjs-kes/"
     assert urls.output_file("/en/instansi/bpjs-kes/") == "en/instansi/bpjs-kes/index.html"
     assert urls.output_file("/") == "index.html"
+
+
+def test_last_closed_month_is_used_for_figures(data, kit_id) -> None:
+    from pipeline.site.stats import last_closed
+
+    assert last_closed(date(2026, 11, 28)) == "2026-10" and last_closed(date(2027, 1, 5)) == "2026-12"
+    early = load_site_data(data.portal, date(2026, 10, 15))  # October is not over yet
+    assert home.latest_period(early) == "2026-09"
+
+
+def test_missing_file_links_to_the_month_summary(data, kit_id) -> None:
+    from pipeline.site.views import submission_cell
+
+    rejected = next(s for s in data.submissions if s.status == "rejected")
+    cell = submission_cell(rejected, data, kit_id)
+    assert cell["state"] == "rejected" and cell["url"] == f"/laporan/{rejected.period}/{rejected.agency_code}/agendas.html"
+    late = next(s for s in data.submissions if s.on_time is False)
+    assert submission_cell(late, data, kit_id)["label"] == "Diterima, terlambat"
+    missing = next(s for s in data.submissions if s.status == "missing")
+    assert submission_cell(missing, data, kit_id)["url"] is None  # the fixture has no feedback for bpjs-kes
+
+
+def test_changelog_summarises_each_release(data, kit_en) -> None:
+    from pipeline.site.pages.catalogue import release_view
+
+    view = release_view(data.releases[0], data, kit_en)
+    assert view["iso"] == "2026-11-12"
+    assert view["summary"] == ["Added: 1 Service performance files, October 2026, from 1 agencies"]
+    assert view["changes"][0]["agency"]["code"] == "dpmptsp"
+
+
+def test_feeds_and_calendars_are_dated_from_the_data(data, kit_id) -> None:
+    from pipeline.site import feeds
+
+    atom = feeds.decisions_feed(data, kit_id).decode()
+    assert "<updated>2026-10-20T00:00:00+07:00</updated>" in atom  # K-02 completed on 20 October
+    again = load_site_data(data.portal, date(2027, 3, 1))
+    assert feeds.decisions_feed(again, kit_id).decode() == atom  # the build date never appears
+    ics = feeds.agency_calendars(data)["/kalender/disdukcapil.ics"].decode()
+    assert "UID:disdukcapil.FKP-12@data.mpp.contoh.go.id" in ics and "DTSTART;TZID=Asia/Jakarta:20261203T130000" in ics
+
+
+def test_guide_uses_the_portal_deadline(data, kit_id) -> None:
+    from pipeline.site.pages import guide
+
+    page = guide.guide_page(data, kit_id)
+    assert page.context["deadline_day"] == 10
+    assert [t["name"] for t in page.context["tables"]] == ["agendas", "decisions", "performance"]
+    assert page.context["tables"][0]["templates"][0]["url"] == "/templat/agendas.csv"

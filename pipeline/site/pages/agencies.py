@@ -10,7 +10,7 @@ from pipeline.site.chart_views import ikm_chart, volume_chart
 from pipeline.site.markup import safe_url
 from pipeline.site.models import Agency, SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.stats import monthly, period_range
+from pipeline.site.stats import last_closed, monthly, period_range
 from pipeline.site.views import agenda_row, agendas_sorted, decision_row, decisions_sorted, submission_cell
 
 SECTORS = ("central-government", "regional-government", "state-enterprise", "regional-enterprise",
@@ -20,8 +20,9 @@ MAX_MONTHS = 24
 
 
 def chart_periods(data: SiteData) -> list[str]:
-    """The months every chart covers: all months with performance data, at most the last 24."""
-    periods = sorted({r.period for r in data.performance})
+    """The months every chart covers: ended months with performance data, at most the last 24."""
+    closed = last_closed(data.as_of)
+    periods = sorted({r.period for r in data.performance if r.period <= closed})
     return period_range(periods[0], periods[-1])[-MAX_MONTHS:] if periods else []
 
 

@@ -7,15 +7,17 @@ from typing import Any
 from pipeline.site import urls
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.stats import Totals, totals
+from pipeline.site.stats import Totals, last_closed, totals
 from pipeline.site.views import agenda_row, decision_row, decisions_sorted, upcoming
 
 UPCOMING, LATEST, OVERDUE = 5, 5, 8
 
 
 def latest_period(data: SiteData) -> str | None:
-    """The most recent month with performance data."""
-    return max((r.period for r in data.performance), default=None)
+    """The most recent ended month with performance data (early files for the current month
+    would make a partial month look like a collapse)."""
+    closed = last_closed(data.as_of)
+    return max((r.period for r in data.performance if r.period <= closed), default=None)
 
 
 def month_totals(data: SiteData, period: str | None) -> Totals | None:

@@ -10,7 +10,7 @@ from pipeline.site.models import Service, SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.pages.agencies import chart_periods, sorted_agencies
 from pipeline.site.pages.home import latest_period
-from pipeline.site.stats import Totals, monthly, totals
+from pipeline.site.stats import Totals, last_closed, monthly, totals
 
 
 def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str]:
@@ -52,7 +52,7 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
     agency = data.agencies[code]
     name = kit.agency_name(agency)
     rows = [r for r in data.performance if r.agency_code == code]
-    period = max(r.period for r in rows)
+    period = max((r.period for r in rows if r.period <= last_closed(data.as_of)), default=max(r.period for r in rows))
     periods, series = chart_periods(data), monthly(rows)
     services = sorted((s for s in data.services.values() if s.agency_code == code), key=lambda s: s.name)
     service_rows = []
