@@ -101,9 +101,12 @@ def _event(a: Agenda, data: SiteData, host: str) -> Event:
     return ev
 
 
-def calendar(data: SiteData, agendas: list[Agenda], name: str) -> bytes:
-    """An iCalendar file of the given agendas (VTIMEZONE included so any client reads the times)."""
-    host = urlsplit(data.portal.site_url).hostname or "mpp.local"
+def calendar(data: SiteData, agendas: list[Agenda], name: str, events: dict[tuple[str, str], bytes]) -> bytes:
+    """An iCalendar file of the given agendas (VTIMEZONE included so any client reads the times).
+
+    ``events`` holds each agenda's VEVENT already serialised: an agenda appears in the mall's
+    calendar and in every participant's, and folding the lines is the slow part.
+    """
     cal = Calendar()
     cal.add("prodid", "-//mpp-pipeline//agenda//ID")
     cal.add("version", "2.0")
@@ -111,9 +114,9 @@ def calendar(data: SiteData, agendas: list[Agenda], name: str) -> bytes:
     cal.add("x-wr-calname", name)
     if any(a.start_time for a in agendas):
         cal.add_component(_vtimezone(data.portal.timezone))
-    for a in agendas_sorted(agendas, newest_first=False):
-        cal.add_component(_event(a, data, host))
-    return cal.to_ical()
+    head, end = cal.to_ical().rsplit(b"END:VCALENDAR", 1)
+    body = b"".join(events[(a.agency_code, a.agenda_id)] for a in agendas_sorted(agendas, newest_first=False))
+    return head + body + b"END:VCALENDAR" + end
 
 
 @lru_cache(maxsize=None)
@@ -124,8 +127,10 @@ def _vtimezone(name: str) -> Timezone:
 
 def agency_calendars(data: SiteData) -> dict[str, bytes]:
     """Site path -> iCalendar bytes: the whole mall and each agency (as organiser or participant)."""
-    out = {urls.CALENDAR: calendar(data, data.agendas, data.portal.name)}
+    host = urlsplit(data.portal.site_url).hostname or "mpp.local"
+    events = {(a.agency_code, a.agenda_id): _event(a, data, host).to_ical() for a in data.agendas}
+    out = {urls.CALENDAR: calendar(data, data.agendas, data.portal.name, events)}
     for code, agency in sorted(data.agencies.items()):
         mine = [a for a in data.agendas if a.agency_code == code or code in a.participants]
-        out[urls.calendar(code)] = calendar(data, mine, f"{data.portal.name}: {agency.name}")
+        out[urls.calendar(code)] = calendar(data, mine, f"{data.portal.name}: {agency.name}", events)
     return out

@@ -71,15 +71,15 @@ class Formatter:
 
     def date(self, value: date | None) -> str:
         """``5 Oktober 2026`` / ``5 October 2026``."""
-        return format_date(value, "d MMMM y", locale=self.locale) if value else ""
+        return _date(value, "d MMMM y", self.locale) if value else ""
 
     def short_date(self, value: date | None) -> str:
         """``5 Okt 2026`` / ``5 Oct 2026``."""
-        return format_date(value, "d MMM y", locale=self.locale) if value else ""
+        return _date(value, "d MMM y", self.locale) if value else ""
 
     def weekday_date(self, value: date | None) -> str:
         """``Senin, 5 Oktober 2026``."""
-        return format_date(value, "EEEE, d MMMM y", locale=self.locale) if value else ""
+        return _date(value, "EEEE, d MMMM y", self.locale) if value else ""
 
     def datetime(self, value: datetime | None) -> str:
         """A receipt time, in the time zone it was recorded in."""
@@ -94,15 +94,15 @@ class Formatter:
 
     def month(self, period: str | None) -> str:
         """``Oktober 2026`` from ``2026-10``."""
-        return format_date(_first_day(period), "LLLL y", locale=self.locale) if period else ""
+        return _date(_first_day(period), "LLLL y", self.locale) if period else ""
 
     def month_abbr(self, period: str) -> str:
         """``Okt 2026``: for the first column of chart data tables."""
-        return format_date(_first_day(period), "LLL y", locale=self.locale)
+        return _date(_first_day(period), "LLL y", self.locale)
 
     def short_month(self, period: str) -> str:
         """``Okt 26``: for chart axes and narrow table headers."""
-        return format_date(_first_day(period), "LLL yy", locale=self.locale)
+        return _date(_first_day(period), "LLL yy", self.locale)
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
         """``12.345`` / ``12,345``; ``digits`` fixed decimals."""
@@ -123,6 +123,12 @@ class Formatter:
         if n_bytes < 1024 * 1024:
             return f"{self.number(n_bytes / 1024, 1)} KB"
         return f"{self.number(n_bytes / 1024 / 1024, 1)} MB"
+
+
+@lru_cache(maxsize=4096)
+def _date(value: date, pattern: str, locale: str) -> str:
+    """Babel's date format, cached: the same months and days recur on hundreds of pages."""
+    return format_date(value, pattern, locale=locale)
 
 
 @lru_cache(maxsize=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import re
@@ -104,7 +105,13 @@ def test_feeds_calendars_and_catalogue(site: Path, sample_portal) -> None:
     assert (site / "en/feed/rilis-data.xml").read_text(encoding="utf-8").count("<entry>") >= 1
     ics = (site / "kalender/mpp.ics").read_text(encoding="utf-8")
     assert ics.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in ics and "BEGIN:VTIMEZONE" in ics
-    assert (site / "kalender/disdukcapil.ics").is_file()
+    from icalendar import Calendar
+
+    events = Calendar.from_ical(ics).walk("VEVENT")
+    with (site / "data/agendas.csv").open(encoding="utf-8", newline="") as fh:
+        agendas = sum(1 for _ in csv.DictReader(fh))
+    assert len(events) == agendas > 0
+    assert Calendar.from_ical((site / "kalender/disdukcapil.ics").read_bytes()).walk("VEVENT")
     catalog = json.loads((site / "data/catalog.jsonld").read_text(encoding="utf-8"))
     assert len(catalog["dcat:dataset"]) == 7
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")

@@ -218,3 +218,33 @@ def test_guide_uses_the_portal_deadline(data, kit_id) -> None:
     assert page.context["deadline_day"] == 10
     assert [t["name"] for t in page.context["tables"]] == ["agendas", "decisions", "performance"]
     assert page.context["tables"][0]["templates"][0]["url"] == "/templat/agendas.csv"
+
+
+def test_build_without_published_data_fails_cleanly(tmp_path) -> None:
+    from pipeline.config import load_portal
+    from pipeline.site import build_site
+    from tests.site.fixture_data import PORTAL_TOML
+
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "portal.toml").write_text(PORTAL_TOML, encoding="utf-8")
+    portal = load_portal(tmp_path / "datasets", tmp_path / "output")
+    with pytest.raises(SiteError, match="publish"):
+        build_site(portal, AS_OF, search=False)
+    assert not (tmp_path / "output" / "site").exists()
+
+
+def test_failed_build_leaves_the_previous_site(fixture_portal, tmp_path) -> None:
+    import shutil
+
+    from pipeline.site import build_site
+
+    build_site(fixture_portal, AS_OF, search=False)
+    site = fixture_portal.output / "site"
+    before = (site / "index.html").read_bytes()
+    broken = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, broken)
+    (broken / "decision.html").write_text("{% extends 'base.html' %}{% block main %}{{ nope.nothing }}{% endblock %}")
+    with pytest.raises(Exception):
+        build_site(fixture_portal, AS_OF, templates=broken, search=False)
+    assert (site / "index.html").read_bytes() == before
+    assert [p.name for p in site.parent.iterdir() if p.name.startswith(".site")] == []
