@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+
+from pipeline.errors import SiteError
 
 from pipeline.site import urls
 from pipeline.site.page import Kit, Page
@@ -76,6 +78,11 @@ class Renderer:
 
     def render(self, page: Page, kit: Kit) -> str:
         """The finished HTML of one page, links relative to its own folder."""
-        template = self.env.get_template(page.template)
-        html = template.render(**self.common(page, kit), **page.context)
+        try:
+            html = self.env.get_template(page.template).render(**self.common(page, kit), **page.context)
+        except SiteError:
+            raise
+        except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+            # A template bug: name the template and the page instead of a bare traceback.
+            raise SiteError(f"site_templates/{page.template} ({kit.url(page.path)}): {exc!r}") from exc
         return relativize(html, kit.url(page.path))
