@@ -28,8 +28,8 @@ def download(info: FileInfo, kit: Kit) -> dict[str, Any]:
             "size": kit.f.size(info.bytes), "bytes": info.bytes, "sha256": info.sha256}
 
 
-def constraint_text(constraints: dict[str, Any], kit: Kit) -> str:
-    """The rules of a field in words (allowed values, pattern, bounds)."""
+def constraint_text(constraints: dict[str, Any], kit: Kit, technical: bool = True) -> str:
+    """The rules of a field in words (allowed values, bounds; the pattern only for technical readers)."""
     parts = []
     if "enum" in constraints:
         parts.append(kit.t("dict.enum", values=", ".join(str(v) for v in constraints["enum"])))
@@ -39,17 +39,17 @@ def constraint_text(constraints: dict[str, Any], kit: Kit) -> str:
         parts.append(kit.t("dict.maximum", value=constraints["maximum"]))
     if "maxLength" in constraints:
         parts.append(kit.t("dict.max_length", value=constraints["maxLength"]))
-    if "pattern" in constraints:
+    if "pattern" in constraints and technical:
         parts.append(kit.t("dict.pattern", value=constraints["pattern"]))
     if constraints.get("unique"):
         parts.append(kit.t("dict.unique"))
     return "; ".join(parts)
 
 
-def dictionary(fields: tuple[FieldInfo, ...], kit: Kit) -> list[dict[str, Any]]:
-    """The data dictionary rows of a table's fields."""
+def dictionary(fields: tuple[FieldInfo, ...], kit: Kit, technical: bool = True) -> list[dict[str, Any]]:
+    """The data dictionary rows of a table's fields (clerks get the rules without regular expressions)."""
     return [{"name": f.name, "type": f.type, "title": f.title[kit.lang], "description": f.description[kit.lang],
-             "required": f.required, "rules": constraint_text(f.constraints, kit)} for f in fields]
+             "required": f.required, "rules": constraint_text(f.constraints, kit, technical)} for f in fields]
 
 
 def dataset_ld(table: TableInfo, data: SiteData, kit: Kit) -> dict[str, Any]:

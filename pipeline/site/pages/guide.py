@@ -21,7 +21,7 @@ def guide_page(data: SiteData, kit: Kit) -> Page:
     tables = []
     for name in MONTHLY:
         tables.append({"name": name, "label": kit.label("table", name),
-                       "fields": dictionary(data.submitted_fields.get(name, ()), kit),
+                       "fields": dictionary(data.submitted_fields.get(name, ()), kit, technical=False),
                        "templates": [t for t in templates if t["name"].startswith(name + ".")]})
     context = {
         "deadline_day": portal.deadline_day,
