@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from datetime import date
@@ -122,11 +121,7 @@ def push(datasets: Path, output: Path, dry_run: bool) -> None:
 
 
 def _build_site(portal: Portal, day: date) -> None:
-    """Build the public site (imported late: the site stage is optional for validation)."""
-    if importlib.util.find_spec("pipeline.site") is None:
-        click.echo("Situs: modul pipeline.site belum ada, pembuatan situs dilewati / "
-                   "site module missing, site build skipped")
-        return
+    """Build the public site (imported late so that validation does not load the site stage)."""
     from pipeline.site import build_site
 
     build_site(portal, day)

@@ -1,8 +1,7 @@
-"""The publish command: summary line, missing site module tolerated, machine failures exit 1."""
+"""The publish command: summary line, the push skipped without CKAN, machine failures exit 1."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
 from pathlib import Path
 
@@ -14,19 +13,19 @@ from tests.publish_support import install_fakes, make_fixture
 from tests.test_publish_tables import agenda
 
 
-def test_publish_prints_a_summary_and_skips_a_missing_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_publish_prints_a_summary_and_says_the_push_was_skipped(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     fx = make_fixture(tmp_path)
     install_fakes(fx, monkeypatch)
+    monkeypatch.delenv("CKAN_URL", raising=False)
     fx.put("2026-10", "disdukcapil", "agendas", [agenda("A-1", "held", date(2026, 10, 2))])
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "pipeline.site" else real(name, *a))
-    args = ["publish", "--datasets", str(fx.datasets), "--output", str(fx.output), "--as-of", "2026-11-28"]
+    args = ["publish", "--no-site", "--datasets", str(fx.datasets), "--output", str(fx.output),
+            "--as-of", "2026-11-28"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("Terbit / Published: 1 berkas diterima / accepted, 0 ditolak / rejected, 1 baru / new")
-    assert "site build skipped" in lines[1] and "push skipped" in lines[2]
+    assert len(lines) == 2 and "push skipped" in lines[1] and "CKAN_URL" in lines[1]
     assert (fx.output / "data" / "datapackage.json").is_file()
 
 
