@@ -41,7 +41,7 @@ def _totals(reports: list[FileReport]) -> list[str]:
 
 
 def _agency_block(agency: str, reports: list[FileReport]) -> list[str]:
-    """One agency: its counts, then every file that has something to say."""
+    """One agency: its counts, rejected files with their first problems, warned files in a line."""
     files = [r for r in reports if r.table is not None]
     accepted = sum(r.accepted for r in files)
     lines = [
@@ -57,8 +57,11 @@ def _agency_block(agency: str, reports: list[FileReport]) -> list[str]:
             lines += [f"  DITOLAK / REJECTED  {report.file}"]
             lines += _problem_lines(report.errors) + _problem_lines(report.warnings, "peringatan / warning")
         elif report.warnings:
-            lines += [f"  DITERIMA DENGAN PERINGATAN / ACCEPTED WITH WARNINGS  {report.file}"]
-            lines += _problem_lines(report.warnings, "peringatan / warning")
+            # One line each: warnings do not block publishing, and a clerk reads them on the
+            # feedback page; the terminal stays short enough to spot the rejections.
+            codes = ", ".join(sorted({p.code for p in report.warnings}))
+            lines.append(f"  DITERIMA DENGAN PERINGATAN / ACCEPTED WITH WARNINGS  {report.file}  "
+                         f"({len(report.warnings)}: {codes})")
     return lines
 
 

@@ -156,7 +156,7 @@ def test_summary_text_groups_by_agency_with_row_field_value_and_fix(tmp_path):
     assert "DITOLAK / REJECTED  submissions/2026-10/disdukcapil/performance.csv" in text
     assert 'baris/row 2, kolom/field applications_received, sel/cell D2, nilai/value "seribu"' in text
     assert "misalnya 1250" in text and "for example 1250" in text
-    assert "ACCEPTED WITH WARNINGS  submissions/2026-10/dpmptsp/agendas.csv" in text
+    assert "ACCEPTED WITH WARNINGS  submissions/2026-10/dpmptsp/agendas.csv  (1: planned-before-period)" in text
     assert "Berkas / files: 2  diterima / accepted: 1  ditolak / rejected: 1" in text
 
 
