@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TABLES = ("agendas", "decisions", "performance")
+# The published tables, in the Data Package's order: every stage that lists them reads this.
+PUBLISHED_TABLES = (
+    "agencies", "services", "performance", "agendas", "agenda_history", "decisions", "decision_history",
+    "submissions",
+)
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 

@@ -1,4 +1,4 @@
-"""The seven published tables, consolidated over all periods and agencies from the store."""
+"""The published tables, consolidated over all periods and agencies from the store."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from datetime import date
 from typing import Any, Iterable
 
 from pipeline.ikm import row_ikm
+from pipeline.models import PUBLISHED_TABLES
 from pipeline.store import Store, Version
 from pipeline.submissions_table import Agency, submissions_records
 
 Record = dict[str, Any]
-TABLE_NAMES = (
-    "agencies", "services", "performance", "agendas", "decisions", "decision_history", "submissions",
-)
+TABLE_NAMES = PUBLISHED_TABLES
 OPEN_STATUSES = ("open", "in-progress")
 
 
@@ -35,15 +34,17 @@ def build_tables(store: Store, agencies: Iterable[Record], services: Iterable[Re
     """Every published table as typed records in its deterministic order."""
     agency_rows = sorted(as_records(agencies), key=lambda r: r["agency_code"])
     owed = [Agency(r["agency_code"], bool(r.get("active")), r.get("joined_on")) for r in agency_rows]
-    return {
+    tables = {
         "agencies": agency_rows,
         "services": sorted(as_records(services), key=lambda r: r["service_code"]),
         "performance": performance(store),
         "agendas": latest_agendas(store),
+        "agenda_history": agenda_history(store),
         "decisions": latest_decisions(store, as_of),
         "decision_history": decision_history(store),
         "submissions": submissions_records(store, owed, as_of, deadline_day, tz),
     }
+    return {name: tables[name] for name in TABLE_NAMES}  # the published order, and no table left out
 
 
 def _rows(store: Store, table: str) -> Iterable[tuple[Version, Record]]:
@@ -78,6 +79,21 @@ def latest_agendas(store: Store) -> list[Record]:
     """The latest version of every agenda, sorted by agency and agenda id."""
     latest = _latest(store, "agendas", "agenda_id")
     return [latest[k] for k in sorted(latest)]
+
+
+def agenda_history(store: Store) -> list[Record]:
+    """One row per reported version of every agenda, sorted by agency, agenda and period.
+
+    Only the facts a reader follows from month to month (when, where, status, title); the
+    latest version in agendas.csv carries the rest.
+    """
+    out = [
+        {"agency_code": version.agency, "agenda_id": row["agenda_id"], "period": version.period,
+         "date": row.get("date"), "start_time": row.get("start_time"), "location": row.get("location"),
+         "status": row.get("status"), "title": row.get("title")}
+        for version, row in _rows(store, "agendas")
+    ]
+    return sorted(out, key=lambda r: (r["agency_code"], r["agenda_id"], r["period"]))
 
 
 def latest_decisions(store: Store, as_of: date) -> list[Record]:

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from pipeline import publish
 from pipeline.errors import PublishError
-from pipeline.models import FileReport, Message, Problem
+from pipeline.models import PUBLISHED_TABLES, FileReport, Message, Problem
 from tests.publish_support import Fixture, install_fakes, make_fixture, perf_row, problem, tree_bytes
 from tests.test_publish_tables import agenda, decision
 
@@ -60,8 +60,7 @@ def test_every_output_folder_is_written(published: Any) -> None:
     fx, first, _ = published
     tops = {k.split("/")[0] for k in first}
     assert tops == {"data", "reports", "feedback", "templates", "store"}
-    tables = ("agencies", "services", "performance", "agendas", "decisions", "decision_history", "submissions")
-    for name in tables:
+    for name in PUBLISHED_TABLES:
         assert {f"data/{name}.{ext}" for ext in ("csv", "json", "xlsx")} <= set(first)
     assert {"data/datapackage.json", "data/datapackage.zip", "data/changelog.json",
             "reports/validation.json", "feedback/index.html"} <= set(first)
@@ -92,6 +91,7 @@ def test_datapackage_descriptor_carries_titles_hashes_and_licence(published: Any
     fx, first, _ = published
     package = json.loads(first["data/datapackage.json"])
     assert package["licenses"][0]["name"] == "CC-BY-4.0" and package["title"] and package["title_en"]
+    assert [r["name"] for r in package["resources"]] == list(PUBLISHED_TABLES)
     for resource in package["resources"]:
         data = first[f"data/{resource['path']}"]
         assert resource["bytes"] == len(data) and resource["hash"].startswith("sha256:")

@@ -98,6 +98,18 @@ def test_decisions_include_overdue_ones_and_their_history(sample: dict[str, Any]
     assert {(d["agency_code"], d["decision_id"]) for d in decisions} == keys
 
 
+def test_agenda_history_keeps_every_version_and_ends_with_the_latest(sample: dict[str, Any]) -> None:
+    agendas = {(a["agency_code"], a["agenda_id"]): a for a in _csv(sample, "agendas")}
+    history = _csv(sample, "agenda_history")
+    assert {(h["agency_code"], h["agenda_id"]) for h in history} == set(agendas)
+    assert len(history) > len(agendas)  # the sample re-sends agendas as planned, then held or postponed
+    last = {(h["agency_code"], h["agenda_id"]): h for h in history}  # rows are sorted by period
+    for key, h in last.items():
+        latest = agendas[key]
+        assert (h["period"], h["date"], h["status"], h["title"]) == (
+            latest["period"], latest["date"], latest["status"], latest["title"]), key
+
+
 HISTORY = {  # the sample's rejected-then-corrected files: (period, agency, table) -> correction on time?
     ("2025-11", "imigrasi", "performance"): False,
     ("2026-03", "kpp-pratama", "performance"): False,

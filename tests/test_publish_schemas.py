@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from frictionless import Schema
 
+from pipeline.models import PUBLISHED_TABLES
+
 ROOT = Path(__file__).resolve().parent.parent / "datasets" / "schemas"
-PUBLISHED = ("agencies", "services", "performance", "agendas", "decisions", "decision_history", "submissions")
+PUBLISHED = PUBLISHED_TABLES
 EXTRA = {  # columns the publish stage adds to what agencies and the data officer send
     "agencies": set(), "services": set(), "performance": {"ikm", "ikm_grade"},
     "agendas": {"agency_code", "period"}, "decisions": {"agency_code", "period", "overdue"},
@@ -46,3 +48,18 @@ def test_submitted_columns_keep_their_names_types_and_rules(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(CONTRACT))
 def test_derived_tables_have_the_contract_columns_in_order(name: str) -> None:
     assert [f["name"] for f in load(ROOT / "published" / f"{name}.json")["fields"]] == CONTRACT[name]
+
+
+def test_every_published_table_has_a_schema_file_and_nothing_else_does() -> None:
+    assert {p.stem for p in (ROOT / "published").glob("*.json")} == set(PUBLISHED_TABLES)
+
+
+def test_agenda_history_columns_keep_the_agendas_names_types_and_rules() -> None:
+    agendas = {f["name"]: f for f in load(ROOT / "published" / "agendas.json")["fields"]}
+    history = load(ROOT / "published" / "agenda_history.json")
+    assert [f["name"] for f in history["fields"]] == [
+        "agency_code", "agenda_id", "period", "date", "start_time", "location", "status", "title"]
+    for field in history["fields"]:
+        assert field["type"] == agendas[field["name"]]["type"], field["name"]
+        assert field.get("constraints", {}) == agendas[field["name"]].get("constraints", {}), field["name"]
+    assert history["primaryKey"] == ["agency_code", "agenda_id", "period"]

@@ -85,6 +85,24 @@ def test_decisions_show_the_latest_state_and_overdue_as_of(tables: dict[str, lis
                    "D-3": ("2026-10", "open", False)}
 
 
+def test_agenda_history_has_one_row_per_reported_version(tables: dict[str, list[dict[str, Any]]]) -> None:
+    got = [(h["agency_code"], h["agenda_id"], h["period"], h["date"], h["status"], h["title"])
+           for h in tables["agenda_history"]]
+    # A-1 was planned in September and reported held in October: both versions stay.
+    assert got == [("disdukcapil", "A-1", "2026-09", date(2026, 10, 2), "planned", "Rapat A-1"),
+                   ("disdukcapil", "A-1", "2026-10", date(2026, 10, 2), "held", "Rapat A-1"),
+                   ("disdukcapil", "A-2", "2026-10", date(2026, 11, 4), "planned", "Rapat A-2"),
+                   ("dpmptsp", "M-1", "2026-11", date(2026, 11, 30), "planned", "Rapat M-1")]
+    assert set(tables["agenda_history"][0]) == {"agency_code", "agenda_id", "period", "date", "start_time",
+                                                "location", "status", "title"}
+
+
+def test_tables_come_in_the_published_order(tables: dict[str, list[dict[str, Any]]]) -> None:
+    from pipeline.models import PUBLISHED_TABLES
+
+    assert tuple(tables) == PUBLISHED_TABLES
+
+
 def test_decision_history_has_one_row_per_reported_state(tables: dict[str, list[dict[str, Any]]]) -> None:
     got = [(h["decision_id"], h["period"], h["status"], h["follow_up"], h["completed_on"])
            for h in tables["decision_history"]]

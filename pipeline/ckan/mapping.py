@@ -19,6 +19,7 @@ from pipeline.errors import PushError
 # Tags per table on top of the common ones; CKAN tags allow letters, digits, space, - _ .
 TABLE_TAGS = {
     "agendas": ["agenda", "rapat", "meetings"],
+    "agenda_history": ["agenda", "rapat", "riwayat", "meetings"],
     "decisions": ["keputusan", "tindak-lanjut", "decisions"],
     "decision_history": ["keputusan", "riwayat", "decisions"],
     "performance": ["kinerja-layanan", "ikm", "survei-kepuasan-masyarakat", "performance"],

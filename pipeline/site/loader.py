@@ -10,15 +10,15 @@ from typing import Any
 
 from pipeline.config import Portal
 from pipeline.errors import SiteError
-from pipeline.models import TABLES
+from pipeline.models import PUBLISHED_TABLES, TABLES
 from pipeline.site import feedback_index
 from pipeline.site.casting import Row, read_table
 from pipeline.site.models import (
-    Agency, Agenda, Decision, FieldInfo, FileInfo, HistoryEntry, Perf, Release, Service,
+    Agency, Agenda, AgendaVersion, Decision, FieldInfo, FileInfo, HistoryEntry, Perf, Release, Service,
     SiteData, Submission, TableInfo,
 )
 
-TABLE_NAMES = ("agencies", "services", "performance", "agendas", "decisions", "decision_history", "submissions")
+TABLE_NAMES = PUBLISHED_TABLES
 OPEN_STATUSES = ("open", "in-progress")
 
 
@@ -41,6 +41,7 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
         agendas=[_agenda(r) for r in rows["agendas"]],
         decisions=[_decision(r, as_of) for r in rows["decisions"]],
         history=[_history(r) for r in rows["decision_history"]],
+        agenda_history=[_agenda_version(r) for r in rows["agenda_history"]],
         submissions=[_submission(r) for r in rows["submissions"]],
         tables={name: _table_info(data_dir, resources[name], rows[name]) for name in TABLE_NAMES},
         package_file=_file_info(data_dir / "datapackage.zip"),
@@ -116,6 +117,12 @@ def _history(r: Row) -> HistoryEntry:
     """One decision_history.csv row."""
     return HistoryEntry(r["agency_code"], r["decision_id"], r["period"], r["status"],
                         r["follow_up"], r.get("completed_on"))
+
+
+def _agenda_version(r: Row) -> AgendaVersion:
+    """One agenda_history.csv row."""
+    return AgendaVersion(r["agency_code"], r["agenda_id"], r["period"], r["date"], r.get("start_time"),
+                         r.get("location"), r["status"], r["title"])
 
 
 def _submission(r: Row) -> Submission:

@@ -109,6 +109,20 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class AgendaVersion:
+    """One reported version of an agenda (agenda_history.csv)."""
+
+    agency_code: str
+    agenda_id: str
+    period: str
+    date: date
+    start_time: time | None
+    location: str | None
+    status: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Submission:
     """One expected or received file (submissions.csv)."""
 
@@ -180,6 +194,7 @@ class SiteData:
     agendas: list[Agenda]
     decisions: list[Decision]
     history: list[HistoryEntry]
+    agenda_history: list[AgendaVersion]
     submissions: list[Submission]
     tables: dict[str, TableInfo]
     package_file: FileInfo | None

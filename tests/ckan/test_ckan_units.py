@@ -17,11 +17,12 @@ import requests
 import ckan_fixture
 from pipeline.ckan.client import CkanClient, Denied, RetryPolicy, Transient, _checked
 from pipeline.ckan.execute import Executor
-from pipeline.ckan.mapping import load_local
+from pipeline.ckan.mapping import TABLE_TAGS, load_local
 from pipeline.ckan.plan import make_plan, plan_resource
 from pipeline.ckan.progress import Progress
 from pipeline.config import load_portal
 from pipeline.errors import PushError
+from pipeline.models import PUBLISHED_TABLES
 
 TOKEN = "token-rahasia-0123456789"
 
@@ -195,3 +196,7 @@ def test_duplicate_resources_are_planned_for_deletion(portal: Any) -> None:
     assert [(r.action, r.remote_id) for r in plan.datasets[0].resources] == [
         ("unchanged", "r0"), ("unchanged", "r1"), ("unchanged", "r2"), ("delete", "dup")]
     assert plan.datasets[0].action == "unchanged" and plan.write_calls() == 1
+
+
+def test_every_published_table_has_its_own_tags() -> None:
+    assert set(TABLE_TAGS) == set(PUBLISHED_TABLES)

@@ -70,6 +70,14 @@ TABLES: dict[str, tuple[list[tuple[str, str]], list[list[str]]]] = {
          ["FKP-12", "2026-12-03", "13:00", "", "Forum konsultasi publik", "public-consultation",
           "disdukcapil", "Aula", "planned", "", "", "disdukcapil", "2026-10"]],
     ),
+    "agenda_history": (
+        [("agency_code", "string"), ("agenda_id", "string"), ("period", "string"), ("date", "date"),
+         ("start_time", "time"), ("location", "string"), ("status", "string"), ("title", "string")],
+        [["disdukcapil", "FKP-12", "2026-08", "2026-11-26", "09:00", "Ruang rapat", "planned", "Forum konsultasi"],
+         ["disdukcapil", "FKP-12", "2026-10", "2026-12-03", "13:00", "Aula", "planned", "Forum konsultasi publik"],
+         ["dpmptsp", "RK-2026-09", "2026-09", "2026-09-15", "09:00", "Ruang rapat MPP", "held",
+          "Rapat koordinasi layanan"]],
+    ),
     "decisions": (
         [("decision_id", "string"), ("date", "date"), ("agenda_id", "string"), ("title", "string"),
          ("description", "string"), ("responsible", "string"), ("follow_up", "string"), ("due_date", "date"),

@@ -76,6 +76,22 @@ def test_decision_page_shows_dated_history(page, server, sample_portal) -> None:
     assert page.locator("main dl.facts").inner_text().count("Tenggat") == 1
 
 
+def test_agenda_page_shows_every_reported_version(page, server, sample_portal) -> None:
+    history = _rows(sample_portal, "agenda_history")
+    moved = [(h["agency_code"], h["agenda_id"]) for h, nxt in zip(history, history[1:])
+             if (h["agency_code"], h["agenda_id"]) == (nxt["agency_code"], nxt["agenda_id"]) and h["date"] != nxt["date"]]
+    assert moved, "the sample should have an agenda whose date changed between reports"
+    agency, agenda_id = moved[0]
+    versions = [h for h in history if (h["agency_code"], h["agenda_id"]) == (agency, agenda_id)]
+    page.goto(f"{server}/agenda/{agency}/{agenda_id}/")
+    rows = page.locator("#h-history ~ .table-wrap tbody tr")
+    assert rows.count() == len(versions) >= 2
+    assert rows.first.locator("td").last.inner_text() == "Laporan pertama"
+    changed = next(i for i in range(1, len(versions)) if versions[i]["date"] != versions[i - 1]["date"])
+    assert "Tanggal" in rows.nth(changed).locator("td").last.inner_text()
+    assert rows.last.locator(".tag").inner_text() == page.locator("main > p .tag").first.inner_text()
+
+
 def test_chart_data_table_matches_the_data(page, server, sample_portal) -> None:
     data = load_site_data(sample_portal, AS_OF)
     last = monthly(data.performance)[-1]

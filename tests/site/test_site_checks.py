@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_portal
+from pipeline.models import PUBLISHED_TABLES
 from pipeline.site import build_site
 from tests.site.conftest import AS_OF, REPO, html_pages
 from tests.site.linkcheck import crawl
@@ -113,7 +114,7 @@ def test_feeds_calendars_and_catalogue(site: Path, sample_portal) -> None:
     assert len(events) == agendas > 0
     assert Calendar.from_ical((site / "kalender/disdukcapil.ics").read_bytes()).walk("VEVENT")
     catalog = json.loads((site / "data/catalog.jsonld").read_text(encoding="utf-8"))
-    assert len(catalog["dcat:dataset"]) == 7
+    assert len(catalog["dcat:dataset"]) == len(PUBLISHED_TABLES)
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
     assert f"<loc>{sample_portal.site_url}/en/instansi/disdukcapil/</loc>" in sitemap
     page = (site / "data/performance/index.html").read_text(encoding="utf-8")

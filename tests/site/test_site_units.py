@@ -13,8 +13,8 @@ from pipeline.site.charts import Series, line_chart, nice_ticks
 from pipeline.site.loader import load_site_data
 from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Perf
-from pipeline.site.pages import agencies, decisions, home
-from pipeline.site.render import relative, relativize
+from pipeline.site.pages import agencies, agendas, decisions, home
+from pipeline.site.render import Renderer, relative, relativize
 from pipeline.site.stats import grade, monthly, period_range, weighted_ikm
 from pipeline.site.writer import Writer
 from tests.site.html_scan import scan
@@ -165,6 +165,26 @@ def test_decision_history_dates_each_change(data, kit_en) -> None:
     assert rows[0]["received"] == "28 September 2026"
 
 
+def test_agenda_history_says_what_changed_in_each_version(data, kit_en) -> None:
+    fkp = next(a for a in data.agendas if a.agenda_id == "FKP-12")
+    rows = agendas.history(fkp, data, kit_en)
+    assert [(r["period"], r["date"], r["first"]) for r in rows] == [
+        ("August 2026", "26 November 2026", True), ("October 2026", "3 December 2026", False)]
+    assert rows[0]["received"] == "28 August 2026" and rows[0]["changes"] == []
+    assert [c["label"] for c in rows[1]["changes"]] == ["Date", "Start time", "Place", "Title"]
+    assert rows[1]["changes"][-1]["title"] == "Forum konsultasi publik"
+    page = agendas.agenda_page(fkp, data, kit_en)
+    assert page.context["history"] == rows
+
+
+def test_agenda_page_renders_its_history(data, kit_id) -> None:
+    page = next(p for p in agendas.pages(data, kit_id) if p.path.endswith("/FKP-12/"))
+    html = Renderer(TEMPLATES, data).render(page, kit_id)
+    table = html[html.index('id="h-history"'):]
+    assert table.count("<tr><th scope=\"row\">") == 2
+    assert "Laporan pertama" in table and "Judul: <q>Forum konsultasi publik</q>" in table
+
+
 def test_english_paths_mirror_indonesian() -> None:
     assert urls.localise(urls.agency("bpjs-kes"), "en") == "/en/instansi/bpjs-kes/"
     assert urls.output_file("/en/instansi/bpjs-kes/") == "en/instansi/bpjs-kes/index.html"
@@ -248,3 +268,10 @@ def test_failed_build_leaves_the_previous_site(fixture_portal, tmp_path) -> None
         build_site(fixture_portal, AS_OF, templates=broken, search=False)
     assert (site / "index.html").read_bytes() == before
     assert [p.name for p in site.parent.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_every_published_table_has_a_name_in_both_languages(kit_id, kit_en) -> None:
+    from pipeline.models import PUBLISHED_TABLES
+
+    for name in PUBLISHED_TABLES:
+        assert kit_id.label("table", name) != name and kit_en.label("table", name) != name, name

@@ -1,4 +1,4 @@
-"""Agendas: the list (upcoming first), one page per month and one page per agenda."""
+"""Agendas: the list (upcoming first), one page per month and one page per agenda with its history."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline.site import urls
 from pipeline.site.markup import render_markdown, safe_url
-from pipeline.site.models import Agenda, SiteData
+from pipeline.site.models import Agenda, AgendaVersion, SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.views import agenda_row, agendas_sorted, decision_row, decisions_sorted, upcoming
 
@@ -46,8 +46,42 @@ def month_page(month: str, data: SiteData, kit: Kit) -> Page:
                 "agendas", context, crumbs)
 
 
-def agenda_page(a: Agenda, data: SiteData, kit: Kit) -> Page:
-    """One agenda: when, where, who, what came of it."""
+# The facts compared between versions, with the words that name them.
+COMPARED = (("date", "col.date"), ("start_time", "agenda.start_time"), ("location", "agenda.location"),
+            ("status", "col.status"), ("title", "agenda.title_field"))
+
+
+def versions_by_agenda(data: SiteData) -> dict[tuple[str, str], list[AgendaVersion]]:
+    """Every reported version of every agenda, oldest first, by (agency, agenda id)."""
+    out: dict[tuple[str, str], list[AgendaVersion]] = {}
+    for v in sorted(data.agenda_history, key=lambda v: v.period):
+        out.setdefault((v.agency_code, v.agenda_id), []).append(v)
+    return out
+
+
+def history(a: Agenda, data: SiteData, kit: Kit,
+            versions: list[AgendaVersion] | None = None) -> list[dict[str, Any]]:
+    """Every reported version, oldest first: its month, the day it arrived, its facts and what changed."""
+    if versions is None:
+        versions = versions_by_agenda(data).get((a.agency_code, a.agenda_id), [])
+    received = {s.period: s.received_at for s in data.submissions
+                if s.agency_code == a.agency_code and s.table == "agendas" and s.status == "accepted"}
+    out, previous = [], None
+    for v in versions:
+        changed = [] if previous is None else [
+            {"label": kit.t(word), "title": v.title if name == "title" else None}
+            for name, word in COMPARED if getattr(previous, name) != getattr(v, name)]
+        out.append({"period": kit.f.month(v.period),
+                    "received": kit.f.date(received[v.period].date()) if received.get(v.period) else "–",
+                    "date": kit.f.date(v.date), "time": kit.f.time(v.start_time), "location": v.location,
+                    "status": v.status, "status_label": kit.label("agenda_status", v.status),
+                    "first": previous is None, "changes": changed})
+        previous = v
+    return out
+
+
+def agenda_page(a: Agenda, data: SiteData, kit: Kit, versions: list[AgendaVersion] | None = None) -> Page:
+    """One agenda: when, where, who, what came of it, and every version reported."""
     decisions = decisions_sorted([d for d in data.decisions
                                   if d.agency_code == a.agency_code and d.agenda_id == a.agenda_id])
     context = {
@@ -64,6 +98,7 @@ def agenda_page(a: Agenda, data: SiteData, kit: Kit) -> Page:
         "decisions": [decision_row(d, data, kit) for d in decisions],
         "month_url": kit.url(urls.agenda_month(month_of(a))),
         "month": kit.f.month(month_of(a)),
+        "history": history(a, data, kit, versions),
     }
     crumbs = [(kit.t("agendas.title"), kit.url(urls.AGENDAS)), (kit.f.month(month_of(a)),
                                                                   kit.url(urls.agenda_month(month_of(a))))]
@@ -82,5 +117,6 @@ def pages(data: SiteData, kit: Kit) -> list[Page]:
     """All agenda pages."""
     months = sorted({month_of(a) for a in data.agendas})
     ordered = sorted(data.agendas, key=lambda a: (a.agency_code, a.agenda_id))
+    versions = versions_by_agenda(data)
     return [list_page(data, kit), *(month_page(m, data, kit) for m in months),
-            *(agenda_page(a, data, kit) for a in ordered)]
+            *(agenda_page(a, data, kit, versions.get((a.agency_code, a.agenda_id), [])) for a in ordered)]

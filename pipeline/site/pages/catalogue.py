@@ -7,11 +7,14 @@ from typing import Any
 
 from markupsafe import Markup
 
+from pipeline.models import PUBLISHED_TABLES
 from pipeline.site import urls
 from pipeline.site.models import FieldInfo, FileInfo, Release, SiteData, TableInfo
 from pipeline.site.page import Kit, Page
 
-ORDER = ("performance", "agendas", "decisions", "decision_history", "submissions", "agencies", "services")
+REFERENCE = ("agencies", "services")
+# Reading order: what the agencies report month by month first, the reference tables last.
+ORDER = tuple(t for t in PUBLISHED_TABLES if t not in REFERENCE) + REFERENCE
 MEDIA = {"CSV": "text/csv", "JSON": "application/json", "ZIP": "application/zip",
          "XLSX": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
