@@ -25,6 +25,7 @@ TYPE_LABELS = {
     "time": ("jam JJ:MM", "time HH:MM"),
     "boolean": ("true atau false", "true or false"),
 }
+TEXT_TYPES = ("string", "date", "time")
 GUIDE_HEADER = ("Kolom / Field", "Jenis / Type", "Wajib / Required", "Aturan", "Rules",
                 "Contoh / Example", "Keterangan", "Description")
 
@@ -80,6 +81,10 @@ def xlsx_template(table: str, schema: dict[str, Any]) -> bytes:
         letter = get_column_letter(column)
         sheet.cell(row=1, column=column).font = Font(bold=True)
         sheet.column_dimensions[letter].width = max(14, len(field["name"]) + 4)
+        if field["type"] in TEXT_TYPES:
+            # Text cells keep what the clerk types: Excel would otherwise turn 2026-10 into a
+            # date, 05/10/2026 into a locale date, and drop the leading zero of 08:30.
+            sheet.column_dimensions[letter].number_format = "@"
         enum = field.get("constraints", {}).get("enum")
         if enum:
             sheet.add_data_validation(_dropdown(enum, f"{letter}2:{letter}{LAST_ROW}", field))

@@ -9,9 +9,10 @@ from typing import Any
 
 from pipeline.messages import problem
 
+from pipeline.models import Problem
+
 # Day zero of Excel's 1900 and 1904 date systems, as openpyxl converts them.
 _EXCEL_EPOCHS = {date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1), date(1904, 1, 1)}
-from pipeline.models import Problem
 
 
 def read_xlsx(data: bytes, table: str) -> tuple[list[list[str]], Problem | None]:
@@ -30,13 +31,26 @@ def read_xlsx(data: bytes, table: str) -> tuple[list[list[str]], Problem | None]
                 sheet = book.worksheets[0]
                 # Some writers store a wrong sheet size; without this, rows would be cut off.
                 sheet.reset_dimensions()
-                rows = [[render_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+                rows = _render_rows(list(sheet.iter_rows(values_only=True)))
             finally:
                 book.close()
     except Exception:  # noqa: BLE001 - any damaged workbook is the agency's problem, not a crash
         return [], problem("not-an-xlsx", table=table)
     width = max((len(r) for r in rows), default=0)
     return [r + [""] * (width - len(r)) for r in rows], None
+
+
+def _render_rows(values: list[tuple[Any, ...]]) -> list[list[str]]:
+    """Every cell as text; a ``period`` typed as 2026-10 that Excel made a date reads back as 2026-10."""
+    rows = [[render_cell(v) for v in row] for row in values]
+    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    if "period" in header:
+        column = header.index("period")
+        for raw, row in zip(values[1:], rows[1:]):
+            value = raw[column] if column < len(raw) else None
+            if isinstance(value, datetime) and value.day == 1 and value.time() == time(0, 0):
+                row[column] = value.strftime("%Y-%m")
+    return rows
 
 
 def render_cell(value: Any) -> str:

@@ -252,6 +252,15 @@ def test_xlsx_is_read_as_the_strings_typed(ds):
     assert performance.rows[0]["applications_received"] == 1250
 
 
+def test_xlsx_period_that_excel_turned_into_a_date_reads_as_the_month(ds):
+    # A clerk types 2026-10 in a General cell; Excel stores 1 October 2026.
+    perf = [PERF[:11], [datetime(2026, 10, 1), "disdukcapil", "ktp-el", 10, 10, 9, None, None, 0, 0, None]]
+    write_xlsx(ds, "performance", perf)
+    report = report_for(ds, "performance", ext="xlsx")
+    assert report.accepted, report.errors
+    assert report.rows[0]["period"] == "2026-10"
+
+
 @pytest.mark.parametrize("value, text", [
     (None, ""), (True, "true"), (1250, "1250"), (1250.0, "1250"), (3.45, "3.45"), (0.1 + 0.2, "0.3"),
     (datetime(2026, 10, 14), "2026-10-14"), (date(2026, 10, 14), "2026-10-14"),
