@@ -37,6 +37,14 @@ def _run(action: Callable[[], int | None]) -> None:
     sys.exit(code)
 
 
+def _load(datasets: Path, output: Path) -> Portal:
+    """Load portal.toml and show its warnings on stderr (they never change the exit code)."""
+    portal = load_portal(datasets, output)
+    for warning in portal.warnings:
+        click.echo(f"PERINGATAN / WARNING: {warning}", err=True)
+    return portal
+
+
 def _as_date(value: Any, portal: Portal) -> date:
     """The --as-of date, or today in the portal's time zone."""
     return value.date() if value is not None else portal.today()
@@ -58,7 +66,7 @@ def validate(datasets: Path, output: Path, as_json: bool) -> None:
     from pipeline.validate import validate_datasets
 
     def body() -> int:
-        portal = load_portal(datasets, output)
+        portal = _load(datasets, output)
         # Agendas accepted in earlier runs (read-only; None before the first publish).
         reports = validate_datasets(portal, previous_agenda_lookup(output))
         if as_json:
@@ -81,7 +89,7 @@ def publish(datasets: Path, output: Path, as_of: Any, no_site: bool, no_push: bo
     from pipeline.publish import publish_data
 
     def body() -> int:
-        portal = load_portal(datasets, output)
+        portal = _load(datasets, output)
         day = _as_date(as_of, portal)
         publish_data(portal, day)
         if not no_site:
@@ -101,7 +109,7 @@ def build(datasets: Path, output: Path, as_of: Any) -> None:
     """Render the static site from the published data into <output>/site."""
 
     def body() -> None:
-        portal = load_portal(datasets, output)
+        portal = _load(datasets, output)
         _build_site(portal, _as_date(as_of, portal))
 
     _run(body)
@@ -115,7 +123,7 @@ def push(datasets: Path, output: Path, dry_run: bool) -> None:
     """Sync <output>/data to the CKAN portal (token from CKAN_API_TOKEN)."""
 
     def body() -> None:
-        _push(load_portal(datasets, output), dry_run=dry_run)
+        _push(_load(datasets, output), dry_run=dry_run)
 
     _run(body)
 

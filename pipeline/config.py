@@ -50,6 +50,7 @@ class Portal:
     receipts: Path | None
     ckan: CkanSettings
     extra: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     @property
     def schemas_dir(self) -> Path:
@@ -116,6 +117,12 @@ def load_portal(datasets: Path, output: Path) -> Portal:
         raise ConfigError([f"{path}: bukan TOML yang sah / not valid TOML: {exc}"]) from None
 
     r = _Reader(data, "", problems)
+    warnings: list[str] = []
+    for alias in ("licence", "license", "license_id"):
+        # Common spellings of the licence key; the contract only says "licence".
+        if alias in data and "licence_id" not in data:
+            data["licence_id"] = data.pop(alias)
+            warnings.append(f"portal.toml: '{alias}' dibaca sebagai / read as 'licence_id'")
     portal_kwargs = dict(
         name=r.get("name", str, "", required=True),
         name_en=r.get("name_en", str, ""),
@@ -137,7 +144,7 @@ def load_portal(datasets: Path, output: Path) -> Portal:
     c = _Reader(ckan_table, "ckan.", problems)
     ckan = CkanSettings(
         url=(os.environ.get("CKAN_URL") or c.get("url", str, "")).rstrip("/"),
-        organization=c.get("organization", str, "", required=True),
+        organization=c.get("organization", str, _default_organization(portal_kwargs["city"])),
         organization_title=c.get("organization_title", str, ""),
         timeout_seconds=c.get("timeout_seconds", float, 30.0),
     )
@@ -147,15 +154,25 @@ def load_portal(datasets: Path, output: Path) -> Portal:
         "licence_url", "deadline_day", "timezone", "site_url", "publisher", "contact_email",
         "max_file_mb", "receipts", "ckan", "site",
     }
+    # Unknown keys warn instead of failing (as MkDocs does): a typo must not stop the
+    # monthly run, but the data officer should see it.
     for key in sorted(set(data) - known):
-        problems.append(f"portal.toml: kunci '{key}' tidak dikenal / unknown key '{key}'")
+        warnings.append(f"portal.toml: kunci '{key}' tidak dikenal dan diabaikan / unknown key '{key}' ignored")
+    for key in sorted(set(ckan_table) - {"url", "organization", "organization_title", "timeout_seconds"}):
+        warnings.append(f"portal.toml: kunci 'ckan.{key}' tidak dikenal dan diabaikan / unknown key 'ckan.{key}' ignored")
     if problems:
         raise ConfigError(problems)
     receipts = datasets / receipts_name if receipts_name else None
     return Portal(
         datasets=datasets, output=output, receipts=receipts, ckan=ckan,
-        extra={"site": data.get("site", {})}, **portal_kwargs,
+        extra={"site": data.get("site", {})}, warnings=tuple(warnings), **portal_kwargs,
     )
+
+
+def _default_organization(city: str) -> str:
+    """A CKAN organization name from the city ("Kota Jambi" -> "mpp-kota-jambi")."""
+    slug = re.sub(r"[^a-z0-9]+", "-", city.lower()).strip("-")
+    return f"mpp-{slug}"[:83] if slug else "mpp"
 
 
 def _check_values(values: dict[str, Any], ckan: CkanSettings, problems: list[str]) -> None:

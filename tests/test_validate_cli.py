@@ -84,6 +84,21 @@ def test_exit_2_for_broken_configuration_listing_every_problem(tmp_path):
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
+def test_broken_portal_toml_lists_every_problem_and_unknown_keys_only_warn(tmp_path):
+    ds = make_datasets(tmp_path)
+    toml = (ds / "portal.toml").read_text(encoding="utf-8")
+    (ds / "portal.toml").write_text(toml.replace("deadline_day = 10", 'deadline_day = "sepuluh"')
+                                    .replace("languages =", 'languages = 5\nbahasa ='), encoding="utf-8")
+    broken = validate_cli(ds)
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    assert "'deadline_day'" in broken.stderr and "'languages'" in broken.stderr  # every problem at once
+    (ds / "portal.toml").write_text('warna_tema = "hijau"\n' + toml, encoding="utf-8")
+    write_table(ds, "performance", [perf_row()])
+    warned = validate_cli(ds)
+    assert warned.returncode == 0, warned.stdout
+    assert "unknown key 'warna_tema' ignored" in warned.stderr
+
+
 def test_exit_2_for_usage_errors(tmp_path):
     assert validate_cli(tmp_path, "--jsn").returncode == 2
     assert validate_cli(tmp_path / "nowhere").returncode == 2
