@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import ConfigError
 
+# The project's own schemas, used when a datasets folder brings none (see schemas_folder).
+PROJECT_SCHEMAS = Path(__file__).resolve().parent.parent / "datasets" / "schemas"
 CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 URL_RE = re.compile(r"^https?://[^\s]+$")
 
@@ -55,7 +57,7 @@ class Portal:
     @property
     def schemas_dir(self) -> Path:
         """Folder of the Frictionless Table Schemas."""
-        return self.datasets / "schemas"
+        return schemas_folder(self.datasets)
 
     @property
     def submissions_dir(self) -> Path:
@@ -103,6 +105,12 @@ class _Reader:
         return value
 
 
+def schemas_folder(datasets: Path) -> Path:
+    """``<datasets>/schemas``, or the project's own schemas when the folder has none at all."""
+    own = datasets / "schemas"
+    return own if own.is_dir() or not PROJECT_SCHEMAS.is_dir() else PROJECT_SCHEMAS
+
+
 def load_portal(datasets: Path, output: Path) -> Portal:
     """Read ``<datasets>/portal.toml``; raise ConfigError listing every problem found."""
     path = datasets / "portal.toml"
@@ -118,6 +126,9 @@ def load_portal(datasets: Path, output: Path) -> Portal:
 
     r = _Reader(data, "", problems)
     warnings: list[str] = []
+    if schemas_folder(datasets) != datasets / "schemas":
+        warnings.append(f"folder schemas/ tidak ada, skema bawaan proyek dipakai / no schemas/ folder, "
+                        f"using the project's schemas ({PROJECT_SCHEMAS})")
     for alias in ("licence", "license", "license_id"):
         # Common spellings of the licence key; the contract only says "licence".
         if alias in data and "licence_id" not in data:

@@ -19,6 +19,7 @@ from typing import Any
 
 from frictionless import FrictionlessException, Schema
 
+from pipeline.config import schemas_folder
 from pipeline.errors import ConfigError
 
 SUBMITTED_TABLES = ("agendas", "decisions", "performance")
@@ -138,7 +139,7 @@ def load_schemas(datasets: Path, tables: tuple[str, ...] | None = None) -> dict[
     problems: list[str] = []
     loaded: dict[str, TableSchema] = {}
     for name in tables or (*REFERENCE_TABLES, *SUBMITTED_TABLES):
-        schema = _load_one(datasets / "schemas" / f"{name}.json", name, problems)
+        schema = _load_one(schemas_folder(datasets) / f"{name}.json", name, problems)
         if schema is not None:
             loaded[name] = schema
     if problems:

@@ -99,6 +99,19 @@ def test_broken_portal_toml_lists_every_problem_and_unknown_keys_only_warn(tmp_p
     assert "unknown key 'warna_tema' ignored" in warned.stderr
 
 
+def test_a_datasets_folder_without_schemas_uses_the_projects_with_a_warning(tmp_path):
+    import shutil
+
+    ds = make_datasets(tmp_path)
+    shutil.rmtree(ds / "schemas")
+    write_table(ds, "performance", [perf_row(applications_received="seribu")])
+    result = validate_cli(ds, "--json")
+    assert result.returncode == 1 and "using the project's schemas" in result.stderr
+    (report,) = json.loads(result.stdout)
+    assert [(e["code"], e["row"], e["field"]) for e in report["errors"]] == [
+        ("type-error", 2, "applications_received")]
+
+
 def test_exit_2_for_usage_errors(tmp_path):
     assert validate_cli(tmp_path, "--jsn").returncode == 2
     assert validate_cli(tmp_path / "nowhere").returncode == 2
