@@ -129,11 +129,7 @@ def load_portal(datasets: Path, output: Path) -> Portal:
     if schemas_folder(datasets) != datasets / "schemas":
         warnings.append(f"folder schemas/ tidak ada, skema bawaan proyek dipakai / no schemas/ folder, "
                         f"using the project's schemas ({PROJECT_SCHEMAS})")
-    for alias in ("licence", "license", "license_id"):
-        # Common spellings of the licence key; the contract only says "licence".
-        if alias in data and "licence_id" not in data:
-            data["licence_id"] = data.pop(alias)
-            warnings.append(f"portal.toml: '{alias}' dibaca sebagai / read as 'licence_id'")
+    _read_aliases(data, warnings)
     portal_kwargs = dict(
         name=r.get("name", str, "", required=True),
         name_en=r.get("name_en", str, ""),
@@ -178,6 +174,27 @@ def load_portal(datasets: Path, output: Path) -> Portal:
         datasets=datasets, output=output, receipts=receipts, ckan=ckan,
         extra={"site": data.get("site", {})}, warnings=tuple(warnings), **portal_kwargs,
     )
+
+
+# Other spellings of keys, read with a warning: the contract names these settings in prose
+# ("licence", "CKAN organization"), so a hand-written portal.toml may spell them so.
+_ALIASES = {
+    "licence": "licence_id", "license": "licence_id", "license_id": "licence_id",
+    "organiser": "organizer", "deadline": "deadline_day", "submission_deadline_day": "deadline_day",
+}
+
+
+def _read_aliases(data: dict[str, Any], warnings: list[str]) -> None:
+    """Rename alias keys in place (top level, and ckan_organization into [ckan])."""
+    for alias, key in _ALIASES.items():
+        if alias in data and key not in data:
+            data[key] = data.pop(alias)
+            warnings.append(f"portal.toml: '{alias}' dibaca sebagai / read as '{key}'")
+    if "ckan_organization" in data and isinstance(data.get("ckan", {}), dict):
+        ckan = data.setdefault("ckan", {})
+        if "organization" not in ckan:
+            ckan["organization"] = data.pop("ckan_organization")
+            warnings.append("portal.toml: 'ckan_organization' dibaca sebagai / read as 'ckan.organization'")
 
 
 def _default_organization(city: str) -> str:
