@@ -78,11 +78,11 @@ def test_decision_page_shows_dated_history(page, server, sample_portal) -> None:
 
 def test_agenda_page_shows_every_reported_version(page, server, sample_portal) -> None:
     history = _rows(sample_portal, "agenda_history")
-    moved = [(h["agency_code"], h["agenda_id"]) for h, nxt in zip(history, history[1:])
-             if (h["agency_code"], h["agenda_id"]) == (nxt["agency_code"], nxt["agenda_id"]) and h["date"] != nxt["date"]]
+    key = lambda h: (h["agency_code"], h["agenda_id"])  # noqa: E731 - a local shorthand
+    moved = [key(h) for h, nxt in zip(history, history[1:]) if key(h) == key(nxt) and h["date"] != nxt["date"]]
     assert moved, "the sample should have an agenda whose date changed between reports"
     agency, agenda_id = moved[0]
-    versions = [h for h in history if (h["agency_code"], h["agenda_id"]) == (agency, agenda_id)]
+    versions = [h for h in history if key(h) == (agency, agenda_id)]
     page.goto(f"{server}/agenda/{agency}/{agenda_id}/")
     rows = page.locator("#h-history ~ .table-wrap tbody tr")
     assert rows.count() == len(versions) >= 2
