@@ -1,11 +1,14 @@
 """Build the whole site into a staging folder, then swap it in place of <output>/site.
 
 Order (everything is gathered before anything is written):
+  0. fingerprint every input; when it equals the one stored with the current site, stop
+     (the site would come out byte for byte the same);
   1. read <output>/data (and feedback, templates) into SiteData;
   2. build every page's context, both languages;
   3. render pages, copy assets and published files, write feeds, calendars, sitemap, catalogue;
   4. index with Pagefind;
-  5. swap the staging folder in (the previous site stays until this point).
+  5. write the fingerprint into the staging folder and swap it in (the previous site stays
+     until this point, so a fingerprint always describes the pages beside it).
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.atomic import replace_dir, staging_dir
+from pipeline.atomic import recover_dir, replace_dir, staging_dir
 from pipeline.config import Portal
-from pipeline.site import feeds, meta, urls
+from pipeline.site import feeds, fingerprint, meta, urls
 from pipeline.site.i18n import LANGS, Formatter, Translator, load_strings
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
@@ -37,6 +40,7 @@ class BuildResult:
     root: Path
     pages: int
     files: int
+    skipped: bool = False
 
 
 def kits(templates: Path) -> dict[str, Kit]:
@@ -46,11 +50,22 @@ def kits(templates: Path) -> dict[str, Kit]:
 
 
 def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search: bool = True) -> BuildResult:
-    """Render the site from <output>/data into <output>/site, replacing it only when complete."""
+    """Render the site from <output>/data into <output>/site, replacing it only when complete.
+
+    Skipped (the site left as it is) when no input changed since the site there was built.
+    """
+    target = portal.output / "site"
+    recover_dir(target)  # an interrupted swap first: the fingerprint must describe the pages there
+    inputs = fingerprint.inputs_fingerprint(portal, as_of, templates, search)
+    previous = fingerprint.read_record(target)
+    if previous is not None and previous.get("inputs") == inputs:
+        pages_n, files_n = int(previous.get("pages", 0)), int(previous.get("files", 0))
+        print(f"Situs / site: tidak ada masukan yang berubah, pembangunan dilewati / no input changed, "
+              f"build skipped ({pages_n} halaman / pages) -> {target}")
+        return BuildResult(target, pages_n, files_n, skipped=True)
     data = load_site_data(portal, as_of)
     lang_kits = kits(templates)
     pages = {lang: all_pages(data, kit) for lang, kit in lang_kits.items()}
-    target = portal.output / "site"
     staging = staging_dir(target)
     try:
         writer = Writer(staging)
@@ -58,11 +73,13 @@ def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search:
         _write_files(writer, data, templates, lang_kits, [p.path for p in pages["id"]])
         if search:
             index_site(staging)
+        page_count = sum(len(p) for p in pages.values())
+        # Not through the writer: it is no page of the site, and no page links to it.
+        (staging / fingerprint.FILE_NAME).write_bytes(fingerprint.record(inputs, page_count, len(writer.written)))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     replace_dir(staging, target)
-    page_count = sum(len(p) for p in pages.values())
     print(f"Situs / site: {page_count} halaman / pages, {len(writer.written)} berkas / files -> {target}")
     return BuildResult(target, page_count, len(writer.written))
 

@@ -90,13 +90,14 @@ def test_axe_finds_no_violations(page, server: str, path: str) -> None:
 
 def test_same_input_same_bytes(sample_portal, tmp_path: Path, site: Path) -> None:
     output = tmp_path / "output"
-    for name in ("data", "feedback", "templates"):
+    for name in ("data", "feedback", "templates", "reports"):  # every published folder the build hashes
         shutil.copytree(sample_portal.output / name, output / name)
-    build_site(load_portal(sample_portal.datasets, output), AS_OF)
+    assert not build_site(load_portal(sample_portal.datasets, output), AS_OF).skipped
     first = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     second = {p.relative_to(output / "site").as_posix(): p.read_bytes()
               for p in (output / "site").rglob("*") if p.is_file()}
     assert sorted(first) == sorted(second)
+    assert ".build-fingerprint" in first  # same inputs elsewhere: the same fingerprint too
     assert [k for k in first if first[k] != second[k]] == []
 
 

@@ -1,0 +1,106 @@
+"""One SHA-256 over everything a site build reads, so that a build with nothing new is skipped.
+
+The site is a pure function of these inputs: the published folders under <output>, the
+templates, the code of the site stage (and the pipeline modules it imports), the versions of
+the libraries that shape its bytes, the portal's settings, the schemas of the submitted
+tables, the as-of date and whether the search index is built. Paths outside those folders
+never enter the hash, so the same inputs under another <output> give the same fingerprint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sys
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Portal
+from pipeline.models import TABLES
+
+FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pages it describes
+SITE_PACKAGE = Path(__file__).resolve().parent
+PIPELINE = SITE_PACKAGE.parent
+SHARED_MODULES = ("atomic.py", "config.py", "errors.py", "models.py")  # what pipeline.site imports
+OUTPUT_FOLDERS = ("data", "feedback", "templates", "reports")
+LIBRARIES = ("babel", "feedgen", "icalendar", "jinja2", "markdown", "markupsafe", "nh3", "pagefind",
+             "pagefind_bin_extended")
+# Paths, the CKAN push's settings and load warnings: none of them changes a byte of the site.
+NOT_SITE_SETTINGS = ("datasets", "output", "receipts", "ckan", "warnings")
+
+
+def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: bool) -> str:
+    """The SHA-256 (hex) of every input of a build with these arguments."""
+    h = hashlib.sha256()
+    _add(h, "as-of", as_of.isoformat().encode())
+    _add(h, "search", b"1" if search else b"0")
+    _add(h, "settings", _settings(portal))
+    _add(h, "versions", _versions())
+    for name in OUTPUT_FOLDERS:
+        _add_tree(h, f"output/{name}", portal.output / name)
+    _add_tree(h, "site_templates", templates)
+    _add_tree(h, "pipeline/site", SITE_PACKAGE, suffix=".py")
+    for name in SHARED_MODULES:
+        _add_file(h, f"pipeline/{name}", PIPELINE / name)
+    _add_file(h, "portal.toml", portal.datasets / "portal.toml")
+    for table in TABLES:  # the data dictionary of what agencies send
+        _add_file(h, f"schemas/{table}.json", portal.schemas_dir / f"{table}.json")
+    return h.hexdigest()
+
+
+def record(fingerprint: str, pages: int, files: int) -> bytes:
+    """The fingerprint file's bytes (the counts let a skipped build report what is there)."""
+    return (json.dumps({"inputs": fingerprint, "pages": pages, "files": files}, sort_keys=True) + "\n").encode()
+
+
+def read_record(site: Path) -> dict[str, Any] | None:
+    """The fingerprint file of the site in ``site``, or None when absent or unreadable."""
+    try:
+        data = json.loads((site / FILE_NAME).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _add(h: Any, label: str, data: bytes) -> None:
+    """Feed one named input, length-prefixed so that no two input sets can run together."""
+    h.update(f"{label}\0{len(data)}\0".encode())
+    h.update(data)
+
+
+def _add_file(h: Any, label: str, path: Path) -> None:
+    """Feed a file's bytes, or a mark that it is absent (absence is an input too)."""
+    try:
+        _add(h, label, path.read_bytes())
+    except FileNotFoundError:
+        _add(h, f"{label} (absent)", b"")
+
+
+def _add_tree(h: Any, label: str, folder: Path, suffix: str | None = None) -> None:
+    """Feed every file under ``folder`` in a fixed order, named relative to it."""
+    if not folder.is_dir():
+        _add(h, f"{label}/ (absent)", b"")
+        return
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        if suffix is None or path.suffix == suffix:
+            _add(h, f"{label}/{path.relative_to(folder).as_posix()}", path.read_bytes())
+
+
+def _settings(portal: Portal) -> bytes:
+    """The portal's settings that the site shows or uses, as canonical JSON."""
+    values = {f.name: getattr(portal, f.name) for f in dataclasses.fields(portal) if f.name not in NOT_SITE_SETTINGS}
+    return json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode()
+
+
+def _versions() -> bytes:
+    """Python's and the site libraries' versions (an upgrade may change the bytes written)."""
+    found = [f"python {sys.version_info[0]}.{sys.version_info[1]}"]
+    for name in LIBRARIES:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} absent")
+    return "\n".join(found).encode()

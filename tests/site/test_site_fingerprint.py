@@ -1,0 +1,115 @@
+"""A build with no changed input is skipped and leaves the site as it was; any change rebuilds."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Portal, load_portal
+from pipeline.site import build_site, fingerprint
+from pipeline.site.build import TEMPLATES
+from tests.site.fixture_data import write_fixture
+
+AS_OF = date(2026, 11, 28)
+
+
+def _tree(site: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of the site with its bytes and modification time (a skipped build touches neither)."""
+    return {p.relative_to(site).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small published fixture with its site built once (each test works on a copy)."""
+    root = tmp_path_factory.mktemp("built")
+    datasets, output = write_fixture(root)
+    assert not build_site(load_portal(datasets, output), AS_OF, search=False).skipped
+    return root
+
+
+@pytest.fixture()
+def portal(built: Path, tmp_path: Path) -> Portal:
+    """A copy of the built fixture of this test's own."""
+    shutil.copytree(built, tmp_path / "copy")
+    return load_portal(tmp_path / "copy" / "datasets", tmp_path / "copy" / "output")
+
+
+def test_same_inputs_skip_the_build_and_leave_every_byte(portal: Portal, capsys: pytest.CaptureFixture[str]) -> None:
+    site = portal.output / "site"
+    before = _tree(site)
+    capsys.readouterr()
+    again = build_site(portal, AS_OF, search=False)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert again.skipped and again.root == site
+    assert len(out) == 1 and "build skipped" in out[0] and "dilewati" in out[0]
+    assert again.pages > 0 and (again.pages, again.files) == (
+        fingerprint.read_record(site)["pages"], fingerprint.read_record(site)["files"])
+    assert _tree(site) == before
+    assert [p.name for p in site.parent.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_a_changed_data_file_rebuilds(portal: Portal) -> None:
+    site = portal.output / "site"
+    agendas = portal.output / "data" / "agendas.csv"
+    agendas.write_text(agendas.read_text(encoding="utf-8").replace("Aula", "Aula Besar"), encoding="utf-8")
+    result = build_site(portal, AS_OF, search=False)
+    assert not result.skipped
+    assert "Aula Besar" in (site / "agenda/disdukcapil/FKP-12/index.html").read_text(encoding="utf-8")
+    assert (site / "data/agendas.csv").read_bytes() == agendas.read_bytes()
+    assert build_site(portal, AS_OF, search=False).skipped  # and the new fingerprint is kept
+
+
+def test_another_as_of_date_rebuilds(portal: Portal) -> None:
+    before = fingerprint.read_record(portal.output / "site")
+    assert not build_site(portal, date(2026, 12, 15), search=False).skipped
+    assert fingerprint.read_record(portal.output / "site")["inputs"] != before["inputs"]
+
+
+@pytest.mark.parametrize("change", ["feedback", "templates", "site_templates", "settings", "schemas", "search"])
+def test_every_other_input_changes_the_fingerprint(portal: Portal, tmp_path: Path, change: str) -> None:
+    templates = tmp_path / "site_templates"
+    shutil.copytree(TEMPLATES, templates)
+    assert build_site(portal, AS_OF, templates=templates, search=False).skipped  # a copy is the same input
+    before = fingerprint.inputs_fingerprint(portal, AS_OF, templates, False)
+    search = False
+    if change == "feedback":
+        next((portal.output / "feedback").rglob("*.html")).write_text("<p>baru</p>", encoding="utf-8")
+    elif change == "templates":
+        (portal.output / "templates" / "agendas.csv").write_text("agenda_id,date\n", encoding="utf-8")
+    elif change == "site_templates":
+        strings = templates / "strings.toml"
+        strings.write_text(strings.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    elif change == "settings":
+        toml = portal.datasets / "portal.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace("Kota Contoh", "Kota Lain"), encoding="utf-8")
+        portal = load_portal(portal.datasets, portal.output)
+    elif change == "schemas":  # the data dictionary of what agencies send
+        # The fixture brings no schemas/ (the project's are read then): give the copy its own,
+        # the same bytes first, so that only the edit below changes the input.
+        shutil.copytree(portal.schemas_dir, portal.datasets / "schemas")
+        portal = load_portal(portal.datasets, portal.output)
+        assert portal.schemas_dir == portal.datasets / "schemas" and portal.schemas_dir.is_relative_to(tmp_path)
+        assert fingerprint.inputs_fingerprint(portal, AS_OF, templates, False) == before
+        (portal.schemas_dir / "agendas.json").write_text('{"fields": []}', encoding="utf-8")
+    else:
+        search = True
+    assert fingerprint.inputs_fingerprint(portal, AS_OF, templates, search) != before
+
+
+def test_the_fingerprint_does_not_depend_on_where_the_output_is(portal: Portal, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere" / "output"
+    for name in ("data", "feedback", "templates"):
+        shutil.copytree(portal.output / name, other / name)
+    moved = load_portal(portal.datasets, other)
+    assert (fingerprint.inputs_fingerprint(moved, AS_OF, TEMPLATES, False)
+            == fingerprint.inputs_fingerprint(portal, AS_OF, TEMPLATES, False))
+
+
+def test_a_site_without_a_fingerprint_is_rebuilt(portal: Portal) -> None:
+    (portal.output / "site" / fingerprint.FILE_NAME).unlink()
+    assert not build_site(portal, AS_OF, search=False).skipped
+    assert (portal.output / "site" / fingerprint.FILE_NAME).is_file()
