@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -107,6 +108,19 @@ def _settings(base: Path, pg_port: int, redis_port: int, solr_port: int, ckan_po
     }
 
 
+def reachable_by_postgres(folder: Path) -> None:
+    """Let the postgres user traverse every folder above ``folder`` (a clone may sit in a 0700 dir).
+
+    Only the search bit (o+x) is added, and only where it is missing: nothing becomes listable.
+    """
+    for parent in reversed(folder.resolve().parents):
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            os.chmod(parent, mode | stat.S_IXOTH)
+            log(f"added o+x to {parent} so PostgreSQL (user postgres) can reach its data folder")
+    os.chmod(folder, 0o755)
+
+
 def build_template() -> None:
     """Initialise a database, config, sysadmin and token once, for runs to copy."""
     if (TEMPLATE / "token.txt").exists():
@@ -117,7 +131,7 @@ def build_template() -> None:
     shutil.rmtree(work, ignore_errors=True)
     (work / "pgrun").mkdir(parents=True)
     (work / "pgdata").mkdir()
-    os.chmod(work, 0o755)
+    reachable_by_postgres(work)
     shutil.chown(work / "pgdata", "postgres", "postgres")
     shutil.chown(work / "pgrun", "postgres", "postgres")
     as_postgres(f"{PGBIN}/initdb -D {work}/pgdata -U postgres --auth=trust -E UTF8 --locale=C.UTF-8")
@@ -174,7 +188,7 @@ def start(base: Path, ckan_port: int | None = None) -> Server:
     stop(base)
     shutil.rmtree(base, ignore_errors=True)
     (base / "storage").mkdir(parents=True)
-    os.chmod(base, 0o755)
+    reachable_by_postgres(base)
     shutil.copytree(TEMPLATE / "pgdata", base / "pgdata", symlinks=True)
     (base / "pgrun").mkdir()
     for sub in ("pgdata", "pgrun"):
