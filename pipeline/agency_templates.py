@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from pipeline.config import Portal
+from pipeline.config import Portal, read_config_file, schemas_root
 from pipeline.detzip import workbook_bytes
 from pipeline.errors import ConfigError
 from pipeline.models import TABLES
@@ -34,7 +34,7 @@ def submitted_schema(portal: Portal, table: str) -> dict[str, Any]:
     """The Table Schema agencies fill in for ``table``."""
     path = portal.schemas_dir / f"{table}.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(read_config_file(schemas_root(portal.datasets), f"schemas/{table}.json"))
     except (OSError, ValueError) as exc:
         raise ConfigError([f"{path}: skema tidak terbaca / schema unreadable ({exc})"]) from None
 

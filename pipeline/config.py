@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -12,11 +13,18 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import ConfigError
+from pipeline.safe_open import Refused, kind_of, parts, read_bytes
 
 # The project's own schemas, used when a datasets folder brings none (see schemas_folder).
 PROJECT_SCHEMAS = Path(__file__).resolve().parent.parent / "datasets" / "schemas"
 CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 URL_RE = re.compile(r"^https?://[^\s]+$")
+# Excel keeps at most 32,767 characters in a cell: a longer one could not be published as XLSX.
+EXCEL_CELL_CHARS = 32767
+# portal.toml, schemas, reference tables and the intake log are the data officer's files;
+# this only stops a link to /dev/zero or a runaway file from filling memory.
+CONFIG_FILE_BYTES = 50 * 1024 * 1024
+_MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,27 @@ class CkanSettings:
     organization: str
     organization_title: str
     timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one agency file may hold; each is checked before the file can fill memory."""
+
+    max_file_mb: float = 10.0
+    max_xlsx_uncompressed_mb: float = 50.0
+    max_rows: int = 5000
+    max_columns: int = 60
+    max_cell_chars: int = EXCEL_CELL_CHARS
+
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes."""
+        return int(self.max_file_mb * _MB)
+
+    @property
+    def max_xlsx_bytes(self) -> int:
+        """``max_xlsx_uncompressed_mb`` in bytes."""
+        return int(self.max_xlsx_uncompressed_mb * _MB)
 
 
 @dataclass(frozen=True)
@@ -48,11 +77,16 @@ class Portal:
     site_url: str
     publisher: str
     contact_email: str
-    max_file_mb: float
+    limits: Limits
     receipts: Path | None
     ckan: CkanSettings
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+
+    @property
+    def max_file_mb(self) -> float:
+        """The size limit of one agency file, in MB (kept here for the pages that show it)."""
+        return self.limits.max_file_mb
 
     @property
     def schemas_dir(self) -> Path:
@@ -105,10 +139,34 @@ class _Reader:
         return value
 
 
+def schemas_root(datasets: Path) -> Path:
+    """The folder whose ``schemas/`` is read: ``datasets``, or the project's own when it has none.
+
+    Anything named ``schemas`` in the datasets folder counts as present, a link included,
+    so that a link is refused when read rather than silently replaced by other schemas.
+    """
+    if kind_of(datasets, "schemas") is not None or not PROJECT_SCHEMAS.is_dir():
+        return datasets
+    return PROJECT_SCHEMAS.parent
+
+
 def schemas_folder(datasets: Path) -> Path:
     """``<datasets>/schemas``, or the project's own schemas when the folder has none at all."""
-    own = datasets / "schemas"
-    return own if own.is_dir() or not PROJECT_SCHEMAS.is_dir() else PROJECT_SCHEMAS
+    return schemas_root(datasets) / "schemas"
+
+
+def read_config_file(root: Path, rel: str) -> bytes:
+    """The bytes of one of the data officer's files below ``root``; ConfigError for a link or special file.
+
+    FileNotFoundError is left to the caller, which knows whether the file is optional.
+    """
+    try:
+        return read_bytes(root, rel, CONFIG_FILE_BYTES)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:  # Refused, TooLarge, a folder in its place, no permission
+        # filename is the component refused (a linked folder names the folder, not the file)
+        raise ConfigError([f"{root / (exc.filename or rel)}: {exc.strerror or exc}"]) from None
 
 
 def load_portal(datasets: Path, output: Path) -> Portal:
@@ -118,7 +176,7 @@ def load_portal(datasets: Path, output: Path) -> Portal:
     if not datasets.is_dir():
         raise ConfigError([f"folder datasets tidak ditemukan / datasets folder not found: {datasets}"])
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_config_file(datasets, "portal.toml").decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError([f"{path}: berkas tidak ada / file is missing"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -144,9 +202,10 @@ def load_portal(datasets: Path, output: Path) -> Portal:
         site_url=r.get("site_url", str, "").rstrip("/"),
         publisher=r.get("publisher", str, ""),
         contact_email=r.get("contact_email", str, ""),
-        max_file_mb=r.get("max_file_mb", float, 10.0),
+        limits=_read_limits(r, problems),
     )
     receipts_name = r.get("receipts", str, "")
+    _check_receipts_name(receipts_name, problems)
     ckan_table = r.get("ckan", dict, {})
     c = _Reader(ckan_table, "ckan.", problems)
     ckan = CkanSettings(
@@ -159,7 +218,7 @@ def load_portal(datasets: Path, output: Path) -> Portal:
     known = {
         "name", "name_en", "city", "organizer", "languages", "licence_id", "licence_title",
         "licence_url", "deadline_day", "timezone", "site_url", "publisher", "contact_email",
-        "max_file_mb", "receipts", "ckan", "site",
+        "receipts", "ckan", "site", *LIMIT_KEYS,
     }
     # Unknown keys warn instead of failing (as MkDocs does): a typo must not stop the
     # monthly run, but the data officer should see it.
@@ -219,8 +278,6 @@ def _check_values(values: dict[str, Any], ckan: CkanSettings, problems: list[str
     for key in ("site_url", "licence_url"):
         if values[key] and not URL_RE.match(values[key]):
             problems.append(f"portal.toml: '{key}' harus URL http(s) / must be an http(s) URL")
-    if values["max_file_mb"] <= 0:
-        problems.append("portal.toml: 'max_file_mb' harus lebih dari 0 / must be above 0")
     if ckan.url and not URL_RE.match(ckan.url):
         problems.append("portal.toml / CKAN_URL: 'ckan.url' harus URL http(s) / must be an http(s) URL")
     if ckan.organization and not re.match(r"^[a-z0-9_-]{2,83}$", ckan.organization):
@@ -229,3 +286,34 @@ def _check_values(values: dict[str, Any], ckan: CkanSettings, problems: list[str
             "karakter / only lowercase letters, digits, - and _, at most 83 characters (CKAN "
             "dataset names '<organization>-decision-history' must fit in 100)"
         )
+
+
+# --- limits on agency files (top-level keys, read into Limits) -------------------------------
+LIMIT_KEYS = tuple(Limits.__dataclass_fields__)
+
+
+def _read_limits(r: _Reader, problems: list[str]) -> Limits:
+    """The limits of portal.toml: finite and above 0 (nan or inf would switch a check off)."""
+    default = Limits()
+    values = {key: r.get(key, type(getattr(default, key)), getattr(default, key)) for key in LIMIT_KEYS}
+    for key, value in values.items():
+        if not math.isfinite(value) or value <= 0:
+            problems.append(f"portal.toml: '{key}' harus angka lebih dari 0, bukan nan atau inf "
+                            f"/ must be a number above 0, not nan or inf (ditemukan / found: {value!r})")
+            values[key] = getattr(default, key)
+    if values["max_cell_chars"] > EXCEL_CELL_CHARS:
+        problems.append(f"portal.toml: 'max_cell_chars' paling besar {EXCEL_CELL_CHARS}, batas isi sel "
+                        f"Excel / at most {EXCEL_CELL_CHARS}, what an Excel cell holds "
+                        f"(ditemukan / found: {values['max_cell_chars']})")
+    return Limits(**values)
+
+
+def _check_receipts_name(name: str, problems: list[str]) -> None:
+    """The intake log must be a path inside the datasets folder (no absolute path, no ``..``)."""
+    if not name:
+        return
+    try:
+        parts(name)
+    except Refused:
+        problems.append(f"portal.toml: 'receipts' harus jalur di dalam folder datasets / must be a "
+                        f"path inside the datasets folder (ditemukan / found: {name!r})")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import write_bytes
-from pipeline.config import Portal
+from pipeline.config import Portal, read_config_file, schemas_root
 from pipeline.detzip import zip_bytes
 from pipeline.errors import ConfigError
 from pipeline.rowcodec import ordered_json
@@ -22,11 +22,14 @@ DIALECT = {"header": True, "headerRows": [1], "csv": {"delimiter": ",", "lineTer
 def published_schemas(portal: Portal) -> dict[str, dict[str, Any]]:
     """The Table Schemas of the published tables (``schemas/published/<table>.json``)."""
     folder = portal.schemas_dir / "published"
+    root = schemas_root(portal.datasets)
     schemas, problems = {}, []
     for name in TABLE_NAMES:
         path = folder / f"{name}.json"
         try:
-            schemas[name] = json.loads(path.read_text(encoding="utf-8"))
+            schemas[name] = json.loads(read_config_file(root, f"schemas/published/{name}.json"))
+        except ConfigError as exc:  # a link or a special file: named, never read
+            problems.extend(exc.problems)
         except (OSError, ValueError) as exc:
             problems.append(f"{path}: skema terbitan tidak terbaca / published schema unreadable ({exc})")
     if problems:

@@ -30,6 +30,13 @@ malformed-csv                                  E    broken quoting
 file-too-large                                 E    bigger than portal.max_file_mb (not parsed)
 unreadable-file                                E    any other failure reading the file
 layout-error                                   E    a path under submissions/ that is not expected
+                                                    (links and special files: never opened)
+xlsx-too-large                                 E    workbook content above max_xlsx_uncompressed_mb
+too-many-rows                                  E    more rows than max_rows (reading stopped)
+too-many-columns                               E    a row wider than max_columns (reading stopped)
+cell-too-long                                  E    a cell longer than max_cell_chars (<= 32,767)
+too-many-problems                              E    the problems past the first 200, counted by code
+                                                    and column (in warnings when it sums warnings)
 period-mismatch                                E    performance.period differs from the folder
 agency-mismatch                                E    performance.agency_code differs from the folder
 unknown-service                                E    service_code not in services.csv

@@ -319,6 +319,39 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Periode {period} lebih awal dari tanggal instansi {agency} bergabung di MPP ({joined}). Berkas tetap diperiksa; periksa folder periodenya, atau minta petugas data memperbaiki tanggal bergabung.",
         "The period {period} is before the agency {agency} joined the mall ({joined}). The file was still checked; check the period folder, or ask the data officer to correct the joining date.",
     ),
+    # --- input safety: links, special files, limits, long reports -------------------------
+    "layout-error:symlink": (
+        "{value} adalah tautan (symbolic link) ke berkas atau folder lain, bukan berkas atau folder yang sebenarnya, sehingga tidak dibaca. Simpan berkas atau folder aslinya di tempat ini, bukan tautannya.",
+        "{value} is a link (symbolic link) to another file or folder, not the real file or folder, so it was not read. Put the real file or folder here, not a link to it.",
+    ),
+    "layout-error:not-regular": (
+        "{value} bukan berkas biasa (melainkan pipa, perangkat, atau soket), sehingga tidak dibaca. Simpan berkas CSV atau XLSX biasa di tempat ini.",
+        "{value} is not an ordinary file (it is a pipe, a device or a socket), so it was not read. Put an ordinary CSV or XLSX file here.",
+    ),
+    "layout-error:too-many": (
+        "Folder {value} berisi {count} berkas atau folder yang tidak diharapkan; {shown} yang pertama dilaporkan satu per satu dan {rest} lainnya tidak dirinci. Rapikan folder ini: hapus semua yang bukan folder periode, folder instansi, atau berkas agendas, decisions dan performance.",
+        "The folder {value} holds {count} unexpected files or folders; the first {shown} are reported one by one and the other {rest} are not listed. Tidy the folder: remove everything that is not a period folder, an agency folder, or an agendas, decisions or performance file.",
+    ),
+    "xlsx-too-large": (
+        "Isi buku kerja ini berukuran {size_mb} MB setelah dibuka (didekompresi), melebihi batas {limit_mb} MB, sehingga tidak diperiksa. Hapus lembar, baris dan kolom yang tidak diperlukan (termasuk gambar dan format pada sel kosong), atau kirim datanya sebagai CSV UTF-8.",
+        "Once unpacked, this workbook's content is {size_mb} MB, above the {limit_mb} MB limit, so it was not checked. Remove the sheets, rows and columns that are not needed (images and formatting of empty cells included), or send the data as CSV UTF-8.",
+    ),
+    "too-many-rows": (
+        "Berkas ini berisi lebih dari {limit} baris data (baris {row} sudah melewati batas), sehingga tidak diperiksa. Baris kosong yang pernah diformat ikut dihitung. Kirim hanya data satu bulan untuk instansi Anda dan hapus baris yang tidak diperlukan, termasuk baris kosong di bawah tabel; bila data satu bulan memang lebih banyak, hubungi petugas data MPP.",
+        "This file has more than {limit} data rows (row {row} is already past the limit), so it was not checked. Empty rows that were once formatted count too. Send only one month of your agency's data and delete the rows that are not needed, empty rows below the table included; if one month's data really is larger, contact the mall's data officer.",
+    ),
+    "too-many-columns": (
+        "Baris {row} berisi {found} kolom (sampai kolom {column}), melebihi batas {limit} kolom, sehingga berkas tidak diperiksa. Kolom kosong yang berisi format, spasi, atau pemisah berlebih ikut dihitung. Hapus kolom yang tidak diperlukan; gunakan templat {table}, yang memuat semua kolom yang diperlukan.",
+        "Row {row} has {found} columns (up to column {column}), above the limit of {limit} columns, so the file was not checked. Empty columns holding formatting, spaces or extra separators count too. Delete the columns that are not needed; use the {table} template, which has every column needed.",
+    ),
+    "cell-too-long": (
+        "Sel {where} berisi {length} karakter, melebihi batas {limit} karakter per sel (Excel pun tidak dapat menyimpan lebih dari 32.767 karakter dalam satu sel), sehingga berkas ditolak dan tidak diperiksa lebih lanjut. Persingkat teksnya; uraian yang panjang dapat disimpan dalam dokumen terpisah, lalu tautannya dituliskan di sel ini.",
+        "Cell {where} holds {length} characters, above the limit of {limit} characters per cell (Excel cannot keep more than 32,767 characters in a cell either), so the file was rejected and not checked further. Shorten the text; a long description can go in a separate document, with its link in this cell.",
+    ),
+    "too-many-problems": (
+        "Berkas ini memuat {total} {kind}; {shown} yang pertama dirinci di atas dan {rest} lainnya tidak dirinci satu per satu. Jumlah yang tidak dirinci menurut jenis dan kolom: {groups}. {advice}",
+        "This file has {total} {kind}; the first {shown} are listed above and the other {rest} are not listed one by one. Those not listed, by kind and column: {groups}. {advice}",
+    ),
 }
 
 # Patterns of the contract explained in words (keyed by the exact pattern in the schemas).

@@ -70,11 +70,24 @@ class FileReport:
     warnings: list[Problem] = field(default_factory=list)
     sha256: str | None = None
     rows: list[dict[str, Any]] | None = None
+    # Problems left out of a long list and counted in its too-many-problems summary.
+    omitted_errors: int = 0
+    omitted_warnings: int = 0
 
     @property
     def accepted(self) -> bool:
         """True when the file passed every error-level rule."""
         return self.status == ACCEPTED
+
+    @property
+    def error_count(self) -> int:
+        """How many errors the file has, those only counted in a summary included."""
+        return len(self.errors) - (1 if self.omitted_errors else 0) + self.omitted_errors
+
+    @property
+    def warning_count(self) -> int:
+        """How many warnings the file has, those only counted in a summary included."""
+        return len(self.warnings) - (1 if self.omitted_warnings else 0) + self.omitted_warnings
 
     def to_json(self) -> dict[str, Any]:
         """The contract's report object."""

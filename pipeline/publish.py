@@ -21,13 +21,14 @@ import click
 
 from pipeline.agency_templates import template_files
 from pipeline.atomic import recover_dir, replace_dir, staging_dir
-from pipeline.config import Portal
+from pipeline.config import Portal, read_config_file
 from pipeline.datapackage import data_files
 from pipeline.errors import PipelineError, PublishError
 from pipeline.feedback import feedback_files
 from pipeline.models import FileReport
 from pipeline.receipts import load_receipts, local_iso
 from pipeline.rowcodec import canonical_json
+from pipeline.safe_open import TooLarge, read_bytes
 from pipeline.store import Changes, Store, report_record, write_unsynced
 from pipeline.tables import build_tables
 
@@ -73,9 +74,9 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
     reference = load_reference(portal)
     store = Store.load(portal.output / "store")
     reports = validate_datasets(portal, store.previous_agenda_ids)
-    receipts = load_receipts(portal.receipts, portal.tz)
+    receipts = load_receipts(portal.receipts, portal.tz, portal.datasets)
     new_store, changes = store.update(
-        reports, lambda file: (portal.datasets / file).read_bytes(), receipts,
+        reports, lambda file: _submitted_bytes(portal, file), receipts,
         _reference_hashes(portal), local_iso(now, portal.tz), as_of,
     )
     tables = build_tables(new_store, reference.agencies, reference.services, as_of,
@@ -123,12 +124,24 @@ def _holds(folder: Path, files: dict[str, bytes]) -> bool:
     return present == set(files) and all((folder / rel).read_bytes() == data for rel, data in files.items())
 
 
+def _submitted_bytes(portal: Portal, file: str) -> bytes | None:
+    """A submitted file's bytes for the store (never through a link); None when over the size limit.
+
+    A file over ``max_file_mb`` was rejected unread: the store records its version and
+    SHA-256 but keeps no copy, so a huge file cannot fill the store's disk.
+    """
+    try:
+        return read_bytes(portal.datasets, file, portal.limits.max_file_bytes)
+    except TooLarge:
+        return None
+
+
 def _reference_hashes(portal: Portal) -> dict[str, str]:
     """SHA-256 of the reference tables, so the change log notes when they change."""
     hashes = {}
     for name in REFERENCE_FILES:
-        path = portal.reference_dir / name
-        hashes[name.removesuffix(".csv")] = hashlib.sha256(path.read_bytes()).hexdigest()
+        data = read_config_file(portal.datasets, f"reference/{name}")
+        hashes[name.removesuffix(".csv")] = hashlib.sha256(data).hexdigest()
     return hashes
 
 

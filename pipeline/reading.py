@@ -1,7 +1,9 @@
 """Turn a received file (.csv or .xlsx) into a header and rows of strings, with the file rules.
 
-File rules enforced here (contract, "File rules"): size limit (checked before any
-parsing), UTF-8 with or without BOM, Windows-1252 decoded with a warning or rejected,
+File rules enforced here (contract, "File rules", and the portal's limits): the file is
+opened without following links (``pipeline.safe_open``), its size checked before any
+parsing and never read past the limit; rows, columns and cell length are checked while
+the rows are read (``pipeline.row_limits``); UTF-8 with or without BOM, Windows-1252 decoded with a warning or rejected,
 binary junk and disguised workbooks rejected with a clear error, ``,`` or ``;`` sniffed
 from the header line, quoted fields with delimiters and newlines (row numbers are CSV
 record numbers, header = row 1), and .xlsx read from its first sheet.  Trailing empty
@@ -12,23 +14,26 @@ itself lives in ``pipeline.headers``.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.config import Limits
 from pipeline.messages import problem
 from pipeline.models import Message, Problem
+from pipeline.row_limits import RowGate
+from pipeline.safe_open import read_limited
 from pipeline.xlsx import read_xlsx
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Windows-1252 characters that office text almost never contains but a wrong guess
 # (text in another encoding read as cp1252) produces often: seeing one means mojibake.
-_CP1252_SUSPECT = set("\u00a4\u00a6\u00a8\u00ac\u00ad\u00af\u00b4\u00b8\u02c6\u02dc\u0192\u00b6")
+_SUSPECT = re.compile("[\u00a4\u00a6\u00a8\u00ac\u00ad\u00af\u00b4\u00b8\u02c6\u02dc\u0192\u00b6]")
 
 
 @dataclass(frozen=True)
@@ -57,38 +62,34 @@ class Sheet:
         return not self.errors and bool(self.labels)
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 hex of a file, read in chunks (a 50 MB file is not held in memory twice)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def read_file(root: Path, rel: str, fmt: str, table: str, limits: Limits) -> Sheet:
+    """Read ``root/rel`` as ``fmt`` ("csv" or "xlsx"); problems are recorded on the Sheet.
 
-
-def read_file(path: Path, fmt: str, table: str, max_mb: float) -> Sheet:
-    """Read ``path`` as ``fmt`` ("csv" or "xlsx"); problems are recorded on the Sheet."""
-    size = path.stat().st_size
-    sheet = Sheet(fmt=fmt, sha256=file_sha256(path))
-    if size > max_mb * 1024 * 1024:
+    A link or a special file is never opened: ``safe_open.Refused`` is raised instead.
+    """
+    content = read_limited(root, rel, limits.max_file_bytes)
+    sheet = Sheet(fmt=fmt, sha256=content.sha256)
+    data = content.data
+    if data is None:
         sheet.errors.append(problem(
-            "file-too-large", value=str(size), size_mb=_mb(size), limit_mb=_mb(max_mb * 1024 * 1024)
+            "file-too-large", value=str(content.size), size_mb=_mb(content.size),
+            limit_mb=_mb(limits.max_file_bytes),
         ))
         return sheet
-    data = path.read_bytes()
     if not data:
         sheet.errors.append(problem("empty-file", "zero", table=table))
         return sheet
+    gate = RowGate(limits, table)
     if fmt == "xlsx":
-        rows, error = read_xlsx(data, table)
-        if error:
-            sheet.errors.append(error)
+        rows, error = read_xlsx(data, table, limits, gate)
+        if error or gate.errors:
+            sheet.errors += [error] if error else gate.errors
             return sheet
         _fill(sheet, [Record(i, cells) for i, cells in enumerate(rows, start=1)], table)
         return sheet
     text = _decode_csv(data, sheet, table)
     if text is not None:
-        _parse_csv(text, sheet, table)
+        _parse_csv(text, sheet, table, gate)
     return sheet
 
 
@@ -133,11 +134,16 @@ def _implausible(text: str) -> int | None:
     Such text is mostly ASCII with a few accented letters and typographic quotes; text in
     another encoding read as cp1252 is dense with accented letters and odd symbols.
     """
-    foreign = [i for i, ch in enumerate(text) if ord(ch) > 127]
+    first = _NON_ASCII.search(text)
+    if first is None:
+        return None
+    # Counted, not listed: a 10 MB file of accented bytes must not become a list of 10M ints.
+    foreign = sum(1 for _ in _NON_ASCII.finditer(text))
     letters = sum(ch.isalpha() for ch in text)
-    if len(foreign) > max(3, letters * 0.3):
-        return foreign[0]
-    return next((i for i in foreign if text[i] in _CP1252_SUSPECT), None)
+    if foreign > max(3, letters * 0.3):
+        return first.start()
+    suspect = _SUSPECT.search(text)
+    return suspect.start() if suspect else None
 
 
 def _binary_kind(data: bytes) -> str | None:
@@ -165,8 +171,8 @@ def _is_workbook(data: bytes) -> bool:
         return False
 
 
-def _parse_csv(text: str, sheet: Sheet, table: str) -> None:
-    """Split CSV text into records, sniffing the delimiter from the header line."""
+def _parse_csv(text: str, sheet: Sheet, table: str, gate: RowGate) -> None:
+    """Split CSV text into records, sniffing the delimiter from the header line, within the limits."""
     first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     if delimiter not in first:
@@ -176,12 +182,20 @@ def _parse_csv(text: str, sheet: Sheet, table: str) -> None:
             return
     sheet.delimiter = delimiter
     records: list[Record] = []
+    # csv's own ceiling on a field (131,072 characters by default) would call a long cell
+    # "broken quoting"; the file's length bounds every field, and cell-too-long names it.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for cells in reader:
+            if not gate.admit(len(records) + 1, cells):
+                break
             records.append(Record(len(records) + 1, cells))
     except csv.Error:
         sheet.errors.append(problem("malformed-csv", row=len(records) + 1))
+        return
+    if gate.errors:
+        sheet.errors += gate.errors
         return
     _fill(sheet, records, table)
 

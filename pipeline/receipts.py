@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pipeline.config import read_config_file
 from pipeline.errors import ConfigError
 
 Receipts = dict[tuple[str, str], str]
@@ -29,12 +30,19 @@ def local_iso(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).replace(microsecond=0).isoformat()
 
 
-def load_receipts(path: Path | None, tz: ZoneInfo) -> Receipts:
-    """Map (file, sha256) to the ISO receipt time; ConfigError listing every bad line."""
-    if path is None or not path.is_file():
-        return {}  # no log yet: every file counts as received when first seen
+def load_receipts(path: Path | None, tz: ZoneInfo, root: Path | None = None) -> Receipts:
+    """Map (file, sha256) to the ISO receipt time; ConfigError listing every bad line.
+
+    ``path`` lies in ``root`` (the datasets folder; default: the log's own folder) and is
+    read without following links below it.
+    """
+    if path is None:
+        return {}
+    root = root if root is not None else path.parent
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_config_file(root, path.relative_to(root).as_posix()).decode("utf-8-sig")
+    except FileNotFoundError:
+        return {}  # no log yet: every file counts as received when first seen
     except UnicodeDecodeError:
         raise ConfigError([f"{path}: bukan UTF-8 / not UTF-8"]) from None
     reader = csv.DictReader(io.StringIO(text))

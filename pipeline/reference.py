@@ -7,12 +7,11 @@ configuration error, reported all at once, because every submission is judged ag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from pipeline.config import Portal
+from pipeline.config import Portal, read_config_file
 from pipeline.errors import ConfigError
 from pipeline.models import Problem
 from pipeline.reading import read_file
@@ -66,7 +65,7 @@ _CACHE: dict[tuple[Any, ...], Reference] = {}
 def load_reference(portal: Portal, schemas: dict[str, TableSchema] | None = None) -> Reference:
     """Read and check reference/agencies.csv and services.csv; ConfigError lists every problem."""
     schemas = schemas or load_schemas(portal.datasets, REFERENCE_TABLES)
-    key = (*(_bytes(portal.reference_dir / f"{t}.csv") for t in REFERENCE_TABLES),
+    key = (*(_bytes(portal, f"reference/{t}.csv") for t in REFERENCE_TABLES),
            id(schemas["agencies"]), id(schemas["services"]), portal.organizer)
     if key not in _CACHE:
         _CACHE.clear()
@@ -74,11 +73,11 @@ def load_reference(portal: Portal, schemas: dict[str, TableSchema] | None = None
     return _CACHE[key]
 
 
-def _bytes(path: Path) -> bytes | None:
+def _bytes(portal: Portal, rel: str) -> bytes | None:
     """A file's bytes, or None when it cannot be read (reported by ``_load``)."""
     try:
-        return path.read_bytes()
-    except OSError:
+        return read_config_file(portal.datasets, rel)
+    except (OSError, ConfigError):
         return None
 
 
@@ -110,11 +109,16 @@ def _load(portal: Portal, schemas: dict[str, TableSchema]) -> Reference:
 def _read(portal: Portal, table: str, schema: TableSchema, problems: list[str]) -> list[dict[str, Any]]:
     """Rows of one reference table, typed; problems are appended as text."""
     name = f"reference/{table}.csv"
-    path = portal.reference_dir / f"{table}.csv"
-    if not path.is_file():
+    # The officer's own tables may be larger than an agency's monthly file.
+    limits = replace(portal.limits, max_file_mb=max(portal.limits.max_file_mb, 50.0))
+    try:
+        sheet = read_file(portal.datasets, name, "csv", table, limits)
+    except FileNotFoundError:
         problems.append(f"{name}: berkas tidak ada / file is missing")
         return []
-    sheet = read_file(path, "csv", table, max(portal.max_file_mb, 50.0))
+    except OSError as exc:  # a link, a FIFO, a device, a folder: named, never read
+        problems.append(f"{exc.filename or name}: {exc.strerror or exc}")
+        return []
     found = list(sheet.errors)
     rows: list[dict[str, Any]] = []
     if sheet.readable:

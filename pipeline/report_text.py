@@ -26,8 +26,8 @@ def _totals(reports: list[FileReport]) -> list[str]:
     files = [r for r in reports if r.table is not None]
     layout = [r for r in reports if r.table is None]
     accepted = sum(r.accepted for r in files)
-    errors = sum(len(r.errors) for r in files)
-    warnings = sum(len(r.warnings) for r in files)
+    errors = sum(r.error_count for r in files)
+    warnings = sum(r.warning_count for r in files)
     verdict = ("SEMUA BERKAS DITERIMA / ALL FILES ACCEPTED"
                if all(r.accepted for r in reports) else "ADA BERKAS DITOLAK / SOME FILES REJECTED")
     return [
@@ -47,26 +47,28 @@ def _agency_block(agency: str, reports: list[FileReport]) -> list[str]:
     lines = [
         f"== {agency} ==",
         f"  diterima / accepted: {accepted}  ditolak / rejected: {len(files) - accepted}  "
-        f"galat / errors: {sum(len(r.errors) for r in files)}  "
-        f"peringatan / warnings: {sum(len(r.warnings) for r in files)}",
+        f"galat / errors: {sum(r.error_count for r in files)}  "
+        f"peringatan / warnings: {sum(r.warning_count for r in files)}",
     ]
     for report in reports:
         if report.table is None:
             lines += [f"  SUSUNAN FOLDER / LAYOUT  {report.file}"] + _problem_lines(report.errors)
         elif not report.accepted:
             lines += [f"  DITOLAK / REJECTED  {report.file}"]
-            lines += _problem_lines(report.errors) + _problem_lines(report.warnings, "peringatan / warning")
+            lines += (_problem_lines(report.errors, total=report.error_count)
+                      + _problem_lines(report.warnings, "peringatan / warning", report.warning_count))
         elif report.warnings:
             # One line each: warnings do not block publishing, and a clerk reads them on the
             # feedback page; the terminal stays short enough to spot the rejections.
             codes = ", ".join(sorted({p.code for p in report.warnings}))
             lines.append(f"  DITERIMA DENGAN PERINGATAN / ACCEPTED WITH WARNINGS  {report.file}  "
-                         f"({len(report.warnings)}: {codes})")
+                         f"({report.warning_count}: {codes})")
     return lines
 
 
-def _problem_lines(problems: list[Problem], label: str = "galat / error") -> list[str]:
-    """The first problems of a file, each with where, what was found, and the fix."""
+def _problem_lines(problems: list[Problem], label: str = "galat / error",
+                   total: int | None = None) -> list[str]:
+    """The first problems of a file (of ``total``), each with where, what was found, and the fix."""
     lines: list[str] = []
     for p in problems[:MAX_PROBLEMS_PER_FILE]:
         where = []
@@ -81,8 +83,9 @@ def _problem_lines(problems: list[Problem], label: str = "galat / error") -> lis
         lines.append(f"    - {label} [{p.code}] " + ", ".join(where))
         lines.append(f"      ID: {p.message.id}")
         lines.append(f"      EN: {p.message.en}")
-    if len(problems) > MAX_PROBLEMS_PER_FILE:
-        more = len(problems) - MAX_PROBLEMS_PER_FILE
+    total = len(problems) if total is None else total
+    if total > MAX_PROBLEMS_PER_FILE:
+        more = total - MAX_PROBLEMS_PER_FILE
         lines.append(f"    ... dan {more} lainnya / and {more} more")
     return lines
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from frictionless import FrictionlessException, Schema
 
-from pipeline.config import schemas_folder
+from pipeline.config import read_config_file, schemas_root
 from pipeline.errors import ConfigError
 
 SUBMITTED_TABLES = ("agendas", "decisions", "performance")
@@ -138,8 +138,9 @@ def load_schemas(datasets: Path, tables: tuple[str, ...] | None = None) -> dict[
     """Load ``<datasets>/schemas/<table>.json`` for every table; ConfigError lists all problems."""
     problems: list[str] = []
     loaded: dict[str, TableSchema] = {}
+    root = schemas_root(datasets)
     for name in tables or (*REFERENCE_TABLES, *SUBMITTED_TABLES):
-        schema = _load_one(schemas_folder(datasets) / f"{name}.json", name, problems)
+        schema = _load_one(root, name, problems)
         if schema is not None:
             loaded[name] = schema
     if problems:
@@ -147,13 +148,16 @@ def load_schemas(datasets: Path, tables: tuple[str, ...] | None = None) -> dict[
     return loaded
 
 
-def _load_one(path: Path, name: str, problems: list[str]) -> TableSchema | None:
+def _load_one(root: Path, name: str, problems: list[str]) -> TableSchema | None:
     """Read one schema file (built schemas are reused while the file's text is unchanged)."""
     where = f"schemas/{name}.json"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_file(root, where).decode("utf-8")
     except FileNotFoundError:
         problems.append(f"{where}: berkas skema tidak ada / schema file is missing")
+        return None
+    except ConfigError as exc:  # a link, a FIFO, a device: named, never read
+        problems.extend(exc.problems)
         return None
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{where}: tidak dapat dibaca / cannot be read: {exc}")

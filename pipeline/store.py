@@ -3,6 +3,7 @@
 Layout under ``<output>/store/``::
 
     files/<period>/<agency>/<table>/r<NNN>-<sha256[:12]>.<ext>   received bytes, never overwritten
+                                                                 (none for a file over max_file_mb)
     rows/<period>/<agency>/<table>/r<NNN>.json                   typed rows of accepted versions
     reports/<period>/<agency>/<table>/r<NNN>.json                latest report on that version
     index.json        versions, per-key pointers, reference hashes, change log (the commit point)
@@ -119,7 +120,7 @@ class Store:
     # ---- updating ------------------------------------------------------------
 
     def update(
-        self, reports: Iterable[FileReport], read_bytes: Callable[[str], bytes],
+        self, reports: Iterable[FileReport], read_bytes: Callable[[str], bytes | None],
         receipts: Receipts, reference: dict[str, str], now: str, day: date,
     ) -> tuple[Store, Changes]:
         """A new store with this run's reports applied (nothing written until ``commit``)."""
@@ -140,7 +141,7 @@ class Store:
         new._published = None
         return new, changes
 
-    def _apply(self, report: FileReport, read_bytes: Callable[[str], bytes], now: str,
+    def _apply(self, report: FileReport, read_bytes: Callable[[str], bytes | None], now: str,
                changes: Changes) -> None:
         """Record one file's judgement: a new version, or a new verdict on a known one."""
         key: Key = (report.period, report.agency, report.table)  # type: ignore[assignment]
@@ -152,14 +153,15 @@ class Store:
             v = Version(*key, revision=len(versions) + 1, sha256=report.sha256 or "",
                         file=report.file, first_seen=now, received_at=now, status=report.status,
                         errors=0, warnings=0)
-            data = read_bytes(report.file)
-            if hashlib.sha256(data).hexdigest() != v.sha256:
+            data = read_bytes(report.file)  # None: over the size limit, recorded but not kept
+            if data is not None and hashlib.sha256(data).hexdigest() != v.sha256:
                 raise PublishError(f"{report.file}: berkas berubah saat diproses / file changed "
                                    "while being published; jalankan lagi / run again")
             versions.append(v)
-            self.pending[v.blob] = data
+            if data is not None:
+                self.pending[v.blob] = data
             changes.new.append(v)
-        v.status, v.errors, v.warnings = report.status, len(report.errors), len(report.warnings)
+        v.status, v.errors, v.warnings = report.status, report.error_count, report.warning_count
         had = pointer.published if pointer else None
         if flipped and not report.accepted:
             changes.rejected.append(v)

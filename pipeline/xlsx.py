@@ -7,21 +7,35 @@ import warnings
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from pipeline.config import Limits
 from pipeline.messages import problem
-
 from pipeline.models import Problem
+from pipeline.row_limits import RowGate
+from pipeline.xlsx_zip import TOO_LARGE, ZipRefused, check_container
 
 # Day zero of Excel's 1900 and 1904 date systems, as openpyxl converts them.
 _EXCEL_EPOCHS = {date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1), date(1904, 1, 1)}
 
 
-def read_xlsx(data: bytes, table: str) -> tuple[list[list[str]], Problem | None]:
-    """Rows of the first sheet (row 1 first) as text, or the error that stopped reading."""
+def read_xlsx(data: bytes, table: str, limits: Limits, gate: RowGate) -> tuple[list[list[str]], Problem | None]:
+    """Rows of the first sheet (row 1 first) as text, or the error that stopped reading.
+
+    The container is checked first (``pipeline.xlsx_zip``); rows are then streamed from
+    openpyxl's read-only iterator through ``gate``, which stops at the first limit broken.
+    """
     if not data.startswith(b"PK\x03\x04"):
         kind = "text" if _looks_like_text(data) else None
         return [], problem("not-an-xlsx", kind, table=table)
+    try:
+        check_container(data, limits.max_xlsx_bytes)
+    except ZipRefused as refused:
+        if refused.kind == TOO_LARGE:
+            return [], problem("xlsx-too-large", size_mb=_mb(refused.size),
+                               limit_mb=_mb(limits.max_xlsx_bytes))
+        return [], problem("not-an-xlsx", table=table)
     import openpyxl  # imported late: most submissions are CSV
 
+    rows: list[list[str]] = []
     try:
         with warnings.catch_warnings():
             # openpyxl warns about extensions it ignores (data validation, styles).
@@ -31,7 +45,14 @@ def read_xlsx(data: bytes, table: str) -> tuple[list[list[str]], Problem | None]
                 sheet = book.worksheets[0]
                 # Some writers store a wrong sheet size; without this, rows would be cut off.
                 sheet.reset_dimensions()
-                rows = _render_rows(list(sheet.iter_rows(values_only=True)))
+                period = None
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    cells = _render_row(values, period)
+                    if number == 1:
+                        period = _period_column(cells)
+                    if not gate.admit(number, cells):
+                        break
+                    rows.append(cells)
             finally:
                 book.close()
     except Exception:  # noqa: BLE001 - any damaged workbook is the agency's problem, not a crash
@@ -40,17 +61,25 @@ def read_xlsx(data: bytes, table: str) -> tuple[list[list[str]], Problem | None]
     return [r + [""] * (width - len(r)) for r in rows], None
 
 
-def _render_rows(values: list[tuple[Any, ...]]) -> list[list[str]]:
+def _mb(size: int) -> str:
+    """A size in MB as shown to a clerk (one decimal)."""
+    return f"{size / (1024 * 1024):.1f}"
+
+
+def _period_column(header: list[str]) -> int | None:
+    """Where the ``period`` column is in the header row, if anywhere."""
+    keys = [cell.strip().lower() for cell in header]
+    return keys.index("period") if "period" in keys else None
+
+
+def _render_row(values: tuple[Any, ...], period: int | None) -> list[str]:
     """Every cell as text; a ``period`` typed as 2026-10 that Excel made a date reads back as 2026-10."""
-    rows = [[render_cell(v) for v in row] for row in values]
-    header = [cell.strip().lower() for cell in rows[0]] if rows else []
-    if "period" in header:
-        column = header.index("period")
-        for raw, row in zip(values[1:], rows[1:]):
-            value = raw[column] if column < len(raw) else None
-            if isinstance(value, datetime) and value.day == 1 and value.time() == time(0, 0):
-                row[column] = value.strftime("%Y-%m")
-    return rows
+    row = [render_cell(v) for v in values]
+    if period is not None and period < len(values):
+        value = values[period]
+        if isinstance(value, datetime) and value.day == 1 and value.time() == time(0, 0):
+            row[period] = value.strftime("%Y-%m")
+    return row
 
 
 def render_cell(value: Any) -> str:

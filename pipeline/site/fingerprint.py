@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Portal
+from pipeline.config import Portal, read_config_file, schemas_root
 from pipeline.models import TABLES
 
 FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pages it describes
@@ -45,9 +45,9 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
     _add_tree(h, "pipeline/site", SITE_PACKAGE, suffix=".py")
     for name in SHARED_MODULES:
         _add_file(h, f"pipeline/{name}", PIPELINE / name)
-    _add_file(h, "portal.toml", portal.datasets / "portal.toml")
+    _add_config(h, "portal.toml", portal.datasets, "portal.toml")
     for table in TABLES:  # the data dictionary of what agencies send
-        _add_file(h, f"schemas/{table}.json", portal.schemas_dir / f"{table}.json")
+        _add_config(h, f"schemas/{table}.json", schemas_root(portal.datasets), f"schemas/{table}.json")
     return h.hexdigest()
 
 
@@ -75,6 +75,14 @@ def _add_file(h: Any, label: str, path: Path) -> None:
     """Feed a file's bytes, or a mark that it is absent (absence is an input too)."""
     try:
         _add(h, label, path.read_bytes())
+    except FileNotFoundError:
+        _add(h, f"{label} (absent)", b"")
+
+
+def _add_config(h: Any, label: str, root: Path, rel: str) -> None:
+    """Feed one of the datasets folder's files, read without following links (absent: a mark)."""
+    try:
+        _add(h, label, read_config_file(root, rel))
     except FileNotFoundError:
         _add(h, f"{label} (absent)", b"")
 

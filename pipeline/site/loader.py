@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Portal
+from pipeline.config import Portal, read_config_file, schemas_root
 from pipeline.errors import SiteError
 from pipeline.models import PUBLISHED_TABLES, TABLES
 from pipeline.site import feedback_index
@@ -49,7 +49,7 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
         feedback=feedback_index.files(portal.output / "feedback"),
         feedback_months=feedback_index.months(portal.output / "feedback"),
         templates=_templates(portal.output / "templates"),
-        submitted_fields=_submitted(portal.schemas_dir),
+        submitted_fields=_submitted(portal),
     )
 
 
@@ -166,16 +166,18 @@ def _fields(schema: dict[str, Any]) -> tuple[FieldInfo, ...]:
     )
 
 
-def _submitted(schemas_dir: Path) -> dict[str, tuple[FieldInfo, ...]]:
+def _submitted(portal: Portal) -> dict[str, tuple[FieldInfo, ...]]:
     """The fields agencies send per monthly table (datasets/schemas/<table>.json), when present."""
     out = {}
+    root = schemas_root(portal.datasets)  # read below it without following links
     for table in TABLES:
-        path = schemas_dir / f"{table}.json"
-        if path.is_file():
-            try:
-                out[table] = _fields(json.loads(path.read_text(encoding="utf-8")))
-            except ValueError as exc:
-                raise SiteError(f"{path}: bukan JSON yang sah / not valid JSON: {exc}") from None
+        path = portal.schemas_dir / f"{table}.json"
+        try:
+            out[table] = _fields(json.loads(read_config_file(root, f"schemas/{table}.json")))
+        except FileNotFoundError:
+            continue
+        except ValueError as exc:
+            raise SiteError(f"{path}: bukan JSON yang sah / not valid JSON: {exc}") from None
     return out
 
 

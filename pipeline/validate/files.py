@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from pipeline.config import Limits
 from pipeline.layout import Submitted
 from pipeline.messages import is_warning, problem
 from pipeline.models import ACCEPTED, REJECTED, FileReport, Problem
-from pipeline.reading import file_sha256, read_file
+from pipeline.problem_bound import bound_report
+from pipeline.reading import read_file
+from pipeline.safe_open import Refused, read_limited
 from pipeline.schemas import CONTRACT, TableSchema
 from pipeline.tablecheck import Checked, prepare_table
 from pipeline.validate.context import FileContext
@@ -49,15 +52,18 @@ def failure(exc: BaseException, where: str) -> Problem:
     return problem("unreadable-file", detail=type(exc).__name__)
 
 
-def prepare_file(sub: Submitted, schema: TableSchema, max_mb: float) -> Pending:
+def prepare_file(sub: Submitted, schema: TableSchema, limits: Limits) -> Pending:
     """Read a file and ready its rows for frictionless; never raises."""
     pending = Pending(sub)
     try:
-        sheet = read_file(sub.path, sub.fmt, sub.table, max_mb)
+        sheet = read_file(sub.root, sub.file, sub.fmt, sub.table, limits)
         pending.sha256 = sheet.sha256
         pending.problems += [*sheet.errors, *sheet.warnings]
         if sheet.readable:
             pending.checked = prepare_table(sheet, schema)
+    except Refused as exc:  # became a link or a FIFO after the scan: still never read
+        pending.problems.append(problem("layout-error", exc.reason, value=sub.file.rsplit("/", 1)[-1]))
+        pending.checked = None
     except Exception as exc:  # noqa: BLE001 - one odd file must never stop the others
         pending.problems.append(failure(exc, sub.file))
         pending.checked = None
@@ -84,11 +90,12 @@ def finish_file(pending: Pending, ctx: FileContext) -> FileReport:
     found += _joined_warning(ctx)
     found.sort(key=_order)
     errors = [p for p in found if not is_warning(p.code)]
-    return FileReport(
+    report = FileReport(
         file=sub.file, period=sub.period, agency=sub.agency, table=sub.table,
         status=REJECTED if errors else ACCEPTED, errors=errors,
         warnings=[p for p in found if is_warning(p.code)], sha256=pending.sha256, rows=rows,
     )
+    return bound_report(report)
 
 
 def _joined_warning(ctx: FileContext) -> list[Problem]:
@@ -110,8 +117,8 @@ def _order(p: Problem) -> tuple[int, int]:
 
 
 def _safe_sha(sub: Submitted) -> str | None:
-    """The file's SHA-256, or None when even that cannot be read."""
+    """The file's SHA-256 (hashed, not kept), or None when even that cannot be read."""
     try:
-        return file_sha256(sub.path)
+        return read_limited(sub.root, sub.file, 0).sha256
     except OSError:
         return None

@@ -32,7 +32,7 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     schemas = load_schemas(portal.datasets)
     reference = load_reference(portal, schemas)
     submitted, reports = scan_submissions(portal.datasets, set(reference.agencies))
-    pending = [prepare_file(s, schemas[s.table], portal.max_file_mb) for s in submitted]
+    pending = [prepare_file(s, schemas[s.table], portal.limits) for s in submitted]
     for table in SUBMITTED_TABLES:
         _frictionless([p for p in pending if p.sub.table == table and p.checked], schemas[table])
     by_agency: dict[str, list[Pending]] = defaultdict(list)
