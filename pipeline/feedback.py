@@ -67,15 +67,25 @@ def time_label(iso: str | None, lang: str) -> str:
     return f"{format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=lang)} (UTC{offset})"
 
 
+# A value is shown up to this many characters: a cell may hold 32,767, and a page lists
+# up to 200 problems in two languages.
+SHOWN_VALUE_CHARS = 300
+
+
 def _problems(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Problems with a cell reference (or the row, or nothing) and both messages."""
     out = []
     for p in items:
         out.append({"cell": p.get("cell") or "—", "row": p.get("row") or "—",
                     "field": p.get("field") or "—",
-                    "value": "—" if p.get("value") is None else p["value"], "code": p["code"],
+                    "value": "—" if p.get("value") is None else _shorten(p["value"]), "code": p["code"],
                     "id": p["message"]["id"], "en": p["message"]["en"]})
     return out
+
+
+def _shorten(value: str) -> str:
+    """A value as shown on a page: at most SHOWN_VALUE_CHARS characters, then an ellipsis."""
+    return value if len(value) <= SHOWN_VALUE_CHARS else value[: SHOWN_VALUE_CHARS - 1] + "…"
 
 
 def file_context(portal: Portal, store: Store, row: Record, names: dict[str, str]) -> dict[str, Any]:
@@ -91,6 +101,8 @@ def file_context(portal: Portal, store: Store, row: Record, names: dict[str, str
         "file_name": version.file.rsplit("/", 1)[-1],
         "agency_name": names.get(row["agency_code"], row["agency_code"]),
         "errors": _problems(report["errors"]), "warnings": _problems(report["warnings"]),
+        # The lists stop at 200 problems plus a summary; the counts are the file's own.
+        "error_total": version.errors, "warning_total": version.warnings,
         "received": {lang: time_label(row["received_at"], lang) for lang in ("id", "en")},
         "month": {lang: month_label(row["period"], lang) for lang in ("id", "en")},
         "deadline": {lang: day_label(deadline(row["period"], portal.deadline_day), lang)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -33,14 +34,12 @@ def read_xlsx(data: bytes, table: str, limits: Limits, gate: RowGate) -> tuple[l
             return [], problem("xlsx-too-large", size_mb=_mb(refused.size),
                                limit_mb=_mb(limits.max_xlsx_bytes))
         return [], problem("not-an-xlsx", table=table)
-    import openpyxl  # imported late: most submissions are CSV
-
     rows: list[list[str]] = []
     try:
         with warnings.catch_warnings():
             # openpyxl warns about extensions it ignores (data validation, styles).
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            book = _load_workbook(data)
             try:
                 sheet = book.worksheets[0]
                 # Some writers store a wrong sheet size; without this, rows would be cut off.
@@ -59,6 +58,32 @@ def read_xlsx(data: bytes, table: str, limits: Limits, gate: RowGate) -> tuple[l
         return [], problem("not-an-xlsx", table=table)
     width = max((len(r) for r in rows), default=0)
     return [r + [""] * (width - len(r)) for r in rows], None
+
+
+def _load_workbook(data: bytes) -> Any:
+    """Open a workbook read-only, without openpyxl's scan of every sheet for its size.
+
+    openpyxl reads each sheet's size when it opens the workbook; in a sheet without a
+    ``<dimension>`` element that means parsing the whole sheet (17 s for a sheet of a
+    million rows), before a single row can be counted.  The size is reset before reading
+    anyway, so the scan is skipped: sheets are built from a subclass without it while the
+    workbook opens.
+    """
+    import openpyxl  # imported late: most submissions are CSV
+    from openpyxl.reader import excel
+
+    original = excel.ReadOnlyWorksheet
+    excel.ReadOnlyWorksheet = _unsized_sheet_class(original)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    finally:
+        excel.ReadOnlyWorksheet = original
+
+
+@lru_cache(maxsize=1)
+def _unsized_sheet_class(base: type) -> type:
+    """A read-only sheet class that leaves its size unknown (rows are then read as they come)."""
+    return type("UnsizedReadOnlyWorksheet", (base,), {"_get_size": lambda self: None})
 
 
 def _mb(size: int) -> str:
