@@ -17,6 +17,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 # Windows-1252 characters that office text almost never contains but a wrong guess
 # (text in another encoding read as cp1252) produces often: seeing one means mojibake.
 _SUSPECT = re.compile("[\u00a4\u00a6\u00a8\u00ac\u00ad\u00af\u00b4\u00b8\u02c6\u02dc\u0192\u00b6]")
@@ -185,7 +187,7 @@ def _parse_csv(text: str, sheet: Sheet, table: str, gate: RowGate) -> None:
     # csv's own ceiling on a field (131,072 characters by default) would call a long cell
     # "broken quoting"; the file's length bounds every field, and cell-too-long names it.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines(text, delimiter, gate, records), delimiter=delimiter, strict=True)
     try:
         for cells in reader:
             if not gate.admit(len(records) + 1, cells):
@@ -198,6 +200,26 @@ def _parse_csv(text: str, sheet: Sheet, table: str, gate: RowGate) -> None:
         sheet.errors += gate.errors
         return
     _fill(sheet, records, table)
+
+
+def _lines(text: str, delimiter: str, gate: RowGate, records: list[Record]) -> Iterator[str]:
+    """The lines of ``text`` for csv.reader, one at a time, stopping at a plainly too wide one.
+
+    A line that starts a record and has no quote holds one cell per delimiter plus one:
+    when that is over the column limit, reading stops before csv builds a list of a
+    million cells.  (A line with quotes is left to csv; the row is checked when read.)
+    """
+    at_record_start = True
+    for match in _LINE.finditer(text):
+        line = match.group()
+        if not line:
+            return
+        if at_record_start and '"' not in line and line.count(delimiter) >= gate.limits.max_columns:
+            gate.too_wide(len(records) + 1, line.count(delimiter) + 1)
+            return
+        if line.count('"') % 2:
+            at_record_start = not at_record_start
+        yield line
 
 
 def _found(delimiter: str) -> Message:

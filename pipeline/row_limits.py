@@ -5,8 +5,9 @@ workbook's row iterator yields it, so a file of a million rows or a header repea
 column 1.7 million times is stopped at the first row over a limit instead of being held
 in memory, mapped to fields and handed to frictionless.  Every row counts, empty ones too:
 a sheet can declare a million empty rows, and reading them is what the limit prevents.
-A row's width ends at its last non-empty cell (a trailing delimiter or a formatted empty
-column is not a column).
+A row's width is every cell it holds, empty ones too: a CSV row with a delimiter per column
+of Excel's 16,384, or a sheet row with one cell formatted far to the right, costs as much
+to handle as a full one.
 """
 
 from __future__ import annotations
@@ -37,11 +38,8 @@ class RowGate:
             self.errors.append(problem("too-many-rows", row=number, limit=limits.max_rows,
                                        table=self.table))
             return False
-        found = width(cells)
-        if found > limits.max_columns:
-            self.errors.append(problem("too-many-columns", row=number, found=found,
-                                       limit=limits.max_columns, column=column_letter(found - 1),
-                                       table=self.table))
+        if len(cells) > limits.max_columns:
+            self.too_wide(number, len(cells))
             return False
         for index, text in enumerate(cells):
             if len(text) > limits.max_cell_chars:
@@ -52,10 +50,8 @@ class RowGate:
                     return False
         return True
 
-
-def width(cells: list[str]) -> int:
-    """The number of cells up to the last non-empty one."""
-    for index in range(len(cells) - 1, -1, -1):
-        if cells[index] != "":
-            return index + 1
-    return 0
+    def too_wide(self, number: int, found: int) -> None:
+        """Record that row ``number`` has ``found`` cells, more than the column limit."""
+        self.errors.append(problem("too-many-columns", row=number, found=found,
+                                   limit=self.limits.max_columns, column=column_letter(found - 1),
+                                   table=self.table))
