@@ -13,7 +13,7 @@ NODE_DIR := $(CACHE)/node
 APT_PACKAGES := chromium postgresql redis-server libpq-dev libmagic1 gcc default-jre-headless nodejs npm fonts-dejavu-core curl
 NPM_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1
 
-.PHONY: publish test venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate
+.PHONY: publish test venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz
 
 ## Python venv with the pinned packages; rebuilt when a requirements file changes.
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
@@ -52,6 +52,11 @@ validate: venv
 
 test: venv node-deps ckan-venv
 	$(PY) -m pytest -q tests
+
+## Hypothesis over thousands of generated and mangled agency files (FUZZ_EXAMPLES per target).
+FUZZ_EXAMPLES ?= 5000
+fuzz: venv
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -s -p no:cacheprovider tests/test_fuzz_inputs.py
 
 serve: venv
 	@test -d output/site || $(PY) -m pipeline build

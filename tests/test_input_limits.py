@@ -238,6 +238,11 @@ def test_a_40000_character_csv_cell_is_refused_naming_the_cell(ds):
     assert len(report.errors[0].message.en) < 1000  # the value is shown shortened
 
 
+def test_a_cell_past_csvs_own_field_limit_is_too_long_not_broken_quoting(ds):
+    write_table(ds, "performance", [perf_row(notes="c" * 140_000)])  # csv's default limit: 131,072
+    assert [(p.code, p.cell) for p in report_for(ds, "performance").errors] == [("cell-too-long", "U2")]
+
+
 def test_a_cell_of_exactly_32767_characters_is_accepted(ds):
     write_table(ds, "performance", [perf_row(notes="a" * 32_767)])
     report = report_for(ds, "performance")
@@ -372,5 +377,7 @@ def test_the_attacks_are_refused_fast_and_in_little_memory(ds, attack):
     report = only_report(reports)
     assert exit_code == 1 and [e["code"] for e in report["errors"]] == [code]
     print(f"{attack}: {len(data) / MB:.1f} MB file, {elapsed:.2f} s, peak {peak_mb:.0f} MB")
-    assert peak_mb < 300
-    assert elapsed < 15  # the whole command, imports included, on a shared 2-core machine
+    # The budget is "a couple of seconds, well under 300 MB"; measured here (the
+    # whole command, imports included) about 2 s and 40-70 MB on a shared 2-core machine.
+    assert peak_mb < 150
+    assert elapsed < 10

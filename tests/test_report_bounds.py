@@ -86,3 +86,20 @@ def test_more_than_200_warnings_are_summarised_in_the_warnings_and_the_file_is_a
     assert "250 peringatan" in report.warnings[-1].message.id
     assert "planned-before-period di kolom status: 50" in report.warnings[-1].message.id
     assert "send a corrected file" in report.warnings[-1].message.en
+
+
+def test_a_long_value_is_shown_shortened_on_the_feedback_page(tmp_path):
+    ds = make_datasets(tmp_path)
+    shutil.copytree(REPO / "datasets" / "schemas" / "published", ds / "schemas" / "published")
+    write_table(ds, "agendas", [agenda_row(date="d" * 30_000)])
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "publish", "--no-site", "--no-push", "--datasets", str(ds),
+         "--output", str(out), "--as-of", "2026-11-28"],
+        cwd=REPO, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    html = (out / "feedback" / "2026-10" / "disdukcapil" / "agendas.html").read_text(encoding="utf-8")
+    assert "d" * 299 + "…" in html and "d" * 300 not in html
+    report = json.loads((out / "reports" / "validation.json").read_bytes())[0]
+    assert report["errors"][0]["value"] == "d" * 30_000  # the JSON report keeps the value whole
