@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import warnings
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from pipeline.config import Limits

@@ -16,16 +16,17 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from validate_helpers import (
-    REPO, agenda_row, csv_text, flat, make_datasets, perf_row, report_for, run, write_raw,
-    write_table, write_xlsx,
+    REPO, agenda_row, csv_text, flat, make_datasets, perf_row, report_for, write_raw, write_table,
+    write_xlsx,
 )
+
 from pipeline.config import Limits, load_portal
 from pipeline.errors import ConfigError
 from pipeline.schemas import CONTRACT
@@ -40,9 +41,9 @@ _MEASURE = (
     "t = time.monotonic()\n"
     "r = subprocess.run(sys.argv[1:], capture_output=True)\n"
     "elapsed = time.monotonic() - t\n"
-    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
     "sys.stderr.buffer.write(r.stderr)\n"
-    "print(f'{elapsed} {rss} {r.returncode}')\n"
+    "print(f'{elapsed} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss} {r.returncode}')\n"
     "sys.stdout.buffer.write(r.stdout)\n"
 )
 
@@ -116,14 +117,14 @@ def lie_about_size(data: bytes, name: str, size: int) -> bytes:
     raise AssertionError("member not found in the central directory")
 
 
-def measured_validate(ds: Path) -> tuple[float, float, int, list[dict]]:
-    """Run `python -m pipeline validate --json` in a subprocess: seconds, peak MB, exit code, reports."""
+def measured_validate(ds: Path) -> tuple[float, float, float, int, list[dict]]:
+    """`python -m pipeline validate --json` in a subprocess: wall s, CPU s, peak MB, exit code, reports."""
     cmd = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "pipeline", "validate", "--json",
            "--datasets", str(ds), "--output", str(ds.parent / "out")]
     result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
     first, _, rest = result.stdout.partition("\n")
-    elapsed, rss_kb, code = first.split()
-    return float(elapsed), int(rss_kb) / 1024, int(code), json.loads(rest)
+    elapsed, cpu, rss_kb, code = first.split()
+    return float(elapsed), float(cpu), int(rss_kb) / 1024, int(code), json.loads(rest)
 
 
 def only_report(reports: list[dict]) -> dict:
@@ -239,8 +240,19 @@ def test_a_40000_character_csv_cell_is_refused_naming_the_cell(ds):
 
 
 def test_a_cell_past_csvs_own_field_limit_is_too_long_not_broken_quoting(ds):
-    write_table(ds, "performance", [perf_row(notes="c" * 140_000)])  # csv's default limit: 131,072
-    assert [(p.code, p.cell) for p in report_for(ds, "performance").errors] == [("cell-too-long", "U2")]
+    import csv
+
+    import frictionless.formats.csv.parser  # noqa: F401 - it raises the ceiling when imported
+
+    # csv's default ceiling is 131,072 characters; frictionless raises it when its CSV plugin
+    # loads, which this reader must not count on.
+    saved = csv.field_size_limit(131_072)
+    try:
+        write_table(ds, "performance", [perf_row(notes="c" * 140_000)])
+        errors = report_for(ds, "performance").errors
+    finally:
+        csv.field_size_limit(saved)
+    assert [(p.code, p.cell) for p in errors] == [("cell-too-long", "U2")]
 
 
 def test_a_cell_of_exactly_32767_characters_is_accepted(ds):
@@ -334,6 +346,16 @@ def test_a_billion_laughs_sheet_is_refused_quickly(ds):
     assert flat(report.errors) == [("not-an-xlsx", None, None)]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_the_container_check_refuses_a_document_type_declaration(encoding):
+    """The first guard, independent of openpyxl's parser: no DTD in any part."""
+    text = BILLION_LAUGHS.decode().replace('<?xml version="1.0"?>', f'<?xml version="1.0" encoding="{encoding}"?>')
+    data = rebuild(workbook([PERF]), SHEET, lambda fh, old: fh.write(text.encode(encoding)))
+    with pytest.raises(ZipRefused) as caught:
+        check_container(data, 50 * MB)
+    assert caught.value.kind == DAMAGED
+
+
 def test_openpyxl_itself_refuses_the_entity_bomb_quickly():
     """The second guard: even past the container check, openpyxl's parser is defusedxml's."""
     from defusedxml import EntitiesForbidden
@@ -373,11 +395,13 @@ def test_the_attacks_are_refused_fast_and_in_little_memory(ds, attack):
         data = b"notes," * 1_650_000 + b"notes\r\n"  # 9.9 MB
     assert len(data) < 10 * MB
     write_raw(ds, f"2026-10/disdukcapil/{rel}", data)
-    elapsed, peak_mb, exit_code, reports = measured_validate(ds)
+    elapsed, cpu, peak_mb, exit_code, reports = measured_validate(ds)
     report = only_report(reports)
     assert exit_code == 1 and [e["code"] for e in report["errors"]] == [code]
-    print(f"{attack}: {len(data) / MB:.1f} MB file, {elapsed:.2f} s, peak {peak_mb:.0f} MB")
+    print(f"{attack}: {len(data) / MB:.1f} MB file, {elapsed:.2f} s ({cpu:.2f} s CPU), "
+          f"peak {peak_mb:.0f} MB")
     # The issue's budget is "a couple of seconds, well under 300 MB"; measured here (the
-    # whole command, imports included) about 2 s and 40-70 MB on a shared 2-core machine.
+    # whole command, imports included) about 2 s of CPU and 40-70 MB.  CPU time is asserted,
+    # not wall time, so that other work on the machine cannot fail the test.
     assert peak_mb < 150
-    assert elapsed < 10
+    assert cpu < 6 and elapsed < 60

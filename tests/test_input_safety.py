@@ -18,8 +18,9 @@ from stat import S_ISDIR
 import pytest
 
 from validate_helpers import (
-    REPO, csv_text, flat, make_datasets, perf_row, run, write_raw, write_table,
+    REPO, csv_text, flat, make_datasets, perf_row, run, write_table,
 )
+
 from pipeline import safe_open
 from pipeline.config import load_portal
 from pipeline.errors import ConfigError
