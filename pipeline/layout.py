@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.messages import problem
 from pipeline.models import REJECTED, TABLES, FileReport
@@ -158,7 +159,7 @@ def _bounded(base: str, folder: list[FileReport], period: str | None = None,
 
 
 def _layout(rel: str, variant: str, period: str | None = None, agency: str | None = None,
-            **params: str) -> FileReport:
+            **params: Any) -> FileReport:
     """A rejected report for one unexpected path (``rel``: relative to the datasets folder)."""
     error = problem("layout-error", variant, value=rel.rsplit("/", 1)[-1], **params)
     return FileReport(file=rel, period=period, agency=agency, table=None,
