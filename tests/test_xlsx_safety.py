@@ -202,3 +202,14 @@ def test_a_cell_longer_than_excel_allows_stops_the_publish_naming_it() -> None:
     text = str(caught.value)
     assert "tabel services, baris 3, kolom requirements: teks 32768 karakter" in text
     assert "table services, row 3, field requirements" in text
+
+
+def test_the_data_pages_say_csv_is_data_and_xlsx_holds_no_formula(published: Path) -> None:
+    site = published / "site"
+    for page in ("data/index.html", "data/agendas/index.html"):
+        text = (site / page).read_text(encoding="utf-8")
+        assert "Berkas CSV berisi data, bukan rumus." in text
+        assert "Berkas XLSX tidak pernah memuat rumus" in text
+        english = (site / "en" / page).read_text(encoding="utf-8")
+        assert "The CSV files hold data, not formulas." in english
+        assert "The XLSX files never contain formulas" in english
