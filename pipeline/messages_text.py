@@ -319,6 +319,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Periode {period} lebih awal dari tanggal instansi {agency} bergabung di MPP ({joined}). Berkas tetap diperiksa; periksa folder periodenya, atau minta petugas data memperbaiki tanggal bergabung.",
         "The period {period} is before the agency {agency} joined the mall ({joined}). The file was still checked; check the period folder, or ask the data officer to correct the joining date.",
     ),
+    # --- personal data (contract revision 2, "Personal data") ------------------------
+    "personal-data-id": (
+        "Kolom {field} memuat nomor 16 angka yang berbentuk NIK atau nomor KK ({found}). Data pribadi warga tidak boleh diterbitkan: hapus nomor itu dari sel ini. Bila perlu, sebut warga tanpa data pribadinya, misalnya \"seorang pemohon\".",
+        "Column {field} holds a 16-digit number in the form of a NIK or family card (KK) number ({found}). Citizens' personal data must not be published: delete the number from this cell. If needed, refer to the person without personal data, for example \"an applicant\".",
+    ),
+    "personal-data-contact": (
+        "Kolom {field} memuat nomor telepon atau alamat surel ({found}). Kontak pribadi tidak boleh diterbitkan: hapus dari sel ini. Bila itu kontak layanan resmi, minta petugas data MPP mencantumkannya sebagai kontak publik (public_contacts di portal.toml).",
+        "Column {field} holds a telephone number or an e-mail address ({found}). Personal contacts must not be published: delete it from this cell. If it is an official service contact, ask the mall's data officer to list it as a public contact (public_contacts in portal.toml).",
+    ),
 }
 
 # Patterns of the contract explained in words (keyed by the exact pattern in the schemas).

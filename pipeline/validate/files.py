@@ -15,6 +15,7 @@ from typing import Callable
 from pipeline.layout import Submitted
 from pipeline.messages import is_warning, problem
 from pipeline.models import ACCEPTED, REJECTED, FileReport, Problem
+from pipeline.personal_rules import personal_data_problems
 from pipeline.reading import file_sha256, read_file
 from pipeline.schemas import CONTRACT, TableSchema
 from pipeline.tablecheck import Checked, prepare_table
@@ -75,6 +76,7 @@ def finish_file(pending: Pending, ctx: FileContext) -> FileReport:
         try:
             found += checked.errors
             found += RULES[sub.table](checked, ctx)
+            found += personal_data_problems(checked, ctx.public)
             if sub.table == "performance" and not checked.rows:
                 found.append(problem("no-rows"))
             rows = [{k: row.get(k) for k in CONTRACT[sub.table]} for row in checked.rows]
