@@ -2,12 +2,12 @@
 
 The rules, in words (README, "Personal data", says the same):
 
-- NIK or KK number: exactly 16 digits in one run, written plain or in groups joined by
-  one and the same separator (a space, a dot or a dash): ``1571010101900001``,
-  ``1571 0101 0190 0001``, ``157101.010190.0001``.  A run that mixes separators is not
+- NIK or KK number: exactly 16 digits in one run, written plain or in groups of 2 to 6
+  digits joined by one and the same separator (a space, a dot or a dash):
+  ``1571010101900001``, ``1571 0101 0190 0001``, ``157101.010190.0001``.  A run that mixes separators is not
   one number (``08.00-12.00 13.00-15.00`` is two time ranges, ``2026-10-14 2026-10-15``
-  two dates, ``100.0000000000000001`` a number of 19 digits), and a run of 15 or 17
-  digits is not a NIK.
+  two dates, and so is ``2026-10-14-2026-10-15``; ``100.0000000000000001`` is a number of
+  19 digits), and a run of 15 or 17 digits is not a NIK.
 - Telephone number (Indonesian): digit groups joined by one space, dot or dash, a group
   possibly in parentheses, that begin with ``+62``, ``62`` or ``0`` and then hold the
   number without its prefix: 9 to 12 digits starting with 8 (mobile) or 7 to 11 digits
@@ -38,6 +38,7 @@ EMAIL = "email"
 
 # A number as written: digits joined by dots or dashes (2026-10-14, 1.250.000, 157101.010190.0001).
 _NUMBER = re.compile(r"\d+(?:[.\-]\d+)*")
+_DATE_PAIRS = ([4, 2, 2, 4, 2, 2], [2, 2, 4, 2, 2, 4])
 _GROUP = re.compile(r"\d+")
 # What may stand between two digit groups of one telephone number: one separator, and a
 # parenthesis closing the area code or opening it: "(0741) 123456", "+62 (741) 123-456".
@@ -115,7 +116,9 @@ def _niks(text: str) -> list[Found]:
     numbers = list(_NUMBER.finditer(text))
     out = []
     for m in numbers:
-        if len(set(re.findall(r"[.\-]", m.group()))) <= 1:
+        groups = [len(g) for g in re.split(r"[.\-]", m.group())]
+        # One kind of separator, and not two dates written together (2026-10-14-2026-10-15).
+        if len(set(re.findall(r"[.\-]", m.group()))) <= 1 and groups not in _DATE_PAIRS:
             out += _nik(text, [m])
     run: list[re.Match[str]] = []
     for m in numbers:
@@ -129,10 +132,14 @@ def _niks(text: str) -> list[Found]:
 
 
 def _nik(text: str, parts: list[re.Match[str]]) -> list[Found]:
-    """A NIK when ``parts`` hold 16 digits together, else nothing."""
+    """A NIK when ``parts`` hold 16 digits together, in groups of 2 to 6 digits when separated."""
     start, end = parts[0].start(), parts[-1].end()
-    digits = re.sub(r"\D", "", text[start:end])
-    return [Found(NIK, start, end, text[start:end], digits)] if len(digits) == 16 else []
+    written = text[start:end]
+    digits = re.sub(r"\D", "", written)
+    groups = re.findall(r"\d+", written)
+    if len(digits) != 16 or (len(groups) > 1 and not all(2 <= len(g) <= 6 for g in groups)):
+        return []
+    return [Found(NIK, start, end, written, digits)]
 
 
 def _phones(text: str) -> list[Found]:
