@@ -295,6 +295,10 @@ def test_nothing_written_or_printed_repeats_the_values(tmp_path: Path) -> None:
     assert "3275********0003" in page and "0812******90" in page and "0741*****34" in page
     index = (output / "feedback" / "index.html").read_text(encoding="utf-8")
     assert "scan 3275********0003.jpg" in index
+    guide = (output / "site" / "untuk-instansi" / "index.html").read_text(encoding="utf-8")
+    assert "NIK atau nomor KK (16 angka), nomor telepon, atau alamat surel" in guide
+    guide_en = (output / "site" / "en" / "untuk-instansi" / "index.html").read_text(encoding="utf-8")
+    assert "a NIK or family card number (16 digits), a telephone number or an e-mail address" in guide_en
 
 
 # --- the text rules on their own -----------------------------------------------------------
