@@ -203,8 +203,8 @@ def test_a_public_contact_that_is_not_a_contact_is_a_configuration_error(tmp_pat
     with pytest.raises(ConfigError) as caught:
         load_portal(ds, tmp_path / "out")
     assert caught.value.problems == [
-        "portal.toml: 'public_contacts' berisi 'loket 5', yang bukan satu nomor telepon atau satu alamat "
-        "surel / is not one telephone number or one e-mail address"]
+        ("portal.toml: 'public_contacts' berisi 'loket 5', yang bukan satu nomor telepon atau satu alamat "
+         "surel / is not one telephone number or one e-mail address")]
 
 
 def test_a_file_named_with_a_nik_is_reported_masked(tmp_path: Path) -> None:
