@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -368,3 +369,12 @@ _CLERK_NUMBERS = st.one_of(
 @given(st.lists(_CLERK_NUMBERS, min_size=1, max_size=4), st.sampled_from([" ", ", ", "; ", " dan ", " - ", " s.d. ", "/", "\n"]))
 def test_numbers_clerks_write_are_never_personal_data(parts: list[str], joiner: str) -> None:
     assert find(joiner.join(parts)) == []
+
+
+@pytest.mark.parametrize("text", ["a" * 64_000, "1" * 64_000, "a@" + "b" * 64_000, "1." * 32_000,
+                                  "01 " * 21_000, "0741 " * 12_800, "62 " * 21_000])
+def test_a_long_cell_is_read_in_linear_time(text: str) -> None:
+    """A hostile 64,000-character cell: linear work takes well under a second, quadratic minutes."""
+    started = time.perf_counter()
+    mask_text(text)
+    assert time.perf_counter() - started < 5
