@@ -14,6 +14,7 @@ from pipeline.config import Portal, read_config_file, schemas_root
 from pipeline.detzip import workbook_bytes
 from pipeline.errors import ConfigError
 from pipeline.models import TABLES
+from pipeline.xlsx_cells import force_text
 
 # Rows that get the drop-down lists: far more than any agency sends in a month.
 LAST_ROW = 1000
@@ -89,7 +90,11 @@ def xlsx_template(table: str, schema: dict[str, Any]) -> bytes:
         if enum:
             sheet.add_data_validation(_dropdown(enum, f"{letter}2:{letter}{LAST_ROW}", field))
     sheet.freeze_panes = "A2"
-    _guide(workbook.create_sheet("Petunjuk"), fields)
+    guide = workbook.create_sheet("Petunjuk")
+    _guide(guide, fields)
+    # Descriptions and examples come from the schemas, which the officer may edit: text only.
+    force_text(sheet)
+    force_text(guide)
     return workbook_bytes(workbook)
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import ConfigError
 from pipeline.safe_open import Refused, kind_of, parts, read_bytes
+from pipeline.personal_data import contact_key, contact_keys
 
 # The project's own schemas, used when a datasets folder brings none (see schemas_folder).
 PROJECT_SCHEMAS = Path(__file__).resolve().parent.parent / "datasets" / "schemas"
@@ -82,6 +83,8 @@ class Portal:
     ckan: CkanSettings
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # Telephone numbers and e-mail addresses agencies may publish (the mall's, the agencies' own).
+    public_contacts: tuple[str, ...] = ()
 
     @property
     def max_file_mb(self) -> float:
@@ -102,6 +105,11 @@ class Portal:
     def reference_dir(self) -> Path:
         """Folder of the reference tables kept by the data officer."""
         return self.datasets / "reference"
+
+    @property
+    def public_contact_keys(self) -> frozenset[str]:
+        """Comparison keys of the public contacts, ``contact_email`` included."""
+        return contact_keys((*self.public_contacts, self.contact_email))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -206,6 +214,7 @@ def load_portal(datasets: Path, output: Path) -> Portal:
     )
     receipts_name = r.get("receipts", str, "")
     _check_receipts_name(receipts_name, problems)
+    public_contacts = _public_contacts(r.get("public_contacts", list, []), problems)
     ckan_table = r.get("ckan", dict, {})
     c = _Reader(ckan_table, "ckan.", problems)
     ckan = CkanSettings(
@@ -218,7 +227,7 @@ def load_portal(datasets: Path, output: Path) -> Portal:
     known = {
         "name", "name_en", "city", "organizer", "languages", "licence_id", "licence_title",
         "licence_url", "deadline_day", "timezone", "site_url", "publisher", "contact_email",
-        "receipts", "ckan", "site", *LIMIT_KEYS,
+        "receipts", "ckan", "site", "public_contacts", *LIMIT_KEYS,
     }
     # Unknown keys warn instead of failing (as MkDocs does): a typo must not stop the
     # monthly run, but the data officer should see it.
@@ -231,8 +240,20 @@ def load_portal(datasets: Path, output: Path) -> Portal:
     receipts = datasets / receipts_name if receipts_name else None
     return Portal(
         datasets=datasets, output=output, receipts=receipts, ckan=ckan,
-        extra={"site": data.get("site", {})}, warnings=tuple(warnings), **portal_kwargs,
+        extra={"site": data.get("site", {})}, warnings=tuple(warnings), public_contacts=public_contacts,
+        **portal_kwargs,
     )
+
+
+def _public_contacts(entries: list[Any], problems: list[str]) -> tuple[str, ...]:
+    """The ``public_contacts`` entries; each must be one telephone number or one e-mail address."""
+    for entry in entries:
+        if not isinstance(entry, str) or contact_key(entry) is None:
+            problems.append(
+                f"portal.toml: 'public_contacts' berisi {entry!r}, yang bukan satu nomor telepon atau "
+                "satu alamat surel / is not one telephone number or one e-mail address"
+            )
+    return tuple(e for e in entries if isinstance(e, str))
 
 
 # Other spellings of keys, read with a warning: the contract names these settings in prose

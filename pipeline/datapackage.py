@@ -13,6 +13,7 @@ from pipeline.detzip import zip_bytes
 from pipeline.errors import ConfigError
 from pipeline.rowcodec import ordered_json
 from pipeline.table_files import csv_bytes, json_bytes, xlsx_bytes
+from pipeline.xlsx_cells import workbook_has_formula
 from pipeline.tables import TABLE_NAMES, Record
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
@@ -126,9 +127,11 @@ def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], cs
                        json.loads((previous / "datapackage.json").read_bytes())["resources"]}
         if old_schemas.get(name) != schema or (previous / f"{name}.csv").read_bytes() != csv:
             return None
-        return (previous / f"{name}.xlsx").read_bytes()
+        old = (previous / f"{name}.xlsx").read_bytes()
     except (OSError, ValueError, KeyError, TypeError):
         return None  # nothing usable published before: build it
+    # A workbook published by an older pipeline may hold formulas typed by an agency: rebuild it.
+    return None if workbook_has_formula(old) else old
 
 
 def write_data(folder: Path, files: dict[str, bytes]) -> None:

@@ -9,6 +9,8 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from pipeline.xlsx_cells import assert_no_formulas
+
 # The earliest time a zip entry can carry; any fixed value would do.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # Workbook properties are shown by Excel; a fixed date keeps the bytes stable.
@@ -30,7 +32,7 @@ def zip_bytes(entries: dict[str, bytes], sort: bool = True) -> bytes:
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:
-    """Save ``workbook`` with fixed properties, then rewrite its zip deterministically."""
+    """Save ``workbook`` with fixed properties, check it holds no formula, rewrite its zip deterministically."""
     props = workbook.properties
     props.created = props.modified = WORKBOOK_EPOCH
     props.creator = props.lastModifiedBy = "pipeline"
@@ -41,4 +43,5 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as archive:
         # Keep openpyxl's entry order: [Content_Types].xml must stay where Excel expects it.
         entries = {name: archive.read(name) for name in archive.namelist()}
+    assert_no_formulas(entries)  # every workbook the project writes passes here
     return zip_bytes(entries, sort=False)

@@ -60,6 +60,10 @@ completed-on-unexpected                        E    completed_on given, status n
 completed-on-before-date                       E    completed_on before date
 completed-on-after-period                      E    completed_on after the period
 period-before-joined                           W    period before the agency's joined_on
+personal-data-id                               E    a 16-digit NIK/KK number in a free-text or
+                                                    URL cell (shown masked)
+personal-data-contact                          E    a telephone number or e-mail address in a
+                                                    free-text or URL cell, not a public contact
 =============================================  ===  ==========================================
 """
 
@@ -69,6 +73,7 @@ from typing import Any
 
 from pipeline.messages_text import CATALOGUE, PATTERN_WORDS
 from pipeline.models import Message, Problem
+from pipeline.personal_data import mask_text
 
 WARNING_CODES = frozenset({
     "encoding-converted", "completed-exceeds-received", "resolved-exceeds-received",
@@ -91,7 +96,8 @@ def is_warning(code: str) -> bool:
 
 def show(value: Any, limit: int = 60) -> str:
     """A value as quoted in a message: in quotes, shortened when long."""
-    text = "" if value is None else str(value)
+    # Masked before shortening: a NIK cut at the limit would no longer be recognised.
+    text = mask_text("" if value is None else str(value))
     text = text.replace("\r", " ").replace("\n", " ")
     if len(text) > limit:
         text = text[: limit - 1] + "…"

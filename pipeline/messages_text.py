@@ -352,6 +352,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Berkas ini memuat {total} {kind}; {shown} yang pertama dirinci di atas dan {rest} lainnya tidak dirinci satu per satu. Jumlah yang tidak dirinci menurut jenis dan kolom: {groups}. {advice}",
         "This file has {total} {kind}; the first {shown} are listed above and the other {rest} are not listed one by one. Those not listed, by kind and column: {groups}. {advice}",
     ),
+    # --- personal data (contract revision 2, "Personal data") ------------------------
+    "personal-data-id": (
+        "Kolom {field} memuat nomor 16 angka yang berbentuk NIK atau nomor KK ({found}). Data pribadi warga tidak boleh diterbitkan: hapus nomor itu dari sel ini. Bila perlu, sebut warga tanpa data pribadinya, misalnya \"seorang pemohon\".",
+        "Column {field} holds a 16-digit number in the form of a NIK or family card (KK) number ({found}). Citizens' personal data must not be published: delete the number from this cell. If needed, refer to the person without personal data, for example \"an applicant\".",
+    ),
+    "personal-data-contact": (
+        "Kolom {field} memuat nomor telepon atau alamat surel ({found}). Kontak pribadi tidak boleh diterbitkan: hapus dari sel ini. Bila itu kontak layanan resmi, minta petugas data MPP mencantumkannya sebagai kontak publik (public_contacts di portal.toml).",
+        "Column {field} holds a telephone number or an e-mail address ({found}). Personal contacts must not be published: delete it from this cell. If it is an official service contact, ask the mall's data officer to list it as a public contact (public_contacts in portal.toml).",
+    ),
 }
 
 # Patterns of the contract explained in words (keyed by the exact pattern in the schemas).

@@ -14,6 +14,7 @@ from typing import Any
 from pipeline.config import Portal, read_config_file
 from pipeline.errors import ConfigError
 from pipeline.models import Problem
+from pipeline.personal_rules import mask_problem, personal_data_problems
 from pipeline.reading import read_file
 from pipeline.schemas import CONTRACT, REFERENCE_TABLES, TableSchema, load_schemas
 from pipeline.tablecheck import check_table
@@ -58,6 +59,11 @@ class Reference:
         return [s.service_code for s in self.services.values() if s.agency_code == agency_code]
 
 
+# Published text of the reference tables where personal data would reach the public.
+PERSONAL_DATA_FIELDS = {
+    "agencies": ("name", "name_en", "counter", "website", "aliases"),
+    "services": ("name", "name_en", "standard_time", "requirements", "legal_basis"),
+}
 # Checked references by (file bytes, schemas, organizer): a process validating twice reads once.
 _CACHE: dict[tuple[Any, ...], Reference] = {}
 
@@ -66,7 +72,7 @@ def load_reference(portal: Portal, schemas: dict[str, TableSchema] | None = None
     """Read and check reference/agencies.csv and services.csv; ConfigError lists every problem."""
     schemas = schemas or load_schemas(portal.datasets, REFERENCE_TABLES)
     key = (*(_bytes(portal, f"reference/{t}.csv") for t in REFERENCE_TABLES),
-           id(schemas["agencies"]), id(schemas["services"]), portal.organizer)
+           id(schemas["agencies"]), id(schemas["services"]), portal.organizer, portal.public_contact_keys)
     if key not in _CACHE:
         _CACHE.clear()
         _CACHE[key] = _load(portal, schemas)
@@ -124,12 +130,15 @@ def _read(portal: Portal, table: str, schema: TableSchema, problems: list[str]) 
     if sheet.readable:
         checked = check_table(sheet, schema)
         found += checked.errors
+        # Published as they are: personal data here would reach the site, the data and CKAN.
+        found += personal_data_problems(checked, portal.public_contact_keys, PERSONAL_DATA_FIELDS[table])
         rows = [{k: row.get(k) for k in CONTRACT[table]} for row in checked.rows]
     problems.extend(_describe(name, p) for p in found)
     return rows
 
 
 def _describe(name: str, p: Problem) -> str:
-    """One problem as a line of the configuration error."""
+    """One problem as a line of the configuration error (personal data masked)."""
+    p = mask_problem(p)
     where = name + (f" baris/row {p.row}" if p.row else "") + (f", {p.field}" if p.field else "")
     return f"{where}: {p.message.id} / {p.message.en}"

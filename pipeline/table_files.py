@@ -13,7 +13,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from pipeline.detzip import workbook_bytes
+from pipeline.errors import PublishError
 from pipeline.rowcodec import number_text, records_json
+from pipeline.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 
 Record = dict[str, Any]
 
@@ -67,14 +69,15 @@ _FORMATS = {"date": "yyyy-mm-dd", "time": "hh:mm:ss"}
 
 
 def xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
-    """One sheet named after the table: bold header row, typed cells, deterministic bytes."""
+    """One sheet named after the table: bold header row, typed cells, text never a formula."""
+    _check_lengths(schema, records)  # before the streaming writer starts: it cannot be abandoned cleanly
     workbook = Workbook(write_only=True)  # streaming writer: several times faster on big tables
     sheet = workbook.create_sheet(schema["name"][:31])
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
     for name in field_names(schema):
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = text_cell(sheet, name)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
@@ -84,9 +87,21 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
     return workbook_bytes(workbook)
 
 
+def _check_lengths(schema: dict[str, Any], records: list[Record]) -> None:
+    """PublishError naming the first text too long for an Excel cell (never cut silently)."""
+    names = field_names(schema)
+    for number, record in enumerate(records, start=2):
+        for name in names:
+            value = record.get(name)
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise PublishError(too_long_message(schema["name"], number, name, len(value)))
+
+
 def _cell(sheet: Any, value: Any, fmt: str | None) -> Any:
-    """A plain value, or a cell carrying its date/time number format."""
+    """A plain value, a text cell, or a cell carrying its date/time number format."""
     value = _xlsx_value(value)
+    if isinstance(value, str):
+        return text_cell(sheet, value)
     if fmt is None or value is None:
         return value
     cell = WriteOnlyCell(sheet, value=value)

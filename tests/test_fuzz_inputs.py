@@ -198,15 +198,24 @@ xlsx_value = st.one_of(
 
 
 def workbook_bytes(rows: list[list[Any]]) -> bytes:
-    """A real workbook written by openpyxl, first sheet holding ``rows`` (same rows, same bytes)."""
-    import openpyxl
+    """A real workbook written by openpyxl, first sheet holding ``rows`` (formulas stay formulas).
 
-    from pipeline.detzip import workbook_bytes as deterministic
+    Not through the project's writer: that one refuses any formula, and agencies' files may
+    hold them.
+    """
+    import io
+    import zipfile
+
+    import openpyxl
+    from openpyxl.writer.excel import ExcelWriter
 
     book = openpyxl.Workbook()
     for row in rows:
         book.active.append(row)
-    return deterministic(book)
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).write_data()
+    return raw.getvalue()
 
 
 @st.composite

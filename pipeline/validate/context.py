@@ -14,12 +14,13 @@ from pipeline.tablecheck import Checked
 
 @dataclass(frozen=True)
 class FileContext:
-    """The folder's period and agency, the reference tables, and the agendas a decision may name."""
+    """The folder's period and agency, the reference tables, the agendas a decision may name, public contacts."""
 
     period: str
     agency: str
     reference: Reference
     agenda_ids: frozenset[str] = frozenset()
+    public: frozenset[str] = frozenset()  # keys of the public contacts (portal.toml)
 
     @property
     def start(self) -> date:

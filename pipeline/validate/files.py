@@ -17,6 +17,7 @@ from pipeline.layout import Submitted
 from pipeline.messages import is_warning, problem
 from pipeline.models import ACCEPTED, REJECTED, FileReport, Problem
 from pipeline.problem_bound import bound_report
+from pipeline.personal_rules import personal_data_problems
 from pipeline.reading import read_file
 from pipeline.safe_open import Refused, read_limited
 from pipeline.schemas import CONTRACT, TableSchema
@@ -81,6 +82,7 @@ def finish_file(pending: Pending, ctx: FileContext) -> FileReport:
         try:
             found += checked.errors
             found += RULES[sub.table](checked, ctx)
+            found += personal_data_problems(checked, ctx.public)
             if sub.table == "performance" and not checked.rows:
                 found.append(problem("no-rows"))
             rows = [{k: row.get(k) for k in CONTRACT[sub.table]} for row in checked.rows]

@@ -17,6 +17,7 @@ from typing import Callable
 from pipeline.config import Portal
 from pipeline.layout import scan_submissions
 from pipeline.models import FileReport
+from pipeline.personal_rules import mask_report
 from pipeline.reference import Reference, load_reference
 from pipeline.schemas import SUBMITTED_TABLES, TableSchema, load_schemas
 from pipeline.tablecheck import run_frictionless
@@ -39,8 +40,10 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     for item in pending:
         by_agency[item.sub.agency].append(item)
     for agency in sorted(by_agency):
-        reports += _finish_agency(by_agency[agency], reference, previous_agenda_ids)
-    return sorted(reports, key=lambda r: r.file)
+        reports += _finish_agency(by_agency[agency], reference, previous_agenda_ids,
+                                  portal.public_contact_keys)
+    # Last, whatever found them: no report may repeat personal data unmasked.
+    return sorted((mask_report(r) for r in reports), key=lambda r: r.file)
 
 
 def _frictionless(items: list[Pending], schema: TableSchema) -> None:
@@ -62,8 +65,8 @@ def _frictionless(items: list[Pending], schema: TableSchema) -> None:
             item.checked = None
 
 
-def _finish_agency(items: list[Pending], reference: Reference,
-                   previous: PreviousAgendas | None) -> list[FileReport]:
+def _finish_agency(items: list[Pending], reference: Reference, previous: PreviousAgendas | None,
+                   public: frozenset[str]) -> list[FileReport]:
     """Finish one agency's files, carrying accepted agenda ids forward from period to period."""
     reports: list[FileReport] = []
     accepted_ids: set[str] = set()
@@ -73,7 +76,8 @@ def _finish_agency(items: list[Pending], reference: Reference,
         if sub.table == "decisions":
             earlier = previous(sub.agency, sub.period) if previous else set()
             known = frozenset(accepted_ids | _agenda_ids(reports, sub.period) | set(earlier))
-        ctx = FileContext(period=sub.period, agency=sub.agency, reference=reference, agenda_ids=known)
+        ctx = FileContext(period=sub.period, agency=sub.agency, reference=reference, agenda_ids=known,
+                          public=public)
         report = finish_file(item, ctx)
         reports.append(report)
         if sub.table == "agendas" and report.accepted:

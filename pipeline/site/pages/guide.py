@@ -10,7 +10,8 @@ from pipeline.site.pages.catalogue import dictionary
 MONTHLY = ("agendas", "decisions", "performance")
 # Common errors and their fixes, keyed to the contract's stable codes (texts in strings.toml).
 COMMON_ERRORS = ("missing-label", "extra-label", "type-error", "constraint-error", "primary-key",
-                 "period-mismatch", "unknown-service", "encoding", "survey-incomplete", "layout")
+                 "period-mismatch", "unknown-service", "encoding", "survey-incomplete", "layout",
+                 "personal-data")
 
 
 def guide_page(data: SiteData, kit: Kit) -> Page:
