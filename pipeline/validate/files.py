@@ -1,17 +1,19 @@
 """Judge submitted files in two steps: read and ready each one, then finish its report.
 
 Between the steps ``run.py`` streams the readied rows of all files of a table through
-frictionless at once.  A failure anywhere in one file's handling becomes an
-``unreadable-file`` error for that file only.
+frictionless at once.  An unexpected exception anywhere in one file's handling is a bug in
+the pipeline, not a fault of the file: it becomes an ``internal-error`` for that file only,
+and its traceback is kept (``pipeline.incidents``) for the data officer.  ``unreadable-file``
+is left for a file the operating system cannot read.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from pipeline import incidents
 from pipeline.layout import Submitted
 from pipeline.messages import is_warning, problem
 from pipeline.models import ACCEPTED, REJECTED, FileReport, Problem
@@ -22,8 +24,6 @@ from pipeline.validate.context import FileContext
 from pipeline.validate.rules_agendas import agenda_rules
 from pipeline.validate.rules_decisions import decision_rules
 from pipeline.validate.rules_performance import performance_rules
-
-log = logging.getLogger(__name__)
 
 RULES: dict[str, Callable[[Checked, FileContext], list[Problem]]] = {
     "agendas": agenda_rules,
@@ -44,9 +44,14 @@ class Pending:
 
 
 def failure(exc: BaseException, where: str) -> Problem:
-    """The error recorded when handling a file failed unexpectedly."""
-    log.debug("unexpected failure judging %s", where, exc_info=exc)
-    return problem("unreadable-file", detail=type(exc).__name__)
+    """The error recorded when judging a file failed unexpectedly: a bug, kept with its traceback."""
+    incidents.record(f"{where}: {type(exc).__name__}: {exc}", exc)
+    return problem("internal-error")
+
+
+def unreadable(exc: OSError) -> Problem:
+    """The error recorded when the operating system cannot read a submitted file."""
+    return problem("unreadable-file", detail=exc.strerror or type(exc).__name__)
 
 
 def prepare_file(sub: Submitted, schema: TableSchema, max_mb: float) -> Pending:
@@ -58,6 +63,10 @@ def prepare_file(sub: Submitted, schema: TableSchema, max_mb: float) -> Pending:
         pending.problems += [*sheet.errors, *sheet.warnings]
         if sheet.readable:
             pending.checked = prepare_table(sheet, schema)
+    except OSError as exc:  # the file itself: gone, no permission, bad disk sector
+        pending.problems.append(unreadable(exc))
+        pending.checked = None
+        pending.sha256 = pending.sha256 or _safe_sha(sub)
     except Exception as exc:  # noqa: BLE001 - one odd file must never stop the others
         pending.problems.append(failure(exc, sub.file))
         pending.checked = None

@@ -1,0 +1,103 @@
+"""A small real datasets folder and helpers to run the CLI in a subprocess, for the run-safety tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from tests.validate_helpers import (
+    agenda_row,
+    decision_row,
+    make_datasets,
+    perf_row,
+    write_table,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+AS_OF = "2026-11-28"
+
+
+def small_datasets(root: Path) -> Path:
+    """Two agencies, one month, every table: accepted by the real validator."""
+    ds = make_datasets(root)
+    shutil.copytree(REPO / "datasets" / "schemas" / "published", ds / "schemas" / "published")
+    write_table(ds, "performance", [perf_row(), perf_row(service_code="kk")])
+    write_table(ds, "agendas", [agenda_row()])
+    write_table(ds, "decisions", [decision_row(agenda_id="AGD-1")])
+    write_table(ds, "performance", [perf_row(agency_code="dpmptsp", service_code="izin-usaha")],
+                agency="dpmptsp")
+    return ds
+
+
+def add_month(ds: Path, period: str = "2026-09") -> None:
+    """Another month of disdukcapil's performance (a change for the next publish)."""
+    write_table(ds, "performance", [perf_row(period=period)], period=period)
+
+
+def cli(*args: str) -> list[str]:
+    """The command line of ``python -m pipeline``."""
+    return [sys.executable, "-m", "pipeline", *args]
+
+
+def publish_cmd(ds: Path, out: Path, *extra: str) -> list[str]:
+    """``publish`` on ``ds`` into ``out`` without the CKAN push."""
+    return cli("publish", "--datasets", str(ds), "--output", str(out), "--as-of", AS_OF, "--no-push", *extra)
+
+
+def env() -> dict[str, str]:
+    """The environment of a child run: no CKAN, unbuffered output."""
+    child = {k: v for k, v in os.environ.items() if not k.startswith("CKAN_")}
+    child["PYTHONUNBUFFERED"] = "1"
+    return child
+
+
+def run(cmd: list[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run a command from the repository root and capture its output."""
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env(), check=False)
+
+
+def start(cmd: list[str]) -> subprocess.Popen[str]:
+    """Start a command from the repository root (its output captured)."""
+    return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+
+
+def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str], what: str, timeout: float = 120) -> None:
+    """Poll ``condition`` until true; fail if ``proc`` ends first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"process ended ({proc.returncode}) before {what}:\n{out}\n{err}")
+        time.sleep(0.005)
+    proc.kill()
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def holds_lock(out: Path, pid: int) -> Callable[[], bool]:
+    """True once ``<out>/.lock`` names ``pid`` (the lock is taken and described)."""
+    def check() -> bool:
+        try:
+            return f'"pid": {pid},' in (out / ".lock").read_text(encoding="utf-8")
+        except OSError:
+            return False
+    return check
+
+
+def kill(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL a child and reap it."""
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+
+
+def tree(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden ones too) by relative path, except the names in ``skip``."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.relative_to(folder).as_posix() not in skip}
