@@ -39,9 +39,14 @@ class RunRecord:
 
     def to_json(self) -> dict[str, Any]:
         """The record as one JSON object, times in the portal's time zone."""
-        when = {"started": self.started, "finished": self.finished or datetime.now(self.started.tzinfo)}
-        out: dict[str, Any] = {k: v.astimezone(self.tz).isoformat(timespec="seconds") for k, v in when.items()}
-        out.update(command=self.command, exit_code=self.exit_code, pid=os.getpid())
+        finished = self.finished or datetime.now(self.started.tzinfo)
+        out: dict[str, Any] = {
+            "command": self.command,
+            "started": self.started.astimezone(self.tz).isoformat(timespec="seconds"),
+            "finished": finished.astimezone(self.tz).isoformat(timespec="seconds"),
+            "exit_code": self.exit_code,
+            "pid": os.getpid(),
+        }
         for name in ("accepted", "rejected", "tables_changed", "pages", "push", "error"):
             value = getattr(self, name)
             if value is not None:
@@ -54,7 +59,7 @@ class RunRecord:
 def append_run(output: Path, record: dict[str, Any]) -> None:
     """Append one line to ``<output>/runs.jsonl``; OSError when it cannot be written."""
     line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(output / RUN_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    fd = os.open(output / RUN_LOG, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":

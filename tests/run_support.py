@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+
+import pytest
 
 from tests.validate_helpers import (
     agenda_row,
@@ -101,3 +105,42 @@ def tree(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
     """Every file under ``folder`` (hidden ones too) by relative path, except the names in ``skip``."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file() and p.relative_to(folder).as_posix() not in skip}
+
+
+PAGE = 4096  # tmpfs counts its size in pages of this many bytes
+
+
+@contextmanager
+def tmpfs(where: Path, size: str = "8m", inodes: int | None = None) -> Iterator[Path]:
+    """A real, small tmpfs mounted at ``where`` (unmounted at the end); skips when mounting is refused."""
+    where.mkdir(parents=True, exist_ok=True)
+    options = f"size={size}" + (f",nr_inodes={inodes}" if inodes else "")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs to fill (needs root and mount rights): {done.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True, check=False)
+
+
+def fill(mount: Path, leave_pages: int = 0) -> Path:
+    """Fill the filesystem at ``mount`` with one file, then free ``leave_pages`` pages again."""
+    filler = mount / "filler"
+    chunk = b"\0" * PAGE
+    with filler.open("wb", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(chunk)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    if leave_pages:
+        os.truncate(filler, max(filler.stat().st_size - leave_pages * PAGE, 0))
+    return filler
+
+
+def free_pages(mount: Path) -> int:
+    """Pages still free on ``mount``."""
+    st = os.statvfs(mount)
+    return st.f_bavail * st.f_frsize // PAGE
