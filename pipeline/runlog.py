@@ -59,15 +59,13 @@ class RunRecord:
 def append_run(output: Path, record: dict[str, Any]) -> None:
     """Append one line to ``<output>/runs.jsonl``; OSError when it cannot be written."""
     line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(output / RUN_LOG, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    fd = os.open(output / RUN_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line  # an earlier line cut short (disk full): never glue onto it
         written = os.write(fd, line)
         if written != len(line):
             # A short write (disk full) must not leave half a line: cut it off again, unless
-            # another writer appended meanwhile (then the next append starts a fresh line).
+            # another writer appended meanwhile (rare: only a refused run writes without the lock).
             if os.fstat(fd).st_size == size + written:
                 os.ftruncate(fd, size)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(output / RUN_LOG))

@@ -144,3 +144,41 @@ def free_pages(mount: Path) -> int:
     """Pages still free on ``mount``."""
     st = os.statvfs(mount)
     return st.f_bavail * st.f_frsize // PAGE
+
+
+def limit_inodes(mount: Path, free: int) -> None:
+    """Remount the tmpfs at ``mount`` so that exactly ``free`` more files or folders fit."""
+    st = os.statvfs(mount)
+    used = st.f_files - st.f_ffree
+    subprocess.run(["mount", "-o", f"remount,nr_inodes={used + free}", str(mount)], check=True)
+
+
+def pages_of(folder: Path, inside: str | None = None) -> int:
+    """tmpfs pages the files under ``folder`` take (only those under ``inside`` when given)."""
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    if inside is not None:
+        files = [p for p in files if inside in p.relative_to(folder).parts]
+    return sum(-(-p.stat().st_size // PAGE) for p in files)
+
+
+def child_running(pid: int, needle: str) -> int | None:
+    """The pid of a child process of ``pid`` whose command line contains ``needle``, if any."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return None
+    for child in children:
+        try:
+            if needle in Path(f"/proc/{child}/cmdline").read_bytes().decode(errors="replace"):
+                return int(child)
+        except OSError:
+            continue
+    return None
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -29,7 +29,7 @@ def index_site(root: Path) -> None:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False,
                               preexec_fn=_die_with_parent)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        if _disk_full(root):  # Pagefind waits forever when it cannot create a file
+        if _disk_full(root, inodes=True):  # Pagefind waits forever when it cannot create a file
             raise _full(bundle) from None
         raise SiteError(f"pagefind gagal dijalankan / could not run: {exc}") from None
     if done.returncode != 0:
@@ -57,12 +57,12 @@ def _check_bundle(bundle: Path) -> None:
             raise _full(bundle) from None
 
 
-def _disk_full(folder: Path) -> bool:
-    """True when the filesystem of ``folder`` has (almost) no block or inode left."""
+def _disk_full(folder: Path, inodes: bool = False) -> bool:
+    """True when the filesystem of ``folder`` has (almost) no block left (or, with ``inodes``, no inode)."""
     stat = os.statvfs(folder)
     blocks = stat.f_bfree if os.geteuid() == 0 else stat.f_bavail  # root may use the reserved blocks
-    inodes = stat.f_ffree if stat.f_files else MIN_FREE  # f_files 0: no inode limit (btrfs)
-    return blocks < MIN_FREE or inodes < MIN_FREE
+    files = stat.f_ffree if stat.f_files else MIN_FREE  # f_files 0: no inode limit (btrfs)
+    return blocks < MIN_FREE or (inodes and files < MIN_FREE)
 
 
 def _full(bundle: Path) -> SiteError:

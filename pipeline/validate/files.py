@@ -82,14 +82,15 @@ def finish_file(pending: Pending, ctx: FileContext) -> FileReport:
     checked = pending.checked
     if checked is not None:
         try:
+            # Rows first: when a rule crashes, this month's decisions may still name these agendas
+            # (a bug in the agenda rules must not reject the decisions with unknown-agenda).
+            rows = [{k: row.get(k) for k in CONTRACT[sub.table]} for row in checked.rows]
             found += checked.errors
             found += RULES[sub.table](checked, ctx)
             if sub.table == "performance" and not checked.rows:
                 found.append(problem("no-rows"))
-            rows = [{k: row.get(k) for k in CONTRACT[sub.table]} for row in checked.rows]
         except Exception as exc:  # noqa: BLE001 - see prepare_file
             found.append(failure(exc, sub.file))
-            rows = None
     found += _joined_warning(ctx)
     found.sort(key=_order)
     errors = [p for p in found if not is_warning(p.code)]
