@@ -11,10 +11,11 @@ import errno
 import fcntl
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pipeline.errors import BusyError, PipelineError
 from pipeline.oserrors import describe

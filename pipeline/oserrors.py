@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 OUTPUT_INTACT = ("Keluaran sebelumnya tetap utuh; jalankan lagi setelah diperbaiki / the previous "
                  "output is left intact; run again once fixed.")
