@@ -189,6 +189,7 @@ def test_no_room_left_for_the_build_fingerprint(small_disk: tuple[Path, Path], d
     limit_inodes(mount, entries)
     done = run(cli("build", "--datasets", str(ds), "--output", str(out), "--as-of", AS_OF), timeout=120)
     assert_failed_cleanly(done, out, before, f"{out}/.site.new/.build-fingerprint")
+    assert "Situs sebelumnya tetap utuh" in done.stderr
 
 
 # ---- killed mid-run --------------------------------------------------------------------
