@@ -225,8 +225,12 @@ class _Journal:
         old = path.read_bytes() if path.exists() else None
         if old == data:
             return
-        missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
-        self.folders += [p for p in reversed(missing) if p not in self.folders]
+        missing: list[Path] = []
+        folder = path.parent
+        while not folder.exists():  # the folders this write will create, deepest first
+            missing.append(folder)
+            folder = folder.parent
+        self.folders += reversed(missing)
         # Recorded before writing: a failed rename leaves nothing, and undoing "nothing" is harmless.
         self.entries.append((path, old))
         if sync:
