@@ -1,4 +1,4 @@
-"""Failures of the machine (not problems in data), each with the exit code it maps to."""
+"""Failures of the machine (not problems in data); ``pipeline.cli`` maps each to its exit code."""
 
 from __future__ import annotations
 
@@ -6,13 +6,9 @@ from __future__ import annotations
 class PipelineError(Exception):
     """Base of every failure the CLI turns into a clean message and an exit code."""
 
-    exit_code = 1
-
 
 class ConfigError(PipelineError):
     """A broken portal.toml, schema or reference table; carries every problem found."""
-
-    exit_code = 2
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
@@ -29,3 +25,7 @@ class SiteError(PipelineError):
 
 class PushError(PipelineError):
     """The CKAN push could not complete; the next push will finish it."""
+
+
+class BusyError(PipelineError):
+    """Another run holds the output folder's lock; this one changed nothing."""

@@ -28,7 +28,9 @@ not-an-xlsx                                    E    a .xlsx that cannot be opene
 delimiter-error                                E    header not separated by ``,`` or ``;``
 malformed-csv                                  E    broken quoting
 file-too-large                                 E    bigger than portal.max_file_mb (not parsed)
-unreadable-file                                E    any other failure reading the file
+unreadable-file                                E    the operating system cannot read the file
+internal-error                                 E    judging the file crashed: a bug in the
+                                                    pipeline, not in the file (exit code 4)
 layout-error                                   E    a path under submissions/ that is not expected
                                                     (links and special files: never opened)
 xlsx-too-large                                 E    workbook content above max_xlsx_uncompressed_mb

@@ -195,8 +195,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The file is {size_mb} MB, above the {limit_mb} MB limit, so it was not checked. Send only one month of your agency's data; remove other sheets, rows or columns.",
     ),
     "unreadable-file": (
-        "Berkas tidak dapat diperiksa karena kesalahan yang tidak terduga ({detail}). Simpan ulang berkas dari templat sebagai CSV UTF-8 lalu kirim kembali; bila tetap gagal, hubungi petugas data MPP.",
-        "The file could not be checked because of an unexpected failure ({detail}). Save it again from the template as CSV UTF-8 and resend it; if it still fails, contact the mall's data officer.",
+        "Berkas tidak dapat dibaca dari disk ({detail}). Simpan ulang berkas dari templat sebagai CSV UTF-8 lalu kirim kembali; bila tetap gagal, hubungi petugas data MPP.",
+        "The file could not be read from the disk ({detail}). Save it again from the template as CSV UTF-8 and resend it; if it still fails, contact the mall's data officer.",
+    ),
+    # --- run safety: a bug in the pipeline, not in the file ---------------------------
+    "internal-error": (
+        "Berkas ini tidak dapat diperiksa karena terjadi kesalahan pada sistem pengolah data (pipeline) itu sendiri, bukan pada berkas Anda. Petugas data MPP sudah diberi tahu. Berkas tidak perlu diubah atau dikirim ulang; berkas akan diperiksa kembali setelah kesalahan itu diperbaiki.",
+        "This file could not be checked because of an error in the data-processing system (the pipeline) itself, not in your file. The mall's data officer has been told. There is no need to change or resend the file; it will be checked again once the error is fixed.",
     ),
     # --- folder layout ----------------------------------------------------------------
     "layout-error:bad-period": (

@@ -2,20 +2,20 @@
 
 Everything is built first (the new store state in memory, each output folder in a
 staging folder); then the store is committed and the folders are swapped in.  A failure
-before that point leaves ``<output>`` exactly as it was; a failure during the swaps is
+before that point (a full disk included) removes the staging folders and undoes the
+store's writes, leaving ``<output>`` exactly as it was; a failure during the swaps is
 completed by the next run, which rebuilds every folder from the committed store.
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import click
 
@@ -26,14 +26,26 @@ from pipeline.datapackage import data_files
 from pipeline.errors import PipelineError, PublishError
 from pipeline.feedback import feedback_files
 from pipeline.models import FileReport
+from pipeline.oserrors import OUTPUT_INTACT, describe
 from pipeline.receipts import load_receipts, local_iso
 from pipeline.rowcodec import canonical_json
 from pipeline.safe_open import TooLarge, read_bytes
 from pipeline.store import Changes, Store, report_record, write_unsynced
-from pipeline.tables import build_tables
+from pipeline.tables import TABLE_NAMES, build_tables
 
 FOLDERS = ("data", "feedback", "templates", "reports")  # build order
 REFERENCE_FILES = ("agencies.csv", "services.csv")
+AFTER_COMMIT = ("Arsip sudah diperbarui, tetapi sebagian folder keluaran belum; jalankan lagi setelah "
+                "diperbaiki untuk melengkapinya / the store was updated but some output folders were "
+                "not; run again once fixed to complete them.")
+
+
+class _Committed(Exception):
+    """An OSError after the store's commit point: the next run completes the swaps."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class PublishResult:
     new: int
     changed: bool
     output: Path
+    tables_changed: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One line for the terminal and cron logs."""
@@ -60,8 +73,10 @@ def publish_data(portal: Portal, as_of: date, now: datetime | None = None) -> Pu
         result = _publish(portal, as_of, now or datetime.now(portal.tz))
     except PipelineError:
         raise
+    except _Committed as done:
+        raise PublishError(describe(done.error, AFTER_COMMIT)) from None
     except OSError as exc:
-        raise PublishError(_describe(exc)) from None
+        raise PublishError(describe(exc, OUTPUT_INTACT)) from None
     click.echo(result.summary())
     return result
 
@@ -81,17 +96,48 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
     )
     tables = build_tables(new_store, reference.agencies, reference.services, as_of,
                           portal.deadline_day, portal.tz)
+    recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
+    data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
-        "data": lambda: data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data"),
+        "data": lambda: data,
         "feedback": lambda: feedback_files(portal, new_store, tables, reports),
         "templates": lambda: template_files(portal),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
+    changed_tables = _changed_tables(portal.output / "data", data)
     staged = _stage(portal.output, builders)
-    new_store.commit()
-    for name, folder in staged.items():
-        replace_dir(folder, portal.output / name)
-    return _result(reports, changes, portal.output)
+    try:
+        new_store.commit()  # undoes its own writes when it fails
+    except BaseException:
+        _remove(staged.values())
+        raise
+    for name, folder in list(staged.items()):
+        try:
+            replace_dir(folder, portal.output / name)
+        except OSError as exc:
+            _remove(staged.values())  # rebuilt from the committed store by the next run
+            raise _Committed(exc) from exc
+        del staged[name]
+    return _result(reports, changes, portal.output, changed_tables)
+
+
+def _changed_tables(data: Path, files: dict[str, bytes]) -> tuple[str, ...]:
+    """Names of the published tables whose CSV differs from the one published last (for the run log)."""
+    changed = []
+    for name in TABLE_NAMES:
+        try:
+            old = (data / f"{name}.csv").read_bytes()
+        except FileNotFoundError:
+            old = None
+        if old != files[f"{name}.csv"]:
+            changed.append(name)
+    return tuple(changed)
+
+
+def _remove(folders: Iterable[Path]) -> None:
+    """Remove staging folders (a failed run must not leave them filling the disk)."""
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) -> dict[str, Path]:
@@ -110,8 +156,7 @@ def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) ->
         if staged:
             os.sync()  # one flush for every staged file before any swap makes them visible
     except BaseException:
-        for folder in staged.values():
-            shutil.rmtree(folder, ignore_errors=True)
+        _remove(staged.values())
         raise
     return staged
 
@@ -145,20 +190,9 @@ def _reference_hashes(portal: Portal) -> dict[str, str]:
     return hashes
 
 
-def _result(reports: list[FileReport], changes: Changes, output: Path) -> PublishResult:
+def _result(reports: list[FileReport], changes: Changes, output: Path,
+            tables_changed: tuple[str, ...]) -> PublishResult:
     """Counts for the summary line (layout errors count as rejected)."""
     accepted = sum(1 for r in reports if r.accepted)
-    return PublishResult(accepted, len(reports) - accepted, len(changes.new), changes.changed, output)
-
-
-def _describe(exc: OSError) -> str:
-    """A clear message for a failure of the machine, in Indonesian and English."""
-    where = exc.filename or "?"
-    if exc.errno == errno.ENOSPC:
-        what = "disk penuh / disk full"
-    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        what = "tidak ada izin menulis / no permission to write"
-    else:
-        what = exc.strerror or str(exc)
-    return (f"{what}: {where}. Keluaran sebelumnya tetap utuh; jalankan lagi setelah diperbaiki "
-            f"/ the previous output is left intact; run again once fixed.")
+    return PublishResult(accepted, len(reports) - accepted, len(changes.new), changes.changed, output,
+                         tables_changed)

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable
 from pipeline.atomic import write_bytes
 from pipeline.errors import PublishError
 from pipeline.models import TABLES, FileReport
+from pipeline.oserrors import naming
 from pipeline.receipts import Receipts, submission_path
 from pipeline.rowcodec import canonical_json, compact_json, decode_rows, encode_rows
 from pipeline.store_models import Changes, Key, Pointer, Version, report_record
@@ -189,43 +190,84 @@ class Store:
         return canonical_json(self.changelog)
 
     def commit(self) -> None:
-        """Write pending files, flush them once, then the index (the commit point), then the log copy."""
-        wrote = False
-        for rel in sorted(self.pending):
-            path = self.root / rel
-            if rel.startswith("files/") and path.exists():
-                continue  # received bytes are immutable: never rewritten
-            wrote = _write_if_changed(path, self.pending[rel], sync=False) or wrote
-        if wrote:
-            # One flush instead of an fsync per file (thousands on a first run): the index
-            # written next must never name a file that is not on disk.
-            os.sync()
-        _write_if_changed(self.root / "index.json", self.index_bytes())
-        _write_if_changed(self.root / "changelog.json", self.changelog_bytes())
+        """Write pending files, flush them once, then the log copy, then the index (the commit point).
+
+        If any write fails (a full disk), every file this commit wrote is put back as it was
+        (created ones removed, overwritten ones restored), so the store stays byte for byte
+        the one before the run.
+        """
+        journal = _Journal()
+        try:
+            for rel in sorted(self.pending):
+                path = self.root / rel
+                if rel.startswith("files/") and path.exists():
+                    continue  # received bytes are immutable: never rewritten
+                journal.write(path, self.pending[rel], sync=False)
+            if journal.entries:
+                # One flush instead of an fsync per file (thousands on a first run): the index
+                # written next must never name a file that is not on disk.
+                os.sync()
+            journal.write(self.root / "changelog.json", self.changelog_bytes(), sync=True)
+            journal.write(self.root / "index.json", self.index_bytes(), sync=True)
+        except BaseException:
+            journal.undo()
+            raise
         self.pending = {}
 
 
-def _write_if_changed(path: Path, data: bytes, sync: bool = True) -> bool:
-    """Write atomically unless the file already holds exactly these bytes; True if written."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    if sync:
-        write_bytes(path, data)
-    else:
-        write_unsynced(path, data)
-    return True
+class _Journal:
+    """The files and folders one commit created or overwrote, so that a failed commit can be undone."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[Path, bytes | None]] = []  # (file, its bytes before, None if new)
+        self.folders: list[Path] = []  # created, parents first
+
+    def write(self, path: Path, data: bytes, sync: bool) -> None:
+        """Write atomically unless the file already holds exactly these bytes."""
+        old = path.read_bytes() if path.exists() else None
+        if old == data:
+            return
+        missing: list[Path] = []
+        folder = path.parent
+        while not folder.exists():  # the folders this write will create, deepest first
+            missing.append(folder)
+            folder = folder.parent
+        self.folders += reversed(missing)
+        # Recorded before writing: a failed rename leaves nothing, and undoing "nothing" is harmless.
+        self.entries.append((path, old))
+        if sync:
+            write_bytes(path, data)
+        else:
+            write_unsynced(path, data)
+
+    def undo(self) -> None:
+        """Put every file back as it was, newest first (best effort: the disk may still be full)."""
+        for path, old in reversed(self.entries):
+            try:
+                if old is None:
+                    path.unlink(missing_ok=True)
+                elif not path.exists() or path.read_bytes() != old:
+                    write_unsynced(path, old)
+            except OSError:
+                pass
+        for folder in reversed(self.folders):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
 
 def write_unsynced(path: Path, data: bytes) -> None:
     """Write through a temporary file and a rename, leaving the flush to the caller."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written file behind
-        raise
+    with naming(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written file behind
+            raise
 
 
 def previous_agenda_lookup(output: Path) -> Callable[[str, str], set[str]] | None:

@@ -43,7 +43,9 @@ def test_a_machine_failure_exits_1_with_a_clear_message(tmp_path: Path, monkeypa
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     assert "disk penuh / disk full" in result.output and "Traceback" not in result.output
-    assert not fx.output.exists() or not any(fx.output.iterdir())
+    # Nothing published: only the (released, empty) lock and the run log's line of this failure.
+    assert sorted(p.name for p in fx.output.iterdir()) == [".lock", "runs.jsonl"]
+    assert (fx.output / ".lock").read_bytes() == b""
 
 
 def test_validate_command_reads_earlier_agendas_from_the_store(tmp_path: Path,

@@ -18,6 +18,7 @@ from frictionless import Package
 from openpyxl import load_workbook
 
 from pipeline import publish
+from pipeline.cli import exit_code_for
 from pipeline.errors import PublishError
 from pipeline.models import PUBLISHED_TABLES, FileReport, Message, Problem
 from tests.publish_support import Fixture, install_fakes, make_fixture, perf_row, problem, tree_bytes
@@ -268,13 +269,15 @@ def test_an_unwritable_output_is_a_clear_publish_error(published: Any, tmp_path:
     fx2 = Fixture(fx.datasets, out, dict(fx.reports), fx.agencies)
     install_fakes(fx2, monkeypatch)
 
-    def denied(*args: Any, **kwargs: Any) -> None:
-        raise PermissionError(13, "Permission denied", str(out / "store" / "index.json"))
+    def denied(path: Path, data: bytes) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("pipeline.store._write_if_changed", denied)
+    monkeypatch.setattr("pipeline.store.write_unsynced", denied)
+    monkeypatch.setattr("pipeline.store.write_bytes", denied)
     with pytest.raises(PublishError, match="no permission to write") as info:
         publish.publish_data(fx2.portal, AS_OF, NOW)
-    assert info.value.exit_code == 1 and "index.json" in str(info.value)
+    assert exit_code_for(info.value) == 1 and str(out / "store" / "files") in str(info.value)
+    assert sorted(p.name for p in out.iterdir()) == []  # no staging folder, no store file left
 
 
 VNU = Path(__file__).resolve().parent.parent / ".cache/node/node_modules/vnu-jar/build/dist/vnu.jar"

@@ -10,6 +10,7 @@ from validate_helpers import (
     REPO, agenda_row, csv_text, decision_row, flat, make_datasets, perf_row, run, write_raw,
     write_table, write_xlsx,
 )
+from pipeline import incidents
 from pipeline.models import FileReport
 from pipeline.report_text import summary_text
 from pipeline.schemas import CONTRACT
@@ -167,9 +168,14 @@ def test_a_crash_inside_frictionless_fails_only_that_file(tmp_path, monkeypatch)
     ds = make_datasets(tmp_path)
     write_table(ds, "performance", [perf_row(notes="BOOM")])
     write_table(ds, "performance", [perf_row(period="2026-09", u1="9")], period="2026-09")
+    incidents.clear()
     reports = run(ds)
+    # A crash is the pipeline's fault, not the clerk's: internal-error, traceback kept for the officer.
     assert flat(reports["submissions/2026-10/disdukcapil/performance.csv"].errors) == [
-        ("unreadable-file", None, None)]
+        ("internal-error", None, None)]
+    [incident] = incidents.collected()
+    assert "submissions/2026-10/disdukcapil/performance.csv" in incident.where
+    assert "RuntimeError: simulated" in incident.traceback
     assert flat(reports["submissions/2026-09/disdukcapil/performance.csv"].errors) == [
         ("constraint-error", 2, "u1")]
 

@@ -21,6 +21,7 @@ from pipeline.ckan.plan import CREATE, Plan, make_plan
 from pipeline.ckan.progress import Progress, plan_text, summary_text
 from pipeline.config import Portal
 from pipeline.errors import PushError
+from pipeline.oserrors import describe
 
 __all__ = ["push_portal"]
 PLAN_FILE = "ckan-plan.json"
@@ -53,6 +54,8 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
             progress.close()
     except PushError as exc:
         raise PushError(client.scrub(f"{exc}{_made(client)}")) from None
+    except OSError as exc:  # writing the plan or the descriptors under <output> (a full disk)
+        raise PushError(client.scrub(f"CKAN: {describe(exc)}{_made(client)}")) from None
     except Exception as exc:  # anything unforeseen still must not leak the token
         raise PushError(client.scrub(f"CKAN: {type(exc).__name__}: {exc}{_made(client)}")) from None
     print(summary_text(plan, client.write_calls, time.monotonic() - started, dry_run), file=out)

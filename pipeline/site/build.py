@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pipeline.atomic import recover_dir, replace_dir, staging_dir
 from pipeline.config import Portal
+from pipeline.errors import SiteError
+from pipeline.oserrors import SITE_INTACT, describe, naming
 from pipeline.site import feeds, fingerprint, meta, urls
 from pipeline.site.i18n import LANGS, Formatter, Translator, load_strings
 from pipeline.site.loader import load_site_data
@@ -53,7 +55,17 @@ def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search:
     """Render the site from <output>/data into <output>/site, replacing it only when complete.
 
     Skipped (the site left as it is) when no input changed since the site there was built.
+    A failure of the machine (a full disk) is a SiteError naming the path; the staging
+    folder is removed and the previous site stays.
     """
+    try:
+        return _build(portal, as_of, templates, search)
+    except OSError as exc:
+        raise SiteError(f"situs / site: {describe(exc, SITE_INTACT)}") from None
+
+
+def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildResult:
+    """The build itself (see ``build_site``)."""
     target = portal.output / "site"
     recover_dir(target)  # an interrupted swap first: the fingerprint must describe the pages there
     inputs = fingerprint.inputs_fingerprint(portal, as_of, templates, search)
@@ -75,7 +87,8 @@ def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search:
             index_site(staging)
         page_count = sum(len(p) for p in pages.values())
         # Not through the writer: it is no page of the site, and no page links to it.
-        (staging / fingerprint.FILE_NAME).write_bytes(fingerprint.record(inputs, page_count, len(writer.written)))
+        with naming(staging / fingerprint.FILE_NAME):
+            (staging / fingerprint.FILE_NAME).write_bytes(fingerprint.record(inputs, page_count, len(writer.written)))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from pipeline.errors import SiteError
+from pipeline.oserrors import naming
 
 
 class Writer:
@@ -23,13 +24,14 @@ class Writer:
         if key in self.written:
             raise SiteError(f"jalur ditulis dua kali / path written twice: /{key}")
         self.written.add(key)
-        path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
+        return self.root / key
 
     def write_bytes(self, rel: str, data: bytes) -> None:
-        """Write one file (the whole folder is swapped in atomically later)."""
-        self._target(rel).write_bytes(data)
+        """Write one file (the whole folder is swapped in atomically later); an OSError names it."""
+        path = self._target(rel)
+        with naming(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
 
     def write_text(self, rel: str, text: str) -> None:
         """Write UTF-8 text with LF line endings as given."""

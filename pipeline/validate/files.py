@@ -1,18 +1,20 @@
 """Judge submitted files in two steps: read and ready each one, then finish its report.
 
 Between the steps ``run.py`` streams the readied rows of all files of a table through
-frictionless at once.  A failure anywhere in one file's handling becomes an
-``unreadable-file`` error for that file only.
+frictionless at once.  An unexpected exception anywhere in one file's handling is a bug in
+the pipeline, not a fault of the file: it becomes an ``internal-error`` for that file only,
+and its traceback is kept (``pipeline.incidents``) for the data officer.  ``unreadable-file``
+is left for a file the operating system cannot read.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from pipeline.config import Limits
+from pipeline import incidents
 from pipeline.layout import Submitted
 from pipeline.messages import is_warning, problem
 from pipeline.models import ACCEPTED, REJECTED, FileReport, Problem
@@ -26,8 +28,6 @@ from pipeline.validate.context import FileContext
 from pipeline.validate.rules_agendas import agenda_rules
 from pipeline.validate.rules_decisions import decision_rules
 from pipeline.validate.rules_performance import performance_rules
-
-log = logging.getLogger(__name__)
 
 RULES: dict[str, Callable[[Checked, FileContext], list[Problem]]] = {
     "agendas": agenda_rules,
@@ -48,9 +48,14 @@ class Pending:
 
 
 def failure(exc: BaseException, where: str) -> Problem:
-    """The error recorded when handling a file failed unexpectedly."""
-    log.debug("unexpected failure judging %s", where, exc_info=exc)
-    return problem("unreadable-file", detail=type(exc).__name__)
+    """The error recorded when judging a file failed unexpectedly: a bug, kept with its traceback."""
+    incidents.record(f"{where}: {type(exc).__name__}: {exc}", exc)
+    return problem("internal-error")
+
+
+def unreadable(exc: OSError) -> Problem:
+    """The error recorded when the operating system cannot read a submitted file."""
+    return problem("unreadable-file", detail=exc.strerror or type(exc).__name__)
 
 
 def prepare_file(sub: Submitted, schema: TableSchema, limits: Limits) -> Pending:
@@ -65,6 +70,10 @@ def prepare_file(sub: Submitted, schema: TableSchema, limits: Limits) -> Pending
     except Refused as exc:  # became a link or a FIFO after the scan: still never read
         pending.problems.append(problem("layout-error", exc.reason, value=sub.file.rsplit("/", 1)[-1]))
         pending.checked = None
+    except OSError as exc:  # the file itself: gone, no permission, bad disk sector
+        pending.problems.append(unreadable(exc))
+        pending.checked = None
+        pending.sha256 = pending.sha256 or _safe_sha(sub)
     except Exception as exc:  # noqa: BLE001 - one odd file must never stop the others
         pending.problems.append(failure(exc, sub.file))
         pending.checked = None
@@ -80,15 +89,16 @@ def finish_file(pending: Pending, ctx: FileContext) -> FileReport:
     checked = pending.checked
     if checked is not None:
         try:
+            # Rows first: when a rule crashes, this month's decisions may still name these agendas
+            # (a bug in the agenda rules must not reject the decisions with unknown-agenda).
+            rows = [{k: row.get(k) for k in CONTRACT[sub.table]} for row in checked.rows]
             found += checked.errors
             found += RULES[sub.table](checked, ctx)
             found += personal_data_problems(checked, ctx.public)
             if sub.table == "performance" and not checked.rows:
                 found.append(problem("no-rows"))
-            rows = [{k: row.get(k) for k in CONTRACT[sub.table]} for row in checked.rows]
         except Exception as exc:  # noqa: BLE001 - see prepare_file
             found.append(failure(exc, sub.file))
-            rows = None
     found += _joined_warning(ctx)
     found.sort(key=_order)
     errors = [p for p in found if not is_warning(p.code)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -115,3 +116,26 @@ def test_dataset_of_another_organization_is_never_taken_over(site: Site, admin: 
     with pytest.raises(PushError, match=f"owned by organization 'lain-{site.org}'"):
         site.push()
     assert admin.action.package_show(id=f"{site.org}-agencies")["owner_org"] == other["id"]
+
+
+def test_a_full_disk_while_saving_the_plan_is_a_clear_error_and_writes_nothing(
+        site: Site, admin: ckanapi.RemoteCKAN, ckan_server: Any, tmp_path: Path) -> None:
+    from tests.run_support import fill, tmpfs, tree
+
+    with tmpfs(tmp_path / "mnt", "4m") as mount:
+        out = mount / "output"
+        shutil.copytree(site.portal.output, out)
+        on_disk = dataclasses.replace(site, portal=dataclasses.replace(site.portal, output=out))
+        on_disk.push(dry_run=True)  # the descriptors and a plan are saved while there is room
+        before = tree(out)
+        fill(mount)
+        cmd, env = _push_command(on_disk, ckan_server.url, ckan_server.token)
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                              timeout=120, check=False)
+        (mount / "filler").unlink()
+        assert proc.returncode == 1, proc.stderr
+        assert f"CKAN: disk penuh / disk full: {out}/ckan-plan.json" in proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert tree(out, skip=("runs.jsonl", ".lock")) == before  # the last plan stays; no temporary file left
+    with pytest.raises(ckanapi.NotFound):  # the plan is saved before the first write call: none made
+        admin.action.organization_show(id=site.org)
