@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import tomllib
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -118,8 +117,6 @@ class Formatter:
         """``12.345`` / ``12,345``; ``digits`` fixed decimals."""
         if value is None:
             return "–"
-        if isinstance(value, float) and not math.isfinite(value):
-            return "∞"  # a valid number too large for a float (1E+400 minutes)
         # Babel rounds in the current decimal context (28 digits); counts may be longer.
         with localcontext() as ctx:
             ctx.prec = max(28, Decimal(str(value)).adjusted() + digits + 4)

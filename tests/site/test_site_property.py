@@ -20,10 +20,11 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,8 +32,7 @@ from hypothesis import strategies as st
 from pipeline.config import load_portal
 from pipeline.publish import publish_data
 from pipeline.schemas import CONTRACT
-from pipeline.site import build_site
-from pipeline.site import urls
+from pipeline.site import build_site, urls
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("SITE_PROPERTY_EXAMPLES", "25"))
@@ -281,3 +281,15 @@ def test_two_held_agendas_on_one_day_one_without_a_start_time(tmp_path: Path) ->
     assert month.index("Rapat tanpa jam") < month.index("Rapat pagi")
     ics = (site / "kalender" / "mpp.ics").read_text(encoding="utf-8")
     assert "DTSTART;VALUE=DATE:20261014" in ics and "DTSTART;TZID=Asia/Jakarta:20261014T090000" in ics
+
+
+def test_files_for_the_last_month_of_the_calendar_publish_and_build(tmp_path: Path) -> None:
+    """9999-12 is a valid period; its deadline (a day of month 10000-01) used to crash every publish."""
+    row = {"agenda_id": "A1", "date": "9999-12-31", "start_time": "23:30", "end_time": "", "title": "Rapat",
+           "type": "other", "participants": "dpmptsp", "location": "", "status": "planned", "summary": "",
+           "minutes_url": ""}
+    subs = Submissions(as_of=date(2026, 11, 28), files={("9999-12", "dpmptsp", "agendas"): [row]})
+    site = publish_and_build(tmp_path, subs) / "site"
+    ics = (site / "kalender" / "mpp.ics").read_text(encoding="utf-8")
+    # No DTEND can be written an hour after 9999-12-31 23:30: the event says how long it lasts instead.
+    assert "DTSTART;TZID=Asia/Jakarta:99991231T233000" in ics and "DURATION:PT1H" in ics
