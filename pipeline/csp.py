@@ -16,8 +16,9 @@ import hashlib
 
 SITE_POLICY = "; ".join((
     "default-src 'self'",
-    # Pagefind compiles its WebAssembly search engine: 'wasm-unsafe-eval' allows exactly that,
-    # not eval() of JavaScript.
+    # Pagefind searches in a web worker from this host and, when the worker cannot start, on
+    # the page itself, compiling its WebAssembly engine there: 'wasm-unsafe-eval' allows
+    # exactly that, not eval() of JavaScript.
     "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     "img-src 'self'",

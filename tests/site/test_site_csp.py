@@ -168,3 +168,19 @@ def test_the_policy_is_in_force(browser, server: str) -> None:
         assert directives == ["img", "script", "style"], (path, pg.evaluate("window.__csp"))
     context.close()
     assert refused
+
+
+def test_search_without_its_worker_runs_webassembly_on_the_page(browser, server: str) -> None:
+    """Pagefind searches in a web worker and falls back to the page itself when the worker cannot
+    start; there it compiles WebAssembly, which the page's policy allows ('wasm-unsafe-eval')."""
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.add_init_script(COLLECT)
+    pg.route("**/pagefind-worker.js", lambda route: route.fulfill(status=404, body="no worker"))
+    warnings: list[str] = []
+    pg.on("console", lambda msg: warnings.append(msg.text) if "falling back to main thread" in msg.text else None)
+    pg.goto(server + "/cari/?q=Kependudukan")
+    pg.locator("#results a[href*='/instansi/disdukcapil/']").first.wait_for(timeout=15000)
+    assert warnings, "the worker should have failed, so the page itself searched"
+    assert pg.evaluate("window.__csp") == []
+    context.close()
