@@ -16,7 +16,8 @@ import pytest
 from ckan_support import Site, make_site
 from pipeline.ckan import is_loopback, transport_warning
 from pipeline.ckan.client import CkanClient, RetryPolicy
-from pipeline.errors import PushError
+from pipeline.config import load_portal
+from pipeline.errors import ConfigError, PushError
 from pipeline.redact import redact_text, redact_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +93,18 @@ def test_a_password_in_ckan_url_is_not_shown_by_a_config_error(tmp_path: Path) -
     assert done.returncode == 2 and "'ckan.url'" in done.stderr
     assert PASSWORD not in done.stdout + done.stderr
 
+
+
+def test_public_addresses_with_a_password_are_refused(tmp_path: Path) -> None:
+    """site_url is printed on every page and licence_url is linked: no credentials there, ever."""
+    toml = (ROOT / "tests" / "fixtures" / "validate" / "portal.toml").read_text(encoding="utf-8")
+    (tmp_path / "portal.toml").write_text(toml.replace(
+        'site_url = "https://mpp.example.go.id"', f'site_url = "https://admin:{PASSWORD}@mpp.example.go.id"'),
+        encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_portal(tmp_path, tmp_path / "output")
+    assert err.value.problems == ["portal.toml: 'site_url' tidak boleh memuat nama pengguna atau kata sandi / "
+                                  "must not contain a user name or password"]
 
 # ---- against the real CKAN -------------------------------------------------------------------
 
