@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import ConfigError
 from pipeline.safe_open import Refused, kind_of, parts, read_bytes
 from pipeline.personal_data import contact_key, contact_keys
+from pipeline.redact import has_credentials
 
 # The project's own schemas, used when a datasets folder brings none (see schemas_folder).
 PROJECT_SCHEMAS = Path(__file__).resolve().parent.parent / "datasets" / "schemas"
@@ -283,6 +285,16 @@ def _default_organization(city: str) -> str:
     return f"mpp-{slug}"[:83] if slug else "mpp"
 
 
+def _clean_authority(url: str) -> bool:
+    """A host name and, if any, a numeric port: what the redaction of passwords relies on."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is no number
+    except ValueError:
+        return False
+    return bool(parts.hostname)
+
+
 def _check_values(values: dict[str, Any], ckan: CkanSettings, problems: list[str]) -> None:
     """Check value ranges and formats once the types are known."""
     if values["organizer"] and not CODE_RE.match(values["organizer"]):
@@ -299,7 +311,12 @@ def _check_values(values: dict[str, Any], ckan: CkanSettings, problems: list[str
     for key in ("site_url", "licence_url"):
         if values[key] and not URL_RE.match(values[key]):
             problems.append(f"portal.toml: '{key}' harus URL http(s) / must be an http(s) URL")
-    if ckan.url and not URL_RE.match(ckan.url):
+        elif has_credentials(values[key]):
+            # Public addresses printed on every page: a user name or password there is a leak.
+            problems.append(f"portal.toml: '{key}' tidak boleh memuat nama pengguna atau kata sandi / "
+                            "must not contain a user name or password")
+    if ckan.url and not (URL_RE.match(ckan.url) and _clean_authority(ckan.url)):
+        # Never the value itself: it may hold a password (https://user:password@host).
         problems.append("portal.toml / CKAN_URL: 'ckan.url' harus URL http(s) / must be an http(s) URL")
     if ckan.organization and not re.match(r"^[a-z0-9_-]{2,83}$", ckan.organization):
         problems.append(

@@ -13,8 +13,10 @@ from typing import Any
 
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from pipeline.config import Portal
+from pipeline.csp import feedback_policy
 from pipeline.models import TABLES, FileReport
 from pipeline.periods import deadline, parse
 from pipeline.store import Store
@@ -39,7 +41,11 @@ def environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.globals.update(tables=TABLE_LABELS, statuses=STATUS_LABELS)
+    # The stylesheet is inlined (each page stands alone) and allowed by its hash in the page's
+    # Content-Security-Policy, so nothing else inline can run or style the page.
+    css = (TEMPLATES / "feedback.css").read_text(encoding="utf-8")
+    env.globals.update(tables=TABLE_LABELS, statuses=STATUS_LABELS, style=Markup(css),
+                       csp=feedback_policy(css))
     return env
 
 

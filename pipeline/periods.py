@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import MAXYEAR, date, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -37,6 +37,8 @@ def span(first: str, last: str) -> list[str]:
 def deadline(period: str, deadline_day: int) -> date:
     """The last day a file for ``period`` counts as on time: that day of the next month."""
     year, month = parse(shift(period, 1))
+    if year > MAXYEAR:
+        return date.max  # the month after 9999-12 has no date: such a file can never be late
     return date(year, month, deadline_day)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -55,10 +56,17 @@ def json_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
     return records_json([{name: record.get(name) for name in names} for record in records])
 
 
+# Excel numbers are doubles: integers beyond 2^53 lose digits, and 1E+400 is no number at all.
+EXCEL_MAX_EXACT = 2**53
+
+
 def _xlsx_value(value: Any) -> Any:
-    """A value Excel stores natively (exact decimals become numbers)."""
-    if isinstance(value, Decimal):
-        return int(value) if value.as_tuple().exponent >= 0 else float(value)
+    """A value Excel stores natively (exact decimals become numbers; what it cannot hold, text)."""
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        number = int(value) if isinstance(value, int) or value.as_tuple().exponent >= 0 else float(value)
+        if isinstance(number, float) and not math.isfinite(number) or abs(number) > EXCEL_MAX_EXACT:
+            return cell_text(value)  # a valid but huge figure: its exact text rather than a crash
+        return number
     if isinstance(value, datetime):
         # Excel has no time zones: write local wall time as text to keep the offset visible.
         return value.isoformat()

@@ -1,17 +1,21 @@
 """Push the published tables to a CKAN portal: read both sides, plan, then write the difference.
 
-Order: read CKAN's licence list -> load <output>/data -> read CKAN (organization, one package_show per dataset) ->
-plan (pure) -> save the plan to <output>/ckan-plan.json -> stop here on --dry-run ->
-check the token once -> execute -> summary. The token comes from CKAN_API_TOKEN only.
+Order: warn about a clear-text address -> read CKAN's licence list -> load <output>/data ->
+read CKAN (organization, one package_show per dataset) -> plan (pure) -> save the plan to
+<output>/ckan-plan.json -> stop here on --dry-run -> check the token (on every run, even with
+nothing to write, so a revoked token shows up the day it stops working) -> execute -> summary.
+The token comes from CKAN_API_TOKEN only; the address is shown without its password.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
 import time
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from pipeline.atomic import write_text
 from pipeline.ckan.client import CkanClient, RetryPolicy
@@ -22,6 +26,7 @@ from pipeline.ckan.progress import Progress, plan_text, summary_text
 from pipeline.config import Portal
 from pipeline.errors import PushError
 from pipeline.oserrors import describe
+from pipeline.redact import redact_url
 
 __all__ = ["push_portal"]
 PLAN_FILE = "ckan-plan.json"
@@ -32,6 +37,9 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
     """Sync <output>/data to CKAN (or only plan it); raise PushError on any failure."""
     out = stream or sys.stdout
     started = time.monotonic()
+    warning = transport_warning(portal.ckan.url)
+    if warning:
+        print(f"PERINGATAN / WARNING: {warning}", file=sys.stderr)
     token = (os.environ.get("CKAN_API_TOKEN") or "").strip() or None
     client = CkanClient(portal.ckan.url, token, portal.ckan.timeout_seconds, retry or RetryPolicy())
     try:
@@ -41,13 +49,14 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
         remote_org = client.read("organization_show", {"id": org_name}, subject=org_name)
         remote = {ds.name: client.read("package_show", {"id": ds.name}, subject=ds.name) for ds in local}
         _check_owners(remote, remote_org, org_name)
-        plan = make_plan(portal.ckan.url, org_name, remote_org, local, remote)
+        plan = make_plan(client.shown_url, org_name, remote_org, local, remote)
         write_text(portal.output / PLAN_FILE, json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n")
         if dry_run:
             print(plan_text(plan), file=out)
-        elif plan.write_calls():
+        else:
             _check_token(client, plan, remote_org)
-            print(f"CKAN {portal.ckan.url}: {plan.write_calls()} panggilan tulis / write calls", file=out)
+        if not dry_run and plan.write_calls():
+            print(f"CKAN {client.shown_url}: {plan.write_calls()} panggilan tulis / write calls", file=out)
             progress = Progress(plan.write_calls(), out)
             org_title = portal.ckan.organization_title or portal.name
             Executor(client, progress, org_title, _org_description(portal)).run(plan, local, remote_org, remote)
@@ -60,6 +69,27 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
         raise PushError(client.scrub(f"CKAN: {type(exc).__name__}: {exc}{_made(client)}")) from None
     print(summary_text(plan, client.write_calls, time.monotonic() - started, dry_run), file=out)
     return plan
+
+
+def transport_warning(url: str) -> str | None:
+    """A warning when the token would cross the network in clear text (http to another host)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or is_loopback(parts.hostname or ""):
+        return None
+    shown = redact_url(url)
+    return (f"CKAN_URL {shown} memakai http tanpa enkripsi: token API dan data terkirim tanpa perlindungan; "
+            f"gunakan https. / CKAN_URL {shown} uses plain http: the API token and the data travel "
+            "unprotected; use https.")
+
+
+def is_loopback(host: str) -> bool:
+    """localhost or an address of 127.0.0.0/8 or ::1 (traffic that never leaves the machine)."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_owners(remote: dict[str, dict[str, Any] | None], org: dict[str, Any] | None, org_name: str) -> None:
@@ -80,7 +110,7 @@ def _made(client: CkanClient) -> str:
 
 
 def _check_token(client: CkanClient, plan: Plan, remote_org: dict[str, Any] | None) -> None:
-    """Before the first write: is there a token, does CKAN know it, may it write here?"""
+    """Every real push, writes or not: is there a token, does CKAN know it, may it write here?"""
     org = plan.organization
     needed = "create_dataset" if any(d.action == CREATE for d in plan.datasets) else "update_dataset"
     if not client.token:

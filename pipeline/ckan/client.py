@@ -10,6 +10,7 @@ import ckanapi
 import requests
 
 from pipeline.errors import PushError
+from pipeline.redact import redact_text, redact_url
 
 # The permission each write needs, named the way CKAN's own roles page names it.
 PERMISSIONS = {
@@ -77,8 +78,14 @@ class CkanClient:
         self.remote = remote or _Remote(url, apikey=token, user_agent="mpp-open-data-pipeline")
         self.write_calls = 0
 
+    @property
+    def shown_url(self) -> str:
+        """The CKAN address as messages show it (no password)."""
+        return redact_url(self.url)
+
     def scrub(self, text: str) -> str:
-        """The text with the token replaced (error bodies may echo request headers)."""
+        """The text with the token and URL passwords replaced (error bodies may echo request headers)."""
+        text = redact_text(text)
         return text.replace(self.token, "[token]") if self.token else text
 
     def read(self, action: str, data: dict[str, Any], subject: str = "") -> Any:
@@ -103,9 +110,9 @@ class CkanClient:
     def unreachable(self, action: str, exc: Exception) -> PushError:
         """The error once retries are used up."""
         return PushError(self.scrub(
-            f"CKAN di {self.url} tidak dapat dihubungi setelah {self.retry.attempts} percobaan "
+            f"CKAN di {self.shown_url} tidak dapat dihubungi setelah {self.retry.attempts} percobaan "
             f"({action}: {exc}); jalankan push lagi, yang sudah terkirim tidak diulang. / "
-            f"CKAN at {self.url} could not be reached after {self.retry.attempts} attempts "
+            f"CKAN at {self.shown_url} could not be reached after {self.retry.attempts} attempts "
             f"({action}: {exc}); run push again, what was sent is not sent twice."))
 
     def _call(self, action: str, data: dict[str, Any], files: dict[str, Any] | None, subject: str) -> Any:
@@ -126,7 +133,7 @@ class CkanClient:
         except ckanapi.CKANAPIError as exc:
             raise PushError(self.scrub(f"CKAN: {action} gagal / failed: {exc}"[:800])) from None
         except ckanapi.ServerIncompatibleError:
-            raise PushError(f"{self.url} tidak menjawab seperti API CKAN / does not answer like "
+            raise PushError(f"{self.shown_url} tidak menjawab seperti API CKAN / does not answer like "
                             "a CKAN API (periksa / check CKAN_URL)") from None
 
     def denied(self, action: str, status: int, subject: str) -> PushError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable
@@ -10,6 +11,7 @@ from typing import Any, Callable
 from pipeline.errors import SiteError
 
 Row = dict[str, Any]
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def _boolean(text: str) -> bool:
@@ -28,9 +30,8 @@ def _datetime(text: str) -> datetime:
 
 
 def _number(text: str) -> float | int:
-    """A number as published; integers stay integers."""
-    value = float(text)
-    return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+    """A number as published; integers stay integers (exact, however long: 10^400 is valid)."""
+    return int(text) if _INTEGER.fullmatch(text) else float(text)
 
 
 _CASTS: dict[str, Callable[[str], Any]] = {

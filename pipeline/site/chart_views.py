@@ -6,7 +6,7 @@ from typing import Any
 
 from pipeline.site.charts import Band, Series, line_chart
 from pipeline.site.page import Kit
-from pipeline.site.stats import BAND_LIMITS, Totals, fill_months
+from pipeline.site.stats import BAND_LIMITS, Totals, as_float, fill_months
 
 
 def _extremes(values: list[float | None], periods: list[str]) -> tuple[int, int] | None:
@@ -42,8 +42,8 @@ def _block(chart_id: str, title: str, svg: Any, summary: str, legend: list[str],
 def volume_chart(chart_id: str, subject: str, series: list[Totals], periods: list[str], kit: Kit) -> dict[str, Any]:
     """Applications received and completed per month."""
     months = fill_months(series, periods)
-    received = [float(m.received) if m else None for m in months]
-    completed = [float(m.completed) if m else None for m in months]
+    received = [as_float(m.received) if m else None for m in months]
+    completed = [as_float(m.completed) if m else None for m in months]
     labels = [kit.t("perf.received"), kit.t("perf.completed")]
     title = kit.t("chart.volume_title", subject=subject)
     svg = line_chart(chart_id, title, [kit.f.short_month(p) for p in periods],

@@ -67,10 +67,21 @@ class _Scale:
         return TOP + (HEIGHT - TOP - BOTTOM) * (self.high - value) / (self.high - self.low)
 
 
+# Beyond this a value cannot be drawn (the axis arithmetic would reach infinity); such a
+# month is a gap in the line, and the data table beside the chart still gives its figure.
+PLOT_LIMIT = 1e300
+
+
+def plottable(value: float | None) -> float | None:
+    """The value, or None (a gap) when it is infinite, not a number or too large to draw."""
+    return value if value is not None and math.isfinite(value) and abs(value) <= PLOT_LIMIT else None
+
+
 def line_chart(chart_id: str, title: str, labels: list[str], series: list[Series],
                y_format=str, bands: tuple[Band, ...] = (),
                y_range: tuple[float, float] | None = None) -> Markup:
     """An accessible SVG line chart; ``y_format`` turns tick values into text."""
+    series = [Series(s.label, tuple(plottable(v) for v in s.values)) for s in series]
     values = [v for s in series for v in s.values if v is not None]
     low, high = y_range or (0.0, max(values, default=1.0))
     ticks = nice_ticks(low, high)

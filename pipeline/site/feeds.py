@@ -20,8 +20,16 @@ ICS_STATUS = {"planned": "CONFIRMED", "held": "CONFIRMED", "postponed": "TENTATI
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
-    """A date as the start of that day in the portal's time zone (feeds need date-times)."""
-    return datetime.combine(day, time(0, 0), tzinfo=tz)
+    """A date as the start of that day in the portal's time zone (feeds need date-times).
+
+    The offset is cut to whole minutes: Atom's RFC 3339 dates have none finer, and zones had
+    offsets with seconds before 1924 (Jakarta +07:07:12), which a valid past date can reach.
+    """
+    moment = datetime.combine(day, time(0, 0), tzinfo=tz)
+    offset = moment.utcoffset() or timedelta(0)
+    if offset % timedelta(minutes=1):
+        moment = moment.replace(tzinfo=timezone(offset - offset % timedelta(minutes=1)))
+    return moment
 
 
 def _feed(data: SiteData, kit: Kit, name: str, title: str, page: str, updated: datetime) -> FeedGenerator:
@@ -88,10 +96,13 @@ def _event(a: Agenda, data: SiteData, host: str) -> Event:
     if a.start_time:
         start = datetime.combine(a.date, a.start_time, tzinfo=tz)
         ev.add("dtstart", start)
-        ev.add("dtend", datetime.combine(a.date, a.end_time, tzinfo=tz) if a.end_time else start + timedelta(hours=1))
+        if a.end_time:
+            ev.add("dtend", datetime.combine(a.date, a.end_time, tzinfo=tz))
+        else:
+            _add_end(ev, start, timedelta(hours=1))
     else:
         ev.add("dtstart", a.date)
-        ev.add("dtend", a.date + timedelta(days=1))
+        _add_end(ev, a.date, timedelta(days=1))
     if a.location:
         ev.add("location", a.location)
     if a.summary:
@@ -99,6 +110,14 @@ def _event(a: Agenda, data: SiteData, host: str) -> Event:
     ev.add("status", ICS_STATUS.get(a.status, "CONFIRMED"))
     ev.add("url", data.portal.site_url + urls.agenda(a.agency_code, a.agenda_id))
     return ev
+
+
+def _add_end(ev: Event, start: date | datetime, span: timedelta) -> None:
+    """DTEND = start + span, or DURATION when that end has no date (an agenda on 9999-12-31 is valid)."""
+    try:
+        ev.add("dtend", start + span)
+    except OverflowError:
+        ev.add("duration", span)
 
 
 def calendar(data: SiteData, agendas: list[Agenda], name: str, events: dict[tuple[str, str], bytes]) -> bytes:

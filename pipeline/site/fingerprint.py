@@ -24,7 +24,7 @@ from pipeline.models import TABLES
 FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pages it describes
 SITE_PACKAGE = Path(__file__).resolve().parent
 PIPELINE = SITE_PACKAGE.parent
-SHARED_MODULES = ("atomic.py", "config.py", "errors.py", "models.py", "oserrors.py")  # what pipeline.site imports
+SHARED_MODULES = ("atomic.py", "config.py", "csp.py", "errors.py", "models.py", "oserrors.py")  # what pipeline.site imports
 OUTPUT_FOLDERS = ("data", "feedback", "templates", "reports")
 LIBRARIES = ("babel", "feedgen", "icalendar", "jinja2", "markdown", "markupsafe", "nh3", "pagefind",
              "pagefind_bin_extended")

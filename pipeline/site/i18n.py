@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
 from functools import lru_cache
@@ -58,8 +58,17 @@ class Translator:
 
 
 def round2(value: float | Decimal) -> Decimal:
-    """Round half up to 2 decimals, as the IKM rules do (not Python's banker's rounding)."""
-    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    """Round half up to 2 decimals, as the IKM rules do (not Python's banker's rounding).
+
+    Infinity (a valid ``1E+400`` read as a float) stays as it is, and the decimal context
+    grows with the number, so no valid figure makes the rounding itself fail.
+    """
+    number = Decimal(str(value))
+    if not number.is_finite():
+        return number
+    with localcontext() as ctx:
+        ctx.prec = max(28, number.adjusted() + 4)
+        return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class Formatter:
@@ -108,7 +117,10 @@ class Formatter:
         """``12.345`` / ``12,345``; ``digits`` fixed decimals."""
         if value is None:
             return "–"
-        return _pattern(digits).apply(value, self._locale)
+        # Babel rounds in the current decimal context (28 digits); counts may be longer.
+        with localcontext() as ctx:
+            ctx.prec = max(28, Decimal(str(value)).adjusted() + digits + 4)
+            return _pattern(digits).apply(value, self._locale)
 
     def percent(self, value: float | None, digits: int = 1) -> str:
         """A share (0–1) as ``87,3%`` / ``87.3%``."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
+from pipeline.csp import SITE_POLICY
 from pipeline.errors import SiteError
 
 from pipeline.site import urls
@@ -58,7 +59,7 @@ class Renderer:
         other = "en" if kit.lang == "id" else "id"
         here = kit.url(page.path)
         return {
-            "lang": kit.lang, "t": kit.t, "f": kit.f, "page": page, "here": here,
+            "lang": kit.lang, "t": kit.t, "f": kit.f, "page": page, "here": here, "csp": SITE_POLICY,
             "site_name": portal.name_en if kit.lang == "en" and portal.name_en else portal.name,
             "canonical": portal.site_url + here if portal.site_url else None,
             "switch": {"url": urls.localise(page.path, other), "lang": other, "label": kit.t("switch.label"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -42,12 +43,30 @@ class Totals:
     @property
     def within_share(self) -> float | None:
         """Share of completed applications finished within the service standard."""
-        return self.within_standard / self.completed if self.completed else None
+        return share(self.within_standard, self.completed)
 
     @property
     def resolved_share(self) -> float | None:
         """Share of complaints resolved (can exceed 1 when old complaints are closed)."""
-        return self.complaints_resolved / self.complaints_received if self.complaints_received else None
+        return share(self.complaints_resolved, self.complaints_received)
+
+
+def share(part: int, whole: int) -> float | None:
+    """part / whole, None when whole is 0, infinity when the quotient is beyond a float."""
+    if not whole:
+        return None
+    try:
+        return part / whole
+    except OverflowError:  # integers have no size limit in the contract
+        return math.inf
+
+
+def as_float(value: float | int | Decimal) -> float:
+    """A value as a float, infinity when it is too large for one (charts draw floats)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def weighted_ikm(rows: Iterable[Perf]) -> float | None:
@@ -70,7 +89,11 @@ def _avg_wait(rows: list[Perf]) -> float | None:
     """Mean waiting time weighted by completed applications (rows without a time are left out)."""
     timed = [r for r in rows if r.avg_wait is not None and r.completed]
     weight = sum(r.completed for r in timed)
-    return float(round2(sum(r.avg_wait * r.completed for r in timed) / weight)) if weight else None
+    if not weight:
+        return None
+    # In decimals: a float times a count beyond 1e308 overflows, and both are valid data.
+    total = sum(Decimal(str(r.avg_wait)) * r.completed for r in timed)
+    return as_float(round2(total / weight))
 
 
 def totals(period: str, rows: list[Perf]) -> Totals:

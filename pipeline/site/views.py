@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, time
 from typing import Any
 
 from pipeline.site import urls
@@ -42,10 +43,24 @@ def decision_row(d: Decision, data: SiteData, kit: Kit) -> dict[str, Any]:
     }
 
 
+def agenda_key(a: Agenda) -> tuple[date, time, str, str]:
+    """A total order of agendas: date, start time (none = start of the day), agency, identifier.
+
+    Every part has one type whatever the row leaves empty, so equal dates with and without a
+    start time compare (mixing ``None``/``""`` with ``time`` broke the whole build once).
+    """
+    return (a.date, a.start_time or time.min, a.agency_code, a.agenda_id)
+
+
 def agendas_sorted(agendas: list[Agenda], newest_first: bool = True) -> list[Agenda]:
     """Agendas by date and time, then agency and identifier (a stable order)."""
-    return sorted(agendas, key=lambda a: (a.date, a.start_time or "", a.agency_code, a.agenda_id),
-                  reverse=newest_first)
+    return sorted(agendas, key=agenda_key, reverse=newest_first)
+
+
+def overdue_sorted(decisions: list[Decision]) -> list[Decision]:
+    """Overdue decisions, the oldest due date first (a decision without one is never overdue)."""
+    overdue = [d for d in decisions if d.overdue and d.due_date is not None]
+    return sorted(overdue, key=lambda d: (d.due_date or date.min, d.agency_code, d.decision_id))
 
 
 def decisions_sorted(decisions: list[Decision]) -> list[Decision]:

@@ -33,7 +33,11 @@ def scan(html: str, allowed_scripts: tuple[str, ...] = ()) -> list[str]:
             key = values.get("src") or values.get("type") or "inline"
             if not any(key.endswith(a) for a in allowed_scripts):
                 found.append(f"script {key}")
-        if tag in ("iframe", "object", "embed", "frame", "base", "meta") and (tag != "meta" or "http-equiv" in values):
+        # A <meta http-equiv> can redirect (refresh) or set cookies; the one the site itself
+        # writes is its Content-Security-Policy, which can only forbid more.
+        equiv = (values.get("http-equiv") or "").lower()
+        if tag in ("iframe", "object", "embed", "frame", "base", "meta") and (
+                tag != "meta" or "http-equiv" in values and equiv != "content-security-policy"):
             found.append(f"tag {tag}")
         for name, value in attrs:
             if name.startswith("on"):

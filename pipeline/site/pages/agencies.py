@@ -79,7 +79,7 @@ def submission_record(data: SiteData, kit: Kit, code: str) -> dict[str, Any]:
 def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
     """Everything about one agency."""
     name = kit.agency_name(a)
-    services = sorted((s for s in data.services.values() if s.agency_code == a.code), key=lambda s: s.name)
+    services = sorted((s for s in data.services.values() if s.agency_code == a.code), key=lambda s: (s.name, s.code))
     rows = [r for r in data.performance if r.agency_code == a.code]
     series, periods = monthly(rows), chart_periods(data)
     meetings = agendas_sorted([g for g in data.agendas if a.code == g.agency_code or a.code in g.participants])

@@ -9,14 +9,14 @@ from pipeline.site import urls
 from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Decision, SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.views import decision_row, decisions_sorted
+from pipeline.site.views import decision_row, decisions_sorted, overdue_sorted
 
 STATUSES = ("open", "in-progress", "done", "cancelled")
 
 
 def register(data: SiteData, kit: Kit) -> Page:
     """All decisions: overdue first, then every decision newest first, with counts per status."""
-    overdue = sorted((d for d in data.decisions if d.overdue), key=lambda d: (d.due_date, d.agency_code, d.decision_id))
+    overdue = overdue_sorted(data.decisions)
     counts = Counter(d.status for d in data.decisions)
     context = {
         "overdue": [decision_row(d, data, kit) for d in overdue],

@@ -8,7 +8,7 @@ from pipeline.site import urls
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.stats import Totals, last_closed, totals
-from pipeline.site.views import agenda_row, decision_row, decisions_sorted, upcoming
+from pipeline.site.views import agenda_row, decision_row, decisions_sorted, overdue_sorted, upcoming
 
 UPCOMING, LATEST, OVERDUE = 5, 5, 8
 
@@ -67,7 +67,7 @@ def last_update(data: SiteData, kit: Kit) -> str | None:
 
 def pages(data: SiteData, kit: Kit) -> list[Page]:
     """The home page."""
-    overdue = sorted((d for d in data.decisions if d.overdue), key=lambda d: (d.due_date, d.agency_code, d.decision_id))
+    overdue = overdue_sorted(data.decisions)
     context = {
         "figures": figures(data, kit),
         "upcoming": [agenda_row(a, data, kit) for a in upcoming(data)[:UPCOMING]],

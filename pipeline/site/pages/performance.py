@@ -54,7 +54,7 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
     rows = [r for r in data.performance if r.agency_code == code]
     period = max((r.period for r in rows if r.period <= last_closed(data.as_of)), default=max(r.period for r in rows))
     periods, series = chart_periods(data), monthly(rows)
-    services = sorted((s for s in data.services.values() if s.agency_code == code), key=lambda s: s.name)
+    services = sorted((s for s in data.services.values() if s.agency_code == code), key=lambda s: (s.name, s.code))
     service_rows = []
     for s in services:
         latest = [r for r in rows if r.service_code == s.code and r.period == period]
@@ -96,7 +96,7 @@ def services_list(data: SiteData, kit: Kit) -> Page:
     """Every service, agency by agency."""
     groups = []
     for a in sorted_agencies(data, kit):
-        mine = sorted((s for s in data.services.values() if s.agency_code == a.code), key=lambda s: s.name)
+        mine = sorted((s for s in data.services.values() if s.agency_code == a.code), key=lambda s: (s.name, s.code))
         if mine:
             groups.append({"agency": kit.agency_link(data, a.code), "rows": [
                 {"name": s.name, "url": kit.url(urls.service(s.code)), "time": s.standard_time,
