@@ -62,6 +62,7 @@ completed-on-unexpected                        E    completed_on given, status n
 completed-on-before-date                       E    completed_on before date
 completed-on-after-period                      E    completed_on after the period
 period-before-joined                           W    period before the agency's joined_on
+control-character                              E    an invisible control character in a cell
 personal-data-id                               E    a 16-digit NIK/KK number in a free-text or
                                                     URL cell (shown masked)
 personal-data-contact                          E    a telephone number or e-mail address in a

@@ -205,8 +205,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # --- folder layout ----------------------------------------------------------------
     "layout-error:bad-period": (
-        "Folder periode {value} tidak sah. Nama folder periode harus TAHUN-BULAN dengan bulan dua angka 01 sampai 12, misalnya 2026-10.",
-        "The period folder {value} is not valid. A period folder is named YEAR-MONTH with a two-digit month from 01 to 12, for example 2026-10.",
+        "Folder periode {value} tidak sah. Nama folder periode harus TAHUN-BULAN, dengan tahun 2000 sampai 2099 dan bulan dua angka 01 sampai 12, misalnya 2026-10.",
+        "The period folder {value} is not valid. A period folder is named YEAR-MONTH, with a year from 2000 to 2099 and a two-digit month from 01 to 12, for example 2026-10.",
     ),
     "layout-error:unknown-agency": (
         "Folder instansi {value} tidak dikenal. Nama folder harus kode instansi yang terdaftar di daftar instansi, misalnya {example}.",
@@ -356,6 +356,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "too-many-problems": (
         "Berkas ini memuat {total} {kind}; {shown} yang pertama dirinci di atas dan {rest} lainnya tidak dirinci satu per satu. Jumlah yang tidak dirinci menurut jenis dan kolom: {groups}. {advice}",
         "This file has {total} {kind}; the first {shown} are listed above and the other {rest} are not listed one by one. Those not listed, by kind and column: {groups}. {advice}",
+    ),
+    "control-character": (
+        "Kolom {field} memuat karakter kendali yang tidak terlihat ({char}), biasanya terbawa saat menyalin dari program lain. Karakter itu tidak dapat disimpan di Excel maupun diterbitkan. Ketik ulang isi sel ini, atau tempel sebagai teks biasa; isinya tanpa karakter itu: {value}.",
+        "Column {field} holds an invisible control character ({char}), usually carried over when copying from another program. It can be neither kept in Excel nor published. Retype the cell, or paste it as plain text; its content without that character: {value}.",
     ),
     # --- personal data (contract revision 2, "Personal data") ------------------------
     "personal-data-id": (

@@ -35,6 +35,9 @@ from pipeline.store_models import Changes, Key, Pointer, Version, report_record
 
 __all__ = ["Changes", "Store", "Version", "previous_agenda_lookup", "report_record", "write_unsynced"]
 FORMAT = 1
+# Codes that take an already published version out of the published data when a later run
+# finds them in it: personal data must never stay public (contract, "Personal data").
+WITHDRAWING_CODES = frozenset({"personal-data-id", "personal-data-contact"})
 
 
 class Store:
@@ -164,7 +167,12 @@ class Store:
             changes.new.append(v)
         v.status, v.errors, v.warnings = report.status, report.error_count, report.warning_count
         had = pointer.published if pointer else None
-        if flipped and not report.accepted:
+        if had == v.revision and _withdrawn(report):
+            # The published version itself now carries personal data (rules tightened since it
+            # was accepted): it leaves the published data; the agency must send a clean file.
+            changes.withdrawn.append(v)
+            had = None
+        elif flipped and not report.accepted:
             changes.rejected.append(v)
         elif flipped and report.accepted:
             (changes.corrected if had not in (None, v.revision) else changes.added).append(v)
@@ -255,6 +263,11 @@ class _Journal:
                 folder.rmdir()
             except OSError:
                 pass
+
+
+def _withdrawn(report: FileReport) -> bool:
+    """True when a rejection means the data must not stay published (it holds personal data)."""
+    return not report.accepted and any(p.code in WITHDRAWING_CODES for p in report.errors)
 
 
 def write_unsynced(path: Path, data: bytes) -> None:

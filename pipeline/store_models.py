@@ -68,17 +68,18 @@ class Changes:
     added: list[Version] = field(default_factory=list)
     corrected: list[Version] = field(default_factory=list)
     rejected: list[Version] = field(default_factory=list)
+    withdrawn: list[Version] = field(default_factory=list)
     reference: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """True when the change log gets an event."""
-        return bool(self.added or self.corrected or self.rejected or self.reference)
+        return bool(self.added or self.corrected or self.rejected or self.withdrawn or self.reference)
 
     def event(self, day: date, now: str) -> dict[str, Any]:
         """The change-log event of this update: one flat item per change (kind in ``change``)."""
         items: list[dict[str, Any]] = [{"change": "reference", "table": name} for name in sorted(self.reference)]
-        for kind in ("added", "corrected", "rejected"):
+        for kind in ("added", "corrected", "rejected", "withdrawn"):
             items += [{"change": kind, "file": v.file, "period": v.period, "agency": v.agency,
                        "table": v.table, "revision": v.revision, "sha256": v.sha256}
                       for v in getattr(self, kind)]

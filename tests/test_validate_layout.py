@@ -24,6 +24,9 @@ def layout_errors(reports):
     ("2026-1/disdukcapil/performance.csv", "2026-1"),
     ("abc/disdukcapil/performance.csv", "abc"),
     ("2026-00/disdukcapil/performance.csv", "2026-00"),
+    ("0000-01/disdukcapil/performance.csv", "0000-01"),  # no such year: crashed the date rules
+    ("1800-01/disdukcapil/performance.csv", "1800-01"),  # would make every agency owe 2,700 months
+    ("2100-01/disdukcapil/performance.csv", "2100-01"),
 ])
 def test_bad_period_folder(ds, rel, variant_word):
     write_raw(ds, rel, b"x")

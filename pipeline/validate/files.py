@@ -24,6 +24,7 @@ from pipeline.reading import read_file
 from pipeline.safe_open import Refused, read_limited
 from pipeline.schemas import CONTRACT, TableSchema
 from pipeline.tablecheck import Checked, prepare_table
+from pipeline.text_rules import control_character_problems
 from pipeline.validate.context import FileContext
 from pipeline.validate.rules_agendas import agenda_rules
 from pipeline.validate.rules_decisions import decision_rules
@@ -95,6 +96,7 @@ def finish_file(pending: Pending, ctx: FileContext) -> FileReport:
             found += checked.errors
             found += RULES[sub.table](checked, ctx)
             found += personal_data_problems(checked, ctx.public)
+            found += control_character_problems(checked)
             if sub.table == "performance" and not checked.rows:
                 found.append(problem("no-rows"))
         except Exception as exc:  # noqa: BLE001 - see prepare_file
