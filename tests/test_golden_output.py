@@ -1,0 +1,64 @@
+"""Golden output: a publish of the sample with a fixed as-of date and clock gives known bytes.
+
+The checksums of every file under output/data, output/site, output/feedback and
+output/reports are committed in tests/golden/sample-publish.sha256 (not the outputs
+themselves). A refactoring must leave them all unchanged. When the output changes on
+purpose, regenerate the file with ``GOLDEN_UPDATE=1 pytest tests/test_golden_output.py``
+and say why in the commit message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden" / "sample-publish.sha256"
+FOLDERS = ("data", "feedback", "reports", "site")
+AS_OF, NOW = "2026-11-28", "2026-11-28T06:15:00"
+
+
+def checksums(output: Path) -> dict[str, str]:
+    """SHA-256 of every file under the compared folders, by path relative to ``output``."""
+    found = {}
+    for folder in FOLDERS:
+        for path in sorted((output / folder).rglob("*")):
+            if path.is_file():
+                found[path.relative_to(output).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def read_golden() -> dict[str, str]:
+    """The committed checksums (``<sha256>  <path>`` lines, as sha256sum writes them)."""
+    lines = GOLDEN.read_text(encoding="utf-8").splitlines()
+    return {path: digest for digest, path in (line.split("  ", 1) for line in lines if line)}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make publish`` on the sample (without the push), fixed as-of date and clock."""
+    output = tmp_path_factory.mktemp("golden") / "output"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "publish", "--no-push", "--as-of", AS_OF, "--now", NOW,
+         "--datasets", str(ROOT / "datasets"), "--output", str(output)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return output
+
+
+def test_publish_of_the_sample_matches_the_golden_checksums(published: Path) -> None:
+    found = checksums(published)
+    if os.environ.get("GOLDEN_UPDATE") == "1":
+        GOLDEN.write_text("".join(f"{d}  {p}\n" for p, d in sorted(found.items())), encoding="utf-8")
+    golden = read_golden()
+    missing, extra = sorted(set(golden) - set(found)), sorted(set(found) - set(golden))
+    changed = sorted(p for p in set(golden) & set(found) if golden[p] != found[p])
+    assert (missing, extra, changed) == ([], [], []), (
+        f"{len(missing)} missing, {len(extra)} extra, {len(changed)} changed; first: "
+        f"{(missing + extra + changed)[:10]}")
