@@ -329,6 +329,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{value} adalah tautan (symbolic link) ke berkas atau folder lain, bukan berkas atau folder yang sebenarnya, sehingga tidak dibaca. Simpan berkas atau folder aslinya di tempat ini, bukan tautannya.",
         "{value} is a link (symbolic link) to another file or folder, not the real file or folder, so it was not read. Put the real file or folder here, not a link to it.",
     ),
+    "layout-error:hardlink": (
+        "{value} adalah tautan keras (hard link): berkas yang sama juga tersimpan dengan nama lain, mungkin di luar folder kiriman, sehingga tidak dibaca. Simpan salinan berkas yang sebenarnya di tempat ini.",
+        "{value} is a hard link: the same file also exists under another name, possibly outside the submissions folder, so it was not read. Put a real copy of the file here.",
+    ),
     "layout-error:not-regular": (
         "{value} bukan berkas biasa (melainkan pipa, perangkat, atau soket), sehingga tidak dibaca. Simpan berkas CSV atau XLSX biasa di tempat ini.",
         "{value} is not an ordinary file (it is a pipe, a device or a socket), so it was not read. Put an ordinary CSV or XLSX file here.",

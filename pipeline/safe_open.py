@@ -25,6 +25,7 @@ from pathlib import Path
 
 SYMLINK = "symlink"
 NOT_REGULAR = "not-regular"
+HARDLINK = "hardlink"
 OUTSIDE = "outside"
 # Kinds of a folder entry, from lstat (never following a link).
 DIR, FILE, LINK, OTHER = "dir", "file", "symlink", "other"
@@ -35,6 +36,8 @@ _REASONS = {
     SYMLINK: "tautan simbolis (symlink), tidak dibaca / a symbolic link, not read",
     NOT_REGULAR: "bukan berkas atau folder biasa, tidak dibaca / not a regular file or folder, not read",
     OUTSIDE: "jalur keluar dari folder datasets / path leaves the datasets folder",
+    HARDLINK: "tautan keras (hard link) ke berkas bernama lain, tidak dibaca / a hard link to a file "
+              "with another name, not read",
 }
 
 
@@ -87,8 +90,9 @@ def open_root(root: Path) -> Iterator[int]:
         os.close(fd)
 
 
-def _check(mode: int, rel: str, directory: bool) -> None:
-    """Refuse anything but a folder (``directory``) or a regular file."""
+def _check(info: os.stat_result, rel: str, directory: bool) -> None:
+    """Refuse anything but a folder (``directory``) or a regular file with one name."""
+    mode = info.st_mode
     if stat.S_ISLNK(mode):
         raise Refused(rel, SYMLINK)
     if directory and stat.S_ISREG(mode):
@@ -97,6 +101,10 @@ def _check(mode: int, rel: str, directory: bool) -> None:
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), rel)
     if not (stat.S_ISDIR(mode) if directory else stat.S_ISREG(mode)):
         raise Refused(rel, NOT_REGULAR)
+    if not directory and info.st_nlink > 1:
+        # A hard link is the same file under a second name, possibly one outside the datasets
+        # folder (/etc/shadow linked in): what a clerk sends has exactly one name.
+        raise Refused(rel, HARDLINK)
 
 
 def _open_at(dir_fd: int, name: str, rel: str, directory: bool) -> int:
@@ -105,7 +113,7 @@ def _open_at(dir_fd: int, name: str, rel: str, directory: bool) -> int:
         before = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), rel) from None
-    _check(before.st_mode, rel, directory)  # a device or FIFO is refused before it is opened
+    _check(before, rel, directory)  # a device or FIFO is refused before it is opened
     try:
         fd = os.open(name, _FLAGS | (os.O_DIRECTORY if directory else 0), dir_fd=dir_fd)
     except OSError as exc:  # swapped since the lstat: say what it became
@@ -115,7 +123,7 @@ def _open_at(dir_fd: int, name: str, rel: str, directory: bool) -> int:
             raise Refused(rel, NOT_REGULAR) from None
         raise
     try:
-        _check(os.fstat(fd).st_mode, rel, directory)  # what is read is what was checked
+        _check(os.fstat(fd), rel, directory)  # what is read is what was checked
     except BaseException:
         os.close(fd)
         raise

@@ -97,6 +97,24 @@ def test_a_link_to_another_file_inside_datasets_is_refused_too(ds):
     layout(reports[PERF_FILE], "symbolic link")
 
 
+def test_a_hard_link_to_a_file_elsewhere_is_refused(ds, tmp_path):
+    """A hard link is no symbolic link: the same file under a second name, maybe /etc/shadow's."""
+    folder = ds / "submissions" / "2026-10" / "disdukcapil"
+    folder.mkdir(parents=True)
+    os.link(secret_file(tmp_path), folder / "performance.csv")
+    report = run(ds)[PERF_FILE]
+    assert report.status == "rejected" and [e.code for e in report.errors] == ["layout-error"]
+    assert "hard link" in report.errors[0].message.en and report.rows is None
+    assert "SECRET" not in json.dumps(report.to_json())
+
+
+def test_a_hard_linked_configuration_file_is_a_config_error(ds, tmp_path):
+    os.link(ds / "reference" / "agencies.csv", tmp_path / "agencies-backup.csv")
+    with pytest.raises(ConfigError) as caught:
+        load_reference(load_portal(ds, tmp_path / "out"), load_schemas(ds))
+    assert any("agencies.csv" in p and "hard link" in p for p in caught.value.problems)
+
+
 def test_a_linked_agency_folder_is_refused(ds, tmp_path):
     outside = secret_file(tmp_path).parent
     (ds / "submissions" / "2026-10").mkdir(parents=True)
