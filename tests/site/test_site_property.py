@@ -283,12 +283,12 @@ def test_two_held_agendas_on_one_day_one_without_a_start_time(tmp_path: Path) ->
     assert "DTSTART;VALUE=DATE:20261014" in ics and "DTSTART;TZID=Asia/Jakarta:20261014T090000" in ics
 
 
-def test_files_for_the_last_month_of_the_calendar_publish_and_build(tmp_path: Path) -> None:
-    """9999-12 is a valid period; its deadline (a day of month 10000-01) used to crash every publish."""
+def test_a_meeting_planned_on_the_last_day_of_the_calendar_publishes_and_builds(tmp_path: Path) -> None:
+    """A planned agenda may be dated 9999-12-31 (the last period folder allowed is 2099-12)."""
     row = {"agenda_id": "A1", "date": "9999-12-31", "start_time": "23:30", "end_time": "", "title": "Rapat",
            "type": "other", "participants": "dpmptsp", "location": "", "status": "planned", "summary": "",
            "minutes_url": ""}
-    subs = Submissions(as_of=date(2026, 11, 28), files={("9999-12", "dpmptsp", "agendas"): [row]})
+    subs = Submissions(as_of=date(2026, 11, 28), files={("2099-12", "dpmptsp", "agendas"): [row]})
     site = publish_and_build(tmp_path, subs) / "site"
     ics = (site / "kalender" / "mpp.ics").read_text(encoding="utf-8")
     # No DTEND can be written an hour after 9999-12-31 23:30: the event says how long it lasts instead.
