@@ -198,24 +198,32 @@ xlsx_value = st.one_of(
 
 
 def workbook_bytes(rows: list[list[Any]]) -> bytes:
-    """A real workbook written by openpyxl, first sheet holding ``rows`` (formulas stay formulas).
+    """A real workbook written by openpyxl, first sheet holding ``rows`` (same rows, same bytes).
 
-    Not through the project's writer: that one refuses any formula, and agencies' files may
-    hold them.
+    Formulas stay formulas: not through the project's writer, which refuses any (agencies'
+    files may hold them). Fixed timestamps keep hypothesis' draws from the bytes reproducible.
     """
     import io
     import zipfile
+    from datetime import datetime
 
     import openpyxl
     from openpyxl.writer.excel import ExcelWriter
 
     book = openpyxl.Workbook()
+    book.properties.created = book.properties.modified = datetime(2000, 1, 1)
     for row in rows:
         book.active.append(row)
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).write_data()
-    return raw.getvalue()
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, \
+            zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), source.read(name),
+                            compress_type=zipfile.ZIP_DEFLATED)
+    return fixed.getvalue()
 
 
 @st.composite
