@@ -6,8 +6,8 @@ The pipeline reads top to bottom, one stage per module or package:
                                                                  \--push--> CKAN
 
 A stage imports the models of earlier stages, never a later stage.  Problems in
-agency data are records (``pipeline.models.Problem``); failures of the machine are
-exceptions derived from ``pipeline.errors.PipelineError``, mapped to exit codes in
+agency data are records (``pipeline.core.models.Problem``); failures of the machine are
+exceptions derived from ``pipeline.core.errors.PipelineError``, mapped to exit codes in
 ``pipeline.cli``.
 """
 

@@ -16,13 +16,13 @@ from typing import Any, Callable, NoReturn
 
 import click
 
-from pipeline import incidents
-from pipeline.config import Portal, load_portal
-from pipeline.errors import BusyError, ConfigError, PipelineError, PushError
-from pipeline.lock import output_lock
-from pipeline.oserrors import describe
-from pipeline.redact import redact_text
-from pipeline.runlog import RUN_LOG, RunRecord, append_run
+from pipeline.core import incidents
+from pipeline.core.config import Portal, load_portal
+from pipeline.core.errors import BusyError, ConfigError, PipelineError, PushError
+from pipeline.core.oserrors import describe
+from pipeline.core.redact import redact_text
+from pipeline.runner.lock import output_lock
+from pipeline.runner.runlog import RUN_LOG, RunRecord, append_run
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY, EXIT_INTERNAL = 0, 1, 2, 3, 4
 # Most specific first; anything else that escapes a command is a bug (EXIT_INTERNAL).
@@ -182,9 +182,9 @@ def main(debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report array.")
 def validate(datasets: Path, output: Path, as_json: bool) -> None:
     """Check every submitted file against the contract; exit 1 if any is rejected."""
-    from pipeline.report_text import summary_text
     from pipeline.store import previous_agenda_lookup
     from pipeline.validate import validate_datasets
+    from pipeline.validate.report_text import summary_text
 
     def body(record: RunRecord) -> int:
         portal = _load(datasets, output)

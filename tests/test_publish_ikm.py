@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from pipeline.ikm import grade, grade_label, ikm, row_ikm
+from pipeline.core.ikm import grade, grade_label, ikm, row_ikm
 
 
 @pytest.mark.parametrize("value, letter", [

@@ -17,16 +17,16 @@ import time
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from pipeline.atomic import write_text
 from pipeline.ckan.client import CkanClient, RetryPolicy
 from pipeline.ckan.execute import Executor
 from pipeline.ckan.mapping import load_local
 from pipeline.ckan.plan import CREATE, Plan, make_plan
 from pipeline.ckan.progress import Progress, plan_text, summary_text
-from pipeline.config import Portal
-from pipeline.errors import PushError
-from pipeline.oserrors import describe
-from pipeline.redact import redact_url
+from pipeline.core.atomic import write_text
+from pipeline.core.config import Portal
+from pipeline.core.errors import PushError
+from pipeline.core.oserrors import describe
+from pipeline.core.redact import redact_url
 
 __all__ = ["push_portal"]
 PLAN_FILE = "ckan-plan.json"

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.atomic import write_bytes
-from pipeline.config import Portal
-from pipeline.errors import PushError
+from pipeline.core.atomic import write_bytes
+from pipeline.core.config import Portal
+from pipeline.core.errors import PushError
 
 # Tags per table on top of the common ones; CKAN tags allow letters, digits, space, - _ .
 TABLE_TAGS = {

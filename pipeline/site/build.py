@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.atomic import recover_dir, replace_dir, staging_dir
-from pipeline.config import Portal
-from pipeline.errors import SiteError
-from pipeline.oserrors import SITE_INTACT, describe, naming
+from pipeline.core.atomic import recover_dir, replace_dir, staging_dir
+from pipeline.core.config import Portal
+from pipeline.core.errors import SiteError
+from pipeline.core.oserrors import SITE_INTACT, describe, naming
 from pipeline.site import feeds, fingerprint, meta, urls
 from pipeline.site.i18n import LANGS, Formatter, Translator, load_strings
 from pipeline.site.loader import load_site_data

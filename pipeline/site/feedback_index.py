@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.models import TABLES
+from pipeline.core.models import TABLES
 
 _PERIOD = re.compile(r"^\d{4}-\d{2}$")
 _SKIP = {"index", "feedback", "laporan"}

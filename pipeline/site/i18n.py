@@ -5,15 +5,14 @@ from __future__ import annotations
 import tomllib
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from pathlib import Path
-
 from functools import lru_cache
+from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import parse_pattern
 
-from pipeline.errors import SiteError
+from pipeline.core.errors import SiteError
 
 LANGS = ("id", "en")
 LOCALES = {"id": "id_ID", "en": "en"}

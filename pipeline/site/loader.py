@@ -8,14 +8,25 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Portal, read_config_file, schemas_root
-from pipeline.errors import SiteError
-from pipeline.models import PUBLISHED_TABLES, TABLES
+from pipeline.core.config import Portal, read_config_file, schemas_root
+from pipeline.core.errors import SiteError
+from pipeline.core.models import PUBLISHED_TABLES, TABLES
 from pipeline.site import feedback_index
 from pipeline.site.casting import Row, read_table
 from pipeline.site.models import (
-    Agency, Agenda, AgendaVersion, Decision, FieldInfo, FileInfo, HistoryEntry, Perf, Release, Service,
-    SiteData, Submission, TableInfo,
+    Agency,
+    Agenda,
+    AgendaVersion,
+    Decision,
+    FieldInfo,
+    FileInfo,
+    HistoryEntry,
+    Perf,
+    Release,
+    Service,
+    SiteData,
+    Submission,
+    TableInfo,
 )
 
 TABLE_NAMES = PUBLISHED_TABLES

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from pipeline.config import Portal
+from pipeline.core.config import Portal
 
 
 @dataclass(frozen=True)

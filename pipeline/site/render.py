@@ -7,14 +7,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    select_autoescape,
+)
 
-from pipeline.csp import SITE_POLICY
-from pipeline.errors import SiteError
-
+from pipeline.core.csp import SITE_POLICY
+from pipeline.core.errors import SiteError
 from pipeline.site import urls
-from pipeline.site.page import Kit, Page
 from pipeline.site.models import SiteData
+from pipeline.site.page import Kit, Page
 
 # Root-relative links written by our own templates; agency text never reaches this point with
 # a relative link (the sanitiser drops them), so only the site's links are rewritten.

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pipeline.models import Message
-from pipeline.reference import Reference
-from pipeline.tablecheck import Checked
+from pipeline.core.models import Message
+from pipeline.validate.reference import Reference
+from pipeline.validate.tablecheck import Checked
 
 
 @dataclass(frozen=True)

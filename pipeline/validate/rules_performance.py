@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.models import Message, Problem
-from pipeline.tablecheck import Checked
+from pipeline.core.models import Message, Problem
 from pipeline.validate.context import FileContext, value
+from pipeline.validate.tablecheck import Checked
 
 SURVEY = [f"u{i}" for i in range(1, 10)]
 LONG_WAIT_MINUTES = 480

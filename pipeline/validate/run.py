@@ -14,15 +14,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Callable
 
-from pipeline.config import Portal
-from pipeline.layout import scan_submissions
-from pipeline.models import FileReport
-from pipeline.personal_rules import mask_report
-from pipeline.reference import Reference, load_reference
-from pipeline.schemas import SUBMITTED_TABLES, TableSchema, load_schemas
-from pipeline.tablecheck import run_frictionless
+from pipeline.core.config import Portal
+from pipeline.core.models import FileReport
 from pipeline.validate.context import FileContext
 from pipeline.validate.files import Pending, failure, finish_file, prepare_file
+from pipeline.validate.layout import scan_submissions
+from pipeline.validate.personal_rules import mask_report
+from pipeline.validate.reference import Reference, load_reference
+from pipeline.validate.schemas import SUBMITTED_TABLES, TableSchema, load_schemas
+from pipeline.validate.tablecheck import run_frictionless
 
 PreviousAgendas = Callable[[str, str], set[str]]
 _TABLE_ORDER = {"agendas": 0, "decisions": 1, "performance": 2}

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from pipeline import periods
+from pipeline.core import periods
+from pipeline.publish.table_files import xlsx_bytes
 from pipeline.site.casting import _number
 from pipeline.site.charts import Series, line_chart
 from pipeline.site.feeds import _midnight
@@ -18,7 +19,6 @@ from pipeline.site.i18n import Formatter, round2
 from pipeline.site.models import Agenda, Perf
 from pipeline.site.stats import totals
 from pipeline.site.views import agendas_sorted
-from pipeline.table_files import xlsx_bytes
 
 HUGE = 10**400
 

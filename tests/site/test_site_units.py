@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.errors import SiteError
+from pipeline.core.errors import SiteError
 from pipeline.site import urls
 from pipeline.site.build import TEMPLATES, kits
 from pipeline.site.charts import Series, line_chart, nice_ticks
@@ -241,7 +241,7 @@ def test_guide_uses_the_portal_deadline(data, kit_id) -> None:
 
 
 def test_build_without_published_data_fails_cleanly(tmp_path) -> None:
-    from pipeline.config import load_portal
+    from pipeline.core.config import load_portal
     from pipeline.site import build_site
     from tests.site.fixture_data import PORTAL_TOML
 
@@ -271,7 +271,7 @@ def test_failed_build_leaves_the_previous_site(fixture_portal, tmp_path) -> None
 
 
 def test_every_published_table_has_a_name_in_both_languages(kit_id, kit_en) -> None:
-    from pipeline.models import PUBLISHED_TABLES
+    from pipeline.core.models import PUBLISHED_TABLES
 
     for name in PUBLISHED_TABLES:
         assert kit_id.label("table", name) != name and kit_en.label("table", name) != name, name

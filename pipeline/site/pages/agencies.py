@@ -11,7 +11,13 @@ from pipeline.site.markup import safe_url
 from pipeline.site.models import Agency, SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.stats import last_closed, monthly, period_range
-from pipeline.site.views import agenda_row, agendas_sorted, decision_row, decisions_sorted, submission_cell
+from pipeline.site.views import (
+    agenda_row,
+    agendas_sorted,
+    decision_row,
+    decisions_sorted,
+    submission_cell,
+)
 
 SECTORS = ("central-government", "regional-government", "state-enterprise", "regional-enterprise",
            "private", "non-government")

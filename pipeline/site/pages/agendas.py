@@ -9,7 +9,13 @@ from pipeline.site import urls
 from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Agenda, AgendaVersion, SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.views import agenda_row, agendas_sorted, decision_row, decisions_sorted, upcoming
+from pipeline.site.views import (
+    agenda_row,
+    agendas_sorted,
+    decision_row,
+    decisions_sorted,
+    upcoming,
+)
 
 
 def month_of(a: Agenda) -> str:

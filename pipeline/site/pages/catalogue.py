@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from pipeline.models import PUBLISHED_TABLES
+from pipeline.core.models import PUBLISHED_TABLES
 from pipeline.site import urls
 from pipeline.site.models import FieldInfo, FileInfo, Release, SiteData, TableInfo
 from pipeline.site.page import Kit, Page

@@ -8,7 +8,13 @@ from pipeline.site import urls
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.stats import Totals, last_closed, totals
-from pipeline.site.views import agenda_row, decision_row, decisions_sorted, overdue_sorted, upcoming
+from pipeline.site.views import (
+    agenda_row,
+    decision_row,
+    decisions_sorted,
+    overdue_sorted,
+    upcoming,
+)
 
 UPCOMING, LATEST, OVERDUE = 5, 5, 8
 
