@@ -8,7 +8,7 @@ The pipeline reads top to bottom, one stage per module or package:
 A stage imports the models of earlier stages, never a later stage.  Problems in
 agency data are records (``pipeline.core.models.Problem``); failures of the machine are
 exceptions derived from ``pipeline.core.errors.PipelineError``, mapped to exit codes in
-``pipeline.cli``.
+``pipeline.runner.exitcodes``.
 """
 
 __version__ = "0.1.0"

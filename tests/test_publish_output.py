@@ -17,10 +17,10 @@ import pytest
 from frictionless import Package
 from openpyxl import load_workbook
 
-from pipeline.cli import exit_code_for
 from pipeline.core.errors import PublishError
 from pipeline.core.models import PUBLISHED_TABLES, FileReport, Message, Problem
 from pipeline.publish import run as publish
+from pipeline.runner.exitcodes import exit_code_for
 from tests.publish_support import (
     Fixture,
     install_fakes,

@@ -9,9 +9,9 @@ import pytest
 from frictionless import Schema
 from validate_helpers import REPO, make_datasets, run
 
-from pipeline.cli import exit_code_for
 from pipeline.core.config import load_portal
 from pipeline.core.errors import ConfigError
+from pipeline.runner.exitcodes import exit_code_for
 from pipeline.validate.reference import load_reference
 from pipeline.validate.schemas import CONTRACT, PRIMARY_KEYS, load_schemas
 

@@ -1,4 +1,4 @@
-"""Failures of the machine (not problems in data); ``pipeline.cli`` maps each to its exit code."""
+"""Failures of the machine (not problems in data); ``pipeline.runner.exitcodes`` maps each to its exit code."""
 
 from __future__ import annotations
 
