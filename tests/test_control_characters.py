@@ -7,15 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.validate_helpers import (
-    REPO,
-    agenda_row,
-    decision_row,
-    flat,
-    make_datasets,
-    report_for,
-    write_table,
-)
+from tests.validate_helpers import REPO, agenda_row, decision_row, flat, make_datasets, report_for, write_table
 
 
 def test_a_control_character_rejects_the_file_naming_the_cell(tmp_path: Path) -> None:

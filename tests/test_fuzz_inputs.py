@@ -26,14 +26,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from validate_helpers import (
-    PERIOD,
-    agenda_row,
-    csv_text,
-    decision_row,
-    make_datasets,
-    perf_row,
-)
+from validate_helpers import PERIOD, agenda_row, csv_text, decision_row, make_datasets, perf_row
 
 from pipeline.core.config import load_portal
 from pipeline.core.models import TABLES

@@ -16,15 +16,7 @@ from pathlib import Path
 from stat import S_ISDIR
 
 import pytest
-from validate_helpers import (
-    REPO,
-    csv_text,
-    flat,
-    make_datasets,
-    perf_row,
-    run,
-    write_table,
-)
+from validate_helpers import REPO, csv_text, flat, make_datasets, perf_row, run, write_table
 
 from pipeline.core import safe_open
 from pipeline.core.config import load_portal

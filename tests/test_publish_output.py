@@ -21,14 +21,7 @@ from pipeline.core.errors import PublishError
 from pipeline.core.models import PUBLISHED_TABLES, FileReport, Message, Problem
 from pipeline.publish import run as publish
 from pipeline.runner.exitcodes import exit_code_for
-from tests.publish_support import (
-    Fixture,
-    install_fakes,
-    make_fixture,
-    perf_row,
-    problem,
-    tree_bytes,
-)
+from tests.publish_support import Fixture, install_fakes, make_fixture, perf_row, problem, tree_bytes
 from tests.test_publish_tables import agenda, decision
 
 AS_OF = date(2026, 11, 28)

@@ -12,13 +12,7 @@ import pytest
 
 from pipeline.core import periods
 from pipeline.publish.tables import build_tables
-from tests.publish_support import (
-    SERVICES,
-    make_fixture,
-    perf_row,
-    problem,
-    update_store,
-)
+from tests.publish_support import SERVICES, make_fixture, perf_row, problem, update_store
 
 AS_OF = date(2026, 11, 28)
 

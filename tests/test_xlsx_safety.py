@@ -22,15 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from pipeline.core.errors import PublishError
 from pipeline.publish.table_files import xlsx_bytes
-from tests.validate_helpers import (
-    PERIOD,
-    REPO,
-    agenda_row,
-    decision_row,
-    make_datasets,
-    perf_row,
-    write_table,
-)
+from tests.validate_helpers import PERIOD, REPO, agenda_row, decision_row, make_datasets, perf_row, write_table
 
 # What a hostile or careless clerk may type at the start of a free-text cell.
 HYPERLINK = '=HYPERLINK("http://evil.example/f","Klik")'

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import csv
 import hashlib
 import io
@@ -15,6 +14,7 @@ from typing import Any
 from pipeline.core.atomic import write_bytes
 from pipeline.core.config import Portal
 from pipeline.core.errors import PushError
+from pipeline.core.periods import first_day, last_day
 
 # Tags per table on top of the common ones; CKAN tags allow letters, digits, space, - _ .
 TABLE_TAGS = {
@@ -134,9 +134,8 @@ def dataset_fields(portal: Portal, res: dict[str, Any], coverage: list[str], lic
         "url_en": page_en,
     }
     if coverage:
-        extras["temporal_start"] = f"{coverage[0]}-01"
-        year, month = (int(x) for x in coverage[-1].split("-"))
-        extras["temporal_end"] = f"{coverage[-1]}-{calendar.monthrange(year, month)[1]:02d}"
+        extras["temporal_start"] = first_day(coverage[0]).isoformat()
+        extras["temporal_end"] = last_day(coverage[-1]).isoformat()
     return {
         "title": f"{res['title']} / {res['title_en']}",
         "notes": "\n".join(lines).strip(),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The monthly tables agencies send, and the reference tables the data officer keeps.
 TABLES = ("agendas", "decisions", "performance")
+REFERENCE_TABLES = ("agencies", "services")
 # The published tables, in the Data Package's order: every stage that lists them reads this.
 PUBLISHED_TABLES = (
     "agencies", "services", "performance", "agendas", "agenda_history", "decisions", "decision_history",

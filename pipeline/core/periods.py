@@ -1,7 +1,12 @@
-"""Reporting months (``YYYY-MM``) and their submission deadlines."""
+"""Reporting months (``YYYY-MM``): their arithmetic, their submission deadlines and lateness.
+
+Every stage that reckons with months or deadlines calls these functions; none of them
+parses a period or shifts a month itself.
+"""
 
 from __future__ import annotations
 
+import calendar
 from datetime import MAXYEAR, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +20,18 @@ def parse(period: str) -> tuple[int, int]:
 def of_date(day: date) -> str:
     """The period a date falls in."""
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def first_day(period: str) -> date:
+    """The first day of a period."""
+    year, month = parse(period)
+    return date(year, month, 1)
+
+
+def last_day(period: str) -> date:
+    """The last day of a period."""
+    year, month = parse(period)
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def shift(period: str, months: int) -> str:
@@ -34,6 +51,11 @@ def span(first: str, last: str) -> list[str]:
     return out
 
 
+def last_ended(as_of: date) -> str:
+    """The latest period that has ended as of ``as_of`` (the month before; the current one is incomplete)."""
+    return shift(of_date(as_of), -1)
+
+
 def deadline(period: str, deadline_day: int) -> date:
     """The last day a file for ``period`` counts as on time: that day of the next month."""
     year, month = parse(shift(period, 1))
@@ -44,7 +66,7 @@ def deadline(period: str, deadline_day: int) -> date:
 
 def last_closed(as_of: date, deadline_day: int) -> str:
     """The latest period whose deadline has passed as of ``as_of`` (the deadline day is still open)."""
-    candidate = shift(of_date(as_of), -1)
+    candidate = last_ended(as_of)
     return candidate if deadline(candidate, deadline_day) < as_of else shift(candidate, -1)
 
 

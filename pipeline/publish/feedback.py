@@ -6,23 +6,25 @@ below.  Contexts are built here; the templates in site_templates/feedback/ only 
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from babel.dates import format_date, format_datetime
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
+from pipeline.core import templating
 from pipeline.core.config import Portal
 from pipeline.core.csp import feedback_policy
+from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.models import TABLES, FileReport
-from pipeline.core.periods import deadline, parse
+from pipeline.core.periods import deadline
+from pipeline.publish.feedback_layout import INDEX, feedback_pages
 from pipeline.publish.tables import Record
 from pipeline.store import Store
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "feedback"
+TEMPLATES = templating.SITE_TEMPLATES / "feedback"
+FORMATS = {lang: Formatter(lang) for lang in LANGS}
 TABLE_LABELS = {
     "agendas": ("Agenda", "Agendas"),
     "decisions": ("Keputusan dan tindak lanjut", "Decisions and follow-up"),
@@ -36,11 +38,8 @@ STATUS_LABELS = {
 
 
 def environment() -> Environment:
-    """Jinja2 with autoescaping on for every template (agency text is untrusted)."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    )
+    """The pages' Jinja environment, with the labels and the inlined stylesheet every page uses."""
+    env = templating.environment(TEMPLATES)
     # The stylesheet is inlined (each page stands alone) and allowed by its hash in the page's
     # Content-Security-Policy, so nothing else inline can run or style the page.
     css = (TEMPLATES / "feedback.css").read_text(encoding="utf-8")
@@ -49,28 +48,14 @@ def environment() -> Environment:
     return env
 
 
-@lru_cache(maxsize=None)  # Babel is slow per call and the same labels recur
-def month_label(period: str, lang: str) -> str:
-    """``Oktober 2026`` / ``October 2026``."""
-    year, month = parse(period)
-    return format_date(date(year, month, 1), "MMMM y", locale=lang)
+def _both(label: Callable[[Formatter], str]) -> dict[str, str]:
+    """One label in both languages, Indonesian first."""
+    return {lang: label(f) for lang, f in FORMATS.items()}
 
 
-@lru_cache(maxsize=None)
-def day_label(day: date, lang: str) -> str:
-    """``10 November 2026``."""
-    return format_date(day, "d MMMM y", locale=lang)
-
-
-@lru_cache(maxsize=None)
-def time_label(iso: str | None, lang: str) -> str:
-    """A receipt time in the portal's local time (``5 November 2026 09.30``)."""
-    if not iso:
-        return "—"
-    moment = datetime.fromisoformat(iso)
-    pattern = "d MMMM y HH.mm" if lang == "id" else "d MMMM y HH:mm"
-    offset = moment.isoformat()[-6:]  # "+07:00": the portal's zone, as received_at carries it
-    return f"{format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=lang)} (UTC{offset})"
+def _received(f: Formatter, iso: str | None) -> str:
+    """A receipt time in the portal's local time (``5 November 2026 09.30 (UTC+07:00)``)."""
+    return f.long_datetime(datetime.fromisoformat(iso)) if iso else "—"
 
 
 # A value is shown up to this many characters: a cell may hold 32,767, and a page lists
@@ -109,10 +94,9 @@ def file_context(portal: Portal, store: Store, row: Record, names: dict[str, str
         "errors": _problems(report["errors"]), "warnings": _problems(report["warnings"]),
         # The lists stop at 200 problems plus a summary; the counts are the file's own.
         "error_total": version.errors, "warning_total": version.warnings,
-        "received": {lang: time_label(row["received_at"], lang) for lang in ("id", "en")},
-        "month": {lang: month_label(row["period"], lang) for lang in ("id", "en")},
-        "deadline": {lang: day_label(deadline(row["period"], portal.deadline_day), lang)
-                     for lang in ("id", "en")},
+        "received": _both(lambda f: _received(f, row["received_at"])),
+        "month": _both(lambda f: f.month(row["period"])),
+        "deadline": _both(lambda f: f.date(deadline(row["period"], portal.deadline_day))),
     }
 
 
@@ -122,15 +106,14 @@ def month_context(portal: Portal, period: str, agency: str, rows: list[Record],
     by_table = {r["table"]: r for r in rows}
     files = [
         {"table": t, "row": by_table[t],
-         "received": {lang: time_label(by_table[t]["received_at"], lang) for lang in ("id", "en")}}
+         "received": _both(lambda f, t=t: _received(f, by_table[t]["received_at"]))}
         for t in TABLES if t in by_table
     ]
     return {
         "portal": portal, "period": period, "agency": agency,
         "agency_name": names.get(agency, agency), "files": files,
-        "month": {lang: month_label(period, lang) for lang in ("id", "en")},
-        "deadline": {lang: day_label(deadline(period, portal.deadline_day), lang)
-                     for lang in ("id", "en")},
+        "month": _both(lambda f: f.month(period)),
+        "deadline": _both(lambda f: f.date(deadline(period, portal.deadline_day))),
     }
 
 
@@ -144,27 +127,29 @@ def index_context(portal: Portal, months: list[dict[str, Any]],
 
 def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]],
                    reports: list[FileReport]) -> dict[str, bytes]:
-    """Every feedback page, by path under ``<output>/feedback/``."""
+    """Every feedback page, by path under ``<output>/feedback/`` (laid out by ``feedback_layout``)."""
     env = environment()
     names = {a["agency_code"]: a["name"] for a in tables["agencies"]}
+    rows = tables["submissions"]
+    file_pages, month_pages = feedback_pages((r["period"], r["agency_code"], r["table"], r["status"]) for r in rows)
     groups: dict[tuple[str, str], list[Record]] = {}
-    for row in tables["submissions"]:
+    for row in rows:
         groups.setdefault((row["period"], row["agency_code"]), []).append(row)
     pages: dict[str, str] = {}
     months = []
-    file_page, month_page = env.get_template("file.html"), env.get_template("month.html")
-    for (period, agency), rows in sorted(groups.items()):
-        base = f"{period}/{agency}"
-        pages[f"{base}/index.html"] = month_page.render(month_context(portal, period, agency, rows, names))
-        for row in rows:
-            if row["status"] != "missing":
-                pages[f"{base}/{row['table']}.html"] = file_page.render(
+    file_template, month_template = env.get_template("file.html"), env.get_template("month.html")
+    for (period, agency), group in sorted(groups.items()):
+        href = month_pages[(period, agency)]
+        pages[href] = month_template.render(month_context(portal, period, agency, group, names))
+        for row in group:
+            if (period, agency, row["table"]) in file_pages:
+                pages[file_pages[(period, agency, row["table"])]] = file_template.render(
                     file_context(portal, store, row, names))
-        months.append({"period": period, "agency": agency, "href": f"{base}/index.html",
+        months.append({"period": period, "agency": agency, "href": href,
                        "agency_name": names.get(agency, agency),
-                       "statuses": [r["status"] for r in rows],
-                       "month": {lang: month_label(period, lang) for lang in ("id", "en")}})
+                       "statuses": [r["status"] for r in group],
+                       "month": {lang: f.month(period) for lang, f in FORMATS.items()}})
     # Reports the store could not file under a key (misplaced or unreadable files).
     layout = [r for r in reports if not (r.period and r.agency and r.table in TABLES and r.sha256)]
-    pages["index.html"] = env.get_template("index.html").render(index_context(portal, months, layout))
+    pages[INDEX] = env.get_template(INDEX).render(index_context(portal, months, layout))
     return {rel: text.encode("utf-8") for rel, text in pages.items()}

@@ -22,7 +22,7 @@ import click
 from pipeline.core.atomic import recover_dir, replace_dir, staging_dir, write_unsynced
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import PipelineError, PublishError
-from pipeline.core.models import FileReport
+from pipeline.core.models import REFERENCE_TABLES, FileReport
 from pipeline.core.oserrors import OUTPUT_INTACT, describe
 from pipeline.core.rowcodec import canonical_json
 from pipeline.core.safe_open import TooLarge, read_bytes
@@ -34,7 +34,6 @@ from pipeline.store import Changes, Store, report_record
 from pipeline.store.receipts import load_receipts, local_iso
 
 FOLDERS = ("data", "feedback", "templates", "reports")  # build order
-REFERENCE_FILES = ("agencies.csv", "services.csv")
 AFTER_COMMIT = ("Arsip sudah diperbarui, tetapi sebagian folder keluaran belum; jalankan lagi setelah "
                 "diperbaiki untuk melengkapinya / the store was updated but some output folders were "
                 "not; run again once fixed to complete them.")
@@ -186,9 +185,9 @@ def _submitted_bytes(portal: Portal, file: str) -> bytes | None:
 def _reference_hashes(portal: Portal) -> dict[str, str]:
     """SHA-256 of the reference tables, so the change log notes when they change."""
     hashes = {}
-    for name in REFERENCE_FILES:
-        data = read_config_file(portal.datasets, f"reference/{name}")
-        hashes[name.removesuffix(".csv")] = hashlib.sha256(data).hexdigest()
+    for name in REFERENCE_TABLES:
+        data = read_config_file(portal.datasets, f"reference/{name}.csv")
+        hashes[name] = hashlib.sha256(data).hexdigest()
     return hashes
 
 

@@ -16,7 +16,6 @@ Decisions (documented in the published schema and the report to the lead):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,32 +27,24 @@ from pipeline.store import Store
 Record = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Agency:
-    """What the submissions table needs to know about an agency."""
-
-    code: str
-    active: bool
-    joined_on: date | None
-
-
-def owed_keys(agencies: list[Agency], first: str | None, last_closed: str) -> set[tuple[str, str, str]]:
-    """(period, agency, table) of every file an active agency owes."""
+def owed_keys(agencies: list[Record], first: str | None, last_closed: str) -> set[tuple[str, str, str]]:
+    """(period, agency, table) of every file an active agency (a row of the agencies table) owes."""
     owed: set[tuple[str, str, str]] = set()
     for agency in agencies:
-        if not agency.active:
+        if not agency.get("active"):
             continue
-        start = periods.of_date(agency.joined_on) if agency.joined_on else first
+        joined = agency.get("joined_on")
+        start = periods.of_date(joined) if joined else first
         if start is None:
             continue  # no data anywhere and no joining date: nothing to count from
         if first is not None and start < first:
             start = first
         for period in periods.span(start, last_closed):
-            owed.update((period, agency.code, table) for table in TABLES)
+            owed.update((period, agency["agency_code"], table) for table in TABLES)
     return owed
 
 
-def submissions_records(store: Store, agencies: list[Agency], as_of: date, deadline_day: int,
+def submissions_records(store: Store, agencies: list[Record], as_of: date, deadline_day: int,
                         tz: ZoneInfo) -> list[Record]:
     """Every owed or received file, sorted by period, agency and table."""
     last_closed = periods.last_closed(as_of, deadline_day)

@@ -6,14 +6,14 @@ import dataclasses
 from datetime import date
 from typing import Any, Iterable
 
+from pipeline.core.followup import is_overdue
 from pipeline.core.ikm import row_ikm
 from pipeline.core.models import PUBLISHED_TABLES
-from pipeline.publish.submissions_table import Agency, submissions_records
+from pipeline.publish.submissions_table import submissions_records
 from pipeline.store import Store, Version
 
 Record = dict[str, Any]
 TABLE_NAMES = PUBLISHED_TABLES
-OPEN_STATUSES = ("open", "in-progress")
 
 
 def as_records(items: Any) -> list[Record]:
@@ -33,7 +33,6 @@ def build_tables(store: Store, agencies: Iterable[Record], services: Iterable[Re
                  as_of: date, deadline_day: int, tz: Any) -> dict[str, list[Record]]:
     """Every published table as typed records in its deterministic order."""
     agency_rows = sorted(as_records(agencies), key=lambda r: r["agency_code"])
-    owed = [Agency(r["agency_code"], bool(r.get("active")), r.get("joined_on")) for r in agency_rows]
     tables = {
         "agencies": agency_rows,
         "services": sorted(as_records(services), key=lambda r: r["service_code"]),
@@ -42,7 +41,7 @@ def build_tables(store: Store, agencies: Iterable[Record], services: Iterable[Re
         "agenda_history": agenda_history(store),
         "decisions": latest_decisions(store, as_of),
         "decision_history": decision_history(store),
-        "submissions": submissions_records(store, owed, as_of, deadline_day, tz),
+        "submissions": submissions_records(store, agency_rows, as_of, deadline_day, tz),
     }
     return {name: tables[name] for name in TABLE_NAMES}  # the published order, and no table left out
 
@@ -102,9 +101,7 @@ def latest_decisions(store: Store, as_of: date) -> list[Record]:
     out = []
     for key in sorted(latest):
         row = latest[key]
-        due = row.get("due_date")
-        overdue = row.get("status") in OPEN_STATUSES and due is not None and as_of > due
-        out.append({**row, "overdue": overdue})
+        out.append({**row, "overdue": is_overdue(row.get("status"), row.get("due_date"), as_of)})
     return out
 
 

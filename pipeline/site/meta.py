@@ -6,8 +6,8 @@ import json
 from xml.sax.saxutils import quoteattr
 
 from pipeline.site import urls
+from pipeline.site.datadict import MEDIA, ordered_tables
 from pipeline.site.models import SiteData
-from pipeline.site.pages.catalogue import MEDIA, ordered_tables
 
 
 def sitemap(data: SiteData, paths: list[str]) -> str:

@@ -27,12 +27,7 @@ from typing import Any, Callable, Iterable
 
 from pipeline.core.errors import PublishError
 from pipeline.core.models import TABLES, FileReport
-from pipeline.core.rowcodec import (
-    canonical_json,
-    compact_json,
-    decode_rows,
-    encode_rows,
-)
+from pipeline.core.rowcodec import canonical_json, compact_json, decode_rows, encode_rows
 from pipeline.store.journal import Journal
 from pipeline.store.receipts import Receipts, submission_path
 from pipeline.store.records import Changes, Key, Pointer, Version, report_record

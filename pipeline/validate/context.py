@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from pipeline.core import periods
 from pipeline.core.models import Message
 from pipeline.validate.reference import Reference
 from pipeline.validate.tablecheck import Checked
@@ -25,14 +25,12 @@ class FileContext:
     @property
     def start(self) -> date:
         """First day of the period."""
-        year, month = map(int, self.period.split("-"))
-        return date(year, month, 1)
+        return periods.first_day(self.period)
 
     @property
     def end(self) -> date:
         """Last day of the period."""
-        year, month = map(int, self.period.split("-"))
-        return date(year, month, calendar.monthrange(year, month)[1])
+        return periods.last_day(self.period)
 
 
 def value(t: Checked, i: int, name: str) -> Any:

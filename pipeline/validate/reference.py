@@ -8,48 +8,16 @@ configuration error, reported all at once, because every submission is judged ag
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import ConfigError
-from pipeline.core.models import Problem
+from pipeline.core.models import REFERENCE_TABLES, Problem
+from pipeline.core.records import Agency, Service
 from pipeline.validate.personal_rules import mask_problem, personal_data_problems
 from pipeline.validate.reading import read_file
-from pipeline.validate.schemas import (
-    CONTRACT,
-    REFERENCE_TABLES,
-    TableSchema,
-    load_schemas,
-)
+from pipeline.validate.schemas import CONTRACT, TableSchema, load_schemas
 from pipeline.validate.tablecheck import check_table
-
-
-@dataclass(frozen=True)
-class Agency:
-    """One row of agencies.csv, typed."""
-
-    agency_code: str
-    name: str
-    name_en: str | None
-    sector: str
-    counter: str | None
-    joined_on: date | None
-    website: str | None
-    active: bool
-
-
-@dataclass(frozen=True)
-class Service:
-    """One row of services.csv, typed."""
-
-    service_code: str
-    agency_code: str
-    name: str
-    standard_time: str
-    fee_idr: int
-    requirements: str | None
-    legal_basis: str | None
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,10 @@ from frictionless import FrictionlessException, Schema
 
 from pipeline.core.config import read_config_file, schemas_root
 from pipeline.core.errors import ConfigError
+from pipeline.core.ikm import ELEMENTS
+from pipeline.core.models import REFERENCE_TABLES, TABLES
 
-SUBMITTED_TABLES = ("agendas", "decisions", "performance")
-REFERENCE_TABLES = ("agencies", "services")
-
-_SURVEY = {f"u{i}": "number" for i in range(1, 10)}
+_SURVEY = dict.fromkeys(ELEMENTS, "number")
 
 # The contract's field names and types, in the contract's order (contract.md).
 CONTRACT: dict[str, dict[str, str]] = {
@@ -139,7 +138,7 @@ def load_schemas(datasets: Path, tables: tuple[str, ...] | None = None) -> dict[
     problems: list[str] = []
     loaded: dict[str, TableSchema] = {}
     root = schemas_root(datasets)
-    for name in tables or (*REFERENCE_TABLES, *SUBMITTED_TABLES):
+    for name in tables or (*REFERENCE_TABLES, *TABLES):
         schema = _load_one(root, name, problems)
         if schema is not None:
             loaded[name] = schema

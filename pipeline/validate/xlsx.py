@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
+from pipeline.core import periods
 from pipeline.core.config import Limits
 from pipeline.core.models import Problem
 from pipeline.validate.messages import problem
@@ -103,7 +104,7 @@ def _render_row(values: tuple[Any, ...], period: int | None) -> list[str]:
     if period is not None and period < len(values):
         value = values[period]
         if isinstance(value, datetime) and value.day == 1 and value.time() == time(0, 0):
-            row[period] = value.strftime("%Y-%m")
+            row[period] = periods.of_date(value)
     return row
 
 
