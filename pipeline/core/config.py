@@ -99,11 +99,6 @@ class Portal:
         return schemas_folder(self.datasets)
 
     @property
-    def submissions_dir(self) -> Path:
-        """Folder of the agencies' monthly submissions."""
-        return self.datasets / "submissions"
-
-    @property
     def reference_dir(self) -> Path:
         """Folder of the reference tables kept by the data officer."""
         return self.datasets / "reference"
@@ -279,10 +274,15 @@ def _read_aliases(data: dict[str, Any], warnings: list[str]) -> None:
             warnings.append("portal.toml: 'ckan_organization' dibaca sebagai / read as 'ckan.organization'")
 
 
+def slug(text: str) -> str:
+    """Lowercase letters and digits joined by ``-`` (``Kota Jambi`` -> ``kota-jambi``): CKAN names and tags."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def _default_organization(city: str) -> str:
     """A CKAN organization name from the city ("Kota Jambi" -> "mpp-kota-jambi")."""
-    slug = re.sub(r"[^a-z0-9]+", "-", city.lower()).strip("-")
-    return f"mpp-{slug}"[:83] if slug else "mpp"
+    name = slug(city)
+    return f"mpp-{name}"[:83] if name else "mpp"
 
 
 def _clean_authority(url: str) -> bool:

@@ -6,7 +6,7 @@ reads the same wherever it is shown.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import datetime as dt
 from decimal import Decimal, localcontext
 from functools import lru_cache
 
@@ -27,31 +27,31 @@ class Formatter:
         self.lang, self.locale = lang, LOCALES[lang]
         self._locale = Locale.parse(self.locale)
 
-    def date(self, value: date | None) -> str:
+    def date(self, value: dt.date | None) -> str:
         """``5 Oktober 2026`` / ``5 October 2026``."""
         return _date(value, "d MMMM y", self.locale) if value else ""
 
-    def short_date(self, value: date | None) -> str:
+    def short_date(self, value: dt.date | None) -> str:
         """``5 Okt 2026`` / ``5 Oct 2026``."""
         return _date(value, "d MMM y", self.locale) if value else ""
 
-    def weekday_date(self, value: date | None) -> str:
+    def weekday_date(self, value: dt.date | None) -> str:
         """``Senin, 5 Oktober 2026``."""
         return _date(value, "EEEE, d MMMM y", self.locale) if value else ""
 
-    def datetime(self, value: datetime | None) -> str:
+    def datetime(self, value: dt.datetime | None) -> str:
         """A receipt time, in the time zone it was recorded in (``5 Nov 2026, 09.30``)."""
         if not value:
             return ""
         return _datetime(value, "d MMM y, HH.mm" if self.lang == "id" else "d MMM y, HH:mm", self.locale)
 
-    def long_datetime(self, value: datetime) -> str:
+    def long_datetime(self, value: dt.datetime) -> str:
         """A receipt time with its offset from UTC (``5 November 2026 09.30 (UTC+07:00)``)."""
         pattern = "d MMMM y HH.mm" if self.lang == "id" else "d MMMM y HH:mm"
         offset = value.isoformat()[-6:]  # "+07:00": the portal's zone, as received_at carries it
         return f"{_datetime(value, pattern, self.locale)} (UTC{offset})"
 
-    def time(self, value: time | None) -> str:
+    def time(self, value: dt.time | None) -> str:
         """``09.30`` (Indonesian) / ``09:30``."""
         return format_time(value, "HH.mm" if self.lang == "id" else "HH:mm", locale=self.locale) if value else ""
 
@@ -92,13 +92,13 @@ class Formatter:
 
 
 @lru_cache(maxsize=4096)
-def _date(value: date, pattern: str, locale: str) -> str:
+def _date(value: dt.date, pattern: str, locale: str) -> str:
     """Babel's date format, cached: the same months and days recur on hundreds of pages."""
     return format_date(value, pattern, locale=locale)
 
 
 @lru_cache(maxsize=4096)
-def _datetime(value: datetime, pattern: str, locale: str) -> str:
+def _datetime(value: dt.datetime, pattern: str, locale: str) -> str:
     """Babel's date-time format in the value's own time zone, cached like ``_date``."""
     return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=locale)
 

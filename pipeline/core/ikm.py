@@ -82,8 +82,8 @@ def bands() -> list[tuple[str, Decimal, Decimal]]:
 
 def row_ikm(row: Mapping[str, Any]) -> tuple[Decimal | None, str | None]:
     """IKM and grade of a performance row; (None, None) without all nine survey scores."""
-    scores = [row.get(name) for name in ELEMENTS]
-    if any(s is None for s in scores):
+    scores = [row[name] for name in ELEMENTS if row.get(name) is not None]
+    if len(scores) < len(ELEMENTS):
         return None, None
     value = ikm(scores)
     return value, grade(value)

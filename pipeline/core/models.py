@@ -13,6 +13,8 @@ PUBLISHED_TABLES = (
     "agencies", "services", "performance", "agendas", "agenda_history", "decisions", "decision_history",
     "submissions",
 )
+# A row of a published table: field name -> typed value.
+Record = dict[str, Any]
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 

@@ -40,26 +40,22 @@ def submitted_schema(portal: Portal, table: str) -> dict[str, Any]:
         raise ConfigError([f"{path}: skema tidak terbaca / schema unreadable ({exc})"]) from None
 
 
+# A field's constraints in words, in the order the guide lists them: (key, Indonesian, English).
+RULE_WORDS = (
+    ("enum", "salah satu dari: {}", "one of: {}"),
+    ("minimum", "paling kecil {}", "at least {}"),
+    ("maximum", "paling besar {}", "at most {}"),
+    ("maxLength", "paling banyak {} karakter", "at most {} characters"),
+    ("pattern", "pola {}", "pattern {}"),
+)
+
+
 def rules(field: dict[str, Any]) -> tuple[str, str]:
     """The field's constraints in words, Indonesian and English."""
     c = field.get("constraints", {})
-    id_, en = [], []
-    if "enum" in c:
-        id_.append("salah satu dari: " + ", ".join(c["enum"]))
-        en.append("one of: " + ", ".join(c["enum"]))
-    if "minimum" in c:
-        id_.append(f"paling kecil {c['minimum']}")
-        en.append(f"at least {c['minimum']}")
-    if "maximum" in c:
-        id_.append(f"paling besar {c['maximum']}")
-        en.append(f"at most {c['maximum']}")
-    if "maxLength" in c:
-        id_.append(f"paling banyak {c['maxLength']} karakter")
-        en.append(f"at most {c['maxLength']} characters")
-    if "pattern" in c:
-        id_.append(f"pola {c['pattern']}")
-        en.append(f"pattern {c['pattern']}")
-    return "; ".join(id_) or "—", "; ".join(en) or "—"
+    found = [(id_t, en_t, ", ".join(c[key]) if key == "enum" else c[key]) for key, id_t, en_t in RULE_WORDS if key in c]
+    return ("; ".join(id_t.format(v) for id_t, _, v in found) or "—",
+            "; ".join(en_t.format(v) for _, en_t, v in found) or "—")
 
 
 def _required(field: dict[str, Any]) -> str:

@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import write_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.errors import ConfigError
+from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.rowcodec import ordered_json
 from pipeline.core.xlsx_cells import workbook_has_formula
 from pipeline.core.zipfiles import zip_bytes
 from pipeline.publish.table_files import csv_bytes, json_bytes, xlsx_bytes
-from pipeline.publish.tables import TABLE_NAMES, Record
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
 DIALECT = {"header": True, "headerRows": [1], "csv": {"delimiter": ",", "lineTerminator": "\n"}}
@@ -25,7 +24,7 @@ def published_schemas(portal: Portal) -> dict[str, dict[str, Any]]:
     folder = portal.schemas_dir / "published"
     root = schemas_root(portal.datasets)
     schemas, problems = {}, []
-    for name in TABLE_NAMES:
+    for name in PUBLISHED_TABLES:
         path = folder / f"{name}.json"
         try:
             schemas[name] = json.loads(read_config_file(root, f"schemas/published/{name}.json"))
@@ -97,7 +96,7 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     schemas = published_schemas(portal)
     files: dict[str, bytes] = {}
     resources = []
-    for name in TABLE_NAMES:
+    for name in PUBLISHED_TABLES:
         schema = {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
         records = tables[name]
         files[f"{name}.csv"] = csv_bytes(schema, records)
@@ -107,7 +106,7 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
         resources.append(_resource(name, schema, files[f"{name}.csv"]))
     files["datapackage.json"] = ordered_json(descriptor(portal, resources))
     package = {"datapackage.json": files["datapackage.json"]}
-    package.update({f"{name}.csv": files[f"{name}.csv"] for name in TABLE_NAMES})
+    package.update({f"{name}.csv": files[f"{name}.csv"] for name in PUBLISHED_TABLES})
     files["datapackage.zip"] = zip_bytes(package)
     files["changelog.json"] = changelog
     return files
@@ -132,9 +131,3 @@ def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], cs
         return None  # nothing usable published before: build it
     # A workbook published by an older pipeline may hold formulas typed by an agency: rebuild it.
     return None if workbook_has_formula(old) else old
-
-
-def write_data(folder: Path, files: dict[str, bytes]) -> None:
-    """Write the data files into a (staging) folder."""
-    for name in sorted(files):
-        write_bytes(folder / name, files[name])

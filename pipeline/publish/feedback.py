@@ -17,10 +17,9 @@ from pipeline.core import templating
 from pipeline.core.config import Portal
 from pipeline.core.csp import feedback_policy
 from pipeline.core.formatting import LANGS, Formatter
-from pipeline.core.models import TABLES, FileReport
+from pipeline.core.models import TABLES, FileReport, Record
 from pipeline.core.periods import deadline
 from pipeline.publish.feedback_layout import INDEX, feedback_pages
-from pipeline.publish.tables import Record
 from pipeline.store import Store
 
 TEMPLATES = templating.SITE_TEMPLATES / "feedback"
@@ -86,9 +85,8 @@ def file_context(portal: Portal, store: Store, row: Record, names: dict[str, str
     version = store.version(key, pointer.current)
     assert version is not None
     report = store.report(version)
-    kept = pointer.published if pointer.published not in (None, version.revision) else None
     return {
-        "portal": portal, "row": row, "version": version, "kept_revision": kept,
+        "portal": portal, "row": row, "version": version, "kept_revision": pointer.kept,
         "file_name": version.file.rsplit("/", 1)[-1],
         "agency_name": names.get(row["agency_code"], row["agency_code"]),
         "errors": _problems(report["errors"]), "warnings": _problems(report["warnings"]),

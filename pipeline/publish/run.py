@@ -22,14 +22,14 @@ import click
 from pipeline.core.atomic import recover_dir, replace_dir, staging_dir, write_unsynced
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import PipelineError, PublishError
-from pipeline.core.models import REFERENCE_TABLES, FileReport
+from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport
 from pipeline.core.oserrors import OUTPUT_INTACT, describe
 from pipeline.core.rowcodec import canonical_json
 from pipeline.core.safe_open import TooLarge, read_bytes
 from pipeline.publish.agency_templates import template_files
 from pipeline.publish.datapackage import data_files
 from pipeline.publish.feedback import feedback_files
-from pipeline.publish.tables import TABLE_NAMES, build_tables
+from pipeline.publish.tables import build_tables
 from pipeline.store import Changes, Store, report_record
 from pipeline.store.receipts import load_receipts, local_iso
 
@@ -125,7 +125,7 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
 def _changed_tables(data: Path, files: dict[str, bytes]) -> tuple[str, ...]:
     """Names of the published tables whose CSV differs from the one published last (for the run log)."""
     changed = []
-    for name in TABLE_NAMES:
+    for name in PUBLISHED_TABLES:
         try:
             old = (data / f"{name}.csv").read_bytes()
         except FileNotFoundError:

@@ -17,14 +17,11 @@ Decisions (documented in the published schema and the report to the lead):
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline.core import periods
-from pipeline.core.models import TABLES
+from pipeline.core.models import TABLES, Record
 from pipeline.store import Store
-
-Record = dict[str, Any]
 
 
 def owed_keys(agencies: list[Record], first: str | None, last_closed: str) -> set[tuple[str, str, str]]:

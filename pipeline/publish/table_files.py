@@ -14,11 +14,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from pipeline.core.errors import PublishError
+from pipeline.core.models import Record
 from pipeline.core.rowcodec import number_text, records_json
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 from pipeline.core.zipfiles import workbook_bytes
-
-Record = dict[str, Any]
 
 
 def field_names(schema: dict[str, Any]) -> list[str]:

@@ -8,12 +8,9 @@ from typing import Any, Iterable
 
 from pipeline.core.followup import is_overdue
 from pipeline.core.ikm import row_ikm
-from pipeline.core.models import PUBLISHED_TABLES
+from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.publish.submissions_table import submissions_records
 from pipeline.store import Store, Version
-
-Record = dict[str, Any]
-TABLE_NAMES = PUBLISHED_TABLES
 
 
 def as_records(items: Any) -> list[Record]:
@@ -43,7 +40,7 @@ def build_tables(store: Store, agencies: Iterable[Record], services: Iterable[Re
         "decision_history": decision_history(store),
         "submissions": submissions_records(store, agency_rows, as_of, deadline_day, tz),
     }
-    return {name: tables[name] for name in TABLE_NAMES}  # the published order, and no table left out
+    return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
 
 
 def _rows(store: Store, table: str) -> Iterable[tuple[Version, Record]]:

@@ -30,19 +30,17 @@ from pipeline.site.models import (
     TableInfo,
 )
 
-TABLE_NAMES = PUBLISHED_TABLES
-
 
 def load_site_data(portal: Portal, as_of: date) -> SiteData:
     """Read every published table, typed by its own schema; raise SiteError if any is missing."""
     data_dir = portal.output / "data"
     package = _read_package(data_dir)
     resources = {r.get("name"): r for r in package.get("resources", [])}
-    missing = [name for name in TABLE_NAMES if name not in resources]
+    missing = [name for name in PUBLISHED_TABLES if name not in resources]
     if missing:
         raise SiteError(f"{data_dir}/datapackage.json: tabel tidak ada / tables missing: {', '.join(missing)}")
     rows = {name: read_table(data_dir / resources[name]["path"], resources[name].get("schema", {}))
-            for name in TABLE_NAMES}
+            for name in PUBLISHED_TABLES}
     submissions = [_submission(r) for r in rows["submissions"]]
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
     feedback, feedback_months = feedback_pages((s.period, s.agency_code, s.table, s.status) for s in submissions)
@@ -57,7 +55,7 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
         history=[_history(r) for r in rows["decision_history"]],
         agenda_history=[_agenda_version(r) for r in rows["agenda_history"]],
         submissions=submissions,
-        tables={name: _table_info(data_dir, resources[name], rows[name]) for name in TABLE_NAMES},
+        tables={name: _table_info(data_dir, resources[name], rows[name]) for name in PUBLISHED_TABLES},
         package_file=_file_info(data_dir / "datapackage.zip"),
         releases=_releases(data_dir / "changelog.json"),
         feedback=feedback,

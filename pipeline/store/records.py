@@ -59,6 +59,11 @@ class Pointer:
     current: int
     published: int | None
 
+    @property
+    def kept(self) -> int | None:
+        """The older accepted revision that stays published while the current one is not (else None)."""
+        return self.published if self.published not in (None, self.current) else None
+
 
 @dataclass
 class Changes:

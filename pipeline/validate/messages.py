@@ -107,6 +107,11 @@ def show(value: Any, limit: int = 60) -> str:
     return f"\"{text}\""
 
 
+def megabytes(size: float) -> str:
+    """A size in MB as a message shows it to a clerk (one decimal)."""
+    return f"{size / (1024 * 1024):.1f}"
+
+
 def pattern_words(pattern: str, example: str | None) -> Message:
     """A pattern explained in words (falls back to the pattern itself and an example)."""
     words = PATTERN_WORDS.get(pattern)

@@ -24,7 +24,7 @@ from pathlib import Path
 from pipeline.core.config import Limits
 from pipeline.core.models import Message, Problem
 from pipeline.core.safe_open import read_limited
-from pipeline.validate.messages import problem
+from pipeline.validate.messages import megabytes, problem
 from pipeline.validate.row_limits import RowGate
 from pipeline.validate.xlsx import read_xlsx
 
@@ -74,8 +74,8 @@ def read_file(root: Path, rel: str, fmt: str, table: str, limits: Limits) -> She
     data = content.data
     if data is None:
         sheet.errors.append(problem(
-            "file-too-large", value=str(content.size), size_mb=_mb(content.size),
-            limit_mb=_mb(limits.max_file_bytes),
+            "file-too-large", value=str(content.size), size_mb=megabytes(content.size),
+            limit_mb=megabytes(limits.max_file_bytes),
         ))
         return sheet
     if not data:
@@ -93,11 +93,6 @@ def read_file(root: Path, rel: str, fmt: str, table: str, limits: Limits) -> She
     if text is not None:
         _parse_csv(text, sheet, table, gate)
     return sheet
-
-
-def _mb(size: float) -> str:
-    """A size in MB as shown to a clerk (one decimal)."""
-    return f"{size / (1024 * 1024):.1f}"
 
 
 def _decode_csv(data: bytes, sheet: Sheet, table: str) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 from pipeline.core import periods
 from pipeline.core.config import Limits
 from pipeline.core.models import Problem
-from pipeline.validate.messages import problem
+from pipeline.validate.messages import megabytes, problem
 from pipeline.validate.row_limits import RowGate
 from pipeline.validate.xlsx_zip import TOO_LARGE, ZipRefused, check_container
 
@@ -32,8 +32,8 @@ def read_xlsx(data: bytes, table: str, limits: Limits, gate: RowGate) -> tuple[l
         check_container(data, limits.max_xlsx_bytes)
     except ZipRefused as refused:
         if refused.kind == TOO_LARGE:
-            return [], problem("xlsx-too-large", size_mb=_mb(refused.size),
-                               limit_mb=_mb(limits.max_xlsx_bytes))
+            return [], problem("xlsx-too-large", size_mb=megabytes(refused.size),
+                               limit_mb=megabytes(limits.max_xlsx_bytes))
         return [], problem("not-an-xlsx", table=table)
     rows: list[list[str]] = []
     try:
@@ -85,11 +85,6 @@ def _load_workbook(data: bytes) -> Any:
 def _unsized_sheet_class(base: type) -> type:
     """A read-only sheet class that leaves its size unknown (rows are then read as they come)."""
     return type("UnsizedReadOnlyWorksheet", (base,), {"_get_size": lambda self: None})
-
-
-def _mb(size: int) -> str:
-    """A size in MB as shown to a clerk (one decimal)."""
-    return f"{size / (1024 * 1024):.1f}"
 
 
 def _period_column(header: list[str]) -> int | None:

@@ -15,6 +15,7 @@ import ckanapi
 import pytest
 import requests
 
+from pipeline.ckan import write_descriptors
 from pipeline.ckan.client import CkanClient, Denied, RetryPolicy, Transient, _checked
 from pipeline.ckan.execute import Executor
 from pipeline.ckan.mapping import TABLE_TAGS, load_local
@@ -99,6 +100,7 @@ def _client(fake: Any, attempts: int = 3) -> tuple[CkanClient, list[float]]:
 
 def _push(portal: Any, client: CkanClient) -> None:
     local = load_local(portal, {"cc-by"})
+    write_descriptors(local)  # as push_portal does before any upload
     org = client.read("organization_show", {"id": "mpp-uji"})
     remote = {ds.name: client.read("package_show", {"id": ds.name}) for ds in local}
     plan = make_plan("http://ckan", "mpp-uji", org, local, remote)
