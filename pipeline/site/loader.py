@@ -13,7 +13,7 @@ from pipeline.core.errors import SiteError
 from pipeline.core.followup import is_overdue
 from pipeline.core.ikm import ELEMENTS
 from pipeline.core.models import PUBLISHED_TABLES, TABLES
-from pipeline.core.records import Agency, Service
+from pipeline.core.records import Agency, Service, split_codes
 from pipeline.publish.feedback_layout import feedback_pages
 from pipeline.site.casting import Row, read_table
 from pipeline.site.models import (
@@ -76,11 +76,6 @@ def _read_package(data_dir: Path) -> dict[str, Any]:
         raise SiteError(f"{path}: tidak dapat dibaca / cannot be read: {exc}") from None
 
 
-def _codes(text: str | None) -> tuple[str, ...]:
-    """Agency codes separated by ';' (contract), trimmed, in the order given."""
-    return tuple(c.strip() for c in (text or "").split(";") if c.strip())
-
-
 def _agency(r: Row) -> Agency:
     """One agencies.csv row."""
     return Agency(agency_code=r["agency_code"], name=r["name"], name_en=r.get("name_en"), sector=r["sector"],
@@ -111,7 +106,7 @@ def _agenda(r: Row) -> Agenda:
     """One agendas.csv row."""
     return Agenda(
         r["agency_code"], r["agenda_id"], r["date"], r.get("start_time"), r.get("end_time"),
-        r["title"], r["type"], _codes(r.get("participants")), r.get("location"), r["status"],
+        r["title"], r["type"], split_codes(r.get("participants")), r.get("location"), r["status"],
         r.get("summary"), r.get("minutes_url"), r["period"],
     )
 
@@ -120,7 +115,7 @@ def _decision(r: Row, as_of: date) -> Decision:
     """One decisions.csv row; overdue is judged as of the build date (the contract's rule)."""
     return Decision(
         r["agency_code"], r["decision_id"], r["date"], r.get("agenda_id"), r["title"],
-        r.get("description"), _codes(r.get("responsible")), r["follow_up"], r.get("due_date"), r["status"],
+        r.get("description"), split_codes(r.get("responsible")), r["follow_up"], r.get("due_date"), r["status"],
         r.get("completed_on"), r.get("evidence_url"), r["period"],
         is_overdue(r["status"], r.get("due_date"), as_of),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.core import periods
 from pipeline.core.models import Message
+from pipeline.core.records import split_codes
 from pipeline.validate.reference import Reference
 from pipeline.validate.tablecheck import Checked
 
@@ -36,11 +37,6 @@ class FileContext:
 def value(t: Checked, i: int, name: str) -> Any:
     """The typed value of a cell, or None when it is empty, absent or already wrong."""
     return t.rows[i].get(name) if t.usable(i, name) else None
-
-
-def split_codes(text: str) -> list[str]:
-    """Agency codes of a ``;``-separated cell (spaces around codes and empty parts ignored)."""
-    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 def unknown_codes(t: Checked, i: int, name: str, code: str, ctx: FileContext) -> list:
