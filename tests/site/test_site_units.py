@@ -88,7 +88,7 @@ def test_ikm_weighting_and_grades() -> None:
     assert totals("2026-10", [row(0, 3.0)]).grade is None  # nobody surveyed: no grade
 
 
-def test_monthly_totals_and_period_range(data) -> None:
+def test_monthly_totals_and_period_span(data) -> None:
     series = monthly(data.performance)
     assert [t.period for t in series] == ["2026-08", "2026-09", "2026-10"]
     assert series[0].received == 300 and series[0].completed == 270 and series[0].within_standard == 240
