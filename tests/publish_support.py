@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Portal, load_portal
-from pipeline.models import FileReport, Message, Problem
+from pipeline.core.config import Portal, load_portal
+from pipeline.core.models import FileReport, Message, Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTAL_TOML = """\
@@ -52,7 +52,7 @@ SERVICES = [
 
 @dataclass
 class Reference:
-    """Stand-in for pipeline.reference.Reference."""
+    """Stand-in for pipeline.validate.reference.Reference."""
 
     agencies: list[dict[str, Any]]
     services: list[dict[str, Any]]
@@ -116,13 +116,11 @@ def make_fixture(tmp_path: Path) -> Fixture:
 
 
 def install_fakes(fixture: Fixture, monkeypatch: Any) -> None:
-    """Route publish's validate and reference stages to the fixture."""
+    """Route publish's validate stage (files and reference tables) to the fixture."""
     validate = types.ModuleType("pipeline.validate")
     validate.validate_datasets = fixture.validate_datasets  # type: ignore[attr-defined]
-    reference = types.ModuleType("pipeline.reference")
-    reference.load_reference = fixture.load_reference  # type: ignore[attr-defined]
+    validate.load_reference = fixture.load_reference  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pipeline.validate", validate)
-    monkeypatch.setitem(sys.modules, "pipeline.reference", reference)
 
 
 def problem(code: str, row: int, field_name: str, value: str, cell: str) -> Problem:
@@ -154,8 +152,8 @@ def tree_bytes(folder: Path) -> dict[str, bytes]:
 
 def update_store(fx: Fixture, now: str, day: date = date(2026, 11, 28)) -> tuple[Any, Any]:
     """One store update and commit, as publish does it; returns the reloaded store and changes."""
-    from pipeline.receipts import load_receipts
     from pipeline.store import Store
+    from pipeline.store.receipts import load_receipts
 
     store = Store.load(fx.output / "store")
     receipts = load_receipts(fx.datasets / "receipts.csv", fx.portal.tz)

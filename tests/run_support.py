@@ -15,13 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.validate_helpers import (
-    agenda_row,
-    decision_row,
-    make_datasets,
-    perf_row,
-    write_table,
-)
+from tests.validate_helpers import agenda_row, decision_row, make_datasets, perf_row, write_table
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-28"

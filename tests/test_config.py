@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_portal
-from pipeline.errors import ConfigError
+from pipeline.core.config import load_portal
+from pipeline.core.errors import ConfigError
 
 
 def _portal(tmp_path: Path, text: str):

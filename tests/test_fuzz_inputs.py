@@ -18,22 +18,23 @@ import json
 import os
 import re
 import time
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from validate_helpers import PERIOD, agenda_row, csv_text, decision_row, make_datasets, perf_row
-from pipeline.config import load_portal
-from pipeline.messages import __doc__ as CATALOGUE_TABLE
-from pipeline.messages_text import CATALOGUE
-from pipeline.models import TABLES
-from pipeline.problem_bound import MAX_LISTED
-from pipeline.schemas import CONTRACT
+
+from pipeline.core.config import load_portal
+from pipeline.core.models import TABLES
 from pipeline.validate import validate_datasets
+from pipeline.validate.messages import __doc__ as CATALOGUE_TABLE
+from pipeline.validate.messages_text import CATALOGUE
+from pipeline.validate.problem_bound import MAX_LISTED
+from pipeline.validate.schemas import CONTRACT
 
 FUZZING = "FUZZ_EXAMPLES" in os.environ
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))  # per target; three targets

@@ -21,16 +21,23 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-
 from validate_helpers import (
-    REPO, agenda_row, csv_text, flat, make_datasets, perf_row, report_for, write_raw, write_table,
+    REPO,
+    agenda_row,
+    csv_text,
+    flat,
+    make_datasets,
+    perf_row,
+    report_for,
+    write_raw,
+    write_table,
     write_xlsx,
 )
 
-from pipeline.config import Limits, load_portal
-from pipeline.errors import ConfigError
-from pipeline.schemas import CONTRACT
-from pipeline.xlsx_zip import DAMAGED, ZipRefused, check_container
+from pipeline.core.config import Limits, load_portal
+from pipeline.core.errors import ConfigError
+from pipeline.validate.schemas import CONTRACT
+from pipeline.validate.xlsx_zip import DAMAGED, ZipRefused, check_container
 
 PERF = list(CONTRACT["performance"])
 SHEET = "xl/worksheets/sheet1.xml"
@@ -360,7 +367,7 @@ def test_openpyxl_itself_refuses_the_entity_bomb_quickly():
     """The second guard: even past the container check, openpyxl's parser is defusedxml's."""
     from defusedxml import EntitiesForbidden
 
-    from pipeline.xlsx import _load_workbook
+    from pipeline.validate.xlsx import _load_workbook
 
     data = rebuild(workbook([PERF]), SHEET, lambda fh, old: fh.write(BILLION_LAUGHS))
     started = time.perf_counter()

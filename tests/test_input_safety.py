@@ -16,17 +16,14 @@ from pathlib import Path
 from stat import S_ISDIR
 
 import pytest
+from validate_helpers import REPO, csv_text, flat, make_datasets, perf_row, run, write_table
 
-from validate_helpers import (
-    REPO, csv_text, flat, make_datasets, perf_row, run, write_table,
-)
-
-from pipeline import safe_open
-from pipeline.config import load_portal
-from pipeline.errors import ConfigError
-from pipeline.layout import MAX_LAYOUT_ERRORS
-from pipeline.reference import load_reference
-from pipeline.schemas import CONTRACT, load_schemas
+from pipeline.core import safe_open
+from pipeline.core.config import load_portal
+from pipeline.core.errors import ConfigError
+from pipeline.validate.layout import MAX_LAYOUT_ERRORS
+from pipeline.validate.reference import load_reference
+from pipeline.validate.schemas import CONTRACT, load_schemas
 
 PERF_FILE = "submissions/2026-10/disdukcapil/performance.csv"
 SECRET = "RAHASIA-DI-LUAR-DATASETS-7731"
@@ -291,7 +288,7 @@ def test_a_fifo_as_reference_table_is_a_config_error_without_hanging(ds):
 
 
 def test_a_linked_receipts_log_is_a_config_error(ds, tmp_path):
-    from pipeline.receipts import load_receipts
+    from pipeline.store.receipts import load_receipts
 
     (tmp_path / "log.csv").write_text("file,sha256,received_at\n", encoding="utf-8")
     (ds / "receipts.csv").symlink_to(tmp_path / "log.csv")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import BusyError, PipelineError
-from pipeline.lock import output_lock
+from pipeline.core.errors import BusyError, PipelineError
+from pipeline.runner.lock import output_lock
 from tests.run_support import (
     AS_OF,
     add_month,

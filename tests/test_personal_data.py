@@ -21,11 +21,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import load_portal
-from pipeline.errors import ConfigError
-from pipeline.personal_data import find, mask_text
-from pipeline.reference import load_reference
-from pipeline.schemas import CONTRACT
+from pipeline.core.config import load_portal
+from pipeline.core.errors import ConfigError
+from pipeline.core.personal_data import find, mask_text
+from pipeline.validate.reference import load_reference
+from pipeline.validate.schemas import CONTRACT
 from tests.validate_helpers import (
     PERIOD,
     REPO,

@@ -37,7 +37,7 @@ def test_a_machine_failure_exits_1_with_a_clear_message(tmp_path: Path, monkeypa
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device", str(fx.output / "data"))
 
-    monkeypatch.setattr("pipeline.publish.data_files", full)
+    monkeypatch.setattr("pipeline.publish.run.data_files", full)
     args = ["publish", "--no-site", "--no-push", "--datasets", str(fx.datasets), "--output", str(fx.output),
             "--as-of", "2026-11-28"]
     result = CliRunner().invoke(main, args)

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from pipeline.ikm import grade, grade_label, ikm, row_ikm
+from pipeline.core.ikm import grade, ikm, row_ikm
 
 
 @pytest.mark.parametrize("value, letter", [
@@ -15,11 +15,6 @@ from pipeline.ikm import grade, grade_label, ikm, row_ikm
 ])
 def test_grade_bands_at_their_boundaries(value: str, letter: str) -> None:
     assert grade(Decimal(value)) == letter
-
-
-def test_grade_labels() -> None:
-    assert [grade_label(g) for g in "ABCD"] == ["Sangat Baik", "Baik", "Kurang Baik", "Tidak Baik"]
-    assert grade_label("A", "en") == "Very good"
 
 
 def test_extremes() -> None:

@@ -17,10 +17,10 @@ import pytest
 from frictionless import Package
 from openpyxl import load_workbook
 
-from pipeline import publish
-from pipeline.cli import exit_code_for
-from pipeline.errors import PublishError
-from pipeline.models import PUBLISHED_TABLES, FileReport, Message, Problem
+from pipeline.core.errors import PublishError
+from pipeline.core.models import PUBLISHED_TABLES, FileReport, Message, Problem
+from pipeline.publish import run as publish
+from pipeline.runner.exitcodes import exit_code_for
 from tests.publish_support import Fixture, install_fakes, make_fixture, perf_row, problem, tree_bytes
 from tests.test_publish_tables import agenda, decision
 
@@ -272,8 +272,8 @@ def test_an_unwritable_output_is_a_clear_publish_error(published: Any, tmp_path:
     def denied(path: Path, data: bytes) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("pipeline.store.write_unsynced", denied)
-    monkeypatch.setattr("pipeline.store.write_bytes", denied)
+    monkeypatch.setattr("pipeline.store.journal.write_unsynced", denied)
+    monkeypatch.setattr("pipeline.store.journal.write_bytes", denied)
     with pytest.raises(PublishError, match="no permission to write") as info:
         publish.publish_data(fx2.portal, AS_OF, NOW)
     assert exit_code_for(info.value) == 1 and str(out / "store" / "files") in str(info.value)

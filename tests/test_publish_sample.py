@@ -86,7 +86,7 @@ def test_submissions_agree_with_the_validation_report(sample: dict[str, Any]) ->
 def test_ikm_grades_follow_the_bands(sample: dict[str, Any]) -> None:
     from decimal import Decimal
 
-    from pipeline.ikm import grade
+    from pipeline.core.ikm import grade
 
     graded = [r for r in _csv(sample, "performance") if r["ikm"]]
     assert graded and all(grade(Decimal(r["ikm"])) == r["ikm_grade"] for r in graded)
@@ -128,7 +128,7 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     import shutil
     from datetime import date, datetime
 
-    from pipeline.config import load_portal
+    from pipeline.core.config import load_portal
     from pipeline.publish import publish_data
 
     base = tmp_path_factory.mktemp("replay")

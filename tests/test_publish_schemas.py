@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from frictionless import Schema
 
-from pipeline.models import PUBLISHED_TABLES
+from pipeline.core.models import PUBLISHED_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent / "datasets" / "schemas"
 PUBLISHED = PUBLISHED_TABLES

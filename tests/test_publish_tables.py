@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline import periods
-from pipeline.tables import build_tables
+from pipeline.core import periods
+from pipeline.publish.tables import build_tables
 from tests.publish_support import SERVICES, make_fixture, perf_row, problem, update_store
 
 AS_OF = date(2026, 11, 28)
@@ -98,7 +98,7 @@ def test_agenda_history_has_one_row_per_reported_version(tables: dict[str, list[
 
 
 def test_tables_come_in_the_published_order(tables: dict[str, list[dict[str, Any]]]) -> None:
-    from pipeline.models import PUBLISHED_TABLES
+    from pipeline.core.models import PUBLISHED_TABLES
 
     assert tuple(tables) == PUBLISHED_TABLES
 
@@ -152,7 +152,7 @@ def test_deadline_day_itself_is_on_time_and_closes_the_month_after() -> None:
 
 
 def test_tables_follow_their_published_schemas(tables: dict[str, list[dict[str, Any]]], tmp_path: Path) -> None:
-    from pipeline.datapackage import published_schemas
+    from pipeline.publish.datapackage import published_schemas
 
     schemas = published_schemas(make_fixture(tmp_path).portal)
     for name, records in tables.items():

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from validate_helpers import REPO, agenda_row, make_datasets, report_for, write_table
-from pipeline.problem_bound import MAX_LISTED
+
+from pipeline.validate.problem_bound import MAX_LISTED
 
 AGENDAS = "submissions/2026-10/disdukcapil/agendas.csv"
 

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.errors import PushError
+from pipeline.core.errors import PushError
 from pipeline.validate import files as validate_files
 from tests.run_support import (
     AS_OF,
@@ -286,7 +286,7 @@ def test_a_crash_judging_one_file_in_a_real_subprocess(ds: Path, out: Path) -> N
 def test_an_unexpected_exception_in_a_command_is_an_internal_error(
         ds: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = tree(out, skip=("runs.jsonl",))
-    monkeypatch.setattr("pipeline.publish.build_tables", _explode)
+    monkeypatch.setattr("pipeline.publish.run.build_tables", _explode)
     result = CliRunner().invoke(main, ["publish", "--no-push", "--datasets", str(ds), "--output", str(out),
                                        "--as-of", AS_OF])
     assert result.exit_code == 4
@@ -299,7 +299,7 @@ def test_an_unexpected_exception_in_a_command_is_an_internal_error(
 
 def test_validate_reports_a_bug_with_exit_4_and_writes_nothing(
         ds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pipeline.report_text.summary_text", _explode)
+    monkeypatch.setattr("pipeline.validate.report_text.summary_text", _explode)
     out = tmp_path / "never"
     result = CliRunner().invoke(main, ["validate", "--datasets", str(ds), "--output", str(out)])
     assert result.exit_code == 4 and INTERNAL_ID in result.stderr and "Traceback" in result.stderr
@@ -307,7 +307,7 @@ def test_validate_reports_a_bug_with_exit_4_and_writes_nothing(
 
 
 def test_a_file_the_system_cannot_read_is_unreadable_not_a_bug(ds: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline import incidents
+    from pipeline.core import incidents
     from pipeline.validate import files
     from tests.validate_helpers import run as validate
 
@@ -370,7 +370,7 @@ def test_every_publish_appends_one_line_to_the_run_log(ds: Path, out: Path) -> N
 
 
 def test_run_log_lines_from_concurrent_writers_stay_whole(tmp_path: Path) -> None:
-    writer = ("import sys\nfrom pathlib import Path\nfrom pipeline.runlog import append_run\n"
+    writer = ("import sys\nfrom pathlib import Path\nfrom pipeline.runner.runlog import append_run\n"
               "for i in range(100):\n"
               "    append_run(Path(sys.argv[1]), {'writer': sys.argv[2], 'i': i, 'pad': sys.argv[2] * 30000})\n")
     procs = [subprocess.Popen([sys.executable, "-c", writer, str(tmp_path), str(n)], cwd=REPO) for n in range(4)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.rowcodec import decode_rows, encode_rows
+from pipeline.core.rowcodec import decode_rows, encode_rows
 from pipeline.store import previous_agenda_lookup
 from tests.publish_support import Fixture, make_fixture, perf_row, problem, tree_bytes, update_store
 

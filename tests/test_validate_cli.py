@@ -7,13 +7,23 @@ import subprocess
 import sys
 
 from validate_helpers import (
-    REPO, agenda_row, csv_text, decision_row, flat, make_datasets, perf_row, run, write_raw,
-    write_table, write_xlsx,
+    REPO,
+    agenda_row,
+    csv_text,
+    decision_row,
+    flat,
+    make_datasets,
+    perf_row,
+    run,
+    write_raw,
+    write_table,
+    write_xlsx,
 )
-from pipeline import incidents
-from pipeline.models import FileReport
-from pipeline.report_text import summary_text
-from pipeline.schemas import CONTRACT
+
+from pipeline.core import incidents
+from pipeline.core.models import FileReport
+from pipeline.validate.report_text import summary_text
+from pipeline.validate.schemas import CONTRACT
 
 REPORT_KEYS = {"file", "period", "agency", "table", "status", "errors", "warnings"}
 PROBLEM_KEYS = {"code", "row", "field", "value", "message"}
@@ -195,7 +205,7 @@ def test_summary_text_groups_by_agency_with_row_field_value_and_fix(tmp_path):
 
 
 def test_summary_text_shortens_long_problem_lists():
-    from pipeline.messages import problem
+    from pipeline.validate.messages import problem
 
     errors = [problem("blank-row", row=n) for n in range(2, 12)]
     report = FileReport(file="submissions/2026-10/a/performance.csv", period="2026-10", agency="a",

@@ -7,13 +7,13 @@ import re
 
 import pytest
 from frictionless import Schema
-
 from validate_helpers import REPO, make_datasets, run
-from pipeline.cli import exit_code_for
-from pipeline.config import load_portal
-from pipeline.errors import ConfigError
-from pipeline.reference import load_reference
-from pipeline.schemas import CONTRACT, PRIMARY_KEYS, load_schemas
+
+from pipeline.core.config import load_portal
+from pipeline.core.errors import ConfigError
+from pipeline.runner.exitcodes import exit_code_for
+from pipeline.validate.reference import load_reference
+from pipeline.validate.schemas import CONTRACT, PRIMARY_KEYS, load_schemas
 
 SCHEMAS = REPO / "datasets" / "schemas"
 
@@ -146,8 +146,8 @@ def test_reference_is_typed(tmp_path):
 
 
 def test_every_code_is_documented_and_has_a_message():
-    import pipeline.messages as messages
-    from pipeline.messages_text import CATALOGUE
+    import pipeline.validate.messages as messages
+    from pipeline.validate.messages_text import CATALOGUE
 
     documented = set(re.findall(r"^([a-z][a-z-]+[a-z])\s+[EW]\s", messages.__doc__, re.M))
     in_catalogue = {key.split(":")[0] for key in CATALOGUE} - {"table-error"}

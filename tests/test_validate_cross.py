@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import pytest
-
 from validate_helpers import (
-    agenda_row, csv_text, decision_row, flat, make_datasets, perf_row, report_for, run,
-    write_raw, write_table,
+    agenda_row,
+    csv_text,
+    decision_row,
+    flat,
+    make_datasets,
+    perf_row,
+    report_for,
+    run,
+    write_raw,
+    write_table,
 )
-from pipeline.schemas import CONTRACT
+
+from pipeline.validate.schemas import CONTRACT
 
 NO_SURVEY = {"survey_respondents": "", **{f"u{i}": "" for i in range(1, 10)}}
 

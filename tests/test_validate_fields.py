@@ -4,7 +4,6 @@ and one invalid case at least for every field rule of every submitted table."""
 from __future__ import annotations
 
 import pytest
-
 from validate_helpers import agenda_row, decision_row, flat, make_datasets, perf_row, report_for, write_table
 
 ROWS = {"performance": perf_row, "agendas": agenda_row, "decisions": decision_row}

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 from decimal import Decimal
 
 import pytest
-
 from validate_helpers import (
-    csv_text, decision_row, flat, make_datasets, perf_row, report_for, run, write_raw,
-    write_table, write_xlsx,
+    csv_text,
+    decision_row,
+    flat,
+    make_datasets,
+    perf_row,
+    report_for,
+    run,
+    write_raw,
+    write_table,
+    write_xlsx,
 )
-from pipeline.schemas import CONTRACT
+
+from pipeline.validate.schemas import CONTRACT
 
 PERF = list(CONTRACT["performance"])
 
@@ -268,7 +277,7 @@ def test_xlsx_period_that_excel_turned_into_a_date_reads_as_the_month(ds):
     (datetime(1899, 12, 30, 13, 30), "13:30"), ("  teks ", "  teks "),
 ])
 def test_xlsx_cells_render_as_typed(value, text):
-    from pipeline.xlsx import render_cell
+    from pipeline.validate.xlsx import render_cell
 
     assert render_cell(value) == text
 

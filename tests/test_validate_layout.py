@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from validate_helpers import flat, make_datasets, perf_row, run, write_raw, write_table, write_xlsx
-from pipeline.schemas import CONTRACT
+
+from pipeline.validate.schemas import CONTRACT
 
 
 @pytest.fixture()

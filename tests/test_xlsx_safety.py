@@ -20,17 +20,9 @@ import openpyxl
 import pytest
 from openpyxl.cell import WriteOnlyCell
 
-from pipeline.errors import PublishError
-from pipeline.table_files import xlsx_bytes
-from tests.validate_helpers import (
-    PERIOD,
-    REPO,
-    agenda_row,
-    decision_row,
-    make_datasets,
-    perf_row,
-    write_table,
-)
+from pipeline.core.errors import PublishError
+from pipeline.publish.table_files import xlsx_bytes
+from tests.validate_helpers import PERIOD, REPO, agenda_row, decision_row, make_datasets, perf_row, write_table
 
 # What a hostile or careless clerk may type at the start of a free-text cell.
 HYPERLINK = '=HYPERLINK("http://evil.example/f","Klik")'
@@ -166,14 +158,14 @@ def test_plain_openpyxl_would_have_written_formulas() -> None:
 def test_a_writer_that_skips_the_text_cell_fails_instead_of_publishing(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The last check in workbook_bytes catches a formula whatever path wrote it."""
-    from pipeline.detzip import workbook_bytes
+    from pipeline.core.zipfiles import workbook_bytes
 
     book = openpyxl.Workbook()
     book.active["B2"] = EQUALS
     with pytest.raises(PublishError, match="rumus|formula"):
         workbook_bytes(book)
     # A writer that binds the value and forgets to set the type back to text.
-    monkeypatch.setattr("pipeline.table_files.text_cell", lambda sheet, text: WriteOnlyCell(sheet, value=text))
+    monkeypatch.setattr("pipeline.publish.table_files.text_cell", lambda sheet, text: WriteOnlyCell(sheet, value=text))
     schema = {"name": "agendas", "fields": [{"name": "title", "type": "string"}]}
     with pytest.raises(PublishError, match="xl/worksheets/sheet1.xml"):
         xlsx_bytes(schema, [{"title": HYPERLINK}])

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
-from pipeline.config import load_portal
-from pipeline.models import FileReport
-from pipeline.schemas import CONTRACT
+from pipeline.core.config import load_portal
+from pipeline.core.models import FileReport
 from pipeline.validate import validate_datasets
+from pipeline.validate.schemas import CONTRACT
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "fixtures" / "validate"

@@ -17,18 +17,18 @@ import time
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from pipeline.atomic import write_text
 from pipeline.ckan.client import CkanClient, RetryPolicy
 from pipeline.ckan.execute import Executor
-from pipeline.ckan.mapping import load_local
+from pipeline.ckan.mapping import LocalDataset, load_local
 from pipeline.ckan.plan import CREATE, Plan, make_plan
 from pipeline.ckan.progress import Progress, plan_text, summary_text
-from pipeline.config import Portal
-from pipeline.errors import PushError
-from pipeline.oserrors import describe
-from pipeline.redact import redact_url
+from pipeline.core.atomic import write_bytes, write_text
+from pipeline.core.config import Portal
+from pipeline.core.errors import PushError
+from pipeline.core.oserrors import describe
+from pipeline.core.redact import redact_url
 
-__all__ = ["push_portal"]
+__all__ = ["push_portal", "write_descriptors"]
 PLAN_FILE = "ckan-plan.json"
 
 
@@ -45,6 +45,7 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
     try:
         licences = client.read("license_list", {}) or []
         local = load_local(portal, {lic["id"] for lic in licences if "id" in lic} or None)
+        write_descriptors(local)
         org_name = portal.ckan.organization
         remote_org = client.read("organization_show", {"id": org_name}, subject=org_name)
         remote = {ds.name: client.read("package_show", {"id": ds.name}, subject=ds.name) for ds in local}
@@ -69,6 +70,14 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
         raise PushError(client.scrub(f"CKAN: {type(exc).__name__}: {exc}{_made(client)}")) from None
     print(summary_text(plan, client.write_calls, time.monotonic() - started, dry_run), file=out)
     return plan
+
+
+def write_descriptors(local: list[LocalDataset]) -> None:
+    """Write each table's own descriptor where its upload reads it (only when its bytes changed)."""
+    for ds in local:
+        path, data = ds.descriptor
+        if not path.is_file() or path.read_bytes() != data:
+            write_bytes(path, data)
 
 
 def transport_warning(url: str) -> str | None:

@@ -9,8 +9,8 @@ from typing import Any, Callable
 import ckanapi
 import requests
 
-from pipeline.errors import PushError
-from pipeline.redact import redact_text, redact_url
+from pipeline.core.errors import PushError
+from pipeline.core.redact import redact_text, redact_url
 
 # The permission each write needs, named the way CKAN's own roles page names it.
 PERMISSIONS = {

@@ -45,7 +45,7 @@ class Executor:
                 if dup.action == DELETE and dup.remote_id:
                     self._delete(f"{ds.name}/{dup.name}", dup.remote_id)
 
-    def _attempt(self, label: str, subject: str, decide: Decide, refresh: Callable[[], State],
+    def _attempt(self, label: str, decide: Decide, refresh: Callable[[], State],
                  state: State) -> State:
         """Decide, call, and on a transient failure wait, refresh and decide again."""
         delays = self.client.retry.delays()
@@ -73,7 +73,7 @@ class Executor:
                 "name": name, "title": self.org_title, "description": self.org_description}, subject=name)
 
         refresh = lambda: self.client.read("organization_show", {"id": name})  # noqa: E731
-        return self._attempt(f"create organization {name}", name, decide, refresh, None)
+        return self._attempt(f"create organization {name}", decide, refresh, None)
 
     def _ensure_dataset(self, ds: LocalDataset, pkg: dict[str, Any] | None, org_id: str) -> dict[str, Any]:
         """Create the dataset, or patch the managed fields that differ."""
@@ -87,7 +87,7 @@ class Executor:
             return lambda: self.client.write("package_patch", {"id": current["id"], **fields}, subject=ds.name)
 
         action = "create" if pkg is None else "update"
-        return self._attempt(f"{action} dataset {ds.name}", ds.name, decide, self._refresher(ds.name), pkg)
+        return self._attempt(f"{action} dataset {ds.name}", decide, self._refresher(ds.name), pkg)
 
     def _ensure_resource(self, ds: LocalDataset, res: LocalResource, pkg: dict[str, Any]) -> dict[str, Any]:
         """Create or update one resource (file and hash together), unless CKAN already has it."""
@@ -101,7 +101,7 @@ class Executor:
             return lambda: self._patch(current, found, res, ds.name)
 
         step = plan_resource(res, _find(pkg, res.name))
-        return self._attempt(f"{step.action} {ds.name}/{res.name}", ds.name, decide, self._refresher(ds.name), pkg)
+        return self._attempt(f"{step.action} {ds.name}/{res.name}", decide, self._refresher(ds.name), pkg)
 
     def _upload(self, pkg: dict[str, Any], found: dict[str, Any] | None, res: LocalResource,
                 subject: str) -> dict[str, Any]:
@@ -133,7 +133,7 @@ class Executor:
             except ckanapi.NotFound:
                 pass
 
-        self._attempt(f"{DELETE} {label}", label, lambda _state: call, lambda: None, None)
+        self._attempt(f"{DELETE} {label}", lambda _state: call, lambda: None, None)
 
     def _refresher(self, name: str) -> Callable[[], State]:
         return lambda: self.client.read("package_show", {"id": name}, subject=name)

@@ -1,8 +1,7 @@
-"""What CKAN should hold: one dataset per published table, built from <output>/data/."""
+"""What CKAN should hold: one dataset per published table, computed from <output>/data/ (nothing written)."""
 
 from __future__ import annotations
 
-import calendar
 import csv
 import hashlib
 import io
@@ -12,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.atomic import write_bytes
-from pipeline.config import Portal
-from pipeline.errors import PushError
+from pipeline.core.config import Portal, slug
+from pipeline.core.errors import PushError
+from pipeline.core.periods import first_day, last_day
 
 # Tags per table on top of the common ones; CKAN tags allow letters, digits, space, - _ .
 TABLE_TAGS = {
@@ -48,12 +47,17 @@ class LocalResource:
 
 @dataclass(frozen=True)
 class LocalDataset:
-    """One CKAN dataset as the published data says it should be (owner_org added later)."""
+    """One CKAN dataset as the published data says it should be (owner_org added later).
+
+    ``descriptor`` is the table's own Data Package descriptor: its bytes and where the push
+    writes them (``<output>/ckan/<table>/datapackage.json``) before anything is uploaded.
+    """
 
     table: str
     name: str
     fields: dict[str, Any]
     resources: tuple[LocalResource, ...]
+    descriptor: tuple[Path, bytes]
 
 
 def dataset_name(organization: str, table: str) -> str:
@@ -72,8 +76,8 @@ def licence_for(portal_licence: str, known: set[str] | None) -> str:
 def load_local(portal: Portal, licences: set[str] | None = None) -> list[LocalDataset]:
     """Read <output>/data/datapackage.json and describe every table's CKAN dataset.
 
-    The per-table Data Package descriptors are written to <output>/ckan/<table>/ so that
-    every uploaded file exists on disk and can be compared byte for byte.
+    Each table's own Data Package descriptor is computed here; the push writes it to
+    <output>/ckan/<table>/ (``LocalDataset.descriptor``) so that every uploaded file exists on disk.
     """
     data = portal.output / "data"
     package = _read_package(data / "datapackage.json")
@@ -89,26 +93,25 @@ def load_local(portal: Portal, licences: set[str] | None = None) -> list[LocalDa
                 raise PushError(f"{path}: berkas tidak ada / file is missing (jalankan / run: publish)")
         descriptor = _table_descriptor(package, res, dataset_name(portal.ckan.organization, table))
         desc_path = portal.output / "ckan" / table / DESCRIPTOR_NAME
-        if not desc_path.is_file() or desc_path.read_bytes() != descriptor:
-            write_bytes(desc_path, descriptor)
         coverage = sorted(periods[table]) or everything
         datasets.append(LocalDataset(
             table=table,
             name=dataset_name(portal.ckan.organization, table),
             fields=dataset_fields(portal, res, coverage, licence_for(portal.licence_id, licences)),
             resources=(
-                _resource(f"{table}.csv", csv_path, res, "CSV", "text/csv",
+                _resource(f"{table}.csv", csv_path, csv_path.read_bytes(), res, "CSV", "text/csv",
                           f"{res['title']} dalam format CSV (UTF-8, dipisah koma).",
                           f"{res['title_en']} as CSV (UTF-8, comma-separated)."),
-                _resource(f"{table}.json", json_path, res, "JSON", "application/json",
+                _resource(f"{table}.json", json_path, json_path.read_bytes(), res, "JSON", "application/json",
                           f"{res['title']} sebagai larik rekaman JSON dengan tipe data.",
                           f"{res['title_en']} as a JSON array of typed records."),
-                _resource(DESCRIPTOR_NAME, desc_path, res, "JSON", "application/json",
+                _resource(DESCRIPTOR_NAME, desc_path, descriptor, res, "JSON", "application/json",
                           "Deskriptor Frictionless Data Package tabel ini: skema, ukuran, dan "
                           "SHA-256 berkas CSV.",
                           "Frictionless Data Package descriptor of this table: schema, size and "
                           "SHA-256 of the CSV file."),
             ),
+            descriptor=(desc_path, descriptor),
         ))
     return datasets
 
@@ -134,9 +137,8 @@ def dataset_fields(portal: Portal, res: dict[str, Any], coverage: list[str], lic
         "url_en": page_en,
     }
     if coverage:
-        extras["temporal_start"] = f"{coverage[0]}-01"
-        year, month = (int(x) for x in coverage[-1].split("-"))
-        extras["temporal_end"] = f"{coverage[-1]}-{calendar.monthrange(year, month)[1]:02d}"
+        extras["temporal_start"] = first_day(coverage[0]).isoformat()
+        extras["temporal_end"] = last_day(coverage[-1]).isoformat()
     return {
         "title": f"{res['title']} / {res['title_en']}",
         "notes": "\n".join(lines).strip(),
@@ -148,15 +150,14 @@ def dataset_fields(portal: Portal, res: dict[str, Any], coverage: list[str], lic
         "maintainer_email": portal.contact_email,
         "private": False,
         "state": "active",
-        "tags": sorted(set(COMMON_TAGS + [_slug(portal.city)] + TABLE_TAGS.get(table, [_slug(table)]))),
+        "tags": sorted(set(COMMON_TAGS + [slug(portal.city)] + TABLE_TAGS.get(table, [slug(table)]))),
         "extras": {k: v for k, v in extras.items() if v},
     }
 
 
-def _resource(name: str, path: Path, res: dict[str, Any], fmt: str, mimetype: str,
+def _resource(name: str, path: Path, body: bytes, res: dict[str, Any], fmt: str, mimetype: str,
               text_id: str, text_en: str) -> LocalResource:
-    """A file with the fields CKAN keeps for it (hash and size from the bytes on disk)."""
-    body = path.read_bytes()
+    """A file with the fields CKAN keeps for it (hash and size of ``body``, the bytes uploaded from ``path``)."""
     return LocalResource(name=name, path=path, fields={
         "description": f"{text_id}\n\n{text_en}",
         "format": fmt,
@@ -199,8 +200,3 @@ def _periods(path: Path) -> set[str]:
     if "period" not in (reader.fieldnames or []):
         return set()
     return {row["period"] for row in reader if re.match(r"^\d{4}-\d{2}$", row.get("period") or "")}
-
-
-def _slug(text: str) -> str:
-    """A CKAN tag from free text (``Kota Jambi`` -> ``kota-jambi``)."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

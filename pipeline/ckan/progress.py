@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+import click
+
 from pipeline.ckan.plan import CREATE, DELETE, UNCHANGED, UPDATE, Plan
 
 WORDS = {CREATE: "dibuat / created", UPDATE: "diperbarui / updated",
@@ -12,30 +14,32 @@ WORDS = {CREATE: "dibuat / created", UPDATE: "diperbarui / updated",
 
 
 class Progress:
-    """Counts write calls against the plan's total and shows how far the push is."""
+    """Counts write calls against the plan's total and shows how far the push is.
+
+    On a terminal, click's progress bar; in a log (cron), one plain line per write call, so
+    that the log says which call was the last to succeed.
+    """
 
     def __init__(self, total: int, stream: TextIO | None = None, tty: bool | None = None):
         self.stream = stream or sys.stdout
-        self.tty = self.stream.isatty() if tty is None else tty
         self.total, self.done = total, 0
+        tty = self.stream.isatty() if tty is None else tty
+        self.bar = click.progressbar(length=total, file=self.stream, width=30, show_pos=True) if tty else None
 
     def step(self, text: str) -> None:
         """One write call finished."""
         self.done += 1
-        if self.tty:
-            width = 30
-            filled = width * self.done // max(self.total, 1)
-            bar = "#" * filled + "-" * (width - filled)
-            self.stream.write(f"\r[{bar}] {self.done}/{self.total} {text[:60]:<60}")
-        else:
-            self.stream.write(f"ckan: [{self.done}/{self.total}] {text}\n")
+        if self.bar is not None:
+            self.bar.label = f"{text[:60]:<60}"  # the call just made, before the bar
+            self.bar.update(1)
+            return
+        self.stream.write(f"ckan: [{self.done}/{self.total}] {text}\n")
         self.stream.flush()
 
     def close(self) -> None:
         """End the bar's line so the summary starts on a fresh one."""
-        if self.tty and self.done:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.bar is not None and self.done:
+            self.bar.render_finish()
 
 
 def plan_text(plan: Plan) -> str:

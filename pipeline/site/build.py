@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.atomic import recover_dir, replace_dir, staging_dir
-from pipeline.config import Portal
-from pipeline.errors import SiteError
-from pipeline.oserrors import SITE_INTACT, describe, naming
+from pipeline.core.atomic import recover_dir, replace_dir, staging_dir
+from pipeline.core.config import Portal
+from pipeline.core.errors import SiteError
+from pipeline.core.formatting import LANGS, Formatter
+from pipeline.core.oserrors import SITE_INTACT, describe, naming
+from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.site import feeds, fingerprint, meta, urls
-from pipeline.site.i18n import LANGS, Formatter, Translator, load_strings
+from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
@@ -32,7 +34,7 @@ from pipeline.site.render import Renderer
 from pipeline.site.search import index_site
 from pipeline.site.writer import Writer
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
+TEMPLATES = SITE_TEMPLATES
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable
 
-from pipeline.errors import SiteError
+from pipeline.core.errors import SiteError
 
 Row = dict[str, Any]
 _INTEGER = re.compile(r"[+-]?[0-9]+")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.core.ikm import bands
 from pipeline.site.charts import Band, Series, line_chart
 from pipeline.site.page import Kit
-from pipeline.site.stats import BAND_LIMITS, Totals, as_float, fill_months
+from pipeline.site.stats import Totals, as_float, fill_months
 
 
 def _extremes(values: list[float | None], periods: list[str]) -> tuple[int, int] | None:
@@ -62,11 +63,11 @@ def ikm_chart(chart_id: str, subject: str, series: list[Totals], periods: list[s
     values = [m.ikm if m else None for m in months]
     known = [v for v in values if v is not None]
     low = min([60.0, *(v - 5 for v in known)])
-    bands = tuple(Band(lo, hi, f"{g} ({kit.label('grade', g)})", f"band-{g.lower()}")
-                  for g, (lo, hi) in BAND_LIMITS.items())
+    shaded = tuple(Band(float(lo), float(hi), f"{g} ({kit.label('grade', g)})", f"band-{g.lower()}")
+                   for g, lo, hi in bands())
     title = kit.t("chart.ikm_title", subject=subject)
     svg = line_chart(chart_id, title, [kit.f.short_month(p) for p in periods],
-                     [Series("IKM", tuple(values))], y_format=kit.f.number, bands=bands,
+                     [Series("IKM", tuple(values))], y_format=kit.f.number, bands=shaded,
                      y_range=(max(25.0, low // 5 * 5), 100.0))
     rows = [[kit.f.month_abbr(p), kit.f.number(m.ikm, 2) if m and m.ikm is not None else "–",
              f"{m.grade} ({kit.label('grade', m.grade)})" if m and m.grade else "–",

@@ -1,7 +1,7 @@
 """One SHA-256 over everything a site build reads, so that a build with nothing new is skipped.
 
 The site is a pure function of these inputs: the published folders under <output>, the
-templates, the code of the site stage (and the pipeline modules it imports), the versions of
+templates, the code of the whole pipeline package, the versions of
 the libraries that shape its bytes, the portal's settings, the schemas of the submitted
 tables, the as-of date and whether the search index is built. Paths outside those folders
 never enter the hash, so the same inputs under another <output> give the same fingerprint.
@@ -18,13 +18,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Portal, read_config_file, schemas_root
-from pipeline.models import TABLES
+from pipeline.core.config import Portal, read_config_file, schemas_root
+from pipeline.core.models import TABLES
 
 FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pages it describes
-SITE_PACKAGE = Path(__file__).resolve().parent
-PIPELINE = SITE_PACKAGE.parent
-SHARED_MODULES = ("atomic.py", "config.py", "csp.py", "errors.py", "models.py", "oserrors.py")  # what pipeline.site imports
+# The whole package, not a hand-kept list of the modules the site imports: a rule the site
+# takes from core/ or publish/ changes its pages too. A change only to the CKAN push or the
+# CLI costs one needless rebuild, which is cheaper than a list that falls behind the imports.
+PIPELINE = Path(__file__).resolve().parents[1]
 OUTPUT_FOLDERS = ("data", "feedback", "templates", "reports")
 LIBRARIES = ("babel", "feedgen", "icalendar", "jinja2", "markdown", "markupsafe", "nh3", "pagefind",
              "pagefind_bin_extended")
@@ -42,9 +43,7 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
     for name in OUTPUT_FOLDERS:
         _add_tree(h, f"output/{name}", portal.output / name)
     _add_tree(h, "site_templates", templates)
-    _add_tree(h, "pipeline/site", SITE_PACKAGE, suffix=".py")
-    for name in SHARED_MODULES:
-        _add_file(h, f"pipeline/{name}", PIPELINE / name)
+    _add_tree(h, "pipeline", PIPELINE, suffix=".py")
     _add_config(h, "portal.toml", portal.datasets, "portal.toml")
     for table in TABLES:  # the data dictionary of what agencies send
         _add_config(h, f"schemas/{table}.json", schemas_root(portal.datasets), f"schemas/{table}.json")
@@ -69,14 +68,6 @@ def _add(h: Any, label: str, data: bytes) -> None:
     """Feed one named input, length-prefixed so that no two input sets can run together."""
     h.update(f"{label}\0{len(data)}\0".encode())
     h.update(data)
-
-
-def _add_file(h: Any, label: str, path: Path) -> None:
-    """Feed a file's bytes, or a mark that it is absent (absence is an input too)."""
-    try:
-        _add(h, label, path.read_bytes())
-    except FileNotFoundError:
-        _add(h, f"{label} (absent)", b"")
 
 
 def _add_config(h: Any, label: str, root: Path, rel: str) -> None:

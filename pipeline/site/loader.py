@@ -8,18 +8,27 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Portal, read_config_file, schemas_root
-from pipeline.errors import SiteError
-from pipeline.models import PUBLISHED_TABLES, TABLES
-from pipeline.site import feedback_index
+from pipeline.core.config import Portal, read_config_file, schemas_root
+from pipeline.core.errors import SiteError
+from pipeline.core.followup import is_overdue
+from pipeline.core.ikm import ELEMENTS
+from pipeline.core.models import PUBLISHED_TABLES, TABLES
+from pipeline.core.records import Agency, Service, split_codes
+from pipeline.publish.feedback_layout import feedback_pages
 from pipeline.site.casting import Row, read_table
 from pipeline.site.models import (
-    Agency, Agenda, AgendaVersion, Decision, FieldInfo, FileInfo, HistoryEntry, Perf, Release, Service,
-    SiteData, Submission, TableInfo,
+    Agenda,
+    AgendaVersion,
+    Decision,
+    FieldInfo,
+    FileInfo,
+    HistoryEntry,
+    Perf,
+    Release,
+    SiteData,
+    Submission,
+    TableInfo,
 )
-
-TABLE_NAMES = PUBLISHED_TABLES
-OPEN_STATUSES = ("open", "in-progress")
 
 
 def load_site_data(portal: Portal, as_of: date) -> SiteData:
@@ -27,27 +36,30 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
     data_dir = portal.output / "data"
     package = _read_package(data_dir)
     resources = {r.get("name"): r for r in package.get("resources", [])}
-    missing = [name for name in TABLE_NAMES if name not in resources]
+    missing = [name for name in PUBLISHED_TABLES if name not in resources]
     if missing:
         raise SiteError(f"{data_dir}/datapackage.json: tabel tidak ada / tables missing: {', '.join(missing)}")
     rows = {name: read_table(data_dir / resources[name]["path"], resources[name].get("schema", {}))
-            for name in TABLE_NAMES}
+            for name in PUBLISHED_TABLES}
+    submissions = [_submission(r) for r in rows["submissions"]]
+    # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
+    feedback, feedback_months = feedback_pages((s.period, s.agency_code, s.table, s.status) for s in submissions)
     return SiteData(
         portal=portal,
         as_of=as_of,
-        agencies={a.code: a for a in map(_agency, rows["agencies"])},
-        services={s.code: s for s in map(_service, rows["services"])},
+        agencies={a.agency_code: a for a in map(_agency, rows["agencies"])},
+        services={s.service_code: s for s in map(_service, rows["services"])},
         performance=[_perf(r) for r in rows["performance"]],
         agendas=[_agenda(r) for r in rows["agendas"]],
         decisions=[_decision(r, as_of) for r in rows["decisions"]],
         history=[_history(r) for r in rows["decision_history"]],
         agenda_history=[_agenda_version(r) for r in rows["agenda_history"]],
-        submissions=[_submission(r) for r in rows["submissions"]],
-        tables={name: _table_info(data_dir, resources[name], rows[name]) for name in TABLE_NAMES},
+        submissions=submissions,
+        tables={name: _table_info(data_dir, resources[name], rows[name]) for name in PUBLISHED_TABLES},
         package_file=_file_info(data_dir / "datapackage.zip"),
         releases=_releases(data_dir / "changelog.json"),
-        feedback=feedback_index.files(portal.output / "feedback"),
-        feedback_months=feedback_index.months(portal.output / "feedback"),
+        feedback=feedback,
+        feedback_months=feedback_months,
         templates=_templates(portal.output / "templates"),
         submitted_fields=_submitted(portal),
     )
@@ -64,26 +76,23 @@ def _read_package(data_dir: Path) -> dict[str, Any]:
         raise SiteError(f"{path}: tidak dapat dibaca / cannot be read: {exc}") from None
 
 
-def _codes(text: str | None) -> tuple[str, ...]:
-    """Agency codes separated by ';' (contract), trimmed, in the order given."""
-    return tuple(c.strip() for c in (text or "").split(";") if c.strip())
-
-
 def _agency(r: Row) -> Agency:
     """One agencies.csv row."""
-    return Agency(r["agency_code"], r["name"], r.get("name_en"), r["sector"], r.get("counter"),
-                  r.get("joined_on"), r.get("website"), bool(r.get("active")))
+    return Agency(agency_code=r["agency_code"], name=r["name"], name_en=r.get("name_en"), sector=r["sector"],
+                  counter=r.get("counter"), joined_on=r.get("joined_on"), website=r.get("website"),
+                  active=bool(r.get("active")))
 
 
 def _service(r: Row) -> Service:
     """One services.csv row."""
-    return Service(r["service_code"], r["agency_code"], r["name"], r["standard_time"],
-                   int(r.get("fee_idr") or 0), r.get("requirements"), r.get("legal_basis"))
+    return Service(service_code=r["service_code"], agency_code=r["agency_code"], name=r["name"],
+                   standard_time=r["standard_time"], fee_idr=int(r.get("fee_idr") or 0),
+                   requirements=r.get("requirements"), legal_basis=r.get("legal_basis"))
 
 
 def _perf(r: Row) -> Perf:
     """One performance.csv row."""
-    u = tuple(r.get(f"u{i}") for i in range(1, 10))
+    u = tuple(r.get(name) for name in ELEMENTS)
     return Perf(
         r["period"], r["agency_code"], r["service_code"], r["applications_received"],
         r["applications_completed"], r["completed_within_standard"], r.get("avg_wait_minutes"),
@@ -97,19 +106,18 @@ def _agenda(r: Row) -> Agenda:
     """One agendas.csv row."""
     return Agenda(
         r["agency_code"], r["agenda_id"], r["date"], r.get("start_time"), r.get("end_time"),
-        r["title"], r["type"], _codes(r.get("participants")), r.get("location"), r["status"],
+        r["title"], r["type"], split_codes(r.get("participants")), r.get("location"), r["status"],
         r.get("summary"), r.get("minutes_url"), r["period"],
     )
 
 
 def _decision(r: Row, as_of: date) -> Decision:
     """One decisions.csv row; overdue is judged as of the build date (the contract's rule)."""
-    due = r.get("due_date")
-    overdue = r["status"] in OPEN_STATUSES and due is not None and due < as_of
     return Decision(
         r["agency_code"], r["decision_id"], r["date"], r.get("agenda_id"), r["title"],
-        r.get("description"), _codes(r.get("responsible")), r["follow_up"], due, r["status"],
-        r.get("completed_on"), r.get("evidence_url"), r["period"], overdue,
+        r.get("description"), split_codes(r.get("responsible")), r["follow_up"], r.get("due_date"), r["status"],
+        r.get("completed_on"), r.get("evidence_url"), r["period"],
+        is_overdue(r["status"], r.get("due_date"), as_of),
     )
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from pipeline.site import urls
+from pipeline.site.datadict import MEDIA, ordered_tables
 from pipeline.site.models import SiteData
-from pipeline.site.pages.catalogue import MEDIA, ordered_tables
 
 
 def sitemap(data: SiteData, paths: list[str]) -> str:
@@ -17,17 +17,12 @@ def sitemap(data: SiteData, paths: list[str]) -> str:
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
     for path in sorted(set(paths)):
         for lang in ("id", "en"):
-            lines.append(f"<url><loc>{_esc(base + urls.localise(path, lang))}</loc>")
+            lines.append(f"<url><loc>{escape(base + urls.localise(path, lang))}</loc>")
             lines.extend(f'<xhtml:link rel="alternate" hreflang="{alt}" href={quoteattr(base + urls.localise(path, alt))}/>'
                          for alt in ("id", "en"))
             lines.append("</url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
-
-
-def _esc(text: str) -> str:
-    """XML text escaping for a URL."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def robots(data: SiteData) -> str:

@@ -6,34 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from pipeline.config import Portal
-
-
-@dataclass(frozen=True)
-class Agency:
-    """One row of agencies.csv."""
-
-    code: str
-    name: str
-    name_en: str | None
-    sector: str
-    counter: str | None
-    joined_on: date | None
-    website: str | None
-    active: bool
-
-
-@dataclass(frozen=True)
-class Service:
-    """One row of services.csv."""
-
-    code: str
-    agency_code: str
-    name: str
-    standard_time: str
-    fee_idr: int
-    requirements: str | None
-    legal_basis: str | None
+from pipeline.core.config import Portal
+from pipeline.core.records import Agency, Service
 
 
 @dataclass(frozen=True)

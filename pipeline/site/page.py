@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.core.formatting import Formatter
+from pipeline.core.records import Agency
 from pipeline.site import urls
-from pipeline.site.i18n import Formatter, Translator
-from pipeline.site.models import Agency, SiteData
+from pipeline.site.i18n import Translator
+from pipeline.site.models import SiteData
 
 
 @dataclass

@@ -7,14 +7,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import TemplateError
 
-from pipeline.csp import SITE_POLICY
-from pipeline.errors import SiteError
-
+from pipeline.core.csp import SITE_POLICY
+from pipeline.core.errors import SiteError
+from pipeline.core.templating import environment
 from pipeline.site import urls
-from pipeline.site.page import Kit, Page
 from pipeline.site.models import SiteData
+from pipeline.site.page import Kit, Page
 
 # Root-relative links written by our own templates; agency text never reaches this point with
 # a relative link (the sanitiser drops them), so only the site's links are rewritten.
@@ -46,11 +46,7 @@ class Renderer:
     """The Jinja environment over site_templates/ and the context shared by every page."""
 
     def __init__(self, templates: Path, data: SiteData):
-        self.env = Environment(
-            loader=FileSystemLoader(str(templates)),
-            autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
-            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        )
+        self.env = environment(templates)
         self.data = data
 
     def common(self, page: Page, kit: Kit) -> dict[str, Any]:

@@ -12,8 +12,8 @@ import sys
 import zlib
 from pathlib import Path
 
-from pipeline.errors import SiteError
-from pipeline.oserrors import naming
+from pipeline.core.errors import SiteError
+from pipeline.core.oserrors import naming
 
 BUNDLE = "pagefind"
 GZIPPED = (".pf_meta", ".pf_index", ".pf_fragment", ".pagefind")  # the index files; JS and CSS are plain

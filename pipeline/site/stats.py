@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from itertools import groupby
 from typing import Iterable
 
-from pipeline.site.i18n import round2
+from pipeline.core.ikm import grade, group_ikm
 from pipeline.site.models import Perf
-
-# Contract bands, judged on the IKM rounded to 2 decimals.
-GRADES = (("A", Decimal("88.31")), ("B", Decimal("76.61")), ("C", Decimal("65.00")), ("D", Decimal("25.00")))
-BAND_LIMITS = {"A": (88.31, 100.0), "B": (76.61, 88.30), "C": (65.0, 76.60), "D": (25.0, 64.99)}
-
-
-def grade(ikm: Decimal | float | None) -> str | None:
-    """The contract's grade (A–D) of a rounded IKM value."""
-    if ikm is None:
-        return None
-    value = Decimal(str(ikm))
-    return next((g for g, low in GRADES if value >= low), None)
 
 
 @dataclass(frozen=True)
@@ -45,10 +32,6 @@ class Totals:
         """Share of completed applications finished within the service standard."""
         return share(self.within_standard, self.completed)
 
-    @property
-    def resolved_share(self) -> float | None:
-        """Share of complaints resolved (can exceed 1 when old complaints are closed)."""
-        return share(self.complaints_resolved, self.complaints_received)
 
 
 def share(part: int, whole: int) -> float | None:
@@ -78,11 +61,22 @@ def weighted_ikm(rows: Iterable[Perf]) -> float | None:
     surveyed = [r for r in rows if r.u and r.respondents]
     if len(surveyed) == 1 and surveyed[0].ikm is not None:
         return float(surveyed[0].ikm)
-    people = sum(r.respondents or 0 for r in surveyed)
-    if not people:
-        return None
-    total = sum(Decimal(str(r.respondents)) * sum(Decimal(str(u)) for u in r.u) / 9 for r in surveyed)
-    return float(round2(25 * total / people))
+    value = group_ikm((r.respondents or 0, r.u or ()) for r in surveyed)
+    return None if value is None else float(value)
+
+
+def round2(value: float | Decimal) -> Decimal:
+    """Round half up to 2 decimals, as the published figures are (not Python's banker's rounding).
+
+    Infinity (a valid ``1E+400`` read as a float) stays as it is, and the decimal context
+    grows with the number, so no valid figure makes the rounding itself fail.
+    """
+    number = Decimal(str(value))
+    if not number.is_finite():
+        return number
+    with localcontext() as ctx:
+        ctx.prec = max(28, number.adjusted() + 4)
+        return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _avg_wait(rows: list[Perf]) -> float | None:
@@ -108,7 +102,7 @@ def totals(period: str, rows: list[Perf]) -> Totals:
         complaints_resolved=sum(r.complaints_resolved for r in rows),
         respondents=sum(r.respondents or 0 for r in rows),
         ikm=ikm,
-        grade=grade(ikm),
+        grade=None if ikm is None else grade(ikm),
         avg_wait=_avg_wait(rows),
     )
 
@@ -123,19 +117,3 @@ def fill_months(series: list[Totals], periods: list[str]) -> list[Totals | None]
     """The totals aligned to ``periods`` (None where a month has no data), for charts."""
     by_period = {t.period: t for t in series}
     return [by_period.get(p) for p in periods]
-
-
-def last_closed(as_of: date) -> str:
-    """The last month that has ended as of ``as_of`` (the current month is still incomplete)."""
-    return f"{as_of.year - 1}-12" if as_of.month == 1 else f"{as_of.year:04d}-{as_of.month - 1:02d}"
-
-
-def period_range(first: str, last: str) -> list[str]:
-    """Every ``YYYY-MM`` from first to last inclusive."""
-    year, month = map(int, first.split("-"))
-    end = tuple(map(int, last.split("-")))
-    out = []
-    while (year, month) <= end:
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out

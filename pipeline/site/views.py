@@ -1,13 +1,18 @@
-"""Small view models shared by several pages: list rows for agendas, decisions and files."""
+"""Small view models shared by several pages: list rows, orders, and the months the figures cover."""
 
 from __future__ import annotations
 
 from datetime import date, time
 from typing import Any
 
+from pipeline.core.periods import last_ended, span
+from pipeline.core.records import Agency
 from pipeline.site import urls
 from pipeline.site.models import Agenda, Decision, SiteData, Submission
 from pipeline.site.page import Kit
+
+# At most this many months in a chart.
+MAX_MONTHS = 24
 
 
 def agenda_row(a: Agenda, data: SiteData, kit: Kit) -> dict[str, Any]:
@@ -95,3 +100,22 @@ def submission_cell(s: Submission | None, data: SiteData, kit: Kit) -> dict[str,
         "warnings": s.warnings,
         "table": kit.label("table", s.table),
     }
+
+
+def sorted_agencies(data: SiteData, kit: Kit) -> list[Agency]:
+    """Agencies in alphabetical order of their name in this language."""
+    return sorted(data.agencies.values(), key=lambda a: (kit.agency_name(a).casefold(), a.agency_code))
+
+
+def latest_period(data: SiteData) -> str | None:
+    """The most recent ended month with performance data (early files for the current month
+    would make a partial month look like a collapse)."""
+    closed = last_ended(data.as_of)
+    return max((r.period for r in data.performance if r.period <= closed), default=None)
+
+
+def chart_periods(data: SiteData) -> list[str]:
+    """The months every chart covers: ended months with performance data, at most the last 24."""
+    closed = last_ended(data.as_of)
+    found = sorted({r.period for r in data.performance if r.period <= closed})
+    return span(found[0], found[-1])[-MAX_MONTHS:] if found else []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from pipeline.errors import SiteError
-from pipeline.oserrors import naming
+from pipeline.core.errors import SiteError
+from pipeline.core.oserrors import naming
 
 
 class Writer:

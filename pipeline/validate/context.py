@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pipeline.models import Message
-from pipeline.reference import Reference
-from pipeline.tablecheck import Checked
+from pipeline.core import periods
+from pipeline.core.models import Message
+from pipeline.core.records import split_codes
+from pipeline.validate.reference import Reference
+from pipeline.validate.tablecheck import Checked
 
 
 @dataclass(frozen=True)
@@ -25,24 +26,17 @@ class FileContext:
     @property
     def start(self) -> date:
         """First day of the period."""
-        year, month = map(int, self.period.split("-"))
-        return date(year, month, 1)
+        return periods.first_day(self.period)
 
     @property
     def end(self) -> date:
         """Last day of the period."""
-        year, month = map(int, self.period.split("-"))
-        return date(year, month, calendar.monthrange(year, month)[1])
+        return periods.last_day(self.period)
 
 
 def value(t: Checked, i: int, name: str) -> Any:
     """The typed value of a cell, or None when it is empty, absent or already wrong."""
     return t.rows[i].get(name) if t.usable(i, name) else None
-
-
-def split_codes(text: str) -> list[str]:
-    """Agency codes of a ``;``-separated cell (spaces around codes and empty parts ignored)."""
-    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 def unknown_codes(t: Checked, i: int, name: str, code: str, ctx: FileContext) -> list:

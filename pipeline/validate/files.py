@@ -3,7 +3,7 @@
 Between the steps ``run.py`` streams the readied rows of all files of a table through
 frictionless at once.  An unexpected exception anywhere in one file's handling is a bug in
 the pipeline, not a fault of the file: it becomes an ``internal-error`` for that file only,
-and its traceback is kept (``pipeline.incidents``) for the data officer.  ``unreadable-file``
+and its traceback is kept (``pipeline.core.incidents``) for the data officer.  ``unreadable-file``
 is left for a file the operating system cannot read.
 """
 
@@ -13,22 +13,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from pipeline.config import Limits
-from pipeline import incidents
-from pipeline.layout import Submitted
-from pipeline.messages import is_warning, problem
-from pipeline.models import ACCEPTED, REJECTED, FileReport, Problem
-from pipeline.problem_bound import bound_report
-from pipeline.personal_rules import personal_data_problems
-from pipeline.reading import read_file
-from pipeline.safe_open import Refused, read_limited
-from pipeline.schemas import CONTRACT, TableSchema
-from pipeline.tablecheck import Checked, prepare_table
-from pipeline.text_rules import control_character_problems
+from pipeline.core import incidents
+from pipeline.core.config import Limits
+from pipeline.core.models import ACCEPTED, REJECTED, FileReport, Problem
+from pipeline.core.safe_open import Refused, read_limited
 from pipeline.validate.context import FileContext
+from pipeline.validate.layout import Submitted
+from pipeline.validate.messages import is_warning, problem
+from pipeline.validate.personal_rules import personal_data_problems
+from pipeline.validate.problem_bound import bound_report
+from pipeline.validate.reading import read_file
 from pipeline.validate.rules_agendas import agenda_rules
 from pipeline.validate.rules_decisions import decision_rules
 from pipeline.validate.rules_performance import performance_rules
+from pipeline.validate.schemas import CONTRACT, TableSchema
+from pipeline.validate.tablecheck import Checked, prepare_table
+from pipeline.validate.text_rules import control_character_problems
 
 RULES: dict[str, Callable[[Checked, FileContext], list[Problem]]] = {
     "agendas": agenda_rules,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.models import Problem
-from pipeline.tablecheck import Checked
+from pipeline.core.models import Problem
 from pipeline.validate.context import FileContext, unknown_codes, value
+from pipeline.validate.tablecheck import Checked
 
 
 def agenda_rules(t: Checked, ctx: FileContext) -> list[Problem]:

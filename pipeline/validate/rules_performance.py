@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pipeline.models import Message, Problem
-from pipeline.tablecheck import Checked
+from pipeline.core.ikm import ELEMENTS
+from pipeline.core.models import Message, Problem
 from pipeline.validate.context import FileContext, value
+from pipeline.validate.tablecheck import Checked
 
-SURVEY = [f"u{i}" for i in range(1, 10)]
 LONG_WAIT_MINUTES = 480
 
 
@@ -65,10 +65,10 @@ def _survey(t: Checked, i: int) -> list[Problem]:
     if not t.usable(i, "survey_respondents"):
         return []
     respondents = t.rows[i].get("survey_respondents")
-    filled = [u for u in SURVEY if t.texts[i].get(u, "") != ""]
+    filled = [u for u in ELEMENTS if t.texts[i].get(u, "") != ""]
     if respondents:
         # A cell already reported (a missing cell) is not reported again as empty.
-        empty = [u for u in SURVEY if u not in filled and t.usable(i, u)]
+        empty = [u for u in ELEMENTS if u not in filled and t.usable(i, u)]
         if empty:
             return [t.at("survey-incomplete", i, empty[0], value="", empty=", ".join(empty),
                          respondents=respondents)]

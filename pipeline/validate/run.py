@@ -14,15 +14,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Callable
 
-from pipeline.config import Portal
-from pipeline.layout import scan_submissions
-from pipeline.models import FileReport
-from pipeline.personal_rules import mask_report
-from pipeline.reference import Reference, load_reference
-from pipeline.schemas import SUBMITTED_TABLES, TableSchema, load_schemas
-from pipeline.tablecheck import run_frictionless
+from pipeline.core.config import Portal
+from pipeline.core.models import TABLES, FileReport
 from pipeline.validate.context import FileContext
 from pipeline.validate.files import Pending, failure, finish_file, prepare_file
+from pipeline.validate.layout import scan_submissions
+from pipeline.validate.personal_rules import mask_report
+from pipeline.validate.reference import Reference, load_reference
+from pipeline.validate.schemas import TableSchema, load_schemas
+from pipeline.validate.tablecheck import run_frictionless
 
 PreviousAgendas = Callable[[str, str], set[str]]
 _TABLE_ORDER = {"agendas": 0, "decisions": 1, "performance": 2}
@@ -34,7 +34,7 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     reference = load_reference(portal, schemas)
     submitted, reports = scan_submissions(portal.datasets, set(reference.agencies))
     pending = [prepare_file(s, schemas[s.table], portal.limits) for s in submitted]
-    for table in SUBMITTED_TABLES:
+    for table in TABLES:
         _frictionless([p for p in pending if p.sub.table == table and p.checked], schemas[table])
     by_agency: dict[str, list[Pending]] = defaultdict(list)
     for item in pending:

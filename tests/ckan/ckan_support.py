@@ -12,7 +12,7 @@ import ckan_fixture
 from pipeline.ckan import push_portal
 from pipeline.ckan.client import RetryPolicy
 from pipeline.ckan.plan import Plan
-from pipeline.config import Portal, load_portal
+from pipeline.core.config import Portal, load_portal
 
 
 @dataclasses.dataclass

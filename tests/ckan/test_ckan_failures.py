@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import ckan_fixture
 import ckanapi
 import pytest
-
-import ckan_fixture
 from ckan_support import Site, make_site
-from pipeline.errors import PushError
+
+from pipeline.core.errors import PushError
 
 ROOT = Path(__file__).resolve().parents[2]
 

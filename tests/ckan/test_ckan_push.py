@@ -8,11 +8,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+import ckan_fixture
 import ckanapi
 import pytest
 import requests
-
-import ckan_fixture
 from ckan_support import Site, make_site
 
 TABLES = list(ckan_fixture.TABLES)

@@ -12,13 +12,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import ckanapi
 import pytest
-
 from ckan_support import Site, make_site
+
 from pipeline.ckan import is_loopback, transport_warning
 from pipeline.ckan.client import CkanClient, RetryPolicy
-from pipeline.config import load_portal
-from pipeline.errors import ConfigError, PushError
-from pipeline.redact import redact_text, redact_url
+from pipeline.core.config import load_portal
+from pipeline.core.errors import ConfigError, PushError
+from pipeline.core.redact import redact_text, redact_url
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Sandi-Rahasia-7391"

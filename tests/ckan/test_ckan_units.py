@@ -10,19 +10,20 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import ckan_fixture
 import ckanapi
 import pytest
 import requests
 
-import ckan_fixture
+from pipeline.ckan import write_descriptors
 from pipeline.ckan.client import CkanClient, Denied, RetryPolicy, Transient, _checked
 from pipeline.ckan.execute import Executor
 from pipeline.ckan.mapping import TABLE_TAGS, load_local
 from pipeline.ckan.plan import make_plan, plan_resource
 from pipeline.ckan.progress import Progress
-from pipeline.config import load_portal
-from pipeline.errors import PushError
-from pipeline.models import PUBLISHED_TABLES
+from pipeline.core.config import load_portal
+from pipeline.core.errors import PushError
+from pipeline.core.models import PUBLISHED_TABLES
 
 TOKEN = "token-rahasia-0123456789"
 
@@ -99,6 +100,7 @@ def _client(fake: Any, attempts: int = 3) -> tuple[CkanClient, list[float]]:
 
 def _push(portal: Any, client: CkanClient) -> None:
     local = load_local(portal, {"cc-by"})
+    write_descriptors(local)  # as push_portal does before any upload
     org = client.read("organization_show", {"id": "mpp-uji"})
     remote = {ds.name: client.read("package_show", {"id": ds.name}) for ds in local}
     plan = make_plan("http://ckan", "mpp-uji", org, local, remote)

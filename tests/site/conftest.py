@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from pipeline.config import Portal, load_portal
+from pipeline.core.config import Portal, load_portal
 from pipeline.site import build_site
 from tests.site.fixture_data import write_fixture
 

@@ -144,12 +144,14 @@ def write_fixture(root: Path) -> tuple[Path, Path]:
     (data / "changelog.json").write_text(json.dumps([
         {"date": "2026-11-12", "changes": [{"table": "performance", "period": "2026-10", "agency_code": "dpmptsp",
                                             "change": "added"}]}]), encoding="utf-8")
+    # As the publish stage writes them: a month page per agency of the submissions table, a page
+    # per received file (bpjs-kes sent nothing).
     for period in ["2026-08", "2026-09", "2026-10"]:
-        for agency in ["disdukcapil", "dpmptsp"]:
+        for agency in ["bpjs-kes", "disdukcapil", "dpmptsp"]:
             folder = output / "feedback" / period / agency
             folder.mkdir(parents=True)
             (folder / "index.html").write_text("<!doctype html><title>x</title><p>ringkasan", encoding="utf-8")
-            for table in ["agendas", "decisions", "performance"]:
+            for table in ["agendas", "decisions", "performance"] if agency != "bpjs-kes" else []:
                 (folder / f"{table}.html").write_text("<!doctype html><title>x</title><p>umpan balik",
                                                       encoding="utf-8")
     (output / "templates").mkdir()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from pathlib import Path
 
 from pipeline.site.loader import load_site_data
 from pipeline.site.stats import monthly

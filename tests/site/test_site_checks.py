@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_portal
-from pipeline.models import PUBLISHED_TABLES
+from pipeline.core.config import load_portal
+from pipeline.core.models import PUBLISHED_TABLES
 from pipeline.site import build_site
 from tests.site.conftest import AS_OF, REPO, html_pages
 from tests.site.linkcheck import crawl

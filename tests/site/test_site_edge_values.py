@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from pipeline import periods
+from pipeline.core import periods
+from pipeline.core.formatting import Formatter
+from pipeline.publish.table_files import xlsx_bytes
 from pipeline.site.casting import _number
 from pipeline.site.charts import Series, line_chart
 from pipeline.site.feeds import _midnight
-from pipeline.site.i18n import Formatter, round2
 from pipeline.site.models import Agenda, Perf
-from pipeline.site.stats import totals
+from pipeline.site.stats import round2, share, totals
 from pipeline.site.views import agendas_sorted
-from pipeline.table_files import xlsx_bytes
 
 HUGE = 10**400
 
@@ -52,7 +52,7 @@ def test_rounding_keeps_huge_and_infinite_values() -> None:
 def test_totals_of_counts_and_minutes_beyond_a_float() -> None:
     t = totals("2026-10", [_perf(HUGE, 12.5), _perf(3, math.inf)])
     assert t.completed == HUGE + 3 and t.avg_wait == math.inf
-    assert t.resolved_share == math.inf  # 2 × 10^400 complaints resolved of 2 received
+    assert share(t.complaints_resolved, t.complaints_received) == math.inf  # 2 × 10^400 resolved of 2
     assert totals("2026-10", [_perf(HUGE, 12.5)]).avg_wait == 12.5
     assert totals("2026-10", [_perf(1, HUGE)]).avg_wait == math.inf
 

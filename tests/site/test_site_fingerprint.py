@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Portal, load_portal
+from pipeline.core.config import Portal, load_portal
 from pipeline.site import build_site, fingerprint
 from pipeline.site.build import TEMPLATES
 from tests.site.fixture_data import write_fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_portal
+from pipeline.core.config import load_portal
 from pipeline.site import build_site
 from tests.site.conftest import AS_OF, copy_datasets, publish
 from tests.site.html_scan import scan

@@ -29,10 +29,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import load_portal
+from pipeline.core.config import load_portal
 from pipeline.publish import publish_data
-from pipeline.schemas import CONTRACT
 from pipeline.site import build_site, urls
+from pipeline.validate.schemas import CONTRACT
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("SITE_PROPERTY_EXAMPLES", "25"))

@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 
-from pipeline.errors import SiteError
-from pipeline.site import urls
+from pipeline.core.errors import SiteError
+from pipeline.core.ikm import grade
+from pipeline.core.periods import last_ended, span
+from pipeline.site import urls, views
 from pipeline.site.build import TEMPLATES, kits
 from pipeline.site.charts import Series, line_chart, nice_ticks
 from pipeline.site.loader import load_site_data
@@ -15,7 +17,7 @@ from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Perf
 from pipeline.site.pages import agencies, agendas, decisions, home
 from pipeline.site.render import Renderer, relative, relativize
-from pipeline.site.stats import grade, monthly, period_range, weighted_ikm
+from pipeline.site.stats import monthly, totals, weighted_ikm
 from pipeline.site.writer import Writer
 from tests.site.html_scan import scan
 
@@ -82,14 +84,15 @@ def test_ikm_weighting_and_grades() -> None:
     assert weighted_ikm([row(10, 3.5, 87.5)]) == 87.5  # a single row keeps the published value
     assert weighted_ikm([row(30, 3.0), row(10, 4.0)]) == 81.25  # 25 × (30×3 + 10×4) / 40
     assert weighted_ikm([row(0, 3.0)]) is None
-    assert [grade(v) for v in (88.31, 88.30, 76.61, 76.60, 65.0, 64.99, None)] == ["A", "B", "B", "C", "C", "D", None]
+    assert [grade(v) for v in (88.31, 88.30, 76.61, 76.60, 65.0, 64.99)] == ["A", "B", "B", "C", "C", "D"]
+    assert totals("2026-10", [row(0, 3.0)]).grade is None  # nobody surveyed: no grade
 
 
-def test_monthly_totals_and_period_range(data) -> None:
+def test_monthly_totals_and_period_span(data) -> None:
     series = monthly(data.performance)
     assert [t.period for t in series] == ["2026-08", "2026-09", "2026-10"]
     assert series[0].received == 300 and series[0].completed == 270 and series[0].within_standard == 240
-    assert period_range("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert span("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
 
 
 def test_chart_is_accessible_svg_with_gaps() -> None:
@@ -191,12 +194,10 @@ def test_english_paths_mirror_indonesian() -> None:
     assert urls.output_file("/") == "index.html"
 
 
-def test_last_closed_month_is_used_for_figures(data, kit_id) -> None:
-    from pipeline.site.stats import last_closed
-
-    assert last_closed(date(2026, 11, 28)) == "2026-10" and last_closed(date(2027, 1, 5)) == "2026-12"
+def test_last_ended_month_is_used_for_figures(data, kit_id) -> None:
+    assert last_ended(date(2026, 11, 28)) == "2026-10" and last_ended(date(2027, 1, 5)) == "2026-12"
     early = load_site_data(data.portal, date(2026, 10, 15))  # October is not over yet
-    assert home.latest_period(early) == "2026-09"
+    assert views.latest_period(early) == "2026-09"
 
 
 def test_missing_file_links_to_the_month_summary(data, kit_id) -> None:
@@ -208,7 +209,8 @@ def test_missing_file_links_to_the_month_summary(data, kit_id) -> None:
     late = next(s for s in data.submissions if s.on_time is False)
     assert submission_cell(late, data, kit_id)["label"] == "Diterima, terlambat"
     missing = next(s for s in data.submissions if s.status == "missing")
-    assert submission_cell(missing, data, kit_id)["url"] is None  # the fixture has no feedback for bpjs-kes
+    # No page of its own: the link goes to the agency's month summary, which lists what is owed.
+    assert submission_cell(missing, data, kit_id)["url"] == f"/laporan/{missing.period}/bpjs-kes/index.html"
 
 
 def test_changelog_summarises_each_release(data, kit_en) -> None:
@@ -241,7 +243,7 @@ def test_guide_uses_the_portal_deadline(data, kit_id) -> None:
 
 
 def test_build_without_published_data_fails_cleanly(tmp_path) -> None:
-    from pipeline.config import load_portal
+    from pipeline.core.config import load_portal
     from pipeline.site import build_site
     from tests.site.fixture_data import PORTAL_TOML
 
@@ -271,7 +273,7 @@ def test_failed_build_leaves_the_previous_site(fixture_portal, tmp_path) -> None
 
 
 def test_every_published_table_has_a_name_in_both_languages(kit_id, kit_en) -> None:
-    from pipeline.models import PUBLISHED_TABLES
+    from pipeline.core.models import PUBLISHED_TABLES
 
     for name in PUBLISHED_TABLES:
         assert kit_id.label("table", name) != name and kit_en.label("table", name) != name, name

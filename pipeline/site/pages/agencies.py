@@ -5,30 +5,26 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from pipeline.core.models import TABLES
+from pipeline.core.records import Agency
 from pipeline.site import urls
 from pipeline.site.chart_views import ikm_chart, volume_chart
 from pipeline.site.markup import safe_url
-from pipeline.site.models import Agency, SiteData
+from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.stats import last_closed, monthly, period_range
-from pipeline.site.views import agenda_row, agendas_sorted, decision_row, decisions_sorted, submission_cell
+from pipeline.site.stats import monthly
+from pipeline.site.views import (
+    agenda_row,
+    agendas_sorted,
+    chart_periods,
+    decision_row,
+    decisions_sorted,
+    sorted_agencies,
+    submission_cell,
+)
 
 SECTORS = ("central-government", "regional-government", "state-enterprise", "regional-enterprise",
            "private", "non-government")
-TABLE_ORDER = ("agendas", "decisions", "performance")
-MAX_MONTHS = 24
-
-
-def chart_periods(data: SiteData) -> list[str]:
-    """The months every chart covers: ended months with performance data, at most the last 24."""
-    closed = last_closed(data.as_of)
-    periods = sorted({r.period for r in data.performance if r.period <= closed})
-    return period_range(periods[0], periods[-1])[-MAX_MONTHS:] if periods else []
-
-
-def sorted_agencies(data: SiteData, kit: Kit) -> list[Agency]:
-    """Agencies in alphabetical order of their name in this language."""
-    return sorted(data.agencies.values(), key=lambda a: (kit.agency_name(a).casefold(), a.code))
 
 
 def sector_nav(data: SiteData, kit: Kit, current: str | None) -> list[dict[str, Any]]:
@@ -40,9 +36,9 @@ def sector_nav(data: SiteData, kit: Kit, current: str | None) -> list[dict[str, 
 
 def agency_row(a: Agency, data: SiteData, kit: Kit) -> dict[str, Any]:
     """An agency as a list row."""
-    return {"name": kit.agency_name(a), "url": kit.url(urls.agency(a.code)), "code": a.code,
+    return {"name": kit.agency_name(a), "url": kit.url(urls.agency(a.agency_code)), "code": a.agency_code,
             "sector": kit.label("sector", a.sector), "counter": a.counter or "–", "active": a.active,
-            "services": sum(1 for s in data.services.values() if s.agency_code == a.code)}
+            "services": sum(1 for s in data.services.values() if s.agency_code == a.agency_code)}
 
 
 def list_pages(data: SiteData, kit: Kit) -> list[Page]:
@@ -69,9 +65,9 @@ def submission_record(data: SiteData, kit: Kit, code: str) -> dict[str, Any]:
     mine = {(s.period, s.table): s for s in data.submissions if s.agency_code == code}
     periods = sorted({p for p, _ in mine}, reverse=True)
     rows = [{"period": kit.f.month(p), "month_url": kit.url(urls.submissions_month(p)),
-             "cells": [submission_cell(mine.get((p, t)), data, kit) for t in TABLE_ORDER]} for p in periods]
+             "cells": [submission_cell(mine.get((p, t)), data, kit) for t in TABLES]} for p in periods]
     counts = Counter(c["state"] for r in rows for c in r["cells"] if c["state"] != "none")
-    return {"rows": rows, "tables": [kit.label("table", t) for t in TABLE_ORDER],
+    return {"rows": rows, "tables": [kit.label("table", t) for t in TABLES],
             "counts": [{"state": s, "label": kit.label("submission_state", s), "n": counts[s]}
                        for s in ("accepted", "late", "rejected", "missing")]}
 
@@ -79,28 +75,28 @@ def submission_record(data: SiteData, kit: Kit, code: str) -> dict[str, Any]:
 def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
     """Everything about one agency."""
     name = kit.agency_name(a)
-    services = sorted((s for s in data.services.values() if s.agency_code == a.code), key=lambda s: (s.name, s.code))
-    rows = [r for r in data.performance if r.agency_code == a.code]
+    services = sorted((s for s in data.services.values() if s.agency_code == a.agency_code), key=lambda s: (s.name, s.service_code))
+    rows = [r for r in data.performance if r.agency_code == a.agency_code]
     series, periods = monthly(rows), chart_periods(data)
-    meetings = agendas_sorted([g for g in data.agendas if a.code == g.agency_code or a.code in g.participants])
-    decisions = decisions_sorted([d for d in data.decisions if a.code in d.responsible])
+    meetings = agendas_sorted([g for g in data.agendas if a.agency_code == g.agency_code or a.agency_code in g.participants])
+    decisions = decisions_sorted([d for d in data.decisions if a.agency_code in d.responsible])
     context = {
-        "agency": {"name": name, "code": a.code, "other_name": a.name if kit.lang == "en" else a.name_en,
+        "agency": {"name": name, "code": a.agency_code, "other_name": a.name if kit.lang == "en" else a.name_en,
                    "sector": kit.label("sector", a.sector), "sector_url": kit.url(urls.sector(a.sector)),
                    "counter": a.counter, "joined": kit.f.date(a.joined_on), "website": safe_url(a.website),
                    "active": a.active},
-        "services": [{"name": s.name, "url": kit.url(urls.service(s.code)), "time": s.standard_time,
+        "services": [{"name": s.name, "url": kit.url(urls.service(s.service_code)), "time": s.standard_time,
                       "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free")} for s in services],
         "charts": [volume_chart("c-vol", name, series, periods, kit), ikm_chart("c-ikm", name, series, periods, kit)]
         if rows else [],
-        "performance_url": kit.url(urls.agency_performance(a.code)),
+        "performance_url": kit.url(urls.agency_performance(a.agency_code)),
         "meetings": [agenda_row(g, data, kit) for g in meetings],
         "decisions": [decision_row(d, data, kit) for d in decisions],
-        "record": submission_record(data, kit, a.code),
-        "calendar": urls.calendar(a.code),
+        "record": submission_record(data, kit, a.agency_code),
+        "calendar": urls.calendar(a.agency_code),
     }
     crumbs = [(kit.t("agencies.title"), kit.url(urls.AGENCIES))]
-    return Page(urls.agency(a.code), "agency.html", name, "agencies", context, crumbs, searchable=True,
+    return Page(urls.agency(a.agency_code), "agency.html", name, "agencies", context, crumbs, searchable=True,
                 description=kit.t("agency.lede", name=name))
 
 

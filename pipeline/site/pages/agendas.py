@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from pipeline.core.periods import of_date
 from pipeline.site import urls
 from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Agenda, AgendaVersion, SiteData
@@ -14,7 +15,7 @@ from pipeline.site.views import agenda_row, agendas_sorted, decision_row, decisi
 
 def month_of(a: Agenda) -> str:
     """The calendar month an agenda takes place in (not the period it was reported in)."""
-    return a.date.strftime("%Y-%m")
+    return of_date(a.date)
 
 
 def month_nav(data: SiteData, kit: Kit, current: str | None) -> list[dict[str, Any]]:

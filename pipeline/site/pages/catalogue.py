@@ -2,57 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from markupsafe import Markup
-
-from pipeline.models import PUBLISHED_TABLES
 from pipeline.site import urls
-from pipeline.site.models import FieldInfo, FileInfo, Release, SiteData, TableInfo
+from pipeline.site.datadict import MEDIA, dictionary, ordered_tables
+from pipeline.site.models import FileInfo, Release, SiteData, TableInfo
 from pipeline.site.page import Kit, Page
-
-REFERENCE = ("agencies", "services")
-# Reading order: what the agencies report month by month first, the reference tables last.
-ORDER = tuple(t for t in PUBLISHED_TABLES if t not in REFERENCE) + REFERENCE
-MEDIA = {"CSV": "text/csv", "JSON": "application/json", "ZIP": "application/zip",
-         "XLSX": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def json_ld(value: dict[str, Any]) -> Markup:
-    """JSON for a <script type="application/ld+json"> block; '<' is escaped so no text can close it."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def download(info: FileInfo, kit: Kit) -> dict[str, Any]:
     """A file to download, with what a careful user checks: size and SHA-256."""
     return {"name": info.name, "format": info.format, "url": urls.data_file(info.name),
             "size": kit.f.size(info.bytes), "bytes": info.bytes, "sha256": info.sha256}
-
-
-def constraint_text(constraints: dict[str, Any], kit: Kit, technical: bool = True) -> str:
-    """The rules of a field in words (allowed values, bounds; the pattern only for technical readers)."""
-    parts = []
-    if "enum" in constraints:
-        parts.append(kit.t("dict.enum", values=", ".join(str(v) for v in constraints["enum"])))
-    if "minimum" in constraints:
-        parts.append(kit.t("dict.minimum", value=constraints["minimum"]))
-    if "maximum" in constraints:
-        parts.append(kit.t("dict.maximum", value=constraints["maximum"]))
-    if "maxLength" in constraints:
-        parts.append(kit.t("dict.max_length", value=constraints["maxLength"]))
-    if "pattern" in constraints and technical:
-        parts.append(kit.t("dict.pattern", value=constraints["pattern"]))
-    if constraints.get("unique"):
-        parts.append(kit.t("dict.unique"))
-    return "; ".join(parts)
-
-
-def dictionary(fields: tuple[FieldInfo, ...], kit: Kit, technical: bool = True) -> list[dict[str, Any]]:
-    """The data dictionary rows of a table's fields (clerks get the rules without regular expressions)."""
-    return [{"name": f.name, "type": f.type, "title": f.title[kit.lang], "description": f.description[kit.lang],
-             "required": f.required, "rules": constraint_text(f.constraints, kit, technical)} for f in fields]
 
 
 def dataset_ld(table: TableInfo, data: SiteData, kit: Kit) -> dict[str, Any]:
@@ -87,17 +48,12 @@ def table_page(table: TableInfo, data: SiteData, kit: Kit) -> Page:
         "package": download(data.package_file, kit) if data.package_file else None,
         "descriptor": urls.data_file("datapackage.json"),
         "fields": dictionary(table.fields, kit),
-        "json_ld": json_ld(dataset_ld(table, data, kit)),
+        "json_ld": dataset_ld(table, data, kit),
         "changelog": kit.url(urls.CHANGELOG),
     }
     crumbs = [(kit.t("data.title"), kit.url(urls.DATA))]
     return Page(urls.table(table.name), "data_table.html", table.title[kit.lang], "data", context, crumbs,
                 description=table.description[kit.lang])
-
-
-def ordered_tables(data: SiteData) -> list[TableInfo]:
-    """Tables in reading order (the monthly ones first)."""
-    return sorted(data.tables.values(), key=lambda t: (ORDER.index(t.name) if t.name in ORDER else 99, t.name))
 
 
 def index_page(data: SiteData, kit: Kit) -> Page:

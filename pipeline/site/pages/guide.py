@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from pipeline.core.models import TABLES
 from pipeline.site import urls
+from pipeline.site.datadict import dictionary
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.pages.catalogue import dictionary
 
-MONTHLY = ("agendas", "decisions", "performance")
 # Common errors and their fixes, keyed to the contract's stable codes (texts in strings.toml).
 COMMON_ERRORS = ("missing-label", "extra-label", "type-error", "constraint-error", "primary-key",
                  "period-mismatch", "unknown-service", "encoding", "survey-incomplete", "layout",
@@ -20,7 +20,7 @@ def guide_page(data: SiteData, kit: Kit) -> Page:
     templates = [{"name": i.name, "format": i.format, "url": urls.template_file(i.name), "size": kit.f.size(i.bytes)}
                  for i in data.templates]
     tables = []
-    for name in MONTHLY:
+    for name in TABLES:
         tables.append({"name": name, "label": kit.label("table", name),
                        "fields": dictionary(data.submitted_fields.get(name, ()), kit, technical=False),
                        "templates": [t for t in templates if t["name"].startswith(name + ".")]})

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.core.periods import shift
 from pipeline.site import urls
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.stats import Totals, last_closed, totals
-from pipeline.site.views import agenda_row, decision_row, decisions_sorted, overdue_sorted, upcoming
+from pipeline.site.stats import Totals, totals
+from pipeline.site.views import agenda_row, decision_row, decisions_sorted, latest_period, overdue_sorted, upcoming
 
 UPCOMING, LATEST, OVERDUE = 5, 5, 8
-
-
-def latest_period(data: SiteData) -> str | None:
-    """The most recent ended month with performance data (early files for the current month
-    would make a partial month look like a collapse)."""
-    closed = last_closed(data.as_of)
-    return max((r.period for r in data.performance if r.period <= closed), default=None)
 
 
 def month_totals(data: SiteData, period: str | None) -> Totals | None:
@@ -26,19 +20,13 @@ def month_totals(data: SiteData, period: str | None) -> Totals | None:
     return totals(period, rows) if period and rows else None
 
 
-def previous_period(period: str) -> str:
-    """The month before ``YYYY-MM``."""
-    year, month = map(int, period.split("-"))
-    return f"{year - 1}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
-
-
 def figures(data: SiteData, kit: Kit) -> dict[str, Any] | None:
     """The four headline figures of the latest month, with the month before for comparison."""
     period = latest_period(data)
     now = month_totals(data, period)
     if now is None:
         return None
-    before = month_totals(data, previous_period(period))
+    before = month_totals(data, shift(period, -1))
     f = kit.f
     return {
         "period": f.month(period),

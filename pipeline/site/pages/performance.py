@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.core.periods import last_ended
+from pipeline.core.records import Service
 from pipeline.site import urls
 from pipeline.site.chart_views import ikm_chart, volume_chart, within_chart
-from pipeline.site.models import Service, SiteData
+from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.pages.agencies import chart_periods, sorted_agencies
-from pipeline.site.pages.home import latest_period
-from pipeline.site.stats import Totals, last_closed, monthly, totals
+from pipeline.site.stats import Totals, monthly, totals
+from pipeline.site.views import chart_periods, latest_period, sorted_agencies
 
 
 def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str]:
@@ -31,9 +32,9 @@ def overview(data: SiteData, kit: Kit) -> Page:
     subject = kit.t("perf.the_mall")
     rows = []
     for a in sorted_agencies(data, kit):
-        mine = [r for r in data.performance if r.agency_code == a.code and r.period == period]
-        if any(r.agency_code == a.code for r in data.performance):
-            rows.append({"name": kit.agency_name(a), "url": kit.url(urls.agency_performance(a.code)),
+        mine = [r for r in data.performance if r.agency_code == a.agency_code and r.period == period]
+        if any(r.agency_code == a.agency_code for r in data.performance):
+            rows.append({"name": kit.agency_name(a), "url": kit.url(urls.agency_performance(a.agency_code)),
                          **_latest_row(totals(period, mine) if mine else None, kit)})
     context = {
         "period": kit.f.month(period),
@@ -52,13 +53,13 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
     agency = data.agencies[code]
     name = kit.agency_name(agency)
     rows = [r for r in data.performance if r.agency_code == code]
-    period = max((r.period for r in rows if r.period <= last_closed(data.as_of)), default=max(r.period for r in rows))
+    period = max((r.period for r in rows if r.period <= last_ended(data.as_of)), default=max(r.period for r in rows))
     periods, series = chart_periods(data), monthly(rows)
-    services = sorted((s for s in data.services.values() if s.agency_code == code), key=lambda s: (s.name, s.code))
+    services = sorted((s for s in data.services.values() if s.agency_code == code), key=lambda s: (s.name, s.service_code))
     service_rows = []
     for s in services:
-        latest = [r for r in rows if r.service_code == s.code and r.period == period]
-        service_rows.append({"name": s.name, "url": kit.url(urls.service(s.code)),
+        latest = [r for r in rows if r.service_code == s.service_code and r.period == period]
+        service_rows.append({"name": s.name, "url": kit.url(urls.service(s.service_code)),
                              **_latest_row(totals(period, latest) if latest else None, kit)})
     context = {
         "name": name,
@@ -75,11 +76,11 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
 
 def service_page(s: Service, data: SiteData, kit: Kit) -> Page:
     """One service: its standard and its monthly performance."""
-    rows = [r for r in data.performance if r.service_code == s.code]
+    rows = [r for r in data.performance if r.service_code == s.service_code]
     periods, series = chart_periods(data), monthly(rows)
     notes = sorted({(r.period, r.notes) for r in rows if r.notes}, reverse=True)
     context: dict[str, Any] = {
-        "service": {"name": s.name, "code": s.code, "time": s.standard_time,
+        "service": {"name": s.name, "code": s.service_code, "time": s.standard_time,
                     "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free"),
                     "requirements": s.requirements, "legal_basis": s.legal_basis},
         "agency": kit.agency_link(data, s.agency_code),
@@ -88,7 +89,7 @@ def service_page(s: Service, data: SiteData, kit: Kit) -> Page:
         "notes": [{"period": kit.f.month(p), "text": n} for p, n in notes],
     }
     crumbs = [(kit.t("services.title"), kit.url(urls.SERVICES))]
-    return Page(urls.service(s.code), "service.html", s.name, "performance", context, crumbs, searchable=True,
+    return Page(urls.service(s.service_code), "service.html", s.name, "performance", context, crumbs, searchable=True,
                 description=kit.t("service.lede", name=s.name))
 
 
@@ -96,10 +97,10 @@ def services_list(data: SiteData, kit: Kit) -> Page:
     """Every service, agency by agency."""
     groups = []
     for a in sorted_agencies(data, kit):
-        mine = sorted((s for s in data.services.values() if s.agency_code == a.code), key=lambda s: (s.name, s.code))
+        mine = sorted((s for s in data.services.values() if s.agency_code == a.agency_code), key=lambda s: (s.name, s.service_code))
         if mine:
-            groups.append({"agency": kit.agency_link(data, a.code), "rows": [
-                {"name": s.name, "url": kit.url(urls.service(s.code)), "time": s.standard_time,
+            groups.append({"agency": kit.agency_link(data, a.agency_code), "rows": [
+                {"name": s.name, "url": kit.url(urls.service(s.service_code)), "time": s.standard_time,
                  "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free")} for s in mine]})
     return Page(urls.SERVICES, "services.html", kit.t("services.title"), "performance",
                 {"groups": groups, "total": len(data.services)}, description=kit.t("services.lede"))
@@ -108,6 +109,6 @@ def services_list(data: SiteData, kit: Kit) -> Page:
 def pages(data: SiteData, kit: Kit) -> list[Page]:
     """Overview, per agency, the service list and per service."""
     with_data = sorted({r.agency_code for r in data.performance if r.agency_code in data.agencies})
-    services = sorted(data.services.values(), key=lambda s: s.code)
+    services = sorted(data.services.values(), key=lambda s: s.service_code)
     return [overview(data, kit), *(agency_performance(c, data, kit) for c in with_data),
             services_list(data, kit), *(service_page(s, data, kit) for s in services)]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from pipeline.core.models import TABLES
 from pipeline.site import urls
 from pipeline.site.models import SiteData, Submission
 from pipeline.site.page import Kit, Page
-from pipeline.site.pages.agencies import TABLE_ORDER, sorted_agencies
-from pipeline.site.views import submission_cell
+from pipeline.site.views import sorted_agencies, submission_cell
 
 STATES = ("accepted", "late", "rejected", "missing")
 MATRIX_MONTHS = 12
@@ -31,16 +31,16 @@ def matrix(data: SiteData, kit: Kit) -> Page:
     index = _index(data)
     periods = sorted({s.period for s in data.submissions})
     shown = periods[-MATRIX_MONTHS:]
-    agencies = [a for a in sorted_agencies(data, kit) if any(k[1] == a.code for k in index)]
-    rows = [{"agency": kit.agency_link(data, a.code),
-             "months": [[submission_cell(index.get((p, a.code, t)), data, kit) for t in TABLE_ORDER] for p in shown]}
+    agencies = [a for a in sorted_agencies(data, kit) if any(k[1] == a.agency_code for k in index)]
+    rows = [{"agency": kit.agency_link(data, a.agency_code),
+             "months": [[submission_cell(index.get((p, a.agency_code, t)), data, kit) for t in TABLES] for p in shown]}
             for a in agencies]
     counts = Counter(submission_cell(s, data, kit)["state"] for s in data.submissions)
     context = {
         "months": [{"label": kit.f.short_month(p), "long": kit.f.month(p), "url": kit.url(urls.submissions_month(p))}
                    for p in shown],
         "all_months": [{"label": kit.f.month(p), "url": kit.url(urls.submissions_month(p))} for p in reversed(periods)],
-        "tables": [{"short": kit.t(f"table_short.{t}"), "label": kit.label("table", t)} for t in TABLE_ORDER],
+        "tables": [{"short": kit.t(f"table_short.{t}"), "label": kit.label("table", t)} for t in TABLES],
         "rows": rows,
         "legend": legend(kit),
         "counts": [{"label": kit.label("submission_state", s), "n": counts[s], "state": s} for s in STATES],
@@ -53,18 +53,18 @@ def matrix(data: SiteData, kit: Kit) -> Page:
 def month_page(period: str, data: SiteData, kit: Kit) -> Page:
     """Every agency's three files of one month: standing, receipt time, problems, feedback."""
     index = _index(data)
-    agencies = [a for a in sorted_agencies(data, kit) if any(k[0] == period and k[1] == a.code for k in index)]
+    agencies = [a for a in sorted_agencies(data, kit) if any(k[0] == period and k[1] == a.agency_code for k in index)]
     rows: list[dict[str, Any]] = []
     for a in agencies:
-        summary = data.feedback_months.get((period, a.code))
-        rows.append({"agency": kit.agency_link(data, a.code),
+        summary = data.feedback_months.get((period, a.agency_code))
+        rows.append({"agency": kit.agency_link(data, a.agency_code),
                      "summary_url": urls.feedback(summary) if summary else None,
-                     "files": [submission_cell(index.get((period, a.code, t)), data, kit) for t in TABLE_ORDER]})
+                     "files": [submission_cell(index.get((period, a.agency_code, t)), data, kit) for t in TABLES]})
     crumbs = [(kit.t("submissions.title"), kit.url(urls.SUBMISSIONS))]
     title = kit.t("submissions.month_title", month=kit.f.month(period))
     return Page(urls.submissions_month(period), "submissions_month.html", title, "submissions",
                 {"rows": rows, "month": kit.f.month(period), "legend": legend(kit),
-                 "tables": [kit.label("table", t) for t in TABLE_ORDER]}, crumbs)
+                 "tables": [kit.label("table", t) for t in TABLES]}, crumbs)
 
 
 def pages(data: SiteData, kit: Kit) -> list[Page]:

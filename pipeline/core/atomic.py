@@ -1,0 +1,81 @@
+"""Atomic writes: a file or a whole folder appears complete or not at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from pipeline.core.oserrors import naming
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename (an OSError names ``path``)."""
+    with naming(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            # mkstemp creates 0600; published files must be readable by a web server's user.
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def write_unsynced(path: Path, data: bytes) -> None:
+    """Write through a temporary file and a rename, leaving the flush to the caller."""
+    with naming(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written file behind
+            raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically (LF line endings, as written)."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def staging_dir(target: Path) -> Path:
+    """A fresh, empty sibling folder to build ``target`` in (left-overs are removed)."""
+    recover_dir(target)
+    staging = target.with_name(f".{target.name}.new")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def replace_dir(staging: Path, target: Path) -> None:
+    """Swap a completely built ``staging`` folder in place of ``target``.
+
+    Two renames: target -> .old, staging -> target.  If the process dies between
+    them, ``recover_dir`` (run at the start of the next build) puts .old back.
+    """
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def recover_dir(target: Path) -> None:
+    """Undo a swap that was interrupted half-way, so ``target`` is the last complete build."""
+    old = target.with_name(f".{target.name}.old")
+    if old.exists() and not target.exists():
+        os.replace(old, target)
+    elif old.exists():
+        shutil.rmtree(old)

@@ -1,0 +1,109 @@
+"""Dates, months and numbers in one language's conventions: the one wrapper of Babel every page uses.
+
+The site's pages and the agencies' feedback pages format through ``Formatter``, so a date
+reads the same wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, localcontext
+from functools import lru_cache
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import NumberPattern, parse_pattern
+
+from pipeline.core import periods
+
+LANGS = ("id", "en")
+LOCALES = {"id": "id_ID", "en": "en"}
+
+
+class Formatter:
+    """Dates, months and numbers in one language's conventions (Babel)."""
+
+    def __init__(self, lang: str):
+        self.lang, self.locale = lang, LOCALES[lang]
+        self._locale = Locale.parse(self.locale)
+
+    def date(self, value: dt.date | None) -> str:
+        """``5 Oktober 2026`` / ``5 October 2026``."""
+        return _date(value, "d MMMM y", self.locale) if value else ""
+
+    def short_date(self, value: dt.date | None) -> str:
+        """``5 Okt 2026`` / ``5 Oct 2026``."""
+        return _date(value, "d MMM y", self.locale) if value else ""
+
+    def weekday_date(self, value: dt.date | None) -> str:
+        """``Senin, 5 Oktober 2026``."""
+        return _date(value, "EEEE, d MMMM y", self.locale) if value else ""
+
+    def datetime(self, value: dt.datetime | None) -> str:
+        """A receipt time, in the time zone it was recorded in (``5 Nov 2026, 09.30``)."""
+        if not value:
+            return ""
+        return _datetime(value, "d MMM y, HH.mm" if self.lang == "id" else "d MMM y, HH:mm", self.locale)
+
+    def long_datetime(self, value: dt.datetime) -> str:
+        """A receipt time with its offset from UTC (``5 November 2026 09.30 (UTC+07:00)``)."""
+        pattern = "d MMMM y HH.mm" if self.lang == "id" else "d MMMM y HH:mm"
+        offset = value.isoformat()[-6:]  # "+07:00": the portal's zone, as received_at carries it
+        return f"{_datetime(value, pattern, self.locale)} (UTC{offset})"
+
+    def time(self, value: dt.time | None) -> str:
+        """``09.30`` (Indonesian) / ``09:30``."""
+        return format_time(value, "HH.mm" if self.lang == "id" else "HH:mm", locale=self.locale) if value else ""
+
+    def month(self, period: str | None) -> str:
+        """``Oktober 2026`` from ``2026-10``."""
+        return _date(periods.first_day(period), "LLLL y", self.locale) if period else ""
+
+    def month_abbr(self, period: str) -> str:
+        """``Okt 2026``: for the first column of chart data tables."""
+        return _date(periods.first_day(period), "LLL y", self.locale)
+
+    def short_month(self, period: str) -> str:
+        """``Okt 26``: for chart axes and narrow table headers."""
+        return _date(periods.first_day(period), "LLL yy", self.locale)
+
+    def number(self, value: float | int | None, digits: int = 0) -> str:
+        """``12.345`` / ``12,345``; ``digits`` fixed decimals."""
+        if value is None:
+            return "–"
+        # Babel rounds in the current decimal context (28 digits); counts may be longer.
+        with localcontext() as ctx:
+            ctx.prec = max(28, Decimal(str(value)).adjusted() + digits + 4)
+            return _pattern(digits).apply(value, self._locale)
+
+    def percent(self, value: float | None, digits: int = 1) -> str:
+        """A share (0–1) as ``87,3%`` / ``87.3%``."""
+        return "–" if value is None else f"{self.number(value * 100, digits)}%"
+
+    def rupiah(self, value: int) -> str:
+        """``Rp 50.000``."""
+        return f"Rp {self.number(value)}"
+
+    def size(self, n_bytes: int) -> str:
+        """A file size in KB or MB with one decimal."""
+        if n_bytes < 1024 * 1024:
+            return f"{self.number(n_bytes / 1024, 1)} KB"
+        return f"{self.number(n_bytes / 1024 / 1024, 1)} MB"
+
+
+@lru_cache(maxsize=4096)
+def _date(value: dt.date, pattern: str, locale: str) -> str:
+    """Babel's date format, cached: the same months and days recur on hundreds of pages."""
+    return format_date(value, pattern, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _datetime(value: dt.datetime, pattern: str, locale: str) -> str:
+    """Babel's date-time format in the value's own time zone, cached like ``_date``."""
+    return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=locale)
+
+
+@lru_cache(maxsize=None)
+def _pattern(digits: int) -> NumberPattern:
+    """The parsed Babel number pattern with ``digits`` fixed decimals (parsing is the slow part)."""
+    return parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))

@@ -1,0 +1,89 @@
+"""The community satisfaction index (IKM, PermenPANRB 14/2017), its exact rounding and its grade bands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+ELEMENTS = tuple(f"u{i}" for i in range(1, 10))
+CENT = Decimal("0.01")
+TOP = Decimal("100.00")
+
+# (lowest rounded IKM of the band, grade), best first.
+GRADES: tuple[tuple[Decimal, str], ...] = (
+    (Decimal("88.31"), "A"),
+    (Decimal("76.61"), "B"),
+    (Decimal("65.00"), "C"),
+    (Decimal("25.00"), "D"),
+)
+Score = Decimal | float | int
+
+
+def ikm(scores: Sequence[Score]) -> Decimal:
+    """25 × the mean of the nine element scores, rounded to 2 decimals.
+
+    The mean is computed exactly with fractions (each element weighs exactly 1/9);
+    the 0.111 weight some guides use, or binary floats, shift results across grade
+    bands.  Rounding is half up (``round_cents``).
+    """
+    if len(scores) != len(ELEMENTS):
+        raise ValueError(f"IKM needs {len(ELEMENTS)} element scores, got {len(scores)}")
+    return round_cents(Fraction(25) * _sum(scores) / len(ELEMENTS))
+
+
+def group_ikm(rows: Iterable[tuple[int, Sequence[Score]]]) -> Decimal | None:
+    """IKM of several services: 25 × the respondent-weighted mean of the element scores (None: nobody).
+
+    ``rows`` holds (respondents, nine scores) per service; computed exactly and rounded as ``ikm``.
+    """
+    people, total = 0, Fraction(0)
+    for respondents, scores in rows:
+        people += respondents
+        total += respondents * _sum(scores)
+    if not people:
+        return None
+    return round_cents(Fraction(25) * total / (len(ELEMENTS) * people))
+
+
+def round_cents(exact: Fraction) -> Decimal:
+    """An exact value rounded half up to 2 decimals.
+
+    Half up because that is how the regulation's worked examples and Excel's ROUND (which
+    agencies use to check the figure) round: with Python's default half-to-even, 76.605
+    would become 76.60 (grade C) instead of 76.61 (grade B).  Done on the fraction:
+    Decimal division is not exact (76.605 = 689.445/9).
+    """
+    cents = exact * 100
+    rounded = (cents.numerator * 2 + cents.denominator) // (cents.denominator * 2)
+    return (Decimal(rounded) / 100).quantize(CENT)
+
+
+def _sum(scores: Iterable[Score]) -> Fraction:
+    """The exact sum of scores; floats through their shortest repr, as the agency wrote them."""
+    return sum((Fraction(Decimal(repr(s))) if isinstance(s, float) else Fraction(s) for s in scores), Fraction(0))
+
+
+def grade(value: Decimal | float) -> str:
+    """The grade letter (A–D) of a rounded IKM value (a float is read by its shortest repr)."""
+    exact = Decimal(repr(value)) if isinstance(value, float) else value
+    for lowest, letter in GRADES:
+        if exact >= lowest:
+            return letter
+    return "D"  # below 25 cannot happen with scores of 1–4; the lowest band covers it
+
+
+def bands() -> list[tuple[str, Decimal, Decimal]]:
+    """(grade, lowest, highest rounded IKM) of every band, best first: what a chart shades."""
+    highs = [TOP] + [lowest - CENT for lowest, _ in GRADES[:-1]]
+    return [(letter, lowest, high) for (lowest, letter), high in zip(GRADES, highs)]
+
+
+def row_ikm(row: Mapping[str, Any]) -> tuple[Decimal | None, str | None]:
+    """IKM and grade of a performance row; (None, None) without all nine survey scores."""
+    scores = [row[name] for name in ELEMENTS if row.get(name) is not None]
+    if len(scores) < len(ELEMENTS):
+        return None, None
+    value = ikm(scores)
+    return value, grade(value)

@@ -1,0 +1,78 @@
+"""Reporting months (``YYYY-MM``): their arithmetic, their submission deadlines and lateness.
+
+Every stage that reckons with months or deadlines calls these functions; none of them
+parses a period or shifts a month itself.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import MAXYEAR, date, datetime
+from zoneinfo import ZoneInfo
+
+
+def parse(period: str) -> tuple[int, int]:
+    """(year, month) of a ``YYYY-MM`` period."""
+    year, month = period.split("-")
+    return int(year), int(month)
+
+
+def of_date(day: date) -> str:
+    """The period a date falls in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def first_day(period: str) -> date:
+    """The first day of a period."""
+    year, month = parse(period)
+    return date(year, month, 1)
+
+
+def last_day(period: str) -> date:
+    """The last day of a period."""
+    year, month = parse(period)
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def shift(period: str, months: int) -> str:
+    """The period ``months`` after (or before, when negative) ``period``."""
+    year, month = parse(period)
+    index = year * 12 + (month - 1) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def span(first: str, last: str) -> list[str]:
+    """Every period from ``first`` to ``last`` inclusive (empty when first > last)."""
+    out: list[str] = []
+    current = first
+    while current <= last:
+        out.append(current)
+        current = shift(current, 1)
+    return out
+
+
+def last_ended(as_of: date) -> str:
+    """The latest period that has ended as of ``as_of`` (the month before; the current one is incomplete)."""
+    return shift(of_date(as_of), -1)
+
+
+def deadline(period: str, deadline_day: int) -> date:
+    """The last day a file for ``period`` counts as on time: that day of the next month."""
+    year, month = parse(shift(period, 1))
+    if year > MAXYEAR:
+        return date.max  # the month after 9999-12 has no date: such a file can never be late
+    return date(year, month, deadline_day)
+
+
+def last_closed(as_of: date, deadline_day: int) -> str:
+    """The latest period whose deadline has passed as of ``as_of`` (the deadline day is still open)."""
+    candidate = last_ended(as_of)
+    return candidate if deadline(candidate, deadline_day) < as_of else shift(candidate, -1)
+
+
+def on_time(received_at: str, period: str, deadline_day: int, tz: ZoneInfo) -> bool:
+    """True when an ISO receipt time falls on or before the deadline day, in portal time."""
+    moment = datetime.fromisoformat(received_at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(tz).date() <= deadline(period, deadline_day)

@@ -1,0 +1,133 @@
+"""The published data folder: each table as CSV, JSON and XLSX, the Data Package, its zip."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.config import Portal, read_config_file, schemas_root
+from pipeline.core.errors import ConfigError
+from pipeline.core.models import PUBLISHED_TABLES, Record
+from pipeline.core.rowcodec import ordered_json
+from pipeline.core.xlsx_cells import workbook_has_formula
+from pipeline.core.zipfiles import zip_bytes
+from pipeline.publish.table_files import csv_bytes, json_bytes, xlsx_bytes
+
+# Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
+DIALECT = {"header": True, "headerRows": [1], "csv": {"delimiter": ",", "lineTerminator": "\n"}}
+
+
+def published_schemas(portal: Portal) -> dict[str, dict[str, Any]]:
+    """The Table Schemas of the published tables (``schemas/published/<table>.json``)."""
+    folder = portal.schemas_dir / "published"
+    root = schemas_root(portal.datasets)
+    schemas, problems = {}, []
+    for name in PUBLISHED_TABLES:
+        path = folder / f"{name}.json"
+        try:
+            schemas[name] = json.loads(read_config_file(root, f"schemas/published/{name}.json"))
+        except ConfigError as exc:  # a link or a special file: named, never read
+            problems.extend(exc.problems)
+        except (OSError, ValueError) as exc:
+            problems.append(f"{path}: skema terbitan tidak terbaca / published schema unreadable ({exc})")
+    if problems:
+        raise ConfigError(problems)
+    return schemas
+
+
+def _resource(name: str, schema: dict[str, Any], data: bytes) -> dict[str, Any]:
+    """A tabular resource with inline schema, size and hash."""
+    return {
+        "name": name,
+        "path": f"{name}.csv",
+        "type": "table",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "title": schema["title"],
+        "description": schema["description"],
+        "title_en": schema["title_en"],
+        "description_en": schema["description_en"],
+        "bytes": len(data),
+        "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+        "dialect": DIALECT,
+        "schema": schema,
+    }
+
+
+def descriptor(portal: Portal, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``datapackage.json`` descriptor (no dates of its own: bytes follow the data only)."""
+    licence = {"name": portal.licence_id}
+    if portal.licence_title:
+        licence["title"] = portal.licence_title
+    if portal.licence_url:
+        licence["path"] = portal.licence_url
+    package: dict[str, Any] = {
+        "name": portal.ckan.organization or "mpp-open-data",
+        "title": f"Data Terbuka {portal.name}",
+        "title_en": f"Open data of {portal.name_en or portal.name}",
+        "description": (
+            f"Agenda, keputusan dan tindak lanjut, kinerja layanan, serta kepatuhan penyampaian "
+            f"data instansi di {portal.name}, {portal.city}."
+        ),
+        "description_en": (
+            f"Agendas, decisions and follow-up, service performance, and the data-submission "
+            f"record of the agencies in {portal.name_en or portal.name}, {portal.city}."
+        ),
+        "licenses": [licence],
+        "keywords": ["mal pelayanan publik", "public service mall", portal.city],
+    }
+    if portal.site_url:
+        package["homepage"] = portal.site_url
+    if portal.publisher:
+        contributor = {"title": portal.publisher, "role": "publisher"}
+        if portal.contact_email:
+            contributor["email"] = portal.contact_email
+        package["contributors"] = [contributor]
+    package["resources"] = resources
+    return package
+
+
+def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes,
+               previous: Path | None = None) -> dict[str, bytes]:
+    """Every file of the data folder, by name (``previous``: the data folder published last)."""
+    schemas = published_schemas(portal)
+    files: dict[str, bytes] = {}
+    resources = []
+    for name in PUBLISHED_TABLES:
+        schema = {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
+        records = tables[name]
+        files[f"{name}.csv"] = csv_bytes(schema, records)
+        files[f"{name}.json"] = json_bytes(schema, records)
+        files[f"{name}.xlsx"] = (_unchanged_xlsx(previous, name, schema, files[f"{name}.csv"])
+                                 or xlsx_bytes(schema, records))
+        resources.append(_resource(name, schema, files[f"{name}.csv"]))
+    files["datapackage.json"] = ordered_json(descriptor(portal, resources))
+    package = {"datapackage.json": files["datapackage.json"]}
+    package.update({f"{name}.csv": files[f"{name}.csv"] for name in PUBLISHED_TABLES})
+    files["datapackage.zip"] = zip_bytes(package)
+    files["changelog.json"] = changelog
+    return files
+
+
+def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], csv: bytes) -> bytes | None:
+    """The last published workbook when its table and schema are unchanged, else None.
+
+    Writing XLSX is the slowest step of a publish with nothing new (openpyxl, ~60 µs a
+    cell); the workbook is a function of the schema and the rows, which the CSV and the
+    schema in the previous descriptor pin down, so the old bytes are the new bytes.
+    """
+    if previous is None:
+        return None
+    try:
+        old_schemas = {r["name"]: r["schema"] for r in
+                       json.loads((previous / "datapackage.json").read_bytes())["resources"]}
+        if old_schemas.get(name) != schema or (previous / f"{name}.csv").read_bytes() != csv:
+            return None
+        old = (previous / f"{name}.xlsx").read_bytes()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # nothing usable published before: build it
+    # A workbook published by an older pipeline may hold formulas typed by an agency: rebuild it.
+    return None if workbook_has_formula(old) else old

@@ -1,0 +1,153 @@
+"""Feedback pages for agencies: one per received file, one per agency and month, one index.
+
+Pages are self-contained HTML (inline CSS, no JavaScript), Indonesian first and English
+below.  Contexts are built here; the templates in site_templates/feedback/ only format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from pipeline.core import templating
+from pipeline.core.config import Portal
+from pipeline.core.csp import feedback_policy
+from pipeline.core.formatting import LANGS, Formatter
+from pipeline.core.models import TABLES, FileReport, Record
+from pipeline.core.periods import deadline
+from pipeline.publish.feedback_layout import INDEX, feedback_pages
+from pipeline.store import Store
+
+TEMPLATES = templating.SITE_TEMPLATES / "feedback"
+FORMATS = {lang: Formatter(lang) for lang in LANGS}
+TABLE_LABELS = {
+    "agendas": ("Agenda", "Agendas"),
+    "decisions": ("Keputusan dan tindak lanjut", "Decisions and follow-up"),
+    "performance": ("Kinerja layanan", "Service performance"),
+}
+STATUS_LABELS = {
+    "accepted": ("Diterima", "Accepted"),
+    "rejected": ("Ditolak", "Rejected"),
+    "missing": ("Belum dikirim", "Not received"),
+}
+
+
+def environment() -> Environment:
+    """The pages' Jinja environment, with the labels and the inlined stylesheet every page uses."""
+    env = templating.environment(TEMPLATES)
+    # The stylesheet is inlined (each page stands alone) and allowed by its hash in the page's
+    # Content-Security-Policy, so nothing else inline can run or style the page.
+    css = (TEMPLATES / "feedback.css").read_text(encoding="utf-8")
+    env.globals.update(tables=TABLE_LABELS, statuses=STATUS_LABELS, style=Markup(css),
+                       csp=feedback_policy(css))
+    return env
+
+
+def _both(label: Callable[[Formatter], str]) -> dict[str, str]:
+    """One label in both languages, Indonesian first."""
+    return {lang: label(f) for lang, f in FORMATS.items()}
+
+
+def _received(f: Formatter, iso: str | None) -> str:
+    """A receipt time in the portal's local time (``5 November 2026 09.30 (UTC+07:00)``)."""
+    return f.long_datetime(datetime.fromisoformat(iso)) if iso else "—"
+
+
+# A value is shown up to this many characters: a cell may hold 32,767, and a page lists
+# up to 200 problems in two languages.
+SHOWN_VALUE_CHARS = 300
+
+
+def _problems(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Problems with a cell reference (or the row, or nothing) and both messages."""
+    out = []
+    for p in items:
+        out.append({"cell": p.get("cell") or "—", "row": p.get("row") or "—",
+                    "field": p.get("field") or "—",
+                    "value": "—" if p.get("value") is None else _shorten(p["value"]), "code": p["code"],
+                    "id": p["message"]["id"], "en": p["message"]["en"]})
+    return out
+
+
+def _shorten(value: str) -> str:
+    """A value as shown on a page: at most SHOWN_VALUE_CHARS characters, then an ellipsis."""
+    return value if len(value) <= SHOWN_VALUE_CHARS else value[: SHOWN_VALUE_CHARS - 1] + "…"
+
+
+def file_context(portal: Portal, store: Store, row: Record, names: dict[str, str]) -> dict[str, Any]:
+    """Context of one file's report page (its current version)."""
+    key = (row["period"], row["agency_code"], row["table"])
+    pointer = store.pointers[key]
+    version = store.version(key, pointer.current)
+    assert version is not None
+    report = store.report(version)
+    return {
+        "portal": portal, "row": row, "version": version, "kept_revision": pointer.kept,
+        "file_name": version.file.rsplit("/", 1)[-1],
+        "agency_name": names.get(row["agency_code"], row["agency_code"]),
+        "errors": _problems(report["errors"]), "warnings": _problems(report["warnings"]),
+        # The lists stop at 200 problems plus a summary; the counts are the file's own.
+        "error_total": version.errors, "warning_total": version.warnings,
+        "received": _both(lambda f: _received(f, row["received_at"])),
+        "month": _both(lambda f: f.month(row["period"])),
+        "deadline": _both(lambda f: f.date(deadline(row["period"], portal.deadline_day))),
+    }
+
+
+def month_context(portal: Portal, period: str, agency: str, rows: list[Record],
+                  names: dict[str, str]) -> dict[str, Any]:
+    """Context of an agency's page for one month (its three files)."""
+    by_table = {r["table"]: r for r in rows}
+    files = [
+        {"table": t, "row": by_table[t],
+         "received": _both(lambda f, t=t: _received(f, by_table[t]["received_at"]))}
+        for t in TABLES if t in by_table
+    ]
+    return {
+        "portal": portal, "period": period, "agency": agency,
+        "agency_name": names.get(agency, agency), "files": files,
+        "month": _both(lambda f: f.month(period)),
+        "deadline": _both(lambda f: f.date(deadline(period, portal.deadline_day))),
+    }
+
+
+def index_context(portal: Portal, months: list[dict[str, Any]],
+                  layout: list[FileReport]) -> dict[str, Any]:
+    """Context of the list of every agency-month page and this run's misplaced files."""
+    return {"portal": portal, "months": months,
+            "layout": [{"file": r.file, "errors": _problems([p.to_json() | {"cell": p.cell}
+                                                             for p in r.errors])} for r in layout]}
+
+
+def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]],
+                   reports: list[FileReport]) -> dict[str, bytes]:
+    """Every feedback page, by path under ``<output>/feedback/`` (laid out by ``feedback_layout``)."""
+    env = environment()
+    names = {a["agency_code"]: a["name"] for a in tables["agencies"]}
+    rows = tables["submissions"]
+    file_pages, month_pages = feedback_pages((r["period"], r["agency_code"], r["table"], r["status"]) for r in rows)
+    groups: dict[tuple[str, str], list[Record]] = {}
+    for row in rows:
+        groups.setdefault((row["period"], row["agency_code"]), []).append(row)
+    pages: dict[str, str] = {}
+    months = []
+    file_template, month_template = env.get_template("file.html"), env.get_template("month.html")
+    for (period, agency), group in sorted(groups.items()):
+        href = month_pages[(period, agency)]
+        pages[href] = month_template.render(month_context(portal, period, agency, group, names))
+        for row in group:
+            if (period, agency, row["table"]) in file_pages:
+                pages[file_pages[(period, agency, row["table"])]] = file_template.render(
+                    file_context(portal, store, row, names))
+        months.append({"period": period, "agency": agency, "href": href,
+                       "agency_name": names.get(agency, agency),
+                       "statuses": [r["status"] for r in group],
+                       "month": {lang: f.month(period) for lang, f in FORMATS.items()}})
+    # Reports the store could not file under a key (misplaced or unreadable files).
+    layout = [r for r in reports if not (r.period and r.agency and r.table in TABLES and r.sha256)]
+    pages[INDEX] = env.get_template(INDEX).render(index_context(portal, months, layout))
+    return {rel: text.encode("utf-8") for rel, text in pages.items()}

@@ -1,0 +1,199 @@
+"""Publish: validate → store → tables → data package → feedback → templates → report.
+
+Everything is built first (the new store state in memory, each output folder in a
+staging folder); then the store is committed and the folders are swapped in.  A failure
+before that point (a full disk included) removes the staging folders and undoes the
+store's writes, leaving ``<output>`` exactly as it was; a failure during the swaps is
+completed by the next run, which rebuilds every folder from the committed store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+import click
+
+from pipeline.core.atomic import recover_dir, replace_dir, staging_dir, write_unsynced
+from pipeline.core.config import Portal, read_config_file
+from pipeline.core.errors import PipelineError, PublishError
+from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport
+from pipeline.core.oserrors import OUTPUT_INTACT, describe
+from pipeline.core.rowcodec import canonical_json
+from pipeline.core.safe_open import TooLarge, read_bytes
+from pipeline.publish.agency_templates import template_files
+from pipeline.publish.datapackage import data_files
+from pipeline.publish.feedback import feedback_files
+from pipeline.publish.tables import build_tables
+from pipeline.store import Changes, Store, report_record
+from pipeline.store.receipts import load_receipts, local_iso
+
+FOLDERS = ("data", "feedback", "templates", "reports")  # build order
+AFTER_COMMIT = ("Arsip sudah diperbarui, tetapi sebagian folder keluaran belum; jalankan lagi setelah "
+                "diperbaiki untuk melengkapinya / the store was updated but some output folders were "
+                "not; run again once fixed to complete them.")
+
+
+class _Committed(Exception):
+    """An OSError after the store's commit point: the next run completes the swaps."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish did, for the summary line and for tests."""
+
+    accepted: int
+    rejected: int
+    new: int
+    changed: bool
+    output: Path
+    tables_changed: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """One line for the terminal and cron logs."""
+        return (
+            f"Terbit / Published: {self.accepted} berkas diterima / accepted, {self.rejected} "
+            f"ditolak / rejected, {self.new} baru / new -> {self.output}"
+        )
+
+
+def publish_data(portal: Portal, as_of: date, now: datetime | None = None) -> PublishResult:
+    """Run the data stages and swap the results into ``<output>``; PublishError on machine failure."""
+    try:
+        result = _publish(portal, as_of, now or datetime.now(portal.tz))
+    except PipelineError:
+        raise
+    except _Committed as done:
+        raise PublishError(describe(done.error, AFTER_COMMIT)) from None
+    except OSError as exc:
+        raise PublishError(describe(exc, OUTPUT_INTACT)) from None
+    click.echo(result.summary())
+    return result
+
+
+def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
+    """The stages in order; see the module docstring for the failure rules."""
+    from pipeline.validate import (  # the validate stage
+        load_reference,
+        validate_datasets,
+    )
+
+    reference = load_reference(portal)
+    store = Store.load(portal.output / "store")
+    reports = validate_datasets(portal, store.previous_agenda_ids)
+    receipts = load_receipts(portal.receipts, portal.tz, portal.datasets)
+    new_store, changes = store.update(
+        reports, lambda file: _submitted_bytes(portal, file), receipts,
+        _reference_hashes(portal), local_iso(now, portal.tz), as_of,
+    )
+    tables = build_tables(new_store, reference.agencies, reference.services, as_of,
+                          portal.deadline_day, portal.tz)
+    recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
+    data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
+    builders: dict[str, Callable[[], dict[str, bytes]]] = {
+        "data": lambda: data,
+        "feedback": lambda: feedback_files(portal, new_store, tables, reports),
+        "templates": lambda: template_files(portal),
+        "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
+    }
+    changed_tables = _changed_tables(portal.output / "data", data)
+    staged = _stage(portal.output, builders)
+    try:
+        new_store.commit()  # undoes its own writes when it fails
+    except BaseException:
+        _remove(staged.values())
+        raise
+    for name, folder in list(staged.items()):
+        try:
+            replace_dir(folder, portal.output / name)
+        except OSError as exc:
+            _remove(staged.values())  # rebuilt from the committed store by the next run
+            raise _Committed(exc) from exc
+        del staged[name]
+    return _result(reports, changes, portal.output, changed_tables)
+
+
+def _changed_tables(data: Path, files: dict[str, bytes]) -> tuple[str, ...]:
+    """Names of the published tables whose CSV differs from the one published last (for the run log)."""
+    changed = []
+    for name in PUBLISHED_TABLES:
+        try:
+            old = (data / f"{name}.csv").read_bytes()
+        except FileNotFoundError:
+            old = None
+        if old != files[f"{name}.csv"]:
+            changed.append(name)
+    return tuple(changed)
+
+
+def _remove(folders: Iterable[Path]) -> None:
+    """Remove staging folders (a failed run must not leave them filling the disk)."""
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) -> dict[str, Path]:
+    """Build each folder; stage those whose files differ from what is there. On failure, clean up."""
+    staged: dict[str, Path] = {}
+    try:
+        for name in FOLDERS:
+            target = output / name
+            recover_dir(target)  # first: a builder may read what was published last
+            files = builders[name]()
+            if _holds(target, files):
+                continue  # nothing new: leave the folder (and every byte in it) alone
+            staged[name] = staging_dir(target)
+            for rel, data in sorted(files.items()):
+                write_unsynced(staged[name] / rel, data)
+        if staged:
+            os.sync()  # one flush for every staged file before any swap makes them visible
+    except BaseException:
+        _remove(staged.values())
+        raise
+    return staged
+
+
+def _holds(folder: Path, files: dict[str, bytes]) -> bool:
+    """True when ``folder`` contains exactly ``files``, byte for byte."""
+    if not folder.is_dir():
+        return False
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    return present == set(files) and all((folder / rel).read_bytes() == data for rel, data in files.items())
+
+
+def _submitted_bytes(portal: Portal, file: str) -> bytes | None:
+    """A submitted file's bytes for the store (never through a link); None when over the size limit.
+
+    A file over ``max_file_mb`` was rejected unread: the store records its version and
+    SHA-256 but keeps no copy, so a huge file cannot fill the store's disk.
+    """
+    try:
+        return read_bytes(portal.datasets, file, portal.limits.max_file_bytes)
+    except TooLarge:
+        return None
+
+
+def _reference_hashes(portal: Portal) -> dict[str, str]:
+    """SHA-256 of the reference tables, so the change log notes when they change."""
+    hashes = {}
+    for name in REFERENCE_TABLES:
+        data = read_config_file(portal.datasets, f"reference/{name}.csv")
+        hashes[name] = hashlib.sha256(data).hexdigest()
+    return hashes
+
+
+def _result(reports: list[FileReport], changes: Changes, output: Path,
+            tables_changed: tuple[str, ...]) -> PublishResult:
+    """Counts for the summary line (layout errors count as rejected)."""
+    accepted = sum(1 for r in reports if r.accepted)
+    return PublishResult(accepted, len(reports) - accepted, len(changes.new), changes.changed, output,
+                         tables_changed)

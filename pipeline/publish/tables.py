@@ -1,0 +1,113 @@
+"""The published tables, consolidated over all periods and agencies from the store."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any, Iterable
+
+from pipeline.core.followup import is_overdue
+from pipeline.core.ikm import row_ikm
+from pipeline.core.models import PUBLISHED_TABLES, Record
+from pipeline.publish.submissions_table import submissions_records
+from pipeline.store import Store, Version
+
+
+def as_records(items: Any) -> list[Record]:
+    """Reference rows as plain dicts, whether given as dicts, a mapping or dataclasses."""
+    if isinstance(items, dict):
+        items = items.values()
+    out = []
+    for item in items:
+        if dataclasses.is_dataclass(item):
+            out.append(dataclasses.asdict(item))
+        else:
+            out.append(dict(item))
+    return out
+
+
+def build_tables(store: Store, agencies: Iterable[Record], services: Iterable[Record],
+                 as_of: date, deadline_day: int, tz: Any) -> dict[str, list[Record]]:
+    """Every published table as typed records in its deterministic order."""
+    agency_rows = sorted(as_records(agencies), key=lambda r: r["agency_code"])
+    tables = {
+        "agencies": agency_rows,
+        "services": sorted(as_records(services), key=lambda r: r["service_code"]),
+        "performance": performance(store),
+        "agendas": latest_agendas(store),
+        "agenda_history": agenda_history(store),
+        "decisions": latest_decisions(store, as_of),
+        "decision_history": decision_history(store),
+        "submissions": submissions_records(store, agency_rows, as_of, deadline_day, tz),
+    }
+    return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
+
+
+def _rows(store: Store, table: str) -> Iterable[tuple[Version, Record]]:
+    """Every row of every published version of ``table``, oldest period first."""
+    for version in store.published(table):
+        for row in store.rows(version):
+            yield version, row
+
+
+def performance(store: Store) -> list[Record]:
+    """Every accepted performance row plus its IKM and grade."""
+    out = []
+    for version, row in _rows(store, "performance"):
+        value, letter = row_ikm(row)
+        # The folder names the period and agency; validation made the columns agree.
+        out.append({**row, "period": version.period, "agency_code": version.agency,
+                    "ikm": value, "ikm_grade": letter})
+    return sorted(out, key=lambda r: (r["period"], r["agency_code"], r["service_code"]))
+
+
+def _latest(store: Store, table: str, id_field: str) -> dict[tuple[str, str], Record]:
+    """The row of each (agency, id) from the latest period that reported it."""
+    latest: dict[tuple[str, str], Record] = {}
+    for version, row in _rows(store, table):  # periods ascend, so later ones overwrite
+        latest[(version.agency, row[id_field])] = {
+            **row, "agency_code": version.agency, "period": version.period,
+        }
+    return latest
+
+
+def latest_agendas(store: Store) -> list[Record]:
+    """The latest version of every agenda, sorted by agency and agenda id."""
+    latest = _latest(store, "agendas", "agenda_id")
+    return [latest[k] for k in sorted(latest)]
+
+
+def agenda_history(store: Store) -> list[Record]:
+    """One row per reported version of every agenda, sorted by agency, agenda and period.
+
+    Only the facts a reader follows from month to month (when, where, status, title); the
+    latest version in agendas.csv carries the rest.
+    """
+    out = [
+        {"agency_code": version.agency, "agenda_id": row["agenda_id"], "period": version.period,
+         "date": row.get("date"), "start_time": row.get("start_time"), "location": row.get("location"),
+         "status": row.get("status"), "title": row.get("title")}
+        for version, row in _rows(store, "agendas")
+    ]
+    return sorted(out, key=lambda r: (r["agency_code"], r["agenda_id"], r["period"]))
+
+
+def latest_decisions(store: Store, as_of: date) -> list[Record]:
+    """The latest state of every decision, with ``overdue`` as of ``as_of``."""
+    latest = _latest(store, "decisions", "decision_id")
+    out = []
+    for key in sorted(latest):
+        row = latest[key]
+        out.append({**row, "overdue": is_overdue(row.get("status"), row.get("due_date"), as_of)})
+    return out
+
+
+def decision_history(store: Store) -> list[Record]:
+    """One row per reported state of every decision, sorted by agency, decision and period."""
+    out = [
+        {"agency_code": version.agency, "decision_id": row["decision_id"], "period": version.period,
+         "status": row.get("status"), "follow_up": row.get("follow_up"),
+         "completed_on": row.get("completed_on")}
+        for version, row in _rows(store, "decisions")
+    ]
+    return sorted(out, key=lambda r: (r["agency_code"], r["decision_id"], r["period"]))

@@ -1,0 +1,89 @@
+"""The stages as the commands call them: each does its work and fills its part of the run record.
+
+Stages are imported when first called, so that ``validate`` never loads the site or the push.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from pipeline.core.config import Portal, load_portal
+from pipeline.core.errors import PushError
+from pipeline.runner.exitcodes import EXIT_FAILED, EXIT_OK
+from pipeline.runner.runlog import RunRecord
+
+
+def load(datasets: Path, output: Path, record: RunRecord | None = None) -> Portal:
+    """Load portal.toml and show its warnings on stderr (they never change the exit code)."""
+    portal = load_portal(datasets, output)
+    if record is not None:
+        record.tz = portal.tz
+    for warning in portal.warnings:
+        click.echo(f"PERINGATAN / WARNING: {warning}", err=True)
+    return portal
+
+
+def as_of_date(value: datetime | None, portal: Portal) -> date:
+    """The --as-of date, or today in the portal's time zone."""
+    return value.date() if value is not None else portal.today()
+
+
+def validate(portal: Portal, as_json: bool) -> int:
+    """Judge every submitted file and print the summary (or the JSON reports); 0 when all are accepted."""
+    from pipeline.store import previous_agenda_lookup
+    from pipeline.validate import validate_datasets
+    from pipeline.validate.report_text import summary_text
+
+    # Agendas accepted in earlier runs (read-only; None before the first publish).
+    reports = validate_datasets(portal, previous_agenda_lookup(portal.output))
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        click.echo(summary_text(reports))
+    return EXIT_OK if all(r.accepted for r in reports) else EXIT_FAILED
+
+
+def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord) -> None:
+    """Validate, store and publish the data; ``now`` (portal time) fixes the clock."""
+    from pipeline.publish import publish_data
+
+    result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None)
+    record.accepted, record.rejected = result.accepted, result.rejected
+    record.tables_changed = list(result.tables_changed)
+
+
+def build(portal: Portal, day: date, record: RunRecord, skip: bool = False) -> None:
+    """Build the public site (or record that it was skipped)."""
+    if skip:
+        record.pages = "skipped"
+        return
+    from pipeline.site import build_site
+
+    built = build_site(portal, day)
+    record.pages = "skipped" if built.skipped else built.pages
+
+
+def push(portal: Portal, dry_run: bool, record: RunRecord, skip: bool = False) -> None:
+    """Push to CKAN, or say in one line why and how it was skipped."""
+    if skip:
+        record.push = "skipped"
+        return
+    if not portal.ckan.url:
+        record.push = "skipped"
+        click.echo(
+            "CKAN: tidak dikonfigurasi, pengiriman dilewati / not configured, push skipped "
+            "(set CKAN_URL and CKAN_API_TOKEN, or [ckan] url in portal.toml)"
+        )
+        return
+    from pipeline.ckan import push_portal
+
+    try:
+        plan = push_portal(portal, dry_run=dry_run)
+    except PushError as exc:
+        record.push = {"failed": str(exc)}
+        raise
+    record.push = {"dry_run": dry_run, "write_calls": plan.write_calls(), **plan.counts()}

@@ -1,0 +1,234 @@
+"""The accepted store: every received file version kept immutably, and what is published.
+
+Layout under ``<output>/store/``::
+
+    files/<period>/<agency>/<table>/r<NNN>-<sha256[:12]>.<ext>   received bytes, never overwritten
+                                                                 (none for a file over max_file_mb)
+    rows/<period>/<agency>/<table>/r<NNN>.json                   typed rows of accepted versions
+    reports/<period>/<agency>/<table>/r<NNN>.json                latest report on that version
+    index.json        versions, per-key pointers, reference hashes, change log (the commit point)
+    changelog.json    copy of the change log
+
+A key is (period, agency, table).  ``current`` is the revision last seen in datasets/;
+``published`` is the last accepted current revision, so a rejected file never replaces
+what was accepted, and a file that disappears from datasets/ stays published.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from pipeline.core.errors import PublishError
+from pipeline.core.models import TABLES, FileReport
+from pipeline.core.rowcodec import canonical_json, compact_json, decode_rows, encode_rows
+from pipeline.store.journal import Journal
+from pipeline.store.receipts import Receipts, submission_path
+from pipeline.store.records import Changes, Key, Pointer, Version, report_record
+
+FORMAT = 1
+# Codes that take an already published version out of the published data when a later run
+# finds them in it: personal data must never stay public (contract, "Personal data").
+WITHDRAWING_CODES = frozenset({"personal-data-id", "personal-data-contact"})
+
+
+class Store:
+    """The store as loaded (plus pending writes after ``update``; ``commit`` writes them)."""
+
+    def __init__(self, root: Path, index: dict[str, Any] | None = None):
+        index = index or {}
+        self.root = root
+        self.versions: dict[Key, list[Version]] = {}
+        for item in index.get("versions", []):
+            v = Version(**item)
+            self.versions.setdefault(v.key, []).append(v)
+        self.pointers: dict[Key, Pointer] = {
+            (k["period"], k["agency"], k["table"]): Pointer(k["current"], k["published"])
+            for k in index.get("keys", [])
+        }
+        self.reference: dict[str, str] = dict(index.get("reference", {}))
+        self.changelog: list[dict[str, Any]] = list(index.get("changelog", []))
+        self.pending: dict[str, bytes] = {}
+        self._rows_cache: dict[str, list[dict[str, Any]]] = {}
+        self._published: list[Version] | None = None
+
+    @classmethod
+    def load(cls, root: Path) -> Store:
+        """Open the store at ``root`` (empty when it does not exist yet)."""
+        path = root / "index.json"
+        if not path.exists():
+            return cls(root)
+        try:
+            index = json.loads(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise PublishError(
+                f"indeks arsip tidak terbaca / store index unreadable: {path} ({exc}); "
+                "pulihkan dari cadangan / restore it from a backup"
+            ) from None
+        if index.get("format") != FORMAT:
+            raise PublishError(f"{path}: format arsip tidak dikenal / unknown store format")
+        return cls(root, index)
+
+    # ---- reading -------------------------------------------------------------
+
+    def version(self, key: Key, revision: int | None) -> Version | None:
+        """The version of ``key`` with ``revision`` (None when there is none)."""
+        return next((v for v in self.versions.get(key, []) if v.revision == revision), None)
+
+    def current(self) -> list[Version]:
+        """The current version of every key, sorted by key."""
+        return [v for k in sorted(self.pointers) if (v := self.version(k, self.pointers[k].current))]
+
+    def published(self, table: str | None = None) -> list[Version]:
+        """The published (last accepted) version of every key, sorted by key."""
+        if self._published is None:  # asked once per agency by validate: compute once
+            found = [self.version(k, p.published) for k, p in sorted(self.pointers.items())]
+            self._published = [v for v in found if v is not None]
+        return [v for v in self._published if table is None or v.table == table]
+
+    def _read(self, rel: str) -> bytes:
+        if rel in self.pending:
+            return self.pending[rel]
+        return (self.root / rel).read_bytes()
+
+    def rows(self, v: Version) -> list[dict[str, Any]]:
+        """The typed rows of an accepted version."""
+        if v.rows_path not in self._rows_cache:
+            self._rows_cache[v.rows_path] = decode_rows(json.loads(self._read(v.rows_path)))
+        return self._rows_cache[v.rows_path]
+
+    def report(self, v: Version) -> dict[str, Any]:
+        """The latest validation report of a version (contract shape plus cells)."""
+        return json.loads(self._read(v.report_path))
+
+    def previous_agenda_ids(self, agency: str, period: str) -> set[str]:
+        """Agenda ids in the accepted agenda files of ``agency`` for periods before ``period``."""
+        ids: set[str] = set()
+        for v in self.published("agendas"):
+            if v.agency == agency and v.period < period:
+                ids.update(str(r["agenda_id"]) for r in self.rows(v) if r.get("agenda_id"))
+        return ids
+
+    def first_period(self) -> str | None:
+        """The earliest period the store knows."""
+        return min((k[0] for k in self.pointers), default=None)
+
+    # ---- updating ------------------------------------------------------------
+
+    def update(
+        self, reports: Iterable[FileReport], read_bytes: Callable[[str], bytes | None],
+        receipts: Receipts, reference: dict[str, str], now: str, day: date,
+    ) -> tuple[Store, Changes]:
+        """A new store with this run's reports applied (nothing written until ``commit``)."""
+        new = Store(self.root)
+        new.versions = copy.deepcopy(self.versions)
+        new.pointers = copy.deepcopy(self.pointers)
+        new.changelog = list(self.changelog)
+        new.reference = dict(reference)
+        changes = Changes(reference=[n for n in reference if self.reference.get(n) != reference[n]])
+        for report in sorted(reports, key=lambda r: r.file):
+            if report.period and report.agency and report.table in TABLES and report.sha256:
+                new._apply(report, read_bytes, now, changes)
+        for versions in new.versions.values():
+            for v in versions:
+                v.received_at = receipts.get((submission_path(v.file), v.sha256), v.first_seen)
+        if changes.changed:
+            new.changelog.append(changes.event(day, now))
+        new._published = None
+        return new, changes
+
+    def _apply(self, report: FileReport, read_bytes: Callable[[str], bytes | None], now: str,
+               changes: Changes) -> None:
+        """Record one file's judgement: a new version, or a new verdict on a known one."""
+        key: Key = (report.period, report.agency, report.table)  # type: ignore[assignment]
+        versions = self.versions.setdefault(key, [])
+        pointer = self.pointers.get(key)
+        v = next((x for x in versions if x.sha256 == report.sha256), None)
+        flipped = v is None or v.status != report.status
+        if v is None:
+            v = Version(*key, revision=len(versions) + 1, sha256=report.sha256 or "",
+                        file=report.file, first_seen=now, received_at=now, status=report.status,
+                        errors=0, warnings=0)
+            data = read_bytes(report.file)  # None: over the size limit, recorded but not kept
+            if data is not None and hashlib.sha256(data).hexdigest() != v.sha256:
+                raise PublishError(f"{report.file}: berkas berubah saat diproses / file changed "
+                                   "while being published; jalankan lagi / run again")
+            versions.append(v)
+            if data is not None:
+                self.pending[v.blob] = data
+            changes.new.append(v)
+        v.status, v.errors, v.warnings = report.status, report.error_count, report.warning_count
+        had = pointer.published if pointer else None
+        if had == v.revision and _withdrawn(report):
+            # The published version itself now carries personal data (rules tightened since it
+            # was accepted): it leaves the published data; the agency must send a clean file.
+            changes.withdrawn.append(v)
+            had = None
+        elif flipped and not report.accepted:
+            changes.rejected.append(v)
+        elif flipped and report.accepted:
+            (changes.corrected if had not in (None, v.revision) else changes.added).append(v)
+        self.pointers[key] = Pointer(v.revision, v.revision if report.accepted else had)
+        self.pending[v.report_path] = compact_json(report_record(report))
+        if report.accepted:
+            self.pending[v.rows_path] = compact_json(encode_rows(report.rows or []))
+
+    # ---- writing -------------------------------------------------------------
+
+    def index_bytes(self) -> bytes:
+        """The index as deterministic JSON."""
+        versions = sorted((v for vs in self.versions.values() for v in vs),
+                          key=lambda v: (v.key, v.revision))
+        keys = [{"period": k[0], "agency": k[1], "table": k[2], "current": p.current,
+                 "published": p.published} for k, p in sorted(self.pointers.items())]
+        return canonical_json({"format": FORMAT, "reference": self.reference, "keys": keys,
+                               "versions": [asdict(v) for v in versions],
+                               "changelog": self.changelog})
+
+    def changelog_bytes(self) -> bytes:
+        """The change log as published (oldest event first)."""
+        return canonical_json(self.changelog)
+
+    def commit(self) -> None:
+        """Write pending files, flush them once, then the log copy, then the index (the commit point).
+
+        If any write fails (a full disk), every file this commit wrote is put back as it was
+        (created ones removed, overwritten ones restored), so the store stays byte for byte
+        the one before the run.
+        """
+        journal = Journal()
+        try:
+            for rel in sorted(self.pending):
+                path = self.root / rel
+                if rel.startswith("files/") and path.exists():
+                    continue  # received bytes are immutable: never rewritten
+                journal.write(path, self.pending[rel], sync=False)
+            if journal.entries:
+                # One flush instead of an fsync per file (thousands on a first run): the index
+                # written next must never name a file that is not on disk.
+                os.sync()
+            journal.write(self.root / "changelog.json", self.changelog_bytes(), sync=True)
+            journal.write(self.root / "index.json", self.index_bytes(), sync=True)
+        except BaseException:
+            journal.undo()
+            raise
+        self.pending = {}
+
+
+def _withdrawn(report: FileReport) -> bool:
+    """True when a rejection means the data must not stay published (it holds personal data)."""
+    return not report.accepted and any(p.code in WITHDRAWING_CODES for p in report.errors)
+
+
+def previous_agenda_lookup(output: Path) -> Callable[[str, str], set[str]] | None:
+    """``previous_agenda_ids`` of the store under ``output`` (read-only), or None without one."""
+    root = output / "store"
+    if not (root / "index.json").exists():
+        return None
+    return Store.load(root).previous_agenda_ids

@@ -1,0 +1,49 @@
+"""Undoable writes: the files and folders one store commit created or overwrote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.core.atomic import write_bytes, write_unsynced
+
+
+class Journal:
+    """The files and folders one commit created or overwrote, so that a failed commit can be undone."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[Path, bytes | None]] = []  # (file, its bytes before, None if new)
+        self.folders: list[Path] = []  # created, parents first
+
+    def write(self, path: Path, data: bytes, sync: bool) -> None:
+        """Write atomically unless the file already holds exactly these bytes."""
+        old = path.read_bytes() if path.exists() else None
+        if old == data:
+            return
+        missing: list[Path] = []
+        folder = path.parent
+        while not folder.exists():  # the folders this write will create, deepest first
+            missing.append(folder)
+            folder = folder.parent
+        self.folders += reversed(missing)
+        # Recorded before writing: a failed rename leaves nothing, and undoing "nothing" is harmless.
+        self.entries.append((path, old))
+        if sync:
+            write_bytes(path, data)
+        else:
+            write_unsynced(path, data)
+
+    def undo(self) -> None:
+        """Put every file back as it was, newest first (best effort: the disk may still be full)."""
+        for path, old in reversed(self.entries):
+            try:
+                if old is None:
+                    path.unlink(missing_ok=True)
+                elif not path.exists() or path.read_bytes() != old:
+                    write_unsynced(path, old)
+            except OSError:
+                pass
+        for folder in reversed(self.folders):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
