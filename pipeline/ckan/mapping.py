@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.config import Portal, slug
+from pipeline.core.config import Portal
 from pipeline.core.errors import PushError
 from pipeline.core.periods import first_day, last_day
+from pipeline.core.settings import slug
 
 # Tags per table on top of the common ones; CKAN tags allow letters, digits, space, - _ .
 TABLE_TAGS = {

@@ -1,29 +1,27 @@
-"""Load and check ``portal.toml``, reporting every problem at once."""
+"""Load and check ``portal.toml``, reporting every problem at once.
+
+What each setting is (type, default, description, checks) is declared once, in
+``pipeline.core.settings``; this module walks that declaration and fills ``Portal``.
+"""
 
 from __future__ import annotations
 
-import math
 import os
-import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pipeline.core.errors import ConfigError
-from pipeline.core.personal_data import contact_key, contact_keys
-from pipeline.core.redact import has_credentials
-from pipeline.core.safe_open import Refused, kind_of, parts, read_bytes
+from pipeline.core.personal_data import contact_keys
+from pipeline.core.safe_open import kind_of, read_bytes
+from pipeline.core.settings import KINDS, RETIRED, SETTINGS, TABLES, Setting
 
 # The project's own schemas, used when a datasets folder brings none (see schemas_folder).
 PROJECT_SCHEMAS = Path(__file__).resolve().parents[2] / "datasets" / "schemas"
-CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
-URL_RE = re.compile(r"^https?://[^\s]+$")
-# Excel keeps at most 32,767 characters in a cell: a longer one could not be published as XLSX.
-EXCEL_CELL_CHARS = 32767
 # portal.toml, schemas, reference tables and the intake log are the data officer's files;
 # this only stops a link to /dev/zero or a runaway file from filling memory.
 CONFIG_FILE_BYTES = 50 * 1024 * 1024
@@ -37,18 +35,18 @@ class CkanSettings:
     url: str
     organization: str
     organization_title: str
-    timeout_seconds: float = 30.0
+    timeout_seconds: float
 
 
 @dataclass(frozen=True)
 class Limits:
     """What one agency file may hold; each is checked before the file can fill memory."""
 
-    max_file_mb: float = 10.0
-    max_xlsx_uncompressed_mb: float = 50.0
-    max_rows: int = 5000
-    max_columns: int = 60
-    max_cell_chars: int = EXCEL_CELL_CHARS
+    max_file_mb: float
+    max_xlsx_uncompressed_mb: float
+    max_rows: int
+    max_columns: int
+    max_cell_chars: int
 
     @property
     def max_file_bytes(self) -> int:
@@ -83,10 +81,9 @@ class Portal:
     limits: Limits
     receipts: Path | None
     ckan: CkanSettings
-    extra: dict[str, Any] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
     # Telephone numbers and e-mail addresses agencies may publish (the mall's, the agencies' own).
-    public_contacts: tuple[str, ...] = ()
+    public_contacts: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     @property
     def max_file_mb(self) -> float:
@@ -118,30 +115,100 @@ class Portal:
         return datetime.now(self.tz).date()
 
 
-class _Reader:
-    """Reads typed keys from a TOML table, collecting problems instead of raising."""
+def _typed(setting: Setting, value: Any) -> tuple[Any, bool]:
+    """``value`` as the setting's type (an integer for a float), and whether it has that type."""
+    if isinstance(value, bool):  # TOML true/false is no number (bool is an int in Python)
+        return value, False
+    if setting.kind is float and isinstance(value, int):
+        return float(value), True
+    if setting.kind is list:
+        return value, isinstance(value, list) and all(isinstance(x, str) for x in value)
+    return value, isinstance(value, setting.kind)
 
-    def __init__(self, data: dict[str, Any], prefix: str, problems: list[str]):
-        self.data, self.prefix, self.problems = data, prefix, problems
 
-    def get(self, key: str, kind: type, default: Any = None, required: bool = False) -> Any:
-        """Return ``key`` if it has the right type, else record a problem and the default."""
-        name = f"{self.prefix}{key}"
-        if key not in self.data:
-            if required:
-                self.problems.append(f"portal.toml: '{name}' wajib diisi / is required")
-            return default
-        value = self.data[key]
-        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value, ok = float(value), True
+class _Walk:
+    """One pass of ``SETTINGS`` over a parsed portal.toml, collecting problems instead of raising."""
+
+    def __init__(self, data: dict[str, Any], environ: Mapping[str, str]):
+        self.data, self.environ = data, environ
+        self.values: dict[str, Any] = {}
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+        self.aliases_read: set[str] = set()
+        self.tables = {name: self._table(name) for name in TABLES}
+
+    def _table(self, name: str) -> dict[str, Any]:
+        """The TOML table ``name`` (empty when absent or not a table)."""
+        table = self.data.get(name, {})
+        if isinstance(table, dict):
+            return table
+        self.problems.append(f"portal.toml: '{name}' harus tabel TOML / must be a TOML table ([{name}])")
+        return {}
+
+    def read(self, s: Setting) -> None:
+        """Read, type, override, clean and check one setting; its value is the default when broken."""
+        fallback = s.derive(self.values) if s.derive else s.default
+        value = self._raw(s, fallback)
+        value, ok = _typed(s, value)
         if not ok:
-            self.problems.append(
-                f"portal.toml: '{name}' harus bertipe {kind.__name__} / must be a {kind.__name__}"
-                f" (ditemukan / found: {value!r})"
-            )
-            return default
-        return value
+            found = "" if s.secret else f" (ditemukan / found: {value!r})"
+            kind_id, kind_en = KINDS[s.kind]
+            self.problems.append(f"portal.toml: '{s.key}' harus {kind_id} / must be {kind_en}{found}")
+            value = fallback
+        if s.env and self.environ.get(s.env):
+            value = self.environ[s.env]
+        if s.clean:
+            value = s.clean(value)
+        where = f"portal.toml / {s.env}" if s.env else "portal.toml"
+        for check in s.checks:
+            found_problems = [f"{where}: '{s.key}' {text}" for text in check(value)]
+            if found_problems:
+                self.problems += found_problems
+                value = fallback
+                break
+        self.values[s.key] = tuple(value) if isinstance(value, list) else value
+
+    def _raw(self, s: Setting, fallback: Any) -> Any:
+        """The value as written, under its key or an alias; the fallback when absent."""
+        source = self.tables[s.table] if s.table else self.data
+        if s.name in source:
+            return source[s.name]
+        for alias in s.aliases:
+            if alias in self.data:
+                self.aliases_read.add(alias)
+                self.warnings.append(f"portal.toml: '{alias}' dibaca sebagai / read as '{s.key}'")
+                return self.data[alias]
+        if s.required:
+            self.problems.append(f"portal.toml: '{s.key}' wajib diisi / is required")
+        return fallback
+
+    def unknown(self) -> None:
+        """Warn about every key that is not declared: a typo must not stop the monthly run."""
+        declared = {s.key for s in SETTINGS} | set(TABLES) | self.aliases_read
+        for key in sorted(set(self.data) - declared):
+            if key in RETIRED:
+                text_id, text_en = RETIRED[key]
+                self.warnings.append(f"portal.toml: '{key}': {text_id} / {text_en}")
+            else:
+                self.warnings.append(f"portal.toml: kunci '{key}' tidak dikenal dan diabaikan / unknown key '{key}' ignored")
+        for table, content in self.tables.items():
+            for key in sorted(f"{table}.{name}" for name in content):
+                if key not in declared:
+                    self.warnings.append(
+                        f"portal.toml: kunci '{key}' tidak dikenal dan diabaikan / unknown key '{key}' ignored")
+
+
+def read_settings(data: dict[str, Any], environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str], list[str]]:
+    """Every declared setting of a parsed portal.toml: (values by key, problems, warnings)."""
+    walk = _Walk(data, environ)
+    for setting in SETTINGS:
+        walk.read(setting)
+    # Unknown keys warn instead of failing (as MkDocs does), but the data officer should see them.
+    walk.unknown()
+    return walk.values, walk.problems, walk.warnings
+
+
+LIMIT_KEYS = tuple(f.name for f in fields(Limits))
 
 
 def schemas_root(datasets: Path) -> Path:
@@ -177,7 +244,6 @@ def read_config_file(root: Path, rel: str) -> bytes:
 def load_portal(datasets: Path, output: Path) -> Portal:
     """Read ``<datasets>/portal.toml``; raise ConfigError listing every problem found."""
     path = datasets / "portal.toml"
-    problems: list[str] = []
     if not datasets.is_dir():
         raise ConfigError([f"folder datasets tidak ditemukan / datasets folder not found: {datasets}"])
     try:
@@ -187,171 +253,15 @@ def load_portal(datasets: Path, output: Path) -> Portal:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: bukan TOML yang sah / not valid TOML: {exc}"]) from None
 
-    r = _Reader(data, "", problems)
-    warnings: list[str] = []
+    values, problems, warnings = read_settings(data, os.environ)
     if schemas_folder(datasets) != datasets / "schemas":
-        warnings.append(f"folder schemas/ tidak ada, skema bawaan proyek dipakai / no schemas/ folder, "
-                        f"using the project's schemas ({PROJECT_SCHEMAS})")
-    _read_aliases(data, warnings)
-    portal_kwargs = dict(
-        name=r.get("name", str, "", required=True),
-        name_en=r.get("name_en", str, ""),
-        city=r.get("city", str, "", required=True),
-        organizer=r.get("organizer", str, "", required=True),
-        languages=tuple(r.get("languages", list, ["id", "en"])),
-        licence_id=r.get("licence_id", str, "", required=True),
-        licence_title=r.get("licence_title", str, ""),
-        licence_url=r.get("licence_url", str, ""),
-        deadline_day=r.get("deadline_day", int, 10, required=True),
-        timezone=r.get("timezone", str, "Asia/Jakarta"),
-        site_url=r.get("site_url", str, "").rstrip("/"),
-        publisher=r.get("publisher", str, ""),
-        contact_email=r.get("contact_email", str, ""),
-        limits=_read_limits(r, problems),
-    )
-    receipts_name = r.get("receipts", str, "")
-    _check_receipts_name(receipts_name, problems)
-    public_contacts = _public_contacts(r.get("public_contacts", list, []), problems)
-    ckan_table = r.get("ckan", dict, {})
-    c = _Reader(ckan_table, "ckan.", problems)
-    ckan = CkanSettings(
-        url=(os.environ.get("CKAN_URL") or c.get("url", str, "")).rstrip("/"),
-        organization=c.get("organization", str, _default_organization(portal_kwargs["city"])),
-        organization_title=c.get("organization_title", str, ""),
-        timeout_seconds=c.get("timeout_seconds", float, 30.0),
-    )
-    _check_values(portal_kwargs, ckan, problems)
-    known = {
-        "name", "name_en", "city", "organizer", "languages", "licence_id", "licence_title",
-        "licence_url", "deadline_day", "timezone", "site_url", "publisher", "contact_email",
-        "receipts", "ckan", "site", "public_contacts", *LIMIT_KEYS,
-    }
-    # Unknown keys warn instead of failing (as MkDocs does): a typo must not stop the
-    # monthly run, but the data officer should see it.
-    for key in sorted(set(data) - known):
-        warnings.append(f"portal.toml: kunci '{key}' tidak dikenal dan diabaikan / unknown key '{key}' ignored")
-    for key in sorted(set(ckan_table) - {"url", "organization", "organization_title", "timeout_seconds"}):
-        warnings.append(f"portal.toml: kunci 'ckan.{key}' tidak dikenal dan diabaikan / unknown key 'ckan.{key}' ignored")
+        warnings.insert(0, f"folder schemas/ tidak ada, skema bawaan proyek dipakai / no schemas/ folder, "
+                           f"using the project's schemas ({PROJECT_SCHEMAS})")
     if problems:
         raise ConfigError(problems)
-    receipts = datasets / receipts_name if receipts_name else None
-    return Portal(
-        datasets=datasets, output=output, receipts=receipts, ckan=ckan,
-        extra={"site": data.get("site", {})}, warnings=tuple(warnings), public_contacts=public_contacts,
-        **portal_kwargs,
-    )
-
-
-def _public_contacts(entries: list[Any], problems: list[str]) -> tuple[str, ...]:
-    """The ``public_contacts`` entries; each must be one telephone number or one e-mail address."""
-    for entry in entries:
-        if not isinstance(entry, str) or contact_key(entry) is None:
-            problems.append(
-                f"portal.toml: 'public_contacts' berisi {entry!r}, yang bukan satu nomor telepon atau "
-                "satu alamat surel / is not one telephone number or one e-mail address"
-            )
-    return tuple(e for e in entries if isinstance(e, str))
-
-
-# Other spellings of keys, read with a warning: the contract names these settings in prose
-# ("licence", "CKAN organization"), so a hand-written portal.toml may spell them so.
-_ALIASES = {
-    "licence": "licence_id", "license": "licence_id", "license_id": "licence_id",
-    "organiser": "organizer", "deadline": "deadline_day", "submission_deadline_day": "deadline_day",
-}
-
-
-def _read_aliases(data: dict[str, Any], warnings: list[str]) -> None:
-    """Rename alias keys in place (top level, and ckan_organization into [ckan])."""
-    for alias, key in _ALIASES.items():
-        if alias in data and key not in data:
-            data[key] = data.pop(alias)
-            warnings.append(f"portal.toml: '{alias}' dibaca sebagai / read as '{key}'")
-    if "ckan_organization" in data and isinstance(data.get("ckan", {}), dict):
-        ckan = data.setdefault("ckan", {})
-        if "organization" not in ckan:
-            ckan["organization"] = data.pop("ckan_organization")
-            warnings.append("portal.toml: 'ckan_organization' dibaca sebagai / read as 'ckan.organization'")
-
-
-def slug(text: str) -> str:
-    """Lowercase letters and digits joined by ``-`` (``Kota Jambi`` -> ``kota-jambi``): CKAN names and tags."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def _default_organization(city: str) -> str:
-    """A CKAN organization name from the city ("Kota Jambi" -> "mpp-kota-jambi")."""
-    name = slug(city)
-    return f"mpp-{name}"[:83] if name else "mpp"
-
-
-def _clean_authority(url: str) -> bool:
-    """A host name and, if any, a numeric port: what the redaction of passwords relies on."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a port that is no number
-    except ValueError:
-        return False
-    return bool(parts.hostname)
-
-
-def _check_values(values: dict[str, Any], ckan: CkanSettings, problems: list[str]) -> None:
-    """Check value ranges and formats once the types are known."""
-    if values["organizer"] and not CODE_RE.match(values["organizer"]):
-        problems.append("portal.toml: 'organizer' harus kode instansi / must be an agency code")
-    if not 1 <= values["deadline_day"] <= 28:
-        problems.append("portal.toml: 'deadline_day' harus 1–28 / must be between 1 and 28")
-    langs = values["languages"]
-    if not langs or langs[0] != "id" or not all(isinstance(x, str) for x in langs):
-        problems.append("portal.toml: 'languages' harus diawali \"id\" / must start with \"id\"")
-    try:
-        ZoneInfo(values["timezone"])
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"portal.toml: 'timezone' tidak dikenal / unknown time zone {values['timezone']!r}")
-    for key in ("site_url", "licence_url"):
-        if values[key] and not URL_RE.match(values[key]):
-            problems.append(f"portal.toml: '{key}' harus URL http(s) / must be an http(s) URL")
-        elif has_credentials(values[key]):
-            # Public addresses printed on every page: a user name or password there is a leak.
-            problems.append(f"portal.toml: '{key}' tidak boleh memuat nama pengguna atau kata sandi / "
-                            "must not contain a user name or password")
-    if ckan.url and not (URL_RE.match(ckan.url) and _clean_authority(ckan.url)):
-        # Never the value itself: it may hold a password (https://user:password@host).
-        problems.append("portal.toml / CKAN_URL: 'ckan.url' harus URL http(s) / must be an http(s) URL")
-    if ckan.organization and not re.match(r"^[a-z0-9_-]{2,83}$", ckan.organization):
-        problems.append(
-            "portal.toml: 'ckan.organization' hanya huruf kecil, angka, - dan _, paling panjang 83 "
-            "karakter / only lowercase letters, digits, - and _, at most 83 characters (CKAN "
-            "dataset names '<organization>-decision-history' must fit in 100)"
-        )
-
-
-# --- limits on agency files (top-level keys, read into Limits) -------------------------------
-LIMIT_KEYS = tuple(Limits.__dataclass_fields__)
-
-
-def _read_limits(r: _Reader, problems: list[str]) -> Limits:
-    """The limits of portal.toml: finite and above 0 (nan or inf would switch a check off)."""
-    default = Limits()
-    values = {key: r.get(key, type(getattr(default, key)), getattr(default, key)) for key in LIMIT_KEYS}
-    for key, value in values.items():
-        if not math.isfinite(value) or value <= 0:
-            problems.append(f"portal.toml: '{key}' harus angka lebih dari 0, bukan nan atau inf "
-                            f"/ must be a number above 0, not nan or inf (ditemukan / found: {value!r})")
-            values[key] = getattr(default, key)
-    if values["max_cell_chars"] > EXCEL_CELL_CHARS:
-        problems.append(f"portal.toml: 'max_cell_chars' paling besar {EXCEL_CELL_CHARS}, batas isi sel "
-                        f"Excel / at most {EXCEL_CELL_CHARS}, what an Excel cell holds "
-                        f"(ditemukan / found: {values['max_cell_chars']})")
-    return Limits(**values)
-
-
-def _check_receipts_name(name: str, problems: list[str]) -> None:
-    """The intake log must be a path inside the datasets folder (no absolute path, no ``..``)."""
-    if not name:
-        return
-    try:
-        parts(name)
-    except Refused:
-        problems.append(f"portal.toml: 'receipts' harus jalur di dalam folder datasets / must be a "
-                        f"path inside the datasets folder (ditemukan / found: {name!r})")
+    # Each setting lands in the field of its name: limits in Limits, [ckan] in CkanSettings.
+    limits = Limits(**{key: values.pop(key) for key in LIMIT_KEYS})
+    ckan = CkanSettings(**{s.name: values.pop(s.key) for s in SETTINGS if s.table == "ckan"})
+    receipts = values.pop("receipts")
+    return Portal(datasets=datasets, output=output, limits=limits, ckan=ckan,
+                  receipts=datasets / receipts if receipts else None, warnings=tuple(warnings), **values)

@@ -15,8 +15,9 @@ from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import NumberPattern, parse_pattern
 
 from pipeline.core import periods
+from pipeline.core.settings import SITE_LANGUAGES
 
-LANGS = ("id", "en")
+LANGS = SITE_LANGUAGES  # what portal.toml's 'languages' must name
 LOCALES = {"id": "id_ID", "en": "en"}
 
 
