@@ -168,7 +168,7 @@ def _organization_of(values: Mapping[str, Any]) -> str:
 # --- the declaration -------------------------------------------------------------------------
 # Order matters twice: problems are listed in this order, and a derived default may only use
 # settings declared before it.
-LIMIT_CHECKS = (_above_zero,)
+ABOVE_ZERO = (_above_zero,)
 
 
 def _no_trailing_slash(value: str) -> str:
@@ -213,20 +213,20 @@ SETTINGS: tuple[Setting, ...] = (
             "Public contacts: official service telephone numbers and e-mail addresses (of the mall "
             "or an agency) that may appear in the agencies' data.", checks=(_contacts,)),
     Setting("max_file_mb", float, 10.0, "Ukuran maksimum satu berkas kiriman instansi, dalam megabita.",
-            "Maximum size of one agency file, in megabytes.", checks=LIMIT_CHECKS),
+            "Maximum size of one agency file, in megabytes.", checks=ABOVE_ZERO),
     Setting("max_xlsx_uncompressed_mb", float, 50.0,
             "Ukuran maksimum isi buku kerja .xlsx setelah dibuka (didekompresi), dalam megabita.",
-            "Maximum size of an .xlsx workbook's content once unpacked, in megabytes.", checks=LIMIT_CHECKS),
+            "Maximum size of an .xlsx workbook's content once unpacked, in megabytes.", checks=ABOVE_ZERO),
     Setting("max_rows", int, 5000,
             "Jumlah maksimum baris data dalam satu berkas (tanpa baris judul; baris kosong ikut dihitung).",
             "Maximum number of data rows in one file (header not counted; empty rows count).",
-            checks=LIMIT_CHECKS),
+            checks=ABOVE_ZERO),
     Setting("max_columns", int, 60, "Jumlah maksimum kolom dalam satu baris (kolom kosong ikut dihitung).",
-            "Maximum number of columns in one row (empty columns count).", checks=LIMIT_CHECKS),
+            "Maximum number of columns in one row (empty columns count).", checks=ABOVE_ZERO),
     Setting("max_cell_chars", int, EXCEL_CELL_CHARS,
             "Jumlah maksimum karakter dalam satu sel; paling besar 32767, batas Excel.",
             "Maximum number of characters in one cell; at most 32767, Excel's limit.",
-            checks=(*LIMIT_CHECKS, _excel_cell)),
+            checks=(*ABOVE_ZERO, _excel_cell)),
     Setting("receipts", str, "",
             "Catatan penerimaan berkas oleh petugas data (file,sha256,received_at), relatif terhadap "
             "folder datasets; kosong = tidak ada.",
@@ -242,7 +242,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ckan.organization_title", str, "", "Judul organisasi di CKAN (dipakai saat organisasi dibuat).",
             "Title of the CKAN organization (used when the push creates it)."),
     Setting("ckan.timeout_seconds", float, 30.0, "Batas waktu satu permintaan ke CKAN, dalam detik.",
-            "Time limit of one request to CKAN, in seconds.", checks=LIMIT_CHECKS),
+            "Time limit of one request to CKAN, in seconds.", checks=ABOVE_ZERO),
 )
 
 # Tables of settings ([ckan]): only the keys declared under them are read.
