@@ -143,7 +143,7 @@ def _long_options(command: click.Command) -> list[str]:
 def test_every_command_and_option_is_in_the_readme() -> None:
     readme = README.read_text(encoding="utf-8")
     commands = dict(main.commands)
-    assert set(commands) == {"validate", "publish", "build", "push"}
+    assert {"validate", "publish", "build", "push"} <= set(commands)
     shared = set.intersection(*(set(_long_options(c)) for c in commands.values()))
     assert shared == {"--datasets", "--output"}
     for option in sorted(shared) + _long_options(main):
