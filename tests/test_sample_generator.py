@@ -107,3 +107,15 @@ def test_a_broken_data_table_is_a_configuration_error_and_writes_nothing(tmp_pat
     assert "intake.toml" in done.stderr and "received_until" in done.stderr
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in datasets.iterdir()) == sorted(INPUTS)
+
+
+def test_a_service_without_a_profile_is_named_before_anything_is_built(tmp_path: Path) -> None:
+    datasets = inputs_only(tmp_path / "datasets")
+    services = datasets / "reference" / "services.csv"
+    with services.open("a", encoding="utf-8", newline="") as handle:
+        handle.write("dpmptsp-baru,dpmptsp,Layanan baru,1 hari,0,KTP-el,Peraturan Wali Kota Jambi\n")
+    done = generate("--datasets", str(datasets))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "profiles.csv: no row for service dpmptsp-baru" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (datasets / "submissions").exists()

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeline.core.config import load_portal
-from pipeline.core.errors import PipelineError
+from pipeline.core.errors import ConfigError, PipelineError
 from pipeline.runner.exitcodes import EXIT_OK, exit_code_for
 from pipeline.validate.reference import load_reference
 from tools.sample.generate import build, write
@@ -28,8 +28,12 @@ def load_world(datasets: Path, source: Path) -> World:
             raise SourceError(f"reference/agencies.csv: {code} has no joined_on; the sample needs it")
         joined[code] = agency.joined_on
     services = {code: tuple(reference.services_of(code)) for code in joined}
-    return World(load_source(portal.organizer, source), portal.organizer, portal.deadline_day, portal.tz,
-                 joined, services)
+    world = World(load_source(portal.organizer, source), portal.organizer, portal.deadline_day, portal.tz,
+                  joined, services)
+    problems = world.problems()
+    if problems:
+        raise ConfigError(problems)
+    return world
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

@@ -78,6 +78,25 @@ class World:
             return self.everyone(day)
         return [a for a in codes if self.active_on(a, day)]
 
+    def problems(self) -> list[str]:
+        """Where the data tables and the reference tables disagree (each would stop the build half-way)."""
+        source, found = self.source, []
+        for agency, codes in self.services.items():
+            found += [f"profiles.csv: no row for service {code} (reference/services.csv)"
+                      for code in codes if code not in source.performance.profiles]
+            if agency != self.organizer and agency not in source.meetings.pools:
+                found.append(f"meetings.toml: no [[pools.{agency}]] for agency {agency} (reference/agencies.csv)")
+        found += [f"profiles.csv: season {p.season!r} of {code} is not in performance.toml [seasons]"
+                  for code, p in source.performance.profiles.items() if p.season not in source.performance.seasons]
+        named = {
+            "calendar.toml": [a for a, _ in source.calendar.early_files] + list(source.calendar.left),
+            "meetings.toml": [m.agency for m in source.meetings.fixed + source.meetings.planned],
+            "decisions.toml": [d.agency for d in source.decisions],
+        }
+        found += [f"{name}: agency {code} is not in reference/agencies.csv"
+                  for name, codes in named.items() for code in dict.fromkeys(codes) if code not in self.joined]
+        return found
+
     def share_of_month(self, agency: str, period: str) -> float:
         """Share of the month's workdays the counter was open (agencies that joined mid-month)."""
         days = self.workdays(period)
