@@ -13,7 +13,7 @@ NODE_DIR := $(CACHE)/node
 APT_PACKAGES := chromium postgresql redis-server libpq-dev libmagic1 gcc default-jre-headless nodejs npm fonts-dejavu-core curl
 NPM_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1
 
-.PHONY: publish test venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz
+.PHONY: publish test venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz sample
 
 ## Python venv with the pinned packages; rebuilt when a requirements file changes.
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
@@ -57,6 +57,11 @@ test: venv node-deps ckan-venv
 FUZZ_EXAMPLES ?= 5000
 fuzz: venv
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -s -p no:cacheprovider tests/test_fuzz_inputs.py
+
+## Regenerate the synthetic sample (datasets/submissions, history, receipts.csv) from the data
+## tables in tools/sample/source/; the same sources always give the same bytes.
+sample: venv
+	$(PY) -m tools.sample
 
 serve: venv
 	@test -d output/site || $(PY) -m pipeline build

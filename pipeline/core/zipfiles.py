@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl import Workbook
@@ -17,25 +18,42 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 WORKBOOK_EPOCH = datetime(2000, 1, 1)
 
 
-def zip_bytes(entries: dict[str, bytes], sort: bool = True) -> bytes:
-    """A deflated zip of ``entries`` with fixed timestamps and permissions."""
+@dataclass(frozen=True)
+class EntryStamp:
+    """What every entry of a written zip carries besides its contents: date, deflate level, permissions."""
+
+    date_time: tuple[int, int, int, int, int, int] = ZIP_EPOCH
+    level: int = 9
+    mode: int = 0o644
+
+
+# The project's own archives: nothing in them depends on when or where they were written.
+FIXED = EntryStamp()
+
+
+def zip_bytes(entries: dict[str, bytes], sort: bool = True, stamp: EntryStamp = FIXED) -> bytes:
+    """A deflated zip of ``entries``, every entry stamped alike (fixed by default)."""
     buffer = io.BytesIO()
     names = sorted(entries) if sort else list(entries)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in names:
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+            info = zipfile.ZipInfo(name, date_time=stamp.date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
+            info.external_attr = stamp.mode << 16
             info.create_system = 3  # unix, whatever machine builds it
-            archive.writestr(info, entries[name], compresslevel=9)
+            archive.writestr(info, entries[name], compresslevel=stamp.level)
     return buffer.getvalue()
 
 
-def workbook_bytes(workbook: Workbook) -> bytes:
-    """Save ``workbook`` with fixed properties, check it holds no formula, rewrite its zip deterministically."""
+def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author: str = "pipeline",
+                   stamp: EntryStamp = FIXED) -> bytes:
+    """Save ``workbook`` with fixed properties, check it holds no formula, rewrite its zip deterministically.
+
+    ``saved`` and ``author`` are the properties Excel shows; ``stamp`` marks the zip entries.
+    """
     props = workbook.properties
-    props.created = props.modified = WORKBOOK_EPOCH
-    props.creator = props.lastModifiedBy = "pipeline"
+    props.created = props.modified = saved
+    props.creator = props.lastModifiedBy = author
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         # ExcelWriter (unlike Workbook.save) leaves ``modified`` as set above.
@@ -44,4 +62,4 @@ def workbook_bytes(workbook: Workbook) -> bytes:
         # Keep openpyxl's entry order: [Content_Types].xml must stay where Excel expects it.
         entries = {name: archive.read(name) for name in archive.namelist()}
     assert_no_formulas(entries)  # every workbook the project writes passes here
-    return zip_bytes(entries, sort=False)
+    return zip_bytes(entries, sort=False, stamp=stamp)
