@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import ckanapi
 import requests
@@ -27,7 +28,7 @@ class Transient(Exception):
 class Denied(Exception):
     """HTTP 401/403 from CKAN, whatever the body (a proxy may answer in HTML)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
 
@@ -72,7 +73,7 @@ class CkanClient:
     """Reads (retried here) and writes (one attempt; the executor re-plans and retries)."""
 
     def __init__(self, url: str, token: str | None, timeout: float, retry: RetryPolicy,
-                 sleep: Callable[[float], None] = time.sleep, remote: Any = None):
+                 sleep: Callable[[float], None] = time.sleep, remote: Any = None) -> None:
         self.url, self.token, self.retry, self.sleep = url, token, retry, sleep
         self.timeout = timeout
         self.remote = remote or _Remote(url, apikey=token, user_agent="mpp-open-data-pipeline")

@@ -8,8 +8,10 @@ never holds new bytes under an old hash or the reverse.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ckanapi
 
@@ -25,7 +27,7 @@ Decide = Callable[[State], "Callable[[], State] | None"]
 class Executor:
     """Writes the difference between the local datasets and CKAN."""
 
-    def __init__(self, client: CkanClient, progress: Progress, org_title: str, org_description: str):
+    def __init__(self, client: CkanClient, progress: Progress, org_title: str, org_description: str) -> None:
         self.client, self.progress = client, progress
         self.org_title, self.org_description = org_title, org_description
 
@@ -33,7 +35,7 @@ class Executor:
             remote: dict[str, dict[str, Any] | None]) -> None:
         """Organization first, then each dataset's metadata, then its resources in order."""
         org = remote_org or self._ensure_org(plan.organization)
-        for ds, ds_plan in zip(local, plan.datasets):
+        for ds, ds_plan in zip(local, plan.datasets, strict=True):
             if ds_plan.action == UNCHANGED and all(r.action == UNCHANGED for r in ds_plan.resources):
                 continue
             pkg = remote.get(ds.name)
@@ -128,10 +130,8 @@ class Executor:
     def _delete(self, label: str, resource_id: str) -> None:
         """Remove an extra copy of a managed resource (gone already counts as done)."""
         def call() -> None:
-            try:
+            with contextlib.suppress(ckanapi.NotFound):
                 self.client.write("resource_delete", {"id": resource_id}, subject=label)
-            except ckanapi.NotFound:
-                pass
 
         self._attempt(f"{DELETE} {label}", lambda _state: call, lambda: None, None)
 

@@ -121,7 +121,7 @@ class Portal:
 class _Reader:
     """Reads typed keys from a TOML table, collecting problems instead of raising."""
 
-    def __init__(self, data: dict[str, Any], prefix: str, problems: list[str]):
+    def __init__(self, data: dict[str, Any], prefix: str, problems: list[str]) -> None:
         self.data, self.prefix, self.problems = data, prefix, problems
 
     def get(self, key: str, kind: type, default: Any = None, required: bool = False) -> Any:
@@ -231,7 +231,8 @@ def load_portal(datasets: Path, output: Path) -> Portal:
     for key in sorted(set(data) - known):
         warnings.append(f"portal.toml: kunci '{key}' tidak dikenal dan diabaikan / unknown key '{key}' ignored")
     for key in sorted(set(ckan_table) - {"url", "organization", "organization_title", "timeout_seconds"}):
-        warnings.append(f"portal.toml: kunci 'ckan.{key}' tidak dikenal dan diabaikan / unknown key 'ckan.{key}' ignored")
+        warnings.append(f"portal.toml: kunci 'ckan.{key}' tidak dikenal dan diabaikan"
+                        f" / unknown key 'ckan.{key}' ignored")
     if problems:
         raise ConfigError(problems)
     receipts = datasets / receipts_name if receipts_name else None

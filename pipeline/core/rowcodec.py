@@ -108,6 +108,6 @@ def decode_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     for cells in data["rows"]:
         rows.append({
             name: (dec(cell) if dec and cell is not None else cell)
-            for name, dec, cell in zip(fields, decoders, cells)
+            for name, dec, cell in zip(fields, decoders, cells, strict=True)
         })
     return rows

@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 import click
 
@@ -42,7 +42,7 @@ AFTER_COMMIT = ("Arsip sudah diperbarui, tetapi sebagian folder keluaran belum; 
 class _Committed(Exception):
     """An OSError after the store's commit point: the next run completes the swaps."""
 
-    def __init__(self, error: OSError):
+    def __init__(self, error: OSError) -> None:
         super().__init__(str(error))
         self.error = error
 

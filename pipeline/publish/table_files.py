@@ -63,7 +63,7 @@ def _xlsx_value(value: Any) -> Any:
     """A value Excel stores natively (exact decimals become numbers; what it cannot hold, text)."""
     if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
         number = int(value) if isinstance(value, int) or value.as_tuple().exponent >= 0 else float(value)
-        if isinstance(number, float) and not math.isfinite(number) or abs(number) > EXCEL_MAX_EXACT:
+        if (isinstance(number, float) and not math.isfinite(number)) or abs(number) > EXCEL_MAX_EXACT:
             return cell_text(value)  # a valid but huge figure: its exact text rather than a crash
         return number
     if isinstance(value, datetime):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -91,7 +91,7 @@ def _event(a: Agenda, data: SiteData, host: str) -> Event:
     tz = data.portal.tz
     ev = Event()
     ev.add("uid", f"{a.agency_code}.{a.agenda_id}@{host}")
-    ev.add("dtstamp", datetime.combine(a.date, time(0, 0), tzinfo=timezone.utc))
+    ev.add("dtstamp", datetime.combine(a.date, time(0, 0), tzinfo=UTC))
     ev.add("summary", a.title)
     if a.start_time:
         start = datetime.combine(a.date, a.start_time, tzinfo=tz)
@@ -138,7 +138,7 @@ def calendar(data: SiteData, agendas: list[Agenda], name: str, events: dict[tupl
     return head + body + b"END:VCALENDAR" + end
 
 
-@lru_cache(maxsize=None)
+@cache
 def _vtimezone(name: str) -> Timezone:
     """The VTIMEZONE of the portal's zone, built once (icalendar derives it slowly from tzdata)."""
     return Timezone.from_tzinfo(ZoneInfo(name))

@@ -35,7 +35,7 @@ def _flatten(table: dict, prefix: str, out: dict[str, list[str]]) -> None:
 class Translator:
     """``t("key", n=3)``: the text of a key in one language, with str.format fields filled."""
 
-    def __init__(self, strings: dict[str, str], lang: str):
+    def __init__(self, strings: dict[str, str], lang: str) -> None:
         self.strings, self.lang = strings, lang
 
     def __call__(self, key: str, **fields: object) -> str:

@@ -27,7 +27,7 @@ NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDA
 
 def relative(target: str, page_path: str) -> str:
     """``target`` (root-relative) as seen from the folder of ``page_path``, so the site can live anywhere."""
-    path, tail = re.match(r"([^#?]*)(.*)", target, re.S).groups()
+    path, tail = re.match(r"([^#?]*)(.*)", target, re.DOTALL).groups()
     base = page_path if page_path.endswith("/") else posixpath.dirname(page_path) + "/"
     rel = posixpath.relpath(path, base)
     if path.endswith("/") and rel != ".":
@@ -45,7 +45,7 @@ def relativize(html: str, page_path: str) -> str:
 class Renderer:
     """The Jinja environment over site_templates/ and the context shared by every page."""
 
-    def __init__(self, templates: Path, data: SiteData):
+    def __init__(self, templates: Path, data: SiteData) -> None:
         self.env = environment(templates)
         self.data = data
 

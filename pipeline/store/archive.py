@@ -20,10 +20,11 @@ import copy
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from pipeline.core.errors import PublishError
 from pipeline.core.models import TABLES, FileReport
@@ -41,7 +42,7 @@ WITHDRAWING_CODES = frozenset({"personal-data-id", "personal-data-contact"})
 class Store:
     """The store as loaded (plus pending writes after ``update``; ``commit`` writes them)."""
 
-    def __init__(self, root: Path, index: dict[str, Any] | None = None):
+    def __init__(self, root: Path, index: dict[str, Any] | None = None) -> None:
         index = index or {}
         self.root = root
         self.versions: dict[Key, list[Version]] = {}

@@ -12,7 +12,7 @@ via ``previous_agenda_ids``).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from pipeline.core.config import Portal
 from pipeline.core.models import TABLES, FileReport
@@ -56,7 +56,7 @@ def _frictionless(items: list[Pending], schema: TableSchema) -> None:
         return
     except Exception:  # noqa: BLE001 - fall back so that only the odd file fails
         pass
-    for item, (errors, bad) in zip(items, saved):
+    for item, (errors, bad) in zip(items, saved, strict=True):
         item.checked.rows, item.checked.errors, item.checked.bad = [], errors, bad
         try:
             run_frictionless([item.checked], schema)

@@ -67,7 +67,7 @@ PRIMARY_KEYS: dict[str, list[str]] = {
 
 BATCH_FIELD = "_file"
 # Building a frictionless Schema costs ~10 ms; a process that validates twice reuses it.
-_CACHE: dict[tuple[str, str], tuple["TableSchema | None", list[str]]] = {}
+_CACHE: dict[tuple[str, str], tuple[TableSchema | None, list[str]]] = {}
 _TYPES = {"string", "integer", "number", "date", "time", "datetime", "boolean", "year",
           "yearmonth", "duration", "any", "array", "object", "geopoint", "geojson", "list"}
 _TEXT_KEYS = ("title", "description", "title_en", "description_en")
@@ -178,7 +178,8 @@ def _build(text: str, name: str, where: str, problems: list[str]) -> TableSchema
         problems.append(f"{where}: bukan JSON yang sah / not valid JSON: {exc}")
         return None
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list):
-        problems.append(f"{where}: harus objek JSON dengan daftar \"fields\" / must be an object with a \"fields\" list")
+        problems.append(f"{where}: harus objek JSON dengan daftar \"fields\""
+                        " / must be an object with a \"fields\" list")
         return None
     before = len(problems)
     _check_skeleton(descriptor, name, where, problems)

@@ -33,7 +33,7 @@ from pipeline.validate.schemas import BATCH_FIELD, TableSchema
 # frictionless guesses the header row even with a schema unless told (validation-notes.md).
 _DIALECT = {"header": True, "headerRows": [1]}
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?[0-9]*,[0-9]+\s*")
-_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
+_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.DOTALL)
 _POSITION = re.compile(r"at position (\d+)")
 _TYPE_VARIANTS = {"integer", "number", "date", "time", "boolean"}
 

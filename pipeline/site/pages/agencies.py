@@ -75,10 +75,12 @@ def submission_record(data: SiteData, kit: Kit, code: str) -> dict[str, Any]:
 def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
     """Everything about one agency."""
     name = kit.agency_name(a)
-    services = sorted((s for s in data.services.values() if s.agency_code == a.agency_code), key=lambda s: (s.name, s.service_code))
+    services = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
+                      key=lambda s: (s.name, s.service_code))
     rows = [r for r in data.performance if r.agency_code == a.agency_code]
     series, periods = monthly(rows), chart_periods(data)
-    meetings = agendas_sorted([g for g in data.agendas if a.agency_code == g.agency_code or a.agency_code in g.participants])
+    meetings = agendas_sorted([g for g in data.agendas
+                               if a.agency_code == g.agency_code or a.agency_code in g.participants])
     decisions = decisions_sorted([d for d in data.decisions if a.agency_code in d.responsible])
     context = {
         "agency": {"name": name, "code": a.agency_code, "other_name": a.name if kit.lang == "en" else a.name_en,

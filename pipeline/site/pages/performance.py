@@ -55,7 +55,8 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
     rows = [r for r in data.performance if r.agency_code == code]
     period = max((r.period for r in rows if r.period <= last_ended(data.as_of)), default=max(r.period for r in rows))
     periods, series = chart_periods(data), monthly(rows)
-    services = sorted((s for s in data.services.values() if s.agency_code == code), key=lambda s: (s.name, s.service_code))
+    services = sorted((s for s in data.services.values() if s.agency_code == code),
+                      key=lambda s: (s.name, s.service_code))
     service_rows = []
     for s in services:
         latest = [r for r in rows if r.service_code == s.service_code and r.period == period]
@@ -84,7 +85,8 @@ def service_page(s: Service, data: SiteData, kit: Kit) -> Page:
                     "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free"),
                     "requirements": s.requirements, "legal_basis": s.legal_basis},
         "agency": kit.agency_link(data, s.agency_code),
-        "charts": [volume_chart("c-vol", s.name, series, periods, kit), within_chart("c-std", s.name, series, periods, kit),
+        "charts": [volume_chart("c-vol", s.name, series, periods, kit),
+                   within_chart("c-std", s.name, series, periods, kit),
                    ikm_chart("c-ikm", s.name, series, periods, kit)] if rows else [],
         "notes": [{"period": kit.f.month(p), "text": n} for p, n in notes],
     }
@@ -97,7 +99,8 @@ def services_list(data: SiteData, kit: Kit) -> Page:
     """Every service, agency by agency."""
     groups = []
     for a in sorted_agencies(data, kit):
-        mine = sorted((s for s in data.services.values() if s.agency_code == a.agency_code), key=lambda s: (s.name, s.service_code))
+        mine = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
+                      key=lambda s: (s.name, s.service_code))
         if mine:
             groups.append({"agency": kit.agency_link(data, a.agency_code), "rows": [
                 {"name": s.name, "url": kit.url(urls.service(s.service_code)), "time": s.standard_time,
