@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.models import FileReport, Message, Problem
+from pipeline.core.records import Agency, Service
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTAL_TOML = """\
@@ -54,8 +55,8 @@ SERVICES = [
 class Reference:
     """Stand-in for pipeline.validate.reference.Reference."""
 
-    agencies: list[dict[str, Any]]
-    services: list[dict[str, Any]]
+    agencies: dict[str, Agency]
+    services: dict[str, Service]
 
 
 @dataclass
@@ -100,7 +101,8 @@ class Fixture:
         return [self.reports[k] for k in sorted(self.reports)]
 
     def load_reference(self, portal: Portal) -> Reference:
-        return Reference(self.agencies, SERVICES)
+        return Reference({a["agency_code"]: Agency(**a) for a in self.agencies},
+                         {s["service_code"]: Service(**s) for s in SERVICES})
 
 
 def make_fixture(tmp_path: Path) -> Fixture:

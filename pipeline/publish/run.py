@@ -95,7 +95,7 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
         reports, lambda file: _submitted_bytes(portal, file), receipts,
         _reference_hashes(portal), local_iso(now, portal.tz), as_of,
     )
-    tables = build_tables(new_store, reference.agencies, reference.services, as_of,
+    tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
                           portal.deadline_day, portal.tz)
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
     data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
