@@ -46,7 +46,7 @@ class RetryPolicy:
         return [min(self.first_delay * 2**i, self.max_delay) for i in range(self.attempts - 1)]
 
 
-class _Remote(ckanapi.RemoteCKAN):
+class _Remote(ckanapi.RemoteCKAN):  # type: ignore[misc]  # ckanapi has no type information
     """ckanapi's RemoteCKAN, but HTTP status decides first: 5xx/429 retry, 401/403 stop."""
 
     def _request_fn(self, url: str, data: Any, headers: dict[str, str], files: Any,

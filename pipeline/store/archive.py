@@ -28,7 +28,7 @@ from typing import Any
 
 from pipeline.core.errors import PublishError
 from pipeline.core.models import TABLES, FileReport
-from pipeline.core.rowcodec import canonical_json, compact_json, decode_rows, encode_rows
+from pipeline.core.rowcodec import canonical_json, compact_json, decode_rows, encode_rows, json_object
 from pipeline.store.journal import Journal
 from pipeline.store.receipts import Receipts, submission_path
 from pipeline.store.records import Changes, Key, Pointer, Version, report_record
@@ -106,7 +106,7 @@ class Store:
 
     def report(self, v: Version) -> dict[str, Any]:
         """The latest validation report of a version (contract shape plus cells)."""
-        return json.loads(self._read(v.report_path))
+        return json_object(self._read(v.report_path))
 
     def previous_agenda_ids(self, agency: str, period: str) -> set[str]:
         """Agenda ids in the accepted agenda files of ``agency`` for periods before ``period``."""
