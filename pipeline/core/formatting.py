@@ -74,7 +74,8 @@ class Formatter:
         # Babel rounds in the current decimal context (28 digits); counts may be longer.
         with localcontext() as ctx:
             ctx.prec = max(28, Decimal(str(value)).adjusted() + digits + 4)
-            return _pattern(digits).apply(value, self._locale)
+            text: str = _pattern(digits).apply(value, self._locale)  # Babel leaves apply() unannotated
+            return text
 
     def percent(self, value: float | None, digits: int = 1) -> str:
         """A share (0–1) as ``87,3%`` / ``87.3%``."""

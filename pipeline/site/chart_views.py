@@ -11,27 +11,23 @@ from pipeline.site.page import Kit
 from pipeline.site.stats import Totals, as_float, fill_months
 
 
-def _extremes(values: list[float | None], periods: list[str]) -> tuple[int, int] | None:
-    """Indexes of the highest and lowest value (the earliest month wins a tie)."""
-    known = [(v, i) for i, v in enumerate(values) if v is not None]
-    if not known:
-        return None
-    high = max(known, key=lambda p: (p[0], -p[1]))[1]
-    low = min(known, key=lambda p: (p[0], p[1]))[1]
+def _extremes(known: list[tuple[float, int]]) -> tuple[tuple[float, int], tuple[float, int]]:
+    """The highest and the lowest (value, index) (the earliest month wins a tie)."""
+    high = max(known, key=lambda p: (p[0], -p[1]))
+    low = min(known, key=lambda p: (p[0], p[1]))
     return high, low
 
 
 def _summary(kit: Kit, key: str, values: list[float | None], periods: list[str],
              fmt: Callable[[float], str]) -> str:
     """``Tertinggi ... pada ..., terendah ...; bulan terakhir ...`` for one series."""
-    ends = _extremes(values, periods)
-    if ends is None:
+    known = [(v, i) for i, v in enumerate(values) if v is not None]
+    if not known:
         return kit.t("chart.no_data")
-    last = max(i for i, v in enumerate(values) if v is not None)
-    high, low = ends
-    return kit.t(key, last=fmt(values[last]), last_month=kit.f.month(periods[last]),
-                 high=fmt(values[high]), high_month=kit.f.month(periods[high]),
-                 low=fmt(values[low]), low_month=kit.f.month(periods[low]))
+    (last, i_last), ((high, i_high), (low, i_low)) = known[-1], _extremes(known)
+    return kit.t(key, last=fmt(last), last_month=kit.f.month(periods[i_last]),
+                 high=fmt(high), high_month=kit.f.month(periods[i_high]),
+                 low=fmt(low), low_month=kit.f.month(periods[i_low]))
 
 
 def _block(chart_id: str, title: str, svg: Any, summary: str, legend: list[str],

@@ -93,12 +93,12 @@ def _service(r: Row) -> Service:
 
 def _perf(r: Row) -> Perf:
     """One performance.csv row."""
-    u = tuple(r.get(name) for name in ELEMENTS)
+    u = tuple(r[name] for name in ELEMENTS if r.get(name) is not None)
     return Perf(
         r["period"], r["agency_code"], r["service_code"], r["applications_received"],
         r["applications_completed"], r["completed_within_standard"], r.get("avg_wait_minutes"),
         r.get("avg_service_minutes"), r["complaints_received"], r["complaints_resolved"],
-        r.get("survey_respondents"), u if all(x is not None for x in u) else None,
+        r.get("survey_respondents"), u if len(u) == len(ELEMENTS) else None,
         r.get("ikm"), r.get("ikm_grade"), r.get("notes"),
     )
 

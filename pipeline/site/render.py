@@ -27,7 +27,8 @@ NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDA
 
 def relative(target: str, page_path: str) -> str:
     """``target`` (root-relative) as seen from the folder of ``page_path``, so the site can live anywhere."""
-    path, tail = re.match(r"([^#?]*)(.*)", target, re.DOTALL).groups()
+    path = target.split("#", 1)[0].split("?", 1)[0]  # up to the first # or ?
+    tail = target[len(path):]
     base = page_path if page_path.endswith("/") else posixpath.dirname(page_path) + "/"
     rel = posixpath.relpath(path, base)
     if path.endswith("/") and rel != ".":

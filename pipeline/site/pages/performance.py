@@ -14,7 +14,7 @@ from pipeline.site.stats import Totals, monthly, totals
 from pipeline.site.views import chart_periods, latest_period, sorted_agencies
 
 
-def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str]:
+def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str | None]:
     """The latest month's figures as table cells."""
     if t is None:
         return {"received": "–", "completed": "–", "within": "–", "ikm": "–", "grade": None, "grade_label": ""}
@@ -35,7 +35,7 @@ def overview(data: SiteData, kit: Kit) -> Page:
         mine = [r for r in data.performance if r.agency_code == a.agency_code and r.period == period]
         if any(r.agency_code == a.agency_code for r in data.performance):
             rows.append({"name": kit.agency_name(a), "url": kit.url(urls.agency_performance(a.agency_code)),
-                         **_latest_row(totals(period, mine) if mine else None, kit)})
+                         **_latest_row(totals(period, mine) if period and mine else None, kit)})
     context = {
         "period": kit.f.month(period),
         "rows": rows,
