@@ -135,7 +135,7 @@ class Store:
         changes = Changes(reference=[n for n in reference if self.reference.get(n) != reference[n]])
         for report in sorted(reports, key=lambda r: r.file):
             if report.period and report.agency and report.table in TABLES and report.sha256:
-                new._apply(report, read_bytes, now, changes)
+                new._apply((report.period, report.agency, report.table), report, read_bytes, now, changes)
         for versions in new.versions.values():
             for v in versions:
                 v.received_at = receipts.get((submission_path(v.file), v.sha256), v.first_seen)
@@ -144,10 +144,9 @@ class Store:
         new._published = None
         return new, changes
 
-    def _apply(self, report: FileReport, read_bytes: Callable[[str], bytes | None], now: str,
+    def _apply(self, key: Key, report: FileReport, read_bytes: Callable[[str], bytes | None], now: str,
                changes: Changes) -> None:
-        """Record one file's judgement: a new version, or a new verdict on a known one."""
-        key: Key = (report.period, report.agency, report.table)  # type: ignore[assignment]
+        """Record one file's judgement (``key``: its period, agency and table): a new version, or a new verdict."""
         versions = self.versions.setdefault(key, [])
         pointer = self.pointers.get(key)
         v = next((x for x in versions if x.sha256 == report.sha256), None)
