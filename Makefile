@@ -1,7 +1,8 @@
 # Two commands set everything up on a fresh Debian 12 machine (see README.md):
 #   make publish   validate, store, publish data, build the site, push to CKAN if configured
 #   make test      install what the tests need (Debian packages, pinned Python and npm
-#                  packages, a throwaway CKAN) and run them
+#                  packages, a throwaway CKAN), lint, and run them
+#   make lint      ruff and mypy, at zero findings (settings in pyproject.toml)
 # Downloads and venvs are cached under .venv/ and .cache/ (git-ignored).
 
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ NODE_DIR := $(CACHE)/node
 APT_PACKAGES := chromium postgresql redis-server libpq-dev libmagic1 gcc default-jre-headless nodejs npm fonts-dejavu-core curl
 NPM_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1
 
-.PHONY: publish test venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz sample
+.PHONY: publish test lint venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz sample
 
 ## Python venv with the pinned packages; rebuilt when a requirements file changes.
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
@@ -50,8 +51,15 @@ publish: venv
 validate: venv
 	$(PY) -m pipeline validate
 
-test: venv node-deps ckan-venv
+## Lint first: it takes seconds and fails before the slow setup of the tests.
+test: lint node-deps ckan-venv
 	$(PY) -m pytest -q tests
+
+## ruff over the repository and mypy (strict) over pipeline/, both pinned in requirements-dev.txt;
+## their settings are in pyproject.toml. Zero findings, or the target fails.
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m mypy pipeline tools
 
 ## Hypothesis over thousands of generated and mangled agency files (FUZZ_EXAMPLES per target).
 FUZZ_EXAMPLES ?= 5000

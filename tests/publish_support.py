@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.models import FileReport, Message, Problem
+from pipeline.core.records import Agency, Service
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTAL_TOML = """\
@@ -33,7 +34,7 @@ receipts = "receipts.csv"
 [ckan]
 organization = "mpp-kota-uji"
 """
-AGENCIES = [
+AGENCIES: list[dict[str, Any]] = [
     {"agency_code": "dpmptsp", "name": "DPMPTSP", "name_en": None, "sector": "regional-government",
      "counter": "1", "joined_on": None, "website": None, "active": True},
     {"agency_code": "disdukcapil", "name": "Disdukcapil <Kota>", "name_en": "Civil registry",
@@ -42,7 +43,7 @@ AGENCIES = [
     {"agency_code": "bank-x", "name": "Bank X", "name_en": None, "sector": "private",
      "counter": None, "joined_on": None, "website": None, "active": False},
 ]
-SERVICES = [
+SERVICES: list[dict[str, Any]] = [
     {"service_code": "ktp", "agency_code": "disdukcapil", "name": "KTP-el",
      "standard_time": "1 hari kerja", "fee_idr": 0, "requirements": None, "legal_basis": None},
     {"service_code": "izin", "agency_code": "dpmptsp", "name": "Izin usaha",
@@ -54,8 +55,8 @@ SERVICES = [
 class Reference:
     """Stand-in for pipeline.validate.reference.Reference."""
 
-    agencies: list[dict[str, Any]]
-    services: list[dict[str, Any]]
+    agencies: dict[str, Agency]
+    services: dict[str, Service]
 
 
 @dataclass
@@ -100,7 +101,8 @@ class Fixture:
         return [self.reports[k] for k in sorted(self.reports)]
 
     def load_reference(self, portal: Portal) -> Reference:
-        return Reference(self.agencies, SERVICES)
+        return Reference({a["agency_code"]: Agency(**a) for a in self.agencies},
+                         {s["service_code"]: Service(**s) for s in SERVICES})
 
 
 def make_fixture(tmp_path: Path) -> Fixture:
@@ -118,6 +120,7 @@ def make_fixture(tmp_path: Path) -> Fixture:
 def install_fakes(fixture: Fixture, monkeypatch: Any) -> None:
     """Route publish's validate stage (files and reference tables) to the fixture."""
     validate = types.ModuleType("pipeline.validate")
+    # A bare module holds only what publish imports from the stage; mypy knows no such attributes.
     validate.validate_datasets = fixture.validate_datasets  # type: ignore[attr-defined]
     validate.load_reference = fixture.load_reference  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pipeline.validate", validate)

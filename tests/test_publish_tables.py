@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipeline.core import periods
+from pipeline.core.records import Agency, Service
 from pipeline.publish.tables import build_tables
 from tests.publish_support import SERVICES, make_fixture, perf_row, problem, update_store
 
@@ -55,7 +56,8 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str,
     fx.put("2026-10", "bank-x", "agendas", [])
     fx.put("2026-11", "dpmptsp", "agendas", [agenda("M-1", "planned", date(2026, 11, 30))])
     store, _ = update_store(fx, "2026-11-21T08:00:00+07:00")
-    return build_tables(store, fx.agencies, SERVICES, AS_OF, 10, fx.portal.tz)
+    return build_tables(store, [Agency(**a) for a in fx.agencies], [Service(**s) for s in SERVICES], AS_OF, 10,
+                        fx.portal.tz)
 
 
 def test_reference_tables_are_published_sorted(tables: dict[str, list[dict[str, Any]]]) -> None:

@@ -162,12 +162,12 @@ def test_a_writer_that_skips_the_text_cell_fails_instead_of_publishing(tmp_path:
 
     book = openpyxl.Workbook()
     book.active["B2"] = EQUALS
-    with pytest.raises(PublishError, match="rumus|formula"):
+    with pytest.raises(PublishError, match=r"rumus|formula"):
         workbook_bytes(book)
     # A writer that binds the value and forgets to set the type back to text.
     monkeypatch.setattr("pipeline.publish.table_files.text_cell", lambda sheet, text: WriteOnlyCell(sheet, value=text))
     schema = {"name": "agendas", "fields": [{"name": "title", "type": "string"}]}
-    with pytest.raises(PublishError, match="xl/worksheets/sheet1.xml"):
+    with pytest.raises(PublishError, match=r"xl/worksheets/sheet1\.xml"):
         xlsx_bytes(schema, [{"title": HYPERLINK}])
 
 

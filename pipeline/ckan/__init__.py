@@ -66,7 +66,7 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
         raise PushError(client.scrub(f"{exc}{_made(client)}")) from None
     except OSError as exc:  # writing the plan or the descriptors under <output> (a full disk)
         raise PushError(client.scrub(f"CKAN: {describe(exc)}{_made(client)}")) from None
-    except Exception as exc:  # anything unforeseen still must not leak the token
+    except Exception as exc:  # noqa: BLE001 - anything unforeseen still must not leak the token
         raise PushError(client.scrub(f"CKAN: {type(exc).__name__}: {exc}{_made(client)}")) from None
     print(summary_text(plan, client.write_calls, time.monotonic() - started, dry_run), file=out)
     return plan

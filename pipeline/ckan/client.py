@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import ckanapi
 import requests
@@ -27,7 +28,7 @@ class Transient(Exception):
 class Denied(Exception):
     """HTTP 401/403 from CKAN, whatever the body (a proxy may answer in HTML)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
 
@@ -45,7 +46,7 @@ class RetryPolicy:
         return [min(self.first_delay * 2**i, self.max_delay) for i in range(self.attempts - 1)]
 
 
-class _Remote(ckanapi.RemoteCKAN):
+class _Remote(ckanapi.RemoteCKAN):  # type: ignore[misc]  # ckanapi has no type information
     """ckanapi's RemoteCKAN, but HTTP status decides first: 5xx/429 retry, 401/403 stop."""
 
     def _request_fn(self, url: str, data: Any, headers: dict[str, str], files: Any,
@@ -72,7 +73,7 @@ class CkanClient:
     """Reads (retried here) and writes (one attempt; the executor re-plans and retries)."""
 
     def __init__(self, url: str, token: str | None, timeout: float, retry: RetryPolicy,
-                 sleep: Callable[[float], None] = time.sleep, remote: Any = None):
+                 sleep: Callable[[float], None] = time.sleep, remote: Any = None) -> None:
         self.url, self.token, self.retry, self.sleep = url, token, retry, sleep
         self.timeout = timeout
         self.remote = remote or _Remote(url, apikey=token, user_agent="mpp-open-data-pipeline")

@@ -14,6 +14,7 @@ from typing import Any
 from pipeline.core.config import Portal
 from pipeline.core.errors import PushError
 from pipeline.core.periods import first_day, last_day
+from pipeline.core.rowcodec import json_object
 from pipeline.core.settings import slug
 
 # Tags per table on top of the common ones; CKAN tags allow letters, digits, space, - _ .
@@ -172,7 +173,7 @@ def _resource(name: str, path: Path, body: bytes, res: dict[str, Any], fmt: str,
 def _read_package(path: Path) -> dict[str, Any]:
     """The published Data Package descriptor, or a PushError saying to publish first."""
     try:
-        package = json.loads(path.read_text(encoding="utf-8"))
+        package = json_object(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PushError(f"{path}: tidak ada, jalankan publish dulu / missing, run publish first") from None
     except (OSError, ValueError) as exc:

@@ -93,7 +93,7 @@ def plan_dataset(ds: LocalDataset, pkg: dict[str, Any] | None, org_id: str | Non
     by_name: dict[str, list[dict[str, Any]]] = {}
     for res in pkg.get("resources") or []:
         by_name.setdefault(res.get("name") or "", []).append(res)
-    plans = [plan_resource(r, (by_name.get(r.name) or [None])[0]) for r in ds.resources]
+    plans = [plan_resource(r, next(iter(by_name.get(r.name, [])), None)) for r in ds.resources]
     # Extra copies under a managed name (left by hand or by an old bug) are removed.
     for r in ds.resources:
         plans += [ResourcePlan(r.name, DELETE, remote_id=dup["id"]) for dup in by_name.get(r.name, [])[1:]]

@@ -20,7 +20,7 @@ class Progress:
     that the log says which call was the last to succeed.
     """
 
-    def __init__(self, total: int, stream: TextIO | None = None, tty: bool | None = None):
+    def __init__(self, total: int, stream: TextIO | None = None, tty: bool | None = None) -> None:
         self.stream = stream or sys.stdout
         self.total, self.done = total, 0
         tty = self.stream.isatty() if tty is None else tty

@@ -129,7 +129,7 @@ def _typed(setting: Setting, value: Any) -> tuple[Any, bool]:
 class _Walk:
     """One pass of ``SETTINGS`` over a parsed portal.toml, collecting problems instead of raising."""
 
-    def __init__(self, data: dict[str, Any], environ: Mapping[str, str]):
+    def __init__(self, data: dict[str, Any], environ: Mapping[str, str]) -> None:
         self.data, self.environ = data, environ
         self.values: dict[str, Any] = {}
         self.problems: list[str] = []
@@ -190,7 +190,8 @@ class _Walk:
                 text_id, text_en = RETIRED[key]
                 self.warnings.append(f"portal.toml: '{key}': {text_id} / {text_en}")
             else:
-                self.warnings.append(f"portal.toml: kunci '{key}' tidak dikenal dan diabaikan / unknown key '{key}' ignored")
+                self.warnings.append(f"portal.toml: kunci '{key}' tidak dikenal dan diabaikan"
+                                     f" / unknown key '{key}' ignored")
         for table, content in self.tables.items():
             for key in sorted(f"{table}.{name}" for name in content):
                 if key not in declared:

@@ -10,7 +10,7 @@ class PipelineError(Exception):
 class ConfigError(PipelineError):
     """A broken portal.toml, schema or reference table; carries every problem found."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(f"- {p}" for p in self.problems))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, localcontext
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
@@ -24,7 +24,7 @@ LOCALES = {"id": "id_ID", "en": "en"}
 class Formatter:
     """Dates, months and numbers in one language's conventions (Babel)."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str) -> None:
         self.lang, self.locale = lang, LOCALES[lang]
         self._locale = Locale.parse(self.locale)
 
@@ -75,7 +75,8 @@ class Formatter:
         # Babel rounds in the current decimal context (28 digits); counts may be longer.
         with localcontext() as ctx:
             ctx.prec = max(28, Decimal(str(value)).adjusted() + digits + 4)
-            return _pattern(digits).apply(value, self._locale)
+            text: str = _pattern(digits).apply(value, self._locale)  # Babel leaves apply() unannotated
+            return text
 
     def percent(self, value: float | None, digits: int = 1) -> str:
         """A share (0–1) as ``87,3%`` / ``87.3%``."""
@@ -104,7 +105,7 @@ def _datetime(value: dt.datetime, pattern: str, locale: str) -> str:
     return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=locale)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(digits: int) -> NumberPattern:
     """The parsed Babel number pattern with ``digits`` fixed decimals (parsing is the slow part)."""
     return parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))

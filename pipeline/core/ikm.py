@@ -77,7 +77,7 @@ def grade(value: Decimal | float) -> str:
 def bands() -> list[tuple[str, Decimal, Decimal]]:
     """(grade, lowest, highest rounded IKM) of every band, best first: what a chart shades."""
     highs = [TOP] + [lowest - CENT for lowest, _ in GRADES[:-1]]
-    return [(letter, lowest, high) for (lowest, letter), high in zip(GRADES, highs)]
+    return [(letter, lowest, high) for (lowest, letter), high in zip(GRADES, highs, strict=True)]
 
 
 def row_ikm(row: Mapping[str, Any]) -> tuple[Decimal | None, str | None]:

@@ -186,7 +186,7 @@ def _phone_from(text: str, groups: list[re.Match[str]], i: int) -> tuple[Found, 
     plus = "+" in text[start:first.start()]
     head = first.group()
     # Without "+", only an area or operator code (021, 0741, 0812) or a lone 62 opens groups.
-    grouped = plus or 3 <= len(head) <= 5 and head[0] == "0" or head == "62"
+    grouped = plus or (3 <= len(head) <= 5 and head[0] == "0") or head == "62"
     best: tuple[Found, int] | None = None
     for j in range(i, min(len(groups), i + (_MAX_GROUPS if grouped else 1))):
         if j > i and not _joined(text, groups[j - 1], groups[j]):

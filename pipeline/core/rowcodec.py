@@ -17,6 +17,14 @@ _DECODERS = {
 }
 
 
+def json_object(text: str | bytes) -> dict[str, Any]:
+    """Parse JSON that must be an object; ValueError otherwise, as for malformed JSON."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, found {type(value).__name__}")
+    return value
+
+
 def canonical_json(data: Any) -> bytes:
     """Deterministic JSON bytes: sorted keys, UTF-8, two-space indent, final newline."""
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=_plain)
@@ -41,12 +49,18 @@ def records_json(records: list[dict[str, Any]]) -> bytes:
     return ("[\n" + ",\n".join(lines) + ("\n]\n" if lines else "]\n")).encode("utf-8")
 
 
+def written_integral(value: Decimal) -> bool:
+    """True when the decimal was written without a fractional part (``12``, not ``12.0``)."""
+    exponent = value.as_tuple().exponent  # a letter for NaN and infinities, which validation rejects
+    return isinstance(exponent, int) and exponent >= 0
+
+
 def _plain(value: Any) -> Any:
     """JSON form of the non-JSON types that rows carry."""
     if isinstance(value, Decimal):
         # JSON numbers: integral decimals stay integers, others use the shortest float repr,
         # which gives back the same digits for the short decimals agencies send.
-        return int(value) if value.as_tuple().exponent >= 0 else float(value)
+        return int(value) if written_integral(value) else float(value)
     if isinstance(value, (date, time, datetime)):
         return value.isoformat()
     raise TypeError(f"cannot encode {type(value).__name__}")
@@ -108,6 +122,6 @@ def decode_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     for cells in data["rows"]:
         rows.append({
             name: (dec(cell) if dec and cell is not None else cell)
-            for name, dec, cell in zip(fields, decoders, cells)
+            for name, dec, cell in zip(fields, decoders, cells, strict=True)
         })
     return rows

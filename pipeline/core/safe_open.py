@@ -44,7 +44,7 @@ _REASONS = {
 class Refused(OSError):
     """A path that is not read: a link, a special file (FIFO, device, socket), or outside the root."""
 
-    def __init__(self, rel: str, reason: str):
+    def __init__(self, rel: str, reason: str) -> None:
         super().__init__(errno.ELOOP if reason == SYMLINK else errno.EPERM, _REASONS[reason], rel)
         self.rel, self.reason = rel, reason
 
@@ -55,7 +55,7 @@ class Refused(OSError):
 class TooLarge(OSError):
     """A file larger than the caller's limit (only the limit plus one byte was read)."""
 
-    def __init__(self, rel: str, limit: int):
+    def __init__(self, rel: str, limit: int) -> None:
         super().__init__(errno.EFBIG, f"lebih besar dari / larger than {limit} bytes", rel)
         self.rel, self.limit = rel, limit
 

@@ -33,7 +33,7 @@ _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 class CellTooLong(ValueError):
     """A text longer than Excel can hold; the caller names the table, row and field."""
 
-    def __init__(self, length: int):
+    def __init__(self, length: int) -> None:
         self.length = length
         super().__init__(f"{length} characters")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from openpyxl import Workbook
@@ -13,6 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import TABLES
+from pipeline.core.rowcodec import json_object
 from pipeline.core.xlsx_cells import force_text
 from pipeline.core.zipfiles import workbook_bytes
 
@@ -35,7 +35,7 @@ def submitted_schema(portal: Portal, table: str) -> dict[str, Any]:
     """The Table Schema agencies fill in for ``table``."""
     path = portal.schemas_dir / f"{table}.json"
     try:
-        return json.loads(read_config_file(schemas_root(portal.datasets), f"schemas/{table}.json"))
+        return json_object(read_config_file(schemas_root(portal.datasets), f"schemas/{table}.json"))
     except (OSError, ValueError) as exc:
         raise ConfigError([f"{path}: skema tidak terbaca / schema unreadable ({exc})"]) from None
 

@@ -57,6 +57,11 @@ def _received(f: Formatter, iso: str | None) -> str:
     return f.long_datetime(datetime.fromisoformat(iso)) if iso else "—"
 
 
+def _received_both(iso: str | None) -> dict[str, str]:
+    """A receipt time in both languages."""
+    return _both(lambda f: _received(f, iso))
+
+
 # A value is shown up to this many characters: a cell may hold 32,767, and a page lists
 # up to 200 problems in two languages.
 SHOWN_VALUE_CHARS = 300
@@ -92,7 +97,7 @@ def file_context(portal: Portal, store: Store, row: Record, names: dict[str, str
         "errors": _problems(report["errors"]), "warnings": _problems(report["warnings"]),
         # The lists stop at 200 problems plus a summary; the counts are the file's own.
         "error_total": version.errors, "warning_total": version.warnings,
-        "received": _both(lambda f: _received(f, row["received_at"])),
+        "received": _received_both(row["received_at"]),
         "month": _both(lambda f: f.month(row["period"])),
         "deadline": _both(lambda f: f.date(deadline(row["period"], portal.deadline_day))),
     }
@@ -103,8 +108,7 @@ def month_context(portal: Portal, period: str, agency: str, rows: list[Record],
     """Context of an agency's page for one month (its three files)."""
     by_table = {r["table"]: r for r in rows}
     files = [
-        {"table": t, "row": by_table[t],
-         "received": _both(lambda f, t=t: _received(f, by_table[t]["received_at"]))}
+        {"table": t, "row": by_table[t], "received": _received_both(by_table[t]["received_at"])}
         for t in TABLES if t in by_table
     ]
     return {

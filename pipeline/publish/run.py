@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 import click
 
@@ -42,7 +42,7 @@ AFTER_COMMIT = ("Arsip sudah diperbarui, tetapi sebagian folder keluaran belum; 
 class _Committed(Exception):
     """An OSError after the store's commit point: the next run completes the swaps."""
 
-    def __init__(self, error: OSError):
+    def __init__(self, error: OSError) -> None:
         super().__init__(str(error))
         self.error = error
 
@@ -95,7 +95,7 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
         reports, lambda file: _submitted_bytes(portal, file), receipts,
         _reference_hashes(portal), local_iso(now, portal.tz), as_of,
     )
-    tables = build_tables(new_store, reference.agencies, reference.services, as_of,
+    tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
                           portal.deadline_day, portal.tz)
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
     data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")

@@ -47,7 +47,7 @@ def submissions_records(store: Store, agencies: list[Record], as_of: date, deadl
     last_closed = periods.last_closed(as_of, deadline_day)
     current = {v.key: v for v in store.current()}
     keys = owed_keys(agencies, store.first_period(), last_closed) | set(current)
-    out = []
+    out: list[Record] = []
     for key in sorted(keys):
         period, agency, table = key
         v = current.get(key)

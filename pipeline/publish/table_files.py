@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
-from pipeline.core.rowcodec import number_text, records_json
+from pipeline.core.rowcodec import number_text, records_json, written_integral
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 from pipeline.core.zipfiles import workbook_bytes
 
@@ -62,8 +62,8 @@ EXCEL_MAX_EXACT = 2**53
 def _xlsx_value(value: Any) -> Any:
     """A value Excel stores natively (exact decimals become numbers; what it cannot hold, text)."""
     if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
-        number = int(value) if isinstance(value, int) or value.as_tuple().exponent >= 0 else float(value)
-        if isinstance(number, float) and not math.isfinite(number) or abs(number) > EXCEL_MAX_EXACT:
+        number = int(value) if isinstance(value, int) or written_integral(value) else float(value)
+        if (isinstance(number, float) and not math.isfinite(number)) or abs(number) > EXCEL_MAX_EXACT:
             return cell_text(value)  # a valid but huge figure: its exact text rather than a crash
         return number
     if isinstance(value, datetime):

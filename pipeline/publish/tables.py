@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import date
-from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 from pipeline.core.followup import is_overdue
 from pipeline.core.ikm import row_ikm
 from pipeline.core.models import PUBLISHED_TABLES, Record
+from pipeline.core.records import Agency, Service
 from pipeline.publish.submissions_table import submissions_records
 from pipeline.store import Store, Version
 
 
-def as_records(items: Any) -> list[Record]:
-    """Reference rows as plain dicts, whether given as dicts, a mapping or dataclasses."""
-    if isinstance(items, dict):
-        items = items.values()
-    out = []
-    for item in items:
-        if dataclasses.is_dataclass(item):
-            out.append(dataclasses.asdict(item))
-        else:
-            out.append(dict(item))
-    return out
-
-
-def build_tables(store: Store, agencies: Iterable[Record], services: Iterable[Record],
-                 as_of: date, deadline_day: int, tz: Any) -> dict[str, list[Record]]:
+def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Service],
+                 as_of: date, deadline_day: int, tz: ZoneInfo) -> dict[str, list[Record]]:
     """Every published table as typed records in its deterministic order."""
-    agency_rows = sorted(as_records(agencies), key=lambda r: r["agency_code"])
+    # The reference tables are published as they were read: one row per record, its fields as columns.
+    agency_rows = sorted((asdict(a) for a in agencies), key=lambda r: r["agency_code"])
     tables = {
         "agencies": agency_rows,
-        "services": sorted(as_records(services), key=lambda r: r["service_code"]),
+        "services": sorted((asdict(s) for s in services), key=lambda r: r["service_code"]),
         "performance": performance(store),
         "agendas": latest_agendas(store),
         "agenda_history": agenda_history(store),

@@ -113,7 +113,7 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
     writer.copy_tree(output / "data", "/data")
     writer.copy_tree(output / "feedback", urls.FEEDBACK)
     writer.copy_tree(output / "templates", "/templat")
-    for lang, kit in lang_kits.items():
+    for kit in lang_kits.values():
         writer.write_bytes(kit.url(urls.feed("keputusan")), feeds.decisions_feed(data, kit))
         writer.write_bytes(kit.url(urls.feed("rilis-data")), feeds.releases_feed(data, kit))
     for path, body in feeds.agency_calendars(data).items():

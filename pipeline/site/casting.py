@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pipeline.core.errors import SiteError
 
@@ -26,7 +27,7 @@ def _boolean(text: str) -> bool:
 
 def _datetime(text: str) -> datetime:
     """ISO 8601 date-time; a trailing Z means UTC."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def _number(text: str) -> float | int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pipeline.core.ikm import bands
@@ -10,26 +11,23 @@ from pipeline.site.page import Kit
 from pipeline.site.stats import Totals, as_float, fill_months
 
 
-def _extremes(values: list[float | None], periods: list[str]) -> tuple[int, int] | None:
-    """Indexes of the highest and lowest value (the earliest month wins a tie)."""
-    known = [(v, i) for i, v in enumerate(values) if v is not None]
-    if not known:
-        return None
-    high = max(known, key=lambda p: (p[0], -p[1]))[1]
-    low = min(known, key=lambda p: (p[0], p[1]))[1]
+def _extremes(known: list[tuple[float, int]]) -> tuple[tuple[float, int], tuple[float, int]]:
+    """The highest and the lowest (value, index) (the earliest month wins a tie)."""
+    high = max(known, key=lambda p: (p[0], -p[1]))
+    low = min(known, key=lambda p: (p[0], p[1]))
     return high, low
 
 
-def _summary(kit: Kit, key: str, values: list[float | None], periods: list[str], fmt) -> str:
+def _summary(kit: Kit, key: str, values: list[float | None], periods: list[str],
+             fmt: Callable[[float], str]) -> str:
     """``Tertinggi ... pada ..., terendah ...; bulan terakhir ...`` for one series."""
-    ends = _extremes(values, periods)
-    if ends is None:
+    known = [(v, i) for i, v in enumerate(values) if v is not None]
+    if not known:
         return kit.t("chart.no_data")
-    last = max(i for i, v in enumerate(values) if v is not None)
-    high, low = ends
-    return kit.t(key, last=fmt(values[last]), last_month=kit.f.month(periods[last]),
-                 high=fmt(values[high]), high_month=kit.f.month(periods[high]),
-                 low=fmt(values[low]), low_month=kit.f.month(periods[low]))
+    (last, i_last), ((high, i_high), (low, i_low)) = known[-1], _extremes(known)
+    return kit.t(key, last=fmt(last), last_month=kit.f.month(periods[i_last]),
+                 high=fmt(high), high_month=kit.f.month(periods[i_high]),
+                 low=fmt(low), low_month=kit.f.month(periods[i_low]))
 
 
 def _block(chart_id: str, title: str, svg: Any, summary: str, legend: list[str],
@@ -51,7 +49,7 @@ def volume_chart(chart_id: str, subject: str, series: list[Totals], periods: lis
                      [Series(labels[0], tuple(received)), Series(labels[1], tuple(completed))],
                      y_format=kit.f.number)
     rows = [[kit.f.month_abbr(p), kit.f.number(m.received) if m else "–", kit.f.number(m.completed) if m else "–",
-             kit.f.percent(m.within_share) if m else "–"] for p, m in zip(periods, months)]
+             kit.f.percent(m.within_share) if m else "–"] for p, m in zip(periods, months, strict=True)]
     summary = _summary(kit, "chart.volume_summary", completed, periods, kit.f.number)
     columns = [kit.t("col.month"), *labels, kit.t("perf.within_share")]
     return _block(chart_id, title, svg, summary, labels, columns, rows)
@@ -71,7 +69,7 @@ def ikm_chart(chart_id: str, subject: str, series: list[Totals], periods: list[s
                      y_range=(max(25.0, low // 5 * 5), 100.0))
     rows = [[kit.f.month_abbr(p), kit.f.number(m.ikm, 2) if m and m.ikm is not None else "–",
              f"{m.grade} ({kit.label('grade', m.grade)})" if m and m.grade else "–",
-             kit.f.number(m.respondents) if m else "–"] for p, m in zip(periods, months)]
+             kit.f.number(m.respondents) if m else "–"] for p, m in zip(periods, months, strict=True)]
     summary = _summary(kit, "chart.ikm_summary", values, periods, lambda v: kit.f.number(v, 2))
     columns = [kit.t("col.month"), "IKM", kit.t("col.grade"), kit.t("col.respondents")]
     return _block(chart_id, title, svg, summary, ["IKM"], columns, rows)
@@ -84,10 +82,11 @@ def within_chart(chart_id: str, subject: str, series: list[Totals], periods: lis
     labels = [kit.t("perf.within_share")]
     title = kit.t("chart.within_title", subject=subject)
     svg = line_chart(chart_id, title, [kit.f.short_month(p) for p in periods], [Series(labels[0], tuple(within))],
-                     y_format=lambda v: kit.f.number(v), y_range=(0.0, 100.0))
+                     y_format=kit.f.number, y_range=(0.0, 100.0))
     rows = [[kit.f.month_abbr(p), kit.f.percent(m.within_share) if m else "–",
              f"{kit.f.number(m.complaints_resolved)} / {kit.f.number(m.complaints_received)}" if m else "–",
-             kit.f.number(m.avg_wait, 1) if m and m.avg_wait is not None else "–"] for p, m in zip(periods, months)]
+             kit.f.number(m.avg_wait, 1) if m and m.avg_wait is not None else "–"]
+            for p, m in zip(periods, months, strict=True)]
     summary = _summary(kit, "chart.within_summary", within, periods, lambda v: kit.f.percent(v / 100))
     columns = [kit.t("col.month"), labels[0], kit.t("perf.complaints_resolved_of"), kit.t("perf.avg_wait")]
     return _block(chart_id, title, svg, summary, labels, columns, rows)

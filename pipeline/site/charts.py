@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -53,7 +54,7 @@ def _fmt(value: float) -> str:
 class _Scale:
     """Maps data values and x positions to SVG coordinates."""
 
-    def __init__(self, n: int, low: float, high: float):
+    def __init__(self, n: int, low: float, high: float) -> None:
         self.n, self.low, self.high = n, low, high
 
     def x(self, i: int) -> float:
@@ -78,7 +79,7 @@ def plottable(value: float | None) -> float | None:
 
 
 def line_chart(chart_id: str, title: str, labels: list[str], series: list[Series],
-               y_format=str, bands: tuple[Band, ...] = (),
+               y_format: Callable[[float], str] = str, bands: tuple[Band, ...] = (),
                y_range: tuple[float, float] | None = None) -> Markup:
     """An accessible SVG line chart; ``y_format`` turns tick values into text."""
     series = [Series(s.label, tuple(plottable(v) for v in s.values)) for s in series]
@@ -87,8 +88,8 @@ def line_chart(chart_id: str, title: str, labels: list[str], series: list[Series
     ticks = nice_ticks(low, high)
     scale = _Scale(len(labels), ticks[0], ticks[-1])
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{chart_id}-t"'
-        f' focusable="false"><title id="{chart_id}-t">{escape(title)}</title>',
+        (f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{chart_id}-t"'
+         f' focusable="false"><title id="{chart_id}-t">{escape(title)}</title>'),
         *(_band(b, scale) for b in bands),
         *(_tick(t, scale, y_format) for t in ticks),
         *_x_labels(labels, scale),
@@ -108,7 +109,7 @@ def _band(band: Band, scale: _Scale) -> str:
             f' y="{_fmt(top + 14)}" text-anchor="end">{escape(band.label)}</text>')
 
 
-def _tick(value: float, scale: _Scale, y_format) -> str:
+def _tick(value: float, scale: _Scale, y_format: Callable[[float], str]) -> str:
     """A horizontal grid line with its value on the left."""
     y = _fmt(scale.y(value))
     return (f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}"/>'

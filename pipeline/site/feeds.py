@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ from feedgen.feed import FeedGenerator
 from icalendar import Calendar, Event, Timezone
 
 from pipeline.site import urls
-from pipeline.site.models import Agenda, SiteData
+from pipeline.site.models import Agenda, Decision, SiteData
 from pipeline.site.page import Kit
 from pipeline.site.views import agendas_sorted, decisions_sorted
 
@@ -48,11 +48,19 @@ def _feed(data: SiteData, kit: Kit, name: str, title: str, page: str, updated: d
     return fg
 
 
+def _atom(fg: FeedGenerator) -> bytes:
+    """The feed's Atom XML."""
+    xml: bytes = fg.atom_str(pretty=True)  # feedgen has no type information
+    return xml
+
+
 def decisions_feed(data: SiteData, kit: Kit) -> bytes:
     """The newest decisions, each dated by the decision's own date (or its completion)."""
     tz, base = data.portal.tz, data.portal.site_url
     latest = decisions_sorted(data.decisions)[:FEED_SIZE]
-    stamp = lambda d: _midnight(max(d.date, d.completed_on or d.date), tz)  # noqa: E731
+    def stamp(d: Decision) -> datetime:
+        return _midnight(max(d.date, d.completed_on or d.date), tz)
+
     updated = max((stamp(d) for d in latest), default=_midnight(data.as_of, tz))
     fg = _feed(data, kit, "keputusan", kit.t("feed.decisions_title", site=data.portal.name), urls.DECISIONS, updated)
     for d in latest:
@@ -66,7 +74,7 @@ def decisions_feed(data: SiteData, kit: Kit) -> bytes:
         agency = kit.agency_name(data.agencies.get(d.agency_code), d.agency_code)
         fe.summary(kit.t("feed.decision_summary", agency=agency, status=kit.label("decision_status", d.status),
                          follow_up=d.follow_up, due=kit.f.date(d.due_date) or "–"))
-    return fg.atom_str(pretty=True)
+    return _atom(fg)
 
 
 def releases_feed(data: SiteData, kit: Kit) -> bytes:
@@ -83,7 +91,7 @@ def releases_feed(data: SiteData, kit: Kit) -> bytes:
         fe.title(kit.t("feed.release_title", date=kit.f.date(r.date)))
         fe.updated(_midnight(r.date, tz))
         fe.summary(kit.t("feed.release_summary", n=len(r.items)))
-    return fg.atom_str(pretty=True)
+    return _atom(fg)
 
 
 def _event(a: Agenda, data: SiteData, host: str) -> Event:
@@ -91,7 +99,7 @@ def _event(a: Agenda, data: SiteData, host: str) -> Event:
     tz = data.portal.tz
     ev = Event()
     ev.add("uid", f"{a.agency_code}.{a.agenda_id}@{host}")
-    ev.add("dtstamp", datetime.combine(a.date, time(0, 0), tzinfo=timezone.utc))
+    ev.add("dtstamp", datetime.combine(a.date, time(0, 0), tzinfo=UTC))
     ev.add("summary", a.title)
     if a.start_time:
         start = datetime.combine(a.date, a.start_time, tzinfo=tz)
@@ -133,12 +141,13 @@ def calendar(data: SiteData, agendas: list[Agenda], name: str, events: dict[tupl
     cal.add("x-wr-calname", name)
     if any(a.start_time for a in agendas):
         cal.add_component(_vtimezone(data.portal.timezone))
-    head, end = cal.to_ical().rsplit(b"END:VCALENDAR", 1)
+    ical: bytes = cal.to_ical()  # icalendar leaves to_ical() unannotated
+    head, end = ical.rsplit(b"END:VCALENDAR", 1)
     body = b"".join(events[(a.agency_code, a.agenda_id)] for a in agendas_sorted(agendas, newest_first=False))
     return head + body + b"END:VCALENDAR" + end
 
 
-@lru_cache(maxsize=None)
+@cache
 def _vtimezone(name: str) -> Timezone:
     """The VTIMEZONE of the portal's zone, built once (icalendar derives it slowly from tzdata)."""
     return Timezone.from_tzinfo(ZoneInfo(name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pipeline.core.errors import SiteError
 from pipeline.core.formatting import LANGS
@@ -23,7 +24,7 @@ def load_strings(path: Path) -> dict[str, dict[str, str]]:
     return {lang: {k: v[i] for k, v in flat.items()} for i, lang in enumerate(LANGS)}
 
 
-def _flatten(table: dict, prefix: str, out: dict[str, list[str]]) -> None:
+def _flatten(table: dict[str, Any], prefix: str, out: dict[str, list[str]]) -> None:
     """Dotted keys for nested TOML tables (``[status]`` + ``open`` -> ``status.open``)."""
     for key, value in table.items():
         if isinstance(value, dict):
@@ -35,7 +36,7 @@ def _flatten(table: dict, prefix: str, out: dict[str, list[str]]) -> None:
 class Translator:
     """``t("key", n=3)``: the text of a key in one language, with str.format fields filled."""
 
-    def __init__(self, strings: dict[str, str], lang: str):
+    def __init__(self, strings: dict[str, str], lang: str) -> None:
         self.strings, self.lang = strings, lang
 
     def __call__(self, key: str, **fields: object) -> str:

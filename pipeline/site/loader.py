@@ -14,6 +14,7 @@ from pipeline.core.followup import is_overdue
 from pipeline.core.ikm import ELEMENTS
 from pipeline.core.models import PUBLISHED_TABLES, TABLES
 from pipeline.core.records import Agency, Service, split_codes
+from pipeline.core.rowcodec import json_object
 from pipeline.publish.feedback_layout import feedback_pages
 from pipeline.site.casting import Row, read_table
 from pipeline.site.models import (
@@ -69,7 +70,7 @@ def _read_package(data_dir: Path) -> dict[str, Any]:
     """The Data Package descriptor, or a clear failure telling to publish first."""
     path = data_dir / "datapackage.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json_object(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SiteError(f"{path}: belum ada, jalankan publish dulu / missing, run publish first") from None
     except (OSError, ValueError) as exc:
@@ -92,12 +93,12 @@ def _service(r: Row) -> Service:
 
 def _perf(r: Row) -> Perf:
     """One performance.csv row."""
-    u = tuple(r.get(name) for name in ELEMENTS)
+    u = tuple(r[name] for name in ELEMENTS if r.get(name) is not None)
     return Perf(
         r["period"], r["agency_code"], r["service_code"], r["applications_received"],
         r["applications_completed"], r["completed_within_standard"], r.get("avg_wait_minutes"),
         r.get("avg_service_minutes"), r["complaints_received"], r["complaints_resolved"],
-        r.get("survey_respondents"), u if all(x is not None for x in u) else None,
+        r.get("survey_respondents"), u if len(u) == len(ELEMENTS) else None,
         r.get("ikm"), r.get("ikm_grade"), r.get("notes"),
     )
 

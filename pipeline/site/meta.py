@@ -18,7 +18,8 @@ def sitemap(data: SiteData, paths: list[str]) -> str:
     for path in sorted(set(paths)):
         for lang in ("id", "en"):
             lines.append(f"<url><loc>{escape(base + urls.localise(path, lang))}</loc>")
-            lines.extend(f'<xhtml:link rel="alternate" hreflang="{alt}" href={quoteattr(base + urls.localise(path, alt))}/>'
+            lines.extend(f'<xhtml:link rel="alternate" hreflang="{alt}"'
+                         f' href={quoteattr(base + urls.localise(path, alt))}/>'
                          for alt in ("id", "en"))
             lines.append("</url>")
     lines.append("</urlset>")
@@ -58,7 +59,8 @@ def dcat_catalog(data: SiteData) -> str:
         "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
                      "foaf": "http://xmlns.com/foaf/0.1/", "spdx": "http://spdx.org/rdf/terms#"},
         "@id": base + urls.data_file("catalog.jsonld"), "@type": "dcat:Catalog",
-        "dct:title": [{"@language": "id", "@value": portal.name}, {"@language": "en", "@value": portal.name_en or portal.name}],
+        "dct:title": [{"@language": "id", "@value": portal.name},
+                      {"@language": "en", "@value": portal.name_en or portal.name}],
         "dct:publisher": {"@type": "foaf:Organization", "foaf:name": portal.publisher or portal.name},
         "dct:license": portal.licence_url or portal.licence_id,
         "foaf:homepage": base + "/",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -62,9 +63,10 @@ class Decision:
     description: str | None
     responsible: tuple[str, ...]
     follow_up: str
-    due_date: date | None
+    # Inside this class ``date`` names the field above, so the type is spelled through the module.
+    due_date: dt.date | None
     status: str
-    completed_on: date | None
+    completed_on: dt.date | None
     evidence_url: str | None
     period: str
     overdue: bool

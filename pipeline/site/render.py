@@ -27,7 +27,8 @@ NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDA
 
 def relative(target: str, page_path: str) -> str:
     """``target`` (root-relative) as seen from the folder of ``page_path``, so the site can live anywhere."""
-    path, tail = re.match(r"([^#?]*)(.*)", target, re.S).groups()
+    path = target.split("#", 1)[0].split("?", 1)[0]  # up to the first # or ?
+    tail = target[len(path):]
     base = page_path if page_path.endswith("/") else posixpath.dirname(page_path) + "/"
     rel = posixpath.relpath(path, base)
     if path.endswith("/") and rel != ".":
@@ -45,7 +46,7 @@ def relativize(html: str, page_path: str) -> str:
 class Renderer:
     """The Jinja environment over site_templates/ and the context shared by every page."""
 
-    def __init__(self, templates: Path, data: SiteData):
+    def __init__(self, templates: Path, data: SiteData) -> None:
         self.env = environment(templates)
         self.data = data
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gzip
 import json
@@ -77,10 +78,8 @@ def _die_with_parent() -> None:
     Otherwise a Pagefind orphaned by a killed build would go on writing into the staging
     folder that the next build recreates at the same path.
     """
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: no such guard
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: no such guard
 
 
 def _canonical_entry(path: Path) -> None:

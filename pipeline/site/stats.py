@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from itertools import groupby
-from typing import Iterable
 
 from pipeline.core.ikm import grade, group_ikm
 from pipeline.site.models import Perf

@@ -11,7 +11,7 @@ from pipeline.core.oserrors import naming
 class Writer:
     """Writes the site's files under ``root`` and refuses to write any path twice."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path) -> None:
         self.root = root
         self.written: set[str] = set()
 

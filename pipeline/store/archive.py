@@ -20,14 +20,15 @@ import copy
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from pipeline.core.errors import PublishError
 from pipeline.core.models import TABLES, FileReport
-from pipeline.core.rowcodec import canonical_json, compact_json, decode_rows, encode_rows
+from pipeline.core.rowcodec import canonical_json, compact_json, decode_rows, encode_rows, json_object
 from pipeline.store.journal import Journal
 from pipeline.store.receipts import Receipts, submission_path
 from pipeline.store.records import Changes, Key, Pointer, Version, report_record
@@ -41,7 +42,7 @@ WITHDRAWING_CODES = frozenset({"personal-data-id", "personal-data-contact"})
 class Store:
     """The store as loaded (plus pending writes after ``update``; ``commit`` writes them)."""
 
-    def __init__(self, root: Path, index: dict[str, Any] | None = None):
+    def __init__(self, root: Path, index: dict[str, Any] | None = None) -> None:
         index = index or {}
         self.root = root
         self.versions: dict[Key, list[Version]] = {}
@@ -105,7 +106,7 @@ class Store:
 
     def report(self, v: Version) -> dict[str, Any]:
         """The latest validation report of a version (contract shape plus cells)."""
-        return json.loads(self._read(v.report_path))
+        return json_object(self._read(v.report_path))
 
     def previous_agenda_ids(self, agency: str, period: str) -> set[str]:
         """Agenda ids in the accepted agenda files of ``agency`` for periods before ``period``."""
@@ -134,7 +135,7 @@ class Store:
         changes = Changes(reference=[n for n in reference if self.reference.get(n) != reference[n]])
         for report in sorted(reports, key=lambda r: r.file):
             if report.period and report.agency and report.table in TABLES and report.sha256:
-                new._apply(report, read_bytes, now, changes)
+                new._apply((report.period, report.agency, report.table), report, read_bytes, now, changes)
         for versions in new.versions.values():
             for v in versions:
                 v.received_at = receipts.get((submission_path(v.file), v.sha256), v.first_seen)
@@ -143,10 +144,9 @@ class Store:
         new._published = None
         return new, changes
 
-    def _apply(self, report: FileReport, read_bytes: Callable[[str], bytes | None], now: str,
+    def _apply(self, key: Key, report: FileReport, read_bytes: Callable[[str], bytes | None], now: str,
                changes: Changes) -> None:
-        """Record one file's judgement: a new version, or a new verdict on a known one."""
-        key: Key = (report.period, report.agency, report.table)  # type: ignore[assignment]
+        """Record one file's judgement (``key``: its period, agency and table): a new version, or a new verdict."""
         versions = self.versions.setdefault(key, [])
         pointer = self.pointers.get(key)
         v = next((x for x in versions if x.sha256 == report.sha256), None)

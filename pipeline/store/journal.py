@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from pipeline.core.atomic import write_bytes, write_unsynced
@@ -43,7 +44,5 @@ class Journal:
             except OSError:
                 pass
         for folder in reversed(self.folders):
-            try:
+            with contextlib.suppress(OSError):
                 folder.rmdir()
-            except OSError:
-                pass

@@ -18,8 +18,7 @@ def submission_path(file: str) -> str:
     """A file path as ``<period>/<agency>/<name>``, however the log or report spells it."""
     text = file.strip().replace("\\", "/").lstrip("./")
     for prefix in ("datasets/", "submissions/"):
-        if text.startswith(prefix):
-            text = text[len(prefix):]
+        text = text.removeprefix(prefix)
     return text
 
 

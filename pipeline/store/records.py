@@ -95,6 +95,6 @@ def report_record(report: FileReport) -> dict[str, Any]:
     """The contract's report object, each problem also with its spreadsheet ``cell``."""
     data = report.to_json()
     for kind in ("errors", "warnings"):
-        for obj, problem in zip(data[kind], getattr(report, kind)):
+        for obj, problem in zip(data[kind], getattr(report, kind), strict=True):
             obj["cell"] = problem.cell
     return data

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from pipeline.core import periods
-from pipeline.core.models import Message
+from pipeline.core.models import Message, Problem
 from pipeline.core.records import split_codes
 from pipeline.validate.reference import Reference
 from pipeline.validate.tablecheck import Checked
@@ -39,7 +39,7 @@ def value(t: Checked, i: int, name: str) -> Any:
     return t.rows[i].get(name) if t.usable(i, name) else None
 
 
-def unknown_codes(t: Checked, i: int, name: str, code: str, ctx: FileContext) -> list:
+def unknown_codes(t: Checked, i: int, name: str, code: str, ctx: FileContext) -> list[Problem]:
     """One problem per code of a ``;``-separated cell that is not in agencies.csv."""
     if not t.usable(i, name) or not t.texts[i].get(name):
         return []

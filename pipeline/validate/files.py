@@ -10,8 +10,8 @@ is left for a file the operating system cannot read.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from pipeline.core import incidents
 from pipeline.core.config import Limits

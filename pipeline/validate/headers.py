@@ -59,8 +59,9 @@ def _extra_label(label: str, index: int, names: list[str]) -> Problem:
     """An unknown column, with the nearest field name offered when one is close."""
     key = label.strip().lower()
     close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
-    common = dict(row=1, field=label.strip(), value=label, cell=cell_ref(index, 1),
-                  column=column_letter(index))
+    field, cell, column = label.strip(), cell_ref(index, 1), column_letter(index)
     if close:
-        return problem("extra-label", "suggest", suggestion=close[0], **common)
-    return problem("extra-label", allowed=", ".join(names), **common)
+        return problem("extra-label", "suggest", row=1, field=field, value=label, cell=cell, column=column,
+                       suggestion=close[0])
+    return problem("extra-label", row=1, field=field, value=label, cell=cell, column=column,
+                   allowed=", ".join(names))

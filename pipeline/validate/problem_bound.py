@@ -20,10 +20,13 @@ SUMMARY_CODE = "too-many-problems"
 MAX_GROUPS = 20  # code-and-column groups named in the summary; the rest are counted together
 _KINDS = {"errors": Message("kesalahan", "errors"), "warnings": Message("peringatan", "warnings")}
 _ADVICE = {
-    "errors": Message("Perbaiki yang dirinci, periksa kolom yang sama di baris-baris lain, lalu kirim kembali berkas ini.",
+    "errors": Message("Perbaiki yang dirinci, periksa kolom yang sama di baris-baris lain, lalu kirim kembali "
+                      "berkas ini.",
                       "Fix the ones listed, check the same columns in the other rows, then send the file again."),
-    "warnings": Message("Periksa yang dirinci dan kolom yang sama di baris-baris lain; bila ada angka yang salah, kirim berkas perbaikan.",
-                        "Check the ones listed and the same columns in the other rows; if a figure is wrong, send a corrected file."),
+    "warnings": Message("Periksa yang dirinci dan kolom yang sama di baris-baris lain; bila ada angka yang salah, "
+                        "kirim berkas perbaikan.",
+                        "Check the ones listed and the same columns in the other rows; if a figure is wrong, "
+                        "send a corrected file."),
 }
 
 

@@ -3,12 +3,12 @@
 File rules enforced here (contract, "File rules", and the portal's limits): the file is
 opened without following links (``pipeline.core.safe_open``), its size checked before any
 parsing and never read past the limit; rows, columns and cell length are checked while
-the rows are read (``pipeline.validate.row_limits``); UTF-8 with or without BOM, Windows-1252 decoded with a warning or rejected,
-binary junk and disguised workbooks rejected with a clear error, ``,`` or ``;`` sniffed
-from the header line, quoted fields with delimiters and newlines (row numbers are CSV
-record numbers, header = row 1), and .xlsx read from its first sheet.  Trailing empty
-rows are dropped (Excel writes them when cells were only formatted); the header mapping
-itself lives in ``pipeline.validate.headers``.
+the rows are read (``pipeline.validate.row_limits``); UTF-8 with or without BOM,
+Windows-1252 decoded with a warning or rejected, binary junk and disguised workbooks
+rejected with a clear error, ``,`` or ``;`` sniffed from the header line, quoted fields
+with delimiters and newlines (row numbers are CSV record numbers, header = row 1), and
+.xlsx read from its first sheet.  Trailing empty rows are dropped (Excel writes them when
+cells were only formatted); the header mapping itself lives in ``pipeline.validate.headers``.
 """
 
 from __future__ import annotations

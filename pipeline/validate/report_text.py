@@ -32,10 +32,10 @@ def _totals(reports: list[FileReport]) -> list[str]:
                if all(r.accepted for r in reports) else "ADA BERKAS DITOLAK / SOME FILES REJECTED")
     return [
         "Hasil pemeriksaan berkas / Validation result",
-        f"Berkas / files: {len(files)}  diterima / accepted: {accepted}  "
-        f"ditolak / rejected: {len(files) - accepted}",
-        f"Galat / errors: {errors}  peringatan / warnings: {warnings}  "
-        f"kesalahan susunan folder / layout errors: {len(layout)}",
+        (f"Berkas / files: {len(files)}  diterima / accepted: {accepted}  "
+         f"ditolak / rejected: {len(files) - accepted}"),
+        (f"Galat / errors: {errors}  peringatan / warnings: {warnings}  "
+         f"kesalahan susunan folder / layout errors: {len(layout)}"),
         verdict,
     ]
 
@@ -46,9 +46,9 @@ def _agency_block(agency: str, reports: list[FileReport]) -> list[str]:
     accepted = sum(r.accepted for r in files)
     lines = [
         f"== {agency} ==",
-        f"  diterima / accepted: {accepted}  ditolak / rejected: {len(files) - accepted}  "
-        f"galat / errors: {sum(r.error_count for r in files)}  "
-        f"peringatan / warnings: {sum(r.warning_count for r in files)}",
+        (f"  diterima / accepted: {accepted}  ditolak / rejected: {len(files) - accepted}  "
+         f"galat / errors: {sum(r.error_count for r in files)}  "
+         f"peringatan / warnings: {sum(r.warning_count for r in files)}"),
     ]
     for report in reports:
         if report.table is None:

@@ -12,7 +12,7 @@ via ``previous_agenda_ids``).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from pipeline.core.config import Portal
 from pipeline.core.models import TABLES, FileReport
@@ -22,7 +22,7 @@ from pipeline.validate.layout import scan_submissions
 from pipeline.validate.personal_rules import mask_report
 from pipeline.validate.reference import Reference, load_reference
 from pipeline.validate.schemas import TableSchema, load_schemas
-from pipeline.validate.tablecheck import run_frictionless
+from pipeline.validate.tablecheck import Checked, run_frictionless
 
 PreviousAgendas = Callable[[str, str], set[str]]
 _TABLE_ORDER = {"agendas": 0, "decisions": 1, "performance": 2}
@@ -35,7 +35,7 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     submitted, reports = scan_submissions(portal.datasets, set(reference.agencies))
     pending = [prepare_file(s, schemas[s.table], portal.limits) for s in submitted]
     for table in TABLES:
-        _frictionless([p for p in pending if p.sub.table == table and p.checked], schemas[table])
+        _frictionless([(p, p.checked) for p in pending if p.sub.table == table and p.checked], schemas[table])
     by_agency: dict[str, list[Pending]] = defaultdict(list)
     for item in pending:
         by_agency[item.sub.agency].append(item)
@@ -46,21 +46,21 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     return sorted((mask_report(r) for r in reports), key=lambda r: r.file)
 
 
-def _frictionless(items: list[Pending], schema: TableSchema) -> None:
+def _frictionless(items: list[tuple[Pending, Checked]], schema: TableSchema) -> None:
     """One frictionless stream for the table; if it fails, retry file by file to isolate the culprit."""
     if not items:
         return
-    saved = [(list(p.checked.errors), set(p.checked.bad)) for p in items]
+    saved = [(list(checked.errors), set(checked.bad)) for _, checked in items]
     try:
-        run_frictionless([p.checked for p in items], schema)
+        run_frictionless([checked for _, checked in items], schema)
         return
     except Exception:  # noqa: BLE001 - fall back so that only the odd file fails
         pass
-    for item, (errors, bad) in zip(items, saved):
-        item.checked.rows, item.checked.errors, item.checked.bad = [], errors, bad
+    for (item, checked), (errors, bad) in zip(items, saved, strict=True):
+        checked.rows, checked.errors, checked.bad = [], errors, bad
         try:
-            run_frictionless([item.checked], schema)
-        except Exception as exc:  # noqa: BLE001
+            run_frictionless([checked], schema)
+        except Exception as exc:  # noqa: BLE001 - this file failed alone: recorded, the others go on
             item.problems.append(failure(exc, item.sub.file))
             item.checked = None
 

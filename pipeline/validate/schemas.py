@@ -67,7 +67,7 @@ PRIMARY_KEYS: dict[str, list[str]] = {
 
 BATCH_FIELD = "_file"
 # Building a frictionless Schema costs ~10 ms; a process that validates twice reuses it.
-_CACHE: dict[tuple[str, str], tuple["TableSchema | None", list[str]]] = {}
+_CACHE: dict[tuple[str, str], tuple[TableSchema | None, list[str]]] = {}
 _TYPES = {"string", "integer", "number", "date", "time", "datetime", "boolean", "year",
           "yearmonth", "duration", "any", "array", "object", "geopoint", "geojson", "list"}
 _TEXT_KEYS = ("title", "description", "title_en", "description_en")
@@ -97,7 +97,8 @@ class TableSchema:
 
     def field_type(self, name: str) -> str:
         """The frictionless type of one field."""
-        return self._specs[name].get("type", "string")
+        kind: str = self._specs[name].get("type", "string")  # one of _TYPES, checked on loading
+        return kind
 
     def constraints(self, name: str) -> dict[str, Any]:
         """The constraints of one field (empty dict when none)."""
@@ -178,7 +179,8 @@ def _build(text: str, name: str, where: str, problems: list[str]) -> TableSchema
         problems.append(f"{where}: bukan JSON yang sah / not valid JSON: {exc}")
         return None
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list):
-        problems.append(f"{where}: harus objek JSON dengan daftar \"fields\" / must be an object with a \"fields\" list")
+        problems.append(f"{where}: harus objek JSON dengan daftar \"fields\""
+                        " / must be an object with a \"fields\" list")
         return None
     before = len(problems)
     _check_skeleton(descriptor, name, where, problems)
@@ -218,9 +220,9 @@ def _check_skeleton(d: dict[str, Any], name: str, where: str, problems: list[str
                 re.compile(pattern)
             except (re.error, TypeError) as exc:
                 problems.append(f"{where}: \"{field_name}\" pola tidak sah / invalid pattern: {exc}")
-    for field_name, spec in fields.items():
-        if field_name not in CONTRACT[name] and spec.get("type", "string") not in _TYPES:
-            problems.append(f"{where}: \"{field_name}\" bertipe tidak dikenal / unknown type {spec.get('type')!r}")
+    for extra, spec in fields.items():
+        if extra not in CONTRACT[name] and spec.get("type", "string") not in _TYPES:
+            problems.append(f"{where}: \"{extra}\" bertipe tidak dikenal / unknown type {spec.get('type')!r}")
     if d.get("primaryKey") != PRIMARY_KEYS[name]:
         problems.append(
             f"{where}: primaryKey harus / must be {PRIMARY_KEYS[name]} (found {d.get('primaryKey')!r})"

@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from frictionless import Dialect
+from frictionless.errors import CellError, RowError
 from frictionless.resources import TableResource
 
 from pipeline.core.models import Problem
@@ -33,7 +34,7 @@ from pipeline.validate.schemas import BATCH_FIELD, TableSchema
 # frictionless guesses the header row even with a schema unless told (validation-notes.md).
 _DIALECT = {"header": True, "headerRows": [1]}
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?[0-9]*,[0-9]+\s*")
-_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
+_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.DOTALL)
 _POSITION = re.compile(r"at position (\d+)")
 _TYPE_VARIANTS = {"integer", "number", "date", "time", "boolean"}
 
@@ -159,12 +160,12 @@ def _prepare(out: Checked, i: int, name: str, text: str, table: TableSchema,
     return text
 
 
-def _map_error(out: Checked, i: int, error: Any, table: TableSchema,
+def _map_error(out: Checked, i: int, error: RowError, table: TableSchema,
                where: list[tuple[Checked, int]]) -> Problem | None:
     """Turn one frictionless row error into the project's Problem (None when already reported)."""
     kind = error.type
-    name = getattr(error, "field_name", None)
-    if kind in ("type-error", "constraint-error"):
+    name = error.field_name if isinstance(error, CellError) else None
+    if kind in ("type-error", "constraint-error") and name is not None:  # cell errors: a field is named
         if (i, name) in out.bad or name in out.missing:
             return None
         out.bad.add((i, name))

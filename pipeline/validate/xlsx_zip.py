@@ -30,7 +30,7 @@ _OVERLAP = max(len(n) for n in _DTD)
 class ZipRefused(Exception):
     """The container is refused: ``kind`` TOO_LARGE (with the ``size`` found) or DAMAGED."""
 
-    def __init__(self, kind: str, size: int = 0):
+    def __init__(self, kind: str, size: int = 0) -> None:
         super().__init__(kind)
         self.kind, self.size = kind, size
 

@@ -9,11 +9,12 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 
-def run(cmd: list[str], **kwargs: object) -> str:
+def run(cmd: list[str], **kwargs: Any) -> str:
     """Run a command; on failure raise with its output (CKAN commands are chatty)."""
-    proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
+    proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc.stdout

@@ -14,8 +14,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import ckan_harness  # noqa: E402
-from ckan_support import Site, make_site  # noqa: E402
+import ckan_harness
+from ckan_support import Site, make_site
 
 
 @pytest.fixture(scope="session")

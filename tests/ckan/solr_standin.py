@@ -157,7 +157,7 @@ class Index:
 
     def select(self, params: dict[str, list[str]]) -> dict[str, Any]:
         """Answer a /select request the way Solr's JSON writer does."""
-        one = lambda key, default="": (params.get(key) or [default])[0]  # noqa: E731
+        one = lambda key, default="": (params.get(key) or [default])[0]  # noqa: E731 - a one-line helper for this request
         matchers = [compile_query(one("q", "*:*"))] + [compile_query(f) for f in params.get("fq", [])]
         with self.lock:
             hits = [d for d in self.docs.values() if all(m(d) for m in matchers)]
@@ -182,7 +182,7 @@ def _sorted(docs: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
             continue
         present = [d for d in docs if _values(d, field)]
         missing = [d for d in docs if not _values(d, field)]
-        key = lambda d, f=field: _values(d, f)[0].lower() if f.endswith("_string") else _values(d, f)[0]  # noqa: E731
+        key = lambda d, f=field: _values(d, f)[0].lower() if f.endswith("_string") else _values(d, f)[0]  # noqa: E731 - the sort key of this field
         docs = sorted(present, key=key, reverse=desc) + missing
     return docs
 
@@ -205,10 +205,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt: str, *args: Any) -> None:  # quiet: CKAN logs enough
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._dispatch(b"")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
 
     def _dispatch(self, body: bytes) -> None:

@@ -202,3 +202,19 @@ def test_duplicate_resources_are_planned_for_deletion(portal: Any) -> None:
 
 def test_every_published_table_has_its_own_tags() -> None:
     assert set(TABLE_TAGS) == set(PUBLISHED_TABLES)
+
+
+class VanishingCkan(FakeCkan):
+    """A CKAN where someone deletes the dataset while its first upload is in flight."""
+
+    def package_revise(self, data: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+        self.pkgs.clear()
+        raise Transient("ReadTimeout")
+
+
+def test_a_dataset_deleted_during_the_push_is_reported_by_name(portal: Any) -> None:
+    fake = VanishingCkan()
+    client, _ = _client(fake)
+    # The retry re-reads the dataset and finds nothing: a clear error, not a crash on None.
+    with pytest.raises(PushError, match=r"/\S+: tidak ada lagi di CKAN.* / no longer in CKAN, run push again"):
+        _push(portal, client)

@@ -266,7 +266,7 @@ def test_failed_build_leaves_the_previous_site(fixture_portal, tmp_path) -> None
     broken = tmp_path / "templates"
     shutil.copytree(TEMPLATES, broken)
     (broken / "decision.html").write_text("{% extends 'base.html' %}{% block main %}{{ nope.nothing }}{% endblock %}")
-    with pytest.raises(SiteError, match="decision.html"):
+    with pytest.raises(SiteError, match=r"decision\.html"):
         build_site(fixture_portal, AS_OF, templates=broken, search=False)
     assert (site / "index.html").read_bytes() == before
     assert [p.name for p in site.parent.iterdir() if p.name.startswith(".site")] == []

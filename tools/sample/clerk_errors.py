@@ -183,7 +183,7 @@ def u_without_respondents(w: World, t: Table, r: random.Random, key: Key) -> Fou
     i = pick(r, t.rows, lambda row: not surveyed(row))
     if i is None:
         return None
-    t.rows[i].update(zip(ELEMENTS, survey(w, r, 85.0)))
+    t.rows[i].update(zip(ELEMENTS, survey(w, r, 85.0), strict=True))
     return i + 2, "u1"
 
 

@@ -40,7 +40,7 @@ def csv_bytes(intake: Intake, key: Key, table: Table) -> bytes:
     for row in table.rows:
         values = [row.get(h, "") for h in header]
         if semicolon:  # decimal comma in number columns
-            values = [v.replace(".", ",") if h in numbers else v for h, v in zip(header, values)]
+            values = [v.replace(".", ",") if h in numbers else v for h, v in zip(header, values, strict=True)]
         writer.writerow(values)
     text = buffer.getvalue()
     if key in intake.cp1252:

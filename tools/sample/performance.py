@@ -65,7 +65,7 @@ def service_row(world: World, period: str, agency: str, code: str) -> Row:
     else:
         target = prof.ikm + r.gauss(0, 1.4) - 6 * strain
         row["survey_respondents"] = str(max(8, round(completed * r.uniform(0.08, 0.2))))
-        row.update(zip(ELEMENTS, survey(world, r, target)))
+        row.update(zip(ELEMENTS, survey(world, r, target), strict=True))
     return row
 
 

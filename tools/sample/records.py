@@ -69,7 +69,7 @@ def agenda_row(
     minutes: str = "",
 ) -> Row:
     """One agendas.csv row."""
-    start, end = slot if slot else (None, None)
+    start, end = slot or (None, None)
     return {
         "agenda_id": agenda_id,
         "date": day.isoformat(),

@@ -24,7 +24,7 @@ T = TypeVar("T")
 class SourceError(ConfigError):
     """A data table of the sample that cannot be used as it is (a configuration error, exit 2)."""
 
-    def __init__(self, problem: str):
+    def __init__(self, problem: str) -> None:
         super().__init__([problem])
 
 

@@ -44,8 +44,9 @@ def agency_row(a: Agency, data: SiteData, kit: Kit) -> dict[str, Any]:
 def list_pages(data: SiteData, kit: Kit) -> list[Page]:
     """All agencies grouped by sector, and one page per sector (the no-JavaScript filter)."""
     ordered = sorted_agencies(data, kit)
-    groups = [{"sector": s, "label": kit.label("sector", s), "url": kit.url(urls.sector(s)),
-               "rows": [agency_row(a, data, kit) for a in ordered if a.sector == s]} for s in SECTORS]
+    groups: list[dict[str, Any]] = [
+        {"sector": s, "label": kit.label("sector", s), "url": kit.url(urls.sector(s)),
+         "rows": [agency_row(a, data, kit) for a in ordered if a.sector == s]} for s in SECTORS]
     groups = [g for g in groups if g["rows"]]
     title = kit.t("agencies.title")
     out = [Page(urls.AGENCIES, "agencies.html", title, "agencies",
@@ -64,8 +65,9 @@ def submission_record(data: SiteData, kit: Kit, code: str) -> dict[str, Any]:
     """The agency's files month by month, with counts per standing."""
     mine = {(s.period, s.table): s for s in data.submissions if s.agency_code == code}
     periods = sorted({p for p, _ in mine}, reverse=True)
-    rows = [{"period": kit.f.month(p), "month_url": kit.url(urls.submissions_month(p)),
-             "cells": [submission_cell(mine.get((p, t)), data, kit) for t in TABLES]} for p in periods]
+    rows: list[dict[str, Any]] = [
+        {"period": kit.f.month(p), "month_url": kit.url(urls.submissions_month(p)),
+         "cells": [submission_cell(mine.get((p, t)), data, kit) for t in TABLES]} for p in periods]
     counts = Counter(c["state"] for r in rows for c in r["cells"] if c["state"] != "none")
     return {"rows": rows, "tables": [kit.label("table", t) for t in TABLES],
             "counts": [{"state": s, "label": kit.label("submission_state", s), "n": counts[s]}
@@ -75,10 +77,12 @@ def submission_record(data: SiteData, kit: Kit, code: str) -> dict[str, Any]:
 def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
     """Everything about one agency."""
     name = kit.agency_name(a)
-    services = sorted((s for s in data.services.values() if s.agency_code == a.agency_code), key=lambda s: (s.name, s.service_code))
+    services = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
+                      key=lambda s: (s.name, s.service_code))
     rows = [r for r in data.performance if r.agency_code == a.agency_code]
     series, periods = monthly(rows), chart_periods(data)
-    meetings = agendas_sorted([g for g in data.agendas if a.agency_code == g.agency_code or a.agency_code in g.participants])
+    meetings = agendas_sorted([g for g in data.agendas
+                               if a.agency_code == g.agency_code or a.agency_code in g.participants])
     decisions = decisions_sorted([d for d in data.decisions if a.agency_code in d.responsible])
     context = {
         "agency": {"name": name, "code": a.agency_code, "other_name": a.name if kit.lang == "en" else a.name_en,

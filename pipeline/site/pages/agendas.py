@@ -69,11 +69,12 @@ def history(a: Agenda, data: SiteData, kit: Kit,
                 if s.agency_code == a.agency_code and s.table == "agendas" and s.status == "accepted"}
     out, previous = [], None
     for v in versions:
-        changed = [] if previous is None else [
+        arrived = received.get(v.period)
+        changed: list[dict[str, str | None]] = [] if previous is None else [
             {"label": kit.t(word), "title": v.title if name == "title" else None}
             for name, word in COMPARED if getattr(previous, name) != getattr(v, name)]
         out.append({"period": kit.f.month(v.period),
-                    "received": kit.f.date(received[v.period].date()) if received.get(v.period) else "–",
+                    "received": kit.f.date(arrived.date()) if arrived else "–",
                     "date": kit.f.date(v.date), "time": kit.f.time(v.start_time), "location": v.location,
                     "status": v.status, "status_label": kit.label("agenda_status", v.status),
                     "first": previous is None, "changes": changed})

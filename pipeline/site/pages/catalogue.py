@@ -59,14 +59,16 @@ def table_page(table: TableInfo, data: SiteData, kit: Kit) -> Page:
 def index_page(data: SiteData, kit: Kit) -> Page:
     """All tables, the whole package and the machine-readable catalogue."""
     context = {
-        "tables": [{"title": t.title[kit.lang], "description": t.description[kit.lang], "url": kit.url(urls.table(t.name)),
-                    "rows": kit.f.number(t.rows)} for t in ordered_tables(data)],
+        "tables": [{"title": t.title[kit.lang], "description": t.description[kit.lang],
+                    "url": kit.url(urls.table(t.name)), "rows": kit.f.number(t.rows)}
+                   for t in ordered_tables(data)],
         "package": download(data.package_file, kit) if data.package_file else None,
         "descriptor": urls.data_file("datapackage.json"),
         "catalog": urls.data_file("catalog.jsonld"),
         "changelog": kit.url(urls.CHANGELOG),
         "releases_feed": kit.url(urls.feed("rilis-data")),
-        "licence": {"title": data.portal.licence_title or data.portal.licence_id, "url": data.portal.licence_url or None},
+        "licence": {"title": data.portal.licence_title or data.portal.licence_id,
+                    "url": data.portal.licence_url or None},
         "latest": kit.f.date(data.releases[0].date) if data.releases else None,
     }
     return Page(urls.DATA, "data_index.html", kit.t("data.title"), "data", context, description=kit.t("data.lede"))
@@ -95,7 +97,8 @@ def _summary(items: tuple[dict[str, str], ...], kit: Kit) -> list[str]:
         periods = sorted({i["period"] for i in group if i.get("period")})
         agencies = {i.get("agency") or i.get("agency_code") for i in group} - {None}
         if not periods:
-            lines.append(kit.t("changelog.reference", change=kit.label("change", change), table=kit.label("table", table)))
+            lines.append(kit.t("changelog.reference", change=kit.label("change", change),
+                               table=kit.label("table", table)))
             continue
         span = kit.f.month(periods[0]) + (f" – {kit.f.month(periods[-1])}" if len(periods) > 1 else "")
         lines.append(kit.t("changelog.files", change=kit.label("change", change), n=len(group),

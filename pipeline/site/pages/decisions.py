@@ -38,8 +38,8 @@ def history(d: Decision, data: SiteData, kit: Kit) -> list[dict[str, Any]]:
                      key=lambda h: h.period)
     out, previous = [], None
     for h in entries:
-        out.append({"period": kit.f.month(h.period), "received": kit.f.date(received[h.period].date())
-                    if received.get(h.period) else "–",
+        arrived = received.get(h.period)
+        out.append({"period": kit.f.month(h.period), "received": kit.f.date(arrived.date()) if arrived else "–",
                     "status": h.status, "status_label": kit.label("decision_status", h.status),
                     "changed": previous is not None and previous != h.status,
                     "follow_up": h.follow_up, "completed_on": kit.f.date(h.completed_on)})

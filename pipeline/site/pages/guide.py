@@ -40,8 +40,10 @@ def guide_page(data: SiteData, kit: Kit) -> Page:
 
 def search_page(data: SiteData, kit: Kit) -> Page:
     """The search page (Pagefind in the browser; links to the lists without JavaScript)."""
-    context = {"links": [(kit.t("nav.agencies"), kit.url(urls.AGENCIES)), (kit.t("services.title"), kit.url(urls.SERVICES)),
-                         (kit.t("nav.agendas"), kit.url(urls.AGENDAS)), (kit.t("nav.decisions"), kit.url(urls.DECISIONS))]}
+    context = {"links": [(kit.t("nav.agencies"), kit.url(urls.AGENCIES)),
+                         (kit.t("services.title"), kit.url(urls.SERVICES)),
+                         (kit.t("nav.agendas"), kit.url(urls.AGENDAS)),
+                         (kit.t("nav.decisions"), kit.url(urls.DECISIONS))]}
     return Page(urls.SEARCH, "search.html", kit.t("search.title"), "search", context)
 
 

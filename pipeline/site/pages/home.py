@@ -22,14 +22,13 @@ def month_totals(data: SiteData, period: str | None) -> Totals | None:
 
 def figures(data: SiteData, kit: Kit) -> dict[str, Any] | None:
     """The four headline figures of the latest month, with the month before for comparison."""
-    period = latest_period(data)
-    now = month_totals(data, period)
+    now = month_totals(data, latest_period(data))
     if now is None:
         return None
-    before = month_totals(data, shift(period, -1))
+    before = month_totals(data, shift(now.period, -1))
     f = kit.f
     return {
-        "period": f.month(period),
+        "period": f.month(now.period),
         "previous": f.month(before.period) if before else None,
         "served": f.number(now.completed),
         "served_before": f.number(before.completed) if before else None,

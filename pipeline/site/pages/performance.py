@@ -14,7 +14,7 @@ from pipeline.site.stats import Totals, monthly, totals
 from pipeline.site.views import chart_periods, latest_period, sorted_agencies
 
 
-def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str]:
+def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str | None]:
     """The latest month's figures as table cells."""
     if t is None:
         return {"received": "–", "completed": "–", "within": "–", "ikm": "–", "grade": None, "grade_label": ""}
@@ -35,7 +35,7 @@ def overview(data: SiteData, kit: Kit) -> Page:
         mine = [r for r in data.performance if r.agency_code == a.agency_code and r.period == period]
         if any(r.agency_code == a.agency_code for r in data.performance):
             rows.append({"name": kit.agency_name(a), "url": kit.url(urls.agency_performance(a.agency_code)),
-                         **_latest_row(totals(period, mine) if mine else None, kit)})
+                         **_latest_row(totals(period, mine) if period and mine else None, kit)})
     context = {
         "period": kit.f.month(period),
         "rows": rows,
@@ -55,7 +55,8 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
     rows = [r for r in data.performance if r.agency_code == code]
     period = max((r.period for r in rows if r.period <= last_ended(data.as_of)), default=max(r.period for r in rows))
     periods, series = chart_periods(data), monthly(rows)
-    services = sorted((s for s in data.services.values() if s.agency_code == code), key=lambda s: (s.name, s.service_code))
+    services = sorted((s for s in data.services.values() if s.agency_code == code),
+                      key=lambda s: (s.name, s.service_code))
     service_rows = []
     for s in services:
         latest = [r for r in rows if r.service_code == s.service_code and r.period == period]
@@ -84,7 +85,8 @@ def service_page(s: Service, data: SiteData, kit: Kit) -> Page:
                     "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free"),
                     "requirements": s.requirements, "legal_basis": s.legal_basis},
         "agency": kit.agency_link(data, s.agency_code),
-        "charts": [volume_chart("c-vol", s.name, series, periods, kit), within_chart("c-std", s.name, series, periods, kit),
+        "charts": [volume_chart("c-vol", s.name, series, periods, kit),
+                   within_chart("c-std", s.name, series, periods, kit),
                    ikm_chart("c-ikm", s.name, series, periods, kit)] if rows else [],
         "notes": [{"period": kit.f.month(p), "text": n} for p, n in notes],
     }
@@ -97,7 +99,8 @@ def services_list(data: SiteData, kit: Kit) -> Page:
     """Every service, agency by agency."""
     groups = []
     for a in sorted_agencies(data, kit):
-        mine = sorted((s for s in data.services.values() if s.agency_code == a.agency_code), key=lambda s: (s.name, s.service_code))
+        mine = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
+                      key=lambda s: (s.name, s.service_code))
         if mine:
             groups.append({"agency": kit.agency_link(data, a.agency_code), "rows": [
                 {"name": s.name, "url": kit.url(urls.service(s.service_code)), "time": s.standard_time,
