@@ -67,7 +67,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fixture, dict[s
 
 
 def test_every_output_folder_is_written(published: Any) -> None:
-    fx, first, _, _ = published
+    _, first, _, _ = published
     tops = {k.split("/")[0] for k in first}
     assert tops == {"data", "reports", "feedback", "templates", "store"}
     for name in TABLES:
@@ -254,7 +254,7 @@ def test_outputs_are_identical_from_a_fresh_output(published: Any, tmp_path: Pat
 @pytest.mark.parametrize("stage", ["data_files", "feedback_files", "template_files", "build_tables"])
 def test_a_failure_mid_publish_leaves_the_previous_output_intact(
         published: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
-    fx, first, _, _ = published
+    fx, _, _, _ = published
     fx2 = fx.copy(tmp_path)  # its own datasets folder: this test sends one more file
     out = fx2.output
     publish.publish_data(fx2.portal, AS_OF, NOW)

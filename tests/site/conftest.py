@@ -16,11 +16,11 @@ import pytest
 
 from pipeline.core.config import Portal, load_portal
 from pipeline.site import build_site
+from tests.checkers import require_chromium
 from tests.site.fixture_data import write_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = date(2026, 11, 28)
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -78,12 +78,11 @@ def server(site: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless, driven by Playwright."""
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: run `make system-deps`")
+    executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
