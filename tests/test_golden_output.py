@@ -18,9 +18,12 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.shared_fixture import read_only
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "sample-publish.sha256"
@@ -48,7 +51,7 @@ def read_golden() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """``make publish`` on the sample (without the push), fixed as-of date and clock."""
     output = tmp_path_factory.mktemp("golden") / "output"
     done = subprocess.run(
@@ -57,7 +60,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=ROOT, capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return output
+    with read_only(output):
+        yield output
 
 
 def test_publish_of_the_sample_matches_the_golden_checksums(published: Path) -> None:

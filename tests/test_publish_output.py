@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,15 +21,8 @@ from pipeline.core.errors import PublishError
 from pipeline.publish import run as publish
 from pipeline.runner.exitcodes import exit_code_for
 from tests.checkers import require_vnu
-from tests.publish_support import (
-    Fixture,
-    Sent,
-    agenda,
-    decision,
-    make_fixture,
-    perf_row,
-    tree_bytes,
-)
+from tests.publish_support import Fixture, Sent, agenda, decision, make_fixture, perf_row, tree_bytes
+from tests.shared_fixture import read_only
 from tests.validate_helpers import write_raw
 
 AS_OF = date(2026, 11, 28)
@@ -56,14 +50,16 @@ def populate(fx: Fixture) -> dict[str, Sent]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fixture, dict[str, bytes], dict[str, bytes], dict[str, Sent]]:
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fixture, dict[str, bytes], dict[str, bytes],
+                                                                          dict[str, Sent]]]:
     """Two publishes of the same input: the output after each. Read only: tests that change files copy it."""
     fx = make_fixture(tmp_path_factory.mktemp("publish"))
     sent = populate(fx)
     publish.publish_data(fx.portal, AS_OF, NOW)
     first = tree_bytes(fx.output)
     publish.publish_data(fx.portal, AS_OF, datetime.fromisoformat("2026-11-29T06:15:00+07:00"))
-    return fx, first, tree_bytes(fx.output), sent
+    with read_only(fx.datasets, fx.output):
+        yield fx, first, tree_bytes(fx.output), sent
 
 
 def test_every_output_folder_is_written(published: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,14 +15,16 @@ from pipeline.core import periods
 from pipeline.publish.tables import build_tables
 from pipeline.validate import load_reference
 from tests.publish_support import agenda, decision, make_fixture, perf_row, update_store
+from tests.shared_fixture import read_only
 
 AS_OF = date(2026, 11, 28)
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[dict[str, Any]]]]:
     """Real agency files over three months, validated and stored in two runs, then the tables built."""
-    fx = make_fixture(tmp_path_factory.mktemp("tables"))
+    root = tmp_path_factory.mktemp("tables")
+    fx = make_fixture(root)
     r = fx.put("2026-08", "dpmptsp", "performance", [perf_row("2026-08", "dpmptsp", "izin")])
     fx.receipt(r.file, r.sha256, "2026-09-05T10:00:00+07:00")
     fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", "2026-10-02")])
@@ -48,7 +51,8 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str,
     fx.put("2026-11", "dpmptsp", "agendas", [agenda("M-1", "planned", "2026-11-30", participants="dpmptsp")])
     store, _ = update_store(fx, "2026-11-21T08:00:00+07:00")
     reference = load_reference(fx.portal)
-    return build_tables(store, reference.agencies, reference.services, AS_OF, 10, fx.portal.tz)
+    with read_only(root):
+        yield build_tables(store, reference.agencies, reference.services, AS_OF, 10, fx.portal.tz)
 
 
 def test_reference_tables_are_published_sorted(tables: dict[str, list[dict[str, Any]]]) -> None:

@@ -40,6 +40,7 @@ from tests.run_support import (
     tree,
     wait_for,
 )
+from tests.shared_fixture import read_only
 
 INTERNAL_ID = "KESALAHAN INTERNAL / INTERNAL ERROR - ini kesalahan pada pipeline, bukan pada data"
 INTERNAL_EN = "this is a bug in the pipeline, not in the data"
@@ -47,13 +48,14 @@ LEFTOVER = re.compile(r"^\..*\.(new|old|tmp)$")  # staging folders and temporary
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A small datasets folder published once (site included), to copy from."""
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """A small datasets folder published once (site included), to copy from (read only)."""
     root = tmp_path_factory.mktemp("safety-base")
     ds = small_datasets(root)
     done = run(publish_cmd(ds, root / "out"))
     assert done.returncode == 0, done.stderr
-    return ds, root / "out"
+    with read_only(root):
+        yield ds, root / "out"
 
 
 @pytest.fixture

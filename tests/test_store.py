@@ -10,14 +10,7 @@ import pytest
 
 from pipeline.core.rowcodec import decode_rows, encode_rows
 from pipeline.store import previous_agenda_lookup
-from tests.publish_support import (
-    Fixture,
-    agenda,
-    make_fixture,
-    perf_row,
-    tree_bytes,
-    update_store,
-)
+from tests.publish_support import Fixture, agenda, make_fixture, perf_row, tree_bytes, update_store
 
 DAY = date(2026, 11, 28)
 T1, T2, T3 = "2026-11-01T08:00:00+07:00", "2026-11-02T08:00:00+07:00", "2026-11-03T08:00:00+07:00"

@@ -17,6 +17,7 @@ import pytest
 from pipeline.core.config import Portal, load_portal
 from pipeline.site import build_site
 from tests.checkers import require_chromium
+from tests.shared_fixture import read_only
 from tests.site.fixture_data import write_fixture
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,13 +35,14 @@ def publish(datasets: Path, output: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def sample_portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    """The repository's sample datasets published into a temporary output, site built once."""
+def sample_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """The repository's sample datasets published into a temporary output, site built once (read only)."""
     output = tmp_path_factory.mktemp("sample") / "output"
     publish(REPO / "datasets", output)
     portal = load_portal(REPO / "datasets", output)
     build_site(portal, AS_OF)
-    return portal
+    with read_only(REPO / "datasets", output):
+        yield portal
 
 
 @pytest.fixture(scope="session")
@@ -50,10 +52,12 @@ def site(sample_portal: Portal) -> Path:
 
 
 @pytest.fixture(scope="session")
-def fixture_portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    """A tiny published output (three agencies, three months) for fast checks."""
-    datasets, output = write_fixture(tmp_path_factory.mktemp("fixture"))
-    return load_portal(datasets, output)
+def fixture_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """A tiny published output (three agencies, three months) for fast checks (read only)."""
+    root = tmp_path_factory.mktemp("fixture")
+    datasets, output = write_fixture(root)
+    with read_only(root):
+        yield load_portal(datasets, output)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
