@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -149,8 +151,8 @@ def test_ikm_is_25_times_the_mean_score_and_graded_by_the_bands(sample: dict[str
     graded = [r for r in _csv(sample, "performance") if r["ikm"]]
     assert len(graded) > len(_csv(sample, "performance")) / 2
     for r in graded:
-        mean = sum(Decimal(r[f"u{i}"]) for i in range(1, 10)) / 9
-        expected = (25 * mean).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        exact = Fraction(25) * sum(Fraction(r[f"u{i}"]) for i in range(1, 10)) / 9  # each element weighs 1/9
+        expected = Decimal(math.floor(exact * 100 + Fraction(1, 2))) / 100  # to the cent, halves up
         assert (Decimal(r["ikm"]), r["ikm_grade"]) == (expected, _band(expected)), r
     assert {"A", "B", "C"} <= {r["ikm_grade"] for r in graded}  # mostly B and A, some C (README.md)
     assert all(not r["ikm_grade"] for r in _csv(sample, "performance") if not r["ikm"])
