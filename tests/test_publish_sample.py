@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.publish_support import ROOT, tree_bytes
+from tests.sample_support import PublishedSample
 
 SAMPLE = ROOT / "datasets"
 AS_OF = date(2026, 11, 28)
@@ -30,7 +32,7 @@ DEADLINE_DAY = 10  # datasets/portal.toml
 
 
 def _publish(output: Path) -> tuple[subprocess.CompletedProcess[str], float]:
-    """``python -m pipeline publish`` as make publish runs it, without site and push."""
+    """``python -m pipeline publish`` as make publish runs it, without site and push (the site is left as it is)."""
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "pipeline", "publish", "--no-site", "--no-push", "--as-of", "2026-11-28",
@@ -40,15 +42,15 @@ def _publish(output: Path) -> tuple[subprocess.CompletedProcess[str], float]:
     return done, time.perf_counter() - start
 
 
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One cold publish into a fresh output and one more with nothing new."""
-    output = tmp_path_factory.mktemp("sample") / "output"
-    cold, cold_s = _publish(output)
-    first = tree_bytes(output)
+@pytest.fixture(scope="module")
+def sample(published_sample: PublishedSample, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The cold publish (the session's, tests/conftest.py) and, on a copy of it, one more with nothing new."""
+    output = tmp_path_factory.mktemp("sample-again") / "output"
+    shutil.copytree(published_sample.output, output, symlinks=True)
     warm, warm_s = _publish(output)
-    print(f"\nsample publish: cold {cold_s:.2f} s, no change {warm_s:.2f} s")
-    return {"output": output, "cold": cold, "warm": warm, "first": first, "second": tree_bytes(output)}
+    print(f"\nsample publish: cold {published_sample.seconds:.2f} s (site included), no change {warm_s:.2f} s")
+    return {"output": published_sample.output, "cold": published_sample.run, "warm": warm,
+            "first": tree_bytes(published_sample.output), "second": tree_bytes(output)}
 
 
 def _csv(sample: dict[str, Any], name: str) -> list[dict[str, str]]:
@@ -213,7 +215,6 @@ HISTORY = {  # the sample's rejected-then-corrected files: (period, agency, tabl
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Publish the four agencies whose files were corrected: first as first sent, then corrected."""
-    import shutil
     from datetime import date, datetime
 
     from pipeline.core.config import load_portal

@@ -34,28 +34,21 @@ from tests.run_support import (
     pages_of,
     publish_cmd,
     run,
-    small_datasets,
     start,
     tmpfs,
     tree,
     wait_for,
 )
-from tests.shared_fixture import read_only
 
 INTERNAL_ID = "KESALAHAN INTERNAL / INTERNAL ERROR - ini kesalahan pada pipeline, bukan pada data"
 INTERNAL_EN = "this is a bug in the pipeline, not in the data"
 LEFTOVER = re.compile(r"^\..*\.(new|old|tmp)$")  # staging folders and temporary files
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """A small datasets folder published once (site included), to copy from (read only)."""
-    root = tmp_path_factory.mktemp("safety-base")
-    ds = small_datasets(root)
-    done = run(publish_cmd(ds, root / "out"))
-    assert done.returncode == 0, done.stderr
-    with read_only(root):
-        yield ds, root / "out"
+@pytest.fixture
+def base(small_published: tuple[Path, Path]) -> tuple[Path, Path]:
+    """A small datasets folder published once (site included, shared: tests/conftest.py), to copy from."""
+    return small_published
 
 
 @pytest.fixture

@@ -62,6 +62,7 @@ def test_push_killed_midway_then_pushed_again_ends_complete(
     wait_until_served(urlsplit(ckan_server.url).port)
     plan, out = site.push()
     assert 0 < plan.write_calls() <= 13 - kill_after
+    assert f"panggilan tulis / write calls: {plan.write_calls()}" in out
     _expected_state(admin, site)
     assert site.push()[0].write_calls() == 0
 

@@ -15,13 +15,13 @@ from typing import Iterator
 import pytest
 
 from pipeline.core.config import Portal, load_portal
-from pipeline.site import build_site
 from tests.checkers import require_chromium
+from tests.sample_support import SAMPLE_AS_OF, PublishedSample
 from tests.shared_fixture import read_only
 from tests.site.fixture_data import write_fixture
 
 REPO = Path(__file__).resolve().parents[2]
-AS_OF = date(2026, 11, 28)
+AS_OF = date.fromisoformat(SAMPLE_AS_OF)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -35,14 +35,9 @@ def publish(datasets: Path, output: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def sample_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    """The repository's sample datasets published into a temporary output, site built once (read only)."""
-    output = tmp_path_factory.mktemp("sample") / "output"
-    publish(REPO / "datasets", output)
-    portal = load_portal(REPO / "datasets", output)
-    build_site(portal, AS_OF)
-    with read_only(REPO / "datasets", output):
-        yield portal
+def sample_portal(published_sample: PublishedSample) -> Portal:
+    """The repository's sample datasets published with the site (once for the session: tests/conftest.py)."""
+    return load_portal(REPO / "datasets", published_sample.output)
 
 
 @pytest.fixture(scope="session")
