@@ -52,7 +52,7 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[
     store, _ = update_store(fx, "2026-11-21T08:00:00+07:00")
     reference = load_reference(fx.portal)
     with read_only(root):
-        yield build_tables(store, reference.agencies, reference.services, AS_OF, 10, fx.portal.tz)
+        yield build_tables(store, reference.agencies.values(), reference.services.values(), AS_OF, 10, fx.portal.tz)
 
 
 def test_reference_tables_are_published_sorted(tables: dict[str, list[dict[str, Any]]]) -> None:
