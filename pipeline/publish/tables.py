@@ -70,13 +70,13 @@ def latest_agendas(store: Store) -> list[Record]:
 def agenda_history(store: Store) -> list[Record]:
     """One row per reported version of every agenda, sorted by agency, agenda and period.
 
-    Only the facts a reader follows from month to month (when, where, status, title); the
-    latest version in agendas.csv carries the rest.
+    Only the facts a reader follows from month to month (when, where, status, title, and who
+    came where the file says); the latest version in agendas.csv carries the rest.
     """
     out = [
         {"agency_code": version.agency, "agenda_id": row["agenda_id"], "period": version.period,
          "date": row.get("date"), "start_time": row.get("start_time"), "location": row.get("location"),
-         "status": row.get("status"), "title": row.get("title")}
+         "status": row.get("status"), "title": row.get("title"), "attendees": row.get("attendees")}
         for version, row in _rows(store, "agendas")
     ]
     return sorted(out, key=lambda r: (r["agency_code"], r["agenda_id"], r["period"]))

@@ -108,7 +108,7 @@ def _agenda(r: Row) -> Agenda:
     return Agenda(
         r["agency_code"], r["agenda_id"], r["date"], r.get("start_time"), r.get("end_time"),
         r["title"], r["type"], split_codes(r.get("participants")), r.get("location"), r["status"],
-        r.get("summary"), r.get("minutes_url"), r["period"],
+        r.get("summary"), r.get("minutes_url"), r["period"], attendance(r.get("attendees")),
     )
 
 
@@ -131,7 +131,13 @@ def _history(r: Row) -> HistoryEntry:
 def _agenda_version(r: Row) -> AgendaVersion:
     """One agenda_history.csv row."""
     return AgendaVersion(r["agency_code"], r["agenda_id"], r["period"], r["date"], r.get("start_time"),
-                         r.get("location"), r["status"], r["title"])
+                         r.get("location"), r["status"], r["title"], attendance(r.get("attendees")))
+
+
+def attendance(cell: str | None) -> tuple[str, ...] | None:
+    """The agencies that came, or None when the cell is empty: attendance unknown, never assumed none."""
+    codes = split_codes(cell)
+    return codes or None
 
 
 def _submission(r: Row) -> Submission:

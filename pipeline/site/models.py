@@ -49,6 +49,8 @@ class Agenda:
     summary: str | None
     minutes_url: str | None
     period: str
+    # Who came (agency codes); None when attendance is unknown: not sent, or not held yet.
+    attendees: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class AgendaVersion:
     location: str | None
     status: str
     title: str
+    attendees: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
