@@ -182,3 +182,5 @@ class SiteData:
     feedback_months: dict[tuple[str, str], str] = field(default_factory=dict)
     templates: list[FileInfo] = field(default_factory=list)
     submitted_fields: dict[str, tuple[FieldInfo, ...]] = field(default_factory=dict)
+    # The published indicators table as typed rows (field name -> value), in its published order.
+    indicators: list[dict[str, Any]] = field(default_factory=list)
