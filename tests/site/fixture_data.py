@@ -116,7 +116,9 @@ TABLES: dict[str, tuple[list[tuple[str, str]], list[list[str]]]] = {
         [["files-on-time", "discipline", "mall", "mall", "month", "2026-10", "true", "66.67", "percent", "higher",
           "6", "9", "3", "3", "90", "false", "bpjs-kes:missing:2026-10"],
          ["files-on-time", "discipline", "mall", "mall", "quarter", "2026-Q3", "false", "50", "percent",
-          "higher", "9", "18", "3", "3", "90", "false", "bpjs-kes:missing:2026-08;bpjs-kes:missing:2026-09"]],
+          "higher", "9", "18", "3", "3", "90", "false", "bpjs-kes:missing:2026-08;bpjs-kes:missing:2026-09"],
+         *[["applications", "service", "mall", "mall", "month", p, "true", str(n), "count", "neutral", "", "", "2",
+            "3", "", "", f"bpjs-kes:missing:{p}"] for p, n in (("2026-09", 303), ("2026-10", 306))]],
     ),
 }
 

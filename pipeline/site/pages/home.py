@@ -31,7 +31,6 @@ def figures(data: SiteData, kit: Kit) -> dict[str, Any] | None:
 def _coverage(data: SiteData, period: str, kit: Kit) -> dict[str, Any]:
     """"23 of 25 agencies reported", the same agencies compared with the month before, and the gaps explained."""
     previous = shift(period, -1)
-    reported, owed = fairness.reporting(data, period), fairness.expected(data, period)
     common, rows_now, rows_before = fairness.same_agencies(data, period, previous)
     same = None
     if common:
@@ -43,13 +42,12 @@ def _coverage(data: SiteData, period: str, kit: Kit) -> dict[str, Any]:
             {"label": kit.t("home.ikm"), "now": f.number(a.ikm, 2) if a.ikm is not None else "–",
              "before": f.number(b.ikm, 2) if b.ikm is not None else "–"},
         ]}
-    agencies = fairness.expected(data, previous) | owed
+    cover = fairness.covered(data, period)
     return {
-        "reported": kit.t("fair.reported", n=kit.f.number(len(reported)), m=kit.f.number(len(owed | reported))),
+        "reported": kit.t("fair.reported", n=kit.f.number(cover[0]), m=kit.f.number(cover[1])) if cover else None,
         "same": same,
-        "gaps": [{"agency": kit.agency_link(data, g.agency_code), "month": kit.f.month(g.period),
-                  "reason": kit.label("gap", g.reason)}
-                 for g in fairness.gaps(data, [previous, period], agencies)],
+        "gaps": [{"agency": kit.agency_link(data, g.agency_code), "month": kit.f.month(g.period) if g.period else "",
+                  "reason": kit.label("gap", g.reason)} for g in fairness.gaps(data, [previous, period])],
     }
 
 
