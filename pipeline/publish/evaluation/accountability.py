@@ -14,9 +14,8 @@ from pipeline.publish.evaluation.measure import Measure, count, median_of, ratio
 
 def _decisions(ev: Evidence, sel: Selection) -> Iterator[tuple[tuple[str, str], Record]]:
     """Every decision of an agency in scope, by key (the latest version: date and due date)."""
-    for key, row in ev.decisions.items():
-        if key[0] in sel.agencies:
-            yield key, row
+    for agency in sorted(sel.agencies):
+        yield from ev.decisions.get(agency, ())
 
 
 def _in(sel: Selection, day: date | None) -> bool:

@@ -54,7 +54,9 @@ class Evidence:
         for row in tables["agendas"]:  # the latest version of each agenda, filed under the month it is dated
             if row.get("date") is not None:
                 self.agendas_by_month[periods.of_date(row["date"])].append(row)
-        self.decisions = {(r["agency_code"], r["decision_id"]): r for r in tables["decisions"]}
+        self.decisions: dict[str, list[tuple[tuple[str, str], Record]]] = defaultdict(list)  # by agency
+        for r in tables["decisions"]:
+            self.decisions[r["agency_code"]].append(((r["agency_code"], r["decision_id"]), r))
         self.history: dict[tuple[str, str], list[Record]] = defaultdict(list)
         for row in tables["decision_history"]:  # sorted by agency, decision, period
             self.history[(row["agency_code"], row["decision_id"])].append(row)
