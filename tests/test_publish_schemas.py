@@ -58,7 +58,7 @@ def test_agenda_history_columns_keep_the_agendas_names_types_and_rules() -> None
     agendas = {f["name"]: f for f in load(ROOT / "published" / "agendas.json")["fields"]}
     history = load(ROOT / "published" / "agenda_history.json")
     assert [f["name"] for f in history["fields"]] == [
-        "agency_code", "agenda_id", "period", "date", "start_time", "location", "status", "title"]
+        "agency_code", "agenda_id", "period", "date", "start_time", "location", "status", "title", "attendees"]
     for field in history["fields"]:
         assert field["type"] == agendas[field["name"]]["type"], field["name"]
         assert field.get("constraints", {}) == agendas[field["name"]].get("constraints", {}), field["name"]

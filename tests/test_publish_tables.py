@@ -91,7 +91,7 @@ def test_agenda_history_has_one_row_per_reported_version(tables: dict[str, list[
                    ("disdukcapil", "A-2", "2026-10", date(2026, 11, 4), "planned", "Rapat A-2"),
                    ("dpmptsp", "M-1", "2026-11", date(2026, 11, 30), "planned", "Rapat M-1")]
     assert set(tables["agenda_history"][0]) == {"agency_code", "agenda_id", "period", "date", "start_time",
-                                                "location", "status", "title"}
+                                                "location", "status", "title", "attendees"}
 
 
 def test_tables_come_in_the_published_order(tables: dict[str, list[dict[str, Any]]]) -> None:

@@ -27,6 +27,7 @@ TABLE_TAGS = {
     "submissions": ["kepatuhan", "penyampaian-data", "submissions"],
     "agencies": ["instansi", "agencies"],
     "services": ["layanan", "standar-pelayanan", "services"],
+    "indicators": ["evaluasi", "indikator", "kolaborasi", "evaluation", "indicators"],
 }
 COMMON_TAGS = ["mal-pelayanan-publik", "pelayanan-publik", "public-service-mall", "data-terbuka"]
 DESCRIPTOR_NAME = "datapackage.json"

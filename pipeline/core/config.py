@@ -39,6 +39,15 @@ class CkanSettings:
 
 
 @dataclass(frozen=True)
+class Targets:
+    """The evaluation's targets, each shown beside its indicator as met or not."""
+
+    target_coordination_meetings: int = 2  # a month, the whole mall; 0 = none
+    target_files_on_time_percent: float = 90.0
+    target_overdue_days: int = 60
+
+
+@dataclass(frozen=True)
 class Limits:
     """What one agency file may hold; each is checked before the file can fill memory."""
 
@@ -84,6 +93,7 @@ class Portal:
     # Telephone numbers and e-mail addresses agencies may publish (the mall's, the agencies' own).
     public_contacts: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    targets: Targets = Targets()
 
     @property
     def max_file_mb(self) -> float:
@@ -210,6 +220,7 @@ def read_settings(data: dict[str, Any], environ: Mapping[str, str]) -> tuple[dic
 
 
 LIMIT_KEYS = tuple(f.name for f in fields(Limits))
+TARGET_KEYS = tuple(f.name for f in fields(Targets))
 
 
 def schemas_root(datasets: Path) -> Path:
@@ -262,7 +273,8 @@ def load_portal(datasets: Path, output: Path) -> Portal:
         raise ConfigError(problems)
     # Each setting lands in the field of its name: limits in Limits, [ckan] in CkanSettings.
     limits = Limits(**{key: values.pop(key) for key in LIMIT_KEYS})
+    targets = Targets(**{key: values.pop(key) for key in TARGET_KEYS})
     ckan = CkanSettings(**{s.name: values.pop(s.key) for s in SETTINGS if s.table == "ckan"})
     receipts = values.pop("receipts")
-    return Portal(datasets=datasets, output=output, limits=limits, ckan=ckan,
+    return Portal(datasets=datasets, output=output, limits=limits, targets=targets, ckan=ckan,
                   receipts=datasets / receipts if receipts else None, warnings=tuple(warnings), **values)

@@ -76,3 +76,65 @@ def on_time(received_at: str, period: str, deadline_day: int, tz: ZoneInfo) -> b
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(tz).date() <= deadline(period, deadline_day)
+
+
+# --- quarters and years (the evaluation's longer periods) -----------------------------------
+# A quarter is written ``2026-Q3`` (July to September), a year ``2026``; a month stays ``2026-10``.
+MONTH, QUARTER, YEAR = "month", "quarter", "year"
+
+
+def kind(label: str) -> str:
+    """Whether a period label names a month, a quarter or a year."""
+    if "-Q" in label:
+        return QUARTER
+    return MONTH if "-" in label else YEAR
+
+
+def quarter_of(period: str) -> str:
+    """The quarter a month falls in (``2026-08`` -> ``2026-Q3``)."""
+    year, month = parse(period)
+    return f"{year:04d}-Q{(month - 1) // 3 + 1}"
+
+
+def year_of(period: str) -> str:
+    """The year a month falls in (``2026-08`` -> ``2026``)."""
+    return period[:4]
+
+
+def months_of(label: str) -> list[str]:
+    """The months of a month, quarter or year label, in order."""
+    found = kind(label)
+    if found == MONTH:
+        return [label]
+    if found == QUARTER:
+        year, number = label.split("-Q")
+        first = f"{year}-{3 * int(number) - 2:02d}"
+        return span(first, shift(first, 2))
+    return span(f"{label}-01", f"{label}-12")
+
+
+def containing(period: str) -> tuple[str, str, str]:
+    """The month itself, its quarter and its year."""
+    return period, quarter_of(period), year_of(period)
+
+
+def shift_label(label: str, steps: int) -> str:
+    """The label ``steps`` periods of its own kind later (or earlier): ``2026-Q1`` - 1 = ``2025-Q4``."""
+    found = kind(label)
+    if found == MONTH:
+        return shift(label, steps)
+    if found == QUARTER:
+        return quarter_of(shift(months_of(label)[0], 3 * steps))
+    return f"{int(label) + steps:04d}"
+
+
+def closed_labels(first: str, last_closed: str) -> list[str]:
+    """Every quarter and year whose months all lie from ``first`` to ``last_closed``, oldest first.
+
+    A quarter of which only some months are covered (the portal started in its middle, or it
+    has not ended) is no closed quarter.
+    """
+    months = set(span(first, last_closed))
+    labels = dict.fromkeys(label for p in sorted(months) for label in containing(p)[1:])
+    closed = [label for label in labels if set(months_of(label)) <= months]
+    return sorted(closed, key=lambda label: (months_of(label)[-1], kind(label) == YEAR))

@@ -131,6 +131,16 @@ def _above_zero(value: float) -> Iterator[str]:
                f"(ditemukan / found: {value!r})")
 
 
+def _not_negative(value: int) -> Iterator[str]:
+    if value < 0:
+        yield f"tidak boleh negatif / must not be negative (ditemukan / found: {value!r})"
+
+
+def _percent(value: float) -> Iterator[str]:
+    if not math.isfinite(value) or not 0 <= value <= 100:
+        yield f"harus 0–100 / must be between 0 and 100 (ditemukan / found: {value!r})"
+
+
 def _excel_cell(value: int) -> Iterator[str]:
     if value > EXCEL_CELL_CHARS:
         yield (f"paling besar {EXCEL_CELL_CHARS}, batas isi sel Excel / at most {EXCEL_CELL_CHARS}, "
@@ -232,6 +242,20 @@ SETTINGS: tuple[Setting, ...] = (
             "folder datasets; kosong = tidak ada.",
             "The data officer's intake log (file,sha256,received_at), relative to the datasets "
             "folder; empty = there is none.", checks=(_inside_datasets,)),
+    # --- evaluation targets (shown beside each indicator as met or not) ---
+    Setting("target_coordination_meetings", int, 2,
+            "Target: sedikitnya sekian rapat koordinasi antarinstansi yang terlaksana setiap bulan "
+            "(seluruh MPP); 0 = tanpa target.",
+            "Target: at least this many inter-agency coordination meetings held a month (the whole "
+            "mall); 0 = no target.", checks=(_not_negative,)),
+    Setting("target_files_on_time_percent", float, 90.0,
+            "Target: persentase berkas wajib yang diterima tepat waktu (0–100).",
+            "Target: share of the files owed that arrive on time, in percent (0–100).",
+            checks=(_percent,)),
+    Setting("target_overdue_days", int, 60,
+            "Target: tidak ada keputusan yang terlambat lebih dari sekian hari setelah batas waktunya.",
+            "Target: no decision overdue by more than this many days after its due date.",
+            checks=ABOVE_ZERO),
     Setting("ckan.url", str, "", "Alamat CKAN, misalnya https://data.jambikota.go.id (kosong = tidak dikirim).",
             "CKAN address, e.g. https://data.jambikota.go.id (empty = no push).",
             checks=(_ckan_url,), env="CKAN_URL", secret=True, clean=_no_trailing_slash),

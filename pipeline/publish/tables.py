@@ -7,16 +7,19 @@ from dataclasses import asdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from pipeline.core.config import Targets
 from pipeline.core.followup import is_overdue
 from pipeline.core.ikm import row_ikm
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.records import Agency, Service
+from pipeline.publish.evaluation.table import indicator_records
 from pipeline.publish.submissions_table import submissions_records
 from pipeline.store import Store, Version
 
 
 def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Service],
-                 as_of: date, deadline_day: int, tz: ZoneInfo) -> dict[str, list[Record]]:
+                 as_of: date, deadline_day: int, tz: ZoneInfo,
+                 targets: Targets | None = None) -> dict[str, list[Record]]:
     """Every published table as typed records in its deterministic order."""
     # The reference tables are published as they were read: one row per record, its fields as columns.
     agency_rows = sorted((asdict(a) for a in agencies), key=lambda r: r["agency_code"])
@@ -30,6 +33,8 @@ def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Se
         "decision_history": decision_history(store),
         "submissions": submissions_records(store, agency_rows, as_of, deadline_day, tz),
     }
+    # Computed from the tables above only, so that anyone can recompute them from the data package.
+    tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets())
     return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
 
 
@@ -70,13 +75,13 @@ def latest_agendas(store: Store) -> list[Record]:
 def agenda_history(store: Store) -> list[Record]:
     """One row per reported version of every agenda, sorted by agency, agenda and period.
 
-    Only the facts a reader follows from month to month (when, where, status, title); the
-    latest version in agendas.csv carries the rest.
+    Only the facts a reader follows from month to month (when, where, status, title, and who
+    came where the file says); the latest version in agendas.csv carries the rest.
     """
     out = [
         {"agency_code": version.agency, "agenda_id": row["agenda_id"], "period": version.period,
          "date": row.get("date"), "start_time": row.get("start_time"), "location": row.get("location"),
-         "status": row.get("status"), "title": row.get("title")}
+         "status": row.get("status"), "title": row.get("title"), "attendees": row.get("attendees")}
         for version, row in _rows(store, "agendas")
     ]
     return sorted(out, key=lambda r: (r["agency_code"], r["agenda_id"], r["period"]))

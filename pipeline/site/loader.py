@@ -13,6 +13,7 @@ from pipeline.core.errors import SiteError
 from pipeline.core.followup import is_overdue
 from pipeline.core.ikm import ELEMENTS
 from pipeline.core.models import PUBLISHED_TABLES, TABLES
+from pipeline.core.periods import MONTH, kind
 from pipeline.core.records import Agency, Service, split_codes
 from pipeline.core.rowcodec import json_object
 from pipeline.publish.feedback_layout import feedback_pages
@@ -56,6 +57,7 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
         history=[_history(r) for r in rows["decision_history"]],
         agenda_history=[_agenda_version(r) for r in rows["agenda_history"]],
         submissions=submissions,
+        indicators=rows["indicators"],
         tables={name: _table_info(data_dir, resources[name], rows[name]) for name in PUBLISHED_TABLES},
         package_file=_file_info(data_dir / "datapackage.zip"),
         releases=_releases(data_dir / "changelog.json"),
@@ -108,7 +110,7 @@ def _agenda(r: Row) -> Agenda:
     return Agenda(
         r["agency_code"], r["agenda_id"], r["date"], r.get("start_time"), r.get("end_time"),
         r["title"], r["type"], split_codes(r.get("participants")), r.get("location"), r["status"],
-        r.get("summary"), r.get("minutes_url"), r["period"],
+        r.get("summary"), r.get("minutes_url"), r["period"], attendance(r.get("attendees")),
     )
 
 
@@ -131,7 +133,13 @@ def _history(r: Row) -> HistoryEntry:
 def _agenda_version(r: Row) -> AgendaVersion:
     """One agenda_history.csv row."""
     return AgendaVersion(r["agency_code"], r["agenda_id"], r["period"], r["date"], r.get("start_time"),
-                         r.get("location"), r["status"], r["title"])
+                         r.get("location"), r["status"], r["title"], attendance(r.get("attendees")))
+
+
+def attendance(cell: str | None) -> tuple[str, ...] | None:
+    """The agencies that came, or None when the cell is empty: attendance unknown, never assumed none."""
+    codes = split_codes(cell)
+    return codes or None
 
 
 def _submission(r: Row) -> Submission:
@@ -157,7 +165,8 @@ def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row]) -> Ta
     name = resource["name"]
     files = tuple(info for ext in ("csv", "json", "xlsx")
                   if (info := _file_info(data_dir / f"{name}.{ext}")) is not None)
-    periods = sorted({r["period"] for r in rows if r.get("period")})
+    # Months only: the indicators table also has quarters (2026-Q3) and years (2026).
+    periods = sorted({r["period"] for r in rows if r.get("period") and kind(r["period"]) == MONTH})
     return TableInfo(
         name=name, title=_text(resource, "title"), description=_text(resource, "description"),
         fields=fields, primary_key=tuple([key] if isinstance(key, str) else key), rows=len(rows),

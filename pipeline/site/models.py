@@ -49,6 +49,8 @@ class Agenda:
     summary: str | None
     minutes_url: str | None
     period: str
+    # Who came (agency codes); None when attendance is unknown: not sent, or not held yet.
+    attendees: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class AgendaVersion:
     location: str | None
     status: str
     title: str
+    attendees: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,3 +182,5 @@ class SiteData:
     feedback_months: dict[tuple[str, str], str] = field(default_factory=dict)
     templates: list[FileInfo] = field(default_factory=list)
     submitted_fields: dict[str, tuple[FieldInfo, ...]] = field(default_factory=dict)
+    # The published indicators table as typed rows (field name -> value), in its published order.
+    indicators: list[dict[str, Any]] = field(default_factory=list)

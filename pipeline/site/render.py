@@ -22,7 +22,7 @@ _LINK = re.compile(r'(\s(?:href|src|action))="(/[^"]*)"')
 
 NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDAS),
        ("decisions", urls.DECISIONS), ("performance", urls.PERFORMANCE), ("submissions", urls.SUBMISSIONS),
-       ("data", urls.DATA), ("guide", urls.GUIDE))
+       ("evaluation", urls.EVALUATION), ("data", urls.DATA), ("guide", urls.GUIDE))
 
 
 def relative(target: str, page_path: str) -> str:

@@ -22,6 +22,9 @@ GUIDE = "/untuk-instansi/"
 SEARCH = "/cari/"
 FEEDBACK = "/laporan/"
 CALENDAR = "/kalender/mpp.ics"
+EVALUATION = "/evaluasi/"
+METHODOLOGY = "/evaluasi/metodologi/"
+MEETINGS_MAP = "/evaluasi/siapa-bertemu-siapa/"
 
 
 def _seg(value: str) -> str:
@@ -97,6 +100,16 @@ def calendar(agency_code: str) -> str:
 def feed(name: str) -> str:
     """An Atom feed (``keputusan`` or ``rilis-data``); per language."""
     return f"/feed/{name}.xml"
+
+
+def quarter(label: str) -> str:
+    """The evaluation of one quarter (``2026-Q3``: starts with a digit, unlike the fixed pages beside it)."""
+    return f"/evaluasi/{_seg(label)}/"
+
+
+def scorecard(code: str) -> str:
+    """One agency's scorecard, quarter by quarter."""
+    return f"/rapor/{_seg(code)}/"
 
 
 def localise(path: str, lang: str) -> str:

@@ -53,6 +53,9 @@ end-before-start                               E    agenda end_time before start
 unknown-participant                            E    participants code not in agencies.csv
 held-after-period                              E    agenda held, dated after the period
 planned-before-period                          W    agenda planned, dated before the period
+unknown-attendee                               E    attendees code not in agencies.csv
+attendees-not-held                             E    attendees filled on a meeting not held
+attendee-not-invited                           W    an attendee not among the participants
 date-after-period                              E    decision dated after the period
 unknown-agenda                                 E    decision's agenda_id not found
 unknown-responsible                            E    responsible code not in agencies.csv
@@ -81,6 +84,7 @@ from pipeline.validate.messages_text import CATALOGUE, PATTERN_WORDS
 WARNING_CODES = frozenset({
     "encoding-converted", "completed-exceeds-received", "resolved-exceeds-received",
     "long-wait", "planned-before-period", "period-before-joined",
+    "attendee-not-invited",
 })
 
 # Codes whose value is a cell the clerk typed: a space at either end is worth pointing out.

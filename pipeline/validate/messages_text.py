@@ -286,6 +286,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Agenda berstatus planned (direncanakan), tetapi tanggalnya {date}, sebelum awal periode {period}. Bila agenda sudah dilaksanakan, ubah status menjadi held; bila ditunda atau batal, gunakan postponed atau cancelled.",
         "The meeting has status planned, but its date {date} is before the start of the period {period}. If it took place, change the status to held; if it was postponed or cancelled, say so.",
     ),
+    # --- attendance (agendas.attendees, contract revision 2) ---------------------------
+    "unknown-attendee": (
+        "Kolom attendees memuat kode instansi {listed} yang tidak terdaftar di daftar instansi.{suggestion} Tulis kode instansi yang hadir, dipisahkan titik koma, misalnya dpmptsp;disdukcapil.",
+        "Column attendees holds the agency code {listed}, which is not listed.{suggestion} Write the codes of the agencies that came, separated by semicolons, for example dpmptsp;disdukcapil.",
+    ),
+    "attendees-not-held": (
+        "Kolom attendees diisi {value}, tetapi status agenda ini {status}. Daftar hadir hanya diisi untuk agenda yang sudah dilaksanakan (held); ubah statusnya menjadi held bila agenda sudah terlaksana, atau kosongkan kolom attendees.",
+        "Column attendees holds {value}, but the meeting's status is {status}. Attendance is only given for a meeting that took place (held); change the status to held if it did, or empty the attendees cell.",
+    ),
+    "attendee-not-invited": (
+        "Instansi {listed} tercatat hadir, tetapi tidak ada di kolom participants (instansi yang diundang). Data tetap diterbitkan; bila instansi itu memang diundang, tambahkan kodenya ke participants.",
+        "The agency {listed} is listed as present but not in participants (the agencies invited). The data is published; if the agency was invited, add its code to participants.",
+    ),
     # --- cross-table rules: decisions -------------------------------------------------
     "date-after-period": (
         "Tanggal keputusan {value} sesudah akhir periode {period}. Keputusan dilaporkan pada periode saat diambil atau sesudahnya; perbaiki tanggalnya atau kirim pada periode yang benar.",

@@ -47,8 +47,8 @@ CONTRACT: dict[str, dict[str, str]] = {
     },
     "agendas": {
         "agenda_id": "string", "date": "date", "start_time": "time", "end_time": "time",
-        "title": "string", "type": "string", "participants": "string", "location": "string",
-        "status": "string", "summary": "string", "minutes_url": "string",
+        "title": "string", "type": "string", "participants": "string", "attendees": "string",
+        "location": "string", "status": "string", "summary": "string", "minutes_url": "string",
     },
     "decisions": {
         "decision_id": "string", "date": "date", "agenda_id": "string", "title": "string",

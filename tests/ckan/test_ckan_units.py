@@ -218,3 +218,20 @@ def test_a_dataset_deleted_during_the_push_is_reported_by_name(portal: Any) -> N
     # The retry re-reads the dataset and finds nothing: a clear error, not a crash on None.
     with pytest.raises(PushError, match=r"/\S+: tidak ada lagi di CKAN.* / no longer in CKAN, run push again"):
         _push(portal, client)
+
+
+def test_the_indicators_table_maps_to_its_own_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its period column mixes months, quarters and years: the coverage counts the months only.
+    monkeypatch.setitem(ckan_fixture.TABLES, "indicators", {
+        "title": "Indikator evaluasi", "title_en": "Evaluation indicators",
+        "fields": [("indicator", "string"), ("scope", "string"), ("period", "string"), ("value", "number")],
+        "rows": [["ikm", "mall", "2026-08", "84.1"], ["ikm", "mall", "2026-Q3", "84.29"], ["ikm", "mall", "2026", "85"],
+                 ["ikm", "mall", "2026-10", "84.5"]],
+    })
+    datasets, output = ckan_fixture.make_site(tmp_path, "mpp-uji")
+    local = {ds.table: ds for ds in load_local(load_portal(datasets, output), {"cc-by"})}
+    ds = local["indicators"]
+    assert ds.name == "mpp-uji-indicators"
+    assert {"indikator", "evaluation"} <= set(ds.fields["tags"])
+    extras = ds.fields["extras"]
+    assert (extras["temporal_start"], extras["temporal_end"]) == ("2026-08-01", "2026-10-31")

@@ -107,6 +107,19 @@ TABLES: dict[str, tuple[list[tuple[str, str]], list[list[str]]]] = {
          for st, ot in [("missing" if a == "bpjs-kes" else "rejected" if (p, t) == ("2026-09", "agendas")
                          else "accepted", "false" if p == "2026-10" and a == "dpmptsp" else "true")]],
     ),
+    "indicators": (
+        [("indicator", "string"), ("group", "string"), ("scope_type", "string"), ("scope", "string"),
+         ("period_type", "string"), ("period", "string"), ("complete", "boolean"), ("value", "number"),
+         ("unit", "string"), ("direction", "string"), ("numerator", "number"), ("denominator", "integer"),
+         ("agencies_covered", "integer"), ("agencies_expected", "integer"), ("target", "number"),
+         ("target_met", "boolean"), ("gaps", "string")],
+        [["files-on-time", "discipline", "mall", "mall", "month", "2026-10", "true", "66.67", "percent", "higher",
+          "6", "9", "3", "3", "90", "false", "bpjs-kes:missing:2026-10"],
+         ["files-on-time", "discipline", "mall", "mall", "quarter", "2026-Q3", "false", "50", "percent",
+          "higher", "9", "18", "3", "3", "90", "false", "bpjs-kes:missing:2026-08;bpjs-kes:missing:2026-09"],
+         *[["applications", "service", "mall", "mall", "month", p, "true", str(n), "count", "neutral", "", "", "2",
+            "3", "", "", f"bpjs-kes:missing:{p}"] for p, n in (("2026-09", 303), ("2026-10", 306))]],
+    ),
 }
 
 

@@ -52,6 +52,20 @@ def test_home_page_english(page, server) -> None:
     assert "Data last updated" in page.inner_text("main")
 
 
+def test_home_page_compares_like_with_like(page, server) -> None:
+    # October 2026 of the sample: 20,465 applications served by the 23 agencies that reported;
+    # September lacks two of them (one file rejected for an empty survey cell), so the
+    # comparison takes the 21 agencies present in both months: 14,351 then 15,037.
+    page.goto(server + "/en/")
+    assert page.inner_text(".coverage") == "23 of 25 agencies reported"
+    assert page.inner_text(".figures li >> nth=0").startswith("20,465")
+    table = page.locator("table.compare")
+    assert "the 21 agencies that reported in both months" in table.locator("caption").inner_text()
+    assert table.locator("tbody tr >> nth=0").inner_text().split("\t")[1:] == ["14,351", "15,037"]
+    gaps = page.locator("ul.gaps li").all_inner_texts()
+    assert any(g.endswith("September 2026: file rejected") for g in gaps)
+
+
 def test_language_switch_keeps_the_page(page, server) -> None:
     page.goto(server + "/instansi/disdukcapil/")
     page.click(".lang-switch")

@@ -22,7 +22,9 @@ BUDGET = 30 * 1024
 # One page of each main type (both languages for the home page).
 AXE_PAGES = ["/", "/en/", "/instansi/", "/instansi/disdukcapil/", "/en/instansi/disdukcapil/", "/agenda/",
              "/keputusan/", "/kinerja/", "/en/kinerja/", "/kepatuhan/", "/data/performance/", "/data/",
-             "/untuk-instansi/", "/cari/", "/layanan/"]
+             "/untuk-instansi/", "/cari/", "/layanan/",
+             "/evaluasi/", "/evaluasi/2026-Q3/", "/en/evaluasi/2026-Q3/", "/evaluasi/metodologi/",
+             "/evaluasi/siapa-bertemu-siapa/", "/rapor/disdukcapil/", "/en/rapor/disdukcapil/"]
 
 
 def test_every_page_within_the_size_budget(site: Path) -> None:

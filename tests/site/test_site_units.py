@@ -280,3 +280,15 @@ def test_every_published_table_has_a_name_in_both_languages(kit_id, kit_en) -> N
     for name in ("agencies", "services", "performance", "agendas", "agenda_history", "decisions",
                  "decision_history", "submissions"):
         assert kit_id.label("table", name) != name and kit_en.label("table", name) != name, name
+
+
+def test_home_compares_the_same_agencies_and_explains_gaps(data, kit_id, kit_en) -> None:
+    # The fixture: disdukcapil (two services) and dpmptsp report every month; bpjs-kes owes
+    # its files and sends none. October completed 92 per service (3 services), September 91.
+    fig = home.figures(data, kit_en)
+    assert fig["reported"] == "2 of 3 agencies reported"
+    assert fig["same"]["n"] == "2" and (fig["same"]["before"], fig["same"]["now"]) == ("September 2026", "October 2026")
+    assert (fig["same"]["rows"][0]["before"], fig["same"]["rows"][0]["now"]) == ("273", "276")
+    assert [(g["agency"]["code"], g["month"], g["reason"]) for g in fig["gaps"]] == [
+        ("bpjs-kes", "September 2026", "file not sent"), ("bpjs-kes", "October 2026", "file not sent")]
+    assert home.figures(data, kit_id)["reported"] == "2 dari 3 instansi melapor"

@@ -43,9 +43,21 @@ def base_rows(ledger: Ledger, files: PerformanceFiles, key: Key) -> list[Row]:
     return _sorted_rows(rows, table)
 
 
+# Optional columns a clerk's file carries only when some row fills them (attendance lists
+# came with contract revision 2; files from before it, or without any list, lack the column).
+OPTIONAL_COLUMNS = ("attendees",)
+
+
+def header(table: str, rows: list[Row]) -> list[str]:
+    """The contract's columns of ``table``, less the optional ones that no row fills."""
+    return [name for name in CONTRACT[table]
+            if name not in OPTIONAL_COLUMNS or any(row.get(name) for row in rows)]
+
+
 def new_table(ledger: Ledger, files: PerformanceFiles, key: Key) -> Table:
     """A file's contract header and the rows it reports."""
-    return Table(list(CONTRACT[key[2]]), base_rows(ledger, files, key))
+    rows = base_rows(ledger, files, key)
+    return Table(header(key[2], rows), rows)
 
 
 def new_agendas_cited(ledger: Ledger, key: Key) -> bool:
@@ -116,7 +128,8 @@ def assemble(world: World, ledger: Ledger, files: PerformanceFiles, written: set
                     state = rec.state_at(period)
                     if rec.key in now | pending and state is not None:
                         rows.append(dict(state))
-                contents[key] = Table(list(CONTRACT[table]), _sorted_rows(rows, table))
+                rows = _sorted_rows(rows, table)
+                contents[key] = Table(header(table, rows), rows)
                 pending = (pending | now) if key in rejected else set()
     return contents
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 
 from pipeline.core import periods
 from tools.sample.records import Ledger, Row, agenda_row
@@ -18,6 +19,21 @@ def held_summary(world: World, r: random.Random, agenda_type: str) -> str:
     return source.phrases["held"].format(people=people) + "\n\n" + "\n".join(f"- {p}" for p in points)
 
 
+# Meetings whose clerk lists who came: the joint ones. About one in five lists nobody
+# (attendance unknown), so that both cases show; most invited agencies come.
+ATTENDANCE_TYPES = ("coordination", "dialogue")
+
+
+def attendees(world: World, agency: str, day: date, kind: str, invited: list[str]) -> list[str]:
+    """Who came to a held meeting of ``agency`` on ``day``; empty when the clerk did not say."""
+    if kind not in ATTENDANCE_TYPES or len(invited) < 2:
+        return []
+    r = world.rng("attendance", agency, day)
+    if r.random() < 0.2:
+        return []
+    return [code for code in invited if code == agency or r.random() < 0.85]
+
+
 def fixed_meeting(world: World, ledger: Ledger, m: Meeting) -> None:
     """A meeting of an agency on a fixed day, held and reported in its month."""
     period = periods.of_date(m.day)
@@ -28,7 +44,7 @@ def fixed_meeting(world: World, ledger: Ledger, m: Meeting) -> None:
     minutes = f"{world.source.places.minutes_url}/{m.agency}/{agenda_id}.pdf" if r.random() < 0.4 else ""
     location = m.location.format_map(world.source.places.rooms)
     row = agenda_row(agenda_id, m.day, world.source.meetings.slots[0], m.title, m.type, people, location,
-                     "held", summary, minutes)
+                     "held", summary, minutes, attendees(world, m.agency, m.day, m.type, people))
     ledger.add_agenda(m.agency, {period: row})
     ledger.meetings[(m.agency, "fixed", m.day.isoformat())] = (agenda_id, m.day)
 

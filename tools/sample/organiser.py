@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from pipeline.core import periods
+from tools.sample.meetings import attendees
 from tools.sample.performance import PerformanceFiles, total_received
 from tools.sample.records import Ledger, Record, agenda_row
 from tools.sample.source import Event, Slot
@@ -42,7 +43,8 @@ def register(world: World, ledger: Ledger, plan: Plan) -> Record:
         versions[before] = agenda_row(*row, "planned", plan.note)
     if period in owed:
         minutes = f"{world.source.places.minutes_url}/{organizer}/{agenda_id}.pdf" if plan.status == "held" else ""
-        versions[period] = agenda_row(*row, plan.status, plan.summary, minutes)
+        came = attendees(world, organizer, plan.day, plan.type, plan.participants) if plan.status == "held" else []
+        versions[period] = agenda_row(*row, plan.status, plan.summary, minutes, came)
     ledger.meetings[(organizer, plan.kind, period)] = (agenda_id, plan.day)
     return ledger.add_agenda(organizer, versions)
 
@@ -81,10 +83,12 @@ def rakor(world: World, ledger: Ledger, files: PerformanceFiles, period: str) ->
         return
     status, summary, later = source.postponed[period]
     record = register(world, ledger, replace(plan, status=status, summary=summary))
+    invited = world.everyone(later.day)
     record.versions[periods.of_date(later.day)] = agenda_row(
-        record.key, later.day, source.slot, later.title or title, source.type, world.everyone(later.day), location,
+        record.key, later.day, source.slot, later.title or title, source.type, invited, location,
         "held", rakor_summary(world, files, period, later.day),
         f"{world.source.places.minutes_url}/{world.organizer}/{record.key}.pdf",
+        attendees(world, world.organizer, later.day, source.type, invited),
     )
     # Its decisions date from the day it was held.
     ledger.meetings[(world.organizer, "rakor", period)] = (record.key, later.day)
@@ -102,10 +106,12 @@ def event(world: World, ledger: Ledger, item: Event) -> None:
     if item.later is not None:
         # The clerk updates last month's row: the new day, held, who came and what happened.
         later = item.later
+        invited = world.who(later.day, family.participants)
         record.versions[periods.of_date(later.day)] = agenda_row(
             record.key, later.day, family.slot, later.title or item.title, family.type,
-            world.who(later.day, family.participants), location, "held",
+            invited, location, "held",
             f"{family.summary}\n\n{later.note}" if later.note else family.summary,
+            attendees=attendees(world, world.organizer, later.day, family.type, invited),
         )
 
 

@@ -67,8 +67,9 @@ def agenda_row(
     status: str,
     summary: str = "",
     minutes: str = "",
+    attendees: list[str] | None = None,
 ) -> Row:
-    """One agendas.csv row."""
+    """One agendas.csv row (``attendees``: who came, for a held meeting whose clerk listed them)."""
     start, end = slot or (None, None)
     return {
         "agenda_id": agenda_id,
@@ -79,6 +80,7 @@ def agenda_row(
         "type": kind,
         "participants": ";".join(participants),
         "location": location,
+        "attendees": ";".join(attendees or []),
         "status": status,
         "summary": summary,
         "minutes_url": minutes,

@@ -9,6 +9,7 @@ from pipeline.core.models import TABLES
 from pipeline.core.records import Agency
 from pipeline.site import urls
 from pipeline.site.chart_views import ikm_chart, volume_chart
+from pipeline.site.indicators import scored
 from pipeline.site.markup import safe_url
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
@@ -98,6 +99,7 @@ def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
         "decisions": [decision_row(d, data, kit) for d in decisions],
         "record": submission_record(data, kit, a.agency_code),
         "calendar": urls.calendar(a.agency_code),
+        "scorecard": kit.url(urls.scorecard(a.agency_code)) if a.agency_code in scored(data) else None,
     }
     crumbs = [(kit.t("agencies.title"), kit.url(urls.AGENCIES))]
     return Page(urls.agency(a.agency_code), "agency.html", name, "agencies", context, crumbs, searchable=True,

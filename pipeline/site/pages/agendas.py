@@ -97,6 +97,7 @@ def agenda_page(a: Agenda, data: SiteData, kit: Kit, versions: list[AgendaVersio
         },
         "organizer": kit.agency_link(data, a.agency_code),
         "participants": [kit.agency_link(data, c) for c in a.participants],
+        "attendance": attendance_view(a, data, kit),
         "decisions": [decision_row(d, data, kit) for d in decisions],
         "month_url": kit.url(urls.agenda_month(month_of(a))),
         "month": kit.f.month(month_of(a)),
@@ -106,6 +107,22 @@ def agenda_page(a: Agenda, data: SiteData, kit: Kit, versions: list[AgendaVersio
                                                                   kit.url(urls.agenda_month(month_of(a))))]
     return Page(urls.agenda(a.agency_code, a.agenda_id), "agenda.html", a.title, "agendas", context, crumbs,
                 searchable=True, description=kit.t("agenda.lede", date=kit.f.date(a.date)))
+
+
+def attendance_view(a: Agenda, data: SiteData, kit: Kit) -> dict[str, Any] | None:
+    """Who came to a held meeting and who was invited but did not, or None when not held.
+
+    Unknown attendance is said in words, never shown as an empty list (nobody came).
+    """
+    if a.status != "held":
+        return None
+    if a.attendees is None:
+        return {"known": False}
+    came = set(a.attendees)
+    return {"known": True, "present": [kit.agency_link(data, c) for c in a.attendees],
+            "absent": [kit.agency_link(data, c) for c in a.participants if c not in came],
+            "summary": kit.t("agenda.attendance_summary", came=len([c for c in a.participants if c in came]),
+                             invited=len(a.participants))}
 
 
 def _time_span(a: Agenda, kit: Kit) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.core.periods import shift
-from pipeline.site import urls
+from pipeline.site import fairness, urls
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.stats import Totals, totals
@@ -21,25 +21,48 @@ def month_totals(data: SiteData, period: str | None) -> Totals | None:
 
 
 def figures(data: SiteData, kit: Kit) -> dict[str, Any] | None:
-    """The four headline figures of the latest month, with the month before for comparison."""
+    """The four headline figures of the latest month, how many agencies they cover, and a fair comparison."""
     now = month_totals(data, latest_period(data))
     if now is None:
         return None
-    before = month_totals(data, shift(now.period, -1))
+    return {**_headline(now, kit), **_coverage(data, now.period, kit)}
+
+
+def _coverage(data: SiteData, period: str, kit: Kit) -> dict[str, Any]:
+    """"23 of 25 agencies reported", the same agencies compared with the month before, and the gaps explained."""
+    previous = shift(period, -1)
+    common, rows_now, rows_before = fairness.same_agencies(data, period, previous)
+    same = None
+    if common:
+        a, b = totals(period, rows_now), totals(previous, rows_before)
+        f = kit.f
+        same = {"n": f.number(len(common)), "now": f.month(period), "before": f.month(previous), "rows": [
+            {"label": kit.t("home.served"), "now": f.number(a.completed), "before": f.number(b.completed)},
+            {"label": kit.t("home.within"), "now": f.percent(a.within_share), "before": f.percent(b.within_share)},
+            {"label": kit.t("home.ikm"), "now": f.number(a.ikm, 2) if a.ikm is not None else "–",
+             "before": f.number(b.ikm, 2) if b.ikm is not None else "–"},
+        ]}
+    cover = fairness.covered(data, period)
+    return {
+        "reported": kit.t("fair.reported", n=kit.f.number(cover[0]), m=kit.f.number(cover[1])) if cover else None,
+        "same": same,
+        "gaps": [{"agency": kit.agency_link(data, g.agency_code), "month": kit.f.month(g.period) if g.period else "",
+                  "reason": kit.label("gap", g.reason)} for g in fairness.gaps(data, [previous, period])],
+    }
+
+
+def _headline(now: Totals, kit: Kit) -> dict[str, Any]:
+    """The latest month's figures over every agency that reported it (compared only in ``_coverage``)."""
     f = kit.f
     return {
         "period": f.month(now.period),
-        "previous": f.month(before.period) if before else None,
         "served": f.number(now.completed),
-        "served_before": f.number(before.completed) if before else None,
         "within": f.percent(now.within_share),
-        "within_before": f.percent(before.within_share) if before else None,
         "resolved": f.number(now.complaints_resolved),
         "complaints": f.number(now.complaints_received),
         "ikm": f.number(now.ikm, 2) if now.ikm is not None else None,
         "grade": now.grade,
         "grade_label": kit.label("grade", now.grade),
-        "ikm_before": f.number(before.ikm, 2) if before and before.ikm is not None else None,
         "respondents": f.number(now.respondents),
     }
 

@@ -1,0 +1,79 @@
+"""The published ``indicators`` table: every indicator for every scope and period the data covers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from pipeline.core import periods
+from pipeline.core.config import Targets
+from pipeline.core.models import Record
+from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, Coverage, Evidence, Selection
+from pipeline.publish.evaluation.registry import INDICATORS, Indicator
+
+PERIOD_ORDER = {periods.MONTH: 0, periods.QUARTER: 1, periods.YEAR: 2}
+SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2}
+
+
+def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
+                      targets: Targets) -> list[Record]:
+    """One row per indicator, scope and period, from the first month with data to the last closed one."""
+    last = periods.last_closed(as_of, deadline_day)
+    months = sorted({r["period"] for r in tables["submissions"] if r["period"] <= last})
+    if not months:
+        return []
+    closed = periods.span(months[0], last)
+    evidence = Evidence(tables, as_of, targets)
+    rows: list[Record] = []
+    coverage: dict[tuple[str, str, str, str], Coverage] = {}
+    for label, complete in _labels(closed):
+        label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
+        end = min(periods.last_day(label_months[-1]), as_of)
+        for scope_type, scope, agencies in _scopes(tables["agencies"]):
+            sel = Selection(scope_type, scope, agencies, label, label_months, end)
+            for indicator in INDICATORS:
+                if scope_type not in indicator.scopes:
+                    continue
+                key = (scope_type, scope, label, indicator.source)
+                if key not in coverage:
+                    coverage[key] = evidence.coverage(sel, indicator.source)
+                rows.append(_row(indicator, sel, complete, evidence, coverage[key], targets))
+    order = {i.id: n for n, i in enumerate(INDICATORS)}
+    return sorted(rows, key=lambda r: (order[r["indicator"]], SCOPE_ORDER[r["scope_type"]], r["scope"],
+                                       PERIOD_ORDER[r["period_type"]], r["period"]))
+
+
+def _labels(closed: list[str]) -> list[tuple[str, bool]]:
+    """Every month, and every quarter and year with a closed month, with whether all its months are closed."""
+    months = set(closed)
+    labels = dict.fromkeys(label for m in closed for label in periods.containing(m))
+    return [(label, set(periods.months_of(label)) <= months) for label in labels]
+
+
+def _scopes(agencies: list[Record]) -> list[tuple[str, str, frozenset[str]]]:
+    """The mall (every agency), each sector with agencies, and each agency."""
+    by_sector: dict[str, set[str]] = defaultdict(set)
+    for a in agencies:
+        by_sector[a["sector"]].add(a["agency_code"])
+    out = [(MALL, MALL, frozenset(a["agency_code"] for a in agencies))]
+    out += [(SECTOR, sector, frozenset(codes)) for sector, codes in sorted(by_sector.items())]
+    out += [(AGENCY, a["agency_code"], frozenset({a["agency_code"]})) for a in agencies]
+    return out
+
+
+def _row(indicator: Indicator, sel: Selection, complete: bool, evidence: Evidence, cover: Coverage,
+         targets: Targets) -> Record:
+    """One row of the indicators table."""
+    measure = indicator.compute(evidence, sel)
+    target = met = None
+    if indicator.target is not None and sel.scope_type in indicator.target.scopes:
+        target = indicator.target.of(targets, sel.month_count)
+        met = indicator.target.met(measure.value, target)
+    return {
+        "indicator": indicator.id, "group": indicator.group, "scope_type": sel.scope_type, "scope": sel.scope,
+        "period_type": periods.kind(sel.period), "period": sel.period, "complete": complete,
+        "value": measure.value, "unit": indicator.unit, "direction": indicator.direction,
+        "numerator": measure.numerator, "denominator": measure.denominator,
+        "agencies_covered": cover.covered, "agencies_expected": cover.expected,
+        "target": target, "target_met": met, "gaps": ";".join(cover.gaps) or None,
+    }

@@ -1,0 +1,93 @@
+"""The published indicators as the site reads them: looked up by indicator, scope and period, and formatted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.core import periods
+from pipeline.core.ikm import grade
+from pipeline.publish.evaluation.registry import BY_ID, GROUPS, INDICATORS, Indicator
+from pipeline.site.models import SiteData
+from pipeline.site.page import Kit
+
+Row = dict[str, Any]
+DIGITS = {"count": 0, "percent": 1, "days": 1, "minutes": 1, "ratio": 2, "index": 2}
+
+
+class Indicators:
+    """The indicators table indexed by (indicator, scope, period)."""
+
+    def __init__(self, data: SiteData) -> None:
+        self.rows = {(r["indicator"], r["scope"], r["period"]): r for r in data.indicators}
+        self.closed_quarters = sorted({r["period"] for r in data.indicators
+                                       if r["period_type"] == periods.QUARTER and r["complete"]})
+
+    def get(self, indicator: str, scope: str, period: str) -> Row | None:
+        """One row, or None when the table has none (the scope or period does not apply)."""
+        return self.rows.get((indicator, scope, period))
+
+    def value(self, indicator: str, scope: str, period: str) -> float | int | None:
+        """The value of one row (None: no row or no value)."""
+        row = self.get(indicator, scope, period)
+        return None if row is None else row["value"]
+
+
+def scored(data: SiteData) -> set[str]:
+    """Agencies with a scorecard: those with indicator rows for a closed quarter."""
+    return {r["scope"] for r in data.indicators
+            if r["scope_type"] == "agency" and r["period_type"] == periods.QUARTER and r["complete"]}
+
+
+def name(indicator: Indicator, kit: Kit) -> str:
+    """An indicator's name in the kit's language."""
+    return indicator.name_en if kit.lang == "en" else indicator.name_id
+
+
+def formula(indicator: Indicator, kit: Kit) -> str:
+    """An indicator's formula in the kit's language."""
+    return indicator.formula_en if kit.lang == "en" else indicator.formula_id
+
+
+def group_name(group: str, kit: Kit) -> str:
+    """A group's name in the kit's language."""
+    return GROUPS[group][1 if kit.lang == "en" else 0]
+
+
+def show(row: Row | None, kit: Kit) -> str:
+    """A row's value with its unit (``84,29``, ``93,8%``, ``12 hari``); a dash without a value."""
+    if row is None or row["value"] is None:
+        return "–"
+    unit, value = row["unit"], row["value"]
+    if unit == "percent":
+        return kit.f.percent(value / 100, DIGITS[unit])
+    text = kit.f.number(value, DIGITS[unit])
+    if unit in ("days", "minutes"):
+        return f"{text} {kit.t(f'eval.unit_{unit}')}"
+    if unit == "index":
+        return f"{text} ({grade(value)})"
+    return text
+
+
+def coverage(row: Row | None, kit: Kit) -> str:
+    """``23 dari 25 instansi`` for a row."""
+    if row is None:
+        return ""
+    if row["scope_type"] == "agency":  # one agency: say only when its own data is incomplete
+        return "" if row["agencies_covered"] == row["agencies_expected"] else kit.t("eval.incomplete")
+    return kit.t("eval.covers", n=kit.f.number(row["agencies_covered"]), m=kit.f.number(row["agencies_expected"]))
+
+
+def quarter_name(label: str, kit: Kit) -> str:
+    """``Triwulan III 2026`` / ``Q3 2026``."""
+    year, number = label.split("-Q")
+    return kit.t("eval.quarter", n=("I", "II", "III", "IV")[int(number) - 1], q=number, year=year)
+
+
+def in_order() -> list[tuple[str, list[Indicator]]]:
+    """The indicators grouped, in the registry's order."""
+    return [(g, [i for i in INDICATORS if i.group == g]) for g in GROUPS]
+
+
+def indicator(indicator_id: str) -> Indicator:
+    """The registry's entry for an id."""
+    return BY_ID[indicator_id]
