@@ -96,7 +96,7 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
         _reference_hashes(portal), local_iso(now, portal.tz), as_of,
     )
     tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
-                          portal.deadline_day, portal.tz)
+                          portal.deadline_day, portal.tz, portal.start_period)
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
     data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
