@@ -103,3 +103,48 @@ def push(datasets: Path, output: Path, dry_run: bool) -> None:
         steps.push(steps.load(datasets, output, record), dry_run, record)
 
     sys.exit(run_command("push", body, output))
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A ``YYYY-MM`` period, or a usage error."""
+    from pipeline.core.periods import PERIOD_RE
+
+    if value is not None and not PERIOD_RE.match(value):
+        raise click.BadParameter(f"harus TAHUN-BULAN / must be YEAR-MONTH, e.g. 2026-10 (found {value!r})")
+    return value
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--agency", required=True, help="The agency code (reference/agencies.csv).")
+@click.option("--period", required=True, callback=_period, help="The month the file is for (YYYY-MM).")
+@click.option("--table", type=click.Choice(["agendas", "decisions", "performance"]), default=None,
+              help="The table (default: recognised from the file's header).")
+@click.option("--received-at", "received_at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+                                                                          "%Y-%m-%d %H:%M"]),
+              default=None, help="When it arrived, portal time (default: now).")
+@_datasets_opt
+@_output_opt
+def receive(file: Path, agency: str, period: str, table: str | None, received_at: datetime | None,
+            datasets: Path, output: Path) -> None:
+    """Copy a file that arrived by e-mail or on a stick into submissions/ and log its receipt."""
+
+    def body(record: RunRecord) -> None:
+        steps.receive(steps.load(datasets, output), file, agency, period, table, received_at)
+
+    sys.exit(run_command("receive", body))
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.option("--period", default=None, callback=_period, help="The month (YYYY-MM; default: the last ended).")
+@_as_of_opt
+@_datasets_opt
+@_output_opt
+def status(period: str | None, as_of: datetime | None, datasets: Path, output: Path) -> None:
+    """The officer's checklist: per agency, each table received, on time, late, rejected or missing."""
+
+    def body(record: RunRecord) -> None:
+        portal = steps.load(datasets, output)
+        steps.status(portal, period, steps.as_of_date(as_of, portal))
+
+    sys.exit(run_command("status", body))
