@@ -1,19 +1,17 @@
-"""Small fixture datasets for the publish tests, with stand-ins for the validate stage."""
+"""A small real datasets folder for the publish tests: agency CSV files judged by the real validate stage."""
 
 from __future__ import annotations
 
 import hashlib
 import shutil
-import sys
-import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.config import Portal, load_portal
-from pipeline.core.models import FileReport, Message, Problem
-from pipeline.core.records import Agency, Service
+from pipeline.validate.schemas import CONTRACT
+from tests.validate_helpers import csv_text, write_raw
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTAL_TOML = """\
@@ -34,116 +32,104 @@ receipts = "receipts.csv"
 [ckan]
 organization = "mpp-kota-uji"
 """
-AGENCIES: list[dict[str, Any]] = [
-    {"agency_code": "dpmptsp", "name": "DPMPTSP", "name_en": None, "sector": "regional-government",
-     "counter": "1", "joined_on": None, "website": None, "active": True},
-    {"agency_code": "disdukcapil", "name": "Disdukcapil <Kota>", "name_en": "Civil registry",
-     "sector": "regional-government", "counter": "2", "joined_on": date(2026, 9, 15),
-     "website": "https://dukcapil.example.go.id", "active": True},
-    {"agency_code": "bank-x", "name": "Bank X", "name_en": None, "sector": "private",
-     "counter": None, "joined_on": None, "website": None, "active": False},
-]
-SERVICES: list[dict[str, Any]] = [
-    {"service_code": "ktp", "agency_code": "disdukcapil", "name": "KTP-el",
-     "standard_time": "1 hari kerja", "fee_idr": 0, "requirements": None, "legal_basis": None},
-    {"service_code": "izin", "agency_code": "dpmptsp", "name": "Izin usaha",
-     "standard_time": "3 hari kerja", "fee_idr": 0, "requirements": "KTP", "legal_basis": None},
-]
+# dpmptsp has no joining date (owes from the first period of the data), disdukcapil joined
+# in September 2026, bank-x is inactive (owes nothing).
+AGENCIES_CSV = """\
+agency_code,name,name_en,sector,counter,joined_on,website,active
+dpmptsp,DPMPTSP,,regional-government,1,,,true
+disdukcapil,Disdukcapil <Kota>,Civil registry,regional-government,2,2026-09-15,https://dukcapil.example.go.id,true
+bank-x,Bank X,,private,,,,false
+"""
+SERVICES_CSV = """\
+service_code,agency_code,name,standard_time,fee_idr,requirements,legal_basis
+ktp,disdukcapil,KTP-el,1 hari kerja,0,,
+izin,dpmptsp,Izin usaha,3 hari kerja,0,KTP,
+"""
 
 
-@dataclass
-class Reference:
-    """Stand-in for pipeline.validate.reference.Reference."""
+@dataclass(frozen=True)
+class Sent:
+    """A file written into the datasets folder: its path there and the SHA-256 of its bytes."""
 
-    agencies: dict[str, Agency]
-    services: dict[str, Service]
+    file: str
+    sha256: str
 
 
 @dataclass
 class Fixture:
-    """A datasets folder in tmp_path plus the reports the fake validator returns."""
+    """A datasets folder in tmp_path and the output folder the tests publish into."""
 
     datasets: Path
     output: Path
-    reports: dict[str, FileReport] = field(default_factory=dict)
-    agencies: list[dict[str, Any]] = field(default_factory=lambda: [dict(a) for a in AGENCIES])
-    calls: list[Any] = field(default_factory=list)
 
     @property
     def portal(self) -> Portal:
         return load_portal(self.datasets, self.output)
 
-    def put(self, period: str, agency: str, table: str, rows: list[dict[str, Any]],
-            status: str = "accepted", errors: list[Problem] | None = None,
-            warnings: list[Problem] | None = None, content: bytes | None = None) -> FileReport:
-        """Write a submitted file and the report the validator gives it."""
-        rel = f"submissions/{period}/{agency}/{table}.csv"
-        data = content if content is not None else repr(rows).encode("utf-8")
-        path = self.datasets / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        report = FileReport(rel, period, agency, table, status, errors or [], warnings or [],
-                            hashlib.sha256(data).hexdigest(), rows)
-        self.reports[rel] = report
-        return report
+    def put(self, period: str, agency: str, table: str, rows: list[dict[str, str]]) -> Sent:
+        """Write ``submissions/<period>/<agency>/<table>.csv`` as a clerk would (the contract's header)."""
+        return self.put_bytes(period, agency, table, csv_text(rows, list(CONTRACT[table])).encode("utf-8"))
+
+    def put_bytes(self, period: str, agency: str, table: str, data: bytes) -> Sent:
+        """Write any bytes as ``submissions/<period>/<agency>/<table>.csv``."""
+        rel = f"{period}/{agency}/{table}.csv"
+        write_raw(self.datasets, rel, data)
+        return Sent(f"submissions/{rel}", hashlib.sha256(data).hexdigest())
 
     def remove(self, period: str, agency: str, table: str) -> None:
-        rel = f"submissions/{period}/{agency}/{table}.csv"
-        (self.datasets / rel).unlink()
-        del self.reports[rel]
+        (self.datasets / "submissions" / period / agency / f"{table}.csv").unlink()
 
     def receipt(self, rel: str, sha256: str, when: str) -> None:
+        """A line of the intake log: when the file with these bytes arrived."""
         with (self.datasets / "receipts.csv").open("a", encoding="utf-8") as fh:
             fh.write(f"{rel},{sha256},{when}\n")
 
-    def validate_datasets(self, portal: Portal, previous_agenda_ids: Any = None) -> list[FileReport]:
-        self.calls.append(previous_agenda_ids)
-        return [self.reports[k] for k in sorted(self.reports)]
-
-    def load_reference(self, portal: Portal) -> Reference:
-        return Reference({a["agency_code"]: Agency(**a) for a in self.agencies},
-                         {s["service_code"]: Service(**s) for s in SERVICES})
+    def copy(self, root: Path) -> Fixture:
+        """A private copy of the datasets folder under ``root``, publishing into ``root/output``."""
+        shutil.copytree(self.datasets, root / "datasets")
+        return Fixture(root / "datasets", root / "output")
 
 
 def make_fixture(tmp_path: Path) -> Fixture:
-    """A datasets folder with portal.toml, the project's schemas and small reference tables."""
+    """A datasets folder with portal.toml, the project's schemas, three agencies and two services."""
     datasets = tmp_path / "datasets"
     (datasets / "reference").mkdir(parents=True)
+    (datasets / "submissions").mkdir()
     (datasets / "portal.toml").write_text(PORTAL_TOML, encoding="utf-8")
     shutil.copytree(ROOT / "datasets" / "schemas", datasets / "schemas")
-    (datasets / "reference" / "agencies.csv").write_text("agency_code\nstand-in\n", encoding="utf-8")
-    (datasets / "reference" / "services.csv").write_text("service_code\nstand-in\n", encoding="utf-8")
+    (datasets / "reference" / "agencies.csv").write_text(AGENCIES_CSV, encoding="utf-8")
+    (datasets / "reference" / "services.csv").write_text(SERVICES_CSV, encoding="utf-8")
     (datasets / "receipts.csv").write_text("file,sha256,received_at\n", encoding="utf-8")
     return Fixture(datasets, tmp_path / "output")
 
 
-def install_fakes(fixture: Fixture, monkeypatch: Any) -> None:
-    """Route publish's validate stage (files and reference tables) to the fixture."""
-    validate = types.ModuleType("pipeline.validate")
-    # A bare module holds only what publish imports from the stage; mypy knows no such attributes.
-    validate.validate_datasets = fixture.validate_datasets  # type: ignore[attr-defined]
-    validate.load_reference = fixture.load_reference  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pipeline.validate", validate)
+# --- rows as an agency writes them (text cells) ------------------------------------------------
+
+def agenda(aid: str, status: str, day: str, **kw: str) -> dict[str, str]:
+    """An agenda of disdukcapil with dpmptsp (override any column)."""
+    return {"agenda_id": aid, "date": day, "start_time": "09:00", "end_time": "", "title": f"Rapat {aid}",
+            "type": "coordination", "participants": "disdukcapil;dpmptsp", "location": "", "status": status,
+            "summary": "", "minutes_url": "", **kw}
 
 
-def problem(code: str, row: int, field_name: str, value: str, cell: str) -> Problem:
-    """A problem as the validator reports it."""
-    return Problem(code, Message(f"Perbaiki {field_name}", f"Fix {field_name}"), row, field_name,
-                   value, cell)
+def decision(did: str, status: str, due: str, done: str = "", step: str = "Tindak", **kw: str) -> dict[str, str]:
+    """A decision of 20 September 2026 taken at agenda A-1, disdukcapil responsible."""
+    return {"decision_id": did, "date": "2026-09-20", "agenda_id": "A-1", "title": f"Keputusan {did}",
+            "description": "", "responsible": "disdukcapil", "follow_up": step, "due_date": due, "status": status,
+            "completed_on": done, "evidence_url": "", **kw}
 
 
-def perf_row(period: str, agency: str, service: str, u: list[str] | None = None) -> dict[str, Any]:
-    """A typed performance row."""
-    from decimal import Decimal
-
-    row: dict[str, Any] = {
-        "period": period, "agency_code": agency, "service_code": service,
-        "applications_received": 100, "applications_completed": 90, "completed_within_standard": 80,
-        "avg_wait_minutes": Decimal("12.5"), "avg_service_minutes": None, "complaints_received": 2,
-        "complaints_resolved": 2, "survey_respondents": 30 if u else None, "notes": None,
+def perf_row(period: str, agency: str, service: str, u: list[str] | None = None, **kw: str) -> dict[str, str]:
+    """A performance row: 100 received, 90 completed, 80 within the standard; surveyed (30) when ``u`` is given."""
+    row = {
+        "period": period, "agency_code": agency, "service_code": service, "applications_received": "100",
+        "applications_completed": "90", "completed_within_standard": "80", "avg_wait_minutes": "12.5",
+        "avg_service_minutes": "", "complaints_received": "2", "complaints_resolved": "2",
+        "survey_respondents": "30" if u else "", "notes": "",
     }
     for i in range(1, 10):
-        row[f"u{i}"] = Decimal(u[i - 1]) if u else None
+        row[f"u{i}"] = u[i - 1] if u else ""
+    row.update(kw)
     return row
 
 
@@ -154,13 +140,19 @@ def tree_bytes(folder: Path) -> dict[str, bytes]:
 
 
 def update_store(fx: Fixture, now: str, day: date = date(2026, 11, 28)) -> tuple[Any, Any]:
-    """One store update and commit, as publish does it; returns the reloaded store and changes."""
+    """Validate the datasets folder for real, then one store update and commit as publish does them.
+
+    Returns the reloaded store and the changes.
+    """
     from pipeline.store import Store
     from pipeline.store.receipts import load_receipts
+    from pipeline.validate import validate_datasets
 
+    portal = fx.portal
     store = Store.load(fx.output / "store")
-    receipts = load_receipts(fx.datasets / "receipts.csv", fx.portal.tz)
-    new, changes = store.update(fx.validate_datasets(fx.portal), lambda f: (fx.datasets / f).read_bytes(),
+    reports = validate_datasets(portal, store.previous_agenda_ids)
+    receipts = load_receipts(fx.datasets / "receipts.csv", portal.tz)
+    new, changes = store.update(reports, lambda f: (fx.datasets / f).read_bytes(),
                                 receipts, {"agencies": "a", "services": "s"}, now, day)
     new.commit()
     return Store.load(fx.output / "store"), changes

@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
+from tests.checkers import missing
 from tests.validate_helpers import agenda_row, decision_row, make_datasets, perf_row, write_table
 
 REPO = Path(__file__).resolve().parent.parent
@@ -106,13 +105,14 @@ PAGE = 4096  # tmpfs counts its size in pages of this many bytes
 
 @contextmanager
 def tmpfs(where: Path, size: str = "8m", inodes: int | None = None) -> Iterator[Path]:
-    """A real, small tmpfs mounted at ``where`` (unmounted at the end); skips when mounting is refused."""
+    """A real, small tmpfs mounted at ``where`` (unmounted at the end); fails when mounting is refused."""
     where.mkdir(parents=True, exist_ok=True)
     options = f"size={size}" + (f",nr_inodes={inodes}" if inodes else "")
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs to fill (needs root and mount rights): {done.stderr.strip()}")
+        missing(f"cannot mount a tmpfs to fill (run the tests as root, as `make test` does, on a machine "
+                f"that allows mounts): {done.stderr.strip()}")
     try:
         yield where
     finally:

@@ -24,10 +24,22 @@ def test_other_spellings_are_read_with_a_warning(tmp_path: Path) -> None:
     assert sum("read as" in w for w in portal.warnings) == 4
 
 
-def test_ckan_organization_defaults_from_the_city(tmp_path: Path) -> None:
+def test_ckan_organization_defaults_from_the_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CKAN_URL", raising=False)
     portal = _portal(tmp_path, 'name = "MPP"\ncity = "Kota Jambi"\norganizer = "dpmptsp"\n'
                                'licence_id = "cc-by-4.0"\ndeadline_day = 10\n')
-    assert portal.ckan.organization == "mpp-kota-jambi" and portal.ckan.url in ("", portal.ckan.url)
+    assert portal.ckan.organization == "mpp-kota-jambi"
+    assert portal.ckan.url == ""  # no [ckan] url and no CKAN_URL: nothing to push to
+
+
+def test_ckan_url_comes_from_the_environment_before_portal_toml(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    text = ('name = "MPP"\ncity = "Kota Jambi"\norganizer = "dpmptsp"\nlicence_id = "cc-by-4.0"\n'
+            'deadline_day = 10\n[ckan]\nurl = "https://ckan.example.go.id/"\n')
+    monkeypatch.delenv("CKAN_URL", raising=False)
+    assert _portal(tmp_path, text).ckan.url == "https://ckan.example.go.id"  # the trailing slash dropped
+    monkeypatch.setenv("CKAN_URL", "http://127.0.0.1:5000/")
+    assert _portal(tmp_path, text).ckan.url == "http://127.0.0.1:5000"
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Any:
     ds = make_datasets(tmp_path_factory.mktemp("fuzz"))
     yield load_portal(ds, ds.parent / "out")
     print(f"\nfuzz: {STATS['examples']} examples in {time.monotonic() - STATS['started']:.1f} s, "
-          f"slowest file {STATS['slowest']:.2f} s")
+          f"slowest file {STATS['slowest']:.2f} s of CPU")
 
 
 def judge(portal: Any, table: str, fmt: str, data: bytes) -> None:
@@ -74,12 +74,12 @@ def judge(portal: Any, table: str, fmt: str, data: bytes) -> None:
         old.unlink()
     rel = f"submissions/{PERIOD}/disdukcapil/{table}.{fmt}"
     (portal.datasets / rel).write_bytes(data)
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: other work on the machine does not count
     reports = {r.file: r for r in validate_datasets(portal)}  # must never raise
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     STATS["examples"] += 1
     STATS["slowest"] = max(STATS["slowest"], elapsed)
-    assert elapsed < PER_FILE_SECONDS, f"{elapsed:.1f} s for one {len(data)}-byte file"
+    assert elapsed < PER_FILE_SECONDS, f"{elapsed:.1f} s of CPU for one {len(data)}-byte file"
     assert list(reports) == [rel]
     report = reports[rel]
     assert report.status in ("accepted", "rejected")

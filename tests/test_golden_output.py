@@ -7,7 +7,8 @@ site/.build-fingerprint holds a hash of the pipeline's own code (so that new cod
 the site), which any change to the code changes by design; its page and file counts are
 compared, its code hash only for its form. When the output changes on
 purpose, regenerate the file with ``GOLDEN_UPDATE=1 pytest tests/test_golden_output.py``
-and say why in the commit message.
+and say why in the commit message. The publish is the session's shared one
+(``published_sample`` in tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -16,16 +17,15 @@ import hashlib
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.sample_support import PublishedSample
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "sample-publish.sha256"
 FOLDERS = ("data", "feedback", "reports", "site")
-AS_OF, NOW = "2026-11-28", "2026-11-28T06:15:00"
 FINGERPRINT = "site/.build-fingerprint"
 # What the sample's site holds (also in its fingerprint record): 760 pages, 2,177 files.
 SITE_PAGES, SITE_FILES = 760, 2177
@@ -47,17 +47,10 @@ def read_golden() -> dict[str, str]:
     return {path: digest for digest, path in (line.split("  ", 1) for line in lines if line)}
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``make publish`` on the sample (without the push), fixed as-of date and clock."""
-    output = tmp_path_factory.mktemp("golden") / "output"
-    done = subprocess.run(
-        [sys.executable, "-m", "pipeline", "publish", "--no-push", "--as-of", AS_OF, "--now", NOW,
-         "--datasets", str(ROOT / "datasets"), "--output", str(output)],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return output
+@pytest.fixture
+def published(published_sample: PublishedSample) -> Path:
+    """``make publish`` on the sample (without the push), fixed as-of date and clock (tests/conftest.py)."""
+    return published_sample.output
 
 
 def test_publish_of_the_sample_matches_the_golden_checksums(published: Path) -> None:

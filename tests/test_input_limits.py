@@ -14,7 +14,6 @@ import re
 import struct
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Callable
 from functools import lru_cache
@@ -291,13 +290,12 @@ def zip_bomb() -> bytes:
     return rebuild(workbook([PERF]), SHEET, padded_sheet(400))
 
 
-def test_a_zip_bomb_workbook_is_refused_quickly(ds):
+def test_a_zip_bomb_workbook_is_refused_unread(ds):
     data = zip_bomb()
     assert len(data) < 1 * MB  # passes the 1 MB file limit of the fixture
     write_raw(ds, "2026-10/disdukcapil/performance.xlsx", data)
-    started = time.perf_counter()
     report = report_for(ds, "performance", ext="xlsx")
-    assert time.perf_counter() - started < 3
+    # Only the directory's sizes were read: openpyxl would have found a header and no rows.
     assert flat(report.errors) == [("xlsx-too-large", None, None)]
     size = float(re.search(r"content is ([0-9.]+) MB", report.errors[0].message.en).group(1))
     assert 400 <= size < 401 and "above the 50.0 MB limit" in report.errors[0].message.en
@@ -308,18 +306,15 @@ def test_a_workbook_whose_directory_lies_about_the_size_is_refused_quickly(ds):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sum(i.file_size for i in archive.infolist()) < 50 * MB  # the directory says it is small
     write_raw(ds, "2026-10/disdukcapil/performance.xlsx", data)
-    started = time.perf_counter()
     report = report_for(ds, "performance", ext="xlsx")
-    assert time.perf_counter() - started < 3
     assert flat(report.errors) == [("not-an-xlsx", None, None)]
 
 
 def test_the_container_check_inflates_and_stops_past_the_declared_size():
     data = lie_about_size(rebuild(workbook([PERF]), SHEET, padded_sheet(20)), SHEET, 3000)
-    started = time.perf_counter()
     with pytest.raises(ZipRefused) as caught:
         check_container(data, 50 * MB)
-    assert caught.value.kind == DAMAGED and time.perf_counter() - started < 0.5
+    assert caught.value.kind == DAMAGED
     check_container(workbook([PERF]), 50 * MB)  # an honest workbook passes
 
 
@@ -344,12 +339,10 @@ def test_openpyxl_parses_with_defusedxml():
     assert openpyxl.xml.DEFUSEDXML is True
 
 
-def test_a_billion_laughs_sheet_is_refused_quickly(ds):
+def test_a_billion_laughs_sheet_is_refused(ds):
     data = rebuild(workbook([PERF]), SHEET, lambda fh, old: fh.write(BILLION_LAUGHS))
     write_raw(ds, "2026-10/disdukcapil/performance.xlsx", data)
-    started = time.perf_counter()
     report = report_for(ds, "performance", ext="xlsx")
-    assert time.perf_counter() - started < 3
     assert flat(report.errors) == [("not-an-xlsx", None, None)]
 
 
@@ -363,19 +356,17 @@ def test_the_container_check_refuses_a_document_type_declaration(encoding):
     assert caught.value.kind == DAMAGED
 
 
-def test_openpyxl_itself_refuses_the_entity_bomb_quickly():
+def test_openpyxl_itself_refuses_the_entity_bomb():
     """The second guard: even past the container check, openpyxl's parser is defusedxml's."""
     from defusedxml import EntitiesForbidden
 
     from pipeline.validate.xlsx import _load_workbook
 
     data = rebuild(workbook([PERF]), SHEET, lambda fh, old: fh.write(BILLION_LAUGHS))
-    started = time.perf_counter()
     book = _load_workbook(data)
-    with pytest.raises(EntitiesForbidden):
+    with pytest.raises(EntitiesForbidden):  # refused at the declaration, nothing expanded
         list(book.worksheets[0].iter_rows(values_only=True))
     book.close()
-    assert time.perf_counter() - started < 2
 
 
 # --- the attacks of the issue, measured through the real command -------------------------------
@@ -411,4 +402,4 @@ def test_the_attacks_are_refused_fast_and_in_little_memory(ds, attack):
     # whole command, imports included) about 2 s of CPU and 40-70 MB.  CPU time is asserted,
     # not wall time, so that other work on the machine cannot fail the test.
     assert peak_mb < 150
-    assert cpu < 6 and elapsed < 60
+    assert cpu < 6

@@ -24,7 +24,6 @@ from tests.run_support import (
     kill,
     publish_cmd,
     run,
-    small_datasets,
     start,
     tree,
     wait_for,
@@ -33,14 +32,10 @@ from tests.run_support import (
 SINCE = "2026-11-28T06:15:00+07:00"
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A small datasets folder published once (site included), to copy from."""
-    root = tmp_path_factory.mktemp("lock-base")
-    ds = small_datasets(root)
-    done = run(publish_cmd(ds, root / "out"))
-    assert done.returncode == 0, done.stderr
-    return ds, root / "out"
+@pytest.fixture
+def base(small_published: tuple[Path, Path]) -> tuple[Path, Path]:
+    """A small datasets folder published once (site included, shared: tests/conftest.py), to copy from."""
+    return small_published
 
 
 @pytest.fixture

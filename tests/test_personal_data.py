@@ -374,7 +374,12 @@ def test_numbers_clerks_write_are_never_personal_data(parts: list[str], joiner: 
 @pytest.mark.parametrize("text", ["a" * 64_000, "1" * 64_000, "a@" + "b" * 64_000, "1." * 32_000,
                                   "01 " * 21_000, "0741 " * 12_800, "62 " * 21_000])
 def test_a_long_cell_is_read_in_linear_time(text: str) -> None:
-    """A hostile 64,000-character cell: linear work takes well under a second, quadratic minutes."""
-    started = time.perf_counter()
+    """A hostile 64,000-character cell: linear work takes well under a second, quadratic minutes.
+
+    The bound is on this process's CPU time, which other work on the machine does not inflate.
+    """
+    started = time.process_time()
     mask_text(text)
-    assert time.perf_counter() - started < 5
+    used = time.process_time() - started
+    print(f"\n{len(text)} characters masked in {used:.3f} s of CPU")
+    assert used < 5

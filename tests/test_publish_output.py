@@ -2,66 +2,71 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from frictionless import Package
 from openpyxl import load_workbook
 
 from pipeline.core.errors import PublishError
-from pipeline.core.models import PUBLISHED_TABLES, FileReport, Message, Problem
 from pipeline.publish import run as publish
 from pipeline.runner.exitcodes import exit_code_for
-from tests.publish_support import Fixture, install_fakes, make_fixture, perf_row, problem, tree_bytes
-from tests.test_publish_tables import agenda, decision
+from tests.checkers import require_vnu
+from tests.publish_support import Fixture, Sent, agenda, decision, make_fixture, perf_row, tree_bytes
+from tests.shared_fixture import read_only
+from tests.validate_helpers import write_raw
 
 AS_OF = date(2026, 11, 28)
 NOW = datetime.fromisoformat("2026-11-28T06:15:00+07:00")
+SCRIPT = "<script>alert(1)</script>"
+# The published tables in the Data Package's order.
+TABLES = ["agencies", "services", "performance", "agendas", "agenda_history", "decisions", "decision_history",
+          "submissions"]
 
 
-def populate(fx: Fixture) -> None:
-    """Accepted, warned, rejected and hostile-text files, with receipts for all but one."""
-    a = fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", date(2026, 10, 2))])
-    fx.receipt(a.file, a.sha256, "2026-10-05T09:00:00+07:00")
-    d = fx.put("2026-09", "disdukcapil", "decisions", [decision("D-1", "open", date(2026, 10, 31))])
-    fx.receipt(d.file, d.sha256, "2026-10-11T09:00:00+07:00")
-    fx.put("2026-09", "disdukcapil", "performance",
-           [perf_row("2026-09", "disdukcapil", "ktp", ["3.5"] * 8 + ["3.8"])],
-           warnings=[problem("avg-wait-high", 2, "avg_wait_minutes", "500", "G2")])
-    fx.put("2026-10", "disdukcapil", "performance", None, status="rejected", content=b"x;y\n",
-           errors=[problem("type-error", 3, "u3", "<script>alert(1)</script>", "P3")])
-    fx.reports["submissions/2026-13"] = FileReport(  # a layout error: no period, agency or table
-        "submissions/2026-13", None, None, None, "rejected",
-        [Problem("layout-error", Message("Folder <2026-13> salah", "Folder <2026-13> is wrong"))])
+def populate(fx: Fixture) -> dict[str, Sent]:
+    """Accepted, warned, rejected and hostile-text files, with receipts for all but two, and a bad folder."""
+    sent = {"agendas": fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", "2026-10-02")])}
+    fx.receipt(sent["agendas"].file, sent["agendas"].sha256, "2026-10-05T09:00:00+07:00")
+    sent["decisions"] = fx.put("2026-09", "disdukcapil", "decisions", [decision("D-1", "open", "2026-10-31")])
+    fx.receipt(sent["decisions"].file, sent["decisions"].sha256, "2026-10-11T09:00:00+07:00")
+    # Accepted with a warning: a wait over 8 hours (cell G2).
+    sent["warned"] = fx.put("2026-09", "disdukcapil", "performance", [
+        perf_row("2026-09", "disdukcapil", "ktp", ["3.5"] * 8 + ["3.8"], avg_wait_minutes="500")])
+    # Rejected: markup where a survey score belongs (cell N2).
+    sent["rejected"] = fx.put("2026-10", "disdukcapil", "performance", [
+        perf_row("2026-10", "disdukcapil", "ktp", ["3"] * 9, u3=SCRIPT)])
+    write_raw(fx.datasets, "<2026-13>/disdukcapil/performance.csv", b"x")  # a period folder that is none
+    return sent
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fixture, dict[str, bytes], dict[str, bytes]]]:
-    """Two publishes of the same input: the output after each."""
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fixture, dict[str, bytes], dict[str, bytes],
+                                                                          dict[str, Sent]]]:
+    """Two publishes of the same input: the output after each. Read only: tests that change files copy it."""
     fx = make_fixture(tmp_path_factory.mktemp("publish"))
-    with pytest.MonkeyPatch.context() as mp:
-        install_fakes(fx, mp)
-        populate(fx)
-        publish.publish_data(fx.portal, AS_OF, NOW)
-        first = tree_bytes(fx.output)
-        publish.publish_data(fx.portal, AS_OF, datetime.fromisoformat("2026-11-29T06:15:00+07:00"))
-        yield fx, first, tree_bytes(fx.output)
+    sent = populate(fx)
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    first = tree_bytes(fx.output)
+    publish.publish_data(fx.portal, AS_OF, datetime.fromisoformat("2026-11-29T06:15:00+07:00"))
+    with read_only(fx.datasets, fx.output):
+        yield fx, first, tree_bytes(fx.output), sent
 
 
 def test_every_output_folder_is_written(published: Any) -> None:
-    fx, first, _ = published
+    _, first, _, _ = published
     tops = {k.split("/")[0] for k in first}
     assert tops == {"data", "reports", "feedback", "templates", "store"}
-    for name in PUBLISHED_TABLES:
+    for name in TABLES:
         assert {f"data/{name}.{ext}" for ext in ("csv", "json", "xlsx")} <= set(first)
     assert {"data/datapackage.json", "data/datapackage.zip", "data/changelog.json",
             "reports/validation.json", "feedback/index.html"} <= set(first)
@@ -69,18 +74,30 @@ def test_every_output_folder_is_written(published: Any) -> None:
 
 
 def test_second_publish_with_nothing_new_changes_no_byte(published: Any) -> None:
-    _, first, second = published
+    _, first, second, _ = published
     assert second == first
 
 
-def test_second_publish_validates_against_the_store(published: Any) -> None:
-    fx, _, _ = published
-    assert fx.calls[0] is not None and fx.calls[0]("disdukcapil", "2026-10") == set()
-    assert fx.calls[1]("disdukcapil", "2026-10") == {"A-1"}
+def test_decisions_are_judged_against_agendas_published_in_earlier_runs(tmp_path: Path) -> None:
+    fx = make_fixture(tmp_path)
+    fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "held", "2026-09-14")])
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    fx.remove("2026-09", "disdukcapil", "agendas")  # archived away: only the store still holds A-1
+    fx.put("2026-10", "disdukcapil", "decisions", [decision("D-1", "open", "2026-10-31", date="2026-10-01")])
+    # Into a fresh output (no store), the agenda is unknown and the decision rejected ...
+    fresh = Fixture(fx.datasets, tmp_path / "fresh")
+    publish.publish_data(fresh.portal, AS_OF, NOW)
+    (report,) = json.loads((fresh.output / "reports" / "validation.json").read_bytes())
+    assert [(e["code"], e["field"], e["value"]) for e in report["errors"]] == [("unknown-agenda", "agenda_id", "A-1")]
+    # ... into the output that published A-1 in September, it is known and the decision accepted.
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    (report,) = json.loads((fx.output / "reports" / "validation.json").read_bytes())
+    assert (report["file"], report["status"]) == ("submissions/2026-10/disdukcapil/decisions.csv", "accepted")
+    assert "D-1" in (fx.output / "data" / "decisions.csv").read_text(encoding="utf-8")
 
 
 def test_datapackage_passes_frictionless_validate_cli(published: Any) -> None:
-    fx, _, _ = published
+    fx, _, _, _ = published
     cli = Path(sys.executable).with_name("frictionless")
     done = subprocess.run([str(cli), "validate", "--json", str(fx.output / "data" / "datapackage.json")],
                           capture_output=True, text=True, timeout=120)
@@ -89,10 +106,10 @@ def test_datapackage_passes_frictionless_validate_cli(published: Any) -> None:
 
 
 def test_datapackage_descriptor_carries_titles_hashes_and_licence(published: Any) -> None:
-    fx, first, _ = published
+    fx, first, _, _ = published
     package = json.loads(first["data/datapackage.json"])
     assert package["licenses"][0]["name"] == "CC-BY-4.0" and package["title"] and package["title_en"]
-    assert [r["name"] for r in package["resources"]] == list(PUBLISHED_TABLES)
+    assert [r["name"] for r in package["resources"]] == TABLES
     for resource in package["resources"]:
         data = first[f"data/{resource['path']}"]
         assert resource["bytes"] == len(data) and resource["hash"].startswith("sha256:")
@@ -105,7 +122,7 @@ def test_datapackage_descriptor_carries_titles_hashes_and_licence(published: Any
 
 
 def test_zip_holds_the_package_sorted_with_fixed_times(published: Any) -> None:
-    _, first, _ = published
+    _, first, _, _ = published
     archive = zipfile.ZipFile(io.BytesIO(first["data/datapackage.zip"]))
     names = archive.namelist()
     assert names == sorted(names) and "datapackage.json" in names and "submissions.csv" in names
@@ -114,7 +131,7 @@ def test_zip_holds_the_package_sorted_with_fixed_times(published: Any) -> None:
 
 
 def test_csv_is_utf8_lf_without_bom_and_json_is_typed(published: Any) -> None:
-    _, first, _ = published
+    _, first, _, _ = published
     data = first["data/performance.csv"]
     assert not data.startswith(b"\xef\xbb\xbf") and b"\r\n" not in data
     (row,) = json.loads(first["data/performance.json"])
@@ -124,7 +141,7 @@ def test_csv_is_utf8_lf_without_bom_and_json_is_typed(published: Any) -> None:
 
 
 def test_xlsx_tables_open_with_typed_cells(published: Any) -> None:
-    _, first, _ = published
+    _, first, _, _ = published
     sheet = load_workbook(io.BytesIO(first["data/agendas.xlsx"])).active
     rows = list(sheet.values)
     assert rows[0][:3] == ("agency_code", "period", "agenda_id") and rows[1][2] == "A-1"
@@ -132,7 +149,7 @@ def test_xlsx_tables_open_with_typed_cells(published: Any) -> None:
 
 
 def test_changelog_records_the_first_publish_only(published: Any) -> None:
-    _, first, _ = published
+    _, first, _, sent = published
     events = json.loads(first["data/changelog.json"])
     assert len(events) == 1 and events[0]["date"] == "2026-11-28"
     assert events[0]["published_at"] == "2026-11-28T06:15:00+07:00"
@@ -141,12 +158,12 @@ def test_changelog_records_the_first_publish_only(published: Any) -> None:
     assert events[0]["changes"][5] == {
         "change": "rejected", "file": "submissions/2026-10/disdukcapil/performance.csv", "period": "2026-10",
         "agency": "disdukcapil", "table": "performance", "revision": 1,
-        "sha256": hashlib.sha256(b"x;y\n").hexdigest()}
+        "sha256": sent["rejected"].sha256}
     assert first["store/changelog.json"] == first["data/changelog.json"]
 
 
 def test_submissions_use_receipts_and_first_seen(published: Any) -> None:
-    _, first, _ = published
+    _, first, _, _ = published
     rows = {(r["period"], r["table"]): r for r in json.loads(first["data/submissions.json"])
             if r["agency_code"] == "disdukcapil"}
     assert (rows["2026-09", "agendas"]["received_at"], rows["2026-09", "agendas"]["on_time"]) == (
@@ -156,14 +173,19 @@ def test_submissions_use_receipts_and_first_seen(published: Any) -> None:
 
 
 def test_validation_report_has_contract_shape_and_cells(published: Any) -> None:
-    _, first, _ = published
+    _, first, _, _ = published
     reports = json.loads(first["reports/validation.json"])
     assert [r["status"] for r in reports] == ["accepted", "accepted", "accepted", "rejected", "rejected"]
-    assert reports[4]["file"] == "submissions/2026-13" and reports[4]["errors"][0]["cell"] is None
+    assert reports[4]["file"] == "submissions/<2026-13>" and reports[4]["errors"][0]["cell"] is None
     assert set(reports[3]) == {"file", "period", "agency", "table", "status", "errors", "warnings"}
-    assert reports[3]["errors"][0] == {"code": "type-error", "row": 3, "field": "u3", "cell": "P3",
-                                       "value": "<script>alert(1)</script>",
-                                       "message": {"id": "Perbaiki u3", "en": "Fix u3"}}
+    assert reports[3]["errors"] == [{
+        "code": "type-error", "row": 2, "field": "u3", "cell": "N2", "value": SCRIPT,
+        "message": {
+            "id": 'Kolom u3 berisi "<script>alert(1)</script>", padahal harus angka. Tulis angka tanpa pemisah '
+                  "ribuan, dengan titik sebagai tanda desimal, misalnya 3.45 atau 12.",
+            "en": 'Column u3 contains "<script>alert(1)</script>" but must be a number. Write the number without '
+                  "thousands separators, with a point as the decimal mark, for example 3.45 or 12."}}]
+    assert [(w["code"], w["cell"], w["value"]) for w in reports[2]["warnings"]] == [("long-wait", "G2", "500")]
 
 
 class _Page(HTMLParser):
@@ -178,14 +200,14 @@ class _Page(HTMLParser):
 
 
 def test_feedback_pages_are_escaped_bilingual_and_accessible(published: Any) -> None:
-    _, first, _ = published
+    _, first, _, _ = published
     pages = {k: v.decode("utf-8") for k, v in first.items() if k.startswith("feedback/")}
     assert {"feedback/index.html", "feedback/2026-09/disdukcapil/index.html",
             "feedback/2026-09/disdukcapil/performance.html", "feedback/2026-10/disdukcapil/performance.html",
             "feedback/2026-10/dpmptsp/index.html"} <= set(pages)
     bad = pages["feedback/2026-10/disdukcapil/performance.html"]
     assert "<script" not in bad and "&lt;script&gt;alert(1)&lt;/script&gt;" in bad
-    assert "P3" in bad and bad.index('lang="id"') < bad.index('lang="en"') and "Ditolak" in bad
+    assert "N2" in bad and bad.index('lang="id"') < bad.index('lang="en"') and "Ditolak" in bad
     for name, text in pages.items():
         assert text.startswith("<!DOCTYPE html>\n<html lang=\"id\">"), name
         parser = _Page()
@@ -194,14 +216,15 @@ def test_feedback_pages_are_escaped_bilingual_and_accessible(published: Any) -> 
         assert "script" not in tags and tags.count("table") == tags.count("caption"), name
         assert all(a.get("scope") in ("col", "row") for t, a in parser.tags if t == "th"), name
     index = pages["feedback/index.html"]
-    assert "submissions/2026-13" in index and "Folder &lt;2026-13&gt; salah" in index
+    assert "submissions/&lt;2026-13&gt;" in index and "Folder periode &#34;&lt;2026-13&gt;&#34; tidak sah" in index
+    assert "<2026-13>" not in index
     assert 'href="2026-09/disdukcapil/index.html"' in index
     warned = pages["feedback/2026-09/disdukcapil/performance.html"]
     assert "G2" in warned and "Diterima" in warned
 
 
 def test_agency_templates_have_headers_dropdowns_and_guide(published: Any) -> None:
-    fx, first, _ = published
+    fx, first, _, _ = published
     schema = json.loads((fx.datasets / "schemas" / "agendas.json").read_text(encoding="utf-8"))
     names = [f["name"] for f in schema["fields"]]
     assert first["templates/agendas.csv"].decode() == ",".join(names) + "\n"
@@ -216,10 +239,9 @@ def test_agency_templates_have_headers_dropdowns_and_guide(published: Any) -> No
     assert [r[0] for r in guide[1:]] == names and all(r[6] and r[7] for r in guide[1:])
 
 
-def test_outputs_are_identical_from_a_fresh_output(published: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fx, first, _ = published
-    fx2 = Fixture(fx.datasets, tmp_path / "again", fx.reports, fx.agencies)
-    install_fakes(fx2, monkeypatch)
+def test_outputs_are_identical_from_a_fresh_output(published: Any, tmp_path: Path) -> None:
+    fx, first, _, _ = published
+    fx2 = Fixture(fx.datasets, tmp_path / "again")
     publish.publish_data(fx2.portal, AS_OF, NOW)
     again = tree_bytes(fx2.output)
     assert again == first
@@ -228,13 +250,12 @@ def test_outputs_are_identical_from_a_fresh_output(published: Any, tmp_path: Pat
 @pytest.mark.parametrize("stage", ["data_files", "feedback_files", "template_files", "build_tables"])
 def test_a_failure_mid_publish_leaves_the_previous_output_intact(
         published: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
-    fx, first, _ = published
-    out = tmp_path / "out"
-    fx2 = Fixture(fx.datasets, out, dict(fx.reports), fx.agencies)
-    install_fakes(fx2, monkeypatch)
+    fx, _, _, _ = published
+    fx2 = fx.copy(tmp_path)  # its own datasets folder: this test sends one more file
+    out = fx2.output
     publish.publish_data(fx2.portal, AS_OF, NOW)
     before = tree_bytes(out)
-    fx2.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", date(2026, 10, 9))])
+    fx2.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", "2026-10-09")])
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise OSError(28, "No space left on device", str(out / "data" / "x"))
@@ -244,17 +265,14 @@ def test_a_failure_mid_publish_leaves_the_previous_output_intact(
         publish.publish_data(fx2.portal, AS_OF, NOW)
     assert tree_bytes(out) == before
     monkeypatch.undo()
-    install_fakes(fx2, monkeypatch)
     publish.publish_data(fx2.portal, AS_OF, NOW)  # the next run completes the work
     assert "feedback/2026-10/dpmptsp/agendas.html" in tree_bytes(out)
 
 
-def test_interrupted_swap_is_recovered_by_the_next_run(published: Any, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    fx, first, _ = published
+def test_interrupted_swap_is_recovered_by_the_next_run(published: Any, tmp_path: Path) -> None:
+    fx, first, _, _ = published
     out = tmp_path / "out"
-    fx2 = Fixture(fx.datasets, out, dict(fx.reports), fx.agencies)
-    install_fakes(fx2, monkeypatch)
+    fx2 = Fixture(fx.datasets, out)
     publish.publish_data(fx2.portal, AS_OF, NOW)
     (out / "data").rename(out / ".data.old")  # died between the two renames of a swap
     publish.publish_data(fx2.portal, AS_OF, NOW)
@@ -263,11 +281,10 @@ def test_interrupted_swap_is_recovered_by_the_next_run(published: Any, tmp_path:
 
 def test_an_unwritable_output_is_a_clear_publish_error(published: Any, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    fx, _, _ = published
+    fx, _, _, _ = published
     out = tmp_path / "ro"
     out.mkdir()
-    fx2 = Fixture(fx.datasets, out, dict(fx.reports), fx.agencies)
-    install_fakes(fx2, monkeypatch)
+    fx2 = Fixture(fx.datasets, out)
 
     def denied(path: Path, data: bytes) -> None:
         raise PermissionError(13, "Permission denied", str(path))
@@ -280,28 +297,23 @@ def test_an_unwritable_output_is_a_clear_publish_error(published: Any, tmp_path:
     assert sorted(p.name for p in out.iterdir()) == []  # no staging folder, no store file left
 
 
-VNU = Path(__file__).resolve().parent.parent / ".cache/node/node_modules/vnu-jar/build/dist/vnu.jar"
-
-
-@pytest.mark.skipif(not VNU.is_file(), reason="vnu-jar not installed (make node-deps)")
 def test_feedback_pages_pass_the_nu_html_checker(published: Any) -> None:
-    fx, _, _ = published
+    vnu = require_vnu()
+    fx, _, _, _ = published
     pages = sorted(str(p) for p in (fx.output / "feedback").rglob("*.html"))
-    done = subprocess.run(["java", "-jar", str(VNU), "--errors-only", *pages],
+    assert len(pages) > 5
+    done = subprocess.run(["java", "-jar", str(vnu), "--errors-only", *pages],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-def test_incremental_publish_matches_a_fresh_one(published: Any, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    fx, _, _ = published
-    step = Fixture(fx.datasets, tmp_path / "step", dict(fx.reports), fx.agencies)
-    install_fakes(step, monkeypatch)
+def test_incremental_publish_matches_a_fresh_one(published: Any, tmp_path: Path) -> None:
+    fx, _, _, _ = published
+    step = fx.copy(tmp_path / "step")  # its own datasets folder: this test sends one more file
     publish.publish_data(step.portal, AS_OF, NOW)
-    step.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", date(2026, 10, 9))])
+    step.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", "2026-10-09")])
     publish.publish_data(step.portal, AS_OF, NOW)
-    fresh = Fixture(fx.datasets, tmp_path / "fresh", dict(step.reports), fx.agencies)
-    install_fakes(fresh, monkeypatch)
+    fresh = Fixture(step.datasets, tmp_path / "fresh")
     publish.publish_data(fresh.portal, AS_OF, NOW)
     a, b = tree_bytes(step.output / "data"), tree_bytes(fresh.output / "data")
     assert a.pop("changelog.json") != b.pop("changelog.json")  # two events against one

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from frictionless import Schema
 
-from pipeline.core.models import PUBLISHED_TABLES
-
 ROOT = Path(__file__).resolve().parent.parent / "datasets" / "schemas"
-PUBLISHED = PUBLISHED_TABLES
+# The published tables, written out (not read from pipeline.core.models).
+PUBLISHED = ("agencies", "services", "performance", "agendas", "agenda_history", "decisions", "decision_history",
+             "submissions")
 EXTRA = {  # columns the publish stage adds to what agencies and the data officer send
     "agencies": set(), "services": set(), "performance": {"ikm", "ikm_grade"},
     "agendas": {"agency_code", "period"}, "decisions": {"agency_code", "period", "overdue"},
@@ -51,7 +51,7 @@ def test_derived_tables_have_the_contract_columns_in_order(name: str) -> None:
 
 
 def test_every_published_table_has_a_schema_file_and_nothing_else_does() -> None:
-    assert {p.stem for p in (ROOT / "published").glob("*.json")} == set(PUBLISHED_TABLES)
+    assert {p.stem for p in (ROOT / "published").glob("*.json")} == set(PUBLISHED)
 
 
 def test_agenda_history_columns_keep_the_agendas_names_types_and_rules() -> None:

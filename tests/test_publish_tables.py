@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,53 +12,47 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipeline.core import periods
-from pipeline.core.records import Agency, Service
 from pipeline.publish.tables import build_tables
-from tests.publish_support import SERVICES, make_fixture, perf_row, problem, update_store
+from pipeline.validate import load_reference
+from tests.publish_support import agenda, decision, make_fixture, perf_row, update_store
+from tests.shared_fixture import read_only
 
 AS_OF = date(2026, 11, 28)
 
 
-def decision(did: str, status: str, due: date | None, done: date | None = None, step: str = "Tindak") -> dict[str, Any]:
-    return {"decision_id": did, "date": date(2026, 9, 20), "agenda_id": "A-1", "title": f"Keputusan {did}",
-            "description": None, "responsible": "disdukcapil", "follow_up": step, "due_date": due,
-            "status": status, "completed_on": done, "evidence_url": None}
-
-
-def agenda(aid: str, status: str, day: date) -> dict[str, Any]:
-    return {"agenda_id": aid, "date": day, "start_time": time(9, 0), "end_time": None, "title": f"Rapat {aid}",
-            "type": "coordination", "participants": "disdukcapil;dpmptsp", "location": None, "status": status,
-            "summary": None, "minutes_url": None}
-
-
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
-    fx = make_fixture(tmp_path_factory.mktemp("tables"))
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[dict[str, Any]]]]:
+    """Real agency files over three months, validated and stored in two runs, then the tables built."""
+    root = tmp_path_factory.mktemp("tables")
+    fx = make_fixture(root)
     r = fx.put("2026-08", "dpmptsp", "performance", [perf_row("2026-08", "dpmptsp", "izin")])
     fx.receipt(r.file, r.sha256, "2026-09-05T10:00:00+07:00")
-    fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", date(2026, 10, 2))])
-    fx.put("2026-09", "disdukcapil", "decisions", [decision("D-1", "open", date(2026, 10, 31), step="Rencana")])
+    fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", "2026-10-02")])
+    fx.put("2026-09", "disdukcapil", "decisions", [decision("D-1", "open", "2026-10-31", step="Rencana")])
     fx.put("2026-09", "disdukcapil", "performance",
            [perf_row("2026-09", "disdukcapil", "ktp", ["3.5"] * 8 + ["3.8"])])
     fx.put("2026-10", "disdukcapil", "agendas",
-           [agenda("A-1", "held", date(2026, 10, 2)), agenda("A-2", "planned", date(2026, 11, 4))])
+           [agenda("A-1", "held", "2026-10-02"), agenda("A-2", "planned", "2026-11-04")])
     d = fx.put("2026-10", "disdukcapil", "decisions", [
-        decision("D-1", "in-progress", date(2026, 10, 31), step="Sedang dikerjakan"),
-        decision("D-2", "done", date(2026, 10, 1), date(2026, 10, 15)),
-        decision("D-3", "open", date(2026, 11, 28)),
+        decision("D-1", "in-progress", "2026-10-31", step="Sedang dikerjakan"),
+        decision("D-2", "done", "2026-10-01", "2026-10-15"),
+        decision("D-3", "open", "2026-11-28"),
     ])
     fx.receipt(d.file, d.sha256, "2026-11-10T17:30:00+00:00")  # 00:30 on the 11th in Jambi: late
     first = fx.put("2026-10", "disdukcapil", "performance", [perf_row("2026-10", "disdukcapil", "ktp")])
     fx.receipt(first.file, first.sha256, "2026-11-10T23:59:00+07:00")
-    update_store(fx, "2026-11-01T08:00:00+07:00")
-    bad = fx.put("2026-10", "disdukcapil", "performance", None, status="rejected", content=b"junk",
-                 errors=[problem("type-error", 2, "u3", "4,7", "P2")])
+    store, _ = update_store(fx, "2026-11-01T08:00:00+07:00")
+    assert {v.status for v in store.current()} == {"accepted"}, "every file of the first run must be accepted"
+    # A second version of October's performance with one bad cell: rejected, revision 1 stays published.
+    bad = fx.put("2026-10", "disdukcapil", "performance",
+                 [perf_row("2026-10", "disdukcapil", "ktp", ["3"] * 9, applications_received="200", u3="4,7")])
     fx.receipt(bad.file, bad.sha256, "2026-11-20T09:00:00+07:00")
     fx.put("2026-10", "bank-x", "agendas", [])
-    fx.put("2026-11", "dpmptsp", "agendas", [agenda("M-1", "planned", date(2026, 11, 30))])
+    fx.put("2026-11", "dpmptsp", "agendas", [agenda("M-1", "planned", "2026-11-30", participants="dpmptsp")])
     store, _ = update_store(fx, "2026-11-21T08:00:00+07:00")
-    return build_tables(store, [Agency(**a) for a in fx.agencies], [Service(**s) for s in SERVICES], AS_OF, 10,
-                        fx.portal.tz)
+    reference = load_reference(fx.portal)
+    with read_only(root):
+        yield build_tables(store, reference.agencies, reference.services, AS_OF, 10, fx.portal.tz)
 
 
 def test_reference_tables_are_published_sorted(tables: dict[str, list[dict[str, Any]]]) -> None:
@@ -100,9 +95,8 @@ def test_agenda_history_has_one_row_per_reported_version(tables: dict[str, list[
 
 
 def test_tables_come_in_the_published_order(tables: dict[str, list[dict[str, Any]]]) -> None:
-    from pipeline.core.models import PUBLISHED_TABLES
-
-    assert tuple(tables) == PUBLISHED_TABLES
+    assert list(tables) == ["agencies", "services", "performance", "agendas", "agenda_history", "decisions",
+                            "decision_history", "submissions"]
 
 
 def test_decision_history_has_one_row_per_reported_state(tables: dict[str, list[dict[str, Any]]]) -> None:

@@ -8,24 +8,27 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from validate_helpers import REPO, agenda_row, make_datasets, report_for, write_table
 
 from pipeline.validate.problem_bound import MAX_LISTED
+from tests.shared_fixture import read_only
 
 AGENDAS = "submissions/2026-10/disdukcapil/agendas.csv"
 
 
 @pytest.fixture(scope="module")
-def ds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def ds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """5,000 agenda rows, each with two errors (type and status not among the choices): 10,000."""
     ds = make_datasets(tmp_path_factory.mktemp("bounds"))
     shutil.copytree(REPO / "datasets" / "schemas" / "published", ds / "schemas" / "published")
     rows = [agenda_row(agenda_id=f"AGD-{i}", type="rapat", status="selesai") for i in range(5000)]
     write_table(ds, "agendas", rows)
-    return ds
+    with read_only(ds):  # the tests publish beside it, never into it
+        yield ds
 
 
 def test_the_report_lists_200_problems_then_a_summary_by_code_and_column(ds):

@@ -34,7 +34,6 @@ from tests.run_support import (
     pages_of,
     publish_cmd,
     run,
-    small_datasets,
     start,
     tmpfs,
     tree,
@@ -46,14 +45,10 @@ INTERNAL_EN = "this is a bug in the pipeline, not in the data"
 LEFTOVER = re.compile(r"^\..*\.(new|old|tmp)$")  # staging folders and temporary files
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A small datasets folder published once (site included), to copy from."""
-    root = tmp_path_factory.mktemp("safety-base")
-    ds = small_datasets(root)
-    done = run(publish_cmd(ds, root / "out"))
-    assert done.returncode == 0, done.stderr
-    return ds, root / "out"
+@pytest.fixture
+def base(small_published: tuple[Path, Path]) -> tuple[Path, Path]:
+    """A small datasets folder published once (site included, shared: tests/conftest.py), to copy from."""
+    return small_published
 
 
 @pytest.fixture

@@ -10,11 +10,15 @@ import pytest
 
 from pipeline.core.rowcodec import decode_rows, encode_rows
 from pipeline.store import previous_agenda_lookup
-from tests.publish_support import Fixture, make_fixture, perf_row, problem, tree_bytes, update_store
+from tests.publish_support import Fixture, agenda, make_fixture, perf_row, tree_bytes, update_store
 
 DAY = date(2026, 11, 28)
 T1, T2, T3 = "2026-11-01T08:00:00+07:00", "2026-11-02T08:00:00+07:00", "2026-11-03T08:00:00+07:00"
-AGENDA = {"agenda_id": "A-1", "date": date(2026, 10, 3), "start_time": time(9, 0), "title": "Rapat"}
+AGENDA = agenda("A-1", "held", "2026-10-03", title="Rapat")
+# The row above as validation types it (written out here, not read from the pipeline).
+TYPED = {"agenda_id": "A-1", "date": date(2026, 10, 3), "start_time": time(9, 0), "end_time": None,
+         "title": "Rapat", "type": "coordination", "participants": "disdukcapil;dpmptsp", "location": None,
+         "status": "held", "summary": None, "minutes_url": None}
 
 
 @pytest.fixture
@@ -29,7 +33,7 @@ def test_first_version_is_kept_with_sha_revision_and_times(fx: Fixture) -> None:
     assert (v.revision, v.sha256, v.first_seen, v.received_at, v.status) == (1, rep.sha256, T1, T1, "accepted")
     blob = fx.output / "store" / "files/2026-10/disdukcapil/agendas" / f"r001-{rep.sha256[:12]}.csv"
     assert blob.read_bytes() == (fx.datasets / rep.file).read_bytes()
-    assert store.rows(v) == [AGENDA]
+    assert store.rows(v) == [TYPED]
     assert [v.file for v in changes.added] == [rep.file]
 
 
@@ -57,14 +61,14 @@ def test_new_bytes_make_a_new_revision_and_old_bytes_stay(fx: Fixture) -> None:
 def test_rejected_file_never_replaces_the_accepted_version(fx: Fixture) -> None:
     fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
     update_store(fx, T1)
-    fx.put("2026-10", "disdukcapil", "agendas", None, status="rejected",
-           errors=[problem("type-error", 2, "date", "kemarin", "B2")], content=b"agenda_id,date\nA-1,kemarin\n")
+    fx.put("2026-10", "disdukcapil", "agendas", [{**AGENDA, "date": "kemarin"}])  # a date that is no date
     store, changes = update_store(fx, T2)
     key = ("2026-10", "disdukcapil", "agendas")
     assert (store.pointers[key].current, store.pointers[key].published) == (2, 1)
-    assert store.rows(store.published()[0]) == [AGENDA]
+    assert store.rows(store.published()[0]) == [TYPED]
     assert [v.revision for v in changes.rejected] == [2]
-    assert store.report(store.current()[0])["errors"][0]["cell"] == "B2"
+    (error,) = store.report(store.current()[0])["errors"]
+    assert (error["code"], error["cell"], error["value"]) == ("type-error", "B2", "kemarin")
 
 
 def test_a_file_that_disappears_stays_published(fx: Fixture) -> None:
@@ -78,7 +82,7 @@ def test_a_file_that_disappears_stays_published(fx: Fixture) -> None:
 def test_nothing_new_changes_no_byte_and_adds_no_event(fx: Fixture) -> None:
     fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
     fx.put("2026-10", "disdukcapil", "performance", [perf_row("2026-10", "disdukcapil", "ktp", ["3"] * 9)])
-    update_store(fx, T1)
+    assert [v.status for v in update_store(fx, T1)[0].current()] == ["accepted", "accepted"]
     before = tree_bytes(fx.output / "store")
     store, changes = update_store(fx, T2)
     assert tree_bytes(fx.output / "store") == before
@@ -97,11 +101,14 @@ def test_sending_old_bytes_again_reuses_their_revision(fx: Fixture) -> None:
 
 
 def test_previous_agenda_ids_come_from_earlier_accepted_periods_only(fx: Fixture) -> None:
-    fx.put("2026-09", "disdukcapil", "agendas", [{**AGENDA, "agenda_id": "SEP"}])
+    fx.put("2026-09", "disdukcapil", "agendas", [{**AGENDA, "agenda_id": "SEP", "date": "2026-09-03"}])
     fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
-    fx.put("2026-08", "disdukcapil", "agendas", None, status="rejected")
-    fx.put("2026-09", "dpmptsp", "agendas", [{**AGENDA, "agenda_id": "OTHER"}])
-    update_store(fx, T1)
+    fx.put("2026-08", "disdukcapil", "agendas", [{**AGENDA, "agenda_id": "AUG", "status": "selesai"}])  # rejected
+    fx.put("2026-09", "dpmptsp", "agendas", [{**AGENDA, "agenda_id": "OTHER", "date": "2026-09-03"}])
+    store, _ = update_store(fx, T1)
+    assert {(v.period, v.agency, v.status) for v in store.current()} == {
+        ("2026-08", "disdukcapil", "rejected"), ("2026-09", "disdukcapil", "accepted"),
+        ("2026-10", "disdukcapil", "accepted"), ("2026-09", "dpmptsp", "accepted")}
     lookup = previous_agenda_lookup(fx.output)
     assert lookup is not None
     assert lookup("disdukcapil", "2026-10") == {"SEP"}

@@ -70,7 +70,10 @@ def test_exit_1_and_the_contract_json_shape(tmp_path):
         "file": "submissions/2026-10/disdukcapil/performance.csv", "period": "2026-10",
         "agency": "disdukcapil", "table": "performance", "status": "rejected",
         "errors": [{"code": "constraint-error", "row": 2, "field": "u3", "value": "4,7",
-                    "message": reports[1]["errors"][0]["message"]}],
+                    "message": {  # a ';' file reads 4,7 as 4.7: above the scale's 4
+                        "id": 'Kolom u3 berisi "4,7", padahal nilai terbesar yang boleh adalah 4. '
+                              "Periksa kembali angkanya.",
+                        "en": 'Column u3 contains "4,7" but the largest value allowed is 4. Check the figure.'}}],
         "warnings": [],
     }
     assert reports[2]["table"] is None and reports[2]["errors"][0]["code"] == "layout-error"

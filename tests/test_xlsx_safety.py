@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -22,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from pipeline.core.errors import PublishError
 from pipeline.publish.table_files import xlsx_bytes
+from tests.shared_fixture import read_only
 from tests.validate_helpers import PERIOD, REPO, agenda_row, decision_row, make_datasets, perf_row, write_table
 
 # What a hostile or careless clerk may type at the start of a free-text cell.
@@ -86,13 +88,14 @@ def text_cells(path: Path) -> list[tuple[str, object, str]]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hostile datasets published once, site included."""
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The hostile datasets published once, site included (read only)."""
     root = tmp_path_factory.mktemp("xlsx")
     ds = hostile_datasets(root)
     done = publish_cli(ds, root / "output")
     assert done.returncode == 0, done.stdout + done.stderr
-    return root / "output"
+    with read_only(root):
+        yield root / "output"
 
 
 def test_the_hostile_files_were_accepted_and_published(published: Path) -> None:

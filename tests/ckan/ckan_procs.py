@@ -42,6 +42,29 @@ def wait_http(url: str, seconds: float, proc: subprocess.Popen[bytes], logfile: 
     raise RuntimeError(f"timeout waiting for {url}; log:\n{logfile.read_text()[-3000:]}")
 
 
+CLOSE_WAIT = "08"  # the state's number in /proc/net/tcp
+
+
+def requests_in_flight(port: int) -> int:
+    """Connections to ``port`` whose client has closed while the server still holds them open.
+
+    That is CLOSE_WAIT on the server's side: a killed client's request that CKAN is still
+    handling (it closes the connection once the handler returns), or has yet to accept.
+    """
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    fields = (line.split() for line in lines)
+    return sum(1 for f in fields if int(f[1].split(":")[1], 16) == port and f[3] == CLOSE_WAIT)
+
+
+def wait_until_served(port: int, seconds: float = 60) -> None:
+    """Wait until the server on ``port`` has finished every request whose client is gone."""
+    deadline = time.monotonic() + seconds
+    while requests_in_flight(port):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"a request to port {port} was still being handled after {seconds} s")
+        time.sleep(0.05)
+
+
 def spawn(cmd: list[str], logfile: Path) -> subprocess.Popen[bytes]:
     """Start a child in its own session (so a Ctrl-C meant for pytest does not hit it)."""
     out = logfile.open("ab")

@@ -8,13 +8,14 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import ckan_fixture
 import ckanapi
 import pytest
+from ckan_procs import wait_until_served
 from ckan_support import Site, make_site
 
 from pipeline.core.errors import PushError
@@ -56,9 +57,12 @@ def test_push_killed_midway_then_pushed_again_ends_complete(
                 break
     proc.wait(20)
     assert proc.returncode == -signal.SIGKILL and len(seen) == kill_after
-    time.sleep(1.0)  # let CKAN finish the request the killed client left behind
+    # Let CKAN finish the request the killed client left behind (it may still be writing):
+    # until its connection, closed on the client's side, is closed by CKAN too.
+    wait_until_served(urlsplit(ckan_server.url).port)
     plan, out = site.push()
     assert 0 < plan.write_calls() <= 13 - kill_after
+    assert f"panggilan tulis / write calls: {plan.write_calls()}" in out
     _expected_state(admin, site)
     assert site.push()[0].write_calls() == 0
 

@@ -120,7 +120,7 @@ def test_changed_table_updates_only_its_resources(site: Site, admin: ckanapi.Rem
 
 
 def test_dry_run_writes_nothing_and_saves_the_plan(site: Site, admin: ckanapi.RemoteCKAN) -> None:
-    plan, out = site.push(dry_run=True)
+    _, out = site.push(dry_run=True)
     with pytest.raises(ckanapi.NotFound):
         admin.action.organization_show(id=site.org)
     saved = json.loads((site.portal.output / "ckan-plan.json").read_text())

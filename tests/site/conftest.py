@@ -15,12 +15,13 @@ from typing import Iterator
 import pytest
 
 from pipeline.core.config import Portal, load_portal
-from pipeline.site import build_site
+from tests.checkers import require_chromium
+from tests.sample_support import SAMPLE_AS_OF, PublishedSample
+from tests.shared_fixture import read_only
 from tests.site.fixture_data import write_fixture
 
 REPO = Path(__file__).resolve().parents[2]
-AS_OF = date(2026, 11, 28)
-CHROMIUM = Path("/usr/bin/chromium")
+AS_OF = date.fromisoformat(SAMPLE_AS_OF)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -34,13 +35,9 @@ def publish(datasets: Path, output: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def sample_portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    """The repository's sample datasets published into a temporary output, site built once."""
-    output = tmp_path_factory.mktemp("sample") / "output"
-    publish(REPO / "datasets", output)
-    portal = load_portal(REPO / "datasets", output)
-    build_site(portal, AS_OF)
-    return portal
+def sample_portal(published_sample: PublishedSample) -> Portal:
+    """The repository's sample datasets published with the site (once for the session: tests/conftest.py)."""
+    return load_portal(REPO / "datasets", published_sample.output)
 
 
 @pytest.fixture(scope="session")
@@ -50,10 +47,12 @@ def site(sample_portal: Portal) -> Path:
 
 
 @pytest.fixture(scope="session")
-def fixture_portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    """A tiny published output (three agencies, three months) for fast checks."""
-    datasets, output = write_fixture(tmp_path_factory.mktemp("fixture"))
-    return load_portal(datasets, output)
+def fixture_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """A tiny published output (three agencies, three months) for fast checks (read only)."""
+    root = tmp_path_factory.mktemp("fixture")
+    datasets, output = write_fixture(root)
+    with read_only(root):
+        yield load_portal(datasets, output)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -78,12 +77,11 @@ def server(site: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless, driven by Playwright."""
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: run `make system-deps`")
+    executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -13,13 +13,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.config import load_portal
-from pipeline.core.models import PUBLISHED_TABLES
 from pipeline.site import build_site
-from tests.site.conftest import AS_OF, REPO, html_pages
+from tests.checkers import require_axe, require_vnu
+from tests.site.conftest import AS_OF, html_pages
 from tests.site.linkcheck import crawl
 
-VNU = REPO / ".cache/node/node_modules/vnu-jar/build/dist/vnu.jar"
-AXE = REPO / ".cache/node/node_modules/axe-core/axe.min.js"
 BUDGET = 30 * 1024
 # One page of each main type (both languages for the home page).
 AXE_PAGES = ["/", "/en/", "/instansi/", "/instansi/disdukcapil/", "/en/instansi/disdukcapil/", "/agenda/",
@@ -66,10 +64,9 @@ def test_no_broken_internal_links(server: str, site: Path) -> None:
 
 
 def test_nu_html_checker_finds_no_errors(site: Path) -> None:
-    if not VNU.exists() or shutil.which("java") is None:
-        pytest.skip("vnu.jar or java missing: run `make node-deps`")
+    vnu = require_vnu()
     pages = [str(p) for p in html_pages(site)]
-    done = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *pages],
+    done = subprocess.run(["java", "-jar", str(vnu), "--errors-only", "--format", "json", *pages],
                           capture_output=True, text=True, timeout=600)
     messages = json.loads(done.stderr or '{"messages": []}')["messages"]
     errors = [f"{m.get('url', '').split('/site/')[-1]}:{m.get('lastLine')}: {m.get('message')}" for m in messages]
@@ -79,11 +76,10 @@ def test_nu_html_checker_finds_no_errors(site: Path) -> None:
 
 @pytest.mark.parametrize("path", AXE_PAGES)
 def test_axe_finds_no_violations(page, server: str, path: str) -> None:
-    if not AXE.exists():
-        pytest.skip("axe-core missing: run `make node-deps`")
+    axe = require_axe()
     # axe is served as if from the site itself: the pages' Content-Security-Policy refuses the
     # inline script add_script_tag(path=...) would insert, and stays on while axe runs.
-    page.route("**/__axe.min.js", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
+    page.route("**/__axe.min.js", lambda route: route.fulfill(path=str(axe), content_type="text/javascript"))
     page.goto(server + path)
     page.add_script_tag(url=server + "/__axe.min.js")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
@@ -118,7 +114,7 @@ def test_feeds_calendars_and_catalogue(site: Path, sample_portal) -> None:
     assert len(events) == agendas > 0
     assert Calendar.from_ical((site / "kalender/disdukcapil.ics").read_bytes()).walk("VEVENT")
     catalog = json.loads((site / "data/catalog.jsonld").read_text(encoding="utf-8"))
-    assert len(catalog["dcat:dataset"]) == len(PUBLISHED_TABLES)
+    assert len(catalog["dcat:dataset"]) == 8  # the eight published tables
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
     assert f"<loc>{sample_portal.site_url}/en/instansi/disdukcapil/</loc>" in sitemap
     page = (site / "data/performance/index.html").read_text(encoding="utf-8")

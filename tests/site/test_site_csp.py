@@ -162,7 +162,8 @@ def test_the_policy_is_in_force(browser, server: str) -> None:
             const st = document.createElement("style"); st.textContent = "body{color:red}"; document.head.append(st);
             const img = document.createElement("img"); img.src = "http://192.0.2.1/x.png"; document.body.append(img);
         }""")
-        pg.wait_for_timeout(300)
+        # Chromium reports each refusal as an event: wait for the three (not for a fixed time).
+        pg.wait_for_function("new Set(window.__csp.map((v) => v.split(/[ -]/)[0])).size >= 3", timeout=15000)
         assert pg.evaluate("window.__ran") is None, path
         directives = sorted({re.split(r"[ -]", v)[0] for v in pg.evaluate("window.__csp")})
         assert directives == ["img", "script", "style"], (path, pg.evaluate("window.__csp"))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pipeline.core.config import load_portal
 from pipeline.site import build_site
+from tests.shared_fixture import read_only
 from tests.site.conftest import AS_OF, copy_datasets, publish
 from tests.site.html_scan import scan
 
@@ -60,20 +62,18 @@ def _hostile_datasets(root: Path) -> tuple[Path, str]:
              "follow_up": "<script>alert('tl')</script>", "due_date": f"{period}-20", "status": "open",
              "completed_on": "", "evidence_url": EVIL_URL}])
     agencies = datasets / "reference" / "agencies.csv"
-    text = agencies.read_text(encoding="utf-8")
     with agencies.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         header, rows = reader.fieldnames, list(reader)
     for row in rows:
         if row["agency_code"] == AGENCY:
             row["name_en"] = "<script>alert('en')</script><img src=x onerror=alert(1)>"
-    assert text
     _write(agencies, list(header or []), rows)
     return datasets, period
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The hostile copy published and built."""
     root = tmp_path_factory.mktemp("hostile")
     datasets, _ = _hostile_datasets(root)
@@ -83,7 +83,8 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "HOSTILE-1" in published, "the hostile agenda must be accepted, or this test proves nothing"
     assert "HOSTILE-K1" in (output / "data" / "decisions.csv").read_text(encoding="utf-8")
     build_site(load_portal(datasets, output), AS_OF)
-    return output / "site"
+    with read_only(root):
+        yield output / "site"
 
 
 def _pages(site: Path) -> list[Path]:

@@ -258,22 +258,25 @@ def test_build_without_published_data_fails_cleanly(tmp_path) -> None:
 def test_failed_build_leaves_the_previous_site(fixture_portal, tmp_path) -> None:
     import shutil
 
+    from pipeline.core.config import load_portal
     from pipeline.site import build_site
 
-    build_site(fixture_portal, AS_OF, search=False)
-    site = fixture_portal.output / "site"
+    # A copy: the session's fixture output is read by other tests and stays as written.
+    shutil.copytree(fixture_portal.output, tmp_path / "output")
+    portal = load_portal(fixture_portal.datasets, tmp_path / "output")
+    build_site(portal, AS_OF, search=False)
+    site = portal.output / "site"
     before = (site / "index.html").read_bytes()
     broken = tmp_path / "templates"
     shutil.copytree(TEMPLATES, broken)
     (broken / "decision.html").write_text("{% extends 'base.html' %}{% block main %}{{ nope.nothing }}{% endblock %}")
     with pytest.raises(SiteError, match=r"decision\.html"):
-        build_site(fixture_portal, AS_OF, templates=broken, search=False)
+        build_site(portal, AS_OF, templates=broken, search=False)
     assert (site / "index.html").read_bytes() == before
     assert [p.name for p in site.parent.iterdir() if p.name.startswith(".site")] == []
 
 
 def test_every_published_table_has_a_name_in_both_languages(kit_id, kit_en) -> None:
-    from pipeline.core.models import PUBLISHED_TABLES
-
-    for name in PUBLISHED_TABLES:
+    for name in ("agencies", "services", "performance", "agendas", "agenda_history", "decisions",
+                 "decision_history", "submissions"):
         assert kit_id.label("table", name) != name and kit_en.label("table", name) != name, name
