@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.validate.schemas import CONTRACT
 from tests.run_support import cli, publish_cmd, run, small_datasets
 from tests.validate_helpers import agenda_row, csv_text, perf_row, write_table
-from pipeline.validate.schemas import CONTRACT
 
 PERF = "submissions/2026-10/disdukcapil/performance.csv"
 
