@@ -67,7 +67,7 @@ def _received_both(iso: str | None) -> dict[str, str]:
 SHOWN_VALUE_CHARS = 300
 
 
-def _problems(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def shown_problems(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Problems with a cell reference (or the row, or nothing) and both messages."""
     out = []
     for p in items:
@@ -94,7 +94,7 @@ def file_context(portal: Portal, store: Store, row: Record, names: dict[str, str
         "portal": portal, "row": row, "version": version, "kept_revision": pointer.kept,
         "file_name": version.file.rsplit("/", 1)[-1],
         "agency_name": names.get(row["agency_code"], row["agency_code"]),
-        "errors": _problems(report["errors"]), "warnings": _problems(report["warnings"]),
+        "errors": shown_problems(report["errors"]), "warnings": shown_problems(report["warnings"]),
         # The lists stop at 200 problems plus a summary; the counts are the file's own.
         "error_total": version.errors, "warning_total": version.warnings,
         "received": _received_both(row["received_at"]),
@@ -128,7 +128,7 @@ def index_context(portal: Portal, months: list[dict[str, Any]],
 
 def _layout_items(layout: list[FileReport]) -> list[dict[str, Any]]:
     """Misplaced files with their problems, as the pages list them."""
-    return [{"file": r.file, "errors": _problems([p.to_json() | {"cell": p.cell} for p in r.errors])}
+    return [{"file": r.file, "errors": shown_problems([p.to_json() | {"cell": p.cell} for p in r.errors])}
             for r in layout]
 
 
