@@ -86,8 +86,8 @@ def create_app(datasets: Path, output: Path) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     env = templating.environment(TEMPLATES)
     env.globals.update(tables=TABLE_LABELS, statuses=STATUS_LABELS)
-    css = {name: (STATIC / name).read_bytes() for name in ("site.css",)}
-    css["intake.css"] = (TEMPLATES / "intake.css").read_bytes()
+    assets = {name: (STATIC / name).read_bytes() for name in ("site.css", "favicon.svg")}
+    assets["intake.css"] = (TEMPLATES / "intake.css").read_bytes()
 
     def page(template: str, status: int = 200, **context: Any) -> Response:
         lang = _lang()
@@ -112,9 +112,9 @@ def create_app(datasets: Path, output: Path) -> Flask:
 
     @app.get("/assets/<name>")
     def asset(name: str) -> Response:
-        if name not in css:
+        if name not in assets:
             abort(404)
-        response = Response(css[name], mimetype="text/css")
+        response = Response(assets[name], mimetype="image/svg+xml" if name.endswith(".svg") else "text/css")
         response.headers["Cache-Control"] = "public, max-age=3600"
         return response
 

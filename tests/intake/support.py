@@ -50,11 +50,11 @@ def pipeline(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=300, env=env(), check=False)
 
 
-def make_datasets(root: Path, extra_toml: str = "") -> Path:
-    """The small datasets folder, with a receipts log (and any extra settings first)."""
+def make_datasets(root: Path, tables: str = "") -> Path:
+    """The small datasets folder, with a receipts log (and any extra settings tables at the end)."""
     ds = small_datasets(root)
     toml = ds / "portal.toml"
-    toml.write_text(extra_toml + 'receipts = "receipts.csv"\n' + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    toml.write_text('receipts = "receipts.csv"\n' + toml.read_text(encoding="utf-8") + "\n" + tables, encoding="utf-8")
     (ds / "receipts.csv").write_text("file,sha256,received_at\n", encoding="utf-8")
     return ds
 

@@ -185,3 +185,30 @@ def test_every_upload_and_sign_in_is_audited(service: Service) -> None:
         rows = list(db.execute("SELECT event, username, agency, ip FROM audit WHERE ip = '10.3.0.1' ORDER BY id"))
     assert [r[0] for r in rows] == ["login", "upload"]
     assert all(r[1:] == ("operator-dpmptsp", "dpmptsp", "10.3.0.1") for r in rows)
+
+
+def test_secure_cookie_behind_https(tmp_path: Path) -> None:
+    """With an https address (production, nginx in front) the session cookie is Secure and sign-in works over https."""
+    from tests.intake.support import make_datasets, start_service
+
+    running = start_service(make_datasets(tmp_path, '[intake]\nurl = "https://unggah.example.go.id"\n'),
+                            tmp_path / "out")
+    try:
+        # What nginx forwards: the original host and scheme.
+        proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "unggah.example.go.id",
+                 "X-Forwarded-For": "10.4.0.1"}
+        s = requests.Session()
+        s.headers.update(proxy)
+        page = s.get(running.url + "/login", timeout=10)
+        cookie = page.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        # The client here speaks plain http to the loopback port, so it would withhold a Secure
+        # cookie: hand it over as the browser does over https.
+        session_cookie = cookie.split(";", 1)[0]
+        done = requests.post(running.url + "/login", data={"csrf_token": csrf(page.text), "username": "petugas-data",
+                                                           "password": running.passwords["petugas-data"]},
+                             headers=proxy | {"Referer": "https://unggah.example.go.id/login", "Cookie": session_cookie},
+                             timeout=30, allow_redirects=False)
+        assert done.status_code == 302 and done.headers["Location"].endswith("/upload")
+    finally:
+        running.stop()
