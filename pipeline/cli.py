@@ -224,3 +224,18 @@ def accounts_list(ctx: click.Context) -> None:
     from pipeline.intake import service
 
     _accounts_run(ctx, service.listing)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.option("--dry-run", is_flag=True, help="List the messages due; send and remember nothing.")
+@_as_of_opt
+@_datasets_opt
+@_output_opt
+def remind(dry_run: bool, as_of: datetime | None, datasets: Path, output: Path) -> None:
+    """E-mail the reminders due today (SMTP in portal.toml, password from SMTP_PASSWORD); each once."""
+
+    def body(record: RunRecord) -> None:
+        portal = steps.load(datasets, output)
+        steps.remind(portal, steps.as_of_date(as_of, portal), dry_run)
+
+    sys.exit(run_command("remind", body))

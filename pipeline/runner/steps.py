@@ -124,3 +124,31 @@ def status(portal: Portal, period: str | None, day: date) -> None:
 
     chosen = period or periods.last_ended(day)
     click.echo(checklist_text(checklist(portal, chosen, day), str(portal.output / "feedback")))
+
+
+def remind(portal: Portal, day: date, dry_run: bool) -> None:
+    """Send the reminders due today (each once); names agencies, never addresses."""
+    from pipeline.intake.checklist import checklist
+    from pipeline.intake.contacts import load_contacts
+    from pipeline.intake.db import connect
+    from pipeline.intake.reminders import period_for, plan, send
+    from pipeline.validate import load_reference
+
+    contacts = load_contacts(portal, set(load_reference(portal).agencies))
+    if not contacts:
+        click.echo("Pengingat: reference/contacts.csv tidak ada, tidak ada surel / Reminders: no "
+                   "reference/contacts.csv, no e-mail")
+        return
+    if not portal.smtp.host and not dry_run:
+        click.echo("Pengingat: [smtp] host belum diisi, tidak ada surel / Reminders: [smtp] host not set, no e-mail")
+        return
+    messages = plan(portal, checklist(portal, period_for(day), day), contacts, day)
+    conn = connect(portal.output)
+    try:
+        done = send(portal, conn, messages, datetime.now(portal.tz).isoformat(timespec="seconds"), dry_run)
+    finally:
+        conn.close()
+    verb = "akan dikirim / would be sent" if dry_run else "terkirim / sent"
+    click.echo(f"Pengingat / Reminders: {len(done)} {verb}")
+    for m in done:
+        click.echo(f"  {m.key.split(':')[0]:<9} {m.agency or '(petugas data / data officer)'}")
