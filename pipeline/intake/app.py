@@ -178,6 +178,23 @@ def create_app(datasets: Path, output: Path) -> Flask:
         return page("upload.html", 400 if request.method == "POST" else 200, form=form, message=message,
                     agencies=agencies, recent=history(_db(), None if user.is_officer else user.agency)[:10])
 
+    @app.get("/templates/<table>.xlsx")
+    @login_required
+    def agency_template(table: str) -> Response:
+        from pipeline.publish.agency_templates import agency_kits, submitted_schema, xlsx_template
+        from pipeline.validate import load_reference
+
+        user: User = current_user
+        agency = request.args.get("agency", "") if user.is_officer else (user.agency or "")
+        reference = load_reference(portal)
+        kits = {k.code: k for k in agency_kits(reference.agencies.values(), reference.services.values())}
+        if table not in TABLES or agency not in kits:
+            abort(404)
+        data = xlsx_template(table, submitted_schema(portal, table), kits[agency])
+        response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response.headers["Content-Disposition"] = f'attachment; filename="{agency}-{table}.xlsx"'
+        return response
+
     @app.get("/receipt/<int:upload_id>")
     @login_required
     def receipt(upload_id: int) -> Response:
@@ -294,4 +311,4 @@ def _problems(upload: Upload) -> list[dict[str, Any]]:
         [dict(p, kind="warning") for p in shown(upload.report.get("warnings", []))]
 
 
-__all__ = ["TABLES", "create_app"]
+__all__ = ["create_app"]

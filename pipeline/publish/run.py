@@ -28,7 +28,7 @@ from pipeline.core.needs_action import needs_action_lines
 from pipeline.core.oserrors import OUTPUT_INTACT, describe
 from pipeline.core.rowcodec import canonical_json
 from pipeline.core.safe_open import TooLarge, read_bytes
-from pipeline.publish.agency_templates import template_files
+from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
 from pipeline.publish.feedback import feedback_files
 from pipeline.publish.tables import build_tables
@@ -110,7 +110,8 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
         "data": lambda: data,
         "feedback": lambda: feedback_files(portal, new_store, tables, reports),
-        "templates": lambda: template_files(portal),
+        "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
+                                                                reference.services.values())),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
     changed_tables = _changed_tables(portal.output / "data", data)

@@ -212,3 +212,21 @@ def test_secure_cookie_behind_https(tmp_path: Path) -> None:
         assert done.status_code == 302 and done.headers["Location"].endswith("/upload")
     finally:
         running.stop()
+
+
+def test_a_clerk_downloads_only_their_own_template(service: Service) -> None:
+    import io
+
+    import openpyxl
+
+    s = sign_in(service, "operator-dukcapil", ip="10.5.0.1")
+    # Asking for another agency's template gives the clerk's own.
+    reply = s.get(service.url + "/templates/performance.xlsx?agency=dpmptsp", timeout=60)
+    assert reply.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(reply.content))["performance"].values)
+    assert [r[1:3] for r in rows[1:]] == [("disdukcapil", "ktp-el"), ("disdukcapil", "kk"),
+                                         ("disdukcapil", "akta-lahir")]
+    officer = sign_in(service, "petugas-data", ip="10.5.0.2")
+    other = officer.get(service.url + "/templates/performance.xlsx?agency=dpmptsp", timeout=60)
+    rows = list(openpyxl.load_workbook(io.BytesIO(other.content))["performance"].values)
+    assert [r[1:3] for r in rows[1:]] == [("dpmptsp", "izin-usaha")]

@@ -30,7 +30,7 @@ class Inbox:
     def __init__(self) -> None:
         self.mails: list[tuple[list[str], Message]] = []
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802 - aiosmtpd
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         mail = email.message_from_bytes(envelope.content, policy=default)  # type: ignore[attr-defined]
         self.mails.append((sorted(envelope.rcpt_tos), mail))  # type: ignore[attr-defined]
         return "250 OK"
