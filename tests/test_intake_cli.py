@@ -195,8 +195,8 @@ def test_a_misplaced_file_reaches_the_agency_page(ds: Path, tmp_path: Path) -> N
     # The other agency's page does not show it.
     other = (out / "feedback/2026-10/disdukcapil/index.html").read_text(encoding="utf-8")
     assert "Performance (1)" not in other
-    assert "PERLU TINDAKAN / NEEDS ACTION - berkas ditolak atau salah tempat / file rejected or misplaced: dpmptsp" \
-        in done.stdout
+    assert ("PERLU TINDAKAN / NEEDS ACTION - berkas ditolak atau salah tempat sejak 2026-10 / file rejected or "
+            "misplaced since 2026-10: dpmptsp") in done.stdout
 
 
 def test_validate_names_agencies_that_sent_nothing_without_failing(ds: Path, tmp_path: Path) -> None:

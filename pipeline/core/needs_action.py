@@ -28,12 +28,17 @@ def missing_files(agencies: Iterable[Agency], start: str | None, period: str,
 
 
 def needs_action_lines(reports: Iterable[FileReport], missing: dict[str, list[str]], period: str) -> list[str]:
-    """The summary's closing lines: agencies with a rejected or misplaced file, and those with files missing."""
-    rejected = sorted({r.agency for r in reports if not r.accepted and r.agency})
+    """The summary's closing lines: agencies with a rejected or misplaced file, and those with files missing.
+
+    Only files for ``period`` (the last month whose deadline has passed) and later count:
+    an old month's rejected file is on its feedback page, but is not this month's chase.
+    """
+    rejected = sorted({r.agency for r in reports
+                       if not r.accepted and r.agency and (r.period is None or r.period >= period)})
     lines: list[str] = []
     if rejected:
-        lines.append("PERLU TINDAKAN / NEEDS ACTION - berkas ditolak atau salah tempat / file rejected or "
-                     f"misplaced: {', '.join(rejected)}")
+        lines.append(f"PERLU TINDAKAN / NEEDS ACTION - berkas ditolak atau salah tempat sejak {period} / file "
+                     f"rejected or misplaced since {period}: {', '.join(rejected)}")
     if missing:
         named = "; ".join(f"{a} ({', '.join(t)})" for a, t in sorted(missing.items()))
         lines.append(f"PERLU TINDAKAN / NEEDS ACTION - belum dikirim untuk {period} / not received for {period}: "
