@@ -131,3 +131,16 @@ def test_without_contacts_nothing_is_sent(ds: Path, smtp) -> None:
     (ds / "reference/contacts.csv").unlink()
     done = _remind(ds, "2026-11-11")
     assert "no reference/contacts.csv, no e-mail" in done.stdout and inbox.mails == []
+
+
+def test_contacts_never_reach_the_output_or_a_log(ds: Path, smtp) -> None:
+    out = ds.parent / "out"
+    done = pipeline("publish", "--datasets", str(ds), "--output", str(out), "--no-site", "--no-push")
+    assert done.returncode == 0, done.stderr
+    _remind(ds, "2026-11-11")
+    addresses = [line.split(",")[2].encode() for line in CONTACTS.splitlines()[1:]]
+    for path in out.rglob("*"):
+        if path.is_file() and path.name != "intake.sqlite3":
+            data = path.read_bytes()
+            assert not any(a in data for a in addresses), path
+    assert not any(a.decode() in done.stdout + done.stderr for a in addresses)
