@@ -14,7 +14,7 @@ NODE_DIR := $(CACHE)/node
 APT_PACKAGES := chromium postgresql redis-server libpq-dev libmagic1 gcc default-jre-headless nodejs npm fonts-dejavu-core curl
 NPM_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1
 
-.PHONY: publish test lint venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz sample
+.PHONY: intake publish test lint venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz sample
 
 ## Python venv with the pinned packages; rebuilt when a requirements file changes.
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
@@ -50,6 +50,11 @@ publish: venv
 
 validate: venv
 	$(PY) -m pipeline validate
+
+## The intake service for agencies: gunicorn on 127.0.0.1 (port: portal.toml [intake] port or
+## INTAKE_PORT, default 8080). The first start creates and prints the data officer's account.
+intake: venv
+	$(PY) -m pipeline intake
 
 ## Lint first: it takes seconds and fails before the slow setup of the tests.
 ## A missing checker (vnu, axe-core, Chromium) or tmpfs mount fails its tests here: the

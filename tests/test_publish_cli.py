@@ -23,7 +23,10 @@ def test_publish_prints_a_summary_and_says_the_push_was_skipped(tmp_path: Path,
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("Terbit / Published: 1 berkas diterima / accepted, 0 ditolak / rejected, 1 baru / new")
-    assert len(lines) == 2 and "push skipped" in lines[1] and "CKAN_URL" in lines[1]
+    # Issue 9: the summary names the agencies that owe files for the last closed month.
+    assert lines[1] == ("PERLU TINDAKAN / NEEDS ACTION - belum dikirim untuk 2026-10 / not received for 2026-10: "
+                        "disdukcapil (decisions, performance); dpmptsp (agendas, decisions, performance)")
+    assert len(lines) == 3 and "push skipped" in lines[2] and "CKAN_URL" in lines[2]
     assert (fx.output / "data" / "datapackage.json").is_file()
 
 

@@ -9,7 +9,6 @@ The token comes from CKAN_API_TOKEN only; the address is shown without its passw
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import sys
@@ -25,10 +24,11 @@ from pipeline.ckan.progress import Progress, plan_text, summary_text
 from pipeline.core.atomic import write_bytes, write_text
 from pipeline.core.config import Portal
 from pipeline.core.errors import PushError
+from pipeline.core.netaddr import is_loopback
 from pipeline.core.oserrors import describe
 from pipeline.core.redact import redact_url
 
-__all__ = ["push_portal", "write_descriptors"]
+__all__ = ["is_loopback", "push_portal", "write_descriptors"]
 PLAN_FILE = "ckan-plan.json"
 
 
@@ -89,16 +89,6 @@ def transport_warning(url: str) -> str | None:
     return (f"CKAN_URL {shown} memakai http tanpa enkripsi: token API dan data terkirim tanpa perlindungan; "
             f"gunakan https. / CKAN_URL {shown} uses plain http: the API token and the data travel "
             "unprotected; use https.")
-
-
-def is_loopback(host: str) -> bool:
-    """localhost or an address of 127.0.0.0/8 or ::1 (traffic that never leaves the machine)."""
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_owners(remote: dict[str, dict[str, Any] | None], org: dict[str, Any] | None, org_name: str) -> None:

@@ -48,6 +48,37 @@ class Targets:
 
 
 @dataclass(frozen=True)
+class IntakeSettings:
+    """The intake service (``[intake]``): its address, its port, when reminders go out."""
+
+    url: str
+    port: int
+    reminder_days: int
+
+    @property
+    def address(self) -> str:
+        """The address clerks open (``url``, or this machine's loopback address and port)."""
+        return self.url or f"http://127.0.0.1:{self.port}"
+
+    @property
+    def secure(self) -> bool:
+        """True when clerks reach the service over https, so its cookies must never travel over http."""
+        return self.address.startswith("https://")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server for reminders (``[smtp]``); the password comes from ``SMTP_PASSWORD``."""
+
+    host: str
+    port: int
+    security: str
+    user: str
+    sender: str
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
 class Limits:
     """What one agency file may hold; each is checked before the file can fill memory."""
 
@@ -94,6 +125,9 @@ class Portal:
     public_contacts: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     targets: Targets = Targets()
+    start_period: str | None = None  # the first month the portal collects (None: the store's first)
+    intake: IntakeSettings = IntakeSettings("", 8080, 3)
+    smtp: SmtpSettings = SmtpSettings("", 587, "starttls", "", "", 30.0)
 
     @property
     def max_file_mb(self) -> float:
@@ -166,7 +200,7 @@ class _Walk:
             self.problems.append(f"portal.toml: '{s.key}' harus {kind_id} / must be {kind_en}{found}")
             value = fallback
         if s.env and self.environ.get(s.env):
-            value = self.environ[s.env]
+            value = self._from_env(s, self.environ[s.env], value)
         if s.clean:
             value = s.clean(value)
         where = f"portal.toml / {s.env}" if s.env else "portal.toml"
@@ -177,6 +211,17 @@ class _Walk:
                 value = fallback
                 break
         self.values[s.key] = tuple(value) if isinstance(value, list) else value
+
+    def _from_env(self, s: Setting, text: str, value: Any) -> Any:
+        """The environment's text as the setting's type (a number for a port); a problem when it is not."""
+        if s.kind is str:
+            return text
+        try:
+            return s.kind(text.strip())
+        except ValueError:
+            kind_id, kind_en = KINDS[s.kind]
+            self.problems.append(f"{s.env}: harus {kind_id} / must be {kind_en} (ditemukan / found: {text!r})")
+            return value
 
     def _raw(self, s: Setting, fallback: Any) -> Any:
         """The value as written, under its key or an alias; the fallback when absent."""
@@ -274,7 +319,16 @@ def load_portal(datasets: Path, output: Path) -> Portal:
     # Each setting lands in the field of its name: limits in Limits, [ckan] in CkanSettings.
     limits = Limits(**{key: values.pop(key) for key in LIMIT_KEYS})
     targets = Targets(**{key: values.pop(key) for key in TARGET_KEYS})
-    ckan = CkanSettings(**{s.name: values.pop(s.key) for s in SETTINGS if s.table == "ckan"})
+    ckan = CkanSettings(**_table_values(values, "ckan"))
+    intake = IntakeSettings(**_table_values(values, "intake"))
+    smtp = SmtpSettings(**_table_values(values, "smtp"))
     receipts = values.pop("receipts")
-    return Portal(datasets=datasets, output=output, limits=limits, targets=targets, ckan=ckan,
-                  receipts=datasets / receipts if receipts else None, warnings=tuple(warnings), **values)
+    start_period = values.pop("start_period") or None
+    return Portal(datasets=datasets, output=output, limits=limits, targets=targets, ckan=ckan, intake=intake,
+                  smtp=smtp, receipts=datasets / receipts if receipts else None, start_period=start_period,
+                  warnings=tuple(warnings), **values)
+
+
+def _table_values(values: dict[str, Any], table: str) -> dict[str, Any]:
+    """The settings of one TOML table, taken out of ``values`` and keyed by their name inside it."""
+    return {s.name: values.pop(s.key) for s in SETTINGS if s.table == table}

@@ -7,8 +7,14 @@ parses a period or shifts a month itself.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import MAXYEAR, date, datetime
 from zoneinfo import ZoneInfo
+
+# A period as agencies and settings write it. Years 2000-2099: a mall publishes its own
+# present, and a folder such as 0000-01 or 1800-01 would make every agency owe files for
+# centuries (and year 0 is no date at all).
+PERIOD_RE = re.compile(r"^20[0-9]{2}-(0[1-9]|1[0-2])$")
 
 
 def parse(period: str) -> tuple[int, int]:

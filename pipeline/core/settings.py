@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipeline.core.netaddr import is_loopback
+from pipeline.core.periods import PERIOD_RE
 from pipeline.core.personal_data import contact_key
 from pipeline.core.redact import has_credentials
 from pipeline.core.safe_open import Refused, parts
@@ -164,6 +166,45 @@ def _contacts(value: list[str]) -> Iterator[str]:
                    "is not one telephone number or one e-mail address")
 
 
+def _period(value: str) -> Iterator[str]:
+    if value and not PERIOD_RE.match(value):
+        yield f"harus TAHUN-BULAN, misalnya 2025-09 / must be YEAR-MONTH, e.g. 2025-09 (ditemukan / found: {value!r})"
+
+
+def _intake_url(value: str) -> Iterator[str]:
+    # Clerks type their passwords into this address: plain http only where it never leaves the machine.
+    if not value:
+        return
+    if not URL_RE.match(value) or not _clean_authority(value) or has_credentials(value):
+        yield "harus URL http(s) tanpa nama pengguna / must be an http(s) URL without a user name"
+    elif urlsplit(value).scheme == "http" and not is_loopback(urlsplit(value).hostname or ""):
+        yield ("harus https:// (kata sandi petugas instansi melewati jaringan) / must be https:// (clerks' "
+               "passwords cross the network); http:// hanya untuk komputer ini / only for this machine")
+
+
+def _port(value: int) -> Iterator[str]:
+    if not 1 <= value <= 65535:
+        yield f"harus 1–65535 / must be between 1 and 65535 (ditemukan / found: {value})"
+
+
+def _reminder_days(value: int) -> Iterator[str]:
+    if not 1 <= value <= 28:
+        yield f"harus 1–28 / must be between 1 and 28 (ditemukan / found: {value})"
+
+
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+def _smtp_security(value: str) -> Iterator[str]:
+    if value not in SMTP_SECURITY:
+        yield f"harus salah satu dari / must be one of {', '.join(SMTP_SECURITY)} (ditemukan / found: {value!r})"
+
+
+def _email(value: str) -> Iterator[str]:
+    if value and not re.match(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", value):
+        yield f"harus satu alamat surel / must be one e-mail address (ditemukan / found: {value!r})"
+
+
 def slug(text: str) -> str:
     """Lowercase letters and digits joined by ``-`` (``Kota Jambi`` -> ``kota-jambi``): CKAN names and tags."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -267,6 +308,46 @@ SETTINGS: tuple[Setting, ...] = (
             "Title of the CKAN organization (used when the push creates it)."),
     Setting("ckan.timeout_seconds", float, 30.0, "Batas waktu satu permintaan ke CKAN, dalam detik.",
             "Time limit of one request to CKAN, in seconds.", checks=ABOVE_ZERO),
+    # --- intake: the first month collected, the intake service, reminders by e-mail ---------------
+    Setting("start_period", str, "",
+            "Bulan pertama yang dikumpulkan portal (TAHUN-BULAN); sebelum bulan itu tidak ada berkas yang "
+            "wajib dikirim, apa pun tanggal bergabung instansi. Kosong = bulan pertama yang ada di arsip.",
+            "The first month the portal collects (YEAR-MONTH); no file is owed before it, whatever an "
+            "agency's joining date. Empty = the first month in the store.", checks=(_period,)),
+    Setting("intake.url", str, "",
+            "Alamat layanan unggah yang dibuka petugas instansi, misalnya https://unggah.mpp.jambikota.go.id "
+            "(tautan di surel pengingat). Dengan https:// kuki sesi hanya dikirim lewat https (Secure); "
+            "http:// hanya boleh untuk komputer ini. Kosong = http://127.0.0.1:<port>.",
+            "Address of the intake service clerks open, e.g. https://unggah.mpp.jambikota.go.id (the link "
+            "in reminder e-mails). With https:// the session cookie is sent over https only (Secure); "
+            "http:// is allowed only for this machine. Empty = http://127.0.0.1:<port>.",
+            checks=(_intake_url,), clean=_no_trailing_slash),
+    Setting("intake.port", int, 8080,
+            "Port layanan unggah di 127.0.0.1 (nginx di depannya meneruskan https ke port ini).",
+            "Port of the intake service on 127.0.0.1 (nginx in front forwards https to it).",
+            checks=(_port,), env="INTAKE_PORT"),
+    Setting("intake.reminder_days", int, 3,
+            "Berapa hari sebelum batas waktu pengingat pertama dikirim kepada petugas instansi yang berkasnya "
+            "belum lengkap.",
+            "How many days before the deadline the first reminder goes to clerks whose files are incomplete.",
+            checks=(_reminder_days,)),
+    Setting("smtp.host", str, "",
+            "Server surel (SMTP) untuk pengingat; kosong = tidak ada surel.",
+            "Mail server (SMTP) for reminders; empty = no e-mail."),
+    Setting("smtp.port", int, 587, "Port server surel.", "Port of the mail server.", checks=(_port,)),
+    Setting("smtp.security", str, "starttls",
+            "Enkripsi ke server surel: starttls, ssl, atau none (none hanya untuk server di komputer ini).",
+            "Encryption to the mail server: starttls, ssl, or none (none only for a server on this machine).",
+            checks=(_smtp_security,)),
+    Setting("smtp.user", str, "",
+            "Nama pengguna di server surel; kata sandinya dibaca dari variabel lingkungan SMTP_PASSWORD, "
+            "tidak pernah dari berkas ini. Kosong = tanpa login.",
+            "User name on the mail server; its password is read from the SMTP_PASSWORD environment variable, "
+            "never from this file. Empty = no login."),
+    Setting("smtp.sender", str, "", "Alamat pengirim surel pengingat.", "Sender address of reminder e-mails.",
+            checks=(_email,), derive=lambda values: values["contact_email"], default_doc="`contact_email`"),
+    Setting("smtp.timeout_seconds", float, 30.0, "Batas waktu satu sambungan ke server surel, dalam detik.",
+            "Time limit of one connection to the mail server, in seconds.", checks=ABOVE_ZERO),
 )
 
 # Tables of settings ([ckan]): only the keys declared under them are read.

@@ -1,7 +1,16 @@
-"""Templates for agencies, generated from the submitted tables' schemas: CSV and XLSX."""
+"""Templates for agencies, generated from the submitted tables' schemas: CSV and XLSX.
+
+Besides the three general templates, each active agency gets its own workbooks
+(``<agency>/<table>.xlsx``): its code already filled in, its services listed in the
+performance template, a drop-down list on every coded column (the schema's lists, the
+agency's own services), date columns formatted and checked as dates, and a guide sheet that
+says every rule in words.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
@@ -46,16 +55,49 @@ RULE_WORDS = (
     ("minimum", "paling kecil {}", "at least {}"),
     ("maximum", "paling besar {}", "at most {}"),
     ("maxLength", "paling banyak {} karakter", "at most {} characters"),
-    ("pattern", "pola {}", "pattern {}"),
+    ("pattern", "{}", "{}"),
 )
+# Patterns of the contract's schemas said in words; another pattern is described by its example.
+PATTERN_WORDS = {
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$": (
+        ("huruf, angka, titik, garis bawah atau tanda hubung, tanpa spasi, diawali huruf atau angka, paling "
+         "banyak 64 karakter"),
+        ("letters, digits, dots, underscores or hyphens, no spaces, starting with a letter or digit, at most "
+         "64 characters")),
+    r"^https?://[^\s]+$": ("alamat web lengkap yang diawali http:// atau https://, tanpa spasi",
+                           "a full web address starting with http:// or https://, no spaces"),
+    r"^[0-9]{4}-(0[1-9]|1[0-2])$": ("tahun dan bulan: empat angka tahun, tanda hubung, dua angka bulan",
+                                   "year and month: four digits of year, a hyphen, two digits of month"),
+    r"^[a-z][a-z0-9-]{1,31}$": ("kode instansi dari daftar instansi (huruf kecil, angka, tanda hubung)",
+                               "an agency code from the list of agencies (lowercase letters, digits, hyphens)"),
+    r"^[a-z][a-z0-9-]{1,63}$": ("kode layanan dari daftar layanan (huruf kecil, angka, tanda hubung)",
+                               "a service code from the list of services (lowercase letters, digits, hyphens)"),
+}
+
+
+def pattern_words(field: dict[str, Any]) -> tuple[str, str]:
+    """A field's pattern in words (never a regular expression)."""
+    found = PATTERN_WORDS.get(field.get("constraints", {}).get("pattern", ""))
+    if found:
+        return found
+    example = field.get("example")
+    return (f"tulis seperti contoh: {example}", f"written like the example: {example}") if example is not None \
+        else ("lihat keterangan", "see the description")
 
 
 def rules(field: dict[str, Any]) -> tuple[str, str]:
     """The field's constraints in words, Indonesian and English."""
     c = field.get("constraints", {})
-    found = [(id_t, en_t, ", ".join(c[key]) if key == "enum" else c[key]) for key, id_t, en_t in RULE_WORDS if key in c]
-    return ("; ".join(id_t.format(v) for id_t, _, v in found) or "—",
-            "; ".join(en_t.format(v) for _, en_t, v in found) or "—")
+    found: list[tuple[str, str, Any, tuple[str, str] | None]] = []
+    for key, id_t, en_t in RULE_WORDS:
+        if key == "pattern" and key in c:
+            found.append((id_t, en_t, "", pattern_words(field)))
+        elif key in c:
+            value = ", ".join(c[key]) if key == "enum" else c[key]
+            found.append((id_t, en_t, value, None))
+    id_parts = [words[0] if words else id_t.format(v) for id_t, _, v, words in found]
+    en_parts = [words[1] if words else en_t.format(v) for _, en_t, v, words in found]
+    return "; ".join(id_parts) or "—", "; ".join(en_parts) or "—"
 
 
 def _required(field: dict[str, Any]) -> str:
@@ -67,18 +109,34 @@ def csv_template(schema: dict[str, Any]) -> bytes:
     return (",".join(f["name"] for f in schema["fields"]) + "\n").encode("utf-8")
 
 
-def xlsx_template(table: str, schema: dict[str, Any]) -> bytes:
-    """Header row with drop-downs for enum fields, plus a "Petunjuk" sheet describing every field."""
+def xlsx_template(table: str, schema: dict[str, Any], agency: AgencyKit | None = None) -> bytes:
+    """Header row with drop-downs for enum fields, plus a "Petunjuk" sheet describing every field.
+
+    With ``agency``: its code filled in, its services listed (performance), drop-downs for the
+    codes, and date columns as real dates.
+    """
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = table
     fields = schema["fields"]
     sheet.append([f["name"] for f in fields])
+    if agency is not None:
+        _prefill(sheet, table, fields, agency)
     for column, field in enumerate(fields, start=1):
         letter = get_column_letter(column)
         sheet.cell(row=1, column=column).font = Font(bold=True)
         sheet.column_dimensions[letter].width = max(14, len(field["name"]) + 4)
-        if field["type"] in TEXT_TYPES:
+        if agency is not None and field["type"] == "date":
+            # A real date cell: Excel shows a calendar-checked date, and the reader takes it as
+            # YYYY-MM-DD. (The general templates keep text, for spreadsheet programs that
+            # would show 05/10/2026 and store it as text.)
+            _date_column(sheet, letter)
+        elif agency is not None and field["name"] in ("agency_code", "service_code"):
+            codes = [agency.code] if field["name"] == "agency_code" else list(agency.services)
+            sheet.column_dimensions[letter].number_format = "@"
+            if codes:
+                sheet.add_data_validation(_dropdown(codes, f"{letter}2:{letter}{LAST_ROW}", field))
+        elif field["type"] in TEXT_TYPES:
             # Text cells keep what the clerk types: Excel would otherwise turn 2026-10 into a
             # date, 05/10/2026 into a locale date, and drop the leading zero of 08:30.
             sheet.column_dimensions[letter].number_format = "@"
@@ -92,6 +150,37 @@ def xlsx_template(table: str, schema: dict[str, Any]) -> bytes:
     force_text(sheet)
     force_text(guide)
     return workbook_bytes(workbook)
+
+
+@dataclass(frozen=True)
+class AgencyKit:
+    """What an agency's own templates are filled with: its code and the codes of its services."""
+
+    code: str
+    services: tuple[str, ...]
+
+
+def _prefill(sheet: Any, table: str, fields: list[dict[str, Any]], agency: AgencyKit) -> None:
+    """Performance: one row per service of the agency, its codes filled in (the clerk adds the month and numbers)."""
+    if table != "performance":
+        return
+    names = [f["name"] for f in fields]
+    for service in agency.services:
+        row = ["" for _ in names]
+        row[names.index("agency_code")] = agency.code
+        row[names.index("service_code")] = service
+        sheet.append(row)
+
+
+def _date_column(sheet: Any, letter: str) -> None:
+    """Format a column as YYYY-MM-DD dates and refuse anything that is not a date."""
+    sheet.column_dimensions[letter].number_format = "yyyy-mm-dd"
+    rule = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                          showErrorMessage=True)
+    rule.errorTitle = "Bukan tanggal / Not a date"
+    rule.error = "Tulis tanggal, misalnya 2026-10-14 / Type a date, e.g. 2026-10-14"
+    rule.add(f"{letter}2:{letter}{LAST_ROW}")
+    sheet.add_data_validation(rule)
 
 
 def _dropdown(enum: list[str], cells: str, field: dict[str, Any]) -> DataValidation:
@@ -128,11 +217,21 @@ def _guide(sheet: Any, fields: list[dict[str, Any]]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def template_files(portal: Portal) -> dict[str, bytes]:
-    """``<table>.csv`` and ``<table>.xlsx`` for each monthly table."""
+def template_files(portal: Portal, agencies: Iterable[AgencyKit] = ()) -> dict[str, bytes]:
+    """``<table>.csv`` and ``<table>.xlsx`` for each monthly table, and ``<agency>/<table>.xlsx`` for each agency."""
     files: dict[str, bytes] = {}
+    kits = list(agencies)
     for table in TABLES:
         schema = submitted_schema(portal, table)
         files[f"{table}.csv"] = csv_template(schema)
         files[f"{table}.xlsx"] = xlsx_template(table, schema)
+        for kit in kits:
+            files[f"{kit.code}/{table}.xlsx"] = xlsx_template(table, schema, kit)
     return files
+
+
+def agency_kits(agencies: Iterable[Any], services: Iterable[Any]) -> list[AgencyKit]:
+    """The kit of every active agency (reference records: ``Agency``, ``Service``)."""
+    listed = list(services)
+    return [AgencyKit(a.agency_code, tuple(s.service_code for s in listed if s.agency_code == a.agency_code))
+            for a in agencies if a.active]

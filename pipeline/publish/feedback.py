@@ -19,7 +19,7 @@ from pipeline.core.csp import feedback_policy
 from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.models import TABLES, FileReport, Record
 from pipeline.core.periods import deadline
-from pipeline.publish.feedback_layout import INDEX, feedback_pages
+from pipeline.publish.feedback_layout import INDEX, feedback_pages, month_page
 from pipeline.store import Store
 
 TEMPLATES = templating.SITE_TEMPLATES / "feedback"
@@ -67,7 +67,7 @@ def _received_both(iso: str | None) -> dict[str, str]:
 SHOWN_VALUE_CHARS = 300
 
 
-def _problems(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def shown_problems(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Problems with a cell reference (or the row, or nothing) and both messages."""
     out = []
     for p in items:
@@ -94,7 +94,7 @@ def file_context(portal: Portal, store: Store, row: Record, names: dict[str, str
         "portal": portal, "row": row, "version": version, "kept_revision": pointer.kept,
         "file_name": version.file.rsplit("/", 1)[-1],
         "agency_name": names.get(row["agency_code"], row["agency_code"]),
-        "errors": _problems(report["errors"]), "warnings": _problems(report["warnings"]),
+        "errors": shown_problems(report["errors"]), "warnings": shown_problems(report["warnings"]),
         # The lists stop at 200 problems plus a summary; the counts are the file's own.
         "error_total": version.errors, "warning_total": version.warnings,
         "received": _received_both(row["received_at"]),
@@ -104,8 +104,8 @@ def file_context(portal: Portal, store: Store, row: Record, names: dict[str, str
 
 
 def month_context(portal: Portal, period: str, agency: str, rows: list[Record],
-                  names: dict[str, str]) -> dict[str, Any]:
-    """Context of an agency's page for one month (its three files)."""
+                  names: dict[str, str], layout: list[FileReport] | None = None) -> dict[str, Any]:
+    """Context of an agency's page for one month (its three files and what is misplaced in its folder)."""
     by_table = {r["table"]: r for r in rows}
     files = [
         {"table": t, "row": by_table[t], "received": _received_both(by_table[t]["received_at"])}
@@ -114,6 +114,7 @@ def month_context(portal: Portal, period: str, agency: str, rows: list[Record],
     return {
         "portal": portal, "period": period, "agency": agency,
         "agency_name": names.get(agency, agency), "files": files,
+        "layout": _layout_items(layout or []),
         "month": _both(lambda f: f.month(period)),
         "deadline": _both(lambda f: f.date(deadline(period, portal.deadline_day))),
     }
@@ -122,9 +123,13 @@ def month_context(portal: Portal, period: str, agency: str, rows: list[Record],
 def index_context(portal: Portal, months: list[dict[str, Any]],
                   layout: list[FileReport]) -> dict[str, Any]:
     """Context of the list of every agency-month page and this run's misplaced files."""
-    return {"portal": portal, "months": months,
-            "layout": [{"file": r.file, "errors": _problems([p.to_json() | {"cell": p.cell}
-                                                             for p in r.errors])} for r in layout]}
+    return {"portal": portal, "months": months, "layout": _layout_items(layout)}
+
+
+def _layout_items(layout: list[FileReport]) -> list[dict[str, Any]]:
+    """Misplaced files with their problems, as the pages list them."""
+    return [{"file": r.file, "errors": shown_problems([p.to_json() | {"cell": p.cell} for p in r.errors])}
+            for r in layout]
 
 
 def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]],
@@ -133,16 +138,26 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
     env = environment()
     names = {a["agency_code"]: a["name"] for a in tables["agencies"]}
     rows = tables["submissions"]
-    file_pages, month_pages = feedback_pages((r["period"], r["agency_code"], r["table"], r["status"]) for r in rows)
+    file_pages, _ = feedback_pages((r["period"], r["agency_code"], r["table"], r["status"]) for r in rows)
     groups: dict[tuple[str, str], list[Record]] = {}
     for row in rows:
         groups.setdefault((row["period"], row["agency_code"]), []).append(row)
+    # Reports the store could not file under a key (misplaced or unreadable files).
+    layout = [r for r in reports if not (r.period and r.agency and r.table in TABLES and r.sha256)]
+    # A misplaced file inside a known agency's folder is shown on that agency's page for the
+    # month too (the clerk must see it, not only the data officer), even when nothing else is there.
+    in_folder: dict[tuple[str, str], list[FileReport]] = {}
+    for r in layout:
+        if r.period and r.agency:
+            in_folder.setdefault((r.period, r.agency), []).append(r)
+            groups.setdefault((r.period, r.agency), [])
     pages: dict[str, str] = {}
     months = []
     file_template, month_template = env.get_template("file.html"), env.get_template("month.html")
     for (period, agency), group in sorted(groups.items()):
-        href = month_pages[(period, agency)]
-        pages[href] = month_template.render(month_context(portal, period, agency, group, names))
+        href = month_page(period, agency)
+        pages[href] = month_template.render(month_context(portal, period, agency, group, names,
+                                                          in_folder.get((period, agency))))
         for row in group:
             if (period, agency, row["table"]) in file_pages:
                 pages[file_pages[(period, agency, row["table"])]] = file_template.render(
@@ -151,7 +166,5 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
                        "agency_name": names.get(agency, agency),
                        "statuses": [r["status"] for r in group],
                        "month": {lang: f.month(period) for lang, f in FORMATS.items()}})
-    # Reports the store could not file under a key (misplaced or unreadable files).
-    layout = [r for r in reports if not (r.period and r.agency and r.table in TABLES and r.sha256)]
     pages[INDEX] = env.get_template(INDEX).render(index_context(portal, months, layout))
     return {rel: text.encode("utf-8") for rel, text in pages.items()}

@@ -19,14 +19,16 @@ from pathlib import Path
 
 import click
 
+from pipeline.core import periods
 from pipeline.core.atomic import recover_dir, replace_dir, staging_dir, write_unsynced
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import PipelineError, PublishError
-from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport
+from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport, Record
+from pipeline.core.needs_action import needs_action_lines
 from pipeline.core.oserrors import OUTPUT_INTACT, describe
 from pipeline.core.rowcodec import canonical_json
 from pipeline.core.safe_open import TooLarge, read_bytes
-from pipeline.publish.agency_templates import template_files
+from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
 from pipeline.publish.feedback import feedback_files
 from pipeline.publish.tables import build_tables
@@ -57,6 +59,8 @@ class PublishResult:
     changed: bool
     output: Path
     tables_changed: tuple[str, ...] = ()
+    receipt_warnings: tuple[str, ...] = ()
+    needs_action: tuple[str, ...] = ()  # the summary's lines naming the agencies to contact
 
     def summary(self) -> str:
         """One line for the terminal and cron logs."""
@@ -76,7 +80,11 @@ def publish_data(portal: Portal, as_of: date, now: datetime | None = None) -> Pu
         raise PublishError(describe(done.error, AFTER_COMMIT)) from None
     except OSError as exc:
         raise PublishError(describe(exc, OUTPUT_INTACT)) from None
+    for warning in result.receipt_warnings:
+        click.echo(f"PERINGATAN / WARNING: {warning}", err=True)
     click.echo(result.summary())
+    for line in result.needs_action:
+        click.echo(line)
     return result
 
 
@@ -96,13 +104,14 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
         _reference_hashes(portal), local_iso(now, portal.tz), as_of,
     )
     tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
-                          portal.deadline_day, portal.tz)
+                          portal.deadline_day, portal.tz, portal.targets, portal.start_period)
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
     data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
         "data": lambda: data,
         "feedback": lambda: feedback_files(portal, new_store, tables, reports),
-        "templates": lambda: template_files(portal),
+        "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
+                                                                reference.services.values())),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
     changed_tables = _changed_tables(portal.output / "data", data)
@@ -119,7 +128,8 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
             _remove(staged.values())  # rebuilt from the committed store by the next run
             raise _Committed(exc) from exc
         del staged[name]
-    return _result(reports, changes, portal.output, changed_tables)
+    return _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
+                   _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
 
 
 def _changed_tables(data: Path, files: dict[str, bytes]) -> tuple[str, ...]:
@@ -191,9 +201,18 @@ def _reference_hashes(portal: Portal) -> dict[str, str]:
     return hashes
 
 
-def _result(reports: list[FileReport], changes: Changes, output: Path,
-            tables_changed: tuple[str, ...]) -> PublishResult:
+def _action_lines(reports: list[FileReport], submissions: list[Record], period: str) -> list[str]:
+    """Who needs action: this run's rejected or misplaced files, and the last closed month's missing files."""
+    missing: dict[str, list[str]] = {}
+    for row in submissions:
+        if row["period"] == period and row["status"] == "missing":
+            missing.setdefault(row["agency_code"], []).append(row["table"])
+    return needs_action_lines(reports, missing, period)
+
+
+def _result(reports: list[FileReport], changes: Changes, output: Path, tables_changed: tuple[str, ...],
+            receipt_warnings: list[str], needs_action: list[str]) -> PublishResult:
     """Counts for the summary line (layout errors count as rejected)."""
     accepted = sum(1 for r in reports if r.accepted)
     return PublishResult(accepted, len(reports) - accepted, len(changes.new), changes.changed, output,
-                         tables_changed)
+                         tables_changed, tuple(receipt_warnings), tuple(needs_action))

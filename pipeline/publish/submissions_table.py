@@ -3,8 +3,10 @@
 Decisions (documented in the published schema and the report to the lead):
 
 - An agency owes its three tables from the later of the month it joined and the first
-  period the portal has data for (nobody owes files from before the portal existed), up
-  to the last closed month (the last month whose deadline day has passed).
+  month the portal collects (``start_period`` in portal.toml, or without it the first
+  period the store holds: nobody owes files from before the portal existed), up to the
+  last closed month (the last month whose deadline day has passed); see
+  ``pipeline.core.obligations``.
 - A received key shows its *current* version (the file as it stands in datasets/):
   its status, revision, receipt time and counts.  When that version is rejected while
   an older one was accepted, the row says ``rejected`` with the latest revision, and the
@@ -21,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline.core import periods
 from pipeline.core.models import TABLES, Record
+from pipeline.core.obligations import collection_start, owed_periods
 from pipeline.store import Store
 
 
@@ -28,25 +31,18 @@ def owed_keys(agencies: list[Record], first: str | None, last_closed: str) -> se
     """(period, agency, table) of every file an active agency (a row of the agencies table) owes."""
     owed: set[tuple[str, str, str]] = set()
     for agency in agencies:
-        if not agency.get("active"):
-            continue
-        joined = agency.get("joined_on")
-        start = periods.of_date(joined) if joined else first
-        if start is None:
-            continue  # no data anywhere and no joining date: nothing to count from
-        if first is not None and start < first:
-            start = first
-        for period in periods.span(start, last_closed):
+        for period in owed_periods(bool(agency.get("active")), agency.get("joined_on"), first, last_closed):
             owed.update((period, agency["agency_code"], table) for table in TABLES)
     return owed
 
 
 def submissions_records(store: Store, agencies: list[Record], as_of: date, deadline_day: int,
-                        tz: ZoneInfo) -> list[Record]:
+                        tz: ZoneInfo, start_period: str | None = None) -> list[Record]:
     """Every owed or received file, sorted by period, agency and table."""
     last_closed = periods.last_closed(as_of, deadline_day)
     current = {v.key: v for v in store.current()}
-    keys = owed_keys(agencies, store.first_period(), last_closed) | set(current)
+    first = collection_start(start_period, store.first_period())
+    keys = owed_keys(agencies, first, last_closed) | set(current)
     out: list[Record] = []
     for key in sorted(keys):
         period, agency, table = key

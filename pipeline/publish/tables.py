@@ -19,7 +19,7 @@ from pipeline.store import Store, Version
 
 def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Service],
                  as_of: date, deadline_day: int, tz: ZoneInfo,
-                 targets: Targets | None = None) -> dict[str, list[Record]]:
+                 targets: Targets | None = None, start_period: str | None = None) -> dict[str, list[Record]]:
     """Every published table as typed records in its deterministic order."""
     # The reference tables are published as they were read: one row per record, its fields as columns.
     agency_rows = sorted((asdict(a) for a in agencies), key=lambda r: r["agency_code"])
@@ -31,7 +31,7 @@ def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Se
         "agenda_history": agenda_history(store),
         "decisions": latest_decisions(store, as_of),
         "decision_history": decision_history(store),
-        "submissions": submissions_records(store, agency_rows, as_of, deadline_day, tz),
+        "submissions": submissions_records(store, agency_rows, as_of, deadline_day, tz, start_period),
     }
     # Computed from the tables above only, so that anyone can recompute them from the data package.
     tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets())

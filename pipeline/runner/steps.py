@@ -13,6 +13,7 @@ import click
 
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import PushError
+from pipeline.core.models import FileReport
 from pipeline.runner.exitcodes import EXIT_FAILED, EXIT_OK
 from pipeline.runner.runlog import RunRecord
 
@@ -44,7 +45,25 @@ def validate(portal: Portal, as_json: bool) -> int:
         click.echo(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=2))
     else:
         click.echo(summary_text(reports))
+        for line in _needs_action(portal, reports):
+            click.echo(line)
+    # A missing file leaves the code at 0: a late agency is the normal state of the month,
+    # and a cron job must not fail every month for it; the summary names the agency instead.
     return EXIT_OK if all(r.accepted for r in reports) else EXIT_FAILED
+
+
+def _needs_action(portal: Portal, reports: list[FileReport]) -> list[str]:
+    """The summary's lines naming agencies with rejected, misplaced or missing files (last closed month)."""
+    from pipeline.core import periods
+    from pipeline.core.needs_action import missing_files, needs_action_lines
+    from pipeline.core.obligations import collection_start
+    from pipeline.validate import load_reference
+
+    period = periods.last_closed(portal.today(), portal.deadline_day)
+    first = collection_start(portal.start_period, min((r.period for r in reports if r.period), default=None))
+    received = {(r.agency, r.table) for r in reports if r.period == period and r.agency and r.table}
+    missing = missing_files(load_reference(portal).agencies.values(), first, period, received)
+    return needs_action_lines(reports, missing, period)
 
 
 def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord) -> None:
@@ -87,3 +106,49 @@ def push(portal: Portal, dry_run: bool, record: RunRecord, skip: bool = False) -
         record.push = {"failed": str(exc)}
         raise
     record.push = {"dry_run": dry_run, "write_calls": plan.write_calls(), **plan.counts()}
+
+
+def receive(portal: Portal, file: Path, agency: str, period: str, table: str | None,
+            received_at: datetime | None) -> None:
+    """Copy a file that arrived another way into submissions/, log its receipt, and print its verdict."""
+    from pipeline.intake.receive import receive_file
+
+    click.echo(receive_file(portal, file, agency, period, table, received_at))
+
+
+def status(portal: Portal, period: str | None, day: date) -> None:
+    """Print the monthly checklist of ``period`` (default: the last month that has ended)."""
+    from pipeline.core import periods
+    from pipeline.intake.checklist import checklist
+    from pipeline.intake.status_text import checklist_text
+
+    chosen = period or periods.last_ended(day)
+    click.echo(checklist_text(checklist(portal, chosen, day), str(portal.output / "feedback")))
+
+
+def remind(portal: Portal, day: date, dry_run: bool) -> None:
+    """Send the reminders due today (each once); names agencies, never addresses."""
+    from pipeline.intake.checklist import checklist
+    from pipeline.intake.contacts import load_contacts
+    from pipeline.intake.db import connect
+    from pipeline.intake.reminders import period_for, plan, send
+    from pipeline.validate import load_reference
+
+    contacts = load_contacts(portal, set(load_reference(portal).agencies))
+    if not contacts:
+        click.echo("Pengingat: reference/contacts.csv tidak ada, tidak ada surel / Reminders: no "
+                   "reference/contacts.csv, no e-mail")
+        return
+    if not portal.smtp.host and not dry_run:
+        click.echo("Pengingat: [smtp] host belum diisi, tidak ada surel / Reminders: [smtp] host not set, no e-mail")
+        return
+    messages = plan(portal, checklist(portal, period_for(day), day), contacts, day)
+    conn = connect(portal.output)
+    try:
+        done = send(portal, conn, messages, datetime.now(portal.tz).isoformat(timespec="seconds"), dry_run)
+    finally:
+        conn.close()
+    verb = "akan dikirim / would be sent" if dry_run else "terkirim / sent"
+    click.echo(f"Pengingat / Reminders: {len(done)} {verb}")
+    for m in done:
+        click.echo(f"  {m.key.split(':')[0]:<9} {m.agency or '(petugas data / data officer)'}")

@@ -82,8 +82,10 @@ def data_file(name: str) -> str:
     return f"/data/{_seg(name)}"
 
 
-def template_file(name: str) -> str:
-    """A template for agencies."""
+def template_file(name: str, folder: bool = False) -> str:
+    """A template for agencies (``folder``: ``<agency>/<file>``, one agency's own)."""
+    if folder:
+        return "/templat/" + "/".join(_seg(part) for part in name.split("/"))
     return f"/templat/{_seg(name)}"
 
 

@@ -30,7 +30,7 @@ from pipeline.core.errors import PublishError
 from pipeline.core.models import TABLES, FileReport
 from pipeline.core.rowcodec import canonical_json, compact_json, decode_rows, encode_rows, json_object
 from pipeline.store.journal import Journal
-from pipeline.store.receipts import Receipts, submission_path
+from pipeline.store.receipts import ReceiptLog, apply_receipts
 from pipeline.store.records import Changes, Key, Pointer, Version, report_record
 
 FORMAT = 1
@@ -58,6 +58,7 @@ class Store:
         self.pending: dict[str, bytes] = {}
         self._rows_cache: dict[str, list[dict[str, Any]]] = {}
         self._published: list[Version] | None = None
+        self.receipt_warnings: list[str] = []
 
     @classmethod
     def load(cls, root: Path) -> Store:
@@ -124,7 +125,7 @@ class Store:
 
     def update(
         self, reports: Iterable[FileReport], read_bytes: Callable[[str], bytes | None],
-        receipts: Receipts, reference: dict[str, str], now: str, day: date,
+        receipts: ReceiptLog, reference: dict[str, str], now: str, day: date,
     ) -> tuple[Store, Changes]:
         """A new store with this run's reports applied (nothing written until ``commit``)."""
         new = Store(self.root)
@@ -136,9 +137,8 @@ class Store:
         for report in sorted(reports, key=lambda r: r.file):
             if report.period and report.agency and report.table in TABLES and report.sha256:
                 new._apply((report.period, report.agency, report.table), report, read_bytes, now, changes)
-        for versions in new.versions.values():
-            for v in versions:
-                v.received_at = receipts.get((submission_path(v.file), v.sha256), v.first_seen)
+        # Receipt lines that cannot count are warnings for the data officer, never a stop.
+        new.receipt_warnings = apply_receipts(receipts, new.versions.values())
         if changes.changed:
             new.changelog.append(changes.event(day, now))
         new._published = None

@@ -19,18 +19,15 @@ systems and office programs create them; no clerk sends them on purpose.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.models import REJECTED, TABLES, FileReport
+from pipeline.core.periods import PERIOD_RE
 from pipeline.core.safe_open import DIR, FILE, LINK, Refused, entries, kind_of
 from pipeline.validate.messages import problem
 
-# Years 2000-2099: a mall publishes its own present, and a folder such as 0000-01 or 1800-01
-# would make every agency owe files for centuries (and year 0 is no date at all).
-PERIOD_RE = re.compile(r"^20[0-9]{2}-(0[1-9]|1[0-2])$")
 FORMATS = ("csv", "xlsx")
 _SYSTEM_FILES = {"thumbs.db", "desktop.ini"}
 # Layout errors reported one by one per folder; the rest of a folder's strays are counted

@@ -32,6 +32,12 @@ def guide_page(data: SiteData, kit: Kit) -> Page:
         "tables": tables,
         "errors": [{"code": c, "problem": kit.t(f"errors.{c}.problem"), "fix": kit.t(f"errors.{c}.fix")}
                    for c in COMMON_ERRORS],
+        # Each active agency's own workbooks (publish writes them under templates/<agency>/).
+        "agency_templates": [
+            {"name": a.name, "files": [{"label": kit.label("table", t), "url": urls.template_file(f"{code}/{t}.xlsx",
+                                                                                                  folder=True)}
+                                       for t in TABLES]}
+            for code, a in sorted(data.agencies.items()) if a.active and data.templates],
         "submissions_url": kit.url(urls.SUBMISSIONS),
         "data_url": kit.url(urls.DATA),
     }
