@@ -253,3 +253,18 @@ def test_the_published_schema_lists_every_indicator_of_the_registry() -> None:
     enum = next(f for f in schema["fields"] if f["name"] == "indicator")["constraints"]["enum"]
     assert enum == [i.id for i in INDICATORS]
     assert len({i.id for i in INDICATORS}) == len(INDICATORS) == 29
+
+
+def test_figures_beyond_any_usual_size_are_computed_exactly() -> None:
+    # The contract sets no upper bound: a waiting time of 1E+400 minutes is valid and must not
+    # break the publish (Decimal's default 28 digits would).
+    tables = world()
+    tables["performance"] = [dict(r) for r in tables["performance"]]
+    tables["performance"][0]["avg_wait_minutes"] = D("1E+400")
+    tables["performance"][1]["applications_completed"] = 10**40
+    tables["performance"][1]["completed_within_standard"] = 10**40
+    out = {(r["indicator"], r["scope"], r["period"]): r for r in indicator_records(tables, AS_OF, 10, Targets())}
+    assert out["wait-minutes", "dinas-a", "2026-07"]["value"] == D("1E+400")
+    # (1E+400 × 90 + 20 × 50 + 5 × 40) / 180 = 5E+399 + 6.666...: exact to the cent.
+    assert out["wait-minutes", "mall", "2026-Q3"]["value"] == D(f"{5 * 10**399 + 6}.67")
+    assert out["within-standard", "ngo-c", "2026-07"]["value"] == D("100.00")

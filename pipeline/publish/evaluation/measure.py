@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from statistics import median
 
@@ -19,6 +20,19 @@ class Measure:
     denominator: int | None = None
 
 
+def cents(exact: Fraction) -> Decimal:
+    """``round_cents`` in a decimal context wide enough for any figure (the contract sets no upper bound)."""
+    digits = len(str(abs(exact.numerator) // exact.denominator)) + 4
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, digits)
+        return round_cents(exact)
+
+
+def _finite(value: Decimal | float) -> bool:
+    """False for inf and nan (a Decimal is judged as itself, not as a float: 1E+400 is finite)."""
+    return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+
+
 def count(n: int) -> Measure:
     """A plain count."""
     return Measure(n)
@@ -28,14 +42,14 @@ def share(part: int, whole: int) -> Measure:
     """``part`` of ``whole`` in percent, 2 decimals half up; no value when ``whole`` is 0."""
     if not whole:
         return Measure(None, part, whole)
-    return Measure(round_cents(Fraction(100 * part, whole)), part, whole)
+    return Measure(cents(Fraction(100 * part, whole)), part, whole)
 
 
 def ratio(part: int, whole: int) -> Measure:
     """``part`` per ``whole``, 2 decimals half up; no value when ``whole`` is 0."""
     if not whole:
         return Measure(None, part, whole)
-    return Measure(round_cents(Fraction(part, whole)), part, whole)
+    return Measure(cents(Fraction(part, whole)), part, whole)
 
 
 def weighted_mean(pairs: list[tuple[Decimal | float, int]]) -> Measure:
@@ -43,12 +57,14 @@ def weighted_mean(pairs: list[tuple[Decimal | float, int]]) -> Measure:
     weight = sum(w for _, w in pairs)
     if not weight:
         return Measure(None, None, 0)
+    if any(not _finite(v) for v, _ in pairs):  # a float beyond range (inf): no mean to give
+        return Measure(None, None, weight)
     total = sum((Fraction(Decimal(repr(v)) if isinstance(v, float) else v) * w for v, w in pairs), Fraction(0))
-    return Measure(round_cents(total / weight), round_cents(total), weight)
+    return Measure(cents(total / weight), cents(total), weight)
 
 
 def median_of(values: list[int]) -> Measure:
     """The median (the mean of the middle two for an even count), 2 decimals; denominator = how many."""
     if not values:
         return Measure(None, None, 0)
-    return Measure(round_cents(Fraction(median(values))), None, len(values))
+    return Measure(cents(Fraction(median(values))), None, len(values))
