@@ -17,7 +17,8 @@ T1, T2, T3 = "2026-11-01T08:00:00+07:00", "2026-11-02T08:00:00+07:00", "2026-11-
 AGENDA = agenda("A-1", "held", "2026-10-03", title="Rapat")
 # The row above as validation types it (written out here, not read from the pipeline).
 TYPED = {"agenda_id": "A-1", "date": date(2026, 10, 3), "start_time": time(9, 0), "end_time": None,
-         "title": "Rapat", "type": "coordination", "participants": "disdukcapil;dpmptsp", "location": None,
+         "title": "Rapat", "type": "coordination", "participants": "disdukcapil;dpmptsp", "attendees": None,
+         "location": None,
          "status": "held", "summary": None, "minutes_url": None}
 
 
