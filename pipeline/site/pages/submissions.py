@@ -22,8 +22,10 @@ def _index(data: SiteData) -> dict[tuple[str, str, str], Submission]:
 
 def legend(kit: Kit) -> list[dict[str, str]]:
     """What each mark in the matrix means."""
-    return [{"state": s, "mark": kit.t(f"submission_mark.{s}"), "label": kit.label("submission_state", s)}
-            for s in STATES]
+    marks = [{"state": s, "mark": kit.t(f"submission_mark.{s}"), "label": kit.label("submission_state", s)}
+             for s in STATES]
+    # A blank cell is a month the agency owed nothing (not yet joined, left, inactive): say so.
+    return [*marks, {"state": "none", "mark": "", "label": kit.t("fold.blank_legend")}]
 
 
 def matrix(data: SiteData, kit: Kit) -> Page:
