@@ -277,3 +277,12 @@ def test_every_published_table_has_a_name_in_both_languages(kit_id, kit_en) -> N
 
     for name in PUBLISHED_TABLES:
         assert kit_id.label("table", name) != name and kit_en.label("table", name) != name, name
+
+
+@pytest.mark.parametrize("written, english", [
+    ("30 menit", "30 minutes"), ("1 hari kerja", "1 working day"), ("14 hari kerja", "14 working days"),
+    ("2 jam", "2 hours"), ("Sesuai jadwal sidang", "Sesuai jadwal sidang"),
+])
+def test_standard_times_read_in_english(kit_id, kit_en, written: str, english: str) -> None:
+    assert kit_en.duration(written) == english
+    assert kit_id.duration(written) == written

@@ -56,11 +56,11 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
     period = max((r.period for r in rows if r.period <= last_ended(data.as_of)), default=max(r.period for r in rows))
     periods, series = chart_periods(data), monthly(rows)
     services = sorted((s for s in data.services.values() if s.agency_code == code),
-                      key=lambda s: (s.name, s.service_code))
+                      key=lambda s: (kit.service_name(s), s.service_code))
     service_rows = []
     for s in services:
         latest = [r for r in rows if r.service_code == s.service_code and r.period == period]
-        service_rows.append({"name": s.name, "url": kit.url(urls.service(s.service_code)),
+        service_rows.append({"name": kit.service_name(s), "url": kit.url(urls.service(s.service_code)),
                              **_latest_row(totals(period, latest) if latest else None, kit)})
     context = {
         "name": name,
@@ -81,18 +81,20 @@ def service_page(s: Service, data: SiteData, kit: Kit) -> Page:
     periods, series = chart_periods(data), monthly(rows)
     notes = sorted({(r.period, r.notes) for r in rows if r.notes}, reverse=True)
     context: dict[str, Any] = {
-        "service": {"name": s.name, "code": s.service_code, "time": s.standard_time,
+        "service": {"name": kit.service_name(s), "other_name": s.name if kit.lang == "en" and s.name_en else None,
+                    "code": s.service_code, "time": kit.duration(s.standard_time),
                     "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free"),
                     "requirements": s.requirements, "legal_basis": s.legal_basis},
         "agency": kit.agency_link(data, s.agency_code),
-        "charts": [volume_chart("c-vol", s.name, series, periods, kit),
-                   within_chart("c-std", s.name, series, periods, kit),
-                   ikm_chart("c-ikm", s.name, series, periods, kit)] if rows else [],
+        "charts": [volume_chart("c-vol", kit.service_name(s), series, periods, kit),
+                   within_chart("c-std", kit.service_name(s), series, periods, kit),
+                   ikm_chart("c-ikm", kit.service_name(s), series, periods, kit)] if rows else [],
         "notes": [{"period": kit.f.month(p), "text": n} for p, n in notes],
     }
     crumbs = [(kit.t("services.title"), kit.url(urls.SERVICES))]
-    return Page(urls.service(s.service_code), "service.html", s.name, "performance", context, crumbs, searchable=True,
-                description=kit.t("service.lede", name=s.name))
+    return Page(urls.service(s.service_code), "service.html", kit.service_name(s), "performance", context, crumbs,
+                searchable=True,
+                description=kit.t("service.lede", name=kit.service_name(s)))
 
 
 def services_list(data: SiteData, kit: Kit) -> Page:
@@ -100,10 +102,11 @@ def services_list(data: SiteData, kit: Kit) -> Page:
     groups = []
     for a in sorted_agencies(data, kit):
         mine = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
-                      key=lambda s: (s.name, s.service_code))
+                      key=lambda s: (kit.service_name(s), s.service_code))
         if mine:
             groups.append({"agency": kit.agency_link(data, a.agency_code), "rows": [
-                {"name": s.name, "url": kit.url(urls.service(s.service_code)), "time": s.standard_time,
+                {"name": kit.service_name(s), "url": kit.url(urls.service(s.service_code)),
+                 "time": kit.duration(s.standard_time),
                  "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free")} for s in mine]})
     return Page(urls.SERVICES, "services.html", kit.t("services.title"), "performance",
                 {"groups": groups, "total": len(data.services)}, description=kit.t("services.lede"))
