@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.core.periods import last_ended
-from pipeline.core.records import Service
-from pipeline.site import urls
+from pipeline.core.records import Agency, Service
+from pipeline.site import exports, urls
 from pipeline.site.chart_views import ikm_chart, volume_chart, within_chart
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.stats import Totals, monthly, totals
-from pipeline.site.views import chart_periods, latest_period, sorted_agencies
+from pipeline.site.views import chart_periods, latest_period, sorted_agencies, submission_cell
 
 
 def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str | None]:
@@ -24,18 +24,40 @@ def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str | None]:
             "grade": t.grade, "grade_label": kit.label("grade", t.grade)}
 
 
-def overview(data: SiteData, kit: Kit) -> Page:
-    """The mall's trends and every agency's latest month."""
+def agencies_latest(data: SiteData, kit: Kit) -> tuple[str | None, list[tuple[Agency, Totals | None]]]:
+    """The latest ended month and each reporting agency's totals in it (None: no accepted data),
+    in the order the performance page lists them (and its download holds them)."""
     period = latest_period(data)
-    periods = chart_periods(data)
-    series = monthly(data.performance)
-    subject = kit.t("perf.the_mall")
-    rows = []
+    out: list[tuple[Agency, Totals | None]] = []
     for a in sorted_agencies(data, kit):
         mine = [r for r in data.performance if r.agency_code == a.agency_code and r.period == period]
         if any(r.agency_code == a.agency_code for r in data.performance):
-            rows.append({"name": kit.agency_name(a), "url": kit.url(urls.agency_performance(a.agency_code)),
-                         **_latest_row(totals(period, mine) if period and mine else None, kit)})
+            out.append((a, totals(period, mine) if period and mine else None))
+    return period, out
+
+
+def missing_reason(data: SiteData, kit: Kit, agency: Agency, period: str) -> dict[str, Any]:
+    """Why an agency has no figures for a month: its file was rejected or not sent, it was
+    inactive, or nothing was due; with the link to the feedback page when there is one."""
+    sub = next((s for s in data.submissions if (s.period, s.agency_code, s.table) ==
+                (period, agency.agency_code, "performance")), None)
+    if sub is None:
+        code = "inactive" if not agency.active else "none"
+        return {"code": code, "label": kit.t("agency.inactive") if code == "inactive" else
+                kit.label("submission_state", "none"), "url": None}
+    cell = submission_cell(sub, data, kit)
+    return {"code": cell["state"], "label": cell["label"], "url": cell["url"]}
+
+
+def overview(data: SiteData, kit: Kit) -> Page:
+    """The mall's trends and every agency's latest month."""
+    period, latest = agencies_latest(data, kit)
+    periods = chart_periods(data)
+    series = monthly(data.performance)
+    subject = kit.t("perf.the_mall")
+    rows = [{"name": kit.agency_name(a), "url": kit.url(urls.agency_performance(a.agency_code)),
+             **_latest_row(t, kit), "reason": None if t or period is None else missing_reason(data, kit, a, period)}
+            for a, t in latest]
     context = {
         "period": kit.f.month(period),
         "rows": rows,
@@ -43,6 +65,7 @@ def overview(data: SiteData, kit: Kit) -> Page:
                    within_chart("c-std", subject, series, periods, kit),
                    ikm_chart("c-ikm", subject, series, periods, kit)] if series else [],
         "services_url": kit.url(urls.SERVICES),
+        "downloads": exports.links(kit, exports.PERFORMANCE),
     }
     return Page(urls.PERFORMANCE, "performance.html", kit.t("perf.title"), "performance", context,
                 description=kit.t("perf.lede"))
