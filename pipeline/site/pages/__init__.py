@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.pages import agencies, agendas, catalogue, decisions, guide, home, performance, submissions
+from pipeline.site.pages import (
+    agencies,
+    agendas,
+    calendar,
+    catalogue,
+    decisions,
+    guide,
+    home,
+    performance,
+    submissions,
+)
 
-BUILDERS = (home, agencies, performance, agendas, decisions, submissions, catalogue, guide)
+BUILDERS = (home, agencies, performance, agendas, calendar, decisions, submissions, catalogue, guide)
 
 
 def all_pages(data: SiteData, kit: Kit) -> list[Page]:
