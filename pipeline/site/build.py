@@ -110,6 +110,8 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
     """Assets, the published files, feedback pages, templates, feeds, calendars and machine files."""
     output = data.portal.output
     writer.copy_tree(templates / "static", "/assets")
+    # Browsers ask for /favicon.ico whatever a page links (the feedback pages, a PDF viewer...).
+    writer.write_bytes("/favicon.ico", (templates / "static" / "favicon.ico").read_bytes())
     writer.copy_tree(output / "data", "/data")
     writer.copy_tree(output / "feedback", urls.FEEDBACK)
     writer.copy_tree(output / "templates", "/templat")

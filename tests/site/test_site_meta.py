@@ -1,0 +1,46 @@
+"""Small things every page owes: last update, x-default, sitemap lastmod, JSON-LD fields, favicon, print."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+
+def test_every_page_says_when_its_data_was_updated(site: Path) -> None:
+    for rel in ("kinerja/index.html", "keputusan/index.html", "en/kepatuhan/index.html", "kalender/index.html"):
+        html = (site / rel).read_text(encoding="utf-8")
+        assert re.search(r"(Data terakhir diperbarui|Data last updated) \d", html), rel
+
+
+def test_hreflang_has_x_default_and_sitemap_has_lastmod(site: Path) -> None:
+    html = (site / "en" / "kinerja" / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="alternate" hreflang="x-default" href="https://data.mpp.jambikota.go.id/kinerja/">' in html
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    urls = sitemap.count("<url>")
+    assert urls > 100 and sitemap.count("<lastmod>") == urls
+    assert sitemap.count('hreflang="x-default"') == urls
+
+
+def test_dataset_json_ld_has_modified_publisher_and_place(site: Path) -> None:
+    html = (site / "data" / "performance" / "index.html").read_text(encoding="utf-8")
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", ld["dateModified"])
+    assert ld["publisher"]["name"] and ld["spatialCoverage"] == {"@type": "Place", "name": "Kota Jambi"}
+
+
+def test_favicon_ico_is_served(site: Path) -> None:
+    icon = (site / "favicon.ico").read_bytes()
+    assert icon[:4] == b"\0\0\1\0" and len(icon) > 1000
+
+
+def test_print_drops_navigation_and_prints_the_address(browser, server: str) -> None:
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.emulate_media(media="print")
+    pg.goto(server + "/kinerja/")
+    assert not pg.locator(".site-nav").is_visible() and not pg.locator(".lang-switch").is_visible()
+    assert pg.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor") in ("rgba(0, 0, 0, 0)",
+                                                                                               "transparent")
+    assert pg.locator(".print-only").inner_text() == "https://data.mpp.jambikota.go.id/kinerja/"
+    context.close()
