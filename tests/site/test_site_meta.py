@@ -44,3 +44,14 @@ def test_print_drops_navigation_and_prints_the_address(browser, server: str) -> 
                                                                                                "transparent")
     assert pg.locator(".print-only").inner_text() == "https://data.mpp.jambikota.go.id/kinerja/"
     context.close()
+
+
+def test_agency_without_survey_says_so_instead_of_an_empty_chart(site: Path, sample_portal) -> None:
+    import csv
+
+    with (sample_portal.output / "data" / "agency_ikm.csv").open(encoding="utf-8", newline="") as fh:
+        surveyed = {r["agency_code"] for r in csv.DictReader(fh) if r["services_surveyed"] != "0"}
+    assert "bank-jambi" not in surveyed  # the sample's bank surveys nobody
+    html = (site / "instansi" / "bank-jambi" / "index.html").read_text(encoding="utf-8")
+    assert 'class="empty-state">Tidak ada survei kepuasan masyarakat (jumlah responden 0)' in html
+    assert html.count("<svg") == 1, "only the volume chart; no empty IKM chart"
