@@ -76,8 +76,9 @@ function render(q, search, data, shownQuery) {
     if (!items.length) continue;
     const section = document.createElement("section");
     const label = out.dataset[`kind${kind[0].toUpperCase()}${kind.slice(1)}`] || out.dataset.kindGuide;
-    const total = search.filters?.kind?.[kind] ?? items.length; // the whole result set, not only what is loaded
-    section.append(heading(`${label} (${total})`, "h3"));
+    // Counts of the results loaded so far: Pagefind's filter index (exact counts per kind) is not
+    // written byte for byte the same from one build to the next.
+    section.append(heading(`${label} (${items.length})`, "h3"));
     const list = document.createElement("ol");
     for (const item of items) {
       const li = document.createElement("li");

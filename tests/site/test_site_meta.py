@@ -55,3 +55,14 @@ def test_agency_without_survey_says_so_instead_of_an_empty_chart(site: Path, sam
     html = (site / "instansi" / "bank-jambi" / "index.html").read_text(encoding="utf-8")
     assert 'class="empty-state">Tidak ada survei kepuasan masyarakat (jumlah responden 0)' in html
     assert html.count("<svg") == 1, "only the volume chart; no empty IKM chart"
+
+
+def test_feedback_index_is_folded_by_month(site: Path, sample_portal) -> None:
+    import csv
+
+    with (sample_portal.output / "data" / "submissions.csv").open(encoding="utf-8", newline="") as fh:
+        months = sorted({r["period"] for r in csv.DictReader(fh)}, reverse=True)
+    html = (site / "laporan" / "index.html").read_text(encoding="utf-8")
+    assert html.count('<details class="month"') == len(months) == 15
+    assert html.count('<details class="month" open>') == 1
+    assert html.index('href="2026-11/') < html.index('href="2025-09/'), "newest month first"

@@ -226,7 +226,8 @@ def test_feeds_and_calendars_are_dated_from_the_data(data, kit_id) -> None:
     from pipeline.site import feeds
 
     atom = feeds.decisions_feed(data, kit_id).decode()
-    assert "<updated>2026-10-20T00:00:00+07:00</updated>" in atom  # K-02 completed on 20 October
+    # K-02 became done in the October report, received on 28 October at 09:00: the entry's update.
+    assert "<updated>2026-10-28T09:00:00+07:00</updated>" in atom
     again = load_site_data(data.portal, date(2027, 3, 1))
     assert feeds.decisions_feed(again, kit_id).decode() == atom  # the build date never appears
     ics = feeds.agency_calendars(data)["/kalender/disdukcapil.ics"].decode()
