@@ -107,6 +107,8 @@ def test_compliance_matrix_scrolls_in_its_box_with_agencies_in_view(viewport, se
     if name == "phone":
         box.evaluate("e => { e.scrollLeft = 0 }")
         pg.screenshot(path=str(SHOTS / "phone-kepatuhan.png"))
+        box.evaluate("e => e.scrollIntoView()")
+        pg.screenshot(path=str(SHOTS / "phone-kepatuhan-matrix.png"))
 
 
 @pytest.mark.parametrize("path", ["/keputusan/", "/kinerja/", "/kepatuhan/", "/instansi/disdukcapil/",
