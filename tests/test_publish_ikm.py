@@ -56,3 +56,21 @@ def test_row_without_survey_has_no_ikm() -> None:
 def test_wrong_number_of_scores_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         ikm([3] * 8)
+
+
+def test_agency_ikm_weights_services_by_respondents() -> None:
+    from pipeline.publish.tables import agency_ikm
+
+    def perf(agency: str, service: str, people: int, score: str | None) -> dict:
+        scores = {f"u{i}": None if score is None else Decimal(score) for i in range(1, 10)}
+        value = None if score is None else Decimal("0")  # only "is there an IKM" matters here
+        return {"period": "2026-10", "agency_code": agency, "service_code": service,
+                "survey_respondents": people, "ikm": value, **scores}
+
+    rows = [perf("a", "s1", 30, "4"), perf("a", "s2", 10, "2"), perf("a", "s3", 0, None),
+            perf("b", "s4", 0, None)]
+    out = {r["agency_code"]: r for r in agency_ikm(rows)}
+    # (30 × 4 + 10 × 2) / 40 = 3.5 per element -> 25 × 3.5 = 87.50 (B); an unweighted mean would give 75.00 (C).
+    assert out["a"] == {"period": "2026-10", "agency_code": "a", "services_reported": 3, "services_surveyed": 2,
+                        "survey_respondents": 40, "ikm": Decimal("87.50"), "ikm_grade": "B"}
+    assert out["b"]["ikm"] is None and out["b"]["ikm_grade"] is None and out["b"]["services_surveyed"] == 0

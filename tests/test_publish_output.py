@@ -318,3 +318,15 @@ def test_incremental_publish_matches_a_fresh_one(published: Any, tmp_path: Path)
     a, b = tree_bytes(step.output / "data"), tree_bytes(fresh.output / "data")
     assert a.pop("changelog.json") != b.pop("changelog.json")  # two events against one
     assert a == b  # every table, XLSX included, is the same whether rebuilt or reused
+
+
+def test_package_title_does_not_repeat_the_prefix() -> None:
+    from pipeline.core.config import load_portal
+    from pipeline.publish.datapackage import descriptor
+
+    root = Path(__file__).resolve().parents[1]
+    package = descriptor(load_portal(root / "datasets", root / "output"), [])
+    assert package["title"] == "Data Terbuka Mal Pelayanan Publik Kota Jambi"
+    assert package["title_en"] == "Open Data of the Jambi City Public Service Mall"
+    from pipeline.publish.datapackage import _titled
+    assert _titled("Mal Pelayanan Publik Kota Medan", "Data Terbuka") == "Data Terbuka Mal Pelayanan Publik Kota Medan"

@@ -113,7 +113,7 @@ def test_a_service_without_a_profile_is_named_before_anything_is_built(tmp_path:
     datasets = inputs_only(tmp_path / "datasets")
     services = datasets / "reference" / "services.csv"
     with services.open("a", encoding="utf-8", newline="") as handle:
-        handle.write("dpmptsp-baru,dpmptsp,Layanan baru,1 hari,0,KTP-el,Peraturan Wali Kota Jambi\n")
+        handle.write("dpmptsp-baru,dpmptsp,Layanan baru,New service,1 hari,0,KTP-el,Peraturan Wali Kota Jambi\n")
     done = generate("--datasets", str(datasets))
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert "profiles.csv: no row for service dpmptsp-baru" in done.stderr

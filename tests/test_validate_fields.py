@@ -186,3 +186,11 @@ def test_accepted_rows_are_typed(tmp_path):
     assert agenda["date"] == date(2026, 10, 14) and agenda["end_time"] == time(11, 30)
     decision = report_for(ds, "decisions").rows[0]
     assert decision["completed_on"] == date(2026, 10, 20) and decision["agenda_id"] is None
+
+
+def test_messages_name_no_city_of_their_own() -> None:
+    # Any MPP runs the pipeline: an example address in a message must not be Jambi's.
+    from pipeline.validate.messages_text import CATALOGUE, PATTERN_WORDS
+
+    texts = [t for pair in CATALOGUE.values() for t in pair] + [t for m in PATTERN_WORDS.values() for t in (m.id, m.en)]
+    assert texts and not [t for t in texts if "jambi" in t.casefold()]

@@ -24,6 +24,7 @@ TABLE_TAGS = {
     "decisions": ["keputusan", "tindak-lanjut", "decisions"],
     "decision_history": ["keputusan", "riwayat", "decisions"],
     "performance": ["kinerja-layanan", "ikm", "survei-kepuasan-masyarakat", "performance"],
+    "agency_ikm": ["ikm", "survei-kepuasan-masyarakat", "instansi", "satisfaction-index"],
     "submissions": ["kepatuhan", "penyampaian-data", "submissions"],
     "agencies": ["instansi", "agencies"],
     "services": ["layanan", "standar-pelayanan", "services"],

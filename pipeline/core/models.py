@@ -10,8 +10,8 @@ TABLES = ("agendas", "decisions", "performance")
 REFERENCE_TABLES = ("agencies", "services")
 # The published tables, in the Data Package's order: every stage that lists them reads this.
 PUBLISHED_TABLES = (
-    "agencies", "services", "performance", "agendas", "agenda_history", "decisions", "decision_history",
-    "submissions", "indicators",
+    "agencies", "services", "performance", "agency_ikm", "agendas", "agenda_history", "decisions",
+    "decision_history", "submissions", "indicators",
 )
 # A row of a published table: field name -> typed value.
 Record = dict[str, Any]

@@ -11,7 +11,7 @@ from datetime import date
 
 
 def split_codes(text: str | None) -> tuple[str, ...]:
-    """The agency codes of a ``;``-separated cell (participants, responsible), trimmed, in the order given."""
+    """The parts of a ``;``-separated cell (participants, responsible, aliases), trimmed, in the order given."""
     return tuple(part.strip() for part in (text or "").split(";") if part.strip())
 
 
@@ -27,6 +27,13 @@ class Agency:
     joined_on: date | None
     website: str | None
     active: bool
+    # Contract revision 2: other names citizens use (``dukcapil;capil``), searched and published.
+    aliases: str | None = None
+
+    @property
+    def alias_list(self) -> tuple[str, ...]:
+        """The other names, one by one, in the order given."""
+        return split_codes(self.aliases)
 
 
 @dataclass(frozen=True)
@@ -40,3 +47,5 @@ class Service:
     fee_idr: int
     requirements: str | None
     legal_basis: str | None
+    # Contract revision 2: the English name shown on English pages.
+    name_en: str | None = None

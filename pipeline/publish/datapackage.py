@@ -57,6 +57,13 @@ def _resource(name: str, schema: dict[str, Any], data: bytes) -> dict[str, Any]:
     }
 
 
+def _titled(name: str, prefix: str) -> str:
+    """The package title: the portal's name, with the prefix only when the name lacks it
+    ("Data Terbuka Mal …" must not become "Data Terbuka Data Terbuka Mal …")."""
+    first = prefix.split()[:2]
+    return name if name.casefold().split()[:2] == [w.casefold() for w in first] else f"{prefix} {name}"
+
+
 def descriptor(portal: Portal, resources: list[dict[str, Any]]) -> dict[str, Any]:
     """The ``datapackage.json`` descriptor (no dates of its own: bytes follow the data only)."""
     licence = {"name": portal.licence_id}
@@ -66,8 +73,8 @@ def descriptor(portal: Portal, resources: list[dict[str, Any]]) -> dict[str, Any
         licence["path"] = portal.licence_url
     package: dict[str, Any] = {
         "name": portal.ckan.organization or "mpp-open-data",
-        "title": f"Data Terbuka {portal.name}",
-        "title_en": f"Open data of {portal.name_en or portal.name}",
+        "title": _titled(portal.name, "Data Terbuka"),
+        "title_en": _titled(portal.name_en or portal.name, "Open data of"),
         "description": (
             f"Agenda, keputusan dan tindak lanjut, kinerja layanan, serta kepatuhan penyampaian "
             f"data instansi di {portal.name}, {portal.city}."

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline.core.config import Targets
 from pipeline.core.followup import is_overdue
-from pipeline.core.ikm import row_ikm
+from pipeline.core.ikm import ELEMENTS, grade, group_ikm, row_ikm
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.records import Agency, Service
 from pipeline.publish.evaluation.table import indicator_records
@@ -23,10 +23,12 @@ def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Se
     """Every published table as typed records in its deterministic order."""
     # The reference tables are published as they were read: one row per record, its fields as columns.
     agency_rows = sorted((asdict(a) for a in agencies), key=lambda r: r["agency_code"])
+    performance_rows = performance(store)
     tables = {
         "agencies": agency_rows,
         "services": sorted((asdict(s) for s in services), key=lambda r: r["service_code"]),
-        "performance": performance(store),
+        "performance": performance_rows,
+        "agency_ikm": agency_ikm(performance_rows),
         "agendas": latest_agendas(store),
         "agenda_history": agenda_history(store),
         "decisions": latest_decisions(store, as_of),
@@ -54,6 +56,22 @@ def performance(store: Store) -> list[Record]:
         out.append({**row, "period": version.period, "agency_code": version.agency,
                     "ikm": value, "ikm_grade": letter})
     return sorted(out, key=lambda r: (r["period"], r["agency_code"], r["service_code"]))
+
+
+def agency_ikm(performance_rows: list[Record]) -> list[Record]:
+    """One row per agency and month: its IKM over every surveyed service, weighted by respondents."""
+    groups: dict[tuple[str, str], list[Record]] = {}
+    for row in performance_rows:  # sorted by period, agency, service
+        groups.setdefault((row["period"], row["agency_code"]), []).append(row)
+    out = []
+    for (period, agency), rows in groups.items():
+        surveyed = [r for r in rows if r.get("survey_respondents") and r.get("ikm") is not None]
+        value = group_ikm((r["survey_respondents"], [r[u] for u in ELEMENTS]) for r in surveyed)
+        out.append({"period": period, "agency_code": agency, "services_reported": len(rows),
+                    "services_surveyed": len(surveyed),
+                    "survey_respondents": sum(r["survey_respondents"] for r in surveyed),
+                    "ikm": value, "ikm_grade": None if value is None else grade(value)})
+    return out
 
 
 def _latest(store: Store, table: str, id_field: str) -> dict[tuple[str, str], Record]:

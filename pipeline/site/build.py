@@ -24,7 +24,7 @@ from pipeline.core.errors import SiteError
 from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.oserrors import SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
-from pipeline.site import feeds, fingerprint, meta, urls
+from pipeline.site import downloads, feeds, fingerprint, meta, names, urls
 from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
@@ -110,12 +110,17 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
     """Assets, the published files, feedback pages, templates, feeds, calendars and machine files."""
     output = data.portal.output
     writer.copy_tree(templates / "static", "/assets")
+    # Browsers ask for /favicon.ico whatever a page links (the feedback pages, a PDF viewer...).
+    writer.write_bytes("/favicon.ico", (templates / "static" / "favicon.ico").read_bytes())
     writer.copy_tree(output / "data", "/data")
     writer.copy_tree(output / "feedback", urls.FEEDBACK)
     writer.copy_tree(output / "templates", "/templat")
     for kit in lang_kits.values():
         writer.write_bytes(kit.url(urls.feed("keputusan")), feeds.decisions_feed(data, kit))
         writer.write_bytes(kit.url(urls.feed("rilis-data")), feeds.releases_feed(data, kit))
+        writer.write_text(kit.url(urls.SEARCH) + names.NAMES_FILE, names.names_index(data, kit))
+        for path, body in downloads.files(data, kit).items():
+            writer.write_bytes(path, body)
     for path, body in feeds.agency_calendars(data).items():
         writer.write_bytes(path, body)
     writer.write_text("/sitemap.xml", meta.sitemap(data, paths))

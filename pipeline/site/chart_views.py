@@ -35,7 +35,7 @@ def _block(chart_id: str, title: str, svg: Any, summary: str, legend: list[str],
     """The template-facing chart block."""
     return {"id": chart_id, "title": title, "svg": svg, "summary": summary,
             "legend": [{"label": label, "css": f"s{i + 1}"} for i, label in enumerate(legend)],
-            "columns": columns, "rows": rows}
+            "columns": columns, "rows": rows, "empty": False}
 
 
 def volume_chart(chart_id: str, subject: str, series: list[Totals], periods: list[str], kit: Kit) -> dict[str, Any]:
@@ -72,6 +72,8 @@ def ikm_chart(chart_id: str, subject: str, series: list[Totals], periods: list[s
              kit.f.number(m.respondents) if m else "–"] for p, m in zip(periods, months, strict=True)]
     summary = _summary(kit, "chart.ikm_summary", values, periods, lambda v: kit.f.number(v, 2))
     columns = [kit.t("col.month"), "IKM", kit.t("col.grade"), kit.t("col.respondents")]
+    if not known:  # no survey in any month: say so instead of an empty chart and a table of dashes
+        return {**_block(chart_id, title, svg, kit.t("chart.no_survey"), [], columns, []), "empty": True}
     return _block(chart_id, title, svg, summary, ["IKM"], columns, rows)
 
 

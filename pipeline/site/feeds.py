@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
 from urllib.parse import urlsplit
@@ -10,9 +11,11 @@ from zoneinfo import ZoneInfo
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar, Event, Timezone
 
+from pipeline.core.periods import first_day
 from pipeline.site import urls
-from pipeline.site.models import Agenda, Decision, SiteData
+from pipeline.site.models import Agenda, AgendaVersion, Decision, HistoryEntry, SiteData
 from pipeline.site.page import Kit
+from pipeline.site.pages.agendas import COMPARED, versions_by_agenda
 from pipeline.site.views import agendas_sorted, decisions_sorted
 
 FEED_SIZE = 50
@@ -54,11 +57,37 @@ def _atom(fg: FeedGenerator) -> bytes:
     return xml
 
 
+def last_change(d: Decision, data: SiteData) -> tuple[HistoryEntry | None, HistoryEntry | None, datetime | None]:
+    """The reported state that last changed a decision (status, follow-up or completion date), the
+    state before it (None: it was the first report) and when that report arrived."""
+    entries = sorted((h for h in data.history if (h.agency_code, h.decision_id) == (d.agency_code, d.decision_id)),
+                     key=lambda h: h.period)
+    def state(h: HistoryEntry) -> tuple[str, str, date | None]:
+        return h.status, h.follow_up, h.completed_on
+
+    changed: HistoryEntry | None = entries[0] if entries else None
+    before: HistoryEntry | None = None
+    for old, new in itertools.pairwise(entries):
+        if state(old) != state(new):
+            changed, before = new, old
+    if changed is None:
+        return None, None, None
+    arrived = next((s.received_at for s in data.submissions if (s.period, s.agency_code, s.table, s.status) ==
+                    (changed.period, d.agency_code, "decisions", "accepted")), None)
+    return changed, before, arrived
+
+
 def decisions_feed(data: SiteData, kit: Kit) -> bytes:
-    """The newest decisions, each dated by the decision's own date (or its completion)."""
+    """The newest decisions; an entry's ``updated`` is when the report that last changed it arrived
+    (a new status, follow-up or completion date), and its summary says what changed."""
     tz, base = data.portal.tz, data.portal.site_url
     latest = decisions_sorted(data.decisions)[:FEED_SIZE]
+    changes = {(d.agency_code, d.decision_id): last_change(d, data) for d in latest}
+
     def stamp(d: Decision) -> datetime:
+        arrived = changes[(d.agency_code, d.decision_id)][2]
+        if arrived is not None:
+            return arrived.replace(microsecond=0)
         return _midnight(max(d.date, d.completed_on or d.date), tz)
 
     updated = max((stamp(d) for d in latest), default=_midnight(data.as_of, tz))
@@ -72,8 +101,18 @@ def decisions_feed(data: SiteData, kit: Kit) -> bytes:
         fe.published(_midnight(d.date, tz))
         fe.updated(stamp(d))
         agency = kit.agency_name(data.agencies.get(d.agency_code), d.agency_code)
-        fe.summary(kit.t("feed.decision_summary", agency=agency, status=kit.label("decision_status", d.status),
-                         follow_up=d.follow_up, due=kit.f.date(d.due_date) or "–"))
+        summary = kit.t("feed.decision_summary", agency=agency, status=kit.label("decision_status", d.status),
+                        follow_up=d.follow_up.rstrip("."), due=kit.f.date(d.due_date) or "–")
+        changed, before, _ = changes[(d.agency_code, d.decision_id)]
+        if changed is not None and before is not None:
+            what = [kit.t("feed.status_change", old=kit.label("decision_status", before.status),
+                          new=kit.label("decision_status", changed.status))] if before.status != changed.status else []
+            if before.follow_up != changed.follow_up:
+                what.append(kit.t("feed.follow_up_change"))
+            if before.completed_on != changed.completed_on:
+                what.append(kit.t("feed.completed_change", date=kit.f.date(changed.completed_on) or "–"))
+            summary += " " + kit.t("feed.changed", month=kit.f.month(changed.period), what="; ".join(what))
+        fe.summary(summary)
     return _atom(fg)
 
 
@@ -94,12 +133,32 @@ def releases_feed(data: SiteData, kit: Kit) -> bytes:
     return _atom(fg)
 
 
-def _event(a: Agenda, data: SiteData, host: str) -> Event:
+def agenda_sequence(versions: list[AgendaVersion]) -> int:
+    """How many reported versions changed the event (date, time, place, status or title): its SEQUENCE."""
+    return sum(1 for old, new in itertools.pairwise(versions)
+               if any(getattr(old, name) != getattr(new, name) for name, _ in COMPARED))
+
+
+def _published_at(data: SiteData, a: Agenda) -> datetime:
+    """When the version of an agenda shown now was received (and so published), in UTC: its DTSTAMP.
+
+    Not the event's own date, which lies in the future for a planned meeting; a calendar app
+    takes a newer DTSTAMP and a higher SEQUENCE as the sign that the event changed.
+    """
+    for s in data.submissions:
+        if (s.period, s.agency_code, s.table, s.status) == (a.period, a.agency_code, "agendas", "accepted") \
+                and s.received_at is not None:
+            return s.received_at.astimezone(UTC)
+    return _midnight(first_day(a.period), data.portal.tz).astimezone(UTC)
+
+
+def _event(a: Agenda, data: SiteData, host: str, sequence: int = 0) -> Event:
     """One agenda as a calendar event in the portal's time zone."""
     tz = data.portal.tz
     ev = Event()
     ev.add("uid", f"{a.agency_code}.{a.agenda_id}@{host}")
-    ev.add("dtstamp", datetime.combine(a.date, time(0, 0), tzinfo=UTC))
+    ev.add("dtstamp", _published_at(data, a))
+    ev.add("sequence", sequence)
     ev.add("summary", a.title)
     if a.start_time:
         start = datetime.combine(a.date, a.start_time, tzinfo=tz)
@@ -154,11 +213,18 @@ def _vtimezone(name: str) -> Timezone:
 
 
 def agency_calendars(data: SiteData) -> dict[str, bytes]:
-    """Site path -> iCalendar bytes: the whole mall and each agency (as organiser or participant)."""
+    """Site path -> iCalendar bytes: the whole mall, its coordination meetings, each agency (as
+    organiser or participant) and each agenda on its own."""
     host = urlsplit(data.portal.site_url).hostname or "mpp.local"
-    events = {(a.agency_code, a.agenda_id): _event(a, data, host).to_ical() for a in data.agendas}
+    versions = versions_by_agenda(data)
+    events = {(a.agency_code, a.agenda_id): _event(a, data, host, agenda_sequence(
+        versions.get((a.agency_code, a.agenda_id), []))).to_ical() for a in data.agendas}
     out = {urls.CALENDAR: calendar(data, data.agendas, data.portal.name, events)}
+    coordination = [a for a in data.agendas if a.type == "coordination"]
+    out[urls.CALENDAR_COORDINATION] = calendar(data, coordination, f"{data.portal.name}: rapat koordinasi", events)
     for code, agency in sorted(data.agencies.items()):
         mine = [a for a in data.agendas if a.agency_code == code or code in a.participants]
         out[urls.calendar(code)] = calendar(data, mine, f"{data.portal.name}: {agency.name}", events)
+    for a in data.agendas:
+        out[urls.agenda_ics(a.agency_code, a.agenda_id)] = calendar(data, [a], a.title, events)
     return out

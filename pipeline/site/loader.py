@@ -83,14 +83,14 @@ def _agency(r: Row) -> Agency:
     """One agencies.csv row."""
     return Agency(agency_code=r["agency_code"], name=r["name"], name_en=r.get("name_en"), sector=r["sector"],
                   counter=r.get("counter"), joined_on=r.get("joined_on"), website=r.get("website"),
-                  active=bool(r.get("active")))
+                  active=bool(r.get("active")), aliases=r.get("aliases"))
 
 
 def _service(r: Row) -> Service:
     """One services.csv row."""
     return Service(service_code=r["service_code"], agency_code=r["agency_code"], name=r["name"],
                    standard_time=r["standard_time"], fee_idr=int(r.get("fee_idr") or 0),
-                   requirements=r.get("requirements"), legal_basis=r.get("legal_basis"))
+                   requirements=r.get("requirements"), legal_basis=r.get("legal_basis"), name_en=r.get("name_en"))
 
 
 def _perf(r: Row) -> Perf:

@@ -8,19 +8,23 @@ from xml.sax.saxutils import escape, quoteattr
 from pipeline.site import urls
 from pipeline.site.datadict import MEDIA, ordered_tables
 from pipeline.site.models import SiteData
+from pipeline.site.views import last_update_date
 
 
 def sitemap(data: SiteData, paths: list[str]) -> str:
     """Every page in both languages, each with its hreflang alternates."""
     base = data.portal.site_url
+    updated = last_update_date(data)
+    # One date for every page: each is rebuilt from the same published data.
+    lastmod = f"<lastmod>{updated.isoformat()}</lastmod>" if updated else ""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
     for path in sorted(set(paths)):
         for lang in ("id", "en"):
-            lines.append(f"<url><loc>{escape(base + urls.localise(path, lang))}</loc>")
+            lines.append(f"<url><loc>{escape(base + urls.localise(path, lang))}</loc>{lastmod}")
             lines.extend(f'<xhtml:link rel="alternate" hreflang="{alt}"'
-                         f' href={quoteattr(base + urls.localise(path, alt))}/>'
-                         for alt in ("id", "en"))
+                         f' href={quoteattr(base + urls.localise(path, code))}/>'
+                         for alt, code in (("id", "id"), ("en", "en"), ("x-default", "id")))
             lines.append("</url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.core.formatting import Formatter
-from pipeline.core.records import Agency
+from pipeline.core.records import Agency, Service
 from pipeline.site import urls
 from pipeline.site.i18n import Translator
 from pipeline.site.models import SiteData
+
+# Standard times as agencies write them, and their English units (singular, plural).
+DURATION = re.compile(r"(\d+)\s+(menit|jam|hari kerja|hari)", re.IGNORECASE)
+DURATION_EN = {"menit": ("minute", "minutes"), "jam": ("hour", "hours"), "hari kerja": ("working day", "working days"),
+               "hari": ("day", "days")}
 
 
 @dataclass
@@ -43,6 +49,18 @@ class Kit:
         if agency is None:
             return code
         return agency.name_en if self.lang == "en" and agency.name_en else agency.name
+
+    def service_name(self, service: Service) -> str:
+        """A service's name in this language (its English name on English pages, when given)."""
+        return service.name_en if self.lang == "en" and service.name_en else service.name
+
+    def duration(self, text: str) -> str:
+        """A service standard time as agencies write it ("30 menit", "14 hari kerja"), in this language."""
+        match = DURATION.fullmatch(text.strip())
+        if self.lang != "en" or match is None:
+            return text
+        n, unit = int(match[1]), match[2].casefold()
+        return f"{n} {DURATION_EN[unit][0 if n == 1 else 1]}"
 
     def agency_link(self, data: SiteData, code: str) -> dict[str, str | None]:
         """Name and page link of an agency (no link when the code is unknown)."""

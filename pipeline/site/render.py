@@ -15,6 +15,7 @@ from pipeline.core.templating import environment
 from pipeline.site import urls
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
+from pipeline.site.views import last_update_date
 
 # Root-relative links written by our own templates; agency text never reaches this point with
 # a relative link (the sanitiser drops them), so only the site's links are rewritten.
@@ -61,8 +62,10 @@ class Renderer:
             "canonical": portal.site_url + here if portal.site_url else None,
             "switch": {"url": urls.localise(page.path, other), "lang": other, "label": kit.t("switch.label"),
                        "name": kit.t("switch.name")},
-            "alternates": [{"lang": lang, "url": (portal.site_url or "") + urls.localise(page.path, lang)}
-                           for lang in ("id", "en")],
+            # x-default: the Indonesian page, for a reader whose language is neither.
+            "alternates": [{"lang": lang, "url": (portal.site_url or "") + urls.localise(page.path, code)}
+                           for lang, code in (("id", "id"), ("en", "en"), ("x-default", "id"))],
+            "data_updated": kit.f.date(last_update_date(self.data)),
             "nav": [{"key": key, "label": kit.t(f"nav.{key}"), "url": kit.url(path), "current": key == page.section}
                     for key, path in NAV],
             "home_url": kit.url(urls.HOME), "search_url": kit.url(urls.SEARCH),

@@ -94,6 +94,21 @@ def feedback(rel: str) -> str:
     return FEEDBACK + "/".join(_seg(p) for p in rel.split("/"))
 
 
+CALENDAR_PAGE = "/kalender/"
+CALENDAR_COORDINATION = "/kalender/rapat-koordinasi.ics"
+
+
+def agenda_ics(agency_code: str, agenda_id: str) -> str:
+    """One agenda as its own iCalendar file, beside its page."""
+    return agenda(agency_code, agenda_id) + "acara.ics"
+
+
+def webcal(site_url: str, path: str) -> str:
+    """A calendar's subscribe link: the same address with the webcal scheme calendar apps open."""
+    rest = site_url.split("://", 1)[-1]
+    return f"webcal://{rest}{path}"
+
+
 def calendar(agency_code: str) -> str:
     """One agency's agenda calendar."""
     return f"/kalender/{_seg(agency_code)}.ics"

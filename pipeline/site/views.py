@@ -102,6 +102,14 @@ def submission_cell(s: Submission | None, data: SiteData, kit: Kit) -> dict[str,
     }
 
 
+def last_update_date(data: SiteData) -> date | None:
+    """When the data last changed: the newest change-log date, else the newest receipt."""
+    if data.releases:
+        return data.releases[0].date
+    received = [s.received_at for s in data.submissions if s.received_at and s.status == "accepted"]
+    return max(received).date() if received else None
+
+
 def sorted_agencies(data: SiteData, kit: Kit) -> list[Agency]:
     """Agencies in alphabetical order of their name in this language."""
     return sorted(data.agencies.values(), key=lambda a: (kit.agency_name(a).casefold(), a.agency_code))

@@ -408,7 +408,7 @@ PATTERN_WORDS: dict[str, Message] = {
         "YEAR-MONTH with a two-digit month from 01 to 12, for example 2026-10",
     ),
     "^https?://[^\\s]+$": Message(
-        "alamat web lengkap yang diawali http:// atau https://, tanpa spasi, misalnya https://mpp.jambikota.go.id/notula.pdf",
-        "a full web address starting with http:// or https://, without spaces, for example https://mpp.jambikota.go.id/minutes.pdf",
+        "alamat web lengkap yang diawali http:// atau https://, tanpa spasi, misalnya https://instansi.contoh.go.id/notula.pdf",
+        "a full web address starting with http:// or https://, without spaces, for example https://agency.example.go.id/minutes.pdf",
     ),
 }

@@ -31,9 +31,10 @@ CONTRACT: dict[str, dict[str, str]] = {
     "agencies": {
         "agency_code": "string", "name": "string", "name_en": "string", "sector": "string",
         "counter": "string", "joined_on": "date", "website": "string", "active": "boolean",
+        "aliases": "string",
     },
     "services": {
-        "service_code": "string", "agency_code": "string", "name": "string",
+        "service_code": "string", "agency_code": "string", "name": "string", "name_en": "string",
         "standard_time": "string", "fee_idr": "integer", "requirements": "string",
         "legal_basis": "string",
     },

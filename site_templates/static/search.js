@@ -1,17 +1,25 @@
 // Search with Pagefind on a static host. The only script of the site; everything else works without it.
 // The query comes from ?q= (the form submits normally), so the results page can be bookmarked.
+// Results are grouped by kind (agency, service, agenda, decision, page), 20 more at a time; a query
+// with no result is compared by edit distance with the names of names.json, and the closest is searched.
 const out = document.getElementById("results");
 const input = document.getElementById("q");
 const root = new URL("../", import.meta.url); // this file lives in <site>/assets/
+const KINDS = ["agencies", "performance", "agendas", "decisions", "guide"];
+const STEP = 20;
 
 function say(template, fields) {
   return template.replace(/\{(\w+)\}/g, (_, k) => String(fields[k] ?? ""));
 }
 
+function unescape(text) {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, "\"").replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+}
+
 // Pagefind excerpts mark hits with <mark>; build them as nodes instead of parsing HTML.
 function excerpt(text) {
   const p = document.createElement("p");
-  text.split(/(<mark>.*?<\/mark>)/).forEach((part) => {
+  unescape(text).split(/(<mark>.*?<\/mark>)/).forEach((part) => {
     const hit = part.match(/^<mark>(.*)<\/mark>$/);
     const node = hit ? document.createElement("mark") : document.createTextNode(part);
     if (hit) node.textContent = hit[1];
@@ -20,26 +28,126 @@ function excerpt(text) {
   return p;
 }
 
-async function run(q) {
-  out.textContent = "";
+// Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours.
+function distance(a, b) {
+  if (Math.abs(a.length - b.length) > 2) return 99;
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+// The closest names to a query: [{term, label, url, kind}], best first, at most three.
+async function suggestions(q) {
+  let names;
   try {
-    const pagefind = await import(new URL("pagefind/pagefind.js", root).href);
-    await pagefind.options({ baseUrl: root.pathname });
-    const search = await pagefind.search(q);
-    const data = await Promise.all(search.results.slice(0, 20).map((r) => r.data()));
-    const heading = document.createElement("h2");
-    heading.textContent = say(data.length ? out.dataset.found : out.dataset.none, { n: search.results.length, q });
-    out.append(heading);
+    names = await (await fetch(out.dataset.names)).json();
+  } catch (err) {
+    return [];
+  }
+  const query = q.toLowerCase();
+  const limit = query.length <= 4 ? 1 : 2;
+  const scored = names.terms.map(([term, i]) => {
+    const [label, url, kind] = names.pages[i];
+    return { term, label, url, kind, d: distance(query, term) };
+  })
+    .filter((n) => n.d <= limit).sort((x, y) => x.d - y.d || x.term.localeCompare(y.term));
+  const seen = new Set();
+  return scored.filter((n) => !seen.has(n.term) && seen.add(n.term)).slice(0, 3);
+}
+
+function heading(text, level) {
+  const h = document.createElement(level);
+  h.textContent = text;
+  return h;
+}
+
+function render(q, search, data, shownQuery) {
+  out.textContent = "";
+  out.append(heading(say(out.dataset.found, { n: search.results.length, q: shownQuery }), "h2"));
+  for (const kind of [...KINDS, "other"]) {
+    const items = data.filter((item) => (KINDS.includes(item.meta.kind) ? item.meta.kind : "other") === kind);
+    if (!items.length) continue;
+    const section = document.createElement("section");
+    const label = out.dataset[`kind${kind[0].toUpperCase()}${kind.slice(1)}`] || out.dataset.kindGuide;
+    // Counts of the results loaded so far: Pagefind's filter index (exact counts per kind) is not
+    // written byte for byte the same from one build to the next.
+    section.append(heading(`${label} (${items.length})`, "h3"));
     const list = document.createElement("ol");
-    for (const item of data) {
+    for (const item of items) {
       const li = document.createElement("li");
       const a = document.createElement("a");
       a.href = item.url;
       a.textContent = item.meta.title || item.url;
-      li.append(a, excerpt(item.excerpt.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, "\"").replace(/&#39;/g, "'").replace(/&amp;/g, "&")));
+      const tag = document.createElement("span");
+      tag.className = "meta result-kind";
+      tag.textContent = ` · ${label}`;
+      li.append(a, tag, excerpt(item.excerpt));
       list.append(li);
     }
-    if (data.length) out.append(list);
+    section.append(list);
+    out.append(section);
+  }
+  if (data.length < search.results.length) {
+    const p = document.createElement("p");
+    p.textContent = say(out.dataset.shown, { shown: data.length, n: search.results.length }) + " ";
+    const more = document.createElement("button");
+    more.type = "button";
+    more.textContent = out.dataset.more;
+    more.addEventListener("click", async () => {
+      const next = await Promise.all(search.results.slice(data.length, data.length + STEP).map((r) => r.data()));
+      render(q, search, [...data, ...next], shownQuery);
+      out.querySelectorAll("li")[data.length]?.querySelector("a")?.focus();
+    });
+    p.append(more);
+    out.append(p);
+  }
+}
+
+function suggestLine(list) {
+  const p = document.createElement("p");
+  p.className = "suggest";
+  p.append(document.createTextNode(out.dataset.suggest + " "));
+  list.forEach((s, i) => {
+    const a = document.createElement("a");
+    a.href = `?q=${encodeURIComponent(s.term)}`;
+    a.textContent = s.term;
+    p.append(a, document.createTextNode(` (${s.label})${i < list.length - 1 ? "; " : ""}`));
+  });
+  return p;
+}
+
+async function run(q) {
+  out.textContent = "";
+  try {
+    const pagefind = await import(new URL("pagefind/pagefind.js", root).href);
+    await pagefind.options({ baseUrl: root.pathname, excerptLength: 24 });
+    let search = await pagefind.search(q);
+    const close = await suggestions(q);
+    const exact = close.some((s) => s.d === 0);
+    let shown = q;
+    let note = null;
+    if (!search.results.length && close.length) {
+      // Nothing found: search the closest name instead, and say so.
+      shown = close[0].term;
+      search = await pagefind.search(shown);
+      note = heading(say(out.dataset.instead, { q, s: shown }), "p");
+    }
+    if (!search.results.length) {
+      out.append(heading(say(out.dataset.none, { q }), "h2"));
+      if (close.length) out.append(suggestLine(close));
+      return;
+    }
+    const data = await Promise.all(search.results.slice(0, STEP).map((r) => r.data()));
+    render(q, search, data, shown);
+    if (note) out.prepend(note);
+    if (!exact && close.length && !note) out.prepend(suggestLine(close));
   } catch (err) {
     const p = document.createElement("p");
     p.textContent = out.dataset.failed;
@@ -50,5 +158,8 @@ async function run(q) {
 const q = new URLSearchParams(location.search).get("q");
 if (q && q.trim()) {
   input.value = q;
+  // The language switch keeps the query: the other language's search page runs it too.
+  const other = document.querySelector(".lang-switch");
+  if (other) other.href = `${other.getAttribute("href").split("?")[0]}?q=${encodeURIComponent(q.trim())}`;
   run(q.trim());
 }

@@ -58,6 +58,13 @@ TABLES: dict[str, tuple[list[tuple[str, str]], list[list[str]]]] = {
          for k, p in enumerate(["2026-08", "2026-09", "2026-10"])
          for a, s in [("disdukcapil", "ktp-el"), ("disdukcapil", "akta-lahir"), ("dpmptsp", "nib")]],
     ),
+    "agency_ikm": (
+        [("period", "string"), ("agency_code", "string"), ("services_reported", "integer"),
+         ("services_surveyed", "integer"), ("survey_respondents", "integer"), ("ikm", "number"),
+         ("ikm_grade", "string")],
+        [[p, a, n, n, str(40 * int(n)), "85", "B"] for p in ["2026-08", "2026-09", "2026-10"]
+         for a, n in [("disdukcapil", "2"), ("dpmptsp", "1")]],
+    ),
     "agendas": (
         [("agenda_id", "string"), ("date", "date"), ("start_time", "time"), ("end_time", "time"),
          ("title", "string"), ("type", "string"), ("participants", "string"), ("location", "string"),

@@ -226,7 +226,8 @@ def test_feeds_and_calendars_are_dated_from_the_data(data, kit_id) -> None:
     from pipeline.site import feeds
 
     atom = feeds.decisions_feed(data, kit_id).decode()
-    assert "<updated>2026-10-20T00:00:00+07:00</updated>" in atom  # K-02 completed on 20 October
+    # K-02 became done in the October report, received on 28 October at 09:00: the entry's update.
+    assert "<updated>2026-10-28T09:00:00+07:00</updated>" in atom
     again = load_site_data(data.portal, date(2027, 3, 1))
     assert feeds.decisions_feed(again, kit_id).decode() == atom  # the build date never appears
     ics = feeds.agency_calendars(data)["/kalender/disdukcapil.ics"].decode()
@@ -292,3 +293,12 @@ def test_home_compares_the_same_agencies_and_explains_gaps(data, kit_id, kit_en)
     assert [(g["agency"]["code"], g["month"], g["reason"]) for g in fig["gaps"]] == [
         ("bpjs-kes", "September 2026", "file not sent"), ("bpjs-kes", "October 2026", "file not sent")]
     assert home.figures(data, kit_id)["reported"] == "2 dari 3 instansi melapor"
+
+
+@pytest.mark.parametrize("written, english", [
+    ("30 menit", "30 minutes"), ("1 hari kerja", "1 working day"), ("14 hari kerja", "14 working days"),
+    ("2 jam", "2 hours"), ("Sesuai jadwal sidang", "Sesuai jadwal sidang"),
+])
+def test_standard_times_read_in_english(kit_id, kit_en, written: str, english: str) -> None:
+    assert kit_en.duration(written) == english
+    assert kit_id.duration(written) == written

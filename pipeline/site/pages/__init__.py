@@ -7,6 +7,7 @@ from pipeline.site.page import Kit, Page
 from pipeline.site.pages import (
     agencies,
     agendas,
+    calendar,
     catalogue,
     decisions,
     evaluation,
@@ -16,7 +17,8 @@ from pipeline.site.pages import (
     submissions,
 )
 
-BUILDERS = (home, agencies, performance, agendas, decisions, submissions, evaluation, catalogue, guide)
+BUILDERS = (home, agencies, performance, agendas, calendar, decisions, submissions, evaluation, catalogue,
+            guide)
 
 
 def all_pages(data: SiteData, kit: Kit) -> list[Page]:

@@ -79,7 +79,7 @@ def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
     """Everything about one agency."""
     name = kit.agency_name(a)
     services = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
-                      key=lambda s: (s.name, s.service_code))
+                      key=lambda s: (kit.service_name(s), s.service_code))
     rows = [r for r in data.performance if r.agency_code == a.agency_code]
     series, periods = monthly(rows), chart_periods(data)
     meetings = agendas_sorted([g for g in data.agendas
@@ -89,8 +89,9 @@ def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
         "agency": {"name": name, "code": a.agency_code, "other_name": a.name if kit.lang == "en" else a.name_en,
                    "sector": kit.label("sector", a.sector), "sector_url": kit.url(urls.sector(a.sector)),
                    "counter": a.counter, "joined": kit.f.date(a.joined_on), "website": safe_url(a.website),
-                   "active": a.active},
-        "services": [{"name": s.name, "url": kit.url(urls.service(s.service_code)), "time": s.standard_time,
+                   "active": a.active, "aliases": a.alias_list},
+        "services": [{"name": kit.service_name(s), "url": kit.url(urls.service(s.service_code)),
+                      "time": kit.duration(s.standard_time),
                       "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free")} for s in services],
         "charts": [volume_chart("c-vol", name, series, periods, kit), ikm_chart("c-ikm", name, series, periods, kit)]
         if rows else [],

@@ -32,6 +32,7 @@ def list_page(data: SiteData, kit: Kit) -> Page:
         "months": month_nav(data, kit, None),
         "rows": [agenda_row(a, data, kit) for a in agendas_sorted(data.agendas)],
         "calendar": urls.CALENDAR,
+        "calendar_page": kit.url(urls.CALENDAR_PAGE),
     }
     return Page(urls.AGENDAS, "agendas.html", kit.t("agendas.title"), "agendas", context,
                 description=kit.t("agendas.lede"))
@@ -102,6 +103,7 @@ def agenda_page(a: Agenda, data: SiteData, kit: Kit, versions: list[AgendaVersio
         "month_url": kit.url(urls.agenda_month(month_of(a))),
         "month": kit.f.month(month_of(a)),
         "history": history(a, data, kit, versions),
+        "ics": urls.agenda_ics(a.agency_code, a.agenda_id),
     }
     crumbs = [(kit.t("agendas.title"), kit.url(urls.AGENDAS)), (kit.f.month(month_of(a)),
                                                                   kit.url(urls.agenda_month(month_of(a))))]

@@ -8,6 +8,7 @@ from pipeline.site import urls
 from pipeline.site.datadict import MEDIA, dictionary, ordered_tables
 from pipeline.site.models import FileInfo, Release, SiteData, TableInfo
 from pipeline.site.page import Kit, Page
+from pipeline.site.views import last_update_date
 
 
 def download(info: FileInfo, kit: Kit) -> dict[str, Any]:
@@ -31,6 +32,11 @@ def dataset_ld(table: TableInfo, data: SiteData, kit: Kit) -> dict[str, Any]:
                           "contentUrl": base + urls.data_file(i.name), "contentSize": f"{i.bytes} B",
                           "sha256": i.sha256} for i in table.files],
     }
+    updated = last_update_date(data)
+    if updated:
+        ld["dateModified"] = updated.isoformat()
+    ld["publisher"] = {"@type": "GovernmentOrganization", "name": data.portal.publisher or data.portal.name}
+    ld["spatialCoverage"] = {"@type": "Place", "name": data.portal.city}
     if table.periods:
         ld["temporalCoverage"] = f"{table.periods[0]}/{table.periods[1]}"
     return ld

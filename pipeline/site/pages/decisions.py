@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from pipeline.site import urls
+from pipeline.site import exports, urls
 from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Decision, SiteData
 from pipeline.site.page import Kit, Page
@@ -25,6 +25,8 @@ def register(data: SiteData, kit: Kit) -> Page:
         "total": len(data.decisions),
         "as_of": kit.f.date(data.as_of),
         "feed": kit.url(urls.feed("keputusan")),
+        "downloads": exports.links(kit, exports.DECISIONS),
+        "overdue_downloads": exports.links(kit, exports.OVERDUE),
     }
     return Page(urls.DECISIONS, "decisions.html", kit.t("decisions.title"), "decisions", context,
                 description=kit.t("decisions.lede"))

@@ -41,7 +41,8 @@ def guide_page(data: SiteData, kit: Kit) -> Page:
         "submissions_url": kit.url(urls.SUBMISSIONS),
         "data_url": kit.url(urls.DATA),
     }
-    return Page(urls.GUIDE, "guide.html", kit.t("guide.title"), "guide", context, description=kit.t("guide.lede"))
+    return Page(urls.GUIDE, "guide.html", kit.t("guide.title"), "guide", context, searchable=True,
+                description=kit.t("guide.lede"))
 
 
 def search_page(data: SiteData, kit: Kit) -> Page:

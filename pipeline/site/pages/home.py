@@ -9,7 +9,15 @@ from pipeline.site import fairness, urls
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.stats import Totals, totals
-from pipeline.site.views import agenda_row, decision_row, decisions_sorted, latest_period, overdue_sorted, upcoming
+from pipeline.site.views import (
+    agenda_row,
+    decision_row,
+    decisions_sorted,
+    last_update_date,
+    latest_period,
+    overdue_sorted,
+    upcoming,
+)
 
 UPCOMING, LATEST, OVERDUE = 5, 5, 8
 
@@ -68,11 +76,8 @@ def _headline(now: Totals, kit: Kit) -> dict[str, Any]:
 
 
 def last_update(data: SiteData, kit: Kit) -> str | None:
-    """When the data last changed: the newest change-log date, else the newest receipt."""
-    if data.releases:
-        return kit.f.date(data.releases[0].date)
-    received = [s.received_at for s in data.submissions if s.received_at and s.status == "accepted"]
-    return kit.f.date(max(received).date()) if received else None
+    """When the data last changed, as the page writes it."""
+    return kit.f.date(last_update_date(data))
 
 
 def pages(data: SiteData, kit: Kit) -> list[Page]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.core.periods import last_ended
-from pipeline.core.records import Service
-from pipeline.site import urls
+from pipeline.core.records import Agency, Service
+from pipeline.site import exports, urls
 from pipeline.site.chart_views import ikm_chart, volume_chart, within_chart
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.stats import Totals, monthly, totals
-from pipeline.site.views import chart_periods, latest_period, sorted_agencies
+from pipeline.site.views import chart_periods, latest_period, sorted_agencies, submission_cell
 
 
 def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str | None]:
@@ -24,18 +24,40 @@ def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str | None]:
             "grade": t.grade, "grade_label": kit.label("grade", t.grade)}
 
 
-def overview(data: SiteData, kit: Kit) -> Page:
-    """The mall's trends and every agency's latest month."""
+def agencies_latest(data: SiteData, kit: Kit) -> tuple[str | None, list[tuple[Agency, Totals | None]]]:
+    """The latest ended month and each reporting agency's totals in it (None: no accepted data),
+    in the order the performance page lists them (and its download holds them)."""
     period = latest_period(data)
-    periods = chart_periods(data)
-    series = monthly(data.performance)
-    subject = kit.t("perf.the_mall")
-    rows = []
+    out: list[tuple[Agency, Totals | None]] = []
     for a in sorted_agencies(data, kit):
         mine = [r for r in data.performance if r.agency_code == a.agency_code and r.period == period]
         if any(r.agency_code == a.agency_code for r in data.performance):
-            rows.append({"name": kit.agency_name(a), "url": kit.url(urls.agency_performance(a.agency_code)),
-                         **_latest_row(totals(period, mine) if period and mine else None, kit)})
+            out.append((a, totals(period, mine) if period and mine else None))
+    return period, out
+
+
+def missing_reason(data: SiteData, kit: Kit, agency: Agency, period: str) -> dict[str, Any]:
+    """Why an agency has no figures for a month: its file was rejected or not sent, it was
+    inactive, or nothing was due; with the link to the feedback page when there is one."""
+    sub = next((s for s in data.submissions if (s.period, s.agency_code, s.table) ==
+                (period, agency.agency_code, "performance")), None)
+    if sub is None:
+        code = "inactive" if not agency.active else "none"
+        return {"code": code, "label": kit.t("agency.inactive") if code == "inactive" else
+                kit.label("submission_state", "none"), "url": None}
+    cell = submission_cell(sub, data, kit)
+    return {"code": cell["state"], "label": cell["label"], "url": cell["url"]}
+
+
+def overview(data: SiteData, kit: Kit) -> Page:
+    """The mall's trends and every agency's latest month."""
+    period, latest = agencies_latest(data, kit)
+    periods = chart_periods(data)
+    series = monthly(data.performance)
+    subject = kit.t("perf.the_mall")
+    rows = [{"name": kit.agency_name(a), "url": kit.url(urls.agency_performance(a.agency_code)),
+             **_latest_row(t, kit), "reason": None if t or period is None else missing_reason(data, kit, a, period)}
+            for a, t in latest]
     context = {
         "period": kit.f.month(period),
         "rows": rows,
@@ -43,6 +65,7 @@ def overview(data: SiteData, kit: Kit) -> Page:
                    within_chart("c-std", subject, series, periods, kit),
                    ikm_chart("c-ikm", subject, series, periods, kit)] if series else [],
         "services_url": kit.url(urls.SERVICES),
+        "downloads": exports.links(kit, exports.PERFORMANCE),
     }
     return Page(urls.PERFORMANCE, "performance.html", kit.t("perf.title"), "performance", context,
                 description=kit.t("perf.lede"))
@@ -56,11 +79,11 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
     period = max((r.period for r in rows if r.period <= last_ended(data.as_of)), default=max(r.period for r in rows))
     periods, series = chart_periods(data), monthly(rows)
     services = sorted((s for s in data.services.values() if s.agency_code == code),
-                      key=lambda s: (s.name, s.service_code))
+                      key=lambda s: (kit.service_name(s), s.service_code))
     service_rows = []
     for s in services:
         latest = [r for r in rows if r.service_code == s.service_code and r.period == period]
-        service_rows.append({"name": s.name, "url": kit.url(urls.service(s.service_code)),
+        service_rows.append({"name": kit.service_name(s), "url": kit.url(urls.service(s.service_code)),
                              **_latest_row(totals(period, latest) if latest else None, kit)})
     context = {
         "name": name,
@@ -81,18 +104,20 @@ def service_page(s: Service, data: SiteData, kit: Kit) -> Page:
     periods, series = chart_periods(data), monthly(rows)
     notes = sorted({(r.period, r.notes) for r in rows if r.notes}, reverse=True)
     context: dict[str, Any] = {
-        "service": {"name": s.name, "code": s.service_code, "time": s.standard_time,
+        "service": {"name": kit.service_name(s), "other_name": s.name if kit.lang == "en" and s.name_en else None,
+                    "code": s.service_code, "time": kit.duration(s.standard_time),
                     "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free"),
                     "requirements": s.requirements, "legal_basis": s.legal_basis},
         "agency": kit.agency_link(data, s.agency_code),
-        "charts": [volume_chart("c-vol", s.name, series, periods, kit),
-                   within_chart("c-std", s.name, series, periods, kit),
-                   ikm_chart("c-ikm", s.name, series, periods, kit)] if rows else [],
+        "charts": [volume_chart("c-vol", kit.service_name(s), series, periods, kit),
+                   within_chart("c-std", kit.service_name(s), series, periods, kit),
+                   ikm_chart("c-ikm", kit.service_name(s), series, periods, kit)] if rows else [],
         "notes": [{"period": kit.f.month(p), "text": n} for p, n in notes],
     }
     crumbs = [(kit.t("services.title"), kit.url(urls.SERVICES))]
-    return Page(urls.service(s.service_code), "service.html", s.name, "performance", context, crumbs, searchable=True,
-                description=kit.t("service.lede", name=s.name))
+    return Page(urls.service(s.service_code), "service.html", kit.service_name(s), "performance", context, crumbs,
+                searchable=True,
+                description=kit.t("service.lede", name=kit.service_name(s)))
 
 
 def services_list(data: SiteData, kit: Kit) -> Page:
@@ -100,10 +125,11 @@ def services_list(data: SiteData, kit: Kit) -> Page:
     groups = []
     for a in sorted_agencies(data, kit):
         mine = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
-                      key=lambda s: (s.name, s.service_code))
+                      key=lambda s: (kit.service_name(s), s.service_code))
         if mine:
             groups.append({"agency": kit.agency_link(data, a.agency_code), "rows": [
-                {"name": s.name, "url": kit.url(urls.service(s.service_code)), "time": s.standard_time,
+                {"name": kit.service_name(s), "url": kit.url(urls.service(s.service_code)),
+                 "time": kit.duration(s.standard_time),
                  "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free")} for s in mine]})
     return Page(urls.SERVICES, "services.html", kit.t("services.title"), "performance",
                 {"groups": groups, "total": len(data.services)}, description=kit.t("services.lede"))

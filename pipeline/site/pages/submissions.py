@@ -6,7 +6,8 @@ from collections import Counter
 from typing import Any
 
 from pipeline.core.models import TABLES
-from pipeline.site import urls
+from pipeline.core.records import Agency
+from pipeline.site import exports, urls
 from pipeline.site.models import SiteData, Submission
 from pipeline.site.page import Kit, Page
 from pipeline.site.views import sorted_agencies, submission_cell
@@ -22,16 +23,24 @@ def _index(data: SiteData) -> dict[tuple[str, str, str], Submission]:
 
 def legend(kit: Kit) -> list[dict[str, str]]:
     """What each mark in the matrix means."""
-    return [{"state": s, "mark": kit.t(f"submission_mark.{s}"), "label": kit.label("submission_state", s)}
-            for s in STATES]
+    marks = [{"state": s, "mark": kit.t(f"submission_mark.{s}"), "label": kit.label("submission_state", s)}
+             for s in STATES]
+    # A blank cell is a month the agency owed nothing (not yet joined, left, inactive): say so.
+    return [*marks, {"state": "none", "mark": "", "label": kit.t("fold.blank_legend")}]
+
+
+def matrix_cells(data: SiteData, kit: Kit) -> tuple[list[str], list[Agency], dict[tuple[str, str, str], Submission]]:
+    """The months and agencies the matrix shows, and the submissions by (period, agency, table)."""
+    index = _index(data)
+    shown = sorted({s.period for s in data.submissions})[-MATRIX_MONTHS:]
+    agencies = [a for a in sorted_agencies(data, kit) if any(k[1] == a.agency_code for k in index)]
+    return shown, agencies, index
 
 
 def matrix(data: SiteData, kit: Kit) -> Page:
     """Agencies down, the last twelve months across, three files per month."""
-    index = _index(data)
     periods = sorted({s.period for s in data.submissions})
-    shown = periods[-MATRIX_MONTHS:]
-    agencies = [a for a in sorted_agencies(data, kit) if any(k[1] == a.agency_code for k in index)]
+    shown, agencies, index = matrix_cells(data, kit)
     rows = [{"agency": kit.agency_link(data, a.agency_code),
              "months": [[submission_cell(index.get((p, a.agency_code, t)), data, kit) for t in TABLES] for p in shown]}
             for a in agencies]
@@ -45,6 +54,7 @@ def matrix(data: SiteData, kit: Kit) -> Page:
         "legend": legend(kit),
         "counts": [{"label": kit.label("submission_state", s), "n": counts[s], "state": s} for s in STATES],
         "deadline_day": data.portal.deadline_day,
+        "downloads": exports.links(kit, exports.COMPLIANCE),
     }
     return Page(urls.SUBMISSIONS, "submissions.html", kit.t("submissions.title"), "submissions", context,
                 description=kit.t("submissions.lede"))
