@@ -29,7 +29,7 @@ AS_OF = date(2026, 11, 28)
 NOW = datetime.fromisoformat("2026-11-28T06:15:00+07:00")
 SCRIPT = "<script>alert(1)</script>"
 # The published tables in the Data Package's order.
-TABLES = ["agencies", "services", "performance", "agendas", "agenda_history", "decisions", "decision_history",
+TABLES = ["agencies", "services", "performance", "agency_ikm", "agendas", "agenda_history", "decisions", "decision_history",
           "submissions", "indicators"]
 
 

@@ -95,8 +95,8 @@ def test_agenda_history_has_one_row_per_reported_version(tables: dict[str, list[
 
 
 def test_tables_come_in_the_published_order(tables: dict[str, list[dict[str, Any]]]) -> None:
-    assert list(tables) == ["agencies", "services", "performance", "agendas", "agenda_history", "decisions",
-                            "decision_history", "submissions", "indicators"]
+    assert list(tables) == ["agencies", "services", "performance", "agency_ikm", "agendas", "agenda_history",
+                            "decisions", "decision_history", "submissions", "indicators"]
 
 
 def test_decision_history_has_one_row_per_reported_state(tables: dict[str, list[dict[str, Any]]]) -> None:

@@ -358,7 +358,8 @@ def test_every_publish_appends_one_line_to_the_run_log(ds: Path, out: Path) -> N
     assert changed["started"] <= changed["finished"]
     assert {k: changed[k] for k in ("command", "exit_code", "accepted", "rejected", "tables_changed", "push")} == {
         "command": "publish", "exit_code": 0, "accepted": 5, "rejected": 0,
-        "tables_changed": ["performance", "submissions", "indicators"], "push": "skipped"}  # indicators follow the data
+        "tables_changed": ["performance", "agency_ikm", "submissions", "indicators"],
+        "push": "skipped"}  # agency IKM and indicators follow the data
     assert isinstance(changed["pages"], int) and changed["pages"] > 50
     assert (same["exit_code"], same["tables_changed"], same["pages"]) == (0, [], "skipped")
     assert broken["exit_code"] == 2 and "portal.toml" in broken["error"] and "accepted" not in broken
