@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.checkers import require_axe
 from tests.site.conftest import REPO
-from tests.site.test_site_checks import AXE
 from tests.site.test_site_csp import _paths
 
 VIEWPORTS = {"phone": (360, 740), "desktop": (1280, 800)}
@@ -114,10 +114,10 @@ def test_compliance_matrix_scrolls_in_its_box_with_agencies_in_view(viewport, se
 @pytest.mark.parametrize("path", ["/keputusan/", "/kinerja/", "/kepatuhan/", "/instansi/disdukcapil/",
                                   "/keputusan/disdukcapil/KP-2025-10-01/"])
 def test_axe_on_a_phone(browser, server: str, path: str) -> None:
-    assert AXE.exists(), "axe-core missing: run `make node-deps`"
+    axe = require_axe()
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     pg = context.new_page()
-    pg.route("**/__axe.min.js", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
+    pg.route("**/__axe.min.js", lambda route: route.fulfill(path=str(axe), content_type="text/javascript"))
     pg.goto(server + path)
     pg.add_script_tag(url=server + "/__axe.min.js")
     result = pg.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
