@@ -10,8 +10,8 @@ from frictionless import Schema
 
 ROOT = Path(__file__).resolve().parent.parent / "datasets" / "schemas"
 # The published tables, written out (not read from pipeline.core.models).
-PUBLISHED = ("agencies", "services", "performance", "agendas", "agenda_history", "decisions", "decision_history",
-             "submissions")
+PUBLISHED = ("agencies", "services", "performance", "agency_ikm", "agendas", "agenda_history", "decisions",
+             "decision_history", "submissions", "indicators")
 EXTRA = {  # columns the publish stage adds to what agencies and the data officer send
     "agencies": set(), "services": set(), "performance": {"ikm", "ikm_grade"},
     "agendas": {"agency_code", "period"}, "decisions": {"agency_code", "period", "overdue"},
