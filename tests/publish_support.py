@@ -96,7 +96,7 @@ class Fixture:
         with (self.datasets / "receipts.csv").open("a", encoding="utf-8") as fh:
             fh.write(f"{rel},{sha256},{when}\n")
 
-    def validate_datasets(self, portal: Portal, previous_agenda_ids: Any = None) -> list[FileReport]:
+    def validate_datasets(self, portal: Portal, previous_agenda_ids: Any = None, cache: Any = None) -> list[FileReport]:
         self.calls.append(previous_agenda_ids)
         return [self.reports[k] for k in sorted(self.reports)]
 
@@ -119,10 +119,15 @@ def make_fixture(tmp_path: Path) -> Fixture:
 
 def install_fakes(fixture: Fixture, monkeypatch: Any) -> None:
     """Route publish's validate stage (files and reference tables) to the fixture."""
+    import pipeline.validate as real
+    from pipeline.validate.cache import ValidationCache
+
     validate = types.ModuleType("pipeline.validate")
+    validate.__path__ = real.__path__  # its other modules (the summary text) stay importable
     # A bare module holds only what publish imports from the stage; mypy knows no such attributes.
     validate.validate_datasets = fixture.validate_datasets  # type: ignore[attr-defined]
     validate.load_reference = fixture.load_reference  # type: ignore[attr-defined]
+    validate.ValidationCache = ValidationCache  # type: ignore[attr-defined]  # real: kept judgements unused by the fake
     monkeypatch.setitem(sys.modules, "pipeline.validate", validate)
 
 

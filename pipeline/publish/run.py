@@ -83,13 +83,15 @@ def publish_data(portal: Portal, as_of: date, now: datetime | None = None) -> Pu
 def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
     """The stages in order; see the module docstring for the failure rules."""
     from pipeline.validate import (  # the validate stage
+        ValidationCache,
         load_reference,
         validate_datasets,
     )
 
     reference = load_reference(portal)
     store = Store.load(portal.output / "store")
-    reports = validate_datasets(portal, store.previous_agenda_ids)
+    cache = ValidationCache.for_portal(portal)  # judgements of unchanged files are reused
+    reports = validate_datasets(portal, store.previous_agenda_ids, cache)
     receipts = load_receipts(portal.receipts, portal.tz, portal.datasets)
     new_store, changes = store.update(
         reports, lambda file: _submitted_bytes(portal, file), receipts,
@@ -112,6 +114,7 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
     except BaseException:
         _remove(staged.values())
         raise
+    cache.save()  # after the commit: a judgement is kept only once the store holds its file
     for name, folder in list(staged.items()):
         try:
             replace_dir(folder, portal.output / name)

@@ -35,11 +35,14 @@ def as_of_date(value: datetime | None, portal: Portal) -> date:
 def validate(portal: Portal, as_json: bool) -> int:
     """Judge every submitted file and print the summary (or the JSON reports); 0 when all are accepted."""
     from pipeline.store import previous_agenda_lookup
-    from pipeline.validate import validate_datasets
+    from pipeline.validate import ValidationCache, validate_datasets
     from pipeline.validate.report_text import summary_text
 
-    # Agendas accepted in earlier runs (read-only; None before the first publish).
-    reports = validate_datasets(portal, previous_agenda_lookup(portal.output))
+    # Agendas accepted in earlier runs and the judgements publish kept (both read-only;
+    # validate writes nothing).
+    previous = previous_agenda_lookup(portal.output)
+    cache = ValidationCache.for_portal(portal) if previous is not None else None
+    reports = validate_datasets(portal, previous, cache)
     if as_json:
         click.echo(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=2))
     else:
