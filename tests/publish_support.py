@@ -120,6 +120,7 @@ def make_fixture(tmp_path: Path) -> Fixture:
 def install_fakes(fixture: Fixture, monkeypatch: Any) -> None:
     """Route publish's validate stage (files and reference tables) to the fixture."""
     import pipeline.validate as real
+    import pipeline.validate.report_text  # noqa: F401 - loaded under the real package, not the stand-in
     from pipeline.validate.cache import ValidationCache
 
     validate = types.ModuleType("pipeline.validate")

@@ -54,7 +54,7 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord) 
     """Validate, store and publish the data; ``now`` (portal time) fixes the clock."""
     from pipeline.publish import publish_data
 
-    result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None)
+    result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None, skip_unchanged=True)
     record.accepted, record.rejected = result.accepted, result.rejected
     record.tables_changed = list(result.tables_changed)
 
