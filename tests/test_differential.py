@@ -10,7 +10,6 @@ says it made.
 
 from __future__ import annotations
 
-
 import pytest
 
 from pipeline.core.config import load_portal
