@@ -33,7 +33,7 @@ def test_small_town_runs_every_step(tmp_path: Path) -> None:
     assert list(steps) == STEPS
     assert steps["validate"]["exit_code"] == 1  # the town's mistakes are rejected
     for name in STEPS[1:]:
-        assert steps[name]["seconds"] > 0 and steps[name]["peak_mb"] > 10, name
+        assert steps[name]["seconds"] > 0 and steps[name]["peak_mb"] > 10 and steps[name]["cpu_seconds"] > 0, name
     assert steps["publish-cold"]["files_written"] > 100
     assert steps["publish-nothing-new"]["files_written"] == 0
     assert steps["publish-new-month"]["files_written"] > 0

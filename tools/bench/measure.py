@@ -23,12 +23,13 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 @dataclass(frozen=True)
 class Measured:
-    """What one step cost: seconds, peak resident bytes of the tree, its exit code and its output."""
+    """What one step cost: seconds, peak resident bytes of the tree, its exit code, its output, CPU seconds."""
 
     seconds: float
     peak_bytes: int
     exit_code: int
     output: str
+    cpu_seconds: float = 0.0  # user + system of the waited-for tree: steadier than wall time when shared
 
 
 class _Tree:
@@ -74,7 +75,8 @@ class _Tree:
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
     """Run ``command`` to its end; wall time, the tree's peak resident memory, exit code, stdout+stderr."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = 0
@@ -95,6 +97,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Mea
     done.set()
     sampler.join()
     # ru_maxrss (KiB) only grows: it tells the largest single child when it exceeds all earlier ones.
-    single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    largest = single * 1024 if single > before else 0
-    return Measured(seconds, max(peak, largest), child.returncode, output)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    largest = usage.ru_maxrss * 1024 if usage.ru_maxrss > before else 0
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    return Measured(seconds, max(peak, largest), child.returncode, output, cpu)

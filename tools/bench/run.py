@@ -48,6 +48,7 @@ class Step:
     exit_code: int
     files_written: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    cpu_seconds: float = 0.0
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
@@ -70,7 +71,7 @@ def _written(before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int
 def _step(name: str, what: str, done: Measured, written: int | None = None, **extra: Any) -> Step:
     """A table row from a measurement; the output's last lines go to stderr when the step failed."""
     return Step(name, what, round(done.seconds, 2), round(done.peak_bytes / 2 ** 20, 1), done.exit_code, written,
-                dict(extra))
+                dict(extra), round(done.cpu_seconds, 2))
 
 
 def _pipeline(*args: str) -> list[str]:
@@ -78,7 +79,11 @@ def _pipeline(*args: str) -> list[str]:
     return [sys.executable, "-m", "pipeline", *args]
 
 
-def run_all(shape: Shape, work: Path, say: Any = print) -> list[Step]:
+def _say(text: str) -> None:
+    print(text, flush=True)  # at once: a long run shows each step as it ends, even into a log file
+
+
+def run_all(shape: Shape, work: Path, say: Any = _say) -> list[Step]:
     """Generate the mall under ``work`` and run every step; returns the rows."""
     datasets, output = work / "datasets", work / "output"
     where = ["--datasets", str(datasets), "--output", str(output)]
@@ -100,7 +105,8 @@ def run_all(shape: Shape, work: Path, say: Any = print) -> list[Step]:
         if done.exit_code not in (0, 1):
             say(done.output[-3000:])
         steps.append(_step(name, what, done, written, **extra))
-        say(f"  {name}: {done.seconds:.1f} s, {done.peak_bytes / 2 ** 20:.0f} MB, exit {done.exit_code}"
+        say(f"  {name}: {done.seconds:.1f} s ({done.cpu_seconds:.1f} s CPU), {done.peak_bytes / 2 ** 20:.0f} MB, "
+            f"exit {done.exit_code}"
             + (f", {written} files written" if written is not None else ""))
         return done
 
@@ -155,13 +161,14 @@ def goals(steps: list[Step]) -> list[dict[str, Any]]:
 def table(steps: list[Step]) -> str:
     """The rows as a Markdown table."""
     rel = ratios(steps)
-    lines = ["| step | work | time (s) | peak memory (MB) | x cold publish | x baseline | files written |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| step | work | time (s) | CPU (s) | peak memory (MB) | x cold publish | x baseline | files written |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     for s in steps:
         if s.name == "generate":
             continue
         what = s.what + ("".join(f"; {k} {v}" for k, v in s.extra.items()) if s.extra else "")
-        lines.append(f"| {s.name} | {what} | {s.seconds:.2f} | {s.peak_mb:.0f} | {rel[s.name]['cold']:.3f} | "
+        lines.append(f"| {s.name} | {what} | {s.seconds:.2f} | {s.cpu_seconds:.2f} | {s.peak_mb:.0f} | "
+                     f"{rel[s.name]['cold']:.3f} | "
                      f"{rel[s.name]['baseline']:.3f} | {'' if s.files_written is None else s.files_written} |")
     return "\n".join(lines)
 
