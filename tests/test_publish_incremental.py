@@ -6,25 +6,14 @@ command; each run is judged by the inode, size and modification time of every ou
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.town_support import Town, publish, published_town
 from tools.bench import city
-from tools.bench.shape import shape_for
 
-ROOT = Path(__file__).resolve().parents[1]
 Snapshot = dict[str, tuple[int, int, int]]
-
-
-def _publish(datasets: Path, output: Path) -> str:
-    done = subprocess.run([sys.executable, "-m", "pipeline", "publish", "--datasets", str(datasets), "--output",
-                           str(output), "--no-site", "--no-push", "--as-of", "2026-11-30", "--now",
-                           "2026-11-30T08:00:00"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def _snapshot(output: Path) -> Snapshot:
@@ -34,40 +23,36 @@ def _snapshot(output: Path) -> Snapshot:
 
 
 @pytest.fixture()
-def mall(tmp_path: Path) -> tuple[city.Mall, Path, Path]:
+def mall(tmp_path: Path) -> Town:
     """The small town, generated and published once."""
-    town = city.build(shape_for("town"))
-    datasets, output = tmp_path / "datasets", tmp_path / "output"
-    city.generate(town, datasets)
-    _publish(datasets, output)
-    return town, datasets, output
+    return published_town(tmp_path)
 
 
-def test_nothing_new_writes_nothing(mall: tuple[city.Mall, Path, Path]) -> None:
+def test_nothing_new_writes_nothing(mall: Town) -> None:
     """With no input changed the run is skipped and no file is written; a touched output is rebuilt."""
     _, datasets, output = mall
     before = _snapshot(output)
-    said = _publish(datasets, output)
+    said = publish(datasets, output)
     assert "nothing to do" in said
     assert "1 baru" not in said and "59 berkas diterima" in said  # the last run's counts are repeated
     assert _snapshot(output) == before
     # Someone removes a published file: the outputs no longer match the record, so the run rebuilds.
     (output / "data" / "agendas.csv").unlink()
-    assert "nothing to do" not in _publish(datasets, output)
+    assert "nothing to do" not in publish(datasets, output)
     assert (output / "data" / "agendas.csv").is_file()
     # A changed reference table (an input) is not skipped either.
     agencies = datasets / "reference" / "agencies.csv"
     agencies.write_bytes(agencies.read_bytes().replace(b"Gerai 01", b"Gerai 1A"))
-    assert "nothing to do" not in _publish(datasets, output)
+    assert "nothing to do" not in publish(datasets, output)
 
 
-def test_unchanged_files_are_not_rewritten(mall: tuple[city.Mall, Path, Path]) -> None:
+def test_unchanged_files_are_not_rewritten(mall: Town) -> None:
     """After one agency-month arrives, every output file whose bytes did not change keeps its inode and mtime."""
     town, datasets, output = mall
     before = _snapshot(output)
     old_bytes = {rel: (output / rel).read_bytes() for rel in before}
     city.add_late_month(town, datasets)
-    _publish(datasets, output)
+    publish(datasets, output)
     after = _snapshot(output)
     kept = [rel for rel in before if rel in after and (output / rel).read_bytes() == old_bytes[rel]]
     changed = [rel for rel in after if rel not in before or (output / rel).read_bytes() != old_bytes.get(rel)]

@@ -7,8 +7,6 @@ counter around frictionless tells whether a file was judged again.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +17,14 @@ from pipeline.core.config import load_portal
 from pipeline.core.models import FileReport
 from pipeline.store import Store
 from pipeline.validate import ValidationCache, validate_datasets
+from tests.town_support import Town, publish, published_town
 from tools.bench import city
-from tools.bench.shape import shape_for
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _publish(datasets: Path, output: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "pipeline", "publish", "--datasets", str(datasets), "--output",
-                           str(output), "--no-site", "--no-push", "--as-of", "2026-11-30", "--now",
-                           "2026-11-30T08:00:00"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.fixture()
-def mall(tmp_path: Path) -> tuple[city.Mall, Path, Path]:
+def mall(tmp_path: Path) -> Town:
     """The small town, generated and published once."""
-    town = city.build(shape_for("town"))
-    datasets, output = tmp_path / "datasets", tmp_path / "output"
-    city.generate(town, datasets)
-    _publish(datasets, output)
-    return town, datasets, output
+    return published_town(tmp_path)
 
 
 class Counting:
@@ -71,7 +56,7 @@ def _as_data(reports: list[FileReport]) -> list[Any]:
     return [(r.to_json(), r.sha256, r.rows, r.omitted_errors, r.omitted_warnings) for r in reports]
 
 
-def test_unchanged_files_are_not_judged_again(mall: tuple[city.Mall, Path, Path],
+def test_unchanged_files_are_not_judged_again(mall: Town,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """After a publish, every file's report comes from the cache, identical to a fresh judgement."""
     town, datasets, output = mall
@@ -85,7 +70,7 @@ def test_unchanged_files_are_not_judged_again(mall: tuple[city.Mall, Path, Path]
     assert sum(not r.accepted for r in kept) == len(town.mistakes) > 0
 
 
-def test_a_changed_file_or_rule_is_judged_again(mall: tuple[city.Mall, Path, Path],
+def test_a_changed_file_or_rule_is_judged_again(mall: Town,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A corrected file is judged alone; a change to a reference table judges every file again."""
     town, datasets, output = mall
@@ -99,7 +84,7 @@ def test_a_changed_file_or_rule_is_judged_again(mall: tuple[city.Mall, Path, Pat
     assert judged == len(town.sent) - 3
 
 
-def test_decisions_are_judged_again_when_their_agendas_change(mall: tuple[city.Mall, Path, Path],
+def test_decisions_are_judged_again_when_their_agendas_change(mall: Town,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Unchanged decisions naming an agenda of an earlier month follow that month's agendas file."""
     town, datasets, output = mall
@@ -113,19 +98,19 @@ def test_decisions_are_judged_again_when_their_agendas_change(mall: tuple[city.M
     original = agendas_path.read_bytes()
     # That month's agendas are replaced by an empty file (only the header): the agenda is gone.
     agendas_path.write_bytes(original.split(b"\n", 1)[0] + b"\n")
-    _publish(datasets, output)
+    publish(datasets, output)
     reports = {r.file: r for r in _validate(datasets, output, True, monkeypatch)[0]}
     decisions = reports[city.file_name(town, key)]
     assert not decisions.accepted
     assert any(p.code == "unknown-agenda" and p.value == agenda for p in decisions.errors)
     # The agendas come back; the decisions file, byte for byte the same, is accepted again.
     agendas_path.write_bytes(original)
-    _publish(datasets, output)
+    publish(datasets, output)
     reports = {r.file: r for r in _validate(datasets, output, True, monkeypatch)[0]}
     assert reports[city.file_name(town, key)].accepted
 
 
-def test_previous_agenda_ids_are_those_of_earlier_accepted_months(mall: tuple[city.Mall, Path, Path]) -> None:
+def test_previous_agenda_ids_are_those_of_earlier_accepted_months(mall: Town) -> None:
     """The indexed lookup gives, for every agency and month, the ids of the accepted agendas before it."""
     town, _, output = mall
     store = Store.load(output / "store")
