@@ -14,7 +14,7 @@ NODE_DIR := $(CACHE)/node
 APT_PACKAGES := chromium postgresql redis-server libpq-dev libmagic1 gcc default-jre-headless nodejs npm fonts-dejavu-core curl
 NPM_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1
 
-.PHONY: intake publish test lint venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz sample
+.PHONY: intake publish test lint venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz sample bench
 
 ## Python venv with the pinned packages; rebuilt when a requirements file changes.
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
@@ -77,6 +77,12 @@ fuzz: venv
 ## tables in tools/sample/source/; the same sources always give the same bytes.
 sample: venv
 	$(PY) -m tools.sample
+
+## Generate a large synthetic city (BENCH_SCALE: city, town or AxSxM) in a temporary folder and
+## measure every step (time, peak memory of the process tree); table on screen, JSON in output/bench/.
+BENCH_SCALE ?= city
+bench: venv
+	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m tools.bench
 
 serve: venv
 	@test -d output/site || $(PY) -m pipeline build

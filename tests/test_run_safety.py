@@ -106,8 +106,9 @@ def test_disk_full_in_the_data_stage(small_disk: tuple[Path, Path], ds: Path) ->
     before = tree(out, skip=("runs.jsonl",))
     filler = fill(mount)
     done = run(publish_cmd(ds, out))
-    # The first file of the staged data folder: its write() fails, which knows no file name.
-    assert_failed_cleanly(done, out, before, f"{out}/.data.new/agencies.csv")
+    # The first file written into the staged data folder: its write() fails, which knows no file name.
+    # agencies.csv and agencies.json are unchanged: linked into the staged folder, not written.
+    assert_failed_cleanly(done, out, before, f"{out}/.data.new/changelog.json")
     assert "Keluaran sebelumnya tetap utuh" in done.stderr
     filler.unlink()
     assert run(publish_cmd(ds, out)).returncode == 0  # the next run completes the work
@@ -238,9 +239,16 @@ def _explode(*args: object) -> None:
     raise RuntimeError("rule exploded")
 
 
+def forget_judgements(out: Path) -> None:
+    """Drop the judgements kept by earlier publishes: a real bug comes with changed code, which
+    invalidates them all; a bug patched into this process alone would otherwise never run."""
+    shutil.rmtree(out / "store" / "validation", ignore_errors=True)
+
+
 def test_a_crash_judging_one_file_is_an_internal_error_and_everything_else_is_published(
         ds: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(validate_files.RULES, "decisions", _explode)
+    forget_judgements(out)
     result = CliRunner().invoke(main, ["publish", "--no-site", "--no-push", "--datasets", str(ds),
                                        "--output", str(out), "--as-of", AS_OF])
     assert result.exit_code == 4, result.output
@@ -269,6 +277,7 @@ def test_a_crash_judging_one_file_in_a_real_subprocess(ds: Path, out: Path) -> N
              "f.RULES['agendas'] = boom\n"
              "from pipeline.cli import main\nmain(prog_name='pipeline')\n")
     cmd = [sys.executable, "-c", patch, *publish_cmd(ds, out, "--no-site")[3:]]
+    forget_judgements(out)
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=env(), check=False)
     assert done.returncode == 4, done.stderr
     assert INTERNAL_ID in done.stderr and "RuntimeError: agenda rule exploded" in done.stderr

@@ -32,6 +32,7 @@ from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
 from pipeline.publish.feedback import feedback_files
 from pipeline.publish.tables import build_tables
+from pipeline.publish.unchanged import inputs_digest, remember, unchanged
 from pipeline.store import Changes, Store, report_record
 from pipeline.store.receipts import load_receipts, local_iso
 
@@ -70,10 +71,15 @@ class PublishResult:
         )
 
 
-def publish_data(portal: Portal, as_of: date, now: datetime | None = None) -> PublishResult:
-    """Run the data stages and swap the results into ``<output>``; PublishError on machine failure."""
+def publish_data(portal: Portal, as_of: date, now: datetime | None = None,
+                 skip_unchanged: bool = False) -> PublishResult:
+    """Run the data stages and swap the results into ``<output>``; PublishError on machine failure.
+
+    ``skip_unchanged`` (the ``publish`` command sets it): do nothing when no input changed
+    since the last run and its outputs are untouched (``publish/unchanged.py``).
+    """
     try:
-        result = _publish(portal, as_of, now or datetime.now(portal.tz))
+        result = _publish(portal, as_of, now or datetime.now(portal.tz), skip_unchanged)
     except PipelineError:
         raise
     except _Committed as done:
@@ -88,16 +94,23 @@ def publish_data(portal: Portal, as_of: date, now: datetime | None = None) -> Pu
     return result
 
 
-def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
+def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -> PublishResult:
     """The stages in order; see the module docstring for the failure rules."""
-    from pipeline.validate import (  # the validate stage
-        load_reference,
-        validate_datasets,
-    )
+    inputs = inputs_digest(portal, as_of) if skip_unchanged else ""
+    for name in FOLDERS:
+        recover_dir(portal.output / name)  # an interrupted swap is completed, never skipped
+    last = unchanged(portal, inputs) if skip_unchanged else None
+    if last is not None:
+        click.echo("Tidak ada masukan yang berubah sejak publikasi terakhir / no input changed since the last "
+                   "publish: nothing to do")
+        return PublishResult(int(last.get("accepted", 0)), int(last.get("rejected", 0)), 0, False, portal.output)
+    # Imported only now: with nothing new, loading frictionless took longer than the check.
+    from pipeline.validate import ValidationCache, load_reference, validate_datasets  # the validate stage
 
     reference = load_reference(portal)
     store = Store.load(portal.output / "store")
-    reports = validate_datasets(portal, store.previous_agenda_ids)
+    cache = ValidationCache.for_portal(portal)  # judgements of unchanged files are reused
+    reports = validate_datasets(portal, store.previous_agenda_ids, cache)
     receipts = load_receipts(portal.receipts, portal.tz, portal.datasets)
     new_store, changes = store.update(
         reports, lambda file: _submitted_bytes(portal, file), receipts,
@@ -121,6 +134,7 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
     except BaseException:
         _remove(staged.values())
         raise
+    cache.save()  # after the commit: a judgement is kept only once the store holds its file
     for name, folder in list(staged.items()):
         try:
             replace_dir(folder, portal.output / name)
@@ -128,8 +142,11 @@ def _publish(portal: Portal, as_of: date, now: datetime) -> PublishResult:
             _remove(staged.values())  # rebuilt from the committed store by the next run
             raise _Committed(exc) from exc
         del staged[name]
-    return _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
-                   _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
+    result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
+                     _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
+    if skip_unchanged:
+        remember(portal, inputs, result.accepted, result.rejected)
+    return result
 
 
 def _changed_tables(data: Path, files: dict[str, bytes]) -> tuple[str, ...]:
@@ -159,11 +176,13 @@ def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) ->
             target = output / name
             recover_dir(target)  # first: a builder may read what was published last
             files = builders[name]()
-            if _holds(target, files):
+            same = _same(target, files)
+            if same == _present(target) == set(files):
                 continue  # nothing new: leave the folder (and every byte in it) alone
             staged[name] = staging_dir(target)
             for rel, data in sorted(files.items()):
-                write_unsynced(staged[name] / rel, data)
+                if not (rel in same and _link(target / rel, staged[name] / rel)):
+                    write_unsynced(staged[name] / rel, data)
         if staged:
             os.sync()  # one flush for every staged file before any swap makes them visible
     except BaseException:
@@ -172,12 +191,40 @@ def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) ->
     return staged
 
 
-def _holds(folder: Path, files: dict[str, bytes]) -> bool:
-    """True when ``folder`` contains exactly ``files``, byte for byte."""
+def _present(folder: Path) -> set[str]:
+    """The files in ``folder`` (relative names; empty when it does not exist)."""
     if not folder.is_dir():
+        return set()
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def _same(folder: Path, files: dict[str, bytes]) -> set[str]:
+    """The names among ``files`` that ``folder`` already holds byte for byte."""
+    same = set()
+    for rel, data in files.items():
+        path = folder / rel
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_size == len(data) \
+                    and path.read_bytes() == data:
+                same.add(rel)
+        except OSError:
+            continue
+    return same
+
+
+def _link(old: Path, new: Path) -> bool:
+    """Put the unchanged file ``old`` into the staging folder as a hard link (its bytes and mtime stay).
+
+    The swap then replaces the folder without rewriting the files that did not change; every
+    write goes through a new file and a rename, so no later write can change a linked file in place.
+    False when the file system cannot link (then the bytes are written).
+    """
+    try:
+        new.parent.mkdir(parents=True, exist_ok=True)
+        os.link(old, new)
+    except OSError:
         return False
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-    return present == set(files) and all((folder / rel).read_bytes() == data for rel, data in files.items())
+    return True
 
 
 def _submitted_bytes(portal: Portal, file: str) -> bytes | None:

@@ -36,11 +36,14 @@ def as_of_date(value: datetime | None, portal: Portal) -> date:
 def validate(portal: Portal, as_json: bool) -> int:
     """Judge every submitted file and print the summary (or the JSON reports); 0 when all are accepted."""
     from pipeline.store import previous_agenda_lookup
-    from pipeline.validate import validate_datasets
+    from pipeline.validate import ValidationCache, validate_datasets
     from pipeline.validate.report_text import summary_text
 
-    # Agendas accepted in earlier runs (read-only; None before the first publish).
-    reports = validate_datasets(portal, previous_agenda_lookup(portal.output))
+    # Agendas accepted in earlier runs and the judgements publish kept (both read-only;
+    # validate writes nothing).
+    previous = previous_agenda_lookup(portal.output)
+    cache = ValidationCache.for_portal(portal) if previous is not None else None
+    reports = validate_datasets(portal, previous, cache)
     if as_json:
         click.echo(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=2))
     else:
@@ -70,7 +73,7 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord) 
     """Validate, store and publish the data; ``now`` (portal time) fixes the clock."""
     from pipeline.publish import publish_data
 
-    result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None)
+    result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None, skip_unchanged=True)
     record.accepted, record.rejected = result.accepted, result.rejected
     record.tables_changed = list(result.tables_changed)
 

@@ -16,6 +16,7 @@ what was accepted, and a file that disappears from datasets/ stays published.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import hashlib
 import json
@@ -59,6 +60,7 @@ class Store:
         self._rows_cache: dict[str, list[dict[str, Any]]] = {}
         self._published: list[Version] | None = None
         self.receipt_warnings: list[str] = []
+        self._agenda_index: dict[str, tuple[list[str], list[str]]] | None = None
 
     @classmethod
     def load(cls, root: Path) -> Store:
@@ -111,11 +113,17 @@ class Store:
 
     def previous_agenda_ids(self, agency: str, period: str) -> set[str]:
         """Agenda ids in the accepted agenda files of ``agency`` for periods before ``period``."""
-        ids: set[str] = set()
-        for v in self.published("agendas"):
-            if v.agency == agency and v.period < period:
-                ids.update(str(r["agenda_id"]) for r in self.rows(v) if r.get("agenda_id"))
-        return ids
+        if self._agenda_index is None:
+            # Built once: asked for every decisions file, a scan of every published agendas
+            # file per question grew with the square of the months.
+            index: dict[str, list[tuple[str, str]]] = {}
+            for v in self.published("agendas"):
+                index.setdefault(v.agency, []).extend(
+                    (v.period, str(r["agenda_id"])) for r in self.rows(v) if r.get("agenda_id"))
+            self._agenda_index = {a: ([p for p, _ in sorted(pairs)], [i for _, i in sorted(pairs)])
+                                  for a, pairs in index.items()}
+        found_periods, ids = self._agenda_index.get(agency, ([], []))
+        return set(ids[:bisect.bisect_left(found_periods, period)])
 
     def first_period(self) -> str | None:
         """The earliest period the store knows."""
@@ -142,6 +150,7 @@ class Store:
         if changes.changed:
             new.changelog.append(changes.event(day, now))
         new._published = None
+        new._agenda_index = None
         return new, changes
 
     def _apply(self, key: Key, report: FileReport, read_bytes: Callable[[str], bytes | None], now: str,

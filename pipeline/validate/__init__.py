@@ -5,7 +5,8 @@ stage's entry point (see ``pipeline.validate.run``); ``load_reference`` gives la
 the checked reference tables.
 """
 
+from pipeline.validate.cache import ValidationCache
 from pipeline.validate.reference import load_reference
 from pipeline.validate.run import validate_datasets
 
-__all__ = ["load_reference", "validate_datasets"]
+__all__ = ["ValidationCache", "load_reference", "validate_datasets"]

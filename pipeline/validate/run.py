@@ -7,6 +7,10 @@ Step 4's order matters because a decision may name "an agenda of the same agency
 this submission or an earlier accepted one": this period's agendas file counts whatever
 its status; earlier periods count only when accepted (in this run, or in an earlier run
 via ``previous_agenda_ids``).
+
+With a ``ValidationCache`` (``validate/cache.py``), a file whose bytes, path and rules are
+unchanged since it was last judged skips steps 2-4: its kept report is used, a decisions
+file's only once the agenda ids it may name are found to be the same as then.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from collections.abc import Callable
 
 from pipeline.core.config import Portal
 from pipeline.core.models import TABLES, FileReport
+from pipeline.core.safe_open import read_limited
+from pipeline.validate.cache import Entry, ValidationCache, agenda_digest
 from pipeline.validate.context import FileContext
 from pipeline.validate.files import Pending, failure, finish_file, prepare_file
-from pipeline.validate.layout import scan_submissions
+from pipeline.validate.layout import Submitted, scan_submissions
 from pipeline.validate.personal_rules import mask_report
 from pipeline.validate.reference import Reference, load_reference
 from pipeline.validate.schemas import TableSchema, load_schemas
@@ -28,20 +34,30 @@ PreviousAgendas = Callable[[str, str], set[str]]
 _TABLE_ORDER = {"agendas": 0, "decisions": 1, "performance": 2}
 
 
-def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | None = None) -> list[FileReport]:
+def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | None = None,
+                      cache: ValidationCache | None = None) -> list[FileReport]:
     """One FileReport per submitted file and per layout error, sorted by file path."""
     schemas = load_schemas(portal.datasets)
     reference = load_reference(portal, schemas)
     submitted, reports = scan_submissions(portal.datasets, set(reference.agencies))
-    pending = [prepare_file(s, schemas[s.table], portal.limits) for s in submitted]
+    kept = {s.file: e for s in submitted if (e := _kept(cache, s)) is not None}
+    pending = [Pending(s, kept[s.file].report.sha256) if s.file in kept else
+               prepare_file(s, schemas[s.table], portal.limits) for s in submitted]
     for table in TABLES:
         _frictionless([(p, p.checked) for p in pending if p.sub.table == table and p.checked], schemas[table])
+
+    def judge_again(sub: Submitted) -> Pending:
+        item = prepare_file(sub, schemas[sub.table], portal.limits)
+        if item.checked:
+            _frictionless([(item, item.checked)], schemas[sub.table])
+        return item
+
     by_agency: dict[str, list[Pending]] = defaultdict(list)
     for item in pending:
         by_agency[item.sub.agency].append(item)
     for agency in sorted(by_agency):
         reports += _finish_agency(by_agency[agency], reference, previous_agenda_ids,
-                                  portal.public_contact_keys)
+                                  portal.public_contact_keys, _Kept(kept, cache, judge_again))
     # Last, whatever found them: no report may repeat personal data unmasked.
     return sorted((mask_report(r) for r in reports), key=lambda r: r.file)
 
@@ -65,8 +81,40 @@ def _frictionless(items: list[tuple[Pending, Checked]], schema: TableSchema) -> 
             item.checked = None
 
 
+class _Kept:
+    """The kept judgements found for this run, the cache to keep new ones in, and how to judge a file afresh."""
+
+    def __init__(self, found: dict[str, Entry], cache: ValidationCache | None,
+                 judge_again: Callable[[Submitted], Pending]) -> None:
+        self.found, self.cache, self.judge_again = found, cache, judge_again
+
+    def report(self, item: Pending, ctx: FileContext) -> FileReport:
+        """The kept report when it still holds for ``ctx``, else a fresh one (kept for next time)."""
+        agendas = agenda_digest(ctx.agenda_ids) if item.sub.table == "decisions" else None
+        entry = self.found.get(item.sub.file)
+        if entry is not None and entry.agendas == agendas:
+            return entry.report
+        if entry is not None:  # decisions judged against other agendas: read and check the file again
+            item = self.judge_again(item.sub)
+        report = finish_file(item, ctx)
+        if self.cache is not None:
+            self.cache.put(report, agendas)
+        return report
+
+
+def _kept(cache: ValidationCache | None, sub: Submitted) -> Entry | None:
+    """The kept judgement of a submitted file as it is now, or None (no cache, changed, unreadable)."""
+    if cache is None:
+        return None
+    try:
+        sha256 = read_limited(sub.root, sub.file, 0).sha256  # hashed only, whatever its size
+    except OSError:
+        return None  # judged afresh, which names the problem
+    return cache.get(sub.file, sha256)
+
+
 def _finish_agency(items: list[Pending], reference: Reference, previous: PreviousAgendas | None,
-                   public: frozenset[str]) -> list[FileReport]:
+                   public: frozenset[str], kept: _Kept) -> list[FileReport]:
     """Finish one agency's files, carrying accepted agenda ids forward from period to period."""
     reports: list[FileReport] = []
     accepted_ids: set[str] = set()
@@ -78,7 +126,7 @@ def _finish_agency(items: list[Pending], reference: Reference, previous: Previou
             known = frozenset(accepted_ids | _agenda_ids(reports, sub.period) | set(earlier))
         ctx = FileContext(period=sub.period, agency=sub.agency, reference=reference, agenda_ids=known,
                           public=public)
-        report = finish_file(item, ctx)
+        report = kept.report(item, ctx)
         reports.append(report)
         if sub.table == "agendas" and report.accepted:
             accepted_ids |= _agenda_ids([report], sub.period)

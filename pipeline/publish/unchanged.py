@@ -1,0 +1,135 @@
+"""Skip a publish when nothing it reads has changed since the last one, and nothing it wrote was touched.
+
+A publish is a function of: the submitted files (names, kinds and bytes), the intake log,
+``portal.toml``, the schemas, the reference tables, the as-of date, the pipeline's code,
+the templates and the libraries that shape its bytes. Their SHA-256 (``inputs``) is kept
+with the last run's counts in ``<output>/store/publish-inputs.json``, beside a digest of the
+name, size, inode and modification time of every file that run left in the output folders
+(``outputs``: cheap, and any rewrite or deletion changes it). When both match, the run
+would write the same bytes again: it is skipped, and no file is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.atomic import write_bytes
+from pipeline.core.config import Portal
+from pipeline.core.templating import SITE_TEMPLATES
+
+RECORD = "publish-inputs.json"  # under <output>/store
+FOLDERS = ("data", "feedback", "templates", "reports")
+PIPELINE = Path(__file__).resolve().parents[1]
+LIBRARIES = ("babel", "frictionless", "jinja2", "markdown", "markupsafe", "nh3", "openpyxl")
+_CHUNK = 1 << 20
+
+
+def inputs_digest(portal: Portal, as_of: date) -> str:
+    """The SHA-256 (hex) of everything a publish reads."""
+    h = hashlib.sha256(f"as-of {as_of.isoformat()}\0".encode())
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name} {metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name} absent\0".encode())
+    _tree(h, "pipeline", PIPELINE, ".py")
+    _tree(h, "site_templates", SITE_TEMPLATES, None)
+    _tree(h, "datasets", portal.datasets, None)  # portal.toml, schemas, reference, submissions, intake log
+    if portal.receipts is not None and not portal.receipts.is_relative_to(portal.datasets):
+        _tree(h, "receipts", portal.receipts, None)
+    return h.hexdigest()
+
+
+def outputs_digest(output: Path) -> str:
+    """A digest of the name, size, inode and modification time of every file in the output folders."""
+    h = hashlib.sha256()
+    for folder in (*FOLDERS, "store/index.json"):
+        root = output / folder
+        if root.is_file():
+            _stat(h, folder, root.lstat())
+            continue
+        for base, dirs, names in os.walk(root):
+            dirs.sort()
+            for name in sorted(names):
+                path = Path(base, name)
+                _stat(h, path.relative_to(output).as_posix(), path.lstat())
+    return h.hexdigest()
+
+
+def unchanged(portal: Portal, inputs: str) -> dict[str, Any] | None:
+    """The last run's record when its inputs are ``inputs`` and its outputs are untouched, else None."""
+    try:
+        record = json.loads((portal.output / "store" / RECORD).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("inputs") != inputs:
+        return None
+    return record if record.get("outputs") == outputs_digest(portal.output) else None
+
+
+def remember(portal: Portal, inputs: str, accepted: int, rejected: int) -> None:
+    """Keep this run's inputs, counts and outputs for the next run (written only when they differ)."""
+    data = (json.dumps({"inputs": inputs, "outputs": outputs_digest(portal.output), "accepted": accepted,
+                        "rejected": rejected}, sort_keys=True) + "\n").encode()
+    path = portal.output / "store" / RECORD
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_bytes(path, data)
+
+
+def _stat(h: Any, rel: str, st: os.stat_result) -> None:
+    h.update(f"{rel}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0".encode())
+
+
+def _tree(h: Any, label: str, root: Path, suffix: str | None) -> None:
+    """Feed every entry under ``root`` (a file or a folder): name, kind, and a regular file's bytes.
+
+    Links are named, never followed (the validate stage refuses them; their target is not an input).
+    """
+    try:
+        top = root.lstat()
+    except FileNotFoundError:
+        h.update(f"{label} absent\0".encode())
+        return
+    if not stat.S_ISDIR(top.st_mode):
+        _entry(h, label, root, top)
+        return
+    for base, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            path = Path(base, name)
+            if suffix is None or path.suffix == suffix:
+                _entry(h, f"{label}/{path.relative_to(root).as_posix()}", path, path.lstat())
+        for name in dirs:  # a link to a folder is listed by os.walk among the folders
+            path = Path(base, name)
+            if path.is_symlink():
+                h.update(f"{label}/{path.relative_to(root).as_posix()}\0link\0".encode())
+
+
+def _entry(h: Any, rel: str, path: Path, st: os.stat_result) -> None:
+    """One entry: its name and kind, and for a regular file the SHA-256 of its bytes."""
+    if not stat.S_ISREG(st.st_mode):
+        h.update(f"{rel}\0kind {stat.S_IFMT(st.st_mode)}\0".encode())
+        return
+    digest = hashlib.sha256()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            while chunk := os.read(fd, _CHUNK):
+                digest.update(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:  # unreadable now; the run names it (and a later readable file differs)
+        h.update(f"{rel}\0unreadable {exc.errno}\0".encode())
+        return
+    h.update(f"{rel}\0{digest.hexdigest()}\0".encode())

@@ -1,0 +1,122 @@
+"""Judgements kept between publishes: unchanged files are not judged again, and any change judges again.
+
+The mall is a small generated one (tools/bench, real CSV and XLSX files with clerks' mistakes),
+published by the real command; the validate stage then runs in this process, where a
+counter around frictionless tells whether a file was judged again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pipeline.validate.run as validate_run
+from pipeline.core.config import load_portal
+from pipeline.core.models import FileReport
+from pipeline.store import Store
+from pipeline.validate import ValidationCache, validate_datasets
+from tests.town_support import Town, publish, published_town
+from tools.bench import city
+
+
+@pytest.fixture()
+def mall(tmp_path: Path) -> Town:
+    """The small town, generated and published once."""
+    return published_town(tmp_path)
+
+
+class Counting:
+    """Counts the files frictionless is asked to check (then checks them for real)."""
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.real = validate_run.run_frictionless
+
+    def __call__(self, checked: list[Any], schema: Any) -> None:
+        self.files += len(checked)
+        self.real(checked, schema)
+
+
+def _validate(datasets: Path, output: Path, cached: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[
+        list[FileReport], int]:
+    """The validate stage as publish runs it; the reports and how many files frictionless checked."""
+    counting = Counting()
+    monkeypatch.setattr(validate_run, "run_frictionless", counting)
+    portal = load_portal(datasets, output)
+    store = Store.load(output / "store")
+    reports = validate_datasets(portal, store.previous_agenda_ids, ValidationCache.for_portal(portal) if cached
+                                else None)
+    monkeypatch.undo()
+    return reports, counting.files
+
+
+def _as_data(reports: list[FileReport]) -> list[Any]:
+    return [(r.to_json(), r.sha256, r.rows, r.omitted_errors, r.omitted_warnings) for r in reports]
+
+
+def test_unchanged_files_are_not_judged_again(mall: Town,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a publish, every file's report comes from the cache, identical to a fresh judgement."""
+    town, datasets, output = mall
+    submitted = len(town.sent) - 3  # the held-back agency-month is not there yet
+    assert len(list((output / "store" / "validation").rglob("*.json"))) == submitted
+    kept, judged = _validate(datasets, output, True, monkeypatch)
+    assert judged == 0
+    fresh, judged_fresh = _validate(datasets, output, False, monkeypatch)
+    assert judged_fresh == submitted
+    assert _as_data(kept) == _as_data(fresh)
+    assert sum(not r.accepted for r in kept) == len(town.mistakes) > 0
+
+
+def test_a_changed_file_or_rule_is_judged_again(mall: Town,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A corrected file is judged alone; a change to a reference table judges every file again."""
+    town, datasets, output = mall
+    fixed = city.correct_old_file(town, datasets)
+    reports, judged = _validate(datasets, output, True, monkeypatch)
+    assert judged == 1
+    assert next(r for r in reports if r.file == fixed).accepted
+    services = datasets / "reference" / "services.csv"
+    services.write_bytes(services.read_bytes() + b"tambahan-l1,dpmptsp,Layanan tambahan,1 hari kerja,0,,\n")
+    _, judged = _validate(datasets, output, True, monkeypatch)
+    assert judged == len(town.sent) - 3
+
+
+def test_decisions_are_judged_again_when_their_agendas_change(mall: Town,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unchanged decisions naming an agenda of an earlier month follow that month's agendas file."""
+    town, datasets, output = mall
+    # A decisions file of a later month whose follow-up names an agenda of an earlier month.
+    key, agenda = next(((k, row["agenda_id"]) for k, rows in sorted(town.clean.items()) if k[2] == "decisions"
+                        and k not in town.mistakes and k[:2] != town.held_back
+                        for row in rows if not row["agenda_id"].startswith(f"AG-{k[0]}")))
+    earlier = (agenda[3:10], key[1], "agendas")
+    assert earlier not in town.mistakes
+    agendas_path = datasets / city.file_name(town, earlier)
+    original = agendas_path.read_bytes()
+    # That month's agendas are replaced by an empty file (only the header): the agenda is gone.
+    agendas_path.write_bytes(original.split(b"\n", 1)[0] + b"\n")
+    publish(datasets, output)
+    reports = {r.file: r for r in _validate(datasets, output, True, monkeypatch)[0]}
+    decisions = reports[city.file_name(town, key)]
+    assert not decisions.accepted
+    assert any(p.code == "unknown-agenda" and p.value == agenda for p in decisions.errors)
+    # The agendas come back; the decisions file, byte for byte the same, is accepted again.
+    agendas_path.write_bytes(original)
+    publish(datasets, output)
+    reports = {r.file: r for r in _validate(datasets, output, True, monkeypatch)[0]}
+    assert reports[city.file_name(town, key)].accepted
+
+
+def test_previous_agenda_ids_are_those_of_earlier_accepted_months(mall: Town) -> None:
+    """The indexed lookup gives, for every agency and month, the ids of the accepted agendas before it."""
+    town, _, output = mall
+    store = Store.load(output / "store")
+    for agency in sorted({k[1] for k in town.clean}):
+        for period in town.shape.periods:
+            expected = {row["agenda_id"] for (p, a, t), rows in town.clean.items()
+                        if a == agency and t == "agendas" and p < period and (p, a, t) not in town.mistakes
+                        and (p, a) != town.held_back for row in rows}
+            assert store.previous_agenda_ids(agency, period) == expected, (agency, period)

@@ -1,0 +1,31 @@
+"""A small generated mall (tools/bench's "town": real CSV and XLSX files with clerks' mistakes), published for real."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tools.bench import city
+from tools.bench.shape import shape_for
+
+ROOT = Path(__file__).resolve().parents[1]
+Town = tuple[city.Mall, Path, Path]  # the mall, its datasets folder, its output folder
+
+
+def publish(datasets: Path, output: Path) -> str:
+    """``python -m pipeline publish`` without the site and the push, fixed dates; its standard output."""
+    done = subprocess.run([sys.executable, "-m", "pipeline", "publish", "--datasets", str(datasets), "--output",
+                           str(output), "--no-site", "--no-push", "--as-of", "2026-11-30", "--now",
+                           "2026-11-30T08:00:00"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def published_town(tmp_path: Path) -> Town:
+    """The town generated under ``tmp_path`` and published once."""
+    town = city.build(shape_for("town"))
+    datasets, output = tmp_path / "datasets", tmp_path / "output"
+    city.generate(town, datasets)
+    publish(datasets, output)
+    return town, datasets, output

@@ -1,0 +1,103 @@
+"""Run one step as a child process and measure its wall time and the peak memory of its whole process tree.
+
+The peak is the largest sum of resident memory over the child and all its descendants (the
+site build starts Pagefind, for example), sampled from /proc every ``INTERVAL`` seconds. A
+spike shorter than the interval can slip between samples, so the result is never below the
+largest single process's own peak, which the kernel keeps exactly (``ru_maxrss`` of the
+waited-for children).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+INTERVAL = 0.1
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What one step cost: seconds, peak resident bytes of the tree, its exit code, its output, CPU seconds."""
+
+    seconds: float
+    peak_bytes: int
+    exit_code: int
+    output: str
+    cpu_seconds: float = 0.0  # user + system of the waited-for tree: steadier than wall time when shared
+
+
+class _Tree:
+    """The process tree under one root, found by reading /proc; each pid's parent is read only once.
+
+    Reading every process's status at every sample cost the benchmark a sixth of a core on
+    a busy machine, taken from the step being measured: a pid already seen is not read again
+    unless it belongs to the tree, where only its memory is read.
+    """
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.outside: set[int] = set()
+        self.inside: set[int] = {root}
+
+    def _parent(self, pid: int) -> int | None:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        # "pid (comm) state ppid ...": comm may hold spaces and brackets, so split after the last ")".
+        return int(stat[stat.rindex(")") + 2:].split()[1])
+
+    def rss(self) -> int:
+        """Resident bytes of the root and its descendants now (0 once all are gone)."""
+        pids = sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
+        for pid in pids:  # ascending: a parent (older, smaller pid) is usually classified first
+            if pid in self.inside or pid in self.outside:
+                continue
+            parent = self._parent(pid)
+            (self.inside if parent in self.inside else self.outside).add(pid)
+        alive = set(pids)
+        self.inside &= alive | {self.root}
+        self.outside &= alive  # a recycled pid is classified afresh
+        total = 0
+        for pid in self.inside:
+            try:
+                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+            except (OSError, ValueError, IndexError):
+                continue  # the process ended while we looked
+        return total
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
+    """Run ``command`` to its end; wall time, the tree's peak resident memory, exit code, stdout+stderr."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    started = time.perf_counter()
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = 0
+    done = threading.Event()
+
+    tree = _Tree(child.pid)
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree.rss())
+            done.wait(INTERVAL)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = child.communicate()[0].decode("utf-8", "replace")
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    # ru_maxrss (KiB) only grows: it tells the largest single child when it exceeds all earlier ones.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    largest = usage.ru_maxrss * 1024 if usage.ru_maxrss > before else 0
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    return Measured(seconds, max(peak, largest), child.returncode, output, cpu)
