@@ -105,6 +105,10 @@ class ValidationCache:
         """Keep a fresh judgement (unless it says the machine failed)."""
         if report.sha256 is None or any(p.code in NOT_KEPT for p in (*report.errors, *report.warnings)):
             return
+        # A file holding personal data is judged again each time rather than kept: its typed rows
+        # would copy the raw values out of the private store of received files.
+        if any(p.code.startswith("personal-data") for p in report.errors):
+            return
         name = self._name(report.file, report.sha256)
         self.used.add(name)
         self.new[name] = compact_json({"agendas": agendas, "report": _record(report)})

@@ -41,7 +41,7 @@ def test_quarter_page_states_the_figures_of_the_data(page, server, sample_portal
     page.goto(server + "/en/evaluasi/2026-Q3/")
     assert page.inner_text("h1") == "Evaluation, Q3 2026"
     summary = page.inner_text("section[aria-labelledby=h-summary]")
-    assert f"{coordination} inter-agency coordination meetings" in summary
+    assert f"Inter-agency coordination meetings held: {coordination};" in summary
     assert f"{on_time} of {len(subs)} files owed arrived on time" in summary
     assert f"The coordination-meeting target ({2 * 3}) was" in summary  # two a month (portal.toml) × 3
     headers = page.locator("table.indicators >> nth=0").locator("thead th").all_inner_texts()
