@@ -133,7 +133,11 @@ def test_periods_and_scopes_present(rows: dict[tuple[str, str, str], dict[str, A
     assert rows["ikm", "mall", "2026"]["complete"] is False
     scopes = {s for _, s, _ in rows}
     assert scopes == {"mall", "bank-b", "dinas-a", "ngo-c", "old-d", "state-enterprise", "regional-government",
-                      "non-government", "private"}
+                      "non-government", "private", "bank-b-svc", "dinas-a-svc", "ngo-c-svc"}
+    # Only the service-quality indicators are computed per service.
+    per_service = {i for i, s, _ in rows if s == "dinas-a-svc"}
+    assert per_service == {"applications", "within-standard", "wait-minutes", "service-minutes",
+                           "complaints-resolved", "ikm"}
 
 
 def test_collaboration_quarter_for_the_mall(rows: dict[tuple[str, str, str], dict[str, Any]]) -> None:
@@ -230,6 +234,39 @@ def test_service_quality_and_the_rejected_month(rows: dict[tuple[str, str, str],
     assert ikm["gaps"] == "dinas-a:rejected:2026-09;old-d:inactive"
     assert value(rows, "ikm", "dinas-a", "2026-09") is None
     assert rows["ikm", "dinas-a", "2026-09"]["gaps"] == "dinas-a:rejected:2026-09"
+
+
+def test_service_quality_per_service() -> None:
+    # dinas-a gets a second service in July: 20 received, 10 completed, 4 within the standard,
+    # 30 and 12 minutes, 2 complaints with 1 resolved, 30 respondents scoring 4.0 on every element.
+    tables = world()
+    second = _perf("2026-07", "dinas-a", 20, 10, 4, 30.0, 12.0, (2, 1), (30, 4.0))
+    tables["performance"] = [*tables["performance"], {**second, "service_code": "dinas-a-svc2"}]
+    out = {(r["indicator"], r["scope"], r["period"]): r for r in indicator_records(tables, AS_OF, 10, Targets())}
+    q = "2026-Q3"
+    # The first service: July (100, 90, 81) and August (50, 50, 50); September's file was rejected.
+    assert out["applications", "dinas-a-svc", q]["value"] == 150
+    assert out["within-standard", "dinas-a-svc", q]["value"] == D("93.57")  # 131 / 140
+    assert out["wait-minutes", "dinas-a-svc", q]["value"] == D("13.57")  # (10×90 + 20×50) / 140
+    assert out["service-minutes", "dinas-a-svc", q]["value"] == D("6.07")  # (5×90 + 8×50) / 140
+    assert out["complaints-resolved", "dinas-a-svc", q]["value"] == D("75.00")  # 3 / 4
+    assert out["ikm", "dinas-a-svc", q]["value"] == D("75.00")  # 25 × 3
+    # The second service alone.
+    assert out["applications", "dinas-a-svc2", q]["value"] == 20
+    assert out["within-standard", "dinas-a-svc2", q]["value"] == D("40.00")  # 4 / 10
+    assert out["wait-minutes", "dinas-a-svc2", q]["value"] == D("30.00")
+    assert out["complaints-resolved", "dinas-a-svc2", q]["value"] == D("50.00")  # 1 / 2
+    assert (out["ikm", "dinas-a-svc2", q]["value"], out["ikm", "dinas-a-svc2", q]["denominator"]) == (D("100.00"), 30)
+    assert out["applications", "dinas-a-svc2", "2026-08"]["value"] == 0  # no row in August
+    assert out["ikm", "dinas-a-svc2", "2026-08"]["value"] is None
+    assert out["applications", "dinas-a-svc2", "2026"]["value"] == 20
+    # The agency's IKM weights its services by respondents: 25 × (10×3 + 30×4) / 40, not (75 + 100) / 2.
+    assert out["ikm", "dinas-a", q]["value"] == D("93.75")
+    assert out["applications", "dinas-a", q]["value"] == 170
+    row = out["ikm", "dinas-a-svc2", q]
+    assert (row["scope_type"], row["agencies_covered"], row["agencies_expected"], row["gaps"]) == (
+        "service", 0, 1, "dinas-a:rejected:2026-09")
+    assert ("files-on-time", "dinas-a-svc2", q) not in out
 
 
 def test_coverage_of_an_agency_joining_mid_quarter(rows: dict[tuple[str, str, str], dict[str, Any]]) -> None:

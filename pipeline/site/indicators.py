@@ -18,7 +18,9 @@ class Indicators:
     """The indicators table indexed by (indicator, scope, period)."""
 
     def __init__(self, data: SiteData) -> None:
-        self.rows = {(r["indicator"], r["scope"], r["period"]): r for r in data.indicators}
+        # Service rows are left out: a service code may equal an agency or sector code, and no page shows them yet.
+        self.rows = {(r["indicator"], r["scope"], r["period"]): r for r in data.indicators
+                     if r["scope_type"] != "service"}
         self.closed_quarters = sorted({r["period"] for r in data.indicators
                                        if r["period_type"] == periods.QUARTER and r["complete"]})
 

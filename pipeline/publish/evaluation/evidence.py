@@ -12,7 +12,7 @@ from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.core.records import split_codes
 
-MALL, SECTOR, AGENCY = "mall", "sector", "agency"
+MALL, SECTOR, AGENCY, SERVICE = "mall", "sector", "agency", "service"
 # Why an agency's figures are absent from a period (the ``gaps`` column and the site say it in words).
 REJECTED, MISSING, NOT_YET_JOINED, INACTIVE = "rejected", "missing", "not-yet-joined", "inactive"
 
@@ -27,6 +27,7 @@ class Selection:
     period: str
     months: tuple[str, ...]  # the months of the label the portal has closed
     end: date  # the day stocks (open and overdue decisions) are taken: the label's last day, or today
+    services: frozenset[str] | None = None  # a service scope: only these services' performance rows
 
     @property
     def month_count(self) -> int:

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from pipeline.core.config import Targets
 from pipeline.publish.evaluation import accountability, collaboration, discipline, service
-from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, Evidence, Selection
+from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Evidence, Selection
 from pipeline.publish.evaluation.measure import Measure
 
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"  # which way is better
 ALL_SCOPES = (MALL, SECTOR, AGENCY)
+SERVICE_SCOPES = (*ALL_SCOPES, SERVICE)  # service quality is also computed for each service
 GROUPS = {  # id -> (Indonesian, English), in the order pages show them
     "collaboration": ("Kolaborasi", "Collaboration"),
     "accountability": ("Akuntabilitas", "Accountability"),
@@ -183,34 +184,40 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("files-missing", "discipline", "Berkas tidak dikirim", "Files missing",
               "jumlah berkas wajib yang tidak diterima", "number of files owed and not received",
               "count", LOWER, "submissions", discipline.with_status("missing")),
-    Indicator("files-rejected", "discipline", "Berkas ditolak", "Files rejected",
-              "jumlah berkas yang versi terakhirnya ditolak", "number of files whose latest version was rejected",
+    # Not "rejected at first submission": the published submissions table keeps only each file's
+    # latest version, so a file rejected first and accepted later cannot be told from the tables.
+    Indicator("files-rejected", "discipline", "Berkas yang versi terakhirnya ditolak",
+              "Files whose latest version was rejected",
+              "jumlah berkas yang versi terakhirnya (status di tabel submissions saat terbit) ditolak; berkas "
+              "yang ditolak pada kiriman pertama lalu diperbaiki dan diterima tidak dihitung",
+              "number of files whose latest version (the status in the submissions table when published) was "
+              "rejected; a file rejected at first submission, then corrected and accepted, is not counted",
               "count", LOWER, "submissions", discipline.with_status("rejected")),
     # --- service quality ---
     Indicator("applications", "service", "Permohonan diterima", "Applications received",
               "jumlah applications_received", "sum of applications_received",
-              "count", NEUTRAL, "performance", service.applications),
+              "count", NEUTRAL, "performance", service.applications, scopes=SERVICE_SCOPES),
     Indicator("within-standard", "service", "Selesai sesuai standar pelayanan", "Completed within the standard",
               "jumlah completed_within_standard ÷ jumlah applications_completed × 100",
               "sum of completed_within_standard ÷ sum of applications_completed × 100",
-              "percent", HIGHER, "performance", service.within_standard),
+              "percent", HIGHER, "performance", service.within_standard, scopes=SERVICE_SCOPES),
     Indicator("wait-minutes", "service", "Waktu tunggu rata-rata", "Average waiting time",
               "rata-rata avg_wait_minutes berbobot applications_completed",
               "mean of avg_wait_minutes weighted by applications_completed",
-              "minutes", LOWER, "performance", service.minutes("avg_wait_minutes")),
+              "minutes", LOWER, "performance", service.minutes("avg_wait_minutes"), scopes=SERVICE_SCOPES),
     Indicator("service-minutes", "service", "Waktu layanan rata-rata", "Average service time",
               "rata-rata avg_service_minutes berbobot applications_completed",
               "mean of avg_service_minutes weighted by applications_completed",
-              "minutes", LOWER, "performance", service.minutes("avg_service_minutes")),
+              "minutes", LOWER, "performance", service.minutes("avg_service_minutes"), scopes=SERVICE_SCOPES),
     Indicator("complaints-resolved", "service", "Pengaduan diselesaikan", "Complaints resolved",
               "jumlah complaints_resolved ÷ jumlah complaints_received × 100",
               "sum of complaints_resolved ÷ sum of complaints_received × 100",
-              "percent", HIGHER, "performance", service.complaints_resolved),
+              "percent", HIGHER, "performance", service.complaints_resolved, scopes=SERVICE_SCOPES),
     Indicator("ikm", "service", "Indeks Kepuasan Masyarakat (IKM)", "Community satisfaction index (IKM)",
               "25 × rata-rata nilai unsur U1–U9 berbobot survey_respondents (PermenPANRB 14/2017), dibulatkan "
               "2 desimal; mutu A ≥ 88,31, B ≥ 76,61, C ≥ 65,00, selebihnya D",
               "25 × the mean of the element scores U1–U9 weighted by survey_respondents (PermenPANRB 14/2017), "
               "rounded to 2 decimals; grade A ≥ 88.31, B ≥ 76.61, C ≥ 65.00, else D",
-              "index", HIGHER, "performance", service.ikm),
+              "index", HIGHER, "performance", service.ikm, scopes=SERVICE_SCOPES),
 )
 BY_ID = {i.id: i for i in INDICATORS}

@@ -14,7 +14,9 @@ def _rows(ev: Evidence, sel: Selection) -> Iterator[Record]:
     """Every published performance row (one per service and month) of the selection."""
     for month in sel.months:
         for agency in sel.agencies:
-            yield from ev.performance.get((month, agency), ())
+            for row in ev.performance.get((month, agency), ()):
+                if sel.services is None or row["service_code"] in sel.services:
+                    yield row
 
 
 def applications(ev: Evidence, sel: Selection) -> Measure:

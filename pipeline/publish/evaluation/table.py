@@ -8,11 +8,11 @@ from datetime import date
 from pipeline.core import periods
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
-from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, Coverage, Evidence, Selection
+from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
 from pipeline.publish.evaluation.registry import INDICATORS, Indicator
 
 PERIOD_ORDER = {periods.MONTH: 0, periods.QUARTER: 1, periods.YEAR: 2}
-SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2}
+SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2, SERVICE: 3}
 
 
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
@@ -29,8 +29,8 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     for label, complete in _labels(closed):
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
-        for scope_type, scope, agencies in _scopes(tables["agencies"]):
-            sel = Selection(scope_type, scope, agencies, label, label_months, end)
+        for scope_type, scope, agencies, services in _scopes(tables["agencies"], tables["performance"]):
+            sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
             for indicator in INDICATORS:
                 if scope_type not in indicator.scopes:
                     continue
@@ -50,14 +50,20 @@ def _labels(closed: list[str]) -> list[tuple[str, bool]]:
     return [(label, set(periods.months_of(label)) <= months) for label in labels]
 
 
-def _scopes(agencies: list[Record]) -> list[tuple[str, str, frozenset[str]]]:
-    """The mall (every agency), each sector with agencies, and each agency."""
+Scope = tuple[str, str, frozenset[str], frozenset[str] | None]  # type, code, agencies, services (None: all)
+
+
+def _scopes(agencies: list[Record], performance: list[Record]) -> list[Scope]:
+    """The mall (every agency), each sector with agencies, each agency, and each service with performance rows."""
     by_sector: dict[str, set[str]] = defaultdict(set)
     for a in agencies:
         by_sector[a["sector"]].add(a["agency_code"])
-    out = [(MALL, MALL, frozenset(a["agency_code"] for a in agencies))]
-    out += [(SECTOR, sector, frozenset(codes)) for sector, codes in sorted(by_sector.items())]
-    out += [(AGENCY, a["agency_code"], frozenset({a["agency_code"]})) for a in agencies]
+    out: list[Scope] = [(MALL, MALL, frozenset(a["agency_code"] for a in agencies), None)]
+    out += [(SECTOR, sector, frozenset(codes), None) for sector, codes in sorted(by_sector.items())]
+    out += [(AGENCY, a["agency_code"], frozenset({a["agency_code"]}), None) for a in agencies]
+    # A service is known from the published performance table (the indicators are recomputable from it).
+    services = sorted({(r["service_code"], r["agency_code"]) for r in performance})
+    out += [(SERVICE, code, frozenset({agency}), frozenset({code})) for code, agency in services]
     return out
 
 
