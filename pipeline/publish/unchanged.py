@@ -14,36 +14,30 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.atomic import write_bytes
 from pipeline.core.config import Portal
 from pipeline.core.templating import SITE_TEMPLATES
+from pipeline.core.treehash import hash_tree, library_versions
 
 RECORD = "publish-inputs.json"  # under <output>/store
 FOLDERS = ("data", "feedback", "templates", "reports")
 PIPELINE = Path(__file__).resolve().parents[1]
 LIBRARIES = ("babel", "frictionless", "jinja2", "markdown", "markupsafe", "nh3", "openpyxl")
-_CHUNK = 1 << 20
 
 
 def inputs_digest(portal: Portal, as_of: date) -> str:
     """The SHA-256 (hex) of everything a publish reads."""
     h = hashlib.sha256(f"as-of {as_of.isoformat()}\0".encode())
-    for name in LIBRARIES:
-        try:
-            h.update(f"{name} {metadata.version(name)}\0".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{name} absent\0".encode())
-    _tree(h, "pipeline", PIPELINE, ".py")
-    _tree(h, "site_templates", SITE_TEMPLATES, None)
-    _tree(h, "datasets", portal.datasets, None)  # portal.toml, schemas, reference, submissions, intake log
+    h.update(f"{library_versions(LIBRARIES)}\0".encode())
+    hash_tree(h, "pipeline", PIPELINE, ".py")
+    hash_tree(h, "site_templates", SITE_TEMPLATES, None)
+    hash_tree(h, "datasets", portal.datasets, None)  # portal.toml, schemas, reference, submissions, intake log
     if portal.receipts is not None and not portal.receipts.is_relative_to(portal.datasets):
-        _tree(h, "receipts", portal.receipts, None)
+        hash_tree(h, "receipts", portal.receipts, None)
     return h.hexdigest()
 
 
@@ -89,47 +83,3 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int) -> None:
 
 def _stat(h: Any, rel: str, st: os.stat_result) -> None:
     h.update(f"{rel}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0".encode())
-
-
-def _tree(h: Any, label: str, root: Path, suffix: str | None) -> None:
-    """Feed every entry under ``root`` (a file or a folder): name, kind, and a regular file's bytes.
-
-    Links are named, never followed (the validate stage refuses them; their target is not an input).
-    """
-    try:
-        top = root.lstat()
-    except FileNotFoundError:
-        h.update(f"{label} absent\0".encode())
-        return
-    if not stat.S_ISDIR(top.st_mode):
-        _entry(h, label, root, top)
-        return
-    for base, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(names):
-            path = Path(base, name)
-            if suffix is None or path.suffix == suffix:
-                _entry(h, f"{label}/{path.relative_to(root).as_posix()}", path, path.lstat())
-        for name in dirs:  # a link to a folder is listed by os.walk among the folders
-            path = Path(base, name)
-            if path.is_symlink():
-                h.update(f"{label}/{path.relative_to(root).as_posix()}\0link\0".encode())
-
-
-def _entry(h: Any, rel: str, path: Path, st: os.stat_result) -> None:
-    """One entry: its name and kind, and for a regular file the SHA-256 of its bytes."""
-    if not stat.S_ISREG(st.st_mode):
-        h.update(f"{rel}\0kind {stat.S_IFMT(st.st_mode)}\0".encode())
-        return
-    digest = hashlib.sha256()
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        try:
-            while chunk := os.read(fd, _CHUNK):
-                digest.update(chunk)
-        finally:
-            os.close(fd)
-    except OSError as exc:  # unreadable now; the run names it (and a later readable file differs)
-        h.update(f"{rel}\0unreadable {exc.errno}\0".encode())
-        return
-    h.update(f"{rel}\0{digest.hexdigest()}\0".encode())

@@ -14,12 +14,12 @@ import hashlib
 import json
 import sys
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import TABLES
+from pipeline.core.treehash import hash_tree, library_versions
 
 FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pages it describes
 # The whole package, not a hand-kept list of the modules the site imports: a rule the site
@@ -41,9 +41,9 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
     _add(h, "settings", _settings(portal))
     _add(h, "versions", _versions())
     for name in OUTPUT_FOLDERS:
-        _add_tree(h, f"output/{name}", portal.output / name)
-    _add_tree(h, "site_templates", templates)
-    _add_tree(h, "pipeline", PIPELINE, suffix=".py")
+        hash_tree(h, f"output/{name}", portal.output / name, None)
+    hash_tree(h, "site_templates", templates, None)
+    hash_tree(h, "pipeline", PIPELINE, ".py")
     _add_config(h, "portal.toml", portal.datasets, "portal.toml")
     for table in TABLES:  # the data dictionary of what agencies send
         _add_config(h, f"schemas/{table}.json", schemas_root(portal.datasets), f"schemas/{table}.json")
@@ -78,16 +78,6 @@ def _add_config(h: Any, label: str, root: Path, rel: str) -> None:
         _add(h, f"{label} (absent)", b"")
 
 
-def _add_tree(h: Any, label: str, folder: Path, suffix: str | None = None) -> None:
-    """Feed every file under ``folder`` in a fixed order, named relative to it."""
-    if not folder.is_dir():
-        _add(h, f"{label}/ (absent)", b"")
-        return
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        if suffix is None or path.suffix == suffix:
-            _add(h, f"{label}/{path.relative_to(folder).as_posix()}", path.read_bytes())
-
-
 def _settings(portal: Portal) -> bytes:
     """The portal's settings that the site shows or uses, as canonical JSON."""
     values = {f.name: getattr(portal, f.name) for f in dataclasses.fields(portal) if f.name not in NOT_SITE_SETTINGS}
@@ -96,10 +86,4 @@ def _settings(portal: Portal) -> bytes:
 
 def _versions() -> bytes:
     """Python's and the site libraries' versions (an upgrade may change the bytes written)."""
-    found = [f"python {sys.version_info[0]}.{sys.version_info[1]}"]
-    for name in LIBRARIES:
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name} absent")
-    return "\n".join(found).encode()
+    return f"python {sys.version_info[0]}.{sys.version_info[1]}\n{library_versions(LIBRARIES)}".encode()

@@ -30,6 +30,7 @@ from pipeline.core.atomic import write_unsynced
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import REFERENCE_TABLES, TABLES, FileReport, Message, Problem
 from pipeline.core.rowcodec import compact_json, decode_rows, encode_rows
+from pipeline.core.treehash import hash_tree
 
 FOLDER = "validation"
 FORMAT = 1
@@ -43,9 +44,7 @@ def rules_version(portal: Portal) -> str:
     """SHA-256 (hex) of everything but the file that decides a report."""
     h = hashlib.sha256(f"format {FORMAT}\0frictionless {metadata.version('frictionless')}\0".encode())
     for package in _RULE_CODE:
-        for path in sorted((_PIPELINE / package).rglob("*.py")):
-            h.update(f"{package}/{path.relative_to(_PIPELINE / package).as_posix()}\0".encode())
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+        hash_tree(h, package, _PIPELINE / package, ".py")
     for name in (*REFERENCE_TABLES, *TABLES):
         with contextlib.suppress(FileNotFoundError):  # a missing schema stops the run before this matters
             h.update(f"schemas/{name}.json\0".encode())
