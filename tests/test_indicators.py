@@ -115,9 +115,32 @@ def world() -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def _change(change: str, month: str, agency: str, table: str, revision: int) -> dict[str, Any]:
+    return {"change": change, "period": month, "agency": agency, "table": table, "revision": revision}
+
+
+# The published change log (oldest event first): the verdict on each file's first version.
+CHANGELOG = [
+    {"date": "2026-08-05", "changes": [
+        {"change": "reference", "table": "agencies"},
+        _change("rejected", "2026-07", "ngo-c", "performance", 1),  # rejected first, corrected below
+        _change("added", "2026-07", "dinas-a", "performance", 1)]},
+    {"date": "2026-08-07", "changes": [_change("corrected", "2026-07", "ngo-c", "performance", 2)]},
+    {"date": "2026-09-04", "changes": [
+        _change("rejected", "2026-08", "bank-b", "decisions", 1),  # rejected first, a new file accepted
+        _change("added", "2026-08", "bank-b", "decisions", 2)]},
+    {"date": "2026-10-03", "changes": [
+        _change("added", "2026-09", "dinas-a", "performance", 1)]},  # accepted first ...
+    {"date": "2026-10-09", "changes": [
+        _change("rejected", "2026-09", "dinas-a", "performance", 2),  # ... then a rejected correction
+        # A later event naming revision 1 again (re-judged) does not change its first verdict.
+        _change("rejected", "2026-07", "dinas-a", "performance", 1)]},
+]
+
+
 @pytest.fixture(scope="module")
 def rows() -> dict[tuple[str, str, str], dict[str, Any]]:
-    out = indicator_records(world(), AS_OF, 10, Targets())
+    out = indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG)
     return {(r["indicator"], r["scope"], r["period"]): r for r in out}
 
 
@@ -210,7 +233,14 @@ def test_data_discipline(rows: dict[tuple[str, str, str], dict[str, Any]]) -> No
     assert rows["files-on-time", "mall", q]["target_met"] is True
     assert value(rows, "files-late", "mall", q) == 1
     assert value(rows, "files-missing", "mall", q) == 1
-    assert value(rows, "files-rejected", "mall", q) == 1
+    assert value(rows, "files-rejected", "mall", q) == 1  # dinas-a's September performance, latest version
+    # First versions rejected: ngo-c's July performance and bank-b's August decisions, both accepted
+    # later; dinas-a's September performance was accepted first, so it does not count here.
+    assert value(rows, "files-rejected-first", "mall", q) == 2
+    assert value(rows, "files-rejected-first", "ngo-c", "2026-07") == 1
+    assert value(rows, "files-rejected-first", "bank-b", "2026-08") == 1
+    assert value(rows, "files-rejected-first", "dinas-a", q) == 0
+    assert value(rows, "files-rejected-first", "mall", "2026-10") == 0
     assert value(rows, "files-on-time", "dinas-a", q) == D("88.89")  # 8 of 9
     assert rows["files-on-time", "dinas-a", q]["target_met"] is False
     stricter = indicator_records(world(), AS_OF, 10, Targets(target_files_on_time_percent=95.0))
@@ -289,7 +319,7 @@ def test_the_published_schema_lists_every_indicator_of_the_registry() -> None:
     schema = json.loads((Path(__file__).parents[1] / "datasets/schemas/published/indicators.json").read_text())
     enum = next(f for f in schema["fields"] if f["name"] == "indicator")["constraints"]["enum"]
     assert enum == [i.id for i in INDICATORS]
-    assert len({i.id for i in INDICATORS}) == len(INDICATORS) == 29
+    assert len({i.id for i in INDICATORS}) == len(INDICATORS) == 30
 
 
 def test_figures_beyond_any_usual_size_are_computed_exactly() -> None:

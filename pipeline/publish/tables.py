@@ -35,8 +35,9 @@ def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Se
         "decision_history": decision_history(store),
         "submissions": submissions_records(store, agency_rows, as_of, deadline_day, tz, start_period),
     }
-    # Computed from the tables above only, so that anyone can recompute them from the data package.
-    tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets())
+    # Computed from the tables above and the change log only, all in the data package, so that
+    # anyone can recompute them.
+    tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets(), store.changelog)
     return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
 
 

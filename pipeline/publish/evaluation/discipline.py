@@ -30,3 +30,9 @@ def late(ev: Evidence, sel: Selection) -> Measure:
 def with_status(status: str) -> Callable[[Evidence, Selection], Measure]:
     """Files whose latest version has this status (missing: never received; rejected)."""
     return lambda ev, sel: count(sum(1 for r in _files(ev, sel) if r["status"] == status))
+
+
+def rejected_first(ev: Evidence, sel: Selection) -> Measure:
+    """Files whose first version was rejected, whatever became of the corrections sent after it."""
+    return count(sum(1 for r in _files(ev, sel)
+                     if (r["period"], r["agency_code"], r["table"]) in ev.rejected_first))

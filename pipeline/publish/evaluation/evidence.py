@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from pipeline.core import periods
 from pipeline.core.config import Targets
@@ -47,7 +48,8 @@ class Coverage:
 class Evidence:
     """The published tables, indexed by month and agency once for every indicator."""
 
-    def __init__(self, tables: dict[str, list[Record]], as_of: date, targets: Targets) -> None:
+    def __init__(self, tables: dict[str, list[Record]], as_of: date, targets: Targets,
+                 changelog: list[dict[str, Any]] | None = None) -> None:
         self.as_of = as_of
         self.targets = targets
         self.agencies = {a["agency_code"]: a for a in tables["agencies"]}
@@ -67,6 +69,7 @@ class Evidence:
         self.submissions: dict[tuple[str, str], list[Record]] = defaultdict(list)
         for row in tables["submissions"]:
             self.submissions[(row["period"], row["agency_code"])].append(row)
+        self.rejected_first = first_rejections(changelog or [])
         # (period, agency) pairs with published rows of a table: data stays published when a
         # later version of the same file is rejected.
         self.published: dict[str, set[tuple[str, str]]] = {
@@ -127,6 +130,20 @@ class Evidence:
         if joined is not None and periods.of_date(joined) > sel.months[-1]:
             return (f"{agency}:{NOT_YET_JOINED}",)
         return ()
+
+
+def first_rejections(changelog: list[dict[str, Any]]) -> frozenset[tuple[str, str, str]]:
+    """(period, agency, table) of every file whose first version was rejected when it arrived.
+
+    Read from the published change log (changelog.json): the submissions table keeps only each
+    file's latest version, but the log records the verdict on revision 1 in the run that received it.
+    """
+    first: dict[tuple[str, str, str], str] = {}
+    for event in changelog:  # oldest first
+        for item in event.get("changes", ()):
+            if item.get("revision") == 1 and item.get("change") in ("added", "rejected"):
+                first.setdefault((item["period"], item["agency"], item["table"]), item["change"])
+    return frozenset(key for key, change in first.items() if change == "rejected")
 
 
 def invited(row: Record) -> frozenset[str]:

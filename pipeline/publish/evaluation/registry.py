@@ -184,8 +184,13 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("files-missing", "discipline", "Berkas tidak dikirim", "Files missing",
               "jumlah berkas wajib yang tidak diterima", "number of files owed and not received",
               "count", LOWER, "submissions", discipline.with_status("missing")),
-    # Not "rejected at first submission": the published submissions table keeps only each file's
-    # latest version, so a file rejected first and accepted later cannot be told from the tables.
+    Indicator("files-rejected-first", "discipline", "Berkas ditolak pada kiriman pertama",
+              "Files rejected at first submission",
+              "jumlah berkas wajib yang versi pertamanya ditolak saat diterima (menurut changelog.json), "
+              "termasuk yang kemudian diperbaiki dan diterima",
+              "number of files owed whose first version was rejected when it arrived (from changelog.json), "
+              "including those corrected and accepted later",
+              "count", LOWER, "submissions", discipline.rejected_first),
     Indicator("files-rejected", "discipline", "Berkas yang versi terakhirnya ditolak",
               "Files whose latest version was rejected",
               "jumlah berkas yang versi terakhirnya (status di tabel submissions saat terbit) ditolak; berkas "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from pipeline.core import periods
 from pipeline.core.config import Targets
@@ -16,14 +17,14 @@ SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2, SERVICE: 3}
 
 
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
-                      targets: Targets) -> list[Record]:
+                      targets: Targets, changelog: list[dict[str, Any]] | None = None) -> list[Record]:
     """One row per indicator, scope and period, from the first month with data to the last closed one."""
     last = periods.last_closed(as_of, deadline_day)
     months = sorted({r["period"] for r in tables["submissions"] if r["period"] <= last})
     if not months:
         return []
     closed = periods.span(months[0], last)
-    evidence = Evidence(tables, as_of, targets)
+    evidence = Evidence(tables, as_of, targets, changelog)
     rows: list[Record] = []
     coverage: dict[tuple[str, str, str, str], Coverage] = {}
     for label, complete in _labels(closed):

@@ -103,6 +103,9 @@ def narrative(ind: Indicators, label: str, kit: Kit) -> list[str]:
         out.append(t("eval.say_files", on_time=f.number(on_time["numerator"]), owed=f.number(on_time["denominator"]),
                      share=show(on_time, kit), missing=f.number(missing["value"]),
                      rejected=f.number(rejected["value"])))
+    first = row("files-rejected-first")
+    if first and first["value"]:
+        out.append(t("eval.say_first_rejected", n=f.number(first["value"])))
     ikm, before = row("ikm"), row("ikm", shift_label(label, -1))
     if ikm and ikm["value"] is not None:
         if before and before["value"] is not None:
