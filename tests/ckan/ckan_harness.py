@@ -6,7 +6,11 @@ database cluster, a config and a sysadmin API token) that later starts copy, so 
 begins from fresh, empty state in a few seconds. Every process started is recorded by PID
 in ``<run dir>/state.json`` and only those are stopped.
 
-    python tests/ckan/ckan_harness.py venv            # build the cached CKAN venv
+The harvest test (issue 12) starts one with ``plugins=HARVEST_PLUGINS``: ckanext-harvest and
+ckanext-dcat, pinned below, are installed into the same venv once, and the harvest tables are
+added to that run's copy of the database before CKAN starts.
+
+    python tests/ckan/ckan_harness.py venv            # build the cached CKAN venv (harvest extensions too)
     python tests/ckan/ckan_harness.py up [--dir D]    # start; prints CKAN_URL and a token
     python tests/ckan/ckan_harness.py down [--dir D]  # stop what `up` started
 """
