@@ -94,7 +94,8 @@ clean:
 ## --- CKAN (a real local CKAN for the push tests and for trying the push) ---
 ## CKAN 2.11 from PyPI in its own venv (.cache/ckan/venv; it pins many packages exactly, so it
 ## never shares .venv), PostgreSQL 15 and Redis from Debian, and a small Solr stand-in
-## (tests/ckan/solr_standin.py), all on 127.0.0.1. The first run also builds a template
+## (tests/ckan/solr_standin.py), all on 127.0.0.1; ckanext-harvest and ckanext-dcat (pinned in
+## tests/ckan/ckan_harness.py) join the same venv for the harvest test. The first run also builds a template
 ## database with a sysadmin and an API token, so later starts take seconds.
 CKAN_HARNESS := $(PY) tests/ckan/ckan_harness.py
 

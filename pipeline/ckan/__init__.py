@@ -24,6 +24,7 @@ from pipeline.ckan.progress import Progress, plan_text, summary_text
 from pipeline.core.atomic import write_bytes, write_text
 from pipeline.core.config import Portal
 from pipeline.core.errors import PushError
+from pipeline.core.naming import dataset_name
 from pipeline.core.netaddr import is_loopback
 from pipeline.core.oserrors import describe
 from pipeline.core.redact import redact_url
@@ -50,6 +51,7 @@ def push_portal(portal: Portal, dry_run: bool, retry: RetryPolicy | None = None,
         remote_org = client.read("organization_show", {"id": org_name}, subject=org_name)
         remote = {ds.name: client.read("package_show", {"id": ds.name}, subject=ds.name) for ds in local}
         _check_owners(remote, remote_org, org_name)
+        _check_old_names(client, portal, local, remote)
         plan = make_plan(client.shown_url, org_name, remote_org, local, remote)
         write_text(portal.output / PLAN_FILE, json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n")
         if dry_run:
@@ -101,6 +103,30 @@ def _check_owners(remote: dict[str, dict[str, Any] | None], org: dict[str, Any] 
                 "ganti [ckan] organization atau pindahkan dataset itu secara manual. / Dataset "
                 f"'{name}' already exists in CKAN, owned by organization '{owner}', not '{org_name}'; "
                 "change [ckan] organization or move that dataset by hand.")
+
+
+def _check_old_names(client: CkanClient, portal: Portal, local: list[LocalDataset],
+                     remote: dict[str, dict[str, Any] | None]) -> None:
+    """Stop rather than create datasets beside the ones pushed under the old ``<organization>-<table>`` names.
+
+    Names carry the city (``[ckan] dataset_prefix``) since issue 12; a portal that pushed before
+    with another organization name would otherwise get every table twice, silently.
+    """
+    org = portal.ckan.organization
+    if portal.ckan.dataset_prefix == org:
+        return
+    missing = [ds.table for ds in local if remote.get(ds.name) is None]
+    old = [dataset_name(org, t) for t in missing]
+    found = [n for n in old if client.read("package_show", {"id": n}, subject=n) is not None]
+    if found:
+        shown = ", ".join(found[:3]) + (" ..." if len(found) > 3 else "")
+        raise PushError(
+            f"CKAN sudah memuat dataset dengan nama lama ({shown}); push berhenti agar tidak ada dataset ganda. "
+            f"Pertahankan nama lama dengan [ckan] dataset_prefix = \"{org}\" di portal.toml, atau ganti dulu "
+            f"nama dataset itu di CKAN menjadi {portal.ckan.dataset_prefix}-<tabel>. / CKAN already holds "
+            f"datasets under the old names ({shown}); the push stops so that nothing is doubled. Keep the old "
+            f"names with [ckan] dataset_prefix = \"{org}\" in portal.toml, or first rename those datasets in "
+            f"CKAN to {portal.ckan.dataset_prefix}-<table>.")
 
 
 def _made(client: CkanClient) -> str:

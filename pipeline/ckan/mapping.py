@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.core.config import Portal
 from pipeline.core.errors import PushError
+from pipeline.core.naming import dataset_name, dataset_title
 from pipeline.core.periods import first_day, last_day
 from pipeline.core.rowcodec import json_object
 from pipeline.core.settings import slug
@@ -64,11 +65,6 @@ class LocalDataset:
     descriptor: tuple[Path, bytes]
 
 
-def dataset_name(organization: str, table: str) -> str:
-    """The predictable CKAN name of a table's dataset: ``<org>-<table>``, ``_`` -> ``-``."""
-    return f"{organization}-{table}".replace("_", "-").lower()
-
-
 def licence_for(portal_licence: str, known: set[str] | None) -> str:
     """The portal's licence id as the CKAN at hand knows it (so CKAN shows its title)."""
     if known is None or portal_licence in known:
@@ -95,12 +91,13 @@ def load_local(portal: Portal, licences: set[str] | None = None) -> list[LocalDa
         for path in (csv_path, json_path):
             if not path.is_file():
                 raise PushError(f"{path}: berkas tidak ada / file is missing (jalankan / run: publish)")
-        descriptor = _table_descriptor(package, res, dataset_name(portal.ckan.organization, table))
+        name = dataset_name(portal.ckan.dataset_prefix, table)
+        descriptor = _table_descriptor(package, res, name)
         desc_path = portal.output / "ckan" / table / DESCRIPTOR_NAME
         coverage = sorted(periods[table]) or everything
         datasets.append(LocalDataset(
             table=table,
-            name=dataset_name(portal.ckan.organization, table),
+            name=name,
             fields=dataset_fields(portal, res, coverage, licence_for(portal.licence_id, licences)),
             resources=(
                 _resource(f"{table}.csv", csv_path, csv_path.read_bytes(), res, "CSV", "text/csv",
@@ -132,7 +129,7 @@ def dataset_fields(portal: Portal, res: dict[str, Any], coverage: list[str], lic
         lines.append(f"Cakupan waktu / Temporal coverage: {coverage[0]} – {coverage[-1]}. "
                      "Diperbarui bulanan / Updated monthly.")
     extras = {
-        "title_en": res["title_en"],
+        "title_en": dataset_title(res["title_en"], portal.city, "en"),
         "notes_en": res["description_en"],
         "publisher_name": portal.publisher,
         "contact_email": portal.contact_email,
@@ -144,7 +141,8 @@ def dataset_fields(portal: Portal, res: dict[str, Any], coverage: list[str], lic
         extras["temporal_start"] = first_day(coverage[0]).isoformat()
         extras["temporal_end"] = last_day(coverage[-1]).isoformat()
     return {
-        "title": f"{res['title']} / {res['title_en']}",
+        "title": f"{dataset_title(res['title'], portal.city, 'id')} / "
+                 f"{dataset_title(res['title_en'], portal.city, 'en')}",
         "notes": "\n".join(lines).strip(),
         "url": page,
         "license_id": licence,

@@ -35,6 +35,7 @@ class CkanSettings:
     url: str
     organization: str
     organization_title: str
+    dataset_prefix: str  # dataset names are <prefix>-<table>: the city keeps two malls apart
     timeout_seconds: float
 
 

@@ -306,6 +306,15 @@ SETTINGS: tuple[Setting, ...] = (
             default_doc="`mpp-` + `city` (`Kota Jambi` → `mpp-kota-jambi`)"),
     Setting("ckan.organization_title", str, "", "Judul organisasi di CKAN (dipakai saat organisasi dibuat).",
             "Title of the CKAN organization (used when the push creates it)."),
+    Setting("ckan.dataset_prefix", str, "",
+            "Awalan nama dataset di CKAN: nama dataset = <awalan>-<tabel>, misalnya mpp-kota-jambi-performance. "
+            "Awalan memuat nama kota agar dataset dua MPP di satu CKAN tidak pernah sama. Portal yang sudah "
+            "mengirim dengan nama lama <organisasi>-<tabel> mengisi awalan ini dengan nama organisasinya.",
+            "Prefix of the CKAN dataset names: dataset name = <prefix>-<table>, e.g. mpp-kota-jambi-performance. "
+            "It carries the city, so two malls' datasets in one CKAN are never alike. A portal that already "
+            "pushed under the old names <organization>-<table> sets it to its organization name.",
+            checks=(_ckan_organization,), derive=_organization_of,
+            default_doc="`mpp-` + `city` (`Kota Jambi` → `mpp-kota-jambi`)"),
     Setting("ckan.timeout_seconds", float, 30.0, "Batas waktu satu permintaan ke CKAN, dalam detik.",
             "Time limit of one request to CKAN, in seconds.", checks=ABOVE_ZERO),
     # --- intake: the first month collected, the intake service, reminders by e-mail ---------------

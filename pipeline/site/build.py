@@ -24,7 +24,7 @@ from pipeline.core.errors import SiteError
 from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.oserrors import SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
-from pipeline.site import downloads, feeds, fingerprint, meta, names, urls
+from pipeline.site import dcat, downloads, feeds, fingerprint, meta, names, urls
 from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
@@ -125,4 +125,6 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
         writer.write_bytes(path, body)
     writer.write_text("/sitemap.xml", meta.sitemap(data, paths))
     writer.write_text("/robots.txt", meta.robots(data))
-    writer.write_text(urls.data_file("catalog.jsonld"), meta.dcat_catalog(data))
+    catalogue = dcat.catalogue_graph(data)
+    writer.write_text(urls.data_file(dcat.JSONLD_FILE), dcat.jsonld(catalogue))
+    writer.write_text(urls.data_file(dcat.TURTLE_FILE), dcat.turtle(catalogue))

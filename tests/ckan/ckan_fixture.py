@@ -29,6 +29,8 @@ contact_email = "data@example.go.id"
 url = ""
 organization = "{org}"
 organization_title = "MPP Uji"
+# every test has its own organization; names <organization>-<table> keep the tests apart in one CKAN
+dataset_prefix = "{org}"
 timeout_seconds = 20
 """
 

@@ -6,7 +6,11 @@ database cluster, a config and a sysadmin API token) that later starts copy, so 
 begins from fresh, empty state in a few seconds. Every process started is recorded by PID
 in ``<run dir>/state.json`` and only those are stopped.
 
-    python tests/ckan/ckan_harness.py venv            # build the cached CKAN venv
+The harvest test (issue 12) starts one with ``plugins=HARVEST_PLUGINS``: ckanext-harvest and
+ckanext-dcat, pinned below, are installed into the same venv once, and the harvest tables are
+added to that run's copy of the database before CKAN starts.
+
+    python tests/ckan/ckan_harness.py venv            # build the cached CKAN venv (harvest extensions too)
     python tests/ckan/ckan_harness.py up [--dir D]    # start; prints CKAN_URL and a token
     python tests/ckan/ckan_harness.py down [--dir D]  # stop what `up` started
 """
@@ -37,6 +41,13 @@ DEV_DIR = CACHE / "dev"
 PGBIN = Path("/usr/lib/postgresql/15/bin")
 SOLR_STANDIN = Path(__file__).with_name("solr_standin.py")
 ADMIN = "ckan_admin"
+# The harvest test's extensions (issue 12), pinned; added to the same venv (they add packages:
+# ckantoolkit, rdflib, PyLD, geomet...; pip changes none of CKAN's own pins).
+# `ckan harvester run-test` imports ckanext-harvest's test factories (and they CKAN's
+# test helpers), hence factory-boy, Faker and pytest.
+HARVEST_PACKAGES = ("ckanext-harvest==1.6.3", "ckanext-dcat==2.4.4", "factory-boy==3.3.1", "Faker==40.63.0",
+                    "pytest==9.2.0")
+HARVEST_PLUGINS = "activity harvest dcat dcat_rdf_harvester"
 
 
 def log(message: str) -> None:
@@ -62,6 +73,18 @@ def ensure_venv() -> Path:
     pip = [str(VENV / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
     run(pip + ["--upgrade", "pip", "setuptools", "wheel"])
     run(pip + [f"ckan[requirements]=={CKAN_VERSION}"])
+    stamp.touch()
+    return VENV
+
+
+def ensure_harvest() -> Path:
+    """Add ckanext-harvest and ckanext-dcat to the CKAN venv once (a stamp names the pins)."""
+    ensure_venv()
+    stamp = VENV / (".harvest-" + "-".join(p.replace("==", "-") for p in HARVEST_PACKAGES))
+    if stamp.exists():
+        return VENV
+    log(f"installing {' '.join(HARVEST_PACKAGES)} into {VENV} (once)")
+    run([str(VENV / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", *HARVEST_PACKAGES])
     stamp.touch()
     return VENV
 
@@ -182,9 +205,17 @@ class Server:
         return cls(**json.loads(state.read_text())) if state.exists() else None
 
 
-def start(base: Path, ckan_port: int | None = None) -> Server:
-    """Start PostgreSQL, Redis, the Solr stand-in and CKAN with fresh state in ``base``."""
+def start(base: Path, ckan_port: int | None = None, plugins: str = "activity",
+          extra: dict[str, str] | None = None) -> Server:
+    """Start PostgreSQL, Redis, the Solr stand-in and CKAN with fresh state in ``base``.
+
+    ``plugins`` with ``harvest`` in it: the harvest extensions are installed (once) and their
+    tables added to this run's copy of the database before CKAN starts.
+    """
     build_template()
+    harvest = "harvest" in plugins.split()
+    if harvest:
+        ensure_harvest()
     stop(base)
     shutil.rmtree(base, ignore_errors=True)
     (base / "storage").mkdir(parents=True)
@@ -207,8 +238,15 @@ def start(base: Path, ckan_port: int | None = None) -> Server:
         solr = spawn([sys.executable, str(SOLR_STANDIN), "--port", str(solr_port)], base / "solr.log")
         server.pids.update(redis=redis.pid, solr=solr.pid)
         server.save()
-        write_ini((TEMPLATE / "ckan.ini").read_text(), Path(server.ini),
-                  _settings(base, pg_port, redis_port, solr_port, ckan_port))
+        settings = _settings(base, pg_port, redis_port, solr_port, ckan_port)
+        settings["ckan.plugins"] = plugins
+        if harvest:  # the harvest queues in this run's Redis, not on the default port
+            settings.update({"ckan.harvest.mq.type": "redis", "ckan.harvest.mq.hostname": "127.0.0.1",
+                             "ckan.harvest.mq.port": str(redis_port), "ckan.harvest.mq.redis_db": "1"})
+        settings.update(extra or {})
+        write_ini((TEMPLATE / "ckan.ini").read_text(), Path(server.ini), settings)
+        if harvest:
+            ckan(Path(server.ini), "db", "upgrade", "-p", "harvest")
         wait_http(f"http://127.0.0.1:{solr_port}/solr/ckan/admin/ping", 10, solr, base / "solr.log")
         proc = spawn([str(VENV / "bin" / "ckan"), "-c", server.ini, "run", "--host", "127.0.0.1",
                        "--port", str(ckan_port), "--disable-reloader"], base / "ckan.log")
@@ -257,6 +295,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "venv":
         ensure_venv()
+        ensure_harvest()
         build_template()
     elif args.command == "up":
         base = args.dir.resolve()

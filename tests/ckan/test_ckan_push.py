@@ -48,7 +48,7 @@ def test_first_push_creates_organization_and_mapped_datasets(pushed: tuple[Site,
     org = admin.action.organization_show(id=site.org)
     assert org["title"] == "MPP Uji"
     agendas = admin.action.package_show(id=f"{site.org}-agendas")
-    assert agendas["title"] == "Agenda / Agendas"
+    assert agendas["title"] == "Agenda MPP Kota Uji / Agendas, MPP Kota Uji"  # the mall named (issue 12)
     assert agendas["owner_org"] == org["id"]
     assert "Tabel agenda yang diterbitkan." in agendas["notes"]
     assert "The published agendas table." in agendas["notes"]
@@ -59,7 +59,7 @@ def test_first_push_creates_organization_and_mapped_datasets(pushed: tuple[Site,
     extras = {e["key"]: e["value"] for e in agendas["extras"]}
     assert extras["frequency"] == "monthly"
     assert (extras["temporal_start"], extras["temporal_end"]) == ("2026-09-01", "2026-10-31")
-    assert extras["title_en"] == "Agendas"
+    assert extras["title_en"] == "Agendas, MPP Kota Uji"
     assert extras["url_en"] == "https://data.mpp.example.go.id/en/data/agendas/"
     # A table without periods is covered by the span of the whole package.
     agencies = admin.action.package_show(id=f"{site.org}-agencies")

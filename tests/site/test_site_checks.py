@@ -116,7 +116,7 @@ def test_feeds_calendars_and_catalogue(site: Path, sample_portal) -> None:
     assert len(events) == agendas > 0
     assert Calendar.from_ical((site / "kalender/disdukcapil.ics").read_bytes()).walk("VEVENT")
     catalog = json.loads((site / "data/catalog.jsonld").read_text(encoding="utf-8"))
-    assert len(catalog["dcat:dataset"]) == 10  # the ten published tables
+    assert sum(n.get("@type") == "dcat:Dataset" for n in catalog["@graph"]) == 10  # the ten published tables
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
     assert f"<loc>{sample_portal.site_url}/en/instansi/disdukcapil/</loc>" in sitemap
     page = (site / "data/performance/index.html").read_text(encoding="utf-8")

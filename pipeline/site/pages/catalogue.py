@@ -6,6 +6,7 @@ from typing import Any
 
 from pipeline.site import urls
 from pipeline.site.datadict import MEDIA, dictionary, ordered_tables
+from pipeline.site.dcat import JSONLD_FILE, TURTLE_FILE
 from pipeline.site.models import FileInfo, Release, SiteData, TableInfo
 from pipeline.site.page import Kit, Page
 from pipeline.site.views import last_update_date
@@ -70,7 +71,8 @@ def index_page(data: SiteData, kit: Kit) -> Page:
                    for t in ordered_tables(data)],
         "package": download(data.package_file, kit) if data.package_file else None,
         "descriptor": urls.data_file("datapackage.json"),
-        "catalog": urls.data_file("catalog.jsonld"),
+        "catalog": urls.data_file(JSONLD_FILE),
+        "catalog_ttl": urls.data_file(TURTLE_FILE),
         "changelog": kit.url(urls.CHANGELOG),
         "releases_feed": kit.url(urls.feed("rilis-data")),
         "licence": {"title": data.portal.licence_title or data.portal.licence_id,
