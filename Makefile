@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 CACHE := .cache
 NODE_DIR := $(CACHE)/node
 APT_PACKAGES := chromium postgresql redis-server libpq-dev libmagic1 gcc default-jre-headless nodejs npm fonts-dejavu-core curl
-NPM_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1
+NPM_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1 lighthouse@13.5.0
 
 .PHONY: intake publish test lint venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz sample bench
 
