@@ -63,6 +63,6 @@ def test_feedback_index_is_folded_by_month(site: Path, sample_portal) -> None:
     with (sample_portal.output / "data" / "submissions.csv").open(encoding="utf-8", newline="") as fh:
         months = sorted({r["period"] for r in csv.DictReader(fh)}, reverse=True)
     html = (site / "laporan" / "index.html").read_text(encoding="utf-8")
-    assert html.count('<details class="month"') == len(months) == 15
-    assert html.count('<details class="month" open>') == 1
+    assert html.count('<details class="report-month"') == len(months) == 15
+    assert html.count('<details class="report-month" open>') == 1
     assert html.index('href="2026-11/') < html.index('href="2025-09/'), "newest month first"
