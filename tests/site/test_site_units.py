@@ -103,6 +103,15 @@ def test_chart_is_accessible_svg_with_gaps() -> None:
     assert nice_ticks(0, 97) == [0, 25, 50, 75, 100]
 
 
+def test_first_and_last_points_stand_inside_the_plot() -> None:
+    import re
+
+    svg = str(line_chart("c2", "T", ["Jan", "Feb", "Mar"], [Series("S", (1.0, 2.0, 3.0))]))
+    xs = [float(x) for x in re.findall(r'<circle cx="([0-9.]+)"', svg)]
+    # The plot runs from x 50 to 426 (440 wide, margins 50 and 14); a dot has radius 3.5.
+    assert xs and min(xs) - 3.5 > 50 + 5 and max(xs) + 3.5 < 426 - 5
+
+
 @pytest.mark.parametrize("target,page,expected", [
     ("/instansi/", "/", "instansi/"),
     ("/", "/instansi/x/", "../../"),
