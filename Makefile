@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 CACHE := .cache
 NODE_DIR := $(CACHE)/node
 APT_PACKAGES := chromium postgresql redis-server libpq-dev libmagic1 gcc default-jre-headless nodejs npm fonts-dejavu-core curl
-NPM_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1
+NPM_PACKAGES := vnu-jar@26.9.27 axe-core@4.14.1 lighthouse@13.5.0
 
 .PHONY: intake publish test lint venv system-deps node-deps serve clean ckan-venv ckan-dev ckan-down validate fuzz sample bench
 
@@ -37,7 +37,7 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-## npm packages for the HTML checker and the accessibility checker, pinned.
+## npm packages for the HTML checker, the accessibility checker and Lighthouse, pinned.
 $(NODE_DIR)/.stamp: Makefile
 	mkdir -p $(NODE_DIR)
 	npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) $(NPM_PACKAGES)
@@ -57,7 +57,7 @@ intake: venv
 	$(PY) -m pipeline intake
 
 ## Lint first: it takes seconds and fails before the slow setup of the tests.
-## A missing checker (vnu, axe-core, Chromium) or tmpfs mount fails its tests here: the
+## A missing checker (vnu, axe-core, Lighthouse, Chromium) or tmpfs mount fails its tests here: the
 ## escape hatch SKIP_MISSING_TOOLS=1 of tests/checkers.py is cleared, so CI cannot pass without them.
 test: lint node-deps ckan-venv
 	SKIP_MISSING_TOOLS= $(PY) -m pytest -q -rs tests

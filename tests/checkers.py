@@ -1,4 +1,4 @@
-"""The outside tools some tests need (Nu HTML Checker, axe-core, Chromium, tmpfs mounts): missing means failed.
+"""The outside tools some tests need (Nu HTML Checker, axe-core, Lighthouse, Chromium, tmpfs mounts): missing means failed.
 
 A test whose tool is missing fails with what to install, so that ``make test`` (CI) cannot pass
 without the checks. To run the rest on a machine without them, set ``SKIP_MISSING_TOOLS=1``:
@@ -18,6 +18,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 VNU = REPO / ".cache/node/node_modules/vnu-jar/build/dist/vnu.jar"
 AXE = REPO / ".cache/node/node_modules/axe-core/axe.min.js"
+NODE_PREFIX = REPO / ".cache/node"
+LIGHTHOUSE = NODE_PREFIX / "node_modules/lighthouse/core/index.js"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -43,6 +45,15 @@ def require_axe() -> Path:
     if not AXE.is_file():
         missing(f"axe-core is missing ({AXE}): run `make node-deps` (npm package axe-core)")
     return AXE
+
+
+def require_lighthouse() -> Path:
+    """Lighthouse's package folder prefix (the npm prefix holding it), with node to run it."""
+    if not LIGHTHOUSE.is_file():
+        missing(f"Lighthouse is missing ({LIGHTHOUSE}): run `make node-deps` (npm package lighthouse)")
+    if shutil.which("node") is None:
+        missing("node is missing (Lighthouse runs on it): run `make system-deps` (nodejs)")
+    return NODE_PREFIX
 
 
 def require_chromium() -> Path:

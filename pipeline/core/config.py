@@ -114,6 +114,8 @@ class Portal:
     licence_id: str
     licence_title: str
     licence_url: str
+    licence_title_en: str
+    licence_url_en: str
     deadline_day: int
     timezone: str
     site_url: str

@@ -46,11 +46,12 @@ class Formatter:
             return ""
         return _datetime(value, "d MMM y, HH.mm" if self.lang == "id" else "d MMM y, HH:mm", self.locale)
 
-    def long_datetime(self, value: dt.datetime) -> str:
-        """A receipt time with its offset from UTC (``5 November 2026 09.30 (UTC+07:00)``)."""
+    def long_datetime(self, value: dt.datetime, zone: dt.tzinfo) -> str:
+        """A receipt time in the portal's time zone, named as Indonesians name it (``5 November 2026 14.05 WIB``)."""
+        local = value.astimezone(zone)
         pattern = "d MMMM y HH.mm" if self.lang == "id" else "d MMMM y HH:mm"
-        offset = value.isoformat()[-6:]  # "+07:00": the portal's zone, as received_at carries it
-        return f"{_datetime(value, pattern, self.locale)} (UTC{offset})"
+        # Not through the cache of _datetime: equal instants in other zones compare equal there.
+        return f"{format_datetime(local, pattern, tzinfo=zone, locale=self.locale)} {_zone_name(local)}"
 
     def time(self, value: dt.time | None) -> str:
         """``09.30`` (Indonesian) / ``09:30``."""
@@ -103,6 +104,12 @@ def _date(value: dt.date, pattern: str, locale: str) -> str:
 def _datetime(value: dt.datetime, pattern: str, locale: str) -> str:
     """Babel's date-time format in the value's own time zone, cached like ``_date``."""
     return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=locale)
+
+
+def _zone_name(value: dt.datetime) -> str:
+    """The zone's short Indonesian name (WIB, WITA, WIT) in both languages: English readers in
+    Indonesia use the same; a zone without one is written as its offset (``+0700``)."""
+    return format_datetime(value, "z", tzinfo=value.tzinfo, locale=LOCALES["id"])
 
 
 @cache

@@ -246,6 +246,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("licence_title", str, "", "Judul lisensi.", "Title of the licence."),
     Setting("licence_url", str, "", "Tautan ke teks lisensi.", "Link to the licence text.",
             checks=(_public_url,)),
+    Setting("licence_title_en", str, "", "Judul lisensi dalam bahasa Inggris, untuk halaman berbahasa Inggris; "
+            "kosong = judul lisensi dipakai.",
+            "Title of the licence in English, for the English pages; empty = the licence title is used."),
+    Setting("licence_url_en", str, "", "Tautan ke teks lisensi dalam bahasa Inggris; kosong = tautan lisensi dipakai.",
+            "Link to the licence text in English; empty = the licence link is used.", checks=(_public_url,)),
     Setting("deadline_day", int, 10, "Batas pengiriman data bulanan: tanggal ke-N bulan berikutnya (1–28).",
             "Monthly submission deadline: day N of the following month (1–28).",
             required=True, checks=(_deadline_day,), aliases=("deadline", "submission_deadline_day")),

@@ -7,7 +7,7 @@ below.  Contexts are built here; the templates in site_templates/feedback/ only 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from jinja2 import Environment
@@ -52,14 +52,14 @@ def _both(label: Callable[[Formatter], str]) -> dict[str, str]:
     return {lang: label(f) for lang, f in FORMATS.items()}
 
 
-def _received(f: Formatter, iso: str | None) -> str:
-    """A receipt time in the portal's local time (``5 November 2026 09.30 (UTC+07:00)``)."""
-    return f.long_datetime(datetime.fromisoformat(iso)) if iso else "—"
+def _received(f: Formatter, iso: str | None, zone: tzinfo) -> str:
+    """A receipt time in the portal's local time (``5 November 2026 09.30 WIB``)."""
+    return f.long_datetime(datetime.fromisoformat(iso), zone) if iso else "—"
 
 
-def _received_both(iso: str | None) -> dict[str, str]:
+def _received_both(iso: str | None, zone: tzinfo) -> dict[str, str]:
     """A receipt time in both languages."""
-    return _both(lambda f: _received(f, iso))
+    return _both(lambda f: _received(f, iso, zone))
 
 
 # A value is shown up to this many characters: a cell may hold 32,767, and a page lists
@@ -97,7 +97,7 @@ def file_context(portal: Portal, store: Store, row: Record, names: dict[str, str
         "errors": shown_problems(report["errors"]), "warnings": shown_problems(report["warnings"]),
         # The lists stop at 200 problems plus a summary; the counts are the file's own.
         "error_total": version.errors, "warning_total": version.warnings,
-        "received": _received_both(row["received_at"]),
+        "received": _received_both(row["received_at"], portal.tz),
         "month": _both(lambda f: f.month(row["period"])),
         "deadline": _both(lambda f: f.date(deadline(row["period"], portal.deadline_day))),
     }
@@ -108,7 +108,7 @@ def month_context(portal: Portal, period: str, agency: str, rows: list[Record],
     """Context of an agency's page for one month (its three files and what is misplaced in its folder)."""
     by_table = {r["table"]: r for r in rows}
     files = [
-        {"table": t, "row": by_table[t], "received": _received_both(by_table[t]["received_at"])}
+        {"table": t, "row": by_table[t], "received": _received_both(by_table[t]["received_at"], portal.tz)}
         for t in TABLES if t in by_table
     ]
     return {

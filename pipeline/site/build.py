@@ -110,10 +110,11 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
     """Assets, the published files, feedback pages, templates, feeds, calendars and machine files."""
     output = data.portal.output
     writer.copy_tree(templates / "static", "/assets")
-    # Browsers ask for /favicon.ico whatever a page links (the feedback pages, a PDF viewer...).
+    # Browsers ask for /favicon.ico whatever a page links (a PDF viewer, an old browser...).
     writer.write_bytes("/favicon.ico", (templates / "static" / "favicon.ico").read_bytes())
     writer.copy_tree(output / "data", "/data")
-    writer.copy_tree(output / "feedback", urls.FEEDBACK)
+    # The reports under /laporan/ are pages of the site (pages/reports.py), one language each;
+    # the bilingual copies in <output>/feedback/ are the agencies' own.
     writer.copy_tree(output / "templates", "/templat")
     for kit in lang_kits.values():
         writer.write_bytes(kit.url(urls.feed("keputusan")), feeds.decisions_feed(data, kit))

@@ -11,6 +11,9 @@ from markupsafe import Markup, escape
 # A narrow canvas, so the 13px text stays readable when a phone scales the chart down.
 WIDTH, HEIGHT = 440, 230
 LEFT, RIGHT, TOP, BOTTOM = 50, 14, 10, 28
+# The first and last points stand this far inside the plot, so a dot (r 3.5) and its line
+# never sit on the plot's edge (the latest month, the one readers look for, was cut in half).
+PAD_X = 12
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,8 @@ class _Scale:
 
     def x(self, i: int) -> float:
         """The x coordinate of the i-th label."""
-        span = WIDTH - LEFT - RIGHT
-        return LEFT + (span / 2 if self.n == 1 else span * i / (self.n - 1))
+        span = WIDTH - LEFT - RIGHT - 2 * PAD_X
+        return LEFT + PAD_X + (span / 2 if self.n == 1 else span * i / (self.n - 1))
 
     def y(self, value: float) -> float:
         """The y coordinate of a value (clamped to the plot)."""

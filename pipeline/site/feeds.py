@@ -16,7 +16,7 @@ from pipeline.site import urls
 from pipeline.site.models import Agenda, AgendaVersion, Decision, HistoryEntry, SiteData
 from pipeline.site.page import Kit
 from pipeline.site.pages.agendas import COMPARED, versions_by_agenda
-from pipeline.site.views import agendas_sorted, decisions_sorted
+from pipeline.site.views import agendas_sorted, decisions_sorted, licence_title
 
 FEED_SIZE = 50
 ICS_STATUS = {"planned": "CONFIRMED", "held": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -45,7 +45,7 @@ def _feed(data: SiteData, kit: Kit, name: str, title: str, page: str, updated: d
     fg.link(href=base + kit.url(page), rel="alternate")
     fg.link(href=base + kit.url(urls.feed(name)), rel="self")
     fg.language(kit.lang)
-    fg.rights(data.portal.licence_title or data.portal.licence_id)
+    fg.rights(licence_title(data.portal, kit.lang))
     fg.generator("mpp-pipeline")
     fg.updated(updated)
     return fg

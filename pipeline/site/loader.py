@@ -18,6 +18,7 @@ from pipeline.core.records import Agency, Service, split_codes
 from pipeline.core.rowcodec import json_object
 from pipeline.publish.feedback_layout import feedback_pages
 from pipeline.site.casting import Row, read_table
+from pipeline.site.feedback_data import load_misplaced, load_reports
 from pipeline.site.models import (
     Agenda,
     AgendaVersion,
@@ -46,6 +47,9 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
     submissions = [_submission(r) for r in rows["submissions"]]
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
     feedback, feedback_months = feedback_pages((s.period, s.agency_code, s.table, s.status) for s in submissions)
+    reports = load_reports(portal.output, submissions)
+    # A file's report page is built from its report in the store; without one, link the month page.
+    feedback = {key: rel for key, rel in feedback.items() if key in reports}
     return SiteData(
         portal=portal,
         as_of=as_of,
@@ -65,6 +69,8 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
         feedback_months=feedback_months,
         templates=_templates(portal.output / "templates"),
         submitted_fields=_submitted(portal),
+        reports=reports,
+        misplaced=load_misplaced(portal.output),
     )
 
 

@@ -161,6 +161,30 @@ class Release:
     items: tuple[dict[str, str], ...]
 
 
+@dataclass(frozen=True)
+class FileReportView:
+    """One received file's current version and the problems found in it."""
+
+    file: str
+    revision: int
+    sha256: str
+    kept_revision: int | None
+    errors: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    error_total: int
+    warning_total: int
+
+
+@dataclass(frozen=True)
+class Misplaced:
+    """A file the pipeline could not file under a month, agency and table, with its problems."""
+
+    file: str
+    period: str | None
+    agency: str | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
 @dataclass
 class SiteData:
     """Everything the site shows, read once from <output>/data/ before any page is built."""
@@ -184,3 +208,7 @@ class SiteData:
     submitted_fields: dict[str, tuple[FieldInfo, ...]] = field(default_factory=dict)
     # The published indicators table as typed rows (field name -> value), in its published order.
     indicators: list[dict[str, Any]] = field(default_factory=list)
+    # The report pages under /laporan/: each received file's current version and problems, and
+    # the files that could not be filed under a month, agency and table.
+    reports: dict[tuple[str, str, str], FileReportView] = field(default_factory=dict)
+    misplaced: list[Misplaced] = field(default_factory=list)

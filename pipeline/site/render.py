@@ -15,7 +15,7 @@ from pipeline.core.templating import environment
 from pipeline.site import urls
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.views import last_update_date
+from pipeline.site.views import last_update_date, licence_title, licence_url
 
 # Root-relative links written by our own templates; agency text never reaches this point with
 # a relative link (the sanitiser drops them), so only the site's links are rewritten.
@@ -72,7 +72,7 @@ class Renderer:
             "feeds": [{"title": kit.t("feed.decisions"), "url": kit.url(urls.feed("keputusan"))},
                       {"title": kit.t("feed.releases"), "url": kit.url(urls.feed("rilis-data"))}],
             "footer": {"publisher": portal.publisher or portal.name, "contact": portal.contact_email,
-                       "licence": portal.licence_title or portal.licence_id, "licence_url": portal.licence_url or None,
+                       "licence": licence_title(portal, kit.lang), "licence_url": licence_url(portal, kit.lang),
                        "data_url": kit.url(urls.DATA), "guide_url": kit.url(urls.GUIDE),
                        "sitemap": "/sitemap.xml"},
         }

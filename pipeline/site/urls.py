@@ -90,8 +90,8 @@ def template_file(name: str, folder: bool = False) -> str:
 
 
 def feedback(rel: str) -> str:
-    """A feedback page copied from <output>/feedback/."""
-    return FEEDBACK + "/".join(_seg(p) for p in rel.split("/"))
+    """A report page under /laporan/, by its place under <output>/feedback/ (a folder's index as the folder)."""
+    return FEEDBACK + "/".join(_seg(p) for p in rel.removesuffix("index.html").split("/"))
 
 
 CALENDAR_PAGE = "/kalender/"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
+from pipeline.core.config import Portal
 from pipeline.core.periods import last_ended, span
 from pipeline.core.records import Agency
 from pipeline.site import urls
@@ -93,7 +94,7 @@ def submission_cell(s: Submission | None, data: SiteData, kit: Kit) -> dict[str,
         "state": state,
         "label": kit.label("submission_state", state),
         "mark": kit.t(f"submission_mark.{state}"),
-        "url": urls.feedback(rel) if rel else None,
+        "url": kit.url(urls.feedback(rel)) if rel else None,
         "received": kit.f.datetime(s.received_at),
         "revision": s.revision,
         "errors": s.errors,
@@ -127,3 +128,15 @@ def chart_periods(data: SiteData) -> list[str]:
     closed = last_ended(data.as_of)
     found = sorted({r.period for r in data.performance if r.period <= closed})
     return span(found[0], found[-1])[-MAX_MONTHS:] if found else []
+
+
+def licence_title(portal: Portal, lang: str) -> str:
+    """The licence's name in the page's language (its English title on English pages, when given)."""
+    if lang == "en" and portal.licence_title_en:
+        return portal.licence_title_en
+    return portal.licence_title or portal.licence_id
+
+
+def licence_url(portal: Portal, lang: str) -> str | None:
+    """The licence text in the page's language, when given."""
+    return (portal.licence_url_en if lang == "en" and portal.licence_url_en else portal.licence_url) or None

@@ -24,7 +24,8 @@ AXE_PAGES = ["/", "/en/", "/instansi/", "/instansi/disdukcapil/", "/en/instansi/
              "/keputusan/", "/kinerja/", "/en/kinerja/", "/kepatuhan/", "/data/performance/", "/data/",
              "/untuk-instansi/", "/cari/", "/layanan/",
              "/evaluasi/", "/evaluasi/2026-Q3/", "/en/evaluasi/2026-Q3/", "/evaluasi/metodologi/",
-             "/evaluasi/siapa-bertemu-siapa/", "/rapor/disdukcapil/", "/en/rapor/disdukcapil/"]
+             "/evaluasi/siapa-bertemu-siapa/", "/rapor/disdukcapil/", "/en/rapor/disdukcapil/",
+             "/laporan/", "/laporan/2025-09/pdam/", "/en/laporan/2025-09/pdam/agendas.html"]
 
 
 def test_every_page_within_the_size_budget(site: Path) -> None:

@@ -70,18 +70,13 @@ def _sha256(text: str) -> str:
 
 def test_every_html_file_carries_the_policy_before_anything_it_governs(site: Path) -> None:
     pages = sorted(site.rglob("*.html"))
-    feedback = [p for p in pages if p.relative_to(site).as_posix().startswith("laporan/")]
-    assert len(pages) > 200 and len(feedback) > 50
+    # The file-check reports under /laporan/ are pages of the site now, with the site's policy.
+    reports = [p for p in pages if p.relative_to(site).as_posix().startswith(("laporan/", "en/laporan/"))]
+    assert len(pages) > 200 and len(reports) > 50
     wrong = {}
     for path in pages:
         head = _read(path)
-        if path in feedback:
-            # The page's own stylesheet, hashed here, is the one thing its policy allows.
-            assert len(head.inline_styles) == 1, path
-            expected = FEEDBACK_POLICY.format(hash=_sha256(head.inline_styles[0]))
-        else:
-            expected = SITE_POLICY
-        if head.policies != [expected] or set(head.before) - {"html", "head", "meta"}:
+        if head.policies != [SITE_POLICY] or set(head.before) - {"html", "head", "meta"}:
             wrong[path.relative_to(site).as_posix()] = (head.policies, head.before)
     assert wrong == {}
 
@@ -91,8 +86,6 @@ def test_site_pages_need_nothing_inline(site: Path) -> None:
     found = {}
     for path in site.rglob("*.html"):
         rel = path.relative_to(site).as_posix()
-        if rel.startswith("laporan/"):
-            continue
         head = _read(path)
         scripts = [s for s in head.inline_scripts if s != "script application/ld+json"]
         if head.style_attrs or head.inline_styles or scripts:
@@ -113,7 +106,9 @@ def _paths(site: Path) -> list[str]:
             "/keputusan/", first("keputusan/*/*/index.html"), "/kepatuhan/", first("kepatuhan/*/index.html"),
             "/data/", first("data/*/index.html"), "/en/data/agendas/", "/data/perubahan/", "/untuk-instansi/",
             "/en/untuk-instansi/", "/laporan/index.html", first("laporan/*/*/index.html"),
-            first("laporan/*/*/performance.html")]
+            first("laporan/*/*/performance.html"), "/en/laporan/", first("en/laporan/*/*/index.html"),
+            # a rejected file's report, with a long value in its problem table
+            "/laporan/2025-09/pdam/agendas.html", "/en/laporan/2025-09/pdam/agendas.html"]
 
 
 def test_no_page_type_violates_the_policy(browser, server: str, site: Path) -> None:

@@ -63,6 +63,25 @@ def test_feedback_index_is_folded_by_month(site: Path, sample_portal) -> None:
     with (sample_portal.output / "data" / "submissions.csv").open(encoding="utf-8", newline="") as fh:
         months = sorted({r["period"] for r in csv.DictReader(fh)}, reverse=True)
     html = (site / "laporan" / "index.html").read_text(encoding="utf-8")
-    assert html.count('<details class="month"') == len(months) == 15
-    assert html.count('<details class="month" open>') == 1
+    assert html.count('<details class="report-month"') == len(months) == 15
+    assert html.count('<details class="report-month" open>') == 1
     assert html.index('href="2026-11/') < html.index('href="2025-09/'), "newest month first"
+
+
+def test_completed_above_received_is_explained(site: Path) -> None:
+    # In the sample's latest month (October 2026) only Pos Indonesia completed more than it
+    # received: 623 completed, 599 received (datasets/submissions/2026-10/pos/performance).
+    html = (site / "kinerja" / "index.html").read_text(encoding="utf-8")
+    assert html.count('<span aria-hidden="true">*</span>') == 1
+    assert '623<span aria-hidden="true">*</span>' in html
+    assert "permohonan yang diterima pada bulan-bulan sebelumnya ikut diselesaikan bulan ini" in html
+    english = (site / "en" / "kinerja" / "index.html").read_text(encoding="utf-8")
+    assert "applications received in earlier months were also completed this month" in english
+
+
+def test_english_pages_name_the_licence_in_english(site: Path) -> None:
+    indonesian = (site / "index.html").read_text(encoding="utf-8")
+    english = (site / "en" / "index.html").read_text(encoding="utf-8")
+    assert "Creative Commons Atribusi 4.0 Internasional (CC BY 4.0)" in indonesian and "deed.id" in indonesian
+    assert "Creative Commons Attribution 4.0 International (CC BY 4.0)" in english and "deed.en" in english
+    assert "Atribusi" not in english

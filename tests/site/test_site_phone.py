@@ -112,7 +112,8 @@ def test_compliance_matrix_scrolls_in_its_box_with_agencies_in_view(viewport, se
 
 
 @pytest.mark.parametrize("path", ["/keputusan/", "/kinerja/", "/kepatuhan/", "/instansi/disdukcapil/",
-                                  "/keputusan/disdukcapil/KP-2025-10-01/"])
+                                  "/keputusan/disdukcapil/KP-2025-10-01/", "/laporan/", "/en/laporan/2025-09/pdam/",
+                                  "/laporan/2025-09/pdam/agendas.html"])
 def test_axe_on_a_phone(browser, server: str, path: str) -> None:
     axe = require_axe()
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)

@@ -103,6 +103,15 @@ def test_chart_is_accessible_svg_with_gaps() -> None:
     assert nice_ticks(0, 97) == [0, 25, 50, 75, 100]
 
 
+def test_first_and_last_points_stand_inside_the_plot() -> None:
+    import re
+
+    svg = str(line_chart("c2", "T", ["Jan", "Feb", "Mar"], [Series("S", (1.0, 2.0, 3.0))]))
+    xs = [float(x) for x in re.findall(r'<circle cx="([0-9.]+)"', svg)]
+    # The plot runs from x 50 to 426 (440 wide, margins 50 and 14); a dot has radius 3.5.
+    assert xs and min(xs) - 3.5 > 50 + 5 and max(xs) + 3.5 < 426 - 5
+
+
 @pytest.mark.parametrize("target,page,expected", [
     ("/instansi/", "/", "instansi/"),
     ("/", "/instansi/x/", "../../"),
@@ -135,7 +144,8 @@ def test_loader_types_and_overdue(data) -> None:
     k02 = next(d for d in data.decisions if d.decision_id == "K-02")
     assert k01.overdue and not k02.overdue
     assert k01.responsible == ("disdukcapil",)
-    assert data.feedback[("2026-10", "dpmptsp", "performance")] == "2026-10/dpmptsp/performance.html"
+    # A file's report page needs its report in the store; the fixture has none, so only month pages.
+    assert data.feedback == {} and data.reports == {}
     assert data.feedback_months[("2026-10", "dpmptsp")] == "2026-10/dpmptsp/index.html"
 
 
@@ -205,12 +215,14 @@ def test_missing_file_links_to_the_month_summary(data, kit_id) -> None:
 
     rejected = next(s for s in data.submissions if s.status == "rejected")
     cell = submission_cell(rejected, data, kit_id)
-    assert cell["state"] == "rejected" and cell["url"] == f"/laporan/{rejected.period}/{rejected.agency_code}/agendas.html"
+    # The fixture has no store, so no file's report page is built: the link goes to the month page
+    # (with the sample, test_site_reports.py follows a rejected file's link to its own report).
+    assert cell["state"] == "rejected" and cell["url"] == f"/laporan/{rejected.period}/{rejected.agency_code}/"
     late = next(s for s in data.submissions if s.on_time is False)
     assert submission_cell(late, data, kit_id)["label"] == "Diterima, terlambat"
     missing = next(s for s in data.submissions if s.status == "missing")
     # No page of its own: the link goes to the agency's month summary, which lists what is owed.
-    assert submission_cell(missing, data, kit_id)["url"] == f"/laporan/{missing.period}/bpjs-kes/index.html"
+    assert submission_cell(missing, data, kit_id)["url"] == f"/laporan/{missing.period}/bpjs-kes/"
 
 
 def test_changelog_summarises_each_release(data, kit_en) -> None:

@@ -14,11 +14,12 @@ from pipeline.site.pages import (
     guide,
     home,
     performance,
+    reports,
     submissions,
 )
 
 BUILDERS = (home, agencies, performance, agendas, calendar, decisions, submissions, evaluation, catalogue,
-            guide)
+            guide, reports)
 
 
 def all_pages(data: SiteData, kit: Kit) -> list[Page]:

@@ -14,11 +14,14 @@ from pipeline.site.stats import Totals, monthly, totals
 from pipeline.site.views import chart_periods, latest_period, sorted_agencies, submission_cell
 
 
-def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str | None]:
+def _latest_row(t: Totals | None, kit: Kit) -> dict[str, str | bool | None]:
     """The latest month's figures as table cells."""
     if t is None:
-        return {"received": "–", "completed": "–", "within": "–", "ikm": "–", "grade": None, "grade_label": ""}
+        return {"received": "–", "completed": "–", "backlog": False, "within": "–", "ikm": "–", "grade": None,
+                "grade_label": ""}
     return {"received": kit.f.number(t.received), "completed": kit.f.number(t.completed),
+            # More completed than received: applications of earlier months finished this month.
+            "backlog": t.completed > t.received,
             "within": kit.f.percent(t.within_share),
             "ikm": kit.f.number(t.ikm, 2) if t.ikm is not None else "–",
             "grade": t.grade, "grade_label": kit.label("grade", t.grade)}

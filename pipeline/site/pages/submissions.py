@@ -68,7 +68,7 @@ def month_page(period: str, data: SiteData, kit: Kit) -> Page:
     for a in agencies:
         summary = data.feedback_months.get((period, a.agency_code))
         rows.append({"agency": kit.agency_link(data, a.agency_code),
-                     "summary_url": urls.feedback(summary) if summary else None,
+                     "summary_url": kit.url(urls.feedback(summary)) if summary else None,
                      "files": [submission_cell(index.get((period, a.agency_code, t)), data, kit) for t in TABLES]})
     crumbs = [(kit.t("submissions.title"), kit.url(urls.SUBMISSIONS))]
     title = kit.t("submissions.month_title", month=kit.f.month(period))

@@ -1,0 +1,125 @@
+"""The file-check reports under /laporan/ in the site's design: an index by month, a page per agency
+and month, a page per received file; one language per page (English under /en/laporan/).
+
+The agencies' own copies in <output>/feedback/ (written by the publish stage) keep both
+languages on one page; these are the public site's pages of the same reports.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pipeline.core.models import TABLES
+from pipeline.core.periods import deadline
+from pipeline.publish.feedback_layout import file_page, month_page
+from pipeline.site import urls
+from pipeline.site.models import SiteData, Submission
+from pipeline.site.page import Kit, Page
+from pipeline.site.views import sorted_agencies
+
+STATES = ("accepted", "rejected", "missing")
+
+
+def _month_url(period: str, agency: str) -> str:
+    """The page of an agency's month."""
+    return urls.feedback(month_page(period, agency))
+
+
+def _crumbs(kit: Kit) -> list[tuple[str, str]]:
+    """Compliance, then the reports index."""
+    return [(kit.t("submissions.title"), kit.url(urls.SUBMISSIONS)), (kit.t("report.title"), kit.url(urls.FEEDBACK))]
+
+
+def _on_time(kit: Kit, value: bool | None) -> str:
+    """Yes, no (late), or a dash when nothing was received."""
+    return "—" if value is None else kit.t("report.on_time_yes" if value else "report.on_time_no")
+
+
+def index(data: SiteData, kit: Kit, groups: dict[tuple[str, str], list[Submission]]) -> Page:
+    """Months newest first, each a folded table of its agencies with their files' counts."""
+    names = {a.agency_code: kit.agency_name(a) for a in data.agencies.values()}
+    order = {a.agency_code: i for i, a in enumerate(sorted_agencies(data, kit))}
+    months: list[dict[str, Any]] = []
+    for period in sorted({p for p, _ in groups}, reverse=True):
+        agencies = sorted((a for p, a in groups if p == period), key=lambda a: (order.get(a, len(order)), a))
+        rows = []
+        total: Counter[str] = Counter()
+        for agency in agencies:
+            counts = Counter(s.status for s in groups[(period, agency)])
+            total.update(counts)
+            rows.append({"name": names.get(agency, agency), "url": kit.url(_month_url(period, agency)),
+                         "counts": [counts[s] for s in STATES]})
+        months.append({"label": kit.f.month(period), "rows": rows, "agencies": len(rows),
+                       "rejected": total["rejected"], "missing": total["missing"], "id": f"m-{period}"})
+    misplaced = [m for m in data.misplaced if not (m.period and m.agency)]
+    return Page(urls.FEEDBACK, "report_index.html", kit.t("report.title"), "submissions",
+                {"months": months, "states": [kit.label("submission_state", s) for s in STATES],
+                 "misplaced": misplaced},
+                [(kit.t("submissions.title"), kit.url(urls.SUBMISSIONS))], description=kit.t("report.lede"))
+
+
+def month(data: SiteData, kit: Kit, period: str, agency: str, rows: list[Submission]) -> Page:
+    """One agency's files of one month: status, receipt time, on time, problems, each file's report."""
+    by_table = {s.table: s for s in rows}
+    name = kit.agency_name(data.agencies.get(agency), agency)
+    files = []
+    for table in TABLES:
+        s = by_table.get(table)
+        if s is None:
+            continue
+        report = data.reports.get((period, agency, table))
+        files.append({
+            "label": kit.label("table", table), "status": s.status,
+            "status_label": kit.label("submission_state", s.status),
+            "url": kit.url(urls.feedback(file_page(period, agency, table))) if report else None,
+            "received": kit.f.long_datetime(s.received_at, data.portal.tz) if s.received_at else "—",
+            "on_time": _on_time(kit, s.on_time), "revision": s.revision if s.revision is not None else "—",
+            "errors": s.errors if s.status != "missing" else "—",
+            "warnings": s.warnings if s.status != "missing" else "—",
+        })
+    title = kit.t("report.month_title", agency=name, month=kit.f.month(period))
+    context = {
+        "files": files, "agency": kit.agency_link(data, agency), "month": kit.f.month(period),
+        "deadline": kit.f.date(deadline(period, data.portal.deadline_day)),
+        "misplaced": [m for m in data.misplaced if m.period == period and m.agency == agency],
+    }
+    return Page(_month_url(period, agency), "report_month.html", title, "submissions", context, _crumbs(kit))
+
+
+def file(data: SiteData, kit: Kit, s: Submission) -> Page | None:
+    """One received file's report: what was decided and every problem with its cell."""
+    report = data.reports.get((s.period, s.agency_code, s.table))
+    if report is None:
+        return None
+    name = kit.agency_name(data.agencies.get(s.agency_code), s.agency_code)
+    title = kit.t("report.file_title", table=kit.label("table", s.table), agency=name, month=kit.f.month(s.period))
+    crumbs = [*_crumbs(kit), (kit.t("report.month_title", agency=name, month=kit.f.month(s.period)),
+                              kit.url(_month_url(s.period, s.agency_code)))]
+    context = {
+        "s": s, "r": report, "status_label": kit.label("submission_state", s.status),
+        "file_name": report.file.rsplit("/", 1)[-1],
+        "received": kit.f.long_datetime(s.received_at, data.portal.tz) if s.received_at else "—",
+        "deadline": kit.f.date(deadline(s.period, data.portal.deadline_day)),
+        "on_time": _on_time(kit, s.on_time),
+        # Each problem's message in this page's language only.
+        "errors": [{**p, "text": p[kit.lang]} for p in report.errors],
+        "warnings": [{**p, "text": p[kit.lang]} for p in report.warnings],
+    }
+    return Page(urls.feedback(file_page(s.period, s.agency_code, s.table)), "report_file.html", title,
+                "submissions", context, crumbs)
+
+
+def pages(data: SiteData, kit: Kit) -> list[Page]:
+    """The index, every agency's month page and every received file's page."""
+    groups: dict[tuple[str, str], list[Submission]] = {}
+    for s in data.submissions:
+        groups.setdefault((s.period, s.agency_code), []).append(s)
+    for m in data.misplaced:  # a misplaced file in an agency's folder has that agency's month page
+        if m.period and m.agency:
+            groups.setdefault((m.period, m.agency), [])
+    out = [index(data, kit, groups)]
+    for (period, agency), rows in sorted(groups.items()):
+        out.append(month(data, kit, period, agency, rows))
+        out.extend(p for s in rows if (p := file(data, kit, s)) is not None)
+    return out
