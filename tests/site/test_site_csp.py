@@ -110,7 +110,8 @@ def _paths(site: Path) -> list[str]:
     return ["/", "/en/", "/instansi/", first("instansi/*/index.html"), first("sektor/*/index.html"),
             "/layanan/", first("layanan/*/index.html"), "/kinerja/", first("kinerja/*/index.html"),
             "/agenda/", first("agenda/[0-9]*/index.html"), first("agenda/[a-z]*/*/index.html"),
-            "/keputusan/", first("keputusan/*/*/index.html"), "/kepatuhan/", first("kepatuhan/*/index.html"),
+            "/keputusan/", first("keputusan/[0-9]*/index.html"), first("keputusan/*/*/index.html"),
+            first("instansi/*/[0-9]*/index.html"), "/kepatuhan/", first("kepatuhan/*/index.html"),
             "/data/", first("data/*/index.html"), "/en/data/agendas/", "/data/perubahan/", "/untuk-instansi/",
             "/en/untuk-instansi/", "/laporan/index.html", first("laporan/*/*/index.html"),
             first("laporan/*/*/performance.html")]

@@ -113,9 +113,12 @@ def year_links(a: Agency, years: list[str], involved: Involved, kit: Kit, curren
              "meetings": meetings[y], "decisions": decisions[y]} for y in years]
 
 
-def agency_page(a: Agency, data: SiteData, kit: Kit, involved: Involved, years: list[str]) -> Page:
+def agency_page(a: Agency, data: SiteData, kit: Kit, involved: Involved | None = None,
+                years: list[str] | None = None) -> Page:
     """Everything about one agency: the latest meetings, decisions and months, the rest a year page away."""
     name = kit.agency_name(a)
+    involved = involved or Involved.of(a.agency_code, data)
+    years = years if years is not None else years_of(a.agency_code, involved, data)
     services = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
                       key=lambda s: (kit.service_name(s), s.service_code))
     rows = [r for r in data.performance if r.agency_code == a.agency_code]
