@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from tools.bench.measure import run
+from tools.bench.run import site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = ["generate", "baseline", "validate", "publish-cold", "publish-nothing-new", "publish-new-month",
@@ -38,5 +40,23 @@ def test_small_town_runs_every_step(tmp_path: Path) -> None:
     assert steps["publish-nothing-new"]["files_written"] == 0
     assert steps["publish-new-month"]["files_written"] > 0
     assert steps["site-build"]["extra"]["pages"] > 100
+    # Every page measured against the 30 KB gzipped budget; the town's pages are well inside it.
+    assert steps["site-build"]["extra"]["budget_kb"] == 30
+    assert steps["site-build"]["extra"]["pages_over_budget"] == 0 and steps["site-build"]["extra"]["over_budget"] == {}
+    assert 0 < steps["site-build"]["extra"]["largest_page_gzip_kb"] <= 30
+    assert {"goal": "every page within 30 KB gzipped", "pages_over_budget": 0, "met": True} in document["goals"]
     assert document["ratios"]["publish-cold"]["cold"] == 1.0
     assert "| publish-nothing-new |" in done.stdout
+
+
+def test_site_step_names_the_pages_over_budget(tmp_path: Path) -> None:
+    """A page of 40 KB that gzip cannot shrink is over the 30 KB budget; a small one and Pagefind's are not counted."""
+    (tmp_path / "instansi" / "besar").mkdir(parents=True)
+    (tmp_path / "instansi" / "besar" / "index.html").write_bytes(os.urandom(40 * 1024))
+    (tmp_path / "index.html").write_text("<!doctype html><title>x</title>" + "<p>kecil</p>" * 2000, encoding="utf-8")
+    (tmp_path / "pagefind").mkdir()
+    (tmp_path / "pagefind" / "ui.html").write_bytes(os.urandom(50 * 1024))
+    extra = site_pages(tmp_path, 2.0)
+    assert extra["pages"] == 2 and extra["pages_per_second"] == 1.0
+    assert extra["largest_page"] == "instansi/besar/index.html" and extra["largest_page_gzip_kb"] > 30
+    assert extra["pages_over_budget"] == 1 and list(extra["over_budget"]) == ["instansi/besar/index.html"]

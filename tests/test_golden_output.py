@@ -32,6 +32,8 @@ FINGERPRINT = "site/.build-fingerprint"
 # catalogue page and its 3 files); each of the 25 active agencies' three templates under /templat/<agency>/;
 # the agency_ikm catalogue page and the calendar page (2 languages each), agency_ikm.csv/.json/.xlsx,
 # 2 names.json, 16 downloads of what pages show, two favicons, the coordination calendar, 164 .ics.
+# Then the decisions register's second page and 49 agency year pages (/instansi/<code>/<year>/),
+# per language, and the file-check reports under /laporan/ and /en/laporan/ counted as site pages.
 SITE_PAGES, SITE_FILES = 3526, 3862
 
 

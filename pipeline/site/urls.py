@@ -138,3 +138,13 @@ def output_file(path: str) -> str:
     """The file a page path is written to, relative to the site root."""
     rel = path.lstrip("/")
     return rel + "index.html" if rel == "" or rel.endswith("/") else rel
+
+
+def decisions_page(number: int) -> str:
+    """Page ``number`` of the decisions register (the first is the register itself; the rest start with a digit)."""
+    return DECISIONS if number == 1 else f"{DECISIONS}{number}/"
+
+
+def agency_year(code: str, year: int) -> str:
+    """One agency's meetings, decisions and files of one year (a digit under the agency's folder)."""
+    return f"{agency(code)}{year}/"

@@ -6,6 +6,7 @@ from datetime import date, time
 from typing import Any
 
 from pipeline.core.config import Portal
+from pipeline.core.followup import OPEN_STATUSES
 from pipeline.core.periods import last_ended, span
 from pipeline.core.records import Agency
 from pipeline.site import urls
@@ -72,6 +73,18 @@ def overdue_sorted(decisions: list[Decision]) -> list[Decision]:
 def decisions_sorted(decisions: list[Decision]) -> list[Decision]:
     """Decisions newest first, ties by agency and identifier."""
     return sorted(decisions, key=lambda d: (d.date, d.agency_code, d.decision_id), reverse=True)
+
+
+def register_sorted(decisions: list[Decision]) -> list[Decision]:
+    """The register's order: overdue first (oldest due date first), then open or in progress, then the rest.
+
+    Within the last two groups newest first, so what still needs following up leads the first page.
+    """
+    overdue = overdue_sorted(decisions)
+    late = {id(d) for d in overdue}
+    rest = decisions_sorted([d for d in decisions if id(d) not in late])
+    still_open = [d for d in rest if d.status in OPEN_STATUSES]
+    return [*overdue, *still_open, *(d for d in rest if d.status not in OPEN_STATUSES)]
 
 
 def upcoming(data: SiteData) -> list[Agenda]:

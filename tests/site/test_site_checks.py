@@ -21,7 +21,7 @@ from tests.site.linkcheck import crawl
 BUDGET = 30 * 1024
 # One page of each main type (both languages for the home page).
 AXE_PAGES = ["/", "/en/", "/instansi/", "/instansi/disdukcapil/", "/en/instansi/disdukcapil/", "/agenda/",
-             "/keputusan/", "/kinerja/", "/en/kinerja/", "/kepatuhan/", "/data/performance/", "/data/",
+             "/keputusan/", "/keputusan/2/", "/instansi/dpmptsp/2025/", "/en/instansi/dpmptsp/2026/", "/kinerja/", "/en/kinerja/", "/kepatuhan/", "/data/performance/", "/data/",
              "/untuk-instansi/", "/cari/", "/layanan/",
              "/evaluasi/", "/evaluasi/2026-Q3/", "/en/evaluasi/2026-Q3/", "/evaluasi/metodologi/",
              "/evaluasi/siapa-bertemu-siapa/", "/rapor/disdukcapil/", "/en/rapor/disdukcapil/",

@@ -78,9 +78,10 @@ def test_decision_register_folds_long_responsible_lists(viewport, server: str) -
     assert not folded.locator("a").first.is_visible()
     folded.locator("summary").click()
     assert folded.locator("a").count() == 25 and folded.locator("a").first.is_visible()
-    # The full register stays on the page, its older rows folded behind one summary.
-    # 47 decisions in the sample, 15 shown: 32 behind the summary.
-    assert pg.locator("details.more > summary").inner_text() == "Tampilkan 32 baris lainnya"
+    # The register is on numbered pages of 25: the sample's 47 decisions make two.
+    assert pg.locator("#cap-all ~ tbody tr").count() == 25
+    assert pg.locator("nav.pager .pager-status").inner_text() == "Halaman 1 dari 2"
+    assert pg.locator("nav.pager a[rel=next]").get_attribute("href") == "2/"
     for cell in ("th a", "td:nth-of-type(2)", "td:nth-of-type(3)", "td:nth-of-type(4) .tag"):
         assert _in_view(pg, pg.locator(f"#cap-all ~ tbody tr {cell}").first, width), cell
 
@@ -111,9 +112,9 @@ def test_compliance_matrix_scrolls_in_its_box_with_agencies_in_view(viewport, se
         pg.screenshot(path=str(SHOTS / "phone-kepatuhan-matrix.png"))
 
 
-@pytest.mark.parametrize("path", ["/keputusan/", "/kinerja/", "/kepatuhan/", "/instansi/disdukcapil/",
-                                  "/keputusan/disdukcapil/KP-2025-10-01/", "/laporan/", "/en/laporan/2025-09/pdam/",
-                                  "/laporan/2025-09/pdam/agendas.html"])
+@pytest.mark.parametrize("path", ["/keputusan/", "/keputusan/2/", "/kinerja/", "/kepatuhan/", "/instansi/disdukcapil/",
+                                  "/instansi/dpmptsp/2026/", "/keputusan/disdukcapil/KP-2025-10-01/", "/laporan/",
+                                  "/en/laporan/2025-09/pdam/", "/laporan/2025-09/pdam/agendas.html"])
 def test_axe_on_a_phone(browser, server: str, path: str) -> None:
     axe = require_axe()
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)

@@ -9,7 +9,7 @@ import pytest
 from pipeline.core.errors import SiteError
 from pipeline.core.ikm import grade
 from pipeline.core.periods import last_ended, span
-from pipeline.site import urls, views
+from pipeline.site import paging, urls, views
 from pipeline.site.build import TEMPLATES, kits
 from pipeline.site.charts import Series, line_chart, nice_ticks
 from pipeline.site.loader import load_site_data
@@ -314,3 +314,21 @@ def test_home_compares_the_same_agencies_and_explains_gaps(data, kit_id, kit_en)
 def test_standard_times_read_in_english(kit_id, kit_en, written: str, english: str) -> None:
     assert kit_en.duration(written) == english
     assert kit_id.duration(written) == written
+
+
+def test_pager_shows_the_ends_and_the_pages_near_the_current_one(kit_id) -> None:
+    nav = paging.pager(kit_id, 7, 14, urls.decisions_page, "Halaman daftar keputusan")
+    assert nav is not None
+    shown = [None if link["gap"] else link["n"] for link in nav["links"]]
+    assert shown == [1, None, 5, 6, 7, 8, 9, None, 14]
+    assert nav["status"] == "Halaman 7 dari 14"
+    assert (nav["prev"], nav["next"]) == ("/keputusan/6/", "/keputusan/8/")
+    assert [link["url"] for link in nav["links"] if not link["gap"] and link["current"]] == ["/keputusan/7/"]
+    first = paging.pager(kit_id, 1, 3, urls.decisions_page, "x")
+    assert first is not None and first["prev"] is None and first["links"][0]["url"] == "/keputusan/"
+    assert paging.pager(kit_id, 1, 1, urls.decisions_page, "x") is None  # one page: no navigation
+
+
+def test_chunks_keep_every_row_in_order() -> None:
+    assert paging.chunks(list(range(51)), 25) == [list(range(25)), list(range(25, 50)), [50]]
+    assert paging.chunks([], 25) == [[]]  # an empty register still has its first page

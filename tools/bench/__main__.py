@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
     print(table(steps))
     for goal in document["goals"]:
         print(f"{'MET    ' if goal['met'] else 'NOT MET'}  {goal['goal']}: "
-              f"{goal.get('ratio', goal.get('peak_mb'))}")
+              f"{goal.get('ratio', goal.get('peak_mb', goal.get('pages_over_budget')))}")
     print(f"JSON: {save(document, args.json_dir, args.scale)}")
     failed = [s.name for s in steps if s.exit_code not in (0, 1)]
     if failed:

@@ -10,7 +10,6 @@ taken before it, which counts the files the run wrote (the run log excepted).
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import sys
@@ -19,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.site import budget
 from tools.bench import city
 from tools.bench.measure import Measured, run
 from tools.bench.shape import Shape
@@ -121,21 +121,19 @@ def run_all(shape: Shape, work: Path, say: Any = _say) -> list[Step]:
     measure("publish-late-file", f"publish after a late fix of {fixed}", publish, True)
     (output / "site" / ".build-fingerprint").unlink(missing_ok=True)  # force the build
     done = measure("site-build", "site build alone", _pipeline("build", *where, "--as-of", AS_OF))
-    pages, largest, name = _pages(output / "site")
-    steps[-1].extra = {"pages": pages, "pages_per_second": round(pages / done.seconds, 1),
-                       "largest_page": name, "largest_page_gzip_kb": round(largest / 1024, 1)}
+    steps[-1].extra = site_pages(output / "site", done.seconds)
     return steps
 
 
-def _pages(site: Path) -> tuple[int, int, str]:
-    """How many HTML pages the site has, and the largest one's gzipped size and path."""
-    count, largest, name = 0, 0, ""
-    for path in site.rglob("*.html"):
-        count += 1
-        size = len(gzip.compress(path.read_bytes(), 6))
-        if size > largest:
-            largest, name = size, path.relative_to(site).as_posix()
-    return count, largest, name
+def site_pages(site: Path, seconds: float) -> dict[str, Any]:
+    """Pages, pages per second, the largest page gzipped and every page over the 30 KB budget."""
+    sizes = budget.page_sizes(site)
+    largest = max(sizes, key=lambda k: sizes[k], default="")
+    over = budget.over_budget(sizes)
+    return {"pages": len(sizes), "pages_per_second": round(len(sizes) / seconds, 1) if seconds else 0.0,
+            "largest_page": largest, "largest_page_gzip_kb": round(sizes.get(largest, 0) / 1024, 1),
+            "budget_kb": budget.PAGE_BUDGET // 1024, "pages_over_budget": len(over),
+            "over_budget": {k: round(v / 1024, 1) for k, v in over.items()}}
 
 
 def ratios(steps: list[Step]) -> dict[str, dict[str, float]]:
@@ -155,6 +153,9 @@ def goals(steps: list[Step]) -> list[dict[str, Any]]:
            for text, name, against, limit in GOALS]
     peak = by["publish-cold"].peak_mb
     out.append({"goal": "cold publish peak memory < 1 GB", "peak_mb": peak, "met": peak * 2 ** 20 < PEAK_GOAL})
+    over = by["site-build"].extra.get("pages_over_budget", 0)
+    out.append({"goal": f"every page within {budget.PAGE_BUDGET // 1024} KB gzipped", "pages_over_budget": over,
+                "met": over == 0})
     return out
 
 
@@ -166,7 +167,10 @@ def table(steps: list[Step]) -> str:
     for s in steps:
         if s.name == "generate":
             continue
-        what = s.what + ("".join(f"; {k} {v}" for k, v in s.extra.items()) if s.extra else "")
+        what = s.what + "".join(f"; {k} {v}" for k, v in s.extra.items() if k != "over_budget")
+        over = list(s.extra.get("over_budget", {}).items())
+        if over:  # the largest few; the JSON has them all
+            what += "; over budget: " + ", ".join(f"{k} {v} KB" for k, v in over[:3]) + (" …" if len(over) > 3 else "")
         lines.append(f"| {s.name} | {what} | {s.seconds:.2f} | {s.cpu_seconds:.2f} | {s.peak_mb:.0f} | "
                      f"{rel[s.name]['cold']:.3f} | "
                      f"{rel[s.name]['baseline']:.3f} | {'' if s.files_written is None else s.files_written} |")

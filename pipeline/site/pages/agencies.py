@@ -1,8 +1,9 @@
-"""The agencies list, one list per sector, and a page per agency."""
+"""The agencies list, one list per sector, a page per agency and a page per agency and year."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from pipeline.core.models import TABLES
@@ -11,7 +12,7 @@ from pipeline.site import urls
 from pipeline.site.chart_views import ikm_chart, volume_chart
 from pipeline.site.indicators import scored
 from pipeline.site.markup import safe_url
-from pipeline.site.models import SiteData
+from pipeline.site.models import Agenda, Decision, SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.stats import monthly
 from pipeline.site.views import (
@@ -19,7 +20,7 @@ from pipeline.site.views import (
     agendas_sorted,
     chart_periods,
     decision_row,
-    decisions_sorted,
+    register_sorted,
     sorted_agencies,
     submission_cell,
 )
@@ -62,10 +63,12 @@ def list_pages(data: SiteData, kit: Kit) -> list[Page]:
     return out
 
 
-def submission_record(data: SiteData, kit: Kit, code: str) -> dict[str, Any]:
-    """The agency's files month by month, with counts per standing."""
-    mine = {(s.period, s.table): s for s in data.submissions if s.agency_code == code}
-    periods = sorted({p for p, _ in mine}, reverse=True)
+def submission_record(data: SiteData, kit: Kit, code: str, year: str | None = None,
+                      last: int | None = None) -> dict[str, Any]:
+    """The agency's files month by month (of one ``year``, or the ``last`` months), with counts per standing."""
+    mine = {(s.period, s.table): s for s in data.submissions
+            if s.agency_code == code and (year is None or s.period.startswith(year))}
+    periods = sorted({p for p, _ in mine}, reverse=True)[:last]
     rows: list[dict[str, Any]] = [
         {"period": kit.f.month(p), "month_url": kit.url(urls.submissions_month(p)),
          "cells": [submission_cell(mine.get((p, t)), data, kit) for t in TABLES]} for p in periods]
@@ -75,16 +78,51 @@ def submission_record(data: SiteData, kit: Kit, code: str) -> dict[str, Any]:
                        for s in ("accepted", "late", "rejected", "missing")]}
 
 
-def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
-    """Everything about one agency."""
+# What the agency page lists in full; older meetings, decisions and months are on its year pages,
+# so the page stays the same size however long the agency has been in the mall.
+SHOWN = 10
+RECORD_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Involved:
+    """An agency's meetings (newest first) and the decisions it follows up (overdue and open first)."""
+
+    meetings: list[Agenda]
+    decisions: list[Decision]
+
+    @classmethod
+    def of(cls, code: str, data: SiteData) -> Involved:
+        """The meetings it organised or was invited to, and the decisions naming it responsible."""
+        return cls(agendas_sorted([g for g in data.agendas if code == g.agency_code or code in g.participants]),
+                   register_sorted([d for d in data.decisions if code in d.responsible]))
+
+
+def years_of(code: str, involved: Involved, data: SiteData) -> list[str]:
+    """The years in which the agency met, decided or owed files, newest first."""
+    found = {str(g.date.year) for g in involved.meetings} | {str(d.date.year) for d in involved.decisions}
+    found |= {s.period[:4] for s in data.submissions if s.agency_code == code}
+    return sorted(found, reverse=True)
+
+
+def year_links(a: Agency, years: list[str], involved: Involved, kit: Kit, current: str | None) -> list[dict[str, Any]]:
+    """Links to the agency's year pages, with how many meetings and decisions each holds."""
+    meetings = Counter(str(g.date.year) for g in involved.meetings)
+    decisions = Counter(str(d.date.year) for d in involved.decisions)
+    return [{"year": y, "url": kit.url(urls.agency_year(a.agency_code, int(y))), "current": y == current,
+             "meetings": meetings[y], "decisions": decisions[y]} for y in years]
+
+
+def agency_page(a: Agency, data: SiteData, kit: Kit, involved: Involved | None = None,
+                years: list[str] | None = None) -> Page:
+    """Everything about one agency: the latest meetings, decisions and months, the rest a year page away."""
     name = kit.agency_name(a)
+    involved = involved or Involved.of(a.agency_code, data)
+    years = years if years is not None else years_of(a.agency_code, involved, data)
     services = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
                       key=lambda s: (kit.service_name(s), s.service_code))
     rows = [r for r in data.performance if r.agency_code == a.agency_code]
     series, periods = monthly(rows), chart_periods(data)
-    meetings = agendas_sorted([g for g in data.agendas
-                               if a.agency_code == g.agency_code or a.agency_code in g.participants])
-    decisions = decisions_sorted([d for d in data.decisions if a.agency_code in d.responsible])
     context = {
         "agency": {"name": name, "code": a.agency_code, "other_name": a.name if kit.lang == "en" else a.name_en,
                    "sector": kit.label("sector", a.sector), "sector_url": kit.url(urls.sector(a.sector)),
@@ -96,9 +134,12 @@ def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
         "charts": [volume_chart("c-vol", name, series, periods, kit), ikm_chart("c-ikm", name, series, periods, kit)]
         if rows else [],
         "performance_url": kit.url(urls.agency_performance(a.agency_code)),
-        "meetings": [agenda_row(g, data, kit) for g in meetings],
-        "decisions": [decision_row(d, data, kit) for d in decisions],
-        "record": submission_record(data, kit, a.agency_code),
+        "meetings": [agenda_row(g, data, kit) for g in involved.meetings[:SHOWN]],
+        "meetings_total": len(involved.meetings),
+        "decisions": [decision_row(d, data, kit) for d in involved.decisions[:SHOWN]],
+        "decisions_total": len(involved.decisions),
+        "record": submission_record(data, kit, a.agency_code, last=RECORD_MONTHS),
+        "years": year_links(a, years, involved, kit, None),
         "calendar": urls.calendar(a.agency_code),
         "scorecard": kit.url(urls.scorecard(a.agency_code)) if a.agency_code in scored(data) else None,
     }
@@ -107,6 +148,29 @@ def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
                 description=kit.t("agency.lede", name=name))
 
 
+def year_page(a: Agency, year: str, data: SiteData, kit: Kit, involved: Involved, years: list[str]) -> Page:
+    """One agency's meetings, decisions and monthly files of one year."""
+    name = kit.agency_name(a)
+    context = {
+        "agency": {"name": name, "url": kit.url(urls.agency(a.agency_code))},
+        "year": year,
+        "meetings": [agenda_row(g, data, kit) for g in involved.meetings if str(g.date.year) == year],
+        "decisions": [decision_row(d, data, kit) for d in involved.decisions if str(d.date.year) == year],
+        "record": submission_record(data, kit, a.agency_code, year=year),
+        "years": year_links(a, years, involved, kit, year),
+    }
+    crumbs = [(kit.t("agencies.title"), kit.url(urls.AGENCIES)), (name, kit.url(urls.agency(a.agency_code)))]
+    return Page(urls.agency_year(a.agency_code, int(year)), "agency_year.html",
+                kit.t("agency_year.title", name=name, year=year), "agencies", context, crumbs,
+                description=kit.t("agency_year.lede", name=name, year=year))
+
+
 def pages(data: SiteData, kit: Kit) -> list[Page]:
-    """The agency list pages and one page per agency."""
-    return [*list_pages(data, kit), *(agency_page(a, data, kit) for a in sorted_agencies(data, kit))]
+    """The agency list pages, one page per agency and one per agency and year."""
+    out = list_pages(data, kit)
+    for a in sorted_agencies(data, kit):
+        involved = Involved.of(a.agency_code, data)
+        years = years_of(a.agency_code, involved, data)
+        out.append(agency_page(a, data, kit, involved, years))
+        out.extend(year_page(a, y, data, kit, involved, years) for y in years)
+    return out

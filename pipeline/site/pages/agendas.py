@@ -1,4 +1,4 @@
-"""Agendas: the list (upcoming first), one page per month and one page per agenda with its history."""
+"""Agendas: the index (upcoming, latest, months), one page per month and one page per agenda with its history."""
 
 from __future__ import annotations
 
@@ -19,18 +19,28 @@ def month_of(a: Agenda) -> str:
 
 
 def month_nav(data: SiteData, kit: Kit, current: str | None) -> list[dict[str, Any]]:
-    """Links to every month that has agendas, newest first, with counts."""
+    """Links to every month that has agendas, newest first, with counts and the year each belongs to."""
     counts = Counter(month_of(a) for a in data.agendas)
     return [{"label": kit.f.month(m), "url": kit.url(urls.agenda_month(m)), "count": counts[m],
-             "current": m == current} for m in sorted(counts, reverse=True)]
+             "current": m == current, "year": m[:4]} for m in sorted(counts, reverse=True)]
+
+
+# The latest agendas the index shows; every other one is on its month's page.
+RECENT = 20
 
 
 def list_page(data: SiteData, kit: Kit) -> Page:
-    """Upcoming agendas, the months, and every agenda newest first."""
+    """Upcoming agendas, the latest ones held, and links to every month (where each agenda is listed).
+
+    The index does not list every agenda: its size stays the same however long the history.
+    """
+    past = [a for a in data.agendas if a.date < data.as_of]
     context = {
         "upcoming": [agenda_row(a, data, kit) for a in upcoming(data)],
         "months": month_nav(data, kit, None),
-        "rows": [agenda_row(a, data, kit) for a in agendas_sorted(data.agendas)],
+        "rows": [agenda_row(a, data, kit) for a in agendas_sorted(past)[:RECENT]],
+        "total": len(data.agendas),
+        "as_of": kit.f.date(data.as_of),
         "calendar": urls.CALENDAR,
         "calendar_page": kit.url(urls.CALENDAR_PAGE),
     }

@@ -1,35 +1,66 @@
-"""The decisions register (overdue marked) and one page per decision with its dated history."""
+"""The decisions register on numbered pages (overdue and open first) and one page per decision with its history."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
-from pipeline.site import exports, urls
+from pipeline.site import exports, paging, urls
 from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Decision, SiteData
 from pipeline.site.page import Kit, Page
-from pipeline.site.views import decision_row, decisions_sorted, overdue_sorted
+from pipeline.site.views import decision_row, overdue_sorted, register_sorted
 
 STATUSES = ("open", "in-progress", "done", "cancelled")
 
 
-def register(data: SiteData, kit: Kit) -> Page:
-    """All decisions: overdue first, then every decision newest first, with counts per status."""
+# Overdue decisions shown in the first page's own section; all of them lead the register anyway.
+OVERDUE_SHOWN = 10
+
+
+def register(data: SiteData, kit: Kit) -> list[Page]:
+    """The register on numbered pages, overdue and open decisions first; the first page also sums it up.
+
+    Every page is as small as PER_PAGE rows make it, however long the mall's history:
+    the first page carries the counts, the oldest overdue decisions and the downloads.
+    """
     overdue = overdue_sorted(data.decisions)
     counts = Counter(d.status for d in data.decisions)
-    context = {
-        "overdue": [decision_row(d, data, kit) for d in overdue],
-        "rows": [decision_row(d, data, kit) for d in decisions_sorted(data.decisions)],
-        "counts": [{"status": s, "label": kit.label("decision_status", s), "n": counts[s]} for s in STATUSES],
+    chunks = paging.chunks(register_sorted(data.decisions))
+    label = kit.t("decisions.pages")
+    common = {
         "total": len(data.decisions),
+        "overdue_count": len(overdue),
         "as_of": kit.f.date(data.as_of),
-        "feed": kit.url(urls.feed("keputusan")),
         "downloads": exports.links(kit, exports.DECISIONS),
         "overdue_downloads": exports.links(kit, exports.OVERDUE),
+        "first_url": kit.url(urls.DECISIONS),
+        "pages": len(chunks),
     }
-    return Page(urls.DECISIONS, "decisions.html", kit.t("decisions.title"), "decisions", context,
-                description=kit.t("decisions.lede"))
+    out = []
+    for number, rows in enumerate(chunks, start=1):
+        context = {
+            **common,
+            "number": number,
+            "rows": [decision_row(d, data, kit) for d in rows],
+            "first_row": (number - 1) * paging.PER_PAGE + 1 if rows else 0,
+            "last_row": (number - 1) * paging.PER_PAGE + len(rows),
+            "pager": paging.pager(kit, number, len(chunks), urls.decisions_page, label),
+        }
+        if number == 1:
+            context.update({
+                "overdue": [decision_row(d, data, kit) for d in overdue[:OVERDUE_SHOWN]],
+                "counts": [{"status": s, "label": kit.label("decision_status", s), "n": counts[s]}
+                           for s in STATUSES],
+                "feed": kit.url(urls.feed("keputusan")),
+            })
+            out.append(Page(urls.DECISIONS, "decisions.html", kit.t("decisions.title"), "decisions", context,
+                            description=kit.t("decisions.lede")))
+        else:
+            title = kit.t("decisions.page_title", page=number, pages=len(chunks))
+            out.append(Page(urls.decisions_page(number), "decisions.html", title, "decisions", context,
+                            [(kit.t("decisions.title"), kit.url(urls.DECISIONS))]))
+    return out
 
 
 def history(d: Decision, data: SiteData, kit: Kit) -> list[dict[str, Any]]:
@@ -77,4 +108,4 @@ def decision_page(d: Decision, data: SiteData, kit: Kit) -> Page:
 def pages(data: SiteData, kit: Kit) -> list[Page]:
     """The register and every decision's page."""
     ordered = sorted(data.decisions, key=lambda d: (d.agency_code, d.decision_id))
-    return [register(data, kit), *(decision_page(d, data, kit) for d in ordered)]
+    return [*register(data, kit), *(decision_page(d, data, kit) for d in ordered)]
