@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Any
 
 from pipeline.core.config import Portal
 from pipeline.core.records import Agency, Service
+from pipeline.site.lookup import Lookup
 
 
 @dataclass(frozen=True)
@@ -184,3 +186,8 @@ class SiteData:
     submitted_fields: dict[str, tuple[FieldInfo, ...]] = field(default_factory=dict)
     # The published indicators table as typed rows (field name -> value), in its published order.
     indicators: list[dict[str, Any]] = field(default_factory=list)
+
+    @cached_property
+    def lookup(self) -> Lookup:
+        """The indexes pages look rows up by, built on first use (the data is complete by then)."""
+        return Lookup(self)

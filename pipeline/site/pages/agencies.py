@@ -39,7 +39,7 @@ def agency_row(a: Agency, data: SiteData, kit: Kit) -> dict[str, Any]:
     """An agency as a list row."""
     return {"name": kit.agency_name(a), "url": kit.url(urls.agency(a.agency_code)), "code": a.agency_code,
             "sector": kit.label("sector", a.sector), "counter": a.counter or "–", "active": a.active,
-            "services": sum(1 for s in data.services.values() if s.agency_code == a.agency_code)}
+            "services": len(data.lookup.services_of.get(a.agency_code, []))}
 
 
 def list_pages(data: SiteData, kit: Kit) -> list[Page]:
@@ -64,7 +64,7 @@ def list_pages(data: SiteData, kit: Kit) -> list[Page]:
 
 def submission_record(data: SiteData, kit: Kit, code: str) -> dict[str, Any]:
     """The agency's files month by month, with counts per standing."""
-    mine = {(s.period, s.table): s for s in data.submissions if s.agency_code == code}
+    mine = {(s.period, s.table): s for s in data.lookup.submissions_of.get(code, [])}
     periods = sorted({p for p, _ in mine}, reverse=True)
     rows: list[dict[str, Any]] = [
         {"period": kit.f.month(p), "month_url": kit.url(urls.submissions_month(p)),
@@ -78,13 +78,12 @@ def submission_record(data: SiteData, kit: Kit, code: str) -> dict[str, Any]:
 def agency_page(a: Agency, data: SiteData, kit: Kit) -> Page:
     """Everything about one agency."""
     name = kit.agency_name(a)
-    services = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
+    services = sorted(data.lookup.services_of.get(a.agency_code, []),
                       key=lambda s: (kit.service_name(s), s.service_code))
-    rows = [r for r in data.performance if r.agency_code == a.agency_code]
+    rows = data.lookup.performance_of.get(a.agency_code, [])
     series, periods = monthly(rows), chart_periods(data)
-    meetings = agendas_sorted([g for g in data.agendas
-                               if a.agency_code == g.agency_code or a.agency_code in g.participants])
-    decisions = decisions_sorted([d for d in data.decisions if a.agency_code in d.responsible])
+    meetings = agendas_sorted(data.lookup.agendas_of.get(a.agency_code, []))
+    decisions = decisions_sorted(data.lookup.decisions_responsible.get(a.agency_code, []))
     context = {
         "agency": {"name": name, "code": a.agency_code, "other_name": a.name if kit.lang == "en" else a.name_en,
                    "sector": kit.label("sector", a.sector), "sector_url": kit.url(urls.sector(a.sector)),
