@@ -38,8 +38,15 @@ def test_nothing_new_writes_nothing(mall: Town) -> None:
     assert _snapshot(output) == before
     # Someone removes a published file: the outputs no longer match the record, so the run rebuilds.
     (output / "data" / "agendas.csv").unlink()
-    assert "nothing to do" not in publish(datasets, output)
+    rebuilt = publish(datasets, output)
+    assert "nothing to do" not in rebuilt
     assert (output / "data" / "agendas.csv").is_file()
+    # A skipped run still names the agencies to contact: the same NEEDS ACTION lines as the full run.
+    skipped = publish(datasets, output)
+    assert "nothing to do" in skipped
+    lines = [line for line in rebuilt.splitlines() if line.startswith("PERLU TINDAKAN / NEEDS ACTION")]
+    assert [line.split(": ")[-1] for line in lines] == ["pdam, polresta", "bpjs-kesehatan (agendas, decisions, performance)"]
+    assert [line for line in skipped.splitlines() if line.startswith("PERLU TINDAKAN")] == lines
     # A changed reference table (an input) is not skipped either.
     agencies = datasets / "reference" / "agencies.csv"
     agencies.write_bytes(agencies.read_bytes().replace(b"Gerai 01", b"Gerai 1A"))

@@ -103,7 +103,9 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     if last is not None:
         click.echo("Tidak ada masukan yang berubah sejak publikasi terakhir / no input changed since the last "
                    "publish: nothing to do")
-        return PublishResult(int(last.get("accepted", 0)), int(last.get("rejected", 0)), 0, False, portal.output)
+        lines = last.get("needs_action", [])
+        return PublishResult(int(last.get("accepted", 0)), int(last.get("rejected", 0)), 0, False, portal.output,
+                             needs_action=tuple(str(x) for x in lines) if isinstance(lines, list) else ())
     # Imported only now: with nothing new, loading frictionless took longer than the check.
     from pipeline.validate import ValidationCache, load_reference, validate_datasets  # the validate stage
 
@@ -145,7 +147,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
     if skip_unchanged:
-        remember(portal, inputs, result.accepted, result.rejected)
+        remember(portal, inputs, result.accepted, result.rejected, result.needs_action)
     return result
 
 

@@ -68,10 +68,11 @@ def unchanged(portal: Portal, inputs: str) -> dict[str, Any] | None:
     return record if record.get("outputs") == outputs_digest(portal.output) else None
 
 
-def remember(portal: Portal, inputs: str, accepted: int, rejected: int) -> None:
-    """Keep this run's inputs, counts and outputs for the next run (written only when they differ)."""
+def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_action: tuple[str, ...] = ()) -> None:
+    """Keep this run's inputs, counts, NEEDS ACTION lines and outputs for the next run (written only
+    when they differ): a skipped run prints the same lines, so a cron log still names whom to chase."""
     data = (json.dumps({"inputs": inputs, "outputs": outputs_digest(portal.output), "accepted": accepted,
-                        "rejected": rejected}, sort_keys=True) + "\n").encode()
+                        "rejected": rejected, "needs_action": list(needs_action)}, sort_keys=True) + "\n").encode()
     path = portal.output / "store" / RECORD
     try:
         if path.read_bytes() == data:

@@ -84,10 +84,14 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     try:
         writer = Writer(staging)
         _write_pages(writer, Renderer(templates, data), pages, lang_kits)
-        _write_files(writer, data, templates, lang_kits, [p.path for p in pages["id"]])
-        if search:
-            index_site(staging)
         page_count = sum(len(p) for p in pages.values())
+        searchable = {lang: [urls.output_file(kit.url(p.path)) for p in pages[lang] if p.searchable]
+                      for lang, kit in lang_kits.items()}
+        paths = [p.path for p in pages["id"]]
+        del pages  # the rendered contexts are no longer needed: free them before Pagefind runs
+        _write_files(writer, data, templates, lang_kits, paths)
+        if search:
+            index_site(staging, searchable)
         # Not through the writer: it is no page of the site, and no page links to it.
         with naming(staging / fingerprint.FILE_NAME):
             (staging / fingerprint.FILE_NAME).write_bytes(fingerprint.record(inputs, page_count, len(writer.written)))

@@ -60,8 +60,7 @@ def _atom(fg: FeedGenerator) -> bytes:
 def last_change(d: Decision, data: SiteData) -> tuple[HistoryEntry | None, HistoryEntry | None, datetime | None]:
     """The reported state that last changed a decision (status, follow-up or completion date), the
     state before it (None: it was the first report) and when that report arrived."""
-    entries = sorted((h for h in data.history if (h.agency_code, h.decision_id) == (d.agency_code, d.decision_id)),
-                     key=lambda h: h.period)
+    entries = data.lookup.decision_history.get((d.agency_code, d.decision_id), [])
     def state(h: HistoryEntry) -> tuple[str, str, date | None]:
         return h.status, h.follow_up, h.completed_on
 
@@ -72,8 +71,7 @@ def last_change(d: Decision, data: SiteData) -> tuple[HistoryEntry | None, Histo
             changed, before = new, old
     if changed is None:
         return None, None, None
-    arrived = next((s.received_at for s in data.submissions if (s.period, s.agency_code, s.table, s.status) ==
-                    (changed.period, d.agency_code, "decisions", "accepted")), None)
+    arrived = data.lookup.received.get((d.agency_code, "decisions"), {}).get(changed.period)
     return changed, before, arrived
 
 
@@ -145,10 +143,9 @@ def _published_at(data: SiteData, a: Agenda) -> datetime:
     Not the event's own date, which lies in the future for a planned meeting; a calendar app
     takes a newer DTSTAMP and a higher SEQUENCE as the sign that the event changed.
     """
-    for s in data.submissions:
-        if (s.period, s.agency_code, s.table, s.status) == (a.period, a.agency_code, "agendas", "accepted") \
-                and s.received_at is not None:
-            return s.received_at.astimezone(UTC)
+    received = data.lookup.received.get((a.agency_code, "agendas"), {}).get(a.period)
+    if received is not None:
+        return received.astimezone(UTC)
     return _midnight(first_day(a.period), data.portal.tz).astimezone(UTC)
 
 
@@ -223,7 +220,7 @@ def agency_calendars(data: SiteData) -> dict[str, bytes]:
     coordination = [a for a in data.agendas if a.type == "coordination"]
     out[urls.CALENDAR_COORDINATION] = calendar(data, coordination, f"{data.portal.name}: rapat koordinasi", events)
     for code, agency in sorted(data.agencies.items()):
-        mine = [a for a in data.agendas if a.agency_code == code or code in a.participants]
+        mine = data.lookup.agendas_of.get(code, [])
         out[urls.calendar(code)] = calendar(data, mine, f"{data.portal.name}: {agency.name}", events)
     for a in data.agendas:
         out[urls.agenda_ics(a.agency_code, a.agenda_id)] = calendar(data, [a], a.title, events)

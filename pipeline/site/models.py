@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Any
 
 from pipeline.core.config import Portal
 from pipeline.core.records import Agency, Service
+from pipeline.site.lookup import Lookup
 
 
 @dataclass(frozen=True)
@@ -212,3 +214,8 @@ class SiteData:
     # the files that could not be filed under a month, agency and table.
     reports: dict[tuple[str, str, str], FileReportView] = field(default_factory=dict)
     misplaced: list[Misplaced] = field(default_factory=list)
+
+    @cached_property
+    def lookup(self) -> Lookup:
+        """The indexes pages look rows up by, built on first use (the data is complete by then)."""
+        return Lookup(self)

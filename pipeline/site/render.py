@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from pathlib import Path
@@ -31,12 +32,33 @@ def relative(target: str, page_path: str) -> str:
     path = target.split("#", 1)[0].split("?", 1)[0]  # up to the first # or ?
     tail = target[len(path):]
     base = page_path if page_path.endswith("/") else posixpath.dirname(page_path) + "/"
-    rel = posixpath.relpath(path, base)
+    rel = _relpath(path, base)
     if path.endswith("/") and rel != ".":
         rel += "/"
     elif rel == ".":
         rel = "./"
     return rel + tail
+
+
+def _relpath(path: str, base: str) -> str:
+    """``posixpath.relpath(path, base)`` for two root-relative paths, without its ``abspath`` calls
+    (a build asks this for every link of every page: over a million times for a large city)."""
+    to, start = _segments(path), _segments(base)
+    if to is None or start is None:  # a ".." to resolve: the general function
+        return posixpath.relpath(path, base)
+    common = 0
+    for a, b in zip(to, start, strict=False):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(start) - common) + list(to[common:])) or "."
+
+
+@functools.lru_cache(maxsize=4096)
+def _segments(path: str) -> tuple[str, ...] | None:
+    """The folders and name of a root-relative path as ``normpath`` reads them; None when it holds ``..``."""
+    parts = tuple(p for p in path.split("/") if p and p != ".")
+    return None if ".." in parts else parts
 
 
 def relativize(html: str, page_path: str) -> str:

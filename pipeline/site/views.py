@@ -7,14 +7,11 @@ from typing import Any
 
 from pipeline.core.config import Portal
 from pipeline.core.followup import OPEN_STATUSES
-from pipeline.core.periods import last_ended, span
+from pipeline.core.periods import last_ended
 from pipeline.core.records import Agency
 from pipeline.site import urls
 from pipeline.site.models import Agenda, Decision, SiteData, Submission
 from pipeline.site.page import Kit
-
-# At most this many months in a chart.
-MAX_MONTHS = 24
 
 
 def agenda_row(a: Agenda, data: SiteData, kit: Kit) -> dict[str, Any]:
@@ -138,9 +135,7 @@ def latest_period(data: SiteData) -> str | None:
 
 def chart_periods(data: SiteData) -> list[str]:
     """The months every chart covers: ended months with performance data, at most the last 24."""
-    closed = last_ended(data.as_of)
-    found = sorted({r.period for r in data.performance if r.period <= closed})
-    return span(found[0], found[-1])[-MAX_MONTHS:] if found else []
+    return list(data.lookup.chart_periods)
 
 
 def licence_title(portal: Portal, lang: str) -> str:

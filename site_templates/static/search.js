@@ -123,11 +123,22 @@ function suggestLine(list) {
   return p;
 }
 
+// The index is written in batches (bounded memory): pagefind/bundles.json lists this language's
+// bundles; the first answers the search and the others are merged into it.
+async function loadIndex() {
+  const lang = document.documentElement.lang === "en" ? "en" : "id";
+  const listed = await fetch(new URL("pagefind/bundles.json", root)).then((r) => (r.ok ? r.json() : {}), () => ({}));
+  const [first, ...others] = listed[lang] || ["pagefind/"];
+  const pagefind = await import(new URL(`${first}pagefind.js`, root).href);
+  await pagefind.options({ baseUrl: root.pathname, excerptLength: 24 });
+  for (const other of others) await pagefind.mergeIndex(new URL(other, root).href, { baseUrl: root.pathname });
+  return pagefind;
+}
+
 async function run(q) {
   out.textContent = "";
   try {
-    const pagefind = await import(new URL("pagefind/pagefind.js", root).href);
-    await pagefind.options({ baseUrl: root.pathname, excerptLength: 24 });
+    const pagefind = await loadIndex();
     let search = await pagefind.search(q);
     const close = await suggestions(q);
     const exact = close.some((s) => s.d === 0);

@@ -40,7 +40,7 @@ def agency_row(a: Agency, data: SiteData, kit: Kit) -> dict[str, Any]:
     """An agency as a list row."""
     return {"name": kit.agency_name(a), "url": kit.url(urls.agency(a.agency_code)), "code": a.agency_code,
             "sector": kit.label("sector", a.sector), "counter": a.counter or "–", "active": a.active,
-            "services": sum(1 for s in data.services.values() if s.agency_code == a.agency_code)}
+            "services": len(data.lookup.services_of.get(a.agency_code, []))}
 
 
 def list_pages(data: SiteData, kit: Kit) -> list[Page]:
@@ -66,8 +66,8 @@ def list_pages(data: SiteData, kit: Kit) -> list[Page]:
 def submission_record(data: SiteData, kit: Kit, code: str, year: str | None = None,
                       last: int | None = None) -> dict[str, Any]:
     """The agency's files month by month (of one ``year``, or the ``last`` months), with counts per standing."""
-    mine = {(s.period, s.table): s for s in data.submissions
-            if s.agency_code == code and (year is None or s.period.startswith(year))}
+    mine = {(s.period, s.table): s for s in data.lookup.submissions_of.get(code, [])
+            if year is None or s.period.startswith(year)}
     periods = sorted({p for p, _ in mine}, reverse=True)[:last]
     rows: list[dict[str, Any]] = [
         {"period": kit.f.month(p), "month_url": kit.url(urls.submissions_month(p)),
@@ -94,14 +94,14 @@ class Involved:
     @classmethod
     def of(cls, code: str, data: SiteData) -> Involved:
         """The meetings it organised or was invited to, and the decisions naming it responsible."""
-        return cls(agendas_sorted([g for g in data.agendas if code == g.agency_code or code in g.participants]),
-                   register_sorted([d for d in data.decisions if code in d.responsible]))
+        return cls(agendas_sorted(data.lookup.agendas_of.get(code, [])),
+                   register_sorted(data.lookup.decisions_responsible.get(code, [])))
 
 
 def years_of(code: str, involved: Involved, data: SiteData) -> list[str]:
     """The years in which the agency met, decided or owed files, newest first."""
     found = {str(g.date.year) for g in involved.meetings} | {str(d.date.year) for d in involved.decisions}
-    found |= {s.period[:4] for s in data.submissions if s.agency_code == code}
+    found |= {s.period[:4] for s in data.lookup.submissions_of.get(code, [])}
     return sorted(found, reverse=True)
 
 
@@ -119,9 +119,9 @@ def agency_page(a: Agency, data: SiteData, kit: Kit, involved: Involved | None =
     name = kit.agency_name(a)
     involved = involved or Involved.of(a.agency_code, data)
     years = years if years is not None else years_of(a.agency_code, involved, data)
-    services = sorted((s for s in data.services.values() if s.agency_code == a.agency_code),
+    services = sorted(data.lookup.services_of.get(a.agency_code, []),
                       key=lambda s: (kit.service_name(s), s.service_code))
-    rows = [r for r in data.performance if r.agency_code == a.agency_code]
+    rows = data.lookup.performance_of.get(a.agency_code, [])
     series, periods = monthly(rows), chart_periods(data)
     context = {
         "agency": {"name": name, "code": a.agency_code, "other_name": a.name if kit.lang == "en" else a.name_en,

@@ -65,19 +65,15 @@ COMPARED = (("date", "col.date"), ("start_time", "agenda.start_time"), ("locatio
 
 def versions_by_agenda(data: SiteData) -> dict[tuple[str, str], list[AgendaVersion]]:
     """Every reported version of every agenda, oldest first, by (agency, agenda id)."""
-    out: dict[tuple[str, str], list[AgendaVersion]] = {}
-    for v in sorted(data.agenda_history, key=lambda v: v.period):
-        out.setdefault((v.agency_code, v.agenda_id), []).append(v)
-    return out
+    return data.lookup.versions
 
 
 def history(a: Agenda, data: SiteData, kit: Kit,
             versions: list[AgendaVersion] | None = None) -> list[dict[str, Any]]:
     """Every reported version, oldest first: its month, the day it arrived, its facts and what changed."""
     if versions is None:
-        versions = versions_by_agenda(data).get((a.agency_code, a.agenda_id), [])
-    received = {s.period: s.received_at for s in data.submissions
-                if s.agency_code == a.agency_code and s.table == "agendas" and s.status == "accepted"}
+        versions = data.lookup.versions.get((a.agency_code, a.agenda_id), [])
+    received = data.lookup.received.get((a.agency_code, "agendas"), {})
     out, previous = [], None
     for v in versions:
         arrived = received.get(v.period)
@@ -95,8 +91,7 @@ def history(a: Agenda, data: SiteData, kit: Kit,
 
 def agenda_page(a: Agenda, data: SiteData, kit: Kit, versions: list[AgendaVersion] | None = None) -> Page:
     """One agenda: when, where, who, what came of it, and every version reported."""
-    decisions = decisions_sorted([d for d in data.decisions
-                                  if d.agency_code == a.agency_code and d.agenda_id == a.agenda_id])
+    decisions = decisions_sorted(data.lookup.decisions_of_agenda.get((a.agency_code, a.agenda_id), []))
     context = {
         "agenda": {
             "id": a.agenda_id, "title": a.title, "date": kit.f.weekday_date(a.date),

@@ -65,10 +65,8 @@ def register(data: SiteData, kit: Kit) -> list[Page]:
 
 def history(d: Decision, data: SiteData, kit: Kit) -> list[dict[str, Any]]:
     """Every reported state, oldest first, dated by its month and the day the report arrived."""
-    received = {s.period: s.received_at for s in data.submissions
-                if s.agency_code == d.agency_code and s.table == "decisions" and s.status == "accepted"}
-    entries = sorted((h for h in data.history if h.agency_code == d.agency_code and h.decision_id == d.decision_id),
-                     key=lambda h: h.period)
+    received = data.lookup.received.get((d.agency_code, "decisions"), {})
+    entries = data.lookup.decision_history.get((d.agency_code, d.decision_id), [])
     out, previous = [], None
     for h in entries:
         arrived = received.get(h.period)
@@ -82,7 +80,7 @@ def history(d: Decision, data: SiteData, kit: Kit) -> list[dict[str, Any]]:
 
 def decision_page(d: Decision, data: SiteData, kit: Kit) -> Page:
     """One decision: what was decided, who follows up, by when, and how it went."""
-    agenda = next((a for a in data.agendas if a.agency_code == d.agency_code and a.agenda_id == d.agenda_id), None)
+    agenda = data.lookup.agenda.get((d.agency_code, d.agenda_id)) if d.agenda_id is not None else None
     context = {
         "decision": {
             "id": d.decision_id, "title": d.title, "date": kit.f.date(d.date),

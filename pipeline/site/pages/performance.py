@@ -33,8 +33,9 @@ def agencies_latest(data: SiteData, kit: Kit) -> tuple[str | None, list[tuple[Ag
     period = latest_period(data)
     out: list[tuple[Agency, Totals | None]] = []
     for a in sorted_agencies(data, kit):
-        mine = [r for r in data.performance if r.agency_code == a.agency_code and r.period == period]
-        if any(r.agency_code == a.agency_code for r in data.performance):
+        rows = data.lookup.performance_of.get(a.agency_code, [])
+        mine = [r for r in rows if r.period == period]
+        if rows:
             out.append((a, totals(period, mine) if period and mine else None))
     return period, out
 
@@ -42,8 +43,7 @@ def agencies_latest(data: SiteData, kit: Kit) -> tuple[str | None, list[tuple[Ag
 def missing_reason(data: SiteData, kit: Kit, agency: Agency, period: str) -> dict[str, Any]:
     """Why an agency has no figures for a month: its file was rejected or not sent, it was
     inactive, or nothing was due; with the link to the feedback page when there is one."""
-    sub = next((s for s in data.submissions if (s.period, s.agency_code, s.table) ==
-                (period, agency.agency_code, "performance")), None)
+    sub = data.lookup.submission.get((period, agency.agency_code, "performance"))
     if sub is None:
         code = "inactive" if not agency.active else "none"
         return {"code": code, "label": kit.t("agency.inactive") if code == "inactive" else
@@ -78,7 +78,7 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
     """One agency's trends and each of its services' latest month."""
     agency = data.agencies[code]
     name = kit.agency_name(agency)
-    rows = [r for r in data.performance if r.agency_code == code]
+    rows = data.lookup.performance_of.get(code, [])
     period = max((r.period for r in rows if r.period <= last_ended(data.as_of)), default=max(r.period for r in rows))
     periods, series = chart_periods(data), monthly(rows)
     services = sorted((s for s in data.services.values() if s.agency_code == code),
@@ -103,7 +103,7 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
 
 def service_page(s: Service, data: SiteData, kit: Kit) -> Page:
     """One service: its standard and its monthly performance."""
-    rows = [r for r in data.performance if r.service_code == s.service_code]
+    rows = data.lookup.performance_of_service.get(s.service_code, [])
     periods, series = chart_periods(data), monthly(rows)
     notes = sorted({(r.period, r.notes) for r in rows if r.notes}, reverse=True)
     context: dict[str, Any] = {

@@ -1,0 +1,63 @@
+"""Indexes over the site data, built once per build, so that a page looks its rows up instead of
+scanning whole tables (the cost of a build then grows with rows + pages, not rows x pages)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pipeline.core.periods import last_ended, span
+from pipeline.core.records import Service
+
+if TYPE_CHECKING:  # models imports this module lazily; the names are for the annotations only
+    from pipeline.site.models import Agenda, AgendaVersion, Decision, HistoryEntry, Perf, SiteData, Submission
+
+# At most this many months in a chart.
+MAX_MONTHS = 24
+
+Key = tuple[str, str]  # (agency code, identifier)
+
+
+class Lookup:
+    """The rows of the site data grouped by what pages ask for them by (read-only after building)."""
+
+    def __init__(self, data: SiteData) -> None:
+        self.submission: dict[tuple[str, str, str], Submission] = {}
+        self.received: dict[tuple[str, str], dict[str, datetime | None]] = defaultdict(dict)
+        self.submissions_of: dict[str, list[Submission]] = defaultdict(list)
+        for s in data.submissions:  # (period, agency, table) is the table's primary key
+            self.submission[(s.period, s.agency_code, s.table)] = s
+            self.submissions_of[s.agency_code].append(s)
+            if s.status == "accepted":
+                self.received[(s.agency_code, s.table)][s.period] = s.received_at
+        self.agenda: dict[Key, Agenda] = {}
+        self.agendas_of: dict[str, list[Agenda]] = defaultdict(list)  # organiser or participant
+        for a in data.agendas:
+            self.agenda.setdefault((a.agency_code, a.agenda_id), a)
+            for code in dict.fromkeys((a.agency_code, *a.participants)):
+                self.agendas_of[code].append(a)
+        self.decisions_of_agenda: dict[Key, list[Decision]] = defaultdict(list)
+        self.decisions_responsible: dict[str, list[Decision]] = defaultdict(list)
+        for d in data.decisions:
+            if d.agenda_id is not None:
+                self.decisions_of_agenda[(d.agency_code, d.agenda_id)].append(d)
+            for code in dict.fromkeys(d.responsible):
+                self.decisions_responsible[code].append(d)
+        self.versions: dict[Key, list[AgendaVersion]] = defaultdict(list)
+        for v in sorted(data.agenda_history, key=lambda v: v.period):
+            self.versions[(v.agency_code, v.agenda_id)].append(v)
+        self.decision_history: dict[Key, list[HistoryEntry]] = defaultdict(list)
+        for h in sorted(data.history, key=lambda h: h.period):
+            self.decision_history[(h.agency_code, h.decision_id)].append(h)
+        self.performance_of: dict[str, list[Perf]] = defaultdict(list)
+        self.performance_of_service: dict[str, list[Perf]] = defaultdict(list)
+        for r in data.performance:
+            self.performance_of[r.agency_code].append(r)
+            self.performance_of_service[r.service_code].append(r)
+        self.services_of: dict[str, list[Service]] = defaultdict(list)
+        for service in data.services.values():
+            self.services_of[service.agency_code].append(service)
+        closed = last_ended(data.as_of)
+        found = sorted({r.period for r in data.performance if r.period <= closed})
+        self.chart_periods: tuple[str, ...] = tuple(span(found[0], found[-1])[-MAX_MONTHS:]) if found else ()
