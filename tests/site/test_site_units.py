@@ -314,3 +314,13 @@ def test_home_compares_the_same_agencies_and_explains_gaps(data, kit_id, kit_en)
 def test_standard_times_read_in_english(kit_id, kit_en, written: str, english: str) -> None:
     assert kit_en.duration(written) == english
     assert kit_id.duration(written) == written
+
+
+def test_an_empty_chart_says_what_is_missing_and_why(kit_id, kit_en) -> None:
+    from pipeline.site.chart_views import volume_chart
+
+    summary = volume_chart("c", "X", [], ["2026-09", "2026-10"], kit_id)["summary"]
+    assert summary.startswith("Belum ada angka untuk bulan-bulan ini: tidak ada berkas kinerja yang diterima")
+    assert "ditolak" in summary and "belum bergabung" in summary
+    english = volume_chart("c", "X", [], ["2026-09", "2026-10"], kit_en)["summary"]
+    assert "no performance file was accepted (not sent, rejected, or the agency had not yet joined)" in english
