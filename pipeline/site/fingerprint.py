@@ -27,6 +27,7 @@ FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pa
 # CLI costs one needless rebuild, which is cheaper than a list that falls behind the imports.
 PIPELINE = Path(__file__).resolve().parents[1]
 OUTPUT_FOLDERS = ("data", "feedback", "templates", "reports")
+STORE_PARTS = ("index.json", "reports")
 LIBRARIES = ("babel", "feedgen", "icalendar", "jinja2", "markdown", "markupsafe", "nh3", "pagefind",
              "pagefind_bin_extended")
 # Paths, the CKAN push's settings and load warnings: none of them changes a byte of the site.
@@ -42,6 +43,10 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
     _add(h, "versions", _versions())
     for name in OUTPUT_FOLDERS:
         hash_tree(h, f"output/{name}", portal.output / name, None)
+    # The report pages under /laporan/ read each file's version and report from the store
+    # (not its received bytes, which the site never shows).
+    for name in STORE_PARTS:
+        hash_tree(h, f"output/store/{name}", portal.output / "store" / name, None)
     hash_tree(h, "site_templates", templates, None)
     hash_tree(h, "pipeline", PIPELINE, ".py")
     _add_config(h, "portal.toml", portal.datasets, "portal.toml")

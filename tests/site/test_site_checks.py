@@ -94,6 +94,9 @@ def test_same_input_same_bytes(sample_portal, tmp_path: Path, site: Path) -> Non
     output = tmp_path / "output"
     for name in ("data", "feedback", "templates", "reports"):  # every published folder the build hashes
         shutil.copytree(sample_portal.output / name, output / name)
+    # and the store's index and reports, which the report pages under /laporan/ are built from
+    shutil.copytree(sample_portal.output / "store" / "reports", output / "store" / "reports")
+    shutil.copy2(sample_portal.output / "store" / "index.json", output / "store" / "index.json")
     assert not build_site(load_portal(sample_portal.datasets, output), AS_OF).skipped
     first = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     second = {p.relative_to(output / "site").as_posix(): p.read_bytes()

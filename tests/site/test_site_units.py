@@ -332,3 +332,13 @@ def test_pager_shows_the_ends_and_the_pages_near_the_current_one(kit_id) -> None
 def test_chunks_keep_every_row_in_order() -> None:
     assert paging.chunks(list(range(51)), 25) == [list(range(25)), list(range(25, 50)), [50]]
     assert paging.chunks([], 25) == [[]]  # an empty register still has its first page
+
+
+def test_an_empty_chart_says_what_is_missing_and_why(kit_id, kit_en) -> None:
+    from pipeline.site.chart_views import volume_chart
+
+    summary = volume_chart("c", "X", [], ["2026-09", "2026-10"], kit_id)["summary"]
+    assert summary.startswith("Belum ada angka untuk bulan-bulan ini: tidak ada berkas kinerja yang diterima")
+    assert "ditolak" in summary and "belum bergabung" in summary
+    english = volume_chart("c", "X", [], ["2026-09", "2026-10"], kit_en)["summary"]
+    assert "no performance file was accepted (not sent, rejected, or the agency had not yet joined)" in english
