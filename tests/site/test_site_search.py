@@ -47,7 +47,12 @@ def test_everyday_name_finds_the_agency(phone, server: str) -> None:
 ])
 def test_misspelling_searches_the_closest_name(phone, server: str, typed: str, meant: str, agency: str) -> None:
     text = _search(phone, server, f"/cari/?q={typed}")
-    assert f"Tidak ada hasil untuk “{typed}”. Berikut hasil untuk “{meant}”." in text
+    # Either Pagefind finds nothing and the page searches the closest name instead, or Pagefind
+    # itself matches the misspelling by a shared prefix (whether it does depends on how its
+    # index happens to be split into chunks, which any change of page text can move) and the
+    # page offers the closest name above the results. Both name it and find the agency.
+    assert (f"Tidak ada hasil untuk “{typed}”. Berikut hasil untuk “{meant}”." in text
+            or f"Mungkin maksud Anda: {meant} (" in text), text[:300]
     assert phone.locator(f"#results a[href='/instansi/{agency}/']").count() >= 1
 
 
