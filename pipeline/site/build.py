@@ -85,8 +85,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         writer = Writer(staging)
         _write_pages(writer, Renderer(templates, data), pages, lang_kits)
         page_count = sum(len(p) for p in pages.values())
-        searchable = {lang: [urls.output_file(kit.url(p.path)) for p in pages[lang] if p.searchable]
-                      for lang, kit in lang_kits.items()}
+        searchable = {lang: sum(1 for p in pages[lang] if p.searchable) for lang in lang_kits}
         paths = [p.path for p in pages["id"]]
         del pages  # the rendered contexts are no longer needed: free them before Pagefind runs
         _write_files(writer, data, templates, lang_kits, paths)

@@ -1,4 +1,4 @@
-"""The search index: Pagefind over the pages marked searchable, in bounded batches, written next to them."""
+"""The search index: Pagefind over the pages marked searchable, one run per language, written next to them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import ctypes
 import gzip
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,69 +21,58 @@ GZIPPED = (".pf_meta", ".pf_index", ".pf_fragment", ".pagefind")  # the index fi
 MIN_FREE = 2  # blocks or inodes; fewer left after Pagefind ran means it hit a full disk
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 BUNDLES = "bundles.json"  # under pagefind/: the bundles of each language, for the search page
-BATCH = 2000  # pages per Pagefind run: about 180 MB for the Pagefind process
-MAX_GLOB = 100_000  # characters of one --glob argument (Linux takes at most 128 KiB per argument)
 START_SECONDS, PAGE_SECONDS = 120, 0.25  # a run's time limit: start-up plus this much per page
 
 
-def index_site(root: Path, searchable: dict[str, list[str]]) -> None:
-    """Index the searchable pages of the built site in ``root``, one language and one batch at a time.
+def index_site(root: Path, searchable: dict[str, int]) -> None:
+    """Index the built site in ``root`` with one Pagefind run per language (``searchable``: how many
+    searchable pages each language has, for the time limit).
 
-    ``searchable`` maps a language to the files (relative to ``root``) of its searchable pages.
-    Pagefind holds every page it indexes in memory (about 90 KB a page, 3 GB for a large
-    city in one run), so each run gets at most ``BATCH`` pages of one language and writes its
-    own bundle; ``bundles.json`` lists them per language and the search page merges them
-    (Pagefind's ``mergeIndex``). The first Indonesian bundle stays at ``pagefind/``.
+    Pagefind holds every page it indexes in memory (about 90 KB a page: 3 GB for a large city
+    in one run); one run per language halves the peak and gives each its own bundle, which
+    is the very index Pagefind builds for that language in a single run (so results do not
+    change). The Indonesian bundle stays at ``pagefind/``; the English one, indexed from
+    ``en/``, is ``pagefind/en/``. ``pagefind/bundles.json`` tells the search page where each is.
+    Pagefind's ``mergeIndex`` could split a language further, but a merged bundle that lacks
+    a word answers with unrelated pages (measured on the sample), so a language is not split.
     """
-    bundles: dict[str, list[str]] = {}
-    # Indonesian first: its first bundle is pagefind/ itself, and the others are written inside it.
-    for lang, files in sorted(searchable.items(), key=lambda item: (item[0] != "id", item[0])):
-        for n, batch in enumerate(batches(sorted(files)), start=1):
-            where = f"{BUNDLE}/" if (lang, n) == ("id", 1) else f"{BUNDLE}/{lang}-{n}/"
-            _run_pagefind(root, root / where, batch)
-            bundles.setdefault(lang, []).append(where)
+    bundles: dict[str, dict[str, str]] = {}
+    for lang in sorted(searchable, key=lambda code: (code != "id", code)):  # pagefind/ first, en/ inside it
+        folder = "" if lang == "id" else f"{lang}/"
+        where = f"{BUNDLE}/{folder}"
+        glob = None if folder else _glob_without(root, {*(f for f in searchable if f != "id"), BUNDLE})
+        _run_pagefind(root / folder, root / where, glob, searchable[lang], root / BUNDLE)
+        _check_bundle(root / where, root / BUNDLE)
+        _canonical_entry(root / where / "pagefind-entry.json")
+        bundles[lang] = {"bundle": where, "site": folder}
     with naming(root / BUNDLE / BUNDLES):
-        (root / BUNDLE).mkdir(exist_ok=True)
         (root / BUNDLE / BUNDLES).write_text(json.dumps(bundles, sort_keys=True, separators=(",", ":")),
                                              encoding="utf-8")
 
 
-def batches(files: list[str]) -> list[list[str]]:
-    """``files`` cut into runs of at most ``BATCH`` pages, each glob short enough for one argument."""
-    out: list[list[str]] = []
-    size = 0
-    for name in files:
-        if not out or len(out[-1]) >= BATCH or size + len(name) + 1 > MAX_GLOB:
-            out.append([])
-            size = 2
-        out[-1].append(name)
-        size += len(name) + 1
-    return out
+def _glob_without(root: Path, left_out: set[str]) -> str:
+    """A Pagefind glob of every HTML file under ``root`` except in the top folders ``left_out``."""
+    parts = [f"{p.name}/**/*.html" if p.is_dir() else p.name for p in sorted(root.iterdir())
+             if p.name not in left_out and (p.is_dir() or p.suffix == ".html")]
+    return "{" + ",".join(parts) + "}"
 
 
-def _run_pagefind(root: Path, bundle: Path, files: list[str]) -> None:
-    """One Pagefind run over ``files`` (relative to ``root``), writing its bundle to ``bundle``."""
-    glob = "{" + ",".join(_glob_literal(f) for f in files) + "}"
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(root), "--glob", glob, "--output-path", str(bundle),
-           "--silent"]
+def _run_pagefind(site: Path, bundle: Path, glob: str | None, pages: int, index: Path) -> None:
+    """One Pagefind run over ``site`` (the files ``glob`` selects), writing its bundle to ``bundle``
+    (``index``: the search index folder, named when the disk is full)."""
+    cmd = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(bundle), "--silent",
+           *(["--glob", glob] if glob else [])]
     try:
-        # No fixed limit: a run's work is bounded by its batch, so its time limit grows with it.
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=START_SECONDS + PAGE_SECONDS * len(files),
+        # No fixed limit (a large city needs more than any fixed one): start-up plus a time per page.
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=START_SECONDS + PAGE_SECONDS * pages,
                               check=False, preexec_fn=_die_with_parent)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        if _disk_full(root, inodes=True):  # Pagefind waits forever when it cannot create a file
-            raise _full(root / BUNDLE) from None
+        if _disk_full(site, inodes=True):  # Pagefind waits forever when it cannot create a file
+            raise _full(index) from None
         raise SiteError(f"pagefind gagal dijalankan / could not run: {exc}") from None
     if done.returncode != 0:
         detail = (done.stderr.strip() or done.stdout.strip())[-500:]
         raise SiteError(f"pagefind gagal / failed ({done.returncode}) menulis / writing {bundle}: {detail}")
-    _check_bundle(bundle, root / BUNDLE)
-    _canonical_entry(bundle / "pagefind-entry.json")
-
-
-def _glob_literal(name: str) -> str:
-    """A file name as a literal inside a Pagefind (wax) glob: its special characters escaped."""
-    return re.sub(r"([\\{}\[\]()*?,<>:!#])", r"\\\1", name)
 
 
 def _check_bundle(bundle: Path, index: Path) -> None:

@@ -123,15 +123,14 @@ function suggestLine(list) {
   return p;
 }
 
-// The index is written in batches (bounded memory): pagefind/bundles.json lists this language's
-// bundles; the first answers the search and the others are merged into it.
+// One index per language (Pagefind's memory grows with the pages of one run): pagefind/bundles.json
+// says where this language's bundle is and which folder its pages' links are relative to.
 async function loadIndex() {
   const lang = document.documentElement.lang === "en" ? "en" : "id";
   const listed = await fetch(new URL("pagefind/bundles.json", root)).then((r) => (r.ok ? r.json() : {}), () => ({}));
-  const [first, ...others] = listed[lang] || ["pagefind/"];
-  const pagefind = await import(new URL(`${first}pagefind.js`, root).href);
-  await pagefind.options({ baseUrl: root.pathname, excerptLength: 24 });
-  for (const other of others) await pagefind.mergeIndex(new URL(other, root).href, { baseUrl: root.pathname });
+  const mine = listed[lang] || { bundle: "pagefind/", site: "" };
+  const pagefind = await import(new URL(`${mine.bundle}pagefind.js`, root).href);
+  await pagefind.options({ baseUrl: new URL(mine.site, root).pathname, excerptLength: 24 });
   return pagefind;
 }
 
