@@ -6,7 +6,7 @@ with another status) into a real datasets folder, runs the real publish (validat
 tables) and the real site build (without Pagefind, to stay fast), and checks that every file
 was accepted (so the generator really writes valid data) and that the build wrote every page.
 
-``make test`` runs ``SITE_PROPERTY_EXAMPLES`` examples (default 25, always the same ones);
+``make test`` runs ``SITE_PROPERTY_EXAMPLES`` examples (default 10, always the same ones);
 set it higher for a longer hunt, e.g. ``SITE_PROPERTY_EXAMPLES=400 pytest tests/site/test_site_property.py``.
 """
 
@@ -35,7 +35,7 @@ from pipeline.site import build_site, urls
 from pipeline.validate.schemas import CONTRACT
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = int(os.environ.get("SITE_PROPERTY_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("SITE_PROPERTY_EXAMPLES", "10"))
 
 PORTAL_TOML = """\
 name = "Mal Pelayanan Publik Kota Uji"
