@@ -60,7 +60,7 @@ intake: venv
 ## A missing checker (vnu, axe-core, Lighthouse, Chromium) or tmpfs mount fails its tests here: the
 ## escape hatch SKIP_MISSING_TOOLS=1 of tests/checkers.py is cleared, so CI cannot pass without them.
 test: lint node-deps ckan-venv
-	SKIP_MISSING_TOOLS= $(PY) -m pytest -q -rs tests
+	SKIP_MISSING_TOOLS= $(PY) -m pytest -q -rs --durations=25 tests
 
 ## ruff over the repository and mypy (strict) over pipeline/, both pinned in requirements-dev.txt;
 ## their settings are in pyproject.toml. Zero findings, or the target fails.
