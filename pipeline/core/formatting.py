@@ -50,8 +50,7 @@ class Formatter:
         """A receipt time in the portal's time zone, named as Indonesians name it (``5 November 2026 14.05 WIB``)."""
         local = value.astimezone(zone)
         pattern = "d MMMM y HH.mm" if self.lang == "id" else "d MMMM y HH:mm"
-        # Not through the cache of _datetime: equal instants in other zones compare equal there.
-        return f"{format_datetime(local, pattern, tzinfo=zone, locale=self.locale)} {_zone_name(local)}"
+        return f"{_datetime(local, pattern, self.locale)} {_zone_name(local)}"
 
     def time(self, value: dt.time | None) -> str:
         """``09.30`` (Indonesian) / ``09:30``."""
@@ -100,10 +99,17 @@ def _date(value: dt.date, pattern: str, locale: str) -> str:
     return format_date(value, pattern, locale=locale)
 
 
-@lru_cache(maxsize=4096)
 def _datetime(value: dt.datetime, pattern: str, locale: str) -> str:
     """Babel's date-time format in the value's own time zone, cached like ``_date``."""
-    return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=locale)
+    # Keyed by the ISO text, which keeps the offset: equal instants in two zones compare equal
+    # as datetimes and would share one cached text.
+    return _datetime_text(value.isoformat(), value.tzinfo, pattern, locale)
+
+
+@lru_cache(maxsize=4096)
+def _datetime_text(iso: str, zone: dt.tzinfo | None, pattern: str, locale: str) -> str:
+    """``_datetime`` of the value written as ``iso`` in ``zone``."""
+    return format_datetime(dt.datetime.fromisoformat(iso).replace(tzinfo=zone), pattern, tzinfo=zone, locale=locale)
 
 
 def _zone_name(value: dt.datetime) -> str:
