@@ -59,8 +59,15 @@ intake: venv
 ## Lint first: it takes seconds and fails before the slow setup of the tests.
 ## A missing checker (vnu, axe-core, Lighthouse, Chromium) or tmpfs mount fails its tests here: the
 ## escape hatch SKIP_MISSING_TOOLS=1 of tests/checkers.py is cleared, so CI cannot pass without them.
+## Two pytest-xdist workers, each taking whole modules (all CKAN tests in one: they share a CKAN
+## that takes a minute to start); then, alone, the tests marked solo (Lighthouse's score follows
+## the machine's load). TEST_SHARED_DIR lets both parts share one publish of the sample.
+TEST_WORKERS ?= 2
 test: lint node-deps ckan-venv
-	SKIP_MISSING_TOOLS= $(PY) -m pytest -q -rs --durations=25 tests
+	rm -rf $(CACHE)/test-run && mkdir -p $(CACHE)/test-run
+	SKIP_MISSING_TOOLS= TEST_SHARED_DIR=$(CACHE)/test-run $(PY) -m pytest -q -rs --durations=25 \
+	  -n $(TEST_WORKERS) --dist loadgroup -m "not solo" tests
+	SKIP_MISSING_TOOLS= TEST_SHARED_DIR=$(CACHE)/test-run $(PY) -m pytest -q -rs -m solo tests
 
 ## ruff over the repository and mypy (strict) over pipeline/, both pinned in requirements-dev.txt;
 ## their settings are in pyproject.toml. Zero findings, or the target fails.

@@ -27,6 +27,8 @@ import pytest
 
 from tests.checkers import require_chromium, require_lighthouse
 
+# Performance scores follow the machine's load: make test runs this after the parallel part.
+pytestmark = pytest.mark.solo
 RUNNER = Path(__file__).with_name("lighthouse_run.mjs")
 # The five page types the issue names: home, an agency, a decision, the calendar, the compliance matrix.
 PATHS = ("/", "/instansi/disdukcapil/", "/keputusan/disdukcapil/KP-2025-10-01/", "/kalender/", "/kepatuhan/")
