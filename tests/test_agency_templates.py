@@ -99,3 +99,43 @@ def test_publish_writes_them_under_templates(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run(publish_cmd(ds, out, "--no-site")).returncode == 0
     assert (out / "templates/kantor-pajak/performance.xlsx").is_file()
+
+
+def test_unchanged_workbooks_are_read_back_and_changed_ones_rebuilt(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second run builds no workbook; an agency whose services change gets only its own three rebuilt."""
+    from pipeline.core.records import Service
+    from pipeline.publish import agency_templates
+    from pipeline.publish.reuse import Reuse
+
+    portal = load_portal(make_datasets(tmp_path / "ds"), tmp_path / "out")
+    reference = load_reference(portal)
+    built: list[str] = []
+    real = agency_templates.xlsx_template
+
+    def counted(table: str, schema: dict, kit: agency_templates.AgencyKit | None = None) -> bytes:
+        built.append(f"{kit.code if kit else '-'}/{table}")
+        return real(table, schema, kit)
+
+    monkeypatch.setattr(agency_templates, "xlsx_template", counted)
+
+    def run(services: list[Service]) -> dict[str, bytes]:
+        reuse = Reuse(portal.output, "templates")
+        out = template_files(portal, agency_kits(reference.agencies.values(), services), reuse)
+        for rel, data in out.items():  # what the publish puts in place before keeping the digests
+            (portal.output / "templates" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (portal.output / "templates" / rel).write_bytes(data)
+        reuse.save()
+        return out
+
+    services = list(reference.services.values())
+    first = run(services)
+    assert len(built) == 3 * (1 + len(agency_kits(reference.agencies.values(), services)))
+    built.clear()
+    assert run(services) == first and built == []
+    changed = services[0].agency_code
+    fewer = [s for s in services if s is not services[0]]
+    again = run(fewer)
+    assert built == [f"{changed}/{table}" for table in ("agendas", "decisions", "performance")]
+    fresh = template_files(portal, agency_kits(reference.agencies.values(), fewer))
+    assert again == fresh and again[f"{changed}/performance.xlsx"] != first[f"{changed}/performance.xlsx"]

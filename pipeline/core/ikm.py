@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 ELEMENTS = tuple(f"u{i}" for i in range(1, 10))
@@ -62,7 +63,14 @@ def round_cents(exact: Fraction) -> Decimal:
 
 def _sum(scores: Iterable[Score]) -> Fraction:
     """The exact sum of scores; floats through their shortest repr, as the agency wrote them."""
-    return sum((Fraction(Decimal(repr(s))) if isinstance(s, float) else Fraction(s) for s in scores), Fraction(0))
+    # The indicators sum the same row's scores for every scope and window it falls in: once each.
+    return _typed_sum(tuple((type(s), s) for s in scores))
+
+
+@lru_cache(maxsize=65536)
+def _typed_sum(scores: tuple[tuple[type, Score], ...]) -> Fraction:
+    """``_sum`` of (type, score) pairs (the type in the key: 0.5 and Decimal("0.5") are equal but read apart)."""
+    return sum((Fraction(Decimal(repr(s))) if isinstance(s, float) else Fraction(s) for _, s in scores), Fraction(0))
 
 
 def grade(value: Decimal | float) -> str:

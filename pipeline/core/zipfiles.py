@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,20 +47,26 @@ def zip_bytes(entries: dict[str, bytes], sort: bool = True, stamp: EntryStamp = 
 
 
 def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author: str = "pipeline",
-                   stamp: EntryStamp = FIXED) -> bytes:
+                   stamp: EntryStamp = FIXED,
+                   edit: Callable[[dict[str, bytes]], None] | None = None) -> bytes:
     """Save ``workbook`` with fixed properties, check it holds no formula, rewrite its zip deterministically.
 
-    ``saved`` and ``author`` are the properties Excel shows; ``stamp`` marks the zip entries.
+    ``saved`` and ``author`` are the properties Excel shows; ``stamp`` marks the zip entries;
+    ``edit`` may change the entries (by name) before the check.
     """
     props = workbook.properties
     props.created = props.modified = saved
     props.creator = props.lastModifiedBy = author
     raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+    # Stored, not deflated: this archive is only read back below, and compressing it twice
+    # cost as much as the final compression.
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive:
         # ExcelWriter (unlike Workbook.save) leaves ``modified`` as set above.
         ExcelWriter(workbook, archive).write_data()
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as archive:
         # Keep openpyxl's entry order: [Content_Types].xml must stay where Excel expects it.
         entries = {name: archive.read(name) for name in archive.namelist()}
+    if edit is not None:
+        edit(entries)
     assert_no_formulas(entries)  # every workbook the project writes passes here
     return zip_bytes(entries, sort=False, stamp=stamp)

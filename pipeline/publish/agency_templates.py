@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from openpyxl import Workbook
@@ -24,6 +25,7 @@ from pipeline.core.models import TABLES
 from pipeline.core.rowcodec import json_object
 from pipeline.core.xlsx_cells import force_text
 from pipeline.core.zipfiles import workbook_bytes
+from pipeline.publish.reuse import Reuse, inputs_key
 
 # Rows that get the drop-down lists: far more than any agency sends in a month.
 LAST_ROW = 1000
@@ -217,16 +219,20 @@ def _guide(sheet: Any, fields: list[dict[str, Any]]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def template_files(portal: Portal, agencies: Iterable[AgencyKit] = ()) -> dict[str, bytes]:
-    """``<table>.csv`` and ``<table>.xlsx`` for each monthly table, and ``<agency>/<table>.xlsx`` for each agency."""
+def template_files(portal: Portal, agencies: Iterable[AgencyKit] = (), reuse: Reuse | None = None) -> dict[str, bytes]:
+    """``<table>.csv`` and ``<table>.xlsx`` for each monthly table, and ``<agency>/<table>.xlsx`` for each agency.
+
+    With ``reuse``, a workbook whose schema and kit are as last time is read back, not built (reuse.py).
+    """
     files: dict[str, bytes] = {}
     kits = list(agencies)
     for table in TABLES:
         schema = submitted_schema(portal, table)
         files[f"{table}.csv"] = csv_template(schema)
-        files[f"{table}.xlsx"] = xlsx_template(table, schema)
-        for kit in kits:
-            files[f"{kit.code}/{table}.xlsx"] = xlsx_template(table, schema, kit)
+        for kit in (None, *kits):
+            rel = f"{table}.xlsx" if kit is None else f"{kit.code}/{table}.xlsx"
+            build = partial(xlsx_template, table, schema, kit)
+            files[rel] = build() if reuse is None else reuse.get(rel, inputs_key(table, schema, kit), build)
     return files
 
 

@@ -31,6 +31,7 @@ from pipeline.core.safe_open import TooLarge, read_bytes
 from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
 from pipeline.publish.feedback import feedback_files
+from pipeline.publish.reuse import Reuse
 from pipeline.publish.tables import build_tables
 from pipeline.publish.unchanged import inputs_digest, remember, unchanged
 from pipeline.store import Changes, Store, report_record
@@ -122,11 +123,12 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
                           portal.deadline_day, portal.tz, portal.targets, portal.start_period)
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
     data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
+    templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
         "data": lambda: data,
         "feedback": lambda: feedback_files(portal, new_store, tables, reports),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
-                                                                reference.services.values())),
+                                                                reference.services.values()), templates),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
     changed_tables = _changed_tables(portal.output / "data", data)
@@ -144,6 +146,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
             _remove(staged.values())  # rebuilt from the committed store by the next run
             raise _Committed(exc) from exc
         del staged[name]
+    templates.save()  # after the swap: the digests describe the files now in place
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
     if skip_unchanged:

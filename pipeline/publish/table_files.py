@@ -18,6 +18,7 @@ from pipeline.core.models import Record
 from pipeline.core.rowcodec import number_text, records_json, written_integral
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 from pipeline.core.zipfiles import workbook_bytes
+from pipeline.publish.sheet_xml import rows_xml
 
 
 def field_names(schema: dict[str, Any]) -> list[str]:
@@ -77,7 +78,34 @@ _FORMATS = {"date": "yyyy-mm-dd", "time": "hh:mm:ss"}
 
 def xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
     """One sheet named after the table: bold header row, typed cells, text never a formula."""
+    formats = _formats(schema)
+    workbook, sheet = _sheet_with_header(schema)
+    styles = _register_styles(sheet, records, formats)
+    # The data rows formatted directly (sheet_xml.py), when every value is of a kind it writes
+    # exactly as openpyxl would; else (a text too long for a cell included) openpyxl's path.
+    column_styles = [None if f is None else styles.get(f) for _, f in formats]
+    rows = rows_xml(records, [n for n, _ in formats], column_styles, _xlsx_value)
+    if rows is None:
+        return openpyxl_xlsx_bytes(schema, records)
+    return workbook_bytes(workbook, edit=lambda entries: _insert_rows(entries, rows))
+
+
+def openpyxl_xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
+    """The same workbook written by openpyxl cell by cell (the reference ``xlsx_bytes`` must equal)."""
     _check_lengths(schema, records)  # before the streaming writer starts: it cannot be abandoned cleanly
+    workbook, sheet = _sheet_with_header(schema)
+    for record in records:
+        sheet.append([_cell(sheet, record.get(name), fmt) for name, fmt in _formats(schema)])
+    return workbook_bytes(workbook)
+
+
+def _formats(schema: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Each field's name and its Excel number format (dates and times only)."""
+    return [(f["name"], _FORMATS.get(f["type"])) for f in schema["fields"]]
+
+
+def _sheet_with_header(schema: dict[str, Any]) -> tuple[Workbook, Any]:
+    """A streaming workbook whose one sheet holds the bold header row."""
     workbook = Workbook(write_only=True)  # streaming writer: several times faster on big tables
     sheet = workbook.create_sheet(schema["name"][:31])
     sheet.freeze_panes = "A2"
@@ -88,10 +116,35 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    formats = [(f["name"], _FORMATS.get(f["type"])) for f in schema["fields"]]
+    return workbook, sheet
+
+
+def _register_styles(sheet: Any, records: list[Record], formats: list[tuple[str, str | None]]) -> dict[str, int]:
+    """The style id of each date/time format, registered in the order openpyxl meets them row by row.
+
+    openpyxl numbers a style when it writes its first cell; registering the same cells in
+    the same order gives the same ids and the same styles part.
+    """
+    wanted = {fmt for _, fmt in formats if fmt is not None}
+    ids: dict[str, int] = {}
     for record in records:
-        sheet.append([_cell(sheet, record.get(name), fmt) for name, fmt in formats])
-    return workbook_bytes(workbook)
+        if len(ids) == len(wanted):
+            break
+        for name, fmt in formats:
+            if fmt is None or fmt in ids:
+                continue
+            value = record.get(name)
+            if value is None or isinstance(_xlsx_value(value), str):
+                continue  # written unstyled: registers nothing
+            ids[fmt] = _cell(sheet, value, fmt).style_id
+    return ids
+
+
+def _insert_rows(entries: dict[str, bytes], rows: bytes) -> None:
+    """Put the data rows after the header row of the workbook's one sheet."""
+    name = "xl/worksheets/sheet1.xml"
+    head, tail = entries[name].split(b"</sheetData>", 1)  # a "<" in text is escaped: this is the tag
+    entries[name] = head + rows + b"</sheetData>" + tail
 
 
 def _check_lengths(schema: dict[str, Any], records: list[Record]) -> None:

@@ -8,6 +8,7 @@ configuration error, reported all at once, because every submission is judged ag
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from pipeline.core.config import Portal, read_config_file
@@ -29,7 +30,15 @@ class Reference:
 
     def services_of(self, agency_code: str) -> list[str]:
         """Codes of the services an agency provides, in file order."""
-        return [s.service_code for s in self.services.values() if s.agency_code == agency_code]
+        return list(self._services_by_agency.get(agency_code, ()))
+
+    @cached_property
+    def _services_by_agency(self) -> dict[str, list[str]]:
+        """Service codes by agency, built once (a scan of every service per file added up at city scale)."""
+        out: dict[str, list[str]] = {}
+        for s in self.services.values():
+            out.setdefault(s.agency_code, []).append(s.service_code)
+        return out
 
 
 # Published text of the reference tables where personal data would reach the public.

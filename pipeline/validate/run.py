@@ -15,8 +15,12 @@ file's only once the agenda ids it may name are found to be the same as then.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
 
 from pipeline.core.config import Portal
 from pipeline.core.models import TABLES, FileReport
@@ -34,6 +38,12 @@ PreviousAgendas = Callable[[str, str], set[str]]
 _TABLE_ORDER = {"agendas": 0, "decisions": 1, "performance": 2}
 
 
+# A cold run judges thousands of files: agencies are independent, so half of them are judged
+# in a second process (forked: it shares what is loaded). Below this many files to judge afresh,
+# starting it costs more than it saves.
+PARALLEL_FROM = 300
+
+
 def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | None = None,
                       cache: ValidationCache | None = None) -> list[FileReport]:
     """One FileReport per submitted file and per layout error, sorted by file path."""
@@ -41,25 +51,89 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     reference = load_reference(portal, schemas)
     submitted, reports = scan_submissions(portal.datasets, set(reference.agencies))
     kept = {s.file: e for s in submitted if (e := _kept(cache, s)) is not None}
-    pending = [Pending(s, kept[s.file].report.sha256) if s.file in kept else
-               prepare_file(s, schemas[s.table], portal.limits) for s in submitted]
-    for table in TABLES:
-        _frictionless([(p, p.checked) for p in pending if p.sub.table == table and p.checked], schemas[table])
-
-    def judge_again(sub: Submitted) -> Pending:
-        item = prepare_file(sub, schemas[sub.table], portal.limits)
-        if item.checked:
-            _frictionless([(item, item.checked)], schemas[sub.table])
-        return item
-
-    by_agency: dict[str, list[Pending]] = defaultdict(list)
-    for item in pending:
-        by_agency[item.sub.agency].append(item)
-    for agency in sorted(by_agency):
-        reports += _finish_agency(by_agency[agency], reference, previous_agenda_ids,
-                                  portal.public_contact_keys, _Kept(kept, cache, judge_again))
+    work = _Work(portal, schemas, reference, kept, previous_agenda_ids, cache)
+    first, second = _halves(submitted) if len(submitted) - len(kept) >= PARALLEL_FROM and _cores() > 1 \
+        else (submitted, [])
+    reports += work.judge(first) if not second else _in_two(work, first, second)
     # Last, whatever found them: no report may repeat personal data unmasked.
     return sorted((mask_report(r) for r in reports), key=lambda r: r.file)
+
+
+@dataclass
+class _Work:
+    """What judging a list of submitted files needs (the same in both processes)."""
+
+    portal: Portal
+    schemas: dict[str, TableSchema]
+    reference: Reference
+    kept: dict[str, Entry]
+    previous: PreviousAgendas | None
+    cache: ValidationCache | None
+
+    def judge(self, submitted: list[Submitted]) -> list[FileReport]:
+        """Read, check and finish ``submitted`` (whole agencies: the cross rules follow an agency's months)."""
+        schemas, limits, kept = self.schemas, self.portal.limits, self.kept
+        pending = [Pending(s, kept[s.file].report.sha256) if s.file in kept else
+                   prepare_file(s, schemas[s.table], limits) for s in submitted]
+        for table in TABLES:
+            _frictionless([(p, p.checked) for p in pending if p.sub.table == table and p.checked], schemas[table])
+
+        def judge_again(sub: Submitted) -> Pending:
+            item = prepare_file(sub, schemas[sub.table], limits)
+            if item.checked:
+                _frictionless([(item, item.checked)], schemas[sub.table])
+            return item
+
+        by_agency: dict[str, list[Pending]] = defaultdict(list)
+        for item in pending:
+            by_agency[item.sub.agency].append(item)
+        reports: list[FileReport] = []
+        for agency in sorted(by_agency):
+            reports += _finish_agency(by_agency[agency], self.reference, self.previous,
+                                      self.portal.public_contact_keys, _Kept(kept, self.cache, judge_again))
+        return reports
+
+
+_FORKED: dict[str, tuple[_Work, list[Submitted]]] = {}  # the second process's share, inherited by fork
+
+
+def _second_half() -> tuple[list[FileReport], set[str], dict[str, bytes]]:
+    """In the second process: judge its share; the reports and the cache's new entries go back."""
+    work, submitted = _FORKED["share"]
+    reports = work.judge(submitted)
+    return reports, (work.cache.used if work.cache else set()), (work.cache.new if work.cache else {})
+
+
+def _in_two(work: _Work, first: list[Submitted], second: list[Submitted]) -> list[FileReport]:
+    """Judge ``second`` in a forked process while this one judges ``first``; the cache gets both."""
+    _FORKED["share"] = (work, second)
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+            other = pool.submit(_second_half)
+            reports = work.judge(first)
+            more, used, new = other.result()
+    finally:
+        _FORKED.clear()
+    if work.cache is not None:
+        work.cache.used |= used
+        work.cache.new.update(new)
+    return reports + more
+
+
+def _halves(submitted: list[Submitted]) -> tuple[list[Submitted], list[Submitted]]:
+    """Whole agencies in two groups of about as many files (an agency's files stay together)."""
+    by_agency: dict[str, list[Submitted]] = defaultdict(list)
+    for sub in submitted:
+        by_agency[sub.agency].append(sub)
+    groups: tuple[list[Submitted], list[Submitted]] = ([], [])
+    for agency in sorted(by_agency, key=lambda a: (-len(by_agency[a]), a)):
+        min(groups, key=len).extend(by_agency[agency])
+    return groups
+
+
+def _cores() -> int:
+    """The processors this process may run on."""
+    return len(os.sched_getaffinity(0))
 
 
 def _frictionless(items: list[tuple[Pending, Checked]], schema: TableSchema) -> None:

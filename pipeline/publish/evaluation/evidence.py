@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from pipeline.core import periods
@@ -148,7 +149,7 @@ def first_rejections(changelog: list[dict[str, Any]]) -> frozenset[tuple[str, st
 
 def invited(row: Record) -> frozenset[str]:
     """The agencies invited to a meeting (its participants column)."""
-    return frozenset(split_codes(row.get("participants")))
+    return _code_set(row.get("participants"))
 
 
 def inter_agency(row: Record) -> bool:
@@ -159,4 +160,10 @@ def inter_agency(row: Record) -> bool:
 def attendees(row: Record) -> frozenset[str] | None:
     """The agencies that came to a held meeting; None when the file did not say (attendance unknown)."""
     text = row.get("attendees")
-    return frozenset(split_codes(text)) if text else None
+    return _code_set(text) if text else None
+
+
+@lru_cache(maxsize=65536)
+def _code_set(text: str | None) -> frozenset[str]:
+    """The codes of a ``;``-separated cell, split once: every indicator of every window asks again."""
+    return frozenset(split_codes(text))

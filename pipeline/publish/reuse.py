@@ -1,0 +1,66 @@
+"""Files of an output folder reused from the last run when the inputs they were built from are the same.
+
+Each reusable file is built by a pure function of a few inputs (an agency's template: its table's
+schema and the agency's code and services) and of the code and libraries that write it. The
+SHA-256 of those inputs is kept by file in ``<output>/store/<folder>-inputs.json`` once the run
+has put the folder in place; the next run reads a file back instead of building it when its
+digest is unchanged. Any change in the pipeline's code or in openpyxl changes every digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.core.atomic import write_bytes
+from pipeline.core.treehash import hash_tree, library_versions
+
+PIPELINE = Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """The SHA-256 of the pipeline's code and of the libraries that write its files."""
+    h = hashlib.sha256(f"{library_versions(('openpyxl', 'lxml'))}\0".encode())
+    hash_tree(h, "pipeline", PIPELINE, ".py")
+    return h.hexdigest()
+
+
+def inputs_key(*parts: object) -> str:
+    """The digest of a file's inputs (their JSON, sorted keys) and of the code."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=repr)
+    return hashlib.sha256(f"{code_digest()}\0{text}".encode()).hexdigest()
+
+
+class Reuse:
+    """The files one output folder held after the last run, and the digests of their inputs."""
+
+    def __init__(self, output: Path, folder: str) -> None:
+        self.folder = output / folder
+        self.record = output / "store" / f"{folder}-inputs.json"
+        try:
+            old = json.loads(self.record.read_bytes())
+        except (OSError, ValueError):
+            old = {}
+        self.old: dict[str, str] = old if isinstance(old, dict) else {}
+        self.new: dict[str, str] = {}
+
+    def get(self, rel: str, key: str, build: Callable[[], bytes]) -> bytes:
+        """The file ``rel`` as last built when its inputs' digest is ``key``, else ``build()``."""
+        self.new[rel] = key
+        path = self.folder / rel
+        if self.old.get(rel) == key and not path.is_symlink():
+            try:
+                return path.read_bytes()
+            except OSError:
+                pass  # gone or unreadable: built again
+        return build()
+
+    def save(self) -> None:
+        """Keep this run's digests (call once the folder built from them is in place)."""
+        data = (json.dumps(self.new, sort_keys=True) + "\n").encode()
+        if self.old != self.new or not self.record.is_file():
+            write_bytes(self.record, data)

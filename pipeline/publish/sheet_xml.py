@@ -1,0 +1,107 @@
+"""The data rows of a published worksheet as XML, byte for byte as openpyxl's write-only mode writes them.
+
+openpyxl builds a cell object and streams it through lxml for every cell (about 25 µs a
+cell: most of a publish once a table has a million cells). The rows of a published table
+hold only a few kinds of values, each written one fixed way, so they are formatted here
+directly; openpyxl still writes the rest of the workbook (styles, header row, parts).
+``rows_xml`` returns None for any value it does not know how to write exactly as openpyxl
+would, and the caller then lets openpyxl write the whole sheet.
+tests/test_sheet_xml.py compares both writers on generated values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, time
+from typing import Any
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.compat import safe_string
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+
+from pipeline.core.xlsx_cells import MAX_CELL_CHARS
+
+Converter = Callable[[Any], Any]  # a record's value -> the value the cell holds
+
+
+# What lxml refuses besides openpyxl's illegal characters: lone surrogates, U+FFFE and U+FFFF.
+_REFUSED = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(text: str) -> str:
+    """Text content as openpyxl's lxml writer puts it in ASCII: ``&``, ``<``, ``>``, carriage
+    return and every character beyond ASCII as references (``é`` is ``&#233;``)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if not text.isascii():
+        text = text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    return text
+
+
+def _text(value: str) -> str | None:
+    """An inline text cell after its reference (never a formula: every string is written as text)."""
+    if len(value) > MAX_CELL_CHARS or ILLEGAL_CHARACTERS_RE.search(value) or (
+            not value.isascii() and _REFUSED.search(value)):
+        return None  # openpyxl's path names the cell or refuses it with its own error
+    if value == "":
+        return ' t="inlineStr"></c>'
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    return f' t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
+
+
+def _rest(value: Any, style: int | None) -> str | None:
+    """A cell's XML after its reference, or None when openpyxl alone knows how it writes ``value``."""
+    kind = type(value)
+    if kind is str:
+        return _text(value)
+    s = "" if style is None else f' s="{style}"'
+    if kind is bool:
+        return f'{s} t="b"><v>{safe_string(value)}</v></c>'
+    if kind is int or kind is float:
+        return f'{s} t="n"><v>{safe_string(value)}</v></c>'
+    if (kind is date or kind is time) and style is not None:
+        return f'{s} t="n"><v>{safe_string(to_excel(value))}</v></c>'
+    return None  # datetimes, dates without a format, anything else: openpyxl's path
+
+
+def rows_xml(records: Sequence[Any], names: Sequence[str], styles: Sequence[int | None],
+             convert: Converter, first_row: int = 2) -> bytes | None:
+    """The ``<row>`` elements of ``records`` from ``first_row`` on; None when a value needs openpyxl.
+
+    ``styles[i]`` is the style id of column ``i``'s non-empty cells (None: unstyled);
+    ``convert`` turns a record's value into the cell's value (None leaves the cell out).
+    """
+    columns = [(name, f'<c r="{get_column_letter(i)}', style)
+               for i, (name, style) in enumerate(zip(names, styles, strict=True), 1)]
+    texts: dict[str, str | None] = {}  # a text's cell is the same in every row: codes, periods, statuses repeat
+    out: list[str] = []
+    for number, record in enumerate(records, start=first_row):
+        row = str(number)
+        parts = [f'<row r="{row}">']
+        for name, start, style in columns:
+            value = record.get(name)
+            if value is None:
+                continue
+            if type(value) is str:
+                rest = texts.get(value, "")
+                if rest == "":
+                    rest = texts[value] = _text(value)
+            else:
+                value = convert(value)
+                if value is None:
+                    continue
+                rest = _rest(value, style if type(value) is not str else None)
+            if rest is None:
+                return None
+            parts.append(f'{start}{row}"{rest}')
+        parts.append("</row>")
+        out.append("".join(parts))
+    return "".join(out).encode("ascii")
