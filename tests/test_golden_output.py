@@ -5,7 +5,8 @@ output/reports are committed in tests/golden/sample-publish.sha256 (not the outp
 themselves). A refactoring must leave them all unchanged. One file is compared apart:
 site/.build-fingerprint holds a hash of the pipeline's own code (so that new code rebuilds
 the site), which any change to the code changes by design; its page and file counts are
-compared, its code hash only for its form. When the output changes on
+compared, its code hash only for its form. So is site/.build-manifest (each page's key holds
+the same code hash): its file digests are compared with the files beside it. When the output changes on
 purpose, regenerate the file with ``GOLDEN_UPDATE=1 pytest tests/test_golden_output.py``
 and say why in the commit message. The publish is the session's shared one
 (``published_sample`` in tests/conftest.py).
@@ -27,7 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "sample-publish.sha256"
 FOLDERS = ("data", "feedback", "reports", "site")
 FINGERPRINT = "site/.build-fingerprint"
-# What the sample's site holds (also in its fingerprint record): 3,626 pages, 3,963 files.
+MANIFEST = "site/.build-manifest"
+# What the sample's site holds (also in its fingerprint record): 3,626 pages, 4,612 files.
+# From 3,963: the record counts every file but itself, the search index's 648 and the build
+# manifest included (it counted only the files the page writer produced).
 # From 3,526 / 3,862: the decisions register's second page and 49 agency year pages
 # (/instansi/<code>/<year>/) per language, and the DCAT catalogue in Turtle (catalog.ttl).
 # From 832 / 2,515: the 1,347 file-check reports under /laporan/ (index, agency months, received
@@ -37,7 +41,7 @@ FINGERPRINT = "site/.build-fingerprint"
 # templates under /templat/<agency>/; the agency_ikm catalogue page and the calendar page (2
 # languages each), agency_ikm.csv/.json/.xlsx, 2 names.json, 16 downloads of what pages show, two
 # favicons, the coordination calendar, 164 .ics.
-SITE_PAGES, SITE_FILES = 3626, 3963
+SITE_PAGES, SITE_FILES = 3626, 4612
 
 
 def checksums(output: Path) -> dict[str, str]:
@@ -67,8 +71,9 @@ def test_publish_of_the_sample_matches_the_golden_checksums(published: Path) -> 
     if os.environ.get("GOLDEN_UPDATE") == "1":
         GOLDEN.write_text("".join(f"{d}  {p}\n" for p, d in sorted(found.items())), encoding="utf-8")
     golden = read_golden()
-    golden.pop(FINGERPRINT, None)
-    found.pop(FINGERPRINT, None)
+    for name in (FINGERPRINT, MANIFEST):
+        golden.pop(name, None)
+        found.pop(name, None)
     missing, extra = sorted(set(golden) - set(found)), sorted(set(found) - set(golden))
     changed = sorted(p for p in set(golden) & set(found) if golden[p] != found[p])
     assert (missing, extra, changed) == ([], [], []), (
@@ -78,6 +83,11 @@ def test_publish_of_the_sample_matches_the_golden_checksums(published: Path) -> 
 
 def test_the_build_fingerprint_counts_the_same_site(published: Path) -> None:
     record = json.loads((published / FINGERPRINT).read_bytes())
-    assert sorted(record) == ["files", "inputs", "pages"]
+    assert sorted(record) == ["files", "inputs", "manifest", "pages"]
     assert (record["pages"], record["files"]) == (SITE_PAGES, SITE_FILES)
     assert re.fullmatch(r"[0-9a-f]{64}", record["inputs"])
+    body = (published / MANIFEST).read_bytes()
+    assert record["manifest"] == hashlib.sha256(body).hexdigest()
+    site = {p.removeprefix("site/"): d for p, d in checksums(published).items()
+            if p.startswith("site/") and p not in (FINGERPRINT, MANIFEST)}
+    assert json.loads(body)["files"] == site

@@ -164,11 +164,18 @@ def _reference_site(mount: Path, out: Path, ds: Path) -> Path:
     return ref / "site"
 
 
+def _forget_site(out: Path) -> None:
+    """Remove the live site's fingerprint, so that the next build stages the whole site (the room
+    left below is counted for a whole site; an incremental build stages only what changed)."""
+    (out / "site" / ".build-fingerprint").unlink()
+
+
 def test_disk_full_while_pagefind_writes(small_disk: tuple[Path, Path], ds: Path) -> None:
     mount, out = small_disk
     ref = _reference_site(mount, out, ds)
     pages, search = pages_of(ref), pages_of(ref, inside="pagefind")
     shutil.rmtree(ref.parent)
+    _forget_site(out)
     before = tree(out, skip=("runs.jsonl",))
     # Room for the pages and the lock file's words, and for half of Pagefind's bundle:
     # Pagefind itself exits 0 then, leaving empty and cut-short files.
@@ -183,6 +190,7 @@ def test_no_room_left_for_the_build_fingerprint(small_disk: tuple[Path, Path], d
     ref = _reference_site(mount, out, ds)
     entries = sum(1 for _ in ref.rglob("*"))  # files and folders, the fingerprint included
     shutil.rmtree(ref.parent)
+    _forget_site(out)
     before = tree(out, skip=("runs.jsonl",))
     # The staging folder and everything in it but one: the fingerprint, written last.
     limit_inodes(mount, entries)

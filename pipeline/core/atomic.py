@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -73,9 +74,65 @@ def replace_dir(staging: Path, target: Path) -> None:
 
 
 def recover_dir(target: Path) -> None:
-    """Undo a swap that was interrupted half-way, so ``target`` is the last complete build."""
+    """Undo a swap that was interrupted half-way, so ``target`` is the last complete build.
+
+    A folder swap is undone (the previous folder put back); a file-by-file swap whose plan was
+    committed is finished (rolled forward); a staging folder without a committed plan is left
+    for ``staging_dir`` to discard, ``target`` untouched.
+    """
     old = target.with_name(f".{target.name}.old")
     if old.exists() and not target.exists():
         os.replace(old, target)
     elif old.exists():
         shutil.rmtree(old)
+    staging = target.with_name(f".{target.name}.new")
+    if (staging / COMMIT).is_file():
+        apply_files(staging, target)
+
+
+# The plan of a file-by-file swap, written into the staging folder once every staged file is
+# complete. Its presence is the commit point: before it, the live folder is untouched; after it,
+# the swap is finished by whichever run comes next.
+COMMIT = ".swap-commit"
+
+
+def commit_files(staging: Path, target: Path, moves: list[str], deletes: list[str]) -> None:
+    """Swap staged files into ``target`` one by one: commit the plan, then carry it out.
+
+    ``moves`` are paths relative to both folders, staged in ``staging`` (moved in this order:
+    the caller puts the files that describe the folder last); ``deletes`` are files of
+    ``target`` that no longer belong there. Unchanged files of ``target`` are not touched.
+    """
+    write_bytes(staging / COMMIT, json.dumps({"moves": moves, "deletes": deletes}).encode())
+    apply_files(staging, target)
+
+
+def apply_files(staging: Path, target: Path) -> None:
+    """Carry out a committed plan (again: a file already moved or deleted is passed over)."""
+    with naming(staging / COMMIT):
+        plan = json.loads((staging / COMMIT).read_bytes())
+    for rel in plan["deletes"]:
+        path = target / rel
+        with naming(path):
+            path.unlink(missing_ok=True)
+        _prune(path.parent, target)
+    for rel in plan["moves"]:
+        source, dest = staging / rel, target / rel
+        if not source.exists():  # moved by the run that was interrupted
+            continue
+        with naming(dest):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, dest)
+    shutil.rmtree(staging)
+
+
+def _prune(folder: Path, top: Path) -> None:
+    """Remove ``folder`` and its parents up to ``top`` while they are empty (a removed page's folder)."""
+    while folder != top and folder.is_relative_to(top):
+        try:
+            folder.rmdir()
+        except FileNotFoundError:  # removed by an interrupted run: its parent may still be empty
+            pass
+        except OSError:  # not empty: its parents are not empty either
+            return
+        folder = folder.parent

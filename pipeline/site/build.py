@@ -1,14 +1,19 @@
-"""Build the whole site into a staging folder, then swap it in place of <output>/site.
+"""Build the site into a staging folder, then swap it in place of <output>/site.
 
 Order (everything is gathered before anything is written):
   0. fingerprint every input; when it equals the one stored with the current site, stop
      (the site would come out byte for byte the same);
   1. read <output>/data (and feedback, templates) into SiteData;
   2. build every page's context, both languages;
-  3. render pages, copy assets and published files, write feeds, calendars, sitemap, catalogue;
-  4. index with Pagefind;
-  5. write the fingerprint into the staging folder and swap it in (the previous site stays
-     until this point, so a fingerprint always describes the pages beside it).
+  3. render the pages whose key changed (the digest of its context, the templates, the code
+     and the settings: ``Renderer.key``), copy assets and published files, write feeds,
+     calendars, sitemap, catalogue; only files whose bytes differ from the live site's are
+     staged (the live site's manifest holds every file's SHA-256 and every page's key);
+  4. index with Pagefind when a searchable page changed;
+  5. write the manifest and the fingerprint, then swap. With a live site, a committed plan
+     moves each staged file into place and deletes the files gone, the fingerprint last;
+     unchanged files are not touched. Without one (the first build, or a site whose
+     fingerprint is missing), the whole staged folder is renamed into place.
 """
 
 from __future__ import annotations
@@ -18,20 +23,20 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.core.atomic import recover_dir, replace_dir, staging_dir
+from pipeline.core.atomic import commit_files, recover_dir, replace_dir, staging_dir
 from pipeline.core.config import Portal
 from pipeline.core.errors import SiteError
 from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.oserrors import SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
-from pipeline.site import dcat, downloads, feeds, fingerprint, meta, names, urls
+from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, search, urls
 from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.pages import all_pages
 from pipeline.site.render import Renderer
-from pipeline.site.search import index_site
+from pipeline.site.search_full import index_site as index_changes
 from pipeline.site.writer import Writer
 
 TEMPLATES = SITE_TEMPLATES
@@ -77,36 +82,108 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         print(f"Situs / site: tidak ada masukan yang berubah, pembangunan dilewati / no input changed, "
               f"build skipped ({pages_n} halaman / pages) -> {target}")
         return BuildResult(target, pages_n, files_n, skipped=True)
+    live = manifest.read(target, previous) if target.is_dir() else None
     data = load_site_data(portal, as_of)
     lang_kits = kits(templates)
     pages = {lang: all_pages(data, kit) for lang, kit in lang_kits.items()}
     staging = staging_dir(target)
     try:
-        writer = Writer(staging)
-        _write_pages(writer, Renderer(templates, data), pages, lang_kits)
+        writer = Writer(staging, live.files if live else None)
+        code = fingerprint.site_code(portal, templates, search)
+        done = _write_pages(writer, Renderer(templates, data), pages, lang_kits, code, live)
         page_count = sum(len(p) for p in pages.values())
-        searchable = {lang: sum(1 for p in pages[lang] if p.searchable) for lang in lang_kits}
         paths = [p.path for p in pages["id"]]
         del pages  # the rendered contexts are no longer needed: free them before Pagefind runs
         _write_files(writer, data, templates, lang_kits, paths)
+        moves = list(writer.changed)
+        files = dict(writer.files)
         if search:
-            index_site(staging, searchable)
-        # Not through the writer: it is no page of the site, and no page links to it.
+            moves += _search(writer, staging, target if live else None, live, done.searchable, files)
+        new = manifest.Manifest(files, done.keys, {lang: sorted(p) for lang, p in done.searchable.items()})
+        body = new.to_bytes()
+        # Not through the writer: neither is a page of the site, and no page links to them.
+        with naming(staging / manifest.FILE_NAME):
+            (staging / manifest.FILE_NAME).write_bytes(body)
         with naming(staging / fingerprint.FILE_NAME):
-            (staging / fingerprint.FILE_NAME).write_bytes(fingerprint.record(inputs, page_count, len(writer.written)))
+            (staging / fingerprint.FILE_NAME).write_bytes(
+                fingerprint.record(inputs, page_count, len(files) + 1, manifest.digest(body)))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    replace_dir(staging, target)
-    print(f"Situs / site: {page_count} halaman / pages, {len(writer.written)} berkas / files -> {target}")
-    return BuildResult(target, page_count, len(writer.written))
+    if live is None:
+        replace_dir(staging, target)
+    else:
+        # The files that describe the site go last: until they are in place, it is the previous one.
+        deletes = sorted(set(live.files) - set(files))
+        commit_files(staging, target, [*moves, manifest.FILE_NAME, fingerprint.FILE_NAME], deletes)
+        moves += [manifest.FILE_NAME, fingerprint.FILE_NAME]
+    written = len(moves) if live is not None else len(files) + 2
+    print(f"Situs / site: {page_count} halaman / pages, {len(files) + 1} berkas / files, {written} ditulis / "
+          f"written -> {target}\n"
+          f"  {done.rendered} halaman dibangun ulang, {page_count - done.rendered} tidak berubah / "
+          f"{done.rendered} pages rebuilt, {page_count - done.rendered} unchanged")
+    return BuildResult(target, page_count, len(files) + 1)
 
 
-def _write_pages(writer: Writer, renderer: Renderer, pages: dict[str, list[Page]], lang_kits: dict[str, Kit]) -> None:
-    """Render and write every page of every language."""
+@dataclass
+class PagesDone:
+    """What writing the pages left for the rest of the build."""
+
+    keys: dict[str, str]  # site path -> page key
+    searchable: dict[str, dict[str, str]]  # language -> site path -> SHA-256 of the page
+    rendered: int
+
+
+def _write_pages(writer: Writer, renderer: Renderer, pages: dict[str, list[Page]], lang_kits: dict[str, Kit],
+                 code: str, live: manifest.Manifest | None) -> PagesDone:
+    """Render and write every page of every language whose key differs from the live one's."""
+    done = PagesDone({}, {lang: {} for lang in lang_kits}, 0)
     for lang, kit in lang_kits.items():
         for page in pages[lang]:
-            writer.write_text(urls.output_file(kit.url(page.path)), renderer.render(page, kit))
+            rel = urls.output_file(kit.url(page.path))
+            key = renderer.key(page, kit, code)
+            done.keys[rel] = key
+            if live is not None and live.keys.get(rel) == key and rel in live.files:
+                writer.keep(rel)  # the very bytes are published already: not rendered, not written
+            else:
+                writer.write_text(rel, renderer.render(page, kit))
+                done.rendered += 1
+            if page.searchable:
+                done.searchable[lang][rel] = writer.files[rel]
+    return done
+
+
+def _search(writer: Writer, staging: Path, target: Path | None, live: manifest.Manifest | None,
+            searchable: dict[str, dict[str, str]], files: dict[str, str]) -> list[str]:
+    """Update the search index when a searchable page changed; record its files in ``files`` and
+    return the ones to move into the live site.
+
+    ``index_changes`` is the index's one entry point (search_full.py today): a partitioned
+    index with the same signature replaces it in the import above.
+    """
+    bundle = f"{search.BUNDLE}/"
+    kept = {rel: sha for rel, sha in (live.files if live else {}).items() if rel.startswith(bundle)}
+    unchanged = live is not None and bool(kept) and all(
+        sorted(pages) == live.searchable.get(lang, []) and all(live.files.get(p) == sha for p, sha in pages.items())
+        for lang, pages in searchable.items())
+    if unchanged:
+        files.update(kept)
+        return []
+    changed = set(writer.changed)
+
+    def read_html(rel: str) -> bytes:
+        return ((staging if rel in changed or target is None else target) / rel).read_bytes()
+
+    result = index_changes(staging, target, searchable, read_html)
+    moves = []
+    for rel in result.written:
+        sha = manifest.digest((staging / rel).read_bytes())
+        files[rel] = sha
+        if kept.get(rel) != sha:
+            moves.append(rel)
+    removed = set(result.removed)
+    files.update({rel: sha for rel, sha in kept.items() if rel not in files and rel not in removed})
+    return moves
 
 
 def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit], paths: list[str]) -> None:

@@ -55,9 +55,29 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
     return h.hexdigest()
 
 
-def record(fingerprint: str, pages: int, files: int) -> bytes:
-    """The fingerprint file's bytes (the counts let a skipped build report what is there)."""
-    return (json.dumps({"inputs": fingerprint, "pages": pages, "files": files}, sort_keys=True) + "\n").encode()
+def site_code(portal: Portal, templates: Path, search: bool) -> str:
+    """The SHA-256 (hex) of what turns a page's context into bytes: templates and strings, the
+    pipeline's code, the libraries, the portal's settings and whether pages are indexed.
+
+    Part of every page's key: when any of these changes, every page is rendered again.
+    """
+    h = hashlib.sha256()
+    _add(h, "search", b"1" if search else b"0")
+    _add(h, "settings", _settings(portal))
+    _add(h, "versions", _versions())
+    hash_tree(h, "site_templates", templates, None)
+    hash_tree(h, "pipeline", PIPELINE, ".py")
+    _add_config(h, "portal.toml", portal.datasets, "portal.toml")
+    return h.hexdigest()
+
+
+def record(fingerprint: str, pages: int, files: int, manifest: str | None = None) -> bytes:
+    """The fingerprint file's bytes (the counts let a skipped build report what is there;
+    ``manifest``: the digest of the manifest written with the site, which vouches for it)."""
+    body: dict[str, Any] = {"inputs": fingerprint, "pages": pages, "files": files}
+    if manifest is not None:
+        body["manifest"] = manifest
+    return (json.dumps(body, sort_keys=True) + "\n").encode()
 
 
 def read_record(site: Path) -> dict[str, Any] | None:

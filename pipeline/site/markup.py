@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -45,8 +46,12 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def render_markdown(text: str | None) -> Markup:
-    """Agency Markdown as safe HTML (empty Markup for no text)."""
+    """Agency Markdown as safe HTML (empty Markup for no text).
+
+    Cached: each text is shown on its page in both languages, and in lists beside it.
+    """
     if not text or not text.strip():
         return Markup("")
     _MD.reset()

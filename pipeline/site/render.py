@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import posixpath
 import re
 from pathlib import Path
@@ -87,7 +88,7 @@ class Renderer:
             # x-default: the Indonesian page, for a reader whose language is neither.
             "alternates": [{"lang": lang, "url": (portal.site_url or "") + urls.localise(page.path, code)}
                            for lang, code in (("id", "id"), ("en", "en"), ("x-default", "id"))],
-            "data_updated": kit.f.date(last_update_date(self.data)),
+            "data_updated": self.data_updated(page, kit),
             "nav": [{"key": key, "label": kit.t(f"nav.{key}"), "url": kit.url(path), "current": key == page.section}
                     for key, path in NAV],
             "home_url": kit.url(urls.HOME), "search_url": kit.url(urls.SEARCH),
@@ -98,6 +99,30 @@ class Renderer:
                        "data_url": kit.url(urls.DATA), "guide_url": kit.url(urls.GUIDE),
                        "sitemap": "/sitemap.xml"},
         }
+
+    def data_updated(self, page: Page, kit: Kit) -> str | None:
+        """The footer's "data last updated" date, on the pages that sum up the whole mall only.
+
+        Those are the home page and the top-level pages (/kinerja/, /keputusan/, /kalender/...),
+        which change with every release anyway. A page of one agenda, decision, month or file
+        does not carry it: its own dates say when its data arrived, and a date that changes
+        with every release would make every page new each time (rewritten, re-indexed).
+        """
+        if page.path.count("/") > 2:
+            return None
+        return kit.f.date(last_update_date(self.data))
+
+    def key(self, page: Page, kit: Kit, code: str) -> str:
+        """The SHA-256 of everything the page's bytes come from (``code``: ``fingerprint.site_code``).
+
+        The template sees the page (path, titles, crumbs, context) and the shared context of
+        ``common``, which is made of the page, the language, the portal's settings (in ``code``)
+        and the footer's date; so equal keys give equal bytes. The context holds plain values
+        only (strings, numbers, dates, lists, dicts and dataclasses of them, tested), whose
+        ``repr`` is complete and does not depend on the process.
+        """
+        text = f"{code}\0{kit.lang}\0{self.data_updated(page, kit)}\0{page!r}"
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def render(self, page: Page, kit: Kit) -> str:
         """The finished HTML of one page, links relative to its own folder."""

@@ -1,4 +1,8 @@
-"""Put files into the staging folder: each path once, copies included, nothing outside the root."""
+"""Put files into the staging folder: each path once, copies included, nothing outside the root.
+
+With the live site's file digests (``previous``) the writer stages only what differs: a file
+whose bytes are the ones already published is recorded, not written, so its mtime stays.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,21 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
+from pipeline.site.manifest import digest
 
 
 class Writer:
     """Writes the site's files under ``root`` and refuses to write any path twice."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, previous: dict[str, str] | None = None) -> None:
         self.root = root
-        self.written: set[str] = set()
+        self.previous = previous or {}
+        self.written: set[str] = set()  # every file of the new site, staged or unchanged
+        self.files: dict[str, str] = {}  # site path -> SHA-256, for the manifest
+        self.changed: list[str] = []  # staged in ``root``, in the order written
 
-    def _target(self, rel: str) -> Path:
-        """The file for a site-relative path, refusing duplicates and escapes from the root."""
+    def _key(self, rel: str) -> str:
+        """The site-relative path, refusing duplicates and escapes from the root."""
         clean = PurePosixPath(rel.lstrip("/"))
         if not clean.parts or ".." in clean.parts:
             raise SiteError(f"jalur tidak sah / invalid path: {rel!r}")
@@ -24,14 +32,25 @@ class Writer:
         if key in self.written:
             raise SiteError(f"jalur ditulis dua kali / path written twice: /{key}")
         self.written.add(key)
-        return self.root / key
+        return key
 
     def write_bytes(self, rel: str, data: bytes) -> None:
-        """Write one file (the whole folder is swapped in atomically later); an OSError names it."""
-        path = self._target(rel)
+        """Stage one file unless the live site holds these very bytes (an OSError names it)."""
+        key = self._key(rel)
+        sha = digest(data)
+        self.files[key] = sha
+        if self.previous.get(key) == sha:
+            return
+        path = self.root / key
         with naming(path):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+        self.changed.append(key)
+
+    def keep(self, rel: str) -> None:
+        """Record a live file as part of the new site without producing it again."""
+        key = self._key(rel)
+        self.files[key] = self.previous[key]
 
     def write_text(self, rel: str, text: str) -> None:
         """Write UTF-8 text with LF line endings as given."""

@@ -1,0 +1,54 @@
+"""The live site's manifest: every file's SHA-256 and every page's key, so that the next build
+writes only what changed.
+
+It lives in the site folder beside the fingerprint and is trusted only when the fingerprint
+names its digest: a site whose fingerprint is missing (or was written before manifests) is
+unknown, and is built whole again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FILE_NAME = ".build-manifest"
+
+
+@dataclass
+class Manifest:
+    """``files``: site path -> SHA-256 of its bytes; ``keys``: page path -> the key it was rendered
+    with; ``searchable``: language -> site paths of the pages the search index holds."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    searchable: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        """Canonical JSON (sorted keys, one build's bytes the same as another's for the same site)."""
+        body = {"files": self.files, "keys": self.keys, "searchable": self.searchable}
+        return (json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n").encode()
+
+
+def digest(data: bytes) -> str:
+    """The hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def read(site: Path, record: dict[str, Any] | None) -> Manifest | None:
+    """The manifest of the site in ``site`` when its fingerprint ``record`` vouches for it, else None."""
+    if record is None or not isinstance(record.get("manifest"), str):
+        return None
+    try:
+        data = (site / FILE_NAME).read_bytes()
+    except OSError:
+        return None
+    if digest(data) != record["manifest"]:
+        return None  # edited or cut short: the site is unknown
+    try:
+        body = json.loads(data)
+        return Manifest(dict(body["files"]), dict(body["keys"]), {k: list(v) for k, v in body["searchable"].items()})
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

@@ -1,0 +1,287 @@
+"""An incremental build writes only what changed and comes out byte for byte as a cold build of the same data.
+
+Differential: after each kind of change, the site built incrementally (over the previous
+site) is compared, every file and every folder, with a site built cold from a copy of the
+same inputs. A page key that missed an input would leave a stale page there and fail.
+The swap: killed after its commit, the next run finishes it; failing before, the live site
+is left byte for byte (and mtime for mtime) as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markupsafe import Markup
+
+from pipeline.core.atomic import COMMIT
+from pipeline.core.config import Portal, load_portal
+from pipeline.core.errors import SiteError
+from pipeline.site import build_site, fingerprint, manifest
+from pipeline.site.build import TEMPLATES, kits
+from pipeline.site.loader import load_site_data
+from pipeline.site.pages import all_pages
+from tests.site.fixture_data import write_fixture
+from tests.town_support import publish, published_town
+from tools.bench import city
+
+AS_OF = date(2026, 11, 28)
+ROOT = Path(__file__).resolve().parents[2]
+INPUTS = ("data", "feedback", "templates", "store", "reports")
+
+
+def snapshot(site: Path) -> tuple[dict[str, bytes], set[str]]:
+    """Every file's bytes and every folder of a site (an empty folder left behind counts too)."""
+    files = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    folders = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir()}
+    return files, folders
+
+
+def mtimes(site: Path) -> dict[str, int]:
+    """Every file's modification time."""
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
+
+
+def cold_copy(portal: Portal, where: Path, as_of: date, templates: Path = TEMPLATES, search: bool = False) -> Path:
+    """The site of a cold build of the same inputs in another folder."""
+    out = where / "output"
+    for name in INPUTS:
+        if (portal.output / name).exists():
+            shutil.copytree(portal.output / name, out / name)
+    result = build_site(load_portal(portal.datasets, out), as_of, templates=templates, search=search)
+    assert not result.skipped
+    return result.root
+
+
+def assert_same_site(incremental: Path, cold: Path) -> None:
+    """Both sites hold the same folders and the same files with the same bytes."""
+    (a_files, a_dirs), (b_files, b_dirs) = snapshot(incremental), snapshot(cold)
+    assert sorted(set(a_files) ^ set(b_files)) == []
+    assert sorted(p for p in a_files if a_files[p] != b_files[p]) == []
+    assert sorted(a_dirs ^ b_dirs) == []
+
+
+def edit_csv(path: Path, change: Callable[[list[dict[str, str]]], list[dict[str, str]]]) -> None:
+    """Rewrite a published table's rows through ``change``."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = list(reader.fieldnames or []), list(reader)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(change(rows))
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+@pytest.fixture()
+def fixture_portal(tmp_path: Path) -> Portal:
+    """The small published fixture with its site built once."""
+    datasets, output = write_fixture(tmp_path / "live")
+    portal = load_portal(datasets, output)
+    assert not build_site(portal, AS_OF, search=False).skipped
+    return portal
+
+
+def _rename_agency(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{**r, "name": "Dinas Dukcapil Baru"} if r["agency_code"] == "disdukcapil" else r for r in rows]
+
+
+def _decision_done(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    row = rows[0]
+    return [{**row, "status": "done", "completed_on": "2026-11-01"}, *rows[1:]]
+
+
+def _drop_first(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return rows[1:]
+
+
+@pytest.mark.parametrize(("table", "change"), [("agencies", _rename_agency), ("decisions", _decision_done),
+                                               ("agendas", _drop_first)],
+                         ids=["agency-renamed", "decision-status", "agenda-removed"])
+def test_a_data_change_rebuilds_like_a_cold_build(fixture_portal: Portal, tmp_path: Path, table: str,
+                                                   change: Callable[[list[dict[str, str]]], list[dict[str, str]]],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    site = fixture_portal.output / "site"
+    before = mtimes(site)
+    edit_csv(fixture_portal.output / "data" / f"{table}.csv", change)
+    capsys.readouterr()
+    result = build_site(fixture_portal, AS_OF, search=False)
+    line = capsys.readouterr().out
+    assert not result.skipped and "pages rebuilt" in line and "halaman dibangun ulang" in line
+    assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+    after = mtimes(site)
+    kept = [p for p in before if p in after and after[p] == before[p]]
+    rewritten = [p for p in after if before.get(p) != after[p]]
+    # Most of the site did not change: its files keep their mtime (not rewritten, not renamed).
+    assert len(kept) > 2 * len(rewritten) > 0, (len(kept), len(rewritten))
+    assert f"data/{table}.csv" in rewritten
+    assert "favicon.ico" in kept and any(p.startswith("assets/") for p in kept)
+    assert [p.name for p in site.parent.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_a_template_change_renders_every_page_again(fixture_portal: Portal, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    templates = tmp_path / "site_templates"
+    shutil.copytree(TEMPLATES, templates)
+    base = templates / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("<main id=\"main\"", "<main data-x=\"1\" id=\"main\""),
+                    encoding="utf-8")
+    capsys.readouterr()
+    result = build_site(fixture_portal, AS_OF, templates=templates, search=False)
+    assert f"{result.pages} pages rebuilt, 0 unchanged" in capsys.readouterr().out
+    assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", AS_OF, templates))
+    assert 'data-x="1"' in (fixture_portal.output / "site" / "en" / "index.html").read_text(encoding="utf-8")
+
+
+def test_another_as_of_date_rebuilds_like_a_cold_build(fixture_portal: Portal, tmp_path: Path) -> None:
+    later = date(2027, 3, 1)  # decisions fall overdue, agendas are no longer upcoming
+    assert not build_site(fixture_portal, later, search=False).skipped
+    assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", later))
+
+
+def test_the_search_index_after_a_change_is_the_cold_builds(tmp_path: Path) -> None:
+    datasets, output = write_fixture(tmp_path / "live")
+    portal = load_portal(datasets, output)
+    build_site(portal, AS_OF, search=True)
+    site = portal.output / "site"
+    entry = site / "pagefind" / "pagefind-entry.json"
+    before = entry.stat().st_mtime_ns
+    edit_csv(output / "data" / "agencies.csv", _rename_agency)
+    build_site(portal, AS_OF, search=True)
+    assert_same_site(site, cold_copy(portal, tmp_path / "cold", AS_OF, search=True))
+    assert entry.stat().st_mtime_ns != before  # the renamed agency is on searchable pages
+    # A change no searchable page shows (a data file's bytes only) leaves the index untouched.
+    index = mtimes(site / "pagefind")
+    (output / "data" / "datapackage.zip").write_bytes(b"PK\x05\x06" + b"\1" * 18)
+    assert not build_site(portal, AS_OF, search=True).skipped
+    assert mtimes(site / "pagefind") == index
+    assert (site / "data" / "datapackage.zip").read_bytes().endswith(b"\1" * 18)
+
+
+# What a page's context may hold: a page key is the digest of its ``repr``, which is complete and
+# the same in every process for these types only (a set's order, or an object's address, is not).
+PLAIN = (str, int, float, bool, type(None), date, datetime, Markup)
+
+
+def unplain(value: Any, seen: set[str]) -> None:
+    """Collect into ``seen`` the type of anything in a context that is not plain data."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            unplain(k, seen)
+            unplain(v, seen)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            unplain(v, seen)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # The repr dataclasses generates (every field), not one written by hand.
+        generated = type(value).__repr__.__code__.co_filename == dataclasses.__file__
+        if not generated or any(not f.repr for f in dataclasses.fields(value)):
+            seen.add(f"{type(value).__qualname__} (its repr leaves something out)")
+        for f in dataclasses.fields(value):
+            unplain(getattr(value, f.name), seen)
+    elif not isinstance(value, PLAIN):
+        seen.add(type(value).__qualname__)
+
+
+def test_a_new_month_and_a_late_file_of_the_town_rebuild_like_a_cold_build(tmp_path: Path) -> None:
+    town, datasets, output = published_town(tmp_path / "live")
+    portal = load_portal(datasets, output)
+    assert not build_site(portal, AS_OF, search=False).skipped
+    data, seen = load_site_data(portal, AS_OF), set[str]()
+    for kit in kits(TEMPLATES).values():
+        for page in all_pages(data, kit):
+            unplain([page.context, page.crumbs], seen)
+    assert seen == set()
+    for step, change in enumerate((city.add_late_month, city.correct_old_file)):
+        change(town, datasets)
+        publish(datasets, output)
+        result = build_site(portal, AS_OF, search=False)
+        assert not result.skipped
+        assert_same_site(output / "site", cold_copy(portal, tmp_path / f"cold{step}", AS_OF))
+
+
+# ---- the swap --------------------------------------------------------------------------
+
+KILL_AFTER_MOVES = """
+import os, signal, sys
+from datetime import date, datetime
+from pathlib import Path
+import pipeline.core.atomic as atomic
+from pipeline.core.config import load_portal
+from pipeline.site import build_site
+real, moved = os.replace, []
+def replace(src, dst):
+    real(src, dst)
+    moved.append(dst)
+    if len(moved) == int(sys.argv[3]):
+        os.kill(os.getpid(), signal.SIGKILL)
+atomic.os.replace = replace
+build_site(load_portal(Path(sys.argv[1]), Path(sys.argv[2])), date(2026, 11, 28), search=False)
+"""
+
+
+def test_a_build_killed_after_its_commit_is_finished_by_the_next_run(fixture_portal: Portal, tmp_path: Path) -> None:
+    site = fixture_portal.output / "site"
+    edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
+    cmd = [sys.executable, "-c", KILL_AFTER_MOVES, str(fixture_portal.datasets), str(fixture_portal.output), "3"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    staging = site.with_name(".site.new")
+    assert (staging / COMMIT).is_file()  # committed: three files moved, the rest still staged
+    record = fingerprint.read_record(site)
+    assert record is not None and manifest.read(site, record) is not None  # still the previous site's
+    result = build_site(fixture_portal, AS_OF, search=False)
+    assert result.skipped  # rolled forward first: the site there is the new one, complete
+    assert not staging.exists()
+    assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+
+
+def test_a_build_that_fails_before_its_commit_leaves_the_live_site_untouched(
+        fixture_portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = fixture_portal.output / "site"
+    files, stamps = snapshot(site), mtimes(site)
+    edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
+
+    def full(*_args: object, **_kwargs: object) -> bytes:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fingerprint, "record", full)  # the last file staged before the commit
+    with pytest.raises(SiteError, match=r"disk full: .*/\.site\.new/\.build-fingerprint\. Situs sebelumnya tetap utuh"):
+        build_site(fixture_portal, AS_OF, search=False)
+    assert snapshot(site) == files and mtimes(site) == stamps
+    assert not site.with_name(".site.new").exists()
+
+
+def test_an_uncommitted_staging_left_by_a_killed_run_is_discarded(fixture_portal: Portal, tmp_path: Path) -> None:
+    site = fixture_portal.output / "site"
+    staging = site.with_name(".site.new")
+    (staging / "agenda").mkdir(parents=True)
+    (staging / "agenda" / "index.html").write_text("setengah / half", encoding="utf-8")
+    files = snapshot(site)
+    edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
+    build_site(fixture_portal, AS_OF, search=False)
+    assert not staging.exists()
+    assert snapshot(site) != files
+    assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+
+
+def test_a_site_without_its_fingerprint_is_built_whole(fixture_portal: Portal, tmp_path: Path) -> None:
+    site = fixture_portal.output / "site"
+    (site / fingerprint.FILE_NAME).unlink()
+    (site / "stray.html").write_text("tidak dikenal / unknown", encoding="utf-8")
+    inode = site.stat().st_ino
+    assert not build_site(fixture_portal, AS_OF, search=False).skipped
+    assert site.stat().st_ino != inode  # a new folder renamed into place: nothing of the unknown one is kept
+    assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+    assert os.listdir(site.parent).count(".site.new") == 0
