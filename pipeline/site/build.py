@@ -13,6 +13,7 @@ Order (everything is gathered before anything is written):
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -83,14 +84,14 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     staging = staging_dir(target)
     try:
         writer = Writer(staging)
-        _write_pages(writer, Renderer(templates, data), pages, lang_kits)
+        searchable = _write_pages(writer, Renderer(templates, data), pages, lang_kits)
         page_count = sum(len(p) for p in pages.values())
-        searchable = {lang: sum(1 for p in pages[lang] if p.searchable) for lang in lang_kits}
         paths = [p.path for p in pages["id"]]
         del pages  # the rendered contexts are no longer needed: free them before Pagefind runs
         _write_files(writer, data, templates, lang_kits, paths)
         if search:
-            index_site(staging, searchable)
+            # No live site to compare with yet: every partition is built, from the pages just written.
+            index_site(staging, None, searchable, lambda rel: (staging / rel).read_bytes())
         # Not through the writer: it is no page of the site, and no page links to it.
         with naming(staging / fingerprint.FILE_NAME):
             (staging / fingerprint.FILE_NAME).write_bytes(fingerprint.record(inputs, page_count, len(writer.written)))
@@ -102,11 +103,20 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     return BuildResult(target, page_count, len(writer.written))
 
 
-def _write_pages(writer: Writer, renderer: Renderer, pages: dict[str, list[Page]], lang_kits: dict[str, Kit]) -> None:
-    """Render and write every page of every language."""
+def _write_pages(writer: Writer, renderer: Renderer, pages: dict[str, list[Page]],
+                 lang_kits: dict[str, Kit]) -> dict[str, dict[str, str]]:
+    """Render and write every page of every language; return the SHA-256 of each searchable page's
+    HTML by language and site-relative path (what the search index is built from)."""
+    searchable: dict[str, dict[str, str]] = {}
     for lang, kit in lang_kits.items():
+        digests = searchable.setdefault(lang, {})
         for page in pages[lang]:
-            writer.write_text(urls.output_file(kit.url(page.path)), renderer.render(page, kit))
+            rel = urls.output_file(kit.url(page.path))
+            body = renderer.render(page, kit).encode("utf-8")
+            writer.write_bytes(rel, body)
+            if page.searchable:
+                digests[rel] = hashlib.sha256(body).hexdigest()
+    return searchable
 
 
 def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit], paths: list[str]) -> None:

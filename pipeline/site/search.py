@@ -11,6 +11,8 @@ import signal
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.errors import SiteError
@@ -24,9 +26,19 @@ BUNDLES = "bundles.json"  # under pagefind/: the bundles of each language, for t
 START_SECONDS, PAGE_SECONDS = 120, 0.25  # a run's time limit: start-up plus this much per page
 
 
-def index_site(root: Path, searchable: dict[str, int]) -> None:
-    """Index the built site in ``root`` with one Pagefind run per language (``searchable``: how many
-    searchable pages each language has, for the time limit).
+@dataclass(frozen=True)
+class SearchChanges:
+    """What indexing changed: site-relative files written into staging, and files of the live site to delete."""
+
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str, str]],
+               read_html: Callable[[str], bytes]) -> SearchChanges:
+    """Index the searchable pages (``searchable[lang][site_path]``: SHA-256 of the page's HTML) into
+    ``staging``; ``live``: the site now served (None: build everything); ``read_html(site_path)``:
+    a page's bytes.
 
     Pagefind holds every page it indexes in memory (about 90 KB a page: 3 GB for a large city
     in one run); one run per language halves the peak and gives each its own bundle, which
@@ -36,18 +48,21 @@ def index_site(root: Path, searchable: dict[str, int]) -> None:
     Pagefind's ``mergeIndex`` could split a language further, but a merged bundle that lacks
     a word answers with unrelated pages (measured on the sample), so a language is not split.
     """
+    root = staging
     bundles: dict[str, dict[str, str]] = {}
     for lang in sorted(searchable, key=lambda code: (code != "id", code)):  # pagefind/ first, en/ inside it
         folder = "" if lang == "id" else f"{lang}/"
         where = f"{BUNDLE}/{folder}"
         glob = None if folder else _glob_without(root, {*(f for f in searchable if f != "id"), BUNDLE})
-        _run_pagefind(root / folder, root / where, glob, searchable[lang], root / BUNDLE)
+        _run_pagefind(root / folder, root / where, glob, len(searchable[lang]), root / BUNDLE)
         _check_bundle(root / where, root / BUNDLE)
         _canonical_entry(root / where / "pagefind-entry.json")
         bundles[lang] = {"bundle": where, "site": folder}
     with naming(root / BUNDLE / BUNDLES):
         (root / BUNDLE / BUNDLES).write_text(json.dumps(bundles, sort_keys=True, separators=(",", ":")),
                                              encoding="utf-8")
+    written = tuple(sorted(p.relative_to(root).as_posix() for p in (root / BUNDLE).rglob("*") if p.is_file()))
+    return SearchChanges(written, ())
 
 
 def _glob_without(root: Path, left_out: set[str]) -> str:
