@@ -49,22 +49,25 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
 
     Pagefind holds every page it indexes in memory (about 90 KB a page: 3 GB for a large city
     in one run), so each language is split into partitions of at most 2,000 pages (see
-    search_partitions.py), each indexed by its own Pagefind process. A partition whose pages
+    search_partitions.py; and at most 16 MB of HTML), each indexed by its own Pagefind process. A partition whose pages
     and digests are those recorded in the live site's ``partitions.json`` is not indexed and
     nothing of it is written; the files of partitions that are gone or rebuilt and that the
     new bundles no longer have are listed in ``removed``.
     """
     index = staging / BUNDLE
     cap = partition_cap()
-    old = _read_manifest(live)
+    old, old_pages = _read_manifest(live)
     live_files = _files_under(live, BUNDLE) if live is not None else set()
     expected: set[str] = set()
     written: list[str] = []
     manifest: dict[str, dict[str, str]] = {}
+    page_table: dict[str, dict[str, list[object]]] = {}
     bundles: dict[str, dict[str, object]] = {}
     for lang in sorted(searchable):
         runtime = f"{BUNDLE}/{lang}/"
-        parts = partitions(sorted(searchable[lang]), lang, cap)
+        sizes = _sizes(searchable[lang], old_pages.get(lang, {}), read_html)
+        page_table[lang] = {path: [digest[:16], sizes[path]] for path, digest in sorted(searchable[lang].items())}
+        parts = partitions(sorted(searchable[lang]), lang, cap, sizes)
         units: dict[str, tuple[str, str, list[str]]] = {"": (runtime, FORMAT, [])}
         for name, paths in parts.items():
             units[name] = (f"{runtime}p/{name}/", _digest(paths, searchable[lang]), paths)
@@ -84,7 +87,8 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
                 _write(staging, target, data, index)
                 written.append(target)
         bundles[lang] = {"runtime": runtime, "parts": [units[name][0] for name in sorted(parts)]}
-    for name, body in ((BUNDLES, bundles), (MANIFEST, {"format": FORMAT, "cap": cap, "languages": manifest})):
+    for name, body in ((BUNDLES, bundles), (MANIFEST, {"format": FORMAT, "cap": cap, "languages": manifest,
+                                                            "pages": page_table})):
         target = f"{BUNDLE}/{name}"
         data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
         expected.add(target)
@@ -137,16 +141,32 @@ def _files_under(root: Path, folder: str) -> set[str]:
     return {p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file()} if base.is_dir() else set()
 
 
-def _read_manifest(live: Path | None) -> dict[str, dict[str, str]]:
-    """The digests the live site's bundles were built from ({} when there is none or it is unreadable)."""
+def _sizes(digests: dict[str, str], known: dict[str, list[object]],
+           read_html: Callable[[str], bytes]) -> dict[str, int]:
+    """Each page's HTML size: from the live manifest when the page is unchanged, else read."""
+    sizes: dict[str, int] = {}
+    for path, digest in digests.items():
+        entry = known.get(path)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest[:16] and isinstance(entry[1], int):
+            sizes[path] = entry[1]
+        else:
+            sizes[path] = len(read_html(path))
+    return sizes
+
+
+def _read_manifest(live: Path | None) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, list[object]]]]:
+    """The digests the live site's bundles were built from, and its pages' digests and sizes
+    (empty when there is none or it is unreadable: every bundle is rebuilt, which is always correct)."""
     if live is None:
-        return {}
+        return {}, {}
     try:
         body = json.loads((live / BUNDLE / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}  # no record: every bundle is rebuilt, which is always correct
-    languages = body.get("languages") if isinstance(body, dict) and body.get("format") == FORMAT else None
-    return languages if isinstance(languages, dict) else {}
+        return {}, {}
+    if not isinstance(body, dict) or body.get("format") != FORMAT:
+        return {}, {}
+    languages, pages = body.get("languages"), body.get("pages")
+    return (languages if isinstance(languages, dict) else {}), (pages if isinstance(pages, dict) else {})
 
 
 def _write(staging: Path, rel: str, data: bytes, index: Path) -> None:

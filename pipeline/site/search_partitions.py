@@ -5,7 +5,9 @@ Pages are grouped by section (agendas, decisions, everything else), sorted by pa
 agency's pages together), and cut where a page's path hashes to a boundary (content-defined
 chunking, as rsync does): a new or changed page moves only its own partition's borders,
 not those of every partition after it. A run of pages longer than the cap without a
-boundary is cut every ``cap`` pages, so no partition ever holds more than ``cap``.
+boundary is cut before it exceeds ``cap`` pages or ``byte_cap`` bytes of HTML: Pagefind's
+memory while it builds an index grows with the text it holds (measured: about ten times
+the HTML), so a run of large pages (agency pages) is cut by bytes, not by count.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import hashlib
 import os
 
 CAP_VARIABLE = "PIPELINE_SEARCH_PARTITION_PAGES"
-DEFAULT_CAP = 2000  # pages per Pagefind run: about 180 MB for Pagefind at 90 KB a page
+DEFAULT_CAP = 2000  # pages per Pagefind run
+BYTE_CAP = 16 * 2**20  # HTML bytes per Pagefind run: about 170 MB for Pagefind while it builds the index
 SECTIONS = ("agenda", "keputusan")  # each its own group; every other searchable page goes to "inti"
 
 
@@ -27,8 +30,10 @@ def partition_cap() -> int:
         return DEFAULT_CAP
 
 
-def partitions(paths: list[str], lang: str, cap: int) -> dict[str, list[str]]:
-    """The partitions of one language's page paths (site-relative), by name; each list sorted."""
+def partitions(paths: list[str], lang: str, cap: int, sizes: dict[str, int] | None = None,
+               byte_cap: int = BYTE_CAP) -> dict[str, list[str]]:
+    """The partitions of one language's page paths (site-relative), by name; each list sorted
+    (``sizes``: each page's HTML bytes, for ``byte_cap``)."""
     prefix = "" if lang == "id" else f"{lang}/"
     groups: dict[str, list[tuple[str, str]]] = {}
     for path in paths:
@@ -40,11 +45,14 @@ def partitions(paths: list[str], lang: str, cap: int) -> dict[str, list[str]]:
     for group, members in sorted(groups.items()):
         members.sort()
         chunk: list[tuple[str, str]] = []
+        held = 0
         for key, path in members:
-            if chunk and (len(chunk) >= cap or _boundary(key, average)):
+            size = sizes.get(path, 0) if sizes else 0
+            if chunk and (len(chunk) >= cap or held + size > byte_cap or _boundary(key, average)):
                 result[_name(group, chunk[0][0])] = [p for _, p in chunk]
-                chunk = []
+                chunk, held = [], 0
             chunk.append((key, path))
+            held += size
         if chunk:
             result[_name(group, chunk[0][0])] = [p for _, p in chunk]
     return result

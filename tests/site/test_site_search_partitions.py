@@ -65,6 +65,10 @@ def test_partitions_are_capped_grouped_and_move_only_where_a_page_came(small_cap
     after = partitions([*paths, "agenda/x/AG-100a/index.html"], "id", small_cap)
     changed = {n for n in set(parts) | set(after) if parts.get(n) != after.get(n)}
     assert 1 <= len(changed) <= 3, changed
+    # Large pages are cut by their bytes (Pagefind's memory grows with the text): 30 pages of 40 bytes
+    # under a 100-byte budget hold at most two pages a partition.
+    sized = partitions(paths[:30], "id", small_cap, {p: 40 for p in paths[:30]}, byte_cap=100)
+    assert max(len(p) for p in sized.values()) == 2 and sum(len(p) for p in sized.values()) == 30
     # The English pages are cut alike.
     english = partitions([f"en/{p}" for p in paths], "en", small_cap)
     assert [len(p) for p in english.values()] == [len(p) for p in parts.values()]
