@@ -1,7 +1,8 @@
 """The search index: one small Pagefind bundle per partition of each language, rebuilt only where pages changed.
 
 Layout under ``pagefind/``:
-  ``bundles.json``           the search page's map: each language's runtime and partition bundles;
+  ``bundles.json``           the search page's map: each language's runtime and partition bundles
+                             (with each partition's page count);
   ``partitions.json``        what each bundle was built from (a digest of its pages), for the next build;
   ``<lang>/``                the language's runtime (pagefind.js, its worker and WebAssembly) with a
                              one-record index that the search page opens first (Pagefind needs one);
@@ -86,7 +87,9 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
                     continue  # Pagefind names its files by their content: most survive a rebuild
                 _write(staging, target, data, index)
                 written.append(target)
-        bundles[lang] = {"runtime": runtime, "parts": [units[name][0] for name in sorted(parts)]}
+        # The page count of each partition lets the search page rank results of all partitions on one scale.
+        bundles[lang] = {"runtime": runtime, "parts": [units[name][0] for name in sorted(parts)],
+                         "pages": {units[name][0]: len(paths) for name, paths in parts.items()}}
     for name, body in ((BUNDLES, bundles), (MANIFEST, {"format": FORMAT, "cap": cap, "languages": manifest,
                                                             "pages": page_table})):
         target = f"{BUNDLE}/{name}"

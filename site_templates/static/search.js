@@ -135,7 +135,7 @@ async function loadIndex() {
   await pagefind.options({ ...base, mergeFilter: { part: RUNTIME } });
   await Promise.all(mine.parts.map((part) => pagefind.mergeIndex(new URL(part, root).pathname,
     { ...base, mergeFilter: { part } })));
-  return { pagefind, parts: mine.parts };
+  return { pagefind, parts: mine.parts, pages: mine.pages };
 }
 
 const RUNTIME = "-"; // the runtime bundle's one placeholder record is never a result
@@ -160,7 +160,7 @@ function startsWithTerm(data, term) {
   });
 }
 
-// Partitions that hold `term` or a word beginning with it. When a bundle has no such word, Pagefind
+// Partitions that hold `term` or a word beginning with it (and how many pages each partition matched). When a bundle has no such word, Pagefind
 // searches the longest indexed word that `term` begins with instead ("dukcapil" -> "d"), so a
 // partition without the word would answer with unrelated pages. Per partition that fallback is all
 // or nothing: a partition counts when Pagefind finds `term` there exactly (stemmed), or when its
@@ -173,20 +173,40 @@ async function partsWith(pagefind, term) {
     const one = await pagefind.search(term, { filters: { part } });
     if (one.results.length && startsWithTerm(await one.results[0].data(), term)) good.add(part);
   }));
-  return good;
+  return { good, loose: loose.filters.part || {} };
+}
+
+// Pagefind's inverse document frequency of a word found on `n` of `total` pages.
+function idf(total, n) {
+  return Math.log((total - n + 0.5) / (n + 0.5) + 1);
 }
 
 // Search every partition, keeping the results of partitions that match each term (see partsWith).
+// Each partition scores its pages against its own page counts: a word rare in one partition (a
+// decision that names a passport) would outrank the pages where it matters (the passport
+// services), so each partition's scores are scaled from its own word rarity to the whole language's.
 async function find(index, q) {
   const terms = termsOf(q);
   if (!terms.length) return { results: [] };
   let allowed = null;
+  const counts = [];
   for (const term of terms) {
-    const good = await partsWith(index.pagefind, term);
+    const { good, loose } = await partsWith(index.pagefind, term);
+    counts.push(loose);
     allowed = allowed === null ? good : new Set([...allowed].filter((p) => good.has(p)));
   }
-  if (!allowed.size) return { results: [] };
-  return index.pagefind.search(q, { filters: { part: { any: [...allowed] } } });
+  const parts = [...allowed];
+  const total = Object.values(index.pages).reduce((a, b) => a + b, 0);
+  const searches = await Promise.all(parts.map((part) => index.pagefind.search(q, { filters: { part } })));
+  const results = searches.flatMap((search, i) => {
+    const part = parts[i];
+    const whole = counts.reduce((sum, c) => sum + idf(total, parts.reduce((n, p) => n + (c[p] || 0), 0)), 0);
+    const own = counts.reduce((sum, c) => sum + idf(index.pages[part] || 1, c[part] || 0), 0);
+    const scale = own > 0 ? whole / own : 1;
+    return search.results.map((r) => ({ ...r, score: r.score * scale }));
+  });
+  results.sort((a, b) => b.score - a.score);
+  return { results };
 }
 
 async function run(q) {
