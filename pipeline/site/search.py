@@ -178,6 +178,8 @@ def _write(staging: Path, rel: str, data: bytes, index: Path) -> None:
     try:
         with naming(path):
             path.parent.mkdir(parents=True, exist_ok=True)
+            # A new file, never a write into an existing one: staging may hold hard links to the live site.
+            path.unlink(missing_ok=True)
             path.write_bytes(data)
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):

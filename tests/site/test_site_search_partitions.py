@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -128,3 +129,15 @@ def test_pages_gone_remove_their_partitions(tmp_path: Path, small_cap: int) -> N
     cold = tmp_path / "cold"
     _index(cold, None, fewer)
     assert _tree(live) == _tree(cold)
+
+
+def test_a_staging_of_hard_links_to_the_live_site_leaves_the_live_files_alone(tmp_path: Path, small_cap: int) -> None:
+    pages = _pages(90)
+    live = tmp_path / "live"
+    _index(live, None, pages)
+    before = _tree(live)
+    staging = tmp_path / "staging"
+    shutil.copytree(live, staging, copy_function=os.link)  # the same inodes, as a swap without copies has
+    changed = {**pages, "instansi/a1/index.html": _html("instansi a1 pindah alamat")}
+    changes = _index(staging, live, changed)
+    assert changes.written and _tree(live) == before  # rewritten in staging as new files, not through the links
