@@ -49,13 +49,12 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
     a page's bytes.
 
     Pagefind holds every page it indexes in memory (about 90 KB a page: 3 GB for a large city
-    in one run), so each language is split into partitions of at most 2,000 pages (see
-    search_partitions.py; and at most 16 MB of HTML), each indexed by its own Pagefind process. A partition whose pages
-    and digests are those recorded in the live site's ``partitions.json`` is not indexed and
-    nothing of it is written; the files of partitions that are gone or rebuilt and that the
-    new bundles no longer have are listed in ``removed``.
+    in one run), so each language is split into partitions of at most 2,000 pages and 16 MB
+    of HTML (search_partitions.py), each indexed by its own Pagefind process. A partition
+    whose pages and digests are those recorded in the live site's ``partitions.json`` is not
+    indexed and nothing of it is written; the live files that the new bundles no longer have
+    (partitions gone, old fragments of rebuilt ones, an older layout) are listed in ``removed``.
     """
-    index = staging / BUNDLE
     cap = partition_cap()
     old, old_pages = _read_manifest(live)
     live_files = _files_under(live, BUNDLE) if live is not None else set()
@@ -69,7 +68,7 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
         sizes = _sizes(searchable[lang], old_pages.get(lang, {}), read_html)
         page_table[lang] = {path: [digest[:16], sizes[path]] for path, digest in sorted(searchable[lang].items())}
         parts = partitions(sorted(searchable[lang]), lang, cap, sizes)
-        units: dict[str, tuple[str, str, list[str]]] = {"": (runtime, FORMAT, [])}
+        units: dict[str, tuple[str, str, list[str]]] = {"": (runtime, FORMAT, [])}  # "": the runtime bundle
         for name, paths in parts.items():
             units[name] = (f"{runtime}p/{name}/", _digest(paths, searchable[lang]), paths)
         manifest[lang] = {}
@@ -79,26 +78,30 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
             if kept and old.get(lang, {}).get(name) == digest:
                 expected |= kept  # unchanged: nothing indexed, nothing written
                 continue
-            files = _run(lang, paths, read_html, runtime=not name)
-            for rel, data in sorted(files.items()):
-                target = folder + rel
-                expected.add(target)
-                if target in live_files and live is not None and (live / target).read_bytes() == data:
-                    continue  # Pagefind names its files by their content: most survive a rebuild
-                _write(staging, target, data, index)
-                written.append(target)
+            files = {folder + rel: data for rel, data in _run(lang, paths, read_html, runtime=not name).items()}
+            expected |= set(files)
+            written += _stage(staging, live, live_files, files)
         # The page count of each partition lets the search page rank results of all partitions on one scale.
         bundles[lang] = {"runtime": runtime, "parts": [units[name][0] for name in sorted(parts)],
                          "pages": {units[name][0]: len(paths) for name, paths in parts.items()}}
-    for name, body in ((BUNDLES, bundles), (MANIFEST, {"format": FORMAT, "cap": cap, "languages": manifest,
-                                                            "pages": page_table})):
-        target = f"{BUNDLE}/{name}"
-        data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
-        expected.add(target)
-        if live is None or target not in live_files or (live / target).read_bytes() != data:
-            _write(staging, target, data, index)
-            written.append(target)
+    record = {"format": FORMAT, "cap": cap, "languages": manifest, "pages": page_table}
+    maps = {f"{BUNDLE}/{name}": json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+            for name, body in ((BUNDLES, bundles), (MANIFEST, record))}
+    expected |= set(maps)
+    written += _stage(staging, live, live_files, maps)
     return SearchChanges(tuple(sorted(written)), tuple(sorted(live_files - expected)))
+
+
+def _stage(staging: Path, live: Path | None, live_files: set[str], files: dict[str, bytes]) -> list[str]:
+    """Write into staging the files (site-relative) whose bytes the live site does not already have;
+    return their paths. Pagefind names most of its files by their content: most survive a rebuild."""
+    written = []
+    for rel, data in sorted(files.items()):
+        if live is not None and rel in live_files and (live / rel).read_bytes() == data:
+            continue
+        _write(staging, rel, data, staging / BUNDLE)
+        written.append(rel)
+    return written
 
 
 def _digest(paths: list[str], digests: dict[str, str]) -> str:
