@@ -214,16 +214,15 @@ def test_a_publish_killed_during_the_site_build_leaves_the_previous_site_and_the
     assert done.returncode == 0, done.stderr
     assert leftovers(out) == []
     assert "2026-09" in (out / "site" / "data" / "performance.csv").read_text(encoding="utf-8")
-    assert (out / "site" / "pagefind" / "pagefind-entry.json").is_file()
+    assert (out / "site" / "pagefind" / "bundles.json").is_file()
 
 
 def test_pagefind_dies_with_a_killed_build(ds: Path, out: Path) -> None:
     victim = start(publish_cmd(ds, out))
-    staging = str(out / ".site.new")
     found: list[int] = []
 
     def pagefind_runs() -> bool:
-        pid = child_running(victim.pid, staging)
+        pid = child_running(victim.pid, "--service")  # Pagefind's indexer, fed the pages by the build
         if pid is not None:
             os.kill(pid, signal.SIGSTOP)  # frozen: it cannot finish on its own before the check
             found.append(pid)

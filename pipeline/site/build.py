@@ -36,7 +36,7 @@ from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Page
 from pipeline.site.pages import all_pages
 from pipeline.site.render import Renderer
-from pipeline.site.search_full import index_site as index_changes
+from pipeline.site.search import index_site as index_changes
 from pipeline.site.writer import Writer
 
 TEMPLATES = SITE_TEMPLATES
@@ -158,8 +158,8 @@ def _search(writer: Writer, staging: Path, target: Path | None, live: manifest.M
     """Update the search index when a searchable page changed; record its files in ``files`` and
     return the ones to move into the live site.
 
-    ``index_changes`` is the index's one entry point (search_full.py today): a partitioned
-    index with the same signature replaces it in the import above.
+    ``index_changes`` is the index's one entry point (search.py: partitions rebuilt only where
+    their pages changed).
     """
     bundle = f"{search.BUNDLE}/"
     kept = {rel: sha for rel, sha in (live.files if live else {}).items() if rel.startswith(bundle)}

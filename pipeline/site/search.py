@@ -1,128 +1,206 @@
-"""The search index: Pagefind over the pages marked searchable, one run per language, written next to them."""
+"""The search index: one small Pagefind bundle per partition of each language, rebuilt only where pages changed.
+
+Layout under ``pagefind/``:
+  ``bundles.json``           the search page's map: each language's runtime and partition bundles
+                             (with each partition's page count);
+  ``partitions.json``        what each bundle was built from (a digest of its pages), for the next build;
+  ``<lang>/``                the language's runtime (pagefind.js, its worker and WebAssembly) with a
+                             one-record index that the search page opens first (Pagefind needs one);
+  ``<lang>/p/<partition>/``  one partition's index: entry, metadata, index chunks, page fragments.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gzip
+import errno
+import hashlib
 import json
-import os
-import signal
-import subprocess
-import sys
-import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
+from pipeline.site.pagefind_service import PagefindService
+from pipeline.site.search_partitions import partition_cap, partitions
 
 BUNDLE = "pagefind"
-GZIPPED = (".pf_meta", ".pf_index", ".pf_fragment", ".pagefind")  # the index files; JS and CSS are plain
-MIN_FREE = 2  # blocks or inodes; fewer left after Pagefind ran means it hit a full disk
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 BUNDLES = "bundles.json"  # under pagefind/: the bundles of each language, for the search page
-START_SECONDS, PAGE_SECONDS = 120, 0.25  # a run's time limit: start-up plus this much per page
+MANIFEST = "partitions.json"  # under pagefind/: the digest each bundle was built from
+START_SECONDS, PAGE_SECONDS = 120, 0.25  # a Pagefind run's time limit: start-up plus this much per page
+INDEX_FILES = ("pagefind-entry.json", ".pf_meta", "index/", "fragment/", "filter/")  # a bundle's index proper
+RUNTIME_FILES = ("pagefind.js", "pagefind-worker.js", ".pagefind")  # the search code; Pagefind's UI is not used
+FORMAT = f"pagefind {version('pagefind')} layout 2"  # a new Pagefind or layout rebuilds every bundle
+STUB_WORD = "mpp"  # the runtime index's one record: never shown (the search page filters it out)
 
 
-def index_site(root: Path, searchable: dict[str, int]) -> None:
-    """Index the built site in ``root`` with one Pagefind run per language (``searchable``: how many
-    searchable pages each language has, for the time limit).
+@dataclass(frozen=True)
+class SearchChanges:
+    """What indexing changed: site-relative files written into staging, and files of the live site to delete."""
+
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str, str]],
+               read_html: Callable[[str], bytes]) -> SearchChanges:
+    """Index the searchable pages (``searchable[lang][site_path]``: SHA-256 of the page's HTML) into
+    ``staging``; ``live``: the site now served (None: build everything); ``read_html(site_path)``:
+    a page's bytes.
 
     Pagefind holds every page it indexes in memory (about 90 KB a page: 3 GB for a large city
-    in one run); one run per language halves the peak and gives each its own bundle, which
-    is the very index Pagefind builds for that language in a single run (so results do not
-    change). The Indonesian bundle stays at ``pagefind/``; the English one, indexed from
-    ``en/``, is ``pagefind/en/``. ``pagefind/bundles.json`` tells the search page where each is.
-    Pagefind's ``mergeIndex`` could split a language further, but a merged bundle that lacks
-    a word answers with unrelated pages (measured on the sample), so a language is not split.
+    in one run), so each language is split into partitions of at most 2,000 pages and 16 MB
+    of HTML (search_partitions.py), each indexed by its own Pagefind process. A partition
+    whose pages and digests are those recorded in the live site's ``partitions.json`` is not
+    indexed and nothing of it is written; the live files that the new bundles no longer have
+    (partitions gone, old fragments of rebuilt ones, an older layout) are listed in ``removed``.
     """
-    bundles: dict[str, dict[str, str]] = {}
-    for lang in sorted(searchable, key=lambda code: (code != "id", code)):  # pagefind/ first, en/ inside it
-        folder = "" if lang == "id" else f"{lang}/"
-        where = f"{BUNDLE}/{folder}"
-        glob = None if folder else _glob_without(root, {*(f for f in searchable if f != "id"), BUNDLE})
-        _run_pagefind(root / folder, root / where, glob, searchable[lang], root / BUNDLE)
-        _check_bundle(root / where, root / BUNDLE)
-        _canonical_entry(root / where / "pagefind-entry.json")
-        bundles[lang] = {"bundle": where, "site": folder}
-    with naming(root / BUNDLE / BUNDLES):
-        (root / BUNDLE / BUNDLES).write_text(json.dumps(bundles, sort_keys=True, separators=(",", ":")),
-                                             encoding="utf-8")
+    cap = partition_cap()
+    old, old_pages = _read_manifest(live)
+    live_files = _files_under(live, BUNDLE) if live is not None else set()
+    expected: set[str] = set()
+    written: list[str] = []
+    manifest: dict[str, dict[str, str]] = {}
+    page_table: dict[str, dict[str, list[object]]] = {}
+    bundles: dict[str, dict[str, object]] = {}
+    for lang in sorted(searchable):
+        runtime = f"{BUNDLE}/{lang}/"
+        sizes = _sizes(searchable[lang], old_pages.get(lang, {}), read_html)
+        page_table[lang] = {path: [digest[:16], sizes[path]] for path, digest in sorted(searchable[lang].items())}
+        parts = partitions(sorted(searchable[lang]), lang, cap, sizes)
+        units: dict[str, tuple[str, str, list[str]]] = {"": (runtime, FORMAT, [])}  # "": the runtime bundle
+        for name, paths in parts.items():
+            units[name] = (f"{runtime}p/{name}/", _digest(paths, searchable[lang]), paths)
+        manifest[lang] = {}
+        for name, (folder, digest, paths) in sorted(units.items()):
+            manifest[lang][name] = digest
+            kept = _kept(folder, live_files, own_only=not name)
+            if kept and old.get(lang, {}).get(name) == digest:
+                expected |= kept  # unchanged: nothing indexed, nothing written
+                continue
+            files = {folder + rel: data for rel, data in _run(lang, paths, read_html, runtime=not name).items()}
+            expected |= set(files)
+            written += _stage(staging, live, live_files, files)
+        # The page count of each partition lets the search page rank results of all partitions on one scale.
+        bundles[lang] = {"runtime": runtime, "parts": [units[name][0] for name in sorted(parts)],
+                         "pages": {units[name][0]: len(paths) for name, paths in parts.items()}}
+    record = {"format": FORMAT, "cap": cap, "languages": manifest, "pages": page_table}
+    maps = {f"{BUNDLE}/{name}": json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+            for name, body in ((BUNDLES, bundles), (MANIFEST, record))}
+    expected |= set(maps)
+    written += _stage(staging, live, live_files, maps)
+    return SearchChanges(tuple(sorted(written)), tuple(sorted(live_files - expected)))
 
 
-def _glob_without(root: Path, left_out: set[str]) -> str:
-    """A Pagefind glob of every HTML file under ``root`` except in the top folders ``left_out``."""
-    parts = [f"{p.name}/**/*.html" if p.is_dir() else p.name for p in sorted(root.iterdir())
-             if p.name not in left_out and (p.is_dir() or p.suffix == ".html")]
-    return "{" + ",".join(parts) + "}"
+def _stage(staging: Path, live: Path | None, live_files: set[str], files: dict[str, bytes]) -> list[str]:
+    """Write into staging the files (site-relative) whose bytes the live site does not already have;
+    return their paths. Pagefind names most of its files by their content: most survive a rebuild."""
+    written = []
+    for rel, data in sorted(files.items()):
+        if live is not None and rel in live_files and (live / rel).read_bytes() == data:
+            continue
+        _write(staging, rel, data, staging / BUNDLE)
+        written.append(rel)
+    return written
 
 
-def _run_pagefind(site: Path, bundle: Path, glob: str | None, pages: int, index: Path) -> None:
-    """One Pagefind run over ``site`` (the files ``glob`` selects), writing its bundle to ``bundle``
-    (``index``: the search index folder, named when the disk is full)."""
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(bundle), "--silent",
-           *(["--glob", glob] if glob else [])]
+def _digest(paths: list[str], digests: dict[str, str]) -> str:
+    """What a partition is built from: its pages and their HTML digests (and the index format)."""
+    h = hashlib.sha256(FORMAT.encode("utf-8"))
+    for path in paths:
+        h.update(f"\0{path}\0{digests[path]}".encode())
+    return h.hexdigest()
+
+
+def _run(lang: str, paths: list[str], read_html: Callable[[str], bytes], runtime: bool) -> dict[str, bytes]:
+    """One Pagefind process over ``paths`` (or, for the runtime, one placeholder record); its bundle's
+    files that the search page uses, by path inside the bundle."""
+    with PagefindService(START_SECONDS + PAGE_SECONDS * len(paths)) as pagefind:
+        index = pagefind.new_index(lang)
+        if runtime:
+            pagefind.add_record(index, "/", STUB_WORD, lang)
+        for path in paths:
+            try:
+                html = read_html(path).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise SiteError(f"halaman bukan UTF-8 / page is not UTF-8: {path} ({exc})") from None
+            # Links of results are site-root paths; the search page prefixes the site's own root.
+            pagefind.add_html(index, "/" + path.removesuffix("index.html"), html)
+        files = pagefind.files(index)
+    keep = INDEX_FILES + (RUNTIME_FILES if runtime else ())
+    kept = {rel: data for rel, data in files.items() if rel.startswith(keep) or rel.endswith(keep)}
+    if "pagefind-entry.json" not in kept:
+        raise SiteError(f"pagefind: indeks tanpa pagefind-entry.json / index without its entry file ({lang})")
+    kept["pagefind-entry.json"] = _canonical_entry(kept["pagefind-entry.json"])
+    return kept
+
+
+def _kept(folder: str, live_files: set[str], own_only: bool) -> set[str]:
+    """The live files of the bundle in ``folder`` (``own_only``: the runtime's, not its partitions')."""
+    inside = {f for f in live_files if f.startswith(folder)}
+    return {f for f in inside if not f.startswith(folder + "p/")} if own_only else inside
+
+
+def _files_under(root: Path, folder: str) -> set[str]:
+    """Every file under ``root/folder``, site-relative."""
+    base = root / folder
+    return {p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file()} if base.is_dir() else set()
+
+
+def _sizes(digests: dict[str, str], known: dict[str, list[object]],
+           read_html: Callable[[str], bytes]) -> dict[str, int]:
+    """Each page's HTML size: from the live manifest when the page is unchanged, else read."""
+    sizes: dict[str, int] = {}
+    for path, digest in digests.items():
+        entry = known.get(path)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest[:16] and isinstance(entry[1], int):
+            sizes[path] = entry[1]
+        else:
+            sizes[path] = len(read_html(path))
+    return sizes
+
+
+def _read_manifest(live: Path | None) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, list[object]]]]:
+    """The digests the live site's bundles were built from, and its pages' digests and sizes
+    (empty when there is none or it is unreadable: every bundle is rebuilt, which is always correct)."""
+    if live is None:
+        return {}, {}
     try:
-        # No fixed limit (a large city needs more than any fixed one): start-up plus a time per page.
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=START_SECONDS + PAGE_SECONDS * pages,
-                              check=False, preexec_fn=_die_with_parent)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        if _disk_full(site, inodes=True):  # Pagefind waits forever when it cannot create a file
+        body = json.loads((live / BUNDLE / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}, {}
+    if not isinstance(body, dict) or body.get("format") != FORMAT:
+        return {}, {}
+    languages, pages = body.get("languages"), body.get("pages")
+    return (languages if isinstance(languages, dict) else {}), (pages if isinstance(pages, dict) else {})
+
+
+def _write(staging: Path, rel: str, data: bytes, index: Path) -> None:
+    """Write one file of the index into staging; a full disk is named as the search index's."""
+    path = staging / rel
+    try:
+        with naming(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # A new file, never a write into an existing one: staging may hold hard links to the live site.
+            path.unlink(missing_ok=True)
+            path.write_bytes(data)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise _full(index) from None
-        raise SiteError(f"pagefind gagal dijalankan / could not run: {exc}") from None
-    if done.returncode != 0:
-        detail = (done.stderr.strip() or done.stdout.strip())[-500:]
-        raise SiteError(f"pagefind gagal / failed ({done.returncode}) menulis / writing {bundle}: {detail}")
-
-
-def _check_bundle(bundle: Path, index: Path) -> None:
-    """Refuse a bundle that Pagefind could not write completely.
-
-    Pagefind (1.5) exits 0 when a write fails (a full disk): its files are left empty or
-    cut short. Empty files, index files that do not decompress, and a disk left with no
-    free space at all (a cut-short JS or CSS file has no other sign) all mean it failed.
-    """
-    if _disk_full(bundle):
-        raise _full(index)
-    for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        try:
-            if not data or (path.suffix in GZIPPED and not gzip.decompress(data)):
-                raise _full(index)
-        except (OSError, EOFError, zlib.error):
-            raise _full(index) from None
-
-
-def _disk_full(folder: Path, inodes: bool = False) -> bool:
-    """True when the filesystem of ``folder`` has (almost) no block left (or, with ``inodes``, no inode)."""
-    stat = os.statvfs(folder)
-    blocks = stat.f_bfree if os.geteuid() == 0 else stat.f_bavail  # root may use the reserved blocks
-    files = stat.f_ffree if stat.f_files else MIN_FREE  # f_files 0: no inode limit (btrfs)
-    return blocks < MIN_FREE or (inodes and files < MIN_FREE)
+        raise
 
 
 def _full(bundle: Path) -> SiteError:
-    """The failure of a Pagefind run that could not write its bundle."""
+    """The failure of a search index that could not be written."""
     return SiteError(f"disk penuh / disk full: {bundle} (Pagefind tidak dapat menulis indeks pencarian "
                      f"/ Pagefind could not write the search index)")
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: be killed when the build dies (SIGKILL included).
-
-    Otherwise a Pagefind orphaned by a killed build would go on writing into the staging
-    folder that the next build recreates at the same path.
-    """
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: no such guard
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _canonical_entry(path: Path) -> None:
-    """Sort the keys of Pagefind's entry file: it lists languages in hash-map order, which varies
+def _canonical_entry(data: bytes) -> bytes:
+    """Pagefind's entry file with sorted keys: it lists languages in hash-map order, which varies
     between runs, and the site must be byte-for-byte the same for the same data."""
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SiteError(f"pagefind: {path} tidak terbaca / unreadable ({exc})") from None
-    with naming(path):
-        path.write_text(json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        entry = json.loads(data.decode("utf-8"))
+    except ValueError as exc:
+        raise SiteError(f"pagefind: pagefind-entry.json tidak terbaca / unreadable ({exc})") from None
+    return json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -123,22 +123,97 @@ function suggestLine(list) {
   return p;
 }
 
-// One index per language (Pagefind's memory grows with the pages of one run): pagefind/bundles.json
-// says where this language's bundle is and which folder its pages' links are relative to.
+// Each language's index is split into partitions (Pagefind's memory grows with the pages of one
+// run): pagefind/bundles.json lists them. The language's runtime bundle is opened first and every
+// partition is merged into it, each tagged with a "part" filter naming its folder.
 async function loadIndex() {
   const lang = document.documentElement.lang === "en" ? "en" : "id";
-  const listed = await fetch(new URL("pagefind/bundles.json", root)).then((r) => (r.ok ? r.json() : {}), () => ({}));
-  const mine = listed[lang] || { bundle: "pagefind/", site: "" };
-  const pagefind = await import(new URL(`${mine.bundle}pagefind.js`, root).href);
-  await pagefind.options({ baseUrl: new URL(mine.site, root).pathname, excerptLength: 24 });
-  return pagefind;
+  const listed = await fetch(new URL("pagefind/bundles.json", root)).then((r) => r.json());
+  const mine = listed[lang];
+  const pagefind = await import(new URL(`${mine.runtime}pagefind.js`, root).href);
+  const base = { baseUrl: root.pathname, excerptLength: 24 };
+  await pagefind.options({ ...base, mergeFilter: { part: RUNTIME } });
+  await Promise.all(mine.parts.map((part) => pagefind.mergeIndex(new URL(part, root).pathname,
+    { ...base, mergeFilter: { part } })));
+  return { pagefind, parts: mine.parts, pages: mine.pages };
+}
+
+const RUNTIME = "-"; // the runtime bundle's one placeholder record is never a result
+
+// Lower case, without accents and punctuation: how Pagefind compares words.
+function fold(text) {
+  return text.toLocaleLowerCase().normalize("NFD").replace(/\p{M}/gu, "");
+}
+
+function termsOf(q) {
+  return fold(q).split(/\s+/).map((t) => t.replace(/[\p{P}\p{S}]/gu, "")).filter(Boolean);
+}
+
+// Does a page (a result's data) hold, at a matched position, a word that starts with `term`?
+// A compound such as "e-KTP" counts by each part and as a whole.
+function startsWithTerm(data, term) {
+  const words = data.content.split(/[\r\n\s]+/g);
+  return data.locations.some((at) => {
+    const word = fold(words[at] || "");
+    const parts = [word.replace(/[^\p{L}\p{N}]/gu, ""), ...word.split(/[^\p{L}\p{N}]+/u)];
+    return parts.some((part) => part.startsWith(term));
+  });
+}
+
+// Partitions that hold `term` or a word beginning with it (and how many pages each partition matched). When a bundle has no such word, Pagefind
+// searches the longest indexed word that `term` begins with instead ("dukcapil" -> "d"), so a
+// partition without the word would answer with unrelated pages. Per partition that fallback is all
+// or nothing: a partition counts when Pagefind finds `term` there exactly (stemmed), or when its
+// best loose match is a word that really begins with `term`.
+async function partsWith(pagefind, term) {
+  const [exact, loose] = await Promise.all([pagefind.search(`"${term}"`), pagefind.search(term)]);
+  const found = (search) => Object.entries(search.filters.part || {}).filter(([p, n]) => n > 0 && p !== RUNTIME).map(([p]) => p);
+  const good = new Set(found(exact));
+  await Promise.all(found(loose).filter((p) => !good.has(p)).map(async (part) => {
+    const one = await pagefind.search(term, { filters: { part } });
+    if (one.results.length && startsWithTerm(await one.results[0].data(), term)) good.add(part);
+  }));
+  return { good, loose: loose.filters.part || {} };
+}
+
+// Pagefind's inverse document frequency of a word found on `n` of `total` pages.
+function idf(total, n) {
+  return Math.log((total - n + 0.5) / (n + 0.5) + 1);
+}
+
+// Search every partition, keeping the results of partitions that match each term (see partsWith).
+// Each partition scores its pages against its own page counts: a word rare in one partition (a
+// decision that names a passport) would outrank the pages where it matters (the passport
+// services), so each partition's scores are scaled from its own word rarity to the whole language's.
+async function find(index, q) {
+  const terms = termsOf(q);
+  if (!terms.length) return { results: [] };
+  let allowed = null;
+  const counts = [];
+  for (const term of terms) {
+    const { good, loose } = await partsWith(index.pagefind, term);
+    counts.push(loose);
+    allowed = allowed === null ? good : new Set([...allowed].filter((p) => good.has(p)));
+  }
+  const parts = [...allowed];
+  const total = Object.values(index.pages).reduce((a, b) => a + b, 0);
+  const searches = await Promise.all(parts.map((part) => index.pagefind.search(q, { filters: { part } })));
+  const results = searches.flatMap((search, i) => {
+    const part = parts[i];
+    const whole = counts.reduce((sum, c) => sum + idf(total, parts.reduce((n, p) => n + (c[p] || 0), 0)), 0);
+    const own = counts.reduce((sum, c) => sum + idf(index.pages[part] || 1, c[part] || 0), 0);
+    const scale = own > 0 ? whole / own : 1;
+    return search.results.map((r) => ({ ...r, score: r.score * scale }));
+  });
+  results.sort((a, b) => b.score - a.score);
+  return { results };
 }
 
 async function run(q) {
   out.textContent = "";
   try {
-    const pagefind = await loadIndex();
-    let search = await pagefind.search(q);
+    const index = await loadIndex();
+    let search = await find(index, q);
     const close = await suggestions(q);
     const exact = close.some((s) => s.d === 0);
     let shown = q;
@@ -146,7 +221,7 @@ async function run(q) {
     if (!search.results.length && close.length) {
       // Nothing found: search the closest name instead, and say so.
       shown = close[0].term;
-      search = await pagefind.search(shown);
+      search = await find(index, shown);
       note = heading(say(out.dataset.instead, { q, s: shown }), "p");
     }
     if (!search.results.length) {

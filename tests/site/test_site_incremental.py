@@ -155,7 +155,7 @@ def test_the_search_index_after_a_change_is_the_cold_builds(tmp_path: Path) -> N
     portal = load_portal(datasets, output)
     build_site(portal, AS_OF, search=True)
     site = portal.output / "site"
-    entry = site / "pagefind" / "pagefind-entry.json"
+    entry = site / "pagefind" / "partitions.json"
     before = entry.stat().st_mtime_ns
     edit_csv(output / "data" / "agencies.csv", _rename_agency)
     build_site(portal, AS_OF, search=True)

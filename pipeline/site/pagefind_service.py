@@ -1,0 +1,143 @@
+"""One Pagefind indexer process driven over its service protocol: pages in, bundle files out, nothing on disk.
+
+Pagefind's own Python wrapper (``pagefind.index``) polls its child every 0.1 s per answer
+(half an hour for 20,000 pages) and cannot make the child die with the build, so this
+speaks the same protocol itself: each message is base64 of JSON followed by a comma, both ways.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import ctypes
+import json
+import signal
+import subprocess
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import IO, Any
+
+from pagefind.service import get_executable
+
+from pipeline.core.errors import SiteError
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+READ_SIZE = 1 << 20
+
+
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up once in the parent (a child between fork and exec should not load libraries)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: no such guard
+        return None
+
+
+_PRCTL = _prctl()
+
+
+class PagefindService:
+    """A ``pagefind --service`` child with a time limit; use as a context manager."""
+
+    def __init__(self, seconds: float) -> None:
+        binary = get_executable()
+        if binary is None:
+            raise SiteError("pagefind tidak terpasang / not installed (pip install pagefind[extended])")
+        try:
+            self._proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          # preexec_fn only calls prctl, resolved before the fork (_PRCTL)
+                                          stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)  # noqa: PLW1509
+        except OSError as exc:
+            raise SiteError(f"pagefind gagal dijalankan / could not run: {exc}") from None
+        self._seconds = seconds
+        self._expired = False
+        # A stuck Pagefind (a full disk, a bug) must not hold the build forever.
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        self._buffer = b""
+        self._message = 0
+
+    def _expire(self) -> None:
+        """Kill the child when the time limit is reached (the next read then fails)."""
+        self._expired = True
+        self._proc.kill()
+
+    def __enter__(self) -> PagefindService:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the child (closing its input ends it; a kill if it does not)."""
+        self._timer.cancel()
+        with contextlib.suppress(OSError):
+            if self._proc.stdin:
+                self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        if self._proc.stdout:
+            self._proc.stdout.close()
+
+    def new_index(self, language: str) -> int:
+        """A new empty index whose pages are all in ``language``; returns its id."""
+        return int(self._call({"type": "NewIndex", "config": {"force_language": language}})["index_id"])
+
+    def add_html(self, index: int, url: str, html: str) -> None:
+        """Index one page's HTML under ``url`` (the link a result gives)."""
+        self._call({"type": "AddFile", "index_id": index, "url": url, "file_contents": html, "file_path": None})
+
+    def add_record(self, index: int, url: str, content: str, language: str) -> None:
+        """Index a record that is no page (plain text under ``url``)."""
+        self._call({"type": "AddRecord", "index_id": index, "url": url, "content": content, "language": language,
+                    "meta": None, "filters": None, "sort": None})
+
+    def files(self, index: int) -> dict[str, bytes]:
+        """Every file of the index's bundle by its path inside the bundle."""
+        answer = self._call({"type": "GetFiles", "index_id": index})
+        return {f["path"]: base64.b64decode(f["content"]) for f in answer["files"]}
+
+    def _call(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send one request and wait for its answer (one at a time: answers come back in order)."""
+        self._message += 1
+        stdin, stdout = self._pipes()
+        try:
+            stdin.write(base64.b64encode(json.dumps({"message_id": self._message, "payload": payload}).encode()) + b",")
+            stdin.flush()
+            while b"," not in self._buffer:
+                chunk = stdout.read1(READ_SIZE)  # type: ignore[attr-defined]
+                if not chunk:
+                    raise self._died()
+                self._buffer += chunk
+        except (BrokenPipeError, ConnectionResetError):
+            raise self._died() from None
+        message, _, self._buffer = self._buffer.partition(b",")
+        answer = json.loads(base64.b64decode(message))["payload"]
+        if answer.get("type") == "Error":
+            raise SiteError(f"pagefind gagal / failed ({payload['type']}): {str(answer.get('message'))[:500]}")
+        return dict(answer)
+
+    def _pipes(self) -> tuple[IO[bytes], IO[bytes]]:
+        """The child's input and output."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        return self._proc.stdin, self._proc.stdout
+
+    def _died(self) -> SiteError:
+        """The error for a child that went away before answering."""
+        if self._expired:
+            return SiteError(f"pagefind melewati batas waktu / exceeded its time limit ({self._seconds:.0f} s)")
+        return SiteError(f"pagefind berhenti tanpa jawaban / stopped without an answer (exit {self._proc.poll()})")
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be killed when the build dies (SIGKILL included).
+
+    Otherwise a Pagefind orphaned by a killed build would go on running beside the next build.
+    """
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)

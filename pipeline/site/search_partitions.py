@@ -1,0 +1,68 @@
+"""Split a language's searchable pages into partitions of bounded size that stay put when pages come and go.
+
+Pagefind holds every page of one index in memory, so each partition is indexed on its own.
+Pages are grouped by section (agendas, decisions, everything else), sorted by path (an
+agency's pages together), and cut where a page's path hashes to a boundary (content-defined
+chunking, as rsync does): a new or changed page moves only its own partition's borders,
+not those of every partition after it. A run of pages longer than the cap without a
+boundary is cut before it exceeds ``cap`` pages or ``byte_cap`` bytes of HTML: Pagefind's
+memory while it builds an index grows with the text it holds (measured: about ten times
+the HTML), so a run of large pages (agency pages) is cut by bytes, not by count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+CAP_VARIABLE = "PIPELINE_SEARCH_PARTITION_PAGES"
+DEFAULT_CAP = 2000  # pages per Pagefind run
+BYTE_CAP = 16 * 2**20  # HTML bytes per Pagefind run: about 170 MB for Pagefind while it builds the index
+SECTIONS = ("agenda", "keputusan")  # each its own group; every other searchable page goes to "inti"
+
+
+def partition_cap() -> int:
+    """The most pages one partition holds: ``PIPELINE_SEARCH_PARTITION_PAGES`` or 2,000."""
+    raw = os.environ.get(CAP_VARIABLE, "").strip()
+    try:
+        return max(1, int(raw)) if raw else DEFAULT_CAP
+    except ValueError:
+        return DEFAULT_CAP
+
+
+def partitions(paths: list[str], lang: str, cap: int, sizes: dict[str, int] | None = None,
+               byte_cap: int = BYTE_CAP) -> dict[str, list[str]]:
+    """The partitions of one language's page paths (site-relative), by name; each list sorted
+    (``sizes``: each page's HTML bytes, for ``byte_cap``)."""
+    prefix = "" if lang == "id" else f"{lang}/"
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for path in paths:
+        key = path.removeprefix(prefix)  # both languages cut alike
+        section = key.split("/", 1)[0]
+        groups.setdefault(section if section in SECTIONS else "inti", []).append((key, path))
+    average = max(1, cap // 2)  # boundaries every cap/2 pages on average; a forced cut is rare
+    result: dict[str, list[str]] = {}
+    for group, members in sorted(groups.items()):
+        members.sort()
+        chunk: list[tuple[str, str]] = []
+        held = 0
+        for key, path in members:
+            size = sizes.get(path, 0) if sizes else 0
+            if chunk and (len(chunk) >= cap or held + size > byte_cap or _boundary(key, average)):
+                result[_name(group, chunk[0][0])] = [p for _, p in chunk]
+                chunk, held = [], 0
+            chunk.append((key, path))
+            held += size
+        if chunk:
+            result[_name(group, chunk[0][0])] = [p for _, p in chunk]
+    return result
+
+
+def _boundary(key: str, average: int) -> bool:
+    """True when a partition starts at this page (one page in ``average`` on average)."""
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") % average == 0
+
+
+def _name(group: str, first: str) -> str:
+    """A partition's name: its group and a hash of its first page (stable while that page stays first)."""
+    return f"{group}-{hashlib.sha256(first.encode('utf-8')).hexdigest()[:10]}"

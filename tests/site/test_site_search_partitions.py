@@ -1,0 +1,143 @@
+"""Search partitions: bounded, stable when pages come and go, and rebuilt only where a page changed (real Pagefind)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.site.search import SearchChanges, index_site
+from pipeline.site.search_partitions import CAP_VARIABLE, partitions
+
+
+def _html(title: str, lang: str = "id") -> bytes:
+    """A searchable page as the site writes one."""
+    return (f'<!doctype html><html lang="{lang}"><head><title>{title}</title></head><body>'
+            f'<main data-pagefind-body data-pagefind-meta="kind:agendas"><h1>{title}</h1>'
+            f"<p>Rapat layanan {title}.</p></main></body></html>").encode()
+
+
+def _pages(count: int) -> dict[str, bytes]:
+    """``count`` agenda pages and five agency pages, Indonesian only."""
+    pages = {f"agenda/dinas/AG-{n:03d}/index.html": _html(f"agenda nomor{n:03d}") for n in range(count)}
+    pages.update({f"instansi/a{n}/index.html": _html(f"instansi a{n}") for n in range(5)})
+    return pages
+
+
+def _index(staging: Path, live: Path | None, pages: dict[str, bytes]) -> SearchChanges:
+    """Index ``pages`` into ``staging`` as the site build does."""
+    searchable = {"id": {path: hashlib.sha256(body).hexdigest() for path, body in pages.items()}}
+    return index_site(staging, live, searchable, lambda path: pages[path])
+
+
+def _merge(live: Path, staging: Path, changes: SearchChanges) -> None:
+    """What the build does with the changes: staging's files over the live site, minus the removed."""
+    for rel in changes.written:
+        (live / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(staging / rel, live / rel)
+    for rel in changes.removed:
+        (live / rel).unlink()
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def small_cap(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Partitions of at most 20 pages."""
+    monkeypatch.setenv(CAP_VARIABLE, "20")
+    return 20
+
+
+def test_partitions_are_capped_grouped_and_move_only_where_a_page_came(small_cap: int) -> None:
+    paths = [f"agenda/x/AG-{n:03d}/index.html" for n in range(200)] + ["instansi/a/index.html", "panduan/index.html"]
+    parts = partitions(paths, "id", small_cap)
+    assert max(len(p) for p in parts.values()) <= 20
+    assert sorted(p for part in parts.values() for p in part) == sorted(paths)  # each page once
+    assert [n for n in parts if n.startswith("inti-")] and all(
+        all(p.startswith("agenda/") for p in part) == name.startswith("agenda-") for name, part in parts.items())
+    # A new page in the middle of the agendas: every other partition keeps its name and its pages.
+    after = partitions([*paths, "agenda/x/AG-100a/index.html"], "id", small_cap)
+    changed = {n for n in set(parts) | set(after) if parts.get(n) != after.get(n)}
+    assert 1 <= len(changed) <= 3, changed
+    # Large pages are cut by their bytes (Pagefind's memory grows with the text): 30 pages of 40 bytes
+    # under a 100-byte budget hold at most two pages a partition.
+    sized = partitions(paths[:30], "id", small_cap, {p: 40 for p in paths[:30]}, byte_cap=100)
+    assert max(len(p) for p in sized.values()) == 2 and sum(len(p) for p in sized.values()) == 30
+    # The English pages are cut alike.
+    english = partitions([f"en/{p}" for p in paths], "en", small_cap)
+    assert [len(p) for p in english.values()] == [len(p) for p in parts.values()]
+
+
+def test_a_cold_index_is_complete_and_the_same_bytes_twice(tmp_path: Path, small_cap: int) -> None:
+    pages = _pages(90)
+    first, second = tmp_path / "a", tmp_path / "b"
+    changes = _index(first, None, pages)
+    _index(second, None, pages)
+    assert _tree(first) == _tree(second)  # same pages, same bytes
+    assert changes.removed == () and set(changes.written) == set(_tree(first))
+    bundles = json.loads((first / "pagefind" / "bundles.json").read_bytes())
+    assert bundles["id"]["runtime"] == "pagefind/id/" and len(bundles["id"]["parts"]) >= 5
+    counts = [json.loads((first / part / "pagefind-entry.json").read_bytes())["languages"]["id"]["page_count"]
+              for part in bundles["id"]["parts"]]
+    assert sum(counts) == 95 and max(counts) <= 20
+
+
+def test_only_the_partition_of_a_changed_page_is_rebuilt(tmp_path: Path, small_cap: int) -> None:
+    pages = _pages(90)
+    live = tmp_path / "live"
+    _index(live, None, pages)
+    before = _tree(live)
+    # Nothing changed: nothing indexed, nothing written, nothing removed.
+    assert _index(tmp_path / "s1", live, pages) == SearchChanges((), ())
+    assert not (tmp_path / "s1").exists()
+    # One page changed: only its partition's files (and the manifest) are written.
+    changed = dict(pages)
+    changed["agenda/dinas/AG-042/index.html"] = _html("agenda nomor042 dibatalkan")
+    staging = tmp_path / "s2"
+    changes = _index(staging, live, changed)
+    folders = {rel.rsplit("/", 1)[0].split("/fragment")[0].split("/index")[0] for rel in changes.written
+               if "/p/" in rel}
+    assert len(folders) == 1, folders
+    assert set(changes.written) - {rel for rel in changes.written if rel.startswith(next(iter(folders)))} == {
+        "pagefind/partitions.json"}
+    assert changes.removed and all(rel.startswith(next(iter(folders))) for rel in changes.removed)
+    assert all(rel in before for rel in changes.removed)
+    _merge(live, staging, changes)
+    # The merged live index is exactly what a cold index of the new pages gives.
+    cold = tmp_path / "cold"
+    _index(cold, None, changed)
+    assert _tree(live) == _tree(cold)
+
+
+def test_pages_gone_remove_their_partitions(tmp_path: Path, small_cap: int) -> None:
+    pages = _pages(90)
+    live = tmp_path / "live"
+    _index(live, None, pages)
+    fewer = {path: body for path, body in pages.items() if not path.startswith("agenda/")}
+    staging = tmp_path / "s"
+    changes = _index(staging, live, fewer)
+    assert all("/p/agenda-" in rel for rel in changes.removed if "/p/" in rel)
+    assert {rel for rel in _tree(live) if "/p/agenda-" in rel} <= set(changes.removed)
+    _merge(live, staging, changes)
+    cold = tmp_path / "cold"
+    _index(cold, None, fewer)
+    assert _tree(live) == _tree(cold)
+
+
+def test_a_staging_of_hard_links_to_the_live_site_leaves_the_live_files_alone(tmp_path: Path, small_cap: int) -> None:
+    pages = _pages(90)
+    live = tmp_path / "live"
+    _index(live, None, pages)
+    before = _tree(live)
+    staging = tmp_path / "staging"
+    shutil.copytree(live, staging, copy_function=os.link)  # the same inodes, as a swap without copies has
+    changed = {**pages, "instansi/a1/index.html": _html("instansi a1 pindah alamat")}
+    changes = _index(staging, live, changed)
+    assert changes.written and _tree(live) == before  # rewritten in staging as new files, not through the links
