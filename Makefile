@@ -59,9 +59,9 @@ intake: venv
 ## Lint first: it takes seconds and fails before the slow setup of the tests.
 ## A missing checker (vnu, axe-core, Lighthouse, Chromium) or tmpfs mount fails its tests here: the
 ## escape hatch SKIP_MISSING_TOOLS=1 of tests/checkers.py is cleared, so CI cannot pass without them.
-## Two pytest-xdist workers, each taking whole modules (all CKAN tests in one: they share a CKAN
-## that takes a minute to start); then, alone, the tests marked solo (Lighthouse's score follows
-## the machine's load). TEST_SHARED_DIR lets both parts share one publish of the sample.
+## Two pytest-xdist workers; then, alone, the tests marked solo (Lighthouse's score follows the
+## machine's load). TEST_SHARED_DIR lets both parts share one publish of the sample. (The
+## module groups asked for in tests/conftest.py do not take effect with pytest 9: see there.)
 TEST_WORKERS ?= 2
 test: lint node-deps ckan-venv
 	rm -rf $(CACHE)/test-run && mkdir -p $(CACHE)/test-run

@@ -26,10 +26,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Send whole modules to one xdist worker, and every CKAN test to the same worker.
+    """Ask xdist to send whole modules to one worker, and every CKAN test to the same worker.
 
     Many modules build an expensive fixture once (a publish, a site, a CKAN that takes a
-    minute to start): split across workers, each would build it again.
+    minute to start): split across workers, each builds it again. Not in effect yet: xdist
+    3.8.0 applies the group by renaming ``item._nodeid``, which pytest 9 no longer reads, so
+    tests are spread one by one (measured: some module fixtures are built in both workers).
     """
     ckan = REPO / "tests" / "ckan"
     for item in items:
