@@ -43,6 +43,14 @@ def _merge(live: Path, staging: Path, changes: SearchChanges) -> None:
         (live / rel).unlink()
 
 
+def _assert_merged_is_cold(live: Path, staging: Path, changes: SearchChanges, pages: dict[str, bytes],
+                           cold: Path) -> None:
+    """Apply ``changes`` to the live index and check it is exactly a cold index of ``pages``."""
+    _merge(live, staging, changes)
+    _index(cold, None, pages)
+    assert _tree(live) == _tree(cold)
+
+
 def _tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` with its bytes."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
@@ -109,11 +117,8 @@ def test_only_the_partition_of_a_changed_page_is_rebuilt(tmp_path: Path, small_c
         "pagefind/partitions.json"}
     assert changes.removed and all(rel.startswith(next(iter(folders))) for rel in changes.removed)
     assert all(rel in before for rel in changes.removed)
-    _merge(live, staging, changes)
     # The merged live index is exactly what a cold index of the new pages gives.
-    cold = tmp_path / "cold"
-    _index(cold, None, changed)
-    assert _tree(live) == _tree(cold)
+    _assert_merged_is_cold(live, staging, changes, changed, tmp_path / "cold")
 
 
 def test_pages_gone_remove_their_partitions(tmp_path: Path, small_cap: int) -> None:
@@ -125,10 +130,7 @@ def test_pages_gone_remove_their_partitions(tmp_path: Path, small_cap: int) -> N
     changes = _index(staging, live, fewer)
     assert all("/p/agenda-" in rel for rel in changes.removed if "/p/" in rel)
     assert {rel for rel in _tree(live) if "/p/agenda-" in rel} <= set(changes.removed)
-    _merge(live, staging, changes)
-    cold = tmp_path / "cold"
-    _index(cold, None, fewer)
-    assert _tree(live) == _tree(cold)
+    _assert_merged_is_cold(live, staging, changes, fewer, tmp_path / "cold")
 
 
 def test_a_staging_of_hard_links_to_the_live_site_leaves_the_live_files_alone(tmp_path: Path, small_cap: int) -> None:
