@@ -175,15 +175,11 @@ def _search(writer: Writer, staging: Path, target: Path | None, live: manifest.M
         return ((staging if rel in changed or target is None else target) / rel).read_bytes()
 
     result = index_changes(staging, target, searchable, read_html)
-    moves = []
-    for rel in result.written:
-        sha = manifest.digest((staging / rel).read_bytes())
-        files[rel] = sha
-        if kept.get(rel) != sha:
-            moves.append(rel)
+    # index_site stages only the files whose bytes the live site lacks: each one is moved in.
+    files.update({rel: manifest.digest((staging / rel).read_bytes()) for rel in result.written})
     removed = set(result.removed)
     files.update({rel: sha for rel, sha in kept.items() if rel not in files and rel not in removed})
-    return moves
+    return list(result.written)
 
 
 def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit], paths: list[str]) -> None:
