@@ -60,13 +60,13 @@ intake: venv
 ## A missing checker (vnu, axe-core, Lighthouse, Chromium) or tmpfs mount fails its tests here: the
 ## escape hatch SKIP_MISSING_TOOLS=1 of tests/checkers.py is cleared, so CI cannot pass without them.
 ## Two pytest-xdist workers; then, alone, the tests marked solo (Lighthouse's score follows the
-## machine's load). TEST_SHARED_DIR lets both parts share one publish of the sample. (The
-## module groups asked for in tests/conftest.py do not take effect with pytest 9: see there.)
+## machine's load). TEST_SHARED_DIR lets both parts share one publish of the sample. Each test
+## module goes whole to one worker, and all CKAN tests to one worker (tests/conftest.py).
 TEST_WORKERS ?= 2
 test: lint node-deps ckan-venv
 	rm -rf $(CACHE)/test-run && mkdir -p $(CACHE)/test-run
 	SKIP_MISSING_TOOLS= TEST_SHARED_DIR=$(CACHE)/test-run $(PY) -m pytest -q -rs --durations=25 \
-	  -n $(TEST_WORKERS) --dist loadgroup -m "not solo" tests
+	  -n $(TEST_WORKERS) --dist loadscope -m "not solo" tests
 	SKIP_MISSING_TOOLS= TEST_SHARED_DIR=$(CACHE)/test-run $(PY) -m pytest -q -rs -m solo tests
 
 ## ruff over the repository and mypy (strict) over pipeline/, both pinned in requirements-dev.txt;

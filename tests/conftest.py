@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from tests.run_support import publish_cmd, run, small_datasets
 from tests.sample_support import SAMPLE_AS_OF, SAMPLE_NOW, PublishedSample
@@ -25,18 +26,24 @@ from tests.shared_fixture import read_only
 REPO = Path(__file__).resolve().parent.parent
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Ask xdist to send whole modules to one worker, and every CKAN test to the same worker.
+class ModuleScheduling(LoadScopeScheduling):
+    """xdist scheduling that sends a whole test module to one worker, and every CKAN test to the same one.
 
     Many modules build an expensive fixture once (a publish, a site, a CKAN that takes a
-    minute to start): split across workers, each builds it again. Not in effect yet: xdist
-    3.8.0 applies the group by renaming ``item._nodeid``, which pytest 9 no longer reads, so
-    tests are spread one by one (measured: some module fixtures are built in both workers).
+    minute to start): split across workers, each would build it again. xdist's own
+    ``--dist loadgroup`` marks do not take effect with pytest 9 (xdist 3.8.0 renames
+    ``item._nodeid``, which pytest 9 no longer reads), so the grouping is done here, by node id.
     """
-    ckan = REPO / "tests" / "ckan"
-    for item in items:
-        group = "ckan" if ckan in item.path.parents else item.path.relative_to(REPO).as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+
+    def _split_scope(self, nodeid: str) -> str:
+        """The module of a test, or "tests/ckan" for every CKAN test (one CKAN server per run)."""
+        module = nodeid.split("::", 1)[0]
+        return "tests/ckan" if module.startswith("tests/ckan/") else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> ModuleScheduling:
+    """Use ``ModuleScheduling`` whenever the suite runs in xdist workers."""
+    return ModuleScheduling(config, log)
 
 
 def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -167,7 +167,10 @@ def test_site_works_without_javascript(browser, server) -> None:
     pg = context.new_page()
     pg.goto(server + "/")
     pg.click("nav.site-nav >> text=Keputusan")
-    assert pg.url == server + "/keputusan/"
+    # The click returns once the navigation is under way: wait for the new page to be loaded
+    # before counting its tables (seen once on a loaded machine: 0 tables, page not parsed yet).
+    pg.wait_for_url(server + "/keputusan/")
+    pg.wait_for_load_state("load")
     assert pg.locator("main table").count() >= 1
     pg.goto(server + "/cari/")
     assert pg.locator("noscript").count() == 1
