@@ -20,6 +20,7 @@ from typing import Any
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import TABLES
 from pipeline.core.treehash import hash_tree, library_versions
+from pipeline.site.search_partitions import partition_cap
 
 FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pages it describes
 # The whole package, not a hand-kept list of the modules the site imports: a rule the site
@@ -39,6 +40,8 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
     h = hashlib.sha256()
     _add(h, "as-of", as_of.isoformat().encode())
     _add(h, "search", b"1" if search else b"0")
+    # The partition cap cuts the search index differently (same pages, other index files).
+    _add(h, "search-partition-pages", str(partition_cap()).encode())
     _add(h, "settings", _settings(portal))
     _add(h, "versions", _versions())
     for name in OUTPUT_FOLDERS:
