@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +13,12 @@ from pipeline.site import urls
 from pipeline.site.chart_views import ikm_chart, volume_chart
 from pipeline.site.indicators import scored
 from pipeline.site.markup import safe_url
-from pipeline.site.models import Agenda, Decision, SiteData
-from pipeline.site.page import Kit, Page
+from pipeline.site.models import Agenda, Decision, SiteData, Submission
+from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.pages.agendas import agencies_named
 from pipeline.site.stats import monthly
 from pipeline.site.views import (
+    HasFeedback,
     agenda_row,
     agendas_sorted,
     chart_periods,
@@ -66,12 +69,22 @@ def list_pages(data: SiteData, kit: Kit) -> list[Page]:
 def submission_record(data: SiteData, kit: Kit, code: str, year: str | None = None,
                       last: int | None = None) -> dict[str, Any]:
     """The agency's files month by month (of one ``year``, or the ``last`` months), with counts per standing."""
-    mine = {(s.period, s.table): s for s in data.lookup.submissions_of.get(code, [])
+    return record_of(own_submissions(data, code, year), data, kit, last)
+
+
+def own_submissions(data: SiteData, code: str, year: str | None) -> dict[tuple[str, str], Submission]:
+    """The agency's files (of one ``year``, or all) by (period, table)."""
+    return {(s.period, s.table): s for s in data.lookup.submissions_of.get(code, [])
             if year is None or s.period.startswith(year)}
+
+
+def record_of(mine: Mapping[tuple[str, str], Submission], links: HasFeedback, kit: Kit,
+              last: int | None = None) -> dict[str, Any]:
+    """Files month by month (the ``last`` months, or all), with counts per standing."""
     periods = sorted({p for p, _ in mine}, reverse=True)[:last]
     rows: list[dict[str, Any]] = [
         {"period": kit.f.month(p), "month_url": kit.url(urls.submissions_month(p)),
-         "cells": [submission_cell(mine.get((p, t)), data, kit) for t in TABLES]} for p in periods]
+         "cells": [submission_cell(mine.get((p, t)), links, kit) for t in TABLES]} for p in periods]
     counts = Counter(c["state"] for r in rows for c in r["cells"] if c["state"] != "none")
     return {"rows": rows, "tables": [kit.label("table", t) for t in TABLES],
             "counts": [{"state": s, "label": kit.label("submission_state", s), "n": counts[s]}
@@ -105,12 +118,23 @@ def years_of(code: str, involved: Involved, data: SiteData) -> list[str]:
     return sorted(found, reverse=True)
 
 
-def year_links(a: Agency, years: list[str], involved: Involved, kit: Kit, current: str | None) -> list[dict[str, Any]]:
-    """Links to the agency's year pages, with how many meetings and decisions each holds."""
+def year_counts(years: list[str], involved: Involved) -> tuple[tuple[str, int, int], ...]:
+    """Each year with how many meetings and decisions it holds."""
     meetings = Counter(str(g.date.year) for g in involved.meetings)
     decisions = Counter(str(d.date.year) for d in involved.decisions)
-    return [{"year": y, "url": kit.url(urls.agency_year(a.agency_code, int(y))), "current": y == current,
-             "meetings": meetings[y], "decisions": decisions[y]} for y in years]
+    return tuple((y, meetings[y], decisions[y]) for y in years)
+
+
+def year_links(a: Agency, years: list[str], involved: Involved, kit: Kit, current: str | None) -> list[dict[str, Any]]:
+    """Links to the agency's year pages, with how many meetings and decisions each holds."""
+    return links_of(a.agency_code, year_counts(years, involved), kit, current)
+
+
+def links_of(code: str, counts: tuple[tuple[str, int, int], ...], kit: Kit,
+             current: str | None) -> list[dict[str, Any]]:
+    """Links to an agency's year pages from each year's counts."""
+    return [{"year": y, "url": kit.url(urls.agency_year(code, int(y))), "current": y == current,
+             "meetings": m, "decisions": d} for y, m, d in counts]
 
 
 def agency_page(a: Agency, data: SiteData, kit: Kit, involved: Involved | None = None,
@@ -148,16 +172,55 @@ def agency_page(a: Agency, data: SiteData, kit: Kit, involved: Involved | None =
                 description=kit.t("agency.lede", name=name))
 
 
+@dataclass(frozen=True)
+class YearInputs:
+    """Everything an agency's year page shows: the agency, its meetings and decisions of the year
+    (in the agency page's order), its files of the year with where their reports are, every
+    year's counts, and the agencies the rows name."""
+
+    agency: Agency
+    year: str
+    meetings: tuple[Agenda, ...]
+    decisions: tuple[Decision, ...]
+    files: dict[tuple[str, str], Submission]
+    feedback: dict[tuple[str, str, str], str]
+    feedback_months: dict[tuple[str, str], str]
+    years: tuple[tuple[str, int, int], ...]
+    agencies: dict[str, Agency]
+
+
+def year_inputs(a: Agency, year: str, data: SiteData, involved: Involved, years: list[str]) -> YearInputs:
+    """The declared inputs of one agency's year page."""
+    meetings = tuple(g for g in involved.meetings if str(g.date.year) == year)
+    decisions = tuple(d for d in involved.decisions if str(d.date.year) == year)
+    files = own_submissions(data, a.agency_code, year)
+    feedback = {(s.period, s.agency_code, s.table): rel for s in files.values()
+                if (rel := data.feedback.get((s.period, s.agency_code, s.table)))}
+    months = {(s.period, s.agency_code): rel for s in files.values()
+              if (rel := data.feedback_months.get((s.period, s.agency_code)))}
+    named = [a.agency_code, *(g.agency_code for g in meetings)]
+    for d in decisions:
+        named += [d.agency_code, *d.responsible]
+    return YearInputs(a, year, meetings, decisions, files, feedback, months, year_counts(years, involved),
+                      agencies_named(data, named))
+
+
 def year_page(a: Agency, year: str, data: SiteData, kit: Kit, involved: Involved, years: list[str]) -> Page:
+    """One agency's year page, built at once (for the tests)."""
+    return build_year(year_inputs(a, year, data, involved, years), kit)
+
+
+def build_year(i: YearInputs, kit: Kit) -> Page:
     """One agency's meetings, decisions and monthly files of one year."""
+    a, year = i.agency, i.year
     name = kit.agency_name(a)
     context = {
         "agency": {"name": name, "url": kit.url(urls.agency(a.agency_code))},
         "year": year,
-        "meetings": [agenda_row(g, data, kit) for g in involved.meetings if str(g.date.year) == year],
-        "decisions": [decision_row(d, data, kit) for d in involved.decisions if str(d.date.year) == year],
-        "record": submission_record(data, kit, a.agency_code, year=year),
-        "years": year_links(a, years, involved, kit, year),
+        "meetings": [agenda_row(g, i, kit) for g in i.meetings],
+        "decisions": [decision_row(d, i, kit) for d in i.decisions],
+        "record": record_of(i.files, i, kit),
+        "years": links_of(a.agency_code, i.years, kit, year),
     }
     crumbs = [(kit.t("agencies.title"), kit.url(urls.AGENCIES)), (name, kit.url(urls.agency(a.agency_code)))]
     return Page(urls.agency_year(a.agency_code, int(year)), "agency_year.html",
@@ -165,12 +228,13 @@ def year_page(a: Agency, year: str, data: SiteData, kit: Kit, involved: Involved
                 description=kit.t("agency_year.lede", name=name, year=year))
 
 
-def pages(data: SiteData, kit: Kit) -> list[Page]:
-    """The agency list pages, one page per agency and one per agency and year."""
-    out = list_pages(data, kit)
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """The agency list pages, one page per agency and one per agency and year (known by its inputs)."""
+    yield from list_pages(data, kit)
     for a in sorted_agencies(data, kit):
         involved = Involved.of(a.agency_code, data)
         years = years_of(a.agency_code, involved, data)
-        out.append(agency_page(a, data, kit, involved, years))
-        out.extend(year_page(a, y, data, kit, involved, years) for y in years)
-    return out
+        yield agency_page(a, data, kit, involved, years)
+        for y in years:
+            yield Lazy(urls.agency_year(a.agency_code, int(y)), "agency_year.html",
+                       year_inputs(a, y, data, involved, years), build_year)
