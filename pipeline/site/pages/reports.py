@@ -75,7 +75,7 @@ class MonthInputs:
     reported: tuple[str, ...]
     misplaced: tuple[Misplaced, ...]
     agencies: dict[str, Agency]
-    tz: ZoneInfo
+    tz: str  # the portal's time zone, by name
     deadline_day: int
 
 
@@ -84,7 +84,7 @@ def month_inputs(data: SiteData, period: str, agency: str, rows: list[Submission
     """The declared inputs of one agency-month's page."""
     reported = tuple(s.table for s in rows if (period, agency, s.table) in data.reports)
     return MonthInputs(period, agency, tuple(rows), reported, tuple(misplaced), agencies_named(data, (agency,)),
-                       data.portal.tz, data.portal.deadline_day)
+                       data.portal.timezone, data.portal.deadline_day)
 
 
 def month(data: SiteData, kit: Kit, period: str, agency: str, rows: list[Submission]) -> Page:
@@ -107,7 +107,7 @@ def build_month(i: MonthInputs, kit: Kit) -> Page:
             "label": kit.label("table", table), "status": s.status,
             "status_label": kit.label("submission_state", s.status),
             "url": kit.url(urls.feedback(file_page(period, agency, table))) if table in i.reported else None,
-            "received": kit.f.long_datetime(s.received_at, i.tz) if s.received_at else "—",
+            "received": kit.f.long_datetime(s.received_at, ZoneInfo(i.tz)) if s.received_at else "—",
             "on_time": _on_time(kit, s.on_time), "revision": s.revision if s.revision is not None else "—",
             "errors": s.errors if s.status != "missing" else "—",
             "warnings": s.warnings if s.status != "missing" else "—",
@@ -129,7 +129,7 @@ class FileInputs:
     s: Submission
     report: FileReportView
     agencies: dict[str, Agency]
-    tz: ZoneInfo
+    tz: str  # the portal's time zone, by name
     deadline_day: int
 
 
@@ -144,7 +144,7 @@ def file_inputs(data: SiteData, s: Submission) -> FileInputs | None:
     report = data.reports.get((s.period, s.agency_code, s.table))
     if report is None:
         return None
-    return FileInputs(s, report, agencies_named(data, (s.agency_code,)), data.portal.tz, data.portal.deadline_day)
+    return FileInputs(s, report, agencies_named(data, (s.agency_code,)), data.portal.timezone, data.portal.deadline_day)
 
 
 def build_file(i: FileInputs, kit: Kit) -> Page:
@@ -157,7 +157,7 @@ def build_file(i: FileInputs, kit: Kit) -> Page:
     context = {
         "s": s, "r": report, "status_label": kit.label("submission_state", s.status),
         "file_name": report.file.rsplit("/", 1)[-1],
-        "received": kit.f.long_datetime(s.received_at, i.tz) if s.received_at else "—",
+        "received": kit.f.long_datetime(s.received_at, ZoneInfo(i.tz)) if s.received_at else "—",
         "deadline": kit.f.date(deadline(s.period, i.deadline_day)),
         "on_time": _on_time(kit, s.on_time),
         # Each problem's message in this page's language only.
