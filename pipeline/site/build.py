@@ -1,6 +1,6 @@
 """Build the site into a staging folder, then swap it in place of <output>/site.
 
-Order (everything is gathered before anything is written):
+Order:
   0. fingerprint every input; when it equals the one stored with the current site, stop
      (the site would come out byte for byte the same);
   1. read <output>/data (and feedback, templates) into SiteData;
@@ -8,9 +8,10 @@ Order (everything is gathered before anything is written):
      inputs (``page.Lazy``) is keyed by them and its context built only when that key is not
      the live one; any other page is keyed by the digest of its built context;
   3. render the pages whose key changed (with the templates, the code and the settings:
-     ``Renderer.key``), then drop them; copy assets and published files, write feeds,
-     calendars, sitemap, catalogue; only files whose bytes differ from the live site's are
-     staged (the live site's manifest holds every file's SHA-256 and every page's key);
+     ``Renderer.key``), then drop them; make the calendars whose key (their agendas' inputs)
+     changed; copy assets and published files, write feeds, sitemap, catalogue; only files
+     whose bytes differ from the live site's are staged (the live site's manifest holds every
+     file's SHA-256 and every page's and calendar's key);
   4. index with Pagefind when a searchable page changed;
   5. write the manifest and the fingerprint, then swap. With a live site, a committed plan
      moves each staged file into place and deletes the files gone, the fingerprint last;
@@ -93,6 +94,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         code = fingerprint.site_code(portal, templates, search)
         done = _write_pages(writer, Renderer(templates, data), data, lang_kits, code, live)
         page_count = done.count
+        _write_calendars(writer, data, code, live, target, done.keys)
         _write_files(writer, data, templates, lang_kits, done.paths)
         moves = list(writer.changed)
         files = dict(writer.files)
@@ -190,6 +192,30 @@ def _search(writer: Writer, staging: Path, target: Path | None, live: manifest.M
     return list(result.written)
 
 
+def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.Manifest | None, target: Path,
+                     keys: dict[str, str]) -> None:
+    """The iCalendar files, each kept as it is when its key (its declared inputs) is the live one's."""
+    def live_key(path: str) -> str | None:
+        rel = path.lstrip("/")
+        return live.keys.get(rel) if live is not None and rel in live.files else None
+
+    def live_bytes(path: str) -> bytes | None:
+        rel = path.lstrip("/")
+        try:
+            body = (target / rel).read_bytes()
+        except OSError:
+            return None
+        # The bytes the manifest vouches for, or none: a file changed by hand is built again.
+        return body if live is not None and manifest.digest(body) == live.files.get(rel) else None
+
+    for path, key, body in feeds.calendar_files(data, code, live_key, live_bytes):
+        keys[path.lstrip("/")] = key
+        if body is None:
+            writer.keep(path)
+        else:
+            writer.write_bytes(path, body)
+
+
 def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit], paths: list[str]) -> None:
     """Assets, the published files, feedback pages, templates, feeds, calendars and machine files."""
     output = data.portal.output
@@ -206,8 +232,6 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
         writer.write_text(kit.url(urls.SEARCH) + names.NAMES_FILE, names.names_index(data, kit))
         for path, body in downloads.files(data, kit).items():
             writer.write_bytes(path, body)
-    for path, body in feeds.agency_calendars(data).items():
-        writer.write_bytes(path, body)
     writer.write_text("/sitemap.xml", meta.sitemap(data, paths))
     writer.write_text("/robots.txt", meta.robots(data))
     catalogue = dcat.catalogue_graph(data)

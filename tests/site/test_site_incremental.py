@@ -28,7 +28,7 @@ from markupsafe import Markup
 from pipeline.core.atomic import COMMIT
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import SiteError
-from pipeline.site import build_site, fingerprint, manifest
+from pipeline.site import build_site, feeds, fingerprint, manifest
 from pipeline.site.build import TEMPLATES, kits
 from pipeline.site.loader import load_site_data
 from pipeline.site.page import Lazy
@@ -213,6 +213,30 @@ def test_a_lazy_page_is_built_only_when_one_of_its_inputs_changed(fixture_portal
     build_site(fixture_portal, AS_OF, search=False)
     assert sorted(built) == sorted(f"{lang}{path}" for lang in ("", "/en") for path in (
         "/keputusan/dpmptsp/K-01/", "/agenda/dpmptsp/RK-2026-09/", "/instansi/disdukcapil/2026/"))
+
+
+def test_only_the_calendars_showing_a_changed_agenda_are_made_again(fixture_portal: Portal, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    site = fixture_portal.output / "site"
+    before = mtimes(site)
+    made: list[str] = []
+    real = feeds._event
+
+    def counted(i: feeds.EventInputs) -> Any:
+        made.append(i.agenda.agenda_id)
+        return real(i)
+
+    monkeypatch.setattr(feeds, "_event", counted)
+    for table, change in DECLARED["agenda-new-version"]:  # disdukcapil's FKP-12 moves to another room
+        edit_csv(fixture_portal.output / "data" / f"{table}.csv", change)
+    build_site(fixture_portal, AS_OF, search=False)
+    assert made == ["FKP-12"]  # the other agenda's event is read from its own live file
+    after = mtimes(site)
+    ics = sorted(p for p in after if p.endswith(".ics"))
+    assert sorted(p for p in ics if after[p] != before[p]) == [
+        "agenda/disdukcapil/FKP-12/acara.ics", "kalender/disdukcapil.ics", "kalender/mpp.ics"]
+    assert len(ics) == 7  # the mall's, the coordination meetings', three agencies', two agendas'
+    assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
 
 
 def test_a_template_change_renders_every_page_again(fixture_portal: Portal, tmp_path: Path,
