@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import FunctionType
 from typing import Any, Generic, Protocol, TypeVar
 
 from pipeline.core.errors import SiteError
@@ -60,6 +61,14 @@ class Lazy(Generic[In]):
     inputs: In
     make: Callable[[In, Kit], Page]
     searchable: bool = False
+
+    def __post_init__(self) -> None:
+        """Refuse a builder that could reach more than its inputs (a closure, a lambda, a partial)."""
+        name = getattr(self.make, "__qualname__", "")
+        if (not isinstance(self.make, FunctionType) or self.make.__closure__ is not None
+                or "<" in name or "." in name):
+            raise SiteError(f"{self.path}: a lazy page's builder must be a module-level function "
+                            f"(it sees its inputs and nothing else): {self.make!r}")
 
     def build(self, kit: Kit) -> Page:
         """The page itself, its context built from the inputs alone."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 import os
 import shutil
@@ -28,11 +29,11 @@ from markupsafe import Markup
 from pipeline.core.atomic import COMMIT
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import SiteError
-from pipeline.site import build_site, feeds, fingerprint, manifest
+from pipeline.site import build_site, feeds, fingerprint, manifest, urls
 from pipeline.site.build import TEMPLATES, kits
 from pipeline.site.loader import load_site_data
-from pipeline.site.page import Lazy
-from pipeline.site.pages import all_pages
+from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.pages import agendas, all_pages
 from tests.site.fixture_data import write_fixture
 from tests.town_support import publish, published_town
 from tools.bench import city
@@ -213,6 +214,26 @@ def test_a_lazy_page_is_built_only_when_one_of_its_inputs_changed(fixture_portal
     build_site(fixture_portal, AS_OF, search=False)
     assert sorted(built) == sorted(f"{lang}{path}" for lang in ("", "/en") for path in (
         "/keputusan/dpmptsp/K-01/", "/agenda/dpmptsp/RK-2026-09/", "/instansi/disdukcapil/2026/"))
+
+
+def test_a_lazy_page_builder_can_reach_nothing_but_its_inputs(fixture_portal: Portal) -> None:
+    data = load_site_data(fixture_portal, AS_OF)
+    a = data.agendas[0]
+    path = urls.agenda(a.agency_code, a.agenda_id)
+    inputs = agendas.agenda_inputs(a, data)
+    assert Lazy(path, "agenda.html", inputs, agendas.build_agenda, searchable=True).path == path
+    # A builder that closes over the site data (or is a lambda, or a partial) could show what
+    # its key does not hold: refused when the page is declared, not found out by a stale page.
+    def sneaky(i: agendas.AgendaInputs, kit: Kit) -> Page:
+        return agendas.build_agenda(agendas.agenda_inputs(data.agendas[-1], data), kit)
+
+    for make in (sneaky, lambda i, kit: agendas.build_agenda(i, kit), functools.partial(agendas.build_agenda)):
+        with pytest.raises(SiteError, match="module-level function"):
+            Lazy(path, "agenda.html", inputs, make, searchable=True)
+    # Built, a lazy page must be the page it was declared as (its key names path and template).
+    kit = kits(TEMPLATES)["id"]
+    with pytest.raises(SiteError, match="is not the declared"):
+        Lazy("/agenda/lain/", "agenda.html", inputs, agendas.build_agenda, searchable=True).build(kit)
 
 
 def test_only_the_calendars_showing_a_changed_agenda_are_made_again(fixture_portal: Portal, tmp_path: Path,
