@@ -164,6 +164,12 @@ DECLARED: dict[str, list[tuple[str, Callable[[list[dict[str, str]]], list[dict[s
                                                             name_en="BPJS Health"))],
     # The attendance of a held meeting.
     "attendance": [("agendas", lambda rows: [{**r, "attendees": "dpmptsp"} for r in rows])],
+    # A month's figures of one service: its page and its agency's performance page.
+    "performance-figure": [("performance", lambda rows: _rows(
+        rows, {"period": "2026-10", "service_code": "ktp-el"}, applications_received="1234"))],
+    # A service's standard time: its page (the agency's performance page lists it by name).
+    "service-standard": [("services", lambda rows: _rows(rows, {"service_code": "nib"}, standard_time="3 hari kerja",
+                                                         name="Nomor Induk Berusaha (NIB)"))],
 }
 
 
@@ -204,9 +210,8 @@ def test_a_lazy_page_is_built_only_when_one_of_its_inputs_changed(fixture_portal
         return real(self, kit)
 
     monkeypatch.setattr(Lazy, "build", counted)
-    # Performance figures are on no agenda, decision, report or year page: none is built.
-    edit_csv(fixture_portal.output / "data" / "performance.csv",
-             lambda rows: [{**r, "applications_received": "999"} for r in rows])
+    # The indicators (the evaluation pages) are on no lazy page: none is built.
+    edit_csv(fixture_portal.output / "data" / "indicators.csv", lambda rows: [{**r, "value": "12.5"} for r in rows])
     assert not build_site(fixture_portal, AS_OF, search=False).skipped
     assert built == []
     # K-01 (dpmptsp's, followed up by disdukcapil, from the meeting RK-2026-09) is done.
@@ -339,7 +344,7 @@ def test_a_new_month_and_a_late_file_of_the_town_rebuild_like_a_cold_build(tmp_p
             unplain([page.context, page.crumbs], seen)
     assert seen == set()
     assert lazy == {"agenda.html", "agenda_month.html", "decision.html", "report_file.html", "report_month.html",
-                    "agency_year.html"}
+                    "agency_year.html", "service.html", "performance_agency.html"}
     for step, change in enumerate((city.add_late_month, city.correct_old_file)):
         change(town, datasets)
         publish(datasets, output)
