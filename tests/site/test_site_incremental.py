@@ -167,6 +167,9 @@ DECLARED: dict[str, list[tuple[str, Callable[[list[dict[str, str]]], list[dict[s
     # A month's figures of one service: its page and its agency's performance page.
     "performance-figure": [("performance", lambda rows: _rows(
         rows, {"period": "2026-10", "service_code": "ktp-el"}, applications_received="1234"))],
+    # A closed quarter's indicator of an agency: its page links its scorecard.
+    "agency-scorecard": [("indicators", lambda rows: [*rows, {
+        **rows[1], "scope_type": "agency", "scope": "dpmptsp", "complete": "true", "gaps": ""}])],
     # A service's standard time: its page (the agency's performance page lists it by name).
     "service-standard": [("services", lambda rows: _rows(rows, {"service_code": "nib"}, standard_time="3 hari kerja",
                                                          name="Nomor Induk Berusaha (NIB)"))],
@@ -218,7 +221,8 @@ def test_a_lazy_page_is_built_only_when_one_of_its_inputs_changed(fixture_portal
     edit_csv(fixture_portal.output / "data" / "decisions.csv", _decision_done)
     build_site(fixture_portal, AS_OF, search=False)
     assert sorted(built) == sorted(f"{lang}{path}" for lang in ("", "/en") for path in (
-        "/keputusan/dpmptsp/K-01/", "/agenda/dpmptsp/RK-2026-09/", "/instansi/disdukcapil/2026/"))
+        "/keputusan/dpmptsp/K-01/", "/agenda/dpmptsp/RK-2026-09/", "/instansi/disdukcapil/2026/",
+        "/instansi/disdukcapil/"))
 
 
 def test_a_lazy_page_builder_can_reach_nothing_but_its_inputs(fixture_portal: Portal) -> None:
@@ -344,7 +348,7 @@ def test_a_new_month_and_a_late_file_of_the_town_rebuild_like_a_cold_build(tmp_p
             unplain([page.context, page.crumbs], seen)
     assert seen == set()
     assert lazy == {"agenda.html", "agenda_month.html", "decision.html", "report_file.html", "report_month.html",
-                    "agency_year.html", "service.html", "performance_agency.html"}
+                    "agency_year.html", "service.html", "performance_agency.html", "agency.html"}
     for step, change in enumerate((city.add_late_month, city.correct_old_file)):
         change(town, datasets)
         publish(datasets, output)
