@@ -1,14 +1,17 @@
 """Build the site into a staging folder, then swap it in place of <output>/site.
 
-Order (everything is gathered before anything is written):
+Order:
   0. fingerprint every input; when it equals the one stored with the current site, stop
      (the site would come out byte for byte the same);
   1. read <output>/data (and feedback, templates) into SiteData;
-  2. build every page's context, both languages;
-  3. render the pages whose key changed (the digest of its context, the templates, the code
-     and the settings: ``Renderer.key``), copy assets and published files, write feeds,
-     calendars, sitemap, catalogue; only files whose bytes differ from the live site's are
-     staged (the live site's manifest holds every file's SHA-256 and every page's key);
+  2. take the pages one at a time (builders are generators): a page known by its declared
+     inputs (``page.Lazy``) is keyed by them and its context built only when that key is not
+     the live one; any other page is keyed by the digest of its built context;
+  3. render the pages whose key changed (with the templates, the code and the settings:
+     ``Renderer.key``), then drop them; make the calendars whose key (their agendas' inputs)
+     changed; copy assets and published files, write feeds, sitemap, catalogue; only files
+     whose bytes differ from the live site's are staged (the live site's manifest holds every
+     file's SHA-256 and every page's and calendar's key);
   4. index with Pagefind when a searchable page changed;
   5. write the manifest and the fingerprint, then swap. With a live site, a committed plan
      moves each staged file into place and deletes the files gone, the fingerprint last;
@@ -33,7 +36,7 @@ from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, n
 from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
-from pipeline.site.page import Kit, Page
+from pipeline.site.page import Kit
 from pipeline.site.pages import all_pages
 from pipeline.site.render import Renderer
 from pipeline.site.search import index_site as index_changes
@@ -85,16 +88,14 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     live = manifest.read(target, previous) if target.is_dir() else None
     data = load_site_data(portal, as_of)
     lang_kits = kits(templates)
-    pages = {lang: all_pages(data, kit) for lang, kit in lang_kits.items()}
     staging = staging_dir(target)
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-        done = _write_pages(writer, Renderer(templates, data), pages, lang_kits, code, live)
-        page_count = sum(len(p) for p in pages.values())
-        paths = [p.path for p in pages["id"]]
-        del pages  # the rendered contexts are no longer needed: free them before Pagefind runs
-        _write_files(writer, data, templates, lang_kits, paths)
+        done = _write_pages(writer, Renderer(templates, data), data, lang_kits, code, live)
+        page_count = done.count
+        _write_calendars(writer, data, code, live, target, done.keys)
+        _write_files(writer, data, templates, lang_kits, done.paths)
         moves = list(writer.changed)
         files = dict(writer.files)
         if search:
@@ -132,19 +133,28 @@ class PagesDone:
     keys: dict[str, str]  # site path -> page key
     searchable: dict[str, dict[str, str]]  # language -> site path -> SHA-256 of the page
     rendered: int
+    count: int  # pages of every language
+    paths: list[str]  # every page's path (Indonesian), for the sitemap
 
 
-def _write_pages(writer: Writer, renderer: Renderer, pages: dict[str, list[Page]], lang_kits: dict[str, Kit],
+def _write_pages(writer: Writer, renderer: Renderer, data: SiteData, lang_kits: dict[str, Kit],
                  code: str, live: manifest.Manifest | None) -> PagesDone:
-    """Render and write every page of every language whose key differs from the live one's."""
-    done = PagesDone({}, {lang: {} for lang in lang_kits}, 0)
+    """Render and write every page of every language whose key differs from the live one's.
+
+    One page at a time: each is keyed, built and rendered only when its key changed, written,
+    and dropped; what the rest of the build needs (keys, paths, searchable pages' SHA-256) is kept.
+    """
+    done = PagesDone({}, {lang: {} for lang in lang_kits}, 0, 0, [])
     for lang, kit in lang_kits.items():
-        for page in pages[lang]:
+        for page in all_pages(data, kit):
             rel = urls.output_file(kit.url(page.path))
             key = renderer.key(page, kit, code)
             done.keys[rel] = key
+            done.count += 1
+            if lang == "id":
+                done.paths.append(page.path)
             if live is not None and live.keys.get(rel) == key and rel in live.files:
-                writer.keep(rel)  # the very bytes are published already: not rendered, not written
+                writer.keep(rel)  # the very bytes are published already: not built, rendered nor written
             else:
                 writer.write_text(rel, renderer.render(page, kit))
                 done.rendered += 1
@@ -182,6 +192,30 @@ def _search(writer: Writer, staging: Path, target: Path | None, live: manifest.M
     return list(result.written)
 
 
+def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.Manifest | None, target: Path,
+                     keys: dict[str, str]) -> None:
+    """The iCalendar files, each kept as it is when its key (its declared inputs) is the live one's."""
+    def live_key(path: str) -> str | None:
+        rel = path.lstrip("/")
+        return live.keys.get(rel) if live is not None and rel in live.files else None
+
+    def live_bytes(path: str) -> bytes | None:
+        rel = path.lstrip("/")
+        try:
+            body = (target / rel).read_bytes()
+        except OSError:
+            return None
+        # The bytes the manifest vouches for, or none: a file changed by hand is built again.
+        return body if live is not None and manifest.digest(body) == live.files.get(rel) else None
+
+    for path, key, body in feeds.calendar_files(data, code, live_key, live_bytes):
+        keys[path.lstrip("/")] = key
+        if body is None:
+            writer.keep(path)
+        else:
+            writer.write_bytes(path, body)
+
+
 def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit], paths: list[str]) -> None:
     """Assets, the published files, feedback pages, templates, feeds, calendars and machine files."""
     output = data.portal.output
@@ -198,8 +232,6 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
         writer.write_text(kit.url(urls.SEARCH) + names.NAMES_FILE, names.names_index(data, kit))
         for path, body in downloads.files(data, kit).items():
             writer.write_bytes(path, body)
-    for path, body in feeds.agency_calendars(data).items():
-        writer.write_bytes(path, body)
     writer.write_text("/sitemap.xml", meta.sitemap(data, paths))
     writer.write_text("/robots.txt", meta.robots(data))
     catalogue = dcat.catalogue_graph(data)

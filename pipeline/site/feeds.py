@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
 from urllib.parse import urlsplit
@@ -15,7 +18,7 @@ from pipeline.core.periods import first_day
 from pipeline.site import urls
 from pipeline.site.models import Agenda, AgendaVersion, Decision, HistoryEntry, SiteData
 from pipeline.site.page import Kit
-from pipeline.site.pages.agendas import COMPARED, versions_by_agenda
+from pipeline.site.pages.agendas import COMPARED
 from pipeline.site.views import agendas_sorted, decisions_sorted, licence_title
 
 FEED_SIZE = 50
@@ -137,25 +140,44 @@ def agenda_sequence(versions: list[AgendaVersion]) -> int:
                if any(getattr(old, name) != getattr(new, name) for name, _ in COMPARED))
 
 
-def _published_at(data: SiteData, a: Agenda) -> datetime:
+@dataclass(frozen=True)
+class EventInputs:
+    """Everything one agenda's calendar event is made of: the agenda, its SEQUENCE, when the
+    version shown was received (its DTSTAMP), and the portal's time zone and address."""
+
+    agenda: Agenda
+    sequence: int
+    received: datetime | None
+    timezone: str
+    site_url: str
+
+
+def event_inputs(a: Agenda, data: SiteData) -> EventInputs:
+    """The declared inputs of one agenda's event, looked up in the indexes."""
+    versions = data.lookup.versions.get((a.agency_code, a.agenda_id), [])
+    received = data.lookup.received.get((a.agency_code, "agendas"), {}).get(a.period)
+    return EventInputs(a, agenda_sequence(versions), received, data.portal.timezone, data.portal.site_url)
+
+
+def _published_at(i: EventInputs) -> datetime:
     """When the version of an agenda shown now was received (and so published), in UTC: its DTSTAMP.
 
     Not the event's own date, which lies in the future for a planned meeting; a calendar app
     takes a newer DTSTAMP and a higher SEQUENCE as the sign that the event changed.
     """
-    received = data.lookup.received.get((a.agency_code, "agendas"), {}).get(a.period)
-    if received is not None:
-        return received.astimezone(UTC)
-    return _midnight(first_day(a.period), data.portal.tz).astimezone(UTC)
+    if i.received is not None:
+        return i.received.astimezone(UTC)
+    return _midnight(first_day(i.agenda.period), ZoneInfo(i.timezone)).astimezone(UTC)
 
 
-def _event(a: Agenda, data: SiteData, host: str, sequence: int = 0) -> Event:
+def _event(i: EventInputs) -> Event:
     """One agenda as a calendar event in the portal's time zone."""
-    tz = data.portal.tz
+    a, tz = i.agenda, ZoneInfo(i.timezone)
+    host = urlsplit(i.site_url).hostname or "mpp.local"
     ev = Event()
     ev.add("uid", f"{a.agency_code}.{a.agenda_id}@{host}")
-    ev.add("dtstamp", _published_at(data, a))
-    ev.add("sequence", sequence)
+    ev.add("dtstamp", _published_at(i))
+    ev.add("sequence", i.sequence)
     ev.add("summary", a.title)
     if a.start_time:
         start = datetime.combine(a.date, a.start_time, tzinfo=tz)
@@ -172,7 +194,7 @@ def _event(a: Agenda, data: SiteData, host: str, sequence: int = 0) -> Event:
     if a.summary:
         ev.add("description", a.summary)
     ev.add("status", ICS_STATUS.get(a.status, "CONFIRMED"))
-    ev.add("url", data.portal.site_url + urls.agenda(a.agency_code, a.agenda_id))
+    ev.add("url", i.site_url + urls.agenda(a.agency_code, a.agenda_id))
     return ev
 
 
@@ -210,18 +232,62 @@ def _vtimezone(name: str) -> Timezone:
 
 
 def agency_calendars(data: SiteData) -> dict[str, bytes]:
-    """Site path -> iCalendar bytes: the whole mall, its coordination meetings, each agency (as
-    organiser or participant) and each agenda on its own."""
-    host = urlsplit(data.portal.site_url).hostname or "mpp.local"
-    versions = versions_by_agenda(data)
-    events = {(a.agency_code, a.agenda_id): _event(a, data, host, agenda_sequence(
-        versions.get((a.agency_code, a.agenda_id), []))).to_ical() for a in data.agendas}
-    out = {urls.CALENDAR: calendar(data, data.agendas, data.portal.name, events)}
-    coordination = [a for a in data.agendas if a.type == "coordination"]
-    out[urls.CALENDAR_COORDINATION] = calendar(data, coordination, f"{data.portal.name}: rapat koordinasi", events)
-    for code, agency in sorted(data.agencies.items()):
-        mine = data.lookup.agendas_of.get(code, [])
-        out[urls.calendar(code)] = calendar(data, mine, f"{data.portal.name}: {agency.name}", events)
-    for a in data.agendas:
-        out[urls.agenda_ics(a.agency_code, a.agenda_id)] = calendar(data, [a], a.title, events)
-    return out
+    """Site path -> iCalendar bytes of every calendar, all built (see ``calendar_files``)."""
+    return {path: body for path, _, body in calendar_files(data, "", lambda _path: None, lambda _path: None)
+            if body is not None}
+
+
+# The line that opens an event: never inside a property's value, whose line breaks are escaped
+# and whose folded lines start with a space.
+_VEVENT = b"\r\nBEGIN:VEVENT\r\n"
+
+
+def _event_in(ics: bytes) -> bytes | None:
+    """The one VEVENT of an agenda's own calendar file (as ``Event.to_ical`` gave it), None if not one."""
+    start, end = ics.find(_VEVENT), ics.rfind(b"END:VCALENDAR")
+    if start < 0 or end < start or ics.count(_VEVENT) != 1:
+        return None
+    return ics[start + 2:end]
+
+
+def calendar_files(data: SiteData, code: str, live_key: Callable[[str], str | None],
+                   live_bytes: Callable[[str], bytes | None]) -> Iterator[tuple[str, str, bytes | None]]:
+    """(site path, key, bytes) of every calendar: each agenda on its own, the whole mall, its
+    coordination meetings, each agency (as organiser or participant). Bytes are None when the
+    live file was made with this key (``live_key``): it is kept as it is, and an agenda's event
+    is taken from its own live file (``live_bytes``: checked against the manifest) instead of built.
+
+    Keys: the site code, the path and the declared inputs (an agenda's ``EventInputs``; for a
+    calendar of several agendas its name and their events' keys, in order).
+    """
+    keys: dict[tuple[str, str], str] = {}
+    events: dict[tuple[str, str], bytes] = {}
+    for a in sorted(data.agendas, key=lambda a: (a.agency_code, a.agenda_id)):
+        path, ident = urls.agenda_ics(a.agency_code, a.agenda_id), (a.agency_code, a.agenda_id)
+        key = _key(code, path, repr(event_inputs(a, data)))
+        old = live_bytes(path) if live_key(path) == key else None
+        event = _event_in(old) if old is not None else None
+        keys[ident] = key
+        if event is not None:
+            events[ident] = event
+            yield path, key, None
+        else:
+            events[ident] = _event(event_inputs(a, data)).to_ical()
+            yield path, key, calendar(data, [a], a.title, events)
+    groups = [(urls.CALENDAR, data.portal.name, data.agendas),
+              (urls.CALENDAR_COORDINATION, f"{data.portal.name}: rapat koordinasi",
+               [a for a in data.agendas if a.type == "coordination"])]
+    groups += [(urls.calendar(c), f"{data.portal.name}: {agency.name}", data.lookup.agendas_of.get(c, []))
+               for c, agency in sorted(data.agencies.items())]
+    for path, name, agendas in groups:
+        ordered = agendas_sorted(agendas, newest_first=False)
+        key = _key(code, path, repr((name, [keys[(a.agency_code, a.agenda_id)] for a in ordered])))
+        if live_key(path) == key:
+            yield path, key, None
+        else:
+            yield path, key, calendar(data, agendas, name, events)
+
+
+def _key(code: str, path: str, inputs: str) -> str:
+    """The SHA-256 of a calendar's code, path and inputs."""
+    return hashlib.sha256(f"ics\0{code}\0{path}\0{inputs}".encode("utf-8", "surrogatepass")).hexdigest()

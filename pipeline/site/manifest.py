@@ -19,8 +19,8 @@ FILE_NAME = ".build-manifest"
 
 @dataclass
 class Manifest:
-    """``files``: site path -> SHA-256 of its bytes; ``keys``: page path -> the key it was rendered
-    with; ``searchable``: language -> site paths of the pages the search index holds."""
+    """``files``: site path -> SHA-256 of its bytes; ``keys``: page (or calendar) path -> the key it
+    was made with; ``searchable``: language -> site paths of the pages the search index holds."""
 
     files: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import FunctionType
+from typing import Any, Generic, Protocol, TypeVar
 
+from pipeline.core.errors import SiteError
 from pipeline.core.formatting import Formatter
 from pipeline.core.records import Agency, Service
 from pipeline.site import urls
 from pipeline.site.i18n import Translator
-from pipeline.site.models import SiteData
 
 # Standard times as agencies write them, and their English units (singular, plural).
 DURATION = re.compile(r"(\d+)\s+(menit|jam|hari kerja|hari)", re.IGNORECASE)
@@ -30,6 +32,52 @@ class Page:
     crumbs: list[tuple[str, str]] = field(default_factory=list)
     searchable: bool = False
     description: str = ""
+
+
+class HasAgencies(Protocol):
+    """What names an agency on a page: the whole site data, or a page's own declared inputs."""
+
+    @property
+    def agencies(self) -> Mapping[str, Agency]:
+        """Agency code -> agency."""
+
+
+In = TypeVar("In")
+
+
+@dataclass(frozen=True)
+class Lazy(Generic[In]):
+    """A page known by its declared ``inputs``; its context is built only when its key changed.
+
+    ``make`` receives the inputs object and the language kit, nothing else: what a page shows
+    can only come from what its key is made of (``Renderer.key``: the site code, the language,
+    the path, the template, ``make`` and ``repr(inputs)``). The inputs hold plain values only
+    (text, numbers, dates, tuples, dicts and dataclasses of them), gathered from the lookup
+    indexes without formatting anything, so an unchanged page costs its inputs and one digest.
+    """
+
+    path: str
+    template: str
+    inputs: In
+    make: Callable[[In, Kit], Page]
+    searchable: bool = False
+
+    def __post_init__(self) -> None:
+        """Refuse a builder that could reach more than its inputs (a closure, a lambda, a partial)."""
+        name = getattr(self.make, "__qualname__", "")
+        if (not isinstance(self.make, FunctionType) or self.make.__closure__ is not None
+                or "<" in name or "." in name):
+            raise SiteError(f"{self.path}: a lazy page's builder must be a module-level function "
+                            f"(it sees its inputs and nothing else): {self.make!r}")
+
+    def build(self, kit: Kit) -> Page:
+        """The page itself, its context built from the inputs alone."""
+        page = self.make(self.inputs, kit)
+        if (page.path, page.template, page.searchable) != (self.path, self.template, self.searchable):
+            # Key and bytes would describe two different pages: a bug of the builder.
+            raise SiteError(f"{self.make.__qualname__}: {page.path} {page.template} is not the declared "
+                            f"{self.path} {self.template}")
+        return page
 
 
 @dataclass(frozen=True)
@@ -62,7 +110,7 @@ class Kit:
         n, unit = int(match[1]), match[2].casefold()
         return f"{n} {DURATION_EN[unit][0 if n == 1 else 1]}"
 
-    def agency_link(self, data: SiteData, code: str) -> dict[str, str | None]:
+    def agency_link(self, data: HasAgencies, code: str) -> dict[str, str | None]:
         """Name and page link of an agency (no link when the code is unknown)."""
         agency = data.agencies.get(code)
         return {"name": self.agency_name(agency, code), "url": self.url(urls.agency(code)) if agency else None,

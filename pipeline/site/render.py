@@ -16,7 +16,7 @@ from pipeline.core.errors import SiteError
 from pipeline.core.templating import environment
 from pipeline.site import urls
 from pipeline.site.models import SiteData
-from pipeline.site.page import Kit, Page
+from pipeline.site.page import Kit, Lazy, Page
 from pipeline.site.views import last_update_date, licence_title, licence_url
 
 # Root-relative links written by our own templates; agency text never reaches this point with
@@ -100,7 +100,7 @@ class Renderer:
                        "sitemap": "/sitemap.xml"},
         }
 
-    def data_updated(self, page: Page, kit: Kit) -> str | None:
+    def data_updated(self, page: Page | Lazy[Any], kit: Kit) -> str | None:
         """The footer's "data last updated" date, on the pages that sum up the whole mall only.
 
         Those are the home page and the top-level pages (/kinerja/, /keputusan/, /kalender/...),
@@ -112,8 +112,12 @@ class Renderer:
             return None
         return kit.f.date(last_update_date(self.data))
 
-    def key(self, page: Page, kit: Kit, code: str) -> str:
+    def key(self, page: Page | Lazy[Any], kit: Kit, code: str) -> str:
         """The SHA-256 of everything the page's bytes come from (``code``: ``fingerprint.site_code``).
+
+        A lazy page's key is made of its declared inputs, not of a built context: its path,
+        template and builder, and ``repr`` of the inputs object, which is all its builder
+        receives (with the kit, whose words and formats are in ``code``). Nothing is built.
 
         The template sees the page (path, titles, crumbs, context) and the shared context of
         ``common``, which is made of the page, the language, the portal's settings (in ``code``)
@@ -121,11 +125,18 @@ class Renderer:
         only (strings, numbers, dates, lists, dicts and dataclasses of them, tested), whose
         ``repr`` is complete and does not depend on the process.
         """
-        text = f"{code}\0{kit.lang}\0{self.data_updated(page, kit)}\0{page!r}"
+        if isinstance(page, Lazy):
+            maker = f"{page.make.__module__}.{page.make.__qualname__}"
+            text = (f"lazy\0{code}\0{kit.lang}\0{page.path}\0{page.template}\0{maker}\0{page.searchable}\0"
+                    f"{self.data_updated(page, kit)}\0{page.inputs!r}")
+        else:
+            text = f"{code}\0{kit.lang}\0{self.data_updated(page, kit)}\0{page!r}"
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def render(self, page: Page, kit: Kit) -> str:
-        """The finished HTML of one page, links relative to its own folder."""
+    def render(self, page: Page | Lazy[Any], kit: Kit) -> str:
+        """The finished HTML of one page (a lazy page built first), links relative to its own folder."""
+        if isinstance(page, Lazy):
+            page = page.build(kit)
         try:
             html = self.env.get_template(page.template).render(**self.common(page, kit), **page.context)
         except SiteError:

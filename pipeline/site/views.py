@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, time
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline.core.config import Portal
 from pipeline.core.followup import OPEN_STATUSES
@@ -11,10 +12,22 @@ from pipeline.core.periods import last_ended
 from pipeline.core.records import Agency
 from pipeline.site import urls
 from pipeline.site.models import Agenda, Decision, SiteData, Submission
-from pipeline.site.page import Kit
+from pipeline.site.page import HasAgencies, Kit
 
 
-def agenda_row(a: Agenda, data: SiteData, kit: Kit) -> dict[str, Any]:
+class HasFeedback(Protocol):
+    """Where each file's report and each agency-month's summary are: the site data, or a page's inputs."""
+
+    @property
+    def feedback(self) -> Mapping[tuple[str, str, str], str]:
+        """(period, agency, table) -> the report page."""
+
+    @property
+    def feedback_months(self) -> Mapping[tuple[str, str], str]:
+        """(period, agency) -> the month's summary page."""
+
+
+def agenda_row(a: Agenda, data: HasAgencies, kit: Kit) -> dict[str, Any]:
     """An agenda as a list row."""
     return {
         "url": kit.url(urls.agenda(a.agency_code, a.agenda_id)),
@@ -30,7 +43,7 @@ def agenda_row(a: Agenda, data: SiteData, kit: Kit) -> dict[str, Any]:
     }
 
 
-def decision_row(d: Decision, data: SiteData, kit: Kit) -> dict[str, Any]:
+def decision_row(d: Decision, data: HasAgencies, kit: Kit) -> dict[str, Any]:
     """A decision as a list row (overdue as of the build date)."""
     return {
         "url": kit.url(urls.decision(d.agency_code, d.decision_id)),
@@ -90,7 +103,7 @@ def upcoming(data: SiteData) -> list[Agenda]:
     return agendas_sorted(coming, newest_first=False)
 
 
-def submission_cell(s: Submission | None, data: SiteData, kit: Kit) -> dict[str, Any]:
+def submission_cell(s: Submission | None, data: HasFeedback, kit: Kit) -> dict[str, Any]:
     """One file's standing (accepted on time, late, rejected, missing) and its feedback link."""
     if s is None:
         return {"state": "none", "label": kit.t("submission.none"), "mark": "", "url": None, "received": "",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 import os
 import shutil
@@ -18,7 +19,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,11 @@ from markupsafe import Markup
 from pipeline.core.atomic import COMMIT
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import SiteError
-from pipeline.site import build_site, fingerprint, manifest
+from pipeline.site import build_site, feeds, fingerprint, manifest, urls
 from pipeline.site.build import TEMPLATES, kits
 from pipeline.site.loader import load_site_data
-from pipeline.site.pages import all_pages
+from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.pages import agendas, all_pages
 from tests.site.fixture_data import write_fixture
 from tests.town_support import publish, published_town
 from tools.bench import city
@@ -77,10 +79,12 @@ def edit_csv(path: Path, change: Callable[[list[dict[str, str]]], list[dict[str,
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         header, rows = list(reader.fieldnames or []), list(reader)
+    rows = change(rows)
+    header += [k for k in dict.fromkeys(k for r in rows for k in r) if k not in header]  # a column added
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(change(rows))
+    writer.writerows(rows)
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
@@ -130,6 +134,141 @@ def test_a_data_change_rebuilds_like_a_cold_build(fixture_portal: Portal, tmp_pa
     assert [p.name for p in site.parent.iterdir() if p.name.startswith(".site")] == []
 
 
+def _rows(rows: list[dict[str, str]], match: dict[str, str], **values: str) -> list[dict[str, str]]:
+    """The rows with ``values`` set on every row matching ``match``."""
+    return [{**r, **values} if all(r[k] == v for k, v in match.items()) else r for r in rows]
+
+
+FKP = {"agency_code": "disdukcapil", "agenda_id": "FKP-12"}
+# Each change hits one input a lazy page declares (an agenda's, a decision's, an agency year's):
+# the pages that show it must come out as a cold build's.
+DECLARED: dict[str, list[tuple[str, Callable[[list[dict[str, str]]], list[dict[str, str]]]]]] = {
+    # A new version of an agenda: the agenda, its versions, its month's page.
+    "agenda-new-version": [
+        ("agendas", lambda rows: _rows(rows, FKP, location="Aula lantai 2", period="2026-11")),
+        ("agenda_history", lambda rows: [*rows, {**rows[1], "period": "2026-11", "location": "Aula lantai 2"}]),
+    ],
+    # The day a month's agendas file arrived: an agenda's version history dates it.
+    "agendas-received": [("submissions", lambda rows: _rows(
+        rows, {"period": "2026-10", "agency_code": "disdukcapil", "table": "agendas"},
+        received_at="2026-10-30T15:00:00+07:00"))],
+    # A decision's reported states (its page's history) and the agenda title it links to.
+    "decision-history": [("decision_history", lambda rows: _rows(
+        rows, {"decision_id": "K-01", "period": "2026-10"}, follow_up="Petugas baru dilatih"))],
+    "agenda-title": [("agendas", lambda rows: _rows(rows, {"agenda_id": "RK-2026-09"}, title="Rapat koordinasi"))],
+    # Who follows a decision up: the decision, its agenda's page and both agencies' year pages.
+    "decision-responsible": [("decisions", lambda rows: _rows(rows, {"decision_id": "K-02"},
+                                                               responsible="bpjs-kes;dpmptsp"))],
+    # An agency's English name: every English page that names it.
+    "agency-english-name": [("agencies", lambda rows: _rows(rows, {"agency_code": "bpjs-kes"},
+                                                            name_en="BPJS Health"))],
+    # The attendance of a held meeting.
+    "attendance": [("agendas", lambda rows: [{**r, "attendees": "dpmptsp"} for r in rows])],
+    # A month's figures of one service: its page and its agency's performance page.
+    "performance-figure": [("performance", lambda rows: _rows(
+        rows, {"period": "2026-10", "service_code": "ktp-el"}, applications_received="1234"))],
+    # A closed quarter's indicator of an agency: its page links its scorecard.
+    "agency-scorecard": [("indicators", lambda rows: [*rows, {
+        **rows[1], "scope_type": "agency", "scope": "dpmptsp", "complete": "true", "gaps": ""}])],
+    # A service's standard time: its page (the agency's performance page lists it by name).
+    "service-standard": [("services", lambda rows: _rows(rows, {"service_code": "nib"}, standard_time="3 hari kerja",
+                                                         name="Nomor Induk Berusaha (NIB)"))],
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECLARED))
+def test_a_change_of_a_declared_input_rebuilds_like_a_cold_build(fixture_portal: Portal, tmp_path: Path,
+                                                                 name: str) -> None:
+    for table, change in DECLARED[name]:
+        edit_csv(fixture_portal.output / "data" / f"{table}.csv", change)
+    assert not build_site(fixture_portal, AS_OF, search=False).skipped
+    assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+
+
+def test_a_deadline_passing_makes_the_pages_of_an_overdue_follow_up_like_a_cold_build(
+        tmp_path: Path) -> None:
+    datasets, output = write_fixture(tmp_path / "live")
+    portal = load_portal(datasets, output)
+    # K-01 (in progress) due on 15 December: not overdue on 28 November, overdue on 16 December.
+    edit_csv(output / "data" / "decisions.csv", lambda rows: _rows(rows, {"decision_id": "K-01"},
+                                                                  due_date="2026-12-15"))
+    build_site(portal, AS_OF, search=False)
+    agenda = output / "site" / "agenda" / "dpmptsp" / "RK-2026-09" / "index.html"
+    assert "is-overdue" not in agenda.read_text(encoding="utf-8")
+    later = date(2026, 12, 16)
+    assert not build_site(portal, later, search=False).skipped
+    # The agenda's page lists its decisions with their overdue mark, and shows no build date:
+    # only the decision (in its inputs) tells its key that it changed.
+    assert "is-overdue" in agenda.read_text(encoding="utf-8")
+    assert_same_site(output / "site", cold_copy(portal, tmp_path / "cold", later))
+
+
+def test_a_lazy_page_is_built_only_when_one_of_its_inputs_changed(fixture_portal: Portal,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+    real = Lazy.build
+
+    def counted(self: Lazy[Any], kit: Any) -> Any:
+        built.append(kit.url(self.path))
+        return real(self, kit)
+
+    monkeypatch.setattr(Lazy, "build", counted)
+    # The indicators (the evaluation pages) are on no lazy page: none is built.
+    edit_csv(fixture_portal.output / "data" / "indicators.csv", lambda rows: [{**r, "value": "12.5"} for r in rows])
+    assert not build_site(fixture_portal, AS_OF, search=False).skipped
+    assert built == []
+    # K-01 (dpmptsp's, followed up by disdukcapil, from the meeting RK-2026-09) is done.
+    edit_csv(fixture_portal.output / "data" / "decisions.csv", _decision_done)
+    build_site(fixture_portal, AS_OF, search=False)
+    assert sorted(built) == sorted(f"{lang}{path}" for lang in ("", "/en") for path in (
+        "/keputusan/dpmptsp/K-01/", "/agenda/dpmptsp/RK-2026-09/", "/instansi/disdukcapil/2026/",
+        "/instansi/disdukcapil/"))
+
+
+def test_a_lazy_page_builder_can_reach_nothing_but_its_inputs(fixture_portal: Portal) -> None:
+    data = load_site_data(fixture_portal, AS_OF)
+    a = data.agendas[0]
+    path = urls.agenda(a.agency_code, a.agenda_id)
+    inputs = agendas.agenda_inputs(a, data)
+    assert Lazy(path, "agenda.html", inputs, agendas.build_agenda, searchable=True).path == path
+    # A builder that closes over the site data (or is a lambda, or a partial) could show what
+    # its key does not hold: refused when the page is declared, not found out by a stale page.
+    def sneaky(i: agendas.AgendaInputs, kit: Kit) -> Page:
+        return agendas.build_agenda(agendas.agenda_inputs(data.agendas[-1], data), kit)
+
+    for make in (sneaky, lambda i, kit: agendas.build_agenda(i, kit), functools.partial(agendas.build_agenda)):
+        with pytest.raises(SiteError, match="module-level function"):
+            Lazy(path, "agenda.html", inputs, make, searchable=True)
+    # Built, a lazy page must be the page it was declared as (its key names path and template).
+    kit = kits(TEMPLATES)["id"]
+    with pytest.raises(SiteError, match="is not the declared"):
+        Lazy("/agenda/lain/", "agenda.html", inputs, agendas.build_agenda, searchable=True).build(kit)
+
+
+def test_only_the_calendars_showing_a_changed_agenda_are_made_again(fixture_portal: Portal, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    site = fixture_portal.output / "site"
+    before = mtimes(site)
+    made: list[str] = []
+    real = feeds._event
+
+    def counted(i: feeds.EventInputs) -> Any:
+        made.append(i.agenda.agenda_id)
+        return real(i)
+
+    monkeypatch.setattr(feeds, "_event", counted)
+    for table, change in DECLARED["agenda-new-version"]:  # disdukcapil's FKP-12 moves to another room
+        edit_csv(fixture_portal.output / "data" / f"{table}.csv", change)
+    build_site(fixture_portal, AS_OF, search=False)
+    assert made == ["FKP-12"]  # the other agenda's event is read from its own live file
+    after = mtimes(site)
+    ics = sorted(p for p in after if p.endswith(".ics"))
+    assert sorted(p for p in ics if after[p] != before[p]) == [
+        "agenda/disdukcapil/FKP-12/acara.ics", "kalender/disdukcapil.ics", "kalender/mpp.ics"]
+    assert len(ics) == 7  # the mall's, the coordination meetings', three agencies', two agendas'
+    assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+
+
 def test_a_template_change_renders_every_page_again(fixture_portal: Portal, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     templates = tmp_path / "site_templates"
@@ -171,7 +310,7 @@ def test_the_search_index_after_a_change_is_the_cold_builds(tmp_path: Path) -> N
 
 # What a page's context may hold: a page key is the digest of its ``repr``, which is complete and
 # the same in every process for these types only (a set's order, or an object's address, is not).
-PLAIN = (str, int, float, bool, type(None), date, datetime, Markup)
+PLAIN = (str, int, float, bool, type(None), date, datetime, time, Markup)
 
 
 def unplain(value: Any, seen: set[str]) -> None:
@@ -198,11 +337,18 @@ def test_a_new_month_and_a_late_file_of_the_town_rebuild_like_a_cold_build(tmp_p
     town, datasets, output = published_town(tmp_path / "live")
     portal = load_portal(datasets, output)
     assert not build_site(portal, AS_OF, search=False).skipped
-    data, seen = load_site_data(portal, AS_OF), set[str]()
+    data, seen, lazy = load_site_data(portal, AS_OF), set[str](), set[str]()
     for kit in kits(TEMPLATES).values():
         for page in all_pages(data, kit):
+            if isinstance(page, Lazy):
+                # A lazy page's key is the repr of its inputs: they must be as plain as a context.
+                unplain(page.inputs, seen)
+                lazy.add(page.template)
+                page = page.build(kit)
             unplain([page.context, page.crumbs], seen)
     assert seen == set()
+    assert lazy == {"agenda.html", "agenda_month.html", "decision.html", "report_file.html", "report_month.html",
+                    "agency_year.html", "service.html", "performance_agency.html", "agency.html"}
     for step, change in enumerate((city.add_late_month, city.correct_old_file)):
         change(town, datasets)
         publish(datasets, output)

@@ -1,9 +1,17 @@
-"""Context builders, one module per page type; each returns the Pages of one language."""
+"""Context builders, one module per page type; each gives the pages of one language, in order.
+
+A page is either built at once (a ``Page``, keyed by the digest of its context) or known by its
+declared inputs (a ``Lazy``, built only when its key changed); the build takes them one at a
+time, so no language's contexts are ever held together.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from pipeline.site.models import SiteData
-from pipeline.site.page import Kit, Page
+from pipeline.site.page import Kit, Lazy, Page
 from pipeline.site.pages import (
     agencies,
     agendas,
@@ -22,6 +30,12 @@ BUILDERS = (home, agencies, performance, agendas, calendar, decisions, submissio
             guide, reports)
 
 
-def all_pages(data: SiteData, kit: Kit) -> list[Page]:
-    """Every page of the site in one language, in a stable order."""
-    return [page for builder in BUILDERS for page in builder.pages(data, kit)]
+def all_pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """Every page of the site in one language, in a stable order, one at a time."""
+    for builder in BUILDERS:
+        yield from builder.pages(data, kit)
+
+
+def built(page: Page | Lazy[Any], kit: Kit) -> Page:
+    """The page with its context (a lazy page's built from its inputs now)."""
+    return page.build(kit) if isinstance(page, Lazy) else page

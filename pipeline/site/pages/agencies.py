@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pipeline.core.models import TABLES
-from pipeline.core.records import Agency
+from pipeline.core.records import Agency, Service
 from pipeline.site import urls
 from pipeline.site.chart_views import ikm_chart, volume_chart
 from pipeline.site.indicators import scored
 from pipeline.site.markup import safe_url
-from pipeline.site.models import Agenda, Decision, SiteData
-from pipeline.site.page import Kit, Page
+from pipeline.site.models import Agenda, Decision, Perf, SiteData, Submission
+from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.pages.agendas import agencies_named
 from pipeline.site.stats import monthly
 from pipeline.site.views import (
+    HasFeedback,
     agenda_row,
     agendas_sorted,
-    chart_periods,
     decision_row,
     register_sorted,
     sorted_agencies,
@@ -63,15 +65,19 @@ def list_pages(data: SiteData, kit: Kit) -> list[Page]:
     return out
 
 
-def submission_record(data: SiteData, kit: Kit, code: str, year: str | None = None,
-                      last: int | None = None) -> dict[str, Any]:
-    """The agency's files month by month (of one ``year``, or the ``last`` months), with counts per standing."""
-    mine = {(s.period, s.table): s for s in data.lookup.submissions_of.get(code, [])
+def own_submissions(data: SiteData, code: str, year: str | None) -> dict[tuple[str, str], Submission]:
+    """The agency's files (of one ``year``, or all) by (period, table)."""
+    return {(s.period, s.table): s for s in data.lookup.submissions_of.get(code, [])
             if year is None or s.period.startswith(year)}
+
+
+def record_of(mine: Mapping[tuple[str, str], Submission], links: HasFeedback, kit: Kit,
+              last: int | None = None) -> dict[str, Any]:
+    """Files month by month (the ``last`` months, or all), with counts per standing."""
     periods = sorted({p for p, _ in mine}, reverse=True)[:last]
     rows: list[dict[str, Any]] = [
         {"period": kit.f.month(p), "month_url": kit.url(urls.submissions_month(p)),
-         "cells": [submission_cell(mine.get((p, t)), data, kit) for t in TABLES]} for p in periods]
+         "cells": [submission_cell(mine.get((p, t)), links, kit) for t in TABLES]} for p in periods]
     counts = Counter(c["state"] for r in rows for c in r["cells"] if c["state"] != "none")
     return {"rows": rows, "tables": [kit.label("table", t) for t in TABLES],
             "counts": [{"state": s, "label": kit.label("submission_state", s), "n": counts[s]}
@@ -105,24 +111,84 @@ def years_of(code: str, involved: Involved, data: SiteData) -> list[str]:
     return sorted(found, reverse=True)
 
 
-def year_links(a: Agency, years: list[str], involved: Involved, kit: Kit, current: str | None) -> list[dict[str, Any]]:
-    """Links to the agency's year pages, with how many meetings and decisions each holds."""
+def year_counts(years: list[str], involved: Involved) -> tuple[tuple[str, int, int], ...]:
+    """Each year with how many meetings and decisions it holds."""
     meetings = Counter(str(g.date.year) for g in involved.meetings)
     decisions = Counter(str(d.date.year) for d in involved.decisions)
-    return [{"year": y, "url": kit.url(urls.agency_year(a.agency_code, int(y))), "current": y == current,
-             "meetings": meetings[y], "decisions": decisions[y]} for y in years]
+    return tuple((y, meetings[y], decisions[y]) for y in years)
+
+
+def links_of(code: str, counts: tuple[tuple[str, int, int], ...], kit: Kit,
+             current: str | None) -> list[dict[str, Any]]:
+    """Links to an agency's year pages from each year's counts."""
+    return [{"year": y, "url": kit.url(urls.agency_year(code, int(y))), "current": y == current,
+             "meetings": m, "decisions": d} for y, m, d in counts]
+
+
+@dataclass(frozen=True)
+class AgencyInputs:
+    """Everything an agency's page shows: the agency, its services and performance rows, the
+    months the charts cover, its latest meetings and decisions with their totals, its files of
+    the last months with where their reports are, every year's counts, whether it has a
+    scorecard, and the agencies the rows name."""
+
+    agency: Agency
+    services: tuple[Service, ...]
+    rows: tuple[Perf, ...]
+    periods: tuple[str, ...]
+    meetings: tuple[Agenda, ...]
+    meetings_total: int
+    decisions: tuple[Decision, ...]
+    decisions_total: int
+    files: dict[tuple[str, str], Submission]
+    feedback: dict[tuple[str, str, str], str]
+    feedback_months: dict[tuple[str, str], str]
+    years: tuple[tuple[str, int, int], ...]
+    scorecard: bool
+    agencies: dict[str, Agency]
+
+
+def agency_inputs(a: Agency, data: SiteData, involved: Involved, years: list[str],
+                  scorecards: set[str]) -> AgencyInputs:
+    """The declared inputs of one agency's page."""
+    every = own_submissions(data, a.agency_code, None)
+    recent = set(sorted({p for p, _ in every}, reverse=True)[:RECORD_MONTHS])
+    files = {k: s for k, s in every.items() if k[0] in recent}
+    meetings, decisions = tuple(involved.meetings[:SHOWN]), tuple(involved.decisions[:SHOWN])
+    named = [a.agency_code, *(g.agency_code for g in meetings)]
+    for d in decisions:
+        named += [d.agency_code, *d.responsible]
+    return AgencyInputs(a, tuple(data.lookup.services_of.get(a.agency_code, [])),
+                        tuple(data.lookup.performance_of.get(a.agency_code, [])), data.lookup.chart_periods,
+                        meetings, len(involved.meetings), decisions, len(involved.decisions), files,
+                        *_links(data, files), year_counts(years, involved), a.agency_code in scorecards,
+                        agencies_named(data, named))
+
+
+def _links(data: SiteData, files: Mapping[tuple[str, str], Submission]
+           ) -> tuple[dict[tuple[str, str, str], str], dict[tuple[str, str], str]]:
+    """Where the reports of these files and the summaries of their months are."""
+    feedback = {(s.period, s.agency_code, s.table): rel for s in files.values()
+                if (rel := data.feedback.get((s.period, s.agency_code, s.table)))}
+    months = {(s.period, s.agency_code): rel for s in files.values()
+              if (rel := data.feedback_months.get((s.period, s.agency_code)))}
+    return feedback, months
 
 
 def agency_page(a: Agency, data: SiteData, kit: Kit, involved: Involved | None = None,
                 years: list[str] | None = None) -> Page:
-    """Everything about one agency: the latest meetings, decisions and months, the rest a year page away."""
-    name = kit.agency_name(a)
+    """One agency's page, built at once (for the tests)."""
     involved = involved or Involved.of(a.agency_code, data)
     years = years if years is not None else years_of(a.agency_code, involved, data)
-    services = sorted(data.lookup.services_of.get(a.agency_code, []),
-                      key=lambda s: (kit.service_name(s), s.service_code))
-    rows = data.lookup.performance_of.get(a.agency_code, [])
-    series, periods = monthly(rows), chart_periods(data)
+    return build_agency(agency_inputs(a, data, involved, years, scored(data)), kit)
+
+
+def build_agency(i: AgencyInputs, kit: Kit) -> Page:
+    """Everything about one agency: the latest meetings, decisions and months, the rest a year page away."""
+    a = i.agency
+    name = kit.agency_name(a)
+    services = sorted(i.services, key=lambda s: (kit.service_name(s), s.service_code))
+    series, periods = monthly(i.rows), list(i.periods)
     context = {
         "agency": {"name": name, "code": a.agency_code, "other_name": a.name if kit.lang == "en" else a.name_en,
                    "sector": kit.label("sector", a.sector), "sector_url": kit.url(urls.sector(a.sector)),
@@ -132,32 +198,68 @@ def agency_page(a: Agency, data: SiteData, kit: Kit, involved: Involved | None =
                       "time": kit.duration(s.standard_time),
                       "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free")} for s in services],
         "charts": [volume_chart("c-vol", name, series, periods, kit), ikm_chart("c-ikm", name, series, periods, kit)]
-        if rows else [],
+        if i.rows else [],
         "performance_url": kit.url(urls.agency_performance(a.agency_code)),
-        "meetings": [agenda_row(g, data, kit) for g in involved.meetings[:SHOWN]],
-        "meetings_total": len(involved.meetings),
-        "decisions": [decision_row(d, data, kit) for d in involved.decisions[:SHOWN]],
-        "decisions_total": len(involved.decisions),
-        "record": submission_record(data, kit, a.agency_code, last=RECORD_MONTHS),
-        "years": year_links(a, years, involved, kit, None),
+        "meetings": [agenda_row(g, i, kit) for g in i.meetings],
+        "meetings_total": i.meetings_total,
+        "decisions": [decision_row(d, i, kit) for d in i.decisions],
+        "decisions_total": i.decisions_total,
+        "record": record_of(i.files, i, kit),
+        "years": links_of(a.agency_code, i.years, kit, None),
         "calendar": urls.calendar(a.agency_code),
-        "scorecard": kit.url(urls.scorecard(a.agency_code)) if a.agency_code in scored(data) else None,
+        "scorecard": kit.url(urls.scorecard(a.agency_code)) if i.scorecard else None,
     }
     crumbs = [(kit.t("agencies.title"), kit.url(urls.AGENCIES))]
     return Page(urls.agency(a.agency_code), "agency.html", name, "agencies", context, crumbs, searchable=True,
                 description=kit.t("agency.lede", name=name))
 
 
+@dataclass(frozen=True)
+class YearInputs:
+    """Everything an agency's year page shows: the agency, its meetings and decisions of the year
+    (in the agency page's order), its files of the year with where their reports are, every
+    year's counts, and the agencies the rows name."""
+
+    agency: Agency
+    year: str
+    meetings: tuple[Agenda, ...]
+    decisions: tuple[Decision, ...]
+    files: dict[tuple[str, str], Submission]
+    feedback: dict[tuple[str, str, str], str]
+    feedback_months: dict[tuple[str, str], str]
+    years: tuple[tuple[str, int, int], ...]
+    agencies: dict[str, Agency]
+
+
+def year_inputs(a: Agency, year: str, data: SiteData, involved: Involved, years: list[str]) -> YearInputs:
+    """The declared inputs of one agency's year page."""
+    meetings = tuple(g for g in involved.meetings if str(g.date.year) == year)
+    decisions = tuple(d for d in involved.decisions if str(d.date.year) == year)
+    files = own_submissions(data, a.agency_code, year)
+    feedback, months = _links(data, files)
+    named = [a.agency_code, *(g.agency_code for g in meetings)]
+    for d in decisions:
+        named += [d.agency_code, *d.responsible]
+    return YearInputs(a, year, meetings, decisions, files, feedback, months, year_counts(years, involved),
+                      agencies_named(data, named))
+
+
 def year_page(a: Agency, year: str, data: SiteData, kit: Kit, involved: Involved, years: list[str]) -> Page:
+    """One agency's year page, built at once (for the tests)."""
+    return build_year(year_inputs(a, year, data, involved, years), kit)
+
+
+def build_year(i: YearInputs, kit: Kit) -> Page:
     """One agency's meetings, decisions and monthly files of one year."""
+    a, year = i.agency, i.year
     name = kit.agency_name(a)
     context = {
         "agency": {"name": name, "url": kit.url(urls.agency(a.agency_code))},
         "year": year,
-        "meetings": [agenda_row(g, data, kit) for g in involved.meetings if str(g.date.year) == year],
-        "decisions": [decision_row(d, data, kit) for d in involved.decisions if str(d.date.year) == year],
-        "record": submission_record(data, kit, a.agency_code, year=year),
-        "years": year_links(a, years, involved, kit, year),
+        "meetings": [agenda_row(g, i, kit) for g in i.meetings],
+        "decisions": [decision_row(d, i, kit) for d in i.decisions],
+        "record": record_of(i.files, i, kit),
+        "years": links_of(a.agency_code, i.years, kit, year),
     }
     crumbs = [(kit.t("agencies.title"), kit.url(urls.AGENCIES)), (name, kit.url(urls.agency(a.agency_code)))]
     return Page(urls.agency_year(a.agency_code, int(year)), "agency_year.html",
@@ -165,12 +267,15 @@ def year_page(a: Agency, year: str, data: SiteData, kit: Kit, involved: Involved
                 description=kit.t("agency_year.lede", name=name, year=year))
 
 
-def pages(data: SiteData, kit: Kit) -> list[Page]:
-    """The agency list pages, one page per agency and one per agency and year."""
-    out = list_pages(data, kit)
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """The agency list pages, one page per agency and one per agency and year (known by its inputs)."""
+    yield from list_pages(data, kit)
+    scorecards = scored(data)
     for a in sorted_agencies(data, kit):
         involved = Involved.of(a.agency_code, data)
         years = years_of(a.agency_code, involved, data)
-        out.append(agency_page(a, data, kit, involved, years))
-        out.extend(year_page(a, y, data, kit, involved, years) for y in years)
-    return out
+        yield Lazy(urls.agency(a.agency_code), "agency.html", agency_inputs(a, data, involved, years, scorecards),
+                   build_agency, searchable=True)
+        for y in years:
+            yield Lazy(urls.agency_year(a.agency_code, int(y)), "agency_year.html",
+                       year_inputs(a, y, data, involved, years), build_year)

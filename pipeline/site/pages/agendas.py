@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pipeline.core.periods import of_date
+from pipeline.core.records import Agency
 from pipeline.site import urls
 from pipeline.site.markup import render_markdown, safe_url
-from pipeline.site.models import Agenda, AgendaVersion, SiteData
-from pipeline.site.page import Kit, Page
+from pipeline.site.models import Agenda, AgendaVersion, Decision, SiteData
+from pipeline.site.page import HasAgencies, Kit, Lazy, Page
 from pipeline.site.views import agenda_row, agendas_sorted, decision_row, decisions_sorted, upcoming
 
 
@@ -18,11 +22,21 @@ def month_of(a: Agenda) -> str:
     return of_date(a.date)
 
 
-def month_nav(data: SiteData, kit: Kit, current: str | None) -> list[dict[str, Any]]:
-    """Links to every month that has agendas, newest first, with counts and the year each belongs to."""
+def month_counts(data: SiteData) -> dict[str, int]:
+    """How many agendas each calendar month holds, newest month first."""
     counts = Counter(month_of(a) for a in data.agendas)
-    return [{"label": kit.f.month(m), "url": kit.url(urls.agenda_month(m)), "count": counts[m],
-             "current": m == current, "year": m[:4]} for m in sorted(counts, reverse=True)]
+    return {m: counts[m] for m in sorted(counts, reverse=True)}
+
+
+def month_nav(counts: Mapping[str, int], kit: Kit, current: str | None) -> list[dict[str, Any]]:
+    """Links to every month that has agendas, newest first, with counts and the year each belongs to."""
+    return [{"label": kit.f.month(m), "url": kit.url(urls.agenda_month(m)), "count": n,
+             "current": m == current, "year": m[:4]} for m, n in counts.items()]
+
+
+def agencies_named(data: SiteData, codes: Iterable[str]) -> dict[str, Agency]:
+    """The agencies among ``codes`` (first mention first) that the site knows: what a page names."""
+    return {c: data.agencies[c] for c in dict.fromkeys(codes) if c in data.agencies}
 
 
 # The latest agendas the index shows; every other one is on its month's page.
@@ -37,7 +51,7 @@ def list_page(data: SiteData, kit: Kit) -> Page:
     past = [a for a in data.agendas if a.date < data.as_of]
     context = {
         "upcoming": [agenda_row(a, data, kit) for a in upcoming(data)],
-        "months": month_nav(data, kit, None),
+        "months": month_nav(month_counts(data), kit, None),
         "rows": [agenda_row(a, data, kit) for a in agendas_sorted(past)[:RECENT]],
         "total": len(data.agendas),
         "as_of": kit.f.date(data.as_of),
@@ -48,14 +62,35 @@ def list_page(data: SiteData, kit: Kit) -> Page:
                 description=kit.t("agendas.lede"))
 
 
-def month_page(month: str, data: SiteData, kit: Kit) -> Page:
+@dataclass(frozen=True)
+class MonthInputs:
+    """Everything a month page shows: its agendas in date order, the agencies they name, every month's count."""
+
+    month: str
+    agendas: tuple[Agenda, ...]
+    agencies: dict[str, Agency]
+    counts: dict[str, int]
+
+
+def month_inputs(month: str, mine: list[Agenda], data: SiteData, counts: dict[str, int]) -> MonthInputs:
+    """The declared inputs of one month's page."""
+    ordered = tuple(agendas_sorted(mine, newest_first=False))
+    return MonthInputs(month, ordered, agencies_named(data, (a.agency_code for a in ordered)), counts)
+
+
+def build_month(i: MonthInputs, kit: Kit) -> Page:
     """The agendas of one calendar month, in date order."""
-    mine = agendas_sorted([a for a in data.agendas if month_of(a) == month], newest_first=False)
-    context = {"month": kit.f.month(month), "rows": [agenda_row(a, data, kit) for a in mine],
-               "months": month_nav(data, kit, month)}
+    context = {"month": kit.f.month(i.month), "rows": [agenda_row(a, i, kit) for a in i.agendas],
+               "months": month_nav(i.counts, kit, i.month)}
     crumbs = [(kit.t("agendas.title"), kit.url(urls.AGENDAS))]
-    return Page(urls.agenda_month(month), "agenda_month.html", kit.t("agendas.month_title", month=kit.f.month(month)),
-                "agendas", context, crumbs)
+    return Page(urls.agenda_month(i.month), "agenda_month.html",
+                kit.t("agendas.month_title", month=kit.f.month(i.month)), "agendas", context, crumbs)
+
+
+def month_page(month: str, data: SiteData, kit: Kit) -> Page:
+    """The agendas of one calendar month (built at once, for the tests)."""
+    mine = [a for a in data.agendas if month_of(a) == month]
+    return build_month(month_inputs(month, mine, data, month_counts(data)), kit)
 
 
 # The facts compared between versions, with the words that name them.
@@ -68,15 +103,40 @@ def versions_by_agenda(data: SiteData) -> dict[tuple[str, str], list[AgendaVersi
     return data.lookup.versions
 
 
-def history(a: Agenda, data: SiteData, kit: Kit,
-            versions: list[AgendaVersion] | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class AgendaInputs:
+    """Everything an agenda's page shows: the agenda, its versions with the day each month's file
+    arrived, its decisions (newest first) and the agencies it names."""
+
+    agenda: Agenda
+    versions: tuple[AgendaVersion, ...]
+    received: dict[str, datetime | None]
+    decisions: tuple[Decision, ...]
+    agencies: dict[str, Agency]
+
+
+def agenda_inputs(a: Agenda, data: SiteData) -> AgendaInputs:
+    """The declared inputs of one agenda's page, looked up in the indexes."""
+    versions = tuple(data.lookup.versions.get((a.agency_code, a.agenda_id), []))
+    arrived = data.lookup.received.get((a.agency_code, "agendas"), {})
+    decisions = tuple(decisions_sorted(data.lookup.decisions_of_agenda.get((a.agency_code, a.agenda_id), [])))
+    named = [a.agency_code, *a.participants, *(a.attendees or ())]
+    for d in decisions:
+        named += [d.agency_code, *d.responsible]
+    return AgendaInputs(a, versions, {v.period: arrived.get(v.period) for v in versions}, decisions,
+                        agencies_named(data, named))
+
+
+def history(a: Agenda, data: SiteData, kit: Kit) -> list[dict[str, Any]]:
+    """Every reported version, oldest first (from the site data, for the tests)."""
+    return version_rows(agenda_inputs(a, data), kit)
+
+
+def version_rows(i: AgendaInputs, kit: Kit) -> list[dict[str, Any]]:
     """Every reported version, oldest first: its month, the day it arrived, its facts and what changed."""
-    if versions is None:
-        versions = data.lookup.versions.get((a.agency_code, a.agenda_id), [])
-    received = data.lookup.received.get((a.agency_code, "agendas"), {})
     out, previous = [], None
-    for v in versions:
-        arrived = received.get(v.period)
+    for v in i.versions:
+        arrived = i.received.get(v.period)
         changed: list[dict[str, str | None]] = [] if previous is None else [
             {"label": kit.t(word), "title": v.title if name == "title" else None}
             for name, word in COMPARED if getattr(previous, name) != getattr(v, name)]
@@ -89,9 +149,14 @@ def history(a: Agenda, data: SiteData, kit: Kit,
     return out
 
 
-def agenda_page(a: Agenda, data: SiteData, kit: Kit, versions: list[AgendaVersion] | None = None) -> Page:
+def agenda_page(a: Agenda, data: SiteData, kit: Kit) -> Page:
+    """One agenda's page, built at once (for the tests)."""
+    return build_agenda(agenda_inputs(a, data), kit)
+
+
+def build_agenda(i: AgendaInputs, kit: Kit) -> Page:
     """One agenda: when, where, who, what came of it, and every version reported."""
-    decisions = decisions_sorted(data.lookup.decisions_of_agenda.get((a.agency_code, a.agenda_id), []))
+    a = i.agenda
     context = {
         "agenda": {
             "id": a.agenda_id, "title": a.title, "date": kit.f.weekday_date(a.date),
@@ -101,13 +166,13 @@ def agenda_page(a: Agenda, data: SiteData, kit: Kit, versions: list[AgendaVersio
             "minutes_unsafe": bool(a.minutes_url) and safe_url(a.minutes_url) is None,
             "period": kit.f.month(a.period),
         },
-        "organizer": kit.agency_link(data, a.agency_code),
-        "participants": [kit.agency_link(data, c) for c in a.participants],
-        "attendance": attendance_view(a, data, kit),
-        "decisions": [decision_row(d, data, kit) for d in decisions],
+        "organizer": kit.agency_link(i, a.agency_code),
+        "participants": [kit.agency_link(i, c) for c in a.participants],
+        "attendance": attendance_view(a, i, kit),
+        "decisions": [decision_row(d, i, kit) for d in i.decisions],
         "month_url": kit.url(urls.agenda_month(month_of(a))),
         "month": kit.f.month(month_of(a)),
-        "history": history(a, data, kit, versions),
+        "history": version_rows(i, kit),
         "ics": urls.agenda_ics(a.agency_code, a.agenda_id),
     }
     crumbs = [(kit.t("agendas.title"), kit.url(urls.AGENDAS)), (kit.f.month(month_of(a)),
@@ -116,7 +181,7 @@ def agenda_page(a: Agenda, data: SiteData, kit: Kit, versions: list[AgendaVersio
                 searchable=True, description=kit.t("agenda.lede", date=kit.f.date(a.date)))
 
 
-def attendance_view(a: Agenda, data: SiteData, kit: Kit) -> dict[str, Any] | None:
+def attendance_view(a: Agenda, data: HasAgencies, kit: Kit) -> dict[str, Any] | None:
     """Who came to a held meeting and who was invited but did not, or None when not held.
 
     Unknown attendance is said in words, never shown as an empty list (nobody came).
@@ -139,10 +204,16 @@ def _time_span(a: Agenda, kit: Kit) -> str:
     return kit.f.time(a.start_time)
 
 
-def pages(data: SiteData, kit: Kit) -> list[Page]:
-    """All agenda pages."""
-    months = sorted({month_of(a) for a in data.agendas})
-    ordered = sorted(data.agendas, key=lambda a: (a.agency_code, a.agenda_id))
-    versions = versions_by_agenda(data)
-    return [list_page(data, kit), *(month_page(m, data, kit) for m in months),
-            *(agenda_page(a, data, kit, versions.get((a.agency_code, a.agenda_id), [])) for a in ordered)]
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """All agenda pages, one at a time: the index, then each month's and each agenda's, known by their inputs."""
+    yield list_page(data, kit)
+    counts = month_counts(data)
+    by_month: dict[str, list[Agenda]] = {}
+    for a in data.agendas:
+        by_month.setdefault(month_of(a), []).append(a)
+    for m in sorted(by_month):
+        yield Lazy(urls.agenda_month(m), "agenda_month.html", month_inputs(m, by_month[m], data, counts), build_month)
+    del by_month
+    for a in sorted(data.agendas, key=lambda a: (a.agency_code, a.agenda_id)):
+        yield Lazy(urls.agenda(a.agency_code, a.agenda_id), "agenda.html", agenda_inputs(a, data), build_agenda,
+                   searchable=True)

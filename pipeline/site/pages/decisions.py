@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
+from pipeline.core.records import Agency
 from pipeline.site import exports, paging, urls
 from pipeline.site.markup import render_markdown, safe_url
-from pipeline.site.models import Decision, SiteData
-from pipeline.site.page import Kit, Page
+from pipeline.site.models import Decision, HistoryEntry, SiteData
+from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.pages.agendas import agencies_named
 from pipeline.site.views import decision_row, overdue_sorted, register_sorted
 
 STATUSES = ("open", "in-progress", "done", "cancelled")
@@ -63,13 +68,50 @@ def register(data: SiteData, kit: Kit) -> list[Page]:
     return out
 
 
+@dataclass(frozen=True)
+class AgendaRef:
+    """What a decision's page shows of the agenda it came from."""
+
+    agency_code: str
+    agenda_id: str
+    title: str
+    date: date
+
+
+@dataclass(frozen=True)
+class DecisionInputs:
+    """Everything a decision's page shows: the decision (its ``overdue`` is as of the build date),
+    its reported states with the day each month's file arrived, its agenda, the agencies it
+    names, and the build date."""
+
+    decision: Decision
+    history: tuple[HistoryEntry, ...]
+    received: dict[str, datetime | None]
+    agenda: AgendaRef | None
+    agencies: dict[str, Agency]
+    as_of: date
+
+
+def decision_inputs(d: Decision, data: SiteData) -> DecisionInputs:
+    """The declared inputs of one decision's page, looked up in the indexes."""
+    entries = tuple(data.lookup.decision_history.get((d.agency_code, d.decision_id), []))
+    arrived = data.lookup.received.get((d.agency_code, "decisions"), {})
+    agenda = data.lookup.agenda.get((d.agency_code, d.agenda_id)) if d.agenda_id is not None else None
+    ref = AgendaRef(agenda.agency_code, agenda.agenda_id, agenda.title, agenda.date) if agenda else None
+    return DecisionInputs(d, entries, {h.period: arrived.get(h.period) for h in entries}, ref,
+                          agencies_named(data, (d.agency_code, *d.responsible)), data.as_of)
+
+
 def history(d: Decision, data: SiteData, kit: Kit) -> list[dict[str, Any]]:
+    """Every reported state, oldest first (from the site data, for the tests)."""
+    return state_rows(decision_inputs(d, data), kit)
+
+
+def state_rows(i: DecisionInputs, kit: Kit) -> list[dict[str, Any]]:
     """Every reported state, oldest first, dated by its month and the day the report arrived."""
-    received = data.lookup.received.get((d.agency_code, "decisions"), {})
-    entries = data.lookup.decision_history.get((d.agency_code, d.decision_id), [])
     out, previous = [], None
-    for h in entries:
-        arrived = received.get(h.period)
+    for h in i.history:
+        arrived = i.received.get(h.period)
         out.append({"period": kit.f.month(h.period), "received": kit.f.date(arrived.date()) if arrived else "–",
                     "status": h.status, "status_label": kit.label("decision_status", h.status),
                     "changed": previous is not None and previous != h.status,
@@ -79,8 +121,13 @@ def history(d: Decision, data: SiteData, kit: Kit) -> list[dict[str, Any]]:
 
 
 def decision_page(d: Decision, data: SiteData, kit: Kit) -> Page:
+    """One decision's page, built at once (for the tests)."""
+    return build_decision(decision_inputs(d, data), kit)
+
+
+def build_decision(i: DecisionInputs, kit: Kit) -> Page:
     """One decision: what was decided, who follows up, by when, and how it went."""
-    agenda = data.lookup.agenda.get((d.agency_code, d.agenda_id)) if d.agenda_id is not None else None
+    d, agenda = i.decision, i.agenda
     context = {
         "decision": {
             "id": d.decision_id, "title": d.title, "date": kit.f.date(d.date),
@@ -90,20 +137,22 @@ def decision_page(d: Decision, data: SiteData, kit: Kit) -> Page:
             "evidence_url": safe_url(d.evidence_url),
             "evidence_unsafe": bool(d.evidence_url) and safe_url(d.evidence_url) is None,
         },
-        "agency": kit.agency_link(data, d.agency_code),
-        "responsible": [kit.agency_link(data, c) for c in d.responsible],
+        "agency": kit.agency_link(i, d.agency_code),
+        "responsible": [kit.agency_link(i, c) for c in d.responsible],
         "agenda": {"title": agenda.title, "url": kit.url(urls.agenda(agenda.agency_code, agenda.agenda_id)),
                    "date": kit.f.date(agenda.date)} if agenda else None,
         "agenda_id": d.agenda_id,
-        "history": history(d, data, kit),
-        "as_of": kit.f.date(data.as_of),
+        "history": state_rows(i, kit),
+        "as_of": kit.f.date(i.as_of),
     }
     crumbs = [(kit.t("decisions.title"), kit.url(urls.DECISIONS))]
     return Page(urls.decision(d.agency_code, d.decision_id), "decision.html", d.title, "decisions", context, crumbs,
                 searchable=True, description=kit.t("decision.lede", date=kit.f.date(d.date)))
 
 
-def pages(data: SiteData, kit: Kit) -> list[Page]:
-    """The register and every decision's page."""
-    ordered = sorted(data.decisions, key=lambda d: (d.agency_code, d.decision_id))
-    return [*register(data, kit), *(decision_page(d, data, kit) for d in ordered)]
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """The register, then every decision's page known by its inputs, one at a time."""
+    yield from register(data, kit)
+    for d in sorted(data.decisions, key=lambda d: (d.agency_code, d.decision_id)):
+        yield Lazy(urls.decision(d.agency_code, d.decision_id), "decision.html", decision_inputs(d, data),
+                   build_decision, searchable=True)

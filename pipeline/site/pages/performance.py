@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pipeline.core.periods import last_ended
 from pipeline.core.records import Agency, Service
 from pipeline.site import exports, urls
 from pipeline.site.chart_views import ikm_chart, volume_chart, within_chart
-from pipeline.site.models import SiteData
-from pipeline.site.page import Kit, Page
+from pipeline.site.models import Perf, SiteData
+from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.pages.agendas import agencies_named
 from pipeline.site.stats import Totals, monthly, totals
 from pipeline.site.views import chart_periods, latest_period, sorted_agencies, submission_cell
 
@@ -74,15 +77,38 @@ def overview(data: SiteData, kit: Kit) -> Page:
                 description=kit.t("perf.lede"))
 
 
+@dataclass(frozen=True)
+class AgencyInputs:
+    """Everything an agency's performance page shows: the agency, its services, its rows, the
+    last ended month as of the build date and the months the charts cover."""
+
+    agency: Agency
+    services: tuple[Service, ...]
+    rows: tuple[Perf, ...]
+    closed: str
+    periods: tuple[str, ...]
+
+
+def agency_inputs(code: str, data: SiteData) -> AgencyInputs:
+    """The declared inputs of one agency's performance page."""
+    services = tuple(s for s in data.services.values() if s.agency_code == code)
+    return AgencyInputs(data.agencies[code], services, tuple(data.lookup.performance_of.get(code, [])),
+                        last_ended(data.as_of), data.lookup.chart_periods)
+
+
 def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
+    """One agency's performance page, built at once (for the tests)."""
+    return build_agency(agency_inputs(code, data), kit)
+
+
+def build_agency(i: AgencyInputs, kit: Kit) -> Page:
     """One agency's trends and each of its services' latest month."""
-    agency = data.agencies[code]
+    agency, rows = i.agency, i.rows
+    code = agency.agency_code
     name = kit.agency_name(agency)
-    rows = data.lookup.performance_of.get(code, [])
-    period = max((r.period for r in rows if r.period <= last_ended(data.as_of)), default=max(r.period for r in rows))
-    periods, series = chart_periods(data), monthly(rows)
-    services = sorted((s for s in data.services.values() if s.agency_code == code),
-                      key=lambda s: (kit.service_name(s), s.service_code))
+    period = max((r.period for r in rows if r.period <= i.closed), default=max(r.period for r in rows))
+    periods, series = list(i.periods), monthly(list(rows))
+    services = sorted(i.services, key=lambda s: (kit.service_name(s), s.service_code))
     service_rows = []
     for s in services:
         latest = [r for r in rows if r.service_code == s.service_code and r.period == period]
@@ -101,17 +127,39 @@ def agency_performance(code: str, data: SiteData, kit: Kit) -> Page:
                 "performance", context, crumbs)
 
 
+@dataclass(frozen=True)
+class ServiceInputs:
+    """Everything a service's page shows: the service, its monthly rows, the months the charts
+    cover and its agency."""
+
+    service: Service
+    rows: tuple[Perf, ...]
+    periods: tuple[str, ...]
+    agencies: dict[str, Agency]
+
+
+def service_inputs(s: Service, data: SiteData) -> ServiceInputs:
+    """The declared inputs of one service's page."""
+    return ServiceInputs(s, tuple(data.lookup.performance_of_service.get(s.service_code, [])),
+                         data.lookup.chart_periods, agencies_named(data, (s.agency_code,)))
+
+
 def service_page(s: Service, data: SiteData, kit: Kit) -> Page:
+    """One service's page, built at once (for the tests)."""
+    return build_service(service_inputs(s, data), kit)
+
+
+def build_service(i: ServiceInputs, kit: Kit) -> Page:
     """One service: its standard and its monthly performance."""
-    rows = data.lookup.performance_of_service.get(s.service_code, [])
-    periods, series = chart_periods(data), monthly(rows)
+    s, rows = i.service, list(i.rows)
+    periods, series = list(i.periods), monthly(rows)
     notes = sorted({(r.period, r.notes) for r in rows if r.notes}, reverse=True)
     context: dict[str, Any] = {
         "service": {"name": kit.service_name(s), "other_name": s.name if kit.lang == "en" and s.name_en else None,
                     "code": s.service_code, "time": kit.duration(s.standard_time),
                     "fee": kit.f.rupiah(s.fee_idr) if s.fee_idr else kit.t("fee.free"),
                     "requirements": s.requirements, "legal_basis": s.legal_basis},
-        "agency": kit.agency_link(data, s.agency_code),
+        "agency": kit.agency_link(i, s.agency_code),
         "charts": [volume_chart("c-vol", kit.service_name(s), series, periods, kit),
                    within_chart("c-std", kit.service_name(s), series, periods, kit),
                    ikm_chart("c-ikm", kit.service_name(s), series, periods, kit)] if rows else [],
@@ -138,9 +186,12 @@ def services_list(data: SiteData, kit: Kit) -> Page:
                 {"groups": groups, "total": len(data.services)}, description=kit.t("services.lede"))
 
 
-def pages(data: SiteData, kit: Kit) -> list[Page]:
-    """Overview, per agency, the service list and per service."""
-    with_data = sorted({r.agency_code for r in data.performance if r.agency_code in data.agencies})
-    services = sorted(data.services.values(), key=lambda s: s.service_code)
-    return [overview(data, kit), *(agency_performance(c, data, kit) for c in with_data),
-            services_list(data, kit), *(service_page(s, data, kit) for s in services)]
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """Overview, per agency, the service list and per service (those two known by their inputs)."""
+    yield overview(data, kit)
+    for c in sorted({r.agency_code for r in data.performance if r.agency_code in data.agencies}):
+        yield Lazy(urls.agency_performance(c), "performance_agency.html", agency_inputs(c, data), build_agency)
+    yield services_list(data, kit)
+    for s in sorted(data.services.values(), key=lambda s: s.service_code):
+        yield Lazy(urls.service(s.service_code), "service.html", service_inputs(s, data), build_service,
+                   searchable=True)

@@ -8,14 +8,19 @@ languages on one page; these are the public site's pages of the same reports.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pipeline.core.models import TABLES
 from pipeline.core.periods import deadline
+from pipeline.core.records import Agency
 from pipeline.publish.feedback_layout import file_page, month_page
 from pipeline.site import urls
-from pipeline.site.models import SiteData, Submission
-from pipeline.site.page import Kit, Page
+from pipeline.site.models import FileReportView, Misplaced, SiteData, Submission
+from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.pages.agendas import agencies_named
 from pipeline.site.views import sorted_agencies
 
 STATES = ("accepted", "rejected", "missing")
@@ -59,48 +64,101 @@ def index(data: SiteData, kit: Kit, groups: dict[tuple[str, str], list[Submissio
                 [(kit.t("submissions.title"), kit.url(urls.SUBMISSIONS))], description=kit.t("report.lede"))
 
 
+@dataclass(frozen=True)
+class MonthInputs:
+    """Everything an agency-month's report page shows: its files, which of them have a report,
+    the files found misplaced in its folder, the agency's name, the time zone and deadline day."""
+
+    period: str
+    agency: str
+    rows: tuple[Submission, ...]
+    reported: tuple[str, ...]
+    misplaced: tuple[Misplaced, ...]
+    agencies: dict[str, Agency]
+    tz: str  # the portal's time zone, by name
+    deadline_day: int
+
+
+def month_inputs(data: SiteData, period: str, agency: str, rows: list[Submission],
+                 misplaced: list[Misplaced]) -> MonthInputs:
+    """The declared inputs of one agency-month's page."""
+    reported = tuple(s.table for s in rows if (period, agency, s.table) in data.reports)
+    return MonthInputs(period, agency, tuple(rows), reported, tuple(misplaced), agencies_named(data, (agency,)),
+                       data.portal.timezone, data.portal.deadline_day)
+
+
 def month(data: SiteData, kit: Kit, period: str, agency: str, rows: list[Submission]) -> Page:
+    """One agency-month's page, built at once (for the tests)."""
+    misplaced = [m for m in data.misplaced if m.period == period and m.agency == agency]
+    return build_month(month_inputs(data, period, agency, rows, misplaced), kit)
+
+
+def build_month(i: MonthInputs, kit: Kit) -> Page:
     """One agency's files of one month: status, receipt time, on time, problems, each file's report."""
-    by_table = {s.table: s for s in rows}
-    name = kit.agency_name(data.agencies.get(agency), agency)
+    period, agency = i.period, i.agency
+    by_table = {s.table: s for s in i.rows}
+    name = kit.agency_name(i.agencies.get(agency), agency)
     files = []
     for table in TABLES:
         s = by_table.get(table)
         if s is None:
             continue
-        report = data.reports.get((period, agency, table))
         files.append({
             "label": kit.label("table", table), "status": s.status,
             "status_label": kit.label("submission_state", s.status),
-            "url": kit.url(urls.feedback(file_page(period, agency, table))) if report else None,
-            "received": kit.f.long_datetime(s.received_at, data.portal.tz) if s.received_at else "—",
+            "url": kit.url(urls.feedback(file_page(period, agency, table))) if table in i.reported else None,
+            "received": kit.f.long_datetime(s.received_at, ZoneInfo(i.tz)) if s.received_at else "—",
             "on_time": _on_time(kit, s.on_time), "revision": s.revision if s.revision is not None else "—",
             "errors": s.errors if s.status != "missing" else "—",
             "warnings": s.warnings if s.status != "missing" else "—",
         })
     title = kit.t("report.month_title", agency=name, month=kit.f.month(period))
     context = {
-        "files": files, "agency": kit.agency_link(data, agency), "month": kit.f.month(period),
-        "deadline": kit.f.date(deadline(period, data.portal.deadline_day)),
-        "misplaced": [m for m in data.misplaced if m.period == period and m.agency == agency],
+        "files": files, "agency": kit.agency_link(i, agency), "month": kit.f.month(period),
+        "deadline": kit.f.date(deadline(period, i.deadline_day)),
+        "misplaced": list(i.misplaced),
     }
     return Page(_month_url(period, agency), "report_month.html", title, "submissions", context, _crumbs(kit))
 
 
+@dataclass(frozen=True)
+class FileInputs:
+    """Everything a received file's report page shows: the file's row, its report, the agency's
+    name, the time zone and the deadline day."""
+
+    s: Submission
+    report: FileReportView
+    agencies: dict[str, Agency]
+    tz: str  # the portal's time zone, by name
+    deadline_day: int
+
+
 def file(data: SiteData, kit: Kit, s: Submission) -> Page | None:
-    """One received file's report: what was decided and every problem with its cell."""
+    """One received file's report page, built at once (None when it has no report)."""
+    i = file_inputs(data, s)
+    return build_file(i, kit) if i is not None else None
+
+
+def file_inputs(data: SiteData, s: Submission) -> FileInputs | None:
+    """The declared inputs of one file's report page; None when the file has no report."""
     report = data.reports.get((s.period, s.agency_code, s.table))
     if report is None:
         return None
-    name = kit.agency_name(data.agencies.get(s.agency_code), s.agency_code)
+    return FileInputs(s, report, agencies_named(data, (s.agency_code,)), data.portal.timezone, data.portal.deadline_day)
+
+
+def build_file(i: FileInputs, kit: Kit) -> Page:
+    """One received file's report: what was decided and every problem with its cell."""
+    s, report = i.s, i.report
+    name = kit.agency_name(i.agencies.get(s.agency_code), s.agency_code)
     title = kit.t("report.file_title", table=kit.label("table", s.table), agency=name, month=kit.f.month(s.period))
     crumbs = [*_crumbs(kit), (kit.t("report.month_title", agency=name, month=kit.f.month(s.period)),
                               kit.url(_month_url(s.period, s.agency_code)))]
     context = {
         "s": s, "r": report, "status_label": kit.label("submission_state", s.status),
         "file_name": report.file.rsplit("/", 1)[-1],
-        "received": kit.f.long_datetime(s.received_at, data.portal.tz) if s.received_at else "—",
-        "deadline": kit.f.date(deadline(s.period, data.portal.deadline_day)),
+        "received": kit.f.long_datetime(s.received_at, ZoneInfo(i.tz)) if s.received_at else "—",
+        "deadline": kit.f.date(deadline(s.period, i.deadline_day)),
         "on_time": _on_time(kit, s.on_time),
         # Each problem's message in this page's language only.
         "errors": [{**p, "text": p[kit.lang]} for p in report.errors],
@@ -110,16 +168,21 @@ def file(data: SiteData, kit: Kit, s: Submission) -> Page | None:
                 "submissions", context, crumbs)
 
 
-def pages(data: SiteData, kit: Kit) -> list[Page]:
-    """The index, every agency's month page and every received file's page."""
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """The index, then every agency's month page and every received file's page, known by their inputs."""
     groups: dict[tuple[str, str], list[Submission]] = {}
     for s in data.submissions:
         groups.setdefault((s.period, s.agency_code), []).append(s)
+    misplaced: dict[tuple[str, str], list[Misplaced]] = {}
     for m in data.misplaced:  # a misplaced file in an agency's folder has that agency's month page
         if m.period and m.agency:
             groups.setdefault((m.period, m.agency), [])
-    out = [index(data, kit, groups)]
+            misplaced.setdefault((m.period, m.agency), []).append(m)
+    yield index(data, kit, groups)
     for (period, agency), rows in sorted(groups.items()):
-        out.append(month(data, kit, period, agency, rows))
-        out.extend(p for s in rows if (p := file(data, kit, s)) is not None)
-    return out
+        yield Lazy(_month_url(period, agency), "report_month.html",
+                   month_inputs(data, period, agency, rows, misplaced.get((period, agency), [])), build_month)
+        for s in rows:
+            if (i := file_inputs(data, s)) is not None:
+                yield Lazy(urls.feedback(file_page(s.period, s.agency_code, s.table)), "report_file.html", i,
+                           build_file)
