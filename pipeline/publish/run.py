@@ -124,9 +124,10 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
     data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
+    pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
         "data": lambda: data,
-        "feedback": lambda: feedback_files(portal, new_store, tables, reports),
+        "feedback": lambda: feedback_files(portal, new_store, tables, reports, pages),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
                                                                 reference.services.values()), templates),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
@@ -147,6 +148,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
             raise _Committed(exc) from exc
         del staged[name]
     templates.save()  # after the swap: the digests describe the files now in place
+    pages.save()
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
     if skip_unchanged:
