@@ -30,6 +30,9 @@ from pipeline.core.rowcodec import canonical_json
 from pipeline.core.safe_open import TooLarge, read_bytes
 from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
+from pipeline.publish.evaluation.memo import FILE as MEMO
+from pipeline.publish.evaluation.memo import Memo
+from pipeline.publish.evaluation.table import FIELDS
 from pipeline.publish.feedback import feedback_files
 from pipeline.publish.reuse import Reuse
 from pipeline.publish.tables import build_tables
@@ -119,8 +122,9 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
         reports, lambda file: _submitted_bytes(portal, file), receipts,
         _reference_hashes(portal), local_iso(now, portal.tz), as_of,
     )
+    memo = Memo(portal.output / "store" / MEMO, FIELDS)  # indicators of unchanged selections kept
     tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
-                          portal.deadline_day, portal.tz, portal.targets, portal.start_period)
+                          portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
     data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
@@ -149,6 +153,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
         del staged[name]
     templates.save()  # after the swap: the digests describe the files now in place
     pages.save()
+    memo.save()
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
     if skip_unchanged:
