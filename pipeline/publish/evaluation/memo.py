@@ -72,13 +72,8 @@ class Slices:
 
 
 def _encode(value: Any) -> Any:
-    """A cell in JSON (exact decimals tagged, so ``1.50`` stays a Decimal with its digits)."""
+    """A cell in JSON (exact decimals tagged, so ``1.50`` stays a Decimal with its digits; ``get`` undoes it)."""
     return {"d": str(value)} if isinstance(value, Decimal) else value
-
-
-def _decode(value: Any) -> Any:
-    """Inverse of ``_encode``."""
-    return Decimal(value["d"]) if isinstance(value, dict) else value
 
 
 class Memo:
@@ -103,7 +98,9 @@ class Memo:
         if not isinstance(rows, list):
             return None
         self.new[key] = rows
-        return [dict(zip(self.fields, map(_decode, row), strict=True)) for row in rows]
+        # _decode inlined: every kept row of every selection passes here.
+        return [dict(zip(self.fields, [Decimal(v["d"]) if type(v) is dict else v for v in row], strict=True))
+                for row in rows]
 
     def put(self, key: str, rows: Iterable[Record]) -> None:
         """Keep the rows computed under ``key``."""
