@@ -3,7 +3,8 @@ pages exactly as a publish from scratch would (whole-tree digest).
 
 "From scratch" keeps the store of received versions (the late file is revision 2 because the
 store holds the rejected revision 1: that history is an input) and nothing else: no published
-folder, no kept judgement, no record of the last run's inputs.
+folder, no kept judgement, no record of the last run's inputs, no page or template to read
+back, no kept indicator rows.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from tests.town_support import publish
 from tools.bench import city
 from tools.bench.shape import shape_for
 
-FOLDERS = ("data", "feedback")
+FOLDERS = ("data", "feedback", "templates", "reports")
+# What a run keeps to reuse its own work: a publish from scratch has none of it.
+KEPT = ("publish-inputs.json", "templates-inputs.json", "feedback-inputs.json", "indicators-memo.json")
 
 
 def tree(output: Path) -> dict[str, str]:
@@ -30,7 +33,8 @@ def from_scratch(datasets: Path, output: Path, where: Path) -> dict[str, str]:
     shutil.copytree(datasets, where / "datasets")
     shutil.copytree(output / "store", where / "output" / "store")
     shutil.rmtree(where / "output" / "store" / "validation")
-    (where / "output" / "store" / "publish-inputs.json").unlink()
+    for name in KEPT:
+        (where / "output" / "store" / name).unlink()
     publish(where / "datasets", where / "output")
     return tree(where / "output")
 

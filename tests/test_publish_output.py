@@ -330,3 +330,67 @@ def test_package_title_does_not_repeat_the_prefix() -> None:
     assert package["title_en"] == "Open Data of the Jambi City Public Service Mall"
     from pipeline.publish.datapackage import _titled
     assert _titled("Mal Pelayanan Publik Kota Medan", "Data Terbuka") == "Data Terbuka Mal Pelayanan Publik Kota Medan"
+
+
+def test_only_changed_files_are_swapped_in_and_strays_are_removed(published: Any, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """One new file: the swap moves only the files whose bytes changed (their describing files last) and
+    deletes what does not belong to the folder (a stray file, a link, a linked folder); the rest is untouched."""
+    fx, _, _, _ = published
+    step = fx.copy(tmp_path / "step")
+    publish.publish_data(step.portal, AS_OF, NOW)
+    feedback = step.output / "feedback"
+    (feedback / "stray.html").write_text("x", encoding="utf-8")
+    (feedback / "link.html").symlink_to(step.output / "data" / "agencies.csv")
+    (feedback / "2026-09" / "linked").symlink_to(tmp_path, target_is_directory=True)
+    step.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", "2026-10-09")])
+    plans: dict[str, tuple[list[str], list[str]]] = {}
+    real = publish.commit_files
+
+    def seen(staging: Path, target: Path, moves: list[str], deletes: list[str]) -> None:
+        plans.setdefault(target.name, (list(moves), list(deletes)))  # this run's, not the fresh one's below
+        real(staging, target, moves, deletes)
+
+    monkeypatch.setattr(publish, "commit_files", seen)
+    publish.publish_data(step.portal, AS_OF, NOW)
+    fresh = Fixture(step.datasets, tmp_path / "fresh")
+    publish.publish_data(fresh.portal, AS_OF, NOW)
+    assert tree_bytes(feedback) == tree_bytes(fresh.output / "feedback")  # strays gone, new pages in
+    moves, deletes = plans["feedback"]
+    assert sorted(deletes) == ["2026-09/linked", "link.html", "stray.html"]
+    assert "2026-10/dpmptsp/agendas.html" in moves and moves[-1] == "index.html"
+    # The pages of other agencies and months did not change: they are not in the plan.
+    assert "2026-09/disdukcapil/agendas.html" not in moves
+    data_moves, _ = plans["data"]
+    assert "agencies.csv" not in data_moves and data_moves[-2:] == ["datapackage.json", "datapackage.zip"]
+
+
+def test_a_publish_dying_after_a_swap_plan_is_committed_is_completed_by_the_next_run(
+        published: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan is the commit point: a run killed while moving files leaves it, and the next run finishes it."""
+    fx, _, _, _ = published
+    step = fx.copy(tmp_path / "step")
+    publish.publish_data(step.portal, AS_OF, NOW)
+    step.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", "2026-10-09")])
+    real = publish.commit_files
+
+    def dies(staging: Path, target: Path, moves: list[str], deletes: list[str]) -> None:
+        if target.name == "feedback":  # the plan written, then the machine fails before any move
+            (staging / ".swap-commit").write_text(json.dumps({"moves": moves, "deletes": deletes}), encoding="utf-8")
+            raise OSError(28, "No space left on device", str(target / moves[0]))
+        real(staging, target, moves, deletes)
+
+    monkeypatch.setattr(publish, "commit_files", dies)
+    with pytest.raises(PublishError):
+        publish.publish_data(step.portal, AS_OF, NOW)
+    assert not (step.output / "feedback" / "2026-10" / "dpmptsp" / "agendas.html").exists()
+    monkeypatch.undo()
+    publish.publish_data(step.portal, AS_OF, NOW)
+    fresh = Fixture(step.datasets, tmp_path / "fresh")
+    publish.publish_data(fresh.portal, AS_OF, NOW)
+    for folder in ("data", "feedback", "templates", "reports"):
+        a, b = tree_bytes(step.output / folder), tree_bytes(fresh.output / folder)
+        if folder == "data":
+            assert a.pop("changelog.json") != b.pop("changelog.json")  # two events against one
+        assert a == b, folder
+    assert not any(p.name.endswith((".new", ".old")) for p in step.output.iterdir())  # no staging folder left

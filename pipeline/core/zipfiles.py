@@ -24,7 +24,10 @@ class EntryStamp:
     """What every entry of a written zip carries besides its contents: date, deflate level, permissions."""
 
     date_time: tuple[int, int, int, int, int, int] = ZIP_EPOCH
-    level: int = 9
+    # Deflate level 6 (zlib's default): on the published workbooks 4.4 times faster than 9 for
+    # archives 6 % larger; at level 9 compressing was the largest single cost of a publish after
+    # one new month (9 of 83 profiled seconds on a generated mall of 20 agencies over 24 months).
+    level: int = 6
     mode: int = 0o644
 
 

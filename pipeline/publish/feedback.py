@@ -6,11 +6,14 @@ below.  Contexts are built here; the templates in site_templates/feedback/ only 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import asdict, fields
 from datetime import datetime, tzinfo
+from functools import partial
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, Template
 from markupsafe import Markup
 
 from pipeline.core import templating
@@ -19,7 +22,9 @@ from pipeline.core.csp import feedback_policy
 from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.models import TABLES, FileReport, Record
 from pipeline.core.periods import deadline
+from pipeline.core.treehash import hash_tree, library_versions
 from pipeline.publish.feedback_layout import INDEX, feedback_pages, month_page
+from pipeline.publish.reuse import Reuse, inputs_key
 from pipeline.store import Store
 
 TEMPLATES = templating.SITE_TEMPLATES / "feedback"
@@ -132,10 +137,28 @@ def _layout_items(layout: list[FileReport]) -> list[dict[str, Any]]:
             for r in layout]
 
 
+_PLACES = ("datasets", "output", "receipts")
+
+
+def pages_digest(portal: Portal) -> str:
+    """The SHA-256 of what every feedback page shares: the settings, the templates, the libraries that write it."""
+    # The settings without the folders the run reads and writes: a page never shows them, and the
+    # same inputs published into another folder give the same pages (and the same record).
+    settings = {f.name: getattr(portal, f.name) for f in fields(portal) if f.name not in _PLACES}
+    h = hashlib.sha256(f"{settings!r}\0{library_versions(('babel', 'jinja2', 'markupsafe'))}\0".encode())
+    hash_tree(h, "feedback", TEMPLATES, None)
+    return h.hexdigest()
+
+
 def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]],
-                   reports: list[FileReport]) -> dict[str, bytes]:
-    """Every feedback page, by path under ``<output>/feedback/`` (laid out by ``feedback_layout``)."""
+                   reports: list[FileReport], reuse: Reuse | None = None) -> dict[str, bytes]:
+    """Every feedback page, by path under ``<output>/feedback/`` (laid out by ``feedback_layout``).
+
+    With ``reuse``, a month or file page whose inputs are as last time is read back, not
+    rendered (reuse.py): after one new agency-month only that month's pages are rendered.
+    """
     env = environment()
+    shared = pages_digest(portal) if reuse is not None else ""
     names = {a["agency_code"]: a["name"] for a in tables["agencies"]}
     rows = tables["submissions"]
     file_pages, _ = feedback_pages((r["period"], r["agency_code"], r["table"], r["status"]) for r in rows)
@@ -151,20 +174,43 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
         if r.period and r.agency:
             in_folder.setdefault((r.period, r.agency), []).append(r)
             groups.setdefault((r.period, r.agency), [])
-    pages: dict[str, str] = {}
+    pages: dict[str, bytes] = {}
     months = []
     file_template, month_template = env.get_template("file.html"), env.get_template("month.html")
+
+    def page(rel: str, inputs: tuple[object, ...], render: Callable[[], str]) -> None:
+        def build() -> bytes:
+            return render().encode("utf-8")
+        pages[rel] = build() if reuse is None else reuse.get(rel, inputs_key(shared, *inputs), build)
+
     for (period, agency), group in sorted(groups.items()):
         href = month_page(period, agency)
-        pages[href] = month_template.render(month_context(portal, period, agency, group, names,
-                                                          in_folder.get((period, agency))))
+        misplaced = in_folder.get((period, agency))
+        # A page's inputs: what its context is built from (the settings and templates are in ``shared``).
+        page(href, ("month", period, agency, names.get(agency), group, _layout_items(misplaced or [])),
+             partial(_render, month_template, month_context, portal, period, agency, group, names, misplaced))
         for row in group:
-            if (period, agency, row["table"]) in file_pages:
-                pages[file_pages[(period, agency, row["table"])]] = file_template.render(
-                    file_context(portal, store, row, names))
+            rel = file_pages.get((period, agency, row["table"]))
+            if rel is not None:
+                page(rel, ("file", row, names.get(agency), *_version_inputs(store, row)),
+                     partial(_render, file_template, file_context, portal, store, row, names))
         months.append({"period": period, "agency": agency, "href": href,
                        "agency_name": names.get(agency, agency),
                        "statuses": [r["status"] for r in group],
                        "month": {lang: f.month(period) for lang, f in FORMATS.items()}})
-    pages[INDEX] = env.get_template(INDEX).render(index_context(portal, months, layout))
-    return {rel: text.encode("utf-8") for rel, text in pages.items()}
+    pages[INDEX] = env.get_template(INDEX).render(index_context(portal, months, layout)).encode("utf-8")
+    return pages
+
+
+def _render(template: Template, context: Callable[..., dict[str, Any]], *args: Any) -> str:
+    """A page: ``template`` rendered with ``context(*args)``."""
+    return template.render(context(*args))
+
+
+def _version_inputs(store: Store, row: Record) -> tuple[object, ...]:
+    """What a file page shows of the store: its current version, the revision kept, its report's SHA-256."""
+    key = (row["period"], row["agency_code"], row["table"])
+    pointer = store.pointers[key]
+    version = store.version(key, pointer.current)
+    assert version is not None
+    return asdict(version), pointer.kept, store.report_digest(version)

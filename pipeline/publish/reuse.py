@@ -1,10 +1,13 @@
 """Files of an output folder reused from the last run when the inputs they were built from are the same.
 
 Each reusable file is built by a pure function of a few inputs (an agency's template: its table's
-schema and the agency's code and services) and of the code and libraries that write it. The
-SHA-256 of those inputs is kept by file in ``<output>/store/<folder>-inputs.json`` once the run
-has put the folder in place; the next run reads a file back instead of building it when its
-digest is unchanged. Any change in the pipeline's code or in openpyxl changes every digest.
+schema and the agency's code and services; a feedback page: its context) and of the code and
+libraries that write it. The SHA-256 of those inputs, with the SHA-256 of the bytes built from
+them, is kept by file in ``<output>/store/<folder>-inputs.json`` once the run has put the folder
+in place; the next run reads a file back instead of building it when its inputs' digest is
+unchanged and the file still holds the bytes recorded (a file rewritten by hand, or left by a run
+killed between its swap and its record, is built again). Any change in the pipeline's code or in
+openpyxl changes every digest.
 """
 
 from __future__ import annotations
@@ -50,14 +53,23 @@ class Reuse:
 
     def get(self, rel: str, key: str, build: Callable[[], bytes]) -> bytes:
         """The file ``rel`` as last built when its inputs' digest is ``key``, else ``build()``."""
-        self.new[rel] = key
+        data = self._kept(rel, key)
+        if data is None:
+            data = build()
+        self.new[rel] = f"{key} {hashlib.sha256(data).hexdigest()}"
+        return data
+
+    def _kept(self, rel: str, key: str) -> bytes | None:
+        """The bytes of ``rel`` in place when they were built from ``key`` and are untouched, else None."""
+        inputs, _, digest = self.old.get(rel, "").partition(" ")
         path = self.folder / rel
-        if self.old.get(rel) == key and not path.is_symlink():
-            try:
-                return path.read_bytes()
-            except OSError:
-                pass  # gone or unreadable: built again
-        return build()
+        if inputs != key or not digest or path.is_symlink():
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None  # gone or unreadable: built again
+        return data if hashlib.sha256(data).hexdigest() == digest else None
 
     def save(self) -> None:
         """Keep this run's digests (call once the folder built from them is in place)."""

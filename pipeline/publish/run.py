@@ -1,10 +1,13 @@
 """Publish: validate → store → tables → data package → feedback → templates → report.
 
-Everything is built first (the new store state in memory, each output folder in a
-staging folder); then the store is committed and the folders are swapped in.  A failure
-before that point (a full disk included) removes the staging folders and undoes the
-store's writes, leaving ``<output>`` exactly as it was; a failure during the swaps is
-completed by the next run, which rebuilds every folder from the committed store.
+Everything is built first (the new store state in memory, each output folder's changed
+files in a staging folder); then the store is committed and the changed files are swapped
+in, file by file (``core/atomic.py`` ``commit_files``: unchanged files are never touched, so
+their bytes, inodes and mtimes stay).  A failure before that point (a full disk included)
+removes the staging folders and undoes the store's writes, leaving ``<output>`` exactly as it
+was; a swap whose plan was committed is finished by the next run, and a failure before a
+folder's plan is committed is made good by the next run, which rebuilds every folder from the
+committed store.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 import click
 
 from pipeline.core import periods
-from pipeline.core.atomic import recover_dir, replace_dir, staging_dir, write_unsynced
+from pipeline.core.atomic import COMMIT, commit_files, recover_dir, staging_dir, write_unsynced
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import PipelineError, PublishError
 from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport, Record
@@ -30,6 +33,9 @@ from pipeline.core.rowcodec import canonical_json
 from pipeline.core.safe_open import TooLarge, read_bytes
 from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
+from pipeline.publish.evaluation.memo import FILE as MEMO
+from pipeline.publish.evaluation.memo import Memo
+from pipeline.publish.evaluation.table import FIELDS
 from pipeline.publish.feedback import feedback_files
 from pipeline.publish.reuse import Reuse
 from pipeline.publish.tables import build_tables
@@ -119,14 +125,16 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
         reports, lambda file: _submitted_bytes(portal, file), receipts,
         _reference_hashes(portal), local_iso(now, portal.tz), as_of,
     )
+    memo = Memo(portal.output / "store" / MEMO, FIELDS)  # indicators of unchanged selections kept
     tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
-                          portal.deadline_day, portal.tz, portal.targets, portal.start_period)
+                          portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
     data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
+    pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
         "data": lambda: data,
-        "feedback": lambda: feedback_files(portal, new_store, tables, reports),
+        "feedback": lambda: feedback_files(portal, new_store, tables, reports, pages),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
                                                                 reference.services.values()), templates),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
@@ -136,17 +144,20 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     try:
         new_store.commit()  # undoes its own writes when it fails
     except BaseException:
-        _remove(staged.values())
+        _remove(f for f, _, _ in staged.values())
         raise
     cache.save()  # after the commit: a judgement is kept only once the store holds its file
-    for name, folder in list(staged.items()):
+    for name, (folder, moves, deletes) in list(staged.items()):
         try:
-            replace_dir(folder, portal.output / name)
+            commit_files(folder, portal.output / name, moves, deletes)
         except OSError as exc:
-            _remove(staged.values())  # rebuilt from the committed store by the next run
+            # A committed plan is finished by the next run; the rest is rebuilt from the committed store.
+            _remove(f for f, _, _ in staged.values() if not (f / COMMIT).is_file())
             raise _Committed(exc) from exc
         del staged[name]
     templates.save()  # after the swap: the digests describe the files now in place
+    pages.save()
+    memo.save()
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
     if skip_unchanged:
@@ -173,38 +184,55 @@ def _remove(folders: Iterable[Path]) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) -> dict[str, Path]:
-    """Build each folder; stage those whose files differ from what is there. On failure, clean up."""
-    staged: dict[str, Path] = {}
+Staged = dict[str, tuple[Path, list[str], list[str]]]  # folder -> (staging folder, moves, deletes)
+# Files that describe their folder: swapped in after the files they describe.
+DESCRIBING = ("datapackage.json", "datapackage.zip", "index.html")
+
+
+def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) -> Staged:
+    """Build each folder; stage the files that differ from what is there. On failure, clean up."""
+    staged: Staged = {}
     try:
         for name in FOLDERS:
             target = output / name
             recover_dir(target)  # first: a builder may read what was published last
             files = builders[name]()
-            same = _same(target, files)
-            if same == _present(target) == set(files):
+            present, linked = _present(target)
+            # A file reached through a linked folder is not in place: the link is deleted, the file moved in.
+            same = {rel for rel in _same(target, files) if not any(rel.startswith(f"{d}/") for d in linked)}
+            if same == present == set(files):
                 continue  # nothing new: leave the folder (and every byte in it) alone
-            staged[name] = staging_dir(target)
-            for rel, data in sorted(files.items()):
-                if not (rel in same and _link(target / rel, staged[name] / rel)):
-                    write_unsynced(staged[name] / rel, data)
+            folder = staging_dir(target)
+            staged[name] = (folder, [], [])
+            moves = sorted(set(files) - same, key=lambda rel: (rel in DESCRIBING, rel))
+            for rel in moves:
+                write_unsynced(folder / rel, files[rel])
+            staged[name] = (folder, moves, sorted(present - set(files)))
         if staged:
             os.sync()  # one flush for every staged file before any swap makes them visible
     except BaseException:
-        _remove(staged.values())
+        _remove(f for f, _, _ in staged.values())
         raise
     return staged
 
 
-def _present(folder: Path) -> set[str]:
-    """The files in ``folder`` (relative names; empty when it does not exist)."""
-    if not folder.is_dir():
-        return set()
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+def _present(folder: Path) -> tuple[set[str], set[str]]:
+    """Every entry of ``folder`` but its folders, and among them the links to folders (relative names).
+
+    Links and special files are listed too: what does not belong to the built folder is deleted.
+    """
+    found: set[str] = set()
+    linked: set[str] = set()
+    for base, dirs, names in os.walk(folder):  # links to folders are listed, never followed
+        for name in dirs:
+            if Path(base, name).is_symlink():
+                linked.add(Path(base, name).relative_to(folder).as_posix())
+        found.update(Path(base, name).relative_to(folder).as_posix() for name in names)
+    return found | linked, linked
 
 
 def _same(folder: Path, files: dict[str, bytes]) -> set[str]:
-    """The names among ``files`` that ``folder`` already holds byte for byte."""
+    """The names among ``files`` that ``folder`` already holds byte for byte (as regular files)."""
     same = set()
     for rel, data in files.items():
         path = folder / rel
@@ -215,21 +243,6 @@ def _same(folder: Path, files: dict[str, bytes]) -> set[str]:
         except OSError:
             continue
     return same
-
-
-def _link(old: Path, new: Path) -> bool:
-    """Put the unchanged file ``old`` into the staging folder as a hard link (its bytes and mtime stay).
-
-    The swap then replaces the folder without rewriting the files that did not change; every
-    write goes through a new file and a rename, so no later write can change a linked file in place.
-    False when the file system cannot link (then the bytes are written).
-    """
-    try:
-        new.parent.mkdir(parents=True, exist_ok=True)
-        os.link(old, new)
-    except OSError:
-        return False
-    return True
 
 
 def _submitted_bytes(portal: Portal, file: str) -> bytes | None:

@@ -45,8 +45,9 @@ def csv_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(names)
-    for record in records:
-        writer.writerow([cell_text(record.get(name)) for name in names])
+    # Text, most cells, is written as it is without cell_text's type tests (a million cells a publish).
+    writer.writerows([value if type(value) is str else cell_text(value) for value in map(record.get, names)]
+                     for record in records)
     return buffer.getvalue().encode("utf-8")
 
 

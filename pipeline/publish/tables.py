@@ -12,6 +12,7 @@ from pipeline.core.followup import is_overdue
 from pipeline.core.ikm import ELEMENTS, grade, group_ikm, row_ikm
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.records import Agency, Service
+from pipeline.publish.evaluation.memo import Memo
 from pipeline.publish.evaluation.table import indicator_records
 from pipeline.publish.submissions_table import submissions_records
 from pipeline.store import Store, Version
@@ -19,8 +20,9 @@ from pipeline.store import Store, Version
 
 def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Service],
                  as_of: date, deadline_day: int, tz: ZoneInfo,
-                 targets: Targets | None = None, start_period: str | None = None) -> dict[str, list[Record]]:
-    """Every published table as typed records in its deterministic order."""
+                 targets: Targets | None = None, start_period: str | None = None,
+                 memo: Memo | None = None) -> dict[str, list[Record]]:
+    """Every published table as typed records in its deterministic order (``memo``: indicators kept, memo.py)."""
     # The reference tables are published as they were read: one row per record, its fields as columns.
     agency_rows = sorted((asdict(a) for a in agencies), key=lambda r: r["agency_code"])
     performance_rows = performance(store)
@@ -37,7 +39,8 @@ def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Se
     }
     # Computed from the tables above and the change log only, all in the data package, so that
     # anyone can recompute them.
-    tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets(), store.changelog)
+    tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets(), store.changelog,
+                                             memo)
     return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
 
 

@@ -111,6 +111,10 @@ class Store:
         """The latest validation report of a version (contract shape plus cells)."""
         return json_object(self._read(v.report_path))
 
+    def report_digest(self, v: Version) -> str:
+        """The SHA-256 of a version's latest report as stored (or about to be)."""
+        return hashlib.sha256(self._read(v.report_path)).hexdigest()
+
     def previous_agenda_ids(self, agency: str, period: str) -> set[str]:
         """Agenda ids in the accepted agenda files of ``agency`` for periods before ``period``."""
         if self._agenda_index is None:

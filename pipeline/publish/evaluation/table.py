@@ -10,38 +10,63 @@ from pipeline.core import periods
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
+from pipeline.publish.evaluation.memo import Memo, Slices
 from pipeline.publish.evaluation.registry import INDICATORS, Indicator
 
 PERIOD_ORDER = {periods.MONTH: 0, periods.QUARTER: 1, periods.YEAR: 2}
 SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2, SERVICE: 3}
+# The columns of a row, in order (``_row`` builds them; the memo keeps rows as lists in this order).
+FIELDS = ("indicator", "group", "scope_type", "scope", "period_type", "period", "complete", "value", "unit",
+          "direction", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
+          "target_met", "gaps")
 
 
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
-                      targets: Targets, changelog: list[dict[str, Any]] | None = None) -> list[Record]:
-    """One row per indicator, scope and period, from the first month with data to the last closed one."""
+                      targets: Targets, changelog: list[dict[str, Any]] | None = None,
+                      memo: Memo | None = None) -> list[Record]:
+    """One row per indicator, scope and period, from the first month with data to the last closed one.
+
+    With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py).
+    """
     last = periods.last_closed(as_of, deadline_day)
     months = sorted({r["period"] for r in tables["submissions"] if r["period"] <= last})
     if not months:
         return []
     closed = periods.span(months[0], last)
     evidence = Evidence(tables, as_of, targets, changelog)
+    slices = Slices(evidence) if memo is not None else None
     rows: list[Record] = []
-    coverage: dict[tuple[str, str, str, str], Coverage] = {}
+    scopes = _scopes(tables["agencies"], tables["performance"])
     for label, complete in _labels(closed):
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
-        for scope_type, scope, agencies, services in _scopes(tables["agencies"], tables["performance"]):
+        for scope_type, scope, agencies, services in scopes:
             sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
-            for indicator in INDICATORS:
-                if scope_type not in indicator.scopes:
-                    continue
-                key = (scope_type, scope, label, indicator.source)
-                if key not in coverage:
-                    coverage[key] = evidence.coverage(sel, indicator.source)
-                rows.append(_row(indicator, sel, complete, evidence, coverage[key], targets))
+            if memo is None or slices is None:
+                rows += _selection_rows(sel, complete, evidence, targets)
+                continue
+            key = slices.key(sel, complete, targets)
+            kept = memo.get(key)
+            if kept is None:
+                kept = _selection_rows(sel, complete, evidence, targets)
+                memo.put(key, kept)
+            rows += kept
     order = {i.id: n for n, i in enumerate(INDICATORS)}
     return sorted(rows, key=lambda r: (order[r["indicator"]], SCOPE_ORDER[r["scope_type"]], r["scope"],
                                        PERIOD_ORDER[r["period_type"]], r["period"]))
+
+
+def _selection_rows(sel: Selection, complete: bool, evidence: Evidence, targets: Targets) -> list[Record]:
+    """The rows of every indicator computed for one selection."""
+    rows = []
+    coverage: dict[str, Coverage] = {}  # by source table: several indicators share one
+    for indicator in INDICATORS:
+        if sel.scope_type not in indicator.scopes:
+            continue
+        if indicator.source not in coverage:
+            coverage[indicator.source] = evidence.coverage(sel, indicator.source)
+        rows.append(_row(indicator, sel, complete, evidence, coverage[indicator.source], targets))
+    return rows
 
 
 def _labels(closed: list[str]) -> list[tuple[str, bool]]:

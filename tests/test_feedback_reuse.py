@@ -1,0 +1,68 @@
+"""Feedback pages read back from the last publish (publish/reuse.py): only the pages whose inputs
+changed are rendered, a page changed since it was recorded is rendered again, and the folder
+equals the one a fresh publish writes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.publish import feedback
+from pipeline.publish import run as publish
+from tests.publish_support import Fixture, agenda, make_fixture, tree_bytes
+
+AS_OF = date(2026, 11, 28)
+NOW = datetime.fromisoformat("2026-11-28T06:15:00+07:00")
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The template of every feedback page rendered (not read back), with the agency-month it is for."""
+    seen: list[str] = []
+    real = feedback._render
+
+    def counted(template: Any, context: Any, *args: Any) -> str:
+        # A month page's arguments: portal, period, agency...; a file page's: portal, store, row, names.
+        where = f"{args[1]}/{args[2]}" if template.name == "month.html" else \
+            f"{args[2]['period']}/{args[2]['agency_code']}"
+        seen.append(f"{template.name} {where}")
+        return real(template, context, *args)
+
+    monkeypatch.setattr(feedback, "_render", counted)
+    return seen
+
+
+def test_only_the_changed_agency_months_pages_are_rendered(tmp_path: Path, rendered: list[str]) -> None:
+    """A new file of dpmptsp in October renders that month's page and the file's page; every other page
+    is read back, and the folder is the one a publish from scratch writes."""
+    fx = make_fixture(tmp_path)
+    fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", "2026-09-02")])
+    fx.put("2026-10", "disdukcapil", "agendas", [agenda("A-2", "planned", "2026-10-02")])
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    assert rendered  # the first run renders every page
+    rendered.clear()
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    assert rendered == []  # nothing changed: every page read back
+    fx.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", "2026-10-09")])
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    assert sorted(rendered) == ["file.html 2026-10/dpmptsp", "month.html 2026-10/dpmptsp"]
+    fresh = Fixture(fx.datasets, tmp_path / "fresh")
+    publish.publish_data(fresh.portal, AS_OF, NOW)
+    assert tree_bytes(fx.output / "feedback") == tree_bytes(fresh.output / "feedback")
+
+
+def test_a_page_changed_since_it_was_recorded_is_rendered_again(tmp_path: Path, rendered: list[str]) -> None:
+    """The record holds each page's SHA-256: a page edited by hand (or left by a killed run) is never reused."""
+    fx = make_fixture(tmp_path)
+    fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", "2026-09-02")])
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    page = fx.output / "feedback" / "2026-09" / "disdukcapil" / "index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"<p>tampered</p>")
+    rendered.clear()
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    assert "month.html 2026-09/disdukcapil" in rendered
+    assert page.read_bytes() == good
