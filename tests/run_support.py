@@ -156,7 +156,8 @@ def pages_of(folder: Path, inside: str | None = None) -> int:
 
 
 def child_running(pid: int, needle: str) -> int | None:
-    """The pid of a child process of ``pid`` whose command line contains ``needle``, if any."""
+    """The pid of a descendant of ``pid`` whose command line contains ``needle``, if any (publish runs
+    each stage in a child process, which starts Pagefind: a grandchild of the command)."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
@@ -167,6 +168,9 @@ def child_running(pid: int, needle: str) -> int | None:
                 return int(child)
         except OSError:
             continue
+        found = child_running(int(child), needle)
+        if found is not None:
+            return found
     return None
 
 
