@@ -4,15 +4,16 @@ openpyxl builds a cell object and streams it through lxml for every cell (about 
 cell: most of a publish once a table has a million cells). The rows of a published table
 hold only a few kinds of values, each written one fixed way, so they are formatted here
 directly; openpyxl still writes the rest of the workbook (styles, header row, parts).
-``rows_xml`` returns None for any value it does not know how to write exactly as openpyxl
-would, and the caller then lets openpyxl write the whole sheet.
+``rows_xml`` returns None (``row_blocks``, which gives the rows block by block, raises
+NeedsOpenpyxl) for any value it does not know how to write exactly as openpyxl would, and
+the caller then lets openpyxl write the whole sheet.
 tests/test_sheet_xml.py compares both writers on generated values.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, time
 from typing import Any
 
@@ -73,6 +74,10 @@ def _rest(value: Any, style: int | None) -> str | None:
     return None  # datetimes, dates without a format, anything else: openpyxl's path
 
 
+class NeedsOpenpyxl(Exception):
+    """A value that only openpyxl knows how to write (the caller writes the whole sheet with openpyxl)."""
+
+
 def rows_xml(records: Sequence[Any], names: Sequence[str], styles: Sequence[int | None],
              convert: Converter, first_row: int = 2) -> bytes | None:
     """The ``<row>`` elements of ``records`` from ``first_row`` on; None when a value needs openpyxl.
@@ -80,13 +85,25 @@ def rows_xml(records: Sequence[Any], names: Sequence[str], styles: Sequence[int 
     ``styles[i]`` is the style id of column ``i``'s non-empty cells (None: unstyled);
     ``convert`` turns a record's value into the cell's value (None leaves the cell out).
     """
+    try:
+        return b"".join(row_blocks(records, names, styles, convert, first_row))
+    except NeedsOpenpyxl:
+        return None
+
+
+def row_blocks(records: Sequence[Any], names: Sequence[str], styles: Sequence[int | None],
+               convert: Converter, first_row: int = 2) -> Iterator[bytes]:
+    """The rows of ``rows_xml`` as they are made, ``_BLOCK`` rows at a time; NeedsOpenpyxl on the way
+    when a value needs openpyxl.
+
+    The workbook writer compresses each block as it comes: the rows of the indicators table of
+    a large city are hundreds of MB as XML, never held whole (as text, joined, then encoded,
+    they took three times that).
+    """
     columns = [(name, f'<c r="{get_column_letter(i)}', style)
                for i, (name, style) in enumerate(zip(names, styles, strict=True), 1)]
     texts: dict[str, str | None] = {}  # a text's cell is the same in every row: codes, periods, statuses repeat
     out: list[str] = []
-    # Encoded a block of rows at a time: the rows as strings, joined, then encoded took three
-    # times the sheet's size (hundreds of MB for the indicators table of a large city).
-    done: list[bytes] = []
     for number, record in enumerate(records, start=first_row):
         row = str(number)
         parts = [f'<row r="{row}">']
@@ -104,12 +121,12 @@ def rows_xml(records: Sequence[Any], names: Sequence[str], styles: Sequence[int 
                     continue
                 rest = _rest(value, style if type(value) is not str else None)
             if rest is None:
-                return None
+                raise NeedsOpenpyxl(name)
             parts.append(f'{start}{row}"{rest}')
         parts.append("</row>")
         out.append("".join(parts))
         if len(out) == _BLOCK:
-            done.append("".join(out).encode("ascii"))
+            yield "".join(out).encode("ascii")
             out.clear()
-    done.append("".join(out).encode("ascii"))
-    return b"".join(done)
+    if out:
+        yield "".join(out).encode("ascii")
