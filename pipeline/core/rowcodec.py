@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from datetime import date, datetime, time
@@ -44,28 +45,30 @@ def ordered_json(data: Any) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-_BLOCK = 1024  # records encoded together: the whole array is never held as text (148 MB for a large city)
+_BLOCK = 1024  # records encoded together
 
 
 def records_json(records: Iterable[dict[str, Any]]) -> bytes:
     """A JSON array with one record per line, keys in the given order (readable and fast).
 
-    Encoded in blocks of lines and joined once: a list of every line, its joined text and
-    that text encoded took three times the file's size.
+    Written a block of lines at a time into one growing buffer, whose bytes are then returned
+    without a copy: a list of every line, its joined text and that text encoded took three
+    times the file's size (148 MB for the indicators of a large city).
     """
-    parts: list[bytes] = [b"[\n"]
+    out = io.BytesIO()
+    out.write(b"[\n")
     block: list[str] = []
+    first = True
     for record in records:
         block.append(json.dumps(record, ensure_ascii=False, separators=(", ", ": "), default=_plain))
         if len(block) == _BLOCK:
-            parts += [",\n".join(block).encode("utf-8"), b",\n"]
-            block = []
+            out.write(("" if first else ",\n").encode("utf-8") + ",\n".join(block).encode("utf-8"))
+            block, first = [], False
     if block:
-        parts.append(",\n".join(block).encode("utf-8"))
-    elif len(parts) > 1:
-        parts.pop()  # the separator after the last full block
-    parts.append(b"\n]\n" if len(parts) > 1 else b"]\n")
-    return b"".join(parts)
+        out.write(("" if first else ",\n").encode("utf-8") + ",\n".join(block).encode("utf-8"))
+        first = False
+    out.write(b"]\n" if first else b"\n]\n")
+    return out.getvalue()
 
 
 def written_integral(value: Decimal) -> bool:

@@ -122,16 +122,18 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
                           portal.deadline_day, portal.tz, portal.targets, portal.start_period)
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
-    data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
+    # Handed to _stage once (pop): the data files (hundreds of MB for a large city) are freed
+    # as soon as they are staged, before the feedback pages and templates are built.
+    built = {"data": data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")}
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
-        "data": lambda: data,
+        "data": lambda: built.pop("data"),
         "feedback": lambda: feedback_files(portal, new_store, tables, reports),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
                                                                 reference.services.values()), templates),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
-    changed_tables = _changed_tables(portal.output / "data", data)
+    changed_tables = _changed_tables(portal.output / "data", built["data"])
     staged = _stage(portal.output, builders)
     try:
         new_store.commit()  # undoes its own writes when it fails
@@ -178,22 +180,26 @@ def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) ->
     staged: dict[str, Path] = {}
     try:
         for name in FOLDERS:
-            target = output / name
-            recover_dir(target)  # first: a builder may read what was published last
-            files = builders[name]()
-            same = _same(target, files)
-            if same == _present(target) == set(files):
-                continue  # nothing new: leave the folder (and every byte in it) alone
-            staged[name] = staging_dir(target)
-            for rel, data in sorted(files.items()):
-                if not (rel in same and _link(target / rel, staged[name] / rel)):
-                    write_unsynced(staged[name] / rel, data)
+            recover_dir(output / name)  # first: a builder may read what was published last
+            # One folder's files live only during its own call: freed before the next builder runs.
+            _stage_folder(output / name, builders[name](), name, staged)
         if staged:
             os.sync()  # one flush for every staged file before any swap makes them visible
     except BaseException:
         _remove(staged.values())
         raise
     return staged
+
+
+def _stage_folder(target: Path, files: dict[str, bytes], name: str, staged: dict[str, Path]) -> None:
+    """Stage ``files`` for ``target`` (recorded in ``staged``) unless the folder already holds exactly them."""
+    same = _same(target, files)
+    if same == _present(target) == set(files):
+        return  # nothing new: leave the folder (and every byte in it) alone
+    staged[name] = staging_dir(target)
+    for rel, data in sorted(files.items()):
+        if not (rel in same and _link(target / rel, staged[name] / rel)):
+            write_unsynced(staged[name] / rel, data)
 
 
 def _present(folder: Path) -> set[str]:
