@@ -26,6 +26,9 @@ from pipeline.core.xlsx_cells import MAX_CELL_CHARS
 
 Converter = Callable[[Any], Any]  # a record's value -> the value the cell holds
 _BLOCK = 1024  # rows encoded together
+# Texts up to this long have their cell remembered; longer ones rarely repeat, and remembering
+# each (the gaps of 414,000 indicator rows) would hold them all while the sheet is written.
+_CACHED_TEXT = 64
 
 
 # What lxml refuses besides openpyxl's illegal characters: lone surrogates, U+FFFE and U+FFFF.
@@ -114,7 +117,9 @@ def row_blocks(records: Sequence[Any], names: Sequence[str], styles: Sequence[in
             if type(value) is str:
                 rest = texts.get(value, "")
                 if rest == "":
-                    rest = texts[value] = _text(value)
+                    rest = _text(value)
+                    if len(value) <= _CACHED_TEXT:
+                        texts[value] = rest
             else:
                 value = convert(value)
                 if value is None:
