@@ -155,18 +155,24 @@ def pages_of(folder: Path, inside: str | None = None) -> int:
     return sum(-(-p.stat().st_size // PAGE) for p in files)
 
 
-def child_running(pid: int, needle: str) -> int | None:
-    """The pid of a child process of ``pid`` whose command line contains ``needle``, if any."""
+def child_running(pid: int, needle: str, comm: str = "") -> int | None:
+    """The pid of a descendant of ``pid`` whose command line contains ``needle`` and whose program name
+    starts with ``comm``, if any (publish runs each stage in a child process, which starts Pagefind
+    through setpriv: a grandchild of the command, named setpriv until setpriv runs Pagefind)."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return None
     for child in children:
         try:
-            if needle in Path(f"/proc/{child}/cmdline").read_bytes().decode(errors="replace"):
+            if needle in Path(f"/proc/{child}/cmdline").read_bytes().decode(errors="replace") and \
+                    Path(f"/proc/{child}/comm").read_text().startswith(comm):
                 return int(child)
         except OSError:
             continue
+        found = child_running(int(child), needle, comm)
+        if found is not None:
+            return found
     return None
 
 

@@ -222,7 +222,7 @@ def test_pagefind_dies_with_a_killed_build(ds: Path, out: Path) -> None:
     found: list[int] = []
 
     def pagefind_runs() -> bool:
-        pid = child_running(victim.pid, "--service")  # Pagefind's indexer, fed the pages by the build
+        pid = child_running(victim.pid, "--service", "pagefind")  # Pagefind's indexer, fed the pages by the build
         if pid is not None:
             os.kill(pid, signal.SIGSTOP)  # frozen: it cannot finish on its own before the check
             found.append(pid)

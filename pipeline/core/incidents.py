@@ -33,6 +33,11 @@ def record(where: str, exc: BaseException) -> Incident:
     return incident
 
 
+def keep(incident: Incident) -> None:
+    """Keep an incident recorded elsewhere (in a stage's child process: pipeline.runner.isolate)."""
+    _found.append(incident)
+
+
 def collected() -> list[Incident]:
     """The internal errors recorded since the last ``clear``."""
     return list(_found)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -89,8 +90,26 @@ def assert_no_formulas(entries: dict[str, bytes]) -> None:
     """Raise PublishError when any worksheet holds a formula (a writer skipped text_cell)."""
     found = formula_sheets(entries)
     if found or "xl/calcChain.xml" in entries:
-        raise PublishError(
-            f"rumus ditemukan di lembar kerja yang akan diterbitkan / a formula was found in a "
-            f"worksheet about to be published: {', '.join(found) or 'xl/calcChain.xml'}; "
-            "ini galat pipeline, laporkan / this is a pipeline bug, report it"
-        )
+        raise _formula_found(", ".join(found) or "xl/calcChain.xml")
+
+
+def checked_blocks(name: str, blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """The blocks of entry ``name`` as they come, each checked like ``assert_no_formulas`` checks a sheet.
+
+    Each block must hold whole elements (the sheet's head, whole rows, its tail), so no tag
+    is split between two blocks.
+    """
+    sheet = bool(_SHEET.match(name))
+    for block in blocks:
+        if sheet and (_FORMULA.search(block) or _ERROR_CELL.search(block)):
+            raise _formula_found(name)
+        yield block
+
+
+def _formula_found(where: str) -> PublishError:
+    """The failure of a workbook about to be published with a formula in it."""
+    return PublishError(
+        f"rumus ditemukan di lembar kerja yang akan diterbitkan / a formula was found in a "
+        f"worksheet about to be published: {where}; "
+        "ini galat pipeline, laporkan / this is a pipeline bug, report it"
+    )

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-from pipeline.core.xlsx_cells import assert_no_formulas
+from pipeline.core.xlsx_cells import assert_no_formulas, checked_blocks
+
+# A zip entry's bytes, or its blocks in order (compressed as they come, never held whole).
+Entry = bytes | Iterable[bytes]
 
 # The earliest time a zip entry can carry; any fixed value would do.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -35,8 +38,12 @@ class EntryStamp:
 FIXED = EntryStamp()
 
 
-def zip_bytes(entries: dict[str, bytes], sort: bool = True, stamp: EntryStamp = FIXED) -> bytes:
-    """A deflated zip of ``entries``, every entry stamped alike (fixed by default)."""
+def zip_bytes(entries: Mapping[str, Entry], sort: bool = True, stamp: EntryStamp = FIXED) -> bytes:
+    """A deflated zip of ``entries``, every entry stamped alike (fixed by default).
+
+    An entry given as blocks is compressed block by block as they come (``writestr`` is the
+    same writer fed once: the bytes are the same), so it is never held whole.
+    """
     buffer = io.BytesIO()
     names = sorted(entries) if sort else list(entries)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -45,13 +52,20 @@ def zip_bytes(entries: dict[str, bytes], sort: bool = True, stamp: EntryStamp = 
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = stamp.mode << 16
             info.create_system = 3  # unix, whatever machine builds it
-            archive.writestr(info, entries[name], compresslevel=stamp.level)
+            data = entries[name]
+            if isinstance(data, bytes):
+                archive.writestr(info, data, compresslevel=stamp.level)
+                continue
+            info._compresslevel = stamp.level  # type: ignore[attr-defined]  # what writestr sets
+            with archive.open(info, "w") as entry:
+                for block in data:
+                    entry.write(block)
     return buffer.getvalue()
 
 
 def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author: str = "pipeline",
                    stamp: EntryStamp = FIXED,
-                   edit: Callable[[dict[str, bytes]], None] | None = None) -> bytes:
+                   edit: Callable[[dict[str, Entry]], None] | None = None) -> bytes:
     """Save ``workbook`` with fixed properties, check it holds no formula, rewrite its zip deterministically.
 
     ``saved`` and ``author`` are the properties Excel shows; ``stamp`` marks the zip entries;
@@ -68,8 +82,10 @@ def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author:
         ExcelWriter(workbook, archive).write_data()
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as archive:
         # Keep openpyxl's entry order: [Content_Types].xml must stay where Excel expects it.
-        entries = {name: archive.read(name) for name in archive.namelist()}
+        entries: dict[str, Entry] = {name: archive.read(name) for name in archive.namelist()}
     if edit is not None:
         edit(entries)
-    assert_no_formulas(entries)  # every workbook the project writes passes here
-    return zip_bytes(entries, sort=False, stamp=stamp)
+    # Every workbook the project writes passes here; an entry given as blocks is checked block by block.
+    assert_no_formulas({name: data for name, data in entries.items() if isinstance(data, bytes)})
+    return zip_bytes({name: data if isinstance(data, bytes) else checked_blocks(name, data)
+                      for name, data in entries.items()}, sort=False, stamp=stamp)

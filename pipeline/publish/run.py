@@ -129,17 +129,19 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
                           portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
-    data = data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")
+    # Handed to _stage once (pop): the data files (hundreds of MB for a large city) are freed
+    # as soon as they are staged, before the feedback pages and templates are built.
+    built = {"data": data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")}
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
-        "data": lambda: data,
+        "data": lambda: built.pop("data"),
         "feedback": lambda: feedback_files(portal, new_store, tables, reports, pages),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
                                                                 reference.services.values()), templates),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
-    changed_tables = _changed_tables(portal.output / "data", data)
+    changed_tables = _changed_tables(portal.output / "data", built["data"])
     staged = _stage(portal.output, builders)
     try:
         new_store.commit()  # undoes its own writes when it fails
@@ -194,26 +196,30 @@ def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) ->
     staged: Staged = {}
     try:
         for name in FOLDERS:
-            target = output / name
-            recover_dir(target)  # first: a builder may read what was published last
-            files = builders[name]()
-            present, linked = _present(target)
-            # A file reached through a linked folder is not in place: the link is deleted, the file moved in.
-            same = {rel for rel in _same(target, files) if not any(rel.startswith(f"{d}/") for d in linked)}
-            if same == present == set(files):
-                continue  # nothing new: leave the folder (and every byte in it) alone
-            folder = staging_dir(target)
-            staged[name] = (folder, [], [])
-            moves = sorted(set(files) - same, key=lambda rel: (rel in DESCRIBING, rel))
-            for rel in moves:
-                write_unsynced(folder / rel, files[rel])
-            staged[name] = (folder, moves, sorted(present - set(files)))
+            recover_dir(output / name)  # first: a builder may read what was published last
+            # One folder's files live only during its own call: freed before the next builder runs.
+            _stage_folder(output / name, builders[name](), name, staged)
         if staged:
             os.sync()  # one flush for every staged file before any swap makes them visible
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         raise
     return staged
+
+
+def _stage_folder(target: Path, files: dict[str, bytes], name: str, staged: Staged) -> None:
+    """Stage the files of ``files`` that ``target`` lacks (recorded in ``staged``), unless it holds exactly them."""
+    present, linked = _present(target)
+    # A file reached through a linked folder is not in place: the link is deleted, the file moved in.
+    same = {rel for rel in _same(target, files) if not any(rel.startswith(f"{d}/") for d in linked)}
+    if same == present == set(files):
+        return  # nothing new: leave the folder (and every byte in it) alone
+    folder = staging_dir(target)
+    staged[name] = (folder, [], [])
+    moves = sorted(set(files) - same, key=lambda rel: (rel in DESCRIBING, rel))
+    for rel in moves:
+        write_unsynced(folder / rel, files[rel])
+    staged[name] = (folder, moves, sorted(present - set(files)))
 
 
 def _present(folder: Path) -> tuple[set[str], set[str]]:

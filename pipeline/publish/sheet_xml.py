@@ -4,15 +4,16 @@ openpyxl builds a cell object and streams it through lxml for every cell (about 
 cell: most of a publish once a table has a million cells). The rows of a published table
 hold only a few kinds of values, each written one fixed way, so they are formatted here
 directly; openpyxl still writes the rest of the workbook (styles, header row, parts).
-``rows_xml`` returns None for any value it does not know how to write exactly as openpyxl
-would, and the caller then lets openpyxl write the whole sheet.
+``rows_xml`` returns None (``row_blocks``, which gives the rows block by block, raises
+NeedsOpenpyxl) for any value it does not know how to write exactly as openpyxl would, and
+the caller then lets openpyxl write the whole sheet.
 tests/test_sheet_xml.py compares both writers on generated values.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, time
 from typing import Any
 
@@ -24,6 +25,10 @@ from openpyxl.utils.datetime import to_excel
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS
 
 Converter = Callable[[Any], Any]  # a record's value -> the value the cell holds
+_BLOCK = 1024  # rows encoded together
+# Texts up to this long have their cell remembered; longer ones rarely repeat, and remembering
+# each (the gaps of 414,000 indicator rows) would hold them all while the sheet is written.
+_CACHED_TEXT = 64
 
 
 # What lxml refuses besides openpyxl's illegal characters: lone surrogates, U+FFFE and U+FFFF.
@@ -72,12 +77,31 @@ def _rest(value: Any, style: int | None) -> str | None:
     return None  # datetimes, dates without a format, anything else: openpyxl's path
 
 
+class NeedsOpenpyxl(Exception):
+    """A value that only openpyxl knows how to write (the caller writes the whole sheet with openpyxl)."""
+
+
 def rows_xml(records: Sequence[Any], names: Sequence[str], styles: Sequence[int | None],
              convert: Converter, first_row: int = 2) -> bytes | None:
     """The ``<row>`` elements of ``records`` from ``first_row`` on; None when a value needs openpyxl.
 
     ``styles[i]`` is the style id of column ``i``'s non-empty cells (None: unstyled);
     ``convert`` turns a record's value into the cell's value (None leaves the cell out).
+    """
+    try:
+        return b"".join(row_blocks(records, names, styles, convert, first_row))
+    except NeedsOpenpyxl:
+        return None
+
+
+def row_blocks(records: Sequence[Any], names: Sequence[str], styles: Sequence[int | None],
+               convert: Converter, first_row: int = 2) -> Iterator[bytes]:
+    """The rows of ``rows_xml`` as they are made, ``_BLOCK`` rows at a time; NeedsOpenpyxl on the way
+    when a value needs openpyxl.
+
+    The workbook writer compresses each block as it comes: the rows of the indicators table of
+    a large city are hundreds of MB as XML, never held whole (as text, joined, then encoded,
+    they took three times that).
     """
     columns = [(name, f'<c r="{get_column_letter(i)}', style)
                for i, (name, style) in enumerate(zip(names, styles, strict=True), 1)]
@@ -93,15 +117,21 @@ def rows_xml(records: Sequence[Any], names: Sequence[str], styles: Sequence[int 
             if type(value) is str:
                 rest = texts.get(value, "")
                 if rest == "":
-                    rest = texts[value] = _text(value)
+                    rest = _text(value)
+                    if len(value) <= _CACHED_TEXT:
+                        texts[value] = rest
             else:
                 value = convert(value)
                 if value is None:
                     continue
                 rest = _rest(value, style if type(value) is not str else None)
             if rest is None:
-                return None
+                raise NeedsOpenpyxl(name)
             parts.append(f'{start}{row}"{rest}')
         parts.append("</row>")
         out.append("".join(parts))
-    return "".join(out).encode("ascii")
+        if len(out) == _BLOCK:
+            yield "".join(out).encode("ascii")
+            out.clear()
+    if out:
+        yield "".join(out).encode("ascii")

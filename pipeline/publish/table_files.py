@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -17,8 +19,8 @@ from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
 from pipeline.core.rowcodec import number_text, records_json, written_integral
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
-from pipeline.core.zipfiles import workbook_bytes
-from pipeline.publish.sheet_xml import rows_xml
+from pipeline.core.zipfiles import Entry, workbook_bytes
+from pipeline.publish.sheet_xml import NeedsOpenpyxl, row_blocks
 
 
 def field_names(schema: dict[str, Any]) -> list[str]:
@@ -42,19 +44,24 @@ def cell_text(value: Any) -> str:
 def csv_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
     """UTF-8 CSV without BOM, LF line ends, comma delimiter, header row first."""
     names = field_names(schema)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # Encoded as written, into one buffer returned without a copy (text, then its encoding,
+    # took twice the file's size more).
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text, lineterminator="\n")
     writer.writerow(names)
     # Text, most cells, is written as it is without cell_text's type tests (a million cells a publish).
     writer.writerows([value if type(value) is str else cell_text(value) for value in map(record.get, names)]
                      for record in records)
-    return buffer.getvalue().encode("utf-8")
+    text.detach()  # leaves the buffer open
+    return buffer.getvalue()
 
 
 def json_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
     """An array of typed records (numbers as numbers, dates as ISO strings)."""
     names = field_names(schema)
-    return records_json([{name: record.get(name) for name in names} for record in records])
+    # A generator: a copy of every record at once was the largest transient of a big table.
+    return records_json({name: record.get(name) for name in names} for record in records)
 
 
 # Excel numbers are doubles: integers beyond 2^53 lose digits, and 1E+400 is no number at all.
@@ -85,10 +92,12 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
     # The data rows formatted directly (sheet_xml.py), when every value is of a kind it writes
     # exactly as openpyxl would; else (a text too long for a cell included) openpyxl's path.
     column_styles = [None if f is None else styles.get(f) for _, f in formats]
-    rows = rows_xml(records, [n for n, _ in formats], column_styles, _xlsx_value)
-    if rows is None:
+    rows = row_blocks(records, [n for n, _ in formats], column_styles, _xlsx_value)
+    try:
+        # The rows are made while the workbook's zip is written: only their compressed bytes are held.
+        return workbook_bytes(workbook, edit=lambda entries: _insert_rows(entries, rows))
+    except NeedsOpenpyxl:
         return openpyxl_xlsx_bytes(schema, records)
-    return workbook_bytes(workbook, edit=lambda entries: _insert_rows(entries, rows))
 
 
 def openpyxl_xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
@@ -141,11 +150,13 @@ def _register_styles(sheet: Any, records: list[Record], formats: list[tuple[str,
     return ids
 
 
-def _insert_rows(entries: dict[str, bytes], rows: bytes) -> None:
-    """Put the data rows after the header row of the workbook's one sheet."""
+def _insert_rows(entries: dict[str, Entry], rows: Iterator[bytes]) -> None:
+    """Put the data rows (blocks, written as they come) after the header row of the workbook's one sheet."""
     name = "xl/worksheets/sheet1.xml"
-    head, tail = entries[name].split(b"</sheetData>", 1)  # a "<" in text is escaped: this is the tag
-    entries[name] = head + rows + b"</sheetData>" + tail
+    sheet = entries[name]
+    assert isinstance(sheet, bytes)  # as openpyxl wrote it
+    head, tail = sheet.split(b"</sheetData>", 1)  # a "<" in text is escaped: this is the tag
+    entries[name] = itertools.chain((head,), rows, (b"</sheetData>" + tail,))
 
 
 def _check_lengths(schema: dict[str, Any], records: list[Record]) -> None:

@@ -15,6 +15,7 @@ from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import PushError
 from pipeline.core.models import FileReport
 from pipeline.runner.exitcodes import EXIT_FAILED, EXIT_OK
+from pipeline.runner.isolate import in_child
 from pipeline.runner.runlog import RunRecord
 
 
@@ -70,23 +71,32 @@ def _needs_action(portal: Portal, reports: list[FileReport]) -> list[str]:
 
 
 def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord) -> None:
-    """Validate, store and publish the data; ``now`` (portal time) fixes the clock."""
+    """Validate, store and publish the data, in a child process (isolate.py); ``now`` (portal time) fixes the clock."""
+    record.accepted, record.rejected, record.tables_changed = in_child("publish", lambda: _publish(portal, day, now))
+
+
+def _publish(portal: Portal, day: date, now: datetime | None) -> tuple[int, int, list[str]]:
+    """The data stage itself: files accepted and rejected, tables changed."""
     from pipeline.publish import publish_data
 
     result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None, skip_unchanged=True)
-    record.accepted, record.rejected = result.accepted, result.rejected
-    record.tables_changed = list(result.tables_changed)
+    return result.accepted, result.rejected, list(result.tables_changed)
 
 
 def build(portal: Portal, day: date, record: RunRecord, skip: bool = False) -> None:
-    """Build the public site (or record that it was skipped)."""
+    """Build the public site in a child process (isolate.py), or record that it was skipped."""
     if skip:
         record.pages = "skipped"
         return
+    record.pages = in_child("site", lambda: _build(portal, day))
+
+
+def _build(portal: Portal, day: date) -> int | str:
+    """The site build itself: its page count, or "skipped"."""
     from pipeline.site import build_site
 
     built = build_site(portal, day)
-    record.pages = "skipped" if built.skipped else built.pages
+    return "skipped" if built.skipped else built.pages
 
 
 def push(portal: Portal, dry_run: bool, record: RunRecord, skip: bool = False) -> None:

@@ -3,6 +3,7 @@ the indicators table, where the publish stage decided it), and the same agencies
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ class Gap:
     reason: str
 
 
-def _row(data: SiteData, period: str) -> dict[str, Any] | None:
+def _row(data: SiteData, period: str) -> Mapping[str, Any] | None:
     return next((r for r in data.indicators if (r["indicator"], r["scope"], r["period"])
                  == (COVERAGE_INDICATOR, "mall", period)), None)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pipeline.core import periods
@@ -10,7 +11,7 @@ from pipeline.publish.evaluation.registry import BY_ID, GROUPS, INDICATORS, Indi
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit
 
-Row = dict[str, Any]
+Row = Mapping[str, Any]  # casting.Row: a published row read like a dict
 DIGITS = {"count": 0, "percent": 1, "days": 1, "minutes": 1, "ratio": 2, "index": 2}
 
 

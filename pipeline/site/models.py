@@ -10,10 +10,11 @@ from typing import Any
 
 from pipeline.core.config import Portal
 from pipeline.core.records import Agency, Service
+from pipeline.site.casting import Row
 from pipeline.site.lookup import Lookup
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large city has tens of thousands of each
 class Perf:
     """One row of performance.csv: one service in one month."""
 
@@ -34,7 +35,7 @@ class Perf:
     notes: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Agenda:
     """The latest version of one agenda (agendas.csv)."""
 
@@ -55,7 +56,7 @@ class Agenda:
     attendees: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The latest state of one decision (decisions.csv)."""
 
@@ -76,7 +77,7 @@ class Decision:
     overdue: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One reported state of a decision (decision_history.csv)."""
 
@@ -88,7 +89,7 @@ class HistoryEntry:
     completed_on: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AgendaVersion:
     """One reported version of an agenda (agenda_history.csv)."""
 
@@ -103,7 +104,7 @@ class AgendaVersion:
     attendees: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Submission:
     """One expected or received file (submissions.csv)."""
 
@@ -209,7 +210,7 @@ class SiteData:
     templates: list[FileInfo] = field(default_factory=list)
     submitted_fields: dict[str, tuple[FieldInfo, ...]] = field(default_factory=dict)
     # The published indicators table as typed rows (field name -> value), in its published order.
-    indicators: list[dict[str, Any]] = field(default_factory=list)
+    indicators: list[Row] = field(default_factory=list)
     # The report pages under /laporan/: each received file's current version and problems, and
     # the files that could not be filed under a month, agency and table.
     reports: dict[tuple[str, str, str], FileReportView] = field(default_factory=dict)

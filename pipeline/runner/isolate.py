@@ -1,0 +1,205 @@
+"""Run one stage of a command in a forked child process, so that its memory goes back to the system when it ends.
+
+``publish`` runs the data stage and then the site build. In one process the site build
+sat on top of everything the data stage had allocated (the heap of CPython does not shrink
+much once freed), and Pagefind's children on top of both. Each stage now runs in a child
+forked from the small parent (which has read portal.toml and holds the output lock; the
+child inherits the lock's descriptor, so no other run can start meanwhile).
+
+To the command nothing changes: the child's return value comes back to the parent, an
+exception it raises is raised again in the parent (with the child's traceback as a note,
+so ``--debug`` and the internal-error report still show where it happened), the internal
+errors it recorded (``pipeline.core.incidents``) are recorded in the parent too, and its
+output goes to the same stdout and stderr. A child that dies without an answer (killed by
+the kernel when memory runs out, for example) is a PipelineError naming the stage and the
+signal. The child is killed when the parent dies (SIGKILL included), like Pagefind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
+
+from pipeline.core import incidents
+from pipeline.core.errors import PipelineError
+
+T = TypeVar("T")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_CRASHED = 70  # the child's exit status when even its answer could not be sent
+
+
+def in_child(stage: str, action: Callable[[], T]) -> T:
+    """Run ``action`` in a forked child and return what it returns (or raise what it raises)."""
+    _flush()  # text buffered in this process must not be printed a second time by the child
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        _child(os.getppid(), write_end, action)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer_pipe:
+        answer = answer_pipe.read()  # until the child closes its end: before waiting, so a big answer cannot block it
+    status = _wait(pid)
+    if not answer:
+        raise PipelineError(_died_message(stage, status))
+    outcome, found, out, err = pickle.loads(answer)
+    for incident in found:
+        incidents.keep(incident)
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    _flush()
+    kind, value = outcome
+    if kind == "raised":
+        raise value
+    result: T = value
+    return result
+
+
+def _child(parent: int, write_end: int, action: Callable[[], Any]) -> None:
+    """The child's side: run the action, send one answer, and end without running the parent's clean-ups."""
+    code = 0
+    try:
+        _die_with(parent)
+        incidents.clear()  # the parent's own incidents stay the parent's
+        with _captured() as streams:
+            try:
+                outcome: tuple[str, Any] = ("returned", action())
+            except BaseException as exc:  # noqa: BLE001 - every exception goes back to the parent
+                outcome = ("raised", _portable(exc))
+            _flush()
+        answer = _dumps((outcome, incidents.collected(), *streams.text()))
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(answer)
+    except BaseException:  # noqa: BLE001 - the parent reports a child without an answer
+        code = _CRASHED
+        traceback.print_exc()
+    finally:
+        _flush()
+        os._exit(code)  # not sys.exit: the parent's atexit handlers and test harness must not run twice
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when the parent dies; end at once if it already has (between fork and this call)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: no such guard
+        return
+    if os.getppid() != parent:
+        os._exit(_CRASHED)
+
+
+class _Streams:
+    """What the child wrote to in-memory streams (an in-process test harness); empty for real ones."""
+
+    def __init__(self) -> None:
+        self.out: io.StringIO | None = None
+        self.err: io.StringIO | None = None
+
+    def text(self) -> tuple[str, str]:
+        """The captured stdout and stderr text."""
+        return (self.out.getvalue() if self.out else "", self.err.getvalue() if self.err else "")
+
+
+@contextmanager
+def _captured() -> Iterator[_Streams]:
+    """Capture stdout/stderr only where they are not files (click's CliRunner): a real terminal
+    or pipe is shared with the parent and written to directly, line by line as the stage goes."""
+    streams = _Streams()
+    saved = sys.stdout, sys.stderr
+    if not _is_file(sys.stdout):
+        streams.out = sys.stdout = io.StringIO()
+    if not _is_file(sys.stderr):
+        streams.err = sys.stderr = io.StringIO()
+    try:
+        yield streams
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _is_file(stream: Any) -> bool:
+    """True when ``stream`` writes to a file descriptor, which a forked child shares."""
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return False
+    return True
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` with the child's traceback as a note, in a form that survives the trip to the parent."""
+    exc.add_note("".join(["(in the child process of this stage)\n", *traceback.format_exception(exc)]).rstrip())
+    try:
+        _dumps(exc)
+    except Exception:  # noqa: BLE001 - an unpicklable exception: its kind and words still travel
+        base = PipelineError if isinstance(exc, PipelineError) else RuntimeError
+        plain = base(str(exc) if base is PipelineError else f"{type(exc).__name__}: {exc}")
+        plain.__notes__ = list(exc.__notes__)
+        return plain
+    return exc
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    """An exception made again from its class, args and attributes, without calling its ``__init__``
+    (ConfigError's takes a list of problems, not the message its ``args`` hold)."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+def _reduce(exc: BaseException) -> tuple[Any, ...]:
+    """How an exception of the pipeline is pickled (see ``_rebuild``)."""
+    return _rebuild, (type(exc), exc.args, dict(exc.__dict__))
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles the pipeline's own exceptions with ``_reduce``; everything else as usual."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, PipelineError):
+            return _reduce(obj)
+        return NotImplemented
+
+
+def _dumps(obj: Any) -> bytes:
+    """``obj`` pickled, the pipeline's exceptions by ``_reduce``."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buffer.getvalue()
+
+
+def _wait(pid: int) -> int:
+    """The child's wait status (os.waitpid retries by itself when a signal interrupts it)."""
+    return os.waitpid(pid, 0)[1]
+
+
+def _died_message(stage: str, status: int) -> str:
+    """Why a child ended without an answer, in both languages."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = str(number)
+        # The kernel's out-of-memory killer sends SIGKILL; so does an operator, more rarely.
+        oom = number == signal.SIGKILL
+        return (f"tahap {stage} berhenti tanpa hasil karena sinyal {name}"
+                f"{', kemungkinan kehabisan memori' if oom else ''} / the {stage} stage ended "
+                f"without a result on signal {name}{', probably out of memory' if oom else ''}")
+    return (f"tahap {stage} berhenti tanpa hasil (kode {os.WEXITSTATUS(status)}) / the {stage} stage ended "
+            f"without a result (exit status {os.WEXITSTATUS(status)})")
+
+
+def _flush() -> None:
+    """Flush both standard streams (a closed one is left alone)."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):
+            stream.flush()

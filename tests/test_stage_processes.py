@@ -1,0 +1,152 @@
+"""publish runs the data stage and the site build each in a child process (runner/isolate.py): real
+subprocesses, real signals. The site build must not sit on the data stage's memory, and a failure
+in a child is told like any failure of the command, with its exit code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from tests.run_support import AS_OF, REPO, add_month, env, publish_cmd, run
+
+INTERNAL_ID = "KESALAHAN INTERNAL / INTERNAL ERROR"
+
+
+@pytest.fixture
+def ds(small_published: tuple[Path, Path], tmp_path: Path) -> Path:
+    """A private copy of the datasets with one more month submitted (a publish has work to do)."""
+    copy = tmp_path / "ds"
+    shutil.copytree(small_published[0], copy)
+    add_month(copy)
+    return copy
+
+
+@pytest.fixture
+def out(small_published: tuple[Path, Path], tmp_path: Path) -> Path:
+    """A private copy of the published output."""
+    copy = tmp_path / "out"
+    shutil.copytree(small_published[1], copy)
+    return copy
+
+
+def patched_publish(ds: Path, out: Path, patch: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``publish`` in a real interpreter after ``patch`` (Python source) has run in it."""
+    cmd = [sys.executable, "-c", patch + "\nfrom pipeline.cli import main\nmain(prog_name='pipeline')\n",
+           *publish_cmd(ds, out, *extra)[3:]]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=env(), check=False)
+
+
+def last_run(out: Path) -> dict:
+    """The run log's last record."""
+    return json.loads((out / "runs.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+
+
+def _pids_recorded(into: Path) -> str:
+    """A patch that records the pid of the process running each stage into ``into``/<stage>."""
+    return (f"import os, pipeline.publish, pipeline.site\n"
+            f"def _mark(name):\n"
+            f"    open(os.path.join({str(into)!r}, name), 'w').write(str(os.getpid()))\n"
+            f"_data, _site = pipeline.publish.publish_data, pipeline.site.build_site\n"
+            f"def publish_data(*a, **k):\n    _mark('data'); return _data(*a, **k)\n"
+            f"def build_site(*a, **k):\n    _mark('site'); return _site(*a, **k)\n"
+            f"pipeline.publish.publish_data, pipeline.site.build_site = publish_data, build_site\n")
+
+
+def test_each_stage_runs_in_its_own_process(ds: Path, out: Path, tmp_path: Path) -> None:
+    done = patched_publish(ds, out, _pids_recorded(tmp_path))
+    assert done.returncode == 0, done.stderr
+    data, site = (int((tmp_path / name).read_text()) for name in ("data", "site"))
+    command = last_run(out)["pid"]  # the run log is written by the command's own process
+    assert len({data, site, command}) == 3
+    # Each child's output reaches the command's stdout, in order.
+    assert done.stdout.index("Terbit / Published") < done.stdout.index("Situs / site:")
+    assert "2026-09" in (out / "site" / "data" / "performance.csv").read_text(encoding="utf-8")
+
+
+def test_a_site_build_that_fails_is_told_with_its_exit_code_and_the_data_stays_published(
+        ds: Path, out: Path) -> None:
+    patch = ("import pipeline.site\nfrom pipeline.core.errors import SiteError\n"
+             "def build_site(*a, **k):\n    raise SiteError('situs rusak / site broken')\n"
+             "pipeline.site.build_site = build_site\n")
+    done = patched_publish(ds, out, patch)
+    assert done.returncode == 1, done.stderr
+    assert "GAGAL / FAILED: situs rusak / site broken" in done.stderr and "Traceback" not in done.stderr
+    assert "Terbit / Published: 5 berkas diterima" in done.stdout
+    assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")  # the data stage's work
+    record = last_run(out)
+    assert (record["exit_code"], record["error"], record["accepted"]) == (1, "situs rusak / site broken", 5)
+    assert "pages" not in record  # the site stage never returned
+
+
+def test_a_site_child_killed_by_the_kernel_is_a_failure_not_a_hang_or_a_traceback(ds: Path, out: Path) -> None:
+    # What the out-of-memory killer does to the site build: SIGKILL, no answer.
+    patch = ("import os, signal, pipeline.site\n"
+             "def build_site(*a, **k):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+             "pipeline.site.build_site = build_site\n")
+    done = patched_publish(ds, out, patch)
+    assert done.returncode == 1, done.stderr
+    assert ("GAGAL / FAILED: tahap site berhenti tanpa hasil karena sinyal SIGKILL, kemungkinan kehabisan memori "
+            "/ the site stage ended without a result on signal SIGKILL, probably out of memory") in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
+    assert last_run(out)["exit_code"] == 1
+    again = run(publish_cmd(ds, out))  # the lock went with the command: the next run completes the site
+    assert again.returncode == 0, again.stderr
+    assert "2026-09" in (out / "site" / "data" / "performance.csv").read_text(encoding="utf-8")
+
+
+def test_a_bug_in_the_site_child_is_an_internal_error_with_the_childs_traceback(ds: Path, out: Path) -> None:
+    patch = ("import pipeline.site\n"
+             "def exploding_site_build(*a, **k):\n    raise KeyError('no such page')\n"
+             "pipeline.site.build_site = exploding_site_build\n")
+    done = patched_publish(ds, out, patch)
+    assert done.returncode == 4, done.stderr
+    assert INTERNAL_ID in done.stderr and "publish: KeyError: 'no such page'" in done.stderr
+    # Where it happened: the frame in the child, not only the parent's re-raise.
+    assert "in exploding_site_build" in done.stderr
+    record = last_run(out)
+    assert record["exit_code"] == 4 and "exploding_site_build" in record["internal_errors"][0]["traceback"]
+
+
+def test_a_config_error_raised_in_a_child_keeps_its_exit_code_and_its_words(
+        ds: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ConfigError's own constructor takes a list of problems: the trip back must not garble them.
+    from pipeline.core.errors import ConfigError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ConfigError(["schemas/published/agendas.json: rusak / broken", "kedua / second"])
+
+    monkeypatch.setattr("pipeline.publish.publish_data", broken)
+    result = CliRunner().invoke(main, ["publish", "--no-push", "--datasets", str(ds), "--output", str(out),
+                                       "--as-of", AS_OF])
+    assert result.exit_code == 2, result.output
+    assert "- schemas/published/agendas.json: rusak / broken\n- kedua / second" in result.stderr
+    assert last_run(out)["exit_code"] == 2
+
+
+def test_pagefind_starts_without_a_fork_of_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fork of the site build (preexec_fn forces one) copies its page tables: until the exec the
+    # child counts the build's whole memory again. setpriv sets the parent-death signal instead,
+    # so Python can start Pagefind with vfork; test_run_safety checks that Pagefind still dies with it.
+    from pipeline.site import pagefind_service
+
+    started: list[tuple[list[str], dict]] = []
+    real = subprocess.Popen
+
+    def recording(args: list[str], **kwargs: object) -> subprocess.Popen:
+        started.append((args, kwargs))
+        return real(args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(pagefind_service.subprocess, "Popen", recording)
+    with pagefind_service.PagefindService(30) as pagefind:
+        pagefind.add_html(pagefind.new_index("id"), "/a/", "<html><body><main>kata</main></body></html>")
+    (args, kwargs), = started
+    assert args[:4] == [shutil.which("setpriv"), "--pdeathsig", "KILL", "--"] and args[-1] == "--service"
+    assert kwargs.get("preexec_fn") is None
