@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
+from tests.checkers import require_chromium
 from tests.run_support import publish_cmd, run, small_datasets
 from tests.sample_support import SAMPLE_AS_OF, SAMPLE_NOW, PublishedSample
 from tests.shared_fixture import read_only
@@ -104,3 +105,18 @@ def small_published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     assert done.returncode == 0, done.stderr
     with read_only(root):
         yield ds, root / "out"
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[object]:
+    """One Playwright (sync API) per worker, shared by every browser fixture.
+
+    Its sync API refuses to start while another instance is open in the process, and the
+    site's browser lives for the whole session: a second ``sync_playwright()`` in a module
+    that runs after a site test in the same worker would fail.
+    """
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw

@@ -37,6 +37,21 @@ def add_month(ds: Path, period: str = "2026-09") -> None:
     write_table(ds, "performance", [perf_row(period=period)], period=period)
 
 
+def copy_with_new_month(published: tuple[Path, Path], tmp_path: Path) -> Path:
+    """A private copy of a published datasets folder with one more month submitted (a publish has work to do)."""
+    copy = tmp_path / "ds"
+    shutil.copytree(published[0], copy)
+    add_month(copy)
+    return copy
+
+
+def copy_output(published: tuple[Path, Path], tmp_path: Path) -> Path:
+    """A private copy of a published output folder."""
+    copy = tmp_path / "out"
+    shutil.copytree(published[1], copy)
+    return copy
+
+
 def cli(*args: str) -> list[str]:
     """The command line of ``python -m pipeline``."""
     return [sys.executable, "-m", "pipeline", *args]

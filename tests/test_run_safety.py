@@ -23,10 +23,11 @@ from pipeline.validate import files as validate_files
 from tests.run_support import (
     AS_OF,
     REPO,
-    add_month,
     alive,
     child_running,
     cli,
+    copy_output,
+    copy_with_new_month,
     env,
     fill,
     kill,
@@ -54,18 +55,13 @@ def base(small_published: tuple[Path, Path]) -> tuple[Path, Path]:
 @pytest.fixture
 def ds(base: tuple[Path, Path], tmp_path: Path) -> Path:
     """A private copy of the datasets with one more month submitted (a publish has work to do)."""
-    copy = tmp_path / "ds"
-    shutil.copytree(base[0], copy)
-    add_month(copy)
-    return copy
+    return copy_with_new_month(base, tmp_path)
 
 
 @pytest.fixture
 def out(base: tuple[Path, Path], tmp_path: Path) -> Path:
-    """A private copy of the published output on the ordinary disk."""
-    copy = tmp_path / "out"
-    shutil.copytree(base[1], copy)
-    return copy
+    """A private copy of the published output."""
+    return copy_output(base, tmp_path)
 
 
 @pytest.fixture

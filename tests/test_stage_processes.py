@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.run_support import AS_OF, REPO, add_month, env, publish_cmd, run
+from tests.run_support import AS_OF, REPO, copy_output, copy_with_new_month, env, publish_cmd, run
 
 INTERNAL_ID = "KESALAHAN INTERNAL / INTERNAL ERROR"
 
@@ -22,18 +22,13 @@ INTERNAL_ID = "KESALAHAN INTERNAL / INTERNAL ERROR"
 @pytest.fixture
 def ds(small_published: tuple[Path, Path], tmp_path: Path) -> Path:
     """A private copy of the datasets with one more month submitted (a publish has work to do)."""
-    copy = tmp_path / "ds"
-    shutil.copytree(small_published[0], copy)
-    add_month(copy)
-    return copy
+    return copy_with_new_month(small_published, tmp_path)
 
 
 @pytest.fixture
 def out(small_published: tuple[Path, Path], tmp_path: Path) -> Path:
     """A private copy of the published output."""
-    copy = tmp_path / "out"
-    shutil.copytree(small_published[1], copy)
-    return copy
+    return copy_output(small_published, tmp_path)
 
 
 def patched_publish(ds: Path, out: Path, patch: str, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,14 +16,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(executable), args=ARGS)
-        yield chromium
-        chromium.close()
+def browser(playwright: Any) -> Iterator[Any]:
+    """Debian's Chromium, headless, from the worker's one Playwright (tests/conftest.py)."""
+    chromium = playwright.chromium.launch(executable_path=str(require_chromium()), args=ARGS)
+    yield chromium
+    chromium.close()
 
 
 def test_a_clerk_uploads_reads_the_report_fixes_and_gets_a_receipt(browser, service: Service, tmp_path: Path) -> None:

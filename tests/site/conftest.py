@@ -106,15 +106,11 @@ def search_server(partitioned_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, headless, driven by Playwright."""
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(playwright):
+    """Debian's Chromium, headless, driven by Playwright (tests/conftest.py)."""
+    chromium = playwright.chromium.launch(executable_path=str(require_chromium()), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture()
