@@ -17,7 +17,6 @@ signal. The child is killed when the parent dies (SIGKILL included), like Pagefi
 
 from __future__ import annotations
 
-import ctypes
 import io
 import os
 import pickle
@@ -30,9 +29,9 @@ from typing import Any, TypeVar
 
 from pipeline.core import incidents
 from pipeline.core.errors import PipelineError
+from pipeline.core.parent_death import die_with_parent
 
 T = TypeVar("T")
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _CRASHED = 70  # the child's exit status when even its answer could not be sent
 
 
@@ -88,11 +87,7 @@ def _child(parent: int, write_end: int, action: Callable[[], Any]) -> None:
 
 def _die_with(parent: int) -> None:
     """Be killed when the parent dies; end at once if it already has (between fork and this call)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: no such guard
-        return
-    if os.getppid() != parent:
+    if die_with_parent() and os.getppid() != parent:
         os._exit(_CRASHED)
 
 

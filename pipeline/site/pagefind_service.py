@@ -9,33 +9,21 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
 import json
 import shutil
-import signal
 import subprocess
 import threading
-from collections.abc import Callable
 from types import TracebackType
 from typing import IO, Any
 
 from pagefind.service import get_executable
 
 from pipeline.core.errors import SiteError
+from pipeline.core.parent_death import die_with_parent
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 READ_SIZE = 1 << 20
 
 
-def _prctl() -> Callable[..., int] | None:
-    """libc's prctl, looked up once in the parent (a child between fork and exec should not load libraries)."""
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):  # not Linux: no such guard
-        return None
-
-
-_PRCTL = _prctl()
 # util-linux's setpriv (on every Debian system) sets the parent-death signal before it runs a command.
 _SETPRIV = shutil.which("setpriv")
 
@@ -56,8 +44,8 @@ class PagefindService:
                                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             else:
                 self._proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                              # preexec_fn only calls prctl, resolved before the fork (_PRCTL)
-                                              stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)  # noqa: PLW1509
+                                              # preexec_fn only calls prctl, resolved before the fork
+                                              stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)  # noqa: PLW1509
         except OSError as exc:
             raise SiteError(f"pagefind gagal dijalankan / could not run: {exc}") from None
         self._seconds = seconds
@@ -142,12 +130,3 @@ class PagefindService:
         if self._expired:
             return SiteError(f"pagefind melewati batas waktu / exceeded its time limit ({self._seconds:.0f} s)")
         return SiteError(f"pagefind berhenti tanpa jawaban / stopped without an answer (exit {self._proc.poll()})")
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: be killed when the build dies (SIGKILL included).
-
-    Otherwise a Pagefind orphaned by a killed build would go on running beside the next build.
-    """
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
