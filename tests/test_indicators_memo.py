@@ -129,8 +129,19 @@ def test_an_unreadable_or_foreign_memo_is_ignored(tmp_path: Path, computed: list
     fresh = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG)
     path.write_text("{not json", encoding="utf-8")
     assert _run(world(), path, computed) == fresh and computed
-    kept = json.loads(path.read_text(encoding="utf-8"))
+    header, _, body = path.read_text(encoding="utf-8").partition("\n")
+    kept = json.loads(header)
+    assert kept["fields"] == list(indicators.FIELDS) and body.count("\n") > 1
     kept["fields"] = kept["fields"][::-1]
-    path.write_text(json.dumps(kept), encoding="utf-8")
+    path.write_text(json.dumps(kept) + "\n" + body, encoding="utf-8")
+    computed.clear()
     assert _run(world(), path, computed) == fresh and computed
+    # One damaged line: that selection alone is computed again; the others are read.
+    _run(world(), path, computed)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    key, _, rows = lines[1].partition("\t")
+    lines[1] = key + "\t" + rows[: len(rows) // 2]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    computed.clear()
+    assert _run(world(), path, computed) == fresh and len(computed) == 1
     assert Decimal("1.50") == Decimal("1.5")  # why the memo keeps a decimal's text, not its value

@@ -19,7 +19,7 @@ from tools.bench.shape import shape_for
 
 FOLDERS = ("data", "feedback", "templates", "reports")
 # What a run keeps to reuse its own work: a publish from scratch has none of it.
-KEPT = ("publish-inputs.json", "templates-inputs.json", "feedback-inputs.json", "indicators-memo.json")
+KEPT = ("publish-inputs.json", "templates-inputs.json", "feedback-inputs.json", "indicators-memo.tsv")
 
 
 def tree(output: Path) -> dict[str, str]:

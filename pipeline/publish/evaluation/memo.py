@@ -9,7 +9,7 @@ selection's key is the digest of the slices it reads, its identity and the pipel
 (``reuse.inputs_key``). After one new agency-month only the selections that read that agency's
 files, or the months its meetings are dated in, are computed again.
 
-The rows are kept in ``<output>/store/indicators-memo.json`` (a cache: when it is missing or
+The rows are kept in ``<output>/store/indicators-memo.tsv`` (a cache: when it is missing or
 unreadable every selection is computed).
 """
 
@@ -29,7 +29,9 @@ from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import Evidence, Selection
 from pipeline.publish.reuse import inputs_key
 
-FILE = "indicators-memo.json"  # under <output>/store
+FILE = "indicators-memo.tsv"  # under <output>/store: a JSON header line, then "<key>\t<rows as JSON>" lines
+LEGACY = "indicators-memo.json"  # one JSON document: decoded whole, it cost hundreds of MB
+FORMAT = 2
 Key = tuple[str, str]  # (month, agency)
 
 
@@ -72,43 +74,76 @@ class Slices:
 
 
 def _encode(value: Any) -> Any:
-    """A cell in JSON (exact decimals tagged, so ``1.50`` stays a Decimal with its digits; ``get`` undoes it)."""
-    return {"d": str(value)} if isinstance(value, Decimal) else value
+    """A cell JSON cannot hold as it is: an exact decimal, tagged, so ``1.50`` comes back a Decimal with its digits."""
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    raise TypeError(f"not kept in the memo: {type(value).__name__}")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_encode)
 
 
 class Memo:
-    """The rows of every selection computed by the last run, by key; this run's, to keep for the next."""
+    """The rows of every selection computed by the last run, by key; this run's, to keep for the next.
+
+    Each selection's rows stay encoded (one line of the file, bytes) until a run asks for them:
+    decoded all at once, the city's 414,000 rows took several hundred MB next to the table
+    built from them, and the memo was the largest part of a publish's peak.
+    """
 
     def __init__(self, path: Path | None, fields: Iterable[str]) -> None:
         self.path = path
         self.fields = list(fields)  # every row's keys, in order
-        self.old: dict[str, Any] = {}
-        if path is not None:
-            try:
-                found = json.loads(path.read_bytes())
-            except (OSError, ValueError):
-                found = None  # none yet, or unreadable: every selection is computed
-            if isinstance(found, dict) and found.get("fields") == self.fields and isinstance(found.get("rows"), dict):
-                self.old = found["rows"]
-        self.new: dict[str, list[list[Any]]] = {}
+        self.old: dict[str, bytes] = _read(path, self.fields) if path is not None else {}
+        self.new: dict[str, bytes] = {}
 
     def get(self, key: str) -> list[Record] | None:
-        """The rows kept under ``key`` (None when there are none)."""
-        rows = self.old.get(key)
-        if not isinstance(rows, list):
+        """The rows kept under ``key`` (None when there are none or they do not read back)."""
+        raw = self.old.get(key)
+        if raw is None:
             return None
-        self.new[key] = rows
-        # _decode inlined: every kept row of every selection passes here.
-        return [dict(zip(self.fields, [Decimal(v["d"]) if type(v) is dict else v for v in row], strict=True))
-                for row in rows]
+        try:
+            rows = json.loads(raw)
+            width = len(self.fields)
+            if not isinstance(rows, list) or not all(isinstance(row, list) and len(row) == width for row in rows):
+                return None
+            records = [dict(zip(self.fields, [Decimal(v["d"]) if type(v) is dict else v for v in row], strict=True))
+                       for row in rows]
+        except (ValueError, TypeError, KeyError, ArithmeticError):
+            return None  # a damaged line is computed again, never trusted
+        self.new[key] = raw
+        return records
 
     def put(self, key: str, rows: Iterable[Record]) -> None:
-        """Keep the rows computed under ``key``."""
-        self.new[key] = [[_encode(row[name]) for name in self.fields] for row in rows]
+        """Keep the rows computed under ``key`` (encoded at once: see the class)."""
+        self.new[key] = _ENCODER.encode([[row[name] for name in self.fields] for row in rows]).encode("utf-8")
 
     def save(self) -> None:
         """Write this run's rows (only those used: the file never grows with old selections)."""
         if self.path is None:
             return
-        data = json.dumps({"fields": self.fields, "rows": self.new}, sort_keys=True, separators=(",", ":"))
-        write_bytes(self.path, data.encode("utf-8"))
+        header = json.dumps({"format": FORMAT, "fields": self.fields}, separators=(",", ":")).encode("utf-8")
+        lines = [header, *(key.encode("ascii") + b"\t" + rows for key, rows in sorted(self.new.items()))]
+        write_bytes(self.path, b"\n".join(lines) + b"\n")
+        (self.path.parent / LEGACY).unlink(missing_ok=True)  # the previous format's file, no longer read
+
+
+def _read(path: Path, fields: list[str]) -> dict[str, bytes]:
+    """The kept rows by key, still encoded; empty when the file is missing, unreadable or for other columns."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    header, _, body = data.partition(b"\n")
+    try:
+        head = json.loads(header)
+    except ValueError:
+        return {}
+    if not isinstance(head, dict) or head.get("format") != FORMAT or head.get("fields") != fields:
+        return {}
+    kept = {}
+    for line in body.split(b"\n"):
+        key, tab, rows = line.partition(b"\t")
+        if tab and len(key) == 64:
+            kept[key.decode("ascii", "replace")] = rows
+    return kept
