@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.atomic import write_bytes
+from pipeline.core.compact import CompactRecord, Strings, record_type
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import Evidence, Selection
@@ -94,10 +95,12 @@ class Memo:
     def __init__(self, path: Path | None, fields: Iterable[str]) -> None:
         self.path = path
         self.fields = list(fields)  # every row's keys, in order
+        self.row = record_type("IndicatorRow", self.fields)
+        self.strings = Strings()
         self.old: dict[str, bytes] = _read(path, self.fields) if path is not None else {}
         self.new: dict[str, bytes] = {}
 
-    def get(self, key: str) -> list[Record] | None:
+    def get(self, key: str) -> list[CompactRecord] | None:
         """The rows kept under ``key`` (None when there are none or they do not read back)."""
         raw = self.old.get(key)
         if raw is None:
@@ -107,8 +110,8 @@ class Memo:
             width = len(self.fields)
             if not isinstance(rows, list) or not all(isinstance(row, list) and len(row) == width for row in rows):
                 return None
-            records = [dict(zip(self.fields, [Decimal(v["d"]) if type(v) is dict else v for v in row], strict=True))
-                       for row in rows]
+            one, row_type = self.strings.one, self.row
+            records = [row_type([Decimal(v["d"]) if type(v) is dict else one(v) for v in row]) for row in rows]
         except (ValueError, TypeError, KeyError, ArithmeticError):
             return None  # a damaged line is computed again, never trusted
         self.new[key] = raw

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from pipeline.core import periods
+from pipeline.core.compact import CompactRecord, record_type
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
@@ -19,6 +20,7 @@ SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2, SERVICE: 3}
 FIELDS = ("indicator", "group", "scope_type", "scope", "period_type", "period", "complete", "value", "unit",
           "direction", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
           "target_met", "gaps")
+ROW = record_type("IndicatorRow", FIELDS)  # read-only rows: a third of a dict's memory (414,000 at a city)
 
 
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
@@ -35,7 +37,7 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     closed = periods.span(months[0], last)
     evidence = Evidence(tables, as_of, targets, changelog)
     slices = Slices(evidence) if memo is not None else None
-    rows: list[Record] = []
+    rows: list[CompactRecord] = []
     scopes = _scopes(tables["agencies"], tables["performance"])
     for label, complete in _labels(closed):
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
@@ -43,17 +45,19 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
         for scope_type, scope, agencies, services in scopes:
             sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
             if memo is None or slices is None:
-                rows += _selection_rows(sel, complete, evidence, targets)
+                rows += [ROW([r[name] for name in FIELDS]) for r in _selection_rows(sel, complete, evidence, targets)]
                 continue
             key = slices.key(sel, complete, targets)
             kept = memo.get(key)
             if kept is None:
-                kept = _selection_rows(sel, complete, evidence, targets)
-                memo.put(key, kept)
+                fresh = _selection_rows(sel, complete, evidence, targets)
+                memo.put(key, fresh)
+                kept = [ROW([r[name] for name in FIELDS]) for r in fresh]  # compact at once: see core/compact.py
             rows += kept
     order = {i.id: n for n, i in enumerate(INDICATORS)}
-    return sorted(rows, key=lambda r: (order[r["indicator"]], SCOPE_ORDER[r["scope_type"]], r["scope"],
-                                       PERIOD_ORDER[r["period_type"]], r["period"]))
+    # Read-only mappings typed as the tables' records: every reader only reads them.
+    return sorted(cast(list[Record], rows), key=lambda r: (order[r["indicator"]], SCOPE_ORDER[r["scope_type"]],
+                                                           r["scope"], PERIOD_ORDER[r["period_type"]], r["period"]))
 
 
 def _selection_rows(sel: Selection, complete: bool, evidence: Evidence, targets: Targets) -> list[Record]:
