@@ -43,9 +43,9 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def schema_digest(schema: dict[str, Any], styles: Sequence[int | None]) -> str:
-    """The digest of what a row's encodings depend on besides its values and the code."""
-    return _sha(json.dumps([schema, list(styles)], sort_keys=True, default=repr).encode("utf-8"))
+def schema_digest(schema: dict[str, Any]) -> str:
+    """The digest of what a row's encodings depend on besides its values, the code and the style ids."""
+    return _sha(json.dumps(schema, sort_keys=True, default=repr).encode("utf-8"))
 
 
 def row_digests(names: Sequence[str], records: Sequence[dict[str, Any]]) -> list[bytes]:
@@ -63,6 +63,7 @@ class Kept:
     csv: list[bytes] | None  # each line with its LF; None when a field held a line break
     json: list[bytes]
     xlsx: list[bytes] | None  # each ``<row>`` without its ``</row>``; None when unusable
+    styles: Any  # the style id of each column's dates and times in that workbook (None: unknown)
 
 
 def load(index: Path, published: Path, name: str, key: str) -> Kept | None:
@@ -91,7 +92,8 @@ def load(index: Path, published: Path, name: str, key: str) -> Kept | None:
     if lines is None:
         return None
     where = {body[i:i + DIGEST]: n for n, i in enumerate(range(0, len(body), DIGEST))}
-    return Kept(where, _csv_lines(data["csv"], count), lines, _sheet_rows(data["xlsx"], count))
+    return Kept(where, _csv_lines(data["csv"], count), lines, _sheet_rows(data["xlsx"], count),
+                header.get("styles"))
 
 
 def _json_lines(data: bytes, count: int) -> list[bytes] | None:
@@ -135,6 +137,9 @@ class Encoder:
         self.digests = row_digests(names, records)
         where = kept.where if kept is not None else {}
         self.old = [where.get(d, -1) for d in self.digests]  # position last published, or -1
+        # The workbook's style ids: set when its rows are written; when the workbook published last
+        # is kept whole, those it was written with.
+        self.styles: list[int | None] | None = None if kept is None else kept.styles
 
     def reused(self) -> int:
         """How many records were published last (their lines are taken back)."""
@@ -167,13 +172,16 @@ class Encoder:
                 out.append(encode({name: record.get(name) for name in names}).encode("utf-8"))
         return out
 
-    def sheet_rows(self, write: Callable[[Any, int], str], first_row: int = 2, block: int = 1024) -> Iterator[bytes]:
-        """Every record's worksheet row, ``block`` rows at a time; ``write(record, number)`` encodes one.
+    def sheet_rows(self, write: Callable[[Any, int], str], styles: list[int | None], first_row: int = 2,
+                   block: int = 1024) -> Iterator[bytes]:
+        """Every record's worksheet row, ``block`` rows at a time; ``write(record, number)`` encodes one
+        with the style ids ``styles`` (kept rows are used only when they were written with the same).
 
         A kept row is renumbered by replacing ``<number>"``, which ends every reference of the
         row, when it occurs nowhere else in the row (a text holding it is written again).
         """
-        kept = self.kept.xlsx if self.kept is not None else None
+        kept = self.kept.xlsx if self.kept is not None and self.kept.styles == styles else None
+        self.styles = styles
         out: list[bytes] = []
         for number, (record, old) in enumerate(zip(self.records, self.old, strict=True), start=first_row):
             row = None
@@ -192,6 +200,7 @@ class Encoder:
         """The index to keep for this table once ``files`` (by extension) are published."""
         body = b"".join(self.digests)
         header = {"code": code_digest(), "key": key, "rows": len(self.digests), "digests": _sha(body),
+                  "styles": self.styles,
                   "files": {ext: _sha(files[ext]) for ext in EXTENSIONS}}
         return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
 

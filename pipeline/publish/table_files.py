@@ -110,11 +110,7 @@ def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     ``unchanged_xlsx(csv)`` gives the workbook published last when the table is unchanged.
     """
     names = field_names(schema)
-    formats = _formats(schema)
-    workbook, sheet = _sheet_with_header(schema)
-    styles = _register_styles(sheet, records, formats)
-    column_styles = [None if f is None else styles.get(f) for _, f in formats]
-    key = schema_digest(schema, column_styles)
+    key = schema_digest(schema)
     rows = Encoder(names, records, None if indexes is None else indexes.kept(schema["name"], key))
     header: list[str] = []
     csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
@@ -124,7 +120,12 @@ def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     if old is not None:
         files["xlsx"] = old
     else:
-        blocks = rows.sheet_rows(RowWriter(names, column_styles, _xlsx_value))
+        # Made only now: a workbook left unwritten prints openpyxl's complaint when it is freed.
+        formats = _formats(schema)
+        workbook, sheet = _sheet_with_header(schema)
+        styles = _register_styles(sheet, records, formats)
+        column_styles = [None if f is None else styles.get(f) for _, f in formats]
+        blocks = rows.sheet_rows(RowWriter(names, column_styles, _xlsx_value), column_styles)
         try:
             files["xlsx"] = workbook_bytes(workbook, edit=lambda entries: _insert_rows(entries, blocks))
         except NeedsOpenpyxl:
