@@ -33,6 +33,7 @@ def from_scratch(datasets: Path, output: Path, where: Path) -> dict[str, str]:
     shutil.copytree(datasets, where / "datasets")
     shutil.copytree(output / "store", where / "output" / "store")
     shutil.rmtree(where / "output" / "store" / "validation")
+    shutil.rmtree(where / "output" / "store" / "published-rows")  # the row indexes of the data files
     for name in KEPT:
         (where / "output" / "store" / name).unlink()
     publish(where / "datasets", where / "output")

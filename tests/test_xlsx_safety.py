@@ -215,3 +215,20 @@ def test_the_data_pages_say_csv_is_data_and_xlsx_holds_no_formula(published: Pat
         english = (site / "en" / page).read_text(encoding="utf-8")
         assert "The CSV files hold data, not formulas." in english
         assert "The XLSX files never contain formulas" in english
+
+
+@pytest.mark.parametrize(("xml", "found"), [
+    (b'<c r="A2"><f>1+1</f><v>2</v></c>', True),
+    (b'<x:c r="A2"><x:f>SUM(A1)</x:f></x:c>', True),
+    (b'<c r="A2"><f/></c>', True),
+    (b'<c r="A2" t="e"><v>#N/A</v></c>', True),
+    (b"<c r='A2' t='e'><v>#REF!</v></c>", True),
+    (b'<c r="A2" s="1" t="e"><v>#DIV/0!</v></c>', True),
+    # Text that spells the markup is escaped or inert: no formula, whatever the quick tests see.
+    (b'<c r="A2" t="inlineStr"><is><t>t="e" and :f and &lt;f&gt;</t></is></c>', False),
+    (b'<font/><c r="A2" t="n"><v>1</v></c><c r="B2" t="inlineStr"><is><t>=SUM(A1)</t></is></c>', False),
+])
+def test_the_formula_check_finds_formulas_and_error_cells(xml: bytes, found: bool) -> None:
+    """The quick substring tests in front of the patterns never hide a formula or an error cell."""
+    from pipeline.core.xlsx_cells import _has_formula
+    assert _has_formula(xml) is found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -56,7 +56,7 @@ def records_json(records: Iterable[dict[str, Any]]) -> bytes:
     times the file's size (148 MB for the indicators of a large city).
     """
     # One encoder for every line: json.dumps with options builds a new one per call.
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=_plain).encode
+    encode = line_encoder()
     out = io.BytesIO()
     out.write(b"[\n")
     block: list[str] = []
@@ -71,6 +71,16 @@ def records_json(records: Iterable[dict[str, Any]]) -> bytes:
         first = False
     out.write(b"]\n" if first else b"\n]\n")
     return out.getvalue()
+
+
+def line_encoder() -> Callable[[dict[str, Any]], str]:
+    """One record as the line ``records_json`` writes for it (keys in the given order)."""
+    return json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=_plain).encode
+
+
+def json_array(lines: list[bytes]) -> bytes:
+    """The bytes ``records_json`` writes for records whose lines (UTF-8, without separators) are ``lines``."""
+    return b"[\n" + b",\n".join(lines) + b"\n]\n" if lines else b"[\n]\n"
 
 
 def written_integral(value: Decimal) -> bool:

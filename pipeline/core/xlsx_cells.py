@@ -31,6 +31,17 @@ _ERROR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*\bt=[\"']e[\"']")
 _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
 
+def _has_formula(data: bytes) -> bool:
+    """True when ``data`` holds a formula or an error cell (the two patterns above).
+
+    The substring tests come first: each pattern can match only where one of them occurs, and
+    they are found many times faster than the patterns, which are tried at every tag (2 s of a
+    publish on the rows of 20 agencies over 24 months).
+    """
+    return (((b"<f" in data or b":f" in data) and _FORMULA.search(data) is not None)
+            or ((b't="e"' in data or b"t='e'" in data) and _ERROR_CELL.search(data) is not None))
+
+
 class CellTooLong(ValueError):
     """A text longer than Excel can hold; the caller names the table, row and field."""
 
@@ -72,7 +83,7 @@ def too_long_message(table: str, row: int, field: str, length: int) -> str:
 def formula_sheets(entries: dict[str, bytes]) -> list[str]:
     """Names of the worksheets of a workbook's zip entries that hold a formula or an error cell."""
     return [name for name, data in sorted(entries.items())
-            if _SHEET.match(name) and (_FORMULA.search(data) or _ERROR_CELL.search(data))]
+            if _SHEET.match(name) and _has_formula(data)]
 
 
 def workbook_has_formula(data: bytes) -> bool:
@@ -101,7 +112,7 @@ def checked_blocks(name: str, blocks: Iterable[bytes]) -> Iterator[bytes]:
     """
     sheet = bool(_SHEET.match(name))
     for block in blocks:
-        if sheet and (_FORMULA.search(block) or _ERROR_CELL.search(block)):
+        if sheet and _has_formula(block):
             raise _formula_found(name)
         yield block
 

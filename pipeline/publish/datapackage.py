@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.rowcodec import ordered_json
 from pipeline.core.xlsx_cells import workbook_has_formula
 from pipeline.core.zipfiles import zip_bytes
-from pipeline.publish.table_files import csv_bytes, json_bytes, xlsx_bytes
+from pipeline.publish.row_reuse import Indexes
+from pipeline.publish.table_files import table_bytes
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
 DIALECT = {"header": True, "headerRows": [1], "csv": {"delimiter": ",", "lineTerminator": "\n"}}
@@ -98,18 +100,17 @@ def descriptor(portal: Portal, resources: list[dict[str, Any]]) -> dict[str, Any
 
 
 def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes,
-               previous: Path | None = None) -> dict[str, bytes]:
-    """Every file of the data folder, by name (``previous``: the data folder published last)."""
+               previous: Path | None = None, indexes: Indexes | None = None) -> dict[str, bytes]:
+    """Every file of the data folder, by name (``previous``: the data folder published last;
+    ``indexes``: its tables' row indexes, to take back the rows it holds)."""
     schemas = published_schemas(portal)
     files: dict[str, bytes] = {}
     resources = []
     for name in PUBLISHED_TABLES:
         schema = {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
         records = tables[name]
-        files[f"{name}.csv"] = csv_bytes(schema, records)
-        files[f"{name}.json"] = json_bytes(schema, records)
-        files[f"{name}.xlsx"] = (_unchanged_xlsx(previous, name, schema, files[f"{name}.csv"])
-                                 or xlsx_bytes(schema, records))
+        built = table_bytes(schema, records, indexes, partial(_unchanged_xlsx, previous, name, schema))
+        files.update({f"{name}.{ext}": data for ext, data in built.items()})
         resources.append(_resource(name, schema, files[f"{name}.csv"]))
     files["datapackage.json"] = ordered_json(descriptor(portal, resources))
     package = {"datapackage.json": files["datapackage.json"]}

@@ -38,6 +38,7 @@ from pipeline.publish.evaluation.memo import Memo
 from pipeline.publish.evaluation.table import FIELDS
 from pipeline.publish.feedback import feedback_files
 from pipeline.publish.reuse import Reuse
+from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.tables import build_tables
 from pipeline.publish.unchanged import inputs_digest, remember, unchanged
 from pipeline.store import Changes, Store, report_record
@@ -131,7 +132,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
     # Handed to _stage once (pop): the data files (hundreds of MB for a large city) are freed
     # as soon as they are staged, before the feedback pages and templates are built.
-    built = {"data": data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data")}
+    rows = Indexes(portal.output / "store", portal.output / "data")  # encoded rows taken back from the files
+    built = {"data": data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data", rows)}
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
@@ -160,6 +162,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     templates.save()  # after the swap: the digests describe the files now in place
     pages.save()
     memo.save()
+    rows.save()
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
     if skip_unchanged:

@@ -103,14 +103,33 @@ def row_blocks(records: Sequence[Any], names: Sequence[str], styles: Sequence[in
     a large city are hundreds of MB as XML, never held whole (as text, joined, then encoded,
     they took three times that).
     """
-    columns = [(name, f'<c r="{get_column_letter(i)}', style)
-               for i, (name, style) in enumerate(zip(names, styles, strict=True), 1)]
-    texts: dict[str, str | None] = {}  # a text's cell is the same in every row: codes, periods, statuses repeat
+    write = RowWriter(names, styles, convert)
     out: list[str] = []
     for number, record in enumerate(records, start=first_row):
+        out.append(write(record, number))
+        if len(out) == _BLOCK:
+            yield "".join(out).encode("ascii")
+            out.clear()
+    if out:
+        yield "".join(out).encode("ascii")
+
+
+class RowWriter:
+    """One record's ``<row>`` element at a given row number; NeedsOpenpyxl for a value it cannot write."""
+
+    def __init__(self, names: Sequence[str], styles: Sequence[int | None], convert: Converter) -> None:
+        self.columns = [(name, f'<c r="{get_column_letter(i)}', style)
+                        for i, (name, style) in enumerate(zip(names, styles, strict=True), 1)]
+        self.convert = convert
+        # A text's cell is the same in every row: codes, periods, statuses repeat.
+        self.texts: dict[str, str | None] = {}
+
+    def __call__(self, record: Any, number: int) -> str:
+        """The row's XML (ASCII text)."""
+        texts, convert = self.texts, self.convert
         row = str(number)
         parts = [f'<row r="{row}">']
-        for name, start, style in columns:
+        for name, start, style in self.columns:
             value = record.get(name)
             if value is None:
                 continue
@@ -129,9 +148,4 @@ def row_blocks(records: Sequence[Any], names: Sequence[str], styles: Sequence[in
                 raise NeedsOpenpyxl(name)
             parts.append(f'{start}{row}"{rest}')
         parts.append("</row>")
-        out.append("".join(parts))
-        if len(out) == _BLOCK:
-            yield "".join(out).encode("ascii")
-            out.clear()
-    if out:
-        yield "".join(out).encode("ascii")
+        return "".join(parts)

@@ -6,9 +6,10 @@ import csv
 import io
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from openpyxl import Workbook
@@ -17,10 +18,11 @@ from openpyxl.styles import Font
 
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
-from pipeline.core.rowcodec import number_text, records_json, written_integral
+from pipeline.core.rowcodec import json_array, line_encoder, number_text, records_json, written_integral
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 from pipeline.core.zipfiles import Entry, workbook_bytes
-from pipeline.publish.sheet_xml import NeedsOpenpyxl, row_blocks
+from pipeline.publish.row_reuse import Encoder, Indexes, schema_digest
+from pipeline.publish.sheet_xml import NeedsOpenpyxl, RowWriter, row_blocks
 
 
 def field_names(schema: dict[str, Any]) -> list[str]:
@@ -98,6 +100,39 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
         return workbook_bytes(workbook, edit=lambda entries: _insert_rows(entries, rows))
     except NeedsOpenpyxl:
         return openpyxl_xlsx_bytes(schema, records)
+
+
+def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
+                unchanged_xlsx: Callable[[bytes], bytes | None]) -> dict[str, bytes]:
+    """The table's CSV, JSON and XLSX bytes (by extension), equal to ``csv_bytes``, ``json_bytes`` and
+    ``xlsx_bytes``; rows published last are taken back from the files (``row_reuse.py``).
+
+    ``unchanged_xlsx(csv)`` gives the workbook published last when the table is unchanged.
+    """
+    names = field_names(schema)
+    key = schema_digest(schema)
+    rows = Encoder(names, records, None if indexes is None else indexes.kept(schema["name"], key))
+    header: list[str] = []
+    csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
+    files = {"csv": header[0].encode("utf-8") + b"".join(rows.csv_lines(cell_text))}
+    files["json"] = json_array(rows.json_lines(line_encoder()))
+    old = unchanged_xlsx(files["csv"])
+    if old is not None:
+        files["xlsx"] = old
+    else:
+        # Made only now: a workbook left unwritten prints openpyxl's complaint when it is freed.
+        formats = _formats(schema)
+        workbook, sheet = _sheet_with_header(schema)
+        styles = _register_styles(sheet, records, formats)
+        column_styles = [None if f is None else styles.get(f) for _, f in formats]
+        blocks = rows.sheet_rows(RowWriter(names, column_styles, _xlsx_value), column_styles)
+        try:
+            files["xlsx"] = workbook_bytes(workbook, edit=lambda entries: _insert_rows(entries, blocks))
+        except NeedsOpenpyxl:
+            files["xlsx"] = openpyxl_xlsx_bytes(schema, records)
+    if indexes is not None:
+        indexes.put(schema["name"], rows.index(files, key), rows.reused())
+    return files
 
 
 def openpyxl_xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:

@@ -1,0 +1,97 @@
+"""Rows published last are taken back from the data files by content (publish/row_reuse.py), and the
+files are byte for byte those written from scratch; a damaged or stale index, or a published file
+changed by hand, only costs the encoding again, never a wrong byte.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.publish import row_reuse
+from pipeline.publish.row_reuse import Indexes
+from pipeline.publish.table_files import csv_bytes, json_bytes, table_bytes, xlsx_bytes
+
+SCHEMA: dict[str, Any] = {"name": "t", "fields": [
+    {"name": "code", "type": "string"}, {"name": "day", "type": "date"},
+    {"name": "n", "type": "number"}, {"name": "note", "type": "string"}]}
+
+
+def row(code: str, day: int, n: str, note: str | None = None) -> dict[str, Any]:
+    """One record as build_tables gives them (typed values)."""
+    return {"code": code, "day": date(2026, 1, day), "n": Decimal(n), "note": note}
+
+
+# Row 3 of the first publish (the second record) holds the text 3" (three inches): renumbering it by
+# replacing 3" would change the text too.
+FIRST = [row("a", 1, "1"), row("b", 2, "2.50", 'pipa 3" / 3" pipe'), row("c", 3, "-0.0"),
+         row("d", 4, "7", "baris\nkedua"), row("e", 5, "1E+2")]
+# One new row before the second (every later row moves down one), one changed value.
+SECOND = [FIRST[0], row("a2", 9, "4"), FIRST[1], FIRST[2], row("d", 4, "8", "baris\nkedua"), FIRST[4]]
+
+
+def cold(records: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The three files written from scratch (the reference writers)."""
+    return {"csv": csv_bytes(SCHEMA, records), "json": json_bytes(SCHEMA, records),
+            "xlsx": xlsx_bytes(SCHEMA, records)}
+
+
+def publish(tmp_path: Path, records: list[dict[str, Any]]) -> tuple[dict[str, bytes], Indexes]:
+    """Encode the table with the kept index and files, put the files in place, keep the index."""
+    indexes = Indexes(tmp_path / "store", tmp_path / "data")
+    files = table_bytes(SCHEMA, records, indexes, lambda csv: None)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    for ext, data in files.items():
+        (tmp_path / "data" / f"t.{ext}").write_bytes(data)
+    indexes.save()
+    return files, indexes
+
+
+def test_kept_rows_are_taken_back_and_the_files_equal_a_cold_write(tmp_path: Path) -> None:
+    first, indexes = publish(tmp_path, FIRST)
+    assert first == cold(FIRST)
+    assert indexes.reused == {"t": 0}
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 4}  # a, b, c and e; the new a2 and the changed d are encoded
+    assert second == cold(SECOND)
+
+
+def test_a_damaged_index_is_not_used(tmp_path: Path) -> None:
+    publish(tmp_path, FIRST)
+    index = tmp_path / "store" / "published-rows" / "t.idx"
+    head, _, body = index.read_bytes().partition(b"\n")
+    # The first two rows' digests swapped: without the digests' checksum, a's line would stand for b.
+    index.write_bytes(head + b"\n" + body[16:32] + body[:16] + body[32:])
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 0}
+    assert second == cold(SECOND)
+
+
+def test_a_published_file_changed_by_hand_is_not_read_back(tmp_path: Path) -> None:
+    publish(tmp_path, FIRST)
+    path = tmp_path / "data" / "t.json"
+    path.write_bytes(path.read_bytes().replace(b'"code": "a"', b'"code": "z"'))
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 0}
+    assert second == cold(SECOND)
+
+
+def test_an_index_of_other_code_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    publish(tmp_path, FIRST)
+    monkeypatch.setattr(row_reuse, "code_digest", lambda: "0" * 64)  # the pipeline's code changed
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 0}
+    assert second == cold(SECOND)
+
+
+def test_a_row_whose_text_holds_its_number_is_written_again() -> None:
+    kept = b'<row r="3"><c r="A3" t="inlineStr"><is><t>pipa 3"</t></is></c>'
+    assert row_reuse._renumbered(kept, 3, 4) is None
+    plain = b'<row r="3"><c r="A3" t="inlineStr"><is><t>b</t></is></c><c r="B3" t="n"><v>13</v></c>'
+    assert row_reuse._renumbered(plain, 3, 14) == (
+        b'<row r="14"><c r="A14" t="inlineStr"><is><t>b</t></is></c><c r="B14" t="n"><v>13</v></c></row>')
+    assert row_reuse._renumbered(plain, 4, 5) is None  # not the row the index says
