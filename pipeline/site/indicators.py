@@ -35,10 +35,9 @@ class Indicators:
         return None if row is None else row["value"]
 
 
-def scored(data: SiteData) -> set[str]:
-    """Agencies with a scorecard: those with indicator rows for a closed quarter."""
-    return {r["scope"] for r in data.indicators
-            if r["scope_type"] == "agency" and r["period_type"] == periods.QUARTER and r["complete"]}
+def scored(data: SiteData) -> frozenset[str]:
+    """Agencies with a scorecard: those with indicator rows for a closed quarter (indexed once per build)."""
+    return data.lookup.scored
 
 
 def name(indicator: Indicator, kit: Kit) -> str:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pipeline.core import periods
 from pipeline.core.periods import last_ended, span
 from pipeline.core.records import Service
 
@@ -61,3 +62,8 @@ class Lookup:
         closed = last_ended(data.as_of)
         found = sorted({r.period for r in data.performance if r.period <= closed})
         self.chart_periods: tuple[str, ...] = tuple(span(found[0], found[-1])[-MAX_MONTHS:]) if found else ()
+        # Agencies with a scorecard (indicator rows for a closed quarter): one scan of the indicators
+        # table per build, not one per page that asks.
+        self.scored: frozenset[str] = frozenset(
+            r["scope"] for r in data.indicators
+            if r["scope_type"] == "agency" and r["period_type"] == periods.QUARTER and r["complete"])
