@@ -12,7 +12,7 @@ Order:
      changed; copy assets and published files, write feeds, sitemap, catalogue; only files
      whose bytes differ from the live site's are staged (the live site's manifest holds every
      file's SHA-256 and every page's and calendar's key);
-  4. index with Pagefind when a searchable page changed;
+  4. index with Pagefind the partitions whose searchable pages changed;
   5. write the manifest and the fingerprint, then swap. With a live site, a committed plan
      moves each staged file into place and deletes the files gone, the fingerprint last;
      unchanged files are not touched. Without one (the first build, or a site whose
@@ -100,7 +100,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         files = dict(writer.files)
         if search:
             moves += _search(writer, staging, target if live else None, live, done.searchable, files)
-        new = manifest.Manifest(files, done.keys, {lang: sorted(p) for lang, p in done.searchable.items()})
+        new = manifest.Manifest(files, done.keys)
         body = new.to_bytes()
         # Not through the writer: neither is a page of the site, and no page links to them.
         with naming(staging / manifest.FILE_NAME):
@@ -165,20 +165,14 @@ def _write_pages(writer: Writer, renderer: Renderer, data: SiteData, lang_kits: 
 
 def _search(writer: Writer, staging: Path, target: Path | None, live: manifest.Manifest | None,
             searchable: dict[str, dict[str, str]], files: dict[str, str]) -> list[str]:
-    """Update the search index when a searchable page changed; record its files in ``files`` and
+    """Update the search index where a searchable page changed; record its files in ``files`` and
     return the ones to move into the live site.
 
-    ``index_changes`` is the index's one entry point (search.py: partitions rebuilt only where
-    their pages changed).
+    ``index_changes`` is the index's one entry point (search.py: each partition rebuilt only when
+    its pages or their digests changed, so with no searchable page changed nothing is indexed).
     """
     bundle = f"{search.BUNDLE}/"
     kept = {rel: sha for rel, sha in (live.files if live else {}).items() if rel.startswith(bundle)}
-    unchanged = live is not None and bool(kept) and all(
-        sorted(pages) == live.searchable.get(lang, []) and all(live.files.get(p) == sha for p, sha in pages.items())
-        for lang, pages in searchable.items())
-    if unchanged:
-        files.update(kept)
-        return []
     changed = set(writer.changed)
 
     def read_html(rel: str) -> bytes:

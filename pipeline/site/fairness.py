@@ -22,8 +22,8 @@ class Gap:
 
 
 def _row(data: SiteData, period: str) -> Mapping[str, Any] | None:
-    return next((r for r in data.indicators if (r["indicator"], r["scope"], r["period"])
-                 == (COVERAGE_INDICATOR, "mall", period)), None)
+    """The mall's coverage row of a month (looked up in the build's index of the indicators table)."""
+    return data.lookup.indicator_rows.get((COVERAGE_INDICATOR, "mall", period))
 
 
 def covered(data: SiteData, period: str) -> tuple[int, int] | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipeline.core import periods
 from pipeline.core.ikm import grade
 from pipeline.publish.evaluation.registry import BY_ID, GROUPS, INDICATORS, Indicator
 from pipeline.site.models import SiteData
@@ -19,11 +18,9 @@ class Indicators:
     """The indicators table indexed by (indicator, scope, period)."""
 
     def __init__(self, data: SiteData) -> None:
-        # Service rows are left out: a service code may equal an agency or sector code, and no page shows them yet.
-        self.rows = {(r["indicator"], r["scope"], r["period"]): r for r in data.indicators
-                     if r["scope_type"] != "service"}
-        self.closed_quarters = sorted({r["period"] for r in data.indicators
-                                       if r["period_type"] == periods.QUARTER and r["complete"]})
+        # Indexed once per build (lookup.py): service rows are left out there.
+        self.rows = data.lookup.indicator_rows
+        self.closed_quarters = data.lookup.closed_quarters
 
     def get(self, indicator: str, scope: str, period: str) -> Row | None:
         """One row, or None when the table has none (the scope or period does not apply)."""
@@ -35,10 +32,9 @@ class Indicators:
         return None if row is None else row["value"]
 
 
-def scored(data: SiteData) -> set[str]:
-    """Agencies with a scorecard: those with indicator rows for a closed quarter."""
-    return {r["scope"] for r in data.indicators
-            if r["scope_type"] == "agency" and r["period_type"] == periods.QUARTER and r["complete"]}
+def scored(data: SiteData) -> frozenset[str]:
+    """Agencies with a scorecard: those with indicator rows for a closed quarter (indexed once per build)."""
+    return data.lookup.scored
 
 
 def name(indicator: Indicator, kit: Kit) -> str:

@@ -4,9 +4,11 @@ scanning whole tables (the cost of a build then grows with rows + pages, not row
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pipeline.core import periods
 from pipeline.core.periods import last_ended, span
 from pipeline.core.records import Service
 
@@ -61,3 +63,20 @@ class Lookup:
         closed = last_ended(data.as_of)
         found = sorted({r.period for r in data.performance if r.period <= closed})
         self.chart_periods: tuple[str, ...] = tuple(span(found[0], found[-1])[-MAX_MONTHS:]) if found else ()
+        # The indicators table in one scan per build, not one per page that asks: its rows by
+        # (indicator, scope, period), service rows left out (a service code may equal an agency or
+        # sector code, and no page shows them yet); the closed quarters; the agencies with a
+        # scorecard (rows for a closed quarter).
+        self.indicator_rows: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+        quarters: set[str] = set()
+        scored: set[str] = set()
+        for row in data.indicators:
+            scope_type = row["scope_type"]
+            if row["period_type"] == periods.QUARTER and row["complete"]:
+                quarters.add(row["period"])
+                if scope_type == "agency":
+                    scored.add(row["scope"])
+            if scope_type != "service":
+                self.indicator_rows[(row["indicator"], row["scope"], row["period"])] = row
+        self.closed_quarters: list[str] = sorted(quarters)
+        self.scored: frozenset[str] = frozenset(scored)

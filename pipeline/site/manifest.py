@@ -20,15 +20,14 @@ FILE_NAME = ".build-manifest"
 @dataclass
 class Manifest:
     """``files``: site path -> SHA-256 of its bytes; ``keys``: page (or calendar) path -> the key it
-    was made with; ``searchable``: language -> site paths of the pages the search index holds."""
+    was made with. (The search index's own record, pagefind/partitions.json, says what it holds.)"""
 
     files: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
-    searchable: dict[str, list[str]] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         """Canonical JSON (sorted keys, one build's bytes the same as another's for the same site)."""
-        body = {"files": self.files, "keys": self.keys, "searchable": self.searchable}
+        body = {"files": self.files, "keys": self.keys}
         return (json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
@@ -49,6 +48,6 @@ def read(site: Path, record: dict[str, Any] | None) -> Manifest | None:
         return None  # edited or cut short: the site is unknown
     try:
         body = json.loads(data)
-        return Manifest(dict(body["files"]), dict(body["keys"]), {k: list(v) for k, v in body["searchable"].items()})
+        return Manifest(dict(body["files"]), dict(body["keys"]))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -34,6 +34,7 @@ from pipeline.site.build import TEMPLATES, kits
 from pipeline.site.loader import load_site_data
 from pipeline.site.page import Kit, Lazy, Page
 from pipeline.site.pages import agendas, all_pages
+from pipeline.site.render import Renderer
 from tests.site.fixture_data import write_fixture
 from tests.town_support import publish, published_town
 from tools.bench import city
@@ -223,6 +224,33 @@ def test_a_lazy_page_is_built_only_when_one_of_its_inputs_changed(fixture_portal
     assert sorted(built) == sorted(f"{lang}{path}" for lang in ("", "/en") for path in (
         "/keputusan/dpmptsp/K-01/", "/agenda/dpmptsp/RK-2026-09/", "/instansi/disdukcapil/2026/",
         "/instansi/disdukcapil/"))
+
+
+def test_an_agenda_more_changes_its_month_page_and_its_year_pages_only(fixture_portal: Portal) -> None:
+    # Month pages used to list every month with its count, and year pages every year with its
+    # counts: one agenda more made every month page and every year page of its agencies new.
+    data = load_site_data(fixture_portal, AS_OF)
+    kit = kits(TEMPLATES)["id"]
+
+    def keys(site: Any) -> dict[str, str]:
+        renderer = Renderer(TEMPLATES, site)
+        return {p.path: renderer.key(p, kit, "code") for p in all_pages(site, kit)
+                if p.template in ("agenda_month.html", "agency_year.html")}
+
+    # The fixture's meetings span two months of one year: copies of one in four other months, one a year before.
+    a = data.agendas[0]
+    days = (date(2025, 6, 10), date(2026, 3, 10), date(2026, 5, 10), date(2026, 7, 10))
+    data = dataclasses.replace(data, agendas=[*data.agendas, *(
+        dataclasses.replace(a, agenda_id=f"{a.agenda_id}-{day:%m%y}", date=day) for day in days)])
+    before = keys(data)
+    more = dataclasses.replace(data, agendas=[*data.agendas, dataclasses.replace(a, agenda_id="X", date=date(2026, 5, 20))])
+    after = keys(more)
+    changed = {path for path in after if before.get(path) != after[path]}
+    assert len([p for p in before if p.startswith("/agenda/")]) >= 5
+    assert urls.agency_year(a.agency_code, 2025) in before
+    years = {p for p in changed if p.startswith("/instansi/")}
+    assert changed == {"/agenda/2026-05/"} | years and urls.agency_year(a.agency_code, 2026) in years
+    assert all(p.endswith("/2026/") for p in years), years
 
 
 def test_a_lazy_page_builder_can_reach_nothing_but_its_inputs(fixture_portal: Portal) -> None:

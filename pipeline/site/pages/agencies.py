@@ -125,6 +125,13 @@ def links_of(code: str, counts: tuple[tuple[str, int, int], ...], kit: Kit,
              "meetings": m, "decisions": d} for y, m, d in counts]
 
 
+def year_links(code: str, years: tuple[str, ...], kit: Kit, current: str) -> list[dict[str, Any]]:
+    """Links to an agency's year pages without counts: a year page then changes only with its own
+    year's rows (or when a year comes or goes), not with every new meeting of another year."""
+    return [{"year": y, "url": kit.url(urls.agency_year(code, int(y))), "current": y == current,
+             "meetings": None, "decisions": None} for y in years]
+
+
 @dataclass(frozen=True)
 class AgencyInputs:
     """Everything an agency's page shows: the agency, its services and performance rows, the
@@ -149,7 +156,7 @@ class AgencyInputs:
 
 
 def agency_inputs(a: Agency, data: SiteData, involved: Involved, years: list[str],
-                  scorecards: set[str]) -> AgencyInputs:
+                  scorecards: frozenset[str]) -> AgencyInputs:
     """The declared inputs of one agency's page."""
     every = own_submissions(data, a.agency_code, None)
     recent = set(sorted({p for p, _ in every}, reverse=True)[:RECORD_MONTHS])
@@ -227,7 +234,7 @@ class YearInputs:
     files: dict[tuple[str, str], Submission]
     feedback: dict[tuple[str, str, str], str]
     feedback_months: dict[tuple[str, str], str]
-    years: tuple[tuple[str, int, int], ...]
+    years: tuple[str, ...]  # every year with a page (not their counts: see ``year_links``)
     agencies: dict[str, Agency]
 
 
@@ -240,7 +247,7 @@ def year_inputs(a: Agency, year: str, data: SiteData, involved: Involved, years:
     named = [a.agency_code, *(g.agency_code for g in meetings)]
     for d in decisions:
         named += [d.agency_code, *d.responsible]
-    return YearInputs(a, year, meetings, decisions, files, feedback, months, year_counts(years, involved),
+    return YearInputs(a, year, meetings, decisions, files, feedback, months, tuple(years),
                       agencies_named(data, named))
 
 
@@ -259,7 +266,7 @@ def build_year(i: YearInputs, kit: Kit) -> Page:
         "meetings": [agenda_row(g, i, kit) for g in i.meetings],
         "decisions": [decision_row(d, i, kit) for d in i.decisions],
         "record": record_of(i.files, i, kit),
-        "years": links_of(a.agency_code, i.years, kit, year),
+        "years": year_links(a.agency_code, i.years, kit, year),
     }
     crumbs = [(kit.t("agencies.title"), kit.url(urls.AGENCIES)), (name, kit.url(urls.agency(a.agency_code)))]
     return Page(urls.agency_year(a.agency_code, int(year)), "agency_year.html",

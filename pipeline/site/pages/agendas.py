@@ -64,24 +64,38 @@ def list_page(data: SiteData, kit: Kit) -> Page:
 
 @dataclass(frozen=True)
 class MonthInputs:
-    """Everything a month page shows: its agendas in date order, the agencies they name, every month's count."""
+    """Everything a month page shows: its agendas in date order, the agencies they name, and the
+    months with agendas just before and after it (not every month: a new month's agendas then
+    change the page of the month before it only, not every month's page)."""
 
     month: str
     agendas: tuple[Agenda, ...]
     agencies: dict[str, Agency]
-    counts: dict[str, int]
+    previous: str | None
+    next: str | None
 
 
-def month_inputs(month: str, mine: list[Agenda], data: SiteData, counts: dict[str, int]) -> MonthInputs:
-    """The declared inputs of one month's page."""
+def month_inputs(month: str, mine: list[Agenda], data: SiteData, counts: Mapping[str, int]) -> MonthInputs:
+    """The declared inputs of one month's page (``counts``: every month with agendas)."""
     ordered = tuple(agendas_sorted(mine, newest_first=False))
-    return MonthInputs(month, ordered, agencies_named(data, (a.agency_code for a in ordered)), counts)
+    months = sorted(counts)
+    at = months.index(month)
+    return MonthInputs(month, ordered, agencies_named(data, (a.agency_code for a in ordered)),
+                       months[at - 1] if at > 0 else None, months[at + 1] if at + 1 < len(months) else None)
+
+
+def neighbours(i: MonthInputs, kit: Kit) -> dict[str, Any]:
+    """The links to the months before and after one month's page, and to the index of every month."""
+    def link(month: str | None) -> dict[str, str] | None:
+        return None if month is None else {"label": kit.f.month(month), "url": kit.url(urls.agenda_month(month))}
+
+    return {"previous": link(i.previous), "next": link(i.next), "all": kit.url(urls.AGENDAS) + "#h-months"}
 
 
 def build_month(i: MonthInputs, kit: Kit) -> Page:
     """The agendas of one calendar month, in date order."""
     context = {"month": kit.f.month(i.month), "rows": [agenda_row(a, i, kit) for a in i.agendas],
-               "months": month_nav(i.counts, kit, i.month)}
+               "months": neighbours(i, kit)}
     crumbs = [(kit.t("agendas.title"), kit.url(urls.AGENDAS))]
     return Page(urls.agenda_month(i.month), "agenda_month.html",
                 kit.t("agendas.month_title", month=kit.f.month(i.month)), "agendas", context, crumbs)

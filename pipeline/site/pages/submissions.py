@@ -60,10 +60,13 @@ def matrix(data: SiteData, kit: Kit) -> Page:
                 description=kit.t("submissions.lede"))
 
 
-def month_page(period: str, data: SiteData, kit: Kit) -> Page:
-    """Every agency's three files of one month: standing, receipt time, problems, feedback."""
-    index = _index(data)
-    agencies = [a for a in sorted_agencies(data, kit) if any(k[0] == period and k[1] == a.agency_code for k in index)]
+def month_page(period: str, data: SiteData, kit: Kit,
+               index: dict[tuple[str, str, str], Submission] | None = None) -> Page:
+    """Every agency's three files of one month: standing, receipt time, problems, feedback
+    (``index``: ``_index(data)``, made once for every month's page)."""
+    index = _index(data) if index is None else index
+    filed = {agency for p, agency, _ in index if p == period}
+    agencies = [a for a in sorted_agencies(data, kit) if a.agency_code in filed]
     rows: list[dict[str, Any]] = []
     for a in agencies:
         summary = data.feedback_months.get((period, a.agency_code))
@@ -80,4 +83,5 @@ def month_page(period: str, data: SiteData, kit: Kit) -> Page:
 def pages(data: SiteData, kit: Kit) -> list[Page]:
     """The matrix and the month pages."""
     periods = sorted({s.period for s in data.submissions})
-    return [matrix(data, kit), *(month_page(p, data, kit) for p in periods)]
+    index = _index(data)
+    return [matrix(data, kit), *(month_page(p, data, kit, index) for p in periods)]
