@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,8 @@ from pipeline.core.periods import MONTH, kind
 from pipeline.core.records import Agency, Service, split_codes
 from pipeline.core.rowcodec import json_object
 from pipeline.publish.feedback_layout import feedback_pages
-from pipeline.site.casting import Row, read_table
+from pipeline.site import rowcache
+from pipeline.site.casting import Row, distinct, read_table
 from pipeline.site.feedback_data import load_misplaced, load_reports
 from pipeline.site.models import (
     Agenda,
@@ -32,17 +36,47 @@ from pipeline.site.models import (
     Submission,
     TableInfo,
 )
+from pipeline.site.rowcache import cached_rows
 
 
-def load_site_data(portal: Portal, as_of: date) -> SiteData:
-    """Read every published table, typed by its own schema; raise SiteError if any is missing."""
+def load_site_data(portal: Portal, as_of: date, keep_rows: bool = False) -> SiteData:
+    """Read every published table, typed by its own schema; raise SiteError if any is missing.
+
+    ``keep_rows``: read a table whose CSV did not change from the rows kept under
+    <output>/site-cache/ (rowcache.py), and keep the rows of the others there (a build does;
+    a reader that must leave <output> as it found it does not).
+    """
+    with _collector_paused():
+        return _load(portal, as_of, portal.output / rowcache.FOLDER if keep_rows else None)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while the tables are read, and restore it after.
+
+    Reading makes millions of rows, tuples and values and frees none of them: each automatic
+    collection walks them all again for nothing (half of reading the city's indicators
+    table, measured). Nothing read here forms a cycle, so nothing is left for it to free.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load(portal: Portal, as_of: date, cache_dir: Path | None) -> SiteData:
+    """The reading itself (see ``load_site_data``)."""
     data_dir = portal.output / "data"
     package = _read_package(data_dir)
     resources = {r.get("name"): r for r in package.get("resources", [])}
     missing = [name for name in PUBLISHED_TABLES if name not in resources]
     if missing:
         raise SiteError(f"{data_dir}/datapackage.json: tabel tidak ada / tables missing: {', '.join(missing)}")
-    rows = {name: read_table(data_dir / resources[name]["path"], resources[name].get("schema", {}))
+    files = _Files()
+    rows = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir)
             for name in PUBLISHED_TABLES}
     submissions = [_submission(r) for r in rows["submissions"]]
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
@@ -62,8 +96,8 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
         agenda_history=[_agenda_version(r) for r in rows["agenda_history"]],
         submissions=submissions,
         indicators=rows["indicators"],
-        tables={name: _table_info(data_dir, resources[name], rows[name]) for name in PUBLISHED_TABLES},
-        package_file=_file_info(data_dir / "datapackage.zip"),
+        tables={name: _table_info(data_dir, resources[name], rows[name], files) for name in PUBLISHED_TABLES},
+        package_file=files.info(data_dir / "datapackage.zip"),
         releases=_releases(data_dir / "changelog.json"),
         feedback=feedback,
         feedback_months=feedback_months,
@@ -72,6 +106,29 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
         reports=reports,
         misplaced=load_misplaced(portal.output),
     )
+
+
+def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None) -> list[Row]:
+    """One table's typed rows: kept ones when its CSV and schema are those they were kept for."""
+    if cache_dir is None:
+        return read_table(path, schema)
+    info = files.info(path)
+    if info is None:
+        raise SiteError(f"{path}: tidak ada, jalankan publish dulu / missing, run publish first")
+    return cached_rows(path, info.sha256, schema, cache_dir)
+
+
+class _Files:
+    """Size and SHA-256 of the files offered for download, each file read once per build."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Path, FileInfo | None] = {}
+
+    def info(self, path: Path) -> FileInfo | None:
+        """The file's facts, or None when it is absent."""
+        if path not in self._seen:
+            self._seen[path] = _file_info(path)
+        return self._seen[path]
 
 
 def _read_package(data_dir: Path) -> dict[str, Any]:
@@ -163,16 +220,16 @@ def _text(obj: dict[str, Any], key: str) -> dict[str, str]:
     return {"id": text_id, "en": str(obj.get(f"{key}_en") or text_id)}
 
 
-def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row]) -> TableInfo:
+def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row], known: _Files) -> TableInfo:
     """The catalogue facts of one table: schema, row count, files and periods covered."""
     schema = resource.get("schema", {})
     fields = _fields(schema)
     key = schema.get("primaryKey") or []
     name = resource["name"]
     files = tuple(info for ext in ("csv", "json", "xlsx")
-                  if (info := _file_info(data_dir / f"{name}.{ext}")) is not None)
+                  if (info := known.info(data_dir / f"{name}.{ext}")) is not None)
     # Months only: the indicators table also has quarters (2026-Q3) and years (2026).
-    periods = sorted({r["period"] for r in rows if r.get("period") and kind(r["period"]) == MONTH})
+    periods = sorted(p for p in distinct(rows, "period") if p and kind(p) == MONTH)
     return TableInfo(
         name=name, title=_text(resource, "title"), description=_text(resource, "description"),
         fields=fields, primary_key=tuple([key] if isinstance(key, str) else key), rows=len(rows),
@@ -209,8 +266,10 @@ def _file_info(path: Path) -> FileInfo | None:
     """Size and SHA-256 of a file to offer for download, or None when it is absent."""
     if not path.is_file():
         return None
-    data = path.read_bytes()
-    return FileInfo(path.name, path.suffix.lstrip(".").upper(), len(data), hashlib.sha256(data).hexdigest())
+    with path.open("rb") as fh:  # in blocks: the city's indicators.json alone is 150 MB
+        digest = hashlib.file_digest(fh, "sha256")
+        size = fh.tell()
+    return FileInfo(path.name, path.suffix.lstrip(".").upper(), size, digest.hexdigest())
 
 
 def _templates(folder: Path) -> list[FileInfo]:
