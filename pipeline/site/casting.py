@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from itertools import islice, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,13 @@ class Row(Mapping[str, Any]):
 
     def __getitem__(self, name: str) -> Any:
         return self._values[self._index[name]]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of ``name``, or ``default`` when the table has no such field."""
+        # Mapping's get goes through __getitem__ and a KeyError: pages and the loader call this
+        # millions of times at city scale.
+        at = self._index.get(name)
+        return default if at is None else self._values[at]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
@@ -186,3 +194,25 @@ def distinct(rows: list[Row], name: str) -> set[Any]:
     if at is None:
         return {None}
     return {r._values[at] for r in rows}
+
+
+def picked(rows: list[Row], names: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
+    """The values of ``names`` in each row, as one tuple per row (an absent optional field: None).
+
+    For building records from a long table without a lookup by name per cell.
+    """
+    if not rows:
+        return []
+    index = rows[0]._index
+    absent = [n for n in names if n not in index]
+    if any(n not in optional for n in absent):
+        raise KeyError(next(n for n in absent if n not in optional))
+    spare = len(index)  # one None past the last value stands for every absent field
+    at = [index.get(n, spare) for n in names]
+    get = itemgetter(*at)
+    values: Iterable[tuple[Any, ...]] = (r._values for r in rows)
+    if absent:
+        values = (v + (None,) for v in values)
+    if len(at) == 1:
+        return [(get(v),) for v in values]
+    return list(map(get, values))

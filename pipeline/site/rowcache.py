@@ -78,7 +78,7 @@ def load(path: Path, key: str) -> list[Row] | None:
         isinstance(names, tuple)
         and all(isinstance(n, str) for n in names)
         and isinstance(values, list)
-        and all(type(v) is tuple for v in values)
+        and set(map(type, values)) <= {tuple}
         and set(map(len, values)) <= {len(names)}
     ):
         return None
