@@ -20,7 +20,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import write_unsynced
 from pipeline.site import casting
 from pipeline.site.casting import Row, read_table, row_values, rows_of
 
@@ -38,7 +37,7 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
         rows = read_table(csv_path, schema)
         # A copy that cannot be kept (a read-only or full disk) only makes the next build read the CSV.
         with contextlib.suppress(OSError):
-            write_unsynced(kept, dump(key, rows))
+            _write(kept, dump(key, rows))
     return rows
 
 
@@ -83,6 +82,22 @@ def load(path: Path, key: str) -> list[Row] | None:
     ):
         return None
     return rows_of(names, values)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a kept copy whole or not at all, through a temporary file renamed over the old one.
+
+    Not through core.atomic: the copy is no part of the site, and the site's swap is counted
+    and interrupted by its own tests through the moves that module makes.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.rename(path)  # on POSIX a rename replaces the old copy in one step
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class _Unpickler(pickle.Unpickler):
