@@ -2,7 +2,7 @@
 is read back at pickle speed instead of being parsed and cast again.
 
 A copy is used only under its key: the SHA-256 of the CSV's bytes, the table's schema, and
-the code that reads and keeps rows. Anything else (another key, a digest that does not
+the code that reads and keeps rows with Python's version. Anything else (another key, a digest that does not
 match the bytes kept, a file that does not unpickle into rows) sends the reader back to the
 CSV, and the copy is written again. Only date and time classes may be unpickled: a kept file
 cannot make the build run anything.
@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import pickle
+import sys
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
@@ -113,5 +114,8 @@ class _Unpickler(pickle.Unpickler):
 
 @cache
 def _code() -> bytes:
-    """The SHA-256 of the code that casts and keeps rows: a change of it makes every copy stale."""
-    return hashlib.sha256(Path(casting.__file__).read_bytes() + Path(__file__).read_bytes()).digest()
+    """The SHA-256 of the code that casts and keeps rows, and of Python's version (whose date and
+    number parsing and pickle format it relies on): a change of either makes every copy stale."""
+    h = hashlib.sha256(sys.version.encode() + b"\0")
+    h.update(Path(casting.__file__).read_bytes() + Path(__file__).read_bytes())
+    return h.digest()

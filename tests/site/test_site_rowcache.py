@@ -138,3 +138,19 @@ def test_a_bad_cell_in_a_later_block_names_its_own_line_and_the_first_in_row_ord
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(SiteError, match="baris 9001, kolom value: 'sembilan' bukan integer"):
         read_table(path, {"fields": [{"name": "day", "type": "date"}, {"name": "value", "type": "integer"}]})
+
+
+def test_rows_kept_by_other_code_are_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, sha = _csv(tmp_path)
+    rowcache.cached_rows(path, sha, SCHEMA, tmp_path / "cache")
+    parsed: list[Path] = []
+
+    def spy(csv_path: Path, schema: dict[str, Any]) -> Any:
+        parsed.append(csv_path)
+        return read_table(csv_path, schema)
+    monkeypatch.setattr(rowcache, "read_table", spy)
+    rowcache.cached_rows(path, sha, SCHEMA, tmp_path / "cache")
+    assert parsed == []  # same code: kept rows
+    monkeypatch.setattr(rowcache, "_code", lambda: b"the casting code changed")
+    assert [dict(r) for r in rowcache.cached_rows(path, sha, SCHEMA, tmp_path / "cache")] == [FIRST, SECOND]
+    assert parsed == [path]
