@@ -53,16 +53,21 @@ def load_site_data(portal: Portal, as_of: date, keep_rows: bool = False) -> Site
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the tables are read, and restore it after.
+    """Pause Python's cycle collector while the tables are read, then set what was read aside from it.
 
     Reading makes millions of rows, tuples and values and frees none of them: each automatic
     collection walks them all again for nothing (half of reading the city's indicators
-    table, measured). Nothing read here forms a cycle, so nothing is left for it to free.
+    table, measured), and so would the collections of the page builds after it. What was
+    read forms no cycle, so once read it is frozen (``gc.freeze``): the collector no longer
+    walks it, and reference counting still frees it with the site data. Garbage left from
+    before is collected first, so that none of it is frozen with the data.
     """
     was_enabled = gc.isenabled()
+    gc.collect()
     gc.disable()
     try:
         yield
+        gc.freeze()  # not after a failure: the traceback's frames would be kept alive
     finally:
         if was_enabled:
             gc.enable()
