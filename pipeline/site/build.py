@@ -86,7 +86,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
               f"build skipped ({pages_n} halaman / pages) -> {target}")
         return BuildResult(target, pages_n, files_n, skipped=True)
     live = manifest.read(target, previous) if target.is_dir() else None
-    data = load_site_data(portal, as_of)
+    data = load_site_data(portal, as_of, keep_rows=True)  # unchanged tables read from kept rows
     lang_kits = kits(templates)
     staging = staging_dir(target)
     try:

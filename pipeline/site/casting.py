@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
+from itertools import islice, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,8 @@ _CASTS: dict[str, Callable[[str], Any]] = {
 # Values of these types are immutable, so equal cells may share one object (see ``read_table``).
 _SHARED = ("string", "date", "time", "datetime")
 _SHARED_LENGTH = 40  # longer texts are rarely repeated: remembering them would cost more than it saves
+_BLOCK = 4096  # rows cast together: large enough for casting by column, small enough to hold as text
+_EMPTY: dict[str, Any] = {"": None}  # a type the site does not cast: the text, or None when empty
 
 
 class Row(Mapping[str, Any]):
@@ -65,6 +69,13 @@ class Row(Mapping[str, Any]):
     def __getitem__(self, name: str) -> Any:
         return self._values[self._index[name]]
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of ``name``, or ``default`` when the table has no such field."""
+        # Mapping's get goes through __getitem__ and a KeyError: pages and the loader call this
+        # millions of times at city scale.
+        at = self._index.get(name)
+        return default if at is None else self._values[at]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
 
@@ -77,10 +88,11 @@ class Row(Mapping[str, Any]):
 
 
 def read_table(path: Path, schema: dict[str, Any]) -> list[Row]:
-    """Read one published CSV into typed rows (empty cells become None), one line at a time.
+    """Read one published CSV into typed rows (empty cells become None), a block of lines at a time.
 
-    Equal short texts, dates and times are one shared object: most cells of a long table
-    repeat (codes, periods, units), and each copy would otherwise take its own memory.
+    Each block is cast column by column, each distinct text once (a long table repeats its
+    codes, periods and units). Equal short texts, dates and times are one shared object:
+    each copy would otherwise take its own memory.
     """
     types = {f["name"]: f.get("type", "string") for f in schema.get("fields", [])}
     typed: list[Row] = []
@@ -93,23 +105,57 @@ def read_table(path: Path, schema: dict[str, Any]) -> list[Row]:
             at_cell = {name: i for i, name in enumerate(header)}
             columns = [(name, at, types.get(name, "string")) for name, at in at_cell.items()]
             index = {name: i for i, (name, _, _) in enumerate(columns)}
-            shared: dict[tuple[str, str], Any] = {}
-            for number, raw in enumerate((r for r in reader if r), start=2):
-                values = []
-                for name, at, kind in columns:
-                    text = raw[at] if at < len(raw) else None
-                    if text and kind in _SHARED and len(text) <= _SHARED_LENGTH:
-                        key = (kind, text)
-                        value = shared.get(key, shared)
-                        if value is shared:
-                            value = shared[key] = _cast(path, number, name, kind, text)
-                        values.append(value)
-                    else:
-                        values.append(_cast(path, number, name, kind, text))
-                typed.append(Row(index, tuple(values)))
+            shared: dict[str, dict[str, Any]] = {kind: {"": None} for kind in _SHARED}
+            lines = filter(None, reader)
+            number = 2  # the line number of the block's first row, as the error messages count
+            while block := list(islice(lines, _BLOCK)):
+                if min(map(len, block)) < len(header):
+                    block = [r if len(r) >= len(header) else r + [""] * (len(header) - len(r)) for r in block]
+                # The block's columns: each row has at least the header's cells, extra ones are never read.
+                cells = list(zip(*block, strict=False))
+                try:
+                    cast = [_column(cells[at], kind, shared) for _, at, kind in columns]
+                except ValueError:
+                    _raise_first(path, number, block, columns)
+                    raise
+                del cells
+                typed.extend(map(Row, repeat(index), zip(*cast, strict=True)))
+                number += len(block)
     except (OSError, UnicodeDecodeError) as exc:
         raise SiteError(f"{path}: tidak dapat dibaca / cannot be read: {exc}") from None
     return typed
+
+
+def _column(texts: tuple[str, ...], kind: str, shared: dict[str, dict[str, Any]]) -> list[Any]:
+    """One column of a block cast to its type (raises ValueError at the first text that is not)."""
+    cast = _CASTS.get(kind)
+    known = shared.get(kind)
+    if known is None:  # numbers and booleans: each distinct text of the block cast once
+        if cast is None:
+            return list(map(_EMPTY.get, texts, texts))
+        values: dict[str, Any] = {"": None}
+        for text in set(texts).difference(values):
+            values[text] = cast(text)
+        return list(map(values.__getitem__, texts))
+    new = set(texts).difference(known)
+    if cast is None:  # a string: the text itself, a short one shared
+        for text in new:
+            if len(text) <= _SHARED_LENGTH:
+                known[text] = text
+        return list(map(known.get, texts, texts))
+    long: dict[str, Any] = {}
+    for text in new:
+        (known if len(text) <= _SHARED_LENGTH else long)[text] = cast(text)
+    if long:
+        return [known[t] if t in known else long[t] for t in texts]
+    return list(map(known.__getitem__, texts))
+
+
+def _raise_first(path: Path, number: int, block: list[list[str]], columns: list[tuple[str, int, str]]) -> None:
+    """Raise the SiteError of the block's first cell (row by row, left to right) that is not of its type."""
+    for row, raw in enumerate(block, start=number):
+        for name, at, kind in columns:
+            _cast(path, row, name, kind, raw[at])
 
 
 def _cast(path: Path, row: int, name: str, kind: str, text: str | None) -> Any:
@@ -125,3 +171,48 @@ def _cast(path: Path, row: int, name: str, kind: str, text: str | None) -> Any:
         raise SiteError(
             f"{path}: baris {row}, kolom {name}: {text!r} bukan {kind} / row {row}, field {name}: not a {kind}"
         ) from None
+
+
+def row_values(rows: list[Row]) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """The field names and the value tuples of a table's rows (what ``rows_of`` takes back)."""
+    if not rows:
+        return (), []
+    return tuple(rows[0]._index), [r._values for r in rows]
+
+
+def rows_of(names: tuple[str, ...], values: list[tuple[Any, ...]]) -> list[Row]:
+    """The rows of a table from its field names and value tuples (see ``row_values``)."""
+    index = {name: i for i, name in enumerate(names)}
+    return list(map(Row, repeat(index), values))
+
+
+def distinct(rows: list[Row], name: str) -> set[Any]:
+    """The distinct values of one field over a table's rows (an absent field: {None})."""
+    if not rows:
+        return set()
+    at = rows[0]._index.get(name)
+    if at is None:
+        return {None}
+    return {r._values[at] for r in rows}
+
+
+def picked(rows: list[Row], names: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
+    """The values of ``names`` in each row, as one tuple per row (an absent optional field: None).
+
+    For building records from a long table without a lookup by name per cell.
+    """
+    if not rows:
+        return []
+    index = rows[0]._index
+    absent = [n for n in names if n not in index]
+    if any(n not in optional for n in absent):
+        raise KeyError(next(n for n in absent if n not in optional))
+    spare = len(index)  # one None past the last value stands for every absent field
+    at = [index.get(n, spare) for n in names]
+    get = itemgetter(*at)
+    values: Iterable[tuple[Any, ...]] = (r._values for r in rows)
+    if absent:
+        values = (v + (None,) for v in values)
+    if len(at) == 1:
+        return [(get(v),) for v in values]
+    return list(map(get, values))

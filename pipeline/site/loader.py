@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +21,8 @@ from pipeline.core.periods import MONTH, kind
 from pipeline.core.records import Agency, Service, split_codes
 from pipeline.core.rowcodec import json_object
 from pipeline.publish.feedback_layout import feedback_pages
-from pipeline.site.casting import Row, read_table
+from pipeline.site import rowcache
+from pipeline.site.casting import Row, distinct, picked, read_table
 from pipeline.site.feedback_data import load_misplaced, load_reports
 from pipeline.site.models import (
     Agenda,
@@ -32,19 +37,54 @@ from pipeline.site.models import (
     Submission,
     TableInfo,
 )
+from pipeline.site.rowcache import cached_rows
 
 
-def load_site_data(portal: Portal, as_of: date) -> SiteData:
-    """Read every published table, typed by its own schema; raise SiteError if any is missing."""
+def load_site_data(portal: Portal, as_of: date, keep_rows: bool = False) -> SiteData:
+    """Read every published table, typed by its own schema; raise SiteError if any is missing.
+
+    ``keep_rows``: read a table whose CSV did not change from the rows kept under
+    <output>/site-cache/ (rowcache.py), and keep the rows of the others there (a build does;
+    a reader that must leave <output> as it found it does not).
+    """
+    with _collector_paused():
+        return _load(portal, as_of, portal.output / rowcache.FOLDER if keep_rows else None)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while the tables are read, then set what was read aside from it.
+
+    Reading makes millions of rows, tuples and values and frees none of them: each automatic
+    collection walks them all again for nothing (half of reading the city's indicators
+    table, measured), and so would the collections of the page builds after it. What was
+    read forms no cycle, so once read it is frozen (``gc.freeze``): the collector no longer
+    walks it, and reference counting still frees it with the site data. Garbage left from
+    before is collected first, so that none of it is frozen with the data.
+    """
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+        gc.freeze()  # not after a failure: the traceback's frames would be kept alive
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load(portal: Portal, as_of: date, cache_dir: Path | None) -> SiteData:
+    """The reading itself (see ``load_site_data``)."""
     data_dir = portal.output / "data"
     package = _read_package(data_dir)
     resources = {r.get("name"): r for r in package.get("resources", [])}
     missing = [name for name in PUBLISHED_TABLES if name not in resources]
     if missing:
         raise SiteError(f"{data_dir}/datapackage.json: tabel tidak ada / tables missing: {', '.join(missing)}")
-    rows = {name: read_table(data_dir / resources[name]["path"], resources[name].get("schema", {}))
+    files = _Files()
+    rows = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir)
             for name in PUBLISHED_TABLES}
-    submissions = [_submission(r) for r in rows["submissions"]]
+    submissions = [_submission(v) for v in picked(rows["submissions"], *_SUBMISSION)]
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
     feedback, feedback_months = feedback_pages((s.period, s.agency_code, s.table, s.status) for s in submissions)
     reports = load_reports(portal.output, submissions)
@@ -55,15 +95,15 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
         as_of=as_of,
         agencies={a.agency_code: a for a in map(_agency, rows["agencies"])},
         services={s.service_code: s for s in map(_service, rows["services"])},
-        performance=[_perf(r) for r in rows["performance"]],
-        agendas=[_agenda(r) for r in rows["agendas"]],
-        decisions=[_decision(r, as_of) for r in rows["decisions"]],
-        history=[_history(r) for r in rows["decision_history"]],
-        agenda_history=[_agenda_version(r) for r in rows["agenda_history"]],
+        performance=[_perf(v) for v in picked(rows["performance"], *_PERF)],
+        agendas=[_agenda(v) for v in picked(rows["agendas"], *_AGENDA)],
+        decisions=[_decision(v, as_of) for v in picked(rows["decisions"], *_DECISION)],
+        history=[_history(v) for v in picked(rows["decision_history"], *_HISTORY)],
+        agenda_history=[_agenda_version(v) for v in picked(rows["agenda_history"], *_AGENDA_VERSION)],
         submissions=submissions,
         indicators=rows["indicators"],
-        tables={name: _table_info(data_dir, resources[name], rows[name]) for name in PUBLISHED_TABLES},
-        package_file=_file_info(data_dir / "datapackage.zip"),
+        tables={name: _table_info(data_dir, resources[name], rows[name], files) for name in PUBLISHED_TABLES},
+        package_file=files.info(data_dir / "datapackage.zip"),
         releases=_releases(data_dir / "changelog.json"),
         feedback=feedback,
         feedback_months=feedback_months,
@@ -72,6 +112,29 @@ def load_site_data(portal: Portal, as_of: date) -> SiteData:
         reports=reports,
         misplaced=load_misplaced(portal.output),
     )
+
+
+def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None) -> list[Row]:
+    """One table's typed rows: kept ones when its CSV and schema are those they were kept for."""
+    if cache_dir is None:
+        return read_table(path, schema)
+    info = files.info(path)
+    if info is None:
+        raise SiteError(f"{path}: tidak ada, jalankan publish dulu / missing, run publish first")
+    return cached_rows(path, info.sha256, schema, cache_dir)
+
+
+class _Files:
+    """Size and SHA-256 of the files offered for download, each file read once per build."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Path, FileInfo | None] = {}
+
+    def info(self, path: Path) -> FileInfo | None:
+        """The file's facts, or None when it is absent."""
+        if path not in self._seen:
+            self._seen[path] = _file_info(path)
+        return self._seen[path]
 
 
 def _read_package(data_dir: Path) -> dict[str, Any]:
@@ -99,62 +162,79 @@ def _service(r: Row) -> Service:
                    requirements=r.get("requirements"), legal_basis=r.get("legal_basis"), name_en=r.get("name_en"))
 
 
-def _perf(r: Row) -> Perf:
-    """One performance.csv row."""
-    u = tuple(r[name] for name in ELEMENTS if r.get(name) is not None)
-    return Perf(
-        r["period"], r["agency_code"], r["service_code"], r["applications_received"],
-        r["applications_completed"], r["completed_within_standard"], r.get("avg_wait_minutes"),
-        r.get("avg_service_minutes"), r["complaints_received"], r["complaints_resolved"],
-        r.get("survey_respondents"), u if len(u) == len(ELEMENTS) else None,
-        r.get("ikm"), r.get("ikm_grade"), r.get("notes"),
-    )
+# Each record's fields as (the columns in the record's order, those a published file may lack):
+# the records are built from value tuples, not by a lookup per cell (the city has 400,000 rows).
+_PERF = (("period", "agency_code", "service_code", "applications_received", "applications_completed",
+          "completed_within_standard", "avg_wait_minutes", "avg_service_minutes", "complaints_received",
+          "complaints_resolved", "survey_respondents", *ELEMENTS, "ikm", "ikm_grade", "notes"),
+         ("avg_wait_minutes", "avg_service_minutes", "survey_respondents", *ELEMENTS, "ikm", "ikm_grade", "notes"))
+_AGENDA = (("agency_code", "agenda_id", "date", "start_time", "end_time", "title", "type", "participants",
+            "location", "status", "summary", "minutes_url", "period", "attendees"),
+           ("start_time", "end_time", "participants", "location", "summary", "minutes_url", "attendees"))
+_DECISION = (("agency_code", "decision_id", "date", "agenda_id", "title", "description", "responsible",
+              "follow_up", "due_date", "status", "completed_on", "evidence_url", "period"),
+             ("agenda_id", "description", "responsible", "due_date", "completed_on", "evidence_url"))
+_HISTORY = (("agency_code", "decision_id", "period", "status", "follow_up", "completed_on"), ("completed_on",))
+_AGENDA_VERSION = (("agency_code", "agenda_id", "period", "date", "start_time", "location", "status", "title",
+                    "attendees"), ("start_time", "location", "attendees"))
+_SUBMISSION = (("period", "agency_code", "table", "status", "received_at", "on_time", "revision", "errors",
+                "warnings", "sha256"), ("received_at", "on_time", "revision", "errors", "warnings", "sha256"))
+_U = slice(11, 11 + len(ELEMENTS))  # the survey's elements in a _PERF tuple
 
 
-def _agenda(r: Row) -> Agenda:
-    """One agendas.csv row."""
-    return Agenda(
-        r["agency_code"], r["agenda_id"], r["date"], r.get("start_time"), r.get("end_time"),
-        r["title"], r["type"], split_codes(r.get("participants")), r.get("location"), r["status"],
-        r.get("summary"), r.get("minutes_url"), r["period"], attendance(r.get("attendees")),
-    )
+def _perf(v: tuple[Any, ...]) -> Perf:
+    """One performance.csv row (_PERF); the survey's elements only when all of them are there."""
+    u = v[_U]
+    (period, agency, service, received, completed, within, wait, served, complaints, resolved,
+     respondents) = v[:_U.start]
+    ikm, grade, notes = v[_U.stop:]
+    return Perf(period, agency, service, received, completed, within, wait, served, complaints, resolved,
+                respondents, None if None in u else u, ikm, grade, notes)
 
 
-def _decision(r: Row, as_of: date) -> Decision:
-    """One decisions.csv row; overdue is judged as of the build date (the contract's rule)."""
-    return Decision(
-        r["agency_code"], r["decision_id"], r["date"], r.get("agenda_id"), r["title"],
-        r.get("description"), split_codes(r.get("responsible")), r["follow_up"], r.get("due_date"), r["status"],
-        r.get("completed_on"), r.get("evidence_url"), r["period"],
-        is_overdue(r["status"], r.get("due_date"), as_of),
-    )
+def _agenda(v: tuple[Any, ...]) -> Agenda:
+    """One agendas.csv row (_AGENDA)."""
+    agency, agenda_id, day, start, end, title, kind_, participants, location, status, summary, minutes, period, came = v
+    return Agenda(agency, agenda_id, day, start, end, title, kind_, _codes(participants), location, status, summary,
+                  minutes, period, attendance(came))
 
 
-def _history(r: Row) -> HistoryEntry:
-    """One decision_history.csv row."""
-    return HistoryEntry(r["agency_code"], r["decision_id"], r["period"], r["status"],
-                        r["follow_up"], r.get("completed_on"))
+def _decision(v: tuple[Any, ...], as_of: date) -> Decision:
+    """One decisions.csv row (_DECISION); overdue is judged as of the build date (the contract's rule)."""
+    agency, decision_id, day, agenda_id, title, description, responsible, follow_up, due, status, done, url, period = v
+    return Decision(agency, decision_id, day, agenda_id, title, description, _codes(responsible), follow_up, due,
+                    status, done, url, period, is_overdue(status, due, as_of))
 
 
-def _agenda_version(r: Row) -> AgendaVersion:
-    """One agenda_history.csv row."""
-    return AgendaVersion(r["agency_code"], r["agenda_id"], r["period"], r["date"], r.get("start_time"),
-                         r.get("location"), r["status"], r["title"], attendance(r.get("attendees")))
+def _history(v: tuple[Any, ...]) -> HistoryEntry:
+    """One decision_history.csv row (_HISTORY)."""
+    agency, decision_id, period, status, follow_up, done = v
+    return HistoryEntry(agency, decision_id, period, status, follow_up, done)
+
+
+def _agenda_version(v: tuple[Any, ...]) -> AgendaVersion:
+    """One agenda_history.csv row (_AGENDA_VERSION)."""
+    agency, agenda_id, period, day, start, location, status, title, came = v
+    return AgendaVersion(agency, agenda_id, period, day, start, location, status, title, attendance(came))
+
+
+@lru_cache(maxsize=4096)  # the same lists of agencies recur row after row
+def _codes(cell: str | None) -> tuple[str, ...]:
+    """The codes of a ``;``-separated cell."""
+    return split_codes(cell)
 
 
 def attendance(cell: str | None) -> tuple[str, ...] | None:
     """The agencies that came, or None when the cell is empty: attendance unknown, never assumed none."""
-    codes = split_codes(cell)
+    codes = _codes(cell)
     return codes or None
 
 
-def _submission(r: Row) -> Submission:
-    """One submissions.csv row."""
-    return Submission(
-        r["period"], r["agency_code"], r["table"], r["status"], r.get("received_at"),
-        r.get("on_time"), r.get("revision"), int(r.get("errors") or 0), int(r.get("warnings") or 0),
-        r.get("sha256"),
-    )
+def _submission(v: tuple[Any, ...]) -> Submission:
+    """One submissions.csv row (_SUBMISSION)."""
+    period, agency, table, status, received_at, on_time, revision, errors, warnings, sha256 = v
+    return Submission(period, agency, table, status, received_at, on_time, revision, int(errors or 0),
+                      int(warnings or 0), sha256)
 
 
 def _text(obj: dict[str, Any], key: str) -> dict[str, str]:
@@ -163,16 +243,16 @@ def _text(obj: dict[str, Any], key: str) -> dict[str, str]:
     return {"id": text_id, "en": str(obj.get(f"{key}_en") or text_id)}
 
 
-def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row]) -> TableInfo:
+def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row], known: _Files) -> TableInfo:
     """The catalogue facts of one table: schema, row count, files and periods covered."""
     schema = resource.get("schema", {})
     fields = _fields(schema)
     key = schema.get("primaryKey") or []
     name = resource["name"]
     files = tuple(info for ext in ("csv", "json", "xlsx")
-                  if (info := _file_info(data_dir / f"{name}.{ext}")) is not None)
+                  if (info := known.info(data_dir / f"{name}.{ext}")) is not None)
     # Months only: the indicators table also has quarters (2026-Q3) and years (2026).
-    periods = sorted({r["period"] for r in rows if r.get("period") and kind(r["period"]) == MONTH})
+    periods = sorted(p for p in distinct(rows, "period") if p and kind(p) == MONTH)
     return TableInfo(
         name=name, title=_text(resource, "title"), description=_text(resource, "description"),
         fields=fields, primary_key=tuple([key] if isinstance(key, str) else key), rows=len(rows),
@@ -209,8 +289,10 @@ def _file_info(path: Path) -> FileInfo | None:
     """Size and SHA-256 of a file to offer for download, or None when it is absent."""
     if not path.is_file():
         return None
-    data = path.read_bytes()
-    return FileInfo(path.name, path.suffix.lstrip(".").upper(), len(data), hashlib.sha256(data).hexdigest())
+    with path.open("rb") as fh:  # in blocks: the city's indicators.json alone is 150 MB
+        digest = hashlib.file_digest(fh, "sha256")
+        size = fh.tell()
+    return FileInfo(path.name, path.suffix.lstrip(".").upper(), size, digest.hexdigest())
 
 
 def _templates(folder: Path) -> list[FileInfo]:
