@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.core.compact import Strings, record_type
 
-Row = record_type("Row", ("indicator", "scope", "value", "gaps"))
+Row = record_type(("indicator", "scope", "value", "gaps"))
 
 
 def test_a_record_reads_and_compares_like_its_dict() -> None:
@@ -45,7 +45,7 @@ def _allocated(make: object) -> int:
 def test_compact_rows_take_well_under_the_dicts_memory() -> None:
     """17 fields, as the indicators table: a dict per row was 464 bytes before its values."""
     fields = [f"f{i}" for i in range(17)]
-    wide = record_type("Wide", fields)
+    wide = record_type(fields)
     values = list(range(17))
     dicts = _allocated(lambda: [dict(zip(fields, values)) for _ in range(20_000)])
     compact = _allocated(lambda: [wide(values) for _ in range(20_000)])

@@ -1,51 +1,57 @@
-"""Read-only records kept as one tuple beside a field index shared by every record of a table.
+"""Read-only rows kept as one tuple beside a field index shared by every row of a table.
 
 A dict per row costs about 460 bytes for 17 fields before its values; a tuple 176. The
-indicators table of a large city is 414,000 rows, and its dicts were the largest part of
-a publish's memory. Equal text values are stored once per table (``Strings``).
+indicators table of a large city is 414,000 rows: as dicts they were the largest part of
+the data stage's memory and 670 MB of the site build. Equal texts decoded from JSON are
+stored once per table (``Strings``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 
-class CompactRecord(Mapping[str, Any]):
-    """One row: its values in field order; compares equal to the dict of the same items."""
+class Row(Mapping[str, Any]):
+    """One row of a table, read like a dict (``row["period"]``, ``row.get(...)``); equal to the dict of its items."""
 
-    __slots__ = ("_values",)
-    _index: ClassVar[dict[str, int]] = {}  # set by record_type for each table
-    _fields: ClassVar[tuple[str, ...]] = ()
+    __slots__ = ("_index", "_values")
 
-    def __init__(self, values: Sequence[Any]) -> None:
-        if len(values) != len(self._fields):
-            raise ValueError(f"{len(values)} values for {len(self._fields)} fields")
-        self._values = tuple(values)
+    def __init__(self, index: dict[str, int], values: tuple[Any, ...]) -> None:
+        self._index = index
+        self._values = values
 
     def __getitem__(self, name: str) -> Any:
         return self._values[self._index[name]]
 
     def get(self, name: str, default: Any = None) -> Any:
-        """The value of ``name``, or ``default`` for a field the table lacks."""
+        """The value of ``name``, or ``default`` when the table has no such field."""
+        # Mapping's get goes through __getitem__ and a KeyError: pages, the loader and the
+        # file writers call this millions of times at city scale.
         at = self._index.get(name)
         return default if at is None else self._values[at]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._fields)
+        return iter(self._index)
 
     def __len__(self) -> int:
-        return len(self._fields)
+        return len(self._index)
 
     def __repr__(self) -> str:
+        # As a dict's: a page's key is a digest of its context's repr (site/render.py).
         return repr(dict(self))
 
 
-def record_type(name: str, fields: Iterable[str]) -> type[CompactRecord]:
-    """A record class for one table's fields (the index lives on the class, not on each row)."""
-    names = tuple(fields)
-    return type(name, (CompactRecord,), {"__slots__": (), "_fields": names,
-                                          "_index": {n: i for i, n in enumerate(names)}})
+def record_type(fields: Iterable[str]) -> Callable[[Sequence[Any]], Row]:
+    """A maker of rows of ``fields`` from their values in that order (one index shared by them all)."""
+    index = {name: at for at, name in enumerate(fields)}
+
+    def make(values: Sequence[Any]) -> Row:
+        if len(values) != len(index):
+            raise ValueError(f"{len(values)} values for {len(index)} fields")
+        return Row(index, tuple(values))
+
+    return make
 
 
 class Strings:

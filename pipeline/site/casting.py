@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.compact import Row as Row  # the rows the site reads (shared with the data stage)
 from pipeline.core.errors import SiteError
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -50,41 +51,6 @@ _SHARED = ("string", "date", "time", "datetime")
 _SHARED_LENGTH = 40  # longer texts are rarely repeated: remembering them would cost more than it saves
 _BLOCK = 4096  # rows cast together: large enough for casting by column, small enough to hold as text
 _EMPTY: dict[str, Any] = {"": None}  # a type the site does not cast: the text, or None when empty
-
-
-class Row(Mapping[str, Any]):
-    """One typed row of a published table, read like a dict (``row["period"]``, ``row.get(...)``).
-
-    Its values sit in a tuple and the field names in one dict shared by every row of the
-    table: the city's indicators table has 414,000 rows, which as one dict each took
-    670 MB of the site build.
-    """
-
-    __slots__ = ("_index", "_values")
-
-    def __init__(self, index: dict[str, int], values: tuple[Any, ...]) -> None:
-        self._index = index
-        self._values = values
-
-    def __getitem__(self, name: str) -> Any:
-        return self._values[self._index[name]]
-
-    def get(self, name: str, default: Any = None) -> Any:
-        """The value of ``name``, or ``default`` when the table has no such field."""
-        # Mapping's get goes through __getitem__ and a KeyError: pages and the loader call this
-        # millions of times at city scale.
-        at = self._index.get(name)
-        return default if at is None else self._values[at]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def __repr__(self) -> str:
-        # As a dict's: a page's key is a digest of its context's repr (render.py).
-        return repr(dict(self))
 
 
 def read_table(path: Path, schema: dict[str, Any]) -> list[Row]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.atomic import write_bytes
-from pipeline.core.compact import CompactRecord, Strings, record_type
+from pipeline.core.compact import Row, Strings, record_type
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import Evidence, Selection
@@ -95,12 +95,12 @@ class Memo:
     def __init__(self, path: Path | None, fields: Iterable[str]) -> None:
         self.path = path
         self.fields = list(fields)  # every row's keys, in order
-        self.row = record_type("IndicatorRow", self.fields)
+        self.row = record_type(self.fields)
         self.strings = Strings()
         self.old: dict[str, bytes] = _read(path, self.fields) if path is not None else {}
         self.new: dict[str, bytes] = {}
 
-    def get(self, key: str) -> list[CompactRecord] | None:
+    def get(self, key: str) -> list[Row] | None:
         """The rows kept under ``key`` (None when there are none or they do not read back)."""
         raw = self.old.get(key)
         if raw is None:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, cast
 
 from pipeline.core import periods
-from pipeline.core.compact import CompactRecord, record_type
+from pipeline.core.compact import Row, record_type
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
@@ -20,7 +20,7 @@ SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2, SERVICE: 3}
 FIELDS = ("indicator", "group", "scope_type", "scope", "period_type", "period", "complete", "value", "unit",
           "direction", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
           "target_met", "gaps")
-ROW = record_type("IndicatorRow", FIELDS)  # read-only rows: a third of a dict's memory (414,000 at a city)
+ROW = record_type(FIELDS)  # read-only rows: a third of a dict's memory (414,000 at a city)
 
 
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
@@ -37,7 +37,7 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     closed = periods.span(months[0], last)
     evidence = Evidence(tables, as_of, targets, changelog)
     slices = Slices(evidence) if memo is not None else None
-    rows: list[CompactRecord] = []
+    rows: list[Row] = []
     scopes = _scopes(tables["agencies"], tables["performance"])
     for label, complete in _labels(closed):
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
