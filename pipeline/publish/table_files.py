@@ -114,7 +114,7 @@ def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     rows = Encoder(names, records, None if indexes is None else indexes.kept(schema["name"], key))
     header: list[str] = []
     csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
-    files = {"csv": header[0].encode("utf-8") + b"".join(rows.csv_lines(cell_text))}
+    files = {"csv": b"".join([header[0].encode("utf-8"), *rows.csv_lines(cell_text)])}  # one copy, not two
     files["json"] = json_array(rows.json_lines(line_encoder()))
     old = unchanged_xlsx(files["csv"])
     if old is not None:
