@@ -86,15 +86,21 @@ def _xlsx_value(value: Any) -> Any:
 _FORMATS = {"date": "yyyy-mm-dd", "time": "hh:mm:ss"}
 
 
-def xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
-    """One sheet named after the table: bold header row, typed cells, text never a formula."""
+def xlsx_bytes(schema: dict[str, Any], records: list[Record],
+               blocks: Callable[[list[int | None]], Iterator[bytes]] | None = None) -> bytes:
+    """One sheet named after the table: bold header row, typed cells, text never a formula.
+
+    ``blocks(column_styles)``: the data rows' XML, when they come from elsewhere than
+    ``row_blocks`` (``table_bytes`` takes rows published last back from the workbook).
+    """
     formats = _formats(schema)
     workbook, sheet = _sheet_with_header(schema)
     styles = _register_styles(sheet, records, formats)
     # The data rows formatted directly (sheet_xml.py), when every value is of a kind it writes
     # exactly as openpyxl would; else (a text too long for a cell included) openpyxl's path.
     column_styles = [None if f is None else styles.get(f) for _, f in formats]
-    rows = row_blocks(records, [n for n, _ in formats], column_styles, _xlsx_value)
+    rows = (blocks(column_styles) if blocks is not None
+            else row_blocks(records, [n for n, _ in formats], column_styles, _xlsx_value))
     try:
         # The rows are made while the workbook's zip is written: only their compressed bytes are held.
         return workbook_bytes(workbook, edit=lambda entries: _insert_rows(entries, rows))
@@ -116,20 +122,10 @@ def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
     files = {"csv": b"".join([header[0].encode("utf-8"), *rows.csv_lines(cell_text)])}  # one copy, not two
     files["json"] = json_array(rows.json_lines(line_encoder()))
-    old = unchanged_xlsx(files["csv"])
-    if old is not None:
-        files["xlsx"] = old
-    else:
-        # Made only now: a workbook left unwritten prints openpyxl's complaint when it is freed.
-        formats = _formats(schema)
-        workbook, sheet = _sheet_with_header(schema)
-        styles = _register_styles(sheet, records, formats)
-        column_styles = [None if f is None else styles.get(f) for _, f in formats]
-        blocks = rows.sheet_rows(RowWriter(names, column_styles, _xlsx_value), column_styles)
-        try:
-            files["xlsx"] = workbook_bytes(workbook, edit=lambda entries: _insert_rows(entries, blocks))
-        except NeedsOpenpyxl:
-            files["xlsx"] = openpyxl_xlsx_bytes(schema, records)
+    # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
+    # complaint when it is freed.
+    files["xlsx"] = unchanged_xlsx(files["csv"]) or xlsx_bytes(
+        schema, records, lambda styles: rows.sheet_rows(RowWriter(names, styles, _xlsx_value), styles))
     if indexes is not None:
         indexes.put(schema["name"], rows.index(files, key), rows.reused())
     return files
