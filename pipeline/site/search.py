@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -154,9 +155,25 @@ def _by_unit(runtime: str, live_files: set[str]) -> dict[str, set[str]]:
 
 
 def _files_under(root: Path, folder: str) -> set[str]:
-    """Every file under ``root/folder``, site-relative."""
-    base = root / folder
-    return {p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file()} if base.is_dir() else set()
+    """Every file under ``root/folder``, site-relative.
+
+    Walked with ``os.scandir`` and joined as text: a city's bundles hold tens of thousands of
+    files, and a Path object and ``relative_to`` for each took seconds of every build.
+    """
+    found: set[str] = set()
+    folders = [folder]
+    while folders:
+        rel = folders.pop()
+        try:
+            with os.scandir(root / rel) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        folders.append(f"{rel}/{entry.name}")
+                    elif entry.is_file():
+                        found.add(f"{rel}/{entry.name}")
+        except (FileNotFoundError, NotADirectoryError):  # no bundle there (yet)
+            continue
+    return found
 
 
 def _sizes(digests: dict[str, str], known: dict[str, list[object]],
