@@ -264,15 +264,16 @@ def calendar_files(data: SiteData, code: str, live_key: Callable[[str], str | No
     events: dict[tuple[str, str], bytes] = {}
     for a in sorted(data.agendas, key=lambda a: (a.agency_code, a.agenda_id)):
         path, ident = urls.agenda_ics(a.agency_code, a.agenda_id), (a.agency_code, a.agenda_id)
-        key = _key(code, path, repr(event_inputs(a, data)))
-        old = live_bytes(path) if live_key(path) == key else None
-        event = _event_in(old) if old is not None else None
+        inputs = event_inputs(a, data)
+        key = _key(code, path, repr(inputs))
         keys[ident] = key
-        if event is not None:
-            events[ident] = event
+        if live_key(path) == key:
+            # Kept, like a page whose key is the live one's; its event is read from the live file
+            # only when a calendar of several agendas is made again (not at all after a late
+            # performance file: none of the city's 12,000 files is then read).
             yield path, key, None
         else:
-            events[ident] = _event(event_inputs(a, data)).to_ical()
+            events[ident] = _event(inputs).to_ical()
             yield path, key, calendar(data, [a], a.title, events)
     groups = [(urls.CALENDAR, data.portal.name, data.agendas),
               (urls.CALENDAR_COORDINATION, f"{data.portal.name}: rapat koordinasi",
@@ -285,7 +286,21 @@ def calendar_files(data: SiteData, code: str, live_key: Callable[[str], str | No
         if live_key(path) == key:
             yield path, key, None
         else:
+            for a in agendas:
+                _live_event(a, data, events, live_bytes)
             yield path, key, calendar(data, agendas, name, events)
+
+
+def _live_event(a: Agenda, data: SiteData, events: dict[tuple[str, str], bytes],
+                live_bytes: Callable[[str], bytes | None]) -> None:
+    """Put the agenda's VEVENT into ``events`` unless there: taken from its live file (the bytes the
+    manifest vouches for), or built again when that file is missing, edited or not one event."""
+    ident = (a.agency_code, a.agenda_id)
+    if ident in events:
+        return
+    old = live_bytes(urls.agenda_ics(a.agency_code, a.agenda_id))
+    event = _event_in(old) if old is not None else None
+    events[ident] = event if event is not None else _event(event_inputs(a, data)).to_ical()
 
 
 def _key(code: str, path: str, inputs: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from pipeline.core import periods
@@ -14,6 +15,7 @@ from pipeline.core.records import Service
 
 if TYPE_CHECKING:  # models imports this module lazily; the names are for the annotations only
     from pipeline.site.models import Agenda, AgendaVersion, Decision, HistoryEntry, Perf, SiteData, Submission
+    from pipeline.site.stats import Totals
 
 # At most this many months in a chart.
 MAX_MONTHS = 24
@@ -52,6 +54,7 @@ class Lookup:
         self.decision_history: dict[Key, list[HistoryEntry]] = defaultdict(list)
         for h in sorted(data.history, key=lambda h: h.period):
             self.decision_history[(h.agency_code, h.decision_id)].append(h)
+        self._performance = data.performance
         self.performance_of: dict[str, list[Perf]] = defaultdict(list)
         self.performance_of_service: dict[str, list[Perf]] = defaultdict(list)
         for r in data.performance:
@@ -80,3 +83,10 @@ class Lookup:
                 self.indicator_rows[(row["indicator"], row["scope"], row["period"])] = row
         self.closed_quarters: list[str] = sorted(quarters)
         self.scored: frozenset[str] = frozenset(scored)
+
+    @cached_property
+    def mall_series(self) -> tuple[Totals, ...]:
+        """The whole mall's totals per month, oldest first: summed once per build, not once per language."""
+        from pipeline.site.stats import monthly  # stats imports models, which imports this module
+
+        return tuple(monthly(self._performance))

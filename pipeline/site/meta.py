@@ -18,11 +18,13 @@ def sitemap(data: SiteData, paths: list[str]) -> str:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
     for path in sorted(set(paths)):
+        here = {lang: base + urls.localise(path, lang) for lang in ("id", "en")}
+        # The same three alternates in both languages' entries: made once per page (a city has 30,000).
+        alternates = [f'<xhtml:link rel="alternate" hreflang="{alt}" href={quoteattr(here[code])}/>'
+                      for alt, code in (("id", "id"), ("en", "en"), ("x-default", "id"))]
         for lang in ("id", "en"):
-            lines.append(f"<url><loc>{escape(base + urls.localise(path, lang))}</loc>{lastmod}")
-            lines.extend(f'<xhtml:link rel="alternate" hreflang="{alt}"'
-                         f' href={quoteattr(base + urls.localise(path, code))}/>'
-                         for alt, code in (("id", "id"), ("en", "en"), ("x-default", "id")))
+            lines.append(f"<url><loc>{escape(here[lang])}</loc>{lastmod}")
+            lines.extend(alternates)
             lines.append("</url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"

@@ -103,14 +103,17 @@ def upcoming(data: SiteData) -> list[Agenda]:
     return agendas_sorted(coming, newest_first=False)
 
 
+def submission_state(s: Submission) -> str:
+    """A file's standing: accepted, late (accepted after the deadline), rejected or missing."""
+    return "late" if s.status == "accepted" and s.on_time is False else s.status
+
+
 def submission_cell(s: Submission | None, data: HasFeedback, kit: Kit) -> dict[str, Any]:
     """One file's standing (accepted on time, late, rejected, missing) and its feedback link."""
     if s is None:
         return {"state": "none", "label": kit.t("submission.none"), "mark": "", "url": None, "received": "",
                 "revision": None, "errors": 0, "warnings": 0, "table": ""}
-    state = s.status
-    if s.status == "accepted" and s.on_time is False:
-        state = "late"
+    state = submission_state(s)
     # A missing file has no report of its own; the agency's month summary says what is owed.
     rel = data.feedback.get((s.period, s.agency_code, s.table)) or data.feedback_months.get((s.period, s.agency_code))
     return {
@@ -134,7 +137,7 @@ def last_update_date(data: SiteData) -> date | None:
     return max(received).date() if received else None
 
 
-def sorted_agencies(data: SiteData, kit: Kit) -> list[Agency]:
+def sorted_agencies(data: HasAgencies, kit: Kit) -> list[Agency]:
     """Agencies in alphabetical order of their name in this language."""
     return sorted(data.agencies.values(), key=lambda a: (kit.agency_name(a).casefold(), a.agency_code))
 

@@ -25,10 +25,15 @@ class Writer:
 
     def _key(self, rel: str) -> str:
         """The site-relative path, refusing duplicates and escapes from the root."""
-        clean = PurePosixPath(rel.lstrip("/"))
-        if not clean.parts or ".." in clean.parts:
-            raise SiteError(f"jalur tidak sah / invalid path: {rel!r}")
-        key = clean.as_posix()
+        key = rel.lstrip("/")
+        parts = key.split("/")
+        # A path already in its normal form is its own key: no Path object for each of the
+        # city's 100,000 files; any other ("a//b", "./a", "a/") is normalised by pathlib.
+        if not all(parts) or "." in parts or ".." in parts:
+            clean = PurePosixPath(key)
+            if not clean.parts or ".." in clean.parts:
+                raise SiteError(f"jalur tidak sah / invalid path: {rel!r}")
+            key = clean.as_posix()
         if key in self.written:
             raise SiteError(f"jalur ditulis dua kali / path written twice: /{key}")
         self.written.add(key)

@@ -59,7 +59,7 @@ def overview(data: SiteData, kit: Kit) -> Page:
     """The mall's trends and every agency's latest month."""
     period, latest = agencies_latest(data, kit)
     periods = chart_periods(data)
-    series = monthly(data.performance)
+    series = list(data.lookup.mall_series)
     subject = kit.t("perf.the_mall")
     rows = [{"name": kit.agency_name(a), "url": kit.url(urls.agency_performance(a.agency_code)),
              **_latest_row(t, kit), "reason": None if t or period is None else missing_reason(data, kit, a, period)}

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pipeline.core.models import TABLES
 from pipeline.core.records import Agency
 from pipeline.site import exports, urls
 from pipeline.site.models import SiteData, Submission
-from pipeline.site.page import Kit, Page
-from pipeline.site.views import sorted_agencies, submission_cell
+from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.views import sorted_agencies, submission_cell, submission_state
 
 STATES = ("accepted", "late", "rejected", "missing")
 MATRIX_MONTHS = 12
@@ -44,7 +46,7 @@ def matrix(data: SiteData, kit: Kit) -> Page:
     rows = [{"agency": kit.agency_link(data, a.agency_code),
              "months": [[submission_cell(index.get((p, a.agency_code, t)), data, kit) for t in TABLES] for p in shown]}
             for a in agencies]
-    counts = Counter(submission_cell(s, data, kit)["state"] for s in data.submissions)
+    counts = Counter(submission_state(s) for s in data.submissions)
     context = {
         "months": [{"label": kit.f.short_month(p), "long": kit.f.month(p), "url": kit.url(urls.submissions_month(p))}
                    for p in shown],
@@ -60,19 +62,36 @@ def matrix(data: SiteData, kit: Kit) -> Page:
                 description=kit.t("submissions.lede"))
 
 
-def month_page(period: str, data: SiteData, kit: Kit,
-               index: dict[tuple[str, str, str], Submission] | None = None) -> Page:
-    """Every agency's three files of one month: standing, receipt time, problems, feedback
-    (``index``: ``_index(data)``, made once for every month's page)."""
-    index = _index(data) if index is None else index
-    filed = {agency for p, agency, _ in index if p == period}
-    agencies = [a for a in sorted_agencies(data, kit) if a.agency_code in filed]
+@dataclass(frozen=True)
+class MonthInputs:
+    """Everything a month's compliance page shows: the month's files (in the submissions table's
+    order), the known agencies that sent or owed them, and the month's report pages."""
+
+    period: str
+    files: tuple[Submission, ...]
+    agencies: dict[str, Agency]
+    feedback: dict[tuple[str, str, str], str]  # (period, agency, table) -> a file's report page
+    feedback_months: dict[tuple[str, str], str]  # (period, agency) -> the agency-month's page
+
+
+def month_inputs(period: str, data: SiteData, files: list[Submission]) -> MonthInputs:
+    """The declared inputs of one month's page (``files``: the month's rows of the submissions table)."""
+    filed = {s.agency_code for s in files}
+    return MonthInputs(period, tuple(files), {c: a for c, a in data.agencies.items() if c in filed},
+                       {k: v for k, v in data.feedback.items() if k[0] == period},
+                       {k: v for k, v in data.feedback_months.items() if k[0] == period})
+
+
+def build_month(i: MonthInputs, kit: Kit) -> Page:
+    """Every agency's three files of one month: standing, receipt time, problems, feedback."""
+    period = i.period
+    index = {(s.agency_code, s.table): s for s in i.files}
     rows: list[dict[str, Any]] = []
-    for a in agencies:
-        summary = data.feedback_months.get((period, a.agency_code))
-        rows.append({"agency": kit.agency_link(data, a.agency_code),
+    for a in sorted_agencies(i, kit):
+        summary = i.feedback_months.get((period, a.agency_code))
+        rows.append({"agency": kit.agency_link(i, a.agency_code),
                      "summary_url": kit.url(urls.feedback(summary)) if summary else None,
-                     "files": [submission_cell(index.get((period, a.agency_code, t)), data, kit) for t in TABLES]})
+                     "files": [submission_cell(index.get((a.agency_code, t)), i, kit) for t in TABLES]})
     crumbs = [(kit.t("submissions.title"), kit.url(urls.SUBMISSIONS))]
     title = kit.t("submissions.month_title", month=kit.f.month(period))
     return Page(urls.submissions_month(period), "submissions_month.html", title, "submissions",
@@ -80,8 +99,12 @@ def month_page(period: str, data: SiteData, kit: Kit,
                  "tables": [kit.label("table", t) for t in TABLES]}, crumbs)
 
 
-def pages(data: SiteData, kit: Kit) -> list[Page]:
-    """The matrix and the month pages."""
-    periods = sorted({s.period for s in data.submissions})
-    index = _index(data)
-    return [matrix(data, kit), *(month_page(p, data, kit, index) for p in periods)]
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """The matrix, then each month's page known by its inputs (rebuilt only when its month changed)."""
+    months: dict[str, list[Submission]] = {}
+    for s in data.submissions:
+        months.setdefault(s.period, []).append(s)
+    yield matrix(data, kit)
+    for period in sorted(months):
+        yield Lazy(urls.submissions_month(period), "submissions_month.html", month_inputs(period, data, months[period]),
+                   build_month)
