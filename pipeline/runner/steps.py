@@ -93,10 +93,15 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False) -> N
 
 def _build(portal: Portal, day: date) -> int | str:
     """The site build itself: its page count, or "skipped"."""
+    from pipeline.core.templating import SITE_TEMPLATES
     from pipeline.site import build_site
+    from pipeline.site.fingerprint import remember_digests
 
     built = build_site(portal, day)
-    return "skipped" if built.skipped else built.pages
+    if built.skipped:
+        return "skipped"  # a skipped build writes nothing, the digests' cache included
+    remember_digests(portal, SITE_TEMPLATES)  # after the swap, while this run holds the lock
+    return built.pages
 
 
 def push(portal: Portal, dry_run: bool, record: RunRecord, skip: bool = False) -> None:
