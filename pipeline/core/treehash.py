@@ -127,6 +127,34 @@ def _suffix(name: str) -> str:
     return name[i:] if 0 < i < len(name) - 1 else ""
 
 
+def stat_tree(h: Any, rel: str, folder: Path | str) -> None:
+    """Feed the name, size, inode and modification time of every file under ``folder`` (each
+    folder's files by name, then each subfolder in turn, as ``os.walk`` goes): cheap, and any
+    rewrite or deletion changes it. Links to folders are not followed."""
+    try:
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda e: e.name)
+    except OSError:  # as os.walk: a folder that cannot be listed (or is absent) is passed over
+        return
+    folders = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            h.update(stat_line(f"{rel}/{entry.name}", entry.stat(follow_symlinks=False)))
+        elif not entry.is_symlink():
+            folders.append(entry)
+    for entry in folders:
+        stat_tree(h, f"{rel}/{entry.name}", entry.path)
+
+
+def stat_line(rel: str, st: os.stat_result) -> bytes:
+    """One file's line in ``stat_tree``."""
+    return f"{rel}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0".encode()
+
+
 def _entry(h: Any, rel: str, path: str, st: os.stat_result, cache: DigestCache | None) -> None:
     """One entry: its name and kind, and for a regular file the SHA-256 of its bytes."""
     if not stat.S_ISREG(st.st_mode):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 from pipeline.core.atomic import write_bytes
 from pipeline.core.config import Portal
 from pipeline.core.templating import SITE_TEMPLATES
-from pipeline.core.treehash import DigestCache, hash_tree, library_versions
+from pipeline.core.treehash import DigestCache, hash_tree, library_versions, stat_line, stat_tree
 
 RECORD = "publish-inputs.json"  # under <output>/store
 DIGESTS = "tree-digests.json"  # under <output>/store: the inputs' files' digests, by stat
@@ -57,32 +56,10 @@ def outputs_digest(output: Path) -> str:
     for folder in (*FOLDERS, "store/index.json"):
         root = output / folder
         if root.is_file():
-            _stat(h, folder, root.lstat())
+            h.update(stat_line(folder, root.lstat()))
             continue
-        _stat_folder(h, folder, os.fspath(root))
+        stat_tree(h, folder, root)
     return h.hexdigest()
-
-
-def _stat_folder(h: Any, rel: str, folder: str) -> None:
-    """Feed the stat of one folder's files (by name), then of each subfolder's in turn (``os.walk``'s
-    order, on plain strings: at a city's 30,000 files, paths as objects cost a second)."""
-    try:
-        with os.scandir(folder) as found:
-            entries = sorted(found, key=lambda e: e.name)
-    except OSError:  # as os.walk: a folder that cannot be listed is passed over
-        return
-    folders = []
-    for entry in entries:
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if not is_dir:
-            _stat(h, f"{rel}/{entry.name}", entry.stat(follow_symlinks=False))
-        elif not entry.is_symlink():  # a link to a folder is not followed
-            folders.append(entry)
-    for entry in folders:
-        _stat_folder(h, f"{rel}/{entry.name}", entry.path)
 
 
 def unchanged(portal: Portal, inputs: str) -> dict[str, Any] | None:
@@ -112,7 +89,3 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
     cache = DigestCache(portal.output / "store" / DIGESTS)
     _hash_files(hashlib.sha256(), portal, cache)
     cache.save()
-
-
-def _stat(h: Any, rel: str, st: os.stat_result) -> None:
-    h.update(f"{rel}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0".encode())
