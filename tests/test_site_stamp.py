@@ -50,6 +50,14 @@ def test_nothing_new_skips_the_site_stage_but_not_past_a_change_it_reads(tmp_pat
     again = _publish(datasets, output)
     assert "nothing to do" in again and "build skipped" in again
     assert _snapshot(output) == before
+    # A damaged stamp costs the site stage's own check only: still skipped, still nothing written.
+    (output / STAMP).write_bytes(b'{"format": "mpp-site-stamp 1", "libraries": [1], "variables": "x"')
+    before = _snapshot(output)
+    damaged = _publish(datasets, output)
+    assert "nothing to do" in damaged and "build skipped" in damaged
+    assert _snapshot(output) == before
+    (output / STAMP).write_bytes(b"[]")
+    assert "build skipped" in _publish(datasets, output)
     # A report in the store edited by hand: outside the publish record, read by the report pages.
     report = sorted((output / "store" / "reports").rglob("*.json"))[0]
     report.write_bytes(report.read_bytes() + b"\n")

@@ -107,7 +107,7 @@ def test_a_file_changed_just_before_it_was_read_is_not_kept(tmp_path: Path) -> N
     b'{"format": "mpp-tree-digests 1", "files": {"A": [1, 2, 3, 4, 5, "zz"], "B": "x", "C": [true, 0, 0, 0, 0, ""]}}',
 ])
 def test_a_damaged_cache_costs_time_only(tmp_path: Path, damage: bytes) -> None:
-    """Garbage, the wrong shape, the wrong types: every file is read, the hash is right, the cache is rewritten."""
+    """Garbage, the wrong shape, the wrong types: every file is read and the hash is right."""
     root, cache_file = _tree(tmp_path), tmp_path / "digests.json"
     cache_file.write_bytes(damage.replace(b'"A"', json.dumps(str(root / "a.csv")).encode()))
     assert _cached(root, cache_file) == _plain(root)
