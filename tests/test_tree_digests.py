@@ -123,6 +123,11 @@ def test_a_stale_entry_and_an_unwritable_cache_cost_time_only(tmp_path: Path, mo
     body["files"][str(root / "a.csv")][-1] = SHA_A
     cache_file.write_text(json.dumps(body))
     assert _cached(root, cache_file, save=False) == _plain(root)
+    # An entry under the right key whose digest is no SHA-256 is not used either.
+    st = (root / "a.csv").stat()
+    body["files"][str(root / "a.csv")] = [st.st_size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, "zz"]
+    cache_file.write_text(json.dumps(body))
+    assert _cached(root, cache_file, save=False) == _plain(root)
     blocked = tmp_path / "a-folder"
     blocked.mkdir()
     assert _cached(root, blocked) == _plain(root)  # save() into a folder's path: an OSError, swallowed
@@ -150,6 +155,11 @@ def test_publish_keeps_digests_and_a_skipped_run_writes_nothing(tmp_path: Path) 
     assert "nothing to do" not in publish(datasets, output)
     kept = _kept(cache_file)
     assert submitted and set(submitted) <= set(kept)
+    before = _snapshot(output)
+    assert "nothing to do" in publish(datasets, output)
+    assert _snapshot(output) == before
+    # Without its cache a skipped run reads every input again, and still writes nothing.
+    cache_file.unlink()
     before = _snapshot(output)
     assert "nothing to do" in publish(datasets, output)
     assert _snapshot(output) == before
