@@ -128,9 +128,10 @@ def _suffix(name: str) -> str:
 
 
 def stat_tree(h: Any, rel: str, folder: Path | str) -> None:
-    """Feed the name, size, inode and modification time of every file under ``folder`` (each
-    folder's files by name, then each subfolder in turn, as ``os.walk`` goes): cheap, and any
-    rewrite or deletion changes it. Links to folders are not followed."""
+    """Feed the name, size, inode, modification and change time of every file under ``folder``
+    (each folder's files by name, then each subfolder in turn, as ``os.walk`` goes): cheap, and
+    any rewrite or deletion changes it (the change time even when the rest is put back by hand).
+    Links to folders are not followed."""
     try:
         with os.scandir(folder) as found:
             entries = sorted(found, key=lambda e: e.name)
@@ -152,7 +153,7 @@ def stat_tree(h: Any, rel: str, folder: Path | str) -> None:
 
 def stat_line(rel: str, st: os.stat_result) -> bytes:
     """One file's line in ``stat_tree``."""
-    return f"{rel}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0".encode()
+    return f"{rel}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0".encode()
 
 
 def _entry(h: Any, rel: str, path: str, st: os.stat_result, cache: DigestCache | None) -> None:

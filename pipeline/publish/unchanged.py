@@ -4,7 +4,7 @@ A publish is a function of: the submitted files (names, kinds and bytes), the in
 ``portal.toml``, the schemas, the reference tables, the as-of date, the pipeline's code,
 the templates and the libraries that shape its bytes. Their SHA-256 (``inputs``) is kept
 with the last run's counts in ``<output>/store/publish-inputs.json``, beside a digest of the
-name, size, inode and modification time of every file that run left in the output folders
+name, size, inode, modification and change time of every file that run left in the output folders
 (``outputs``: cheap, and any rewrite or deletion changes it). When both match, the run
 would write the same bytes again: it is skipped, and no file is written.
 
@@ -51,7 +51,7 @@ def _hash_files(h: Any, portal: Portal, cache: DigestCache) -> None:
 
 
 def outputs_digest(output: Path) -> str:
-    """A digest of the name, size, inode and modification time of every file in the output folders."""
+    """A digest of the name, size, inode, modification and change time of every file in the output folders."""
     h = hashlib.sha256()
     for folder in (*FOLDERS, "store/index.json"):
         root = output / folder
