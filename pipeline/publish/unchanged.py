@@ -4,16 +4,19 @@ A publish is a function of: the submitted files (names, kinds and bytes), the in
 ``portal.toml``, the schemas, the reference tables, the as-of date, the pipeline's code,
 the templates and the libraries that shape its bytes. Their SHA-256 (``inputs``) is kept
 with the last run's counts in ``<output>/store/publish-inputs.json``, beside a digest of the
-name, size, inode and modification time of every file that run left in the output folders
+name, size, inode, modification and change time of every file that run left in the output folders
 (``outputs``: cheap, and any rewrite or deletion changes it). When both match, the run
 would write the same bytes again: it is skipped, and no file is written.
+
+The inputs' SHA-256 reads only the files whose stat changed since the last publish: the others'
+digests are kept in ``<output>/store/tree-digests.json`` (``core/treehash.py`` DigestCache), which
+only a publish that ran writes, after its swap; a skipped run reads it and writes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,9 +24,10 @@ from typing import Any
 from pipeline.core.atomic import write_bytes
 from pipeline.core.config import Portal
 from pipeline.core.templating import SITE_TEMPLATES
-from pipeline.core.treehash import hash_tree, library_versions
+from pipeline.core.treehash import DigestCache, hash_tree, library_versions, stat_line, stat_tree
 
 RECORD = "publish-inputs.json"  # under <output>/store
+DIGESTS = "tree-digests.json"  # under <output>/store: the inputs' files' digests, by stat
 FOLDERS = ("data", "feedback", "templates", "reports")
 PIPELINE = Path(__file__).resolve().parents[1]
 LIBRARIES = ("babel", "frictionless", "jinja2", "markdown", "markupsafe", "nh3", "openpyxl")
@@ -33,27 +37,28 @@ def inputs_digest(portal: Portal, as_of: date) -> str:
     """The SHA-256 (hex) of everything a publish reads."""
     h = hashlib.sha256(f"as-of {as_of.isoformat()}\0".encode())
     h.update(f"{library_versions(LIBRARIES)}\0".encode())
-    hash_tree(h, "pipeline", PIPELINE, ".py")
-    hash_tree(h, "site_templates", SITE_TEMPLATES, None)
-    hash_tree(h, "datasets", portal.datasets, None)  # portal.toml, schemas, reference, submissions, intake log
-    if portal.receipts is not None and not portal.receipts.is_relative_to(portal.datasets):
-        hash_tree(h, "receipts", portal.receipts, None)
+    _hash_files(h, portal, DigestCache(portal.output / "store" / DIGESTS))
     return h.hexdigest()
 
 
+def _hash_files(h: Any, portal: Portal, cache: DigestCache) -> None:
+    """Feed the folders a publish reads: the code, the templates, the datasets (and receipts)."""
+    hash_tree(h, "pipeline", PIPELINE, ".py", cache)
+    hash_tree(h, "site_templates", SITE_TEMPLATES, None, cache)
+    hash_tree(h, "datasets", portal.datasets, None, cache)  # portal.toml, schemas, reference, submissions, intake log
+    if portal.receipts is not None and not portal.receipts.is_relative_to(portal.datasets):
+        hash_tree(h, "receipts", portal.receipts, None, cache)
+
+
 def outputs_digest(output: Path) -> str:
-    """A digest of the name, size, inode and modification time of every file in the output folders."""
+    """A digest of the name, size, inode, modification and change time of every file in the output folders."""
     h = hashlib.sha256()
     for folder in (*FOLDERS, "store/index.json"):
         root = output / folder
         if root.is_file():
-            _stat(h, folder, root.lstat())
+            h.update(stat_line(folder, root.lstat()))
             continue
-        for base, dirs, names in os.walk(root):
-            dirs.sort()
-            for name in sorted(names):
-                path = Path(base, name)
-                _stat(h, path.relative_to(output).as_posix(), path.lstat())
+        stat_tree(h, folder, root)
     return h.hexdigest()
 
 
@@ -70,17 +75,17 @@ def unchanged(portal: Portal, inputs: str) -> dict[str, Any] | None:
 
 def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_action: tuple[str, ...] = ()) -> None:
     """Keep this run's inputs, counts, NEEDS ACTION lines and outputs for the next run (written only
-    when they differ): a skipped run prints the same lines, so a cron log still names whom to chase."""
+    when they differ): a skipped run prints the same lines, so a cron log still names whom to chase.
+    The input files' digests are kept too (read again only where the stat changed or was too recent)."""
     data = (json.dumps({"inputs": inputs, "outputs": outputs_digest(portal.output), "accepted": accepted,
                         "rejected": rejected, "needs_action": list(needs_action)}, sort_keys=True) + "\n").encode()
     path = portal.output / "store" / RECORD
     try:
-        if path.read_bytes() == data:
-            return
+        same = path.read_bytes() == data
     except OSError:
-        pass
-    write_bytes(path, data)
-
-
-def _stat(h: Any, rel: str, st: os.stat_result) -> None:
-    h.update(f"{rel}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0".encode())
+        same = False
+    if not same:
+        write_bytes(path, data)
+    cache = DigestCache(portal.output / "store" / DIGESTS)
+    _hash_files(hashlib.sha256(), portal, cache)
+    cache.save()

@@ -14,6 +14,7 @@ import click
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import PushError
 from pipeline.core.models import FileReport
+from pipeline.runner import sitestamp
 from pipeline.runner.exitcodes import EXIT_FAILED, EXIT_OK
 from pipeline.runner.isolate import in_child
 from pipeline.runner.runlog import RunRecord
@@ -70,9 +71,23 @@ def _needs_action(portal: Portal, reports: list[FileReport]) -> list[str]:
     return needs_action_lines(reports, missing, period)
 
 
-def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord) -> None:
-    """Validate, store and publish the data, in a child process (isolate.py); ``now`` (portal time) fixes the clock."""
+def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord) -> bool:
+    """Validate, store and publish the data, in a child process (isolate.py); ``now`` (portal time) fixes the clock.
+
+    True when the publish record changed (a publish ran and its outputs or inputs differ).
+    """
+    kept = portal.output / "store" / "publish-inputs.json"
+    before = _read_or_none(kept)
     record.accepted, record.rejected, record.tables_changed = in_child("publish", lambda: _publish(portal, day, now))
+    return _read_or_none(kept) != before
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    """A file's bytes, or None when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _publish(portal: Portal, day: date, now: datetime | None) -> tuple[int, int, list[str]]:
@@ -83,19 +98,38 @@ def _publish(portal: Portal, day: date, now: datetime | None) -> tuple[int, int,
     return result.accepted, result.rejected, list(result.tables_changed)
 
 
-def build(portal: Portal, day: date, record: RunRecord, skip: bool = False) -> None:
-    """Build the public site in a child process (isolate.py), or record that it was skipped."""
+def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, published: bool | None = None) -> None:
+    """Build the public site in a child process (isolate.py), or record that it was skipped.
+
+    ``published`` (the publish command: whether its publish step changed the publish record)
+    allows the stamp (sitestamp.py) to skip the stage without starting it.
+    """
     if skip:
         record.pages = "skipped"
         return
-    record.pages = in_child("site", lambda: _build(portal, day))
+    if published is not None:
+        site = sitestamp.current(portal, day)
+        if site is not None:  # the same line as the site stage's own skip
+            click.echo(f"Situs / site: tidak ada masukan yang berubah, pembangunan dilewati / no input changed, "
+                       f"build skipped ({int(site.get('pages', 0))} halaman / pages) -> {portal.output / 'site'}")
+            record.pages = "skipped"
+            return
+    record.pages = in_child("site", lambda: _build(portal, day, published))
 
 
-def _build(portal: Portal, day: date) -> int | str:
+def _build(portal: Portal, day: date, published: bool | None) -> int | str:
     """The site build itself: its page count, or "skipped"."""
+    from pipeline.core.templating import SITE_TEMPLATES
     from pipeline.site import build_site
+    from pipeline.site.fingerprint import LIBRARIES, remember_digests
+    from pipeline.site.search_partitions import CAP_VARIABLE
 
     built = build_site(portal, day)
+    if not built.skipped:
+        remember_digests(portal, SITE_TEMPLATES)  # after the swap, while this run holds the lock
+    # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
+    if published is not None and (published or not built.skipped):
+        sitestamp.write(portal, day, LIBRARIES, (CAP_VARIABLE,))
     return "skipped" if built.skipped else built.pages
 
 

@@ -5,6 +5,10 @@ templates, the code of the whole pipeline package, the versions of
 the libraries that shape its bytes, the portal's settings, the schemas of the submitted
 tables, the as-of date and whether the search index is built. Paths outside those folders
 never enter the hash, so the same inputs under another <output> give the same fingerprint.
+
+Files whose stat is unchanged are not read again: their digests are kept in
+``<output>/site-cache/tree-digests.json`` (``core/treehash.py`` DigestCache), written by a
+build that ran (``remember_digests``), never by a skipped one.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import TABLES
-from pipeline.core.treehash import hash_tree, library_versions
+from pipeline.core.treehash import DigestCache, hash_tree, library_versions
 from pipeline.site.search_partitions import partition_cap
 
 FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pages it describes
@@ -33,6 +37,7 @@ LIBRARIES = ("babel", "feedgen", "icalendar", "jinja2", "markdown", "markupsafe"
              "pagefind_bin_extended")
 # Paths, the CKAN push's settings and load warnings: none of them changes a byte of the site.
 NOT_SITE_SETTINGS = ("datasets", "output", "receipts", "ckan", "warnings")
+DIGESTS = ("site-cache", "tree-digests.json")  # under <output>: no output; deleting it costs one slow check
 
 
 def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: bool) -> str:
@@ -44,18 +49,35 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
     _add(h, "search-partition-pages", str(partition_cap()).encode())
     _add(h, "settings", _settings(portal))
     _add(h, "versions", _versions())
-    for name in OUTPUT_FOLDERS:
-        hash_tree(h, f"output/{name}", portal.output / name, None)
-    # The report pages under /laporan/ read each file's version and report from the store
-    # (not its received bytes, which the site never shows).
-    for name in STORE_PARTS:
-        hash_tree(h, f"output/store/{name}", portal.output / "store" / name, None)
-    hash_tree(h, "site_templates", templates, None)
-    hash_tree(h, "pipeline", PIPELINE, ".py")
+    _hash_trees(h, portal, templates, _cache(portal))
     _add_config(h, "portal.toml", portal.datasets, "portal.toml")
     for table in TABLES:  # the data dictionary of what agencies send
         _add_config(h, f"schemas/{table}.json", schemas_root(portal.datasets), f"schemas/{table}.json")
     return h.hexdigest()
+
+
+def remember_digests(portal: Portal, templates: Path) -> None:
+    """Keep the digests of the files a build read, for the next build's check (after a build that ran)."""
+    cache = _cache(portal)
+    _hash_trees(hashlib.sha256(), portal, templates, cache)
+    cache.save()
+
+
+def _cache(portal: Portal) -> DigestCache:
+    """The kept digests of the files a build reads."""
+    return DigestCache(portal.output.joinpath(*DIGESTS))
+
+
+def _hash_trees(h: Any, portal: Portal, templates: Path, cache: DigestCache) -> None:
+    """Feed the folders a build reads: the published ones, the store's reports, templates and code."""
+    for name in OUTPUT_FOLDERS:
+        hash_tree(h, f"output/{name}", portal.output / name, None, cache)
+    # The report pages under /laporan/ read each file's version and report from the store
+    # (not its received bytes, which the site never shows).
+    for name in STORE_PARTS:
+        hash_tree(h, f"output/store/{name}", portal.output / "store" / name, None, cache)
+    hash_tree(h, "site_templates", templates, None, cache)
+    hash_tree(h, "pipeline", PIPELINE, ".py", cache)
 
 
 def site_code(portal: Portal, templates: Path, search: bool) -> str:

@@ -1,0 +1,122 @@
+"""Whether a ``publish`` command may leave the site as it is without even starting the site stage.
+
+Starting the site stage costs a child process, the site's imports and its own check (a walk of
+every file it reads, ~30,000 at a city's size). After the publish step of the same command,
+the publish record (``<output>/store/publish-inputs.json``) describes the present: the inputs it
+names were hashed by this command, and the stat digest of data, feedback, templates, reports
+and ``store/index.json`` was taken by this command or matched by it. The site reads those and
+the code and templates (hashed in the record's inputs), plus a few things the record does not
+cover: the store's reports, the schemas and ``portal.toml`` as the site reads them, the settings
+(which the environment may override), Python's and the site libraries' versions and the
+environment variables the site reads. The stamp (``<output>/site-cache/site-stamp.json``) holds
+the digest of the publish record and of the site's fingerprint file when the site was last built
+or checked by a publish that ran, and each of those other things (libraries and variables by
+name, so that the check here needs no import of the site). When all are still equal, the
+site's own check would find the same inputs: the stage is skipped here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from pipeline.core.atomic import write_bytes
+from pipeline.core.config import Portal, read_config_file, schemas_root
+from pipeline.core.errors import PipelineError
+from pipeline.core.models import TABLES
+from pipeline.core.treehash import library_versions, stat_line, stat_tree
+
+STAMP = ("site-cache", "site-stamp.json")  # under <output>: no output; deleting it costs one site check
+FORMAT = "mpp-site-stamp 1"
+LEFT_OVERS = (".site.old", ".site.new")  # core/atomic.py's swap folders beside <output>/site
+NOT_SETTINGS = ("ckan", "warnings")  # the push's settings (a token) and load warnings change no page
+
+
+def current(portal: Portal, as_of: date) -> dict[str, Any] | None:
+    """The site's fingerprint record when the stamp still holds for this output, else None."""
+    if any(os.path.lexists(portal.output / name) for name in LEFT_OVERS):
+        return None  # an interrupted swap: the site stage finishes or discards it first
+    try:
+        stamp = json.loads(portal.output.joinpath(*STAMP).read_bytes())
+        libraries, variables = stamp["libraries"], stamp["variables"]
+        if not (isinstance(libraries, list) and all(isinstance(n, str) for n in libraries)
+                and isinstance(variables, list) and all(isinstance(n, str) for n in variables)):
+            return None
+        site = json.loads((portal.output / "site" / ".build-fingerprint").read_bytes())
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    if stamp != _stamp(portal, as_of, libraries, variables) or not isinstance(site, dict):
+        return None
+    return site
+
+
+def write(portal: Portal, as_of: date, libraries: Iterable[str], variables: Iterable[str]) -> None:
+    """Keep the stamp of the site now in place (only when it changed; a failure costs one site check)."""
+    body = (json.dumps(_stamp(portal, as_of, list(libraries), list(variables)), sort_keys=True) + "\n").encode()
+    path = portal.output.joinpath(*STAMP)
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == body:
+            return
+    with contextlib.suppress(OSError):
+        write_bytes(path, body)
+
+
+def _stamp(portal: Portal, as_of: date, libraries: list[str], variables: list[str]) -> dict[str, Any]:
+    """What the stamp holds for the present state (each part a SHA-256, "absent" when missing)."""
+    return {
+        "format": FORMAT,
+        "as-of": as_of.isoformat(),
+        "publish-record": _file_digest(portal.output / "store" / "publish-inputs.json"),
+        "site-fingerprint": _file_digest(portal.output / "site" / ".build-fingerprint"),
+        "store-reports": _stat_digest(portal),
+        "config": _config_digest(portal),
+        "settings": _settings_digest(portal),
+        "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
+        "libraries": libraries,
+        "versions": library_versions(libraries),
+        "variables": variables,
+        "environment": {name: os.environ.get(name) for name in variables},
+    }
+
+
+def _file_digest(path: Any) -> str:
+    """The SHA-256 of a file's bytes, or "absent"."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "absent"
+
+
+def _stat_digest(portal: Portal) -> str:
+    """The stat digest of the store's reports and index (the site's report pages read them)."""
+    h = hashlib.sha256()
+    stat_tree(h, "store/reports", portal.output / "store" / "reports")
+    with contextlib.suppress(OSError):
+        h.update(stat_line("store/index.json", (portal.output / "store" / "index.json").lstat()))
+    return h.hexdigest()
+
+
+def _config_digest(portal: Portal) -> str:
+    """The SHA-256 of ``portal.toml`` and the schemas, read where the site reads them."""
+    h = hashlib.sha256()
+    for root, rel in [(portal.datasets, "portal.toml"),
+                      *((schemas_root(portal.datasets), f"schemas/{t}.json") for t in TABLES)]:
+        try:
+            data = read_config_file(root, rel)
+        except (OSError, PipelineError):  # absent or refused: the site's own check decides what it means
+            data = b"\0absent"
+        h.update(f"{rel}\0{len(data)}\0".encode() + data)
+    return h.hexdigest()
+
+
+def _settings_digest(portal: Portal) -> str:
+    """The SHA-256 of the settings as loaded (the environment may override portal.toml)."""
+    values = {f.name: getattr(portal, f.name) for f in dataclasses.fields(portal) if f.name not in NOT_SETTINGS}
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()

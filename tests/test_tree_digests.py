@@ -1,0 +1,175 @@
+"""The cache of file digests behind the skip checks (core/treehash.py DigestCache), on real files.
+
+A kept digest is used only while the file's size, device, inode, modification and change times
+are the ones kept with it; a file changed too shortly before it was read is never kept; a damaged
+or hostile cache file only costs the time of reading the files again. Where a test needs a digest
+to be kept for a file written a moment ago, it sets the racy window to 0 (the files then stand
+for files written long ago); the racy rule itself is tested with the real window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.core import treehash
+from pipeline.core.treehash import DigestCache, hash_tree
+from tests.town_support import publish, published_town
+
+A_BYTES = b"agency,table\nbpbd,agendas\n"
+B_BYTES = b"agency,table\nbpbd,agendaz\n"  # same length as A_BYTES
+SHA_A = "ef5e4a1f4e9e6b4d2a0d7f6c8a7d2d4d8d9b8f0d3c1e2a7b6c5d4e3f2a1b0c9d"  # not the digest of any file here
+
+
+def _tree(tmp_path: Path) -> Path:
+    """A small folder of real files."""
+    root = tmp_path / "tree"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.csv").write_bytes(A_BYTES)
+    (root / "sub" / "b.txt").write_bytes(b"second file\n")
+    return root
+
+
+def _plain(root: Path) -> str:
+    """The tree's hash read without any cache (what every cached hash must equal)."""
+    h = hashlib.sha256()
+    hash_tree(h, "t", root, None)
+    return h.hexdigest()
+
+
+def _cached(root: Path, cache_file: Path, save: bool = True) -> str:
+    """The tree's hash with the cache in ``cache_file`` (saved afterwards unless ``save`` is False)."""
+    h = hashlib.sha256()
+    cache = DigestCache(cache_file)
+    hash_tree(h, "t", root, None, cache)
+    if save:
+        cache.save()
+    return h.hexdigest()
+
+
+def _kept(cache_file: Path) -> dict[str, list[object]]:
+    """The entries of a cache file, by absolute path."""
+    files: dict[str, list[object]] = json.loads(cache_file.read_bytes())["files"]
+    return files
+
+
+def test_a_kept_digest_is_used_while_the_stat_matches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose stat key is unchanged is not read again: the kept digest stands for its bytes."""
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root, cache_file = _tree(tmp_path), tmp_path / "digests.json"
+    assert _cached(root, cache_file) == _plain(root)
+    kept = _kept(cache_file)
+    a = str(root / "a.csv")
+    assert sorted(kept) == [a, str(root / "sub" / "b.txt")]
+    assert kept[a][-1] == hashlib.sha256(A_BYTES).hexdigest()
+    # Proof that the file is not read: a kept digest changed by hand under the same key is believed.
+    body = json.loads(cache_file.read_bytes())
+    body["files"][a][-1] = SHA_A
+    cache_file.write_text(json.dumps(body))
+    assert _cached(root, cache_file, save=False) != _plain(root)
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bytes rewritten in place, same length, the modification time set back: the change time still differs."""
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root, cache_file = _tree(tmp_path), tmp_path / "digests.json"
+    old = _cached(root, cache_file)
+    path = root / "a.csv"
+    before = path.stat()
+    time.sleep(0.05)  # past the coarse clock tick of the file system's change time
+    with path.open("r+b") as fh:  # in place: same inode
+        fh.write(B_BYTES)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    assert after.st_ctime_ns != before.st_ctime_ns
+    assert _cached(root, cache_file) == _plain(root) != old
+    assert _kept(cache_file)[str(path)][-1] == hashlib.sha256(B_BYTES).hexdigest()
+
+
+def test_a_file_changed_just_before_it_was_read_is_not_kept(tmp_path: Path) -> None:
+    """Within the racy window (real: 2 s) a digest is not kept, even with the modification time set back."""
+    root, cache_file = _tree(tmp_path), tmp_path / "digests.json"
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(root / "a.csv", ns=(hour_ago, hour_ago))  # an old mtime; the change time is now
+    assert _cached(root, cache_file) == _plain(root)
+    assert not cache_file.exists()  # nothing could be kept, so nothing was written
+
+
+@pytest.mark.parametrize("damage", [
+    b"", b"\x00\xff not json", b"[1, 2, 3]", b'{"format": "other", "files": {}}', b"[" * 100_000 + b"]" * 100_000,
+    b'{"format": "mpp-tree-digests 1", "files": []}',
+    b'{"format": "mpp-tree-digests 1", "files": {"A": [1, 2, 3, 4, 5, "zz"], "B": "x", "C": [true, 0, 0, 0, 0, ""]}}',
+])
+def test_a_damaged_cache_costs_time_only(tmp_path: Path, damage: bytes) -> None:
+    """Garbage, the wrong shape, the wrong types: every file is read and the hash is right."""
+    root, cache_file = _tree(tmp_path), tmp_path / "digests.json"
+    cache_file.write_bytes(damage.replace(b'"A"', json.dumps(str(root / "a.csv")).encode()))
+    assert _cached(root, cache_file) == _plain(root)
+
+
+def test_a_stale_entry_and_an_unwritable_cache_cost_time_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry kept under another key is not used; a cache path that cannot be written fails nothing."""
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root, cache_file = _tree(tmp_path), tmp_path / "digests.json"
+    _cached(root, cache_file)
+    body = json.loads(cache_file.read_bytes())
+    body["files"][str(root / "a.csv")][0] += 1  # the size no longer matches
+    body["files"][str(root / "a.csv")][-1] = SHA_A
+    cache_file.write_text(json.dumps(body))
+    assert _cached(root, cache_file, save=False) == _plain(root)
+    # An entry under the right key whose digest is no SHA-256 is not used either.
+    st = (root / "a.csv").stat()
+    body["files"][str(root / "a.csv")] = [st.st_size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, "zz"]
+    cache_file.write_text(json.dumps(body))
+    assert _cached(root, cache_file, save=False) == _plain(root)
+    blocked = tmp_path / "a-folder"
+    blocked.mkdir()
+    assert _cached(root, blocked) == _plain(root)  # save() into a folder's path: an OSError, swallowed
+    assert blocked.is_dir()
+
+
+def _snapshot(output: Path) -> dict[str, tuple[int, int, int, int]]:
+    """(inode, size, mtime, ctime) of every file but the run log and the lock."""
+    return {p.relative_to(output).as_posix(): (s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+            for p in output.rglob("*") if p.is_file() and p.name not in ("runs.jsonl", ".lock")
+            for s in [p.stat()]}
+
+
+def test_publish_keeps_digests_and_a_skipped_run_writes_nothing(tmp_path: Path) -> None:
+    """A publish that ran keeps its inputs' digests; one with nothing new uses them and writes no file."""
+    _, datasets, output = published_town(tmp_path)
+    cache_file = output / "store" / "tree-digests.json"
+    submitted = [str(p) for p in (datasets / "submissions").rglob("*") if p.is_file()]
+    time.sleep(2.1)  # the inputs leave the racy window
+    before = _snapshot(output)
+    assert "nothing to do" in publish(datasets, output)
+    assert _snapshot(output) == before  # the digests it could now keep are not written by a skipped run
+    agencies = datasets / "reference" / "agencies.csv"
+    agencies.write_bytes(agencies.read_bytes().replace(b"Gerai 01", b"Gerai 1A"))
+    assert "nothing to do" not in publish(datasets, output)
+    kept = _kept(cache_file)
+    assert submitted and set(submitted) <= set(kept)
+    before = _snapshot(output)
+    assert "nothing to do" in publish(datasets, output)
+    assert _snapshot(output) == before
+    # Without its cache a skipped run reads every input again, and still writes nothing.
+    cache_file.unlink()
+    before = _snapshot(output)
+    assert "nothing to do" in publish(datasets, output)
+    assert _snapshot(output) == before
+    # A published file edited in place by hand, its size and modification time put back: not skipped.
+    csv = output / "data" / "agendas.csv"
+    body, st = csv.read_bytes(), csv.stat()
+    time.sleep(0.05)  # past the coarse clock tick of the file system's change time
+    with csv.open("r+b") as fh:
+        fh.write(body[:-2] + (b"y" if body[-2:-1] != b"y" else b"z") + body[-1:])
+    os.utime(csv, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (csv.stat().st_ino, csv.stat().st_size, csv.stat().st_mtime_ns) == (st.st_ino, st.st_size, st.st_mtime_ns)
+    assert "nothing to do" not in publish(datasets, output)
+    assert csv.read_bytes() == body
