@@ -173,3 +173,25 @@ def test_publish_keeps_digests_and_a_skipped_run_writes_nothing(tmp_path: Path) 
     assert (csv.stat().st_ino, csv.stat().st_size, csv.stat().st_mtime_ns) == (st.st_ino, st.st_size, st.st_mtime_ns)
     assert "nothing to do" not in publish(datasets, output)
     assert csv.read_bytes() == body
+
+
+def test_the_project_schemas_are_an_input_when_the_datasets_have_none(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A datasets folder without schemas/ is judged by the project's own: a change there is a change."""
+    import shutil
+    from datetime import date
+
+    from pipeline.core import config
+    from pipeline.core.config import load_portal
+    from pipeline.publish.unchanged import inputs_digest
+
+    project = tmp_path / "project" / "datasets" / "schemas"
+    shutil.copytree(config.PROJECT_SCHEMAS, project)
+    monkeypatch.setattr(config, "PROJECT_SCHEMAS", project)
+    datasets = tmp_path / "datasets"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "datasets", datasets, ignore=shutil.ignore_patterns("schemas"))
+    portal = load_portal(datasets, tmp_path / "output")
+    before = inputs_digest(portal, date(2026, 11, 30))
+    schema = project / "performance.json"
+    schema.write_text(schema.read_text(encoding="utf-8").replace("}", " }", 1), encoding="utf-8")
+    assert inputs_digest(portal, date(2026, 11, 30)) != before

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.atomic import write_bytes
-from pipeline.core.config import Portal
+from pipeline.core.config import Portal, schemas_root
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import DigestCache, hash_tree, library_versions, stat_line, stat_tree
 
@@ -48,6 +48,9 @@ def _hash_files(h: Any, portal: Portal, cache: DigestCache) -> None:
     hash_tree(h, "datasets", portal.datasets, None, cache)  # portal.toml, schemas, reference, submissions, intake log
     if portal.receipts is not None and not portal.receipts.is_relative_to(portal.datasets):
         hash_tree(h, "receipts", portal.receipts, None, cache)
+    root = schemas_root(portal.datasets)
+    if root != portal.datasets:  # a datasets folder without schemas/ is judged by the project's own
+        hash_tree(h, "project-schemas", root / "schemas", None, cache)
 
 
 def outputs_digest(output: Path) -> str:
