@@ -66,17 +66,41 @@ def row_digests(names: Sequence[str], records: Sequence[dict[str, Any]]) -> list
     return list(map(methodcaller("digest"), map(partial(hashlib.blake2b, digest_size=DIGEST), texts)))
 
 
+# A mapped file's pages that were read count in the process's resident memory until it lets go
+# of them (they stay in the page cache): let go after this many pieces or bytes.
+_RELEASE_PIECES = 1024
+_RELEASE_BYTES = 8 << 20
+
+
+def _release(buffer: mmap.mmap, start: int = 0, end: int | None = None) -> None:
+    """Drop the pages of ``buffer[start:end]`` from the resident memory (read again from the page cache if needed)."""
+    start -= start % mmap.PAGESIZE
+    end = len(buffer) if end is None else end
+    if end > start:
+        buffer.madvise(mmap.MADV_DONTNEED, start, end - start)
+
+
 class Pieces:
     """Numbered pieces of a mapped file: piece ``i`` runs from ``starts[i]`` to ``starts[i + 1] - gap``.
 
-    Only the offsets are held (8 bytes a row); a piece is copied out when it is asked for.
+    Only the offsets are held (8 bytes a row); a piece is copied out when it is asked for, and
+    the pages read are let go every so often (``_release``).
     """
 
     def __init__(self, buffer: mmap.mmap, starts: array[int], gap: int) -> None:
         self.buffer, self.starts, self.gap = buffer, starts, gap
+        self._count, self._low, self._high = 0, len(buffer), 0  # read since the last release
 
     def __getitem__(self, i: int) -> bytes:
-        return self.buffer[self.starts[i]:self.starts[i + 1] - self.gap]
+        start, end = self.starts[i], self.starts[i + 1] - self.gap
+        self._low, self._high = min(self._low, start), max(self._high, end)
+        self._count += 1
+        if self._count == _RELEASE_PIECES or self._high - self._low > _RELEASE_BYTES:
+            piece = self.buffer[start:end]
+            _release(self.buffer, self._low, self._high)
+            self._count, self._low, self._high = 0, len(self.buffer), 0
+            return piece
+        return self.buffer[start:end]
 
     def __len__(self) -> int:
         return len(self.starts) - 1
@@ -152,6 +176,7 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
             maps.append(_mapped(published / f"{name}.{ext}"))
             if _sha(maps[-1]) != files.get(ext):
                 return None
+            _release(maps[-1])
         workbook = published / f"{name}.xlsx"
         if workbook.is_symlink() or _file_sha(workbook) != files.get("xlsx"):
             return None
@@ -186,12 +211,14 @@ def _json_lines(data: mmap.mmap, count: int) -> Pieces | None:
     starts = array("q", [2])
     starts.extend(_ends(data, b",\n", 2, size - 3))
     starts.append(size - 1)  # as if the last line were followed by ",\n" too
+    _release(data)
     return Pieces(data, starts, 2) if len(starts) == count + 1 else None
 
 
 def _csv_lines(data: mmap.mmap, count: int) -> Pieces | None:
     """The data lines of a CSV (with their LF), or None when a quoted field holds a line break."""
     ends = _ends(data, b"\n", 0, len(data))
+    _release(data)
     # The header's end, then each data line's: the file ends with the last line's LF.
     if len(ends) != count + 1 or ends[-1] != len(data):
         return None
@@ -219,6 +246,7 @@ def _sheet_rows(kept: Kept, workbook: Path, count: int, scratch: Path | None) ->
         return None
     start += len(b"<sheetData>")
     ends = _ends(xml, b"</row>", start, end)
+    _release(xml)
     # The header row, then the data rows, each ended by </row>, which ends the sheet's data.
     if len(ends) != count + 1 or ends[-1] != end or xml[start:start + 11] != b'<row r="1">':
         return None
