@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import mmap
 import shutil
@@ -28,7 +29,8 @@ import zipfile
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from operator import itemgetter, methodcaller
+from itertools import repeat
+from operator import add, itemgetter, methodcaller
 from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
@@ -42,7 +44,7 @@ DIGEST = 16  # bytes a row
 EXTENSIONS = ("csv", "json", "xlsx")
 
 
-def _sha(data: bytes | mmap.mmap) -> str:
+def _sha(data: bytes) -> str:
     """The SHA-256 of ``data`` in hex."""
     return hashlib.sha256(data).hexdigest()
 
@@ -145,15 +147,42 @@ def _mapped(path: Path) -> mmap.mmap:
         return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
 
+_SCAN = 8 << 20  # bytes of a mapped file read at a time by the checksum and the offsets
+
+
 def _ends(buffer: mmap.mmap, sep: bytes, start: int, end: int) -> array[int]:
-    """The position after each ``sep`` in ``buffer[start:end]``, left to right, not overlapping."""
+    """The position after each ``sep`` in ``buffer[start:end]``, left to right, not overlapping.
+
+    Read ``_SCAN`` bytes at a time, cut after their last ``sep`` and split in C; the pages read
+    are let go after each piece, so the file never becomes resident whole.
+    """
     found = array("q")
-    find, append, width = buffer.find, found.append, len(sep)
-    at = find(sep, start, end)
-    while at >= 0:
-        append(at + width)
-        at = find(sep, at + width, end)
+    width = len(sep)
+    at = start
+    while at < end:
+        stop = min(at + _SCAN, end)
+        if stop < end:
+            cut = buffer.rfind(sep, at, stop)
+            if cut < 0:  # one piece longer than the window: up to its end
+                cut = buffer.find(sep, stop - width + 1, end)
+            stop = end if cut < 0 else cut + width
+        pieces = buffer[at:stop].split(sep)
+        # The end of each separator: the lengths before it, plus the separators, from ``at``.
+        lengths = map(add, map(len, pieces[:-1]), repeat(width))
+        found.extend(itertools.islice(itertools.accumulate(lengths, initial=at), 1, None))
+        del pieces
+        _release(buffer, at, stop)
+        at = stop
     return found
+
+
+def _mapped_sha(buffer: mmap.mmap) -> str:
+    """The SHA-256 of a mapped file, read ``_SCAN`` bytes at a time (their pages let go after each)."""
+    digest = hashlib.sha256()
+    for at in range(0, len(buffer), _SCAN):
+        digest.update(buffer[at:at + _SCAN])
+        _release(buffer, at, at + _SCAN)
+    return digest.hexdigest()
 
 
 def load(index: Path, published: Path, name: str, key: str, scratch: Path | None = None) -> Kept | None:
@@ -174,9 +203,8 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
             return None
         for ext in ("csv", "json"):
             maps.append(_mapped(published / f"{name}.{ext}"))
-            if _sha(maps[-1]) != files.get(ext):
+            if _mapped_sha(maps[-1]) != files.get(ext):
                 return None
-            _release(maps[-1])
         workbook = published / f"{name}.xlsx"
         if workbook.is_symlink() or _file_sha(workbook) != files.get("xlsx"):
             return None
@@ -211,14 +239,12 @@ def _json_lines(data: mmap.mmap, count: int) -> Pieces | None:
     starts = array("q", [2])
     starts.extend(_ends(data, b",\n", 2, size - 3))
     starts.append(size - 1)  # as if the last line were followed by ",\n" too
-    _release(data)
     return Pieces(data, starts, 2) if len(starts) == count + 1 else None
 
 
 def _csv_lines(data: mmap.mmap, count: int) -> Pieces | None:
     """The data lines of a CSV (with their LF), or None when a quoted field holds a line break."""
     ends = _ends(data, b"\n", 0, len(data))
-    _release(data)
     # The header's end, then each data line's: the file ends with the last line's LF.
     if len(ends) != count + 1 or ends[-1] != len(data):
         return None
@@ -246,7 +272,6 @@ def _sheet_rows(kept: Kept, workbook: Path, count: int, scratch: Path | None) ->
         return None
     start += len(b"<sheetData>")
     ends = _ends(xml, b"</row>", start, end)
-    _release(xml)
     # The header row, then the data rows, each ended by </row>, which ends the sheet's data.
     if len(ends) != count + 1 or ends[-1] != end or xml[start:start + 11] != b'<row r="1">':
         return None
