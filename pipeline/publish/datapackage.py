@@ -14,7 +14,7 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import ordered_json
-from pipeline.core.xlsx_cells import workbook_has_formula
+from pipeline.core.xlsx_cells import workbook_file_has_formula
 from pipeline.core.zipfiles import Entry, write_zip
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes
 from pipeline.publish.table_files import write_table
@@ -134,9 +134,9 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     return names | {"datapackage.json", "datapackage.zip", "changelog.json"}
 
 
-def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], csv: Path) -> bytes | None:
-    """The last published workbook when its table and schema are unchanged (its CSV, the file
-    ``csv``, equal to the one published last), else None.
+def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], csv: Path) -> Path | None:
+    """The last published workbook (its path) when its table and schema are unchanged (its CSV, the
+    file ``csv``, equal to the one published last), else None.
 
     Writing XLSX is the slowest step of a publish with nothing new (openpyxl, ~60 µs a
     cell); the workbook is a function of the schema and the rows, which the CSV and the
@@ -144,13 +144,13 @@ def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], cs
     """
     if previous is None:
         return None
+    old = previous / f"{name}.xlsx"
     try:
         old_schemas = {r["name"]: r["schema"] for r in
                        json.loads((previous / "datapackage.json").read_bytes())["resources"]}
-        if old_schemas.get(name) != schema or not same_bytes(csv, previous / f"{name}.csv"):
+        if old_schemas.get(name) != schema or not same_bytes(csv, previous / f"{name}.csv") or not old.is_file():
             return None
-        old = (previous / f"{name}.xlsx").read_bytes()
     except (OSError, ValueError, KeyError, TypeError):
         return None  # nothing usable published before: build it
     # A workbook published by an older pipeline may hold formulas typed by an agency: rebuild it.
-    return None if workbook_has_formula(old) else old
+    return None if workbook_file_has_formula(old) else old

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from pipeline.core.atomic import Sink
+from pipeline.core.atomic import Sink, chunks
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
 from pipeline.core.rowcodec import line_encoder, number_text, records_json, written_integral
@@ -112,7 +112,7 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record],
 
 
 def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
-                unchanged_xlsx: Callable[[Path], bytes | None]) -> dict[str, bytes]:
+                unchanged_xlsx: Callable[[Path], Path | None]) -> dict[str, bytes]:
     """The bytes ``write_table`` writes, by extension (for tests and small tables)."""
     with tempfile.TemporaryDirectory() as folder:
         write_table(schema, records, indexes, unchanged_xlsx, Path(folder))
@@ -120,14 +120,15 @@ def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes 
 
 
 def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
-                unchanged_xlsx: Callable[[Path], bytes | None], folder: Path) -> dict[str, Sink]:
+                unchanged_xlsx: Callable[[Path], Path | None], folder: Path) -> dict[str, Sink]:
     """Write the table's CSV, JSON and XLSX into ``folder`` as ``<table>.<ext>``, byte for byte
     ``csv_bytes``, ``json_bytes`` and ``xlsx_bytes``; rows published last are taken back from the
     files (``row_reuse.py``). Gives each file's sink (size, SHA-256) by extension.
 
     Each file is written as its lines are made: a large table's files (the indicators' JSON is
     148 MB for a large city) are never held in memory. ``unchanged_xlsx(csv)`` gives the
-    workbook published last when the table (whose CSV is the file ``csv``) is unchanged.
+    workbook published last (its path: it is copied) when the table (whose CSV is the file
+    ``csv``) is unchanged.
     """
     name, names = schema["name"], field_names(schema)
     key = schema_digest(schema)
@@ -145,10 +146,12 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             _write_json(sinks["json"], rows.json_lines(line_encoder()))
         # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
         # complaint when it is freed.
-        xlsx = unchanged_xlsx(sinks["csv"].path) or xlsx_bytes(
-            schema, records, lambda styles: rows.sheet_rows(RowWriter(names, styles, _xlsx_value), styles))
+        same = unchanged_xlsx(sinks["csv"].path)
+        xlsx = chunks(same) if same is not None else (xlsx_bytes(
+            schema, records, lambda styles: rows.sheet_rows(RowWriter(names, styles, _xlsx_value), styles)),)
         with Sink(folder / f"{name}.xlsx") as sinks["xlsx"]:
-            sinks["xlsx"].write(xlsx)
+            for piece in xlsx:
+                sinks["xlsx"].write(piece)
         del xlsx
         if indexes is not None:
             indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, key), rows.reused())
