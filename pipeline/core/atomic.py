@@ -9,7 +9,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -18,12 +18,18 @@ from pipeline.core.oserrors import naming
 
 def write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename (an OSError names ``path``)."""
+    write_blocks(path, (data,))
+
+
+def write_blocks(path: Path, blocks: Iterable[bytes]) -> None:
+    """``write_bytes`` of the blocks joined, written as they come (never held whole)."""
     with naming(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for block in blocks:
+                    fh.write(block)
                 fh.flush()
                 os.fsync(fh.fileno())
             # mkstemp creates 0600; published files must be readable by a web server's user.
