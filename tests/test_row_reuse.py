@@ -103,7 +103,6 @@ def test_many_rows_read_back_from_the_mapped_files_while_their_pages_are_let_go(
     # few pieces, so each piece is read again from the file after a release; the offsets are found
     # 64 bytes at a time, shorter than a JSON line or a worksheet row.
     monkeypatch.setattr(row_reuse, "_RELEASE_PIECES", 3)
-    monkeypatch.setattr(row_reuse, "_RELEASE_BYTES", 100)
     monkeypatch.setattr(row_reuse, "_SCAN", 64)
     first = [row(f"k{i:04d}", 1 + i % 28, f"{i}.5", "é" * (i % 7)) for i in range(3000)]
     second = [*first[:1000], row("new", 2, "9"), *first[1000:2999], row("k2999", 1, "0")]

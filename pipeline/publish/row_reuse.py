@@ -69,9 +69,8 @@ def row_digests(names: Sequence[str], records: Sequence[dict[str, Any]]) -> list
 
 
 # A mapped file's pages that were read count in the process's resident memory until it lets go
-# of them (they stay in the page cache): let go after this many pieces or bytes.
+# of them (they stay in the page cache): let go after this many pieces.
 _RELEASE_PIECES = 1024
-_RELEASE_BYTES = 8 << 20
 
 
 def _release(buffer: mmap.mmap, start: int = 0, end: int | None = None) -> None:
@@ -91,18 +90,14 @@ class Pieces:
 
     def __init__(self, buffer: mmap.mmap, starts: array[int], gap: int) -> None:
         self.buffer, self.starts, self.gap = buffer, starts, gap
-        self._count, self._low, self._high = 0, len(buffer), 0  # read since the last release
+        self._count = 0  # pieces read since the last release
 
     def __getitem__(self, i: int) -> bytes:
-        start, end = self.starts[i], self.starts[i + 1] - self.gap
-        self._low, self._high = min(self._low, start), max(self._high, end)
         self._count += 1
-        if self._count == _RELEASE_PIECES or self._high - self._low > _RELEASE_BYTES:
-            piece = self.buffer[start:end]
-            _release(self.buffer, self._low, self._high)
-            self._count, self._low, self._high = 0, len(self.buffer), 0
-            return piece
-        return self.buffer[start:end]
+        if self._count == _RELEASE_PIECES:
+            self._count = 0
+            _release(self.buffer)  # the whole mapping: the kernel skips the pages not resident
+        return self.buffer[self.starts[i]:self.starts[i + 1] - self.gap]
 
     def __len__(self) -> int:
         return len(self.starts) - 1
