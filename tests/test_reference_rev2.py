@@ -84,7 +84,10 @@ def test_the_new_columns_are_published_with_their_schemas(tmp_path):
     ref = load_reference(portal)
     tables = build_tables(Store.load(tmp_path / "store"), ref.agencies.values(), ref.services.values(),
                           date(2026, 11, 28), 10, portal.tz)
-    files = data_files(portal, tables, b"[]")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    data_files(portal, tables, b"[]", folder)
+    files = {name: (folder / name).read_bytes() for name in ("agencies.csv", "services.csv")}
     agencies = list(csv.DictReader(io.StringIO(files["agencies.csv"].decode("utf-8"))))
     assert {a["agency_code"]: a["aliases"] for a in agencies}["disdukcapil"] == "dukcapil; capil"
     services = list(csv.DictReader(io.StringIO(files["services.csv"].decode("utf-8"))))

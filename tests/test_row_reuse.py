@@ -95,3 +95,20 @@ def test_a_row_whose_text_holds_its_number_is_written_again() -> None:
     assert row_reuse._renumbered(plain, 3, 14) == (
         b'<row r="14"><c r="A14" t="inlineStr"><is><t>b</t></is></c><c r="B14" t="n"><v>13</v></c></row>')
     assert row_reuse._renumbered(plain, 4, 5) is None  # not the row the index says
+
+
+def test_many_rows_read_back_from_the_mapped_files_while_their_pages_are_let_go(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No line break in any text: the CSV's lines are taken back too. Pages are let go after every
+    # few pieces, so each piece is read again from the file after a release; the offsets are found
+    # 64 bytes at a time, shorter than a JSON line or a worksheet row.
+    monkeypatch.setattr(row_reuse, "_RELEASE_PIECES", 3)
+    monkeypatch.setattr(row_reuse, "_SCAN", 64)
+    first = [row(f"k{i:04d}", 1 + i % 28, f"{i}.5", "é" * (i % 7)) for i in range(3000)]
+    second = [*first[:1000], row("new", 2, "9"), *first[1000:2999], row("k2999", 1, "0")]
+    files, indexes = publish(tmp_path, first)
+    assert files == cold(first) and indexes.reused == {"t": 0}
+    files, indexes = publish(tmp_path, second)
+    assert indexes.reused == {"t": 2999}  # all but the new row and the changed last one
+    assert files == cold(second)
+    assert files["csv"].count(b"\n") == 3002 and b"k1000,2026-01-21,1000.5" in files["csv"]

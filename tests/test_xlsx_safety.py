@@ -232,3 +232,25 @@ def test_the_formula_check_finds_formulas_and_error_cells(xml: bytes, found: boo
     """The quick substring tests in front of the patterns never hide a formula or an error cell."""
     from pipeline.core.xlsx_cells import _has_formula
     assert _has_formula(xml) is found
+
+
+@pytest.mark.parametrize(("cell", "found"), [
+    (b'<c r="A9"><f>1+1</f><v>2</v></c>', True),
+    (b'<c r="A9" s="1" t="e"><v>#DIV/0!</v></c>', True),
+    (b'<c r="A9" t="inlineStr"><is><t>t="e" and :f and &lt;f&gt;</t></is></c>', False),
+])
+@pytest.mark.parametrize("block", [1, 5, 17, 1 << 20])
+def test_the_formula_check_of_a_workbook_file_reads_it_in_blocks(tmp_path: Path, cell: bytes, found: bool,
+                                                                 block: int) -> None:
+    """A published workbook is checked from its file a block at a time: a tag cut by a block's end
+    is still seen whole (the blocks are cut after their last '>')."""
+    from pipeline.core.xlsx_cells import workbook_file_has_formula
+    rows = b"".join(b'<row r="%d"><c r="A%d" t="n"><v>%d</v></c></row>' % (i, i, i) for i in range(1, 9))
+    sheet = b"<worksheet><sheetData>" + rows + b'<row r="9">' + cell + b"</row></sheetData></worksheet>"
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    assert workbook_file_has_formula(path, block) is found
+    path.write_bytes(b"not a zip")
+    assert workbook_file_has_formula(path, block) is True  # unreadable: never reused

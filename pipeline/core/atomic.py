@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import TracebackType
 
 from pipeline.core.oserrors import naming
 
 
 def write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename (an OSError names ``path``)."""
+    write_blocks(path, (data,))
+
+
+def write_blocks(path: Path, blocks: Iterable[bytes]) -> None:
+    """``write_bytes`` of the blocks joined, written as they come (never held whole)."""
     with naming(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for block in blocks:
+                    fh.write(block)
                 fh.flush()
                 os.fsync(fh.fileno())
             # mkstemp creates 0600; published files must be readable by a web server's user.
@@ -40,6 +51,77 @@ def write_unsynced(path: Path, data: bytes) -> None:
         except BaseException:
             tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written file behind
             raise
+
+
+class Sink:
+    """A new file written block by block, its size and SHA-256 counted as it is written (an OSError names it).
+
+    Used for the files of a staging folder: a failure removes the whole folder, so the file
+    is written in place, without a temporary name.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = 0
+        self._hash = hashlib.sha256()
+        with naming(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(path, "wb")  # noqa: SIM115  # closed by close() or the with block
+
+    def write(self, data: bytes) -> None:
+        """Append ``data``."""
+        with naming(self.path):
+            self._file.write(data)
+        self._hash.update(data)
+        self.size += len(data)
+
+    def sha256(self) -> str:
+        """The SHA-256 (hex) of what was written."""
+        return self._hash.hexdigest()
+
+    def close(self) -> None:
+        """Flush and close the file (the flush can meet a full disk)."""
+        with naming(self.path):
+            self._file.close()
+
+    def __enter__(self) -> Sink:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if kind is None:
+            self.close()
+            return
+        with contextlib.suppress(OSError):  # the first failure is the one reported
+            self._file.close()
+
+
+_CHUNK = 1 << 20  # bytes compared or copied at a time
+
+
+def chunks(path: Path, size: int = _CHUNK) -> Iterator[bytes]:
+    """The bytes of ``path`` in pieces of ``size`` (an OSError names it)."""
+    with naming(path), open(path, "rb") as fh:
+        while block := fh.read(size):
+            yield block
+
+
+def same_bytes(new: Path, old: Path) -> bool:
+    """True when ``old`` is a regular file (not a link) holding exactly the bytes of ``new``:
+    sizes first, then the contents piece by piece (neither file is held whole)."""
+    try:
+        info = os.lstat(old)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != os.stat(new).st_size:
+            return False
+        with open(new, "rb") as a, open(old, "rb") as b:
+            while True:
+                left, right = a.read(_CHUNK), b.read(_CHUNK)
+                if left != right:
+                    return False
+                if not left:
+                    return True
+    except OSError:
+        return False
 
 
 def write_text(path: Path, text: str) -> None:

@@ -78,15 +78,6 @@ def line_encoder() -> Callable[[dict[str, Any]], str]:
     return json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=_plain).encode
 
 
-def json_array(lines: list[bytes]) -> bytes:
-    """The bytes ``records_json`` writes for records whose lines (UTF-8, without separators) are ``lines``."""
-    if len(lines) < 2:
-        return b"[\n" + lines[0] + b"\n]\n" if lines else b"[\n]\n"
-    # One join with the brackets on the first and last line: each "+" of the whole array copied
-    # it again (the city's indicators JSON is 148 MB).
-    return b",\n".join([b"[\n" + lines[0], *lines[1:-1], lines[-1] + b"\n]\n"])
-
-
 def written_integral(value: Decimal) -> bool:
     """True when the decimal was written without a fractional part (``12``, not ``12.0``)."""
     exponent = value.as_tuple().exponent  # a letter for NaN and infinities, which validation rejects

@@ -7,6 +7,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
@@ -39,14 +40,20 @@ FIXED = EntryStamp()
 
 
 def zip_bytes(entries: Mapping[str, Entry], sort: bool = True, stamp: EntryStamp = FIXED) -> bytes:
-    """A deflated zip of ``entries``, every entry stamped alike (fixed by default).
+    """A deflated zip of ``entries``, every entry stamped alike (fixed by default); see ``write_zip``."""
+    buffer = io.BytesIO()
+    write_zip(buffer, entries, sort, stamp)
+    return buffer.getvalue()
+
+
+def write_zip(out: BinaryIO, entries: Mapping[str, Entry], sort: bool = True, stamp: EntryStamp = FIXED) -> None:
+    """Write the zip of ``zip_bytes`` into ``out`` (a seekable file: each entry's header is completed in place).
 
     An entry given as blocks is compressed block by block as they come (``writestr`` is the
     same writer fed once: the bytes are the same), so it is never held whole.
     """
-    buffer = io.BytesIO()
     names = sorted(entries) if sort else list(entries)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=stamp.date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -60,7 +67,6 @@ def zip_bytes(entries: Mapping[str, Entry], sort: bool = True, stamp: EntryStamp
             with archive.open(info, "w") as entry:
                 for block in data:
                     entry.write(block)
-    return buffer.getvalue()
 
 
 def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author: str = "pipeline",

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Collection
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.atomic import Sink, chunks, same_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import PUBLISHED_TABLES, Record
+from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import ordered_json
-from pipeline.core.xlsx_cells import workbook_has_formula
-from pipeline.core.zipfiles import zip_bytes
-from pipeline.publish.row_reuse import Indexes
-from pipeline.publish.table_files import table_bytes
+from pipeline.core.xlsx_cells import workbook_file_has_formula
+from pipeline.core.zipfiles import Entry, write_zip
+from pipeline.publish.row_reuse import EXTENSIONS, Indexes
+from pipeline.publish.table_files import write_table
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
 DIALECT = {"header": True, "headerRows": [1], "csv": {"delimiter": ",", "lineTerminator": "\n"}}
@@ -39,8 +41,8 @@ def published_schemas(portal: Portal) -> dict[str, dict[str, Any]]:
     return schemas
 
 
-def _resource(name: str, schema: dict[str, Any], data: bytes) -> dict[str, Any]:
-    """A tabular resource with inline schema, size and hash."""
+def _resource(name: str, schema: dict[str, Any], size: int, sha256: str) -> dict[str, Any]:
+    """A tabular resource with inline schema, size and hash (of its CSV)."""
     return {
         "name": name,
         "path": f"{name}.csv",
@@ -52,8 +54,8 @@ def _resource(name: str, schema: dict[str, Any], data: bytes) -> dict[str, Any]:
         "description": schema["description"],
         "title_en": schema["title_en"],
         "description_en": schema["description_en"],
-        "bytes": len(data),
-        "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+        "bytes": size,
+        "hash": "sha256:" + sha256,
         "dialect": DIALECT,
         "schema": schema,
     }
@@ -99,29 +101,42 @@ def descriptor(portal: Portal, resources: list[dict[str, Any]]) -> dict[str, Any
     return package
 
 
-def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes,
-               previous: Path | None = None, indexes: Indexes | None = None) -> dict[str, bytes]:
-    """Every file of the data folder, by name (``previous``: the data folder published last;
-    ``indexes``: its tables' row indexes, to take back the rows it holds)."""
+def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes, folder: Path,
+               previous: Path | None = None, indexes: Indexes | None = None,
+               release: Collection[str] = ()) -> set[str]:
+    """Write every file of the data folder into the empty ``folder``; gives their names.
+
+    ``previous``: the data folder published last; ``indexes``: its tables' row indexes, to take
+    back the rows it holds. The rows of the tables named in ``release`` are dropped from
+    ``tables`` once their files are written (the caller needs them no more: the indicators
+    of a large city are 414,000 rows).
+    """
     schemas = published_schemas(portal)
-    files: dict[str, bytes] = {}
     resources = []
     for name in PUBLISHED_TABLES:
         schema = {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
-        records = tables[name]
-        built = table_bytes(schema, records, indexes, partial(_unchanged_xlsx, previous, name, schema))
-        files.update({f"{name}.{ext}": data for ext, data in built.items()})
-        resources.append(_resource(name, schema, files[f"{name}.csv"]))
-    files["datapackage.json"] = ordered_json(descriptor(portal, resources))
-    package = {"datapackage.json": files["datapackage.json"]}
-    package.update({f"{name}.csv": files[f"{name}.csv"] for name in PUBLISHED_TABLES})
-    files["datapackage.zip"] = zip_bytes(package)
-    files["changelog.json"] = changelog
-    return files
+        sinks = write_table(schema, tables[name], indexes, partial(_unchanged_xlsx, previous, name, schema), folder)
+        if name in release:
+            tables[name] = []
+        resources.append(_resource(name, schema, sinks["csv"].size, sinks["csv"].sha256()))
+    names = {f"{name}.{ext}" for name in PUBLISHED_TABLES for ext in EXTENSIONS}
+    package = ordered_json(descriptor(portal, resources))
+    with Sink(folder / "datapackage.json") as out:
+        out.write(package)
+    # The zip is made from the CSV files just written, read back piece by piece.
+    entries: dict[str, Entry] = {"datapackage.json": package}
+    entries.update({f"{name}.csv": chunks(folder / f"{name}.csv") for name in PUBLISHED_TABLES})
+    path = folder / "datapackage.zip"
+    with naming(path), open(path, "wb") as fh:
+        write_zip(fh, entries)
+    with Sink(folder / "changelog.json") as out:
+        out.write(changelog)
+    return names | {"datapackage.json", "datapackage.zip", "changelog.json"}
 
 
-def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], csv: bytes) -> bytes | None:
-    """The last published workbook when its table and schema are unchanged, else None.
+def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], csv: Path) -> Path | None:
+    """The last published workbook (its path) when its table and schema are unchanged (its CSV, the
+    file ``csv``, equal to the one published last), else None.
 
     Writing XLSX is the slowest step of a publish with nothing new (openpyxl, ~60 µs a
     cell); the workbook is a function of the schema and the rows, which the CSV and the
@@ -129,13 +144,13 @@ def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], cs
     """
     if previous is None:
         return None
+    old = previous / f"{name}.xlsx"
     try:
         old_schemas = {r["name"]: r["schema"] for r in
                        json.loads((previous / "datapackage.json").read_bytes())["resources"]}
-        if old_schemas.get(name) != schema or (previous / f"{name}.csv").read_bytes() != csv:
+        if old_schemas.get(name) != schema or not same_bytes(csv, previous / f"{name}.csv") or not old.is_file():
             return None
-        old = (previous / f"{name}.xlsx").read_bytes()
     except (OSError, ValueError, KeyError, TypeError):
         return None  # nothing usable published before: build it
     # A workbook published by an older pipeline may hold formulas typed by an agency: rebuild it.
-    return None if workbook_has_formula(old) else old
+    return None if workbook_file_has_formula(old) else old

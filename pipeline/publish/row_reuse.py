@@ -20,18 +20,22 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
+import itertools
 import json
+import mmap
+import shutil
+import tempfile
 import zipfile
+from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
-from operator import itemgetter, methodcaller
+from itertools import repeat
+from operator import add, itemgetter, methodcaller
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import IO, Any
 
-from pipeline.core.atomic import write_bytes
+from pipeline.core.atomic import chunks, write_bytes
 from pipeline.publish.reuse import code_digest
 
 FOLDER = "published-rows"  # under <output>/store
@@ -64,19 +68,124 @@ def row_digests(names: Sequence[str], records: Sequence[dict[str, Any]]) -> list
     return list(map(methodcaller("digest"), map(partial(hashlib.blake2b, digest_size=DIGEST), texts)))
 
 
-@dataclass
+# A mapped file's pages that were read count in the process's resident memory until it lets go
+# of them (they stay in the page cache): let go after this many pieces.
+_RELEASE_PIECES = 1024
+
+
+def _release(buffer: mmap.mmap, start: int = 0, end: int | None = None) -> None:
+    """Drop the pages of ``buffer[start:end]`` from the resident memory (read again from the page cache if needed)."""
+    start -= start % mmap.PAGESIZE
+    end = len(buffer) if end is None else end
+    if end > start:
+        buffer.madvise(mmap.MADV_DONTNEED, start, end - start)
+
+
+class Pieces:
+    """Numbered pieces of a mapped file: piece ``i`` runs from ``starts[i]`` to ``starts[i + 1] - gap``.
+
+    Only the offsets are held (8 bytes a row); a piece is copied out when it is asked for, and
+    the pages read are let go every so often (``_release``).
+    """
+
+    def __init__(self, buffer: mmap.mmap, starts: array[int], gap: int) -> None:
+        self.buffer, self.starts, self.gap = buffer, starts, gap
+        self._count = 0  # pieces read since the last release
+
+    def __getitem__(self, i: int) -> bytes:
+        self._count += 1
+        if self._count == _RELEASE_PIECES:
+            self._count = 0
+            _release(self.buffer)  # the whole mapping: the kernel skips the pages not resident
+        return self.buffer[self.starts[i]:self.starts[i + 1] - self.gap]
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+
 class Kept:
-    """The last published encodings of one table's rows, by row digest."""
+    """The last published encodings of one table's rows, by row digest (the files mapped, not read)."""
 
-    where: dict[bytes, int]  # digest -> position in the published table
-    csv: list[bytes] | None  # each line with its LF; None when a field held a line break
-    json: list[bytes]
-    xlsx: list[bytes] | None  # each ``<row>`` without its ``</row>``; None when unusable
-    styles: Any  # the style id of each column's dates and times in that workbook (None: unknown)
+    def __init__(self, where: dict[bytes, int], maps: list[mmap.mmap], csv: Pieces | None, json: Pieces,
+                 sheet: Callable[[], Pieces | None], styles: Any) -> None:
+        self.where = where  # digest -> position in the published table
+        self.csv = csv  # each line with its LF; None when a field held a line break
+        self.json = json
+        self._sheet = sheet
+        self._xlsx: Pieces | bool | None = False  # not read yet
+        self.styles = styles  # the style id of each column's dates and times in that workbook (None: unknown)
+        self._maps = maps
+        self._files: list[IO[bytes]] = []
+
+    @property
+    def xlsx(self) -> Pieces | None:
+        """Each ``<row>`` without its ``</row>``; None when unusable (the sheet is inflated when first asked for)."""
+        if self._xlsx is False:
+            self._xlsx = self._sheet()
+        assert self._xlsx is not True
+        return self._xlsx
+
+    def close(self) -> None:
+        """Let go of the published files (once the table's new files are written)."""
+        for buffer in self._maps:
+            buffer.close()
+        for file in self._files:
+            file.close()
+        self._maps, self._files = [], []
 
 
-def load(index: Path, published: Path, name: str, key: str) -> Kept | None:
-    """The kept rows of table ``name`` when its index and published files agree with ``key``, else None."""
+def _mapped(path: Path) -> mmap.mmap:
+    """``path`` mapped read-only (never through a link); OSError or ValueError (an empty file) otherwise."""
+    if path.is_symlink():
+        raise ValueError(f"{path} is a link")
+    with open(path, "rb") as fh:
+        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+_SCAN = 8 << 20  # bytes of a mapped file read at a time by the checksum and the offsets
+
+
+def _ends(buffer: mmap.mmap, sep: bytes, start: int, end: int) -> array[int]:
+    """The position after each ``sep`` in ``buffer[start:end]``, left to right, not overlapping.
+
+    Read ``_SCAN`` bytes at a time, cut after their last ``sep`` and split in C; the pages read
+    are let go after each piece, so the file never becomes resident whole.
+    """
+    found = array("q")
+    width = len(sep)
+    at = start
+    while at < end:
+        stop = min(at + _SCAN, end)
+        if stop < end:
+            cut = buffer.rfind(sep, at, stop)
+            if cut < 0:  # one piece longer than the window: up to its end
+                cut = buffer.find(sep, stop - width + 1, end)
+            stop = end if cut < 0 else cut + width
+        pieces = buffer[at:stop].split(sep)
+        # The end of each separator: the lengths before it, plus the separators, from ``at``.
+        lengths = map(add, map(len, pieces[:-1]), repeat(width))
+        found.extend(itertools.islice(itertools.accumulate(lengths, initial=at), 1, None))
+        del pieces
+        _release(buffer, at, stop)
+        at = stop
+    return found
+
+
+def _mapped_sha(buffer: mmap.mmap) -> str:
+    """The SHA-256 of a mapped file, read ``_SCAN`` bytes at a time (their pages let go after each)."""
+    digest = hashlib.sha256()
+    for at in range(0, len(buffer), _SCAN):
+        digest.update(buffer[at:at + _SCAN])
+        _release(buffer, at, at + _SCAN)
+    return digest.hexdigest()
+
+
+def load(index: Path, published: Path, name: str, key: str, scratch: Path | None = None) -> Kept | None:
+    """The kept rows of table ``name`` when its index and published files agree with ``key``, else None.
+
+    ``scratch``: where the workbook's sheet is inflated (an unnamed temporary file).
+    """
+    maps: list[mmap.mmap] = []
     try:
         raw = index.read_bytes()
         head, _, body = raw.partition(b"\n")
@@ -87,55 +196,81 @@ def load(index: Path, published: Path, name: str, key: str) -> Kept | None:
         if type(count) is not int or len(body) != DIGEST * count or header.get("digests") != _sha(body) \
                 or not isinstance(files, dict):
             return None
-        data = {}
-        for ext in EXTENSIONS:
-            path = published / f"{name}.{ext}"
-            if path.is_symlink():
+        for ext in ("csv", "json"):
+            maps.append(_mapped(published / f"{name}.{ext}"))
+            if _mapped_sha(maps[-1]) != files.get(ext):
                 return None
-            data[ext] = path.read_bytes()
-            if _sha(data[ext]) != files.get(ext):
-                return None
+        workbook = published / f"{name}.xlsx"
+        if workbook.is_symlink() or _file_sha(workbook) != files.get("xlsx"):
+            return None
+        lines = _json_lines(maps[1], count)
+        if lines is None:
+            return None
+        where = {body[i:i + DIGEST]: n for n, i in enumerate(range(0, len(body), DIGEST))}
+        kept = Kept(where, maps, _csv_lines(maps[0], count), lines, lambda: None, header.get("styles"))
+        kept._sheet = partial(_sheet_rows, kept, workbook, count, scratch)
+        maps = []  # the kept rows close them
+        return kept
     except (OSError, ValueError):
         return None  # none yet, unreadable or damaged: every row is encoded
-    lines = _json_lines(data["json"], count)
-    if lines is None:
-        return None
-    where = {body[i:i + DIGEST]: n for n, i in enumerate(range(0, len(body), DIGEST))}
-    return Kept(where, _csv_lines(data["csv"], count), lines, _sheet_rows(data["xlsx"], count),
-                header.get("styles"))
+    finally:
+        for buffer in maps:
+            buffer.close()
 
 
-def _json_lines(data: bytes, count: int) -> list[bytes] | None:
+def _file_sha(path: Path) -> str:
+    """The SHA-256 of a file, read piece by piece."""
+    digest = hashlib.sha256()
+    for block in chunks(path):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+def _json_lines(data: mmap.mmap, count: int) -> Pieces | None:
     """The record lines of a JSON array as ``records_json`` writes it (a string's line break is escaped)."""
-    if count == 0 or not (data.startswith(b"[\n") and data.endswith(b"\n]\n")):
+    size = len(data)
+    if count == 0 or size < 5 or data[:2] != b"[\n" or data[size - 3:] != b"\n]\n":
         return None
-    lines = data[2:-3].split(b",\n")
-    return lines if len(lines) == count else None
+    starts = array("q", [2])
+    starts.extend(_ends(data, b",\n", 2, size - 3))
+    starts.append(size - 1)  # as if the last line were followed by ",\n" too
+    return Pieces(data, starts, 2) if len(starts) == count + 1 else None
 
 
-def _csv_lines(data: bytes, count: int) -> list[bytes] | None:
+def _csv_lines(data: mmap.mmap, count: int) -> Pieces | None:
     """The data lines of a CSV (with their LF), or None when a quoted field holds a line break."""
-    lines = data.split(b"\n")
-    if len(lines) != count + 2 or lines[-1] != b"":
+    ends = _ends(data, b"\n", 0, len(data))
+    # The header's end, then each data line's: the file ends with the last line's LF.
+    if len(ends) != count + 1 or ends[-1] != len(data):
         return None
-    return [line + b"\n" for line in lines[1:-1]]
+    return Pieces(data, ends, 0)
 
 
-def _sheet_rows(data: bytes, count: int) -> list[bytes] | None:
-    """The data rows of a workbook's one sheet (without ``</row>``), or None when it is not as written."""
+def _sheet_rows(kept: Kept, workbook: Path, count: int, scratch: Path | None) -> Pieces | None:
+    """The data rows of a workbook's one sheet (without ``</row>``), or None when it is not as written.
+
+    The sheet is compressed inside the workbook: it is inflated into an unnamed temporary file
+    (in ``scratch``) and mapped, never held in memory (the indicators' sheet is hundreds of MB).
+    """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read(SHEET)
+        temp = tempfile.TemporaryFile(dir=scratch)  # noqa: SIM115  # closed by Kept.close
+        kept._files.append(temp)
+        with zipfile.ZipFile(workbook) as archive, archive.open(SHEET) as sheet:
+            shutil.copyfileobj(sheet, temp, 1 << 20)
+        temp.flush()
+        xml = mmap.mmap(temp.fileno(), 0, access=mmap.ACCESS_READ)
+        kept._maps.append(xml)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         return None
     start, end = xml.find(b"<sheetData>"), xml.rfind(b"</sheetData>")
     if start < 0 or end < start:
         return None
-    rows = xml[start + len(b"<sheetData>"):end].split(b"</row>")
-    # The header row, the data rows, then the empty piece after the last </row>.
-    if len(rows) != count + 2 or rows[-1] != b"" or not rows[0].startswith(b'<row r="1">'):
+    start += len(b"<sheetData>")
+    ends = _ends(xml, b"</row>", start, end)
+    # The header row, then the data rows, each ended by </row>, which ends the sheet's data.
+    if len(ends) != count + 1 or ends[-1] != end or xml[start:start + 11] != b'<row r="1">':
         return None
-    return rows[1:-1]
+    return Pieces(xml, ends, len(b"</row>"))
 
 
 class Encoder:
@@ -154,32 +289,28 @@ class Encoder:
         """How many records were published last (their lines are taken back)."""
         return sum(1 for old in self.old if old >= 0)
 
-    def csv_lines(self, text: Callable[[Any], str]) -> list[bytes]:
-        """Every record's CSV line (UTF-8, LF), ``text`` writing a value that is not a string."""
+    def csv_lines(self, text: Callable[[Any], str]) -> Iterator[bytes]:
+        """Every record's CSV line (UTF-8, LF), as made; ``text`` writes a value that is not a string."""
         kept = self.kept.csv if self.kept is not None else None
         lines: list[str] = []
         writer = csv.writer(SimpleNamespace(write=lines.append), lineterminator="\n")  # one write a row
-        out = []
         for record, old in zip(self.records, self.old, strict=True):
             if old >= 0 and kept is not None:
-                out.append(kept[old])
+                yield kept[old]
                 continue
             writer.writerow([value if type(value) is str else text(value) for value in
                              map(record.get, self.names)])
-            out.append(lines.pop().encode("utf-8"))
-        return out
+            yield lines.pop().encode("utf-8")
 
-    def json_lines(self, encode: Callable[[dict[str, Any]], str]) -> list[bytes]:
-        """Every record's JSON line (UTF-8), ``encode`` turning a dict into its line."""
+    def json_lines(self, encode: Callable[[dict[str, Any]], str]) -> Iterator[bytes]:
+        """Every record's JSON line (UTF-8), as made; ``encode`` turns a dict into its line."""
         kept = self.kept.json if self.kept is not None else None
         names = self.names
-        out = []
         for record, old in zip(self.records, self.old, strict=True):
             if old >= 0 and kept is not None:
-                out.append(kept[old])
+                yield kept[old]
             else:
-                out.append(encode({name: record.get(name) for name in names}).encode("utf-8"))
-        return out
+                yield encode({name: record.get(name) for name in names}).encode("utf-8")
 
     def sheet_rows(self, write: Callable[[Any, int], str], styles: list[int | None], first_row: int = 2,
                    block: int = 1024) -> Iterator[bytes]:
@@ -205,12 +336,12 @@ class Encoder:
         if out:
             yield b"".join(out)
 
-    def index(self, files: dict[str, bytes], key: str) -> bytes:
-        """The index to keep for this table once ``files`` (by extension) are published."""
+    def index(self, shas: dict[str, str], key: str) -> bytes:
+        """The index to keep for this table once its files, whose SHA-256 by extension are ``shas``, are published."""
         body = b"".join(self.digests)
         header = {"code": code_digest(), "key": key, "rows": len(self.digests), "digests": _sha(body),
                   "styles": self.styles,
-                  "files": {ext: _sha(files[ext]) for ext in EXTENSIONS}}
+                  "files": {ext: shas[ext] for ext in EXTENSIONS}}
         return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
 
 
@@ -230,17 +361,18 @@ def _renumbered(row: bytes, old: int, new: int) -> bytes | None:
 class Indexes:
     """The row indexes of a publish's tables: read from the last run, written once this run's files are in place."""
 
-    def __init__(self, store: Path | None, published: Path | None) -> None:
+    def __init__(self, store: Path | None, published: Path | None, scratch: Path | None = None) -> None:
         self.folder = None if store is None else store / FOLDER
         self.published = published
+        self.scratch = scratch  # where a workbook's sheet is inflated to be read back (None: the system's)
         self.new: dict[str, bytes] = {}
         self.reused: dict[str, int] = {}  # rows taken back, by table (for tests and profiles)
 
     def kept(self, name: str, key: str) -> Kept | None:
-        """Table ``name``'s kept rows, when there is a usable index."""
+        """Table ``name``'s kept rows, when there is a usable index (close them once used)."""
         if self.folder is None or self.published is None:
             return None
-        return load(self.folder / f"{name}.idx", self.published, name, key)
+        return load(self.folder / f"{name}.idx", self.published, name, key, self.scratch)
 
     def put(self, name: str, index: bytes, reused: int) -> None:
         """This run's index of table ``name``, which took back ``reused`` rows."""

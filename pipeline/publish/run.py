@@ -23,7 +23,7 @@ from pathlib import Path
 import click
 
 from pipeline.core import periods
-from pipeline.core.atomic import COMMIT, commit_files, recover_dir, staging_dir, write_unsynced
+from pipeline.core.atomic import COMMIT, commit_files, recover_dir, same_bytes, staging_dir, write_unsynced
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import PipelineError, PublishError
 from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport, Record
@@ -45,6 +45,9 @@ from pipeline.store import Changes, Store, report_record
 from pipeline.store.receipts import load_receipts, local_iso
 
 FOLDERS = ("data", "feedback", "templates", "reports")  # build order
+# The tables whose rows are dropped once their data files are written: the feedback pages and the
+# summary read only the agencies and the submissions.
+RELEASED = frozenset(PUBLISHED_TABLES) - {"agencies", "submissions"}
 AFTER_COMMIT = ("Arsip sudah diperbarui, tetapi sebagian folder keluaran belum; jalankan lagi setelah "
                 "diperbaiki untuk melengkapinya / the store was updated but some output folders were "
                 "not; run again once fixed to complete them.")
@@ -129,22 +132,27 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     memo = Memo(portal.output / "store" / MEMO, FIELDS)  # indicators of unchanged selections kept
     tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
                           portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
-    recover_dir(portal.output / "data")  # the data builder reads the workbooks published last
-    # Handed to _stage once (pop): the data files (hundreds of MB for a large city) are freed
-    # as soon as they are staged, before the feedback pages and templates are built.
-    rows = Indexes(portal.output / "store", portal.output / "data")  # encoded rows taken back from the files
-    built = {"data": data_files(portal, tables, new_store.changelog_bytes(), portal.output / "data", rows)}
+    # The data files are written straight into the data folder's staging folder as they are made
+    # (hundreds of MB for a large city, never held in memory), then compared with those in place.
+    folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
+    # Encoded rows taken back from the files published last (a workbook's sheet inflated in the staging folder).
+    rows = Indexes(portal.output / "store", portal.output / "data", folder)
+    try:
+        names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
+                           release=RELEASED)
+        changed_tables = _changed_tables(portal.output / "data", folder)
+    except BaseException:
+        _remove([folder])
+        raise
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
     builders: dict[str, Callable[[], dict[str, bytes]]] = {
-        "data": lambda: built.pop("data"),
         "feedback": lambda: feedback_files(portal, new_store, tables, reports, pages),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
                                                                 reference.services.values()), templates),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
-    changed_tables = _changed_tables(portal.output / "data", built["data"])
-    staged = _stage(portal.output, builders)
+    staged = _stage(portal.output, builders, {"data": (folder, names)})
     try:
         new_store.commit()  # undoes its own writes when it fails
     except BaseException:
@@ -170,17 +178,9 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     return result
 
 
-def _changed_tables(data: Path, files: dict[str, bytes]) -> tuple[str, ...]:
-    """Names of the published tables whose CSV differs from the one published last (for the run log)."""
-    changed = []
-    for name in PUBLISHED_TABLES:
-        try:
-            old = (data / f"{name}.csv").read_bytes()
-        except FileNotFoundError:
-            old = None
-        if old != files[f"{name}.csv"]:
-            changed.append(name)
-    return tuple(changed)
+def _changed_tables(data: Path, staged: Path) -> tuple[str, ...]:
+    """The published tables whose CSV (staged in ``staged``) differs from the one in ``data`` (for the run log)."""
+    return tuple(name for name in PUBLISHED_TABLES if not same_bytes(staged / f"{name}.csv", data / f"{name}.csv"))
 
 
 def _remove(folders: Iterable[Path]) -> None:
@@ -194,20 +194,47 @@ Staged = dict[str, tuple[Path, list[str], list[str]]]  # folder -> (staging fold
 DESCRIBING = ("datapackage.json", "datapackage.zip", "index.html")
 
 
-def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]]) -> Staged:
-    """Build each folder; stage the files that differ from what is there. On failure, clean up."""
+def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]],
+           written: dict[str, tuple[Path, set[str]]]) -> Staged:
+    """Build each folder; stage the files that differ from what is there. On failure, clean up.
+
+    ``written``: folders whose files are already written into their staging folder, with their names.
+    """
     staged: Staged = {}
     try:
         for name in FOLDERS:
             recover_dir(output / name)  # first: a builder may read what was published last
+            if name in written:
+                folder, names = written.pop(name)
+                _settle_folder(output / name, folder, names, name, staged)
+                continue
             # One folder's files live only during its own call: freed before the next builder runs.
             _stage_folder(output / name, builders[name](), name, staged)
         if staged:
             os.sync()  # one flush for every staged file before any swap makes them visible
     except BaseException:
         _remove(f for f, _, _ in staged.values())
+        _remove(f for f, _ in written.values())
         raise
     return staged
+
+
+def _settle_folder(target: Path, folder: Path, names: set[str], name: str, staged: Staged) -> None:
+    """Keep the files written into the staging ``folder`` that ``target`` lacks (recorded in ``staged``);
+    the folder is removed when ``target`` holds exactly them."""
+    staged[name] = (folder, [], [])  # removed on failure from now on
+    present, linked = _present(target)
+    # A file reached through a linked folder is not in place: the link is deleted, the file moved in.
+    same = {rel for rel in names if not any(rel.startswith(f"{d}/") for d in linked)
+            and same_bytes(folder / rel, target / rel)}
+    if same == present == names:
+        del staged[name]
+        shutil.rmtree(folder)  # nothing new: leave the folder (and every byte in it) alone
+        return
+    for rel in same:
+        (folder / rel).unlink()  # in place already: never moved, never rewritten
+    moves = sorted(names - same, key=lambda rel: (rel in DESCRIBING, rel))
+    staged[name] = (folder, moves, sorted(present - names))
 
 
 def _stage_folder(target: Path, files: dict[str, bytes], name: str, staged: Staged) -> None:

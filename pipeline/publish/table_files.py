@@ -6,9 +6,11 @@ import csv
 import io
 import itertools
 import math
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,12 +18,13 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from pipeline.core.atomic import Sink, chunks
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
-from pipeline.core.rowcodec import json_array, line_encoder, number_text, records_json, written_integral
+from pipeline.core.rowcodec import line_encoder, number_text, records_json, written_integral
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 from pipeline.core.zipfiles import Entry, workbook_bytes
-from pipeline.publish.row_reuse import Encoder, Indexes, schema_digest
+from pipeline.publish.row_reuse import EXTENSIONS, Encoder, Indexes, schema_digest
 from pipeline.publish.sheet_xml import NeedsOpenpyxl, RowWriter, row_blocks
 
 
@@ -109,26 +112,73 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record],
 
 
 def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
-                unchanged_xlsx: Callable[[bytes], bytes | None]) -> dict[str, bytes]:
-    """The table's CSV, JSON and XLSX bytes (by extension), equal to ``csv_bytes``, ``json_bytes`` and
-    ``xlsx_bytes``; rows published last are taken back from the files (``row_reuse.py``).
+                unchanged_xlsx: Callable[[Path], Path | None]) -> dict[str, bytes]:
+    """The bytes ``write_table`` writes, by extension (for tests and small tables)."""
+    with tempfile.TemporaryDirectory() as folder:
+        write_table(schema, records, indexes, unchanged_xlsx, Path(folder))
+        return {ext: (Path(folder) / f"{schema['name']}.{ext}").read_bytes() for ext in EXTENSIONS}
 
-    ``unchanged_xlsx(csv)`` gives the workbook published last when the table is unchanged.
+
+def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
+                unchanged_xlsx: Callable[[Path], Path | None], folder: Path) -> dict[str, Sink]:
+    """Write the table's CSV, JSON and XLSX into ``folder`` as ``<table>.<ext>``, byte for byte
+    ``csv_bytes``, ``json_bytes`` and ``xlsx_bytes``; rows published last are taken back from the
+    files (``row_reuse.py``). Gives each file's sink (size, SHA-256) by extension.
+
+    Each file is written as its lines are made: a large table's files (the indicators' JSON is
+    148 MB for a large city) are never held in memory. ``unchanged_xlsx(csv)`` gives the
+    workbook published last (its path: it is copied) when the table (whose CSV is the file
+    ``csv``) is unchanged.
     """
-    names = field_names(schema)
+    name, names = schema["name"], field_names(schema)
     key = schema_digest(schema)
-    rows = Encoder(names, records, None if indexes is None else indexes.kept(schema["name"], key))
-    header: list[str] = []
-    csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
-    files = {"csv": b"".join([header[0].encode("utf-8"), *rows.csv_lines(cell_text)])}  # one copy, not two
-    files["json"] = json_array(rows.json_lines(line_encoder()))
-    # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
-    # complaint when it is freed.
-    files["xlsx"] = unchanged_xlsx(files["csv"]) or xlsx_bytes(
-        schema, records, lambda styles: rows.sheet_rows(RowWriter(names, styles, _xlsx_value), styles))
-    if indexes is not None:
-        indexes.put(schema["name"], rows.index(files, key), rows.reused())
-    return files
+    kept = None if indexes is None else indexes.kept(name, key)
+    try:
+        rows = Encoder(names, records, kept)
+        sinks = {}
+        with Sink(folder / f"{name}.csv") as sinks["csv"]:
+            header: list[str] = []
+            csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
+            sinks["csv"].write(header[0].encode("utf-8"))
+            for block in _blocks(rows.csv_lines(cell_text)):
+                sinks["csv"].write(b"".join(block))
+        with Sink(folder / f"{name}.json") as sinks["json"]:
+            _write_json(sinks["json"], rows.json_lines(line_encoder()))
+        # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
+        # complaint when it is freed.
+        same = unchanged_xlsx(sinks["csv"].path)
+        xlsx = chunks(same) if same is not None else (xlsx_bytes(
+            schema, records, lambda styles: rows.sheet_rows(RowWriter(names, styles, _xlsx_value), styles)),)
+        with Sink(folder / f"{name}.xlsx") as sinks["xlsx"]:
+            for piece in xlsx:
+                sinks["xlsx"].write(piece)
+        del xlsx
+        if indexes is not None:
+            indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, key), rows.reused())
+    finally:
+        if kept is not None:
+            kept.close()
+    return sinks
+
+
+_LINES = 1024  # lines written at a time
+
+
+def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """``lines`` in lists of ``_LINES`` (one write a block, not a line)."""
+    iterator = iter(lines)
+    while block := list(itertools.islice(iterator, _LINES)):
+        yield block
+
+
+def _write_json(out: Sink, lines: Iterable[bytes]) -> None:
+    """The JSON array ``records_json`` writes for records whose lines (UTF-8, without separators) are ``lines``."""
+    out.write(b"[\n")
+    first = True
+    for block in _blocks(lines):
+        out.write((b"" if first else b",\n") + b",\n".join(block))
+        first = False
+    out.write(b"]\n" if first else b"\n]\n")
 
 
 def openpyxl_xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:

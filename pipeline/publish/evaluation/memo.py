@@ -16,6 +16,7 @@ unreadable every selection is computed).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -23,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import write_bytes
+from pipeline.core.atomic import write_blocks
 from pipeline.core.compact import Row, Strings, record_type
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
@@ -126,8 +127,9 @@ class Memo:
         if self.path is None:
             return
         header = json.dumps({"format": FORMAT, "fields": self.fields}, separators=(",", ":")).encode("utf-8")
-        lines = [header, *(key.encode("ascii") + b"\t" + rows for key, rows in sorted(self.new.items()))]
-        write_bytes(self.path, b"\n".join(lines) + b"\n")
+        # Line by line: the kept rows of a large city are 59 MB, joined twice they tripled.
+        lines = (key.encode("ascii") + b"\t" + rows + b"\n" for key, rows in sorted(self.new.items()))
+        write_blocks(self.path, itertools.chain((header + b"\n",), lines))
         (self.path.parent / LEGACY).unlink(missing_ok=True)  # the previous format's file, no longer read
 
 
