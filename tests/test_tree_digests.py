@@ -53,7 +53,7 @@ def _cached(root: Path, cache_file: Path, save: bool = True) -> str:
 
 
 def _kept(cache_file: Path) -> dict[str, list[object]]:
-    """The entries of a cache file, by absolute path."""
+    """The entries of a cache file, by the digest of each absolute path."""
     files: dict[str, list[object]] = json.loads(cache_file.read_bytes())["files"]
     return files
 
@@ -64,8 +64,9 @@ def test_a_kept_digest_is_used_while_the_stat_matches(tmp_path: Path, monkeypatc
     root, cache_file = _tree(tmp_path), tmp_path / "digests.json"
     assert _cached(root, cache_file) == _plain(root)
     kept = _kept(cache_file)
-    a = str(root / "a.csv")
-    assert sorted(kept) == [a, str(root / "sub" / "b.txt")]
+    a = treehash.entry_name(str(root / "a.csv"))
+    assert sorted(kept) == sorted([a, treehash.entry_name(str(root / "sub" / "b.txt"))])
+    assert str(root) not in cache_file.read_text()  # names are digests: no file name is kept
     assert kept[a][-1] == hashlib.sha256(A_BYTES).hexdigest()
     # Proof that the file is not read: a kept digest changed by hand under the same key is believed.
     body = json.loads(cache_file.read_bytes())
@@ -89,7 +90,7 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path, monkeypatch: 
     assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
     assert after.st_ctime_ns != before.st_ctime_ns
     assert _cached(root, cache_file) == _plain(root) != old
-    assert _kept(cache_file)[str(path)][-1] == hashlib.sha256(B_BYTES).hexdigest()
+    assert _kept(cache_file)[treehash.entry_name(str(path))][-1] == hashlib.sha256(B_BYTES).hexdigest()
 
 
 def test_a_file_changed_just_before_it_was_read_is_not_kept(tmp_path: Path) -> None:
@@ -103,13 +104,13 @@ def test_a_file_changed_just_before_it_was_read_is_not_kept(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("damage", [
     b"", b"\x00\xff not json", b"[1, 2, 3]", b'{"format": "other", "files": {}}', b"[" * 100_000 + b"]" * 100_000,
-    b'{"format": "mpp-tree-digests 1", "files": []}',
-    b'{"format": "mpp-tree-digests 1", "files": {"A": [1, 2, 3, 4, 5, "zz"], "B": "x", "C": [true, 0, 0, 0, 0, ""]}}',
+    b'{"format": "mpp-tree-digests 2", "files": []}',
+    b'{"format": "mpp-tree-digests 2", "files": {"A": [1, 2, 3, 4, 5, "zz"], "B": "x", "C": [true, 0, 0, 0, 0, ""]}}',
 ])
 def test_a_damaged_cache_costs_time_only(tmp_path: Path, damage: bytes) -> None:
     """Garbage, the wrong shape, the wrong types: every file is read and the hash is right."""
     root, cache_file = _tree(tmp_path), tmp_path / "digests.json"
-    cache_file.write_bytes(damage.replace(b'"A"', json.dumps(str(root / "a.csv")).encode()))
+    cache_file.write_bytes(damage.replace(b'"A"', json.dumps(treehash.entry_name(str(root / "a.csv"))).encode()))
     assert _cached(root, cache_file) == _plain(root)
 
 
@@ -119,13 +120,13 @@ def test_a_stale_entry_and_an_unwritable_cache_cost_time_only(tmp_path: Path, mo
     root, cache_file = _tree(tmp_path), tmp_path / "digests.json"
     _cached(root, cache_file)
     body = json.loads(cache_file.read_bytes())
-    body["files"][str(root / "a.csv")][0] += 1  # the size no longer matches
-    body["files"][str(root / "a.csv")][-1] = SHA_A
+    body["files"][treehash.entry_name(str(root / "a.csv"))][0] += 1  # the size no longer matches
+    body["files"][treehash.entry_name(str(root / "a.csv"))][-1] = SHA_A
     cache_file.write_text(json.dumps(body))
     assert _cached(root, cache_file, save=False) == _plain(root)
     # An entry under the right key whose digest is no SHA-256 is not used either.
     st = (root / "a.csv").stat()
-    body["files"][str(root / "a.csv")] = [st.st_size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, "zz"]
+    body["files"][treehash.entry_name(str(root / "a.csv"))] = [st.st_size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, "zz"]
     cache_file.write_text(json.dumps(body))
     assert _cached(root, cache_file, save=False) == _plain(root)
     blocked = tmp_path / "a-folder"
@@ -154,7 +155,7 @@ def test_publish_keeps_digests_and_a_skipped_run_writes_nothing(tmp_path: Path) 
     agencies.write_bytes(agencies.read_bytes().replace(b"Gerai 01", b"Gerai 1A"))
     assert "nothing to do" not in publish(datasets, output)
     kept = _kept(cache_file)
-    assert submitted and set(submitted) <= set(kept)
+    assert submitted and {treehash.entry_name(name) for name in submitted} <= set(kept)
     before = _snapshot(output)
     assert "nothing to do" in publish(datasets, output)
     assert _snapshot(output) == before

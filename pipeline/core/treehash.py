@@ -29,7 +29,7 @@ from pipeline.core.atomic import write_bytes
 
 _CHUNK = 1 << 20
 RACY_NS = 2_000_000_000  # a file changed less than 2 s before it was read is read again next time
-_FORMAT = "mpp-tree-digests 1"
+_FORMAT = "mpp-tree-digests 2"
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -38,22 +38,22 @@ class DigestCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.kept: dict[str, list[Any]] = _load(path)  # absolute path -> [*key, digest]
+        self.kept: dict[str, list[Any]] = _load(path)  # entry_name(absolute path) -> [*key, digest]
         self.seen: dict[str, list[Any]] = {}  # the entries this run used or found, to be kept
 
     def digest(self, path: str, st: os.stat_result) -> str:
         """The SHA-256 (hex) of the regular file ``path`` whose ``lstat`` is ``st`` (OSError: unreadable)."""
-        key = _key(st)
-        entry = self.kept.get(path)
+        key, name = _key(st), entry_name(path)
+        entry = self.kept.get(name)
         if entry is not None and entry[:-1] == key:
-            self.seen[path] = entry
+            self.seen[name] = entry
             return str(entry[-1])
         started = time.time_ns()
         found, before, after = _read(path)
         # Kept only when the bytes read are the bytes of that key, and that key cannot come back
         # with other bytes: unchanged while read, and last changed long enough before the read.
         if before == after == key and max(st.st_mtime_ns, st.st_ctime_ns) < started - RACY_NS:
-            self.seen[path] = [*key, found]
+            self.seen[name] = [*key, found]
         return found
 
     def save(self) -> None:
@@ -64,6 +64,12 @@ class DigestCache:
         # A cache that cannot be kept (a full or read-only disk) only makes the next run read the files.
         with contextlib.suppress(OSError):
             write_bytes(self.path, body.encode() + b"\n")
+
+
+def entry_name(path: str) -> str:
+    """The cache's name for a file: the SHA-256 of its path, never the path itself (an agency's
+    file name may hold personal data, which nothing outside the store's copies may keep)."""
+    return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def library_versions(names: Iterable[str]) -> str:
