@@ -36,10 +36,16 @@ _HEX = frozenset("0123456789abcdef")
 class DigestCache:
     """SHA-256 digests of files, each valid while the file's stat key is the one kept with it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, kept: dict[str, list[Any]] | None = None) -> None:
         self.path = path
-        self.kept: dict[str, list[Any]] = _load(path)  # entry_name(absolute path) -> [*key, digest]
+        # entry_name(absolute path) -> [*key, digest]
+        self.kept: dict[str, list[Any]] = _load(path) if kept is None else kept
         self.seen: dict[str, list[Any]] = {}  # the entries this run used or found, to be kept
+
+    def again(self) -> DigestCache:
+        """A cache for another pass over the same files: what this pass found is kept too, so only a
+        file whose stat changed since, or that was too recent to keep, is read again."""
+        return DigestCache(self.path, {**self.kept, **self.seen})
 
     def digest(self, path: str, st: os.stat_result) -> str:
         """The SHA-256 (hex) of the regular file ``path`` whose ``lstat`` is ``st`` (OSError: unreadable)."""

@@ -40,7 +40,7 @@ from pipeline.publish.feedback import feedback_files
 from pipeline.publish.reuse import Reuse
 from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.tables import build_tables
-from pipeline.publish.unchanged import inputs_digest, remember, unchanged
+from pipeline.publish.unchanged import input_digests, inputs_digest, remember, unchanged
 from pipeline.store import Changes, Store, report_record
 from pipeline.store.receipts import load_receipts, local_iso
 
@@ -107,7 +107,9 @@ def publish_data(portal: Portal, as_of: date, now: datetime | None = None,
 
 def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -> PublishResult:
     """The stages in order; see the module docstring for the failure rules."""
-    inputs = inputs_digest(portal, as_of) if skip_unchanged else ""
+    # The files read for the check are not read again by ``remember``.
+    digests = input_digests(portal) if skip_unchanged else None
+    inputs = inputs_digest(portal, as_of, digests) if skip_unchanged else ""
     for name in FOLDERS:
         recover_dir(portal.output / name)  # an interrupted swap is completed, never skipped
     last = unchanged(portal, inputs) if skip_unchanged else None
@@ -174,7 +176,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
     if skip_unchanged:
-        remember(portal, inputs, result.accepted, result.rejected, result.needs_action)
+        remember(portal, inputs, result.accepted, result.rejected, result.needs_action, digests)
     return result
 
 

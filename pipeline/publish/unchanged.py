@@ -33,11 +33,16 @@ PIPELINE = Path(__file__).resolve().parents[1]
 LIBRARIES = ("babel", "frictionless", "jinja2", "markdown", "markupsafe", "nh3", "openpyxl")
 
 
-def inputs_digest(portal: Portal, as_of: date) -> str:
-    """The SHA-256 (hex) of everything a publish reads."""
+def input_digests(portal: Portal) -> DigestCache:
+    """The digests of the input files kept by the last publish that ran (for ``inputs_digest``, then ``remember``)."""
+    return DigestCache(portal.output / "store" / DIGESTS)
+
+
+def inputs_digest(portal: Portal, as_of: date, cache: DigestCache | None = None) -> str:
+    """The SHA-256 (hex) of everything a publish reads (``cache``: the files' digests by stat)."""
     h = hashlib.sha256(f"as-of {as_of.isoformat()}\0".encode())
     h.update(f"{library_versions(LIBRARIES)}\0".encode())
-    _hash_files(h, portal, DigestCache(portal.output / "store" / DIGESTS))
+    _hash_files(h, portal, cache or input_digests(portal))
     return h.hexdigest()
 
 
@@ -76,10 +81,12 @@ def unchanged(portal: Portal, inputs: str) -> dict[str, Any] | None:
     return record if record.get("outputs") == outputs_digest(portal.output) else None
 
 
-def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_action: tuple[str, ...] = ()) -> None:
+def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_action: tuple[str, ...] = (),
+             cache: DigestCache | None = None) -> None:
     """Keep this run's inputs, counts, NEEDS ACTION lines and outputs for the next run (written only
     when they differ): a skipped run prints the same lines, so a cron log still names whom to chase.
-    The input files' digests are kept too (read again only where the stat changed or was too recent)."""
+    The input files' digests are kept too: those ``cache`` found when the run began are not read again,
+    only the files whose stat changed since or was too recent to keep then."""
     data = (json.dumps({"inputs": inputs, "outputs": outputs_digest(portal.output), "accepted": accepted,
                         "rejected": rejected, "needs_action": list(needs_action)}, sort_keys=True) + "\n").encode()
     path = portal.output / "store" / RECORD
@@ -89,6 +96,6 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
         same = False
     if not same:
         write_bytes(path, data)
-    cache = DigestCache(portal.output / "store" / DIGESTS)
-    _hash_files(hashlib.sha256(), portal, cache)
-    cache.save()
+    final = (cache or input_digests(portal)).again()
+    _hash_files(hashlib.sha256(), portal, final)
+    final.save()
