@@ -6,6 +6,7 @@ What each setting is (type, default, description, checks) is declared once, in
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -269,6 +270,12 @@ def read_settings(data: dict[str, Any], environ: Mapping[str, str]) -> tuple[dic
 
 LIMIT_KEYS = tuple(f.name for f in fields(Limits))
 TARGET_KEYS = tuple(f.name for f in fields(Targets))
+
+
+def settings_json(portal: Portal, leave_out: tuple[str, ...]) -> bytes:
+    """The portal's settings but ``leave_out``, as canonical JSON (what a page may show or use)."""
+    values = {f.name: getattr(portal, f.name) for f in fields(portal) if f.name not in leave_out}
+    return json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode()
 
 
 def schemas_root(datasets: Path) -> Path:

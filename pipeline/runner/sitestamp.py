@@ -18,7 +18,6 @@ site's own check would find the same inputs: the stage is skipped here.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -28,7 +27,7 @@ from datetime import date
 from typing import Any
 
 from pipeline.core.atomic import write_bytes
-from pipeline.core.config import Portal, read_config_file, schemas_root
+from pipeline.core.config import Portal, read_config_file, schemas_root, settings_json
 from pipeline.core.errors import PipelineError
 from pipeline.core.models import TABLES
 from pipeline.core.treehash import library_versions, stat_line, stat_tree
@@ -118,5 +117,4 @@ def _config_digest(portal: Portal) -> str:
 
 def _settings_digest(portal: Portal) -> str:
     """The SHA-256 of the settings as loaded (the environment may override portal.toml)."""
-    values = {f.name: getattr(portal, f.name) for f in dataclasses.fields(portal) if f.name not in NOT_SETTINGS}
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(settings_json(portal, NOT_SETTINGS)).hexdigest()

@@ -13,7 +13,6 @@ build that ran (``remember_digests``), never by a skipped one.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import sys
@@ -21,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.config import Portal, read_config_file, schemas_root
+from pipeline.core.config import Portal, read_config_file, schemas_root, settings_json
 from pipeline.core.models import TABLES
 from pipeline.core.treehash import DigestCache, hash_tree, library_versions
 from pipeline.site.search_partitions import partition_cap
@@ -130,8 +129,7 @@ def _add_config(h: Any, label: str, root: Path, rel: str) -> None:
 
 def _settings(portal: Portal) -> bytes:
     """The portal's settings that the site shows or uses, as canonical JSON."""
-    values = {f.name: getattr(portal, f.name) for f in dataclasses.fields(portal) if f.name not in NOT_SITE_SETTINGS}
-    return json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode()
+    return settings_json(portal, NOT_SITE_SETTINGS)
 
 
 def _versions() -> bytes:
