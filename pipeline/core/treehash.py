@@ -62,6 +62,16 @@ class DigestCache:
             self.seen[name] = [*key, found]
         return found
 
+    def known(self, path: str, st: os.stat_result) -> str | None:
+        """The kept SHA-256 of ``path`` when its ``lstat`` ``st`` still matches the key kept with it, else
+        None (nothing is read: the caller reads the file its own, safe way)."""
+        name = entry_name(path)
+        entry = self.kept.get(name) or self.seen.get(name)
+        if entry is None or entry[:-1] != _key(st):
+            return None
+        self.seen[name] = entry
+        return str(entry[-1])
+
     def save(self) -> None:
         """Write the entries this run used (those of files gone are dropped), atomically, when they changed."""
         if self.seen == self.kept:

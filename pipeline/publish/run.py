@@ -125,11 +125,11 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     reference = load_reference(portal)
     store = Store.load(portal.output / "store")
     cache = ValidationCache.for_portal(portal)  # judgements of unchanged files are reused
-    reports = validate_datasets(portal, store.previous_agenda_ids, cache)
+    reports = validate_datasets(portal, store.previous_agenda_ids, cache, digests)
     receipts = load_receipts(portal.receipts, portal.tz, portal.datasets)
     new_store, changes = store.update(
         reports, lambda file: _submitted_bytes(portal, file), receipts,
-        _reference_hashes(portal), local_iso(now, portal.tz), as_of,
+        _reference_hashes(portal), local_iso(now, portal.tz), as_of, cache.reused,
     )
     memo = Memo(portal.output / "store" / MEMO, FIELDS)  # indicators of unchanged selections kept
     tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,

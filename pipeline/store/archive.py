@@ -21,8 +21,7 @@ import copy
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from collections.abc import Callable, Collection, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -61,6 +60,7 @@ class Store:
         self._published: list[Version] | None = None
         self.receipt_warnings: list[str] = []
         self._agenda_index: dict[str, tuple[list[str], list[str]]] | None = None
+        self._reused: Collection[str] = frozenset()
 
     @classmethod
     def load(cls, root: Path) -> Store:
@@ -138,11 +138,18 @@ class Store:
     def update(
         self, reports: Iterable[FileReport], read_bytes: Callable[[str], bytes | None],
         receipts: ReceiptLog, reference: dict[str, str], now: str, day: date,
+        reused: Collection[str] = frozenset(),
     ) -> tuple[Store, Changes]:
-        """A new store with this run's reports applied (nothing written until ``commit``)."""
+        """A new store with this run's reports applied (nothing written until ``commit``).
+
+        ``reused``: files whose report is the one this store already holds for their version (a
+        judgement kept by the validation cache, written by the run that made it): not written again.
+        """
         new = Store(self.root)
-        new.versions = copy.deepcopy(self.versions)
-        new.pointers = copy.deepcopy(self.pointers)
+        # Versions and pointers are flat records of plain values: a copy of each is a deep copy.
+        new.versions = {key: [copy.copy(v) for v in vs] for key, vs in self.versions.items()}
+        new.pointers = {key: copy.copy(p) for key, p in self.pointers.items()}
+        new._reused = reused
         new.changelog = list(self.changelog)
         new.reference = dict(reference)
         changes = Changes(reference=[n for n in reference if self.reference.get(n) != reference[n]])
@@ -188,9 +195,17 @@ class Store:
         elif flipped and report.accepted:
             (changes.corrected if had not in (None, v.revision) else changes.added).append(v)
         self.pointers[key] = Pointer(v.revision, v.revision if report.accepted else had)
+        if not flipped and report.file in self._reused and self._holds(v, report.accepted):
+            return  # this very report and its rows are in the store already
         self.pending[v.report_path] = compact_json(report_record(report))
         if report.accepted:
             self.pending[v.rows_path] = compact_json(encode_rows(report.rows or []))
+
+    def _holds(self, v: Version, accepted: bool) -> bool:
+        """True when the store has a report file (and, for an accepted version, a rows file) for ``v``."""
+        root = str(self.root)
+        return os.path.isfile(os.path.join(root, v.report_path)) and (
+            not accepted or os.path.isfile(os.path.join(root, v.rows_path)))
 
     # ---- writing -------------------------------------------------------------
 
@@ -201,7 +216,7 @@ class Store:
         keys = [{"period": k[0], "agency": k[1], "table": k[2], "current": p.current,
                  "published": p.published} for k, p in sorted(self.pointers.items())]
         return canonical_json({"format": FORMAT, "reference": self.reference, "keys": keys,
-                               "versions": [asdict(v) for v in versions],
+                               "versions": [dict(vars(v)) for v in versions],  # flat: asdict's deep copy cost seconds
                                "changelog": self.changelog})
 
     def changelog_bytes(self) -> bytes:

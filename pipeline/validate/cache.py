@@ -36,7 +36,9 @@ FOLDER = "validation"
 FORMAT = 1
 NOT_KEPT = frozenset({"internal-error", "unreadable-file"})
 _PIPELINE = Path(__file__).resolve().parents[1]
-_RULE_CODE = ("core", "validate")  # the packages whose code decides a report
+# The packages whose code decides a report, and the store's, which writes it: a reused report is
+# not written to the store again, so a change to how the store writes one must miss.
+_RULE_CODE = ("core", "validate", "store")
 _NOT_RULES = ("datasets", "output", "receipts", "ckan", "warnings")  # settings no rule reads
 
 
@@ -78,6 +80,9 @@ class ValidationCache:
         self.version = version
         self.used: set[str] = set()
         self.new: dict[str, bytes] = {}
+        # Files whose kept report this run used as it is: the store already holds that report and
+        # those rows (written by the run that judged them), so it does not write them again.
+        self.reused: set[str] = set()
 
     @classmethod
     def for_portal(cls, portal: Portal) -> ValidationCache:
@@ -98,10 +103,12 @@ class ValidationCache:
         if entry.report.file != file or entry.report.sha256 != sha256:
             return None
         self.used.add(name)
+        self.reused.add(file)
         return entry
 
     def put(self, report: FileReport, agendas: str | None) -> None:
         """Keep a fresh judgement (unless it says the machine failed)."""
+        self.reused.discard(report.file)
         if report.sha256 is None or any(p.code in NOT_KEPT for p in (*report.errors, *report.warnings)):
             return
         # A file holding personal data is judged again each time rather than kept: its typed rows

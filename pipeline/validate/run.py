@@ -16,6 +16,7 @@ file's only once the agenda ids it may name are found to be the same as then.
 from __future__ import annotations
 
 import os
+import stat
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +26,7 @@ from multiprocessing import get_context
 from pipeline.core.config import Portal
 from pipeline.core.models import TABLES, FileReport
 from pipeline.core.safe_open import read_limited
+from pipeline.core.treehash import DigestCache
 from pipeline.validate.cache import Entry, ValidationCache, agenda_digest
 from pipeline.validate.context import FileContext
 from pipeline.validate.files import Pending, failure, finish_file, prepare_file
@@ -45,12 +47,16 @@ PARALLEL_FROM = 300
 
 
 def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | None = None,
-                      cache: ValidationCache | None = None) -> list[FileReport]:
-    """One FileReport per submitted file and per layout error, sorted by file path."""
+                      cache: ValidationCache | None = None, digests: DigestCache | None = None) -> list[FileReport]:
+    """One FileReport per submitted file and per layout error, sorted by file path.
+
+    ``digests``: the files' SHA-256 found by the publish's skip check, so that a file unchanged
+    since then is not read again only to find its kept judgement.
+    """
     schemas = load_schemas(portal.datasets)
     reference = load_reference(portal, schemas)
     submitted, reports = scan_submissions(portal.datasets, set(reference.agencies))
-    kept = {s.file: e for s in submitted if (e := _kept(cache, s)) is not None}
+    kept = {s.file: e for s in submitted if (e := _kept(cache, s, digests)) is not None}
     work = _Work(portal, schemas, reference, kept, previous_agenda_ids, cache)
     first, second = _halves(submitted) if len(submitted) - len(kept) >= PARALLEL_FROM and _cores() > 1 \
         else (submitted, [])
@@ -97,11 +103,12 @@ class _Work:
 _FORKED: dict[str, tuple[_Work, list[Submitted]]] = {}  # the second process's share, inherited by fork
 
 
-def _second_half() -> tuple[list[FileReport], set[str], dict[str, bytes]]:
+def _second_half() -> tuple[list[FileReport], set[str], dict[str, bytes], set[str]]:
     """In the second process: judge its share; the reports and the cache's new entries go back."""
     work, submitted = _FORKED["share"]
     reports = work.judge(submitted)
-    return reports, (work.cache.used if work.cache else set()), (work.cache.new if work.cache else {})
+    cache = work.cache
+    return reports, (cache.used if cache else set()), (cache.new if cache else {}), (cache.reused if cache else set())
 
 
 def _in_two(work: _Work, first: list[Submitted], second: list[Submitted]) -> list[FileReport]:
@@ -111,12 +118,13 @@ def _in_two(work: _Work, first: list[Submitted], second: list[Submitted]) -> lis
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
             other = pool.submit(_second_half)
             reports = work.judge(first)
-            more, used, new = other.result()
+            more, used, new, reused = other.result()
     finally:
         _FORKED.clear()
     if work.cache is not None:
         work.cache.used |= used
         work.cache.new.update(new)
+        work.cache.reused &= reused  # each process only takes files out of the set found before the fork
     return reports + more
 
 
@@ -176,15 +184,30 @@ class _Kept:
         return report
 
 
-def _kept(cache: ValidationCache | None, sub: Submitted) -> Entry | None:
+def _kept(cache: ValidationCache | None, sub: Submitted, digests: DigestCache | None) -> Entry | None:
     """The kept judgement of a submitted file as it is now, or None (no cache, changed, unreadable)."""
     if cache is None:
         return None
+    sha256 = _known_digest(sub, digests)
     try:
-        sha256 = read_limited(sub.root, sub.file, 0).sha256  # hashed only, whatever its size
+        if sha256 is None:
+            sha256 = read_limited(sub.root, sub.file, 0).sha256  # hashed only, whatever its size
     except OSError:
         return None  # judged afresh, which names the problem
     return cache.get(sub.file, sha256)
+
+
+def _known_digest(sub: Submitted, digests: DigestCache | None) -> str | None:
+    """The file's SHA-256 from ``digests`` when it is a regular file whose stat is the one kept with it."""
+    if digests is None:
+        return None
+    path = os.path.join(os.path.abspath(sub.root), sub.file)  # the name the skip check hashed it under
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    # Only a hit is taken (same device, inode, size, times): a changed file is read the safe way.
+    return digests.known(path, st) if stat.S_ISREG(st.st_mode) else None
 
 
 def _finish_agency(items: list[Pending], reference: Reference, previous: PreviousAgendas | None,
