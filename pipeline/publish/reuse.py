@@ -50,12 +50,15 @@ class Reuse:
             old = {}
         self.old: dict[str, str] = old if isinstance(old, dict) else {}
         self.new: dict[str, str] = {}
+        self.in_place: set[str] = set()  # the files read back from the folder, untouched since
 
     def get(self, rel: str, key: str, build: Callable[[], bytes]) -> bytes:
         """The file ``rel`` as last built when its inputs' digest is ``key``, else ``build()``."""
         data = self._kept(rel, key)
         if data is None:
             data = build()
+        else:
+            self.in_place.add(rel)
         self.new[rel] = f"{key} {hashlib.sha256(data).hexdigest()}"
         return data
 
@@ -63,8 +66,8 @@ class Reuse:
         """The bytes of ``rel`` in place when they were built from ``key`` and are untouched, else None."""
         inputs, _, digest = self.old.get(rel, "").partition(" ")
         path = self.folder / rel
-        if inputs != key or not digest or path.is_symlink():
-            return None
+        if inputs != key or not digest or not path.is_file() or path.is_symlink():
+            return None  # a link or a special file is never read back (nor taken as in place)
         try:
             data = path.read_bytes()
         except OSError:
