@@ -61,6 +61,7 @@ class Store:
         self.receipt_warnings: list[str] = []
         self._agenda_index: dict[str, tuple[list[str], list[str]]] | None = None
         self._reused: Collection[str] = frozenset()
+        self._changelog_memo: tuple[int, bytes] | None = None
 
     @classmethod
     def load(cls, root: Path) -> Store:
@@ -210,18 +211,30 @@ class Store:
     # ---- writing -------------------------------------------------------------
 
     def index_bytes(self) -> bytes:
-        """The index as deterministic JSON."""
+        """The index as deterministic JSON (the bytes of ``canonical_json``, made faster)."""
         versions = sorted((v for vs in self.versions.values() for v in vs),
                           key=lambda v: (v.key, v.revision))
         keys = [{"period": k[0], "agency": k[1], "table": k[2], "current": p.current,
                  "published": p.published} for k, p in sorted(self.pointers.items())]
-        return canonical_json({"format": FORMAT, "reference": self.reference, "keys": keys,
-                               "versions": [dict(vars(v)) for v in versions],  # flat: asdict's deep copy cost seconds
-                               "changelog": self.changelog})
+        parts = {"changelog": self._changelog_text(), "format": str(FORMAT),
+                 "keys": _records_text(keys, 1), "reference": _nested(canonical_json(self.reference), 1),
+                 "versions": _records_text([dict(vars(v)) for v in versions], 1)}  # flat: no asdict
+        body = ",\n".join(f"  {_SCALAR(name)}: {text}" for name, text in sorted(parts.items()))
+        return f"{{\n{body}\n}}\n".encode()
 
     def changelog_bytes(self) -> bytes:
         """The change log as published (oldest event first)."""
-        return canonical_json(self.changelog)
+        return canonical_json(self.changelog) if not self.changelog else self._changelog_json()
+
+    def _changelog_json(self) -> bytes:
+        """``canonical_json`` of the change log, made once per length (it only grows, in ``update``)."""
+        if self._changelog_memo is None or self._changelog_memo[0] != len(self.changelog):
+            self._changelog_memo = (len(self.changelog), canonical_json(self.changelog))
+        return self._changelog_memo[1]
+
+    def _changelog_text(self) -> str:
+        """The change log's JSON as a value inside the index."""
+        return _nested(self.changelog_bytes(), 1)
 
     def commit(self) -> None:
         """Write pending files, flush them once, then the log copy, then the index (the commit point).
@@ -247,6 +260,35 @@ class Store:
             journal.undo()
             raise
         self.pending = {}
+
+
+# The index is written with ``canonical_json``'s layout (two-space indent, sorted keys), but its
+# tens of thousands of flat records are laid out here with the C encoder for each value: the
+# Python encoder that ``indent`` needs took seconds at a city's size for the same bytes.
+_SCALAR = json.JSONEncoder(ensure_ascii=False).encode
+_SCALARS = (str, int, bool, type(None))
+
+
+def _nested(data: bytes, level: int) -> str:
+    """``canonical_json`` output as a value ``level`` deep (no string holds a raw line break)."""
+    return data.decode("utf-8").rstrip("\n").replace("\n", "\n" + "  " * level)
+
+
+def _records_text(records: list[dict[str, Any]], level: int) -> str:
+    """A list of flat records, ``level`` deep, exactly as ``canonical_json`` lays it out."""
+    if not all(type(v) in _SCALARS and type(k) is str for r in records for k, v in r.items()):
+        return _nested(canonical_json(records), level)  # not flat: the general encoder
+    if not records:
+        return "[]"
+    outer, item, field = "  " * level, "  " * (level + 1), "  " * (level + 2)
+    texts = []
+    for record in records:
+        if not record:
+            texts.append(f"{item}{{}}")
+            continue
+        lines = ",\n".join(f"{field}{_SCALAR(k)}: {_SCALAR(record[k])}" for k in sorted(record))
+        texts.append(f"{item}{{\n{lines}\n{item}}}")
+    return "[\n" + ",\n".join(texts) + f"\n{outer}]"
 
 
 def _withdrawn(report: FileReport) -> bool:
