@@ -123,3 +123,59 @@ def test_rows_round_trip_exactly() -> None:
              "g": "teks"}, {"a": Decimal("1E+2"), "b": None, "c": None, "d": False, "e": 0, "f": None, "g": ""}]
     back = decode_rows(encode_rows(rows))
     assert back == rows and str(back[0]["a"]) == "3.40"
+
+
+def test_index_is_laid_out_as_sorted_two_space_json(tmp_path: Path) -> None:
+    """The index's fast layout gives the bytes of the indented JSON the store always wrote (written here by hand)."""
+    from pipeline.store.archive import Store
+    from pipeline.store.records import Pointer, Version
+
+    assert Store(tmp_path).index_bytes() == (
+        b'{\n  "changelog": [],\n  "format": 1,\n  "keys": [],\n  "reference": {},\n  "versions": []\n}\n')
+    store = Store(tmp_path)
+    key = ("2024-03", "dinkes", "agendas")
+    store.versions[key] = [Version(*key, revision=1, sha256="ab", file="submissions/2024-03/dinkes/agendas.csv",
+                                   first_seen='Jl. "Sudirman"\n', received_at="t2", status="accepted",
+                                   errors=0, warnings=1)]
+    store.pointers[key] = Pointer(1, None)
+    store.reference = {"agencies": "x"}
+    store.changelog = [{"date": "2024-04-01", "added": ["é"]}]
+    assert store.index_bytes().decode() == """{
+  "changelog": [
+    {
+      "added": [
+        "é"
+      ],
+      "date": "2024-04-01"
+    }
+  ],
+  "format": 1,
+  "keys": [
+    {
+      "agency": "dinkes",
+      "current": 1,
+      "period": "2024-03",
+      "published": null,
+      "table": "agendas"
+    }
+  ],
+  "reference": {
+    "agencies": "x"
+  },
+  "versions": [
+    {
+      "agency": "dinkes",
+      "errors": 0,
+      "file": "submissions/2024-03/dinkes/agendas.csv",
+      "first_seen": "Jl. \\"Sudirman\\"\\n",
+      "period": "2024-03",
+      "received_at": "t2",
+      "revision": 1,
+      "sha256": "ab",
+      "status": "accepted",
+      "table": "agendas",
+      "warnings": 1
+    }
+  ]
+}
+"""
