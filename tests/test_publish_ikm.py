@@ -74,3 +74,27 @@ def test_agency_ikm_weights_services_by_respondents() -> None:
     assert out["a"] == {"period": "2026-10", "agency_code": "a", "services_reported": 3, "services_surveyed": 2,
                         "survey_respondents": 40, "ikm": Decimal("87.50"), "ikm_grade": "B"}
     assert out["b"]["ikm"] is None and out["b"]["ikm_grade"] is None and out["b"]["services_surveyed"] == 0
+
+
+def test_scores_of_every_spelling_are_summed_exactly() -> None:
+    # The sum runs in integers (digits at the smallest exponent): every spelling a score can
+    # come in must still count as the agency wrote it. 1e-07 is a float repr with an exponent,
+    # 0.1 a float that is not 1/10 in binary, Decimal("4E+1") a positive exponent.
+    from fractions import Fraction
+
+    from pipeline.core.ikm import _sum
+
+    assert _sum([0.1, 1e-07, Decimal("4E+1"), 3, Decimal("-2.50"), -0.0, True]) == (
+        Fraction(1, 10) + Fraction(1, 10_000_000) + 40 + 3 - Fraction(5, 2) + 1)
+    assert _sum([123456789012345678.0]) == 123456789012345680  # its shortest repr, 1.2345678901234568e+17
+
+
+def test_a_group_is_weighted_by_respondents_over_every_denominator() -> None:
+    # 10 people at 36/9 (4.0 each) and 30 at 27/9 (3.0 each): mean 3.25, IKM 81.25;
+    # the halves (7/2) and fifths (16/5) sum on other denominators than the integers.
+    from pipeline.core.ikm import group_ikm
+
+    assert group_ikm([(10, [4.0] * 9), (30, [3] * 9)]) == Decimal("81.25")
+    # 2 x 31.5 + 2 x 28.8 = 120.6 over 4 people and 9 elements: 25 x 120.6 / 36 = 83.75
+    assert group_ikm([(2, [3.5] * 9), (2, [Decimal("3.2")] * 9)]) == Decimal("83.75")
+    assert group_ikm([(0, [4] * 9)]) is None

@@ -39,12 +39,16 @@ def group_ikm(rows: Iterable[tuple[int, Sequence[Score]]]) -> Decimal | None:
 
     ``rows`` holds (respondents, nine scores) per service; computed exactly and rounded as ``ikm``.
     """
-    people, total = 0, Fraction(0)
+    # Numerators summed per denominator in integers: adding Fractions one row at a time reduces
+    # by a gcd at every step, which made the mall's monthly totals the site's costliest sum.
+    people, numerators = 0, dict[int, int]()
     for respondents, scores in rows:
         people += respondents
-        total += respondents * _sum(scores)
+        exact = _sum(scores)
+        numerators[exact.denominator] = numerators.get(exact.denominator, 0) + respondents * exact.numerator
     if not people:
         return None
+    total = sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
     return round_cents(Fraction(25) * total / (len(ELEMENTS) * people))
 
 
@@ -70,7 +74,28 @@ def _sum(scores: Iterable[Score]) -> Fraction:
 @lru_cache(maxsize=65536)
 def _typed_sum(scores: tuple[tuple[type, Score], ...]) -> Fraction:
     """``_sum`` of (type, score) pairs (the type in the key: 0.5 and Decimal("0.5") are equal but read apart)."""
-    return sum((Fraction(Decimal(repr(s))) if isinstance(s, float) else Fraction(s) for _, s in scores), Fraction(0))
+    # Each score is digits x 10^exponent: summed in integers at the smallest exponent, one Fraction
+    # at the end (a Fraction per score and per addition cost the site seconds at city scale).
+    terms: list[tuple[int, int]] = []
+    for _, s in scores:
+        if isinstance(s, float):
+            text = repr(s)
+            if "e" not in text and "n" not in text:  # "3.25": digits and a point (not 1e-07, inf, nan)
+                whole, _, fraction = text.partition(".")
+                terms.append((int(whole + fraction), -len(fraction)))
+                continue
+        exact = Decimal(repr(s)) if isinstance(s, float) else s
+        if isinstance(exact, int):
+            terms.append((exact, 0))
+            continue
+        sign, digits, exponent = exact.as_tuple()
+        if not isinstance(exponent, int):  # NaN or infinity: let Fraction say why it cannot be summed
+            return sum((Fraction(Decimal(repr(v))) if isinstance(v, float) else Fraction(v) for _, v in scores),
+                       Fraction(0))
+        number = int("".join(map(str, digits)))
+        terms.append((-number if sign else number, exponent))
+    low = min(0, *(e for _, e in terms))
+    return Fraction(sum(n * 10 ** (e - low) for n, e in terms), 10 ** -low)
 
 
 def grade(value: Decimal | float) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from datetime import date
+from itertools import zip_longest
 from pathlib import Path
 
 from pipeline.core.atomic import commit_files, recover_dir, replace_dir, staging_dir
@@ -143,10 +144,15 @@ def _write_pages(writer: Writer, renderer: Renderer, data: SiteData, lang_kits: 
 
     One page at a time: each is keyed, built and rendered only when its key changed, written,
     and dropped; what the rest of the build needs (keys, paths, searchable pages' SHA-256) is kept.
+    The languages go side by side, so a page's inputs are written out for its key once for all
+    of them (``Renderer.key``) while the other language's page of that path is still at hand.
     """
     done = PagesDone({}, {lang: {} for lang in lang_kits}, 0, 0, [])
-    for lang, kit in lang_kits.items():
-        for page in all_pages(data, kit):
+    langs = list(lang_kits.items())
+    for row in zip_longest(*(all_pages(data, kit) for _, kit in langs)):
+        for (lang, kit), page in zip(langs, row, strict=True):
+            if page is None:  # this language has no more pages
+                continue
             rel = urls.output_file(kit.url(page.path))
             key = renderer.key(page, kit, code)
             done.keys[rel] = key

@@ -73,6 +73,9 @@ class Renderer:
     def __init__(self, templates: Path, data: SiteData) -> None:
         self.env = environment(templates)
         self.data = data
+        # Site path -> (template, builder, inputs, their text) of the lazy page last keyed there
+        # in another language, taken back by the next language's page of that path.
+        self._texts: dict[str, tuple[str, Any, Any, str]] = {}
 
     def common(self, page: Page, kit: Kit) -> dict[str, Any]:
         """What the base layout needs: language switch, navigation, site name, canonical URL."""
@@ -128,10 +131,27 @@ class Renderer:
         if isinstance(page, Lazy):
             maker = f"{page.make.__module__}.{page.make.__qualname__}"
             text = (f"lazy\0{code}\0{kit.lang}\0{page.path}\0{page.template}\0{maker}\0{page.searchable}\0"
-                    f"{self.data_updated(page, kit)}\0{page.inputs!r}")
+                    f"{self.data_updated(page, kit)}\0{self._inputs_text(page)}")
         else:
             text = f"{code}\0{kit.lang}\0{self.data_updated(page, kit)}\0{page!r}"
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _inputs_text(self, page: Lazy[Any]) -> str:
+        """``repr`` of a lazy page's inputs, written once for the languages of one path.
+
+        The languages' pages of a path are declared with equal inputs (a builder gathers them
+        from the data; only ``make`` sees the language): when the other language's inputs are
+        equal, of the same class, for the same template and builder, their text is taken
+        instead of writing it again (writing every page's inputs was the costliest step of a
+        build that renders a few pages out of tens of thousands).
+        """
+        kept = self._texts.pop(page.path, None)
+        if (kept is not None and kept[0] == page.template and kept[1] is page.make
+                and type(kept[2]) is type(page.inputs) and kept[2] == page.inputs):
+            return kept[3]
+        text = repr(page.inputs)
+        self._texts[page.path] = (page.template, page.make, page.inputs, text)
+        return text
 
     def render(self, page: Page | Lazy[Any], kit: Kit) -> str:
         """The finished HTML of one page (a lazy page built first), links relative to its own folder."""

@@ -7,6 +7,7 @@ codes with a letter.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote
 
 HOME = "/"
@@ -27,6 +28,7 @@ METHODOLOGY = "/evaluasi/metodologi/"
 MEETINGS_MAP = "/evaluasi/siapa-bertemu-siapa/"
 
 
+@functools.lru_cache(maxsize=65536)  # a build asks for each agency's, month's and file's segment again and again
 def _seg(value: str) -> str:
     """One path segment, percent-encoded (identifiers follow the contract's safe pattern anyway)."""
     return quote(value, safe="")
