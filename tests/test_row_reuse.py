@@ -142,3 +142,11 @@ def test_a_value_changed_in_place_copies_the_rows_around_it_in_stretches(
     assert indexes.reused == {"t": 999}
     assert files == cold(second)
     assert singles == []  # every kept row came in a stretch
+
+
+def test_a_write_block_of_kept_stretches_stays_about_a_megabyte() -> None:
+    # 1,024 stretches of 1,024 kept lines each made one 377 MB write block for the indicators' JSON.
+    from pipeline.publish.table_files import _blocks
+    stretches = [b"x" * 400_000] * 6 + [b"y"] * 2000
+    sizes = [(len(block), sum(map(len, block))) for block in _blocks(stretches)]
+    assert sizes == [(3, 1_200_000), (3, 1_200_000), (1024, 1024), (976, 976)]
