@@ -70,8 +70,8 @@ class Strings:
     """Equal texts stored once: decoded JSON makes a new string object for every cell."""
 
     def __init__(self) -> None:
-        self.seen: dict[Any, Any] = {}  # only texts (and None) go in: 1 == True == 1.0 must never meet
+        self._seen: dict[str, str] = {}
 
     def one(self, value: Any) -> Any:
         """The first equal string seen (any other value unchanged)."""
-        return self.seen.setdefault(value, value) if type(value) is str else value
+        return self._seen.setdefault(value, value) if type(value) is str else value

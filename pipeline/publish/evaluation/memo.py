@@ -85,18 +85,6 @@ def _encode(value: Any) -> Any:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_encode)
 
 
-def _decimal(obj: dict[str, Any]) -> Decimal:
-    """A tagged exact decimal (``_encode``) read back; any other object is damage."""
-    text = obj.get("d")
-    if len(obj) != 1 or type(text) is not str:
-        raise ValueError("not a kept decimal")
-    return Decimal(text)
-
-
-_DECODER = json.JSONDecoder(object_hook=_decimal)
-_TEXTS = {str, type(None)}
-
-
 class Memo:
     """The rows of every selection computed by the last run, by key; this run's, to keep for the next.
 
@@ -119,39 +107,16 @@ class Memo:
         if raw is None:
             return None
         try:
-            records = self._decode(raw)
+            rows = json.loads(raw)
+            width = len(self.fields)
+            if not isinstance(rows, list) or not all(isinstance(row, list) and len(row) == width for row in rows):
+                return None
+            one, row_type = self.strings.one, self.row
+            records = [row_type([Decimal(v["d"]) if type(v) is dict else one(v) for v in row]) for row in rows]
         except (ValueError, TypeError, KeyError, ArithmeticError):
             return None  # a damaged line is computed again, never trusted
-        if records is None:
-            return None
         self.new[key] = raw
         return records
-
-    def _decode(self, raw: bytes) -> list[Row] | None:
-        """The rows of one line (None when they are not rows of these fields).
-
-        Column by column, in C (``zip``, ``map``): a Python call per value was most of a late
-        file's indicators at a city (47,000 selections, 7 million values).
-        """
-        rows = _DECODER.decode(raw.decode("utf-8"))
-        if type(rows) is not list:
-            return None
-        if not rows:
-            return []
-        if set(map(type, rows)) != {list} or set(map(len, rows)) != {len(self.fields)}:
-            return None
-        columns = [self._interned(column) for column in zip(*rows, strict=True)]
-        return list(map(self.row, zip(*columns, strict=True)))
-
-    def _interned(self, column: tuple[Any, ...]) -> tuple[Any, ...]:
-        """A column with each text replaced by the first equal text seen (``Strings``)."""
-        types = set(map(type, column))
-        if str not in types:
-            return column
-        if types <= _TEXTS:
-            seen = self.strings.seen
-            return tuple(map(seen.setdefault, column, column))  # None maps to None: no other key equals it
-        return tuple(map(self.strings.one, column))  # texts beside numbers: 1 and True must not meet
 
     def put(self, key: str, rows: Iterable[Record]) -> None:
         """Keep the rows computed under ``key`` (encoded at once: see the class)."""
