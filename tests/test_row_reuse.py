@@ -112,3 +112,41 @@ def test_many_rows_read_back_from_the_mapped_files_while_their_pages_are_let_go(
     assert indexes.reused == {"t": 2999}  # all but the new row and the changed last one
     assert files == cold(second)
     assert files["csv"].count(b"\n") == 3002 and b"k1000,2026-01-21,1000.5" in files["csv"]
+
+
+def test_a_value_changed_in_place_copies_the_rows_around_it_in_stretches(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A late correction: one value changes, no row moves. The kept rows before and after it are
+    # copied from the published files in stretches (worksheet rows included: same numbers), never
+    # one by one; a stretch is at most _SPAN rows.
+    monkeypatch.setattr(row_reuse, "_SPAN", 100)
+    first = [row(f"k{i:04d}", 1 + i % 28, f"{i}.5") for i in range(1000)]
+    second = [*first[:500], row("k0500", 1, "99"), *first[501:]]
+    publish(tmp_path, first)
+    kept = Indexes(tmp_path / "store", tmp_path / "data").kept("t", row_reuse.schema_digest(SCHEMA))
+    assert kept is not None
+    encoder = row_reuse.Encoder(["code", "day", "n", "note"], second, kept)
+    assert encoder.runs() == [(0, 100, 0), (100, 100, 100), (200, 100, 200), (300, 100, 300), (400, 100, 400),
+                              (500, 1, -1), (501, 100, 501), (601, 100, 601), (701, 100, 701), (801, 100, 801),
+                              (901, 99, 901)]
+    kept.close()
+    singles: list[int] = []
+    renumbered = row_reuse._renumbered
+
+    def one_by_one(kept: bytes, old: int, new: int) -> bytes | None:
+        singles.append(old)
+        return renumbered(kept, old, new)
+
+    monkeypatch.setattr(row_reuse, "_renumbered", one_by_one)
+    files, indexes = publish(tmp_path, second)
+    assert indexes.reused == {"t": 999}
+    assert files == cold(second)
+    assert singles == []  # every kept row came in a stretch
+
+
+def test_a_write_block_of_kept_stretches_stays_about_a_megabyte() -> None:
+    # 1,024 stretches of 1,024 kept lines each made one 377 MB write block for the indicators' JSON.
+    from pipeline.publish.table_files import _blocks
+    stretches = [b"x" * 400_000] * 6 + [b"y"] * 2000
+    sizes = [(len(block), sum(map(len, block))) for block in _blocks(stretches)]
+    assert sizes == [(3, 1_200_000), (3, 1_200_000), (1024, 1024), (976, 976)]

@@ -9,6 +9,7 @@ stored once per table (``Strings``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 
@@ -52,6 +53,17 @@ def record_type(fields: Iterable[str]) -> Callable[[Sequence[Any]], Row]:
         return Row(index, tuple(values))
 
     return make
+
+
+def values_in_order(records: Sequence[Mapping[str, Any]], names: Sequence[str]) -> list[tuple[Any, ...]] | None:
+    """Each record's values in the order of ``names``, when every record is a ``Row`` of exactly those
+    fields in that order (its tuple as it is, no call a value); else None."""
+    if not records or set(map(type, records)) != {Row}:
+        return None
+    indexes = {id(index): index for index in map(attrgetter("_index"), records)}
+    if any(list(index) != list(names) for index in indexes.values()):
+        return None
+    return list(map(attrgetter("_values"), records))
 
 
 class Strings:

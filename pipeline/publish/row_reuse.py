@@ -36,6 +36,7 @@ from types import SimpleNamespace
 from typing import IO, Any
 
 from pipeline.core.atomic import chunks, write_bytes
+from pipeline.core.compact import values_in_order
 from pipeline.publish.reuse import code_digest
 
 FOLDER = "published-rows"  # under <output>/store
@@ -59,11 +60,14 @@ def row_digests(names: Sequence[str], records: Sequence[dict[str, Any]]) -> list
     if not names:
         return [hashlib.blake2b(b"()", digest_size=DIGEST).digest() for _ in records]
     # One C-level pass per step (itemgetter, repr, encode, hash): a Python loop took 2.5 times as long.
-    try:
-        values = list(map(itemgetter(*names), records)) if len(names) > 1 else \
-            [(record[names[0]],) for record in records]
-    except KeyError:  # a record without some field: its value is None, as the encoders read it
-        values = [tuple(map(record.get, names)) for record in records]
+    # Compact rows of these fields hold the values tuple already (the indicators: 7 million values).
+    values = values_in_order(records, names)
+    if values is None:
+        try:
+            values = list(map(itemgetter(*names), records)) if len(names) > 1 else \
+                [(record[names[0]],) for record in records]
+        except KeyError:  # a record without some field: its value is None, as the encoders read it
+            values = [tuple(map(record.get, names)) for record in records]
     texts = map(methodcaller("encode", "utf-8", "backslashreplace"), map(repr, values))
     return list(map(methodcaller("digest"), map(partial(hashlib.blake2b, digest_size=DIGEST), texts)))
 
@@ -71,6 +75,7 @@ def row_digests(names: Sequence[str], records: Sequence[dict[str, Any]]) -> list
 # A mapped file's pages that were read count in the process's resident memory until it lets go
 # of them (they stay in the page cache): let go after this many pieces.
 _RELEASE_PIECES = 1024
+_SPAN = 1024  # kept rows copied at a time (``Encoder.runs``)
 
 
 def _release(buffer: mmap.mmap, start: int = 0, end: int | None = None) -> None:
@@ -98,6 +103,14 @@ class Pieces:
             self._count = 0
             _release(self.buffer)  # the whole mapping: the kernel skips the pages not resident
         return self.buffer[self.starts[i]:self.starts[i + 1] - self.gap]
+
+    def span(self, i: int, count: int) -> bytes:
+        """Pieces ``i`` to ``i + count - 1`` as one copy, with the separators between them."""
+        self._count += count
+        if self._count >= _RELEASE_PIECES:
+            self._count = 0
+            _release(self.buffer)
+        return self.buffer[self.starts[i]:self.starts[i + count] - self.gap]
 
     def __len__(self) -> int:
         return len(self.starts) - 1
@@ -284,6 +297,27 @@ class Encoder:
         # The workbook's style ids: set when its rows are written; when the workbook published last
         # is kept whole, those it was written with.
         self.styles: list[int | None] | None = None if kept is None else kept.styles
+        self._runs: list[tuple[int, int, int]] | None = None
+
+    def runs(self) -> list[tuple[int, int, int]]:
+        """(first, count, old first) of each stretch of records: kept rows at consecutive positions
+        last published (``old first`` their first), at most ``_SPAN``, or one new record (``old first`` -1).
+
+        A stretch is copied from a published file at once: one by one, the indicators' 414,000
+        kept rows were most of writing their files after a late file.
+        """
+        if self._runs is None:
+            runs, old, total, n = [], self.old, len(self.old), 0
+            while n < total:
+                start = old[n]
+                k = n + 1
+                if start >= 0:
+                    while k < total and k - n < _SPAN and old[k] == start + k - n:
+                        k += 1
+                runs.append((n, k - n, start))
+                n = k
+            self._runs = runs
+        return self._runs
 
     def reused(self) -> int:
         """How many records were published last (their lines are taken back)."""
@@ -294,22 +328,25 @@ class Encoder:
         kept = self.kept.csv if self.kept is not None else None
         lines: list[str] = []
         writer = csv.writer(SimpleNamespace(write=lines.append), lineterminator="\n")  # one write a row
-        for record, old in zip(self.records, self.old, strict=True):
+        for first, count, old in self.runs():
             if old >= 0 and kept is not None:
-                yield kept[old]
+                yield kept.span(old, count)
                 continue
-            writer.writerow([value if type(value) is str else text(value) for value in
-                             map(record.get, self.names)])
-            yield lines.pop().encode("utf-8")
+            for record in self.records[first:first + count]:
+                writer.writerow([value if type(value) is str else text(value) for value in
+                                 map(record.get, self.names)])
+                yield lines.pop().encode("utf-8")
 
     def json_lines(self, encode: Callable[[dict[str, Any]], str]) -> Iterator[bytes]:
-        """Every record's JSON line (UTF-8), as made; ``encode`` turns a dict into its line."""
+        """Every record's JSON line (UTF-8), as made; ``encode`` turns a dict into its line (kept
+        stretches come as their lines joined by the separator ``,\n`` already)."""
         kept = self.kept.json if self.kept is not None else None
         names = self.names
-        for record, old in zip(self.records, self.old, strict=True):
+        for first, count, old in self.runs():
             if old >= 0 and kept is not None:
-                yield kept[old]
-            else:
+                yield kept.span(old, count)
+                continue
+            for record in self.records[first:first + count]:
                 yield encode({name: record.get(name) for name in names}).encode("utf-8")
 
     def sheet_rows(self, write: Callable[[Any, int], str], styles: list[int | None], first_row: int = 2,
@@ -323,16 +360,35 @@ class Encoder:
         kept = self.kept.xlsx if self.kept is not None and self.kept.styles == styles else None
         self.styles = styles
         out: list[bytes] = []
-        for number, (record, old) in enumerate(zip(self.records, self.old, strict=True), start=first_row):
-            row = None
-            if old >= 0 and kept is not None:
-                row = _renumbered(kept[old], old + first_row, number)
-            if row is None:
-                row = write(record, number).encode("ascii")
-            out.append(row)
-            if len(out) == block:
-                yield b"".join(out)
-                out.clear()
+        held = 0  # rows in ``out``
+        for first, count, old in self.runs():
+            if old >= 0 and kept is not None and old == first and count > 1:
+                # At the same numbers as last published: the stretch as it is, once its first
+                # and last rows are checked to carry their recorded numbers.
+                span = kept.span(old, count)
+                last = kept.starts[old + count - 1] - kept.starts[old]
+                if span.startswith(b'<row r="%d">' % (old + first_row)) and \
+                        span.startswith(b'<row r="%d">' % (old + count - 1 + first_row), last):
+                    out.append(span + b"</row>")
+                    held += count
+                    if held >= block:
+                        yield b"".join(out)
+                        out.clear()
+                        held = 0
+                    continue
+            for n in range(first, first + count):
+                number = n + first_row
+                row = None
+                if old >= 0 and kept is not None:
+                    row = _renumbered(kept[old + n - first], old + n - first + first_row, number)
+                if row is None:
+                    row = write(self.records[n], number).encode("ascii")
+                out.append(row)
+                held += 1
+                if held >= block:
+                    yield b"".join(out)
+                    out.clear()
+                    held = 0
         if out:
             yield b"".join(out)
 

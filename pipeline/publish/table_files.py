@@ -164,10 +164,20 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
 _LINES = 1024  # lines written at a time
 
 
+_BLOCK_BYTES = 1 << 20  # and at most about this many bytes: a kept stretch is up to 1,024 lines in one piece
+
+
 def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
-    """``lines`` in lists of ``_LINES`` (one write a block, not a line)."""
-    iterator = iter(lines)
-    while block := list(itertools.islice(iterator, _LINES)):
+    """``lines`` in lists of ``_LINES``, or fewer once they hold ``_BLOCK_BYTES`` (one write a block, not a line)."""
+    block: list[bytes] = []
+    size = 0
+    for line in lines:
+        block.append(line)
+        size += len(line)
+        if len(block) == _LINES or size >= _BLOCK_BYTES:
+            yield block
+            block, size = [], 0
+    if block:
         yield block
 
 
