@@ -121,11 +121,18 @@ def page(browser, server):
     problems: list[str] = []
     pg.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
     pg.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    pg.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
+    pg.on("requestfailed", lambda req: None if _dropped_icon(req) else problems.append(
+        f"request failed: {req.url} ({req.failure})"))
     pg.problems = problems
     yield pg
+    seen = list(problems)  # what closing the context cancels is not the page's fault
     context.close()
-    assert problems == []
+    assert seen == []
+
+
+def _dropped_icon(request) -> bool:
+    """The favicon fetch Chromium starts on its own and cancels when the test moves on (seen once in CI)."""
+    return request.url.endswith("/favicon.svg") and (request.failure or "").startswith("net::ERR_ABORTED")
 
 
 def html_pages(site: Path) -> list[Path]:
