@@ -145,3 +145,43 @@ def test_an_unreadable_or_foreign_memo_is_ignored(tmp_path: Path, computed: list
     computed.clear()
     assert _run(world(), path, computed) == fresh and len(computed) == 1
     assert Decimal("1.50") == Decimal("1.5")  # why the memo keeps a decimal's text, not its value
+
+
+class _Unread(dict):  # type: ignore[type-arg]
+    """A slice of the evidence that must not be read: any lookup fails the test."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a slice left out of this scope's key was read")
+
+    get = __getitem__ = __iter__ = __contains__ = items = keys = values = _refuse  # type: ignore[assignment]
+
+
+def test_a_scope_reads_only_the_slices_its_key_holds() -> None:
+    """Each scope type's indicators are computed with the slices its key leaves out made unreadable:
+    a key that left out a slice its indicators read would give stale rows, so it fails here."""
+    from pipeline.publish.evaluation.evidence import Evidence, Selection
+    from pipeline.publish.evaluation.memo import SLICES_READ
+
+    tables = world()
+    months = ("2026-07", "2026-08", "2026-09")
+    for scope_type, scope, agencies, services in indicators._scopes(tables["agencies"], tables["performance"]):
+        ev = Evidence(tables, AS_OF, Targets(), CHANGELOG)
+        reads = SLICES_READ[scope_type]
+        if "meetings" not in reads:
+            ev.agendas_by_month = _Unread()
+        if "decisions" not in reads:
+            ev.decisions, ev.history = _Unread(), _Unread()
+        sel = Selection(scope_type, scope, agencies, "2026-Q3", months, date(2026, 9, 30), services)
+        assert indicators._selection_rows(sel, True, ev, Targets())
+    assert SLICES_READ["service"] == frozenset()  # the case this guards: services skip both
+
+
+def test_a_new_meeting_or_decision_report_leaves_the_services_rows_alone(tmp_path: Path, computed: list) -> None:
+    """A meeting's attendance or a decision's step changes: no service scope is computed again."""
+    _run(world(), tmp_path / "memo.json", computed)
+    tables = copy.deepcopy(world())
+    _meeting_elsewhere(tables)
+    _history(tables)
+    fresh = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG)
+    assert _run(tables, tmp_path / "memo.json", computed) == fresh
+    assert computed and not [scope for scope, _ in computed if scope.endswith("-svc")]

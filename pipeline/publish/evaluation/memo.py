@@ -29,12 +29,26 @@ from pipeline.core.compact import Row, Strings, record_type
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import Evidence, Selection
+from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.reuse import inputs_key
 
 FILE = "indicators-memo.tsv"  # under <output>/store: a JSON header line, then "<key>\t<rows as JSON>" lines
 LEGACY = "indicators-memo.json"  # one JSON document: decoded whole, it cost hundreds of MB
 FORMAT = 2
 Key = tuple[str, str]  # (month, agency)
+# The slice beyond the per-cell ones that the indicators of each source table read: the
+# collaboration indicators read the meetings, the accountability ones the decisions and their
+# history; the discipline and service ones read only cells (submissions, performance rows,
+# published files), which every key holds, as it holds the agencies table (coverage reads both).
+SOURCE_SLICES = {"agendas": "meetings", "decisions": "decisions", "submissions": None, "performance": None}
+
+
+def _slices_read(scope_type: str) -> frozenset[str]:
+    """The shared slices read by the indicators computed for a scope type (a service reads neither)."""
+    return frozenset(s for i in INDICATORS if scope_type in i.scopes if (s := SOURCE_SLICES[i.source]) is not None)
+
+
+SLICES_READ = {scope: _slices_read(scope) for i in INDICATORS for scope in i.scopes}
 
 
 def _digest(value: object) -> str:
@@ -64,13 +78,18 @@ class Slices:
         self.agencies = _digest(sorted(ev.agencies.items()))
 
     def key(self, sel: Selection, complete: bool, targets: Targets) -> str:
-        """The digest of everything the indicators of ``sel`` read."""
+        """The digest of everything the indicators of ``sel`` read.
+
+        A slice no indicator of the scope type reads is left out: a service's rows are not
+        computed again when a meeting of its month or a decision of its agency changes.
+        """
         agencies = sorted(sel.agencies)
+        reads = SLICES_READ.get(sel.scope_type, frozenset())
         return inputs_key(
             "indicators", sel.scope_type, sel.scope, agencies, None if sel.services is None else sorted(sel.services),
             sel.period, list(sel.months), sel.end.isoformat(), complete, repr(targets), self.agencies,
-            [self.meetings.get(m) for m in sel.months],
-            [self.decisions.get(a) for a in agencies],
+            [self.meetings.get(m) for m in sel.months] if "meetings" in reads else None,
+            [self.decisions.get(a) for a in agencies] if "decisions" in reads else None,
             [self.cells.get((m, a)) for m in sel.months for a in agencies],
         )
 
