@@ -25,7 +25,7 @@ def _run(tables: Tables, path: Path, computed: list[tuple[str, str]], as_of: dat
          targets: Targets | None = None, changelog: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Indicators with the memo at ``path`` (saved afterwards); ``computed`` gets each selection computed."""
     computed.clear()
-    memo = Memo(path, indicators.FIELDS)
+    memo = Memo(path, indicators.KEPT)
     out = indicators.indicator_records(tables, as_of, 10, targets or Targets(),
                                        CHANGELOG if changelog is None else changelog, memo)
     memo.save()
@@ -131,7 +131,7 @@ def test_an_unreadable_or_foreign_memo_is_ignored(tmp_path: Path, computed: list
     assert _run(world(), path, computed) == fresh and computed
     header, _, body = path.read_text(encoding="utf-8").partition("\n")
     kept = json.loads(header)
-    assert kept["fields"] == list(indicators.FIELDS) and body.count("\n") > 1
+    assert kept["fields"] == list(indicators.KEPT) and body.count("\n") > 1
     kept["fields"] = kept["fields"][::-1]
     path.write_text(json.dumps(kept) + "\n" + body, encoding="utf-8")
     computed.clear()

@@ -35,7 +35,7 @@ from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
 from pipeline.publish.evaluation.memo import FILE as MEMO
 from pipeline.publish.evaluation.memo import Memo
-from pipeline.publish.evaluation.table import FIELDS
+from pipeline.publish.evaluation.table import KEPT
 from pipeline.publish.feedback import feedback_files
 from pipeline.publish.reuse import Reuse
 from pipeline.publish.row_reuse import Indexes
@@ -131,7 +131,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
         reports, lambda file: _submitted_bytes(portal, file), receipts,
         _reference_hashes(portal), local_iso(now, portal.tz), as_of, cache.reused,
     )
-    memo = Memo(portal.output / "store" / MEMO, FIELDS)  # indicators of unchanged selections kept
+    memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
     tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
                           portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
     # The data files are written straight into the data folder's staging folder as they are made

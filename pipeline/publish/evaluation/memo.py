@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.atomic import write_blocks
-from pipeline.core.compact import Row, Strings, record_type
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import Evidence, Selection
@@ -34,7 +33,7 @@ from pipeline.publish.reuse import inputs_key
 
 FILE = "indicators-memo.tsv"  # under <output>/store: a JSON header line, then "<key>\t<rows as JSON>" lines
 LEGACY = "indicators-memo.json"  # one JSON document: decoded whole, it cost hundreds of MB
-FORMAT = 2
+FORMAT = 3  # 3: the varying columns only
 Key = tuple[str, str]  # (month, agency)
 # The slice beyond the per-cell ones that the indicators of each source table read: the
 # collaboration indicators read the meetings, the accountability ones the decisions and their
@@ -101,6 +100,11 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"not kept in the memo: {type(value).__name__}")
 
 
+def _decode(tagged: dict[str, Any]) -> Decimal:
+    """A tagged exact decimal back (``_encode``); any other object is a damaged line (KeyError)."""
+    return Decimal(tagged["d"])
+
+
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_encode)
 
 
@@ -109,33 +113,33 @@ class Memo:
 
     Each selection's rows stay encoded (one line of the file, bytes) until a run asks for them:
     decoded all at once, the city's 414,000 rows took several hundred MB next to the table
-    built from them, and the memo was the largest part of a publish's peak.
+    built from them, and the memo was the largest part of a publish's peak. Only the columns
+    that vary within a selection are kept (``table.KEPT``): the others come from the selection and
+    the indicator, as shared strings, so that reading a city's rows back costs no call per cell.
     """
 
     def __init__(self, path: Path | None, fields: Iterable[str]) -> None:
         self.path = path
-        self.fields = list(fields)  # every row's keys, in order
-        self.row = record_type(self.fields)
-        self.strings = Strings()
+        self.fields = list(fields)  # the kept columns of every row, in order
         self.old: dict[str, bytes] = _read(path, self.fields) if path is not None else {}
         self.new: dict[str, bytes] = {}
 
-    def get(self, key: str) -> list[Row] | None:
-        """The rows kept under ``key`` (None when there are none or they do not read back)."""
+    def get(self, key: str) -> list[list[Any]] | None:
+        """The rows kept under ``key``, each the list of its ``fields`` (None when there are none or
+        they do not read back); the caller makes its records of them (``table.py``)."""
         raw = self.old.get(key)
         if raw is None:
             return None
         try:
-            rows = json.loads(raw)
+            # The hook sees only the tagged decimals: the other cells are as the C decoder made them.
+            rows = json.loads(raw, object_hook=_decode)
             width = len(self.fields)
             if not isinstance(rows, list) or not all(isinstance(row, list) and len(row) == width for row in rows):
                 return None
-            one, row_type = self.strings.one, self.row
-            records = [row_type([Decimal(v["d"]) if type(v) is dict else one(v) for v in row]) for row in rows]
         except (ValueError, TypeError, KeyError, ArithmeticError):
             return None  # a damaged line is computed again, never trusted
         self.new[key] = raw
-        return records
+        return rows
 
     def put(self, key: str, rows: Iterable[Record]) -> None:
         """Keep the rows computed under ``key`` (encoded at once: see the class)."""

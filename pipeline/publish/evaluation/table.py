@@ -7,12 +7,12 @@ from datetime import date
 from typing import Any, cast
 
 from pipeline.core import periods
-from pipeline.core.compact import Row, record_type
+from pipeline.core.compact import Row, Strings, record_type
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
 from pipeline.publish.evaluation.memo import Memo, Slices
-from pipeline.publish.evaluation.registry import INDICATORS, Indicator
+from pipeline.publish.evaluation.registry import BY_ID, INDICATORS, Indicator
 
 PERIOD_ORDER = {periods.MONTH: 0, periods.QUARTER: 1, periods.YEAR: 2}
 SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2, SERVICE: 3}
@@ -21,6 +21,10 @@ FIELDS = ("indicator", "group", "scope_type", "scope", "period_type", "period", 
           "direction", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
           "target_met", "gaps")
 ROW = record_type(FIELDS)  # read-only rows: a third of a dict's memory (414,000 at a city)
+# The columns the memo keeps: the others are the selection's (scope, period, complete) or the
+# indicator's (group, unit, direction), filled in again by ``_kept_rows``.
+KEPT = ("indicator", "value", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
+        "target_met", "gaps")
 
 
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
@@ -38,6 +42,7 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     evidence = Evidence(tables, as_of, targets, changelog)
     slices = Slices(evidence) if memo is not None else None
     rows: list[Row] = []
+    strings = Strings()  # the gaps texts a city repeats across indicators and periods, stored once
     scopes = _scopes(tables["agencies"], tables["performance"])
     for label, complete in _labels(closed):
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
@@ -48,7 +53,7 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
                 rows += [ROW([r[name] for name in FIELDS]) for r in _selection_rows(sel, complete, evidence, targets)]
                 continue
             key = slices.key(sel, complete, targets)
-            kept = memo.get(key)
+            kept = _kept_rows(memo.get(key), sel, complete, strings)
             if kept is None:
                 fresh = _selection_rows(sel, complete, evidence, targets)
                 memo.put(key, fresh)
@@ -58,6 +63,22 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     # Read-only mappings typed as the tables' records: every reader only reads them.
     return sorted(cast(list[Record], rows), key=lambda r: (order[r["indicator"]], SCOPE_ORDER[r["scope_type"]],
                                                            r["scope"], PERIOD_ORDER[r["period_type"]], r["period"]))
+
+
+def _kept_rows(kept: list[list[Any]] | None, sel: Selection, complete: bool, strings: Strings) -> list[Row] | None:
+    """Rows of ``sel`` from the memo's columns (``KEPT``); None when there are none or one names
+    no known indicator (the selection is computed again)."""
+    if kept is None:
+        return None
+    out = []
+    kind, one = periods.kind(sel.period), strings.one
+    for ind_id, value, num, den, covered, expected, target, met, gaps in kept:
+        indicator = BY_ID.get(ind_id) if type(ind_id) is str else None
+        if indicator is None:
+            return None
+        out.append(ROW([indicator.id, indicator.group, sel.scope_type, sel.scope, kind, sel.period, complete, value,
+                        indicator.unit, indicator.direction, num, den, covered, expected, target, met, one(gaps)]))
+    return out
 
 
 def _selection_rows(sel: Selection, complete: bool, evidence: Evidence, targets: Targets) -> list[Record]:
