@@ -78,11 +78,12 @@ def _typed_sum(scores: tuple[tuple[type, Score], ...]) -> Fraction:
     # nine Fraction additions, each with its gcd, were most of the performance table's time.
     total = Decimal(0)
     for _, s in scores:
-        total = _EXACT.add(total, Decimal(repr(s)) if isinstance(s, float) else s)
+        total = EXACT.add(total, Decimal(repr(s)) if isinstance(s, float) else s)
     return Fraction(total)
 
 
-_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, Rounded, InvalidOperation])
+# Decimal arithmetic that refuses to round: every sum and product exact, or an error.
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, Rounded, InvalidOperation])
 
 
 def grade(value: Decimal | float) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import MAXYEAR, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 # A period as agencies and settings write it. Years 2000-2099: a mall publishes its own
@@ -23,8 +24,9 @@ def parse(period: str) -> tuple[int, int]:
     return int(year), int(month)
 
 
+@lru_cache(maxsize=8192)
 def of_date(day: date) -> str:
-    """The period a date falls in."""
+    """The period a date falls in (kept: the indicators ask it of the same few thousand days millions of times)."""
     return f"{day.year:04d}-{day.month:02d}"
 
 

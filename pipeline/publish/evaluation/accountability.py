@@ -34,8 +34,7 @@ def done_by_due(ev: Evidence, sel: Selection) -> Measure:
     later still counts as done for the months it was done.
     """
     done = due = 0
-    for key, row in _decisions(ev, sel):
-        state = ev.state_at(key, sel.months[-1])
+    for _, row, state in ev.decision_states(sel):
         if not _in(sel, row.get("due_date")) or state is None or state["status"] == "cancelled":
             continue
         due += 1
@@ -46,8 +45,7 @@ def done_by_due(ev: Evidence, sel: Selection) -> Measure:
 
 def _overdue_days(ev: Evidence, sel: Selection) -> Iterator[int | None]:
     """For each decision due by the period's end (not cancelled): days overdue at the end, None when not overdue."""
-    for key, row in _decisions(ev, sel):
-        state = ev.state_at(key, sel.months[-1])
+    for _, row, state in ev.decision_states(sel):
         due = row.get("due_date")
         if state is None or due is None or due > sel.end or state["status"] == "cancelled":
             continue
@@ -70,8 +68,7 @@ def overdue_beyond(ev: Evidence, sel: Selection) -> Measure:
 def days_to_done(ev: Evidence, sel: Selection) -> Measure:
     """Median days from decision to completion, over the decisions completed in the period."""
     spans = []
-    for key, row in _decisions(ev, sel):
-        state = ev.state_at(key, sel.months[-1])
+    for _, row, state in ev.decision_states(sel):
         if state is not None and state["status"] == "done" and _in(sel, state["completed_on"]):
             spans.append((state["completed_on"] - row["date"]).days)
     return median_of(spans)

@@ -8,7 +8,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from statistics import median
 
-from pipeline.core.ikm import round_cents
+from pipeline.core.ikm import EXACT, round_cents
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,13 @@ def weighted_mean(pairs: list[tuple[Decimal | float, int]]) -> Measure:
         return Measure(None, None, 0)
     if any(not _finite(v) for v, _ in pairs):  # a float beyond range (inf): no mean to give
         return Measure(None, None, weight)
-    total = sum((Fraction(Decimal(repr(v)) if isinstance(v, float) else v) * w for v, w in pairs), Fraction(0))
-    return Measure(cents(total / weight), cents(total), weight)
+    # Summed as decimals that cannot round (EXACT), made a fraction once: a Fraction per pair,
+    # each reduced by a gcd, cost 8 ms per mall-wide mean of a large city.
+    total = Decimal(0)
+    for v, w in pairs:
+        total = EXACT.add(total, EXACT.multiply(Decimal(repr(v)) if isinstance(v, float) else v, w))
+    exact = Fraction(total)
+    return Measure(cents(exact / weight), cents(exact), weight)
 
 
 def median_of(values: list[int]) -> Measure:
