@@ -21,6 +21,7 @@ FIELDS = ("indicator", "group", "scope_type", "scope", "period_type", "period", 
           "direction", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
           "target_met", "gaps")
 ROW = record_type(FIELDS)  # read-only rows: a third of a dict's memory (414,000 at a city)
+_INDEX = {name: at for at, name in enumerate(FIELDS)}  # the rows read back from the memo share this one
 # The columns the memo keeps: the others are the selection's (scope, period, complete) or the
 # indicator's (group, unit, direction), filled in again by ``_kept_rows``.
 KEPT = ("indicator", "value", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
@@ -76,8 +77,10 @@ def _kept_rows(kept: list[list[Any]] | None, sel: Selection, complete: bool, str
         indicator = BY_ID.get(ind_id) if type(ind_id) is str else None
         if indicator is None:
             return None
-        out.append(ROW([indicator.id, indicator.group, sel.scope_type, sel.scope, kind, sel.period, complete, value,
-                        indicator.unit, indicator.direction, num, den, covered, expected, target, met, one(gaps)]))
+        # Made directly, as a tuple in FIELDS' order: checking each row's width cost a second at a city.
+        out.append(Row(_INDEX, (indicator.id, indicator.group, sel.scope_type, sel.scope, kind, sel.period, complete,
+                                value, indicator.unit, indicator.direction, num, den, covered, expected, target, met,
+                                one(gaps))))
     return out
 
 
