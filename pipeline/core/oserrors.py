@@ -11,6 +11,9 @@ OUTPUT_INTACT = ("Keluaran sebelumnya tetap utuh; jalankan lagi setelah diperbai
                  "output is left intact; run again once fixed.")
 SITE_INTACT = ("Situs sebelumnya tetap utuh; jalankan lagi setelah diperbaiki / the previous site is "
                "left intact; run again once fixed.")
+SITE_COMMITTED = ("Situs sedang diganti dan belum lengkap (sebagian halaman sudah baru); jalankan lagi setelah "
+                  "diperbaiki untuk menyelesaikannya / the site was being swapped in and is not complete (some "
+                  "pages are new already); run again once fixed to complete it.")
 RUN_AGAIN = "Jalankan lagi setelah diperbaiki / run again once fixed."
 
 

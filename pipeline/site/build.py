@@ -27,11 +27,11 @@ from datetime import date
 from itertools import zip_longest
 from pathlib import Path
 
-from pipeline.core.atomic import commit_files, recover_dir, replace_dir, staging_dir
+from pipeline.core.atomic import COMMIT, commit_files, recover_dir, replace_dir, staging_dir
 from pipeline.core.config import Portal
 from pipeline.core.errors import SiteError
 from pipeline.core.formatting import LANGS, Formatter
-from pipeline.core.oserrors import SITE_INTACT, describe, naming
+from pipeline.core.oserrors import SITE_COMMITTED, SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, search, urls
 from pipeline.site.i18n import Translator, load_strings
@@ -117,7 +117,12 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     else:
         # The files that describe the site go last: until they are in place, it is the previous one.
         deletes = sorted(set(live.files) - set(files))
-        commit_files(staging, target, [*moves, manifest.FILE_NAME, fingerprint.FILE_NAME], deletes)
+        try:
+            commit_files(staging, target, [*moves, manifest.FILE_NAME, fingerprint.FILE_NAME], deletes)
+        except OSError as exc:
+            if (staging / COMMIT).is_file():  # past the commit point: the next run finishes the plan
+                raise SiteError(f"situs / site: {describe(exc, SITE_COMMITTED)}") from None
+            raise  # the plan itself was not written: the live site is untouched
         moves += [manifest.FILE_NAME, fingerprint.FILE_NAME]
     written = len(moves) if live is not None else len(files) + 2
     print(f"Situs / site: {page_count} halaman / pages, {len(files) + 1} berkas / files, {written} ditulis / "
