@@ -15,6 +15,7 @@ from pipeline.core.csp import SITE_POLICY
 from pipeline.core.errors import SiteError
 from pipeline.core.templating import environment
 from pipeline.site import urls
+from pipeline.site.inputs_text import InputsText
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Lazy, Page
 from pipeline.site.views import last_update_date, licence_title, licence_url
@@ -76,6 +77,7 @@ class Renderer:
         # Site path -> (template, builder, inputs, their text) of the lazy page last keyed there
         # in another language, taken back by the next language's page of that path.
         self._texts: dict[str, tuple[str, Any, Any, str]] = {}
+        self._writer = InputsText()  # ``repr`` of inputs, each record of the data written once
 
     def common(self, page: Page, kit: Kit) -> dict[str, Any]:
         """What the base layout needs: language switch, navigation, site name, canonical URL."""
@@ -143,13 +145,14 @@ class Renderer:
         from the data; only ``make`` sees the language): when the other language's inputs are
         equal, of the same class, for the same template and builder, their text is taken
         instead of writing it again (writing every page's inputs was the costliest step of a
-        build that renders a few pages out of tens of thousands).
+        build that renders a few pages out of tens of thousands). The text is ``repr``'s, written
+        by ``InputsText`` (each record of the site data written out once per build).
         """
         kept = self._texts.pop(page.path, None)
         if (kept is not None and kept[0] == page.template and kept[1] is page.make
                 and type(kept[2]) is type(page.inputs) and kept[2] == page.inputs):
             return kept[3]
-        text = repr(page.inputs)
+        text = self._writer.text(page.inputs)
         self._texts[page.path] = (page.template, page.make, page.inputs, text)
         return text
 
