@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core import treehash
 from pipeline.core.config import Portal, load_portal
+from pipeline.core.treehash import entry_name
 from pipeline.site import build_site, fingerprint
 from pipeline.site.build import TEMPLATES
 from tests.shared_fixture import read_only
@@ -124,3 +127,37 @@ def test_a_site_without_a_fingerprint_is_rebuilt(portal: Portal) -> None:
     (portal.output / "site" / fingerprint.FILE_NAME).unlink()
     assert not build_site(portal, AS_OF, search=False).skipped
     assert (portal.output / "site" / fingerprint.FILE_NAME).is_file()
+
+
+def test_the_digests_kept_after_a_build_are_those_of_its_own_check_without_a_second_walk(
+        portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = portal.output.joinpath(*fingerprint.DIGESTS)
+    agendas = portal.output / "data" / "agendas.csv"
+    agendas.write_text(agendas.read_text(encoding="utf-8").replace("Aula", "Aula Besar"), encoding="utf-8")
+    monkeypatch.setattr(treehash, "RACY_NS", 0)  # the copy's files are seconds old: keep them all the same
+    assert not build_site(portal, AS_OF, search=False).skipped
+    walks: list[object] = []
+    real = fingerprint._hash_trees
+    monkeypatch.setattr(fingerprint, "_hash_trees", lambda *args: walks.append(args) or real(*args))
+    fingerprint.remember_digests(portal, TEMPLATES)
+    assert walks == []  # the build's check is kept: the trees are not walked again
+    after_check = kept.read_bytes()
+    # A walk now (what the build's check kept is not at hand: another process) keeps the very same
+    # digests, and writes nothing.
+    kept.unlink()
+    fingerprint.remember_digests(portal, TEMPLATES)
+    assert len(walks) == 1 and kept.read_bytes() == after_check
+    assert entry_name(str(agendas.resolve())) in json.loads(after_check)["files"]
+
+
+def test_a_file_read_too_soon_by_the_check_is_kept_once_it_has_settled(
+        portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    agendas = portal.output / "data" / "agendas.csv"
+    agendas.write_text(agendas.read_text(encoding="utf-8").replace("Aula", "Aula Besar"), encoding="utf-8")
+    monkeypatch.setattr(treehash, "RACY_NS", 10**12)  # every file is too recent for the check
+    assert not build_site(portal, AS_OF, search=False).skipped
+    monkeypatch.setattr(treehash, "RACY_NS", 0)  # and settled by the time the build is done
+    fingerprint.remember_digests(portal, TEMPLATES)
+    names = set(json.loads(portal.output.joinpath(*fingerprint.DIGESTS).read_bytes())["files"])
+    assert entry_name(str(agendas.resolve())) in names
+    assert entry_name(str((portal.output / "data" / "datapackage.json").resolve())) in names
