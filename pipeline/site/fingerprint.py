@@ -111,6 +111,24 @@ class _Pass(DigestCache):
 _checked: dict[tuple[Path, Path], _Pass] = {}
 
 
+def checked(portal: Portal, templates: Path) -> DigestCache | None:
+    """The digests the last check of these folders (``inputs_fingerprint``) found, for the build to
+    take instead of reading a file again while its stat is the one kept (``DigestCache.known``)."""
+    return _checked.get((portal.output, templates))
+
+
+def known_digest(digests: DigestCache | None, path: Path) -> str | None:
+    """The SHA-256 of the regular file ``path`` kept in ``digests`` for its present stat, else None."""
+    if digests is None:
+        return None
+    absolute = os.path.abspath(path)  # the name the trees were walked by
+    try:
+        st = os.lstat(absolute)
+    except OSError:
+        return None
+    return digests.known(absolute, st) if stat.S_ISREG(st.st_mode) else None
+
+
 def _cache(portal: Portal) -> DigestCache:
     """The kept digests of the files a build reads."""
     return DigestCache(portal.output.joinpath(*DIGESTS))

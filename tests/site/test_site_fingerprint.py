@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -13,8 +14,9 @@ import pytest
 from pipeline.core import treehash
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.treehash import entry_name
-from pipeline.site import build_site, fingerprint
+from pipeline.site import build_site, fingerprint, loader
 from pipeline.site.build import TEMPLATES
+from pipeline.site.loader import load_site_data
 from tests.shared_fixture import read_only
 from tests.site.fixture_data import write_fixture
 
@@ -161,3 +163,34 @@ def test_a_file_read_too_soon_by_the_check_is_kept_once_it_has_settled(
     names = set(json.loads(portal.output.joinpath(*fingerprint.DIGESTS).read_bytes())["files"])
     assert entry_name(str(agendas.resolve())) in names
     assert entry_name(str((portal.output / "data" / "datapackage.json").resolve())) in names
+
+
+def test_the_build_takes_the_digests_of_its_check_for_the_files_it_does_not_change(
+        portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(treehash, "RACY_NS", 0)  # the copy's files are seconds old: keep them all the same
+    data_dir = portal.output / "data"
+    agendas = data_dir / "agendas.csv"
+    agendas.write_text(agendas.read_text(encoding="utf-8").replace("Aula", "Aula Besar"), encoding="utf-8")
+    hashed: list[str] = []
+    file_info = loader._file_info
+    monkeypatch.setattr(loader, "_file_info", lambda path: hashed.append(path) or file_info(path))
+    read: list[str] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes",
+                        lambda path: (read.append(path.name) if path.parent == data_dir else None) or read_bytes(path))
+    assert not build_site(portal, AS_OF, search=False).skipped
+    # Sizes and digests of the downloads come from the check; of the published files only the
+    # changed one is read to be copied (the others are the live site's bytes already).
+    # (the agencies' templates are hashed, and the absent formats asked for)
+    assert hashed and not [p for p in hashed if p.parent == data_dir and p.exists()]
+    assert "agendas.csv" in read and "agencies.csv" not in read and "datapackage.zip" not in read
+    site = portal.output / "site"
+    assert (site / "data/agendas.csv").read_bytes() == read_bytes(agendas)
+    monkeypatch.undo()
+    # What the check's digests stand for is what reading gives.
+    fingerprint.inputs_fingerprint(portal, AS_OF, TEMPLATES, False)
+    digests = fingerprint.checked(portal, TEMPLATES)
+    assert digests is not None
+    assert load_site_data(portal, AS_OF, digests=digests).tables == load_site_data(portal, AS_OF).tables
+    for path in data_dir.iterdir():
+        assert fingerprint.known_digest(digests, path) in (None, hashlib.sha256(path.read_bytes()).hexdigest())
