@@ -33,6 +33,7 @@ from pipeline.core.errors import SiteError
 from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.oserrors import SITE_COMMITTED, SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
+from pipeline.core.treehash import DigestCache
 from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, search, urls
 from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.loader import load_site_data
@@ -87,7 +88,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
               f"build skipped ({pages_n} halaman / pages) -> {target}")
         return BuildResult(target, pages_n, files_n, skipped=True)
     live = manifest.read(target, previous) if target.is_dir() else None
-    data = load_site_data(portal, as_of, keep_rows=True)  # unchanged tables read from kept rows
+    digests = fingerprint.checked(portal, templates)  # what the check read: not read again while unchanged
+    data = load_site_data(portal, as_of, keep_rows=True, digests=digests)  # unchanged tables read from kept rows
     lang_kits = kits(templates)
     staging = staging_dir(target)
     try:
@@ -96,7 +98,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         done = _write_pages(writer, Renderer(templates, data), data, lang_kits, code, live)
         page_count = done.count
         _write_calendars(writer, data, code, live, target, done.keys)
-        _write_files(writer, data, templates, lang_kits, done.paths)
+        _write_files(writer, data, templates, lang_kits, done.paths, digests)
         moves = list(writer.changed)
         files = dict(writer.files)
         if search:
@@ -221,16 +223,18 @@ def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.M
             writer.write_bytes(path, body)
 
 
-def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit], paths: list[str]) -> None:
-    """Assets, the published files, feedback pages, templates, feeds, calendars and machine files."""
+def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit], paths: list[str],
+                 digests: DigestCache | None = None) -> None:
+    """Assets, the published files, feedback pages, templates, feeds, calendars and machine files
+    (``digests``: the build's check, whose kept digests stand for unchanged files' bytes)."""
     output = data.portal.output
-    writer.copy_tree(templates / "static", "/assets")
+    writer.copy_tree(templates / "static", "/assets", digests=digests)
     # Browsers ask for /favicon.ico whatever a page links (a PDF viewer, an old browser...).
     writer.write_bytes("/favicon.ico", (templates / "static" / "favicon.ico").read_bytes())
-    writer.copy_tree(output / "data", "/data")
+    writer.copy_tree(output / "data", "/data", digests=digests)
     # The reports under /laporan/ are pages of the site (pages/reports.py), one language each;
     # the bilingual copies in <output>/feedback/ are the agencies' own.
-    writer.copy_tree(output / "templates", "/templat")
+    writer.copy_tree(output / "templates", "/templat", digests=digests)
     for kit in lang_kits.values():
         writer.write_bytes(kit.url(urls.feed("keputusan")), feeds.decisions_feed(data, kit))
         writer.write_bytes(kit.url(urls.feed("rilis-data")), feeds.releases_feed(data, kit))

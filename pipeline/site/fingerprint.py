@@ -8,13 +8,16 @@ never enter the hash, so the same inputs under another <output> give the same fi
 
 Files whose stat is unchanged are not read again: their digests are kept in
 ``<output>/site-cache/tree-digests.json`` (``core/treehash.py`` DigestCache), written by a
-build that ran (``remember_digests``), never by a skipped one.
+build that ran (``remember_digests``), never by a skipped one. What the build's own check found
+is kept for that: the trees are not walked a second time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import sys
 from datetime import date
 from pathlib import Path
@@ -48,7 +51,9 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
     _add(h, "search-partition-pages", str(partition_cap()).encode())
     _add(h, "settings", _settings(portal))
     _add(h, "versions", _versions())
-    _hash_trees(h, portal, templates, _cache(portal))
+    cache = _Pass(portal.output.joinpath(*DIGESTS))
+    _hash_trees(h, portal, templates, cache)
+    _checked[(portal.output, templates)] = cache  # for ``remember_digests`` after this build
     _add_config(h, "portal.toml", portal.datasets, "portal.toml")
     for table in TABLES:  # the data dictionary of what agencies send
         _add_config(h, f"schemas/{table}.json", schemas_root(portal.datasets), f"schemas/{table}.json")
@@ -56,10 +61,72 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
 
 
 def remember_digests(portal: Portal, templates: Path) -> None:
-    """Keep the digests of the files a build read, for the next build's check (after a build that ran)."""
-    cache = _cache(portal)
-    _hash_trees(hashlib.sha256(), portal, templates, cache)
+    """Keep the digests of the files a build read, for the next build's check (after a build that ran).
+
+    With the check of this build at hand (same process), its digests are kept and only the files
+    it read too soon after their last change are digested again (``_Pass.settled``); else the
+    trees are walked.
+    """
+    checked = _checked.pop((portal.output, templates), None)
+    if checked is None:
+        cache = _cache(portal)
+        _hash_trees(hashlib.sha256(), portal, templates, cache)
+    else:
+        cache = checked.settled()
     cache.save()
+
+
+class _Pass(DigestCache):
+    """A check's digest cache that notes the files it read but could not keep (changed too recently)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.unkept: list[str] = []
+
+    def digest(self, path: str, st: os.stat_result) -> str:
+        """As ``DigestCache.digest``, noting a file whose digest was not kept."""
+        known = len(self.seen)
+        found = super().digest(path, st)
+        if len(self.seen) == known:  # not kept (a file met twice is only read twice more)
+            self.unkept.append(path)
+        return found
+
+    def settled(self) -> DigestCache:
+        """What a second walk over the same trees now would keep: every digest this check kept, and
+        those of the files it could not keep, read again (a file changed since only costs a read
+        on the next check; a file gone is passed over)."""
+        cache = DigestCache(self.path, self.kept)  # the kept file as read: saved only when it changes
+        cache.seen = dict(self.seen)
+        for path in self.unkept:
+            try:
+                st = os.lstat(path)
+                if stat.S_ISREG(st.st_mode):
+                    cache.digest(path, st)
+            except OSError:
+                continue
+        return cache
+
+
+# The last check's cache of each output and templates folder, in this process.
+_checked: dict[tuple[Path, Path], _Pass] = {}
+
+
+def checked(portal: Portal, templates: Path) -> DigestCache | None:
+    """The digests the last check of these folders (``inputs_fingerprint``) found, for the build to
+    take instead of reading a file again while its stat is the one kept (``DigestCache.known``)."""
+    return _checked.get((portal.output, templates))
+
+
+def known_digest(digests: DigestCache | None, path: Path) -> str | None:
+    """The SHA-256 of the regular file ``path`` kept in ``digests`` for its present stat, else None."""
+    if digests is None:
+        return None
+    absolute = os.path.abspath(path)  # the name the trees were walked by
+    try:
+        st = os.lstat(absolute)
+    except OSError:
+        return None
+    return digests.known(absolute, st) if stat.S_ISREG(st.st_mode) else None
 
 
 def _cache(portal: Portal) -> DigestCache:

@@ -20,10 +20,12 @@ from pipeline.core.models import PUBLISHED_TABLES, TABLES
 from pipeline.core.periods import MONTH, kind
 from pipeline.core.records import Agency, Service, split_codes
 from pipeline.core.rowcodec import json_object
+from pipeline.core.treehash import DigestCache
 from pipeline.publish.feedback_layout import feedback_pages
 from pipeline.site import rowcache
 from pipeline.site.casting import Row, distinct, picked, read_table
 from pipeline.site.feedback_data import load_misplaced, load_reports
+from pipeline.site.fingerprint import known_digest
 from pipeline.site.models import (
     Agenda,
     AgendaVersion,
@@ -40,15 +42,18 @@ from pipeline.site.models import (
 from pipeline.site.rowcache import cached_rows
 
 
-def load_site_data(portal: Portal, as_of: date, keep_rows: bool = False) -> SiteData:
+def load_site_data(portal: Portal, as_of: date, keep_rows: bool = False,
+                   digests: DigestCache | None = None) -> SiteData:
     """Read every published table, typed by its own schema; raise SiteError if any is missing.
 
     ``keep_rows``: read a table whose CSV did not change from the rows kept under
     <output>/site-cache/ (rowcache.py), and keep the rows of the others there (a build does;
-    a reader that must leave <output> as it found it does not).
+    a reader that must leave <output> as it found it does not). ``digests``: the SHA-256 of
+    files the build's check found (``fingerprint.checked``), taken while a file's stat is the
+    one kept with it instead of reading the file again.
     """
     with _collector_paused():
-        return _load(portal, as_of, portal.output / rowcache.FOLDER if keep_rows else None)
+        return _load(portal, as_of, portal.output / rowcache.FOLDER if keep_rows else None, digests)
 
 
 @contextmanager
@@ -73,7 +78,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(portal: Portal, as_of: date, cache_dir: Path | None) -> SiteData:
+def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCache | None) -> SiteData:
     """The reading itself (see ``load_site_data``)."""
     data_dir = portal.output / "data"
     package = _read_package(data_dir)
@@ -81,7 +86,7 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None) -> SiteData:
     missing = [name for name in PUBLISHED_TABLES if name not in resources]
     if missing:
         raise SiteError(f"{data_dir}/datapackage.json: tabel tidak ada / tables missing: {', '.join(missing)}")
-    files = _Files()
+    files = _Files(digests)
     rows = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir)
             for name in PUBLISHED_TABLES}
     submissions = [_submission(v) for v in picked(rows["submissions"], *_SUBMISSION)]
@@ -127,13 +132,17 @@ def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | N
 class _Files:
     """Size and SHA-256 of the files offered for download, each file read once per build."""
 
-    def __init__(self) -> None:
+    def __init__(self, digests: DigestCache | None = None) -> None:
         self._seen: dict[Path, FileInfo | None] = {}
+        self._digests = digests
 
     def info(self, path: Path) -> FileInfo | None:
         """The file's facts, or None when it is absent."""
         if path not in self._seen:
-            self._seen[path] = _file_info(path)
+            sha = known_digest(self._digests, path)
+            # The digest kept for the file's present stat stands for its bytes: not read again.
+            self._seen[path] = (_file_info(path) if sha is None else
+                                FileInfo(path.name, path.suffix.lstrip(".").upper(), path.lstat().st_size, sha))
         return self._seen[path]
 
 

@@ -15,6 +15,7 @@ from pipeline.core.csp import SITE_POLICY
 from pipeline.core.errors import SiteError
 from pipeline.core.templating import environment
 from pipeline.site import urls
+from pipeline.site.inputs_text import InputsText
 from pipeline.site.models import SiteData
 from pipeline.site.page import Kit, Lazy, Page
 from pipeline.site.views import last_update_date, licence_title, licence_url
@@ -75,7 +76,8 @@ class Renderer:
         self.data = data
         # Site path -> (template, builder, inputs, their text) of the lazy page last keyed there
         # in another language, taken back by the next language's page of that path.
-        self._texts: dict[str, tuple[str, Any, Any, str]] = {}
+        self._texts: dict[str, tuple[str, Any, Any, bytes]] = {}
+        self._writer = InputsText()  # ``repr`` of inputs, each record of the data written once
 
     def common(self, page: Page, kit: Kit) -> dict[str, Any]:
         """What the base layout needs: language switch, navigation, site name, canonical URL."""
@@ -130,26 +132,31 @@ class Renderer:
         """
         if isinstance(page, Lazy):
             maker = f"{page.make.__module__}.{page.make.__qualname__}"
-            text = (f"lazy\0{code}\0{kit.lang}\0{page.path}\0{page.template}\0{maker}\0{page.searchable}\0"
-                    f"{self.data_updated(page, kit)}\0{self._inputs_text(page)}")
-        else:
-            text = f"{code}\0{kit.lang}\0{self.data_updated(page, kit)}\0{page!r}"
+            head = (f"lazy\0{code}\0{kit.lang}\0{page.path}\0{page.template}\0{maker}\0{page.searchable}\0"
+                    f"{self.data_updated(page, kit)}\0")
+            # The digest of head and inputs written one after the other: that of the two joined
+            # (UTF-8 encodes text piece by piece), without copying the inputs' text into one string.
+            h = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
+            h.update(self._inputs_text(page))
+            return h.hexdigest()
+        text = f"{code}\0{kit.lang}\0{self.data_updated(page, kit)}\0{page!r}"
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def _inputs_text(self, page: Lazy[Any]) -> str:
-        """``repr`` of a lazy page's inputs, written once for the languages of one path.
+    def _inputs_text(self, page: Lazy[Any]) -> bytes:
+        """``repr`` of a lazy page's inputs (UTF-8), written once for the languages of one path.
 
         The languages' pages of a path are declared with equal inputs (a builder gathers them
         from the data; only ``make`` sees the language): when the other language's inputs are
         equal, of the same class, for the same template and builder, their text is taken
         instead of writing it again (writing every page's inputs was the costliest step of a
-        build that renders a few pages out of tens of thousands).
+        build that renders a few pages out of tens of thousands). The text is ``repr``'s, written
+        by ``InputsText`` (each record of the site data written out once per build).
         """
         kept = self._texts.pop(page.path, None)
         if (kept is not None and kept[0] == page.template and kept[1] is page.make
                 and type(kept[2]) is type(page.inputs) and kept[2] == page.inputs):
             return kept[3]
-        text = repr(page.inputs)
+        text = self._writer.text(page.inputs).encode("utf-8", "surrogatepass")
         self._texts[page.path] = (page.template, page.make, page.inputs, text)
         return text
 

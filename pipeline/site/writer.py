@@ -10,6 +10,8 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
+from pipeline.core.treehash import DigestCache
+from pipeline.site.fingerprint import known_digest
 from pipeline.site.manifest import digest
 
 
@@ -61,14 +63,25 @@ class Writer:
         """Write UTF-8 text with LF line endings as given."""
         self.write_bytes(rel, text.encode("utf-8"))
 
-    def copy_tree(self, source: Path, prefix: str, suffixes: tuple[str, ...] | None = None) -> int:
-        """Copy every file under ``source`` to ``prefix``; returns how many were copied."""
+    def copy_tree(self, source: Path, prefix: str, suffixes: tuple[str, ...] | None = None,
+                  digests: DigestCache | None = None) -> int:
+        """Copy every file under ``source`` to ``prefix``; returns how many were copied.
+
+        ``digests`` (the build's check, ``fingerprint.checked``): a file whose kept SHA-256 for its
+        present stat is the live copy's is recorded without being read (the data files are
+        hundreds of MB at a city's size).
+        """
         if not source.is_dir():
             return 0
         count = 0
         for path in sorted(p for p in source.rglob("*") if p.is_file()):
             if path.name.startswith(".") or (suffixes and path.suffix.lower() not in suffixes):
                 continue
-            self.write_bytes(f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}", path.read_bytes())
+            rel = f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}"
+            sha = known_digest(digests, path)
+            if sha is not None and self.previous.get(rel.lstrip("/")) == sha:
+                self.keep(rel)
+            else:
+                self.write_bytes(rel, path.read_bytes())
             count += 1
         return count

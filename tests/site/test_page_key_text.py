@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -65,3 +66,13 @@ def test_a_path_keyed_again_in_the_same_language_is_written_out_again() -> None:
     a = Inputs((("2026-01", 12),))
     keys = _keys(("id", a), ("en", a), ("id", Inputs((("2026-01", 99),))))
     assert len(WRITTEN) == 2 and keys[2] == _keys(("id", Inputs((("2026-01", 99),))))[0]
+
+
+def test_a_lazy_page_key_is_the_digest_of_its_whole_text_as_before() -> None:
+    # Hashed in two pieces, the key is still the SHA-256 of the one text it was made of (so a
+    # live site's keys stay valid), a lone surrogate of an agency's text included.
+    inputs = Inputs((("2026-01", "Rapat \ud800 ké"),), {"a": "b"})
+    (key,) = _keys(("en", inputs))
+    text = (f"lazy\0code\0en\0{PATH}\0agency_year.html\0{make.__module__}.make\0False\0None\0"
+            f"Inputs({inputs.rows!r}, {inputs.names!r})")
+    assert key == hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

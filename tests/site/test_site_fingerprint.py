@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -9,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core import treehash
 from pipeline.core.config import Portal, load_portal
-from pipeline.site import build_site, fingerprint
+from pipeline.core.treehash import entry_name
+from pipeline.site import build_site, fingerprint, loader
 from pipeline.site.build import TEMPLATES
+from pipeline.site.loader import load_site_data
 from tests.shared_fixture import read_only
 from tests.site.fixture_data import write_fixture
 
@@ -124,3 +129,68 @@ def test_a_site_without_a_fingerprint_is_rebuilt(portal: Portal) -> None:
     (portal.output / "site" / fingerprint.FILE_NAME).unlink()
     assert not build_site(portal, AS_OF, search=False).skipped
     assert (portal.output / "site" / fingerprint.FILE_NAME).is_file()
+
+
+def test_the_digests_kept_after_a_build_are_those_of_its_own_check_without_a_second_walk(
+        portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = portal.output.joinpath(*fingerprint.DIGESTS)
+    agendas = portal.output / "data" / "agendas.csv"
+    agendas.write_text(agendas.read_text(encoding="utf-8").replace("Aula", "Aula Besar"), encoding="utf-8")
+    monkeypatch.setattr(treehash, "RACY_NS", 0)  # the copy's files are seconds old: keep them all the same
+    assert not build_site(portal, AS_OF, search=False).skipped
+    walks: list[object] = []
+    real = fingerprint._hash_trees
+    monkeypatch.setattr(fingerprint, "_hash_trees", lambda *args: walks.append(args) or real(*args))
+    fingerprint.remember_digests(portal, TEMPLATES)
+    assert walks == []  # the build's check is kept: the trees are not walked again
+    after_check = kept.read_bytes()
+    # A walk now (what the build's check kept is not at hand: another process) keeps the very same
+    # digests, and writes nothing.
+    kept.unlink()
+    fingerprint.remember_digests(portal, TEMPLATES)
+    assert len(walks) == 1 and kept.read_bytes() == after_check
+    assert entry_name(str(agendas.resolve())) in json.loads(after_check)["files"]
+
+
+def test_a_file_read_too_soon_by_the_check_is_kept_once_it_has_settled(
+        portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    agendas = portal.output / "data" / "agendas.csv"
+    agendas.write_text(agendas.read_text(encoding="utf-8").replace("Aula", "Aula Besar"), encoding="utf-8")
+    monkeypatch.setattr(treehash, "RACY_NS", 10**12)  # every file is too recent for the check
+    assert not build_site(portal, AS_OF, search=False).skipped
+    monkeypatch.setattr(treehash, "RACY_NS", 0)  # and settled by the time the build is done
+    fingerprint.remember_digests(portal, TEMPLATES)
+    names = set(json.loads(portal.output.joinpath(*fingerprint.DIGESTS).read_bytes())["files"])
+    assert entry_name(str(agendas.resolve())) in names
+    assert entry_name(str((portal.output / "data" / "datapackage.json").resolve())) in names
+
+
+def test_the_build_takes_the_digests_of_its_check_for_the_files_it_does_not_change(
+        portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(treehash, "RACY_NS", 0)  # the copy's files are seconds old: keep them all the same
+    data_dir = portal.output / "data"
+    agendas = data_dir / "agendas.csv"
+    agendas.write_text(agendas.read_text(encoding="utf-8").replace("Aula", "Aula Besar"), encoding="utf-8")
+    hashed: list[str] = []
+    file_info = loader._file_info
+    monkeypatch.setattr(loader, "_file_info", lambda path: hashed.append(path) or file_info(path))
+    read: list[str] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes",
+                        lambda path: (read.append(path.name) if path.parent == data_dir else None) or read_bytes(path))
+    assert not build_site(portal, AS_OF, search=False).skipped
+    # Sizes and digests of the downloads come from the check; of the published files only the
+    # changed one is read to be copied (the others are the live site's bytes already).
+    # (the agencies' templates are hashed, and the absent formats asked for)
+    assert hashed and not [p for p in hashed if p.parent == data_dir and p.exists()]
+    assert "agendas.csv" in read and "agencies.csv" not in read and "datapackage.zip" not in read
+    site = portal.output / "site"
+    assert (site / "data/agendas.csv").read_bytes() == read_bytes(agendas)
+    monkeypatch.undo()
+    # What the check's digests stand for is what reading gives.
+    fingerprint.inputs_fingerprint(portal, AS_OF, TEMPLATES, False)
+    digests = fingerprint.checked(portal, TEMPLATES)
+    assert digests is not None
+    assert load_site_data(portal, AS_OF, digests=digests).tables == load_site_data(portal, AS_OF).tables
+    for path in data_dir.iterdir():
+        assert fingerprint.known_digest(digests, path) in (None, hashlib.sha256(path.read_bytes()).hexdigest())

@@ -1,0 +1,91 @@
+"""A lazy page's inputs are written out by ``InputsText`` exactly as ``repr`` writes them (the page keys stay)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import pytest
+
+from pipeline.core.config import Portal
+from pipeline.core.records import Agency
+from pipeline.site.build import TEMPLATES, kits
+from pipeline.site.inputs_text import InputsText
+from pipeline.site.loader import load_site_data
+from pipeline.site.models import Agenda
+from pipeline.site.page import Lazy
+from pipeline.site.pages import all_pages
+
+AS_OF = date(2026, 11, 28)
+
+
+@pytest.mark.parametrize("portal_name", ["sample_portal", "fixture_portal"])
+def test_every_lazy_page_of_a_built_city_is_written_as_repr_writes_it(portal_name: str,
+                                                                      request: pytest.FixtureRequest) -> None:
+    portal: Portal = request.getfixturevalue(portal_name)
+    data = load_site_data(portal, AS_OF)
+    writer = InputsText()  # one for every page and both languages, as a build has
+    seen = 0
+    for kit in kits(TEMPLATES).values():
+        for page in all_pages(data, kit):
+            if isinstance(page, Lazy):
+                assert writer.text(page.inputs) == repr(page.inputs), page.path
+                seen += 1
+    assert seen > 50
+
+
+class Pair(NamedTuple):
+    """A tuple of another class: written by its own ``repr``."""
+
+    a: int
+    b: str
+
+
+@dataclass(frozen=True)
+class Own:
+    """A class with a ``repr`` of its own."""
+
+    n: int
+
+    def __repr__(self) -> str:
+        return f"<own {self.n}>"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Page inputs as the builders declare them: records, plain values, a field left out of ``repr``."""
+
+    agency: Agency
+    agendas: tuple[Agenda, ...]
+    names: dict[tuple[str, str], str | None]
+    values: list[Any]
+    hidden: int = field(default=0, repr=False)
+
+
+AGENCY = Agency("dpm", "Dinas 'Penanaman' \"Modal\"\n", None, "government", "A-1", date(2020, 1, 2), None, True)
+AGENDA = Agenda("dpm", "R-1", date(2026, 1, 5), time(9, 0), None, "Rapat\u00a0ke-1 \\ \ud800", "rapat", ("dpm",), None,
+                "held", None, None, "2026-01", ())
+
+
+@pytest.mark.parametrize("value", [
+    (), (1,), ((),), [(), [()]], {}, {("a", "b"): None}, "", "é\u2028\x00", 10 ** 400, -0.0, float("nan"), 1e300,
+    True, None, Decimal("1.50"), date(2026, 1, 1), datetime(2026, 1, 1, 8, 0, 1, 5), frozenset({"a"}),
+    Pair(1, "x"), [Pair(2, "y")], Own(3), (Own(4),), AGENCY, AGENDA,
+    Holder(AGENCY, (AGENDA, AGENDA), {("2026-01", "dpm"): "x", ("", ""): None}, [1.5, {"k": (AGENCY,)}], 7),
+])
+def test_plain_values_records_and_other_classes_are_written_as_repr_writes_them(value: Any) -> None:
+    writer = InputsText()
+    assert writer.text(value) == repr(value)
+    assert writer.text(value) == repr(value)  # again, a record's text then taken back
+
+
+def test_an_equal_record_that_is_another_object_is_written_out_on_its_own() -> None:
+    # Records are kept by identity: a record of another build (or changed data) is never given
+    # the text of one that merely sat at the same address.
+    writer = InputsText()
+    first = Agency("a", "Satu", None, "government", None, None, None, True)
+    assert writer.text(first) == repr(first)
+    other = Agency("a", "Dua", None, "government", None, None, None, True)
+    assert writer.text((other, first)) == repr((other, first))
