@@ -82,6 +82,19 @@ class DigestCache:
             write_bytes(self.path, body.encode() + b"\n")
 
 
+def known_digest(digests: DigestCache | None, path: str) -> str | None:
+    """The SHA-256 kept in ``digests`` for the regular file ``path`` (the name its tree was walked
+    by) while its ``lstat`` is the one kept with it, else None: only a hit is taken, and a changed
+    file is read by the caller its own, safe way."""
+    if digests is None:
+        return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return digests.known(path, st) if stat.S_ISREG(st.st_mode) else None
+
+
 def entry_name(path: str) -> str:
     """The cache's name for a file: the SHA-256 of its path, never the path itself (an agency's
     file name may hold personal data, which nothing outside the store's copies may keep)."""

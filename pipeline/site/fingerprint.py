@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import treehash
 from pipeline.core.config import Portal, read_config_file, schemas_root, settings_json
 from pipeline.core.models import TABLES
 from pipeline.core.treehash import DigestCache, hash_tree, library_versions
@@ -118,15 +119,8 @@ def checked(portal: Portal, templates: Path) -> DigestCache | None:
 
 
 def known_digest(digests: DigestCache | None, path: Path) -> str | None:
-    """The SHA-256 of the regular file ``path`` kept in ``digests`` for its present stat, else None."""
-    if digests is None:
-        return None
-    absolute = os.path.abspath(path)  # the name the trees were walked by
-    try:
-        st = os.lstat(absolute)
-    except OSError:
-        return None
-    return digests.known(absolute, st) if stat.S_ISREG(st.st_mode) else None
+    """``treehash.known_digest`` of a file the build reads, by the absolute name the trees were walked by."""
+    return treehash.known_digest(digests, os.path.abspath(path))
 
 
 def _cache(portal: Portal) -> DigestCache:

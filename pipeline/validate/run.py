@@ -16,7 +16,6 @@ file's only once the agenda ids it may name are found to be the same as then.
 from __future__ import annotations
 
 import os
-import stat
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -26,7 +25,7 @@ from multiprocessing import get_context
 from pipeline.core.config import Portal
 from pipeline.core.models import TABLES, FileReport
 from pipeline.core.safe_open import read_limited
-from pipeline.core.treehash import DigestCache
+from pipeline.core.treehash import DigestCache, known_digest
 from pipeline.validate.cache import Entry, ValidationCache, agenda_digest
 from pipeline.validate.context import FileContext
 from pipeline.validate.files import Pending, failure, finish_file, prepare_file
@@ -188,26 +187,14 @@ def _kept(cache: ValidationCache | None, sub: Submitted, digests: DigestCache | 
     """The kept judgement of a submitted file as it is now, or None (no cache, changed, unreadable)."""
     if cache is None:
         return None
-    sha256 = _known_digest(sub, digests)
+    # The name the skip check hashed it under; a hit only (same device, inode, size, times).
+    sha256 = known_digest(digests, os.path.join(os.path.abspath(sub.root), sub.file))
     try:
         if sha256 is None:
             sha256 = read_limited(sub.root, sub.file, 0).sha256  # hashed only, whatever its size
     except OSError:
         return None  # judged afresh, which names the problem
     return cache.get(sub.file, sha256)
-
-
-def _known_digest(sub: Submitted, digests: DigestCache | None) -> str | None:
-    """The file's SHA-256 from ``digests`` when it is a regular file whose stat is the one kept with it."""
-    if digests is None:
-        return None
-    path = os.path.join(os.path.abspath(sub.root), sub.file)  # the name the skip check hashed it under
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    # Only a hit is taken (same device, inode, size, times): a changed file is read the safe way.
-    return digests.known(path, st) if stat.S_ISREG(st.st_mode) else None
 
 
 def _finish_agency(items: list[Pending], reference: Reference, previous: PreviousAgendas | None,

@@ -47,7 +47,7 @@ def _slices_read(scope_type: str) -> frozenset[str]:
     return frozenset(s for i in INDICATORS if scope_type in i.scopes if (s := SOURCE_SLICES[i.source]) is not None)
 
 
-SLICES_READ = {scope: _slices_read(scope) for i in INDICATORS for scope in i.scopes}
+SLICES_READ = {scope: _slices_read(scope) for scope in {s for i in INDICATORS for s in i.scopes}}
 
 
 def _digest(value: object) -> str:
