@@ -22,10 +22,14 @@ Order:
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from itertools import zip_longest
 from pathlib import Path
+from types import TracebackType
 
 from pipeline.core.atomic import COMMIT, commit_files, recover_dir, replace_dir, staging_dir
 from pipeline.core.config import Portal
@@ -97,12 +101,15 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         code = fingerprint.site_code(portal, templates, search)
         done = _write_pages(writer, Renderer(templates, data), data, lang_kits, code, live)
         page_count = done.count
-        _write_calendars(writer, data, code, live, target, done.keys)
-        _write_files(writer, data, templates, lang_kits, done.paths, digests)
-        moves = list(writer.changed)
-        files = dict(writer.files)
-        if search:
-            moves += _search(writer, staging, target if live else None, live, done.searchable, files)
+        # The search index is made from the pages alone: Pagefind indexes them while this process
+        # writes the calendars and files (two cores busy instead of one, each step as before).
+        with Indexing(_search if search else None, writer, staging, target if live else None, live,
+                      done.searchable) as indexing:
+            _write_calendars(writer, data, code, live, target, done.keys)
+            _write_files(writer, data, templates, lang_kits, done.paths, digests)
+            moves = list(writer.changed)
+            files = dict(writer.files)
+            moves += indexing.result(files)
         new = manifest.Manifest(files, done.keys)
         body = new.to_bytes()
         # Not through the writer: neither is a page of the site, and no page links to them.
@@ -176,27 +183,59 @@ def _write_pages(writer: Writer, renderer: Renderer, data: SiteData, lang_kits: 
     return done
 
 
-def _search(writer: Writer, staging: Path, target: Path | None, live: manifest.Manifest | None,
-            searchable: dict[str, dict[str, str]], files: dict[str, str]) -> list[str]:
-    """Update the search index where a searchable page changed; record its files in ``files`` and
-    return the ones to move into the live site.
+def _search(changed: set[str], staging: Path, target: Path | None, live: manifest.Manifest | None,
+            searchable: dict[str, dict[str, str]], stop: threading.Event) -> tuple[list[str], dict[str, str]]:
+    """Update the search index where a searchable page changed; return the files to move into the
+    live site and the index's files with their SHA-256 (for the manifest).
 
     ``index_changes`` is the index's one entry point (search.py: each partition rebuilt only when
     its pages or their digests changed, so with no searchable page changed nothing is indexed).
+    ``changed``: the pages staged (the others are read from the live site).
     """
     bundle = f"{search.BUNDLE}/"
     kept = {rel: sha for rel, sha in (live.files if live else {}).items() if rel.startswith(bundle)}
-    changed = set(writer.changed)
 
     def read_html(rel: str) -> bytes:
         return ((staging if rel in changed or target is None else target) / rel).read_bytes()
 
-    result = index_changes(staging, target, searchable, read_html)
+    result = index_changes(staging, target, searchable, read_html, stop)
     # index_site stages only the files whose bytes the live site lacks: each one is moved in.
-    files.update({rel: manifest.digest((staging / rel).read_bytes()) for rel in result.written})
+    files = {rel: manifest.digest((staging / rel).read_bytes()) for rel in result.written}
     removed = set(result.removed)
     files.update({rel: sha for rel, sha in kept.items() if rel not in files and rel not in removed})
-    return list(result.written)
+    return list(result.written), files
+
+
+class Indexing:
+    """``_search`` in a thread beside the rest of the build; ``result`` waits for it.
+
+    Leaving the block on an error stops the indexing at its next partition and waits for it, so
+    no Pagefind process outlives the build nor writes into a staging folder being removed.
+    """
+
+    def __init__(self, run: Callable[..., tuple[list[str], dict[str, str]]] | None, writer: Writer,
+                 staging: Path, target: Path | None, live: manifest.Manifest | None,
+                 searchable: dict[str, dict[str, str]]) -> None:
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="search")
+        # The pages staged so far: all of them (calendars and files come after, and are not searched).
+        args = (set(writer.changed), staging, target, live, searchable, self._stop)
+        self._future = self._pool.submit(run, *args) if run is not None else None
+
+    def __enter__(self) -> Indexing:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def result(self, files: dict[str, str]) -> list[str]:
+        """The index's files to move in (none without search); their digests are added to ``files``."""
+        if self._future is None:
+            return []
+        moves, indexed = self._future.result()
+        files.update(indexed)
+        return moves
 
 
 def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.Manifest | None, target: Path,

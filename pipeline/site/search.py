@@ -15,9 +15,13 @@ import errno
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import version
+from itertools import islice
 from pathlib import Path
 
 from pipeline.core.errors import SiteError
@@ -33,6 +37,11 @@ INDEX_FILES = ("pagefind-entry.json", ".pf_meta", "index/", "fragment/", "filter
 RUNTIME_FILES = ("pagefind.js", "pagefind-worker.js", ".pagefind")  # the search code; Pagefind's UI is not used
 FORMAT = f"pagefind {version('pagefind')} layout 2"  # a new Pagefind or layout rebuilds every bundle
 STUB_WORD = "mpp"  # the runtime index's one record: never shown (the search page filters it out)
+WORKERS_VARIABLE = "PIPELINE_SEARCH_WORKERS"
+# Pagefind processes at once. Each holds one partition (at most BYTE_CAP of HTML: about 170 MB
+# while it builds); two keep both cores of a small server busy while the build's own process
+# writes calendars and files (measured on the large city: see the README, "Scale").
+DEFAULT_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -43,8 +52,21 @@ class SearchChanges:
     removed: tuple[str, ...]
 
 
+class Stopped(Exception):
+    """Indexing was asked to stop (the build failed elsewhere): nothing more is indexed."""
+
+
+def search_workers() -> int:
+    """How many Pagefind processes run at once: ``PIPELINE_SEARCH_WORKERS`` or 2 (1 on one core)."""
+    raw = os.environ.get(WORKERS_VARIABLE, "").strip()
+    try:
+        return max(1, int(raw)) if raw else min(DEFAULT_WORKERS, os.cpu_count() or 1)
+    except ValueError:
+        return min(DEFAULT_WORKERS, os.cpu_count() or 1)
+
+
 def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str, str]],
-               read_html: Callable[[str], bytes]) -> SearchChanges:
+               read_html: Callable[[str], bytes], stop: threading.Event | None = None) -> SearchChanges:
     """Index the searchable pages (``searchable[lang][site_path]``: SHA-256 of the page's HTML) into
     ``staging``; ``live``: the site now served (None: build everything); ``read_html(site_path)``:
     a page's bytes.
@@ -55,6 +77,10 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
     whose pages and digests are those recorded in the live site's ``partitions.json`` is not
     indexed and nothing of it is written; the live files that the new bundles no longer have
     (partitions gone, old fragments of rebuilt ones, an older layout) are listed in ``removed``.
+
+    The partitions to index run on ``search_workers()`` Pagefind processes at once, each
+    bundle staged as soon as it is made. ``stop`` (set by a build that failed meanwhile) ends
+    the indexing at the next partition with ``Stopped``.
     """
     cap = partition_cap()
     old, old_pages = _read_manifest(live)
@@ -64,6 +90,7 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
     manifest: dict[str, dict[str, str]] = {}
     page_table: dict[str, dict[str, list[object]]] = {}
     bundles: dict[str, dict[str, object]] = {}
+    jobs: list[tuple[str, str, list[str], bool]] = []  # bundle folder, language, pages, runtime
     for lang in sorted(searchable):
         runtime = f"{BUNDLE}/{lang}/"
         sizes = _sizes(searchable[lang], old_pages.get(lang, {}), read_html)
@@ -80,12 +107,14 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
             if kept and old.get(lang, {}).get(name) == digest:
                 expected |= kept  # unchanged: nothing indexed, nothing written
                 continue
-            files = {folder + rel: data for rel, data in _run(lang, paths, read_html, runtime=not name).items()}
-            expected |= set(files)
-            written += _stage(staging, live, live_files, files)
+            jobs.append((folder, lang, paths, not name))
         # The page count of each partition lets the search page rank results of all partitions on one scale.
         bundles[lang] = {"runtime": runtime, "parts": [units[name][0] for name in sorted(parts)],
                          "pages": {units[name][0]: len(paths) for name, paths in parts.items()}}
+    for folder, made in _run_all(jobs, read_html, stop):
+        files = {folder + rel: data for rel, data in made.items()}
+        expected |= set(files)
+        written += _stage(staging, live, live_files, files)
     record = {"format": FORMAT, "cap": cap, "languages": manifest, "pages": page_table}
     maps = {f"{BUNDLE}/{name}": json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
             for name, body in ((BUNDLES, bundles), (MANIFEST, record))}
@@ -112,6 +141,35 @@ def _digest(paths: list[str], digests: dict[str, str]) -> str:
     for path in paths:
         h.update(f"\0{path}\0{digests[path]}".encode())
     return h.hexdigest()
+
+
+def _run_all(jobs: list[tuple[str, str, list[str], bool]], read_html: Callable[[str], bytes],
+             stop: threading.Event | None) -> Iterator[tuple[str, dict[str, bytes]]]:
+    """Each job's bundle files, in the jobs' order, made on up to ``search_workers()`` Pagefind
+    processes at once (threads that wait on their child; the bundles stay in memory only until staged)."""
+    def one(job: tuple[str, str, list[str], bool]) -> tuple[str, dict[str, bytes]]:
+        folder, lang, paths, runtime = job
+        if stop is not None and stop.is_set():
+            raise Stopped
+        return folder, _run(lang, paths, read_html, runtime)
+
+    workers = min(search_workers(), max(1, len(jobs)))
+    if workers == 1:
+        yield from map(one, jobs)
+        return
+    waiting = iter(jobs)
+    with ThreadPoolExecutor(workers, thread_name_prefix="pagefind") as pool:
+        # A window of jobs ahead, not all at once: finished bundles wait in memory only for the
+        # ones before them, and a failure leaves few partitions started for nothing.
+        ahead = deque(pool.submit(one, job) for job in islice(waiting, 2 * workers))
+        try:
+            while ahead:
+                result = ahead.popleft().result()
+                ahead.extend(pool.submit(one, job) for job in islice(waiting, 1))
+                yield result
+        finally:
+            for future in ahead:
+                future.cancel()
 
 
 def _run(lang: str, paths: list[str], read_html: Callable[[str], bytes], runtime: bool) -> dict[str, bytes]:

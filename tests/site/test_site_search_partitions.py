@@ -6,12 +6,16 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
-from pipeline.site.search import SearchChanges, index_site
+from pipeline.core.errors import SiteError
+from pipeline.site.build import Indexing
+from pipeline.site.search import WORKERS_VARIABLE, SearchChanges, Stopped, index_site
 from pipeline.site.search_partitions import CAP_VARIABLE, partitions
+from pipeline.site.writer import Writer
 
 
 def _html(title: str, lang: str = "id") -> bytes:
@@ -143,3 +147,76 @@ def test_a_staging_of_hard_links_to_the_live_site_leaves_the_live_files_alone(tm
     changed = {**pages, "instansi/a1/index.html": _html("instansi a1 pindah alamat")}
     changes = _index(staging, live, changed)
     assert changes.written and _tree(live) == before  # rewritten in staging as new files, not through the links
+
+
+def test_one_or_two_pagefind_processes_make_the_same_bytes(tmp_path: Path, small_cap: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    pages = _pages(90)
+    monkeypatch.setenv(WORKERS_VARIABLE, "1")
+    _index(tmp_path / "one", None, pages)
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    changes = _index(tmp_path / "two", None, pages)
+    assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
+    assert set(changes.written) == set(_tree(tmp_path / "two"))
+
+
+def _pagefind_children() -> list[int]:
+    """Pagefind processes whose parent is this test process."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"\nPPid:\t{os.getpid()}\n" in text and b"--service" in cmdline:
+            found.append(int(status.parent.name))
+    return found
+
+
+def test_a_failed_partition_stops_the_others_and_leaves_no_pagefind(tmp_path: Path, small_cap: int,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    pages = _pages(90)
+    pages["agenda/dinas/AG-050/index.html"] = b"\xff\xfe not UTF-8"
+    searchable = {"id": {path: hashlib.sha256(body).hexdigest() for path, body in pages.items()}}
+    with pytest.raises(SiteError, match="AG-050"):
+        index_site(tmp_path / "s", None, searchable, lambda path: pages[path])
+    assert _pagefind_children() == []
+
+
+def test_a_stopped_index_runs_no_pagefind(tmp_path: Path, small_cap: int) -> None:
+    pages = _pages(30)
+    searchable = {"id": {path: hashlib.sha256(body).hexdigest() for path, body in pages.items()}}
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Stopped):
+        index_site(tmp_path / "s", None, searchable, lambda path: pages[path], stop)
+    assert not (tmp_path / "s" / "pagefind").exists() or not any((tmp_path / "s" / "pagefind").rglob("*.pf_*"))
+
+
+def test_a_build_that_fails_beside_its_indexing_stops_it_first(tmp_path: Path) -> None:
+    started, seen = threading.Event(), []
+
+    def run(changed: set[str], staging: Path, target: Path | None, live: object, searchable: object,
+            stop: threading.Event) -> tuple[list[str], dict[str, str]]:
+        started.set()
+        seen.append(stop.wait(30))  # an indexing still running when the build fails
+        return [], {}
+
+    with pytest.raises(RuntimeError), Indexing(run, Writer(tmp_path), tmp_path, None, None, {}):
+        assert started.wait(30)
+        raise RuntimeError("calendars failed")
+    assert seen == [True]  # told to stop, and waited for before the error went on
+
+
+def test_indexing_gives_the_index_files_to_the_manifest(tmp_path: Path) -> None:
+    def run(*args: object) -> tuple[list[str], dict[str, str]]:
+        return ["pagefind/a.pf_index"], {"pagefind/a.pf_index": "1" * 64, "pagefind/kept.pf_index": "2" * 64}
+
+    files = {"index.html": "0" * 64}
+    with Indexing(run, Writer(tmp_path), tmp_path, None, None, {}) as indexing:
+        assert indexing.result(files) == ["pagefind/a.pf_index"]
+    assert set(files) == {"index.html", "pagefind/a.pf_index", "pagefind/kept.pf_index"}
+    with Indexing(None, Writer(tmp_path), tmp_path, None, None, {}) as indexing:
+        assert indexing.result(files) == []
