@@ -72,3 +72,12 @@ def test_nothing_new_skips_the_site_stage_but_not_past_a_change_it_reads(tmp_pat
     assert _snapshot(output) == before
     (output / STAMP).write_bytes(b"[]")
     assert "build skipped" in _publish(datasets, output, seven)
+    # A build command that ran stamps the site it built: the next publish with nothing new does
+    # not start the site stage again.
+    report.write_bytes(report.read_bytes() + b"\n")
+    built = subprocess.run([sys.executable, "-m", "pipeline", "build", "--datasets", str(datasets), "--output",
+                            str(output), "--as-of", "2026-11-30"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=900, check=False, env={**os.environ, **seven})
+    assert built.returncode == 0 and "build skipped" not in built.stdout, built.stdout + built.stderr
+    after = _publish(datasets, output, {**seven, **imports})
+    assert "build skipped" in after and "pipeline.site.build" not in after

@@ -128,7 +128,9 @@ def _build(portal: Portal, day: date, published: bool | None) -> int | str:
     if not built.skipped:
         remember_digests(portal, SITE_TEMPLATES)  # after the swap, while this run holds the lock
     # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
-    if published is not None and (published or not built.skipped):
+    # A build command stamps too: the stamp is only trusted after a later publish step found that
+    # its record still describes the present, and the site was then built from that present.
+    if published or not built.skipped:
         sitestamp.write(portal, day, LIBRARIES, (CAP_VARIABLE,))
     return "skipped" if built.skipped else built.pages
 
