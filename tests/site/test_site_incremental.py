@@ -468,6 +468,27 @@ def test_an_uncommitted_staging_left_by_a_killed_run_is_discarded(fixture_portal
     assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
 
 
+def _keys(site: Path) -> dict[str, str]:
+    """The page keys of the live site's manifest."""
+    found = manifest.read(site, fingerprint.read_record(site))
+    assert found is not None
+    return found.keys
+
+
+def test_a_page_deleted_by_hand_is_made_again_by_the_next_build(fixture_portal: Portal, tmp_path: Path) -> None:
+    site = fixture_portal.output / "site"
+    rel = "data/decisions/index.html"
+    gone = site / rel
+    body, key = gone.read_bytes(), _keys(site)[rel]
+    gone.unlink()
+    # Another page's input changes (an agency's name): the build runs, and the deleted page,
+    # whose own key did not change, is there again with its bytes.
+    edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
+    assert not build_site(fixture_portal, AS_OF, search=False).skipped
+    assert _keys(site)[rel] == key and gone.read_bytes() == body
+    assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+
+
 def test_a_site_without_its_fingerprint_is_built_whole(fixture_portal: Portal, tmp_path: Path) -> None:
     site = fixture_portal.output / "site"
     (site / fingerprint.FILE_NAME).unlink()
