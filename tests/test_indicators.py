@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from pipeline.core.config import Targets
+from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.evaluation.table import indicator_records
 
 AS_OF = date(2026, 11, 28)
@@ -335,3 +336,20 @@ def test_figures_beyond_any_usual_size_are_computed_exactly() -> None:
     # (1E+400 × 90 + 20 × 50 + 5 × 40) / 180 = 5E+399 + 6.666...: exact to the cent.
     assert out["wait-minutes", "mall", "2026-Q3"]["value"] == D(f"{5 * 10**399 + 6}.67")
     assert out["within-standard", "ngo-c", "2026-07"]["value"] == D("100.00")
+
+
+def test_rows_come_in_the_published_order_with_one_service_code_at_two_agencies() -> None:
+    # The order: indicator (registry order), scope type, scope, period type, period; two agencies'
+    # services of one code keep their agencies' order.
+    tables = world()
+    shared = _perf("2026-07", "ngo-c", 20, 10, 4, 30.0, 12.0, (2, 1), (30, 4.0))
+    tables["performance"] = [*tables["performance"], {**shared, "service_code": "dinas-a-svc"}]
+    out = indicator_records(tables, AS_OF, 10, Targets())
+    order = {i.id: n for n, i in enumerate(INDICATORS)}
+    scope_type = {"mall": 0, "sector": 1, "agency": 2, "service": 3}
+    period_type = {"month": 0, "quarter": 1, "year": 2}
+    assert out == sorted(out, key=lambda r: (order[r["indicator"]], scope_type[r["scope_type"]], r["scope"],
+                                             period_type[r["period_type"]], r["period"]))
+    both = [r["agencies_covered"] for r in out if (r["indicator"], r["scope"], r["period"]) == (
+        "applications", "dinas-a-svc", "2026-07")]
+    assert len(both) == 2  # both agencies' services of that code
