@@ -19,6 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from itertools import islice
@@ -27,7 +28,7 @@ from pathlib import Path
 from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
 from pipeline.site.pagefind_service import PagefindService
-from pipeline.site.search_partitions import partition_cap, partitions
+from pipeline.site.search_partitions import BYTE_CAP, partition_cap, partitions
 
 BUNDLE = "pagefind"
 BUNDLES = "bundles.json"  # under pagefind/: the bundles of each language, for the search page
@@ -38,9 +39,8 @@ RUNTIME_FILES = ("pagefind.js", "pagefind-worker.js", ".pagefind")  # the search
 FORMAT = f"pagefind {version('pagefind')} layout 2"  # a new Pagefind or layout rebuilds every bundle
 STUB_WORD = "mpp"  # the runtime index's one record: never shown (the search page filters it out)
 WORKERS_VARIABLE = "PIPELINE_SEARCH_WORKERS"
-# Pagefind processes at once. Each holds one partition (at most BYTE_CAP of HTML: about 170 MB
-# while it builds); two keep both cores of a small server busy while the build's own process
-# writes calendars and files (measured on the large city: see the README, "Scale").
+# Pagefind processes at once, holding at most BYTE_CAP of HTML between them (``_Budget``): two
+# keep both cores of a small server busy while the build's own process writes calendars and files.
 DEFAULT_WORKERS = 2
 
 
@@ -90,7 +90,7 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
     manifest: dict[str, dict[str, str]] = {}
     page_table: dict[str, dict[str, list[object]]] = {}
     bundles: dict[str, dict[str, object]] = {}
-    jobs: list[tuple[str, str, list[str], bool]] = []  # bundle folder, language, pages, runtime
+    jobs: list[_Job] = []
     for lang in sorted(searchable):
         runtime = f"{BUNDLE}/{lang}/"
         sizes = _sizes(searchable[lang], old_pages.get(lang, {}), read_html)
@@ -107,7 +107,7 @@ def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str,
             if kept and old.get(lang, {}).get(name) == digest:
                 expected |= kept  # unchanged: nothing indexed, nothing written
                 continue
-            jobs.append((folder, lang, paths, not name))
+            jobs.append(_Job(folder, lang, paths, not name, sum(sizes[path] for path in paths)))
         # The page count of each partition lets the search page rank results of all partitions on one scale.
         bundles[lang] = {"runtime": runtime, "parts": [units[name][0] for name in sorted(parts)],
                          "pages": {units[name][0]: len(paths) for name, paths in parts.items()}}
@@ -143,15 +143,56 @@ def _digest(paths: list[str], digests: dict[str, str]) -> str:
     return h.hexdigest()
 
 
-def _run_all(jobs: list[tuple[str, str, list[str], bool]], read_html: Callable[[str], bytes],
+@dataclass(frozen=True)
+class _Job:
+    """One bundle to index: its folder, language, pages, whether it is the runtime's, its pages' HTML bytes."""
+
+    folder: str
+    lang: str
+    paths: list[str]
+    runtime: bool
+    size: int
+
+
+class _Budget:
+    """HTML bytes that the Pagefind processes running at once may hold between them.
+
+    Pagefind's memory while it builds grows with the HTML it holds (about ten times), so two
+    small partitions run side by side while a large one runs alone: the processes together
+    never hold more than one partition at the cap did when they ran one at a time.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total, self.used = total, 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def hold(self, amount: int) -> Iterator[None]:
+        """Wait until ``amount`` fits (or nothing else runs), and hold it while the block runs."""
+        amount = min(amount, self.total)
+        with self._changed:
+            self._changed.wait_for(lambda: self.used == 0 or self.used + amount <= self.total)
+            self.used += amount
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.used -= amount
+                self._changed.notify_all()
+
+
+def _run_all(jobs: list[_Job], read_html: Callable[[str], bytes],
              stop: threading.Event | None) -> Iterator[tuple[str, dict[str, bytes]]]:
     """Each job's bundle files, in the jobs' order, made on up to ``search_workers()`` Pagefind
-    processes at once (threads that wait on their child; the bundles stay in memory only until staged)."""
-    def one(job: tuple[str, str, list[str], bool]) -> tuple[str, dict[str, bytes]]:
-        folder, lang, paths, runtime = job
-        if stop is not None and stop.is_set():
-            raise Stopped
-        return folder, _run(lang, paths, read_html, runtime)
+    processes at once within the byte budget (``_Budget``: threads that wait on their child;
+    the bundles stay in memory only until staged)."""
+    budget = _Budget(BYTE_CAP)
+
+    def one(job: _Job) -> tuple[str, dict[str, bytes]]:
+        with budget.hold(job.size):
+            if stop is not None and stop.is_set():
+                raise Stopped
+            return job.folder, _run(job.lang, job.paths, read_html, job.runtime)
 
     workers = min(search_workers(), max(1, len(jobs)))
     if workers == 1:

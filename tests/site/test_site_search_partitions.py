@@ -7,13 +7,14 @@ import json
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from pipeline.core.errors import SiteError
 from pipeline.site.build import Indexing
-from pipeline.site.search import WORKERS_VARIABLE, SearchChanges, Stopped, index_site
+from pipeline.site.search import WORKERS_VARIABLE, SearchChanges, Stopped, _Budget, index_site
 from pipeline.site.search_partitions import CAP_VARIABLE, partitions
 from pipeline.site.writer import Writer
 
@@ -220,3 +221,29 @@ def test_indexing_gives_the_index_files_to_the_manifest(tmp_path: Path) -> None:
     assert set(files) == {"index.html", "pagefind/a.pf_index", "pagefind/kept.pf_index"}
     with Indexing(None, Writer(tmp_path), tmp_path, None, None, {}) as indexing:
         assert indexing.result(files) == []
+
+
+def test_pagefind_processes_together_hold_no_more_html_than_the_budget() -> None:
+    budget = _Budget(16)
+    running: list[int] = []
+    most: list[int] = []
+    lock = threading.Lock()
+
+    def job(size: int) -> None:
+        with budget.hold(size):
+            with lock:
+                running.append(size)
+                most.append(sum(running))
+            time.sleep(0.05)
+            with lock:
+                running.remove(size)
+
+    sizes = [10, 10, 4, 40, 2, 2, 16]  # a partition larger than the budget runs alone
+    threads = [threading.Thread(target=job, args=(size,)) for size in sizes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(most) == len(sizes) and max(most) <= 40
+    assert all(total <= 16 or total == 40 for total in most)  # 40 only ever alone
+    assert budget.used == 0
