@@ -39,6 +39,7 @@ from pipeline.core.oserrors import SITE_COMMITTED, SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import DigestCache
 from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, search, urls
+from pipeline.site.eventcache import KeptEvents
 from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
@@ -254,7 +255,8 @@ def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.M
         # The bytes the manifest vouches for, or none: a file changed by hand is built again.
         return body if live is not None and manifest.digest(body) == live.files.get(rel) else None
 
-    for path, key, body in feeds.calendar_files(data, code, live_key, live_bytes):
+    kept = KeptEvents.of_output(data.portal.output)  # events of earlier builds by key: no live file read
+    for path, key, body in feeds.calendar_files(data, code, live_key, live_bytes, kept):
         keys[path.lstrip("/")] = key
         if body is None:
             writer.keep(path)

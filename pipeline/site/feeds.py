@@ -16,6 +16,7 @@ from icalendar import Calendar, Event, Timezone
 
 from pipeline.core.periods import first_day
 from pipeline.site import urls
+from pipeline.site.eventcache import KeptEvents
 from pipeline.site.models import Agenda, AgendaVersion, Decision, HistoryEntry, SiteData
 from pipeline.site.page import Kit
 from pipeline.site.pages.agendas import COMPARED
@@ -210,19 +211,49 @@ def calendar(data: SiteData, agendas: list[Agenda], name: str, events: dict[tupl
     """An iCalendar file of the given agendas (VTIMEZONE included so any client reads the times).
 
     ``events`` holds each agenda's VEVENT already serialised: an agenda appears in the mall's
-    calendar and in every participant's, and folding the lines is the slow part.
+    calendar and in every participant's, and folding the lines is the slow part. The calendar's
+    own lines are icalendar's too, made once (``_frame``) but for its name's line.
     """
+    head, zone, tail = _frame(data.portal.timezone)
+    body = b"".join(events[(a.agency_code, a.agenda_id)] for a in agendas_sorted(agendas, newest_first=False))
+    return b"".join((head, _name_line(name), zone if any(a.start_time for a in agendas) else b"", body, tail))
+
+
+def _head(name: str) -> Calendar:
+    """A calendar's own properties, without its time zone and events."""
     cal = Calendar()
     cal.add("prodid", "-//mpp-pipeline//agenda//ID")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    if any(a.start_time for a in agendas):
-        cal.add_component(_vtimezone(data.portal.timezone))
+    return cal
+
+
+_NAME = b"X-WR-CALNAME:\r\n"  # the name's line of a calendar named "" (icalendar ends each line with CRLF)
+
+
+@cache
+def _frame(timezone: str) -> tuple[bytes, bytes, bytes]:
+    """A calendar's bytes around its name's line, as icalendar writes them: the lines before it,
+    the VTIMEZONE after it (given when an event has a time) and the end after the events.
+
+    Made from a whole calendar named "" with that zone, whose name's line is the only one starting
+    with X-WR-CALNAME: the properties' order (BEGIN, the sorted properties, the zone) is icalendar's.
+    """
+    cal = _head("")
+    cal.add_component(_vtimezone(timezone))
     ical: bytes = cal.to_ical()  # icalendar leaves to_ical() unannotated
-    head, end = ical.rsplit(b"END:VCALENDAR", 1)
-    body = b"".join(events[(a.agency_code, a.agenda_id)] for a in agendas_sorted(agendas, newest_first=False))
-    return head + body + b"END:VCALENDAR" + end
+    head, rest = ical.split(b"\r\n" + _NAME, 1)
+    zone, end = rest.rsplit(b"END:VCALENDAR", 1)
+    return head + b"\r\n", zone, b"END:VCALENDAR" + end
+
+
+def _name_line(name: str) -> bytes:
+    """The calendar's name as icalendar writes its line (folded, escaped), ending with CRLF."""
+    cal = Calendar()
+    cal.add("x-wr-calname", name)
+    line: bytes = cal.content_line("X-WR-CALNAME", cal["X-WR-CALNAME"]).to_ical()
+    return line + b"\r\n"
 
 
 @cache
@@ -233,7 +264,8 @@ def _vtimezone(name: str) -> Timezone:
 
 def agency_calendars(data: SiteData) -> dict[str, bytes]:
     """Site path -> iCalendar bytes of every calendar, all built (see ``calendar_files``)."""
-    return {path: body for path, _, body in calendar_files(data, "", lambda _path: None, lambda _path: None)
+    return {path: body for path, _, body in calendar_files(data, "", lambda _path: None, lambda _path: None,
+                                                           KeptEvents(None))
             if body is not None}
 
 
@@ -251,11 +283,14 @@ def _event_in(ics: bytes) -> bytes | None:
 
 
 def calendar_files(data: SiteData, code: str, live_key: Callable[[str], str | None],
-                   live_bytes: Callable[[str], bytes | None]) -> Iterator[tuple[str, str, bytes | None]]:
+                   live_bytes: Callable[[str], bytes | None],
+                   kept: KeptEvents) -> Iterator[tuple[str, str, bytes | None]]:
     """(site path, key, bytes) of every calendar: each agenda on its own, the whole mall, its
     coordination meetings, each agency (as organiser or participant). Bytes are None when the
-    live file was made with this key (``live_key``): it is kept as it is, and an agenda's event
-    is taken from its own live file (``live_bytes``: checked against the manifest) instead of built.
+    live file was made with this key (``live_key``): it is kept as it is. An agenda's event is
+    made with icalendar once, or taken under its key from the events kept by an earlier build
+    (``kept``, which keeps this build's when the generator is done) or else from its own live
+    file (``live_bytes``: checked against the manifest).
 
     Keys: the site code, the path and the declared inputs (an agenda's ``EventInputs``; for a
     calendar of several agendas its name and their events' keys, in order).
@@ -268,12 +303,12 @@ def calendar_files(data: SiteData, code: str, live_key: Callable[[str], str | No
         key = _key(code, path, repr(inputs))
         keys[ident] = key
         if live_key(path) == key:
-            # Kept, like a page whose key is the live one's; its event is read from the live file
-            # only when a calendar of several agendas is made again (not at all after a late
-            # performance file: none of the city's 12,000 files is then read).
+            # Kept, like a page whose key is the live one's; its event is looked up only when a
+            # calendar of several agendas is made again (not at all after a late performance
+            # file: then no event of the city's 12,000 is read).
             yield path, key, None
         else:
-            events[ident] = _event(inputs).to_ical()
+            events[ident] = _made(key, inputs, kept)
             yield path, key, calendar(data, [a], a.title, events)
     groups = [(urls.CALENDAR, data.portal.name, data.agendas),
               (urls.CALENDAR_COORDINATION, f"{data.portal.name}: rapat koordinasi",
@@ -287,20 +322,37 @@ def calendar_files(data: SiteData, code: str, live_key: Callable[[str], str | No
             yield path, key, None
         else:
             for a in agendas:
-                _live_event(a, data, events, live_bytes)
+                _known_event(a, data, keys, events, kept, live_bytes)
             yield path, key, calendar(data, agendas, name, events)
+    kept.save(keys.values())
 
 
-def _live_event(a: Agenda, data: SiteData, events: dict[tuple[str, str], bytes],
-                live_bytes: Callable[[str], bytes | None]) -> None:
-    """Put the agenda's VEVENT into ``events`` unless there: taken from its live file (the bytes the
-    manifest vouches for), or built again when that file is missing, edited or not one event."""
+def _made(key: str, inputs: EventInputs, kept: KeptEvents) -> bytes:
+    """An agenda's VEVENT: the one kept under its key, or made with icalendar (and then kept)."""
+    event = kept.get(key)
+    if event is None:
+        event = _event(inputs).to_ical()
+        kept.put(key, event)
+    return event
+
+
+def _known_event(a: Agenda, data: SiteData, keys: dict[tuple[str, str], str], events: dict[tuple[str, str], bytes],
+                 kept: KeptEvents, live_bytes: Callable[[str], bytes | None]) -> None:
+    """Put the agenda's VEVENT into ``events`` unless there: the one kept under its key, else taken
+    from its live file (the bytes the manifest vouches for), else made again when that file is
+    missing, edited or not one event."""
     ident = (a.agency_code, a.agenda_id)
     if ident in events:
         return
-    old = live_bytes(urls.agenda_ics(a.agency_code, a.agenda_id))
-    event = _event_in(old) if old is not None else None
-    events[ident] = event if event is not None else _event(event_inputs(a, data)).to_ical()
+    key = keys[ident]
+    event = kept.get(key)
+    if event is None:
+        old = live_bytes(urls.agenda_ics(a.agency_code, a.agenda_id))
+        event = _event_in(old) if old is not None else None
+        if event is None:
+            event = _event(event_inputs(a, data)).to_ical()
+        kept.put(key, event)
+    events[ident] = event
 
 
 def _key(code: str, path: str, inputs: str) -> str:

@@ -38,7 +38,7 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
         rows = read_table(csv_path, schema)
         # A copy that cannot be kept (a read-only or full disk) only makes the next build read the CSV.
         with contextlib.suppress(OSError):
-            _write(kept, dump(key, rows))
+            write_whole(kept, dump(key, rows))
     return rows
 
 
@@ -85,7 +85,7 @@ def load(path: Path, key: str) -> list[Row] | None:
     return rows_of(names, values)
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_whole(path: Path, data: bytes) -> None:
     """Write a kept copy whole or not at all, through a temporary file renamed over the old one.
 
     Not through core.atomic: the copy is no part of the site, and the site's swap is counted

@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import hashlib
 import io
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -29,7 +31,7 @@ from markupsafe import Markup
 from pipeline.core.atomic import COMMIT
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import SiteError
-from pipeline.site import build_site, feeds, fingerprint, manifest, urls
+from pipeline.site import build_site, eventcache, feeds, fingerprint, manifest, rowcache, urls
 from pipeline.site.build import TEMPLATES, kits
 from pipeline.site.loader import load_site_data
 from pipeline.site.page import Kit, Lazy, Page
@@ -285,10 +287,16 @@ def test_only_the_calendars_showing_a_changed_agenda_are_made_again(fixture_port
         return real(i)
 
     monkeypatch.setattr(feeds, "_event", counted)
+    monkeypatch.setattr(feeds, "_event_in", no_live_event)
+    kept = fixture_portal.output / rowcache.FOLDER / eventcache.FILE_NAME
+    old = eventcache.load(kept)
+    assert len(old) == 2  # the first build kept both agendas' events
     for table, change in DECLARED["agenda-new-version"]:  # disdukcapil's FKP-12 moves to another room
         edit_csv(fixture_portal.output / "data" / f"{table}.csv", change)
     build_site(fixture_portal, AS_OF, search=False)
-    assert made == ["FKP-12"]  # the other agenda's event is read from its own live file
+    assert made == ["FKP-12"]  # the other agenda's event is the kept one: no live .ics file read
+    new = eventcache.load(kept)
+    assert len(new) == 2 and len(set(new) & set(old)) == 1  # FKP-12's event kept under its new key only
     after = mtimes(site)
     ics = sorted(p for p in after if p.endswith(".ics"))
     assert sorted(p for p in ics if after[p] != before[p]) == [
@@ -297,10 +305,73 @@ def test_only_the_calendars_showing_a_changed_agenda_are_made_again(fixture_port
     assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
 
 
+def no_live_event(ics: bytes) -> bytes | None:
+    """Stands for ``feeds._event_in`` where no live calendar file may be read for its event."""
+    raise AssertionError("an event was taken from a live calendar file")
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "truncated", "a class inside", "another key"])
+def test_kept_events_missing_or_damaged_only_cost_time(fixture_portal: Portal, tmp_path: Path, damage: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # The mall's calendar is made again with no usable kept event: each unchanged agenda's event
+    # comes from its live file (vouched for by the manifest), and the events are kept again.
+    kept = fixture_portal.output / rowcache.FOLDER / eventcache.FILE_NAME
+    body = kept.read_bytes()
+    events = eventcache.load(kept)
+    assert len(events) == 2
+    if damage == "missing":
+        kept.unlink()
+    elif damage == "garbage":
+        kept.write_bytes(b"\x00" * 100)
+    elif damage == "truncated":
+        kept.write_bytes(body[:-10])
+    elif damage == "a class inside":  # a whole file (its digest right) that would build an object
+        kept.write_bytes(eventcache.MAGIC + _signed(pickle.dumps({"k": Path("/")})))
+    else:  # whole, but under other keys: another site code's (never stale, just not this build's)
+        kept.write_bytes(eventcache.dump({k[::-1]: b"BEGIN:VEVENT\r\nEND:VEVENT\r\n" for k in events}))
+    if damage != "another key":
+        assert eventcache.load(kept) == {}
+    read: list[bytes] = []
+    real = feeds._event_in
+    monkeypatch.setattr(feeds, "_event_in", lambda ics: read.append(ics) or real(ics))
+    for table, change in DECLARED["agenda-new-version"]:
+        edit_csv(fixture_portal.output / "data" / f"{table}.csv", change)
+    build_site(fixture_portal, AS_OF, search=False)
+    assert len(read) == 1  # the other agenda's live file
+    assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+    again = eventcache.load(kept)
+    assert len(again) == 2 and len(set(again) & set(events)) == 1
+
+
+def _signed(payload: bytes) -> bytes:
+    """A payload as a kept events file holds it (its SHA-256 first)."""
+    return hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+
+
+def test_kept_events_are_not_rewritten_when_no_calendar_changed(fixture_portal: Portal) -> None:
+    kept = fixture_portal.output / rowcache.FOLDER / eventcache.FILE_NAME
+    before = kept.stat().st_mtime_ns
+    edit_csv(fixture_portal.output / "data" / "decisions.csv", _decision_done)
+    assert not build_site(fixture_portal, AS_OF, search=False).skipped
+    assert kept.stat().st_mtime_ns == before
+
+
+def test_kept_events_make_a_cold_site_without_icalendar(fixture_portal: Portal, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The site folder gone, the kept events remain: every calendar comes out the same from them.
+    shutil.rmtree(fixture_portal.output / "site")
+    monkeypatch.setattr(feeds, "_event", lambda i: pytest.fail("an event was made again"))
+    build_site(fixture_portal, AS_OF, search=False)
+    monkeypatch.undo()
+    assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+
+
 def test_an_agenda_calendar_edited_by_hand_never_reaches_a_calendar_made_again(fixture_portal: Portal,
                                                                                tmp_path: Path) -> None:
-    # An unchanged agenda's event is taken from its live file only when the manifest vouches
-    # for its bytes; this one was edited by hand, so the mall's calendar builds its event again.
+    # An unchanged agenda's event is taken from its live file (when none is kept) only when the
+    # manifest vouches for its bytes; this one was edited by hand, so the mall's calendar builds
+    # its event again.
+    (fixture_portal.output / rowcache.FOLDER / eventcache.FILE_NAME).unlink()
     site = fixture_portal.output / "site"
     other = next(p for p in sorted(site.glob("agenda/*/*/acara.ics")) if "FKP-12" not in p.as_posix())
     body = other.read_bytes()
