@@ -25,7 +25,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pipeline.core import incidents
 from pipeline.core.errors import PipelineError
@@ -37,29 +37,67 @@ _CRASHED = 70  # the child's exit status when even its answer could not be sent
 
 def in_child(stage: str, action: Callable[[], T]) -> T:
     """Run ``action`` in a forked child and return what it returns (or raise what it raises)."""
+    return start(stage, action).result()
+
+
+def start(stage: str, action: Callable[[], T], died: type[PipelineError] = PipelineError) -> Child[T]:
+    """Fork a child that runs ``action`` while the caller goes on; ``Child.result`` collects it.
+
+    ``died``: the error raised when the child ends without an answer (killed, out of memory).
+    """
     _flush()  # text buffered in this process must not be printed a second time by the child
     read_end, write_end = os.pipe()
+    parent = os.getpid()  # before the fork: asked in the child, a parent already dead would name its reaper
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
-        _child(os.getppid(), write_end, action)
+        _child(parent, write_end, action)
     os.close(write_end)
-    with os.fdopen(read_end, "rb") as answer_pipe:
-        answer = answer_pipe.read()  # until the child closes its end: before waiting, so a big answer cannot block it
-    status = _wait(pid)
-    if not answer:
-        raise PipelineError(_died_message(stage, status))
-    outcome, found, out, err = pickle.loads(answer)
-    for incident in found:
-        incidents.keep(incident)
-    sys.stdout.write(out)
-    sys.stderr.write(err)
-    _flush()
-    kind, value = outcome
-    if kind == "raised":
-        raise value
-    result: T = value
-    return result
+    return Child(stage, pid, read_end, died)
+
+
+class Child(Generic[T]):
+    """A forked child at work: its answer taken once by ``result``, or the child ended by ``stop``."""
+
+    def __init__(self, stage: str, pid: int, read_end: int, died: type[PipelineError]) -> None:
+        self.stage = stage
+        self.pid = pid
+        self._pipe = os.fdopen(read_end, "rb")
+        self._died = died
+        self._waited = False
+
+    def result(self) -> T:
+        """Wait for the child; return what its action returned, or raise what it raised."""
+        with self._pipe as answer_pipe:
+            answer = answer_pipe.read()  # until the child closes its end: before waiting (a big answer would block it)
+        status = self._wait()
+        if not answer:
+            raise self._died(_died_message(self.stage, status))
+        outcome, found, out, err = pickle.loads(answer)
+        for incident in found:
+            incidents.keep(incident)
+        sys.stdout.write(out)
+        sys.stderr.write(err)
+        _flush()
+        kind, value = outcome
+        if kind == "raised":
+            raise value
+        result: T = value
+        return result
+
+    def stop(self) -> None:
+        """Kill the child unless it was already waited for (the caller failed: its answer is not wanted)."""
+        if self._waited:
+            return
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self._pipe.close()
+        self._wait()
+
+    def _wait(self) -> int:
+        """The child's wait status, reaped once."""
+        self._waited = True
+        return _wait(self.pid)
 
 
 def _child(parent: int, write_end: int, action: Callable[[], Any]) -> None:

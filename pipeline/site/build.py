@@ -21,6 +21,8 @@ Order:
 
 from __future__ import annotations
 
+import gc
+import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -30,6 +32,7 @@ from datetime import date
 from itertools import zip_longest
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from pipeline.core.atomic import COMMIT, commit_files, recover_dir, replace_dir, staging_dir
 from pipeline.core.config import Portal
@@ -38,12 +41,13 @@ from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.oserrors import SITE_COMMITTED, SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import DigestCache
+from pipeline.runner import isolate
 from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, search, urls
 from pipeline.site.eventcache import KeptEvents
 from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
-from pipeline.site.page import Kit
+from pipeline.site.page import Kit, Lazy, Page
 from pipeline.site.pages import all_pages
 from pipeline.site.render import Renderer
 from pipeline.site.search import index_site as index_changes
@@ -100,7 +104,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-        done = _write_pages(writer, Renderer(templates, data), data, lang_kits, code, live)
+        done = _write_pages(writer, templates, data, lang_kits, code, live)
         page_count = done.count
         # The search index is made from the pages alone: Pagefind indexes them while this process
         # writes the calendars and files (two cores busy instead of one, each step as before).
@@ -153,35 +157,122 @@ class PagesDone:
     paths: list[str]  # every page's path (Indonesian), for the sitemap
 
 
-def _write_pages(writer: Writer, renderer: Renderer, data: SiteData, lang_kits: dict[str, Kit],
+@dataclass
+class LangPages:
+    """What one process's language left: its share of ``PagesDone`` and of the writer's records."""
+
+    keys: dict[str, str]
+    searchable: dict[str, str]
+    rendered: int
+    count: int
+    paths: list[str]  # the pages' paths, in the order of the builders
+    files: dict[str, str]  # site path -> SHA-256 (the writer's)
+    changed: list[str]  # staged, in the order written (the writer's)
+
+
+# Each language in its own process (the parent the first, one forked child for each other):
+# rendering is Python, one core per process, and the languages' pages are independent.
+FORK = hasattr(os, "fork")
+
+
+def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
                  code: str, live: manifest.Manifest | None) -> PagesDone:
     """Render and write every page of every language whose key differs from the live one's.
 
-    One page at a time: each is keyed, built and rendered only when its key changed, written,
-    and dropped; what the rest of the build needs (keys, paths, searchable pages' SHA-256) is kept.
+    With ``FORK``, each language other than the first is written by a forked child into the
+    same staging folder while this process writes the first; what a child writes comes back
+    as its writer's records and is merged (a path written by both is refused). A child that
+    fails raises its error here (a SiteError when it dies without an answer); when this
+    process fails, the children are killed before the caller removes the staging folder.
+    """
+    if not FORK or len(lang_kits) < 2:
+        return _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live)
+    (first, kit), *others = lang_kits.items()
+
+    def one(own: Writer, lang_kit: Kit) -> LangPages:
+        """One language's pages through ``own``."""
+        return _write_language(own, Renderer(templates, data, pair=False), data, lang_kit, code, live)
+
+    def child(lang_kit: Kit) -> Callable[[], LangPages]:
+        """The child's action: its own writer over the same staging folder and live site."""
+        return lambda: one(Writer(writer.root, writer.previous), lang_kit)
+
+    # The site data is read-only from here on: frozen, the collector of each process leaves its
+    # objects alone instead of writing to every one of them (copying the parent's pages).
+    gc.freeze()
+    children: list[isolate.Child[LangPages]] = []
+    try:
+        for lang, other in others:
+            children.append(isolate.start(f"site ({lang})", child(other), died=SiteError))
+        results = {first: one(writer, kit)}
+        for (lang, _), worker in zip(others, children, strict=True):
+            results[lang] = worker.result()
+    except BaseException:
+        for worker in children:
+            worker.stop()
+        raise
+    finally:
+        gc.unfreeze()
+    done = PagesDone({}, {}, 0, 0, results["id"].paths)
+    for lang, part in results.items():
+        if lang != first:
+            writer.merge(part.files, part.changed)
+        done.keys.update(part.keys)
+        done.searchable[lang] = part.searchable
+        done.rendered += part.rendered
+        done.count += part.count
+    return done
+
+
+def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit, code: str,
+                    live: manifest.Manifest | None) -> LangPages:
+    """Render and write one language's pages whose key differs from the live one's (see ``_write_page``)."""
+    part = LangPages({}, {}, 0, 0, [], writer.files, writer.changed)
+    for page in all_pages(data, kit):
+        _write_page(writer, renderer, page, kit, code, live, part)
+    return part
+
+
+def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, lang_kits: dict[str, Kit],
+                          code: str, live: manifest.Manifest | None) -> PagesDone:
+    """Every language in this process (no fork), side by side.
+
     The languages go side by side, so a page's inputs are written out for its key once for all
     of them (``Renderer.key``) while the other language's page of that path is still at hand.
     """
-    done = PagesDone({}, {lang: {} for lang in lang_kits}, 0, 0, [])
+    parts = {lang: LangPages({}, {}, 0, 0, [], writer.files, writer.changed) for lang in lang_kits}
     langs = list(lang_kits.items())
     for row in zip_longest(*(all_pages(data, kit) for _, kit in langs)):
         for (lang, kit), page in zip(langs, row, strict=True):
-            if page is None:  # this language has no more pages
-                continue
-            rel = urls.output_file(kit.url(page.path))
-            key = renderer.key(page, kit, code)
-            done.keys[rel] = key
-            done.count += 1
-            if lang == "id":
-                done.paths.append(page.path)
-            if live is not None and live.keys.get(rel) == key and rel in live.files:
-                writer.keep(rel)  # the very bytes are published already: not built, rendered nor written
-            else:
-                writer.write_text(rel, renderer.render(page, kit))
-                done.rendered += 1
-            if page.searchable:
-                done.searchable[lang][rel] = writer.files[rel]
+            if page is not None:  # None: this language has no more pages
+                _write_page(writer, renderer, page, kit, code, live, parts[lang])
+    done = PagesDone({}, {}, 0, 0, parts["id"].paths)
+    for lang, part in parts.items():
+        done.keys.update(part.keys)
+        done.searchable[lang] = part.searchable
+        done.rendered += part.rendered
+        done.count += part.count
     return done
+
+
+def _write_page(writer: Writer, renderer: Renderer, page: Page | Lazy[Any], kit: Kit, code: str,
+                live: manifest.Manifest | None, part: LangPages) -> None:
+    """Key one page; build, render and write it only when its key is not the live one's; drop it.
+
+    What the rest of the build needs (key, path, searchable page's SHA-256) is kept in ``part``.
+    """
+    rel = urls.output_file(kit.url(page.path))
+    key = renderer.key(page, kit, code)
+    part.keys[rel] = key
+    part.count += 1
+    part.paths.append(page.path)
+    if live is not None and live.keys.get(rel) == key and rel in live.files:
+        writer.keep(rel)  # the very bytes are published already: not built, rendered nor written
+    else:
+        writer.write_text(rel, renderer.render(page, kit))
+        part.rendered += 1
+    if page.searchable:
+        part.searchable[rel] = writer.files[rel]
 
 
 def _search(changed: set[str], staging: Path, target: Path | None, live: manifest.Manifest | None,

@@ -71,9 +71,12 @@ def relativize(html: str, page_path: str) -> str:
 class Renderer:
     """The Jinja environment over site_templates/ and the context shared by every page."""
 
-    def __init__(self, templates: Path, data: SiteData) -> None:
+    def __init__(self, templates: Path, data: SiteData, pair: bool = True) -> None:
+        """``pair``: the languages' pages of a path come one after the other (``_inputs_text``);
+        False in a process that renders one language, where nothing would ever be taken back."""
         self.env = environment(templates)
         self.data = data
+        self._pair = pair
         # Site path -> (template, builder, inputs, their text) of the lazy page last keyed there
         # in another language, taken back by the next language's page of that path.
         self._texts: dict[str, tuple[str, Any, Any, bytes]] = {}
@@ -152,6 +155,8 @@ class Renderer:
         build that renders a few pages out of tens of thousands). The text is ``repr``'s, written
         by ``InputsText`` (each record of the site data written out once per build).
         """
+        if not self._pair:  # one language here: kept texts would only pile up, never taken back
+            return self._writer.text(page.inputs).encode("utf-8", "surrogatepass")
         kept = self._texts.pop(page.path, None)
         if (kept is not None and kept[0] == page.template and kept[1] is page.make
                 and type(kept[2]) is type(page.inputs) and kept[2] == page.inputs):

@@ -59,6 +59,14 @@ class Writer:
         key = self._key(rel)
         self.files[key] = self.previous[key]
 
+    def merge(self, files: dict[str, str], changed: list[str]) -> None:
+        """Take in what another writer over the same root and live site recorded (a forked
+        process's pages), refusing a path either one already wrote."""
+        for rel in files:
+            self._key(rel)
+        self.files.update(files)
+        self.changed.extend(changed)
+
     def write_text(self, rel: str, text: str) -> None:
         """Write UTF-8 text with LF line endings as given."""
         self.write_bytes(rel, text.encode("utf-8"))

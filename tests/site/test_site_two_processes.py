@@ -1,0 +1,189 @@
+"""The languages' pages written by two processes at once (the English ones by a forked child).
+
+The site comes out byte for byte as the one-process build's, cold and incremental, search
+index included; a child's failure (a full disk, a bug of a template, a kill) is the build's
+error, with the staging folder removed and the live site as it was; a parent that fails
+kills its child first; the child dies with its parent.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.core.config import Portal
+from pipeline.core.errors import SiteError
+from pipeline.runner import isolate
+from pipeline.site import build, build_site
+from pipeline.site.build import TEMPLATES, kits
+from pipeline.site.loader import load_site_data
+from pipeline.site.pages import all_pages
+from pipeline.site.render import Renderer
+from pipeline.site.writer import Writer
+from tests.site.test_site_incremental import (
+    AS_OF,
+    _rename_agency,
+    assert_same_site,
+    cold_copy,
+    edit_csv,
+    mtimes,
+    snapshot,
+)
+from tests.site.test_site_incremental import fixture_portal as fixture_portal  # the fixture, used by name
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _one_process_copy(portal: Portal, where: Path, monkeypatch: pytest.MonkeyPatch, search: bool) -> Path:
+    """The site of a cold build of the same inputs without forking."""
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "FORK", False)
+        return cold_copy(portal, where, AS_OF, search=search)
+
+
+def _started(monkeypatch: pytest.MonkeyPatch) -> list[isolate.Child[Any]]:
+    """The children that the build starts, recorded."""
+    children: list[isolate.Child[Any]] = []
+    real = isolate.start
+
+    def start(*args: Any, **kwargs: Any) -> isolate.Child[Any]:
+        children.append(real(*args, **kwargs))
+        return children[-1]
+
+    monkeypatch.setattr(isolate, "start", start)
+    return children
+
+
+def test_two_processes_build_the_one_process_sites_bytes_cold_and_incremental(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build.FORK
+    children = _started(monkeypatch)
+    cold = cold_copy(fixture_portal, tmp_path / "two", AS_OF, search=True)
+    assert [child.stage for child in children] == ["site (en)"]
+    assert_same_site(cold, _one_process_copy(fixture_portal, tmp_path / "one", monkeypatch, search=True))
+    edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
+    assert not build_site(fixture_portal, AS_OF, search=False).skipped  # the live site, two processes
+    assert len(children) == 2
+    site = fixture_portal.output / "site"
+    assert_same_site(site, _one_process_copy(fixture_portal, tmp_path / "one-after", monkeypatch, search=False))
+
+
+def _fail_in_english(monkeypatch: pytest.MonkeyPatch, fault: Any) -> None:
+    """``fault()`` when an English page is rendered (in the child), after the child's first page."""
+    real = Renderer.render
+    seen: list[str] = []
+
+    def render(self: Renderer, page: Any, kit: Any) -> str:
+        if kit.lang == "en":
+            seen.append(page.path)
+            if len(seen) == 2:
+                fault()
+        return real(self, page, kit)
+
+    monkeypatch.setattr(Renderer, "render", render)
+
+
+def _full_disk() -> None:
+    raise OSError(errno.ENOSPC, "No space left on device", "/somewhere/en/page.html")
+
+
+def _template_bug() -> None:
+    raise SiteError("site_templates/page.html (/en/x/): KeyError('x')")
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize(("fault", "words"), [
+    (_full_disk, r"disk full: /somewhere/en/page\.html\. Situs sebelumnya tetap utuh"),
+    (_template_bug, r"site_templates/page\.html \(/en/x/\): KeyError"),
+    (_killed, r"tahap site \(en\) berhenti tanpa hasil karena sinyal SIGKILL.* / the site \(en\) stage ended"),
+])
+def test_a_failing_child_fails_the_build_and_leaves_the_live_site_untouched(
+        fixture_portal: Portal, monkeypatch: pytest.MonkeyPatch, fault: Any, words: str) -> None:
+    site = fixture_portal.output / "site"
+    files, stamps = snapshot(site), mtimes(site)
+    edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
+    _fail_in_english(monkeypatch, fault)
+    with pytest.raises(SiteError, match=words) as failed:
+        build_site(fixture_portal, AS_OF, search=False)
+    if fault is _template_bug:  # raised in the child, told with the child's traceback
+        assert "(in the child process of this stage)" in "".join(failed.value.__notes__)
+    assert snapshot(site) == files and mtimes(site) == stamps
+    assert not site.with_name(".site.new").exists()
+
+
+def test_a_failing_parent_kills_its_child_before_removing_the_staging_folder(
+        fixture_portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = fixture_portal.output / "site"
+    files = snapshot(site)
+    edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
+    children = _started(monkeypatch)
+    real = Renderer.render
+
+    def render(self: Renderer, page: Any, kit: Any) -> str:
+        if kit.lang == "en":
+            time.sleep(60)  # the child would still be writing when the parent gives up
+        else:
+            raise SiteError("site_templates/page.html (/x/): KeyError('x')")
+        return real(self, page, kit)
+
+    monkeypatch.setattr(Renderer, "render", render)
+    started = time.monotonic()
+    with pytest.raises(SiteError, match="KeyError"):
+        build_site(fixture_portal, AS_OF, search=False)
+    assert time.monotonic() - started < 30
+    (child,) = children
+    assert not Path(f"/proc/{child.pid}").exists()  # killed and reaped
+    assert snapshot(site) == files and not site.with_name(".site.new").exists()
+
+
+def test_a_path_written_by_both_processes_is_refused(tmp_path: Path) -> None:
+    parent, child = Writer(tmp_path), Writer(tmp_path)
+    parent.write_text("/en/feed.xml", "a")
+    child.write_text("/en/index.html", "b")
+    child.write_text("/en/feed.xml", "c")
+    with pytest.raises(SiteError, match=r"path written twice: /en/feed\.xml"):
+        parent.merge(child.files, child.changed)
+
+
+def test_a_one_language_renderer_keeps_no_inputs_text(fixture_portal: Portal) -> None:
+    data = load_site_data(fixture_portal, AS_OF)
+    kit = kits(TEMPLATES)["en"]
+    alone, paired = Renderer(TEMPLATES, data, pair=False), Renderer(TEMPLATES, data)
+    pages = list(all_pages(data, kit))
+    assert [alone.key(p, kit, "c") for p in pages] == [paired.key(p, kit, "c") for p in pages]
+    assert alone._texts == {} and paired._texts
+
+
+def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
+    script = ("import sys, time\nfrom pipeline.runner import isolate\n"
+              "child = isolate.start('site (en)', lambda: time.sleep(120))\n"
+              "print(child.pid, flush=True)\ntime.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    """The process runs (a zombie left for its new parent to reap does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
