@@ -179,11 +179,15 @@ def pages_of(folder: Path, inside: str | None = None) -> int:
 def child_running(pid: int, needle: str, comm: str = "") -> int | None:
     """The pid of a descendant of ``pid`` whose command line contains ``needle`` and whose program name
     starts with ``comm``, if any (publish runs each stage in a child process, which starts Pagefind
-    through setpriv: a grandchild of the command, named setpriv until setpriv runs Pagefind)."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return None
+    through setpriv: a grandchild of the command, named setpriv until setpriv runs Pagefind, started
+    by a thread of the stage)."""
+    # Every thread's children: the site build starts Pagefind from its indexing threads.
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += (task / "children").read_text().split()
+        except OSError:
+            continue
     for child in children:
         try:
             if needle in Path(f"/proc/{child}/cmdline").read_bytes().decode(errors="replace") and \

@@ -18,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.core.errors import PushError
+from pipeline.core.errors import PushError, SiteError
+from pipeline.site.search import index_site
 from pipeline.validate import files as validate_files
 from tests.run_support import (
     AS_OF,
@@ -174,11 +175,25 @@ def test_disk_full_while_pagefind_writes(small_disk: tuple[Path, Path], ds: Path
     _forget_site(out)
     before = tree(out, skip=("runs.jsonl",))
     # Room for the pages and the lock file's words, and for half of Pagefind's bundle:
-    # Pagefind itself exits 0 then, leaving empty and cut-short files.
+    # Pagefind itself exits 0 then, leaving empty and cut-short files. Pagefind writes while the
+    # build writes its calendars and files, so the write that finds the disk full is Pagefind's
+    # or the build's: either is named, and the live site stays as it was.
     filler = fill(mount, pages - search + 1 + search // 2)
     done = run(cli("build", "--datasets", str(ds), "--output", str(out), "--as-of", AS_OF))
-    assert_failed_cleanly(done, out, before, f"{out}/.site.new/pagefind (Pagefind")
+    assert_failed_cleanly(done, out, before, f"{out}/.site.new/")
+    assert f"{out}/.site.new/pagefind (Pagefind" in done.stderr or "pagefind" not in done.stderr
     filler.unlink()
+
+
+def test_disk_full_while_pagefind_writes_names_the_search_index(tmp_path: Path) -> None:
+    # The index alone on a real full disk (the whole build above may fail in another writer first).
+    body = b'<html lang="id"><body><main data-pagefind-body><h1>Rapat layanan terpadu</h1></main></body></html>'
+    pages = {f"agenda/dinas/AG-{n:03d}/index.html": body + str(n).encode() for n in range(60)}
+    searchable = {"id": {path: hashlib.sha256(html).hexdigest() for path, html in pages.items()}}
+    with tmpfs(tmp_path / "mnt", "4m") as mount:
+        fill(mount, 2)
+        with pytest.raises(SiteError, match=re.escape(f"disk penuh / disk full: {mount}/s/pagefind (Pagefind")):
+            index_site(mount / "s", None, searchable, pages.__getitem__)
 
 
 def test_no_room_left_for_the_build_fingerprint(small_disk: tuple[Path, Path], ds: Path) -> None:
