@@ -5,11 +5,18 @@ site build starts Pagefind, for example), sampled from /proc every ``INTERVAL`` 
 spike shorter than the interval can slip between samples, so the result is never below the
 largest single process's own peak, which the kernel keeps exactly (``ru_maxrss`` of the
 waited-for children).
+
+A process that shares its parent's very memory (a child started with vfork, between its
+start and its exec: Python starts Pagefind so) is counted once: its /proc entry shows the
+parent's whole resident memory, and summed it counted the build twice for that instant
+(``kcmp(KCMP_VM)``, where the kernel offers it; elsewhere every process counts).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import platform
 import resource
 import subprocess
 import threading
@@ -19,6 +26,16 @@ from pathlib import Path
 
 INTERVAL = 0.1
 PAGE = os.sysconf("SC_PAGE_SIZE")
+_KCMP = {"x86_64": 312, "aarch64": 272}.get(platform.machine())  # the kcmp system call's number
+_KCMP_VM = 1
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def same_memory(pid: int, other: int) -> bool:
+    """True when the two processes share one address space (a vfork child before its exec)."""
+    if _KCMP is None:
+        return False
+    return int(_LIBC.syscall(_KCMP, pid, other, _KCMP_VM, 0, 0)) == 0
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,7 @@ class _Tree:
         self.root = root
         self.outside: set[int] = set()
         self.inside: set[int] = {root}
+        self.parents: dict[int, int] = {}
 
     def _parent(self, pid: int) -> int | None:
         try:
@@ -60,12 +78,19 @@ class _Tree:
             if pid in self.inside or pid in self.outside:
                 continue
             parent = self._parent(pid)
-            (self.inside if parent in self.inside else self.outside).add(pid)
+            if parent in self.inside:
+                self.inside.add(pid)
+                self.parents[pid] = parent
+            else:
+                self.outside.add(pid)
         alive = set(pids)
         self.inside &= alive | {self.root}
         self.outside &= alive  # a recycled pid is classified afresh
         total = 0
         for pid in self.inside:
+            parent = self.parents.get(pid)
+            if parent is not None and same_memory(pid, parent):
+                continue  # its parent's memory, counted with the parent
             try:
                 total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
             except (OSError, ValueError, IndexError):
