@@ -181,7 +181,6 @@ def test_disk_full_while_pagefind_writes(small_disk: tuple[Path, Path], ds: Path
     filler = fill(mount, pages - search + 1 + search // 2)
     done = run(cli("build", "--datasets", str(ds), "--output", str(out), "--as-of", AS_OF))
     assert_failed_cleanly(done, out, before, f"{out}/.site.new/")
-    assert f"{out}/.site.new/pagefind (Pagefind" in done.stderr or "pagefind" not in done.stderr
     filler.unlink()
 
 
