@@ -213,15 +213,10 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         raise
     finally:
         gc.unfreeze()
-    done = PagesDone({}, {}, 0, 0, results["id"].paths)
     for lang, part in results.items():
         if lang != first:
             writer.merge(part.files, part.changed)
-        done.keys.update(part.keys)
-        done.searchable[lang] = part.searchable
-        done.rendered += part.rendered
-        done.count += part.count
-    return done
+    return _done(results)
 
 
 def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit, code: str,
@@ -246,6 +241,11 @@ def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, la
         for (lang, kit), page in zip(langs, row, strict=True):
             if page is not None:  # None: this language has no more pages
                 _write_page(writer, renderer, page, kit, code, live, parts[lang])
+    return _done(parts)
+
+
+def _done(parts: dict[str, LangPages]) -> PagesDone:
+    """The languages' parts as one (the sitemap lists the Indonesian paths)."""
     done = PagesDone({}, {}, 0, 0, parts["id"].paths)
     for lang, part in parts.items():
         done.keys.update(part.keys)

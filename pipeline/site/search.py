@@ -28,7 +28,7 @@ from pathlib import Path
 from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
 from pipeline.site.pagefind_service import PagefindService
-from pipeline.site.search_partitions import BYTE_CAP, partition_cap, partitions
+from pipeline.site.search_partitions import BYTE_CAP, env_count, partition_cap, partitions
 
 BUNDLE = "pagefind"
 BUNDLES = "bundles.json"  # under pagefind/: the bundles of each language, for the search page
@@ -58,11 +58,7 @@ class Stopped(Exception):
 
 def search_workers() -> int:
     """How many Pagefind processes run at once: ``PIPELINE_SEARCH_WORKERS`` or 2 (1 on one core)."""
-    raw = os.environ.get(WORKERS_VARIABLE, "").strip()
-    try:
-        return max(1, int(raw)) if raw else min(DEFAULT_WORKERS, os.cpu_count() or 1)
-    except ValueError:
-        return min(DEFAULT_WORKERS, os.cpu_count() or 1)
+    return env_count(WORKERS_VARIABLE, min(DEFAULT_WORKERS, os.cpu_count() or 1))
 
 
 def index_site(staging: Path, live: Path | None, searchable: dict[str, dict[str, str]],

@@ -29,11 +29,16 @@ SECTIONS = ("agenda", "keputusan")  # each its own group; every other searchable
 
 def partition_cap() -> int:
     """The most pages one partition holds: ``PIPELINE_SEARCH_PARTITION_PAGES`` or 2,000."""
-    raw = os.environ.get(CAP_VARIABLE, "").strip()
+    return env_count(CAP_VARIABLE, DEFAULT_CAP)
+
+
+def env_count(name: str, default: int) -> int:
+    """A count of at least 1 from the environment variable ``name``; ``default`` when unset or not a number."""
+    raw = os.environ.get(name, "").strip()
     try:
-        return max(1, int(raw)) if raw else DEFAULT_CAP
+        return max(1, int(raw)) if raw else default
     except ValueError:
-        return DEFAULT_CAP
+        return default
 
 
 def partitions(paths: list[str], lang: str, cap: int, sizes: dict[str, int] | None = None,

@@ -17,6 +17,7 @@ from pipeline.site.build import Indexing
 from pipeline.site.search import WORKERS_VARIABLE, SearchChanges, Stopped, _Budget, index_site
 from pipeline.site.search_partitions import CAP_VARIABLE, partitions
 from pipeline.site.writer import Writer
+from tests.run_support import child_running
 
 
 def _html(title: str, lang: str = "id") -> bytes:
@@ -161,20 +162,6 @@ def test_one_or_two_pagefind_processes_make_the_same_bytes(tmp_path: Path, small
     assert set(changes.written) == set(_tree(tmp_path / "two"))
 
 
-def _pagefind_children() -> list[int]:
-    """Pagefind processes whose parent is this test process."""
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            text = status.read_text()
-            cmdline = (status.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if f"\nPPid:\t{os.getpid()}\n" in text and b"--service" in cmdline:
-            found.append(int(status.parent.name))
-    return found
-
-
 def test_a_failed_partition_stops_the_others_and_leaves_no_pagefind(tmp_path: Path, small_cap: int,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(WORKERS_VARIABLE, "2")
@@ -183,7 +170,7 @@ def test_a_failed_partition_stops_the_others_and_leaves_no_pagefind(tmp_path: Pa
     searchable = {"id": {path: hashlib.sha256(body).hexdigest() for path, body in pages.items()}}
     with pytest.raises(SiteError, match="AG-050"):
         index_site(tmp_path / "s", None, searchable, lambda path: pages[path])
-    assert _pagefind_children() == []
+    assert child_running(os.getpid(), "--service") is None  # no Pagefind left
 
 
 def test_a_stopped_index_runs_no_pagefind(tmp_path: Path, small_cap: int) -> None:
