@@ -170,7 +170,7 @@ def test_a_failed_partition_stops_the_others_and_leaves_no_pagefind(tmp_path: Pa
     searchable = {"id": {path: hashlib.sha256(body).hexdigest() for path, body in pages.items()}}
     with pytest.raises(SiteError, match="AG-050"):
         index_site(tmp_path / "s", None, searchable, lambda path: pages[path])
-    assert child_running(os.getpid(), "--service") is None  # no Pagefind left
+    assert child_running(os.getpid(), "--service", "pagefind") is None  # no Pagefind left (Chromium has --service-* flags)
 
 
 def test_a_stopped_index_runs_no_pagefind(tmp_path: Path, small_cap: int) -> None:
