@@ -75,6 +75,27 @@ def test_a_kept_digest_is_used_while_the_stat_matches(tmp_path: Path, monkeypatc
     assert _cached(root, cache_file, save=False) != _plain(root)
 
 
+def test_a_second_pass_saves_what_the_first_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pass taken ``again`` after a first one that found every digest still writes them: the cache
+    file is compared with what it holds, not with what the first pass found (a publish's check,
+    then its final walk, once kept nothing at all when the file had not been written before)."""
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root, cache_file = _tree(tmp_path), tmp_path / "digests.json"
+    first = DigestCache(cache_file)
+    hash_tree(hashlib.sha256(), "t", root, None, first)
+    final = first.again()
+    hash_tree(hashlib.sha256(), "t", root, None, final)
+    final.save()
+    assert len(_kept(cache_file)) == 2
+    # And a pass over an unchanged tree with that file in place writes nothing.
+    before = os.lstat(cache_file)
+    again = DigestCache(cache_file).again()
+    hash_tree(hashlib.sha256(), "t", root, None, again)
+    again.save()
+    after = os.lstat(cache_file)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
 def test_an_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Bytes rewritten in place, same length, the modification time set back: the change time still differs."""
     monkeypatch.setattr(treehash, "RACY_NS", 0)

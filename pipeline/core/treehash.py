@@ -36,16 +36,19 @@ _HEX = frozenset("0123456789abcdef")
 class DigestCache:
     """SHA-256 digests of files, each valid while the file's stat key is the one kept with it."""
 
-    def __init__(self, path: Path, kept: dict[str, list[Any]] | None = None) -> None:
+    def __init__(self, path: Path, kept: dict[str, list[Any]] | None = None,
+                 on_disk: dict[str, list[Any]] | None = None) -> None:
         self.path = path
         # entry_name(absolute path) -> [*key, digest]
         self.kept: dict[str, list[Any]] = _load(path) if kept is None else kept
+        # What the cache file holds (``save`` writes only when this run's entries differ from it).
+        self.on_disk: dict[str, list[Any]] = self.kept if on_disk is None else on_disk
         self.seen: dict[str, list[Any]] = {}  # the entries this run used or found, to be kept
 
     def again(self) -> DigestCache:
         """A cache for another pass over the same files: what this pass found is kept too, so only a
         file whose stat changed since, or that was too recent to keep, is read again."""
-        return DigestCache(self.path, {**self.kept, **self.seen})
+        return DigestCache(self.path, {**self.kept, **self.seen}, self.on_disk)
 
     def digest(self, path: str, st: os.stat_result) -> str:
         """The SHA-256 (hex) of the regular file ``path`` whose ``lstat`` is ``st`` (OSError: unreadable)."""
@@ -74,7 +77,7 @@ class DigestCache:
 
     def save(self) -> None:
         """Write the entries this run used (those of files gone are dropped), atomically, when they changed."""
-        if self.seen == self.kept:
+        if self.seen == self.on_disk:
             return
         body = json.dumps({"format": _FORMAT, "files": self.seen}, sort_keys=True, separators=(",", ":"))
         # A cache that cannot be kept (a full or read-only disk) only makes the next run read the files.

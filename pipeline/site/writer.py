@@ -6,6 +6,8 @@ whose bytes are the ones already published is recorded, not written, so its mtim
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from pathlib import Path, PurePosixPath
 
 from pipeline.core.errors import SiteError
@@ -77,7 +79,8 @@ class Writer:
 
         ``digests`` (the build's check, ``fingerprint.checked``): a file whose kept SHA-256 for its
         present stat is the live copy's is recorded without being read (the data files are
-        hundreds of MB at a city's size).
+        hundreds of MB at a city's size); a changed one is copied by the kernel (``copy_file``),
+        never held in memory.
         """
         if not source.is_dir():
             return 0
@@ -89,7 +92,26 @@ class Writer:
             sha = known_digest(digests, path)
             if sha is not None and self.previous.get(rel.lstrip("/")) == sha:
                 self.keep(rel)
+            elif path.is_symlink():
+                self.write_bytes(rel, path.read_bytes())  # a link's target, read as it always was
             else:
-                self.write_bytes(rel, path.read_bytes())
+                self.copy_file(rel, path)
             count += 1
         return count
+
+    def copy_file(self, rel: str, source: Path) -> None:
+        """Stage a copy of ``source`` as ``rel`` unless the live site holds these bytes. The copy is
+        the kernel's (copy_file_range) and its digest is read from the copy in blocks: a published
+        file of a hundred MB is never held in memory, and the digest is that of the bytes staged."""
+        key = self._key(rel)
+        path = self.root / key
+        with naming(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path, follow_symlinks=False)
+            with path.open("rb") as handle:
+                sha = hashlib.file_digest(handle, "sha256").hexdigest()
+            self.files[key] = sha
+            if self.previous.get(key) == sha:
+                path.unlink()  # the live site holds these bytes: left as they are
+                return
+        self.changed.append(key)

@@ -1,0 +1,45 @@
+"""The published files the site serves under /data/ and /templat/ are copied by the kernel (writer.py
+``copy_file``): never held in memory, staged only when their bytes differ from the live site's,
+recorded with the digest of the bytes staged, and independent of the data folder's files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipeline.core.config import load_portal
+from pipeline.site import build_site
+from pipeline.site.manifest import digest
+from pipeline.site.writer import Writer
+from tests.site.fixture_data import write_fixture
+from tests.site.test_site_fingerprint import AS_OF
+
+
+def test_a_changed_published_file_is_copied_and_an_unchanged_one_left_alone(tmp_path: Path) -> None:
+    datasets, output = write_fixture(tmp_path)
+    portal = load_portal(datasets, output)
+    build_site(portal, AS_OF, search=False)
+    data, site = output / "data" / "agendas.csv", output / "site" / "data" / "agendas.csv"
+    unchanged = output / "site" / "data" / "performance.csv"
+    before = os.lstat(unchanged)
+    assert site.read_bytes() == data.read_bytes() and not os.path.samefile(site, data)
+    data.write_text(data.read_text(encoding="utf-8").replace("Aula", "Aula Besar"), encoding="utf-8")
+    assert not build_site(portal, AS_OF, search=False).skipped
+    assert site.read_bytes() == data.read_bytes() and not os.path.samefile(site, data)
+    after = os.lstat(unchanged)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_a_copy_is_staged_only_when_its_bytes_differ_from_the_live_ones(tmp_path: Path) -> None:
+    source = tmp_path / "data" / "a.csv"
+    source.parent.mkdir()
+    source.write_bytes(b"x,y\n1,2\n")
+    first = Writer(tmp_path / "one")
+    first.copy_file("/data/a.csv", source)
+    assert first.changed == ["data/a.csv"] and first.files == {"data/a.csv": digest(source.read_bytes())}
+    assert (tmp_path / "one" / "data" / "a.csv").read_bytes() == source.read_bytes()
+    again = Writer(tmp_path / "two", dict(first.files))
+    again.copy_file("/data/a.csv", source)  # the live site holds these bytes: nothing staged
+    assert again.changed == [] and again.files == first.files
+    assert not (tmp_path / "two" / "data" / "a.csv").exists()
