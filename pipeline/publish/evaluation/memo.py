@@ -18,16 +18,18 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import periods
 from pipeline.core.atomic import write_blocks
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
-from pipeline.publish.evaluation.evidence import Evidence, Selection
+from pipeline.publish.evaluation.evidence import MALL, Evidence, Selection, attendees, invited
 from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.reuse import inputs_key
 
@@ -60,11 +62,8 @@ class Slices:
 
     def __init__(self, ev: Evidence) -> None:
         self.meetings = {m: _digest(rows) for m, rows in ev.agendas_by_month.items()}
-        history: dict[str, list[object]] = defaultdict(list)
-        for key, rows in sorted(ev.history.items()):
-            history[key[0]].append(rows)
-        self.decisions = {a: _digest((ev.decisions.get(a, []), history.get(a, [])))
-                          for a in set(ev.decisions) | set(history)}
+        self.involving = _meetings_involving(ev)
+        self.decisions = _decision_chains(ev)
         first: dict[Key, list[str]] = defaultdict(list)
         for period, agency, table in sorted(ev.rejected_first):
             first[(period, agency)].append(table)
@@ -76,21 +75,82 @@ class Slices:
                       for k in cells}
         self.agencies = _digest(sorted(ev.agencies.items()))
 
+    def decisions_by(self, agency: str, month: str) -> str | None:
+        """The digest of what an agency's decisions show a selection ending in ``month`` (``_decision_chains``)."""
+        chain = self.decisions.get(agency)
+        if chain is None:
+            return None
+        at = bisect_right(chain[0], month)
+        return chain[1][at - 1] if at else None
+
     def key(self, sel: Selection, complete: bool, targets: Targets) -> str:
         """The digest of everything the indicators of ``sel`` read.
 
         A slice no indicator of the scope type reads is left out: a service's rows are not
-        computed again when a meeting of its month or a decision of its agency changes.
+        computed again when a meeting of its month or a decision of its agency changes. The
+        mall reads every meeting of its months; a sector or an agency only those its agencies
+        organised, were invited to or attended. Decisions are read as they stood by the
+        selection's last month.
         """
         agencies = sorted(sel.agencies)
         reads = SLICES_READ.get(sel.scope_type, frozenset())
+        meetings: list[str | None] | None = None
+        if "meetings" in reads:
+            meetings = [self.meetings.get(m) for m in sel.months] if sel.scope_type == MALL else \
+                [self.involving.get((m, a)) for m in sel.months for a in agencies]
+        last = sel.months[-1]
         return inputs_key(
             "indicators", sel.scope_type, sel.scope, agencies, None if sel.services is None else sorted(sel.services),
-            sel.period, list(sel.months), sel.end.isoformat(), complete, repr(targets), self.agencies,
-            [self.meetings.get(m) for m in sel.months] if "meetings" in reads else None,
-            [self.decisions.get(a) for a in agencies] if "decisions" in reads else None,
+            sel.period, list(sel.months), sel.end.isoformat(), complete, repr(targets), self.agencies, meetings,
+            [self.decisions_by(a, last) for a in agencies] if "decisions" in reads else None,
             [self.cells.get((m, a)) for m in sel.months for a in agencies],
         )
+
+
+def _meetings_involving(ev: Evidence) -> dict[Key, str]:
+    """(month, agency) -> the digest of the meetings dated in the month that the agency organised,
+    was invited to or attended: all a scope other than the mall reads of the meetings
+    (collaboration.py looks at a meeting through its agencies in scope only)."""
+    rows: dict[Key, list[str]] = defaultdict(list)
+    for month, meetings in ev.agendas_by_month.items():
+        for row in meetings:
+            digest = _digest(row)
+            for agency in {row["agency_code"]} | invited(row) | (attendees(row) or frozenset()):
+                rows[(month, agency)].append(digest)
+    return {key: _digest(digests) for key, digests in rows.items()}
+
+
+def _decision_chains(ev: Evidence) -> dict[str, tuple[list[str], list[str]]]:
+    """agency -> (months, digests): the digest of what its decisions show a selection ending in a
+    month, for each month from which that changes.
+
+    A selection ending in month M reads the reports (decision_history) of M and before, and the
+    date and due date of each decision reported by M or dated by M (accountability.py): a
+    report of a later month leaves its rows as they are. Each month's digest chains the one before.
+    """
+    events: dict[str, list[tuple[str, str]]] = defaultdict(list)  # agency -> (month, what it adds)
+    for key, reports in ev.history.items():
+        events[key[0]].extend((row["period"], repr(row)) for row in reports)
+    for agency, decisions in ev.decisions.items():
+        for key, row in decisions:
+            day, reports = row.get("date"), ev.history.get(key)
+            starts = ([periods.of_date(day)] if day is not None else []) + ([reports[0]["period"]] if reports else [])
+            if starts:  # neither dated nor reported: no selection reads it
+                events[agency].append((min(starts), repr((key, day, row.get("due_date")))))
+    chains = {}
+    for agency, added in events.items():
+        h = hashlib.sha256()
+        months: list[str] = []
+        digests: list[str] = []
+        for month, text in sorted(added, key=lambda e: e[0]):  # stable: the tables' order within a month
+            if months and months[-1] != month:
+                digests.append(h.hexdigest())  # the previous month's, complete
+            if not months or months[-1] != month:
+                months.append(month)
+            h.update(f"{month}\0{text}\0".encode("utf-8"))
+        digests.append(h.hexdigest())
+        chains[agency] = (months, digests)
+    return chains
 
 
 def _encode(value: Any) -> Any:
