@@ -6,7 +6,7 @@ who met whom cross agencies), the decisions of its agencies with their reported 
 submissions, performance rows and published files of its agencies in its months, the agencies
 table, the targets and the day stocks are taken. ``Slices`` digests each slice once per run; a
 selection's key is the digest of the slices it reads, its identity and the pipeline's code
-(``reuse.inputs_key``). After one new agency-month only the selections that read that agency's
+(``reuse.inputs_key``, with the code). After one new agency-month only the selections that read that agency's
 files, or the months its meetings are dated in, are computed again.
 
 The rows are kept in ``<output>/store/indicators-memo.tsv`` (a cache: when it is missing or
@@ -21,6 +21,7 @@ import json
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,7 @@ class Slices:
     """The digest of every slice of the evidence a selection can read."""
 
     def __init__(self, ev: Evidence) -> None:
-        self.meetings = {m: _digest(rows) for m, rows in ev.agendas_by_month.items()}
-        self.involving = _meetings_involving(ev)
+        self.meetings, self.involving = _meetings(ev)
         self.decisions = _decision_chains(ev)
         first: dict[Key, list[str]] = defaultdict(list)
         for period, agency, table in sorted(ev.rejected_first):
@@ -74,6 +74,10 @@ class Slices:
                                   [k in ev.published[t] for t in published], first.get(k, [])))
                       for k in cells}
         self.agencies = _digest(sorted(ev.agencies.items()))
+        self._head: tuple[Targets, Any] | None = None  # the targets, and the hash of the run's part of every key
+        self._scope_parts: dict[tuple[str, str, frozenset[str], frozenset[str] | None],
+                                tuple[str, list[str], frozenset[str]]] = {}
+        self._label_parts: dict[tuple[str, tuple[str, ...], date, bool], str] = {}
 
     def decisions_by(self, agency: str, month: str) -> str | None:
         """The digest of what an agency's decisions show a selection ending in ``month`` (``_decision_chains``)."""
@@ -92,32 +96,54 @@ class Slices:
         organised, were invited to or attended. Decisions are read as they stood by the
         selection's last month.
         """
-        agencies = sorted(sel.agencies)
-        reads = SLICES_READ.get(sel.scope_type, frozenset())
-        meetings: list[str | None] | None = None
+        # The parts shared by many selections (the run's, each scope's, each label's) are
+        # encoded once: 47,589 keys of a city, each its whole JSON, cost half a second a run.
+        if self._head is None or self._head[0] is not targets:  # one Targets a run: its repr taken once
+            self._head = (targets, hashlib.sha256(inputs_key("indicators", repr(targets), self.agencies).encode("ascii")))
+        head = self._head[1]
+        scope = self._scope_parts.get((sel.scope_type, sel.scope, sel.agencies, sel.services))
+        if scope is None:
+            agencies = sorted(sel.agencies)
+            text = json.dumps([sel.scope_type, sel.scope, agencies,
+                               None if sel.services is None else sorted(sel.services)], ensure_ascii=False)
+            scope = (text, agencies, SLICES_READ.get(sel.scope_type, frozenset()))
+            self._scope_parts[(sel.scope_type, sel.scope, sel.agencies, sel.services)] = scope
+        text, agencies, reads = scope
+        months = sel.months
+        label = self._label_parts.get((sel.period, months, sel.end, complete))
+        if label is None:
+            label = json.dumps([sel.period, months, sel.end.isoformat(), complete])
+            self._label_parts[(sel.period, months, sel.end, complete)] = label
+        parts = [text, label]
         if "meetings" in reads:
-            meetings = [self.meetings.get(m) for m in sel.months] if sel.scope_type == MALL else \
-                [self.involving.get((m, a)) for m in sel.months for a in agencies]
-        last = sel.months[-1]
-        return inputs_key(
-            "indicators", sel.scope_type, sel.scope, agencies, None if sel.services is None else sorted(sel.services),
-            sel.period, list(sel.months), sel.end.isoformat(), complete, repr(targets), self.agencies, meetings,
-            [self.decisions_by(a, last) for a in agencies] if "decisions" in reads else None,
-            [self.cells.get((m, a)) for m in sel.months for a in agencies],
-        )
+            parts.append(_joined([self.meetings.get(m) for m in months]) if sel.scope_type == MALL else
+                         _joined([self.involving.get((m, a)) for m in months for a in agencies]))
+        if "decisions" in reads:
+            parts.append(_joined([self.decisions_by(a, months[-1]) for a in agencies]))
+        parts.append(_joined([self.cells.get((m, a)) for m in months for a in agencies]))
+        h = head.copy()
+        h.update("\0".join(parts).encode("utf-8"))
+        return h.hexdigest()
 
 
-def _meetings_involving(ev: Evidence) -> dict[Key, str]:
-    """(month, agency) -> the digest of the meetings dated in the month that the agency organised,
-    was invited to or attended: all a scope other than the mall reads of the meetings
+def _joined(digests: list[str | None]) -> str:
+    """Digests (fixed width, or None for a slice with no rows) as one text; the count is the scope's and label's."""
+    return ",".join(d or "-" for d in digests)
+
+
+def _meetings(ev: Evidence) -> tuple[dict[str, str], dict[Key, str]]:
+    """The digest of the meetings dated in each month, and by (month, agency) of those the agency
+    organised, was invited to or attended: all a scope other than the mall reads of them
     (collaboration.py looks at a meeting through its agencies in scope only)."""
-    rows: dict[Key, list[str]] = defaultdict(list)
+    by_month: dict[str, str] = {}
+    involving: dict[Key, list[str]] = defaultdict(list)
     for month, meetings in ev.agendas_by_month.items():
-        for row in meetings:
-            digest = _digest(row)
+        digests = [_digest(row) for row in meetings]
+        by_month[month] = _digest(digests)
+        for row, digest in zip(meetings, digests):
             for agency in {row["agency_code"]} | invited(row) | (attendees(row) or frozenset()):
-                rows[(month, agency)].append(digest)
-    return {key: _digest(digests) for key, digests in rows.items()}
+                involving[(month, agency)].append(digest)
+    return by_month, {key: _digest(digests) for key, digests in involving.items()}
 
 
 def _decision_chains(ev: Evidence) -> dict[str, tuple[list[str], list[str]]]:
