@@ -281,3 +281,23 @@ def test_a_decision_report_of_a_later_month_leaves_the_earlier_selections_alone(
     assert _run(tables, tmp_path / "memo.json", computed) == fresh
     scopes = ("mall", "regional-government", "dinas-a")
     assert sorted(computed) == sorted((s, p) for s in scopes for p in ("2026-10", "2026-Q4", "2026"))
+
+
+def test_a_service_reads_only_the_performance_side_of_its_cells() -> None:
+    """A service's key holds only its performance rows, its performance files' submission rows and whether
+    performance data is published: with everything else of the cells taken away, its rows are the same."""
+    from pipeline.publish.evaluation.evidence import Evidence, Selection
+
+    tables = world()
+    months = ("2026-07", "2026-08", "2026-09")
+    for scope_type, scope, agencies, services in indicators._scopes(tables["agencies"], tables["performance"]):
+        if scope_type != "service":
+            continue
+        sel = Selection(scope_type, scope, agencies, "2026-Q3", months, date(2026, 9, 30), services)
+        full = indicators._selection_rows(sel, True, Evidence(tables, AS_OF, Targets(), CHANGELOG), Targets())
+        ev = Evidence(tables, AS_OF, Targets(), CHANGELOG)
+        ev.submissions = {k: [r for r in rows if r["table"] == "performance"] for k, rows in ev.submissions.items()}
+        ev.published = {"performance": ev.published["performance"]}
+        ev.rejected_first = frozenset()
+        ev.agendas_by_month, ev.decisions, ev.history = _Unread(), _Unread(), _Unread()
+        assert indicators._selection_rows(sel, True, ev, Targets()) == full

@@ -30,7 +30,7 @@ from pipeline.core import periods
 from pipeline.core.atomic import write_blocks
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
-from pipeline.publish.evaluation.evidence import MALL, Evidence, Selection, attendees, invited
+from pipeline.publish.evaluation.evidence import MALL, SERVICE, Evidence, Selection, attendees, invited
 from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.reuse import inputs_key
 
@@ -70,9 +70,15 @@ class Slices:
         published = sorted(ev.published)
         cells = set(ev.submissions) | set(ev.performance) | set(first)
         cells.update(k for table in published for k in ev.published[table])
-        self.cells = {k: _digest((ev.submissions.get(k, []), ev.performance.get(k, []),
+        performance = {k: _digest(rows) for k, rows in ev.performance.items()}
+        self.cells = {k: _digest((ev.submissions.get(k, []), performance.get(k),
                                   [k in ev.published[t] for t in published], first.get(k, [])))
                       for k in cells}
+        # A service reads only the performance side of a cell (service.py, and the coverage of
+        # its performance files): a late decisions file leaves its rows alone.
+        self.service_cells = {k: _digest(([r for r in ev.submissions.get(k, ()) if r["table"] == "performance"],
+                                          performance.get(k), k in ev.published["performance"]))
+                              for k in cells}
         self.agencies = _digest(sorted(ev.agencies.items()))
         self._head: tuple[Targets, Any] | None = None  # the targets, and the hash of the run's part of every key
         self._scope_parts: dict[tuple[str, str, frozenset[str], frozenset[str] | None],
@@ -91,7 +97,8 @@ class Slices:
         """The digest of everything the indicators of ``sel`` read.
 
         A slice no indicator of the scope type reads is left out: a service's rows are not
-        computed again when a meeting of its month or a decision of its agency changes. The
+        computed again when a meeting of its month, a decision of its agency or its files of
+        other tables change. The
         mall reads every meeting of its months; a sector or an agency only those its agencies
         organised, were invited to or attended. Decisions are read as they stood by the
         selection's last month.
@@ -120,7 +127,8 @@ class Slices:
                          _joined([self.involving.get((m, a)) for m in months for a in agencies]))
         if "decisions" in reads:
             parts.append(_joined([self.decisions_by(a, months[-1]) for a in agencies]))
-        parts.append(_joined([self.cells.get((m, a)) for m in months for a in agencies]))
+        cells = self.service_cells if sel.scope_type == SERVICE else self.cells
+        parts.append(_joined([cells.get((m, a)) for m in months for a in agencies]))
         h = head.copy()
         h.update("\0".join(parts).encode("utf-8"))
         return h.hexdigest()
