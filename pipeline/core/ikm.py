@@ -31,7 +31,10 @@ def ikm(scores: Sequence[Score]) -> Decimal:
     """
     if len(scores) != len(ELEMENTS):
         raise ValueError(f"IKM needs {len(ELEMENTS)} element scores, got {len(scores)}")
-    return round_cents(Fraction(25) * _sum(scores) / len(ELEMENTS))
+    # 25 × sum / 9 in cents as one integer fraction: the Fraction products reduced by a gcd
+    # twice for each of a city's 28,000 performance rows, every run.
+    total = _sum(scores)
+    return _cents(2500 * total.numerator, len(ELEMENTS) * total.denominator)
 
 
 def group_ikm(rows: Iterable[tuple[int, Sequence[Score]]]) -> Decimal | None:
@@ -49,7 +52,7 @@ def group_ikm(rows: Iterable[tuple[int, Sequence[Score]]]) -> Decimal | None:
     if not people:
         return None
     total = sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
-    return round_cents(Fraction(25) * total / (len(ELEMENTS) * people))
+    return _cents(2500 * total.numerator, len(ELEMENTS) * people * total.denominator)
 
 
 def round_cents(exact: Fraction) -> Decimal:
@@ -61,7 +64,12 @@ def round_cents(exact: Fraction) -> Decimal:
     Decimal division is not exact (76.605 = 689.445/9).
     """
     cents = exact * 100
-    rounded = (cents.numerator * 2 + cents.denominator) // (cents.denominator * 2)
+    return _cents(cents.numerator, cents.denominator)
+
+
+def _cents(numerator: int, denominator: int) -> Decimal:
+    """``numerator / denominator`` cents (denominator > 0, the fraction reduced or not) rounded half up."""
+    rounded = (numerator * 2 + denominator) // (denominator * 2)  # floor(x + 1/2): the same for any equal fraction
     return (Decimal(rounded) / 100).quantize(CENT)
 
 
