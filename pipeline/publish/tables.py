@@ -24,7 +24,7 @@ def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Se
                  targets: Targets | None = None, start_period: str | None = None,
                  memo: Memo | None = None) -> dict[str, list[Record]]:
     """Every published table as typed records in its deterministic order (``memo``: indicators kept, memo.py)."""
-    with collector.paused():  # millions of rows and values, none of them garbage: see collector.py
+    with collector.set_aside():  # millions of rows and values, none of them garbage: see collector.py
         return _build_tables(store, agencies, services, as_of, deadline_day, tz, targets, start_period, memo)
 
 
