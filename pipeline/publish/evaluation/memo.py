@@ -199,6 +199,7 @@ def _decode(tagged: dict[str, Any]) -> Decimal:
     return Decimal(tagged["d"])
 
 
+_DECODER = json.JSONDecoder(object_hook=_decode)
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_encode)
 
 
@@ -226,9 +227,9 @@ class Memo:
             return None
         try:
             # The hook sees only the tagged decimals: the other cells are as the C decoder made them.
-            rows = json.loads(raw, object_hook=_decode)
-            width = len(self.fields)
-            if not isinstance(rows, list) or not all(isinstance(row, list) and len(row) == width for row in rows):
+            # One decoder for every line (json.loads made one a call), the rows' shapes checked in C loops.
+            rows = _DECODER.decode(raw.decode("utf-8"))
+            if type(rows) is not list or set(map(type, rows)) - {list} or set(map(len, rows)) - {len(self.fields)}:
                 return None
         except (ValueError, TypeError, KeyError, ArithmeticError):
             return None  # a damaged line is computed again, never trusted
