@@ -76,16 +76,17 @@ def _cents(numerator: int, denominator: int) -> Decimal:
 def _sum(scores: Iterable[Score]) -> Fraction:
     """The exact sum of scores; floats through their shortest repr, as the agency wrote them."""
     # The indicators sum the same row's scores for every scope and window it falls in: once each.
-    return _typed_sum(tuple((type(s), s) for s in scores))
+    values = tuple(scores)
+    return _typed_sum(values, tuple(map(type, values)))  # built in C: a generator of pairs cost a third more
 
 
 @lru_cache(maxsize=65536)
-def _typed_sum(scores: tuple[tuple[type, Score], ...]) -> Fraction:
-    """``_sum`` of (type, score) pairs (the type in the key: 0.5 and Decimal("0.5") are equal but read apart)."""
+def _typed_sum(scores: tuple[Score, ...], types: tuple[type, ...]) -> Fraction:
+    """``_sum`` of scores of these types (the types in the key: 0.5 and Decimal("0.5") are equal but read apart)."""
     # Added as decimals in a context that refuses to round (exact), turned into a fraction once:
     # nine Fraction additions, each with its gcd, were most of the performance table's time.
     total = Decimal(0)
-    for _, s in scores:
+    for s in scores:
         total = EXACT.add(total, Decimal(repr(s)) if isinstance(s, float) else s)
     return Fraction(total)
 
