@@ -235,7 +235,7 @@ def _mutations() -> list[tuple[str, int, str, Any]]:
         out += [("decision_history", at, "status", "open" if row["status"] != "open" else "done"),
                 ("decision_history", at, "follow_up", row["follow_up"] + " lagi"),
                 ("decision_history", at, "completed_on", date(2026, 9, 1) if row["completed_on"] is None else None)]
-    for at, row in enumerate(tables["decisions"]):
+    for at in range(len(tables["decisions"])):
         out += [("decisions", at, "date", date(2026, 10, 1)), ("decisions", at, "due_date", date(2026, 7, 5))]
     return out
 

@@ -106,7 +106,8 @@ class Slices:
         # The parts shared by many selections (the run's, each scope's, each label's) are
         # encoded once: 47,589 keys of a city, each its whole JSON, cost half a second a run.
         if self._head is None or self._head[0] is not targets:  # one Targets a run: its repr taken once
-            self._head = (targets, hashlib.sha256(inputs_key("indicators", repr(targets), self.agencies).encode("ascii")))
+            run = inputs_key("indicators", repr(targets), self.agencies)
+            self._head = (targets, hashlib.sha256(run.encode("ascii")))
         head = self._head[1]
         scope = self._scope_parts.get((sel.scope_type, sel.scope, sel.agencies, sel.services))
         if scope is None:
@@ -148,7 +149,7 @@ def _meetings(ev: Evidence) -> tuple[dict[str, str], dict[Key, str]]:
     for month, meetings in ev.agendas_by_month.items():
         digests = [_digest(row) for row in meetings]
         by_month[month] = _digest(digests)
-        for row, digest in zip(meetings, digests):
+        for row, digest in zip(meetings, digests, strict=True):
             for agency in {row["agency_code"]} | invited(row) | (attendees(row) or frozenset()):
                 involving[(month, agency)].append(digest)
     return by_month, {key: _digest(digests) for key, digests in involving.items()}
@@ -167,8 +168,8 @@ def _decision_chains(ev: Evidence) -> dict[str, tuple[list[str], list[str]]]:
         events[key[0]].extend((row["period"], repr(row)) for row in reports)
     for agency, decisions in ev.decisions.items():
         for key, row in decisions:
-            day, reports = row.get("date"), ev.history.get(key)
-            starts = ([periods.of_date(day)] if day is not None else []) + ([reports[0]["period"]] if reports else [])
+            day, reported = row.get("date"), ev.history.get(key)
+            starts = ([periods.of_date(day)] if day is not None else []) + ([reported[0]["period"]] if reported else [])
             if starts:  # neither dated nor reported: no selection reads it
                 events[agency].append((min(starts), repr((key, day, row.get("due_date")))))
     chains = {}
@@ -181,7 +182,7 @@ def _decision_chains(ev: Evidence) -> dict[str, tuple[list[str], list[str]]]:
                 digests.append(h.hexdigest())  # the previous month's, complete
             if not months or months[-1] != month:
                 months.append(month)
-            h.update(f"{month}\0{text}\0".encode("utf-8"))
+            h.update(f"{month}\0{text}\0".encode())
         digests.append(h.hexdigest())
         chains[agency] = (months, digests)
     return chains
