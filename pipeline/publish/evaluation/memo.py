@@ -1,13 +1,15 @@
 """Indicator rows kept from the last publish, by selection, reused while what a selection reads is unchanged.
 
 The indicators of one selection (a scope over a month, quarter or year) are a pure function of
-a few slices of the evidence: the meetings dated in its months (any organiser: invitations and
-who met whom cross agencies), the decisions of its agencies with their reported history, the
-submissions, performance rows and published files of its agencies in its months, the agencies
-table, the targets and the day stocks are taken. ``Slices`` digests each slice once per run; a
-selection's key is the digest of the slices it reads, its identity and the pipeline's code
-(``reuse.inputs_key``, with the code). After one new agency-month only the selections that read that agency's
-files, or the months its meetings are dated in, are computed again.
+a few slices of the evidence: the meetings dated in its months (for the mall all of them; for
+a sector or an agency those its agencies organised, were invited to or attended), the
+decisions of its agencies as reported by its last month, the submissions, performance rows and
+published files of its agencies in its months (for a service only their performance side), the
+agencies table, the targets and the day stocks are taken. ``Slices`` digests each slice once
+per run; a selection's key is the digest of the slices it reads, its identity and the
+pipeline's code (``reuse.inputs_key``). After one new agency-month only the selections that
+read that agency's files, the meetings it took part in or its decisions up to their last
+month are computed again.
 
 The rows are kept in ``<output>/store/indicators-memo.tsv`` (a cache: when it is missing or
 unreadable every selection is computed).
@@ -98,10 +100,9 @@ class Slices:
 
         A slice no indicator of the scope type reads is left out: a service's rows are not
         computed again when a meeting of its month, a decision of its agency or its files of
-        other tables change. The
-        mall reads every meeting of its months; a sector or an agency only those its agencies
-        organised, were invited to or attended. Decisions are read as they stood by the
-        selection's last month.
+        other tables change. The mall reads every meeting of its months; a sector or an agency
+        only those its agencies organised, were invited to or attended. Decisions are read as
+        they stood by the selection's last month.
         """
         # The parts shared by many selections (the run's, each scope's, each label's) are
         # encoded once: 47,589 keys of a city, each its whole JSON, cost half a second a run.
