@@ -185,3 +185,119 @@ def test_a_new_meeting_or_decision_report_leaves_the_services_rows_alone(tmp_pat
     fresh = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG)
     assert _run(tables, tmp_path / "memo.json", computed) == fresh
     assert computed and not [scope for scope, _ in computed if scope.endswith("-svc")]
+
+
+def _due_date(t: Tables) -> None:
+    # D1's latest report moves its due date into July: July's rows change though no July report did.
+    next(r for r in t["decisions"] if r["decision_id"] == "D1")["due_date"] = date(2026, 7, 20)
+
+
+def _dated_before_reported(t: Tables) -> None:
+    # A decision dated in July, first reported in October: July's count of decisions made changes.
+    t["decisions"].append({"agency_code": "ngo-c", "decision_id": "D5", "date": date(2026, 7, 3),
+                           "due_date": date(2026, 11, 30), "status": "open"})
+    t["decision_history"].append({"agency_code": "ngo-c", "decision_id": "D5", "period": "2026-10",
+                                  "status": "open", "follow_up": "Rencana", "completed_on": None})
+
+
+def _invited_only(t: Tables) -> None:
+    # bank-b is invited to dinas-a's July meeting, which it neither organised nor attended.
+    next(r for r in t["agendas"] if r["agenda_id"] == "A1")["participants"] = "ngo-c;bank-b"
+
+
+@pytest.mark.parametrize("change", [_due_date, _dated_before_reported, _invited_only])
+def test_a_change_outside_the_selections_own_month_or_agency_is_still_seen(
+        tmp_path: Path, computed: list, change: Callable[[Tables], None]) -> None:
+    """The finer slices (a decision as reported by a month, the meetings an agency took part in)
+    still hold what a selection reads: a decision's dates from a later report, a decision dated
+    before it was first reported, an invitation to another agency's meeting."""
+    _run(world(), tmp_path / "memo.json", computed)
+    tables = copy.deepcopy(world())
+    change(tables)
+    fresh = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG)
+    assert fresh != indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG)  # the change shows
+    assert _run(tables, tmp_path / "memo.json", computed) == fresh
+
+
+def _mutations() -> list[tuple[str, int, str, Any]]:
+    """(table, row, field, new value): every field the collaboration and accountability indicators read,
+    changed in every row of the small world."""
+    out: list[tuple[str, int, str, Any]] = []
+    tables = world()
+    for at, row in enumerate(tables["agendas"]):
+        out += [("agendas", at, "date", date(2026, 10, 2) if row["date"].month != 10 else date(2026, 7, 2)),
+                ("agendas", at, "status", "held" if row["status"] != "held" else "cancelled"),
+                ("agendas", at, "type", "dialogue" if row["type"] != "dialogue" else "outreach"),
+                ("agendas", at, "participants", "bank-b" if row["participants"] != "bank-b" else "ngo-c"),
+                ("agendas", at, "attendees", None if row["attendees"] else "dinas-a;bank-b"),
+                ("agendas", at, "agency_code", "bank-b" if row["agency_code"] != "bank-b" else "ngo-c")]
+    for at, row in enumerate(tables["decision_history"]):
+        out += [("decision_history", at, "status", "open" if row["status"] != "open" else "done"),
+                ("decision_history", at, "follow_up", row["follow_up"] + " lagi"),
+                ("decision_history", at, "completed_on", date(2026, 9, 1) if row["completed_on"] is None else None)]
+    for at in range(len(tables["decisions"])):
+        out += [("decisions", at, "date", date(2026, 10, 1)), ("decisions", at, "due_date", date(2026, 7, 5))]
+    return out
+
+
+def test_any_change_of_a_meeting_or_decision_gives_what_a_fresh_computation_gives(tmp_path: Path,
+                                                                                   computed: list) -> None:
+    """Every field of every meeting and decision row the indicators read, changed one at a time after a
+    run that kept every selection: the next run equals computing afresh (no stale row is taken)."""
+    path = tmp_path / "memo.json"
+    changed = 0
+    for table, at, field, value in _mutations():
+        _run(world(), path, computed)
+        tables = copy.deepcopy(world())
+        tables[table][at][field] = value
+        fresh = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG)
+        assert _run(tables, path, computed) == fresh, (table, at, field, value)
+        changed += fresh != indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG)
+    assert changed > 40  # most of the changes show in some row
+
+
+def test_only_the_scopes_that_took_part_in_a_changed_meeting_are_computed(tmp_path: Path, computed: list) -> None:
+    """dinas-a's July meeting with ngo-c changes: the mall, those two agencies and their sectors over the
+    labels holding July are computed; bank-b, its sector and the services are not."""
+    _run(world(), tmp_path / "memo.json", computed)
+    tables = copy.deepcopy(world())
+    next(r for r in tables["agendas"] if r["agenda_id"] == "A1")["attendees"] = "dinas-a"
+    _run(tables, tmp_path / "memo.json", computed)
+    scopes = ("mall", "regional-government", "non-government", "dinas-a", "ngo-c")
+    assert sorted(computed) == sorted((s, p) for s in scopes for p in ("2026-07", "2026-Q3", "2026"))
+
+
+def test_a_decision_report_of_a_later_month_leaves_the_earlier_selections_alone(tmp_path: Path,
+                                                                                 computed: list) -> None:
+    """dinas-a reports D1 again in October: only the selections ending in October (the month, the
+    fourth quarter, the year) of the scopes holding dinas-a are computed, not July to September."""
+    _run(world(), tmp_path / "memo.json", computed)
+    tables = copy.deepcopy(world())
+    tables["decision_history"].append({"agency_code": "dinas-a", "decision_id": "D1", "period": "2026-10",
+                                       "status": "done", "follow_up": "Selesai lagi",
+                                       "completed_on": date(2026, 10, 5)})
+    tables["decision_history"].sort(key=lambda r: (r["agency_code"], r["decision_id"], r["period"]))
+    fresh = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG)
+    assert _run(tables, tmp_path / "memo.json", computed) == fresh
+    scopes = ("mall", "regional-government", "dinas-a")
+    assert sorted(computed) == sorted((s, p) for s in scopes for p in ("2026-10", "2026-Q4", "2026"))
+
+
+def test_a_service_reads_only_the_performance_side_of_its_cells() -> None:
+    """A service's key holds only its performance rows, its performance files' submission rows and whether
+    performance data is published: with everything else of the cells taken away, its rows are the same."""
+    from pipeline.publish.evaluation.evidence import Evidence, Selection
+
+    tables = world()
+    months = ("2026-07", "2026-08", "2026-09")
+    for scope_type, scope, agencies, services in indicators._scopes(tables["agencies"], tables["performance"]):
+        if scope_type != "service":
+            continue
+        sel = Selection(scope_type, scope, agencies, "2026-Q3", months, date(2026, 9, 30), services)
+        full = indicators._selection_rows(sel, True, Evidence(tables, AS_OF, Targets(), CHANGELOG), Targets())
+        ev = Evidence(tables, AS_OF, Targets(), CHANGELOG)
+        ev.submissions = {k: [r for r in rows if r["table"] == "performance"] for k, rows in ev.submissions.items()}
+        ev.published = {"performance": ev.published["performance"]}
+        ev.rejected_first = frozenset()
+        ev.agendas_by_month, ev.decisions, ev.history = _Unread(), _Unread(), _Unread()
+        assert indicators._selection_rows(sel, True, ev, Targets()) == full

@@ -98,3 +98,32 @@ def test_a_group_is_weighted_by_respondents_over_every_denominator() -> None:
     # 2 x 31.5 + 2 x 28.8 = 120.6 over 4 people and 9 elements: 25 x 120.6 / 36 = 83.75
     assert group_ikm([(2, [3.5] * 9), (2, [Decimal("3.2")] * 9)]) == Decimal("83.75")
     assert group_ikm([(0, [4] * 9)]) is None
+
+
+def test_integer_cents_equal_the_fraction_rounding() -> None:
+    """``ikm`` and ``group_ikm`` round 25 × the exact mean on integers: the same as ``round_cents`` on the
+    Fraction (the definition), for floats, decimals and ints, exact halves included."""
+    import random
+    from fractions import Fraction
+
+    from pipeline.core.ikm import _sum, group_ikm, round_cents
+
+    rng = random.Random(7)
+    cases: list[list[Decimal | float | int]] = [[Decimal("3.0644")] * 9, [Decimal("27.5778")] + [0] * 8]
+    for _ in range(3000):
+        kind = rng.choice(("float", "decimal", "int"))
+        if kind == "float":
+            cases.append([round(rng.uniform(1, 4), rng.choice((1, 2, 3))) for _ in range(9)])
+        elif kind == "decimal":
+            cases.append([Decimal(rng.randint(1000, 4000)) / rng.choice((10, 100, 1000, 10000)) for _ in range(9)])
+        else:
+            cases.append([rng.randint(1, 4) for _ in range(9)])
+    for scores in cases:
+        assert ikm(scores) == round_cents(Fraction(25) * _sum(scores) / 9), scores
+        assert str(ikm(scores)) == str(round_cents(Fraction(25) * _sum(scores) / 9))
+    for _ in range(500):
+        rows = [(rng.randint(0, 50), rng.choice(cases)) for _ in range(rng.randint(1, 6))]
+        people = sum(n for n, _ in rows)
+        expected = None if not people else \
+            round_cents(Fraction(25) * sum((n * _sum(s) for n, s in rows), Fraction(0)) / (9 * people))
+        assert group_ikm(rows) == expected and str(group_ikm(rows)) == str(expected)

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from pipeline.core import collector
 from pipeline.core.config import Targets
 from pipeline.core.followup import is_overdue
 from pipeline.core.ikm import ELEMENTS, grade, group_ikm, row_ikm
@@ -23,6 +24,14 @@ def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Se
                  targets: Targets | None = None, start_period: str | None = None,
                  memo: Memo | None = None) -> dict[str, list[Record]]:
     """Every published table as typed records in its deterministic order (``memo``: indicators kept, memo.py)."""
+    with collector.set_aside():  # millions of rows and values, none of them garbage: see collector.py
+        return _build_tables(store, agencies, services, as_of, deadline_day, tz, targets, start_period, memo)
+
+
+def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Service],
+                  as_of: date, deadline_day: int, tz: ZoneInfo,
+                  targets: Targets | None, start_period: str | None, memo: Memo | None) -> dict[str, list[Record]]:
+    """``build_tables`` itself."""
     # The reference tables are published as they were read: one row per record, its fields as columns.
     agency_rows = sorted((asdict(a) for a in agencies), key=lambda r: r["agency_code"])
     performance_rows = performance(store)

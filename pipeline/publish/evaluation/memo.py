@@ -1,13 +1,15 @@
 """Indicator rows kept from the last publish, by selection, reused while what a selection reads is unchanged.
 
 The indicators of one selection (a scope over a month, quarter or year) are a pure function of
-a few slices of the evidence: the meetings dated in its months (any organiser: invitations and
-who met whom cross agencies), the decisions of its agencies with their reported history, the
-submissions, performance rows and published files of its agencies in its months, the agencies
-table, the targets and the day stocks are taken. ``Slices`` digests each slice once per run; a
-selection's key is the digest of the slices it reads, its identity and the pipeline's code
-(``reuse.inputs_key``). After one new agency-month only the selections that read that agency's
-files, or the months its meetings are dated in, are computed again.
+a few slices of the evidence: the meetings dated in its months (for the mall all of them; for
+a sector or an agency those its agencies organised, were invited to or attended), the
+decisions of its agencies as reported by its last month, the submissions, performance rows and
+published files of its agencies in its months (for a service only their performance side), the
+agencies table, the targets and the day stocks are taken. ``Slices`` digests each slice once
+per run; a selection's key is the digest of the slices it reads, its identity and the
+pipeline's code (``reuse.inputs_key``). After one new agency-month only the selections that
+read that agency's files, the meetings it took part in or its decisions up to their last
+month are computed again.
 
 The rows are kept in ``<output>/store/indicators-memo.tsv`` (a cache: when it is missing or
 unreadable every selection is computed).
@@ -18,16 +20,19 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import periods
 from pipeline.core.atomic import write_blocks
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
-from pipeline.publish.evaluation.evidence import Evidence, Selection
+from pipeline.publish.evaluation.evidence import MALL, SERVICE, Evidence, Selection, attendees, invited
 from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.reuse import inputs_key
 
@@ -59,38 +64,129 @@ class Slices:
     """The digest of every slice of the evidence a selection can read."""
 
     def __init__(self, ev: Evidence) -> None:
-        self.meetings = {m: _digest(rows) for m, rows in ev.agendas_by_month.items()}
-        history: dict[str, list[object]] = defaultdict(list)
-        for key, rows in sorted(ev.history.items()):
-            history[key[0]].append(rows)
-        self.decisions = {a: _digest((ev.decisions.get(a, []), history.get(a, [])))
-                          for a in set(ev.decisions) | set(history)}
+        self.meetings, self.involving = _meetings(ev)
+        self.decisions = _decision_chains(ev)
         first: dict[Key, list[str]] = defaultdict(list)
         for period, agency, table in sorted(ev.rejected_first):
             first[(period, agency)].append(table)
         published = sorted(ev.published)
         cells = set(ev.submissions) | set(ev.performance) | set(first)
         cells.update(k for table in published for k in ev.published[table])
-        self.cells = {k: _digest((ev.submissions.get(k, []), ev.performance.get(k, []),
+        performance = {k: _digest(rows) for k, rows in ev.performance.items()}
+        self.cells = {k: _digest((ev.submissions.get(k, []), performance.get(k),
                                   [k in ev.published[t] for t in published], first.get(k, [])))
                       for k in cells}
+        # A service reads only the performance side of a cell (service.py, and the coverage of
+        # its performance files): a late decisions file leaves its rows alone.
+        self.service_cells = {k: _digest(([r for r in ev.submissions.get(k, ()) if r["table"] == "performance"],
+                                          performance.get(k), k in ev.published["performance"]))
+                              for k in cells}
         self.agencies = _digest(sorted(ev.agencies.items()))
+        self._head: tuple[Targets, Any] | None = None  # the targets, and the hash of the run's part of every key
+        self._scope_parts: dict[tuple[str, str, frozenset[str], frozenset[str] | None],
+                                tuple[str, list[str], frozenset[str]]] = {}
+        self._label_parts: dict[tuple[str, tuple[str, ...], date, bool], str] = {}
+
+    def decisions_by(self, agency: str, month: str) -> str | None:
+        """The digest of what an agency's decisions show a selection ending in ``month`` (``_decision_chains``)."""
+        chain = self.decisions.get(agency)
+        if chain is None:
+            return None
+        at = bisect_right(chain[0], month)
+        return chain[1][at - 1] if at else None
 
     def key(self, sel: Selection, complete: bool, targets: Targets) -> str:
         """The digest of everything the indicators of ``sel`` read.
 
         A slice no indicator of the scope type reads is left out: a service's rows are not
-        computed again when a meeting of its month or a decision of its agency changes.
+        computed again when a meeting of its month, a decision of its agency or its files of
+        other tables change. The mall reads every meeting of its months; a sector or an agency
+        only those its agencies organised, were invited to or attended. Decisions are read as
+        they stood by the selection's last month.
         """
-        agencies = sorted(sel.agencies)
-        reads = SLICES_READ.get(sel.scope_type, frozenset())
-        return inputs_key(
-            "indicators", sel.scope_type, sel.scope, agencies, None if sel.services is None else sorted(sel.services),
-            sel.period, list(sel.months), sel.end.isoformat(), complete, repr(targets), self.agencies,
-            [self.meetings.get(m) for m in sel.months] if "meetings" in reads else None,
-            [self.decisions.get(a) for a in agencies] if "decisions" in reads else None,
-            [self.cells.get((m, a)) for m in sel.months for a in agencies],
-        )
+        # The parts shared by many selections (the run's, each scope's, each label's) are
+        # encoded once: 47,589 keys of a city, each its whole JSON, cost half a second a run.
+        if self._head is None or self._head[0] is not targets:  # one Targets a run: its repr taken once
+            run = inputs_key("indicators", repr(targets), self.agencies)
+            self._head = (targets, hashlib.sha256(run.encode("ascii")))
+        head = self._head[1]
+        scope = self._scope_parts.get((sel.scope_type, sel.scope, sel.agencies, sel.services))
+        if scope is None:
+            agencies = sorted(sel.agencies)
+            text = json.dumps([sel.scope_type, sel.scope, agencies,
+                               None if sel.services is None else sorted(sel.services)], ensure_ascii=False)
+            scope = (text, agencies, SLICES_READ.get(sel.scope_type, frozenset()))
+            self._scope_parts[(sel.scope_type, sel.scope, sel.agencies, sel.services)] = scope
+        text, agencies, reads = scope
+        months = sel.months
+        label = self._label_parts.get((sel.period, months, sel.end, complete))
+        if label is None:
+            label = json.dumps([sel.period, months, sel.end.isoformat(), complete])
+            self._label_parts[(sel.period, months, sel.end, complete)] = label
+        parts = [text, label]
+        if "meetings" in reads:
+            parts.append(_joined([self.meetings.get(m) for m in months]) if sel.scope_type == MALL else
+                         _joined([self.involving.get((m, a)) for m in months for a in agencies]))
+        if "decisions" in reads:
+            parts.append(_joined([self.decisions_by(a, months[-1]) for a in agencies]))
+        cells = self.service_cells if sel.scope_type == SERVICE else self.cells
+        parts.append(_joined([cells.get((m, a)) for m in months for a in agencies]))
+        h = head.copy()
+        h.update("\0".join(parts).encode("utf-8"))
+        return h.hexdigest()
+
+
+def _joined(digests: list[str | None]) -> str:
+    """Digests (fixed width, or None for a slice with no rows) as one text; the count is the scope's and label's."""
+    return ",".join(d or "-" for d in digests)
+
+
+def _meetings(ev: Evidence) -> tuple[dict[str, str], dict[Key, str]]:
+    """The digest of the meetings dated in each month, and by (month, agency) of those the agency
+    organised, was invited to or attended: all a scope other than the mall reads of them
+    (collaboration.py looks at a meeting through its agencies in scope only)."""
+    by_month: dict[str, str] = {}
+    involving: dict[Key, list[str]] = defaultdict(list)
+    for month, meetings in ev.agendas_by_month.items():
+        digests = [_digest(row) for row in meetings]
+        by_month[month] = _digest(digests)
+        for row, digest in zip(meetings, digests, strict=True):
+            for agency in {row["agency_code"]} | invited(row) | (attendees(row) or frozenset()):
+                involving[(month, agency)].append(digest)
+    return by_month, {key: _digest(digests) for key, digests in involving.items()}
+
+
+def _decision_chains(ev: Evidence) -> dict[str, tuple[list[str], list[str]]]:
+    """agency -> (months, digests): the digest of what its decisions show a selection ending in a
+    month, for each month from which that changes.
+
+    A selection ending in month M reads the reports (decision_history) of M and before, and the
+    date and due date of each decision reported by M or dated by M (accountability.py): a
+    report of a later month leaves its rows as they are. Each month's digest chains the one before.
+    """
+    events: dict[str, list[tuple[str, str]]] = defaultdict(list)  # agency -> (month, what it adds)
+    for key, reports in ev.history.items():
+        events[key[0]].extend((row["period"], repr(row)) for row in reports)
+    for agency, decisions in ev.decisions.items():
+        for key, row in decisions:
+            day, reported = row.get("date"), ev.history.get(key)
+            starts = ([periods.of_date(day)] if day is not None else []) + ([reported[0]["period"]] if reported else [])
+            if starts:  # neither dated nor reported: no selection reads it
+                events[agency].append((min(starts), repr((key, day, row.get("due_date")))))
+    chains = {}
+    for agency, added in events.items():
+        h = hashlib.sha256()
+        months: list[str] = []
+        digests: list[str] = []
+        for month, text in sorted(added, key=lambda e: e[0]):  # stable: the tables' order within a month
+            if months and months[-1] != month:
+                digests.append(h.hexdigest())  # the previous month's, complete
+            if not months or months[-1] != month:
+                months.append(month)
+            h.update(f"{month}\0{text}\0".encode())
+        digests.append(h.hexdigest())
+        chains[agency] = (months, digests)
+    return chains
 
 
 def _encode(value: Any) -> Any:
@@ -105,6 +201,7 @@ def _decode(tagged: dict[str, Any]) -> Decimal:
     return Decimal(tagged["d"])
 
 
+_DECODER = json.JSONDecoder(object_hook=_decode)
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_encode)
 
 
@@ -132,9 +229,9 @@ class Memo:
             return None
         try:
             # The hook sees only the tagged decimals: the other cells are as the C decoder made them.
-            rows = json.loads(raw, object_hook=_decode)
-            width = len(self.fields)
-            if not isinstance(rows, list) or not all(isinstance(row, list) and len(row) == width for row in rows):
+            # One decoder for every line (json.loads made one a call), the rows' shapes checked in C loops.
+            rows = _DECODER.decode(raw.decode("utf-8"))
+            if type(rows) is not list or set(map(type, rows)) - {list} or set(map(len, rows)) - {len(self.fields)}:
                 return None
         except (ValueError, TypeError, KeyError, ArithmeticError):
             return None  # a damaged line is computed again, never trusted

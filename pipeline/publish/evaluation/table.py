@@ -25,6 +25,7 @@ _INDEX = {name: at for at, name in enumerate(FIELDS)}  # the rows read back from
 _ORDER = {indicator.id: n for n, indicator in enumerate(INDICATORS)}
 # The indicators computed for each scope type, in the order ``_selection_rows`` makes them.
 _APPLIES = {scope: [i.id for i in INDICATORS if scope in i.scopes] for scope in SCOPE_ORDER}
+_PLACES = {scope: [_ORDER[i] for i in ids] for scope, ids in _APPLIES.items()}  # their places in the table
 # The columns the memo keeps: the others are the selection's (scope, period, complete) or the
 # indicator's (group, unit, direction), filled in again by ``_kept_rows``.
 KEPT = ("indicator", "value", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
@@ -80,8 +81,8 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
                     kept = [ROW([r[name] for name in FIELDS]) for r in fresh]  # compact at once: see core/compact.py
                 rows = kept
             place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
-            for row in rows:
-                places[_ORDER[row["indicator"]]][place] = row
+            for order, row in zip(_PLACES[scope_type], rows, strict=True):  # made in _APPLIES order
+                places[order][place] = row
     ordered = [row for column in places for row in column if row is not None]
     # Read-only mappings typed as the tables' records: every reader only reads them.
     return cast(list[Record], ordered)
