@@ -10,12 +10,12 @@ from typing import Any
 
 from pipeline.core.atomic import Sink, chunks, same_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root
+from pipeline.core.deflate_chunks import ChunkCache, line_chunks
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import ordered_json
 from pipeline.core.xlsx_cells import workbook_file_has_formula
-from pipeline.core.deflate_chunks import ChunkCache, line_chunks
 from pipeline.core.zipfiles import Chunked, Entry, write_zip
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes, file_sha
 from pipeline.publish.table_files import write_table

@@ -453,11 +453,11 @@ class Indexes:
         """Write this run's indexes (call once the data folder built with them is in place)."""
         if self.folder is None:
             return
-        for archive, chunks in self.new_chunks.items():
-            if chunks is None:
+        for archive, index in self.new_chunks.items():
+            if index is None:
                 (self.folder / f"{archive}.chunks").unlink(missing_ok=True)
             else:
-                self._save(self.folder / f"{archive}.chunks", chunks)
+                self._save(self.folder / f"{archive}.chunks", index)
         for name, data in self.new.items():
             self._save(self.folder / f"{name}.idx", data)
 
