@@ -24,6 +24,7 @@ from pipeline.core.deflate_chunks import ChunkCache, line_chunks, row_chunks
 from pipeline.core.errors import PublishError
 from pipeline.core.xlsx_cells import sheet_check
 from pipeline.core.zipfiles import Chunked, write_zip
+from pipeline.publish import row_reuse
 from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.table_files import table_bytes, xlsx_bytes
 
@@ -195,3 +196,11 @@ def test_a_table_workbook_takes_its_unchanged_chunks_back_and_equals_a_cold_one(
     assert indexes.chunk_hits["t.xlsx"] >= 10  # of 12 chunks: all but the changed row's (and the tail's)
     rows = list(load_workbook(io.BytesIO(second["xlsx"]), read_only=True).active.iter_rows(values_only=True))
     assert rows[0] == ("n", "s") and rows[2001] == (2000, "berubah") and len(rows) == 3001
+
+
+def test_chunks_kept_by_other_code_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [{"n": i, "s": f"baris {i}"} for i in range(3000)]
+    write(tmp_path, records)
+    monkeypatch.setattr(row_reuse, "code_digest", lambda: "0" * 64)  # the pipeline's code changed
+    second, indexes = write(tmp_path, records)
+    assert indexes.chunk_hits == {"t.xlsx": 0} and second["xlsx"] == xlsx_bytes(SCHEMA, records)

@@ -12,8 +12,9 @@ the bytes of a cold build.
 
 ``<archive>.chunks`` (beside the row indexes) records, for each chunked entry, each chunk's
 key (SHA-256 of its level, whether it was checked, and its bytes) and deflated length; it
-is used only when its header names this zlib and the archive still has the SHA-256 it
-recorded. The deflated bytes are read from the published archive itself (mapped, not read).
+is used only when its header names this zlib and the caller's version (the pipeline's code:
+new code compresses everything again) and the archive still has the SHA-256 it recorded.
+The deflated bytes are read from the published archive itself (mapped, not read).
 """
 
 from __future__ import annotations
@@ -126,15 +127,16 @@ class ChunkCache:
         self.hits = 0  # chunks taken back (for tests and profiles)
 
     @classmethod
-    def load(cls, index: Path, archive: Path) -> ChunkCache:
-        """The chunks of ``archive`` recorded in ``index``; an empty cache when either is missing, damaged
-        or not what the index recorded (then every chunk is compressed)."""
+    def load(cls, index: Path, archive: Path, version: str = "") -> ChunkCache:
+        """The chunks of ``archive`` recorded in ``index`` by code of ``version``; an empty cache when either
+        is missing, damaged or not what the index recorded (then every chunk is compressed)."""
         data = None
         try:
             raw = index.read_bytes()
             head, _, body = raw.partition(b"\n")
             header = json.loads(head)
-            if not isinstance(header, dict) or header.get("format") != FORMAT or archive.is_symlink():
+            if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("version") != version \
+                    or archive.is_symlink():
                 return cls()
             with open(archive, "rb") as fh:
                 data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
@@ -178,9 +180,9 @@ class ChunkCache:
         """The index read, for an archive published again unchanged (None when there was none)."""
         return self._old_index
 
-    def index(self, sha256: str) -> bytes:
-        """The index of the archive just written, whose SHA-256 is ``sha256``."""
-        header = {"format": FORMAT, "sha256": sha256,
+    def index(self, sha256: str, version: str = "") -> bytes:
+        """The index of the archive just written, whose SHA-256 is ``sha256``, by code of ``version``."""
+        header = {"format": FORMAT, "sha256": sha256, "version": version,
                   "entries": [[name, len(chunks)] for name, chunks in self.entries.items()]}
         body = b"".join(_RECORD.pack(key, length) for chunks in self.entries.values() for key, length in chunks)
         return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body

@@ -137,7 +137,7 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     finally:
         cache.close()
     if indexes is not None:
-        indexes.put_chunks("datapackage.zip", cache.index(file_sha(path)), cache.hits)
+        indexes.put_chunks("datapackage.zip", indexes.chunk_index(cache, file_sha(path)), cache.hits)
     with Sink(folder / "changelog.json") as out:
         out.write(changelog)
     return names | {"datapackage.json", "datapackage.zip", "changelog.json"}

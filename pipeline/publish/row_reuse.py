@@ -437,7 +437,11 @@ class Indexes:
         """The deflated chunks of the published archive ``archive`` (a file name; close the cache once used)."""
         if self.folder is None or self.published is None:
             return ChunkCache()
-        return ChunkCache.load(self.folder / f"{archive}.chunks", self.published / archive)
+        return ChunkCache.load(self.folder / f"{archive}.chunks", self.published / archive, code_digest())
+
+    def chunk_index(self, cache: ChunkCache, sha256: str) -> bytes:
+        """The chunk index of an archive written with ``cache``, whose SHA-256 is ``sha256``, by this code."""
+        return cache.index(sha256, code_digest())
 
     def put_chunks(self, archive: str, index: bytes | None, hits: int) -> None:
         """This run's chunk index of ``archive``, which took ``hits`` chunks back (None: keep none)."""
