@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +131,19 @@ def assert_no_formulas(entries: dict[str, bytes]) -> None:
     found = formula_sheets(entries)
     if found or "xl/calcChain.xml" in entries:
         raise _formula_found(", ".join(found) or "xl/calcChain.xml")
+
+
+def is_sheet(name: str) -> bool:
+    """True for a workbook's entry that is a worksheet (the entries checked for formulas)."""
+    return bool(_SHEET.match(name))
+
+
+def sheet_check(name: str) -> Callable[[bytes], None]:
+    """A check of a piece of worksheet ``name`` holding whole elements: PublishError at a formula."""
+    def check(data: bytes) -> None:
+        if _has_formula(data):
+            raise _formula_found(name)
+    return check
 
 
 def checked_blocks(name: str, blocks: Iterable[bytes]) -> Iterator[bytes]:

@@ -12,10 +12,22 @@ from typing import BinaryIO
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-from pipeline.core.xlsx_cells import assert_no_formulas, checked_blocks
+from pipeline.core.deflate_chunks import ChunkCache, ChunkDeflater, row_chunks
+from pipeline.core.xlsx_cells import assert_no_formulas, checked_blocks, is_sheet, sheet_check
 
-# A zip entry's bytes, or its blocks in order (compressed as they come, never held whole).
-Entry = bytes | Iterable[bytes]
+
+@dataclass(frozen=True)
+class Chunked:
+    """An entry deflated chunk by chunk (``deflate_chunks.py``): its chunks in order, the cache of the
+    chunks published last, and a check of each chunk compressed anew."""
+
+    chunks: Iterable[bytes]
+    cache: ChunkCache
+    check: Callable[[bytes], None] | None = None
+
+
+# A zip entry's bytes, or its blocks in order (compressed as they come, never held whole), or its chunks.
+Entry = bytes | Iterable[bytes] | Chunked
 
 # The earliest time a zip entry can carry; any fixed value would do.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -60,6 +72,15 @@ def write_zip(out: BinaryIO, entries: Mapping[str, Entry], sort: bool = True, st
             info.external_attr = stamp.mode << 16
             info.create_system = 3  # unix, whatever machine builds it
             data = entries[name]
+            if isinstance(data, Chunked):
+                with archive.open(info, "w") as entry:
+                    # zipfile counts the sizes and CRC of what is written and writes what its compressor
+                    # gives: each chunk's deflate data, compressed alone or taken back (same bytes).
+                    entry._compressor = ChunkDeflater(  # type: ignore[attr-defined]
+                        name, stamp.level, data.cache, data.check)
+                    for chunk in data.chunks:
+                        entry.write(chunk)
+                continue
             if isinstance(data, bytes):
                 archive.writestr(info, data, compresslevel=stamp.level)
                 continue
@@ -71,11 +92,13 @@ def write_zip(out: BinaryIO, entries: Mapping[str, Entry], sort: bool = True, st
 
 def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author: str = "pipeline",
                    stamp: EntryStamp = FIXED,
-                   edit: Callable[[dict[str, Entry]], None] | None = None) -> bytes:
+                   edit: Callable[[dict[str, Entry]], None] | None = None,
+                   chunks: ChunkCache | None = None) -> bytes:
     """Save ``workbook`` with fixed properties, check it holds no formula, rewrite its zip deterministically.
 
     ``saved`` and ``author`` are the properties Excel shows; ``stamp`` marks the zip entries;
-    ``edit`` may change the entries (by name) before the check.
+    ``edit`` may change the entries (by name) before the check. With ``chunks``, each worksheet is
+    deflated in chunks (``deflate_chunks.row_chunks``), those published last taken back from it.
     """
     props = workbook.properties
     props.created = props.modified = saved
@@ -91,7 +114,11 @@ def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author:
         entries: dict[str, Entry] = {name: archive.read(name) for name in archive.namelist()}
     if edit is not None:
         edit(entries)
+    if chunks is not None:
+        # Each new chunk is checked as it is compressed; a chunk taken back was checked when it was.
+        entries = {name: Chunked(row_chunks((data,) if isinstance(data, bytes) else data), chunks, sheet_check(name))
+                   if is_sheet(name) and not isinstance(data, Chunked) else data for name, data in entries.items()}
     # Every workbook the project writes passes here; an entry given as blocks is checked block by block.
     assert_no_formulas({name: data for name, data in entries.items() if isinstance(data, bytes)})
-    return zip_bytes({name: data if isinstance(data, bytes) else checked_blocks(name, data)
+    return zip_bytes({name: data if isinstance(data, (bytes, Chunked)) else checked_blocks(name, data)
                       for name, data in entries.items()}, sort=False, stamp=stamp)

@@ -10,13 +10,14 @@ from typing import Any
 
 from pipeline.core.atomic import Sink, chunks, same_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root
+from pipeline.core.deflate_chunks import ChunkCache, line_chunks
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import ordered_json
 from pipeline.core.xlsx_cells import workbook_file_has_formula
-from pipeline.core.zipfiles import Entry, write_zip
-from pipeline.publish.row_reuse import EXTENSIONS, Indexes
+from pipeline.core.zipfiles import Chunked, Entry, write_zip
+from pipeline.publish.row_reuse import EXTENSIONS, Indexes, file_sha
 from pipeline.publish.table_files import write_table
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
@@ -123,12 +124,20 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     package = ordered_json(descriptor(portal, resources))
     with Sink(folder / "datapackage.json") as out:
         out.write(package)
-    # The zip is made from the CSV files just written, read back piece by piece.
-    entries: dict[str, Entry] = {"datapackage.json": package}
-    entries.update({f"{name}.csv": chunks(folder / f"{name}.csv") for name in PUBLISHED_TABLES})
-    path = folder / "datapackage.zip"
-    with naming(path), open(path, "wb") as fh:
-        write_zip(fh, entries)
+    # The zip is made from the CSV files just written, read back piece by piece and deflated in
+    # chunks (deflate_chunks.py): those of the zip published last are taken back, not compressed again.
+    cache = ChunkCache() if indexes is None else indexes.chunks("datapackage.zip")
+    try:
+        entries: dict[str, Entry] = {"datapackage.json": package}
+        entries.update({f"{name}.csv": Chunked(line_chunks(chunks(folder / f"{name}.csv")), cache)
+                        for name in PUBLISHED_TABLES})
+        path = folder / "datapackage.zip"
+        with naming(path), open(path, "wb") as fh:
+            write_zip(fh, entries)
+    finally:
+        cache.close()
+    if indexes is not None:
+        indexes.put_chunks("datapackage.zip", indexes.chunk_index(cache, file_sha(path)), cache.hits)
     with Sink(folder / "changelog.json") as out:
         out.write(changelog)
     return names | {"datapackage.json", "datapackage.zip", "changelog.json"}

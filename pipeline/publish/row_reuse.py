@@ -37,6 +37,7 @@ from typing import IO, Any
 
 from pipeline.core.atomic import chunks, write_bytes
 from pipeline.core.compact import values_in_order
+from pipeline.core.deflate_chunks import ChunkCache
 from pipeline.publish.reuse import code_digest
 
 FOLDER = "published-rows"  # under <output>/store
@@ -214,7 +215,7 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
             if _mapped_sha(maps[-1]) != files.get(ext):
                 return None
         workbook = published / f"{name}.xlsx"
-        if workbook.is_symlink() or _file_sha(workbook) != files.get("xlsx"):
+        if workbook.is_symlink() or file_sha(workbook) != files.get("xlsx"):
             return None
         lines = _json_lines(maps[1], count)
         if lines is None:
@@ -231,7 +232,7 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
             buffer.close()
 
 
-def _file_sha(path: Path) -> str:
+def file_sha(path: Path) -> str:
     """The SHA-256 of a file, read piece by piece."""
     digest = hashlib.sha256()
     for block in chunks(path):
@@ -423,12 +424,29 @@ class Indexes:
         self.scratch = scratch  # where a workbook's sheet is inflated to be read back (None: the system's)
         self.new: dict[str, bytes] = {}
         self.reused: dict[str, int] = {}  # rows taken back, by table (for tests and profiles)
+        self.new_chunks: dict[str, bytes | None] = {}  # chunk index by archive name (None: none to keep)
+        self.chunk_hits: dict[str, int] = {}  # deflated chunks taken back, by archive (for tests and profiles)
 
     def kept(self, name: str, key: str) -> Kept | None:
         """Table ``name``'s kept rows, when there is a usable index (close them once used)."""
         if self.folder is None or self.published is None:
             return None
         return load(self.folder / f"{name}.idx", self.published, name, key, self.scratch)
+
+    def chunks(self, archive: str) -> ChunkCache:
+        """The deflated chunks of the published archive ``archive`` (a file name; close the cache once used)."""
+        if self.folder is None or self.published is None:
+            return ChunkCache()
+        return ChunkCache.load(self.folder / f"{archive}.chunks", self.published / archive, code_digest())
+
+    def chunk_index(self, cache: ChunkCache, sha256: str) -> bytes:
+        """The chunk index of an archive written with ``cache``, whose SHA-256 is ``sha256``, by this code."""
+        return cache.index(sha256, code_digest())
+
+    def put_chunks(self, archive: str, index: bytes | None, hits: int) -> None:
+        """This run's chunk index of ``archive``, which took ``hits`` chunks back (None: keep none)."""
+        self.new_chunks[archive] = index
+        self.chunk_hits[archive] = hits
 
     def put(self, name: str, index: bytes, reused: int) -> None:
         """This run's index of table ``name``, which took back ``reused`` rows."""
@@ -439,11 +457,20 @@ class Indexes:
         """Write this run's indexes (call once the data folder built with them is in place)."""
         if self.folder is None:
             return
+        for archive, index in self.new_chunks.items():
+            if index is None:
+                (self.folder / f"{archive}.chunks").unlink(missing_ok=True)
+            else:
+                self._save(self.folder / f"{archive}.chunks", index)
         for name, data in self.new.items():
-            path = self.folder / f"{name}.idx"
-            try:
-                if path.read_bytes() == data:
-                    continue
-            except OSError:
-                pass
-            write_bytes(path, data)
+            self._save(self.folder / f"{name}.idx", data)
+
+    @staticmethod
+    def _save(path: Path, data: bytes) -> None:
+        """Write ``data`` to ``path`` unless it holds them already."""
+        try:
+            if path.read_bytes() == data:
+                return
+        except OSError:
+            pass
+        write_bytes(path, data)

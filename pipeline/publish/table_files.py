@@ -19,6 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from pipeline.core.atomic import Sink, chunks
+from pipeline.core.deflate_chunks import ChunkCache
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
 from pipeline.core.rowcodec import line_encoder, number_text, records_json, written_integral
@@ -95,12 +96,16 @@ BULK = EntryStamp(level=1)
 
 
 def xlsx_bytes(schema: dict[str, Any], records: list[Record],
-               blocks: Callable[[list[int | None]], Iterator[bytes]] | None = None) -> bytes:
+               blocks: Callable[[list[int | None]], Iterator[bytes]] | None = None,
+               cache: ChunkCache | None = None) -> bytes:
     """One sheet named after the table: bold header row, typed cells, text never a formula.
 
     ``blocks(column_styles)``: the data rows' XML, when they come from elsewhere than
-    ``row_blocks`` (``table_bytes`` takes rows published last back from the workbook).
+    ``row_blocks`` (``table_bytes`` takes rows published last back from the workbook). The sheet
+    is deflated in chunks (``deflate_chunks.py``), those of the workbook published last taken back
+    from ``cache``: the same bytes with or without it.
     """
+    cache = ChunkCache() if cache is None else cache
     formats = _formats(schema)
     workbook, sheet = _sheet_with_header(schema)
     styles = _register_styles(sheet, records, formats)
@@ -111,9 +116,10 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record],
             else row_blocks(records, [n for n, _ in formats], column_styles, _xlsx_value))
     try:
         # The rows are made while the workbook's zip is written: only their compressed bytes are held.
-        return workbook_bytes(workbook, stamp=_stamp(records), edit=lambda entries: _insert_rows(entries, rows))
+        return workbook_bytes(workbook, stamp=_stamp(records), edit=lambda entries: _insert_rows(entries, rows),
+                              chunks=cache)
     except NeedsOpenpyxl:
-        return openpyxl_xlsx_bytes(schema, records)
+        return openpyxl_xlsx_bytes(schema, records, cache)
 
 
 def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
@@ -133,11 +139,13 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     Each file is written as its lines are made: a large table's files (the indicators' JSON is
     148 MB for a large city) are never held in memory. ``unchanged_xlsx(csv)`` gives the
     workbook published last (its path: it is copied) when the table (whose CSV is the file
-    ``csv``) is unchanged.
+    ``csv``) is unchanged; it is asked only when the row index of that workbook is valid.
     """
     name, names = schema["name"], field_names(schema)
     key = schema_digest(schema)
     kept = None if indexes is None else indexes.kept(name, key)
+    # The deflated chunks of the workbook published last.
+    cache = ChunkCache() if indexes is None else indexes.chunks(f"{name}.xlsx")
     try:
         rows = Encoder(names, records, kept)
         sinks = {}
@@ -151,16 +159,22 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             _write_json(sinks["json"], rows.json_lines(line_encoder()))
         # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
         # complaint when it is freed.
-        same = unchanged_xlsx(sinks["csv"].path)
+        # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
+        # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
+        same = unchanged_xlsx(sinks["csv"].path) if kept is not None else None
         xlsx = chunks(same) if same is not None else (xlsx_bytes(
-            schema, records, lambda styles: rows.sheet_rows(RowWriter(names, styles, _xlsx_value), styles)),)
+            schema, records, lambda styles: rows.sheet_rows(RowWriter(names, styles, _xlsx_value), styles), cache),)
         with Sink(folder / f"{name}.xlsx") as sinks["xlsx"]:
             for piece in xlsx:
                 sinks["xlsx"].write(piece)
         del xlsx
         if indexes is not None:
             indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, key), rows.reused())
+            # A workbook copied as it was keeps the index of its chunks.
+            indexes.put_chunks(f"{name}.xlsx", cache.carried() if same is not None else
+                               indexes.chunk_index(cache, sinks["xlsx"].sha256()), cache.hits)
     finally:
+        cache.close()
         if kept is not None:
             kept.close()
     return sinks
@@ -196,13 +210,13 @@ def _write_json(out: Sink, lines: Iterable[bytes]) -> None:
     out.write(b"]\n" if first else b"\n]\n")
 
 
-def openpyxl_xlsx_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
+def openpyxl_xlsx_bytes(schema: dict[str, Any], records: list[Record], cache: ChunkCache | None = None) -> bytes:
     """The same workbook written by openpyxl cell by cell (the reference ``xlsx_bytes`` must equal)."""
     _check_lengths(schema, records)  # before the streaming writer starts: it cannot be abandoned cleanly
     workbook, sheet = _sheet_with_header(schema)
     for record in records:
         sheet.append([_cell(sheet, record.get(name), fmt) for name, fmt in _formats(schema)])
-    return workbook_bytes(workbook, stamp=_stamp(records))
+    return workbook_bytes(workbook, stamp=_stamp(records), chunks=ChunkCache() if cache is None else cache)
 
 
 def _stamp(records: list[Record]) -> EntryStamp:

@@ -1,0 +1,206 @@
+"""Zip entries deflated in content-defined chunks (core/deflate_chunks.py): the chunks do not depend on
+how the bytes arrive, the archive reads back (CRC checked), and an archive built with the chunks
+of the one published last is byte for byte the archive built from nothing; a damaged index or a
+changed archive only costs the compression again. Each chunk compressed anew is checked for
+formulas; a chunk taken back was checked when it was compressed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.core import deflate_chunks
+from pipeline.core.deflate_chunks import ChunkCache, line_chunks, row_chunks
+from pipeline.core.errors import PublishError
+from pipeline.core.xlsx_cells import sheet_check
+from pipeline.core.zipfiles import Chunked, write_zip
+from pipeline.publish import row_reuse
+from pipeline.publish.row_reuse import Indexes
+from pipeline.publish.table_files import table_bytes, xlsx_bytes
+
+
+def pieces(data: bytes, sizes: list[int]) -> Iterator[bytes]:
+    """``data`` in blocks of the given sizes, in turn."""
+    at, i = 0, 0
+    while at < len(data):
+        yield data[at:at + sizes[i % len(sizes)]]
+        at += sizes[i % len(sizes)]
+        i += 1
+
+
+def csv_text(rows: int, seed: int = 1) -> bytes:
+    """Lines of varied lengths (a CSV's)."""
+    rng = random.Random(seed)
+    return b"".join(b"%d,%s,%d\n" % (i, bytes(rng.choice(b"abcdefgh ") for _ in range(rng.randint(3, 80))),
+                                      rng.randint(0, 10**6)) for i in range(rows))
+
+
+def sheet_text(rows: int, first: int = 1) -> bytes:
+    """A worksheet's XML with numbered rows."""
+    return (b'<?xml version="1.0"?><worksheet><sheetData>'
+            + b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x%d</t></is></c></row>' % (n, n, n * 7)
+                       for n in range(first, first + rows)) + b"</sheetData></worksheet>")
+
+
+@pytest.mark.parametrize("sizes", [[1 << 20], [7, 100_000, 3333], [1], [5_000_000]])
+def test_line_chunks_do_not_depend_on_the_blocks(sizes: list[int]) -> None:
+    data = csv_text(60_000)
+    expected = list(line_chunks([data]))
+    assert list(line_chunks(pieces(data, sizes))) == expected
+    assert b"".join(expected) == data and len(expected) > 10
+    # Each chunk but the last ends a line, holds at least LEAST bytes and at most MOST and a line.
+    assert all(c.endswith(b"\n") and deflate_chunks.LEAST <= len(c) for c in expected[:-1])
+
+
+def test_line_chunks_cut_a_long_unmarked_stretch_at_the_first_line_past_the_limit() -> None:
+    data = csv_text(20_000)
+    chunks = list(line_chunks(pieces(data, [4096]), mask=(1 << 30) - 1, least=100, most=10_000))
+    assert b"".join(chunks) == data
+    assert all(10_000 <= len(c) <= 10_000 + 200 and c.endswith(b"\n") for c in chunks[:-1])
+    assert chunks == list(line_chunks([data], mask=(1 << 30) - 1, least=100, most=10_000))
+
+
+@pytest.mark.parametrize("sizes", [[1 << 20], [5, 99_999, 123], [1]])
+def test_row_chunks_cut_before_every_nth_row_whatever_the_blocks(sizes: list[int]) -> None:
+    data = sheet_text(2000)
+    chunks = list(row_chunks(pieces(data, sizes), every=256))
+    assert b"".join(chunks) == data
+    assert [c[:c.index(b">")] for c in chunks[1:]] == [b'<row r="%d"' % n for n in range(256, 2001, 256)]
+
+
+def test_row_chunks_without_rows_cut_before_a_tag_past_the_limit() -> None:
+    data = sheet_text(3000, first=10_001)  # no row number a multiple of ``every`` is reached
+    chunks = list(row_chunks(pieces(data, [777]), every=1 << 30, most=5000))
+    assert b"".join(chunks) == data and len(chunks) > 10
+    assert all(c.startswith(b"<") for c in chunks)  # never inside a tag
+    assert chunks == list(row_chunks([data], every=1 << 30, most=5000))
+
+
+def archive(entries: dict[str, bytes], cache: ChunkCache) -> bytes:
+    """A zip of ``entries``, each deflated in line chunks."""
+    out = io.BytesIO()
+    write_zip(out, {name: Chunked(line_chunks(pieces(data, [65536])), cache) for name, data in entries.items()})
+    return out.getvalue()
+
+
+def publish(folder: Path, entries: dict[str, bytes]) -> tuple[bytes, ChunkCache]:
+    """Write the zip with the chunks of the one in ``folder`` and keep it and its index there."""
+    cache = ChunkCache.load(folder / "a.zip.chunks", folder / "a.zip")
+    data = archive(entries, cache)
+    cache.close()
+    (folder / "a.zip").write_bytes(data)
+    (folder / "a.zip.chunks").write_bytes(cache.index(hashlib.sha256(data).hexdigest()))
+    return data, cache
+
+
+FIRST = {"a.csv": csv_text(40_000), "b.csv": csv_text(5000, seed=2), "empty.csv": b""}
+# A line inserted in the middle of a.csv, b.csv unchanged.
+SECOND = {**FIRST, "a.csv": FIRST["a.csv"][:1_000_000] + b"new,line\n" + FIRST["a.csv"][1_000_000:]}
+
+
+def test_an_archive_built_with_kept_chunks_equals_one_built_from_nothing(tmp_path: Path) -> None:
+    first, cache = publish(tmp_path, FIRST)
+    assert first == archive(FIRST, ChunkCache()) and cache.hits == 0
+    with zipfile.ZipFile(io.BytesIO(first)) as zf:
+        assert zf.testzip() is None and {n: zf.read(n) for n in zf.namelist()} == FIRST
+    second, cache = publish(tmp_path, SECOND)
+    total = sum(len(chunks) for chunks in cache.entries.values())
+    assert second == archive(SECOND, ChunkCache())
+    assert total - 3 <= cache.hits < total  # only the chunks around the new line are compressed
+    with zipfile.ZipFile(io.BytesIO(second)) as zf:
+        assert zf.testzip() is None and {n: zf.read(n) for n in zf.namelist()} == SECOND
+    # Close to the size deflated whole.
+    whole = sum(len(zlib.compress(data, 6)) for data in SECOND.values())
+    assert len(second) < whole * 1.08 + 1000
+
+
+@pytest.mark.parametrize("damage", ["archive", "index", "format", "body"])
+def test_a_damaged_index_or_archive_only_costs_the_compression(tmp_path: Path, damage: str) -> None:
+    publish(tmp_path, FIRST)
+    path = tmp_path / ("a.zip" if damage == "archive" else "a.zip.chunks")
+    data = path.read_bytes()
+    if damage == "archive":  # a byte of the published archive changed
+        path.write_bytes(data[:100] + bytes([data[100] ^ 1]) + data[101:])
+    elif damage == "index":
+        path.write_bytes(b"{not json\n" + data.partition(b"\n")[2])
+    elif damage == "format":  # written with another zlib
+        path.write_bytes(data.replace(deflate_chunks.FORMAT.encode(), b"other zlib"))
+    else:  # a record cut off
+        path.write_bytes(data[:-1])
+    second, cache = publish(tmp_path, SECOND)
+    assert cache.hits == 0 and second == archive(SECOND, ChunkCache())
+
+
+def test_each_new_chunk_is_checked_and_a_kept_one_is_not_checked_again(tmp_path: Path) -> None:
+    sheet = sheet_text(3000)
+    checked: list[bytes] = []
+
+    def check(chunk: bytes) -> None:
+        checked.append(chunk)
+        sheet_check("xl/worksheets/sheet1.xml")(chunk)
+
+    def build(data: bytes, cache: ChunkCache) -> bytes:
+        out = io.BytesIO()
+        write_zip(out, {"xl/worksheets/sheet1.xml": Chunked(row_chunks([data]), cache, check)})
+        return out.getvalue()
+
+    first = build(sheet, ChunkCache())
+    assert b"".join(checked) == sheet  # every byte checked once
+    (tmp_path / "a.zip").write_bytes(first)
+    cache = ChunkCache()
+    build(sheet, cache)
+    (tmp_path / "a.zip.chunks").write_bytes(cache.index(hashlib.sha256(first).hexdigest()))
+    # Row 1000 changed: only its chunk is compressed, and checked.
+    changed = sheet.replace(b"<t>x7000</t>", b"<t>y7000</t>")
+    checked.clear()
+    cache = ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip")
+    assert build(changed, cache) == build(changed, ChunkCache())
+    assert len(checked) == 1 + len(list(row_chunks([changed]))) and b"y7000" in checked[0]
+    # A formula in a new chunk stops the archive.
+    with pytest.raises(PublishError, match="formula"):
+        build(sheet.replace(b'<c r="A9" t="inlineStr"><is><t>x63</t></is></c>', b'<c r="A9"><f>1+1</f></c>'),
+              ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip"))
+
+
+SCHEMA: dict[str, Any] = {"name": "t", "fields": [{"name": "n", "type": "integer"}, {"name": "s", "type": "string"}]}
+
+
+def write(folder: Path, records: list[dict[str, Any]]) -> tuple[dict[str, bytes], Indexes]:
+    """A table's files written with the kept rows and chunks, put in place, their indexes kept."""
+    indexes = Indexes(folder / "store", folder / "data")
+    files = table_bytes(SCHEMA, records, indexes, lambda csv: None)
+    (folder / "data").mkdir(exist_ok=True)
+    for ext, data in files.items():
+        (folder / "data" / f"t.{ext}").write_bytes(data)
+    indexes.save()
+    return files, indexes
+
+
+def test_a_table_workbook_takes_its_unchanged_chunks_back_and_equals_a_cold_one(tmp_path: Path) -> None:
+    records = [{"n": i, "s": f"baris {i}"} for i in range(3000)]
+    first, indexes = write(tmp_path, records)
+    assert first["xlsx"] == xlsx_bytes(SCHEMA, records) and indexes.chunk_hits == {"t.xlsx": 0}
+    changed = [*records[:2000], {"n": 2000, "s": "berubah"}, *records[2001:]]
+    second, indexes = write(tmp_path, changed)
+    assert second["xlsx"] == xlsx_bytes(SCHEMA, changed)
+    assert indexes.chunk_hits["t.xlsx"] >= 10  # of 12 chunks: all but the changed row's (and the tail's)
+    rows = list(load_workbook(io.BytesIO(second["xlsx"]), read_only=True).active.iter_rows(values_only=True))
+    assert rows[0] == ("n", "s") and rows[2001] == (2000, "berubah") and len(rows) == 3001
+
+
+def test_chunks_kept_by_other_code_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [{"n": i, "s": f"baris {i}"} for i in range(3000)]
+    write(tmp_path, records)
+    monkeypatch.setattr(row_reuse, "code_digest", lambda: "0" * 64)  # the pipeline's code changed
+    second, indexes = write(tmp_path, records)
+    assert indexes.chunk_hits == {"t.xlsx": 0} and second["xlsx"] == xlsx_bytes(SCHEMA, records)
