@@ -26,7 +26,8 @@ from pipeline.core.xlsx_cells import sheet_check
 from pipeline.core.zipfiles import Chunked, write_zip
 from pipeline.publish import row_reuse
 from pipeline.publish.row_reuse import Indexes
-from pipeline.publish.table_files import table_bytes, xlsx_bytes
+from pipeline.publish.table_files import xlsx_bytes
+from tests.test_row_reuse import publish as publish_table
 
 
 def pieces(data: bytes, sizes: list[int]) -> Iterator[bytes]:
@@ -172,18 +173,14 @@ def test_each_new_chunk_is_checked_and_a_kept_one_is_not_checked_again(tmp_path:
               ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip"))
 
 
+
+
 SCHEMA: dict[str, Any] = {"name": "t", "fields": [{"name": "n", "type": "integer"}, {"name": "s", "type": "string"}]}
 
 
 def write(folder: Path, records: list[dict[str, Any]]) -> tuple[dict[str, bytes], Indexes]:
     """A table's files written with the kept rows and chunks, put in place, their indexes kept."""
-    indexes = Indexes(folder / "store", folder / "data")
-    files = table_bytes(SCHEMA, records, indexes, lambda csv: None)
-    (folder / "data").mkdir(exist_ok=True)
-    for ext, data in files.items():
-        (folder / "data" / f"t.{ext}").write_bytes(data)
-    indexes.save()
-    return files, indexes
+    return publish_table(folder, records, SCHEMA)
 
 
 def test_a_table_workbook_takes_its_unchanged_chunks_back_and_equals_a_cold_one(tmp_path: Path) -> None:

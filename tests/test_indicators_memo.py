@@ -88,13 +88,18 @@ def _agency(t: Tables) -> None:
 def test_after_a_change_the_memo_gives_what_a_fresh_computation_gives(
         tmp_path: Path, computed: list, change: Callable[[Tables], None]) -> None:
     """Each slice a selection reads is in its key: a changed one is computed again, never taken stale."""
+    _memo_follows(tmp_path, computed, change)
+    assert computed
+
+
+def _memo_follows(tmp_path: Path, computed: list, change: Callable[[Tables], None]) -> None:
+    """After ``change``, the memo (filled from the unchanged world) gives what a fresh computation gives."""
     _run(world(), tmp_path / "memo.json", computed)
     tables = copy.deepcopy(world())
     change(tables)
     fresh = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG)
     assert fresh != indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG)  # the change shows
     assert _run(tables, tmp_path / "memo.json", computed) == fresh
-    assert computed
 
 
 def test_settings_and_the_log_are_inputs(tmp_path: Path, computed: list) -> None:
@@ -211,12 +216,7 @@ def test_a_change_outside_the_selections_own_month_or_agency_is_still_seen(
     """The finer slices (a decision as reported by a month, the meetings an agency took part in)
     still hold what a selection reads: a decision's dates from a later report, a decision dated
     before it was first reported, an invitation to another agency's meeting."""
-    _run(world(), tmp_path / "memo.json", computed)
-    tables = copy.deepcopy(world())
-    change(tables)
-    fresh = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG)
-    assert fresh != indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG)  # the change shows
-    assert _run(tables, tmp_path / "memo.json", computed) == fresh
+    _memo_follows(tmp_path, computed, change)
 
 
 def _mutations() -> list[tuple[str, int, str, Any]]:

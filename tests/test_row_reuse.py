@@ -40,10 +40,11 @@ def cold(records: list[dict[str, Any]]) -> dict[str, bytes]:
             "xlsx": xlsx_bytes(SCHEMA, records)}
 
 
-def publish(tmp_path: Path, records: list[dict[str, Any]]) -> tuple[dict[str, bytes], Indexes]:
+def publish(tmp_path: Path, records: list[dict[str, Any]],
+            schema: dict[str, Any] = SCHEMA) -> tuple[dict[str, bytes], Indexes]:
     """Encode the table with the kept index and files, put the files in place, keep the index."""
     indexes = Indexes(tmp_path / "store", tmp_path / "data")
-    files = table_bytes(SCHEMA, records, indexes, lambda csv: None)
+    files = table_bytes(schema, records, indexes, lambda csv: None)
     (tmp_path / "data").mkdir(exist_ok=True)
     for ext, data in files.items():
         (tmp_path / "data" / f"t.{ext}").write_bytes(data)
