@@ -106,6 +106,14 @@ def chunks(path: Path, size: int = _CHUNK) -> Iterator[bytes]:
             yield block
 
 
+def file_sha(path: Path) -> str:
+    """The SHA-256 (hex) of a file, read piece by piece (an OSError names it)."""
+    digest = hashlib.sha256()
+    for block in chunks(path):
+        digest.update(block)
+    return digest.hexdigest()
+
+
 def same_bytes(new: Path, old: Path) -> bool:
     """True when ``old`` is a regular file (not a link) holding exactly the bytes of ``new``:
     sizes first, then the contents piece by piece (neither file is held whole)."""

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import Sink, chunks, same_bytes
+from pipeline.core.atomic import Sink, chunks, file_sha, same_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.deflate_chunks import ChunkCache, line_chunks
 from pipeline.core.errors import ConfigError
@@ -17,7 +17,7 @@ from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import ordered_json
 from pipeline.core.xlsx_cells import workbook_file_has_formula
 from pipeline.core.zipfiles import Chunked, Entry, write_zip
-from pipeline.publish.row_reuse import EXTENSIONS, Indexes, file_sha
+from pipeline.publish.row_reuse import EXTENSIONS, Indexes
 from pipeline.publish.table_files import write_table
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).

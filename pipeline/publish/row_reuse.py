@@ -35,7 +35,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
 
-from pipeline.core.atomic import chunks, write_bytes
+from pipeline.core.atomic import file_sha, write_bytes
 from pipeline.core.compact import values_in_order
 from pipeline.core.deflate_chunks import ChunkCache
 from pipeline.publish.reuse import code_digest
@@ -230,14 +230,6 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
     finally:
         for buffer in maps:
             buffer.close()
-
-
-def file_sha(path: Path) -> str:
-    """The SHA-256 of a file, read piece by piece."""
-    digest = hashlib.sha256()
-    for block in chunks(path):
-        digest.update(block)
-    return digest.hexdigest()
 
 
 def _json_lines(data: mmap.mmap, count: int) -> Pieces | None:

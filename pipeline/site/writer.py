@@ -6,10 +6,10 @@ whose bytes are the ones already published is recorded, not written, so its mtim
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path, PurePosixPath
 
+from pipeline.core.atomic import file_sha
 from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
 from pipeline.core.treehash import DigestCache
@@ -108,8 +108,7 @@ class Writer:
         with naming(path):
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, path, follow_symlinks=False)
-            with path.open("rb") as handle:
-                sha = hashlib.file_digest(handle, "sha256").hexdigest()
+            sha = file_sha(path)
             self.files[key] = sha
             if self.previous.get(key) == sha:
                 path.unlink()  # the live site holds these bytes: left as they are
