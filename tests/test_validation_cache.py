@@ -7,6 +7,9 @@ counter around frictionless tells whether a file was judged again.
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +18,10 @@ import pytest
 import pipeline.validate.run as validate_run
 from pipeline.core.config import load_portal
 from pipeline.core.models import FileReport
+from pipeline.core.rowcodec import encode_rows
 from pipeline.store import Store
 from pipeline.validate import ValidationCache, validate_datasets
+from pipeline.validate.kept_rows import KeptRows, agenda_ids
 from tests.town_support import Town, publish, published_town
 from tools.bench import city
 
@@ -120,3 +125,31 @@ def test_previous_agenda_ids_are_those_of_earlier_accepted_months(mall: Town) ->
                         if a == agency and t == "agendas" and p < period and (p, a, t) not in town.mistakes
                         and (p, a) != town.held_back for row in rows}
             assert store.previous_agenda_ids(agency, period) == expected, (agency, period)
+
+
+def test_kept_rows_are_decoded_only_when_read(tmp_path: Path) -> None:
+    """A kept report's rows stay JSON text through finding it, its length and its agenda ids."""
+    rows: list[dict[str, Any]] = [{"agenda_id": "AG-1", "date": date(2025, 3, 4), "participants": Decimal("12")},
+            {"agenda_id": "", "date": date(2025, 3, 5), "participants": None},
+            {"agenda_id": "AG-2", "date": None, "participants": Decimal("3.5")}]
+    sha = "ab" * 32
+    report = FileReport("submissions/2025-03/dukcapil/agendas.csv", "2025-03", "dukcapil", "agendas", "accepted",
+                        sha256=sha, rows=rows)
+    cache = ValidationCache(tmp_path, "rules")
+    cache.put(report, None)
+    cache.save()
+    entry = ValidationCache(tmp_path, "rules").get(report.file, sha)
+    assert entry is not None
+    kept = entry.report.rows
+    assert isinstance(kept, KeptRows)
+    assert len(kept) == 3 and kept.agenda_ids == {"AG-1", "AG-2"} == agenda_ids(rows)
+    assert kept._text is not None  # not decoded by any of that
+    assert list(kept) == rows and kept[2] == rows[2] and kept == rows
+    assert kept._text is None
+
+
+def test_kept_rows_that_disagree_with_their_count_fail_as_ours() -> None:
+    """An entry whose rows are not as many as it says is an error, never fewer rows in silence."""
+    text = json.dumps(encode_rows([{"a": "x"}]))
+    with pytest.raises(ValueError, match="expected 2"):
+        list(KeptRows(text, 2, frozenset()))

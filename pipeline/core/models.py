@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,7 @@ class FileReport:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     sha256: str | None = None
-    rows: list[dict[str, Any]] | None = None
+    rows: Sequence[dict[str, Any]] | None = None  # a list, or a kept judgement's ``KeptRows``
     # Problems left out of a long list and counted in its too-many-problems summary.
     omitted_errors: int = 0
     omitted_warnings: int = 0

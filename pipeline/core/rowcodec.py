@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -119,7 +119,7 @@ def number_text(value: Decimal | float) -> str:
     return "0" if text in ("-0", "-0.0") else text
 
 
-def encode_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def encode_rows(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Rows as a JSON-able object: field order, a type tag per field, and rows as lists."""
     fields: list[str] = []
     for row in rows:

@@ -21,7 +21,7 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,11 +29,12 @@ from typing import Any
 from pipeline.core.atomic import write_unsynced
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import REFERENCE_TABLES, TABLES, FileReport, Message, Problem
-from pipeline.core.rowcodec import compact_json, decode_rows, encode_rows
+from pipeline.core.rowcodec import compact_json, encode_rows
 from pipeline.core.treehash import hash_tree
+from pipeline.validate.kept_rows import KeptRows, agenda_ids
 
 FOLDER = "validation"
-FORMAT = 1
+FORMAT = 2  # 2: rows kept as JSON text, decoded only when read (kept_rows.py)
 NOT_KEPT = frozenset({"internal-error", "unreadable-file"})
 _PIPELINE = Path(__file__).resolve().parents[1]
 # The packages whose code decides a report, and the store's, which writes it: a reused report is
@@ -147,13 +148,22 @@ def _record(r: FileReport) -> dict[str, Any]:
     """A report with its typed rows, as JSON."""
     return {"file": r.file, "period": r.period, "agency": r.agency, "table": r.table, "status": r.status,
             "errors": [_problem_record(p) for p in r.errors], "warnings": [_problem_record(p) for p in r.warnings],
-            "sha256": r.sha256, "rows": None if r.rows is None else encode_rows(r.rows),
+            "sha256": r.sha256, "rows": None if r.rows is None else _rows_text(r.rows),
+            "row_count": None if r.rows is None else len(r.rows),
+            "agenda_ids": None if r.rows is None else sorted(agenda_ids(r.rows)),
             "omitted_errors": r.omitted_errors, "omitted_warnings": r.omitted_warnings}
+
+
+def _rows_text(rows: Sequence[dict[str, Any]]) -> str:
+    """Rows as the JSON text ``KeptRows`` decodes: a string inside the entry, so reading the entry
+    scans it without building the rows."""
+    return compact_json(encode_rows(rows)).decode("utf-8").rstrip("\n")
 
 
 def _report(d: dict[str, Any]) -> FileReport:
     """The report ``_record`` wrote."""
     return FileReport(d["file"], d["period"], d["agency"], d["table"], d["status"],
                       [_problem(p) for p in d["errors"]], [_problem(p) for p in d["warnings"]], d["sha256"],
-                      None if d["rows"] is None else decode_rows(d["rows"]), d["omitted_errors"],
+                      None if d["rows"] is None else KeptRows(d["rows"], d["row_count"], frozenset(d["agenda_ids"])),
+                      d["omitted_errors"],
                       d["omitted_warnings"])

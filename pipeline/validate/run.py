@@ -29,6 +29,7 @@ from pipeline.core.treehash import DigestCache, known_digest
 from pipeline.validate.cache import Entry, ValidationCache, agenda_digest
 from pipeline.validate.context import FileContext
 from pipeline.validate.files import Pending, failure, finish_file, prepare_file
+from pipeline.validate.kept_rows import agenda_ids
 from pipeline.validate.layout import Submitted, scan_submissions
 from pipeline.validate.personal_rules import mask_report
 from pipeline.validate.reference import Reference, load_reference
@@ -219,8 +220,5 @@ def _finish_agency(items: list[Pending], reference: Reference, previous: Previou
 
 def _agenda_ids(reports: list[FileReport], period: str) -> set[str]:
     """agenda_id values of the agendas file of ``period`` among ``reports`` (any status)."""
-    return {
-        row["agenda_id"]
-        for r in reports if r.table == "agendas" and r.period == period and r.rows
-        for row in r.rows if row.get("agenda_id")
-    }
+    return {i for r in reports if r.table == "agendas" and r.period == period and r.rows
+            for i in agenda_ids(r.rows)}
