@@ -6,6 +6,13 @@ the code that reads and keeps rows with Python's version. Anything else (another
 match the bytes kept, a file that does not unpickle into rows) sends the reader back to the
 CSV, and the copy is written again. Only date and time classes may be unpickled: a kept file
 cannot make the build run anything.
+
+A table whose CSV changed is mostly the rows it had (a new month adds a few thousand of the
+indicators table's 400,000): beside its rows, the CSV they were read from is kept
+(``<table>.csv``), and a changed CSV's lines that are lines of the kept one take their rows from
+there; only the other lines are cast. The kept CSV vouches for itself: its SHA-256 must give the
+key the kept rows were written under. Only a CSV without quotes or carriage returns is read so
+(one line is then one row, as the csv module reads it); any other is read whole.
 """
 
 from __future__ import annotations
@@ -16,13 +23,15 @@ import io
 import json
 import pickle
 import sys
+import typing
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.errors import SiteError
 from pipeline.site import casting
-from pipeline.site.casting import Row, read_table, row_values, rows_of
+from pipeline.site.casting import Row, read_lines, read_table, row_values, rows_of
 
 FOLDER = "site-cache"  # under <output>: nothing else reads it, deleting it only costs one slower build
 MAGIC = b"mpp-site-rows 1\n"
@@ -30,16 +39,79 @@ _ALLOWED = {("datetime", c.__name__): c for c in (date, datetime, time, timedelt
 
 
 def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path) -> list[Row]:
-    """The typed rows of one published CSV whose SHA-256 is ``csv_sha256`` (kept or read)."""
+    """The typed rows of one published CSV whose SHA-256 is ``csv_sha256`` (kept, patched or read)."""
     key = cache_key(csv_sha256, schema)
     kept = cache_dir / f"{csv_path.stem}.rows"
     rows = load(kept, key)
+    if rows is not None:
+        return rows
+    text = _csv_bytes(csv_path, csv_sha256)  # None: the file is not the one of that digest (or unreadable)
+    rows = _patched(text, kept, schema, csv_path) if text is not None else None
     if rows is None:
         rows = read_table(csv_path, schema)
-        # A copy that cannot be kept (a read-only or full disk) only makes the next build read the CSV.
-        with contextlib.suppress(OSError):
-            write_whole(kept, dump(key, rows))
+    # A copy that cannot be kept (a read-only or full disk) only makes the next build read the CSV.
+    with contextlib.suppress(OSError):
+        source = kept_csv(kept)
+        if text is not None and _by_lines(text):
+            write_whole(source, text)  # first: rows kept beside another CSV are never patched from it
+        else:
+            source.unlink(missing_ok=True)
+        write_whole(kept, dump(key, rows))
     return rows
+
+
+def kept_csv(kept: Path) -> Path:
+    """The kept CSV beside a table's kept rows."""
+    return kept.with_suffix(".csv")
+
+
+def _csv_bytes(path: Path, sha256: str) -> bytes | None:
+    """The CSV's bytes when they are those of ``sha256``, else None (changed since it was digested)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
+
+def _by_lines(data: bytes) -> bool:
+    """True when each line of the CSV is one row as the csv module reads it: no quoted cell (which
+    may hold a line break) and no carriage return (which the module also takes for one)."""
+    return b'"' not in data and b"\r" not in data
+
+
+def _patched(data: bytes, kept: Path, schema: dict[str, Any], path: Path) -> list[Row] | None:
+    """The rows of the CSV ``data``: each line's kept row when the line is a line of the kept CSV,
+    the other lines cast (``read_lines``); None when there is no usable kept pair or a line fails
+    (the caller reads the whole file, which names the failure as it always did)."""
+    try:
+        old = kept_csv(kept).read_bytes()
+    except OSError:
+        return None
+    if not (_by_lines(data) and _by_lines(old)):
+        return None
+    found = load_values(kept, cache_key(hashlib.sha256(old).hexdigest(), schema))
+    if found is None:
+        return None
+    names, values = found
+    head, *lines = data.split(b"\n")
+    old_head, *old_lines = old.split(b"\n")
+    # Blank lines are no rows (the csv module skips them); the kept rows are the kept CSV's other lines.
+    old_body = list(filter(None, old_lines))
+    if head != old_head or len(old_body) != len(values):
+        return None
+    body = list(filter(None, lines))
+    got: list[tuple[Any, ...] | None] = list(map(dict(zip(old_body, values, strict=True)).get, body))
+    new = [i for i, v in enumerate(got) if v is None]
+    try:
+        fields, cast = read_lines(path, [head.decode(), *(body[i].decode() for i in new)], schema)
+    except (ValueError, SiteError):  # a cell that is not of its type, or text that is not UTF-8
+        return None
+    if (names and fields != names) or len(cast) != len(new):
+        return None
+    for i, v in zip(new, cast, strict=True):
+        got[i] = v
+    return rows_of(fields, typing.cast(list[tuple[Any, ...]], got))  # every line's row is in now
 
 
 def cache_key(csv_sha256: str, schema: dict[str, Any]) -> str:
@@ -59,6 +131,12 @@ def dump(key: str, rows: list[Row]) -> bytes:
 
 def load(path: Path, key: str) -> list[Row] | None:
     """The rows kept in ``path`` under ``key``, or None when absent, stale or damaged."""
+    found = load_values(path, key)
+    return None if found is None else rows_of(*found)
+
+
+def load_values(path: Path, key: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]] | None:
+    """The field names and value tuples kept in ``path`` under ``key``, or None when absent, stale or damaged."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -82,7 +160,7 @@ def load(path: Path, key: str) -> list[Row] | None:
         and set(map(len, values)) <= {len(names)}
     ):
         return None
-    return rows_of(names, values)
+    return names, values
 
 
 def write_whole(path: Path, data: bytes) -> None:
