@@ -67,13 +67,16 @@ def read_table(path: Path, schema: dict[str, Any]) -> list[Row]:
         raise SiteError(f"{path}: tidak dapat dibaca / cannot be read: {exc}") from None
 
 
-def read_lines(path: Path, lines: Iterable[str], schema: dict[str, Any]) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+Values = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # a table's field names and its rows' value tuples
+
+
+def read_lines(path: Path, lines: Iterable[str], schema: dict[str, Any]) -> Values:
     """The field names and typed value tuples of CSV lines (the header first), cast as ``read_table``
     casts a file of them (``path`` only names the file in an error, whose line numbers count these lines)."""
     return _typed(path, lines, schema)
 
 
-def _typed(path: Path, lines: Iterable[str], schema: dict[str, Any]) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+def _typed(path: Path, lines: Iterable[str], schema: dict[str, Any]) -> Values:
     """The reading itself (see ``read_table``): the field names and each row's typed values."""
     types = {f["name"]: f.get("type", "string") for f in schema.get("fields", [])}
     typed: list[tuple[Any, ...]] = []

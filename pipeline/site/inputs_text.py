@@ -31,7 +31,8 @@ from pipeline.site import models
 _RECORD_MODULES = frozenset({models.__name__, records.__name__})
 # Values whose ``repr`` is the C one and holds no record: a container of nothing else is written
 # by ``repr`` itself, not element by element.
-_PLAIN = frozenset({str, int, float, bool, type(None), date, datetime, time, timedelta, decimal.Decimal})
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None), date, datetime, time, timedelta,
+                                    decimal.Decimal})
 
 
 class InputsText:
@@ -45,7 +46,7 @@ class InputsText:
         self._known: dict[int, str] = {}
         self._held: list[Any] = []
         # class -> how to write a value of it (learnt on first sight, ``_learn``).
-        self._writers: dict[type, Callable[[Any], str]] = {kind: repr for kind in _PLAIN}
+        self._writers: dict[type, Callable[[Any], str]] = dict.fromkeys(_PLAIN, repr)
         self._writers.update({tuple: self._tuple, list: self._list, dict: self._dict})
 
     def text(self, value: Any) -> str:

@@ -27,10 +27,25 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
 
-    def to_bytes(self) -> bytes:
-        """Canonical JSON (sorted keys, one build's bytes the same as another's for the same site)."""
-        body = {"files": self.files, "keys": self.keys}
+    def to_bytes(self, like: Manifest | None = None) -> bytes:
+        """Canonical JSON (sorted keys, one build's bytes the same as another's for the same site).
+
+        ``like``: the live site's manifest, read in that order (sorted): this one's entries are put
+        in its order first, so that the sort meets runs already in order (the same bytes, sooner).
+        """
+        files, keys = self.files, self.keys
+        if like is not None:
+            files, keys = _in_order(files, like.files), _in_order(keys, like.keys)
+        body = {"files": files, "keys": keys}
         return (json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n").encode()
+
+
+def _in_order(entries: dict[str, str], order: dict[str, str]) -> dict[str, str]:
+    """``entries``, those that ``order`` has first and in its order, then the others."""
+    ordered = {name: entries[name] for name in order if name in entries}
+    if len(ordered) < len(entries):
+        ordered.update(entries)  # an entry there keeps its place, the others come after
+    return ordered
 
 
 def digest(data: bytes) -> str:

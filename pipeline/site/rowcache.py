@@ -8,11 +8,13 @@ CSV, and the copy is written again. Only date and time classes may be unpickled:
 cannot make the build run anything.
 
 A table whose CSV changed is mostly the rows it had (a new month adds a few thousand of the
-indicators table's 400,000): beside its rows, the CSV they were read from is kept
-(``<table>.csv``), and a changed CSV's lines that are lines of the kept one take their rows from
-there; only the other lines are cast. The kept CSV vouches for itself: its SHA-256 must give the
-key the kept rows were written under. Only a CSV without quotes or carriage returns is read so
-(one line is then one row, as the csv module reads it); any other is read whole.
+indicators table's 400,000). The CSV the kept rows were read from is still at hand: the live
+site's copy of the published file (``previous``), swapped in by the build that kept them. A
+changed CSV's lines that are lines of that one take their rows from the kept ones; only the
+other lines are cast. That copy vouches for itself: its SHA-256 must give the key the kept rows
+were written under (after a build that failed before its swap, it does not, and the CSV is read
+whole). Only a CSV without quotes or carriage returns is read so (one line is then one row, as
+the csv module reads it); any other is read whole.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import hashlib
 import io
 import json
 import pickle
+import stat
 import sys
 import typing
 from datetime import date, datetime, time, timedelta, timezone
@@ -38,40 +41,32 @@ MAGIC = b"mpp-site-rows 1\n"
 _ALLOWED = {("datetime", c.__name__): c for c in (date, datetime, time, timedelta, timezone)}
 
 
-def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path) -> list[Row]:
-    """The typed rows of one published CSV whose SHA-256 is ``csv_sha256`` (kept, patched or read)."""
+def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path,
+                previous: Path | None = None) -> list[Row]:
+    """The typed rows of one published CSV whose SHA-256 is ``csv_sha256`` (kept, patched or read;
+    ``previous``: where the CSV of the kept rows may still be, see the module's docstring)."""
     key = cache_key(csv_sha256, schema)
     kept = cache_dir / f"{csv_path.stem}.rows"
     rows = load(kept, key)
     if rows is not None:
         return rows
-    text = _csv_bytes(csv_path, csv_sha256)  # None: the file is not the one of that digest (or unreadable)
-    rows = _patched(text, kept, schema, csv_path) if text is not None else None
+    rows = _patched(csv_path, csv_sha256, kept, schema, previous) if previous is not None else None
     if rows is None:
         rows = read_table(csv_path, schema)
     # A copy that cannot be kept (a read-only or full disk) only makes the next build read the CSV.
     with contextlib.suppress(OSError):
-        source = kept_csv(kept)
-        if text is not None and _by_lines(text):
-            write_whole(source, text)  # first: rows kept beside another CSV are never patched from it
-        else:
-            source.unlink(missing_ok=True)
         write_whole(kept, dump(key, rows))
     return rows
 
 
-def kept_csv(kept: Path) -> Path:
-    """The kept CSV beside a table's kept rows."""
-    return kept.with_suffix(".csv")
-
-
-def _csv_bytes(path: Path, sha256: str) -> bytes | None:
-    """The CSV's bytes when they are those of ``sha256``, else None (changed since it was digested)."""
+def _regular_bytes(path: Path) -> bytes | None:
+    """The bytes of a regular file (not through a link), or None."""
     try:
-        data = path.read_bytes()
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        return path.read_bytes()
     except OSError:
         return None
-    return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 def _by_lines(data: bytes) -> bool:
@@ -80,15 +75,15 @@ def _by_lines(data: bytes) -> bool:
     return b'"' not in data and b"\r" not in data
 
 
-def _patched(data: bytes, kept: Path, schema: dict[str, Any], path: Path) -> list[Row] | None:
-    """The rows of the CSV ``data``: each line's kept row when the line is a line of the kept CSV,
-    the other lines cast (``read_lines``); None when there is no usable kept pair or a line fails
-    (the caller reads the whole file, which names the failure as it always did)."""
-    try:
-        old = kept_csv(kept).read_bytes()
-    except OSError:
+def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path) -> list[Row] | None:
+    """The rows of the CSV ``path``: each line's kept row when the line is a line of ``previous``
+    (the CSV of the kept rows), the other lines cast (``read_lines``); None when there is no
+    usable pair, the CSV is not the one of ``sha256`` (changed since) or a line fails (the caller
+    reads the whole file, which names the failure as it always did)."""
+    data, old = _regular_bytes(path), _regular_bytes(previous)
+    if data is None or old is None or not (_by_lines(data) and _by_lines(old)):
         return None
-    if not (_by_lines(data) and _by_lines(old)):
+    if hashlib.sha256(data).hexdigest() != sha256:
         return None
     found = load_values(kept, cache_key(hashlib.sha256(old).hexdigest(), schema))
     if found is None:

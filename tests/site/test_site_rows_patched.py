@@ -1,5 +1,6 @@
 """After a new month and a late file, the site reads the changed tables' rows line by line from the rows
-kept by the last build (rowcache.py) and comes out byte for byte as a cold build of the same data."""
+kept by the last build and the live site's copies of the CSVs they were read from (rowcache.py), and
+comes out byte for byte as a cold build of the same data."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ def test_a_new_month_and_a_late_file_patch_the_changed_tables_and_build_the_cold
     patched: list[tuple[str, bool]] = []
     real = rowcache._patched
 
-    def spy(data: bytes, kept: Path, schema: dict[str, Any], path: Path) -> Any:
-        rows = real(data, kept, schema, path)
+    def spy(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path) -> Any:
+        rows = real(path, sha256, kept, schema, previous)
         patched.append((path.stem, rows is not None))
         return rows
     monkeypatch.setattr(rowcache, "_patched", spy)
