@@ -14,7 +14,9 @@ changed CSV's lines that are lines of that one take their rows from the kept one
 other lines are cast. That copy vouches for itself: its SHA-256 must give the key the kept rows
 were written under (after a build that failed before its swap, it does not, and the CSV is read
 whole). Only a CSV without quotes or carriage returns is read so (one line is then one row, as
-the csv module reads it); any other is read whole.
+the csv module reads it); any other is read whole. Both CSVs are read a piece at a time and
+matched a block of lines at a time against a window of the previous one's lines near the same
+place: neither file is held whole in memory.
 """
 
 from __future__ import annotations
@@ -23,12 +25,17 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import pickle
 import stat
 import sys
 import typing
+from collections import deque
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
+from itertools import chain, compress, islice, repeat
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -59,54 +66,115 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
     return rows
 
 
-def _regular_bytes(path: Path) -> bytes | None:
-    """The bytes of a regular file (not through a link), or None."""
-    try:
-        if not stat.S_ISREG(path.lstat().st_mode):
-            return None
-        return path.read_bytes()
-    except OSError:
-        return None
+# Lines of the CSV of the kept rows held ahead of the changed CSV's place, to find a line moved by
+# rows inserted or deleted before it (a new month adds a few thousand); the window holds no more
+# than ``_HELD`` lines (a line further away is only cast again).
+_AHEAD = 1 << 15
+_HELD = 1 << 17
+_PIECE = 1 << 20  # bytes read at a time
+_BLOCK = 4096  # lines matched at a time
 
 
-def _by_lines(data: bytes) -> bool:
-    """True when each line of the CSV is one row as the csv module reads it: no quoted cell (which
-    may hold a line break) and no carriage return (which the module also takes for one)."""
-    return b'"' not in data and b"\r" not in data
+class _Lines:
+    """A CSV's lines (without their line feed), read a piece at a time and hashed as read; ``plain``
+    is False, and the lines end, at the first quote or carriage return (one line is not one row)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sha = hashlib.sha256()
+        self.plain = True
+        self.whole = False  # read to its end
+
+    def __iter__(self) -> Iterator[list[bytes]]:
+        """The lines of each piece read (a line cut at the piece's end comes with the next)."""
+        fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # never through a link
+        try:
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except OSError:
+            os.close(fd)
+            raise
+        if not regular:
+            os.close(fd)
+            self.plain = False
+            return
+        with os.fdopen(fd, "rb") as fh:
+            rest = b""
+            while piece := fh.read(_PIECE):
+                self.sha.update(piece)
+                if b'"' in piece or b"\r" in piece:
+                    self.plain = False
+                    return
+                lines = (rest + piece).split(b"\n")
+                rest = lines.pop()
+                yield lines
+            self.whole = True
+            yield [rest]
 
 
 def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path) -> list[Row] | None:
     """The rows of the CSV ``path``: each line's kept row when the line is a line of ``previous``
-    (the CSV of the kept rows), the other lines cast (``read_lines``); None when there is no
-    usable pair, the CSV is not the one of ``sha256`` (changed since) or a line fails (the caller
-    reads the whole file, which names the failure as it always did)."""
-    data, old = _regular_bytes(path), _regular_bytes(previous)
-    if data is None or old is None or not (_by_lines(data) and _by_lines(old)):
-        return None
-    if hashlib.sha256(data).hexdigest() != sha256:
-        return None
-    found = load_values(kept, cache_key(hashlib.sha256(old).hexdigest(), schema))
+    (the CSV of the kept rows) near the same place, the other lines cast (``read_lines``); None
+    when there is no usable pair, the CSV is not the one of ``sha256`` (changed since) or a line
+    fails (the caller reads the whole file, which names the failure as it always did).
+
+    Both files are read a piece at a time, never whole; the kept rows are taken before the
+    previous CSV's digest is known, and dropped when it does not give their key.
+    """
+    found = load_values(kept, None)
     if found is None:
         return None
-    names, values = found
-    head, *lines = data.split(b"\n")
-    old_head, *old_lines = old.split(b"\n")
-    # Blank lines are no rows (the csv module skips them); the kept rows are the kept CSV's other lines.
-    old_body = list(filter(None, old_lines))
-    if head != old_head or len(old_body) != len(values):
-        return None
-    body = list(filter(None, lines))
-    got: list[tuple[Any, ...] | None] = list(map(dict(zip(old_body, values, strict=True)).get, body))
-    new = [i for i, v in enumerate(got) if v is None]
+    kept_key, names, values = found
+    new, old = _Lines(path), _Lines(previous)
     try:
-        fields, cast = read_lines(path, [head.decode(), *(body[i].decode() for i in new)], schema)
+        rows, missing = _matched(iter(new), iter(old), values)
+    except (OSError, ValueError):  # unreadable, or not one line for each kept row (zip's strict)
+        return None
+    if (rows is None or not (new.plain and old.plain and new.whole and old.whole)
+            or new.sha.hexdigest() != sha256 or cache_key(old.sha.hexdigest(), schema) != kept_key):
+        return None
+    head, lines = missing[0], missing[1:]
+    try:
+        fields, cast = read_lines(path, [head.decode(), *(line.decode() for _, line in lines)], schema)
     except (ValueError, SiteError):  # a cell that is not of its type, or text that is not UTF-8
         return None
-    if (names and fields != names) or len(cast) != len(new):
+    if (names and fields != names) or len(cast) != len(lines):
         return None
-    for i, v in zip(new, cast, strict=True):
-        got[i] = v
-    return rows_of(fields, typing.cast(list[tuple[Any, ...]], got))  # every line's row is in now
+    for (i, _), v in zip(lines, cast, strict=True):
+        rows[i] = v
+    return rows_of(fields, typing.cast(list[tuple[Any, ...]], rows))  # every line's row is in now
+
+
+def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: list[tuple[Any, ...]]
+             ) -> tuple[list[tuple[Any, ...] | None] | None, list[Any]]:
+    """Each line of ``new`` with the kept row of an equal line of ``old`` (None where there is none
+    within reach), and the lines to cast: the header, then (position, line) of each other one.
+    Blank lines are no rows (the csv module skips them), and the kept rows are ``old``'s other
+    lines, one each (a ValueError when not). (None, ...) when the headers differ."""
+    new_lines, old_lines = chain.from_iterable(new), chain.from_iterable(old)
+    head, old_head = next(new_lines, b""), next(old_lines, b"")
+    if head != old_head:
+        return None, []
+    pairs = zip(filter(None, old_lines), values, strict=True)
+    window: dict[bytes, tuple[Any, ...]] = {}
+    rows: list[tuple[Any, ...] | None] = []
+    missing: list[Any] = [head]
+    taken = 0  # old lines put in the window
+    body = filter(None, new_lines)
+    while block := list(islice(body, _BLOCK)):
+        ahead = len(rows) + len(block) + _AHEAD - taken
+        if ahead > 0:
+            more = list(islice(pairs, ahead))
+            window.update(more)
+            taken += len(more)
+        start = len(rows)
+        found = list(map(window.pop, block, repeat(None)))  # an equal line further down is cast
+        rows.extend(found)
+        missing.extend(compress(enumerate(block, start), map(is_, found, repeat(None))))
+        if len(window) > _HELD:
+            for line in list(islice(window, len(window) - _HELD)):
+                del window[line]
+    deque(pairs, maxlen=0)  # to the end of both: one line for each kept row, the digest of all
+    return rows, missing
 
 
 def cache_key(csv_sha256: str, schema: dict[str, Any]) -> str:
@@ -127,17 +195,19 @@ def dump(key: str, rows: list[Row]) -> bytes:
 def load(path: Path, key: str) -> list[Row] | None:
     """The rows kept in ``path`` under ``key``, or None when absent, stale or damaged."""
     found = load_values(path, key)
-    return None if found is None else rows_of(*found)
+    return None if found is None else rows_of(*found[1:])
 
 
-def load_values(path: Path, key: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]] | None:
-    """The field names and value tuples kept in ``path`` under ``key``, or None when absent, stale or damaged."""
+def load_values(path: Path, key: str | None) -> tuple[str, tuple[str, ...], list[tuple[Any, ...]]] | None:
+    """The key, field names and value tuples kept in ``path`` (under ``key``, unless None: under any),
+    or None when absent, stale or damaged."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
     head = len(MAGIC)
-    if data[:head] != MAGIC or data[head : head + 65] != key.encode() + b"\n":
+    kept = data[head : head + 65]
+    if data[:head] != MAGIC or kept[64:] != b"\n" or (key is not None and kept != key.encode() + b"\n"):
         return None
     if data[head + 65 : head + 130] != hashlib.sha256(memoryview(data)[head + 130 :]).hexdigest().encode() + b"\n":
         return None
@@ -155,7 +225,7 @@ def load_values(path: Path, key: str) -> tuple[tuple[str, ...], list[tuple[Any, 
         and set(map(len, values)) <= {len(names)}
     ):
         return None
-    return names, values
+    return kept[:64].decode("ascii", "replace"), names, values
 
 
 def write_whole(path: Path, data: bytes) -> None:
