@@ -116,7 +116,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
             files = dict(writer.files)
             moves += indexing.result(files)
         new = manifest.Manifest(files, done.keys)
-        body = new.to_bytes(live)
+        body = new.to_bytes()
         # Not through the writer: neither is a page of the site, and no page links to them.
         with naming(staging / manifest.FILE_NAME):
             (staging / manifest.FILE_NAME).write_bytes(body)

@@ -27,25 +27,10 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
 
-    def to_bytes(self, like: Manifest | None = None) -> bytes:
-        """Canonical JSON (sorted keys, one build's bytes the same as another's for the same site).
-
-        ``like``: the live site's manifest, read in that order (sorted): this one's entries are put
-        in its order first, so that the sort meets runs already in order (the same bytes, sooner).
-        """
-        files, keys = self.files, self.keys
-        if like is not None:
-            files, keys = _in_order(files, like.files), _in_order(keys, like.keys)
-        body = {"files": files, "keys": keys}
+    def to_bytes(self) -> bytes:
+        """Canonical JSON (sorted keys, one build's bytes the same as another's for the same site)."""
+        body = {"files": self.files, "keys": self.keys}
         return (json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n").encode()
-
-
-def _in_order(entries: dict[str, str], order: dict[str, str]) -> dict[str, str]:
-    """``entries``, those that ``order`` has first and in its order, then the others."""
-    ordered = {name: entries[name] for name in order if name in entries}
-    if len(ordered) < len(entries):
-        ordered.update(entries)  # an entry there keeps its place, the others come after
-    return ordered
 
 
 def digest(data: bytes) -> str:
@@ -79,6 +64,9 @@ def read(site: Path, record: dict[str, Any] | None) -> Manifest | None:
 def _present(site: Path, files: dict[str, str]) -> dict[str, str]:
     """The entries of ``files`` that are regular files under ``site`` (``os.path.isfile``, each
     looked up from the site folder's own descriptor: no path joined, fewer names resolved)."""
+    if os.stat not in os.supports_dir_fd:  # a system without it: each path joined, as before
+        root = os.fspath(site)
+        return {rel: sha for rel, sha in files.items() if os.path.isfile(os.path.join(root, rel))}
     try:
         folder = os.open(site, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:

@@ -117,18 +117,27 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
     when there is no usable pair, the CSV is not the one of ``sha256`` (changed since) or a line
     fails (the caller reads the whole file, which names the failure as it always did).
 
-    Both files are read a piece at a time, never whole; the kept rows are taken before the
-    previous CSV's digest is known, and dropped when it does not give their key.
+    Both files are read a piece at a time, never whole. The previous CSV is read first for its
+    digest alone: kept rows of other code or another schema are not even unpickled.
     """
-    found = load_values(kept, None)
+    first = _Lines(previous)
+    try:
+        deque(first, maxlen=0)
+    except OSError:
+        return None
+    if not (first.plain and first.whole):
+        return None
+    kept_key = cache_key(first.sha.hexdigest(), schema)
+    found = load_values(kept, kept_key)
     if found is None:
         return None
-    kept_key, names, values = found
+    names, values = found
     new, old = _Lines(path), _Lines(previous)
     try:
         rows, missing = _matched(iter(new), iter(old), values)
     except (OSError, ValueError):  # unreadable, or not one line for each kept row (zip's strict)
         return None
+    # Read again, the previous CSV must still be the one of the kept rows (and the new one that of its digest).
     if (rows is None or not (new.plain and old.plain and new.whole and old.whole)
             or new.sha.hexdigest() != sha256 or cache_key(old.sha.hexdigest(), schema) != kept_key):
         return None
@@ -195,19 +204,17 @@ def dump(key: str, rows: list[Row]) -> bytes:
 def load(path: Path, key: str) -> list[Row] | None:
     """The rows kept in ``path`` under ``key``, or None when absent, stale or damaged."""
     found = load_values(path, key)
-    return None if found is None else rows_of(*found[1:])
+    return None if found is None else rows_of(*found)
 
 
-def load_values(path: Path, key: str | None) -> tuple[str, tuple[str, ...], list[tuple[Any, ...]]] | None:
-    """The key, field names and value tuples kept in ``path`` (under ``key``, unless None: under any),
-    or None when absent, stale or damaged."""
+def load_values(path: Path, key: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]] | None:
+    """The field names and value tuples kept in ``path`` under ``key``, or None when absent, stale or damaged."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
     head = len(MAGIC)
-    kept = data[head : head + 65]
-    if data[:head] != MAGIC or kept[64:] != b"\n" or (key is not None and kept != key.encode() + b"\n"):
+    if data[:head] != MAGIC or data[head : head + 65] != key.encode() + b"\n":
         return None
     if data[head + 65 : head + 130] != hashlib.sha256(memoryview(data)[head + 130 :]).hexdigest().encode() + b"\n":
         return None
@@ -225,7 +232,7 @@ def load_values(path: Path, key: str | None) -> tuple[str, tuple[str, ...], list
         and set(map(len, values)) <= {len(names)}
     ):
         return None
-    return kept[:64].decode("ascii", "replace"), names, values
+    return names, values
 
 
 def write_whole(path: Path, data: bytes) -> None:

@@ -1,26 +1,11 @@
-"""The live site's manifest: written the same whatever order its entries come in, and read with only the
-files that are still there."""
+"""The live site's manifest is read with only the files that are still there."""
 
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 from pipeline.site import fingerprint, manifest
-
-
-def test_the_manifest_bytes_are_the_same_in_the_live_manifests_order_or_any_other() -> None:
-    names = [f"p/{i:05d}/index.html" for i in range(2000)]
-    live = manifest.Manifest({n: f"{i:064x}" for i, n in enumerate(names)}, {n: f"{i:064x}" for i, n in enumerate(names)})
-    shuffled = names[10:] + ["a/new.html", "zz/new.ics"]  # some gone, some new
-    random.Random(7).shuffle(shuffled)
-    new = manifest.Manifest({n: f"{len(n):064x}" for n in shuffled}, {n: "k" for n in shuffled[:500]})
-    body = new.to_bytes(live)
-    assert body == new.to_bytes()
-    assert body == (json.dumps({"files": new.files, "keys": new.keys}, sort_keys=True,
-                               separators=(",", ":")) + "\n").encode()
-    assert list(json.loads(body)["files"]) == sorted(shuffled)
 
 
 def test_a_listed_file_that_is_gone_or_no_longer_a_file_is_left_out_of_the_manifest_read(tmp_path: Path) -> None:

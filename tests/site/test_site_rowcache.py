@@ -283,3 +283,15 @@ def test_a_csv_that_cannot_be_patched_line_by_line_is_read_whole(tmp_path: Path,
     rows = rowcache.cached_rows(path, sha, schema, tmp_path / "cache", previous)
     assert parsed == [path]
     assert [dict(r) for r in rows] == [dict(r) for r in read_table(path, schema)]
+
+
+def test_rows_kept_by_other_code_are_not_even_matched_line_by_line(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    previous = _kept_big(tmp_path)
+    path, sha = _csv(tmp_path, BIG.replace(",7,", ",8,"))
+    monkeypatch.setattr(rowcache, "_code", lambda: b"the casting code changed")
+    monkeypatch.setattr(rowcache, "_matched", lambda *a: pytest.fail("kept rows of other code matched"))
+    parsed = _spy_whole(monkeypatch)
+    rows = rowcache.cached_rows(path, sha, BIG_SCHEMA, tmp_path / "cache", previous)
+    assert parsed == [path]
+    assert [dict(r) for r in rows] == [dict(r) for r in read_table(path, BIG_SCHEMA)]
