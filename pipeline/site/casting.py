@@ -60,36 +60,49 @@ def read_table(path: Path, schema: dict[str, Any]) -> list[Row]:
     codes, periods and units). Equal short texts, dates and times are one shared object:
     each copy would otherwise take its own memory.
     """
-    types = {f["name"]: f.get("type", "string") for f in schema.get("fields", [])}
-    typed: list[Row] = []
     try:
         with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, [])
-            # As csv.DictReader reads a row: the last of two equal names wins, extra cells are
-            # dropped and missing ones are empty; blank lines are skipped and not counted.
-            at_cell = {name: i for i, name in enumerate(header)}
-            columns = [(name, at, types.get(name, "string")) for name, at in at_cell.items()]
-            index = {name: i for i, (name, _, _) in enumerate(columns)}
-            shared: dict[str, dict[str, Any]] = {kind: {"": None} for kind in _SHARED}
-            lines = filter(None, reader)
-            number = 2  # the line number of the block's first row, as the error messages count
-            while block := list(islice(lines, _BLOCK)):
-                if min(map(len, block)) < len(header):
-                    block = [r if len(r) >= len(header) else r + [""] * (len(header) - len(r)) for r in block]
-                # The block's columns: each row has at least the header's cells, extra ones are never read.
-                cells = list(zip(*block, strict=False))
-                try:
-                    cast = [_column(cells[at], kind, shared) for _, at, kind in columns]
-                except ValueError:
-                    _raise_first(path, number, block, columns)
-                    raise
-                del cells
-                typed.extend(map(Row, repeat(index), zip(*cast, strict=True)))
-                number += len(block)
+            return rows_of(*_typed(path, fh, schema))
     except (OSError, UnicodeDecodeError) as exc:
         raise SiteError(f"{path}: tidak dapat dibaca / cannot be read: {exc}") from None
-    return typed
+
+
+Values = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # a table's field names and its rows' value tuples
+
+
+def read_lines(path: Path, lines: Iterable[str], schema: dict[str, Any]) -> Values:
+    """The field names and typed value tuples of CSV lines (the header first), cast as ``read_table``
+    casts a file of them (``path`` only names the file in an error, whose line numbers count these lines)."""
+    return _typed(path, lines, schema)
+
+
+def _typed(path: Path, lines: Iterable[str], schema: dict[str, Any]) -> Values:
+    """The reading itself (see ``read_table``): the field names and each row's typed values."""
+    types = {f["name"]: f.get("type", "string") for f in schema.get("fields", [])}
+    typed: list[tuple[Any, ...]] = []
+    reader = csv.reader(lines)
+    header = next(reader, [])
+    # As csv.DictReader reads a row: the last of two equal names wins, extra cells are
+    # dropped and missing ones are empty; blank lines are skipped and not counted.
+    at_cell = {name: i for i, name in enumerate(header)}
+    columns = [(name, at, types.get(name, "string")) for name, at in at_cell.items()]
+    shared: dict[str, dict[str, Any]] = {kind: {"": None} for kind in _SHARED}
+    rows = filter(None, reader)
+    number = 2  # the line number of the block's first row, as the error messages count
+    while block := list(islice(rows, _BLOCK)):
+        if min(map(len, block)) < len(header):
+            block = [r if len(r) >= len(header) else r + [""] * (len(header) - len(r)) for r in block]
+        # The block's columns: each row has at least the header's cells, extra ones are never read.
+        cells = list(zip(*block, strict=False))
+        try:
+            cast = [_column(cells[at], kind, shared) for _, at, kind in columns]
+        except ValueError:
+            _raise_first(path, number, block, columns)
+            raise
+        del cells
+        typed.extend(zip(*cast, strict=True))
+        number += len(block)
+    return tuple(at_cell), typed
 
 
 def _column(texts: tuple[str, ...], kind: str, shared: dict[str, dict[str, Any]]) -> list[Any]:

@@ -1,16 +1,26 @@
-"""``repr`` of a lazy page's declared inputs, the same text written faster.
+"""``repr`` of a lazy page's declared inputs, the same text written faster; and the shorter text a
+page key is made of, with each record of the site data written as the digest of its ``repr``.
 
-A page key is made of ``repr(inputs)`` (render.py ``Renderer.key``). At a city's size that
+A page key is made of its inputs' text (render.py ``Renderer.key``). At a city's size that
 text was the costliest part of a build that renders a few hundred pages out of sixty thousand:
 the same records (an agency, an agenda, a decision) are written out again for every page that
 names them, each through the dataclass ``__repr__`` and its recursion guard. ``InputsText``
-gives the very same text (the keys, and so the pages kept, stay what they were), writing each
-record of the site data once per build and taking it back by identity afterwards.
+writes each record of the site data once per build and takes it back by identity afterwards.
+
+``InputsText()`` gives exactly ``repr``. ``InputsText(digests=True)`` writes a record as
+``#`` and the SHA-256 of its ``repr`` instead (a city's pages name records 300,000 times, which
+was 128 MB of text per language to join, encode and hash): a record's ``repr`` is complete (its
+class and plain values), so the digest stands for it; and no value page inputs hold writes a
+``#`` outside quotes, so the text still tells every inputs object from every other one.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import decimal
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pipeline.core import records
@@ -19,49 +29,99 @@ from pipeline.site import models
 # The records read into SiteData: they live as long as the build, so one written out stays
 # valid for it. Classes whose own ``__repr__`` is not the generated one are written by ``repr``.
 _RECORD_MODULES = frozenset({models.__name__, records.__name__})
+# Values whose ``repr`` is the C one and holds no record: a container of nothing else is written
+# by ``repr`` itself, not element by element.
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None), date, datetime, time, timedelta,
+                                    decimal.Decimal})
 
 
 class InputsText:
     """Writes ``repr`` of plain values, the records' texts kept by identity for one build."""
 
-    def __init__(self) -> None:
-        # id -> (the record, its text): the record is held so that its id cannot be taken by another.
-        self._records: dict[int, tuple[Any, str]] = {}
-        # class -> its repr fields' names, or None when the class is written by ``repr`` itself.
-        self._fields: dict[type, tuple[str, ...] | None] = {}
+    def __init__(self, digests: bool = False) -> None:
+        """``digests``: write each record as the digest of its ``repr`` (see the module's docstring)."""
+        self._digests = digests
+        # id -> the text of a record written: each one is held in ``_held`` for as long as this
+        # writer lives, so no other object can have its id meanwhile.
+        self._known: dict[int, str] = {}
+        self._held: list[Any] = []
+        # class -> how to write a value of it (learnt on first sight, ``_learn``).
+        self._writers: dict[type, Callable[[Any], str]] = dict.fromkeys(_PLAIN, repr)
+        self._writers.update({tuple: self._tuple, list: self._list, dict: self._dict})
 
     def text(self, value: Any) -> str:
-        """Exactly ``repr(value)``."""
+        """Exactly ``repr(value)`` (records as digests with ``digests``)."""
+        known = self._known.get(id(value))
+        if known is not None:
+            return known
         kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None:
-            return repr(value)
-        if kind is tuple:
-            if len(value) == 1:
-                return f"({self.text(value[0])},)"
-            return "(" + ", ".join(map(self.text, value)) + ")"
-        if kind is list:
-            return "[" + ", ".join(map(self.text, value)) + "]"
-        if kind is dict:
-            return "{" + ", ".join(f"{self.text(k)}: {self.text(v)}" for k, v in value.items()) + "}"
-        if kind.__module__ in _RECORD_MODULES:
-            kept = self._records.get(id(value))
-            if kept is not None and kept[0] is value:
-                return kept[1]
-            # A record holds plain values only: its own ``repr`` writes it as fast as anything here.
-            text = repr(value)
-            self._records[id(value)] = (value, text)
-            return text
-        names = self._fields[kind] if kind in self._fields else self._learn(kind)
-        if names is None:
-            return repr(value)
-        return f"{kind.__qualname__}(" + ", ".join(f"{n}={self.text(getattr(value, n))}" for n in names) + ")"
+        writer = self._writers.get(kind)
+        if writer is None:
+            writer = self._learn(kind)
+        return writer(value)
 
-    def _learn(self, kind: type) -> tuple[str, ...] | None:
-        """The fields a dataclass's generated ``__repr__`` writes, or None for any other class."""
-        names: tuple[str, ...] | None = None
-        # The generated method wraps a function made in ``dataclasses._create_fn`` (Python 3.11 to 3.12).
-        made = getattr(getattr(kind.__repr__, "__wrapped__", None), "__qualname__", "")
-        if dataclasses.is_dataclass(kind) and "__repr__" in vars(kind) and made.startswith("__create_fn__."):
-            names = tuple(f.name for f in dataclasses.fields(kind) if f.repr)
-        self._fields[kind] = names
-        return names
+    def _tuple(self, value: tuple[Any, ...]) -> str:
+        """A tuple: ``repr`` itself when it holds plain values only, else element by element."""
+        if _PLAIN.issuperset(map(type, value)):
+            return repr(value)
+        if len(value) == 1:
+            return f"({self.text(value[0])},)"
+        return "(" + ", ".join(map(self.text, value)) + ")"
+
+    def _list(self, value: list[Any]) -> str:
+        """A list, as ``_tuple``."""
+        if _PLAIN.issuperset(map(type, value)):
+            return repr(value)
+        return "[" + ", ".join(map(self.text, value)) + "]"
+
+    def _dict(self, value: dict[Any, Any]) -> str:
+        """A dict, as ``_tuple`` (keys and values)."""
+        if _PLAIN.issuperset(map(type, value)):
+            if _PLAIN.issuperset(map(type, value.values())):
+                return repr(value)
+            text = self.text  # plain keys (the usual codes and periods): only the values element by element
+            return "{" + ", ".join(f"{k!r}: {text(v)}" for k, v in value.items()) + "}"
+        text = self.text
+        return "{" + ", ".join(f"{text(k)}: {text(v)}" for k, v in value.items()) + "}"
+
+    def _record(self, value: Any) -> str:
+        """A record of the site data: written out (or digested) once, then taken back by identity."""
+        # A record holds plain values only: its own ``repr`` writes it as fast as anything here.
+        text = repr(value)
+        if self._digests:
+            text = "#" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        self._known[id(value)] = text
+        self._held.append(value)
+        return text
+
+    def _learn(self, kind: type) -> Callable[[Any], str]:
+        """How to write a value of ``kind``: a record's way, field by field for a dataclass whose
+        ``__repr__`` is the generated one, else ``repr`` itself."""
+        writer: Callable[[Any], str] = repr
+        if kind.__module__ in _RECORD_MODULES:
+            writer = self._record
+        else:
+            # The generated method wraps a function made in ``dataclasses._create_fn`` (Python 3.11 to 3.12).
+            made = getattr(getattr(kind.__repr__, "__wrapped__", None), "__qualname__", "")
+            if dataclasses.is_dataclass(kind) and "__repr__" in vars(kind) and made.startswith("__create_fn__."):
+                writer = self._fields_writer(kind)
+        self._writers[kind] = writer
+        return writer
+
+    def _fields_writer(self, kind: type) -> Callable[[Any], str]:
+        """The writer of a dataclass's generated ``repr``: its qualified name, then each field shown."""
+        names = tuple(f.name for f in dataclasses.fields(kind) if f.repr)
+        heads = [f"{kind.__qualname__}({names[0]}=", *(f", {n}=" for n in names[1:])] if names else []
+        text = self.text
+
+        def write(value: Any) -> str:
+            if not names:
+                return f"{kind.__qualname__}()"
+            parts = []
+            for head, name in zip(heads, names, strict=True):
+                parts.append(head)
+                field = getattr(value, name)
+                parts.append(repr(field) if type(field) in _PLAIN else text(field))
+            parts.append(")")
+            return "".join(parts)
+        return write

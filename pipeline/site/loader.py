@@ -87,7 +87,11 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     if missing:
         raise SiteError(f"{data_dir}/datapackage.json: tabel tidak ada / tables missing: {', '.join(missing)}")
     files = _Files(digests)
-    rows = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir)
+    # The live site's copies of the published files (build.py ``_write_files``: <output>/data as
+    # /data): the CSVs the rows kept by the build that swapped them in were read from.
+    live = portal.output / "site" / "data"
+    rows = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir,
+                        live / resources[name]["path"])
             for name in PUBLISHED_TABLES}
     submissions = [_submission(v) for v in picked(rows["submissions"], *_SUBMISSION)]
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
@@ -119,14 +123,15 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     )
 
 
-def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None) -> list[Row]:
-    """One table's typed rows: kept ones when its CSV and schema are those they were kept for."""
+def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None, previous: Path) -> list[Row]:
+    """One table's typed rows: kept ones when its CSV and schema are those they were kept for (else
+    those of its lines that ``previous``, the CSV they were read from, has; see rowcache.py)."""
     if cache_dir is None:
         return read_table(path, schema)
     info = files.info(path)
     if info is None:
         raise SiteError(f"{path}: tidak ada, jalankan publish dulu / missing, run publish first")
-    return cached_rows(path, info.sha256, schema, cache_dir)
+    return cached_rows(path, info.sha256, schema, cache_dir, previous)
 
 
 class _Files:

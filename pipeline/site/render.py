@@ -80,7 +80,8 @@ class Renderer:
         # Site path -> (template, builder, inputs, their text) of the lazy page last keyed there
         # in another language, taken back by the next language's page of that path.
         self._texts: dict[str, tuple[str, Any, Any, bytes]] = {}
-        self._writer = InputsText()  # ``repr`` of inputs, each record of the data written once
+        # ``repr`` of inputs, each record of the data written once, as the digest of its ``repr``.
+        self._writer = InputsText(digests=True)
 
     def common(self, page: Page, kit: Kit) -> dict[str, Any]:
         """What the base layout needs: language switch, navigation, site name, canonical URL."""
@@ -125,7 +126,8 @@ class Renderer:
 
         A lazy page's key is made of its declared inputs, not of a built context: its path,
         template and builder, and ``repr`` of the inputs object, which is all its builder
-        receives (with the kit, whose words and formats are in ``code``). Nothing is built.
+        receives (with the kit, whose words and formats are in ``code``); each record of the
+        site data in it is written as the digest of its ``repr`` (``InputsText``). Nothing is built.
 
         The template sees the page (path, titles, crumbs, context) and the shared context of
         ``common``, which is made of the page, the language, the portal's settings (in ``code``)
@@ -153,7 +155,7 @@ class Renderer:
         equal, of the same class, for the same template and builder, their text is taken
         instead of writing it again (writing every page's inputs was the costliest step of a
         build that renders a few pages out of tens of thousands). The text is ``repr``'s, written
-        by ``InputsText`` (each record of the site data written out once per build).
+        by ``InputsText`` (each record of the site data written out once per build, as a digest).
         """
         if not self._pair:  # one language here: kept texts would only pile up, never taken back
             return self._writer.text(page.inputs).encode("utf-8", "surrogatepass")

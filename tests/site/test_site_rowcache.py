@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,143 @@ def test_rows_kept_by_other_code_are_read_again(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(rowcache, "_code", lambda: b"the casting code changed")
     assert [dict(r) for r in rowcache.cached_rows(path, sha, SCHEMA, tmp_path / "cache")] == [FIRST, SECOND]
     assert parsed == [path]
+
+
+# A changed CSV: the rows of its lines that the previous CSV (the live site's copy) has are taken from the kept rows.
+BIG = "period,day,value,share\n" + "".join(f"2026-{1 + i % 12:02d},2026-10-{1 + i % 28:02d},{i},{i / 8}\n"
+                                           for i in range(3000))
+BIG_SCHEMA = {"fields": [{"name": "period", "type": "string"}, {"name": "day", "type": "date"},
+                         {"name": "value", "type": "integer"}, {"name": "share", "type": "number"}]}
+
+
+def _previous(tmp_path: Path, text: str) -> Path:
+    """The live site's copy of the CSV the kept rows were read from."""
+    path = tmp_path / "site" / "data" / "t.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _kept_big(tmp_path: Path, text: str = BIG) -> Path:
+    """Rows kept for ``text``, which the live site holds; returns the live copy."""
+    path, sha = _csv(tmp_path, text)
+    rowcache.cached_rows(path, sha, BIG_SCHEMA, tmp_path / "cache")
+    return _previous(tmp_path, text)
+
+
+def _cast_lines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Spy on the lines cast (the header's included) and refuse whole-file reading."""
+    cast: list[int] = []
+    real = rowcache.read_lines
+
+    def spy(path: Path, lines: Any, schema: dict[str, Any]) -> Any:
+        lines = list(lines)
+        cast.append(len(lines))
+        return real(path, lines, schema)
+    monkeypatch.setattr(rowcache, "read_lines", spy)
+    _no_csv_reading(monkeypatch)
+    return cast
+
+
+def _spy_whole(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The CSVs read whole."""
+    parsed: list[Path] = []
+    real = rowcache.read_table
+    monkeypatch.setattr(rowcache, "read_table", lambda p, s: parsed.append(p) or real(p, s))
+    return parsed
+
+
+def test_a_changed_csv_casts_only_its_new_lines_and_gives_the_rows_a_whole_reading_gives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    previous = _kept_big(tmp_path)
+    lines = BIG.splitlines(keepends=True)
+    # A new line in the middle, one changed, one gone, a blank line: as a new month's publish might.
+    lines.insert(1500, "2026-12,2026-12-01,99999,0.25\n")
+    lines[10] = lines[10].replace(",9,", ",-9,")
+    del lines[2000]
+    lines.insert(2500, "\n")
+    path, sha = _csv(tmp_path, "".join(lines))
+    cast = _cast_lines(monkeypatch)
+    rows = rowcache.cached_rows(path, sha, BIG_SCHEMA, tmp_path / "cache", previous)
+    assert cast == [3]  # the header, the new line and the changed one
+    monkeypatch.undo()
+    whole = read_table(path, BIG_SCHEMA)
+    assert [dict(r) for r in rows] == [dict(r) for r in whole]
+    assert [repr(r) for r in rows] == [repr(r) for r in whole]
+    assert [type(v) for v in rows[1500].values()] == [str, date, int, float]
+    # Kept under the new CSV's key: the next build takes them as they are.
+    _no_csv_reading(monkeypatch)
+    monkeypatch.setattr(rowcache, "read_lines", lambda *a: pytest.fail("cast again"))
+    assert [dict(r) for r in rowcache.cached_rows(path, sha, BIG_SCHEMA, tmp_path / "cache", previous)] == [
+        dict(r) for r in whole]
+
+
+@pytest.mark.parametrize("previous", ["edited", "absent", "a link", "a folder"])
+def test_a_previous_csv_that_is_not_the_one_of_the_kept_rows_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, previous: str) -> None:
+    live = _kept_big(tmp_path)
+    if previous == "edited":  # a line the new CSV also has would take a row that is not its own
+        live.write_text(BIG.replace(",7,", ",8,"), encoding="utf-8")
+    elif previous == "absent":
+        live.unlink()
+    elif previous == "a link":  # never followed, even to the very CSV of the kept rows
+        shutil.move(live, tmp_path / "elsewhere.csv")
+        live.symlink_to(tmp_path / "elsewhere.csv")
+    else:
+        live.unlink()
+        live.mkdir()
+    path, sha = _csv(tmp_path, BIG.replace(",7,", ",8,").replace(",5,", ",6,"))
+    parsed = _spy_whole(monkeypatch)
+    rows = rowcache.cached_rows(path, sha, BIG_SCHEMA, tmp_path / "cache", live)
+    assert parsed == [path]
+    assert [dict(r) for r in rows] == [dict(r) for r in read_table(path, BIG_SCHEMA)]
+
+
+def test_a_csv_changed_since_its_digest_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    previous = _kept_big(tmp_path)
+    path, sha = _csv(tmp_path, BIG.replace(",7,", ",8,"))
+    path.write_text(BIG.replace(",7,", ",9,"), encoding="utf-8")  # after the check took its digest
+    parsed = _spy_whole(monkeypatch)
+    rowcache.cached_rows(path, sha, BIG_SCHEMA, tmp_path / "cache", previous)
+    assert parsed == [path]
+
+
+@pytest.mark.parametrize("change", ["quoted", "header", "schema", "bad cell", "not utf-8"])
+def test_a_csv_that_cannot_be_patched_line_by_line_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  change: str) -> None:
+    previous = _kept_big(tmp_path)
+    path = tmp_path / "data" / "t.csv"
+    schema = BIG_SCHEMA
+    text = BIG.encode()
+    if change == "quoted":  # a quoted cell may hold a line break: one line is not one row
+        text = text.replace(b",2026-10-03,", b',"2026-10-03",', 1)
+    elif change == "header":
+        text = text.replace(b"share", b"ratio", 1)
+    elif change == "schema":  # the kept rows were cast by another schema
+        schema = {"fields": [*BIG_SCHEMA["fields"][:3], {"name": "share", "type": "string"}]}
+    elif change == "bad cell":
+        text = text.replace(b",7,", b",tujuh,")
+    else:
+        text = text.replace(b",7,", b",\xff,")
+    path.write_bytes(text)
+    sha = hashlib.sha256(text).hexdigest()
+    parsed = _spy_whole(monkeypatch)
+    if change in ("bad cell", "not utf-8"):  # the whole reading names the failure, as it always did
+        with pytest.raises(SiteError, match="baris 9" if change == "bad cell" else "cannot be read"):
+            rowcache.cached_rows(path, sha, schema, tmp_path / "cache", previous)
+        return
+    rows = rowcache.cached_rows(path, sha, schema, tmp_path / "cache", previous)
+    assert parsed == [path]
+    assert [dict(r) for r in rows] == [dict(r) for r in read_table(path, schema)]
+
+
+def test_rows_kept_by_other_code_are_not_even_matched_line_by_line(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    previous = _kept_big(tmp_path)
+    path, sha = _csv(tmp_path, BIG.replace(",7,", ",8,"))
+    monkeypatch.setattr(rowcache, "_code", lambda: b"the casting code changed")
+    monkeypatch.setattr(rowcache, "_matched", lambda *a: pytest.fail("kept rows of other code matched"))
+    parsed = _spy_whole(monkeypatch)
+    rows = rowcache.cached_rows(path, sha, BIG_SCHEMA, tmp_path / "cache", previous)
+    assert parsed == [path]
+    assert [dict(r) for r in rows] == [dict(r) for r in read_table(path, BIG_SCHEMA)]
