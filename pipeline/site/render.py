@@ -21,8 +21,9 @@ from pipeline.site.page import Kit, Lazy, Page
 from pipeline.site.views import last_update_date, licence_title, licence_url
 
 # Root-relative links written by our own templates; agency text never reaches this point with
-# a relative link (the sanitiser drops them), so only the site's links are rewritten.
-_LINK = re.compile(r'(\s(?:href|src|action))="(/[^"]*)"')
+# a relative link (the sanitiser drops them), so only the site's links are rewritten. The closing
+# quote is left to the text after the match, so ``split`` gives text, attribute, link, text ...
+_LINK = re.compile(r'(\s(?:href|src|action)=")(/[^"]*)(?=")')
 
 NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDAS),
        ("decisions", urls.DECISIONS), ("performance", urls.PERFORMANCE), ("submissions", urls.SUBMISSIONS),
@@ -31,9 +32,25 @@ NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDA
 
 def relative(target: str, page_path: str) -> str:
     """``target`` (root-relative) as seen from the folder of ``page_path``, so the site can live anywhere."""
+    base = _base(page_path)
+    return _relative(target, base, _segments(base))
+
+
+def _base(page_path: str) -> str:
+    """The folder of a page path, ending with a slash."""
+    return page_path if page_path.endswith("/") else posixpath.dirname(page_path) + "/"
+
+
+def _relative(target: str, base: str, start: tuple[str, ...] | None) -> str:
+    """``relative`` from the folder ``base``, whose ``_segments`` are ``start``."""
+    if start is not None and start and "/." not in target and "//" not in target \
+            and "#" not in target and "?" not in target \
+            and target[1:len(start[0]) + 2] not in (start[0], start[0] + "/"):
+        # The usual link: it shares no folder with the page (its first segment is not the page's
+        # first), so it is as many "../" as the page is deep, then the link without its "/".
+        return "../" * len(start) + target[1:]
     path = target.split("#", 1)[0].split("?", 1)[0]  # up to the first # or ?
     tail = target[len(path):]
-    base = page_path if page_path.endswith("/") else posixpath.dirname(page_path) + "/"
     rel = _relpath(path, base)
     if path.endswith("/") and rel != ".":
         rel += "/"
@@ -65,7 +82,18 @@ def _segments(path: str) -> tuple[str, ...] | None:
 
 def relativize(html: str, page_path: str) -> str:
     """Rewrite every root-relative href/src/action in ``html``."""
-    return _LINK.sub(lambda m: f'{m.group(1)}="{relative(m.group(2), page_path)}"', html)
+    base = _base(page_path)
+    start = _segments(base)
+    parts = _LINK.split(html)  # text, attribute, link, text, attribute, link, ..., text
+    # A page repeats its links (navigation, footer, the agencies of a table): each one once.
+    done: dict[str, str] = {}
+    for i in range(2, len(parts), 3):
+        target = parts[i]
+        rel = done.get(target)
+        if rel is None:
+            rel = done[target] = _relative(target, base, start)
+        parts[i] = rel
+    return "".join(parts)
 
 
 class Renderer:
@@ -75,6 +103,9 @@ class Renderer:
         """``pair``: the languages' pages of a path come one after the other (``_inputs_text``);
         False in a process that renders one language, where nothing would ever be taken back."""
         self.env = environment(templates)
+        # Loaded templates are not checked on disk again: the build's fingerprint read them
+        # once, and the check was one ``stat`` for every include, import and page.
+        self.env.auto_reload = False
         self.data = data
         self._pair = pair
         # Site path -> (template, builder, inputs, their text) of the lazy page last keyed there
