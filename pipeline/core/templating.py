@@ -11,6 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.nodes import Expr
+from markupsafe import Markup, escape
+
+try:  # markupsafe's own escaping of a str (C), which ``escape`` wraps in a Markup
+    from markupsafe import _escape_inner
+except ImportError:  # pragma: no cover - another markupsafe: its public function, same characters
+    def _escape_inner(s: str, /) -> str:
+        return str(escape(s))
 
 SITE_TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 
@@ -19,8 +28,39 @@ SITE_TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 _DICT_NAMES = frozenset(dir(dict))
 
 
+def _output_escape(value: Any) -> str:
+    """``escape(value)``'s characters, for a ``{{ ... }}`` written out in an autoescaped template.
+
+    What a template writes out is only joined into the page (or a macro's text, made Markup
+    whole), so a str's escaped text needs no Markup object of its own; there are millions.
+    """
+    kind = type(value)
+    if kind is str:
+        return _escape_inner(value)
+    if kind is Markup:  # a macro's text, already safe: ``escape`` would copy it
+        return value
+    return escape(value)
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja's compiler, writing ``{{ ... }}`` out through ``_output_escape`` instead of ``escape``."""
+
+    def _output_child_pre(self, node: Expr, frame: Frame, finalize: Any) -> None:
+        """The code before an output expression (Jinja's own when autoescaping is not fixed on)."""
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.output_escape(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
 class _Environment(Environment):
-    """Jinja's environment, reading ``x.name`` of a plain dict without raising an AttributeError first."""
+    """Jinja's environment, reading ``x.name`` of a plain dict without raising an AttributeError first,
+    and writing out ``{{ ... }}`` without a Markup object for each (``_output_escape``)."""
+
+    code_generator_class = _CodeGenerator
+    output_escape = staticmethod(_output_escape)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """What Jinja's ``getattr`` gives (the attribute, else the item, else undefined).
