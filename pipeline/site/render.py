@@ -9,11 +9,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Environment, TemplateError
+from markupsafe import Markup
 
+from pipeline.core.config import Portal
 from pipeline.core.csp import SITE_POLICY
 from pipeline.core.errors import SiteError
-from pipeline.core.templating import environment
+from pipeline.core.templating import PlainCallable, environment
 from pipeline.site import urls
 from pipeline.site.inputs_text import InputsText
 from pipeline.site.models import SiteData
@@ -25,6 +27,7 @@ from pipeline.site.views import last_update_date, licence_title, licence_url
 # quote is left to the text after the match, so ``split`` gives text, attribute, link, text ...
 _LINK = re.compile(r'(\s(?:href|src|action)=")(/[^"]*)(?=")')
 
+LAYOUT = "_layout.html"  # the layout's shared parts (``Shared``)
 NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDAS),
        ("decisions", urls.DECISIONS), ("performance", urls.PERFORMANCE), ("submissions", urls.SUBMISSIONS),
        ("evaluation", urls.EVALUATION), ("data", urls.DATA), ("guide", urls.GUIDE))
@@ -96,6 +99,47 @@ def relativize(html: str, page_path: str) -> str:
     return "".join(parts)
 
 
+class Shared(PlainCallable):
+    """``shared(name, **args)`` in base.html: a macro of _layout.html, rendered once per arguments.
+
+    The macros see their arguments and the language's words and links only (the module's
+    variables), so a part rendered once is the part every page with those arguments would render.
+    """
+
+    def __init__(self, env: Environment, values: dict[str, Any]) -> None:
+        self._module = env.get_template(LAYOUT).make_module(values)
+        self._done: dict[tuple[Any, ...], Markup] = {}
+
+    def __call__(self, name: str, **args: str | None) -> Markup:
+        """The part ``name`` with ``args`` (root-relative links, made relative with the page's)."""
+        key = (name, *sorted(args.items()))
+        part = self._done.get(key)
+        if part is None:
+            part = self._done[key] = getattr(self._module, name)(**args)
+        return part
+
+
+class _Language:
+    """One language's site name, switch words, menu and the shared parts of the layout."""
+
+    def __init__(self, env: Environment, portal: Portal, kit: Kit) -> None:
+        self.other = "en" if kit.lang == "id" else "id"
+        self.site_name = portal.name_en if kit.lang == "en" and portal.name_en else portal.name
+        self.switch_label, self.switch_name = kit.t("switch.label"), kit.t("switch.name")
+        self.home_url = kit.url(urls.HOME)
+        nav = [{"key": key, "label": kit.t(f"nav.{key}"), "url": kit.url(path)} for key, path in NAV]
+        self.nav_urls = frozenset(item["url"] for item in nav)
+        self.shared = Shared(env, {
+            "t": kit.t, "nav": nav, "search_url": kit.url(urls.SEARCH),
+            "feeds": [{"title": kit.t("feed.decisions"), "url": kit.url(urls.feed("keputusan"))},
+                      {"title": kit.t("feed.releases"), "url": kit.url(urls.feed("rilis-data"))}],
+            "footer": {"publisher": portal.publisher or portal.name, "contact": portal.contact_email,
+                       "licence": licence_title(portal, kit.lang), "licence_url": licence_url(portal, kit.lang),
+                       "data_url": kit.url(urls.DATA), "guide_url": kit.url(urls.GUIDE),
+                       "sitemap": "/sitemap.xml"},
+        })
+
+
 class Renderer:
     """The Jinja environment over site_templates/ and the context shared by every page."""
 
@@ -112,32 +156,34 @@ class Renderer:
         # in another language, taken back by the next language's page of that path.
         self._texts: dict[str, tuple[str, Any, Any, bytes]] = {}
         self._writer = InputsText()  # ``repr`` of inputs, each record of the data written once
+        self._languages: dict[Kit, _Language] = {}
 
     def common(self, page: Page, kit: Kit) -> dict[str, Any]:
         """What the base layout needs: language switch, navigation, site name, canonical URL."""
+        lang = self._language(kit)
         portal = self.data.portal
-        other = "en" if kit.lang == "id" else "id"
         here = kit.url(page.path)
         return {
             "lang": kit.lang, "t": kit.t, "f": kit.f, "page": page, "here": here, "csp": SITE_POLICY,
-            "site_name": portal.name_en if kit.lang == "en" and portal.name_en else portal.name,
+            "site_name": lang.site_name,
             "canonical": portal.site_url + here if portal.site_url else None,
-            "switch": {"url": urls.localise(page.path, other), "lang": other, "label": kit.t("switch.label"),
-                       "name": kit.t("switch.name")},
+            "switch": {"url": urls.localise(page.path, lang.other), "lang": lang.other, "label": lang.switch_label,
+                       "name": lang.switch_name},
             # x-default: the Indonesian page, for a reader whose language is neither.
-            "alternates": [{"lang": lang, "url": (portal.site_url or "") + urls.localise(page.path, code)}
-                           for lang, code in (("id", "id"), ("en", "en"), ("x-default", "id"))],
+            "alternates": [{"lang": name, "url": (portal.site_url or "") + urls.localise(page.path, code)}
+                           for name, code in (("id", "id"), ("en", "en"), ("x-default", "id"))],
             "data_updated": self.data_updated(page, kit),
-            "nav": [{"key": key, "label": kit.t(f"nav.{key}"), "url": kit.url(path), "current": key == page.section}
-                    for key, path in NAV],
-            "home_url": kit.url(urls.HOME), "search_url": kit.url(urls.SEARCH),
-            "feeds": [{"title": kit.t("feed.decisions"), "url": kit.url(urls.feed("keputusan"))},
-                      {"title": kit.t("feed.releases"), "url": kit.url(urls.feed("rilis-data"))}],
-            "footer": {"publisher": portal.publisher or portal.name, "contact": portal.contact_email,
-                       "licence": licence_title(portal, kit.lang), "licence_url": licence_url(portal, kit.lang),
-                       "data_url": kit.url(urls.DATA), "guide_url": kit.url(urls.GUIDE),
-                       "sitemap": "/sitemap.xml"},
+            "nav_current": here if here in lang.nav_urls else None,
+            "home_url": lang.home_url,
+            "shared": lang.shared,
         }
+
+    def _language(self, kit: Kit) -> _Language:
+        """The layout's words and links in ``kit``'s language, made on its first page."""
+        lang = self._languages.get(kit)
+        if lang is None:
+            lang = self._languages[kit] = _Language(self.env, self.data.portal, kit)
+        return lang
 
     def data_updated(self, page: Page | Lazy[Any], kit: Kit) -> str | None:
         """The footer's "data last updated" date, on the pages that sum up the whole mall only.
