@@ -23,9 +23,11 @@ from pipeline.site.page import Kit, Lazy, Page
 from pipeline.site.views import last_update_date, licence_title, licence_url
 
 # Root-relative links written by our own templates; agency text never reaches this point with
-# a relative link (the sanitiser drops them), so only the site's links are rewritten. The closing
-# quote is left to the text after the match, so ``split`` gives text, attribute, link, text ...
-_LINK = re.compile(r'(\s(?:href|src|action)=")(/[^"]*)(?=")')
+# a relative link (the sanitiser drops them), so only the site's links are rewritten: the value of
+# an href, src or action attribute (after a space) that starts with "/". The search starts at
+# ``="/`` (a literal the regex engine finds fast), the attribute's name is checked before it.
+_LINK = re.compile(r'="(/[^"]*)(?=")')
+_LINK_ATTRIBUTES = ("href", "src", "action")
 
 LAYOUT = "_layout.html"  # the layout's shared parts (``Shared``)
 NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDAS),
@@ -87,16 +89,35 @@ def relativize(html: str, page_path: str) -> str:
     """Rewrite every root-relative href/src/action in ``html``."""
     base = _base(page_path)
     start = _segments(base)
-    parts = _LINK.split(html)  # text, attribute, link, text, attribute, link, ..., text
+    out: list[str] = []
+    last = 0
     # A page repeats its links (navigation, footer, the agencies of a table): each one once.
     done: dict[str, str] = {}
-    for i in range(2, len(parts), 3):
-        target = parts[i]
+    search = _LINK.search
+    match = search(html)
+    while match is not None:
+        if not _link_attribute(html, match.start()):
+            match = search(html, match.start() + 1)  # a link may start within what was not one
+            continue
+        target = match[1]
         rel = done.get(target)
         if rel is None:
             rel = done[target] = _relative(target, base, start)
-        parts[i] = rel
-    return "".join(parts)
+        out.append(html[last:match.start(1)])
+        out.append(rel)
+        last = match.end(1)
+        match = search(html, last)
+    out.append(html[last:])
+    return "".join(out)
+
+
+def _link_attribute(html: str, at: int) -> bool:
+    """Whether ``html[:at]`` ends with a space and then href, src or action."""
+    for name in _LINK_ATTRIBUTES:
+        space = at - len(name) - 1
+        if space >= 0 and html.startswith(name, space + 1, at) and html[space].isspace():
+            return True
+    return False
 
 
 class Shared(PlainCallable):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,3 +67,20 @@ def test_relativize_by_hand() -> None:
     assert relativize(html, "/agenda/a/AG-1/") == (
         '<link href="../../../assets/site.css"><a href="../../">a</a><a href="../../../agendas/">b</a>'
         '<form action="../../../cari/"><a href="acara.ics">c</a><a href="mailto:x@y">m</a>')
+
+
+# The rewriting as it was first written: one regex for the attribute and its link.
+_FIRST = re.compile(r'(\s(?:href|src|action))="(/[^"]*)"')
+TOKEN = st.sampled_from([" ", "\t", "\n", "x", "=", '"', "/", "href", "src", "action", "data-href", 'href="',
+                         ' href="/', ' src="/a', "/b/", "#", "?q", "..", ".", "agenda", " action=\"/", "\u00a0",
+                         "\u2003href=\"/c\""])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(tokens=st.lists(TOKEN, max_size=30), page=PATH)
+def test_relativize_matches_the_first_regex(tokens: list[str], page: str) -> None:
+    """Whatever the text (attributes glued to other text, quotes left open, links inside links),
+    the same links are rewritten as by the single regex the build first used."""
+    html = "".join(tokens)
+    want = _FIRST.sub(lambda m: f'{m.group(1)}="{relative(m.group(2), page)}"', html)
+    assert relativize(html, page) == want
