@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, meta, nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.environment import TemplateModule
 from jinja2.nodes import Expr
-from jinja2.runtime import Context, Macro
+from jinja2.runtime import Context, Macro, missing
 from markupsafe import Markup, escape
 
 try:  # markupsafe's own escaping of a str (C), which ``escape`` wraps in a Markup
@@ -81,12 +82,84 @@ class _CodeGenerator(CodeGenerator):
             self.write(finalize.src)
 
 
+# What the body of a template of macros may hold for its module to be reused (``_Template``):
+# macro definitions, imports and the text between them; nothing that keeps a value of its own.
+_MACRO_FILE_NODES = (nodes.Macro, nodes.Import, nodes.FromImport, nodes.Output)
+
+
+class _Template(Template):
+    """Jinja's template, whose module imported with context is made once per values it reads.
+
+    ``{% import "_tags.html" as m with context %}`` runs the imported template again for each
+    page, though its macros read nothing of the page's context but the few names they use
+    (the words ``t``...). The module is the same for equal values of those names, so it is made
+    once for them and reused; see ``_Environment.free_names`` for which templates qualify.
+    """
+
+    environment: _Environment
+
+    def make_module(self, vars: dict[str, Any] | None = None, shared: bool = False,
+                    locals: Any = None) -> TemplateModule:
+        """Jinja's ``make_module``, the module reused when the values of its free names repeat."""
+        names = self.environment.free_names(self.name) if self.name else None
+        if names is None or vars is None:
+            return super().make_module(vars, shared, locals)
+        own = {} if locals is None else locals
+        values = tuple((name, own[name] if own.get(name, missing) is not missing else vars.get(name, missing))
+                       for name in names)
+        key = (self.name, shared, values)
+        try:
+            module = self.environment.modules.get(key)
+        except TypeError:  # a value that cannot be a key: made each time, as Jinja does
+            return super().make_module(vars, shared, locals)
+        if module is None:
+            module = self.environment.modules[key] = super().make_module(vars, shared, locals)
+        return module
+
+
 class _Environment(Environment):
     """Jinja's environment, reading ``x.name`` of a plain dict without raising an AttributeError first,
     and writing out ``{{ ... }}`` without a Markup object for each (``_output_escape``)."""
 
     code_generator_class = _CodeGenerator
     context_class = _Context
+    template_class = _Template
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Template -> the names its module reads from the context (None: made anew each time).
+        self._free: dict[str, tuple[str, ...] | None] = {}
+        self.modules: dict[tuple[Any, ...], TemplateModule] = {}  # ``_Template.make_module``'s
+
+    def free_names(self, name: str) -> tuple[str, ...] | None:
+        """The context names a template of macros reads, with those of the templates it imports
+        or includes with context; None when its module may not be reused.
+
+        Reused only for a template whose body is macros and imports (no value of its own that a
+        page could change), that extends nothing and names every template it loads.
+        """
+        if name not in self._free:
+            self._free[name] = None  # a template importing itself, however deep: not reused
+            self._free[name] = self._find_free(name)
+        return self._free[name]
+
+    def _find_free(self, name: str) -> tuple[str, ...] | None:
+        """``free_names`` worked out from the template's source."""
+        assert self.loader is not None
+        source, _, _ = self.loader.get_source(self, name)
+        tree = self.parse(source, name)
+        if not all(isinstance(node, _MACRO_FILE_NODES) for node in tree.body):
+            return None
+        found = set(meta.find_undeclared_variables(tree))
+        for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            if isinstance(node, nodes.Extends) or not isinstance(node.template, nodes.Const):
+                return None
+            if isinstance(node, nodes.Include) or node.with_context:
+                more = self.free_names(node.template.value)
+                if more is None:
+                    return None
+                found.update(more)
+        return tuple(sorted(found))
     output_escape = staticmethod(_output_escape)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
