@@ -80,7 +80,7 @@ class Formatter:
         kind = type(value)
         if (kind is int or kind is float) and value:
             # Equal ints, or equal floats, are one number (zero is left out: -0.0 equals 0.0).
-            return _number(kind, value, digits, self.locale)
+            return _number(kind is float, value, digits, self.locale)
         return self._number(value, digits)
 
     def _number(self, value: float | int, digits: int) -> str:
@@ -107,9 +107,9 @@ class Formatter:
 
 
 @lru_cache(maxsize=16384)
-def _number(kind: type, value: float | int, digits: int, locale: str) -> str:
+def _number(is_float: bool, value: float | int, digits: int, locale: str) -> str:
     """``Formatter.number`` of a non-zero int or float, cached: a city's pages show the same
-    counts and shares again and again (``kind`` keeps 1 and 1.0 apart)."""
+    counts and shares again and again (``is_float`` keeps 1 and 1.0 apart)."""
     return _FORMATTERS[locale]._number(value, digits)
 
 

@@ -7,21 +7,27 @@ could end a ``<script>`` block.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import markupsafe
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, meta, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import TemplateModule
 from jinja2.nodes import Expr
-from jinja2.runtime import Context, Macro, missing
+from jinja2.runtime import Context, Macro
+from jinja2.utils import missing
 from markupsafe import Markup, escape
 
-try:  # markupsafe's own escaping of a str (C), which ``escape`` wraps in a Markup
-    from markupsafe import _escape_inner
-except ImportError:  # pragma: no cover - another markupsafe: its public function, same characters
-    def _escape_inner(s: str, /) -> str:
-        return str(escape(s))
+
+def _escape_str(s: str, /) -> str:
+    """``escape``'s characters as a str (for a markupsafe without its inner function)."""
+    return str(escape(s))
+
+
+# markupsafe's own escaping of a str (C), which ``escape`` wraps in a Markup object.
+_escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _escape_str)
 
 SITE_TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 
@@ -40,7 +46,7 @@ def _output_escape(value: Any) -> str:
     if kind is str:
         return _escape_inner(value)
     if kind is Markup:  # a macro's text, already safe: ``escape`` would copy it
-        return value
+        return cast(Markup, value)
     return escape(value)
 
 
@@ -63,7 +69,7 @@ class _Context(Context):
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
         try:
-            return obj(*args, **kwargs)
+            return cast(Callable[..., Any], obj)(*args, **kwargs)
         except StopIteration:
             return self.environment.undefined("value was undefined because a callable raised a"
                                               " StopIteration exception")
@@ -98,8 +104,8 @@ class _Template(Template):
 
     environment: _Environment
 
-    def make_module(self, vars: dict[str, Any] | None = None, shared: bool = False,
-                    locals: Any = None) -> TemplateModule:
+    def make_module(self, vars: dict[str, Any] | None = None, shared: bool = False,  # noqa: A002
+                    locals: Any = None) -> TemplateModule:  # noqa: A002 - Jinja's own names
         """Jinja's ``make_module``, the module reused when the values of its free names repeat."""
         names = self.environment.free_names(self.name) if self.name else None
         if names is None or vars is None:
@@ -151,8 +157,11 @@ class _Environment(Environment):
         if not all(isinstance(node, _MACRO_FILE_NODES) for node in tree.body):
             return None
         found = set(meta.find_undeclared_variables(tree))
-        for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
-            if isinstance(node, nodes.Extends) or not isinstance(node.template, nodes.Const):
+        if any(True for _ in tree.find_all(nodes.Extends)):
+            return None
+        for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
+            assert isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport))
+            if not isinstance(node.template, nodes.Const):
                 return None
             if isinstance(node, nodes.Include) or node.with_context:
                 more = self.free_names(node.template.value)

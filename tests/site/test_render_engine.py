@@ -116,3 +116,36 @@ def test_modules_are_reused_only_for_macro_files_and_equal_values() -> None:
     made = sorted((name, values) for name, _, values in env.modules)  # type: ignore[attr-defined]
     # _m.html once (the page's import and _n.html's read the same t), _inc.html once per page path.
     assert [name for name, _ in made] == ["_inc.html", "_inc.html", "_m.html", "_n.html"]
+
+
+def test_safe_url_refuses_the_characters_it_refused() -> None:
+    """One regex instead of a test per character: the same characters refused, every code point."""
+    import sys
+
+    from pipeline.site.markup import _UNSAFE_IN_URL
+
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        assert bool(_UNSAFE_IN_URL.search(c)) == (c.isspace() or ord(c) < 32 or c in '<>"`'), hex(code)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_cached_numbers_and_times_are_babels(lang: str) -> None:
+    """The cached texts are those Babel makes each time; -0.0 and 0.0, 1 and 1.0 kept apart."""
+    from datetime import time, timedelta, timezone
+    from decimal import Decimal
+
+    from babel.dates import format_time
+
+    from pipeline.core.formatting import Formatter
+
+    f = Formatter(lang)
+    values: list[float | int | Decimal] = [0, 0.0, -0.0, 1, 1.0, -1, 2.5, 3.5, 0.125, 1234567, 1234.5678, 10**30,
+                                           1e-9, float("nan"), float("inf"), Decimal("1.50"), Decimal("1.5")]
+    for digits in (0, 1, 2):
+        for value in values * 2:  # the second time from the cache
+            assert f.number(value, digits) == f._number(value, digits), (value, digits)
+    assert f.number(-0.0, 1) != f.number(0.0, 1)
+    pattern = "HH.mm" if lang == "id" else "HH:mm"
+    for t in (time(9, 5), time(9, 5), time(23, 59, 59), time(9, 5, tzinfo=timezone(timedelta(hours=7)))):
+        assert f.time(t) == format_time(t, pattern, locale=f.locale)
