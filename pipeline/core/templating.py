@@ -91,6 +91,7 @@ class _CodeGenerator(CodeGenerator):
 # What the body of a template of macros may hold for its module to be reused (``_Template``):
 # macro definitions, imports and the text between them; nothing that keeps a value of its own.
 _MACRO_FILE_NODES = (nodes.Macro, nodes.Import, nodes.FromImport, nodes.Output)
+_MODULES_KEPT = 1024  # modules of macros an environment keeps at most (a site build makes a few)
 
 
 class _Template(Template):
@@ -119,6 +120,8 @@ class _Template(Template):
         except TypeError:  # a value that cannot be a key: made each time, as Jinja does
             return super().make_module(vars, shared, locals)
         if module is None:
+            if len(self.environment.modules) >= _MODULES_KEPT:  # a long-lived environment (the intake
+                self.environment.modules.clear()  # service's) whose names take ever new values
             module = self.environment.modules[key] = super().make_module(vars, shared, locals)
         return module
 

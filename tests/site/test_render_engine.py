@@ -149,3 +149,15 @@ def test_cached_numbers_and_times_are_babels(lang: str) -> None:
     pattern = "HH.mm" if lang == "id" else "HH:mm"
     for t in (time(9, 5), time(9, 5), time(23, 59, 59), time(9, 5, tzinfo=timezone(timedelta(hours=7)))):
         assert f.time(t) == format_time(t, pattern, locale=f.locale)
+
+
+def test_an_environment_keeps_a_bounded_number_of_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived environment (the intake service's) whose names take ever new values."""
+    from pipeline.core import templating
+
+    monkeypatch.setattr(templating, "_MODULES_KEPT", 3)
+    env = ours({"_m.html": "{% macro tag() %}{{ t }}{% endmacro %}",
+                "p.html": '{% import "_m.html" as m with context %}{{ m.tag() }}'})
+    for n in range(10):
+        assert env.get_template("p.html").render(t=str(n)) == str(n)
+        assert len(env.modules) <= 3  # type: ignore[attr-defined]
