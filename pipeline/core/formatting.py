@@ -54,7 +54,12 @@ class Formatter:
 
     def time(self, value: dt.time | None) -> str:
         """``09.30`` (Indonesian) / ``09:30``."""
-        return format_time(value, "HH.mm" if self.lang == "id" else "HH:mm", locale=self.locale) if value else ""
+        if not value:
+            return ""
+        pattern = "HH.mm" if self.lang == "id" else "HH:mm"
+        if value.tzinfo is None:  # equal naive times are the same time: one text, cached
+            return _time(value, pattern, self.locale)
+        return format_time(value, pattern, locale=self.locale)
 
     def month(self, period: str | None) -> str:
         """``Oktober 2026`` from ``2026-10``."""
@@ -72,6 +77,14 @@ class Formatter:
         """``12.345`` / ``12,345``; ``digits`` fixed decimals."""
         if value is None:
             return "–"
+        kind = type(value)
+        if (kind is int or kind is float) and value:
+            # Equal ints, or equal floats, are one number (zero is left out: -0.0 equals 0.0).
+            return _number(kind is float, value, digits, self.locale)
+        return self._number(value, digits)
+
+    def _number(self, value: float | int, digits: int) -> str:
+        """``number`` computed by Babel."""
         # Babel rounds in the current decimal context (28 digits); counts may be longer.
         with localcontext() as ctx:
             ctx.prec = max(28, Decimal(str(value)).adjusted() + digits + 4)
@@ -91,6 +104,19 @@ class Formatter:
         if n_bytes < 1024 * 1024:
             return f"{self.number(n_bytes / 1024, 1)} KB"
         return f"{self.number(n_bytes / 1024 / 1024, 1)} MB"
+
+
+@lru_cache(maxsize=16384)
+def _number(is_float: bool, value: float | int, digits: int, locale: str) -> str:
+    """``Formatter.number`` of a non-zero int or float, cached: a city's pages show the same
+    counts and shares again and again (``is_float`` keeps 1 and 1.0 apart)."""
+    return _FORMATTERS[locale]._number(value, digits)
+
+
+@lru_cache(maxsize=4096)
+def _time(value: dt.time, pattern: str, locale: str) -> str:
+    """Babel's format of a naive time, cached like ``_date``."""
+    return format_time(value, pattern, locale=locale)
 
 
 @lru_cache(maxsize=4096)
@@ -116,6 +142,10 @@ def _zone_name(value: dt.datetime) -> str:
     """The zone's short Indonesian name (WIB, WITA, WIT) in both languages: English readers in
     Indonesia use the same; a zone without one is written as its offset (``+0700``)."""
     return format_datetime(value, "z", tzinfo=value.tzinfo, locale=LOCALES["id"])
+
+
+# One formatter per locale for ``_number`` (a Formatter holds no state beyond its language).
+_FORMATTERS = {locale: Formatter(lang) for lang, locale in LOCALES.items()}
 
 
 @cache

@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.core.errors import SiteError
 from pipeline.core.formatting import LANGS
+from pipeline.core.templating import PlainCallable
 
 
 def load_strings(path: Path) -> dict[str, dict[str, str]]:
@@ -33,7 +34,7 @@ def _flatten(table: dict[str, Any], prefix: str, out: dict[str, list[str]]) -> N
             out[f"{prefix}{key}"] = value
 
 
-class Translator:
+class Translator(PlainCallable):
     """``t("key", n=3)``: the text of a key in one language, with str.format fields filled."""
 
     def __init__(self, strings: dict[str, str], lang: str) -> None:

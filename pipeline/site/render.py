@@ -9,11 +9,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Environment, TemplateError
+from markupsafe import Markup
 
+from pipeline.core.config import Portal
 from pipeline.core.csp import SITE_POLICY
 from pipeline.core.errors import SiteError
-from pipeline.core.templating import environment
+from pipeline.core.templating import PlainCallable, environment
 from pipeline.site import urls
 from pipeline.site.inputs_text import InputsText
 from pipeline.site.models import SiteData
@@ -21,9 +23,12 @@ from pipeline.site.page import Kit, Lazy, Page
 from pipeline.site.views import last_update_date, licence_title, licence_url
 
 # Root-relative links written by our own templates; agency text never reaches this point with
-# a relative link (the sanitiser drops them), so only the site's links are rewritten.
-_LINK = re.compile(r'(\s(?:href|src|action))="(/[^"]*)"')
+# a relative link (the sanitiser drops them), so only the site's links are rewritten: the value of
+# an href, src or action attribute (after a space) that starts with "/". The search starts at
+# ``="/`` (a literal the regex engine finds fast), the attribute's name is checked before it.
+_LINK = re.compile(r'="(/[^"]*)(?=")')
 
+LAYOUT = "_layout.html"  # the layout's shared parts (``Shared``)
 NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDAS),
        ("decisions", urls.DECISIONS), ("performance", urls.PERFORMANCE), ("submissions", urls.SUBMISSIONS),
        ("evaluation", urls.EVALUATION), ("data", urls.DATA), ("guide", urls.GUIDE))
@@ -31,9 +36,25 @@ NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDA
 
 def relative(target: str, page_path: str) -> str:
     """``target`` (root-relative) as seen from the folder of ``page_path``, so the site can live anywhere."""
+    base = _base(page_path)
+    return _relative(target, base, _segments(base))
+
+
+def _base(page_path: str) -> str:
+    """The folder of a page path, ending with a slash."""
+    return page_path if page_path.endswith("/") else posixpath.dirname(page_path) + "/"
+
+
+def _relative(target: str, base: str, start: tuple[str, ...] | None) -> str:
+    """``relative`` from the folder ``base``, whose ``_segments`` are ``start``."""
+    if start is not None and start and "/." not in target and "//" not in target \
+            and "#" not in target and "?" not in target \
+            and target[1:len(start[0]) + 2] not in (start[0], start[0] + "/"):
+        # The usual link: it shares no folder with the page (its first segment is not the page's
+        # first), so it is as many "../" as the page is deep, then the link without its "/".
+        return "../" * len(start) + target[1:]
     path = target.split("#", 1)[0].split("?", 1)[0]  # up to the first # or ?
     tail = target[len(path):]
-    base = page_path if page_path.endswith("/") else posixpath.dirname(page_path) + "/"
     rel = _relpath(path, base)
     if path.endswith("/") and rel != ".":
         rel += "/"
@@ -65,7 +86,84 @@ def _segments(path: str) -> tuple[str, ...] | None:
 
 def relativize(html: str, page_path: str) -> str:
     """Rewrite every root-relative href/src/action in ``html``."""
-    return _LINK.sub(lambda m: f'{m.group(1)}="{relative(m.group(2), page_path)}"', html)
+    base = _base(page_path)
+    start = _segments(base)
+    out: list[str] = []
+    last = 0
+    # A page repeats its links (navigation, footer, the agencies of a table): each one once.
+    done: dict[str, str] = {}
+    search = _LINK.search
+    match = search(html)
+    while match is not None:
+        if not _link_attribute(html, match.start()):
+            match = search(html, match.start() + 1)  # a link may start within what was not one
+            continue
+        target = match[1]
+        rel = done.get(target)
+        if rel is None:
+            rel = done[target] = _relative(target, base, start)
+        out.append(html[last:match.start(1)])
+        out.append(rel)
+        last = match.end(1)
+        match = search(html, last)
+    out.append(html[last:])
+    return "".join(out)
+
+
+def _link_attribute(html: str, at: int) -> bool:
+    """Whether ``html[:at]`` ends with a space and then href, src or action."""
+    # The names end differently, so at most one of them ends there. A negative start reads from
+    # the end of the text, which holds fewer characters than the name then: no false match.
+    if html.startswith("href", at - 4):
+        space = at - 5
+    elif html.startswith("src", at - 3):
+        space = at - 4
+    elif html.startswith("action", at - 6):
+        space = at - 7
+    else:
+        return False
+    return space >= 0 and html[space].isspace()
+
+
+class Shared(PlainCallable):
+    """``shared(name, **args)`` in base.html: a macro of _layout.html, rendered once per arguments.
+
+    The macros see their arguments and the language's words and links only (the module's
+    variables), so a part rendered once is the part every page with those arguments would render.
+    """
+
+    def __init__(self, env: Environment, values: dict[str, Any]) -> None:
+        self._module = env.get_template(LAYOUT).make_module(values)
+        self._done: dict[tuple[Any, ...], Markup] = {}
+
+    def __call__(self, name: str, **args: str | None) -> Markup:
+        """The part ``name`` with ``args`` (root-relative links, made relative with the page's)."""
+        key = (name, *sorted(args.items()))
+        part = self._done.get(key)
+        if part is None:
+            part = self._done[key] = getattr(self._module, name)(**args)
+        return part
+
+
+class _Language:
+    """One language's site name, switch words, menu and the shared parts of the layout."""
+
+    def __init__(self, env: Environment, portal: Portal, kit: Kit) -> None:
+        self.other = "en" if kit.lang == "id" else "id"
+        self.site_name = portal.name_en if kit.lang == "en" and portal.name_en else portal.name
+        self.switch_label, self.switch_name = kit.t("switch.label"), kit.t("switch.name")
+        self.home_url = kit.url(urls.HOME)
+        nav = [{"key": key, "label": kit.t(f"nav.{key}"), "url": kit.url(path)} for key, path in NAV]
+        self.nav_urls = frozenset(item["url"] for item in nav)
+        self.shared = Shared(env, {
+            "t": kit.t, "nav": nav, "search_url": kit.url(urls.SEARCH),
+            "feeds": [{"title": kit.t("feed.decisions"), "url": kit.url(urls.feed("keputusan"))},
+                      {"title": kit.t("feed.releases"), "url": kit.url(urls.feed("rilis-data"))}],
+            "footer": {"publisher": portal.publisher or portal.name, "contact": portal.contact_email,
+                       "licence": licence_title(portal, kit.lang), "licence_url": licence_url(portal, kit.lang),
+                       "data_url": kit.url(urls.DATA), "guide_url": kit.url(urls.GUIDE),
+                       "sitemap": "/sitemap.xml"},
+        })
 
 
 class Renderer:
@@ -75,6 +173,9 @@ class Renderer:
         """``pair``: the languages' pages of a path come one after the other (``_inputs_text``);
         False in a process that renders one language, where nothing would ever be taken back."""
         self.env = environment(templates)
+        # Loaded templates are not checked on disk again: the build's fingerprint read them
+        # once, and the check was one ``stat`` for every include, import and page.
+        self.env.auto_reload = False
         self.data = data
         self._pair = pair
         # Site path -> (template, builder, inputs, their text) of the lazy page last keyed there
@@ -82,32 +183,34 @@ class Renderer:
         self._texts: dict[str, tuple[str, Any, Any, bytes]] = {}
         # ``repr`` of inputs, each record of the data written once, as the digest of its ``repr``.
         self._writer = InputsText(digests=True)
+        self._languages: dict[Kit, _Language] = {}
 
     def common(self, page: Page, kit: Kit) -> dict[str, Any]:
         """What the base layout needs: language switch, navigation, site name, canonical URL."""
+        lang = self._language(kit)
         portal = self.data.portal
-        other = "en" if kit.lang == "id" else "id"
         here = kit.url(page.path)
         return {
             "lang": kit.lang, "t": kit.t, "f": kit.f, "page": page, "here": here, "csp": SITE_POLICY,
-            "site_name": portal.name_en if kit.lang == "en" and portal.name_en else portal.name,
+            "site_name": lang.site_name,
             "canonical": portal.site_url + here if portal.site_url else None,
-            "switch": {"url": urls.localise(page.path, other), "lang": other, "label": kit.t("switch.label"),
-                       "name": kit.t("switch.name")},
+            "switch": {"url": urls.localise(page.path, lang.other), "lang": lang.other, "label": lang.switch_label,
+                       "name": lang.switch_name},
             # x-default: the Indonesian page, for a reader whose language is neither.
-            "alternates": [{"lang": lang, "url": (portal.site_url or "") + urls.localise(page.path, code)}
-                           for lang, code in (("id", "id"), ("en", "en"), ("x-default", "id"))],
+            "alternates": [{"lang": name, "url": (portal.site_url or "") + urls.localise(page.path, code)}
+                           for name, code in (("id", "id"), ("en", "en"), ("x-default", "id"))],
             "data_updated": self.data_updated(page, kit),
-            "nav": [{"key": key, "label": kit.t(f"nav.{key}"), "url": kit.url(path), "current": key == page.section}
-                    for key, path in NAV],
-            "home_url": kit.url(urls.HOME), "search_url": kit.url(urls.SEARCH),
-            "feeds": [{"title": kit.t("feed.decisions"), "url": kit.url(urls.feed("keputusan"))},
-                      {"title": kit.t("feed.releases"), "url": kit.url(urls.feed("rilis-data"))}],
-            "footer": {"publisher": portal.publisher or portal.name, "contact": portal.contact_email,
-                       "licence": licence_title(portal, kit.lang), "licence_url": licence_url(portal, kit.lang),
-                       "data_url": kit.url(urls.DATA), "guide_url": kit.url(urls.GUIDE),
-                       "sitemap": "/sitemap.xml"},
+            "nav_current": here if here in lang.nav_urls else None,
+            "home_url": lang.home_url,
+            "shared": lang.shared,
         }
+
+    def _language(self, kit: Kit) -> _Language:
+        """The layout's words and links in ``kit``'s language, made on its first page."""
+        lang = self._languages.get(kit)
+        if lang is None:
+            lang = self._languages[kit] = _Language(self.env, self.data.portal, kit)
+        return lang
 
     def data_updated(self, page: Page | Lazy[Any], kit: Kit) -> str | None:
         """The footer's "data last updated" date, on the pages that sum up the whole mall only.

@@ -1,0 +1,163 @@
+"""The faster rendering gives Jinja's own bytes: the site's environment against a stock one, and
+the parts it reuses (modules of macros, the layout's shared parts) against making them anew."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from jinja2 import DictLoader, Environment, FileSystemLoader, StrictUndefined, UndefinedError
+from markupsafe import Markup
+
+from pipeline.core.templating import PlainCallable, environment
+from pipeline.site.build import TEMPLATES, kits
+from pipeline.site.loader import load_site_data
+from pipeline.site.page import Kit
+from pipeline.site.pages import all_pages, built
+from pipeline.site.render import Renderer, _Language
+
+AS_OF = date(2026, 11, 28)
+
+
+def stock(loader: FileSystemLoader | DictLoader) -> Environment:
+    """Jinja's environment with the site's settings and nothing of ours."""
+    env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=True)
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    return env
+
+
+def ours(templates: dict[str, str]) -> Environment:
+    """The site's environment over ``templates``."""
+    env = environment(Path("."))
+    env.loader = DictLoader(templates)
+    return env
+
+
+def test_every_page_renders_as_stock_jinja_renders_it(fixture_portal) -> None:
+    """Each page of both languages, rendered by the site's renderer, equals the page a stock Jinja
+    environment renders from a fresh context each time (modules and shared parts made anew)."""
+    data = load_site_data(fixture_portal, AS_OF)
+    fast = Renderer(TEMPLATES, data)
+    plain = Renderer(TEMPLATES, data)
+    plain.env = stock(FileSystemLoader(str(TEMPLATES)))
+
+    def fresh(kit: Kit) -> _Language:
+        return _Language(plain.env, data.portal, kit)
+
+    plain._language = fresh  # type: ignore[method-assign]  # the layout's parts made for each page
+    pages = 0
+    for kit in kits(TEMPLATES).values():
+        for page in all_pages(data, kit):
+            page = built(page, kit)
+            assert fast.render(page, kit) == plain.render(page, kit), page.path
+            pages += 1
+    assert pages > 100
+    assert fast.env.modules, "modules of macros were reused"  # type: ignore[attr-defined]
+
+
+class Words(PlainCallable):
+    """A stand-in for the words: the key in brackets, with a mark for the language."""
+
+    def __init__(self, mark: str) -> None:
+        self.mark = mark
+
+    def __call__(self, key: str, **fields: object) -> str:
+        return f"<{self.mark}:{key}{fields or ''}>"
+
+
+TEMPLATES_ = {
+    "_m.html": '{% macro tag(x) %}<b>{{ t("tag") }} {{ x }}</b>{% endmacro %}\n'
+               '{% macro wrap() %}[{{ caller() }}]{% endmacro %}\n',
+    "_n.html": '{% import "_m.html" as m with context %}\n{% macro both(x) %}{{ m.tag(x) }}{{ lang }}{% endmacro %}',
+    "_state.html": '{% set prefix = t("p") %}{% macro tag(x) %}{{ prefix }}{{ x }}{% endmacro %}',
+    "_inc.html": '{% macro tag(x) %}{% include "_part.html" %}{% endmacro %}',
+    "_part.html": "{{ here }}",
+    "page.html": '{% import "_m.html" as m with context %}{% import "_n.html" as n with context %}'
+                 '{% from "_state.html" import tag with context %}{% import "_inc.html" as inc with context %}'
+                 '{{ m.tag(row.title) }}|{{ n.both(row.items) }}|{{ tag(row.keys) }}|{{ inc.tag(1) }}|'
+                 '{% call m.wrap() %}{{ row.title }}{% endcall %}|{{ row.get }}|{{ safe }}|{{ none }}|{{ 3 }}|'
+                 '{{ row["title"] }}|{{ t("x", n=1) }}\n',
+}
+
+
+@pytest.mark.parametrize("context", [
+    {"row": {"title": "<a & b>", "items": "kept as an item", "keys": 3}, "safe": Markup("<i>ok</i>"), "none": None},
+    {"row": {"title": "\"quoted\" 'x'", "items": [1, 2], "keys": None}, "safe": "<not safe>", "none": 0},
+])
+def test_templates_render_as_stock_jinja(context: dict[str, object]) -> None:
+    """Dict fields, dict method names, Markup, numbers, None, macros with caller, imports with
+    context (reused or not), words: the same text as Jinja's own environment gives."""
+    env, plain = ours(TEMPLATES_), stock(DictLoader(TEMPLATES_))
+    for lang, words in (("id", Words("id")), ("en", Words("en")), ("id", Words("id")), ("id", Words("x"))):
+        for here in ("/a/", "/b/"):
+            values = {**context, "t": words, "lang": lang, "here": here}
+            assert env.get_template("page.html").render(values) == plain.get_template("page.html").render(values)
+
+
+def test_a_missing_field_still_fails() -> None:
+    env = ours({"p.html": "{{ row.missing }}"})
+    with pytest.raises(UndefinedError):
+        env.get_template("p.html").render(row={"title": "x"})
+
+
+def test_modules_are_reused_only_for_macro_files_and_equal_values() -> None:
+    env = ours(TEMPLATES_)
+    assert env.free_names("_m.html") == ("t",)  # type: ignore[attr-defined]
+    assert env.free_names("_n.html") == ("lang", "t")  # type: ignore[attr-defined]  # with _m.html's
+    assert env.free_names("_state.html") is None  # type: ignore[attr-defined]  # a value of its own
+    assert env.free_names("_inc.html") == ("here",)  # type: ignore[attr-defined]  # the included part's
+    assert env.free_names("page.html") is None  # type: ignore[attr-defined]
+    words = Words("id")
+    for here in ("/a/", "/a/", "/b/"):
+        env.get_template("page.html").render(row={"title": "t", "items": "", "keys": ""}, t=words, lang="id",
+                                             here=here, safe="", none=None)
+    made = sorted((name, values) for name, _, values in env.modules)  # type: ignore[attr-defined]
+    # _m.html once (the page's import and _n.html's read the same t), _inc.html once per page path.
+    assert [name for name, _ in made] == ["_inc.html", "_inc.html", "_m.html", "_n.html"]
+
+
+def test_safe_url_refuses_the_characters_it_refused() -> None:
+    """One regex instead of a test per character: the same characters refused, every code point."""
+    import sys
+
+    from pipeline.site.markup import _UNSAFE_IN_URL
+
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        assert bool(_UNSAFE_IN_URL.search(c)) == (c.isspace() or ord(c) < 32 or c in '<>"`'), hex(code)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_cached_numbers_and_times_are_babels(lang: str) -> None:
+    """The cached texts are those Babel makes each time; -0.0 and 0.0, 1 and 1.0 kept apart."""
+    from datetime import time, timedelta, timezone
+    from decimal import Decimal
+
+    from babel.dates import format_time
+
+    from pipeline.core.formatting import Formatter
+
+    f = Formatter(lang)
+    values: list[float | int | Decimal] = [0, 0.0, -0.0, 1, 1.0, -1, 2.5, 3.5, 0.125, 1234567, 1234.5678, 10**30,
+                                           1e-9, float("nan"), float("inf"), Decimal("1.50"), Decimal("1.5")]
+    for digits in (0, 1, 2):
+        for value in values * 2:  # the second time from the cache
+            assert f.number(value, digits) == f._number(value, digits), (value, digits)
+    assert f.number(-0.0, 1) != f.number(0.0, 1)
+    pattern = "HH.mm" if lang == "id" else "HH:mm"
+    for t in (time(9, 5), time(9, 5), time(23, 59, 59), time(9, 5, tzinfo=timezone(timedelta(hours=7)))):
+        assert f.time(t) == format_time(t, pattern, locale=f.locale)
+
+
+def test_an_environment_keeps_a_bounded_number_of_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived environment (the intake service's) whose names take ever new values."""
+    from pipeline.core import templating
+
+    monkeypatch.setattr(templating, "_MODULES_KEPT", 3)
+    env = ours({"_m.html": "{% macro tag() %}{{ t }}{% endmacro %}",
+                "p.html": '{% import "_m.html" as m with context %}{{ m.tag() }}'})
+    for n in range(10):
+        assert env.get_template("p.html").render(t=str(n)) == str(n)
+        assert len(env.modules) <= 3  # type: ignore[attr-defined]
