@@ -187,7 +187,7 @@ def test_a_build_that_fails_beside_its_indexing_stops_it_first(tmp_path: Path) -
     started, seen = threading.Event(), []
 
     def run(changed: set[str], staging: Path, target: Path | None, live: object, searchable: object,
-            stop: threading.Event) -> tuple[list[str], dict[str, str]]:
+            stop: threading.Event, sizes: object = None) -> tuple[list[str], dict[str, str]]:
         started.set()
         seen.append(stop.wait(30))  # an indexing still running when the build fails
         return [], {}
