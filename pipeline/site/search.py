@@ -29,6 +29,7 @@ from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
 from pipeline.site.pagefind_service import PagefindService
 from pipeline.site.search_partitions import BYTE_CAP, env_count, partition_cap, partitions
+from pipeline.site.search_text import searched
 
 BUNDLE = "pagefind"
 BUNDLES = "bundles.json"  # under pagefind/: the bundles of each language, for the search page
@@ -258,10 +259,11 @@ def _run(lang: str, paths: list[str], read_html: Callable[[str], bytes], runtime
 
 
 def _pages(paths: list[str], read_html: Callable[[str], bytes]) -> Iterator[tuple[str, str]]:
-    """Each page's result link and HTML text, read one at a time as Pagefind takes them."""
+    """Each page's result link and HTML text (without what Pagefind would parse for nothing:
+    search_text.py), read one at a time as Pagefind takes them."""
     for path in paths:
         try:
-            html = read_html(path).decode("utf-8")
+            html = searched(read_html(path)).decode("utf-8")  # what is cut is ASCII: the page is checked whole
         except UnicodeDecodeError as exc:
             raise SiteError(f"halaman bukan UTF-8 / page is not UTF-8: {path} ({exc})") from None
         # Links of results are site-root paths; the search page prefixes the site's own root.
