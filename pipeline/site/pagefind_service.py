@@ -35,7 +35,11 @@ _SETPRIV = shutil.which("setpriv")
 
 
 class PagefindService:
-    """A ``pagefind --service`` child with a time limit; use as a context manager."""
+    """A ``pagefind --service`` child with a time limit; use as a context manager.
+
+    One child can make one index after another (``delete_index`` frees each, ``limit`` gives the
+    next its own time limit): starting a Pagefind costs about as much as indexing 10 pages.
+    """
 
     def __init__(self, seconds: float) -> None:
         binary = get_executable()
@@ -54,14 +58,21 @@ class PagefindService:
                                               stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)  # noqa: PLW1509
         except OSError as exc:
             raise SiteError(f"pagefind gagal dijalankan / could not run: {exc}") from None
-        self._seconds = seconds
         self._expired = False
-        # A stuck Pagefind (a full disk, a bug) must not hold the build forever.
+        self._timer: threading.Timer | None = None
+        self.limit(seconds)
+        self._buffer = b""
+        self._message = 0
+
+    def limit(self, seconds: float) -> None:
+        """Kill the child ``seconds`` from now (instead of at its previous limit): a stuck Pagefind
+        (a full disk, a bug) must not hold the build forever."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._seconds = seconds
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
         self._timer.start()
-        self._buffer = b""
-        self._message = 0
 
     def _expire(self) -> None:
         """Kill the child when the time limit is reached (the next read then fails)."""
@@ -76,7 +87,8 @@ class PagefindService:
 
     def close(self) -> None:
         """End the child (closing its input ends it; a kill if it does not)."""
-        self._timer.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
         with contextlib.suppress(OSError):
             if self._proc.stdin:
                 self._proc.stdin.close()
@@ -119,6 +131,10 @@ class PagefindService:
         """Index a record that is no page (plain text under ``url``)."""
         self._call({"type": "AddRecord", "index_id": index, "url": url, "content": content, "language": language,
                     "meta": None, "filters": None, "sort": None})
+
+    def delete_index(self, index: int) -> None:
+        """Drop an index and what it holds (its pages, its bundle): the child's memory for the next one."""
+        self._call({"type": "DeleteIndex", "index_id": index})
 
     def files(self, index: int) -> dict[str, bytes]:
         """Every file of the index's bundle by its path inside the bundle."""

@@ -217,42 +217,61 @@ def _run_all(jobs: list[_Job], read_html: Callable[[str], bytes], stop: threadin
     (``_Budget``: threads that wait on their child), each bundle staged by ``stage`` on its own
     thread as soon as it is made (the bundles stay in memory only until staged)."""
     budget = _Budget(BYTE_CAP)
+    idle: list[PagefindService] = []  # the Pagefind processes between two jobs: each runs one job after another
+    lock = threading.Lock()
 
     def one(job: _Job) -> tuple[set[str], dict[str, str]]:
         with budget.hold(job.size):
             if stop is not None and stop.is_set():
                 raise Stopped
-            made = _run(job.lang, job.paths, read_html, job.runtime)
+            with lock:
+                pagefind = idle.pop() if idle else None
+            if pagefind is None:
+                pagefind = PagefindService(START_SECONDS)
+            try:
+                made = _run(pagefind, job.lang, job.paths, read_html, job.runtime)
+            except BaseException:
+                pagefind.close()  # in an unknown state: not given another job
+                raise
+            with lock:
+                idle.append(pagefind)
         files = {job.folder + rel: data for rel, data in made.items()}
         return set(files), stage(files)
 
     workers = min(search_workers(), max(1, len(jobs)))
-    if workers == 1:
-        yield from map(one, jobs)
-        return
-    waiting = iter(jobs)
-    with ThreadPoolExecutor(workers, thread_name_prefix="pagefind") as pool:
-        # A window of jobs ahead, not all at once: a failure leaves few partitions started for nothing.
-        ahead = deque(pool.submit(one, job) for job in islice(waiting, 2 * workers))
-        try:
-            while ahead:
-                result = ahead.popleft().result()
-                ahead.extend(pool.submit(one, job) for job in islice(waiting, 1))
-                yield result
-        finally:
-            for future in ahead:
-                future.cancel()
+    try:
+        if workers == 1:
+            yield from map(one, jobs)
+            return
+        waiting = iter(jobs)
+        with ThreadPoolExecutor(workers, thread_name_prefix="pagefind") as pool:
+            # A window of jobs ahead, not all at once: a failure leaves few partitions started for nothing.
+            ahead = deque(pool.submit(one, job) for job in islice(waiting, 2 * workers))
+            try:
+                while ahead:
+                    result = ahead.popleft().result()
+                    ahead.extend(pool.submit(one, job) for job in islice(waiting, 1))
+                    yield result
+            finally:
+                for future in ahead:
+                    future.cancel()
+    finally:
+        # Every job has ended here (the pool waits for its threads): no Pagefind outlives the indexing.
+        for pagefind in idle:
+            pagefind.close()
 
 
-def _run(lang: str, paths: list[str], read_html: Callable[[str], bytes], runtime: bool) -> dict[str, bytes]:
-    """One Pagefind process over ``paths`` (or, for the runtime, one placeholder record); its bundle's
-    files that the search page uses, by path inside the bundle."""
-    with PagefindService(START_SECONDS + PAGE_SECONDS * len(paths)) as pagefind:
-        index = pagefind.new_index(lang)
-        if runtime:
-            pagefind.add_record(index, "/", STUB_WORD, lang)
-        pagefind.add_pages(index, _pages(paths, read_html))
-        files = pagefind.files(index)
+def _run(pagefind: PagefindService, lang: str, paths: list[str], read_html: Callable[[str], bytes],
+         runtime: bool) -> dict[str, bytes]:
+    """One index of ``pagefind`` over ``paths`` (or, for the runtime, one placeholder record), dropped
+    once made; its bundle's files that the search page uses, by path inside the bundle."""
+    pagefind.limit(START_SECONDS + PAGE_SECONDS * len(paths))
+    index = pagefind.new_index(lang)
+    if runtime:
+        pagefind.add_record(index, "/", STUB_WORD, lang)
+    pagefind.add_pages(index, _pages(paths, read_html))
+    files = pagefind.files(index)
+    pagefind.delete_index(index)
     keep = INDEX_FILES + (RUNTIME_FILES if runtime else ())
     kept = {rel: data for rel, data in files.items() if rel.startswith(keep) or rel.endswith(keep)}
     if "pagefind-entry.json" not in kept:

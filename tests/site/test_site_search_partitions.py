@@ -305,3 +305,34 @@ def _cold_reference(tmp_path: Path, pages: dict[str, bytes]) -> Path:
     """A cold index of ``pages`` made as the tests above make one (sizes read from the pages)."""
     _index(tmp_path / "reference", None, pages)
     return tmp_path / "reference"
+
+
+def test_each_worker_runs_its_partitions_on_one_pagefind(tmp_path: Path, small_cap: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.site import pagefind_service
+
+    started: list[object] = []
+    real = pagefind_service.subprocess.Popen
+
+    def counting(*args: object, **kwargs: object) -> object:
+        started.append(args)
+        return real(*args, **kwargs)  # type: ignore[call-overload]
+
+    pages = _pages(90)
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    reference = _index(tmp_path / "first", None, pages)
+    monkeypatch.setattr(pagefind_service.subprocess, "Popen", counting)
+    changes = _index(tmp_path / "reused", None, pages)
+    bundles = json.loads((tmp_path / "reused" / "pagefind" / "bundles.json").read_bytes())
+    assert len(bundles["id"]["parts"]) >= 5 and 1 <= len(started) <= 2  # six bundles or more, two processes at most
+    assert changes == reference and _tree(tmp_path / "reused") == _tree(tmp_path / "first")
+    # An index made by a process that made others first is the one a process of its own makes
+    # (the agency pages alone: their partition is then the first index of its process).
+    monkeypatch.setattr(pagefind_service.subprocess, "Popen", real)
+    one = {path: body for path, body in pages.items() if path.startswith("instansi/")}
+    _index(tmp_path / "alone", None, one)
+    alone = _tree(tmp_path / "alone")
+    inti = [p for p in bundles["id"]["parts"] if "/p/inti-" in p]
+    assert inti and {rel: body for rel, body in _tree(tmp_path / "reused").items() if rel.startswith(inti[0])} == {
+        rel: body for rel, body in alone.items() if rel.startswith(inti[0])}
+    assert child_running(os.getpid(), "--service", "pagefind") is None  # all ended with the indexing
