@@ -109,7 +109,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         # The search index is made from the pages alone: Pagefind indexes them while this process
         # writes the calendars and files (two cores busy instead of one, each step as before).
         with Indexing(_search if search else None, writer, staging, target if live else None, live,
-                      done.searchable) as indexing:
+                      done.searchable, done.sizes) as indexing:
             _write_calendars(writer, data, code, live, target, done.keys)
             _write_files(writer, data, templates, lang_kits, done.paths, digests)
             moves = list(writer.changed)
@@ -152,6 +152,7 @@ class PagesDone:
 
     keys: dict[str, str]  # site path -> page key
     searchable: dict[str, dict[str, str]]  # language -> site path -> SHA-256 of the page
+    sizes: dict[str, dict[str, int]]  # language -> site path -> bytes of each searchable page written
     rendered: int
     count: int  # pages of every language
     paths: list[str]  # every page's path (Indonesian), for the sitemap
@@ -163,6 +164,7 @@ class LangPages:
 
     keys: dict[str, str]
     searchable: dict[str, str]
+    sizes: dict[str, int]  # the searchable pages written, by their bytes (the search needs not read them for it)
     rendered: int
     count: int
     paths: list[str]  # the pages' paths, in the order of the builders
@@ -222,7 +224,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
 def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit, code: str,
                     live: manifest.Manifest | None) -> LangPages:
     """Render and write one language's pages whose key differs from the live one's (see ``_write_page``)."""
-    part = LangPages({}, {}, 0, 0, [], writer.files, writer.changed)
+    part = LangPages({}, {}, {}, 0, 0, [], writer.files, writer.changed)
     for page in all_pages(data, kit):
         _write_page(writer, renderer, page, kit, code, live, part)
     return part
@@ -235,7 +237,7 @@ def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, la
     The languages go side by side, so a page's inputs are written out for its key once for all
     of them (``Renderer.key``) while the other language's page of that path is still at hand.
     """
-    parts = {lang: LangPages({}, {}, 0, 0, [], writer.files, writer.changed) for lang in lang_kits}
+    parts = {lang: LangPages({}, {}, {}, 0, 0, [], writer.files, writer.changed) for lang in lang_kits}
     langs = list(lang_kits.items())
     for row in zip_longest(*(all_pages(data, kit) for _, kit in langs)):
         for (lang, kit), page in zip(langs, row, strict=True):
@@ -246,10 +248,11 @@ def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, la
 
 def _done(parts: dict[str, LangPages]) -> PagesDone:
     """The languages' parts as one (the sitemap lists the Indonesian paths)."""
-    done = PagesDone({}, {}, 0, 0, parts["id"].paths)
+    done = PagesDone({}, {}, {}, 0, 0, parts["id"].paths)
     for lang, part in parts.items():
         done.keys.update(part.keys)
         done.searchable[lang] = part.searchable
+        done.sizes[lang] = part.sizes
         done.rendered += part.rendered
         done.count += part.count
     return done
@@ -269,20 +272,25 @@ def _write_page(writer: Writer, renderer: Renderer, page: Page | Lazy[Any], kit:
     if live is not None and live.keys.get(rel) == key and rel in live.files:
         writer.keep(rel)  # the very bytes are published already: not built, rendered nor written
     else:
-        writer.write_text(rel, renderer.render(page, kit))
+        body = renderer.render(page, kit).encode("utf-8")
+        writer.write_bytes(rel, body)
         part.rendered += 1
+        if page.searchable:
+            part.sizes[rel] = len(body)
     if page.searchable:
         part.searchable[rel] = writer.files[rel]
 
 
 def _search(changed: set[str], staging: Path, target: Path | None, live: manifest.Manifest | None,
-            searchable: dict[str, dict[str, str]], stop: threading.Event) -> tuple[list[str], dict[str, str]]:
+            searchable: dict[str, dict[str, str]], stop: threading.Event,
+            sizes: dict[str, dict[str, int]] | None = None) -> tuple[list[str], dict[str, str]]:
     """Update the search index where a searchable page changed; return the files to move into the
     live site and the index's files with their SHA-256 (for the manifest).
 
     ``index_changes`` is the index's one entry point (search.py: each partition rebuilt only when
     its pages or their digests changed, so with no searchable page changed nothing is indexed).
-    ``changed``: the pages staged (the others are read from the live site).
+    ``changed``: the pages staged (the others are read from the live site); ``sizes``: the bytes
+    of the searchable pages staged.
     """
     bundle = f"{search.BUNDLE}/"
     kept = {rel: sha for rel, sha in (live.files if live else {}).items() if rel.startswith(bundle)}
@@ -290,9 +298,9 @@ def _search(changed: set[str], staging: Path, target: Path | None, live: manifes
     def read_html(rel: str) -> bytes:
         return ((staging if rel in changed or target is None else target) / rel).read_bytes()
 
-    result = index_changes(staging, target, searchable, read_html, stop)
+    result = index_changes(staging, target, searchable, read_html, stop, sizes=sizes, live_digests=kept)
     # index_site stages only the files whose bytes the live site lacks: each one is moved in.
-    files = {rel: manifest.digest((staging / rel).read_bytes()) for rel in result.written}
+    files = dict(result.digests)
     removed = set(result.removed)
     files.update({rel: sha for rel, sha in kept.items() if rel not in files and rel not in removed})
     return list(result.written), files
@@ -307,11 +315,11 @@ class Indexing:
 
     def __init__(self, run: Callable[..., tuple[list[str], dict[str, str]]] | None, writer: Writer,
                  staging: Path, target: Path | None, live: manifest.Manifest | None,
-                 searchable: dict[str, dict[str, str]]) -> None:
+                 searchable: dict[str, dict[str, str]], sizes: dict[str, dict[str, int]] | None = None) -> None:
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="search")
         # The pages staged so far: all of them (calendars and files come after, and are not searched).
-        args = (set(writer.changed), staging, target, live, searchable, self._stop)
+        args = (set(writer.changed), staging, target, live, searchable, self._stop, sizes)
         self._future = self._pool.submit(run, *args) if run is not None else None
 
     def __enter__(self) -> Indexing:

@@ -8,12 +8,14 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pipeline.core.errors import SiteError
 from pipeline.site.build import Indexing
+from pipeline.site.pagefind_service import AHEAD, PagefindService
 from pipeline.site.search import WORKERS_VARIABLE, SearchChanges, Stopped, _Budget, index_site
 from pipeline.site.search_partitions import CAP_VARIABLE, partitions
 from pipeline.site.writer import Writer
@@ -187,7 +189,7 @@ def test_a_build_that_fails_beside_its_indexing_stops_it_first(tmp_path: Path) -
     started, seen = threading.Event(), []
 
     def run(changed: set[str], staging: Path, target: Path | None, live: object, searchable: object,
-            stop: threading.Event) -> tuple[list[str], dict[str, str]]:
+            stop: threading.Event, sizes: object = None) -> tuple[list[str], dict[str, str]]:
         started.set()
         seen.append(stop.wait(30))  # an indexing still running when the build fails
         return [], {}
@@ -234,3 +236,103 @@ def test_pagefind_processes_together_hold_no_more_html_than_the_budget() -> None
     assert len(most) == len(sizes) and max(most) <= 40
     assert all(total <= 16 or total == 40 for total in most)  # 40 only ever alone
     assert budget.used == 0
+
+
+def test_pages_sent_ahead_of_their_answers_make_the_bundle_of_pages_sent_one_at_a_time() -> None:
+    # More pages than are sent ahead (AHEAD): the window fills, drains and fills again.
+    pages = [(f"/agenda/dinas/AG-{n:03d}/", _html(f"agenda nomor{n:03d} rapat ke-{n}").decode())
+             for n in range(3 * AHEAD + 5)]
+    with PagefindService(60) as pagefind:
+        index = pagefind.new_index("id")
+        for url, html in pages:
+            pagefind.add_html(index, url, html)
+        one_at_a_time = pagefind.files(index)
+    with PagefindService(60) as pagefind:
+        index = pagefind.new_index("id")
+        assert pagefind.add_pages(index, iter(pages)) == len(pages)
+        assert pagefind.add_pages(index, iter([])) == 0
+        ahead = pagefind.files(index)
+    assert ahead == one_at_a_time
+    entry = json.loads(ahead["pagefind-entry.json"])
+    assert entry["languages"]["id"]["page_count"] == len(pages)
+
+
+def test_a_page_that_fails_while_others_are_sent_ahead_fails_the_partition() -> None:
+    def pages() -> Iterator[tuple[str, str]]:
+        yield from ((f"/a/{n}/", _html(f"halaman {n}").decode()) for n in range(10))
+        raise SiteError("halaman rusak / broken page")
+
+    with PagefindService(60) as pagefind, pytest.raises(SiteError, match="broken page"):
+        pagefind.add_pages(pagefind.new_index("id"), pages())
+    assert child_running(os.getpid(), "--service", "pagefind") is None
+
+
+def test_sizes_from_the_writer_and_digests_from_the_live_manifest_change_no_byte(tmp_path: Path,
+                                                                                small_cap: int) -> None:
+    pages = _pages(90)
+    searchable = {"id": {path: hashlib.sha256(body).hexdigest() for path, body in pages.items()}}
+    reads: list[str] = []
+
+    def read(path: str) -> bytes:
+        reads.append(path)
+        return pages[path]
+
+    sizes = {"id": {path: len(body) for path, body in pages.items()}}
+    cold = index_site(tmp_path / "cold", None, searchable, read, sizes=sizes)
+    assert sorted(reads) == sorted(pages)  # each page read once: for Pagefind, not for its size
+    assert _tree(tmp_path / "cold") == _tree(_cold_reference(tmp_path, pages))
+    # Each file written comes with the SHA-256 of its bytes: the build does not read it back.
+    assert set(cold.digests) == set(cold.written) == set(_tree(tmp_path / "cold"))
+    assert all(hashlib.sha256((tmp_path / "cold" / rel).read_bytes()).hexdigest() == sha
+               for rel, sha in cold.digests.items())
+    # One page changed, the live files known by their digests (as the live manifest gives them):
+    # the same files written and removed as when the live files are compared by their bytes.
+    live = tmp_path / "cold"
+    changed = {**pages, "agenda/dinas/AG-042/index.html": _html("agenda nomor042 dibatalkan")}
+    after = {"id": {path: hashlib.sha256(body).hexdigest() for path, body in changed.items()}}
+    digests = {rel: hashlib.sha256(body).hexdigest() for rel, body in _tree(live).items()}
+    by_digest = index_site(tmp_path / "s1", live, after, changed.__getitem__, live_digests=digests)
+    by_bytes = index_site(tmp_path / "s2", live, after, changed.__getitem__)
+    assert by_digest == by_bytes and by_digest.written and by_digest.removed
+    assert _tree(tmp_path / "s1") == _tree(tmp_path / "s2")
+    # A live file whose manifest digest is not the new bytes' is written again.
+    stale = {rel: "0" * 64 for rel in digests}
+    again = index_site(tmp_path / "s3", live, after, changed.__getitem__, live_digests=stale)
+    assert set(again.written) > set(by_digest.written)
+
+
+def _cold_reference(tmp_path: Path, pages: dict[str, bytes]) -> Path:
+    """A cold index of ``pages`` made as the tests above make one (sizes read from the pages)."""
+    _index(tmp_path / "reference", None, pages)
+    return tmp_path / "reference"
+
+
+def test_each_worker_runs_its_partitions_on_one_pagefind(tmp_path: Path, small_cap: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.site import pagefind_service
+
+    started: list[object] = []
+    real = pagefind_service.subprocess.Popen
+
+    def counting(*args: object, **kwargs: object) -> object:
+        started.append(args)
+        return real(*args, **kwargs)  # type: ignore[call-overload]
+
+    pages = _pages(90)
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    reference = _index(tmp_path / "first", None, pages)
+    monkeypatch.setattr(pagefind_service.subprocess, "Popen", counting)
+    changes = _index(tmp_path / "reused", None, pages)
+    bundles = json.loads((tmp_path / "reused" / "pagefind" / "bundles.json").read_bytes())
+    assert len(bundles["id"]["parts"]) >= 5 and 1 <= len(started) <= 2  # six bundles or more, two processes at most
+    assert changes == reference and _tree(tmp_path / "reused") == _tree(tmp_path / "first")
+    # An index made by a process that made others first is the one a process of its own makes
+    # (the agency pages alone: their partition is then the first index of its process).
+    monkeypatch.setattr(pagefind_service.subprocess, "Popen", real)
+    one = {path: body for path, body in pages.items() if path.startswith("instansi/")}
+    _index(tmp_path / "alone", None, one)
+    alone = _tree(tmp_path / "alone")
+    inti = [p for p in bundles["id"]["parts"] if "/p/inti-" in p]
+    assert inti and {rel: body for rel, body in _tree(tmp_path / "reused").items() if rel.startswith(inti[0])} == {
+        rel: body for rel, body in alone.items() if rel.startswith(inti[0])}
+    assert child_running(os.getpid(), "--service", "pagefind") is None  # all ended with the indexing
