@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.rowcodec import decode_rows, encode_rows
-from pipeline.store import previous_agenda_lookup
+from pipeline.store import Store, previous_agenda_lookup
 from tests.publish_support import Fixture, agenda, make_fixture, perf_row, tree_bytes, update_store
 
 DAY = date(2026, 11, 28)
@@ -179,3 +179,20 @@ def test_index_is_laid_out_as_sorted_two_space_json(tmp_path: Path) -> None:
   ]
 }
 """
+
+
+def test_a_short_copy_of_a_received_file_is_written_again(tmp_path: Path) -> None:
+    """A received file's copy left empty by a run cut off before its flush is written again, not trusted."""
+    root = tmp_path / "store"
+    rel = "files/ab/abcdef.csv"
+    (root / rel).parent.mkdir(parents=True)
+    (root / rel).write_bytes(b"")  # what a power loss can leave of a copy written without a flush
+    store = Store.load(root)
+    store.pending[rel] = b"agenda_id,title\nAG-1,Rapat koordinasi\n"
+    store.commit()
+    assert (root / rel).read_bytes() == b"agenda_id,title\nAG-1,Rapat koordinasi\n"
+    untouched = (root / rel).stat().st_mtime_ns
+    again = Store.load(root)
+    again.pending[rel] = b"agenda_id,title\nAG-1,Rapat koordinasi\n"
+    again.commit()
+    assert (root / rel).stat().st_mtime_ns == untouched  # a copy holding the bytes is never rewritten

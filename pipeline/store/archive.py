@@ -247,7 +247,7 @@ class Store:
         try:
             for rel in sorted(self.pending):
                 path = self.root / rel
-                if rel.startswith("files/") and path.exists():
+                if rel.startswith("files/") and _holds(path, self.pending[rel]):
                     continue  # received bytes are immutable: never rewritten
                 journal.write(path, self.pending[rel], sync=False)
             if journal.entries:
@@ -260,6 +260,19 @@ class Store:
             journal.undo()
             raise
         self.pending = {}
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """True when ``path`` already holds exactly ``data``.
+
+    A copy that exists is not trusted by its name alone: a run cut off by a power loss before
+    its flush (and so before its index named the copy) can leave it empty or short, and the
+    next run would then name that copy in its index.
+    """
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
 
 
 # The index is written with ``canonical_json``'s layout (two-space indent, sorted keys), but its
