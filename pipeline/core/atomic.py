@@ -114,6 +114,15 @@ def file_sha(path: Path) -> str:
     return digest.hexdigest()
 
 
+def holds_bytes(path: Path, data: bytes) -> bool:
+    """True when ``path`` is a regular file (not a link) holding exactly ``data`` (its size checked first)."""
+    try:
+        info = os.lstat(path)
+        return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def same_bytes(new: Path, old: Path) -> bool:
     """True when ``old`` is a regular file (not a link) holding exactly the bytes of ``new``:
     sizes first, then the contents piece by piece (neither file is held whole)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 import click
 
 from pipeline.core import periods
-from pipeline.core.atomic import COMMIT, commit_files, recover_dir, same_bytes, staging_dir, write_unsynced
+from pipeline.core.atomic import COMMIT, commit_files, holds_bytes, recover_dir, same_bytes, staging_dir, write_unsynced
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import PipelineError, PublishError
 from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport, Record
@@ -301,13 +301,8 @@ def _same(folder: Path, files: dict[str, bytes], in_place: Collection[str] = fro
     for rel, data in files.items():
         if rel in same:
             continue
-        path = folder / rel
-        try:
-            if path.is_file() and not path.is_symlink() and path.stat().st_size == len(data) \
-                    and path.read_bytes() == data:
-                same.add(rel)
-        except OSError:
-            continue
+        if holds_bytes(folder / rel, data):
+            same.add(rel)
     return same
 
 

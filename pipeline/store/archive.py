@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.atomic import holds_bytes
 from pipeline.core.errors import PublishError
 from pipeline.core.models import TABLES, FileReport
 from pipeline.core.rowcodec import canonical_json, compact_json, decode_rows, encode_rows, json_object
@@ -247,8 +248,11 @@ class Store:
         try:
             for rel in sorted(self.pending):
                 path = self.root / rel
-                if rel.startswith("files/") and _holds(path, self.pending[rel]):
-                    continue  # received bytes are immutable: never rewritten
+                # Received bytes are immutable: never rewritten. A copy is not trusted by its name
+                # alone: a run cut off by a power loss before its flush (and so before its index
+                # named the copy) can leave it empty or short, and the next index would name it.
+                if rel.startswith("files/") and holds_bytes(path, self.pending[rel]):
+                    continue
                 journal.write(path, self.pending[rel], sync=False)
             if journal.entries:
                 # One flush instead of an fsync per file (thousands on a first run): the index
@@ -260,19 +264,6 @@ class Store:
             journal.undo()
             raise
         self.pending = {}
-
-
-def _holds(path: Path, data: bytes) -> bool:
-    """True when ``path`` already holds exactly ``data``.
-
-    A copy that exists is not trusted by its name alone: a run cut off by a power loss before
-    its flush (and so before its index named the copy) can leave it empty or short, and the
-    next run would then name that copy in its index.
-    """
-    try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except FileNotFoundError:
-        return False
 
 
 # The index is written with ``canonical_json``'s layout (two-space indent, sorted keys), but its
