@@ -66,3 +66,21 @@ def test_a_page_changed_since_it_was_recorded_is_rendered_again(tmp_path: Path, 
     publish.publish_data(fx.portal, AS_OF, NOW)
     assert "month.html 2026-09/disdukcapil" in rendered
     assert page.read_bytes() == good
+
+
+def test_a_page_replaced_by_a_link_is_rendered_again(tmp_path: Path, rendered: list[str]) -> None:
+    """A kept page replaced by a link to a file holding its very bytes is not read back through the link:
+    the page is rendered again and put back as a regular file."""
+    fx = make_fixture(tmp_path)
+    fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", "2026-09-02")])
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    page = fx.output / "feedback" / "2026-09" / "disdukcapil" / "index.html"
+    good = page.read_bytes()
+    elsewhere = tmp_path / "elsewhere.html"
+    elsewhere.write_bytes(good)
+    page.unlink()
+    page.symlink_to(elsewhere)
+    rendered.clear()
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    assert "month.html 2026-09/disdukcapil" in rendered
+    assert not page.is_symlink() and page.read_bytes() == good

@@ -5,6 +5,8 @@ changed by hand, only costs the encoding again, never a wrong byte.
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -151,3 +153,96 @@ def test_a_write_block_of_kept_stretches_stays_about_a_megabyte() -> None:
     stretches = [b"x" * 400_000] * 6 + [b"y"] * 2000
     sizes = [(len(block), sum(map(len, block))) for block in _blocks(stretches)]
     assert sizes == [(3, 1_200_000), (3, 1_200_000), (1024, 1024), (976, 976)]
+
+
+def _no_scan(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Record every scan of a published file for line or row ends (the separators scanned for)."""
+    scanned: list[bytes] = []
+    real = row_reuse._ends
+
+    def counted(buffer: Any, sep: bytes, start: int, end: int) -> Any:
+        scanned.append(sep)
+        return real(buffer, sep, start, end)
+
+    monkeypatch.setattr(row_reuse, "_ends", counted)
+    return scanned
+
+
+def _index(tmp_path: Path) -> tuple[dict[str, Any], bytes]:
+    head, _, body = (tmp_path / "store" / "published-rows" / "t.idx").read_bytes().partition(b"\n")
+    return json.loads(head), body
+
+
+def test_recorded_lengths_spare_the_scan_and_give_the_bytes_of_a_cold_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index records each row's CSV, JSON and worksheet lengths: the next run finds the kept rows
+    without scanning the files (a CSV line holding a line break included) and writes the cold bytes."""
+    publish(tmp_path, FIRST)
+    header, body = _index(tmp_path)
+    assert header["lengths"] == ["csv", "json", "xlsx"] and len(body) == len(FIRST) * (16 + 3 * 8)
+    scanned = _no_scan(monkeypatch)
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 4}
+    assert second == cold(SECOND)
+    assert scanned == []
+    third, indexes = publish(tmp_path, FIRST)  # and back: the lengths recorded by a run that took rows back
+    assert indexes.reused == {"t": 4} and third == cold(FIRST) and scanned == []
+
+
+def test_an_index_without_lengths_falls_back_to_scanning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index recording no lengths (or only some) still serves: the files are scanned for the rest."""
+    publish(tmp_path, FIRST)
+    header, body = _index(tmp_path)
+    digests = body[:16 * len(FIRST)]
+    for recorded in ([], ["json"]):
+        kept = digests + (body[16 * len(FIRST) + 8 * len(FIRST):16 * len(FIRST) + 16 * len(FIRST)]
+                          if recorded else b"")
+        (tmp_path / "store" / "published-rows" / "t.idx").write_bytes(
+            json.dumps({**header, "lengths": recorded, "digests": row_reuse._sha(kept)}).encode() + b"\n" + kept)
+        kept_rows = Indexes(tmp_path / "store", tmp_path / "data").kept("t", row_reuse.schema_digest(SCHEMA))
+        assert kept_rows is not None
+        assert kept_rows.csv is None  # scanned: the quoted line break makes the CSV's lines unusable
+        kept_rows.close()
+    scanned = _no_scan(monkeypatch)
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 4} and second == cold(SECOND)
+    assert b"</row>" in scanned and b"\n" in scanned and b",\n" not in scanned  # the JSON's were recorded
+
+
+def test_damaged_or_foreign_lengths_are_not_used(tmp_path: Path) -> None:
+    """Lengths changed without the index's checksum, or written in another byte order, void the index;
+    lengths that do not fit the files are not used either."""
+    publish(tmp_path, FIRST)
+    header, body = _index(tmp_path)
+    path = tmp_path / "store" / "published-rows" / "t.idx"
+    at = 16 * len(FIRST)  # the first row's CSV length
+    damaged = body[:at] + (int.from_bytes(body[at:at + 8], sys.byteorder) + 1).to_bytes(8, sys.byteorder) + \
+        body[at + 8:]
+    key = row_reuse.schema_digest(SCHEMA)
+    for changed in ({**header}, {**header, "digests": row_reuse._sha(damaged)}):
+        path.write_bytes(json.dumps(changed).encode() + b"\n" + damaged)
+        kept = Indexes(tmp_path / "store", tmp_path / "data").kept("t", key)
+        # A checksum that does not match voids the index; one that does (lengths off by one byte) leaves
+        # CSV lines that do not end the file as recorded: they are not used.
+        assert kept is None if changed == header else kept is not None and kept.csv is None
+        if kept is not None:
+            kept.close()
+    other = "big" if sys.byteorder == "little" else "little"
+    path.write_bytes(json.dumps({**header, "byteorder": other}).encode() + b"\n" + body)
+    assert Indexes(tmp_path / "store", tmp_path / "data").kept("t", key) is None
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 0} and second == cold(SECOND)
+
+
+def test_a_workbook_copied_whole_keeps_its_rows_lengths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unchanged table's workbook is copied as it was: its rows' recorded lengths are kept for the next run."""
+    publish(tmp_path, FIRST)
+    indexes = Indexes(tmp_path / "store", tmp_path / "data")
+    files = table_bytes(SCHEMA, FIRST, indexes, lambda csv: tmp_path / "data" / "t.xlsx")
+    assert files == cold(FIRST)
+    indexes.save()
+    header, body = _index(tmp_path)
+    assert header["lengths"] == ["csv", "json", "xlsx"]
+    scanned = _no_scan(monkeypatch)
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 4} and second == cold(SECOND) and scanned == []

@@ -153,3 +153,20 @@ def test_kept_rows_that_disagree_with_their_count_fail_as_ours() -> None:
     text = json.dumps(encode_rows([{"a": "x"}]))
     with pytest.raises(ValueError, match="expected 2"):
         list(KeptRows(text, 2, frozenset()))
+
+
+def test_a_kept_judgement_reached_through_a_link_is_not_used(mall: Town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kept judgement replaced by a link (even to its own bytes) or damaged is ignored: the file is
+    judged again, and its report is the fresh one."""
+    _, datasets, output = mall
+    entries = sorted((output / "store" / "validation").rglob("*.json"))
+    linked, damaged = entries[0], entries[1]
+    copy = output.parent / "judgement.json"
+    copy.write_bytes(linked.read_bytes())
+    linked.unlink()
+    linked.symlink_to(copy)
+    damaged.write_bytes(damaged.read_bytes()[:-7])
+    kept, judged = _validate(datasets, output, True, monkeypatch)
+    assert judged == 2
+    fresh, _ = _validate(datasets, output, False, monkeypatch)
+    assert _as_data(kept) == _as_data(fresh)

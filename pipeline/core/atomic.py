@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -112,6 +113,35 @@ def file_sha(path: Path) -> str:
     for block in chunks(path):
         digest.update(block)
     return digest.hexdigest()
+
+
+def regular_bytes(path: Path | str) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file reached without a link as its last part, else None
+    (OSError: unreadable).
+
+    One open, one ``fstat`` and one read on the descriptor: the checks and the read are of the same
+    file, and a run reading back thousands of small files (kept pages, kept judgements) spends a
+    third of the time ``is_file``, ``is_symlink`` and ``read_bytes`` took.
+    """
+    try:
+        # O_NONBLOCK: a FIFO put there is never waited on (it is refused on fstat below).
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a link: never followed
+            return None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        pieces = []
+        want = info.st_size + 1  # one byte more: a file that grew is read to its end
+        while piece := os.read(fd, want):
+            pieces.append(piece)
+            want = _CHUNK
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)  # an empty file: b""
+    finally:
+        os.close(fd)
 
 
 def holds_bytes(path: Path, data: bytes) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.core.atomic import write_bytes
+from pipeline.core.atomic import regular_bytes, write_bytes
 from pipeline.core.treehash import hash_tree, library_versions
 
 PIPELINE = Path(__file__).resolve().parents[1]
@@ -65,14 +65,14 @@ class Reuse:
     def _kept(self, rel: str, key: str) -> bytes | None:
         """The bytes of ``rel`` in place when they were built from ``key`` and are untouched, else None."""
         inputs, _, digest = self.old.get(rel, "").partition(" ")
-        path = self.folder / rel
-        if inputs != key or not digest or not path.is_file() or path.is_symlink():
-            return None  # a link or a special file is never read back (nor taken as in place)
+        if inputs != key or not digest:
+            return None
         try:
-            data = path.read_bytes()
+            # A link or a special file is never read back (nor taken as in place).
+            data = regular_bytes(f"{self.folder}/{rel}")
         except OSError:
             return None  # gone or unreadable: built again
-        return data if hashlib.sha256(data).hexdigest() == digest else None
+        return data if data is not None and hashlib.sha256(data).hexdigest() == digest else None
 
     def save(self) -> None:
         """Keep this run's digests (call once the folder built from them is in place)."""

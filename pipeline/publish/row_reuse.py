@@ -7,11 +7,13 @@ other positions (the tables are sorted, so new rows land everywhere), and encodi
 was most of the data stage. So each table's row index is kept in
 ``<output>/store/published-rows/<table>.idx``: a JSON header line, then a 16-byte digest of
 each published row's values (their ``repr``: a Decimal keeps its digits, a date its type), in
-order. The next run encodes only the rows whose digest the index lacks and takes the others
-from the published files (a worksheet row renumbered to its new position).
+order, then the length of each row's CSV line, JSON line and worksheet row as written (so the
+next run finds them without scanning hundreds of MB for line ends). The next run encodes only
+the rows whose digest the index lacks and takes the others from the published files (a
+worksheet row renumbered to its new position).
 
 The index is a cache: it is used only when its header names this code, this schema and these
-style ids, the digests' SHA-256 matches, and the three published files still hold the bytes
+style ids, the SHA-256 of its digests and lengths matches, and the three published files still hold the bytes
 it recorded (a file rewritten by hand, an interrupted run, a damaged index: every row is
 encoded again). A row read back is checked to start with its recorded row number.
 """
@@ -24,13 +26,14 @@ import itertools
 import json
 import mmap
 import shutil
+import sys
 import tempfile
 import zipfile
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import repeat
-from operator import add, itemgetter, methodcaller
+from operator import add, itemgetter, methodcaller, sub
 from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
@@ -43,6 +46,8 @@ from pipeline.publish.reuse import code_digest
 FOLDER = "published-rows"  # under <output>/store
 SHEET = "xl/worksheets/sheet1.xml"
 DIGEST = 16  # bytes a row
+LENGTH = "q"  # a recorded length: 8 bytes, in the byte order the header names
+_WIDTH = array(LENGTH).itemsize
 EXTENSIONS = ("csv", "json", "xlsx")
 
 
@@ -128,6 +133,7 @@ class Kept:
         self._sheet = sheet
         self._xlsx: Pieces | bool | None = False  # not read yet
         self.styles = styles  # the style id of each column's dates and times in that workbook (None: unknown)
+        self.sheet_lengths: array[int] | None = None  # each worksheet row's length, when recorded
         self._maps = maps
         self._files: list[IO[bytes]] = []
 
@@ -206,10 +212,13 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
         header = json.loads(head)
         if not isinstance(header, dict) or header.get("code") != code_digest() or header.get("key") != key:
             return None
-        count, files = header.get("rows"), header.get("files")
-        if type(count) is not int or len(body) != DIGEST * count or header.get("digests") != _sha(body) \
-                or not isinstance(files, dict):
+        count, files, recorded = header.get("rows"), header.get("files"), header.get("lengths", [])
+        if type(count) is not int or not isinstance(files, dict) or not isinstance(recorded, list) \
+                or not set(recorded) <= set(EXTENSIONS) or header.get("byteorder") != sys.byteorder \
+                or len(body) != (DIGEST + _WIDTH * len(recorded)) * count or header.get("digests") != _sha(body):
             return None
+        lengths = {ext: _lengths(body, DIGEST * count + _WIDTH * count * n, count) for n, ext in enumerate(recorded)}
+        body = body[:DIGEST * count]
         for ext in ("csv", "json"):
             maps.append(_mapped(published / f"{name}.{ext}"))
             if _mapped_sha(maps[-1]) != files.get(ext):
@@ -217,11 +226,13 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
         workbook = published / f"{name}.xlsx"
         if workbook.is_symlink() or file_sha(workbook) != files.get("xlsx"):
             return None
-        lines = _json_lines(maps[1], count)
+        lines = _json_lines(maps[1], count, lengths.get("json"))
         if lines is None:
             return None
         where = {body[i:i + DIGEST]: n for n, i in enumerate(range(0, len(body), DIGEST))}
-        kept = Kept(where, maps, _csv_lines(maps[0], count), lines, lambda: None, header.get("styles"))
+        kept = Kept(where, maps, _csv_lines(maps[0], count, lengths.get("csv")), lines, lambda: None,
+                    header.get("styles"))
+        kept.sheet_lengths = lengths.get("xlsx")
         kept._sheet = partial(_sheet_rows, kept, workbook, count, scratch)
         maps = []  # the kept rows close them
         return kept
@@ -232,19 +243,44 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
             buffer.close()
 
 
-def _json_lines(data: mmap.mmap, count: int) -> Pieces | None:
-    """The record lines of a JSON array as ``records_json`` writes it (a string's line break is escaped)."""
+def _lengths(body: bytes, at: int, count: int) -> array[int]:
+    """``count`` recorded lengths from ``body[at:]``."""
+    found = array(LENGTH)
+    found.frombytes(body[at:at + _WIDTH * count])
+    return found
+
+
+def _offsets(lengths: array[int], first: int) -> array[int]:
+    """Where each piece starts, and where the last one's separator ends, for pieces (each with its
+    separator) of ``lengths`` from ``first``."""
+    return array(LENGTH, itertools.accumulate(lengths, initial=first))
+
+
+def _json_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) -> Pieces | None:
+    """The record lines of a JSON array as ``records_json`` writes it (a string's line break is escaped);
+    ``lengths``: each line's, as recorded when the file was written (else the file is scanned)."""
     size = len(data)
     if count == 0 or size < 5 or data[:2] != b"[\n" or data[size - 3:] != b"\n]\n":
         return None
+    if lengths is not None:
+        # Each line followed by ",\n", the last as if it were too: it ends 1 byte before the file.
+        starts = _offsets(lengths, 2)
+        return Pieces(data, starts, 2) if len(starts) == count + 1 and starts[-1] == size - 1 else None
     starts = array("q", [2])
     starts.extend(_ends(data, b",\n", 2, size - 3))
     starts.append(size - 1)  # as if the last line were followed by ",\n" too
     return Pieces(data, starts, 2) if len(starts) == count + 1 else None
 
 
-def _csv_lines(data: mmap.mmap, count: int) -> Pieces | None:
-    """The data lines of a CSV (with their LF), or None when a quoted field holds a line break."""
+def _csv_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) -> Pieces | None:
+    """The data lines of a CSV (with their LF); ``lengths``: each line's, as recorded when the file was
+    written (else the file is scanned, and a quoted field holding a line break gives None)."""
+    if lengths is not None:
+        # The data lines end the file, right after the header line.
+        first = len(data) - sum(lengths)
+        if first <= 0 or data[first - 1:first] != b"\n" or (count and data[len(data) - 1:] != b"\n"):
+            return None
+        return Pieces(data, _offsets(lengths, first), 0) if len(lengths) == count else None
     ends = _ends(data, b"\n", 0, len(data))
     # The header's end, then each data line's: the file ends with the last line's LF.
     if len(ends) != count + 1 or ends[-1] != len(data):
@@ -272,6 +308,13 @@ def _sheet_rows(kept: Kept, workbook: Path, count: int, scratch: Path | None) ->
     if start < 0 or end < start:
         return None
     start += len(b"<sheetData>")
+    if kept.sheet_lengths is not None:
+        # The data rows (each with its </row>, as recorded) end the sheet's data, after the header row.
+        first = end - sum(kept.sheet_lengths)
+        if len(kept.sheet_lengths) != count or first <= start or xml[first - 6:first] != b"</row>" \
+                or xml[start:start + 11] != b'<row r="1">':
+            return None
+        return Pieces(xml, _offsets(kept.sheet_lengths, first), len(b"</row>"))
     ends = _ends(xml, b"</row>", start, end)
     # The header row, then the data rows, each ended by </row>, which ends the sheet's data.
     if len(ends) != count + 1 or ends[-1] != end or xml[start:start + 11] != b'<row r="1">':
@@ -286,11 +329,19 @@ class Encoder:
         self.names, self.records, self.kept = names, records, kept
         self.digests = row_digests(names, records)
         where = kept.where if kept is not None else {}
-        self.old = [where.get(d, -1) for d in self.digests]  # position last published, or -1
+        self.old = list(map(where.get, self.digests, repeat(-1)))  # position last published, or -1
         # The workbook's style ids: set when its rows are written; when the workbook published last
         # is kept whole, those it was written with.
         self.styles: list[int | None] | None = None if kept is None else kept.styles
         self._runs: list[tuple[int, int, int]] | None = None
+        # Each record's CSV line (with its LF), JSON line (with its ",\n") and worksheet row (with its
+        # </row>) length, by extension, once all were made (for the index).
+        self.lengths: dict[str, array[int]] = {}
+
+    def keep_sheet(self) -> None:
+        """The workbook published last is copied whole: its rows' recorded lengths stay true."""
+        if self.kept is not None and self.kept.sheet_lengths is not None:
+            self.lengths["xlsx"] = self.kept.sheet_lengths
 
     def runs(self) -> list[tuple[int, int, int]]:
         """(first, count, old first) of each stretch of records: kept rows at consecutive positions
@@ -321,26 +372,36 @@ class Encoder:
         kept = self.kept.csv if self.kept is not None else None
         lines: list[str] = []
         writer = csv.writer(SimpleNamespace(write=lines.append), lineterminator="\n")  # one write a row
+        lengths = array(LENGTH)
         for first, count, old in self.runs():
             if old >= 0 and kept is not None:
+                lengths.extend(_piece_lengths(kept, old, count))
                 yield kept.span(old, count)
                 continue
             for record in self.records[first:first + count]:
                 writer.writerow([value if type(value) is str else text(value) for value in
                                  map(record.get, self.names)])
-                yield lines.pop().encode("utf-8")
+                line = lines.pop().encode("utf-8")
+                lengths.append(len(line))
+                yield line
+        self.lengths["csv"] = lengths
 
     def json_lines(self, encode: Callable[[dict[str, Any]], str]) -> Iterator[bytes]:
         """Every record's JSON line (UTF-8), as made; ``encode`` turns a dict into its line (kept
         stretches come as their lines joined by the separator ``,\n`` already)."""
         kept = self.kept.json if self.kept is not None else None
         names = self.names
+        lengths = array(LENGTH)
         for first, count, old in self.runs():
             if old >= 0 and kept is not None:
+                lengths.extend(_piece_lengths(kept, old, count))
                 yield kept.span(old, count)
                 continue
             for record in self.records[first:first + count]:
-                yield encode({name: record.get(name) for name in names}).encode("utf-8")
+                line = encode({name: record.get(name) for name in names}).encode("utf-8")
+                lengths.append(len(line) + 2)  # and its ",\n"
+                yield line
+        self.lengths["json"] = lengths
 
     def sheet_rows(self, write: Callable[[Any, int], str], styles: list[int | None], first_row: int = 2,
                    block: int = 1024) -> Iterator[bytes]:
@@ -352,6 +413,8 @@ class Encoder:
         """
         kept = self.kept.xlsx if self.kept is not None and self.kept.styles == styles else None
         self.styles = styles
+        self.lengths.pop("xlsx", None)  # known again only once every row is made
+        lengths = array(LENGTH)
         out: list[bytes] = []
         held = 0  # rows in ``out``
         for first, count, old in self.runs():
@@ -362,6 +425,7 @@ class Encoder:
                 last = kept.starts[old + count - 1] - kept.starts[old]
                 if span.startswith(b'<row r="%d">' % (old + first_row)) and \
                         span.startswith(b'<row r="%d">' % (old + count - 1 + first_row), last):
+                    lengths.extend(_piece_lengths(kept, old, count))
                     out.append(span + b"</row>")
                     held += count
                     if held >= block:
@@ -376,6 +440,7 @@ class Encoder:
                     row = _renumbered(kept[old + n - first], old + n - first + first_row, number)
                 if row is None:
                     row = write(self.records[n], number).encode("ascii")
+                lengths.append(len(row))
                 out.append(row)
                 held += 1
                 if held >= block:
@@ -384,14 +449,23 @@ class Encoder:
                     held = 0
         if out:
             yield b"".join(out)
+        self.lengths["xlsx"] = lengths
 
     def index(self, shas: dict[str, str], key: str) -> bytes:
         """The index to keep for this table once its files, whose SHA-256 by extension are ``shas``, are published."""
-        body = b"".join(self.digests)
-        header = {"code": code_digest(), "key": key, "rows": len(self.digests), "digests": _sha(body),
-                  "styles": self.styles,
+        count = len(self.digests)
+        recorded = [ext for ext in EXTENSIONS if len(self.lengths.get(ext, ())) == count]
+        body = b"".join(self.digests) + b"".join(self.lengths[ext].tobytes() for ext in recorded)
+        header = {"code": code_digest(), "key": key, "rows": count, "digests": _sha(body),
+                  "styles": self.styles, "lengths": recorded, "byteorder": sys.byteorder,
                   "files": {ext: shas[ext] for ext in EXTENSIONS}}
         return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
+
+
+def _piece_lengths(pieces: Pieces, first: int, count: int) -> Iterator[int]:
+    """The lengths of pieces ``first`` to ``first + count - 1`` with what follows each (its separator)."""
+    starts = pieces.starts
+    return map(sub, starts[first + 1:first + count + 1], starts[first:first + count])
 
 
 def _renumbered(row: bytes, old: int, new: int) -> bytes | None:

@@ -168,6 +168,8 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             for piece in xlsx:
                 sinks["xlsx"].write(piece)
         del xlsx
+        if same is not None:
+            rows.keep_sheet()  # the same sheet: its rows' recorded lengths hold
         if indexes is not None:
             indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, key), rows.reused())
             # A workbook copied as it was keeps the index of its chunks.

@@ -26,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import write_unsynced
+from pipeline.core.atomic import regular_bytes, write_unsynced
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import REFERENCE_TABLES, TABLES, FileReport, Message, Problem
 from pipeline.core.rowcodec import compact_json, encode_rows
@@ -97,7 +97,10 @@ class ValidationCache:
         """The kept judgement of this file's bytes under the present rules, or None."""
         name = self._name(file, sha256)
         try:
-            data = json.loads((self.root / name[:2] / f"{name}.json").read_bytes())
+            raw = regular_bytes(f"{self.root}/{name[:2]}/{name}.json")
+            if raw is None:
+                return None  # a link or a special file is never read
+            data = json.loads(raw)
             entry = Entry(_report(data["report"]), data.get("agendas"))
         except (OSError, ValueError, KeyError, TypeError):
             return None  # absent, or unreadable: judge the file again
