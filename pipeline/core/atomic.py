@@ -115,16 +115,14 @@ def file_sha(path: Path) -> str:
     return digest.hexdigest()
 
 
-def regular_bytes(path: Path | str) -> bytes | None:
-    """The bytes of ``path`` when it is a regular file reached without a link as its last part, else None
-    (OSError: unreadable).
+def open_regular(path: Path | str) -> tuple[int, os.stat_result] | None:
+    """A read descriptor of ``path`` and its ``fstat`` when it is a regular file reached without a
+    link as its last part, else None (OSError: absent or unreadable); the caller closes it.
 
-    One open, one ``fstat`` and one read on the descriptor: the checks and the read are of the same
-    file, and a run reading back thousands of small files (kept pages, kept judgements) spends a
-    third of the time ``is_file``, ``is_symlink`` and ``read_bytes`` took.
+    The check is made on the descriptor read from: nothing can be swapped in between. Opening
+    never waits (a FIFO put there is refused, not waited on).
     """
     try:
-        # O_NONBLOCK: a FIFO put there is never waited on (it is refused on fstat below).
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # a link: never followed
@@ -132,8 +130,28 @@ def regular_bytes(path: Path | str) -> bytes | None:
         raise
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None
+    except BaseException:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    return fd, info
+
+
+def regular_bytes(path: Path | str) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file reached without a link as its last part, else None
+    (OSError: unreadable).
+
+    One open, one ``fstat`` and one read on the descriptor (``open_regular``): a run reading back
+    thousands of small files (kept pages, kept judgements) spends a third of the time
+    ``is_file``, ``is_symlink`` and ``read_bytes`` took.
+    """
+    opened = open_regular(path)
+    if opened is None:
+        return None
+    fd, info = opened
+    try:
         pieces = []
         want = info.st_size + 1  # one byte more: a file that grew is read to its end
         while piece := os.read(fd, want):
@@ -148,7 +166,7 @@ def holds_bytes(path: Path, data: bytes) -> bool:
     """True when ``path`` is a regular file (not a link) holding exactly ``data`` (its size checked first)."""
     try:
         info = os.lstat(path)
-        return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data
+        return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and regular_bytes(path) == data
     except OSError:
         return False
 

@@ -27,7 +27,6 @@ import io
 import json
 import os
 import pickle
-import stat
 import sys
 import typing
 from collections import deque
@@ -39,6 +38,7 @@ from operator import is_
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.atomic import open_regular
 from pipeline.core.errors import SiteError
 from pipeline.site import casting
 from pipeline.site.casting import Row, read_lines, read_table, row_values, rows_of
@@ -87,17 +87,11 @@ class _Lines:
 
     def __iter__(self) -> Iterator[list[bytes]]:
         """The lines of each piece read (a line cut at the piece's end comes with the next)."""
-        fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # never through a link
-        try:
-            regular = stat.S_ISREG(os.fstat(fd).st_mode)
-        except OSError:
-            os.close(fd)
-            raise
-        if not regular:
-            os.close(fd)
+        opened = open_regular(self.path)  # never through a link, never a special file
+        if opened is None:
             self.plain = False
             return
-        with os.fdopen(fd, "rb") as fh:
+        with os.fdopen(opened[0], "rb") as fh:
             rest = b""
             while piece := fh.read(_PIECE):
                 self.sha.update(piece)
