@@ -286,7 +286,7 @@ def test_an_unwritable_output_is_a_clear_publish_error(published: Any, tmp_path:
     out.mkdir()
     fx2 = Fixture(fx.datasets, out)
 
-    def denied(path: Path, data: bytes) -> None:
+    def denied(path: Path, data: bytes, *_: object) -> None:  # write_unsynced also takes its folders made
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr("pipeline.store.journal.write_unsynced", denied)

@@ -256,8 +256,9 @@ def _stage_folder(target: Path, files: dict[str, bytes], name: str, staged: Stag
     folder = staging_dir(target)
     staged[name] = (folder, [], [])
     moves = sorted(set(files) - same, key=lambda rel: (rel in DESCRIBING, rel))
+    made: set[str] = set()  # each folder made once, not once a file (a first run stages 14,400 feedback pages)
     for rel in moves:
-        write_unsynced(folder / rel, files[rel])
+        write_unsynced(folder / rel, files[rel], made)
     staged[name] = (folder, moves, sorted(present - set(files)))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 from pipeline.core.atomic import write_bytes, write_unsynced
@@ -14,24 +15,29 @@ class Journal:
     def __init__(self) -> None:
         self.entries: list[tuple[Path, bytes | None]] = []  # (file, its bytes before, None if new)
         self.folders: list[Path] = []  # created, parents first
+        self._made: set[str] = set()  # folders known to exist: a first commit writes 32,000 files into few
 
     def write(self, path: Path, data: bytes, sync: bool) -> None:
         """Write atomically unless the file already holds exactly these bytes."""
-        old = path.read_bytes() if path.exists() else None
+        try:
+            old: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            old = None
         if old == data:
             return
-        missing: list[Path] = []
-        folder = path.parent
-        while not folder.exists():  # the folders this write will create, deepest first
-            missing.append(folder)
-            folder = folder.parent
-        self.folders += reversed(missing)
+        if os.path.dirname(path) not in self._made:
+            missing: list[Path] = []
+            folder = path.parent
+            while not folder.exists():  # the folders this write will create, deepest first
+                missing.append(folder)
+                folder = folder.parent
+            self.folders += reversed(missing)
         # Recorded before writing: a failed rename leaves nothing, and undoing "nothing" is harmless.
         self.entries.append((path, old))
         if sync:
             write_bytes(path, data)
         else:
-            write_unsynced(path, data)
+            write_unsynced(path, data, self._made)
 
     def undo(self) -> None:
         """Put every file back as it was, newest first (best effort: the disk may still be full)."""

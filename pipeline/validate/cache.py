@@ -128,9 +128,10 @@ class ValidationCache:
 
         A failure here costs only a judgement next time, never the run: errors are ignored.
         """
+        made: set[str] = set()  # 256 folders for 10,000 entries: each made once
         with contextlib.suppress(OSError):
             for name, data in sorted(self.new.items()):
-                write_unsynced(self.root / name[:2] / f"{name}.json", data)
+                write_unsynced(self.root / name[:2] / f"{name}.json", data, made)
             for folder in (os.scandir(self.root) if self.root.is_dir() else []):
                 for item in os.scandir(folder.path):
                     if item.name.removesuffix(".json") not in self.used:
