@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pipeline.core import periods
 from pipeline.core.config import Targets
@@ -19,6 +19,7 @@ MALL, SECTOR, AGENCY, SERVICE = "mall", "sector", "agency", "service"
 REJECTED, MISSING, NOT_YET_JOINED, INACTIVE = "rejected", "missing", "not-yet-joined", "inactive"
 
 
+T = TypeVar("T")
 DecisionState = tuple[tuple[str, str], Record, Record | None]  # (agency, decision id), latest version, state
 STATES_KEPT = 1024  # (agency, month) entries: a label's months, quarter and year ends for every agency
 
@@ -85,6 +86,13 @@ class Evidence:
             "decisions": {(r["period"], r["agency_code"]) for r in tables["decision_history"]},
             "performance": set(self.performance),
         }
+        self._derived: dict[Callable[[Evidence], Any], Any] = {}
+
+    def derived(self, make: Callable[[Evidence], T]) -> T:
+        """``make(self)``, made once: an index an indicator module builds from the evidence for every selection."""
+        if make not in self._derived:
+            self._derived[make] = make(self)
+        return cast(T, self._derived[make])
 
     def sector_of(self, agency: str) -> str | None:
         """The sector of an agency (None for a code no longer in the agencies table)."""
