@@ -20,8 +20,6 @@ REJECTED, MISSING, NOT_YET_JOINED, INACTIVE = "rejected", "missing", "not-yet-jo
 
 
 T = TypeVar("T")
-DecisionState = tuple[tuple[str, str], Record, Record | None]  # (agency, decision id), latest version, state
-STATES_KEPT = 1024  # (agency, month) entries: a label's months, quarter and year ends for every agency
 
 
 @dataclass(frozen=True)
@@ -69,9 +67,6 @@ class Evidence:
         self.history: dict[tuple[str, str], list[Record]] = defaultdict(list)
         for row in tables["decision_history"]:  # sorted by agency, decision, period
             self.history[(row["agency_code"], row["decision_id"])].append(row)
-        # (agency, month) -> its decisions with their state at that month: every accountability
-        # indicator of every scope and window ending that month asks for the same states.
-        self._states: dict[tuple[str, str], list[DecisionState]] = {}
         self.performance: dict[tuple[str, str], list[Record]] = defaultdict(list)
         for row in tables["performance"]:
             self.performance[(row["period"], row["agency_code"])].append(row)
@@ -114,19 +109,6 @@ class Evidence:
                 break
             found = row
         return found
-
-    def decision_states(self, sel: Selection) -> Iterator[DecisionState]:
-        """Every decision of an agency in scope (by agency), its latest version and its state at the
-        selection's last month (``state_at``)."""
-        month = sel.months[-1]
-        for agency in sorted(sel.agencies):
-            found = self._states.get((agency, month))
-            if found is None:
-                if len(self._states) >= STATES_KEPT:
-                    self._states.clear()  # bounded: the labels go month by month
-                found = [(key, row, self.state_at(key, month)) for key, row in self.decisions.get(agency, ())]
-                self._states[(agency, month)] = found
-            yield from found
 
     def coverage(self, sel: Selection, source: str) -> Coverage:
         """Agencies of the selection that owed ``source`` files, those whose data is published, and the gaps."""

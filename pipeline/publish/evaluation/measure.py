@@ -28,7 +28,7 @@ def cents(exact: Fraction) -> Decimal:
         return round_cents(exact)
 
 
-def _finite(value: Decimal | float) -> bool:
+def finite(value: Decimal | float) -> bool:
     """False for inf and nan (a Decimal is judged as itself, not as a float: 1E+400 is finite)."""
     return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
 
@@ -57,7 +57,7 @@ def weighted_mean(pairs: list[tuple[Decimal | float, int]]) -> Measure:
     weight = sum(w for _, w in pairs)
     if not weight:
         return Measure(None, None, 0)
-    if any(not _finite(v) for v, _ in pairs):  # a float beyond range (inf): no mean to give
+    if any(not finite(v) for v, _ in pairs):  # a float beyond range (inf): no mean to give
         return Measure(None, None, weight)
     # Summed as decimals that cannot round (EXACT), made a fraction once: a Fraction per pair,
     # each reduced by a gcd, cost 8 ms per mall-wide mean of a large city.

@@ -52,7 +52,7 @@ class MeetingCells:
                     for agency in came:
                         self.present_with[(month, agency)].append(came)
         self._pairs: dict[tuple[str, frozenset[str]], frozenset[tuple[str, str]]] = {}
-        self._sel: Selection | None = None  # the selection the sums below are of (kept referenced: compared by identity)
+        self._sel: Selection | None = None  # whose sums these are (kept referenced: compared by identity)
         self._kinds: dict[Kind, int] = {}
         self._invitations: tuple[int, int, int] = (0, 0, 0)
 
