@@ -11,16 +11,16 @@ do not depend on their order, so every value is the one the rows give directly.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 
-from pipeline.core.ikm import ELEMENTS, EXACT, _sum, round_cents
+from pipeline.core.ikm import ELEMENTS, EXACT, _cents, _sum
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import Selection
-from pipeline.publish.evaluation.measure import Measure, cents, finite
+from pipeline.publish.evaluation.measure import Measure, finite, mean_of_sum
 
 MINUTES = ("avg_wait_minutes", "avg_service_minutes")  # the averages weighted by applications completed
 
@@ -41,12 +41,7 @@ class Minutes:
 
     def mean(self) -> Measure:
         """The weighted mean as ``measure.weighted_mean`` gives it for the same rows."""
-        if not self.weight:
-            return Measure(None, None, 0)
-        if not self.finite:  # a float beyond range (inf): no mean to give
-            return Measure(None, None, self.weight)
-        exact = Fraction(self.total)
-        return Measure(cents(exact / self.weight), cents(exact), self.weight)
+        return mean_of_sum(self.total, self.weight, self.finite)
 
 
 @dataclass(slots=True)
@@ -103,8 +98,10 @@ class Tally:
         """``group_ikm`` of the rows summed: 25 × the respondent-weighted mean element score, rounded half up."""
         if not self.respondents:
             return None
-        total = sum((Fraction(n, d) for d, n in self.scores.items()), Fraction(0))
-        return round_cents(25 * total / (len(ELEMENTS) * self.respondents))
+        # Over one common denominator in integers: Fractions added one by one reduced by a gcd each.
+        common = math.lcm(*self.scores)
+        total = sum(n * (common // d) for d, n in self.scores.items())
+        return _cents(2500 * total, len(ELEMENTS) * self.respondents * common)  # as group_ikm rounds
 
 
 class PerformanceCells:
