@@ -11,6 +11,7 @@ up those of its agencies and months.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from pipeline.core import periods
@@ -18,6 +19,16 @@ from pipeline.core.followup import OPEN_STATUSES
 from pipeline.publish.evaluation.evidence import Evidence, Selection
 
 Span = tuple[date, date]  # (completed on, decided on) of a decision completed
+
+
+@dataclass
+class End:
+    """An agency's decisions as they stood at a selection's last month, on its last day."""
+
+    by_due: dict[str, list[int]]  # due month -> [done on time, due] (not cancelled)
+    by_done: dict[str, list[Span]]  # month completed -> (completed, decided)
+    due_by_end: int  # decisions due by the last day (not cancelled)
+    late: list[int]  # the days overdue of those still open after their due date on the last day
 
 
 class DecisionCells:
@@ -39,8 +50,7 @@ class DecisionCells:
                     new = previous is None or report["follow_up"] != previous["follow_up"]
                     self.reports[(agency, report["period"])].append((place, report["status"] in OPEN_STATUSES, new))
                     previous = report
-        self._ends: dict[tuple[str, str], tuple[dict[str, list[int]], dict[str, list[Span]]]] = {}
-        self._overdue: dict[tuple[str, str, date], tuple[int, list[int]]] = {}
+        self._ends: dict[tuple[str, str, date], End] = {}  # by (agency, last month, last day)
 
     def month(self, day: date) -> str:
         """The period a day falls in."""
@@ -57,7 +67,7 @@ class DecisionCells:
         """(done on time, due) among the decisions due in the period, not cancelled, as they stood at its end."""
         done = due = 0
         for agency in sel.agencies:
-            by_due = self._at_end(agency, sel.months[-1])[0]
+            by_due = self._at_end(agency, sel).by_due
             for month in sel.months:
                 found = by_due.get(month)
                 if found is not None:
@@ -67,7 +77,7 @@ class DecisionCells:
 
     def spans(self, sel: Selection) -> list[int]:
         """Days from decision to completion of the decisions completed in the period (as reported by its end)."""
-        ends = [self._at_end(agency, sel.months[-1])[1] for agency in sel.agencies]
+        ends = [self._at_end(agency, sel).by_done for agency in sel.agencies]
         return [(completed - decided).days for by_done in ends
                 for month in sel.months for completed, decided in by_done.get(month, ())]
 
@@ -75,12 +85,9 @@ class DecisionCells:
         """How many decisions were due by the period's last day (not cancelled), and the days overdue of those late."""
         count, late = 0, []
         for agency in sel.agencies:
-            key = (agency, sel.months[-1], sel.end)
-            found = self._overdue.get(key)
-            if found is None:
-                found = self._overdue[key] = self._overdue_at(*key)
-            count += found[0]
-            late.extend(found[1])
+            found = self._at_end(agency, sel)
+            count += found.due_by_end
+            late.extend(found.late)
         return count, late
 
     def steps(self, sel: Selection) -> tuple[int, int]:
@@ -99,38 +106,27 @@ class DecisionCells:
                     steps += added
         return steps, open_count
 
-    def _at_end(self, agency: str, end: str) -> tuple[dict[str, list[int]], dict[str, list[Span]]]:
-        """An agency's decisions as they stood at month ``end``: [done on time, due] by due month
-        (not cancelled), and (completed, decided) by month completed."""
-        found = self._ends.get((agency, end))
+    def _at_end(self, agency: str, sel: Selection) -> End:
+        """An agency's decisions as they stood at the selection's last month and day (``End``)."""
+        month, day = sel.months[-1], sel.end
+        found = self._ends.get((agency, month, day))
         if found is not None:
             return found
-        by_due: dict[str, list[int]] = {}
-        by_done: dict[str, list[Span]] = defaultdict(list)
+        found = End({}, defaultdict(list), 0, [])
         for key, row in self.ev.decisions.get(agency, ()):
-            state = self.ev.state_at(key, end)
+            state = self.ev.state_at(key, month)
             if state is None:
                 continue
-            due = row.get("due_date")
-            if due is not None and state["status"] != "cancelled":
-                tally = by_due.setdefault(self.month(due), [0, 0])
-                tally[0] += state["status"] == "done" and state["completed_on"] is not None \
-                    and state["completed_on"] <= due
+            status, completed, due = state["status"], state.get("completed_on"), row.get("due_date")
+            if due is not None and status != "cancelled":
+                tally = found.by_due.setdefault(self.month(due), [0, 0])
+                tally[0] += status == "done" and completed is not None and completed <= due
                 tally[1] += 1
-            if state["status"] == "done" and state["completed_on"] is not None:
-                by_done[self.month(state["completed_on"])].append((state["completed_on"], row["date"]))
-        found = self._ends[(agency, end)] = (by_due, dict(by_done))
+                if due <= day:
+                    found.due_by_end += 1
+                    if status in OPEN_STATUSES and day > due:
+                        found.late.append((day - due).days)
+            if status == "done" and completed is not None:
+                found.by_done[self.month(completed)].append((completed, row["date"]))
+        self._ends[(agency, month, day)] = found
         return found
-
-    def _overdue_at(self, agency: str, end: str, day: date) -> tuple[int, list[int]]:
-        """``overdue`` of one agency, its decisions as they stood at month ``end``, on ``day``."""
-        count, late = 0, []
-        for key, row in self.ev.decisions.get(agency, ()):
-            state = self.ev.state_at(key, end)
-            due = row.get("due_date")
-            if state is None or due is None or due > day or state["status"] == "cancelled":
-                continue
-            count += 1
-            if state["status"] in OPEN_STATUSES and day > due:
-                late.append((day - due).days)
-        return count, late
