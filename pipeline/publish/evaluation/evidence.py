@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pipeline.core import periods
 from pipeline.core.config import Targets
@@ -19,8 +19,7 @@ MALL, SECTOR, AGENCY, SERVICE = "mall", "sector", "agency", "service"
 REJECTED, MISSING, NOT_YET_JOINED, INACTIVE = "rejected", "missing", "not-yet-joined", "inactive"
 
 
-DecisionState = tuple[tuple[str, str], Record, Record | None]  # (agency, decision id), latest version, state
-STATES_KEPT = 1024  # (agency, month) entries: a label's months, quarter and year ends for every agency
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,6 @@ class Evidence:
         self.history: dict[tuple[str, str], list[Record]] = defaultdict(list)
         for row in tables["decision_history"]:  # sorted by agency, decision, period
             self.history[(row["agency_code"], row["decision_id"])].append(row)
-        # (agency, month) -> its decisions with their state at that month: every accountability
-        # indicator of every scope and window ending that month asks for the same states.
-        self._states: dict[tuple[str, str], list[DecisionState]] = {}
         self.performance: dict[tuple[str, str], list[Record]] = defaultdict(list)
         for row in tables["performance"]:
             self.performance[(row["period"], row["agency_code"])].append(row)
@@ -85,6 +81,13 @@ class Evidence:
             "decisions": {(r["period"], r["agency_code"]) for r in tables["decision_history"]},
             "performance": set(self.performance),
         }
+        self._derived: dict[Callable[[Evidence], Any], Any] = {}
+
+    def derived(self, make: Callable[[Evidence], T]) -> T:
+        """``make(self)``, made once: an index an indicator module builds from the evidence for every selection."""
+        if make not in self._derived:
+            self._derived[make] = make(self)
+        return cast(T, self._derived[make])
 
     def sector_of(self, agency: str) -> str | None:
         """The sector of an agency (None for a code no longer in the agencies table)."""
@@ -106,19 +109,6 @@ class Evidence:
                 break
             found = row
         return found
-
-    def decision_states(self, sel: Selection) -> Iterator[DecisionState]:
-        """Every decision of an agency in scope (by agency), its latest version and its state at the
-        selection's last month (``state_at``)."""
-        month = sel.months[-1]
-        for agency in sorted(sel.agencies):
-            found = self._states.get((agency, month))
-            if found is None:
-                if len(self._states) >= STATES_KEPT:
-                    self._states.clear()  # bounded: the labels go month by month
-                found = [(key, row, self.state_at(key, month)) for key, row in self.decisions.get(agency, ())]
-                self._states[(agency, month)] = found
-            yield from found
 
     def coverage(self, sel: Selection, source: str) -> Coverage:
         """Agencies of the selection that owed ``source`` files, those whose data is published, and the gaps."""

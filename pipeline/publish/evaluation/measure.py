@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal, getcontext, localcontext
 from fractions import Fraction
 from statistics import median
 
-from pipeline.core.ikm import EXACT, round_cents
+from pipeline.core.ikm import EXACT, _cents
 
 
 @dataclass(frozen=True)
@@ -22,13 +22,27 @@ class Measure:
 
 def cents(exact: Fraction) -> Decimal:
     """``round_cents`` in a decimal context wide enough for any figure (the contract sets no upper bound)."""
-    digits = len(str(abs(exact.numerator) // exact.denominator)) + 4
+    return quotient_cents(exact.numerator, exact.denominator)
+
+
+def quotient_cents(numerator: int, denominator: int) -> Decimal:
+    """``cents`` of ``numerator / denominator`` (denominator not 0), with no fraction made.
+
+    The city's 414,000 indicator rows round 290,000 ratios: a Fraction for each, reduced by a
+    gcd, then multiplied by 100 and reduced again, was a fifth of their time. The rounding of
+    ``round_cents`` (``_cents``) reads only the value, reduced or not.
+    """
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    digits = len(str(abs(numerator) // denominator)) + 4
+    if digits <= getcontext().prec:  # the context is wide enough as it is (nearly always)
+        return _cents(100 * numerator, denominator)
     with localcontext() as ctx:
-        ctx.prec = max(ctx.prec, digits)
-        return round_cents(exact)
+        ctx.prec = digits
+        return _cents(100 * numerator, denominator)
 
 
-def _finite(value: Decimal | float) -> bool:
+def finite(value: Decimal | float) -> bool:
     """False for inf and nan (a Decimal is judged as itself, not as a float: 1E+400 is finite)."""
     return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
 
@@ -42,30 +56,38 @@ def share(part: int, whole: int) -> Measure:
     """``part`` of ``whole`` in percent, 2 decimals half up; no value when ``whole`` is 0."""
     if not whole:
         return Measure(None, part, whole)
-    return Measure(cents(Fraction(100 * part, whole)), part, whole)
+    return Measure(quotient_cents(100 * part, whole), part, whole)
 
 
 def ratio(part: int, whole: int) -> Measure:
     """``part`` per ``whole``, 2 decimals half up; no value when ``whole`` is 0."""
     if not whole:
         return Measure(None, part, whole)
-    return Measure(cents(Fraction(part, whole)), part, whole)
+    return Measure(quotient_cents(part, whole), part, whole)
 
 
 def weighted_mean(pairs: list[tuple[Decimal | float, int]]) -> Measure:
     """The mean of values weighted by counts (minutes by applications completed), 2 decimals."""
     weight = sum(w for _, w in pairs)
-    if not weight:
-        return Measure(None, None, 0)
-    if any(not _finite(v) for v, _ in pairs):  # a float beyond range (inf): no mean to give
-        return Measure(None, None, weight)
+    if not weight or any(not finite(v) for v, _ in pairs):
+        return mean_of_sum(Decimal(0), weight, False)
     # Summed as decimals that cannot round (EXACT), made a fraction once: a Fraction per pair,
     # each reduced by a gcd, cost 8 ms per mall-wide mean of a large city.
     total = Decimal(0)
     for v, w in pairs:
         total = EXACT.add(total, EXACT.multiply(Decimal(repr(v)) if isinstance(v, float) else v, w))
+    return mean_of_sum(total, weight, True)
+
+
+def mean_of_sum(total: Decimal, weight: int, finite_values: bool) -> Measure:
+    """The weighted mean from the exact sum of value × weight and the weights (``weighted_mean``);
+    none when nothing weighs or a value was not finite."""
+    if not weight:
+        return Measure(None, None, 0)
+    if not finite_values:  # a float beyond range (inf): no mean to give
+        return Measure(None, None, weight)
     exact = Fraction(total)
-    return Measure(cents(exact / weight), cents(exact), weight)
+    return Measure(quotient_cents(exact.numerator, exact.denominator * weight), cents(exact), weight)
 
 
 def median_of(values: list[int]) -> Measure:

@@ -22,7 +22,7 @@ import itertools
 import json
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +31,6 @@ from typing import Any
 from pipeline.core import periods
 from pipeline.core.atomic import write_blocks
 from pipeline.core.config import Targets
-from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import MALL, SERVICE, Evidence, Selection, attendees, invited
 from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.reuse import inputs_key
@@ -238,9 +237,9 @@ class Memo:
         self.new[key] = raw
         return rows
 
-    def put(self, key: str, rows: Iterable[Record]) -> None:
-        """Keep the rows computed under ``key`` (encoded at once: see the class)."""
-        self.new[key] = _ENCODER.encode([[row[name] for name in self.fields] for row in rows]).encode("utf-8")
+    def put(self, key: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Keep the rows computed under ``key``, each its ``fields`` values in order (encoded at once: see above)."""
+        self.new[key] = _ENCODER.encode(list(rows)).encode("utf-8")
 
     def save(self) -> None:
         """Write this run's rows (only those used: the file never grows with old selections)."""

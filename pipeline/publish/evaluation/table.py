@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from operator import itemgetter
 from typing import Any, cast
 
 from pipeline.core import periods
-from pipeline.core.compact import Row, Strings, record_type
+from pipeline.core.compact import Row, Strings
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
@@ -20,16 +21,19 @@ SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2, SERVICE: 3}
 FIELDS = ("indicator", "group", "scope_type", "scope", "period_type", "period", "complete", "value", "unit",
           "direction", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
           "target_met", "gaps")
-ROW = record_type(FIELDS)  # read-only rows: a third of a dict's memory (414,000 at a city)
-_INDEX = {name: at for at, name in enumerate(FIELDS)}  # the rows read back from the memo share this one
+# Read-only rows (core/compact.py: a third of a dict's memory, 414,000 at a city), all sharing this index.
+_INDEX = {name: at for at, name in enumerate(FIELDS)}
 _ORDER = {indicator.id: n for n, indicator in enumerate(INDICATORS)}
 # The indicators computed for each scope type, in the order ``_selection_rows`` makes them.
 _APPLIES = {scope: [i.id for i in INDICATORS if scope in i.scopes] for scope in SCOPE_ORDER}
 _PLACES = {scope: [_ORDER[i] for i in ids] for scope, ids in _APPLIES.items()}  # their places in the table
+_COMPUTED = {scope: [BY_ID[i] for i in ids] for scope, ids in _APPLIES.items()}
 # The columns the memo keeps: the others are the selection's (scope, period, complete) or the
 # indicator's (group, unit, direction), filled in again by ``_kept_rows``.
 KEPT = ("indicator", "value", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
         "target_met", "gaps")
+_KEPT_OF = itemgetter(*(FIELDS.index(name) for name in KEPT))  # a row's values -> the memo's columns
+Values = tuple[Any, ...]  # a row's values in FIELDS' order
 
 
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
@@ -71,14 +75,14 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
         for at, (scope_type, scope, agencies, services) in enumerate(scopes):
             sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
             if memo is None or slices is None:
-                rows = [ROW([r[name] for name in FIELDS]) for r in _selection_rows(sel, complete, evidence, targets)]
+                rows = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
             else:
                 key = slices.key(sel, complete, targets)
                 kept = _kept_rows(memo.get(key), sel, complete, strings)
                 if kept is None:
                     fresh = _selection_rows(sel, complete, evidence, targets)
-                    memo.put(key, fresh)
-                    kept = [ROW([r[name] for name in FIELDS]) for r in fresh]  # compact at once: see core/compact.py
+                    memo.put(key, map(_KEPT_OF, fresh))
+                    kept = [Row(_INDEX, values) for values in fresh]  # compact at once: see core/compact.py
                 rows = kept
             place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
             for order, row in zip(_PLACES[scope_type], rows, strict=True):  # made in _APPLIES order
@@ -104,16 +108,15 @@ def _kept_rows(kept: list[list[Any]] | None, sel: Selection, complete: bool, str
     return out
 
 
-def _selection_rows(sel: Selection, complete: bool, evidence: Evidence, targets: Targets) -> list[Record]:
-    """The rows of every indicator computed for one selection."""
+def _selection_rows(sel: Selection, complete: bool, evidence: Evidence, targets: Targets) -> list[Values]:
+    """The rows of every indicator computed for one selection, each its values in ``FIELDS``' order."""
     rows = []
     coverage: dict[str, Coverage] = {}  # by source table: several indicators share one
-    for indicator in INDICATORS:
-        if sel.scope_type not in indicator.scopes:
-            continue
+    kind = periods.kind(sel.period)
+    for indicator in _COMPUTED[sel.scope_type]:
         if indicator.source not in coverage:
             coverage[indicator.source] = evidence.coverage(sel, indicator.source)
-        rows.append(_row(indicator, sel, complete, evidence, coverage[indicator.source], targets))
+        rows.append(_row(indicator, sel, kind, complete, evidence, coverage[indicator.source], targets))
     return rows
 
 
@@ -141,19 +144,15 @@ def _scopes(agencies: list[Record], performance: list[Record]) -> list[Scope]:
     return out
 
 
-def _row(indicator: Indicator, sel: Selection, complete: bool, evidence: Evidence, cover: Coverage,
-         targets: Targets) -> Record:
-    """One row of the indicators table."""
+def _row(indicator: Indicator, sel: Selection, kind: str, complete: bool, evidence: Evidence, cover: Coverage,
+         targets: Targets) -> Values:
+    """One row of the indicators table: its values in ``FIELDS``' order (``kind``: the period's)."""
     measure = indicator.compute(evidence, sel)
     target = met = None
     if indicator.target is not None and sel.scope_type in indicator.target.scopes:
         target = indicator.target.of(targets, sel.month_count)
         met = indicator.target.met(measure.value, target)
-    return {
-        "indicator": indicator.id, "group": indicator.group, "scope_type": sel.scope_type, "scope": sel.scope,
-        "period_type": periods.kind(sel.period), "period": sel.period, "complete": complete,
-        "value": measure.value, "unit": indicator.unit, "direction": indicator.direction,
-        "numerator": measure.numerator, "denominator": measure.denominator,
-        "agencies_covered": cover.covered, "agencies_expected": cover.expected,
-        "target": target, "target_met": met, "gaps": ";".join(cover.gaps) or None,
-    }
+    # A tuple, not a dict made and then read again field by field into a row and the memo's columns.
+    return (indicator.id, indicator.group, sel.scope_type, sel.scope, kind, sel.period, complete,
+            measure.value, indicator.unit, indicator.direction, measure.numerator, measure.denominator,
+            cover.covered, cover.expected, target, met, ";".join(cover.gaps) or None)
