@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -219,7 +219,8 @@ def _fold(line: Contentline) -> bytes:
     holding other characters (counted in octets) or a line break is left to icalendar.
     """
     if not line.isascii() or "\n" in line:
-        return cast(bytes, line.to_ical())
+        folded: bytes = cast(Any, line).to_ical()  # icalendar leaves to_ical() unannotated
+        return folded
     size = len(line)
     if size <= _FOLD_WIDTH:
         return line.encode("ascii")
