@@ -50,9 +50,6 @@ def _output_escape(value: Any) -> str:
     return escape(value)
 
 
-_CALLABLE = Callable[..., Any]
-
-
 class PlainCallable:
     """A callable that templates call as it is: never given the context or environment first.
 
@@ -66,15 +63,18 @@ class _Context(Context):
 
     def call(self, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         """What Jinja's ``Context.call`` gives."""
-        if type(obj) is not Macro and not isinstance(obj, PlainCallable):
+        plain = type(obj) is Macro or isinstance(obj, PlainCallable)  # a bool: ``obj`` stays Any
+        if not plain:
             return super().call(obj, *args, **kwargs)
-        if kwargs:  # what Jinja passes for a callable that takes the context: not this one
+        # What Jinja passes for a callable that takes the context, not this one: almost every
+        # call carries exactly one of them, and is then made without touching the dict.
+        if len(kwargs) == 1 and ("_block_vars" in kwargs or "_loop_vars" in kwargs):
+            kwargs = {}
+        elif kwargs:
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
         try:
-            # ``_CALLABLE`` made once: ``cast(Callable[..., Any], obj)`` would make a new alias
-            # object on every call (three million of them in a city's build).
-            return cast(_CALLABLE, obj)(*args, **kwargs)
+            return obj(*args, **kwargs)
         except StopIteration:
             return self.environment.undefined("value was undefined because a callable raised a"
                                               " StopIteration exception")
