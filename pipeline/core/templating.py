@@ -7,7 +7,7 @@ could end a ``<script>`` block.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -63,13 +63,18 @@ class _Context(Context):
 
     def call(self, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         """What Jinja's ``Context.call`` gives."""
-        if type(obj) is not Macro and not isinstance(obj, PlainCallable):
+        plain = type(obj) is Macro or isinstance(obj, PlainCallable)  # a bool: ``obj`` stays Any
+        if not plain:
             return super().call(obj, *args, **kwargs)
-        if kwargs:  # what Jinja passes for a callable that takes the context: not this one
+        # What Jinja passes for a callable that takes the context, not this one: almost every
+        # call carries exactly one of them, and is then made without touching the dict.
+        if len(kwargs) == 1 and ("_block_vars" in kwargs or "_loop_vars" in kwargs):
+            kwargs = {}
+        elif kwargs:
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
         try:
-            return cast(Callable[..., Any], obj)(*args, **kwargs)
+            return obj(*args, **kwargs)
         except StopIteration:
             return self.environment.undefined("value was undefined because a callable raised a"
                                               " StopIteration exception")
@@ -139,6 +144,21 @@ class _Environment(Environment):
         # Template -> the names its module reads from the context (None: made anew each time).
         self._free: dict[str, tuple[str, ...] | None] = {}
         self.modules: dict[tuple[Any, ...], TemplateModule] = {}  # ``_Template.make_module``'s
+        self._loaded: dict[str, Template] = {}  # ``get_template``'s while templates are not reloaded
+
+    def get_template(self, name: str | Template, parent: str | None = None,
+                     globals: MutableMapping[str, Any] | None = None) -> Template:  # noqa: A002 - Jinja's name
+        """Jinja's ``get_template``; while templates are not reloaded (``auto_reload`` off, as a site
+        build sets it), one loaded is taken from a plain dict. Jinja's cache is an LRU behind a lock,
+        asked for each page's template, its base and its imports: 100,000 times in a city's build."""
+        if globals is not None or self.auto_reload or type(name) is not str:
+            return super().get_template(name, parent, globals)
+        if parent is not None:
+            name = self.join_path(name, parent)
+        template = self._loaded.get(name)
+        if template is None:
+            template = self._loaded[name] = super().get_template(name)
+        return template
 
     def free_names(self, name: str) -> tuple[str, ...] | None:
         """The context names a template of macros reads, with those of the templates it imports

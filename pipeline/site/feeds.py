@@ -8,11 +8,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
+from typing import Any, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar, Event, Timezone
+from icalendar.parser import Contentline
 
 from pipeline.core.periods import first_day
 from pipeline.site import urls
@@ -199,6 +201,41 @@ def _event(i: EventInputs) -> Event:
     return ev
 
 
+def _ical(ev: Event) -> bytes:
+    """``ev.to_ical()``, its lines folded by ``_fold`` instead of icalendar's character loop."""
+    return b"".join([_fold(line) + b"\r\n" for line in ev.content_lines() if line])
+
+
+_FOLD_WIDTH = 74  # icalendar's fold: at most 74 octets on a line before its CRLF and space
+_ESCAPES = ("\\", "^")  # a fold never ends a line with one of these (it would split an escape)
+
+
+def _fold(line: Contentline) -> bytes:
+    """``line.to_ical()``: the line folded as icalendar's ``_foldline`` does, in UTF-8.
+
+    icalendar folds a line character by character in Python (a city's 12,000 events have
+    150,000 lines); an ASCII line is cut here in slices of 74, one less when the 74th is a
+    backslash or caret (that character then starts the next slice, as icalendar does). A line
+    holding other characters (counted in octets) or a line break is left to icalendar.
+    """
+    if not line.isascii() or "\n" in line:
+        folded: bytes = cast(Any, line).to_ical()  # icalendar leaves to_ical() unannotated
+        return folded
+    size = len(line)
+    if size <= _FOLD_WIDTH:
+        return line.encode("ascii")
+    parts: list[str] = []
+    start = 0
+    while size - start > _FOLD_WIDTH:
+        end = start + _FOLD_WIDTH
+        if line[end - 1] in _ESCAPES:
+            end -= 1
+        parts.append(line[start:end])
+        start = end
+    parts.append(line[start:])
+    return "\r\n ".join(parts).encode("ascii")
+
+
 def _add_end(ev: Event, start: date | datetime, span: timedelta) -> None:
     """DTEND = start + span, or DURATION when that end has no date (an agenda on 9999-12-31 is valid)."""
     try:
@@ -252,8 +289,7 @@ def _name_line(name: str) -> bytes:
     """The calendar's name as icalendar writes its line (folded, escaped), ending with CRLF."""
     cal = Calendar()
     cal.add("x-wr-calname", name)
-    line: bytes = cal.content_line("X-WR-CALNAME", cal["X-WR-CALNAME"]).to_ical()
-    return line + b"\r\n"
+    return _fold(cal.content_line("X-WR-CALNAME", cal["X-WR-CALNAME"])) + b"\r\n"
 
 
 @cache
@@ -331,7 +367,7 @@ def _made(key: str, inputs: EventInputs, kept: KeptEvents) -> bytes:
     """An agenda's VEVENT: the one kept under its key, or made with icalendar (and then kept)."""
     event = kept.get(key)
     if event is None:
-        event = _event(inputs).to_ical()
+        event = _ical(_event(inputs))
         kept.put(key, event)
     return event
 
@@ -350,7 +386,7 @@ def _known_event(a: Agenda, data: SiteData, keys: dict[tuple[str, str], str], ev
         old = live_bytes(urls.agenda_ics(a.agency_code, a.agenda_id))
         event = _event_in(old) if old is not None else None
         if event is None:
-            event = _event(event_inputs(a, data)).to_ical()
+            event = _ical(_event(event_inputs(a, data)))
         kept.put(key, event)
     events[ident] = event
 

@@ -25,8 +25,9 @@ from pipeline.site.views import last_update_date, licence_title, licence_url
 # Root-relative links written by our own templates; agency text never reaches this point with
 # a relative link (the sanitiser drops them), so only the site's links are rewritten: the value of
 # an href, src or action attribute (after a space) that starts with "/". The search starts at
-# ``="/`` (a literal the regex engine finds fast), the attribute's name is checked before it.
-_LINK = re.compile(r'="(/[^"]*)(?=")')
+# ``="`` (a literal the regex engine finds fast); the attribute's name and the space before it are
+# checked by lookbehinds of fixed width, one per name, so Python sees the site's links only.
+_LINK = re.compile(r'="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction="))(/[^"]*)(?=")')
 
 LAYOUT = "_layout.html"  # the layout's shared parts (``Shared``)
 NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDAS),
@@ -88,41 +89,18 @@ def relativize(html: str, page_path: str) -> str:
     """Rewrite every root-relative href/src/action in ``html``."""
     base = _base(page_path)
     start = _segments(base)
-    out: list[str] = []
-    last = 0
     # A page repeats its links (navigation, footer, the agencies of a table): each one once.
     done: dict[str, str] = {}
-    search = _LINK.search
-    match = search(html)
-    while match is not None:
-        if not _link_attribute(html, match.start()):
-            match = search(html, match.start() + 1)  # a link may start within what was not one
-            continue
+
+    def rewrite(match: re.Match[str]) -> str:
+        """The link's ``="`` and its target made relative."""
         target = match[1]
         rel = done.get(target)
         if rel is None:
-            rel = done[target] = _relative(target, base, start)
-        out.append(html[last:match.start(1)])
-        out.append(rel)
-        last = match.end(1)
-        match = search(html, last)
-    out.append(html[last:])
-    return "".join(out)
+            rel = done[target] = '="' + _relative(target, base, start)
+        return rel
 
-
-def _link_attribute(html: str, at: int) -> bool:
-    """Whether ``html[:at]`` ends with a space and then href, src or action."""
-    # The names end differently, so at most one of them ends there. A negative start reads from
-    # the end of the text, which holds fewer characters than the name then: no false match.
-    if html.startswith("href", at - 4):
-        space = at - 5
-    elif html.startswith("src", at - 3):
-        space = at - 4
-    elif html.startswith("action", at - 6):
-        space = at - 7
-    else:
-        return False
-    return space >= 0 and html[space].isspace()
+    return _LINK.sub(rewrite, html)
 
 
 class Shared(PlainCallable):

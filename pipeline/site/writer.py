@@ -6,6 +6,8 @@ whose bytes are the ones already published is recorded, not written, so its mtim
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +28,9 @@ class Writer:
         self.written: set[str] = set()  # every file of the new site, staged or unchanged
         self.files: dict[str, str] = {}  # site path -> SHA-256, for the manifest
         self.changed: list[str] = []  # staged in ``root``, in the order written
+        # Folders under ``root`` this writer made or found ("" the root itself): a page is a
+        # folder of its own, made with one ``mkdir``, its parents known to exist already.
+        self._folders: set[str] = set()
 
     def _key(self, rel: str) -> str:
         """The site-relative path, refusing duplicates and escapes from the root."""
@@ -50,11 +55,31 @@ class Writer:
         self.files[key] = sha
         if self.previous.get(key) == sha:
             return
-        path = self.root / key
-        with naming(path):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+        path = f"{self.root}/{key}"
+        try:
+            self._folder(key.rpartition("/")[0])
+            _write_new(path, data)
+        except OSError as exc:
+            if exc.filename is not None:
+                raise
+            # As ``naming`` does: a failed write (a full disk) names the file it was writing.
+            raise OSError(exc.errno, exc.strerror or str(exc), path) from exc
         self.changed.append(key)
+
+    def _folder(self, folder: str) -> None:
+        """Make the folder ``folder`` (site-relative, "" the root) unless known, its parents first."""
+        if folder in self._folders:
+            return
+        if not folder:
+            os.makedirs(self.root, exist_ok=True)
+        else:
+            path = f"{self.root}/{folder}"
+            try:
+                _mkdir(path)
+            except FileNotFoundError:  # its parent is missing too
+                self._folder(folder.rpartition("/")[0])
+                _mkdir(path)
+        self._folders.add(folder)
 
     def keep(self, rel: str) -> None:
         """Record a live file as part of the new site without producing it again."""
@@ -106,7 +131,7 @@ class Writer:
         key = self._key(rel)
         path = self.root / key
         with naming(path):
-            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folder(key.rpartition("/")[0])
             shutil.copyfile(source, path, follow_symlinks=False)
             sha = file_sha(path)
             self.files[key] = sha
@@ -114,3 +139,28 @@ class Writer:
                 path.unlink()  # the live site holds these bytes: left as they are
                 return
         self.changed.append(key)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Write ``data`` as the file ``path`` (created or truncated, as ``Path.write_bytes`` does),
+    with one ``open`` and ``write`` and none of the buffered file object's work."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:  # a write may take less than all (a signal, a nearly full disk)
+            written = os.write(fd, view)
+            if not written:  # never an endless loop on a file that takes nothing
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+            view = view[written:]
+    finally:
+        os.close(fd)
+
+
+def _mkdir(path: str) -> None:
+    """Make one folder whose parent exists; one there already is fine (another writer over the
+    same root, a forked language's, may have made it), a file there is not."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise

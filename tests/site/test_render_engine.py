@@ -3,6 +3,7 @@ the parts it reuses (modules of macros, the layout's shared parts) against makin
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -161,3 +162,23 @@ def test_an_environment_keeps_a_bounded_number_of_modules(monkeypatch: pytest.Mo
     for n in range(10):
         assert env.get_template("p.html").render(t=str(n)) == str(n)
         assert len(env.modules) <= 3  # type: ignore[attr-defined]
+
+
+def test_loaded_templates_are_kept_only_while_not_reloaded(tmp_path: Path) -> None:
+    """With ``auto_reload`` off (a site build), a template is loaded once and taken again as it is;
+    with it on (Jinja's default), an edited template is read again, as Jinja does."""
+    (tmp_path / "page.html").write_text("one {{ x }}\n")
+    env = environment(tmp_path)
+    assert env.get_template("page.html").render(x=1) == "one 1\n"
+    (tmp_path / "page.html").write_text("two {{ x }}\n")
+    env.cache.clear()  # Jinja's own cache dropped: the kept one is not Jinja's
+    env.auto_reload = False
+    first = env.get_template("page.html")
+    assert first.render(x=1) == "two 1\n"
+    assert env.get_template("page.html") is first
+    assert env.get_template("page.html", parent="other.html") is first
+    (tmp_path / "page.html").write_text("three {{ x }}\n")
+    assert env.get_template("page.html").render(x=1) == first.render(x=1)
+    env.auto_reload = True
+    os.utime(tmp_path / "page.html", (1, 1))  # a new mtime, whatever the clock's resolution
+    assert env.get_template("page.html").render(x=1) == "three 1\n"

@@ -1,0 +1,63 @@
+"""The writer's own file writing: each page in a folder of its own made once, the bytes and mode of
+``Path.write_bytes``, a folder another writer made taken as it is, a file in a folder's place refused,
+and a failed write naming its file."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from pipeline.site import writer as writer_module
+from pipeline.site.manifest import digest
+from pipeline.site.writer import Writer
+
+
+def test_pages_land_in_their_folders_with_write_bytes_mode(tmp_path: Path) -> None:
+    """Nested, sibling and root files, an empty one included, written as ``Path.write_bytes`` writes them."""
+    root = tmp_path / "stage"  # made by the writer itself when missing
+    writer = Writer(root)
+    files = {"/a/b/c/index.html": b"<p>c</p>", "/a/b/d/index.html": b"<p>d</p>", "/a/index.html": b"",
+             "/favicon.ico": b"\x00\x01", "/en/a/b/c/index.html": "é".encode()}
+    for rel, body in files.items():
+        writer.write_bytes(rel, body)
+    reference = tmp_path / "ref.bin"
+    reference.write_bytes(b"x")
+    for rel, body in files.items():
+        path = root / rel.lstrip("/")
+        assert path.read_bytes() == body
+        assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(reference.stat().st_mode)
+        assert writer.files[rel.lstrip("/")] == digest(body)
+    assert writer.changed == [rel.lstrip("/") for rel in files]
+
+
+def test_a_folder_made_by_another_writer_is_used(tmp_path: Path) -> None:
+    """Two writers over one root (the forked languages) share parents either may make first."""
+    first, second = Writer(tmp_path), Writer(tmp_path)
+    first.write_bytes("/x/y/one.html", b"1")
+    second.write_bytes("/x/y/two.html", b"2")
+    second.write_bytes("/x/z/three.html", b"3")
+    assert sorted(p.name for p in (tmp_path / "x" / "y").iterdir()) == ["one.html", "two.html"]
+
+
+def test_a_file_where_a_folder_goes_is_an_error(tmp_path: Path) -> None:
+    """A file in the place of a page's folder fails naming the path, as ``mkdir`` would."""
+    (tmp_path / "x").write_bytes(b"not a folder")
+    with pytest.raises(OSError) as failed:
+        Writer(tmp_path).write_bytes("/x/index.html", b"1")
+    assert failed.value.filename is not None and "x" in str(failed.value.filename)
+
+
+def test_a_failed_write_names_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk in ``write`` (an error without a file name) is reported with the file's path."""
+    def full(fd: int, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(writer_module.os, "write", full)
+    with pytest.raises(OSError) as failed:
+        Writer(tmp_path).write_bytes("/p/index.html", b"page")
+    assert failed.value.errno == errno.ENOSPC
+    assert failed.value.filename == f"{tmp_path}/p/index.html"
