@@ -82,11 +82,11 @@ def test_scores_of_every_spelling_are_summed_exactly() -> None:
     # 0.1 a float that is not 1/10 in binary, Decimal("4E+1") a positive exponent.
     from fractions import Fraction
 
-    from pipeline.core.ikm import _sum
+    from pipeline.core.ikm import exact_sum
 
-    assert _sum([0.1, 1e-07, Decimal("4E+1"), 3, Decimal("-2.50"), -0.0, True]) == (
+    assert exact_sum([0.1, 1e-07, Decimal("4E+1"), 3, Decimal("-2.50"), -0.0, True]) == (
         Fraction(1, 10) + Fraction(1, 10_000_000) + 40 + 3 - Fraction(5, 2) + 1)
-    assert _sum([123456789012345678.0]) == 123456789012345680  # its shortest repr, 1.2345678901234568e+17
+    assert exact_sum([123456789012345678.0]) == 123456789012345680  # its shortest repr, 1.2345678901234568e+17
 
 
 def test_a_group_is_weighted_by_respondents_over_every_denominator() -> None:
@@ -106,7 +106,7 @@ def test_integer_cents_equal_the_fraction_rounding() -> None:
     import random
     from fractions import Fraction
 
-    from pipeline.core.ikm import _sum, group_ikm, round_cents
+    from pipeline.core.ikm import exact_sum, group_ikm, round_cents
 
     rng = random.Random(7)
     cases: list[list[Decimal | float | int]] = [[Decimal("3.0644")] * 9, [Decimal("27.5778")] + [0] * 8]
@@ -119,11 +119,11 @@ def test_integer_cents_equal_the_fraction_rounding() -> None:
         else:
             cases.append([rng.randint(1, 4) for _ in range(9)])
     for scores in cases:
-        assert ikm(scores) == round_cents(Fraction(25) * _sum(scores) / 9), scores
-        assert str(ikm(scores)) == str(round_cents(Fraction(25) * _sum(scores) / 9))
+        assert ikm(scores) == round_cents(Fraction(25) * exact_sum(scores) / 9), scores
+        assert str(ikm(scores)) == str(round_cents(Fraction(25) * exact_sum(scores) / 9))
     for _ in range(500):
         rows = [(rng.randint(0, 50), rng.choice(cases)) for _ in range(rng.randint(1, 6))]
         people = sum(n for n, _ in rows)
         expected = None if not people else \
-            round_cents(Fraction(25) * sum((n * _sum(s) for n, s in rows), Fraction(0)) / (9 * people))
+            round_cents(Fraction(25) * sum((n * exact_sum(s) for n, s in rows), Fraction(0)) / (9 * people))
         assert group_ikm(rows) == expected and str(group_ikm(rows)) == str(expected)

@@ -33,8 +33,8 @@ def ikm(scores: Sequence[Score]) -> Decimal:
         raise ValueError(f"IKM needs {len(ELEMENTS)} element scores, got {len(scores)}")
     # 25 × sum / 9 in cents as one integer fraction: the Fraction products reduced by a gcd
     # twice for each of a city's 28,000 performance rows, every run.
-    total = _sum(scores)
-    return _cents(2500 * total.numerator, len(ELEMENTS) * total.denominator)
+    total = exact_sum(scores)
+    return cents_half_up(2500 * total.numerator, len(ELEMENTS) * total.denominator)
 
 
 def group_ikm(rows: Iterable[tuple[int, Sequence[Score]]]) -> Decimal | None:
@@ -47,12 +47,12 @@ def group_ikm(rows: Iterable[tuple[int, Sequence[Score]]]) -> Decimal | None:
     people, numerators = 0, dict[int, int]()
     for respondents, scores in rows:
         people += respondents
-        exact = _sum(scores)
+        exact = exact_sum(scores)
         numerators[exact.denominator] = numerators.get(exact.denominator, 0) + respondents * exact.numerator
     if not people:
         return None
     total = sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
-    return _cents(2500 * total.numerator, len(ELEMENTS) * people * total.denominator)
+    return cents_half_up(2500 * total.numerator, len(ELEMENTS) * people * total.denominator)
 
 
 def round_cents(exact: Fraction) -> Decimal:
@@ -64,16 +64,16 @@ def round_cents(exact: Fraction) -> Decimal:
     Decimal division is not exact (76.605 = 689.445/9).
     """
     cents = exact * 100
-    return _cents(cents.numerator, cents.denominator)
+    return cents_half_up(cents.numerator, cents.denominator)
 
 
-def _cents(numerator: int, denominator: int) -> Decimal:
+def cents_half_up(numerator: int, denominator: int) -> Decimal:
     """``numerator / denominator`` cents (denominator > 0, the fraction reduced or not) rounded half up."""
     rounded = (numerator * 2 + denominator) // (denominator * 2)  # floor(x + 1/2): the same for any equal fraction
     return (Decimal(rounded) / 100).quantize(CENT)
 
 
-def _sum(scores: Iterable[Score]) -> Fraction:
+def exact_sum(scores: Iterable[Score]) -> Fraction:
     """The exact sum of scores; floats through their shortest repr, as the agency wrote them."""
     # The indicators sum the same row's scores for every scope and window it falls in: once each.
     values = tuple(scores)
@@ -82,7 +82,7 @@ def _sum(scores: Iterable[Score]) -> Fraction:
 
 @lru_cache(maxsize=65536)
 def _typed_sum(scores: tuple[Score, ...], types: tuple[type, ...]) -> Fraction:
-    """``_sum`` of scores of these types (the types in the key: 0.5 and Decimal("0.5") are equal but read apart)."""
+    """``exact_sum`` of scores of these types (in the key: 0.5 and Decimal("0.5") are equal but read apart)."""
     # Added as decimals in a context that refuses to round (exact), turned into a fraction once:
     # nine Fraction additions, each with its gcd, were most of the performance table's time.
     total = Decimal(0)

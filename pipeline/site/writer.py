@@ -6,12 +6,11 @@ whose bytes are the ones already published is recorded, not written, so its mtim
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 from pathlib import Path, PurePosixPath
 
-from pipeline.core.atomic import file_sha
+from pipeline.core.atomic import file_sha, write_plain
 from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
 from pipeline.core.treehash import DigestCache
@@ -58,7 +57,7 @@ class Writer:
         path = f"{self.root}/{key}"
         try:
             self._folder(key.rpartition("/")[0])
-            _write_new(path, data)
+            write_plain(path, data)
         except OSError as exc:
             if exc.filename is not None:
                 raise
@@ -139,21 +138,6 @@ class Writer:
                 path.unlink()  # the live site holds these bytes: left as they are
                 return
         self.changed.append(key)
-
-
-def _write_new(path: str, data: bytes) -> None:
-    """Write ``data`` as the file ``path`` (created or truncated, as ``Path.write_bytes`` does),
-    with one ``open`` and ``write`` and none of the buffered file object's work."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:  # a write may take less than all (a signal, a nearly full disk)
-            written = os.write(fd, view)
-            if not written:  # never an endless loop on a file that takes nothing
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
-            view = view[written:]
-    finally:
-        os.close(fd)
 
 
 def _mkdir(path: str) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal, getcontext, localcontext
 from fractions import Fraction
 from statistics import median
 
-from pipeline.core.ikm import EXACT, _cents
+from pipeline.core.ikm import EXACT, cents_half_up
 
 
 @dataclass(frozen=True)
@@ -30,16 +30,16 @@ def quotient_cents(numerator: int, denominator: int) -> Decimal:
 
     The city's 414,000 indicator rows round 290,000 ratios: a Fraction for each, reduced by a
     gcd, then multiplied by 100 and reduced again, was a fifth of their time. The rounding of
-    ``round_cents`` (``_cents``) reads only the value, reduced or not.
+    ``round_cents`` (``cents_half_up``) reads only the value, reduced or not.
     """
     if denominator < 0:
         numerator, denominator = -numerator, -denominator
     digits = len(str(abs(numerator) // denominator)) + 4
     if digits <= getcontext().prec:  # the context is wide enough as it is (nearly always)
-        return _cents(100 * numerator, denominator)
+        return cents_half_up(100 * numerator, denominator)
     with localcontext() as ctx:
         ctx.prec = digits
-        return _cents(100 * numerator, denominator)
+        return cents_half_up(100 * numerator, denominator)
 
 
 def finite(value: Decimal | float) -> bool:

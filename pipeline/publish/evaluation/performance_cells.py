@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.core.ikm import ELEMENTS, EXACT, _cents, _sum
+from pipeline.core.ikm import ELEMENTS, EXACT, cents_half_up, exact_sum
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import Selection
 from pipeline.publish.evaluation.measure import Measure, finite, mean_of_sum
@@ -77,7 +77,7 @@ class Tally:
                 sums.finite = False
         respondents = row.get("survey_respondents")
         if respondents and all(row.get(e) is not None for e in ELEMENTS):
-            exact = _sum(row[e] for e in ELEMENTS)  # as group_ikm sums a row's element scores
+            exact = exact_sum(row[e] for e in ELEMENTS)  # as group_ikm sums a row's element scores
             self.respondents += respondents
             self.scores[exact.denominator] = self.scores.get(exact.denominator, 0) + respondents * exact.numerator
 
@@ -101,7 +101,7 @@ class Tally:
         # Over one common denominator in integers: Fractions added one by one reduced by a gcd each.
         common = math.lcm(*self.scores)
         total = sum(n * (common // d) for d, n in self.scores.items())
-        return _cents(2500 * total, len(ELEMENTS) * self.respondents * common)  # as group_ikm rounds
+        return cents_half_up(2500 * total, len(ELEMENTS) * self.respondents * common)  # as group_ikm rounds
 
 
 class PerformanceCells:
