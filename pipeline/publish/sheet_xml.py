@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, time
+from functools import partial
+from itertools import repeat
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -22,6 +24,7 @@ from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
+from pipeline.publish.row_batches import row_values
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS
 
 Converter = Callable[[Any], Any]  # a record's value -> the value the cell holds
@@ -29,6 +32,9 @@ _BLOCK = 1024  # rows encoded together
 # Texts up to this long have their cell remembered; longer ones rarely repeat, and remembering
 # each (the gaps of 414,000 indicator rows) would hold them all while the sheet is written.
 _CACHED_TEXT = 64
+# And at most this many cells a column and type: the values that repeat (codes, periods, statuses,
+# small counts) come early and often; a column of values each new (identifiers) stops being remembered.
+_CACHED_CELLS = 2048
 
 
 # What lxml refuses besides openpyxl's illegal characters: lone surrogates, U+FFFE and U+FFFF.
@@ -103,49 +109,79 @@ def row_blocks(records: Sequence[Any], names: Sequence[str], styles: Sequence[in
     a large city are hundreds of MB as XML, never held whole (as text, joined, then encoded,
     they took three times that).
     """
-    write = RowWriter(names, styles, convert)
-    out: list[str] = []
-    for number, record in enumerate(records, start=first_row):
-        out.append(write(record, number))
-        if len(out) == _BLOCK:
-            yield "".join(out).encode("ascii")
-            out.clear()
-    if out:
-        yield "".join(out).encode("ascii")
+    write = SheetRows(names, styles, convert)
+    for at in range(0, len(records), _BLOCK):
+        yield "".join(write(row_values(names, records[at:at + _BLOCK]), at + first_row)).encode("ascii")
 
 
-class RowWriter:
-    """One record's ``<row>`` element at a given row number; NeedsOpenpyxl for a value it cannot write."""
+# Stands for the row number in a row's XML until the row is numbered: a control character, which
+# no cell written here holds (``_text`` leaves a text holding one to openpyxl, which refuses it).
+_MARK = "\x00"
+_NONE = type(None)
+# Values whose cells are remembered by value: equal values of one of these types are written
+# alike (not so for Decimals, floats or times: 1 and 1.0, or 10:00 in two time zones, are equal).
+_MEMO_TYPES = frozenset({str, int, bool, date})
+
+
+class _Cells(dict[Any, str]):
+    """A column's cells (reference up to the row number, then the rest) by value, made when first asked for."""
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__({None: ""})  # an empty cell is left out
+        self.make = make
+
+    def __missing__(self, value: Any) -> str:
+        cell = self.make(value)
+        if len(self) < _CACHED_CELLS and (type(value) is not str or len(value) <= _CACHED_TEXT):
+            self[value] = cell
+        return cell
+
+
+class SheetRows:
+    """Rows' ``<row>`` elements (each with its ``</row>``), many at a time; NeedsOpenpyxl for a value it
+    cannot write.
+
+    The rows are made column by column: each column's cells once per value where a value is
+    always written alike (codes, periods, statuses and counts repeat), then each row joined and
+    numbered in C (one Python call a cell was most of writing a large table's sheet).
+    """
 
     def __init__(self, names: Sequence[str], styles: Sequence[int | None], convert: Converter) -> None:
-        self.columns = [(name, f'<c r="{get_column_letter(i)}', style)
-                        for i, (name, style) in enumerate(zip(names, styles, strict=True), 1)]
+        self.refs = [f'<c r="{get_column_letter(i)}{_MARK}"' for i in range(1, len(names) + 1)]
+        self.styles = list(styles)
+        if len(self.styles) != len(names):
+            raise ValueError(f"{len(self.styles)} styles for {len(names)} columns")
         self.convert = convert
-        # A text's cell is the same in every row: codes, periods, statuses repeat.
-        self.texts: dict[str, str | None] = {}
+        # Per column, the cells of values of one type (see _MEMO_TYPES), by type.
+        self.memo: list[dict[type, _Cells]] = [{} for _ in names]
 
-    def __call__(self, record: Any, number: int) -> str:
-        """The row's XML (ASCII text)."""
-        texts, convert = self.texts, self.convert
-        row = str(number)
-        parts = [f'<row r="{row}">']
-        for name, start, style in self.columns:
-            value = record.get(name)
+    def cell(self, column: int, value: Any) -> str:
+        """One value's cell in ``column`` with the row number still to be put in ("" for no cell)."""
+        if value is None:
+            return ""
+        if type(value) is not str:
+            value = self.convert(value)
             if value is None:
-                continue
-            if type(value) is str:
-                rest = texts.get(value, "")
-                if rest == "":
-                    rest = _text(value)
-                    if len(value) <= _CACHED_TEXT:
-                        texts[value] = rest
+                return ""
+        rest = _rest(value, self.styles[column] if type(value) is not str else None)
+        if rest is None:
+            raise NeedsOpenpyxl(column)
+        return self.refs[column] + rest
+
+    def __call__(self, rows: Sequence[Sequence[Any]], first: int) -> list[str]:
+        """The ``<row>`` elements of ``rows`` (each a record's values in column order) numbered from ``first``."""
+        if not self.refs:
+            return [f'<row r="{n}"></row>' for n in range(first, first + len(rows))]
+        columns = []
+        for column, values in enumerate(zip(*rows)):
+            kinds = set(map(type, values))
+            kinds.discard(_NONE)
+            if len(kinds) == 1 and (kind := kinds.pop()) in _MEMO_TYPES:
+                cells = self.memo[column].get(kind)
+                if cells is None:
+                    cells = self.memo[column][kind] = _Cells(partial(self.cell, column))
+                columns.append(list(map(cells.__getitem__, values)))
             else:
-                value = convert(value)
-                if value is None:
-                    continue
-                rest = _rest(value, style if type(value) is not str else None)
-            if rest is None:
-                raise NeedsOpenpyxl(name)
-            parts.append(f'{start}{row}"{rest}')
-        parts.append("</row>")
-        return "".join(parts)
+                columns.append(list(map(partial(self.cell, column), values)))
+        joined = map("".join, zip(repeat(f'<row r="{_MARK}">'), *columns, repeat("</row>")))
+        return list(map(str.replace, joined, repeat(_MARK), map(str, range(first, first + len(rows)))))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import math
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +27,7 @@ from pipeline.core.rowcodec import line_encoder, number_text, records_json, writ
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes
 from pipeline.publish.row_reuse import EXTENSIONS, Encoder, Indexes, schema_digest
-from pipeline.publish.sheet_xml import NeedsOpenpyxl, RowWriter, row_blocks
+from pipeline.publish.sheet_xml import NeedsOpenpyxl, SheetRows, row_blocks
 
 
 def field_names(schema: dict[str, Any]) -> list[str]:
@@ -156,14 +157,14 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             for block in _blocks(rows.csv_lines(cell_text)):
                 sinks["csv"].write(b"".join(block))
         with Sink(folder / f"{name}.json") as sinks["json"]:
-            _write_json(sinks["json"], rows.json_lines(line_encoder()))
+            _write_json(sinks["json"], rows.json_lines(_line_json_encoder()))
         # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
         # complaint when it is freed.
         # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
         # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
         same = unchanged_xlsx(sinks["csv"].path) if kept is not None else None
         xlsx = chunks(same) if same is not None else (xlsx_bytes(
-            schema, records, lambda styles: rows.sheet_rows(RowWriter(names, styles, _xlsx_value), styles), cache),)
+            schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache),)
         with Sink(folder / f"{name}.xlsx") as sinks["xlsx"]:
             for piece in xlsx:
                 sinks["xlsx"].write(piece)
@@ -200,6 +201,13 @@ def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
             block, size = [], 0
     if block:
         yield block
+
+
+def _line_json_encoder() -> json.JSONEncoder:
+    """The encoder of the lines ``records_json`` writes (``line_encoder`` gives its bound ``encode``)."""
+    encoder = getattr(line_encoder(), "__self__", None)
+    assert isinstance(encoder, json.JSONEncoder)
+    return encoder
 
 
 def _write_json(out: Sink, lines: Iterable[bytes]) -> None:
