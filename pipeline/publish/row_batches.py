@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from math import isfinite
 from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
@@ -40,25 +41,68 @@ def row_values(names: Sequence[str], records: Sequence[Mapping[str, Any]]) -> li
         return [tuple(map(record.get, names)) for record in records]
 
 
+# At most this many texts a column and type are remembered, of values at most this long (as text):
+# the values that repeat (codes, periods, statuses, small counts) come early and often, while a
+# column of values each new (identifiers, notes) would be held whole.
+MEMO_SIZE = 2048
+MEMO_TEXT = 64
+# Types whose equal values are written alike, so their texts can be remembered by value (not so for
+# Decimals, floats or times: 1 and 1.0 are equal, and so are 10:00 in two time zones).
+MEMO_TYPES = frozenset({str, int, bool, date})
+
+
+class Memo(dict[Any, Any]):
+    """The texts of a column's values of one type (see ``MEMO_TYPES``) and of None, each made once."""
+
+    def __init__(self, make: Callable[[Any], Any], none: Any) -> None:
+        super().__init__({None: none})
+        self.make = make
+
+    def __missing__(self, value: Any) -> Any:
+        text = self.make(value)
+        if len(self) < MEMO_SIZE and (type(value) is not str or len(value) <= MEMO_TEXT):
+            self[value] = text
+        return text
+
+
+def memo_kind(column: Sequence[Any]) -> type | None:
+    """The one type of a column's values besides None, when texts of that type can be remembered."""
+    kinds = set(map(type, column))
+    kinds.discard(_NONE)
+    return kinds.pop() if len(kinds) == 1 and next(iter(kinds)) in MEMO_TYPES else None
+
+
 # Values the CSV writer writes as ``cell_text`` does: text as it is, an integer in decimal, None empty.
 _CSV_AS_IS = frozenset({str, int, _NONE})
 
 
 class CsvLines:
-    """Rows' CSV lines (text, each with its LF) as ``csv_bytes`` writes them; ``text`` writes any other value."""
+    """Rows' CSV lines (text, each with its LF) as ``csv_bytes`` writes them; ``text`` writes any value but
+    text, integers and None, or ``texts[type(value)]`` when given (the same text, sooner)."""
 
-    def __init__(self, text: Callable[[Any], str]) -> None:
-        self.text = text
+    def __init__(self, text: Callable[[Any], str], texts: Mapping[type, Callable[[Any], str]] | None = None) -> None:
+        self.text, self.texts = text, dict(texts or {})
         self.lines: list[str] = []
         self.writer = csv.writer(SimpleNamespace(write=self.lines.append), lineterminator="\n")  # one write a row
+        self.memo: dict[tuple[int, type], Memo] = {}  # a column's texts of one type, by column and type
 
     def __call__(self, rows: Sequence[Values]) -> list[str]:
         """The lines of ``rows``."""
         columns: list[Sequence[Any]] = list(zip(*rows))
-        text = self.text
         for at, column in enumerate(columns):
-            if not _CSV_AS_IS.issuperset(map(type, column)):
-                columns[at] = [value if type(value) in _CSV_AS_IS else text(value) for value in column]
+            kinds = set(map(type, column))
+            if kinds <= _CSV_AS_IS:
+                continue
+            kind = memo_kind(column)
+            if kind is not None:  # booleans, dates
+                memo = self.memo.get((at, kind))
+                if memo is None:
+                    memo = self.memo[at, kind] = Memo(self.text, None)
+                columns[at] = list(map(memo.__getitem__, column))
+                continue
+            others = kinds - _CSV_AS_IS
+            text = self.texts.get(others.pop(), self.text) if len(others) == 1 else self.text
+            columns[at] = [value if type(value) in _CSV_AS_IS else text(value) for value in column]
         self.writer.writerows(zip(*columns) if columns else rows)
         lines = self.lines[:]
         self.lines.clear()
@@ -70,10 +114,12 @@ class JsonLines:
 
     ``encoder`` is a ``json.JSONEncoder`` without indent: its item and key separators make the
     line template; values of the kinds below are written as its C encoder writes them inside
-    an object, any other value by ``encoder.encode`` itself.
+    an object, any other value by ``encoder.encode`` itself; ``texts[type(value)]``, when given,
+    writes a value of that type (the same text, sooner).
     """
 
-    def __init__(self, names: Sequence[str], encoder: json.JSONEncoder) -> None:
+    def __init__(self, names: Sequence[str], encoder: json.JSONEncoder,
+                 texts: Mapping[type, Callable[[Any], str]] | None = None) -> None:
         if encoder.indent is not None:
             raise ValueError("an indented encoder writes no one-line records")
         self.names, self.encoder = list(names), encoder
@@ -83,17 +129,19 @@ class JsonLines:
         self.template = "{" + item.join(string(n).replace("%", "%%") + key + "%s" for n in names) + "}"
         # A repeated name keeps one key in a dict: written through the encoder, as a dict.
         self.plain = len(set(self.names)) == len(self.names)
+        self.memo: list[dict[type, Memo]] = [{} for _ in names]  # each column's texts, by type
         default = encoder.default
         self.kinds: dict[type, Callable[[Any], str]] = {
             str: string, int: int.__repr__, bool: {True: "true", False: "false"}.__getitem__,
             _NONE: lambda value: "null", float: self._float,
             # What the C encoder hands to ``default``: written as what ``default`` gives.
             **{kind: lambda value: self.value(default(value)) for kind in (Decimal, date, time, datetime)},
+            **(texts or {}),
         }
 
     def _float(self, value: float) -> str:
         """A float as the C encoder writes it (``NaN`` and ``Infinity`` allowed or refused by the encoder)."""
-        if value != value or value in (float("inf"), float("-inf")):
+        if not isfinite(value):
             return self.encoder.encode(value)
         return float.__repr__(value)
 
@@ -110,12 +158,14 @@ class JsonLines:
         if not self.names:
             return ["{}"] * len(rows)
         columns = []
-        for column in zip(*rows):
-            kinds = set(map(type, column))
-            if kinds == {str}:
-                columns.append(list(map(self.string, column)))
-            elif len(kinds) == 1:
-                columns.append(list(map(self.kinds.get(kinds.pop(), self.value), column)))
-            else:
-                columns.append(list(map(self.value, column)))
+        for at, column in enumerate(zip(*rows)):
+            kind = memo_kind(column)
+            if kind is None:
+                value = self.value
+                columns.append(["null" if item is None else value(item) for item in column])
+                continue
+            memo = self.memo[at].get(kind)
+            if memo is None:
+                memo = self.memo[at][kind] = Memo(self.value, "null")
+            columns.append(list(map(memo.__getitem__, column)))
         return list(map(self.template.__mod__, zip(*columns)))

@@ -41,7 +41,7 @@ from typing import IO, Any
 from pipeline.core.atomic import file_sha, write_bytes
 from pipeline.core.deflate_chunks import ChunkCache
 from pipeline.publish.reuse import code_digest
-from pipeline.publish.row_batches import CsvLines, JsonLines, Values, row_values
+from pipeline.publish.row_batches import Values, row_values
 
 FOLDER = "published-rows"  # under <output>/store
 SHEET = "xl/worksheets/sheet1.xml"
@@ -372,11 +372,10 @@ class Encoder:
         """How many records were published last (their lines are taken back)."""
         return sum(1 for old in self.old if old >= 0)
 
-    def csv_lines(self, text: Callable[[Any], str]) -> Iterator[bytes]:
-        """Every record's CSV line (UTF-8, LF), a stretch of lines at a time; ``text`` writes a value that
-        is neither text, nor an integer, nor empty."""
+    def csv_lines(self, encode: Callable[[Sequence[Values]], list[str]]) -> Iterator[bytes]:
+        """Every record's CSV line (UTF-8, LF), a stretch of lines at a time; ``encode`` makes the lines (each
+        with its LF) of records' values (``row_batches.CsvLines``)."""
         kept = self.kept.csv if self.kept is not None else None
-        encode = CsvLines(text)
         lengths = array(LENGTH)
         for first, count, old in self.runs():
             if old >= 0 and kept is not None:
@@ -387,11 +386,10 @@ class Encoder:
             yield _encoded(lines, "", 0, lengths)
         self.lengths["csv"] = lengths
 
-    def json_lines(self, encoder: json.JSONEncoder) -> Iterator[bytes]:
-        """Every record's JSON line (UTF-8) as ``encoder`` writes ``{name: value, ...}``, a stretch of lines at
-        a time, joined by the separator ``,\n``."""
+    def json_lines(self, encode: Callable[[Sequence[Values]], list[str]]) -> Iterator[bytes]:
+        """Every record's JSON line (UTF-8), a stretch of lines at a time, joined by the separator ``,\n``;
+        ``encode`` makes the lines of records' values (``row_batches.JsonLines``)."""
         kept = self.kept.json if self.kept is not None else None
-        encode = JsonLines(self.names, encoder)
         lengths = array(LENGTH)
         for first, count, old in self.runs():
             if old >= 0 and kept is not None:

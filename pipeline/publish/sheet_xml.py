@@ -13,6 +13,7 @@ tests/test_sheet_xml.py compares both writers on generated values.
 from __future__ import annotations
 
 import re
+from math import isfinite
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, time
 from functools import partial
@@ -24,17 +25,11 @@ from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from pipeline.publish.row_batches import row_values
+from pipeline.publish.row_batches import Memo, memo_kind, row_values
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS
 
 Converter = Callable[[Any], Any]  # a record's value -> the value the cell holds
 _BLOCK = 1024  # rows encoded together
-# Texts up to this long have their cell remembered; longer ones rarely repeat, and remembering
-# each (the gaps of 414,000 indicator rows) would hold them all while the sheet is written.
-_CACHED_TEXT = 64
-# And at most this many cells a column and type: the values that repeat (codes, periods, statuses,
-# small counts) come early and often; a column of values each new (identifiers) stops being remembered.
-_CACHED_CELLS = 2048
 
 
 # What lxml refuses besides openpyxl's illegal characters: lone surrogates, U+FFFE and U+FFFF.
@@ -76,7 +71,9 @@ def _rest(value: Any, style: int | None) -> str | None:
     s = "" if style is None else f' s="{style}"'
     if kind is bool:
         return f'{s} t="b"><v>{safe_string(value)}</v></c>'
-    if kind is int or kind is float:
+    if kind is float:  # safe_string's text, without its type tests
+        return f'{s} t="n"><v>{"%.16g" % value if isfinite(value) else ""}</v></c>'
+    if kind is int:
         return f'{s} t="n"><v>{safe_string(value)}</v></c>'
     if (kind is date or kind is time) and style is not None:
         return f'{s} t="n"><v>{safe_string(to_excel(value))}</v></c>'
@@ -117,26 +114,6 @@ def row_blocks(records: Sequence[Any], names: Sequence[str], styles: Sequence[in
 # Stands for the row number in a row's XML until the row is numbered: a control character, which
 # no cell written here holds (``_text`` leaves a text holding one to openpyxl, which refuses it).
 _MARK = "\x00"
-_NONE = type(None)
-# Values whose cells are remembered by value: equal values of one of these types are written
-# alike (not so for Decimals, floats or times: 1 and 1.0, or 10:00 in two time zones, are equal).
-_MEMO_TYPES = frozenset({str, int, bool, date})
-
-
-class _Cells(dict[Any, str]):
-    """A column's cells (reference up to the row number, then the rest) by value, made when first asked for."""
-
-    def __init__(self, make: Callable[[Any], str]) -> None:
-        super().__init__({None: ""})  # an empty cell is left out
-        self.make = make
-
-    def __missing__(self, value: Any) -> str:
-        cell = self.make(value)
-        if len(self) < _CACHED_CELLS and (type(value) is not str or len(value) <= _CACHED_TEXT):
-            self[value] = cell
-        return cell
-
-
 class SheetRows:
     """Rows' ``<row>`` elements (each with its ``</row>``), many at a time; NeedsOpenpyxl for a value it
     cannot write.
@@ -152,8 +129,8 @@ class SheetRows:
         if len(self.styles) != len(names):
             raise ValueError(f"{len(self.styles)} styles for {len(names)} columns")
         self.convert = convert
-        # Per column, the cells of values of one type (see _MEMO_TYPES), by type.
-        self.memo: list[dict[type, _Cells]] = [{} for _ in names]
+        # Per column, the cells of values of one type (see row_batches.MEMO_TYPES), by type.
+        self.memo: list[dict[type, Memo]] = [{} for _ in names]
 
     def cell(self, column: int, value: Any) -> str:
         """One value's cell in ``column`` with the row number still to be put in ("" for no cell)."""
@@ -174,14 +151,14 @@ class SheetRows:
             return [f'<row r="{n}"></row>' for n in range(first, first + len(rows))]
         columns = []
         for column, values in enumerate(zip(*rows)):
-            kinds = set(map(type, values))
-            kinds.discard(_NONE)
-            if len(kinds) == 1 and (kind := kinds.pop()) in _MEMO_TYPES:
-                cells = self.memo[column].get(kind)
-                if cells is None:
-                    cells = self.memo[column][kind] = _Cells(partial(self.cell, column))
-                columns.append(list(map(cells.__getitem__, values)))
-            else:
-                columns.append(list(map(partial(self.cell, column), values)))
+            kind = memo_kind(values)
+            if kind is None:
+                cell = partial(self.cell, column)
+                columns.append(["" if value is None else cell(value) for value in values])
+                continue
+            cells = self.memo[column].get(kind)
+            if cells is None:
+                cells = self.memo[column][kind] = Memo(partial(self.cell, column), "")  # no cell for None
+            columns.append(list(map(cells.__getitem__, values)))
         joined = map("".join, zip(repeat(f'<row r="{_MARK}">'), *columns, repeat("</row>")))
         return list(map(str.replace, joined, repeat(_MARK), map(str, range(first, first + len(rows)))))
