@@ -20,7 +20,7 @@ from openpyxl.compat import safe_string
 from pipeline.core.compact import record_type
 from pipeline.core.rowcodec import written_integral
 from pipeline.publish import row_batches, row_reuse, table_files
-from pipeline.publish.row_batches import JsonLines, row_values
+from pipeline.publish.row_batches import JsonLines, Texts, row_values
 from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.table_files import (
     EXCEL_MAX_EXACT,
@@ -187,10 +187,33 @@ def test_json_lines_are_the_encoders_own(names: list[str], ascii_only: bool) -> 
 
 
 def test_a_column_remembers_only_short_repeating_texts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A column of values each new stops being remembered at MEMO_SIZE; a long text is never remembered."""
+    """Repeating values are remembered; a long text never is; a type whose values keep being new once the
+    memo is full is no more remembered; decimals are remembered by their text; None is ``none``."""
     monkeypatch.setattr(row_batches, "MEMO_SIZE", 5)
-    encode = JsonLines(["a"], json.JSONEncoder())
-    encode([(f"v{i}",) for i in range(20)] + [("x" * 100,)] + [(None,)])
-    (memo,) = encode.memo[0].values()
-    assert len(memo) == 5 and "x" * 100 not in memo
+    made: list[Any] = []
+
+    def make(value: Any) -> str:
+        made.append(value)
+        return f"<{value}>"
+
+    texts = Texts(make, "-")
+    assert texts(["a", "b", None, "a", "x" * 100, "x" * 100, "b"]) == ["<a>", "<b>", "-", "<a>", f"<{'x' * 100}>",
+                                                                     f"<{'x' * 100}>", "<b>"]
+    assert made == ["a", "b", "x" * 100, "x" * 100]
+    assert texts([f"v{i}" for i in range(10)]) == [f"<v{i}>" for i in range(10)]
+    assert str in texts.forgotten and str not in texts.memos  # full, and most values were new
+    made.clear()
+    assert texts(["a", None, "a"]) == ["<a>", "-", "<a>"] and made == ["a", "a"]
+    monkeypatch.setattr(row_batches, "MEMO_SIZE", 50)
+    made.clear()
+    decimals = [Decimal("1"), Decimal("1.0"), None, Decimal("1"), Decimal("-0")]
+    assert texts(decimals) == ["<1>", "<1.0>", "-", "<1>", "<-0>"]
+    assert list(map(str, made)) == ["1", "1.0", "-0"] and type(made[0]) is Decimal
+    # Integers remembered, decimals no more: a column of both is never looked up by value (364 == 364.00).
+    monkeypatch.setattr(row_batches, "MEMO_SIZE", 3)
+    assert texts([Decimal(f"{i}.00") for i in range(360, 370)])[4] == "<364.00>"
+    assert Decimal in texts.forgotten
+    assert texts([364, 364]) == ["<364>", "<364>"] and int not in texts.forgotten
+    assert texts([Decimal("364.00"), 364, None]) == ["<364.00>", "<364>", "-"]
+    assert texts([364, Decimal("364.00")]) == ["<364>", "<364.00>"]
     assert row_values(["a", "b"], [{"a": 1}, {"b": 2, "c": 3}]) == [(1, None), (None, 2)]

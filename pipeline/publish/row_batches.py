@@ -57,19 +57,65 @@ class Memo(dict[Any, Any]):
     def __init__(self, make: Callable[[Any], Any], none: Any) -> None:
         super().__init__({None: none})
         self.make = make
+        self.misses = 0  # texts made
 
     def __missing__(self, value: Any) -> Any:
+        self.misses += 1
         text = self.make(value)
         if len(self) < MEMO_SIZE and (type(value) is not str or len(value) <= MEMO_TEXT):
             self[value] = text
         return text
 
 
-def memo_kind(column: Sequence[Any]) -> type | None:
-    """The one type of a column's values besides None, when texts of that type can be remembered."""
-    kinds = set(map(type, column))
-    kinds.discard(_NONE)
-    return kinds.pop() if len(kinds) == 1 and next(iter(kinds)) in MEMO_TYPES else None
+class Texts:
+    """The texts of one column's values, made column by column: each text of a value that repeats made once.
+
+    Equal values of a type in ``MEMO_TYPES`` are remembered by value; a decimal by its text (which
+    gives back the same decimal, digits and exponent: ``Decimal("1")`` and ``Decimal("1.0")`` are
+    equal but written apart); None's text is ``none``; anything else is made each time.
+    """
+
+    def __init__(self, make: Callable[[Any], Any], none: Any, direct: Mapping[type, Callable[[Any], Any]] | None = None) -> None:
+        self.make, self.none = make, none
+        self.direct = dict(direct or {})  # a maker in C by type, for a column of that type alone
+        self.memos: dict[type, Memo] = {}
+        self.forgotten: set[type] = set()  # types whose values rarely repeat: made each time
+
+    def _memo(self, kind: type) -> Memo:
+        """The texts of values of ``kind`` made so far (decimals by their text)."""
+        memo = self.memos.get(kind)
+        if memo is None:
+            make = self.make
+            memo = self.memos[kind] = Memo(make if kind is not Decimal else lambda text: make(Decimal(text)), self.none)
+            if kind is Decimal:
+                memo["None"] = self.none  # str(None)
+        return memo
+
+    def __call__(self, column: Sequence[Any]) -> list[Any]:
+        """The texts of ``column``'s values, in order."""
+        kinds = set(map(type, column))
+        direct = self.direct.get(next(iter(kinds))) if len(kinds) == 1 else None
+        if direct is not None:
+            return list(map(direct, column))
+        kinds.discard(_NONE)
+        # Only a column of one type (besides None) is looked up by value: 1 and Decimal("1.00") are equal keys.
+        if len(kinds) == 1 and (kind := next(iter(kinds))) not in self.forgotten:
+            if kind in MEMO_TYPES:
+                return self._remembered(kind, list(map(self._memo(kind).__getitem__, column)))
+            if kind is Decimal:
+                return self._remembered(kind, list(map(self._memo(Decimal).__getitem__, map(str, column))))
+        make, none = self.make, self.none
+        return [none if value is None else make(value) for value in column]
+
+    def _remembered(self, kind: type, texts: list[Any]) -> list[Any]:
+        """``texts``; once nearly all of a batch's values were new with the memo full, ``kind`` is no more
+        remembered (a lookup that fails costs more than making the text: one that succeeds, far less)."""
+        memo = self.memos[kind]
+        if len(memo) >= MEMO_SIZE and memo.misses * 10 > len(texts) * 9:
+            self.forgotten.add(kind)
+            del self.memos[kind]
+        memo.misses = 0
+        return texts
 
 
 # Values the CSV writer writes as ``cell_text`` does: text as it is, an integer in decimal, None empty.
@@ -84,25 +130,24 @@ class CsvLines:
         self.text, self.texts = text, dict(texts or {})
         self.lines: list[str] = []
         self.writer = csv.writer(SimpleNamespace(write=self.lines.append), lineterminator="\n")  # one write a row
-        self.memo: dict[tuple[int, type], Memo] = {}  # a column's texts of one type, by column and type
+        self.columns: dict[int, Texts] = {}  # each column's texts, made once it holds more than text and integers
+
+    def _text(self, value: Any) -> Any:
+        """What the CSV writer is given for ``value``."""
+        kind = type(value)
+        if kind in _CSV_AS_IS:
+            return value
+        return self.texts.get(kind, self.text)(value)
 
     def __call__(self, rows: Sequence[Values]) -> list[str]:
         """The lines of ``rows``."""
         columns: list[Sequence[Any]] = list(zip(*rows))
         for at, column in enumerate(columns):
-            kinds = set(map(type, column))
-            if kinds <= _CSV_AS_IS:
-                continue
-            kind = memo_kind(column)
-            if kind is not None:  # booleans, dates
-                memo = self.memo.get((at, kind))
-                if memo is None:
-                    memo = self.memo[at, kind] = Memo(self.text, None)
-                columns[at] = list(map(memo.__getitem__, column))
-                continue
-            others = kinds - _CSV_AS_IS
-            text = self.texts.get(others.pop(), self.text) if len(others) == 1 else self.text
-            columns[at] = [value if type(value) in _CSV_AS_IS else text(value) for value in column]
+            if not _CSV_AS_IS.issuperset(map(type, column)):
+                texts = self.columns.get(at)
+                if texts is None:
+                    texts = self.columns[at] = Texts(self._text, None)
+                columns[at] = texts(column)
         self.writer.writerows(zip(*columns) if columns else rows)
         lines = self.lines[:]
         self.lines.clear()
@@ -129,7 +174,7 @@ class JsonLines:
         self.template = "{" + item.join(string(n).replace("%", "%%") + key + "%s" for n in names) + "}"
         # A repeated name keeps one key in a dict: written through the encoder, as a dict.
         self.plain = len(set(self.names)) == len(self.names)
-        self.memo: list[dict[type, Memo]] = [{} for _ in names]  # each column's texts, by type
+        self.columns = [Texts(self.value, "null") for _ in names]
         default = encoder.default
         self.kinds: dict[type, Callable[[Any], str]] = {
             str: string, int: int.__repr__, bool: {True: "true", False: "false"}.__getitem__,
@@ -155,17 +200,7 @@ class JsonLines:
         if not self.plain:
             encode, names = self.encoder.encode, self.names
             return [encode(dict(zip(names, row, strict=True))) for row in rows]
-        if not self.names:
+        if not self.names or not rows:
             return ["{}"] * len(rows)
-        columns = []
-        for at, column in enumerate(zip(*rows)):
-            kind = memo_kind(column)
-            if kind is None:
-                value = self.value
-                columns.append(["null" if item is None else value(item) for item in column])
-                continue
-            memo = self.memo[at].get(kind)
-            if memo is None:
-                memo = self.memo[at][kind] = Memo(self.value, "null")
-            columns.append(list(map(memo.__getitem__, column)))
+        columns = [texts(column) for texts, column in zip(self.columns, zip(*rows), strict=True)]
         return list(map(self.template.__mod__, zip(*columns)))

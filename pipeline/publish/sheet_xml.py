@@ -25,7 +25,7 @@ from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from pipeline.publish.row_batches import Memo, memo_kind, row_values
+from pipeline.publish.row_batches import Texts, row_values
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS
 
 Converter = Callable[[Any], Any]  # a record's value -> the value the cell holds
@@ -129,8 +129,7 @@ class SheetRows:
         if len(self.styles) != len(names):
             raise ValueError(f"{len(self.styles)} styles for {len(names)} columns")
         self.convert = convert
-        # Per column, the cells of values of one type (see row_batches.MEMO_TYPES), by type.
-        self.memo: list[dict[type, Memo]] = [{} for _ in names]
+        self.columns = [Texts(partial(self.cell, column), "") for column in range(len(names))]  # no cell for None
 
     def cell(self, column: int, value: Any) -> str:
         """One value's cell in ``column`` with the row number still to be put in ("" for no cell)."""
@@ -147,18 +146,8 @@ class SheetRows:
 
     def __call__(self, rows: Sequence[Sequence[Any]], first: int) -> list[str]:
         """The ``<row>`` elements of ``rows`` (each a record's values in column order) numbered from ``first``."""
-        if not self.refs:
+        if not self.refs or not rows:
             return [f'<row r="{n}"></row>' for n in range(first, first + len(rows))]
-        columns = []
-        for column, values in enumerate(zip(*rows)):
-            kind = memo_kind(values)
-            if kind is None:
-                cell = partial(self.cell, column)
-                columns.append(["" if value is None else cell(value) for value in values])
-                continue
-            cells = self.memo[column].get(kind)
-            if cells is None:
-                cells = self.memo[column][kind] = Memo(partial(self.cell, column), "")  # no cell for None
-            columns.append(list(map(cells.__getitem__, values)))
+        columns = [texts(values) for texts, values in zip(self.columns, zip(*rows), strict=True)]
         joined = map("".join, zip(repeat(f'<row r="{_MARK}">'), *columns, repeat("</row>")))
         return list(map(str.replace, joined, repeat(_MARK), map(str, range(first, first + len(rows)))))
