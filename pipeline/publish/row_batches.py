@@ -75,7 +75,8 @@ class Texts:
     equal but written apart); None's text is ``none``; anything else is made each time.
     """
 
-    def __init__(self, make: Callable[[Any], Any], none: Any, direct: Mapping[type, Callable[[Any], Any]] | None = None) -> None:
+    def __init__(self, make: Callable[[Any], Any], none: Any,
+                 direct: Mapping[type, Callable[[Any], Any]] | None = None) -> None:
         self.make, self.none = make, none
         self.direct = dict(direct or {})  # a maker in C by type, for a column of that type alone
         self.memos: dict[type, Memo] = {}
@@ -141,14 +142,14 @@ class CsvLines:
 
     def __call__(self, rows: Sequence[Values]) -> list[str]:
         """The lines of ``rows``."""
-        columns: list[Sequence[Any]] = list(zip(*rows))
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for at, column in enumerate(columns):
             if not _CSV_AS_IS.issuperset(map(type, column)):
                 texts = self.columns.get(at)
                 if texts is None:
                     texts = self.columns[at] = Texts(self._text, None)
                 columns[at] = texts(column)
-        self.writer.writerows(zip(*columns) if columns else rows)
+        self.writer.writerows(zip(*columns, strict=True) if columns else rows)
         lines = self.lines[:]
         self.lines.clear()
         return lines
@@ -165,9 +166,11 @@ class JsonLines:
 
     def __init__(self, names: Sequence[str], encoder: json.JSONEncoder,
                  texts: Mapping[type, Callable[[Any], str]] | None = None) -> None:
-        if encoder.indent is not None:
+        indent: Any = encoder.indent  # typed as set, but None unless given
+        if indent is not None:
             raise ValueError("an indented encoder writes no one-line records")
-        self.names, self.encoder = list(names), encoder
+        self.names: list[str] = list(names)
+        self.encoder: json.JSONEncoder = encoder
         string = json.encoder.encode_basestring_ascii if encoder.ensure_ascii else json.encoder.encode_basestring
         self.string = string
         item, key = encoder.item_separator, encoder.key_separator
@@ -186,14 +189,12 @@ class JsonLines:
 
     def _float(self, value: float) -> str:
         """A float as the C encoder writes it (``NaN`` and ``Infinity`` allowed or refused by the encoder)."""
-        if not isfinite(value):
-            return self.encoder.encode(value)
-        return float.__repr__(value)
+        return float.__repr__(value) if isfinite(value) else str(self.encoder.encode(value))
 
     def value(self, value: Any) -> str:
         """One value's JSON text."""
         write = self.kinds.get(type(value))
-        return write(value) if write is not None else self.encoder.encode(value)
+        return write(value) if write is not None else str(self.encoder.encode(value))
 
     def __call__(self, rows: Sequence[Values]) -> list[str]:
         """The lines of ``rows`` (without separators)."""
@@ -202,5 +203,5 @@ class JsonLines:
             return [encode(dict(zip(names, row, strict=True))) for row in rows]
         if not self.names or not rows:
             return ["{}"] * len(rows)
-        columns = [texts(column) for texts, column in zip(self.columns, zip(*rows), strict=True)]
-        return list(map(self.template.__mod__, zip(*columns)))
+        columns = [texts(column) for texts, column in zip(self.columns, zip(*rows, strict=True), strict=True)]
+        return list(map(self.template.__mod__, zip(*columns, strict=True)))

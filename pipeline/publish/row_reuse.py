@@ -20,7 +20,6 @@ encoded again). A row read back is checked to start with its recorded row number
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import itertools
 import json
@@ -35,7 +34,6 @@ from functools import partial
 from itertools import repeat
 from operator import add, methodcaller, sub
 from pathlib import Path
-from types import SimpleNamespace
 from typing import IO, Any
 
 from pipeline.core.atomic import file_sha, write_bytes

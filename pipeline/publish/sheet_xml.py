@@ -13,11 +13,11 @@ tests/test_sheet_xml.py compares both writers on generated values.
 from __future__ import annotations
 
 import re
-from math import isfinite
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, time
 from functools import partial
 from itertools import repeat
+from math import isfinite
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -25,8 +25,8 @@ from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from pipeline.publish.row_batches import Texts, row_values
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS
+from pipeline.publish.row_batches import Texts, row_values
 
 Converter = Callable[[Any], Any]  # a record's value -> the value the cell holds
 _BLOCK = 1024  # rows encoded together
@@ -72,7 +72,7 @@ def _rest(value: Any, style: int | None) -> str | None:
     if kind is bool:
         return f'{s} t="b"><v>{safe_string(value)}</v></c>'
     if kind is float:  # safe_string's text, without its type tests
-        return f'{s} t="n"><v>{"%.16g" % value if isfinite(value) else ""}</v></c>'
+        return f'{s} t="n"><v>{"%.16g" % value if isfinite(value) else ""}</v></c>'  # noqa: UP031  # its format
     if kind is int:
         return f'{s} t="n"><v>{safe_string(value)}</v></c>'
     if (kind is date or kind is time) and style is not None:
@@ -148,6 +148,6 @@ class SheetRows:
         """The ``<row>`` elements of ``rows`` (each a record's values in column order) numbered from ``first``."""
         if not self.refs or not rows:
             return [f'<row r="{n}"></row>' for n in range(first, first + len(rows))]
-        columns = [texts(values) for texts, values in zip(self.columns, zip(*rows), strict=True)]
+        columns = [texts(values) for texts, values in zip(self.columns, zip(*rows, strict=True), strict=True)]
         joined = map("".join, zip(repeat(f'<row r="{_MARK}">'), *columns, repeat("</row>")))
         return list(map(str.replace, joined, repeat(_MARK), map(str, range(first, first + len(rows)))))
