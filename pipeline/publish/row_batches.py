@@ -52,7 +52,8 @@ MEMO_TYPES = frozenset({str, int, bool, date})
 
 
 class Memo(dict[Any, Any]):
-    """The texts of a column's values of one type (see ``MEMO_TYPES``) and of None, each made once."""
+    """The texts of a column's values of one type (see ``MEMO_TYPES``; decimals by their text) and of None,
+    each made once (up to ``MEMO_SIZE``)."""
 
     def __init__(self, make: Callable[[Any], Any], none: Any) -> None:
         super().__init__({None: none})
@@ -75,10 +76,8 @@ class Texts:
     equal but written apart); None's text is ``none``; anything else is made each time.
     """
 
-    def __init__(self, make: Callable[[Any], Any], none: Any,
-                 direct: Mapping[type, Callable[[Any], Any]] | None = None) -> None:
+    def __init__(self, make: Callable[[Any], Any], none: Any) -> None:
         self.make, self.none = make, none
-        self.direct = dict(direct or {})  # a maker in C by type, for a column of that type alone
         self.memos: dict[type, Memo] = {}
         self.forgotten: set[type] = set()  # types whose values rarely repeat: made each time
 
@@ -95,9 +94,6 @@ class Texts:
     def __call__(self, column: Sequence[Any]) -> list[Any]:
         """The texts of ``column``'s values, in order."""
         kinds = set(map(type, column))
-        direct = self.direct.get(next(iter(kinds))) if len(kinds) == 1 else None
-        if direct is not None:
-            return list(map(direct, column))
         kinds.discard(_NONE)
         # Only a column of one type (besides None) is looked up by value: 1 and Decimal("1.00") are equal keys.
         if len(kinds) == 1 and (kind := next(iter(kinds))) not in self.forgotten:
