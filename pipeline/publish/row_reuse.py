@@ -20,7 +20,6 @@ encoded again). A row read back is checked to start with its recorded row number
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import itertools
 import json
@@ -33,15 +32,14 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import repeat
-from operator import add, itemgetter, methodcaller, sub
+from operator import add, methodcaller, sub
 from pathlib import Path
-from types import SimpleNamespace
 from typing import IO, Any
 
 from pipeline.core.atomic import file_sha, write_bytes
-from pipeline.core.compact import values_in_order
 from pipeline.core.deflate_chunks import ChunkCache
 from pipeline.publish.reuse import code_digest
+from pipeline.publish.row_batches import Values, row_values
 
 FOLDER = "published-rows"  # under <output>/store
 SHEET = "xl/worksheets/sheet1.xml"
@@ -63,17 +61,14 @@ def schema_digest(schema: dict[str, Any]) -> str:
 
 def row_digests(names: Sequence[str], records: Sequence[dict[str, Any]]) -> list[bytes]:
     """Each record's digest: its values in field order, by ``repr`` (the type is part of the value)."""
+    return value_digests(names, row_values(names, records))
+
+
+def value_digests(names: Sequence[str], values: Sequence[Values]) -> list[bytes]:
+    """``row_digests`` of records whose values in field order are ``values``."""
     if not names:
-        return [hashlib.blake2b(b"()", digest_size=DIGEST).digest() for _ in records]
-    # One C-level pass per step (itemgetter, repr, encode, hash): a Python loop took 2.5 times as long.
-    # Compact rows of these fields hold the values tuple already (the indicators: 7 million values).
-    values = values_in_order(records, names)
-    if values is None:
-        try:
-            values = list(map(itemgetter(*names), records)) if len(names) > 1 else \
-                [(record[names[0]],) for record in records]
-        except KeyError:  # a record without some field: its value is None, as the encoders read it
-            values = [tuple(map(record.get, names)) for record in records]
+        return [hashlib.blake2b(b"()", digest_size=DIGEST).digest() for _ in values]
+    # One C-level pass per step (repr, encode, hash): a Python loop took 2.5 times as long.
     texts = map(methodcaller("encode", "utf-8", "backslashreplace"), map(repr, values))
     return list(map(methodcaller("digest"), map(partial(hashlib.blake2b, digest_size=DIGEST), texts)))
 
@@ -327,7 +322,8 @@ class Encoder:
 
     def __init__(self, names: Sequence[str], records: Sequence[dict[str, Any]], kept: Kept | None) -> None:
         self.names, self.records, self.kept = names, records, kept
-        self.digests = row_digests(names, records)
+        self.values = row_values(names, records)  # each record's values in field order
+        self.digests = value_digests(names, self.values)
         where = kept.where if kept is not None else {}
         self.old = list(map(where.get, self.digests, repeat(-1)))  # position last published, or -1
         # The workbook's style ids: set when its rows are written; when the workbook published last
@@ -344,19 +340,26 @@ class Encoder:
             self.lengths["xlsx"] = self.kept.sheet_lengths
 
     def runs(self) -> list[tuple[int, int, int]]:
-        """(first, count, old first) of each stretch of records: kept rows at consecutive positions
-        last published (``old first`` their first), at most ``_SPAN``, or one new record (``old first`` -1).
+        """(first, count, old first) of each stretch of records, at most ``_SPAN``: kept rows at consecutive
+        positions last published (``old first`` their first), or new records (``old first`` -1).
 
         A stretch is copied from a published file at once: one by one, the indicators' 414,000
-        kept rows were most of writing their files after a late file.
+        kept rows were most of writing their files after a late file. New records are encoded a
+        stretch at a time (``row_batches.py``).
         """
         if self._runs is None:
             runs, old, total, n = [], self.old, len(self.old), 0
+            if max(old, default=-1) < 0:  # nothing kept (a cold run): stretches of new records
+                self._runs = [(n, min(_SPAN, total - n), -1) for n in range(0, total, _SPAN)]
+                return self._runs
             while n < total:
                 start = old[n]
                 k = n + 1
                 if start >= 0:
                     while k < total and k - n < _SPAN and old[k] == start + k - n:
+                        k += 1
+                else:
+                    while k < total and k - n < _SPAN and old[k] < 0:
                         k += 1
                 runs.append((n, k - n, start))
                 n = k
@@ -367,46 +370,39 @@ class Encoder:
         """How many records were published last (their lines are taken back)."""
         return sum(1 for old in self.old if old >= 0)
 
-    def csv_lines(self, text: Callable[[Any], str]) -> Iterator[bytes]:
-        """Every record's CSV line (UTF-8, LF), as made; ``text`` writes a value that is not a string."""
+    def csv_lines(self, encode: Callable[[Sequence[Values]], list[str]]) -> Iterator[bytes]:
+        """Every record's CSV line (UTF-8, LF), a stretch of lines at a time; ``encode`` makes the lines (each
+        with its LF) of records' values (``row_batches.CsvLines``)."""
         kept = self.kept.csv if self.kept is not None else None
-        lines: list[str] = []
-        writer = csv.writer(SimpleNamespace(write=lines.append), lineterminator="\n")  # one write a row
         lengths = array(LENGTH)
         for first, count, old in self.runs():
             if old >= 0 and kept is not None:
                 lengths.extend(_piece_lengths(kept, old, count))
                 yield kept.span(old, count)
                 continue
-            for record in self.records[first:first + count]:
-                writer.writerow([value if type(value) is str else text(value) for value in
-                                 map(record.get, self.names)])
-                line = lines.pop().encode("utf-8")
-                lengths.append(len(line))
-                yield line
+            lines = encode(self.values[first:first + count])
+            yield _encoded(lines, "", 0, lengths)
         self.lengths["csv"] = lengths
 
-    def json_lines(self, encode: Callable[[dict[str, Any]], str]) -> Iterator[bytes]:
-        """Every record's JSON line (UTF-8), as made; ``encode`` turns a dict into its line (kept
-        stretches come as their lines joined by the separator ``,\n`` already)."""
+    def json_lines(self, encode: Callable[[Sequence[Values]], list[str]]) -> Iterator[bytes]:
+        """Every record's JSON line (UTF-8), a stretch of lines at a time, joined by the separator ``,\n``;
+        ``encode`` makes the lines of records' values (``row_batches.JsonLines``)."""
         kept = self.kept.json if self.kept is not None else None
-        names = self.names
         lengths = array(LENGTH)
         for first, count, old in self.runs():
             if old >= 0 and kept is not None:
                 lengths.extend(_piece_lengths(kept, old, count))
                 yield kept.span(old, count)
                 continue
-            for record in self.records[first:first + count]:
-                line = encode({name: record.get(name) for name in names}).encode("utf-8")
-                lengths.append(len(line) + 2)  # and its ",\n"
-                yield line
+            lines = encode(self.values[first:first + count])
+            yield _encoded(lines, ",\n", 2, lengths)
         self.lengths["json"] = lengths
 
-    def sheet_rows(self, write: Callable[[Any, int], str], styles: list[int | None], first_row: int = 2,
-                   block: int = 1024) -> Iterator[bytes]:
-        """Every record's worksheet row, ``block`` rows at a time; ``write(record, number)`` encodes one
-        with the style ids ``styles`` (kept rows are used only when they were written with the same).
+    def sheet_rows(self, write: Callable[[Sequence[Values], int], list[str]], styles: list[int | None],
+                   first_row: int = 2, block: int = 1024) -> Iterator[bytes]:
+        """Every record's worksheet row, ``block`` rows at a time or so; ``write(values, number)`` encodes
+        records (their values) from row ``number`` on with the style ids ``styles`` (kept rows are
+        used only when they were written with the same).
 
         A kept row is renumbered by replacing ``<number>"``, which ends every reference of the
         row, when it occurs nowhere else in the row (a text holding it is written again).
@@ -418,35 +414,32 @@ class Encoder:
         out: list[bytes] = []
         held = 0  # rows in ``out``
         for first, count, old in self.runs():
-            if old >= 0 and kept is not None and old == first and count > 1:
-                # At the same numbers as last published: the stretch as it is, once its first
-                # and last rows are checked to carry their recorded numbers.
-                span = kept.span(old, count)
+            if old < 0 or kept is None:
+                rows = write(self.values[first:first + count], first + first_row)
+                lengths.extend(map(len, rows))
+                out.append("".join(rows).encode("ascii"))
+            else:
+                span = kept.span(old, count) if old == first and count > 1 else None
                 last = kept.starts[old + count - 1] - kept.starts[old]
-                if span.startswith(b'<row r="%d">' % (old + first_row)) and \
+                if span is not None and span.startswith(b'<row r="%d">' % (old + first_row)) and \
                         span.startswith(b'<row r="%d">' % (old + count - 1 + first_row), last):
+                    # At the same numbers as last published: the stretch as it is, its first and
+                    # last rows checked to carry their recorded numbers.
                     lengths.extend(_piece_lengths(kept, old, count))
                     out.append(span + b"</row>")
-                    held += count
-                    if held >= block:
-                        yield b"".join(out)
-                        out.clear()
-                        held = 0
-                    continue
-            for n in range(first, first + count):
-                number = n + first_row
-                row = None
-                if old >= 0 and kept is not None:
-                    row = _renumbered(kept[old + n - first], old + n - first + first_row, number)
-                if row is None:
-                    row = write(self.records[n], number).encode("ascii")
-                lengths.append(len(row))
-                out.append(row)
-                held += 1
-                if held >= block:
-                    yield b"".join(out)
-                    out.clear()
-                    held = 0
+                else:
+                    for n in range(first, first + count):
+                        number = n + first_row
+                        row = _renumbered(kept[old + n - first], old + n - first + first_row, number)
+                        if row is None:
+                            row = write(self.values[n:n + 1], number)[0].encode("ascii")
+                        lengths.append(len(row))
+                        out.append(row)
+            held += count
+            if held >= block:
+                yield b"".join(out)
+                out.clear()
+                held = 0
         if out:
             yield b"".join(out)
         self.lengths["xlsx"] = lengths
@@ -460,6 +453,17 @@ class Encoder:
                   "styles": self.styles, "lengths": recorded, "byteorder": sys.byteorder,
                   "files": {ext: shas[ext] for ext in EXTENSIONS}}
         return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
+
+
+def _encoded(lines: list[str], sep: str, extra: int, lengths: array[int]) -> bytes:
+    """``lines`` joined by ``sep``, in UTF-8; each line's length in bytes and ``extra`` put in ``lengths``."""
+    text = sep.join(lines)
+    data = text.encode("utf-8")
+    if len(data) == len(text):  # ASCII: a character a byte
+        lengths.extend(map(len, lines) if not extra else map(add, map(len, lines), repeat(extra)))
+    else:
+        lengths.extend(len(line.encode("utf-8")) + extra for line in lines)
+    return data
 
 
 def _piece_lengths(pieces: Pieces, first: int, count: int) -> Iterator[int]:

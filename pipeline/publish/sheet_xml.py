@@ -15,6 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, time
+from functools import partial
+from itertools import repeat
+from math import isfinite
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -23,12 +26,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS
+from pipeline.publish.row_batches import Texts, row_values
 
 Converter = Callable[[Any], Any]  # a record's value -> the value the cell holds
 _BLOCK = 1024  # rows encoded together
-# Texts up to this long have their cell remembered; longer ones rarely repeat, and remembering
-# each (the gaps of 414,000 indicator rows) would hold them all while the sheet is written.
-_CACHED_TEXT = 64
 
 
 # What lxml refuses besides openpyxl's illegal characters: lone surrogates, U+FFFE and U+FFFF.
@@ -70,7 +71,9 @@ def _rest(value: Any, style: int | None) -> str | None:
     s = "" if style is None else f' s="{style}"'
     if kind is bool:
         return f'{s} t="b"><v>{safe_string(value)}</v></c>'
-    if kind is int or kind is float:
+    if kind is float:  # safe_string's text, without its type tests
+        return f'{s} t="n"><v>{"%.16g" % value if isfinite(value) else ""}</v></c>'  # noqa: UP031  # its format
+    if kind is int:
         return f'{s} t="n"><v>{safe_string(value)}</v></c>'
     if (kind is date or kind is time) and style is not None:
         return f'{s} t="n"><v>{safe_string(to_excel(value))}</v></c>'
@@ -103,49 +106,48 @@ def row_blocks(records: Sequence[Any], names: Sequence[str], styles: Sequence[in
     a large city are hundreds of MB as XML, never held whole (as text, joined, then encoded,
     they took three times that).
     """
-    write = RowWriter(names, styles, convert)
-    out: list[str] = []
-    for number, record in enumerate(records, start=first_row):
-        out.append(write(record, number))
-        if len(out) == _BLOCK:
-            yield "".join(out).encode("ascii")
-            out.clear()
-    if out:
-        yield "".join(out).encode("ascii")
+    write = SheetRows(names, styles, convert)
+    for at in range(0, len(records), _BLOCK):
+        yield "".join(write(row_values(names, records[at:at + _BLOCK]), at + first_row)).encode("ascii")
 
 
-class RowWriter:
-    """One record's ``<row>`` element at a given row number; NeedsOpenpyxl for a value it cannot write."""
+# Stands for the row number in a row's XML until the row is numbered: a control character, which
+# no cell written here holds (``_text`` leaves a text holding one to openpyxl, which refuses it).
+_MARK = "\x00"
+class SheetRows:
+    """Rows' ``<row>`` elements (each with its ``</row>``), many at a time; NeedsOpenpyxl for a value it
+    cannot write.
+
+    The rows are made column by column: each column's cells once per value where a value is
+    always written alike (codes, periods, statuses and counts repeat), then each row joined and
+    numbered in C (one Python call a cell was most of writing a large table's sheet).
+    """
 
     def __init__(self, names: Sequence[str], styles: Sequence[int | None], convert: Converter) -> None:
-        self.columns = [(name, f'<c r="{get_column_letter(i)}', style)
-                        for i, (name, style) in enumerate(zip(names, styles, strict=True), 1)]
+        self.refs = [f'<c r="{get_column_letter(i)}{_MARK}"' for i in range(1, len(names) + 1)]
+        self.styles = list(styles)
+        if len(self.styles) != len(names):
+            raise ValueError(f"{len(self.styles)} styles for {len(names)} columns")
         self.convert = convert
-        # A text's cell is the same in every row: codes, periods, statuses repeat.
-        self.texts: dict[str, str | None] = {}
+        self.columns = [Texts(partial(self.cell, column), "") for column in range(len(names))]  # no cell for None
 
-    def __call__(self, record: Any, number: int) -> str:
-        """The row's XML (ASCII text)."""
-        texts, convert = self.texts, self.convert
-        row = str(number)
-        parts = [f'<row r="{row}">']
-        for name, start, style in self.columns:
-            value = record.get(name)
+    def cell(self, column: int, value: Any) -> str:
+        """One value's cell in ``column`` with the row number still to be put in ("" for no cell)."""
+        if value is None:
+            return ""
+        if type(value) is not str:
+            value = self.convert(value)
             if value is None:
-                continue
-            if type(value) is str:
-                rest = texts.get(value, "")
-                if rest == "":
-                    rest = _text(value)
-                    if len(value) <= _CACHED_TEXT:
-                        texts[value] = rest
-            else:
-                value = convert(value)
-                if value is None:
-                    continue
-                rest = _rest(value, style if type(value) is not str else None)
-            if rest is None:
-                raise NeedsOpenpyxl(name)
-            parts.append(f'{start}{row}"{rest}')
-        parts.append("</row>")
-        return "".join(parts)
+                return ""
+        rest = _rest(value, self.styles[column] if type(value) is not str else None)
+        if rest is None:
+            raise NeedsOpenpyxl(column)
+        return self.refs[column] + rest
+
+    def __call__(self, rows: Sequence[Sequence[Any]], first: int) -> list[str]:
+        """The ``<row>`` elements of ``rows`` (each a record's values in column order) numbered from ``first``."""
+        if not self.refs or not rows:
+            return [f'<row r="{n}"></row>' for n in range(first, first + len(rows))]
+        columns = [texts(values) for texts, values in zip(self.columns, zip(*rows, strict=True), strict=True)]
+        joined = map("".join, zip(repeat(f'<row r="{_MARK}">'), *columns, repeat("</row>")))
+        return list(map(str.replace, joined, repeat(_MARK), map(str, range(first, first + len(rows)))))

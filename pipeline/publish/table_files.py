@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import math
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -25,8 +26,9 @@ from pipeline.core.models import Record
 from pipeline.core.rowcodec import line_encoder, number_text, records_json, written_integral
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes
+from pipeline.publish.row_batches import CsvLines, JsonLines
 from pipeline.publish.row_reuse import EXTENSIONS, Encoder, Indexes, schema_digest
-from pipeline.publish.sheet_xml import NeedsOpenpyxl, RowWriter, row_blocks
+from pipeline.publish.sheet_xml import NeedsOpenpyxl, SheetRows, row_blocks
 
 
 def field_names(schema: dict[str, Any]) -> list[str]:
@@ -45,6 +47,10 @@ def cell_text(value: Any) -> str:
     if isinstance(value, (date, time, datetime)):
         return value.isoformat()
     return str(value)
+
+
+# ``cell_text`` of a value of exactly these types.
+_TEXTS: dict[type, Callable[[Any], str]] = {Decimal: number_text, float: number_text}
 
 
 def csv_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
@@ -74,8 +80,20 @@ def json_bytes(schema: dict[str, Any], records: list[Record]) -> bytes:
 EXCEL_MAX_EXACT = 2**53
 
 
+# Below this a decimal's float is written as its integer would be ("%.16g": 12.0 and 12 both "12"),
+# and far enough from EXCEL_MAX_EXACT that rounding to a float cannot cross it.
+_SAFE_FLOAT = float(2**52)
+
+
 def _xlsx_value(value: Any) -> Any:
     """A value Excel stores natively (exact decimals become numbers; what it cannot hold, text)."""
+    if type(value) is Decimal:
+        # Most decimals: their float, whether written integral or not (the cell is the same), without
+        # the slower test of how the decimal was written (a million cells of a large city). Not zero:
+        # "-0" written integral is the integer 0, written "0"; as a float it would be "-0".
+        number = float(value)
+        if number and -_SAFE_FLOAT < number < _SAFE_FLOAT:
+            return number
     if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
         number = int(value) if isinstance(value, int) or written_integral(value) else float(value)
         if (isinstance(number, float) and not math.isfinite(number)) or abs(number) > EXCEL_MAX_EXACT:
@@ -153,17 +171,17 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             header: list[str] = []
             csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
             sinks["csv"].write(header[0].encode("utf-8"))
-            for block in _blocks(rows.csv_lines(cell_text)):
+            for block in _blocks(rows.csv_lines(CsvLines(cell_text, _TEXTS))):
                 sinks["csv"].write(b"".join(block))
         with Sink(folder / f"{name}.json") as sinks["json"]:
-            _write_json(sinks["json"], rows.json_lines(line_encoder()))
+            _write_json(sinks["json"], rows.json_lines(JsonLines(names, _line_json_encoder(), _JSON_TEXTS)))
         # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
         # complaint when it is freed.
         # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
         # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
         same = unchanged_xlsx(sinks["csv"].path) if kept is not None else None
         xlsx = chunks(same) if same is not None else (xlsx_bytes(
-            schema, records, lambda styles: rows.sheet_rows(RowWriter(names, styles, _xlsx_value), styles), cache),)
+            schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache),)
         with Sink(folder / f"{name}.xlsx") as sinks["xlsx"]:
             for piece in xlsx:
                 sinks["xlsx"].write(piece)
@@ -200,6 +218,25 @@ def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
             block, size = [], 0
     if block:
         yield block
+
+
+def _line_json_encoder() -> json.JSONEncoder:
+    """The encoder of the lines ``records_json`` writes (``line_encoder`` gives its bound ``encode``)."""
+    encoder = getattr(line_encoder(), "__self__", None)
+    assert isinstance(encoder, json.JSONEncoder)
+    return encoder
+
+
+def _decimal_json(value: Decimal) -> str:
+    """A decimal's text in the lines ``records_json`` writes (its ``default``, then the C encoder), sooner."""
+    if written_integral(value):
+        return int.__repr__(int(value))
+    number = float(value)
+    return float.__repr__(number) if math.isfinite(number) else _line_json_encoder().encode(number)
+
+
+# A value of exactly these types in a JSON line.
+_JSON_TEXTS: dict[type, Callable[[Any], str]] = {Decimal: _decimal_json}
 
 
 def _write_json(out: Sink, lines: Iterable[bytes]) -> None:
