@@ -54,24 +54,44 @@ def write_plain(path: str, data: bytes) -> None:
         while view:  # a write may take less than all (a signal, a nearly full disk)
             written = os.write(fd, view)
             if not written:  # never an endless loop on a file that takes nothing
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # named by the caller's ``naming``
             view = view[written:]
     finally:
         os.close(fd)
 
 
+def make_folder(folder: str, made: set[str]) -> None:
+    """Make ``folder`` and its missing parents unless ``made`` (the caller's folders known to exist,
+    filled here) holds it: a caller writing thousands of files into a few folders makes each once,
+    with one ``mkdir``. A folder made meanwhile by another process is fine; a file in its place is not."""
+    if folder in made:
+        return
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        if not os.path.isdir(folder):
+            raise
+    except FileNotFoundError:  # its parent is missing too
+        parent = os.path.dirname(folder)
+        if not parent or parent == folder:
+            raise
+        make_folder(parent, made)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise
+    made.add(folder)
+
+
 def write_unsynced(path: Path, data: bytes, made: set[str] | None = None) -> None:
     """Write through a temporary file and a rename, leaving the flush to the caller.
 
-    ``made``: the caller's folders known to exist (filled here), so that a caller writing thousands
-    of files into a few folders makes each folder once, not once a file.
+    ``made``: the caller's folders known to exist (``make_folder``).
     """
     with naming(path):
-        folder = os.path.dirname(path)
-        if made is None or folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            if made is not None:
-                made.add(folder)
+        folder = os.path.dirname(path) or "."
+        make_folder(folder, set() if made is None else made)
         tmp = os.path.join(folder, f".{path.name}.tmp")
         try:
             write_plain(tmp, data)

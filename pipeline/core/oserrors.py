@@ -32,7 +32,7 @@ def describe(exc: OSError, outcome: str = RUN_AGAIN) -> str:
 
 
 @contextmanager
-def naming(path: Path) -> Iterator[None]:
+def naming(path: Path | str) -> Iterator[None]:
     """Give an OSError raised without a file name the name of ``path``.
 
     A write that hits a full disk fails in ``write()``/``fsync()``, where Python knows no

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import math
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +22,7 @@ from pipeline.core.atomic import Sink, chunks
 from pipeline.core.deflate_chunks import ChunkCache
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
-from pipeline.core.rowcodec import line_encoder, number_text, records_json, written_integral
+from pipeline.core.rowcodec import decimal_json, line_json_encoder, number_text, records_json, written_integral
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes
 from pipeline.publish.row_batches import CsvLines, JsonLines
@@ -174,7 +173,7 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             for block in _blocks(rows.csv_lines(CsvLines(cell_text, _TEXTS))):
                 sinks["csv"].write(b"".join(block))
         with Sink(folder / f"{name}.json") as sinks["json"]:
-            _write_json(sinks["json"], rows.json_lines(JsonLines(names, _line_json_encoder(), _JSON_TEXTS)))
+            _write_json(sinks["json"], rows.json_lines(JsonLines(names, line_json_encoder(), _JSON_TEXTS)))
         # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
         # complaint when it is freed.
         # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
@@ -220,23 +219,8 @@ def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
         yield block
 
 
-def _line_json_encoder() -> json.JSONEncoder:
-    """The encoder of the lines ``records_json`` writes (``line_encoder`` gives its bound ``encode``)."""
-    encoder = getattr(line_encoder(), "__self__", None)
-    assert isinstance(encoder, json.JSONEncoder)
-    return encoder
-
-
-def _decimal_json(value: Decimal) -> str:
-    """A decimal's text in the lines ``records_json`` writes (its ``default``, then the C encoder), sooner."""
-    if written_integral(value):
-        return int.__repr__(int(value))
-    number = float(value)
-    return float.__repr__(number) if math.isfinite(number) else _line_json_encoder().encode(number)
-
-
 # A value of exactly these types in a JSON line.
-_JSON_TEXTS: dict[type, Callable[[Any], str]] = {Decimal: _decimal_json}
+_JSON_TEXTS: dict[type, Callable[[Any], str]] = {Decimal: decimal_json}
 
 
 def _write_json(out: Sink, lines: Iterable[bytes]) -> None:

@@ -6,11 +6,10 @@ whose bytes are the ones already published is recorded, not written, so its mtim
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path, PurePosixPath
 
-from pipeline.core.atomic import file_sha, write_plain
+from pipeline.core.atomic import file_sha, make_folder, write_plain
 from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
 from pipeline.core.treehash import DigestCache
@@ -27,8 +26,8 @@ class Writer:
         self.written: set[str] = set()  # every file of the new site, staged or unchanged
         self.files: dict[str, str] = {}  # site path -> SHA-256, for the manifest
         self.changed: list[str] = []  # staged in ``root``, in the order written
-        # Folders under ``root`` this writer made or found ("" the root itself): a page is a
-        # folder of its own, made with one ``mkdir``, its parents known to exist already.
+        # Folders this writer made or found (their paths): a page is a folder of its own, made
+        # with one ``mkdir``, its parents known to exist already (``make_folder``).
         self._folders: set[str] = set()
 
     def _key(self, rel: str) -> str:
@@ -55,30 +54,15 @@ class Writer:
         if self.previous.get(key) == sha:
             return
         path = f"{self.root}/{key}"
-        try:
-            self._folder(key.rpartition("/")[0])
+        with naming(path):
+            self._folder(key)
             write_plain(path, data)
-        except OSError as exc:
-            if exc.filename is not None:
-                raise
-            # As ``naming`` does: a failed write (a full disk) names the file it was writing.
-            raise OSError(exc.errno, exc.strerror or str(exc), path) from exc
         self.changed.append(key)
 
-    def _folder(self, folder: str) -> None:
-        """Make the folder ``folder`` (site-relative, "" the root) unless known, its parents first."""
-        if folder in self._folders:
-            return
-        if not folder:
-            os.makedirs(self.root, exist_ok=True)
-        else:
-            path = f"{self.root}/{folder}"
-            try:
-                _mkdir(path)
-            except FileNotFoundError:  # its parent is missing too
-                self._folder(folder.rpartition("/")[0])
-                _mkdir(path)
-        self._folders.add(folder)
+    def _folder(self, key: str) -> None:
+        """Make the folder of the file ``key`` (site-relative) unless known, its parents first."""
+        folder = key.rpartition("/")[0]
+        make_folder(f"{self.root}/{folder}" if folder else str(self.root), self._folders)
 
     def keep(self, rel: str) -> None:
         """Record a live file as part of the new site without producing it again."""
@@ -130,7 +114,7 @@ class Writer:
         key = self._key(rel)
         path = self.root / key
         with naming(path):
-            self._folder(key.rpartition("/")[0])
+            self._folder(key)
             shutil.copyfile(source, path, follow_symlinks=False)
             sha = file_sha(path)
             self.files[key] = sha
@@ -139,12 +123,3 @@ class Writer:
                 return
         self.changed.append(key)
 
-
-def _mkdir(path: str) -> None:
-    """Make one folder whose parent exists; one there already is fine (another writer over the
-    same root, a forked language's, may have made it), a file there is not."""
-    try:
-        os.mkdir(path)
-    except FileExistsError:
-        if not os.path.isdir(path):
-            raise

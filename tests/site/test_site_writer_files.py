@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.site import writer as writer_module
 from pipeline.site.manifest import digest
 from pipeline.site.writer import Writer
 
@@ -56,7 +55,7 @@ def test_a_failed_write_names_its_file(tmp_path: Path, monkeypatch: pytest.Monke
     def full(fd: int, data: object) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(writer_module.os, "write", full)
+    monkeypatch.setattr(os, "write", full)  # restored after the test; only this write runs meanwhile
     with pytest.raises(OSError) as failed:
         Writer(tmp_path).write_bytes("/p/index.html", b"page")
     assert failed.value.errno == errno.ENOSPC

@@ -31,12 +31,15 @@ class End:
     late: list[int]  # the days overdue of those still open after their due date on the last day
 
 
+# The agencies' ends kept at once: the selections of one period and its scopes share a few hundred.
+ENDS_KEPT = 4096
+
+
 class DecisionCells:
     """Each agency's decisions sorted into counts by month, per month a selection ends in."""
 
     def __init__(self, ev: Evidence) -> None:
         self.ev = ev
-        self._month: dict[date, str] = {}  # the period of each day asked (of_date made a string per call)
         self.dated: dict[tuple[str, str], int] = defaultdict(int)  # (agency, month) -> decisions dated in it
         # (agency, month) -> (decision's place among the agency's, report open, report a new step)
         self.reports: dict[tuple[str, str], list[tuple[int, bool, bool]]] = defaultdict(list)
@@ -44,20 +47,13 @@ class DecisionCells:
             for place, (key, row) in enumerate(decisions):
                 day = row.get("date")
                 if day is not None:
-                    self.dated[(agency, self.month(day))] += 1
+                    self.dated[(agency, periods.of_date(day))] += 1
                 previous = None
                 for report in ev.history.get(key, ()):
                     new = previous is None or report["follow_up"] != previous["follow_up"]
                     self.reports[(agency, report["period"])].append((place, report["status"] in OPEN_STATUSES, new))
                     previous = report
         self._ends: dict[tuple[str, str, date], End] = {}  # by (agency, last month, last day)
-
-    def month(self, day: date) -> str:
-        """The period a day falls in."""
-        found = self._month.get(day)
-        if found is None:
-            found = self._month[day] = periods.of_date(day)
-        return found
 
     def made(self, sel: Selection) -> int:
         """Decisions of agencies in scope dated in the period."""
@@ -119,7 +115,7 @@ class DecisionCells:
                 continue
             status, completed, due = state["status"], state.get("completed_on"), row.get("due_date")
             if due is not None and status != "cancelled":
-                tally = found.by_due.setdefault(self.month(due), [0, 0])
+                tally = found.by_due.setdefault(periods.of_date(due), [0, 0])
                 tally[0] += status == "done" and completed is not None and completed <= due
                 tally[1] += 1
                 if due <= day:
@@ -127,6 +123,8 @@ class DecisionCells:
                     if status in OPEN_STATUSES and day > due:
                         found.late.append((day - due).days)
             if status == "done" and completed is not None:
-                found.by_done[self.month(completed)].append((completed, row["date"]))
+                found.by_done[periods.of_date(completed)].append((completed, row["date"]))
+        if len(self._ends) >= ENDS_KEPT:
+            self._ends.clear()  # bounded: each holds its agency's completions up to its month
         self._ends[(agency, month, day)] = found
         return found
