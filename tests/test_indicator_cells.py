@@ -3,6 +3,7 @@ scan of the rows, as the indicators were first written, for every scope and peri
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -66,7 +67,9 @@ def world(seed: int) -> dict[str, list[Row]]:
                     "applications_received": rnd.randrange(50), "applications_completed": rnd.randrange(40),
                     "completed_within_standard": rnd.randrange(30), "complaints_received": rnd.randrange(5),
                     "complaints_resolved": rnd.randrange(5),
-                    "avg_wait_minutes": rnd.choice([None, rnd.randrange(1, 900) / 10, Decimal(rnd.randrange(90)) / 4]),
+                    # Now and then a float beyond range: the selections holding it have no mean.
+                    "avg_wait_minutes": rnd.choice([None, rnd.randrange(1, 900) / 10, Decimal(rnd.randrange(90)) / 4]
+                                                   + ([math.inf] if rnd.random() < 0.02 else [])),
                     "avg_service_minutes": rnd.choice([None, 12.5, rnd.randrange(60)]),
                     "survey_respondents": rnd.choice([None, 0, rnd.randrange(1, 80)]) if surveyed else None,
                     **{e: (_score(rnd) if surveyed or rnd.random() < 0.5 else None) for e in ELEMENTS}})
@@ -203,11 +206,14 @@ def _rows(ev: Evidence, sel: Selection) -> list[Row]:
 
 def _minutes(field: str) -> Callable[[Evidence, Selection], Measure]:
     def measure(ev: Evidence, sel: Selection) -> Measure:
-        pairs = [(Fraction(Decimal(repr(r[field])) if isinstance(r[field], float) else r[field]),
-                  r["applications_completed"]) for r in _rows(ev, sel) if r.get(field) is not None]
-        weight = sum(w for _, w in pairs)
+        rows = [r for r in _rows(ev, sel) if r.get(field) is not None]
+        weight = sum(r["applications_completed"] for r in rows)
         if not weight:
             return Measure(None, None, 0)
+        if any(isinstance(r[field], float) and not math.isfinite(r[field]) for r in rows):
+            return Measure(None, None, weight)  # no mean of an infinite value
+        pairs = [(Fraction(Decimal(repr(r[field])) if isinstance(r[field], float) else r[field]),
+                  r["applications_completed"]) for r in rows]
         total = sum((v * w for v, w in pairs), Fraction(0))
         return Measure(round_cents(total / weight), round_cents(total), weight)
     return measure

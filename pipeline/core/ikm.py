@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, Inexact, InvalidOperation, Rounded
 from fractions import Fraction
 from functools import lru_cache
@@ -42,17 +44,40 @@ def group_ikm(rows: Iterable[tuple[int, Sequence[Score]]]) -> Decimal | None:
 
     ``rows`` holds (respondents, nine scores) per service; computed exactly and rounded as ``ikm``.
     """
-    # Numerators summed per denominator in integers: adding Fractions one row at a time reduces
-    # by a gcd at every step, which made the mall's monthly totals the site's costliest sum.
-    people, numerators = 0, dict[int, int]()
+    total = IkmSum()
     for respondents, scores in rows:
-        people += respondents
+        total.add(respondents, scores)
+    return total.value()
+
+
+@dataclass(slots=True)
+class IkmSum:
+    """The sums ``group_ikm`` rounds: respondents, and respondents × element sums as integer numerators by
+    denominator (adding Fractions one row at a time reduced by a gcd at every step, which made the
+    mall's monthly totals the site's costliest sum). Sums of disjoint rows add up (``merge``)."""
+
+    people: int = 0
+    numerators: dict[int, int] = field(default_factory=dict)
+
+    def add(self, respondents: int, scores: Iterable[Score]) -> None:
+        """Add one service's respondents and nine element scores."""
         exact = exact_sum(scores)
-        numerators[exact.denominator] = numerators.get(exact.denominator, 0) + respondents * exact.numerator
-    if not people:
-        return None
-    total = sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
-    return cents_half_up(2500 * total.numerator, len(ELEMENTS) * people * total.denominator)
+        self.people += respondents
+        self.numerators[exact.denominator] = self.numerators.get(exact.denominator, 0) + respondents * exact.numerator
+
+    def merge(self, other: IkmSum) -> None:
+        """Add the sums of other rows."""
+        self.people += other.people
+        for denominator, numerator in other.numerators.items():
+            self.numerators[denominator] = self.numerators.get(denominator, 0) + numerator
+
+    def value(self) -> Decimal | None:
+        """25 × the respondent-weighted mean element score, rounded half up (None: nobody)."""
+        if not self.people:
+            return None
+        common = math.lcm(*self.numerators)  # one common denominator, in integers
+        total = sum(n * (common // d) for d, n in self.numerators.items())
+        return cents_half_up(2500 * total, len(ELEMENTS) * self.people * common)
 
 
 def round_cents(exact: Fraction) -> Decimal:

@@ -68,15 +68,40 @@ def ratio(part: int, whole: int) -> Measure:
 
 def weighted_mean(pairs: list[tuple[Decimal | float, int]]) -> Measure:
     """The mean of values weighted by counts (minutes by applications completed), 2 decimals."""
-    weight = sum(w for _, w in pairs)
-    if not weight or any(not finite(v) for v, _ in pairs):
-        return mean_of_sum(Decimal(0), weight, False)
-    # Summed as decimals that cannot round (EXACT), made a fraction once: a Fraction per pair,
-    # each reduced by a gcd, cost 8 ms per mall-wide mean of a large city.
-    total = Decimal(0)
-    for v, w in pairs:
-        total = EXACT.add(total, EXACT.multiply(Decimal(repr(v)) if isinstance(v, float) else v, w))
-    return mean_of_sum(total, weight, True)
+    total = WeightedSum()
+    for value, weight in pairs:
+        total.add_value(value, weight)
+    return total.mean()
+
+
+@dataclass(slots=True)
+class WeightedSum:
+    """What ``weighted_mean`` rounds: the weights, the exact sum of value × weight, whether every value
+    is finite. Summed as decimals that cannot round (EXACT), made a fraction once: a Fraction per
+    pair, each reduced by a gcd, cost 8 ms per mall-wide mean of a large city."""
+
+    weight: int = 0
+    total: Decimal = Decimal(0)
+    finite: bool = True
+
+    def add_value(self, value: Decimal | float, weight: int) -> None:
+        """Add one value with its weight."""
+        self.weight += weight
+        if finite(value):
+            product = EXACT.multiply(Decimal(repr(value)) if isinstance(value, float) else value, weight)
+            self.total = EXACT.add(self.total, product)
+        else:
+            self.finite = False
+
+    def add(self, other: WeightedSum) -> None:
+        """Add the sums of other values."""
+        self.weight += other.weight
+        self.total = EXACT.add(self.total, other.total)
+        self.finite = self.finite and other.finite
+
+    def mean(self) -> Measure:
+        """The weighted mean, 2 decimals half up (``mean_of_sum``)."""
+        return mean_of_sum(self.total, self.weight, self.finite)
 
 
 def mean_of_sum(total: Decimal, weight: int, finite_values: bool) -> Measure:

@@ -11,37 +11,17 @@ do not depend on their order, so every value is the one the rows give directly.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.core.ikm import ELEMENTS, EXACT, cents_half_up, exact_sum
+from pipeline.core.ikm import ELEMENTS, IkmSum
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import Selection
-from pipeline.publish.evaluation.measure import Measure, finite, mean_of_sum
+from pipeline.publish.evaluation.measure import WeightedSum
 
 MINUTES = ("avg_wait_minutes", "avg_service_minutes")  # the averages weighted by applications completed
-
-
-@dataclass(slots=True)
-class Minutes:
-    """One average's weighted sum: the weights, the exact sum of value × weight, whether every value is finite."""
-
-    weight: int = 0
-    total: Decimal = Decimal(0)
-    finite: bool = True
-
-    def add(self, other: Minutes) -> None:
-        """Add another cell's sums."""
-        self.weight += other.weight
-        self.total = EXACT.add(self.total, other.total)
-        self.finite = self.finite and other.finite
-
-    def mean(self) -> Measure:
-        """The weighted mean as ``measure.weighted_mean`` gives it for the same rows."""
-        return mean_of_sum(self.total, self.weight, self.finite)
 
 
 @dataclass(slots=True)
@@ -53,9 +33,8 @@ class Tally:
     within: int = 0
     complaints: int = 0
     resolved: int = 0
-    minutes: dict[str, Minutes] = field(default_factory=lambda: {name: Minutes() for name in MINUTES})
-    respondents: int = 0
-    scores: dict[int, int] = field(default_factory=dict)  # denominator -> respondents × element sum, numerators
+    minutes: dict[str, WeightedSum] = field(default_factory=lambda: {name: WeightedSum() for name in MINUTES})
+    survey: IkmSum = field(default_factory=IkmSum)  # the IKM's sums of the rows surveyed
 
     def add_row(self, row: Record) -> None:
         """Add one performance row (the rows the indicators' formulas name, with their filters)."""
@@ -68,18 +47,10 @@ class Tally:
             value = row.get(name)
             if value is None:
                 continue
-            weight = row["applications_completed"]
-            sums.weight += weight
-            if finite(value):
-                product = EXACT.multiply(Decimal(repr(value)) if isinstance(value, float) else value, weight)
-                sums.total = EXACT.add(sums.total, product)
-            else:
-                sums.finite = False
+            sums.add_value(value, row["applications_completed"])
         respondents = row.get("survey_respondents")
         if respondents and all(row.get(e) is not None for e in ELEMENTS):
-            exact = exact_sum(row[e] for e in ELEMENTS)  # as group_ikm sums a row's element scores
-            self.respondents += respondents
-            self.scores[exact.denominator] = self.scores.get(exact.denominator, 0) + respondents * exact.numerator
+            self.survey.add(respondents, [row[e] for e in ELEMENTS])
 
     def add(self, other: Tally) -> None:
         """Add another cell's sums."""
@@ -90,18 +61,11 @@ class Tally:
         self.resolved += other.resolved
         for name, sums in self.minutes.items():
             sums.add(other.minutes[name])
-        self.respondents += other.respondents
-        for denominator, numerator in other.scores.items():
-            self.scores[denominator] = self.scores.get(denominator, 0) + numerator
+        self.survey.merge(other.survey)
 
     def ikm(self) -> Decimal | None:
         """``group_ikm`` of the rows summed: 25 × the respondent-weighted mean element score, rounded half up."""
-        if not self.respondents:
-            return None
-        # Over one common denominator in integers: Fractions added one by one reduced by a gcd each.
-        common = math.lcm(*self.scores)
-        total = sum(n * (common // d) for d, n in self.scores.items())
-        return cents_half_up(2500 * total, len(ELEMENTS) * self.respondents * common)  # as group_ikm rounds
+        return self.survey.value()
 
 
 class PerformanceCells:

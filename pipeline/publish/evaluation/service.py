@@ -49,4 +49,4 @@ def complaints_resolved(ev: Evidence, sel: Selection) -> Measure:
 def ikm(ev: Evidence, sel: Selection) -> Measure:
     """The respondent-weighted IKM of every surveyed service (numerator: respondents)."""
     tally = _tally(ev, sel)
-    return Measure(tally.ikm(), None, tally.respondents)
+    return Measure(tally.ikm(), None, tally.survey.people)
