@@ -114,6 +114,8 @@ def row_blocks(records: Sequence[Any], names: Sequence[str], styles: Sequence[in
 # Stands for the row number in a row's XML until the row is numbered: a control character, which
 # no cell written here holds (``_text`` leaves a text holding one to openpyxl, which refuses it).
 _MARK = "\x00"
+
+
 class SheetRows:
     """Rows' ``<row>`` elements (each with its ``</row>``), many at a time; NeedsOpenpyxl for a value it
     cannot write.
