@@ -60,28 +60,35 @@ def write_plain(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-def make_folder(folder: str, made: set[str]) -> None:
+def make_folder(folder: str, made: set[str]) -> list[str]:
     """Make ``folder`` and its missing parents unless ``made`` (the caller's folders known to exist,
     filled here) holds it: a caller writing thousands of files into a few folders makes each once,
-    with one ``mkdir``. A folder made meanwhile by another process is fine; a file in its place is not."""
+    with one ``mkdir``. A folder made meanwhile by another process is fine; a file in its place is not.
+    Gives the folders this call created, parents first (what undoing it would remove)."""
     if folder in made:
-        return
+        return []
+    created: list[str] = []
+    try:
+        created += _mkdir(folder)
+    except FileNotFoundError:  # its parent is missing too
+        parent = os.path.dirname(folder)
+        if not parent or parent == folder:
+            raise
+        created += make_folder(parent, made)
+        created += _mkdir(folder)
+    made.add(folder)
+    return created
+
+
+def _mkdir(folder: str) -> list[str]:
+    """Make one folder whose parent exists: ``[folder]``, or ``[]`` when a folder is there already."""
     try:
         os.mkdir(folder)
     except FileExistsError:
         if not os.path.isdir(folder):
             raise
-    except FileNotFoundError:  # its parent is missing too
-        parent = os.path.dirname(folder)
-        if not parent or parent == folder:
-            raise
-        make_folder(parent, made)
-        try:
-            os.mkdir(folder)
-        except FileExistsError:
-            if not os.path.isdir(folder):
-                raise
-    made.add(folder)
+        return []
+    return [folder]
 
 
 def write_unsynced(path: Path, data: bytes, made: set[str] | None = None) -> None:

@@ -6,7 +6,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from pipeline.core.atomic import write_bytes, write_unsynced
+from pipeline.core.atomic import make_folder, write_bytes, write_unsynced
 
 
 class Journal:
@@ -25,13 +25,8 @@ class Journal:
             old = None
         if old == data:
             return
-        if os.path.dirname(path) not in self._made:
-            missing: list[Path] = []
-            folder = path.parent
-            while not folder.exists():  # the folders this write will create, deepest first
-                missing.append(folder)
-                folder = folder.parent
-            self.folders += reversed(missing)
+        # The folders this write needs, made first and recorded (parents first) for ``undo``.
+        self.folders += map(Path, make_folder(os.path.dirname(path) or ".", self._made))
         # Recorded before writing: a failed rename leaves nothing, and undoing "nothing" is harmless.
         self.entries.append((path, old))
         if sync:
