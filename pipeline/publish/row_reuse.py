@@ -25,6 +25,7 @@ import itertools
 import json
 import mmap
 import shutil
+import struct
 import sys
 import tempfile
 import zipfile
@@ -32,7 +33,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import repeat
-from operator import add, methodcaller, sub
+from operator import add, itemgetter, methodcaller, sub
 from pathlib import Path
 from typing import IO, Any
 
@@ -224,7 +225,8 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
         lines = _json_lines(maps[1], count, lengths.get("json"))
         if lines is None:
             return None
-        where = {body[i:i + DIGEST]: n for n, i in enumerate(range(0, len(body), DIGEST))}
+        # Each digest's position, made in C (a comprehension over the indicators' 414,000 took a third more).
+        where = dict(zip(map(itemgetter(0), struct.iter_unpack(f"{DIGEST}s", body)), itertools.count()))
         kept = Kept(where, maps, _csv_lines(maps[0], count, lengths.get("csv")), lines, lambda: None,
                     header.get("styles"))
         kept.sheet_lengths = lengths.get("xlsx")
