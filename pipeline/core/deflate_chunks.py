@@ -127,9 +127,12 @@ class ChunkCache:
         self.hits = 0  # chunks taken back (for tests and profiles)
 
     @classmethod
-    def load(cls, index: Path, archive: Path, version: str = "") -> ChunkCache:
+    def load(cls, index: Path, archive: Path, version: str = "", sha256: str | None = None) -> ChunkCache:
         """The chunks of ``archive`` recorded in ``index`` by code of ``version``; an empty cache when either
-        is missing, damaged or not what the index recorded (then every chunk is compressed)."""
+        is missing, damaged or not what the index recorded (then every chunk is compressed).
+
+        ``sha256``: the archive's SHA-256 when the caller knows it for the file in place (not read again).
+        """
         data = None
         try:
             raw = index.read_bytes()
@@ -140,7 +143,7 @@ class ChunkCache:
                 return cls()
             with open(archive, "rb") as fh:
                 data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-            if hashlib.sha256(data).hexdigest() != header.get("sha256"):
+            if (sha256 or hashlib.sha256(data).hexdigest()) != header.get("sha256"):
                 return cls()
             found: dict[bytes, tuple[int, int]] = {}
             at = 0

@@ -24,10 +24,13 @@ import hashlib
 import itertools
 import json
 import mmap
+import os
 import shutil
+import stat
 import struct
 import sys
 import tempfile
+import time
 import zipfile
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -39,7 +42,7 @@ from typing import IO, Any
 
 from pipeline.core.atomic import file_sha, write_bytes
 from pipeline.core.deflate_chunks import ChunkCache
-from pipeline.publish.reuse import code_digest
+from pipeline.publish.reuse import code_digest, lasting_stat, stat_key
 from pipeline.publish.row_batches import Values, row_values
 
 FOLDER = "published-rows"  # under <output>/store
@@ -48,6 +51,8 @@ DIGEST = 16  # bytes a row
 LENGTH = "q"  # a recorded length: 8 bytes, in the byte order the header names
 _WIDTH = array(LENGTH).itemsize
 EXTENSIONS = ("csv", "json", "xlsx")
+# The SHA-256 and stat of each published file the indexes name, kept after the run that put it in place.
+STATS = "files.json"
 
 
 def _sha(data: bytes) -> str:
@@ -196,10 +201,12 @@ def _mapped_sha(buffer: mmap.mmap) -> str:
     return digest.hexdigest()
 
 
-def load(index: Path, published: Path, name: str, key: str, scratch: Path | None = None) -> Kept | None:
+def load(index: Path, published: Path, name: str, key: str, scratch: Path | None = None,
+         known: Callable[[str], str | None] = lambda file: None) -> Kept | None:
     """The kept rows of table ``name`` when its index and published files agree with ``key``, else None.
 
-    ``scratch``: where the workbook's sheet is inflated (an unnamed temporary file).
+    ``scratch``: where the workbook's sheet is inflated (an unnamed temporary file); ``known(file)``: the
+    SHA-256 of a published file when it is known without reading it (``Indexes.known``), else None.
     """
     maps: list[mmap.mmap] = []
     try:
@@ -217,10 +224,10 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
         body = body[:DIGEST * count]
         for ext in ("csv", "json"):
             maps.append(_mapped(published / f"{name}.{ext}"))
-            if _mapped_sha(maps[-1]) != files.get(ext):
+            if (known(f"{name}.{ext}") or _mapped_sha(maps[-1])) != files.get(ext):
                 return None
         workbook = published / f"{name}.xlsx"
-        if workbook.is_symlink() or file_sha(workbook) != files.get("xlsx"):
+        if workbook.is_symlink() or (known(f"{name}.xlsx") or file_sha(workbook)) != files.get("xlsx"):
             return None
         lines = _json_lines(maps[1], count, lengths.get("json"))
         if lines is None:
@@ -498,18 +505,45 @@ class Indexes:
         self.reused: dict[str, int] = {}  # rows taken back, by table (for tests and profiles)
         self.new_chunks: dict[str, bytes | None] = {}  # chunk index by archive name (None: none to keep)
         self.chunk_hits: dict[str, int] = {}  # deflated chunks taken back, by archive (for tests and profiles)
+        # The SHA-256 of each published file by its stat (``STATS``): checked without reading it again.
+        self.stats = self._stats()
+
+    def _stats(self) -> dict[str, tuple[str, str]]:
+        """The kept ``STATS`` record: each published file's SHA-256 and stat key, by name (none when unreadable)."""
+        if self.folder is None:
+            return {}
+        try:
+            found = json.loads((self.folder / STATS).read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(found, dict):
+            return {}
+        return {file: (entry[0], entry[1]) for file, entry in found.items() if isinstance(entry, list)
+                and len(entry) == 2 and all(isinstance(part, str) for part in entry)}
+
+    def known(self, file: str) -> str | None:
+        """The SHA-256 of the published ``file`` when its stat is the one kept with it (not read), else None."""
+        entry = self.stats.get(file)
+        if entry is None or self.published is None:
+            return None
+        try:
+            info = os.lstat(self.published / file)
+        except OSError:
+            return None
+        return entry[0] if stat.S_ISREG(info.st_mode) and stat_key(info) == entry[1] else None
 
     def kept(self, name: str, key: str) -> Kept | None:
         """Table ``name``'s kept rows, when there is a usable index (close them once used)."""
         if self.folder is None or self.published is None:
             return None
-        return load(self.folder / f"{name}.idx", self.published, name, key, self.scratch)
+        return load(self.folder / f"{name}.idx", self.published, name, key, self.scratch, self.known)
 
     def chunks(self, archive: str) -> ChunkCache:
         """The deflated chunks of the published archive ``archive`` (a file name; close the cache once used)."""
         if self.folder is None or self.published is None:
             return ChunkCache()
-        return ChunkCache.load(self.folder / f"{archive}.chunks", self.published / archive, code_digest())
+        return ChunkCache.load(self.folder / f"{archive}.chunks", self.published / archive, code_digest(),
+                               self.known(archive))
 
     def chunk_index(self, cache: ChunkCache, sha256: str) -> bytes:
         """The chunk index of an archive written with ``cache``, whose SHA-256 is ``sha256``, by this code."""
@@ -536,6 +570,28 @@ class Indexes:
                 self._save(self.folder / f"{archive}.chunks", index)
         for name, data in self.new.items():
             self._save(self.folder / f"{name}.idx", data)
+        self._save_stats()
+
+    def _save_stats(self) -> None:
+        """Keep the stat of each published file whose SHA-256 this run's indexes record, when it lasts
+        (``reuse.lasting_stat``): the next run checks those files by stat instead of reading them."""
+        assert self.folder is not None and self.published is not None
+        shas: dict[str, str] = {}
+        for name, data in self.new.items():
+            files = json.loads(data.partition(b"\n")[0]).get("files", {})
+            shas.update({f"{name}.{ext}": sha for ext, sha in files.items()})
+        for archive, index in self.new_chunks.items():
+            if index is not None:
+                shas[archive] = json.loads(index.partition(b"\n")[0])["sha256"]
+        now = time.time_ns()
+        stats = {}
+        for file, sha in sorted(shas.items()):
+            known = lasting_stat(str(self.published / file), None, now)
+            if known is not None:
+                stats[file] = [sha, known]
+        data = json.dumps(stats, sort_keys=True).encode("utf-8") + b"\n"
+        if stats or self.stats:
+            self._save(self.folder / STATS, data)
 
     @staticmethod
     def _save(path: Path, data: bytes) -> None:
