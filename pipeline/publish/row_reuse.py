@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipeline.core.atomic import file_sha, write_bytes
-from pipeline.core.deflate_chunks import ChunkCache
+from pipeline.core.deflate_chunks import ChunkCache, Inflated
 from pipeline.publish.reuse import code_digest, lasting_stat, stat_key
 from pipeline.publish.row_batches import Values, row_values
 
@@ -85,7 +86,7 @@ _RELEASE_PIECES = 1024
 _SPAN = 1024  # kept rows copied at a time (``Encoder.runs``)
 
 
-def _release(buffer: mmap.mmap, start: int = 0, end: int | None = None) -> None:
+def _release(buffer: mmap.mmap | Inflated, start: int = 0, end: int | None = None) -> None:
     """Drop the pages of ``buffer[start:end]`` from the resident memory (read again from the page cache if needed)."""
     start -= start % mmap.PAGESIZE
     end = len(buffer) if end is None else end
@@ -100,7 +101,7 @@ class Pieces:
     the pages read are let go every so often (``_release``).
     """
 
-    def __init__(self, buffer: mmap.mmap, starts: array[int], gap: int) -> None:
+    def __init__(self, buffer: mmap.mmap | Inflated, starts: array[int], gap: int) -> None:
         self.buffer, self.starts, self.gap = buffer, starts, gap
         self._count = 0  # pieces read since the last release
 
@@ -135,6 +136,7 @@ class Kept:
         self._xlsx: Pieces | bool | None = False  # not read yet
         self.styles = styles  # the style id of each column's dates and times in that workbook (None: unknown)
         self.sheet_lengths: array[int] | None = None  # each worksheet row's length, when recorded
+        self.inflated: Inflated | None = None  # the worksheet as deflated in chunks, when they are known
         self._maps = maps
         self._files: list[IO[bytes]] = []
 
@@ -295,20 +297,25 @@ def _csv_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) -
 def _sheet_rows(kept: Kept, workbook: Path, count: int, scratch: Path | None) -> Pieces | None:
     """The data rows of a workbook's one sheet (without ``</row>``), or None when it is not as written.
 
-    The sheet is compressed inside the workbook: it is inflated into an unnamed temporary file
-    (in ``scratch``) and mapped, never held in memory (the indicators' sheet is hundreds of MB).
+    The sheet is compressed inside the workbook, never held in memory whole (the indicators' sheet is
+    hundreds of MB): when it was deflated in chunks (``kept.inflated``) each chunk is inflated as its
+    rows are read; else it is inflated into an unnamed temporary file (in ``scratch``) and mapped.
     """
+    xml: mmap.mmap | Inflated
     try:
-        temp = tempfile.TemporaryFile(dir=scratch)  # noqa: SIM115  # closed by Kept.close
-        kept._files.append(temp)
-        with zipfile.ZipFile(workbook) as archive, archive.open(SHEET) as sheet:
-            shutil.copyfileobj(sheet, temp, 1 << 20)
-        temp.flush()
-        xml = mmap.mmap(temp.fileno(), 0, access=mmap.ACCESS_READ)
-        kept._maps.append(xml)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        if kept.inflated is not None and kept.sheet_lengths is not None:
+            xml = kept.inflated
+        else:
+            temp = tempfile.TemporaryFile(dir=scratch)  # noqa: SIM115  # closed by Kept.close
+            kept._files.append(temp)
+            with zipfile.ZipFile(workbook) as archive, archive.open(SHEET) as sheet:
+                shutil.copyfileobj(sheet, temp, 1 << 20)
+            temp.flush()
+            xml = mmap.mmap(temp.fileno(), 0, access=mmap.ACCESS_READ)
+            kept._maps.append(xml)
+        start, end = xml.find(b"<sheetData>"), xml.rfind(b"</sheetData>")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, zlib.error):
         return None
-    start, end = xml.find(b"<sheetData>"), xml.rfind(b"</sheetData>")
     if start < 0 or end < start:
         return None
     start += len(b"<sheetData>")
@@ -319,6 +326,7 @@ def _sheet_rows(kept: Kept, workbook: Path, count: int, scratch: Path | None) ->
                 or xml[start:start + 11] != b'<row r="1">':
             return None
         return Pieces(xml, _offsets(kept.sheet_lengths, first), len(b"</row>"))
+    assert isinstance(xml, mmap.mmap)  # the rows' lengths unknown: read from a mapped file
     ends = _ends(xml, b"</row>", start, end)
     # The header row, then the data rows, each ended by </row>, which ends the sheet's data.
     if len(ends) != count + 1 or ends[-1] != end or xml[start:start + 11] != b'<row r="1">':
