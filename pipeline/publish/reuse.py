@@ -94,6 +94,9 @@ class Files(Mapping[str, bytes]):
                 raise FileNotFoundError(2, "not a regular file", f"{self.folder}/{rel}")
         return data
 
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._files  # Mapping's would read the file
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._files)
 
