@@ -11,7 +11,8 @@ build that takes them back from the archive published last (``ChunkCache``) writ
 the bytes of a cold build.
 
 ``<archive>.chunks`` (beside the row indexes) records, for each chunked entry, each chunk's
-key (SHA-256 of its level, whether it was checked, and its bytes) and deflated length; it
+key (SHA-256 of its level, whether it was checked, and its bytes), deflated length and length
+(so an entry published last can be read back one chunk at a time: ``Inflated``); it
 is used only when its header names this zlib and the caller's version (the pipeline's code:
 new code compresses everything again) and the archive still has the SHA-256 it recorded.
 The deflated bytes are read from the published archive itself (mapped, not read).
