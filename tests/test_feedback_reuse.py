@@ -4,6 +4,7 @@ equals the one a fresh publish writes."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,72 @@ def test_a_page_replaced_by_a_link_is_rendered_again(tmp_path: Path, rendered: l
     publish.publish_data(fx.portal, AS_OF, NOW)
     assert "month.html 2026-09/disdukcapil" in rendered
     assert not page.is_symlink() and page.read_bytes() == good
+
+
+def test_pages_that_last_are_kept_by_stat_without_being_read(tmp_path: Path, rendered: list[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page recorded with its stat (written well before it was moved in, or found holding its bytes
+    long after its last change) is neither read nor rendered while its stat holds, the folder equals a
+    fresh publish's, and a page changed by hand is rendered again."""
+    from pipeline.publish import reuse
+    monkeypatch.setattr(reuse, "RACY_NS", 0)  # every page lasts at once (else: 2 s after its last change)
+    fx = make_fixture(tmp_path)
+    fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", "2026-09-02")])
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    read: list[str] = []
+    real = reuse.regular_bytes
+
+    def counted(path: Any) -> Any:
+        read.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(reuse, "regular_bytes", counted)
+    fx.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", "2026-10-09")])
+    rendered.clear()
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    assert sorted(rendered) == ["file.html 2026-10/dpmptsp", "month.html 2026-10/dpmptsp"]
+    assert [p for p in read if "/feedback/" in p] == []  # every other page kept by its stat
+    fresh = Fixture(fx.datasets, tmp_path / "fresh")
+    publish.publish_data(fresh.portal, AS_OF, NOW)
+    assert tree_bytes(fx.output / "feedback") == tree_bytes(fresh.output / "feedback")
+    page = fx.output / "feedback" / "2026-09" / "disdukcapil" / "index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"<p>tampered</p>")
+    fx.put("2026-10", "dpmptsp", "agendas", [agenda("N-2", "planned", "2026-10-10")])
+    rendered.clear()
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    assert "month.html 2026-09/disdukcapil" in rendered and page.read_bytes() == good
+
+
+def test_reports_digests_are_kept_by_stat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file page's key holds its report's SHA-256, taken by stat from ``feedback-digests.json`` once the
+    report lasts: only the report of the new version (in memory, not yet written) is hashed, and the
+    pages are a fresh publish's."""
+    from pipeline.core import treehash
+    from pipeline.store import Store
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    fx = make_fixture(tmp_path)
+    fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", "2026-09-02")])
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    fx.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", "2026-10-09")])
+    publish.publish_data(fx.portal, AS_OF, NOW)  # reads the reports once, keeps their digests
+    assert (fx.output / "store" / "feedback-digests.json").is_file()
+    hashed: list[tuple[str, str, str]] = []
+    real = Store.report_digest
+
+    def counted(self: Store, version: Any) -> str:
+        hashed.append(version.key)
+        return real(self, version)
+
+    monkeypatch.setattr(Store, "report_digest", counted)
+    fx.put("2026-10", "dpmptsp", "agendas", [agenda("N-2", "planned", "2026-10-10")])
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    assert hashed == [("2026-10", "dpmptsp", "agendas")]
+    # The same store with nothing kept renders every page alike (a fresh publish would number the
+    # corrected file's version 1: it never saw the first).
+    again = tmp_path / "again"
+    shutil.copytree(fx.output, again)
+    for record in ("feedback-inputs.json", "feedback-digests.json"):
+        (again / "store" / record).unlink()
+    publish.publish_data(Fixture(fx.datasets, again).portal, AS_OF, NOW)
+    assert tree_bytes(fx.output / "feedback") == tree_bytes(again / "feedback")

@@ -246,3 +246,61 @@ def test_a_workbook_copied_whole_keeps_its_rows_lengths(tmp_path: Path, monkeypa
     scanned = _no_scan(monkeypatch)
     second, indexes = publish(tmp_path, SECOND)
     assert indexes.reused == {"t": 4} and second == cold(SECOND) and scanned == []
+
+
+def test_a_kept_worksheet_is_read_back_chunk_by_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workbook deflated in chunks is read back one chunk at a time (deflate_chunks.Inflated), never
+    inflated whole into a temporary file; with one chunk held at a time, rows read out of order inflate
+    their chunk again, and the files are those of a cold write."""
+    from pipeline.core.deflate_chunks import Inflated
+
+    def no_temporary_file(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the sheet was inflated whole")
+
+    first = [row(f"k{i:04d}", 1 + i % 28, f"{i}.5") for i in range(3000)]
+    # New rows in three places (rows renumbered across many chunks), one changed, two swapped.
+    second = [row("a", 1, "1"), *first[:1000], row("new", 2, "9"), *first[1000:1500], first[1501], first[1500],
+              *first[1502:2999], row("k2999", 1, "0"), row("z", 3, "3")]
+    publish(tmp_path, first)
+    monkeypatch.setattr(row_reuse.tempfile, "TemporaryFile", no_temporary_file)
+    monkeypatch.setattr(Inflated, "HELD", 1)
+    files, indexes = publish(tmp_path, second)
+    assert indexes.reused == {"t": 2999}
+    assert files == cold(second)
+
+
+def test_a_kept_worksheet_without_its_chunks_is_inflated_whole(tmp_path: Path) -> None:
+    """No chunk index for the workbook (removed, or written by other code): its sheet is inflated into a
+    temporary file as before, and the files are those of a cold write."""
+    publish(tmp_path, FIRST)
+    (tmp_path / "store" / "published-rows" / "t.xlsx.chunks").unlink()
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 4} and second == cold(SECOND)
+
+
+def test_published_files_that_last_are_checked_by_stat_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A published file whose stat is kept with its SHA-256 (``files.json``) is not hashed again by the
+    next run; one changed since (another stat) is hashed, and a hand-made change is never taken back."""
+    from pipeline.publish import reuse
+    monkeypatch.setattr(reuse, "RACY_NS", 0)  # the files count as lasting at once (else: 2 s after their write)
+    publish(tmp_path, FIRST)
+    stats = json.loads((tmp_path / "store" / "published-rows" / row_reuse.STATS).read_bytes())
+    assert set(stats) == {"t.csv", "t.json", "t.xlsx"}
+    hashed: list[str] = []
+    real_sha, real_file_sha = row_reuse._mapped_sha, row_reuse.file_sha
+    monkeypatch.setattr(row_reuse, "_mapped_sha", lambda buffer: hashed.append("mapped") or real_sha(buffer))
+    monkeypatch.setattr(row_reuse, "file_sha", lambda path: hashed.append(path.name) or real_file_sha(path))
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 4} and second == cold(SECOND) and hashed == []
+    path = tmp_path / "data" / "t.json"
+    path.write_bytes(path.read_bytes().replace(b'"code": "a2"', b'"code": "zz9"'))  # by hand: another size
+    third, indexes = publish(tmp_path, FIRST)
+    # The CSV still by its stat; the JSON hashed, found changed: nothing taken back.
+    assert hashed == ["mapped"] and indexes.reused == {"t": 0} and third == cold(FIRST)
+
+
+def test_a_damaged_stat_record_only_costs_the_hashing(tmp_path: Path) -> None:
+    publish(tmp_path, FIRST)
+    (tmp_path / "store" / "published-rows" / row_reuse.STATS).write_bytes(b'{"t.csv": [1, 2], "t.json": "x"')
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 4} and second == cold(SECOND)

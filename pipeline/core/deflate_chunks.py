@@ -11,7 +11,8 @@ build that takes them back from the archive published last (``ChunkCache``) writ
 the bytes of a cold build.
 
 ``<archive>.chunks`` (beside the row indexes) records, for each chunked entry, each chunk's
-key (SHA-256 of its level, whether it was checked, and its bytes) and deflated length; it
+key (SHA-256 of its level, whether it was checked, and its bytes), deflated length and length
+(so an entry published last can be read back one chunk at a time: ``Inflated``); it
 is used only when its header names this zlib and the caller's version (the pipeline's code:
 new code compresses everything again) and the archive still has the SHA-256 it recorded.
 The deflated bytes are read from the published archive itself (mapped, not read).
@@ -25,16 +26,16 @@ import mmap
 import struct
 import zipfile
 import zlib
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, compress, repeat
 from operator import add, and_, not_
 from pathlib import Path
 
 # What a chunk's deflated bytes depend on besides its bytes and level (a new zlib: all compressed again).
-FORMAT = f"raw-deflate-chunks/1 zlib {zlib.ZLIB_RUNTIME_VERSION} wbits -15 memlevel 8"
+FORMAT = f"raw-deflate-chunks/2 zlib {zlib.ZLIB_RUNTIME_VERSION} wbits -15 memlevel 8"
 KEY = 32  # bytes of a chunk's key (SHA-256)
-_RECORD = struct.Struct(f">{KEY}sQ")  # key, deflated length
+_RECORD = struct.Struct(f">{KEY}sQQ")  # key, deflated length, length
 END = b"\x03\x00"  # a final empty block (fixed Huffman): ends the concatenated chunks
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., name length, extra length
 
@@ -123,13 +124,18 @@ class ChunkCache:
         self._found = found or {}  # key -> (offset in the archive, deflated length)
         self._data = data
         self._old_index = index  # the index read, valid for the archive published last
-        self.entries: dict[str, list[tuple[bytes, int]]] = {}  # this archive's chunks by entry
+        # Each entry of the archive published last as its chunks in order: (offset, deflated length, length).
+        self.layout: dict[str, list[tuple[int, int, int]]] = {}
+        self.entries: dict[str, list[tuple[bytes, int, int]]] = {}  # this archive's chunks by entry
         self.hits = 0  # chunks taken back (for tests and profiles)
 
     @classmethod
-    def load(cls, index: Path, archive: Path, version: str = "") -> ChunkCache:
+    def load(cls, index: Path, archive: Path, version: str = "", sha256: str | None = None) -> ChunkCache:
         """The chunks of ``archive`` recorded in ``index`` by code of ``version``; an empty cache when either
-        is missing, damaged or not what the index recorded (then every chunk is compressed)."""
+        is missing, damaged or not what the index recorded (then every chunk is compressed).
+
+        ``sha256``: the archive's SHA-256 when the caller knows it for the file in place (not read again).
+        """
         data = None
         try:
             raw = index.read_bytes()
@@ -140,9 +146,10 @@ class ChunkCache:
                 return cls()
             with open(archive, "rb") as fh:
                 data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-            if hashlib.sha256(data).hexdigest() != header.get("sha256"):
+            if (sha256 or hashlib.sha256(data).hexdigest()) != header.get("sha256"):
                 return cls()
             found: dict[bytes, tuple[int, int]] = {}
+            layout: dict[str, list[tuple[int, int, int]]] = {}
             at = 0
             with zipfile.ZipFile(archive) as zf:
                 for name, count in header["entries"]:
@@ -153,20 +160,30 @@ class ChunkCache:
                     offset = info.header_offset + _LOCAL_HEADER.size + name_length + extra
                     records = list(_RECORD.iter_unpack(body[at:at + count * _RECORD.size]))
                     at += count * _RECORD.size
-                    if len(records) != count or sum(n for _, n in records) + len(END) != info.compress_size:
+                    if len(records) != count or sum(n for _, n, _ in records) + len(END) != info.compress_size \
+                            or sum(n for _, _, n in records) != info.file_size:
                         return cls()
-                    for key, length in records:
+                    chunks = layout[name] = []
+                    for key, length, size in records:
                         found.setdefault(key, (offset, length))
+                        chunks.append((offset, length, size))
                         offset += length
             if at != len(body):
                 return cls()
             cache, data = cls(found, data, raw), None
+            cache.layout = layout
             return cache
         except (OSError, ValueError, KeyError, TypeError, struct.error, zipfile.BadZipFile):
             return cls()
         finally:
             if data is not None:
                 data.close()
+
+    def inflated(self, entry: str) -> Inflated | None:
+        """The entry ``entry`` of the archive published last read as inflated (``Inflated``), when it was
+        deflated in chunks; valid until the cache is closed."""
+        chunks = self.layout.get(entry)
+        return None if chunks is None or self._data is None else Inflated(self._data, chunks)
 
     def get(self, key: bytes) -> bytes | None:
         """The deflated bytes of the chunk ``key`` published last, or None."""
@@ -184,7 +201,7 @@ class ChunkCache:
         """The index of the archive just written, whose SHA-256 is ``sha256``, by code of ``version``."""
         header = {"format": FORMAT, "sha256": sha256, "version": version,
                   "entries": [[name, len(chunks)] for name, chunks in self.entries.items()]}
-        body = b"".join(_RECORD.pack(key, length) for chunks in self.entries.values() for key, length in chunks)
+        body = b"".join(_RECORD.pack(*chunk) for chunks in self.entries.values() for chunk in chunks)
         return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
 
     def close(self) -> None:
@@ -193,6 +210,73 @@ class ChunkCache:
             self._data.close()
             self._data = None
         self._found = {}
+
+
+class Inflated:
+    """An entry of the archive published last, deflated in chunks, read as if inflated: ``len``, slices,
+    ``find``/``rfind`` of a tag; each chunk is inflated alone when a slice reaches it (the chunks are
+    independent streams), and only the last few stay in memory: a large table's worksheet (the
+    indicators': 271 MB) is neither inflated whole nor written out to be mapped."""
+
+    HELD = 4  # chunks kept inflated
+
+    def __init__(self, data: mmap.mmap, chunks: list[tuple[int, int, int]]) -> None:
+        self._data = data
+        self._chunks = chunks  # (offset in the archive, deflated length, length) in order
+        self._starts = list(accumulate((size for _, _, size in chunks), initial=0))
+        self._held: dict[int, bytes] = {}
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    def _chunk(self, n: int) -> bytes:
+        """Chunk ``n`` inflated (ValueError when it does not inflate to its recorded length)."""
+        held = self._held.pop(n, None)
+        if held is None:
+            offset, length, size = self._chunks[n]
+            inflate = zlib.decompressobj(-15)
+            held = inflate.decompress(self._data[offset:offset + length])
+            if len(held) != size:
+                raise ValueError("a chunk inflated to another length than recorded")
+        self._held[n] = held  # the most recent last
+        if len(self._held) > self.HELD:
+            del self._held[next(iter(self._held))]
+        return held
+
+    def __getitem__(self, where: slice) -> bytes:
+        start, stop, step = where.indices(len(self))
+        if step != 1:
+            raise ValueError("only a contiguous slice")
+        if stop <= start:
+            return b""
+        first = bisect_right(self._starts, start) - 1
+        pieces = []
+        n = first
+        while self._starts[n] < stop:
+            at = self._starts[n]
+            chunk = self._chunk(n)
+            pieces.append(chunk[max(start - at, 0):stop - at])
+            n += 1
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def find(self, tag: bytes) -> int:
+        """The first place of ``tag`` (a tag: never cut between chunks), or -1."""
+        for n in range(len(self._chunks)):
+            at = self._chunk(n).find(tag)
+            if at >= 0:
+                return self._starts[n] + at
+        return -1
+
+    def rfind(self, tag: bytes) -> int:
+        """The last place of ``tag`` (a tag: never cut between chunks), or -1."""
+        for n in reversed(range(len(self._chunks))):
+            at = self._chunk(n).rfind(tag)
+            if at >= 0:
+                return self._starts[n] + at
+        return -1
+
+    def madvise(self, *args: int) -> None:
+        """Nothing to let go: only the last few chunks are held."""
 
 
 class ChunkDeflater:
@@ -218,7 +302,7 @@ class ChunkDeflater:
                 self.check(chunk)  # a chunk kept was checked when it was compressed
             deflate = zlib.compressobj(self.level, zlib.DEFLATED, -15)
             data = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
-        self.chunks.append((key, len(data)))
+        self.chunks.append((key, len(data), len(chunk)))
         return data
 
     def flush(self) -> bytes:

@@ -25,7 +25,7 @@ from pipeline.core.models import TABLES
 from pipeline.core.rowcodec import json_object
 from pipeline.core.xlsx_cells import force_text
 from pipeline.core.zipfiles import workbook_bytes
-from pipeline.publish.reuse import Reuse, inputs_key
+from pipeline.publish.reuse import Files, Reuse, inputs_key
 
 # Rows that get the drop-down lists: far more than any agency sends in a month.
 LAST_ROW = 1000
@@ -219,12 +219,12 @@ def _guide(sheet: Any, fields: list[dict[str, Any]]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def template_files(portal: Portal, agencies: Iterable[AgencyKit] = (), reuse: Reuse | None = None) -> dict[str, bytes]:
+def template_files(portal: Portal, agencies: Iterable[AgencyKit] = (), reuse: Reuse | None = None) -> Files:
     """``<table>.csv`` and ``<table>.xlsx`` for each monthly table, and ``<agency>/<table>.xlsx`` for each agency.
 
-    With ``reuse``, a workbook whose schema and kit are as last time is read back, not built (reuse.py).
+    With ``reuse``, a workbook whose schema and kit are as last time is left in place, not built (reuse.py).
     """
-    files: dict[str, bytes] = {}
+    files = Files(None if reuse is None else reuse.folder)
     kits = list(agencies)
     for table in TABLES:
         schema = submitted_schema(portal, table)

@@ -7,6 +7,8 @@ below.  Contexts are built here; the templates in site_templates/feedback/ only 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime, tzinfo
@@ -22,9 +24,9 @@ from pipeline.core.csp import feedback_policy
 from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.models import TABLES, FileReport, Record
 from pipeline.core.periods import deadline
-from pipeline.core.treehash import hash_tree, library_versions
+from pipeline.core.treehash import DigestCache, hash_tree, library_versions
 from pipeline.publish.feedback_layout import INDEX, feedback_pages, month_page
-from pipeline.publish.reuse import Reuse, inputs_key
+from pipeline.publish.reuse import Files, Reuse, inputs_key
 from pipeline.store import Store
 
 TEMPLATES = templating.SITE_TEMPLATES / "feedback"
@@ -151,14 +153,15 @@ def pages_digest(portal: Portal) -> str:
 
 
 def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]],
-                   reports: list[FileReport], reuse: Reuse | None = None) -> dict[str, bytes]:
+                   reports: list[FileReport], reuse: Reuse | None = None) -> Files:
     """Every feedback page, by path under ``<output>/feedback/`` (laid out by ``feedback_layout``).
 
-    With ``reuse``, a month or file page whose inputs are as last time is read back, not
-    rendered (reuse.py): after one new agency-month only that month's pages are rendered.
+    With ``reuse``, a page whose inputs are as last time is left in place, not rendered (reuse.py):
+    after one new agency-month only that month's pages (and the index) are rendered.
     """
     env = environment()
     shared = pages_digest(portal) if reuse is not None else ""
+    digests = None if reuse is None else reuse.digests
     names = {a["agency_code"]: a["name"] for a in tables["agencies"]}
     rows = tables["submissions"]
     file_pages, _ = feedback_pages((r["period"], r["agency_code"], r["table"], r["status"]) for r in rows)
@@ -174,7 +177,7 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
         if r.period and r.agency:
             in_folder.setdefault((r.period, r.agency), []).append(r)
             groups.setdefault((r.period, r.agency), [])
-    pages: dict[str, bytes] = {}
+    pages = Files(None if reuse is None else reuse.folder)
     months = []
     file_template, month_template = env.get_template("file.html"), env.get_template("month.html")
 
@@ -192,13 +195,15 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
         for row in group:
             rel = file_pages.get((period, agency, row["table"]))
             if rel is not None:
-                page(rel, ("file", row, names.get(agency), *_version_inputs(store, row)),
+                page(rel, ("file", row, names.get(agency), *_version_inputs(store, row, digests)),
                      partial(_render, file_template, file_context, portal, store, row, names))
         months.append({"period": period, "agency": agency, "href": href,
                        "agency_name": names.get(agency, agency),
                        "statuses": [r["status"] for r in group],
                        "month": {lang: f.month(period) for lang, f in FORMATS.items()}})
-    pages[INDEX] = env.get_template(INDEX).render(index_context(portal, months, layout)).encode("utf-8")
+    # The index lists every agency-month: after one new file only its status changes, if anything.
+    index = env.get_template(INDEX)
+    page(INDEX, ("index", months, _layout_items(layout)), lambda: index.render(index_context(portal, months, layout)))
     return pages
 
 
@@ -207,11 +212,27 @@ def _render(template: Template, context: Callable[..., dict[str, Any]], *args: A
     return template.render(context(*args))
 
 
-def _version_inputs(store: Store, row: Record) -> tuple[object, ...]:
+def _version_inputs(store: Store, row: Record, digests: DigestCache | None = None) -> tuple[object, ...]:
     """What a file page shows of the store: its current version, the revision kept, its report's SHA-256."""
     key = (row["period"], row["agency_code"], row["table"])
     pointer = store.pointers[key]
     version = store.version(key, pointer.current)
     assert version is not None
     # A version is a flat record: its fields as they are (asdict's deep copy cost a second at a city).
-    return dict(vars(version)), pointer.kept, store.report_digest(version)
+    return dict(vars(version)), pointer.kept, _report_digest(store, version, digests)
+
+
+def _report_digest(store: Store, version: Any, digests: DigestCache | None) -> str:
+    """The SHA-256 of a version's report; one already in the store is read only when its stat changed
+    since ``digests`` kept its digest (a city's 10,800 reports were read and hashed on every run)."""
+    rel = version.report_path
+    if digests is None or rel in store.pending:
+        return store.report_digest(version)  # about to be written: the bytes in memory
+    path = f"{store.root}/{rel}"
+    try:
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode):
+            return digests.digest(path, info)
+    except OSError:
+        pass
+    return store.report_digest(version)  # as before: read, or the error named

@@ -8,18 +8,30 @@ in place; the next run reads a file back instead of building it when its inputs'
 unchanged and the file still holds the bytes recorded (a file rewritten by hand, or left by a run
 killed between its swap and its record, is built again). Any change in the pipeline's code or in
 openpyxl changes every digest.
+
+A file found holding its bytes is not read again by later runs while its stat (size, device,
+inode, modification and change times) is the one kept with its record, the way git's index and
+``core/treehash.py`` work: one ``lstat`` instead of reading and hashing each of a city's 14,400
+feedback pages. The stat is kept only when the file was last changed ``RACY_NS`` before it was
+read (a second change within the same clock tick could leave every field equal), or, for a file
+built by the run, when its bytes were written that long before it was moved in (any later write
+changes its modification time). A file kept in place is read only when something asks for its
+bytes (``Files``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import os
+import stat
+import time
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 from pipeline.core.atomic import regular_bytes, write_bytes
-from pipeline.core.treehash import hash_tree, library_versions
+from pipeline.core.treehash import RACY_NS, DigestCache, hash_tree, library_versions
 
 PIPELINE = Path(__file__).resolve().parents[1]
 
@@ -33,9 +45,63 @@ def code_digest() -> str:
 
 
 def inputs_key(*parts: object) -> str:
-    """The digest of a file's inputs (their JSON, sorted keys) and of the code."""
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=repr)
-    return hashlib.sha256(f"{code_digest()}\0{text}".encode()).hexdigest()
+    """The digest of a file's inputs (their ``repr``: a text is not a number, a date not its text) and of the code."""
+    # repr, not JSON with sorted keys: a third of the cost for a city's 14,400 pages; the inputs are
+    # made by the same code each run, so their dicts' order is theirs too.
+    return hashlib.sha256(f"{code_digest()}\0{parts!r}".encode("utf-8", "backslashreplace")).hexdigest()
+
+
+def stat_key(st: os.stat_result) -> str:
+    """What must stay equal for a file's recorded bytes to hold without reading it: size, device,
+    inode, modification and change times (the change time cannot be set by a user)."""
+    return f"{st.st_size}:{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def lasting_stat(path: str, size: int | None, now: int) -> str | None:
+    """The stat key of ``path``, a regular file (of ``size`` bytes, when given) the run just put in place holding the
+    bytes it wrote, when no later change can leave that key equal, else None: its bytes were written
+    ``RACY_NS`` before it was moved in (a later write changes the modification time, which then differs),
+    or it was last changed ``RACY_NS`` before ``now``."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if stat.S_ISREG(info.st_mode) and size in (None, info.st_size) and (
+            info.st_mtime_ns <= info.st_ctime_ns - RACY_NS or max(info.st_mtime_ns, info.st_ctime_ns) < now - RACY_NS):
+        return stat_key(info)
+    return None
+
+
+class Files(Mapping[str, bytes]):
+    """A folder's files by name: the bytes built this run, and the files kept in place in ``folder``,
+    read from it only when asked for (the stage never asks for a file already in place)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._files: dict[str, bytes | None] = {}  # None: in place in ``folder``
+
+    def __setitem__(self, rel: str, data: bytes | None) -> None:
+        """Add ``rel`` with its bytes, or None for a file ``Reuse.get`` found in place."""
+        if data is None and self.folder is None:
+            raise ValueError(f"{rel}: no folder to read it from")
+        self._files[rel] = data
+
+    def __getitem__(self, rel: str) -> bytes:
+        data = self._files[rel]
+        if data is None:
+            data = regular_bytes(f"{self.folder}/{rel}")
+            if data is None:  # no longer a regular file since it was found in place
+                raise FileNotFoundError(2, "not a regular file", f"{self.folder}/{rel}")
+        return data
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._files  # Mapping's would read the file
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
 
 
 class Reuse:
@@ -50,32 +116,63 @@ class Reuse:
             old = {}
         self.old: dict[str, str] = old if isinstance(old, dict) else {}
         self.new: dict[str, str] = {}
-        self.in_place: set[str] = set()  # the files read back from the folder, untouched since
+        self.in_place: set[str] = set()  # the files found in the folder holding their bytes, untouched since
+        self.sizes: dict[str, int] = {}  # the size of each file built this run
+        # SHA-256 of other files a file's inputs name (the store's reports), by stat; kept with the record.
+        self.digests = DigestCache(output / "store" / f"{folder}-digests.json")
 
-    def get(self, rel: str, key: str, build: Callable[[], bytes]) -> bytes:
-        """The file ``rel`` as last built when its inputs' digest is ``key``, else ``build()``."""
-        data = self._kept(rel, key)
-        if data is None:
-            data = build()
-        else:
+    def get(self, rel: str, key: str, build: Callable[[], bytes]) -> bytes | None:
+        """``build()`` for the file ``rel`` whose inputs' digest is ``key``, or None when the file in place
+        holds the bytes last built from ``key`` (``Files`` reads them if they are asked for)."""
+        kept = self._kept(rel, key)
+        if kept is not None:
             self.in_place.add(rel)
+            self.new[rel] = f"{key} {kept}"
+            return None
+        data = build()
         self.new[rel] = f"{key} {hashlib.sha256(data).hexdigest()}"
+        self.sizes[rel] = len(data)
         return data
 
-    def _kept(self, rel: str, key: str) -> bytes | None:
-        """The bytes of ``rel`` in place when they were built from ``key`` and are untouched, else None."""
-        inputs, _, digest = self.old.get(rel, "").partition(" ")
+    def _kept(self, rel: str, key: str) -> str | None:
+        """The record of ``rel`` to keep (its digest, and its stat when known) when the file in place holds the
+        bytes built from ``key`` and is untouched, else None."""
+        inputs, _, rest = self.old.get(rel, "").partition(" ")
+        digest, _, known = rest.partition(" ")
         if inputs != key or not digest:
             return None
+        path = f"{self.folder}/{rel}"
         try:
+            before = os.lstat(path)
+            if known and stat.S_ISREG(before.st_mode) and stat_key(before) == known:
+                return rest  # unchanged since it was found holding them: not read again
+            started = time.time_ns()
             # A link or a special file is never read back (nor taken as in place).
-            data = regular_bytes(f"{self.folder}/{rel}")
+            data = regular_bytes(path)
+            after = os.lstat(path)
         except OSError:
             return None  # gone or unreadable: built again
-        return data if data is not None and hashlib.sha256(data).hexdigest() == digest else None
+        if data is None or hashlib.sha256(data).hexdigest() != digest:
+            return None
+        # Its stat is kept only when it did not change while read and last changed long enough before.
+        seen = stat_key(after)
+        if seen == stat_key(before) and max(after.st_mtime_ns, after.st_ctime_ns) < started - RACY_NS:
+            return f"{digest} {seen}"
+        return digest
 
     def save(self) -> None:
         """Keep this run's digests (call once the folder built from them is in place)."""
+        self._stat_built()
         data = (json.dumps(self.new, sort_keys=True) + "\n").encode()
         if self.old != self.new or not self.record.is_file():
             write_bytes(self.record, data)
+        self.digests.save()
+
+    def _stat_built(self) -> None:
+        """Keep the stat of each file built this run, now in place holding its bytes (``lasting_stat``); any
+        other is read once next run."""
+        now = time.time_ns()
+        for rel, size in self.sizes.items():
+            known = lasting_stat(f"{self.folder}/{rel}", size, now)
+            if known is not None:
+                self.new[rel] = f"{self.new[rel]} {known}"

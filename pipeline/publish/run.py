@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -148,7 +148,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
         raise
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
-    builders: dict[str, Callable[[], dict[str, bytes]]] = {
+    builders: dict[str, Callable[[], Mapping[str, bytes]]] = {
         "feedback": lambda: feedback_files(portal, new_store, tables, reports, pages),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
                                                                 reference.services.values()), templates),
@@ -196,7 +196,7 @@ Staged = dict[str, tuple[Path, list[str], list[str]]]  # folder -> (staging fold
 DESCRIBING = ("datapackage.json", "datapackage.zip", "index.html")
 
 
-def _stage(output: Path, builders: dict[str, Callable[[], dict[str, bytes]]],
+def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
            written: dict[str, tuple[Path, set[str]]], reused: dict[str, Reuse] | None = None) -> Staged:
     """Build each folder; stage the files that differ from what is there. On failure, clean up.
 
@@ -242,11 +242,11 @@ def _settle_folder(target: Path, folder: Path, names: set[str], name: str, stage
     staged[name] = (folder, moves, sorted(present - names))
 
 
-def _stage_folder(target: Path, files: dict[str, bytes], name: str, staged: Staged,
+def _stage_folder(target: Path, files: Mapping[str, bytes], name: str, staged: Staged,
                   in_place: Collection[str] = frozenset()) -> None:
     """Stage the files of ``files`` that ``target`` lacks (recorded in ``staged``), unless it holds exactly them.
 
-    ``in_place``: names whose bytes in ``files`` were just read back from ``target`` (not read again).
+    ``in_place``: names found in ``target`` this run holding their bytes (not read again).
     """
     present, linked = _present(target)
     # A file reached through a linked folder is not in place: the link is deleted, the file moved in.
@@ -295,14 +295,14 @@ def _list(folder: str, rel: str, found: set[str], linked: set[str]) -> None:
             _list(entry.path, f"{name}/", found, linked)
 
 
-def _same(folder: Path, files: dict[str, bytes], in_place: Collection[str] = frozenset()) -> set[str]:
+def _same(folder: Path, files: Mapping[str, bytes], in_place: Collection[str] = frozenset()) -> set[str]:
     """The names among ``files`` that ``folder`` already holds byte for byte (as regular files);
-    those of ``in_place`` were read from it this run, and are taken as they are."""
+    those of ``in_place`` were found holding them this run, and are taken as they are."""
     same = {rel for rel in in_place if rel in files}
-    for rel, data in files.items():
+    for rel in files:
         if rel in same:
-            continue
-        if holds_bytes(folder / rel, data):
+            continue  # its bytes are not even asked for (a page kept in place is not read: reuse.Files)
+        if holds_bytes(folder / rel, files[rel]):
             same.add(rel)
     return same
 

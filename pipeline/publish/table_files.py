@@ -26,7 +26,7 @@ from pipeline.core.rowcodec import decimal_json, line_json_encoder, number_text,
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes
 from pipeline.publish.row_batches import CsvLines, JsonLines
-from pipeline.publish.row_reuse import EXTENSIONS, Encoder, Indexes, schema_digest
+from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Encoder, Indexes, schema_digest
 from pipeline.publish.sheet_xml import NeedsOpenpyxl, SheetRows, row_blocks
 
 
@@ -163,6 +163,8 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     kept = None if indexes is None else indexes.kept(name, key)
     # The deflated chunks of the workbook published last.
     cache = ChunkCache() if indexes is None else indexes.chunks(f"{name}.xlsx")
+    if kept is not None:
+        kept.inflated = cache.inflated(SHEET)  # its rows read back chunk by chunk, not inflated whole
     try:
         rows = Encoder(names, records, kept)
         sinks = {}
