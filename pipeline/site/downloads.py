@@ -78,11 +78,6 @@ def tables(data: SiteData, kit: Kit) -> dict[str, tuple[dict[str, Any], list[Rec
 _WRITERS = {"csv": csv_bytes, "xlsx": xlsx_bytes}
 
 
-def files(data: SiteData, kit: Kit) -> dict[str, bytes]:
-    """Every export file of one language: site path -> bytes."""
-    return {path: body for path, _, body in export_files(data, kit, "", lambda _path: None) if body is not None}
-
-
 def export_files(data: SiteData, kit: Kit, code: str,
                  live_key: Callable[[str], str | None]) -> Iterator[tuple[str, str, bytes | None]]:
     """(site path, key, bytes) of every export file of one language; bytes are None when the live
