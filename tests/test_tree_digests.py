@@ -217,3 +217,19 @@ def test_the_project_schemas_are_an_input_when_the_datasets_have_none(tmp_path: 
     schema = project / "performance.json"
     schema.write_text(schema.read_text(encoding="utf-8").replace("}", " }", 1), encoding="utf-8")
     assert inputs_digest(portal, date(2026, 11, 30)) != before
+
+
+def test_a_digest_too_recent_to_keep_serves_this_process_only_while_the_stat_holds(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(A_BYTES)
+    cache = DigestCache(tmp_path / "cache.json")
+    st = os.lstat(path)
+    assert cache.digest(str(path), st) == hashlib.sha256(A_BYTES).hexdigest()
+    assert cache.known(str(path), st) is None  # not kept: the default asks for kept digests only
+    assert cache.known(str(path), st, fresh=True) == hashlib.sha256(A_BYTES).hexdigest()
+    assert treehash.known_digest(cache, str(path), fresh=True) == hashlib.sha256(A_BYTES).hexdigest()
+    time.sleep(0.01)
+    path.write_bytes(B_BYTES)  # same size, a new change time: the digest read no longer stands for it
+    assert cache.known(str(path), os.lstat(path), fresh=True) is None
+    cache.save()
+    assert not (tmp_path / "cache.json").exists() or _kept(tmp_path / "cache.json") == {}

@@ -44,6 +44,9 @@ class DigestCache:
         # What the cache file holds (``save`` writes only when this run's entries differ from it).
         self.on_disk: dict[str, list[Any]] = self.kept if on_disk is None else on_disk
         self.seen: dict[str, list[Any]] = {}  # the entries this run used or found, to be kept
+        # Digests this process read of files changed too recently to keep (never saved): good for
+        # this process only, while the stat key is the one read (``known(..., fresh=True)``).
+        self.fresh: dict[str, list[Any]] = {}
 
     def again(self) -> DigestCache:
         """A cache for another pass over the same files: what this pass found is kept too, so only a
@@ -61,15 +64,29 @@ class DigestCache:
         found, before, after = _read(path)
         # Kept only when the bytes read are the bytes of that key, and that key cannot come back
         # with other bytes: unchanged while read, and last changed long enough before the read.
-        if before == after == key and max(st.st_mtime_ns, st.st_ctime_ns) < started - RACY_NS:
-            self.seen[name] = [*key, found]
+        if before == after == key:
+            if max(st.st_mtime_ns, st.st_ctime_ns) < started - RACY_NS:
+                self.seen[name] = [*key, found]
+            else:
+                self.fresh[name] = [*key, found]
         return found
 
-    def known(self, path: str, st: os.stat_result) -> str | None:
+    def known(self, path: str, st: os.stat_result, fresh: bool = False) -> str | None:
         """The kept SHA-256 of ``path`` when its ``lstat`` ``st`` still matches the key kept with it, else
-        None (nothing is read: the caller reads the file its own, safe way)."""
+        None (nothing is read: the caller reads the file its own, safe way).
+
+        ``fresh``: also a digest this process read of a file changed too recently to keep, while its
+        stat key is the one read. Only a writer that changes the file within the same clock tick
+        as its last change could give it other bytes under that key; the pipeline's own writes to
+        what a run reads are over before it reads them, and a second run waits for its lock.
+        """
         name = entry_name(path)
         entry = self.kept.get(name) or self.seen.get(name)
+        if entry is None and fresh:
+            entry = self.fresh.get(name)
+            if entry is None or entry[:-1] != _key(st):
+                return None
+            return str(entry[-1])  # not kept: a later run reads the file again
         if entry is None or entry[:-1] != _key(st):
             return None
         self.seen[name] = entry
@@ -85,17 +102,18 @@ class DigestCache:
             write_bytes(self.path, body.encode() + b"\n")
 
 
-def known_digest(digests: DigestCache | None, path: str) -> str | None:
+def known_digest(digests: DigestCache | None, path: str, fresh: bool = False) -> str | None:
     """The SHA-256 kept in ``digests`` for the regular file ``path`` (the name its tree was walked
-    by) while its ``lstat`` is the one kept with it, else None: only a hit is taken, and a changed
-    file is read by the caller its own, safe way."""
+    by) while its ``lstat`` is the one kept with it (``fresh``: or read by this process, see
+    ``DigestCache.known``), else None: only a hit is taken, and a changed file is read by the
+    caller its own, safe way."""
     if digests is None:
         return None
     try:
         st = os.lstat(path)
     except OSError:
         return None
-    return digests.known(path, st) if stat.S_ISREG(st.st_mode) else None
+    return digests.known(path, st, fresh) if stat.S_ISREG(st.st_mode) else None
 
 
 def entry_name(path: str) -> str:

@@ -111,7 +111,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         with Indexing(_search if search else None, writer, staging, target if live else None, live,
                       done.searchable, done.sizes) as indexing:
             _write_calendars(writer, data, code, live, target, done.keys)
-            _write_files(writer, data, templates, lang_kits, done.paths, digests)
+            _write_files(writer, data, templates, lang_kits, done.paths, digests, (code, live, done.keys))
             moves = list(writer.changed)
             files = dict(writer.files)
             moves += indexing.result(files)
@@ -342,8 +342,7 @@ def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.M
                      keys: dict[str, str]) -> None:
     """The iCalendar files, each kept as it is when its key (its declared inputs) is the live one's."""
     def live_key(path: str) -> str | None:
-        rel = path.lstrip("/")
-        return live.keys.get(rel) if live is not None and rel in live.files else None
+        return _live_key(live, path)
 
     def live_bytes(path: str) -> bytes | None:
         rel = path.lstrip("/")
@@ -363,10 +362,19 @@ def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.M
             writer.write_bytes(path, body)
 
 
+def _live_key(live: manifest.Manifest | None, path: str) -> str | None:
+    """The key a live file (a page, calendar or export) was made with, None when there is none or no file."""
+    rel = path.lstrip("/")
+    return live.keys.get(rel) if live is not None and rel in live.files else None
+
+
 def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit], paths: list[str],
-                 digests: DigestCache | None = None) -> None:
+                 digests: DigestCache | None = None,
+                 keyed: tuple[str, manifest.Manifest | None, dict[str, str]] | None = None) -> None:
     """Assets, the published files, feedback pages, templates, feeds, calendars and machine files
-    (``digests``: the build's check, whose kept digests stand for unchanged files' bytes)."""
+    (``digests``: the build's check, whose kept digests stand for unchanged files' bytes; ``keyed``:
+    the site code, the live manifest and the build's keys, by which an unchanged export is kept)."""
+    code, live, keys = keyed if keyed is not None else ("", None, {})
     output = data.portal.output
     writer.copy_tree(templates / "static", "/assets", digests=digests)
     # Browsers ask for /favicon.ico whatever a page links (a PDF viewer, an old browser...).
@@ -379,8 +387,12 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
         writer.write_bytes(kit.url(urls.feed("keputusan")), feeds.decisions_feed(data, kit))
         writer.write_bytes(kit.url(urls.feed("rilis-data")), feeds.releases_feed(data, kit))
         writer.write_text(kit.url(urls.SEARCH) + names.NAMES_FILE, names.names_index(data, kit))
-        for path, body in downloads.files(data, kit).items():
-            writer.write_bytes(path, body)
+        for path, key, body in downloads.export_files(data, kit, code, lambda path: _live_key(live, path)):
+            keys[path.lstrip("/")] = key
+            if body is None:
+                writer.keep(path)
+            else:
+                writer.write_bytes(path, body)
     writer.write_text("/sitemap.xml", meta.sitemap(data, paths))
     writer.write_text("/robots.txt", meta.robots(data))
     catalogue = dcat.catalogue_graph(data)

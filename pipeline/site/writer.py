@@ -6,6 +6,7 @@ whose bytes are the ones already published is recorded, not written, so its mtim
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path, PurePosixPath
 
@@ -13,6 +14,7 @@ from pipeline.core.atomic import file_sha, make_folder, write_plain
 from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
 from pipeline.core.treehash import DigestCache
+from pipeline.core.treehash import known_digest as read_digest
 from pipeline.site.fingerprint import known_digest
 from pipeline.site.manifest import digest
 
@@ -88,7 +90,7 @@ class Writer:
         ``digests`` (the build's check, ``fingerprint.checked``): a file whose kept SHA-256 for its
         present stat is the live copy's is recorded without being read (the data files are
         hundreds of MB at a city's size); a changed one is copied by the kernel (``copy_file``),
-        never held in memory.
+        never held in memory, and hashed only when the check did not read it.
         """
         if not source.is_dir():
             return 0
@@ -103,20 +105,25 @@ class Writer:
             elif path.is_symlink():
                 self.write_bytes(rel, path.read_bytes())  # a link's target, read as it always was
             else:
-                self.copy_file(rel, path)
+                self.copy_file(rel, path, digests)
             count += 1
         return count
 
-    def copy_file(self, rel: str, source: Path) -> None:
+    def copy_file(self, rel: str, source: Path, digests: DigestCache | None = None) -> None:
         """Stage a copy of ``source`` as ``rel`` unless the live site holds these bytes. The copy is
-        the kernel's (copy_file_range) and its digest is read from the copy in blocks: a published
-        file of a hundred MB is never held in memory, and the digest is that of the bytes staged."""
+        the kernel's (copy_file_range): a published file of a hundred MB is never held in memory.
+
+        Its digest is the one the build's check read of ``source`` (``digests``, a file the data
+        stage has just written included) when the source's stat after the copy is still the one
+        read then: the bytes copied are those. Else it is read from the copy in blocks, the digest
+        of the bytes staged. (The data files a new month changes are 250 MB at a city's size.)
+        """
         key = self._key(rel)
         path = self.root / key
         with naming(path):
             self._folder(key)
             shutil.copyfile(source, path, follow_symlinks=False)
-            sha = file_sha(path)
+            sha = read_digest(digests, os.path.abspath(source), fresh=True) or file_sha(path)
             self.files[key] = sha
             if self.previous.get(key) == sha:
                 path.unlink()  # the live site holds these bytes: left as they are

@@ -5,11 +5,17 @@ recorded with the digest of the bytes staged, and independent of the data folder
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
+import pytest
+
+from pipeline.core.atomic import file_sha
 from pipeline.core.config import load_portal
+from pipeline.core.treehash import DigestCache, hash_tree
 from pipeline.site import build_site
+from pipeline.site import writer as writer_module
 from pipeline.site.manifest import digest
 from pipeline.site.writer import Writer
 from tests.site.fixture_data import write_fixture
@@ -43,3 +49,29 @@ def test_a_copy_is_staged_only_when_its_bytes_differ_from_the_live_ones(tmp_path
     again.copy_file("/data/a.csv", source)  # the live site holds these bytes: nothing staged
     assert again.changed == [] and again.files == first.files
     assert not (tmp_path / "two" / "data" / "a.csv").exists()
+
+
+def test_a_file_just_written_is_copied_with_the_digest_the_check_read(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # The data stage has just written the file: too recent for the check to keep its digest, but the
+    # digest it read stands for the bytes copied while the file's stat is the one read.
+    source = tmp_path / "data" / "a.csv"
+    source.parent.mkdir()
+    source.write_bytes(b"x,y\n1,2\n")
+    check = DigestCache(tmp_path / "digests.json")
+    hash_tree(hashlib.sha256(), "data", source.parent, None, check)
+    assert check.seen == {} and len(check.fresh) == 1  # read, not kept (changed a moment ago)
+    hashed: list[Path] = []
+    monkeypatch.setattr(writer_module, "file_sha", lambda path: hashed.append(path) or file_sha(path))
+    one = Writer(tmp_path / "one")
+    one.copy_tree(source.parent, "/data", digests=check)
+    assert hashed == [] and one.files == {"data/a.csv": digest(source.read_bytes())}
+    assert (tmp_path / "one" / "data" / "a.csv").read_bytes() == source.read_bytes()
+    # Written again after the check (a new stat): the digest is read from the copy, of the new bytes.
+    source.write_bytes(b"x,y\n1,3\n")
+    two = Writer(tmp_path / "two")
+    two.copy_tree(source.parent, "/data", digests=check)
+    assert hashed == [tmp_path / "two" / "data" / "a.csv"]
+    assert two.files == {"data/a.csv": digest(b"x,y\n1,3\n")}
+    check.save()
+    assert DigestCache(tmp_path / "digests.json").kept == {}  # a fresh digest is never kept for a later run

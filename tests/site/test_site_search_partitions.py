@@ -17,7 +17,7 @@ from pipeline.core.errors import SiteError
 from pipeline.site.build import Indexing
 from pipeline.site.pagefind_service import AHEAD, PagefindService
 from pipeline.site.search import WORKERS_VARIABLE, SearchChanges, Stopped, _Budget, index_site
-from pipeline.site.search_partitions import CAP_VARIABLE, partitions
+from pipeline.site.search_partitions import CAP_VARIABLE, DEFAULT_CAP, partitions
 from pipeline.site.writer import Writer
 from tests.run_support import child_running
 
@@ -89,6 +89,28 @@ def test_partitions_are_capped_grouped_and_move_only_where_a_page_came(small_cap
     # The English pages are cut alike.
     english = partitions([f"en/{p}" for p in paths], "en", small_cap)
     assert [len(p) for p in english.values()] == [len(p) for p in parts.values()]
+
+
+def test_the_group_of_large_pages_is_cut_into_partitions_of_like_bytes() -> None:
+    # As at the bench city: 2,000 agenda pages of 7 KB; 60 agency pages of 37 KB and 480 service pages of 23 KB.
+    agendas = {f"agenda/a{n % 60:02d}/AG-{n:04d}/index.html": 7_000 for n in range(2000)}
+    inti = {f"instansi/a{n:02d}/index.html": 37_000 for n in range(60)}
+    inti.update({f"layanan/a{n % 60:02d}-l{n // 60}/index.html": 23_000 for n in range(480)})
+    sizes = {**agendas, **inti}
+    parts = partitions(sorted(sizes), "id", DEFAULT_CAP, sizes)
+    assert sorted(p for part in parts.values() for p in part) == sorted(sizes)
+
+    def mean_bytes(group: str) -> float:
+        held = [sum(sizes[p] for p in part) for name, part in parts.items() if name.startswith(group)]
+        return sum(held) / len(held)
+
+    # More partitions of the larger pages, each of about as many bytes as an agendas' one (not four times).
+    assert len([n for n in parts if n.startswith("inti-")]) >= 6
+    assert 0.5 < mean_bytes("inti-") / mean_bytes("agenda-") < 2
+    # One agency's page and services changed: the partitions holding them are a fraction of the group.
+    changed = {"instansi/a07/index.html", *(p for p in inti if p.startswith("layanan/a07-"))}
+    touched = sum(sizes[p] for part in parts.values() if changed & set(part) for p in part)
+    assert touched < 0.5 * sum(inti.values())
 
 
 def test_a_cold_index_is_complete_and_the_same_bytes_twice(tmp_path: Path, small_cap: int) -> None:
