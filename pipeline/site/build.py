@@ -203,9 +203,10 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         """The child's action: its own writer over the same staging folder and live site."""
         return lambda: one(Writer(writer.root, writer.previous), lang_kit)
 
-    # The indexes every language's builders look things up in, made once here for both processes
-    # (each made its own before) and frozen with the rest.
-    _ = data.lookup
+    # The indexes every language's builders look things up in, and the mall's monthly figures
+    # (the performance overview's, in both languages), made once here for both processes (each
+    # made its own before) and frozen with the rest.
+    _ = data.lookup.mall_series
     # The site data is read-only from here on: frozen, the collector of each process leaves its
     # objects alone instead of writing to every one of them (copying the parent's pages).
     gc.freeze()
