@@ -20,7 +20,7 @@ from pipeline.site import build_site, manifest, urls
 from pipeline.site.build import TEMPLATES, LangPages, _write_group, kits
 from pipeline.site.loader import load_site_data
 from pipeline.site.page import Group, Kit, Lazy, Page
-from pipeline.site.pages import agendas, all_items, all_pages, decisions, reports
+from pipeline.site.pages import agencies, agendas, all_items, all_pages, decisions, reports
 from pipeline.site.render import Renderer
 from pipeline.site.writer import Writer
 from tests.site.fixture_data import write_fixture
@@ -73,7 +73,8 @@ def test_only_the_groups_whose_inputs_changed_make_their_pages(portal: Portal, t
     edit_csv(portal.output / "data" / "decisions.csv", _decision_done)
     assert not build_site(portal, AS_OF, search=False).skipped
     made = log.read_text(encoding="utf-8").split()
-    assert sorted(made) == sorted(2 * ["agendas/dpmptsp", "decisions/dpmptsp"])
+    # Its agency's pages and those of the agency named responsible for it list the decision too.
+    assert sorted(made) == sorted(2 * ["agencies/disdukcapil", "agendas/dpmptsp", "decisions/dpmptsp"])
     assert_same_site(site, cold_copy(portal, tmp_path / "cold", AS_OF))
     after = mtimes(site)
     # The pages of a group taken whole are kept as they were (not rewritten, not renamed).
@@ -120,6 +121,16 @@ def test_a_group_gives_the_pages_of_the_per_page_inputs(portal: Portal) -> None:
         misplaced = [m for m in data.misplaced if (m.period, m.agency) == (period, agency)]
         assert pages.pop(urls.feedback(reports.month_page(period, agency))).inputs == \
             reports.month_inputs(data, period, agency, rows, misplaced)
+    scorecards = agencies.scored(data)
+    for a in data.agencies.values():
+        involved = agencies.Involved.of(a.agency_code, data)
+        years = agencies.years_of(a.agency_code, involved, data)
+        assert years
+        assert pages.pop(urls.agency(a.agency_code)).inputs == \
+            agencies.agency_inputs(a, data, involved, years, scorecards)
+        for y in years:
+            assert pages.pop(urls.agency_year(a.agency_code, int(y))).inputs == \
+                agencies.year_inputs(a, y, data, involved, years)
     for s in data.submissions:
         i = reports.file_inputs(data, s)
         path = urls.feedback(reports.file_page(s.period, s.agency_code, s.table))
