@@ -27,7 +27,7 @@ import gc
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +47,7 @@ from pipeline.runner import isolate
 from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, search, urls
 from pipeline.site.eventcache import KeptEvents
 from pipeline.site.i18n import Translator, load_strings
+from pipeline.site.inputs_text import InputsText
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
 from pipeline.site.page import Group, Kit, Lazy, Page
@@ -195,9 +196,14 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         return _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live)
     (first, kit), *others = lang_kits.items()
 
+    # Each record of the site data written (as a digest) once here for every language's process,
+    # instead of once in each of them: pages of every language name the same records.
+    texts = InputsText(digests=True)
+    texts.write_all(_records(data))
+
     def one(own: Writer, lang_kit: Kit) -> LangPages:
         """One language's pages through ``own``."""
-        return _write_language(own, Renderer(templates, data, pair=False), data, lang_kit, code, live)
+        return _write_language(own, Renderer(templates, data, pair=False, texts=texts), data, lang_kit, code, live)
 
     def child(lang_kit: Kit) -> Callable[[], LangPages]:
         """The child's action: its own writer over the same staging folder and live site."""
@@ -227,6 +233,15 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         if lang != first:
             writer.merge(part.files, part.changed)
     return _done(results)
+
+
+def _records(data: SiteData) -> Iterator[Any]:
+    """The records of the site data that pages' inputs name (``InputsText`` writes them by identity)."""
+    yield from data.agencies.values()
+    yield from data.services.values()
+    for rows in (data.performance, data.agendas, data.decisions, data.history, data.agenda_history,
+                 data.submissions, data.reports.values(), data.misplaced):
+        yield from rows
 
 
 def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit, code: str,

@@ -147,9 +147,11 @@ class _Language:
 class Renderer:
     """The Jinja environment over site_templates/ and the context shared by every page."""
 
-    def __init__(self, templates: Path, data: SiteData, pair: bool = True) -> None:
+    def __init__(self, templates: Path, data: SiteData, pair: bool = True, texts: InputsText | None = None) -> None:
         """``pair``: the languages' pages of a path come one after the other (``_inputs_text``);
-        False in a process that renders one language, where nothing would ever be taken back."""
+        False in a process that renders one language, where nothing would ever be taken back.
+        ``texts``: the writer of inputs' texts (one with digests), its records' texts perhaps
+        written already (``build._write_pages``: once for every language's process)."""
         self.env = environment(templates)
         # Loaded templates are not checked on disk again: the build's fingerprint read them
         # once, and the check was one ``stat`` for every include, import and page.
@@ -160,7 +162,7 @@ class Renderer:
         # in another language, taken back by the next language's page of that path.
         self._texts: dict[str, tuple[str, Any, Any, bytes]] = {}
         # ``repr`` of inputs, each record of the data written once, as the digest of its ``repr``.
-        self._writer = InputsText(digests=True)
+        self._writer = texts if texts is not None else InputsText(digests=True)
         self._languages: dict[Kit, _Language] = {}
 
     def common(self, page: Page, kit: Kit) -> dict[str, Any]:
