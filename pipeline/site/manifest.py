@@ -44,8 +44,12 @@ class Manifest:
         groups: dict[str, list[Any]] = {}
         for gid, (key, pages) in self.groups.items():
             lang, _, name = gid.partition(":")
-            entry = groups.setdefault(name, [{}, [[path, int(searchable)] for path, searchable in pages]])
-            if [path for path, _ in pages] != [path for path, _ in entry[1]]:  # a builder's bug
+            paths = [path for path, _ in pages]
+            entry = groups.get(name)
+            if entry is None:
+                # The paths as a list of texts and whether each is searchable as one text of 0s and 1s.
+                entry = groups[name] = [{}, paths, "".join("1" if searchable else "0" for _, searchable in pages)]
+            elif entry[1] != paths:  # a builder's bug
                 raise SiteError(f"group {name}: its languages' pages differ")
             entry[0][lang] = key
         body = {"files": self.files, "keys": self.keys, "groups": groups}
@@ -85,10 +89,12 @@ def _groups(body: Any) -> dict[str, GroupRecord]:
     """The groups' records as JSON holds them (``Manifest.to_bytes``), by "lang:name"; a ValueError
     or TypeError when malformed."""
     groups: dict[str, GroupRecord] = {}
-    for name, (keys, pages) in dict(body).items():
-        if not isinstance(keys, dict) or not isinstance(pages, list):
+    for name, (keys, paths, flags) in dict(body).items():
+        if not (isinstance(keys, dict) and isinstance(paths, list) and isinstance(flags, str)
+                and len(paths) == len(flags) and set(flags) <= {"0", "1"}
+                and all(isinstance(path, str) for path in paths)):
             raise ValueError("malformed group record")
-        record = tuple((str(path), bool(searchable)) for path, searchable in pages)
+        record = tuple(zip(paths, (flag == "1" for flag in flags), strict=True))
         for lang, key in keys.items():
             if not isinstance(key, str):
                 raise ValueError("malformed group key")

@@ -190,10 +190,14 @@ def test_the_manifest_keeps_its_groups_and_refuses_a_malformed_one(tmp_path: Pat
     read = manifest.read(tmp_path, {"manifest": manifest.digest(body)})
     assert read is not None and read.groups == groups
     assert manifest.Manifest(read.files, read.keys, read.groups).to_bytes() == body
-    bad = body.replace(b'"groups":{"agendas/x":[{', b'"groups":{"agendas/x":[[{', 1).replace(b'},[[', b'}],[[', 1)
-    assert bad != body
-    (tmp_path / manifest.FILE_NAME).write_bytes(bad)
-    assert manifest.read(tmp_path, {"manifest": manifest.digest(bad)}) is None
+    assert b'"agendas/x":[{"en":"' + b"e" * 64 + b'","id":"' + b"k" * 64 + b'"},["/agenda/x/1/","/agenda/x/2/"],"10"]' \
+        in body
+    nested = body.replace(b'"groups":{"agendas/x":[{', b'"groups":{"agendas/x":[[{', 1).replace(b'},["', b'}],["', 1)
+    short, other = body.replace(b'],"10"]', b'],"1"]'), body.replace(b'],"10"]', b'],"1x"]')
+    for bad in (nested, short, other):
+        assert bad != body
+        (tmp_path / manifest.FILE_NAME).write_bytes(bad)
+        assert manifest.read(tmp_path, {"manifest": manifest.digest(bad)}) is None
 
 
 def test_the_manifest_refuses_languages_whose_pages_of_a_group_differ() -> None:
