@@ -6,7 +6,9 @@ Order:
   1. read <output>/data (and feedback, templates) into SiteData;
   2. take the pages one at a time (builders are generators): a page known by its declared
      inputs (``page.Lazy``) is keyed by them and its context built only when that key is not
-     the live one; any other page is keyed by the digest of its built context;
+     the live one; a group of such pages (``page.Group``) whose key is the live one is taken
+     from the live manifest without making its pages; any other page is keyed by the digest
+     of its built context;
   3. render the pages whose key changed (with the templates, the code and the settings:
      ``Renderer.key``), then drop them; make the calendars whose key (their agendas' inputs)
      changed; copy assets and published files, write feeds, sitemap, catalogue; only files
@@ -25,7 +27,7 @@ import gc
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -45,10 +47,11 @@ from pipeline.runner import isolate
 from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, search, urls
 from pipeline.site.eventcache import KeptEvents
 from pipeline.site.i18n import Translator, load_strings
+from pipeline.site.inputs_text import InputsText
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
-from pipeline.site.page import Kit, Lazy, Page
-from pipeline.site.pages import all_pages
+from pipeline.site.page import Group, Kit, Lazy, Page
+from pipeline.site.pages import all_items
 from pipeline.site.render import Renderer
 from pipeline.site.search import index_site as index_changes
 from pipeline.site.writer import Writer
@@ -115,7 +118,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
             moves = list(writer.changed)
             files = dict(writer.files)
             moves += indexing.result(files)
-        new = manifest.Manifest(files, done.keys)
+        new = manifest.Manifest(files, done.keys, done.groups)
         body = new.to_bytes()
         # Not through the writer: neither is a page of the site, and no page links to them.
         with naming(staging / manifest.FILE_NAME):
@@ -156,6 +159,7 @@ class PagesDone:
     rendered: int
     count: int  # pages of every language
     paths: list[str]  # every page's path (Indonesian), for the sitemap
+    groups: dict[str, manifest.GroupRecord]  # every language's groups of pages, for the manifest
 
 
 @dataclass
@@ -170,6 +174,7 @@ class LangPages:
     paths: list[str]  # the pages' paths, in the order of the builders
     files: dict[str, str]  # site path -> SHA-256 (the writer's)
     changed: list[str]  # staged, in the order written (the writer's)
+    groups: dict[str, manifest.GroupRecord]  # "lang:name" -> the group's key and pages
 
 
 # Each language in its own process (the parent the first, one forked child for each other):
@@ -191,14 +196,23 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         return _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live)
     (first, kit), *others = lang_kits.items()
 
+    # Each record of the site data written (as a digest) once here for every language's process,
+    # instead of once in each of them: pages of every language name the same records.
+    texts = InputsText(digests=True)
+    texts.write_all(_records(data))
+
     def one(own: Writer, lang_kit: Kit) -> LangPages:
         """One language's pages through ``own``."""
-        return _write_language(own, Renderer(templates, data, pair=False), data, lang_kit, code, live)
+        return _write_language(own, Renderer(templates, data, pair=False, texts=texts), data, lang_kit, code, live)
 
     def child(lang_kit: Kit) -> Callable[[], LangPages]:
         """The child's action: its own writer over the same staging folder and live site."""
         return lambda: one(Writer(writer.root, writer.previous), lang_kit)
 
+    # The indexes every language's builders look things up in, and the mall's monthly figures
+    # (the performance overview's, in both languages), made once here for both processes (each
+    # made its own before) and frozen with the rest.
+    _ = data.lookup.mall_series
     # The site data is read-only from here on: frozen, the collector of each process leaves its
     # objects alone instead of writing to every one of them (copying the parent's pages).
     gc.freeze()
@@ -221,12 +235,21 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     return _done(results)
 
 
+def _records(data: SiteData) -> Iterator[Any]:
+    """The records of the site data that pages' inputs name (``InputsText`` writes them by identity)."""
+    yield from data.agencies.values()
+    yield from data.services.values()
+    for rows in (data.performance, data.agendas, data.decisions, data.history, data.agenda_history,
+                 data.submissions, data.reports.values(), data.misplaced):
+        yield from rows
+
+
 def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit, code: str,
                     live: manifest.Manifest | None) -> LangPages:
     """Render and write one language's pages whose key differs from the live one's (see ``_write_page``)."""
-    part = LangPages({}, {}, {}, 0, 0, [], writer.files, writer.changed)
-    for page in all_pages(data, kit):
-        _write_page(writer, renderer, page, kit, code, live, part)
+    part = LangPages({}, {}, {}, 0, 0, [], writer.files, writer.changed, {})
+    for item in all_items(data, kit):
+        _write_item(writer, renderer, item, kit, code, live, part)
     return part
 
 
@@ -237,25 +260,67 @@ def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, la
     The languages go side by side, so a page's inputs are written out for its key once for all
     of them (``Renderer.key``) while the other language's page of that path is still at hand.
     """
-    parts = {lang: LangPages({}, {}, {}, 0, 0, [], writer.files, writer.changed) for lang in lang_kits}
+    parts = {lang: LangPages({}, {}, {}, 0, 0, [], writer.files, writer.changed, {}) for lang in lang_kits}
     langs = list(lang_kits.items())
-    for row in zip_longest(*(all_pages(data, kit) for _, kit in langs)):
-        for (lang, kit), page in zip(langs, row, strict=True):
-            if page is not None:  # None: this language has no more pages
-                _write_page(writer, renderer, page, kit, code, live, parts[lang])
+    for row in zip_longest(*(all_items(data, kit) for _, kit in langs)):
+        for (lang, kit), item in zip(langs, row, strict=True):
+            if item is not None:  # None: this language has no more pages
+                _write_item(writer, renderer, item, kit, code, live, parts[lang])
     return _done(parts)
 
 
 def _done(parts: dict[str, LangPages]) -> PagesDone:
     """The languages' parts as one (the sitemap lists the Indonesian paths)."""
-    done = PagesDone({}, {}, {}, 0, 0, parts["id"].paths)
+    done = PagesDone({}, {}, {}, 0, 0, parts["id"].paths, {})
     for lang, part in parts.items():
         done.keys.update(part.keys)
+        done.groups.update(part.groups)
         done.searchable[lang] = part.searchable
         done.sizes[lang] = part.sizes
         done.rendered += part.rendered
         done.count += part.count
     return done
+
+
+def _write_item(writer: Writer, renderer: Renderer, item: Page | Lazy[Any] | Group[Any], kit: Kit, code: str,
+                live: manifest.Manifest | None, part: LangPages) -> None:
+    """One page, or one group of pages (``_write_group``)."""
+    if isinstance(item, Group):
+        _write_group(writer, renderer, item, kit, code, live, part)
+    else:
+        _write_page(writer, renderer, item, kit, code, live, part)
+
+
+def _write_group(writer: Writer, renderer: Renderer, group: Group[Any], kit: Kit, code: str,
+                 live: manifest.Manifest | None, part: LangPages) -> None:
+    """Key a group of pages; when the key is the live one's and all its pages are there, take them
+    as they are (keys, digests, paths from the live manifest) without making them, else write each
+    of its pages (``_write_page``) and record them under the new key."""
+    gid = f"{kit.lang}:{group.name}"
+    if gid in part.groups:
+        raise SiteError(f"group {group.name} declared twice")
+    key = renderer.group_key(group, kit, code)
+    kept = live.groups.get(gid) if live is not None else None
+    if live is not None and kept is not None and kept[0] == key:
+        rels = [urls.output_file(kit.url(path)) for path, _ in kept[1]]
+        if all(rel in live.files and rel in live.keys for rel in rels):
+            for rel, (path, searchable) in zip(rels, kept[1], strict=True):
+                part.keys[rel] = live.keys[rel]
+                part.paths.append(path)
+                writer.keep(rel)
+                if searchable:
+                    part.searchable[rel] = writer.files[rel]
+            part.count += len(rels)
+            part.groups[gid] = kept
+            return
+    pages = []
+    for page in group.pages():
+        # The footer's date of a top-level page comes from the whole data, not the group's inputs.
+        if renderer.data_updated(page, kit) is not None:
+            raise SiteError(f"group {group.name}: {page.path} shows the data's date, which its inputs do not hold")
+        _write_page(writer, renderer, page, kit, code, live, part)
+        pages.append((page.path, page.searchable))
+    part.groups[gid] = (key, tuple(pages))
 
 
 def _write_page(writer: Writer, renderer: Renderer, page: Page | Lazy[Any], kit: Kit, code: str,

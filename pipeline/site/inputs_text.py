@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -59,6 +59,12 @@ class InputsText:
         if writer is None:
             writer = self._learn(kind)
         return writer(value)
+
+    def write_all(self, values: Iterable[Any]) -> None:
+        """Write each value now (``text``), so that a process forked after this takes their texts
+        instead of writing them again (``build._write_pages``: the site data's records)."""
+        for value in values:
+            self.text(value)
 
     def _tuple(self, value: tuple[Any, ...]) -> str:
         """A tuple: ``repr`` itself when it holds plain values only, else element by element."""

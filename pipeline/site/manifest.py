@@ -16,20 +16,43 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.errors import SiteError
+
 FILE_NAME = ".build-manifest"
+
+# A group's key and its pages in the order made: (untranslated page path, searchable).
+GroupRecord = tuple[str, tuple[tuple[str, bool], ...]]
 
 
 @dataclass
 class Manifest:
     """``files``: site path -> SHA-256 of its bytes; ``keys``: page (or calendar) path -> the key it
-    was made with. (The search index's own record, pagefind/partitions.json, says what it holds.)"""
+    was made with; ``groups``: "lang:name" of a group of pages (``page.Group``) -> its key and its
+    pages' paths (untranslated) with whether each is searchable. (The search index's own record,
+    pagefind/partitions.json, says what it holds.)"""
 
     files: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, GroupRecord] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
-        """Canonical JSON (sorted keys, one build's bytes the same as another's for the same site)."""
-        body = {"files": self.files, "keys": self.keys}
+        """Canonical JSON (sorted keys, one build's bytes the same as another's for the same site).
+
+        A group's pages are written once for its languages (``expand`` does not see the language,
+        so each language's pages of a group are the same paths), its key once for each language.
+        """
+        groups: dict[str, list[Any]] = {}
+        for gid, (key, pages) in self.groups.items():
+            lang, _, name = gid.partition(":")
+            paths = [path for path, _ in pages]
+            entry = groups.get(name)
+            if entry is None:
+                # The paths as a list of texts and whether each is searchable as one text of 0s and 1s.
+                entry = groups[name] = [{}, paths, "".join("1" if searchable else "0" for _, searchable in pages)]
+            elif entry[1] != paths:  # a builder's bug
+                raise SiteError(f"group {name}: its languages' pages differ")
+            entry[0][lang] = key
+        body = {"files": self.files, "keys": self.keys, "groups": groups}
         return (json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
@@ -56,9 +79,27 @@ def read(site: Path, record: dict[str, Any] | None) -> Manifest | None:
     try:
         body = json.loads(data)
         files, keys = dict(body["files"]), dict(body["keys"])
+        groups = _groups(body.get("groups", {}))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    return Manifest(_present(site, files), keys)
+    return Manifest(_present(site, files), keys, groups)
+
+
+def _groups(body: Any) -> dict[str, GroupRecord]:
+    """The groups' records as JSON holds them (``Manifest.to_bytes``), by "lang:name"; a ValueError
+    or TypeError when malformed."""
+    groups: dict[str, GroupRecord] = {}
+    for name, (keys, paths, flags) in dict(body).items():
+        if not (isinstance(keys, dict) and isinstance(paths, list) and isinstance(flags, str)
+                and len(paths) == len(flags) and set(flags) <= {"0", "1"}
+                and all(isinstance(path, str) for path in paths)):
+            raise ValueError("malformed group record")
+        record = tuple(zip(paths, (flag == "1" for flag in flags), strict=True))
+        for lang, key in keys.items():
+            if not isinstance(key, str):
+                raise ValueError("malformed group key")
+            groups[f"{lang}:{name}"] = (key, record)
+    return groups
 
 
 def _present(site: Path, files: dict[str, str]) -> dict[str, str]:

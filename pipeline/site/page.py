@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any, Generic, Protocol, TypeVar
@@ -64,11 +64,7 @@ class Lazy(Generic[In]):
 
     def __post_init__(self) -> None:
         """Refuse a builder that could reach more than its inputs (a closure, a lambda, a partial)."""
-        name = getattr(self.make, "__qualname__", "")
-        if (not isinstance(self.make, FunctionType) or self.make.__closure__ is not None
-                or "<" in name or "." in name):
-            raise SiteError(f"{self.path}: a lazy page's builder must be a module-level function "
-                            f"(it sees its inputs and nothing else): {self.make!r}")
+        _module_level(self.make, f"{self.path}: a lazy page's builder")
 
     def build(self, kit: Kit) -> Page:
         """The page itself, its context built from the inputs alone."""
@@ -78,6 +74,52 @@ class Lazy(Generic[In]):
             raise SiteError(f"{self.make.__qualname__}: {page.path} {page.template} is not the declared "
                             f"{self.path} {self.template}")
         return page
+
+
+G = TypeVar("G")
+
+
+def _module_level(make: Callable[..., Any], what: str) -> None:
+    """Refuse a function that could reach more than its arguments (a closure, a lambda, a partial)."""
+    name = getattr(make, "__qualname__", "")
+    if not isinstance(make, FunctionType) or make.__closure__ is not None or "<" in name or "." in name:
+        raise SiteError(f"{what} must be a module-level function (it sees its inputs and nothing else): {make!r}")
+
+
+@dataclass(frozen=True)
+class Group(Generic[G]):
+    """Lazy pages made from one declared ``inputs`` object (all the agendas of one agency, say).
+
+    ``expand`` receives the inputs and nothing else, so the group's pages (their paths, templates,
+    builders and inputs) are a function of what its key is made of (``Renderer.group_key``: the
+    site code, the language, the name, ``expand`` and ``repr(inputs)``): when that key is the live
+    site's, the build takes the group's pages, keys and digests from the live manifest without
+    making them. ``name`` is unique among one language's groups.
+    """
+
+    name: str
+    inputs: G
+    expand: Callable[[G], Iterable[Lazy[Any]]]
+
+    def __post_init__(self) -> None:
+        """Refuse an ``expand`` that could reach more than the inputs."""
+        _module_level(self.expand, f"group {self.name}: its expand")
+
+    def pages(self) -> Iterator[Lazy[Any]]:
+        """The group's pages, each a lazy page (a page built at once would not be keyed by its inputs)."""
+        for page in self.expand(self.inputs):
+            if not isinstance(page, Lazy):
+                raise SiteError(f"group {self.name}: {page!r} is not a lazy page")
+            yield page
+
+
+def expanded(items: Iterable[Page | Lazy[Any] | Group[Any]]) -> Iterator[Page | Lazy[Any]]:
+    """The pages of ``items``, each group's in its place."""
+    for item in items:
+        if isinstance(item, Group):
+            yield from item.pages()
+        else:
+            yield item
 
 
 @dataclass(frozen=True)

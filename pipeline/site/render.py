@@ -19,7 +19,7 @@ from pipeline.core.templating import PlainCallable, environment
 from pipeline.site import urls
 from pipeline.site.inputs_text import InputsText
 from pipeline.site.models import SiteData
-from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.page import Group, Kit, Lazy, Page
 from pipeline.site.views import last_update_date, licence_title, licence_url
 
 # Root-relative links written by our own templates; agency text never reaches this point with
@@ -147,9 +147,11 @@ class _Language:
 class Renderer:
     """The Jinja environment over site_templates/ and the context shared by every page."""
 
-    def __init__(self, templates: Path, data: SiteData, pair: bool = True) -> None:
+    def __init__(self, templates: Path, data: SiteData, pair: bool = True, texts: InputsText | None = None) -> None:
         """``pair``: the languages' pages of a path come one after the other (``_inputs_text``);
-        False in a process that renders one language, where nothing would ever be taken back."""
+        False in a process that renders one language, where nothing would ever be taken back.
+        ``texts``: the writer of inputs' texts (one with digests), its records' texts perhaps
+        written already (``build._write_pages``: once for every language's process)."""
         self.env = environment(templates)
         # Loaded templates are not checked on disk again: the build's fingerprint read them
         # once, and the check was one ``stat`` for every include, import and page.
@@ -160,7 +162,7 @@ class Renderer:
         # in another language, taken back by the next language's page of that path.
         self._texts: dict[str, tuple[str, Any, Any, bytes]] = {}
         # ``repr`` of inputs, each record of the data written once, as the digest of its ``repr``.
-        self._writer = InputsText(digests=True)
+        self._writer = texts if texts is not None else InputsText(digests=True)
         self._languages: dict[Kit, _Language] = {}
 
     def common(self, page: Page, kit: Kit) -> dict[str, Any]:
@@ -228,24 +230,37 @@ class Renderer:
         text = f"{code}\0{kit.lang}\0{self.data_updated(page, kit)}\0{page!r}"
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def _inputs_text(self, page: Lazy[Any]) -> bytes:
-        """``repr`` of a lazy page's inputs (UTF-8), written once for the languages of one path.
+    def group_key(self, group: Group[Any], kit: Kit, code: str) -> str:
+        """The SHA-256 of everything a group's pages come from: the site code, the language, the
+        group's name, its ``expand`` and ``repr`` of its inputs (``page.Group``)."""
+        maker = f"{group.expand.__module__}.{group.expand.__qualname__}"
+        h = hashlib.sha256(f"group\0{code}\0{kit.lang}\0{group.name}\0{maker}\0".encode("utf-8", "surrogatepass"))
+        # The slot cannot be a page's: a page's path starts with "/".
+        h.update(self._text(f"group:{group.name}", "", group.expand, group.inputs))
+        return h.hexdigest()
 
-        The languages' pages of a path are declared with equal inputs (a builder gathers them
-        from the data; only ``make`` sees the language): when the other language's inputs are
-        equal, of the same class, for the same template and builder, their text is taken
-        instead of writing it again (writing every page's inputs was the costliest step of a
-        build that renders a few pages out of tens of thousands). The text is ``repr``'s, written
-        by ``InputsText`` (each record of the site data written out once per build, as a digest).
+    def _inputs_text(self, page: Lazy[Any]) -> bytes:
+        """``repr`` of a lazy page's inputs (UTF-8), written once for the languages of one path (``_text``)."""
+        return self._text(page.path, page.template, page.make, page.inputs)
+
+    def _text(self, slot: str, template: str, make: Any, inputs: Any) -> bytes:
+        """``repr`` of declared inputs (UTF-8), written once for the languages of one page or group.
+
+        The languages' pages of a path (and groups of a name) are declared with equal inputs (a
+        builder gathers them from the data; only ``make`` sees the language): when the other
+        language's inputs are equal, of the same class, for the same template and builder, their
+        text is taken instead of writing it again (writing every page's inputs was the costliest
+        step of a build that renders a few pages out of tens of thousands). The text is ``repr``'s,
+        written by ``InputsText`` (each record of the site data written out once per build, as a digest).
         """
         if not self._pair:  # one language here: kept texts would only pile up, never taken back
-            return self._writer.text(page.inputs).encode("utf-8", "surrogatepass")
-        kept = self._texts.pop(page.path, None)
-        if (kept is not None and kept[0] == page.template and kept[1] is page.make
-                and type(kept[2]) is type(page.inputs) and kept[2] == page.inputs):
+            return self._writer.text(inputs).encode("utf-8", "surrogatepass")
+        kept = self._texts.pop(slot, None)
+        if (kept is not None and kept[0] == template and kept[1] is make
+                and type(kept[2]) is type(inputs) and kept[2] == inputs):
             return kept[3]
-        text = self._writer.text(page.inputs).encode("utf-8", "surrogatepass")
-        self._texts[page.path] = (page.template, page.make, page.inputs, text)
+        text = self._writer.text(inputs).encode("utf-8", "surrogatepass")
+        self._texts[slot] = (template, make, inputs, text)
         return text
 
     def render(self, page: Page | Lazy[Any], kit: Kit) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.core.config import Portal
 from pipeline.core.records import Agency
-from pipeline.site.build import TEMPLATES, kits
+from pipeline.site.build import TEMPLATES, _records, kits
 from pipeline.site.inputs_text import InputsText
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import Agenda
@@ -120,3 +120,20 @@ def test_with_digests_records_of_equal_value_write_equally_and_any_other_value_o
     assert writer.text((first,)) == writer.text((same,)) != writer.text((other,))
     # A record is not mistaken for a text holding its digest: that is written quoted.
     assert writer.text((first,)) != writer.text((_record_digest(first),))
+
+
+def test_records_written_beforehand_give_the_texts_a_fresh_writer_gives(fixture_portal: Portal) -> None:
+    # A build writes the site data's records once before the languages' processes fork (``build._records``).
+    data = load_site_data(fixture_portal, AS_OF)
+    primed, fresh = InputsText(digests=True), InputsText(digests=True)
+    records = list(_records(data))
+    assert len(records) > 50 and {type(r).__name__ for r in records} >= {"Agency", "Agenda", "Decision", "Submission"}
+    primed.write_all(records)
+    assert all(primed.text(r) == _record_digest(r) for r in records)
+    seen = 0
+    for kit in kits(TEMPLATES).values():
+        for page in all_pages(data, kit):
+            if isinstance(page, Lazy):
+                assert primed.text(page.inputs) == fresh.text(page.inputs), page.path
+                seen += 1
+    assert seen > 50

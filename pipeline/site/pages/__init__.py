@@ -1,17 +1,19 @@
 """Context builders, one module per page type; each gives the pages of one language, in order.
 
 A page is either built at once (a ``Page``, keyed by the digest of its context) or known by its
-declared inputs (a ``Lazy``, built only when its key changed); the build takes them one at a
-time, so no language's contexts are ever held together.
+declared inputs (a ``Lazy``, built only when its key changed); many lazy pages made from one
+group of inputs come as a ``Group`` (``items``: taken whole from the live site when the group's
+key is unchanged). The build takes them one at a time, so no language's contexts are ever held
+together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pipeline.site.models import SiteData
-from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.page import Group, Kit, Lazy, Page, expanded
 from pipeline.site.pages import (
     agencies,
     agendas,
@@ -30,10 +32,20 @@ BUILDERS = (home, agencies, performance, agendas, calendar, decisions, submissio
             guide, reports)
 
 
+Item = Page | Lazy[Any] | Group[Any]
+# Each builder's items: its groups of pages where it has them, else its pages.
+ITEMS: tuple[Callable[[SiteData, Kit], Any], ...] = tuple(getattr(b, "items", b.pages) for b in BUILDERS)
+
+
+def all_items(data: SiteData, kit: Kit) -> Iterator[Item]:
+    """Every page of the site in one language, in a stable order, one at a time; groups unexpanded."""
+    for builder in ITEMS:
+        yield from builder(data, kit)
+
+
 def all_pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
-    """Every page of the site in one language, in a stable order, one at a time."""
-    for builder in BUILDERS:
-        yield from builder.pages(data, kit)
+    """Every page of the site in one language, in a stable order, one at a time (groups expanded)."""
+    return expanded(all_items(data, kit))
 
 
 def built(page: Page | Lazy[Any], kit: Kit) -> Page:

@@ -14,7 +14,7 @@ from pipeline.site.chart_views import ikm_chart, volume_chart
 from pipeline.site.indicators import scored
 from pipeline.site.markup import safe_url
 from pipeline.site.models import Agenda, Decision, Perf, SiteData, Submission
-from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.page import Group, Kit, Lazy, Page, expanded
 from pipeline.site.pages.agendas import agencies_named
 from pipeline.site.stats import monthly
 from pipeline.site.views import (
@@ -158,21 +158,24 @@ class AgencyInputs:
 def agency_inputs(a: Agency, data: SiteData, involved: Involved, years: list[str],
                   scorecards: frozenset[str]) -> AgencyInputs:
     """The declared inputs of one agency's page."""
-    every = own_submissions(data, a.agency_code, None)
+    return _agency_inputs(a, _sources(a, data, scorecards), involved, years)
+
+
+def _agency_inputs(a: Agency, i: AgencySources, involved: Involved, years: list[str]) -> AgencyInputs:
+    """One agency's page inputs from what the site data holds of it (``AgencySources``)."""
+    every = _own(i, None)
     recent = set(sorted({p for p, _ in every}, reverse=True)[:RECORD_MONTHS])
     files = {k: s for k, s in every.items() if k[0] in recent}
     meetings, decisions = tuple(involved.meetings[:SHOWN]), tuple(involved.decisions[:SHOWN])
     named = [a.agency_code, *(g.agency_code for g in meetings)]
     for d in decisions:
         named += [d.agency_code, *d.responsible]
-    return AgencyInputs(a, tuple(data.lookup.services_of.get(a.agency_code, [])),
-                        tuple(data.lookup.performance_of.get(a.agency_code, [])), data.lookup.chart_periods,
-                        meetings, len(involved.meetings), decisions, len(involved.decisions), files,
-                        *_links(data, files), year_counts(years, involved), a.agency_code in scorecards,
-                        agencies_named(data, named))
+    return AgencyInputs(a, i.services, i.rows, i.periods, meetings, len(involved.meetings), decisions,
+                        len(involved.decisions), files, *_links(i, files), year_counts(years, involved), i.scorecard,
+                        agencies_named(i, named))
 
 
-def _links(data: SiteData, files: Mapping[tuple[str, str], Submission]
+def _links(data: HasFeedback, files: Mapping[tuple[str, str], Submission]
            ) -> tuple[dict[tuple[str, str, str], str], dict[tuple[str, str], str]]:
     """Where the reports of these files and the summaries of their months are."""
     feedback = {(s.period, s.agency_code, s.table): rel for s in files.values()
@@ -240,15 +243,20 @@ class YearInputs:
 
 def year_inputs(a: Agency, year: str, data: SiteData, involved: Involved, years: list[str]) -> YearInputs:
     """The declared inputs of one agency's year page."""
+    return _year_inputs(a, year, _sources(a, data, scored(data)), involved, years)
+
+
+def _year_inputs(a: Agency, year: str, i: AgencySources, involved: Involved, years: list[str]) -> YearInputs:
+    """One agency's year page inputs from what the site data holds of it (``AgencySources``)."""
     meetings = tuple(g for g in involved.meetings if str(g.date.year) == year)
     decisions = tuple(d for d in involved.decisions if str(d.date.year) == year)
-    files = own_submissions(data, a.agency_code, year)
-    feedback, months = _links(data, files)
+    files = _own(i, year)
+    feedback, months = _links(i, files)
     named = [a.agency_code, *(g.agency_code for g in meetings)]
     for d in decisions:
         named += [d.agency_code, *d.responsible]
     return YearInputs(a, year, meetings, decisions, files, feedback, months, tuple(years),
-                      agencies_named(data, named))
+                      agencies_named(i, named))
 
 
 def year_page(a: Agency, year: str, data: SiteData, kit: Kit, involved: Involved, years: list[str]) -> Page:
@@ -274,15 +282,79 @@ def build_year(i: YearInputs, kit: Kit) -> Page:
                 description=kit.t("agency_year.lede", name=name, year=year))
 
 
-def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
-    """The agency list pages, one page per agency and one per agency and year (known by its inputs)."""
+@dataclass(frozen=True)
+class AgencySources:
+    """Everything one agency's page and year pages are made from, as the site data holds it: the
+    agency, its services, performance rows and the charts' months, the meetings it organised or
+    was invited to and the decisions naming it responsible (unsorted), its files with where their
+    reports and months' summaries are, whether it has a scorecard, and every agency (the rows name
+    any of them). A group's inputs (``page.Group``): an agency whose sources did not change keeps
+    its pages."""
+
+    agency: Agency
+    services: tuple[Service, ...]
+    rows: tuple[Perf, ...]
+    periods: tuple[str, ...]
+    meetings: tuple[Agenda, ...]
+    decisions: tuple[Decision, ...]
+    files: tuple[Submission, ...]
+    feedback: dict[tuple[str, str, str], str]
+    feedback_months: dict[tuple[str, str], str]
+    scorecard: bool
+    agencies: dict[str, Agency]
+
+
+def _sources(a: Agency, data: SiteData, scorecards: frozenset[str]) -> AgencySources:
+    """What the site data holds of one agency (``AgencySources``)."""
+    code = a.agency_code
+    files = tuple(data.lookup.submissions_of.get(code, []))
+    feedback, months = _links(data, {(s.period, s.table): s for s in files})
+    return AgencySources(a, tuple(data.lookup.services_of.get(code, [])),
+                         tuple(data.lookup.performance_of.get(code, [])), data.lookup.chart_periods,
+                         tuple(data.lookup.agendas_of.get(code, [])),
+                         tuple(data.lookup.decisions_responsible.get(code, [])), files, feedback, months,
+                         code in scorecards, data.agencies)
+
+
+def _own(i: AgencySources, year: str | None) -> dict[tuple[str, str], Submission]:
+    """``own_submissions`` of the agency's sources."""
+    return {(s.period, s.table): s for s in i.files if year is None or s.period.startswith(year)}
+
+
+def _involved(i: AgencySources) -> Involved:
+    """``Involved.of`` the agency's sources."""
+    return Involved(agendas_sorted(list(i.meetings)), register_sorted(list(i.decisions)))
+
+
+def _years(i: AgencySources, involved: Involved) -> list[str]:
+    """``years_of`` the agency's sources."""
+    found = {str(g.date.year) for g in involved.meetings} | {str(d.date.year) for d in involved.decisions}
+    found |= {s.period[:4] for s in i.files}
+    return sorted(found, reverse=True)
+
+
+def agency_pages(i: AgencySources) -> Iterator[Lazy[Any]]:
+    """One agency's page, then its year pages (the same inputs as ``agency_inputs`` and ``year_inputs`` give)."""
+    a = i.agency
+    involved = _involved(i)
+    years = _years(i, involved)
+    yield Lazy(urls.agency(a.agency_code), "agency.html", _agency_inputs(a, i, involved, years), build_agency,
+               searchable=True)
+    for y in years:
+        yield Lazy(urls.agency_year(a.agency_code, int(y)), "agency_year.html", _year_inputs(a, y, i, involved, years),
+                   build_year)
+
+
+def items(data: SiteData, kit: Kit) -> Iterator[Page | Group[Any]]:
+    """The agency list pages, then each agency's page and year pages as a group (by code: the same
+    groups in the same order in every language)."""
     yield from list_pages(data, kit)
     scorecards = scored(data)
-    for a in sorted_agencies(data, kit):
-        involved = Involved.of(a.agency_code, data)
-        years = years_of(a.agency_code, involved, data)
-        yield Lazy(urls.agency(a.agency_code), "agency.html", agency_inputs(a, data, involved, years, scorecards),
-                   build_agency, searchable=True)
-        for y in years:
-            yield Lazy(urls.agency_year(a.agency_code, int(y)), "agency_year.html",
-                       year_inputs(a, y, data, involved, years), build_year)
+    for code in sorted(data.agencies):
+        a = data.agencies[code]
+        yield Group(f"agencies/{code}", _sources(a, data, scorecards), agency_pages)
+
+
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """The agency list pages, one page per agency and one per agency and year (known by their inputs)."""
+    return expanded(items(data, kit))

@@ -13,7 +13,7 @@ from pipeline.core.records import Agency
 from pipeline.site import urls
 from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Agenda, AgendaVersion, Decision, SiteData
-from pipeline.site.page import HasAgencies, Kit, Lazy, Page
+from pipeline.site.page import Group, HasAgencies, Kit, Lazy, Page, expanded
 from pipeline.site.views import agenda_row, agendas_sorted, decision_row, decisions_sorted, upcoming
 
 
@@ -34,7 +34,7 @@ def month_nav(counts: Mapping[str, int], kit: Kit, current: str | None) -> list[
              "current": m == current, "year": m[:4]} for m, n in counts.items()]
 
 
-def agencies_named(data: SiteData, codes: Iterable[str]) -> dict[str, Agency]:
+def agencies_named(data: HasAgencies, codes: Iterable[str]) -> dict[str, Agency]:
     """The agencies among ``codes`` (first mention first) that the site knows: what a page names."""
     return {c: data.agencies[c] for c in dict.fromkeys(codes) if c in data.agencies}
 
@@ -218,8 +218,48 @@ def _time_span(a: Agenda, kit: Kit) -> str:
     return kit.f.time(a.start_time)
 
 
-def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
-    """All agenda pages, one at a time: the index, then each month's and each agenda's, known by their inputs."""
+@dataclass(frozen=True)
+class AgencyAgendas:
+    """Everything the pages of one agency's agendas show: the agendas (by id), each one's versions
+    and decisions (newest first), the day each month's agendas file of the agency arrived, and
+    the agencies the pages name."""
+
+    agency: str
+    agendas: tuple[Agenda, ...]
+    versions: dict[str, tuple[AgendaVersion, ...]]  # agenda id -> its versions, oldest first
+    decisions: dict[str, tuple[Decision, ...]]  # agenda id -> its decisions, newest first
+    received: dict[str, datetime | None]
+    agencies: dict[str, Agency]
+
+
+def agency_agendas(code: str, mine: list[Agenda], data: SiteData) -> AgencyAgendas:
+    """The declared inputs of one agency's agenda pages (``mine``: its agendas, by id)."""
+    versions = {a.agenda_id: tuple(data.lookup.versions.get((code, a.agenda_id), [])) for a in mine}
+    decisions = {a.agenda_id: tuple(decisions_sorted(data.lookup.decisions_of_agenda.get((code, a.agenda_id), [])))
+                 for a in mine}
+    named: list[str] = []
+    for a in mine:
+        named += [a.agency_code, *a.participants, *(a.attendees or ())]
+        for d in decisions[a.agenda_id]:
+            named += [d.agency_code, *d.responsible]
+    return AgencyAgendas(code, tuple(mine), versions, decisions, data.lookup.received.get((code, "agendas"), {}),
+                         agencies_named(data, named))
+
+
+def agency_agenda_pages(i: AgencyAgendas) -> Iterator[Lazy[Any]]:
+    """The page of each of one agency's agendas (the same inputs as ``agenda_inputs`` gives)."""
+    for a in i.agendas:
+        versions, decisions = i.versions[a.agenda_id], i.decisions[a.agenda_id]
+        named = [a.agency_code, *a.participants, *(a.attendees or ())]
+        for d in decisions:
+            named += [d.agency_code, *d.responsible]
+        inputs = AgendaInputs(a, versions, {v.period: i.received.get(v.period) for v in versions}, decisions,
+                              agencies_named(i, named))
+        yield Lazy(urls.agenda(a.agency_code, a.agenda_id), "agenda.html", inputs, build_agenda, searchable=True)
+
+
+def items(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any] | Group[Any]]:
+    """All agenda pages, one at a time: the index, then each month's, then each agency's agendas as a group."""
     yield list_page(data, kit)
     counts = month_counts(data)
     by_month: dict[str, list[Agenda]] = {}
@@ -228,6 +268,13 @@ def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
     for m in sorted(by_month):
         yield Lazy(urls.agenda_month(m), "agenda_month.html", month_inputs(m, by_month[m], data, counts), build_month)
     del by_month
+    by_agency: dict[str, list[Agenda]] = {}
     for a in sorted(data.agendas, key=lambda a: (a.agency_code, a.agenda_id)):
-        yield Lazy(urls.agenda(a.agency_code, a.agenda_id), "agenda.html", agenda_inputs(a, data), build_agenda,
-                   searchable=True)
+        by_agency.setdefault(a.agency_code, []).append(a)
+    for code, mine in by_agency.items():
+        yield Group(f"agendas/{code}", agency_agendas(code, mine, data), agency_agenda_pages)
+
+
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """All agenda pages, one at a time: the index, then each month's and each agenda's, known by their inputs."""
+    return expanded(items(data, kit))

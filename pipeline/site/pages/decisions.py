@@ -12,7 +12,7 @@ from pipeline.core.records import Agency
 from pipeline.site import exports, paging, urls
 from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Decision, HistoryEntry, SiteData
-from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.page import Group, Kit, Lazy, Page, expanded
 from pipeline.site.pages.agendas import agencies_named
 from pipeline.site.views import decision_row, overdue_sorted, register_sorted
 
@@ -150,9 +150,55 @@ def build_decision(i: DecisionInputs, kit: Kit) -> Page:
                 searchable=True, description=kit.t("decision.lede", date=kit.f.date(d.date)))
 
 
+@dataclass(frozen=True)
+class AgencyDecisions:
+    """Everything the pages of one agency's decisions show: the decisions (by id), each one's
+    reported states, the day each month's decisions file of the agency arrived, the agendas they
+    came from, the agencies they name, and the build date."""
+
+    agency: str
+    decisions: tuple[Decision, ...]
+    history: dict[str, tuple[HistoryEntry, ...]]  # decision id -> its reported states, oldest first
+    received: dict[str, datetime | None]
+    agendas: dict[str, AgendaRef]  # agenda id -> what the decisions' pages show of it
+    agencies: dict[str, Agency]
+    as_of: date
+
+
+def agency_decisions(code: str, mine: list[Decision], data: SiteData) -> AgencyDecisions:
+    """The declared inputs of one agency's decision pages (``mine``: its decisions, by id)."""
+    history = {d.decision_id: tuple(data.lookup.decision_history.get((code, d.decision_id), [])) for d in mine}
+    agendas: dict[str, AgendaRef] = {}
+    for d in mine:
+        agenda = data.lookup.agenda.get((code, d.agenda_id)) if d.agenda_id is not None else None
+        if agenda is not None and d.agenda_id is not None:
+            agendas[d.agenda_id] = AgendaRef(agenda.agency_code, agenda.agenda_id, agenda.title, agenda.date)
+    named = [c for d in mine for c in (d.agency_code, *d.responsible)]
+    return AgencyDecisions(code, tuple(mine), history, data.lookup.received.get((code, "decisions"), {}), agendas,
+                           agencies_named(data, named), data.as_of)
+
+
+def agency_decision_pages(i: AgencyDecisions) -> Iterator[Lazy[Any]]:
+    """The page of each of one agency's decisions (the same inputs as ``decision_inputs`` gives)."""
+    for d in i.decisions:
+        entries = i.history[d.decision_id]
+        ref = i.agendas.get(d.agenda_id) if d.agenda_id is not None else None
+        inputs = DecisionInputs(d, entries, {h.period: i.received.get(h.period) for h in entries}, ref,
+                                agencies_named(i, (d.agency_code, *d.responsible)), i.as_of)
+        yield Lazy(urls.decision(d.agency_code, d.decision_id), "decision.html", inputs, build_decision,
+                   searchable=True)
+
+
+def items(data: SiteData, kit: Kit) -> Iterator[Page | Group[Any]]:
+    """The register, then each agency's decisions as a group of pages known by their inputs."""
+    yield from register(data, kit)
+    by_agency: dict[str, list[Decision]] = {}
+    for d in sorted(data.decisions, key=lambda d: (d.agency_code, d.decision_id)):
+        by_agency.setdefault(d.agency_code, []).append(d)
+    for code, mine in by_agency.items():
+        yield Group(f"decisions/{code}", agency_decisions(code, mine, data), agency_decision_pages)
+
+
 def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
     """The register, then every decision's page known by its inputs, one at a time."""
-    yield from register(data, kit)
-    for d in sorted(data.decisions, key=lambda d: (d.agency_code, d.decision_id)):
-        yield Lazy(urls.decision(d.agency_code, d.decision_id), "decision.html", decision_inputs(d, data),
-                   build_decision, searchable=True)
+    return expanded(items(data, kit))

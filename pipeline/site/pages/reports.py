@@ -19,7 +19,7 @@ from pipeline.core.records import Agency
 from pipeline.publish.feedback_layout import file_page, month_page
 from pipeline.site import urls
 from pipeline.site.models import FileReportView, Misplaced, SiteData, Submission
-from pipeline.site.page import Kit, Lazy, Page
+from pipeline.site.page import Group, Kit, Lazy, Page, expanded
 from pipeline.site.pages.agendas import agencies_named
 from pipeline.site.views import sorted_agencies
 
@@ -168,8 +168,37 @@ def build_file(i: FileInputs, kit: Kit) -> Page:
                 "submissions", context, crumbs)
 
 
-def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
-    """The index, then every agency's month page and every received file's page, known by their inputs."""
+@dataclass(frozen=True)
+class AgencyReports:
+    """Everything the report pages of one agency (or misplaced-files folder) show: its months with
+    their files and misplaced files, the files' reports, the agency, the time zone and deadline day."""
+
+    agency: str
+    months: tuple[tuple[str, tuple[Submission, ...], tuple[Misplaced, ...]], ...]  # by period
+    reports: dict[tuple[str, str], FileReportView]  # (period, table) -> the file's report
+    agencies: dict[str, Agency]
+    tz: str  # the portal's time zone, by name
+    deadline_day: int
+
+
+def agency_pages(i: AgencyReports) -> Iterator[Lazy[Any]]:
+    """One agency's month pages, each followed by its received files' pages."""
+    for period, rows, misplaced in i.months:
+        reported = tuple(s.table for s in rows if (period, s.table) in i.reports)
+        yield Lazy(_month_url(period, i.agency), "report_month.html",
+                   MonthInputs(period, i.agency, rows, reported, misplaced, i.agencies, i.tz, i.deadline_day),
+                   build_month)
+        for s in rows:
+            if (report := i.reports.get((period, s.table))) is not None:
+                yield Lazy(urls.feedback(file_page(period, i.agency, s.table)), "report_file.html",
+                           FileInputs(s, report, i.agencies, i.tz, i.deadline_day), build_file)
+
+
+def items(data: SiteData, kit: Kit) -> Iterator[Page | Group[Any]]:
+    """The index, then one group per agency: its month pages and received files' pages, known by their inputs.
+
+    The pages of an agency whose files, reports and name did not change are taken from the live site whole.
+    """
     groups: dict[tuple[str, str], list[Submission]] = {}
     for s in data.submissions:
         groups.setdefault((s.period, s.agency_code), []).append(s)
@@ -179,10 +208,17 @@ def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
             groups.setdefault((m.period, m.agency), [])
             misplaced.setdefault((m.period, m.agency), []).append(m)
     yield index(data, kit, groups)
-    for (period, agency), rows in sorted(groups.items()):
-        yield Lazy(_month_url(period, agency), "report_month.html",
-                   month_inputs(data, period, agency, rows, misplaced.get((period, agency), [])), build_month)
-        for s in rows:
-            if (i := file_inputs(data, s)) is not None:
-                yield Lazy(urls.feedback(file_page(s.period, s.agency_code, s.table)), "report_file.html", i,
-                           build_file)
+    by_agency: dict[str, list[tuple[str, tuple[Submission, ...], tuple[Misplaced, ...]]]] = {}
+    for (period, agency), rows in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
+        by_agency.setdefault(agency, []).append((period, tuple(rows), tuple(misplaced.get((period, agency), []))))
+    tz, day = data.portal.timezone, data.portal.deadline_day
+    for agency, months in by_agency.items():
+        reports = {(period, s.table): report for period, rows, _ in months for s in rows
+                   if (report := data.reports.get((period, agency, s.table))) is not None}
+        yield Group(f"reports/{agency}", AgencyReports(agency, tuple(months), reports,
+                                                         agencies_named(data, (agency,)), tz, day), agency_pages)
+
+
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """The index, then every agency's month page and every received file's page, known by their inputs."""
+    return expanded(items(data, kit))
