@@ -181,6 +181,42 @@ def test_index_is_laid_out_as_sorted_two_space_json(tmp_path: Path) -> None:
 """
 
 
+
+def test_the_fast_layout_gives_the_bytes_of_canonical_json(tmp_path: Path) -> None:
+    """Flat records, nested objects and lists, odd texts (a NUL, a percent sign, quotes, line breaks,
+    non-ASCII), empty records and values the fast layout leaves to the general encoder: the change log
+    and the index are byte for byte ``canonical_json``."""
+    from pipeline.core.rowcodec import canonical_json
+    from pipeline.store.archive import Store
+    from pipeline.store.records import Pointer, Version
+
+    odd = ["a\x00b", "100%s %d %%", 'say "hi"\n', "é\u2028ж", "", "\x00"]
+    changelog = [
+        {"date": "2024-04-01", "published_at": "t", "changes": [
+            {"change": "added", "file": text, "revision": n, "sha256": None, "ok": n % 2 == 0, odd[1]: odd[0]}
+            for n, text in enumerate(odd)]},
+        {"date": "2024-05-01", "changes": []},
+        {"date": "2024-06-01", "changes": [{}, {"x": 1}, {"y": [1, {"z": odd[2]}]}], "float": 1.5},
+        {"nested": {"deeper": {"list": [{"a": 1}], "empty": {}, "none": None}}},
+        {},
+    ]
+    for log in (changelog, changelog[:1], changelog[3:], [{"changes": [{"n": 10**30}]}]):
+        store = Store(tmp_path)
+        store.changelog = log
+        assert store.changelog_bytes() == canonical_json(log)
+    store = Store(tmp_path)
+    store.changelog = changelog
+    for n, text in enumerate(odd):
+        key = ("2024-03", f"dinkes{n}", "agendas")
+        store.versions[key] = [Version(*key, revision=1, sha256=text, file=text, first_seen=text, received_at="t",
+                                       status="accepted", errors=n, warnings=0)]
+        store.pointers[key] = Pointer(1, None if n % 2 else 1)
+    versions = [vars(v) for k in sorted(store.versions) for v in store.versions[k]]
+    keys = [{"agency": k[1], "current": p.current, "period": k[0], "published": p.published, "table": k[2]}
+            for k, p in sorted(store.pointers.items())]
+    assert store.index_bytes() == canonical_json({"changelog": changelog, "format": 1, "keys": keys,
+                                                  "reference": {}, "versions": versions})
+
 def test_a_short_copy_of_a_received_file_is_written_again(tmp_path: Path) -> None:
     """A received file's copy left empty by a run cut off before its flush is written again, not trusted."""
     root = tmp_path / "store"

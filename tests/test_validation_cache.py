@@ -18,8 +18,9 @@ import pytest
 import pipeline.validate.run as validate_run
 from pipeline.core.config import load_portal
 from pipeline.core.models import FileReport
-from pipeline.core.rowcodec import encode_rows
+from pipeline.core.rowcodec import decode_rows, encode_rows
 from pipeline.store import Store
+from pipeline.store.receipts import load_receipts
 from pipeline.validate import ValidationCache, validate_datasets
 from pipeline.validate.kept_rows import KeptRows, agenda_ids
 from tests.town_support import Town, publish, published_town
@@ -170,3 +171,46 @@ def test_a_kept_judgement_reached_through_a_link_is_not_used(mall: Town, monkeyp
     assert judged == 2
     fresh, _ = _validate(datasets, output, False, monkeypatch)
     assert _as_data(kept) == _as_data(fresh)
+
+
+def test_the_store_gives_the_rows_it_holds_without_reading_them_again(mall: Town,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """After validation with kept judgements, the updated store's rows of every published version are
+    those its files hold (same values, same types), taken from the rows validation already read (the
+    kept judgements', the agendas the old store decoded): no rows file is read again; a file this update
+    writes is read from what it writes."""
+    _, datasets, output = mall
+    portal = load_portal(datasets, output)
+    store = Store.load(output / "store")
+    cache = ValidationCache.for_portal(portal)
+    reports = validate_datasets(portal, store.previous_agenda_ids, cache)
+    assert cache.reused and len(cache.reused) == len(reports)
+    new, _ = store.update(reports, lambda file: (datasets / file).read_bytes(),
+                          load_receipts(portal.receipts, portal.tz, portal.datasets), dict(store.reference),
+                          "2026-11-20T10:00:00+07:00", date(2026, 11, 20), cache.reused)
+    read: list[str] = []
+    real = Store._read
+
+    def counted(self: Store, rel: str) -> bytes:
+        read.append(rel)
+        return real(self, rel)
+
+    monkeypatch.setattr(Store, "_read", counted)
+    published = new.published()
+    assert published
+    for version in published:
+        got = new.rows(version)
+        on_disk = decode_rows(json.loads((output / "store" / version.rows_path).read_bytes()))
+        assert got == on_disk
+        assert [[type(v) for v in row.values()] for row in got] == [[type(v) for v in row.values()] for row in on_disk]
+        assert [list(row) for row in got] == [list(row) for row in on_disk]
+    assert read == []
+    # A version this update writes (its report is not the kept one) is read from the pending bytes.
+    fresh = next(r for r in reports if r.accepted)
+    refreshed, _ = store.update([fresh], lambda file: (datasets / file).read_bytes(),
+                                load_receipts(portal.receipts, portal.tz, portal.datasets), dict(store.reference),
+                                "2026-11-20T10:00:00+07:00", date(2026, 11, 20), frozenset())
+    version = next(v for v in refreshed.published() if v.file == fresh.file)
+    assert version.rows_path in refreshed.pending
+    assert refreshed.rows(version) == list(fresh.rows or [])
+    assert read == [version.rows_path]

@@ -21,11 +21,12 @@ import copy
 import hashlib
 import json
 import os
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import collector
 from pipeline.core.atomic import holds_bytes
 from pipeline.core.errors import PublishError
 from pipeline.core.models import TABLES, FileReport
@@ -58,6 +59,9 @@ class Store:
         self.changelog: list[dict[str, Any]] = list(index.get("changelog", []))
         self.pending: dict[str, bytes] = {}
         self._rows_cache: dict[str, list[dict[str, Any]]] = {}
+        # Rows of accepted versions whose report this run took from the validation cache as it is:
+        # the rows the store holds for them (``_apply``), already read with the judgement.
+        self._kept_rows: dict[str, Sequence[dict[str, Any]]] = {}
         self._published: list[Version] | None = None
         self.receipt_warnings: list[str] = []
         self._agenda_index: dict[str, tuple[list[str], list[str]]] | None = None
@@ -70,16 +74,18 @@ class Store:
         path = root / "index.json"
         if not path.exists():
             return cls(root)
-        try:
-            index = json.loads(path.read_bytes())
-        except (OSError, ValueError) as exc:
-            raise PublishError(
-                f"indeks arsip tidak terbaca / store index unreadable: {path} ({exc}); "
-                "pulihkan dari cadangan / restore it from a backup"
-            ) from None
-        if index.get("format") != FORMAT:
-            raise PublishError(f"{path}: format arsip tidak dikenal / unknown store format")
-        return cls(root, index)
+        # A city's index is tens of thousands of records, none of them garbage: see core/collector.py.
+        with collector.set_aside():
+            try:
+                index = json.loads(path.read_bytes())
+            except (OSError, ValueError) as exc:
+                raise PublishError(
+                    f"indeks arsip tidak terbaca / store index unreadable: {path} ({exc}); "
+                    "pulihkan dari cadangan / restore it from a backup"
+                ) from None
+            if index.get("format") != FORMAT:
+                raise PublishError(f"{path}: format arsip tidak dikenal / unknown store format")
+            return cls(root, index)
 
     # ---- reading -------------------------------------------------------------
 
@@ -105,9 +111,14 @@ class Store:
 
     def rows(self, v: Version) -> list[dict[str, Any]]:
         """The typed rows of an accepted version."""
-        if v.rows_path not in self._rows_cache:
-            self._rows_cache[v.rows_path] = decode_rows(json.loads(self._read(v.rows_path)))
-        return self._rows_cache[v.rows_path]
+        path = v.rows_path
+        if path not in self._rows_cache:
+            kept = self._kept_rows.pop(path, None)
+            # A file about to be written is read from what will be written; a kept judgement's
+            # rows are the file's (decoded once, with the report): 10,000 files not read again.
+            self._rows_cache[path] = list(kept) if kept is not None and path not in self.pending else \
+                decode_rows(json.loads(self._read(path)))
+        return self._rows_cache[path]
 
     def report(self, v: Version) -> dict[str, Any]:
         """The latest validation report of a version (contract shape plus cells)."""
@@ -147,6 +158,15 @@ class Store:
         ``reused``: files whose report is the one this store already holds for their version (a
         judgement kept by the validation cache, written by the run that made it): not written again.
         """
+        # A copy of every version and pointer of a city, none of them garbage: see core/collector.py.
+        with collector.set_aside():
+            return self._updated(reports, read_bytes, receipts, reference, now, day, reused)
+
+    def _updated(
+        self, reports: Iterable[FileReport], read_bytes: Callable[[str], bytes | None],
+        receipts: ReceiptLog, reference: dict[str, str], now: str, day: date, reused: Collection[str],
+    ) -> tuple[Store, Changes]:
+        """``update`` itself."""
         new = Store(self.root)
         # Versions and pointers are flat records of plain values: a copy of each is a deep copy.
         new.versions = {key: [copy.copy(v) for v in vs] for key, vs in self.versions.items()}
@@ -164,6 +184,9 @@ class Store:
             new.changelog.append(changes.event(day, now))
         new._published = None
         new._agenda_index = None
+        # The rows this store decoded (validation asked for the agendas) stay valid for every
+        # file this update does not write: the next stage does not read and decode them again.
+        new._rows_cache = {path: rows for path, rows in self._rows_cache.items() if path not in new.pending}
         return new, changes
 
     def _apply(self, key: Key, report: FileReport, read_bytes: Callable[[str], bytes | None], now: str,
@@ -197,6 +220,8 @@ class Store:
         elif flipped and report.accepted:
             (changes.corrected if had not in (None, v.revision) else changes.added).append(v)
         self.pointers[key] = Pointer(v.revision, v.revision if report.accepted else had)
+        if report.accepted and report.rows is not None and report.file in self._reused:
+            self._kept_rows[v.rows_path] = report.rows  # the kept judgement's rows: those of this version
         if not flipped and report.file in self._reused and self._holds(v, report.accepted):
             return  # this very report and its rows are in the store already
         self.pending[v.report_path] = compact_json(report_record(report))
@@ -224,13 +249,13 @@ class Store:
         return f"{{\n{body}\n}}\n".encode()
 
     def changelog_bytes(self) -> bytes:
-        """The change log as published (oldest event first)."""
+        """The change log as published (oldest event first): the bytes of ``canonical_json``, made faster."""
         return canonical_json(self.changelog) if not self.changelog else self._changelog_json()
 
     def _changelog_json(self) -> bytes:
-        """``canonical_json`` of the change log, made once per length (it only grows, in ``update``)."""
+        """The change log's JSON, made once per length (it only grows, in ``update``)."""
         if self._changelog_memo is None or self._changelog_memo[0] != len(self.changelog):
-            self._changelog_memo = (len(self.changelog), canonical_json(self.changelog))
+            self._changelog_memo = (len(self.changelog), (_json_text(self.changelog, 0) + "\n").encode("utf-8"))
         return self._changelog_memo[1]
 
     def _changelog_text(self) -> str:
@@ -285,14 +310,46 @@ def _records_text(records: list[dict[str, Any]], level: int) -> str:
     if not records:
         return "[]"
     outer, item, field = "  " * level, "  " * (level + 1), "  " * (level + 2)
+    names = [sorted(record) for record in records]
+    # Every value of every record in one call of the C encoder (a call a value took most of the
+    # time), cut where it put its separator: a NUL inside a text is written escaped (\u0000), so
+    # the only raw NULs are the separators.
+    values = _SEPARATED([record[k] for record, keys in zip(records, names, strict=True) for k in keys])[1:-1]
+    cells = values.split("\0") if values else []
+    layouts: dict[tuple[str, ...], str] = {}  # each set of keys' lines, the values left as %s
     texts = []
-    for record in records:
-        if not record:
-            texts.append(f"{item}{{}}")
-            continue
-        lines = ",\n".join(f"{field}{_SCALAR(k)}: {_SCALAR(record[k])}" for k in sorted(record))
-        texts.append(f"{item}{{\n{lines}\n{item}}}")
+    at = 0
+    for keys in names:
+        layout = layouts.get(tuple(keys))
+        if layout is None:
+            lines = ",\n".join(f"{field}{_SCALAR(k).replace('%', '%%')}: %s" for k in keys)
+            layout = layouts[tuple(keys)] = f"{item}{{\n{lines}\n{item}}}" if keys else f"{item}{{}}"
+        texts.append(layout % tuple(cells[at:at + len(keys)]) if keys else layout)
+        at += len(keys)
     return "[\n" + ",\n".join(texts) + f"\n{outer}]"
+
+
+_SEPARATED = json.JSONEncoder(ensure_ascii=False, separators=("\0", ":")).encode
+
+
+def _json_text(value: Any, level: int) -> str:
+    """``value`` laid out ``level`` deep exactly as ``canonical_json`` lays it out: objects and lists of
+    flat records here (the change log: 3 MB, one record a file, for a city's first publish), anything
+    else by the general encoder."""
+    if type(value) in _SCALARS:
+        return _SCALAR(value)
+    if type(value) is dict and all(type(k) is str for k in value):
+        if not value:
+            return "{}"
+        inner = "  " * (level + 1)
+        items = ",\n".join(f"{inner}{_SCALAR(k)}: {_json_text(value[k], level + 1)}" for k in sorted(value))
+        return f"{{\n{items}\n{'  ' * level}}}"
+    if type(value) is list and value and all(type(item) is dict for item in value):
+        if all(type(v) in _SCALARS for item in value for v in item.values()):
+            return _records_text(value, level)
+        inner = "  " * (level + 1)
+        return "[\n" + ",\n".join(inner + _json_text(item, level + 1) for item in value) + f"\n{'  ' * level}]"
+    return _nested(canonical_json(value), level)
 
 
 def _withdrawn(report: FileReport) -> bool:
