@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import tracemalloc
 from collections.abc import Iterator
@@ -51,6 +52,11 @@ def test_direct_rows_equal_openpyxl(records: list[dict | None]) -> None:
     assert xlsx_bytes(SCHEMA, rows) == openpyxl_xlsx_bytes(SCHEMA, rows)
 
 
+# A refused write leaves openpyxl's write-only sheet writer (a generator inside lxml's element
+# context) suspended; when it is collected, lxml reports "inconsistent exit action" as an
+# unraisable exception. That is openpyxl's clean-up, not this test's subject: collected here, and
+# its warning ignored here only.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("text", ["bell\x07", "\x00", "\ud800", "\uffff"])
 def test_a_refused_character_is_refused_as_openpyxl_refuses_it(text: str) -> None:
     """A character Excel cannot hold raises openpyxl's own error on the direct path too."""
@@ -58,6 +64,7 @@ def test_a_refused_character_is_refused_as_openpyxl_refuses_it(text: str) -> Non
         openpyxl_xlsx_bytes(SCHEMA, [{"code": text}])
     with pytest.raises(openpyxl_error.type):
         xlsx_bytes(SCHEMA, [{"code": text}])
+    gc.collect()  # the abandoned writers go now, within this test (see above)
 
 
 def test_rows_written_directly_by_hand() -> None:
