@@ -55,7 +55,7 @@ class DigestCache:
 
     def digest(self, path: str, st: os.stat_result) -> str:
         """The SHA-256 (hex) of the regular file ``path`` whose ``lstat`` is ``st`` (OSError: unreadable)."""
-        key, name = _key(st), entry_name(path)
+        key, name = stat_fields(st), entry_name(path)
         entry = self.kept.get(name)
         if entry is not None and entry[:-1] == key:
             self.seen[name] = entry
@@ -65,7 +65,7 @@ class DigestCache:
         # Kept only when the bytes read are the bytes of that key, and that key cannot come back
         # with other bytes: unchanged while read, and last changed long enough before the read.
         if before == after == key:
-            if max(st.st_mtime_ns, st.st_ctime_ns) < started - RACY_NS:
+            if settled(st, started):
                 self.seen[name] = [*key, found]
             else:
                 self.fresh[name] = [*key, found]
@@ -84,10 +84,10 @@ class DigestCache:
         entry = self.kept.get(name) or self.seen.get(name)
         if entry is None and fresh:
             entry = self.fresh.get(name)
-            if entry is None or entry[:-1] != _key(st):
+            if entry is None or entry[:-1] != stat_fields(st):
                 return None
             return str(entry[-1])  # not kept: a later run reads the file again
-        if entry is None or entry[:-1] != _key(st):
+        if entry is None or entry[:-1] != stat_fields(st):
             return None
         self.seen[name] = entry
         return str(entry[-1])
@@ -231,18 +231,24 @@ def _read(path: str) -> tuple[str, list[int], list[int]]:
     digest = hashlib.sha256()
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
-        before = _key(os.fstat(fd))
+        before = stat_fields(os.fstat(fd))
         while chunk := os.read(fd, _CHUNK):
             digest.update(chunk)
-        after = _key(os.fstat(fd))
+        after = stat_fields(os.fstat(fd))
     finally:
         os.close(fd)
     return digest.hexdigest(), before, after
 
 
-def _key(st: os.stat_result) -> list[int]:
+def stat_fields(st: os.stat_result) -> list[int]:
     """What must stay equal for a kept digest to hold: size, device, inode, modification and change times."""
     return [st.st_size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def settled(st: os.stat_result, now: int) -> bool:
+    """True when the file was last changed ``RACY_NS`` before ``now`` (ns): a later change within the
+    same clock tick, which could leave every stat field equal, is then no longer possible."""
+    return max(st.st_mtime_ns, st.st_ctime_ns) < now - RACY_NS
 
 
 def _load(path: Path) -> dict[str, list[Any]]:

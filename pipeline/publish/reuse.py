@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.core.atomic import regular_bytes, write_bytes
-from pipeline.core.treehash import RACY_NS, DigestCache, hash_tree, library_versions
+from pipeline.core.treehash import RACY_NS, DigestCache, hash_tree, library_versions, settled, stat_fields
 
 PIPELINE = Path(__file__).resolve().parents[1]
 
@@ -54,7 +54,7 @@ def inputs_key(*parts: object) -> str:
 def stat_key(st: os.stat_result) -> str:
     """What must stay equal for a file's recorded bytes to hold without reading it: size, device,
     inode, modification and change times (the change time cannot be set by a user)."""
-    return f"{st.st_size}:{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+    return ":".join(map(str, stat_fields(st)))
 
 
 def lasting_stat(path: str, size: int | None, now: int) -> str | None:
@@ -67,7 +67,7 @@ def lasting_stat(path: str, size: int | None, now: int) -> str | None:
     except OSError:
         return None
     if stat.S_ISREG(info.st_mode) and size in (None, info.st_size) and (
-            info.st_mtime_ns <= info.st_ctime_ns - RACY_NS or max(info.st_mtime_ns, info.st_ctime_ns) < now - RACY_NS):
+            info.st_mtime_ns <= info.st_ctime_ns - RACY_NS or settled(info, now)):
         return stat_key(info)
     return None
 
@@ -156,7 +156,7 @@ class Reuse:
             return None
         # Its stat is kept only when it did not change while read and last changed long enough before.
         seen = stat_key(after)
-        if seen == stat_key(before) and max(after.st_mtime_ns, after.st_ctime_ns) < started - RACY_NS:
+        if seen == stat_key(before) and settled(after, started):
             return f"{digest} {seen}"
         return digest
 

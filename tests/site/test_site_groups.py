@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.core.config import Portal, load_portal
+from pipeline.core.config import Portal
 from pipeline.core.errors import SiteError
 from pipeline.site import build_site, manifest, urls
 from pipeline.site.build import TEMPLATES, LangPages, _write_group, kits
@@ -23,12 +23,12 @@ from pipeline.site.page import Group, Kit, Lazy, Page
 from pipeline.site.pages import agencies, agendas, all_items, all_pages, decisions, reports
 from pipeline.site.render import Renderer
 from pipeline.site.writer import Writer
-from tests.site.fixture_data import write_fixture
 from tests.site.test_site_incremental import (
     AS_OF,
     _decision_done,
     _rename_agency,
     assert_same_site,
+    built_fixture,
     cold_copy,
     edit_csv,
     mtimes,
@@ -38,10 +38,7 @@ from tests.site.test_site_incremental import (
 @pytest.fixture()
 def portal(tmp_path: Path) -> Portal:
     """The small published fixture with its site built once."""
-    datasets, output = write_fixture(tmp_path / "live")
-    built = load_portal(datasets, output)
-    assert not build_site(built, AS_OF, search=False).skipped
-    return built
+    return built_fixture(tmp_path / "live")
 
 
 def _expanded_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -91,13 +91,18 @@ def edit_csv(path: Path, change: Callable[[list[dict[str, str]]], list[dict[str,
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
-@pytest.fixture()
-def fixture_portal(tmp_path: Path) -> Portal:
-    """The small published fixture with its site built once."""
-    datasets, output = write_fixture(tmp_path / "live")
+def built_fixture(root: Path) -> Portal:
+    """The small published fixture under ``root`` with its site built once."""
+    datasets, output = write_fixture(root)
     portal = load_portal(datasets, output)
     assert not build_site(portal, AS_OF, search=False).skipped
     return portal
+
+
+@pytest.fixture()
+def fixture_portal(tmp_path: Path) -> Portal:
+    """The small published fixture with its site built once."""
+    return built_fixture(tmp_path / "live")
 
 
 def _rename_agency(rows: list[dict[str, str]]) -> list[dict[str, str]]:
