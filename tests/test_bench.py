@@ -52,6 +52,25 @@ def test_a_child_sharing_its_parents_memory_is_counted_once(tmp_path: Path) -> N
     assert 200 * 2**20 <= measured.peak_bytes < 300 * 2**20  # counted twice it was 418 MB
 
 
+# A parent that fills 200 MB and then forks: the child writes nothing, so every page stays shared.
+FORKED_CHILD = r"""
+import os, time
+big = bytearray(os.urandom(1024)) * (200 * 1024)
+pid = os.fork()
+time.sleep(1.5)
+if pid:
+    os.waitpid(pid, 0)
+"""
+
+
+def test_a_forked_child_s_shared_pages_are_counted_once(tmp_path: Path) -> None:
+    """PSS, not RSS: a copy-on-write page both processes map takes memory once and counts once."""
+    measured = run([sys.executable, "-c", FORKED_CHILD], tmp_path)
+    assert measured.exit_code == 0, measured.output
+    assert 200 * 2**20 <= measured.peak_bytes < 300 * 2**20
+    assert measured.peak_rss_bytes >= 400 * 2**20  # the RSS sum counts the shared 200 MB in both
+
+
 def test_small_town_runs_every_step(tmp_path: Path) -> None:
     """Every row is measured, the JSON has them, and a publish with nothing new writes no file."""
     done = subprocess.run([sys.executable, "-m", "tools.bench", "--scale", "town", "--json-dir", str(tmp_path)],

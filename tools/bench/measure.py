@@ -1,10 +1,14 @@
 """Run one step as a child process and measure its wall time and the peak memory of its whole process tree.
 
-The peak is the largest sum of resident memory over the child and all its descendants (the
-site build starts Pagefind, for example), sampled from /proc every ``INTERVAL`` seconds. A
-spike shorter than the interval can slip between samples, so the result is never below the
-largest single process's own peak, which the kernel keeps exactly (``ru_maxrss`` of the
-waited-for children).
+The peak is the largest sum of the proportional set size (PSS) over the child and all its
+descendants (the site build starts Pagefind and forks its second language, for example),
+sampled from /proc every ``INTERVAL`` seconds. PSS divides each page among the processes that
+map it, so a page a forked child still shares with its parent (copy-on-write, never written
+since) counts once, as it takes memory once; summing resident sizes (RSS) counted it in every
+process that maps it, and every shared library page too. The RSS sum is kept beside it for
+comparison. A spike shorter than the interval can slip between samples, so the result is never
+below the largest single process's own peak, which the kernel keeps exactly (``ru_maxrss`` of
+the waited-for children: a resident size, so this floor can only count more).
 
 A process that shares its parent's very memory (a child started with vfork, between its
 start and its exec: Python starts Pagefind so) is counted once: its /proc entry shows the
@@ -43,10 +47,11 @@ class Measured:
     """What one step cost: seconds, peak resident bytes of the tree, its exit code, its output, CPU seconds."""
 
     seconds: float
-    peak_bytes: int
+    peak_bytes: int  # the tree's largest PSS sum (never below the largest single process's peak)
     exit_code: int
     output: str
     cpu_seconds: float = 0.0  # user + system of the waited-for tree: steadier than wall time when shared
+    peak_rss_bytes: int = 0  # the tree's largest RSS sum: counts shared pages once per process
 
 
 class _Tree:
@@ -71,8 +76,8 @@ class _Tree:
         # "pid (comm) state ppid ...": comm may hold spaces and brackets, so split after the last ")".
         return int(stat[stat.rindex(")") + 2:].split()[1])
 
-    def rss(self) -> int:
-        """Resident bytes of the root and its descendants now (0 once all are gone)."""
+    def memory(self) -> tuple[int, int]:
+        """PSS and RSS bytes of the root and its descendants now, each summed (0 once all are gone)."""
         pids = sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
         for pid in pids:  # ascending: a parent (older, smaller pid) is usually classified first
             if pid in self.inside or pid in self.outside:
@@ -86,16 +91,25 @@ class _Tree:
         alive = set(pids)
         self.inside &= alive | {self.root}
         self.outside &= alive  # a recycled pid is classified afresh
-        total = 0
+        pss = rss = 0
         for pid in self.inside:
             parent = self.parents.get(pid)
             if parent is not None and same_memory(pid, parent):
-                continue  # its parent's memory, counted with the parent
+                continue  # its parent's very memory (one address space), counted with the parent
             try:
-                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+                rss += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+                pss += proportional(pid)
             except (OSError, ValueError, IndexError):
                 continue  # the process ended while we looked
-        return total
+        return pss, rss
+
+
+def proportional(pid: int) -> int:
+    """A process's proportional set size in bytes (``Pss:`` of /proc/PID/smaps_rollup, in kB)."""
+    with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+        text = f.read()
+    at = text.index(b"\nPss:") + 5
+    return int(text[at:text.index(b"kB", at)]) * 1024
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
@@ -104,15 +118,16 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Mea
     before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    peak = 0
+    peak = peak_rss = 0
     done = threading.Event()
 
     tree = _Tree(child.pid)
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_rss
         while not done.is_set():
-            peak = max(peak, tree.rss())
+            pss, rss = tree.memory()
+            peak, peak_rss = max(peak, pss), max(peak_rss, rss)
             done.wait(INTERVAL)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -125,4 +140,4 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Mea
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     largest = usage.ru_maxrss * 1024 if usage.ru_maxrss > before else 0
     cpu = usage.ru_utime + usage.ru_stime - cpu_before
-    return Measured(seconds, max(peak, largest), child.returncode, output, cpu)
+    return Measured(seconds, max(peak, largest), child.returncode, output, cpu, max(peak_rss, largest))

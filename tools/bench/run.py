@@ -49,6 +49,7 @@ class Step:
     files_written: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     cpu_seconds: float = 0.0
+    peak_rss_mb: float = 0.0  # the RSS sum (shared pages counted in each process), beside the PSS peak
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
@@ -71,7 +72,7 @@ def _written(before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int
 def _step(name: str, what: str, done: Measured, written: int | None = None, **extra: Any) -> Step:
     """A table row from a measurement; the output's last lines go to stderr when the step failed."""
     return Step(name, what, round(done.seconds, 2), round(done.peak_bytes / 2 ** 20, 1), done.exit_code, written,
-                dict(extra), round(done.cpu_seconds, 2))
+                dict(extra), round(done.cpu_seconds, 2), round(done.peak_rss_bytes / 2 ** 20, 1))
 
 
 def _pipeline(*args: str) -> list[str]:
@@ -162,8 +163,9 @@ def goals(steps: list[Step]) -> list[dict[str, Any]]:
 def table(steps: list[Step]) -> str:
     """The rows as a Markdown table."""
     rel = ratios(steps)
-    lines = ["| step | work | time (s) | CPU (s) | peak memory (MB) | x cold publish | x baseline | files written |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [("| step | work | time (s) | CPU (s) | peak memory (MB, PSS) | RSS sum (MB) | x cold publish "
+              "| x baseline | files written |"),
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for s in steps:
         if s.name == "generate":
             continue
@@ -172,7 +174,7 @@ def table(steps: list[Step]) -> str:
         if over:  # the largest few; the JSON has them all
             what += "; over budget: " + ", ".join(f"{k} {v} KB" for k, v in over[:3]) + (" …" if len(over) > 3 else "")
         lines.append(f"| {s.name} | {what} | {s.seconds:.2f} | {s.cpu_seconds:.2f} | {s.peak_mb:.0f} | "
-                     f"{rel[s.name]['cold']:.3f} | "
+                     f"{s.peak_rss_mb:.0f} | {rel[s.name]['cold']:.3f} | "
                      f"{rel[s.name]['baseline']:.3f} | {'' if s.files_written is None else s.files_written} |")
     return "\n".join(lines)
 
