@@ -458,7 +458,8 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
                 writer.keep(path)
             else:
                 writer.write_bytes(path, body)
-    writer.write_text("/sitemap.xml", meta.sitemap(data, paths))
+    for path, text in meta.sitemaps(data, paths):
+        writer.write_text(path, text)
     writer.write_text("/robots.txt", meta.robots(data))
     catalogue = dcat.catalogue_graph(data)
     writer.write_text(urls.data_file(dcat.JSONLD_FILE), dcat.jsonld(catalogue))
