@@ -11,7 +11,7 @@ Order:
      of its built context;
   3. render the pages whose key changed (with the templates, the code and the settings:
      ``Renderer.key``), then drop them; make the calendars whose key (their agendas' inputs)
-     changed; copy assets and published files, write feeds, sitemap, catalogue; only files
+     changed (while the other language's pages are still being written); copy assets and published files, write feeds, sitemap, catalogue; only files
      whose bytes differ from the live site's are staged (the live site's manifest holds every
      file's SHA-256 and every page's and calendar's key);
   4. index with Pagefind the partitions whose searchable pages changed;
@@ -107,13 +107,19 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-        done = _write_pages(writer, templates, data, lang_kits, code, live)
+        calendar_keys: dict[str, str] = {}
+
+        def calendars() -> None:
+            """The calendars, made while the other language's process finishes its pages."""
+            _write_calendars(writer, data, code, live, target, calendar_keys)
+
+        done = _write_pages(writer, templates, data, lang_kits, code, live, meanwhile=calendars)
+        done.keys.update(calendar_keys)
         page_count = done.count
         # The search index is made from the pages alone: Pagefind indexes them while this process
         # writes the calendars and files (two cores busy instead of one, each step as before).
         with Indexing(_search if search else None, writer, staging, target if live else None, live,
                       done.searchable, done.sizes) as indexing:
-            _write_calendars(writer, data, code, live, target, done.keys)
             _write_files(writer, data, templates, lang_kits, done.paths, digests, (code, live, done.keys))
             moves = list(writer.changed)
             files = dict(writer.files)
@@ -183,8 +189,9 @@ FORK = hasattr(os, "fork")
 
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
-                 code: str, live: manifest.Manifest | None) -> PagesDone:
-    """Render and write every page of every language whose key differs from the live one's.
+                 code: str, live: manifest.Manifest | None, meanwhile: Callable[[], None] = lambda: None) -> PagesDone:
+    """Render and write every page of every language whose key differs from the live one's;
+    ``meanwhile`` (work of this process that needs no page) runs once, after this process's pages.
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
@@ -193,7 +200,9 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     process fails, the children are killed before the caller removes the staging folder.
     """
     if not FORK or len(lang_kits) < 2:
-        return _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live)
+        together = _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live)
+        meanwhile()
+        return together
     (first, kit), *others = lang_kits.items()
 
     # Each record of the site data written (as a digest) once here for every language's process,
@@ -221,6 +230,9 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         for lang, other in others:
             children.append(isolate.start(f"site ({lang})", child(other), died=SiteError))
         results = {first: one(writer, kit)}
+        # Here, not after the pages: on a city the child's language ended 2 s after this one (as many
+        # pages; the records' texts were written here first), a core this process would leave idle.
+        meanwhile()
         for (lang, _), worker in zip(others, children, strict=True):
             results[lang] = worker.result()
     except BaseException:
