@@ -86,6 +86,8 @@ def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search:
         return _build(portal, as_of, templates, search)
     except OSError as exc:
         raise SiteError(f"situs / site: {describe(exc, SITE_INTACT)}") from None
+    finally:
+        gc.unfreeze()  # what the build set aside from the collector (``_write_pages``) is walked again
 
 
 def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildResult:
@@ -223,7 +225,9 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     # made its own before) and frozen with the rest.
     _ = data.lookup.mall_series
     # The site data is read-only from here on: frozen, the collector of each process leaves its
-    # objects alone instead of writing to every one of them (copying the parent's pages).
+    # objects alone instead of writing to every one of them (copying the parent's pages). Frozen
+    # until the build ends (``build_site``): after the pages, the calendars, files and index
+    # made in this process would have each automatic full collection walk all of it again.
     gc.freeze()
     children: list[isolate.Child[LangPages]] = []
     try:
@@ -239,8 +243,6 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         for worker in children:
             worker.stop()
         raise
-    finally:
-        gc.unfreeze()
     for lang, part in results.items():
         if lang != first:
             writer.merge(part.files, part.changed)
