@@ -109,20 +109,20 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-        calendar_keys: dict[str, str] = {}
+        other_keys: dict[str, str] = {}  # the calendars' and exports' keys
 
-        def calendars() -> None:
-            """The calendars, made while the other language's process finishes its pages."""
-            _write_calendars(writer, data, code, live, target, calendar_keys)
+        def others(paths: list[str]) -> None:
+            """The calendars and files (``paths``: the Indonesian pages', for the sitemap), made while
+            the other language's process finishes its pages."""
+            _write_calendars(writer, data, code, live, target, other_keys)
+            _write_files(writer, data, templates, lang_kits, paths, digests, (code, live, other_keys))
 
-        done = _write_pages(writer, templates, data, lang_kits, code, live, meanwhile=calendars)
-        done.keys.update(calendar_keys)
+        done = _write_pages(writer, templates, data, lang_kits, code, live, meanwhile=others)
+        done.keys.update(other_keys)
         page_count = done.count
-        # The search index is made from the pages alone: Pagefind indexes them while this process
-        # writes the calendars and files (two cores busy instead of one, each step as before).
+        # The search index is made from the pages alone (the calendars and files are written already).
         with Indexing(_search if search else None, writer, staging, target if live else None, live,
                       done.searchable, done.sizes) as indexing:
-            _write_files(writer, data, templates, lang_kits, done.paths, digests, (code, live, done.keys))
             moves = list(writer.changed)
             files = dict(writer.files)
             moves += indexing.result(files)
@@ -191,9 +191,11 @@ FORK = hasattr(os, "fork")
 
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
-                 code: str, live: manifest.Manifest | None, meanwhile: Callable[[], None] = lambda: None) -> PagesDone:
+                 code: str, live: manifest.Manifest | None,
+                 meanwhile: Callable[[list[str]], None] = lambda _paths: None) -> PagesDone:
     """Render and write every page of every language whose key differs from the live one's;
-    ``meanwhile`` (work of this process that needs no page) runs once, after this process's pages.
+    ``meanwhile`` (work of this process that needs no page but the Indonesian pages' paths, which
+    it is given) runs once, as soon as those paths are known.
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
@@ -203,7 +205,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     """
     if not FORK or len(lang_kits) < 2:
         together = _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live)
-        meanwhile()
+        meanwhile(together.paths)
         return together
     (first, kit), *others = lang_kits.items()
 
@@ -234,9 +236,10 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         for lang, other in others:
             children.append(isolate.start(f"site ({lang})", child(other), died=SiteError))
         results = {first: one(writer, kit)}
-        # Here, not after the pages: on a city the child's language ended 2 s after this one (as many
-        # pages; the records' texts were written here first), a core this process would leave idle.
-        meanwhile()
+        if first == "id":
+            # Here, not after the pages: on a city the child's language ended 2-3 s after this one (as
+            # many pages; the records' texts were written here first), a core this process would leave idle.
+            meanwhile(results[first].paths)
         for (lang, _), worker in zip(others, children, strict=True):
             results[lang] = worker.result()
     except BaseException:
@@ -246,7 +249,10 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     for lang, part in results.items():
         if lang != first:
             writer.merge(part.files, part.changed)
-    return _done(results)
+    done = _done(results)
+    if first != "id":
+        meanwhile(done.paths)
+    return done
 
 
 def _records(data: SiteData) -> Iterator[Any]:
