@@ -10,10 +10,11 @@ Order:
      from the live manifest without making its pages; any other page is keyed by the digest
      of its built context;
   3. render the pages whose key changed (with the templates, the code and the settings:
-     ``Renderer.key``), then drop them; make the calendars whose key (their agendas' inputs)
-     changed (while the other language's pages are still being written); copy assets and published files, write feeds, sitemap, catalogue; only files
-     whose bytes differ from the live site's are staged (the live site's manifest holds every
-     file's SHA-256 and every page's and calendar's key);
+     ``Renderer.key``), then drop them; while the other language's process still writes its
+     pages, make the calendars whose key (their agendas' inputs) changed, copy assets and
+     published files, write feeds, sitemap (an index of sitemaps above 50,000 URLs), catalogue;
+     only files whose bytes differ from the live site's are staged (the live site's manifest
+     holds every file's SHA-256 and every page's and calendar's key);
   4. index with Pagefind the partitions whose searchable pages changed;
   5. write the manifest and the fingerprint, then swap. With a live site, a committed plan
      moves each staged file into place and deletes the files gone, the fingerprint last;

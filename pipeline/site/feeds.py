@@ -279,7 +279,9 @@ def _fold(line: str) -> bytes:
     holding other characters (counted in octets) or a line break is left to icalendar.
     """
     if not line.isascii() or "\n" in line:
-        folded: bytes = cast(Any, line if isinstance(line, Contentline) else Contentline(line)).to_ical()
+        # icalendar leaves Contentline and its to_ical() unannotated
+        content = line if isinstance(line, Contentline) else cast(Any, Contentline)(line)
+        folded: bytes = cast(Any, content).to_ical()
         return folded
     size = len(line)
     if size <= _FOLD_WIDTH:
