@@ -46,20 +46,13 @@ def _base(page_path: str) -> str:
     return page_path if page_path.endswith("/") else posixpath.dirname(page_path) + "/"
 
 
-def _apart(target: str, start: tuple[str, ...] | None) -> bool:
-    """True for the usual link: plain, and sharing no folder with the page (its first segment is
-    not the first of the page's folder ``start``), so its relative form depends on that first
-    segment and the page's depth only."""
-    if not start:
-        return False
-    return "/." not in target and "//" not in target and "#" not in target and "?" not in target \
-        and target[1:len(start[0]) + 2] not in (start[0], start[0] + "/")
-
-
 def _relative(target: str, base: str, start: tuple[str, ...] | None) -> str:
     """``relative`` from the folder ``base``, whose ``_segments`` are ``start``."""
-    if start and _apart(target, start):
-        # As many "../" as the page is deep, then the link without its "/".
+    if start is not None and start and "/." not in target and "//" not in target \
+            and "#" not in target and "?" not in target \
+            and target[1:len(start[0]) + 2] not in (start[0], start[0] + "/"):
+        # The usual link: it shares no folder with the page (its first segment is not the page's
+        # first), so it is as many "../" as the page is deep, then the link without its "/".
         return "../" * len(start) + target[1:]
     path = target.split("#", 1)[0].split("?", 1)[0]  # up to the first # or ?
     tail = target[len(path):]
@@ -92,36 +85,19 @@ def _segments(path: str) -> tuple[str, ...] | None:
     return None if ".." in parts else parts
 
 
-# The usual links' relative forms (``_apart``), by the first folder and depth of the pages they
-# were made for: the pages of one kind (an agency's months, the agendas) link the same
-# navigation, agencies and services, each made once for all of them instead of once a page.
-_SHARED: dict[tuple[str, int], dict[str, str]] = {}
-_SHARED_MAX = 50_000  # links kept for one kind of page before its forms are dropped (memory stays small)
-
-
 def relativize(html: str, page_path: str) -> str:
     """Rewrite every root-relative href/src/action in ``html``."""
     base = _base(page_path)
     start = _segments(base)
     # A page repeats its links (navigation, footer, the agencies of a table): each one once.
     done: dict[str, str] = {}
-    shared: dict[str, str] = {}
-    if start:
-        shared = _SHARED.setdefault((start[0], len(start)), shared)
-        if len(shared) > _SHARED_MAX:
-            shared.clear()
 
     def rewrite(match: re.Match[str]) -> str:
         """The link's ``="`` and its target made relative."""
         target = match[1]
         rel = done.get(target)
         if rel is None:
-            rel = shared.get(target)
-            if rel is None:
-                rel = '="' + _relative(target, base, start)
-                if _apart(target, start):
-                    shared[target] = rel
-            done[target] = rel
+            rel = done[target] = '="' + _relative(target, base, start)
         return rel
 
     return _LINK.sub(rewrite, html)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import posixpath
 import re
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.site import render
 from pipeline.site.render import relative, relativize
 
 SEGMENT = st.sampled_from(["agenda", "en", "instansi", "dpmptsp", "AG-2025-01", ".", "..", "", "index.html"])
@@ -80,26 +78,3 @@ def test_relativize_matches_the_first_regex(tokens: list[str], page: str) -> Non
     html = "".join(tokens)
     want = _FIRST.sub(lambda m: f'{m.group(1)}="{relative(m.group(2), page)}"', html)
     assert relativize(html, page) == want
-
-
-@settings(max_examples=300, deadline=None)
-@given(pages=st.lists(st.tuples(PATH, st.lists(LINK, max_size=6)), min_size=2, max_size=6))
-def test_relativize_pages_one_after_another(pages: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
-    """Pages rewritten one after another (the usual links' forms shared by pages of one first folder
-    and depth, ``render._SHARED``) each come out as ``relative`` makes its links."""
-    for page, links in pages:
-        html = "".join(f'<a {attr}="{path}{tail}">x</a>' for attr, path, tail in links)
-        want = "".join(f'<a {attr}="{_expected(path + tail, page) if attr != "data-x" else path + tail}">x</a>'
-                       for attr, path, tail in links)
-        assert relativize(html, page) == want
-
-
-def test_relativize_shared_forms_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A kind of page's shared forms are dropped past ``_SHARED_MAX``; the links stay right."""
-    monkeypatch.setattr(render, "_SHARED", {})
-    monkeypatch.setattr(render, "_SHARED_MAX", 3)
-    for n in range(10):
-        html = "".join(f'<a href="/instansi/a{n}{k}/">x</a>' for k in range(3))
-        assert relativize(html, f"/agenda/p{n}/") == "".join(f'<a href="../../instansi/a{n}{k}/">x</a>' for k in range(3))
-        assert all(len(forms) <= 6 for forms in render._SHARED.values())
-    assert render._SHARED[("agenda", 2)]
