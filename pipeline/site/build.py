@@ -111,19 +111,20 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
         other_keys: dict[str, str] = {}  # the calendars' and exports' keys
-
-        def others(paths: list[str]) -> None:
-            """The calendars and files (``paths``: the Indonesian pages', for the sitemap), made while
-            the other language's process finishes its pages."""
-            _write_calendars(writer, data, code, live, target, other_keys)
-            _write_files(writer, data, templates, lang_kits, paths, digests, (code, live, other_keys))
-
-        done = _write_pages(writer, templates, data, lang_kits, code, live, meanwhile=others)
-        done.keys.update(other_keys)
+        # The calendars and files (``paths``: the Indonesian pages', for the sitemap): those begun
+        # while the other language's process still writes its pages are made then (``_write_pages``).
+        steps: list[Callable[[list[str]], None]] = [
+            lambda _paths: _write_calendars(writer, data, code, live, target, other_keys),
+            lambda paths: _write_files(writer, data, templates, lang_kits, paths, digests, (code, live, other_keys))]
+        done = _write_pages(writer, templates, data, lang_kits, code, live, meanwhile=steps)
         page_count = done.count
-        # The search index is made from the pages alone (the calendars and files are written already).
+        # The search index is made from the pages alone: it is made while this process makes the
+        # calendars and files not made yet (two cores busy instead of one).
         with Indexing(_search if search else None, writer, staging, target if live else None, live,
                       done.searchable, done.sizes) as indexing:
+            for step in steps:
+                step(done.paths)
+            done.keys.update(other_keys)
             moves = list(writer.changed)
             files = dict(writer.files)
             moves += indexing.result(files)
@@ -193,10 +194,12 @@ FORK = hasattr(os, "fork")
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
                  code: str, live: manifest.Manifest | None,
-                 meanwhile: Callable[[list[str]], None] = lambda _paths: None) -> PagesDone:
-    """Render and write every page of every language whose key differs from the live one's;
-    ``meanwhile`` (work of this process that needs no page but the Indonesian pages' paths, which
-    it is given) runs once, as soon as those paths are known.
+                 meanwhile: list[Callable[[list[str]], None]] | None = None) -> PagesDone:
+    """Render and write every page of every language whose key differs from the live one's.
+
+    ``meanwhile``: steps of this process's work that need no page but the Indonesian pages' paths
+    (given to them); each one begun while a forked child still writes its pages is run then and
+    removed from the list, the rest are left to the caller.
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
@@ -205,9 +208,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     process fails, the children are killed before the caller removes the staging folder.
     """
     if not FORK or len(lang_kits) < 2:
-        together = _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live)
-        meanwhile(together.paths)
-        return together
+        return _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live)
     (first, kit), *others = lang_kits.items()
 
     # Each record of the site data written (as a digest) once here for every language's process,
@@ -237,10 +238,11 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         for lang, other in others:
             children.append(isolate.start(f"site ({lang})", child(other), died=SiteError))
         results = {first: one(writer, kit)}
-        if first == "id":
-            # Here, not after the pages: on a city the child's language ended 2-3 s after this one (as
-            # many pages; the records' texts were written here first), a core this process would leave idle.
-            meanwhile(results[first].paths)
+        # On a cold city build the child's language ended 2-3 s after this one (as many pages; the
+        # records' texts were written here first): this core would be idle meanwhile. After a
+        # small change the child is soon done: the steps are left to run beside the search index.
+        while first == "id" and meanwhile and any(worker.busy() for worker in children):
+            meanwhile.pop(0)(results[first].paths)
         for (lang, _), worker in zip(others, children, strict=True):
             results[lang] = worker.result()
     except BaseException:
@@ -250,10 +252,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     for lang, part in results.items():
         if lang != first:
             writer.merge(part.files, part.changed)
-    done = _done(results)
-    if first != "id":
-        meanwhile(done.paths)
-    return done
+    return _done(results)
 
 
 def _records(data: SiteData) -> Iterator[Any]:
