@@ -10,11 +10,11 @@ Order:
      from the live manifest without making its pages; any other page is keyed by the digest
      of its built context;
   3. render the pages whose key changed (with the templates, the code and the settings:
-     ``Renderer.key``), then drop them; while the other language's process still writes its
-     pages, make the calendars whose key (their agendas' inputs) changed, copy assets and
-     published files, write feeds, sitemap (an index of sitemaps above 50,000 URLs), catalogue;
-     only files whose bytes differ from the live site's are staged (the live site's manifest
-     holds every file's SHA-256 and every page's and calendar's key);
+     ``Renderer.key``), then drop them; make the calendars whose key (their agendas' inputs)
+     changed, copy assets and published files, write feeds, sitemap (an index of sitemaps above
+     50,000 URLs), catalogue (in a first build, while the other language's process still writes
+     its pages); only files whose bytes differ from the live site's are staged (the live site's
+     manifest holds every file's SHA-256 and every page's and calendar's key);
   4. index with Pagefind the partitions whose searchable pages changed;
   5. write the manifest and the fingerprint, then swap. With a live site, a committed plan
      moves each staged file into place and deletes the files gone, the fingerprint last;
@@ -111,12 +111,14 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
         other_keys: dict[str, str] = {}  # the calendars' and exports' keys
-        # The calendars and files (``paths``: the Indonesian pages', for the sitemap): those begun
-        # while the other language's process still writes its pages are made then (``_write_pages``).
+        # The calendars and files (``paths``: the Indonesian pages', for the sitemap). In a first
+        # build, those begun while the other language's process still writes its thousands of
+        # pages are made then (``_write_pages``); after a change, that process is soon done and
+        # work beside it would only delay it: they are made beside the search index, as before.
         steps: list[Callable[[list[str]], None]] = [
             lambda _paths: _write_calendars(writer, data, code, live, target, other_keys),
             lambda paths: _write_files(writer, data, templates, lang_kits, paths, digests, (code, live, other_keys))]
-        done = _write_pages(writer, templates, data, lang_kits, code, live, meanwhile=steps)
+        done = _write_pages(writer, templates, data, lang_kits, code, live, meanwhile=steps if live is None else None)
         page_count = done.count
         # The search index is made from the pages alone: it is made while this process makes the
         # calendars and files not made yet (two cores busy instead of one).
@@ -239,8 +241,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
             children.append(isolate.start(f"site ({lang})", child(other), died=SiteError))
         results = {first: one(writer, kit)}
         # On a cold city build the child's language ended 2-3 s after this one (as many pages; the
-        # records' texts were written here first): this core would be idle meanwhile. After a
-        # small change the child is soon done: the steps are left to run beside the search index.
+        # records' texts were written here first): this core would be idle meanwhile.
         while first == "id" and meanwhile and any(worker.busy() for worker in children):
             meanwhile.pop(0)(results[first].paths)
         for (lang, _), worker in zip(others, children, strict=True):
