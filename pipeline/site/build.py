@@ -11,9 +11,10 @@ Order:
      of its built context;
   3. render the pages whose key changed (with the templates, the code and the settings:
      ``Renderer.key``), then drop them; make the calendars whose key (their agendas' inputs)
-     changed; copy assets and published files, write feeds, sitemap, catalogue; only files
-     whose bytes differ from the live site's are staged (the live site's manifest holds every
-     file's SHA-256 and every page's and calendar's key);
+     changed, copy assets and published files, write feeds, sitemap (an index of sitemaps above
+     50,000 URLs), catalogue (in a first build, while the other language's process still writes
+     its pages); only files whose bytes differ from the live site's are staged (the live site's
+     manifest holds every file's SHA-256 and every page's and calendar's key);
   4. index with Pagefind the partitions whose searchable pages changed;
   5. write the manifest and the fingerprint, then swap. With a live site, a committed plan
      moves each staged file into place and deletes the files gone, the fingerprint last;
@@ -86,6 +87,8 @@ def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search:
         return _build(portal, as_of, templates, search)
     except OSError as exc:
         raise SiteError(f"situs / site: {describe(exc, SITE_INTACT)}") from None
+    finally:
+        gc.unfreeze()  # what the build set aside from the collector (``_write_pages``) is walked again
 
 
 def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildResult:
@@ -107,14 +110,23 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-        done = _write_pages(writer, templates, data, lang_kits, code, live)
+        other_keys: dict[str, str] = {}  # the calendars' and exports' keys
+        # The calendars and files (``paths``: the Indonesian pages', for the sitemap). In a first
+        # build, those begun while the other language's process still writes its thousands of
+        # pages are made then (``_write_pages``); after a change, that process is soon done and
+        # work beside it would only delay it: they are made beside the search index, as before.
+        steps: list[Callable[[list[str]], None]] = [
+            lambda _paths: _write_calendars(writer, data, code, live, target, other_keys),
+            lambda paths: _write_files(writer, data, templates, lang_kits, paths, digests, (code, live, other_keys))]
+        done = _write_pages(writer, templates, data, lang_kits, code, live, meanwhile=steps if live is None else None)
         page_count = done.count
-        # The search index is made from the pages alone: Pagefind indexes them while this process
-        # writes the calendars and files (two cores busy instead of one, each step as before).
+        # The search index is made from the pages alone: it is made while this process makes the
+        # calendars and files not made yet (two cores busy instead of one).
         with Indexing(_search if search else None, writer, staging, target if live else None, live,
                       done.searchable, done.sizes) as indexing:
-            _write_calendars(writer, data, code, live, target, done.keys)
-            _write_files(writer, data, templates, lang_kits, done.paths, digests, (code, live, done.keys))
+            for step in steps:
+                step(done.paths)
+            done.keys.update(other_keys)
             moves = list(writer.changed)
             files = dict(writer.files)
             moves += indexing.result(files)
@@ -183,8 +195,13 @@ FORK = hasattr(os, "fork")
 
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
-                 code: str, live: manifest.Manifest | None) -> PagesDone:
+                 code: str, live: manifest.Manifest | None,
+                 meanwhile: list[Callable[[list[str]], None]] | None = None) -> PagesDone:
     """Render and write every page of every language whose key differs from the live one's.
+
+    ``meanwhile``: steps of this process's work that need no page but the Indonesian pages' paths
+    (given to them); each one begun while a forked child still writes its pages is run then and
+    removed from the list, the rest are left to the caller.
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
@@ -214,21 +231,25 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     # made its own before) and frozen with the rest.
     _ = data.lookup.mall_series
     # The site data is read-only from here on: frozen, the collector of each process leaves its
-    # objects alone instead of writing to every one of them (copying the parent's pages).
+    # objects alone instead of writing to every one of them (copying the parent's pages). Frozen
+    # until the build ends (``build_site``): after the pages, the calendars, files and index
+    # made in this process would have each automatic full collection walk all of it again.
     gc.freeze()
     children: list[isolate.Child[LangPages]] = []
     try:
         for lang, other in others:
             children.append(isolate.start(f"site ({lang})", child(other), died=SiteError))
         results = {first: one(writer, kit)}
+        # On a cold city build the child's language ended 2-3 s after this one (as many pages; the
+        # records' texts were written here first): this core would be idle meanwhile.
+        while first == "id" and meanwhile and any(worker.busy() for worker in children):
+            meanwhile.pop(0)(results[first].paths)
         for (lang, _), worker in zip(others, children, strict=True):
             results[lang] = worker.result()
     except BaseException:
         for worker in children:
             worker.stop()
         raise
-    finally:
-        gc.unfreeze()
     for lang, part in results.items():
         if lang != first:
             writer.merge(part.files, part.changed)
@@ -458,7 +479,8 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
                 writer.keep(path)
             else:
                 writer.write_bytes(path, body)
-    writer.write_text("/sitemap.xml", meta.sitemap(data, paths))
+    for path, text in meta.sitemaps(data, paths):
+        writer.write_text(path, text)
     writer.write_text("/robots.txt", meta.robots(data))
     catalogue = dcat.catalogue_graph(data)
     writer.write_text(urls.data_file(dcat.JSONLD_FILE), dcat.jsonld(catalogue))

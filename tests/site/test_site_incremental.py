@@ -290,13 +290,13 @@ def test_only_the_calendars_showing_a_changed_agenda_are_made_again(fixture_port
     site = fixture_portal.output / "site"
     before = mtimes(site)
     made: list[str] = []
-    real = feeds._event
+    real = feeds._vevent  # the maker of an agenda's event
 
     def counted(i: feeds.EventInputs) -> Any:
         made.append(i.agenda.agenda_id)
         return real(i)
 
-    monkeypatch.setattr(feeds, "_event", counted)
+    monkeypatch.setattr(feeds, "_vevent", counted)
     monkeypatch.setattr(feeds, "_event_in", no_live_event)
     kept = fixture_portal.output / rowcache.FOLDER / eventcache.FILE_NAME
     old = eventcache.load(kept)
@@ -370,7 +370,7 @@ def test_kept_events_make_a_cold_site_without_icalendar(fixture_portal: Portal, 
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # The site folder gone, the kept events remain: every calendar comes out the same from them.
     shutil.rmtree(fixture_portal.output / "site")
-    monkeypatch.setattr(feeds, "_event", lambda i: pytest.fail("an event was made again"))
+    monkeypatch.setattr(feeds, "_vevent", lambda i: pytest.fail("an event was made again"))
     build_site(fixture_portal, AS_OF, search=False)
     monkeypatch.undo()
     assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", AS_OF))

@@ -187,3 +187,64 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rindex(")") + 2] != "Z"
+
+
+@pytest.mark.parametrize("slow", ["child", "parent"])
+def test_calendars_and_files_while_the_child_works_or_after_it(fixture_portal: Portal, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch, slow: str) -> None:
+    """While the child still writes its language, the parent makes the calendars and files; when
+    the child is done first, they are made after the pages (beside the search index). Either way
+    the site is the one-process build's, byte for byte."""
+    parent, marker = os.getpid(), tmp_path / "child-done"
+    write_language, calendars = build._write_language, build._write_calendars
+    child_done_at_calendars: list[bool] = []
+
+    def timed_language(*args: Any, **kwargs: Any) -> Any:
+        in_child = os.getpid() != parent
+        if in_child == (slow == "child"):
+            time.sleep(1.5)
+        part = write_language(*args, **kwargs)
+        if in_child:
+            marker.touch()
+        return part
+
+    def noted_calendars(*args: Any, **kwargs: Any) -> None:
+        child_done_at_calendars.append(marker.exists())
+        calendars(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_write_language", timed_language)
+    monkeypatch.setattr(build, "_write_calendars", noted_calendars)
+    site = cold_copy(fixture_portal, tmp_path / "cold", AS_OF, search=False)
+    assert child_done_at_calendars == [slow == "parent"]
+    monkeypatch.undo()
+    assert_same_site(site, _one_process_copy(fixture_portal, tmp_path / "one", monkeypatch, search=False))
+
+
+def test_after_a_change_calendars_and_files_wait_for_the_pages(fixture_portal: Portal, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a live site, the calendars and files are made after the pages, beside the search index,
+    even while the child still works: it has few pages to write and would only be delayed."""
+    parent, marker = os.getpid(), tmp_path / "child-done"
+    write_language, calendars = build._write_language, build._write_calendars
+    child_done_at_calendars: list[bool] = []
+
+    def slow_child(*args: Any, **kwargs: Any) -> Any:
+        in_child = os.getpid() != parent
+        if in_child:
+            time.sleep(1.5)
+        part = write_language(*args, **kwargs)
+        if in_child:
+            marker.touch()
+        return part
+
+    def noted_calendars(*args: Any, **kwargs: Any) -> None:
+        child_done_at_calendars.append(marker.exists())
+        calendars(*args, **kwargs)
+
+    edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
+    monkeypatch.setattr(build, "_write_language", slow_child)
+    monkeypatch.setattr(build, "_write_calendars", noted_calendars)
+    assert not build_site(fixture_portal, AS_OF, search=False).skipped
+    assert child_done_at_calendars == [True]
+    monkeypatch.undo()
+    assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", AS_OF))

@@ -1,0 +1,53 @@
+"""The build sets the site data aside from Python's cycle collector from the pages to its end
+(calendars, files and index included), and gives it back when it ends, built or failed."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.core.config import load_portal
+from pipeline.core.errors import SiteError
+from pipeline.site import build
+from pipeline.site.build import build_site
+from tests.site.fixture_data import write_fixture
+from tests.site.test_site_incremental import AS_OF
+
+
+@pytest.mark.skipif(not build.FORK, reason="the languages are forked only where os.fork exists")
+def test_frozen_from_the_pages_to_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    datasets, output = write_fixture(tmp_path)
+    portal = load_portal(datasets, output)
+    seen: dict[str, int] = {}
+    calendars, files = build._write_calendars, build._write_files
+
+    def counted_calendars(*args: Any, **kwargs: Any) -> None:
+        seen["calendars"] = gc.get_freeze_count()
+        calendars(*args, **kwargs)
+
+    def counted_files(*args: Any, **kwargs: Any) -> None:
+        seen["files"] = gc.get_freeze_count()
+        files(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_write_calendars", counted_calendars)
+    monkeypatch.setattr(build, "_write_files", counted_files)
+    assert not build_site(portal, AS_OF, search=False).skipped
+    assert seen["calendars"] > 0 and seen["files"] > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_given_back_after_a_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    datasets, output = write_fixture(tmp_path)
+    portal = load_portal(datasets, output)
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise SiteError("broken on purpose")
+
+    monkeypatch.setattr(build, "_write_files", broken)
+    with pytest.raises(SiteError, match="on purpose"):
+        build_site(portal, AS_OF, search=False)
+    assert gc.get_freeze_count() == 0
+    assert not (output / "site").exists()
