@@ -12,6 +12,7 @@ committed store.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -41,6 +42,7 @@ from pipeline.publish.reuse import Reuse
 from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.tables import build_tables
 from pipeline.publish.unchanged import input_digests, inputs_digest, remember, unchanged
+from pipeline.runner import isolate
 from pipeline.store import Changes, Store, report_record
 from pipeline.store.receipts import load_receipts, local_iso
 
@@ -134,18 +136,6 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
     tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
                           portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
-    # The data files are written straight into the data folder's staging folder as they are made
-    # (hundreds of MB for a large city, never held in memory), then compared with those in place.
-    folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
-    # Encoded rows taken back from the files published last (a workbook's sheet inflated in the staging folder).
-    rows = Indexes(portal.output / "store", portal.output / "data", folder)
-    try:
-        names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
-                           release=RELEASED)
-        changed_tables = _changed_tables(portal.output / "data", folder)
-    except BaseException:
-        _remove([folder])
-        raise
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
     builders: dict[str, Callable[[], Mapping[str, bytes]]] = {
@@ -154,9 +144,29 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
                                                                 reference.services.values()), templates),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
-    staged = _stage(portal.output, builders, {"data": (folder, names)}, {"feedback": pages, "templates": templates})
+    # None of those folders reads the data files: a forked child stages them on the other core while
+    # this process writes the data files, and a thread writes the store's files (named only by its index).
+    side = _start_side(portal.output, builders, {"feedback": pages, "templates": templates})
+    writing = new_store.start_writing()
     try:
-        new_store.commit()  # undoes its own writes when it fails
+        # The data files are written straight into the data folder's staging folder as they are made
+        # (hundreds of MB for a large city, never held in memory), then compared with those in place.
+        folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
+        # Encoded rows taken back from the files published last (a workbook's sheet inflated in the staging folder).
+        rows = Indexes(portal.output / "store", portal.output / "data", folder)
+        names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
+                           release=RELEASED)
+        changed_tables = _changed_tables(portal.output / "data", folder)
+        staged = _stage(portal.output, {}, {"data": (folder, names)})
+        side_staged, pages, templates = side.result()  # the child's records of what it found and built
+        staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
+    except BaseException:
+        side.stop()  # killed unless it already answered (its own failure removed its folders)
+        _remove(portal.output / f".{name}.new" for name in FOLDERS)  # staging_dir's folders
+        writing.undo()
+        raise
+    try:
+        new_store.commit(writing, flush=bool(staged))  # one flush for the store and the staged files; undone on failure
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         raise
@@ -180,6 +190,22 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     return result
 
 
+SideStaged = tuple["Staged", Reuse, Reuse]  # the child's staged folders, and its feedback and templates records
+
+
+def _start_side(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
+                reused: dict[str, Reuse]) -> isolate.Child[SideStaged]:
+    """Fork a child that stages the folders of ``builders`` (``_stage``) and answers with what it staged
+    and with the records ``reused`` kept of them (saved by this process once the folders are in place)."""
+    def side() -> SideStaged:
+        return _stage(output, builders, {}, reused), reused["feedback"], reused["templates"]
+    # What both processes only read from here on, frozen (as ``collector.set_aside`` leaves what the stage
+    # keeps): the collector of each leaves those objects alone instead of writing to every one of them,
+    # which would copy the pages the two processes share.
+    gc.freeze()
+    return isolate.start("publish (feedback)", side, died=PublishError)
+
+
 def _changed_tables(data: Path, staged: Path) -> tuple[str, ...]:
     """The published tables whose CSV (staged in ``staged``) differs from the one in ``data`` (for the run log)."""
     return tuple(name for name in PUBLISHED_TABLES if not same_bytes(staged / f"{name}.csv", data / f"{name}.csv"))
@@ -198,7 +224,8 @@ DESCRIBING = ("datapackage.json", "datapackage.zip", "index.html")
 
 def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
            written: dict[str, tuple[Path, set[str]]], reused: dict[str, Reuse] | None = None) -> Staged:
-    """Build each folder; stage the files that differ from what is there. On failure, clean up.
+    """Build each folder; stage the files that differ from what is there (unflushed: ``Store.commit`` flushes
+    them with the store's files, before any swap makes them visible). On failure, clean up.
 
     ``written``: folders whose files are already written into their staging folder, with their names.
     ``reused``: folders whose builder read files back from the folder (those are not compared again).
@@ -206,6 +233,8 @@ def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
     staged: Staged = {}
     try:
         for name in FOLDERS:
+            if name not in builders and name not in written:
+                continue  # staged by the other process
             recover_dir(output / name)  # first: a builder may read what was published last
             if name in written:
                 folder, names = written.pop(name)
@@ -215,8 +244,6 @@ def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
             files = builders[name]()
             reuse = (reused or {}).get(name)
             _stage_folder(output / name, files, name, staged, reuse.in_place if reuse is not None else frozenset())
-        if staged:
-            os.sync()  # one flush for every staged file before any swap makes them visible
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         _remove(f for f, _ in written.values())

@@ -21,6 +21,7 @@ import copy
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -262,26 +263,28 @@ class Store:
         """The change log's JSON as a value inside the index."""
         return _nested(self.changelog_bytes(), 1)
 
-    def commit(self) -> None:
-        """Write pending files, flush them once, then the log copy, then the index (the commit point).
+    def start_writing(self) -> Writing:
+        """Write the pending files in a background thread while the caller builds the outputs (``commit`` waits
+        for it): they are named only by the index, which ``commit`` writes last."""
+        return Writing(self.root, self.pending)
 
-        If any write fails (a full disk), every file this commit wrote is put back as it was
-        (created ones removed, overwritten ones restored), so the store stays byte for byte
-        the one before the run.
+    def commit(self, writing: Writing | None = None, flush: bool = False) -> None:
+        """Write pending files (or finish ``writing``, started by ``start_writing``), flush everything once,
+        then the log copy, then the index (the commit point).
+
+        ``flush``: flush even when the store wrote nothing (the caller staged files that must be on disk
+        before the index names this run's state). If any write fails (a full disk), every file this
+        commit wrote is put back as it was (created ones removed, overwritten ones restored), so the
+        store stays byte for byte the one before the run.
         """
-        journal = Journal()
+        if writing is None:
+            writing = Writing(self.root, self.pending, background=False)
+        journal = writing.finish()  # raises (its writes undone) when a write failed
         try:
-            for rel in sorted(self.pending):
-                path = self.root / rel
-                # Received bytes are immutable: never rewritten. A copy is not trusted by its name
-                # alone: a run cut off by a power loss before its flush (and so before its index
-                # named the copy) can leave it empty or short, and the next index would name it.
-                if rel.startswith("files/") and holds_bytes(path, self.pending[rel]):
-                    continue
-                journal.write(path, self.pending[rel], sync=False)
-            if journal.entries:
-                # One flush instead of an fsync per file (thousands on a first run): the index
-                # written next must never name a file that is not on disk.
+            if journal.entries or flush:
+                # One flush instead of an fsync per file (thousands on a first run), for the store's files
+                # and the caller's staged folders alike: the index written next must never name a file
+                # that is not on disk.
                 os.sync()
             journal.write(self.root / "changelog.json", self.changelog_bytes(), sync=True)
             journal.write(self.root / "index.json", self.index_bytes(), sync=True)
@@ -289,6 +292,58 @@ class Store:
             journal.undo()
             raise
         self.pending = {}
+
+
+class Writing:
+    """A store's pending files being written (by a thread, or at once), each recorded in a journal to undo."""
+
+    def __init__(self, root: Path, pending: dict[str, bytes], background: bool = True) -> None:
+        self.root = root
+        self.pending = pending
+        self.journal = Journal()
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if background:
+            self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+            self._thread.start()
+        else:
+            self._run()
+
+    def _run(self) -> None:
+        """Write every pending file not in the store yet, in name order (stopping early when asked to)."""
+        try:
+            for rel in sorted(self.pending):
+                if self._stop.is_set():
+                    return
+                path = self.root / rel
+                # Received bytes are immutable: never rewritten. A copy is not trusted by its name
+                # alone: a run cut off by a power loss before its flush (and so before its index
+                # named the copy) can leave it empty or short, and the next index would name it.
+                if rel.startswith("files/") and holds_bytes(path, self.pending[rel]):
+                    continue
+                self.journal.write(path, self.pending[rel], sync=False)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by ``finish``
+            self._error = exc
+
+    def _join(self) -> None:
+        """Wait for the thread, if any."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def finish(self) -> Journal:
+        """Wait for the writes; their journal, or the write's error raised once every write is undone."""
+        self._join()
+        if self._error is not None:
+            self.journal.undo()
+            raise self._error
+        return self.journal
+
+    def undo(self) -> None:
+        """Stop writing and put back every file written so far (the run failed elsewhere)."""
+        self._stop.set()
+        self._join()
+        self.journal.undo()
 
 
 # The index is written with ``canonical_json``'s layout (two-space indent, sorted keys), but its
