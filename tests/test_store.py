@@ -232,3 +232,45 @@ def test_a_short_copy_of_a_received_file_is_written_again(tmp_path: Path) -> Non
     again.pending[rel] = b"agenda_id,title\nAG-1,Rapat koordinasi\n"
     again.commit()
     assert (root / rel).stat().st_mtime_ns == untouched  # a copy holding the bytes is never rewritten
+
+
+def test_pending_files_written_in_the_background_are_named_only_by_the_commit(tmp_path: Path) -> None:
+    """``start_writing`` writes the pending files while the caller works; ``commit`` waits for it, then indexes."""
+    root = tmp_path / "store"
+    store = Store.load(root)
+    files = {f"rows/2026-10/a{n}/agendas/r001.json": f"[{n}]\n".encode() for n in range(50)}
+    store.pending = dict(files)
+    writing = store.start_writing()
+    assert not (root / "index.json").exists()
+    store.commit(writing)
+    assert {rel: data for rel, data in tree_bytes(root).items() if rel.startswith("rows/")} == files
+    assert (root / "index.json").is_file() and store.pending == {}
+
+
+def test_background_writes_are_undone_when_the_run_fails_elsewhere(tmp_path: Path) -> None:
+    """A run failing while the store's files are written (a full disk in the data folder) leaves the store as it was."""
+    root = tmp_path / "store"
+    root.mkdir()
+    (root / "reports").mkdir()
+    (root / "reports" / "kept.json").write_bytes(b"old\n")
+    before = tree_bytes(root)
+    store = Store.load(root)
+    store.pending = {f"rows/2026-10/a{n}/agendas/r001.json": b"[]\n" for n in range(200)}
+    store.pending["reports/kept.json"] = b"new\n"  # overwritten, then put back
+    writing = store.start_writing()
+    writing.undo()
+    assert tree_bytes(root) == before
+    assert sorted(p.name for p in root.iterdir()) == ["reports"]  # the folders it made are gone too
+
+
+def test_a_failed_background_write_is_raised_by_the_commit_with_every_write_undone(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    root.mkdir()
+    (root / "rows").write_bytes(b"")  # a file where a folder must go: the writes into it fail
+    before = tree_bytes(root)
+    store = Store.load(root)
+    store.pending = {"files/2026-10/a/agendas/r001-abc.csv": b"x\n", "rows/2026-10/a/agendas/r001.json": b"[]\n"}
+    writing = store.start_writing()
+    with pytest.raises(OSError):
+        store.commit(writing)
+    assert tree_bytes(root) == before and not (root / "index.json").exists()

@@ -40,7 +40,7 @@ from pipeline.publish.evaluation.table import KEPT
 from pipeline.publish.feedback import feedback_files
 from pipeline.publish.reuse import Reuse
 from pipeline.publish.row_reuse import Indexes
-from pipeline.publish.tables import build_tables
+from pipeline.publish.tables import build_tables, listing_tables
 from pipeline.publish.unchanged import input_digests, inputs_digest, remember, unchanged
 from pipeline.runner import isolate
 from pipeline.store import Changes, Store, report_record
@@ -133,22 +133,29 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
         reports, lambda file: _submitted_bytes(portal, file), receipts,
         _reference_hashes(portal), local_iso(now, portal.tz), as_of, cache.reused,
     )
-    memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
-    tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
-                          portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
+
+    def listed() -> dict[str, list[Record]]:
+        """The two tables the feedback pages read, made in the child as ``build_tables`` makes them."""
+        return listing_tables(new_store, reference.agencies.values(), as_of, portal.deadline_day, portal.tz,
+                              portal.start_period)
+
     builders: dict[str, Callable[[], Mapping[str, bytes]]] = {
-        "feedback": lambda: feedback_files(portal, new_store, tables, reports, pages),
+        "feedback": lambda: feedback_files(portal, new_store, listed(), reports, pages),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
                                                                 reference.services.values()), templates),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
-    # None of those folders reads the data files: a forked child stages them on the other core while
-    # this process writes the data files, and a thread writes the store's files (named only by its index).
+    # None of those folders reads the other tables or the data files: a forked child stages them on the
+    # other core (forked before the tables are built: they are never shared, nor copied) while this
+    # process builds the tables and writes the data files, and a thread writes the store's files.
     side = _start_side(portal.output, builders, {"feedback": pages, "templates": templates})
     writing = new_store.start_writing()
     try:
+        memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
+        tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
+                              portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
         # The data files are written straight into the data folder's staging folder as they are made
         # (hundreds of MB for a large city, never held in memory), then compared with those in place.
         folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
@@ -193,12 +200,32 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
 SideStaged = tuple["Staged", Reuse, Reuse]  # the child's staged folders, and its feedback and templates records
 
 
+# The side folders in a forked child (off: in this process, first; tests that watch them being built set it off).
+FORK = hasattr(os, "fork")
+
+
+class _Staged:
+    """The side folders staged in this process (``FORK`` off): answers as a finished child does."""
+
+    def __init__(self, done: SideStaged) -> None:
+        self.done = done
+
+    def result(self) -> SideStaged:
+        """What was staged."""
+        return self.done
+
+    def stop(self) -> None:
+        """Nothing runs: nothing to stop."""
+
+
 def _start_side(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
-                reused: dict[str, Reuse]) -> isolate.Child[SideStaged]:
+                reused: dict[str, Reuse]) -> isolate.Child[SideStaged] | _Staged:
     """Fork a child that stages the folders of ``builders`` (``_stage``) and answers with what it staged
     and with the records ``reused`` kept of them (saved by this process once the folders are in place)."""
     def side() -> SideStaged:
         return _stage(output, builders, {}, reused), reused["feedback"], reused["templates"]
+    if not FORK:
+        return _Staged(side())
     # What both processes only read from here on, frozen (as ``collector.set_aside`` leaves what the stage
     # keeps): the collector of each leaves those objects alone instead of writing to every one of them,
     # which would copy the pages the two processes share.
