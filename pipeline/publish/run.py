@@ -43,7 +43,7 @@ from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.tables import build_tables, listing_tables
 from pipeline.publish.unchanged import input_digests, inputs_digest, remember, unchanged
 from pipeline.runner import isolate
-from pipeline.store import Changes, Store, report_record
+from pipeline.store import Changes, Store, Writing, report_record
 from pipeline.store.receipts import load_receipts, local_iso
 
 FOLDERS = ("data", "feedback", "templates", "reports")  # build order
@@ -147,11 +147,11 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
                                                                 reference.services.values()), templates),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
-    # None of those folders reads the other tables or the data files: a forked child stages them on the
-    # other core (forked before the tables are built: they are never shared, nor copied) while this
-    # process builds the tables and writes the data files, and a thread writes the store's files.
-    side = _start_side(portal.output, builders, {"feedback": pages, "templates": templates})
-    writing = new_store.start_writing()
+    # None of those folders reads the other tables or the data files: a forked child writes the store's files
+    # and stages them on the other core (forked before the tables are built: they are never shared, nor
+    # copied) while this process builds the tables and writes the data files.
+    writing = new_store.start_writing()  # planned here, so that this process can undo the child's writes
+    side = _start_side(portal.output, writing, builders, {"feedback": pages, "templates": templates})
     try:
         memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
         tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
@@ -169,6 +169,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
     except BaseException:
         side.stop()  # killed unless it already answered (its own failure removed its folders)
+        # (the store's writes, by either process, are undone below from the plan made here)
         _remove(portal.output / f".{name}.new" for name in FOLDERS)  # staging_dir's folders
         writing.undo()
         raise
@@ -218,14 +219,20 @@ class _Staged:
         """Nothing runs: nothing to stop."""
 
 
-def _start_side(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
+def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[], Mapping[str, bytes]]],
                 reused: dict[str, Reuse]) -> isolate.Child[SideStaged] | _Staged:
-    """Fork a child that stages the folders of ``builders`` (``_stage``) and answers with what it staged
-    and with the records ``reused`` kept of them (saved by this process once the folders are in place)."""
+    """Fork a child that writes the store's files (``writing``: undone by this process on failure), stages the
+    folders of ``builders`` (``_stage``) and answers with what it staged and with the records ``reused`` kept
+    of them (saved by this process once the folders are in place)."""
     def side() -> SideStaged:
+        writing.write()
         return _stage(output, builders, {}, reused), reused["feedback"], reused["templates"]
     if not FORK:
-        return _Staged(side())
+        try:
+            return _Staged(side())
+        except BaseException:
+            writing.undo()
+            raise
     # What both processes only read from here on, frozen (as ``collector.set_aside`` leaves what the stage
     # keeps): the collector of each leaves those objects alone instead of writing to every one of them,
     # which would copy the pages the two processes share.

@@ -21,7 +21,6 @@ import copy
 import hashlib
 import json
 import os
-import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -264,12 +263,12 @@ class Store:
         return _nested(self.changelog_bytes(), 1)
 
     def start_writing(self) -> Writing:
-        """Write the pending files in a background thread while the caller builds the outputs (``commit`` waits
-        for it): they are named only by the index, which ``commit`` writes last."""
+        """The pending files' writes, planned (each recorded to undo) for ``Writing.write`` to make, in this process
+        or a forked child, while the caller builds the outputs; they are named only by the index ``commit`` writes."""
         return Writing(self.root, self.pending)
 
     def commit(self, writing: Writing | None = None, flush: bool = False) -> None:
-        """Write pending files (or finish ``writing``, started by ``start_writing``), flush everything once,
+        """Write pending files (unless ``writing``, from ``start_writing``, wrote them), flush everything once,
         then the log copy, then the index (the commit point).
 
         ``flush``: flush even when the store wrote nothing (the caller staged files that must be on disk
@@ -278,8 +277,13 @@ class Store:
         store stays byte for byte the one before the run.
         """
         if writing is None:
-            writing = Writing(self.root, self.pending, background=False)
-        journal = writing.finish()  # raises (its writes undone) when a write failed
+            writing = self.start_writing()
+            try:
+                writing.write()
+            except BaseException:
+                writing.undo()
+                raise
+        journal = writing.journal
         try:
             if journal.entries or flush:
                 # One flush instead of an fsync per file (thousands on a first run), for the store's files
@@ -295,54 +299,32 @@ class Store:
 
 
 class Writing:
-    """A store's pending files being written (by a thread, or at once), each recorded in a journal to undo."""
+    """A store's pending files to write: planned here, each recorded in a journal before anything is written (so
+    that this process can undo them even when another process wrote them and died), then written by ``write``."""
 
-    def __init__(self, root: Path, pending: dict[str, bytes], background: bool = True) -> None:
+    def __init__(self, root: Path, pending: dict[str, bytes]) -> None:
         self.root = root
         self.pending = pending
         self.journal = Journal()
-        self._error: BaseException | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        if background:
-            self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
-            self._thread.start()
-        else:
-            self._run()
+        self.writes: list[str] = []  # in name order
+        for rel in sorted(pending):
+            path = root / rel
+            # Received bytes are immutable: never rewritten. A copy is not trusted by its name
+            # alone: a run cut off by a power loss before its flush (and so before its index
+            # named the copy) can leave it empty or short, and the next index would name it.
+            if rel.startswith("files/") and holds_bytes(path, pending[rel]):
+                continue
+            if self.journal.plan(path, pending[rel]):
+                self.writes.append(rel)
 
-    def _run(self) -> None:
-        """Write every pending file not in the store yet, in name order (stopping early when asked to)."""
-        try:
-            for rel in sorted(self.pending):
-                if self._stop.is_set():
-                    return
-                path = self.root / rel
-                # Received bytes are immutable: never rewritten. A copy is not trusted by its name
-                # alone: a run cut off by a power loss before its flush (and so before its index
-                # named the copy) can leave it empty or short, and the next index would name it.
-                if rel.startswith("files/") and holds_bytes(path, self.pending[rel]):
-                    continue
-                self.journal.write(path, self.pending[rel], sync=False)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller by ``finish``
-            self._error = exc
-
-    def _join(self) -> None:
-        """Wait for the thread, if any."""
-        if self._thread is not None:
-            self._thread.join()
-
-    def finish(self) -> Journal:
-        """Wait for the writes; their journal, or the write's error raised once every write is undone."""
-        self._join()
-        if self._error is not None:
-            self.journal.undo()
-            raise self._error
-        return self.journal
+    def write(self) -> None:
+        """Write the planned files, unflushed (``Store.commit`` flushes them); an OSError names the file."""
+        made: set[str] = set()
+        for rel in self.writes:
+            self.journal.make(self.root / rel, self.pending[rel], made)
 
     def undo(self) -> None:
-        """Stop writing and put back every file written so far (the run failed elsewhere)."""
-        self._stop.set()
-        self._join()
+        """Put back every planned file as it was (the run failed; written or not, by whichever process)."""
         self.journal.undo()
 
 
