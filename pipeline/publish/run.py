@@ -12,10 +12,13 @@ committed store.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
 import shutil
+import signal
+import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -219,8 +222,42 @@ class _Staged:
         """Nothing runs: nothing to stop."""
 
 
+class _Side:
+    """The side child, its answer taken by a thread as soon as it is sent: an answer larger than the pipe holds
+    (a city's page records) would keep the child, and its memory, alive until the data files are written."""
+
+    def __init__(self, child: isolate.Child[SideStaged]) -> None:
+        self.child = child
+        self.done: SideStaged | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._take, name="side-answer", daemon=True)
+        self.thread.start()
+
+    def _take(self) -> None:
+        """Wait for the child's answer (the thread blocks in ``read`` and ``waitpid``, not holding the GIL)."""
+        try:
+            self.done = self.child.result()
+        except BaseException as exc:  # noqa: BLE001 - raised by ``result`` in the caller's thread
+            self.error = exc
+
+    def result(self) -> SideStaged:
+        """What the child staged, or what it raised."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.done is not None
+        return self.done
+
+    def stop(self) -> None:
+        """Kill the child unless it already answered (this process failed), and wait for it."""
+        if self.thread.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.child.pid, signal.SIGKILL)
+        self.thread.join()
+
+
 def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[], Mapping[str, bytes]]],
-                reused: dict[str, Reuse]) -> isolate.Child[SideStaged] | _Staged:
+                reused: dict[str, Reuse]) -> _Side | _Staged:
     """Fork a child that writes the store's files (``writing``: undone by this process on failure), stages the
     folders of ``builders`` (``_stage``) and answers with what it staged and with the records ``reused`` kept
     of them (saved by this process once the folders are in place)."""
@@ -237,7 +274,7 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
     # keeps): the collector of each leaves those objects alone instead of writing to every one of them,
     # which would copy the pages the two processes share.
     gc.freeze()
-    return isolate.start("publish (feedback)", side, died=PublishError)
+    return _Side(isolate.start("publish (feedback)", side, died=PublishError))
 
 
 def _changed_tables(data: Path, staged: Path) -> tuple[str, ...]:
