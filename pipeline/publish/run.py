@@ -8,6 +8,12 @@ removes the staging folders and undoes the store's writes, leaving ``<output>`` 
 was; a swap whose plan was committed is finished by the next run, and a failure before a
 folder's plan is committed is made good by the next run, which rebuilds every folder from the
 committed store.
+
+Both cores: once the store is updated, a forked child writes the store's new files (planned
+here first, so that this process can undo them whatever happens to the child) and stages the
+feedback pages, templates and report, while this process builds the tables and writes the data
+files. One flush (``Store.commit``) puts the store's files and every staged file on disk before
+the store's index, the commit point, names them.
 """
 
 from __future__ import annotations
