@@ -212,6 +212,10 @@ SideStaged = tuple["Staged", Reuse, Reuse]  # the child's staged folders, and it
 
 # The side folders in a forked child (off: in this process, first; tests that watch them being built set it off).
 FORK = hasattr(os, "fork")
+# The store writes from which the side work is worth a process: a city's first publish plans 32,000, a new
+# month about 1,500 (its pages take a second; forking the stage's process and the copies of the pages both
+# processes then write cost about as much).
+FORK_FROM = 5000
 
 
 class _Staged:
@@ -270,7 +274,7 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
     def side() -> SideStaged:
         writing.write()
         return _stage(output, builders, {}, reused), reused["feedback"], reused["templates"]
-    if not FORK:
+    if not FORK or len(writing.writes) < FORK_FROM:
         try:
             return _Staged(side())
         except BaseException:
