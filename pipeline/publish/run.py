@@ -9,10 +9,10 @@ was; a swap whose plan was committed is finished by the next run, and a failure 
 folder's plan is committed is made good by the next run, which rebuilds every folder from the
 committed store.
 
-Both cores: once the store is updated, a forked child writes the store's new files (planned
-here first, so that this process can undo them whatever happens to the child) and stages the
-feedback pages, templates and report, while this process builds the tables and writes the data
-files. One flush (``Store.commit``) puts the store's files and every staged file on disk before
+Both cores, for a large run: once the store is updated, a forked child stages the feedback
+pages, templates and report and writes the store's new files (planned here first, so that this
+process can undo them whatever happens to the child), while this process builds the tables and
+writes the data files. One flush (``Store.commit``) puts the store's files and every staged file on disk before
 the store's index, the commit point, names them.
 """
 
@@ -219,14 +219,15 @@ FORK_FROM = 5000
 
 
 class _Staged:
-    """The side folders staged in this process (``FORK`` off): answers as a finished child does."""
+    """The side folders staged in this process (``FORK`` off, or a small run), when asked for their result:
+    after the data files, as a finished child answers."""
 
-    def __init__(self, done: SideStaged) -> None:
-        self.done = done
+    def __init__(self, side: Callable[[], SideStaged]) -> None:
+        self.side = side
 
     def result(self) -> SideStaged:
-        """What was staged."""
-        return self.done
+        """Stage them now (the caller undoes the store's writes on failure)."""
+        return self.side()
 
     def stop(self) -> None:
         """Nothing runs: nothing to stop."""
@@ -268,18 +269,16 @@ class _Side:
 
 def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[], Mapping[str, bytes]]],
                 reused: dict[str, Reuse]) -> _Side | _Staged:
-    """Fork a child that writes the store's files (``writing``: undone by this process on failure), stages the
-    folders of ``builders`` (``_stage``) and answers with what it staged and with the records ``reused`` kept
-    of them (saved by this process once the folders are in place)."""
+    """Fork a child that stages the folders of ``builders`` (``_stage``), writes the store's files (``writing``:
+    undone by this process on failure) and answers with what it staged and with the records ``reused`` kept
+    of them (saved by this process once the folders are in place); below ``FORK_FROM``, all that is done in
+    this process when its result is asked for."""
     def side() -> SideStaged:
+        staged = _stage(output, builders, {}, reused)
         writing.write()
-        return _stage(output, builders, {}, reused), reused["feedback"], reused["templates"]
+        return staged, reused["feedback"], reused["templates"]
     if not FORK or len(writing.writes) < FORK_FROM:
-        try:
-            return _Staged(side())
-        except BaseException:
-            writing.undo()
-            raise
+        return _Staged(side)
     # What both processes only read from here on, frozen (as ``collector.set_aside`` leaves what the stage
     # keeps): the collector of each leaves those objects alone instead of writing to every one of them,
     # which would copy the pages the two processes share.
