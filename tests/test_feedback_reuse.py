@@ -33,6 +33,7 @@ def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(template, context, *args)
 
     monkeypatch.setattr(feedback, "_render", counted)
+    monkeypatch.setattr(publish, "FORK", False)  # rendered in this process, where ``seen`` is
     return seen
 
 
@@ -128,6 +129,8 @@ def test_reports_digests_are_kept_by_stat(tmp_path: Path, monkeypatch: pytest.Mo
     pages are a fresh publish's."""
     from pipeline.core import treehash
     from pipeline.store import Store
+
+    monkeypatch.setattr(publish, "FORK", False)  # the pages' keys made in this process, where the count is
     monkeypatch.setattr(treehash, "RACY_NS", 0)
     fx = make_fixture(tmp_path)
     fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", "2026-09-02")])

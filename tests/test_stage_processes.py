@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.run_support import AS_OF, REPO, copy_output, copy_with_new_month, env, publish_cmd, run
+from tests.run_support import AS_OF, REPO, copy_output, copy_with_new_month, env, publish_cmd, run, tree
 
 INTERNAL_ID = "KESALAHAN INTERNAL / INTERNAL ERROR"
 
@@ -145,3 +145,65 @@ def test_pagefind_starts_without_a_fork_of_the_build(monkeypatch: pytest.MonkeyP
     (args, kwargs), = started
     assert args[:4] == [shutil.which("setpriv"), "--pdeathsig", "KILL", "--"] and args[-1] == "--service"
     assert kwargs.get("preexec_fn") is None
+
+
+# ---- the data stage's side child: feedback pages, templates and report beside the data files ----------------
+
+
+NOW = "2026-11-28T06:15:00"  # both runs record the same time for the files they receive
+# What a store keeps about the output's files by their stat (inodes differ between two outputs).
+STORE_CACHES = ("feedback-inputs.json", "templates-inputs.json", "feedback-digests.json", "templates-digests.json",
+                "published-rows/files.json", "tree-digests.json", "publish-inputs.json")
+
+
+def _staging_leftovers(out: Path) -> list[str]:
+    """Staging folders and temporary files anywhere under ``out``."""
+    return [p.relative_to(out).as_posix() for p in out.rglob(".*") if p.name.endswith((".new", ".old", ".tmp"))]
+
+
+def test_the_feedback_pages_are_staged_by_another_process_than_the_data_files(
+        small_published: tuple[Path, Path], ds: Path, out: Path, tmp_path: Path) -> None:
+    alone = copy_output(small_published, tmp_path / "alone")  # published by one process, to compare with
+    patch = (f"import os, pipeline.publish.run as r\n"
+             f"def _mark(name):\n    open(os.path.join({str(tmp_path)!r}, name), 'w').write(str(os.getpid()))\n"
+             f"_feedback, _data = r.feedback_files, r.data_files\n"
+             f"def feedback_files(*a, **k):\n    _mark('feedback'); return _feedback(*a, **k)\n"
+             f"def data_files(*a, **k):\n    _mark('data'); return _data(*a, **k)\n"
+             f"r.feedback_files, r.data_files = feedback_files, data_files\n"
+             f"r.FORK_FROM = 0\n")  # a side child however few files the run writes
+    done = patched_publish(ds, out, patch, "--no-site", "--now", NOW)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "feedback").read_text() != (tmp_path / "data").read_text()
+    assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
+    assert any("2026-09" in p.as_posix() for p in (out / "feedback").rglob("*.html"))
+    assert _staging_leftovers(out) == []
+    # The same bytes as a publish that stages everything in one process (the default for so few files).
+    assert run(publish_cmd(ds, alone, "--no-site", "--now", NOW)).returncode == 0
+    for folder in ("data", "feedback", "templates", "reports"):
+        assert tree(out / folder) == tree(alone / folder), folder
+    assert tree(out / "store", skip=STORE_CACHES) == tree(alone / "store", skip=STORE_CACHES)
+
+
+@pytest.mark.parametrize("how", ["killed", "bug"])
+def test_a_failed_feedback_child_fails_the_run_and_leaves_the_output_and_the_store_as_they_were(
+        ds: Path, out: Path, how: str) -> None:
+    # The store's files are being written meanwhile: they must be undone too, and no staging folder left.
+    failing = "os.kill(os.getpid(), signal.SIGKILL)" if how == "killed" else "raise KeyError('no such page')"
+    patch = (f"import os, signal, pipeline.publish.run as r\n"
+             f"def feedback_files(*a, **k):\n    {failing}\n"
+             f"r.feedback_files = feedback_files\n"
+             f"r.FORK_FROM = 0\n")
+    before = tree(out, skip=("runs.jsonl",))
+    done = patched_publish(ds, out, patch, "--no-site")
+    if how == "killed":
+        assert done.returncode == 1, done.stderr
+        assert ("the publish (feedback) stage ended without a result on signal SIGKILL" in done.stderr)
+        assert "Traceback" not in done.stderr
+    else:
+        assert done.returncode == 4, done.stderr
+        assert INTERNAL_ID in done.stderr and "KeyError: 'no such page'" in done.stderr
+    assert tree(out, skip=("runs.jsonl",)) == before
+    assert _staging_leftovers(out) == []
+    again = run(publish_cmd(ds, out, "--no-site"))  # nothing half-done stands in the next run's way
+    assert again.returncode == 0, again.stderr
+    assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
@@ -232,3 +233,57 @@ def test_a_short_copy_of_a_received_file_is_written_again(tmp_path: Path) -> Non
     again.pending[rel] = b"agenda_id,title\nAG-1,Rapat koordinasi\n"
     again.commit()
     assert (root / rel).stat().st_mtime_ns == untouched  # a copy holding the bytes is never rewritten
+
+
+def test_planned_writes_are_made_by_write_and_named_only_by_the_commit(tmp_path: Path) -> None:
+    """``start_writing`` plans the pending files' writes (nothing written); ``write`` makes them (publish: in a
+    forked child, while the tables are built); ``commit`` flushes and indexes them."""
+    root = tmp_path / "store"
+    store = Store.load(root)
+    files = {f"rows/2026-10/a{n}/agendas/r001.json": f"[{n}]\n".encode() for n in range(50)}
+    store.pending = dict(files)
+    writing = store.start_writing()
+    assert not root.exists()  # planned only
+    writing.write()
+    assert not (root / "index.json").exists()
+    store.commit(writing)
+    assert {rel: data for rel, data in tree_bytes(root).items() if rel.startswith("rows/")} == files
+    assert (root / "index.json").is_file() and store.pending == {}
+
+
+def test_writes_made_by_a_child_process_are_undone_by_the_planning_one(tmp_path: Path) -> None:
+    """The run failing elsewhere (or the writing child dying) leaves the store as it was: the plan made before
+    the fork names every file and folder the child may have written, and the bytes it overwrote."""
+    root = tmp_path / "store"
+    root.mkdir()
+    (root / "reports").mkdir()
+    (root / "reports" / "kept.json").write_bytes(b"old\n")
+    before = tree_bytes(root)
+    store = Store.load(root)
+    store.pending = {f"rows/2026-10/a{n}/agendas/r001.json": b"[]\n" for n in range(200)}
+    store.pending["reports/kept.json"] = b"new\n"  # overwritten, then put back
+    writing = store.start_writing()
+    pid = os.fork()
+    if pid == 0:  # the child writes everything, then ends without a word
+        try:
+            writing.write()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert (root / "reports" / "kept.json").read_bytes() == b"new\n"
+    writing.undo()
+    assert tree_bytes(root) == before
+    assert sorted(p.name for p in root.iterdir()) == ["reports"]  # the folders it made are gone too
+
+
+def test_a_failed_write_fails_the_commit_with_every_write_undone(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    root.mkdir()
+    (root / "rows").write_bytes(b"")  # a file where a folder must go: the writes into it fail
+    before = tree_bytes(root)
+    store = Store.load(root)
+    store.pending = {"files/2026-10/a/agendas/r001-abc.csv": b"x\n", "rows/2026-10/a/agendas/r001.json": b"[]\n"}
+    with pytest.raises(OSError):
+        store.commit()
+    assert tree_bytes(root) == before and not (root / "index.json").exists()
+    assert sorted(p.name for p in root.iterdir()) == ["rows"]

@@ -8,13 +8,23 @@ removes the staging folders and undoes the store's writes, leaving ``<output>`` 
 was; a swap whose plan was committed is finished by the next run, and a failure before a
 folder's plan is committed is made good by the next run, which rebuilds every folder from the
 committed store.
+
+Both cores, for a large run: once the store is updated, a forked child stages the feedback
+pages, templates and report and writes the store's new files (planned here first, so that this
+process can undo them whatever happens to the child), while this process builds the tables and
+writes the data files. One flush (``Store.commit``) puts the store's files and every staged file on disk before
+the store's index, the commit point, names them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import shutil
+import signal
+import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -39,9 +49,10 @@ from pipeline.publish.evaluation.table import KEPT
 from pipeline.publish.feedback import feedback_files
 from pipeline.publish.reuse import Reuse
 from pipeline.publish.row_reuse import Indexes
-from pipeline.publish.tables import build_tables
+from pipeline.publish.tables import build_tables, listing_tables
 from pipeline.publish.unchanged import input_digests, inputs_digest, remember, unchanged
-from pipeline.store import Changes, Store, report_record
+from pipeline.runner import isolate
+from pipeline.store import Changes, Store, Writing, report_record
 from pipeline.store.receipts import load_receipts, local_iso
 
 FOLDERS = ("data", "feedback", "templates", "reports")  # build order
@@ -131,32 +142,48 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
         reports, lambda file: _submitted_bytes(portal, file), receipts,
         _reference_hashes(portal), local_iso(now, portal.tz), as_of, cache.reused,
     )
-    memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
-    tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
-                          portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
-    # The data files are written straight into the data folder's staging folder as they are made
-    # (hundreds of MB for a large city, never held in memory), then compared with those in place.
-    folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
-    # Encoded rows taken back from the files published last (a workbook's sheet inflated in the staging folder).
-    rows = Indexes(portal.output / "store", portal.output / "data", folder)
-    try:
-        names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
-                           release=RELEASED)
-        changed_tables = _changed_tables(portal.output / "data", folder)
-    except BaseException:
-        _remove([folder])
-        raise
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
+
+    def listed() -> dict[str, list[Record]]:
+        """The two tables the feedback pages read, made in the child as ``build_tables`` makes them."""
+        return listing_tables(new_store, reference.agencies.values(), as_of, portal.deadline_day, portal.tz,
+                              portal.start_period)
+
     builders: dict[str, Callable[[], Mapping[str, bytes]]] = {
-        "feedback": lambda: feedback_files(portal, new_store, tables, reports, pages),
+        "feedback": lambda: feedback_files(portal, new_store, listed(), reports, pages),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
                                                                 reference.services.values()), templates),
         "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
     }
-    staged = _stage(portal.output, builders, {"data": (folder, names)}, {"feedback": pages, "templates": templates})
+    # None of those folders reads the other tables or the data files: a forked child writes the store's files
+    # and stages them on the other core (forked before the tables are built: they are never shared, nor
+    # copied) while this process builds the tables and writes the data files.
+    writing = new_store.start_writing()  # planned here, so that this process can undo the child's writes
+    side = _start_side(portal.output, writing, builders, {"feedback": pages, "templates": templates})
     try:
-        new_store.commit()  # undoes its own writes when it fails
+        memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
+        tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
+                              portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
+        # The data files are written straight into the data folder's staging folder as they are made
+        # (hundreds of MB for a large city, never held in memory), then compared with those in place.
+        folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
+        # Encoded rows taken back from the files published last (a workbook's sheet inflated in the staging folder).
+        rows = Indexes(portal.output / "store", portal.output / "data", folder)
+        names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
+                           release=RELEASED)
+        changed_tables = _changed_tables(portal.output / "data", folder)
+        staged = _stage(portal.output, {}, {"data": (folder, names)})
+        side_staged, pages, templates = side.result()  # the child's records of what it found and built
+        staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
+    except BaseException:
+        side.stop()  # killed unless it already answered (its own failure removed its folders)
+        # (the store's writes, by either process, are undone below from the plan made here)
+        _remove(portal.output / f".{name}.new" for name in FOLDERS)  # staging_dir's folders
+        writing.undo()
+        raise
+    try:
+        new_store.commit(writing, flush=bool(staged))  # one flush for the store and the staged files; undone on failure
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         raise
@@ -180,6 +207,85 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -
     return result
 
 
+SideStaged = tuple["Staged", Reuse, Reuse]  # the child's staged folders, and its feedback and templates records
+
+
+# The side folders in a forked child (off: in this process, first; tests that watch them being built set it off).
+FORK = hasattr(os, "fork")
+# The store writes from which the side work is worth a process: a city's first publish plans 32,000, a new
+# month about 1,500 (its pages take a second; forking the stage's process and the copies of the pages both
+# processes then write cost about as much).
+FORK_FROM = 5000
+
+
+class _Staged:
+    """The side folders staged in this process (``FORK`` off, or a small run), when asked for their result:
+    after the data files, as a finished child answers."""
+
+    def __init__(self, side: Callable[[], SideStaged]) -> None:
+        self.side = side
+
+    def result(self) -> SideStaged:
+        """Stage them now (the caller undoes the store's writes on failure)."""
+        return self.side()
+
+    def stop(self) -> None:
+        """Nothing runs: nothing to stop."""
+
+
+class _Side:
+    """The side child, its answer taken by a thread as soon as it is sent: an answer larger than the pipe holds
+    (a city's page records) would keep the child, and its memory, alive until the data files are written."""
+
+    def __init__(self, child: isolate.Child[SideStaged]) -> None:
+        self.child = child
+        self.done: SideStaged | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._take, name="side-answer", daemon=True)
+        self.thread.start()
+
+    def _take(self) -> None:
+        """Wait for the child's answer (the thread blocks in ``read`` and ``waitpid``, not holding the GIL)."""
+        try:
+            self.done = self.child.result()
+        except BaseException as exc:  # noqa: BLE001 - raised by ``result`` in the caller's thread
+            self.error = exc
+
+    def result(self) -> SideStaged:
+        """What the child staged, or what it raised."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.done is not None
+        return self.done
+
+    def stop(self) -> None:
+        """Kill the child unless it already answered (this process failed), and wait for it."""
+        if self.thread.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.child.pid, signal.SIGKILL)
+        self.thread.join()
+
+
+def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[], Mapping[str, bytes]]],
+                reused: dict[str, Reuse]) -> _Side | _Staged:
+    """Fork a child that stages the folders of ``builders`` (``_stage``), writes the store's files (``writing``:
+    undone by this process on failure) and answers with what it staged and with the records ``reused`` kept
+    of them (saved by this process once the folders are in place); below ``FORK_FROM``, all that is done in
+    this process when its result is asked for."""
+    def side() -> SideStaged:
+        staged = _stage(output, builders, {}, reused)
+        writing.write()
+        return staged, reused["feedback"], reused["templates"]
+    if not FORK or len(writing.writes) < FORK_FROM:
+        return _Staged(side)
+    # What both processes only read from here on, frozen (as ``collector.set_aside`` leaves what the stage
+    # keeps): the collector of each leaves those objects alone instead of writing to every one of them,
+    # which would copy the pages the two processes share.
+    gc.freeze()
+    return _Side(isolate.start("publish (feedback)", side, died=PublishError))
+
+
 def _changed_tables(data: Path, staged: Path) -> tuple[str, ...]:
     """The published tables whose CSV (staged in ``staged``) differs from the one in ``data`` (for the run log)."""
     return tuple(name for name in PUBLISHED_TABLES if not same_bytes(staged / f"{name}.csv", data / f"{name}.csv"))
@@ -198,7 +304,8 @@ DESCRIBING = ("datapackage.json", "datapackage.zip", "index.html")
 
 def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
            written: dict[str, tuple[Path, set[str]]], reused: dict[str, Reuse] | None = None) -> Staged:
-    """Build each folder; stage the files that differ from what is there. On failure, clean up.
+    """Build each folder; stage the files that differ from what is there (unflushed: ``Store.commit`` flushes
+    them with the store's files, before any swap makes them visible). On failure, clean up.
 
     ``written``: folders whose files are already written into their staging folder, with their names.
     ``reused``: folders whose builder read files back from the folder (those are not compared again).
@@ -206,6 +313,8 @@ def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
     staged: Staged = {}
     try:
         for name in FOLDERS:
+            if name not in builders and name not in written:
+                continue  # staged by the other process
             recover_dir(output / name)  # first: a builder may read what was published last
             if name in written:
                 folder, names = written.pop(name)
@@ -215,8 +324,6 @@ def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
             files = builders[name]()
             reuse = (reused or {}).get(name)
             _stage_folder(output / name, files, name, staged, reuse.in_place if reuse is not None else frozenset())
-        if staged:
-            os.sync()  # one flush for every staged file before any swap makes them visible
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         _remove(f for f, _ in written.values())

@@ -32,8 +32,8 @@ def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[S
                   as_of: date, deadline_day: int, tz: ZoneInfo,
                   targets: Targets | None, start_period: str | None, memo: Memo | None) -> dict[str, list[Record]]:
     """``build_tables`` itself."""
-    # The reference tables are published as they were read: one row per record, its fields as columns.
-    agency_rows = sorted((asdict(a) for a in agencies), key=lambda r: r["agency_code"])
+    listed = listing_tables(store, agencies, as_of, deadline_day, tz, start_period)
+    agency_rows = listed["agencies"]
     performance_rows = performance(store)
     tables = {
         "agencies": agency_rows,
@@ -44,13 +44,22 @@ def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[S
         "agenda_history": agenda_history(store),
         "decisions": latest_decisions(store, as_of),
         "decision_history": decision_history(store),
-        "submissions": submissions_records(store, agency_rows, as_of, deadline_day, tz, start_period),
+        "submissions": listed["submissions"],
     }
     # Computed from the tables above and the change log only, all in the data package, so that
     # anyone can recompute them.
     tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets(), store.changelog,
                                              memo)
     return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
+
+
+def listing_tables(store: Store, agencies: Iterable[Agency], as_of: date, deadline_day: int, tz: ZoneInfo,
+                   start_period: str | None) -> dict[str, list[Record]]:
+    """The agencies and submissions tables alone (all the feedback pages read), as ``build_tables`` makes them."""
+    # The reference tables are published as they were read: one row per record, its fields as columns.
+    agency_rows = sorted((asdict(a) for a in agencies), key=lambda r: r["agency_code"])
+    return {"agencies": agency_rows,
+            "submissions": submissions_records(store, agency_rows, as_of, deadline_day, tz, start_period)}
 
 
 def _rows(store: Store, table: str) -> Iterable[tuple[Version, Record]]:

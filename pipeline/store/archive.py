@@ -262,26 +262,33 @@ class Store:
         """The change log's JSON as a value inside the index."""
         return _nested(self.changelog_bytes(), 1)
 
-    def commit(self) -> None:
-        """Write pending files, flush them once, then the log copy, then the index (the commit point).
+    def start_writing(self) -> Writing:
+        """The pending files' writes, planned (each recorded to undo) for ``Writing.write`` to make, in this process
+        or a forked child, while the caller builds the outputs; they are named only by the index ``commit`` writes."""
+        return Writing(self.root, self.pending)
 
-        If any write fails (a full disk), every file this commit wrote is put back as it was
-        (created ones removed, overwritten ones restored), so the store stays byte for byte
-        the one before the run.
+    def commit(self, writing: Writing | None = None, flush: bool = False) -> None:
+        """Write pending files (unless ``writing``, from ``start_writing``, wrote them), flush everything once,
+        then the log copy, then the index (the commit point).
+
+        ``flush``: flush even when the store wrote nothing (the caller staged files that must be on disk
+        before the index names this run's state). If any write fails (a full disk), every file this
+        commit wrote is put back as it was (created ones removed, overwritten ones restored), so the
+        store stays byte for byte the one before the run.
         """
-        journal = Journal()
+        if writing is None:
+            writing = self.start_writing()
+            try:
+                writing.write()
+            except BaseException:
+                writing.undo()
+                raise
+        journal = writing.journal
         try:
-            for rel in sorted(self.pending):
-                path = self.root / rel
-                # Received bytes are immutable: never rewritten. A copy is not trusted by its name
-                # alone: a run cut off by a power loss before its flush (and so before its index
-                # named the copy) can leave it empty or short, and the next index would name it.
-                if rel.startswith("files/") and holds_bytes(path, self.pending[rel]):
-                    continue
-                journal.write(path, self.pending[rel], sync=False)
-            if journal.entries:
-                # One flush instead of an fsync per file (thousands on a first run): the index
-                # written next must never name a file that is not on disk.
+            if journal.entries or flush:
+                # One flush instead of an fsync per file (thousands on a first run), for the store's files
+                # and the caller's staged folders alike: the index written next must never name a file
+                # that is not on disk.
                 os.sync()
             journal.write(self.root / "changelog.json", self.changelog_bytes(), sync=True)
             journal.write(self.root / "index.json", self.index_bytes(), sync=True)
@@ -289,6 +296,36 @@ class Store:
             journal.undo()
             raise
         self.pending = {}
+
+
+class Writing:
+    """A store's pending files to write: planned here, each recorded in a journal before anything is written (so
+    that this process can undo them even when another process wrote them and died), then written by ``write``."""
+
+    def __init__(self, root: Path, pending: dict[str, bytes]) -> None:
+        self.root = root
+        self.pending = pending
+        self.journal = Journal()
+        self.writes: list[str] = []  # in name order
+        for rel in sorted(pending):
+            path = root / rel
+            # Received bytes are immutable: never rewritten. A copy is not trusted by its name
+            # alone: a run cut off by a power loss before its flush (and so before its index
+            # named the copy) can leave it empty or short, and the next index would name it.
+            if rel.startswith("files/") and holds_bytes(path, pending[rel]):
+                continue
+            if self.journal.plan(path, pending[rel]):
+                self.writes.append(rel)
+
+    def write(self) -> None:
+        """Write the planned files, unflushed (``Store.commit`` flushes them); an OSError names the file."""
+        made: set[str] = set()
+        for rel in self.writes:
+            self.journal.make(self.root / rel, self.pending[rel], made)
+
+    def undo(self) -> None:
+        """Put back every planned file as it was (the run failed; written or not, by whichever process)."""
+        self.journal.undo()
 
 
 # The index is written with ``canonical_json``'s layout (two-space indent, sorted keys), but its

@@ -19,10 +19,7 @@ class Journal:
 
     def write(self, path: Path, data: bytes, sync: bool) -> None:
         """Write atomically unless the file already holds exactly these bytes."""
-        try:
-            old: bytes | None = path.read_bytes()
-        except FileNotFoundError:
-            old = None
+        old = _old_bytes(path)
         if old == data:
             return
         # The folders this write needs, made first and recorded (parents first) for ``undo``.
@@ -34,10 +31,26 @@ class Journal:
         else:
             write_unsynced(path, data, self._made)
 
+    def plan(self, path: Path, data: bytes) -> bool:
+        """Record a write of ``data`` to ``path`` that another process makes (``write_unsynced``): the file's
+        bytes before and the folders it will create, parents first. False when ``path`` holds ``data`` already."""
+        old = _old_bytes(path)
+        if old == data:
+            return False
+        self.folders += map(Path, _missing(os.path.dirname(path) or ".", self._made))
+        self.entries.append((path, old))
+        return True
+
+    def make(self, path: Path, data: bytes, made: set[str]) -> None:
+        """Write a file recorded by ``plan``, unflushed (``made``: the writer's folders known to exist)."""
+        write_unsynced(path, data, made)
+
     def undo(self) -> None:
         """Put every file back as it was, newest first (best effort: the disk may still be full)."""
         for path, old in reversed(self.entries):
             try:
+                # A writer killed half-way through a file (a forked child) leaves its temporary file.
+                path.with_name(f".{path.name}.tmp").unlink(missing_ok=True)
                 if old is None:
                     path.unlink(missing_ok=True)
                 elif not path.exists() or path.read_bytes() != old:
@@ -47,3 +60,29 @@ class Journal:
         for folder in reversed(self.folders):
             with contextlib.suppress(OSError):
                 folder.rmdir()
+
+
+def _old_bytes(path: Path) -> bytes | None:
+    """The bytes of ``path`` before a write, None when there is no such file."""
+    try:
+        # Asked first without a file object: a first publish plans 32,000 files, none of them there.
+        os.close(os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK))
+    except FileNotFoundError:
+        return None
+    except OSError:
+        pass  # read below, which tells what is wrong
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _missing(folder: str, known: set[str]) -> list[str]:
+    """The folders a write into ``folder`` will create, parents first (``known``: folders there or planned)."""
+    if folder in known or os.path.isdir(folder):
+        known.add(folder)
+        return []
+    parent = os.path.dirname(folder)
+    found = _missing(parent, known) if parent and parent != folder else []
+    known.add(folder)
+    return [*found, folder]
