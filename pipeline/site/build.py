@@ -10,12 +10,13 @@ Order:
      from the live manifest without making its pages; any other page is keyed by the digest
      of its built context;
   3. render the pages whose key changed (with the templates, the code and the settings:
-     ``Renderer.key``), then drop them; make the calendars whose key (their agendas' inputs)
-     changed; copy assets and published files, write feeds, sitemap, catalogue; only files
-     whose bytes differ from the live site's are staged (the live site's manifest holds every
-     file's SHA-256 and every page's and calendar's key);
-  4. index with Pagefind the partitions whose searchable pages changed;
-  5. write the manifest and the fingerprint, then swap. With a live site, a committed plan
+     ``Renderer.key``), taking each searchable page's words as it is written, then drop them;
+     each language's process writes its search index (search.py) after its pages; make the
+     calendars whose key (their agendas' inputs) changed; copy assets and published files,
+     write feeds, sitemap, catalogue; only files whose bytes differ from the live site's are
+     staged (the live site's manifest holds every file's SHA-256 and every page's and
+     calendar's key);
+  4. write the manifest and the fingerprint, then swap. With a live site, a committed plan
      moves each staged file into place and deletes the files gone, the fingerprint last;
      unchanged files are not touched. Without one (the first build, or a site whose
      fingerprint is missing), the whole staged folder is renamed into place.
@@ -26,14 +27,11 @@ from __future__ import annotations
 import gc
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from itertools import zip_longest
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from pipeline.core.atomic import COMMIT, commit_files, recover_dir, replace_dir, staging_dir
@@ -44,7 +42,7 @@ from pipeline.core.oserrors import SITE_COMMITTED, SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import DigestCache
 from pipeline.runner import isolate
-from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, search, urls
+from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, urls
 from pipeline.site.eventcache import KeptEvents
 from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.inputs_text import InputsText
@@ -53,7 +51,7 @@ from pipeline.site.models import SiteData
 from pipeline.site.page import Group, Kit, Lazy, Page
 from pipeline.site.pages import all_items
 from pipeline.site.render import Renderer
-from pipeline.site.search import index_site as index_changes
+from pipeline.site.search import LanguageIndex
 from pipeline.site.writer import Writer
 
 TEMPLATES = SITE_TEMPLATES
@@ -107,17 +105,12 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-        done = _write_pages(writer, templates, data, lang_kits, code, live)
+        done = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None)
         page_count = done.count
-        # The search index is made from the pages alone: Pagefind indexes them while this process
-        # writes the calendars and files (two cores busy instead of one, each step as before).
-        with Indexing(_search if search else None, writer, staging, target if live else None, live,
-                      done.searchable, done.sizes) as indexing:
-            _write_calendars(writer, data, code, live, target, done.keys)
-            _write_files(writer, data, templates, lang_kits, done.paths, digests, (code, live, done.keys))
-            moves = list(writer.changed)
-            files = dict(writer.files)
-            moves += indexing.result(files)
+        _write_calendars(writer, data, code, live, target, done.keys)
+        _write_files(writer, data, templates, lang_kits, done.paths, digests, (code, live, done.keys))
+        moves = list(writer.changed)
+        files = dict(writer.files)
         new = manifest.Manifest(files, done.keys, done.groups)
         body = new.to_bytes()
         # Not through the writer: neither is a page of the site, and no page links to them.
@@ -154,8 +147,6 @@ class PagesDone:
     """What writing the pages left for the rest of the build."""
 
     keys: dict[str, str]  # site path -> page key
-    searchable: dict[str, dict[str, str]]  # language -> site path -> SHA-256 of the page
-    sizes: dict[str, dict[str, int]]  # language -> site path -> bytes of each searchable page written
     rendered: int
     count: int  # pages of every language
     paths: list[str]  # every page's path (Indonesian), for the sitemap
@@ -167,14 +158,15 @@ class LangPages:
     """What one process's language left: its share of ``PagesDone`` and of the writer's records."""
 
     keys: dict[str, str]
-    searchable: dict[str, str]
-    sizes: dict[str, int]  # the searchable pages written, by their bytes (the search needs not read them for it)
     rendered: int
     count: int
     paths: list[str]  # the pages' paths, in the order of the builders
     files: dict[str, str]  # site path -> SHA-256 (the writer's)
     changed: list[str]  # staged, in the order written (the writer's)
     groups: dict[str, manifest.GroupRecord]  # "lang:name" -> the group's key and pages
+    # The language's search index while its pages are written (None without search, and once
+    # its files are written: it goes no further than the process that made it).
+    index: LanguageIndex | None = None
 
 
 # Each language in its own process (the parent the first, one forked child for each other):
@@ -183,8 +175,9 @@ FORK = hasattr(os, "fork")
 
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
-                 code: str, live: manifest.Manifest | None) -> PagesDone:
-    """Render and write every page of every language whose key differs from the live one's.
+                 code: str, live: manifest.Manifest | None, target: Path | None) -> PagesDone:
+    """Render and write every page of every language whose key differs from the live one's, and
+    each language's search index (``target``: the live site's folder, None: no search index).
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
@@ -193,7 +186,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     process fails, the children are killed before the caller removes the staging folder.
     """
     if not FORK or len(lang_kits) < 2:
-        return _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live)
+        return _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live, target)
     (first, kit), *others = lang_kits.items()
 
     # Each record of the site data written (as a digest) once here for every language's process,
@@ -203,7 +196,8 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
 
     def one(own: Writer, lang_kit: Kit) -> LangPages:
         """One language's pages through ``own``."""
-        return _write_language(own, Renderer(templates, data, pair=False, texts=texts), data, lang_kit, code, live)
+        return _write_language(own, Renderer(templates, data, pair=False, texts=texts), data, lang_kit, code, live,
+                               target)
 
     def child(lang_kit: Kit) -> Callable[[], LangPages]:
         """The child's action: its own writer over the same staging folder and live site."""
@@ -245,38 +239,57 @@ def _records(data: SiteData) -> Iterator[Any]:
 
 
 def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit, code: str,
-                    live: manifest.Manifest | None) -> LangPages:
-    """Render and write one language's pages whose key differs from the live one's (see ``_write_page``)."""
-    part = LangPages({}, {}, {}, 0, 0, [], writer.files, writer.changed, {})
+                    live: manifest.Manifest | None, target: Path | None) -> LangPages:
+    """Render and write one language's pages whose key differs from the live one's (see ``_write_page``),
+    then its search index."""
+    part = LangPages({}, 0, 0, [], writer.files, writer.changed, {}, _index(kit.lang, data, target))
     for item in all_items(data, kit):
         _write_item(writer, renderer, item, kit, code, live, part)
+    _search(writer, part)
     return part
 
 
+def _index(lang: str, data: SiteData, target: Path | None) -> LanguageIndex | None:
+    """A language's search index, reading kept pages from the live site ``target`` (None: no index)."""
+    if target is None:
+        return None
+    return LanguageIndex(lang, data.portal.output, lambda rel: (target / rel).read_bytes())
+
+
+def _search(writer: Writer, part: LangPages) -> None:
+    """Write the language's search index (its files whose bytes the live site has are only recorded)."""
+    if part.index is None:
+        return
+    for rel, body in sorted(part.index.files().items()):
+        writer.write_bytes(rel, body)
+    part.index = None
+
+
 def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, lang_kits: dict[str, Kit],
-                          code: str, live: manifest.Manifest | None) -> PagesDone:
+                          code: str, live: manifest.Manifest | None, target: Path | None) -> PagesDone:
     """Every language in this process (no fork), side by side.
 
     The languages go side by side, so a page's inputs are written out for its key once for all
     of them (``Renderer.key``) while the other language's page of that path is still at hand.
     """
-    parts = {lang: LangPages({}, {}, {}, 0, 0, [], writer.files, writer.changed, {}) for lang in lang_kits}
+    parts = {lang: LangPages({}, 0, 0, [], writer.files, writer.changed, {}, _index(lang, data, target))
+             for lang in lang_kits}
     langs = list(lang_kits.items())
     for row in zip_longest(*(all_items(data, kit) for _, kit in langs)):
         for (lang, kit), item in zip(langs, row, strict=True):
             if item is not None:  # None: this language has no more pages
                 _write_item(writer, renderer, item, kit, code, live, parts[lang])
+    for part in parts.values():
+        _search(writer, part)
     return _done(parts)
 
 
 def _done(parts: dict[str, LangPages]) -> PagesDone:
     """The languages' parts as one (the sitemap lists the Indonesian paths)."""
-    done = PagesDone({}, {}, {}, 0, 0, parts["id"].paths, {})
-    for lang, part in parts.items():
+    done = PagesDone({}, 0, 0, parts["id"].paths, {})
+    for part in parts.values():
         done.keys.update(part.keys)
         done.groups.update(part.groups)
-        done.searchable[lang] = part.searchable
-        done.sizes[lang] = part.sizes
         done.rendered += part.rendered
         done.count += part.count
     return done
@@ -308,8 +321,8 @@ def _write_group(writer: Writer, renderer: Renderer, group: Group[Any], kit: Kit
                 part.keys[rel] = live.keys[rel]
                 part.paths.append(path)
                 writer.keep(rel)
-                if searchable:
-                    part.searchable[rel] = writer.files[rel]
+                if searchable and part.index is not None:
+                    part.index.keep(rel, writer.files[rel])
             part.count += len(rels)
             part.groups[gid] = kept
             return
@@ -327,7 +340,7 @@ def _write_page(writer: Writer, renderer: Renderer, page: Page | Lazy[Any], kit:
                 live: manifest.Manifest | None, part: LangPages) -> None:
     """Key one page; build, render and write it only when its key is not the live one's; drop it.
 
-    What the rest of the build needs (key, path, searchable page's SHA-256) is kept in ``part``.
+    What the rest of the build needs (key, path) is kept in ``part``, a searchable page's words in its index.
     """
     rel = urls.output_file(kit.url(page.path))
     key = renderer.key(page, kit, code)
@@ -336,71 +349,14 @@ def _write_page(writer: Writer, renderer: Renderer, page: Page | Lazy[Any], kit:
     part.paths.append(page.path)
     if live is not None and live.keys.get(rel) == key and rel in live.files:
         writer.keep(rel)  # the very bytes are published already: not built, rendered nor written
+        if page.searchable and part.index is not None:
+            part.index.keep(rel, writer.files[rel])
     else:
         body = renderer.render(page, kit).encode("utf-8")
         writer.write_bytes(rel, body)
         part.rendered += 1
-        if page.searchable:
-            part.sizes[rel] = len(body)
-    if page.searchable:
-        part.searchable[rel] = writer.files[rel]
-
-
-def _search(changed: set[str], staging: Path, target: Path | None, live: manifest.Manifest | None,
-            searchable: dict[str, dict[str, str]], stop: threading.Event,
-            sizes: dict[str, dict[str, int]] | None = None) -> tuple[list[str], dict[str, str]]:
-    """Update the search index where a searchable page changed; return the files to move into the
-    live site and the index's files with their SHA-256 (for the manifest).
-
-    ``index_changes`` is the index's one entry point (search.py: each partition rebuilt only when
-    its pages or their digests changed, so with no searchable page changed nothing is indexed).
-    ``changed``: the pages staged (the others are read from the live site); ``sizes``: the bytes
-    of the searchable pages staged.
-    """
-    bundle = f"{search.BUNDLE}/"
-    kept = {rel: sha for rel, sha in (live.files if live else {}).items() if rel.startswith(bundle)}
-
-    def read_html(rel: str) -> bytes:
-        return ((staging if rel in changed or target is None else target) / rel).read_bytes()
-
-    result = index_changes(staging, target, searchable, read_html, stop, sizes=sizes, live_digests=kept)
-    # index_site stages only the files whose bytes the live site lacks: each one is moved in.
-    files = dict(result.digests)
-    removed = set(result.removed)
-    files.update({rel: sha for rel, sha in kept.items() if rel not in files and rel not in removed})
-    return list(result.written), files
-
-
-class Indexing:
-    """``_search`` in a thread beside the rest of the build; ``result`` waits for it.
-
-    Leaving the block on an error stops the indexing at its next partition and waits for it, so
-    no Pagefind process outlives the build nor writes into a staging folder being removed.
-    """
-
-    def __init__(self, run: Callable[..., tuple[list[str], dict[str, str]]] | None, writer: Writer,
-                 staging: Path, target: Path | None, live: manifest.Manifest | None,
-                 searchable: dict[str, dict[str, str]], sizes: dict[str, dict[str, int]] | None = None) -> None:
-        self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="search")
-        # The pages staged so far: all of them (calendars and files come after, and are not searched).
-        args = (set(writer.changed), staging, target, live, searchable, self._stop, sizes)
-        self._future = self._pool.submit(run, *args) if run is not None else None
-
-    def __enter__(self) -> Indexing:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._stop.set()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def result(self, files: dict[str, str]) -> list[str]:
-        """The index's files to move in (none without search); their digests are added to ``files``."""
-        if self._future is None:
-            return []
-        moves, indexed = self._future.result()
-        files.update(indexed)
-        return moves
+        if page.searchable and part.index is not None:
+            part.index.add(rel, writer.files[rel], body)
 
 
 def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.Manifest | None, target: Path,

@@ -11,7 +11,7 @@ search.js decompresses it itself):
   ``r/<name>.gz.bin`` a chunk of page records, in page order: ``[url, title, kind, text]``.
 
 Pages are numbered in the order of their site paths. A posting's score is BM25's term part for
-that page (weighted count, page length, average length: ``K1``, ``B``) times 100 as an integer,
+that page (weighted count, page length, average length: ``K1``, ``B``) times ``SCALE`` as an integer,
 so the browser needs no page lengths: it multiplies by the word's rarity (its postings' count).
 Word shards are cut when their JSON passes ``SHARD_BYTES`` (about a quarter of that gzipped); a
 chunk ends before a page whose path hashes to a boundary (one in ``CHUNK_PAGES``) or when its
@@ -35,6 +35,8 @@ META = f"meta{SUFFIX}"
 # is five times an agenda's length, and with 0.75 a word of its name ranks the short agendas that
 # mention it above the agency (measured on the bench city against Pagefind's results: README).
 K1, B = 1.2, 0.3
+# A score is kept to 1/10,000: pages alike but for a few words of length (two services of one agency) keep their order.
+SCALE = 10_000
 SHARD_BYTES = 192 * 1024  # JSON bytes of a word shard before it is cut: about 48-64 KB gzipped
 CHUNK_BYTES = 48 * 1024  # JSON bytes of a chunk of page records before it is cut
 CHUNK_PAGES = 12  # a chunk boundary every 12 pages on average (by the hash of the page's path)
@@ -49,7 +51,7 @@ class Record:
     title: str
     kind: str
     text: str
-    counts: dict[str, int]
+    counts: str  # "word count word count ...": a page's words in one string (a dict each costs ten times the memory)
     length: int
 
 
@@ -61,8 +63,10 @@ def index_files(records: Iterable[tuple[str, Record]]) -> dict[str, bytes]:
     postings: dict[str, array[int]] = {}
     for number, (_, record) in enumerate(pages):
         norm = K1 * (1 - B + B * record.length / average) if average else K1
-        for word, count in record.counts.items():
-            score = round(100 * count * (K1 + 1) / (count + norm))
+        items = record.counts.split(" ") if record.counts else []
+        for at in range(0, len(items), 2):
+            word, count = items[at], int(items[at + 1])
+            score = round(SCALE * count * (K1 + 1) / (count + norm))
             posting = postings.get(word)
             if posting is None:
                 posting = postings[word] = array("i")
