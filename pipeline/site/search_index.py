@@ -61,17 +61,15 @@ def index_files(records: Iterable[tuple[str, Record]]) -> dict[str, bytes]:
     total = sum(record.length for _, record in pages)
     average = total / len(pages) if pages else 1.0
     postings: dict[str, array[int]] = {}
+    top = SCALE * (K1 + 1)
     for number, (_, record) in enumerate(pages):
         norm = K1 * (1 - B + B * record.length / average) if average else K1
         items = record.counts.split(" ") if record.counts else []
-        for at in range(0, len(items), 2):
-            word, count = items[at], int(items[at + 1])
-            score = round(SCALE * count * (K1 + 1) / (count + norm))
+        for word, count in zip(items[::2], map(int, items[1::2]), strict=True):
             posting = postings.get(word)
             if posting is None:
                 posting = postings[word] = array("i")
-            posting.append(number)
-            posting.append(score)
+            posting.extend((number, round(top * count / (count + norm))))
     files: dict[str, bytes] = {}
     shards = _shards(postings)
     for first, body in shards:

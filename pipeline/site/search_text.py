@@ -29,6 +29,7 @@ _HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.IGNORECASE | re.DOTALL
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _PART = re.compile(r"[^\W_]+")  # letters and digits: the parts of a word
+_OTHER = re.compile(r"[^\x00-\x7f]+")
 # A word of a heading counts more than once, as Pagefind weighs headings: 7 times in an <h1> ... 2 in an <h6>.
 HEADING_WEIGHTS = {"1": 7, "2": 6, "3": 5, "4": 4, "5": 3, "6": 2}
 
@@ -76,7 +77,13 @@ def fold(text: str) -> str:
     text = text.lower()
     if text.isascii():
         return text
-    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c)[0] != "M")
+    # Only the runs of other characters are looked at one by one (a page's text is nearly all ASCII).
+    return _OTHER.sub(_unmarked, unicodedata.normalize("NFD", text))
+
+
+def _unmarked(run: re.Match[str]) -> str:
+    """A run of characters that are not ASCII without its marks (Unicode category M)."""
+    return "".join(c for c in run.group() if unicodedata.category(c)[0] != "M")
 
 
 def words(text: str) -> list[str]:
