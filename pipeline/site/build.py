@@ -102,6 +102,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     data = load_site_data(portal, as_of, keep_rows=True, digests=digests)  # unchanged tables read from kept rows
     lang_kits = kits(templates)
     staging = staging_dir(target)
+    done: PagesDone | None = None
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
@@ -109,6 +110,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         page_count = done.count
         _write_calendars(writer, data, code, live, target, done.keys)
         _write_files(writer, data, templates, lang_kits, done.paths, digests, (code, live, done.keys))
+        if done.search is not None:  # the first language's search index, made meanwhile in a child
+            writer.merge(*done.search.result())
         moves = list(writer.changed)
         files = dict(writer.files)
         new = manifest.Manifest(files, done.keys, done.groups)
@@ -120,6 +123,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
             (staging / fingerprint.FILE_NAME).write_bytes(
                 fingerprint.record(inputs, page_count, len(files) + 1, manifest.digest(body)))
     except BaseException:
+        if done is not None and done.search is not None:
+            done.search.stop()  # before the staging folder it writes into is removed
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if live is None:
@@ -151,6 +156,9 @@ class PagesDone:
     count: int  # pages of every language
     paths: list[str]  # every page's path (Indonesian), for the sitemap
     groups: dict[str, manifest.GroupRecord]  # every language's groups of pages, for the manifest
+    # The child writing the first language's search index while this process writes calendars and
+    # files (with ``FORK``): its writer's records, to be merged.
+    search: isolate.Child[tuple[dict[str, str], list[str]]] | None = None
 
 
 @dataclass
@@ -184,6 +192,8 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     as its writer's records and is merged (a path written by both is refused). A child that
     fails raises its error here (a SiteError when it dies without an answer); when this
     process fails, the children are killed before the caller removes the staging folder.
+    The first language's search index is written by a child forked once its pages are written
+    (``PagesDone.search``), beside this process's calendars and files; the caller merges it.
     """
     if not FORK or len(lang_kits) < 2:
         return _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live, target)
@@ -214,8 +224,12 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     try:
         for lang, other in others:
             children.append(isolate.start(f"site ({lang})", child(other), died=SiteError))
-        results = {first: one(writer, kit)}
-        for (lang, _), worker in zip(others, children, strict=True):
+        results = {first: _write_language(writer, Renderer(templates, data, pair=False, texts=texts), data, kit,
+                                          code, live, target, index_now=False)}
+        search = _search_apart(writer, results[first])
+        if search is not None:
+            children.append(search)  # type: ignore[arg-type]  # stopped with the others on a failure
+        for (lang, _), worker in zip(others, children, strict=False):
             results[lang] = worker.result()
     except BaseException:
         for worker in children:
@@ -226,7 +240,25 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     for lang, part in results.items():
         if lang != first:
             writer.merge(part.files, part.changed)
-    return _done(results)
+    done = _done(results)
+    done.search = search
+    return done
+
+
+def _search_apart(writer: Writer, part: LangPages) -> isolate.Child[tuple[dict[str, str], list[str]]] | None:
+    """A forked child writing the language's search index through a writer of its own (None
+    without an index); this process drops the index's entries (the child holds them)."""
+    if part.index is None:
+        return None
+
+    def action() -> tuple[dict[str, str], list[str]]:
+        own = Writer(writer.root, writer.previous)
+        _search(own, part)
+        return own.files, own.changed
+
+    child = isolate.start(f"search ({part.index.lang})", action, died=SiteError)
+    part.index = None
+    return child
 
 
 def _records(data: SiteData) -> Iterator[Any]:
@@ -239,13 +271,14 @@ def _records(data: SiteData) -> Iterator[Any]:
 
 
 def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit, code: str,
-                    live: manifest.Manifest | None, target: Path | None) -> LangPages:
+                    live: manifest.Manifest | None, target: Path | None, index_now: bool = True) -> LangPages:
     """Render and write one language's pages whose key differs from the live one's (see ``_write_page``),
-    then its search index."""
+    then its search index (``index_now``; else ``part.index`` is left to the caller)."""
     part = LangPages({}, 0, 0, [], writer.files, writer.changed, {}, _index(kit.lang, data, target))
     for item in all_items(data, kit):
         _write_item(writer, renderer, item, kit, code, live, part)
-    _search(writer, part)
+    if index_now:
+        _search(writer, part)
     return part
 
 
