@@ -102,16 +102,19 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     data = load_site_data(portal, as_of, keep_rows=True, digests=digests)  # unchanged tables read from kept rows
     lang_kits = kits(templates)
     staging = staging_dir(target)
-    done: PagesDone | None = None
+    pending: Pending | None = None
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-        done = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None)
+        pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None)
+        # The calendars and files while the other language's process and the search index's
+        # child finish (none of them needs their pages; the keys are merged after).
+        keys: dict[str, str] = {}
+        _write_calendars(writer, data, code, live, target, keys)
+        _write_files(writer, data, templates, lang_kits, pending.paths, digests, (code, live, keys))
+        done = pending.finish()
+        done.keys.update(keys)
         page_count = done.count
-        _write_calendars(writer, data, code, live, target, done.keys)
-        _write_files(writer, data, templates, lang_kits, done.paths, digests, (code, live, done.keys))
-        if done.search is not None:  # the first language's search index, made meanwhile in a child
-            writer.merge(*done.search.result())
         moves = list(writer.changed)
         files = dict(writer.files)
         new = manifest.Manifest(files, done.keys, done.groups)
@@ -123,8 +126,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
             (staging / fingerprint.FILE_NAME).write_bytes(
                 fingerprint.record(inputs, page_count, len(files) + 1, manifest.digest(body)))
     except BaseException:
-        if done is not None and done.search is not None:
-            done.search.stop()  # before the staging folder it writes into is removed
+        if pending is not None:
+            pending.stop()  # its children before the staging folder they write into is removed
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if live is None:
@@ -156,9 +159,45 @@ class PagesDone:
     count: int  # pages of every language
     paths: list[str]  # every page's path (Indonesian), for the sitemap
     groups: dict[str, manifest.GroupRecord]  # every language's groups of pages, for the manifest
-    # The child writing the first language's search index while this process writes calendars and
-    # files (with ``FORK``): its writer's records, to be merged.
-    search: isolate.Child[tuple[dict[str, str], list[str]]] | None = None
+
+
+class Pending:
+    """The pages of every language, some still being written by forked children: ``paths`` (the
+    first language's, for the sitemap) at once, the rest from ``finish``; ``stop`` kills the children."""
+
+    def __init__(self, writer: Writer, results: dict[str, LangPages], first: str,
+                 children: dict[str, isolate.Child[LangPages]],
+                 search: isolate.Child[tuple[dict[str, str], list[str]]] | None = None, frozen: bool = False) -> None:
+        self.writer, self.results, self.first = writer, results, first
+        self.children, self.search, self.frozen = children, search, frozen
+        self.paths = results[first].paths
+
+    def finish(self) -> PagesDone:
+        """Wait for the children, merge what they wrote (a child's error is raised here)."""
+        try:
+            for lang, worker in self.children.items():
+                part = self.results[lang] = worker.result()
+                self.writer.merge(part.files, part.changed)
+            if self.search is not None:  # the first language's search index
+                self.writer.merge(*self.search.result())
+        finally:
+            self._thaw()
+        self.children, self.search = {}, None
+        return _done(self.results)
+
+    def stop(self) -> None:
+        """Kill the children still running (after a failure of this process)."""
+        for worker in self.children.values():
+            worker.stop()
+        if self.search is not None:
+            self.search.stop()
+        self._thaw()
+
+    def _thaw(self) -> None:
+        """Let the collector see the site data again once no child shares it any more."""
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
 
 
 @dataclass
@@ -183,20 +222,21 @@ FORK = hasattr(os, "fork")
 
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
-                 code: str, live: manifest.Manifest | None, target: Path | None) -> PagesDone:
+                 code: str, live: manifest.Manifest | None, target: Path | None) -> Pending:
     """Render and write every page of every language whose key differs from the live one's, and
     each language's search index (``target``: the live site's folder, None: no search index).
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
     as its writer's records and is merged (a path written by both is refused). A child that
-    fails raises its error here (a SiteError when it dies without an answer); when this
-    process fails, the children are killed before the caller removes the staging folder.
-    The first language's search index is written by a child forked once its pages are written
-    (``PagesDone.search``), beside this process's calendars and files; the caller merges it.
+    fails raises its error from ``Pending.finish`` (a SiteError when it dies without an answer);
+    when this process fails, the caller kills the children (``Pending.stop``) before it removes
+    the staging folder. The first language's search index is written by a child forked once its
+    pages are written. The caller writes the calendars and files while the children finish.
     """
     if not FORK or len(lang_kits) < 2:
-        return _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live, target)
+        parts = _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live, target)
+        return Pending(writer, parts, "id", {})
     (first, kit), *others = lang_kits.items()
 
     # Each record of the site data written (as a digest) once here for every language's process,
@@ -220,29 +260,18 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     # The site data is read-only from here on: frozen, the collector of each process leaves its
     # objects alone instead of writing to every one of them (copying the parent's pages).
     gc.freeze()
-    children: list[isolate.Child[LangPages]] = []
+    pending = Pending(writer, {first: LangPages({}, 0, 0, [], {}, [], {})}, first, {}, frozen=True)
     try:
         for lang, other in others:
-            children.append(isolate.start(f"site ({lang})", child(other), died=SiteError))
-        results = {first: _write_language(writer, Renderer(templates, data, pair=False, texts=texts), data, kit,
-                                          code, live, target, index_now=False)}
-        search = _search_apart(writer, results[first])
-        if search is not None:
-            children.append(search)  # type: ignore[arg-type]  # stopped with the others on a failure
-        for (lang, _), worker in zip(others, children, strict=False):
-            results[lang] = worker.result()
+            pending.children[lang] = isolate.start(f"site ({lang})", child(other), died=SiteError)
+        pending.results[first] = _write_language(writer, Renderer(templates, data, pair=False, texts=texts), data,
+                                                 kit, code, live, target, index_now=False)
+        pending.paths = pending.results[first].paths
+        pending.search = _search_apart(writer, pending.results[first])
     except BaseException:
-        for worker in children:
-            worker.stop()
+        pending.stop()
         raise
-    finally:
-        gc.unfreeze()
-    for lang, part in results.items():
-        if lang != first:
-            writer.merge(part.files, part.changed)
-    done = _done(results)
-    done.search = search
-    return done
+    return pending
 
 
 def _search_apart(writer: Writer, part: LangPages) -> isolate.Child[tuple[dict[str, str], list[str]]] | None:
@@ -299,7 +328,7 @@ def _search(writer: Writer, part: LangPages) -> None:
 
 
 def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, lang_kits: dict[str, Kit],
-                          code: str, live: manifest.Manifest | None, target: Path | None) -> PagesDone:
+                          code: str, live: manifest.Manifest | None, target: Path | None) -> dict[str, LangPages]:
     """Every language in this process (no fork), side by side.
 
     The languages go side by side, so a page's inputs are written out for its key once for all
@@ -314,7 +343,7 @@ def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, la
                 _write_item(writer, renderer, item, kit, code, live, parts[lang])
     for part in parts.values():
         _search(writer, part)
-    return _done(parts)
+    return parts
 
 
 def _done(parts: dict[str, LangPages]) -> PagesDone:
