@@ -180,6 +180,7 @@ class Pending:
                 self.writer.merge(part.files, part.changed)
             if self.search is not None:  # the first language's search index
                 self.writer.merge(*self.search.result())
+                self.results[self.first].index = None
         finally:
             self._thaw()
         self.children, self.search = {}, None
@@ -276,7 +277,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
 
 def _search_apart(writer: Writer, part: LangPages) -> isolate.Child[tuple[dict[str, str], list[str]]] | None:
     """A forked child writing the language's search index through a writer of its own (None
-    without an index); this process drops the index's entries (the child holds them)."""
+    without an index)."""
     if part.index is None:
         return None
 
@@ -285,9 +286,9 @@ def _search_apart(writer: Writer, part: LangPages) -> isolate.Child[tuple[dict[s
         _search(own, part)
         return own.files, own.changed
 
-    child = isolate.start(f"search ({part.index.lang})", action, died=SiteError)
-    part.index = None
-    return child
+    # The parent keeps its reference to the entries until the child is done: freeing them here
+    # would write to the pages the child shares, copying them (memory counted twice).
+    return isolate.start(f"search ({part.index.lang})", action, died=SiteError)
 
 
 def _records(data: SiteData) -> Iterator[Any]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.site import search_text
-from pipeline.site.rowcache import FOLDER, write_whole
+from pipeline.site.rowcache import FOLDER
 from pipeline.site.search_index import Record, index_files
 from pipeline.site.search_text import page_text
 
@@ -72,7 +72,7 @@ class LanguageIndex:
         if entries.keys() != kept.keys():
             # A copy that cannot be kept (a read-only or full disk) only makes the next build slower.
             with contextlib.suppress(OSError):
-                write_whole(self.path, dump(entries))
+                save(self.path, entries)
         self._kept = None
 
     def _loaded(self) -> dict[str, Entry]:
@@ -91,10 +91,36 @@ def _entry(body: bytes) -> Entry | None:
     return page.title, page.kind, page.text, counts, page.length
 
 
-def dump(entries: dict[str, Entry]) -> bytes:
-    """The kept file's bytes: magic, the payload's SHA-256, then the payload."""
-    payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-    return b"".join((MAGIC, hashlib.sha256(payload).hexdigest().encode(), b"\n", payload))
+def save(path: Path, entries: dict[str, Entry]) -> None:
+    """Keep the entries in ``path``: magic, the payload's SHA-256, the payload (whole or not at all,
+    through a temporary file renamed over the old one), the payload pickled
+    into the file and its SHA-256 written after it in the header's place: no copy of the payload
+    (40 MB a language of a large city) is held in memory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(MAGIC + b"0" * 64 + b"\n")
+            digest = _Hashing(out)
+            pickle.dump(entries, digest, protocol=pickle.HIGHEST_PROTOCOL)
+            out.seek(len(MAGIC))
+            out.write(digest.sha.hexdigest().encode())
+        tmp.rename(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class _Hashing:
+    """A file's ``write`` that also hashes what it writes."""
+
+    def __init__(self, out: Any) -> None:
+        self.out, self.sha = out, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        """Hash ``data`` and write it."""
+        self.sha.update(data)
+        return int(self.out.write(data))
 
 
 def load(path: Path) -> dict[str, Entry]:
