@@ -71,7 +71,7 @@ def assert_whole(out: Path) -> None:
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".lock"]
     assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
     for page in ("index.html", "laporan/index.html", "agenda/index.html", "kinerja/index.html",
-                 "pagefind/bundles.json", ".build-fingerprint"):
+                 "indeks-cari/id/meta.gz.bin", ".build-fingerprint"):
         assert (out / "site" / page).is_file(), page
     assert (out / "feedback" / "2026-09" / "disdukcapil").is_dir()
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,14 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.core.errors import PushError, SiteError
-from pipeline.site.search import index_site
+from pipeline.core.errors import PushError
 from pipeline.validate import files as validate_files
 from tests.run_support import (
     AS_OF,
     REPO,
-    alive,
-    child_running,
     cli,
     copy_output,
     copy_with_new_month,
@@ -167,32 +161,20 @@ def _forget_site(out: Path) -> None:
     (out / "site" / ".build-fingerprint").unlink()
 
 
-def test_disk_full_while_pagefind_writes(small_disk: tuple[Path, Path], ds: Path) -> None:
+def test_disk_full_while_the_search_index_is_written(small_disk: tuple[Path, Path], ds: Path) -> None:
     mount, out = small_disk
     ref = _reference_site(mount, out, ds)
-    pages, search = pages_of(ref), pages_of(ref, inside="pagefind")
+    pages, search = pages_of(ref), pages_of(ref, inside="indeks-cari")
     shutil.rmtree(ref.parent)
     _forget_site(out)
     before = tree(out, skip=("runs.jsonl",))
-    # Room for the pages and the lock file's words, and for half of Pagefind's bundle:
-    # Pagefind itself exits 0 then, leaving empty and cut-short files. Pagefind writes while the
-    # build writes its calendars and files, so the write that finds the disk full is Pagefind's
-    # or the build's: either is named, and the live site stays as it was.
+    # Room for the pages and the lock file's words, and for half of the search index: each
+    # language's process writes its index after its pages (both at once), so the write that
+    # finds the disk full is the index's or a page's: either is named, and the live site stays.
     filler = fill(mount, pages - search + 1 + search // 2)
     done = run(cli("build", "--datasets", str(ds), "--output", str(out), "--as-of", AS_OF))
     assert_failed_cleanly(done, out, before, f"{out}/.site.new/")
     filler.unlink()
-
-
-def test_disk_full_while_pagefind_writes_names_the_search_index(tmp_path: Path) -> None:
-    # The index alone on a real full disk (the whole build above may fail in another writer first).
-    body = b'<html lang="id"><body><main data-pagefind-body><h1>Rapat layanan terpadu</h1></main></body></html>'
-    pages = {f"agenda/dinas/AG-{n:03d}/index.html": body + str(n).encode() for n in range(60)}
-    searchable = {"id": {path: hashlib.sha256(html).hexdigest() for path, html in pages.items()}}
-    with tmpfs(tmp_path / "mnt", "4m") as mount:
-        fill(mount, 2)
-        with pytest.raises(SiteError, match=re.escape(f"disk penuh / disk full: {mount}/s/pagefind (Pagefind")):
-            index_site(mount / "s", None, searchable, pages.__getitem__)
 
 
 def test_no_room_left_for_the_build_fingerprint(small_disk: tuple[Path, Path], ds: Path) -> None:
@@ -224,32 +206,7 @@ def test_a_publish_killed_during_the_site_build_leaves_the_previous_site_and_the
     assert done.returncode == 0, done.stderr
     assert leftovers(out) == []
     assert "2026-09" in (out / "site" / "data" / "performance.csv").read_text(encoding="utf-8")
-    assert (out / "site" / "pagefind" / "bundles.json").is_file()
-
-
-def test_pagefind_dies_with_a_killed_build(ds: Path, out: Path) -> None:
-    victim = start(publish_cmd(ds, out))
-    found: list[int] = []
-
-    def pagefind_runs() -> bool:
-        pid = child_running(victim.pid, "--service", "pagefind")  # Pagefind's indexer, fed the pages by the build
-        if pid is not None:
-            os.kill(pid, signal.SIGSTOP)  # frozen: it cannot finish on its own before the check
-            found.append(pid)
-        return pid is not None
-
-    wait_for(pagefind_runs, victim, "Pagefind starts")
-    try:
-        kill(victim)
-        deadline = time.monotonic() + 10
-        while alive(found[0]) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not alive(found[0]), "Pagefind outlived the killed build"
-    finally:
-        if alive(found[0]):
-            os.kill(found[0], signal.SIGKILL)
-    assert run(publish_cmd(ds, out)).returncode == 0
-    assert leftovers(out) == []
+    assert (out / "site" / "indeks-cari" / "id" / "meta.gz.bin").is_file()
 
 
 # ---- bugs are bugs ---------------------------------------------------------------------

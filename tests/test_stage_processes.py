@@ -5,7 +5,6 @@ in a child is told like any failure of the command, with its exit code."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -124,27 +123,6 @@ def test_a_config_error_raised_in_a_child_keeps_its_exit_code_and_its_words(
     assert result.exit_code == 2, result.output
     assert "- schemas/published/agendas.json: rusak / broken\n- kedua / second" in result.stderr
     assert last_run(out)["exit_code"] == 2
-
-
-def test_pagefind_starts_without_a_fork_of_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A fork of the site build (preexec_fn forces one) copies its page tables: until the exec the
-    # child counts the build's whole memory again. setpriv sets the parent-death signal instead,
-    # so Python can start Pagefind with vfork; test_run_safety checks that Pagefind still dies with it.
-    from pipeline.site import pagefind_service
-
-    started: list[tuple[list[str], dict]] = []
-    real = subprocess.Popen
-
-    def recording(args: list[str], **kwargs: object) -> subprocess.Popen:
-        started.append((args, kwargs))
-        return real(args, **kwargs)  # type: ignore[call-overload]
-
-    monkeypatch.setattr(pagefind_service.subprocess, "Popen", recording)
-    with pagefind_service.PagefindService(30) as pagefind:
-        pagefind.add_html(pagefind.new_index("id"), "/a/", "<html><body><main>kata</main></body></html>")
-    (args, kwargs), = started
-    assert args[:4] == [shutil.which("setpriv"), "--pdeathsig", "KILL", "--"] and args[-1] == "--service"
-    assert kwargs.get("preexec_fn") is None
 
 
 # ---- the data stage's side child: feedback pages, templates and report beside the data files ----------------

@@ -1,7 +1,7 @@
 """The Content-Security-Policy of every HTML page the pipeline writes, set by a <meta> element.
 
-The public site loads everything from its own host: its stylesheet, the one script (search),
-Pagefind's module, index files and WebAssembly. No inline script or style anywhere; the
+The public site loads everything from its own host: its stylesheet, the one script (search)
+and the search index's files. No WebAssembly (the search is plain JavaScript), no inline script or style anywhere; the
 schema.org JSON-LD blocks are data, which a policy does not block. ``frame-ancestors`` has
 no effect in a <meta> element: set it as a header on the web server (README).
 
@@ -16,10 +16,7 @@ import hashlib
 
 SITE_POLICY = "; ".join((
     "default-src 'self'",
-    # Pagefind searches in a web worker from this host and, when the worker cannot start, on
-    # the page itself, compiling its WebAssembly engine there: 'wasm-unsafe-eval' allows
-    # exactly that, not eval() of JavaScript.
-    "script-src 'self' 'wasm-unsafe-eval'",
+    "script-src 'self'",
     "style-src 'self'",
     "img-src 'self'",
     "font-src 'self'",

@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import select
 import signal
 import sys
 import traceback
@@ -85,11 +84,6 @@ class Child(Generic[T]):
             raise value
         result: T = value
         return result
-
-    def busy(self) -> bool:
-        """True while the child has sent nothing back yet (its pipe has nothing to read, not even its end)."""
-        ready, _, _ = select.select([self._pipe], [], [], 0)
-        return not ready
 
     def stop(self) -> None:
         """Kill the child unless it was already waited for (the caller failed: its answer is not wanted)."""

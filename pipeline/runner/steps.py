@@ -122,7 +122,6 @@ def _build(portal: Portal, day: date, published: bool | None) -> int | str:
     from pipeline.core.templating import SITE_TEMPLATES
     from pipeline.site import build_site
     from pipeline.site.fingerprint import LIBRARIES, remember_digests
-    from pipeline.site.search_partitions import CAP_VARIABLE
 
     built = build_site(portal, day)
     if not built.skipped:
@@ -131,7 +130,7 @@ def _build(portal: Portal, day: date, published: bool | None) -> int | str:
     # A build command stamps too: the stamp is only trusted after a later publish step found that
     # its record still describes the present, and the site was then built from that present.
     if published or not built.skipped:
-        sitestamp.write(portal, day, LIBRARIES, (CAP_VARIABLE,))
+        sitestamp.write(portal, day, LIBRARIES, ())
     return "skipped" if built.skipped else built.pages
 
 

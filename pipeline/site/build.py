@@ -10,13 +10,13 @@ Order:
      from the live manifest without making its pages; any other page is keyed by the digest
      of its built context;
   3. render the pages whose key changed (with the templates, the code and the settings:
-     ``Renderer.key``), then drop them; make the calendars whose key (their agendas' inputs)
-     changed, copy assets and published files, write feeds, sitemap (an index of sitemaps above
-     50,000 URLs), catalogue (in a first build, while the other language's process still writes
-     its pages); only files whose bytes differ from the live site's are staged (the live site's
-     manifest holds every file's SHA-256 and every page's and calendar's key);
-  4. index with Pagefind the partitions whose searchable pages changed;
-  5. write the manifest and the fingerprint, then swap. With a live site, a committed plan
+     ``Renderer.key``), taking each searchable page's words as it is written, then drop them;
+     each language's process writes its search index (search.py) after its pages; make the
+     calendars whose key (their agendas' inputs) changed; copy assets and published files,
+     write feeds, sitemap (an index of sitemaps above 50,000 URLs), catalogue; only files
+     whose bytes differ from the live site's are staged (the live site's manifest holds every
+     file's SHA-256 and every page's and calendar's key);
+  4. write the manifest and the fingerprint, then swap. With a live site, a committed plan
      moves each staged file into place and deletes the files gone, the fingerprint last;
      unchanged files are not touched. Without one (the first build, or a site whose
      fingerprint is missing), the whole staged folder is renamed into place.
@@ -27,14 +27,11 @@ from __future__ import annotations
 import gc
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from itertools import zip_longest
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from pipeline.core.atomic import COMMIT, commit_files, recover_dir, replace_dir, staging_dir
@@ -45,7 +42,7 @@ from pipeline.core.oserrors import SITE_COMMITTED, SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import DigestCache
 from pipeline.runner import isolate
-from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, search, urls
+from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, urls
 from pipeline.site.eventcache import KeptEvents
 from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.inputs_text import InputsText
@@ -54,7 +51,7 @@ from pipeline.site.models import SiteData
 from pipeline.site.page import Group, Kit, Lazy, Page
 from pipeline.site.pages import all_items
 from pipeline.site.render import Renderer
-from pipeline.site.search import index_site as index_changes
+from pipeline.site.search import LanguageIndex
 from pipeline.site.writer import Writer
 
 TEMPLATES = SITE_TEMPLATES
@@ -107,29 +104,21 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     data = load_site_data(portal, as_of, keep_rows=True, digests=digests)  # unchanged tables read from kept rows
     lang_kits = kits(templates)
     staging = staging_dir(target)
+    pending: Pending | None = None
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-        other_keys: dict[str, str] = {}  # the calendars' and exports' keys
-        # The calendars and files (``paths``: the Indonesian pages', for the sitemap). In a first
-        # build, those begun while the other language's process still writes its thousands of
-        # pages are made then (``_write_pages``); after a change, that process is soon done and
-        # work beside it would only delay it: they are made beside the search index, as before.
-        steps: list[Callable[[list[str]], None]] = [
-            lambda _paths: _write_calendars(writer, data, code, live, target, other_keys),
-            lambda paths: _write_files(writer, data, templates, lang_kits, paths, digests, (code, live, other_keys))]
-        done = _write_pages(writer, templates, data, lang_kits, code, live, meanwhile=steps if live is None else None)
+        pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None)
+        # The calendars and files while the search index's child works (they need no index; the
+        # keys are merged after).
+        keys: dict[str, str] = {}
+        _write_calendars(writer, data, code, live, target, keys)
+        _write_files(writer, data, templates, lang_kits, pending.paths, digests, (code, live, keys))
+        done = pending.finish()
+        done.keys.update(keys)
         page_count = done.count
-        # The search index is made from the pages alone: it is made while this process makes the
-        # calendars and files not made yet (two cores busy instead of one).
-        with Indexing(_search if search else None, writer, staging, target if live else None, live,
-                      done.searchable, done.sizes) as indexing:
-            for step in steps:
-                step(done.paths)
-            done.keys.update(other_keys)
-            moves = list(writer.changed)
-            files = dict(writer.files)
-            moves += indexing.result(files)
+        moves = list(writer.changed)
+        files = dict(writer.files)
         new = manifest.Manifest(files, done.keys, done.groups)
         body = new.to_bytes()
         # Not through the writer: neither is a page of the site, and no page links to them.
@@ -139,6 +128,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
             (staging / fingerprint.FILE_NAME).write_bytes(
                 fingerprint.record(inputs, page_count, len(files) + 1, manifest.digest(body)))
     except BaseException:
+        if pending is not None:
+            pending.stop()  # its children before the staging folder they write into is removed
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if live is None:
@@ -166,12 +157,55 @@ class PagesDone:
     """What writing the pages left for the rest of the build."""
 
     keys: dict[str, str]  # site path -> page key
-    searchable: dict[str, dict[str, str]]  # language -> site path -> SHA-256 of the page
-    sizes: dict[str, dict[str, int]]  # language -> site path -> bytes of each searchable page written
     rendered: int
     count: int  # pages of every language
     paths: list[str]  # every page's path (Indonesian), for the sitemap
     groups: dict[str, manifest.GroupRecord]  # every language's groups of pages, for the manifest
+
+
+class Pending:
+    """The pages of every language, some still being written by forked children: ``paths`` (the
+    first language's, for the sitemap) at once, the rest from ``finish``; ``stop`` kills the children."""
+
+    def __init__(self, writer: Writer, results: dict[str, LangPages], first: str,
+                 children: dict[str, isolate.Child[LangPages]],
+                 search: isolate.Child[tuple[dict[str, str], list[str]]] | None = None, frozen: bool = False) -> None:
+        self.writer, self.results, self.first = writer, results, first
+        self.children, self.search, self.frozen = children, search, frozen
+        self.paths = results[first].paths
+
+    def join(self) -> None:
+        """Wait for the languages' children and merge what they wrote (a child's error is raised here)."""
+        for lang, worker in self.children.items():
+            part = self.results[lang] = worker.result()
+            self.writer.merge(part.files, part.changed)
+        self.children = {}
+
+    def finish(self) -> PagesDone:
+        """Wait for the children, merge what they wrote (a child's error is raised here)."""
+        try:
+            self.join()
+            if self.search is not None:  # the first language's search index
+                self.writer.merge(*self.search.result())
+                self.results[self.first].index = None
+        finally:
+            self._thaw()
+        self.children, self.search = {}, None
+        return _done(self.results)
+
+    def stop(self) -> None:
+        """Kill the children still running (after a failure of this process)."""
+        for worker in self.children.values():
+            worker.stop()
+        if self.search is not None:
+            self.search.stop()
+        self._thaw()
+
+    def _thaw(self) -> None:
+        """Let the collector see the site data again once no child shares it any more."""
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
 
 
 @dataclass
@@ -179,14 +213,15 @@ class LangPages:
     """What one process's language left: its share of ``PagesDone`` and of the writer's records."""
 
     keys: dict[str, str]
-    searchable: dict[str, str]
-    sizes: dict[str, int]  # the searchable pages written, by their bytes (the search needs not read them for it)
     rendered: int
     count: int
     paths: list[str]  # the pages' paths, in the order of the builders
     files: dict[str, str]  # site path -> SHA-256 (the writer's)
     changed: list[str]  # staged, in the order written (the writer's)
     groups: dict[str, manifest.GroupRecord]  # "lang:name" -> the group's key and pages
+    # The language's search index while its pages are written (None without search, and once
+    # its files are written: it goes no further than the process that made it).
+    index: LanguageIndex | None = None
 
 
 # Each language in its own process (the parent the first, one forked child for each other):
@@ -195,22 +230,21 @@ FORK = hasattr(os, "fork")
 
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
-                 code: str, live: manifest.Manifest | None,
-                 meanwhile: list[Callable[[list[str]], None]] | None = None) -> PagesDone:
-    """Render and write every page of every language whose key differs from the live one's.
-
-    ``meanwhile``: steps of this process's work that need no page but the Indonesian pages' paths
-    (given to them); each one begun while a forked child still writes its pages is run then and
-    removed from the list, the rest are left to the caller.
+                 code: str, live: manifest.Manifest | None, target: Path | None) -> Pending:
+    """Render and write every page of every language whose key differs from the live one's, and
+    each language's search index (``target``: the live site's folder, None: no search index).
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
     as its writer's records and is merged (a path written by both is refused). A child that
-    fails raises its error here (a SiteError when it dies without an answer); when this
-    process fails, the children are killed before the caller removes the staging folder.
+    fails raises its error from ``Pending.finish`` (a SiteError when it dies without an answer);
+    when this process fails, the caller kills the children (``Pending.stop``) before it removes
+    the staging folder. The first language's search index is written by a child forked once the
+    pages of every language are written; the caller writes the calendars and files meanwhile.
     """
     if not FORK or len(lang_kits) < 2:
-        return _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live)
+        parts = _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live, target)
+        return Pending(writer, parts, "id", {})
     (first, kit), *others = lang_kits.items()
 
     # Each record of the site data written (as a digest) once here for every language's process,
@@ -220,7 +254,8 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
 
     def one(own: Writer, lang_kit: Kit) -> LangPages:
         """One language's pages through ``own``."""
-        return _write_language(own, Renderer(templates, data, pair=False, texts=texts), data, lang_kit, code, live)
+        return _write_language(own, Renderer(templates, data, pair=False, texts=texts), data, lang_kit, code, live,
+                               target)
 
     def child(lang_kit: Kit) -> Callable[[], LangPages]:
         """The child's action: its own writer over the same staging folder and live site."""
@@ -235,25 +270,37 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     # until the build ends (``build_site``): after the pages, the calendars, files and index
     # made in this process would have each automatic full collection walk all of it again.
     gc.freeze()
-    children: list[isolate.Child[LangPages]] = []
+    pending = Pending(writer, {first: LangPages({}, 0, 0, [], {}, [], {})}, first, {}, frozen=True)
     try:
         for lang, other in others:
-            children.append(isolate.start(f"site ({lang})", child(other), died=SiteError))
-        results = {first: one(writer, kit)}
-        # On a cold city build the child's language ended 2-3 s after this one (as many pages; the
-        # records' texts were written here first): this core would be idle meanwhile.
-        while first == "id" and meanwhile and any(worker.busy() for worker in children):
-            meanwhile.pop(0)(results[first].paths)
-        for (lang, _), worker in zip(others, children, strict=True):
-            results[lang] = worker.result()
+            pending.children[lang] = isolate.start(f"site ({lang})", child(other), died=SiteError)
+        pending.results[first] = _write_language(writer, Renderer(templates, data, pair=False, texts=texts), data,
+                                                 kit, code, live, target, index_now=False)
+        pending.paths = pending.results[first].paths
+        # The other languages first: three processes at once (this one, a language's, the index's)
+        # took the tree past 1 GB at the bench city (PSS sum 1.24-1.29 GB against 0.9 GB).
+        pending.join()
+        pending.search = _search_apart(writer, pending.results[first])
     except BaseException:
-        for worker in children:
-            worker.stop()
+        pending.stop()
         raise
-    for lang, part in results.items():
-        if lang != first:
-            writer.merge(part.files, part.changed)
-    return _done(results)
+    return pending
+
+
+def _search_apart(writer: Writer, part: LangPages) -> isolate.Child[tuple[dict[str, str], list[str]]] | None:
+    """A forked child writing the language's search index through a writer of its own (None
+    without an index)."""
+    if part.index is None:
+        return None
+
+    def action() -> tuple[dict[str, str], list[str]]:
+        own = Writer(writer.root, writer.previous)
+        _search(own, part)
+        return own.files, own.changed
+
+    # The parent keeps its reference to the entries until the child is done: freeing them here
+    # would write to the pages the child shares, copying them (memory counted twice).
+    return isolate.start(f"search ({part.index.lang})", action, died=SiteError)
 
 
 def _records(data: SiteData) -> Iterator[Any]:
@@ -266,38 +313,58 @@ def _records(data: SiteData) -> Iterator[Any]:
 
 
 def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit, code: str,
-                    live: manifest.Manifest | None) -> LangPages:
-    """Render and write one language's pages whose key differs from the live one's (see ``_write_page``)."""
-    part = LangPages({}, {}, {}, 0, 0, [], writer.files, writer.changed, {})
+                    live: manifest.Manifest | None, target: Path | None, index_now: bool = True) -> LangPages:
+    """Render and write one language's pages whose key differs from the live one's (see ``_write_page``),
+    then its search index (``index_now``; else ``part.index`` is left to the caller)."""
+    part = LangPages({}, 0, 0, [], writer.files, writer.changed, {}, _index(kit.lang, data, target))
     for item in all_items(data, kit):
         _write_item(writer, renderer, item, kit, code, live, part)
+    if index_now:
+        _search(writer, part)
     return part
 
 
+def _index(lang: str, data: SiteData, target: Path | None) -> LanguageIndex | None:
+    """A language's search index, reading kept pages from the live site ``target`` (None: no index)."""
+    if target is None:
+        return None
+    return LanguageIndex(lang, data.portal.output, lambda rel: (target / rel).read_bytes())
+
+
+def _search(writer: Writer, part: LangPages) -> None:
+    """Write the language's search index (its files whose bytes the live site has are only recorded)."""
+    if part.index is None:
+        return
+    for rel, body in sorted(part.index.files().items()):
+        writer.write_bytes(rel, body)
+    part.index = None
+
+
 def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, lang_kits: dict[str, Kit],
-                          code: str, live: manifest.Manifest | None) -> PagesDone:
+                          code: str, live: manifest.Manifest | None, target: Path | None) -> dict[str, LangPages]:
     """Every language in this process (no fork), side by side.
 
     The languages go side by side, so a page's inputs are written out for its key once for all
     of them (``Renderer.key``) while the other language's page of that path is still at hand.
     """
-    parts = {lang: LangPages({}, {}, {}, 0, 0, [], writer.files, writer.changed, {}) for lang in lang_kits}
+    parts = {lang: LangPages({}, 0, 0, [], writer.files, writer.changed, {}, _index(lang, data, target))
+             for lang in lang_kits}
     langs = list(lang_kits.items())
     for row in zip_longest(*(all_items(data, kit) for _, kit in langs)):
         for (lang, kit), item in zip(langs, row, strict=True):
             if item is not None:  # None: this language has no more pages
                 _write_item(writer, renderer, item, kit, code, live, parts[lang])
-    return _done(parts)
+    for part in parts.values():
+        _search(writer, part)
+    return parts
 
 
 def _done(parts: dict[str, LangPages]) -> PagesDone:
     """The languages' parts as one (the sitemap lists the Indonesian paths)."""
-    done = PagesDone({}, {}, {}, 0, 0, parts["id"].paths, {})
-    for lang, part in parts.items():
+    done = PagesDone({}, 0, 0, parts["id"].paths, {})
+    for part in parts.values():
         done.keys.update(part.keys)
         done.groups.update(part.groups)
-        done.searchable[lang] = part.searchable
-        done.sizes[lang] = part.sizes
         done.rendered += part.rendered
         done.count += part.count
     return done
@@ -329,8 +396,8 @@ def _write_group(writer: Writer, renderer: Renderer, group: Group[Any], kit: Kit
                 part.keys[rel] = live.keys[rel]
                 part.paths.append(path)
                 writer.keep(rel)
-                if searchable:
-                    part.searchable[rel] = writer.files[rel]
+                if searchable and part.index is not None:
+                    part.index.keep(rel, writer.files[rel])
             part.count += len(rels)
             part.groups[gid] = kept
             return
@@ -348,7 +415,7 @@ def _write_page(writer: Writer, renderer: Renderer, page: Page | Lazy[Any], kit:
                 live: manifest.Manifest | None, part: LangPages) -> None:
     """Key one page; build, render and write it only when its key is not the live one's; drop it.
 
-    What the rest of the build needs (key, path, searchable page's SHA-256) is kept in ``part``.
+    What the rest of the build needs (key, path) is kept in ``part``, a searchable page's words in its index.
     """
     rel = urls.output_file(kit.url(page.path))
     key = renderer.key(page, kit, code)
@@ -357,71 +424,14 @@ def _write_page(writer: Writer, renderer: Renderer, page: Page | Lazy[Any], kit:
     part.paths.append(page.path)
     if live is not None and live.keys.get(rel) == key and rel in live.files:
         writer.keep(rel)  # the very bytes are published already: not built, rendered nor written
+        if page.searchable and part.index is not None:
+            part.index.keep(rel, writer.files[rel])
     else:
         body = renderer.render(page, kit).encode("utf-8")
         writer.write_bytes(rel, body)
         part.rendered += 1
-        if page.searchable:
-            part.sizes[rel] = len(body)
-    if page.searchable:
-        part.searchable[rel] = writer.files[rel]
-
-
-def _search(changed: set[str], staging: Path, target: Path | None, live: manifest.Manifest | None,
-            searchable: dict[str, dict[str, str]], stop: threading.Event,
-            sizes: dict[str, dict[str, int]] | None = None) -> tuple[list[str], dict[str, str]]:
-    """Update the search index where a searchable page changed; return the files to move into the
-    live site and the index's files with their SHA-256 (for the manifest).
-
-    ``index_changes`` is the index's one entry point (search.py: each partition rebuilt only when
-    its pages or their digests changed, so with no searchable page changed nothing is indexed).
-    ``changed``: the pages staged (the others are read from the live site); ``sizes``: the bytes
-    of the searchable pages staged.
-    """
-    bundle = f"{search.BUNDLE}/"
-    kept = {rel: sha for rel, sha in (live.files if live else {}).items() if rel.startswith(bundle)}
-
-    def read_html(rel: str) -> bytes:
-        return ((staging if rel in changed or target is None else target) / rel).read_bytes()
-
-    result = index_changes(staging, target, searchable, read_html, stop, sizes=sizes, live_digests=kept)
-    # index_site stages only the files whose bytes the live site lacks: each one is moved in.
-    files = dict(result.digests)
-    removed = set(result.removed)
-    files.update({rel: sha for rel, sha in kept.items() if rel not in files and rel not in removed})
-    return list(result.written), files
-
-
-class Indexing:
-    """``_search`` in a thread beside the rest of the build; ``result`` waits for it.
-
-    Leaving the block on an error stops the indexing at its next partition and waits for it, so
-    no Pagefind process outlives the build nor writes into a staging folder being removed.
-    """
-
-    def __init__(self, run: Callable[..., tuple[list[str], dict[str, str]]] | None, writer: Writer,
-                 staging: Path, target: Path | None, live: manifest.Manifest | None,
-                 searchable: dict[str, dict[str, str]], sizes: dict[str, dict[str, int]] | None = None) -> None:
-        self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="search")
-        # The pages staged so far: all of them (calendars and files come after, and are not searched).
-        args = (set(writer.changed), staging, target, live, searchable, self._stop, sizes)
-        self._future = self._pool.submit(run, *args) if run is not None else None
-
-    def __enter__(self) -> Indexing:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._stop.set()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def result(self, files: dict[str, str]) -> list[str]:
-        """The index's files to move in (none without search); their digests are added to ``files``."""
-        if self._future is None:
-            return []
-        moves, indexed = self._future.result()
-        files.update(indexed)
-        return moves
+        if page.searchable and part.index is not None:
+            part.index.add(rel, writer.files[rel], body)
 
 
 def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.Manifest | None, target: Path,

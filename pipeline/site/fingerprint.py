@@ -27,7 +27,6 @@ from pipeline.core import treehash
 from pipeline.core.config import Portal, read_config_file, schemas_root, settings_json
 from pipeline.core.models import TABLES
 from pipeline.core.treehash import DigestCache, hash_tree, library_versions
-from pipeline.site.search_partitions import partition_cap
 
 FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pages it describes
 # The whole package, not a hand-kept list of the modules the site imports: a rule the site
@@ -36,8 +35,7 @@ FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pa
 PIPELINE = Path(__file__).resolve().parents[1]
 OUTPUT_FOLDERS = ("data", "feedback", "templates", "reports")
 STORE_PARTS = ("index.json", "reports")
-LIBRARIES = ("babel", "feedgen", "icalendar", "jinja2", "markdown", "markupsafe", "nh3", "pagefind",
-             "pagefind_bin_extended")
+LIBRARIES = ("babel", "feedgen", "icalendar", "jinja2", "markdown", "markupsafe", "nh3")
 # Paths, the CKAN push's settings and load warnings: none of them changes a byte of the site.
 NOT_SITE_SETTINGS = ("datasets", "output", "receipts", "ckan", "warnings")
 DIGESTS = ("site-cache", "tree-digests.json")  # under <output>: no output; deleting it costs one slow check
@@ -48,8 +46,6 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
     h = hashlib.sha256()
     _add(h, "as-of", as_of.isoformat().encode())
     _add(h, "search", b"1" if search else b"0")
-    # The partition cap cuts the search index differently (same pages, other index files).
-    _add(h, "search-partition-pages", str(partition_cap()).encode())
     _add(h, "settings", _settings(portal))
     _add(h, "versions", _versions())
     cache = _Pass(portal.output.joinpath(*DIGESTS))

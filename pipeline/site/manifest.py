@@ -28,8 +28,7 @@ GroupRecord = tuple[str, tuple[tuple[str, bool], ...]]
 class Manifest:
     """``files``: site path -> SHA-256 of its bytes; ``keys``: page (or calendar) path -> the key it
     was made with; ``groups``: "lang:name" of a group of pages (``page.Group``) -> its key and its
-    pages' paths (untranslated) with whether each is searchable. (The search index's own record,
-    pagefind/partitions.json, says what it holds.)"""
+    pages' paths (untranslated) with whether each is searchable."""
 
     files: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)

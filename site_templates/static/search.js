@@ -1,30 +1,65 @@
-// Search with Pagefind on a static host. The only script of the site; everything else works without it.
-// The query comes from ?q= (the form submits normally), so the results page can be bookmarked.
-// Results are grouped by kind (agency, service, agenda, decision, page), 20 more at a time; a query
-// with no result is compared by edit distance with the names of names.json, and the closest is searched.
+// Search over the site's own static index (indeks-cari/<lang>/, written by pipeline/site/search_index.py).
+// The only script of the site; everything else works without it. The query comes from ?q= (the form
+// submits normally), so the results page can be bookmarked. Results are grouped by kind (agency,
+// service, agenda, decision, page), 20 more at a time; a query with no result is compared by edit
+// distance with the names of names.json, and the closest is searched.
 const out = document.getElementById("results");
 const input = document.getElementById("q");
 const root = new URL("../", import.meta.url); // this file lives in <site>/assets/
 const KINDS = ["agencies", "performance", "agendas", "decisions", "guide"];
 const STEP = 20;
+const INDEX = "indeks-cari";
+const PREFIX = 0.5; // a word that only begins with a term counts half as much as the term itself
+const EXCERPT = 24; // words of an excerpt
 
 function say(template, fields) {
   return template.replace(/\{(\w+)\}/g, (_, k) => String(fields[k] ?? ""));
 }
 
-function unescape(text) {
-  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, "\"").replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+// Lower case, without accents: how the index folds words (search_text.py's fold).
+function fold(text) {
+  return text.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "");
 }
 
-// Pagefind excerpts mark hits with <mark>; build them as nodes instead of parsing HTML.
-function excerpt(text) {
+// A word's letters and digits: its parts, and the compound whole ("e-KTP": e, ktp, ektp).
+function parts(word) {
+  return fold(word).match(/[\p{L}\p{N}]+/gu) || [];
+}
+
+function termsOf(q) {
+  return q.split(/\s+/).map((t) => parts(t).join("")).filter(Boolean);
+}
+
+// Does a word of the text (a part of it, or its whole) begin with one of the terms?
+function hits(word, terms) {
+  const found = parts(word);
+  const whole = found.join("");
+  return terms.some((t) => whole.startsWith(t) || found.some((p) => p.startsWith(t)));
+}
+
+// About EXCERPT words around the first hit, each hit in a <mark> built as a node (never HTML).
+function excerpt(text, terms) {
   const p = document.createElement("p");
-  unescape(text).split(/(<mark>.*?<\/mark>)/).forEach((part) => {
-    const hit = part.match(/^<mark>(.*)<\/mark>$/);
-    const node = hit ? document.createElement("mark") : document.createTextNode(part);
-    if (hit) node.textContent = hit[1];
-    p.append(node);
-  });
+  const words = text.split(" ");
+  const marked = words.map((w) => hits(w, terms));
+  const first = Math.max(0, marked.indexOf(true));
+  const start = Math.max(0, Math.min(first - 6, words.length - EXCERPT));
+  const end = Math.min(words.length, start + EXCERPT);
+  let plain = start > 0 ? "… " : "";
+  for (let i = start; i < end; i++) {
+    const gap = i < end - 1 ? " " : "";
+    if (marked[i]) {
+      if (plain) p.append(document.createTextNode(plain));
+      const mark = document.createElement("mark");
+      mark.textContent = words[i];
+      p.append(mark);
+      plain = gap;
+    } else {
+      plain += words[i] + gap;
+    }
+  }
+  if (end < words.length) plain += " …";
+  if (plain) p.append(document.createTextNode(plain));
   return p;
 }
 
@@ -72,23 +107,23 @@ function render(q, search, data, shownQuery) {
   out.textContent = "";
   out.append(heading(say(out.dataset.found, { n: search.results.length, q: shownQuery }), "h2"));
   for (const kind of [...KINDS, "other"]) {
-    const items = data.filter((item) => (KINDS.includes(item.meta.kind) ? item.meta.kind : "other") === kind);
+    const items = data.filter((item) => (KINDS.includes(item.kind) ? item.kind : "other") === kind);
     if (!items.length) continue;
     const section = document.createElement("section");
     const label = out.dataset[`kind${kind[0].toUpperCase()}${kind.slice(1)}`] || out.dataset.kindGuide;
-    // Counts of the results loaded so far: Pagefind's filter index (exact counts per kind) is not
-    // written byte for byte the same from one build to the next.
+    // Counts of the results loaded so far: a count per kind of every result would need every
+    // result's record.
     section.append(heading(`${label} (${items.length})`, "h3"));
     const list = document.createElement("ol");
     for (const item of items) {
       const li = document.createElement("li");
       const a = document.createElement("a");
       a.href = item.url;
-      a.textContent = item.meta.title || item.url;
+      a.textContent = item.title || item.url;
       const tag = document.createElement("span");
       tag.className = "meta result-kind";
       tag.textContent = ` · ${label}`;
-      li.append(a, tag, excerpt(item.excerpt));
+      li.append(a, tag, excerpt(item.text, search.terms));
       list.append(li);
     }
     section.append(list);
@@ -123,90 +158,101 @@ function suggestLine(list) {
   return p;
 }
 
-// Each language's index is split into partitions (Pagefind's memory grows with the pages of one
-// run): pagefind/bundles.json lists them. The language's runtime bundle is opened first and every
-// partition is merged into it, each tagged with a "part" filter naming its folder.
+// A gzip-compressed JSON file of the index (its name ends in .gz.bin: no server decompresses it for us).
+async function load(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return JSON.parse(await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).text());
+}
+
+// Each file once per page view (a query's terms can share a shard; results share chunks).
+function once(index, file) {
+  if (!index.files.has(file)) index.files.set(file, load(new URL(file, index.folder)));
+  return index.files.get(file);
+}
+
 async function loadIndex() {
   const lang = document.documentElement.lang === "en" ? "en" : "id";
-  const listed = await fetch(new URL("pagefind/bundles.json", root)).then((r) => r.json());
-  const mine = listed[lang];
-  const pagefind = await import(new URL(`${mine.runtime}pagefind.js`, root).href);
-  const base = { baseUrl: root.pathname, excerptLength: 24 };
-  await pagefind.options({ ...base, mergeFilter: { part: RUNTIME } });
-  await Promise.all(mine.parts.map((part) => pagefind.mergeIndex(new URL(part, root).pathname,
-    { ...base, mergeFilter: { part } })));
-  return { pagefind, parts: mine.parts, pages: mine.pages };
+  const folder = new URL(`${INDEX}/${lang}/`, root);
+  const index = { folder, files: new Map() };
+  index.meta = await once(index, "meta.gz.bin");
+  return index;
 }
 
-const RUNTIME = "-"; // the runtime bundle's one placeholder record is never a result
-
-// Lower case, without accents and punctuation: how Pagefind compares words.
-function fold(text) {
-  return text.toLocaleLowerCase().normalize("NFD").replace(/\p{M}/gu, "");
+// The last entry of `list` (sorted by its first item) whose first item is at most `key`.
+function floor(list, key) {
+  let lo = 0;
+  let hi = list.length - 1;
+  let at = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid][0] <= key) {
+      at = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return at;
 }
 
-function termsOf(q) {
-  return fold(q).split(/\s+/).map((t) => t.replace(/[\p{P}\p{S}]/gu, "")).filter(Boolean);
+// Every page holding a word that begins with `term`, by page number, with its best BM25 score:
+// the page's term score (in the index) times the word's rarity over the whole language, a word
+// longer than the term counting PREFIX as much. Words are sorted, so those beginning with the
+// term are in the shard where the term would be and the shards after it that begin with it.
+async function pagesWith(index, term) {
+  const { shards, pages } = index.meta;
+  const files = [];
+  for (let i = floor(shards, term); i < shards.length && (!files.length || shards[i][0].startsWith(term)); i++) {
+    files.push(shards[i][1]);
+  }
+  const best = new Map();
+  for (const shard of await Promise.all(files.map((file) => once(index, file)))) {
+    for (const [word, flat] of Object.entries(shard)) {
+      if (!word.startsWith(term)) continue;
+      const n = flat.length / 2;
+      const weight = (word === term ? 1 : PREFIX) * Math.log((pages - n + 0.5) / (n + 0.5) + 1) / 10000;
+      let page = 0;
+      for (let i = 0; i < flat.length; i += 2) {
+        page += flat[i];
+        const score = weight * flat[i + 1];
+        if (score > (best.get(page) || 0)) best.set(page, score);
+      }
+    }
+  }
+  return best;
 }
 
-// Does a page (a result's data) hold, at a matched position, a word that starts with `term`?
-// A compound such as "e-KTP" counts by each part and as a whole.
-function startsWithTerm(data, term) {
-  const words = data.content.split(/[\r\n\s]+/g);
-  return data.locations.some((at) => {
-    const word = fold(words[at] || "");
-    const parts = [word.replace(/[^\p{L}\p{N}]/gu, ""), ...word.split(/[^\p{L}\p{N}]+/u)];
-    return parts.some((part) => part.startsWith(term));
-  });
+// A result's record: its link (under the site's own root), title, kind and text.
+async function record(index, page) {
+  const { chunks } = index.meta;
+  const [start, file] = chunks[floor(chunks, page)];
+  const [url, title, kind, text] = (await once(index, file))[page - start];
+  return { url: new URL(url.slice(1), root).pathname, title, kind, text };
 }
 
-// Partitions that hold `term` or a word beginning with it (and how many pages each partition matched). When a bundle has no such word, Pagefind
-// searches the longest indexed word that `term` begins with instead ("dukcapil" -> "d"), so a
-// partition without the word would answer with unrelated pages. Per partition that fallback is all
-// or nothing: a partition counts when Pagefind finds `term` there exactly (stemmed), or when its
-// best loose match is a word that really begins with `term`.
-async function partsWith(pagefind, term) {
-  const [exact, loose] = await Promise.all([pagefind.search(`"${term}"`), pagefind.search(term)]);
-  const found = (search) => Object.entries(search.filters.part || {}).filter(([p, n]) => n > 0 && p !== RUNTIME).map(([p]) => p);
-  const good = new Set(found(exact));
-  await Promise.all(found(loose).filter((p) => !good.has(p)).map(async (part) => {
-    const one = await pagefind.search(term, { filters: { part } });
-    if (one.results.length && startsWithTerm(await one.results[0].data(), term)) good.add(part);
-  }));
-  return { good, loose: loose.filters.part || {} };
-}
-
-// Pagefind's inverse document frequency of a word found on `n` of `total` pages.
-function idf(total, n) {
-  return Math.log((total - n + 0.5) / (n + 0.5) + 1);
-}
-
-// Search every partition, keeping the results of partitions that match each term (see partsWith).
-// Each partition scores its pages against its own page counts: a word rare in one partition (a
-// decision that names a passport) would outrank the pages where it matters (the passport
-// services), so each partition's scores are scaled from its own word rarity to the whole language's.
+// The pages holding every term (each as a word or the beginning of one), best score first.
 async function find(index, q) {
   const terms = termsOf(q);
-  if (!terms.length) return { results: [] };
-  let allowed = null;
-  const counts = [];
-  for (const term of terms) {
-    const { good, loose } = await partsWith(index.pagefind, term);
-    counts.push(loose);
-    allowed = allowed === null ? good : new Set([...allowed].filter((p) => good.has(p)));
+  if (!terms.length) return { terms, results: [] };
+  const maps = await Promise.all(terms.map((term) => pagesWith(index, term)));
+  maps.sort((a, b) => a.size - b.size);
+  const [fewest, ...rest] = maps;
+  const results = [];
+  for (const [page, score] of fewest) {
+    let total = score;
+    for (const other of rest) {
+      const more = other.get(page);
+      if (more === undefined) {
+        total = null;
+        break;
+      }
+      total += more;
+    }
+    if (total !== null) results.push({ page, score: total, data: () => record(index, page) });
   }
-  const parts = [...allowed];
-  const total = Object.values(index.pages).reduce((a, b) => a + b, 0);
-  const searches = await Promise.all(parts.map((part) => index.pagefind.search(q, { filters: { part } })));
-  const results = searches.flatMap((search, i) => {
-    const part = parts[i];
-    const whole = counts.reduce((sum, c) => sum + idf(total, parts.reduce((n, p) => n + (c[p] || 0), 0)), 0);
-    const own = counts.reduce((sum, c) => sum + idf(index.pages[part] || 1, c[part] || 0), 0);
-    const scale = own > 0 ? whole / own : 1;
-    return search.results.map((r) => ({ ...r, score: r.score * scale }));
-  });
-  results.sort((a, b) => b.score - a.score);
-  return { results };
+  results.sort((a, b) => b.score - a.score || a.page - b.page);
+  return { terms, results };
 }
 
 async function run(q) {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,6 @@ from typing import Iterator
 import pytest
 
 from pipeline.core.config import Portal, load_portal
-from pipeline.site.search_partitions import CAP_VARIABLE
 from tests.checkers import require_chromium
 from tests.sample_support import SAMPLE_AS_OF, PublishedSample
 from tests.shared_fixture import read_only
@@ -81,28 +79,10 @@ def server(site: Path) -> Iterator[str]:
     yield from _serve(site)
 
 
-SMALL_PARTITIONS = 50  # pages per search partition in the partitioned site: several per section and language
-
-
 @pytest.fixture(scope="session")
-def partitioned_site(published_sample: PublishedSample, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample site built again with search partitions of at most 50 pages (read only)."""
-    output = tmp_path_factory.mktemp("partitioned") / "output"
-    top = str(published_sample.output)
-    # Without the site: a build beside the same inputs' site would be skipped by its fingerprint.
-    shutil.copytree(published_sample.output, output, ignore=lambda folder, names: ["site"] if folder == top else [])
-    done = subprocess.run([sys.executable, "-m", "pipeline", "build", "--as-of", AS_OF.isoformat(),
-                           "--datasets", str(REPO / "datasets"), "--output", str(output)],
-                          cwd=REPO, capture_output=True, text=True, timeout=900, check=False,
-                          env={**os.environ, CAP_VARIABLE: str(SMALL_PARTITIONS)})
-    assert done.returncode == 0, done.stderr[-3000:]
-    return output / "site"
-
-
-@pytest.fixture(scope="session")
-def search_server(partitioned_site: Path) -> Iterator[str]:
-    """The partitioned site over HTTP on a free loopback port; yields the base URL."""
-    yield from _serve(partitioned_site)
+def search_server(site: Path) -> Iterator[str]:
+    """The built site over HTTP for the search tests (the same site as ``server``'s)."""
+    yield from _serve(site)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """Search that forgives: other names, misspellings, English names, grouped and labelled results, more than 20.
 
-Run against the sample built with search partitions of at most 50 pages (``search_server``):
-every search merges many bundles per language, as a large city's does.
+Run against the sample site (``search_server``), searched with the site's own index (indeks-cari/).
 """
 
 from __future__ import annotations
