@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import pickle
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
+from pipeline.site.keptpickle import load_plain
 from pipeline.site.rowcache import FOLDER, write_whole
 
 FILE_NAME = "calendar-events.bin"  # under <output>/site-cache/: deleting it costs one slower calendar build
@@ -79,28 +78,7 @@ def dump(events: dict[str, bytes]) -> bytes:
 
 def load(path: Path) -> dict[str, bytes]:
     """The events kept in ``path``, or none when it is absent or damaged."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    head = len(MAGIC)
-    digest = hashlib.sha256(memoryview(data)[head + 65:]).hexdigest().encode() + b"\n"
-    if data[:head] != MAGIC or data[head:head + 65] != digest:
-        return {}
-    stream = io.BytesIO(data)  # shares the bytes read, no copy
-    stream.seek(head + 65)
-    try:
-        events = _Unpickler(stream).load()
-    except Exception:  # noqa: BLE001 - a damaged copy of any shape only means taking the events as before
-        return {}
+    events = load_plain(path, MAGIC)
     if not (isinstance(events, dict) and all(type(k) is str and type(v) is bytes for k, v in events.items())):
         return {}
     return events
-
-
-class _Unpickler(pickle.Unpickler):
-    """Unpickles plain values only (a dict of str and bytes needs no class)."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        """No class at all."""
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in kept events")

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pipeline.site import search_text
+from pipeline.site.keptpickle import load_plain
 from pipeline.site.rowcache import FOLDER
 from pipeline.site.search_index import Record, index_files
 from pipeline.site.search_text import page_text
@@ -125,20 +125,7 @@ class _Hashing:
 
 def load(path: Path) -> dict[str, Entry]:
     """The entries kept in ``path``, or none when it is absent, damaged or of another version."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    head = len(MAGIC)
-    digest = hashlib.sha256(memoryview(data)[head + 65:]).hexdigest().encode() + b"\n"
-    if data[:head] != MAGIC or data[head:head + 65] != digest:
-        return {}
-    stream = io.BytesIO(data)
-    stream.seek(head + 65)
-    try:
-        entries = _Unpickler(stream).load()
-    except Exception:  # noqa: BLE001 - a damaged copy of any shape only means tokenising the pages again
-        return {}
+    entries = load_plain(path, MAGIC)
     if not isinstance(entries, dict) or not all(_is_entry(v) for v in entries.values()):
         return {}
     return entries
@@ -148,11 +135,3 @@ def _is_entry(value: object) -> bool:
     """Whether a kept value has the shape of an ``Entry``."""
     return (type(value) is tuple and len(value) == 5 and all(type(v) is str for v in value[:4])
             and type(value[4]) is int)
-
-
-class _Unpickler(pickle.Unpickler):
-    """Unpickles plain values only (dicts, tuples, str and int need no class)."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        """No class at all."""
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in kept search entries")
