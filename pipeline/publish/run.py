@@ -26,11 +26,8 @@ import shutil
 import signal
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-
-import click
 
 from pipeline.core import periods
 from pipeline.core.atomic import COMMIT, commit_files, holds_bytes, recover_dir, same_bytes, staging_dir, write_unsynced
@@ -41,21 +38,22 @@ from pipeline.core.needs_action import needs_action_lines
 from pipeline.core.oserrors import OUTPUT_INTACT, describe
 from pipeline.core.rowcodec import canonical_json
 from pipeline.core.safe_open import TooLarge, read_bytes
+from pipeline.core.treehash import DigestCache
 from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
 from pipeline.publish.evaluation.memo import FILE as MEMO
 from pipeline.publish.evaluation.memo import Memo
 from pipeline.publish.evaluation.table import KEPT
 from pipeline.publish.feedback import feedback_files
+from pipeline.publish.result import PublishResult, nothing_new, show
 from pipeline.publish.reuse import Reuse
 from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.tables import build_tables, listing_tables
-from pipeline.publish.unchanged import input_digests, inputs_digest, remember, unchanged
+from pipeline.publish.unchanged import FOLDERS, Check, check, remember
 from pipeline.runner import isolate
 from pipeline.store import Changes, Store, Writing, report_record
 from pipeline.store.receipts import load_receipts, local_iso
 
-FOLDERS = ("data", "feedback", "templates", "reports")  # build order
 # The tables whose rows are dropped once their data files are written: the feedback pages and the
 # summary read only the agencies and the submissions.
 RELEASED = frozenset(PUBLISHED_TABLES) - {"agencies", "submissions"}
@@ -72,64 +70,40 @@ class _Committed(Exception):
         self.error = error
 
 
-@dataclass(frozen=True)
-class PublishResult:
-    """What a publish did, for the summary line and for tests."""
-
-    accepted: int
-    rejected: int
-    new: int
-    changed: bool
-    output: Path
-    tables_changed: tuple[str, ...] = ()
-    receipt_warnings: tuple[str, ...] = ()
-    needs_action: tuple[str, ...] = ()  # the summary's lines naming the agencies to contact
-
-    def summary(self) -> str:
-        """One line for the terminal and cron logs."""
-        return (
-            f"Terbit / Published: {self.accepted} berkas diterima / accepted, {self.rejected} "
-            f"ditolak / rejected, {self.new} baru / new -> {self.output}"
-        )
-
-
 def publish_data(portal: Portal, as_of: date, now: datetime | None = None,
-                 skip_unchanged: bool = False) -> PublishResult:
+                 skip_unchanged: bool = False, checked: Check | None = None) -> PublishResult:
     """Run the data stages and swap the results into ``<output>``; PublishError on machine failure.
 
     ``skip_unchanged`` (the ``publish`` command sets it): do nothing when no input changed
-    since the last run and its outputs are untouched (``publish/unchanged.py``).
+    since the last run and its outputs are untouched (``publish/unchanged.py``); ``checked``: that
+    check, when the caller made it already (not made twice).
     """
     try:
-        result = _publish(portal, as_of, now or datetime.now(portal.tz), skip_unchanged)
+        result = _publish(portal, as_of, now or datetime.now(portal.tz), skip_unchanged, checked)
     except PipelineError:
         raise
     except _Committed as done:
         raise PublishError(describe(done.error, AFTER_COMMIT)) from None
     except OSError as exc:
         raise PublishError(describe(exc, OUTPUT_INTACT)) from None
-    for warning in result.receipt_warnings:
-        click.echo(f"PERINGATAN / WARNING: {warning}", err=True)
-    click.echo(result.summary())
-    for line in result.needs_action:
-        click.echo(line)
+    show(result)
     return result
 
 
-def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool) -> PublishResult:
+def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
+             checked: Check | None = None) -> PublishResult:
     """The stages in order; see the module docstring for the failure rules."""
     # The files read for the check are not read again by ``remember``.
-    digests = input_digests(portal) if skip_unchanged else None
-    inputs = inputs_digest(portal, as_of, digests) if skip_unchanged else ""
-    for name in FOLDERS:
-        recover_dir(portal.output / name)  # an interrupted swap is completed, never skipped
-    last = unchanged(portal, inputs) if skip_unchanged else None
-    if last is not None:
-        click.echo("Tidak ada masukan yang berubah sejak publikasi terakhir / no input changed since the last "
-                   "publish: nothing to do")
-        lines = last.get("needs_action", [])
-        return PublishResult(int(last.get("accepted", 0)), int(last.get("rejected", 0)), 0, False, portal.output,
-                             needs_action=tuple(str(x) for x in lines) if isinstance(lines, list) else ())
+    digests: DigestCache | None = None
+    inputs = ""
+    if skip_unchanged:
+        checked = checked or check(portal, as_of)  # interrupted swaps completed there, never skipped
+        digests, inputs = checked.digests, checked.inputs
+        if checked.last is not None:
+            return nothing_new(checked.last, portal.output)
+    else:
+        for name in FOLDERS:
+            recover_dir(portal.output / name)  # an interrupted swap is completed, never skipped
     # Imported only now: with nothing new, loading frictionless took longer than the check.
     from pipeline.validate import ValidationCache, load_reference, validate_datasets  # the validate stage
 

@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import write_bytes
+from pipeline.core.atomic import recover_dir, write_bytes
 from pipeline.core.config import Portal, schemas_root
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import DigestCache, hash_tree, library_versions, stat_line, stat_tree
 
 RECORD = "publish-inputs.json"  # under <output>/store
 DIGESTS = "tree-digests.json"  # under <output>/store: the inputs' files' digests, by stat
-FOLDERS = ("data", "feedback", "templates", "reports")
+FOLDERS = ("data", "feedback", "templates", "reports")  # the publish's output folders, in build order
 PIPELINE = Path(__file__).resolve().parents[1]
 LIBRARIES = ("babel", "frictionless", "jinja2", "markdown", "markupsafe", "nh3", "openpyxl")
 
@@ -68,6 +69,26 @@ def outputs_digest(output: Path) -> str:
             continue
         stat_tree(h, folder, root)
     return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the check read: the inputs' digests and their SHA-256 (for the publish that follows, which
+    does not read them again), and ``last``: the last run's record when nothing changed, else None."""
+
+    digests: DigestCache
+    inputs: str
+    last: dict[str, Any] | None
+
+
+def check(portal: Portal, as_of: date) -> Check:
+    """Whether anything changed since the last publish; an interrupted swap of an output folder is
+    completed first (never skipped), since the outputs' stat is part of the check."""
+    digests = input_digests(portal)
+    inputs = inputs_digest(portal, as_of, digests)
+    for name in FOLDERS:
+        recover_dir(portal.output / name)
+    return Check(digests, inputs, unchanged(portal, inputs))
 
 
 def unchanged(portal: Portal, inputs: str) -> dict[str, Any] | None:

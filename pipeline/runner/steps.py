@@ -92,9 +92,18 @@ def _read_or_none(path: Path) -> bytes | None:
 
 def _publish(portal: Portal, day: date, now: datetime | None) -> tuple[int, int, list[str]]:
     """The data stage itself: files accepted and rejected, tables changed."""
+    from pipeline.publish.result import nothing_new, show
+    from pipeline.publish.unchanged import check
+
+    checked = check(portal, day)  # before the stages' code is even imported: nothing new needs none of it
+    if checked.last is not None:
+        skipped = nothing_new(checked.last, portal.output)
+        show(skipped)
+        return skipped.accepted, skipped.rejected, []
     from pipeline.publish import publish_data
 
-    result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None, skip_unchanged=True)
+    result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None, skip_unchanged=True,
+                          checked=checked)
     return result.accepted, result.rejected, list(result.tables_changed)
 
 
