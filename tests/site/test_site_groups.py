@@ -157,7 +157,7 @@ def test_a_group_can_reach_nothing_but_its_inputs_and_shows_no_data_date(portal:
     data = load_site_data(portal, AS_OF)
     kit: Kit = kits(TEMPLATES)["id"]
     renderer = Renderer(TEMPLATES, data)
-    part = LangPages({}, {}, {}, 0, 0, [], {}, [], {})
+    part = LangPages({}, 0, 0, [], {}, [], {})
     with pytest.raises(SiteError, match="data's date"):
         _write_group(Writer(Path("/nonexistent")), renderer, Group("g", 1, _expand), kit, "code", None, part)
 
