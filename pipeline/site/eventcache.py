@@ -14,13 +14,11 @@ cannot make the build run anything.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import pickle
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.site.keptpickle import load_plain
-from pipeline.site.rowcache import FOLDER, write_whole
+from pipeline.site.keptpickle import load_plain, plain_bytes, save_plain
+from pipeline.site.rowcache import FOLDER
 
 FILE_NAME = "calendar-events.bin"  # under <output>/site-cache/: deleting it costs one slower calendar build
 MAGIC = b"mpp-calendar-events 1\n"
@@ -61,7 +59,7 @@ class KeptEvents:
         if events.keys() != kept.keys():
             # A copy that cannot be kept (a read-only or full disk) only makes the next build slower.
             with contextlib.suppress(OSError):
-                write_whole(self.path, dump(events))
+                save_plain(self.path, MAGIC, events)
 
     def _loaded(self) -> dict[str, bytes]:
         """The kept events, read once (an empty dict when there are none or the file is damaged)."""
@@ -72,8 +70,7 @@ class KeptEvents:
 
 def dump(events: dict[str, bytes]) -> bytes:
     """The kept file's bytes: magic, the payload's SHA-256, then the payload."""
-    payload = pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL)
-    return b"".join((MAGIC, hashlib.sha256(payload).hexdigest().encode(), b"\n", payload))
+    return plain_bytes(MAGIC, events)
 
 
 def load(path: Path) -> dict[str, bytes]:

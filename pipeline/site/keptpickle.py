@@ -1,4 +1,4 @@
-"""Reading a kept file of plain values: a magic line, the payload's SHA-256 and a pickle that names no class.
+"""A kept file of plain values: a magic line, the payload's SHA-256 and a pickle that names no class.
 
 The site's caches (eventcache.py, search.py) keep dicts of strings, bytes, ints and tuples this
 way. The file is checked whole: anything else (absent, damaged, another layout) reads as
@@ -12,6 +12,44 @@ import io
 import pickle
 from pathlib import Path
 from typing import Any
+
+
+def plain_bytes(magic: bytes, value: object) -> bytes:
+    """The kept file's bytes for ``value``: magic, the payload's SHA-256, then the payload."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return b"".join((magic, hashlib.sha256(payload).hexdigest().encode(), b"\n", payload))
+
+
+def save_plain(path: Path, magic: bytes, value: object) -> None:
+    """Keep ``value`` in ``path`` (``plain_bytes``' layout), whole or not at all: through a temporary
+    file renamed over the old one, the payload pickled straight into it and its SHA-256 written
+    after it in the header's place, so no copy of the payload (40 MB a language of a large city's
+    search entries) is held in memory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(magic + b"0" * 64 + b"\n")
+            digest = _Hashing(out)
+            pickle.dump(value, digest, protocol=pickle.HIGHEST_PROTOCOL)
+            out.seek(len(magic))
+            out.write(digest.sha.hexdigest().encode())
+        tmp.rename(path)  # on POSIX a rename replaces the old copy in one step
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class _Hashing:
+    """A file's ``write`` that also hashes what it writes."""
+
+    def __init__(self, out: Any) -> None:
+        self.out, self.sha = out, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        """Hash ``data`` and write it."""
+        self.sha.update(data)
+        return int(self.out.write(data))
 
 
 def load_plain(path: Path, magic: bytes) -> object | None:

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import pickle
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pipeline.site import search_text
-from pipeline.site.keptpickle import load_plain
+from pipeline.site.keptpickle import load_plain, save_plain
 from pipeline.site.rowcache import FOLDER
 from pipeline.site.search_index import Record, index_files
 from pipeline.site.search_text import page_text
@@ -72,7 +70,7 @@ class LanguageIndex:
         if entries.keys() != kept.keys():
             # A copy that cannot be kept (a read-only or full disk) only makes the next build slower.
             with contextlib.suppress(OSError):
-                save(self.path, entries)
+                save_plain(self.path, MAGIC, entries)
         self._kept = None
 
     def _loaded(self) -> dict[str, Entry]:
@@ -89,38 +87,6 @@ def _entry(body: bytes) -> Entry | None:
         return None
     counts = " ".join(f"{word} {count}" for word, count in sorted(page.counts.items()))
     return page.title, page.kind, page.text, counts, page.length
-
-
-def save(path: Path, entries: dict[str, Entry]) -> None:
-    """Keep the entries in ``path``: magic, the payload's SHA-256, the payload (whole or not at all,
-    through a temporary file renamed over the old one), the payload pickled
-    into the file and its SHA-256 written after it in the header's place: no copy of the payload
-    (40 MB a language of a large city) is held in memory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            out.write(MAGIC + b"0" * 64 + b"\n")
-            digest = _Hashing(out)
-            pickle.dump(entries, digest, protocol=pickle.HIGHEST_PROTOCOL)
-            out.seek(len(MAGIC))
-            out.write(digest.sha.hexdigest().encode())
-        tmp.rename(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-class _Hashing:
-    """A file's ``write`` that also hashes what it writes."""
-
-    def __init__(self, out: Any) -> None:
-        self.out, self.sha = out, hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        """Hash ``data`` and write it."""
-        self.sha.update(data)
-        return int(self.out.write(data))
 
 
 def load(path: Path) -> dict[str, Entry]:
