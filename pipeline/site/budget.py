@@ -9,16 +9,13 @@ from pathlib import Path
 # are cut into numbered or per-month/per-year pages, so no page grows with the history.
 PAGE_BUDGET = 30 * 1024
 LEVEL = 9  # gzip level of the measure (what a server sending pre-compressed files would use)
-SEARCH_BUNDLE = "pagefind/"  # Pagefind's own files are no pages of the site
 
 
 def page_sizes(site: Path) -> dict[str, int]:
     """The gzipped size of every HTML page under ``site``, by path relative to it."""
     out = {}
     for path in sorted(site.rglob("*.html")):
-        name = path.relative_to(site).as_posix()
-        if not name.startswith(SEARCH_BUNDLE):
-            out[name] = len(gzip.compress(path.read_bytes(), LEVEL))
+        out[path.relative_to(site).as_posix()] = len(gzip.compress(path.read_bytes(), LEVEL))
     return out
 
 

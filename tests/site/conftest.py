@@ -116,13 +116,13 @@ def _dropped_icon(request) -> bool:
 
 
 def html_pages(site: Path) -> list[Path]:
-    """Every HTML page the site build wrote but the file-check reports and Pagefind's files.
+    """Every HTML page the site build wrote but the file-check reports.
 
     The reports (/laporan/, /en/laporan/: two thousand and more small pages of one template
     each) are checked on a sample of every kind in test_site_reports.py, to keep the suite fast.
     """
     return sorted(p for p in site.rglob("*.html")
-                  if not p.relative_to(site).as_posix().startswith(("laporan/", "en/laporan/", "pagefind/")))
+                  if not p.relative_to(site).as_posix().startswith(("laporan/", "en/laporan/")))
 
 
 def copy_datasets(target: Path) -> Path:
