@@ -233,3 +233,45 @@ def test_a_digest_too_recent_to_keep_serves_this_process_only_while_the_stat_hol
     assert cache.known(str(path), os.lstat(path), fresh=True) is None
     cache.save()
     assert not (tmp_path / "cache.json").exists() or _kept(tmp_path / "cache.json") == {}
+
+
+def test_a_file_changed_since_the_cache_was_kept_is_known_by_this_runs_digest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A data file the publish wrote again: the cache file holds its old entry, this run's check
+    # read the new bytes; the build asks for the digest of the new file and gets it, not None
+    # (which made the build hash hundreds of MB of changed data files twice more).
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    path = tmp_path / "a.csv"
+    path.write_bytes(A_BYTES)
+    first = DigestCache(tmp_path / "cache.json")
+    first.digest(str(path), os.lstat(path))
+    first.save()
+    time.sleep(0.01)
+    path.write_bytes(B_BYTES)  # same size, a new change time
+    check = DigestCache(tmp_path / "cache.json")
+    st = os.lstat(path)
+    assert check.digest(str(path), st) == hashlib.sha256(B_BYTES).hexdigest()
+    assert check.known(str(path), st) == hashlib.sha256(B_BYTES).hexdigest()
+    assert treehash.known_digest(check, str(path)) == hashlib.sha256(B_BYTES).hexdigest()
+    time.sleep(0.01)
+    path.write_bytes(A_BYTES)  # changed again after the check: neither entry stands for it
+    assert check.known(str(path), os.lstat(path)) is None
+    assert check.known(str(path), os.lstat(path), fresh=True) is None
+
+
+def test_a_digest_too_recent_to_keep_is_known_over_an_older_kept_entry(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    path = tmp_path / "a.csv"
+    path.write_bytes(A_BYTES)
+    first = DigestCache(tmp_path / "cache.json")
+    first.digest(str(path), os.lstat(path))
+    first.save()
+    monkeypatch.setattr(treehash, "RACY_NS", 2_000_000_000)
+    time.sleep(0.01)
+    path.write_bytes(B_BYTES)
+    check = DigestCache(tmp_path / "cache.json")
+    st = os.lstat(path)
+    check.digest(str(path), st)  # too recent to keep: only this process may take it
+    assert check.known(str(path), st) is None
+    assert check.known(str(path), st, fresh=True) == hashlib.sha256(B_BYTES).hexdigest()

@@ -80,17 +80,18 @@ class DigestCache:
         as its last change could give it other bytes under that key; the pipeline's own writes to
         what a run reads are over before it reads them, and a second run waits for its lock.
         """
-        name = entry_name(path)
-        entry = self.kept.get(name) or self.seen.get(name)
-        if entry is None and fresh:
+        name, key = entry_name(path), stat_fields(st)
+        # This run's entry first: a file changed since the cache file was written (a data file the
+        # publish just wrote again) has its old entry kept and its new one seen by this run's check.
+        for entry in (self.seen.get(name), self.kept.get(name)):
+            if entry is not None and entry[:-1] == key:
+                self.seen[name] = entry
+                return str(entry[-1])
+        if fresh:
             entry = self.fresh.get(name)
-            if entry is None or entry[:-1] != stat_fields(st):
-                return None
-            return str(entry[-1])  # not kept: a later run reads the file again
-        if entry is None or entry[:-1] != stat_fields(st):
-            return None
-        self.seen[name] = entry
-        return str(entry[-1])
+            if entry is not None and entry[:-1] == key:
+                return str(entry[-1])  # not kept: a later run reads the file again
+        return None
 
     def save(self) -> None:
         """Write the entries this run used (those of files gone are dropped), atomically, when they changed."""

@@ -6,20 +6,32 @@ received file from there (the same report the agencies' feedback pages were writ
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 
 from pipeline.core.models import TABLES
+from pipeline.core.rowcodec import json_object
+from pipeline.core.treehash import DigestCache, known_digest
 from pipeline.publish.feedback import shown_problems
+from pipeline.site import reportcache
 from pipeline.site.models import FileReportView, Misplaced, Submission
 from pipeline.store import Store
 
 Key = tuple[str, str, str]  # (period, agency, table)
 
 
-def load_reports(output: Path, submissions: list[Submission]) -> dict[Key, FileReportView]:
-    """The current version and report of every received file of the submissions table."""
+def load_reports(output: Path, submissions: list[Submission], digests: DigestCache | None = None,
+                 kept: reportcache.KeptReports | None = None) -> dict[Key, FileReportView]:
+    """The current version and report of every received file of the submissions table.
+
+    ``kept``: the problems of reports read by earlier builds, by the reports' SHA-256 (taken from
+    ``digests``, the build's check, while a report's stat is the one kept with it): such a report
+    is not read again; the others are read and kept (``KeptReports.save``) for the next build.
+    """
     store = Store.load(output / "store")
+    root = os.path.abspath(store.root)  # the name the check walked the reports by
     found: dict[Key, FileReportView] = {}
     for s in submissions:
         key = (s.period, s.agency_code, s.table)
@@ -27,11 +39,29 @@ def load_reports(output: Path, submissions: list[Submission]) -> dict[Key, FileR
         version = store.version(key, pointer.current) if pointer else None
         if s.status == "missing" or pointer is None or version is None:
             continue
-        report = store.report(version)
+        if kept is None:
+            report = store.report(version)
+            errors, warnings = shown_problems(report["errors"]), shown_problems(report["warnings"])
+        else:
+            errors, warnings = _shown(f"{root}/{version.report_path}", digests, kept)
         found[key] = FileReportView(version.file, version.revision, version.sha256, pointer.kept,
-                                    shown_problems(report["errors"]), shown_problems(report["warnings"]),
-                                    version.errors, version.warnings)
+                                    errors, warnings, version.errors, version.warnings)
+    if kept is not None:
+        kept.save()
     return found
+
+
+def _shown(path: str, digests: DigestCache | None, kept: reportcache.KeptReports) -> reportcache.Shown:
+    """What the page shows of the report in ``path`` (absolute): kept under its digest when the
+    check knows it, else read (and kept under the digest of the bytes read)."""
+    sha = known_digest(digests, path)
+    if sha is not None and (problems := kept.get(sha)) is not None:
+        return problems
+    with open(path, "rb") as file:
+        data = file.read()
+    problems = reportcache.shown(json_object(data))
+    kept.put(hashlib.sha256(data).hexdigest(), problems)
+    return problems
 
 
 def load_misplaced(output: Path) -> list[Misplaced]:

@@ -22,7 +22,7 @@ from pipeline.core.records import Agency, Service, split_codes
 from pipeline.core.rowcodec import json_object
 from pipeline.core.treehash import DigestCache
 from pipeline.publish.feedback_layout import feedback_pages
-from pipeline.site import rowcache
+from pipeline.site import reportcache, rowcache
 from pipeline.site.casting import Row, distinct, picked, read_table
 from pipeline.site.feedback_data import load_misplaced, load_reports
 from pipeline.site.fingerprint import known_digest
@@ -96,7 +96,8 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     submissions = [_submission(v) for v in picked(rows["submissions"], *_SUBMISSION)]
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
     feedback, feedback_months = feedback_pages((s.period, s.agency_code, s.table, s.status) for s in submissions)
-    reports = load_reports(portal.output, submissions)
+    reports = load_reports(portal.output, submissions, digests,
+                           reportcache.KeptReports(cache_dir) if cache_dir is not None else None)
     # A file's report page is built from its report in the store; without one, link the month page.
     feedback = {key: rel for key, rel in feedback.items() if key in reports}
     return SiteData(
