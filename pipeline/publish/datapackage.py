@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import json
-import os
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,7 @@ from typing import Any
 from pipeline.core.atomic import Sink, chunks, file_sha, same_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.deflate_chunks import ChunkCache, line_chunks
-from pipeline.core.errors import ConfigError, PublishError
+from pipeline.core.errors import ConfigError
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import ordered_json
@@ -21,7 +19,6 @@ from pipeline.core.xlsx_cells import workbook_file_has_formula
 from pipeline.core.zipfiles import Chunked, Entry, write_zip
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes
 from pipeline.publish.table_files import write_table
-from pipeline.runner import isolate
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
 DIALECT = {"header": True, "headerRows": [1], "csv": {"delimiter": ",", "lineTerminator": "\n"}}
@@ -113,38 +110,16 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     ``previous``: the data folder published last; ``indexes``: its tables' row indexes, to take
     back the rows it holds. The rows of the tables named in ``release`` are dropped from
     ``tables`` once their files are written (the caller needs them no more: the indicators
-    of a large city are 414,000 rows). The largest table, when long (``APART_ROWS``), is written
-    by a forked child (``_Apart``) while this process writes the others: the same bytes.
+    of a large city are 414,000 rows).
     """
     schemas = published_schemas(portal)
-    shaped = {name: {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
-              for name in PUBLISHED_TABLES}
-
-    def write(name: str) -> CsvFile:
-        """Table ``name``'s three files; its CSV's size and SHA-256 (for its resource)."""
-        sinks = write_table(shaped[name], tables[name], indexes, partial(_unchanged_xlsx, previous, name, shaped[name]),
-                            folder)
-        return sinks["csv"].size, sinks["csv"].sha256()
-
-    csv_files: dict[str, CsvFile] = {}
-    apart = _start_apart(tables, indexes, write)
-    try:
-        for name in PUBLISHED_TABLES:
-            if apart is not None and name == apart.name:
-                continue
-            csv_files[name] = write(name)
-            if name in release:
-                tables[name] = []
-        if apart is not None:
-            # Its rows are let go only now: freed while the child reads them, their pages would be copied.
-            csv_files[apart.name] = apart.result()
-            if apart.name in release:
-                tables[apart.name] = []
-    except BaseException:
-        if apart is not None:
-            apart.stop()  # before the caller removes the folder it writes into
-        raise
-    resources = [_resource(name, shaped[name], *csv_files[name]) for name in PUBLISHED_TABLES]
+    resources = []
+    for name in PUBLISHED_TABLES:
+        schema = {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
+        sinks = write_table(schema, tables[name], indexes, partial(_unchanged_xlsx, previous, name, schema), folder)
+        if name in release:
+            tables[name] = []
+        resources.append(_resource(name, schema, sinks["csv"].size, sinks["csv"].sha256()))
     names = {f"{name}.{ext}" for name in PUBLISHED_TABLES for ext in EXTENSIONS}
     package = ordered_json(descriptor(portal, resources))
     with Sink(folder / "datapackage.json") as out:
@@ -166,58 +141,6 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     with Sink(folder / "changelog.json") as out:
         out.write(changelog)
     return names | {"datapackage.json", "datapackage.zip", "changelog.json"}
-
-
-CsvFile = tuple[int, str]  # a table's CSV file: its size and SHA-256
-# What a child that wrote a table sends back: its CSV file, and what ``write_table`` put in its copy of
-# the indexes (the table's row index and rows taken back, the workbook's chunk index and chunks taken back).
-Apart = tuple[CsvFile, tuple[bytes, int, bytes | None, int] | None]
-
-# The largest table is written by a forked child when it has this many rows: on the other core, while
-# this process writes the others (a large city's 414,000 indicators are two thirds of the data files:
-# 6.5 s of 10 s on a cold run). Smaller, forking costs more than it saves. Off: in this process.
-FORK = hasattr(os, "fork")
-APART_ROWS = 100_000
-
-
-class _Apart:
-    """One table's files being written by a forked child."""
-
-    def __init__(self, name: str, child: isolate.Child[Apart], indexes: Indexes | None) -> None:
-        self.name, self.child, self.indexes = name, child, indexes
-
-    def result(self) -> CsvFile:
-        """Wait for the child (its error is raised here); record its indexes in this process's; its CSV file."""
-        csv_file, indexed = self.child.result()
-        if self.indexes is not None and indexed is not None:
-            index, reused, chunk_index, hits = indexed
-            self.indexes.put(self.name, index, reused)
-            self.indexes.put_chunks(f"{self.name}.xlsx", chunk_index, hits)
-        return csv_file
-
-    def stop(self) -> None:
-        """Kill the child unless it already answered, and wait for it."""
-        self.child.stop()
-
-
-def _start_apart(tables: dict[str, list[Record]], indexes: Indexes | None,
-                 write: Callable[[str], CsvFile]) -> _Apart | None:
-    """A forked child writing the largest table's files with ``write`` (None: every table is written here)."""
-    name = max(PUBLISHED_TABLES, key=lambda table: len(tables[table]))
-    if not FORK or len(tables[name]) < APART_ROWS:
-        return None
-
-    def action() -> Apart:
-        csv_file = write(name)
-        if indexes is None:
-            return csv_file, None
-        xlsx = f"{name}.xlsx"
-        return csv_file, (indexes.new[name], indexes.reused[name], indexes.new_chunks[xlsx], indexes.chunk_hits[xlsx])
-
-    # The tables are only read from here on, by both processes: frozen, the collector of each leaves
-    # them alone instead of writing to every one of them (copying the pages the two share).
-    gc.freeze()
-    return _Apart(name, isolate.start(f"publish ({name})", action, died=PublishError), indexes)
 
 
 def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], csv: Path) -> Path | None:
