@@ -275,3 +275,37 @@ def test_a_digest_too_recent_to_keep_is_known_over_an_older_kept_entry(tmp_path:
     check.digest(str(path), st)  # too recent to keep: only this process may take it
     assert check.known(str(path), st) is None
     assert check.known(str(path), st, fresh=True) == hashlib.sha256(B_BYTES).hexdigest()
+
+
+def test_a_recheck_keeps_what_a_second_walk_keeps_reading_only_the_recent_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``recheck`` (a publish's ``remember``) keeps the entries a pass ``again`` over the tree keeps, reading
+    only the files too recent to keep in the first pass, without walking the tree again."""
+    root = _tree(tmp_path)
+    recent = root / "sub" / "b.txt"
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(root / "a.csv", ns=(hour_ago, hour_ago))
+    monkeypatch.setattr(treehash, "settled", lambda st, now: st.st_ino != os.lstat(recent).st_ino)
+    first = DigestCache(tmp_path / "walked.json")
+    hash_tree(hashlib.sha256(), "t", root, None, first)
+    assert len(first.seen) == 1 and len(first.fresh) == 1  # b.txt too recent to keep
+    monkeypatch.setattr(treehash, "settled", lambda st, now: True)  # ... until now
+    walked = first.again()
+    hash_tree(hashlib.sha256(), "t", root, None, walked)
+    walked.save()
+    read: list[str] = []
+    real = treehash._read
+    monkeypatch.setattr(treehash, "_read", lambda path: read.append(path) or real(path))
+    monkeypatch.setattr(treehash, "stat_tree", None)  # never walked
+    monkeypatch.setattr(treehash, "hash_tree", None)
+    rechecked = first.recheck()
+    rechecked.path = tmp_path / "rechecked.json"
+    rechecked.save()
+    assert read == [str(recent)]
+    assert _kept(tmp_path / "rechecked.json") == _kept(tmp_path / "walked.json") and len(_kept(tmp_path / "walked.json")) == 2
+    # A recent file gone by then is left to the next run.
+    first = DigestCache(tmp_path / "gone.json")
+    monkeypatch.setattr(treehash, "settled", lambda st, now: False)
+    treehash.DigestCache.digest(first, str(recent), os.lstat(recent))
+    recent.unlink()
+    assert first.recheck().seen == {}

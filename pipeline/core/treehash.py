@@ -47,6 +47,7 @@ class DigestCache:
         # Digests this process read of files changed too recently to keep (never saved): good for
         # this process only, while the stat key is the one read (``known(..., fresh=True)``).
         self.fresh: dict[str, list[Any]] = {}
+        self._fresh_paths: dict[str, str] = {}  # the path of each of those, by entry name (never saved)
 
     def again(self) -> DigestCache:
         """A cache for another pass over the same files: what this pass found is kept too, so only a
@@ -69,7 +70,27 @@ class DigestCache:
                 self.seen[name] = [*key, found]
             else:
                 self.fresh[name] = [*key, found]
+                self._fresh_paths[name] = path
         return found
+
+    def recheck(self) -> DigestCache:
+        """What a pass ``again`` over the same trees would keep, without walking them: the entries this pass
+        found, and the files that were too recent to keep then read again now (kept once settled).
+
+        A file changed or gone since this pass keeps the entry this pass found: it no longer matches
+        the file's stat, so the next run reads the file (and drops the entry); nothing is trusted
+        that a second walk would not.
+        """
+        final = DigestCache(self.path, {**self.kept, **self.seen}, self.on_disk)
+        final.seen = dict(self.seen)
+        for path in self._fresh_paths.values():
+            try:
+                st = os.lstat(path)
+                if stat.S_ISREG(st.st_mode):
+                    final.digest(path, st)
+            except OSError:
+                continue  # gone or unreadable: left to the next run
+        return final
 
     def known(self, path: str, st: os.stat_result, fresh: bool = False) -> str | None:
         """The kept SHA-256 of ``path`` when its ``lstat`` ``st`` still matches the key kept with it, else

@@ -107,7 +107,8 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
     """Keep this run's inputs, counts, NEEDS ACTION lines and outputs for the next run (written only
     when they differ): a skipped run prints the same lines, so a cron log still names whom to chase.
     The input files' digests are kept too: those ``cache`` found when the run began are not read again,
-    only the files whose stat changed since or was too recent to keep then."""
+    only the files that were too recent to keep then (``DigestCache.recheck``: the trees are not walked
+    again; without ``cache`` they are)."""
     data = (json.dumps({"inputs": inputs, "outputs": outputs_digest(portal.output), "accepted": accepted,
                         "rejected": rejected, "needs_action": list(needs_action)}, sort_keys=True) + "\n").encode()
     path = portal.output / "store" / RECORD
@@ -117,6 +118,9 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
         same = False
     if not same:
         write_bytes(path, data)
-    final = (cache or input_digests(portal)).again()
-    _hash_files(hashlib.sha256(), portal, final)
+    if cache is not None:
+        final = cache.recheck()
+    else:
+        final = input_digests(portal).again()
+        _hash_files(hashlib.sha256(), portal, final)
     final.save()

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import struct
+from array import array
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from datetime import date
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from pipeline.core import periods
-from pipeline.core.compact import Row, Strings
+from pipeline.core.compact import Row, Strings, values_in_order
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
 from pipeline.publish.evaluation.memo import Memo, Slices
 from pipeline.publish.evaluation.registry import BY_ID, INDICATORS, Indicator
+from pipeline.publish.row_reuse import DIGEST, Digested, value_digests
 
 PERIOD_ORDER = {periods.MONTH: 0, periods.QUARTER: 1, periods.YEAR: 2}
 SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2, SERVICE: 3}
@@ -41,7 +46,9 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
                       memo: Memo | None = None) -> list[Record]:
     """One row per indicator, scope and period, from the first month with data to the last closed one.
 
-    With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py).
+    With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py), and
+    the rows come with their row digests (``row_reuse.Digested``): the memo keeps them, so the data
+    files find the rows published last without hashing every row's values again.
     """
     last = periods.last_closed(as_of, deadline_day)
     months = sorted({r["period"] for r in tables["submissions"] if r["period"] <= last})
@@ -68,34 +75,186 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     label_at = {label: n for n, label in enumerate(sorted((label for label, _ in labels),
                                                           key=lambda x: (PERIOD_ORDER[periods.kind(x)], x)))}
     width = len(labels)
-    places: list[list[Row | None]] = [[None] * (len(groups) * width * share) for _ in INDICATORS]
+    places: list[list[Any]] = [[None] * (len(groups) * width * share) for _ in INDICATORS]
+    # With the memo, a place holds the row's number in ``table`` (its rows, with their digests).
+    table = None if memo is None or slices is None else _Indicators(memo, slices, evidence, targets, strings)
     for label, complete in labels:
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
         for at, (scope_type, scope, agencies, services) in enumerate(scopes):
             sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
-            if memo is None or slices is None:
+            rows: Sequence[Any]
+            if table is None:
                 rows = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
             else:
-                key = slices.key(sel, complete, targets)
-                kept = _kept_rows(memo.get(key), sel, complete, strings)
-                if kept is None:
-                    fresh = _selection_rows(sel, complete, evidence, targets)
-                    memo.put(key, map(_KEPT_OF, fresh))
-                    kept = [Row(_INDEX, values) for values in fresh]  # compact at once: see core/compact.py
-                rows = kept
+                rows = table.add(sel, complete)
             place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
             for order, row in zip(_PLACES[scope_type], rows, strict=True):  # made in _APPLIES order
                 places[order][place] = row
+    if table is not None:
+        table.place([n for column in places for n in column if n is not None])
+        return cast(list[Record], table)
     ordered = [row for column in places for row in column if row is not None]
     # Read-only mappings typed as the tables' records: every reader only reads them.
     return cast(list[Record], ordered)
 
 
-def _kept_rows(kept: list[list[Any]] | None, sel: Selection, complete: bool, strings: Strings) -> list[Row] | None:
-    """Rows of ``sel`` from the memo's columns (``KEPT``); None when there are none or they are not
-    the indicators of its scope type in order (the selection is computed again)."""
-    if kept is None or [row[0] for row in kept] != _APPLIES[sel.scope_type]:
+class _Indicators(Digested):
+    """The indicators table made with the memo: the rows in the published order, each with its row digest.
+
+    The rows of a selection read from the memo stay encoded until one of them is asked for: the
+    table's files take most of them back from those published last by their digests alone, and
+    decoding the city's 414,000 rows (and holding them) was most of the indicators' time after a
+    new month. A selection whose line does not read back then is computed again: its key is the
+    one its digests were kept under, so they name the rows computed.
+    """
+
+    fields = FIELDS
+
+    def __init__(self, memo: Memo, slices: Slices, evidence: Evidence, targets: Targets, strings: Strings) -> None:
+        # The evidence and its slices are held only while a selection may have to be computed again.
+        self.memo, self.slices, self.evidence, self.targets, self.strings = memo, slices, evidence, targets, strings
+        self.made: list[Row | None] = []  # the rows by number (in the order made): None until decoded
+        self.starts = array("q")  # each selection's first number
+        # Each selection still encoded: its line's rows (JSON), the selection, whether complete.
+        self.pending: dict[int, tuple[bytes | memoryview, Selection, bool]] = {}
+        # Each selection's digests as the memo keeps them, or the key of one computed (its digests are made
+        # in ``place``, all at once: a call a selection cost a first publish a quarter of a second).
+        self._kept: list[bytes | str] = []
+        self.numbers = array("q")  # each row's number, in the published order
+        # The rows' digests by number, concatenated; listed in the published order only when the writer asks
+        # (414,000 objects of a city, not held from the tables' build on).
+        self._buffer = b""
+        self._digests: list[bytes] | None = None
+
+    def add(self, sel: Selection, complete: bool) -> range:
+        """The numbers of the rows of ``sel`` (in ``_APPLIES`` order), from the memo or computed."""
+        key = self.slices.key(sel, complete, self.targets)
+        found = self.memo.find(key)
+        count = len(_APPLIES[sel.scope_type])
+        first = len(self.made)
+        self.starts.append(first)
+        if found is not None and len(found[0]) == DIGEST * count:
+            self.pending[len(self.starts) - 1] = (found[1], sel, complete)
+            self._kept.append(found[0])
+            self.made.extend([None] * count)
+        else:
+            self._kept.append(key)
+            # Compact at once: see core/compact.py.
+            self.made.extend([Row(_INDEX, values) for values in _selection_rows(sel, complete, self.evidence,
+                                                                                  self.targets)])
+        return range(first, first + count)
+
+    def place(self, numbers: list[int]) -> None:
+        """The rows' numbers in the published order; the computed rows' digests made, and kept in the memo."""
+        self.numbers = array("q", numbers)
+        # Hashed as the table's writer would (the rows' values in FIELDS' order); the rows read back from
+        # the memo are equal to them, cell for cell of the same type.
+        values = values_in_order([row for row in self.made if row is not None], FIELDS) or []
+        made = value_digests(FIELDS, values)
+        digests = bytearray()
+        at = 0  # in ``values`` and ``made``: the computed rows in the order made
+        ends = [*self.starts[1:], len(self.made)]
+        for kept, start, end in zip(self._kept, self.starts, ends, strict=True):
+            if isinstance(kept, str):  # computed: its key
+                self.memo.put(kept, map(_KEPT_OF, values[at:at + end - start]), made[at:at + end - start])
+                digests += b"".join(made[at:at + end - start])
+                at += end - start
+            else:
+                digests += kept
+        self._kept = []
+        self._buffer = bytes(digests)
+        if not self.pending:
+            # Nothing left to decode (a first publish): the evidence is not held while the files are written.
+            self.evidence = self.slices = None  # type: ignore[assignment]
+
+    @property
+    def digests(self) -> list[bytes]:
+        """Each row's digest, in the published order (listed when first asked for)."""
+        if self._digests is None:
+            by_number = list(map(itemgetter(0), struct.iter_unpack(f"{DIGEST}s", self._buffer)))
+            self._digests = list(map(by_number.__getitem__, self.numbers))
+        return self._digests
+
+    def _compute(self, sel: Selection, complete: bool) -> list[Row]:
+        """The rows of ``sel`` computed again (its memo line did not read back), kept in the memo anew."""
+        fresh = _selection_rows(sel, complete, self.evidence, self.targets)
+        self.memo.put(self.slices.key(sel, complete, self.targets), map(_KEPT_OF, fresh), value_digests(FIELDS, fresh))
+        return [Row(_INDEX, values) for values in fresh]
+
+    def _row(self, number: int) -> Row:
+        """The row numbered ``number``, its selection's line decoded the first time one of its rows is read."""
+        row = self.made[number]
+        if row is None:
+            selection = bisect_right(self.starts, number) - 1
+            text, sel, complete = self.pending.pop(selection)
+            kept = self.memo.rows(text)
+            rows = None if kept is None else _kept_rows(kept, sel, complete, self.strings)
+            if rows is None:  # the line does not read back
+                rows = self._compute(sel, complete)
+            first = self.starts[selection]
+            self.made[first:first + len(rows)] = rows
+            row = self.made[number]
+            assert row is not None
+        return row
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Row]: ...
+
+    def __getitem__(self, i: int | slice) -> Row | list[Row]:
+        if isinstance(i, slice):
+            return [self._row(n) for n in self.numbers[i]]
+        return self._row(self.numbers[i])
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(self._row, self.numbers)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to a list of the same rows, as the list ``indicator_records`` makes without the memo is.
+        return list(self) == (list(other) if isinstance(other, Sequence) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def values(self) -> Sequence[Values]:
+        """Each row's values in ``FIELDS``' order: made for the rows of a slice asked for while some are
+        still encoded."""
+        if not self.pending:  # every row built (a first publish): their values at once, as for any table
+            made = cast(list[Row], self.made)  # none left None
+            return values_in_order(list(map(made.__getitem__, self.numbers)), FIELDS) or []
+        return _RowValues(self)
+
+
+class _RowValues(Sequence[Values]):
+    """The values of ``_Indicators``' rows: only slices are asked for (``row_reuse.Encoder``)."""
+
+    def __init__(self, table: _Indicators) -> None:
+        self.table = table
+
+    @overload
+    def __getitem__(self, i: int) -> Values: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Values]: ...
+
+    def __getitem__(self, i: int | slice) -> Values | list[Values]:
+        if isinstance(i, slice):
+            return values_in_order(self.table[i], FIELDS) or []
+        return self[i:i + 1][0] if i >= 0 else self[len(self) + i]
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def _kept_rows(kept: list[list[Any]], sel: Selection, complete: bool, strings: Strings) -> list[Row] | None:
+    """Rows of ``sel`` from the memo's columns (``KEPT``); None when they are not the indicators of its
+    scope type in order (the selection is computed again)."""
+    if [row[0] for row in kept] != _APPLIES[sel.scope_type]:
         return None  # none kept, or not one row for each indicator of the scope type: computed again
     out = []
     kind, one = periods.kind(sel.period), strings.one
