@@ -17,10 +17,10 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.site import search_text
+from pipeline.site import search_index, search_text
 from pipeline.site.keptpickle import load_plain, save_plain
 from pipeline.site.rowcache import FOLDER
-from pipeline.site.search_index import Record, index_files
+from pipeline.site.search_index import Kept, Record, build
 from pipeline.site.search_text import page_text
 
 BUNDLE = "indeks-cari"  # under the site: one folder per language
@@ -28,6 +28,9 @@ Entry = tuple[str, str, str, str, int]  # title, kind, text, counts ("word count
 # The kept entries are what search_text.py makes of a page: another version of it keeps none.
 _TEXT_CODE = hashlib.sha256(Path(search_text.__file__).read_bytes()).hexdigest()[:16]
 MAGIC = f"mpp-search-pages 1 {_TEXT_CODE}\n".encode()
+# The kept postings and chunks are what search_index.py makes of the entries: another version of it keeps none.
+_INDEX_CODE = hashlib.sha256(Path(search_index.__file__).read_bytes()).hexdigest()[:16]
+INDEX_MAGIC = f"mpp-search-index 1 {_TEXT_CODE} {_INDEX_CODE}\n".encode()
 
 
 class LanguageIndex:
@@ -37,6 +40,7 @@ class LanguageIndex:
         """``output``: the portal's output folder (None: nothing kept); ``read_live(rel)``: a live page's bytes."""
         self.lang = lang
         self.path = output / FOLDER / f"search-{lang}.bin" if output is not None else None
+        self.state_path = output / FOLDER / f"search-index-{lang}.bin" if output is not None else None
         self.read_live = read_live
         self._kept: dict[str, Entry] | None = None
         self._pages: dict[str, tuple[str, Entry | None]] = {}  # site path -> (SHA-256, entry)
@@ -51,15 +55,28 @@ class LanguageIndex:
         self._pages[rel] = (sha, entry if entry is not None else _entry(self.read_live(rel)))
 
     def files(self) -> dict[str, bytes]:
-        """The index's files by site path; the entries of this build's pages are kept for the next."""
-        records = []
-        for rel, (_, entry) in self._pages.items():
+        """The index's files by site path; the entries of this build's pages, and the index's
+        postings and chunks, are kept for the next build (which then reads only the pages changed)."""
+        pages = []
+        for rel, (sha, entry) in self._pages.items():
             if entry is not None:
                 title, kind, text, counts, length = entry
-                records.append((rel, Record("/" + rel.removesuffix("index.html"), title, kind, text, counts, length)))
-        files = {f"{BUNDLE}/{self.lang}/{name}": data for name, data in index_files(records).items()}
+                pages.append((rel, sha, Record("/" + rel.removesuffix("index.html"), title, kind, text, counts, length)))
+        kept = load_plain(self.state_path, INDEX_MAGIC) if self.state_path is not None else None
+        made, state = build(pages, kept if isinstance(kept, dict) else None)
+        files = {f"{BUNDLE}/{self.lang}/{name}": data for name, data in made.items()}
         self._save()
+        if kept != state:
+            self._save_state(state)
         return files
+
+    def _save_state(self, state: Kept) -> None:
+        """Keep the index's postings and chunks for the next build."""
+        if self.state_path is None:
+            return
+        # A copy that cannot be kept only makes the next build read every page's words again.
+        with contextlib.suppress(OSError):
+            save_plain(self.state_path, INDEX_MAGIC, state)
 
     def _save(self) -> None:
         """Keep the entries of this build's pages when they differ from those kept."""
