@@ -75,18 +75,23 @@ def index_files(records: Iterable[tuple[str, Record]]) -> dict[str, bytes]:
     return build([(path, "", record) for path, record in records], None)[0]
 
 
-def build(pages: Iterable[tuple[str, str, Record]], kept: Kept | None) -> tuple[dict[str, bytes], Kept]:
+def build(pages: Iterable[tuple[str, str, Record | None]], kept: Kept | None) -> tuple[dict[str, bytes], Kept]:
     """The index's files from ``(site path, key, record)`` triples, and the state to keep for the next
     build; ``kept``: the last build's state (None: every page read). A page's key names its record
-    (the same key, the same record); with no kept state the keys are not looked at."""
+    (the same key, the same record); a page whose path and key ``kept`` holds (``held``) may come
+    without its record. With no kept state the keys are not looked at."""
     ordered = sorted(pages, key=lambda item: item[0])
     paths = [path for path, _, _ in ordered]
     keys = [key for _, key, _ in ordered]
     records = [record for _, _, record in ordered]
     if kept is not None and not _valid(kept):
         kept = None
-    vocab, word, page, count = _postings(paths, keys, records, kept)
-    lengths = np.array([record.length for record in records], dtype=np.float64)
+    old = {path: number for number, path in enumerate(kept["paths"])} if kept is not None else {}
+    if any(record is None and (kept is None or path not in old or kept["keys"][old[path]] != key)
+           for path, key, record in ordered):
+        raise ValueError("a page without its record that the kept index does not hold")
+    vocab, word, page, count = _postings(paths, keys, records, kept, old)
+    lengths = _lengths(paths, records, kept, old)
     average = float(lengths.sum()) / len(lengths) if len(lengths) else 1.0
     norm = K1 * (1 - B + B * lengths / average) if average else np.full(len(lengths), K1)
     counts = count.astype(np.float64)
@@ -102,9 +107,8 @@ def build(pages: Iterable[tuple[str, str, Record]], kept: Kept | None) -> tuple[
         files[name] = _gzip(body)
         shards.append([first, name])
     chunks = []
-    old_chunks = kept["chunks"] if kept is not None else {}
     new_chunks: dict[str, tuple[int, str, bytes]] = {}
-    for start, size, signature, data in _chunks(paths, keys, records, old_chunks):
+    for start, size, signature, data in _chunks(paths, keys, records, kept):
         name = f"r/{_name(paths[start])}{SUFFIX}"
         files[name] = data
         chunks.append([start, name])
@@ -113,8 +117,15 @@ def build(pages: Iterable[tuple[str, str, Record]], kept: Kept | None) -> tuple[
     files[META] = _gzip(_json(meta))
     state: Kept = {"paths": paths, "keys": keys, "vocab": vocab, "word": word.astype("<i4").tobytes(),
                    "page": page.astype("<i4").tobytes(), "count": count.astype("<i4").tobytes(),
-                   "chunks": new_chunks}
+                   "lengths": lengths.astype("<i4").tobytes(), "chunks": new_chunks}
     return files, state
+
+
+def held(kept: Kept | None) -> dict[str, str]:
+    """The pages a kept state holds, site path -> key (none when it is absent or damaged)."""
+    if kept is None or not _valid(kept):
+        return {}
+    return dict(zip(kept["paths"], kept["keys"], strict=True))
 
 
 def _valid(kept: Kept) -> bool:
@@ -128,21 +139,35 @@ def _valid(kept: Kept) -> bool:
             return False
         word, page = np.frombuffer(kept["word"], dtype="<i4"), np.frombuffer(kept["page"], dtype="<i4")
         count = np.frombuffer(kept["count"], dtype="<i4")
+        lengths = np.frombuffer(kept["lengths"], dtype="<i4")
     except (KeyError, TypeError, ValueError):
         return False
-    return len(word) == len(page) == len(count) and (
-        not len(word) or (0 <= word.min() and word.max() < len(vocab) and 0 <= page.min() and page.max() < len(paths)))
+    # The chunks must cover the pages one after another (a kept page's record is read from its chunk).
+    start = 0
+    while start < len(paths):
+        chunk = chunks.get(paths[start])
+        if chunk is None or chunk[0] < 1:
+            return False
+        start += chunk[0]
+    return start == len(paths) and len(lengths) == len(paths) and len(word) == len(page) == len(count) and (
+        not len(word) or (word.min() >= 0 and word.max() < len(vocab) and page.min() >= 0 and page.max() < len(paths)))
 
 
-def _postings(paths: list[str], keys: list[str], records: list[Record],
-              kept: Kept | None) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+def _lengths(paths: list[str], records: list[Record | None], kept: Kept | None, old: dict[str, int]) -> np.ndarray:
+    """Each page's length in words: its record's, or the kept one for a page without its record."""
+    kept_lengths = np.frombuffer(kept["lengths"], dtype="<i4") if kept is not None else np.zeros(0, dtype="<i4")
+    return np.array([record.length if record is not None else int(kept_lengths[old[path]])
+                     for path, record in zip(paths, records, strict=True)], dtype=np.float64)
+
+
+def _postings(paths: list[str], keys: list[str], records: list[Record | None], kept: Kept | None,
+              place: dict[str, int]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """The sorted words and, sorted by word then page, each posting's word number, page number and
     weighted count: the kept postings of pages whose key is unchanged, the others' read anew."""
     fresh: range | list[int] = range(len(paths))
     vocab_old: list[str] = []
     word_old = page_old = count_old = np.zeros(0, dtype=np.int32)
     if kept is not None:
-        place = {path: number for number, path in enumerate(kept["paths"])}
         renumber = np.full(len(kept["paths"]), -1, dtype=np.int64)
         changed: list[int] = []
         for number, (path, key) in enumerate(zip(paths, keys, strict=True)):
@@ -163,7 +188,9 @@ def _postings(paths: list[str], keys: list[str], records: list[Record],
     new_pages: list[int] = []
     new_counts: list[str] = []
     for number in fresh:
-        counts = records[number].counts
+        record = records[number]
+        assert record is not None  # build() checked: a page without its record is held
+        counts = record.counts
         items = counts.split(" ") if counts else []
         new_words.extend(items[::2])
         new_counts.extend(items[1::2])
@@ -220,13 +247,15 @@ def _shard(vocab: list[str], first: int, last: int, bounds: list[int], ends: lis
     return vocab[first], body
 
 
-def _chunks(paths: list[str], keys: list[str], records: list[Record],
-            kept: dict[str, tuple[int, str, bytes]]) -> Iterable[tuple[int, int, str, bytes]]:
+def _chunks(paths: list[str], keys: list[str], records: list[Record | None],
+            kept: Kept | None) -> Iterable[tuple[int, int, str, bytes]]:
     """The page records cut into chunks: each chunk's first page number, page count, signature and
     gzipped JSON; a kept chunk whose pages and following page are the same keeps its bytes."""
+    chunks: dict[str, tuple[int, str, bytes]] = kept["chunks"] if kept is not None else {}
+    rows_kept = _KeptRows(kept)
     start = 0
     while start < len(paths):
-        old = kept.get(paths[start])
+        old = chunks.get(paths[start])
         if old is not None:
             size, signature, data = old
             if start + size <= len(paths) and _signature(paths, keys, start, size) == signature:
@@ -234,20 +263,50 @@ def _chunks(paths: list[str], keys: list[str], records: list[Record],
                 start += size
                 continue
         rows: list[str] = []
-        held = 0
+        held_bytes = 0
         end = start
         while end < len(paths):
             record = records[end]
-            row = json.dumps([record.url, record.title, record.kind, record.text], ensure_ascii=False,
-                             separators=(",", ":"))
-            if rows and (held + len(row) > CHUNK_BYTES or (len(rows) >= LEAST_PAGES and _boundary(paths[end]))):
+            row = rows_kept.row(paths[end]) if record is None else _row(record)
+            if rows and (held_bytes + len(row) > CHUNK_BYTES or (len(rows) >= LEAST_PAGES and _boundary(paths[end]))):
                 break
             rows.append(row)
-            held += len(row) + 1
+            held_bytes += len(row) + 1
             end += 1
         size = end - start
         yield start, size, _signature(paths, keys, start, size), _gzip(("[" + ",".join(rows) + "]").encode("utf-8"))
         start = end
+
+
+def _row(record: Record) -> str:
+    """A page's record as a chunk holds it (compact JSON)."""
+    return json.dumps([record.url, record.title, record.kind, record.text], ensure_ascii=False, separators=(",", ":"))
+
+
+class _KeptRows:
+    """The records of a kept state's pages, read from its chunks when first asked for."""
+
+    def __init__(self, kept: Kept | None) -> None:
+        """``kept``: a valid state (its chunks cover its pages in order), or None."""
+        self.kept = kept
+        self._where: dict[str, tuple[str, int]] | None = None  # path -> (its chunk's first path, place in it)
+        self._rows: dict[str, list[Any]] = {}  # a chunk's first path -> its records, once read
+
+    def row(self, path: str) -> str:
+        """The kept record of the page ``path`` (one the state holds)."""
+        assert self.kept is not None  # build() checked: a page without its record is held
+        if self._where is None:
+            self._where = {}
+            paths, start = self.kept["paths"], 0
+            while start < len(paths):
+                size = self.kept["chunks"][paths[start]][0]
+                for n in range(size):
+                    self._where[paths[start + n]] = (paths[start], n)
+                start += size
+        first, n = self._where[path]
+        if first not in self._rows:
+            self._rows[first] = json.loads(gzip.decompress(self.kept["chunks"][first][2]))
+        return json.dumps(self._rows[first][n], ensure_ascii=False, separators=(",", ":"))
 
 
 def _signature(paths: list[str], keys: list[str], start: int, size: int) -> str:
