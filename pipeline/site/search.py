@@ -1,13 +1,14 @@
 """The search index of each language, made by the process that writes that language's pages.
 
 Every searchable page's text, title, kind and word counts (search_text.py) are taken from its
-HTML as the page is written (its bytes are at hand); a page kept as it is (unchanged since the
-live site) is taken from ``<output>/site-cache/search-<lang>.bin`` by the SHA-256 of its HTML,
-or read from the live site when it is not kept there. The index's files (search_index.py)
-are then made from every page of the language and handed to the site's writer, which stages
-only the files whose bytes the live site lacks; the files of the live index that the new one
-does not have are deleted with the site's other files gone. The same pages give the same bytes,
-whether they were tokenised in this build or kept.
+HTML as the page is written (its bytes are at hand). The index's postings, page lengths and
+chunks of page records are kept in ``<output>/site-cache/search-index-<lang>.bin`` with each
+page's path and the SHA-256 of its HTML (search_index.py's ``Kept``): a page whose path and
+SHA-256 the kept index holds, written again or kept as the live site has it, is neither read nor
+tokenised; any other kept page is read from the live site. The index's files are then made and
+handed to the site's writer, which stages only the files whose bytes the live site lacks; the
+files of the live index that the new one does not have are deleted with the site's other files
+gone. The same pages give the same bytes, whether they were tokenised in this build or kept.
 """
 
 from __future__ import annotations
@@ -17,17 +18,17 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.site import search_text
+from pipeline.site import search_index, search_text
 from pipeline.site.keptpickle import load_plain, save_plain
 from pipeline.site.rowcache import FOLDER
-from pipeline.site.search_index import Record, index_files
+from pipeline.site.search_index import Kept, Record, build, held
 from pipeline.site.search_text import page_text
 
 BUNDLE = "indeks-cari"  # under the site: one folder per language
 Entry = tuple[str, str, str, str, int]  # title, kind, text, counts ("word count word count ..."), length
-# The kept entries are what search_text.py makes of a page: another version of it keeps none.
-_TEXT_CODE = hashlib.sha256(Path(search_text.__file__).read_bytes()).hexdigest()[:16]
-MAGIC = f"mpp-search-pages 1 {_TEXT_CODE}\n".encode()
+# The kept index is what search_text.py and search_index.py make of the pages: another version of either keeps none.
+_CODE = hashlib.sha256(Path(search_text.__file__).read_bytes() + Path(search_index.__file__).read_bytes())
+MAGIC = f"mpp-search-index 1 {_CODE.hexdigest()[:16]}\n".encode()
 
 
 class LanguageIndex:
@@ -36,47 +37,57 @@ class LanguageIndex:
     def __init__(self, lang: str, output: Path | None, read_live: Callable[[str], bytes]) -> None:
         """``output``: the portal's output folder (None: nothing kept); ``read_live(rel)``: a live page's bytes."""
         self.lang = lang
-        self.path = output / FOLDER / f"search-{lang}.bin" if output is not None else None
+        self.path = output / FOLDER / f"search-index-{lang}.bin" if output is not None else None
         self.read_live = read_live
-        self._kept: dict[str, Entry] | None = None
-        self._pages: dict[str, tuple[str, Entry | None]] = {}  # site path -> (SHA-256, entry)
+        self._kept: Kept | None = None
+        self._held: dict[str, str] | None = None  # site path -> SHA-256 of the pages the kept index holds
+        self._pages: dict[str, tuple[str, Entry | None]] = {}  # site path -> (SHA-256, entry) of pages read
+        self._known: dict[str, str] = {}  # site path -> SHA-256 of the pages the kept index holds as they are
 
     def add(self, rel: str, sha: str, body: bytes) -> None:
-        """A page written by this build: its entry from its bytes (the kept one when there is)."""
-        self._pages[rel] = (sha, self._loaded().get(sha) or _entry(body))
+        """A page written by this build: tokenised unless the kept index holds these very bytes."""
+        if self._holds(rel, sha):
+            self._known[rel] = sha
+        else:
+            self._pages[rel] = (sha, _entry(body))
 
     def keep(self, rel: str, sha: str) -> None:
-        """A page kept as the live site has it: its kept entry, else its live bytes'."""
-        entry = self._loaded().get(sha)
-        self._pages[rel] = (sha, entry if entry is not None else _entry(self.read_live(rel)))
+        """A page kept as the live site has it: read from the live site unless the kept index holds it."""
+        if self._holds(rel, sha):
+            self._known[rel] = sha
+        else:
+            self._pages[rel] = (sha, _entry(self.read_live(rel)))
 
     def files(self) -> dict[str, bytes]:
-        """The index's files by site path; the entries of this build's pages are kept for the next."""
-        records = []
-        for rel, (_, entry) in self._pages.items():
+        """The index's files by site path; the index is kept for the next build (which then reads
+        only the pages changed)."""
+        pages: list[tuple[str, str, Record | None]] = [(rel, sha, None) for rel, sha in self._known.items()]
+        for rel, (sha, entry) in self._pages.items():
             if entry is not None:
-                title, kind, text, counts, length = entry
-                records.append((rel, Record("/" + rel.removesuffix("index.html"), title, kind, text, counts, length)))
-        files = {f"{BUNDLE}/{self.lang}/{name}": data for name, data in index_files(records).items()}
-        self._save()
-        return files
-
-    def _save(self) -> None:
-        """Keep the entries of this build's pages when they differ from those kept."""
-        if self.path is None:
-            return
+                url = "/" + rel.removesuffix("index.html")
+                pages.append((rel, sha, Record(url, *entry)))
         kept = self._loaded()
-        entries = {sha: entry for sha, entry in self._pages.values() if entry is not None}
-        if entries.keys() != kept.keys():
-            # A copy that cannot be kept (a read-only or full disk) only makes the next build slower.
+        made, state = build(pages, kept)
+        if state != kept and self.path is not None:
+            # A copy that cannot be kept (a read-only or full disk) only makes the next build read every page.
             with contextlib.suppress(OSError):
-                save_plain(self.path, MAGIC, entries)
-        self._kept = None
+                save_plain(self.path, MAGIC, state)
+                # The former layout's kept entries (39 MB a language at the bench city) are read no more.
+                (self.path.parent / f"search-{self.lang}.bin").unlink(missing_ok=True)
+        self._kept = self._held = None
+        return {f"{BUNDLE}/{self.lang}/{name}": data for name, data in made.items()}
 
-    def _loaded(self) -> dict[str, Entry]:
-        """The kept entries, read once (none when there is no file or it is damaged)."""
-        if self._kept is None:
-            self._kept = load(self.path) if self.path is not None else {}
+    def _holds(self, rel: str, sha: str) -> bool:
+        """Whether the kept index holds the page ``rel`` with these bytes."""
+        if self._held is None:
+            self._held = held(self._loaded())
+        return self._held.get(rel) == sha
+
+    def _loaded(self) -> Kept | None:
+        """The kept index, read once (None when there is no file or it is damaged)."""
+        if self._kept is None and self._held is None and self.path is not None:
+            value = load_plain(self.path, MAGIC)
+            self._kept = value if isinstance(value, dict) else None
         return self._kept
 
 
@@ -87,17 +98,3 @@ def _entry(body: bytes) -> Entry | None:
         return None
     counts = " ".join(f"{word} {count}" for word, count in sorted(page.counts.items()))
     return page.title, page.kind, page.text, counts, page.length
-
-
-def load(path: Path) -> dict[str, Entry]:
-    """The entries kept in ``path``, or none when it is absent, damaged or of another version."""
-    entries = load_plain(path, MAGIC)
-    if not isinstance(entries, dict) or not all(_is_entry(v) for v in entries.values()):
-        return {}
-    return entries
-
-
-def _is_entry(value: object) -> bool:
-    """Whether a kept value has the shape of an ``Entry``."""
-    return (type(value) is tuple and len(value) == 5 and all(type(v) is str for v in value[:4])
-            and type(value[4]) is int)

@@ -1,22 +1,32 @@
 """One language's static search index as files: word shards, page-record chunks and a small meta file.
 
-Layout under ``<folder>/`` (``indeks-cari/<lang>/``), every file gzip-compressed JSON (its name
-ends in ``.gz.bin`` rather than ``.gz`` so that no web server adds a Content-Encoding to it:
-search.js decompresses it itself):
+Layout under ``<folder>/`` (``indeks-cari/<lang>/``), every file gzip-compressed (its name ends in
+``.gz.bin`` rather than ``.gz`` so that no web server adds a Content-Encoding to it: search.js
+decompresses it itself):
 
-  ``meta.gz.bin``     format, page count, each word shard's first word and file, each chunk's
-                      first page number and file;
-  ``w/<name>.gz.bin`` a word shard: a run of the sorted words, each with its postings, pages in
-                      increasing order as ``[page, score, page - previous page, score, ...]``;
-  ``r/<name>.gz.bin`` a chunk of page records, in page order: ``[url, title, kind, text]``.
+  ``meta.gz.bin``     JSON: format, page count, the byte width of a page step, each word
+                      shard's first word and file, each chunk's first page number and file;
+  ``w/<name>.gz.bin`` a word shard, binary (little-endian): a uint32 length ``H``, ``H`` bytes of
+                      JSON ``[[word, postings], ...]`` (a run of the sorted words), zero bytes up to
+                      a multiple of 4, then every posting's page step (``width`` bytes each: the page
+                      minus the word's previous page, its first page itself), then every posting's
+                      score (uint16), both in the words' order, each word's pages increasing;
+  ``r/<name>.gz.bin`` JSON: a chunk of page records, in page order: ``[url, title, kind, text]``.
 
 Pages are numbered in the order of their site paths. A posting's score is BM25's term part for
 that page (weighted count, page length, average length: ``K1``, ``B``) times ``SCALE`` as an integer,
 so the browser needs no page lengths: it multiplies by the word's rarity (its postings' count).
-Word shards are cut when their JSON passes ``SHARD_BYTES`` (about a quarter of that gzipped); a
-chunk ends before a page whose path hashes to a boundary (one in ``CHUNK_PAGES``) or when its
-JSON passes ``CHUNK_BYTES``, so a new page changes its own chunk, not every chunk after it.
-Files are named by a hash of their first word or page: the same pages give the same bytes.
+Word shards are cut when their binary part passes ``SHARD_BYTES``; a chunk ends before a page
+whose path hashes to a boundary (one in ``CHUNK_PAGES``) or when its JSON passes ``CHUNK_BYTES``,
+so a new page changes its own chunk, not every chunk after it. Files are named by a hash of their
+first word or page: the same pages give the same bytes.
+
+Incremental (``build`` with the ``Kept`` state of the last build): the postings are kept as arrays
+(each word's pages and weighted counts), so only the pages whose key (their HTML's SHA-256)
+changed are read again; the scores of every posting are then computed again at once (the average
+length changes with any page), and a chunk whose pages and following page are those it was made
+of keeps its bytes. The state is made of plain values (``keptpickle``), and everything in it is
+found by page path and key, so a state of any earlier build gives the same bytes as none.
 """
 
 from __future__ import annotations
@@ -24,11 +34,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-FORMAT = 1
+import numpy as np
+
+FORMAT = 2
 SUFFIX = ".gz.bin"
 META = f"meta{SUFFIX}"
 # BM25's saturation and length normalisation. b 0.3 rather than the usual 0.75: an agency's page
@@ -36,11 +48,14 @@ META = f"meta{SUFFIX}"
 # mention it above the agency (measured on the bench city against Pagefind's results: README).
 K1, B = 1.2, 0.3
 # A score is kept to 1/10,000: pages alike but for a few words of length (two services of one agency) keep their order.
+# Its largest value, SCALE * (K1 + 1) = 22,000, fits a uint16.
 SCALE = 10_000
-SHARD_BYTES = 192 * 1024  # JSON bytes of a word shard before it is cut: at most about 75 KB gzipped
+SHARD_BYTES = 128 * 1024  # binary bytes of a word shard's postings before it is cut: about 45 KB gzipped
 CHUNK_BYTES = 48 * 1024  # JSON bytes of a chunk of page records before it is cut
 CHUNK_PAGES = 12  # a chunk boundary every 12 pages on average (by the hash of the page's path)
 LEAST_PAGES = 4  # ... never within 4 pages of the last one
+# The kept state: (paths, keys, words, word of each posting, page, count as int32 bytes, chunks).
+Kept = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -57,73 +72,250 @@ class Record:
 
 def index_files(records: Iterable[tuple[str, Record]]) -> dict[str, bytes]:
     """The files of one language's index by their path in its folder, from ``(site path, record)`` pairs."""
-    pages = sorted(records, key=lambda item: item[0])
-    total = sum(record.length for _, record in pages)
-    average = total / len(pages) if pages else 1.0
-    postings: dict[str, array[int]] = {}  # word -> [page - its previous page, score, ...]
-    last: dict[str, int] = {}  # word -> the last page it was found on
-    top = SCALE * (K1 + 1)
-    for number, (_, record) in enumerate(pages):
-        norm = K1 * (1 - B + B * record.length / average) if average else K1
-        items = record.counts.split(" ") if record.counts else []
-        for word, count in zip(items[::2], map(int, items[1::2]), strict=True):
-            posting = postings.get(word)
-            if posting is None:
-                posting = postings[word] = array("i")
-                last[word] = 0
-            posting.extend((number - last[word], round(top * count / (count + norm))))
-            last[word] = number
+    return build([(path, "", record) for path, record in records], None)[0]
+
+
+def build(pages: Iterable[tuple[str, str, Record | None]], kept: Kept | None) -> tuple[dict[str, bytes], Kept]:
+    """The index's files from ``(site path, key, record)`` triples, and the state to keep for the next
+    build; ``kept``: the last build's state (None: every page read). A page's key names its record
+    (the same key, the same record); a page whose path and key ``kept`` holds (``held``) may come
+    without its record. With no kept state the keys are not looked at."""
+    ordered = sorted(pages, key=lambda item: item[0])
+    paths = [path for path, _, _ in ordered]
+    keys = [key for _, key, _ in ordered]
+    records = [record for _, _, record in ordered]
+    if kept is not None and not _valid(kept):
+        kept = None
+    old = {path: number for number, path in enumerate(kept["paths"])} if kept is not None else {}
+    if any(record is None and (kept is None or path not in old or kept["keys"][old[path]] != key)
+           for path, key, record in ordered):
+        raise ValueError("a page without its record that the kept index does not hold")
+    vocab, word, page, count = _postings(paths, keys, records, kept, old)
+    lengths = _lengths(paths, records, kept, old)
+    average = float(lengths.sum()) / len(lengths) if len(lengths) else 1.0
+    norm = K1 * (1 - B + B * lengths / average) if average else np.full(len(lengths), K1)
+    counts = count.astype(np.float64)
+    scores = np.rint(SCALE * (K1 + 1) * counts / (counts + norm[page])).astype("<u2")
+    width = 2 if len(paths) <= 0xFFFF else 4
+    steps = np.diff(page, prepend=0)
+    starts = np.flatnonzero(np.diff(word, prepend=-1)) if len(word) else np.zeros(0, dtype=np.int64)
+    steps[starts] = page[starts]  # a word's first page is its own step
     files: dict[str, bytes] = {}
-    shards = _shards(postings)
-    for first, body in shards:
-        files[f"w/{_name(first)}{SUFFIX}"] = _gzip(body)
-    chunks = _chunks(pages)
-    for _, first_path, body in chunks:
-        files[f"r/{_name(first_path)}{SUFFIX}"] = _gzip(body)
-    meta = {"format": FORMAT, "pages": len(pages),
-            "shards": [[first, f"w/{_name(first)}{SUFFIX}"] for first, _ in shards],
-            "chunks": [[start, f"r/{_name(first_path)}{SUFFIX}"] for start, first_path, _ in chunks]}
+    shards = []
+    for first, body in _shards(vocab, starts, len(word), steps.astype(f"<u{width}"), scores, width):
+        name = f"w/{_name(first)}{SUFFIX}"
+        files[name] = _gzip(body)
+        shards.append([first, name])
+    chunks = []
+    new_chunks: dict[str, tuple[int, str, bytes]] = {}
+    for start, size, signature, data in _chunks(paths, keys, records, kept):
+        name = f"r/{_name(paths[start])}{SUFFIX}"
+        files[name] = data
+        chunks.append([start, name])
+        new_chunks[paths[start]] = (size, signature, data)
+    meta = {"format": FORMAT, "pages": len(paths), "width": width, "shards": shards, "chunks": chunks}
     files[META] = _gzip(_json(meta))
-    return files
+    state: Kept = {"paths": paths, "keys": keys, "vocab": vocab, "word": word.astype("<i4").tobytes(),
+                   "page": page.astype("<i4").tobytes(), "count": count.astype("<i4").tobytes(),
+                   "lengths": lengths.astype("<i4").tobytes(), "chunks": new_chunks}
+    return files, state
 
 
-def _shards(postings: dict[str, array[int]]) -> list[tuple[str, bytes]]:
-    """The sorted words cut into shards: each shard's first word and JSON bytes."""
+def held(kept: Kept | None) -> dict[str, str]:
+    """The pages a kept state holds, site path -> key (none when it is absent or damaged)."""
+    if kept is None or not _valid(kept):
+        return {}
+    return dict(zip(kept["paths"], kept["keys"], strict=True))
+
+
+def _valid(kept: Kept) -> bool:
+    """Whether a kept state has its shape (a damaged or foreign one is not used: every page is read)."""
+    try:
+        paths, keys, vocab, chunks = kept["paths"], kept["keys"], kept["vocab"], kept["chunks"]
+        if not (type(paths) is list and type(keys) is list and type(vocab) is list and type(chunks) is dict
+                and len(paths) == len(keys) and all(type(v) is tuple and len(v) == 3 and type(v[0]) is int
+                                                    and type(v[1]) is str and type(v[2]) is bytes
+                                                    for v in chunks.values())):
+            return False
+        word, page = np.frombuffer(kept["word"], dtype="<i4"), np.frombuffer(kept["page"], dtype="<i4")
+        count = np.frombuffer(kept["count"], dtype="<i4")
+        lengths = np.frombuffer(kept["lengths"], dtype="<i4")
+    except (KeyError, TypeError, ValueError):
+        return False
+    # The chunks must cover the pages one after another (a kept page's record is read from its chunk).
+    start = 0
+    while start < len(paths):
+        chunk = chunks.get(paths[start])
+        if chunk is None or chunk[0] < 1:
+            return False
+        start += chunk[0]
+    return start == len(paths) and len(lengths) == len(paths) and len(word) == len(page) == len(count) and (
+        not len(word) or (word.min() >= 0 and word.max() < len(vocab) and page.min() >= 0 and page.max() < len(paths)))
+
+
+def _lengths(paths: list[str], records: list[Record | None], kept: Kept | None, old: dict[str, int]) -> np.ndarray:
+    """Each page's length in words: its record's, or the kept one for a page without its record."""
+    kept_lengths = np.frombuffer(kept["lengths"], dtype="<i4") if kept is not None else np.zeros(0, dtype="<i4")
+    return np.array([record.length if record is not None else int(kept_lengths[old[path]])
+                     for path, record in zip(paths, records, strict=True)], dtype=np.float64)
+
+
+def _postings(paths: list[str], keys: list[str], records: list[Record | None], kept: Kept | None,
+              place: dict[str, int]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The sorted words and, sorted by word then page, each posting's word number, page number and
+    weighted count: the kept postings of pages whose key is unchanged, the others' read anew."""
+    fresh: range | list[int] = range(len(paths))
+    vocab_old: list[str] = []
+    word_old = page_old = count_old = np.zeros(0, dtype=np.int32)
+    if kept is not None:
+        renumber = np.full(len(kept["paths"]), -1, dtype=np.int64)
+        changed: list[int] = []
+        for number, (path, key) in enumerate(zip(paths, keys, strict=True)):
+            old = place.get(path)
+            if old is not None and kept["keys"][old] == key:
+                renumber[old] = number
+            else:
+                changed.append(number)
+        fresh = changed
+        word_all = np.frombuffer(kept["word"], dtype="<i4")
+        page_all = renumber[np.frombuffer(kept["page"], dtype="<i4")]
+        held = page_all >= 0  # postings of pages unchanged (pages keep their order: still sorted)
+        vocab_old = kept["vocab"]
+        word_old, page_old = word_all[held], page_all[held]
+        count_old = np.frombuffer(kept["count"], dtype="<i4")[held]
+    # The pages read anew: their postings, words by their text for now.
+    new_words: list[str] = []
+    new_pages: list[int] = []
+    new_counts: list[str] = []
+    for number in fresh:
+        record = records[number]
+        assert record is not None  # build() checked: a page without its record is held
+        counts = record.counts
+        items = counts.split(" ") if counts else []
+        new_words.extend(items[::2])
+        new_counts.extend(items[1::2])
+        new_pages.extend([number] * (len(items) // 2))
+    vocab = sorted(set(vocab_old).union(new_words))
+    index = {w: n for n, w in enumerate(vocab)}
+    to_new = np.array([index[w] for w in vocab_old], dtype=np.int64)
+    key_old = (to_new[word_old] << 32) | page_old if len(vocab_old) else np.zeros(0, dtype=np.int64)
+    key_new = ((np.array([index[w] for w in new_words], dtype=np.int64) << 32)
+               | np.array(new_pages, dtype=np.int64)) if new_words else np.zeros(0, dtype=np.int64)
+    count_new = np.array(new_counts, dtype=np.int64) if new_counts else np.zeros(0, dtype=np.int64)
+    order = np.argsort(key_new, kind="stable")
+    key_new, count_new = key_new[order], count_new[order]
+    at = np.searchsorted(key_old, key_new)
+    keys_all = np.insert(key_old, at, key_new)
+    count = np.insert(count_old.astype(np.int64), at, count_new)
+    word = keys_all >> 32
+    page = keys_all & 0xFFFFFFFF
+    # Words found on no page any more (their pages removed or changed) are left out.
+    present = np.bincount(word, minlength=len(vocab)) > 0
+    if not present.all():
+        renamed = np.cumsum(present) - 1
+        word = renamed[word]
+        vocab = [w for w, here in zip(vocab, present.tolist(), strict=True) if here]
+    return vocab, word, page, count
+
+
+def _shards(vocab: list[str], starts: np.ndarray, rows: int, steps: np.ndarray, scores: np.ndarray,
+            width: int) -> list[tuple[str, bytes]]:
+    """The sorted words cut into shards: each shard's first word and bytes (see the module's layout)."""
+    ends = [*starts[1:].tolist(), rows]
+    bounds = starts.tolist()
     shards: list[tuple[str, bytes]] = []
-    parts: list[str] = []
+    first = 0
     held = 0
-    first = ""
-    for word in sorted(postings):
-        part = f"{json.dumps(word, ensure_ascii=False)}:[{','.join(map(str, postings[word]))}]"
-        if parts and held + len(part) > SHARD_BYTES:
-            shards.append((first, ("{" + ",".join(parts) + "}").encode("utf-8")))
-            parts, held = [], 0
-        if not parts:
-            first = word
-        parts.append(part)
-        held += len(part) + 1
-    if parts:
-        shards.append((first, ("{" + ",".join(parts) + "}").encode("utf-8")))
+    for number in range(len(vocab)):
+        size = (ends[number] - bounds[number]) * (width + 2)
+        if number > first and held + size > SHARD_BYTES:
+            shards.append(_shard(vocab, first, number, bounds, ends, steps, scores))
+            first, held = number, 0
+        held += size
+    if vocab:
+        shards.append(_shard(vocab, first, len(vocab), bounds, ends, steps, scores))
     return shards
 
 
-def _chunks(pages: list[tuple[str, Record]]) -> list[tuple[int, str, bytes]]:
-    """The page records cut into chunks: each chunk's first page number, first path and JSON bytes."""
-    chunks: list[tuple[int, str, bytes]] = []
-    rows: list[str] = []
-    held = 0
+def _shard(vocab: list[str], first: int, last: int, bounds: list[int], ends: list[int], steps: np.ndarray,
+           scores: np.ndarray) -> tuple[str, bytes]:
+    """One shard of the words ``first`` to ``last`` (excluded): its first word and bytes."""
+    head = _json([[vocab[n], ends[n] - bounds[n]] for n in range(first, last)])
+    pad = b"\0" * (-(4 + len(head)) % 4)
+    a, b = bounds[first], ends[last - 1]
+    body = b"".join((len(head).to_bytes(4, "little"), head, pad, steps[a:b].tobytes(), scores[a:b].tobytes()))
+    return vocab[first], body
+
+
+def _chunks(paths: list[str], keys: list[str], records: list[Record | None],
+            kept: Kept | None) -> Iterable[tuple[int, int, str, bytes]]:
+    """The page records cut into chunks: each chunk's first page number, page count, signature and
+    gzipped JSON; a kept chunk whose pages and following page are the same keeps its bytes."""
+    chunks: dict[str, tuple[int, str, bytes]] = kept["chunks"] if kept is not None else {}
+    rows_kept = _KeptRows(kept)
     start = 0
-    for number, (path, record) in enumerate(pages):
-        row = json.dumps([record.url, record.title, record.kind, record.text], ensure_ascii=False,
-                         separators=(",", ":"))
-        if rows and (held + len(row) > CHUNK_BYTES or (len(rows) >= LEAST_PAGES and _boundary(path))):
-            chunks.append((start, pages[start][0], ("[" + ",".join(rows) + "]").encode("utf-8")))
-            rows, held, start = [], 0, number
-        rows.append(row)
-        held += len(row) + 1
-    if rows:
-        chunks.append((start, pages[start][0], ("[" + ",".join(rows) + "]").encode("utf-8")))
-    return chunks
+    while start < len(paths):
+        old = chunks.get(paths[start])
+        if old is not None:
+            size, signature, data = old
+            if start + size <= len(paths) and _signature(paths, keys, start, size) == signature:
+                yield start, size, signature, data
+                start += size
+                continue
+        rows: list[str] = []
+        held_bytes = 0
+        end = start
+        while end < len(paths):
+            record = records[end]
+            row = rows_kept.row(paths[end]) if record is None else _row(record)
+            if rows and (held_bytes + len(row) > CHUNK_BYTES or (len(rows) >= LEAST_PAGES and _boundary(paths[end]))):
+                break
+            rows.append(row)
+            held_bytes += len(row) + 1
+            end += 1
+        size = end - start
+        yield start, size, _signature(paths, keys, start, size), _gzip(("[" + ",".join(rows) + "]").encode("utf-8"))
+        start = end
+
+
+def _row(record: Record) -> str:
+    """A page's record as a chunk holds it (compact JSON)."""
+    return json.dumps([record.url, record.title, record.kind, record.text], ensure_ascii=False, separators=(",", ":"))
+
+
+class _KeptRows:
+    """The records of a kept state's pages, read from its chunks when first asked for."""
+
+    def __init__(self, kept: Kept | None) -> None:
+        """``kept``: a valid state (its chunks cover its pages in order), or None."""
+        self.kept = kept
+        self._where: dict[str, tuple[str, int]] | None = None  # path -> (its chunk's first path, place in it)
+        self._rows: dict[str, list[Any]] = {}  # a chunk's first path -> its records, once read
+
+    def row(self, path: str) -> str:
+        """The kept record of the page ``path`` (one the state holds)."""
+        assert self.kept is not None  # build() checked: a page without its record is held
+        if self._where is None:
+            self._where = {}
+            paths, start = self.kept["paths"], 0
+            while start < len(paths):
+                size = self.kept["chunks"][paths[start]][0]
+                for n in range(size):
+                    self._where[paths[start + n]] = (paths[start], n)
+                start += size
+        first, n = self._where[path]
+        if first not in self._rows:
+            self._rows[first] = json.loads(gzip.decompress(self.kept["chunks"][first][2]))
+        return json.dumps(self._rows[first][n], ensure_ascii=False, separators=(",", ":"))
+
+
+def _signature(paths: list[str], keys: list[str], start: int, size: int) -> str:
+    """What a chunk's bytes depend on: its pages' paths and keys and those of the page after it
+    (where it was cut depends on that page's path and record), or the end."""
+    after = start + size
+    tail = f"{paths[after]} {keys[after]}" if after < len(paths) else "(end)"
+    body = "\n".join(f"{paths[n]} {keys[n]}" for n in range(start, after)) + "\n" + tail
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def _boundary(path: str) -> bool:

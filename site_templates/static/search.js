@@ -158,16 +158,35 @@ function suggestLine(list) {
   return p;
 }
 
-// A gzip-compressed JSON file of the index (its name ends in .gz.bin: no server decompresses it for us).
-async function load(url) {
+// A gzip-compressed file of the index (its name ends in .gz.bin: no server decompresses it for us).
+async function inflate(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
-  return JSON.parse(await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).text());
+  return new Response(response.body.pipeThrough(new DecompressionStream("gzip")));
+}
+
+async function load(url) {
+  return JSON.parse(await (await inflate(url)).text());
+}
+
+// A word shard (search_index.py): a uint32 header length, the JSON header [[word, postings], ...],
+// zero bytes to a multiple of 4, then every posting's page step (`width` bytes), then every
+// posting's score (uint16), all little-endian, in the header's order.
+async function loadShard(url, width) {
+  const bytes = await (await inflate(url)).arrayBuffer();
+  const view = new DataView(bytes);
+  const size = view.getUint32(0, true);
+  const words = JSON.parse(new TextDecoder().decode(new Uint8Array(bytes, 4, size)));
+  const steps = 4 + size + ((4 - ((4 + size) % 4)) % 4);
+  const total = words.reduce((sum, [, n]) => sum + n, 0);
+  const scores = steps + total * width;
+  const step = width === 4 ? (i) => view.getUint32(steps + 4 * i, true) : (i) => view.getUint16(steps + 2 * i, true);
+  return { words, step, score: (i) => view.getUint16(scores + 2 * i, true) };
 }
 
 // Each file once per page view (a query's terms can share a shard; results share chunks).
-function once(index, file) {
-  if (!index.files.has(file)) index.files.set(file, load(new URL(file, index.folder)));
+function once(index, file, read = load) {
+  if (!index.files.has(file)) index.files.set(file, read(new URL(file, index.folder)));
   return index.files.get(file);
 }
 
@@ -207,17 +226,20 @@ async function pagesWith(index, term) {
     files.push(shards[i][1]);
   }
   const best = new Map();
-  for (const shard of await Promise.all(files.map((file) => once(index, file)))) {
-    for (const [word, flat] of Object.entries(shard)) {
-      if (!word.startsWith(term)) continue;
-      const n = flat.length / 2;
-      const weight = (word === term ? 1 : PREFIX) * Math.log((pages - n + 0.5) / (n + 0.5) + 1) / 10000;
-      let page = 0;
-      for (let i = 0; i < flat.length; i += 2) {
-        page += flat[i];
-        const score = weight * flat[i + 1];
-        if (score > (best.get(page) || 0)) best.set(page, score);
+  const read = (url) => loadShard(url, index.meta.width);
+  for (const shard of await Promise.all(files.map((file) => once(index, file, read)))) {
+    let at = 0;
+    for (const [word, n] of shard.words) {
+      if (word.startsWith(term)) {
+        const weight = (word === term ? 1 : PREFIX) * Math.log((pages - n + 0.5) / (n + 0.5) + 1) / 10000;
+        let page = 0;
+        for (let i = at; i < at + n; i++) {
+          page += shard.step(i);
+          const score = weight * shard.score(i);
+          if (score > (best.get(page) || 0)) best.set(page, score);
+        }
       }
+      at += n;
     }
   }
   return best;
