@@ -108,14 +108,11 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-
-        def calendars(own: Writer, keys: dict[str, str]) -> None:
-            """The calendars through ``own`` (this process's writer, or a language's child's), keys into ``keys``."""
-            _write_calendars(own, data, code, live, target, keys)
-
-        pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None, calendars)
-        # The files while the other language's child finishes (they need no page; the keys are merged after).
+        pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None)
+        # The calendars and files while the search index's child works (they need no index; the
+        # keys are merged after).
         keys: dict[str, str] = {}
+        _write_calendars(writer, data, code, live, target, keys)
         _write_files(writer, data, templates, lang_kits, pending.paths, digests, (code, live, keys))
         done = pending.finish()
         done.keys.update(keys)
@@ -171,9 +168,10 @@ class Pending:
     first language's, for the sitemap) at once, the rest from ``finish``; ``stop`` kills the children."""
 
     def __init__(self, writer: Writer, results: dict[str, LangPages], first: str,
-                 children: dict[str, isolate.Child[LangPages]], frozen: bool = False) -> None:
+                 children: dict[str, isolate.Child[LangPages]],
+                 search: isolate.Child[tuple[dict[str, str], list[str]]] | None = None, frozen: bool = False) -> None:
         self.writer, self.results, self.first = writer, results, first
-        self.children, self.frozen = children, frozen
+        self.children, self.search, self.frozen = children, search, frozen
         self.paths = results[first].paths
 
     def join(self) -> None:
@@ -187,14 +185,20 @@ class Pending:
         """Wait for the children, merge what they wrote (a child's error is raised here)."""
         try:
             self.join()
+            if self.search is not None:  # the first language's search index
+                self.writer.merge(*self.search.result())
+                self.results[self.first].index = None
         finally:
             self._thaw()
+        self.children, self.search = {}, None
         return _done(self.results)
 
     def stop(self) -> None:
         """Kill the children still running (after a failure of this process)."""
         for worker in self.children.values():
             worker.stop()
+        if self.search is not None:
+            self.search.stop()
         self._thaw()
 
     def _thaw(self) -> None:
@@ -226,24 +230,20 @@ FORK = hasattr(os, "fork")
 
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
-                 code: str, live: manifest.Manifest | None, target: Path | None,
-                 calendars: Callable[[Writer, dict[str, str]], None]) -> Pending:
+                 code: str, live: manifest.Manifest | None, target: Path | None) -> Pending:
     """Render and write every page of every language whose key differs from the live one's, and
-    each language's search index (``target``: the live site's folder, None: no search index); and
-    the calendars (``calendars(writer, keys)``).
+    each language's search index (``target``: the live site's folder, None: no search index).
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
     as its writer's records and is merged (a path written by both is refused). A child that
     fails raises its error from ``Pending.finish`` (a SiteError when it dies without an answer);
     when this process fails, the caller kills the children (``Pending.stop``) before it removes
-    the staging folder. Each process writes its language's search index after its pages; the
-    last language's child then writes the calendars, while this process (which, with its index
-    and the files the caller writes meanwhile, has more to do) goes on: two processes at most.
+    the staging folder. The first language's search index is written by a child forked once the
+    pages of every language are written; the caller writes the calendars and files meanwhile.
     """
     if not FORK or len(lang_kits) < 2:
         parts = _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live, target)
-        calendars(writer, parts["id"].keys)
         return Pending(writer, parts, "id", {})
     (first, kit), *others = lang_kits.items()
 
@@ -257,16 +257,9 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         return _write_language(own, Renderer(templates, data, pair=False, texts=texts), data, lang_kit, code, live,
                                target)
 
-    def child(lang_kit: Kit, last: bool) -> Callable[[], LangPages]:
-        """The child's action: its own writer over the same staging folder and live site (the last
-        language's writes the calendars too)."""
-        def action() -> LangPages:
-            own = Writer(writer.root, writer.previous)
-            part = one(own, lang_kit)
-            if last:
-                calendars(own, part.keys)
-            return part
-        return action
+    def child(lang_kit: Kit) -> Callable[[], LangPages]:
+        """The child's action: its own writer over the same staging folder and live site."""
+        return lambda: one(Writer(writer.root, writer.previous), lang_kit)
 
     # The indexes every language's builders look things up in, and the mall's monthly figures
     # (the performance overview's, in both languages), made once here for both processes (each
@@ -279,18 +272,35 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     gc.freeze()
     pending = Pending(writer, {first: LangPages({}, 0, 0, [], {}, [], {})}, first, {}, frozen=True)
     try:
-        for n, (lang, other) in enumerate(others, start=1):
-            pending.children[lang] = isolate.start(f"site ({lang})", child(other, n == len(others)), died=SiteError)
-        # This language's index in this process, after its pages, while the child writes its own:
-        # no third process (one for the index beside a language's took the tree past 1 GB at the
-        # bench city: PSS sum 1.24-1.29 GB against 0.9 GB).
+        for lang, other in others:
+            pending.children[lang] = isolate.start(f"site ({lang})", child(other), died=SiteError)
         pending.results[first] = _write_language(writer, Renderer(templates, data, pair=False, texts=texts), data,
-                                                 kit, code, live, target)
+                                                 kit, code, live, target, index_now=False)
         pending.paths = pending.results[first].paths
+        # The other languages first: three processes at once (this one, a language's, the index's)
+        # took the tree past 1 GB at the bench city (PSS sum 1.24-1.29 GB against 0.9 GB).
+        pending.join()
+        pending.search = _search_apart(writer, pending.results[first])
     except BaseException:
         pending.stop()
         raise
     return pending
+
+
+def _search_apart(writer: Writer, part: LangPages) -> isolate.Child[tuple[dict[str, str], list[str]]] | None:
+    """A forked child writing the language's search index through a writer of its own (None
+    without an index)."""
+    if part.index is None:
+        return None
+
+    def action() -> tuple[dict[str, str], list[str]]:
+        own = Writer(writer.root, writer.previous)
+        _search(own, part)
+        return own.files, own.changed
+
+    # The parent keeps its reference to the entries until the child is done: freeing them here
+    # would write to the pages the child shares, copying them (memory counted twice).
+    return isolate.start(f"search ({part.index.lang})", action, died=SiteError)
 
 
 def _records(data: SiteData) -> Iterator[Any]:
@@ -303,13 +313,14 @@ def _records(data: SiteData) -> Iterator[Any]:
 
 
 def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit, code: str,
-                    live: manifest.Manifest | None, target: Path | None) -> LangPages:
+                    live: manifest.Manifest | None, target: Path | None, index_now: bool = True) -> LangPages:
     """Render and write one language's pages whose key differs from the live one's (see ``_write_page``),
-    then its search index."""
+    then its search index (``index_now``; else ``part.index`` is left to the caller)."""
     part = LangPages({}, 0, 0, [], writer.files, writer.changed, {}, _index(kit.lang, data, target))
     for item in all_items(data, kit):
         _write_item(writer, renderer, item, kit, code, live, part)
-    _search(writer, part)
+    if index_now:
+        _search(writer, part)
     return part
 
 

@@ -67,13 +67,12 @@ def test_two_processes_build_the_one_process_sites_bytes_cold_and_incremental(
     assert build.FORK
     children = _started(monkeypatch)
     cold = cold_copy(fixture_portal, tmp_path / "two", AS_OF, search=True)
-    # English pages, their index and the calendars in one child; the Indonesian index and the files in this
-    # process: no other child (a third process took a large city past 1 GB).
-    assert [child.stage for child in children] == ["site (en)"]
+    # English pages (and their index) in one child; the Indonesian index in another, beside the calendars and files.
+    assert [child.stage for child in children] == ["site (en)", "search (id)"]
     assert_same_site(cold, _one_process_copy(fixture_portal, tmp_path / "one", monkeypatch, search=True))
     edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
     assert not build_site(fixture_portal, AS_OF, search=False).skipped  # the live site, two processes
-    assert [child.stage for child in children][1:] == ["site (en)"]
+    assert [child.stage for child in children][2:] == ["site (en)"]  # no search index: no child for it
     site = fixture_portal.output / "site"
     assert_same_site(site, _one_process_copy(fixture_portal, tmp_path / "one-after", monkeypatch, search=False))
 
@@ -191,14 +190,14 @@ def _alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
-def test_after_a_change_the_calendars_follow_the_other_languages_pages_in_its_child(
-        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The calendars are made after the other language's pages, in its child, even while it is slow:
-    never a third process beside the two languages' (three at once took a large city past 1 GB,
-    build.py); the site is the cold build's, byte for byte."""
-    parent, marker, noted = os.getpid(), tmp_path / "child-done", tmp_path / "calendars"
+def test_after_a_change_calendars_and_files_wait_for_the_pages(fixture_portal: Portal, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calendars and files are made after every language's pages, beside the search index's
+    child, even while the other language's child is slow: three processes at once took a large
+    city past 1 GB (build.py); the site is the cold build's, byte for byte."""
+    parent, marker = os.getpid(), tmp_path / "child-done"
     write_language, calendars = build._write_language, build._write_calendars
-    children = _started(monkeypatch)
+    child_done_at_calendars: list[bool] = []
 
     def slow_child(*args: Any, **kwargs: Any) -> Any:
         in_child = os.getpid() != parent
@@ -210,15 +209,13 @@ def test_after_a_change_the_calendars_follow_the_other_languages_pages_in_its_ch
         return part
 
     def noted_calendars(*args: Any, **kwargs: Any) -> None:
-        with noted.open("a") as out:  # from the child: a file, not a list in its own memory
-            out.write(f"{os.getpid() != parent} {marker.exists()}\n")
+        child_done_at_calendars.append(marker.exists())
         calendars(*args, **kwargs)
 
     edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
     monkeypatch.setattr(build, "_write_language", slow_child)
     monkeypatch.setattr(build, "_write_calendars", noted_calendars)
     assert not build_site(fixture_portal, AS_OF, search=False).skipped
-    assert noted.read_text().splitlines() == ["True True"]  # once, in the child, after its pages
-    assert [child.stage for child in children] == ["site (en)"]
+    assert child_done_at_calendars == [True]
     monkeypatch.undo()
     assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
