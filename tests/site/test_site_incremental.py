@@ -289,13 +289,11 @@ def test_only_the_calendars_showing_a_changed_agenda_are_made_again(fixture_port
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     site = fixture_portal.output / "site"
     before = mtimes(site)
-    noted = tmp_path / "made"  # the calendars may be made in a forked child (build.py): told through a file
-    noted.touch()
+    made: list[str] = []
     real = feeds._vevent  # the maker of an agenda's event
 
     def counted(i: feeds.EventInputs) -> Any:
-        with noted.open("a") as out:
-            out.write(i.agenda.agenda_id + "\n")
+        made.append(i.agenda.agenda_id)
         return real(i)
 
     monkeypatch.setattr(feeds, "_vevent", counted)
@@ -306,7 +304,7 @@ def test_only_the_calendars_showing_a_changed_agenda_are_made_again(fixture_port
     for table, change in DECLARED["agenda-new-version"]:  # disdukcapil's FKP-12 moves to another room
         edit_csv(fixture_portal.output / "data" / f"{table}.csv", change)
     build_site(fixture_portal, AS_OF, search=False)
-    assert noted.read_text().splitlines() == ["FKP-12"]  # the other agenda's event is the kept one: no live .ics file read
+    assert made == ["FKP-12"]  # the other agenda's event is the kept one: no live .ics file read
     new = eventcache.load(kept)
     assert len(new) == 2 and len(set(new) & set(old)) == 1  # FKP-12's event kept under its new key only
     after = mtimes(site)
@@ -343,20 +341,13 @@ def test_kept_events_missing_or_damaged_only_cost_time(fixture_portal: Portal, t
         kept.write_bytes(eventcache.dump({k[::-1]: b"BEGIN:VEVENT\r\nEND:VEVENT\r\n" for k in events}))
     if damage != "another key":
         assert eventcache.load(kept) == {}
-    read = tmp_path / "read"  # the calendars may be made in a forked child (build.py): told through a file
-    read.touch()
+    read: list[bytes] = []
     real = feeds._event_in
-
-    def noted(ics: bytes) -> bytes | None:
-        with read.open("a") as out:
-            out.write("read\n")
-        return real(ics)
-
-    monkeypatch.setattr(feeds, "_event_in", noted)
+    monkeypatch.setattr(feeds, "_event_in", lambda ics: read.append(ics) or real(ics))
     for table, change in DECLARED["agenda-new-version"]:
         edit_csv(fixture_portal.output / "data" / f"{table}.csv", change)
     build_site(fixture_portal, AS_OF, search=False)
-    assert len(read.read_text().splitlines()) == 1  # the other agenda's live file
+    assert len(read) == 1  # the other agenda's live file
     assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
     again = eventcache.load(kept)
     assert len(again) == 2 and len(set(again) & set(events)) == 1
