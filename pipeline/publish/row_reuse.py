@@ -88,11 +88,7 @@ class Digested(Sequence[Any]):
     table's files take back from those published last by digest alone."""
 
     fields: tuple[str, ...]
-
-    @property
-    @abstractmethod
-    def digests(self) -> list[bytes]:
-        """Each record's row digest, in order."""
+    digests: list[bytes]
 
     @abstractmethod
     def values(self) -> Sequence[Values]:
