@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -174,37 +173,6 @@ def test_each_new_chunk_is_checked_and_a_kept_one_is_not_checked_again(tmp_path:
               ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip"))
 
 
-
-
-def _sequential(chunks: list[bytes], level: int) -> bytes:
-    """The entry's deflate stream made chunk by chunk in this thread, as ``ChunkDeflater`` documents it."""
-    out = []
-    for chunk in chunks:
-        deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
-        out.append(deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH))
-    return b"".join(out) + deflate_chunks.END
-
-
-def test_the_deflating_thread_gives_the_chunks_back_in_order_and_ends_with_the_entry() -> None:
-    data = csv_text(60_000)
-    chunks = list(line_chunks(pieces(data, [65536])))
-    assert len(chunks) > 3 * deflate_chunks.AHEAD  # more than wait at once
-    cache = ChunkCache()
-    deflater = deflate_chunks.ChunkDeflater("a.csv", 6, cache)
-    stream = b"".join(deflater.compress(chunk) for chunk in chunks) + deflater.flush()
-    assert stream == _sequential(chunks, 6)
-    assert zlib.decompressobj(-15).decompress(stream) == data
-    assert [size for _, _, size in cache.entries["a.csv"]] == [len(c) for c in chunks]  # recorded in order
-    assert not [t for t in threading.enumerate() if t.name.startswith("deflate")]
-
-
-def test_a_chunk_that_fails_its_check_on_the_thread_stops_the_archive_and_ends_the_thread() -> None:
-    sheet = sheet_text(3000).replace(b'<c r="A9" t="inlineStr"><is><t>x63</t></is></c>', b'<c r="A9"><f>1+1</f></c>')
-    out = io.BytesIO()
-    with pytest.raises(PublishError, match="formula"):
-        write_zip(out, {"xl/worksheets/sheet1.xml": Chunked(row_chunks([sheet]), ChunkCache(),
-                                                            sheet_check("xl/worksheets/sheet1.xml"))})
-    assert not [t for t in threading.enumerate() if t.name.startswith("deflate")]
 
 
 SCHEMA: dict[str, Any] = {"name": "t", "fields": [{"name": "n", "type": "integer"}, {"name": "s", "type": "string"}]}

@@ -27,9 +27,7 @@ import struct
 import zipfile
 import zlib
 from bisect import bisect_left, bisect_right
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import accumulate, compress, repeat
 from operator import add, and_, not_
 from pathlib import Path
@@ -281,43 +279,20 @@ class Inflated:
         """Nothing to let go: only the last few chunks are held."""
 
 
-# Chunks are keyed and deflated on a thread of their own (hashlib and zlib let go of the interpreter's
-# lock: the other core) while the caller makes the next; at most this many wait, so that little is held.
-AHEAD = 8
-
-
 class ChunkDeflater:
     """A stand-in for the compressor of a zip entry being written (``zipfile``'s ``_compressor``): each
-    piece written is one chunk, deflated alone, or taken back from the cache.
-
-    Each chunk is handed to a thread (one, its own: started at the first chunk, ended by ``flush``,
-    which ``zipfile`` calls when the entry is closed, failed or not); its deflated bytes are given
-    back in order, from a later call once done (the entry's bytes are the same).
-    """
+    piece written is one chunk, deflated alone, or taken back from the cache."""
 
     def __init__(self, name: str, level: int, cache: ChunkCache,
                  check: Callable[[bytes], None] | None = None) -> None:
         self.level, self.cache, self.check = level, cache, check
         self.prefix = bytes((level, check is not None))
         self.chunks = cache.entries[name] = []  # a retried entry starts again
-        self._pending: deque[Future[tuple[bytes, bytes, int]]] = deque()
-        self._pool: ThreadPoolExecutor | None = None
 
     def compress(self, chunk: bytes) -> bytes:
-        """The deflated bytes of the chunks handed over before that are done (not final, byte-aligned),
-        ``chunk`` handed over."""
+        """The deflated bytes of ``chunk`` (not final, byte-aligned); ``check``ed when compressed here."""
         if not chunk:
             return b""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="deflate")
-        self._pending.append(self._pool.submit(self._deflated, chunk))
-        done = []
-        while self._pending and (len(self._pending) > AHEAD or self._pending[0].done()):
-            done.append(self._taken())
-        return b"".join(done)
-
-    def _deflated(self, chunk: bytes) -> tuple[bytes, bytes, int]:
-        """A chunk's key and deflated bytes (and length); ``check``ed when compressed here (on the thread)."""
         digest = hashlib.sha256(self.prefix)
         digest.update(chunk)
         key = digest.digest()
@@ -327,23 +302,9 @@ class ChunkDeflater:
                 self.check(chunk)  # a chunk kept was checked when it was compressed
             deflate = zlib.compressobj(self.level, zlib.DEFLATED, -15)
             data = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
-        return key, data, len(chunk)
-
-    def _taken(self) -> bytes:
-        """The first waiting chunk's deflated bytes, recorded (its error raised here)."""
-        key, data, size = self._pending.popleft().result()
-        self.chunks.append((key, len(data), size))
+        self.chunks.append((key, len(data), len(chunk)))
         return data
 
     def flush(self) -> bytes:
-        """The chunks still waiting and the final empty block that ends the entry's stream; the thread ended."""
-        try:
-            done = [self._taken() for _ in range(len(self._pending))]
-        finally:
-            for waiting in self._pending:
-                waiting.cancel()
-            self._pending.clear()
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)  # nothing reads the cache's mapping once the entry is closed
-                self._pool = None
-        return b"".join(done) + END
+        """The final empty block that ends the entry's stream."""
+        return END
