@@ -235,19 +235,27 @@ def test_a_digest_too_recent_to_keep_serves_this_process_only_while_the_stat_hol
     assert not (tmp_path / "cache.json").exists() or _kept(tmp_path / "cache.json") == {}
 
 
-def test_a_file_changed_since_the_cache_was_kept_is_known_by_this_runs_digest(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A data file the publish wrote again: the cache file holds its old entry, this run's check
-    # read the new bytes; the build asks for the digest of the new file and gets it, not None
-    # (which made the build hash hundreds of MB of changed data files twice more).
+def _kept_then_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, racy_ns: int) -> Path:
+    """A file whose digest (of ``A_BYTES``) is kept in ``cache.json``, then given ``B_BYTES`` (``racy_ns``
+    from then on)."""
     monkeypatch.setattr(treehash, "RACY_NS", 0)
     path = tmp_path / "a.csv"
     path.write_bytes(A_BYTES)
     first = DigestCache(tmp_path / "cache.json")
     first.digest(str(path), os.lstat(path))
     first.save()
+    monkeypatch.setattr(treehash, "RACY_NS", racy_ns)
     time.sleep(0.01)
-    path.write_bytes(B_BYTES)  # same size, a new change time
+    path.write_bytes(B_BYTES)
+    return path
+
+
+def test_a_file_changed_since_the_cache_was_kept_is_known_by_this_runs_digest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A data file the publish wrote again: the cache file holds its old entry, this run's check
+    # read the new bytes; the build asks for the digest of the new file and gets it, not None
+    # (which made the build hash hundreds of MB of changed data files twice more).
+    path = _kept_then_changed(tmp_path, monkeypatch, 0)  # same size, a new change time
     check = DigestCache(tmp_path / "cache.json")
     st = os.lstat(path)
     assert check.digest(str(path), st) == hashlib.sha256(B_BYTES).hexdigest()
@@ -261,15 +269,7 @@ def test_a_file_changed_since_the_cache_was_kept_is_known_by_this_runs_digest(
 
 def test_a_digest_too_recent_to_keep_is_known_over_an_older_kept_entry(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(treehash, "RACY_NS", 0)
-    path = tmp_path / "a.csv"
-    path.write_bytes(A_BYTES)
-    first = DigestCache(tmp_path / "cache.json")
-    first.digest(str(path), os.lstat(path))
-    first.save()
-    monkeypatch.setattr(treehash, "RACY_NS", 2_000_000_000)
-    time.sleep(0.01)
-    path.write_bytes(B_BYTES)
+    path = _kept_then_changed(tmp_path, monkeypatch, 2_000_000_000)
     check = DigestCache(tmp_path / "cache.json")
     st = os.lstat(path)
     check.digest(str(path), st)  # too recent to keep: only this process may take it
