@@ -295,7 +295,13 @@ def test_a_recheck_keeps_what_a_second_walk_keeps_reading_only_the_recent_files(
     walked.save()
     read: list[str] = []
     real = treehash._read
-    monkeypatch.setattr(treehash, "_read", lambda path: read.append(path) or real(path))
+
+    def counted(path: str) -> tuple[str, list[int], list[int]]:
+        """The real read, with the path listed."""
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(treehash, "_read", counted)
     monkeypatch.setattr(treehash, "stat_tree", None)  # never walked
     monkeypatch.setattr(treehash, "hash_tree", None)
     rechecked = first.recheck()
