@@ -40,8 +40,7 @@ def load_reports(output: Path, submissions: list[Submission], digests: DigestCac
         if s.status == "missing" or pointer is None or version is None:
             continue
         if kept is None:
-            report = store.report(version)
-            errors, warnings = shown_problems(report["errors"]), shown_problems(report["warnings"])
+            errors, warnings = reportcache.shown(store.report(version))
         else:
             errors, warnings = _shown(f"{root}/{version.report_path}", digests, kept)
         found[key] = FileReportView(version.file, version.revision, version.sha256, pointer.kept,

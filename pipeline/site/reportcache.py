@@ -21,7 +21,6 @@ from typing import Any
 
 from pipeline.publish import feedback
 from pipeline.site.keptpickle import load_plain, save_plain
-from pipeline.site.rowcache import FOLDER
 
 FILE_NAME = "report-problems.bin"  # under <output>/site-cache/: deleting it costs one slower build
 MAGIC = b"mpp-report-problems 1\n"
@@ -57,11 +56,6 @@ class KeptReports:
         # A copy that cannot be kept (a read-only or full disk) only makes the next build slower.
         with contextlib.suppress(OSError):
             save_plain(self.path, MAGIC, (_code(), self._used))
-
-
-def of_output(output: Path) -> KeptReports:
-    """The kept problems of a portal's output folder."""
-    return KeptReports(output / FOLDER)
 
 
 def shown(report: dict[str, Any]) -> Shown:
