@@ -8,8 +8,7 @@ since) counts once, as it takes memory once; summing resident sizes (RSS) counte
 process that maps it, and every shared library page too. The RSS sum is kept beside it for
 comparison. A spike shorter than the interval can slip between samples, so the result is never
 below the largest single process's own peak, which the kernel keeps exactly (``ru_maxrss`` of
-the step's child and its waited-for descendants, from ``wait4``: a resident size, so this floor
-can only count more).
+the waited-for children: a resident size, so this floor can only count more).
 
 A process that shares its parent's very memory (a child started with vfork, between its
 start and its exec: Python starts Pagefind so) is counted once: its /proc entry shows the
@@ -22,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
+import resource
 import subprocess
 import threading
 import time
@@ -114,6 +114,8 @@ def proportional(pid: int) -> int:
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
     """Run ``command`` to its end; wall time, the tree's peak resident memory, exit code, stdout+stderr."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = peak_rss = 0
@@ -130,16 +132,12 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Mea
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    assert child.stdout is not None
-    with child.stdout:
-        output = child.stdout.read().decode("utf-8", "replace")  # stderr is merged: one pipe, read to its end
-    # This child's own usage (wait4), not the sum over every earlier step: its ru_maxrss (KiB, the
-    # largest of it and its waited-for descendants) is this step's floor even after a larger step.
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
+    output = child.communicate()[0].decode("utf-8", "replace")
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    largest = usage.ru_maxrss * 1024
-    cpu = usage.ru_utime + usage.ru_stime
+    # ru_maxrss (KiB) only grows: it tells the largest single child when it exceeds all earlier ones.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    largest = usage.ru_maxrss * 1024 if usage.ru_maxrss > before else 0
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
     return Measured(seconds, max(peak, largest), child.returncode, output, cpu, max(peak_rss, largest))
