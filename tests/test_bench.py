@@ -28,6 +28,14 @@ def test_tree_peak_adds_up_the_processes(tmp_path: Path) -> None:
     assert measured.peak_bytes >= 300 * 2**20
 
 
+def test_a_short_step_after_a_larger_one_is_never_below_its_own_peak(tmp_path: Path) -> None:
+    """A one-process step that ends between two samples still counts its 100 MB (wait4's ru_maxrss)."""
+    assert run([sys.executable, "-c", "b = b'x' * (200 * 2**20)"], tmp_path).exit_code == 0
+    measured = run([sys.executable, "-c", "b = b'x' * (100 * 2**20)"], tmp_path)
+    assert measured.exit_code == 0 and measured.cpu_seconds > 0
+    assert measured.peak_bytes >= 100 * 2**20  # RUSAGE_CHILDREN kept the 200 MB step's mark: no floor
+
+
 # A process started with CLONE_VM and no exec (as a vfork child is until its exec) running
 # libc's sleep: it shares all 200 MB of its parent's memory.
 SHARED_MEMORY_CHILD = r"""

@@ -6,9 +6,13 @@ sampled from /proc every ``INTERVAL`` seconds. PSS divides each page among the p
 map it, so a page a forked child still shares with its parent (copy-on-write, never written
 since) counts once, as it takes memory once; summing resident sizes (RSS) counted it in every
 process that maps it, and every shared library page too. The RSS sum is kept beside it for
-comparison. A spike shorter than the interval can slip between samples, so the result is never
-below the largest single process's own peak, which the kernel keeps exactly (``ru_maxrss`` of
-the waited-for children: a resident size, so this floor can only count more).
+comparison. A spike shorter than the interval can slip between samples (a step of a few tenths
+of a second on a busy machine may be sampled only as the interpreter starts), so when the step
+ran as one process the result is never below that process's own peak, which the kernel keeps
+exactly (``ru_maxrss`` from ``wait4`` on this step's child alone: a resident size, so this floor
+can only count more). A tree of several processes gets no such floor: a forked child's
+``ru_maxrss`` starts from its parent's high-water mark and counted the shared pages again
+(524 MB for a 200 MB parent and its fork).
 
 A process that shares its parent's very memory (a child started with vfork, between its
 start and its exec: Python starts Pagefind so) is counted once: its /proc entry shows the
@@ -21,7 +25,6 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
-import resource
 import subprocess
 import threading
 import time
@@ -114,8 +117,6 @@ def proportional(pid: int) -> int:
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
     """Run ``command`` to its end; wall time, the tree's peak resident memory, exit code, stdout+stderr."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = peak_rss = 0
@@ -132,12 +133,17 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Mea
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    output = child.communicate()[0].decode("utf-8", "replace")
+    assert child.stdout is not None
+    with child.stdout:
+        output = child.stdout.read().decode("utf-8", "replace")  # stderr is merged: one pipe, read to its end
+    # This child's own usage (wait4), not RUSAGE_CHILDREN's: that one's ru_maxrss keeps the
+    # largest of every earlier step, so a short step after a large one had no floor at all.
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    # ru_maxrss (KiB) only grows: it tells the largest single child when it exceeds all earlier ones.
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    largest = usage.ru_maxrss * 1024 if usage.ru_maxrss > before else 0
-    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    alone = not tree.parents  # no descendant was ever seen: the step ran as one process
+    largest = usage.ru_maxrss * 1024 if alone else 0  # ru_maxrss is in KiB
+    cpu = usage.ru_utime + usage.ru_stime  # the child and its waited-for descendants
     return Measured(seconds, max(peak, largest), child.returncode, output, cpu, max(peak_rss, largest))
