@@ -36,7 +36,6 @@ from pipeline.core.errors import PipelineError, PublishError
 from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport, Record
 from pipeline.core.needs_action import needs_action_lines
 from pipeline.core.oserrors import OUTPUT_INTACT, describe
-from pipeline.core.rowcodec import canonical_json
 from pipeline.core.safe_open import TooLarge, read_bytes
 from pipeline.core.treehash import DigestCache
 from pipeline.publish.agency_templates import agency_kits, template_files
@@ -51,7 +50,7 @@ from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.tables import build_tables, listing_tables
 from pipeline.publish.unchanged import FOLDERS, Check, check, remember
 from pipeline.runner import isolate
-from pipeline.store import Changes, Store, Writing, report_record
+from pipeline.store import Changes, Store, Writing, reports_json
 from pipeline.store.receipts import load_receipts, local_iso
 
 # The tables whose rows are dropped once their data files are written: the feedback pages and the
@@ -128,7 +127,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         "feedback": lambda: feedback_files(portal, new_store, listed(), reports, pages),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
                                                                 reference.services.values()), templates),
-        "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
+        "reports": lambda: {"validation.json": reports_json(reports)},
     }
     # None of those folders reads the other tables or the data files: a forked child writes the store's files
     # and stages them on the other core (forked before the tables are built: they are never shared, nor

@@ -375,9 +375,9 @@ def _json_text(value: Any, level: int) -> str:
     else by the general encoder."""
     if type(value) in _SCALARS:
         return _SCALAR(value)
+    if (type(value) is dict or type(value) is list) and not value:
+        return "{}" if type(value) is dict else "[]"  # as the general encoder writes them, without its setup
     if type(value) is dict and all(type(k) is str for k in value):
-        if not value:
-            return "{}"
         inner = "  " * (level + 1)
         items = ",\n".join(f"{inner}{_SCALAR(k)}: {_json_text(value[k], level + 1)}" for k in sorted(value))
         return f"{{\n{items}\n{'  ' * level}}}"
@@ -387,6 +387,12 @@ def _json_text(value: Any, level: int) -> str:
         inner = "  " * (level + 1)
         return "[\n" + ",\n".join(inner + _json_text(item, level + 1) for item in value) + f"\n{'  ' * level}]"
     return _nested(canonical_json(value), level)
+
+
+def reports_json(reports: Iterable[FileReport]) -> bytes:
+    """The reports as ``validation.json`` publishes them: the bytes of ``canonical_json`` of their records,
+    laid out as the index is (a city's 10,800 reports through the general encoder took a third of a second)."""
+    return (_json_text([report_record(r) for r in reports], 0) + "\n").encode("utf-8")
 
 
 def _withdrawn(report: FileReport) -> bool:
