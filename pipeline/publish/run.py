@@ -12,8 +12,8 @@ committed store.
 Both cores, for a large run: once the store is updated, a forked child stages the feedback
 pages, templates and report and writes the store's new files (planned here first, so that this
 process can undo them whatever happens to the child), while this process builds the tables and
-writes the data files. One flush (``Store.commit``) puts the store's files and every staged file on disk before
-the store's index, the commit point, names them.
+writes the data files. ``Store.commit`` puts the store's files and every staged file on disk (``store/flush.py``)
+before the store's index, the commit point, names them.
 """
 
 from __future__ import annotations
@@ -156,7 +156,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         writing.undo()
         raise
     try:
-        new_store.commit(writing, flush=bool(staged))  # one flush for the store and the staged files; undone on failure
+        # The store's files and the staged ones flushed together before the index names them; undone on failure.
+        new_store.commit(writing, [f"{folder}/{rel}" for folder, moves, _ in staged.values() for rel in moves])
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         raise
