@@ -187,7 +187,7 @@ SideStaged = tuple["Staged", Reuse, Reuse]  # the child's staged folders, and it
 # The side folders in a forked child (off: in this process, first; tests that watch them being built set it off).
 FORK = hasattr(os, "fork")
 # The store writes from which the side work is worth a process: a city's first publish plans 32,000, a new
-# month about 1,500 (its pages take a second; forking the stage's process and the copies of the pages both
+# agency-month 9 (its pages take a second; forking the stage's process and the copies of the pages both
 # processes then write cost about as much).
 FORK_FROM = 5000
 
