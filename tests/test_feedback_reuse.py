@@ -157,3 +157,37 @@ def test_reports_digests_are_kept_by_stat(tmp_path: Path, monkeypatch: pytest.Mo
         (again / "store" / record).unlink()
     publish.publish_data(Fixture(fx.datasets, again).portal, AS_OF, NOW)
     assert tree_bytes(fx.output / "feedback") == tree_bytes(again / "feedback")
+
+
+def test_reports_a_run_writes_are_kept_by_stat_for_the_next_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first publish hashes its reports from memory and keeps their digests with their stat once written and
+    lasting: the next publish reads no report of the store to make the pages' keys, and its pages are those a
+    publish with nothing kept makes."""
+    from pipeline.core import treehash
+
+    monkeypatch.setattr(publish, "FORK", False)
+    monkeypatch.setattr(treehash, "RACY_NS", 0)  # every report lasts at once (else: 2 s after it was written)
+    fx = make_fixture(tmp_path)
+    fx.put("2026-09", "disdukcapil", "agendas", [agenda("A-1", "planned", "2026-09-02")])
+    fx.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", "2026-10-09")])
+    publish.publish_data(fx.portal, AS_OF, NOW)  # the first: every report in memory
+    reports = {str(p) for p in (fx.output / "store" / "reports").rglob("*.json")}
+    assert reports
+    read: list[str] = []
+    real = treehash._read
+
+    def counted(path: str) -> tuple[str, list[int], list[int]]:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(treehash, "_read", counted)
+    fx.put("2026-10", "dpmptsp", "decisions", [])
+    publish.publish_data(fx.portal, AS_OF, NOW)
+    assert not reports & set(read)
+    again = tmp_path / "again"
+    shutil.copytree(fx.output, again)
+    for record in ("feedback-inputs.json", "feedback-digests.json"):
+        (again / "store" / record).unlink()
+    shutil.rmtree(again / "feedback")
+    publish.publish_data(Fixture(fx.datasets, again).portal, AS_OF, NOW)
+    assert tree_bytes(fx.output / "feedback") == tree_bytes(again / "feedback")

@@ -218,6 +218,27 @@ def test_the_fast_layout_gives_the_bytes_of_canonical_json(tmp_path: Path) -> No
     assert store.index_bytes() == canonical_json({"changelog": changelog, "format": 1, "keys": keys,
                                                   "reference": {}, "versions": versions})
 
+def test_reports_are_published_as_canonical_json() -> None:
+    """``validation.json`` laid out fast is byte for byte ``canonical_json`` of the report records: accepted
+    reports without problems, problems with every kind of value and odd texts, a layout error, none at all."""
+    from pipeline.core.models import FileReport, Message, Problem
+    from pipeline.core.rowcodec import canonical_json
+    from pipeline.store import report_record, reports_json
+
+    odd = ["a\x00b", "100%s %d %%", 'say "hi"\n', "é\u2028ж", "", "\x00"]
+    problems = [Problem(f"code-{n}", Message(text, odd[-1 - n]), n or None, text or None, text if n % 2 else None,
+                        f"D{n}" if n % 3 else None) for n, text in enumerate(odd)]
+    reports = [
+        FileReport("submissions/2026-09/dinkes/agendas.csv", "2026-09", "dinkes", "agendas", "accepted",
+                   sha256="ab" * 32, rows=[{"agenda_id": "A-1"}]),
+        FileReport(odd[3], "2026-09", "dinkes", "decisions", "rejected", problems, problems[:2], None),
+        FileReport("submissions/stray.txt", None, None, None, "rejected", problems[:1]),
+        FileReport(odd[0], odd[1], odd[2], "performance", "accepted", [], problems[3:], omitted_warnings=2),
+    ]
+    for some in (reports, reports[:1], reports[1:], []):
+        assert reports_json(some) == canonical_json([report_record(r) for r in some])
+
+
 def test_a_short_copy_of_a_received_file_is_written_again(tmp_path: Path) -> None:
     """A received file's copy left empty by a run cut off before its flush is written again, not trusted."""
     root = tmp_path / "store"

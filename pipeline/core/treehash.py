@@ -48,6 +48,8 @@ class DigestCache:
         # this process only, while the stat key is the one read (``known(..., fresh=True)``).
         self.fresh: dict[str, list[Any]] = {}
         self._fresh_paths: dict[str, str] = {}  # the path of each of those, by entry name (never saved)
+        # SHA-256 of bytes this run writes, by path: kept by ``save`` with the file's stat then (``expect``).
+        self.expected: dict[str, str] = {}
 
     def again(self) -> DigestCache:
         """A cache for another pass over the same files: what this pass found is kept too, so only a
@@ -114,8 +116,31 @@ class DigestCache:
                 return str(entry[-1])  # not kept: a later run reads the file again
         return None
 
+    def expect(self, path: str, digest: str) -> None:
+        """Note that this run writes bytes of SHA-256 ``digest`` to ``path`` (hashed from memory): ``save``, called
+        once they are in place, keeps the digest with the file's stat then, so that the next run does not read
+        it (a city's first publish writes 10,800 reports the next one would read and hash again).
+
+        Only the pipeline writes those files: once ``save`` finds one last changed ``RACY_NS`` before, it
+        holds the bytes written, and any later change changes its stat (as for a page it built, reuse.py).
+        """
+        self.expected[path] = digest
+
+    def _settle_expected(self) -> None:
+        """Keep the digest of each file ``expect`` named that lasts (a regular file last changed ``RACY_NS`` ago)."""
+        now = time.time_ns()
+        for path, digest in self.expected.items():
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue  # not written after all: read by the next run, if it is ever asked for
+            if stat.S_ISREG(st.st_mode) and settled(st, now):
+                self.seen[entry_name(path)] = [*stat_fields(st), digest]
+        self.expected = {}
+
     def save(self) -> None:
         """Write the entries this run used (those of files gone are dropped), atomically, when they changed."""
+        self._settle_expected()
         if self.seen == self.on_disk:
             return
         body = json.dumps({"format": _FORMAT, "files": self.seen}, sort_keys=True, separators=(",", ":"))

@@ -226,9 +226,12 @@ def _report_digest(store: Store, version: Any, digests: DigestCache | None) -> s
     """The SHA-256 of a version's report; one already in the store is read only when its stat changed
     since ``digests`` kept its digest (a city's 10,800 reports were read and hashed on every run)."""
     rel = version.report_path
-    if digests is None or rel in store.pending:
-        return store.report_digest(version)  # about to be written: the bytes in memory
     path = f"{store.root}/{rel}"
+    if digests is None or rel in store.pending:
+        found = store.report_digest(version)  # about to be written: the bytes in memory
+        if digests is not None:
+            digests.expect(path, found)  # kept with the report's stat once it is written and lasts
+        return found
     try:
         info = os.lstat(path)
         if stat.S_ISREG(info.st_mode):

@@ -12,8 +12,8 @@ committed store.
 Both cores, for a large run: once the store is updated, a forked child stages the feedback
 pages, templates and report and writes the store's new files (planned here first, so that this
 process can undo them whatever happens to the child), while this process builds the tables and
-writes the data files. One flush (``Store.commit``) puts the store's files and every staged file on disk before
-the store's index, the commit point, names them.
+writes the data files. ``Store.commit`` puts the store's files and every staged file on disk (``store/flush.py``)
+before the store's index, the commit point, names them.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from pipeline.core.errors import PipelineError, PublishError
 from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport, Record
 from pipeline.core.needs_action import needs_action_lines
 from pipeline.core.oserrors import OUTPUT_INTACT, describe
-from pipeline.core.rowcodec import canonical_json
 from pipeline.core.safe_open import TooLarge, read_bytes
 from pipeline.core.treehash import DigestCache
 from pipeline.publish.agency_templates import agency_kits, template_files
@@ -51,7 +50,7 @@ from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.tables import build_tables, listing_tables
 from pipeline.publish.unchanged import FOLDERS, Check, check, remember
 from pipeline.runner import isolate
-from pipeline.store import Changes, Store, Writing, report_record
+from pipeline.store import Changes, Store, Writing, reports_json
 from pipeline.store.receipts import load_receipts, local_iso
 
 # The tables whose rows are dropped once their data files are written: the feedback pages and the
@@ -128,7 +127,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         "feedback": lambda: feedback_files(portal, new_store, listed(), reports, pages),
         "templates": lambda: template_files(portal, agency_kits(reference.agencies.values(),
                                                                 reference.services.values()), templates),
-        "reports": lambda: {"validation.json": canonical_json([report_record(r) for r in reports])},
+        "reports": lambda: {"validation.json": reports_json(reports)},
     }
     # None of those folders reads the other tables or the data files: a forked child writes the store's files
     # and stages them on the other core (forked before the tables are built: they are never shared, nor
@@ -157,7 +156,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         writing.undo()
         raise
     try:
-        new_store.commit(writing, flush=bool(staged))  # one flush for the store and the staged files; undone on failure
+        # The store's files and the staged ones flushed together before the index names them; undone on failure.
+        new_store.commit(writing, [f"{folder}/{rel}" for folder, moves, _ in staged.values() for rel in moves])
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         raise
@@ -187,7 +187,7 @@ SideStaged = tuple["Staged", Reuse, Reuse]  # the child's staged folders, and it
 # The side folders in a forked child (off: in this process, first; tests that watch them being built set it off).
 FORK = hasattr(os, "fork")
 # The store writes from which the side work is worth a process: a city's first publish plans 32,000, a new
-# month about 1,500 (its pages take a second; forking the stage's process and the copies of the pages both
+# agency-month 9 (its pages take a second; forking the stage's process and the copies of the pages both
 # processes then write cost about as much).
 FORK_FROM = 5000
 

@@ -4,7 +4,8 @@
 ``pipeline.store.records`` and the intake log in ``pipeline.store.receipts``.
 """
 
-from pipeline.store.archive import Store, Writing, previous_agenda_lookup
+from pipeline.store.archive import Store, Writing, previous_agenda_lookup, reports_json
 from pipeline.store.records import Changes, Version, report_record
 
-__all__ = ["Changes", "Store", "Version", "Writing", "previous_agenda_lookup", "report_record"]
+__all__ = ["Changes", "Store", "Version", "Writing", "previous_agenda_lookup", "report_record",
+           "reports_json"]
