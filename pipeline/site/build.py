@@ -50,7 +50,7 @@ from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
 from pipeline.site.page import Group, Kit, Lazy, Page
 from pipeline.site.pages import all_items
-from pipeline.site.render import Renderer
+from pipeline.site.render import Renderer, preloaded
 from pipeline.site.search import LanguageIndex
 from pipeline.site.writer import Writer
 
@@ -101,14 +101,19 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         return BuildResult(target, pages_n, files_n, skipped=True)
     live = manifest.read(target, previous) if target.is_dir() else None
     digests = fingerprint.checked(portal, templates)  # what the check read: not read again while unchanged
-    data = load_site_data(portal, as_of, keep_rows=True, digests=digests)  # unchanged tables read from kept rows
+    # Unchanged tables read from kept rows; with a live site, the changed tables' rows are kept for
+    # the next build once this process's pages are written (``later``, see ``_write_pages``), while
+    # the other language's process still works; a first build keeps them now, before the pages (no
+    # more memory held beside the pages of both languages, the cold build's peak).
+    later: list[Callable[[], None]] = []
+    data = load_site_data(portal, as_of, keep_rows=True, digests=digests, later=later if live is not None else None)
     lang_kits = kits(templates)
     staging = staging_dir(target)
     pending: Pending | None = None
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-        pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None)
+        pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None, later)
         # The calendars and files while the search index's child works (they need no index; the
         # keys are merged after).
         keys: dict[str, str] = {}
@@ -169,9 +174,9 @@ class Pending:
 
     def __init__(self, writer: Writer, results: dict[str, LangPages], first: str,
                  children: dict[str, isolate.Child[LangPages]],
-                 search: isolate.Child[tuple[dict[str, str], list[str]]] | None = None, frozen: bool = False) -> None:
+                 search: isolate.Child[tuple[dict[str, str], list[str]]] | None = None) -> None:
         self.writer, self.results, self.first = writer, results, first
-        self.children, self.search, self.frozen = children, search, frozen
+        self.children, self.search = children, search
         self.paths = results[first].paths
 
     def join(self) -> None:
@@ -183,13 +188,10 @@ class Pending:
 
     def finish(self) -> PagesDone:
         """Wait for the children, merge what they wrote (a child's error is raised here)."""
-        try:
-            self.join()
-            if self.search is not None:  # the first language's search index
-                self.writer.merge(*self.search.result())
-                self.results[self.first].index = None
-        finally:
-            self._thaw()
+        self.join()
+        if self.search is not None:  # the first language's search index
+            self.writer.merge(*self.search.result())
+            self.results[self.first].index = None
         self.children, self.search = {}, None
         return _done(self.results)
 
@@ -199,13 +201,6 @@ class Pending:
             worker.stop()
         if self.search is not None:
             self.search.stop()
-        self._thaw()
-
-    def _thaw(self) -> None:
-        """Let the collector see the site data again once no child shares it any more."""
-        if self.frozen:
-            gc.unfreeze()
-            self.frozen = False
 
 
 @dataclass
@@ -230,9 +225,11 @@ FORK = hasattr(os, "fork")
 
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
-                 code: str, live: manifest.Manifest | None, target: Path | None) -> Pending:
+                 code: str, live: manifest.Manifest | None, target: Path | None,
+                 later: list[Callable[[], None]] | None = None) -> Pending:
     """Render and write every page of every language whose key differs from the live one's, and
-    each language's search index (``target``: the live site's folder, None: no search index).
+    each language's search index (``target``: the live site's folder, None: no search index);
+    ``later``: actions run once this process's pages are written (before, without ``FORK``).
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
@@ -243,6 +240,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     pages of every language are written; the caller writes the calendars and files meanwhile.
     """
     if not FORK or len(lang_kits) < 2:
+        _run(later)
         parts = _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live, target)
         return Pending(writer, parts, "id", {})
     (first, kit), *others = lang_kits.items()
@@ -251,11 +249,13 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     # instead of once in each of them: pages of every language name the same records.
     texts = InputsText(digests=True)
     texts.write_all(_records(data))
+    # The templates compiled once here too: the other language's process takes them compiled.
+    env = preloaded(templates)
 
     def one(own: Writer, lang_kit: Kit) -> LangPages:
         """One language's pages through ``own``."""
-        return _write_language(own, Renderer(templates, data, pair=False, texts=texts), data, lang_kit, code, live,
-                               target)
+        return _write_language(own, Renderer(templates, data, pair=False, texts=texts, env=env), data, lang_kit,
+                               code, live, target)
 
     def child(lang_kit: Kit) -> Callable[[], LangPages]:
         """The child's action: its own writer over the same staging folder and live site."""
@@ -267,16 +267,21 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     _ = data.lookup.mall_series
     # The site data is read-only from here on: frozen, the collector of each process leaves its
     # objects alone instead of writing to every one of them (copying the parent's pages). Frozen
-    # until the build ends (``build_site``): after the pages, the calendars, files and index
-    # made in this process would have each automatic full collection walk all of it again.
+    # until the build ends (``build_site``), not only while children share it: after the pages,
+    # the calendars, files, index, manifest and swap made in this process would have each
+    # automatic full collection walk all of it again (one took 0.6 s while the bench city's
+    # manifest was written).
     gc.freeze()
-    pending = Pending(writer, {first: LangPages({}, 0, 0, [], {}, [], {})}, first, {}, frozen=True)
+    pending = Pending(writer, {first: LangPages({}, 0, 0, [], {}, [], {})}, first, {})
     try:
         for lang, other in others:
             pending.children[lang] = isolate.start(f"site ({lang})", child(other), died=SiteError)
-        pending.results[first] = _write_language(writer, Renderer(templates, data, pair=False, texts=texts), data,
-                                                 kit, code, live, target, index_now=False)
+        pending.results[first] = _write_language(writer, Renderer(templates, data, pair=False, texts=texts, env=env),
+                                                 data, kit, code, live, target, index_now=False)
         pending.paths = pending.results[first].paths
+        # While the other language's process ends its pages and writes its index (its pages and
+        # index take longer than this language's pages alone): this process is otherwise idle.
+        _run(later)
         # The other languages first: three processes at once (this one, a language's, the index's)
         # took the tree past 1 GB at the bench city (PSS sum 1.24-1.29 GB against 0.9 GB).
         pending.join()
@@ -285,6 +290,12 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         pending.stop()
         raise
     return pending
+
+
+def _run(actions: list[Callable[[], None]] | None) -> None:
+    """Run the actions left for later (``_write_pages``), each once."""
+    while actions:
+        actions.pop(0)()
 
 
 def _search_apart(writer: Writer, part: LangPages) -> isolate.Child[tuple[dict[str, str], list[str]]] | None:

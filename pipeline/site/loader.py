@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
@@ -43,17 +43,18 @@ from pipeline.site.rowcache import cached_rows
 
 
 def load_site_data(portal: Portal, as_of: date, keep_rows: bool = False,
-                   digests: DigestCache | None = None) -> SiteData:
+                   digests: DigestCache | None = None, later: list[Callable[[], None]] | None = None) -> SiteData:
     """Read every published table, typed by its own schema; raise SiteError if any is missing.
 
     ``keep_rows``: read a table whose CSV did not change from the rows kept under
     <output>/site-cache/ (rowcache.py), and keep the rows of the others there (a build does;
-    a reader that must leave <output> as it found it does not). ``digests``: the SHA-256 of
-    files the build's check found (``fingerprint.checked``), taken while a file's stat is the
-    one kept with it instead of reading the file again.
+    a reader that must leave <output> as it found it does not), now or, with ``later``, by the
+    actions appended to it. ``digests``: the SHA-256 of files the build's check found
+    (``fingerprint.checked``), taken while a file's stat is the one kept with it instead of
+    reading the file again.
     """
     with _collector_paused():
-        return _load(portal, as_of, portal.output / rowcache.FOLDER if keep_rows else None, digests)
+        return _load(portal, as_of, portal.output / rowcache.FOLDER if keep_rows else None, digests, later)
 
 
 @contextmanager
@@ -78,7 +79,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCache | None) -> SiteData:
+def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCache | None,
+          later: list[Callable[[], None]] | None) -> SiteData:
     """The reading itself (see ``load_site_data``)."""
     data_dir = portal.output / "data"
     package = _read_package(data_dir)
@@ -91,7 +93,7 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     # /data): the CSVs the rows kept by the build that swapped them in were read from.
     live = portal.output / "site" / "data"
     rows = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir,
-                        live / resources[name]["path"])
+                        live / resources[name]["path"], later)
             for name in PUBLISHED_TABLES}
     submissions = [_submission(v) for v in picked(rows["submissions"], *_SUBMISSION)]
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
@@ -124,15 +126,17 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     )
 
 
-def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None, previous: Path) -> list[Row]:
+def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None, previous: Path,
+          later: list[Callable[[], None]] | None) -> list[Row]:
     """One table's typed rows: kept ones when its CSV and schema are those they were kept for (else
-    those of its lines that ``previous``, the CSV they were read from, has; see rowcache.py)."""
+    those of its lines that ``previous``, the CSV they were read from, has; see rowcache.py; rows
+    read are kept now, or by an action appended to ``later``)."""
     if cache_dir is None:
         return read_table(path, schema)
     info = files.info(path)
     if info is None:
         raise SiteError(f"{path}: tidak ada, jalankan publish dulu / missing, run publish first")
-    return cached_rows(path, info.sha256, schema, cache_dir, previous)
+    return cached_rows(path, info.sha256, schema, cache_dir, previous, later)
 
 
 class _Files:

@@ -22,6 +22,7 @@ place: neither file is held whole in memory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -30,7 +31,7 @@ import pickle
 import sys
 import typing
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from itertools import chain, compress, islice, repeat
@@ -49,9 +50,14 @@ _ALLOWED = {("datetime", c.__name__): c for c in (date, datetime, time, timedelt
 
 
 def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path,
-                previous: Path | None = None) -> list[Row]:
+                previous: Path | None = None, later: list[Callable[[], None]] | None = None) -> list[Row]:
     """The typed rows of one published CSV whose SHA-256 is ``csv_sha256`` (kept, patched or read;
-    ``previous``: where the CSV of the kept rows may still be, see the module's docstring)."""
+    ``previous``: where the CSV of the kept rows may still be, see the module's docstring).
+
+    Rows read or patched are kept for the next build now, or by the action appended to ``later``
+    when given (the build runs it once its own process has nothing else to do: pickling the
+    bench city's changed tables took 0.4 s).
+    """
     key = cache_key(csv_sha256, schema)
     kept = cache_dir / f"{csv_path.stem}.rows"
     rows = load(kept, key)
@@ -60,10 +66,18 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
     rows = _patched(csv_path, csv_sha256, kept, schema, previous) if previous is not None else None
     if rows is None:
         rows = read_table(csv_path, schema)
-    # A copy that cannot be kept (a read-only or full disk) only makes the next build read the CSV.
+    if later is None:
+        keep(kept, key, rows)
+    else:
+        later.append(functools.partial(keep, kept, key, rows))
+    return rows
+
+
+def keep(kept: Path, key: str, rows: list[Row]) -> None:
+    """Keep ``rows`` in the file ``kept`` under ``key``; a copy that cannot be kept (a read-only or
+    full disk) only makes the next build read the CSV."""
     with contextlib.suppress(OSError):
         write_whole(kept, dump(key, rows))
-    return rows
 
 
 # Lines of the CSV of the kept rows held ahead of the changed CSV's place, to find a line moved by

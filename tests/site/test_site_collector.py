@@ -1,5 +1,5 @@
 """The build sets the site data aside from Python's cycle collector from the pages to its end
-(calendars, files and index included), and gives it back when it ends, built or failed."""
+(calendars, files, index and manifest included), and gives it back when it ends, built or failed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.core.config import load_portal
 from pipeline.core.errors import SiteError
-from pipeline.site import build
+from pipeline.site import build, manifest
 from pipeline.site.build import build_site
 from tests.site.fixture_data import write_fixture
 from tests.site.test_site_incremental import AS_OF
@@ -22,7 +22,7 @@ def test_frozen_from_the_pages_to_the_end(tmp_path: Path, monkeypatch: pytest.Mo
     datasets, output = write_fixture(tmp_path)
     portal = load_portal(datasets, output)
     seen: dict[str, int] = {}
-    calendars, files = build._write_calendars, build._write_files
+    calendars, files, to_bytes = build._write_calendars, build._write_files, manifest.Manifest.to_bytes
 
     def counted_calendars(*args: Any, **kwargs: Any) -> None:
         seen["calendars"] = gc.get_freeze_count()
@@ -32,10 +32,16 @@ def test_frozen_from_the_pages_to_the_end(tmp_path: Path, monkeypatch: pytest.Mo
         seen["files"] = gc.get_freeze_count()
         files(*args, **kwargs)
 
+    def counted_manifest(self: manifest.Manifest) -> bytes:
+        # After the children are done: a full collection here walked the whole site data again.
+        seen["manifest"] = gc.get_freeze_count()
+        return to_bytes(self)
+
     monkeypatch.setattr(build, "_write_calendars", counted_calendars)
     monkeypatch.setattr(build, "_write_files", counted_files)
+    monkeypatch.setattr(manifest.Manifest, "to_bytes", counted_manifest)
     assert not build_site(portal, AS_OF, search=False).skipped
-    assert seen["calendars"] > 0 and seen["files"] > 0
+    assert seen["calendars"] > 0 and seen["files"] > 0 and seen["manifest"] > 0
     assert gc.get_freeze_count() == 0
 
 

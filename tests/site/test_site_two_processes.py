@@ -9,7 +9,10 @@ kills its child first; the child dies with its parent.
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,11 +25,12 @@ import pytest
 from pipeline.core.config import Portal
 from pipeline.core.errors import SiteError
 from pipeline.runner import isolate
-from pipeline.site import build, build_site
+from pipeline.site import build, build_site, rowcache
 from pipeline.site.build import TEMPLATES, kits
+from pipeline.site.casting import read_table
 from pipeline.site.loader import load_site_data
 from pipeline.site.pages import all_pages
-from pipeline.site.render import Renderer
+from pipeline.site.render import Renderer, preloaded
 from pipeline.site.writer import Writer
 from tests.site.test_site_incremental import (
     AS_OF,
@@ -219,3 +223,67 @@ def test_after_a_change_calendars_and_files_wait_for_the_pages(fixture_portal: P
     assert child_done_at_calendars == [True]
     monkeypatch.undo()
     assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+
+
+def test_templates_compiled_once_for_every_language(fixture_portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ``preloaded`` compiles every page and macro template before the languages' processes are
+    # forked: a renderer over it renders the same bytes without compiling any template again.
+    env = preloaded(TEMPLATES)
+    compiled: list[str] = []
+    compile_template = env.compile
+
+    def counted(source: Any, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(str(name))
+        return compile_template(source, name, *args, **kwargs)
+
+    monkeypatch.setattr(env, "compile", counted)
+    data = load_site_data(fixture_portal, AS_OF)
+    kit = kits(TEMPLATES)["en"]
+    renderer, plain = Renderer(TEMPLATES, data, pair=False, env=env), Renderer(TEMPLATES, data, pair=False)
+    seen: set[str] = set()
+    for page in all_pages(data, kit):
+        if page.template not in seen:  # one page of each template
+            seen.add(page.template)
+            assert renderer.render(page, kit) == plain.render(page, kit), page.path
+    assert len(seen) > 20 and compiled == []
+
+
+def test_a_template_that_does_not_compile_is_named(tmp_path: Path) -> None:
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    (tmp_path / "templates" / "guide.html").write_text("{% block main %}{% endfor %}", encoding="utf-8")
+    with pytest.raises(SiteError, match=r"site_templates/guide\.html"):
+        preloaded(tmp_path / "templates")
+
+
+def _kept_key(output: Path, table: str) -> bytes:
+    """The key line of a table's kept rows (``rowcache.dump``)."""
+    return (output / rowcache.FOLDER / f"{table}.rows").read_bytes().split(b"\n")[1]
+
+
+def test_changed_rows_are_kept_once_this_process_pages_are_written(fixture_portal: Portal,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a live site, the rows of a changed table are kept for the next build after the first
+    # language's pages (while the other's process works), not while the data is loaded; the kept
+    # copy is then the one the next build reads instead of the CSV.
+    output, parent = fixture_portal.output, os.getpid()
+    before = _kept_key(output, "agencies")
+    write_language = build._write_language
+    at_pages: list[bytes] = []
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() == parent:
+            at_pages.append(_kept_key(output, "agencies"))
+        return write_language(*args, **kwargs)
+
+    edit_csv(output / "data" / "agencies.csv", _rename_agency)
+    monkeypatch.setattr(build, "_write_language", noted)
+    assert not build_site(fixture_portal, AS_OF, search=False).skipped
+    assert at_pages == [before]
+    after = _kept_key(output, "agencies")
+    assert after != before
+    schema = next(r["schema"] for r in json.loads((output / "data" / "datapackage.json").read_bytes())["resources"]
+                  if r["name"] == "agencies")
+    sha = hashlib.sha256((output / "data" / "agencies.csv").read_bytes()).hexdigest()
+    assert after == rowcache.cache_key(sha, schema).encode()
+    kept = rowcache.load(output / rowcache.FOLDER / "agencies.rows", after.decode())
+    assert kept is not None and kept == read_table(output / "data" / "agencies.csv", schema)
