@@ -16,6 +16,8 @@ import pytest
 from pipeline.core.config import Targets
 from pipeline.publish.evaluation import table as indicators
 from pipeline.publish.evaluation.memo import Memo
+from pipeline.publish.row_batches import row_values
+from pipeline.publish.row_reuse import Digested, record_digests, value_digests
 from tests.test_indicators import AS_OF, CHANGELOG, world
 
 Tables = dict[str, list[dict[str, Any]]]
@@ -126,6 +128,27 @@ def test_only_the_selections_reading_a_changed_month_of_an_agency_are_computed(t
     _run(tables, tmp_path / "memo.json", computed)
     scopes = ("mall", "state-enterprise", "bank-b", "bank-b-svc")
     assert sorted(computed) == sorted((s, p) for s in scopes for p in ("2026-08", "2026-Q3", "2026"))
+
+
+def test_the_rows_come_with_the_digests_the_table_writer_would_make(tmp_path: Path, computed: list) -> None:
+    """Computed or read back from the memo, each row's digest is ``value_digests`` of its values in the
+    published order (the data files find the rows published last by it); a line whose digests do not
+    match its rows' count is computed again."""
+    path = tmp_path / "memo.json"
+    for _ in range(2):  # computed, then every selection read back
+        out = _run(world(), path, computed)
+        assert isinstance(out, Digested) and out.fields == indicators.FIELDS
+        assert out.digests == value_digests(indicators.FIELDS, row_values(indicators.FIELDS, out))
+        assert record_digests(indicators.FIELDS, out, row_values(indicators.FIELDS, out)) is out.digests
+    assert computed == []
+    lines = path.read_text(encoding="utf-8").split("\n")
+    key, hexed, rows = lines[1].split("\t")
+    lines[1] = "\t".join((key, hexed[:-32], rows))  # one row's digest short
+    path.write_text("\n".join(lines), encoding="utf-8")
+    out = _run(world(), path, computed)
+    assert len(computed) == 1 and out.digests == value_digests(indicators.FIELDS, row_values(indicators.FIELDS, out))
+    # Records of other fields, or a plain list, are hashed by the writer.
+    assert record_digests(indicators.FIELDS[::-1], out, []) == []
 
 
 def test_an_unreadable_or_foreign_memo_is_ignored(tmp_path: Path, computed: list) -> None:

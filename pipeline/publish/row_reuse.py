@@ -34,7 +34,7 @@ import time
 import zipfile
 import zlib
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import repeat
 from operator import add, itemgetter, methodcaller, sub
@@ -78,6 +78,24 @@ def value_digests(names: Sequence[str], values: Sequence[Values]) -> list[bytes]
     # One C-level pass per step (repr, encode, hash): a Python loop took 2.5 times as long.
     texts = map(methodcaller("encode", "utf-8", "backslashreplace"), map(repr, values))
     return list(map(methodcaller("digest"), map(partial(hashlib.blake2b, digest_size=DIGEST), texts)))
+
+
+class Digested(list[Any]):
+    """Records whose row digests (``value_digests`` over ``fields``, in that order) are already known:
+    the indicators kept from the last run come with theirs (``evaluation/memo.py``)."""
+
+    def __init__(self, records: Iterable[Any], fields: Sequence[str], digests: list[bytes]) -> None:
+        super().__init__(records)
+        self.fields = tuple(fields)
+        self.digests = digests
+
+
+def record_digests(names: Sequence[str], records: Sequence[Any], values: Sequence[Values]) -> list[bytes]:
+    """The row digest of each record, whose values in field order are ``values``: those ``Digested`` records
+    carry for these fields, else made (``value_digests``)."""
+    if isinstance(records, Digested) and records.fields == tuple(names) and len(records.digests) == len(values):
+        return records.digests
+    return value_digests(names, values)
 
 
 # A mapped file's pages that were read count in the process's resident memory until it lets go
@@ -340,7 +358,7 @@ class Encoder:
     def __init__(self, names: Sequence[str], records: Sequence[dict[str, Any]], kept: Kept | None) -> None:
         self.names, self.records, self.kept = names, records, kept
         self.values = row_values(names, records)  # each record's values in field order
-        self.digests = value_digests(names, self.values)
+        self.digests = record_digests(names, records, self.values)
         where = kept.where if kept is not None else {}
         self.old = list(map(where.get, self.digests, repeat(-1)))  # position last published, or -1
         # The workbook's style ids: set when its rows are written; when the workbook published last

@@ -12,7 +12,9 @@ read that agency's files, the meetings it took part in or its decisions up to th
 month are computed again.
 
 The rows are kept in ``<output>/store/indicators-memo.tsv`` (a cache: when it is missing or
-unreadable every selection is computed).
+unreadable every selection is computed), each selection's with the row digests the published
+table's row index uses (``row_reuse.value_digests`` of each whole row): the data files take the
+rows of an unchanged selection back from the files published last without hashing them again.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ from pipeline.publish.evaluation.evidence import MALL, SERVICE, Evidence, Select
 from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.reuse import inputs_key
 
-FILE = "indicators-memo.tsv"  # under <output>/store: a JSON header line, then "<key>\t<rows as JSON>" lines
+# Under <output>/store: a JSON header line, then "<key>\t<row digests in hex>\t<rows as JSON>" lines.
+FILE = "indicators-memo.tsv"
 LEGACY = "indicators-memo.json"  # one JSON document: decoded whole, it cost hundreds of MB
-FORMAT = 3  # 3: the varying columns only
+FORMAT = 4  # 3: the varying columns only; 4: with each row's digest
+DIGEST = 16  # bytes of a row digest (``row_reuse.DIGEST``)
 Key = tuple[str, str]  # (month, agency)
 # The slice beyond the per-cell ones that the indicators of each source table read: the
 # collaboration indicators read the meetings, the accountability ones the decisions and their
@@ -217,29 +221,34 @@ class Memo:
     def __init__(self, path: Path | None, fields: Iterable[str]) -> None:
         self.path = path
         self.fields = list(fields)  # the kept columns of every row, in order
-        self.old: dict[str, bytes] = _read(path, self.fields) if path is not None else {}
-        self.new: dict[str, bytes] = {}
+        # key -> (the rows' digests, concatenated; the rows as JSON)
+        self.old: dict[str, tuple[bytes, bytes]] = _read(path, self.fields) if path is not None else {}
+        self.new: dict[str, tuple[bytes, bytes]] = {}
 
-    def get(self, key: str) -> list[list[Any]] | None:
-        """The rows kept under ``key``, each the list of its ``fields`` (None when there are none or
-        they do not read back); the caller makes its records of them (``table.py``)."""
+    def get(self, key: str) -> tuple[list[list[Any]], bytes] | None:
+        """The rows kept under ``key``, each the list of its ``fields``, and their digests concatenated
+        (``DIGEST`` bytes a row); None when there are none or they do not read back. The caller makes
+        its records of them (``table.py``)."""
         raw = self.old.get(key)
         if raw is None:
             return None
+        digests, text = raw
         try:
             # The hook sees only the tagged decimals: the other cells are as the C decoder made them.
             # One decoder for every line (json.loads made one a call), the rows' shapes checked in C loops.
-            rows = _DECODER.decode(raw.decode("utf-8"))
-            if type(rows) is not list or set(map(type, rows)) - {list} or set(map(len, rows)) - {len(self.fields)}:
+            rows = _DECODER.decode(text.decode("utf-8"))
+            if type(rows) is not list or set(map(type, rows)) - {list} or set(map(len, rows)) - {len(self.fields)} \
+                    or len(digests) != DIGEST * len(rows):
                 return None
         except (ValueError, TypeError, KeyError, ArithmeticError):
             return None  # a damaged line is computed again, never trusted
         self.new[key] = raw
-        return rows
+        return rows, digests
 
-    def put(self, key: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Keep the rows computed under ``key``, each its ``fields`` values in order (encoded at once: see above)."""
-        self.new[key] = _ENCODER.encode(list(rows)).encode("utf-8")
+    def put(self, key: str, rows: Iterable[Sequence[Any]], digests: Sequence[bytes]) -> None:
+        """Keep the rows computed under ``key``, each its ``fields`` values in order (encoded at once: see
+        above), with the digest of each whole row as read back from the memo."""
+        self.new[key] = (b"".join(digests), _ENCODER.encode(list(rows)).encode("utf-8"))
 
     def save(self) -> None:
         """Write this run's rows (only those used: the file never grows with old selections)."""
@@ -247,13 +256,15 @@ class Memo:
             return
         header = json.dumps({"format": FORMAT, "fields": self.fields}, separators=(",", ":")).encode("utf-8")
         # Line by line: the kept rows of a large city are 59 MB, joined twice they tripled.
-        lines = (key.encode("ascii") + b"\t" + rows + b"\n" for key, rows in sorted(self.new.items()))
+        lines = (b"%s\t%s\t%s\n" % (key.encode("ascii"), digests.hex().encode("ascii"), rows)
+                 for key, (digests, rows) in sorted(self.new.items()))
         write_blocks(self.path, itertools.chain((header + b"\n",), lines))
         (self.path.parent / LEGACY).unlink(missing_ok=True)  # the previous format's file, no longer read
 
 
-def _read(path: Path, fields: list[str]) -> dict[str, bytes]:
-    """The kept rows by key, still encoded; empty when the file is missing, unreadable or for other columns."""
+def _read(path: Path, fields: list[str]) -> dict[str, tuple[bytes, bytes]]:
+    """The kept rows by key, still encoded, with their digests; empty when the file is missing, unreadable or
+    for other columns."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -267,7 +278,11 @@ def _read(path: Path, fields: list[str]) -> dict[str, bytes]:
         return {}
     kept = {}
     for line in body.split(b"\n"):
-        key, tab, rows = line.partition(b"\t")
-        if tab and len(key) == 64:
-            kept[key.decode("ascii", "replace")] = rows
+        key, tab, rest = line.partition(b"\t")
+        hexed, tab2, rows = rest.partition(b"\t")
+        if tab and tab2 and len(key) == 64:
+            try:
+                kept[key.decode("ascii", "replace")] = (bytes.fromhex(hexed.decode("ascii")), rows)
+            except ValueError:
+                continue  # a damaged line: its selection is computed again
     return kept

@@ -14,6 +14,7 @@ from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
 from pipeline.publish.evaluation.memo import Memo, Slices
 from pipeline.publish.evaluation.registry import BY_ID, INDICATORS, Indicator
+from pipeline.publish.row_reuse import DIGEST, Digested, value_digests
 
 PERIOD_ORDER = {periods.MONTH: 0, periods.QUARTER: 1, periods.YEAR: 2}
 SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2, SERVICE: 3}
@@ -41,7 +42,9 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
                       memo: Memo | None = None) -> list[Record]:
     """One row per indicator, scope and period, from the first month with data to the last closed one.
 
-    With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py).
+    With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py), and
+    the rows come with their row digests (``row_reuse.Digested``): the memo keeps them, so the data
+    files find the rows published last without hashing every row's values again.
     """
     last = periods.last_closed(as_of, deadline_day)
     months = sorted({r["period"] for r in tables["submissions"] if r["period"] <= last})
@@ -69,33 +72,48 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
                                                           key=lambda x: (PERIOD_ORDER[periods.kind(x)], x)))}
     width = len(labels)
     places: list[list[Row | None]] = [[None] * (len(groups) * width * share) for _ in INDICATORS]
+    # Each row's digest at its place (with the memo only).
+    digest_places: list[list[bytes | None]] = [[None] * len(column) for column in places] if memo is not None else []
     for label, complete in labels:
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
         for at, (scope_type, scope, agencies, services) in enumerate(scopes):
             sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
+            place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
             if memo is None or slices is None:
                 rows = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
             else:
                 key = slices.key(sel, complete, targets)
-                kept = _kept_rows(memo.get(key), sel, complete, strings)
-                if kept is None:
+                found = memo.get(key)
+                kept = None if found is None else _kept_rows(found[0], sel, complete, strings)
+                if kept is None or found is None:
                     fresh = _selection_rows(sel, complete, evidence, targets)
-                    memo.put(key, map(_KEPT_OF, fresh))
+                    # Hashed as the table's writer would (its tuples are the rows' values in FIELDS' order);
+                    # the rows read back from the memo are equal, cell for cell of the same type.
+                    digests = value_digests(FIELDS, fresh)
+                    memo.put(key, map(_KEPT_OF, fresh), digests)
                     kept = [Row(_INDEX, values) for values in fresh]  # compact at once: see core/compact.py
+                else:
+                    blob = found[1]
+                    digests = [blob[n:n + DIGEST] for n in range(0, len(blob), DIGEST)]
                 rows = kept
-            place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
+                for order, digest in zip(_PLACES[scope_type], digests, strict=True):
+                    digest_places[order][place] = digest
             for order, row in zip(_PLACES[scope_type], rows, strict=True):  # made in _APPLIES order
                 places[order][place] = row
     ordered = [row for column in places for row in column if row is not None]
+    if memo is not None:
+        digested = Digested(ordered, FIELDS, [d for column in digest_places for d in column if d is not None])
+        del ordered
+        return cast(list[Record], digested)
     # Read-only mappings typed as the tables' records: every reader only reads them.
     return cast(list[Record], ordered)
 
 
-def _kept_rows(kept: list[list[Any]] | None, sel: Selection, complete: bool, strings: Strings) -> list[Row] | None:
-    """Rows of ``sel`` from the memo's columns (``KEPT``); None when there are none or they are not
-    the indicators of its scope type in order (the selection is computed again)."""
-    if kept is None or [row[0] for row in kept] != _APPLIES[sel.scope_type]:
+def _kept_rows(kept: list[list[Any]], sel: Selection, complete: bool, strings: Strings) -> list[Row] | None:
+    """Rows of ``sel`` from the memo's columns (``KEPT``); None when they are not the indicators of its
+    scope type in order (the selection is computed again)."""
+    if [row[0] for row in kept] != _APPLIES[sel.scope_type]:
         return None  # none kept, or not one row for each indicator of the scope type: computed again
     out = []
     kind, one = periods.kind(sel.period), strings.one
