@@ -17,7 +17,7 @@ from pipeline.core.config import Targets
 from pipeline.publish.evaluation import table as indicators
 from pipeline.publish.evaluation.memo import Memo
 from pipeline.publish.row_batches import row_values
-from pipeline.publish.row_reuse import Digested, record_digests, value_digests
+from pipeline.publish.row_reuse import Digested, Encoder, value_digests
 from tests.test_indicators import AS_OF, CHANGELOG, world
 
 Tables = dict[str, list[dict[str, Any]]]
@@ -138,17 +138,44 @@ def test_the_rows_come_with_the_digests_the_table_writer_would_make(tmp_path: Pa
     for _ in range(2):  # computed, then every selection read back
         out = _run(world(), path, computed)
         assert isinstance(out, Digested) and out.fields == indicators.FIELDS
-        assert out.digests == value_digests(indicators.FIELDS, row_values(indicators.FIELDS, out))
-        assert record_digests(indicators.FIELDS, out, row_values(indicators.FIELDS, out)) is out.digests
+        assert out.digests == value_digests(indicators.FIELDS, row_values(indicators.FIELDS, list(out)))
+        # The table writer takes the digests as they are, and the values of the rows it asks for.
+        encoder = Encoder(indicators.FIELDS, out, None)
+        assert encoder.digests is out.digests
+        assert encoder.values[2:5] == row_values(indicators.FIELDS, list(out)[2:5]) and len(encoder.values) == len(out)
     assert computed == []
     lines = path.read_text(encoding="utf-8").split("\n")
     key, hexed, rows = lines[1].split("\t")
     lines[1] = "\t".join((key, hexed[:-32], rows))  # one row's digest short
     path.write_text("\n".join(lines), encoding="utf-8")
     out = _run(world(), path, computed)
-    assert len(computed) == 1 and out.digests == value_digests(indicators.FIELDS, row_values(indicators.FIELDS, out))
-    # Records of other fields, or a plain list, are hashed by the writer.
-    assert record_digests(indicators.FIELDS[::-1], out, []) == []
+    assert len(computed) == 1
+    assert out.digests == value_digests(indicators.FIELDS, row_values(indicators.FIELDS, list(out)))
+    # Records of other fields are hashed by the writer.
+    assert Encoder(indicators.FIELDS[::-1], out, None).digests == value_digests(
+        indicators.FIELDS[::-1], row_values(indicators.FIELDS[::-1], list(out)))
+
+
+def test_rows_read_from_the_memo_are_decoded_only_when_asked_for(tmp_path: Path, computed: list) -> None:
+    """A selection's line is decoded when one of its rows is read; one that no longer reads back is then
+    computed again (its digests, kept under the same key, name the rows computed)."""
+    path = tmp_path / "memo.json"
+    fresh = _run(world(), path, computed)
+    memo = Memo(path, indicators.KEPT)
+    decoded: list[bytes] = []
+    real = memo.rows
+    memo.rows = lambda text: decoded.append(text) or real(text)  # type: ignore[method-assign]
+    out = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG, memo)
+    assert decoded == [] and len(out) == len(fresh) and out.digests == fresh.digests
+    assert out[0] == fresh[0] and len(decoded) == 1
+    # Every line damaged after it was found: each selection is computed when its rows are read.
+    computed.clear()
+    memo = Memo(path, indicators.KEPT)
+    memo.rows = lambda text: None  # type: ignore[method-assign]
+    out = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG, memo)
+    assert computed == [] and out.digests == fresh.digests  # nothing computed before a row is read
+    assert out == fresh
+    assert computed  # each selection computed as its rows were read
 
 
 def test_an_unreadable_or_foreign_memo_is_ignored(tmp_path: Path, computed: list) -> None:

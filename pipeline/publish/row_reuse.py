@@ -33,8 +33,9 @@ import tempfile
 import time
 import zipfile
 import zlib
+from abc import abstractmethod
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import repeat
 from operator import add, itemgetter, methodcaller, sub
@@ -80,22 +81,25 @@ def value_digests(names: Sequence[str], values: Sequence[Values]) -> list[bytes]
     return list(map(methodcaller("digest"), map(partial(hashlib.blake2b, digest_size=DIGEST), texts)))
 
 
-class Digested(list[Any]):
-    """Records whose row digests (``value_digests`` over ``fields``, in that order) are already known:
-    the indicators kept from the last run come with theirs (``evaluation/memo.py``)."""
+class Digested(Sequence[Any]):
+    """Records whose row digests (``value_digests`` over ``fields``, in that order) are known without
+    hashing their values, and whose values are made only for the rows asked for (``values``): the
+    indicators of the selections kept from the last run (``evaluation/memo.py``), most of which the
+    table's files take back from those published last by digest alone."""
 
-    def __init__(self, records: Iterable[Any], fields: Sequence[str], digests: list[bytes]) -> None:
-        super().__init__(records)
-        self.fields = tuple(fields)
-        self.digests = digests
+    fields: tuple[str, ...]
+    digests: list[bytes]
+
+    @abstractmethod
+    def values(self) -> Sequence[Values]:
+        """Each record's values in ``fields``' order, made when a slice of them is asked for."""
 
 
-def record_digests(names: Sequence[str], records: Sequence[Any], values: Sequence[Values]) -> list[bytes]:
-    """The row digest of each record, whose values in field order are ``values``: those ``Digested`` records
-    carry for these fields, else made (``value_digests``)."""
-    if isinstance(records, Digested) and records.fields == tuple(names) and len(records.digests) == len(values):
-        return records.digests
-    return value_digests(names, values)
+def _known(names: Sequence[str], records: Sequence[Any]) -> Digested | None:
+    """``records`` when they carry their digests for the fields ``names``, else None."""
+    if isinstance(records, Digested) and records.fields == tuple(names) and len(records.digests) == len(records):
+        return records
+    return None
 
 
 # A mapped file's pages that were read count in the process's resident memory until it lets go
@@ -357,8 +361,11 @@ class Encoder:
 
     def __init__(self, names: Sequence[str], records: Sequence[dict[str, Any]], kept: Kept | None) -> None:
         self.names, self.records, self.kept = names, records, kept
-        self.values = row_values(names, records)  # each record's values in field order
-        self.digests = record_digests(names, records, self.values)
+        known = _known(names, records)
+        # Each record's values in field order (of records that carry their digests: made for the rows
+        # asked for, those not taken back).
+        self.values: Sequence[Values] = row_values(names, records) if known is None else known.values()
+        self.digests = value_digests(names, self.values) if known is None else known.digests
         where = kept.where if kept is not None else {}
         self.old = list(map(where.get, self.digests, repeat(-1)))  # position last published, or -1
         # The workbook's style ids: set when its rows are written; when the workbook published last

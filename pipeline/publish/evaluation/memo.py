@@ -227,23 +227,35 @@ class Memo:
 
     def get(self, key: str) -> tuple[list[list[Any]], bytes] | None:
         """The rows kept under ``key``, each the list of its ``fields``, and their digests concatenated
-        (``DIGEST`` bytes a row); None when there are none or they do not read back. The caller makes
-        its records of them (``table.py``)."""
-        raw = self.old.get(key)
-        if raw is None:
+        (``DIGEST`` bytes a row); None when there are none or they do not read back."""
+        found = self.find(key)
+        if found is None:
             return None
-        digests, text = raw
+        rows = self.rows(found[1])
+        if rows is None or len(found[0]) != DIGEST * len(rows):
+            return None
+        return rows, found[0]
+
+    def find(self, key: str) -> tuple[bytes, bytes] | None:
+        """The digests (concatenated, ``DIGEST`` bytes a row) and the rows (JSON, ``rows`` decodes them) kept
+        under ``key``, kept again for the next run; None when there are none."""
+        raw = self.old.get(key)
+        if raw is not None:
+            self.new[key] = raw
+        return raw
+
+    def rows(self, text: bytes) -> list[list[Any]] | None:
+        """Rows kept as ``text`` (``find``), each the list of its ``fields``; None when they do not read back
+        (the caller computes them again, and ``put`` replaces them). The caller makes its records of them."""
         try:
             # The hook sees only the tagged decimals: the other cells are as the C decoder made them.
             # One decoder for every line (json.loads made one a call), the rows' shapes checked in C loops.
             rows = _DECODER.decode(text.decode("utf-8"))
-            if type(rows) is not list or set(map(type, rows)) - {list} or set(map(len, rows)) - {len(self.fields)} \
-                    or len(digests) != DIGEST * len(rows):
+            if type(rows) is not list or set(map(type, rows)) - {list} or set(map(len, rows)) - {len(self.fields)}:
                 return None
         except (ValueError, TypeError, KeyError, ArithmeticError):
             return None  # a damaged line is computed again, never trusted
-        self.new[key] = raw
-        return rows, digests
+        return rows
 
     def put(self, key: str, rows: Iterable[Sequence[Any]], digests: Sequence[bytes]) -> None:
         """Keep the rows computed under ``key``, each its ``fields`` values in order (encoded at once: see

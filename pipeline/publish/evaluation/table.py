@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from datetime import date
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from pipeline.core import periods
-from pipeline.core.compact import Row, Strings
+from pipeline.core.compact import Row, Strings, values_in_order
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
@@ -71,43 +73,154 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     label_at = {label: n for n, label in enumerate(sorted((label for label, _ in labels),
                                                           key=lambda x: (PERIOD_ORDER[periods.kind(x)], x)))}
     width = len(labels)
-    places: list[list[Row | None]] = [[None] * (len(groups) * width * share) for _ in INDICATORS]
-    # Each row's digest at its place (with the memo only).
+    places: list[list[Any]] = [[None] * (len(groups) * width * share) for _ in INDICATORS]
+    # With the memo: each row's number in ``table`` at its place (its rows), and its digest.
     digest_places: list[list[bytes | None]] = [[None] * len(column) for column in places] if memo is not None else []
+    table = None if memo is None or slices is None else _Indicators(memo, slices, evidence, targets, strings)
     for label, complete in labels:
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
         for at, (scope_type, scope, agencies, services) in enumerate(scopes):
             sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
             place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
-            if memo is None or slices is None:
-                rows = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
+            if table is None:
+                rows: Sequence[Any] = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence,
+                                                                                          targets)]
             else:
-                key = slices.key(sel, complete, targets)
-                found = memo.get(key)
-                kept = None if found is None else _kept_rows(found[0], sel, complete, strings)
-                if kept is None or found is None:
-                    fresh = _selection_rows(sel, complete, evidence, targets)
-                    # Hashed as the table's writer would (its tuples are the rows' values in FIELDS' order);
-                    # the rows read back from the memo are equal, cell for cell of the same type.
-                    digests = value_digests(FIELDS, fresh)
-                    memo.put(key, map(_KEPT_OF, fresh), digests)
-                    kept = [Row(_INDEX, values) for values in fresh]  # compact at once: see core/compact.py
-                else:
-                    blob = found[1]
-                    digests = [blob[n:n + DIGEST] for n in range(0, len(blob), DIGEST)]
-                rows = kept
+                rows, digests = table.add(sel, complete)
                 for order, digest in zip(_PLACES[scope_type], digests, strict=True):
                     digest_places[order][place] = digest
             for order, row in zip(_PLACES[scope_type], rows, strict=True):  # made in _APPLIES order
                 places[order][place] = row
+    if table is not None:
+        table.place([n for column in places for n in column if n is not None],
+                    [d for column in digest_places for d in column if d is not None])
+        return cast(list[Record], table)
     ordered = [row for column in places for row in column if row is not None]
-    if memo is not None:
-        digested = Digested(ordered, FIELDS, [d for column in digest_places for d in column if d is not None])
-        del ordered
-        return cast(list[Record], digested)
     # Read-only mappings typed as the tables' records: every reader only reads them.
     return cast(list[Record], ordered)
+
+
+_WIDE = len(INDICATORS)  # a row's number in ``_Indicators``: its selection's times this, plus its place in it
+
+
+class _Indicators(Digested):
+    """The indicators table made with the memo: the rows in the published order, each with its row digest.
+
+    The rows of a selection read from the memo stay encoded until one of them is asked for: the
+    table's files take most of them back from those published last by their digests alone, and
+    decoding the city's 414,000 rows (and holding them) was most of the indicators' time after a
+    new month. A selection whose line does not read back then is computed again: its key is the
+    one its digests were kept under, so they name the rows computed.
+    """
+
+    fields = FIELDS
+
+    def __init__(self, memo: Memo, slices: Slices, evidence: Evidence, targets: Targets, strings: Strings) -> None:
+        # The evidence and its slices are held only while a selection may have to be computed again.
+        self.memo, self.slices, self.evidence, self.targets, self.strings = memo, slices, evidence, targets, strings
+        # Each selection's rows, or (its line's rows as JSON, the selection, complete) until decoded.
+        self.selections: list[list[Row] | tuple[bytes, Selection, bool]] = []
+        self.numbers = array("q")  # each row's number (``_WIDE``), in the published order
+        self.digests: list[bytes] = []
+
+    def add(self, sel: Selection, complete: bool) -> tuple[range, list[bytes]]:
+        """The numbers and digests of the rows of ``sel`` (in ``_APPLIES`` order), from the memo or computed."""
+        key = self.slices.key(sel, complete, self.targets)
+        found = self.memo.find(key)
+        count = len(_APPLIES[sel.scope_type])
+        if found is not None and len(found[0]) == DIGEST * count:
+            blob, text = found
+            self.selections.append((text, sel, complete))
+            digests = [blob[n:n + DIGEST] for n in range(0, len(blob), DIGEST)]
+        else:
+            rows, digests = self._compute(sel, complete, key)
+            self.selections.append(rows)
+        first = (len(self.selections) - 1) * _WIDE
+        return range(first, first + count), digests
+
+    def _compute(self, sel: Selection, complete: bool, key: str) -> tuple[list[Row], list[bytes]]:
+        """The rows of ``sel`` computed, kept in the memo under ``key`` with their digests."""
+        fresh = _selection_rows(sel, complete, self.evidence, self.targets)
+        # Hashed as the table's writer would (its tuples are the rows' values in FIELDS' order); the rows
+        # read back from the memo are equal to them, cell for cell of the same type.
+        digests = value_digests(FIELDS, fresh)
+        self.memo.put(key, map(_KEPT_OF, fresh), digests)
+        return [Row(_INDEX, values) for values in fresh], digests  # compact at once: see core/compact.py
+
+    def place(self, numbers: list[int], digests: list[bytes]) -> None:
+        """The rows' numbers and digests in the published order."""
+        self.numbers = array("q", numbers)
+        self.digests = digests
+        if all(isinstance(entry, list) for entry in self.selections):
+            # Nothing left to decode (a first publish): the evidence is not held while the files are written.
+            self.evidence = self.slices = None  # type: ignore[assignment]
+
+    def _rows(self, selection: int) -> list[Row]:
+        """The rows of selection number ``selection``, decoded from the memo's line the first time."""
+        entry = self.selections[selection]
+        if isinstance(entry, list):
+            return entry
+        text, sel, complete = entry
+        kept = self.memo.rows(text)
+        rows = None if kept is None else _kept_rows(kept, sel, complete, self.strings)
+        if rows is None:  # the line does not read back
+            rows = self._compute(sel, complete, self.slices.key(sel, complete, self.targets))[0]
+        self.selections[selection] = rows
+        return rows
+
+    def _row(self, number: int) -> Row:
+        """The row numbered ``number``."""
+        selection, at = divmod(number, _WIDE)
+        return self._rows(selection)[at]
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Row]: ...
+
+    def __getitem__(self, i: int | slice) -> Row | list[Row]:
+        if isinstance(i, slice):
+            return [self._row(n) for n in self.numbers[i]]
+        return self._row(self.numbers[i])
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(self._row, self.numbers)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to a list of the same rows, as the list ``indicator_records`` makes without the memo is.
+        return list(self) == (list(other) if isinstance(other, Sequence) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def values(self) -> Sequence[Values]:
+        """Each row's values in ``FIELDS``' order, made for the rows of a slice asked for."""
+        return _RowValues(self)
+
+
+class _RowValues(Sequence[Values]):
+    """The values of ``_Indicators``' rows: only slices are asked for (``row_reuse.Encoder``)."""
+
+    def __init__(self, table: _Indicators) -> None:
+        self.table = table
+
+    @overload
+    def __getitem__(self, i: int) -> Values: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Values]: ...
+
+    def __getitem__(self, i: int | slice) -> Values | list[Values]:
+        if isinstance(i, slice):
+            return values_in_order(self.table[i], FIELDS) or []
+        return self[i:i + 1][0] if i >= 0 else self[len(self) + i]
+
+    def __len__(self) -> int:
+        return len(self.table)
 
 
 def _kept_rows(kept: list[list[Any]], sel: Selection, complete: bool, strings: Strings) -> list[Row] | None:
