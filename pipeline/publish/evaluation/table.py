@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import struct
 from array import array
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -74,34 +76,27 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
                                                           key=lambda x: (PERIOD_ORDER[periods.kind(x)], x)))}
     width = len(labels)
     places: list[list[Any]] = [[None] * (len(groups) * width * share) for _ in INDICATORS]
-    # With the memo: each row's number in ``table`` at its place (its rows), and its digest.
-    digest_places: list[list[bytes | None]] = [[None] * len(column) for column in places] if memo is not None else []
+    # With the memo, a place holds the row's number in ``table`` (its rows, with their digests).
     table = None if memo is None or slices is None else _Indicators(memo, slices, evidence, targets, strings)
     for label, complete in labels:
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
         for at, (scope_type, scope, agencies, services) in enumerate(scopes):
             sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
-            place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
+            rows: Sequence[Any]
             if table is None:
-                rows: Sequence[Any] = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence,
-                                                                                          targets)]
+                rows = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
             else:
-                rows, digests = table.add(sel, complete)
-                for order, digest in zip(_PLACES[scope_type], digests, strict=True):
-                    digest_places[order][place] = digest
+                rows = table.add(sel, complete)
+            place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
             for order, row in zip(_PLACES[scope_type], rows, strict=True):  # made in _APPLIES order
                 places[order][place] = row
     if table is not None:
-        table.place([n for column in places for n in column if n is not None],
-                    [d for column in digest_places for d in column if d is not None])
+        table.place([n for column in places for n in column if n is not None])
         return cast(list[Record], table)
     ordered = [row for column in places for row in column if row is not None]
     # Read-only mappings typed as the tables' records: every reader only reads them.
     return cast(list[Record], ordered)
-
-
-_WIDE = len(INDICATORS)  # a row's number in ``_Indicators``: its selection's times this, plus its place in it
 
 
 class _Indicators(Digested):
@@ -119,25 +114,29 @@ class _Indicators(Digested):
     def __init__(self, memo: Memo, slices: Slices, evidence: Evidence, targets: Targets, strings: Strings) -> None:
         # The evidence and its slices are held only while a selection may have to be computed again.
         self.memo, self.slices, self.evidence, self.targets, self.strings = memo, slices, evidence, targets, strings
-        # Each selection's rows, or (its line's rows as JSON, the selection, complete) until decoded.
-        self.selections: list[list[Row] | tuple[bytes, Selection, bool]] = []
-        self.numbers = array("q")  # each row's number (``_WIDE``), in the published order
-        self.digests: list[bytes] = []
+        self.made: list[Row | None] = []  # the rows by number (in the order made): None until decoded
+        self.starts = array("q")  # each selection's first number
+        self.pending: dict[int, tuple[bytes, Selection, bool]] = {}  # selection -> its line's rows as JSON, ...
+        self._digests = bytearray()  # the rows' digests by number
+        self.numbers = array("q")  # each row's number, in the published order
+        self.digests: list[bytes] = []  # in the published order
 
-    def add(self, sel: Selection, complete: bool) -> tuple[range, list[bytes]]:
-        """The numbers and digests of the rows of ``sel`` (in ``_APPLIES`` order), from the memo or computed."""
+    def add(self, sel: Selection, complete: bool) -> range:
+        """The numbers of the rows of ``sel`` (in ``_APPLIES`` order), from the memo or computed."""
         key = self.slices.key(sel, complete, self.targets)
         found = self.memo.find(key)
         count = len(_APPLIES[sel.scope_type])
+        first = len(self.made)
+        self.starts.append(first)
         if found is not None and len(found[0]) == DIGEST * count:
-            blob, text = found
-            self.selections.append((text, sel, complete))
-            digests = [blob[n:n + DIGEST] for n in range(0, len(blob), DIGEST)]
+            self.pending[len(self.starts) - 1] = (found[1], sel, complete)
+            self._digests += found[0]
+            self.made.extend([None] * count)
         else:
             rows, digests = self._compute(sel, complete, key)
-            self.selections.append(rows)
-        first = (len(self.selections) - 1) * _WIDE
-        return range(first, first + count), digests
+            self._digests += b"".join(digests)
+            self.made.extend(rows)
+        return range(first, first + count)
 
     def _compute(self, sel: Selection, complete: bool, key: str) -> tuple[list[Row], list[bytes]]:
         """The rows of ``sel`` computed, kept in the memo under ``key`` with their digests."""
@@ -148,31 +147,31 @@ class _Indicators(Digested):
         self.memo.put(key, map(_KEPT_OF, fresh), digests)
         return [Row(_INDEX, values) for values in fresh], digests  # compact at once: see core/compact.py
 
-    def place(self, numbers: list[int], digests: list[bytes]) -> None:
-        """The rows' numbers and digests in the published order."""
+    def place(self, numbers: list[int]) -> None:
+        """The rows' numbers in the published order."""
         self.numbers = array("q", numbers)
-        self.digests = digests
-        if all(isinstance(entry, list) for entry in self.selections):
+        made = list(map(itemgetter(0), struct.iter_unpack(f"{DIGEST}s", self._digests)))
+        self.digests = list(map(made.__getitem__, self.numbers))
+        self._digests = bytearray()
+        if not self.pending:
             # Nothing left to decode (a first publish): the evidence is not held while the files are written.
             self.evidence = self.slices = None  # type: ignore[assignment]
 
-    def _rows(self, selection: int) -> list[Row]:
-        """The rows of selection number ``selection``, decoded from the memo's line the first time."""
-        entry = self.selections[selection]
-        if isinstance(entry, list):
-            return entry
-        text, sel, complete = entry
-        kept = self.memo.rows(text)
-        rows = None if kept is None else _kept_rows(kept, sel, complete, self.strings)
-        if rows is None:  # the line does not read back
-            rows = self._compute(sel, complete, self.slices.key(sel, complete, self.targets))[0]
-        self.selections[selection] = rows
-        return rows
-
     def _row(self, number: int) -> Row:
-        """The row numbered ``number``."""
-        selection, at = divmod(number, _WIDE)
-        return self._rows(selection)[at]
+        """The row numbered ``number``, its selection's line decoded the first time one of its rows is read."""
+        row = self.made[number]
+        if row is None:
+            selection = bisect_right(self.starts, number) - 1
+            text, sel, complete = self.pending.pop(selection)
+            kept = self.memo.rows(text)
+            rows = None if kept is None else _kept_rows(kept, sel, complete, self.strings)
+            if rows is None:  # the line does not read back
+                rows = self._compute(sel, complete, self.slices.key(sel, complete, self.targets))[0]
+            first = self.starts[selection]
+            self.made[first:first + len(rows)] = rows
+            row = self.made[number]
+            assert row is not None
+        return row
 
     @overload
     def __getitem__(self, i: int) -> Row: ...
