@@ -19,6 +19,7 @@ rows of an unchanged selection back from the files published last without hashin
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import itertools
 import json
@@ -28,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pipeline.core import periods
 from pipeline.core.atomic import write_blocks
@@ -221,9 +222,11 @@ class Memo:
     def __init__(self, path: Path | None, fields: Iterable[str]) -> None:
         self.path = path
         self.fields = list(fields)  # the kept columns of every row, in order
-        # key -> (the rows' digests, concatenated; the rows as JSON)
-        self.old: dict[str, tuple[bytes, bytes]] = _read(path, self.fields) if path is not None else {}
-        self.new: dict[str, tuple[bytes, bytes]] = {}
+        # The file's bytes, read once, and where each key's digests (in hex) and rows (JSON) lie in them:
+        # a line is cut out only when its rows are decoded or written again (not copied line by line).
+        self.data, self.old = _read(path, self.fields) if path is not None else (b"", {})
+        # key -> (the rows' digests in hex, the rows as JSON), to keep
+        self.new: dict[str, tuple[bytes | memoryview, bytes | memoryview]] = {}
 
     def get(self, key: str) -> tuple[list[list[Any]], bytes] | None:
         """The rows kept under ``key``, each the list of its ``fields``, and their digests concatenated
@@ -236,21 +239,28 @@ class Memo:
             return None
         return rows, found[0]
 
-    def find(self, key: str) -> tuple[bytes, bytes] | None:
+    def find(self, key: str) -> tuple[bytes, memoryview] | None:
         """The digests (concatenated, ``DIGEST`` bytes a row) and the rows (JSON, ``rows`` decodes them) kept
         under ``key``, kept again for the next run; None when there are none."""
-        raw = self.old.get(key)
-        if raw is not None:
-            self.new[key] = raw
-        return raw
+        at = self.old.get(key)
+        if at is None:
+            return None
+        view = memoryview(self.data)
+        hexed, text = view[at[0]:at[1]], view[at[1] + 1:at[2]]
+        try:
+            digests = binascii.unhexlify(hexed)
+        except ValueError:  # binascii.Error: a damaged line, computed again
+            return None
+        self.new[key] = (hexed, text)
+        return digests, text
 
-    def rows(self, text: bytes) -> list[list[Any]] | None:
+    def rows(self, text: bytes | memoryview) -> list[list[Any]] | None:
         """Rows kept as ``text`` (``find``), each the list of its ``fields``; None when they do not read back
         (the caller computes them again, and ``put`` replaces them). The caller makes its records of them."""
         try:
             # The hook sees only the tagged decimals: the other cells are as the C decoder made them.
             # One decoder for every line (json.loads made one a call), the rows' shapes checked in C loops.
-            rows = _DECODER.decode(text.decode("utf-8"))
+            rows = _DECODER.decode(str(text, "utf-8"))
             if type(rows) is not list or set(map(type, rows)) - {list} or set(map(len, rows)) - {len(self.fields)}:
                 return None
         except (ValueError, TypeError, KeyError, ArithmeticError):
@@ -260,41 +270,43 @@ class Memo:
     def put(self, key: str, rows: Iterable[Sequence[Any]], digests: Sequence[bytes]) -> None:
         """Keep the rows computed under ``key``, each its ``fields`` values in order (encoded at once: see
         above), with the digest of each whole row as read back from the memo."""
-        self.new[key] = (b"".join(digests), _ENCODER.encode(list(rows)).encode("utf-8"))
+        self.new[key] = (b"".join(digests).hex().encode("ascii"), _ENCODER.encode(list(rows)).encode("utf-8"))
 
     def save(self) -> None:
         """Write this run's rows (only those used: the file never grows with old selections)."""
         if self.path is None:
             return
         header = json.dumps({"format": FORMAT, "fields": self.fields}, separators=(",", ":")).encode("utf-8")
-        # Line by line: the kept rows of a large city are 59 MB, joined twice they tripled.
-        lines = (b"%s\t%s\t%s\n" % (key.encode("ascii"), digests.hex().encode("ascii"), rows)
-                 for key, (digests, rows) in sorted(self.new.items()))
-        write_blocks(self.path, itertools.chain((header + b"\n",), lines))
+        # Piece by piece: the kept rows of a large city are 59 MB, joined twice they tripled.
+        pieces = (piece for key, (digests, rows) in sorted(self.new.items())
+                  for piece in (key.encode("ascii"), b"\t", digests, b"\t", rows, b"\n"))
+        # (A memoryview is written as its bytes are.)
+        write_blocks(self.path, cast(Iterable[bytes], itertools.chain((header + b"\n",), pieces)))
         (self.path.parent / LEGACY).unlink(missing_ok=True)  # the previous format's file, no longer read
 
 
-def _read(path: Path, fields: list[str]) -> dict[str, tuple[bytes, bytes]]:
-    """The kept rows by key, still encoded, with their digests; empty when the file is missing, unreadable or
-    for other columns."""
+def _read(path: Path, fields: list[str]) -> tuple[bytes, dict[str, tuple[int, int, int]]]:
+    """The file's bytes and, by key, where the line's digests start, where they end (a tab follows) and
+    where its rows end; none when the file is missing, unreadable or for other columns."""
     try:
         data = path.read_bytes()
     except OSError:
-        return {}
-    header, _, body = data.partition(b"\n")
+        return b"", {}
+    end = data.find(b"\n")
     try:
-        head = json.loads(header)
+        head = json.loads(data[:end])
     except ValueError:
-        return {}
-    if not isinstance(head, dict) or head.get("format") != FORMAT or head.get("fields") != fields:
-        return {}
+        return b"", {}
+    if end < 0 or not isinstance(head, dict) or head.get("format") != FORMAT or head.get("fields") != fields:
+        return b"", {}
     kept = {}
-    for line in body.split(b"\n"):
-        key, tab, rest = line.partition(b"\t")
-        hexed, tab2, rows = rest.partition(b"\t")
-        if tab and tab2 and len(key) == 64:
-            try:
-                kept[key.decode("ascii", "replace")] = (bytes.fromhex(hexed.decode("ascii")), rows)
-            except ValueError:
-                continue  # a damaged line: its selection is computed again
-    return kept
+    size, at = len(data), end + 1
+    while at < size:
+        end = data.find(b"\n", at)
+        end = size if end < 0 else end
+        tab = data.find(b"\t", at, end)
+        rows = data.find(b"\t", tab + 1, end) if tab == at + 64 else -1
+        if rows > 0:  # else a damaged line: its selection is computed again
+            kept[data[at:tab].decode("ascii", "replace")] = (tab + 1, rows, end)
+        at = end + 1
+    return data, kept

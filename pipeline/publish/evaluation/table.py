@@ -116,7 +116,8 @@ class _Indicators(Digested):
         self.memo, self.slices, self.evidence, self.targets, self.strings = memo, slices, evidence, targets, strings
         self.made: list[Row | None] = []  # the rows by number (in the order made): None until decoded
         self.starts = array("q")  # each selection's first number
-        self.pending: dict[int, tuple[bytes, Selection, bool]] = {}  # selection -> its line's rows as JSON, ...
+        # Each selection still encoded: its line's rows (JSON), the selection, whether complete.
+        self.pending: dict[int, tuple[bytes | memoryview, Selection, bool]] = {}
         self._digests = bytearray()  # the rows' digests by number
         self.numbers = array("q")  # each row's number, in the published order
         self.digests: list[bytes] = []  # in the published order
