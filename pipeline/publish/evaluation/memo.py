@@ -225,8 +225,9 @@ class Memo:
         # The file's bytes, read once, and where each key's digests (in hex) and rows (JSON) lie in them:
         # a line is cut out only when its rows are decoded or written again (not copied line by line).
         self.data, self.old = _read(path, self.fields) if path is not None else (b"", {})
-        # key -> (the rows' digests in hex, the rows as JSON), to keep
-        self.new: dict[str, tuple[bytes | memoryview, bytes | memoryview]] = {}
+        # key -> (the rows' digests: read, in hex, a view of ``data``; computed, their bytes; the rows as JSON),
+        # to keep (the hex of a computed selection's digests is made as the file is written)
+        self.new: dict[str, tuple[memoryview | bytes, memoryview | bytes]] = {}
 
     def get(self, key: str) -> tuple[list[list[Any]], bytes] | None:
         """The rows kept under ``key``, each the list of its ``fields``, and their digests concatenated
@@ -270,7 +271,7 @@ class Memo:
     def put(self, key: str, rows: Iterable[Sequence[Any]], digests: Sequence[bytes]) -> None:
         """Keep the rows computed under ``key``, each its ``fields`` values in order (encoded at once: see
         above), with the digest of each whole row as read back from the memo."""
-        self.new[key] = (b"".join(digests).hex().encode("ascii"), _ENCODER.encode(list(rows)).encode("utf-8"))
+        self.new[key] = (b"".join(digests), _ENCODER.encode(list(rows)).encode("utf-8"))
 
     def save(self) -> None:
         """Write this run's rows (only those used: the file never grows with old selections)."""
@@ -279,10 +280,15 @@ class Memo:
         header = json.dumps({"format": FORMAT, "fields": self.fields}, separators=(",", ":")).encode("utf-8")
         # Piece by piece: the kept rows of a large city are 59 MB, joined twice they tripled.
         pieces = (piece for key, (digests, rows) in sorted(self.new.items())
-                  for piece in (key.encode("ascii"), b"\t", digests, b"\t", rows, b"\n"))
+                  for piece in (key.encode("ascii"), b"\t", _hex(digests), b"\t", rows, b"\n"))
         # (A memoryview is written as its bytes are.)
         write_blocks(self.path, cast(Iterable[bytes], itertools.chain((header + b"\n",), pieces)))
         (self.path.parent / LEGACY).unlink(missing_ok=True)  # the previous format's file, no longer read
+
+
+def _hex(digests: memoryview | bytes) -> memoryview | bytes:
+    """A line's digests as the file holds them: in hex (``Memo.new``: a view of the file read is hex already)."""
+    return digests.hex().encode("ascii") if isinstance(digests, bytes) else digests
 
 
 def _read(path: Path, fields: list[str]) -> tuple[bytes, dict[str, tuple[int, int, int]]]:
