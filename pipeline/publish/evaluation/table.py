@@ -118,9 +118,12 @@ class _Indicators(Digested):
         self.starts = array("q")  # each selection's first number
         # Each selection still encoded: its line's rows (JSON), the selection, whether complete.
         self.pending: dict[int, tuple[bytes | memoryview, Selection, bool]] = {}
-        self._digests = bytearray()  # the rows' digests by number
+        # Each selection's digests as the memo keeps them, or the key of one computed (its digests are made
+        # in ``place``, all at once: a call a selection cost a first publish a quarter of a second).
+        self._kept: list[bytes | str] = []
         self.numbers = array("q")  # each row's number, in the published order
         self.digests: list[bytes] = []  # in the published order
+        self._values: list[Values] | None = None  # every row's values in the published order, when all are built
 
     def add(self, sel: Selection, complete: bool) -> range:
         """The numbers of the rows of ``sel`` (in ``_APPLIES`` order), from the memo or computed."""
@@ -131,32 +134,46 @@ class _Indicators(Digested):
         self.starts.append(first)
         if found is not None and len(found[0]) == DIGEST * count:
             self.pending[len(self.starts) - 1] = (found[1], sel, complete)
-            self._digests += found[0]
+            self._kept.append(found[0])
             self.made.extend([None] * count)
         else:
-            rows, digests = self._compute(sel, complete, key)
-            self._digests += b"".join(digests)
-            self.made.extend(rows)
+            self._kept.append(key)
+            # Compact at once: see core/compact.py.
+            self.made.extend([Row(_INDEX, values) for values in _selection_rows(sel, complete, self.evidence,
+                                                                                  self.targets)])
         return range(first, first + count)
 
-    def _compute(self, sel: Selection, complete: bool, key: str) -> tuple[list[Row], list[bytes]]:
-        """The rows of ``sel`` computed, kept in the memo under ``key`` with their digests."""
-        fresh = _selection_rows(sel, complete, self.evidence, self.targets)
-        # Hashed as the table's writer would (its tuples are the rows' values in FIELDS' order); the rows
-        # read back from the memo are equal to them, cell for cell of the same type.
-        digests = value_digests(FIELDS, fresh)
-        self.memo.put(key, map(_KEPT_OF, fresh), digests)
-        return [Row(_INDEX, values) for values in fresh], digests  # compact at once: see core/compact.py
-
     def place(self, numbers: list[int]) -> None:
-        """The rows' numbers in the published order."""
+        """The rows' numbers in the published order; the computed rows' digests made, and kept in the memo."""
         self.numbers = array("q", numbers)
-        made = list(map(itemgetter(0), struct.iter_unpack(f"{DIGEST}s", self._digests)))
-        self.digests = list(map(made.__getitem__, self.numbers))
-        self._digests = bytearray()
+        # Hashed as the table's writer would (the rows' values in FIELDS' order); the rows read back from
+        # the memo are equal to them, cell for cell of the same type.
+        values = values_in_order([row for row in self.made if row is not None], FIELDS) or []
+        made = value_digests(FIELDS, values)
+        digests = bytearray()
+        at = 0  # in ``values`` and ``made``: the computed rows in the order made
+        ends = [*self.starts[1:], len(self.made)]
+        for kept, start, end in zip(self._kept, self.starts, ends, strict=True):
+            if isinstance(kept, str):  # computed: its key
+                self.memo.put(kept, map(_KEPT_OF, values[at:at + end - start]), made[at:at + end - start])
+                digests += b"".join(made[at:at + end - start])
+                at += end - start
+            else:
+                digests += kept
+        self._kept = []
+        by_number = list(map(itemgetter(0), struct.iter_unpack(f"{DIGEST}s", digests)))
+        self.digests = list(map(by_number.__getitem__, self.numbers))
         if not self.pending:
-            # Nothing left to decode (a first publish): the evidence is not held while the files are written.
+            # Nothing left to decode (a first publish): the values at once, as the writer takes any table's,
+            # and the evidence not held while the files are written.
+            self._values = list(map(values.__getitem__, self.numbers))
             self.evidence = self.slices = None  # type: ignore[assignment]
+
+    def _compute(self, sel: Selection, complete: bool) -> list[Row]:
+        """The rows of ``sel`` computed again (its memo line did not read back), kept in the memo anew."""
+        fresh = _selection_rows(sel, complete, self.evidence, self.targets)
+        self.memo.put(self.slices.key(sel, complete, self.targets), map(_KEPT_OF, fresh), value_digests(FIELDS, fresh))
+        return [Row(_INDEX, values) for values in fresh]
 
     def _row(self, number: int) -> Row:
         """The row numbered ``number``, its selection's line decoded the first time one of its rows is read."""
@@ -167,7 +184,7 @@ class _Indicators(Digested):
             kept = self.memo.rows(text)
             rows = None if kept is None else _kept_rows(kept, sel, complete, self.strings)
             if rows is None:  # the line does not read back
-                rows = self._compute(sel, complete, self.slices.key(sel, complete, self.targets))[0]
+                rows = self._compute(sel, complete)
             first = self.starts[selection]
             self.made[first:first + len(rows)] = rows
             row = self.made[number]
@@ -198,8 +215,9 @@ class _Indicators(Digested):
     __hash__ = None  # type: ignore[assignment]
 
     def values(self) -> Sequence[Values]:
-        """Each row's values in ``FIELDS``' order, made for the rows of a slice asked for."""
-        return _RowValues(self)
+        """Each row's values in ``FIELDS``' order: made for the rows of a slice asked for while some are
+        still encoded."""
+        return self._values if self._values is not None else _RowValues(self)
 
 
 class _RowValues(Sequence[Values]):
