@@ -88,7 +88,11 @@ class Digested(Sequence[Any]):
     table's files take back from those published last by digest alone."""
 
     fields: tuple[str, ...]
-    digests: list[bytes]
+
+    @property
+    @abstractmethod
+    def digests(self) -> list[bytes]:
+        """Each record's row digest, in order."""
 
     @abstractmethod
     def values(self) -> Sequence[Values]:

@@ -122,8 +122,10 @@ class _Indicators(Digested):
         # in ``place``, all at once: a call a selection cost a first publish a quarter of a second).
         self._kept: list[bytes | str] = []
         self.numbers = array("q")  # each row's number, in the published order
-        self.digests: list[bytes] = []  # in the published order
-        self._values: list[Values] | None = None  # every row's values in the published order, when all are built
+        # The rows' digests by number, concatenated; listed in the published order only when the writer asks
+        # (414,000 objects of a city, not held from the tables' build on).
+        self._buffer = b""
+        self._digests: list[bytes] | None = None
 
     def add(self, sel: Selection, complete: bool) -> range:
         """The numbers of the rows of ``sel`` (in ``_APPLIES`` order), from the memo or computed."""
@@ -161,13 +163,18 @@ class _Indicators(Digested):
             else:
                 digests += kept
         self._kept = []
-        by_number = list(map(itemgetter(0), struct.iter_unpack(f"{DIGEST}s", digests)))
-        self.digests = list(map(by_number.__getitem__, self.numbers))
+        self._buffer = bytes(digests)
         if not self.pending:
-            # Nothing left to decode (a first publish): the values at once, as the writer takes any table's,
-            # and the evidence not held while the files are written.
-            self._values = list(map(values.__getitem__, self.numbers))
+            # Nothing left to decode (a first publish): the evidence is not held while the files are written.
             self.evidence = self.slices = None  # type: ignore[assignment]
+
+    @property
+    def digests(self) -> list[bytes]:
+        """Each row's digest, in the published order (listed when first asked for)."""
+        if self._digests is None:
+            by_number = list(map(itemgetter(0), struct.iter_unpack(f"{DIGEST}s", self._buffer)))
+            self._digests = list(map(by_number.__getitem__, self.numbers))
+        return self._digests
 
     def _compute(self, sel: Selection, complete: bool) -> list[Row]:
         """The rows of ``sel`` computed again (its memo line did not read back), kept in the memo anew."""
@@ -217,7 +224,10 @@ class _Indicators(Digested):
     def values(self) -> Sequence[Values]:
         """Each row's values in ``FIELDS``' order: made for the rows of a slice asked for while some are
         still encoded."""
-        return self._values if self._values is not None else _RowValues(self)
+        if not self.pending:  # every row built (a first publish): their values at once, as for any table
+            made = cast(list[Row], self.made)  # none left None
+            return values_in_order(list(map(made.__getitem__, self.numbers)), FIELDS) or []
+        return _RowValues(self)
 
 
 class _RowValues(Sequence[Values]):
