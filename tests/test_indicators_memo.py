@@ -156,6 +156,69 @@ def test_the_rows_come_with_the_digests_the_table_writer_would_make(tmp_path: Pa
         indicators.FIELDS[::-1], row_values(indicators.FIELDS[::-1], list(out)))
 
 
+def test_computed_digests_are_made_when_the_writer_asks_or_the_memo_is_saved(tmp_path: Path, computed: list) -> None:
+    """A first run hashes no row while the table is built: the digests are made when the table's writer
+    asks for them (then handed to the memo), or when the memo is saved; the file is the same either way,
+    and a line whose digests were never given is computed again, not trusted."""
+    hashed: list[int] = []
+    real = indicators.value_digests
+
+    def counted(names: Any, values: Any) -> list[bytes]:
+        hashed.append(len(values))
+        return real(names, values)
+
+    files = []
+    for asked in (True, False):
+        path = tmp_path / f"memo-{asked}.tsv"
+        memo = Memo(path, indicators.KEPT)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(indicators, "value_digests", counted)
+            out = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG, memo)
+            assert hashed == [] and memo.batches == []  # nothing hashed with the table
+            if asked:
+                assert Encoder(indicators.FIELDS, out, None).digests == value_digests(
+                    indicators.FIELDS, row_values(indicators.FIELDS, list(out)))
+                assert hashed == [len(out)] and memo.later is None
+            memo.save()
+            assert hashed == [len(out)]  # once, whoever asked first
+        hashed.clear()
+        files.append(path.read_bytes())
+    assert files[0] == files[1]
+    # Never given (the writer did not ask and nothing made them): the lines hold no digests, read as damaged.
+    path = tmp_path / "memo.tsv"
+    memo = Memo(path, indicators.KEPT)
+    fresh = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG, memo)
+    memo.later = None
+    memo.save()
+    assert all(line.split("\t")[1] == "" for line in path.read_text(encoding="utf-8").splitlines()[1:])
+    computed.clear()
+    assert _run(world(), path, computed) == fresh and len(computed) == path.read_text().count("\n") - 1
+    computed.clear()
+    assert _run(world(), path, computed) == fresh and computed == []
+
+
+def test_computed_rows_wait_in_an_unnamed_file_until_saved(tmp_path: Path, computed: list) -> None:
+    """The rows a run computes are written out as they are put (the memo holds where, not the text) and
+    read back into the memo's file when it is saved, sorted by key as the lines read back are."""
+    path = tmp_path / "memo.tsv"
+    _run(world(), path, computed)
+    first = path.read_bytes()
+    tables = copy.deepcopy(world())
+    _performance(tables)
+    computed.clear()
+    memo = Memo(path, indicators.KEPT)
+    out = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG, memo)
+    assert computed and memo.spill is not None and isinstance(memo.spill.name, int)  # unnamed: a descriptor
+    spilled = [rows for _, rows in memo.new.values() if isinstance(rows, int)]
+    assert sorted(spilled) == list(range(len(computed)))  # every computed selection's rows, none held as text
+    memo.save()
+    assert memo.spill.closed
+    lines = path.read_bytes().split(b"\n")[1:-1]
+    assert lines == sorted(lines) and len(lines) == first.count(b"\n") - 1
+    computed.clear()
+    assert _run(tables, path, computed) == out and computed == []
+
+
 def test_rows_read_from_the_memo_are_decoded_only_when_asked_for(tmp_path: Path, computed: list) -> None:
     """A selection's line is decoded when one of its rows is read; one that no longer reads back is then
     computed again (its digests, kept under the same key, name the rows computed)."""

@@ -23,13 +23,16 @@ import binascii
 import hashlib
 import itertools
 import json
+import os
+import tempfile
+from array import array
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 from pipeline.core import periods
 from pipeline.core.atomic import write_blocks
@@ -225,20 +228,19 @@ class Memo:
         # The file's bytes, read once, and where each key's digests (in hex) and rows (JSON) lie in them:
         # a line is cut out only when its rows are decoded or written again (not copied line by line).
         self.data, self.old = _read(path, self.fields) if path is not None else (b"", {})
-        # key -> (the rows' digests: read, in hex, a view of ``data``; computed, their bytes; the rows as JSON),
-        # to keep (the hex of a computed selection's digests is made as the file is written)
-        self.new: dict[str, tuple[memoryview | bytes, memoryview | bytes]] = {}
-
-    def get(self, key: str) -> tuple[list[list[Any]], bytes] | None:
-        """The rows kept under ``key``, each the list of its ``fields``, and their digests concatenated
-        (``DIGEST`` bytes a row); None when there are none or they do not read back."""
-        found = self.find(key)
-        if found is None:
-            return None
-        rows = self.rows(found[1])
-        if rows is None or len(found[0]) != DIGEST * len(rows):
-            return None
-        return rows, found[0]
+        # key -> (the rows' digests: read, in hex, a view of ``data``; computed, their bytes, or None until
+        # ``digested`` gives them; the rows: read, a view of ``data``; computed, their number in ``spill``),
+        # to keep (the hex of computed digests made as the file is written)
+        self.new: dict[str, tuple[memoryview | bytes | None, memoryview | int]] = {}
+        # The rows computed (as JSON) and their digests, written out to an unnamed file as they are given, and
+        # where each piece ends in it: a first publish computes every selection, whose rows (tens of MB for a
+        # city) were held here through the data files, where the publish's memory peaks, until saved.
+        self.spill: BinaryIO | None = None
+        self.spilled = array("q", [0])
+        # The digests of selections put without them, each batch one piece of ``spill`` (not an object a
+        # selection): their keys, the piece, and where each key's digests end in it.
+        self.batches: list[tuple[list[str], int, Sequence[int]]] = []
+        self.later: Callable[[], None] | None = None  # what gives the missing digests, called before saving
 
     def find(self, key: str) -> tuple[bytes, memoryview] | None:
         """The digests (concatenated, ``DIGEST`` bytes a row) and the rows (JSON, ``rows`` decodes them) kept
@@ -268,22 +270,66 @@ class Memo:
             return None  # a damaged line is computed again, never trusted
         return rows
 
-    def put(self, key: str, rows: Iterable[Sequence[Any]], digests: Sequence[bytes]) -> None:
+    def put(self, key: str, rows: Iterable[Sequence[Any]], digests: Sequence[bytes] | None = None) -> None:
         """Keep the rows computed under ``key``, each its ``fields`` values in order (encoded at once: see
-        above), with the digest of each whole row as read back from the memo."""
-        self.new[key] = (b"".join(digests), _ENCODER.encode(list(rows)).encode("utf-8"))
+        above), with the digest of each whole row as read back from the memo (or later, ``digested``)."""
+        text = self._spill(_ENCODER.encode(list(rows)).encode("utf-8"))
+        self.new[key] = (None if digests is None else b"".join(digests), text)
+
+    def digested(self, keys: list[str], digests: bytes, ends: Sequence[int]) -> None:
+        """The digests of the rows put under ``keys`` without them: ``digests`` concatenated, those of the
+        n-th key ending at ``ends[n]``."""
+        if keys:
+            self.batches.append((keys, self._spill(digests), ends))
+
+    def _spill(self, data: bytes) -> int:
+        """Write ``data`` out to ``spill`` (made at the first piece); its number there (``_unspill`` reads it back)."""
+        if self.spill is None:
+            folder = self.path.parent if self.path is not None and self.path.parent.is_dir() else None
+            # Unnamed: gone when closed (by ``save``) or with the process, however it ends.
+            self.spill = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
+        self.spill.write(data)
+        self.spilled.append(self.spilled[-1] + len(data))
+        return len(self.spilled) - 2
+
+    def _unspill(self, piece: int) -> bytes:
+        """A piece written out to ``spill`` (flushed since)."""
+        assert self.spill is not None
+        start = self.spilled[piece]
+        return os.pread(self.spill.fileno(), self.spilled[piece + 1] - start, start)
 
     def save(self) -> None:
-        """Write this run's rows (only those used: the file never grows with old selections)."""
+        """Write this run's rows (only those used: the file never grows with old selections), once."""
         if self.path is None:
             return
+        if self.later is not None:
+            self.later()
+        if self.spill is not None:
+            self.spill.flush()
+        given = {key: (digests, start, end) for keys, piece, ends in self.batches
+                 for digests in (self._unspill(piece),)
+                 for key, start, end in zip(keys, itertools.chain((0,), ends), ends, strict=False)}
+
+        def hexed(key: str, digests: memoryview | bytes | None) -> memoryview | bytes:
+            """A line's digests as the file holds them (none when never given: the line is computed again)."""
+            if digests is None:
+                buffer, start, end = given.get(key, (b"", 0, 0))
+                return buffer[start:end].hex().encode("ascii")
+            return _hex(digests)
+
+        def text(rows: memoryview | int) -> memoryview | bytes:
+            """A line's rows: a view of the file read, or computed this run and read back from ``spill``."""
+            return self._unspill(rows) if isinstance(rows, int) else rows
+
         header = json.dumps({"format": FORMAT, "fields": self.fields}, separators=(",", ":")).encode("utf-8")
         # Piece by piece: the kept rows of a large city are 59 MB, joined twice they tripled.
         pieces = (piece for key, (digests, rows) in sorted(self.new.items())
-                  for piece in (key.encode("ascii"), b"\t", _hex(digests), b"\t", rows, b"\n"))
+                  for piece in (key.encode("ascii"), b"\t", hexed(key, digests), b"\t", text(rows), b"\n"))
         # (A memoryview is written as its bytes are.)
         write_blocks(self.path, cast(Iterable[bytes], itertools.chain((header + b"\n",), pieces)))
         (self.path.parent / LEGACY).unlink(missing_ok=True)  # the previous format's file, no longer read
+        if self.spill is not None:
+            self.spill.close()  # saved once, at the run's end
 
 
 def _hex(digests: memoryview | bytes) -> memoryview | bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import struct
+import itertools
 from array import array
 from bisect import bisect_right
 from collections import defaultdict
@@ -75,28 +75,33 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     label_at = {label: n for n, label in enumerate(sorted((label for label, _ in labels),
                                                           key=lambda x: (PERIOD_ORDER[periods.kind(x)], x)))}
     width = len(labels)
-    places: list[list[Any]] = [[None] * (len(groups) * width * share) for _ in INDICATORS]
-    # With the memo, a place holds the row's number in ``table`` (its rows, with their digests).
+    # Each place holds the number of its row (-1: none), in an array: a list of 414,000 numbers made as
+    # many int objects, whose memory, freed between the rows and memo lines made meanwhile, stayed the
+    # process's through the data files.
+    places = [array("q", [-1]) * (len(groups) * width * share) for _ in INDICATORS]
+    made: list[Row] = []  # without the memo, the rows by number
     table = None if memo is None or slices is None else _Indicators(memo, slices, evidence, targets, strings)
     for label, complete in labels:
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
         for at, (scope_type, scope, agencies, services) in enumerate(scopes):
             sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
-            rows: Sequence[Any]
             if table is None:
                 rows = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
+                numbers = range(len(made), len(made) + len(rows))
+                made += rows
             else:
-                rows = table.add(sel, complete)
+                numbers = table.add(sel, complete)
             place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
-            for order, row in zip(_PLACES[scope_type], rows, strict=True):  # made in _APPLIES order
-                places[order][place] = row
+            for order, number in zip(_PLACES[scope_type], numbers, strict=True):  # made in _APPLIES order
+                places[order][place] = number
+    ordered = array("q", (n for column in places for n in column if n >= 0))
+    del places
     if table is not None:
-        table.place([n for column in places for n in column if n is not None])
+        table.place(ordered)
         return cast(list[Record], table)
-    ordered = [row for column in places for row in column if row is not None]
     # Read-only mappings typed as the tables' records: every reader only reads them.
-    return cast(list[Record], ordered)
+    return cast(list[Record], list(map(made.__getitem__, ordered)))
 
 
 class _Indicators(Digested):
@@ -107,6 +112,10 @@ class _Indicators(Digested):
     decoding the city's 414,000 rows (and holding them) was most of the indicators' time after a
     new month. A selection whose line does not read back then is computed again: its key is the
     one its digests were kept under, so they name the rows computed.
+
+    The computed rows' digests are made when the table writer asks for them (as it makes those of
+    any table), and only then handed to the memo: made with the table, they and the lists holding
+    them raised a first publish's peak memory, which is reached while the data files are written.
     """
 
     fields = FIELDS
@@ -118,14 +127,12 @@ class _Indicators(Digested):
         self.starts = array("q")  # each selection's first number
         # Each selection still encoded: its line's rows (JSON), the selection, whether complete.
         self.pending: dict[int, tuple[bytes | memoryview, Selection, bool]] = {}
-        # Each selection's digests as the memo keeps them, or the key of one computed (its digests are made
-        # in ``place``, all at once: a call a selection cost a first publish a quarter of a second).
+        # Each selection's digests as the memo keeps them, or the key of one computed (its digests are
+        # made in ``_digest``, all at once, when first asked for).
         self._kept: list[bytes | str] = []
         self.numbers = array("q")  # each row's number, in the published order
-        # The rows' digests by number, concatenated; listed in the published order only when the writer asks
-        # (414,000 objects of a city, not held from the tables' build on).
-        self._buffer = b""
         self._digests: list[bytes] | None = None
+        memo.later = self._digest  # the memo's file needs the computed rows' digests: made then if not before
 
     def add(self, sel: Selection, complete: bool) -> range:
         """The numbers of the rows of ``sel`` (in ``_APPLIES`` order), from the memo or computed."""
@@ -139,42 +146,58 @@ class _Indicators(Digested):
             self._kept.append(found[0])
             self.made.extend([None] * count)
         else:
+            fresh = _selection_rows(sel, complete, self.evidence, self.targets)
+            self.memo.put(key, map(_KEPT_OF, fresh))  # encoded at once (memo.py), its digests given later
             self._kept.append(key)
-            # Compact at once: see core/compact.py.
-            self.made.extend([Row(_INDEX, values) for values in _selection_rows(sel, complete, self.evidence,
-                                                                                  self.targets)])
+            self.made.extend([Row(_INDEX, values) for values in fresh])  # compact at once: see core/compact.py
         return range(first, first + count)
 
-    def place(self, numbers: list[int]) -> None:
-        """The rows' numbers in the published order; the computed rows' digests made, and kept in the memo."""
-        self.numbers = array("q", numbers)
-        # Hashed as the table's writer would (the rows' values in FIELDS' order); the rows read back from
-        # the memo are equal to them, cell for cell of the same type.
-        values = values_in_order([row for row in self.made if row is not None], FIELDS) or []
-        made = value_digests(FIELDS, values)
-        digests = bytearray()
-        at = 0  # in ``values`` and ``made``: the computed rows in the order made
-        ends = [*self.starts[1:], len(self.made)]
-        for kept, start, end in zip(self._kept, self.starts, ends, strict=True):
-            if isinstance(kept, str):  # computed: its key
-                self.memo.put(kept, map(_KEPT_OF, values[at:at + end - start]), made[at:at + end - start])
-                digests += b"".join(made[at:at + end - start])
-                at += end - start
-            else:
-                digests += kept
-        self._kept = []
-        self._buffer = bytes(digests)
+    def place(self, numbers: array[int]) -> None:
+        """The rows' numbers in the published order."""
+        self.numbers = numbers
         if not self.pending:
             # Nothing left to decode (a first publish): the evidence is not held while the files are written.
             self.evidence = self.slices = None  # type: ignore[assignment]
 
     @property
     def digests(self) -> list[bytes]:
-        """Each row's digest, in the published order (listed when first asked for)."""
+        """Each row's digest, in the published order (made when first asked for)."""
         if self._digests is None:
-            by_number = list(map(itemgetter(0), struct.iter_unpack(f"{DIGEST}s", self._buffer)))
-            self._digests = list(map(by_number.__getitem__, self.numbers))
+            self._digest()
+            assert self._digests is not None
         return self._digests
+
+    def _digest(self) -> None:
+        """List the rows' digests in the published order: those of the rows computed made now (hashed as the
+        table's writer hashes a table's rows, their values in FIELDS' order; the rows read back from the
+        memo are equal to them, cell for cell of the same type) and handed to the memo, the others its own."""
+        self.memo.later = None
+        ends = [*self.starts[1:], len(self.made)]
+        computed = [(kept, start, end) for kept, start, end in zip(self._kept, self.starts, ends, strict=True)
+                    if isinstance(kept, str)]
+        # Every row computed (a first publish): they are the rows by number, no list of them made again.
+        rows = self.made if len(computed) == len(self._kept) else [
+            row for _, start, end in computed for row in self.made[start:end]]
+        # One buffer (an object a digest only for the writer's list below).
+        made = b"".join(value_digests(FIELDS, values_in_order(cast(list[Row], rows), FIELDS) or []))
+        del rows
+        self.memo.digested([key for key, _, _ in computed], made,
+                           array("q", itertools.accumulate(DIGEST * (end - start) for _, start, end in computed)))
+        if len(computed) == len(self._kept):
+            by_number = made
+        else:
+            pieces: list[bytes | memoryview] = []
+            at = 0  # in ``made``: the computed rows in the order made
+            for kept, start, end in zip(self._kept, self.starts, ends, strict=True):
+                if isinstance(kept, str):
+                    pieces.append(memoryview(made)[at:at + DIGEST * (end - start)])
+                    at += DIGEST * (end - start)
+                else:
+                    pieces.append(kept)
+            by_number = b"".join(pieces)
+            del pieces
+        self._kept = []
+        self._digests = [by_number[DIGEST * n:DIGEST * (n + 1)] for n in self.numbers]
 
     def _compute(self, sel: Selection, complete: bool) -> list[Row]:
         """The rows of ``sel`` computed again (its memo line did not read back), kept in the memo anew."""
