@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import Any, cast, overload
 
 from pipeline.core import periods
-from pipeline.core.compact import Row, Strings, values_in_order
+from pipeline.core.compact import Row, Strings
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
@@ -123,7 +123,9 @@ class _Indicators(Digested):
     def __init__(self, memo: Memo, slices: Slices, evidence: Evidence, targets: Targets, strings: Strings) -> None:
         # The evidence and its slices are held only while a selection may have to be computed again.
         self.memo, self.slices, self.evidence, self.targets, self.strings = memo, slices, evidence, targets, strings
-        self.made: list[Row | None] = []  # the rows by number (in the order made): None until decoded
+        # The rows' values by number (in the order made), None until decoded: a row (``Row``) is made when read,
+        # for the writers use the values (a city's 414,000 rows held as ``Row`` cost 20 MB more).
+        self.made: list[Values | None] = []
         self.starts = array("q")  # each selection's first number
         # Each selection still encoded: its line's rows (JSON), the selection, whether complete.
         self.pending: dict[int, tuple[bytes | memoryview, Selection, bool]] = {}
@@ -149,7 +151,7 @@ class _Indicators(Digested):
             fresh = _selection_rows(sel, complete, self.evidence, self.targets)
             self.memo.put(key, map(_KEPT_OF, fresh))  # encoded at once (memo.py), its digests given later
             self._kept.append(key)
-            self.made.extend([Row(_INDEX, values) for values in fresh])  # compact at once: see core/compact.py
+            self.made += fresh
         return range(first, first + count)
 
     def place(self, numbers: array[int]) -> None:
@@ -179,7 +181,7 @@ class _Indicators(Digested):
         rows = self.made if len(computed) == len(self._kept) else [
             row for _, start, end in computed for row in self.made[start:end]]
         # One buffer (an object a digest only for the writer's list below).
-        made = b"".join(value_digests(FIELDS, values_in_order(cast(list[Row], rows), FIELDS) or []))
+        made = b"".join(value_digests(FIELDS, cast(list[Values], rows)))
         del rows
         self.memo.digested([key for key, _, _ in computed], made,
                            array("q", itertools.accumulate(DIGEST * (end - start) for _, start, end in computed)))
@@ -199,14 +201,19 @@ class _Indicators(Digested):
         self._kept = []
         self._digests = [by_number[DIGEST * n:DIGEST * (n + 1)] for n in self.numbers]
 
-    def _compute(self, sel: Selection, complete: bool) -> list[Row]:
+    def _compute(self, sel: Selection, complete: bool) -> list[Values]:
         """The rows of ``sel`` computed again (its memo line did not read back), kept in the memo anew."""
         fresh = _selection_rows(sel, complete, self.evidence, self.targets)
         self.memo.put(self.slices.key(sel, complete, self.targets), map(_KEPT_OF, fresh), value_digests(FIELDS, fresh))
-        return [Row(_INDEX, values) for values in fresh]
+        return fresh
 
     def _row(self, number: int) -> Row:
-        """The row numbered ``number``, its selection's line decoded the first time one of its rows is read."""
+        """The row numbered ``number`` (read-only: see core/compact.py)."""
+        return Row(_INDEX, self._values(number))
+
+    def _values(self, number: int) -> Values:
+        """The values of the row numbered ``number``, its selection's line decoded the first time one of its
+        rows is read."""
         row = self.made[number]
         if row is None:
             selection = bisect_right(self.starts, number) - 1
@@ -248,8 +255,7 @@ class _Indicators(Digested):
         """Each row's values in ``FIELDS``' order: made for the rows of a slice asked for while some are
         still encoded."""
         if not self.pending:  # every row built (a first publish): their values at once, as for any table
-            made = cast(list[Row], self.made)  # none left None
-            return values_in_order(list(map(made.__getitem__, self.numbers)), FIELDS) or []
+            return list(map(cast(list[Values], self.made).__getitem__, self.numbers))  # none left None
         return _RowValues(self)
 
 
@@ -267,16 +273,16 @@ class _RowValues(Sequence[Values]):
 
     def __getitem__(self, i: int | slice) -> Values | list[Values]:
         if isinstance(i, slice):
-            return values_in_order(self.table[i], FIELDS) or []
+            return list(map(self.table._values, self.table.numbers[i]))
         return self[i:i + 1][0] if i >= 0 else self[len(self) + i]
 
     def __len__(self) -> int:
         return len(self.table)
 
 
-def _kept_rows(kept: list[list[Any]], sel: Selection, complete: bool, strings: Strings) -> list[Row] | None:
-    """Rows of ``sel`` from the memo's columns (``KEPT``); None when they are not the indicators of its
-    scope type in order (the selection is computed again)."""
+def _kept_rows(kept: list[list[Any]], sel: Selection, complete: bool, strings: Strings) -> list[Values] | None:
+    """The rows of ``sel`` (their values in FIELDS' order) from the memo's columns (``KEPT``); None when they
+    are not the indicators of its scope type in order (the selection is computed again)."""
     if [row[0] for row in kept] != _APPLIES[sel.scope_type]:
         return None  # none kept, or not one row for each indicator of the scope type: computed again
     out = []
@@ -284,9 +290,8 @@ def _kept_rows(kept: list[list[Any]], sel: Selection, complete: bool, strings: S
     for ind_id, value, num, den, covered, expected, target, met, gaps in kept:
         indicator = BY_ID[ind_id]
         # Made directly, as a tuple in FIELDS' order: checking each row's width cost a second at a city.
-        out.append(Row(_INDEX, (indicator.id, indicator.group, sel.scope_type, sel.scope, kind, sel.period, complete,
-                                value, indicator.unit, indicator.direction, num, den, covered, expected, target, met,
-                                one(gaps))))
+        out.append((indicator.id, indicator.group, sel.scope_type, sel.scope, kind, sel.period, complete,
+                    value, indicator.unit, indicator.direction, num, den, covered, expected, target, met, one(gaps)))
     return out
 
 
