@@ -4,7 +4,9 @@ any change, and computed again only for the selections that read what changed.""
 from __future__ import annotations
 
 import copy
+import errno
 import json
+import os
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 
 from pipeline.core.config import Targets
+from pipeline.publish.evaluation import memo as memo_module
 from pipeline.publish.evaluation import table as indicators
 from pipeline.publish.evaluation.memo import Memo
 from pipeline.publish.row_batches import row_values
@@ -197,12 +200,27 @@ def test_computed_digests_are_made_when_the_writer_asks_or_the_memo_is_saved(tmp
     assert _run(world(), path, computed) == fresh and computed == []
 
 
-def test_computed_rows_wait_in_an_unnamed_file_until_saved(tmp_path: Path, computed: list) -> None:
+@pytest.mark.parametrize("fails_after", [None, 0, 3])
+def test_computed_rows_wait_in_an_unnamed_file_until_saved(tmp_path: Path, computed: list,
+                                                           monkeypatch: pytest.MonkeyPatch, fails_after: int | None) -> None:
     """The rows a run computes are written out as they are put (the memo holds where, not the text) and
-    read back into the memo's file when it is saved, sorted by key as the lines read back are."""
+    read back into the memo's file when it is saved, sorted by key as the lines read back are. When the
+    file cannot be written (a full disk: at once, or after a few blocks) the rest stays in memory and the
+    memo's file is the same."""
     path = tmp_path / "memo.tsv"
     _run(world(), path, computed)
     first = path.read_bytes()
+    monkeypatch.setattr(memo_module, "SPILL_BLOCK", 1)  # every piece written out as it comes
+    writes = []
+    real = os.pwrite
+
+    def pwrite(fd: int, data: Any, offset: int) -> int:
+        if fails_after is not None and len(writes) >= fails_after:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        writes.append(offset)
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(memo_module.os, "pwrite", pwrite)
     tables = copy.deepcopy(world())
     _performance(tables)
     computed.clear()
@@ -211,12 +229,20 @@ def test_computed_rows_wait_in_an_unnamed_file_until_saved(tmp_path: Path, compu
     assert computed and memo.spill is not None and isinstance(memo.spill.name, int)  # unnamed: a descriptor
     spilled = [rows for _, rows in memo.new.values() if isinstance(rows, int)]
     assert sorted(spilled) == list(range(len(computed)))  # every computed selection's rows, none held as text
+    assert memo.spilling == (fails_after is None)
+    assert len(writes) == (len(computed) if fails_after is None else fails_after)
     memo.save()
     assert memo.spill.closed
     lines = path.read_bytes().split(b"\n")[1:-1]
     assert lines == sorted(lines) and len(lines) == first.count(b"\n") - 1
     computed.clear()
     assert _run(tables, path, computed) == out and computed == []
+    if fails_after is not None:  # the same file as written out whole
+        monkeypatch.setattr(memo_module.os, "pwrite", real)
+        kept = path.read_bytes()
+        path.write_bytes(first)
+        _run(tables, path, computed)
+        assert path.read_bytes() == kept
 
 
 def test_rows_read_from_the_memo_are_decoded_only_when_asked_for(tmp_path: Path, computed: list) -> None:

@@ -43,6 +43,7 @@ from pipeline.publish.reuse import inputs_key
 
 # Under <output>/store: a JSON header line, then "<key>\t<row digests in hex>\t<rows as JSON>" lines.
 FILE = "indicators-memo.tsv"
+SPILL_BLOCK = 1 << 20  # bytes of the rows computed written out at a time (``Memo.spill``)
 LEGACY = "indicators-memo.json"  # one JSON document: decoded whole, it cost hundreds of MB
 FORMAT = 4  # 3: the varying columns only; 4: with each row's digest
 DIGEST = 16  # bytes of a row digest (``row_reuse.DIGEST``)
@@ -235,8 +236,14 @@ class Memo:
         # The rows computed (as JSON) and their digests, written out to an unnamed file as they are given, and
         # where each piece ends in it: a first publish computes every selection, whose rows (tens of MB for a
         # city) were held here through the data files, where the publish's memory peaks, until saved.
+        # Written a block at a time; a file that cannot be made or written (a full disk) leaves the rest
+        # here, in ``tail``, as if never spilled: the memo is a cache, and the run fails, or not, where it
+        # would have failed without it (naming the file it could not write).
         self.spill: BinaryIO | None = None
         self.spilled = array("q", [0])
+        self.tail = bytearray()  # the pieces from ``written`` on, not written out (yet)
+        self.written = 0
+        self.spilling = True
         # The digests of selections put without them, each batch one piece of ``spill`` (not an object a
         # selection): their keys, the piece, and where each key's digests end in it.
         self.batches: list[tuple[list[str], int, Sequence[int]]] = []
@@ -283,20 +290,37 @@ class Memo:
             self.batches.append((keys, self._spill(digests), ends))
 
     def _spill(self, data: bytes) -> int:
-        """Write ``data`` out to ``spill`` (made at the first piece); its number there (``_unspill`` reads it back)."""
-        if self.spill is None:
-            folder = self.path.parent if self.path is not None and self.path.parent.is_dir() else None
-            # Unnamed: gone when closed (by ``save``) or with the process, however it ends.
-            self.spill = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
-        self.spill.write(data)
+        """Add ``data`` to the pieces written out to ``spill``; its number (``_unspill`` reads it back)."""
+        self.tail += data
         self.spilled.append(self.spilled[-1] + len(data))
+        if self.spilling and len(self.tail) >= SPILL_BLOCK:
+            self._write_out()
         return len(self.spilled) - 2
 
+    def _write_out(self) -> None:
+        """Write ``tail`` out to ``spill`` (made the first time); on failure keep it, and what follows, here."""
+        try:
+            if self.spill is None:
+                folder = self.path.parent if self.path is not None and self.path.parent.is_dir() else None
+                # Unnamed: gone when closed (by ``save``) or with the process, however it ends.
+                self.spill = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
+            with memoryview(self.tail) as view:
+                done = 0
+                while done < len(view):  # at its own offsets: a short or failed write leaves nothing to undo
+                    done += os.pwrite(self.spill.fileno(), view[done:], self.written + done)
+        except OSError:
+            self.spilling = False
+            return
+        self.written += len(self.tail)
+        self.tail = bytearray()
+
     def _unspill(self, piece: int) -> bytes:
-        """A piece written out to ``spill`` (flushed since)."""
+        """A piece given to ``_spill``: read back from ``spill``, or from ``tail``."""
+        start, end = self.spilled[piece], self.spilled[piece + 1]
+        if start >= self.written:
+            return bytes(self.tail[start - self.written:end - self.written])
         assert self.spill is not None
-        start = self.spilled[piece]
-        return os.pread(self.spill.fileno(), self.spilled[piece + 1] - start, start)
+        return os.pread(self.spill.fileno(), end - start, start)
 
     def save(self) -> None:
         """Write this run's rows (only those used: the file never grows with old selections), once."""
@@ -304,8 +328,6 @@ class Memo:
             return
         if self.later is not None:
             self.later()
-        if self.spill is not None:
-            self.spill.flush()
         given = {key: (digests, start, end) for keys, piece, ends in self.batches
                  for digests in (self._unspill(piece),)
                  for key, start, end in zip(keys, itertools.chain((0,), ends), ends, strict=False)}
