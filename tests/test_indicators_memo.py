@@ -4,7 +4,9 @@ any change, and computed again only for the selections that read what changed.""
 from __future__ import annotations
 
 import copy
+import errno
 import json
+import os
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -14,8 +16,11 @@ from typing import Any
 import pytest
 
 from pipeline.core.config import Targets
+from pipeline.publish.evaluation import memo as memo_module
 from pipeline.publish.evaluation import table as indicators
 from pipeline.publish.evaluation.memo import Memo
+from pipeline.publish.row_batches import row_values
+from pipeline.publish.row_reuse import Digested, Encoder, value_digests
 from tests.test_indicators import AS_OF, CHANGELOG, world
 
 Tables = dict[str, list[dict[str, Any]]]
@@ -126,6 +131,140 @@ def test_only_the_selections_reading_a_changed_month_of_an_agency_are_computed(t
     _run(tables, tmp_path / "memo.json", computed)
     scopes = ("mall", "state-enterprise", "bank-b", "bank-b-svc")
     assert sorted(computed) == sorted((s, p) for s in scopes for p in ("2026-08", "2026-Q3", "2026"))
+
+
+def test_the_rows_come_with_the_digests_the_table_writer_would_make(tmp_path: Path, computed: list) -> None:
+    """Computed or read back from the memo, each row's digest is ``value_digests`` of its values in the
+    published order (the data files find the rows published last by it); a line whose digests do not
+    match its rows' count is computed again."""
+    path = tmp_path / "memo.json"
+    for _ in range(2):  # computed, then every selection read back
+        out = _run(world(), path, computed)
+        assert isinstance(out, Digested) and out.fields == indicators.FIELDS
+        assert out.digests == value_digests(indicators.FIELDS, row_values(indicators.FIELDS, list(out)))
+        # The table writer takes the digests as they are, and the values of the rows it asks for.
+        encoder = Encoder(indicators.FIELDS, out, None)
+        assert encoder.digests is out.digests
+        assert encoder.values[2:5] == row_values(indicators.FIELDS, list(out)[2:5]) and len(encoder.values) == len(out)
+    assert computed == []
+    lines = path.read_text(encoding="utf-8").split("\n")
+    key, hexed, rows = lines[1].split("\t")
+    lines[1] = "\t".join((key, hexed[:-32], rows))  # one row's digest short
+    path.write_text("\n".join(lines), encoding="utf-8")
+    out = _run(world(), path, computed)
+    assert len(computed) == 1
+    assert out.digests == value_digests(indicators.FIELDS, row_values(indicators.FIELDS, list(out)))
+    # Records of other fields are hashed by the writer.
+    assert Encoder(indicators.FIELDS[::-1], out, None).digests == value_digests(
+        indicators.FIELDS[::-1], row_values(indicators.FIELDS[::-1], list(out)))
+
+
+def test_computed_digests_are_made_when_the_writer_asks_or_the_memo_is_saved(tmp_path: Path, computed: list) -> None:
+    """A first run hashes no row while the table is built: the digests are made when the table's writer
+    asks for them (then handed to the memo), or when the memo is saved; the file is the same either way,
+    and a line whose digests were never given is computed again, not trusted."""
+    hashed: list[int] = []
+    real = indicators.value_digests
+
+    def counted(names: Any, values: Any) -> list[bytes]:
+        hashed.append(len(values))
+        return real(names, values)
+
+    files = []
+    for asked in (True, False):
+        path = tmp_path / f"memo-{asked}.tsv"
+        memo = Memo(path, indicators.KEPT)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(indicators, "value_digests", counted)
+            out = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG, memo)
+            assert hashed == [] and memo.batches == []  # nothing hashed with the table
+            if asked:
+                assert Encoder(indicators.FIELDS, out, None).digests == value_digests(
+                    indicators.FIELDS, row_values(indicators.FIELDS, list(out)))
+                assert hashed == [len(out)] and memo.later is None
+            memo.save()
+            assert hashed == [len(out)]  # once, whoever asked first
+        hashed.clear()
+        files.append(path.read_bytes())
+    assert files[0] == files[1]
+    # Never given (the writer did not ask and nothing made them): the lines hold no digests, read as damaged.
+    path = tmp_path / "memo.tsv"
+    memo = Memo(path, indicators.KEPT)
+    fresh = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG, memo)
+    memo.later = None
+    memo.save()
+    assert all(line.split("\t")[1] == "" for line in path.read_text(encoding="utf-8").splitlines()[1:])
+    computed.clear()
+    assert _run(world(), path, computed) == fresh and len(computed) == path.read_text().count("\n") - 1
+    computed.clear()
+    assert _run(world(), path, computed) == fresh and computed == []
+
+
+@pytest.mark.parametrize("fails_after", [None, 0, 3])
+def test_computed_rows_wait_in_an_unnamed_file_until_saved(tmp_path: Path, computed: list,
+                                                           monkeypatch: pytest.MonkeyPatch, fails_after: int | None) -> None:
+    """The rows a run computes are written out as they are put (the memo holds where, not the text) and
+    read back into the memo's file when it is saved, sorted by key as the lines read back are. When the
+    file cannot be written (a full disk: at once, or after a few blocks) the rest stays in memory and the
+    memo's file is the same."""
+    path = tmp_path / "memo.tsv"
+    _run(world(), path, computed)
+    first = path.read_bytes()
+    monkeypatch.setattr(memo_module, "SPILL_BLOCK", 1)  # every piece written out as it comes
+    writes = []
+    real = os.pwrite
+
+    def pwrite(fd: int, data: Any, offset: int) -> int:
+        if fails_after is not None and len(writes) >= fails_after:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        writes.append(offset)
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(memo_module.os, "pwrite", pwrite)
+    tables = copy.deepcopy(world())
+    _performance(tables)
+    computed.clear()
+    memo = Memo(path, indicators.KEPT)
+    out = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG, memo)
+    assert computed and memo.spill is not None and isinstance(memo.spill.name, int)  # unnamed: a descriptor
+    spilled = [rows for _, rows in memo.new.values() if isinstance(rows, int)]
+    assert sorted(spilled) == list(range(len(computed)))  # every computed selection's rows, none held as text
+    assert memo.spilling == (fails_after is None)
+    assert len(writes) == (len(computed) if fails_after is None else fails_after)
+    memo.save()
+    assert memo.spill.closed
+    lines = path.read_bytes().split(b"\n")[1:-1]
+    assert lines == sorted(lines) and len(lines) == first.count(b"\n") - 1
+    computed.clear()
+    assert _run(tables, path, computed) == out and computed == []
+    if fails_after is not None:  # the same file as written out whole
+        monkeypatch.setattr(memo_module.os, "pwrite", real)
+        kept = path.read_bytes()
+        path.write_bytes(first)
+        _run(tables, path, computed)
+        assert path.read_bytes() == kept
+
+
+def test_rows_read_from_the_memo_are_decoded_only_when_asked_for(tmp_path: Path, computed: list) -> None:
+    """A selection's line is decoded when one of its rows is read; one that no longer reads back is then
+    computed again (its digests, kept under the same key, name the rows computed)."""
+    path = tmp_path / "memo.json"
+    fresh = _run(world(), path, computed)
+    memo = Memo(path, indicators.KEPT)
+    decoded: list[bytes] = []
+    real = memo.rows
+    memo.rows = lambda text: decoded.append(text) or real(text)  # type: ignore[method-assign]
+    out = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG, memo)
+    assert decoded == [] and len(out) == len(fresh) and out.digests == fresh.digests
+    assert out[0] == fresh[0] and len(decoded) == 1
+    # Every line damaged after it was found: each selection is computed when its rows are read.
+    computed.clear()
+    memo = Memo(path, indicators.KEPT)
+    memo.rows = lambda text: None  # type: ignore[method-assign]
+    out = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG, memo)
+    assert computed == [] and out.digests == fresh.digests  # nothing computed before a row is read
+    assert out == fresh
+    assert computed  # each selection computed as its rows were read
 
 
 def test_an_unreadable_or_foreign_memo_is_ignored(tmp_path: Path, computed: list) -> None:

@@ -33,6 +33,7 @@ import tempfile
 import time
 import zipfile
 import zlib
+from abc import abstractmethod
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -78,6 +79,31 @@ def value_digests(names: Sequence[str], values: Sequence[Values]) -> list[bytes]
     # One C-level pass per step (repr, encode, hash): a Python loop took 2.5 times as long.
     texts = map(methodcaller("encode", "utf-8", "backslashreplace"), map(repr, values))
     return list(map(methodcaller("digest"), map(partial(hashlib.blake2b, digest_size=DIGEST), texts)))
+
+
+class Digested(Sequence[Any]):
+    """Records whose row digests (``value_digests`` over ``fields``, in that order) are known without
+    hashing their values, and whose values are made only for the rows asked for (``values``): the
+    indicators of the selections kept from the last run (``evaluation/memo.py``), most of which the
+    table's files take back from those published last by digest alone."""
+
+    fields: tuple[str, ...]
+
+    @property
+    @abstractmethod
+    def digests(self) -> list[bytes]:
+        """Each record's row digest, in order."""
+
+    @abstractmethod
+    def values(self) -> Sequence[Values]:
+        """Each record's values in ``fields``' order, made when a slice of them is asked for."""
+
+
+def _known(names: Sequence[str], records: Sequence[Any]) -> Digested | None:
+    """``records`` when they carry their digests for the fields ``names``, else None."""
+    if isinstance(records, Digested) and records.fields == tuple(names) and len(records.digests) == len(records):
+        return records
+    return None
 
 
 # A mapped file's pages that were read count in the process's resident memory until it lets go
@@ -339,8 +365,11 @@ class Encoder:
 
     def __init__(self, names: Sequence[str], records: Sequence[dict[str, Any]], kept: Kept | None) -> None:
         self.names, self.records, self.kept = names, records, kept
-        self.values = row_values(names, records)  # each record's values in field order
-        self.digests = value_digests(names, self.values)
+        known = _known(names, records)
+        # Each record's values in field order (of records that carry their digests: made for the rows
+        # asked for, those not taken back).
+        self.values: Sequence[Values] = row_values(names, records) if known is None else known.values()
+        self.digests = value_digests(names, self.values) if known is None else known.digests
         where = kept.where if kept is not None else {}
         self.old = list(map(where.get, self.digests, repeat(-1)))  # position last published, or -1
         # The workbook's style ids: set when its rows are written; when the workbook published last

@@ -12,21 +12,27 @@ read that agency's files, the meetings it took part in or its decisions up to th
 month are computed again.
 
 The rows are kept in ``<output>/store/indicators-memo.tsv`` (a cache: when it is missing or
-unreadable every selection is computed).
+unreadable every selection is computed), each selection's with the row digests the published
+table's row index uses (``row_reuse.value_digests`` of each whole row): the data files take the
+rows of an unchanged selection back from the files published last without hashing them again.
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import itertools
 import json
+import os
+import tempfile
+from array import array
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from pipeline.core import periods
 from pipeline.core.atomic import write_blocks
@@ -35,9 +41,12 @@ from pipeline.publish.evaluation.evidence import MALL, SERVICE, Evidence, Select
 from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.reuse import inputs_key
 
-FILE = "indicators-memo.tsv"  # under <output>/store: a JSON header line, then "<key>\t<rows as JSON>" lines
+# Under <output>/store: a JSON header line, then "<key>\t<row digests in hex>\t<rows as JSON>" lines.
+FILE = "indicators-memo.tsv"
+SPILL_BLOCK = 1 << 20  # bytes of the rows computed written out at a time (``Memo.spill``)
 LEGACY = "indicators-memo.json"  # one JSON document: decoded whole, it cost hundreds of MB
-FORMAT = 3  # 3: the varying columns only
+FORMAT = 4  # 3: the varying columns only; 4: with each row's digest
+DIGEST = 16  # bytes of a row digest (``row_reuse.DIGEST``)
 Key = tuple[str, str]  # (month, agency)
 # The slice beyond the per-cell ones that the indicators of each source table read: the
 # collaboration indicators read the meetings, the accountability ones the decisions and their
@@ -217,57 +226,161 @@ class Memo:
     def __init__(self, path: Path | None, fields: Iterable[str]) -> None:
         self.path = path
         self.fields = list(fields)  # the kept columns of every row, in order
-        self.old: dict[str, bytes] = _read(path, self.fields) if path is not None else {}
-        self.new: dict[str, bytes] = {}
+        # The file's bytes, read once, and where each key's digests (in hex) and rows (JSON) lie in them:
+        # a line is cut out only when its rows are decoded or written again (not copied line by line).
+        self.data, self.old = _read(path, self.fields) if path is not None else (b"", {})
+        # key -> (the rows' digests: read, in hex, a view of ``data``; computed, their bytes, or None until
+        # ``digested`` gives them; the rows: read, a view of ``data``; computed, their number in ``spill``),
+        # to keep (the hex of computed digests made as the file is written)
+        self.new: dict[str, tuple[memoryview | bytes | None, memoryview | int]] = {}
+        # The rows computed (as JSON) and their digests, written out to an unnamed file as they are given, and
+        # where each piece ends in it: a first publish computes every selection, whose rows (tens of MB for a
+        # city) were held here through the data files, where the publish's memory peaks, until saved.
+        # Written a block at a time; a file that cannot be made or written (a full disk) leaves the rest
+        # here, in ``tail``, as if never spilled: the memo is a cache, and the run fails, or not, where it
+        # would have failed without it (naming the file it could not write).
+        self.spill: BinaryIO | None = None
+        self.spilled = array("q", [0])
+        self.tail = bytearray()  # the pieces from ``written`` on, not written out (yet)
+        self.written = 0
+        self.spilling = True
+        # The digests of selections put without them, each batch one piece of ``spill`` (not an object a
+        # selection): their keys, the piece, and where each key's digests end in it.
+        self.batches: list[tuple[list[str], int, Sequence[int]]] = []
+        self.later: Callable[[], None] | None = None  # what gives the missing digests, called before saving
 
-    def get(self, key: str) -> list[list[Any]] | None:
-        """The rows kept under ``key``, each the list of its ``fields`` (None when there are none or
-        they do not read back); the caller makes its records of them (``table.py``)."""
-        raw = self.old.get(key)
-        if raw is None:
+    def find(self, key: str) -> tuple[bytes, memoryview] | None:
+        """The digests (concatenated, ``DIGEST`` bytes a row) and the rows (JSON, ``rows`` decodes them) kept
+        under ``key``, kept again for the next run; None when there are none."""
+        at = self.old.get(key)
+        if at is None:
             return None
+        view = memoryview(self.data)
+        hexed, text = view[at[0]:at[1]], view[at[1] + 1:at[2]]
+        try:
+            digests = binascii.unhexlify(hexed)
+        except ValueError:  # binascii.Error: a damaged line, computed again
+            return None
+        self.new[key] = (hexed, text)
+        return digests, text
+
+    def rows(self, text: bytes | memoryview) -> list[list[Any]] | None:
+        """Rows kept as ``text`` (``find``), each the list of its ``fields``; None when they do not read back
+        (the caller computes them again, and ``put`` replaces them). The caller makes its records of them."""
         try:
             # The hook sees only the tagged decimals: the other cells are as the C decoder made them.
             # One decoder for every line (json.loads made one a call), the rows' shapes checked in C loops.
-            rows = _DECODER.decode(raw.decode("utf-8"))
+            rows = _DECODER.decode(str(text, "utf-8"))
             if type(rows) is not list or set(map(type, rows)) - {list} or set(map(len, rows)) - {len(self.fields)}:
                 return None
         except (ValueError, TypeError, KeyError, ArithmeticError):
             return None  # a damaged line is computed again, never trusted
-        self.new[key] = raw
         return rows
 
-    def put(self, key: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Keep the rows computed under ``key``, each its ``fields`` values in order (encoded at once: see above)."""
-        self.new[key] = _ENCODER.encode(list(rows)).encode("utf-8")
+    def put(self, key: str, rows: Iterable[Sequence[Any]], digests: Sequence[bytes] | None = None) -> None:
+        """Keep the rows computed under ``key``, each its ``fields`` values in order (encoded at once: see
+        above), with the digest of each whole row as read back from the memo (or later, ``digested``)."""
+        text = self._spill(_ENCODER.encode(list(rows)).encode("utf-8"))
+        self.new[key] = (None if digests is None else b"".join(digests), text)
+
+    def digested(self, keys: list[str], digests: bytes, ends: Sequence[int]) -> None:
+        """The digests of the rows put under ``keys`` without them: ``digests`` concatenated, those of the
+        n-th key ending at ``ends[n]``."""
+        if keys:
+            self.batches.append((keys, self._spill(digests), ends))
+
+    def _spill(self, data: bytes) -> int:
+        """Add ``data`` to the pieces written out to ``spill``; its number (``_unspill`` reads it back)."""
+        self.tail += data
+        self.spilled.append(self.spilled[-1] + len(data))
+        if self.spilling and len(self.tail) >= SPILL_BLOCK:
+            self._write_out()
+        return len(self.spilled) - 2
+
+    def _write_out(self) -> None:
+        """Write ``tail`` out to ``spill`` (made the first time); on failure keep it, and what follows, here."""
+        try:
+            if self.spill is None:
+                folder = self.path.parent if self.path is not None and self.path.parent.is_dir() else None
+                # Unnamed: gone when closed (by ``save``) or with the process, however it ends.
+                self.spill = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
+            with memoryview(self.tail) as view:
+                done = 0
+                while done < len(view):  # at its own offsets: a short or failed write leaves nothing to undo
+                    done += os.pwrite(self.spill.fileno(), view[done:], self.written + done)
+        except OSError:
+            self.spilling = False
+            return
+        self.written += len(self.tail)
+        self.tail = bytearray()
+
+    def _unspill(self, piece: int) -> bytes:
+        """A piece given to ``_spill``: read back from ``spill``, or from ``tail``."""
+        start, end = self.spilled[piece], self.spilled[piece + 1]
+        if start >= self.written:
+            return bytes(self.tail[start - self.written:end - self.written])
+        assert self.spill is not None
+        return os.pread(self.spill.fileno(), end - start, start)
 
     def save(self) -> None:
-        """Write this run's rows (only those used: the file never grows with old selections)."""
+        """Write this run's rows (only those used: the file never grows with old selections), once."""
         if self.path is None:
             return
+        if self.later is not None:
+            self.later()
+        given = {key: (digests, start, end) for keys, piece, ends in self.batches
+                 for digests in (self._unspill(piece),)
+                 for key, start, end in zip(keys, itertools.chain((0,), ends), ends, strict=False)}
+
+        def hexed(key: str, digests: memoryview | bytes | None) -> memoryview | bytes:
+            """A line's digests as the file holds them (none when never given: the line is computed again)."""
+            if digests is None:
+                buffer, start, end = given.get(key, (b"", 0, 0))
+                return buffer[start:end].hex().encode("ascii")
+            return _hex(digests)
+
+        def text(rows: memoryview | int) -> memoryview | bytes:
+            """A line's rows: a view of the file read, or computed this run and read back from ``spill``."""
+            return self._unspill(rows) if isinstance(rows, int) else rows
+
         header = json.dumps({"format": FORMAT, "fields": self.fields}, separators=(",", ":")).encode("utf-8")
-        # Line by line: the kept rows of a large city are 59 MB, joined twice they tripled.
-        lines = (key.encode("ascii") + b"\t" + rows + b"\n" for key, rows in sorted(self.new.items()))
-        write_blocks(self.path, itertools.chain((header + b"\n",), lines))
+        # Piece by piece: the kept rows of a large city are 59 MB, joined twice they tripled.
+        pieces = (piece for key, (digests, rows) in sorted(self.new.items())
+                  for piece in (key.encode("ascii"), b"\t", hexed(key, digests), b"\t", text(rows), b"\n"))
+        # (A memoryview is written as its bytes are.)
+        write_blocks(self.path, cast(Iterable[bytes], itertools.chain((header + b"\n",), pieces)))
         (self.path.parent / LEGACY).unlink(missing_ok=True)  # the previous format's file, no longer read
+        if self.spill is not None:
+            self.spill.close()  # saved once, at the run's end
 
 
-def _read(path: Path, fields: list[str]) -> dict[str, bytes]:
-    """The kept rows by key, still encoded; empty when the file is missing, unreadable or for other columns."""
+def _hex(digests: memoryview | bytes) -> memoryview | bytes:
+    """A line's digests as the file holds them: in hex (``Memo.new``: a view of the file read is hex already)."""
+    return digests.hex().encode("ascii") if isinstance(digests, bytes) else digests
+
+
+def _read(path: Path, fields: list[str]) -> tuple[bytes, dict[str, tuple[int, int, int]]]:
+    """The file's bytes and, by key, where the line's digests start, where they end (a tab follows) and
+    where its rows end; none when the file is missing, unreadable or for other columns."""
     try:
         data = path.read_bytes()
     except OSError:
-        return {}
-    header, _, body = data.partition(b"\n")
+        return b"", {}
+    end = data.find(b"\n")
     try:
-        head = json.loads(header)
+        head = json.loads(data[:end])
     except ValueError:
-        return {}
-    if not isinstance(head, dict) or head.get("format") != FORMAT or head.get("fields") != fields:
-        return {}
+        return b"", {}
+    if end < 0 or not isinstance(head, dict) or head.get("format") != FORMAT or head.get("fields") != fields:
+        return b"", {}
     kept = {}
-    for line in body.split(b"\n"):
-        key, tab, rows = line.partition(b"\t")
-        if tab and len(key) == 64:
-            kept[key.decode("ascii", "replace")] = rows
-    return kept
+    size, at = len(data), end + 1
+    while at < size:
+        end = data.find(b"\n", at)
+        end = size if end < 0 else end
+        tab = data.find(b"\t", at, end)
+        rows = data.find(b"\t", tab + 1, end) if tab == at + 64 else -1
+        if rows > 0:  # else a damaged line: its selection is computed again
+            kept[data[at:tab].decode("ascii", "replace")] = (tab + 1, rows, end)
+        at = end + 1
+    return data, kept

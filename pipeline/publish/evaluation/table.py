@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+from array import array
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from datetime import date
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from pipeline.core import periods
 from pipeline.core.compact import Row, Strings
@@ -14,6 +18,7 @@ from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
 from pipeline.publish.evaluation.memo import Memo, Slices
 from pipeline.publish.evaluation.registry import BY_ID, INDICATORS, Indicator
+from pipeline.publish.row_reuse import DIGEST, Digested, value_digests
 
 PERIOD_ORDER = {periods.MONTH: 0, periods.QUARTER: 1, periods.YEAR: 2}
 SCOPE_ORDER = {MALL: 0, SECTOR: 1, AGENCY: 2, SERVICE: 3}
@@ -41,7 +46,9 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
                       memo: Memo | None = None) -> list[Record]:
     """One row per indicator, scope and period, from the first month with data to the last closed one.
 
-    With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py).
+    With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py), and
+    the rows come with their row digests (``row_reuse.Digested``): the memo keeps them, so the data
+    files find the rows published last without hashing every row's values again.
     """
     last = periods.last_closed(as_of, deadline_day)
     months = sorted({r["period"] for r in tables["submissions"] if r["period"] <= last})
@@ -68,43 +75,223 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     label_at = {label: n for n, label in enumerate(sorted((label for label, _ in labels),
                                                           key=lambda x: (PERIOD_ORDER[periods.kind(x)], x)))}
     width = len(labels)
-    places: list[list[Row | None]] = [[None] * (len(groups) * width * share) for _ in INDICATORS]
+    # Each place holds the number of its row (-1: none), in an array: a list of 414,000 numbers made as
+    # many int objects, whose memory, freed between the rows and memo lines made meanwhile, stayed the
+    # process's through the data files.
+    places = [array("q", [-1]) * (len(groups) * width * share) for _ in INDICATORS]
+    made: list[Row] = []  # without the memo, the rows by number
+    table = None if memo is None or slices is None else _Indicators(memo, slices, evidence, targets, strings)
     for label, complete in labels:
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
         for at, (scope_type, scope, agencies, services) in enumerate(scopes):
             sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
-            if memo is None or slices is None:
+            if table is None:
                 rows = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
+                numbers = range(len(made), len(made) + len(rows))
+                made += rows
             else:
-                key = slices.key(sel, complete, targets)
-                kept = _kept_rows(memo.get(key), sel, complete, strings)
-                if kept is None:
-                    fresh = _selection_rows(sel, complete, evidence, targets)
-                    memo.put(key, map(_KEPT_OF, fresh))
-                    kept = [Row(_INDEX, values) for values in fresh]  # compact at once: see core/compact.py
-                rows = kept
+                numbers = table.add(sel, complete)
             place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
-            for order, row in zip(_PLACES[scope_type], rows, strict=True):  # made in _APPLIES order
-                places[order][place] = row
-    ordered = [row for column in places for row in column if row is not None]
+            for order, number in zip(_PLACES[scope_type], numbers, strict=True):  # made in _APPLIES order
+                places[order][place] = number
+    ordered = array("q", (n for column in places for n in column if n >= 0))
+    del places
+    if table is not None:
+        table.place(ordered)
+        return cast(list[Record], table)
     # Read-only mappings typed as the tables' records: every reader only reads them.
-    return cast(list[Record], ordered)
+    return cast(list[Record], list(map(made.__getitem__, ordered)))
 
 
-def _kept_rows(kept: list[list[Any]] | None, sel: Selection, complete: bool, strings: Strings) -> list[Row] | None:
-    """Rows of ``sel`` from the memo's columns (``KEPT``); None when there are none or they are not
-    the indicators of its scope type in order (the selection is computed again)."""
-    if kept is None or [row[0] for row in kept] != _APPLIES[sel.scope_type]:
+class _Indicators(Digested):
+    """The indicators table made with the memo: the rows in the published order, each with its row digest.
+
+    The rows of a selection read from the memo stay encoded until one of them is asked for: the
+    table's files take most of them back from those published last by their digests alone, and
+    decoding the city's 414,000 rows (and holding them) was most of the indicators' time after a
+    new month. A selection whose line does not read back then is computed again: its key is the
+    one its digests were kept under, so they name the rows computed.
+
+    The computed rows' digests are made when the table writer asks for them (as it makes those of
+    any table), and only then handed to the memo: made with the table, they and the lists holding
+    them raised a first publish's peak memory, which is reached while the data files are written.
+    """
+
+    fields = FIELDS
+
+    def __init__(self, memo: Memo, slices: Slices, evidence: Evidence, targets: Targets, strings: Strings) -> None:
+        # The evidence and its slices are held only while a selection may have to be computed again.
+        self.memo, self.slices, self.evidence, self.targets, self.strings = memo, slices, evidence, targets, strings
+        # The rows' values by number (in the order made), None until decoded: a row (``Row``) is made when read,
+        # for the writers use the values (a city's 414,000 rows held as ``Row`` cost 20 MB more).
+        self.made: list[Values | None] = []
+        self.starts = array("q")  # each selection's first number
+        # Each selection still encoded: its line's rows (JSON), the selection, whether complete.
+        self.pending: dict[int, tuple[bytes | memoryview, Selection, bool]] = {}
+        # Each selection's digests as the memo keeps them, or the key of one computed (its digests are
+        # made in ``_digest``, all at once, when first asked for).
+        self._kept: list[bytes | str] = []
+        self.numbers = array("q")  # each row's number, in the published order
+        self._digests: list[bytes] | None = None
+        memo.later = self._digest  # the memo's file needs the computed rows' digests: made then if not before
+
+    def add(self, sel: Selection, complete: bool) -> range:
+        """The numbers of the rows of ``sel`` (in ``_APPLIES`` order), from the memo or computed."""
+        key = self.slices.key(sel, complete, self.targets)
+        found = self.memo.find(key)
+        count = len(_APPLIES[sel.scope_type])
+        first = len(self.made)
+        self.starts.append(first)
+        if found is not None and len(found[0]) == DIGEST * count:
+            self.pending[len(self.starts) - 1] = (found[1], sel, complete)
+            self._kept.append(found[0])
+            self.made.extend([None] * count)
+        else:
+            fresh = _selection_rows(sel, complete, self.evidence, self.targets)
+            self.memo.put(key, map(_KEPT_OF, fresh))  # encoded at once (memo.py), its digests given later
+            self._kept.append(key)
+            self.made += fresh
+        return range(first, first + count)
+
+    def place(self, numbers: array[int]) -> None:
+        """The rows' numbers in the published order."""
+        self.numbers = numbers
+        if not self.pending:
+            # Nothing left to decode (a first publish): the evidence is not held while the files are written.
+            self.evidence = self.slices = None  # type: ignore[assignment]
+
+    @property
+    def digests(self) -> list[bytes]:
+        """Each row's digest, in the published order (made when first asked for)."""
+        if self._digests is None:
+            self._digest()
+            assert self._digests is not None
+        return self._digests
+
+    def _digest(self) -> None:
+        """List the rows' digests in the published order: those of the rows computed made now (hashed as the
+        table's writer hashes a table's rows, their values in FIELDS' order; the rows read back from the
+        memo are equal to them, cell for cell of the same type) and handed to the memo, the others its own."""
+        self.memo.later = None
+        ends = [*self.starts[1:], len(self.made)]
+        computed = [(kept, start, end) for kept, start, end in zip(self._kept, self.starts, ends, strict=True)
+                    if isinstance(kept, str)]
+        # Every row computed (a first publish): they are the rows by number, no list of them made again.
+        rows = self.made if len(computed) == len(self._kept) else [
+            row for _, start, end in computed for row in self.made[start:end]]
+        # One buffer (an object a digest only for the writer's list below).
+        made = b"".join(value_digests(FIELDS, cast(list[Values], rows)))
+        del rows
+        self.memo.digested([key for key, _, _ in computed], made,
+                           array("q", itertools.accumulate(DIGEST * (end - start) for _, start, end in computed)))
+        if len(computed) == len(self._kept):
+            by_number = made
+        else:
+            pieces: list[bytes | memoryview] = []
+            at = 0  # in ``made``: the computed rows in the order made
+            for kept, start, end in zip(self._kept, self.starts, ends, strict=True):
+                if isinstance(kept, str):
+                    pieces.append(memoryview(made)[at:at + DIGEST * (end - start)])
+                    at += DIGEST * (end - start)
+                else:
+                    pieces.append(kept)
+            by_number = b"".join(pieces)
+            del pieces
+        self._kept = []
+        self._digests = [by_number[DIGEST * n:DIGEST * (n + 1)] for n in self.numbers]
+
+    def _compute(self, sel: Selection, complete: bool) -> list[Values]:
+        """The rows of ``sel`` computed again (its memo line did not read back), kept in the memo anew."""
+        fresh = _selection_rows(sel, complete, self.evidence, self.targets)
+        self.memo.put(self.slices.key(sel, complete, self.targets), map(_KEPT_OF, fresh), value_digests(FIELDS, fresh))
+        return fresh
+
+    def _row(self, number: int) -> Row:
+        """The row numbered ``number`` (read-only: see core/compact.py)."""
+        return Row(_INDEX, self._values(number))
+
+    def _values(self, number: int) -> Values:
+        """The values of the row numbered ``number``, its selection's line decoded the first time one of its
+        rows is read."""
+        row = self.made[number]
+        if row is None:
+            selection = bisect_right(self.starts, number) - 1
+            text, sel, complete = self.pending.pop(selection)
+            kept = self.memo.rows(text)
+            rows = None if kept is None else _kept_rows(kept, sel, complete, self.strings)
+            if rows is None:  # the line does not read back
+                rows = self._compute(sel, complete)
+            first = self.starts[selection]
+            self.made[first:first + len(rows)] = rows
+            row = self.made[number]
+            assert row is not None
+        return row
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Row]: ...
+
+    def __getitem__(self, i: int | slice) -> Row | list[Row]:
+        if isinstance(i, slice):
+            return [self._row(n) for n in self.numbers[i]]
+        return self._row(self.numbers[i])
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(self._row, self.numbers)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to a list of the same rows, as the list ``indicator_records`` makes without the memo is.
+        return list(self) == (list(other) if isinstance(other, Sequence) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def values(self) -> Sequence[Values]:
+        """Each row's values in ``FIELDS``' order: made for the rows of a slice asked for while some are
+        still encoded."""
+        if not self.pending:  # every row built (a first publish): their values at once, as for any table
+            return list(map(cast(list[Values], self.made).__getitem__, self.numbers))  # none left None
+        return _RowValues(self)
+
+
+class _RowValues(Sequence[Values]):
+    """The values of ``_Indicators``' rows: only slices are asked for (``row_reuse.Encoder``)."""
+
+    def __init__(self, table: _Indicators) -> None:
+        self.table = table
+
+    @overload
+    def __getitem__(self, i: int) -> Values: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Values]: ...
+
+    def __getitem__(self, i: int | slice) -> Values | list[Values]:
+        if isinstance(i, slice):
+            return list(map(self.table._values, self.table.numbers[i]))
+        return self[i:i + 1][0] if i >= 0 else self[len(self) + i]
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def _kept_rows(kept: list[list[Any]], sel: Selection, complete: bool, strings: Strings) -> list[Values] | None:
+    """The rows of ``sel`` (their values in FIELDS' order) from the memo's columns (``KEPT``); None when they
+    are not the indicators of its scope type in order (the selection is computed again)."""
+    if [row[0] for row in kept] != _APPLIES[sel.scope_type]:
         return None  # none kept, or not one row for each indicator of the scope type: computed again
     out = []
     kind, one = periods.kind(sel.period), strings.one
     for ind_id, value, num, den, covered, expected, target, met, gaps in kept:
         indicator = BY_ID[ind_id]
         # Made directly, as a tuple in FIELDS' order: checking each row's width cost a second at a city.
-        out.append(Row(_INDEX, (indicator.id, indicator.group, sel.scope_type, sel.scope, kind, sel.period, complete,
-                                value, indicator.unit, indicator.direction, num, den, covered, expected, target, met,
-                                one(gaps))))
+        out.append((indicator.id, indicator.group, sel.scope_type, sel.scope, kind, sel.period, complete,
+                    value, indicator.unit, indicator.direction, num, den, covered, expected, target, met, one(gaps)))
     return out
 
 
