@@ -9,6 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from pipeline.core import treehash
 from pipeline.core.config import Portal, load_portal
 from pipeline.validate.schemas import CONTRACT
 from tests.validate_helpers import csv_text, write_raw
@@ -156,3 +159,16 @@ def update_store(fx: Fixture, now: str, day: date = date(2026, 11, 28)) -> tuple
                                 receipts, {"agencies": "a", "services": "s"}, now, day)
     new.commit()
     return Store.load(fx.output / "store"), changes
+
+
+def digest_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths ``treehash`` reads and hashes from now on (the real read, each path listed)."""
+    read: list[str] = []
+    real = treehash._read
+
+    def counted(path: str) -> tuple[str, list[int], list[int]]:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(treehash, "_read", counted)
+    return read

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.publish import feedback
 from pipeline.publish import run as publish
-from tests.publish_support import Fixture, agenda, make_fixture, tree_bytes
+from tests.publish_support import Fixture, agenda, digest_reads, make_fixture, tree_bytes
 
 AS_OF = date(2026, 11, 28)
 NOW = datetime.fromisoformat("2026-11-28T06:15:00+07:00")
@@ -173,14 +173,7 @@ def test_reports_a_run_writes_are_kept_by_stat_for_the_next_one(tmp_path: Path, 
     publish.publish_data(fx.portal, AS_OF, NOW)  # the first: every report in memory
     reports = {str(p) for p in (fx.output / "store" / "reports").rglob("*.json")}
     assert reports
-    read: list[str] = []
-    real = treehash._read
-
-    def counted(path: str) -> tuple[str, list[int], list[int]]:
-        read.append(path)
-        return real(path)
-
-    monkeypatch.setattr(treehash, "_read", counted)
+    read = digest_reads(monkeypatch)
     fx.put("2026-10", "dpmptsp", "decisions", [])
     publish.publish_data(fx.portal, AS_OF, NOW)
     assert not reports & set(read)

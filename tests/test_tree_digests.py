@@ -19,6 +19,7 @@ import pytest
 
 from pipeline.core import treehash
 from pipeline.core.treehash import DigestCache, hash_tree
+from tests.publish_support import digest_reads
 from tests.town_support import publish, published_town
 
 A_BYTES = b"agency,table\nbpbd,agendas\n"
@@ -293,15 +294,7 @@ def test_a_recheck_keeps_what_a_second_walk_keeps_reading_only_the_recent_files(
     walked = first.again()
     hash_tree(hashlib.sha256(), "t", root, None, walked)
     walked.save()
-    read: list[str] = []
-    real = treehash._read
-
-    def counted(path: str) -> tuple[str, list[int], list[int]]:
-        """The real read, with the path listed."""
-        read.append(path)
-        return real(path)
-
-    monkeypatch.setattr(treehash, "_read", counted)
+    read = digest_reads(monkeypatch)
     monkeypatch.setattr(treehash, "stat_tree", None)  # never walked
     monkeypatch.setattr(treehash, "hash_tree", None)
     rechecked = first.recheck()
