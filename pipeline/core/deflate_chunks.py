@@ -249,14 +249,15 @@ class Inflated:
             raise ValueError("only a contiguous slice")
         if stop <= start:
             return b""
-        n = bisect_right(self._starts, start) - 1
-        # Views of the chunks, copied once by the join (sliced first, a slice across chunks was copied twice).
+        first = bisect_right(self._starts, start) - 1
         pieces = []
+        n = first
         while self._starts[n] < stop:
             at = self._starts[n]
-            pieces.append(memoryview(self._chunk(n))[max(start - at, 0):stop - at])
+            chunk = self._chunk(n)
+            pieces.append(chunk[max(start - at, 0):stop - at])
             n += 1
-        return bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def find(self, tag: bytes) -> int:
         """The first place of ``tag`` (a tag: never cut between chunks), or -1."""

@@ -472,7 +472,7 @@ class Encoder:
                     # At the same numbers as last published: the stretch as it is, its first and
                     # last rows checked to carry their recorded numbers.
                     lengths.extend(_piece_lengths(kept, old, count))
-                    out += (span, b"</row>")  # not ``span + b"</row>"``: a copy of the stretch less (joined below)
+                    out.append(span + b"</row>")
                 else:
                     for n in range(first, first + count):
                         number = n + first_row
