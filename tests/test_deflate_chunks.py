@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import random
 import zipfile
 import zlib
@@ -201,3 +202,27 @@ def test_chunks_kept_by_other_code_are_not_used(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(row_reuse, "code_digest", lambda: "0" * 64)  # the pipeline's code changed
     second, indexes = write(tmp_path, records)
     assert indexes.chunk_hits == {"t.xlsx": 0} and second["xlsx"] == xlsx_bytes(SCHEMA, records)
+
+
+def test_an_entry_read_as_inflated_gives_every_slice_as_bytes(tmp_path: Path) -> None:
+    """``Inflated`` slices (within a chunk, across several, empty, whole) are the entry's bytes, as ``bytes``."""
+    publish(tmp_path, FIRST)
+    cache = ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip")
+    try:
+        inflated = cache.inflated("a.csv")
+        assert inflated is not None and len(cache.layout["a.csv"]) > 3
+        data = FIRST["a.csv"]
+        assert len(inflated) == len(data)
+        rng = random.Random(3)
+        # Around every chunk's start (the chunks' lengths summed), and anywhere.
+        starts = list(itertools.accumulate(size for _, _, size in cache.layout["a.csv"]))
+        cuts = [0, len(data)] + [n for at in starts[:-1] for n in (at - 1, at, at + 1)]
+        spans = [(0, len(data)), (5, 5), (7, 3)] + [tuple(sorted(rng.sample(cuts + [rng.randrange(len(data))
+                                                                                   for _ in range(4)], 2)))
+                                                    for _ in range(200)]
+        for start, stop in spans:
+            piece = inflated[start:stop]
+            assert type(piece) is bytes and piece == data[start:stop]
+        assert inflated.find(b"\n") == data.find(b"\n") and inflated.rfind(b"\n") == data.rfind(b"\n")
+    finally:
+        cache.close()
