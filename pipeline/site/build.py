@@ -113,16 +113,12 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
+        pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None, later)
+        # The calendars and files while the search index's child works (they need no index; the
+        # keys are merged after).
         keys: dict[str, str] = {}
-
-        def rest(paths: list[str]) -> None:
-            """The calendars and files: they need no page nor index, only the first language's paths
-            (the sitemap's); their keys are merged after the pages'."""
-            _write_calendars(writer, data, code, live, target, keys)
-            _write_files(writer, data, templates, lang_kits, paths, digests, (code, live, keys))
-
-        pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None, later,
-                               rest)
+        _write_calendars(writer, data, code, live, target, keys)
+        _write_files(writer, data, templates, lang_kits, pending.paths, digests, (code, live, keys))
         done = pending.finish()
         done.keys.update(keys)
         page_count = done.count
@@ -230,15 +226,10 @@ FORK = hasattr(os, "fork")
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
                  code: str, live: manifest.Manifest | None, target: Path | None,
-                 later: list[Callable[[], None]] | None = None,
-                 rest: Callable[[list[str]], None] | None = None) -> Pending:
+                 later: list[Callable[[], None]] | None = None) -> Pending:
     """Render and write every page of every language whose key differs from the live one's, and
     each language's search index (``target``: the live site's folder, None: no search index);
-    ``later``: actions run once this process's pages are written (before, without ``FORK``);
-    ``rest``: the rest of the site (calendars, files), given the first language's paths, written
-    by this process: with a live site, while the other languages' processes still write their
-    pages; in a first build, beside the search index's child; after every page and index,
-    without ``FORK``.
+    ``later``: actions run once this process's pages are written (before, without ``FORK``).
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
@@ -246,13 +237,11 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     fails raises its error from ``Pending.finish`` (a SiteError when it dies without an answer);
     when this process fails, the caller kills the children (``Pending.stop``) before it removes
     the staging folder. The first language's search index is written by a child forked once the
-    pages of every language are written.
+    pages of every language are written; the caller writes the calendars and files meanwhile.
     """
     if not FORK or len(lang_kits) < 2:
         _run(later)
         parts = _write_pages_together(writer, Renderer(templates, data), data, lang_kits, code, live, target)
-        if rest is not None:
-            rest(parts["id"].paths)
         return Pending(writer, parts, "id", {})
     (first, kit), *others = lang_kits.items()
 
@@ -293,19 +282,10 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         # While the other language's process ends its pages and writes its index (its pages and
         # index take longer than this language's pages alone): this process is otherwise idle.
         _run(later)
-        # With a live site, the calendars and files too: at the bench city's new month this process
-        # waited a second for the other language's, then wrote them beside the search index's child.
-        # Not in a first build: the other language's process then holds a whole search index, and
-        # the calendars and files beside it could raise the cold build's peak (not measured).
-        if rest is not None and live is not None:
-            rest(pending.paths)
-            rest = None
         # The other languages first: three processes at once (this one, a language's, the index's)
         # took the tree past 1 GB at the bench city (PSS sum 1.24-1.29 GB against 0.9 GB).
         pending.join()
         pending.search = _search_apart(writer, pending.results[first])
-        if rest is not None:  # beside the search index's child (they need no index)
-            rest(pending.paths)
     except BaseException:
         pending.stop()
         raise
