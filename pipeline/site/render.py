@@ -29,6 +29,9 @@ from pipeline.site.views import last_update_date, licence_title, licence_url
 # checked by lookbehinds of fixed width, one per name, so Python sees the site's links only.
 _LINK = re.compile(r'="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction="))(/[^"]*)(?=")')
 
+# The widest space and attribute name that ``_LINK`` looks behind a link's ``="`` for (" action").
+_NAME_WIDTH = len(" action")
+
 LAYOUT = "_layout.html"  # the layout's shared parts (``Shared``)
 NAV = (("home", urls.HOME), ("agencies", urls.AGENCIES), ("agendas", urls.AGENDAS),
        ("decisions", urls.DECISIONS), ("performance", urls.PERFORMANCE), ("submissions", urls.SUBMISSIONS),
@@ -87,20 +90,39 @@ def _segments(path: str) -> tuple[str, ...] | None:
 
 def relativize(html: str, page_path: str) -> str:
     """Rewrite every root-relative href/src/action in ``html``."""
+    # The text between the links and the links' targets, one after the other: the targets are
+    # rewritten in a loop of this function, not by a call back from the regex for each link.
+    parts = _LINK.split(html)
+    if len(parts) == 1:
+        return html
     base = _base(page_path)
     start = _segments(base)
     # A page repeats its links (navigation, footer, the agencies of a table): each one once.
     done: dict[str, str] = {}
-
-    def rewrite(match: re.Match[str]) -> str:
-        """The link's ``="`` and its target made relative."""
-        target = match[1]
+    up, cut, own = _usual(start)
+    for i in range(1, len(parts), 2):
+        target = parts[i]
         rel = done.get(target)
         if rel is None:
-            rel = done[target] = '="' + _relative(target, base, start)
-        return rel
+            # ``_relative``'s usual link, written here: a page has tens of them.
+            if up is not None and "/." not in target and "//" not in target and "#" not in target \
+                    and "?" not in target and target[1:cut] not in own:
+                rel = up + target[1:]
+            else:
+                rel = '="' + _relative(target, base, start)
+            done[target] = rel
+        parts[i] = rel
+    return "".join(parts)
 
-    return _LINK.sub(rewrite, html)
+
+def _usual(start: tuple[str, ...] | None) -> tuple[str | None, int, tuple[str, str]]:
+    """What tells and writes a usual link (``_relative``) from a page folder of ``start`` (its
+    ``_segments``): the ``="`` and "../" it begins with (None: the root or a folder with ".."),
+    and the slice of a target, after its "/", that must not be one of the two beginnings of a
+    link into the page's first folder."""
+    if not start:
+        return None, 0, ("", "")
+    return '="' + "../" * len(start), len(start[0]) + 2, (start[0], start[0] + "/")
 
 
 class Shared(PlainCallable):
@@ -108,19 +130,74 @@ class Shared(PlainCallable):
 
     The macros see their arguments and the language's words and links only (the module's
     variables), so a part rendered once is the part every page with those arguments would render.
+    A page is given the parts with their links made relative already (``at``).
     """
 
     def __init__(self, env: Environment, values: dict[str, Any]) -> None:
         self._module = env.get_template(LAYOUT).make_module(values)
         self._done: dict[tuple[Any, ...], Markup] = {}
+        # (part, depth, first folder) -> the part as a page of such a folder shows it (``_at``).
+        self._relative: dict[tuple[Any, ...], Markup] = {}
+        self._targets: dict[tuple[Any, ...], list[str] | None] = {}  # part -> its links (``_links``)
 
     def __call__(self, name: str, **args: str | None) -> Markup:
         """The part ``name`` with ``args`` (root-relative links, made relative with the page's)."""
-        key = (name, *sorted(args.items()))
+        return self._part((name, *sorted(args.items())))
+
+    def _part(self, key: tuple[Any, ...]) -> Markup:
+        """The part of ``key`` (its name, then its arguments), rendered on its first call."""
         part = self._done.get(key)
         if part is None:
-            part = self._done[key] = getattr(self._module, name)(**args)
+            part = self._done[key] = getattr(self._module, key[0])(**dict(key[1:]))
         return part
+
+    def at(self, start: tuple[str, ...] | None) -> SharedAt:
+        """``shared`` for a page whose folder's ``_segments`` are ``start``."""
+        return SharedAt(self, start)
+
+    def _at(self, key: tuple[Any, ...], start: tuple[str, ...] | None) -> Markup:
+        """The part of ``key`` with its links as ``relativize`` writes them from a folder of ``start``,
+        when every one of them is a usual link there (``_relative``), whose text depends on the
+        folder's depth and first folder only: made once for them. Else the part as it is: the
+        page's ``relativize`` rewrites its links, as it rewrites the rest of the page."""
+        up, cut, own = _usual(start)
+        if up is None or start is None:
+            return self._part(key)
+        slot = (key, len(start), start[0])
+        part = self._relative.get(slot)
+        if part is None:
+            targets = self._links(key)
+            if targets is not None and all("/." not in target and "//" not in target and "#" not in target
+                                           and "?" not in target and target[1:cut] not in own
+                                           for target in targets):
+                part = Markup(relativize(self._part(key), "/" + "/".join(start) + "/"))
+            else:
+                part = self._part(key)
+            self._relative[slot] = part
+        return part
+
+    def _links(self, key: tuple[Any, ...]) -> list[str] | None:
+        """The links ``relativize`` finds in the part of ``key``; None when it might find others in
+        it once it is in a page: a ``="`` so near its start that the attribute's name before it
+        could lie in the page's text (a part stands between tags, so none begins inside a link)."""
+        if key not in self._targets:
+            part = self._part(key)
+            near = part.find('="')
+            self._targets[key] = _LINK.findall(part) if near == -1 or near >= _NAME_WIDTH else None
+        return self._targets[key]
+
+
+class SharedAt(PlainCallable):
+    """``shared`` as one page calls it: the parts with their links relative to its folder (``Shared._at``)."""
+
+    __slots__ = ("_shared", "_start")
+
+    def __init__(self, shared: Shared, start: tuple[str, ...] | None) -> None:
+        self._shared, self._start = shared, start
+
+    def __call__(self, name: str, **args: str | None) -> Markup:
+        """The part ``name`` with ``args``, as the page shows it."""
+        return self._shared._at((name, *sorted(args.items())), self._start)
 
 
 class _Language:
@@ -209,7 +286,7 @@ class Renderer:
             "data_updated": self.data_updated(page, kit),
             "nav_current": here if here in lang.nav_urls else None,
             "home_url": lang.home_url,
-            "shared": lang.shared,
+            "shared": lang.shared.at(_segments(_base(here))),
         }
 
     def _language(self, kit: Kit) -> _Language:

@@ -182,3 +182,88 @@ def test_loaded_templates_are_kept_only_while_not_reloaded(tmp_path: Path) -> No
     env.auto_reload = True
     os.utime(tmp_path / "page.html", (1, 1))  # a new mtime, whatever the clock's resolution
     assert env.get_template("page.html").render(x=1) == "three 1\n"
+
+
+MACROS = {
+    "_k.html": '{% macro one(a, b) %}<{{ a }}|{{ b }}>{% endmacro %}\n'
+               '{% macro dflt(a, b="d") %}<{{ a }}|{{ b }}>{% endmacro %}\n'
+               '{% macro kw(a) %}<{{ a }}|{{ kwargs }}>{% endmacro %}\n'
+               '{% macro va(a) %}<{{ a }}|{{ varargs }}>{% endmacro %}\n'
+               '{% macro wrap(a) %}[{{ a }}{{ caller() }}]{% endmacro %}\n'
+               '{% macro empty() %}<empty>{% endmacro %}\n',
+    "page.html": '{% import "_k.html" as k %}{% macro here(x) %}{{ x }}!{% endmacro %}'
+                 '{{ k.one(v, "&") }}{{ k.one(a=v, b=1) }}{{ k.one(v, b=2) }}{{ k.dflt(v) }}{{ k.dflt(v, v) }}'
+                 '{{ k.kw(v) }}{{ k.kw(v, z=v) }}{{ k.va(v) }}{{ k.va(v, 1, v) }}{% call k.wrap(v) %}in{% endcall %}'
+                 '{{ k.empty() }}{{ here(v) }}{% for x in [v, 1] %}{{ here(x) }}{% endfor %}'
+                 '{% set s %}{{ k.one(v, v) }}{% endset %}{{ s }}{{ k.one(v, v)|length }}{{ k.one(v, v) ~ v }}\n',
+}
+
+
+@pytest.mark.parametrize("value", ["<a & 'b'>", Markup("<i>ok</i>"), 0, None])
+def test_macros_called_straight_give_jinjas_text(value: object) -> None:
+    """A macro given all its arguments by position is called straight (``_Context.call``): the same
+    text and escaping as Jinja's own call, and every other kind of call (defaults, keywords,
+    ``kwargs``, ``varargs``, ``caller``) as it was."""
+    env, plain = ours(MACROS), stock(DictLoader(MACROS))
+    assert env.get_template("page.html").render(v=value) == plain.get_template("page.html").render(v=value)
+
+
+def test_a_macro_given_too_many_arguments_still_fails() -> None:
+    env = ours({"p.html": "{% macro one(a) %}{{ a }}{% endmacro %}{{ one(1, 2) }}"})
+    with pytest.raises(TypeError):
+        env.get_template("p.html").render()
+
+
+def test_relativize_writes_the_general_relative_path() -> None:
+    """The usual link written in ``relativize``'s own loop is the path ``posixpath.relpath`` gives,
+    for pages at the root, in a folder, deep, sharing the link's first folder or only its name's start."""
+    import posixpath
+
+    from pipeline.site.render import relativize
+
+    def expected(target: str, page: str) -> str:
+        base = page if page.endswith("/") else posixpath.dirname(page) + "/"
+        path, tail = target, ""
+        for mark in ("#", "?"):
+            if mark in path:
+                path, tail = path.split(mark, 1)[0], target[len(path.split(mark, 1)[0]):]
+        rel = posixpath.relpath(path, base)
+        if path.endswith("/") and rel != ".":
+            rel += "/"
+        elif rel == ".":
+            rel = "./"
+        return rel + tail
+
+    targets = ["/", "/a/", "/a/b/", "/ab/", "/a/b/c.html", "/ab/x/", "/x/?q=1", "/a/#top", "/a/./b/", "/en/a/",
+               "/agenda/lbh/2023-06/", "/agenda/", "/agendas/x/", "/assets/site.css"]
+    pages = ["/", "/a/", "/a/b/", "/a/b/c/", "/ab/", "/en/a/b/", "/agenda/lbh/AG-1/", "/agenda/x.html", "/x/"]
+    for page in pages:
+        html = "".join(f'<a href="{t}">x</a><img src="{t}"><form action="{t}">' for t in targets)
+        html += '<p title="/a/">no link</p><a data-href="/a/">no link either</a>'
+        want = "".join(f'<a href="{expected(t, page)}">x</a><img src="{expected(t, page)}">'
+                       f'<form action="{expected(t, page)}">' for t in targets)
+        want += '<p title="/a/">no link</p><a data-href="/a/">no link either</a>'
+        assert relativize(html, page) == want, page
+
+
+def test_layout_parts_come_relative_as_the_page_would_make_them(fixture_portal) -> None:
+    """The layout's shared parts, given to each page with their links relative to its folder
+    already (once per depth and first folder, ``Shared.at``), make the bytes the page makes when
+    it is given them root-relative and rewrites their links itself."""
+    data = load_site_data(fixture_portal, AS_OF)
+    fast = Renderer(TEMPLATES, data)
+    plain = Renderer(TEMPLATES, data)
+
+    def root_relative(kit: Kit) -> _Language:
+        lang = _Language(plain.env, data.portal, kit)
+        lang.shared.at = lambda start, shared=lang.shared: shared  # type: ignore[method-assign, misc]
+        return lang
+
+    plain._language = root_relative  # type: ignore[method-assign]
+    depths = set()
+    for kit in kits(TEMPLATES).values():
+        for page in all_pages(data, kit):
+            page = built(page, kit)
+            assert fast.render(page, kit) == plain.render(page, kit), page.path
+            depths.add(kit.url(page.path).count("/"))
+    assert {1, 2, 3, 4} <= depths
