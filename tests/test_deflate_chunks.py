@@ -215,7 +215,7 @@ def test_an_entry_read_as_inflated_gives_every_slice_as_bytes(tmp_path: Path) ->
         assert len(inflated) == len(data)
         rng = random.Random(3)
         # Around every chunk's start (the chunks' lengths summed), and anywhere.
-        starts = list(itertools.accumulate(size for _, _, size in cache.layout["a.csv"]))
+        starts = list(itertools.accumulate(size for _, _, size, _, _ in cache.layout["a.csv"]))
         cuts = [0, len(data)] + [n for at in starts[:-1] for n in (at - 1, at, at + 1)]
         spans = [(0, len(data)), (5, 5), (7, 3)] + [tuple(sorted(rng.sample(cuts + [rng.randrange(len(data))
                                                                                    for _ in range(4)], 2)))
