@@ -186,6 +186,7 @@ class ChunkCache:
         self.entries: dict[str, list[tuple[bytes, int, int, int]]] = {}  # this archive's chunks by entry
         self.made: dict[str, bytes] = {}  # what this archive's entries were compressed with
         self.hits = 0  # chunks taken back (for tests and profiles)
+        self.copied = 0  # of which copied as they were deflated, never inflated (``Deflated``)
 
     @classmethod
     def load(cls, index: Path, archive: Path, version: str = "", sha256: str | None = None) -> ChunkCache:
@@ -361,6 +362,7 @@ class ChunkDeflater:
         if isinstance(chunk, Deflated):
             if chunk.prefix == self.prefix:
                 self.cache.hits += 1
+                self.cache.copied += 1
                 self.chunks.append((chunk.key, len(chunk.data), chunk.size, chunk.crc))
                 return chunk.data, chunk.crc, chunk.size
             chunk = chunk.inflate()  # compressed otherwise (another level): compressed again

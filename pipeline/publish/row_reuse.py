@@ -613,6 +613,7 @@ class Indexes:
         self.reused: dict[str, int] = {}  # rows taken back, by table (for tests and profiles)
         self.new_chunks: dict[str, bytes | None] = {}  # chunk index by archive name (None: none to keep)
         self.chunk_hits: dict[str, int] = {}  # deflated chunks taken back, by archive (for tests and profiles)
+        self.chunk_copies: dict[str, int] = {}  # of which copied as deflated, never inflated (the same)
         # The SHA-256 of each published file by its stat (``STATS``): checked without reading it again.
         self.stats = self._stats()
 
@@ -657,10 +658,12 @@ class Indexes:
         """The chunk index of an archive written with ``cache``, whose SHA-256 is ``sha256``, by this code."""
         return cache.index(sha256, code_digest())
 
-    def put_chunks(self, archive: str, index: bytes | None, hits: int) -> None:
-        """This run's chunk index of ``archive``, which took ``hits`` chunks back (None: keep none)."""
+    def put_chunks(self, archive: str, index: bytes | None, hits: int, copies: int = 0) -> None:
+        """This run's chunk index of ``archive``, which took ``hits`` chunks back, ``copies`` of them copied
+        as they were deflated (None: keep none)."""
         self.new_chunks[archive] = index
         self.chunk_hits[archive] = hits
+        self.chunk_copies[archive] = copies
 
     def put(self, name: str, index: bytes, reused: int) -> None:
         """This run's index of table ``name``, which took back ``reused`` rows."""

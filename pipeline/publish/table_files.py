@@ -193,7 +193,7 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, key), rows.reused())
             # A workbook copied as it was keeps the index of its chunks.
             indexes.put_chunks(f"{name}.xlsx", cache.carried() if same is not None else
-                               indexes.chunk_index(cache, sinks["xlsx"].sha256()), cache.hits)
+                               indexes.chunk_index(cache, sinks["xlsx"].sha256()), cache.hits, cache.copied)
     finally:
         cache.close()
         if kept is not None:
