@@ -129,25 +129,24 @@ def row_chunks(blocks: Iterable[bytes | Deflated], every: int = EVERY_ROWS,
     buf = b""
     number = every
     held: Deflated | None = None  # a chunk published last, until what follows shows it ends a chunk
-    for block in blocks:
+    for given in blocks:
         if held is not None:
-            if not isinstance(block, Deflated) and not block:
+            if not isinstance(given, Deflated) and not given:
                 continue
-            if block.row == number if isinstance(block, Deflated) else block.startswith(b'<row r="%d"' % number):
+            if given.row == number if isinstance(given, Deflated) else given.startswith(b'<row r="%d"' % number):
                 yield held
             else:
                 buf = held.inflate()  # not cut where it ends: its bytes, with what follows
             held = None
-        if isinstance(block, Deflated):
-            if block.row == number and 0 < block.size <= most:
-                # It starts with the row a cut comes before (no '<' held is past ``most``, or a cut
-                # would have been made): all held before it is a chunk.
-                if buf:
-                    yield buf
-                buf, held = b"", block
-                number += every
-                continue
-            block = block.inflate()
+        if isinstance(given, Deflated) and given.row == number and 0 < given.size <= most:
+            # It starts with the row a cut comes before (no '<' held is past ``most``, or a cut
+            # would have been made): all held before it is a chunk.
+            if buf:
+                yield buf
+            buf, held = b"", given
+            number += every
+            continue
+        block = given.inflate() if isinstance(given, Deflated) else given
         buf = buf + block if buf else block
         start = 0
         while True:

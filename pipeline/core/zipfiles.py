@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, BinaryIO
@@ -29,7 +29,8 @@ class Chunked:
 
 
 # A zip entry's bytes, or its blocks in order (compressed as they come, never held whole), or its chunks.
-Entry = bytes | Iterable[bytes] | Chunked
+# A block copied as it was deflated (``Deflated``) can only be one of a worksheet's blocks put in chunks.
+Entry = bytes | Iterable[bytes | Deflated] | Chunked
 
 # The earliest time a zip entry can carry; any fixed value would do.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -90,8 +91,17 @@ def write_zip(out: BinaryIO, entries: Mapping[str, Entry], sort: bool = True, st
                 continue
             info._compresslevel = stamp.level  # type: ignore[attr-defined]  # what writestr sets
             with archive.open(info, "w") as entry:
-                for block in data:
+                for block in _plain(data):
                     entry.write(block)
+
+
+def _plain(blocks: Iterable[bytes | Deflated]) -> Iterator[bytes]:
+    """``blocks``, none of which may be a chunk copied as deflated (TypeError: only an entry deflated
+    in chunks takes one)."""
+    for block in blocks:
+        if isinstance(block, Deflated):
+            raise TypeError("a chunk deflated before outside an entry deflated in chunks")
+        yield block
 
 
 def _append(entry: IO[bytes], deflated: bytes, crc: int, size: int) -> None:
@@ -131,10 +141,9 @@ def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author:
         edit(entries)
     if chunks is not None:
         # Each new chunk is checked as it is compressed; a chunk taken back was checked when it was.
-        entries = {name: Chunked(row_chunks((data,) if isinstance(data, bytes) else data), chunks,  # type: ignore[arg-type]
-                                 sheet_check(name))
+        entries = {name: Chunked(row_chunks((data,) if isinstance(data, bytes) else data), chunks, sheet_check(name))
                    if is_sheet(name) and not isinstance(data, Chunked) else data for name, data in entries.items()}
     # Every workbook the project writes passes here; an entry given as blocks is checked block by block.
     assert_no_formulas({name: data for name, data in entries.items() if isinstance(data, bytes)})
-    return zip_bytes({name: data if isinstance(data, (bytes, Chunked)) else checked_blocks(name, data)
+    return zip_bytes({name: data if isinstance(data, (bytes, Chunked)) else checked_blocks(name, _plain(data))
                       for name, data in entries.items()}, sort=False, stamp=stamp)
