@@ -13,7 +13,7 @@ import itertools
 import random
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,10 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.core import deflate_chunks
-from pipeline.core.deflate_chunks import ChunkCache, line_chunks, row_chunks
+from pipeline.core.deflate_chunks import ChunkCache, Deflated, line_chunks, row_chunks
 from pipeline.core.errors import PublishError
 from pipeline.core.xlsx_cells import sheet_check
-from pipeline.core.zipfiles import Chunked, write_zip
+from pipeline.core.zipfiles import Chunked, EntryStamp, write_zip
 from pipeline.publish import row_reuse
 from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.table_files import xlsx_bytes
@@ -215,7 +215,7 @@ def test_an_entry_read_as_inflated_gives_every_slice_as_bytes(tmp_path: Path) ->
         assert len(inflated) == len(data)
         rng = random.Random(3)
         # Around every chunk's start (the chunks' lengths summed), and anywhere.
-        starts = list(itertools.accumulate(size for _, _, size in cache.layout["a.csv"]))
+        starts = list(itertools.accumulate(size for _, _, size, _, _ in cache.layout["a.csv"]))
         cuts = [0, len(data)] + [n for at in starts[:-1] for n in (at - 1, at, at + 1)]
         spans = [(0, len(data)), (5, 5), (7, 3)] + [tuple(sorted(rng.sample(cuts + [rng.randrange(len(data))
                                                                                    for _ in range(4)], 2)))
@@ -226,3 +226,99 @@ def test_an_entry_read_as_inflated_gives_every_slice_as_bytes(tmp_path: Path) ->
         assert inflated.find(b"\n") == data.find(b"\n") and inflated.rfind(b"\n") == data.rfind(b"\n")
     finally:
         cache.close()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def sheet_zip(blocks: Iterable[bytes | Deflated], cache: ChunkCache, level: int = 6) -> bytes:
+    """A zip of one worksheet given as ``blocks``, deflated in row chunks with ``cache``."""
+    out = io.BytesIO()
+    write_zip(out, {SHEET: Chunked(row_chunks(blocks), cache, sheet_check(SHEET))}, stamp=EntryStamp(level=level))
+    return out.getvalue()
+
+
+def kept_sheet(folder: Path, sheet: bytes, level: int = 6) -> ChunkCache:
+    """The chunks of ``sheet`` zipped and kept in ``folder``, loaded back as the next run would."""
+    cache = ChunkCache()
+    data = sheet_zip([sheet], cache, level)
+    (folder / "a.zip").write_bytes(data)
+    (folder / "a.zip.chunks").write_bytes(cache.index(hashlib.sha256(data).hexdigest()))
+    return ChunkCache.load(folder / "a.zip.chunks", folder / "a.zip")
+
+
+def as_kept(cache: ChunkCache, copy: Callable[[int], bool], row: Callable[[int, bytes], int]) -> list[bytes | Deflated]:
+    """The kept sheet's chunks in order: chunk ``n`` as it was deflated (claiming to start with row
+    ``row(n, its bytes)``) when ``copy(n)``, else its bytes."""
+    inflated = cache.inflated(SHEET)
+    assert inflated is not None
+    starts = inflated.starts
+    blocks: list[bytes | Deflated] = []
+    for n in range(len(starts) - 1):
+        data = inflated[starts[n]:starts[n + 1]]
+        blocks.append(inflated.deflated(n, row(n, data)) if copy(n) else data)
+    return blocks
+
+
+def first_row(n: int, data: bytes) -> int:
+    """The number of the row ``data`` starts with (0 when it starts with none)."""
+    return int(data[8:data.index(b'"', 8)]) if data.startswith(b'<row r="') else 0
+
+
+def test_chunks_copied_as_deflated_give_the_archive_built_from_nothing(tmp_path: Path) -> None:
+    sheet = sheet_text(3000)
+    cold = sheet_zip([sheet], ChunkCache())
+    cache = kept_sheet(tmp_path, sheet)
+    blocks = as_kept(cache, lambda n: n % 3 != 1, first_row)
+    copies = sum(isinstance(block, Deflated) for block in blocks)
+    assert copies >= 6
+    again = ChunkCache()
+    assert sheet_zip(blocks, again) == cold
+    # Every chunk copied but the first (the sheet's head: no row to start with) and the last (nothing
+    # after it shows it ends a chunk: it is given on as it is, as the end of the entry).
+    assert again.copied == copies - (1 if isinstance(blocks[0], Deflated) else 0)
+    with zipfile.ZipFile(io.BytesIO(cold)) as zf:
+        assert zf.testzip() is None and zf.read(SHEET) == sheet
+
+
+def test_a_chunk_copied_where_it_would_not_be_cut_is_inflated_and_cut_as_any(tmp_path: Path) -> None:
+    sheet = sheet_text(3000)
+    cache = kept_sheet(tmp_path, sheet)
+    # Claims to start with another row: its bytes are cut as any, the same archive.
+    wrong = as_kept(cache, lambda n: n == 4, lambda n, data: first_row(n, data) + 1)
+    again = ChunkCache()
+    assert sheet_zip(wrong, again) == sheet_zip([sheet], ChunkCache()) and again.copied == 0
+    # Followed by rows that do not start the next chunk (a row inserted after it).
+    blocks = as_kept(cache, lambda n: n == 4, first_row)
+    extra = b'<row r="0"></row>'
+    changed = [*blocks[:5], extra, *blocks[5:]]
+    plain = b"".join(block.inflate() if isinstance(block, Deflated) else block for block in changed)
+    again = ChunkCache()
+    assert sheet_zip(changed, again) == sheet_zip([plain], ChunkCache()) and again.copied == 0
+
+
+def test_a_chunk_deflated_at_another_level_is_compressed_again(tmp_path: Path) -> None:
+    sheet = sheet_text(3000)
+    cache = kept_sheet(tmp_path, sheet, level=1)
+    again = ChunkCache()
+    assert sheet_zip(as_kept(cache, lambda n: True, first_row), again) == sheet_zip([sheet], ChunkCache())
+    assert again.copied == 0 and again.hits == 0
+
+
+def test_a_table_workbook_copies_its_chunks_of_rows_at_their_numbers(tmp_path: Path) -> None:
+    records = [{"n": i, "s": f"baris {i}"} for i in range(3000)]
+    write(tmp_path, records)
+    # A row changed in place: the chunks of the rows at their numbers are copied as deflated.
+    changed = [*records[:2000], {"n": 2000, "s": "berubah"}, *records[2001:]]
+    second, indexes = write(tmp_path, changed)
+    assert second["xlsx"] == xlsx_bytes(SCHEMA, changed)
+    assert indexes.chunk_copies["t.xlsx"] >= 9  # of 12: not the head's, the changed row's, the tail's
+    # A row inserted: the rows after it move, so only the chunks before it are copied.
+    inserted = [*changed[:1000], {"n": -1, "s": "baru"}, *changed[1000:]]
+    third, indexes = write(tmp_path, inserted)
+    assert third["xlsx"] == xlsx_bytes(SCHEMA, inserted)
+    assert 2 <= indexes.chunk_copies["t.xlsx"] <= 3
+    # Rows dropped at the end: every chunk before them is copied, the new last one is not.
+    fourth, indexes = write(tmp_path, inserted[:2700])
+    assert fourth["xlsx"] == xlsx_bytes(SCHEMA, inserted[:2700])
+    assert indexes.chunk_copies["t.xlsx"] >= 9

@@ -10,9 +10,12 @@ level and zlib. A chunk's deflated bytes are the same whichever run compresses i
 build that takes them back from the archive published last (``ChunkCache``) writes exactly
 the bytes of a cold build.
 
-``<archive>.chunks`` (beside the row indexes) records, for each chunked entry, each chunk's
-key (SHA-256 of its level, whether it was checked, and its bytes), deflated length and length
-(so an entry published last can be read back one chunk at a time: ``Inflated``); it
+``<archive>.chunks`` (beside the row indexes) records, for each chunked entry, what each of its
+chunks was compressed with (level, whether checked) and each chunk's key (SHA-256 of those and
+its bytes), deflated length, length and CRC-32 (so an entry published last can be read back
+one chunk at a time: ``Inflated``; and a chunk known to be unchanged is copied as it was
+deflated, never inflated, cut or hashed again: ``Deflated``, the entry's CRC-32 combined from
+the chunks', ``crc.py``); it
 is used only when its header names this zlib and the caller's version (the pipeline's code:
 new code compresses everything again) and the archive still has the SHA-256 it recorded.
 The deflated bytes are read from the published archive itself (mapped, not read).
@@ -28,16 +31,19 @@ import zipfile
 import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from operator import add, and_, not_
 from pathlib import Path
 
 # What a chunk's deflated bytes depend on besides its bytes and level (a new zlib: all compressed again).
-FORMAT = f"raw-deflate-chunks/2 zlib {zlib.ZLIB_RUNTIME_VERSION} wbits -15 memlevel 8"
+FORMAT = f"raw-deflate-chunks/3 zlib {zlib.ZLIB_RUNTIME_VERSION} wbits -15 memlevel 8"
 KEY = 32  # bytes of a chunk's key (SHA-256)
-_RECORD = struct.Struct(f">{KEY}sQQ")  # key, deflated length, length
+_RECORD = struct.Struct(f">{KEY}sQQI")  # key, deflated length, length, CRC-32
 END = b"\x03\x00"  # a final empty block (fixed Huffman): ends the concatenated chunks
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., name length, extra length
+# A chunk of an entry published last: offset in the archive, deflated length, length, key, CRC-32.
+Chunk = tuple[int, int, int, bytes, int]
 
 # Lines: a cut after a line whose CRC-32 has its low 9 bits zero (one line in 512), once the chunk
 # holds 32 KiB, and at the latest after 1 MiB. On the indicators' CSV of a large city a new month
@@ -87,14 +93,60 @@ def line_chunks(blocks: Iterable[bytes], mask: int = LINE_MASK, least: int = LEA
         yield buf
 
 
-def row_chunks(blocks: Iterable[bytes], every: int = EVERY_ROWS, most: int = MOST_ROWS) -> Iterator[bytes]:
+@dataclass(frozen=True)
+class Deflated:
+    """A chunk published last, as it was deflated: copied into the new entry as it is, in place of its
+    ``size`` bytes (whose CRC-32 is ``crc``), when it is compressed alike (``prefix``: level, checked).
+    ``row``: the number of the worksheet row it starts with (``row_chunks``), 0 when none."""
+
+    key: bytes
+    data: bytes
+    size: int
+    crc: int
+    prefix: bytes
+    row: int = 0
+
+    def inflate(self) -> bytes:
+        """Its bytes (ValueError when they are not what was recorded)."""
+        data = zlib.decompressobj(-15).decompress(self.data)
+        if len(data) != self.size or zlib.crc32(data) != self.crc:
+            raise ValueError("a chunk inflated to other bytes than recorded")
+        return data
+
+
+def row_chunks(blocks: Iterable[bytes | Deflated], every: int = EVERY_ROWS,
+               most: int = MOST_ROWS) -> Iterator[bytes | Deflated]:
     """A worksheet's XML cut before ``<row r="N"`` for each N a multiple of ``every`` (row numbers
     rise), or before the first ``<`` at ``most`` bytes or more into a chunk when no such row comes
     first: places set by the bytes since the last cut only, and never inside a tag (a ``<`` in text
-    is escaped), so each chunk can be checked for formulas alone."""
+    is escaped), so each chunk can be checked for formulas alone.
+
+    A block may be a chunk published last (``Deflated``, starting with row ``row``): it is given on
+    as it is where its bytes would have been cut alike (it starts with the row a cut comes before,
+    holds ``most`` bytes at most, and what follows starts with the next such row, or nothing
+    follows), else its bytes are cut as any.
+    """
     buf = b""
     number = every
-    for block in blocks:
+    held: Deflated | None = None  # a chunk published last, until what follows shows it ends a chunk
+    for given in blocks:
+        if held is not None:
+            if not isinstance(given, Deflated) and not given:
+                continue
+            if given.row == number if isinstance(given, Deflated) else given.startswith(b'<row r="%d"' % number):
+                yield held
+            else:
+                buf = held.inflate()  # not cut where it ends: its bytes, with what follows
+            held = None
+        if isinstance(given, Deflated) and given.row == number and 0 < given.size <= most:
+            # It starts with the row a cut comes before (no '<' held is past ``most``, or a cut
+            # would have been made): all held before it is a chunk.
+            if buf:
+                yield buf
+            buf, held = b"", given
+            number += every
+            continue
+        block = given.inflate() if isinstance(given, Deflated) else given
         buf = buf + block if buf else block
         start = 0
         while True:
@@ -112,6 +164,8 @@ def row_chunks(blocks: Iterable[bytes], every: int = EVERY_ROWS, most: int = MOS
             yield buf[start:cut]
             start = cut
         buf = buf[start:]
+    if held is not None:
+        yield held
     if buf:
         yield buf
 
@@ -119,15 +173,19 @@ def row_chunks(blocks: Iterable[bytes], every: int = EVERY_ROWS, most: int = MOS
 class ChunkCache:
     """The deflated chunks of one archive published last, by key; and the chunks of its new version."""
 
-    def __init__(self, found: dict[bytes, tuple[int, int]] | None = None, data: mmap.mmap | None = None,
+    def __init__(self, found: dict[bytes, tuple[int, int, int]] | None = None, data: mmap.mmap | None = None,
                  index: bytes | None = None) -> None:
-        self._found = found or {}  # key -> (offset in the archive, deflated length)
+        self._found = found or {}  # key -> (offset in the archive, deflated length, CRC-32)
         self._data = data
         self._old_index = index  # the index read, valid for the archive published last
-        # Each entry of the archive published last as its chunks in order: (offset, deflated length, length).
-        self.layout: dict[str, list[tuple[int, int, int]]] = {}
-        self.entries: dict[str, list[tuple[bytes, int, int]]] = {}  # this archive's chunks by entry
+        # Each entry of the archive published last as its chunks in order: (offset, deflated length,
+        # length, key, CRC-32); and what its chunks were compressed with (level, checked).
+        self.layout: dict[str, list[Chunk]] = {}
+        self.prefixes: dict[str, bytes] = {}
+        self.entries: dict[str, list[tuple[bytes, int, int, int]]] = {}  # this archive's chunks by entry
+        self.made: dict[str, bytes] = {}  # what this archive's entries were compressed with
         self.hits = 0  # chunks taken back (for tests and profiles)
+        self.copied = 0  # of which copied as they were deflated, never inflated (``Deflated``)
 
     @classmethod
     def load(cls, index: Path, archive: Path, version: str = "", sha256: str | None = None) -> ChunkCache:
@@ -148,11 +206,13 @@ class ChunkCache:
                 data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
             if (sha256 or hashlib.sha256(data).hexdigest()) != header.get("sha256"):
                 return cls()
-            found: dict[bytes, tuple[int, int]] = {}
-            layout: dict[str, list[tuple[int, int, int]]] = {}
+            found: dict[bytes, tuple[int, int, int]] = {}
+            layout: dict[str, list[Chunk]] = {}
+            prefixes: dict[str, bytes] = {}
             at = 0
             with zipfile.ZipFile(archive) as zf:
-                for name, count in header["entries"]:
+                for name, count, prefix in header["entries"]:
+                    prefixes[name] = bytes.fromhex(prefix)
                     info = zf.getinfo(name)
                     signature, name_length, extra = _LOCAL_HEADER.unpack_from(data, info.header_offset)
                     if signature != b"PK\x03\x04":
@@ -160,18 +220,18 @@ class ChunkCache:
                     offset = info.header_offset + _LOCAL_HEADER.size + name_length + extra
                     records = list(_RECORD.iter_unpack(body[at:at + count * _RECORD.size]))
                     at += count * _RECORD.size
-                    if len(records) != count or sum(n for _, n, _ in records) + len(END) != info.compress_size \
-                            or sum(n for _, _, n in records) != info.file_size:
+                    if len(records) != count or sum(n for _, n, _, _ in records) + len(END) != info.compress_size \
+                            or sum(n for _, _, n, _ in records) != info.file_size:
                         return cls()
                     chunks = layout[name] = []
-                    for key, length, size in records:
-                        found.setdefault(key, (offset, length))
-                        chunks.append((offset, length, size))
+                    for key, length, size, crc in records:
+                        found.setdefault(key, (offset, length, crc))
+                        chunks.append((offset, length, size, key, crc))
                         offset += length
             if at != len(body):
                 return cls()
             cache, data = cls(found, data, raw), None
-            cache.layout = layout
+            cache.layout, cache.prefixes = layout, prefixes
             return cache
         except (OSError, ValueError, KeyError, TypeError, struct.error, zipfile.BadZipFile):
             return cls()
@@ -183,15 +243,15 @@ class ChunkCache:
         """The entry ``entry`` of the archive published last read as inflated (``Inflated``), when it was
         deflated in chunks; valid until the cache is closed."""
         chunks = self.layout.get(entry)
-        return None if chunks is None or self._data is None else Inflated(self._data, chunks)
+        return None if chunks is None or self._data is None else Inflated(self._data, chunks, self.prefixes[entry])
 
-    def get(self, key: bytes) -> bytes | None:
-        """The deflated bytes of the chunk ``key`` published last, or None."""
+    def get(self, key: bytes) -> tuple[bytes, int] | None:
+        """The deflated bytes of the chunk ``key`` published last and its CRC-32, or None."""
         where = self._found.get(key)
         if where is None or self._data is None:
             return None
         self.hits += 1
-        return self._data[where[0]:where[0] + where[1]]
+        return self._data[where[0]:where[0] + where[1]], where[2]
 
     def carried(self) -> bytes | None:
         """The index read, for an archive published again unchanged (None when there was none)."""
@@ -200,7 +260,7 @@ class ChunkCache:
     def index(self, sha256: str, version: str = "") -> bytes:
         """The index of the archive just written, whose SHA-256 is ``sha256``, by code of ``version``."""
         header = {"format": FORMAT, "sha256": sha256, "version": version,
-                  "entries": [[name, len(chunks)] for name, chunks in self.entries.items()]}
+                  "entries": [[name, len(chunks), self.made[name].hex()] for name, chunks in self.entries.items()]}
         body = b"".join(_RECORD.pack(*chunk) for chunks in self.entries.values() for chunk in chunks)
         return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
 
@@ -220,20 +280,21 @@ class Inflated:
 
     HELD = 4  # chunks kept inflated
 
-    def __init__(self, data: mmap.mmap, chunks: list[tuple[int, int, int]]) -> None:
+    def __init__(self, data: mmap.mmap, chunks: list[Chunk], prefix: bytes = b"") -> None:
         self._data = data
-        self._chunks = chunks  # (offset in the archive, deflated length, length) in order
-        self._starts = list(accumulate((size for _, _, size in chunks), initial=0))
+        self._chunks = chunks  # (offset in the archive, deflated length, length, key, CRC-32) in order
+        self._prefix = prefix  # what they were compressed with
+        self.starts = list(accumulate((chunk[2] for chunk in chunks), initial=0))  # where each begins, then the end
         self._held: dict[int, bytes] = {}
 
     def __len__(self) -> int:
-        return self._starts[-1]
+        return self.starts[-1]
 
     def _chunk(self, n: int) -> bytes:
         """Chunk ``n`` inflated (ValueError when it does not inflate to its recorded length)."""
         held = self._held.pop(n, None)
         if held is None:
-            offset, length, size = self._chunks[n]
+            offset, length, size, _, _ = self._chunks[n]
             inflate = zlib.decompressobj(-15)
             held = inflate.decompress(self._data[offset:offset + length])
             if len(held) != size:
@@ -249,11 +310,11 @@ class Inflated:
             raise ValueError("only a contiguous slice")
         if stop <= start:
             return b""
-        first = bisect_right(self._starts, start) - 1
+        first = bisect_right(self.starts, start) - 1
         pieces = []
         n = first
-        while self._starts[n] < stop:
-            at = self._starts[n]
+        while self.starts[n] < stop:
+            at = self.starts[n]
             chunk = self._chunk(n)
             pieces.append(chunk[max(start - at, 0):stop - at])
             n += 1
@@ -264,7 +325,7 @@ class Inflated:
         for n in range(len(self._chunks)):
             at = self._chunk(n).find(tag)
             if at >= 0:
-                return self._starts[n] + at
+                return self.starts[n] + at
         return -1
 
     def rfind(self, tag: bytes) -> int:
@@ -272,38 +333,53 @@ class Inflated:
         for n in reversed(range(len(self._chunks))):
             at = self._chunk(n).rfind(tag)
             if at >= 0:
-                return self._starts[n] + at
+                return self.starts[n] + at
         return -1
+
+    def deflated(self, n: int, row: int = 0) -> Deflated:
+        """Chunk ``n`` as it was deflated (starting with worksheet row ``row``), to be copied as it is."""
+        offset, length, size, key, crc = self._chunks[n]
+        return Deflated(key, self._data[offset:offset + length], size, crc, self._prefix, row)
 
     def madvise(self, *args: int) -> None:
         """Nothing to let go: only the last few chunks are held."""
 
 
 class ChunkDeflater:
-    """A stand-in for the compressor of a zip entry being written (``zipfile``'s ``_compressor``): each
-    piece written is one chunk, deflated alone, or taken back from the cache."""
+    """The compressor of a zip entry deflated in chunks (``zipfiles.write_zip``): each chunk given is
+    deflated alone, or taken back from the cache by its key, or copied as it was (``Deflated``)."""
 
     def __init__(self, name: str, level: int, cache: ChunkCache,
                  check: Callable[[bytes], None] | None = None) -> None:
         self.level, self.cache, self.check = level, cache, check
-        self.prefix = bytes((level, check is not None))
+        self.prefix = cache.made[name] = bytes((level, check is not None))
         self.chunks = cache.entries[name] = []  # a retried entry starts again
 
-    def compress(self, chunk: bytes) -> bytes:
-        """The deflated bytes of ``chunk`` (not final, byte-aligned); ``check``ed when compressed here."""
+    def add(self, chunk: bytes | Deflated) -> tuple[bytes, int, int]:
+        """The deflated bytes (not final, byte-aligned), CRC-32 and length of ``chunk``; ``check``ed
+        when compressed here (a chunk kept was checked when it was compressed)."""
+        if isinstance(chunk, Deflated):
+            if chunk.prefix == self.prefix:
+                self.cache.hits += 1
+                self.cache.copied += 1
+                self.chunks.append((chunk.key, len(chunk.data), chunk.size, chunk.crc))
+                return chunk.data, chunk.crc, chunk.size
+            chunk = chunk.inflate()  # compressed otherwise (another level): compressed again
         if not chunk:
-            return b""
+            return b"", 0, 0
         digest = hashlib.sha256(self.prefix)
         digest.update(chunk)
         key = digest.digest()
-        data = self.cache.get(key)
-        if data is None:
+        found = self.cache.get(key)
+        if found is None:
             if self.check is not None:
-                self.check(chunk)  # a chunk kept was checked when it was compressed
+                self.check(chunk)
             deflate = zlib.compressobj(self.level, zlib.DEFLATED, -15)
-            data = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
-        self.chunks.append((key, len(data), len(chunk)))
-        return data
+            data, crc = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH), zlib.crc32(chunk)
+        else:
+            data, crc = found
+        self.chunks.append((key, len(data), len(chunk), crc))
+        return data, crc, len(chunk)
 
     def flush(self) -> bytes:
         """The final empty block that ends the entry's stream."""

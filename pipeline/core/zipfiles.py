@@ -4,30 +4,33 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-from pipeline.core.deflate_chunks import ChunkCache, ChunkDeflater, row_chunks
+from pipeline.core.crc import crc32_combine
+from pipeline.core.deflate_chunks import ChunkCache, ChunkDeflater, Deflated, row_chunks
 from pipeline.core.xlsx_cells import assert_no_formulas, checked_blocks, is_sheet, sheet_check
 
 
 @dataclass(frozen=True)
 class Chunked:
-    """An entry deflated chunk by chunk (``deflate_chunks.py``): its chunks in order, the cache of the
-    chunks published last, and a check of each chunk compressed anew."""
+    """An entry deflated chunk by chunk (``deflate_chunks.py``): its chunks in order (a chunk published
+    last may come as it was deflated), the cache of the chunks published last, and a check of each
+    chunk compressed anew."""
 
-    chunks: Iterable[bytes]
+    chunks: Iterable[bytes | Deflated]
     cache: ChunkCache
     check: Callable[[bytes], None] | None = None
 
 
 # A zip entry's bytes, or its blocks in order (compressed as they come, never held whole), or its chunks.
-Entry = bytes | Iterable[bytes] | Chunked
+# A block copied as it was deflated (``Deflated``) can only be one of a worksheet's blocks put in chunks.
+Entry = bytes | Iterable[bytes | Deflated] | Chunked
 
 # The earliest time a zip entry can carry; any fixed value would do.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -74,20 +77,42 @@ def write_zip(out: BinaryIO, entries: Mapping[str, Entry], sort: bool = True, st
             data = entries[name]
             if isinstance(data, Chunked):
                 with archive.open(info, "w") as entry:
-                    # zipfile counts the sizes and CRC of what is written and writes what its compressor
-                    # gives: each chunk's deflate data, compressed alone or taken back (same bytes).
-                    entry._compressor = ChunkDeflater(  # type: ignore[attr-defined]
+                    # Each chunk's deflate data (compressed alone, taken back or copied: the same bytes)
+                    # is written as zipfile writes what its compressor gives, and counted as it counts
+                    # what it is given; the CRC-32 is combined from the chunks' (a chunk copied is never
+                    # read). zipfile ends the entry: the compressor's final block, sizes, CRC.
+                    deflater = entry._compressor = ChunkDeflater(  # type: ignore[attr-defined]
                         name, stamp.level, data.cache, data.check)
                     for chunk in data.chunks:
-                        entry.write(chunk)
+                        _append(entry, *deflater.add(chunk))
                 continue
             if isinstance(data, bytes):
                 archive.writestr(info, data, compresslevel=stamp.level)
                 continue
             info._compresslevel = stamp.level  # type: ignore[attr-defined]  # what writestr sets
             with archive.open(info, "w") as entry:
-                for block in data:
+                for block in _plain(data):
                     entry.write(block)
+
+
+def _plain(blocks: Iterable[bytes | Deflated]) -> Iterator[bytes]:
+    """``blocks``, none of which may be a chunk copied as deflated (TypeError: only an entry deflated
+    in chunks takes one)."""
+    for block in blocks:
+        if isinstance(block, Deflated):
+            raise TypeError("a chunk deflated before outside an entry deflated in chunks")
+        yield block
+
+
+def _append(entry: IO[bytes], deflated: bytes, crc: int, size: int) -> None:
+    """Put the deflate data of ``size`` bytes whose CRC-32 is ``crc`` into a zip entry being written."""
+    if not size:
+        return
+    state: Any = entry  # zipfile's _ZipWriteFile: the counts it writes into the entry's header on close
+    state._file_size += size
+    state._crc = crc32_combine(state._crc, crc, size)
+    state._compress_size += len(deflated)
+    state._fileobj.write(deflated)
 
 
 def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author: str = "pipeline",
@@ -120,5 +145,5 @@ def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author:
                    if is_sheet(name) and not isinstance(data, Chunked) else data for name, data in entries.items()}
     # Every workbook the project writes passes here; an entry given as blocks is checked block by block.
     assert_no_formulas({name: data for name, data in entries.items() if isinstance(data, bytes)})
-    return zip_bytes({name: data if isinstance(data, (bytes, Chunked)) else checked_blocks(name, data)
+    return zip_bytes({name: data if isinstance(data, (bytes, Chunked)) else checked_blocks(name, _plain(data))
                       for name, data in entries.items()}, sort=False, stamp=stamp)

@@ -35,6 +35,7 @@ import zipfile
 import zlib
 from abc import abstractmethod
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import repeat
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipeline.core.atomic import file_sha, write_bytes
-from pipeline.core.deflate_chunks import ChunkCache, Inflated
+from pipeline.core.deflate_chunks import EVERY_ROWS, MOST_ROWS, ChunkCache, Deflated, Inflated
 from pipeline.publish.reuse import code_digest, lasting_stat, stat_key
 from pipeline.publish.row_batches import Values, row_values
 
@@ -445,13 +446,16 @@ class Encoder:
         self.lengths["json"] = lengths
 
     def sheet_rows(self, write: Callable[[Sequence[Values], int], list[str]], styles: list[int | None],
-                   first_row: int = 2, block: int = 1024) -> Iterator[bytes]:
+                   first_row: int = 2, block: int = 1024) -> Iterator[bytes | Deflated]:
         """Every record's worksheet row, ``block`` rows at a time or so; ``write(values, number)`` encodes
         records (their values) from row ``number`` on with the style ids ``styles`` (kept rows are
         used only when they were written with the same).
 
         A kept row is renumbered by replacing ``<number>"``, which ends every reference of the
-        row, when it occurs nowhere else in the row (a text holding it is written again).
+        row, when it occurs nowhere else in the row (a text holding it is written again). Where a
+        chunk of the sheet published last (deflated in chunks) holds exactly rows kept at the
+        same numbers, it is given as it was deflated (``Deflated``: ``row_chunks`` places it, the
+        zip writer copies it), never inflated.
         """
         kept = self.kept.xlsx if self.kept is not None and self.kept.styles == styles else None
         self.styles = styles
@@ -459,7 +463,19 @@ class Encoder:
         lengths = array(LENGTH)
         out: list[bytes] = []
         held = 0  # rows in ``out``
-        for first, count, old in self.runs():
+        copied = {} if kept is None else _copied_chunks(kept, self.runs(), len(self.old), first_row)
+        starts = sorted(copied)  # the first record of each chunk copied
+        for first, count, old in self._split(starts, copied):
+            if first in copied and old == first and kept is not None:
+                end, chunk = copied[first]
+                assert isinstance(kept.buffer, Inflated)
+                lengths.extend(_piece_lengths(kept, old, end - first))
+                if out:
+                    yield b"".join(out)
+                    out.clear()
+                    held = 0
+                yield kept.buffer.deflated(chunk, first + first_row)
+                continue
             if old < 0 or kept is None:
                 rows = write(self.values[first:first + count], first + first_row)
                 lengths.extend(map(len, rows))
@@ -490,6 +506,26 @@ class Encoder:
             yield b"".join(out)
         self.lengths["xlsx"] = lengths
 
+    def _split(self, starts: list[int], copied: dict[int, tuple[int, int]]) -> Iterator[tuple[int, int, int]]:
+        """``runs`` cut where a chunk copied (``copied``: by its first record, whose numbers are ``starts``)
+        begins and ends: each chunk copied is one stretch (of records kept at the same numbers)."""
+        if not starts:
+            yield from self.runs()
+            return
+        done = 0  # records given so far
+        for first, count, old in self.runs():
+            end = first + count
+            n = max(first, done)
+            while n < end:
+                if n in copied:
+                    stop = copied[n][0]
+                else:
+                    at = bisect_right(starts, n)
+                    stop = min(end, starts[at]) if at < len(starts) else end
+                yield n, stop - n, -1 if old < 0 else old + n - first
+                n = stop
+            done = max(done, n)
+
     def index(self, shas: dict[str, str], key: str) -> bytes:
         """The index to keep for this table once its files, whose SHA-256 by extension are ``shas``, are published."""
         count = len(self.digests)
@@ -499,6 +535,41 @@ class Encoder:
                   "styles": self.styles, "lengths": recorded, "byteorder": sys.byteorder,
                   "files": {ext: shas[ext] for ext in EXTENSIONS}}
         return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
+
+
+def _copied_chunks(kept: Pieces, runs: list[tuple[int, int, int]], total: int,
+                   first_row: int) -> dict[int, tuple[int, int]]:
+    """The chunks of the sheet published last to copy as they were deflated, by their first record:
+    (the record after their last, the chunk's number). Such a chunk holds exactly the rows ``row_chunks``
+    puts in one chunk (from a row numbered a multiple of ``EVERY_ROWS`` to the next, ``MOST_ROWS``
+    bytes at most), each kept at its number (``runs``), and a row follows it among the ``total``."""
+    sheet = kept.buffer
+    if not isinstance(sheet, Inflated):
+        return {}
+    same: list[tuple[int, int]] = []  # stretches of records kept at the same numbers, merged
+    for first, count, old in runs:
+        if old == first:
+            if same and same[-1][1] == first:
+                same[-1] = (same[-1][0], first + count)
+            else:
+                same.append((first, first + count))
+    if not same:
+        return {}
+    begins = [a for a, _ in same]
+    rows, found = kept.starts, {}
+    bounds = sheet.starts
+    for chunk in range(len(bounds) - 1):
+        start, stop = bounds[chunk], bounds[chunk + 1]
+        i = bisect_left(rows, start)
+        if i >= len(rows) - 1 or rows[i] != start or (i + first_row) % EVERY_ROWS or stop - start > MOST_ROWS:
+            continue
+        j = i + EVERY_ROWS
+        if j >= min(len(rows) - 1, total) or rows[j] != stop:
+            continue
+        at = bisect_right(begins, i) - 1
+        if at >= 0 and same[at][1] >= j:
+            found[i] = (j, chunk)
+    return found
 
 
 def _encoded(lines: list[str], sep: str, extra: int, lengths: array[int]) -> bytes:
@@ -542,6 +613,7 @@ class Indexes:
         self.reused: dict[str, int] = {}  # rows taken back, by table (for tests and profiles)
         self.new_chunks: dict[str, bytes | None] = {}  # chunk index by archive name (None: none to keep)
         self.chunk_hits: dict[str, int] = {}  # deflated chunks taken back, by archive (for tests and profiles)
+        self.chunk_copies: dict[str, int] = {}  # of which copied as deflated, never inflated (the same)
         # The SHA-256 of each published file by its stat (``STATS``): checked without reading it again.
         self.stats = self._stats()
 
@@ -586,10 +658,12 @@ class Indexes:
         """The chunk index of an archive written with ``cache``, whose SHA-256 is ``sha256``, by this code."""
         return cache.index(sha256, code_digest())
 
-    def put_chunks(self, archive: str, index: bytes | None, hits: int) -> None:
-        """This run's chunk index of ``archive``, which took ``hits`` chunks back (None: keep none)."""
+    def put_chunks(self, archive: str, index: bytes | None, hits: int, copies: int = 0) -> None:
+        """This run's chunk index of ``archive``, which took ``hits`` chunks back, ``copies`` of them copied
+        as they were deflated (None: keep none)."""
         self.new_chunks[archive] = index
         self.chunk_hits[archive] = hits
+        self.chunk_copies[archive] = copies
 
     def put(self, name: str, index: bytes, reused: int) -> None:
         """This run's index of table ``name``, which took back ``reused`` rows."""

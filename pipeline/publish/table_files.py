@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from pipeline.core.atomic import Sink, chunks
-from pipeline.core.deflate_chunks import ChunkCache
+from pipeline.core.deflate_chunks import ChunkCache, Deflated
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
 from pipeline.core.rowcodec import decimal_json, line_json_encoder, number_text, records_json, written_integral
@@ -113,7 +113,7 @@ BULK = EntryStamp(level=1)
 
 
 def xlsx_bytes(schema: dict[str, Any], records: list[Record],
-               blocks: Callable[[list[int | None]], Iterator[bytes]] | None = None,
+               blocks: Callable[[list[int | None]], Iterator[bytes | Deflated]] | None = None,
                cache: ChunkCache | None = None) -> bytes:
     """One sheet named after the table: bold header row, typed cells, text never a formula.
 
@@ -193,7 +193,7 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, key), rows.reused())
             # A workbook copied as it was keeps the index of its chunks.
             indexes.put_chunks(f"{name}.xlsx", cache.carried() if same is not None else
-                               indexes.chunk_index(cache, sinks["xlsx"].sha256()), cache.hits)
+                               indexes.chunk_index(cache, sinks["xlsx"].sha256()), cache.hits, cache.copied)
     finally:
         cache.close()
         if kept is not None:
@@ -290,7 +290,7 @@ def _register_styles(sheet: Any, records: list[Record], formats: list[tuple[str,
     return ids
 
 
-def _insert_rows(entries: dict[str, Entry], rows: Iterator[bytes]) -> None:
+def _insert_rows(entries: dict[str, Entry], rows: Iterator[bytes | Deflated]) -> None:
     """Put the data rows (blocks, written as they come) after the header row of the workbook's one sheet."""
     name = "xl/worksheets/sheet1.xml"
     sheet = entries[name]
