@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import partial
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -263,3 +264,29 @@ def test_the_store_gives_the_rows_it_holds_without_reading_them_again(mall: Town
     assert version.rows_path in refreshed.pending
     assert refreshed.rows(version) == list(fresh.rows or [])
     assert read == [version.rows_path]
+
+
+def test_earlier_agenda_ids_come_from_the_kept_judgements(mall: Town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the kept judgements' agenda ids, validation reads no agendas rows from the store, and every
+    agency's earlier agenda ids, and so every report, are those the store's rows give."""
+    town, datasets, output = mall
+    portal = load_portal(datasets, output)
+    read: list[str] = []
+    real = Store._read
+
+    def counted(self: Store, rel: str) -> bytes:
+        read.append(rel)
+        return real(self, rel)
+
+    store = Store.load(output / "store")
+    cache = ValidationCache.for_portal(portal)
+    monkeypatch.setattr(Store, "_read", counted)
+    kept = validate_datasets(portal, partial(store.previous_agenda_ids, known=cache.agenda_ids), cache)
+    monkeypatch.undo()
+    assert cache.agendas and read == []
+    fresh = validate_datasets(portal, Store.load(output / "store").previous_agenda_ids)
+    assert _as_data(kept) == _as_data(fresh)
+    plain = Store.load(output / "store")
+    for agency in sorted({k[1] for k in town.clean}):
+        for period in town.shape.periods:
+            assert store.previous_agenda_ids(agency, period) == plain.previous_agenda_ids(agency, period)

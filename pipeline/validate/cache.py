@@ -95,6 +95,8 @@ class ValidationCache:
         # The file's bytes and where each entry's line lies in them (``_read``): read at the first ``get``.
         self._data = b""
         self._lines: dict[str, tuple[int, int, int]] | None = None
+        # The agenda ids of each accepted agendas file whose kept judgement was found, by (file, SHA-256).
+        self.agendas: dict[tuple[str, str], frozenset[str]] = {}
 
     @classmethod
     def for_portal(cls, portal: Portal) -> ValidationCache:
@@ -131,7 +133,14 @@ class ValidationCache:
             return None
         self.used.add(name)
         self.reused.add(file)
+        if entry.report.table == "agendas" and entry.report.accepted and isinstance(entry.report.rows, KeptRows):
+            self.agendas[(file, sha256)] = entry.report.rows.agenda_ids
         return entry
+
+    def agenda_ids(self, file: str, sha256: str) -> frozenset[str] | None:
+        """The agenda ids of the accepted agendas file ``file`` with these bytes, when its kept judgement was found
+        (``Store.previous_agenda_ids``), else None."""
+        return self.agendas.get((file, sha256))
 
     def release(self) -> None:
         """Let go of the file's bytes (the kept judgements found hold what they need); ``save`` reads it again."""
