@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import partial
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 

@@ -142,10 +142,10 @@ class Store:
             # file per question grew with the square of the months.
             index: dict[str, list[tuple[str, str]]] = {}
             for v in self.published("agendas"):
-                ids = None if known is None else known(v.file, v.sha256)
-                if ids is None:
-                    ids = frozenset(r["agenda_id"] for r in self.rows(v) if r.get("agenda_id"))
-                index.setdefault(v.agency, []).extend((v.period, str(i)) for i in ids)
+                given = None if known is None else known(v.file, v.sha256)
+                if given is None:
+                    given = frozenset(r["agenda_id"] for r in self.rows(v) if r.get("agenda_id"))
+                index.setdefault(v.agency, []).extend((v.period, str(i)) for i in given)
             self._agenda_index = {a: ([p for p, _ in sorted(pairs)], [i for _, i in sorted(pairs)])
                                   for a, pairs in index.items()}
         found_periods, ids = self._agenda_index.get(agency, ([], []))
