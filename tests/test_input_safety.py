@@ -239,6 +239,24 @@ def test_a_linked_folder_in_the_middle_of_a_path_is_refused(tmp_path):
     assert caught.value.rel == "link"
 
 
+def test_a_folder_listed_below_an_open_folder_is_listed_as_from_the_root_and_a_link_refused(tmp_path):
+    """``entries_at`` (the agency folders below an open period folder) lists what ``entries`` lists, and
+    refuses a linked folder, naming it, as a walk from the root does."""
+    (tmp_path / "p" / "a").mkdir(parents=True)
+    for name in ("z.csv", "b.xlsx", ".hidden"):
+        (tmp_path / "p" / "a" / name).write_bytes(b"x")
+    (tmp_path / "p" / "a" / "sub").mkdir()
+    (tmp_path / "p" / "a" / "l.csv").symlink_to("/etc/passwd")
+    (tmp_path / "p" / "linked").symlink_to(tmp_path / "p" / "a", target_is_directory=True)
+    with safe_open.open_dir(tmp_path, "p") as fd:
+        assert safe_open.entries_at(fd, "a", "p/a") == safe_open.entries(tmp_path, "p/a")
+        assert safe_open.listing(fd) == safe_open.entries(tmp_path, "p")
+        with pytest.raises(safe_open.Refused) as caught:
+            safe_open.entries_at(fd, "linked", "p/linked")
+    assert caught.value.rel == "p/linked" and caught.value.reason == safe_open.SYMLINK
+    assert ("l.csv", safe_open.LINK) in safe_open.entries(tmp_path, "p/a")
+
+
 @pytest.mark.parametrize("rel", ["../etc/passwd", "/etc/passwd", "a/../../x", ""])
 def test_paths_leaving_the_root_are_refused(tmp_path, rel):
     with pytest.raises(safe_open.Refused):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from pipeline.core.rowcodec import decode_rows, encode_rows
 from pipeline.store import Store
 from pipeline.store.receipts import load_receipts
 from pipeline.validate import ValidationCache, validate_datasets
+from pipeline.validate.cache import KEPT
 from pipeline.validate.kept_rows import KeptRows, agenda_ids
 from tests.town_support import Town, publish, published_town
 from tools.bench import city
@@ -58,6 +60,11 @@ def _validate(datasets: Path, output: Path, cached: bool, monkeypatch: pytest.Mo
     return reports, counting.files
 
 
+def _entries(output: Path) -> list[bytes]:
+    """The kept judgements' lines (after the file's header line)."""
+    return (output / "store" / "validation" / KEPT).read_bytes().splitlines()[1:]
+
+
 def _as_data(reports: list[FileReport]) -> list[Any]:
     return [(r.to_json(), r.sha256, r.rows, r.omitted_errors, r.omitted_warnings) for r in reports]
 
@@ -67,7 +74,8 @@ def test_unchanged_files_are_not_judged_again(mall: Town,
     """After a publish, every file's report comes from the cache, identical to a fresh judgement."""
     town, datasets, output = mall
     submitted = len(town.sent) - 3  # the held-back agency-month is not there yet
-    assert len(list((output / "store" / "validation").rglob("*.json"))) == submitted
+    assert len(_entries(output)) == submitted
+    assert [p.name for p in (output / "store" / "validation").iterdir()] == [KEPT]  # one file, nothing else
     kept, judged = _validate(datasets, output, True, monkeypatch)
     assert judged == 0
     fresh, judged_fresh = _validate(datasets, output, False, monkeypatch)
@@ -156,21 +164,63 @@ def test_kept_rows_that_disagree_with_their_count_fail_as_ours() -> None:
         list(KeptRows(text, 2, frozenset()))
 
 
-def test_a_kept_judgement_reached_through_a_link_is_not_used(mall: Town, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A kept judgement replaced by a link (even to its own bytes) or damaged is ignored: the file is
-    judged again, and its report is the fresh one."""
+def test_a_damaged_kept_judgement_is_not_used(mall: Town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A damaged line (cut short, or its rows apart from its count) is ignored: that file alone is judged
+    again, and its report is the fresh one."""
     _, datasets, output = mall
-    entries = sorted((output / "store" / "validation").rglob("*.json"))
-    linked, damaged = entries[0], entries[1]
-    copy = output.parent / "judgement.json"
-    copy.write_bytes(linked.read_bytes())
-    linked.unlink()
-    linked.symlink_to(copy)
-    damaged.write_bytes(damaged.read_bytes()[:-7])
+    path = output / "store" / "validation" / KEPT
+    lines = path.read_bytes().split(b"\n")
+    with_rows = [n for n, line in enumerate(lines[1:-1], 1) if not line.endswith(b"\t")]
+    cut, rowless = with_rows[0], with_rows[1]
+    lines[cut] = lines[cut][:-7]
+    lines[rowless] = lines[rowless][:lines[rowless].rindex(b"\t") + 1]  # the rows gone, the count kept
+    path.write_bytes(b"\n".join(lines))
     kept, judged = _validate(datasets, output, True, monkeypatch)
     assert judged == 2
     fresh, _ = _validate(datasets, output, False, monkeypatch)
     assert _as_data(kept) == _as_data(fresh)
+
+
+def test_kept_judgements_reached_through_a_link_are_not_used(mall: Town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file of kept judgements replaced by a link (even to its own bytes) is not read: every file is
+    judged again."""
+    town, datasets, output = mall
+    path = output / "store" / "validation" / KEPT
+    copy = output.parent / "judgements.tsv"
+    copy.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(copy)
+    _, judged = _validate(datasets, output, True, monkeypatch)
+    assert judged == len(town.sent) - 3
+
+
+def test_saving_keeps_only_the_judgements_used_and_drops_an_earlier_format(tmp_path: Path) -> None:
+    """A save writes the entries this run used, kept or new, and removes the earlier format's files."""
+    legacy = tmp_path / "ab" / ("ab" + "0" * 62 + ".json")
+    legacy.parent.mkdir()
+    legacy.write_bytes(b"{}")
+    reports = [FileReport(f"submissions/2025-0{m}/dukcapil/agendas.csv", f"2025-0{m}", "dukcapil", "agendas",
+                          "accepted", sha256=f"{m}" * 64, rows=[{"agenda_id": f"AG-{m}", "date": date(2025, m, 4)}])
+               for m in (1, 2, 3)]
+    first = ValidationCache(tmp_path, "rules")
+    for report in reports:
+        first.put(report, None)
+    first.save()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [KEPT]
+    second = ValidationCache(tmp_path, "rules")
+    found = second.get(reports[1].file, reports[1].sha256 or "")
+    assert found is not None and list(found.report.rows or []) == reports[1].rows
+    second.release()  # the bytes let go: the save reads the file again for the line kept
+    fresh = FileReport(reports[2].file, "2025-03", "dukcapil", "agendas", "rejected", sha256="9" * 64)
+    second.put(fresh, None)
+    second.save()
+    third = ValidationCache(tmp_path, "rules")
+    assert third.get(reports[0].file, reports[0].sha256 or "") is None  # not used by the second run: gone
+    kept = third.get(reports[1].file, reports[1].sha256 or "")
+    assert kept is not None and list(kept.report.rows or []) == reports[1].rows
+    new = third.get(fresh.file, "9" * 64)
+    assert new is not None and new.report.rows is None and new.report.status == "rejected"
+    assert len((tmp_path / KEPT).read_bytes().splitlines()) == 3  # the header and two entries
 
 
 def test_the_store_gives_the_rows_it_holds_without_reading_them_again(mall: Town,
@@ -214,3 +264,29 @@ def test_the_store_gives_the_rows_it_holds_without_reading_them_again(mall: Town
     assert version.rows_path in refreshed.pending
     assert refreshed.rows(version) == list(fresh.rows or [])
     assert read == [version.rows_path]
+
+
+def test_earlier_agenda_ids_come_from_the_kept_judgements(mall: Town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the kept judgements' agenda ids, validation reads no agendas rows from the store, and every
+    agency's earlier agenda ids, and so every report, are those the store's rows give."""
+    town, datasets, output = mall
+    portal = load_portal(datasets, output)
+    read: list[str] = []
+    real = Store._read
+
+    def counted(self: Store, rel: str) -> bytes:
+        read.append(rel)
+        return real(self, rel)
+
+    store = Store.load(output / "store")
+    cache = ValidationCache.for_portal(portal)
+    monkeypatch.setattr(Store, "_read", counted)
+    kept = validate_datasets(portal, partial(store.previous_agenda_ids, known=cache.agenda_ids), cache)
+    monkeypatch.undo()
+    assert cache.agendas and read == []
+    fresh = validate_datasets(portal, Store.load(output / "store").previous_agenda_ids)
+    assert _as_data(kept) == _as_data(fresh)
+    plain = Store.load(output / "store")
+    for agency in sorted({k[1] for k in town.clean}):
+        for period in town.shape.periods:
+            assert store.previous_agenda_ids(agency, period) == plain.previous_agenda_ids(agency, period)

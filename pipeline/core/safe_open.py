@@ -192,11 +192,24 @@ def _entry_kind(entry: os.DirEntry[str]) -> str:
 
 def entries(root: Path, rel: str = "") -> list[tuple[str, str]]:
     """(name, kind) of every entry of the folder ``root/rel``, sorted by name."""
-    found = []
-    with open_dir(root, rel) as fd, os.scandir(fd) as listing:
-        for entry in listing:
-            found.append((entry.name, _entry_kind(entry)))
-    return sorted(found)
+    with open_dir(root, rel) as fd:
+        return listing(fd)
+
+
+def entries_at(dir_fd: int, name: str, rel: str) -> list[tuple[str, str]]:
+    """``entries`` of the folder ``name`` below the open folder ``dir_fd`` (``rel``: its path, naming it in an
+    error): one ``open`` where walking from the root took one per component (3,600 agency folders a run)."""
+    fd = _open_at(dir_fd, name, rel, True)
+    try:
+        return listing(fd)
+    finally:
+        os.close(fd)
+
+
+def listing(fd: int) -> list[tuple[str, str]]:
+    """(name, kind) of every entry of the open folder ``fd``, sorted by name."""
+    with os.scandir(fd) as found:
+        return sorted((entry.name, _entry_kind(entry)) for entry in found)
 
 
 def read_limited(root: Path, rel: str, limit: int) -> Content:

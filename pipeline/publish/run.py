@@ -27,6 +27,7 @@ import signal
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from pipeline.core import periods
@@ -109,7 +110,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     reference = load_reference(portal)
     store = Store.load(portal.output / "store")
     cache = ValidationCache.for_portal(portal)  # judgements of unchanged files are reused
-    reports = validate_datasets(portal, store.previous_agenda_ids, cache, digests)
+    # The earlier agenda ids a decisions file may name: an unchanged agendas file's from its kept judgement.
+    reports = validate_datasets(portal, partial(store.previous_agenda_ids, known=cache.agenda_ids), cache, digests)
     receipts = load_receipts(portal.receipts, portal.tz, portal.datasets)
     new_store, changes = store.update(
         reports, lambda file: _submitted_bytes(portal, file), receipts,

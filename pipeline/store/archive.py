@@ -129,15 +129,23 @@ class Store:
         """The SHA-256 of a version's latest report as stored (or about to be)."""
         return hashlib.sha256(self._read(v.report_path)).hexdigest()
 
-    def previous_agenda_ids(self, agency: str, period: str) -> set[str]:
-        """Agenda ids in the accepted agenda files of ``agency`` for periods before ``period``."""
+    def previous_agenda_ids(self, agency: str, period: str,
+                            known: Callable[[str, str], frozenset[str] | None] | None = None) -> set[str]:
+        """Agenda ids in the accepted agenda files of ``agency`` for periods before ``period``.
+
+        ``known(file, sha256)``: the non-empty agenda ids of that accepted file's rows, when a kept
+        judgement gave them (the rows this store holds for that version are the judgement's): a
+        city's 3,600 agendas files are then not read and decoded for their ids.
+        """
         if self._agenda_index is None:
             # Built once: asked for every decisions file, a scan of every published agendas
             # file per question grew with the square of the months.
             index: dict[str, list[tuple[str, str]]] = {}
             for v in self.published("agendas"):
-                index.setdefault(v.agency, []).extend(
-                    (v.period, str(r["agenda_id"])) for r in self.rows(v) if r.get("agenda_id"))
+                given = None if known is None else known(v.file, v.sha256)
+                if given is None:
+                    given = frozenset(r["agenda_id"] for r in self.rows(v) if r.get("agenda_id"))
+                index.setdefault(v.agency, []).extend((v.period, str(i)) for i in given)
             self._agenda_index = {a: ([p for p, _ in sorted(pairs)], [i for _, i in sorted(pairs)])
                                   for a, pairs in index.items()}
         found_periods, ids = self._agenda_index.get(agency, ([], []))

@@ -8,10 +8,13 @@ file's SHA-256; a change to any of them simply misses. The agenda ids are checke
 the entry keeps a digest of the set the decisions were judged against, and a different set
 judges the file again.
 
-Entries live under ``<output>/store/validation/`` as one small JSON file each, written
-only by ``publish`` (``validate`` reads them and writes nothing). A report that says the
-pipeline itself failed (``internal-error``) or the disk could not be read
-(``unreadable-file``) is never kept: the next run must try again.
+Entries live in ``<output>/store/validation/kept.tsv``, one line each, written only by
+``publish`` (``validate`` reads them and writes nothing): a city's 10,800 entries as as many
+small files cost an ``open`` and a read each on every run. A line holds the entry's name, its
+report as JSON and the file's typed rows as JSON text, apart, so that finding an entry parses
+only its report (the rows are decoded only when read: kept_rows.py). A damaged line is a miss.
+A report that says the pipeline itself failed (``internal-error``) or the disk could not be
+read (``unreadable-file``) is never kept: the next run must try again.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+import shutil
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import regular_bytes, write_unsynced
+from pipeline.core.atomic import regular_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import REFERENCE_TABLES, TABLES, FileReport, Message, Problem
 from pipeline.core.rowcodec import compact_json, encode_rows
@@ -34,7 +39,10 @@ from pipeline.core.treehash import hash_tree
 from pipeline.validate.kept_rows import KeptRows, agenda_ids
 
 FOLDER = "validation"
-FORMAT = 2  # 2: rows kept as JSON text, decoded only when read (kept_rows.py)
+FORMAT = 3  # 2: rows kept as JSON text, decoded only when read (kept_rows.py); 3: one file, a line an entry
+KEPT = "kept.tsv"  # in the folder: a JSON header line, then "<name>\t<entry JSON>\t<rows JSON, or nothing>" lines
+_HEADER = json.dumps({"format": FORMAT}).encode("ascii") + b"\n"
+_NAME = 64  # characters of an entry's name (a SHA-256 in hex)
 NOT_KEPT = frozenset({"internal-error", "unreadable-file"})
 _PIPELINE = Path(__file__).resolve().parents[1]
 # The packages whose code decides a report, and the store's, which writes it: a reused report is
@@ -80,10 +88,15 @@ class ValidationCache:
         self.root = root
         self.version = version
         self.used: set[str] = set()
-        self.new: dict[str, bytes] = {}
+        self.new: dict[str, bytes] = {}  # name -> "<entry JSON>\t<rows JSON>" of a fresh judgement
         # Files whose kept report this run used as it is: the store already holds that report and
         # those rows (written by the run that judged them), so it does not write them again.
         self.reused: set[str] = set()
+        # The file's bytes and where each entry's line lies in them (``_read``): read at the first ``get``.
+        self._data = b""
+        self._lines: dict[str, tuple[int, int, int]] | None = None
+        # The agenda ids of each accepted agendas file whose kept judgement was found, by (file, SHA-256).
+        self.agendas: dict[tuple[str, str], frozenset[str]] = {}
 
     @classmethod
     def for_portal(cls, portal: Portal) -> ValidationCache:
@@ -93,22 +106,45 @@ class ValidationCache:
     def _name(self, file: str, sha256: str) -> str:
         return hashlib.sha256(f"{self.version}\0{file}\0{sha256}".encode()).hexdigest()
 
+    def _found(self) -> tuple[bytes, dict[str, tuple[int, int, int]]]:
+        """The file's bytes and its lines, read once (again after ``release``)."""
+        if self._lines is None:
+            self._data, self._lines = _read(self.root / KEPT)
+        return self._data, self._lines
+
     def get(self, file: str, sha256: str) -> Entry | None:
         """The kept judgement of this file's bytes under the present rules, or None."""
         name = self._name(file, sha256)
+        data, lines = self._found()
+        at = lines.get(name)
+        if at is None:
+            return None
+        start, tab, end = at
         try:
-            raw = regular_bytes(f"{self.root}/{name[:2]}/{name}.json")
-            if raw is None:
-                return None  # a link or a special file is never read
-            data = json.loads(raw)
-            entry = Entry(_report(data["report"]), data.get("agendas"))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # absent, or unreadable: judge the file again
+            found = json.loads(data[start:tab])
+            text = data[tab + 1:end]
+            if zlib.crc32(text) != found["rows_crc"]:
+                return None  # damaged: judge the file again
+            rows = text.decode("utf-8") if text else None
+            entry = Entry(_report(found["report"], rows), found.get("agendas"))
+        except (ValueError, KeyError, TypeError):
+            return None  # unreadable: judge the file again
         if entry.report.file != file or entry.report.sha256 != sha256:
             return None
         self.used.add(name)
         self.reused.add(file)
+        if entry.report.table == "agendas" and entry.report.accepted and isinstance(entry.report.rows, KeptRows):
+            self.agendas[(file, sha256)] = entry.report.rows.agenda_ids
         return entry
+
+    def agenda_ids(self, file: str, sha256: str) -> frozenset[str] | None:
+        """The agenda ids of the accepted agendas file ``file`` with these bytes, when its kept judgement was found
+        (``Store.previous_agenda_ids``), else None."""
+        return self.agendas.get((file, sha256))
+
+    def release(self) -> None:
+        """Let go of the file's bytes (the kept judgements found hold what they need); ``save`` reads it again."""
+        self._data, self._lines = b"", None
 
     def put(self, report: FileReport, agendas: str | None) -> None:
         """Keep a fresh judgement (unless it says the machine failed)."""
@@ -121,22 +157,76 @@ class ValidationCache:
             return
         name = self._name(report.file, report.sha256)
         self.used.add(name)
-        self.new[name] = compact_json({"agendas": agendas, "report": _record(report)})
+        rows = b"" if report.rows is None else _rows_text(report.rows).encode("utf-8")
+        # The rows' CRC-32: a line cut short (or otherwise damaged) is found here, not when a later stage
+        # decodes the rows (kept_rows.py), which would fail the run.
+        entry = {"agendas": agendas, "report": _record(report), "rows_crc": zlib.crc32(rows)}
+        self.new[name] = compact_json(entry).rstrip(b"\n") + b"\t" + rows
 
     def save(self) -> None:
-        """Write the new entries and remove those this run did not use (earlier rules, gone files).
+        """Write the entries this run used (kept or new; none of earlier rules or gone files) as the file.
 
-        A failure here costs only a judgement next time, never the run: errors are ignored.
+        Written through a temporary file and a rename, not flushed: a failure here, or a power loss
+        that leaves the file short, costs only judgements next time, never the run (errors are ignored).
         """
-        made: set[str] = set()  # 256 folders for 10,000 entries: each made once
         with contextlib.suppress(OSError):
-            for name, data in sorted(self.new.items()):
-                write_unsynced(self.root / name[:2] / f"{name}.json", data, made)
-            for folder in (os.scandir(self.root) if self.root.is_dir() else []):
-                for item in os.scandir(folder.path):
-                    if item.name.removesuffix(".json") not in self.used:
-                        os.unlink(item.path)
+            data, lines = self._found()
+
+            def pieces() -> Iterator[bytes | memoryview]:
+                yield _HEADER
+                view = memoryview(data)
+                for name in sorted(self.used):
+                    if name in self.new:
+                        yield name.encode("ascii") + b"\t" + self.new[name] + b"\n"
+                    elif (at := lines.get(name)) is not None:  # the line as read, not encoded again
+                        yield view[at[0] - _NAME - 1:at[2]]
+                        yield b"\n"
+
+            _write_unsynced_blocks(self.root / KEPT, pieces())
+            for item in os.scandir(self.root):  # an earlier format's entries (a folder of files each)
+                if item.name == KEPT or item.name.startswith("."):
+                    continue
+                if item.is_dir(follow_symlinks=False):
+                    shutil.rmtree(item.path)
+                else:
+                    os.unlink(item.path)
         self.new = {}
+        self.release()
+
+
+def _read(path: Path) -> tuple[bytes, dict[str, tuple[int, int, int]]]:
+    """The file's bytes and, by entry name, where its report starts, where it ends (a tab follows) and where
+    its rows end; none when the file is missing, unreadable, a link or of another format."""
+    try:
+        data = regular_bytes(path)
+    except OSError:
+        return b"", {}
+    if data is None or not data.startswith(_HEADER):
+        return b"", {}
+    lines = {}
+    size, at = len(data), len(_HEADER)
+    while at < size:
+        end = data.find(b"\n", at)
+        end = size if end < 0 else end
+        tab = at + _NAME
+        rows = data.find(b"\t", tab + 1, end) if data[tab:tab + 1] == b"\t" else -1
+        if rows > 0:  # else a damaged line: its file is judged again
+            lines[data[at:tab].decode("ascii", "replace")] = (tab + 1, rows, end)
+        at = end + 1
+    return data, lines
+
+
+def _write_unsynced_blocks(path: Path, blocks: Iterable[bytes | memoryview]) -> None:
+    """Write ``blocks`` as ``path`` through a temporary file and a rename, leaving the flush to the system."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp"
+    try:
+        with open(tmp, "wb") as out:
+            out.writelines(blocks)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written file behind
+        raise
 
 
 def _problem_record(p: Problem) -> dict[str, Any]:
@@ -152,22 +242,24 @@ def _record(r: FileReport) -> dict[str, Any]:
     """A report with its typed rows, as JSON."""
     return {"file": r.file, "period": r.period, "agency": r.agency, "table": r.table, "status": r.status,
             "errors": [_problem_record(p) for p in r.errors], "warnings": [_problem_record(p) for p in r.warnings],
-            "sha256": r.sha256, "rows": None if r.rows is None else _rows_text(r.rows),
+            "sha256": r.sha256,
             "row_count": None if r.rows is None else len(r.rows),
             "agenda_ids": None if r.rows is None else sorted(agenda_ids(r.rows)),
             "omitted_errors": r.omitted_errors, "omitted_warnings": r.omitted_warnings}
 
 
 def _rows_text(rows: Sequence[dict[str, Any]]) -> str:
-    """Rows as the JSON text ``KeptRows`` decodes: a string inside the entry, so reading the entry
-    scans it without building the rows."""
+    """Rows as the JSON text ``KeptRows`` decodes: beside the entry's JSON, so reading the entry neither
+    scans nor builds them."""
     return compact_json(encode_rows(rows)).decode("utf-8").rstrip("\n")
 
 
-def _report(d: dict[str, Any]) -> FileReport:
-    """The report ``_record`` wrote."""
+def _report(d: dict[str, Any], rows: str | None) -> FileReport:
+    """The report ``_record`` wrote, with its rows' JSON text (None: a report without rows)."""
+    if (rows is None) != (d["row_count"] is None):
+        raise ValueError("kept rows and their count disagree")  # a damaged line
     return FileReport(d["file"], d["period"], d["agency"], d["table"], d["status"],
                       [_problem(p) for p in d["errors"]], [_problem(p) for p in d["warnings"]], d["sha256"],
-                      None if d["rows"] is None else KeptRows(d["rows"], d["row_count"], frozenset(d["agenda_ids"])),
+                      None if rows is None else KeptRows(rows, d["row_count"], frozenset(d["agenda_ids"])),
                       d["omitted_errors"],
                       d["omitted_warnings"])

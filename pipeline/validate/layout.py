@@ -25,7 +25,7 @@ from typing import Any
 
 from pipeline.core.models import REJECTED, TABLES, FileReport
 from pipeline.core.periods import PERIOD_RE
-from pipeline.core.safe_open import DIR, FILE, LINK, Refused, entries, kind_of
+from pipeline.core.safe_open import DIR, FILE, LINK, Refused, entries, entries_at, kind_of, listing, open_dir
 from pipeline.validate.messages import problem
 
 FORMATS = ("csv", "xlsx")
@@ -94,25 +94,31 @@ def _scan_period(datasets: Path, period: str, agencies: set[str], example: str,
     """The agency folders of one period folder."""
     base = f"submissions/{period}"
     folder: list[FileReport] = []
-    for name, kind in _entries(datasets, base):
-        rel = f"{base}/{name}"
-        if kind not in (DIR, FILE):
-            folder.append(_layout(rel, _unsafe(kind), period=period))
-        elif kind != DIR:
-            folder.append(_layout(rel, "stray-file", period=period))
-        elif name not in agencies:
-            folder.append(_layout(rel, "unknown-agency", period=period, example=example))
-        else:
-            try:
-                _scan_agency(datasets, rel, period, found, errors)
-            except Refused as exc:  # swapped for a link since it was listed
-                folder.append(_layout(rel, exc.reason, period=period))
+    with open_dir(datasets, base) as fd:  # its agency folders opened below it, not walked to from the root
+        for name, kind in _relevant(listing(fd)):
+            rel = f"{base}/{name}"
+            if kind not in (DIR, FILE):
+                folder.append(_layout(rel, _unsafe(kind), period=period))
+            elif kind != DIR:
+                folder.append(_layout(rel, "stray-file", period=period))
+            elif name not in agencies:
+                folder.append(_layout(rel, "unknown-agency", period=period, example=example))
+            else:
+                try:
+                    _scan_agency(datasets, _relevant(entries_at(fd, name, rel)), rel, period, found, errors)
+                except Refused as exc:  # swapped for a link since it was listed
+                    folder.append(_layout(rel, exc.reason, period=period))
     errors += _bounded(base, folder, period=period)
 
 
 def _entries(datasets: Path, rel: str) -> list[tuple[str, str]]:
     """The entries of a folder that matter, sorted by name for a deterministic report."""
-    return [(name, kind) for name, kind in entries(datasets, rel) if not is_ignored(name)]
+    return _relevant(entries(datasets, rel))
+
+
+def _relevant(listed: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The entries listed that matter (no system or office leftovers), in their order."""
+    return [(name, kind) for name, kind in listed if not is_ignored(name)]
 
 
 def _unsafe(kind: str) -> str:
@@ -120,13 +126,13 @@ def _unsafe(kind: str) -> str:
     return "symlink" if kind == LINK else "not-regular"
 
 
-def _scan_agency(datasets: Path, base: str, period: str, found: list[Submitted],
+def _scan_agency(datasets: Path, listed: list[tuple[str, str]], base: str, period: str, found: list[Submitted],
                  errors: list[FileReport]) -> None:
-    """Collect the table files of one agency folder; report everything else."""
+    """Collect the table files of one agency folder (``listed``: its entries that matter); report everything else."""
     agency = base.rsplit("/", 1)[-1]
     files: dict[str, dict[str, str]] = {}
     folder: list[FileReport] = []
-    for name, kind in _entries(datasets, base):
+    for name, kind in listed:
         rel = f"{base}/{name}"
         stem, _, ext = name.partition(".")
         if kind not in (DIR, FILE):

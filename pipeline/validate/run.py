@@ -61,6 +61,8 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     # them garbage: the cycle collector walking them again and again took a third of this stage.
     with collector.set_aside():
         kept = {s.file: e for s in submitted if (e := _kept(cache, s, digests)) is not None}
+    if cache is not None:
+        cache.release()  # the judgements found hold their reports and rows: the file's bytes are let go
     work = _Work(portal, schemas, reference, kept, previous_agenda_ids, cache)
     first, second = _halves(submitted) if len(submitted) - len(kept) >= PARALLEL_FROM and _cores() > 1 \
         else (submitted, [])
