@@ -12,7 +12,8 @@ Order:
   3. render the pages whose key changed (with the templates, the code and the settings:
      ``Renderer.key``), taking each searchable page's words as it is written, then drop them;
      each language's process writes its search index (search.py) after its pages; make the
-     calendars whose key (their agendas' inputs) changed; copy assets and published files,
+     calendars whose key (their agendas' inputs) changed (in the first language's index child
+     when few pages were rendered: ``SIDE_SHARE``); copy assets and published files,
      write feeds, sitemap (an index of sitemaps above 50,000 URLs), catalogue; only files
      whose bytes differ from the live site's are staged (the live site's manifest holds every
      file's SHA-256 and every page's and calendar's key);
