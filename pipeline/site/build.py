@@ -12,7 +12,8 @@ Order:
   3. render the pages whose key changed (with the templates, the code and the settings:
      ``Renderer.key``), taking each searchable page's words as it is written, then drop them;
      each language's process writes its search index (search.py) after its pages; make the
-     calendars whose key (their agendas' inputs) changed; copy assets and published files,
+     calendars whose key (their agendas' inputs) changed (in the first language's index child
+     when few pages were rendered: ``SIDE_SHARE``); copy assets and published files,
      write feeds, sitemap (an index of sitemaps above 50,000 URLs), catalogue; only files
      whose bytes differ from the live site's are staged (the live site's manifest holds every
      file's SHA-256 and every page's and calendar's key);
@@ -113,11 +114,20 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
     try:
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
-        pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None, later)
-        # The calendars and files while the search index's child works (they need no index; the
-        # keys are merged after).
+
+        def calendars(own: Writer) -> dict[str, str]:
+            """The calendars through ``own``, giving their keys."""
+            made: dict[str, str] = {}
+            _write_calendars(own, data, code, live, target, made)
+            return made
+
+        pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None, later,
+                               calendars)
+        # The calendars (unless the search index's child took them) and files while that child works
+        # (they need no index; the keys are merged after).
         keys: dict[str, str] = {}
-        _write_calendars(writer, data, code, live, target, keys)
+        if not pending.side:
+            keys.update(calendars(writer))
         _write_files(writer, data, templates, lang_kits, pending.paths, digests, (code, live, keys))
         done = pending.finish()
         done.keys.update(keys)
@@ -174,10 +184,11 @@ class Pending:
 
     def __init__(self, writer: Writer, results: dict[str, LangPages], first: str,
                  children: dict[str, isolate.Child[LangPages]],
-                 search: isolate.Child[tuple[dict[str, str], list[str]]] | None = None) -> None:
+                 search: isolate.Child[Apart] | None = None) -> None:
         self.writer, self.results, self.first = writer, results, first
         self.children, self.search = children, search
         self.paths = results[first].paths
+        self.side = False  # the search index's child also does the side work (``_write_pages``)
 
     def join(self) -> None:
         """Wait for the languages' children and merge what they wrote (a child's error is raised here)."""
@@ -189,11 +200,15 @@ class Pending:
     def finish(self) -> PagesDone:
         """Wait for the children, merge what they wrote (a child's error is raised here)."""
         self.join()
-        if self.search is not None:  # the first language's search index
-            self.writer.merge(*self.search.result())
+        side: dict[str, str] = {}
+        if self.search is not None:  # the first language's search index (and the side work's files)
+            files, changed, side = self.search.result()
+            self.writer.merge(files, changed)
             self.results[self.first].index = None
         self.children, self.search = {}, None
-        return _done(self.results)
+        done = _done(self.results)
+        done.keys.update(side)
+        return done
 
     def stop(self) -> None:
         """Kill the children still running (after a failure of this process)."""
@@ -222,14 +237,24 @@ class LangPages:
 # Each language in its own process (the parent the first, one forked child for each other):
 # rendering is Python, one core per process, and the languages' pages are independent.
 FORK = hasattr(os, "fork")
+# What the child of the first language's search index sends back: its writer's files and changed
+# paths, and the keys of the side work it did after the index (``_write_pages``).
+Apart = tuple[dict[str, str], list[str], dict[str, str]]
+# The side work goes to that child when the first language rendered at most this share of its
+# pages: its index then has few pages to add, and the child is done before the build's own files.
+SIDE_SHARE = 0.1
 
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
                  code: str, live: manifest.Manifest | None, target: Path | None,
-                 later: list[Callable[[], None]] | None = None) -> Pending:
+                 later: list[Callable[[], None]] | None = None,
+                 side: Callable[[Writer], dict[str, str]] | None = None) -> Pending:
     """Render and write every page of every language whose key differs from the live one's, and
     each language's search index (``target``: the live site's folder, None: no search index);
-    ``later``: actions run once this process's pages are written (before, without ``FORK``).
+    ``later``: actions run once this process's pages are written (before, without ``FORK``);
+    ``side``: work (the calendars) that the first language's index child does after the index when
+    that index has few pages to add (``SIDE_SHARE``; ``Pending.side`` says so, its keys come back
+    from ``Pending.finish``), so that the build's own process only writes the other files meanwhile.
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
@@ -285,7 +310,10 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         # The other languages first: three processes at once (this one, a language's, the index's)
         # took the tree past 1 GB at the bench city (PSS sum 1.24-1.29 GB against 0.9 GB).
         pending.join()
-        pending.search = _search_apart(writer, pending.results[first])
+        part = pending.results[first]
+        few = side is not None and live is not None and part.rendered <= SIDE_SHARE * part.count
+        pending.search = _search_apart(writer, part, side if few else None)
+        pending.side = few and pending.search is not None
     except BaseException:
         pending.stop()
         raise
@@ -298,16 +326,18 @@ def _run(actions: list[Callable[[], None]] | None) -> None:
         actions.pop(0)()
 
 
-def _search_apart(writer: Writer, part: LangPages) -> isolate.Child[tuple[dict[str, str], list[str]]] | None:
-    """A forked child writing the language's search index through a writer of its own (None
-    without an index)."""
+def _search_apart(writer: Writer, part: LangPages,
+                  side: Callable[[Writer], dict[str, str]] | None = None) -> isolate.Child[Apart] | None:
+    """A forked child writing the language's search index through a writer of its own, then doing
+    ``side`` (its keys sent back with the writer's records); None without an index."""
     if part.index is None:
         return None
 
-    def action() -> tuple[dict[str, str], list[str]]:
+    def action() -> Apart:
         own = Writer(writer.root, writer.previous)
         _search(own, part)
-        return own.files, own.changed
+        keys = side(own) if side is not None else {}
+        return own.files, own.changed, keys
 
     # The parent keeps its reference to the entries until the child is done: freeing them here
     # would write to the pages the child shares, copying them (memory counted twice).

@@ -25,7 +25,7 @@ import pytest
 from pipeline.core.config import Portal
 from pipeline.core.errors import SiteError
 from pipeline.runner import isolate
-from pipeline.site import build, build_site, rowcache
+from pipeline.site import build, build_site, fingerprint, manifest, rowcache
 from pipeline.site.build import TEMPLATES, kits
 from pipeline.site.casting import read_table
 from pipeline.site.loader import load_site_data
@@ -287,3 +287,48 @@ def test_changed_rows_are_kept_once_this_process_pages_are_written(fixture_porta
     assert after == rowcache.cache_key(sha, schema).encode()
     kept = rowcache.load(output / rowcache.FOLDER / "agencies.rows", after.decode())
     assert kept is not None and kept == read_table(output / "data" / "agencies.csv", schema)
+
+
+def _calendars_where(monkeypatch: pytest.MonkeyPatch, note: Path) -> None:
+    """Each ``_write_calendars`` call notes its process id in ``note`` (a child's list would stay in the child)."""
+    real = build._write_calendars
+
+    def calendars(*args: Any, **kwargs: Any) -> None:
+        with note.open("a") as file:
+            file.write(f"{os.getpid()}\n")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_write_calendars", calendars)
+
+
+def test_with_few_pages_rendered_the_index_child_writes_the_calendars_and_the_site_is_the_same(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fixture's live site, then one agency renamed: few pages of each language rendered again.
+    edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
+    children = _started(monkeypatch)
+    note = tmp_path / "calendars.pids"
+    _calendars_where(monkeypatch, note)
+    monkeypatch.setattr(build, "SIDE_SHARE", 1.0)  # the fixture is small: every share of pages counts as few
+    assert not build_site(fixture_portal, AS_OF, search=True).skipped
+    assert [child.stage for child in children] == ["site (en)", "search (id)"]
+    assert note.read_text().split() not in ([], [str(os.getpid())])  # by the index's child, once
+    assert len(note.read_text().split()) == 1
+    site = fixture_portal.output / "site"
+    one = _one_process_copy(fixture_portal, tmp_path / "one", monkeypatch, search=True)
+    assert_same_site(site, one)
+    # The calendars' keys came back from the child into the manifest: those the one-process build keeps.
+    kept = manifest.read(site, fingerprint.read_record(site))
+    alone = manifest.read(one, fingerprint.read_record(one))
+    assert kept is not None and alone is not None
+    calendars = {rel: key for rel, key in alone.keys.items() if rel.endswith(".ics")}
+    assert calendars and {rel: kept.keys.get(rel) for rel in calendars} == calendars
+
+
+def test_with_many_pages_rendered_this_process_writes_the_calendars(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
+    note = tmp_path / "calendars.pids"
+    _calendars_where(monkeypatch, note)
+    monkeypatch.setattr(build, "SIDE_SHARE", 0.0)  # any page rendered is too many
+    assert not build_site(fixture_portal, AS_OF, search=True).skipped
+    assert note.read_text().split() == [str(os.getpid())]
