@@ -22,8 +22,9 @@ def write_bytes(path: Path, data: bytes) -> None:
     write_blocks(path, (data,))
 
 
-def write_blocks(path: Path, blocks: Iterable[bytes]) -> None:
-    """``write_bytes`` of the blocks joined, written as they come (never held whole)."""
+def write_blocks(path: Path, blocks: Iterable[bytes | memoryview], sync: bool = True) -> None:
+    """``write_bytes`` of the blocks joined, written as they come (never held whole); ``sync=False``
+    leaves the flush to the system (a cache, whose loss costs only work)."""
     with naming(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -31,8 +32,9 @@ def write_blocks(path: Path, blocks: Iterable[bytes]) -> None:
             with os.fdopen(fd, "wb") as fh:
                 for block in blocks:
                     fh.write(block)
-                fh.flush()
-                os.fsync(fh.fileno())
+                if sync:
+                    fh.flush()
+                    os.fsync(fh.fileno())
             # mkstemp creates 0600; published files must be readable by a web server's user.
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)

@@ -31,7 +31,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import regular_bytes
+from pipeline.core.atomic import regular_bytes, write_blocks
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import REFERENCE_TABLES, TABLES, FileReport, Message, Problem
 from pipeline.core.rowcodec import compact_json, encode_rows
@@ -182,10 +182,10 @@ class ValidationCache:
                         yield view[at[0] - _NAME - 1:at[2]]
                         yield b"\n"
 
-            _write_unsynced_blocks(self.root / KEPT, pieces())
+            write_blocks(self.root / KEPT, pieces(), sync=False)
             for item in os.scandir(self.root):  # an earlier format's entries (a folder of files each)
-                if item.name == KEPT or item.name.startswith("."):
-                    continue
+                if item.name == KEPT or (item.name.startswith(".") and not item.name.startswith(f".{KEPT}.")):
+                    continue  # (a temporary file of a save that was stopped is removed)
                 if item.is_dir(follow_symlinks=False):
                     shutil.rmtree(item.path)
                 else:
@@ -214,19 +214,6 @@ def _read(path: Path) -> tuple[bytes, dict[str, tuple[int, int, int]]]:
             lines[data[at:tab].decode("ascii", "replace")] = (tab + 1, rows, end)
         at = end + 1
     return data, lines
-
-
-def _write_unsynced_blocks(path: Path, blocks: Iterable[bytes | memoryview]) -> None:
-    """Write ``blocks`` as ``path`` through a temporary file and a rename, leaving the flush to the system."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.tmp"
-    try:
-        with open(tmp, "wb") as out:
-            out.writelines(blocks)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written file behind
-        raise
 
 
 def _problem_record(p: Problem) -> dict[str, Any]:
