@@ -105,8 +105,7 @@ def relativize(html: str, page_path: str) -> str:
         rel = done.get(target)
         if rel is None:
             # ``_relative``'s usual link, written here: a page has tens of them.
-            if up is not None and "/." not in target and "//" not in target and "#" not in target \
-                    and "?" not in target and target[1:cut] not in own:
+            if up is not None and _is_usual(target, cut, own):
                 rel = up + target[1:]
             else:
                 rel = '="' + _relative(target, base, start)
@@ -123,6 +122,14 @@ def _usual(start: tuple[str, ...] | None) -> tuple[str | None, int, tuple[str, s
     if not start:
         return None, 0, ("", "")
     return '="' + "../" * len(start), len(start[0]) + 2, (start[0], start[0] + "/")
+
+
+def _is_usual(target: str, cut: int, own: tuple[str, str]) -> bool:
+    """True when ``target`` is a usual link from a folder whose ``_usual`` gave ``cut`` and ``own``:
+    "../" by depth and the target's own path (no dot segment, doubled slash, fragment or query, and
+    not into the folder's first folder, which ``_relative`` shortens)."""
+    return ("/." not in target and "//" not in target and "#" not in target and "?" not in target
+            and target[1:cut] not in own)
 
 
 class Shared(PlainCallable):
@@ -167,9 +174,7 @@ class Shared(PlainCallable):
         part = self._relative.get(slot)
         if part is None:
             targets = self._links(key)
-            if targets is not None and all("/." not in target and "//" not in target and "#" not in target
-                                           and "?" not in target and target[1:cut] not in own
-                                           for target in targets):
+            if targets is not None and all(_is_usual(target, cut, own) for target in targets):
                 part = Markup(relativize(self._part(key), "/" + "/".join(start) + "/"))
             else:
                 part = self._part(key)
