@@ -184,3 +184,20 @@ def test_reports_a_run_writes_are_kept_by_stat_for_the_next_one(tmp_path: Path, 
     shutil.rmtree(again / "feedback")
     publish.publish_data(Fixture(fx.datasets, again).portal, AS_OF, NOW)
     assert tree_bytes(fx.output / "feedback") == tree_bytes(again / "feedback")
+
+
+def test_the_index_counts_each_agency_months_files_by_status(tmp_path: Path) -> None:
+    # The counts are made in index_context (the template's filters counting them cost most of its time).
+    from pipeline.core.config import load_portal
+    fx = make_fixture(tmp_path)
+    portal = load_portal(fx.datasets, fx.output)
+    months = [{"period": "2026-09", "agency": a, "href": f"2026-09/{a}/index.html", "agency_name": a.upper(),
+               "statuses": statuses, "month": {"id": "September 2026", "en": "September 2026"}}
+              for a, statuses in (("a", ["accepted", "rejected", "missing"]), ("b", ["rejected", "rejected", "missing"]),
+                                  ("c", ["accepted", "accepted", "accepted"]))]
+    html = feedback.environment().get_template("index.html").render(feedback.index_context(portal, months, []))
+    assert ": 3 instansi, 3 ditolak, 2 belum dikirim" in html and "3 agencies, 3 rejected, 2 not received" in html
+    rows = [line for line in html.splitlines() if line.startswith('<tr><th scope="row">')]
+    assert [row.split("</a></th>")[1] for row in rows] == [
+        "<td>1</td><td>1</td><td>1</td></tr>", "<td>0</td><td>2</td><td>1</td></tr>", "<td>3</td><td>0</td><td>0</td></tr>"]
+    assert "statuses" in months[0] and "accepted" not in months[0]  # the page's inputs are left as they were

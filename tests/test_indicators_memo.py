@@ -440,3 +440,36 @@ def test_a_service_reads_only_the_performance_side_of_its_cells() -> None:
         ev.rejected_first = frozenset()
         ev.agendas_by_month, ev.decisions, ev.history = _Unread(), _Unread(), _Unread()
         assert indicators._selection_rows(sel, True, ev, Targets()) == full
+
+
+def test_lines_read_back_as_they_were_are_saved_as_the_files_own_bytes(tmp_path: Path) -> None:
+    # Stretches of lines found as they were are written as views of the file read; the file saved is
+    # the one written line by line: in key order, only the lines used, a damaged line left out.
+    path = tmp_path / memo_module.FILE
+    fields = list(indicators.KEPT)
+    header = json.dumps({"format": memo_module.FORMAT, "fields": fields}, separators=(",", ":")).encode()
+
+    def line(n: int, value: str) -> bytes:
+        return b"%064x\t%s\t[[\"%s\",1,null,null,1,2,null,null,null]]" % (n, (b"%02x" % n) * 16, value.encode())
+
+    lines = {n: line(n, f"v{n}") for n in range(1, 9)}
+    lines[4] = b"%064x\tnot hex, damaged" % 4  # no second tab: never found, never written again
+    path.write_bytes(header + b"\n" + b"\n".join(lines[n] for n in range(1, 9)))  # the last without its LF
+    memo = Memo(path, fields)
+    for n in (1, 2, 3, 5, 7, 8):  # 6 is not asked for: dropped
+        assert memo.find("%064x" % n) is not None
+    memo.put("%064x" % 7, [["w", 2, None, None, 1, 2, None, None, None]], [b"\x07" * 16])  # computed again
+    memo.put("%064x" % 9, [["x", 3, None, None, 1, 2, None, None, None]], [b"\x09" * 16])  # new
+    memo.put("%064x" % 0, [["y", 4, None, None, 1, 2, None, None, None]])  # its digests never given
+    memo.save()
+
+    def put(n: int, value: str, count: int, digests: bytes) -> bytes:
+        return b"%064x\t%s\t[[\"%s\",%d,null,null,1,2,null,null,null]]\n" % (n, digests.hex().encode(), value.encode(),
+                                                                            count)
+
+    expected = (header + b"\n" + put(0, "y", 4, b"") + b"".join(lines[n] + b"\n" for n in (1, 2, 3, 5))
+                + put(7, "w", 2, b"\x07" * 16) + lines[8] + b"\n" + put(9, "x", 3, b"\x09" * 16))
+    assert path.read_bytes() == expected
+    again = Memo(path, fields)  # and it reads back
+    assert sorted(again.old) == ["%064x" % n for n in (0, 1, 2, 3, 5, 7, 8, 9)]
+    assert again.rows(again.find("%064x" % 8)[1]) == [["v8", 1, None, None, 1, 2, None, None, None]]  # type: ignore[index]

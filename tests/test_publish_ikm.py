@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import pytest
 
-from pipeline.core.ikm import grade, ikm, row_ikm
+from pipeline.core.ikm import exact_sum, grade, group_ikm, ikm, row_ikm
 
 
 @pytest.mark.parametrize("value, letter", [
@@ -127,3 +128,41 @@ def test_integer_cents_equal_the_fraction_rounding() -> None:
         expected = None if not people else \
             round_cents(Fraction(25) * sum((n * exact_sum(s) for n, s in rows), Fraction(0)) / (9 * people))
         assert group_ikm(rows) == expected and str(group_ikm(rows)) == str(expected)
+
+
+def _reference_sum(scores: list[object]) -> Fraction:
+    """The exact sum as Fractions add it (a float read as the decimal it shows)."""
+    return sum((Fraction(Decimal(repr(s))) if isinstance(s, float) else Fraction(s) for s in scores),  # type: ignore[arg-type]
+               Fraction(0))
+
+
+@pytest.mark.parametrize("scores", [
+    [Decimal("3.67"), Decimal("3.58"), Decimal("3.55"), Decimal("3.58"), Decimal("3.60"), Decimal("3.57"),
+     Decimal("3.45"), Decimal("3.60"), Decimal("3.46")],
+    [4, 3, 2, 1, 4, 3, 2, 1, 4],
+    [3.1, 2.9, 0.1, 3, Decimal("1.25"), True, False, Decimal("-0.5"), Decimal("3.450000")],
+    [Decimal("1E+2"), Decimal("0.000000000000000000000000000001"), 1, 2, 3, 4, 1, 2, Decimal("3.333333333333333333333333")],
+])
+def test_the_exact_sum_summed_in_c_is_the_sum_of_fractions(scores: list[object]) -> None:
+    # The sum is made under a context that refuses to round, then read as a reduced integer ratio.
+    total = exact_sum(scores)  # type: ignore[arg-type]
+    assert type(total) is Fraction and total == _reference_sum(scores)
+    exact = _reference_sum(scores)
+    cents = exact * 2500 / 9
+    assert ikm(scores) == (Decimal((cents * 2 + 1).__floor__() // 2) / 100).quantize(Decimal("0.01"))  # type: ignore[arg-type]
+
+
+def test_a_score_that_is_no_number_still_fails() -> None:
+    with pytest.raises(TypeError):
+        ikm(["3"] * 9)  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        exact_sum([Fraction(1, 3)] * 9)  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        ikm([Decimal("NaN")] * 9)
+
+
+def test_group_sums_use_the_same_exact_sums() -> None:
+    rows = [(12, [Decimal("3.67")] * 9), (3, [3.1, 2.9, 0.1, 3, 4, 4, 4, 4, 4]), (0, [1] * 9)]
+    people = sum(n for n, _ in rows)
+    exact = sum((n * _reference_sum(s) for n, s in rows), Fraction(0)) * 2500 / (9 * people)
+    assert group_ikm(rows) == (Decimal((exact * 2 + 1).__floor__() // 2) / 100).quantize(Decimal("0.01"))  # type: ignore[arg-type]

@@ -120,8 +120,13 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
 
+    built: dict[str, list[Record]] = {}  # those two tables once ``build_tables`` made them (in this process)
+
     def listed() -> dict[str, list[Record]]:
-        """The two tables the feedback pages read, made in the child as ``build_tables`` makes them."""
+        """The two tables the feedback pages read: made in the child as ``build_tables`` makes them, or, when the
+        side folders are staged in this process after the tables were built, those (not made twice)."""
+        if built:
+            return built
         return listing_tables(new_store, reference.agencies.values(), as_of, portal.deadline_day, portal.tz,
                               portal.start_period)
 
@@ -140,6 +145,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
         tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
                               portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
+        if isinstance(side, _Staged):  # (a forked child made its own before they were built)
+            built.update(agencies=tables["agencies"], submissions=tables["submissions"])
         # The data files are written straight into the data folder's staging folder as they are made
         # (hundreds of MB for a large city, never held in memory), then compared with those in place.
         folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
