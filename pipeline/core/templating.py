@@ -7,7 +7,7 @@ could end a ``<script>`` block.
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from keyword import iskeyword
 from pathlib import Path
 from typing import Any, cast
@@ -67,6 +67,22 @@ class PlainCallable:
 # Every subclass of PlainCallable: the compiled templates call an object of one of these types
 # directly, by its exact type (one ``type(x) in set`` test instead of ``Context.call``).
 _PLAIN_TYPES: set[type] = set()
+
+
+class Words(PlainCallable):
+    """A PlainCallable whose call with one key alone is ``self.words[key]`` (the words ``t("key")``):
+    the compiled templates read that item instead of calling it (``_CodeGenerator.visit_Call``), so
+    ``words`` must give for a key exactly what the call gives, and fail alike for a missing one."""
+
+    words: Mapping[str, str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _WORD_TYPES.add(cls)
+
+
+# Every subclass of Words: read, not called, for one key alone.
+_WORD_TYPES: set[type] = set()
 
 
 class _Context(Context):
@@ -158,14 +174,24 @@ class _CodeGenerator(CodeGenerator):
             super().visit_Call(node, frame, forward_caller=forward_caller)
             return
         callee = self.temporary_identifier()
-        self.write(f"({callee}(")
+        key = node.args[0] if len(node.args) == 1 and not node.kwargs else None
+        if isinstance(key, nodes.Const) and type(key.value) is str:
+            # One key alone (``t("nav.home")``, most calls of the words): their item, no call at all.
+            self.write(f"({callee}.words[{key.value!r}] if type({callee} := ")
+            self.visit(node.node, frame)
+            self.write(f") in environment.word_types else {callee}(")
+        else:
+            self.write(f"({callee}(")
         for i, arg in enumerate([*node.args, *node.kwargs]):
             if i:
                 self.write(", ")
             self.visit(arg, frame)
-        self.write(f") if type({callee} := ")
-        self.visit(node.node, frame)
-        self.write(f") in environment.plain_types else context.call({callee}")
+        if isinstance(key, nodes.Const) and type(key.value) is str:
+            self.write(f") if type({callee}) in environment.plain_types else context.call({callee}")
+        else:
+            self.write(f") if type({callee} := ")
+            self.visit(node.node, frame)
+            self.write(f") in environment.plain_types else context.call({callee}")
         extra = {"_loop_vars": "_loop_vars"} if frame.loop_frame else {}
         if frame.block_frame:
             extra["_block_vars"] = "_block_vars"
@@ -329,6 +355,7 @@ class _Environment(Environment):
         return tuple(sorted(found))
     output_escape = staticmethod(_output_escape)
     escape_str = staticmethod(_escape_inner)  # a str's escaped text (``_CodeGenerator._output_child_pre``)
+    word_types = _WORD_TYPES  # the types whose item the compiled templates read for one key (``Words``)
     plain_types = _PLAIN_TYPES  # the types the compiled templates call directly (``_CodeGenerator.visit_Call``)
 
     def getattr(self, obj: Any, attribute: str) -> Any:

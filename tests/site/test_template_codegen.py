@@ -132,3 +132,41 @@ def test_the_link_regex_finds_the_links_it_found(html: str) -> None:
     assert _LINK.findall(html) == _PREVIOUS.findall(html)
     for page in ("/", "/a/", "/en/a/b/"):
         assert isinstance(relativize(html, page), str)
+
+
+def test_the_words_are_read_for_one_key_and_fail_alike() -> None:
+    """``t("key")`` read as the words' item gives the call's text; a missing key fails the build
+    with the same error read either way; fields still go through the call."""
+    from pipeline.core.errors import SiteError
+    from pipeline.site.i18n import Translator
+
+    t = Translator({"a": "A {n}", "b": "B"}, "id")
+    env = ours({"p.html": '{{ t("a") }}|{{ t("b") }}|{{ t("a", n=2) }}|{{ t(key) }}', "m.html": '{{ t("nope") }}'})
+    source = env.compile('{{ t("a") }}', "x.html", raw=True)
+    assert ".words['a'] if type(" in source
+    assert env.get_template("p.html").render(t=t, key="b") == "A {n}|B|A 2|B"
+    with pytest.raises(SiteError, match="missing key 'nope'") as read:
+        env.get_template("m.html").render(t=t)
+    with pytest.raises(SiteError) as called:
+        t("nope")
+    assert str(read.value) == str(called.value)
+    assert t.strings.get("nope", "x") == "x"  # labels look keys up with a default, as before
+
+
+def test_a_months_sums_are_those_of_sum() -> None:
+    """``stats.totals`` adds each field in the rows' order, as ``sum`` did: none, one and many rows."""
+    import random
+
+    from pipeline.site.models import Perf
+    from pipeline.site.stats import totals
+
+    rng = random.Random(7)
+    rows = [Perf("2026-10", "a", f"s{i}", rng.randrange(10**12), rng.randrange(100), rng.randrange(100), None, None,
+                 rng.randrange(50), rng.randrange(50), rng.choice([None, 0, rng.randrange(10**20)]), None, None, None,
+                 None) for i in range(40)]
+    for some in ([], rows[:1], rows[:7], rows):
+        got = totals("2026-10", some)
+        assert (got.received, got.completed, got.within_standard, got.complaints_received, got.complaints_resolved,
+                got.respondents) == (sum(r.received for r in some), sum(r.completed for r in some),
+                                     sum(r.within_standard for r in some), sum(r.complaints_received for r in some),
+                                     sum(r.complaints_resolved for r in some), sum(r.respondents or 0 for r in some))
