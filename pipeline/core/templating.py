@@ -7,13 +7,14 @@ could end a ``<script>`` block.
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
+from keyword import iskeyword
 from pathlib import Path
 from typing import Any, cast
 
 import markupsafe
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, meta, nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.environment import TemplateModule
 from jinja2.nodes import Expr
 from jinja2.runtime import Context, Macro
@@ -54,7 +55,34 @@ class PlainCallable:
     """A callable that templates call as it is: never given the context or environment first.
 
     (Jinja's ``pass_context`` and its kin mark a function that wants one; a subclass carries no mark.)
+    A template calls one directly (``_CodeGenerator.visit_Call``), so it must not raise StopIteration
+    for Jinja to turn into an undefined value (none of ours does).
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _PLAIN_TYPES.add(cls)
+
+
+# Every subclass of PlainCallable: the compiled templates call an object of one of these types
+# directly, by its exact type (one ``type(x) in set`` test instead of ``Context.call``).
+_PLAIN_TYPES: set[type] = set()
+
+
+class Words(PlainCallable):
+    """A PlainCallable whose call with one key alone is ``self.words[key]`` (the words ``t("key")``):
+    the compiled templates read that item instead of calling it (``_CodeGenerator.visit_Call``), so
+    ``words`` must give for a key exactly what the call gives, and fail alike for a missing one."""
+
+    words: Mapping[str, str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _WORD_TYPES.add(cls)
+
+
+# Every subclass of Words: read, not called, for one key alone.
+_WORD_TYPES: set[type] = set()
 
 
 class _Context(Context):
@@ -88,16 +116,142 @@ class _Context(Context):
 
 
 class _CodeGenerator(CodeGenerator):
-    """Jinja's compiler, writing ``{{ ... }}`` out through ``_output_escape`` instead of ``escape``."""
+    """Jinja's compiler, writing ``{{ ... }}`` out through ``_output_escape`` instead of ``escape`` (a str
+    escaped in place), calling the words directly and reading a dict's item without a call."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # For each output expression being written: the name its value is held in while a str is
+        # escaped in place (``_output_child_pre``), None when Jinja's own code or ``output_escape`` is.
+        self._escaping: list[str | None] = []
 
     def _output_child_pre(self, node: Expr, frame: Frame, finalize: Any) -> None:
-        """The code before an output expression (Jinja's own when autoescaping is not fixed on)."""
+        """The code before an output expression (Jinja's own when autoescaping is not fixed on).
+
+        A str (most values) is escaped by markupsafe's C function written in the template's code;
+        anything else goes through ``_output_escape``: a Python call for each of millions of values less."""
         if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            self._escaping.append(None)
             super()._output_child_pre(node, frame, finalize)
             return
-        self.write("environment.output_escape(")
         if finalize.src is not None:
+            self._escaping.append(None)
+            self.write("environment.output_escape(")
             self.write(finalize.src)
+            return
+        value = self.temporary_identifier()
+        self._escaping.append(value)
+        self.write(f"(environment.escape_str({value}) if type({value} := ")
+
+    def _output_child_post(self, node: Expr, frame: Frame, finalize: Any) -> None:
+        """The code after an output expression (``_output_child_pre``)."""
+        value = self._escaping.pop()
+        if value is None:
+            super()._output_child_post(node, frame, finalize)
+            return
+        self.write(f") is str else environment.output_escape({value}))")
+
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        """Jinja's ``x.name``, except that the item of a plain dict (the pages' contexts: millions of
+        reads) is read in the template's code; anything else through ``_Environment.getattr``."""
+        if self.environment.is_async or node.attr in _DICT_NAMES:
+            super().visit_Getattr(node, frame)
+            return
+        value = self.temporary_identifier()
+        self.write(f"({value}[{node.attr!r}] if type({value} := ")
+        self.visit(node.node, frame)
+        self.write(f") is dict and {node.attr!r} in {value} else environment.getattr({value}, {node.attr!r}))")
+
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        """Jinja's call, except that a ``PlainCallable`` (the words ``t(...)``: a million calls in a city's
+        build) is called directly, without ``Context.call`` and its block variables' dict; anything
+        else goes through ``Context.call`` as Jinja's code does. The callee is evaluated once, first,
+        then the arguments, in one branch or the other."""
+        simple = not (forward_caller or node.dyn_args or node.dyn_kwargs or self.environment.is_async
+                      or self.environment.sandboxed or any(iskeyword(kw.key) for kw in node.kwargs))
+        if not simple:
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+            return
+        callee = self.temporary_identifier()
+        key = node.args[0] if len(node.args) == 1 and not node.kwargs else None
+        if isinstance(key, nodes.Const) and type(key.value) is str:
+            # One key alone (``t("nav.home")``, most calls of the words): their item, no call at all.
+            self.write(f"({callee}.words[{key.value!r}] if type({callee} := ")
+            self.visit(node.node, frame)
+            self.write(f") in environment.word_types else {callee}(")
+        else:
+            self.write(f"({callee}(")
+        for i, arg in enumerate([*node.args, *node.kwargs]):
+            if i:
+                self.write(", ")
+            self.visit(arg, frame)
+        if isinstance(key, nodes.Const) and type(key.value) is str:
+            self.write(f") if type({callee}) in environment.plain_types else context.call({callee}")
+        else:
+            self.write(f") if type({callee} := ")
+            self.visit(node.node, frame)
+            self.write(f") in environment.plain_types else context.call({callee}")
+        extra = {"_loop_vars": "_loop_vars"} if frame.loop_frame else {}
+        if frame.block_frame:
+            extra["_block_vars"] = "_block_vars"
+        self.signature(node, frame, extra or None)
+        self.write("))")
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        """Jinja's loop, except that in a template's own function (a page, a block) its output is
+        gathered in a list and yielded once, joined, after it: each yield of each turn passed through
+        every block's and base template's generator on its way to the page's join. (A macro's loop
+        writes into the macro's buffer already; a recursive loop is Jinja's own.)"""
+        if frame.buffer is not None or frame.require_output_check or node.recursive or self.environment.is_async:
+            super().visit_For(node, frame)
+            return
+        buffer = self.temporary_identifier()
+        self.writeline(f"{buffer} = []")
+        frame.buffer = buffer  # the loop's frames are made from this one, and write into the list
+        try:
+            super().visit_For(node, frame)
+        finally:
+            frame.buffer = None
+        self.writeline(f"yield concat({buffer})")
+
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        """Jinja's output, except that a run of text and expressions in a template's own function
+        (not a macro's buffer) is yielded as one joined string instead of one ``yield`` each: every
+        yield passes through each block's and the base template's generator before the page's join."""
+        if frame.buffer is not None or frame.require_output_check:
+            super().visit_Output(node, frame)
+            return
+        finalize = self._make_finalize()
+        body: list[list[Any] | nodes.Expr] = []
+        for child in node.nodes:  # constants folded at compile time, as Jinja folds them
+            try:
+                if not (finalize.const or isinstance(child, nodes.TemplateData)):
+                    raise nodes.Impossible()
+                const = self._output_child_to_const(child, frame, finalize)
+            except Exception:  # noqa: BLE001 - Jinja's own rule: any failure is left to run time, named there
+                body.append(child)
+                continue
+            if body and isinstance(body[-1], list):
+                body[-1].append(const)
+            else:
+                body.append([const])
+        if len(body) < 2:
+            super().visit_Output(node, frame)
+            return
+        self.writeline("yield concat((")
+        self.indent()
+        for item in body:
+            if isinstance(item, list):
+                self.writeline(self._output_const_repr(item) + ",")
+            else:
+                self.newline(item)
+                self._output_child_pre(item, frame, finalize)
+                self.visit(item, frame)
+                self._output_child_post(item, frame, finalize)
+                self.write(",")
+        self.outdent()
+        self.writeline("))")
 
 
 # What the body of a template of macros may hold for its module to be reused (``_Template``):
@@ -200,6 +354,9 @@ class _Environment(Environment):
                 found.update(more)
         return tuple(sorted(found))
     output_escape = staticmethod(_output_escape)
+    escape_str = staticmethod(_escape_inner)  # a str's escaped text (``_CodeGenerator._output_child_pre``)
+    word_types = _WORD_TYPES  # the types whose item the compiled templates read for one key (``Words``)
+    plain_types = _PLAIN_TYPES  # the types the compiled templates call directly (``_CodeGenerator.visit_Call``)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """What Jinja's ``getattr`` gives (the attribute, else the item, else undefined).

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipeline.core.errors import SiteError
 from pipeline.core.formatting import LANGS
-from pipeline.core.templating import PlainCallable
+from pipeline.core.templating import Words
 
 
 def load_strings(path: Path) -> dict[str, dict[str, str]]:
@@ -34,16 +34,22 @@ def _flatten(table: dict[str, Any], prefix: str, out: dict[str, list[str]]) -> N
             out[f"{prefix}{key}"] = value
 
 
-class Translator(PlainCallable):
+class _Strings(dict[str, str]):
+    """One language's strings: a missing key fails the build (a bug in the site), read as an item
+    (the templates' ``t("key")``, ``templating.Words``) or through the call."""
+
+    def __missing__(self, key: str) -> str:
+        raise SiteError(f"strings.toml: kunci tidak ada / missing key {key!r}")
+
+
+class Translator(Words):
     """``t("key", n=3)``: the text of a key in one language, with str.format fields filled."""
 
     def __init__(self, strings: dict[str, str], lang: str) -> None:
         self.strings, self.lang = strings, lang
+        self.words = _Strings(strings)  # ``t("key")`` in a template: this item, not a call
 
     def __call__(self, key: str, **fields: object) -> str:
         """Look up ``key``; a missing key is a bug in the site, so it fails the build."""
-        try:
-            text = self.strings[key]
-        except KeyError:
-            raise SiteError(f"strings.toml: kunci tidak ada / missing key {key!r}") from None
+        text = self.words[key]
         return text.format(**fields) if fields else text

@@ -48,16 +48,21 @@ class InputsText:
         # class -> how to write a value of it (learnt on first sight, ``_learn``).
         self._writers: dict[type, Callable[[Any], str]] = dict.fromkeys(_PLAIN, repr)
         self._writers.update({tuple: self._tuple, list: self._list, dict: self._dict})
+        self._as_record = self._record  # the writer of records, one object (``text`` tells it by identity)
 
     def text(self, value: Any) -> str:
         """Exactly ``repr(value)`` (records as digests with ``digests``)."""
-        known = self._known.get(id(value))
-        if known is not None:
-            return known
         kind = type(value)
         writer = self._writers.get(kind)
         if writer is None:
             writer = self._learn(kind)
+        if writer is self._as_record:
+            # Only a record can have been written before (``_known`` holds nothing else): the texts,
+            # numbers and containers of inputs, most of the values, are not looked up in it (a
+            # dict of every record of the city, whose misses cost more than writing a short text).
+            known = self._known.get(id(value))
+            if known is not None:
+                return known
         return writer(value)
 
     def write_all(self, values: Iterable[Any]) -> None:
@@ -105,7 +110,7 @@ class InputsText:
         ``__repr__`` is the generated one, else ``repr`` itself."""
         writer: Callable[[Any], str] = repr
         if kind.__module__ in _RECORD_MODULES:
-            writer = self._record
+            writer = self._as_record
         else:
             # The generated method wraps a function made in ``dataclasses._create_fn`` (Python 3.11 to 3.12).
             made = getattr(getattr(kind.__repr__, "__wrapped__", None), "__qualname__", "")

@@ -25,9 +25,10 @@ from pipeline.site.views import last_update_date, licence_title, licence_url
 # Root-relative links written by our own templates; agency text never reaches this point with
 # a relative link (the sanitiser drops them), so only the site's links are rewritten: the value of
 # an href, src or action attribute (after a space) that starts with "/". The search starts at
-# ``="`` (a literal the regex engine finds fast); the attribute's name and the space before it are
-# checked by lookbehinds of fixed width, one per name, so Python sees the site's links only.
-_LINK = re.compile(r'="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction="))(/[^"]*)(?=")')
+# ``="/`` (a literal the regex engine finds fast: a page's other attributes, its classes and labels,
+# do not start one); the attribute's name and the space before it are checked by lookbehinds of
+# fixed width, one per name, so Python sees the site's links only.
+_LINK = re.compile(r'="(/(?:(?<=\shref="/)|(?<=\ssrc="/)|(?<=\saction="/))[^"]*)(?=")')
 
 # The widest space and attribute name that ``_LINK`` looks behind a link's ``="`` for (" action").
 _NAME_WIDTH = len(" action")
