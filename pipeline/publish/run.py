@@ -145,8 +145,10 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
         # Encoded rows taken back from the files published last (a workbook's sheet inflated in the staging folder).
         rows = Indexes(portal.output / "store", portal.output / "data", folder)
+        # A large table's workbook is made by a child of its own once the side child is done (``idle``): with
+        # both alive, the three processes' memory went over the stage's peak.
         names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
-                           release=RELEASED)
+                           release=RELEASED, fork=side.idle)
         changed_tables = _changed_tables(portal.output / "data", folder)
         staged = _stage(portal.output, {}, {"data": (folder, names)})
         side_staged, pages, templates = side.result()  # the child's records of what it found and built
@@ -208,6 +210,10 @@ class _Staged:
     def stop(self) -> None:
         """Nothing runs: nothing to stop."""
 
+    def idle(self) -> bool:
+        """Nothing runs meanwhile."""
+        return True
+
 
 class _Side:
     """The side child, its answer taken by a thread as soon as it is sent: an answer larger than the pipe holds
@@ -234,6 +240,10 @@ class _Side:
             raise self.error
         assert self.done is not None
         return self.done
+
+    def idle(self) -> bool:
+        """Whether the child is done (its answer taken, the child waited for): none runs beside this process."""
+        return not self.thread.is_alive()
 
     def stop(self) -> None:
         """Kill the child unless it already answered (this process failed), and wait for it."""

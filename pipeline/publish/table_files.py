@@ -6,28 +6,33 @@ import csv
 import io
 import itertools
 import math
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from pipeline.core.atomic import Sink, chunks
+from pipeline.core.atomic import Sink, chunks, file_sha
 from pipeline.core.deflate_chunks import ChunkCache, Deflated
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
+from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import decimal_json, line_json_encoder, number_text, records_json, written_integral
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
-from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes
+from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes, write_workbook
+from pipeline.publish import workbook_child
 from pipeline.publish.row_batches import CsvLines, JsonLines
 from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Encoder, Indexes, schema_digest
 from pipeline.publish.sheet_xml import NeedsOpenpyxl, SheetRows, row_blocks
+from pipeline.publish.workbook_child import Written
 
 
 def field_names(schema: dict[str, Any]) -> list[str]:
@@ -122,6 +127,15 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record],
     is deflated in chunks (``deflate_chunks.py``), those of the workbook published last taken back
     from ``cache``: the same bytes with or without it.
     """
+    buffer = io.BytesIO()
+    write_xlsx(buffer, schema, records, blocks, cache)
+    return buffer.getvalue()
+
+
+def write_xlsx(out: BinaryIO, schema: dict[str, Any], records: list[Record],
+               blocks: Callable[[list[int | None]], Iterator[bytes | Deflated]] | None = None,
+               cache: ChunkCache | None = None) -> None:
+    """Write the workbook of ``xlsx_bytes`` into ``out`` (an empty seekable file: never held whole)."""
     cache = ChunkCache() if cache is None else cache
     formats = _formats(schema)
     workbook, sheet = _sheet_with_header(schema)
@@ -133,10 +147,12 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record],
             else row_blocks(records, [n for n, _ in formats], column_styles, _xlsx_value))
     try:
         # The rows are made while the workbook's zip is written: only their compressed bytes are held.
-        return workbook_bytes(workbook, stamp=_stamp(records), edit=lambda entries: _insert_rows(entries, rows),
-                              chunks=cache)
+        write_workbook(out, workbook, stamp=_stamp(records), edit=lambda entries: _insert_rows(entries, rows),
+                       chunks=cache)
     except NeedsOpenpyxl:
-        return openpyxl_xlsx_bytes(schema, records, cache)
+        out.seek(0)
+        out.truncate()  # what was written of the workbook abandoned
+        out.write(openpyxl_xlsx_bytes(schema, records, cache))
 
 
 def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
@@ -148,7 +164,7 @@ def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes 
 
 
 def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
-                unchanged_xlsx: Callable[[Path], Path | None], folder: Path) -> dict[str, Sink]:
+                unchanged_xlsx: Callable[[Path], Path | None], folder: Path) -> dict[str, Sink | Written]:
     """Write the table's CSV, JSON and XLSX into ``folder`` as ``<table>.<ext>``, byte for byte
     ``csv_bytes``, ``json_bytes`` and ``xlsx_bytes``; rows published last are taken back from the
     files (``row_reuse.py``). Gives each file's sink (size, SHA-256) by extension.
@@ -158,6 +174,50 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     workbook published last (its path: it is copied) when the table (whose CSV is the file
     ``csv``) is unchanged; it is asked only when the row index of that workbook is valid.
     """
+    return start_table(schema, records, indexes, unchanged_xlsx, folder).finish()
+
+
+class TableFiles:
+    """A table's files written by ``start_table``, but perhaps its workbook, made by a forked child
+    (``workbook_child.py``): ``finish`` waits for it and records the table's row index."""
+
+    def __init__(self, name: str, key: str, rows: Encoder, sinks: dict[str, Sink | Written],
+                 indexes: Indexes | None, pending: workbook_child.Pending | None) -> None:
+        self.name, self.key, self.indexes, self.pending = name, key, indexes, pending
+        self.rows: Encoder | None = rows if pending is not None else None  # held only for the index
+        self.sinks = sinks  # the CSV's and JSON's at once; the workbook's once finished
+
+    def finish(self) -> dict[str, Sink | Written]:
+        """Each file's sink (size, SHA-256) by extension, once the child made the workbook (its failure raised)."""
+        if self.pending is not None:
+            sheet = self.pending.result()
+            self.pending = None
+            rows, self.rows = self.rows, None  # the records are let go once the index is made
+            assert rows is not None
+            rows.styles = sheet.styles
+            if sheet.lengths is not None:  # the sheet's rows were written here (not by openpyxl)
+                rows.lengths["xlsx"] = sheet.lengths
+            self.sinks["xlsx"] = Written(self.sinks["csv"].path.with_suffix(".xlsx"), sheet.size, sheet.sha256)
+            if self.indexes is not None:
+                self.indexes.put(self.name, rows.index({ext: sink.sha256() for ext, sink in self.sinks.items()},
+                                                       self.key), rows.reused())
+                self.indexes.put_chunks(f"{self.name}.xlsx", sheet.chunk_index, sheet.hits, sheet.copied)
+        return self.sinks
+
+    def stop(self) -> None:
+        """Kill the child still making the workbook, if any, and wait for it (the caller failed)."""
+        if self.pending is not None:
+            self.pending.stop()
+            self.pending = None
+
+
+def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
+                unchanged_xlsx: Callable[[Path], Path | None], folder: Path,
+                fork: Callable[[], bool] | None = None) -> TableFiles:
+    """``write_table``, but the workbook of a large table made whole (none of its rows published last)
+    by a forked child (``workbook_child.py``) while this process writes the CSV and the JSON and goes
+    on; ``TableFiles.finish`` waits for it (``stop`` on failure). ``fork()``, asked before each stretch
+    of rows until it says yes: whether a child may start now (none given: the workbook is made here)."""
     name, names = schema["name"], field_names(schema)
     key = schema_digest(schema)
     kept = None if indexes is None else indexes.kept(name, key)
@@ -165,40 +225,89 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     cache = ChunkCache() if indexes is None else indexes.chunks(f"{name}.xlsx")
     if kept is not None:
         kept.inflated = cache.inflated(SHEET)  # its rows read back chunk by chunk, not inflated whole
+    started: list[workbook_child.Pending] = []
     try:
         rows = Encoder(names, records, kept)
-        sinks = {}
-        with Sink(folder / f"{name}.csv") as sinks["csv"]:
+        path = folder / f"{name}.xlsx"
+
+        def start() -> bool:
+            """Fork the child that makes the workbook, when ``fork`` allows it now."""
+            if fork is None or not fork():
+                return False
+            # From here both processes read the rows' values pickled (``Pickled``: reading the rows
+            # themselves, either would copy the memory pages they share); the cache closed below
+            # stays open in the child.
+            rows.values = workbook_child.Pickled(rows.values)
+            started.append(workbook_child.start(name, partial(_sheet, schema, records, rows, cache, indexes, path)))
+            return True
+
+        sinks: dict[str, Sink | Written] = {}
+        with Sink(folder / f"{name}.csv") as csv_sink, Sink(folder / f"{name}.json") as json_sink:
             header: list[str] = []
             csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
-            sinks["csv"].write(header[0].encode("utf-8"))
-            for block in _blocks(rows.csv_lines(CsvLines(cell_text, _TEXTS))):
-                sinks["csv"].write(b"".join(block))
-        with Sink(folder / f"{name}.json") as sinks["json"]:
-            _write_json(sinks["json"], rows.json_lines(JsonLines(names, line_json_encoder(), _JSON_TEXTS)))
-        # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
-        # complaint when it is freed.
-        # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
-        # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
-        same = unchanged_xlsx(sinks["csv"].path) if kept is not None else None
-        xlsx = chunks(same) if same is not None else (xlsx_bytes(
-            schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache),)
-        with Sink(folder / f"{name}.xlsx") as sinks["xlsx"]:
-            for piece in xlsx:
-                sinks["xlsx"].write(piece)
-        del xlsx
-        if same is not None:
-            rows.keep_sheet()  # the same sheet: its rows' recorded lengths hold
-        if indexes is not None:
-            indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, key), rows.reused())
-            # A workbook copied as it was keeps the index of its chunks.
-            indexes.put_chunks(f"{name}.xlsx", cache.carried() if same is not None else
-                               indexes.chunk_index(cache, sinks["xlsx"].sha256()), cache.hits, cache.copied)
+            csv_sink.write(header[0].encode("utf-8"))
+            csv_lines = rows.csv_lines(CsvLines(cell_text, _TEXTS))
+            json_lines = rows.json_lines(JsonLines(names, line_json_encoder(), _JSON_TEXTS))
+            if fork is not None and kept is None and workbook_child.wanted(len(records)):
+                _write_together(csv_sink, csv_lines, json_sink, json_lines, start)
+            else:
+                for block in _blocks(csv_lines):
+                    csv_sink.write(b"".join(block))
+                _write_json(json_sink, json_lines)
+        sinks["csv"], sinks["json"] = csv_sink, json_sink
+        if not started:
+            _write_xlsx(schema, records, rows, cache, indexes, unchanged_xlsx, kept is not None, sinks, path)
+    except BaseException:
+        for pending in started:
+            pending.stop()  # before the caller removes the folder the child writes into
+        raise
     finally:
         cache.close()
         if kept is not None:
             kept.close()
-    return sinks
+    return TableFiles(name, key, rows, sinks, indexes, started[0] if started else None)
+
+
+def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache,
+                indexes: Indexes | None, unchanged_xlsx: Callable[[Path], Path | None], kept: bool,
+                sinks: dict[str, Sink | Written], path: Path) -> None:
+    """Write the table's workbook in this process (its CSV and JSON written: ``sinks``) and record its index."""
+    name, names = schema["name"], field_names(schema)
+    # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
+    # complaint when it is freed.
+    # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
+    # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
+    same = unchanged_xlsx(sinks["csv"].path) if kept else None
+    xlsx = chunks(same) if same is not None else (xlsx_bytes(
+        schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache),)
+    with Sink(path) as sink:
+        for piece in xlsx:
+            sink.write(piece)
+    sinks["xlsx"] = sink
+    del xlsx
+    if same is not None:
+        rows.keep_sheet()  # the same sheet: its rows' recorded lengths hold
+    if indexes is not None:
+        indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, schema_digest(schema)),
+                    rows.reused())
+        # A workbook copied as it was keeps the index of its chunks.
+        indexes.put_chunks(f"{name}.xlsx", cache.carried() if same is not None else
+                           indexes.chunk_index(cache, sink.sha256()), cache.hits, cache.copied)
+
+
+def _sheet(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache, indexes: Indexes | None,
+           path: Path) -> workbook_child.Sheet:
+    """Write the table's workbook made whole (in the forked child: the rows' values pickled) and tell what the
+    table's row index records of it."""
+    names = field_names(schema)
+    # Written straight into its file, never held whole (the indicators' workbook of a city is 27 MB).
+    with naming(path), open(path, "w+b") as out:
+        write_xlsx(out, schema, records,
+                   lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache)
+        size = out.seek(0, os.SEEK_END)
+    sha256 = file_sha(path)
+    index = None if indexes is None else indexes.chunk_index(cache, sha256)
+    return workbook_child.Sheet(size, sha256, rows.styles, rows.lengths.get("xlsx"), index, cache.hits, cache.copied)
 
 
 _LINES = 1024  # lines written at a time
@@ -233,6 +342,35 @@ def _write_json(out: Sink, lines: Iterable[bytes]) -> None:
         out.write((b"" if first else b",\n") + b",\n".join(block))
         first = False
     out.write(b"]\n" if first else b"\n]\n")
+
+
+def _write_together(csv_out: Sink, csv_lines: Iterable[bytes], json_out: Sink, json_lines: Iterable[bytes],
+                    start: Callable[[], bool]) -> None:
+    """The CSV lines and the JSON array (as ``_write_json``) written stretch by stretch together, ``start()``
+    asked before each stretch until it forked the workbook's child: both encoders read the same stretch of
+    values one after the other (once pickled, it is unpickled once: ``Pickled`` keeps one piece)."""
+    csv_block: list[bytes] = []
+    json_block: list[bytes] = [b"[\n"]
+    size = 0
+    first = True
+    forked = start()
+    for csv_piece, json_piece in zip(csv_lines, json_lines, strict=True):
+        csv_block.append(csv_piece)
+        if not first:
+            json_block.append(b",\n")
+        json_block.append(json_piece)
+        first = False
+        size += len(json_piece)
+        if size >= _BLOCK_BYTES:
+            csv_out.write(b"".join(csv_block))
+            json_out.write(b"".join(json_block))
+            csv_block.clear()
+            json_block.clear()
+            size = 0
+        forked = forked or start()
+    json_block.append(b"]\n" if first else b"\n]\n")
+    csv_out.write(b"".join(csv_block))
+    json_out.write(b"".join(json_block))
 
 
 def openpyxl_xlsx_bytes(schema: dict[str, Any], records: list[Record], cache: ChunkCache | None = None) -> bytes:
