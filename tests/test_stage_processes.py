@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.core.models import PUBLISHED_TABLES
 from tests.run_support import AS_OF, REPO, copy_output, copy_with_new_month, env, publish_cmd, run, tree
 
 INTERNAL_ID = "KESALAHAN INTERNAL / INTERNAL ERROR"
@@ -195,44 +194,54 @@ def _without_row_indexes(out: Path) -> Path:
     return out
 
 
-def test_the_workbooks_made_by_their_own_children_equal_those_made_in_one_process(
+def test_a_workbook_made_by_the_side_child_equals_one_made_in_one_process(
         small_published: tuple[Path, Path], ds: Path, out: Path, tmp_path: Path) -> None:
     alone = _without_row_indexes(copy_output(small_published, tmp_path / "alone"))
     _without_row_indexes(out)
     (tmp_path / "pids").mkdir()
-    patch = (f"import os, pipeline.publish.table_files as t, pipeline.publish.workbook_child as w\n"
+    patch = (f"import os, pipeline.publish.run as r, pipeline.publish.table_files as t, "
+             f"pipeline.publish.workbook_child as w\n"
              f"_sheet = t._sheet\n"
              f"def sheet(schema, *a, **k):\n"
              f"    open(os.path.join({str(tmp_path / 'pids')!r}, schema['name']), 'w').write(str(os.getpid()))\n"
              f"    return _sheet(schema, *a, **k)\n"
              f"t._sheet = sheet\n"
-             f"w.FORK_ROWS = 0\n")  # every table's workbook made by a child of its own
+             f"_feedback = r.feedback_files\n"
+             f"def feedback_files(*a, **k):\n"
+             f"    open(os.path.join({str(tmp_path / 'pids')!r}, 'feedback'), 'w').write(str(os.getpid()))\n"
+             f"    return _feedback(*a, **k)\n"
+             f"r.feedback_files = feedback_files\n"
+             f"r.FORK_FROM = 0\n"  # a side child however few files the run writes
+             f"w.FORK_ROWS = 0\n"  # the first table's workbook offered (one a run)
+             f"w.TAKE_BACK = False\n")  # and always made by the side child
     done = patched_publish(ds, out, patch, "--no-site", "--now", NOW)
     assert done.returncode == 0, done.stderr
     pids = {p.name: p.read_text() for p in (tmp_path / "pids").iterdir()}
-    # No side child for so few files: nothing else runs, and each table's workbook had a child of its own.
-    assert set(pids) == set(PUBLISHED_TABLES) and len(set(pids.values())) == len(PUBLISHED_TABLES)
+    assert set(pids) == {"feedback", "agencies"} and pids["agencies"] == pids["feedback"]  # by the side child
     assert _staging_leftovers(out) == []
     assert run(publish_cmd(ds, alone, "--no-site", "--now", NOW)).returncode == 0
     for folder in ("data", "feedback", "templates", "reports"):
         assert tree(out / folder) == tree(alone / folder), folder
-    # The row indexes too: the lengths of the sheets' rows and the chunks come from the children.
+    # The row indexes too: the lengths of the sheet's rows and its chunks come from the side child.
     assert tree(out / "store", skip=STORE_CACHES) == tree(alone / "store", skip=STORE_CACHES)
 
 
 @pytest.mark.parametrize("how", ["killed", "bug"])
-def test_a_failed_workbook_child_fails_the_run_and_leaves_the_output_and_the_store_as_they_were(
+def test_a_side_child_failing_on_the_workbook_fails_the_run_and_leaves_the_output_and_the_store_as_they_were(
         ds: Path, out: Path, how: str) -> None:
     failing = "os.kill(os.getpid(), signal.SIGKILL)" if how == "killed" else "raise KeyError('no such sheet')"
-    patch = (f"import os, signal, pipeline.publish.table_files as t, pipeline.publish.workbook_child as w\n"
+    patch = (f"import os, signal, pipeline.publish.run as r, pipeline.publish.table_files as t, "
+             f"pipeline.publish.workbook_child as w\n"
              f"def sheet(*a, **k):\n    {failing}\n"
              f"t._sheet = sheet\n"
-             f"w.FORK_ROWS = 0\n")
+             f"r.FORK_FROM = 0\n"
+             f"w.FORK_ROWS = 0\n"
+             f"w.TAKE_BACK = False\n")
     before = tree(_without_row_indexes(out), skip=("runs.jsonl",))
     done = patched_publish(ds, out, patch, "--no-site")
     if how == "killed":
         assert done.returncode == 1, done.stderr
-        assert "the publish (agencies.xlsx) stage ended without a result on signal SIGKILL" in done.stderr
+        assert "the publish (feedback) stage ended without a result on signal SIGKILL" in done.stderr
         assert "Traceback" not in done.stderr
     else:
         assert done.returncode == 4, done.stderr

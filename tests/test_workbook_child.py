@@ -1,10 +1,11 @@
-"""A large table's workbook is made by a forked child (publish/workbook_child.py) while the parent writes the
-CSV, the JSON and the rest: real forks, real files. The files and the row index are byte for byte those of
-one process, whenever the child is started; its failure fails the table, and a child still at work when the
-parent fails is killed before the parent's clean-up."""
+"""A large table's workbook is offered to the side child (publish/workbook_child.py) while this process writes
+the CSV, the JSON and the rest: real forks, real pipes, real files. The files and the row index are byte for
+byte those of one process, whether the child made the workbook or this process took the offer back; the
+child's failure fails the stage."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import signal
@@ -18,9 +19,9 @@ import pytest
 
 from pipeline.core.errors import PublishError
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS
-from pipeline.publish import run, table_files, workbook_child
+from pipeline.publish import table_files, workbook_child
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes
-from pipeline.publish.table_files import csv_bytes, json_bytes, start_table, write_table, xlsx_bytes
+from pipeline.publish.table_files import csv_bytes, handed_sheet, json_bytes, start_table, write_table, xlsx_bytes
 from pipeline.publish.workbook_child import BLOCK, Pickled, Written
 from pipeline.runner import isolate
 
@@ -40,21 +41,48 @@ def record(n: int) -> dict[str, Any]:
 RECORDS = [record(n) for n in range(ROWS)]
 
 
-@pytest.fixture
-def forking(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A child for a table of any size (the tables here are small)."""
-    monkeypatch.setattr(workbook_child, "FORK", True)
-    monkeypatch.setattr(workbook_child, "FORK_ROWS", 1)
+class Side:
+    """A real forked child acting as publish/run.py's side child: it waits for ``gate`` (a FIFO), then takes the
+    workbook offered, if any, and answers with what it made."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.gate = tmp_path / "gate"
+        os.mkfifo(self.gate)
+        self.handoff = workbook_child.Handoff()
+
+        def side() -> workbook_child.Sheet | None:
+            self.handoff.forked(child=True)
+            with open(self.gate, "rb") as fh:
+                fh.read()
+            return handed_sheet(self.handoff)
+
+        self.child = isolate.start("publish (feedback)", side, died=PublishError)
+        self.handoff.forked(child=False)
+        self.answer = functools.cache(self.child.result)  # taken once, read as often as asked (as run._Side's)
+        self.handoff.answer = self.answer
+
+    def open(self) -> None:
+        """Let the child go on."""
+        with open(self.gate, "wb"):
+            pass
 
 
 def written(tmp_path: Path, name: str, records: list[dict[str, Any]],
-            fork: Callable[[], bool] | None) -> tuple[dict[str, bytes], Indexes, dict[str, Any]]:
-    """The table's three files written (the workbook by a child when ``fork`` allows), its kept index, its sinks."""
+            handoff: workbook_child.Handoff | None, before: Callable[[], None] = lambda: None,
+            ) -> tuple[dict[str, bytes], Indexes, dict[str, Any]]:
+    """The table's three files written (the workbook offered through ``handoff``), its kept index, its sinks;
+    ``before`` runs once the CSV and JSON are written, before the workbook is made or waited for."""
     folder = tmp_path / name / "data"
     folder.mkdir(parents=True)
     indexes = Indexes(tmp_path / name / "store", tmp_path / name / "published", folder)
-    table = start_table(SCHEMA, records, indexes, lambda csv: None, folder, fork)
-    sinks = table.finish()
+    table = start_table(SCHEMA, records, indexes, lambda csv: None, folder, handoff)
+    before()
+    try:
+        sinks = table.finish()
+    finally:
+        if handoff is not None:
+            handoff.close()
+        table.close()
     return {ext: (folder / f"t.{ext}").read_bytes() for ext in EXTENSIONS}, indexes, sinks
 
 
@@ -77,103 +105,76 @@ def test_pickled_rows_read_back_as_the_rows_themselves() -> None:
     assert pickled[::500] == values[::500]
     assert pickled[-1] == values[-1] and pickled[BLOCK + 1] == values[BLOCK + 1]
     assert [type(v) for v in pickled[3]] == [type(v) for v in values[3]]  # a decimal stays a decimal
+    assert Pickled.of(pickled.pieces, ROWS)[BLOCK:BLOCK + 3] == values[BLOCK:BLOCK + 3]
     with pytest.raises(IndexError):
         pickled[ROWS]
 
 
-@pytest.mark.usefixtures("forking")
-@pytest.mark.parametrize("when", [0, 1, 2, 400])
-def test_the_files_and_the_index_are_those_of_one_process_whenever_the_child_starts(tmp_path: Path, when: int) -> None:
-    # ``fork`` says no ``when`` times (another child still runs), then yes; 400: never (more than the stretches).
-    asked: list[int] = []
+@pytest.fixture
+def small_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workbook of any size offered (the tables here are small)."""
+    monkeypatch.setattr(workbook_child, "FORK_ROWS", 1)
 
-    def fork() -> bool:
-        asked.append(os.getpid())
-        return len(asked) > when
 
-    files, indexes, sinks = written(tmp_path, "split", RECORDS, fork)
+@pytest.mark.usefixtures("small_tables")
+@pytest.mark.parametrize("maker", ["child", "here"])
+def test_the_files_and_the_index_are_those_of_one_process_whoever_makes_the_workbook(
+        tmp_path: Path, maker: str) -> None:
+    side = Side(tmp_path)
+    if maker == "child":
+        side.open()  # the child takes the offer at once; this process waits until it was sent whole
+        files, indexes, sinks = written(tmp_path, "split", RECORDS, side.handoff,
+                                        lambda: side.handoff._sender.join())  # type: ignore[union-attr]
+    else:  # the child still busy once the rest is written: this process takes the offer back
+        files, indexes, sinks = written(tmp_path, "split", RECORDS, side.handoff)
+        side.open()
+    answer = side.answer()
     alone, alone_indexes = one_process(tmp_path)
     assert files == alone
     assert files == {"csv": csv_bytes(SCHEMA, RECORDS), "json": json_bytes(SCHEMA, RECORDS),
                      "xlsx": xlsx_bytes(SCHEMA, RECORDS)}
     assert indexes.new == alone_indexes.new  # digests, the three files' line lengths, styles, SHA-256
     assert indexes.new_chunks == alone_indexes.new_chunks
-    assert set(asked) == {os.getpid()}  # asked here only
-    forked = when < len(asked)
-    assert isinstance(sinks["xlsx"], Written) == forked
+    assert isinstance(sinks["xlsx"], Written) == (maker == "child") == (answer is not None)
     assert {ext: (sink.size, sink.sha256()) for ext, sink in sinks.items()} == \
         {ext: (len(data), hashlib.sha256(data).hexdigest()) for ext, data in alone.items()}
 
 
-@pytest.mark.usefixtures("forking")
-def test_a_table_not_asked_to_fork_or_too_small_is_made_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("small_tables")
+def test_one_workbook_is_offered_and_none_when_the_table_is_small_or_none_is_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, _, sinks = written(tmp_path, "none", RECORDS, None)
     assert not isinstance(sinks["xlsx"], Written)
     monkeypatch.setattr(workbook_child, "FORK_ROWS", ROWS + 1)
-    _, _, sinks = written(tmp_path, "small", RECORDS, lambda: True)
-    assert not isinstance(sinks["xlsx"], Written)
+    side = Side(tmp_path)
+    _, _, sinks = written(tmp_path, "small", RECORDS, side.handoff)
+    assert not side.handoff.offered and not isinstance(sinks["xlsx"], Written)
+    side.open()
+    assert side.answer() is None  # told that nothing is left to offer: it stops waiting
 
 
-@pytest.mark.usefixtures("forking")
-def test_a_text_too_long_for_a_cell_fails_the_table_from_the_child(tmp_path: Path) -> None:
+@pytest.mark.usefixtures("small_tables")
+def test_a_text_too_long_for_a_cell_fails_the_table_from_the_child(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workbook_child, "TAKE_BACK", False)
     records = [*RECORDS[:10], {**RECORDS[10], "note": "x" * (MAX_CELL_CHARS + 1)}]
-    with pytest.raises(PublishError, match="t") as raised:
-        written(tmp_path, "long", records, lambda: True)
+    side = Side(tmp_path)
+    side.open()
+    with pytest.raises(PublishError) as raised:
+        written(tmp_path, "long", records, side.handoff)
     with pytest.raises(PublishError) as here:
         xlsx_bytes(SCHEMA, records)
     assert str(raised.value) == str(here.value)  # the same words as when made in this process
 
 
-@pytest.mark.usefixtures("forking")
-def test_a_child_killed_is_a_failure_naming_the_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("small_tables")
+def test_a_child_killed_making_it_is_a_failure_of_the_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def killed(*args: Any) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
-    monkeypatch.setattr(table_files, "_sheet", killed)
-    with pytest.raises(PublishError, match=r"publish \(t\.xlsx\).*SIGKILL"):
-        written(tmp_path, "killed", RECORDS, lambda: True)
-
-
-@pytest.mark.usefixtures("forking")
-def test_a_failure_here_kills_the_child_before_the_caller_cleans_up(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    pids: list[int] = []
-    start = workbook_child.start
-
-    def started(table: str, make: Callable[[], workbook_child.Sheet]) -> workbook_child.Pending:
-        def slow() -> workbook_child.Sheet:
-            signal.pause()  # never answers unless killed
-            return make()
-        pending = start(table, slow)
-        pids.append(pending.child.pid)
-        return pending
-
-    def broken(*args: Any) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(workbook_child, "start", started)
-    monkeypatch.setattr(table_files, "_write_together", lambda *args: (args[4](), broken())[1])
-    with pytest.raises(OSError, match="No space"):
-        written(tmp_path, "full", RECORDS, lambda: True)
-    assert len(pids) == 1
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pids[0], os.WNOHANG)  # killed and waited for already
-
-
-def test_the_side_child_is_idle_only_once_it_answered(tmp_path: Path) -> None:
-    # A workbook's child is started only then (publish/run.py): three processes' memory went over the peak.
-    gate = tmp_path / "gate"
-    os.mkfifo(gate)
-
-    def waits() -> Any:
-        with open(gate, "rb") as fh:
-            fh.read()
-        return {}, None, None
-
-    side = run._Side(isolate.start("publish (feedback)", waits, died=PublishError))
-    assert not side.idle()
-    with open(gate, "wb"):
-        pass  # the child reads the end of the pipe and answers
-    side.thread.join(timeout=60)
-    assert side.idle() and side.result() == ({}, None, None)
-    assert run._Staged(lambda: ({}, None, None)).idle()  # type: ignore[arg-type]
+    monkeypatch.setattr(table_files, "_sheet", killed)  # in the child, forked after this
+    monkeypatch.setattr(workbook_child, "TAKE_BACK", False)
+    side = Side(tmp_path)
+    side.open()
+    with pytest.raises(PublishError, match=r"publish \(feedback\).*SIGKILL"):
+        written(tmp_path, "killed", RECORDS, side.handoff)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from pipeline.core.xlsx_cells import workbook_file_has_formula
 from pipeline.core.zipfiles import Chunked, Entry, write_zip
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes
 from pipeline.publish.table_files import TableFiles, start_table
+from pipeline.publish.workbook_child import Handoff
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
 DIALECT = {"header": True, "headerRows": [1], "csv": {"delimiter": ",", "lineTerminator": "\n"}}
@@ -104,23 +105,23 @@ def descriptor(portal: Portal, resources: list[dict[str, Any]]) -> dict[str, Any
 
 def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes, folder: Path,
                previous: Path | None = None, indexes: Indexes | None = None,
-               release: Collection[str] = (), fork: Callable[[], bool] | None = None) -> set[str]:
+               release: Collection[str] = (), handoff: Handoff | None = None) -> set[str]:
     """Write every file of the data folder into the empty ``folder``; gives their names.
 
     ``previous``: the data folder published last; ``indexes``: its tables' row indexes, to take
     back the rows it holds. The rows of the tables named in ``release`` are dropped from
     ``tables`` once their files are written (the caller needs them no more: the indicators
-    of a large city are 414,000 rows). ``fork()``: whether a child may start now to make a large
-    table's workbook (``table_files.start_table``; none: every file is made in this process).
+    of a large city are 414,000 rows). ``handoff``: to the side child, which makes a large table's
+    workbook meanwhile (``workbook_child.py``; none: every file is made in this process).
     """
     schemas = published_schemas(portal)
     resources = []
-    started: list[TableFiles] = []  # a large table's workbook may still be made by a child (``start_table``)
+    started: list[TableFiles] = []  # a large table's workbook may be offered to the side child (``start_table``)
     try:
         for name in PUBLISHED_TABLES:
             schema = {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
             table = start_table(schema, tables[name], indexes, partial(_unchanged_xlsx, previous, name, schema),
-                                folder, fork)
+                                folder, handoff)
             started.append(table)
             if name in release:
                 tables[name] = []
@@ -130,11 +131,12 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
         with Sink(folder / "changelog.json") as out:
             out.write(changelog)
         for table in started:
-            table.finish()  # the children's workbooks, made meanwhile
-    except BaseException:
+            table.finish()  # a workbook offered: made here if the side child has not taken it, else waited for
+    finally:
+        if handoff is not None:
+            handoff.close()  # nothing more to offer (a child waiting stops; on failure the caller kills it)
         for table in started:
-            table.stop()  # before the caller removes the folder a child writes into
-        raise
+            table.close()
     return names | {"datapackage.json", "datapackage.zip", "changelog.json"}
 
 

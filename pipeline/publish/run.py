@@ -48,8 +48,10 @@ from pipeline.publish.feedback import feedback_files
 from pipeline.publish.result import PublishResult, nothing_new, show
 from pipeline.publish.reuse import Reuse
 from pipeline.publish.row_reuse import Indexes
+from pipeline.publish.table_files import handed_sheet
 from pipeline.publish.tables import build_tables, listing_tables
 from pipeline.publish.unchanged import FOLDERS, Check, check, remember
+from pipeline.publish.workbook_child import Handoff, Sheet
 from pipeline.runner import isolate
 from pipeline.store import Changes, Store, Writing, reports_json
 from pipeline.store.receipts import load_receipts, local_iso
@@ -145,13 +147,12 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
         # Encoded rows taken back from the files published last (a workbook's sheet inflated in the staging folder).
         rows = Indexes(portal.output / "store", portal.output / "data", folder)
-        # A large table's workbook is made by a child of its own once the side child is done (``idle``): with
-        # both alive, the three processes' memory went over the stage's peak.
+        # A large table's workbook is handed to the side child, made there once its own work is done.
         names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
-                           release=RELEASED, fork=side.idle)
+                           release=RELEASED, handoff=side.handoff)
         changed_tables = _changed_tables(portal.output / "data", folder)
         staged = _stage(portal.output, {}, {"data": (folder, names)})
-        side_staged, pages, templates = side.result()  # the child's records of what it found and built
+        side_staged, pages, templates, _ = side.result()  # the child's records of what it found and built
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
     except BaseException:
         side.stop()  # killed unless it already answered (its own failure removed its folders)
@@ -185,7 +186,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     return result
 
 
-SideStaged = tuple["Staged", Reuse, Reuse]  # the child's staged folders, and its feedback and templates records
+# The child's staged folders, its feedback and templates records, and the workbook handed to it (``data_files``).
+SideStaged = tuple["Staged", Reuse, Reuse, Sheet | None]
 
 
 # The side folders in a forked child (off: in this process, first; tests that watch them being built set it off).
@@ -200,6 +202,8 @@ class _Staged:
     """The side folders staged in this process (``FORK`` off, or a small run), when asked for their result:
     after the data files, as a finished child answers."""
 
+    handoff = None  # every workbook is made by the data files' process
+
     def __init__(self, side: Callable[[], SideStaged]) -> None:
         self.side = side
 
@@ -210,17 +214,15 @@ class _Staged:
     def stop(self) -> None:
         """Nothing runs: nothing to stop."""
 
-    def idle(self) -> bool:
-        """Nothing runs meanwhile."""
-        return True
-
 
 class _Side:
     """The side child, its answer taken by a thread as soon as it is sent: an answer larger than the pipe holds
     (a city's page records) would keep the child, and its memory, alive until the data files are written."""
 
-    def __init__(self, child: isolate.Child[SideStaged]) -> None:
+    def __init__(self, child: isolate.Child[SideStaged], handoff: Handoff) -> None:
         self.child = child
+        self.handoff = handoff  # a large table's workbook handed to the child (``workbook_child.py``)
+        handoff.answer = lambda: self.result()[3]
         self.done: SideStaged | None = None
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._take, name="side-answer", daemon=True)
@@ -241,10 +243,6 @@ class _Side:
         assert self.done is not None
         return self.done
 
-    def idle(self) -> bool:
-        """Whether the child is done (its answer taken, the child waited for): none runs beside this process."""
-        return not self.thread.is_alive()
-
     def stop(self) -> None:
         """Kill the child unless it already answered (this process failed), and wait for it."""
         if self.thread.is_alive():
@@ -256,20 +254,31 @@ class _Side:
 def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[], Mapping[str, bytes]]],
                 reused: dict[str, Reuse]) -> _Side | _Staged:
     """Fork a child that stages the folders of ``builders`` (``_stage``), writes the store's files (``writing``:
-    undone by this process on failure) and answers with what it staged and with the records ``reused`` kept
-    of them (saved by this process once the folders are in place); below ``FORK_FROM``, all that is done in
-    this process when its result is asked for."""
+    undone by this process on failure), makes the workbook this process hands it, if any (``Handoff``), and
+    answers with what it staged and made and with the records ``reused`` kept of them (saved by this process
+    once the folders are in place); below ``FORK_FROM``, all that but the workbook is done in this process
+    when its result is asked for."""
+    handoff = Handoff() if FORK and len(writing.writes) >= FORK_FROM else None
+
     def side() -> SideStaged:
+        if handoff is not None:
+            handoff.forked(child=True)
         staged = _stage(output, builders, {}, reused)
         writing.write()
-        return staged, reused["feedback"], reused["templates"]
-    if not FORK or len(writing.writes) < FORK_FROM:
+        # Then the workbook handed over (waiting for it: this process hands one, or none, as it writes the data files).
+        sheet = None if handoff is None else handed_sheet(handoff)
+        return staged, reused["feedback"], reused["templates"], sheet
+    if handoff is None:
         return _Staged(side)
     # What both processes only read from here on, frozen (as ``collector.set_aside`` leaves what the stage
     # keeps): the collector of each leaves those objects alone instead of writing to every one of them,
     # which would copy the pages the two processes share.
     gc.freeze()
-    return _Side(isolate.start("publish (feedback)", side, died=PublishError))
+    try:
+        child = isolate.start("publish (feedback)", side, died=PublishError)
+    finally:
+        handoff.forked(child=False)
+    return _Side(child, handoff)
 
 
 def _changed_tables(data: Path, staged: Path) -> tuple[str, ...]:

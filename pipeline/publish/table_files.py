@@ -8,19 +8,19 @@ import itertools
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast, overload
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from pipeline.core.atomic import Sink, chunks, file_sha
+from pipeline.core.compact import Row
 from pipeline.core.deflate_chunks import ChunkCache, Deflated
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
@@ -29,8 +29,8 @@ from pipeline.core.rowcodec import decimal_json, line_json_encoder, number_text,
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
 from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes, write_workbook
 from pipeline.publish import workbook_child
-from pipeline.publish.row_batches import CsvLines, JsonLines
-from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Encoder, Indexes, schema_digest
+from pipeline.publish.row_batches import CsvLines, JsonLines, Values
+from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Digested, Encoder, Indexes, schema_digest
 from pipeline.publish.sheet_xml import NeedsOpenpyxl, SheetRows, row_blocks
 from pipeline.publish.workbook_child import Written
 
@@ -178,46 +178,64 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
 
 
 class TableFiles:
-    """A table's files written by ``start_table``, but perhaps its workbook, made by a forked child
-    (``workbook_child.py``): ``finish`` waits for it and records the table's row index."""
+    """A table's files written by ``start_table``, but perhaps its workbook, offered to the side child
+    (``workbook_child.py``): ``finish`` takes it back and makes it, or waits for the child's, and records
+    the table's row index."""
 
-    def __init__(self, name: str, key: str, rows: Encoder, sinks: dict[str, Sink | Written],
-                 indexes: Indexes | None, pending: workbook_child.Pending | None) -> None:
-        self.name, self.key, self.indexes, self.pending = name, key, indexes, pending
-        self.rows: Encoder | None = rows if pending is not None else None  # held only for the index
+    def __init__(self, sinks: dict[str, Sink | Written], offer: _Offer | None = None) -> None:
         self.sinks = sinks  # the CSV's and JSON's at once; the workbook's once finished
+        self.offer = offer
 
     def finish(self) -> dict[str, Sink | Written]:
-        """Each file's sink (size, SHA-256) by extension, once the child made the workbook (its failure raised)."""
-        if self.pending is not None:
-            sheet = self.pending.result()
-            self.pending = None
-            rows, self.rows = self.rows, None  # the records are let go once the index is made
-            assert rows is not None
-            rows.styles = sheet.styles
-            if sheet.lengths is not None:  # the sheet's rows were written here (not by openpyxl)
-                rows.lengths["xlsx"] = sheet.lengths
-            self.sinks["xlsx"] = Written(self.sinks["csv"].path.with_suffix(".xlsx"), sheet.size, sheet.sha256)
-            if self.indexes is not None:
-                self.indexes.put(self.name, rows.index({ext: sink.sha256() for ext, sink in self.sinks.items()},
-                                                       self.key), rows.reused())
-                self.indexes.put_chunks(f"{self.name}.xlsx", sheet.chunk_index, sheet.hits, sheet.copied)
+        """Each file's sink (size, SHA-256) by extension, once the workbook is made (a failure raised)."""
+        offer, self.offer = self.offer, None
+        if offer is not None:
+            offer.finish(self.sinks)
         return self.sinks
 
-    def stop(self) -> None:
-        """Kill the child still making the workbook, if any, and wait for it (the caller failed)."""
-        if self.pending is not None:
-            self.pending.stop()
-            self.pending = None
+    def close(self) -> None:
+        """Let go of what an offer not finished holds (the caller failed)."""
+        if self.offer is not None:
+            self.offer.cache.close()
+            self.offer = None
+
+
+class _Offer:
+    """A workbook offered to the side child, with what this process needs to make it after all, or to record
+    the table's row index from what the child made."""
+
+    def __init__(self, handoff: workbook_child.Handoff, schema: dict[str, Any], records: list[Record], rows: Encoder,
+                 cache: ChunkCache, indexes: Indexes | None, path: Path) -> None:
+        self.handoff, self.schema, self.records, self.rows = handoff, schema, records, rows
+        self.cache, self.indexes, self.path = cache, indexes, path
+
+    def finish(self, sinks: dict[str, Sink | Written]) -> None:
+        """Make the workbook here if the child has not taken it, else take what it made; record the row index."""
+        rows, name = self.rows, self.schema["name"]
+        try:
+            if self.handoff.take_back():
+                _write_xlsx(self.schema, self.records, rows, self.cache, self.indexes, lambda csv: None, False,
+                            sinks, self.path)
+                return
+        finally:
+            self.cache.close()
+        sheet = self.handoff.result()
+        rows.styles = sheet.styles
+        if sheet.lengths is not None:  # the sheet's rows were written by ``sheet_rows`` (not by openpyxl)
+            rows.lengths["xlsx"] = sheet.lengths
+        sinks["xlsx"] = Written(self.path, sheet.size, sheet.sha256)
+        if self.indexes is not None:
+            self.indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()},
+                                              schema_digest(self.schema)), rows.reused())
+            self.indexes.put_chunks(f"{name}.xlsx", sheet.chunk_index, sheet.hits, sheet.copied)
 
 
 def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
                 unchanged_xlsx: Callable[[Path], Path | None], folder: Path,
-                fork: Callable[[], bool] | None = None) -> TableFiles:
-    """``write_table``, but the workbook of a large table made whole (none of its rows published last)
-    by a forked child (``workbook_child.py``) while this process writes the CSV and the JSON and goes
-    on; ``TableFiles.finish`` waits for it (``stop`` on failure). ``fork()``, asked before each stretch
-    of rows until it says yes: whether a child may start now (none given: the workbook is made here)."""
+                handoff: workbook_child.Handoff | None = None) -> TableFiles:
+    """``write_table``, but the workbook of a large table made whole (none of its rows published last) offered
+    to the side child through ``handoff`` when nothing was offered yet (``workbook_child.py``), while this
+    process writes the CSV and the JSON and goes on; ``TableFiles.finish`` makes it or waits for it."""
     name, names = schema["name"], field_names(schema)
     key = schema_digest(schema)
     kept = None if indexes is None else indexes.kept(name, key)
@@ -225,47 +243,84 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     cache = ChunkCache() if indexes is None else indexes.chunks(f"{name}.xlsx")
     if kept is not None:
         kept.inflated = cache.inflated(SHEET)  # its rows read back chunk by chunk, not inflated whole
-    started: list[workbook_child.Pending] = []
+    offer = None
     try:
         rows = Encoder(names, records, kept)
         path = folder / f"{name}.xlsx"
-
-        def start() -> bool:
-            """Fork the child that makes the workbook, when ``fork`` allows it now."""
-            if fork is None or not fork():
-                return False
-            # From here both processes read the rows' values pickled (``Pickled``: reading the rows
-            # themselves, either would copy the memory pages they share); the cache closed below
-            # stays open in the child.
-            rows.values = workbook_child.Pickled(rows.values)
-            started.append(workbook_child.start(name, partial(_sheet, schema, records, rows, cache, indexes, path)))
-            return True
-
+        if handoff is not None and not handoff.offered and kept is None and workbook_child.wanted(len(records)):
+            store = None if indexes is None or indexes.folder is None else indexes.folder.parent
+            job = workbook_child.Job(schema, len(records), path, store, None if indexes is None else indexes.published,
+                                     None if indexes is None else indexes.scratch)
+            handoff.offer(job, rows.values)
+            offer = _Offer(handoff, schema, records, rows, cache, indexes, path)
         sinks: dict[str, Sink | Written] = {}
-        with Sink(folder / f"{name}.csv") as csv_sink, Sink(folder / f"{name}.json") as json_sink:
+        with Sink(folder / f"{name}.csv") as csv_sink:
             header: list[str] = []
             csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
             csv_sink.write(header[0].encode("utf-8"))
-            csv_lines = rows.csv_lines(CsvLines(cell_text, _TEXTS))
-            json_lines = rows.json_lines(JsonLines(names, line_json_encoder(), _JSON_TEXTS))
-            if fork is not None and kept is None and workbook_child.wanted(len(records)):
-                _write_together(csv_sink, csv_lines, json_sink, json_lines, start)
-            else:
-                for block in _blocks(csv_lines):
-                    csv_sink.write(b"".join(block))
-                _write_json(json_sink, json_lines)
+            for block in _blocks(rows.csv_lines(CsvLines(cell_text, _TEXTS))):
+                csv_sink.write(b"".join(block))
+        with Sink(folder / f"{name}.json") as json_sink:
+            _write_json(json_sink, rows.json_lines(JsonLines(names, line_json_encoder(), _JSON_TEXTS)))
         sinks["csv"], sinks["json"] = csv_sink, json_sink
-        if not started:
+        if offer is None:
             _write_xlsx(schema, records, rows, cache, indexes, unchanged_xlsx, kept is not None, sinks, path)
-    except BaseException:
-        for pending in started:
-            pending.stop()  # before the caller removes the folder the child writes into
-        raise
     finally:
-        cache.close()
+        if offer is None:
+            cache.close()  # else held for the workbook made here after all (``_Offer.finish``)
         if kept is not None:
             kept.close()
-    return TableFiles(name, key, rows, sinks, indexes, started[0] if started else None)
+    return TableFiles(sinks, offer)
+
+
+def handed_sheet(handoff: workbook_child.Handoff) -> workbook_child.Sheet | None:
+    """In the side child: make the workbook handed over through ``handoff`` (waiting for it), or None when none was."""
+    received = handoff.receive()
+    if received is None:
+        return None
+    job, pieces = received
+    records = _Handed(field_names(job.schema), workbook_child.Pickled.of(pieces, job.count))
+    rows = Encoder(records.fields, records, None)  # every row made anew: nothing published last is read back
+    indexes = None if job.store is None else Indexes(job.store, job.published, job.scratch)
+    cache = ChunkCache() if indexes is None else indexes.chunks(f"{job.schema['name']}.xlsx")
+    try:
+        return _sheet(job.schema, cast(list[Record], records), rows, cache, indexes, job.path)
+    finally:
+        cache.close()
+
+
+class _Handed(Digested):
+    """The rows of a table handed to the side child, read from their pickled values (``Encoder`` asks for no
+    digest of them: none of the workbook published last is read back)."""
+
+    def __init__(self, names: list[str], values: workbook_child.Pickled) -> None:
+        self.fields = tuple(names)
+        self._values = values
+        self._index = {name: at for at, name in enumerate(names)}
+        self._digests = [b""] * len(values)
+
+    @property
+    def digests(self) -> list[bytes]:
+        """No digest: none is looked for."""
+        return self._digests
+
+    def values(self) -> Sequence[Values]:
+        """The rows' values, unpickled a piece at a time."""
+        return self._values
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Row]: ...
+
+    def __getitem__(self, i: int | slice) -> Row | list[Row]:
+        if isinstance(i, slice):
+            return [Row(self._index, values) for values in self._values[i]]
+        return Row(self._index, self._values[i])
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache,
@@ -297,8 +352,7 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
 
 def _sheet(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache, indexes: Indexes | None,
            path: Path) -> workbook_child.Sheet:
-    """Write the table's workbook made whole (in the forked child: the rows' values pickled) and tell what the
-    table's row index records of it."""
+    """Write the table's workbook made whole (in the side child) and tell what the table's row index records of it."""
     names = field_names(schema)
     # Written straight into its file, never held whole (the indicators' workbook of a city is 27 MB).
     with naming(path), open(path, "w+b") as out:
@@ -342,35 +396,6 @@ def _write_json(out: Sink, lines: Iterable[bytes]) -> None:
         out.write((b"" if first else b",\n") + b",\n".join(block))
         first = False
     out.write(b"]\n" if first else b"\n]\n")
-
-
-def _write_together(csv_out: Sink, csv_lines: Iterable[bytes], json_out: Sink, json_lines: Iterable[bytes],
-                    start: Callable[[], bool]) -> None:
-    """The CSV lines and the JSON array (as ``_write_json``) written stretch by stretch together, ``start()``
-    asked before each stretch until it forked the workbook's child: both encoders read the same stretch of
-    values one after the other (once pickled, it is unpickled once: ``Pickled`` keeps one piece)."""
-    csv_block: list[bytes] = []
-    json_block: list[bytes] = [b"[\n"]
-    size = 0
-    first = True
-    forked = start()
-    for csv_piece, json_piece in zip(csv_lines, json_lines, strict=True):
-        csv_block.append(csv_piece)
-        if not first:
-            json_block.append(b",\n")
-        json_block.append(json_piece)
-        first = False
-        size += len(json_piece)
-        if size >= _BLOCK_BYTES:
-            csv_out.write(b"".join(csv_block))
-            json_out.write(b"".join(json_block))
-            csv_block.clear()
-            json_block.clear()
-            size = 0
-        forked = forked or start()
-    json_block.append(b"]\n" if first else b"\n]\n")
-    csv_out.write(b"".join(csv_block))
-    json_out.write(b"".join(json_block))
 
 
 def openpyxl_xlsx_bytes(schema: dict[str, Any], records: list[Record], cache: ChunkCache | None = None) -> bytes:
