@@ -1,18 +1,20 @@
-"""A large table's workbook made by the side child of ``publish/run.py`` once its own work is done, while
-this process writes the table's CSV and JSON and the rest of the data folder.
+"""A large table's workbook offered to the side child of ``publish/run.py``, made there once its own work is
+done, while this process writes the table's CSV and JSON and the rest of the data folder.
 
 A city's first publish wrote the indicators' CSV, JSON and XLSX (414,000 rows) one after the other on
 one core, while the other stood idle once the side child had staged its folders and written the
-store's files. The workbook, the slowest of the three (about 3.5 s of one core), is handed to that
-child instead: this process pickles the rows' values (``Pickled``: 19 MB, half a second) and sends
-them down a pipe (``Handoff``); the child reads them once done with its own work, writes the workbook
-into the staging folder and answers with its size, SHA-256 and what the table's row index records of
-it (``Sheet``). No third process: a child forked for the workbook alone made its own copy of every
-memory page holding the rows it read (or this process read: reference counts are written), 180 MB
+store's files. The workbook, the slowest of the three (about 3.5 s of one core), is offered to that
+child instead (``Handoff``): once it takes the offer, a thread here pickles the rows' values
+(``Pickled``: 19 MB, half a second) down a pipe as it reads them; it writes the workbook into the
+staging folder and answers with its size, SHA-256 and what the table's row index records of it
+(``Sheet``). If this process is done with the rest first, it takes the offer back and makes the
+workbook itself, as before. No third process: a child forked for the workbook alone made its own copy
+of every memory page holding the rows that either process read (reference counts are written), 180 MB
 over the stage's peak; the side child was forked before the tables were built, so it shares none.
 
-Only a workbook made whole is handed over (no row index of the one published last: a first publish,
-or new code): one made after a new month mostly copies back what it published last.
+Only a workbook made whole is offered (no row index of the one published last: a first publish, or
+new code): one made after a new month mostly copies back what it published last, and such a run has
+no side child.
 """
 
 from __future__ import annotations
