@@ -5,6 +5,7 @@ in a child is told like any failure of the command, with its exit code."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -180,6 +181,71 @@ def test_a_failed_feedback_child_fails_the_run_and_leaves_the_output_and_the_sto
     else:
         assert done.returncode == 4, done.stderr
         assert INTERNAL_ID in done.stderr and "KeyError: 'no such page'" in done.stderr
+    assert tree(out, skip=("runs.jsonl",)) == before
+    assert _staging_leftovers(out) == []
+    again = run(publish_cmd(ds, out, "--no-site"))  # nothing half-done stands in the next run's way
+    assert again.returncode == 0, again.stderr
+    assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
+
+
+def _without_row_indexes(out: Path) -> Path:
+    """``out`` without the row indexes of the data files published last: every table is written whole."""
+    shutil.rmtree(out / "store" / "published-rows")
+    return out
+
+
+def test_a_workbook_made_by_the_side_child_equals_one_made_in_one_process(
+        small_published: tuple[Path, Path], ds: Path, out: Path, tmp_path: Path) -> None:
+    alone = _without_row_indexes(copy_output(small_published, tmp_path / "alone"))
+    _without_row_indexes(out)
+    (tmp_path / "pids").mkdir()
+    patch = (f"import os, pipeline.publish.run as r, pipeline.publish.table_files as t, "
+             f"pipeline.publish.workbook_child as w\n"
+             f"_sheet = t._sheet\n"
+             f"def sheet(schema, *a, **k):\n"
+             f"    open(os.path.join({str(tmp_path / 'pids')!r}, schema['name']), 'w').write(str(os.getpid()))\n"
+             f"    return _sheet(schema, *a, **k)\n"
+             f"t._sheet = sheet\n"
+             f"_feedback = r.feedback_files\n"
+             f"def feedback_files(*a, **k):\n"
+             f"    open(os.path.join({str(tmp_path / 'pids')!r}, 'feedback'), 'w').write(str(os.getpid()))\n"
+             f"    return _feedback(*a, **k)\n"
+             f"r.feedback_files = feedback_files\n"
+             f"r.FORK_FROM = 0\n"  # a side child however few files the run writes
+             f"w.FORK_ROWS = 0\n"  # the first table's workbook offered (one a run)
+             f"w.TAKE_BACK = False\n")  # and always made by the side child
+    done = patched_publish(ds, out, patch, "--no-site", "--now", NOW)
+    assert done.returncode == 0, done.stderr
+    pids = {p.name: p.read_text() for p in (tmp_path / "pids").iterdir()}
+    assert set(pids) == {"feedback", "agencies"} and pids["agencies"] == pids["feedback"]  # by the side child
+    assert _staging_leftovers(out) == []
+    assert run(publish_cmd(ds, alone, "--no-site", "--now", NOW)).returncode == 0
+    for folder in ("data", "feedback", "templates", "reports"):
+        assert tree(out / folder) == tree(alone / folder), folder
+    # The row indexes too: the lengths of the sheet's rows and its chunks come from the side child.
+    assert tree(out / "store", skip=STORE_CACHES) == tree(alone / "store", skip=STORE_CACHES)
+
+
+@pytest.mark.parametrize("how", ["killed", "bug"])
+def test_a_side_child_failing_on_the_workbook_fails_the_run_and_leaves_the_output_and_the_store_as_they_were(
+        ds: Path, out: Path, how: str) -> None:
+    failing = "os.kill(os.getpid(), signal.SIGKILL)" if how == "killed" else "raise KeyError('no such sheet')"
+    patch = (f"import os, signal, pipeline.publish.run as r, pipeline.publish.table_files as t, "
+             f"pipeline.publish.workbook_child as w\n"
+             f"def sheet(*a, **k):\n    {failing}\n"
+             f"t._sheet = sheet\n"
+             f"r.FORK_FROM = 0\n"
+             f"w.FORK_ROWS = 0\n"
+             f"w.TAKE_BACK = False\n")
+    before = tree(_without_row_indexes(out), skip=("runs.jsonl",))
+    done = patched_publish(ds, out, patch, "--no-site")
+    if how == "killed":
+        assert done.returncode == 1, done.stderr
+        assert "the publish (feedback) stage ended without a result on signal SIGKILL" in done.stderr
+        assert "Traceback" not in done.stderr
+    else:
+        assert done.returncode == 4, done.stderr
+        assert INTERNAL_ID in done.stderr and "KeyError: 'no such sheet'" in done.stderr
     assert tree(out, skip=("runs.jsonl",)) == before
     assert _staging_leftovers(out) == []
     again = run(publish_cmd(ds, out, "--no-site"))  # nothing half-done stands in the next run's way

@@ -125,6 +125,16 @@ def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author:
     ``edit`` may change the entries (by name) before the check. With ``chunks``, each worksheet is
     deflated in chunks (``deflate_chunks.row_chunks``), those published last taken back from it.
     """
+    buffer = io.BytesIO()
+    write_workbook(buffer, workbook, saved, author, stamp, edit, chunks)
+    return buffer.getvalue()
+
+
+def write_workbook(out: BinaryIO, workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author: str = "pipeline",
+                   stamp: EntryStamp = FIXED,
+                   edit: Callable[[dict[str, Entry]], None] | None = None,
+                   chunks: ChunkCache | None = None) -> None:
+    """Write the workbook of ``workbook_bytes`` into ``out`` (a seekable file: a large workbook is never held whole)."""
     props = workbook.properties
     props.created = props.modified = saved
     props.creator = props.lastModifiedBy = author
@@ -145,5 +155,5 @@ def workbook_bytes(workbook: Workbook, saved: datetime = WORKBOOK_EPOCH, author:
                    if is_sheet(name) and not isinstance(data, Chunked) else data for name, data in entries.items()}
     # Every workbook the project writes passes here; an entry given as blocks is checked block by block.
     assert_no_formulas({name: data for name, data in entries.items() if isinstance(data, bytes)})
-    return zip_bytes({name: data if isinstance(data, (bytes, Chunked)) else checked_blocks(name, _plain(data))
-                      for name, data in entries.items()}, sort=False, stamp=stamp)
+    write_zip(out, {name: data if isinstance(data, (bytes, Chunked)) else checked_blocks(name, _plain(data))
+                    for name, data in entries.items()}, sort=False, stamp=stamp)

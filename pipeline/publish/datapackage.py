@@ -18,7 +18,8 @@ from pipeline.core.rowcodec import ordered_json
 from pipeline.core.xlsx_cells import workbook_file_has_formula
 from pipeline.core.zipfiles import Chunked, Entry, write_zip
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes
-from pipeline.publish.table_files import write_table
+from pipeline.publish.table_files import TableFiles, start_table
+from pipeline.publish.workbook_child import Handoff
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
 DIALECT = {"header": True, "headerRows": [1], "csv": {"delimiter": ",", "lineTerminator": "\n"}}
@@ -104,23 +105,43 @@ def descriptor(portal: Portal, resources: list[dict[str, Any]]) -> dict[str, Any
 
 def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes, folder: Path,
                previous: Path | None = None, indexes: Indexes | None = None,
-               release: Collection[str] = ()) -> set[str]:
+               release: Collection[str] = (), handoff: Handoff | None = None) -> set[str]:
     """Write every file of the data folder into the empty ``folder``; gives their names.
 
     ``previous``: the data folder published last; ``indexes``: its tables' row indexes, to take
     back the rows it holds. The rows of the tables named in ``release`` are dropped from
     ``tables`` once their files are written (the caller needs them no more: the indicators
-    of a large city are 414,000 rows).
+    of a large city are 414,000 rows). ``handoff``: to the side child, which makes a large table's
+    workbook meanwhile (``workbook_child.py``; none: every file is made in this process).
     """
     schemas = published_schemas(portal)
     resources = []
-    for name in PUBLISHED_TABLES:
-        schema = {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
-        sinks = write_table(schema, tables[name], indexes, partial(_unchanged_xlsx, previous, name, schema), folder)
-        if name in release:
-            tables[name] = []
-        resources.append(_resource(name, schema, sinks["csv"].size, sinks["csv"].sha256()))
-    names = {f"{name}.{ext}" for name in PUBLISHED_TABLES for ext in EXTENSIONS}
+    started: list[TableFiles] = []  # a large table's workbook may be offered to the side child (``start_table``)
+    try:
+        for name in PUBLISHED_TABLES:
+            schema = {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
+            table = start_table(schema, tables[name], indexes, partial(_unchanged_xlsx, previous, name, schema),
+                                folder, handoff)
+            started.append(table)
+            if name in release:
+                tables[name] = []
+            resources.append(_resource(name, schema, table.sinks["csv"].size, table.sinks["csv"].sha256()))
+        names = {f"{name}.{ext}" for name in PUBLISHED_TABLES for ext in EXTENSIONS}
+        _package(portal, resources, folder, indexes)
+        with Sink(folder / "changelog.json") as out:
+            out.write(changelog)
+        for table in started:
+            table.finish()  # a workbook offered: made here if the side child has not taken it, else waited for
+    finally:
+        if handoff is not None:
+            handoff.close()  # nothing more to offer (a child waiting stops; on failure the caller kills it)
+        for table in started:
+            table.close()
+    return names | {"datapackage.json", "datapackage.zip", "changelog.json"}
+
+
+def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path, indexes: Indexes | None) -> None:
+    """Write ``datapackage.json`` and ``datapackage.zip`` (the descriptor and the CSV files just written)."""
     package = ordered_json(descriptor(portal, resources))
     with Sink(folder / "datapackage.json") as out:
         out.write(package)
@@ -138,9 +159,6 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
         cache.close()
     if indexes is not None:
         indexes.put_chunks("datapackage.zip", indexes.chunk_index(cache, file_sha(path)), cache.hits)
-    with Sink(folder / "changelog.json") as out:
-        out.write(changelog)
-    return names | {"datapackage.json", "datapackage.zip", "changelog.json"}
 
 
 def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], csv: Path) -> Path | None:

@@ -12,13 +12,16 @@ committed store.
 Both cores, for a large run: once the store is updated, a forked child stages the feedback
 pages, templates and report and writes the store's new files (planned here first, so that this
 process can undo them whatever happens to the child), while this process builds the tables and
-writes the data files. ``Store.commit`` puts the store's files and every staged file on disk (``store/flush.py``)
-before the store's index, the commit point, names them.
+writes the data files. The child then makes the workbook of the largest table (a city's indicators), which
+this process offers it while writing that table's CSV and JSON, unless this process, done with the rest,
+took the offer back first (``workbook_child.py``). ``Store.commit`` puts the store's files and every staged
+file on disk (``store/flush.py``) before the store's index, the commit point, names them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import hashlib
 import os
@@ -48,8 +51,10 @@ from pipeline.publish.feedback import feedback_files
 from pipeline.publish.result import PublishResult, nothing_new, show
 from pipeline.publish.reuse import Reuse
 from pipeline.publish.row_reuse import Indexes
+from pipeline.publish.table_files import handed_sheet
 from pipeline.publish.tables import build_tables, listing_tables
 from pipeline.publish.unchanged import FOLDERS, Check, check, remember
+from pipeline.publish.workbook_child import Handoff, Sheet
 from pipeline.runner import isolate
 from pipeline.store import Changes, Store, Writing, reports_json
 from pipeline.store.receipts import load_receipts, local_iso
@@ -152,11 +157,12 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
         # Encoded rows taken back from the files published last (a workbook's sheet inflated in the staging folder).
         rows = Indexes(portal.output / "store", portal.output / "data", folder)
+        # A large table's workbook is handed to the side child, made there once its own work is done.
         names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
-                           release=RELEASED)
+                           release=RELEASED, handoff=side.handoff)
         changed_tables = _changed_tables(portal.output / "data", folder)
         staged = _stage(portal.output, {}, {"data": (folder, names)})
-        side_staged, pages, templates = side.result()  # the child's records of what it found and built
+        side_staged, pages, templates, _ = side.result()  # the child's records of what it found and built
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
     except BaseException:
         side.stop()  # killed unless it already answered (its own failure removed its folders)
@@ -190,7 +196,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     return result
 
 
-SideStaged = tuple["Staged", Reuse, Reuse]  # the child's staged folders, and its feedback and templates records
+# The child's staged folders, its feedback and templates records, and the workbook handed to it (``data_files``).
+SideStaged = tuple["Staged", Reuse, Reuse, Sheet | None]
 
 
 # The side folders in a forked child (off: in this process, first; tests that watch them being built set it off).
@@ -204,6 +211,8 @@ FORK_FROM = 5000
 class _Staged:
     """The side folders staged in this process (``FORK`` off, or a small run), when asked for their result:
     after the data files, as a finished child answers."""
+
+    handoff = None  # every workbook is made by the data files' process
 
     def __init__(self, side: Callable[[], SideStaged]) -> None:
         self.side = side
@@ -220,8 +229,10 @@ class _Side:
     """The side child, its answer taken by a thread as soon as it is sent: an answer larger than the pipe holds
     (a city's page records) would keep the child, and its memory, alive until the data files are written."""
 
-    def __init__(self, child: isolate.Child[SideStaged]) -> None:
+    def __init__(self, child: isolate.Child[SideStaged], handoff: Handoff) -> None:
         self.child = child
+        self.handoff = handoff  # a large table's workbook handed to the child (``workbook_child.py``)
+        handoff.answer = lambda: self.result()[3]
         self.done: SideStaged | None = None
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._take, name="side-answer", daemon=True)
@@ -253,20 +264,44 @@ class _Side:
 def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[], Mapping[str, bytes]]],
                 reused: dict[str, Reuse]) -> _Side | _Staged:
     """Fork a child that stages the folders of ``builders`` (``_stage``), writes the store's files (``writing``:
-    undone by this process on failure) and answers with what it staged and with the records ``reused`` kept
-    of them (saved by this process once the folders are in place); below ``FORK_FROM``, all that is done in
-    this process when its result is asked for."""
+    undone by this process on failure), makes the workbook this process hands it, if any (``Handoff``), and
+    answers with what it staged and made and with the records ``reused`` kept of them (saved by this process
+    once the folders are in place); below ``FORK_FROM``, all that but the workbook is done in this process
+    when its result is asked for."""
+    handoff = Handoff() if FORK and len(writing.writes) >= FORK_FROM else None
+
     def side() -> SideStaged:
+        if handoff is not None:
+            handoff.forked(child=True)
         staged = _stage(output, builders, {}, reused)
+        if handoff is not None:
+            _give_back()  # what the pages and templates freed: the rest of this child's life is beside the data files
         writing.write()
-        return staged, reused["feedback"], reused["templates"]
-    if not FORK or len(writing.writes) < FORK_FROM:
+        # Then the workbook handed over (waiting for it: this process hands one, or none, as it writes the data files).
+        sheet = None if handoff is None else handed_sheet(handoff)
+        return staged, reused["feedback"], reused["templates"], sheet
+    if handoff is None:
         return _Staged(side)
     # What both processes only read from here on, frozen (as ``collector.set_aside`` leaves what the stage
     # keeps): the collector of each leaves those objects alone instead of writing to every one of them,
     # which would copy the pages the two processes share.
     gc.freeze()
-    return _Side(isolate.start("publish (feedback)", side, died=PublishError))
+    try:
+        child = isolate.start("publish (feedback)", side, died=PublishError)
+    finally:
+        handoff.forked(child=False)
+    return _Side(child, handoff)
+
+
+def _give_back() -> None:
+    """Return the C heap's free pages to the system (glibc's ``malloc_trim``; elsewhere nothing): the side child's
+    staging freed about 55 MB that it kept mapped, counted in the stage's peak while the data files are written
+    beside its store writes and workbook."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _changed_tables(data: Path, staged: Path) -> tuple[str, ...]:

@@ -6,28 +6,33 @@ import csv
 import io
 import itertools
 import math
+import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, BinaryIO, cast, overload
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from pipeline.core.atomic import Sink, chunks
+from pipeline.core.atomic import Sink, chunks, file_sha
+from pipeline.core.compact import Row
 from pipeline.core.deflate_chunks import ChunkCache, Deflated
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
+from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import decimal_json, line_json_encoder, number_text, records_json, written_integral
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
-from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes
-from pipeline.publish.row_batches import CsvLines, JsonLines
-from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Encoder, Indexes, schema_digest
+from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes, write_workbook
+from pipeline.publish import workbook_child
+from pipeline.publish.row_batches import CsvLines, JsonLines, Values
+from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Digested, Encoder, Indexes, schema_digest
 from pipeline.publish.sheet_xml import NeedsOpenpyxl, SheetRows, row_blocks
+from pipeline.publish.workbook_child import Written
 
 
 def field_names(schema: dict[str, Any]) -> list[str]:
@@ -122,6 +127,15 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record],
     is deflated in chunks (``deflate_chunks.py``), those of the workbook published last taken back
     from ``cache``: the same bytes with or without it.
     """
+    buffer = io.BytesIO()
+    write_xlsx(buffer, schema, records, blocks, cache)
+    return buffer.getvalue()
+
+
+def write_xlsx(out: BinaryIO, schema: dict[str, Any], records: list[Record],
+               blocks: Callable[[list[int | None]], Iterator[bytes | Deflated]] | None = None,
+               cache: ChunkCache | None = None) -> None:
+    """Write the workbook of ``xlsx_bytes`` into ``out`` (an empty seekable file: never held whole)."""
     cache = ChunkCache() if cache is None else cache
     formats = _formats(schema)
     workbook, sheet = _sheet_with_header(schema)
@@ -133,10 +147,12 @@ def xlsx_bytes(schema: dict[str, Any], records: list[Record],
             else row_blocks(records, [n for n, _ in formats], column_styles, _xlsx_value))
     try:
         # The rows are made while the workbook's zip is written: only their compressed bytes are held.
-        return workbook_bytes(workbook, stamp=_stamp(records), edit=lambda entries: _insert_rows(entries, rows),
-                              chunks=cache)
+        write_workbook(out, workbook, stamp=_stamp(records), edit=lambda entries: _insert_rows(entries, rows),
+                       chunks=cache)
     except NeedsOpenpyxl:
-        return openpyxl_xlsx_bytes(schema, records, cache)
+        out.seek(0)
+        out.truncate()  # what was written of the workbook abandoned
+        out.write(openpyxl_xlsx_bytes(schema, records, cache))
 
 
 def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
@@ -148,7 +164,7 @@ def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes 
 
 
 def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
-                unchanged_xlsx: Callable[[Path], Path | None], folder: Path) -> dict[str, Sink]:
+                unchanged_xlsx: Callable[[Path], Path | None], folder: Path) -> dict[str, Sink | Written]:
     """Write the table's CSV, JSON and XLSX into ``folder`` as ``<table>.<ext>``, byte for byte
     ``csv_bytes``, ``json_bytes`` and ``xlsx_bytes``; rows published last are taken back from the
     files (``row_reuse.py``). Gives each file's sink (size, SHA-256) by extension.
@@ -158,6 +174,68 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     workbook published last (its path: it is copied) when the table (whose CSV is the file
     ``csv``) is unchanged; it is asked only when the row index of that workbook is valid.
     """
+    return start_table(schema, records, indexes, unchanged_xlsx, folder).finish()
+
+
+class TableFiles:
+    """A table's files written by ``start_table``, but perhaps its workbook, offered to the side child
+    (``workbook_child.py``): ``finish`` takes it back and makes it, or waits for the child's, and records
+    the table's row index."""
+
+    def __init__(self, sinks: dict[str, Sink | Written], offer: _Offer | None = None) -> None:
+        self.sinks = sinks  # the CSV's and JSON's at once; the workbook's once finished
+        self.offer = offer
+
+    def finish(self) -> dict[str, Sink | Written]:
+        """Each file's sink (size, SHA-256) by extension, once the workbook is made (a failure raised)."""
+        offer, self.offer = self.offer, None
+        if offer is not None:
+            offer.finish(self.sinks)
+        return self.sinks
+
+    def close(self) -> None:
+        """Let go of what an offer not finished holds (the caller failed)."""
+        if self.offer is not None:
+            self.offer.cache.close()
+            self.offer = None
+
+
+class _Offer:
+    """A workbook offered to the side child, with what this process needs to make it after all, or to record
+    the table's row index from what the child made."""
+
+    def __init__(self, handoff: workbook_child.Handoff, schema: dict[str, Any], records: list[Record], rows: Encoder,
+                 cache: ChunkCache, indexes: Indexes | None, path: Path) -> None:
+        self.handoff, self.schema, self.records, self.rows = handoff, schema, records, rows
+        self.cache, self.indexes, self.path = cache, indexes, path
+
+    def finish(self, sinks: dict[str, Sink | Written]) -> None:
+        """Make the workbook here if the child has not taken it, else take what it made; record the row index."""
+        rows, name = self.rows, self.schema["name"]
+        try:
+            if self.handoff.take_back():
+                _write_xlsx(self.schema, self.records, rows, self.cache, self.indexes, lambda csv: None, False,
+                            sinks, self.path)
+                return
+        finally:
+            self.cache.close()
+        sheet = self.handoff.result()
+        rows.styles = sheet.styles
+        if sheet.lengths is not None:  # the sheet's rows were written by ``sheet_rows`` (not by openpyxl)
+            rows.lengths["xlsx"] = sheet.lengths
+        sinks["xlsx"] = Written(self.path, sheet.size, sheet.sha256)
+        if self.indexes is not None:
+            self.indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()},
+                                              schema_digest(self.schema)), rows.reused())
+            self.indexes.put_chunks(f"{name}.xlsx", sheet.chunk_index, sheet.hits, sheet.copied)
+
+
+def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
+                unchanged_xlsx: Callable[[Path], Path | None], folder: Path,
+                handoff: workbook_child.Handoff | None = None) -> TableFiles:
+    """``write_table``, but the workbook of a large table made whole (none of its rows published last) offered
+    to the side child through ``handoff`` when nothing was offered yet (``workbook_child.py``), while this
+    process writes the CSV and the JSON and goes on; ``TableFiles.finish`` makes it or waits for it."""
     name, names = schema["name"], field_names(schema)
     key = schema_digest(schema)
     kept = None if indexes is None else indexes.kept(name, key)
@@ -165,40 +243,125 @@ def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     cache = ChunkCache() if indexes is None else indexes.chunks(f"{name}.xlsx")
     if kept is not None:
         kept.inflated = cache.inflated(SHEET)  # its rows read back chunk by chunk, not inflated whole
+    offer = None
     try:
         rows = Encoder(names, records, kept)
-        sinks = {}
-        with Sink(folder / f"{name}.csv") as sinks["csv"]:
+        path = folder / f"{name}.xlsx"
+        if handoff is not None and not handoff.offered and kept is None and workbook_child.wanted(len(records)):
+            store = None if indexes is None or indexes.folder is None else indexes.folder.parent
+            job = workbook_child.Job(schema, len(records), path, store, None if indexes is None else indexes.published,
+                                     None if indexes is None else indexes.scratch)
+            handoff.offer(job, rows.values)
+            offer = _Offer(handoff, schema, records, rows, cache, indexes, path)
+        sinks: dict[str, Sink | Written] = {}
+        with Sink(folder / f"{name}.csv") as csv_sink:
             header: list[str] = []
             csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
-            sinks["csv"].write(header[0].encode("utf-8"))
+            csv_sink.write(header[0].encode("utf-8"))
             for block in _blocks(rows.csv_lines(CsvLines(cell_text, _TEXTS))):
-                sinks["csv"].write(b"".join(block))
-        with Sink(folder / f"{name}.json") as sinks["json"]:
-            _write_json(sinks["json"], rows.json_lines(JsonLines(names, line_json_encoder(), _JSON_TEXTS)))
-        # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
-        # complaint when it is freed.
-        # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
-        # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
-        same = unchanged_xlsx(sinks["csv"].path) if kept is not None else None
-        xlsx = chunks(same) if same is not None else (xlsx_bytes(
-            schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache),)
-        with Sink(folder / f"{name}.xlsx") as sinks["xlsx"]:
-            for piece in xlsx:
-                sinks["xlsx"].write(piece)
-        del xlsx
-        if same is not None:
-            rows.keep_sheet()  # the same sheet: its rows' recorded lengths hold
-        if indexes is not None:
-            indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, key), rows.reused())
-            # A workbook copied as it was keeps the index of its chunks.
-            indexes.put_chunks(f"{name}.xlsx", cache.carried() if same is not None else
-                               indexes.chunk_index(cache, sinks["xlsx"].sha256()), cache.hits, cache.copied)
+                csv_sink.write(b"".join(block))
+        with Sink(folder / f"{name}.json") as json_sink:
+            _write_json(json_sink, rows.json_lines(JsonLines(names, line_json_encoder(), _JSON_TEXTS)))
+        sinks["csv"], sinks["json"] = csv_sink, json_sink
+        if offer is None:
+            _write_xlsx(schema, records, rows, cache, indexes, unchanged_xlsx, kept is not None, sinks, path)
     finally:
-        cache.close()
+        if offer is None:
+            cache.close()  # else held for the workbook made here after all (``_Offer.finish``)
         if kept is not None:
             kept.close()
-    return sinks
+    return TableFiles(sinks, offer)
+
+
+def handed_sheet(handoff: workbook_child.Handoff) -> workbook_child.Sheet | None:
+    """In the side child: make the workbook handed over through ``handoff`` (waiting for it), or None when none was."""
+    received = handoff.receive()
+    if received is None:
+        return None
+    job, pieces = received
+    records = _Handed(field_names(job.schema), workbook_child.Pickled.of(pieces, job.count))
+    rows = Encoder(records.fields, records, None)  # every row made anew: nothing published last is read back
+    indexes = None if job.store is None else Indexes(job.store, job.published, job.scratch)
+    cache = ChunkCache() if indexes is None else indexes.chunks(f"{job.schema['name']}.xlsx")
+    try:
+        return _sheet(job.schema, cast(list[Record], records), rows, cache, indexes, job.path)
+    finally:
+        cache.close()
+
+
+class _Handed(Digested):
+    """The rows of a table handed to the side child, read from their pickled values (``Encoder`` asks for no
+    digest of them: none of the workbook published last is read back)."""
+
+    def __init__(self, names: list[str], values: workbook_child.Pickled) -> None:
+        self.fields = tuple(names)
+        self._values = values
+        self._index = {name: at for at, name in enumerate(names)}
+        self._digests = [b""] * len(values)
+
+    @property
+    def digests(self) -> list[bytes]:
+        """No digest: none is looked for."""
+        return self._digests
+
+    def values(self) -> Sequence[Values]:
+        """The rows' values, unpickled a piece at a time."""
+        return self._values
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Row]: ...
+
+    def __getitem__(self, i: int | slice) -> Row | list[Row]:
+        if isinstance(i, slice):
+            return [Row(self._index, values) for values in self._values[i]]
+        return Row(self._index, self._values[i])
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache,
+                indexes: Indexes | None, unchanged_xlsx: Callable[[Path], Path | None], kept: bool,
+                sinks: dict[str, Sink | Written], path: Path) -> None:
+    """Write the table's workbook in this process (its CSV and JSON written: ``sinks``) and record its index."""
+    name, names = schema["name"], field_names(schema)
+    # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
+    # complaint when it is freed.
+    # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
+    # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
+    same = unchanged_xlsx(sinks["csv"].path) if kept else None
+    xlsx = chunks(same) if same is not None else (xlsx_bytes(
+        schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache),)
+    with Sink(path) as sink:
+        for piece in xlsx:
+            sink.write(piece)
+    sinks["xlsx"] = sink
+    del xlsx
+    if same is not None:
+        rows.keep_sheet()  # the same sheet: its rows' recorded lengths hold
+    if indexes is not None:
+        indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, schema_digest(schema)),
+                    rows.reused())
+        # A workbook copied as it was keeps the index of its chunks.
+        indexes.put_chunks(f"{name}.xlsx", cache.carried() if same is not None else
+                           indexes.chunk_index(cache, sink.sha256()), cache.hits, cache.copied)
+
+
+def _sheet(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache, indexes: Indexes | None,
+           path: Path) -> workbook_child.Sheet:
+    """Write the table's workbook made whole (in the side child) and tell what the table's row index records of it."""
+    names = field_names(schema)
+    # Written straight into its file, never held whole (the indicators' workbook of a city is 27 MB).
+    with naming(path), open(path, "w+b") as out:
+        write_xlsx(out, schema, records,
+                   lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache)
+        size = out.seek(0, os.SEEK_END)
+    sha256 = file_sha(path)
+    index = None if indexes is None else indexes.chunk_index(cache, sha256)
+    return workbook_child.Sheet(size, sha256, rows.styles, rows.lengths.get("xlsx"), index, cache.hits, cache.copied)
 
 
 _LINES = 1024  # lines written at a time
