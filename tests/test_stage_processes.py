@@ -163,6 +163,23 @@ def test_the_feedback_pages_are_staged_by_another_process_than_the_data_files(
     assert tree(out / "store", skip=STORE_CACHES) == tree(alone / "store", skip=STORE_CACHES)
 
 
+def _fails_and_leaves_it_as_it_was(ds: Path, out: Path, patch: str, before: object, how: str, key: str) -> None:
+    """The side child killed or raising KeyError(key): the run fails, ``out`` equals ``before``, the next run works."""
+    done = patched_publish(ds, out, patch, "--no-site")
+    if how == "killed":
+        assert done.returncode == 1, done.stderr
+        assert "the publish (feedback) stage ended without a result on signal SIGKILL" in done.stderr
+        assert "Traceback" not in done.stderr
+    else:
+        assert done.returncode == 4, done.stderr
+        assert INTERNAL_ID in done.stderr and f"KeyError: '{key}'" in done.stderr
+    assert tree(out, skip=("runs.jsonl",)) == before
+    assert _staging_leftovers(out) == []
+    again = run(publish_cmd(ds, out, "--no-site"))  # nothing half-done stands in the next run's way
+    assert again.returncode == 0, again.stderr
+    assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("how", ["killed", "bug"])
 def test_a_failed_feedback_child_fails_the_run_and_leaves_the_output_and_the_store_as_they_were(
         ds: Path, out: Path, how: str) -> None:
@@ -173,19 +190,7 @@ def test_a_failed_feedback_child_fails_the_run_and_leaves_the_output_and_the_sto
              f"r.feedback_files = feedback_files\n"
              f"r.FORK_FROM = 0\n")
     before = tree(out, skip=("runs.jsonl",))
-    done = patched_publish(ds, out, patch, "--no-site")
-    if how == "killed":
-        assert done.returncode == 1, done.stderr
-        assert ("the publish (feedback) stage ended without a result on signal SIGKILL" in done.stderr)
-        assert "Traceback" not in done.stderr
-    else:
-        assert done.returncode == 4, done.stderr
-        assert INTERNAL_ID in done.stderr and "KeyError: 'no such page'" in done.stderr
-    assert tree(out, skip=("runs.jsonl",)) == before
-    assert _staging_leftovers(out) == []
-    again = run(publish_cmd(ds, out, "--no-site"))  # nothing half-done stands in the next run's way
-    assert again.returncode == 0, again.stderr
-    assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
+    _fails_and_leaves_it_as_it_was(ds, out, patch, before, how, "no such page")
 
 
 def _without_row_indexes(out: Path) -> Path:
@@ -238,16 +243,4 @@ def test_a_side_child_failing_on_the_workbook_fails_the_run_and_leaves_the_outpu
              f"w.FORK_ROWS = 0\n"
              f"w.TAKE_BACK = False\n")
     before = tree(_without_row_indexes(out), skip=("runs.jsonl",))
-    done = patched_publish(ds, out, patch, "--no-site")
-    if how == "killed":
-        assert done.returncode == 1, done.stderr
-        assert "the publish (feedback) stage ended without a result on signal SIGKILL" in done.stderr
-        assert "Traceback" not in done.stderr
-    else:
-        assert done.returncode == 4, done.stderr
-        assert INTERNAL_ID in done.stderr and "KeyError: 'no such sheet'" in done.stderr
-    assert tree(out, skip=("runs.jsonl",)) == before
-    assert _staging_leftovers(out) == []
-    again = run(publish_cmd(ds, out, "--no-site"))  # nothing half-done stands in the next run's way
-    assert again.returncode == 0, again.stderr
-    assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
+    _fails_and_leaves_it_as_it_was(ds, out, patch, before, how, "no such sheet")
