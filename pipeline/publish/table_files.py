@@ -211,7 +211,7 @@ class _Offer:
 
     def finish(self, sinks: dict[str, Sink | Written]) -> None:
         """Make the workbook here if the child has not taken it, else take what it made; record the row index."""
-        rows, name = self.rows, self.schema["name"]
+        rows = self.rows
         try:
             if self.handoff.take_back():
                 _write_xlsx(self.schema, self.records, rows, self.cache, self.indexes, lambda csv: None, False,
@@ -225,9 +225,7 @@ class _Offer:
             rows.lengths["xlsx"] = sheet.lengths
         sinks["xlsx"] = Written(self.path, sheet.size, sheet.sha256)
         if self.indexes is not None:
-            self.indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()},
-                                              schema_digest(self.schema)), rows.reused())
-            self.indexes.put_chunks(f"{name}.xlsx", sheet.chunk_index, sheet.hits, sheet.copied)
+            _record(self.indexes, self.schema, rows, sinks, sheet.chunk_index, sheet.hits, sheet.copied)
 
 
 def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
@@ -327,7 +325,7 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
                 indexes: Indexes | None, unchanged_xlsx: Callable[[Path], Path | None], kept: bool,
                 sinks: dict[str, Sink | Written], path: Path) -> None:
     """Write the table's workbook in this process (its CSV and JSON written: ``sinks``) and record its index."""
-    name, names = schema["name"], field_names(schema)
+    names = field_names(schema)
     # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
     # complaint when it is freed.
     # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
@@ -343,11 +341,18 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
     if same is not None:
         rows.keep_sheet()  # the same sheet: its rows' recorded lengths hold
     if indexes is not None:
-        indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, schema_digest(schema)),
-                    rows.reused())
         # A workbook copied as it was keeps the index of its chunks.
-        indexes.put_chunks(f"{name}.xlsx", cache.carried() if same is not None else
-                           indexes.chunk_index(cache, sink.sha256()), cache.hits, cache.copied)
+        _record(indexes, schema, rows, sinks, cache.carried() if same is not None else
+                indexes.chunk_index(cache, sink.sha256()), cache.hits, cache.copied)
+
+
+def _record(indexes: Indexes, schema: dict[str, Any], rows: Encoder, sinks: dict[str, Sink | Written],
+            chunk_index: bytes | None, hits: int, copied: int) -> None:
+    """Record the table's row index (its files written: ``sinks``) and its workbook's chunk index."""
+    name = schema["name"]
+    indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, schema_digest(schema)),
+                rows.reused())
+    indexes.put_chunks(f"{name}.xlsx", chunk_index, hits, copied)
 
 
 def _sheet(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache, indexes: Indexes | None,

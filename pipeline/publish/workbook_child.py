@@ -24,7 +24,7 @@ import pickle
 import select
 import threading
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, overload
@@ -67,6 +67,12 @@ class Written:
         return self.digest
 
 
+def pickled_pieces(values: Sequence[Values]) -> Iterator[bytes]:
+    """``values`` pickled ``BLOCK`` rows a piece, one piece at a time."""
+    for at in range(0, len(values), BLOCK):
+        yield pickle.dumps(values[at:at + BLOCK], pickle.HIGHEST_PROTOCOL)
+
+
 class Pickled(Sequence[Values]):
     """Rows' values pickled ``BLOCK`` rows a piece (as ``Handoff`` sends them: the indicators of a city are 19 MB so,
     made in half a second), read back one piece at a time."""
@@ -74,8 +80,7 @@ class Pickled(Sequence[Values]):
     def __init__(self, values: Sequence[Values], pieces: list[bytes] | None = None) -> None:
         """``values`` pickled, or their ``pieces`` as pickled (``values`` then only counted)."""
         self.length = len(values)
-        self.pieces = pieces if pieces is not None else [
-            pickle.dumps(values[at:at + BLOCK], pickle.HIGHEST_PROTOCOL) for at in range(0, self.length, BLOCK)]
+        self.pieces = pieces if pieces is not None else list(pickled_pieces(values))
         self._last: tuple[int, list[Values]] = (-1, [])  # the piece unpickled last
 
     def _piece(self, n: int) -> list[Values]:
@@ -185,8 +190,8 @@ class Handoff:
                 if os.read(self.ready_r, 1):
                     with os.fdopen(self.job_w, "wb", buffering=0) as pipe:
                         _put(pipe, pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
-                        for at in range(0, len(values), BLOCK):
-                            _put(pipe, pickle.dumps(values[at:at + BLOCK], pickle.HIGHEST_PROTOCOL))
+                        for piece in pickled_pieces(values):
+                            _put(pipe, piece)
             except OSError:
                 pass
             finally:
