@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+import os
+from collections.abc import Collection, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.atomic import Sink, chunks, file_sha, same_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root
-from pipeline.core.deflate_chunks import ChunkCache, line_chunks
+from pipeline.core.deflate_chunks import ChunkCache, Deflated, kept_line_chunks, line_chunks
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.oserrors import naming
@@ -150,7 +151,7 @@ def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path, inde
     cache = ChunkCache() if indexes is None else indexes.chunks("datapackage.zip")
     try:
         entries: dict[str, Entry] = {"datapackage.json": package}
-        entries.update({f"{name}.csv": Chunked(line_chunks(chunks(folder / f"{name}.csv")), cache)
+        entries.update({f"{name}.csv": Chunked(_csv_chunks(folder / f"{name}.csv", cache), cache)
                         for name in PUBLISHED_TABLES})
         path = folder / "datapackage.zip"
         with naming(path), open(path, "wb") as fh:
@@ -159,6 +160,31 @@ def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path, inde
         cache.close()
     if indexes is not None:
         indexes.put_chunks("datapackage.zip", indexes.chunk_index(cache, file_sha(path)), cache.hits)
+
+
+def _csv_chunks(path: Path, cache: ChunkCache) -> Iterator[bytes | Deflated]:
+    """The chunks of the CSV file ``path`` in the zip (``line_chunks``): those of the zip published last that it
+    holds at a cut copied as they were deflated, not read line by line again (``kept_line_chunks``)."""
+    entry = path.name
+    if not cache.layout.get(entry):
+        yield from line_chunks(chunks(path))  # nothing published last (a first publish): read in order
+        return
+    with naming(path), open(path, "rb") as fh:
+        fd = fh.fileno()
+        yield from kept_line_chunks(partial(_read_at, fd), os.fstat(fd).st_size, cache, entry)
+
+
+def _read_at(fd: int, at: int, count: int) -> bytes:
+    """``count`` bytes of the open file ``fd`` from ``at`` (fewer only at its end)."""
+    pieces = []
+    while count > 0:
+        piece = os.pread(fd, count, at)
+        if not piece:
+            break
+        pieces.append(piece)
+        at += len(piece)
+        count -= len(piece)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], csv: Path) -> Path | None:
