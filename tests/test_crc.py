@@ -31,3 +31,16 @@ def test_a_crc_combined_chunk_by_chunk_is_the_entry_crc() -> None:
 @pytest.mark.parametrize("length", [0, 1, 8, 1000, 123_456, (1 << 24) - 1, 1 << 24, 50_000_000])
 def test_the_tabled_shift_equals_the_shift_bit_by_bit(length: int) -> None:
     assert x8nmodp(length) == _x8n_loop(length)
+
+
+def test_zlibs_own_combine_is_used_when_found_and_agrees() -> None:
+    from pipeline.core import crc
+    combine = crc._zlib_combine()
+    if combine is None:  # not found on this system: the Python function is the one used
+        assert crc.crc32_combine is crc.python_crc32_combine
+        return
+    assert crc.crc32_combine is not crc.python_crc32_combine
+    rng = random.Random(9)
+    for _ in range(300):
+        a, b, n = rng.getrandbits(32), rng.getrandbits(32), rng.choice([0, 1, rng.getrandbits(12), rng.getrandbits(26)])
+        assert combine(a, b, n) == crc.python_crc32_combine(a, b, n)

@@ -322,3 +322,74 @@ def test_a_table_workbook_copies_its_chunks_of_rows_at_their_numbers(tmp_path: P
     fourth, indexes = write(tmp_path, inserted[:2700])
     assert fourth["xlsx"] == xlsx_bytes(SCHEMA, inserted[:2700])
     assert indexes.chunk_copies["t.xlsx"] >= 9
+
+
+def kept_chunks(cache: ChunkCache, entry: str, data: bytes) -> list[bytes | Deflated]:
+    """``kept_line_chunks`` of ``data`` with the chunks of ``entry`` published last (``cache``)."""
+    return list(deflate_chunks.kept_line_chunks(lambda at, count: data[at:at + count], len(data), cache, entry))
+
+
+def as_bytes(chunks: list[bytes | Deflated]) -> list[bytes]:
+    """Each chunk's bytes (a chunk copied as deflated inflated)."""
+    return [c.inflate() if isinstance(c, Deflated) else c for c in chunks]
+
+
+BASE = csv_text(40_000, seed=3)
+MIDDLE = len(BASE) // 2
+# Each the bytes published next: the same; a line added, changed, removed, at the start, in the middle, at
+# the end; the end without its last line break; nothing; every line new.
+EDITS = {
+    "same": BASE,
+    "added": BASE[:MIDDLE] + b"\n".join([b"new,line"] * 3) + BASE[MIDDLE:],
+    "changed": BASE.replace(b"20000,", b"20000,changed ", 1),
+    "removed": BASE[:MIDDLE] + BASE[BASE.index(b"\n", MIDDLE) + 1:],
+    "first": b"0,new first line\n" + BASE,
+    "last": BASE + b"40000,a new last line,1\n",
+    "cut": BASE[:BASE.rindex(b"\n", 0, len(BASE) - 1) + 1],
+    "no line break at the end": BASE[:-1],
+    "a tail without line break": BASE + b"40000,tail",
+    "empty": b"",
+    "other": csv_text(30_000, seed=4),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_kept_line_chunks_are_the_line_chunks_of_the_same_bytes(tmp_path: Path, edit: str) -> None:
+    publish(tmp_path, {"a.csv": BASE})
+    data = EDITS[edit]
+    cache = ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip")
+    try:
+        chunks = kept_chunks(cache, "a.csv", data)
+        assert as_bytes(chunks) == list(line_chunks([data]))
+        copied = sum(isinstance(c, Deflated) for c in chunks)
+        if edit in ("same", "added", "changed", "removed", "first", "last", "cut"):
+            assert copied >= len(chunks) - 3  # only the chunks around the edit are read line by line
+        if edit == "other":
+            assert copied == 0
+        # The zip built with them is the zip built from nothing.
+        out = io.BytesIO()
+        write_zip(out, {"a.csv": Chunked(chunks, cache)})
+        assert out.getvalue() == archive({"a.csv": data}, ChunkCache())
+    finally:
+        cache.close()
+
+
+def test_a_kept_chunk_whose_bytes_changed_is_read_again(tmp_path: Path) -> None:
+    publish(tmp_path, {"a.csv": BASE})
+    # The same first line of every chunk, a byte changed further in one: its SHA-256 is not the key.
+    cache = ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip")
+    at = cache.inflated("a.csv").starts[5] + 200  # type: ignore[union-attr]
+    data = BASE[:at] + (b"X" if BASE[at:at + 1] != b"X" else b"Y") + BASE[at + 1:]
+    try:
+        chunks = kept_chunks(cache, "a.csv", data)
+        assert as_bytes(chunks) == list(line_chunks([data]))
+        assert not isinstance(chunks[5], Deflated) and isinstance(chunks[4], Deflated)
+    finally:
+        cache.close()
+
+
+def test_kept_line_chunks_without_chunks_published_last_read_every_line(tmp_path: Path) -> None:
+    data = EDITS["added"]
+    for cache in (ChunkCache(), ChunkCache.load(tmp_path / "none.chunks", tmp_path / "none.zip")):
+        chunks = kept_chunks(cache, "a.csv", data)
+        assert chunks == list(line_chunks([data]))

@@ -93,6 +93,73 @@ def line_chunks(blocks: Iterable[bytes], mask: int = LINE_MASK, least: int = LEA
         yield buf
 
 
+# Bytes of a chunk's start inflated to find its first line (``ChunkCache.line_heads``; a longer line: not found).
+HEAD = 4096
+_HEAD_INPUT = 2 * HEAD  # deflated bytes given for it (text deflates to less than its length)
+_SCAN_BLOCK = 1 << 16  # bytes read at a time between kept chunks (what a scan reads past the last cut is lost)
+
+
+def kept_line_chunks(read: Callable[[int, int], bytes], size: int, cache: ChunkCache,
+                     entry: str) -> Iterator[bytes | Deflated]:
+    """``line_chunks`` of the ``size`` bytes ``read(offset, count)`` gives, where each chunk of the entry
+    ``entry`` published last (``cache``) that starts at a cut is given as it was deflated (``Deflated``):
+    only the stretches between them are read line by line.
+
+    A cut depends only on the bytes since the last one, so a chunk published last whose bytes (checked by
+    its SHA-256, its key) start at a cut ends where a scan would cut, unless it ended its entry (then only
+    at the end of these bytes) or the ``most`` rule cut it because a line followed (these bytes end with a
+    line, so one follows here too; else it is taken only at their end). The chunks are those of
+    ``line_chunks`` over the same bytes (``tests/test_deflate_chunks.py``).
+    """
+    heads = cache.line_heads(entry)
+    old = cache.inflated(entry)
+    if not heads or old is None:
+        yield from line_chunks(_read_blocks(read, 0, size, 1 << 20))
+        return
+    ends_line = size > 0 and read(size - 1, 1) == b"\n"
+
+    def kept_at(at: int) -> Deflated | None:
+        """The chunk published last that these bytes hold from the cut ``at``, or None."""
+        head = read(at, min(HEAD, size - at))
+        end = head.find(b"\n")
+        n = heads.get(head[:end + 1]) if end >= 0 else None
+        if n is None:
+            return None
+        chunk = old.deflated(n)
+        stop = at + chunk.size
+        if stop > size or (stop < size and (n == len(old.starts) - 2 or not ends_line)):
+            return None  # past the end, or a cut made here is not certain
+        digest = hashlib.sha256(chunk.prefix)
+        digest.update(read(at, chunk.size))
+        return chunk if digest.digest() == chunk.key else None
+
+    at = 0
+    kept = kept_at(0) if size else None
+    while at < size:
+        if kept is not None:
+            yield kept
+            at += kept.size
+            kept = kept_at(at) if at < size else None
+            continue
+        # A scan from this cut, left at the first cut where a kept chunk starts.
+        for chunk in line_chunks(_read_blocks(read, at, size, _SCAN_BLOCK)):
+            yield chunk
+            at += len(chunk)
+            kept = kept_at(at) if at < size else None
+            if kept is not None:
+                break
+
+
+def _read_blocks(read: Callable[[int, int], bytes], at: int, size: int, block: int) -> Iterator[bytes]:
+    """The bytes from ``at`` to ``size`` in pieces of ``block``."""
+    while at < size:
+        piece = read(at, min(block, size - at))
+        if not piece:
+            raise OSError("a file ended before its size")
+        yield piece
+        at += len(piece)
+
+
 @dataclass(frozen=True)
 class Deflated:
     """A chunk published last, as it was deflated: copied into the new entry as it is, in place of its
@@ -244,6 +311,23 @@ class ChunkCache:
         deflated in chunks; valid until the cache is closed."""
         chunks = self.layout.get(entry)
         return None if chunks is None or self._data is None else Inflated(self._data, chunks, self.prefixes[entry])
+
+    def line_heads(self, entry: str) -> dict[bytes, int]:
+        """The first line (with its LF) of each chunk of the entry ``entry`` published last, to its number
+        (the first chunk of a line; none for a line longer than ``HEAD``)."""
+        chunks = self.layout.get(entry)
+        if not chunks or self._data is None:
+            return {}
+        heads: dict[bytes, int] = {}
+        for n, (offset, length, _, _, _) in enumerate(chunks):
+            try:
+                head = zlib.decompressobj(-15).decompress(self._data[offset:offset + min(length, _HEAD_INPUT)], HEAD)
+            except zlib.error:
+                continue  # (the archive has the SHA-256 recorded: not met)
+            end = head.find(b"\n")
+            if end >= 0:
+                heads.setdefault(head[:end + 1], n)
+        return heads
 
     def get(self, key: bytes) -> tuple[bytes, int] | None:
         """The deflated bytes of the chunk ``key`` published last and its CRC-32, or None."""

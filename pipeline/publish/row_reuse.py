@@ -36,10 +36,10 @@ import zlib
 from abc import abstractmethod
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import repeat
-from operator import add, itemgetter, methodcaller, sub
+from operator import add, itemgetter, methodcaller, ne, sub
 from pathlib import Path
 from typing import IO, Any
 
@@ -111,6 +111,7 @@ def _known(names: Sequence[str], records: Sequence[Any]) -> Digested | None:
 # of them (they stay in the page cache): let go after this many pieces.
 _RELEASE_PIECES = 1024
 _SPAN = 1024  # kept rows copied at a time (``Encoder.runs``)
+_NEW = 1 << 62  # above any position: ``Encoder.old`` of a new record is this plus its own position
 
 
 def _release(buffer: mmap.mmap | Inflated, start: int = 0, end: int | None = None) -> None:
@@ -128,8 +129,10 @@ class Pieces:
     the pages read are let go every so often (``_release``).
     """
 
-    def __init__(self, buffer: mmap.mmap | Inflated, starts: array[int], gap: int) -> None:
+    def __init__(self, buffer: mmap.mmap | Inflated, starts: array[int], gap: int,
+                 lengths: array[int] | None = None) -> None:
         self.buffer, self.starts, self.gap = buffer, starts, gap
+        self.lengths = lengths  # each piece's length with its separator, when recorded (``starts`` made of them)
         self._count = 0  # pieces read since the last release
 
     def __getitem__(self, i: int) -> bytes:
@@ -298,7 +301,7 @@ def _json_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) 
     if lengths is not None:
         # Each line followed by ",\n", the last as if it were too: it ends 1 byte before the file.
         starts = _offsets(lengths, 2)
-        return Pieces(data, starts, 2) if len(starts) == count + 1 and starts[-1] == size - 1 else None
+        return Pieces(data, starts, 2, lengths) if len(starts) == count + 1 and starts[-1] == size - 1 else None
     starts = array("q", [2])
     starts.extend(_ends(data, b",\n", 2, size - 3))
     starts.append(size - 1)  # as if the last line were followed by ",\n" too
@@ -313,7 +316,7 @@ def _csv_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) -
         first = len(data) - sum(lengths)
         if first <= 0 or data[first - 1:first] != b"\n" or (count and data[len(data) - 1:] != b"\n"):
             return None
-        return Pieces(data, _offsets(lengths, first), 0) if len(lengths) == count else None
+        return Pieces(data, _offsets(lengths, first), 0, lengths) if len(lengths) == count else None
     ends = _ends(data, b"\n", 0, len(data))
     # The header's end, then each data line's: the file ends with the last line's LF.
     if len(ends) != count + 1 or ends[-1] != len(data):
@@ -352,7 +355,7 @@ def _sheet_rows(kept: Kept, workbook: Path, count: int, scratch: Path | None) ->
         if len(kept.sheet_lengths) != count or first <= start or xml[first - 6:first] != b"</row>" \
                 or xml[start:start + 11] != b'<row r="1">':
             return None
-        return Pieces(xml, _offsets(kept.sheet_lengths, first), len(b"</row>"))
+        return Pieces(xml, _offsets(kept.sheet_lengths, first), len(b"</row>"), kept.sheet_lengths)
     assert isinstance(xml, mmap.mmap)  # the rows' lengths unknown: read from a mapped file
     ends = _ends(xml, b"</row>", start, end)
     # The header row, then the data rows, each ended by </row>, which ends the sheet's data.
@@ -372,7 +375,9 @@ class Encoder:
         self.values: Sequence[Values] = row_values(names, records) if known is None else known.values()
         self.digests = value_digests(names, self.values) if known is None else known.digests
         where = kept.where if kept is not None else {}
-        self.old = list(map(where.get, self.digests, repeat(-1)))  # position last published, or -1
+        # Each record's position last published, or for a new record ``_NEW`` plus its own: a stretch of kept
+        # records and one of new ones both rise by one (``runs`` finds their ends in C).
+        self.old = list(map(where.get, self.digests, itertools.count(_NEW))) if where else []
         # The workbook's style ids: set when its rows are written; when the workbook published last
         # is kept whole, those it was written with.
         self.styles: list[int | None] | None = None if kept is None else kept.styles
@@ -395,27 +400,27 @@ class Encoder:
         stretch at a time (``row_batches.py``).
         """
         if self._runs is None:
-            runs, old, total, n = [], self.old, len(self.old), 0
-            if max(old, default=-1) < 0:  # nothing kept (a cold run): stretches of new records
+            runs: list[tuple[int, int, int]] = []
+            old, total = self.old, len(self.digests)
+            if not old or min(old) >= _NEW:  # nothing kept (a cold run): stretches of new records
                 self._runs = [(n, min(_SPAN, total - n), -1) for n in range(0, total, _SPAN)]
                 return self._runs
-            while n < total:
+            # Where a stretch ends: a record that does not follow the one before by one (kept ones as
+            # published, new ones among new ones), found in C; each stretch then cut every ``_SPAN``.
+            ends = itertools.compress(range(1, total), map(ne, old[1:], map(add, old, repeat(1))))
+            n = 0
+            for end in itertools.chain(ends, (total,)):
                 start = old[n]
-                k = n + 1
-                if start >= 0:
-                    while k < total and k - n < _SPAN and old[k] == start + k - n:
-                        k += 1
-                else:
-                    while k < total and k - n < _SPAN and old[k] < 0:
-                        k += 1
-                runs.append((n, k - n, start))
-                n = k
+                first = -1 if start >= _NEW else start
+                for at in range(n, end, _SPAN):
+                    runs.append((at, min(_SPAN, end - at), first if first < 0 else first + at - n))
+                n = end
             self._runs = runs
         return self._runs
 
     def reused(self) -> int:
         """How many records were published last (their lines are taken back)."""
-        return sum(1 for old in self.old if old >= 0)
+        return sum(count for _, count, old in self.runs() if old >= 0)
 
     def csv_lines(self, encode: Callable[[Sequence[Values]], list[str]]) -> Iterator[bytes]:
         """Every record's CSV line (UTF-8, LF), a stretch of lines at a time; ``encode`` makes the lines (each
@@ -463,7 +468,7 @@ class Encoder:
         lengths = array(LENGTH)
         out: list[bytes] = []
         held = 0  # rows in ``out``
-        copied = {} if kept is None else _copied_chunks(kept, self.runs(), len(self.old), first_row)
+        copied = {} if kept is None else _copied_chunks(kept, self.runs(), len(self.digests), first_row)
         starts = sorted(copied)  # the first record of each chunk copied
         for first, count, old in self._split(starts, copied):
             if first in copied and old == first and kept is not None:
@@ -481,9 +486,11 @@ class Encoder:
                 lengths.extend(map(len, rows))
                 out.append("".join(rows).encode("ascii"))
             else:
-                span = kept.span(old, count) if old == first and count > 1 else None
-                last = kept.starts[old + count - 1] - kept.starts[old]
-                if span is not None and span.startswith(b'<row r="%d">' % (old + first_row)) and \
+                # The stretch read back at once (a row at a time, each a lookup in the inflated chunks).
+                span = kept.span(old, count)
+                offsets, base, gap = kept.starts, kept.starts[old], kept.gap
+                last = offsets[old + count - 1] - base
+                if old == first and count > 1 and span.startswith(b'<row r="%d">' % (old + first_row)) and \
                         span.startswith(b'<row r="%d">' % (old + count - 1 + first_row), last):
                     # At the same numbers as last published: the stretch as it is, its first and
                     # last rows checked to carry their recorded numbers.
@@ -492,7 +499,8 @@ class Encoder:
                 else:
                     for n in range(first, first + count):
                         number = n + first_row
-                        row = _renumbered(kept[old + n - first], old + n - first + first_row, number)
+                        at = old + n - first
+                        row = _renumbered(span[offsets[at] - base:offsets[at + 1] - gap - base], at + first_row, number)
                         if row is None:
                             row = write(self.values[n:n + 1], number)[0].encode("ascii")
                         lengths.append(len(row))
@@ -583,8 +591,10 @@ def _encoded(lines: list[str], sep: str, extra: int, lengths: array[int]) -> byt
     return data
 
 
-def _piece_lengths(pieces: Pieces, first: int, count: int) -> Iterator[int]:
+def _piece_lengths(pieces: Pieces, first: int, count: int) -> Iterable[int]:
     """The lengths of pieces ``first`` to ``first + count - 1`` with what follows each (its separator)."""
+    if pieces.lengths is not None:
+        return pieces.lengths[first:first + count]  # as recorded (a slice made in C)
     starts = pieces.starts
     return map(sub, starts[first + 1:first + count + 1], starts[first:first + count])
 
