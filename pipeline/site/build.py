@@ -44,6 +44,7 @@ from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import DigestCache
 from pipeline.runner import isolate
 from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, urls
+from pipeline.site.compiled import KeptTemplates
 from pipeline.site.eventcache import KeptEvents
 from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.inputs_text import InputsText
@@ -274,8 +275,9 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     # instead of once in each of them: pages of every language name the same records.
     texts = InputsText(digests=True)
     texts.write_all(_records(data))
-    # The templates compiled once here too: the other language's process takes them compiled.
-    env = preloaded(templates)
+    # The templates compiled once here too: the other language's process takes them compiled. Those
+    # an earlier build of this code compiled are taken as it left them (compiled.py).
+    env = preloaded(templates, KeptTemplates(data.portal.output, code))
 
     def one(own: Writer, lang_kit: Kit) -> LangPages:
         """One language's pages through ``own``."""
