@@ -69,9 +69,14 @@ def _holds(stamp: Any, parts: Iterator[tuple[str, Callable[[], Any]]]) -> bool:
     return keys == set(stamp)
 
 
-def write(portal: Portal, as_of: date, libraries: Iterable[str], variables: Iterable[str]) -> None:
-    """Keep the stamp of the site now in place (only when it changed; a failure costs one site check)."""
-    body = (json.dumps(_stamp(portal, as_of, list(libraries), list(variables)), sort_keys=True) + "\n").encode()
+def write(portal: Portal, as_of: date, libraries: Iterable[str], variables: Iterable[str],
+          reports: str | None = None) -> None:
+    """Keep the stamp of the site now in place (only when it changed; a failure costs one site check).
+
+    ``reports``: ``reports_digest`` as taken since the store's reports were last written (else taken here).
+    """
+    stamp = _stamp(portal, as_of, list(libraries), list(variables), reports)
+    body = (json.dumps(stamp, sort_keys=True) + "\n").encode()
     path = portal.output.joinpath(*STAMP)
     with contextlib.suppress(OSError):
         if path.read_bytes() == body:
@@ -80,14 +85,19 @@ def write(portal: Portal, as_of: date, libraries: Iterable[str], variables: Iter
         write_bytes(path, body)
 
 
-def _stamp(portal: Portal, as_of: date, libraries: list[str], variables: list[str]) -> dict[str, Any]:
+def _stamp(portal: Portal, as_of: date, libraries: list[str], variables: list[str],
+           reports: str | None = None) -> dict[str, Any]:
     """What the stamp holds for the present state (each part a SHA-256, "absent" when missing)."""
-    return {key: make() for key, make in _parts(portal, as_of, libraries, variables)}
+    stamp = {key: make() for key, make in _parts(portal, as_of, libraries, variables, reports is None)}
+    if reports is not None:
+        stamp["store-reports"] = reports
+    return stamp
 
 
-def _parts(portal: Portal, as_of: date, libraries: list[str],
-           variables: list[str]) -> Iterator[tuple[str, Callable[[], Any]]]:
-    """The stamp's parts, each with how to make it: the cheap ones and those a publish changes first."""
+def _parts(portal: Portal, as_of: date, libraries: list[str], variables: list[str],
+           reports: bool = True) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """The stamp's parts, each with how to make it: the cheap ones and those a publish changes first
+    (``reports`` off: all but the store's reports' stat)."""
     yield "format", lambda: FORMAT
     yield "as-of", as_of.isoformat
     yield "publish-record", lambda: _file_digest(portal.output / "store" / "publish-inputs.json")
@@ -99,7 +109,8 @@ def _parts(portal: Portal, as_of: date, libraries: list[str],
     yield "settings", lambda: _settings_digest(portal)
     yield "config", lambda: _config_digest(portal)
     yield "versions", lambda: library_versions(libraries)
-    yield "store-reports", lambda: _stat_digest(portal)
+    if reports:
+        yield "store-reports", lambda: reports_digest(portal)
 
 
 def _file_digest(path: Any) -> str:
@@ -110,7 +121,7 @@ def _file_digest(path: Any) -> str:
         return "absent"
 
 
-def _stat_digest(portal: Portal) -> str:
+def reports_digest(portal: Portal) -> str:
     """The stat digest of the store's reports and index (the site's report pages read them)."""
     h = hashlib.sha256()
     stat_tree(h, "store/reports", portal.output / "store" / "reports")

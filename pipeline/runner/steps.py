@@ -17,7 +17,7 @@ from pipeline.core.models import FileReport
 from pipeline.runner import sitestamp
 from pipeline.runner.ahead import Ahead, load_site_code, warm_store
 from pipeline.runner.exitcodes import EXIT_FAILED, EXIT_OK
-from pipeline.runner.isolate import in_child, start
+from pipeline.runner.isolate import start
 from pipeline.runner.runlog import RunRecord
 
 
@@ -138,11 +138,23 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
                        f"build skipped ({int(site.get('pages', 0))} halaman / pages) -> {portal.output / 'site'}")
             record.pages = "skipped"
             return
-    record.pages = in_child("site", lambda: _build(portal, day, published))
+    child = start("site", lambda: _build(portal, day))
+    try:
+        # The stat of the store's reports for the stamp, taken on this core while the child builds the site
+        # (which only reads them), instead of after the build on the critical path.
+        reports = sitestamp.reports_digest(portal)
+    finally:
+        pages, libraries = child.result()
+    # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
+    # A build command stamps too: the stamp is only trusted after a later publish step found that
+    # its record still describes the present, and the site was then built from that present.
+    if published or pages != "skipped":
+        sitestamp.write(portal, day, libraries, (), reports)
+    record.pages = pages
 
 
-def _build(portal: Portal, day: date, published: bool | None) -> int | str:
-    """The site build itself: its page count, or "skipped"."""
+def _build(portal: Portal, day: date) -> tuple[int | str, list[str]]:
+    """The site build itself: its page count, or "skipped"; and the libraries the stamp names."""
     from pipeline.core.templating import SITE_TEMPLATES
     from pipeline.site import build_site
     from pipeline.site.fingerprint import LIBRARIES, remember_digests
@@ -150,12 +162,7 @@ def _build(portal: Portal, day: date, published: bool | None) -> int | str:
     built = build_site(portal, day)
     if not built.skipped:
         remember_digests(portal, SITE_TEMPLATES)  # after the swap, while this run holds the lock
-    # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
-    # A build command stamps too: the stamp is only trusted after a later publish step found that
-    # its record still describes the present, and the site was then built from that present.
-    if published or not built.skipped:
-        sitestamp.write(portal, day, LIBRARIES, ())
-    return "skipped" if built.skipped else built.pages
+    return "skipped" if built.skipped else built.pages, list(LIBRARIES)
 
 
 def push(portal: Portal, dry_run: bool, record: RunRecord, skip: bool = False) -> None:

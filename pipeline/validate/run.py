@@ -209,16 +209,21 @@ def _finish_agency(items: list[Pending], reference: Reference, previous: Previou
     """Finish one agency's files, carrying accepted agenda ids forward from period to period."""
     reports: list[FileReport] = []
     accepted_ids: set[str] = set()
+    # Each period's agendas reports: a decisions file's own month's, found without scanning the agency's
+    # earlier reports (60 months of them, once per decisions file).
+    agendas: dict[str | None, list[FileReport]] = {}
     for item in sorted(items, key=lambda p: (p.sub.period, _TABLE_ORDER[p.sub.table])):
         sub = item.sub
         known: frozenset[str] = frozenset()
         if sub.table == "decisions":
             earlier = previous(sub.agency, sub.period) if previous else set()
-            known = frozenset(accepted_ids | _agenda_ids(reports, sub.period) | set(earlier))
+            known = frozenset(accepted_ids | _agenda_ids(agendas.get(sub.period, []), sub.period) | set(earlier))
         ctx = FileContext(period=sub.period, agency=sub.agency, reference=reference, agenda_ids=known,
                           public=public)
         report = kept.report(item, ctx)
         reports.append(report)
+        if report.table == "agendas":
+            agendas.setdefault(report.period, []).append(report)
         if sub.table == "agendas" and report.accepted:
             accepted_ids |= _agenda_ids([report], sub.period)
     return reports
