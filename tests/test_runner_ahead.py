@@ -62,7 +62,8 @@ from pipeline.runner.runlog import RunRecord
 portal = steps.load(Path(sys.argv[1]), Path(sys.argv[2]))
 steps.publish(portal, datetime(2026, 11, 30).date(), datetime(2026, 11, 30, 8), RunRecord("publish", datetime.now()),
               site=True)
-print("pipeline.site.build" in sys.modules)
+import gc
+print("pipeline.site.build" in sys.modules and gc.get_freeze_count() > 0)
 """
 
 

@@ -13,6 +13,7 @@ the modules' memory to the command's process during the data stage, whose peak i
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -57,8 +58,12 @@ def warm_store(output: Path) -> bool:
 
 
 def load_site_code() -> None:
-    """Import what the site stage's child imports first (``steps._build``)."""
+    """Import what the site stage's child imports first (``steps._build``), then set it aside from the collector."""
     import pipeline.core.templating
     import pipeline.site
     import pipeline.site.build
     import pipeline.site.fingerprint  # noqa: F401
+
+    # Frozen (as the site's loader freezes its data): the site child's first full collection would otherwise walk
+    # every object of these modules, writing to each and so copying the memory pages it shares with this process.
+    gc.freeze()
