@@ -73,7 +73,7 @@ def publish(datasets: Path, output: Path, as_of: datetime | None, no_site: bool,
     def body(record: RunRecord) -> None:
         portal = steps.load(datasets, output, record)
         day = steps.as_of_date(as_of, portal)
-        published = steps.publish(portal, day, now, record)
+        published = steps.publish(portal, day, now, record, site=not no_site)
         steps.build(portal, day, record, skip=no_site, published=published)
         steps.push(portal, False, record, skip=no_push)
 

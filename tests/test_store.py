@@ -308,3 +308,25 @@ def test_a_failed_write_fails_the_commit_with_every_write_undone(tmp_path: Path)
         store.commit()
     assert tree_bytes(root) == before and not (root / "index.json").exists()
     assert sorted(p.name for p in root.iterdir()) == ["rows"]
+
+
+def test_an_update_leaves_the_loaded_stores_records_as_they_were(fx: Fixture) -> None:
+    """The updated store's versions and pointers are copies: a new verdict and receipt time change only them."""
+    from pipeline.store.receipts import load_receipts
+    from pipeline.validate import validate_datasets
+
+    rep = fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    update_store(fx, T1)
+    fx.put("2026-10", "disdukcapil", "agendas", [{**AGENDA, "date": "kemarin"}])
+    fx.receipt("submissions/2026-10/disdukcapil/agendas.csv", rep.sha256, "2026-11-05 14:30:00")
+    loaded = Store.load(fx.output / "store")
+    key = ("2026-10", "disdukcapil", "agendas")
+    before = ([vars(v).copy() for v in loaded.versions[key]], vars(loaded.pointers[key]).copy())
+    reports = validate_datasets(fx.portal, loaded.previous_agenda_ids)
+    receipts = load_receipts(fx.datasets / "receipts.csv", fx.portal.tz)
+    new, _ = loaded.update(reports, lambda f: (fx.datasets / f).read_bytes(), receipts,
+                           {"agencies": "a", "services": "s"}, T2, DAY)
+    assert ([vars(v) for v in loaded.versions[key]], vars(loaded.pointers[key])) == before
+    assert new.versions[key][0] is not loaded.versions[key][0] and type(new.versions[key][0]) is type(
+        loaded.versions[key][0])
+    assert new.versions[key][0].received_at == "2026-11-05T14:30:00+07:00" and new.pointers[key].current == 2

@@ -181,6 +181,21 @@ def test_a_damaged_kept_judgement_is_not_used(mall: Town, monkeypatch: pytest.Mo
     assert _as_data(kept) == _as_data(fresh)
 
 
+def test_a_kept_judgement_whose_report_is_no_json_costs_only_its_file(mall: Town,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entries are decoded together (``prefetch``); one whose report is not JSON leaves each to be decoded
+    alone: that file is judged again, every other judgement is still used."""
+    _, datasets, output = mall
+    path = output / "store" / "validation" / KEPT
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b"\t{", b"\t{,", 1)
+    path.write_bytes(b"\n".join(lines))
+    kept, judged = _validate(datasets, output, True, monkeypatch)
+    assert judged == 1
+    fresh, _ = _validate(datasets, output, False, monkeypatch)
+    assert _as_data(kept) == _as_data(fresh)
+
+
 def test_kept_judgements_reached_through_a_link_are_not_used(mall: Town, monkeypatch: pytest.MonkeyPatch) -> None:
     """The file of kept judgements replaced by a link (even to its own bytes) is not read: every file is
     judged again."""

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -51,14 +51,32 @@ def current(portal: Portal, as_of: date) -> dict[str, Any] | None:
         site = json.loads((portal.output / "site" / ".build-fingerprint").read_bytes())
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
-    if stamp != _stamp(portal, as_of, libraries, variables) or not isinstance(site, dict):
+    if not isinstance(site, dict) or not _holds(stamp, _parts(portal, as_of, libraries, variables)):
         return None
     return site
 
 
-def write(portal: Portal, as_of: date, libraries: Iterable[str], variables: Iterable[str]) -> None:
-    """Keep the stamp of the site now in place (only when it changed; a failure costs one site check)."""
-    body = (json.dumps(_stamp(portal, as_of, list(libraries), list(variables)), sort_keys=True) + "\n").encode()
+def _holds(stamp: Any, parts: Iterator[tuple[str, Callable[[], Any]]]) -> bool:
+    """True when ``stamp`` is the dict of ``parts``, made one part at a time up to the first that differs: after a
+    publish that ran, its record's digest already differs, and the stat of the store's 10,800 reports is not taken."""
+    if not isinstance(stamp, dict):
+        return False
+    keys = set()
+    for key, make in parts:
+        keys.add(key)
+        if key not in stamp or stamp[key] != make():
+            return False
+    return keys == set(stamp)
+
+
+def write(portal: Portal, as_of: date, libraries: Iterable[str], variables: Iterable[str],
+          reports: str | None = None) -> None:
+    """Keep the stamp of the site now in place (only when it changed; a failure costs one site check).
+
+    ``reports``: ``reports_digest`` as taken since the store's reports were last written (else taken here).
+    """
+    stamp = _stamp(portal, as_of, list(libraries), list(variables), reports)
+    body = (json.dumps(stamp, sort_keys=True) + "\n").encode()
     path = portal.output.joinpath(*STAMP)
     with contextlib.suppress(OSError):
         if path.read_bytes() == body:
@@ -67,22 +85,32 @@ def write(portal: Portal, as_of: date, libraries: Iterable[str], variables: Iter
         write_bytes(path, body)
 
 
-def _stamp(portal: Portal, as_of: date, libraries: list[str], variables: list[str]) -> dict[str, Any]:
+def _stamp(portal: Portal, as_of: date, libraries: list[str], variables: list[str],
+           reports: str | None = None) -> dict[str, Any]:
     """What the stamp holds for the present state (each part a SHA-256, "absent" when missing)."""
-    return {
-        "format": FORMAT,
-        "as-of": as_of.isoformat(),
-        "publish-record": _file_digest(portal.output / "store" / "publish-inputs.json"),
-        "site-fingerprint": _file_digest(portal.output / "site" / ".build-fingerprint"),
-        "store-reports": _stat_digest(portal),
-        "config": _config_digest(portal),
-        "settings": _settings_digest(portal),
-        "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
-        "libraries": libraries,
-        "versions": library_versions(libraries),
-        "variables": variables,
-        "environment": {name: os.environ.get(name) for name in variables},
-    }
+    stamp = {key: make() for key, make in _parts(portal, as_of, libraries, variables, reports is None)}
+    if reports is not None:
+        stamp["store-reports"] = reports
+    return stamp
+
+
+def _parts(portal: Portal, as_of: date, libraries: list[str], variables: list[str],
+           reports: bool = True) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """The stamp's parts, each with how to make it: the cheap ones and those a publish changes first
+    (``reports`` off: all but the store's reports' stat)."""
+    yield "format", lambda: FORMAT
+    yield "as-of", as_of.isoformat
+    yield "publish-record", lambda: _file_digest(portal.output / "store" / "publish-inputs.json")
+    yield "site-fingerprint", lambda: _file_digest(portal.output / "site" / ".build-fingerprint")
+    yield "python", lambda: f"{sys.version_info[0]}.{sys.version_info[1]}"
+    yield "libraries", lambda: libraries
+    yield "variables", lambda: variables
+    yield "environment", lambda: {name: os.environ.get(name) for name in variables}
+    yield "settings", lambda: _settings_digest(portal)
+    yield "config", lambda: _config_digest(portal)
+    yield "versions", lambda: library_versions(libraries)
+    if reports:
+        yield "store-reports", lambda: reports_digest(portal)
 
 
 def _file_digest(path: Any) -> str:
@@ -93,7 +121,7 @@ def _file_digest(path: Any) -> str:
         return "absent"
 
 
-def _stat_digest(portal: Portal) -> str:
+def reports_digest(portal: Portal) -> str:
     """The stat digest of the store's reports and index (the site's report pages read them)."""
     h = hashlib.sha256()
     stat_tree(h, "store/reports", portal.output / "store" / "reports")

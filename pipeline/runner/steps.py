@@ -15,8 +15,9 @@ from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import PushError
 from pipeline.core.models import FileReport
 from pipeline.runner import sitestamp
+from pipeline.runner.ahead import Ahead, load_site_code, warm_store
 from pipeline.runner.exitcodes import EXIT_FAILED, EXIT_OK
-from pipeline.runner.isolate import in_child
+from pipeline.runner.isolate import start
 from pipeline.runner.runlog import RunRecord
 
 
@@ -71,14 +72,21 @@ def _needs_action(portal: Portal, reports: list[FileReport]) -> list[str]:
     return needs_action_lines(reports, missing, period)
 
 
-def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord) -> bool:
+def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, site: bool = False) -> bool:
     """Validate, store and publish the data, in a child process (isolate.py); ``now`` (portal time) fixes the clock.
 
-    True when the publish record changed (a publish ran and its outputs or inputs differ).
+    True when the publish record changed (a publish ran and its outputs or inputs differ). ``site``: the site
+    stage follows; its code is then loaded here while the child works, once it found work (ahead.py).
     """
     kept = portal.output / "store" / "publish-inputs.json"
     before = _read_or_none(kept)
-    record.accepted, record.rejected, record.tables_changed = in_child("publish", lambda: _publish(portal, day, now))
+    ahead = Ahead() if site and warm_store(portal.output) else None
+    child = start("publish", lambda: _publish(portal, day, now, ahead))
+    try:
+        if ahead is not None and ahead.heard():
+            load_site_code()
+    finally:
+        record.accepted, record.rejected, record.tables_changed = child.result()
     return _read_or_none(kept) != before
 
 
@@ -90,12 +98,19 @@ def _read_or_none(path: Path) -> bytes | None:
         return None
 
 
-def _publish(portal: Portal, day: date, now: datetime | None) -> tuple[int, int, list[str]]:
-    """The data stage itself: files accepted and rejected, tables changed."""
+def _publish(portal: Portal, day: date, now: datetime | None, ahead: Ahead | None = None) -> tuple[int, int, list[str]]:
+    """The data stage itself: files accepted and rejected, tables changed (``ahead``: told whether there is work)."""
     from pipeline.publish.result import nothing_new, show
     from pipeline.publish.unchanged import check
 
-    checked = check(portal, day)  # before the stages' code is even imported: nothing new needs none of it
+    try:
+        checked = check(portal, day)  # before the stages' code is even imported: nothing new needs none of it
+    except BaseException:
+        if ahead is not None:
+            ahead.close()  # closed on every path: the command's process waits for this notice
+        raise
+    if ahead is not None:
+        ahead.tell(checked.last is None)
     if checked.last is not None:
         skipped = nothing_new(checked.last, portal.output)
         show(skipped)
@@ -123,11 +138,23 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
                        f"build skipped ({int(site.get('pages', 0))} halaman / pages) -> {portal.output / 'site'}")
             record.pages = "skipped"
             return
-    record.pages = in_child("site", lambda: _build(portal, day, published))
+    child = start("site", lambda: _build(portal, day))
+    try:
+        # The stat of the store's reports for the stamp, taken on this core while the child builds the site
+        # (which only reads them), instead of after the build on the critical path.
+        reports = sitestamp.reports_digest(portal)
+    finally:
+        pages, libraries = child.result()
+    # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
+    # A build command stamps too: the stamp is only trusted after a later publish step found that
+    # its record still describes the present, and the site was then built from that present.
+    if published or pages != "skipped":
+        sitestamp.write(portal, day, libraries, (), reports)
+    record.pages = pages
 
 
-def _build(portal: Portal, day: date, published: bool | None) -> int | str:
-    """The site build itself: its page count, or "skipped"."""
+def _build(portal: Portal, day: date) -> tuple[int | str, list[str]]:
+    """The site build itself: its page count, or "skipped"; and the libraries the stamp names."""
     from pipeline.core.templating import SITE_TEMPLATES
     from pipeline.site import build_site
     from pipeline.site.fingerprint import LIBRARIES, remember_digests
@@ -135,12 +162,7 @@ def _build(portal: Portal, day: date, published: bool | None) -> int | str:
     built = build_site(portal, day)
     if not built.skipped:
         remember_digests(portal, SITE_TEMPLATES)  # after the swap, while this run holds the lock
-    # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
-    # A build command stamps too: the stamp is only trusted after a later publish step found that
-    # its record still describes the present, and the site was then built from that present.
-    if published or not built.skipped:
-        sitestamp.write(portal, day, LIBRARIES, ())
-    return "skipped" if built.skipped else built.pages
+    return "skipped" if built.skipped else built.pages, list(LIBRARIES)
 
 
 def push(portal: Portal, dry_run: bool, record: RunRecord, skip: bool = False) -> None:

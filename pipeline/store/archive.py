@@ -17,14 +17,13 @@ what was accepted, and a file that disappears from datasets/ stays published.
 from __future__ import annotations
 
 import bisect
-import copy
 import hashlib
 import json
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.core import collector
 from pipeline.core.atomic import holds_bytes
@@ -178,8 +177,8 @@ class Store:
         """``update`` itself."""
         new = Store(self.root)
         # Versions and pointers are flat records of plain values: a copy of each is a deep copy.
-        new.versions = {key: [copy.copy(v) for v in vs] for key, vs in self.versions.items()}
-        new.pointers = {key: copy.copy(p) for key, p in self.pointers.items()}
+        new.versions = {key: [_flat_copy(v) for v in vs] for key, vs in self.versions.items()}
+        new.pointers = {key: _flat_copy(p) for key, p in self.pointers.items()}
         new._reused = reused
         new.changelog = list(self.changelog)
         new.reference = dict(reference)
@@ -306,6 +305,17 @@ class Store:
             journal.undo()
             raise
         self.pending = {}
+
+
+_Flat = TypeVar("_Flat", Version, Pointer)
+
+
+def _flat_copy(record: _Flat) -> _Flat:
+    """A copy of a flat record (its fields plain values): ``copy.copy`` without its generic protocol, which took
+    a tenth of a second over a city's 21,600 versions and pointers."""
+    made: _Flat = object.__new__(type(record))
+    made.__dict__.update(record.__dict__)
+    return made
 
 
 class Writing:

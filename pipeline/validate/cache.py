@@ -97,6 +97,20 @@ class ValidationCache:
         self._lines: dict[str, tuple[int, int, int]] | None = None
         # The agenda ids of each accepted agendas file whose kept judgement was found, by (file, SHA-256).
         self.agendas: dict[tuple[str, str], frozenset[str]] = {}
+        self._decoded: dict[str, Any] = {}  # entries' JSON decoded ahead by ``prefetch``, by name
+
+    def prefetch(self, files: Iterable[tuple[str, str]]) -> None:
+        """Decode the entries of these (file, SHA-256) pairs at once, for ``get``: one JSON text for a city's
+        10,800 entries costs a third less than one call each (a damaged line leaves them to ``get``)."""
+        data, lines = self._found()
+        names = [name for file, sha256 in files if (name := self._name(file, sha256)) in lines]
+        view = memoryview(data)
+        try:
+            decoded = json.loads(b"[" + b",".join(view[lines[n][0]:lines[n][1]] for n in names) + b"]")
+            # (A damaged line that still parses cannot pass for another: ``get`` checks the file, SHA-256 and CRC.)
+            self._decoded = dict(zip(names, decoded, strict=True))
+        except ValueError:
+            return
 
     @classmethod
     def for_portal(cls, portal: Portal) -> ValidationCache:
@@ -121,7 +135,9 @@ class ValidationCache:
             return None
         start, tab, end = at
         try:
-            found = json.loads(data[start:tab])
+            found = self._decoded.pop(name, None)
+            if found is None:
+                found = json.loads(data[start:tab])
             text = data[tab + 1:end]
             if zlib.crc32(text) != found["rows_crc"]:
                 return None  # damaged: judge the file again
@@ -144,7 +160,7 @@ class ValidationCache:
 
     def release(self) -> None:
         """Let go of the file's bytes (the kept judgements found hold what they need); ``save`` reads it again."""
-        self._data, self._lines = b"", None
+        self._data, self._lines, self._decoded = b"", None, {}
 
     def put(self, report: FileReport, agendas: str | None) -> None:
         """Keep a fresh judgement (unless it says the machine failed)."""

@@ -61,6 +61,8 @@ def mask_report(report: FileReport) -> FileReport:
     """The report with every problem masked, and the path of a misplaced file (a name may hold a NIK)."""
     # A judged file's path is fixed (submissions/<YYYY-MM>/<agency>/<table>.<ext>) and is
     # how the store finds its bytes; only a layout error's path is free text.
+    if report.table is not None and not report.errors and not report.warnings:
+        return report  # nothing to mask (most of a city's 10,800 reports): not copied
     file = mask_text(report.file) if report.table is None else report.file
     return replace(report, file=file, errors=[mask_problem(p) for p in report.errors],
                    warnings=[mask_problem(p) for p in report.warnings])

@@ -60,7 +60,11 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     # The kept judgements of a city's unchanged files (10,800 reports and their problems) are none of
     # them garbage: the cycle collector walking them again and again took a third of this stage.
     with collector.set_aside():
-        kept = {s.file: e for s in submitted if (e := _kept(cache, s, digests)) is not None}
+        found = [(s, _sha256(cache, s, digests)) for s in submitted]
+        if cache is not None:
+            cache.prefetch((s.file, sha256) for s, sha256 in found if sha256 is not None)
+        kept = {s.file: e for s, sha256 in found if sha256 is not None and cache is not None
+                and (e := cache.get(s.file, sha256)) is not None}
     if cache is not None:
         cache.release()  # the judgements found hold their reports and rows: the file's bytes are let go
     work = _Work(portal, schemas, reference, kept, previous_agenda_ids, cache)
@@ -190,8 +194,8 @@ class _Kept:
         return report
 
 
-def _kept(cache: ValidationCache | None, sub: Submitted, digests: DigestCache | None) -> Entry | None:
-    """The kept judgement of a submitted file as it is now, or None (no cache, changed, unreadable)."""
+def _sha256(cache: ValidationCache | None, sub: Submitted, digests: DigestCache | None) -> str | None:
+    """The SHA-256 of a submitted file as it is now, to find its kept judgement; None without a cache, or unreadable."""
     if cache is None:
         return None
     # The name the skip check hashed it under; a hit only (same device, inode, size, times).
@@ -201,7 +205,7 @@ def _kept(cache: ValidationCache | None, sub: Submitted, digests: DigestCache | 
             sha256 = read_limited(sub.root, sub.file, 0).sha256  # hashed only, whatever its size
     except OSError:
         return None  # judged afresh, which names the problem
-    return cache.get(sub.file, sha256)
+    return sha256
 
 
 def _finish_agency(items: list[Pending], reference: Reference, previous: PreviousAgendas | None,
@@ -209,16 +213,21 @@ def _finish_agency(items: list[Pending], reference: Reference, previous: Previou
     """Finish one agency's files, carrying accepted agenda ids forward from period to period."""
     reports: list[FileReport] = []
     accepted_ids: set[str] = set()
+    # Each period's agendas reports: a decisions file's own month's, found without scanning the agency's
+    # earlier reports (60 months of them, once per decisions file).
+    agendas: dict[str | None, list[FileReport]] = {}
     for item in sorted(items, key=lambda p: (p.sub.period, _TABLE_ORDER[p.sub.table])):
         sub = item.sub
         known: frozenset[str] = frozenset()
         if sub.table == "decisions":
             earlier = previous(sub.agency, sub.period) if previous else set()
-            known = frozenset(accepted_ids | _agenda_ids(reports, sub.period) | set(earlier))
+            known = frozenset(accepted_ids | _agenda_ids(agendas.get(sub.period, []), sub.period) | set(earlier))
         ctx = FileContext(period=sub.period, agency=sub.agency, reference=reference, agenda_ids=known,
                           public=public)
         report = kept.report(item, ctx)
         reports.append(report)
+        if report.table == "agendas":
+            agendas.setdefault(report.period, []).append(report)
         if sub.table == "agendas" and report.accepted:
             accepted_ids |= _agenda_ids([report], sub.period)
     return reports

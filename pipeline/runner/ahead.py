@@ -1,0 +1,69 @@
+"""Load the site stage's code in the command's process while the data stage's child works, once it found work.
+
+A ``publish`` with something new runs the data stage in one forked child and then the site build
+in another (``isolate.py``); the site child used to import its code itself (half a second at a
+city's size) after the data stage was done, on the critical path. The command's process only
+waits meanwhile, and the data stage of an incremental run keeps one core busy: the site's modules
+are imported there, on the other core, and the site child inherits them when forked.
+
+Only once the child says its check found something to do (``Ahead.tell``): with nothing new the
+whole command takes less than the imports. Not for a first publish (no store yet): it would add
+the modules' memory to the command's process during the data stage, whose peak is the run's.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from pathlib import Path
+
+
+class Ahead:
+    """A one-byte notice from the data stage's child to the command's process: "work found"."""
+
+    def __init__(self) -> None:
+        # Made before the fork: the child keeps the write end, the command's process the read end.
+        self._read, self._write = os.pipe()
+
+    def tell(self, found: bool) -> None:
+        """In the child: say whether there is work, and close the notice (before any grandchild is forked,
+        and before the answer is sent, which the command's process reads only after this notice)."""
+        if self._write < 0:
+            return
+        try:
+            if found:
+                os.write(self._write, b"1")
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close this process's write end (the child's on every path; the parent's after the fork)."""
+        if self._write >= 0:
+            os.close(self._write)
+            self._write = -1
+
+    def heard(self) -> bool:
+        """In the command's process, after the fork: True when the child found work; False when it ended
+        (or closed the notice) without saying so."""
+        self.close()  # else the read below never sees the end of the pipe
+        try:
+            return os.read(self._read, 1) == b"1"
+        finally:
+            os.close(self._read)
+
+
+def warm_store(output: Path) -> bool:
+    """True when an earlier publish left a store (this is not a first publish)."""
+    return (output / "store" / "index.json").is_file()
+
+
+def load_site_code() -> None:
+    """Import what the site stage's child imports first (``steps._build``), then set it aside from the collector."""
+    import pipeline.core.templating
+    import pipeline.site
+    import pipeline.site.build
+    import pipeline.site.fingerprint  # noqa: F401
+
+    # Frozen (as the site's loader freezes its data): the site child's first full collection would otherwise walk
+    # every object of these modules, writing to each and so copying the memory pages it shares with this process.
+    gc.freeze()
