@@ -88,16 +88,14 @@ def write(portal: Portal, as_of: date, libraries: Iterable[str], variables: Iter
 def _stamp(portal: Portal, as_of: date, libraries: list[str], variables: list[str],
            reports: str | None = None) -> dict[str, Any]:
     """What the stamp holds for the present state (each part a SHA-256, "absent" when missing)."""
-    stamp = {key: make() for key, make in _parts(portal, as_of, libraries, variables, reports is None)}
-    if reports is not None:
-        stamp["store-reports"] = reports
-    return stamp
+    # The store's reports' stat as already taken, when given (during the site build), else taken now.
+    return {key: reports if key == "store-reports" and reports is not None else make()
+            for key, make in _parts(portal, as_of, libraries, variables)}
 
 
-def _parts(portal: Portal, as_of: date, libraries: list[str], variables: list[str],
-           reports: bool = True) -> Iterator[tuple[str, Callable[[], Any]]]:
-    """The stamp's parts, each with how to make it: the cheap ones and those a publish changes first
-    (``reports`` off: all but the store's reports' stat)."""
+def _parts(portal: Portal, as_of: date, libraries: list[str],
+           variables: list[str]) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """The stamp's parts, each with how to make it: the cheap ones and those a publish changes first."""
     yield "format", lambda: FORMAT
     yield "as-of", as_of.isoformat
     yield "publish-record", lambda: _file_digest(portal.output / "store" / "publish-inputs.json")
@@ -109,8 +107,7 @@ def _parts(portal: Portal, as_of: date, libraries: list[str], variables: list[st
     yield "settings", lambda: _settings_digest(portal)
     yield "config", lambda: _config_digest(portal)
     yield "versions", lambda: library_versions(libraries)
-    if reports:
-        yield "store-reports", lambda: reports_digest(portal)
+    yield "store-reports", lambda: reports_digest(portal)
 
 
 def _file_digest(path: Any) -> str:
