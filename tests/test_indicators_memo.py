@@ -227,7 +227,7 @@ def test_computed_rows_wait_in_an_unnamed_file_until_saved(tmp_path: Path, compu
     memo = Memo(path, indicators.KEPT)
     out = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG, memo)
     assert computed and memo.spill is not None and isinstance(memo.spill.name, int)  # unnamed: a descriptor
-    spilled = [rows for _, rows in memo.new.values() if isinstance(rows, int)]
+    spilled = [entry[1] for entry in memo.new.values() if entry is not memo_module.AS_READ]  # (found: as read)
     assert sorted(spilled) == list(range(len(computed)))  # every computed selection's rows, none held as text
     assert memo.spilling == (fails_after is None)
     assert len(writes) == (len(computed) if fails_after is None else fails_after)
