@@ -44,6 +44,13 @@ WITHDRAWING_CODES = frozenset({"personal-data-id", "personal-data-contact"})
 DIGESTED = frozenset({"performance"})
 
 
+def _encoded_digest(data: bytes) -> str:
+    """The SHA-256 of encoded rows without their trailing line break: the store's files end with one, the kept
+    judgements' text (validate/cache.py) has none, and JSON reads the same either way (the same rows, one digest
+    whichever gave them)."""
+    return hashlib.sha256(data.rstrip(b"\n")).hexdigest()
+
+
 class Store:
     """The store as loaded (plus pending writes after ``update``; ``commit`` writes them)."""
 
@@ -125,12 +132,12 @@ class Store:
                 encoded = getattr(kept, "encoded", None) if v.table in DIGESTED else None
                 text: str | None = encoded() if encoded is not None else None
                 if text is not None:  # the text decoded as the file's bytes are: equal bytes, equal rows
-                    self._rows_digests[path] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+                    self._rows_digests[path] = _encoded_digest(text.encode("utf-8"))
                 self._rows_cache[path] = list(kept)
             else:
                 data = self._read(path)
                 if v.table in DIGESTED:
-                    self._rows_digests[path] = hashlib.sha256(data).hexdigest()
+                    self._rows_digests[path] = _encoded_digest(data)
                 self._rows_cache[path] = decode_rows(json.loads(data))
         return self._rows_cache[path]
 
