@@ -227,7 +227,7 @@ def test_computed_rows_wait_in_an_unnamed_file_until_saved(tmp_path: Path, compu
     memo = Memo(path, indicators.KEPT)
     out = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG, memo)
     assert computed and memo.spill is not None and isinstance(memo.spill.name, int)  # unnamed: a descriptor
-    spilled = [rows for _, rows in memo.new.values() if isinstance(rows, int)]
+    spilled = [entry[1] for entry in memo.new.values() if entry is not memo_module.AS_READ]  # (found: as read)
     assert sorted(spilled) == list(range(len(computed)))  # every computed selection's rows, none held as text
     assert memo.spilling == (fails_after is None)
     assert len(writes) == (len(computed) if fails_after is None else fails_after)
@@ -473,3 +473,38 @@ def test_lines_read_back_as_they_were_are_saved_as_the_files_own_bytes(tmp_path:
     again = Memo(path, fields)  # and it reads back
     assert sorted(again.old) == ["%064x" % n for n in (0, 1, 2, 3, 5, 7, 8, 9)]
     assert again.rows(again.find("%064x" % 8)[1]) == [["v8", 1, None, None, 1, 2, None, None, None]]  # type: ignore[index]
+
+
+def _cells(tables: Tables) -> list[tuple[str, str]]:
+    """The (month, agency) of every performance row."""
+    return sorted({(r["period"], r["agency_code"]) for r in tables["performance"]})
+
+
+def test_the_digests_of_encoded_performance_rows_stand_for_the_rows(tmp_path: Path, computed: list) -> None:
+    """Given the digest of the bytes each cell's performance rows were decoded from (``Store.rows_digest``), the
+    memo keys those cells by it: the same digests read every selection back; a cell whose digest changed (its
+    file's rows did) is computed again with the selections reading it, and equals a fresh computation; a cell
+    given no digest (its rows hashed) is never taken for one that had one."""
+    path = tmp_path / "memo.tsv"
+
+    def run(tables: Tables, encoded: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+        computed.clear()
+        memo = Memo(path, indicators.KEPT)
+        out = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG, memo, encoded)
+        memo.save()
+        return out
+
+    encoded = {cell: f"{n:064x}" for n, cell in enumerate(_cells(world()))}
+    fresh = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG)
+    assert run(world(), encoded) == fresh and computed
+    assert run(world(), encoded) == fresh and computed == []
+    tables = copy.deepcopy(world())
+    _performance(tables)  # bank-b's August rows change, and so does the digest of their bytes
+    changed = {**encoded, ("2026-08", "bank-b"): "f" * 64}
+    fresh = indicators.indicator_records(tables, AS_OF, 10, Targets(), CHANGELOG)
+    scopes = ("mall", "state-enterprise", "bank-b", "bank-b-svc")
+    assert run(tables, changed) == fresh
+    assert sorted(computed) == sorted((s, p) for s in scopes for p in ("2026-08", "2026-Q3", "2026"))
+    hashed = {cell: d for cell, d in changed.items() if cell != ("2026-08", "bank-b")}
+    assert run(tables, hashed) == fresh
+    assert sorted(computed) == sorted((s, p) for s in scopes for p in ("2026-08", "2026-Q3", "2026"))

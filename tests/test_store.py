@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date, time
 from decimal import Decimal
@@ -11,6 +12,8 @@ import pytest
 
 from pipeline.core.rowcodec import decode_rows, encode_rows
 from pipeline.store import Store, previous_agenda_lookup
+from pipeline.store.receipts import load_receipts
+from pipeline.validate.kept_rows import KeptRows
 from tests.publish_support import Fixture, agenda, make_fixture, perf_row, tree_bytes, update_store
 
 DAY = date(2026, 11, 28)
@@ -330,3 +333,30 @@ def test_an_update_leaves_the_loaded_stores_records_as_they_were(fx: Fixture) ->
     assert new.versions[key][0] is not loaded.versions[key][0] and type(new.versions[key][0]) is type(
         loaded.versions[key][0])
     assert new.versions[key][0].received_at == "2026-11-05T14:30:00+07:00" and new.pointers[key].current == 2
+
+
+def test_performance_rows_carry_the_digest_of_the_bytes_they_were_decoded_from(fx: Fixture) -> None:
+    """The indicators' memo takes a month's performance rows by the SHA-256 of the bytes decoded (a file of the
+    store, or a kept judgement's text): equal digests, equal bytes, equal rows. Other tables are not digested."""
+    fx.put("2026-10", "disdukcapil", "performance", [perf_row("2026-10", "disdukcapil", "ktp", u=["3.5"] * 9)])
+    fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
+    store, _ = update_store(fx, T1)
+    perf, agendas = (next(v for v in store.published() if v.table == t) for t in ("performance", "agendas"))
+    assert store.rows_digest(perf) is None  # not decoded yet
+    rows = store.rows(perf)
+    data = (fx.output / "store" / perf.rows_path).read_bytes()
+    digest = hashlib.sha256(data.rstrip(b"\n")).hexdigest()  # JSON reads the same without its line break
+    assert rows and store.rows_digest(perf) == digest
+    store.rows(agendas)
+    assert store.rows_digest(agendas) is None
+    # The same rows from a kept judgement's text (validate/cache.py keeps it without the line break) have the
+    # same digest; rows already decoded when kept have none (the memo hashes the decoded rows then).
+    text = data.decode("utf-8").rstrip("\n")
+    for kept, expected in ((KeptRows(text, 1, frozenset()), digest), (rows, None)):
+        again = Store.load(fx.output / "store")
+        again._kept_rows[perf.rows_path] = kept
+        assert again.rows(perf) == rows and again.rows_digest(perf) == expected
+    # An update carries the digests of the rows it keeps decoded.
+    receipts = load_receipts(fx.datasets / "receipts.csv", fx.portal.tz)
+    new, _ = store.update([], lambda f: None, receipts, {"agencies": "a", "services": "s"}, T2, DAY)
+    assert new.rows_digest(perf) == digest

@@ -48,8 +48,11 @@ def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[S
     }
     # Computed from the tables above and the change log only, all in the data package, so that
     # anyone can recompute them.
+    # The performance rows of a month and agency are those of its published version (``performance``), decoded
+    # from bytes whose digest the memo's keys take instead of hashing the rows again.
+    encoded = {(v.period, v.agency): d for v in store.published("performance") if (d := store.rows_digest(v))}
     tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets(), store.changelog,
-                                             memo)
+                                             memo, encoded)
     return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
 
 
@@ -74,9 +77,12 @@ def performance(store: Store) -> list[Record]:
     out = []
     for version, row in _rows(store, "performance"):
         value, letter = row_ikm(row)
-        # The folder names the period and agency; validation made the columns agree.
-        out.append({**row, "period": version.period, "agency_code": version.agency,
-                    "ikm": value, "ikm_grade": letter})
+        # The folder names the period and agency; validation made the columns agree. A copy whose keys are then
+        # set keeps the order ``{**row, ...}`` gives (a key the row has stays in place), made faster.
+        record = row.copy()
+        record["period"], record["agency_code"] = version.period, version.agency
+        record["ikm"], record["ikm_grade"] = value, letter
+        out.append(record)
     return sorted(out, key=lambda r: (r["period"], r["agency_code"], r["service_code"]))
 
 

@@ -39,6 +39,16 @@ FORMAT = 1
 # Codes that take an already published version out of the published data when a later run
 # finds them in it: personal data must never stay public (contract, "Personal data").
 WITHDRAWING_CODES = frozenset({"personal-data-id", "personal-data-contact"})
+# The tables whose rows' encoded bytes are digested as they are decoded (``rows_digest``): the indicators' memo
+# keys a month's performance rows by it instead of hashing the decoded rows (evaluation/memo.py).
+DIGESTED = frozenset({"performance"})
+
+
+def _encoded_digest(data: bytes) -> str:
+    """The SHA-256 of encoded rows without their trailing line break: the store's files end with one, the kept
+    judgements' text (validate/cache.py) has none, and JSON reads the same either way (the same rows, one digest
+    whichever gave them)."""
+    return hashlib.sha256(data.rstrip(b"\n")).hexdigest()
 
 
 class Store:
@@ -59,6 +69,7 @@ class Store:
         self.changelog: list[dict[str, Any]] = list(index.get("changelog", []))
         self.pending: dict[str, bytes] = {}
         self._rows_cache: dict[str, list[dict[str, Any]]] = {}
+        self._rows_digests: dict[str, str] = {}  # rows path -> SHA-256 of the bytes decoded (``DIGESTED`` tables)
         # Rows of accepted versions whose report this run took from the validation cache as it is:
         # the rows the store holds for them (``_apply``), already read with the judgement.
         self._kept_rows: dict[str, Sequence[dict[str, Any]]] = {}
@@ -116,9 +127,23 @@ class Store:
             kept = self._kept_rows.pop(path, None)
             # A file about to be written is read from what will be written; a kept judgement's
             # rows are the file's (decoded once, with the report): 10,000 files not read again.
-            self._rows_cache[path] = list(kept) if kept is not None and path not in self.pending else \
-                decode_rows(json.loads(self._read(path)))
+            if kept is not None and path not in self.pending:
+                # Kept rows not decoded yet give their JSON text (validate/kept_rows.py: ``KeptRows.encoded``).
+                encoded = getattr(kept, "encoded", None) if v.table in DIGESTED else None
+                text: str | None = encoded() if encoded is not None else None
+                if text is not None:  # the text decoded as the file's bytes are: equal bytes, equal rows
+                    self._rows_digests[path] = _encoded_digest(text.encode("utf-8"))
+                self._rows_cache[path] = list(kept)
+            else:
+                data = self._read(path)
+                if v.table in DIGESTED:
+                    self._rows_digests[path] = _encoded_digest(data)
+                self._rows_cache[path] = decode_rows(json.loads(data))
         return self._rows_cache[path]
+
+    def rows_digest(self, v: Version) -> str | None:
+        """The SHA-256 of the encoded rows ``rows`` decoded for ``v`` (a ``DIGESTED`` table's), None when unknown."""
+        return self._rows_digests.get(v.rows_path)
 
     def report(self, v: Version) -> dict[str, Any]:
         """The latest validation report of a version (contract shape plus cells)."""
@@ -195,6 +220,7 @@ class Store:
         # The rows this store decoded (validation asked for the agendas) stay valid for every
         # file this update does not write: the next stage does not read and decode them again.
         new._rows_cache = {path: rows for path, rows in self._rows_cache.items() if path not in new.pending}
+        new._rows_digests = {path: d for path, d in self._rows_digests.items() if path in new._rows_cache}
         return new, changes
 
     def _apply(self, key: Key, report: FileReport, read_bytes: Callable[[str], bytes | None], now: str,

@@ -31,6 +31,10 @@ class KeptRows(Sequence[dict[str, Any]]):
                 raise ValueError(f"kept rows: {len(self._rows)} rows, expected {self._count}")
         return self._rows
 
+    def encoded(self) -> str | None:
+        """The JSON text the rows are decoded from, None once decoded (``Store.rows_digest``)."""
+        return self._text
+
     def __len__(self) -> int:
         return self._count
 

@@ -28,7 +28,7 @@ import tempfile
 from array import array
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +48,7 @@ LEGACY = "indicators-memo.json"  # one JSON document: decoded whole, it cost hun
 FORMAT = 4  # 3: the varying columns only; 4: with each row's digest
 DIGEST = 16  # bytes of a row digest (``row_reuse.DIGEST``)
 Key = tuple[str, str]  # (month, agency)
+Place = tuple[int, int, int]  # where a line's digests start and end, and where its rows end, in the file read
 # The slice beyond the per-cell ones that the indicators of each source table read: the
 # collaboration indicators read the meetings, the accountability ones the decisions and their
 # history; the discipline and service ones read only cells (submissions, performance rows,
@@ -69,9 +70,14 @@ def _digest(value: object) -> str:
 
 
 class Slices:
-    """The digest of every slice of the evidence a selection can read."""
+    """The digest of every slice of the evidence a selection can read.
 
-    def __init__(self, ev: Evidence) -> None:
+    ``encoded``: by (month, agency), the SHA-256 of the encoded rows its performance rows were decoded from
+    (``Store.rows_digest``; the performance table's rows of that cell are those rows, with the period and agency
+    of the cell and the IKM the code computes): taken for that cell's rows instead of hashing them decoded.
+    """
+
+    def __init__(self, ev: Evidence, encoded: Mapping[Key, str] | None = None) -> None:
         self.meetings, self.involving = _meetings(ev)
         self.decisions = _decision_chains(ev)
         first: dict[Key, list[str]] = defaultdict(list)
@@ -80,7 +86,10 @@ class Slices:
         published = sorted(ev.published)
         cells = set(ev.submissions) | set(ev.performance) | set(first)
         cells.update(k for table in published for k in ev.published[table])
-        performance = {k: _digest(rows) for k, rows in ev.performance.items()}
+        encoded = encoded or {}
+        # Tagged: a digest of encoded rows is never equal to one of decoded rows.
+        performance = {k: f"e{known}" if (known := encoded.get(k)) else _digest(rows)
+                       for k, rows in ev.performance.items()}
         self.cells = {k: _digest((ev.submissions.get(k, []), performance.get(k),
                                   [k in ev.published[t] for t in published], first.get(k, [])))
                       for k in cells}
@@ -94,6 +103,9 @@ class Slices:
         self._scope_parts: dict[tuple[str, str, frozenset[str], frozenset[str] | None],
                                 tuple[str, list[str], frozenset[str]]] = {}
         self._label_parts: dict[tuple[str, tuple[str, ...], date, bool], str] = {}
+        # The services of one agency read the same cells over the same months: joined once (a city's 41,760
+        # service selections are 460 services of 60 agencies).
+        self._service_cells: dict[tuple[tuple[str, ...], frozenset[str]], str] = {}
 
     def decisions_by(self, agency: str, month: str) -> str | None:
         """The digest of what an agency's decisions show a selection ending in ``month`` (``_decision_chains``)."""
@@ -137,8 +149,14 @@ class Slices:
                          _joined([self.involving.get((m, a)) for m in months for a in agencies]))
         if "decisions" in reads:
             parts.append(_joined([self.decisions_by(a, months[-1]) for a in agencies]))
-        cells = self.service_cells if sel.scope_type == SERVICE else self.cells
-        parts.append(_joined([cells.get((m, a)) for m in months for a in agencies]))
+        if sel.scope_type == SERVICE:
+            joined = self._service_cells.get((months, sel.agencies))
+            if joined is None:
+                joined = _joined([self.service_cells.get((m, a)) for m in months for a in agencies])
+                self._service_cells[(months, sel.agencies)] = joined
+            parts.append(joined)
+        else:
+            parts.append(_joined([self.cells.get((m, a)) for m in months for a in agencies]))
         h = head.copy()
         h.update("\0".join(parts).encode("utf-8"))
         return h.hexdigest()
@@ -229,10 +247,10 @@ class Memo:
         # The file's bytes, read once, and where each key's digests (in hex) and rows (JSON) lie in them:
         # a line is cut out only when its rows are decoded or written again (not copied line by line).
         self.data, self.old = _read(path, self.fields) if path is not None else (b"", {})
-        # key -> (the rows' digests: read, in hex, a view of ``data``; computed, their bytes, or None until
-        # ``digested`` gives them; the rows: read, a view of ``data``; computed, their number in ``spill``),
-        # to keep (the hex of computed digests made as the file is written)
-        self.new: dict[str, tuple[memoryview | bytes | None, memoryview | int]] = {}
+        # key -> to keep: ``AS_READ`` for a line found (written again as the file's own bytes), or for one
+        # computed (the rows' digests: their bytes, or None until ``digested`` gives them; the rows: their
+        # number in ``spill``; the hex of the digests made as the file is written)
+        self.new: dict[str, Entry] = {}
         # The rows computed (as JSON) and their digests, written out to an unnamed file as they are given, and
         # where each piece ends in it: a first publish computes every selection, whose rows (tens of MB for a
         # city) were held here through the data files, where the publish's memory peaks, until saved.
@@ -249,24 +267,25 @@ class Memo:
         self.batches: list[tuple[list[str], int, Sequence[int]]] = []
         self.later: Callable[[], None] | None = None  # what gives the missing digests, called before saving
 
-    def find(self, key: str) -> tuple[bytes, memoryview] | None:
-        """The digests (concatenated, ``DIGEST`` bytes a row) and the rows (JSON, ``rows`` decodes them) kept
-        under ``key``, kept again for the next run; None when there are none."""
+    def find(self, key: str) -> tuple[bytes, Place] | None:
+        """The digests (concatenated, ``DIGEST`` bytes a row) and the place of the rows (``rows`` decodes them)
+        kept under ``key``, kept again for the next run; None when there are none."""
         at = self.old.get(key)
         if at is None:
             return None
-        view = memoryview(self.data)
-        hexed, text = view[at[0]:at[1]], view[at[1] + 1:at[2]]
         try:
-            digests = binascii.unhexlify(hexed)
+            # From a copy of the few hex digits: two views of the file a line (a city's 47,000 hits) cost
+            # more than the rest of the look-up, and the rows are cut out only when decoded.
+            digests = binascii.unhexlify(self.data[at[0]:at[1]])
         except ValueError:  # binascii.Error: a damaged line, computed again
             return None
-        self.new[key] = (hexed, text)
-        return digests, text
+        self.new[key] = AS_READ
+        return digests, at
 
-    def rows(self, text: bytes | memoryview) -> list[list[Any]] | None:
-        """Rows kept as ``text`` (``find``), each the list of its ``fields``; None when they do not read back
-        (the caller computes them again, and ``put`` replaces them). The caller makes its records of them."""
+    def rows(self, at: Place) -> list[list[Any]] | None:
+        """The rows of the line at ``at`` (``find``), each the list of its ``fields``; None when they do not read
+        back (the caller computes them again, and ``put`` replaces them). The caller makes its records of them."""
+        text = memoryview(self.data)[at[1] + 1:at[2]]
         try:
             # The hook sees only the tagged decimals: the other cells are as the C decoder made them.
             # One decoder for every line (json.loads made one a call), the rows' shapes checked in C loops.
@@ -332,20 +351,16 @@ class Memo:
                  for digests in (self._unspill(piece),)
                  for key, start, end in zip(keys, itertools.chain((0,), ends), ends, strict=False)}
 
-        def hexed(key: str, digests: memoryview | bytes | None) -> memoryview | bytes:
+        def hexed(key: str, digests: bytes | None) -> bytes:
             """A line's digests as the file holds them (none when never given: the line is computed again)."""
             if digests is None:
                 buffer, start, end = given.get(key, (b"", 0, 0))
                 return buffer[start:end].hex().encode("ascii")
-            return _hex(digests)
+            return digests.hex().encode("ascii")
 
-        def text(rows: memoryview | int) -> memoryview | bytes:
-            """A line's rows: a view of the file read, or computed this run and read back from ``spill``."""
-            return self._unspill(rows) if isinstance(rows, int) else rows
-
-        def line(key: str, digests: memoryview | bytes | None, rows: memoryview | int) -> Iterator[memoryview | bytes]:
-            """A line computed (or whose digests were given) this run, piece by piece."""
-            yield from (key.encode("ascii"), b"\t", hexed(key, digests), b"\t", text(rows), b"\n")
+        def line(key: str, digests: bytes | None, rows: int) -> Iterator[bytes]:
+            """A line computed this run (its rows read back from ``spill``), piece by piece."""
+            yield from (key.encode("ascii"), b"\t", hexed(key, digests), b"\t", self._unspill(rows), b"\n")
 
         header = json.dumps({"format": FORMAT, "fields": self.fields}, separators=(",", ":")).encode("utf-8")
         # Piece by piece: the kept rows of a large city are 59 MB, joined twice they tripled. A line read
@@ -360,19 +375,20 @@ class Memo:
             self.spill.close()  # saved once, at the run's end
 
 
-Entry = tuple[memoryview | bytes | None, memoryview | int]  # ``Memo.new``'s values
+Entry = tuple[bytes | None, int]  # ``Memo.new``'s values
+AS_READ: Entry = (None, -1)  # a line found (``Memo.find``), kept as the file read holds it
 
 
-def _stretches(data: bytes, old: dict[str, tuple[int, int, int]], entries: Iterable[tuple[str, Entry]],
-               line: Callable[[str, memoryview | bytes | None, memoryview | int], Iterable[memoryview | bytes]],
+def _stretches(data: bytes, old: dict[str, Place], entries: Iterable[tuple[str, Entry]],
+               line: Callable[[str, bytes | None, int], Iterable[memoryview | bytes]],
                ) -> Iterator[memoryview | bytes]:
     """The lines of ``entries`` (in key order) as the memo file holds them: ``line`` makes those computed
-    this run; a line found in ``data`` (``Memo.find``: both its parts are views of it) is its bytes there,
+    this run; a line found in ``data`` (``Memo.find``: ``AS_READ``) is its bytes there,
     and lines found one after the other in ``data`` are one view of them all."""
     view = memoryview(data)
     start = end = -1  # the stretch of ``data`` not yet given (its lines, without the last line break)
-    for key, (digests, rows) in entries:
-        at = old.get(key) if isinstance(digests, memoryview) and isinstance(rows, memoryview) else None
+    for key, entry in entries:
+        at = old.get(key) if entry is AS_READ else None
         if at is not None:
             first = at[0] - 65  # the key (64 hex digits) and its tab come before the digests
             if first == end + 1 and start >= 0:
@@ -387,18 +403,13 @@ def _stretches(data: bytes, old: dict[str, tuple[int, int, int]], entries: Itera
             yield view[start:end]
             yield b"\n"
             start = end = -1
-        yield from line(key, digests, rows)
+        yield from line(key, *entry)
     if start >= 0:
         yield view[start:end]
         yield b"\n"
 
 
-def _hex(digests: memoryview | bytes) -> memoryview | bytes:
-    """A line's digests as the file holds them: in hex (``Memo.new``: a view of the file read is hex already)."""
-    return digests.hex().encode("ascii") if isinstance(digests, bytes) else digests
-
-
-def _read(path: Path, fields: list[str]) -> tuple[bytes, dict[str, tuple[int, int, int]]]:
+def _read(path: Path, fields: list[str]) -> tuple[bytes, dict[str, Place]]:
     """The file's bytes and, by key, where the line's digests start, where they end (a tab follows) and
     where its rows end; none when the file is missing, unreadable or for other columns."""
     try:

@@ -7,7 +7,7 @@ import struct
 from array import array
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from operator import itemgetter
 from typing import Any, cast, overload
@@ -17,7 +17,7 @@ from pipeline.core.compact import Row, Strings
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
-from pipeline.publish.evaluation.memo import Memo, Slices
+from pipeline.publish.evaluation.memo import Memo, Place, Slices
 from pipeline.publish.evaluation.registry import BY_ID, INDICATORS, Indicator
 from pipeline.publish.row_reuse import DIGEST, Digested, value_digests
 
@@ -44,12 +44,13 @@ Values = tuple[Any, ...]  # a row's values in FIELDS' order
 
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
                       targets: Targets, changelog: list[dict[str, Any]] | None = None,
-                      memo: Memo | None = None) -> list[Record]:
+                      memo: Memo | None = None, encoded: Mapping[tuple[str, str], str] | None = None) -> list[Record]:
     """One row per indicator, scope and period, from the first month with data to the last closed one.
 
     With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py), and
     the rows come with their row digests (``row_reuse.Digested``): the memo keeps them, so the data
-    files find the rows published last without hashing every row's values again.
+    files find the rows published last without hashing every row's values again. ``encoded``: the digests of
+    the encoded rows each month and agency's performance rows were decoded from (``memo.Slices``).
     """
     last = periods.last_closed(as_of, deadline_day)
     months = sorted({r["period"] for r in tables["submissions"] if r["period"] <= last})
@@ -57,7 +58,7 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
         return []
     closed = periods.span(months[0], last)
     evidence = Evidence(tables, as_of, targets, changelog)
-    slices = Slices(evidence) if memo is not None else None
+    slices = Slices(evidence, encoded) if memo is not None else None
     strings = Strings()  # the gaps texts a city repeats across indicators and periods, stored once
     scopes = _scopes(tables["agencies"], tables["performance"])
     labels = _labels(closed)
@@ -128,8 +129,8 @@ class _Indicators(Digested):
         # for the writers use the values (a city's 414,000 rows held as ``Row`` cost 20 MB more).
         self.made: list[Values | None] = []
         self.starts = array("q")  # each selection's first number
-        # Each selection still encoded: its line's rows (JSON), the selection, whether complete.
-        self.pending: dict[int, tuple[bytes | memoryview, Selection, bool]] = {}
+        # Each selection still encoded: where its line's rows lie in the memo's file, the selection, whether complete.
+        self.pending: dict[int, tuple[Place, Selection, bool]] = {}
         # Each selection's digests as the memo keeps them, or the key of one computed (its digests are
         # made in ``_digest``, all at once, when first asked for).
         self._kept: list[bytes | str] = []
@@ -220,8 +221,8 @@ class _Indicators(Digested):
         row = self.made[number]
         if row is None:
             selection = bisect_right(self.starts, number) - 1
-            text, sel, complete = self.pending.pop(selection)
-            kept = self.memo.rows(text)
+            at, sel, complete = self.pending.pop(selection)
+            kept = self.memo.rows(at)
             rows = None if kept is None else _kept_rows(kept, sel, complete, self.strings)
             if rows is None:  # the line does not read back
                 rows = self._compute(sel, complete)
