@@ -127,7 +127,8 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
                 tables[name] = []
             resources.append(_resource(name, schema, table.sinks["csv"].size, table.sinks["csv"].sha256()))
         names = {f"{name}.{ext}" for name in PUBLISHED_TABLES for ext in EXTENSIONS}
-        _package(portal, resources, folder, indexes)
+        # A table's CSV: in ``folder``, or left in ``previous`` when the table is unchanged (``Indexes.in_place``).
+        _package(portal, resources, folder, [table.sinks["csv"].path for table in started], indexes)
         with Sink(folder / "changelog.json") as out:
             out.write(changelog)
         for table in started:
@@ -140,8 +141,9 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     return names | {"datapackage.json", "datapackage.zip", "changelog.json"}
 
 
-def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path, indexes: Indexes | None) -> None:
-    """Write ``datapackage.json`` and ``datapackage.zip`` (the descriptor and the CSV files just written)."""
+def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path, csvs: list[Path],
+             indexes: Indexes | None) -> None:
+    """Write ``datapackage.json`` and ``datapackage.zip`` (the descriptor and the tables' CSV files ``csvs``)."""
     package = ordered_json(descriptor(portal, resources))
     with Sink(folder / "datapackage.json") as out:
         out.write(package)
@@ -150,8 +152,7 @@ def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path, inde
     cache = ChunkCache() if indexes is None else indexes.chunks("datapackage.zip")
     try:
         entries: dict[str, Entry] = {"datapackage.json": package}
-        entries.update({f"{name}.csv": Chunked(_csv_chunks(folder / f"{name}.csv", cache), cache)
-                        for name in PUBLISHED_TABLES})
+        entries.update({csv.name: Chunked(_csv_chunks(csv, cache), cache) for csv in csvs})
         path = folder / "datapackage.zip"
         with naming(path), open(path, "wb") as fh:
             write_zip(fh, entries)

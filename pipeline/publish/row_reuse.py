@@ -169,6 +169,8 @@ class Kept:
         self.inflated: Inflated | None = None  # the worksheet as deflated in chunks, when they are known
         self._maps = maps
         self._files: list[IO[bytes]] = []
+        self.shas: dict[str, str] = {}  # the SHA-256 of each published file by extension, as the index records
+        self.index = b""  # the index read (kept again as it is when the table is unchanged: ``Encoder.unchanged``)
 
     @property
     def xlsx(self) -> Pieces | None:
@@ -270,6 +272,7 @@ def load(index: Path, published: Path, name: str, key: str, scratch: Path | None
                     header.get("styles"))
         kept.sheet_lengths = lengths.get("xlsx")
         kept._sheet = partial(_sheet_rows, kept, workbook, count, scratch)
+        kept.shas, kept.index = {ext: files[ext] for ext in EXTENSIONS}, raw
         maps = []  # the kept rows close them
         return kept
     except (OSError, ValueError):
@@ -417,6 +420,13 @@ class Encoder:
                 n = end
             self._runs = runs
         return self._runs
+
+    def unchanged(self) -> bool:
+        """Every record is the one published last at its position, and none other was published: the table's
+        files published last (checked against the index) are its files, byte for byte."""
+        if self.kept is None or len(self.digests) != len(self.kept.json):
+            return False
+        return all(old == first for first, _, old in self.runs())
 
     def reused(self) -> int:
         """How many records were published last (their lines are taken back)."""
@@ -615,10 +625,14 @@ def _renumbered(row: bytes, old: int, new: int) -> bytes | None:
 class Indexes:
     """The row indexes of a publish's tables: read from the last run, written once this run's files are in place."""
 
-    def __init__(self, store: Path | None, published: Path | None, scratch: Path | None = None) -> None:
+    def __init__(self, store: Path | None, published: Path | None, scratch: Path | None = None,
+                 in_place: set[str] | None = None) -> None:
         self.folder = None if store is None else store / FOLDER
         self.published = published
         self.scratch = scratch  # where a workbook's sheet is inflated to be read back (None: the system's)
+        # The files of unchanged tables left in ``published`` (not written again: the caller keeps them in
+        # place), filled as tables are written; None: copied into the new folder.
+        self.in_place = in_place
         self.new: dict[str, bytes] = {}
         self.reused: dict[str, int] = {}  # rows taken back, by table (for tests and profiles)
         self.new_chunks: dict[str, bytes | None] = {}  # chunk index by archive name (None: none to keep)

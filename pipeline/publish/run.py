@@ -156,12 +156,14 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         # (hundreds of MB for a large city, never held in memory), then compared with those in place.
         folder = staging_dir(portal.output / "data")  # completes an interrupted swap first: the last files are read
         # Encoded rows taken back from the files published last (a workbook's sheet inflated in the staging folder).
-        rows = Indexes(portal.output / "store", portal.output / "data", folder)
+        # The files of unchanged tables are left in place (``rows.in_place``): neither written nor compared.
+        in_place: set[str] = set()
+        rows = Indexes(portal.output / "store", portal.output / "data", folder, in_place)
         # A large table's workbook is handed to the side child, made there once its own work is done.
         names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
                            release=RELEASED, handoff=side.handoff)
-        changed_tables = _changed_tables(portal.output / "data", folder)
-        staged = _stage(portal.output, {}, {"data": (folder, names)})
+        changed_tables = _changed_tables(portal.output / "data", folder, in_place)
+        staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place})
         side_staged, pages, templates, _ = side.result()  # the child's records of what it found and built
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
     except BaseException:
@@ -304,9 +306,11 @@ def _give_back() -> None:
         pass
 
 
-def _changed_tables(data: Path, staged: Path) -> tuple[str, ...]:
-    """The published tables whose CSV (staged in ``staged``) differs from the one in ``data`` (for the run log)."""
-    return tuple(name for name in PUBLISHED_TABLES if not same_bytes(staged / f"{name}.csv", data / f"{name}.csv"))
+def _changed_tables(data: Path, staged: Path, in_place: Collection[str] = frozenset()) -> tuple[str, ...]:
+    """The published tables whose CSV (staged in ``staged``, or left in place: ``in_place``) differs from the one
+    in ``data`` (for the run log)."""
+    return tuple(name for name in PUBLISHED_TABLES if f"{name}.csv" not in in_place
+                 and not same_bytes(staged / f"{name}.csv", data / f"{name}.csv"))
 
 
 def _remove(folders: Iterable[Path]) -> None:
@@ -321,12 +325,14 @@ DESCRIBING = ("datapackage.json", "datapackage.zip", "index.html")
 
 
 def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
-           written: dict[str, tuple[Path, set[str]]], reused: dict[str, Reuse] | None = None) -> Staged:
+           written: dict[str, tuple[Path, set[str]]], reused: dict[str, Reuse] | None = None,
+           in_place: Mapping[str, Collection[str]] | None = None) -> Staged:
     """Build each folder; stage the files that differ from what is there (unflushed: ``Store.commit`` flushes
     them with the store's files, before any swap makes them visible). On failure, clean up.
 
     ``written``: folders whose files are already written into their staging folder, with their names.
     ``reused``: folders whose builder read files back from the folder (those are not compared again).
+    ``in_place``: of the ``written`` folders' names, those left in place holding their bytes (not staged).
     """
     staged: Staged = {}
     try:
@@ -336,7 +342,7 @@ def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
             recover_dir(output / name)  # first: a builder may read what was published last
             if name in written:
                 folder, names = written.pop(name)
-                _settle_folder(output / name, folder, names, name, staged)
+                _settle_folder(output / name, folder, names, name, staged, (in_place or {}).get(name, frozenset()))
                 continue
             # One folder's files live only during its own call: freed before the next builder runs.
             files = builders[name]()
@@ -349,20 +355,22 @@ def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
     return staged
 
 
-def _settle_folder(target: Path, folder: Path, names: set[str], name: str, staged: Staged) -> None:
+def _settle_folder(target: Path, folder: Path, names: set[str], name: str, staged: Staged,
+                   in_place: Collection[str] = frozenset()) -> None:
     """Keep the files written into the staging ``folder`` that ``target`` lacks (recorded in ``staged``);
-    the folder is removed when ``target`` holds exactly them."""
+    the folder is removed when ``target`` holds exactly them. ``in_place``: names not written, found in ``target``
+    holding their bytes (not compared)."""
     staged[name] = (folder, [], [])  # removed on failure from now on
     present, linked = _present(target)
     # A file reached through a linked folder is not in place: the link is deleted, the file moved in.
     same = {rel for rel in names if not any(rel.startswith(f"{d}/") for d in linked)
-            and same_bytes(folder / rel, target / rel)}
+            and (rel in in_place or same_bytes(folder / rel, target / rel))}
     if same == present == names:
         del staged[name]
         shutil.rmtree(folder)  # nothing new: leave the folder (and every byte in it) alone
         return
     for rel in same:
-        (folder / rel).unlink()  # in place already: never moved, never rewritten
+        (folder / rel).unlink(missing_ok=rel in in_place)  # in place already: never moved, never rewritten
     moves = sorted(names - same, key=lambda rel: (rel in DESCRIBING, rel))
     staged[name] = (folder, moves, sorted(present - names))
 
