@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -73,8 +74,9 @@ def publish(datasets: Path, output: Path, as_of: datetime | None, no_site: bool,
     def body(record: RunRecord) -> None:
         portal = steps.load(datasets, output, record)
         day = steps.as_of_date(as_of, portal)
-        published = steps.publish(portal, day, now, record, site=not no_site)
-        steps.build(portal, day, record, skip=no_site, published=published)
+        written: dict[str, list[Any]] = {}  # the data files the publish step wrote, for the site's check
+        published = steps.publish(portal, day, now, record, site=not no_site, written=written)
+        steps.build(portal, day, record, skip=no_site, published=published, written=written)
         steps.push(portal, False, record, skip=no_push)
 
     sys.exit(run_command("publish", body, output))

@@ -50,11 +50,26 @@ class DigestCache:
         self._fresh_paths: dict[str, str] = {}  # the path of each of those, by entry name (never saved)
         # SHA-256 of bytes this run writes, by path: kept by ``save`` with the file's stat then (``expect``).
         self.expected: dict[str, str] = {}
+        # Entries of files another stage of this run wrote, by entry name (``offer``; never saved as such).
+        self.offered: dict[str, list[Any]] = {}
 
     def again(self) -> DigestCache:
         """A cache for another pass over the same files: what this pass found is kept too, so only a
         file whose stat changed since, or that was too recent to keep, is read again."""
-        return DigestCache(self.path, {**self.kept, **self.seen}, self.on_disk)
+        final = DigestCache(self.path, {**self.kept, **self.seen}, self.on_disk)
+        final.offered = self.offered
+        return final
+
+    def offer(self, entries: dict[str, list[Any]]) -> None:
+        """Take the digests another stage of this run took of bytes it wrote itself (``written_entry``:
+        entry name -> [*stat key, SHA-256], the key taken once the file was in place), for a file whose
+        stat is still that key not to be read (a new month's data files are 285 MB at a city's size).
+
+        As with ``expect``, only the pipeline writes those files, and the run holds its lock: a file
+        changed since has another stat key and is read. Such an entry is kept, like one read, once
+        its file has settled (``settled``).
+        """
+        self.offered.update(entries)
 
     def digest(self, path: str, st: os.stat_result) -> str:
         """The SHA-256 (hex) of the regular file ``path`` whose ``lstat`` is ``st`` (OSError: unreadable)."""
@@ -62,6 +77,14 @@ class DigestCache:
         entry = self.kept.get(name)
         if entry is not None and entry[:-1] == key:
             self.seen[name] = entry
+            return str(entry[-1])
+        entry = self.offered.get(name)
+        if entry is not None and entry[:-1] == key:  # the bytes another stage of this run wrote there
+            if settled(st, time.time_ns()):
+                self.seen[name] = entry
+            else:
+                self.fresh[name] = entry
+                self._fresh_paths[name] = path
             return str(entry[-1])
         started = time.time_ns()
         found, before, after = _read(path)
@@ -85,6 +108,7 @@ class DigestCache:
         """
         final = DigestCache(self.path, {**self.kept, **self.seen}, self.on_disk)
         final.seen = dict(self.seen)
+        final.offered = self.offered
         for path in self._fresh_paths.values():
             try:
                 st = os.lstat(path)
@@ -161,6 +185,17 @@ def known_digest(digests: DigestCache | None, path: str, fresh: bool = False) ->
     except OSError:
         return None
     return digests.known(path, st, fresh) if stat.S_ISREG(st.st_mode) else None
+
+
+def written_entry(path: str, digest: str) -> tuple[str, list[Any]] | None:
+    """The entry (``DigestCache.offer``) of the regular file ``path`` in place, holding bytes of SHA-256
+    ``digest`` that this run wrote (hashed as written): its name and [*stat key, digest]; None when
+    it is not a regular file."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (entry_name(path), [*stat_fields(st), digest]) if stat.S_ISREG(st.st_mode) else None
 
 
 def entry_name(path: str) -> str:

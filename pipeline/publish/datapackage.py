@@ -105,7 +105,8 @@ def descriptor(portal: Portal, resources: list[dict[str, Any]]) -> dict[str, Any
 
 def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes, folder: Path,
                previous: Path | None = None, indexes: Indexes | None = None,
-               release: Collection[str] = (), handoff: Handoff | None = None) -> set[str]:
+               release: Collection[str] = (), handoff: Handoff | None = None,
+               digests: dict[str, str] | None = None) -> set[str]:
     """Write every file of the data folder into the empty ``folder``; gives their names.
 
     ``previous``: the data folder published last; ``indexes``: its tables' row indexes, to take
@@ -113,6 +114,7 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     ``tables`` once their files are written (the caller needs them no more: the indicators
     of a large city are 414,000 rows). ``handoff``: to the side child, which makes a large table's
     workbook meanwhile (``workbook_child.py``; none: every file is made in this process).
+    ``digests``: filled with the SHA-256 of the tables' files and the change log as written, by name.
     """
     schemas = published_schemas(portal)
     resources = []
@@ -131,8 +133,12 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
         _package(portal, resources, folder, [table.sinks["csv"].path for table in started], indexes)
         with Sink(folder / "changelog.json") as out:
             out.write(changelog)
-        for table in started:
-            table.finish()  # a workbook offered: made here if the side child has not taken it, else waited for
+        found = {"changelog.json": out.sha256()}
+        for name, table in zip(PUBLISHED_TABLES, started, strict=True):
+            # A workbook offered: made here if the side child has not taken it, else waited for.
+            found.update({f"{name}.{ext}": sink.sha256() for ext, sink in table.finish().items()})
+        if digests is not None:
+            digests.update(found)
     finally:
         if handoff is not None:
             handoff.close()  # nothing more to offer (a child waiting stops; on failure the caller kills it)

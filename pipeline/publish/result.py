@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ class PublishResult:
     tables_changed: tuple[str, ...] = ()
     receipt_warnings: tuple[str, ...] = ()
     needs_action: tuple[str, ...] = ()  # the summary's lines naming the agencies to contact
+    # The data files written, as ``treehash.written_entry`` gives them (for the site stage's check).
+    written: dict[str, list[Any]] = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line for the terminal and cron logs."""

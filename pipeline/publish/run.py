@@ -32,6 +32,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from pipeline.core import periods
 from pipeline.core.atomic import COMMIT, commit_files, holds_bytes, recover_dir, same_bytes, staging_dir, write_unsynced
@@ -41,7 +42,7 @@ from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport,
 from pipeline.core.needs_action import needs_action_lines
 from pipeline.core.oserrors import OUTPUT_INTACT, describe
 from pipeline.core.safe_open import TooLarge, read_bytes
-from pipeline.core.treehash import DigestCache
+from pipeline.core.treehash import DigestCache, written_entry
 from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
 from pipeline.publish.evaluation.memo import FILE as MEMO
@@ -160,8 +161,9 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         in_place: set[str] = set()
         rows = Indexes(portal.output / "store", portal.output / "data", folder, in_place)
         # A large table's workbook is handed to the side child, made there once its own work is done.
+        shas: dict[str, str] = {}  # the data files' SHA-256 as written, for the site stage (``_written``)
         names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
-                           release=RELEASED, handoff=side.handoff)
+                           release=RELEASED, handoff=side.handoff, digests=shas)
         changed_tables = _changed_tables(portal.output / "data", folder, in_place)
         staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place})
         side_staged, pages, templates, _ = side.result()  # the child's records of what it found and built
@@ -192,7 +194,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     memo.save()
     rows.save()
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
-                     _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)))
+                     _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)),
+                     _written(portal.output / "data", shas))
     if skip_unchanged:
         remember(portal, inputs, result.accepted, result.rejected, result.needs_action, digests)
     return result
@@ -470,9 +473,21 @@ def _action_lines(reports: list[FileReport], submissions: list[Record], period: 
     return needs_action_lines(reports, missing, period)
 
 
+def _written(data: Path, digests: dict[str, str]) -> dict[str, list[Any]]:
+    """The entries (``treehash.written_entry``) of the data files in place, by the SHA-256 they were written with.
+
+    Taken after the swap: each file in place holds the bytes written (moved in, or already there with
+    the same bytes), and its stat now is the one a later change would alter.
+    """
+    root = os.path.abspath(data)
+    found = (written_entry(f"{root}/{name}", sha) for name, sha in sorted(digests.items()))
+    return dict(entry for entry in found if entry is not None)
+
+
 def _result(reports: list[FileReport], changes: Changes, output: Path, tables_changed: tuple[str, ...],
-            receipt_warnings: list[str], needs_action: list[str]) -> PublishResult:
-    """Counts for the summary line (layout errors count as rejected)."""
+            receipt_warnings: list[str], needs_action: list[str],
+            written: dict[str, list[Any]] | None = None) -> PublishResult:
+    """Counts for the summary line (layout errors count as rejected); ``written``: ``PublishResult.written``."""
     accepted = sum(1 for r in reports if r.accepted)
     return PublishResult(accepted, len(reports) - accepted, len(changes.new), changes.changed, output,
-                         tables_changed, tuple(receipt_warnings), tuple(needs_action))
+                         tables_changed, tuple(receipt_warnings), tuple(needs_action), written or {})

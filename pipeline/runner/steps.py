@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -72,11 +73,14 @@ def _needs_action(portal: Portal, reports: list[FileReport]) -> list[str]:
     return needs_action_lines(reports, missing, period)
 
 
-def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, site: bool = False) -> bool:
+def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, site: bool = False,
+            written: dict[str, list[Any]] | None = None) -> bool:
     """Validate, store and publish the data, in a child process (isolate.py); ``now`` (portal time) fixes the clock.
 
     True when the publish record changed (a publish ran and its outputs or inputs differ). ``site``: the site
     stage follows; its code is then loaded here while the child works, once it found work (ahead.py).
+    ``written``: filled with the digests of the data files the child wrote (``PublishResult.written``), for
+    the site stage's check (``build``).
     """
     kept = portal.output / "store" / "publish-inputs.json"
     before = _read_or_none(kept)
@@ -86,7 +90,9 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
         if ahead is not None and ahead.heard():
             load_site_code()
     finally:
-        record.accepted, record.rejected, record.tables_changed = child.result()
+        record.accepted, record.rejected, record.tables_changed, found = child.result()
+    if written is not None:
+        written.update(found)
     return _read_or_none(kept) != before
 
 
@@ -98,8 +104,10 @@ def _read_or_none(path: Path) -> bytes | None:
         return None
 
 
-def _publish(portal: Portal, day: date, now: datetime | None, ahead: Ahead | None = None) -> tuple[int, int, list[str]]:
-    """The data stage itself: files accepted and rejected, tables changed (``ahead``: told whether there is work)."""
+def _publish(portal: Portal, day: date, now: datetime | None,
+             ahead: Ahead | None = None) -> tuple[int, int, list[str], dict[str, list[Any]]]:
+    """The data stage itself: files accepted and rejected, tables changed, the digests of the data files it
+    wrote (``ahead``: told whether there is work)."""
     from pipeline.publish.result import nothing_new, show
     from pipeline.publish.unchanged import check
 
@@ -114,19 +122,21 @@ def _publish(portal: Portal, day: date, now: datetime | None, ahead: Ahead | Non
     if checked.last is not None:
         skipped = nothing_new(checked.last, portal.output)
         show(skipped)
-        return skipped.accepted, skipped.rejected, []
+        return skipped.accepted, skipped.rejected, [], {}
     from pipeline.publish import publish_data
 
     result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None, skip_unchanged=True,
                           checked=checked)
-    return result.accepted, result.rejected, list(result.tables_changed)
+    return result.accepted, result.rejected, list(result.tables_changed), result.written
 
 
-def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, published: bool | None = None) -> None:
+def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, published: bool | None = None,
+          written: dict[str, list[Any]] | None = None) -> None:
     """Build the public site in a child process (isolate.py), or record that it was skipped.
 
     ``published`` (the publish command: whether its publish step changed the publish record)
-    allows the stamp (sitestamp.py) to skip the stage without starting it.
+    allows the stamp (sitestamp.py) to skip the stage without starting it. ``written``: the digests of
+    the data files that step wrote (``publish``), which the site's check does not read again.
     """
     if skip:
         record.pages = "skipped"
@@ -138,7 +148,7 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
                        f"build skipped ({int(site.get('pages', 0))} halaman / pages) -> {portal.output / 'site'}")
             record.pages = "skipped"
             return
-    child = start("site", lambda: _build(portal, day))
+    child = start("site", lambda: _build(portal, day, written))
     try:
         # The stat of the store's reports for the stamp, taken on this core while the child builds the site
         # (which only reads them), instead of after the build on the critical path.
@@ -153,13 +163,13 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
     record.pages = pages
 
 
-def _build(portal: Portal, day: date) -> tuple[int | str, list[str]]:
+def _build(portal: Portal, day: date, written: dict[str, list[Any]] | None = None) -> tuple[int | str, list[str]]:
     """The site build itself: its page count, or "skipped"; and the libraries the stamp names."""
     from pipeline.core.templating import SITE_TEMPLATES
     from pipeline.site import build_site
     from pipeline.site.fingerprint import LIBRARIES, remember_digests
 
-    built = build_site(portal, day)
+    built = build_site(portal, day, written=written)
     if not built.skipped:
         remember_digests(portal, SITE_TEMPLATES)  # after the swap, while this run holds the lock
     return "skipped" if built.skipped else built.pages, list(LIBRARIES)

@@ -75,26 +75,28 @@ def kits(templates: Path) -> dict[str, Kit]:
     return {lang: Kit(lang, Translator(strings[lang], lang), Formatter(lang)) for lang in LANGS}
 
 
-def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search: bool = True) -> BuildResult:
+def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search: bool = True,
+               written: dict[str, list[Any]] | None = None) -> BuildResult:
     """Render the site from <output>/data into <output>/site, replacing it only when complete.
 
     Skipped (the site left as it is) when no input changed since the site there was built.
     A failure of the machine (a full disk) is a SiteError naming the path; the staging
-    folder is removed and the previous site stays.
+    folder is removed and the previous site stays. ``written``: the digests of the files the data
+    stage of this run wrote (``fingerprint.inputs_fingerprint``).
     """
     try:
-        return _build(portal, as_of, templates, search)
+        return _build(portal, as_of, templates, search, written or {})
     except OSError as exc:
         raise SiteError(f"situs / site: {describe(exc, SITE_INTACT)}") from None
     finally:
         gc.unfreeze()  # what the build set aside from the collector (``_write_pages``) is walked again
 
 
-def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildResult:
+def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: dict[str, list[Any]]) -> BuildResult:
     """The build itself (see ``build_site``)."""
     target = portal.output / "site"
     recover_dir(target)  # an interrupted swap first: the fingerprint must describe the pages there
-    inputs = fingerprint.inputs_fingerprint(portal, as_of, templates, search)
+    inputs = fingerprint.inputs_fingerprint(portal, as_of, templates, search, offered)
     previous = fingerprint.read_record(target)
     if previous is not None and previous.get("inputs") == inputs:
         pages_n, files_n = int(previous.get("pages", 0)), int(previous.get("files", 0))

@@ -41,14 +41,17 @@ NOT_SITE_SETTINGS = ("datasets", "output", "receipts", "ckan", "warnings")
 DIGESTS = ("site-cache", "tree-digests.json")  # under <output>: no output; deleting it costs one slow check
 
 
-def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: bool) -> str:
-    """The SHA-256 (hex) of every input of a build with these arguments."""
+def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: bool,
+                       written: dict[str, list[Any]] | None = None) -> str:
+    """The SHA-256 (hex) of every input of a build with these arguments (``written``: the entries of
+    files the data stage of this run wrote, ``DigestCache.offer``: not read again while in place)."""
     h = hashlib.sha256()
     _add(h, "as-of", as_of.isoformat().encode())
     _add(h, "search", b"1" if search else b"0")
     _add(h, "settings", _settings(portal))
     _add(h, "versions", _versions())
     cache = _Pass(portal.output.joinpath(*DIGESTS))
+    cache.offer(written or {})
     _hash_trees(h, portal, templates, cache)
     _checked[(portal.output, templates)] = cache  # for ``remember_digests`` after this build
     _add_config(h, "portal.toml", portal.datasets, "portal.toml")
@@ -94,6 +97,7 @@ class _Pass(DigestCache):
         on the next check; a file gone is passed over)."""
         cache = DigestCache(self.path, self.kept)  # the kept file as read: saved only when it changes
         cache.seen = dict(self.seen)
+        cache.offered = self.offered  # a file another stage wrote is kept once settled, not read
         for path in self.unkept:
             try:
                 st = os.lstat(path)
@@ -114,9 +118,10 @@ def checked(portal: Portal, templates: Path) -> DigestCache | None:
     return _checked.get((portal.output, templates))
 
 
-def known_digest(digests: DigestCache | None, path: Path) -> str | None:
-    """``treehash.known_digest`` of a file the build reads, by the absolute name the trees were walked by."""
-    return treehash.known_digest(digests, os.path.abspath(path))
+def known_digest(digests: DigestCache | None, path: Path, fresh: bool = False) -> str | None:
+    """``treehash.known_digest`` of a file the build reads, by the absolute name the trees were walked by
+    (``fresh``: also a digest the check read of a file changed too recently to keep, see ``DigestCache.known``)."""
+    return treehash.known_digest(digests, os.path.abspath(path), fresh)
 
 
 def _cache(portal: Portal) -> DigestCache:

@@ -149,8 +149,9 @@ class _Files:
     def info(self, path: Path) -> FileInfo | None:
         """The file's facts, or None when it is absent."""
         if path not in self._seen:
-            sha = known_digest(self._digests, path)
-            # The digest kept for the file's present stat stands for its bytes: not read again.
+            # The digest the check found for the file's present stat stands for its bytes: not read again
+            # (one the check read of a file the data stage has just written included: 285 MB at a city's size).
+            sha = known_digest(self._digests, path, fresh=True)
             self._seen[path] = (_file_info(path) if sha is None else
                                 FileInfo(path.name, path.suffix.lstrip(".").upper(), path.lstat().st_size, sha))
         return self._seen[path]

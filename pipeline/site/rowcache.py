@@ -15,8 +15,8 @@ other lines are cast. That copy vouches for itself: its SHA-256 must give the ke
 were written under (after a build that failed before its swap, it does not, and the CSV is read
 whole). Only a CSV without quotes or carriage returns is read so (one line is then one row, as
 the csv module reads it); any other is read whole. Both CSVs are read a piece at a time and
-matched a block of lines at a time against a window of the previous one's lines near the same
-place: neither file is held whole in memory.
+walked side by side a block of lines at a time (a line not the next of the previous one is looked for a
+little further in it): neither file is held whole in memory.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
-from itertools import chain, compress, islice, repeat
-from operator import is_
+from itertools import chain, islice
+from operator import eq
 from pathlib import Path
 from typing import Any
 
@@ -80,11 +80,16 @@ def keep(kept: Path, key: str, rows: list[Row]) -> None:
         write_whole(kept, dump(key, rows))
 
 
-# Lines of the CSV of the kept rows held ahead of the changed CSV's place, to find a line moved by
-# rows inserted or deleted before it (a new month adds a few thousand); the window holds no more
-# than ``_HELD`` lines (a line further away is only cast again).
-_AHEAD = 1 << 15
-_HELD = 1 << 17
+# Lines of the CSV of the kept rows looked through past the next one for a line that is not the next
+# one (a few rows deleted before it); a line further away is only cast again. After this many lines
+# in a row found in neither place the two CSVs no longer run alike: the new one is read whole.
+_NEAR = 64
+_LOST = 1 << 12
+# Every this many lines in a row found nowhere near, a line is looked for up to ``_FAR`` lines further
+# (many rows deleted at once, an agency's say): found, the two run alike again from there.
+_AGAIN = 8
+_FAR = 1 << 15
+_RUN = 512  # lines compared at a time while the two CSVs run alike
 _PIECE = 1 << 20  # bytes read at a time
 _BLOCK = 4096  # lines matched at a time
 
@@ -163,35 +168,67 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
 
 def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: list[tuple[Any, ...]]
              ) -> tuple[list[tuple[Any, ...] | None] | None, list[Any]]:
-    """Each line of ``new`` with the kept row of an equal line of ``old`` (None where there is none
-    within reach), and the lines to cast: the header, then (position, line) of each other one.
-    Blank lines are no rows (the csv module skips them), and the kept rows are ``old``'s other
-    lines, one each (a ValueError when not). (None, ...) when the headers differ."""
+    """Each line of ``new`` with the kept row of the equal line of ``old`` where the two run alike (None
+    where a line is not the next of ``old`` nor one of the ``_NEAR`` after it), and the lines to cast:
+    the header, then (position, line) of each other one. Blank lines are no rows (the csv module skips
+    them), and the kept rows are ``old``'s other lines, one each (a ValueError when not). (None, ...)
+    when the headers differ or the CSVs stop running alike (``_LOST``).
+
+    The files are walked side by side: a line equal to the next of ``old`` takes its row, compared
+    ``_RUN`` lines at a time (a new month changes a few hundred of the indicators' 414,000 lines); a line
+    that is not is looked for a little further in ``old`` (rows deleted), else cast (a row added or changed).
+    """
     new_lines, old_lines = chain.from_iterable(new), chain.from_iterable(old)
     head, old_head = next(new_lines, b""), next(old_lines, b"")
     if head != old_head:
         return None, []
-    pairs = zip(filter(None, old_lines), values, strict=True)
-    window: dict[bytes, tuple[Any, ...]] = {}
+    olds: list[bytes] = []  # ``old``'s lines from its row ``base`` on
+    base = j = 0  # j: the next line of ``olds`` to match
+    old_body = filter(None, old_lines)
     rows: list[tuple[Any, ...] | None] = []
     missing: list[Any] = [head]
-    taken = 0  # old lines put in the window
+    lost = 0
     body = filter(None, new_lines)
     while block := list(islice(body, _BLOCK)):
-        ahead = len(rows) + len(block) + _AHEAD - taken
-        if ahead > 0:
-            more = list(islice(pairs, ahead))
-            window.update(more)
-            taken += len(more)
-        start = len(rows)
-        found = list(map(window.pop, block, repeat(None)))  # an equal line further down is cast
-        rows.extend(found)
-        missing.extend(compress(enumerate(block, start), map(is_, found, repeat(None))))
-        if len(window) > _HELD:
-            for line in list(islice(window, len(window) - _HELD)):
-                del window[line]
-    deque(pairs, maxlen=0)  # to the end of both: one line for each kept row, the digest of all
+        olds.extend(islice(old_body, max(0, j + len(block) + _NEAR - len(olds))))
+        i = 0
+        while i < len(block):
+            k = _alike(block, i, olds, j)
+            if k:
+                rows.extend(values[base + j : base + j + k])
+                i, j, lost = i + k, j + k, 0
+                continue
+            line = block[i]
+            reach = _FAR if lost % _AGAIN == _AGAIN - 1 else _NEAR
+            olds.extend(islice(old_body, max(0, j + reach + len(block) - i - len(olds))))
+            try:
+                j = olds.index(line, j + 1, j + 1 + reach)  # the lines between were deleted
+            except ValueError:
+                missing.append((len(rows), line))
+                rows.append(None)
+                i += 1
+                lost += 1
+                if lost > _LOST:
+                    return None, []
+        base, olds = base + j, olds[j:]
+        j = 0
+    # To the end of both: one line for each kept row, the digest of all.
+    if base + len(olds) + sum(1 for _ in old_body) != len(values):
+        raise ValueError("not one line for each kept row")
     return rows, missing
+
+
+def _alike(a: list[bytes], i: int, b: list[bytes], j: int) -> int:
+    """How many lines of ``a`` from ``i`` on equal those of ``b`` from ``j`` on."""
+    run = 0
+    while True:
+        same = list(map(eq, a[i + run : i + run + _RUN], b[j + run : j + run + _RUN]))
+        try:
+            return run + same.index(False)
+        except ValueError:
+            run += len(same)
+            if len(same) < _RUN:
+                return run
 
 
 def cache_key(csv_sha256: str, schema: dict[str, Any]) -> str:

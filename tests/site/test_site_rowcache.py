@@ -295,3 +295,45 @@ def test_rows_kept_by_other_code_are_not_even_matched_line_by_line(tmp_path: Pat
     rows = rowcache.cached_rows(path, sha, BIG_SCHEMA, tmp_path / "cache", previous)
     assert parsed == [path]
     assert [dict(r) for r in rows] == [dict(r) for r in read_table(path, BIG_SCHEMA)]
+
+
+@pytest.mark.parametrize("change", ["moved far", "many deleted", "deleted at the end", "added at the end",
+                                    "every other changed"])
+def test_lines_out_of_step_are_cast_and_the_rows_are_a_whole_readings(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      change: str) -> None:
+    """The CSVs are walked side by side: a line that is neither the next of the previous CSV nor a little
+    further is cast (a block moved far, many rows deleted before a line), never given another line's row."""
+    previous = _kept_big(tmp_path)
+    lines = BIG.splitlines(keepends=True)
+    if change == "moved far":  # 200 rows moved 2,000 lines down: they are cast where they land
+        lines = lines[:100] + lines[300:2300] + lines[100:300] + lines[2300:]
+    elif change == "many deleted":  # more rows gone at once than are looked through
+        del lines[500:500 + 3 * rowcache._NEAR]
+    elif change == "deleted at the end":
+        del lines[-40:]
+    elif change == "added at the end":
+        lines += ["2026-12,2026-12-01,99999,0.25\n"] * 3
+    else:
+        lines = [line.replace(",2026-10-", ",2026-09-") if i % 2 else line for i, line in enumerate(lines)]
+    path, sha = _csv(tmp_path, "".join(lines))
+    cast = _cast_lines(monkeypatch)
+    rows = rowcache.cached_rows(path, sha, BIG_SCHEMA, tmp_path / "cache", previous)
+    # The header, and the lines cast until the two run alike again (``_AGAIN``: looked for further).
+    expected = {"moved far": 1 + (rowcache._AGAIN - 1) + 200, "many deleted": 1 + (rowcache._AGAIN - 1),
+                "deleted at the end": 1, "added at the end": 4, "every other changed": 1 + (len(lines) - 1) // 2}
+    assert cast == [expected[change]]
+    monkeypatch.undo()
+    whole = read_table(path, BIG_SCHEMA)
+    assert [repr(r) for r in rows] == [repr(r) for r in whole]
+
+
+def test_csvs_that_no_longer_run_alike_are_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``_LOST`` lines in a row found nowhere near, the new CSV is read whole (as fast as matching)."""
+    previous = _kept_big(tmp_path)
+    monkeypatch.setattr(rowcache, "_LOST", 50)
+    path, sha = _csv(tmp_path, BIG.replace(",2026-10-", ",2026-09-"))
+    parsed = _spy_whole(monkeypatch)
+    rows = rowcache.cached_rows(path, sha, BIG_SCHEMA, tmp_path / "cache", previous)
+    assert parsed == [path]
+    assert [repr(r) for r in rows] == [repr(r) for r in read_table(path, BIG_SCHEMA)]
