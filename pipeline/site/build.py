@@ -35,6 +35,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import heap
 from pipeline.core.atomic import COMMIT, commit_files, recover_dir, replace_dir, staging_dir
 from pipeline.core.config import Portal
 from pipeline.core.errors import SiteError
@@ -319,6 +320,9 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         # index take longer than this language's pages alone): this process is otherwise idle.
         _run(later)
         if live is None and COLD_AHEAD:
+            # What writing the index freed (a quarter of a GB at the bench city) returned at once: kept mapped, it
+            # counted beside the other language's index, the tree's peak.
+            heap.give_back()
             return pending  # the calendars and files next, here, while the other languages' processes end
         # The other languages first: three processes at once (this one, a language's, the index's)
         # took the tree past 1 GB at the bench city (PSS sum 1.24-1.29 GB against 0.9 GB).
