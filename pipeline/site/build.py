@@ -130,6 +130,10 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool) -> BuildR
         keys: dict[str, str] = {}
         if not pending.side:
             keys.update(calendars(writer))
+        if live is None and COLD_AHEAD:
+            # A first build's files after the other language's process is done: they read the published files
+            # whole (the bench city's largest, 150 MB), which beside that process's index took the tree past 970 MB.
+            pending.join()
         _write_files(writer, data, templates, lang_kits, pending.paths, digests, (code, live, keys))
         done = pending.finish()
         done.keys.update(keys)
@@ -247,9 +251,9 @@ Apart = tuple[dict[str, str], list[str], dict[str, str]]
 SIDE_SHARE = 0.1
 # A first build (no live site: every page rendered) has the other language's process work on for seconds
 # after this one's pages (at the bench city its pages took 1.8 s more, and it writes its index after them):
-# this process writes its own index, the calendars and the files meanwhile, instead of waiting for it and
-# then writing them beside an index child (two processes, never three: the tree's peak stays that of the
-# pages). Off: the order of a build with a live site.
+# this process writes its own index and the calendars meanwhile, instead of waiting for it and then writing
+# them beside an index child (two processes, never three); the files wait for that process (``_build``).
+# Off: the order of a build with a live site.
 COLD_AHEAD = True
 
 

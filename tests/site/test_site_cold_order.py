@@ -1,5 +1,5 @@
-"""A first build (no live site): this process writes the first language's search index, the calendars and the
-files while the other language's child still writes its pages (``build.COLD_AHEAD``).
+"""A first build (no live site): this process writes the first language's search index and the calendars while
+the other language's child still writes its pages, the files once it is done (``build.COLD_AHEAD``).
 
 The site is the one-process build's and the ordered build's byte for byte; a child that fails or dies while
 this process writes them fails the build with nothing left (no site, no staging folder) and the next build
@@ -77,8 +77,9 @@ def test_a_first_build_writes_calendars_and_files_while_the_child_works_and_the_
     monkeypatch.setattr(build, "_write_files", noted("files", files))
     monkeypatch.setattr(build, "_search", noted("index", search))
     assert not build_site(portal, AS_OF, search=True).skipped
-    # In this process, in that order, all before the child was done; no index child.
-    assert seen == [("index", False), ("calendars", False), ("files", False)]
+    # In this process, in that order, the index and calendars before the child was done, the files after it
+    # (they read the published files whole: not beside that child's index, the peak); no index child.
+    assert seen == [("index", False), ("calendars", False), ("files", True)]
     assert children == ["site (en)"]
     monkeypatch.undo()
     site = portal.output / "site"
@@ -104,26 +105,26 @@ def _killed() -> None:
     (_full_disk, r"disk full: /somewhere/en/page\.html"),
     (_killed, r"tahap site \(en\) berhenti tanpa hasil karena sinyal SIGKILL"),
 ])
-def test_a_child_failing_while_this_process_writes_the_files_leaves_nothing_and_the_next_build_succeeds(
+def test_a_child_failing_while_this_process_writes_the_calendars_leaves_nothing_and_the_next_succeeds(
         fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: Any, words: str) -> None:
     portal = _cold(fixture_portal)
-    parent, search, files = os.getpid(), build._search, build._write_files
+    parent, search, calendars = os.getpid(), build._search, build._write_calendars
     go = tmp_path / "go"
 
     def child_index(*args: Any, **kwargs: Any) -> None:
-        if os.getpid() != parent:  # the child, its pages written: fails once this process wrote the files
+        if os.getpid() != parent:  # the child, its pages written: fails once this process wrote the calendars
             waited = time.monotonic()
             while not go.exists() and time.monotonic() - waited < 30:
                 time.sleep(0.01)
             fault()
         search(*args, **kwargs)
 
-    def noted_files(*args: Any, **kwargs: Any) -> None:
-        files(*args, **kwargs)
+    def noted_calendars(*args: Any, **kwargs: Any) -> None:
+        calendars(*args, **kwargs)
         go.touch()
 
     monkeypatch.setattr(build, "_search", child_index)
-    monkeypatch.setattr(build, "_write_files", noted_files)
+    monkeypatch.setattr(build, "_write_calendars", noted_calendars)
     with pytest.raises(SiteError, match=words):
         build_site(portal, AS_OF, search=True)
     assert go.exists()
