@@ -1,0 +1,163 @@
+"""A first build (no live site): this process writes the first language's search index and the calendars while
+the other language's child still writes its pages, the files once it is done (``build.COLD_AHEAD``).
+
+The site is the one-process build's and the ordered build's byte for byte; a child that fails or dies while
+this process writes them fails the build with nothing left (no site, no staging folder) and the next build
+succeeds; this process failing meanwhile kills the child first.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.core.config import Portal
+from pipeline.core.errors import SiteError
+from pipeline.runner import isolate
+from pipeline.site import build, build_site
+from tests.site.test_site_incremental import AS_OF, assert_same_site, cold_copy
+from tests.site.test_site_incremental import fixture_portal as fixture_portal  # the fixture, used by name
+
+
+def _cold(portal: Portal) -> Portal:
+    """The fixture's portal without its live site (a first build comes next)."""
+    site = portal.output / "site"
+    for path in sorted(site.rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+    site.rmdir()
+    return portal
+
+
+def _slow_child(monkeypatch: pytest.MonkeyPatch, marker: Path, seconds: float) -> None:
+    """The other language's child sleeps before its pages and touches ``marker`` once they are written."""
+    parent, real = os.getpid(), build._write_language
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            time.sleep(seconds)
+            part = real(*args, **kwargs)
+            marker.touch()
+            return part
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_write_language", slow)
+
+
+def test_a_first_build_writes_calendars_and_files_while_the_child_works_and_the_site_is_the_same(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal = _cold(fixture_portal)
+    marker = tmp_path / "child-done"
+    seen: list[tuple[str, bool]] = []
+    calendars, files, search = build._write_calendars, build._write_files, build._search
+
+    def noted(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if os.getpid() == parent:
+                seen.append((name, marker.exists()))
+            return real(*args, **kwargs)
+        return call
+
+    parent = os.getpid()
+    children: list[str] = []
+    start = isolate.start
+
+    def started(stage: str, *args: Any, **kwargs: Any) -> isolate.Child[Any]:
+        children.append(stage)
+        return start(stage, *args, **kwargs)
+
+    monkeypatch.setattr(isolate, "start", started)
+    _slow_child(monkeypatch, marker, 1.5)
+    monkeypatch.setattr(build, "_write_calendars", noted("calendars", calendars))
+    monkeypatch.setattr(build, "_write_files", noted("files", files))
+    monkeypatch.setattr(build, "_search", noted("index", search))
+    assert not build_site(portal, AS_OF, search=True).skipped
+    # In this process, in that order, the index and calendars before the child was done, the files after it
+    # (they read the published files whole: not beside that child's index, the peak); no index child.
+    assert seen == [("index", False), ("calendars", False), ("files", True)]
+    assert children == ["site (en)"]
+    monkeypatch.undo()
+    site = portal.output / "site"
+    with monkeypatch.context() as patch:  # the order of a build with a live site, and one process
+        patch.setattr(build, "COLD_AHEAD", False)
+        ordered = cold_copy(portal, tmp_path / "ordered", AS_OF, search=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "FORK", False)
+        alone = cold_copy(portal, tmp_path / "alone", AS_OF, search=True)
+    assert_same_site(site, ordered)
+    assert_same_site(site, alone)
+
+
+def _full_disk() -> None:
+    raise OSError(errno.ENOSPC, "No space left on device", "/somewhere/en/page.html")
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize(("fault", "words"), [
+    (_full_disk, r"disk full: /somewhere/en/page\.html"),
+    (_killed, r"tahap site \(en\) berhenti tanpa hasil karena sinyal SIGKILL"),
+])
+def test_a_child_failing_while_this_process_writes_the_calendars_leaves_nothing_and_the_next_succeeds(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: Any, words: str) -> None:
+    portal = _cold(fixture_portal)
+    parent, search, calendars = os.getpid(), build._search, build._write_calendars
+    go = tmp_path / "go"
+
+    def child_index(*args: Any, **kwargs: Any) -> None:
+        if os.getpid() != parent:  # the child, its pages written: fails once this process wrote the calendars
+            waited = time.monotonic()
+            while not go.exists() and time.monotonic() - waited < 30:
+                time.sleep(0.01)
+            fault()
+        search(*args, **kwargs)
+
+    def noted_calendars(*args: Any, **kwargs: Any) -> None:
+        calendars(*args, **kwargs)
+        go.touch()
+
+    monkeypatch.setattr(build, "_search", child_index)
+    monkeypatch.setattr(build, "_write_calendars", noted_calendars)
+    with pytest.raises(SiteError, match=words):
+        build_site(portal, AS_OF, search=True)
+    assert go.exists()
+    site = portal.output / "site"
+    assert not site.exists() and not site.with_name(".site.new").exists()
+    monkeypatch.undo()
+    assert not build_site(portal, AS_OF, search=True).skipped
+    assert_same_site(site, cold_copy(portal, tmp_path / "again", AS_OF, search=True))
+
+
+def test_this_process_failing_at_the_calendars_kills_the_child_and_leaves_nothing(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal = _cold(fixture_portal)
+    children: list[isolate.Child[Any]] = []
+    start = isolate.start
+
+    def started(*args: Any, **kwargs: Any) -> isolate.Child[Any]:
+        children.append(start(*args, **kwargs))
+        return children[-1]
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/somewhere/feed.ics")
+
+    monkeypatch.setattr(isolate, "start", started)
+    _slow_child(monkeypatch, tmp_path / "child-done", 60)  # the child would still work when this process fails
+    monkeypatch.setattr(build, "_write_calendars", broken)
+    began = time.monotonic()
+    with pytest.raises(SiteError, match="disk full"):
+        build_site(portal, AS_OF, search=True)
+    assert time.monotonic() - began < 30
+    (child,) = children
+    assert not Path(f"/proc/{child.pid}").exists()  # killed and reaped
+    site = portal.output / "site"
+    assert not site.exists() and not site.with_name(".site.new").exists()
+    monkeypatch.undo()
+    assert not build_site(portal, AS_OF).skipped
