@@ -33,12 +33,13 @@ def register(data: SiteData, kit: Kit) -> list[Page]:
     counts = Counter(d.status for d in data.decisions)
     chunks = paging.chunks(register_sorted(data.decisions))
     label = kit.t("decisions.pages")
+    # What every page shows. The overdue count, the date and the overdue downloads are the first
+    # page's alone (its summary): held by every page, they made each page's key new whenever one
+    # decision stopped being overdue, or the next day, and every page of the register (150 a
+    # language at the bench city) was rendered again into the bytes it had.
     common = {
         "total": len(data.decisions),
-        "overdue_count": len(overdue),
-        "as_of": kit.f.date(data.as_of),
         "downloads": exports.links(kit, exports.DECISIONS),
-        "overdue_downloads": exports.links(kit, exports.OVERDUE),
         "first_url": kit.url(urls.DECISIONS),
         "pages": len(chunks),
     }
@@ -54,6 +55,9 @@ def register(data: SiteData, kit: Kit) -> list[Page]:
         }
         if number == 1:
             context.update({
+                "overdue_count": len(overdue),
+                "as_of": kit.f.date(data.as_of),
+                "overdue_downloads": exports.links(kit, exports.OVERDUE),
                 "overdue": [decision_row(d, data, kit) for d in overdue[:OVERDUE_SHOWN]],
                 "counts": [{"status": s, "label": kit.label("decision_status", s), "n": counts[s]}
                            for s in STATUSES],
