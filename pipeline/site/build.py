@@ -553,8 +553,16 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
                 writer.keep(path)
             else:
                 writer.write_bytes(path, body)
-    for path, text in meta.sitemaps(data, paths):
-        writer.write_text(path, text)
+    # The sitemaps (30 MB at the bench city) kept as they are when their key is the live one's
+    # (after a late file: no page more or less, the same date).
+    key = meta.sitemaps_key(data, paths, code)
+    kept = meta.kept_sitemaps(key, lambda path: _live_key(live, path))
+    for path, text in [(path, None) for path in kept] if kept is not None else meta.sitemaps(data, paths):
+        keys[path.lstrip("/")] = key
+        if text is None:
+            writer.keep(path)
+        else:
+            writer.write_text(path, text)
     writer.write_text("/robots.txt", meta.robots(data))
     catalogue = dcat.catalogue_graph(data)
     writer.write_text(urls.data_file(dcat.JSONLD_FILE), dcat.jsonld(catalogue))

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline.site import urls
@@ -53,6 +54,29 @@ def sitemaps(data: SiteData, paths: list[str], max_urls: int = MAX_URLS,
     index += [f"<sitemap><loc>{escape(data.portal.site_url + path)}</loc>{lastmod}</sitemap>" for path, _ in files]
     index.append("</sitemapindex>")
     return [("/sitemap.xml", "\n".join(index) + "\n"), *files]
+
+
+def sitemaps_key(data: SiteData, paths: list[str], code: str) -> str:
+    """The SHA-256 of everything the sitemap files come from: the site code (which holds the site's
+    address and these limits), the data's date (every entry's lastmod) and the page paths."""
+    updated = last_update_date(data)
+    head = f"sitemaps\0{code}\0{data.portal.site_url}\0{updated.isoformat() if updated else ''}\0"
+    return hashlib.sha256((head + "\n".join(sorted(set(paths)))).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def kept_sitemaps(key: str, live_key: Callable[[str], str | None]) -> list[str] | None:
+    """The site paths of the live sitemap files when they were made with ``key`` (``live_key``: a
+    live file's key, None when it has none or there is no such file): ``/sitemap.xml`` and the
+    numbered files after it while each has that key; None when ``/sitemap.xml`` has another key.
+
+    A numbered file left from a build of other inputs has another key: it is not kept (and goes).
+    """
+    if live_key("/sitemap.xml") != key:
+        return None
+    kept = ["/sitemap.xml"]
+    while live_key(f"/sitemap-{len(kept)}.xml") == key:
+        kept.append(f"/sitemap-{len(kept)}.xml")
+    return kept
 
 
 def _urlset(entries: list[str]) -> str:

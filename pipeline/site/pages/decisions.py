@@ -23,49 +23,75 @@ STATUSES = ("open", "in-progress", "done", "cancelled")
 OVERDUE_SHOWN = 10
 
 
-def register(data: SiteData, kit: Kit) -> list[Page]:
+def register(data: SiteData, kit: Kit) -> list[Page | Lazy[Any]]:
     """The register on numbered pages, overdue and open decisions first; the first page also sums it up.
 
     Every page is as small as PER_PAGE rows make it, however long the mall's history:
-    the first page carries the counts, the oldest overdue decisions and the downloads.
+    the first page carries the counts, the oldest overdue decisions and the downloads. The
+    pages after it are known by their rows (``RegisterRows``): one whose rows did not change
+    is neither built nor rendered again.
     """
     overdue = overdue_sorted(data.decisions)
     counts = Counter(d.status for d in data.decisions)
     chunks = paging.chunks(register_sorted(data.decisions))
-    label = kit.t("decisions.pages")
-    common = {
-        "total": len(data.decisions),
+    rows = chunks[0] if chunks else []
+    # The overdue count, the date and the overdue downloads are the first page's alone (its
+    # summary): held by every page, they made each page new whenever one decision stopped being
+    # overdue, or the next day (150 pages a language at the bench city, rendered into the bytes they had).
+    context = {
+        **_common(len(data.decisions), len(chunks), kit),
+        "number": 1,
+        "rows": [decision_row(d, data, kit) for d in rows],
+        "first_row": 1 if rows else 0,
+        "last_row": len(rows),
+        "pager": paging.pager(kit, 1, len(chunks), urls.decisions_page, kit.t("decisions.pages")),
         "overdue_count": len(overdue),
         "as_of": kit.f.date(data.as_of),
-        "downloads": exports.links(kit, exports.DECISIONS),
         "overdue_downloads": exports.links(kit, exports.OVERDUE),
-        "first_url": kit.url(urls.DECISIONS),
-        "pages": len(chunks),
+        "overdue": [decision_row(d, data, kit) for d in overdue[:OVERDUE_SHOWN]],
+        "counts": [{"status": s, "label": kit.label("decision_status", s), "n": counts[s]} for s in STATUSES],
+        "feed": kit.url(urls.feed("keputusan")),
     }
-    out = []
-    for number, rows in enumerate(chunks, start=1):
-        context = {
-            **common,
-            "number": number,
-            "rows": [decision_row(d, data, kit) for d in rows],
-            "first_row": (number - 1) * paging.PER_PAGE + 1 if rows else 0,
-            "last_row": (number - 1) * paging.PER_PAGE + len(rows),
-            "pager": paging.pager(kit, number, len(chunks), urls.decisions_page, label),
-        }
-        if number == 1:
-            context.update({
-                "overdue": [decision_row(d, data, kit) for d in overdue[:OVERDUE_SHOWN]],
-                "counts": [{"status": s, "label": kit.label("decision_status", s), "n": counts[s]}
-                           for s in STATUSES],
-                "feed": kit.url(urls.feed("keputusan")),
-            })
-            out.append(Page(urls.DECISIONS, "decisions.html", kit.t("decisions.title"), "decisions", context,
-                            description=kit.t("decisions.lede")))
-        else:
-            title = kit.t("decisions.page_title", page=number, pages=len(chunks))
-            out.append(Page(urls.decisions_page(number), "decisions.html", title, "decisions", context,
-                            [(kit.t("decisions.title"), kit.url(urls.DECISIONS))]))
+    out: list[Page | Lazy[Any]] = [Page(urls.DECISIONS, "decisions.html", kit.t("decisions.title"), "decisions",
+                                        context, description=kit.t("decisions.lede"))]
+    for number, chunk in enumerate(chunks[1:], start=2):
+        inputs = RegisterRows(number, len(chunks), len(data.decisions), tuple(chunk),
+                              agencies_named(data, (c for d in chunk for c in (d.agency_code, *d.responsible))))
+        out.append(Lazy(urls.decisions_page(number), "decisions.html", inputs, build_register_page))
     return out
+
+
+def _common(total: int, pages: int, kit: Kit) -> dict[str, Any]:
+    """What every page of the register shows besides its rows."""
+    return {"total": total, "downloads": exports.links(kit, exports.DECISIONS), "first_url": kit.url(urls.DECISIONS),
+            "pages": pages}
+
+
+@dataclass(frozen=True)
+class RegisterRows:
+    """Everything a register page after the first shows: its number, the register's page count and
+    decisions, its rows (each decision's ``overdue`` as of the build date) and the agencies they name."""
+
+    number: int
+    pages: int
+    total: int
+    rows: tuple[Decision, ...]
+    agencies: dict[str, Agency]
+
+
+def build_register_page(i: RegisterRows, kit: Kit) -> Page:
+    """A register page after the first, from its rows alone."""
+    context = {
+        **_common(i.total, i.pages, kit),
+        "number": i.number,
+        "rows": [decision_row(d, i, kit) for d in i.rows],
+        "first_row": (i.number - 1) * paging.PER_PAGE + 1 if i.rows else 0,
+        "last_row": (i.number - 1) * paging.PER_PAGE + len(i.rows),
+        "pager": paging.pager(kit, i.number, i.pages, urls.decisions_page, kit.t("decisions.pages")),
+    }
+    title = kit.t("decisions.page_title", page=i.number, pages=i.pages)
+    return Page(urls.decisions_page(i.number), "decisions.html", title, "decisions", context,
+                [(kit.t("decisions.title"), kit.url(urls.DECISIONS))])
 
 
 @dataclass(frozen=True)
@@ -189,7 +215,7 @@ def agency_decision_pages(i: AgencyDecisions) -> Iterator[Lazy[Any]]:
                    searchable=True)
 
 
-def items(data: SiteData, kit: Kit) -> Iterator[Page | Group[Any]]:
+def items(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any] | Group[Any]]:
     """The register, then each agency's decisions as a group of pages known by their inputs."""
     yield from register(data, kit)
     by_agency: dict[str, list[Decision]] = {}
