@@ -36,8 +36,7 @@ _COMPUTED = {scope: [BY_ID[i] for i in ids] for scope, ids in _APPLIES.items()}
 # indicator's (group, unit, direction), filled in again by ``_kept_rows``.
 _COUNT = {scope: len(ids) for scope, ids in _APPLIES.items()}
 _NONE = {count: [None] * count for count in _COUNT.values()}  # a selection's rows not decoded yet
-# A Selection's fields in order (``Selection(*fields)``): made only for the rows computed or decoded.
-SelectionOf = tuple[str, str, frozenset[str], str, tuple[str, ...], date, frozenset[str] | None]
+LabelOf = tuple[str, tuple[str, ...], date]  # a period label, its closed months and the day stocks are taken
 KEPT = ("indicator", "value", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
         "target_met", "gaps")
 _KEPT_OF = itemgetter(*(FIELDS.index(name) for name in KEPT))  # a row's values -> the memo's columns
@@ -83,24 +82,23 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     # ``_APPLIES`` order), in an array: a list of numbers made as many int objects, whose memory, freed between
     # the rows and memo lines made meanwhile, stayed the process's through the data files.
     firsts = array("q", [-1]) * (len(groups) * width * share)
-    bases = [groups[key] * width for key in scope_keys]  # each scope's first place, before its label's and member's
+    # Each scope's place in the first label's column: a label's place is ``share`` on for each column.
+    slots = [groups[key] * width * share + member for key, member in zip(scope_keys, members, strict=True)]
     made: list[Row] = []  # without the memo, the rows by number
     table = None if memo is None or slices is None else _Indicators(memo, slices, evidence, targets, strings)
     for label, complete in labels:
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
-        keys = None if slices is None else slices.keys(scopes, label, label_months, end, complete, targets)
-        column = label_at[label]
-        for at, (scope_type, scope, agencies, services) in enumerate(scopes):
-            if table is None or keys is None:
-                sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
-                rows = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
-                first = len(made)
-                made += rows
-            else:
-                first = table.add(keys[at], (scope_type, scope, agencies, label, label_months, end, services),
-                                  complete)
-            firsts[(bases[at] + column) * share + members[at]] = first
+        column = label_at[label] * share
+        if table is not None and slices is not None:
+            keys = slices.keys(scopes, label, label_months, end, complete, targets)
+            for slot, first in zip(slots, table.add(keys, scopes, (label, label_months, end), complete), strict=True):
+                firsts[slot + column] = first
+            continue
+        for slot, (scope_type, scope, agencies, services) in zip(slots, scopes, strict=True):
+            sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
+            firsts[slot + column] = len(made)
+            made += [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
     ordered = _ordered(firsts, {scope_type: [n for n, key in enumerate(sorted(groups)) if key[0] == order]
                                 for scope_type, order in SCOPE_ORDER.items()}, width * share)
     del firsts
@@ -135,7 +133,7 @@ class _Indicators(Digested):
         self.made: list[Values | None] = []
         self.starts = array("q")  # each selection's first number
         # Each selection still encoded: where its line's rows lie in the memo's file, the selection, whether complete.
-        self.pending: dict[int, tuple[Place, SelectionOf, bool]] = {}
+        self.pending: dict[int, tuple[Place, Scope, LabelOf, bool]] = {}
         # Each selection's digests as the memo keeps them, or the key of one computed (its digests are
         # made in ``_digest``, all at once, when first asked for).
         self._kept: list[bytes | str] = []
@@ -143,24 +141,29 @@ class _Indicators(Digested):
         self._digests: list[bytes] | None = None
         memo.later = self._digest  # the memo's file needs the computed rows' digests: made then if not before
 
-    def add(self, key: str, sel: SelectionOf, complete: bool) -> int:
-        """The number of the first row of the selection ``sel`` (its fields; its rows are numbered on in
-        ``_APPLIES`` order) keyed ``key`` (``Slices.keys``), from the memo or computed."""
-        found = self.memo.find(key)
-        count = _COUNT[sel[0]]
-        first = len(self.made)
-        self.starts.append(first)
-        if found is not None and len(found[0]) == DIGEST * count:
-            # The Selection is made only if its rows are decoded: most never are.
-            self.pending[len(self.starts) - 1] = (found[1], sel, complete)
-            self._kept.append(found[0])
-            self.made.extend(_NONE[count])
-        else:
-            fresh = _selection_rows(Selection(*sel), complete, self.evidence, self.targets)
-            self.memo.put(key, map(_KEPT_OF, fresh))  # encoded at once (memo.py), its digests given later
-            self._kept.append(key)
-            self.made += fresh
-        return first
+    def add(self, keys: list[str], scopes: Sequence[Scope], label: LabelOf, complete: bool) -> list[int]:
+        """The number of the first row of each scope's selection over ``label`` (its rows are numbered on in
+        ``_APPLIES`` order) keyed as ``keys`` says (``Slices.keys``), from the memo or computed."""
+        # One call a label, its names bound once: a call a selection was a fifth of the loop's time.
+        find, made, starts, pending, kept = self.memo.find, self.made, self.starts, self.pending, self._kept
+        out = []
+        for key, scope in zip(keys, scopes, strict=True):
+            count = _COUNT[scope[0]]
+            first = len(made)
+            out.append(first)
+            starts.append(first)
+            found = find(key)
+            if found is not None and len(found[0]) == DIGEST * count:
+                # The Selection is made only if its rows are decoded: most never are.
+                pending[len(starts) - 1] = (found[1], scope, label, complete)
+                kept.append(found[0])
+                made.extend(_NONE[count])
+            else:
+                fresh = _selection_rows(_selection(scope, label), complete, self.evidence, self.targets)
+                self.memo.put(key, map(_KEPT_OF, fresh))  # encoded at once (memo.py), its digests given later
+                kept.append(key)
+                made += fresh
+        return out
 
     def place(self, numbers: array[int]) -> None:
         """The rows' numbers in the published order."""
@@ -227,8 +230,8 @@ class _Indicators(Digested):
         row = self.made[number]
         if row is None:
             selection = bisect_right(self.starts, number) - 1
-            at, fields, complete = self.pending.pop(selection)
-            sel = Selection(*fields)
+            at, scope, label, complete = self.pending.pop(selection)
+            sel = _selection(scope, label)
             kept = self.memo.rows(at)
             rows = None if kept is None else _kept_rows(kept, sel, complete, self.strings)
             if rows is None:  # the line does not read back
@@ -316,6 +319,11 @@ def _selection_rows(sel: Selection, complete: bool, evidence: Evidence, targets:
             coverage[indicator.source] = evidence.coverage(sel, indicator.source)
         rows.append(_row(indicator, sel, kind, complete, evidence, coverage[indicator.source], targets))
     return rows
+
+
+def _selection(scope: Scope, label: LabelOf) -> Selection:
+    """A scope's selection over a label: made only for the rows computed or decoded."""
+    return Selection(scope[0], scope[1], scope[2], label[0], label[1], label[2], scope[3])
 
 
 def _ordered(firsts: array[int], groups: dict[str, list[int]], size: int) -> array[int]:
