@@ -56,7 +56,7 @@ def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[S
     # Computed from the tables above and the change log only, all in the data package, so that
     # anyone can recompute them.
     tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets(), store.changelog,
-                                             memo, encoded)
+                                             memo, encoded, None if memo is None else agenda_sources(store))
     return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
 
 
@@ -126,6 +126,19 @@ def _latest(store: Store, table: str, id_field: str) -> dict[tuple[str, str], Re
             **row, "agency_code": version.agency, "period": version.period,
         }
     return latest
+
+
+def agenda_sources(store: Store) -> dict[tuple[str, str], str | None]:
+    """Where the latest version of every agenda (``latest_agendas``' row) was read: the digest of its version's
+    encoded rows, its place among them, the version's agency and period (None when the digest is unknown)."""
+    sources: dict[tuple[str, str], str | None] = {}
+    for version in store.published("agendas"):  # as ``_latest`` goes: later periods overwrite
+        rows = store.rows(version)
+        digest = store.rows_digest(version)  # known once the rows are decoded
+        for at, row in enumerate(rows):
+            sources[(version.agency, row["agenda_id"])] = (None if digest is None else
+                                                           f"{digest}:{at}:{version.agency}:{version.period}")
+    return sources
 
 
 def latest_agendas(store: Store) -> list[Record]:

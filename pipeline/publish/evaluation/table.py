@@ -45,13 +45,15 @@ Values = tuple[Any, ...]  # a row's values in FIELDS' order
 
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
                       targets: Targets, changelog: list[dict[str, Any]] | None = None,
-                      memo: Memo | None = None, encoded: Mapping[tuple[str, str], str] | None = None) -> list[Record]:
+                      memo: Memo | None = None, encoded: Mapping[tuple[str, str], str] | None = None,
+                      meetings: Mapping[tuple[str, str], str | None] | None = None) -> list[Record]:
     """One row per indicator, scope and period, from the first month with data to the last closed one.
 
     With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py), and
     the rows come with their row digests (``row_reuse.Digested``): the memo keeps them, so the data
     files find the rows published last without hashing every row's values again. ``encoded``: the digests of
-    the encoded rows each month and agency's performance rows were decoded from (``memo.Slices``).
+    the encoded rows each month and agency's performance rows were decoded from; ``meetings``: where each agenda's
+    row was read (``memo.Slices``).
     """
     last = periods.last_closed(as_of, deadline_day)
     months = sorted({r["period"] for r in tables["submissions"] if r["period"] <= last})
@@ -59,7 +61,7 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
         return []
     closed = periods.span(months[0], last)
     evidence = Evidence(tables, as_of, targets, changelog)
-    slices = Slices(evidence, encoded) if memo is not None else None
+    slices = Slices(evidence, encoded, meetings) if memo is not None else None
     strings = Strings()  # the gaps texts a city repeats across indicators and periods, stored once
     scopes = _scopes(tables["agencies"], tables["performance"])
     labels = _labels(closed)
