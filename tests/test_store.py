@@ -337,7 +337,7 @@ def test_an_update_leaves_the_loaded_stores_records_as_they_were(fx: Fixture) ->
 
 def test_performance_rows_carry_the_digest_of_the_bytes_they_were_decoded_from(fx: Fixture) -> None:
     """The indicators' memo takes a month's performance rows by the SHA-256 of the bytes decoded (a file of the
-    store, or a kept judgement's text): equal digests, equal bytes, equal rows. Other tables are not digested."""
+    store, or a kept judgement's text): equal digests, equal bytes, equal rows. So are the agendas' (memo.py)."""
     fx.put("2026-10", "disdukcapil", "performance", [perf_row("2026-10", "disdukcapil", "ktp", u=["3.5"] * 9)])
     fx.put("2026-10", "disdukcapil", "agendas", [AGENDA])
     store, _ = update_store(fx, T1)
@@ -347,8 +347,10 @@ def test_performance_rows_carry_the_digest_of_the_bytes_they_were_decoded_from(f
     data = (fx.output / "store" / perf.rows_path).read_bytes()
     digest = hashlib.sha256(data.rstrip(b"\n")).hexdigest()  # JSON reads the same without its line break
     assert rows and store.rows_digest(perf) == digest
-    store.rows(agendas)
+    # The agendas' rows too (the memo names a meeting by where it was read), of the bytes decoded.
+    agenda_data = (fx.output / "store" / agendas.rows_path).read_bytes()
     assert store.rows_digest(agendas) is None
+    assert store.rows(agendas) and store.rows_digest(agendas) == hashlib.sha256(agenda_data.rstrip(b"\n")).hexdigest()
     # The same rows from a kept judgement's text (validate/cache.py keeps it without the line break) have the
     # same digest; rows already decoded when kept have none (the memo hashes the decoded rows then).
     text = data.decode("utf-8").rstrip("\n")

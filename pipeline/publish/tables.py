@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from pipeline.core import collector
@@ -15,6 +17,7 @@ from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.records import Agency, Service
 from pipeline.publish.evaluation.memo import Memo
 from pipeline.publish.evaluation.table import indicator_records
+from pipeline.publish.ikm_memo import IkmMemo
 from pipeline.publish.submissions_table import submissions_records
 from pipeline.store import Store, Version
 
@@ -34,12 +37,16 @@ def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[S
     """``build_tables`` itself."""
     listed = listing_tables(store, agencies, as_of, deadline_day, tz, start_period)
     agency_rows = listed["agencies"]
-    performance_rows = performance(store)
+    kept = None if memo is None else memo.ikm
+    performance_rows = performance(store, kept)
+    # The performance rows of a month and agency are those of its published version (``performance``), decoded
+    # from bytes whose digest the memos' keys take instead of hashing the rows again.
+    encoded = {(v.period, v.agency): d for v in store.published("performance") if (d := store.rows_digest(v))}
     tables = {
         "agencies": agency_rows,
         "services": sorted((asdict(s) for s in services), key=lambda r: r["service_code"]),
         "performance": performance_rows,
-        "agency_ikm": agency_ikm(performance_rows),
+        "agency_ikm": agency_ikm(performance_rows, kept, encoded),
         "agendas": latest_agendas(store),
         "agenda_history": agenda_history(store),
         "decisions": latest_decisions(store, as_of),
@@ -48,11 +55,8 @@ def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[S
     }
     # Computed from the tables above and the change log only, all in the data package, so that
     # anyone can recompute them.
-    # The performance rows of a month and agency are those of its published version (``performance``), decoded
-    # from bytes whose digest the memo's keys take instead of hashing the rows again.
-    encoded = {(v.period, v.agency): d for v in store.published("performance") if (d := store.rows_digest(v))}
     tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets(), store.changelog,
-                                             memo, encoded)
+                                             memo, encoded, None if memo is None else agenda_sources(store))
     return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
 
 
@@ -72,34 +76,46 @@ def _rows(store: Store, table: str) -> Iterable[tuple[Version, Record]]:
             yield version, row
 
 
-def performance(store: Store) -> list[Record]:
-    """Every accepted performance row plus its IKM and grade."""
+def performance(store: Store, kept: IkmMemo | None = None) -> list[Record]:
+    """Every accepted performance row plus its IKM and grade (``kept``: those of unchanged months, ikm_memo.py)."""
     out = []
-    for version, row in _rows(store, "performance"):
-        value, letter = row_ikm(row)
-        # The folder names the period and agency; validation made the columns agree. A copy whose keys are then
-        # set keeps the order ``{**row, ...}`` gives (a key the row has stays in place), made faster.
-        record = row.copy()
-        record["period"], record["agency_code"] = version.period, version.agency
-        record["ikm"], record["ikm_grade"] = value, letter
-        out.append(record)
+    for version in store.published("performance"):
+        rows = store.rows(version)
+        # (The digest is known once the rows are decoded.)
+        graded = list(map(row_ikm, rows)) if kept is None else kept.graded(store.rows_digest(version), rows)
+        for row, (value, letter) in zip(rows, graded, strict=True):
+            # The folder names the period and agency; validation made the columns agree. A copy whose keys are
+            # then set keeps the order ``{**row, ...}`` gives (a key the row has stays in place), made faster.
+            record = row.copy()
+            record["period"], record["agency_code"] = version.period, version.agency
+            record["ikm"], record["ikm_grade"] = value, letter
+            out.append(record)
     return sorted(out, key=lambda r: (r["period"], r["agency_code"], r["service_code"]))
 
 
-def agency_ikm(performance_rows: list[Record]) -> list[Record]:
-    """One row per agency and month: its IKM over every surveyed service, weighted by respondents."""
+def agency_ikm(performance_rows: list[Record], kept: IkmMemo | None = None,
+               encoded: Mapping[tuple[str, str], str] | None = None) -> list[Record]:
+    """One row per agency and month: its IKM over every surveyed service, weighted by respondents (``kept``:
+    those of the months and agencies whose rows are as last run, by the digest ``encoded`` gives, ikm_memo.py)."""
+    encoded = encoded or {}
     groups: dict[tuple[str, str], list[Record]] = {}
     for row in performance_rows:  # sorted by period, agency, service
         groups.setdefault((row["period"], row["agency_code"]), []).append(row)
     out = []
     for (period, agency), rows in groups.items():
         surveyed = [r for r in rows if r.get("survey_respondents") and r.get("ikm") is not None]
-        value = group_ikm((r["survey_respondents"], [r[u] for u in ELEMENTS]) for r in surveyed)
+        value = (_surveyed_ikm(surveyed) if kept is None else
+                 kept.group(encoded.get((period, agency)), partial(_surveyed_ikm, surveyed)))
         out.append({"period": period, "agency_code": agency, "services_reported": len(rows),
                     "services_surveyed": len(surveyed),
                     "survey_respondents": sum(r["survey_respondents"] for r in surveyed),
                     "ikm": value, "ikm_grade": None if value is None else grade(value)})
     return out
+
+
+def _surveyed_ikm(surveyed: list[Record]) -> Decimal | None:
+    """The IKM of surveyed performance rows together, weighted by respondents."""
+    return group_ikm((r["survey_respondents"], [r[u] for u in ELEMENTS]) for r in surveyed)
 
 
 def _latest(store: Store, table: str, id_field: str) -> dict[tuple[str, str], Record]:
@@ -110,6 +126,19 @@ def _latest(store: Store, table: str, id_field: str) -> dict[tuple[str, str], Re
             **row, "agency_code": version.agency, "period": version.period,
         }
     return latest
+
+
+def agenda_sources(store: Store) -> dict[tuple[str, str], str | None]:
+    """Where the latest version of every agenda (``latest_agendas``' row) was read: the digest of its version's
+    encoded rows, its place among them, the version's agency and period (None when the digest is unknown)."""
+    sources: dict[tuple[str, str], str | None] = {}
+    for version in store.published("agendas"):  # as ``_latest`` goes: later periods overwrite
+        rows = store.rows(version)
+        digest = store.rows_digest(version)  # known once the rows are decoded
+        for at, row in enumerate(rows):
+            sources[(version.agency, row["agenda_id"])] = (None if digest is None else
+                                                           f"{digest}:{at}:{version.agency}:{version.period}")
+    return sources
 
 
 def latest_agendas(store: Store) -> list[Record]:

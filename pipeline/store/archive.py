@@ -40,8 +40,9 @@ FORMAT = 1
 # finds them in it: personal data must never stay public (contract, "Personal data").
 WITHDRAWING_CODES = frozenset({"personal-data-id", "personal-data-contact"})
 # The tables whose rows' encoded bytes are digested as they are decoded (``rows_digest``): the indicators' memo
-# keys a month's performance rows by it instead of hashing the decoded rows (evaluation/memo.py).
-DIGESTED = frozenset({"performance"})
+# keys a month's performance rows by it instead of hashing the decoded rows, and the meetings by where they were
+# read (evaluation/memo.py).
+DIGESTED = frozenset({"performance", "agendas"})
 
 
 def _encoded_digest(data: bytes) -> str:

@@ -39,6 +39,8 @@ from pipeline.core.atomic import write_blocks
 from pipeline.core.config import Targets
 from pipeline.publish.evaluation.evidence import MALL, SERVICE, Evidence, Selection, attendees, invited
 from pipeline.publish.evaluation.registry import INDICATORS
+from pipeline.publish.ikm_memo import FILE as IKM_FILE
+from pipeline.publish.ikm_memo import IkmMemo
 from pipeline.publish.reuse import inputs_key
 
 # Under <output>/store: a JSON header line, then "<key>\t<row digests in hex>\t<rows as JSON>" lines.
@@ -48,6 +50,7 @@ LEGACY = "indicators-memo.json"  # one JSON document: decoded whole, it cost hun
 FORMAT = 4  # 3: the varying columns only; 4: with each row's digest
 DIGEST = 16  # bytes of a row digest (``row_reuse.DIGEST``)
 Key = tuple[str, str]  # (month, agency)
+ScopeOf = tuple[str, str, frozenset[str], frozenset[str] | None]  # type, code, agencies, services (None: all)
 Place = tuple[int, int, int]  # where a line's digests start and end, and where its rows end, in the file read
 # The slice beyond the per-cell ones that the indicators of each source table read: the
 # collaboration indicators read the meetings, the accountability ones the decisions and their
@@ -75,10 +78,14 @@ class Slices:
     ``encoded``: by (month, agency), the SHA-256 of the encoded rows its performance rows were decoded from
     (``Store.rows_digest``; the performance table's rows of that cell are those rows, with the period and agency
     of the cell and the IKM the code computes): taken for that cell's rows instead of hashing them decoded.
+    ``sources``: by (agency, agenda id), where the agenda's row was read (``tables.agenda_sources``: the digest of
+    its version's encoded rows, its place, the agency and the period: the row is that row with them), taken
+    for the meeting instead of hashing its row.
     """
 
-    def __init__(self, ev: Evidence, encoded: Mapping[Key, str] | None = None) -> None:
-        self.meetings, self.involving = _meetings(ev)
+    def __init__(self, ev: Evidence, encoded: Mapping[Key, str] | None = None,
+                 sources: Mapping[Key, str | None] | None = None) -> None:
+        self.meetings, self.involving = _meetings(ev, sources or {})
         self.decisions = _decision_chains(ev)
         first: dict[Key, list[str]] = defaultdict(list)
         for period, agency, table in sorted(ev.rejected_first):
@@ -100,12 +107,8 @@ class Slices:
                               for k in cells}
         self.agencies = _digest(sorted(ev.agencies.items()))
         self._head: tuple[Targets, Any] | None = None  # the targets, and the hash of the run's part of every key
-        self._scope_parts: dict[tuple[str, str, frozenset[str], frozenset[str] | None],
-                                tuple[str, list[str], frozenset[str]]] = {}
-        self._label_parts: dict[tuple[str, tuple[str, ...], date, bool], str] = {}
-        # The services of one agency read the same cells over the same months: joined once (a city's 41,760
-        # service selections are 460 services of 60 agencies).
-        self._service_cells: dict[tuple[tuple[str, ...], frozenset[str]], str] = {}
+        # The scopes ``keys`` was last given, and each one's part of its keys (``_scope_part``).
+        self._scopes: tuple[Sequence[ScopeOf], list[tuple[str, list[str], frozenset[str]]]] | None = None
 
     def decisions_by(self, agency: str, month: str) -> str | None:
         """The digest of what an agency's decisions show a selection ending in ``month`` (``_decision_chains``)."""
@@ -116,50 +119,63 @@ class Slices:
         return chain[1][at - 1] if at else None
 
     def key(self, sel: Selection, complete: bool, targets: Targets) -> str:
-        """The digest of everything the indicators of ``sel`` read.
+        """The digest of everything the indicators of ``sel`` read (``keys`` for one selection)."""
+        scope = (sel.scope_type, sel.scope, sel.agencies, sel.services)
+        return self.keys([scope], sel.period, sel.months, sel.end, complete, targets)[0]
 
-        A slice no indicator of the scope type reads is left out: a service's rows are not
-        computed again when a meeting of its month, a decision of its agency or its files of
-        other tables change. The mall reads every meeting of its months; a sector or an agency
-        only those its agencies organised, were invited to or attended. Decisions are read as
-        they stood by the selection's last month.
+    def keys(self, scopes: Sequence[ScopeOf], period: str, months: tuple[str, ...], end: date, complete: bool,
+             targets: Targets) -> list[str]:
+        """The key of each scope's selection over one period label (its months, the day stocks are taken).
+
+        A key is the digest of everything the selection's indicators read. A slice no indicator of the scope
+        type reads is left out: a service's rows are not computed again when a meeting of its month, a
+        decision of its agency or its files of other tables change. The mall reads every meeting of its
+        months; a sector or an agency only those its agencies organised, were invited to or attended.
+        Decisions are read as they stood by the selection's last month.
         """
-        # The parts shared by many selections (the run's, each scope's, each label's) are
-        # encoded once: 47,589 keys of a city, each its whole JSON, cost half a second a run.
+        # The parts shared by many selections (the run's, each scope's, each label's) are encoded once, and the
+        # keys of a label made in one loop: 47,589 keys of a city, each its whole JSON, cost half a second a
+        # run, and a call and a Selection a key a third of what was left.
         if self._head is None or self._head[0] is not targets:  # one Targets a run: its repr taken once
             run = inputs_key("indicators", repr(targets), self.agencies)
             self._head = (targets, hashlib.sha256(run.encode("ascii")))
         head = self._head[1]
-        scope = self._scope_parts.get((sel.scope_type, sel.scope, sel.agencies, sel.services))
-        if scope is None:
-            agencies = sorted(sel.agencies)
-            text = json.dumps([sel.scope_type, sel.scope, agencies,
-                               None if sel.services is None else sorted(sel.services)], ensure_ascii=False)
-            scope = (text, agencies, SLICES_READ.get(sel.scope_type, frozenset()))
-            self._scope_parts[(sel.scope_type, sel.scope, sel.agencies, sel.services)] = scope
-        text, agencies, reads = scope
-        months = sel.months
-        label = self._label_parts.get((sel.period, months, sel.end, complete))
-        if label is None:
-            label = json.dumps([sel.period, months, sel.end.isoformat(), complete])
-            self._label_parts[(sel.period, months, sel.end, complete)] = label
-        parts = [text, label]
-        if "meetings" in reads:
-            parts.append(_joined([self.meetings.get(m) for m in months]) if sel.scope_type == MALL else
-                         _joined([self.involving.get((m, a)) for m in months for a in agencies]))
-        if "decisions" in reads:
-            parts.append(_joined([self.decisions_by(a, months[-1]) for a in agencies]))
-        if sel.scope_type == SERVICE:
-            joined = self._service_cells.get((months, sel.agencies))
-            if joined is None:
-                joined = _joined([self.service_cells.get((m, a)) for m in months for a in agencies])
-                self._service_cells[(months, sel.agencies)] = joined
-            parts.append(joined)
-        else:
-            parts.append(_joined([self.cells.get((m, a)) for m in months for a in agencies]))
-        h = head.copy()
-        h.update("\0".join(parts).encode("utf-8"))
-        return h.hexdigest()
+        if self._scopes is None or self._scopes[0] is not scopes:  # one list of scopes a run: parts made once
+            self._scopes = (scopes, [self._scope_part(scope) for scope in scopes])
+        label = json.dumps([period, months, end.isoformat(), complete])
+        cells, service_cells, involving = self.cells, self.service_cells, self.involving
+        joined_cells: dict[frozenset[str], str] = {}  # by a service's agencies
+        last = months[-1]
+        out = []
+        for (scope_type, _, scope_agencies, _), (text, agencies, reads) in zip(scopes, self._scopes[1], strict=True):
+            parts = [text, label]
+            if "meetings" in reads:
+                parts.append(_joined([self.meetings.get(m) for m in months]) if scope_type == MALL else
+                             _joined([involving.get((m, a)) for m in months for a in agencies]))
+            if "decisions" in reads:
+                parts.append(_joined([self.decisions_by(a, last) for a in agencies]))
+            if scope_type == SERVICE:
+                # The services of one agency read the same cells over the same months: joined once (a city's
+                # 41,760 service selections are 460 services of 60 agencies).
+                joined = joined_cells.get(scope_agencies)
+                if joined is None:
+                    joined = joined_cells[scope_agencies] = _joined(
+                        [service_cells.get((m, a)) for m in months for a in agencies])
+                parts.append(joined)
+            else:
+                parts.append(_joined([cells.get((m, a)) for m in months for a in agencies]))
+            h = head.copy()
+            h.update("\0".join(parts).encode("utf-8"))
+            out.append(h.hexdigest())
+        return out
+
+    def _scope_part(self, scope: ScopeOf) -> tuple[str, list[str], frozenset[str]]:
+        """A scope's part of its keys (its identity as JSON), its agencies in order and the slices it reads."""
+        scope_type, code, agencies, services = scope
+        ordered = sorted(agencies)
+        text = json.dumps([scope_type, code, ordered, None if services is None else sorted(services)],
+                          ensure_ascii=False)
+        return text, ordered, SLICES_READ.get(scope_type, frozenset())
 
 
 def _joined(digests: list[str | None]) -> str:
@@ -167,14 +183,17 @@ def _joined(digests: list[str | None]) -> str:
     return ",".join(d or "-" for d in digests)
 
 
-def _meetings(ev: Evidence) -> tuple[dict[str, str], dict[Key, str]]:
+def _meetings(ev: Evidence, sources: Mapping[Key, str | None]) -> tuple[dict[str, str], dict[Key, str]]:
     """The digest of the meetings dated in each month, and by (month, agency) of those the agency
     organised, was invited to or attended: all a scope other than the mall reads of them
-    (collaboration.py looks at a meeting through its agencies in scope only)."""
+    (collaboration.py looks at a meeting through its agencies in scope only). A meeting read from known
+    encoded rows (``sources``) is named by where (tagged: never equal to a digest of a row), the others by
+    their row's digest (a city's 12,000 meetings' rows took a tenth of a second to hash)."""
     by_month: dict[str, str] = {}
     involving: dict[Key, list[str]] = defaultdict(list)
     for month, meetings in ev.agendas_by_month.items():
-        digests = [_digest(row) for row in meetings]
+        digests = [f"s{source}" if (source := sources.get((row["agency_code"], row["agenda_id"]))) else _digest(row)
+                   for row in meetings]
         by_month[month] = _digest(digests)
         for row, digest in zip(meetings, digests, strict=True):
             for agency in {row["agency_code"]} | invited(row) | (attendees(row) or frozenset()):
@@ -266,6 +285,8 @@ class Memo:
         # selection): their keys, the piece, and where each key's digests end in it.
         self.batches: list[tuple[list[str], int, Sequence[int]]] = []
         self.later: Callable[[], None] | None = None  # what gives the missing digests, called before saving
+        # The performance rows' IKM by month and agency, kept beside (``tables.performance``).
+        self.ikm = IkmMemo(None if path is None else path.parent / IKM_FILE)
 
     def find(self, key: str) -> tuple[bytes, Place] | None:
         """The digests (concatenated, ``DIGEST`` bytes a row) and the place of the rows (``rows`` decodes them)
@@ -345,6 +366,7 @@ class Memo:
         """Write this run's rows (only those used: the file never grows with old selections), once."""
         if self.path is None:
             return
+        self.ikm.save()
         if self.later is not None:
             self.later()
         given = {key: (digests, start, end) for keys, piece, ends in self.batches

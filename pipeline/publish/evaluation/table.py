@@ -29,13 +29,14 @@ FIELDS = ("indicator", "group", "scope_type", "scope", "period_type", "period", 
           "target_met", "gaps")
 # Read-only rows (core/compact.py: a third of a dict's memory, 414,000 at a city), all sharing this index.
 _INDEX = {name: at for at, name in enumerate(FIELDS)}
-_ORDER = {indicator.id: n for n, indicator in enumerate(INDICATORS)}
 # The indicators computed for each scope type, in the order ``_selection_rows`` makes them.
 _APPLIES = {scope: [i.id for i in INDICATORS if scope in i.scopes] for scope in SCOPE_ORDER}
-_PLACES = {scope: [_ORDER[i] for i in ids] for scope, ids in _APPLIES.items()}  # their places in the table
 _COMPUTED = {scope: [BY_ID[i] for i in ids] for scope, ids in _APPLIES.items()}
 # The columns the memo keeps: the others are the selection's (scope, period, complete) or the
 # indicator's (group, unit, direction), filled in again by ``_kept_rows``.
+_COUNT = {scope: len(ids) for scope, ids in _APPLIES.items()}
+_NONE = {count: [None] * count for count in _COUNT.values()}  # a selection's rows not decoded yet
+LabelOf = tuple[str, tuple[str, ...], date]  # a period label, its closed months and the day stocks are taken
 KEPT = ("indicator", "value", "numerator", "denominator", "agencies_covered", "agencies_expected", "target",
         "target_met", "gaps")
 _KEPT_OF = itemgetter(*(FIELDS.index(name) for name in KEPT))  # a row's values -> the memo's columns
@@ -44,13 +45,15 @@ Values = tuple[Any, ...]  # a row's values in FIELDS' order
 
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
                       targets: Targets, changelog: list[dict[str, Any]] | None = None,
-                      memo: Memo | None = None, encoded: Mapping[tuple[str, str], str] | None = None) -> list[Record]:
+                      memo: Memo | None = None, encoded: Mapping[tuple[str, str], str] | None = None,
+                      meetings: Mapping[tuple[str, str], str | None] | None = None) -> list[Record]:
     """One row per indicator, scope and period, from the first month with data to the last closed one.
 
     With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py), and
     the rows come with their row digests (``row_reuse.Digested``): the memo keeps them, so the data
     files find the rows published last without hashing every row's values again. ``encoded``: the digests of
-    the encoded rows each month and agency's performance rows were decoded from (``memo.Slices``).
+    the encoded rows each month and agency's performance rows were decoded from; ``meetings``: where each agenda's
+    row was read (``memo.Slices``).
     """
     last = periods.last_closed(as_of, deadline_day)
     months = sorted({r["period"] for r in tables["submissions"] if r["period"] <= last})
@@ -58,7 +61,7 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
         return []
     closed = periods.span(months[0], last)
     evidence = Evidence(tables, as_of, targets, changelog)
-    slices = Slices(evidence, encoded) if memo is not None else None
+    slices = Slices(evidence, encoded, meetings) if memo is not None else None
     strings = Strings()  # the gaps texts a city repeats across indicators and periods, stored once
     scopes = _scopes(tables["agencies"], tables["performance"])
     labels = _labels(closed)
@@ -77,28 +80,30 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     label_at = {label: n for n, label in enumerate(sorted((label for label, _ in labels),
                                                           key=lambda x: (PERIOD_ORDER[periods.kind(x)], x)))}
     width = len(labels)
-    # Each place holds the number of its row (-1: none), in an array: a list of 414,000 numbers made as
-    # many int objects, whose memory, freed between the rows and memo lines made meanwhile, stayed the
-    # process's through the data files.
-    places = [array("q", [-1]) * (len(groups) * width * share) for _ in INDICATORS]
+    # Each place holds the number of its selection's first row (-1: none; its rows are numbered on in
+    # ``_APPLIES`` order), in an array: a list of numbers made as many int objects, whose memory, freed between
+    # the rows and memo lines made meanwhile, stayed the process's through the data files.
+    firsts = array("q", [-1]) * (len(groups) * width * share)
+    # Each scope's place in the first label's column: a label's place is ``share`` on for each column.
+    slots = [groups[key] * width * share + member for key, member in zip(scope_keys, members, strict=True)]
     made: list[Row] = []  # without the memo, the rows by number
     table = None if memo is None or slices is None else _Indicators(memo, slices, evidence, targets, strings)
     for label, complete in labels:
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
-        for at, (scope_type, scope, agencies, services) in enumerate(scopes):
+        column = label_at[label] * share
+        if table is not None and slices is not None:
+            keys = slices.keys(scopes, label, label_months, end, complete, targets)
+            for slot, first in zip(slots, table.add(keys, scopes, (label, label_months, end), complete), strict=True):
+                firsts[slot + column] = first
+            continue
+        for slot, (scope_type, scope, agencies, services) in zip(slots, scopes, strict=True):
             sel = Selection(scope_type, scope, agencies, label, label_months, end, services)
-            if table is None:
-                rows = [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
-                numbers = range(len(made), len(made) + len(rows))
-                made += rows
-            else:
-                numbers = table.add(sel, complete)
-            place = (groups[scope_keys[at]] * width + label_at[label]) * share + members[at]
-            for order, number in zip(_PLACES[scope_type], numbers, strict=True):  # made in _APPLIES order
-                places[order][place] = number
-    ordered = array("q", (n for column in places for n in column if n >= 0))
-    del places
+            firsts[slot + column] = len(made)
+            made += [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
+    ordered = _ordered(firsts, {scope_type: [n for n, key in enumerate(sorted(groups)) if key[0] == order]
+                                for scope_type, order in SCOPE_ORDER.items()}, width * share)
+    del firsts
     if table is not None:
         table.place(ordered)
         return cast(list[Record], table)
@@ -130,7 +135,7 @@ class _Indicators(Digested):
         self.made: list[Values | None] = []
         self.starts = array("q")  # each selection's first number
         # Each selection still encoded: where its line's rows lie in the memo's file, the selection, whether complete.
-        self.pending: dict[int, tuple[Place, Selection, bool]] = {}
+        self.pending: dict[int, tuple[Place, Scope, LabelOf, bool]] = {}
         # Each selection's digests as the memo keeps them, or the key of one computed (its digests are
         # made in ``_digest``, all at once, when first asked for).
         self._kept: list[bytes | str] = []
@@ -138,23 +143,29 @@ class _Indicators(Digested):
         self._digests: list[bytes] | None = None
         memo.later = self._digest  # the memo's file needs the computed rows' digests: made then if not before
 
-    def add(self, sel: Selection, complete: bool) -> range:
-        """The numbers of the rows of ``sel`` (in ``_APPLIES`` order), from the memo or computed."""
-        key = self.slices.key(sel, complete, self.targets)
-        found = self.memo.find(key)
-        count = len(_APPLIES[sel.scope_type])
-        first = len(self.made)
-        self.starts.append(first)
-        if found is not None and len(found[0]) == DIGEST * count:
-            self.pending[len(self.starts) - 1] = (found[1], sel, complete)
-            self._kept.append(found[0])
-            self.made.extend([None] * count)
-        else:
-            fresh = _selection_rows(sel, complete, self.evidence, self.targets)
-            self.memo.put(key, map(_KEPT_OF, fresh))  # encoded at once (memo.py), its digests given later
-            self._kept.append(key)
-            self.made += fresh
-        return range(first, first + count)
+    def add(self, keys: list[str], scopes: Sequence[Scope], label: LabelOf, complete: bool) -> list[int]:
+        """The number of the first row of each scope's selection over ``label`` (its rows are numbered on in
+        ``_APPLIES`` order) keyed as ``keys`` says (``Slices.keys``), from the memo or computed."""
+        # One call a label, its names bound once: a call a selection was a fifth of the loop's time.
+        find, made, starts, pending, kept = self.memo.find, self.made, self.starts, self.pending, self._kept
+        out = []
+        for key, scope in zip(keys, scopes, strict=True):
+            count = _COUNT[scope[0]]
+            first = len(made)
+            out.append(first)
+            starts.append(first)
+            found = find(key)
+            if found is not None and len(found[0]) == DIGEST * count:
+                # The Selection is made only if its rows are decoded: most never are.
+                pending[len(starts) - 1] = (found[1], scope, label, complete)
+                kept.append(found[0])
+                made.extend(_NONE[count])
+            else:
+                fresh = _selection_rows(_selection(scope, label), complete, self.evidence, self.targets)
+                self.memo.put(key, map(_KEPT_OF, fresh))  # encoded at once (memo.py), its digests given later
+                kept.append(key)
+                made += fresh
+        return out
 
     def place(self, numbers: array[int]) -> None:
         """The rows' numbers in the published order."""
@@ -221,7 +232,8 @@ class _Indicators(Digested):
         row = self.made[number]
         if row is None:
             selection = bisect_right(self.starts, number) - 1
-            at, sel, complete = self.pending.pop(selection)
+            at, scope, label, complete = self.pending.pop(selection)
+            sel = _selection(scope, label)
             kept = self.memo.rows(at)
             rows = None if kept is None else _kept_rows(kept, sel, complete, self.strings)
             if rows is None:  # the line does not read back
@@ -309,6 +321,30 @@ def _selection_rows(sel: Selection, complete: bool, evidence: Evidence, targets:
             coverage[indicator.source] = evidence.coverage(sel, indicator.source)
         rows.append(_row(indicator, sel, kind, complete, evidence, coverage[indicator.source], targets))
     return rows
+
+
+def _selection(scope: Scope, label: LabelOf) -> Selection:
+    """A scope's selection over a label: made only for the rows computed or decoded."""
+    return Selection(scope[0], scope[1], scope[2], label[0], label[1], label[2], scope[3])
+
+
+def _ordered(firsts: array[int], groups: dict[str, list[int]], size: int) -> array[int]:
+    """The rows' numbers in the published order (indicator, scope, period) from each place's first row number
+    (``firsts``: a group's places are ``size`` from ``group * size`` on; ``groups``: each scope type's groups, in
+    order, the types' groups one stretch in ``SCOPE_ORDER``'s order)."""
+    # A scope type's selections, in place order, once; then each indicator's column of a type is their first
+    # numbers plus the indicator's rank among the type's, added in C (a Python loop over a city's 414,000 rows,
+    # to fill a place a row and read them all back, took a sixth of a second).
+    present = {}
+    for scope_type, numbers in groups.items():
+        if numbers:
+            present[scope_type] = [n for n in firsts[numbers[0] * size:(numbers[-1] + 1) * size] if n >= 0]
+    out = array("q")
+    for indicator in INDICATORS:
+        for scope_type in sorted(present, key=SCOPE_ORDER.__getitem__):
+            if indicator.id in _APPLIES[scope_type]:
+                out.extend(map(_APPLIES[scope_type].index(indicator.id).__add__, present[scope_type]))
+    return out
 
 
 def _labels(closed: list[str]) -> list[tuple[str, bool]]:
