@@ -34,14 +34,16 @@ def sitemaps(data: SiteData, paths: list[str], max_urls: int = MAX_URLS,
     the protocol's limits, else ``/sitemap.xml`` as a sitemap index naming ``/sitemap-1.xml``, ``-2``...,
     each within them (a page's two languages stay in one file)."""
     entries = list(_entries(data, paths))
-    whole = _urlset(entries)
-    if 2 * len(entries) <= max_urls and len(whole.encode("utf-8")) <= max_bytes:
-        return [("/sitemap.xml", whole)]
+    if 2 * len(entries) <= max_urls:  # else not one file whatever its size (a city's 30 MB not joined for nothing)
+        whole = _urlset(entries)
+        if len(whole.encode("utf-8")) <= max_bytes:
+            return [("/sitemap.xml", whole)]
     room = max_bytes - len((_HEAD + _TAIL).encode("utf-8"))
     parts: list[list[str]] = [[]]
     size = 0
     for entry in entries:
-        octets = len(entry.encode("utf-8")) + 1  # its line feed
+        # Its octets and line feed: an ASCII entry (any whose address is) is not encoded to count them.
+        octets = (len(entry) if entry.isascii() else len(entry.encode("utf-8"))) + 1
         if parts[-1] and (2 * (len(parts[-1]) + 1) > max_urls or size + octets > room):
             parts.append([])
             size = 0
@@ -81,7 +83,8 @@ def kept_sitemaps(key: str, live_key: Callable[[str], str | None]) -> list[str] 
 
 def _urlset(entries: list[str]) -> str:
     """A sitemap file of the given entries (``_entries``)."""
-    return _HEAD + "".join(entry + "\n" for entry in entries) + _TAIL
+    # One join, not a string made for each entry and its line feed.
+    return _HEAD + "\n".join(entries) + "\n" + _TAIL if entries else _HEAD + _TAIL
 
 
 def _entries(data: SiteData, paths: list[str]) -> Iterator[str]:

@@ -64,3 +64,41 @@ def test_the_protocols_limit_of_urls(data: SiteData) -> None:
     files = meta.sitemaps(data, paths)
     assert [path for path, _ in files] == ["/sitemap.xml", "/sitemap-1.xml", "/sitemap-2.xml"]
     assert [text.count("<url>") for _, text in files[1:]] == [50_000, 2]
+
+
+def _reference_files(data: SiteData, paths: list[str], max_urls: int, max_bytes: int) -> list[tuple[str, str]]:
+    """The numbered files as the split was written before: each entry encoded to count its octets,
+    each file's entries joined one line at a time."""
+    entries = list(meta._entries(data, paths))
+    room = max_bytes - len((meta._HEAD + meta._TAIL).encode("utf-8"))
+    parts: list[list[str]] = [[]]
+    size = 0
+    for entry in entries:
+        octets = len(entry.encode("utf-8")) + 1
+        if parts[-1] and (2 * (len(parts[-1]) + 1) > max_urls or size + octets > room):
+            parts.append([])
+            size = 0
+        parts[-1].append(entry)
+        size += octets
+    return [(f"/sitemap-{n}.xml", meta._HEAD + "".join(e + "\n" for e in part) + meta._TAIL)
+            for n, part in enumerate(parts, 1)]
+
+
+# Names of more than one octet a character: the byte limit counts octets, not characters.
+WIDE = [*PATHS, "/instansi/dinas-pariwisata-ñ/", "/agenda/rapat-koordinasi-€/1/", "/cari/日本/"]
+
+
+@pytest.mark.parametrize("site_url", ["https://x.example", "https://dat\u00e4.example"])
+@pytest.mark.parametrize("limits", [{"max_urls": 10, "max_bytes": meta.MAX_BYTES}, {"max_urls": 1000, "max_bytes": 3000},
+                                    {"max_urls": 1000, "max_bytes": 2400}, {"max_urls": 12, "max_bytes": 5000}])
+def test_the_files_are_cut_where_the_octets_and_urls_say_as_before(data: SiteData, site_url: str,
+                                                                    limits: dict[str, int]) -> None:
+    data = dataclasses.replace(data, portal=dataclasses.replace(data.portal, site_url=site_url))
+    files = meta.sitemaps(data, WIDE, **limits)
+    assert files[1:] == _reference_files(data, WIDE, **limits)
+    for _, text in files[1:]:
+        assert len(text.encode("utf-8")) <= limits["max_bytes"]
+
+
+def test_no_pages_give_an_empty_sitemap(data: SiteData) -> None:
+    assert meta.sitemaps(data, []) == [("/sitemap.xml", meta._HEAD + meta._TAIL)]
