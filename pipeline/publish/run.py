@@ -58,6 +58,7 @@ from pipeline.publish.unchanged import FOLDERS, Check, check, remember
 from pipeline.publish.workbook_child import Handoff, Sheet
 from pipeline.runner import isolate
 from pipeline.store import Changes, Store, Writing, reports_json
+from pipeline.store.flush import start_early
 from pipeline.store.receipts import load_receipts, local_iso
 
 # The tables whose rows are dropped once their data files are written: the feedback pages and the
@@ -166,6 +167,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
                            release=RELEASED, handoff=side.handoff, digests=shas)
         changed_tables = _changed_tables(portal.output / "data", folder, in_place)
         staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place})
+        if isinstance(side, _Side):  # the data files put on disk while the side child ends its work
+            start_early(len(writing.writes))
         side_staged, pages, templates, _ = side.result()  # the child's records of what it found and built
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
     except BaseException:
@@ -282,6 +285,8 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
         if handoff is not None:
             _give_back()  # what the pages and templates freed: the rest of this child's life is beside the data files
         writing.write()
+        if handoff is not None:  # a first publish: the store's files and the side folders put on disk meanwhile
+            start_early(len(writing.writes))
         # Then the workbook handed over (waiting for it: this process hands one, or none, as it writes the data files).
         sheet = None if handoff is None else handed_sheet(handoff)
         return staged, reused["feedback"], reused["templates"], sheet
