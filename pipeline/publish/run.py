@@ -78,15 +78,17 @@ class _Committed(Exception):
 
 
 def publish_data(portal: Portal, as_of: date, now: datetime | None = None,
-                 skip_unchanged: bool = False, checked: Check | None = None) -> PublishResult:
+                 skip_unchanged: bool = False, checked: Check | None = None,
+                 at_commit: Callable[[], None] | None = None) -> PublishResult:
     """Run the data stages and swap the results into ``<output>``; PublishError on machine failure.
 
     ``skip_unchanged`` (the ``publish`` command sets it): do nothing when no input changed
     since the last run and its outputs are untouched (``publish/unchanged.py``); ``checked``: that
-    check, when the caller made it already (not made twice).
+    check, when the caller made it already (not made twice); ``at_commit``: called once everything is
+    built, before the store's commit (the stage's memory peak, the side child's and the data files', is behind).
     """
     try:
-        result = _publish(portal, as_of, now or datetime.now(portal.tz), skip_unchanged, checked)
+        result = _publish(portal, as_of, now or datetime.now(portal.tz), skip_unchanged, checked, at_commit)
     except PipelineError:
         raise
     except _Committed as done:
@@ -98,7 +100,7 @@ def publish_data(portal: Portal, as_of: date, now: datetime | None = None,
 
 
 def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
-             checked: Check | None = None) -> PublishResult:
+             checked: Check | None = None, at_commit: Callable[[], None] | None = None) -> PublishResult:
     """The stages in order; see the module docstring for the failure rules."""
     # The files read for the check are not read again by ``remember``.
     digests: DigestCache | None = None
@@ -177,6 +179,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         _remove(portal.output / f".{name}.new" for name in FOLDERS)  # staging_dir's folders
         writing.undo()
         raise
+    if at_commit is not None:
+        at_commit()
     try:
         # The store's files and the staged ones flushed together before the index names them; undone on failure.
         new_store.commit(writing, [f"{folder}/{rel}" for folder, moves, _ in staged.values() for rel in moves])
