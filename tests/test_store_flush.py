@@ -91,3 +91,21 @@ def test_a_staged_file_that_cannot_be_flushed_fails_the_commit_with_every_write_
     with pytest.raises(FileNotFoundError):
         store.commit(None, [str(tmp_path / "output" / ".data.new" / "gone.csv")])
     assert not (root / "index.json").exists() and not (root / "rows").exists()
+
+
+def test_an_early_flush_starts_a_sync_only_for_a_run_that_will_sync_everything(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    started: list[str] = []
+    real = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        started.append(self.name)
+        real(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    flushing.start_early(flushing.FSYNC_UP_TO)  # a commit that fsyncs file by file: nothing started
+    assert started == []
+    flushing.start_early(flushing.FSYNC_UP_TO + 1)
+    assert started == ["early-sync"]

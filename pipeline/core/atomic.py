@@ -306,9 +306,38 @@ def commit_files(staging: Path, target: Path, moves: list[str], deletes: list[st
     ``moves`` are paths relative to both folders, staged in ``staging`` (moved in this order:
     the caller puts the files that describe the folder last); ``deletes`` are files of
     ``target`` that no longer belong there. Unchanged files of ``target`` are not touched.
+    Without ``target`` (a first publish), a staging folder holding exactly ``moves`` is renamed into place.
     """
+    if moves and not deletes and not os.path.lexists(target) and _holds_exactly(staging, moves):
+        # One rename, itself the commit point: a first publish's 15,000 files were moved one by one (each with
+        # its folders made), then the staging folder's empty folders removed, a second on the critical path.
+        os.replace(staging, target)
+        return
     write_bytes(staging / COMMIT, json.dumps({"moves": moves, "deletes": deletes}).encode())
     apply_files(staging, target)
+
+
+def _holds_exactly(folder: Path, files: list[str]) -> bool:
+    """True when ``folder`` holds the regular files ``files`` (relative names) and nothing else but their folders
+    (an empty folder, never made by a move, is something else)."""
+    wanted = set(files)
+    found = 0
+    pending = [(str(folder), "")]
+    while pending:
+        path, rel = pending.pop()
+        with os.scandir(path) as entries:
+            items = list(entries)
+        if not items:
+            return False
+        for entry in items:
+            name = f"{rel}{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((entry.path, f"{name}/"))
+            elif entry.is_file(follow_symlinks=False) and name in wanted:
+                found += 1
+            else:
+                return False  # a link, a special file or a file not in the plan: moved file by file
+    return found == len(wanted)
 
 
 def apply_files(staging: Path, target: Path) -> None:

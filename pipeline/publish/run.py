@@ -58,6 +58,7 @@ from pipeline.publish.unchanged import FOLDERS, Check, check, remember
 from pipeline.publish.workbook_child import Handoff, Sheet
 from pipeline.runner import isolate
 from pipeline.store import Changes, Store, Writing, reports_json
+from pipeline.store.flush import start_early
 from pipeline.store.receipts import load_receipts, local_iso
 
 # The tables whose rows are dropped once their data files are written: the feedback pages and the
@@ -77,15 +78,17 @@ class _Committed(Exception):
 
 
 def publish_data(portal: Portal, as_of: date, now: datetime | None = None,
-                 skip_unchanged: bool = False, checked: Check | None = None) -> PublishResult:
+                 skip_unchanged: bool = False, checked: Check | None = None,
+                 at_commit: Callable[[], None] | None = None) -> PublishResult:
     """Run the data stages and swap the results into ``<output>``; PublishError on machine failure.
 
     ``skip_unchanged`` (the ``publish`` command sets it): do nothing when no input changed
     since the last run and its outputs are untouched (``publish/unchanged.py``); ``checked``: that
-    check, when the caller made it already (not made twice).
+    check, when the caller made it already (not made twice); ``at_commit``: called once everything is
+    built, before the store's commit (the stage's memory peak, the side child's and the data files', is behind).
     """
     try:
-        result = _publish(portal, as_of, now or datetime.now(portal.tz), skip_unchanged, checked)
+        result = _publish(portal, as_of, now or datetime.now(portal.tz), skip_unchanged, checked, at_commit)
     except PipelineError:
         raise
     except _Committed as done:
@@ -97,7 +100,7 @@ def publish_data(portal: Portal, as_of: date, now: datetime | None = None,
 
 
 def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
-             checked: Check | None = None) -> PublishResult:
+             checked: Check | None = None, at_commit: Callable[[], None] | None = None) -> PublishResult:
     """The stages in order; see the module docstring for the failure rules."""
     # The files read for the check are not read again by ``remember``.
     digests: DigestCache | None = None
@@ -166,6 +169,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
                            release=RELEASED, handoff=side.handoff, digests=shas)
         changed_tables = _changed_tables(portal.output / "data", folder, in_place)
         staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place})
+        if isinstance(side, _Side):  # the data files put on disk while the side child ends its work
+            start_early(len(writing.writes))
         side_staged, pages, templates, _ = side.result()  # the child's records of what it found and built
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
     except BaseException:
@@ -174,6 +179,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         _remove(portal.output / f".{name}.new" for name in FOLDERS)  # staging_dir's folders
         writing.undo()
         raise
+    if at_commit is not None:
+        at_commit()
     try:
         # The store's files and the staged ones flushed together before the index names them; undone on failure.
         new_store.commit(writing, [f"{folder}/{rel}" for folder, moves, _ in staged.values() for rel in moves])
@@ -282,6 +289,8 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
         if handoff is not None:
             _give_back()  # what the pages and templates freed: the rest of this child's life is beside the data files
         writing.write()
+        if handoff is not None:  # a first publish: the store's files and the side folders put on disk meanwhile
+            start_early(len(writing.writes))
         # Then the workbook handed over (waiting for it: this process hands one, or none, as it writes the data files).
         sheet = None if handoff is None else handed_sheet(handoff)
         return staged, reused["feedback"], reused["templates"], sheet

@@ -7,23 +7,39 @@ waits meanwhile, and the data stage of an incremental run keeps one core busy: t
 are imported there, on the other core, and the site child inherits them when forked.
 
 Only once the child says its check found something to do (``Ahead.tell``): with nothing new the
-whole command takes less than the imports. Not for a first publish (no store yet): it would add
-the modules' memory to the command's process during the data stage, whose peak is the run's.
+whole command takes less than the imports. A first publish (no store yet) is told later, at the data
+stage's commit (``at_commit``): loaded during the data stage's work, the modules' memory would add to
+its peak, the run's; its commit, swaps and saves (seconds of disk waits at a city's size) come after
+that peak, and the site child is then forked at once, importing its code there (``early_site.py``: loaded
+in the command's process, the modules' pages copied into the site child added 20 MB to the site's peak).
 """
 
 from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
 class Ahead:
     """A one-byte notice from the data stage's child to the command's process: "work found"."""
 
-    def __init__(self) -> None:
+    def __init__(self, at_commit: bool = False) -> None:
         # Made before the fork: the child keeps the write end, the command's process the read end.
         self._read, self._write = os.pipe()
+        self.at_commit = at_commit  # told at the data stage's commit (``told_at_commit``), not after its check
+
+    def told_at_commit(self) -> Callable[[], None] | None:
+        """In the child, for a notice ``at_commit``: the call that tells "work found" at the commit (None otherwise).
+
+        The child forks grandchildren before then (a validation worker, the side child): each closes its copy of
+        the write end at once, or the command's process would wait for the last of them to end, not for this one.
+        """
+        if not self.at_commit or self._write < 0:
+            return None
+        os.register_at_fork(after_in_child=self.close)
+        return lambda: self.tell(True)
 
     def tell(self, found: bool) -> None:
         """In the child: say whether there is work, and close the notice (before any grandchild is forked,
@@ -59,11 +75,15 @@ def warm_store(output: Path) -> bool:
 
 def load_site_code() -> None:
     """Import what the site stage's child imports first (``steps._build``), then set it aside from the collector."""
+    import_site_code()
+    # Frozen (as the site's loader freezes its data): the site child's first full collection would otherwise walk
+    # every object of these modules, writing to each and so copying the memory pages it shares with this process.
+    gc.freeze()
+
+
+def import_site_code() -> None:
+    """Import what the site stage's child imports first (``steps._build``)."""
     import pipeline.core.templating
     import pipeline.site
     import pipeline.site.build
     import pipeline.site.fingerprint  # noqa: F401
-
-    # Frozen (as the site's loader freezes its data): the site child's first full collection would otherwise walk
-    # every object of these modules, writing to each and so copying the memory pages it shares with this process.
-    gc.freeze()

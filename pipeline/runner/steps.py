@@ -17,6 +17,7 @@ from pipeline.core.errors import PushError
 from pipeline.core.models import FileReport
 from pipeline.runner import sitestamp
 from pipeline.runner.ahead import Ahead, load_site_code, warm_store
+from pipeline.runner.early_site import EarlySite
 from pipeline.runner.exitcodes import EXIT_FAILED, EXIT_OK
 from pipeline.runner.isolate import start
 from pipeline.runner.runlog import RunRecord
@@ -78,22 +79,39 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
     """Validate, store and publish the data, in a child process (isolate.py); ``now`` (portal time) fixes the clock.
 
     True when the publish record changed (a publish ran and its outputs or inputs differ). ``site``: the site
-    stage follows; its code is then loaded here while the child works, once it found work (ahead.py).
+    stage follows; its code is then loaded here while the child works, once it found work (ahead.py), or, at a
+    first publish, the site child is started at the data stage's commit and waits for ``build`` (early_site.py).
     ``written``: filled with the digests of the data files the child wrote (``PublishResult.written``), for
     the site stage's check (``build``).
     """
     kept = portal.output / "store" / "publish-inputs.json"
     before = _read_or_none(kept)
-    ahead = Ahead() if site and warm_store(portal.output) else None
+    # A first publish is told only at the data stage's commit, past its memory peak (ahead.py).
+    ahead = Ahead(at_commit=not warm_store(portal.output)) if site else None
     child = start("publish", lambda: _publish(portal, day, now, ahead))
+    early: EarlySite[tuple[int | str, list[str]]] | None = None
     try:
-        if ahead is not None and ahead.heard():
-            load_site_code()
-    finally:
-        record.accepted, record.rejected, record.tables_changed, found = child.result()
+        try:
+            if ahead is not None and ahead.heard():
+                if ahead.at_commit:  # a first publish: the site child started now (early_site.py)
+                    early = EarlySite(portal, lambda offered: _build(portal, day, offered))
+                else:
+                    load_site_code()
+        finally:
+            record.accepted, record.rejected, record.tables_changed, found = child.result()
+    except BaseException:
+        if early is not None:
+            early.cancel()  # it wrote nothing: the output stays as the data stage left it
+        raise
+    if early is not None:
+        _early[portal.output] = early
     if written is not None:
         written.update(found)
     return _read_or_none(kept) != before
+
+
+# The site child a first publish step started, by output folder, for the build step that follows (``build``).
+_early: dict[Path, EarlySite[tuple[int | str, list[str]]]] = {}
 
 
 def _read_or_none(path: Path) -> bytes | None:
@@ -117,7 +135,7 @@ def _publish(portal: Portal, day: date, now: datetime | None,
         if ahead is not None:
             ahead.close()  # closed on every path: the command's process waits for this notice
         raise
-    if ahead is not None:
+    if ahead is not None and not ahead.at_commit:
         ahead.tell(checked.last is None)
     if checked.last is not None:
         skipped = nothing_new(checked.last, portal.output)
@@ -125,8 +143,12 @@ def _publish(portal: Portal, day: date, now: datetime | None,
         return skipped.accepted, skipped.rejected, [], {}
     from pipeline.publish import publish_data
 
-    result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None, skip_unchanged=True,
-                          checked=checked)
+    try:
+        result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None, skip_unchanged=True,
+                              checked=checked, at_commit=ahead.told_at_commit() if ahead is not None else None)
+    finally:
+        if ahead is not None:
+            ahead.close()  # (told already on success) closed before the answer is sent, whatever happened
     return result.accepted, result.rejected, list(result.tables_changed), result.written
 
 
@@ -138,17 +160,22 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
     allows the stamp (sitestamp.py) to skip the stage without starting it. ``written``: the digests of
     the data files that step wrote (``publish``), which the site's check does not read again.
     """
+    early = _early.pop(portal.output, None)  # a first publish's site child, waiting for the word (``publish``)
     if skip:
+        if early is not None:
+            early.cancel()
         record.pages = "skipped"
         return
     if published is not None:
         site = sitestamp.current(portal, day)
         if site is not None:  # the same line as the site stage's own skip
+            if early is not None:
+                early.cancel()
             click.echo(f"Situs / site: tidak ada masukan yang berubah, pembangunan dilewati / no input changed, "
                        f"build skipped ({int(site.get('pages', 0))} halaman / pages) -> {portal.output / 'site'}")
             record.pages = "skipped"
             return
-    child = start("site", lambda: _build(portal, day, written))
+    child = early.go(written or {}) if early is not None else start("site", lambda: _build(portal, day, written))
     try:
         # The stat of the store's reports for the stamp, taken on this core while the child builds the site
         # (which only reads them), instead of after the build on the critical path.

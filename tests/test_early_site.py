@@ -1,0 +1,124 @@
+"""A first publish forks its site child at the data stage's commit (runner/early_site.py): the site comes out as
+a site child started after the data stage builds it, and a data stage or an early child that fails or dies leaves
+the output as it was, the next run succeeding.
+
+Real publishes of the small town in real interpreters; a failure is made by a patch run in that interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.run_support import REPO, env, publish_cmd, run, small_datasets, tree
+
+# What a store keeps about the output's files by their stat (inodes differ between two outputs), and the run log.
+BY_STAT = ("runs.jsonl", "store/feedback-inputs.json", "store/templates-inputs.json", "store/feedback-digests.json",
+           "store/templates-digests.json", "store/published-rows/files.json", "store/publish-inputs.json",
+           "store/tree-digests.json",
+           "site/.build-fingerprint")
+NOW = ("--now", "2026-11-28T06:15:00")  # every run records the same time for the files it receives
+# Off: the site child started after the data stage (its notice at the commit is never given).
+NOT_EARLY = "import pipeline.runner.ahead as a\na.Ahead.told_at_commit = lambda self: None\n"
+
+
+def _patched(ds: Path, out: Path, patch: str) -> subprocess.CompletedProcess[str]:
+    """``publish`` in a real interpreter after ``patch`` (Python source) has run in it."""
+    cmd = [sys.executable, "-c", patch + "\nfrom pipeline.cli import main\nmain(prog_name='pipeline')\n",
+           *publish_cmd(ds, out, *NOW)[3:]]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=env(), check=False)
+
+
+def _marks(into: Path) -> str:
+    """A patch recording the pid of the site build's process and of its parent, and the data stage's end."""
+    return (f"import os, time, pipeline.site, pipeline.publish.run as r\n"
+            f"def _mark(name):\n"
+            f"    open(os.path.join({str(into)!r}, name), 'w').write(f'{{os.getpid()}} {{time.time()}}')\n"
+            f"_site, _remember = pipeline.site.build_site, r.remember\n"
+            f"def build_site(*a, **k):\n    _mark('site'); return _site(*a, **k)\n"
+            f"def remember(*a, **k):\n    _remember(*a, **k); _mark('data-end')\n"
+            f"pipeline.site.build_site, r.remember = build_site, remember\n"
+            f"import pipeline.runner.early_site as e\n_up = e._start_up\n"
+            f"def _start_up(*a, **k):\n    _mark('early'); return _up(*a, **k)\n"
+            f"e._start_up = _start_up\n")
+
+
+def _same_output(a: Path, b: Path) -> None:
+    """Two outputs hold the same files with the same bytes (but what is kept by stat), and the same kept templates."""
+    assert tree(a, skip=BY_STAT) == tree(b, skip=BY_STAT)
+    kept = sorted(p.relative_to(a).as_posix() for p in (a / "site-cache" / "templates").rglob("*") if p.is_file())
+    assert kept and kept == sorted(p.relative_to(b).as_posix()
+                                   for p in (b / "site-cache" / "templates").rglob("*") if p.is_file())
+
+
+def test_a_first_publish_starts_its_site_child_before_the_data_stage_ends_and_builds_the_same_site(
+        tmp_path: Path) -> None:
+    ds = small_datasets(tmp_path)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    early = _patched(ds, tmp_path / "early", _marks(marks))
+    assert early.returncode == 0, early.stderr
+    (early_pid, started), (site_pid, _), (_, data_end) = (
+        (int(p), float(t)) for p, t in ((marks / n).read_text().split() for n in ("early", "site", "data-end")))
+    assert early_pid == site_pid and started < data_end  # one child, started while the data stage still worked
+    late = _patched(ds, tmp_path / "late", NOT_EARLY)
+    assert late.returncode == 0, late.stderr
+    assert early.stdout.replace(str(tmp_path / "early"), "OUT") == late.stdout.replace(str(tmp_path / "late"), "OUT")
+    _same_output(tmp_path / "early", tmp_path / "late")
+
+
+def test_a_data_stage_failing_at_its_commit_kills_the_early_site_child_and_the_next_run_succeeds(
+        tmp_path: Path) -> None:
+    ds = small_datasets(tmp_path)
+    out = tmp_path / "out"
+    # The store's commit fails once the site child was started (a full disk, say): the data stage undoes its work.
+    patch = ("import errno, pipeline.store.archive as a\n"
+             "def commit(self, *args, **kwargs):\n    raise OSError(errno.ENOSPC, 'disk full')\n"
+             "a.Store.commit = commit\n")
+    done = _patched(ds, out, patch)
+    assert done.returncode != 0
+    assert not (out / "site").exists() and not (out / "site-cache").exists()  # the site child wrote nothing
+    assert not (out / "store" / "index.json").exists() and not (out / "data").exists()
+    again = run(publish_cmd(ds, out, *NOW))
+    assert again.returncode == 0, again.stderr
+    clean = tmp_path / "clean"
+    assert run(publish_cmd(ds, clean, *NOW)).returncode == 0
+    _same_output(out, clean)
+
+
+def test_an_early_site_child_that_dies_before_the_word_fails_the_site_stage_and_the_next_run_completes_it(
+        tmp_path: Path) -> None:
+    ds = small_datasets(tmp_path)
+    out = tmp_path / "out"
+    patch = ("import os, signal, pipeline.runner.early_site as e\n"
+             "def _start_up(*a, **k):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+             "e._start_up = _start_up\n")
+    done = _patched(ds, out, patch)
+    assert done.returncode == 1, done.stderr
+    assert "the site stage ended without a result on signal SIGKILL" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (out / "data").is_dir() and not (out / "site").exists()  # the data stays published
+    assert json.loads((out / "runs.jsonl").read_text(encoding="utf-8").splitlines()[-1])["exit_code"] == 1
+    again = run(publish_cmd(ds, out, *NOW))
+    assert again.returncode == 0, again.stderr
+    clean = tmp_path / "clean"
+    assert run(publish_cmd(ds, clean, *NOW)).returncode == 0
+    _same_output(out, clean)
+    shutil.rmtree(clean)
+
+
+def test_an_early_site_child_raising_in_its_start_fails_the_run_with_its_error(tmp_path: Path) -> None:
+    ds = small_datasets(tmp_path)
+    out = tmp_path / "out"
+    patch = ("import pipeline.runner.early_site as e\nfrom pipeline.core.errors import SiteError\n"
+             "def _start_up(*a, **k):\n    raise SiteError('site_templates/base.html: broken')\n"
+             "e._start_up = _start_up\n")
+    done = _patched(ds, out, patch)
+    assert done.returncode == 1, done.stderr
+    assert "GAGAL / FAILED: site_templates/base.html: broken" in done.stderr
+    assert (out / "data").is_dir() and not (out / "site").exists() and not (out / "site-cache").exists()
+    again = run(publish_cmd(ds, out, *NOW))
+    assert again.returncode == 0, again.stderr
