@@ -21,7 +21,6 @@ file on disk (``store/flush.py``) before the store's index, the commit point, na
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import hashlib
 import os
@@ -34,7 +33,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pipeline.core import periods
+from pipeline.core import heap, periods
 from pipeline.core.atomic import COMMIT, commit_files, holds_bytes, recover_dir, same_bytes, staging_dir, write_unsynced
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import PipelineError, PublishError
@@ -287,7 +286,7 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
             handoff.forked(child=True)
         staged = _stage(output, builders, {}, reused)
         if handoff is not None:
-            _give_back()  # what the pages and templates freed: the rest of this child's life is beside the data files
+            heap.give_back()  # what the pages and templates freed: the rest of this child is beside the data files
         writing.write()
         if handoff is not None:  # a first publish: the store's files and the side folders put on disk meanwhile
             start_early(len(writing.writes))
@@ -305,17 +304,6 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
     finally:
         handoff.forked(child=False)
     return _Side(child, handoff)
-
-
-def _give_back() -> None:
-    """Return the C heap's free pages to the system (glibc's ``malloc_trim``; elsewhere nothing): the side child's
-    staging freed about 55 MB that it kept mapped, counted in the stage's peak while the data files are written
-    beside its store writes and workbook."""
-    try:
-        libc = ctypes.CDLL(None)
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _changed_tables(data: Path, staged: Path, in_place: Collection[str] = frozenset()) -> tuple[str, ...]:
