@@ -30,6 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import listings
 from pipeline.core.atomic import recover_dir, write_bytes
 from pipeline.core.config import Portal, schemas_root
 from pipeline.core.paths import SITE_TEMPLATES
@@ -41,11 +42,11 @@ from pipeline.core.treehash import (
     library_versions,
     scan_tree,
     stat_line,
-    stat_tree,
 )
 
 RECORD = "publish-inputs.json"  # under <output>/store
 DIGESTS = "tree-digests.json"  # under <output>/store: the inputs' files' digests, by stat
+LISTINGS = "output-listings.json"  # under <output>/store: the output folders' listings, by stat
 FOLDERS = ("data", "feedback", "templates", "reports")  # the publish's output folders, in build order
 PIPELINE = Path(__file__).resolve().parents[1]
 LIBRARIES = ("babel", "frictionless", "jinja2", "markdown", "markupsafe", "nh3", "openpyxl")
@@ -90,15 +91,23 @@ def scan_inputs(portal: Portal) -> list[Scanned]:
     return scanned
 
 
-def outputs_digest(output: Path) -> str:
-    """A digest of the name, size, inode, modification and change time of every file in the output folders."""
+def outputs_digest(output: Path, walked: dict[str, Any] | None = None) -> str:
+    """A digest of the name, size, inode, modification and change time of every file in the output folders.
+
+    Each folder is stat'ed instead of listed while the listings the last publish kept hold it (``core/listings.py``);
+    with ``walked``, every folder is listed, and ``walked`` gets the listings to keep (``listings.save``).
+    """
     h = hashlib.sha256()
+    kept = listings.load(output / "store" / LISTINGS) if walked is None else {}
     for folder in (*FOLDERS, "store/index.json"):
         root = output / folder
         if root.is_file():
             h.update(stat_line(folder, root.lstat()))
-            continue
-        stat_tree(h, folder, root)
+        elif walked is None:
+            listings.stat_walk(h, folder, root, kept.get(folder))
+        else:
+            lines, walked[folder] = listings.walk(folder, root)
+            h.update(b"".join(lines))
     return h.hexdigest()
 
 
@@ -152,7 +161,8 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
     again; without ``cache`` they are)."""
     # The inputs' stat only when every digest the check took is one the cache keeps (``DigestCache.unsure``).
     stats = cache.scanned_stat if cache is not None and not cache.unsure else None
-    data = (json.dumps({"inputs": inputs, "inputs_stat": stats, "outputs": outputs_digest(portal.output),
+    walked: dict[str, Any] = {}
+    data = (json.dumps({"inputs": inputs, "inputs_stat": stats, "outputs": outputs_digest(portal.output, walked),
                         "accepted": accepted, "rejected": rejected, "needs_action": list(needs_action)},
                        sort_keys=True) + "\n").encode()
     path = portal.output / "store" / RECORD
@@ -162,6 +172,7 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
         same = False
     if not same:
         write_bytes(path, data)
+    listings.save(portal.output / "store" / LISTINGS, walked)
     if cache is not None:
         final = cache.recheck()
     else:

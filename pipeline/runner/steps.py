@@ -198,14 +198,15 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
     try:
         # The stat of the store's reports for the stamp, taken on this core while the child builds the site
         # (which only reads them), instead of after the build on the critical path.
-        reports = sitestamp.reports_digest(portal)
+        walked: dict[str, Any] = {}  # the listings of the reports' folders, kept with the stamp
+        reports = sitestamp.reports_digest(portal, walked)
     finally:
         pages, libraries = child.result()
     # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
     # A build command stamps too: the stamp is only trusted after a later publish step found that
     # its record still describes the present, and the site was then built from that present.
     if published or pages != "skipped":
-        sitestamp.write(portal, day, libraries, (), reports)
+        sitestamp.write(portal, day, libraries, (), reports, walked)
     record.pages = pages
 
 
