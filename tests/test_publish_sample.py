@@ -70,9 +70,14 @@ def test_nothing_new_changes_no_byte_under_output(sample: dict[str, Any]) -> Non
     first, second = dict(sample["first"]), dict(sample["second"])
     log1, log2 = first.pop("runs.jsonl"), second.pop("runs.jsonl")
     # The skip record holds a digest of the output files' inodes: the copy has new ones, so the
-    # second run is not skipped and records its own; what it read and counted is the same.
+    # second run is not skipped and records its own; what it read and counted is the same. (So does
+    # its digest of the inputs' stat, when the run could keep one: the copy's are new too.)
     rec1, rec2 = (json.loads(t.pop("store/publish-inputs.json")) for t in (first, second))
-    assert {k: v for k, v in rec2.items() if k != "outputs"} == {k: v for k, v in rec1.items() if k != "outputs"}
+    stats = ("outputs", "inputs_stat")
+    assert {k: v for k, v in rec2.items() if k not in stats} == {k: v for k, v in rec1.items() if k not in stats}
+    # The output folders' listings, kept with each folder's stat (core/listings.py): the copy's folders are others.
+    lists1, lists2 = (json.loads(t.pop("store/output-listings.json"))["plans"] for t in (first, second))
+    assert {k: [f[0::2] for f in v] for k, v in lists2.items()} == {k: [f[0::2] for f in v] for k, v in lists1.items()}
     # The records that keep a file's stat (its inode and times) next to its digest, so a later run
     # need not read it: the copy's files have new stats, which the second run keeps. Their digests
     # must be the same, and each must be the digest of the bytes it names.

@@ -132,7 +132,8 @@ def test_a_config_error_raised_in_a_child_keeps_its_exit_code_and_its_words(
 NOW = "2026-11-28T06:15:00"  # both runs record the same time for the files they receive
 # What a store keeps about the output's files by their stat (inodes differ between two outputs).
 STORE_CACHES = ("feedback-inputs.json", "templates-inputs.json", "feedback-digests.json", "templates-digests.json",
-                "published-rows/files.json", "tree-digests.json", "publish-inputs.json")
+                "published-rows/files.json", "tree-digests.json", "publish-inputs.json",
+                "output-listings.json")
 
 
 def _staging_leftovers(out: Path) -> list[str]:

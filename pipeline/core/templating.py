@@ -21,6 +21,8 @@ from jinja2.runtime import Context, Macro
 from jinja2.utils import missing
 from markupsafe import Markup, escape
 
+from pipeline.core.paths import SITE_TEMPLATES as SITE_TEMPLATES  # re-exported: the site, feedback and intake use it
+
 
 def _escape_str(s: str, /) -> str:
     """``escape``'s characters as a str (for a markupsafe without its inner function)."""
@@ -29,8 +31,6 @@ def _escape_str(s: str, /) -> str:
 
 # markupsafe's own escaping of a str (C), which ``escape`` wraps in a Markup object.
 _escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _escape_str)
-
-SITE_TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 
 
 # What ``getattr`` finds on a plain dict: any other name is one of its keys or nothing.

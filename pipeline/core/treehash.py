@@ -52,6 +52,11 @@ class DigestCache:
         self.expected: dict[str, str] = {}
         # Entries of files another stage of this run wrote, by entry name (``offer``; never saved as such).
         self.offered: dict[str, list[Any]] = {}
+        # True once this pass gave a digest it does not keep (a file too recent, changed while read, unreadable):
+        # the stat of the files it passed over then does not vouch for their bytes (``feed_stats``).
+        self.unsure = False
+        # The stat digest of the trees this pass hashed, as its caller took it (``publish/unchanged.py``).
+        self.scanned_stat: str | None = None
 
     def again(self) -> DigestCache:
         """A cache for another pass over the same files: what this pass found is kept too, so only a
@@ -85,17 +90,19 @@ class DigestCache:
             else:
                 self.fresh[name] = entry
                 self._fresh_paths[name] = path
+                self.unsure = True
             return str(entry[-1])
         started = time.time_ns()
         found, before, after = _read(path)
         # Kept only when the bytes read are the bytes of that key, and that key cannot come back
         # with other bytes: unchanged while read, and last changed long enough before the read.
+        if before == after == key and settled(st, started):
+            self.seen[name] = [*key, found]
+            return found
+        self.unsure = True
         if before == after == key:
-            if settled(st, started):
-                self.seen[name] = [*key, found]
-            else:
-                self.fresh[name] = [*key, found]
-                self._fresh_paths[name] = path
+            self.fresh[name] = [*key, found]
+            self._fresh_paths[name] = path
         return found
 
     def recheck(self) -> DigestCache:
@@ -215,29 +222,66 @@ def library_versions(names: Iterable[str]) -> str:
     return "\n".join(found)
 
 
+# One entry of a scanned tree (``scan_tree``): a line fed as it is (an absent root, a link to a folder,
+# a file that is not a regular one), or a regular file's name, path and ``lstat``.
+Scanned = bytes | tuple[str, str, os.stat_result]
+
+
 def hash_tree(h: Any, label: str, root: Path, suffix: str | None, cache: DigestCache | None = None) -> None:
     """Feed every entry under ``root`` (a file or a folder): name, kind, and a regular file's bytes
     (their SHA-256 taken from ``cache`` when its key still matches).
 
     Links are named, never followed (the validate stage refuses them; their target is not an input).
     """
+    feed_digests(h, scan_tree(label, root, suffix), cache)
+
+
+def scan_tree(label: str, root: Path, suffix: str | None) -> list[Scanned]:
+    """The entries ``hash_tree`` feeds, in its order, each regular file with its ``lstat`` (nothing is read)."""
+    found: list[Scanned] = []
     try:
         top = root.lstat()
     except FileNotFoundError:
-        h.update(f"{label} absent\0".encode())
-        return
+        found.append(f"{label} absent\0".encode())
+        return found
     if not stat.S_ISDIR(top.st_mode):
-        _entry(h, label, os.path.abspath(root), top, cache)
-        return
-    _walk(h, label, os.path.abspath(root), suffix, cache)
+        _scanned(found, label, os.path.abspath(root), top)
+    else:
+        _walk(found, label, os.path.abspath(root), suffix)
+    return found
 
 
-def _walk(h: Any, rel: str, folder: str, suffix: str | None, cache: DigestCache | None) -> None:
-    """Feed one folder's files (by name), then its links to folders, then each subfolder in turn
+def feed_digests(h: Any, scanned: list[Scanned], cache: DigestCache | None = None) -> None:
+    """Feed scanned entries as ``hash_tree`` does: a regular file's name and the SHA-256 of its bytes."""
+    for item in scanned:
+        if isinstance(item, bytes):
+            h.update(item)
+            continue
+        rel, path, st = item
+        try:
+            found = cache.digest(path, st) if cache is not None else _read(path)[0]
+        except OSError as exc:  # unreadable now; the run names it (and a later readable file differs)
+            if cache is not None:
+                cache.unsure = True
+            h.update(f"{rel}\0unreadable {exc.errno}\0".encode())
+            continue
+        h.update(f"{rel}\0{found}\0".encode())
+
+
+def feed_stats(h: Any, scanned: list[Scanned]) -> None:
+    """Feed scanned entries by their stat instead of their bytes: a regular file's name, size, device, inode,
+    modification and change time (the key ``DigestCache`` keeps a digest with)."""
+    h.update(b"".join(item if isinstance(item, bytes) else
+                      f"{item[0]}\0{item[2].st_size}\0{item[2].st_dev}\0{item[2].st_ino}\0{item[2].st_mtime_ns}"
+                      f"\0{item[2].st_ctime_ns}\0".encode() for item in scanned))
+
+
+def _walk(found: list[Scanned], rel: str, folder: str, suffix: str | None) -> None:
+    """Scan one folder's files (by name), then its links to folders, then each subfolder in turn
     (``os.walk``'s order, on plain strings: at a city's 30,000 files, paths as objects cost seconds)."""
     try:
-        with os.scandir(folder) as found:
-            entries = sorted(found, key=lambda e: e.name)
+        with os.scandir(folder) as listed:
+            entries = sorted(listed, key=lambda e: e.name)
     except OSError:  # as os.walk: a folder that cannot be listed is passed over
         return
     folders = []
@@ -250,13 +294,21 @@ def _walk(h: Any, rel: str, folder: str, suffix: str | None, cache: DigestCache 
             if entry.name != "__pycache__":
                 folders.append(entry)
         elif suffix is None or _suffix(entry.name) == suffix:
-            _entry(h, f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False), cache)
+            _scanned(found, f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
     for entry in folders:
         if entry.is_symlink():  # named, never followed
-            h.update(f"{rel}/{entry.name}\0link\0".encode())
+            found.append(f"{rel}/{entry.name}\0link\0".encode())
     for entry in folders:
         if not entry.is_symlink():
-            _walk(h, f"{rel}/{entry.name}", entry.path, suffix, cache)
+            _walk(found, f"{rel}/{entry.name}", entry.path, suffix)
+
+
+def _scanned(found: list[Scanned], rel: str, path: str, st: os.stat_result) -> None:
+    """One entry: a regular file with its stat (its bytes are read by ``feed_digests``), any other by its kind."""
+    if stat.S_ISREG(st.st_mode):
+        found.append((rel, path, st))
+    else:
+        found.append(f"{rel}\0kind {stat.S_IFMT(st.st_mode)}\0".encode())
 
 
 def _suffix(name: str) -> str:
@@ -292,19 +344,6 @@ def stat_tree(h: Any, rel: str, folder: Path | str) -> None:
 def stat_line(rel: str, st: os.stat_result) -> bytes:
     """One file's line in ``stat_tree``."""
     return f"{rel}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0".encode()
-
-
-def _entry(h: Any, rel: str, path: str, st: os.stat_result, cache: DigestCache | None) -> None:
-    """One entry: its name and kind, and for a regular file the SHA-256 of its bytes."""
-    if not stat.S_ISREG(st.st_mode):
-        h.update(f"{rel}\0kind {stat.S_IFMT(st.st_mode)}\0".encode())
-        return
-    try:
-        found = cache.digest(path, st) if cache is not None else _read(path)[0]
-    except OSError as exc:  # unreadable now; the run names it (and a later readable file differs)
-        h.update(f"{rel}\0unreadable {exc.errno}\0".encode())
-        return
-    h.update(f"{rel}\0{found}\0".encode())
 
 
 def _read(path: str) -> tuple[str, list[int], list[int]]:

@@ -11,6 +11,14 @@ would write the same bytes again: it is skipped, and no file is written.
 The inputs' SHA-256 reads only the files whose stat changed since the last publish: the others'
 digests are kept in ``<output>/store/tree-digests.json`` (``core/treehash.py`` DigestCache), which
 only a publish that ran writes, after its swap; a skipped run reads it and writes nothing.
+
+Most runs find nothing new, and at a city's size loading that cache (15,000 entries) and looking
+every file up in it took a third of such a run. The record also keeps the stat digest of the
+inputs as the last check walked them (``inputs_stat``: each file's name, size, device, inode,
+modification and change time, the key the cache keeps a digest with), when every digest that check
+took was one the cache keeps (each file settled, unchanged while read): equal stats then vouch
+for the same bytes, as the cache's own entries do, so a check whose walk finds the same stat digest
+takes the record's inputs without the cache. Any other walk hashes the bytes, as before.
 """
 
 from __future__ import annotations
@@ -22,13 +30,23 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import listings
 from pipeline.core.atomic import recover_dir, write_bytes
 from pipeline.core.config import Portal, schemas_root
-from pipeline.core.templating import SITE_TEMPLATES
-from pipeline.core.treehash import DigestCache, hash_tree, library_versions, stat_line, stat_tree
+from pipeline.core.paths import SITE_TEMPLATES
+from pipeline.core.treehash import (
+    DigestCache,
+    Scanned,
+    feed_digests,
+    feed_stats,
+    library_versions,
+    scan_tree,
+    stat_line,
+)
 
 RECORD = "publish-inputs.json"  # under <output>/store
 DIGESTS = "tree-digests.json"  # under <output>/store: the inputs' files' digests, by stat
+LISTINGS = "output-listings.json"  # under <output>/store: the output folders' listings, by stat
 FOLDERS = ("data", "feedback", "templates", "reports")  # the publish's output folders, in build order
 PIPELINE = Path(__file__).resolve().parents[1]
 LIBRARIES = ("babel", "frictionless", "jinja2", "markdown", "markupsafe", "nh3", "openpyxl")
@@ -41,42 +59,67 @@ def input_digests(portal: Portal) -> DigestCache:
 
 def inputs_digest(portal: Portal, as_of: date, cache: DigestCache | None = None) -> str:
     """The SHA-256 (hex) of everything a publish reads (``cache``: the files' digests by stat)."""
+    return _inputs_digest(as_of, library_versions(LIBRARIES), scan_inputs(portal), cache or input_digests(portal))
+
+
+def _inputs_digest(as_of: date, versions: str, scanned: list[Scanned], cache: DigestCache) -> str:
+    """``inputs_digest`` of the scanned input trees (``versions``: ``library_versions(LIBRARIES)``)."""
     h = hashlib.sha256(f"as-of {as_of.isoformat()}\0".encode())
-    h.update(f"{library_versions(LIBRARIES)}\0".encode())
-    _hash_files(h, portal, cache or input_digests(portal))
+    h.update(f"{versions}\0".encode())
+    feed_digests(h, scanned, cache)
     return h.hexdigest()
 
 
-def _hash_files(h: Any, portal: Portal, cache: DigestCache) -> None:
-    """Feed the folders a publish reads: the code, the templates, the datasets (and receipts)."""
-    hash_tree(h, "pipeline", PIPELINE, ".py", cache)
-    hash_tree(h, "site_templates", SITE_TEMPLATES, None, cache)
-    hash_tree(h, "datasets", portal.datasets, None, cache)  # portal.toml, schemas, reference, submissions, intake log
+def inputs_stat(as_of: date, versions: str, scanned: list[Scanned]) -> str:
+    """The SHA-256 of the scanned input trees' names and stats, the as-of date and the libraries' ``versions``."""
+    h = hashlib.sha256(f"inputs-stat 1\0as-of {as_of.isoformat()}\0".encode())
+    h.update(f"{versions}\0".encode())
+    feed_stats(h, scanned)
+    return h.hexdigest()
+
+
+def scan_inputs(portal: Portal) -> list[Scanned]:
+    """The folders a publish reads, walked once: the code, the templates, the datasets (and receipts)."""
+    scanned = scan_tree("pipeline", PIPELINE, ".py")
+    scanned += scan_tree("site_templates", SITE_TEMPLATES, None)
+    scanned += scan_tree("datasets", portal.datasets, None)  # portal.toml, schemas, reference, submissions, intake log
     if portal.receipts is not None and not portal.receipts.is_relative_to(portal.datasets):
-        hash_tree(h, "receipts", portal.receipts, None, cache)
+        scanned += scan_tree("receipts", portal.receipts, None)
     root = schemas_root(portal.datasets)
     if root != portal.datasets:  # a datasets folder without schemas/ is judged by the project's own
-        hash_tree(h, "project-schemas", root / "schemas", None, cache)
+        scanned += scan_tree("project-schemas", root / "schemas", None)
+    return scanned
 
 
-def outputs_digest(output: Path) -> str:
-    """A digest of the name, size, inode, modification and change time of every file in the output folders."""
+def outputs_digest(output: Path, walked: dict[str, Any] | None = None) -> str:
+    """A digest of the name, size, inode, modification and change time of every file in the output folders.
+
+    Each folder is stat'ed instead of listed while the listings the last publish kept hold it (``core/listings.py``);
+    with ``walked``, every folder is listed, and ``walked`` gets the listings to keep (``listings.save``).
+    """
     h = hashlib.sha256()
+    kept = listings.load(output / "store" / LISTINGS) if walked is None else {}
     for folder in (*FOLDERS, "store/index.json"):
         root = output / folder
         if root.is_file():
             h.update(stat_line(folder, root.lstat()))
-            continue
-        stat_tree(h, folder, root)
+        elif walked is None:
+            listings.stat_walk(h, folder, root, kept.get(folder))
+        else:
+            lines, walked[folder] = listings.walk(folder, root)
+            h.update(b"".join(lines))
     return h.hexdigest()
 
 
 @dataclass(frozen=True)
 class Check:
     """What the check read: the inputs' digests and their SHA-256 (for the publish that follows, which
-    does not read them again), and ``last``: the last run's record when nothing changed, else None."""
+    does not read them again), and ``last``: the last run's record when nothing changed, else None.
 
-    digests: DigestCache
+    ``digests`` is None only when nothing changed and the inputs were known by their stat (no publish follows).
+    """
+
+    digests: DigestCache | None
     inputs: str
     last: dict[str, Any] | None
 
@@ -84,22 +127,29 @@ class Check:
 def check(portal: Portal, as_of: date) -> Check:
     """Whether anything changed since the last publish; an interrupted swap of an output folder is
     completed first (never skipped), since the outputs' stat is part of the check."""
-    digests = input_digests(portal)
-    inputs = inputs_digest(portal, as_of, digests)
+    scanned, versions = scan_inputs(portal), library_versions(LIBRARIES)
+    stats = inputs_stat(as_of, versions, scanned)
     for name in FOLDERS:
         recover_dir(portal.output / name)
-    return Check(digests, inputs, unchanged(portal, inputs))
+    record = _record(portal)
+    outputs = outputs_digest(portal.output) if record is not None else None
+    if (record is not None and record.get("inputs_stat") == stats and isinstance(record.get("inputs"), str)
+            and record.get("outputs") == outputs):
+        return Check(None, record["inputs"], record)  # the inputs known by their stat, as the cache knows a file
+    digests = input_digests(portal)
+    inputs = _inputs_digest(as_of, versions, scanned, digests)
+    digests.scanned_stat = stats  # kept with the record by ``remember`` when every digest was sure
+    same = record is not None and record.get("inputs") == inputs and record.get("outputs") == outputs
+    return Check(digests, inputs, record if same else None)
 
 
-def unchanged(portal: Portal, inputs: str) -> dict[str, Any] | None:
-    """The last run's record when its inputs are ``inputs`` and its outputs are untouched, else None."""
+def _record(portal: Portal) -> dict[str, Any] | None:
+    """The last publish's record, or None when it is absent or unreadable."""
     try:
         record = json.loads((portal.output / "store" / RECORD).read_bytes())
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or record.get("inputs") != inputs:
-        return None
-    return record if record.get("outputs") == outputs_digest(portal.output) else None
+    return record if isinstance(record, dict) else None
 
 
 def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_action: tuple[str, ...] = (),
@@ -109,8 +159,12 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
     The input files' digests are kept too: those ``cache`` found when the run began are not read again,
     only the files that were too recent to keep then (``DigestCache.recheck``: the trees are not walked
     again; without ``cache`` they are)."""
-    data = (json.dumps({"inputs": inputs, "outputs": outputs_digest(portal.output), "accepted": accepted,
-                        "rejected": rejected, "needs_action": list(needs_action)}, sort_keys=True) + "\n").encode()
+    # The inputs' stat only when every digest the check took is one the cache keeps (``DigestCache.unsure``).
+    stats = cache.scanned_stat if cache is not None and not cache.unsure else None
+    walked: dict[str, Any] = {}
+    data = (json.dumps({"inputs": inputs, "inputs_stat": stats, "outputs": outputs_digest(portal.output, walked),
+                        "accepted": accepted, "rejected": rejected, "needs_action": list(needs_action)},
+                       sort_keys=True) + "\n").encode()
     path = portal.output / "store" / RECORD
     try:
         same = path.read_bytes() == data
@@ -118,9 +172,10 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
         same = False
     if not same:
         write_bytes(path, data)
+    listings.save(portal.output / "store" / LISTINGS, walked)
     if cache is not None:
         final = cache.recheck()
     else:
         final = input_digests(portal).again()
-        _hash_files(hashlib.sha256(), portal, final)
+        feed_digests(hashlib.sha256(), scan_inputs(portal), final)
     final.save()

@@ -26,13 +26,15 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from pipeline.core import listings
 from pipeline.core.atomic import write_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root, settings_json
 from pipeline.core.errors import PipelineError
 from pipeline.core.models import TABLES
-from pipeline.core.treehash import library_versions, stat_line, stat_tree
+from pipeline.core.treehash import library_versions, stat_line
 
 STAMP = ("site-cache", "site-stamp.json")  # under <output>: no output; deleting it costs one site check
+LISTINGS = ("site-cache", "report-listings.json")  # under <output>: the store's reports' folders (``reports_digest``)
 FORMAT = "mpp-site-stamp 1"
 LEFT_OVERS = (".site.old", ".site.new")  # core/atomic.py's swap folders beside <output>/site
 NOT_SETTINGS = ("ckan", "warnings")  # the push's settings (a token) and load warnings change no page
@@ -70,11 +72,17 @@ def _holds(stamp: Any, parts: Iterator[tuple[str, Callable[[], Any]]]) -> bool:
 
 
 def write(portal: Portal, as_of: date, libraries: Iterable[str], variables: Iterable[str],
-          reports: str | None = None) -> None:
+          reports: str | None = None, walked: dict[str, Any] | None = None) -> None:
     """Keep the stamp of the site now in place (only when it changed; a failure costs one site check).
 
-    ``reports``: ``reports_digest`` as taken since the store's reports were last written (else taken here).
+    ``reports``: ``reports_digest`` as taken since the store's reports were last written (else taken here), with
+    the listings it ``walked``, kept here too.
     """
+    if reports is None:
+        walked = {}
+        reports = reports_digest(portal, walked)
+    if walked is not None:
+        listings.save(portal.output.joinpath(*LISTINGS), walked)
     stamp = _stamp(portal, as_of, list(libraries), list(variables), reports)
     body = (json.dumps(stamp, sort_keys=True) + "\n").encode()
     path = portal.output.joinpath(*STAMP)
@@ -118,10 +126,19 @@ def _file_digest(path: Any) -> str:
         return "absent"
 
 
-def reports_digest(portal: Portal) -> str:
-    """The stat digest of the store's reports and index (the site's report pages read them)."""
+def reports_digest(portal: Portal, walked: dict[str, Any] | None = None) -> str:
+    """The stat digest of the store's reports and index (the site's report pages read them).
+
+    Their 14,000 folders (a city's) are stat'ed instead of listed while the listings the stamp kept hold them
+    (``core/listings.py``); with ``walked``, every folder is listed, and ``walked`` gets the listings to keep.
+    """
     h = hashlib.sha256()
-    stat_tree(h, "store/reports", portal.output / "store" / "reports")
+    root, rel = portal.output / "store" / "reports", "store/reports"
+    if walked is None:
+        listings.stat_walk(h, rel, root, listings.load(portal.output.joinpath(*LISTINGS)).get(rel))
+    else:
+        lines, walked[rel] = listings.walk(rel, root)
+        h.update(b"".join(lines))
     with contextlib.suppress(OSError):
         h.update(stat_line("store/index.json", (portal.output / "store" / "index.json").lstat()))
     return h.hexdigest()

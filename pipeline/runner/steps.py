@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from pipeline.core.config import Portal, load_portal
-from pipeline.core.errors import PushError
+from pipeline.core.errors import PipelineError, PushError
 from pipeline.core.models import FileReport
 from pipeline.runner import sitestamp
 from pipeline.runner.ahead import Ahead, load_site_code, warm_store
@@ -92,7 +92,11 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
     early: EarlySite[tuple[int | str, list[str]]] | None = None
     try:
         try:
-            if ahead is not None and ahead.heard():
+            # The site stamp checked on this core while the child checks the inputs on the other: kept for
+            # ``build`` only when the child finds nothing new, as it then writes nothing.
+            stamp = _stamp_meanwhile(portal, day) if ahead is not None and not ahead.at_commit else None
+            work = ahead is not None and ahead.heard()
+            if ahead is not None and work:
                 if ahead.at_commit:  # a first publish: the site child started now (early_site.py)
                     early = EarlySite(portal, lambda offered: _build(portal, day, offered))
                 else:
@@ -105,6 +109,8 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
         raise
     if early is not None:
         _early[portal.output] = early
+    if stamp is not None and not work:
+        _stamped[portal.output] = stamp
     if written is not None:
         written.update(found)
     return _read_or_none(kept) != before
@@ -112,6 +118,18 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
 
 # The site child a first publish step started, by output folder, for the build step that follows (``build``).
 _early: dict[Path, EarlySite[tuple[int | str, list[str]]]] = {}
+# ``sitestamp.current`` as a publish step that found nothing new took it while its child checked, by output
+# folder, for the build step that follows (``build``).
+_stamped: dict[Path, tuple[dict[str, Any] | None]] = {}
+
+
+def _stamp_meanwhile(portal: Portal, day: date) -> tuple[dict[str, Any] | None] | None:
+    """``sitestamp.current`` in a tuple, taken while the data stage's child may write: None when a file went
+    meanwhile (the build step then takes it again)."""
+    try:
+        return (sitestamp.current(portal, day),)
+    except (OSError, PipelineError):
+        return None
 
 
 def _read_or_none(path: Path) -> bytes | None:
@@ -161,13 +179,14 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
     the data files that step wrote (``publish``), which the site's check does not read again.
     """
     early = _early.pop(portal.output, None)  # a first publish's site child, waiting for the word (``publish``)
+    stamped = _stamped.pop(portal.output, None)  # the stamp as the publish step found it, nothing new (``publish``)
     if skip:
         if early is not None:
             early.cancel()
         record.pages = "skipped"
         return
     if published is not None:
-        site = sitestamp.current(portal, day)
+        site = stamped[0] if stamped is not None and not published else sitestamp.current(portal, day)
         if site is not None:  # the same line as the site stage's own skip
             if early is not None:
                 early.cancel()
@@ -179,14 +198,15 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
     try:
         # The stat of the store's reports for the stamp, taken on this core while the child builds the site
         # (which only reads them), instead of after the build on the critical path.
-        reports = sitestamp.reports_digest(portal)
+        walked: dict[str, Any] = {}  # the listings of the reports' folders, kept with the stamp
+        reports = sitestamp.reports_digest(portal, walked)
     finally:
         pages, libraries = child.result()
     # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
     # A build command stamps too: the stamp is only trusted after a later publish step found that
     # its record still describes the present, and the site was then built from that present.
     if published or pages != "skipped":
-        sitestamp.write(portal, day, libraries, (), reports)
+        sitestamp.write(portal, day, libraries, (), reports, walked)
     record.pages = pages
 
 

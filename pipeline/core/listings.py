@@ -1,0 +1,136 @@
+"""Folder trees' listings kept by each folder's stat: a stat walk stats an unchanged folder instead of listing it.
+
+The nothing-new checks take the stat of every file the publish left and of the store's reports
+(``treehash.stat_tree``): at a city's size 18,000 folders, most holding one to four files, whose
+listing (open, read, close) cost more than the stat of their files. Git's untracked cache answers
+the same way: adding, removing or renaming an entry changes its folder's modification and change
+time (POSIX; a change time cannot be set back by hand), so while a folder's device, inode, mode,
+modification and change time are those kept with its listing, it holds the same names. A file
+changed in place leaves its folder's stat as it was: each file is still stat'ed, only the listing
+is kept, never a file's stat.
+
+A folder changed less than ``RACY_NS`` before its stat was taken has no key kept (an entry added
+within the same clock tick could leave its times equal), nor one holding a link (what a link names
+may become a folder, or stop being one, without its folder changing): it is listed again each time.
+When a folder listed again holds other folders than those kept, the tree is walked as
+``stat_tree`` walks it. Kept only for the pipeline's own output folders, whose names hold no
+personal data; a damaged or absent file only costs the walk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.atomic import write_bytes
+from pipeline.core.treehash import settled, stat_line, stat_tree
+
+FORMAT = "mpp-listings 2"
+# One folder of a plan, in the walk's order: its path under the root ("" for the root), its stat key
+# (None: listed again each time), the sorted names of its entries that are not folders, of its folders.
+Folder = list[Any]
+
+
+def stat_walk(h: Any, rel: str, root: Path, plan: list[Folder] | None) -> None:
+    """Feed the bytes ``stat_tree(h, rel, root)`` feeds, each folder's listing taken from ``plan`` (``load``) while
+    it holds."""
+    lines = _planned(rel, str(root), plan) if plan else None
+    if lines is None:
+        stat_tree(h, rel, root)
+    else:
+        h.update(b"".join(lines))
+
+
+def _planned(rel: str, root: str, plan: list[Folder]) -> list[bytes] | None:
+    """The walk's lines by the kept plan, or None when it no longer describes the tree (or is damaged)."""
+    lines: list[bytes] = []
+    try:
+        for sub, key, kept, folders in plan:
+            path = f"{root}/{sub}" if sub else root
+            st = os.lstat(path)
+            files = kept
+            if key is None or key != [st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns]:
+                found = _listing(path)
+                if found is None or found[1] != folders:
+                    return None
+                files = found[0]
+            here = f"{rel}/{sub}" if sub else rel
+            for name in files:
+                lines.append(stat_line(f"{here}/{name}", os.lstat(f"{path}/{name}")))
+    except (OSError, TypeError, ValueError):  # gone meanwhile, or a damaged plan: walked as stat_tree walks
+        return None
+    return lines
+
+
+def walk(rel: str, root: Path) -> tuple[list[bytes], list[Folder]]:
+    """The lines ``stat_tree(h, rel, root)`` feeds, walked now, and the plan of that walk (for ``save``)."""
+    lines: list[bytes] = []
+    plan: list[Folder] = []
+    _walk(lines, plan, rel, "", str(root))
+    return lines, plan
+
+
+def _walk(lines: list[bytes], plan: list[Folder], rel: str, sub: str, folder: str) -> None:
+    """One folder's files' lines and entry, then each subfolder's in turn (``stat_tree``'s order)."""
+    now = time.time_ns()  # before the stat: a key is kept only for a folder last changed RACY_NS before it
+    try:
+        st = os.lstat(folder)
+    except OSError:
+        return
+    found = _listing(folder)
+    if found is None:
+        return
+    files, folders, links = found
+    key = [st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns]
+    plan.append([sub, key if settled(st, now) and not links else None, files, folders])
+    for name in files:
+        lines.append(stat_line(f"{rel}/{name}", os.lstat(f"{folder}/{name}")))
+    for name in folders:
+        _walk(lines, plan, f"{rel}/{name}", f"{sub}/{name}" if sub else name, f"{folder}/{name}")
+
+
+def _listing(folder: str) -> tuple[list[str], list[str], bool] | None:
+    """The sorted names of a folder's entries that are not folders and of its folders (links to folders left out,
+    as in ``stat_tree``), and whether it holds a link; None when it cannot be listed."""
+    try:
+        with os.scandir(folder) as found:
+            listed = sorted(found, key=lambda e: e.name)
+    except OSError:
+        return None
+    files, folders, links = [], [], False
+    for entry in listed:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        link = entry.is_symlink()
+        links = links or link
+        if not is_dir:
+            files.append(entry.name)
+        elif not link:
+            folders.append(entry.name)
+    return files, folders, links
+
+
+def save(path: Path, plans: dict[str, list[Folder]]) -> None:
+    """Keep the plans of trees by their label (only when they changed; a failure costs the walks)."""
+    body = (json.dumps({"format": FORMAT, "plans": plans}, separators=(",", ":")) + "\n").encode()
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == body:
+            return
+    with contextlib.suppress(OSError):
+        write_bytes(path, body)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The kept plans by label, or none when absent or damaged (each entry's shape is checked as it is used)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return {}
+    plans = data.get("plans") if isinstance(data, dict) and data.get("format") == FORMAT else None
+    return plans if isinstance(plans, dict) else {}

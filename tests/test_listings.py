@@ -1,0 +1,115 @@
+"""Folder listings kept by the folder's stat (core/listings.py): a stat walk that uses them feeds exactly the bytes
+``treehash.stat_tree`` feeds, through every change of a file or a folder, on real files.
+
+Where a listing must be kept for a folder made a moment ago, the racy window is set to 0 (the folders then stand for
+folders made long ago); the window itself is tested with its real length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.core import listings, treehash
+from pipeline.core.treehash import stat_tree
+
+
+def _tree(tmp_path: Path) -> Path:
+    """Folders of real files, nested as the store's reports are (period/agency/table/file)."""
+    root = tmp_path / "reports"
+    for period in ("2026-07", "2026-08"):
+        for agency in ("bpbd", "lbh"):
+            folder = root / period / agency / "agendas"
+            folder.mkdir(parents=True)
+            (folder / "r001.json").write_bytes(b'{"ok": true}\n')
+            (root / period / agency / "index.html").write_bytes(b"<p>index</p>\n")
+    return root
+
+
+def _plain(root: Path) -> str:
+    h = hashlib.sha256()
+    stat_tree(h, "r", root)
+    return h.hexdigest()
+
+
+def _walked(root: Path) -> tuple[str, list[listings.Folder]]:
+    """The digest of a walk that lists every folder, and its plan."""
+    lines, plan = listings.walk("r", root)
+    return hashlib.sha256(b"".join(lines)).hexdigest(), plan
+
+
+def _by_plan(root: Path, plan: list[listings.Folder] | None) -> str:
+    h = hashlib.sha256()
+    listings.stat_walk(h, "r", root, plan)
+    return h.hexdigest()
+
+
+def _edit_in_place(path: Path) -> None:
+    st = path.stat()
+    time.sleep(0.05)  # past the coarse clock tick of the file system's change time
+    path.write_bytes(path.read_bytes().replace(b"true", b"ok!!"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_a_kept_plan_gives_the_walk_s_bytes_through_every_change(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root = _tree(tmp_path)
+    first, plan = _walked(root)
+    assert first == _plain(root) and len(plan) == 11  # the root, 2 periods, 4 agencies, 4 tables
+    assert all(key is not None for _, key, _, _ in plan)
+    assert _by_plan(root, plan) == first
+    _edit_in_place(root / "2026-07" / "bpbd" / "agendas" / "r001.json")
+    edited = _by_plan(root, plan)
+    assert edited == _plain(root) != first  # a file edited in place: its own stat tells, its folder's does not
+    (root / "2026-07" / "bpbd" / "agendas" / "r002.json").write_bytes(b"{}")  # a file added: its folder listed
+    added = _by_plan(root, plan)
+    assert added == _plain(root) != edited
+    (root / "2026-08" / "lbh" / "index.html").unlink()
+    assert _by_plan(root, plan) == _plain(root) != added
+    (root / "2026-09").mkdir()  # a folder added: the tree is walked
+    assert _by_plan(root, plan) == _plain(root)
+    (root / "2026-07" / "lbh" / "agendas" / "r001.json").unlink()
+    (root / "2026-07" / "lbh" / "agendas").rmdir()
+    assert _by_plan(root, plan) == _plain(root)
+    assert _by_plan(root, _walked(root)[1]) == _plain(root)
+
+
+def test_a_folder_too_recent_or_holding_a_link_has_no_key(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    (root / "2026-07" / "lbh" / "link").symlink_to(root / "2026-08")
+    digest, plan = _walked(root)
+    assert digest == _plain(root) and all(key is None for _, key, _, _ in plan)  # made a moment ago
+    time.sleep(treehash.RACY_NS / 1e9 + 0.1)
+    digest, plan = _walked(root)
+    keys = {sub: key for sub, key, _, _ in plan}
+    assert digest == _plain(root) and keys[""] is not None and keys["2026-07/lbh"] is None  # it holds a link
+    assert _by_plan(root, plan) == digest
+    (root / "2026-07" / "lbh" / "link").unlink()
+    (root / "2026-07" / "lbh" / "link").symlink_to(root / "2026-08" / "bpbd" / "index.html")  # now names a file
+    assert _by_plan(root, plan) == _plain(root) != digest
+
+
+@pytest.mark.parametrize("plan", [[], [1], [["", None]], [["", None, [1], []]], [["", [1, 2], ["x"], ["y"]]],
+                                  [["../..", None, [], []]]])
+def test_a_damaged_plan_costs_the_walk_only(tmp_path: Path, plan: list[listings.Folder]) -> None:
+    root = _tree(tmp_path)
+    assert _by_plan(root, plan) in (_plain(root), _by_plan(root, []))
+    assert _by_plan(root, [["", None, [], ["..", "2026-07"]]]) == _plain(root)
+
+
+def test_plans_are_kept_only_when_they_change_and_a_damaged_file_gives_none(tmp_path: Path) -> None:
+    kept = tmp_path / "listings.json"
+    plans = {"r": [["", None, ["a"], []]]}
+    listings.save(kept, plans)
+    assert listings.load(kept) == plans
+    st = kept.stat()
+    listings.save(kept, plans)
+    assert kept.stat().st_ino == st.st_ino and kept.stat().st_mtime_ns == st.st_mtime_ns
+    for damage in (b"", b"{", b'{"format": "mpp-listings 2", "plans": []}', b'{"format": "other", "plans": {}}'):
+        kept.write_bytes(damage)
+        assert listings.load(kept) == {}
