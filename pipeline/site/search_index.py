@@ -64,10 +64,13 @@ LEAST_GROUP = 256  # ... never within 256 pages of the last one
 CHUNK_BYTES = 48 * 1024  # JSON bytes of a chunk of page records before it is cut
 CHUNK_PAGES = 12  # a chunk boundary every 12 pages on average (by the hash of the page's path)
 LEAST_PAGES = 4  # ... never within 4 pages of the last one
-# The kept state: (paths, keys, words, word of each posting, page, count as int32 bytes, lengths, chunks, groups).
+# The kept state: paths, keys, lengths (int32 bytes), chunks and groups by their first page's path.
 Kept = dict[str, Any]
 # A group's shards: (first word, file name, gzipped bytes) each.
 Shards = list[tuple[str, str, bytes]]
+# A kept group: its page count, signature, shards, sorted words, and as int32 bytes each posting's
+# word (in those words), page (in the group) and weighted count, sorted by word then page.
+Group = tuple[int, str, Shards, list[str], bytes, bytes, bytes]
 
 
 @dataclass(frozen=True)
@@ -102,25 +105,25 @@ def build(pages: Iterable[tuple[str, str, Record | None]], kept: Kept | None) ->
     if any(record is None and (kept is None or path not in old or kept["keys"][old[path]] != key)
            for path, key, record in ordered):
         raise ValueError("a page without its record that the kept index does not hold")
-    vocab, word, page, count = _postings(paths, keys, records, kept, old)
     lengths = _lengths(paths, records, kept, old)
     average = float(lengths.sum()) / len(lengths) if len(lengths) else 1.0
     files: dict[str, bytes] = {}
     groups = []
-    new_groups: dict[str, tuple[int, str, Shards]] = {}
-    kept_groups: dict[str, tuple[int, str, Shards]] = kept["groups"] if kept is not None else {}
+    new_groups: dict[str, Group] = {}
+    kept_groups: dict[str, Group] = kept["groups"] if kept is not None else {}
+    where = _KeptPlaces(kept)
     bounds = _group_starts(paths)
     for start, end in zip(bounds, [*bounds[1:], len(paths)], strict=True):
         signature = _signature(paths, keys, start, end - start, follower=False)
-        held_group = kept_groups.get(paths[start])
-        if held_group is not None and held_group[:2] == (end - start, signature):
-            shards = held_group[2]
-        else:
-            shards = _group_shards(paths[start], vocab, word, page, count, start, end)
-        for _, name, data in shards:
+        group = kept_groups.get(paths[start])
+        if group is None or group[:2] != (end - start, signature):
+            vocab, word, page, count = _group_postings(paths, keys, records, kept, old, where, start, end)
+            group = (end - start, signature, _group_shards(paths[start], vocab, word, page, count, end - start),
+                     vocab, word.astype("<i4").tobytes(), page.astype("<i4").tobytes(), count.astype("<i4").tobytes())
+        for _, name, data in group[2]:
             files[name] = data
-        groups.append([start, _width(end - start), [[first, name] for first, name, _ in shards]])
-        new_groups[paths[start]] = (end - start, signature, shards)
+        groups.append([start, _width(end - start), [[first, name] for first, name, _ in group[2]]])
+        new_groups[paths[start]] = group
     chunks = []
     new_chunks: dict[str, tuple[int, str, bytes]] = {}
     for start, size, signature, data in _chunks(paths, keys, records, kept):
@@ -131,9 +134,8 @@ def build(pages: Iterable[tuple[str, str, Record | None]], kept: Kept | None) ->
     meta = {"format": FORMAT, "pages": len(paths), "k1": K1, "b": B, "average": average,
             "lengths": lengths.astype(np.int64).tolist(), "groups": groups, "chunks": chunks}
     files[META] = _gzip(_json(meta))
-    state: Kept = {"paths": paths, "keys": keys, "vocab": vocab, "word": word.astype("<i4").tobytes(),
-                   "page": page.astype("<i4").tobytes(), "count": count.astype("<i4").tobytes(),
-                   "lengths": lengths.astype("<i4").tobytes(), "chunks": new_chunks, "groups": new_groups}
+    state: Kept = {"paths": paths, "keys": keys, "lengths": lengths.astype("<i4").tobytes(), "chunks": new_chunks,
+                   "groups": new_groups}
     return files, state
 
 
@@ -154,20 +156,17 @@ def _group_starts(paths: list[str]) -> list[int]:
 
 
 def _group_shards(first_path: str, vocab: list[str], word: np.ndarray, page: np.ndarray, count: np.ndarray,
-                  start: int, end: int) -> Shards:
-    """The word shards of the group of pages ``start`` to ``end`` (excluded): each shard's first word,
-    name and gzipped bytes (see the module's layout)."""
-    inside = (page >= start) & (page < end)
-    group_word = word[inside]
-    local = page[inside] - start
-    counts = np.minimum(count[inside], COUNT_MAX).astype("<u2")
-    steps = np.diff(local, prepend=0)
-    starts = np.flatnonzero(np.diff(group_word, prepend=-1)) if len(group_word) else np.zeros(0, dtype=np.int64)
-    steps[starts] = local[starts]  # a word's first page is its own step
-    width = _width(end - start)
-    names = [vocab[n] for n in group_word[starts].tolist()]
+                  size: int) -> Shards:
+    """The word shards of a group of ``size`` pages from its postings (words in ``vocab``, pages in the
+    group): each shard's first word, name and gzipped bytes (see the module's layout)."""
+    counts = np.minimum(count, COUNT_MAX).astype("<u2")
+    steps = np.diff(page, prepend=0)
+    starts = np.flatnonzero(np.diff(word, prepend=-1)) if len(word) else np.zeros(0, dtype=np.int64)
+    steps[starts] = page[starts]  # a word's first page is its own step
+    width = _width(size)
+    names = [vocab[n] for n in word[starts].tolist()]
     shards: Shards = []
-    for first, body in _shards(names, starts, len(group_word), steps.astype(f"<u{width}"), counts, width):
+    for first, body in _shards(names, starts, len(word), steps.astype(f"<u{width}"), counts, width):
         shards.append((first, f"w/{_name(first_path + chr(10) + first)}{SUFFIX}", _gzip(body)))
     return shards
 
@@ -182,37 +181,46 @@ def held(kept: Kept | None) -> dict[str, str]:
 def _valid(kept: Kept) -> bool:
     """Whether a kept state has its shape (a damaged or foreign one is not used: every page is read)."""
     try:
-        paths, keys, vocab, chunks = kept["paths"], kept["keys"], kept["vocab"], kept["chunks"]
-        groups = kept["groups"]
-        if not (type(paths) is list and type(keys) is list and type(vocab) is list and type(chunks) is dict
+        paths, keys, chunks, groups = kept["paths"], kept["keys"], kept["chunks"], kept["groups"]
+        if not (type(paths) is list and type(keys) is list and type(chunks) is dict and type(groups) is dict
                 and len(paths) == len(keys) and all(type(v) is tuple and len(v) == 3 and type(v[0]) is int
                                                     and type(v[1]) is str and type(v[2]) is bytes
                                                     for v in chunks.values())
-                and type(groups) is dict and all(_group_valid(v) for v in groups.values())):
+                and all(_group_valid(v) for v in groups.values())):
             return False
-        word, page = np.frombuffer(kept["word"], dtype="<i4"), np.frombuffer(kept["page"], dtype="<i4")
-        count = np.frombuffer(kept["count"], dtype="<i4")
         lengths = np.frombuffer(kept["lengths"], dtype="<i4")
     except (KeyError, TypeError, ValueError):
         return False
-    # The chunks must cover the pages one after another (a kept page's record is read from its chunk).
-    start = 0
-    while start < len(paths):
-        chunk = chunks.get(paths[start])
-        if chunk is None or chunk[0] < 1:
+    # The chunks and the groups must each cover the pages one after another (a kept page's record is
+    # read from its chunk, its postings from its group).
+    for parts in (chunks, groups):
+        start = 0
+        while start < len(paths):
+            part = parts.get(paths[start])
+            if part is None or part[0] < 1:
+                return False
+            start += part[0]
+        if start != len(paths):
             return False
-        start += chunk[0]
-    return start == len(paths) and len(lengths) == len(paths) and len(word) == len(page) == len(count) and (
-        not len(word) or (word.min() >= 0 and word.max() < len(vocab) and page.min() >= 0 and page.max() < len(paths)))
+    return len(lengths) == len(paths)
 
 
 def _group_valid(group: object) -> bool:
-    """Whether a kept group has its shape: (page count, signature, [(first word, name, bytes), ...])."""
-    if not (type(group) is tuple and len(group) == 3 and type(group[0]) is int and type(group[1]) is str
-            and type(group[2]) is list):
+    """Whether a kept group has its shape (``Group``), its postings' words and pages within bounds."""
+    if not (type(group) is tuple and len(group) == 7 and type(group[0]) is int and type(group[1]) is str
+            and type(group[2]) is list and type(group[3]) is list
+            and all(type(group[n]) is bytes for n in (4, 5, 6))):
         return False
-    return all(type(shard) is tuple and len(shard) == 3 and type(shard[0]) is str and type(shard[1]) is str
-               and type(shard[2]) is bytes for shard in group[2])
+    if not all(type(shard) is tuple and len(shard) == 3 and type(shard[0]) is str and type(shard[1]) is str
+               and type(shard[2]) is bytes for shard in group[2]):
+        return False
+    try:
+        word, page = np.frombuffer(group[4], dtype="<i4"), np.frombuffer(group[5], dtype="<i4")
+        count = np.frombuffer(group[6], dtype="<i4")
+    except ValueError:
+        return False
+    return len(word) == len(page) == len(count) and (not len(word) or (
+        word.min() >= 0 and word.max() < len(group[3]) and page.min() >= 0 and page.max() < group[0]))
 
 
 def _lengths(paths: list[str], records: list[Record | None], kept: Kept | None, old: dict[str, int]) -> np.ndarray:
@@ -222,29 +230,31 @@ def _lengths(paths: list[str], records: list[Record | None], kept: Kept | None, 
                      for path, record in zip(paths, records, strict=True)], dtype=np.float64)
 
 
-def _postings(paths: list[str], keys: list[str], records: list[Record | None], kept: Kept | None,
-              place: dict[str, int]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """The sorted words and, sorted by word then page, each posting's word number, page number and
-    weighted count: the kept postings of pages whose key is unchanged, the others' read anew."""
-    fresh: range | list[int] = range(len(paths))
-    vocab_old: list[str] = []
-    word_old = page_old = count_old = np.zeros(0, dtype=np.int32)
-    if kept is not None:
-        renumber = np.full(len(kept["paths"]), -1, dtype=np.int64)
-        changed: list[int] = []
-        for number, (path, key) in enumerate(zip(paths, keys, strict=True)):
-            old = place.get(path)
-            if old is not None and kept["keys"][old] == key:
-                renumber[old] = number
-            else:
-                changed.append(number)
-        fresh = changed
-        word_all = np.frombuffer(kept["word"], dtype="<i4")
-        page_all = renumber[np.frombuffer(kept["page"], dtype="<i4")]
-        held = page_all >= 0  # postings of pages unchanged (pages keep their order: still sorted)
-        vocab_old = kept["vocab"]
-        word_old, page_old = word_all[held], page_all[held]
-        count_old = np.frombuffer(kept["count"], dtype="<i4")[held]
+def _group_postings(paths: list[str], keys: list[str], records: list[Record | None], kept: Kept | None,
+                    place: dict[str, int], where: _KeptPlaces, start: int,
+                    end: int) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The group of pages ``start`` to ``end`` (excluded): its sorted words and, sorted by word then
+    page, each posting's word number, page number in the group and weighted count: the kept
+    postings of pages whose key is unchanged (from the kept groups that held them), the others' read anew."""
+    renumbered: dict[str, np.ndarray] = {}  # a kept group's first path -> the new place of each of its pages (-1: none)
+    fresh: list[int] = []
+    for number in range(start, end):
+        old = place.get(paths[number])
+        if kept is not None and old is not None and kept["keys"][old] == keys[number]:
+            first, local = where.place(paths[number])
+            if first not in renumbered:
+                renumbered[first] = np.full(kept["groups"][first][0], -1, dtype=np.int64)
+            renumbered[first][local] = number - start
+        else:
+            fresh.append(number)
+    parts: list[tuple[list[str], np.ndarray, np.ndarray, np.ndarray]] = []
+    for first, renumber in renumbered.items():
+        group = kept["groups"][first] if kept is not None else None
+        assert group is not None  # only pages of a kept group are renumbered
+        page = renumber[np.frombuffer(group[5], dtype="<i4")]
+        here = page >= 0
+        parts.append((group[3], np.frombuffer(group[4], dtype="<i4")[here], page[here],
+                      np.frombuffer(group[6], dtype="<i4")[here]))
     # The pages read anew: their postings, words by their text for now.
     new_words: list[str] = []
     new_pages: list[int] = []
@@ -252,32 +262,57 @@ def _postings(paths: list[str], keys: list[str], records: list[Record | None], k
     for number in fresh:
         record = records[number]
         assert record is not None  # build() checked: a page without its record is held
-        counts = record.counts
-        items = counts.split(" ") if counts else []
+        items = record.counts.split(" ") if record.counts else []
         new_words.extend(items[::2])
         new_counts.extend(items[1::2])
-        new_pages.extend([number] * (len(items) // 2))
-    vocab = sorted(set(vocab_old).union(new_words))
+        new_pages.extend([number - start] * (len(items) // 2))
+    vocab = sorted(set(new_words).union(*(words for words, _, _, _ in parts)))
     index = {w: n for n, w in enumerate(vocab)}
-    to_new = np.array([index[w] for w in vocab_old], dtype=np.int64)
-    key_old = (to_new[word_old] << 32) | page_old if len(vocab_old) else np.zeros(0, dtype=np.int64)
-    key_new = ((np.array([index[w] for w in new_words], dtype=np.int64) << 32)
-               | np.array(new_pages, dtype=np.int64)) if new_words else np.zeros(0, dtype=np.int64)
-    count_new = np.array(new_counts, dtype=np.int64) if new_counts else np.zeros(0, dtype=np.int64)
-    order = np.argsort(key_new, kind="stable")
-    key_new, count_new = key_new[order], count_new[order]
-    at = np.searchsorted(key_old, key_new)
-    keys_all = np.insert(key_old, at, key_new)
-    count = np.insert(count_old.astype(np.int64), at, count_new)
+    key_parts = [np.zeros(0, dtype=np.int64)]
+    count_parts = [np.zeros(0, dtype=np.int64)]
+    for words, word, page, count in parts:
+        to_new = np.array([index[w] for w in words], dtype=np.int64)
+        key_parts.append((to_new[word] << 32) | page)
+        count_parts.append(count.astype(np.int64))
+    if new_words:
+        key_parts.append((np.array([index[w] for w in new_words], dtype=np.int64) << 32)
+                         | np.array(new_pages, dtype=np.int64))
+        count_parts.append(np.array(new_counts, dtype=np.int64))
+    keys_all = np.concatenate(key_parts)
+    order = np.argsort(keys_all, kind="stable")  # a page holds a word once: the order is the same whichever way
+    keys_all = keys_all[order]
+    count = np.concatenate(count_parts)[order]
     word = keys_all >> 32
     page = keys_all & 0xFFFFFFFF
-    # Words found on no page any more (their pages removed or changed) are left out.
+    # Words found on no page of the group any more (their pages removed, changed or moved) are left out.
     present = np.bincount(word, minlength=len(vocab)) > 0
     if not present.all():
         renamed = np.cumsum(present) - 1
         word = renamed[word]
         vocab = [w for w, here in zip(vocab, present.tolist(), strict=True) if here]
     return vocab, word, page, count
+
+
+class _KeptPlaces:
+    """Where a kept state's pages are: the kept group and place in it, found when first asked for."""
+
+    def __init__(self, kept: Kept | None) -> None:
+        """``kept``: a valid state (its groups cover its pages in order), or None."""
+        self.kept = kept
+        self._where: dict[str, tuple[str, int]] | None = None
+
+    def place(self, path: str) -> tuple[str, int]:
+        """The first path of the kept group holding the page ``path``, and its place in it."""
+        assert self.kept is not None  # only a held page is looked for
+        if self._where is None:
+            self._where = {}
+            paths, start = self.kept["paths"], 0
+            while start < len(paths):
+                size = self.kept["groups"][paths[start]][0]
+                for n in range(size):
+                    self._where[paths[start + n]] = (paths[start], n)
+                start += size
+        return self._where[path]
 
 
 def _shards(words: list[str], starts: np.ndarray, rows: int, steps: np.ndarray, counts: np.ndarray,

@@ -277,9 +277,13 @@ def test_an_index_made_from_the_kept_state_is_the_cold_ones(monkeypatch: pytest.
     # A state of other pages, or a damaged one of any shape, gives the same bytes as none.
     other = search_index.build(_keyed(_records(300, seed=5)), None)[1]
     assert search_index.build(_keyed(later), other)[0] == fresh
-    for damage in ({"paths": state["paths"][:-1]}, {"page": state["page"][:-4]}, {"word": b"\xff" * len(state["word"])},
-                   {"chunks": {"x": (1, 2, 3)}}, {"vocab": None}, {"count": None}, {"groups": None},
-                   {"groups": {"x": (1, "s", [("a", "w/a", None)])}}):
+    first, group = next(iter(state["groups"].items()))
+    for damage in ({"paths": state["paths"][:-1]}, {"chunks": {"x": (1, 2, 3)}}, {"groups": None},
+                   {"groups": {**state["groups"], first: (*group[:5], group[5][:-4], group[6])}},  # a page fewer
+                   {"groups": {**state["groups"], first: (*group[:4], b"\xff" * len(group[4]), *group[5:])}},
+                   {"groups": {**state["groups"], first: (*group[:3], None, *group[4:])}},
+                   {"groups": {**state["groups"], first: (group[0] + 1, *group[1:])}},  # not covering the pages
+                   {"groups": {"x": (1, "s", [("a", "w/a", None)])}}, {"lengths": b"\0"}):
         assert search_index.build(_keyed(later), {**state, **damage})[0] == fresh, damage
     assert search_index.build(_keyed(later), {"paths": []})[0] == fresh
     # Pages the kept state holds may come without their record (their words, length and record kept).
