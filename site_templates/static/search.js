@@ -9,6 +9,7 @@ const root = new URL("../", import.meta.url); // this file lives in <site>/asset
 const KINDS = ["agencies", "performance", "agendas", "decisions", "guide"];
 const STEP = 20;
 const INDEX = "indeks-cari";
+const FORMAT = 3; // search_index.py's FORMAT: another layout is not read (the page says the search failed)
 const PREFIX = 0.5; // a word that only begins with a term counts half as much as the term itself
 const EXCERPT = 24; // words of an excerpt
 
@@ -169,9 +170,10 @@ async function load(url) {
   return JSON.parse(await (await inflate(url)).text());
 }
 
-// A word shard (search_index.py): a uint32 header length, the JSON header [[word, postings], ...],
-// zero bytes to a multiple of 4, then every posting's page step (`width` bytes), then every
-// posting's score (uint16), all little-endian, in the header's order.
+// A word shard of a page group (search_index.py): a uint32 header length, the JSON header
+// [[word, postings], ...], zero bytes to a multiple of 4, then every posting's page step within the
+// group (`width` bytes), then every posting's weighted count (uint16), all little-endian, in the
+// header's order.
 async function loadShard(url, width) {
   const bytes = await (await inflate(url)).arrayBuffer();
   const view = new DataView(bytes);
@@ -179,9 +181,9 @@ async function loadShard(url, width) {
   const words = JSON.parse(new TextDecoder().decode(new Uint8Array(bytes, 4, size)));
   const steps = 4 + size + ((4 - ((4 + size) % 4)) % 4);
   const total = words.reduce((sum, [, n]) => sum + n, 0);
-  const scores = steps + total * width;
+  const counts = steps + total * width;
   const step = width === 4 ? (i) => view.getUint32(steps + 4 * i, true) : (i) => view.getUint16(steps + 2 * i, true);
-  return { words, step, score: (i) => view.getUint16(scores + 2 * i, true) };
+  return { words, step, count: (i) => view.getUint16(counts + 2 * i, true) };
 }
 
 // Each file once per page view (a query's terms can share a shard; results share chunks).
@@ -195,6 +197,7 @@ async function loadIndex() {
   const folder = new URL(`${INDEX}/${lang}/`, root);
   const index = { folder, files: new Map() };
   index.meta = await once(index, "meta.gz.bin");
+  if (index.meta.format !== FORMAT) throw new Error(`index format ${index.meta.format}`);
   return index;
 }
 
@@ -216,26 +219,38 @@ function floor(list, key) {
 }
 
 // Every page holding a word that begins with `term`, by page number, with its best BM25 score:
-// the page's term score (in the index) times the word's rarity over the whole language, a word
-// longer than the term counting PREFIX as much. Words are sorted, so those beginning with the
-// term are in the shard where the term would be and the shards after it that begin with it.
+// the term part (the posting's weighted count, the page's length against the average: k1, b) times
+// the word's rarity over the whole language (its postings in every group), a word longer than the
+// term counting PREFIX as much. Each page group has shards of its own; words are sorted, so those
+// beginning with the term are in the group's shard where the term would be and the shards after it
+// that begin with it.
 async function pagesWith(index, term) {
-  const { shards, pages } = index.meta;
-  const files = [];
-  for (let i = floor(shards, term); i < shards.length && (!files.length || shards[i][0].startsWith(term)); i++) {
-    files.push(shards[i][1]);
+  const { groups, pages, lengths, average, k1, b } = index.meta;
+  const wanted = [];
+  for (const [start, width, shards] of groups) {
+    const read = (url) => loadShard(url, width);
+    const first = floor(shards, term);
+    for (let i = first; i < shards.length && (i === first || shards[i][0].startsWith(term)); i++) {
+      wanted.push(once(index, shards[i][1], read).then((shard) => ({ start, shard })));
+    }
+  }
+  const loaded = await Promise.all(wanted);
+  const rarity = new Map(); // a word's postings in every group
+  for (const { shard } of loaded) {
+    for (const [word, n] of shard.words) if (word.startsWith(term)) rarity.set(word, (rarity.get(word) || 0) + n);
   }
   const best = new Map();
-  const read = (url) => loadShard(url, index.meta.width);
-  for (const shard of await Promise.all(files.map((file) => once(index, file, read)))) {
+  for (const { start, shard } of loaded) {
     let at = 0;
     for (const [word, n] of shard.words) {
       if (word.startsWith(term)) {
-        const weight = (word === term ? 1 : PREFIX) * Math.log((pages - n + 0.5) / (n + 0.5) + 1) / 10000;
-        let page = 0;
+        const all = rarity.get(word);
+        const weight = (word === term ? 1 : PREFIX) * Math.log((pages - all + 0.5) / (all + 0.5) + 1);
+        let page = start;
         for (let i = at; i < at + n; i++) {
           page += shard.step(i);
-          const score = weight * shard.score(i);
+          const count = shard.count(i);
+          const score = (weight * (k1 + 1) * count) / (count + k1 * (1 - b + (b * lengths[page]) / average));
           if (score > (best.get(page) || 0)) best.set(page, score);
         }
       }

@@ -11,6 +11,7 @@ import bisect
 import gzip
 import hashlib
 import json
+import math
 import random
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def _records(count: int, seed: int = 1) -> list[tuple[str, Record]]:
 
 
 def _shard(data: bytes, width: int) -> dict[str, list[tuple[int, int]]]:
-    """A word shard's postings by word, ``(page, score)`` pairs, read by its documented layout."""
+    """A word shard's postings by word, ``(page in its group, weighted count)`` pairs, read by its documented layout."""
     raw = gzip.decompress(data)
     size = int.from_bytes(raw[:4], "little")
     words = json.loads(raw[4:4 + size])
@@ -102,53 +103,81 @@ def _shard(data: bytes, width: int) -> dict[str, list[tuple[int, int]]]:
     assert raw[4 + size:at] == b"\0" * (at - 4 - size)
     total = sum(n for _, n in words)
     steps = [int.from_bytes(raw[at + width * i:at + width * (i + 1)], "little") for i in range(total)]
-    scores_at = at + width * total
-    scores = [int.from_bytes(raw[scores_at + 2 * i:scores_at + 2 * i + 2], "little") for i in range(total)]
-    assert len(raw) == scores_at + 2 * total
+    counts_at = at + width * total
+    counts = [int.from_bytes(raw[counts_at + 2 * i:counts_at + 2 * i + 2], "little") for i in range(total)]
+    assert len(raw) == counts_at + 2 * total
     found, i = {}, 0
     for word, n in words:
         page, pairs = 0, []
         for _ in range(n):
             page += steps[i]
-            pairs.append((page, scores[i]))
+            pairs.append((page, counts[i]))
             i += 1
         found[word] = pairs
     return found
 
 
-def _lookup(files: dict[str, bytes], term: str) -> dict[str, list[int]]:
-    """The postings of every word beginning with ``term``, found as search.js finds them."""
+def _postings(files: dict[str, bytes], term: str) -> dict[str, list[tuple[int, int]]]:
+    """The postings ``(page, weighted count)`` of every word beginning with ``term`` over every page
+    group, found as search.js finds them: in each group, the shard where the term would be and the
+    following ones that begin with it."""
     meta = json.loads(gzip.decompress(files["meta.gz.bin"]))
-    firsts = [first for first, _ in meta["shards"]]
-    at = max(0, bisect.bisect_right(firsts, term) - 1)
-    found: dict[str, list[int]] = {}
-    for i in range(at, len(firsts)):
-        if i > at and not firsts[i].startswith(term):
-            break
-        for word, pairs in _shard(files[meta["shards"][i][1]], meta["width"]).items():
-            if word.startswith(term):
-                found[word] = [page for page, _ in pairs]
+    found: dict[str, list[tuple[int, int]]] = {}
+    for start, width, shards in meta["groups"]:
+        firsts = [first for first, _ in shards]
+        at = max(0, bisect.bisect_right(firsts, term) - 1)
+        for i in range(at, len(firsts)):
+            if i > at and not firsts[i].startswith(term):
+                break
+            for word, pairs in _shard(files[shards[i][1]], width).items():
+                if word.startswith(term):
+                    found.setdefault(word, []).extend((start + page, count) for page, count in pairs)
     return found
 
 
+def _lookup(files: dict[str, bytes], term: str) -> dict[str, list[int]]:
+    """The pages of every word beginning with ``term`` (search.js's way)."""
+    return {word: [page for page, _ in pairs] for word, pairs in _postings(files, term).items()}
+
+
+def _scores(files: dict[str, bytes], term: str) -> dict[int, float]:
+    """Each page holding a word that begins with ``term`` and its best score, as search.js's pagesWith
+    computes it (BM25 from the posting's count, the page's length and the word's postings)."""
+    meta = json.loads(gzip.decompress(files["meta.gz.bin"]))
+    k1, b, average, lengths, pages = meta["k1"], meta["b"], meta["average"], meta["lengths"], meta["pages"]
+    best: dict[int, float] = {}
+    for word, pairs in _postings(files, term).items():
+        n = len(pairs)
+        weight = (1 if word == term else 0.5) * math.log((pages - n + 0.5) / (n + 0.5) + 1)
+        for page, count in pairs:
+            score = (weight * (k1 + 1) * count) / (count + k1 * (1 - b + (b * lengths[page]) / average))
+            best[page] = max(best.get(page, 0.0), score)
+    return best
+
+
 def test_shards_are_bounded_and_every_word_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search_index, "SHARD_BYTES", 8 * 1024)  # many shards from a few thousand pages
+    monkeypatch.setattr(search_index, "SHARD_BYTES", 2 * 1024)  # many shards from a few thousand pages
+    monkeypatch.setattr(search_index, "GROUP_PAGES", 512)
+    monkeypatch.setattr(search_index, "LEAST_GROUP", 128)
     records = _records(3000)
     files = index_files(records)
     meta = json.loads(gzip.decompress(files["meta.gz.bin"]))
-    assert len(meta["shards"]) > 20
-    assert [first for first, _ in meta["shards"]] == sorted(first for first, _ in meta["shards"])
-    for _, name in meta["shards"]:
-        shard = _shard(files[name], meta["width"])
-        binary = sum(len(pairs) for pairs in shard.values()) * (meta["width"] + 2)
-        assert len(shard) == 1 or binary <= 8 * 1024, (name, binary)  # only one word alone may pass the bound
+    assert len(meta["groups"]) > 2 and meta["groups"][0][0] == 0
+    assert all(later[0] - before[0] >= 128 for before, later in zip(meta["groups"], meta["groups"][1:]))
+    for _, width, shards in meta["groups"]:
+        assert len(shards) > 5 and width == 2
+        assert [first for first, _ in shards] == sorted(first for first, _ in shards)
+        for _, name in shards:
+            shard = _shard(files[name], width)
+            binary = sum(len(pairs) for pairs in shard.values()) * (width + 2)
+            assert len(shard) == 1 or binary <= 2 * 1024, (name, binary)  # only one word alone may pass the bound
     ordered = sorted(records, key=lambda item: item[0])
     for word in ("w00003", "w01234", "w05999"):
         holding = [n for n, (_, record) in enumerate(ordered) if f"{word} " in record.counts + " "]
         assert _lookup(files, word)[word] == holding
     assert set(_lookup(files, "w0123")) == {f"w0123{d}" for d in range(10)}  # a prefix: its words, across shards
-    # The real bound: the bench city's largest shard was 76 KB gzipped, one word on every page (README).
-    assert search_index.SHARD_BYTES <= 256 * 1024
+    # The real bound: a group's shards at the bench city are at most a few KB gzipped (README).
+    assert search_index.SHARD_BYTES <= 64 * 1024
 
 
 def test_the_same_pages_give_the_same_bytes_in_any_order() -> None:
@@ -170,21 +199,52 @@ def test_a_new_page_changes_its_own_chunk_not_every_one_after_it() -> None:
     assert len(chunks_before) > 50 and 1 <= len(changed) <= 2, changed
 
 
-def test_scores_are_bm25_term_parts_over_the_whole_language() -> None:
+def test_scores_are_bm25_term_parts_over_the_whole_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_index, "GROUP_PAGES", 64)
+    monkeypatch.setattr(search_index, "LEAST_GROUP", 16)
     records = _records(500)
     files = index_files(records)
     ordered = sorted(records, key=lambda item: item[0])
     average = sum(record.length for _, record in ordered) / len(ordered)
     meta = json.loads(gzip.decompress(files["meta.gz.bin"]))
-    assert meta["format"] == 2 and meta["width"] == 2 and meta["pages"] == 500
-    for _, name in meta["shards"][:3]:
-        for word, pairs in _shard(files[name], meta["width"]).items():
-            for page, score in pairs:
-                record = ordered[page][1]
-                items = record.counts.split(" ")
-                count = int(items[items.index(word) + 1])
-                norm = search_index.K1 * (1 - search_index.B + search_index.B * record.length / average)
-                assert score == round(search_index.SCALE * (search_index.K1 + 1) * count / (count + norm)), word
+    assert meta["format"] == 3 and meta["pages"] == 500 and len(meta["groups"]) > 3
+    assert meta["lengths"] == [record.length for _, record in ordered] and meta["average"] == average
+    k1, b = search_index.K1, search_index.B
+    assert (meta["k1"], meta["b"]) == (k1, b)
+    for term in ("w00003", "w0001", "w05"):
+        postings = _postings(files, term)
+        expected: dict[int, float] = {}
+        for word, pairs in postings.items():
+            # The word's rarity counts its pages in every group: here, the pages whose counts hold it.
+            holding = [n for n, (_, record) in enumerate(ordered) if f"{word} " in record.counts + " "]
+            assert [page for page, _ in pairs] == holding
+            idf = math.log((500 - len(holding) + 0.5) / (len(holding) + 0.5) + 1) * (1 if word == term else 0.5)
+            for page, count in pairs:
+                items = ordered[page][1].counts.split(" ")
+                assert count == int(items[items.index(word) + 1]), word
+                norm = k1 * (1 - b + b * ordered[page][1].length / average)
+                expected[page] = max(expected.get(page, 0.0), idf * (k1 + 1) * count / (count + norm))
+        assert _scores(files, term) == pytest.approx(expected, rel=1e-12) and expected
+
+
+def test_a_new_page_changes_the_shards_of_its_group_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_index, "GROUP_PAGES", 256)
+    monkeypatch.setattr(search_index, "LEAST_GROUP", 64)
+    monkeypatch.setattr(search_index, "SHARD_BYTES", 2 * 1024)
+    records = _records(3000)
+    before = index_files(records)
+    new_path = "agenda/a3/AG-00600x/index.html"
+    extra = Record("/" + new_path.removesuffix("index.html"), "Baru", "agendas", "w00001 baru", "baru 1 w00001 1", 2)
+    after = index_files([*records, (new_path, extra)])
+    meta = json.loads(gzip.decompress(after["meta.gz.bin"]))
+    paths = sorted([path for path, _ in records] + [new_path])
+    page = paths.index(new_path)
+    own = next(shards for start, _, shards in reversed(meta["groups"]) if start <= page)
+    changed = {name for name in after if name.startswith("w/") and before.get(name) != after[name]}
+    assert changed and changed <= {name for _, name in own}, changed
+    assert len(meta["groups"]) > 5 and len([n for n in after if n.startswith("w/")]) > 5 * len(own)
+    # Its scores need no other file: a page added elsewhere changes no posting, the average is in meta.
+    assert _scores(after, "baru") and set(_scores(after, "baru")) == {page}
 
 
 def _keyed(records: list[tuple[str, Record]]) -> list[tuple[str, str, Record]]:
@@ -192,7 +252,9 @@ def _keyed(records: list[tuple[str, Record]]) -> list[tuple[str, str, Record]]:
     return [(path, hashlib.sha256(repr(record).encode()).hexdigest(), record) for path, record in records]
 
 
-def test_an_index_made_from_the_kept_state_is_the_cold_ones() -> None:
+def test_an_index_made_from_the_kept_state_is_the_cold_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_index, "GROUP_PAGES", 128)  # groups kept and groups made again
+    monkeypatch.setattr(search_index, "LEAST_GROUP", 32)
     records = _records(1500)
     cold, state = search_index.build(_keyed(records), None)
     assert search_index.build(_keyed(records), state) == (cold, state)  # nothing new: the same
@@ -215,8 +277,13 @@ def test_an_index_made_from_the_kept_state_is_the_cold_ones() -> None:
     # A state of other pages, or a damaged one of any shape, gives the same bytes as none.
     other = search_index.build(_keyed(_records(300, seed=5)), None)[1]
     assert search_index.build(_keyed(later), other)[0] == fresh
-    for damage in ({"paths": state["paths"][:-1]}, {"page": state["page"][:-4]}, {"word": b"\xff" * len(state["word"])},
-                   {"chunks": {"x": (1, 2, 3)}}, {"vocab": None}, {"count": None}):
+    first, group = next(iter(state["groups"].items()))
+    for damage in ({"paths": state["paths"][:-1]}, {"chunks": {"x": (1, 2, 3)}}, {"groups": None},
+                   {"groups": {**state["groups"], first: (*group[:5], group[5][:-4], group[6])}},  # a page fewer
+                   {"groups": {**state["groups"], first: (*group[:4], b"\xff" * len(group[4]), *group[5:])}},
+                   {"groups": {**state["groups"], first: (*group[:3], None, *group[4:])}},
+                   {"groups": {**state["groups"], first: (group[0] + 1, *group[1:])}},  # not covering the pages
+                   {"groups": {"x": (1, "s", [("a", "w/a", None)])}}, {"lengths": b"\0"}):
         assert search_index.build(_keyed(later), {**state, **damage})[0] == fresh, damage
     assert search_index.build(_keyed(later), {"paths": []})[0] == fresh
     # Pages the kept state holds may come without their record (their words, length and record kept).
@@ -229,13 +296,14 @@ def test_an_index_made_from_the_kept_state_is_the_cold_ones() -> None:
         search_index.build(bare, None)
 
 
-def test_more_pages_than_a_uint16_holds_take_four_bytes_a_step() -> None:
+def test_more_pages_than_a_uint16_holds_in_a_group_take_four_bytes_a_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_index, "GROUP_PAGES", 1 << 62)  # one group
     count = 70_000
     records = [(f"p/{n:06d}/index.html", Record(f"/p/{n:06d}/", "t", "guide", "t", f"w{n % 2} 1", 1))
                for n in range(count)]
     files = index_files(records)
     meta = json.loads(gzip.decompress(files["meta.gz.bin"]))
-    assert meta["width"] == 4
+    assert [(start, width) for start, width, _ in meta["groups"]] == [(0, 4)]
     assert _lookup(files, "w1")["w1"] == list(range(1, count, 2))
 
 
@@ -304,4 +372,42 @@ def test_hostile_text_in_a_record_is_shown_as_text(browser, server: str) -> None
     assert pg.locator("#results li mark").all_inner_texts() == ["dukcapil"]
     assert "<script>window.__pwned=2</script>" in pg.locator("#results li p").first.inner_text()
     assert pg.evaluate("window.__pwned === undefined")
+    context.close()
+
+
+def _ranked(files: dict[str, bytes], query: str) -> list[int]:
+    """The pages of a query in search.js's order: every term required, scores summed, best first, then by page."""
+    maps = sorted((_scores(files, term) for term in query.split()), key=len)
+    totals = {page: sum(found[page] for found in maps) for page in maps[0] if all(page in found for found in maps)}
+    return sorted(totals, key=lambda page: (-totals[page], page))
+
+
+@pytest.mark.parametrize("query", ["w00003", "w0001", "w00002 w00011"])
+def test_search_js_reads_a_grouped_index_as_its_layout_says(browser, server: str, query: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_index, "GROUP_PAGES", 256)  # several groups, each with several shards
+    monkeypatch.setattr(search_index, "LEAST_GROUP", 64)
+    monkeypatch.setattr(search_index, "SHARD_BYTES", 2 * 1024)
+    records = _records(3000)
+    files = index_files(records)
+    assert len(json.loads(gzip.decompress(files["meta.gz.bin"]))["groups"]) > 5
+    ordered = sorted(records, key=lambda item: item[0])
+    expected = _ranked(files, query)
+    assert len(expected) > 20
+    context = browser.new_context()
+    pg = context.new_page()
+    served: list[str] = []
+
+    def serve(route) -> None:  # a Playwright Route
+        name = route.request.url.split("/indeks-cari/id/", 1)[1]
+        served.append(name)
+        route.fulfill(status=200, body=files[name])
+
+    pg.route("**/indeks-cari/id/**", serve)
+    pg.goto(server + "/cari/?q=" + query.replace(" ", "+"))
+    pg.locator("#results li").first.wait_for(timeout=15000)
+    titles = pg.locator("#results li a").all_inner_texts()
+    assert titles == [ordered[page][1].title for page in expected[:20]]
+    assert pg.locator("#results h2").first.inner_text().startswith(f"{len(expected)} ")
+    assert sum(name.startswith("w/") for name in served) >= 6  # a shard of every group
     context.close()
