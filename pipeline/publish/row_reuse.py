@@ -112,6 +112,8 @@ def _known(names: Sequence[str], records: Sequence[Any]) -> Digested | None:
 _RELEASE_PIECES = 1024
 _SPAN = 1024  # kept rows copied at a time (``Encoder.runs``)
 _NEW = 1 << 62  # above any position: ``Encoder.old`` of a new record is this plus its own position
+# Bytes of a published file at most in one view (``Encoder.file_pieces``): its pages are let go once written.
+_VIEW = 8 << 20
 
 
 def _release(buffer: mmap.mmap | Inflated, start: int = 0, end: int | None = None) -> None:
@@ -149,6 +151,13 @@ class Pieces:
             self._count = 0
             _release(self.buffer)
         return self.buffer[self.starts[i]:self.starts[i + count] - self.gap]
+
+    def view(self, i: int, end: int) -> tuple[memoryview, Callable[[], None]]:
+        """Pieces ``i`` to ``end - 1`` with the separators between them as a view of the mapped file (not copied),
+        and what lets go of the pages it reads once they are written (``sink_thread.ThreadedSink``)."""
+        assert isinstance(self.buffer, mmap.mmap)  # (a worksheet's rows are never given so)
+        start, stop = self.starts[i], self.starts[end]
+        return memoryview(self.buffer)[start:stop - self.gap], partial(_release, self.buffer, start, stop)
 
     def __len__(self) -> int:
         return len(self.starts) - 1
@@ -538,6 +547,34 @@ class Encoder:
             lines = encode(self.values[first:first + count])
             yield _encoded(lines, ",\n", 2, lengths)
         self.lengths["json"] = lengths
+
+    def file_pieces(self, ext: str, encode: Callable[[Sequence[Values]], list[str]]
+                    ) -> Iterator[tuple[bytes | memoryview, Callable[[], None] | None]]:
+        """The lines of ``csv_lines`` (``ext`` "csv") or ``json_lines`` ("json"), as pieces to write, each with
+        what to call once it is written (or None): a stretch of kept lines that follow one another in the file
+        published last is one view of that file mapped (up to ``_VIEW`` bytes), never copied; new records' lines
+        are encoded a stretch at a time, as there. The JSON's pieces are joined by ``,\n``."""
+        kept = None if self.kept is None else self.kept.csv if ext == "csv" else self.kept.json
+        sep, extra = ("", 0) if ext == "csv" else (",\n", 2)
+        lengths = array(LENGTH)
+        start = end = -1  # the kept lines ``start`` to ``end - 1`` not given yet
+        for first, count, old in self.runs():
+            if old >= 0 and kept is not None:
+                lengths.extend(_piece_lengths(kept, old, count))
+                if old == end and kept.starts[old + count] - kept.starts[start] <= _VIEW:
+                    end = old + count
+                    continue
+                if start >= 0:
+                    yield kept.view(start, end)
+                start, end = old, old + count
+                continue
+            if start >= 0 and kept is not None:
+                yield kept.view(start, end)
+                start = end = -1
+            yield _encoded(encode(self.values[first:first + count]), sep, extra, lengths), None
+        if start >= 0 and kept is not None:
+            yield kept.view(start, end)
+        self.lengths[ext] = lengths
 
     def sheet_rows(self, write: Callable[[Sequence[Values], int], list[str]], styles: list[int | None],
                    first_row: int = 2, block: int = 1024) -> Iterator[bytes | Deflated]:
