@@ -30,7 +30,9 @@ import struct
 import zipfile
 import zlib
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from operator import add, and_, not_
@@ -451,20 +453,69 @@ class ChunkDeflater:
             chunk = chunk.inflate()  # compressed otherwise (another level): compressed again
         if not chunk:
             return b"", 0, 0
+        key, found = self._found(chunk)
+        return self._given(key, len(chunk), _deflate(chunk, self.level) if found is None else found)
+
+    def all(self, chunks: Iterable[bytes | Deflated], ahead: int = 0) -> Iterator[tuple[bytes, int, int]]:
+        """``add`` of each of ``chunks`` in order; with ``ahead``, the chunks to compress anew are compressed by a
+        thread, up to ``ahead`` of them at a time, while the next ones are made (zlib releases the GIL: after a
+        new month the worksheets whose rows were renumbered are compressed again on the other core)."""
+        if not ahead:
+            yield from map(self.add, chunks)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="deflate") as pool:
+            waiting: deque[tuple[bytes, int, Future[tuple[bytes, int]] | tuple[bytes, int]]] = deque()
+            try:
+                for given in chunks:
+                    if isinstance(given, Deflated) and given.prefix == self.prefix:
+                        waiting.append((given.key, given.size, (given.data, given.crc)))
+                        self.cache.hits += 1
+                        self.cache.copied += 1
+                    else:
+                        # One compressed otherwise (another level) is compressed again.
+                        chunk = given.inflate() if isinstance(given, Deflated) else given
+                        if not chunk:
+                            continue
+                        key, found = self._found(chunk)
+                        waiting.append((key, len(chunk), found if found is not None
+                                        else pool.submit(_deflate, chunk, self.level)))
+                    while len(waiting) > ahead or (waiting and _ready(waiting[0][2])):
+                        yield self._given(*waiting.popleft())
+                while waiting:
+                    yield self._given(*waiting.popleft())
+            finally:
+                for _, _, made in waiting:
+                    if isinstance(made, Future):
+                        made.cancel()
+
+    def _found(self, chunk: bytes) -> tuple[bytes, tuple[bytes, int] | None]:
+        """The key of ``chunk`` to compress, and its deflated bytes and CRC-32 when taken back (else checked)."""
         digest = hashlib.sha256(self.prefix)
         digest.update(chunk)
         key = digest.digest()
         found = self.cache.get(key)
-        if found is None:
-            if self.check is not None:
-                self.check(chunk)
-            deflate = zlib.compressobj(self.level, zlib.DEFLATED, -15)
-            data, crc = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH), zlib.crc32(chunk)
-        else:
-            data, crc = found
-        self.chunks.append((key, len(data), len(chunk), crc))
-        return data, crc, len(chunk)
+        if found is None and self.check is not None:
+            self.check(chunk)
+        return key, found
+
+    def _given(self, key: bytes, size: int, made: Future[tuple[bytes, int]] | tuple[bytes, int]
+               ) -> tuple[bytes, int, int]:
+        """A chunk's deflated bytes, CRC-32 and length, recorded in the entry's chunks (waited for when compressed)."""
+        data, crc = made.result() if isinstance(made, Future) else made
+        self.chunks.append((key, len(data), size, crc))
+        return data, crc, size
 
     def flush(self) -> bytes:
         """The final empty block that ends the entry's stream."""
         return END
+
+
+def _deflate(chunk: bytes, level: int) -> tuple[bytes, int]:
+    """``chunk`` deflated alone at ``level``, ended by a full flush, and its CRC-32."""
+    deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH), zlib.crc32(chunk)
+
+
+def _ready(made: Future[tuple[bytes, int]] | tuple[bytes, int]) -> bool:
+    """Whether a chunk's deflated bytes are there (taken back, or compressed by now)."""
+    return not isinstance(made, Future) or made.done()

@@ -26,11 +26,15 @@ class Chunked:
     chunks: Iterable[bytes | Deflated]
     cache: ChunkCache
     check: Callable[[bytes], None] | None = None
+    ahead: int = 0  # chunks compressed by a thread while the next are made (``ChunkDeflater.all``; 0: none)
 
 
 # A zip entry's bytes, or its blocks in order (compressed as they come, never held whole), or its chunks.
 # A block copied as it was deflated (``Deflated``) can only be one of a worksheet's blocks put in chunks.
 Entry = bytes | Iterable[bytes | Deflated] | Chunked
+
+# Chunks a thread may hold to compress while the next are made (``ChunkDeflater.all``).
+AHEAD = 8
 
 # The earliest time a zip entry can carry; any fixed value would do.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -83,8 +87,8 @@ def write_zip(out: BinaryIO, entries: Mapping[str, Entry], sort: bool = True, st
                     # read). zipfile ends the entry: the compressor's final block, sizes, CRC.
                     deflater = entry._compressor = ChunkDeflater(  # type: ignore[attr-defined]
                         name, stamp.level, data.cache, data.check)
-                    for chunk in data.chunks:
-                        _append(entry, *deflater.add(chunk))
+                    for made in deflater.all(data.chunks, data.ahead):
+                        _append(entry, *made)
                 continue
             if isinstance(data, bytes):
                 archive.writestr(info, data, compresslevel=stamp.level)
@@ -151,7 +155,10 @@ def write_workbook(out: BinaryIO, workbook: Workbook, saved: datetime = WORKBOOK
         edit(entries)
     if chunks is not None:
         # Each new chunk is checked as it is compressed; a chunk taken back was checked when it was.
-        entries = {name: Chunked(row_chunks((data,) if isinstance(data, bytes) else data), chunks, sheet_check(name))
+        # With a workbook published last (not a first publish), the chunks not taken back are compressed by a thread.
+        ahead = AHEAD if chunks.layout else 0
+        entries = {name: Chunked(row_chunks((data,) if isinstance(data, bytes) else data), chunks, sheet_check(name),
+                                 ahead)
                    if is_sheet(name) and not isinstance(data, Chunked) else data for name, data in entries.items()}
     # Every workbook the project writes passes here; an entry given as blocks is checked block by block.
     assert_no_formulas({name: data for name, data in entries.items() if isinstance(data, bytes)})
