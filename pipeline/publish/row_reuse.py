@@ -662,13 +662,23 @@ class Encoder:
 
     def index(self, shas: dict[str, str], key: str) -> bytes:
         """The index to keep for this table once its files, whose SHA-256 by extension are ``shas``, are published."""
+        return self.indexer(key)(shas)
+
+    def indexer(self, key: str) -> Callable[[dict[str, str]], bytes]:
+        """``index`` of the files' SHA-256, made of this table's digests and lengths as they are now (the rows are
+        not held: the files may still be being written)."""
         count = len(self.digests)
         recorded = [ext for ext in EXTENSIONS if len(self.lengths.get(ext, ())) == count]
         body = b"".join(self.digests) + b"".join(self.lengths[ext].tobytes() for ext in recorded)
         header = {"code": code_digest(), "key": key, "rows": count, "digests": _sha(body),
-                  "styles": self.styles, "lengths": recorded, "byteorder": sys.byteorder,
-                  "files": {ext: shas[ext] for ext in EXTENSIONS}}
-        return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
+                  "styles": self.styles, "lengths": recorded, "byteorder": sys.byteorder}
+        return partial(_index, header, body)
+
+
+def _index(header: dict[str, Any], body: bytes, shas: dict[str, str]) -> bytes:
+    """A table's row index: its ``header`` with the SHA-256 of its files (``shas``, by extension), then ``body``."""
+    header = {**header, "files": {ext: shas[ext] for ext in EXTENSIONS}}
+    return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
 
 
 def _copied_chunks(kept: Pieces, runs: list[tuple[int, int, int]], total: int,

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, BinaryIO, Protocol, cast, overload
@@ -200,22 +201,37 @@ class TableFiles:
     (``workbook_child.py``): ``finish`` takes it back and makes it, or waits for the child's, and records
     the table's row index."""
 
-    def __init__(self, sinks: dict[str, Counted], offer: _Offer | None = None) -> None:
+    def __init__(self, sinks: dict[str, Counted], offer: _Offer | None = None, record: Callable[[], None] | None = None,
+                 kept: Kept | None = None) -> None:
         self.sinks = sinks  # the CSV's and JSON's at once; the workbook's once finished
         self.offer = offer
+        # With threads still writing the CSV or JSON from views of the files published last (``kept``, let go
+        # once they are done), what records the table's row index once they are.
+        self.record, self.kept = record, kept
 
     def finish(self) -> dict[str, Counted]:
-        """Each file's sink (size, SHA-256) by extension, once the workbook is made (a failure raised)."""
+        """Each file's sink (size, SHA-256) by extension, once the workbook is made and the files written (a
+        failure raised)."""
         offer, self.offer = self.offer, None
         if offer is not None:
             offer.finish(self.sinks)
+        record, self.record = self.record, None
+        try:
+            if record is not None:
+                record()  # (waits for the threads)
+        finally:
+            self.close()
         return self.sinks
 
     def close(self) -> None:
-        """Let go of what an offer not finished holds (the caller failed)."""
+        """Let go of what an offer not finished holds, and of the files published last once no thread reads them."""
         if self.offer is not None:
             self.offer.cache.close()
             self.offer = None
+        if self.kept is not None:
+            _settle(self.sinks)
+            self.kept.close()
+            self.kept = None
 
 
 class _Offer:
@@ -290,7 +306,13 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             sinks["json"] = _threaded(folder / f"{name}.json", b"[\n", rows.file_pieces(
                 "json", JsonLines(names, line_json_encoder(), _JSON_TEXTS)), b",\n", b"]\n", b"\n]\n")
         if offer is None:
-            _write_xlsx(schema, records, rows, cache, indexes, unchanged_xlsx, kept is not None, sinks, path)
+            # With threads writing the CSV and JSON, the row index is recorded once they are done (``finish``).
+            record = _write_xlsx(schema, records, rows, cache, indexes, unchanged_xlsx, kept is not None, sinks,
+                                 path, later=kept is not None)
+            if record is not None:
+                # The files published last let go of once the threads are done (their views of them).
+                table, kept = TableFiles(sinks, None, record, kept), None
+                return table
     finally:
         if offer is None:
             cache.close()  # else held for the workbook made here after all (``_Offer.finish``)
@@ -411,8 +433,9 @@ class _Handed(Digested):
 
 def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache,
                 indexes: Indexes | None, unchanged_xlsx: Callable[[Counted], Path | None], kept: bool,
-                sinks: dict[str, Counted], path: Path) -> None:
-    """Write the table's workbook in this process (its CSV and JSON written: ``sinks``) and record its index."""
+                sinks: dict[str, Counted], path: Path, later: bool = False) -> Callable[[], None] | None:
+    """Write the table's workbook in this process (its CSV and JSON written, or being written: ``sinks``) and record
+    its index; ``later``: give what records it instead, to be called once the CSV and JSON are written."""
     names = field_names(schema)
     # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
     # complaint when it is freed.
@@ -428,18 +451,28 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
     del xlsx
     if same is not None:
         rows.keep_sheet()  # the same sheet: its rows' recorded lengths hold
-    if indexes is not None:
-        # A workbook copied as it was keeps the index of its chunks.
-        _record(indexes, schema, rows, sinks, cache.carried() if same is not None else
-                indexes.chunk_index(cache, sink.sha256()), cache.hits, cache.copied)
+    if indexes is None:
+        return None
+    # A workbook copied as it was keeps the index of its chunks.
+    record = partial(_put, indexes, schema["name"], rows.indexer(schema_digest(schema)), rows.reused(), sinks,
+                     cache.carried() if same is not None else indexes.chunk_index(cache, sink.sha256()),
+                     cache.hits, cache.copied)
+    if later:
+        return record  # (holds the index's digests and lengths, not the rows)
+    record()
+    return None
 
 
 def _record(indexes: Indexes, schema: dict[str, Any], rows: Encoder, sinks: dict[str, Counted],
             chunk_index: bytes | None, hits: int, copied: int) -> None:
     """Record the table's row index (its files written: ``sinks``) and its workbook's chunk index."""
-    name = schema["name"]
-    indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, schema_digest(schema)),
-                rows.reused())
+    _put(indexes, schema["name"], rows.indexer(schema_digest(schema)), rows.reused(), sinks, chunk_index, hits, copied)
+
+
+def _put(indexes: Indexes, name: str, index: Callable[[dict[str, str]], bytes], reused: int,
+         sinks: dict[str, Counted], chunk_index: bytes | None, hits: int, copied: int) -> None:
+    """Record table ``name``'s row index (``index`` of its files' SHA-256, waited for) and its workbook's chunks'."""
+    indexes.put(name, index({ext: sink.sha256() for ext, sink in sinks.items()}), reused)
     indexes.put_chunks(f"{name}.xlsx", chunk_index, hits, copied)
 
 
