@@ -88,3 +88,18 @@ def test_kept_stretches_written_as_views_give_the_bytes_of_a_cold_write(tmp_path
     assert indexes.reused["t"] == 4_998
     assert again == {"csv": csv_bytes(SCHEMA, second), "json": json_bytes(SCHEMA, second),
                      "xlsx": xlsx_bytes(SCHEMA, second)}
+
+
+def test_a_stretch_of_rows_is_renumbered_at_once_as_one_by_one() -> None:
+    rows = [b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>b</t></is></c><c r="B%d" t="n"><v>%d</v></c>' % (n, n, n, n)
+            for n in range(998, 1003)]
+    span = b"</row>".join(rows)
+    moved = row_reuse._renumbered_all(span, 998, 1_001, 5)
+    assert moved is not None
+    assert [row + b"</row>" for row in moved] == [row_reuse._renumbered(row, n, n + 3)
+                                                  for n, row in zip(range(998, 1003), rows, strict=True)]
+    # A text holding a row's number, or a row not at the number the index says: none of the stretch so.
+    held = rows[:2] + [b'<row r="1000"><c r="A1000" t="inlineStr"><is><t>pipa 1000"</t></is></c>'] + rows[3:]
+    assert row_reuse._renumbered_all(b"</row>".join(held), 998, 1_001, 5) is None
+    assert row_reuse._renumbered_all(span, 997, 1_001, 5) is None
+    assert row_reuse._renumbered_all(span, 998, 1_001, 4) is None
