@@ -31,9 +31,8 @@ class ThreadedSink:
     After a new month most of a large table's CSV and JSON are stretches of the files published last, given
     as views of them mapped (never copied): writing and hashing them (the indicators' 190 MB) is what is
     left, and both release the GIL, so the thread does it on the other core while the caller makes the next
-    file. A
-    failure (a full disk: an OSError naming the file) is raised by the next ``write``, ``end`` or ``wait``;
-    whatever happens, ``wait`` returns only once the thread holds no piece (a view may then be let go).
+    file. A failure (a full disk: an OSError naming the file) is raised by the next ``write``, ``end`` or
+    ``wait``; whatever happens, ``wait`` returns only once the thread holds no piece (a view may then be let go).
     """
 
     def __init__(self, path: Path, held: int = HELD) -> None:
