@@ -13,14 +13,15 @@ from types import TracebackType
 
 from pipeline.core.oserrors import naming
 
-Piece = bytes | memoryview
+Piece = bytes | bytearray | memoryview
 
 # Bytes handed over and not yet written past which ``write`` waits: the pieces are mostly views of a mapped
 # file (no memory of their own); the bytes made anew are held, so this bounds them.
 HELD = 8 << 20
-# Pieces shorter than this are gathered into one before they are handed over: each piece costs the thread a
-# few turns of the GIL, which the caller, busy in Python, gives up only every few milliseconds.
-GATHER = 256 << 10
+# Pieces shorter than this are copied together into one before they are handed over: each piece costs the
+# thread a few turns of the GIL, which the caller, busy in Python, gives up only every few milliseconds
+# (after a new month the indicators' JSON has some 1,500 stretches between changed rows, 100 KB each).
+GATHER = 1 << 20
 
 
 class ThreadedSink:
@@ -45,8 +46,7 @@ class ThreadedSink:
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         self._queue: deque[tuple[Piece, Callable[[], None] | None] | None] = deque()  # None: the end
         self._queued = 0  # bytes in ``_queue``
-        self._small: list[bytes] = []  # short pieces not handed over yet
-        self._small_size = 0
+        self._small = bytearray()  # short pieces copied, not handed over yet
         self._turn = threading.Condition()
         self._error: BaseException | None = None
         self._ended = False
@@ -54,16 +54,15 @@ class ThreadedSink:
         self._thread.start()
 
     def write(self, data: Piece, after: Callable[[], None] | None = None) -> None:
-        """Append ``data`` (a view must stay valid until ``wait`` returns); ``after()`` is called by the thread
-        once it is written (to let go of the mapped pages it read)."""
+        """Append ``data`` (a view must stay valid until ``wait`` returns); ``after()`` is called once it is
+        written or copied (to let go of the mapped pages it read)."""
         size = len(data)
-        if not size:
-            return
         self.size += size
-        if size < GATHER and after is None:
-            self._small.append(bytes(data))
-            self._small_size += size
-            if self._small_size >= GATHER:
+        if size < GATHER:
+            self._small += data
+            if after is not None:
+                after()
+            if len(self._small) >= GATHER:
                 self._hand_small()
             return
         self._hand_small()
@@ -109,8 +108,7 @@ class ThreadedSink:
     def _hand_small(self) -> None:
         """Hand the short pieces gathered over as one."""
         if self._small:
-            data = self._small[0] if len(self._small) == 1 else b"".join(self._small)
-            self._small, self._small_size = [], 0
+            data, self._small = self._small, bytearray()
             self._hand(data)
 
     def _hand(self, data: Piece, after: Callable[[], None] | None = None) -> None:
