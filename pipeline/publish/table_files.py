@@ -444,7 +444,8 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
     same = unchanged_xlsx(sinks["csv"]) if kept else None
     xlsx = chunks(same) if same is not None else (xlsx_bytes(
         schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache),)
-    with Sink(path) as sink:
+    # Recorded later: written and hashed by a thread too.
+    with ThreadedSink(path) if later else Sink(path) as sink:
         for piece in xlsx:
             sink.write(piece)
     sinks["xlsx"] = sink
@@ -453,9 +454,10 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
         rows.keep_sheet()  # the same sheet: its rows' recorded lengths hold
     if indexes is None:
         return None
-    # A workbook copied as it was keeps the index of its chunks.
+    # A workbook copied as it was keeps the index of its chunks (the index of those written, once its SHA-256 is).
+    carried = cache.carried()
     record = partial(_put, indexes, schema["name"], rows.indexer(schema_digest(schema)), rows.reused(), sinks,
-                     cache.carried() if same is not None else indexes.chunk_index(cache, sink.sha256()),
+                     (lambda: carried) if same is not None else partial(_chunk_index, indexes, cache, sink),
                      cache.hits, cache.copied)
     if later:
         return record  # (holds the index's digests and lengths, not the rows)
@@ -466,14 +468,21 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
 def _record(indexes: Indexes, schema: dict[str, Any], rows: Encoder, sinks: dict[str, Counted],
             chunk_index: bytes | None, hits: int, copied: int) -> None:
     """Record the table's row index (its files written: ``sinks``) and its workbook's chunk index."""
-    _put(indexes, schema["name"], rows.indexer(schema_digest(schema)), rows.reused(), sinks, chunk_index, hits, copied)
+    _put(indexes, schema["name"], rows.indexer(schema_digest(schema)), rows.reused(), sinks, lambda: chunk_index,
+         hits, copied)
 
 
 def _put(indexes: Indexes, name: str, index: Callable[[dict[str, str]], bytes], reused: int,
-         sinks: dict[str, Counted], chunk_index: bytes | None, hits: int, copied: int) -> None:
-    """Record table ``name``'s row index (``index`` of its files' SHA-256, waited for) and its workbook's chunks'."""
+         sinks: dict[str, Counted], chunk_index: Callable[[], bytes | None], hits: int, copied: int) -> None:
+    """Record table ``name``'s row index (``index`` of its files' SHA-256, waited for) and its workbook's chunk index
+    (``chunk_index()``)."""
     indexes.put(name, index({ext: sink.sha256() for ext, sink in sinks.items()}), reused)
-    indexes.put_chunks(f"{name}.xlsx", chunk_index, hits, copied)
+    indexes.put_chunks(f"{name}.xlsx", chunk_index(), hits, copied)
+
+
+def _chunk_index(indexes: Indexes, cache: ChunkCache, workbook: Counted) -> bytes:
+    """The chunk index of the workbook written with ``cache`` (its chunks as compressed: kept once it is closed)."""
+    return indexes.chunk_index(cache, workbook.sha256())
 
 
 def _sheet(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache, indexes: Indexes | None,
