@@ -332,11 +332,17 @@ class ChunkCache:
         return heads
 
     def get(self, key: bytes) -> tuple[bytes, int] | None:
-        """The deflated bytes of the chunk ``key`` published last and its CRC-32, or None."""
+        """The deflated bytes of the chunk ``key`` published last and its CRC-32, or None (counted in ``hits``)."""
+        found = self.taken(key)
+        if found is not None:
+            self.hits += 1
+        return found
+
+    def taken(self, key: bytes) -> tuple[bytes, int] | None:
+        """``get`` without counting it (a thread's: the caller counts)."""
         where = self._found.get(key)
         if where is None or self._data is None:
             return None
-        self.hits += 1
         return self._data[where[0]:where[0] + where[1]], where[2]
 
     def carried(self) -> bytes | None:
@@ -454,31 +460,32 @@ class ChunkDeflater:
         if not chunk:
             return b"", 0, 0
         key, found = self._found(chunk)
-        return self._given(key, len(chunk), _deflate(chunk, self.level) if found is None else found)
+        data, crc = _deflate(chunk, self.level) if found is None else found
+        self.chunks.append((key, len(data), len(chunk), crc))
+        return data, crc, len(chunk)
 
     def all(self, chunks: Iterable[bytes | Deflated], ahead: int = 0) -> Iterator[tuple[bytes, int, int]]:
-        """``add`` of each of ``chunks`` in order; with ``ahead``, the chunks to compress anew are compressed by a
-        thread, up to ``ahead`` of them at a time, while the next ones are made (zlib releases the GIL: after a
-        new month the worksheets whose rows were renumbered are compressed again on the other core)."""
+        """``add`` of each of ``chunks`` in order; with ``ahead``, each chunk not copied as it was deflated is keyed
+        (SHA-256), looked for among those published last and else compressed by a thread, up to ``ahead`` chunks
+        at a time, while the next ones are made: hashlib and zlib release the GIL, so after a new month the
+        worksheets whose rows were renumbered are compressed again on the other core. A chunk compressed anew
+        is checked (``check``) here before it is given."""
         if not ahead:
             yield from map(self.add, chunks)
             return
         with ThreadPoolExecutor(1, thread_name_prefix="deflate") as pool:
-            waiting: deque[tuple[bytes, int, Future[tuple[bytes, int]] | tuple[bytes, int]]] = deque()
+            # Each chunk (its bytes, None when copied as deflated), its length, and what was made of it.
+            waiting: deque[tuple[bytes | None, int, Future[_Made] | _Made]] = deque()
             try:
                 for given in chunks:
                     if isinstance(given, Deflated) and given.prefix == self.prefix:
-                        waiting.append((given.key, given.size, (given.data, given.crc)))
-                        self.cache.hits += 1
+                        waiting.append((None, given.size, (given.key, given.data, given.crc, True)))
                         self.cache.copied += 1
                     else:
                         # One compressed otherwise (another level) is compressed again.
                         chunk = given.inflate() if isinstance(given, Deflated) else given
-                        if not chunk:
-                            continue
-                        key, found = self._found(chunk)
-                        waiting.append((key, len(chunk), found if found is not None
-                                        else pool.submit(_deflate, chunk, self.level)))
+                        if chunk:
+                            waiting.append((chunk, len(chunk), pool.submit(self._made, chunk)))
                     while len(waiting) > ahead or (waiting and _ready(waiting[0][2])):
                         yield self._given(*waiting.popleft())
                 while waiting:
@@ -487,6 +494,27 @@ class ChunkDeflater:
                 for _, _, made in waiting:
                     if isinstance(made, Future):
                         made.cancel()
+
+    def _made(self, chunk: bytes) -> _Made:
+        """(In the thread) ``chunk``'s key, its deflated bytes and CRC-32, and whether they were taken back."""
+        digest = hashlib.sha256(self.prefix)
+        digest.update(chunk)
+        key = digest.digest()
+        found = self.cache.taken(key)
+        if found is not None:
+            return key, found[0], found[1], True
+        return key, *_deflate(chunk, self.level), False
+
+    def _given(self, chunk: bytes | None, size: int, made: Future[_Made] | _Made) -> tuple[bytes, int, int]:
+        """A chunk's deflated bytes, CRC-32 and length (waited for), recorded in the entry's chunks; one compressed
+        anew is checked first."""
+        key, data, crc, taken = made.result() if isinstance(made, Future) else made
+        if taken:
+            self.cache.hits += 1
+        elif chunk is not None and self.check is not None:
+            self.check(chunk)
+        self.chunks.append((key, len(data), size, crc))
+        return data, crc, size
 
     def _found(self, chunk: bytes) -> tuple[bytes, tuple[bytes, int] | None]:
         """The key of ``chunk`` to compress, and its deflated bytes and CRC-32 when taken back (else checked)."""
@@ -497,13 +525,6 @@ class ChunkDeflater:
         if found is None and self.check is not None:
             self.check(chunk)
         return key, found
-
-    def _given(self, key: bytes, size: int, made: Future[tuple[bytes, int]] | tuple[bytes, int]
-               ) -> tuple[bytes, int, int]:
-        """A chunk's deflated bytes, CRC-32 and length, recorded in the entry's chunks (waited for when compressed)."""
-        data, crc = made.result() if isinstance(made, Future) else made
-        self.chunks.append((key, len(data), size, crc))
-        return data, crc, size
 
     def flush(self) -> bytes:
         """The final empty block that ends the entry's stream."""
@@ -516,6 +537,10 @@ def _deflate(chunk: bytes, level: int) -> tuple[bytes, int]:
     return deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH), zlib.crc32(chunk)
 
 
-def _ready(made: Future[tuple[bytes, int]] | tuple[bytes, int]) -> bool:
+# What ``ChunkDeflater._made`` makes of a chunk: its key, deflated bytes, CRC-32, and whether taken back.
+_Made = tuple[bytes, bytes, int, bool]
+
+
+def _ready(made: Future[_Made] | _Made) -> bool:
     """Whether a chunk's deflated bytes are there (taken back, or compressed by now)."""
     return not isinstance(made, Future) or made.done()

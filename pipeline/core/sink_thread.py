@@ -15,8 +15,9 @@ from pipeline.core.oserrors import naming
 
 Piece = bytes | bytearray | memoryview
 
-# Bytes handed over and not yet written past which ``write`` waits: the pieces are mostly views of a mapped
-# file (no memory of their own); the bytes made anew are held, so this bounds them.
+# Bytes of their own (not views) handed over and not yet written past which ``write`` waits: a view of a mapped
+# file holds no memory (its pages are read by the thread and let go once written), so views are not counted
+# and the caller never waits for them; the bytes made anew or copied are held until written.
 HELD = 8 << 20
 # Pieces shorter than this are copied together into one before they are handed over: each piece costs the
 # thread a few turns of the GIL, which the caller, busy in Python, gives up only every few milliseconds
@@ -45,7 +46,7 @@ class ThreadedSink:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         self._queue: deque[tuple[Piece, Callable[[], None] | None] | None] = deque()  # None: the end
-        self._queued = 0  # bytes in ``_queue``
+        self._queued = 0  # bytes of their own in ``_queue``
         self._small = bytearray()  # short pieces copied, not handed over yet
         self._turn = threading.Condition()
         self._error: BaseException | None = None
@@ -118,7 +119,7 @@ class ThreadedSink:
                 self._turn.wait()
             self._raise()
             self._queue.append((data, after))
-            self._queued += len(data)
+            self._queued += _owned(data)
             self._turn.notify_all()
 
     def _raise(self) -> None:
@@ -146,7 +147,7 @@ class ThreadedSink:
                     self._error = exc
                 with self._turn:
                     self._queue.popleft()
-                    self._queued -= len(piece)
+                    self._queued -= _owned(piece)
                     self._turn.notify_all()
                 del item, piece, after
         finally:
@@ -166,3 +167,8 @@ class ThreadedSink:
         finally:
             view.release()
         self._hash.update(piece)
+
+
+def _owned(piece: Piece) -> int:
+    """The bytes ``piece`` holds of its own: none for a view (of a mapped file)."""
+    return 0 if isinstance(piece, memoryview) else len(piece)
