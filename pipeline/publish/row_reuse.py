@@ -577,7 +577,8 @@ class Encoder:
         self.lengths[ext] = lengths
 
     def sheet_rows(self, write: Callable[[Sequence[Values], int], list[str]], styles: list[int | None],
-                   first_row: int = 2, block: int = 1024) -> Iterator[bytes | Deflated]:
+                   first_row: int = 2, block: int = 1024,
+                   check: Callable[[bytes], None] | None = None) -> Iterator[bytes | Deflated]:
         """Every record's worksheet row, ``block`` rows at a time or so; ``write(values, number)`` encodes
         records (their values) from row ``number`` on with the style ids ``styles`` (kept rows are
         used only when they were written with the same).
@@ -586,7 +587,8 @@ class Encoder:
         row, when it occurs nowhere else in the row (a text holding it is written again). Where a
         chunk of the sheet published last (deflated in chunks) holds exactly rows kept at the
         same numbers, it is given as it was deflated (``Deflated``: ``row_chunks`` places it, the
-        zip writer copies it), never inflated.
+        zip writer copies it), never inflated. ``check``: called with the rows written anew (a formula check: the
+        rows taken back were checked when they were first compressed, and renumbering changes only numbers).
         """
         kept = self.kept.xlsx if self.kept is not None and self.kept.styles == styles else None
         self.styles = styles
@@ -611,6 +613,8 @@ class Encoder:
                 rows = write(self.values[first:first + count], first + first_row)
                 lengths.extend(map(len, rows))
                 out.append("".join(rows).encode("ascii"))
+                if check is not None:
+                    check(out[-1])
             else:
                 # The stretch read back at once (a row at a time, each a lookup in the inflated chunks).
                 span = kept.span(old, count)
@@ -632,6 +636,8 @@ class Encoder:
                         row = _renumbered(span[offsets[at] - base:offsets[at + 1] - gap - base], at + first_row, number)
                         if row is None:
                             row = write(self.values[n:n + 1], number)[0].encode("ascii")
+                            if check is not None:
+                                check(row)
                         lengths.append(len(row))
                         out.append(row)
             held += count

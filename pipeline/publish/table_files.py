@@ -24,14 +24,14 @@ from openpyxl.styles import Font
 
 from pipeline.core.atomic import Sink, chunks, file_sha
 from pipeline.core.compact import Row
-from pipeline.core.deflate_chunks import ChunkCache, Deflated
+from pipeline.core.deflate_chunks import ChunkCache, Deflated, row_chunks
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
 from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import decimal_json, line_json_encoder, number_text, records_json, written_integral
 from pipeline.core.sink_thread import ThreadedSink
-from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
-from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes, write_workbook
+from pipeline.core.xlsx_cells import MAX_CELL_CHARS, sheet_check, text_cell, too_long_message
+from pipeline.core.zipfiles import AHEAD, FIXED, Chunked, Entry, EntryStamp, workbook_bytes, write_workbook
 from pipeline.publish import workbook_child
 from pipeline.publish.row_batches import CsvLines, JsonLines, Values
 from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Digested, Encoder, Indexes, Kept, schema_digest
@@ -138,22 +138,23 @@ BULK = EntryStamp(level=1)
 
 def xlsx_bytes(schema: dict[str, Any], records: list[Record],
                blocks: Callable[[list[int | None]], Iterator[bytes | Deflated]] | None = None,
-               cache: ChunkCache | None = None) -> bytes:
+               cache: ChunkCache | None = None, checked: bool = False) -> bytes:
     """One sheet named after the table: bold header row, typed cells, text never a formula.
 
     ``blocks(column_styles)``: the data rows' XML, when they come from elsewhere than
     ``row_blocks`` (``table_bytes`` takes rows published last back from the workbook). The sheet
     is deflated in chunks (``deflate_chunks.py``), those of the workbook published last taken back
-    from ``cache``: the same bytes with or without it.
+    from ``cache``: the same bytes with or without it. ``checked``: ``blocks`` were checked for formulas as they
+    were made (``Encoder.sheet_rows``), so the chunks compressed anew are not checked again.
     """
     buffer = io.BytesIO()
-    write_xlsx(buffer, schema, records, blocks, cache)
+    write_xlsx(buffer, schema, records, blocks, cache, checked)
     return buffer.getvalue()
 
 
 def write_xlsx(out: BinaryIO, schema: dict[str, Any], records: list[Record],
                blocks: Callable[[list[int | None]], Iterator[bytes | Deflated]] | None = None,
-               cache: ChunkCache | None = None) -> None:
+               cache: ChunkCache | None = None, checked: bool = False) -> None:
     """Write the workbook of ``xlsx_bytes`` into ``out`` (an empty seekable file: never held whole)."""
     cache = ChunkCache() if cache is None else cache
     formats = _formats(schema)
@@ -166,8 +167,8 @@ def write_xlsx(out: BinaryIO, schema: dict[str, Any], records: list[Record],
             else row_blocks(records, [n for n, _ in formats], column_styles, _xlsx_value))
     try:
         # The rows are made while the workbook's zip is written: only their compressed bytes are held.
-        write_workbook(out, workbook, stamp=_stamp(records), edit=lambda entries: _insert_rows(entries, rows),
-                       chunks=cache)
+        write_workbook(out, workbook, stamp=_stamp(records),
+                       edit=lambda entries: _insert_rows(entries, rows, cache if checked else None), chunks=cache)
     except NeedsOpenpyxl:
         out.seek(0)
         out.truncate()  # what was written of the workbook abandoned
@@ -442,8 +443,11 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
     # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
     # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
     same = unchanged_xlsx(sinks["csv"]) if kept else None
+    # Rows taken back were checked for formulas when first compressed: the new ones are checked as they are made.
+    check = sheet_check(SHEET) if kept else None
     xlsx = chunks(same) if same is not None else (xlsx_bytes(
-        schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache),)
+        schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles, check=check),
+        cache, check is not None),)
     # Recorded later: written and hashed by a thread too.
     with ThreadedSink(path) if later else Sink(path) as sink:
         for piece in xlsx:
@@ -588,13 +592,32 @@ def _register_styles(sheet: Any, records: list[Record], formats: list[tuple[str,
     return ids
 
 
-def _insert_rows(entries: dict[str, Entry], rows: Iterator[bytes | Deflated]) -> None:
-    """Put the data rows (blocks, written as they come) after the header row of the workbook's one sheet."""
+def _insert_rows(entries: dict[str, Entry], rows: Iterator[bytes | Deflated],
+                 checked: ChunkCache | None = None) -> None:
+    """Put the data rows (blocks, written as they come) after the header row of the workbook's one sheet.
+
+    ``checked``: the rows were checked for formulas as they were made (each new row, and rows taken back that
+    were checked when they were first compressed: ``Encoder.sheet_rows``), so only the sheet's head and tail are
+    checked here, and the sheet is deflated in chunks with this cache without checking them again (the chunks
+    compressed anew were a tenth of a new month's data files in the main process: renumbered rows, mostly).
+    """
     name = "xl/worksheets/sheet1.xml"
     sheet = entries[name]
     assert isinstance(sheet, bytes)  # as openpyxl wrote it
     head, tail = sheet.split(b"</sheetData>", 1)  # a "<" in text is escaped: this is the tag
-    entries[name] = itertools.chain((head,), rows, (b"</sheetData>" + tail,))
+    tail = b"</sheetData>" + tail
+    blocks = itertools.chain((head,), rows, (tail,))
+    if checked is None:
+        entries[name] = blocks
+        return
+    check = sheet_check(name)
+    check(head)
+    check(tail)
+    entries[name] = Chunked(row_chunks(blocks), checked, _checked, AHEAD if checked.layout else 0)
+
+
+def _checked(data: bytes) -> None:
+    """The check of a worksheet's chunk made of rows checked already (``_insert_rows``): nothing left to check."""
 
 
 def _check_lengths(schema: dict[str, Any], records: list[Record]) -> None:
