@@ -32,7 +32,7 @@ import zlib
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from operator import add, and_, not_
@@ -464,36 +464,37 @@ class ChunkDeflater:
         self.chunks.append((key, len(data), len(chunk), crc))
         return data, crc, len(chunk)
 
-    def all(self, chunks: Iterable[bytes | Deflated], ahead: int = 0) -> Iterator[tuple[bytes, int, int]]:
-        """``add`` of each of ``chunks`` in order; with ``ahead``, each chunk not copied as it was deflated is keyed
-        (SHA-256), looked for among those published last and else compressed by a thread, up to ``ahead`` chunks
-        at a time, while the next ones are made: hashlib and zlib release the GIL, so after a new month the
-        worksheets whose rows were renumbered are compressed again on the other core. A chunk compressed anew
-        is checked (``check``) here before it is given."""
-        if not ahead:
+    def all(self, chunks: Iterable[bytes | Deflated], ahead: int = 0,
+            pool: ThreadPoolExecutor | None = None) -> Iterator[tuple[bytes, int, int]]:
+        """``add`` of each of ``chunks`` in order; with ``ahead`` and a ``pool`` of threads, each chunk not copied as
+        it was deflated is keyed (SHA-256), looked for among those published last and else compressed by a thread,
+        up to ``ahead`` chunks at a time, while the next ones are made: hashlib and zlib release the GIL, so after a
+        new month the worksheets whose rows were renumbered are compressed again on the other core. A chunk
+        compressed anew is checked (``check``) here before it is given."""
+        if not ahead or pool is None:
             yield from map(self.add, chunks)
             return
-        with ThreadPoolExecutor(1, thread_name_prefix="deflate") as pool:
-            # Each chunk (its bytes, None when copied as deflated), its length, and what was made of it.
-            waiting: deque[tuple[bytes | None, int, Future[_Made] | _Made]] = deque()
-            try:
-                for given in chunks:
-                    if isinstance(given, Deflated) and given.prefix == self.prefix:
-                        waiting.append((None, given.size, (given.key, given.data, given.crc, True)))
-                        self.cache.copied += 1
-                    else:
-                        # One compressed otherwise (another level) is compressed again.
-                        chunk = given.inflate() if isinstance(given, Deflated) else given
-                        if chunk:
-                            waiting.append((chunk, len(chunk), pool.submit(self._made, chunk)))
-                    while len(waiting) > ahead or (waiting and _ready(waiting[0][2])):
-                        yield self._given(*waiting.popleft())
-                while waiting:
+        # Each chunk (its bytes, None when copied as deflated), its length, and what was made of it.
+        waiting: deque[tuple[bytes | None, int, Future[_Made] | _Made]] = deque()
+        try:
+            for given in chunks:
+                if isinstance(given, Deflated) and given.prefix == self.prefix:
+                    waiting.append((None, given.size, (given.key, given.data, given.crc, True)))
+                    self.cache.copied += 1
+                else:
+                    # One compressed otherwise (another level) is compressed again.
+                    chunk = given.inflate() if isinstance(given, Deflated) else given
+                    if chunk:
+                        waiting.append((chunk, len(chunk), pool.submit(self._made, chunk)))
+                while len(waiting) > ahead or (waiting and _ready(waiting[0][2])):
                     yield self._given(*waiting.popleft())
-            finally:
-                for _, _, made in waiting:
-                    if isinstance(made, Future):
-                        made.cancel()
+            while waiting:
+                yield self._given(*waiting.popleft())
+        finally:  # (failed or left: the chunks not compressed yet are not, and none is being compressed after)
+            left = [made for _, _, made in waiting if isinstance(made, Future)]
+            for made in left:
+                made.cancel()
+            wait(left)
 
     def _made(self, chunk: bytes) -> _Made:
         """(In the thread) ``chunk``'s key, its deflated bytes and CRC-32, and whether they were taken back."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, BinaryIO
@@ -33,8 +35,10 @@ class Chunked:
 # A block copied as it was deflated (``Deflated``) can only be one of a worksheet's blocks put in chunks.
 Entry = bytes | Iterable[bytes | Deflated] | Chunked
 
-# Chunks a thread may hold to compress while the next are made (``ChunkDeflater.all``).
+# Chunks threads may hold to compress while the next are made (``ChunkDeflater.all``), and the threads: two, so
+# that both cores compress while this one waits for them (the zip of a new month's CSV files waits on little else).
 AHEAD = 8
+THREADS = 2
 
 # The earliest time a zip entry can carry; any fixed value would do.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -72,7 +76,10 @@ def write_zip(out: BinaryIO, entries: Mapping[str, Entry], sort: bool = True, st
     same writer fed once: the bytes are the same), so it is never held whole.
     """
     names = sorted(entries) if sort else list(entries)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    # Threads for the entries whose chunks are compressed ahead (``Chunked.ahead``), started once for the archive.
+    threads = any(isinstance(data, Chunked) and data.ahead for data in entries.values())
+    with (ThreadPoolExecutor(THREADS, thread_name_prefix="deflate") if threads else nullcontext()) as pool, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=stamp.date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -87,7 +94,7 @@ def write_zip(out: BinaryIO, entries: Mapping[str, Entry], sort: bool = True, st
                     # read). zipfile ends the entry: the compressor's final block, sizes, CRC.
                     deflater = entry._compressor = ChunkDeflater(  # type: ignore[attr-defined]
                         name, stamp.level, data.cache, data.check)
-                    for made in deflater.all(data.chunks, data.ahead):
+                    for made in deflater.all(data.chunks, data.ahead, pool):
                         _append(entry, *made)
                 continue
             if isinstance(data, bytes):
