@@ -383,7 +383,8 @@ _AHEAD = 4096  # published rows searched ahead (and behind) for a record out of 
 _STRAYS = 256  # records out of step found nowhere near, past which the rest are looked up in a dict of all
 
 
-def positions(digests: Sequence[bytes], old: bytes, where: Callable[[], dict[bytes, int]]) -> list[int]:
+def positions(digests: Sequence[bytes], old: bytes, where: Callable[[], dict[bytes, int]],
+              joined: bytes | None = None) -> list[int]:
     """Each record's position among the published rows whose digests are ``old`` (joined, in order), or
     ``_NEW`` plus its own when it is none of them (``Encoder.old``).
 
@@ -395,7 +396,7 @@ def positions(digests: Sequence[bytes], old: bytes, where: Callable[[], dict[byt
     record's digest holds its encodings, so a record not found near (a row moved far) is only encoded
     again, never given other bytes.
     """
-    new = b"".join(digests)
+    new = b"".join(digests) if joined is None else joined  # (``joined``: the digests joined already)
     total, count = len(digests), len(old) // DIGEST
     found: list[int] = []
     i = j = strays = 0
@@ -468,7 +469,13 @@ class Encoder:
         self.digests = value_digests(names, self.values) if known is None else known.digests
         # Each record's position last published, or for a new record ``_NEW`` plus its own: a stretch of kept
         # records and one of new ones both rise by one (``runs`` finds their ends in C).
-        self.old = positions(self.digests, kept.digests, kept.where) if kept is not None and kept.digests else []
+        # The digests joined once: compared here in stretches, then the body of this table's new index.
+        self._joined: bytes | None = None
+        if kept is not None and kept.digests:
+            self._joined = b"".join(self.digests)
+            self.old = positions(self.digests, kept.digests, kept.where, self._joined)
+        else:
+            self.old = []
         # The workbook's style ids: set when its rows are written; when the workbook published last
         # is kept whole, those it was written with.
         self.styles: list[int | None] | None = None if kept is None else kept.styles
@@ -678,7 +685,8 @@ class Encoder:
         not held: the files may still be being written)."""
         count = len(self.digests)
         recorded = [ext for ext in EXTENSIONS if len(self.lengths.get(ext, ())) == count]
-        body = b"".join(self.digests) + b"".join(self.lengths[ext].tobytes() for ext in recorded)
+        joined = b"".join(self.digests) if self._joined is None else self._joined
+        body = joined + b"".join(self.lengths[ext].tobytes() for ext in recorded)
         header = {"code": code_digest(), "key": key, "rows": count, "digests": _sha(body),
                   "styles": self.styles, "lengths": recorded, "byteorder": sys.byteorder}
         return partial(_index, header, body)
