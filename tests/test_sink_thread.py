@@ -26,9 +26,11 @@ def test_pieces_and_views_are_written_in_order_with_their_sha256(tmp_path: Path)
     done: list[int] = []
     with open(source, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
         view = memoryview(mapped)
+        # Short pieces (a short view copied) gathered; a long view handed as it is; long pieces of their own over
+        # ``held``: the caller waits for the thread before handing the next.
         pieces: list[bytes | memoryview] = [b"head,", view[5:700_000], b"x" * 10, b"", view[3_000_000:9_000_000],
-                                            b"y" * 300_000, b"tail\n"]
-        sink = ThreadedSink(tmp_path / "out", held=1 << 20)  # less than a piece: the caller waits its turn
+                                            b"y" * 300_000, b"z" * 2_000_000, b"w" * 1_500_000, b"tail\n"]
+        sink = ThreadedSink(tmp_path / "out", held=1 << 20)
         for n, piece in enumerate(pieces):
             sink.write(piece, (lambda n=n: done.append(n)) if isinstance(piece, memoryview) else None)
         expected = b"".join(bytes(piece) for piece in pieces)
