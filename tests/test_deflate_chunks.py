@@ -393,3 +393,21 @@ def test_kept_line_chunks_without_chunks_published_last_read_every_line(tmp_path
     for cache in (ChunkCache(), ChunkCache.load(tmp_path / "none.chunks", tmp_path / "none.zip")):
         chunks = kept_chunks(cache, "a.csv", data)
         assert chunks == list(line_chunks([data]))
+
+
+def test_chunks_compressed_ahead_by_threads_give_the_same_archive_and_counts(tmp_path: Path) -> None:
+    publish(tmp_path, FIRST)
+
+    def ahead(entries: dict[str, bytes], cache: ChunkCache) -> bytes:
+        """``archive`` with the chunks keyed, looked for and compressed by threads (``ChunkDeflater.all``)."""
+        out = io.BytesIO()
+        write_zip(out, {name: Chunked(line_chunks(pieces(data, [65536])), cache, ahead=3)
+                        for name, data in entries.items()})
+        return out.getvalue()
+
+    plain = ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip")
+    threaded = ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip")
+    assert ahead(SECOND, threaded) == archive(SECOND, plain) == archive(SECOND, ChunkCache())
+    assert threaded.hits == plain.hits > 0 and threaded.entries == plain.entries
+    plain.close()
+    threaded.close()

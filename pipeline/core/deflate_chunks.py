@@ -30,7 +30,9 @@ import struct
 import zipfile
 import zlib
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from operator import add, and_, not_
@@ -330,11 +332,17 @@ class ChunkCache:
         return heads
 
     def get(self, key: bytes) -> tuple[bytes, int] | None:
-        """The deflated bytes of the chunk ``key`` published last and its CRC-32, or None."""
+        """The deflated bytes of the chunk ``key`` published last and its CRC-32, or None (counted in ``hits``)."""
+        found = self.taken(key)
+        if found is not None:
+            self.hits += 1
+        return found
+
+    def taken(self, key: bytes) -> tuple[bytes, int] | None:
+        """``get`` without counting it (a thread's: the caller counts)."""
         where = self._found.get(key)
         if where is None or self._data is None:
             return None
-        self.hits += 1
         return self._data[where[0]:where[0] + where[1]], where[2]
 
     def carried(self) -> bytes | None:
@@ -451,20 +459,89 @@ class ChunkDeflater:
             chunk = chunk.inflate()  # compressed otherwise (another level): compressed again
         if not chunk:
             return b"", 0, 0
+        key, found = self._found(chunk)
+        data, crc = _deflate(chunk, self.level) if found is None else found
+        self.chunks.append((key, len(data), len(chunk), crc))
+        return data, crc, len(chunk)
+
+    def all(self, chunks: Iterable[bytes | Deflated], ahead: int = 0,
+            pool: ThreadPoolExecutor | None = None) -> Iterator[tuple[bytes, int, int]]:
+        """``add`` of each of ``chunks`` in order; with ``ahead`` and a ``pool`` of threads, each chunk not copied as
+        it was deflated is keyed (SHA-256), looked for among those published last and else compressed by a thread,
+        up to ``ahead`` chunks at a time, while the next ones are made: hashlib and zlib release the GIL, so after a
+        new month the worksheets whose rows were renumbered are compressed again on the other core. A chunk
+        compressed anew is checked (``check``) here before it is given."""
+        if not ahead or pool is None:
+            yield from map(self.add, chunks)
+            return
+        # Each chunk (its bytes, None when copied as deflated), its length, and what was made of it.
+        waiting: deque[tuple[bytes | None, int, Future[_Made] | _Made]] = deque()
+        try:
+            for given in chunks:
+                if isinstance(given, Deflated) and given.prefix == self.prefix:
+                    waiting.append((None, given.size, (given.key, given.data, given.crc, True)))
+                    self.cache.copied += 1
+                else:
+                    # One compressed otherwise (another level) is compressed again.
+                    chunk = given.inflate() if isinstance(given, Deflated) else given
+                    if chunk:
+                        waiting.append((chunk, len(chunk), pool.submit(self._made, chunk)))
+                while len(waiting) > ahead or (waiting and _ready(waiting[0][2])):
+                    yield self._given(*waiting.popleft())
+            while waiting:
+                yield self._given(*waiting.popleft())
+        finally:  # (failed or left: the chunks not compressed yet are not, and none is being compressed after)
+            left = [made for _, _, made in waiting if isinstance(made, Future)]
+            for made in left:
+                made.cancel()
+            wait(left)
+
+    def _made(self, chunk: bytes) -> _Made:
+        """(In the thread) ``chunk``'s key, its deflated bytes and CRC-32, and whether they were taken back."""
+        digest = hashlib.sha256(self.prefix)
+        digest.update(chunk)
+        key = digest.digest()
+        found = self.cache.taken(key)
+        if found is not None:
+            return key, found[0], found[1], True
+        return key, *_deflate(chunk, self.level), False
+
+    def _given(self, chunk: bytes | None, size: int, made: Future[_Made] | _Made) -> tuple[bytes, int, int]:
+        """A chunk's deflated bytes, CRC-32 and length (waited for), recorded in the entry's chunks; one compressed
+        anew is checked first."""
+        key, data, crc, taken = made.result() if isinstance(made, Future) else made
+        if taken:
+            self.cache.hits += 1
+        elif chunk is not None and self.check is not None:
+            self.check(chunk)
+        self.chunks.append((key, len(data), size, crc))
+        return data, crc, size
+
+    def _found(self, chunk: bytes) -> tuple[bytes, tuple[bytes, int] | None]:
+        """The key of ``chunk`` to compress, and its deflated bytes and CRC-32 when taken back (else checked)."""
         digest = hashlib.sha256(self.prefix)
         digest.update(chunk)
         key = digest.digest()
         found = self.cache.get(key)
-        if found is None:
-            if self.check is not None:
-                self.check(chunk)
-            deflate = zlib.compressobj(self.level, zlib.DEFLATED, -15)
-            data, crc = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH), zlib.crc32(chunk)
-        else:
-            data, crc = found
-        self.chunks.append((key, len(data), len(chunk), crc))
-        return data, crc, len(chunk)
+        if found is None and self.check is not None:
+            self.check(chunk)
+        return key, found
 
     def flush(self) -> bytes:
         """The final empty block that ends the entry's stream."""
         return END
+
+
+def _deflate(chunk: bytes, level: int) -> tuple[bytes, int]:
+    """``chunk`` deflated alone at ``level``, ended by a full flush, and its CRC-32."""
+    deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH), zlib.crc32(chunk)
+
+
+# What ``ChunkDeflater._made`` makes of a chunk: its key, deflated bytes, CRC-32, and whether taken back.
+_Made = tuple[bytes, bytes, int, bool]
+
+
+def _ready(made: Future[_Made] | _Made) -> bool:
+    """Whether a chunk's deflated bytes are there (taken back, or compressed by now)."""
+    return not isinstance(made, Future) or made.done()

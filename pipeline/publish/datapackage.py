@@ -16,9 +16,9 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import ordered_json
-from pipeline.core.zipfiles import Chunked, Entry, write_zip
+from pipeline.core.zipfiles import AHEAD, Chunked, Entry, write_zip
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes
-from pipeline.publish.table_files import TableFiles, start_table
+from pipeline.publish.table_files import Counted, TableFiles, start_table
 from pipeline.publish.workbook_child import Handoff
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
@@ -158,7 +158,9 @@ def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path, csvs
     cache = ChunkCache() if indexes is None else indexes.chunks("datapackage.zip")
     try:
         entries: dict[str, Entry] = {"datapackage.json": package}
-        entries.update({csv.name: Chunked(_csv_chunks(csv, cache), cache) for csv in csvs})
+        # Chunks not taken back compressed by a thread while the next are found (none in a first publish).
+        ahead = AHEAD if cache.layout else 0
+        entries.update({csv.name: Chunked(_csv_chunks(csv, cache), cache, ahead=ahead) for csv in csvs})
         path = folder / "datapackage.zip"
         with naming(path), open(path, "wb") as fh:
             write_zip(fh, entries)
@@ -193,9 +195,9 @@ def _read_at(fd: int, at: int, count: int) -> bytes:
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
-def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], csv: Path) -> Path | None:
+def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], csv: Counted) -> Path | None:
     """The last published workbook (its path) when its table and schema are unchanged (its CSV, the
-    file ``csv``, equal to the one published last), else None; asked only when the table's row index is valid.
+    file ``csv`` written, equal to the one published last), else None; asked only when the table's row index is valid.
 
     Writing XLSX is the slowest step of a publish with nothing new (openpyxl, ~60 µs a
     cell); the workbook is a function of the schema and the rows, which the CSV and the
@@ -205,9 +207,13 @@ def _unchanged_xlsx(previous: Path | None, name: str, schema: dict[str, Any], cs
         return None
     old = previous / f"{name}.xlsx"
     try:
+        # Sizes first: a thread may still be writing the new CSV (``sink_thread.py``), waited for only when they agree.
+        if os.lstat(previous / f"{name}.csv").st_size != csv.size:
+            return None
         old_schemas = {r["name"]: r["schema"] for r in
                        json.loads((previous / "datapackage.json").read_bytes())["resources"]}
-        if old_schemas.get(name) != schema or not same_bytes(csv, previous / f"{name}.csv") or not old.is_file():
+        if old_schemas.get(name) != schema or not csv.sha256() or not same_bytes(csv.path, previous / f"{name}.csv") \
+                or not old.is_file():
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None  # nothing usable published before: build it

@@ -112,6 +112,8 @@ def _known(names: Sequence[str], records: Sequence[Any]) -> Digested | None:
 _RELEASE_PIECES = 1024
 _SPAN = 1024  # kept rows copied at a time (``Encoder.runs``)
 _NEW = 1 << 62  # above any position: ``Encoder.old`` of a new record is this plus its own position
+# Bytes of a published file at most in one view (``Encoder.file_pieces``): its pages are let go once written.
+_VIEW = 8 << 20
 
 
 def _release(buffer: mmap.mmap | Inflated, start: int = 0, end: int | None = None) -> None:
@@ -149,6 +151,13 @@ class Pieces:
             self._count = 0
             _release(self.buffer)
         return self.buffer[self.starts[i]:self.starts[i + count] - self.gap]
+
+    def view(self, i: int, end: int) -> tuple[memoryview, Callable[[], None]]:
+        """Pieces ``i`` to ``end - 1`` with the separators between them as a view of the mapped file (not copied),
+        and what lets go of the pages it reads once they are written (``sink_thread.ThreadedSink``)."""
+        assert isinstance(self.buffer, mmap.mmap)  # (a worksheet's rows are never given so)
+        start, stop = self.starts[i], self.starts[end]
+        return memoryview(self.buffer)[start:stop - self.gap], partial(_release, self.buffer, start, stop)
 
     def __len__(self) -> int:
         return len(self.starts) - 1
@@ -374,7 +383,8 @@ _AHEAD = 4096  # published rows searched ahead (and behind) for a record out of 
 _STRAYS = 256  # records out of step found nowhere near, past which the rest are looked up in a dict of all
 
 
-def positions(digests: Sequence[bytes], old: bytes, where: Callable[[], dict[bytes, int]]) -> list[int]:
+def positions(digests: Sequence[bytes], old: bytes, where: Callable[[], dict[bytes, int]],
+              joined: bytes | None = None) -> list[int]:
     """Each record's position among the published rows whose digests are ``old`` (joined, in order), or
     ``_NEW`` plus its own when it is none of them (``Encoder.old``).
 
@@ -386,7 +396,7 @@ def positions(digests: Sequence[bytes], old: bytes, where: Callable[[], dict[byt
     record's digest holds its encodings, so a record not found near (a row moved far) is only encoded
     again, never given other bytes.
     """
-    new = b"".join(digests)
+    new = b"".join(digests) if joined is None else joined  # (``joined``: the digests joined already)
     total, count = len(digests), len(old) // DIGEST
     found: list[int] = []
     i = j = strays = 0
@@ -459,7 +469,13 @@ class Encoder:
         self.digests = value_digests(names, self.values) if known is None else known.digests
         # Each record's position last published, or for a new record ``_NEW`` plus its own: a stretch of kept
         # records and one of new ones both rise by one (``runs`` finds their ends in C).
-        self.old = positions(self.digests, kept.digests, kept.where) if kept is not None and kept.digests else []
+        # The digests joined once: compared here in stretches, then the body of this table's new index.
+        self._joined: bytes | None = None
+        if kept is not None and kept.digests:
+            self._joined = b"".join(self.digests)
+            self.old = positions(self.digests, kept.digests, kept.where, self._joined)
+        else:
+            self.old = []
         # The workbook's style ids: set when its rows are written; when the workbook published last
         # is kept whole, those it was written with.
         self.styles: list[int | None] | None = None if kept is None else kept.styles
@@ -539,8 +555,37 @@ class Encoder:
             yield _encoded(lines, ",\n", 2, lengths)
         self.lengths["json"] = lengths
 
+    def file_pieces(self, ext: str, encode: Callable[[Sequence[Values]], list[str]]
+                    ) -> Iterator[tuple[bytes | memoryview, Callable[[], None] | None]]:
+        """The lines of ``csv_lines`` (``ext`` "csv") or ``json_lines`` ("json"), as pieces to write, each with
+        what to call once it is written (or None): a stretch of kept lines that follow one another in the file
+        published last is one view of that file mapped (up to ``_VIEW`` bytes), never copied; new records' lines
+        are encoded a stretch at a time, as there. The JSON's pieces are joined by ``,\n``."""
+        kept = None if self.kept is None else self.kept.csv if ext == "csv" else self.kept.json
+        sep, extra = ("", 0) if ext == "csv" else (",\n", 2)
+        lengths = array(LENGTH)
+        start = end = -1  # the kept lines ``start`` to ``end - 1`` not given yet
+        for first, count, old in self.runs():
+            if old >= 0 and kept is not None:
+                lengths.extend(_piece_lengths(kept, old, count))
+                if old == end and kept.starts[old + count] - kept.starts[start] <= _VIEW:
+                    end = old + count
+                    continue
+                if start >= 0:
+                    yield kept.view(start, end)
+                start, end = old, old + count
+                continue
+            if start >= 0 and kept is not None:
+                yield kept.view(start, end)
+                start = end = -1
+            yield _encoded(encode(self.values[first:first + count]), sep, extra, lengths), None
+        if start >= 0 and kept is not None:
+            yield kept.view(start, end)
+        self.lengths[ext] = lengths
+
     def sheet_rows(self, write: Callable[[Sequence[Values], int], list[str]], styles: list[int | None],
-                   first_row: int = 2, block: int = 1024) -> Iterator[bytes | Deflated]:
+                   first_row: int = 2, block: int = 1024,
+                   check: Callable[[bytes], None] | None = None) -> Iterator[bytes | Deflated]:
         """Every record's worksheet row, ``block`` rows at a time or so; ``write(values, number)`` encodes
         records (their values) from row ``number`` on with the style ids ``styles`` (kept rows are
         used only when they were written with the same).
@@ -549,7 +594,8 @@ class Encoder:
         row, when it occurs nowhere else in the row (a text holding it is written again). Where a
         chunk of the sheet published last (deflated in chunks) holds exactly rows kept at the
         same numbers, it is given as it was deflated (``Deflated``: ``row_chunks`` places it, the
-        zip writer copies it), never inflated.
+        zip writer copies it), never inflated. ``check``: called with the rows written anew (a formula check: the
+        rows taken back were checked when they were first compressed, and renumbering changes only numbers).
         """
         kept = self.kept.xlsx if self.kept is not None and self.kept.styles == styles else None
         self.styles = styles
@@ -574,6 +620,8 @@ class Encoder:
                 rows = write(self.values[first:first + count], first + first_row)
                 lengths.extend(map(len, rows))
                 out.append("".join(rows).encode("ascii"))
+                if check is not None:
+                    check(out[-1])
             else:
                 # The stretch read back at once (a row at a time, each a lookup in the inflated chunks).
                 span = kept.span(old, count)
@@ -585,13 +633,18 @@ class Encoder:
                     # last rows checked to carry their recorded numbers.
                     lengths.extend(_piece_lengths(kept, old, count))
                     out.append(span + b"</row>")
-                else:
+                elif (moved := _renumbered_all(span, old + first_row, first + first_row, count)) is not None:
+                    lengths.extend(map(add, map(len, moved), repeat(len(b"</row>"))))
+                    out.append(b"</row>".join(moved) + b"</row>")
+                else:  # one of them cannot be renumbered safely: each that can, and the others written again
                     for n in range(first, first + count):
                         number = n + first_row
                         at = old + n - first
                         row = _renumbered(span[offsets[at] - base:offsets[at + 1] - gap - base], at + first_row, number)
                         if row is None:
                             row = write(self.values[n:n + 1], number)[0].encode("ascii")
+                            if check is not None:
+                                check(row)
                         lengths.append(len(row))
                         out.append(row)
             held += count
@@ -625,13 +678,24 @@ class Encoder:
 
     def index(self, shas: dict[str, str], key: str) -> bytes:
         """The index to keep for this table once its files, whose SHA-256 by extension are ``shas``, are published."""
+        return self.indexer(key)(shas)
+
+    def indexer(self, key: str) -> Callable[[dict[str, str]], bytes]:
+        """``index`` of the files' SHA-256, made of this table's digests and lengths as they are now (the rows are
+        not held: the files may still be being written)."""
         count = len(self.digests)
         recorded = [ext for ext in EXTENSIONS if len(self.lengths.get(ext, ())) == count]
-        body = b"".join(self.digests) + b"".join(self.lengths[ext].tobytes() for ext in recorded)
+        joined = b"".join(self.digests) if self._joined is None else self._joined
+        body = joined + b"".join(self.lengths[ext].tobytes() for ext in recorded)
         header = {"code": code_digest(), "key": key, "rows": count, "digests": _sha(body),
-                  "styles": self.styles, "lengths": recorded, "byteorder": sys.byteorder,
-                  "files": {ext: shas[ext] for ext in EXTENSIONS}}
-        return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
+                  "styles": self.styles, "lengths": recorded, "byteorder": sys.byteorder}
+        return partial(_index, header, body)
+
+
+def _index(header: dict[str, Any], body: bytes, shas: dict[str, str]) -> bytes:
+    """A table's row index: its ``header`` with the SHA-256 of its files (``shas``, by extension), then ``body``."""
+    header = {**header, "files": {ext: shas[ext] for ext in EXTENSIONS}}
+    return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
 
 
 def _copied_chunks(kept: Pieces, runs: list[tuple[int, int, int]], total: int,
@@ -686,6 +750,26 @@ def _piece_lengths(pieces: Pieces, first: int, count: int) -> Iterable[int]:
         return pieces.lengths[first:first + count]  # as recorded (a slice made in C)
     starts = pieces.starts
     return map(sub, starts[first + 1:first + count + 1], starts[first:first + count])
+
+
+def _renumbered_all(span: bytes, old: int, new: int, count: int) -> list[bytes] | None:
+    """The ``count`` kept rows of ``span`` (joined by ``</row>``, from row ``old``) at rows from ``new`` on, each
+    without its end tag, as ``_renumbered`` makes them one by one; None when any of them cannot be so renumbered.
+
+    Each step runs over all the rows at once in C: one by one, the rows moved down by a new agency-month's rows
+    (every later row of the agendas and decisions tables) took a Python loop each."""
+    rows = span.split(b"</row>")  # (a "<" in text is escaped: these are the end tags)
+    if len(rows) != count:
+        return None
+    if not all(map(bytes.startswith, rows, [b'<row r="%d">' % n for n in range(old, old + count)])):
+        return None
+    marks = [b'%d"' % n for n in range(old, old + count)]
+    # The row's tag and each cell's reference end with the number; text holding it is the only other place.
+    if list(map(bytes.count, rows, marks)) != list(map(add, map(bytes.count, rows, repeat(b"<c ")), repeat(1))):
+        return None
+    if old == new:
+        return rows
+    return list(map(bytes.replace, rows, marks, [b'%d"' % n for n in range(new, new + count)]))
 
 
 def _renumbered(row: bytes, old: int, new: int) -> bytes | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -12,9 +13,10 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, BinaryIO, cast, overload
+from typing import Any, BinaryIO, Protocol, cast, overload
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -22,18 +24,34 @@ from openpyxl.styles import Font
 
 from pipeline.core.atomic import Sink, chunks, file_sha
 from pipeline.core.compact import Row
-from pipeline.core.deflate_chunks import ChunkCache, Deflated
+from pipeline.core.deflate_chunks import ChunkCache, Deflated, row_chunks
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
 from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import decimal_json, line_json_encoder, number_text, records_json, written_integral
-from pipeline.core.xlsx_cells import MAX_CELL_CHARS, text_cell, too_long_message
-from pipeline.core.zipfiles import FIXED, Entry, EntryStamp, workbook_bytes, write_workbook
+from pipeline.core.sink_thread import ThreadedSink
+from pipeline.core.xlsx_cells import MAX_CELL_CHARS, sheet_check, text_cell, too_long_message
+from pipeline.core.zipfiles import AHEAD, FIXED, Chunked, Entry, EntryStamp, workbook_bytes, write_workbook
 from pipeline.publish import workbook_child
 from pipeline.publish.row_batches import CsvLines, JsonLines, Values
 from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Digested, Encoder, Indexes, Kept, schema_digest
 from pipeline.publish.sheet_xml import NeedsOpenpyxl, SheetRows, row_blocks
 from pipeline.publish.workbook_child import Written
+
+
+class Counted(Protocol):
+    """A file written, read like an ``atomic.Sink``: its path, size and SHA-256 (which may wait for it)."""
+
+    @property
+    def path(self) -> Path:
+        """Where the file is."""
+
+    @property
+    def size(self) -> int:
+        """Its size in bytes."""
+
+    def sha256(self) -> str:
+        """The SHA-256 (hex) of the file."""
 
 
 def field_names(schema: dict[str, Any]) -> list[str]:
@@ -120,22 +138,23 @@ BULK = EntryStamp(level=1)
 
 def xlsx_bytes(schema: dict[str, Any], records: list[Record],
                blocks: Callable[[list[int | None]], Iterator[bytes | Deflated]] | None = None,
-               cache: ChunkCache | None = None) -> bytes:
+               cache: ChunkCache | None = None, checked: bool = False) -> bytes:
     """One sheet named after the table: bold header row, typed cells, text never a formula.
 
     ``blocks(column_styles)``: the data rows' XML, when they come from elsewhere than
     ``row_blocks`` (``table_bytes`` takes rows published last back from the workbook). The sheet
     is deflated in chunks (``deflate_chunks.py``), those of the workbook published last taken back
-    from ``cache``: the same bytes with or without it.
+    from ``cache``: the same bytes with or without it. ``checked``: ``blocks`` were checked for formulas as they
+    were made (``Encoder.sheet_rows``), so the chunks compressed anew are not checked again.
     """
     buffer = io.BytesIO()
-    write_xlsx(buffer, schema, records, blocks, cache)
+    write_xlsx(buffer, schema, records, blocks, cache, checked)
     return buffer.getvalue()
 
 
 def write_xlsx(out: BinaryIO, schema: dict[str, Any], records: list[Record],
                blocks: Callable[[list[int | None]], Iterator[bytes | Deflated]] | None = None,
-               cache: ChunkCache | None = None) -> None:
+               cache: ChunkCache | None = None, checked: bool = False) -> None:
     """Write the workbook of ``xlsx_bytes`` into ``out`` (an empty seekable file: never held whole)."""
     cache = ChunkCache() if cache is None else cache
     formats = _formats(schema)
@@ -148,8 +167,8 @@ def write_xlsx(out: BinaryIO, schema: dict[str, Any], records: list[Record],
             else row_blocks(records, [n for n, _ in formats], column_styles, _xlsx_value))
     try:
         # The rows are made while the workbook's zip is written: only their compressed bytes are held.
-        write_workbook(out, workbook, stamp=_stamp(records), edit=lambda entries: _insert_rows(entries, rows),
-                       chunks=cache)
+        write_workbook(out, workbook, stamp=_stamp(records),
+                       edit=lambda entries: _insert_rows(entries, rows, cache if checked else None), chunks=cache)
     except NeedsOpenpyxl:
         out.seek(0)
         out.truncate()  # what was written of the workbook abandoned
@@ -157,7 +176,7 @@ def write_xlsx(out: BinaryIO, schema: dict[str, Any], records: list[Record],
 
 
 def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
-                unchanged_xlsx: Callable[[Path], Path | None]) -> dict[str, bytes]:
+                unchanged_xlsx: Callable[[Counted], Path | None]) -> dict[str, bytes]:
     """The bytes ``write_table`` writes, by extension (for tests and small tables)."""
     with tempfile.TemporaryDirectory() as folder:
         write_table(schema, records, indexes, unchanged_xlsx, Path(folder))
@@ -165,7 +184,7 @@ def table_bytes(schema: dict[str, Any], records: list[Record], indexes: Indexes 
 
 
 def write_table(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
-                unchanged_xlsx: Callable[[Path], Path | None], folder: Path) -> dict[str, Sink | Written]:
+                unchanged_xlsx: Callable[[Counted], Path | None], folder: Path) -> dict[str, Counted]:
     """Write the table's CSV, JSON and XLSX into ``folder`` as ``<table>.<ext>``, byte for byte
     ``csv_bytes``, ``json_bytes`` and ``xlsx_bytes``; rows published last are taken back from the
     files (``row_reuse.py``). Gives each file's sink (size, SHA-256) by extension.
@@ -183,22 +202,37 @@ class TableFiles:
     (``workbook_child.py``): ``finish`` takes it back and makes it, or waits for the child's, and records
     the table's row index."""
 
-    def __init__(self, sinks: dict[str, Sink | Written], offer: _Offer | None = None) -> None:
+    def __init__(self, sinks: dict[str, Counted], offer: _Offer | None = None, record: Callable[[], None] | None = None,
+                 kept: Kept | None = None) -> None:
         self.sinks = sinks  # the CSV's and JSON's at once; the workbook's once finished
         self.offer = offer
+        # With threads still writing the CSV or JSON from views of the files published last (``kept``, let go
+        # once they are done), what records the table's row index once they are.
+        self.record, self.kept = record, kept
 
-    def finish(self) -> dict[str, Sink | Written]:
-        """Each file's sink (size, SHA-256) by extension, once the workbook is made (a failure raised)."""
+    def finish(self) -> dict[str, Counted]:
+        """Each file's sink (size, SHA-256) by extension, once the workbook is made and the files written (a
+        failure raised)."""
         offer, self.offer = self.offer, None
         if offer is not None:
             offer.finish(self.sinks)
+        record, self.record = self.record, None
+        try:
+            if record is not None:
+                record()  # (waits for the threads)
+        finally:
+            self.close()
         return self.sinks
 
     def close(self) -> None:
-        """Let go of what an offer not finished holds (the caller failed)."""
+        """Let go of what an offer not finished holds, and of the files published last once no thread reads them."""
         if self.offer is not None:
             self.offer.cache.close()
             self.offer = None
+        if self.kept is not None:
+            _settle(self.sinks)
+            self.kept.close()
+            self.kept = None
 
 
 class _Offer:
@@ -210,7 +244,7 @@ class _Offer:
         self.handoff, self.schema, self.records, self.rows = handoff, schema, records, rows
         self.cache, self.indexes, self.path = cache, indexes, path
 
-    def finish(self, sinks: dict[str, Sink | Written]) -> None:
+    def finish(self, sinks: dict[str, Counted]) -> None:
         """Make the workbook here if the child has not taken it, else take what it made; record the row index."""
         rows = self.rows
         try:
@@ -230,7 +264,7 @@ class _Offer:
 
 
 def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes | None,
-                unchanged_xlsx: Callable[[Path], Path | None], folder: Path,
+                unchanged_xlsx: Callable[[Counted], Path | None], folder: Path,
                 handoff: workbook_child.Handoff | None = None) -> TableFiles:
     """``write_table``, but the workbook of a large table made whole (none of its rows published last) offered
     to the side child through ``handoff`` when nothing was offered yet (``workbook_child.py``), while this
@@ -243,6 +277,7 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     if kept is not None:
         kept.inflated = cache.inflated(SHEET)  # its rows read back chunk by chunk, not inflated whole
     offer = None
+    sinks: dict[str, Counted] = {}
     try:
         rows = Encoder(names, records, kept)
         if kept is not None and indexes is not None and rows.unchanged():
@@ -254,28 +289,74 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
                                      None if indexes is None else indexes.scratch)
             handoff.offer(job, rows.values)
             offer = _Offer(handoff, schema, records, rows, cache, indexes, path)
-        sinks: dict[str, Sink | Written] = {}
-        with Sink(folder / f"{name}.csv") as csv_sink:
-            header: list[str] = []
-            csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
-            csv_sink.write(header[0].encode("utf-8"))
-            for block in _blocks(rows.csv_lines(CsvLines(cell_text, _TEXTS))):
-                csv_sink.write(b"".join(block))
-        with Sink(folder / f"{name}.json") as json_sink:
-            _write_json(json_sink, rows.json_lines(JsonLines(names, line_json_encoder(), _JSON_TEXTS)))
-        sinks["csv"], sinks["json"] = csv_sink, json_sink
+        header: list[str] = []
+        csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
+        if kept is None:
+            with Sink(folder / f"{name}.csv") as csv_sink:
+                csv_sink.write(header[0].encode("utf-8"))
+                for block in _blocks(rows.csv_lines(CsvLines(cell_text, _TEXTS))):
+                    csv_sink.write(b"".join(block))
+            with Sink(folder / f"{name}.json") as json_sink:
+                _write_json(json_sink, rows.json_lines(JsonLines(names, line_json_encoder(), _JSON_TEXTS)))
+            sinks["csv"], sinks["json"] = csv_sink, json_sink
+        else:
+            # Mostly stretches of the files published last: given as views of them, written and hashed by a
+            # thread each while this one goes on to the workbook (``sink_thread.py``).
+            sinks["csv"] = _threaded(folder / f"{name}.csv", header[0].encode("utf-8"),
+                                     rows.file_pieces("csv", CsvLines(cell_text, _TEXTS)), b"")
+            sinks["json"] = _threaded(folder / f"{name}.json", b"[\n", rows.file_pieces(
+                "json", JsonLines(names, line_json_encoder(), _JSON_TEXTS)), b",\n", b"]\n", b"\n]\n")
         if offer is None:
-            _write_xlsx(schema, records, rows, cache, indexes, unchanged_xlsx, kept is not None, sinks, path)
+            # With threads writing the CSV and JSON, the row index is recorded once they are done (``finish``).
+            record = _write_xlsx(schema, records, rows, cache, indexes, unchanged_xlsx, kept is not None, sinks,
+                                 path, later=kept is not None)
+            if record is not None:
+                # The files published last let go of once the threads are done (their views of them).
+                table, kept = TableFiles(sinks, None, record, kept), None
+                return table
     finally:
         if offer is None:
             cache.close()  # else held for the workbook made here after all (``_Offer.finish``)
         if kept is not None:
+            _settle(sinks)  # (no view of the files published last is left with a thread)
             kept.close()
     return TableFiles(sinks, offer)
 
 
+def _threaded(path: Path, head: bytes, pieces: Iterable[tuple[bytes | memoryview, Callable[[], None] | None]],
+              sep: bytes, empty: bytes = b"", tail: bytes = b"") -> ThreadedSink:
+    """The file ``path`` started (``ThreadedSink``): ``head``, the ``pieces`` joined by ``sep``, then ``tail``, or
+    ``empty`` when there is no piece; the thread may still be writing it when this returns."""
+    sink = ThreadedSink(path)
+    try:
+        sink.write(head)
+        first = True
+        for piece, after in pieces:
+            if not first and sep:
+                sink.write(sep)
+            sink.write(piece, after)
+            first = False
+            del piece, after  # (a view of a mapped file: the thread's alone)
+        sink.write(empty if first else tail)
+        sink.end()
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            sink.wait()
+        raise
+    return sink
+
+
+def _settle(sinks: dict[str, Counted]) -> None:
+    """Wait for the threads still writing any of ``sinks`` (a failure is raised where the file's SHA-256 is asked
+    for, or has been already)."""
+    for sink in sinks.values():
+        if isinstance(sink, ThreadedSink):
+            with contextlib.suppress(BaseException):
+                sink.wait()
+
+
 def _kept_files(schema: dict[str, Any], rows: Encoder, kept: Kept, cache: ChunkCache, indexes: Indexes,
-                folder: Path) -> dict[str, Sink | Written]:
+                folder: Path) -> dict[str, Counted]:
     """The files of a table whose rows are those published last (``Encoder.unchanged``): its files published
     last, checked against its row index when it was read, left in place (``Indexes.in_place``) or copied into
     ``folder``, never encoded or hashed again; their index and the workbook's chunk index are kept as they were.
@@ -285,7 +366,7 @@ def _kept_files(schema: dict[str, Any], rows: Encoder, kept: Kept, cache: ChunkC
     """
     name = schema["name"]
     assert indexes.published is not None  # (a row index was read from it)
-    sinks: dict[str, Sink | Written] = {}
+    sinks: dict[str, Counted] = {}
     for ext in EXTENSIONS:
         source, target = indexes.published / f"{name}.{ext}", folder / f"{name}.{ext}"
         with naming(source):
@@ -352,37 +433,60 @@ class _Handed(Digested):
 
 
 def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache,
-                indexes: Indexes | None, unchanged_xlsx: Callable[[Path], Path | None], kept: bool,
-                sinks: dict[str, Sink | Written], path: Path) -> None:
-    """Write the table's workbook in this process (its CSV and JSON written: ``sinks``) and record its index."""
+                indexes: Indexes | None, unchanged_xlsx: Callable[[Counted], Path | None], kept: bool,
+                sinks: dict[str, Counted], path: Path, later: bool = False) -> Callable[[], None] | None:
+    """Write the table's workbook in this process (its CSV and JSON written, or being written: ``sinks``) and record
+    its index; ``later``: give what records it instead, to be called once the CSV and JSON are written."""
     names = field_names(schema)
     # The workbook is made only when its rows are written: one left unwritten prints openpyxl's
     # complaint when it is freed.
     # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
     # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
-    same = unchanged_xlsx(sinks["csv"].path) if kept else None
+    same = unchanged_xlsx(sinks["csv"]) if kept else None
+    # Rows taken back were checked for formulas when first compressed: the new ones are checked as they are made.
+    check = sheet_check(SHEET) if kept else None
     xlsx = chunks(same) if same is not None else (xlsx_bytes(
-        schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles), cache),)
-    with Sink(path) as sink:
+        schema, records, lambda styles: rows.sheet_rows(SheetRows(names, styles, _xlsx_value), styles, check=check),
+        cache, check is not None),)
+    # Recorded later: written and hashed by a thread too.
+    with ThreadedSink(path) if later else Sink(path) as sink:
         for piece in xlsx:
             sink.write(piece)
     sinks["xlsx"] = sink
     del xlsx
     if same is not None:
         rows.keep_sheet()  # the same sheet: its rows' recorded lengths hold
-    if indexes is not None:
-        # A workbook copied as it was keeps the index of its chunks.
-        _record(indexes, schema, rows, sinks, cache.carried() if same is not None else
-                indexes.chunk_index(cache, sink.sha256()), cache.hits, cache.copied)
+    if indexes is None:
+        return None
+    # A workbook copied as it was keeps the index of its chunks (the index of those written, once its SHA-256 is).
+    carried = cache.carried()
+    record = partial(_put, indexes, schema["name"], rows.indexer(schema_digest(schema)), rows.reused(), sinks,
+                     (lambda: carried) if same is not None else partial(_chunk_index, indexes, cache, sink),
+                     cache.hits, cache.copied)
+    if later:
+        return record  # (holds the index's digests and lengths, not the rows)
+    record()
+    return None
 
 
-def _record(indexes: Indexes, schema: dict[str, Any], rows: Encoder, sinks: dict[str, Sink | Written],
+def _record(indexes: Indexes, schema: dict[str, Any], rows: Encoder, sinks: dict[str, Counted],
             chunk_index: bytes | None, hits: int, copied: int) -> None:
     """Record the table's row index (its files written: ``sinks``) and its workbook's chunk index."""
-    name = schema["name"]
-    indexes.put(name, rows.index({ext: sink.sha256() for ext, sink in sinks.items()}, schema_digest(schema)),
-                rows.reused())
-    indexes.put_chunks(f"{name}.xlsx", chunk_index, hits, copied)
+    _put(indexes, schema["name"], rows.indexer(schema_digest(schema)), rows.reused(), sinks, lambda: chunk_index,
+         hits, copied)
+
+
+def _put(indexes: Indexes, name: str, index: Callable[[dict[str, str]], bytes], reused: int,
+         sinks: dict[str, Counted], chunk_index: Callable[[], bytes | None], hits: int, copied: int) -> None:
+    """Record table ``name``'s row index (``index`` of its files' SHA-256, waited for) and its workbook's chunk index
+    (``chunk_index()``)."""
+    indexes.put(name, index({ext: sink.sha256() for ext, sink in sinks.items()}), reused)
+    indexes.put_chunks(f"{name}.xlsx", chunk_index(), hits, copied)
+
+
+def _chunk_index(indexes: Indexes, cache: ChunkCache, workbook: Counted) -> bytes:
+    """The chunk index of the workbook written with ``cache`` (its chunks as compressed: kept once it is closed)."""
+    return indexes.chunk_index(cache, workbook.sha256())
 
 
 def _sheet(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache, indexes: Indexes | None,
@@ -488,13 +592,32 @@ def _register_styles(sheet: Any, records: list[Record], formats: list[tuple[str,
     return ids
 
 
-def _insert_rows(entries: dict[str, Entry], rows: Iterator[bytes | Deflated]) -> None:
-    """Put the data rows (blocks, written as they come) after the header row of the workbook's one sheet."""
+def _insert_rows(entries: dict[str, Entry], rows: Iterator[bytes | Deflated],
+                 checked: ChunkCache | None = None) -> None:
+    """Put the data rows (blocks, written as they come) after the header row of the workbook's one sheet.
+
+    ``checked``: the rows were checked for formulas as they were made (each new row, and rows taken back that
+    were checked when they were first compressed: ``Encoder.sheet_rows``), so only the sheet's head and tail are
+    checked here, and the sheet is deflated in chunks with this cache without checking them again (the chunks
+    compressed anew were a tenth of a new month's data files in the main process: renumbered rows, mostly).
+    """
     name = "xl/worksheets/sheet1.xml"
     sheet = entries[name]
     assert isinstance(sheet, bytes)  # as openpyxl wrote it
     head, tail = sheet.split(b"</sheetData>", 1)  # a "<" in text is escaped: this is the tag
-    entries[name] = itertools.chain((head,), rows, (b"</sheetData>" + tail,))
+    tail = b"</sheetData>" + tail
+    blocks = itertools.chain((head,), rows, (tail,))
+    if checked is None:
+        entries[name] = blocks
+        return
+    check = sheet_check(name)
+    check(head)
+    check(tail)
+    entries[name] = Chunked(row_chunks(blocks), checked, _checked, AHEAD if checked.layout else 0)
+
+
+def _checked(data: bytes) -> None:
+    """The check of a worksheet's chunk made of rows checked already (``_insert_rows``): nothing left to check."""
 
 
 def _check_lengths(schema: dict[str, Any], records: list[Record]) -> None:
