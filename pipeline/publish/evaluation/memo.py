@@ -341,23 +341,6 @@ class Memo:
         self.new[key] = AS_READ
         return digests, at
 
-    def find_many(self, keys: Iterable[str]) -> list[tuple[bytes, Place] | None]:
-        """``find`` of each key, in one call (a label's 550 selections at a city)."""
-        old, data, new = self.old, self.data, self.new
-        out: list[tuple[bytes, Place] | None] = []
-        for key in keys:
-            at = old.get(key)
-            if at is not None:
-                try:
-                    out.append((binascii.unhexlify(data[at[0]:at[1]]), at))
-                except ValueError:  # binascii.Error: a damaged line, computed again
-                    out.append(None)
-                    continue
-                new[key] = AS_READ
-            else:
-                out.append(None)
-        return out
-
     def rows(self, at: Place) -> list[list[Any]] | None:
         """The rows of the line at ``at`` (``find``), each the list of its ``fields``; None when they do not read
         back (the caller computes them again, and ``put`` replaces them). The caller makes its records of them."""

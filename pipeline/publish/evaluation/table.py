@@ -141,35 +141,20 @@ class _Indicators(Digested):
         self._kept: list[bytes | str] = []
         self.numbers = array("q")  # each row's number, in the published order
         self._digests: list[bytes] | None = None
-        self._shaped: tuple[Sequence[Scope], tuple[list[int], list[int], list[None], list[int]]] | None = None
         memo.later = self._digest  # the memo's file needs the computed rows' digests: made then if not before
 
     def add(self, keys: list[str], scopes: Sequence[Scope], label: LabelOf, complete: bool) -> list[int]:
         """The number of the first row of each scope's selection over ``label`` (its rows are numbered on in
         ``_APPLIES`` order) keyed as ``keys`` says (``Slices.keys``), from the memo or computed."""
         # One call a label, its names bound once: a call a selection was a fifth of the loop's time.
-        made, starts, pending, kept = self.made, self.starts, self.pending, self._kept
-        founds = self.memo.find_many(keys)
-        counts, offsets, nones, widths = self._shape(scopes)
-        whole = cast(list[tuple[bytes, Place]], founds) if None not in founds else []
-        digests: list[bytes] = list(map(itemgetter(0), whole))
-        if whole and list(map(len, digests)) == widths:
-            # Every selection of the label kept (all but a few labels after a small change): placed at once.
-            first, at = len(made), len(starts)
-            firsts = list(map(first.__add__, offsets))
-            starts.extend(firsts)
-            size = len(keys)
-            pending.update(zip(range(at, at + size),
-                               zip(map(itemgetter(1), whole), scopes, [label] * size, [complete] * size, strict=True),
-                               strict=True))
-            kept.extend(digests)
-            made.extend(nones)
-            return firsts
+        find, made, starts, pending, kept = self.memo.find, self.made, self.starts, self.pending, self._kept
         out = []
-        for key, scope, count, found in zip(keys, scopes, counts, founds, strict=True):
+        for key, scope in zip(keys, scopes, strict=True):
+            count = _COUNT[scope[0]]
             first = len(made)
             out.append(first)
             starts.append(first)
+            found = find(key)
             if found is not None and len(found[0]) == DIGEST * count:
                 # The Selection is made only if its rows are decoded: most never are.
                 pending[len(starts) - 1] = (found[1], scope, label, complete)
@@ -181,15 +166,6 @@ class _Indicators(Digested):
                 kept.append(key)
                 made += fresh
         return out
-
-    def _shape(self, scopes: Sequence[Scope]) -> tuple[list[int], list[int], list[None], list[int]]:
-        """Each scope's row count, its first row's offset in a label's rows, a label's rows not decoded yet, and
-        each scope's digests' length (once for the run's list of scopes)."""
-        if self._shaped is None or self._shaped[0] is not scopes:
-            counts = [_COUNT[scope[0]] for scope in scopes]
-            offsets = list(itertools.accumulate(counts, initial=0))[:-1]
-            self._shaped = (scopes, (counts, offsets, [None] * sum(counts), [DIGEST * n for n in counts]))
-        return self._shaped[1]
 
     def place(self, numbers: array[int]) -> None:
         """The rows' numbers in the published order."""
