@@ -18,7 +18,7 @@ from pipeline.publish.evaluation.evidence import Evidence
 from pipeline.publish.evaluation.label_keys import FILE, LabelKeys
 from pipeline.publish.evaluation.memo import Slices
 from tests.test_indicators import AS_OF, CHANGELOG, world
-from tests.test_indicators_memo import _meeting_elsewhere, _mutations, _performance
+from tests.test_indicators_memo import _history, _meeting_elsewhere, _mutations, _performance
 
 Tables = dict[str, list[dict[str, Any]]]
 
@@ -66,11 +66,12 @@ def _hits(path: Path, tables: Tables) -> int:
 
 
 def test_a_second_run_takes_every_labels_keys_back_equal_to_those_made(tmp_path: Path) -> None:
-    """Same tables: each label's keys are taken back, and they are the keys made without the file."""
+    """Same tables: each label's keys are taken back (the services' and the other scopes'), and they are the
+    keys made without the file."""
     path = tmp_path / FILE
     fresh = _keys(world(), None)
     assert _kept(path, world()) == fresh
-    assert _hits(path, world()) == len(fresh)
+    assert _hits(path, world()) == 2 * len(fresh)
     assert _kept(path, world()) == fresh
 
 
@@ -85,8 +86,34 @@ def test_a_change_makes_the_keys_of_the_labels_reading_it_again(tmp_path: Path, 
     fresh = _keys(tables, None)
     assert fresh != _keys(world(), None)
     hits = _hits(path, tables)
-    assert 0 < hits < len(fresh)
+    assert 0 < hits < 2 * len(fresh)
     assert _kept(path, tables) == fresh
+
+
+def test_a_decision_report_leaves_every_services_keys_kept(tmp_path: Path) -> None:
+    """A decision's new step: the labels holding its month make the other scopes' keys again, never the
+    services' (which read no decision); every key is the one made afresh."""
+    path = tmp_path / FILE
+    _kept(path, world())
+    tables = copy.deepcopy(world())
+    _history(tables)
+    fresh = _keys(tables, None)
+    labels = len(fresh)
+    assert labels < _hits(path, tables) < 2 * labels
+    kept = LabelKeys(path)
+    missed: list[int] = []
+    real = kept.find
+
+    def found(digest: str, count: int) -> list[str] | None:
+        keys = real(digest, count)
+        if keys is None:
+            missed.append(count)
+        return keys
+
+    kept.find = found  # type: ignore[method-assign]
+    assert _keys(tables, kept) == fresh
+    services = sum(scope[0] == "service" for scope in indicators._scopes(tables["agencies"], tables["performance"]))
+    assert missed and services not in missed
 
 
 def test_any_change_of_a_meeting_or_decision_gives_the_keys_made_afresh(tmp_path: Path) -> None:
@@ -125,7 +152,7 @@ def test_a_damaged_or_foreign_file_is_a_miss(tmp_path: Path) -> None:
     damaged[-1] = ord("0") if damaged[-1] != ord("0") else ord("1")  # one hex digit of the last key
     cut = lines[1][: len(lines[1]) - 64]  # one key short
     path.write_bytes(b"\n".join([header, bytes(damaged), cut, *lines[2:]]))
-    assert _hits(path, world()) == len(fresh) - 2
+    assert _hits(path, world()) == 2 * len(fresh) - 2
     assert _kept(path, world()) == fresh
     other = json.loads(header)
     other["code"] = "0" * 64

@@ -113,8 +113,9 @@ class Slices:
         self._head: tuple[Targets, Any] | None = None  # the targets, and the hash of the run's part of every key
         # The scopes ``keys`` was last given, and each one's part of its keys (``_scope_part``).
         self._scopes: tuple[Sequence[ScopeOf], list[tuple[str, list[str], frozenset[str]]]] | None = None
-        # The run's scopes' parts as one text and all their agencies, for the labels' digests (``_label_digest``).
-        self._whole: tuple[object, str, list[str]] | None = None
+        # The run's scopes in two groups (``_groups``), each with its parts as one text, the slices its scopes read
+        # and all their agencies, for the labels' digests (``_label_digest``).
+        self._whole: tuple[object, list[tuple[bool, list[int], str, frozenset[str], list[str]]]] | None = None
 
     def decisions_by(self, agency: str, month: str) -> str | None:
         """The digest of what an agency's decisions show a selection ending in ``month`` (``_decision_chains``)."""
@@ -150,17 +151,33 @@ class Slices:
         if self._scopes is None or self._scopes[0] is not scopes:  # one list of scopes a run: parts made once
             self._scopes = (scopes, [self._scope_part(scope) for scope in scopes])
         label = json.dumps([period, months, end.isoformat(), complete])
-        digest = None
-        if whole and self.kept is not None:
-            digest = self._label_digest(head, label, months)
-            found = self.kept.find(digest, len(scopes))
-            if found is not None:
-                return found
+        if not whole or self.kept is None:
+            return self._made(head, label, months, scopes, range(len(scopes)))
+        # The services (which read only the performance side of their cells) and the other scopes kept apart:
+        # a late decisions file or a meeting leaves every service's keys of its labels as they were.
+        out = [""] * len(scopes)
+        for service, indexes in self._groups():
+            digest = self._label_digest(head, label, months, service, indexes)
+            found = self.kept.find(digest, len(indexes))
+            if found is None:
+                found = self._made(head, label, months, scopes, indexes)
+                self.kept.put(digest, found)
+            for at, key in zip(indexes, found, strict=True):
+                out[at] = key
+        return out
+
+    def _made(self, head: Any, label: str, months: tuple[str, ...], scopes: Sequence[ScopeOf],
+              indexes: Iterable[int]) -> list[str]:
+        """The keys of the scopes at ``indexes`` over a label, made (``keys``)."""
+        assert self._scopes is not None
+        parts_of = self._scopes[1]
         cells, service_cells, involving = self.cells, self.service_cells, self.involving
         joined_cells: dict[frozenset[str], str] = {}  # by a service's agencies
         last = months[-1]
         out = []
-        for (scope_type, _, scope_agencies, _), (text, agencies, reads) in zip(scopes, self._scopes[1], strict=True):
+        for at in indexes:
+            scope_type, _, scope_agencies, _ = scopes[at]
+            text, agencies, reads = parts_of[at]
             parts = [text, label]
             if "meetings" in reads:
                 parts.append(_joined([self.meetings.get(m) for m in months]) if scope_type == MALL else
@@ -180,29 +197,42 @@ class Slices:
             h = head.copy()
             h.update("\0".join(parts).encode("utf-8"))
             out.append(h.hexdigest())
-        if digest is not None and self.kept is not None:
-            self.kept.put(digest, out)
         return out
 
-    def _label_digest(self, head: Any, label: str, months: tuple[str, ...]) -> str:
-        """The digest of every slice any selection over the label can read, with every scope's part of its key
-        (``_scopes``): equal to the last run's, each selection's key is the one it had then."""
+    def _groups(self) -> list[tuple[bool, list[int]]]:
+        """The run's scopes in two groups, the services and the others (whether services, their places)."""
         assert self._scopes is not None
         if self._whole is None or self._whole[0] is not self._scopes:  # once for the run's scopes
-            parts = self._scopes[1]
-            text = json.dumps([[text, sorted(reads)] for text, _, reads in parts], ensure_ascii=False)
-            self._whole = (self._scopes, text, sorted({a for _, ordered, _ in parts for a in ordered}))
-        _, scopes, agencies = self._whole
+            scopes, parts = self._scopes
+            groups = []
+            for service in (False, True):
+                indexes = [at for at, scope in enumerate(scopes) if (scope[0] == SERVICE) == service]
+                if not indexes:
+                    continue
+                text = json.dumps([service] + [[parts[at][0], sorted(parts[at][2])] for at in indexes],
+                                  ensure_ascii=False)
+                reads = frozenset().union(*(parts[at][2] for at in indexes))
+                agencies = sorted({a for at in indexes for a in parts[at][1]})
+                groups.append((service, indexes, text, reads, agencies))
+            self._whole = (self._scopes, groups)
+        return [(service, indexes) for service, indexes, _, _, _ in self._whole[1]]
+
+    def _label_digest(self, head: Any, label: str, months: tuple[str, ...], service: bool,
+                      indexes: list[int]) -> str:
+        """The digest of every slice any selection of a group of scopes (``_groups``) over the label can read,
+        with each one's part of its key: equal to the last run's, each selection's key is the one it had then."""
+        assert self._whole is not None
+        _, _, text, reads, agencies = next(g for g in self._whole[1] if g[0] == service)
         cells = [(m, a) for m in months for a in agencies]
+        parts = ["label", label, text]
+        if "meetings" in reads:
+            parts += [_joined([self.meetings.get(m) for m in months]),
+                      _joined([self.involving.get(cell) for cell in cells])]
+        if "decisions" in reads:
+            parts.append(_joined([self.decisions_by(a, months[-1]) for a in agencies]))
+        parts.append(_joined([(self.service_cells if service else self.cells).get(cell) for cell in cells]))
         h = head.copy()
-        h.update("\0".join([
-            "label", label, scopes,
-            _joined([self.meetings.get(m) for m in months]),
-            _joined([self.involving.get(cell) for cell in cells]),
-            _joined([self.decisions_by(a, months[-1]) for a in agencies]),
-            _joined([self.cells.get(cell) for cell in cells]),
-            _joined([self.service_cells.get(cell) for cell in cells]),
-        ]).encode("utf-8"))
+        h.update("\0".join(parts).encode("utf-8"))
         return str(h.hexdigest())
 
     def _scope_part(self, scope: ScopeOf) -> tuple[str, list[str], frozenset[str]]:
