@@ -33,6 +33,8 @@ class IkmMemo:
         # digest -> the IKM of all the rows (``tables.agency_ikm``'s), as text or None: kept as the rows' are.
         self.old_groups = _read(path, "groups") if path is not None else {}
         self.new_groups: dict[str, str | None] = {}
+        # Each kept (IKM text, grade) pair already checked, read back: a city's 28,000 rows hold a few hundred.
+        self.seen: dict[tuple[str, str], Graded] = {}
 
     def graded(self, digest: str | None, rows: Sequence[Mapping[str, Any]]) -> list[Graded]:
         """The IKM and grade of each row (``ikm.row_ikm``): kept under ``digest``, the digest of the encoded rows
@@ -40,7 +42,7 @@ class IkmMemo:
         if digest is None:
             return list(map(row_ikm, rows))
         kept = self.old.get(digest)
-        found = _decoded(kept, len(rows)) if kept is not None else None
+        found = _decoded(kept, len(rows), self.seen) if kept is not None else None
         if found is not None:
             self.new[digest] = kept  # type: ignore[assignment]  # its shape checked by ``_decoded``
             return found
@@ -95,8 +97,9 @@ def _cents(text: str) -> Decimal | None:
     return number if number.is_finite() and number.as_tuple().exponent == -2 else None
 
 
-def _decoded(kept: object, count: int) -> list[Graded] | None:
-    """A kept line as the rows' (IKM, grade); None when it is not ``count`` such pairs (computed again)."""
+def _decoded(kept: object, count: int, seen: dict[tuple[str, str], Graded]) -> list[Graded] | None:
+    """A kept line as the rows' (IKM, grade); None when it is not ``count`` such pairs (computed again).
+    ``seen``: the pairs checked already (each a valid pair's value, read back once)."""
     if not isinstance(kept, list) or len(kept) != count:
         return None
     out: list[Graded] = []
@@ -109,11 +112,14 @@ def _decoded(kept: object, count: int) -> list[Graded] | None:
             continue
         if not isinstance(value, str) or not isinstance(letter, str):
             return None
-        number = _cents(value)
-        # Cents, and the grade of that IKM: a line damaged into other valid JSON is computed again.
-        if number is None or grade(number) != letter:
-            return None
-        out.append((number, letter))
+        known = seen.get((value, letter))
+        if known is None:
+            number = _cents(value)
+            # Cents, and the grade of that IKM: a line damaged into other valid JSON is computed again.
+            if number is None or grade(number) != letter:
+                return None
+            known = seen[(value, letter)] = (number, letter)
+        out.append(known)
     return out
 
 

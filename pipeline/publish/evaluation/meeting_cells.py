@@ -26,13 +26,27 @@ class MeetingCells:
     """The meetings of each (month, agency), counted once; their sums for the selection asked last."""
 
     def __init__(self, by_month: Mapping[str, list[Record]]) -> None:
+        self.by_month = by_month
         self.organised: dict[Cell, dict[Kind, int]] = defaultdict(dict)  # by (month, organiser)
         # (month, agency) -> [invitations to held meetings, of them with attendance known, of them attended]
         self.invited: dict[Cell, list[int]] = defaultdict(lambda: [0, 0, 0])
         self.present: dict[str, list[frozenset[str]]] = defaultdict(list)  # month -> who came, each held meeting
         self.present_with: dict[Cell, list[frozenset[str]]] = defaultdict(list)  # the same, by agency that came
-        for month, rows in by_month.items():
-            for row in rows:
+        # The months counted so far: a month is counted when a selection first reads it (after a small change
+        # only the few selections computed again read any, those of a year or less).
+        self.counted: set[str] = set()
+        self._pairs: dict[tuple[str, frozenset[str]], frozenset[tuple[str, str]]] = {}
+        self._sel: Selection | None = None  # whose sums these are (kept referenced: compared by identity)
+        self._kinds: dict[Kind, int] = {}
+        self._invitations: tuple[int, int, int] = (0, 0, 0)
+
+    def _count(self, months: Iterable[str]) -> None:
+        """Count the meetings of the months not counted yet into their cells."""
+        for month in months:
+            if month in self.counted:
+                continue
+            self.counted.add(month)
+            for row in self.by_month.get(month, ()):
                 status = row["status"]
                 held = status == "held"
                 kind = (status, row["type"], inter_agency(row)) if held else (status, None, False)
@@ -51,13 +65,10 @@ class MeetingCells:
                     self.present[month].append(came)
                     for agency in came:
                         self.present_with[(month, agency)].append(came)
-        self._pairs: dict[tuple[str, frozenset[str]], frozenset[tuple[str, str]]] = {}
-        self._sel: Selection | None = None  # whose sums these are (kept referenced: compared by identity)
-        self._kinds: dict[Kind, int] = {}
-        self._invitations: tuple[int, int, int] = (0, 0, 0)
 
     def _cells(self, sel: Selection) -> Iterable[Cell]:
-        """The (month, agency) cells of a selection."""
+        """The (month, agency) cells of a selection (its months counted first)."""
+        self._count(sel.months)
         return ((month, agency) for month in sel.months for agency in sel.agencies)
 
     def _sum(self, sel: Selection) -> None:
@@ -94,11 +105,13 @@ class MeetingCells:
 
     def present_sets(self, sel: Selection) -> Iterable[frozenset[str]]:
         """Who came to each held meeting of the period with attendance known (any organiser)."""
+        self._count(sel.months)
         return (came for month in sel.months for came in self.present.get(month, ()))
 
     def pairs(self, sel: Selection) -> set[tuple[str, str]]:
         """Distinct pairs of agencies in scope both present at a held meeting of the period."""
         out: set[tuple[str, str]] = set()
+        self._count(sel.months)
         for month in sel.months:  # a month's pairs for a scope are made once, for all its quarters and years
             found = self._pairs.get((month, sel.agencies))
             if found is None:

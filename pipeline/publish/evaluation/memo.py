@@ -38,6 +38,8 @@ from pipeline.core import periods
 from pipeline.core.atomic import write_blocks
 from pipeline.core.config import Targets
 from pipeline.publish.evaluation.evidence import MALL, SERVICE, Evidence, Selection, attendees, invited
+from pipeline.publish.evaluation.label_keys import FILE as KEYS_FILE
+from pipeline.publish.evaluation.label_keys import LabelKeys
 from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.ikm_memo import FILE as IKM_FILE
 from pipeline.publish.ikm_memo import IkmMemo
@@ -80,11 +82,13 @@ class Slices:
     of the cell and the IKM the code computes): taken for that cell's rows instead of hashing them decoded.
     ``sources``: by (agency, agenda id), where the agenda's row was read (``tables.agenda_sources``: the digest of
     its version's encoded rows, its place, the agency and the period: the row is that row with them), taken
-    for the meeting instead of hashing its row.
+    for the meeting instead of hashing its row. ``kept``: the keys of whole labels kept from the last run
+    (label_keys.py).
     """
 
     def __init__(self, ev: Evidence, encoded: Mapping[Key, str] | None = None,
-                 sources: Mapping[Key, str | None] | None = None) -> None:
+                 sources: Mapping[Key, str | None] | None = None, kept: LabelKeys | None = None) -> None:
+        self.kept = kept
         self.meetings, self.involving = _meetings(ev, sources or {})
         self.decisions = _decision_chains(ev)
         first: dict[Key, list[str]] = defaultdict(list)
@@ -109,6 +113,9 @@ class Slices:
         self._head: tuple[Targets, Any] | None = None  # the targets, and the hash of the run's part of every key
         # The scopes ``keys`` was last given, and each one's part of its keys (``_scope_part``).
         self._scopes: tuple[Sequence[ScopeOf], list[tuple[str, list[str], frozenset[str]]]] | None = None
+        # The run's scopes in two groups (``_groups``), each with its parts as one text, the slices its scopes read
+        # and all their agencies, for the labels' digests (``_label_digest``).
+        self._whole: tuple[object, list[tuple[bool, list[int], str, frozenset[str], list[str]]]] | None = None
 
     def decisions_by(self, agency: str, month: str) -> str | None:
         """The digest of what an agency's decisions show a selection ending in ``month`` (``_decision_chains``)."""
@@ -121,17 +128,18 @@ class Slices:
     def key(self, sel: Selection, complete: bool, targets: Targets) -> str:
         """The digest of everything the indicators of ``sel`` read (``keys`` for one selection)."""
         scope = (sel.scope_type, sel.scope, sel.agencies, sel.services)
-        return self.keys([scope], sel.period, sel.months, sel.end, complete, targets)[0]
+        return self.keys([scope], sel.period, sel.months, sel.end, complete, targets, whole=False)[0]
 
     def keys(self, scopes: Sequence[ScopeOf], period: str, months: tuple[str, ...], end: date, complete: bool,
-             targets: Targets) -> list[str]:
+             targets: Targets, whole: bool = True) -> list[str]:
         """The key of each scope's selection over one period label (its months, the day stocks are taken).
 
         A key is the digest of everything the selection's indicators read. A slice no indicator of the scope
         type reads is left out: a service's rows are not computed again when a meeting of its month, a
         decision of its agency or its files of other tables change. The mall reads every meeting of its
         months; a sector or an agency only those its agencies organised, were invited to or attended.
-        Decisions are read as they stood by the selection's last month.
+        Decisions are read as they stood by the selection's last month. ``whole``: ``scopes`` are all the
+        run's, and the label's keys may be those kept under its digest (``_label_digest``).
         """
         # The parts shared by many selections (the run's, each scope's, each label's) are encoded once, and the
         # keys of a label made in one loop: 47,589 keys of a city, each its whole JSON, cost half a second a
@@ -143,11 +151,33 @@ class Slices:
         if self._scopes is None or self._scopes[0] is not scopes:  # one list of scopes a run: parts made once
             self._scopes = (scopes, [self._scope_part(scope) for scope in scopes])
         label = json.dumps([period, months, end.isoformat(), complete])
+        if not whole or self.kept is None:
+            return self._made(head, label, months, scopes, range(len(scopes)))
+        # The services (which read only the performance side of their cells) and the other scopes kept apart:
+        # a late decisions file or a meeting leaves every service's keys of its labels as they were.
+        out = [""] * len(scopes)
+        for service, indexes in self._groups():
+            digest = self._label_digest(head, label, months, service, indexes)
+            found = self.kept.find(digest, len(indexes))
+            if found is None:
+                found = self._made(head, label, months, scopes, indexes)
+                self.kept.put(digest, found)
+            for at, key in zip(indexes, found, strict=True):
+                out[at] = key
+        return out
+
+    def _made(self, head: Any, label: str, months: tuple[str, ...], scopes: Sequence[ScopeOf],
+              indexes: Iterable[int]) -> list[str]:
+        """The keys of the scopes at ``indexes`` over a label, made (``keys``)."""
+        assert self._scopes is not None
+        parts_of = self._scopes[1]
         cells, service_cells, involving = self.cells, self.service_cells, self.involving
         joined_cells: dict[frozenset[str], str] = {}  # by a service's agencies
         last = months[-1]
         out = []
-        for (scope_type, _, scope_agencies, _), (text, agencies, reads) in zip(scopes, self._scopes[1], strict=True):
+        for at in indexes:
+            scope_type, _, scope_agencies, _ = scopes[at]
+            text, agencies, reads = parts_of[at]
             parts = [text, label]
             if "meetings" in reads:
                 parts.append(_joined([self.meetings.get(m) for m in months]) if scope_type == MALL else
@@ -168,6 +198,42 @@ class Slices:
             h.update("\0".join(parts).encode("utf-8"))
             out.append(h.hexdigest())
         return out
+
+    def _groups(self) -> list[tuple[bool, list[int]]]:
+        """The run's scopes in two groups, the services and the others (whether services, their places)."""
+        assert self._scopes is not None
+        if self._whole is None or self._whole[0] is not self._scopes:  # once for the run's scopes
+            scopes, parts = self._scopes
+            groups = []
+            for service in (False, True):
+                indexes = [at for at, scope in enumerate(scopes) if (scope[0] == SERVICE) == service]
+                if not indexes:
+                    continue
+                text = json.dumps([service] + [[parts[at][0], sorted(parts[at][2])] for at in indexes],
+                                  ensure_ascii=False)
+                reads = frozenset().union(*(parts[at][2] for at in indexes))
+                agencies = sorted({a for at in indexes for a in parts[at][1]})
+                groups.append((service, indexes, text, reads, agencies))
+            self._whole = (self._scopes, groups)
+        return [(service, indexes) for service, indexes, _, _, _ in self._whole[1]]
+
+    def _label_digest(self, head: Any, label: str, months: tuple[str, ...], service: bool,
+                      indexes: list[int]) -> str:
+        """The digest of every slice any selection of a group of scopes (``_groups``) over the label can read,
+        with each one's part of its key: equal to the last run's, each selection's key is the one it had then."""
+        assert self._whole is not None
+        _, _, text, reads, agencies = next(g for g in self._whole[1] if g[0] == service)
+        cells = [(m, a) for m in months for a in agencies]
+        parts = ["label", label, text]
+        if "meetings" in reads:
+            parts += [_joined([self.meetings.get(m) for m in months]),
+                      _joined([self.involving.get(cell) for cell in cells])]
+        if "decisions" in reads:
+            parts.append(_joined([self.decisions_by(a, months[-1]) for a in agencies]))
+        parts.append(_joined([(self.service_cells if service else self.cells).get(cell) for cell in cells]))
+        h = head.copy()
+        h.update("\0".join(parts).encode("utf-8"))
+        return str(h.hexdigest())
 
     def _scope_part(self, scope: ScopeOf) -> tuple[str, list[str], frozenset[str]]:
         """A scope's part of its keys (its identity as JSON), its agencies in order and the slices it reads."""
@@ -287,6 +353,8 @@ class Memo:
         self.later: Callable[[], None] | None = None  # what gives the missing digests, called before saving
         # The performance rows' IKM by month and agency, kept beside (``tables.performance``).
         self.ikm = IkmMemo(None if path is None else path.parent / IKM_FILE)
+        # The keys of whole labels' selections, kept beside (label_keys.py).
+        self.label_keys = LabelKeys(None if path is None else path.parent / KEYS_FILE)
 
     def find(self, key: str) -> tuple[bytes, Place] | None:
         """The digests (concatenated, ``DIGEST`` bytes a row) and the place of the rows (``rows`` decodes them)
@@ -367,6 +435,7 @@ class Memo:
         if self.path is None:
             return
         self.ikm.save()
+        self.label_keys.save()
         if self.later is not None:
             self.later()
         given = {key: (digests, start, end) for keys, piece, ends in self.batches

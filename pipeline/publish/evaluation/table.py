@@ -61,7 +61,7 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
         return []
     closed = periods.span(months[0], last)
     evidence = Evidence(tables, as_of, targets, changelog)
-    slices = Slices(evidence, encoded, meetings) if memo is not None else None
+    slices = Slices(evidence, encoded, meetings, memo.label_keys) if memo is not None else None
     strings = Strings()  # the gaps texts a city repeats across indicators and periods, stored once
     scopes = _scopes(tables["agencies"], tables["performance"])
     labels = _labels(closed)
