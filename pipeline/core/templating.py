@@ -304,6 +304,9 @@ class _Environment(Environment):
         super().__init__(*args, **kwargs)
         # Template -> the names its module reads from the context (None: made anew each time).
         self._free: dict[str, tuple[str, ...] | None] = {}
+        # Given every template's free names once new ones were worked out (``free_names``), to keep them.
+        self.found_free: Callable[[dict[str, tuple[str, ...] | None]], None] | None = None
+        self._finding = 0  # ``free_names`` calls under way (one template's imports are worked out inside it)
         self.modules: dict[tuple[Any, ...], TemplateModule] = {}  # ``_Template.make_module``'s
         self._loaded: dict[str, Template] = {}  # ``get_template``'s while templates are not reloaded
 
@@ -330,8 +333,19 @@ class _Environment(Environment):
         """
         if name not in self._free:
             self._free[name] = None  # a template importing itself, however deep: not reused
-            self._free[name] = self._find_free(name)
+            self._finding += 1
+            try:
+                self._free[name] = self._find_free(name)
+            finally:
+                self._finding -= 1
+            if not self._finding and self.found_free is not None:  # complete: no import left half worked out
+                self.found_free(dict(self._free))
         return self._free[name]
+
+    def known_free(self, names: Mapping[str, tuple[str, ...] | None]) -> None:
+        """Take the free names an earlier build worked out of these very templates with this code (parsing the
+        templates of macros again cost each language's process 0.1 s of a build that renders a few pages)."""
+        self._free.update(names)
 
     def _find_free(self, name: str) -> tuple[str, ...] | None:
         """``free_names`` worked out from the template's source."""
@@ -371,6 +385,17 @@ class _Environment(Environment):
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
+
+
+FreeNames = dict[str, tuple[str, ...] | None]  # template -> the context names its module reads (None: not reused)
+
+
+def keep_free_names(env: Environment, known: FreeNames, found: Callable[[FreeNames], None]) -> None:
+    """Give an environment of ``environment`` the free names worked out of its templates before (``known``)
+    and ``found``, called with all of them whenever it works out new ones."""
+    if isinstance(env, _Environment):
+        env.known_free(known)
+        env.found_free = found
 
 
 def environment(folder: Path) -> Environment:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from itertools import chain
+from typing import Any, cast
 
 from pipeline.core import records
 from pipeline.site import models
@@ -33,6 +34,11 @@ _RECORD_MODULES = frozenset({models.__name__, records.__name__})
 # by ``repr`` itself, not element by element.
 _PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None), date, datetime, time, timedelta,
                                     decimal.Decimal})
+
+
+def _plain_tuples(values: Iterable[Any]) -> bool:
+    """Whether every one of ``values`` is a tuple of plain values (written by ``repr`` itself)."""
+    return all(type(v) is tuple for v in values) and _PLAIN.issuperset(map(type, chain.from_iterable(values)))
 
 
 class InputsText:
@@ -75,23 +81,37 @@ class InputsText:
         """A tuple: ``repr`` itself when it holds plain values only, else element by element."""
         if _PLAIN.issuperset(map(type, value)):
             return repr(value)
+        texts = self._written(value)
         if len(value) == 1:
-            return f"({self.text(value[0])},)"
-        return "(" + ", ".join(map(self.text, value)) + ")"
+            return f"({texts[0]},)"
+        return "(" + ", ".join(texts) + ")"
 
     def _list(self, value: list[Any]) -> str:
         """A list, as ``_tuple``."""
         if _PLAIN.issuperset(map(type, value)):
             return repr(value)
-        return "[" + ", ".join(map(self.text, value)) + "]"
+        return "[" + ", ".join(self._written(value)) + "]"
+
+    def _written(self, values: Collection[Any]) -> list[str]:
+        """The texts of ``values``, in order. The usual sequence of page inputs holds records written
+        already (an agency's agendas, an agenda's versions): their texts are taken by identity in
+        one pass of C loops, without a call of ``text`` for each (a city's keys name records
+        hundreds of thousands of times). A hit is the record itself: every record in ``_known`` is
+        held alive, so no other object has its id."""
+        texts = list(map(self._known.get, map(id, values)))
+        if None in texts:  # anything else among them (a plain value, a record not yet written)
+            text = self.text
+            return [t if t is not None else text(v) for t, v in zip(texts, values, strict=True)]
+        return cast(list[str], texts)  # no None among them
 
     def _dict(self, value: dict[Any, Any]) -> str:
         """A dict, as ``_tuple`` (keys and values)."""
-        if _PLAIN.issuperset(map(type, value)):
+        # Plain keys (the usual codes and periods) or tuples of them ((period, table) of reports): written by
+        # ``repr`` itself, the values by ``repr`` too when plain, else element by element.
+        if _PLAIN.issuperset(map(type, value)) or _plain_tuples(value):
             if _PLAIN.issuperset(map(type, value.values())):
                 return repr(value)
-            text = self.text  # plain keys (the usual codes and periods): only the values element by element
-            return "{" + ", ".join(f"{k!r}: {text(v)}" for k, v in value.items()) + "}"
+            return "{" + ", ".join(map("{}: {}".format, map(repr, value), self._written(value.values()))) + "}"
         text = self.text
         return "{" + ", ".join(f"{text(k)}: {text(v)}" for k, v in value.items()) + "}"
 

@@ -15,8 +15,9 @@ from markupsafe import Markup
 from pipeline.core.config import Portal
 from pipeline.core.csp import SITE_POLICY
 from pipeline.core.errors import SiteError
-from pipeline.core.templating import PlainCallable, environment
+from pipeline.core.templating import PlainCallable, environment, keep_free_names
 from pipeline.site import urls
+from pipeline.site.compiled import KeptTemplates
 from pipeline.site.inputs_text import InputsText
 from pipeline.site.models import SiteData
 from pipeline.site.page import Group, Kit, Lazy, Page
@@ -245,6 +246,8 @@ def preloaded(templates: Path, compiled: BytecodeCache | None = None) -> Environ
     them compiled instead of compiling each one again (about 0.2 s of CPU a process).
     """
     env = site_environment(templates, compiled)
+    if isinstance(compiled, KeptTemplates):  # the free names worked out by an earlier build of this code
+        keep_free_names(env, compiled.free_names(), compiled.keep_free_names)
     # The pages' and macros' templates, and the guide's text in each language (content/), not the
     # feedback pages' and the intake's (their own folders).
     for name in sorted(p.relative_to(templates).as_posix() for pattern in ("*.html", "content/*.html")

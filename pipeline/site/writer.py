@@ -71,6 +71,17 @@ class Writer:
         key = self._key(rel)
         self.files[key] = self.previous[key]
 
+    def keep_all(self, rels: list[str]) -> None:
+        """``keep`` each of ``rels`` (a group of pages taken from the live site whole): in one pass when they
+        are site paths in their normal form, none of them recorded yet; else one by one (naming the path refused)."""
+        keys = [rel.lstrip("/") for rel in rels]
+        if not _normal(keys) or not self.written.isdisjoint(keys) or len(set(keys)) < len(keys):
+            for rel in rels:
+                self.keep(rel)
+            return
+        self.written.update(keys)
+        self.files.update(zip(keys, map(self.previous.__getitem__, keys), strict=True))
+
     def merge(self, files: dict[str, str], changed: list[str]) -> None:
         """Take in what another writer over the same root and live site recorded (a forked
         process's pages), refusing a path either one already wrote."""
@@ -130,3 +141,13 @@ class Writer:
                 return
         self.changed.append(key)
 
+
+# What tells, in the paths joined by NULs, a path ``Writer._key`` would not take as it is: an empty path or
+# segment (a slash first, last or doubled) or a segment "." or "..". A NUL within a path can only add a match.
+_NOT_NORMAL = ("\0\0", "//", "/\0", "\0/", "/./", "\0./", "/.\0", "\0.\0", "/../", "\0../", "/..\0", "\0..\0")
+
+
+def _normal(keys: list[str]) -> bool:
+    """Whether every one of ``keys`` is a site path in its normal form (``Writer._key``'s own key)."""
+    joined = "\0" + "\0".join(keys) + "\0"
+    return not any(mark in joined for mark in _NOT_NORMAL)

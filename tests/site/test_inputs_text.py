@@ -137,3 +137,20 @@ def test_records_written_beforehand_give_the_texts_a_fresh_writer_gives(fixture_
                 assert primed.text(page.inputs) == fresh.text(page.inputs), page.path
                 seen += 1
     assert seen > 50
+
+
+@pytest.mark.parametrize("digests", [False, True])
+def test_sequences_of_records_written_already_are_written_as_one_by_one(digests: bool) -> None:
+    # The records' texts of a sequence are taken by identity in one pass (``_written``): the same text
+    # as each element written on its own, whatever else the sequence holds.
+    first = Agency("a", "Satu", None, "government", None, None, None, True)
+    second = Agency("b", "Dua", None, "government", None, None, None, True)
+    twin = Agency("a", "Satu", None, "government", None, None, None, True)  # equal to ``first``, another object
+    values: list[Any] = [(first,), (first, second), [second, first], {"x": first, "y": second}, {"x": (first,)},
+                         (first, twin), (first, "a"), [first, None], {"x": first, "y": 1}, (twin, second, first)]
+    primed, fresh = InputsText(digests=digests), InputsText(digests=digests)
+    primed.write_all([first, second])
+    for value in values:
+        assert primed.text(value) == fresh.text(value), value
+        if not digests:
+            assert primed.text(value) == repr(value)

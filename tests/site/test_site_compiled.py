@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.core.config import Portal
 from pipeline.site.build import TEMPLATES, kits
-from pipeline.site.compiled import FOLDER, KeptTemplates
+from pipeline.site.compiled import FOLDER, FREE_NAMES, KeptTemplates
 from pipeline.site.loader import load_site_data
 from pipeline.site.pages import all_pages
 from pipeline.site.render import Renderer, preloaded, site_environment
@@ -121,3 +121,54 @@ def test_a_folder_that_cannot_be_written_costs_nothing_but_the_compile(tmp_path:
     tmp_path.joinpath(FOLDER[0]).write_text("a file where the cache's folder would be", encoding="utf-8")
     env = preloaded(TEMPLATES, KeptTemplates(tmp_path, CODE))
     assert len(env._loaded) > 20  # type: ignore[attr-defined]
+
+
+def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, str]]:
+    """The environments and templates whose free names are worked out (parsed) from here on."""
+    kind = type(site_environment(TEMPLATES))
+    find = kind._find_free
+    parsed: list[tuple[Any, str]] = []
+
+    def counted(self: Any, name: str) -> Any:
+        parsed.append((self, name))
+        return find(self, name)
+
+    monkeypatch.setattr(kind, "_find_free", counted)
+    return parsed
+
+
+def test_free_names_kept_by_one_build_are_not_worked_out_by_the_next(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = _parsed(monkeypatch)
+    env = preloaded(TEMPLATES, KeptTemplates(tmp_path, CODE))
+    _same_pages(fixture_portal, env)
+    assert [e for e, _ in parsed if e is env] and (tmp_path.joinpath(*FOLDER) / CODE[:24] / FREE_NAMES).is_file()
+    env = preloaded(TEMPLATES, KeptTemplates(tmp_path, CODE))
+    _same_pages(fixture_portal, env)
+    assert [name for e, name in parsed if e is env] == []
+    env = preloaded(TEMPLATES, KeptTemplates(tmp_path, OTHER))  # other code keeps none of them
+    _same_pages(fixture_portal, env)
+    assert [e for e, _ in parsed if e is env]
+
+
+@pytest.mark.parametrize("damage", ["cut", "flipped", "not-json", "other-layout", "empty"])
+def test_damaged_kept_free_names_are_worked_out_again(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    parsed = _parsed(monkeypatch)
+    _same_pages(fixture_portal, preloaded(TEMPLATES, KeptTemplates(tmp_path, CODE)))
+    target = tmp_path.joinpath(*FOLDER) / CODE[:24] / FREE_NAMES
+    body = target.read_bytes()
+    if damage == "cut":
+        target.write_bytes(body[:len(body) // 2])
+    elif damage == "flipped":  # one name changed, the digest ahead of it left as it was
+        target.write_bytes(body.replace(b'"t"', b'"u"', 1))
+        assert target.read_bytes() != body
+    elif damage in ("not-json", "other-layout"):  # whole files by their digests, of no kept names
+        junk = b"{not json" if damage == "not-json" else b'{"_tags.html": [1, 2]}'
+        target.write_bytes(hashlib.sha256(junk).digest() + junk)
+    else:
+        target.write_bytes(b"")
+    env = preloaded(TEMPLATES, KeptTemplates(tmp_path, CODE))
+    _same_pages(fixture_portal, env)
+    assert [e for e, _ in parsed if e is env]  # worked out again
+    assert target.read_bytes() == body  # and kept whole again

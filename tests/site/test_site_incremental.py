@@ -476,7 +476,7 @@ def test_a_new_month_and_a_late_file_of_the_town_rebuild_like_a_cold_build(tmp_p
     assert seen == set()
     assert lazy == {"agenda.html", "agenda_month.html", "decision.html", "report_file.html", "report_month.html",
                     "agency_year.html", "service.html", "performance_agency.html", "agency.html",
-                    "submissions_month.html"}
+                    "submissions_month.html", "evaluation_scorecard.html"}
     for step, change in enumerate((city.add_late_month, city.correct_old_file)):
         change(town, datasets)
         publish(datasets, output)

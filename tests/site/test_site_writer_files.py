@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.errors import SiteError
 from pipeline.site.manifest import digest
 from pipeline.site.writer import Writer
 
@@ -60,3 +61,36 @@ def test_a_failed_write_names_its_file(tmp_path: Path, monkeypatch: pytest.Monke
         Writer(tmp_path).write_bytes("/p/index.html", b"page")
     assert failed.value.errno == errno.ENOSPC
     assert failed.value.filename == f"{tmp_path}/p/index.html"
+
+
+def test_keep_all_records_what_keep_records_one_by_one(tmp_path: Path) -> None:
+    live = {f"a/{n}/index.html": digest(str(n).encode()) for n in range(50)}
+    one, many = Writer(tmp_path / "one", dict(live)), Writer(tmp_path / "many", dict(live))
+    rels = [f"/a/{n}/index.html" for n in range(50)]
+    for rel in rels:
+        one.keep(rel)
+    many.keep_all(rels)
+    assert many.files == one.files == live and many.written == one.written and many.changed == []
+
+
+@pytest.mark.parametrize("odd", ["a//x/index.html", "./a/x/index.html", "a/./x/index.html", "a/x/.", "a/x/"])
+def test_keep_all_takes_a_path_out_of_its_normal_form_as_keep_does(tmp_path: Path, odd: str) -> None:
+    clean = "a/x/index.html" if odd != "a/x/." and odd != "a/x/" else "a/x"
+    live = {clean: "0" * 64, "a/y/index.html": "1" * 64}
+    writer = Writer(tmp_path, live)
+    writer.keep_all(["a/y/index.html", odd])
+    assert writer.files == {"a/y/index.html": "1" * 64, clean: "0" * 64}
+
+
+@pytest.mark.parametrize("rels", [["a/x", "a/x"], ["a/x", "a/../../x"], ["a/x", "/"]])
+def test_keep_all_refuses_what_keep_refuses(tmp_path: Path, rels: list[str]) -> None:
+    writer = Writer(tmp_path, {"a/x": "0" * 64})
+    with pytest.raises(SiteError):
+        writer.keep_all(rels)
+
+
+def test_keep_all_refuses_a_path_recorded_already(tmp_path: Path) -> None:
+    writer = Writer(tmp_path, {"a/x": "0" * 64, "a/y": "1" * 64})
+    writer.keep("a/x")
+    with pytest.raises(SiteError, match="/a/x"):
+        writer.keep_all(["a/y", "a/x"])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pipeline.core.ikm import grade
 from pipeline.core.periods import shift_label
+from pipeline.core.records import Agency
 from pipeline.publish.evaluation.registry import INDICATORS, Indicator
 from pipeline.site import urls
 from pipeline.site.indicators import (
@@ -21,7 +24,8 @@ from pipeline.site.indicators import (
     show,
 )
 from pipeline.site.models import SiteData
-from pipeline.site.page import Kit, Page
+from pipeline.site.page import HasAgencies, Kit, Lazy, Page
+from pipeline.site.pages.agendas import agencies_named
 from pipeline.site.pages.meetings import meetings_page
 from pipeline.site.views import sorted_agencies
 
@@ -180,7 +184,7 @@ def quarter_page(label: str, ind: Indicators, data: SiteData, kit: Kit) -> Page:
                 description=kit.t("eval.quarter_lede", quarter=quarter_name(label, kit)))
 
 
-def _gaps(row: Row | None, data: SiteData, kit: Kit) -> list[str]:
+def _gaps(row: Row | dict[str, Any] | None, data: HasAgencies, kit: Kit) -> list[str]:
     """A row's gaps in words: ``BPJS Kesehatan, September 2026: berkas ditolak``."""
     out = []
     for gap in (row or {}).get("gaps", "").split(";") if row and row.get("gaps") else []:
@@ -230,39 +234,100 @@ def rank(ind: Indicators, data: SiteData, indicator: Indicator, agency: str, lab
     return better + 1, len(values)
 
 
+# What a scorecard reads of an indicator row (``_cell``, ``_met``, ``show``, ``coverage``, ``_gaps``): its
+# inputs hold these fields only, so a row whose other fields change leaves the scorecard as it is.
+CARD_FIELDS = ("value", "unit", "scope_type", "agencies_covered", "agencies_expected", "complete", "target",
+               "target_met", "gaps")
+CARD_GAPS = ("files-on-time", "applications")  # the rows whose gaps a scorecard lists
+
+
+@dataclass(frozen=True)
+class ScorecardInputs:
+    """Everything an agency's scorecard shows: its code, the last closed quarters, its indicator rows of
+    those quarters (the fields ``CARD_FIELDS``; None: no row), its place in its sector in the latest
+    quarter by indicator, and the agencies it names (itself and those its gaps name)."""
+
+    code: str
+    quarters: tuple[str, ...]
+    rows: dict[str, tuple[Any, ...] | None]  # "indicator quarter" -> the agency's row (``_card_row``)
+    ranks: dict[str, tuple[int, int] | None]  # indicator -> (place, peers)
+    agencies: dict[str, Agency]
+
+
+def _card_row(row: Row | None) -> tuple[Any, ...] | None:
+    """The values of the fields of an indicator row a scorecard reads (``CARD_FIELDS``, in order)."""
+    return None if row is None else tuple(map(row.get, CARD_FIELDS))
+
+
+def _card(values: tuple[Any, ...] | None) -> dict[str, Any] | None:
+    """A row of a scorecard's inputs as the row it was taken from reads (its ``CARD_FIELDS``)."""
+    return None if values is None else dict(zip(CARD_FIELDS, values, strict=True))
+
+
+def scorecard_inputs(agency: str, ind: Indicators, data: SiteData) -> ScorecardInputs:
+    """The declared inputs of one agency's scorecard (at least one closed quarter)."""
+    quarters = tuple(ind.closed_quarters[-SCORECARD_QUARTERS:])
+    latest = quarters[-1]
+    rows: dict[str, tuple[Any, ...] | None] = {}
+    ranks: dict[str, tuple[int, int] | None] = {}
+    for _, indicators in in_order():
+        for i in indicators:
+            if "agency" in i.scopes:
+                ranks[i.id] = rank(ind, data, i, agency, latest)
+                for q in quarters:
+                    rows[f"{i.id} {q}"] = _card_row(ind.get(i.id, agency, q))
+    named = [agency]
+    for indicator_id in CARD_GAPS:
+        found = ind.get(indicator_id, agency, latest)
+        rows[f"{indicator_id} {latest}"] = _card_row(found)
+        if found and found.get("gaps"):  # the agencies its gaps name (``_gaps``)
+            named += [gap.split(":")[0] for gap in found["gaps"].split(";")]
+    return ScorecardInputs(agency, quarters, rows, ranks,
+                           {agency: data.agencies[agency], **agencies_named(data, named)})
+
+
 def scorecard_page(agency: str, ind: Indicators, data: SiteData, kit: Kit) -> Page:
+    """One agency's scorecard, built at once (for the tests)."""
+    return build_scorecard(scorecard_inputs(agency, ind, data), kit)
+
+
+def build_scorecard(i: ScorecardInputs, kit: Kit) -> Page:
     """One agency's indicators over the last closed quarters, with its place in its sector for the latest."""
-    quarters = ind.closed_quarters[-SCORECARD_QUARTERS:]
+    agency, quarters = i.code, i.quarters
     latest = quarters[-1]
     groups = []
     for group, indicators in in_order():
         rows = []
-        for i in indicators:
-            if "agency" not in i.scopes:
+        for indicator in indicators:
+            if "agency" not in indicator.scopes:
                 continue
-            place = rank(ind, data, i, agency, latest)
-            rows.append({"name": name(i, kit), "url": _method_url(i, kit),
-                         "cells": [_cell(ind.get(i.id, agency, q), kit) for q in quarters],
-                         "target": _met(ind.get(i.id, agency, latest), kit),
+            place = i.ranks[indicator.id]
+            rows.append({"name": name(indicator, kit), "url": _method_url(indicator, kit),
+                         "cells": [_cell(_card(i.rows[f"{indicator.id} {q}"]), kit) for q in quarters],
+                         "target": _met(_card(i.rows[f"{indicator.id} {latest}"]), kit),
                          "rank": kit.t("eval.rank", n=place[0], m=place[1]) if place else "–"})
         groups.append({"id": group, "name": group_name(group, kit), "rows": rows})
-    info = data.agencies[agency]
+    info = i.agencies[agency]
     title = kit.t("eval.card_title", name=kit.agency_name(info))
     crumbs = [(kit.t("eval.title"), kit.url(urls.EVALUATION))]
     return Page(urls.scorecard(agency), "evaluation_scorecard.html", title, "evaluation", {
-        "agency": kit.agency_link(data, agency), "sector": kit.label("sector", info.sector),
+        "agency": kit.agency_link(i, agency), "sector": kit.label("sector", info.sector),
         "quarters": [quarter_name(q, kit) for q in quarters], "latest": quarter_name(latest, kit),
-        "groups": groups, "gaps": _gaps(ind.get("files-on-time", agency, latest), data, kit)
-        + _gaps(ind.get("applications", agency, latest), data, kit),
+        "groups": groups, "gaps": _gaps(_card(i.rows[f"files-on-time {latest}"]), i, kit)
+        + _gaps(_card(i.rows[f"applications {latest}"]), i, kit),
         "methodology": kit.url(urls.METHODOLOGY)}, crumbs,
         description=kit.t("eval.card_lede", name=kit.agency_name(info)))
 
 
-def pages(data: SiteData, kit: Kit) -> list[Page]:
-    """The evaluation index, the methodology, the meetings view, a page per closed quarter, the scorecards."""
+def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
+    """The evaluation index, the methodology, the meetings view, a page per closed quarter, then the
+    scorecards, known by their inputs (an agency's is built only when its rows or ranks changed)."""
     ind = Indicators(data)
-    out = [index_page(ind, data, kit), methodology_page(kit), meetings_page(data, kit)]
-    out += [quarter_page(q, ind, data, kit) for q in ind.closed_quarters]
+    yield index_page(ind, data, kit)
+    yield methodology_page(kit)
+    yield meetings_page(data, kit)
+    for q in ind.closed_quarters:
+        yield quarter_page(q, ind, data, kit)
     if ind.closed_quarters:
-        out += [scorecard_page(a, ind, data, kit) for a in sorted(scored(data))]
-    return out
+        for a in sorted(scored(data)):
+            yield Lazy(urls.scorecard(a), "evaluation_scorecard.html", scorecard_inputs(a, ind, data), build_scorecard)

@@ -46,8 +46,11 @@ def index(data: SiteData, kit: Kit, groups: dict[tuple[str, str], list[Submissio
     names = {a.agency_code: kit.agency_name(a) for a in data.agencies.values()}
     order = {a.agency_code: i for i, a in enumerate(sorted_agencies(data, kit))}
     months: list[dict[str, Any]] = []
-    for period in sorted({p for p, _ in groups}, reverse=True):
-        agencies = sorted((a for p, a in groups if p == period), key=lambda a: (order.get(a, len(order)), a))
+    by_period: dict[str, list[str]] = {}  # each month's agencies, found in one pass (not one per month)
+    for p, a in groups:
+        by_period.setdefault(p, []).append(a)
+    for period in sorted(by_period, reverse=True):
+        agencies = sorted(by_period[period], key=lambda a: (order.get(a, len(order)), a))
         rows = []
         total: Counter[str] = Counter()
         for agency in agencies:

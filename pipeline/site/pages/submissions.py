@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.core.models import TABLES
 from pipeline.core.records import Agency
@@ -74,12 +74,26 @@ class MonthInputs:
     feedback_months: dict[tuple[str, str], str]  # (period, agency) -> the agency-month's page
 
 
-def month_inputs(period: str, data: SiteData, files: list[Submission]) -> MonthInputs:
-    """The declared inputs of one month's page (``files``: the month's rows of the submissions table)."""
+def month_inputs(period: str, data: SiteData, files: list[Submission],
+                 links: tuple[Mapping[str, dict[Any, str]], Mapping[str, dict[Any, str]]] | None = None) -> MonthInputs:
+    """The declared inputs of one month's page (``files``: the month's rows of the submissions table;
+    ``links``: ``by_period`` of the site data's feedback and feedback months, else found here)."""
     filed = {s.agency_code for s in files}
+    feedback, months = links if links is not None else (by_period(data.feedback), by_period(data.feedback_months))
     return MonthInputs(period, tuple(files), {c: a for c, a in data.agencies.items() if c in filed},
-                       {k: v for k, v in data.feedback.items() if k[0] == period},
-                       {k: v for k, v in data.feedback_months.items() if k[0] == period})
+                       dict(feedback.get(period, {})), dict(months.get(period, {})))
+
+
+K = TypeVar("K", bound=tuple[str, ...])
+
+
+def by_period(links: Mapping[K, str]) -> dict[str, dict[K, str]]:
+    """Report links (keyed by period first) grouped by period, each group in the links' order: a month's
+    page takes its own group instead of scanning every link of the city (10,000 for each of 60 months)."""
+    out: dict[str, dict[K, str]] = {}
+    for key, rel in links.items():
+        out.setdefault(key[0], {})[key] = rel
+    return out
 
 
 def build_month(i: MonthInputs, kit: Kit) -> Page:
@@ -105,6 +119,7 @@ def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
     for s in data.submissions:
         months.setdefault(s.period, []).append(s)
     yield matrix(data, kit)
+    links = (by_period(data.feedback), by_period(data.feedback_months))
     for period in sorted(months):
-        yield Lazy(urls.submissions_month(period), "submissions_month.html", month_inputs(period, data, months[period]),
-                   build_month)
+        yield Lazy(urls.submissions_month(period), "submissions_month.html",
+                   month_inputs(period, data, months[period], links), build_month)
