@@ -18,6 +18,7 @@ from pipeline.publish import row_reuse
 from pipeline.publish.row_batches import Values
 from pipeline.publish.row_reuse import SHEET, Indexes
 from pipeline.publish.table_files import csv_bytes, json_bytes, table_bytes, xlsx_bytes
+from tests.test_row_reuse import publish
 
 SCHEMA: dict[str, Any] = {"name": "t", "fields": [
     {"name": "code", "type": "string"}, {"name": "day", "type": "date"}, {"name": "n", "type": "number"}]}
@@ -28,19 +29,9 @@ def _rows(count: int, prefix: str) -> list[dict[str, Any]]:
     return [{"code": f"{prefix}{i:05d}", "day": date(2026, 2, 1 + i % 28), "n": Decimal(i) / 8} for i in range(count)]
 
 
-def _published(tmp_path: Path, records: list[dict[str, Any]]) -> None:
-    """The table's files and index as a publish leaves them."""
-    indexes = Indexes(tmp_path / "store", tmp_path / "data")
-    files = table_bytes(SCHEMA, records, indexes, lambda csv: None)
-    (tmp_path / "data").mkdir(exist_ok=True)
-    for ext, data in files.items():
-        (tmp_path / "data" / f"t.{ext}").write_bytes(data)
-    indexes.save()
-
-
 def test_rows_moved_down_by_new_ones_give_the_workbook_of_a_cold_write(tmp_path: Path) -> None:
     first = _rows(3_000, "b")
-    _published(tmp_path, first)
+    publish(tmp_path, first, SCHEMA)
     second = [*_rows(5, "a"), *first]  # every kept row renumbered, in chunks compressed anew
     indexes = Indexes(tmp_path / "store", tmp_path / "data")
     files = table_bytes(SCHEMA, second, indexes, lambda csv: None)
@@ -51,7 +42,7 @@ def test_rows_moved_down_by_new_ones_give_the_workbook_of_a_cold_write(tmp_path:
 
 def test_a_formula_in_a_row_written_anew_is_found(tmp_path: Path) -> None:
     first = _rows(600, "b")
-    _published(tmp_path, first)
+    publish(tmp_path, first, SCHEMA)
     kept = Indexes(tmp_path / "store", tmp_path / "data").kept("t", row_reuse.schema_digest(SCHEMA))
     assert kept is not None
     encoder = row_reuse.Encoder(["code", "day", "n"], [*first[:300], *_rows(1, "x"), *first[300:]], kept)
