@@ -31,7 +31,7 @@ from markupsafe import Markup
 from pipeline.core.atomic import COMMIT
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import SiteError
-from pipeline.site import build_site, eventcache, feeds, fingerprint, manifest, rowcache, urls
+from pipeline.site import build_site, eventcache, feeds, fingerprint, manifest, rowcache, search_index, urls
 from pipeline.site.build import TEMPLATES, kits
 from pipeline.site.loader import load_site_data
 from pipeline.site.page import Kit, Lazy, Page
@@ -415,7 +415,11 @@ def test_another_as_of_date_rebuilds_like_a_cold_build(fixture_portal: Portal, t
     assert_same_site(fixture_portal.output / "site", cold_copy(fixture_portal, tmp_path / "cold", later))
 
 
-def test_the_search_index_after_a_change_is_the_cold_builds(tmp_path: Path) -> None:
+def test_the_search_index_after_a_change_is_the_cold_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Shards and chunks a tenth of their size, so that the fixture's 116 pages make several of each (at full
+    # size one shard and two chunks a language, all touched by a renamed agency).
+    monkeypatch.setattr(search_index, "SHARD_BYTES", 1024)
+    monkeypatch.setattr(search_index, "CHUNK_BYTES", 4 * 1024)
     datasets, output = write_fixture(tmp_path / "live")
     portal = load_portal(datasets, output)
     build_site(portal, AS_OF, search=True)
