@@ -98,13 +98,20 @@ def read_first(portal: Portal, build: Callable[[Written, ReadAhead], T]) -> Star
 def _wait_and_build(read_end: int, write_end: int, start: StartUp[T]) -> T:
     """In the child: start up, wait for the word, build."""
     os.close(write_end)  # else the end of the word is never seen
-    go = start(lambda: bool(select.select([read_end], [], [], 0)[0]))  # the word came (or the command ended)
+    go = start(lambda: _came(read_end))
     with os.fdopen(read_end, "rb") as word:
         body = word.read()
     if not body:  # the command's process ended without a word (``cancel`` kills first: not reached then)
         raise PipelineError("site: the data stage ended without a word to build")
     written: Written = pickle.loads(body)
     return go(written)
+
+
+def _came(read_end: int) -> bool:
+    """True once the word can be read (or the command's process ended without one), without waiting."""
+    waiting = select.poll()
+    waiting.register(read_end, select.POLLIN)
+    return bool(waiting.poll(0))
 
 
 def _read_ahead(portal: Portal, word: Callable[[], bool]) -> ReadAhead:

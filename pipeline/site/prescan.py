@@ -15,7 +15,9 @@ one, without its folder changing): it is listed again. The entries come out as `
 its order; anything unexpected (a folder or file gone since) makes the tree walked again as ``scan_tree``
 walks it. The digest cache's name of each file (``treehash.entry_name``, a SHA-256 of its path) is worked
 out ahead too (``names``). The walk ahead may be stopped part-way (the data stage ended first): the trees it did
-not finish are walked afterwards as ``scan_tree`` walks them.
+not finish are walked afterwards as ``scan_tree`` walks them. The output folders' and the store's reports' walks
+are not even taken: the plans the nothing-new checks keep of them by the same rule (``core/listings.py``) stand
+for them, which costs a tenth of the walk (the walk ahead took 0.3 s of CPU at a city's size).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.core import listings
 from pipeline.core.treehash import Scanned, entry_name, scan_tree, settled
 
 Tree = tuple[str, Path, str | None]  # (label, root, suffix) as ``treehash.hash_tree`` takes them
@@ -50,17 +53,21 @@ class _Stopped(Exception):
 class Prescan:
     """The trees' walks taken now (``scan`` takes them again, listing only folders that changed)."""
 
-    def __init__(self, trees: list[Tree], stop: Callable[[], bool] | None = None) -> None:
+    def __init__(self, trees: list[Tree], stop: Callable[[], bool] | None = None,
+                 kept: dict[str, list[listings.Folder]] | None = None) -> None:
         """``stop``: asked every ``_EVERY`` folders; once True, the walk ahead ends there (the trees not walked
-        whole are walked by ``scan`` as ``scan_tree`` walks them)."""
+        whole are walked by ``scan`` as ``scan_tree`` walks them). ``kept``: the plans ``core/listings.py`` kept of
+        some of the trees, by their root's absolute path: taken as their walk instead of walking them (a plan's
+        listing is kept only with a folder's key, as this walk's, and ``scan`` checks each key the same way)."""
         self._plans: dict[Tree, _Folder | None] = {}
         self.names: dict[str, str] = {}  # absolute path of a regular file -> ``entry_name`` of it
         self._stop = stop
         self._walked = 0
         for tree in trees:
             path = os.path.abspath(tree[1])
+            plan = _from_listings(kept[path]) if kept and path in kept and tree[2] is None else None
             try:
-                plan = _plan(path, tree[2], self._asked)
+                plan = plan or _plan(path, tree[2], self._asked)
             except _Stopped:
                 return
             self._plans[tree] = plan
@@ -100,6 +107,26 @@ class Prescan:
         except OSError:  # a folder or file gone since its listing: walked as scan_tree walks
             return scan_tree(label, root, suffix)
         return found
+
+
+def _from_listings(plan: list[listings.Folder]) -> _Folder | None:
+    """A tree's walk from a plan ``core/listings.py`` kept (folders in walk order: path under the root, key,
+    names of the entries that are not folders, of the folders); None when it is not one."""
+    nodes: dict[str, _Folder] = {}
+    try:
+        for entry, key, files, folders in plan:
+            sub = str(entry)
+            if "__pycache__" in sub.split("/"):
+                continue  # listed by the checks' walk, not by ``scan_tree``
+            node = _Folder(list(key) if key is not None else None, list(map(str, files)), [],
+                           dict.fromkeys(str(name) for name in folders if name != "__pycache__"))
+            if sub:
+                parent, _, name = sub.rpartition("/")
+                nodes[parent].folders[name] = node
+            nodes[sub] = node
+    except (KeyError, TypeError, ValueError):  # damaged: the tree is walked
+        return None
+    return nodes.get("")
 
 
 def _plan(path: str, suffix: str | None, asked: Callable[[], None]) -> _Folder | None:

@@ -23,8 +23,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pipeline.core import listings
 from pipeline.core.models import PUBLISHED_TABLES
 from pipeline.core.treehash import DigestCache, stat_fields
+from pipeline.publish import unchanged
+from pipeline.runner import sitestamp
 from pipeline.site import fingerprint, manifest, reportcache, rowcache
 from pipeline.site.prescan import Prescan
 
@@ -86,8 +89,18 @@ def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = 
     reports = output / rowcache.FOLDER / reportcache.FILE_NAME  # the problems of the store's reports, kept
     ahead.read((reports,), partial(reportcache.load, reports))
     if stop is None or not stop():
-        ahead.prescan = Prescan(fingerprint.trees(output, templates), stop)
+        ahead.prescan = Prescan(fingerprint.trees(output, templates), stop, _kept_plans(output))
     return ahead
+
+
+def _kept_plans(output: Path) -> dict[str, list[listings.Folder]]:
+    """The plans of the output folders and of the store's reports the nothing-new checks keep, by root path."""
+    found: dict[str, list[listings.Folder]] = {}
+    for path in (output / "store" / unchanged.LISTINGS, output.joinpath(*sitestamp.LISTINGS)):
+        for label, plan in listings.load(path).items():
+            if isinstance(label, str) and isinstance(plan, list):
+                found[os.path.abspath(output / label)] = plan
+    return found
 
 
 def _live(site: Path) -> Live:

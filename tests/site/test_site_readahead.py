@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.core import treehash
+from pipeline.core import listings, treehash
 from pipeline.core.config import load_portal
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import scan_tree
@@ -210,3 +210,19 @@ def test_the_live_manifest_read_ahead_is_taken_only_while_the_site_is_as_it_was(
     ahead = read_ahead(portal.output, SITE_TEMPLATES)
     (site / fingerprint.FILE_NAME).unlink()  # no record: an unknown site, built whole
     assert ahead.live(site, fingerprint.read_record(site)) is None
+
+
+def test_a_plan_the_nothing_new_checks_kept_stands_for_the_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               listed: list[str]) -> None:
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root = _tree(tmp_path)
+    _, plan = listings.walk("r", root)  # (with its __pycache__ folder, which scan_tree leaves out)
+    listed.clear()
+    ahead = Prescan([("r", root, None)], kept={str(root): plan})
+    assert listed == []  # not walked: the plan stands for the walk
+    (root / "2026-07" / "bpbd" / "agendas" / "r002.json").write_bytes(b"{}")
+    found = ahead.scan("r", root, None)
+    assert listed == [str(root / "2026-07" / "bpbd" / "agendas")]  # only the folder changed since
+    assert _same(found, root)
+    damaged = Prescan([("r", root, None)], kept={str(root): [["missing/parent", None, [], []]]})
+    assert _same(damaged.scan("r", root, None), root)  # a damaged plan: the tree is walked
