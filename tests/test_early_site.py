@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.run_support import REPO, env, publish_cmd, run, small_datasets, tree
+from tests.run_support import REPO, add_month, env, publish_cmd, run, small_datasets, tree
 
 # What a store keeps about the output's files by their stat (inodes differ between two outputs), and the run log.
 BY_STAT = ("runs.jsonl", "store/feedback-inputs.json", "store/templates-inputs.json", "store/feedback-digests.json",
@@ -122,3 +122,85 @@ def test_an_early_site_child_raising_in_its_start_fails_the_run_with_its_error(t
     assert (out / "data").is_dir() and not (out / "site").exists() and not (out / "site-cache").exists()
     again = run(publish_cmd(ds, out, *NOW))
     assert again.returncode == 0, again.stderr
+
+
+# After a first publish: the site child is started at the data stage's commit and reads ahead (early_site.read_first).
+# Off: the site child started after the data stage, as a build command's (its commit notice never heard).
+NOT_AHEAD = "import pipeline.runner.ahead as a\na.Ahead.heard_commit = lambda self: False\n"
+
+
+def _published_twice(tmp_path: Path, *names: str) -> tuple[Path, list[Path]]:
+    """The small datasets published once into one output, copied under each of ``names``; one more month then
+    submitted (the next publish has work to do)."""
+    ds = small_datasets(tmp_path)
+    first = tmp_path / "first"
+    assert run(publish_cmd(ds, first, *NOW)).returncode == 0
+    outs = [tmp_path / name for name in names]
+    for out in outs:
+        shutil.copytree(first, out, symlinks=True)
+    add_month(ds)
+    return ds, outs
+
+
+def _ahead_marks(into: Path) -> str:
+    """``_marks`` for a publish after a first: the site child's read-ahead marked as "ahead"."""
+    return (_marks(into) + "_ahead = e._read_ahead\n"
+            "def _read_ahead(*a, **k):\n    _mark('ahead'); return _ahead(*a, **k)\n"
+            "e._read_ahead = _read_ahead\n")
+
+
+def test_a_later_publish_starts_its_site_child_at_the_data_stage_commit_and_builds_the_same_site(
+        tmp_path: Path) -> None:
+    ds, (ahead, late) = _published_twice(tmp_path, "ahead", "late")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    early = _patched(ds, ahead, _ahead_marks(marks))
+    assert early.returncode == 0, early.stderr
+    (ahead_pid, started), (site_pid, _), (_, data_end) = (
+        (int(p), float(t)) for p, t in ((marks / n).read_text().split() for n in ("ahead", "site", "data-end")))
+    assert ahead_pid == site_pid and started < data_end  # one child, reading ahead while the data stage ended
+    done = _patched(ds, late, NOT_AHEAD)
+    assert done.returncode == 0, done.stderr
+    assert early.stdout.replace(str(ahead), "OUT") == done.stdout.replace(str(late), "OUT")
+    _same_output(ahead, late)
+
+
+def test_what_changed_after_it_was_read_ahead_is_read_again(tmp_path: Path) -> None:
+    # The live site's manifest removed by hand once the site child read it ahead: the build must not take the copy
+    # it read (it keeps no page of a site it cannot vouch for, and writes every one), as one started later.
+    ds, (ahead, late) = _published_twice(tmp_path, "ahead", "late")
+    gone = "os.remove(os.path.join(str(a[0].output), 'site', '.build-manifest'))"
+    early = _patched(ds, ahead, f"import os, pipeline.runner.early_site as e\n_ahead = e._read_ahead\n"
+                                    f"def _read_ahead(*a, **k):\n    found = _ahead(*a, **k)\n    {gone}\n"
+                                    f"    return found\ne._read_ahead = _read_ahead\n")
+    assert early.returncode == 0, early.stderr
+    done = _patched(ds, late, NOT_AHEAD + f"import os, pipeline.site as s\n_site = s.build_site\n"
+                                             f"def build_site(*a, **k):\n    {gone}\n    return _site(*a, **k)\n"
+                                             f"s.build_site = build_site\n")
+    assert done.returncode == 0, done.stderr
+    assert early.stdout.replace(str(ahead), "OUT") == done.stdout.replace(str(late), "OUT")
+    assert "0 tidak berubah / " in early.stdout  # every page written again
+    _same_output(ahead, late)
+
+
+def test_a_data_stage_failing_after_the_site_child_started_leaves_the_site_and_the_next_run_succeeds(
+        tmp_path: Path) -> None:
+    ds, (out, clean) = _published_twice(tmp_path, "out", "clean")
+    before = _site_files(out)
+    # The store's commit fails once the site child was started at the commit notice: the data stage undoes its work.
+    patch = ("import errno, pipeline.store.archive as a\n"
+             "def commit(self, *args, **kwargs):\n    raise OSError(errno.ENOSPC, 'disk full')\n"
+             "a.Store.commit = commit\n")
+    done = _patched(ds, out, patch)
+    assert done.returncode != 0
+    assert _site_files(out) == before  # the site child wrote nothing, its cache neither
+    again = run(publish_cmd(ds, out, *NOW))
+    assert again.returncode == 0, again.stderr
+    assert run(publish_cmd(ds, clean, *NOW)).returncode == 0
+    _same_output(out, clean)
+
+
+def _site_files(out: Path) -> dict[str, bytes]:
+    """The files of the site and of its cache, and the published data (by path under ``out``)."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for name in ("site", "site-cache", "data")
+            for p in sorted((out / name).rglob("*")) if p.is_file()}

@@ -57,6 +57,8 @@ class DigestCache:
         self.unsure = False
         # The stat digest of the trees this pass hashed, as its caller took it (``publish/unchanged.py``).
         self.scanned_stat: str | None = None
+        # ``entry_name`` of paths, worked out ahead by the caller (site/prescan.py): not hashed again.
+        self.names: dict[str, str] = {}
 
     def again(self) -> DigestCache:
         """A cache for another pass over the same files: what this pass found is kept too, so only a
@@ -78,7 +80,7 @@ class DigestCache:
 
     def digest(self, path: str, st: os.stat_result) -> str:
         """The SHA-256 (hex) of the regular file ``path`` whose ``lstat`` is ``st`` (OSError: unreadable)."""
-        key, name = stat_fields(st), entry_name(path)
+        key, name = stat_fields(st), self.names.get(path) or entry_name(path)
         entry = self.kept.get(name)
         if entry is not None and entry[:-1] == key:
             self.seen[name] = entry
@@ -134,7 +136,7 @@ class DigestCache:
         as its last change could give it other bytes under that key; the pipeline's own writes to
         what a run reads are over before it reads them, and a second run waits for its lock.
         """
-        name, key = entry_name(path), stat_fields(st)
+        name, key = self.names.get(path) or entry_name(path), stat_fields(st)
         # This run's entry first: a file changed since the cache file was written (a data file the
         # publish just wrote again) has its old entry kept and its new one seen by this run's check.
         for entry in (self.seen.get(name), self.kept.get(name)):

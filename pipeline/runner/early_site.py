@@ -1,40 +1,59 @@
-"""A first publish's site child, forked at the data stage's commit so that its start-up is done when that stage ends.
+"""A publish's site child, forked while the data stage works so that its start-up is done when that stage ends.
 
-A ``publish`` runs the data stage in one forked child, then the site build in another (``isolate.py``). At a
-first publish (no store yet) the site child's start, importing the site's code and compiling the page templates
-(0.7 s at a city's size), came after the data stage, on the critical path. The data stage's commit, swaps and
-saves come after its memory peak and are mostly disk waits: the site child is forked once the data stage's
-child says it reached its commit (``ahead.Ahead``, ``at_commit``), imports and compiles there, and then waits for
-the word to build (``EarlySite.go``), which carries the digests of the data files the stage wrote.
+A ``publish`` runs the data stage in one forked child, then the site build in another (``isolate.py``). The site
+child's start came after the data stage, on the critical path, while the other core was mostly idle:
 
-It writes nothing before that word: when the data stage fails, or the site is not to be built, it is killed
-(``EarlySite.cancel``) and the output is as the data stage left it. The templates it compiled are kept in the
-build's cache (``compiled.KeptTemplates``) only after the word, where the build itself then finds them.
+- at a first publish (no store yet), importing the site's code and compiling the page templates (0.7 s at a
+  city's size). The data stage's commit, swaps and saves come after its memory peak and are mostly disk waits:
+  the site child is forked once the data stage's child says it reached its commit (``ahead.Ahead``,
+  ``at_commit``), imports and compiles there (``first_build``);
+- after that, what the build reads first of files only the site stage writes: the live site's manifest, the
+  kept digests of its check, the walk of the trees that check reads (half a second at a city's size,
+  ``site/readahead.py``). The command's process imported the site's code once the data stage's check found work
+  (``ahead.py``); the site child is forked from it when the data stage's child says it reached its commit
+  (``Ahead.heard_commit``: its memory peak behind), and reads them there while that stage swaps and saves
+  (``read_first``); the build takes each only while its files are as they were read.
+
+Then the child waits for the word to build (``EarlySite.go``), which carries the digests of the data files the
+stage wrote. It writes nothing before that word: when the data stage fails, or the site is not to be built, it
+is killed (``EarlySite.cancel``) and the output is as the data stage left it. The templates a first build's child
+compiled are kept in the build's cache (``compiled.KeptTemplates``) only after the word, where the build itself
+then finds them.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
+import select
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pipeline.core.config import Portal
 from pipeline.core.errors import PipelineError
 from pipeline.runner import isolate
 
+if TYPE_CHECKING:
+    from pipeline.site.readahead import ReadAhead
+
 T = TypeVar("T")
 Written = dict[str, list[Any]]  # the data files the data stage wrote, by path (``PublishResult.written``)
 
 
-class EarlySite(Generic[T]):
-    """The site child forked ahead: started at once, building only after ``go``."""
+# What the child does at once: its start-up, given how to ask whether the word came already, returning what
+# builds once it came.
+StartUp = Callable[[Callable[[], bool]], Callable[[Written], T]]
 
-    def __init__(self, portal: Portal, build: Callable[[Written], T]) -> None:
+
+class EarlySite(Generic[T]):
+    """The site child forked ahead: started at once (``start``), building only after ``go``."""
+
+    def __init__(self, start: StartUp[T]) -> None:
         read_end, self._write = os.pipe()
         try:
-            self.child: isolate.Child[T] = isolate.start("site", lambda: _wait_and_build(portal, read_end,
-                                                                                          self._write, build))
+            self.child: isolate.Child[T] = isolate.start("site", lambda: _wait_and_build(read_end, self._write,
+                                                                                          start))
         finally:
             os.close(read_end)
 
@@ -56,17 +75,59 @@ class EarlySite(Generic[T]):
         self.child.stop()
 
 
-def _wait_and_build(portal: Portal, read_end: int, write_end: int, build: Callable[[Written], T]) -> T:
-    """In the child: start up, wait for the word, keep the compiled templates, build."""
+def first_build(portal: Portal, build: Callable[[Written], T]) -> StartUp[T]:
+    """A first publish's start-up: the site's code imported and its templates compiled (kept once the word came)."""
+    def start(_: Callable[[], bool]) -> Callable[[Written], T]:
+        keep = _start_up(portal)
+
+        def go(written: Written) -> T:
+            keep()
+            return build(written)
+        return go
+    return start
+
+
+def read_first(portal: Portal, build: Callable[[Written, ReadAhead], T]) -> StartUp[T]:
+    """A later publish's start-up: the site's code imported and what the build reads first read (``_read_ahead``)."""
+    def start(word: Callable[[], bool]) -> Callable[[Written], T]:
+        ahead = _read_ahead(portal, word)
+        return lambda written: build(written, ahead)
+    return start
+
+
+def _wait_and_build(read_end: int, write_end: int, start: StartUp[T]) -> T:
+    """In the child: start up, wait for the word, build."""
     os.close(write_end)  # else the end of the word is never seen
-    keep = _start_up(portal)
+    go = start(lambda: _came(read_end))
     with os.fdopen(read_end, "rb") as word:
         body = word.read()
     if not body:  # the command's process ended without a word (``cancel`` kills first: not reached then)
         raise PipelineError("site: the data stage ended without a word to build")
     written: Written = pickle.loads(body)
-    keep()
-    return build(written)
+    return go(written)
+
+
+def _came(read_end: int) -> bool:
+    """True once the word can be read (or the command's process ended without one), without waiting."""
+    waiting = select.poll()
+    waiting.register(read_end, select.POLLIN)
+    return bool(waiting.poll(0))
+
+
+def _read_ahead(portal: Portal, word: Callable[[], bool]) -> ReadAhead:
+    """Read what the site's build reads first of files only the site stage writes (its code imported, if not yet),
+    the longest part only until the ``word`` came."""
+    from pipeline.runner.ahead import import_site_code
+
+    import_site_code()
+    from pipeline.site.build import TEMPLATES
+    from pipeline.site.readahead import read_ahead
+
+    ahead = read_ahead(portal.output, TEMPLATES, word)
+    # Read-only from here on, for the rest of the build: set aside from the collector (the build's first full
+    # collection, ``loader._collector_paused``, walked the manifest's 150,000 entries).
+    gc.freeze()
+    return ahead
 
 
 def _start_up(portal: Portal) -> Callable[[], None]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,10 +17,13 @@ from pipeline.core.errors import PipelineError, PushError
 from pipeline.core.models import FileReport
 from pipeline.runner import sitestamp
 from pipeline.runner.ahead import Ahead, load_site_code, warm_store
-from pipeline.runner.early_site import EarlySite
+from pipeline.runner.early_site import EarlySite, first_build, read_first
 from pipeline.runner.exitcodes import EXIT_FAILED, EXIT_OK
 from pipeline.runner.isolate import start
 from pipeline.runner.runlog import RunRecord
+
+if TYPE_CHECKING:
+    from pipeline.site.readahead import ReadAhead
 
 
 def load(datasets: Path, output: Path, record: RunRecord | None = None) -> Portal:
@@ -79,15 +82,17 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
     """Validate, store and publish the data, in a child process (isolate.py); ``now`` (portal time) fixes the clock.
 
     True when the publish record changed (a publish ran and its outputs or inputs differ). ``site``: the site
-    stage follows; its code is then loaded here while the child works, once it found work (ahead.py), or, at a
-    first publish, the site child is started at the data stage's commit and waits for ``build`` (early_site.py).
+    stage follows; its child is then started while the data stage's child works, once that found work (ahead.py),
+    reads what the build reads first and waits for ``build``; at a first publish it is started at the data stage's
+    commit, and compiles the templates (early_site.py).
     ``written``: filled with the digests of the data files the child wrote (``PublishResult.written``), for
     the site stage's check (``build``).
     """
     kept = portal.output / "store" / "publish-inputs.json"
     before = _read_or_none(kept)
     # A first publish is told only at the data stage's commit, past its memory peak (ahead.py).
-    ahead = Ahead(at_commit=not warm_store(portal.output)) if site else None
+    first = not warm_store(portal.output)
+    ahead = Ahead(at_commit=first, commit_too=not first) if site else None
     child = start("publish", lambda: _publish(portal, day, now, ahead))
     early: EarlySite[tuple[int | str, list[str]]] | None = None
     try:
@@ -98,9 +103,14 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
             work = ahead is not None and ahead.heard()
             if ahead is not None and work:
                 if ahead.at_commit:  # a first publish: the site child started now (early_site.py)
-                    early = EarlySite(portal, lambda offered: _build(portal, day, offered))
+                    early = EarlySite(first_build(portal, lambda offered: _build(portal, day, offered)))
                 else:
                     load_site_code()
+                    # At the data stage's commit, past its memory peak: the site child started now reads ahead,
+                    # on the other core, while the data stage swaps and saves (early_site.py).
+                    if ahead.heard_commit():
+                        early = EarlySite(read_first(portal,
+                                                     lambda offered, ready: _build(portal, day, offered, ready)))
         finally:
             record.accepted, record.rejected, record.tables_changed, found = child.result()
     except BaseException:
@@ -116,7 +126,7 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
     return _read_or_none(kept) != before
 
 
-# The site child a first publish step started, by output folder, for the build step that follows (``build``).
+# The site child a publish step started, by output folder, for the build step that follows (``build``).
 _early: dict[Path, EarlySite[tuple[int | str, list[str]]]] = {}
 # ``sitestamp.current`` as a publish step that found nothing new took it while its child checked, by output
 # folder, for the build step that follows (``build``).
@@ -178,7 +188,7 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
     allows the stamp (sitestamp.py) to skip the stage without starting it. ``written``: the digests of
     the data files that step wrote (``publish``), which the site's check does not read again.
     """
-    early = _early.pop(portal.output, None)  # a first publish's site child, waiting for the word (``publish``)
+    early = _early.pop(portal.output, None)  # the publish step's site child, waiting for the word (``publish``)
     stamped = _stamped.pop(portal.output, None)  # the stamp as the publish step found it, nothing new (``publish``)
     if skip:
         if early is not None:
@@ -210,13 +220,15 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
     record.pages = pages
 
 
-def _build(portal: Portal, day: date, written: dict[str, list[Any]] | None = None) -> tuple[int | str, list[str]]:
-    """The site build itself: its page count, or "skipped"; and the libraries the stamp names."""
+def _build(portal: Portal, day: date, written: dict[str, list[Any]] | None = None,
+           ahead: ReadAhead | None = None) -> tuple[int | str, list[str]]:
+    """The site build itself: its page count, or "skipped"; and the libraries the stamp names (``ahead``: what
+    the site child read while the data stage worked, early_site.py)."""
     from pipeline.core.templating import SITE_TEMPLATES
     from pipeline.site import build_site
     from pipeline.site.fingerprint import LIBRARIES, remember_digests
 
-    built = build_site(portal, day, written=written)
+    built = build_site(portal, day, written=written, ahead=ahead)
     if not built.skipped:
         remember_digests(portal, SITE_TEMPLATES)  # after the swap, while this run holds the lock
     return "skipped" if built.skipped else built.pages, list(LIBRARIES)

@@ -53,6 +53,7 @@ from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
 from pipeline.site.page import Group, Kit, Lazy, Page
 from pipeline.site.pages import all_items
+from pipeline.site.readahead import ReadAhead
 from pipeline.site.render import Renderer, preloaded
 from pipeline.site.search import LanguageIndex
 from pipeline.site.writer import Writer
@@ -77,41 +78,47 @@ def kits(templates: Path) -> dict[str, Kit]:
 
 
 def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search: bool = True,
-               written: dict[str, list[Any]] | None = None) -> BuildResult:
+               written: dict[str, list[Any]] | None = None, ahead: ReadAhead | None = None) -> BuildResult:
     """Render the site from <output>/data into <output>/site, replacing it only when complete.
 
     Skipped (the site left as it is) when no input changed since the site there was built.
     A failure of the machine (a full disk) is a SiteError naming the path; the staging
     folder is removed and the previous site stays. ``written``: the digests of the files the data
-    stage of this run wrote (``fingerprint.inputs_fingerprint``).
+    stage of this run wrote (``fingerprint.inputs_fingerprint``); ``ahead``: what was read of the
+    output while the data stage worked (readahead.py), each part taken only while its files are as read.
     """
     try:
-        return _build(portal, as_of, templates, search, written or {})
+        return _build(portal, as_of, templates, search, written or {}, ahead)
     except OSError as exc:
         raise SiteError(f"situs / site: {describe(exc, SITE_INTACT)}") from None
     finally:
         gc.unfreeze()  # what the build set aside from the collector (``_write_pages``) is walked again
 
 
-def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: dict[str, list[Any]]) -> BuildResult:
+def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: dict[str, list[Any]],
+           ahead: ReadAhead | None = None) -> BuildResult:
     """The build itself (see ``build_site``)."""
     target = portal.output / "site"
     recover_dir(target)  # an interrupted swap first: the fingerprint must describe the pages there
-    inputs = fingerprint.inputs_fingerprint(portal, as_of, templates, search, offered)
+    inputs = fingerprint.inputs_fingerprint(portal, as_of, templates, search, offered, ahead)
     previous = fingerprint.read_record(target)
     if previous is not None and previous.get("inputs") == inputs:
         pages_n, files_n = int(previous.get("pages", 0)), int(previous.get("files", 0))
         print(f"Situs / site: tidak ada masukan yang berubah, pembangunan dilewati / no input changed, "
               f"build skipped ({pages_n} halaman / pages) -> {target}")
         return BuildResult(target, pages_n, files_n, skipped=True)
-    live = manifest.read(target, previous) if target.is_dir() else None
+    if ahead is not None:
+        live = ahead.live(target, previous)  # as read while the data stage worked, when the site is as it was
+    else:
+        live = manifest.read(target, previous) if target.is_dir() else None
     digests = fingerprint.checked(portal, templates)  # what the check read: not read again while unchanged
     # Unchanged tables read from kept rows; with a live site, the changed tables' rows are kept for
     # the next build once this process's pages are written (``later``, see ``_write_pages``), while
     # the other language's process still works; a first build keeps them now, before the pages (no
     # more memory held beside the pages of both languages, the cold build's peak).
     later: list[Callable[[], None]] = []
-    data = load_site_data(portal, as_of, keep_rows=True, digests=digests, later=later if live is not None else None)
+    data = load_site_data(portal, as_of, keep_rows=True, digests=digests, later=later if live is not None else None,
+                          ahead=ahead)
     lang_kits = kits(templates)
     staging = staging_dir(target)
     pending: Pending | None = None

@@ -21,12 +21,17 @@ import stat
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.core import treehash
 from pipeline.core.config import Portal, read_config_file, schemas_root, settings_json
 from pipeline.core.models import TABLES
-from pipeline.core.treehash import DigestCache, hash_tree, library_versions
+from pipeline.core.treehash import DigestCache, Scanned, feed_digests, hash_tree, library_versions, scan_tree
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pipeline.site.readahead import ReadAhead
 
 FILE_NAME = ".build-fingerprint"  # inside <output>/site, swapped in with the pages it describes
 # The whole package, not a hand-kept list of the modules the site imports: a rule the site
@@ -42,17 +47,22 @@ DIGESTS = ("site-cache", "tree-digests.json")  # under <output>: no output; dele
 
 
 def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: bool,
-                       written: dict[str, list[Any]] | None = None) -> str:
+                       written: dict[str, list[Any]] | None = None, ahead: ReadAhead | None = None) -> str:
     """The SHA-256 (hex) of every input of a build with these arguments (``written``: the entries of
-    files the data stage of this run wrote, ``DigestCache.offer``: not read again while in place)."""
+    files the data stage of this run wrote, ``DigestCache.offer``: not read again while in place; ``ahead``:
+    the kept digests and the walk of the trees read while the data stage worked, readahead.py)."""
     h = hashlib.sha256()
     _add(h, "as-of", as_of.isoformat().encode())
     _add(h, "search", b"1" if search else b"0")
     _add(h, "settings", _settings(portal))
     _add(h, "versions", _versions())
-    cache = _Pass(portal.output.joinpath(*DIGESTS))
+    path = portal.output.joinpath(*DIGESTS)
+    cache = _Pass(path, ahead.digests(path) if ahead is not None else None)
     cache.offer(written or {})
-    _hash_trees(h, portal, templates, cache)
+    scan: Callable[[str, Path, str | None], list[Scanned]] = scan_tree
+    if ahead is not None and ahead.prescan is not None:
+        scan, cache.names = ahead.prescan.scan, ahead.prescan.names
+    _hash_trees(h, portal, templates, cache, scan)
     _checked[(portal.output, templates)] = cache  # for ``remember_digests`` after this build
     _add_config(h, "portal.toml", portal.datasets, "portal.toml")
     for table in TABLES:  # the data dictionary of what agencies send
@@ -79,8 +89,8 @@ def remember_digests(portal: Portal, templates: Path) -> None:
 class _Pass(DigestCache):
     """A check's digest cache that notes the files it read but could not keep (changed too recently)."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
+    def __init__(self, path: Path, kept: dict[str, list[Any]] | None = None) -> None:
+        super().__init__(path, kept)  # (``kept``: the file's entries as read ahead)
         self.unkept: list[str] = []
 
     def digest(self, path: str, st: os.stat_result) -> str:
@@ -129,16 +139,21 @@ def _cache(portal: Portal) -> DigestCache:
     return DigestCache(portal.output.joinpath(*DIGESTS))
 
 
-def _hash_trees(h: Any, portal: Portal, templates: Path, cache: DigestCache) -> None:
-    """Feed the folders a build reads: the published ones, the store's reports, templates and code."""
-    for name in OUTPUT_FOLDERS:
-        hash_tree(h, f"output/{name}", portal.output / name, None, cache)
-    # The report pages under /laporan/ read each file's version and report from the store
-    # (not its received bytes, which the site never shows).
-    for name in STORE_PARTS:
-        hash_tree(h, f"output/store/{name}", portal.output / "store" / name, None, cache)
-    hash_tree(h, "site_templates", templates, None, cache)
-    hash_tree(h, "pipeline", PIPELINE, ".py", cache)
+def trees(output: Path, templates: Path) -> list[tuple[str, Path, str | None]]:
+    """The folders (and files) a build reads, in the order they are fed: the published ones, the store's
+    reports, templates and code (label, root, suffix, as ``treehash.hash_tree`` takes them)."""
+    return [*((f"output/{name}", output / name, None) for name in OUTPUT_FOLDERS),
+            # The report pages under /laporan/ read each file's version and report from the store
+            # (not its received bytes, which the site never shows).
+            *((f"output/store/{name}", output / "store" / name, None) for name in STORE_PARTS),
+            ("site_templates", templates, None), ("pipeline", PIPELINE, ".py")]
+
+
+def _hash_trees(h: Any, portal: Portal, templates: Path, cache: DigestCache,
+                scan: Callable[[str, Path, str | None], list[Scanned]] = scan_tree) -> None:
+    """Feed the trees a build reads (``trees``), each walked by ``scan`` (``scan_tree``'s entries)."""
+    for label, root, suffix in trees(portal.output, templates):
+        feed_digests(h, scan(label, root, suffix), cache)
 
 
 def site_code(portal: Portal, templates: Path, search: bool) -> str:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.errors import SiteError
@@ -41,9 +41,13 @@ from pipeline.site.models import (
 )
 from pipeline.site.rowcache import cached_rows
 
+if TYPE_CHECKING:
+    from pipeline.site.readahead import ReadAhead
+
 
 def load_site_data(portal: Portal, as_of: date, keep_rows: bool = False,
-                   digests: DigestCache | None = None, later: list[Callable[[], None]] | None = None) -> SiteData:
+                   digests: DigestCache | None = None, later: list[Callable[[], None]] | None = None,
+                   ahead: ReadAhead | None = None) -> SiteData:
     """Read every published table, typed by its own schema; raise SiteError if any is missing.
 
     ``keep_rows``: read a table whose CSV did not change from the rows kept under
@@ -51,10 +55,11 @@ def load_site_data(portal: Portal, as_of: date, keep_rows: bool = False,
     a reader that must leave <output> as it found it does not), now or, with ``later``, by the
     actions appended to it. ``digests``: the SHA-256 of files the build's check found
     (``fingerprint.checked``), taken while a file's stat is the one kept with it instead of
-    reading the file again.
+    reading the file again. ``ahead``: what a build read of the live site and its caches while the data
+    stage worked (readahead.py).
     """
     with _collector_paused():
-        return _load(portal, as_of, portal.output / rowcache.FOLDER if keep_rows else None, digests, later)
+        return _load(portal, as_of, portal.output / rowcache.FOLDER if keep_rows else None, digests, later, ahead)
 
 
 @contextmanager
@@ -80,7 +85,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCache | None,
-          later: list[Callable[[], None]] | None) -> SiteData:
+          later: list[Callable[[], None]] | None, ahead: ReadAhead | None = None) -> SiteData:
     """The reading itself (see ``load_site_data``)."""
     data_dir = portal.output / "data"
     package = _read_package(data_dir)
@@ -93,13 +98,13 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     # /data): the CSVs the rows kept by the build that swapped them in were read from.
     live = portal.output / "site" / "data"
     rows = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir,
-                        live / resources[name]["path"], later)
+                        live / resources[name]["path"], later, ahead)
             for name in PUBLISHED_TABLES}
     submissions = [_submission(v) for v in picked(rows["submissions"], *_SUBMISSION)]
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
     feedback, feedback_months = feedback_pages((s.period, s.agency_code, s.table, s.status) for s in submissions)
     reports = load_reports(portal.output, submissions, digests,
-                           reportcache.KeptReports(cache_dir) if cache_dir is not None else None)
+                           reportcache.KeptReports(cache_dir, ahead) if cache_dir is not None else None)
     # A file's report page is built from its report in the store; without one, link the month page.
     feedback = {key: rel for key, rel in feedback.items() if key in reports}
     return SiteData(
@@ -127,7 +132,7 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
 
 
 def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None, previous: Path,
-          later: list[Callable[[], None]] | None) -> list[Row]:
+          later: list[Callable[[], None]] | None, ahead: ReadAhead | None = None) -> list[Row]:
     """One table's typed rows: kept ones when its CSV and schema are those they were kept for (else
     those of its lines that ``previous``, the CSV they were read from, has; see rowcache.py; rows
     read are kept now, or by an action appended to ``later``)."""
@@ -136,7 +141,7 @@ def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | N
     info = files.info(path)
     if info is None:
         raise SiteError(f"{path}: tidak ada, jalankan publish dulu / missing, run publish first")
-    return cached_rows(path, info.sha256, schema, cache_dir, previous, later)
+    return cached_rows(path, info.sha256, schema, cache_dir, previous, later, ahead)
 
 
 class _Files:

@@ -17,10 +17,13 @@ import hashlib
 import sys
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.publish import feedback
 from pipeline.site.keptpickle import load_plain, save_plain
+
+if TYPE_CHECKING:
+    from pipeline.site.readahead import ReadAhead
 
 FILE_NAME = "report-problems.bin"  # under <output>/site-cache/: deleting it costs one slower build
 MAGIC = b"mpp-report-problems 1\n"
@@ -32,9 +35,12 @@ Shown = tuple[Problems, Problems]  # (errors, warnings) as a report page shows t
 class KeptReports:
     """The kept problems of ``folder`` (None: nothing kept, nothing written), by report digest."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, ahead: ReadAhead | None = None) -> None:
+        """``ahead``: the kept file's ``load`` taken while the data stage worked (readahead.py), while unchanged."""
         self.path = folder / FILE_NAME if folder is not None else None
-        self._kept: dict[str, Shown] = load(self.path) if self.path is not None else {}
+        taken = ahead.take((self.path,)) if ahead is not None and self.path is not None else None
+        self._kept: dict[str, Shown] = (taken[0] if taken is not None else
+                                        load(self.path) if self.path is not None else {})
         self._used: dict[str, Shown] = {}  # this build's reports: what ``save`` keeps
 
     def get(self, sha256: str) -> Shown | None:

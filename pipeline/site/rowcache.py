@@ -37,12 +37,15 @@ from functools import cache
 from itertools import chain, islice
 from operator import eq
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.core.atomic import open_regular
 from pipeline.core.errors import SiteError
 from pipeline.site import casting
 from pipeline.site.casting import Row, read_lines, read_table, row_values, rows_of
+
+if TYPE_CHECKING:
+    from pipeline.site.readahead import ReadAhead
 
 FOLDER = "site-cache"  # under <output>: nothing else reads it, deleting it only costs one slower build
 MAGIC = b"mpp-site-rows 1\n"
@@ -50,9 +53,11 @@ _ALLOWED = {("datetime", c.__name__): c for c in (date, datetime, time, timedelt
 
 
 def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path,
-                previous: Path | None = None, later: list[Callable[[], None]] | None = None) -> list[Row]:
+                previous: Path | None = None, later: list[Callable[[], None]] | None = None,
+                ahead: ReadAhead | None = None) -> list[Row]:
     """The typed rows of one published CSV whose SHA-256 is ``csv_sha256`` (kept, patched or read;
-    ``previous``: where the CSV of the kept rows may still be, see the module's docstring).
+    ``previous``: where the CSV of the kept rows may still be, see the module's docstring; ``ahead``: that
+    CSV's ``first_pass`` as read while the data stage worked, readahead.py).
 
     Rows read or patched are kept for the next build now, or by the action appended to ``later``
     when given (the build runs it once its own process has nothing else to do: pickling the
@@ -63,7 +68,8 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
     rows = load(kept, key)
     if rows is not None:
         return rows
-    rows = _patched(csv_path, csv_sha256, kept, schema, previous) if previous is not None else None
+    first = ahead.take((previous,)) if ahead is not None and previous is not None else None
+    rows = _patched(csv_path, csv_sha256, kept, schema, previous, first) if previous is not None else None
     if rows is None:
         rows = read_table(csv_path, schema)
     if later is None:
@@ -124,23 +130,21 @@ class _Lines:
             yield [rest]
 
 
-def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path) -> list[Row] | None:
+def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path,
+             ahead: tuple[str | None] | None = None) -> list[Row] | None:
     """The rows of the CSV ``path``: each line's kept row when the line is a line of ``previous``
     (the CSV of the kept rows) near the same place, the other lines cast (``read_lines``); None
     when there is no usable pair, the CSV is not the one of ``sha256`` (changed since) or a line
     fails (the caller reads the whole file, which names the failure as it always did).
 
     Both files are read a piece at a time, never whole. The previous CSV is read first for its
-    digest alone: kept rows of other code or another schema are not even unpickled.
+    digest alone (``first_pass``; ``ahead``: that pass as taken ahead, ``(None,)`` when unusable): kept
+    rows of other code or another schema are not even unpickled.
     """
-    first = _Lines(previous)
-    try:
-        deque(first, maxlen=0)
-    except OSError:
+    previous_sha256 = ahead[0] if ahead is not None else first_pass(previous)
+    if previous_sha256 is None:
         return None
-    if not (first.plain and first.whole):
-        return None
-    kept_key = cache_key(first.sha.hexdigest(), schema)
+    kept_key = cache_key(previous_sha256, schema)
     found = load_values(kept, kept_key)
     if found is None:
         return None
@@ -164,6 +168,19 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
     for (i, _), v in zip(lines, cast, strict=True):
         rows[i] = v
     return rows_of(fields, typing.cast(list[tuple[Any, ...]], rows))  # every line's row is in now
+
+
+def first_pass(previous: Path) -> str | None:
+    """The SHA-256 (hex) of the CSV of kept rows ``previous``; None when it cannot be read, or holds a quote
+    or carriage return (its lines are then not its rows, and no row is taken from it)."""
+    first = _Lines(previous)
+    try:
+        deque(first, maxlen=0)
+    except OSError:
+        return None
+    if not (first.plain and first.whole):
+        return None
+    return first.sha.hexdigest()
 
 
 def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: list[tuple[Any, ...]]

@@ -27,8 +27,8 @@ def test_a_new_month_and_a_late_file_patch_the_changed_tables_and_build_the_cold
     patched: list[tuple[str, bool]] = []
     real = rowcache._patched
 
-    def spy(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path) -> Any:
-        rows = real(path, sha256, kept, schema, previous)
+    def spy(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path, *ahead: Any) -> Any:
+        rows = real(path, sha256, kept, schema, previous, *ahead)
         patched.append((path.stem, rows is not None))
         return rows
     monkeypatch.setattr(rowcache, "_patched", spy)

@@ -1,0 +1,125 @@
+"""What a site build reads first from files that only the site stage writes, read while the data stage still works.
+
+A publish with something new forks its site child as soon as the data stage's check found work
+(runner/early_site.py): the child reads these ahead on the other core, then waits for the word to build.
+At a city's size they were a third of a second of the site stage's start, after the data stage: the live
+site's fingerprint record and manifest (18 MB of JSON, and the stat of its 79,000 files), the digests the
+last build's check kept (``fingerprint``: 5 MB of JSON), the walk of the trees that check reads
+(``prescan.py``), the digest of the CSV each table's kept rows were read from (``rowcache.first_pass``) and
+the kept problems of the store's reports (``reportcache``).
+
+None of them depends on what the data stage writes. The build takes one only while every file it was read
+from has the stat it had then (``ReadAhead.take``): only the site stage writes them, and the run holds the
+lock, so nothing but a hand edit changes one meanwhile, and the build then reads it again. What is taken is
+used under the same checks as if it had been read then (a kept digest only while its file's stat is the one
+kept with it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pipeline.core import listings
+from pipeline.core.models import PUBLISHED_TABLES
+from pipeline.core.treehash import DigestCache, stat_fields
+from pipeline.publish import unchanged
+from pipeline.runner import sitestamp
+from pipeline.site import fingerprint, manifest, reportcache, rowcache
+from pipeline.site.prescan import Prescan
+
+T = TypeVar("T")
+# The live site's fingerprint record and the manifest it vouches for (``manifest.read``).
+Live = tuple[dict[str, Any] | None, manifest.Manifest | None]
+
+
+class ReadAhead:
+    """Values read from files, each taken back once, and only while those files' stat is the one read with it."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[Path, ...], tuple[list[list[int] | None], Any]] = {}
+        self.prescan: Prescan | None = None  # the walk of the trees the build's check reads
+
+    def read(self, paths: tuple[Path, ...], reader: Callable[[], T]) -> None:
+        """Keep what ``reader`` returns, read from ``paths`` (kept only when none changed while it read)."""
+        before = _stats(paths)
+        value = reader()
+        if _stats(paths) == before:
+            self._read[paths] = (before, value)
+
+    def take(self, paths: tuple[Path, ...]) -> tuple[Any] | None:
+        """``(value,)`` read from ``paths`` when each still has the stat it had then, else None (read it now)."""
+        found = self._read.pop(paths, None)
+        if found is None or _stats(paths) != found[0]:
+            return None
+        return (found[1],)
+
+    def live(self, site: Path, record: dict[str, Any] | None) -> manifest.Manifest | None:
+        """The manifest of the live site ``site`` that ``record`` (its fingerprint record, read now) vouches for:
+        the one read ahead when the site's fingerprint and manifest files are as they were, else read now."""
+        taken = self.take(_live_files(site))
+        if taken is not None:
+            ahead: Live = taken[0]
+            if ahead[0] == record:
+                return ahead[1]
+        return manifest.read(site, record) if site.is_dir() else None
+
+    def digests(self, path: Path) -> dict[str, list[Any]] | None:
+        """The entries of the digest cache file ``path`` as read ahead (None: read it now)."""
+        taken = self.take((path,))
+        return None if taken is None else taken[0]
+
+
+def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = None) -> ReadAhead:
+    """Read what a build of ``output`` reads first (``_build``), as far as only the site stage writes it; the
+    walk of the trees, last, ends as soon as ``stop`` says so (it saves less than it costs: not finished when
+    the build may start, the rest is walked by the build)."""
+    ahead = ReadAhead()
+    site = output / "site"
+    ahead.read(_live_files(site), lambda: _live(site))
+    digests = output.joinpath(*fingerprint.DIGESTS)
+    ahead.read((digests,), lambda: DigestCache(digests).kept)
+    # The digest of the live site's copy of each table's CSV, which its kept rows were read from (``rowcache``).
+    for name in PUBLISHED_TABLES:
+        previous = site / "data" / f"{name}.csv"
+        ahead.read((previous,), partial(rowcache.first_pass, previous))
+    reports = output / rowcache.FOLDER / reportcache.FILE_NAME  # the problems of the store's reports, kept
+    ahead.read((reports,), partial(reportcache.load, reports))
+    if stop is None or not stop():
+        ahead.prescan = Prescan(fingerprint.trees(output, templates), stop, _kept_plans(output))
+    return ahead
+
+
+def _kept_plans(output: Path) -> dict[str, list[listings.Folder]]:
+    """The plans of the output folders and of the store's reports the nothing-new checks keep, by root path."""
+    found: dict[str, list[listings.Folder]] = {}
+    for path in (output / "store" / unchanged.LISTINGS, output.joinpath(*sitestamp.LISTINGS)):
+        for label, plan in listings.load(path).items():
+            if isinstance(label, str) and isinstance(plan, list):
+                found[os.path.abspath(output / label)] = plan
+    return found
+
+
+def _live(site: Path) -> Live:
+    """The live site's fingerprint record and the manifest it vouches for (as ``_build`` reads them)."""
+    record = fingerprint.read_record(site)
+    return record, manifest.read(site, record) if site.is_dir() else None
+
+
+def _live_files(site: Path) -> tuple[Path, ...]:
+    """The files the live site's record and manifest are read from (the folder's own stat: there or not)."""
+    return site, site / fingerprint.FILE_NAME, site / manifest.FILE_NAME
+
+
+def _stats(paths: tuple[Path, ...]) -> list[list[int] | None]:
+    """Each path's stat key (``treehash.stat_fields``), None where it is absent."""
+    found: list[list[int] | None] = []
+    for path in paths:
+        try:
+            found.append(stat_fields(os.lstat(path)))
+        except OSError:
+            found.append(None)
+    return found
