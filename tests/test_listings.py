@@ -183,7 +183,7 @@ def test_present_takes_unchanged_folders_from_the_kept_plan_and_finds_every_chan
         listed.append(os.path.relpath(path, root))
         return real(path)
 
-    monkeypatch.setattr(listings.os, "scandir", counted)
+    monkeypatch.setattr(os, "scandir", counted)  # (the module listings.py uses)
     full = listings.present(str(root), None)
     assert full == ({"2026-07/bpbd/index.html", "2026-07/bpbd/agendas/r001.json", "2026-07/lbh/index.html",
                      "2026-07/lbh/agendas/r001.json", "2026-08/bpbd/index.html", "2026-08/bpbd/agendas/r001.json",
