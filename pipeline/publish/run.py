@@ -57,7 +57,7 @@ from pipeline.publish.unchanged import FOLDERS, Check, check, remember
 from pipeline.publish.workbook_child import Handoff, Sheet
 from pipeline.runner import isolate
 from pipeline.store import Changes, Store, Writing, reports_json
-from pipeline.store.flush import start_early
+from pipeline.store.flush import flush_ahead, start_early
 from pipeline.store.receipts import load_receipts, local_iso
 
 # The tables whose rows are dropped once their data files are written: the feedback pages and the
@@ -171,6 +171,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place}, plans=plans)
         if isinstance(side, _Side):  # the data files put on disk while the side child ends its work
             start_early(len(writing.writes))
+        else:  # or while this process stages the side folders: the commit's fsync of them is then short
+            flush_ahead([f"{f}/{rel}" for f, moves, _ in staged.values() for rel in moves])
         side_staged, pages, templates, _ = side.result()  # the child's records of what it found and built
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
     except BaseException:
