@@ -11,6 +11,7 @@ import hashlib
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,93 @@ def test_plans_are_kept_only_when_they_change_and_a_damaged_file_gives_none(tmp_
     for damage in (b"", b"{", b'{"format": "mpp-listings 2", "plans": []}', b'{"format": "other", "plans": {}}'):
         kept.write_bytes(damage)
         assert listings.load(kept) == {}
+
+
+def _walked_with(root: Path, kept: list[listings.Folder] | None) -> tuple[list[bytes], list[listings.Folder]]:
+    return listings.walk("r", root, kept)
+
+
+def test_a_walk_given_the_kept_plan_lists_only_changed_folders_and_equals_a_full_walk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk ``remember`` makes after a publish: lines and plan as a walk listing every folder gives them."""
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root = _tree(tmp_path)
+    _, kept = _walked(root)
+    listed: list[str] = []
+    real = listings._listing
+
+    def counted(folder: str) -> Any:
+        listed.append(folder)
+        return real(folder)
+
+    monkeypatch.setattr(listings, "_listing", counted)
+    assert _walked_with(root, kept) == listings.walk("r", root)
+    listed.clear()
+    assert _walked_with(root, kept) == listings.walk("r", root, None)
+    assert len(listed) == 11  # the walk without a plan lists every folder; the one with it, none
+    listed.clear()
+    _walked_with(root, kept)
+    assert listed == []
+    time.sleep(0.05)
+    _edit_in_place(root / "2026-07" / "bpbd" / "agendas" / "r001.json")
+    (root / "2026-08" / "lbh" / "agendas" / "r002.json").write_bytes(b"{}")  # a file added: its folder listed
+    (root / "2026-07" / "bpbd" / "index.html").unlink()
+    (root / "2026-09" / "pa").mkdir(parents=True)  # a folder added: its parent listed
+    (root / "2026-09" / "pa" / "index.html").write_bytes(b"<p>new</p>\n")
+    listed.clear()
+    walked = _walked_with(root, kept)
+    assert sorted(os.path.relpath(f, root) for f in listed) == [
+        ".", "2026-07/bpbd", "2026-08/lbh/agendas", "2026-09", "2026-09/pa"]
+    assert walked == listings.walk("r", root)
+    assert hashlib.sha256(b"".join(walked[0])).hexdigest() == _plain(root)
+
+
+@pytest.mark.parametrize("damage", ["name", "shape"])
+def test_a_walk_given_a_damaged_plan_lists_the_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        damage: str) -> None:
+    """A kept listing naming a file that is not there, or a plan of another shape, costs the listing only."""
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root = _tree(tmp_path)
+    _, kept = _walked(root)
+    if damage == "name":
+        kept[-1][2] = ["gone.json"]  # a folder's key kept, with a file that is not there
+    else:
+        kept.append(["", [1, 2], "x", None])
+    assert _walked_with(root, kept) == listings.walk("r", root)
+
+
+def test_present_takes_unchanged_folders_from_the_kept_plan_and_finds_every_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entries a publish's staging compares its folder with (``listings.present``): those a full listing finds,
+    links to folders apart, whatever changed since the plan was kept; unchanged folders are not listed."""
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root = _tree(tmp_path)
+    _, kept = _walked(root)
+    listed: list[str] = []
+    real = os.scandir
+
+    def counted(path: Any) -> Any:
+        listed.append(os.path.relpath(path, root))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", counted)  # (the module listings.py uses)
+    full = listings.present(str(root), None)
+    assert full == ({"2026-07/bpbd/index.html", "2026-07/bpbd/agendas/r001.json", "2026-07/lbh/index.html",
+                     "2026-07/lbh/agendas/r001.json", "2026-08/bpbd/index.html", "2026-08/bpbd/agendas/r001.json",
+                     "2026-08/lbh/index.html", "2026-08/lbh/agendas/r001.json"}, set())
+    listed.clear()
+    assert listings.present(str(root), kept) == full and listed == []
+    time.sleep(0.05)
+    (root / "2026-07" / "bpbd" / "stray.txt").write_bytes(b"x")
+    (root / "2026-08" / "lbh" / "agendas" / "r001.json").unlink()
+    (root / "2026-08" / "lbh" / "link").symlink_to(root / "2026-07")
+    (root / "2026-09" / "pa").mkdir(parents=True)
+    (root / "2026-09" / "pa" / "index.html").write_bytes(b"<p>new</p>\n")
+    listed.clear()
+    found = listings.present(str(root), kept)
+    changed = sorted(listed)
+    assert found == listings.present(str(root), None)
+    assert "2026-07/bpbd/stray.txt" in found[0] and "2026-08/lbh/agendas/r001.json" not in found[0]
+    assert found[1] == {"2026-08/lbh/link"} and "2026-09/pa/index.html" in found[0]
+    assert changed == [".", "2026-07/bpbd", "2026-08/lbh", "2026-08/lbh/agendas", "2026-09", "2026-09/pa"]
+    assert listings.present(str(root), [["", [1, 2], "x", None]]) == listings.present(str(root), None)

@@ -109,3 +109,31 @@ def test_an_early_flush_starts_a_sync_only_for_a_run_that_will_sync_everything(
     assert started == []
     flushing.start_early(flushing.FSYNC_UP_TO + 1)
     assert started == ["early-sync"]
+
+
+def test_a_flush_ahead_fsyncs_each_file_of_a_small_run_in_a_thread_and_passes_over_a_missing_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The data files of a new agency-month put on disk while the side folders are staged: each one fsync'ed in a
+    thread (a file gone meanwhile passed over: the commit's own fsync tells), none for a run that syncs everything."""
+    import threading
+
+    files = [tmp_path / "agendas.csv", tmp_path / "agendas.json"]
+    for path in files:
+        path.write_bytes(b"x" * 100_000)
+    flushes = Flushes(monkeypatch, tmp_path / "index.json")
+    threads: list[threading.Thread] = []
+    real = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        threads.append(self)
+        real(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    flushing.flush_ahead([str(files[0]), str(tmp_path / "gone.csv"), str(files[1])])
+    assert [t.name for t in threads] == ["early-fsync"]
+    threads[0].join()
+    assert flushes.files == [str(files[0]), str(files[1])]
+    assert [p.read_bytes() for p in files] == [b"x" * 100_000] * 2
+    flushing.flush_ahead([str(files[0])] * (flushing.FSYNC_UP_TO + 1))  # one os.sync at the commit: nothing here
+    flushing.flush_ahead([])
+    assert len(threads) == 1

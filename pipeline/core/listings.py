@@ -66,31 +66,115 @@ def _planned(rel: str, root: str, plan: list[Folder]) -> list[bytes] | None:
     return lines
 
 
-def walk(rel: str, root: Path) -> tuple[list[bytes], list[Folder]]:
-    """The lines ``stat_tree(h, rel, root)`` feeds, walked now, and the plan of that walk (for ``save``)."""
+def walk(rel: str, root: Path, kept: list[Folder] | None = None) -> tuple[list[bytes], list[Folder]]:
+    """The lines ``stat_tree(h, rel, root)`` feeds, walked now, and the plan of that walk (for ``save``).
+
+    ``kept``: the plan an earlier walk kept (``load``): a folder whose stat is still the key kept with its listing
+    is not listed again (its entries are those kept, as in ``stat_walk``); every file is stat'ed all the same.
+    """
+    held = _held(kept)
     lines: list[bytes] = []
     plan: list[Folder] = []
-    _walk(lines, plan, rel, "", str(root))
+    try:
+        _walk(lines, plan, rel, "", str(root), held)
+    except OSError:
+        if not held:
+            raise
+        lines, plan = [], []  # a kept listing naming a file that is not there (a damaged plan): every folder listed
+        _walk(lines, plan, rel, "", str(root), {})
     return lines, plan
 
 
-def _walk(lines: list[bytes], plan: list[Folder], rel: str, sub: str, folder: str) -> None:
+def _held(plan: list[Folder] | None) -> dict[str, tuple[list[int], list[str], list[str]]]:
+    """The listings of a kept plan with a key, by folder; none when the plan is damaged (every folder listed)."""
+    held: dict[str, tuple[list[int], list[str], list[str]]] = {}
+    if not isinstance(plan, list):
+        return held
+    for item in plan:
+        if not (isinstance(item, list) and len(item) == 4):
+            return {}
+        sub, key, files, folders = item
+        if key is None:
+            continue  # listed again each time
+        if not (isinstance(sub, str) and _texts(files) and _texts(folders) and isinstance(key, list)
+                and len(key) == 5 and all(type(k) is int for k in key)):
+            return {}
+        held[sub] = (key, files, folders)
+    return held
+
+
+def _texts(names: object) -> bool:
+    """Whether a kept listing is a list of names."""
+    return isinstance(names, list) and all(type(n) is str for n in names)
+
+
+def _walk(lines: list[bytes], plan: list[Folder], rel: str, sub: str, folder: str,
+          held: dict[str, tuple[list[int], list[str], list[str]]]) -> None:
     """One folder's files' lines and entry, then each subfolder's in turn (``stat_tree``'s order)."""
     now = time.time_ns()  # before the stat: a key is kept only for a folder last changed RACY_NS before it
     try:
         st = os.lstat(folder)
     except OSError:
         return
-    found = _listing(folder)
-    if found is None:
-        return
-    files, folders, links = found
     key = [st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns]
-    plan.append([sub, key if settled(st, now) and not links else None, files, folders])
+    kept = held.get(sub)
+    if kept is not None and kept[0] == key:
+        # Unchanged since it was listed, settled and without a link then (its key was kept): the same entries.
+        files, folders = kept[1], kept[2]
+        plan.append([sub, key, files, folders])
+    else:
+        found = _listing(folder)
+        if found is None:
+            return
+        files, folders, links = found
+        plan.append([sub, key if settled(st, now) and not links else None, files, folders])
     for name in files:
         lines.append(stat_line(f"{rel}/{name}", os.lstat(f"{folder}/{name}")))
     for name in folders:
-        _walk(lines, plan, f"{rel}/{name}", f"{sub}/{name}" if sub else name, f"{folder}/{name}")
+        _walk(lines, plan, f"{rel}/{name}", f"{sub}/{name}" if sub else name, f"{folder}/{name}", held)
+
+
+def present(root: str, kept: list[Folder] | None) -> tuple[set[str], set[str]]:
+    """The names (relative to ``root``) of every entry under ``root`` that is not a folder, and among them the links to
+    folders, as ``publish/run.py`` ``_present`` finds them; a folder whose stat is still the key ``kept`` holds for it
+    is not listed again (its entries are those kept: a folder with a link has no key)."""
+    found: set[str] = set()
+    linked: set[str] = set()
+    _present(root, "", "", _held(kept), found, linked)
+    return found, linked
+
+
+def _present(folder: str, sub: str, rel: str, held: dict[str, tuple[list[int], list[str], list[str]]],
+             found: set[str], linked: set[str]) -> None:
+    """``present`` for one folder (``sub``: its name in the plan; ``rel``: its entries' prefix), then its folders."""
+    kept = held.get(sub)
+    if kept is not None:
+        try:
+            st = os.lstat(folder)
+        except OSError:
+            return  # as a folder that cannot be listed: passed over
+        if kept[0] == [st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns]:
+            found.update(f"{rel}{name}" for name in kept[1])
+            for name in kept[2]:
+                _present(f"{folder}/{name}", f"{sub}/{name}" if sub else name, f"{rel}{name}/", held, found, linked)
+            return
+    try:
+        with os.scandir(folder) as entries:
+            items = list(entries)
+    except OSError:  # as os.walk: a folder that cannot be listed is passed over
+        return
+    for entry in items:
+        name = f"{rel}{entry.name}"
+        try:
+            is_dir = entry.is_dir()  # a link to a folder counts as a folder, as in os.walk
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            found.add(name)
+        elif entry.is_symlink():
+            linked.add(name)  # listed, never followed
+        else:
+            _present(entry.path, f"{sub}/{entry.name}" if sub else entry.name, f"{name}/", held, found, linked)
 
 
 def _listing(folder: str) -> tuple[list[str], list[str], bool] | None:

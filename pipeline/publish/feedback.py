@@ -185,6 +185,7 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
             groups.setdefault((r.period, r.agency), [])
     pages = Files(None if reuse is None else reuse.folder)
     months = []
+    labels: dict[str, dict[str, str]] = {}  # each period's name in both languages, made once (not once an agency)
     file_template, month_template = env.get_template("file.html"), env.get_template("month.html")
 
     def page(rel: str, inputs: tuple[object, ...], render: Callable[[], str]) -> None:
@@ -206,11 +207,16 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
         months.append({"period": period, "agency": agency, "href": href,
                        "agency_name": names.get(agency, agency),
                        "statuses": [r["status"] for r in group],
-                       "month": {lang: f.month(period) for lang, f in FORMATS.items()}})
+                       "month": labels.get(period) or labels.setdefault(period, _month_names(period))})
     # The index lists every agency-month: after one new file only its status changes, if anything.
     index = env.get_template(INDEX)
     page(INDEX, ("index", months, _layout_items(layout)), lambda: index.render(index_context(portal, months, layout)))
     return pages
+
+
+def _month_names(period: str) -> dict[str, str]:
+    """A period's name in both languages (``Oktober 2026``)."""
+    return {lang: f.month(period) for lang, f in FORMATS.items()}
 
 
 def _render(template: Template, context: Callable[..., dict[str, Any]], *args: Any) -> str:

@@ -33,7 +33,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pipeline.core import heap, periods
+from pipeline.core import heap, listings, periods
 from pipeline.core.atomic import COMMIT, commit_files, holds_bytes, recover_dir, same_bytes, staging_dir, write_unsynced
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import PipelineError, PublishError
@@ -57,7 +57,7 @@ from pipeline.publish.unchanged import FOLDERS, Check, check, remember
 from pipeline.publish.workbook_child import Handoff, Sheet
 from pipeline.runner import isolate
 from pipeline.store import Changes, Store, Writing, reports_json
-from pipeline.store.flush import start_early
+from pipeline.store.flush import flush_ahead, start_early
 from pipeline.store.receipts import load_receipts, local_iso
 
 # The tables whose rows are dropped once their data files are written: the feedback pages and the
@@ -104,9 +104,10 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     # The files read for the check are not read again by ``remember``.
     digests: DigestCache | None = None
     inputs = ""
+    plans: dict[str, Any] | None = None  # the output folders' listings the last run kept (``listings.present``)
     if skip_unchanged:
         checked = checked or check(portal, as_of)  # interrupted swaps completed there, never skipped
-        digests, inputs = checked.digests, checked.inputs
+        digests, inputs, plans = checked.digests, checked.inputs, checked.plans
         if checked.last is not None:
             return nothing_new(checked.last, portal.output)
     else:
@@ -148,7 +149,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     # and stages them on the other core (forked before the tables are built: they are never shared, nor
     # copied) while this process builds the tables and writes the data files.
     writing = new_store.start_writing()  # planned here, so that this process can undo the child's writes
-    side = _start_side(portal.output, writing, builders, {"feedback": pages, "templates": templates})
+    side = _start_side(portal.output, writing, builders, {"feedback": pages, "templates": templates}, plans)
     try:
         memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
         tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
@@ -167,9 +168,11 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
                            release=RELEASED, handoff=side.handoff, digests=shas)
         changed_tables = _changed_tables(portal.output / "data", folder, in_place)
-        staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place})
+        staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place}, plans=plans)
         if isinstance(side, _Side):  # the data files put on disk while the side child ends its work
             start_early(len(writing.writes))
+        else:  # or while this process stages the side folders: the commit's fsync of them is then short
+            flush_ahead([f"{f}/{rel}" for f, moves, _ in staged.values() for rel in moves])
         side_staged, pages, templates, _ = side.result()  # the child's records of what it found and built
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
     except BaseException:
@@ -203,7 +206,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)),
                      _written(portal.output / "data", shas))
     if skip_unchanged:
-        remember(portal, inputs, result.accepted, result.rejected, result.needs_action, digests)
+        remember(portal, inputs, result.accepted, result.rejected, result.needs_action, digests, plans)
     return result
 
 
@@ -273,18 +276,18 @@ class _Side:
 
 
 def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[], Mapping[str, bytes]]],
-                reused: dict[str, Reuse]) -> _Side | _Staged:
+                reused: dict[str, Reuse], plans: Mapping[str, Any] | None = None) -> _Side | _Staged:
     """Fork a child that stages the folders of ``builders`` (``_stage``), writes the store's files (``writing``:
     undone by this process on failure), makes the workbook this process hands it, if any (``Handoff``), and
     answers with what it staged and made and with the records ``reused`` kept of them (saved by this process
     once the folders are in place); below ``FORK_FROM``, all that but the workbook is done in this process
-    when its result is asked for."""
+    when its result is asked for. ``plans``: the output folders' listings the last run kept (``_stage``)."""
     handoff = Handoff() if FORK and len(writing.writes) >= FORK_FROM else None
 
     def side() -> SideStaged:
         if handoff is not None:
             handoff.forked(child=True)
-        staged = _stage(output, builders, {}, reused)
+        staged = _stage(output, builders, {}, reused, plans=plans)
         if handoff is not None:
             heap.give_back()  # what the pages and templates freed: the rest of this child is beside the data files
         writing.write()
@@ -326,13 +329,14 @@ DESCRIBING = ("datapackage.json", "datapackage.zip", "index.html")
 
 def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
            written: dict[str, tuple[Path, set[str]]], reused: dict[str, Reuse] | None = None,
-           in_place: Mapping[str, Collection[str]] | None = None) -> Staged:
+           in_place: Mapping[str, Collection[str]] | None = None, plans: Mapping[str, Any] | None = None) -> Staged:
     """Build each folder; stage the files that differ from what is there (unflushed: ``Store.commit`` flushes
     them with the store's files, before any swap makes them visible). On failure, clean up.
 
     ``written``: folders whose files are already written into their staging folder, with their names.
     ``reused``: folders whose builder read files back from the folder (those are not compared again).
     ``in_place``: of the ``written`` folders' names, those left in place holding their bytes (not staged).
+    ``plans``: each folder's listing the last run kept (``listings.present``: unchanged subfolders not listed again).
     """
     staged: Staged = {}
     try:
@@ -342,12 +346,14 @@ def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
             recover_dir(output / name)  # first: a builder may read what was published last
             if name in written:
                 folder, names = written.pop(name)
-                _settle_folder(output / name, folder, names, name, staged, (in_place or {}).get(name, frozenset()))
+                _settle_folder(output / name, folder, names, name, staged, (in_place or {}).get(name, frozenset()),
+                               (plans or {}).get(name))
                 continue
             # One folder's files live only during its own call: freed before the next builder runs.
             files = builders[name]()
             reuse = (reused or {}).get(name)
-            _stage_folder(output / name, files, name, staged, reuse.in_place if reuse is not None else frozenset())
+            _stage_folder(output / name, files, name, staged, reuse.in_place if reuse is not None else frozenset(),
+                          (plans or {}).get(name))
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         _remove(f for f, _ in written.values())
@@ -356,12 +362,12 @@ def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
 
 
 def _settle_folder(target: Path, folder: Path, names: set[str], name: str, staged: Staged,
-                   in_place: Collection[str] = frozenset()) -> None:
+                   in_place: Collection[str] = frozenset(), kept: list[Any] | None = None) -> None:
     """Keep the files written into the staging ``folder`` that ``target`` lacks (recorded in ``staged``);
     the folder is removed when ``target`` holds exactly them. ``in_place``: names not written, found in ``target``
-    holding their bytes (not compared)."""
+    holding their bytes (not compared); ``kept``: its listing the last run kept (``_present``)."""
     staged[name] = (folder, [], [])  # removed on failure from now on
-    present, linked = _present(target)
+    present, linked = _present(target, kept)
     # A file reached through a linked folder is not in place: the link is deleted, the file moved in.
     same = {rel for rel in names if not any(rel.startswith(f"{d}/") for d in linked)
             and (rel in in_place or same_bytes(folder / rel, target / rel))}
@@ -376,12 +382,13 @@ def _settle_folder(target: Path, folder: Path, names: set[str], name: str, stage
 
 
 def _stage_folder(target: Path, files: Mapping[str, bytes], name: str, staged: Staged,
-                  in_place: Collection[str] = frozenset()) -> None:
+                  in_place: Collection[str] = frozenset(), kept: list[Any] | None = None) -> None:
     """Stage the files of ``files`` that ``target`` lacks (recorded in ``staged``), unless it holds exactly them.
 
-    ``in_place``: names found in ``target`` this run holding their bytes (not read again).
+    ``in_place``: names found in ``target`` this run holding their bytes (not read again); ``kept``: its listing the
+    last run kept (``_present``).
     """
-    present, linked = _present(target)
+    present, linked = _present(target, kept)
     # A file reached through a linked folder is not in place: the link is deleted, the file moved in.
     same = {rel for rel in _same(target, files, in_place) if not any(rel.startswith(f"{d}/") for d in linked)}
     if same == present == set(files):
@@ -395,37 +402,15 @@ def _stage_folder(target: Path, files: Mapping[str, bytes], name: str, staged: S
     staged[name] = (folder, moves, sorted(present - set(files)))
 
 
-def _present(folder: Path) -> tuple[set[str], set[str]]:
+def _present(folder: Path, kept: list[Any] | None = None) -> tuple[set[str], set[str]]:
     """Every entry of ``folder`` but its folders, and among them the links to folders (relative names).
 
-    Links and special files are listed too: what does not belong to the built folder is deleted.
+    Links and special files are listed too: what does not belong to the built folder is deleted. ``kept``: the
+    folder's listing the last run kept (``listings.present``): a subfolder unchanged since is not listed again (a
+    city's 3,600 feedback folders, after one new agency-month).
     """
-    found: set[str] = set()
-    linked: set[str] = set()
-    _list(str(folder), "", found, linked)
+    found, linked = listings.present(str(folder), kept)
     return found | linked, linked
-
-
-def _list(folder: str, rel: str, found: set[str], linked: set[str]) -> None:
-    """``_present`` for one folder, recursively, as ``os.walk`` sorts entries (on plain strings: a
-    city's 15,000 feedback pages as path objects cost a second)."""
-    try:
-        with os.scandir(folder) as entries:
-            items = list(entries)
-    except OSError:  # as os.walk: a folder that cannot be listed is passed over
-        return
-    for entry in items:
-        name = f"{rel}{entry.name}"
-        try:
-            is_dir = entry.is_dir()  # a link to a folder counts as a folder, as in os.walk
-        except OSError:
-            is_dir = False
-        if not is_dir:
-            found.add(name)
-        elif entry.is_symlink():
-            linked.add(name)  # listed, never followed
-        else:
-            _list(entry.path, f"{name}/", found, linked)
 
 
 def _same(folder: Path, files: Mapping[str, bytes], in_place: Collection[str] = frozenset()) -> set[str]:

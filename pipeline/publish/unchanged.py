@@ -91,14 +91,16 @@ def scan_inputs(portal: Portal) -> list[Scanned]:
     return scanned
 
 
-def outputs_digest(output: Path, walked: dict[str, Any] | None = None) -> str:
+def outputs_digest(output: Path, walked: dict[str, Any] | None = None, kept: dict[str, Any] | None = None) -> str:
     """A digest of the name, size, inode, modification and change time of every file in the output folders.
 
     Each folder is stat'ed instead of listed while the listings the last publish kept hold it (``core/listings.py``);
-    with ``walked``, every folder is listed, and ``walked`` gets the listings to keep (``listings.save``).
+    with ``walked``, every folder whose listing no longer holds is listed, and ``walked`` gets the listings to keep
+    (``listings.save``). ``kept``: those listings, when the caller loaded them (``Check.plans``).
     """
     h = hashlib.sha256()
-    kept = listings.load(output / "store" / LISTINGS) if walked is None else {}
+    if kept is None:
+        kept = listings.load(output / "store" / LISTINGS)
     for folder in (*FOLDERS, "store/index.json"):
         root = output / folder
         if root.is_file():
@@ -106,7 +108,7 @@ def outputs_digest(output: Path, walked: dict[str, Any] | None = None) -> str:
         elif walked is None:
             listings.stat_walk(h, folder, root, kept.get(folder))
         else:
-            lines, walked[folder] = listings.walk(folder, root)
+            lines, walked[folder] = listings.walk(folder, root, kept.get(folder))
             h.update(b"".join(lines))
     return h.hexdigest()
 
@@ -117,11 +119,14 @@ class Check:
     does not read them again), and ``last``: the last run's record when nothing changed, else None.
 
     ``digests`` is None only when nothing changed and the inputs were known by their stat (no publish follows).
+    ``plans``: the output folders' listings the last publish kept (``core/listings.py``), for the publish's
+    staging (``listings.present``) and ``remember``, which do not load them again.
     """
 
     digests: DigestCache | None
     inputs: str
     last: dict[str, Any] | None
+    plans: dict[str, Any] | None = None
 
 
 def check(portal: Portal, as_of: date) -> Check:
@@ -132,7 +137,8 @@ def check(portal: Portal, as_of: date) -> Check:
     for name in FOLDERS:
         recover_dir(portal.output / name)
     record = _record(portal)
-    outputs = outputs_digest(portal.output) if record is not None else None
+    plans = listings.load(portal.output / "store" / LISTINGS)
+    outputs = outputs_digest(portal.output, kept=plans) if record is not None else None
     if (record is not None and record.get("inputs_stat") == stats and isinstance(record.get("inputs"), str)
             and record.get("outputs") == outputs):
         return Check(None, record["inputs"], record)  # the inputs known by their stat, as the cache knows a file
@@ -140,7 +146,7 @@ def check(portal: Portal, as_of: date) -> Check:
     inputs = _inputs_digest(as_of, versions, scanned, digests)
     digests.scanned_stat = stats  # kept with the record by ``remember`` when every digest was sure
     same = record is not None and record.get("inputs") == inputs and record.get("outputs") == outputs
-    return Check(digests, inputs, record if same else None)
+    return Check(digests, inputs, record if same else None, plans)
 
 
 def _record(portal: Portal) -> dict[str, Any] | None:
@@ -153,16 +159,17 @@ def _record(portal: Portal) -> dict[str, Any] | None:
 
 
 def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_action: tuple[str, ...] = (),
-             cache: DigestCache | None = None) -> None:
+             cache: DigestCache | None = None, plans: dict[str, Any] | None = None) -> None:
     """Keep this run's inputs, counts, NEEDS ACTION lines and outputs for the next run (written only
     when they differ): a skipped run prints the same lines, so a cron log still names whom to chase.
     The input files' digests are kept too: those ``cache`` found when the run began are not read again,
     only the files that were too recent to keep then (``DigestCache.recheck``: the trees are not walked
-    again; without ``cache`` they are)."""
+    again; without ``cache`` they are). ``plans``: the output folders' listings kept by the last run, when the
+    caller has them (``Check.plans``): only the folders changed since are listed."""
     # The inputs' stat only when every digest the check took is one the cache keeps (``DigestCache.unsure``).
     stats = cache.scanned_stat if cache is not None and not cache.unsure else None
     walked: dict[str, Any] = {}
-    data = (json.dumps({"inputs": inputs, "inputs_stat": stats, "outputs": outputs_digest(portal.output, walked),
+    data = (json.dumps({"inputs": inputs, "inputs_stat": stats, "outputs": outputs_digest(portal.output, walked, plans),
                         "accepted": accepted, "rejected": rejected, "needs_action": list(needs_action)},
                        sort_keys=True) + "\n").encode()
     path = portal.output / "store" / RECORD
