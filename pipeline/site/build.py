@@ -12,8 +12,8 @@ Order:
   3. render the pages whose key changed (with the templates, the code and the settings:
      ``Renderer.key``), taking each searchable page's words as it is written, then drop them;
      each language's process writes its search index (search.py) after its pages; make the
-     calendars whose key (their agendas' inputs) changed (in the first language's index child
-     when few pages were rendered: ``SIDE_SHARE``); copy assets and published files,
+     calendars whose key (their agendas' inputs) changed (in the other language's process, after
+     its pages, when few pages were rendered: ``SIDE_SHARE``); copy assets and published files,
      write feeds, sitemap (an index of sitemaps above 50,000 URLs), catalogue; only files
      whose bytes differ from the live site's are staged (the live site's manifest holds every
      file's SHA-256 and every page's and calendar's key);
@@ -59,6 +59,10 @@ from pipeline.site.search import LanguageIndex
 from pipeline.site.writer import Writer
 
 TEMPLATES = SITE_TEMPLATES
+# The last build's own objects (its site data above all), held until the next build or the process's end: freed
+# one by one when the build returned, the bench city's took 0.08 s after the swap, and a site stage's child
+# (runner/isolate.py) ends with ``os._exit``, which frees nothing. At most one build's are held.
+_LEFT: list[Any] = []
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search:
     stage of this run wrote (``fingerprint.inputs_fingerprint``); ``ahead``: what was read of the
     output while the data stage worked (readahead.py), each part taken only while its files are as read.
     """
+    _LEFT.clear()  # the previous build's, before this one holds its own
     try:
         return _build(portal, as_of, templates, search, written or {}, ahead)
     except OSError as exc:
@@ -126,24 +131,37 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
 
-        def calendars(own: Writer) -> dict[str, str]:
-            """The calendars through ``own``, giving their keys."""
+        def side(own: Writer, lang: str, shared: bool, paths: list[str] | None) -> dict[str, str]:
+            """A language's files through ``own``, with the sitemaps of ``paths`` (unless None) and, when
+            ``shared``, the calendars and the files of no language (``_write_pages``), giving their keys."""
             made: dict[str, str] = {}
-            _write_calendars(own, data, code, live, target, made)
+            if shared:
+                _write_calendars(own, data, code, live, target, made)
+                _write_copies(own, data, templates, digests)
+            _write_language_files(own, data, lang_kits[lang], code, live, made)
+            if paths is not None:
+                _write_sitemaps(own, data, paths, code, live, made)
+            if shared:
+                _write_machine_files(own, data)
             return made
 
         pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None, later,
-                               calendars)
-        # The calendars (unless the search index's child took them) and files while that child works
-        # (they need no index; the keys are merged after).
+                               side)
+        # What no language's process did (with a live site each language's wrote its own files, the first
+        # the sitemaps, and after few pages rendered the other language's the calendars and the files of no
+        # language), while the search index's child works when there is one (they need no index; the keys
+        # are merged after).
         keys: dict[str, str] = {}
-        if not pending.side:
-            keys.update(calendars(writer))
+        shared_here = not pending.shared
+        if shared_here:
+            _write_calendars(writer, data, code, live, target, keys)
         if live is None and COLD_AHEAD:
             # A first build's files after the other language's process is done: they read the published files
             # whole (the bench city's largest, 150 MB), which beside that process's index took the tree past 970 MB.
             pending.join()
-        _write_files(writer, data, templates, lang_kits, pending.paths, digests, (code, live, keys))
+        left = {lang: kit for lang, kit in lang_kits.items() if lang not in pending.sided}
+        _write_files(writer, data, templates, left, None if pending.first in pending.sided else pending.paths,
+                     digests, (code, live, keys), shared_here)
         done = pending.finish()
         done.keys.update(keys)
         page_count = done.count
@@ -179,6 +197,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
           f"written -> {target}\n"
           f"  {done.rendered} halaman dibangun ulang, {page_count - done.rendered} tidak berubah / "
           f"{done.rendered} pages rebuilt, {page_count - done.rendered} unchanged")
+    _LEFT[:] = [data, live, writer, pending, done, new, files, moves]
     return BuildResult(target, page_count, len(files) + 1)
 
 
@@ -203,27 +222,30 @@ class Pending:
         self.writer, self.results, self.first = writer, results, first
         self.children, self.search = children, search
         self.paths = results[first].paths
-        self.side = False  # the search index's child also does the side work (``_write_pages``)
+        # The languages whose process wrote their files after their pages (``LangPages.side``; another
+        # language's once joined), and whether one of them also wrote the calendars and the files of no language.
+        self.sided: set[str] = set()
+        self.shared = False
 
     def join(self) -> None:
         """Wait for the languages' children and merge what they wrote (a child's error is raised here)."""
         for lang, worker in self.children.items():
             part = self.results[lang] = worker.result()
             self.writer.merge(part.files, part.changed)
+            if part.side is not None:
+                self.sided.add(lang)
+                self.shared = self.shared or part.shared
         self.children = {}
 
     def finish(self) -> PagesDone:
         """Wait for the children, merge what they wrote (a child's error is raised here)."""
         self.join()
-        side: dict[str, str] = {}
-        if self.search is not None:  # the first language's search index (and the side work's files)
-            files, changed, side = self.search.result()
+        if self.search is not None:  # the first language's search index
+            files, changed = self.search.result()
             self.writer.merge(files, changed)
             self.results[self.first].index = None
         self.children, self.search = {}, None
-        done = _done(self.results)
-        done.keys.update(side)
-        return done
+        return _done(self.results)
 
     def stop(self) -> None:
         """Kill the children still running (after a failure of this process)."""
@@ -247,16 +269,23 @@ class LangPages:
     # The language's search index while its pages are written (None without search, and once
     # its files are written: it goes no further than the process that made it).
     index: LanguageIndex | None = None
+    # The keys of the files its process wrote after its pages (``_write_pages``: its own language's, the first
+    # language's sitemaps), None when it left them to the caller; ``shared``: the calendars and the files of
+    # no language among them.
+    side: dict[str, str] | None = None
+    shared: bool = False
 
 
 # Each language in its own process (the parent the first, one forked child for each other):
 # rendering is Python, one core per process, and the languages' pages are independent.
 FORK = hasattr(os, "fork")
-# What the child of the first language's search index sends back: its writer's files and changed
-# paths, and the keys of the side work it did after the index (``_write_pages``).
-Apart = tuple[dict[str, str], list[str], dict[str, str]]
-# The side work goes to that child when the first language rendered at most this share of its
-# pages: its index then has few pages to add, and the child is done before the build's own files.
+# What the child of the first language's search index sends back: its writer's files and changed paths.
+Apart = tuple[dict[str, str], list[str]]
+# With a live site each language's process writes its own files after its pages (the build's own process
+# the sitemaps too). A language that rendered at most this share of its pages has few pages to add to its
+# index: the first language's index is then written by the build's own process at once, and the first
+# other language's process, after its pages and index, also writes the calendars and the files of no
+# language (``_write_pages``) while the build's own process writes that index and keeps the rows.
 SIDE_SHARE = 0.1
 # A first build (no live site: every page rendered) has the other language's process work on for seconds
 # after this one's pages (at the bench city its pages took 1.8 s more, and it writes its index after them):
@@ -269,21 +298,24 @@ COLD_AHEAD = True
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
                  code: str, live: manifest.Manifest | None, target: Path | None,
                  later: list[Callable[[], None]] | None = None,
-                 side: Callable[[Writer], dict[str, str]] | None = None) -> Pending:
+                 side: Callable[[Writer, str, bool, list[str] | None], dict[str, str]] | None = None) -> Pending:
     """Render and write every page of every language whose key differs from the live one's, and
     each language's search index (``target``: the live site's folder, None: no search index);
     ``later``: actions run once this process's pages are written (before, without ``FORK``);
-    ``side``: work (the calendars) that the first language's index child does after the index when
-    that index has few pages to add (``SIDE_SHARE``; ``Pending.side`` says so, its keys come back
-    from ``Pending.finish``), so that the build's own process only writes the other files meanwhile.
+    ``side``: the files that each language's process writes after its pages and index with a live site
+    (lang, whether the calendars and the files of no language too, the paths of the sitemaps or None):
+    its own language's, in this process the sitemaps, and in the first other language's process the
+    calendars and the files of no language when it rendered few pages (``SIDE_SHARE``). ``Pending.sided``
+    and ``Pending.shared`` say what was done (once joined), the keys come back from ``Pending.finish``.
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
     as its writer's records and is merged (a path written by both is refused). A child that
     fails raises its error from ``Pending.finish`` (a SiteError when it dies without an answer);
     when this process fails, the caller kills the children (``Pending.stop``) before it removes
-    the staging folder. The first language's search index is written by a child forked once the
-    pages of every language are written; the caller writes the calendars and files meanwhile. A first
+    the staging folder. The first language's search index is written here at once when few of its
+    pages were rendered, else by a child forked once the pages of every language are written (the
+    caller writes the calendars and files meanwhile). A first
     build (``COLD_AHEAD``) writes that index in this process and returns while the other languages'
     children still work: the caller writes the calendars and files meanwhile, ``Pending.finish`` waits.
     """
@@ -306,9 +338,18 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         return _write_language(own, Renderer(templates, data, pair=False, texts=texts, env=env), data, lang_kit,
                                code, live, target)
 
-    def child(lang_kit: Kit) -> Callable[[], LangPages]:
-        """The child's action: its own writer over the same staging folder and live site."""
-        return lambda: one(Writer(writer.root, writer.previous), lang_kit)
+    def child(lang_kit: Kit, shared: bool) -> Callable[[], LangPages]:
+        """The child's action: its own writer over the same staging folder and live site; after few pages
+        rendered (``SIDE_SHARE``, with a live site), the side work too (``shared``: its whole share)."""
+        def action() -> LangPages:
+            own = Writer(writer.root, writer.previous)
+            part = one(own, lang_kit)
+            if side is not None and live is not None:
+                # Through the writer of the pages: ``part.files`` and ``part.changed`` are its records.
+                part.shared = shared and part.rendered <= SIDE_SHARE * part.count
+                part.side = side(own, lang_kit.lang, part.shared, None)
+            return part
+        return action
 
     # The indexes every language's builders look things up in, and the mall's monthly figures
     # (the performance overview's, in both languages), made once here for both processes (each
@@ -323,15 +364,23 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     gc.freeze()
     pending = Pending(writer, {first: LangPages({}, 0, 0, [], {}, [], {})}, first, {})
     try:
-        for lang, other in others:
-            pending.children[lang] = isolate.start(f"site ({lang})", child(other), died=SiteError)
+        for n, (lang, other) in enumerate(others):
+            pending.children[lang] = isolate.start(f"site ({lang})", child(other, n == 0), died=SiteError)
         # A first build writes this language's index here at once (``COLD_AHEAD``); another leaves it to a child.
         pending.results[first] = _write_language(writer, Renderer(templates, data, pair=False, texts=texts, env=env),
                                                  data, kit, code, live, target, index_now=live is None and COLD_AHEAD)
         pending.paths = pending.results[first].paths
+        part = pending.results[first]
+        if live is not None and part.rendered <= SIDE_SHARE * part.count:
+            # Few pages to add: the index here at once, while the other language's process ends its pages
+            # and writes its side work (two processes, never three: a third took the tree past 1 GB).
+            _search(writer, part)
         # While the other language's process ends its pages and writes its index (its pages and
         # index take longer than this language's pages alone): this process is otherwise idle.
         _run(later)
+        if side is not None and live is not None:
+            part.side = side(writer, first, False, part.paths)  # its files and the sitemaps, before waiting
+            pending.sided.add(first)
         if live is None and COLD_AHEAD:
             # What writing the index freed (a quarter of a GB at the bench city) returned at once: kept mapped, it
             # counted beside the other language's index, the tree's peak.
@@ -340,10 +389,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         # The other languages first: three processes at once (this one, a language's, the index's)
         # took the tree past 1 GB at the bench city (PSS sum 1.24-1.29 GB against 0.9 GB).
         pending.join()
-        part = pending.results[first]
-        few = side is not None and live is not None and part.rendered <= SIDE_SHARE * part.count
-        pending.search = _search_apart(writer, part, side if few else None)
-        pending.side = few and pending.search is not None
+        pending.search = _search_apart(writer, part)  # (with many pages rendered)
     except BaseException:
         pending.stop()
         raise
@@ -356,18 +402,16 @@ def _run(actions: list[Callable[[], None]] | None) -> None:
         actions.pop(0)()
 
 
-def _search_apart(writer: Writer, part: LangPages,
-                  side: Callable[[Writer], dict[str, str]] | None = None) -> isolate.Child[Apart] | None:
-    """A forked child writing the language's search index through a writer of its own, then doing
-    ``side`` (its keys sent back with the writer's records); None without an index."""
+def _search_apart(writer: Writer, part: LangPages) -> isolate.Child[Apart] | None:
+    """A forked child writing the language's search index through a writer of its own; None without
+    an index (or once written)."""
     if part.index is None:
         return None
 
     def action() -> Apart:
         own = Writer(writer.root, writer.previous)
         _search(own, part)
-        keys = side(own) if side is not None else {}
-        return own.files, own.changed, keys
+        return own.files, own.changed
 
     # The parent keeps its reference to the entries until the child is done: freeing them here
     # would write to the pages the child shares, copying them (memory counted twice).
@@ -435,6 +479,7 @@ def _done(parts: dict[str, LangPages]) -> PagesDone:
     done = PagesDone({}, 0, 0, parts["id"].paths, {})
     for part in parts.values():
         done.keys.update(part.keys)
+        done.keys.update(part.side or {})
         done.groups.update(part.groups)
         done.rendered += part.rendered
         done.count += part.count
@@ -538,31 +583,29 @@ def _live_key(live: manifest.Manifest | None, path: str) -> str | None:
     return live.keys.get(rel) if live is not None and rel in live.files else None
 
 
-def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit], paths: list[str],
-                 digests: DigestCache | None = None,
-                 keyed: tuple[str, manifest.Manifest | None, dict[str, str]] | None = None) -> None:
+def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit],
+                 paths: list[str] | None, digests: DigestCache | None = None,
+                 keyed: tuple[str, manifest.Manifest | None, dict[str, str]] | None = None,
+                 shared: bool = True) -> None:
     """Assets, the published files, feedback pages, templates, feeds, calendars and machine files
     (``digests``: the build's check, whose kept digests stand for unchanged files' bytes; ``keyed``:
-    the site code, the live manifest and the build's keys, by which an unchanged export is kept)."""
+    the site code, the live manifest and the build's keys, by which an unchanged export is kept).
+    ``lang_kits``: the languages whose files are written here; ``paths``: the pages' of the sitemaps (None:
+    written elsewhere); ``shared``: the files of no language too (else another process wrote them)."""
     code, live, keys = keyed if keyed is not None else ("", None, {})
-    output = data.portal.output
-    writer.copy_tree(templates / "static", "/assets", digests=digests)
-    # Browsers ask for /favicon.ico whatever a page links (a PDF viewer, an old browser...).
-    writer.write_bytes("/favicon.ico", (templates / "static" / "favicon.ico").read_bytes())
-    writer.copy_tree(output / "data", "/data", digests=digests)
-    # The reports under /laporan/ are pages of the site (pages/reports.py), one language each;
-    # the bilingual copies in <output>/feedback/ are the agencies' own.
-    writer.copy_tree(output / "templates", "/templat", digests=digests)
+    if shared:
+        _write_copies(writer, data, templates, digests)
     for kit in lang_kits.values():
-        writer.write_bytes(kit.url(urls.feed("keputusan")), feeds.decisions_feed(data, kit))
-        writer.write_bytes(kit.url(urls.feed("rilis-data")), feeds.releases_feed(data, kit))
-        writer.write_text(kit.url(urls.SEARCH) + names.NAMES_FILE, names.names_index(data, kit))
-        for path, key, body in downloads.export_files(data, kit, code, lambda path: _live_key(live, path)):
-            keys[path.lstrip("/")] = key
-            if body is None:
-                writer.keep(path)
-            else:
-                writer.write_bytes(path, body)
+        _write_language_files(writer, data, kit, code, live, keys)
+    if paths is not None:
+        _write_sitemaps(writer, data, paths, code, live, keys)
+    if shared:
+        _write_machine_files(writer, data)
+
+
+def _write_sitemaps(writer: Writer, data: SiteData, paths: list[str], code: str, live: manifest.Manifest | None,
+                    keys: dict[str, str]) -> None:
+    """The sitemaps of the pages ``paths``, their key in ``keys``."""
     # The sitemaps (30 MB at the bench city) kept as they are when their key is the live one's
     # (after a late file: no page more or less, the same date).
     key = meta.sitemaps_key(data, paths, code)
@@ -573,6 +616,36 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
             writer.keep(path)
         else:
             writer.write_text(path, text)
+
+
+def _write_copies(writer: Writer, data: SiteData, templates: Path, digests: DigestCache | None) -> None:
+    """The assets, the published files and the templates, copied (see ``_write_files``)."""
+    output = data.portal.output
+    writer.copy_tree(templates / "static", "/assets", digests=digests)
+    # Browsers ask for /favicon.ico whatever a page links (a PDF viewer, an old browser...).
+    writer.write_bytes("/favicon.ico", (templates / "static" / "favicon.ico").read_bytes())
+    writer.copy_tree(output / "data", "/data", digests=digests)
+    # The reports under /laporan/ are pages of the site (pages/reports.py), one language each;
+    # the bilingual copies in <output>/feedback/ are the agencies' own.
+    writer.copy_tree(output / "templates", "/templat", digests=digests)
+
+
+def _write_language_files(writer: Writer, data: SiteData, kit: Kit, code: str, live: manifest.Manifest | None,
+                          keys: dict[str, str]) -> None:
+    """One language's feeds, names index and downloads (an unchanged download kept, its key in ``keys``)."""
+    writer.write_bytes(kit.url(urls.feed("keputusan")), feeds.decisions_feed(data, kit))
+    writer.write_bytes(kit.url(urls.feed("rilis-data")), feeds.releases_feed(data, kit))
+    writer.write_text(kit.url(urls.SEARCH) + names.NAMES_FILE, names.names_index(data, kit))
+    for path, key, body in downloads.export_files(data, kit, code, lambda path: _live_key(live, path)):
+        keys[path.lstrip("/")] = key
+        if body is None:
+            writer.keep(path)
+        else:
+            writer.write_bytes(path, body)
+
+
+def _write_machine_files(writer: Writer, data: SiteData) -> None:
+    """robots.txt and the DCAT catalogue."""
     writer.write_text("/robots.txt", meta.robots(data))
     catalogue = dcat.catalogue_graph(data)
     writer.write_text(urls.data_file(dcat.JSONLD_FILE), dcat.jsonld(catalogue))

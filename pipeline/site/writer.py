@@ -85,8 +85,14 @@ class Writer:
     def merge(self, files: dict[str, str], changed: list[str]) -> None:
         """Take in what another writer over the same root and live site recorded (a forked
         process's pages), refusing a path either one already wrote."""
-        for rel in files:
-            self._key(rel)
+        keys = list(files)
+        if _normal(keys) and self.written.isdisjoint(keys):
+            # The other writer's keys (its ``_key``'s: normal, each once) none of this one's: recorded in one
+            # pass (a city's other language is 32,000 pages, each checked alone for 0.05 s of the serial tail).
+            self.written.update(keys)
+        else:
+            for rel in keys:
+                self._key(rel)  # names the path refused
         self.files.update(files)
         self.changed.extend(changed)
 

@@ -302,27 +302,58 @@ def _calendars_where(monkeypatch: pytest.MonkeyPatch, note: Path) -> None:
     monkeypatch.setattr(build, "_write_calendars", calendars)
 
 
-def test_with_few_pages_rendered_the_index_child_writes_the_calendars_and_the_site_is_the_same(
+def _files_where(monkeypatch: pytest.MonkeyPatch, note: Path) -> None:
+    """Each language's files (``_write_language_files``) and the files of no language (``_write_copies``) note
+    the language (or "copies") and the process id that wrote them in ``note``."""
+    language_files, copies = build._write_language_files, build._write_copies
+
+    def noted(what: str) -> None:
+        with note.open("a") as file:
+            file.write(f"{what}:{os.getpid()}\n")
+
+    def language(*args: Any, **kwargs: Any) -> None:
+        noted(args[2].lang)
+        language_files(*args, **kwargs)
+
+    def copied(*args: Any, **kwargs: Any) -> None:
+        noted("copies")
+        copies(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_write_language_files", language)
+    monkeypatch.setattr(build, "_write_copies", copied)
+
+
+def test_with_few_pages_rendered_the_other_language_writes_the_side_work_and_the_site_is_the_same(
         fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The fixture's live site, then one agency renamed: few pages of each language rendered again.
     edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
     children = _started(monkeypatch)
-    note = tmp_path / "calendars.pids"
+    note, files = tmp_path / "calendars.pids", tmp_path / "files.pids"
     _calendars_where(monkeypatch, note)
+    _files_where(monkeypatch, files)
     monkeypatch.setattr(build, "SIDE_SHARE", 1.0)  # the fixture is small: every share of pages counts as few
+    before = mtimes(fixture_portal.output / "site")
     assert not build_site(fixture_portal, AS_OF, search=True).skipped
-    assert [child.stage for child in children] == ["site (en)", "search (id)"]
-    assert note.read_text().split() not in ([], [str(os.getpid())])  # by the index's child, once
-    assert len(note.read_text().split()) == 1
+    # The Indonesian index written by this process at once: no child for it, two processes at most.
+    assert [child.stage for child in children] == ["site (en)"]
+    here, child = str(os.getpid()), str(children[0].pid)
+    assert note.read_text().split() == [child]  # by the English process after its pages, once
+    assert sorted(files.read_text().split()) == sorted([f"copies:{child}", f"en:{child}", f"id:{here}"])
     site = fixture_portal.output / "site"
     one = _one_process_copy(fixture_portal, tmp_path / "one", monkeypatch, search=True)
     assert_same_site(site, one)
-    # The calendars' keys came back from the child into the manifest: those the one-process build keeps.
+    # Unchanged files the child kept were not touched; the changed table's copy was written again.
+    after = mtimes(site)
+    assert [after[rel] == before[rel] for rel in ("favicon.ico", "robots.txt", "data/agencies.csv")] == [
+        True, True, False]
+    # The keys of the calendars and English downloads came back from the child into the manifest: those
+    # the one-process build keeps.
     kept = manifest.read(site, fingerprint.read_record(site))
     alone = manifest.read(one, fingerprint.read_record(one))
     assert kept is not None and alone is not None
     calendars = {rel: key for rel, key in alone.keys.items() if rel.endswith(".ics")}
     assert calendars and {rel: kept.keys.get(rel) for rel in calendars} == calendars
+    assert kept.keys == alone.keys and kept.files == alone.files
 
 
 def test_with_many_pages_rendered_this_process_writes_the_calendars(

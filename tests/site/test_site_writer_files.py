@@ -94,3 +94,29 @@ def test_keep_all_refuses_a_path_recorded_already(tmp_path: Path) -> None:
     writer.keep("a/x")
     with pytest.raises(SiteError, match="/a/x"):
         writer.keep_all(["a/y", "a/x"])
+
+
+def test_merge_records_another_writers_files_as_its_own_would(tmp_path: Path) -> None:
+    """What a forked language's writer recorded is taken in at once, as ``keep`` and ``write_bytes`` record."""
+    live = {"en/a/index.html": digest(b"a"), "id/a/index.html": digest(b"i")}
+    parent, child = Writer(tmp_path, dict(live)), Writer(tmp_path, dict(live))
+    parent.keep("/id/a/index.html")
+    child.keep("/en/a/index.html")
+    child.write_bytes("/en/b/index.html", b"b")
+    parent.merge(child.files, child.changed)
+    assert parent.files == {**live, "en/b/index.html": digest(b"b")} and parent.changed == ["en/b/index.html"]
+    assert parent.written == {"id/a/index.html", "en/a/index.html", "en/b/index.html"}
+    with pytest.raises(SiteError, match=r"path written twice: /en/b/index\.html"):
+        parent.write_bytes("/en/b/index.html", b"b")  # a merged path is written once, like any other
+
+
+@pytest.mark.parametrize("odd", ["a//x", "a/./x", "a/../x", ""])
+def test_merge_takes_a_path_out_of_its_normal_form_as_write_does(tmp_path: Path, odd: str) -> None:
+    """A path of the other writer not in its normal form goes through ``_key`` (refused or normalised)."""
+    writer = Writer(tmp_path)
+    if odd in ("a/../x", ""):
+        with pytest.raises(SiteError):
+            writer.merge({odd: "0" * 64}, [])
+    else:
+        writer.merge({odd: "0" * 64}, [])
+        assert writer.written == {"a/x"}
