@@ -25,17 +25,12 @@ from pipeline.site import fingerprint, manifest
 from pipeline.site.prescan import Prescan
 from pipeline.site.readahead import ReadAhead, read_ahead
 from tests.run_support import make_datasets
+from tests.test_listings import _tree as listings_tree
 
 
 def _tree(tmp_path: Path) -> Path:
-    """Folders of real files as the store's reports and the feedback pages are nested, with a code-like corner."""
-    root = tmp_path / "reports"
-    for period in ("2026-07", "2026-08"):
-        for agency in ("bpbd", "lbh"):
-            folder = root / period / agency / "agendas"
-            folder.mkdir(parents=True)
-            (folder / "r001.json").write_bytes(b'{"ok": true}\n')
-            (root / period / agency / "index.html").write_bytes(b"<p>index</p>\n")
+    """The nested folders of test_listings, with a code-like corner."""
+    root = listings_tree(tmp_path)
     (root / "__pycache__").mkdir()
     (root / "__pycache__" / "x.pyc").write_bytes(b"\0")
     (root / "code.py").write_bytes(b"x = 1\n")
