@@ -35,6 +35,12 @@ FORMAT = "mpp-listings 2"
 Folder = list[Any]
 
 
+def folder_key(st: os.stat_result) -> list[int]:
+    """A folder's stat key, as kept with its listing: device, inode, mode, modification and change time (an entry
+    added, removed or renamed changes the folder's times)."""
+    return [st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns]
+
+
 def stat_walk(h: Any, rel: str, root: Path, plan: list[Folder] | None) -> None:
     """Feed the bytes ``stat_tree(h, rel, root)`` feeds, each folder's listing taken from ``plan`` (``load``) while
     it holds."""
@@ -53,7 +59,7 @@ def _planned(rel: str, root: str, plan: list[Folder]) -> list[bytes] | None:
             path = f"{root}/{sub}" if sub else root
             st = os.lstat(path)
             files = kept
-            if key is None or key != [st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns]:
+            if key is None or key != folder_key(st):
                 found = _listing(path)
                 if found is None or found[1] != folders:
                     return None
@@ -116,7 +122,7 @@ def _walk(lines: list[bytes], plan: list[Folder], rel: str, sub: str, folder: st
         st = os.lstat(folder)
     except OSError:
         return
-    key = [st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns]
+    key = folder_key(st)
     kept = held.get(sub)
     if kept is not None and kept[0] == key:
         # Unchanged since it was listed, settled and without a link then (its key was kept): the same entries.
@@ -153,7 +159,7 @@ def _present(folder: str, sub: str, rel: str, held: dict[str, tuple[list[int], l
             st = os.lstat(folder)
         except OSError:
             return  # as a folder that cannot be listed: passed over
-        if kept[0] == [st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns]:
+        if kept[0] == folder_key(st):
             found.update(f"{rel}{name}" for name in kept[1])
             for name in kept[2]:
                 _present(f"{folder}/{name}", f"{sub}/{name}" if sub else name, f"{rel}{name}/", held, found, linked)

@@ -281,13 +281,32 @@ def feed_stats(h: Any, scanned: list[Scanned]) -> None:
 def _walk(found: list[Scanned], rel: str, folder: str, suffix: str | None) -> None:
     """Scan one folder's files (by name), then its links to folders, then each subfolder in turn
     (``os.walk``'s order, on plain strings: at a city's 30,000 files, paths as objects cost seconds)."""
+    listed = walk_listing(folder, suffix)
+    if listed is None:  # as os.walk: a folder that cannot be listed is passed over
+        return
+    files, folders, _ = listed
+    for entry in files:
+        _scanned(found, f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
+    for entry in folders:
+        if entry.is_symlink():  # named, never followed
+            found.append(f"{rel}/{entry.name}\0link\0".encode())
+    for entry in folders:
+        if not entry.is_symlink():
+            _walk(found, f"{rel}/{entry.name}", entry.path, suffix)
+
+
+def walk_listing(folder: str, suffix: str | None) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]], bool] | None:
+    """A folder's entries as ``scan_tree`` takes them, in name order: its files (of ``suffix``, None: all), its
+    folders and links to folders (``__pycache__`` left out), and whether any entry is a link; None when it cannot
+    be listed."""
     try:
         with os.scandir(folder) as listed:
             entries = sorted(listed, key=lambda e: e.name)
-    except OSError:  # as os.walk: a folder that cannot be listed is passed over
-        return
-    folders = []
+    except OSError:
+        return None
+    files, folders, linked = [], [], False
     for entry in entries:
+        linked = linked or entry.is_symlink()
         try:
             is_dir = entry.is_dir()  # a link to a folder counts as a folder, as in os.walk
         except OSError:
@@ -296,13 +315,8 @@ def _walk(found: list[Scanned], rel: str, folder: str, suffix: str | None) -> No
             if entry.name != "__pycache__":
                 folders.append(entry)
         elif suffix is None or _suffix(entry.name) == suffix:
-            _scanned(found, f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
-    for entry in folders:
-        if entry.is_symlink():  # named, never followed
-            found.append(f"{rel}/{entry.name}\0link\0".encode())
-    for entry in folders:
-        if not entry.is_symlink():
-            _walk(found, f"{rel}/{entry.name}", entry.path, suffix)
+            files.append(entry)
+    return files, folders, linked
 
 
 def _scanned(found: list[Scanned], rel: str, path: str, st: os.stat_result) -> None:

@@ -82,9 +82,9 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
     """Validate, store and publish the data, in a child process (isolate.py); ``now`` (portal time) fixes the clock.
 
     True when the publish record changed (a publish ran and its outputs or inputs differ). ``site``: the site
-    stage follows; its child is then started while the data stage's child works, once that found work (ahead.py),
-    reads what the build reads first and waits for ``build``; at a first publish it is started at the data stage's
-    commit, and compiles the templates (early_site.py).
+    stage follows; its code is then loaded here once the data stage's child found work (ahead.py), and its child
+    is started at that stage's commit, reads what the build reads first and waits for ``build``; at a first
+    publish that child compiles the templates instead (early_site.py).
     ``written``: filled with the digests of the data files the child wrote (``PublishResult.written``), for
     the site stage's check (``build``).
     """

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core import listings
-from pipeline.core.treehash import Scanned, entry_name, scan_tree, settled
+from pipeline.core.treehash import Scanned, entry_name, scan_tree, settled, walk_listing
 
 Tree = tuple[str, Path, str | None]  # (label, root, suffix) as ``treehash.hash_tree`` takes them
 _EVERY = 64  # folders walked between two questions whether to stop
@@ -152,7 +152,7 @@ def _walk(path: str, suffix: str | None, asked: Callable[[], None]) -> _Folder |
         return None
     folder, linked = listed
     if settled(st, now) and not linked:
-        folder.key = _key(st)
+        folder.key = listings.folder_key(st)
     for name in folder.folders:
         folder.folders[name] = _walk(f"{path}/{name}", suffix, asked)
     return folder
@@ -161,33 +161,19 @@ def _walk(path: str, suffix: str | None, asked: Callable[[], None]) -> _Folder |
 def _listing(path: str, suffix: str | None) -> tuple[_Folder, bool] | None:
     """The folder's entries as ``treehash._walk`` sorts them (no key yet), and whether it holds a link; None when
     it cannot be listed."""
-    try:
-        with os.scandir(path) as listed:
-            entries = sorted(listed, key=lambda e: e.name)
-    except OSError:  # as os.walk: a folder that cannot be listed is passed over
+    listed = walk_listing(path, suffix)
+    if listed is None:  # as os.walk: a folder that cannot be listed is passed over
         return None
-    files: list[str] = []
-    links: list[str] = []
-    folders: list[str] = []
-    linked = False
-    for entry in entries:
-        linked = linked or entry.is_symlink()
-        try:
-            is_dir = entry.is_dir()  # a link to a folder counts as a folder, as in os.walk
-        except OSError:
-            is_dir = False
-        if is_dir:
-            if entry.name != "__pycache__":
-                (links if entry.is_symlink() else folders).append(entry.name)
-        elif suffix is None or _suffix(entry.name) == suffix:
-            files.append(entry.name)
-    return _Folder(None, files, links, dict.fromkeys(folders)), linked
+    files, folders, linked = listed
+    links = [entry.name for entry in folders if entry.is_symlink()]
+    kept = dict.fromkeys(entry.name for entry in folders if not entry.is_symlink())
+    return _Folder(None, [entry.name for entry in files], links, kept), linked
 
 
 def _again(found: list[Scanned], rel: str, path: str, suffix: str | None, kept: _Folder | None) -> None:
     """One folder's entries as ``treehash._walk`` gives them, by its kept listing while its stat is the key."""
     folder = kept
-    if kept is None or kept.key is None or kept.key != _key(os.lstat(path)):
+    if kept is None or kept.key is None or kept.key != listings.folder_key(os.lstat(path)):
         listed = _listing(path, suffix)
         if listed is None:
             return  # as scan_tree: a folder that cannot be listed is passed over
@@ -206,14 +192,3 @@ def _again(found: list[Scanned], rel: str, path: str, suffix: str | None, kept: 
         found.append(f"{rel}/{name}\0link\0".encode())
     for name, sub in folder.folders.items():
         _again(found, f"{rel}/{name}", f"{path}/{name}", suffix, sub)
-
-
-def _key(st: os.stat_result) -> list[int]:
-    """A folder's stat key: device, inode, mode, modification and change time."""
-    return [st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns]
-
-
-def _suffix(name: str) -> str:
-    """A file name's last suffix, as ``treehash._suffix`` (``Path.suffix``) gives it."""
-    i = name.rfind(".")
-    return name[i:] if 0 < i < len(name) - 1 else ""
