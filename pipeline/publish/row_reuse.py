@@ -45,6 +45,7 @@ from typing import IO, Any
 
 from pipeline.core.atomic import file_sha, write_bytes
 from pipeline.core.deflate_chunks import EVERY_ROWS, MOST_ROWS, ChunkCache, Deflated, Inflated
+from pipeline.core.treehash import entry_name, stat_fields
 from pipeline.publish.reuse import code_digest, lasting_stat, stat_key
 from pipeline.publish.row_batches import Values, row_values
 
@@ -900,3 +901,53 @@ class Indexes:
         except OSError:
             pass
         write_bytes(path, data)
+
+
+def settle_stats(store: Path, published: Path, written: dict[str, list[Any]]) -> set[str]:
+    """Keep the stat of each published file the indexes name whose stat the run that wrote it could not keep (it
+    changed too late before ``Indexes.save``: ``reuse.lasting_stat``), now that it lasts; gives their names.
+
+    Called later in the same run (after the site build): after a new month the indicators' JSON and workbook and
+    the zip are written last, and the next run (a late file) hashed them all again (190 MB). Only a file whose
+    stat is still the one taken after the swap (``written``: by ``treehash.entry_name``, its stat fields and the
+    SHA-256 it was written with, ``run._written``), with the SHA-256 its index records, is kept.
+    """
+    folder = store / FOLDER
+    indexes = Indexes(store, published)
+    shas: dict[str, str] = {}
+    try:
+        for path in sorted(folder.iterdir()):
+            if path.suffix not in (".idx", ".chunks") or path.is_symlink():
+                continue
+            with open(path, "rb") as fh:
+                header = json.loads(fh.readline())
+            if path.suffix == ".idx" and isinstance(header.get("files"), dict):
+                shas.update({f"{path.stem}.{ext}": sha for ext, sha in header["files"].items()})
+            elif path.suffix == ".chunks" and isinstance(header.get("sha256"), str):
+                shas[path.stem] = header["sha256"]
+    except (OSError, ValueError, AttributeError):
+        return set()  # nothing to trust: the next run hashes what it needs
+    now = time.time_ns()
+    added: dict[str, tuple[str, str]] = {}
+    root = os.path.abspath(published)
+    for file, sha in sorted(shas.items()):
+        if file in indexes.stats or not isinstance(sha, str):
+            continue
+        entry = written.get(entry_name(f"{root}/{file}"))
+        try:
+            info = os.lstat(published / file)
+        except OSError:
+            continue
+        # Unchanged since the swap, holding what its index records, and now lasting.
+        if entry is None or entry[:-1] != stat_fields(info) or entry[-1] != sha:
+            continue
+        known = lasting_stat(str(published / file), info.st_size, now)
+        if known is not None and known == stat_key(info):
+            added[file] = (sha, known)
+    if added:
+        stats = {file: list(entry) for file, entry in sorted({**indexes.stats, **added}.items())}
+        try:
+            Indexes._save(folder / STATS, json.dumps(stats, sort_keys=True).encode("utf-8") + b"\n")
+        except OSError:
+            return set()  # (a cache: the next run hashes them)
+    return set(added)
