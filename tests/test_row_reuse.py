@@ -349,3 +349,21 @@ def test_a_file_changed_since_the_swap_is_never_settled(tmp_path: Path, monkeypa
     assert row_reuse.settle_stats(tmp_path / "store", tmp_path / "data", written) == {"t.xlsx"}
     second, indexes = publish(tmp_path, SECOND)
     assert indexes.reused == {"t": 0} and second == cold(SECOND)
+
+
+@pytest.mark.parametrize("count", [0, 1, 255, 256, 257, 1000])
+def test_starts_made_a_block_at_a_time_are_the_offsets(count: int) -> None:
+    """``Starts`` gives every start ``_offsets`` gives (each piece's, then the end), at and across block edges,
+    from either end, whatever order they are asked for in; and a bisection over it finds what it finds there."""
+    from array import array
+    from bisect import bisect_left
+    lengths = array("q", [(n * 7919) % 97 + 1 for n in range(count)])
+    eager = row_reuse._offsets(lengths, 5)
+    lazy = row_reuse.Starts(lengths, 5)
+    assert len(lazy) == len(eager) == count + 1
+    assert [lazy[n] for n in reversed(range(count + 1))] == list(reversed(eager))
+    assert lazy[-1] == eager[-1] and list(lazy[3:300]) == list(eager[3:300])
+    for n in range(0, count + 1, 37):
+        assert bisect_left(lazy, eager[n]) == bisect_left(eager, eager[n]) == n
+    with pytest.raises(IndexError):
+        lazy[count + 1]

@@ -41,7 +41,7 @@ from functools import partial
 from itertools import repeat
 from operator import add, itemgetter, methodcaller, ne, sub
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, overload
 
 from pipeline.core.atomic import file_sha, write_bytes
 from pipeline.core.deflate_chunks import EVERY_ROWS, MOST_ROWS, ChunkCache, Deflated, Inflated
@@ -132,7 +132,7 @@ class Pieces:
     the pages read are let go every so often (``_release``).
     """
 
-    def __init__(self, buffer: mmap.mmap | Inflated, starts: array[int], gap: int,
+    def __init__(self, buffer: mmap.mmap | Inflated, starts: Sequence[int], gap: int,
                  lengths: array[int] | None = None) -> None:
         self.buffer, self.starts, self.gap = buffer, starts, gap
         self.lengths = lengths  # each piece's length with its separator, when recorded (``starts`` made of them)
@@ -308,6 +308,49 @@ def _offsets(lengths: array[int], first: int) -> array[int]:
     return array(LENGTH, itertools.accumulate(lengths, initial=first))
 
 
+# Pieces a block of ``Starts``: their starts are summed from the recorded lengths only when one of them is asked for.
+_BLOCK = 256
+
+
+class Starts(Sequence[int]):
+    """``_offsets`` of recorded lengths, made a block at a time when first asked for: a CSV's or JSON's pieces
+    are asked for only where a stretch of kept rows begins or ends, and summing all of them (the indicators' 414,000
+    lines, twice) was a tenth of reading the tables back."""
+
+    def __init__(self, lengths: array[int], first: int) -> None:
+        self._lengths = lengths
+        self._count = len(lengths) + 1
+        # The start of each block's first piece, then the end (sums made in C, a block at a time).
+        sums = map(sum, (lengths[at:at + _BLOCK] for at in range(0, len(lengths), _BLOCK)))
+        self._heads = array(LENGTH, itertools.accumulate(sums, initial=first))
+        self._blocks: dict[int, array[int]] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | Sequence[int]:
+        if isinstance(i, slice):
+            return [self[n] for n in range(*i.indices(self._count))]
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError("piece out of range")
+        block, within = divmod(i, _BLOCK)
+        if not within:
+            return self._heads[block]
+        starts = self._blocks.get(block)
+        if starts is None:
+            at = block * _BLOCK
+            starts = self._blocks[block] = _offsets(self._lengths[at:at + _BLOCK], self._heads[block])
+        return starts[within]
+
+
 def _json_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) -> Pieces | None:
     """The record lines of a JSON array as ``records_json`` writes it (a string's line break is escaped);
     ``lengths``: each line's, as recorded when the file was written (else the file is scanned)."""
@@ -316,8 +359,8 @@ def _json_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) 
         return None
     if lengths is not None:
         # Each line followed by ",\n", the last as if it were too: it ends 1 byte before the file.
-        starts = _offsets(lengths, 2)
-        return Pieces(data, starts, 2, lengths) if len(starts) == count + 1 and starts[-1] == size - 1 else None
+        lazy = Starts(lengths, 2)
+        return Pieces(data, lazy, 2, lengths) if len(lazy) == count + 1 and lazy[-1] == size - 1 else None
     starts = array("q", [2])
     starts.extend(_ends(data, b",\n", 2, size - 3))
     starts.append(size - 1)  # as if the last line were followed by ",\n" too
@@ -332,7 +375,7 @@ def _csv_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) -
         first = len(data) - sum(lengths)
         if first <= 0 or data[first - 1:first] != b"\n" or (count and data[len(data) - 1:] != b"\n"):
             return None
-        return Pieces(data, _offsets(lengths, first), 0, lengths) if len(lengths) == count else None
+        return Pieces(data, Starts(lengths, first), 0, lengths) if len(lengths) == count else None
     ends = _ends(data, b"\n", 0, len(data))
     # The header's end, then each data line's: the file ends with the last line's LF.
     if len(ends) != count + 1 or ends[-1] != len(data):
