@@ -367,3 +367,25 @@ def test_starts_made_a_block_at_a_time_are_the_offsets(count: int) -> None:
         assert bisect_left(lazy, eager[n]) == bisect_left(eager, eager[n]) == n
     with pytest.raises(IndexError):
         lazy[count + 1]
+
+
+def test_the_csv_stretches_copied_from_the_one_published_last_are_told(tmp_path: Path) -> None:
+    """``TableFiles.moved``: the SHA-256 of the CSV published last and each stretch of the new CSV copied from it,
+    where it was there (the zip takes their chunks back unread): bytes of that file, every kept line among them."""
+    import hashlib
+
+    from pipeline.publish.table_files import start_table
+    first, _ = publish(tmp_path, FIRST)
+    indexes = Indexes(tmp_path / "store", tmp_path / "data")
+    out = tmp_path / "out"
+    out.mkdir()
+    table = start_table(SCHEMA, SECOND, indexes, lambda csv: None, out)
+    table.finish()
+    assert table.moved is not None
+    sha, moved = table.moved
+    new = (out / "t.csv").read_bytes()
+    assert sha == hashlib.sha256(first["csv"]).hexdigest() and new == cold(SECOND)["csv"]
+    assert moved and all(new[at:at + n] == first["csv"][there:there + n] for at, there, n in moved)
+    # a, then b and c, then e: three stretches, every kept line's bytes.
+    assert len(moved) == 3 and sum(n for _, _, n in moved) == sum(
+        len(line) + 1 for line in first["csv"].split(b"\n")[1:] if line.startswith((b"a,", b"b,", b"c,", b"e,")))

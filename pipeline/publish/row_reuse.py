@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import IO, Any, overload
 
 from pipeline.core.atomic import file_sha, write_bytes
-from pipeline.core.deflate_chunks import EVERY_ROWS, MOST_ROWS, ChunkCache, Deflated, Inflated
+from pipeline.core.deflate_chunks import EVERY_ROWS, MOST_ROWS, ChunkCache, Deflated, Inflated, Moved
 from pipeline.core.treehash import entry_name, stat_fields
 from pipeline.publish.reuse import code_digest, lasting_stat, stat_key
 from pipeline.publish.row_batches import Values, row_values
@@ -527,6 +527,7 @@ class Encoder:
         # Each record's CSV line (with its LF), JSON line (with its ",\n") and worksheet row (with its
         # </row>) length, by extension, once all were made (for the index).
         self.lengths: dict[str, array[int]] = {}
+        self.moved: Moved = []  # the CSV's stretches copied from the file published last (``file_pieces``)
 
     def keep_sheet(self) -> None:
         """The workbook published last is copied whole: its rows' recorded lengths stay true."""
@@ -604,11 +605,16 @@ class Encoder:
         """The lines of ``csv_lines`` (``ext`` "csv") or ``json_lines`` ("json"), as pieces to write, each with
         what to call once it is written (or None): a stretch of kept lines that follow one another in the file
         published last is one view of that file mapped (up to ``_VIEW`` bytes), never copied; new records' lines
-        are encoded a stretch at a time, as there. The JSON's pieces are joined by ``,\n``."""
+        are encoded a stretch at a time, as there. The JSON's pieces are joined by ``,\n``.
+
+        The CSV's stretches copied so are recorded in ``moved`` (offsets from its first line here, in the file
+        published last), for the zip (``datapackage._csv_chunks``)."""
         kept = None if self.kept is None else self.kept.csv if ext == "csv" else self.kept.json
         sep, extra = ("", 0) if ext == "csv" else (",\n", 2)
         lengths = array(LENGTH)
         start = end = -1  # the kept lines ``start`` to ``end - 1`` not given yet
+        given = 0  # bytes of the CSV given so far
+        moved: Moved = []
         for first, count, old in self.runs():
             if old >= 0 and kept is not None:
                 lengths.extend(_piece_lengths(kept, old, count))
@@ -616,16 +622,23 @@ class Encoder:
                     end = old + count
                     continue
                 if start >= 0:
+                    given = _moved(moved, given, kept, start, end)
                     yield kept.view(start, end)
                 start, end = old, old + count
                 continue
             if start >= 0 and kept is not None:
+                given = _moved(moved, given, kept, start, end)
                 yield kept.view(start, end)
                 start = end = -1
-            yield _encoded(encode(self.values[first:first + count]), sep, extra, lengths), None
+            data = _encoded(encode(self.values[first:first + count]), sep, extra, lengths)
+            given += len(data)
+            yield data, None
         if start >= 0 and kept is not None:
+            _moved(moved, given, kept, start, end)
             yield kept.view(start, end)
         self.lengths[ext] = lengths
+        if ext == "csv":
+            self.moved = moved
 
     def sheet_rows(self, write: Callable[[Sequence[Values], int], list[str]], styles: list[int | None],
                    first_row: int = 2, block: int = 1024,
@@ -775,6 +788,18 @@ def _copied_chunks(kept: Pieces, runs: list[tuple[int, int, int]], total: int,
         if at >= 0 and same[at][1] >= j:
             found[i] = (j, chunk)
     return found
+
+
+def _moved(moved: Moved, given: int, kept: Pieces, start: int, end: int) -> int:
+    """Record in ``moved`` that the CSV lines ``start`` to ``end - 1`` published last (``kept``) are copied after
+    the ``given`` bytes of the new CSV's lines (joined to the stretch before when it continues it there too);
+    gives the bytes given then."""
+    there, length = kept.starts[start], kept.starts[end] - kept.starts[start]
+    if moved and moved[-1][0] + moved[-1][2] == given and moved[-1][1] + moved[-1][2] == there:
+        moved[-1] = (moved[-1][0], moved[-1][1], moved[-1][2] + length)
+    else:
+        moved.append((given, there, length))
+    return given + length
 
 
 def _encoded(lines: list[str], sep: str, extra: int, lengths: array[int]) -> bytes:
