@@ -411,3 +411,57 @@ def test_chunks_compressed_ahead_by_threads_give_the_same_archive_and_counts(tmp
     assert threaded.hits == plain.hits > 0 and threaded.entries == plain.entries
     plain.close()
     threaded.close()
+
+
+def _same_ends(old: bytes, new: bytes) -> list[tuple[int, int, int]]:
+    """The stretches of ``new`` that are bytes of ``old`` at its start and end (as a table's writer copies them)."""
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return [stretch for stretch in ((0, 0, head), (len(new) - tail, len(old) - tail, tail)) if stretch[2]]
+
+
+@pytest.mark.parametrize("edit", sorted(set(EDITS) - {"other"}))
+def test_chunks_within_stretches_moved_are_taken_back_unread(tmp_path: Path, edit: str) -> None:
+    """Stretches known to be bytes of the entry published last (``moved``) give its chunks without reading or
+    hashing them: the chunks, and the zip, are those made from nothing; only the bytes around the edit are read."""
+    publish(tmp_path, {"a.csv": BASE})
+    data = EDITS[edit]
+    cache = ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip")
+    read: list[int] = []
+
+    def reader(at: int, count: int) -> bytes:
+        read.append(count)
+        return data[at:at + count]
+
+    try:
+        moved = _same_ends(BASE, data)
+        chunks = list(deflate_chunks.kept_line_chunks(reader, len(data), cache, "a.csv", moved))
+        assert as_bytes(chunks) == list(line_chunks([data]))
+        out = io.BytesIO()
+        write_zip(out, {"a.csv": Chunked(chunks, cache)})
+        assert out.getvalue() == archive({"a.csv": data}, ChunkCache())
+        if edit in ("same", "added", "changed", "removed", "first", "last"):
+            # The last byte and the chunks read line by line around the edit (and the heads looked up after them).
+            assert sum(read) < len(data) // 10, sum(read)
+            assert sum(isinstance(c, Deflated) for c in chunks) >= len(chunks) - 3
+    finally:
+        cache.close()
+
+
+def test_the_files_an_archive_was_made_of_are_kept_in_its_index(tmp_path: Path) -> None:
+    """``new_sources`` (each entry's file, by its SHA-256) is kept in the index and read back as ``sources``."""
+    cache = ChunkCache()
+    data = archive({"a.csv": BASE}, cache)
+    cache.new_sources = {"a.csv": "ab" * 32}
+    (tmp_path / "a.zip").write_bytes(data)
+    (tmp_path / "a.zip.chunks").write_bytes(cache.index(hashlib.sha256(data).hexdigest()))
+    loaded = ChunkCache.load(tmp_path / "a.zip.chunks", tmp_path / "a.zip")
+    try:
+        assert loaded.sources == {"a.csv": "ab" * 32} and loaded.layout
+    finally:
+        loaded.close()
+    assert ChunkCache.load(tmp_path / "none.chunks", tmp_path / "a.zip").sources == {}

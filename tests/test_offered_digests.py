@@ -117,3 +117,24 @@ def test_the_data_stage_offers_each_data_file_by_its_bytes_and_the_site_check_ag
                                                                    f"{data}/datapackage.zip"}
     (output / "site-cache" / "tree-digests.json").unlink(missing_ok=True)
     assert fingerprint.inputs_fingerprint(portal, date(2026, 11, 30), SITE_TEMPLATES, False) == with_offer
+
+
+def test_the_data_files_written_too_late_to_last_are_settled_after_the_stage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a new month, every data file the row and chunk indexes name that the stage could not keep the stat of
+    (written too shortly before its save) is kept by ``row_reuse.settle_stats`` once it lasts, with the SHA-256 of its
+    bytes in place (what ``steps.build`` does after the site build)."""
+    from pipeline.publish import row_reuse
+    town, datasets, output = published_town(tmp_path)
+    city.add_late_month(town, datasets)
+    portal = steps.load(datasets, output)
+    *_, written = steps._publish(portal, date(2026, 11, 30), datetime(2026, 11, 30, 8))
+    folder = output / "store" / row_reuse.FOLDER
+    named = {f"{path.stem}.{ext}" for path in folder.glob("*.idx") for ext in row_reuse.EXTENSIONS}
+    before = json.loads((folder / row_reuse.STATS).read_bytes())
+    monkeypatch.setattr(treehash, "RACY_NS", 0)  # as if the site build had taken its seconds
+    settled = row_reuse.settle_stats(output / "store", output / "data", written)
+    after = json.loads((folder / row_reuse.STATS).read_bytes())
+    assert settled == set(after) - set(before) and named <= set(after)
+    for name, (sha, _) in after.items():
+        assert sha == hashlib.sha256((output / "data" / name).read_bytes()).hexdigest(), name

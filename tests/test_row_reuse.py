@@ -6,6 +6,7 @@ changed by hand, only costs the encoding again, never a wrong byte.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from decimal import Decimal
@@ -304,3 +305,87 @@ def test_a_damaged_stat_record_only_costs_the_hashing(tmp_path: Path) -> None:
     (tmp_path / "store" / "published-rows" / row_reuse.STATS).write_bytes(b'{"t.csv": [1, 2], "t.json": "x"')
     second, indexes = publish(tmp_path, SECOND)
     assert indexes.reused == {"t": 4} and second == cold(SECOND)
+
+
+def _written_now(tmp_path: Path, files: dict[str, bytes]) -> dict[str, list[Any]]:
+    """What the publish step tells the site stage of the data files it wrote (``run._written``), by their bytes."""
+    import hashlib
+
+    from pipeline.publish.run import _written
+    return _written(tmp_path / "data", {f"t.{ext}": hashlib.sha256(data).hexdigest() for ext, data in files.items()})
+
+
+def test_files_written_too_late_to_last_are_settled_later_in_the_run(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files put in place just before the indexes were saved get no stat then (``reuse.lasting_stat``); later in
+    the same run (after the site build) ``settle_stats`` keeps theirs, and the next run hashes none of them."""
+    from pipeline.core import treehash
+    first, _ = publish(tmp_path, FIRST)
+    stats_path = tmp_path / "store" / "published-rows" / row_reuse.STATS
+    assert not stats_path.exists() or json.loads(stats_path.read_bytes()) == {}  # written just now: none lasts
+    written = _written_now(tmp_path, first)
+    assert row_reuse.settle_stats(tmp_path / "store", tmp_path / "data", written) == set()  # not lasting yet
+    monkeypatch.setattr(treehash, "RACY_NS", 0)  # as if the site build had taken its seconds
+    assert row_reuse.settle_stats(tmp_path / "store", tmp_path / "data", written) == {"t.csv", "t.json", "t.xlsx"}
+    hashed: list[str] = []
+    real_sha, real_file_sha = row_reuse._mapped_sha, row_reuse.file_sha
+    monkeypatch.setattr(row_reuse, "_mapped_sha", lambda buffer: hashed.append("mapped") or real_sha(buffer))
+    monkeypatch.setattr(row_reuse, "file_sha", lambda path: hashed.append(path.name) or real_file_sha(path))
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 4} and second == cold(SECOND) and hashed == []
+
+
+def test_a_file_changed_since_the_swap_is_never_settled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose stat is not the one taken after the swap (changed by hand since), or whose SHA-256 as written
+    is not the one its index records, gets no stat: the next run hashes it and takes nothing back from it."""
+    from pipeline.core import treehash
+    first, _ = publish(tmp_path, FIRST)
+    written = _written_now(tmp_path, first)
+    path = tmp_path / "data" / "t.json"
+    path.write_bytes(path.read_bytes().replace(b'"code": "a"', b'"code": "z"'))  # same size, later stat
+    name = treehash.entry_name(f"{os.path.abspath(tmp_path / 'data')}/t.csv")
+    written[name] = [*written[name][:-1], "0" * 64]  # the CSV as if written with other bytes
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    assert row_reuse.settle_stats(tmp_path / "store", tmp_path / "data", written) == {"t.xlsx"}
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 0} and second == cold(SECOND)
+
+
+@pytest.mark.parametrize("count", [0, 1, 255, 256, 257, 1000])
+def test_starts_made_a_block_at_a_time_are_the_offsets(count: int) -> None:
+    """``Starts`` gives every start ``_offsets`` gives (each piece's, then the end), at and across block edges,
+    from either end, whatever order they are asked for in; and a bisection over it finds what it finds there."""
+    from array import array
+    from bisect import bisect_left
+    lengths = array("q", [(n * 7919) % 97 + 1 for n in range(count)])
+    eager = row_reuse._offsets(lengths, 5)
+    lazy = row_reuse.Starts(lengths, 5)
+    assert len(lazy) == len(eager) == count + 1
+    assert [lazy[n] for n in reversed(range(count + 1))] == list(reversed(eager))
+    assert lazy[-1] == eager[-1] and list(lazy[3:300]) == list(eager[3:300])
+    for n in range(0, count + 1, 37):
+        assert bisect_left(lazy, eager[n]) == bisect_left(eager, eager[n]) == n
+    with pytest.raises(IndexError):
+        lazy[count + 1]
+
+
+def test_the_csv_stretches_copied_from_the_one_published_last_are_told(tmp_path: Path) -> None:
+    """``TableFiles.moved``: the SHA-256 of the CSV published last and each stretch of the new CSV copied from it,
+    where it was there (the zip takes their chunks back unread): bytes of that file, every kept line among them."""
+    import hashlib
+
+    from pipeline.publish.table_files import start_table
+    first, _ = publish(tmp_path, FIRST)
+    indexes = Indexes(tmp_path / "store", tmp_path / "data")
+    out = tmp_path / "out"
+    out.mkdir()
+    table = start_table(SCHEMA, SECOND, indexes, lambda csv: None, out)
+    table.finish()
+    assert table.moved is not None
+    sha, moved = table.moved
+    new = (out / "t.csv").read_bytes()
+    assert sha == hashlib.sha256(first["csv"]).hexdigest() and new == cold(SECOND)["csv"]
+    assert moved and all(new[at:at + n] == first["csv"][there:there + n] for at, there, n in moved)
+    # a, then b and c, then e: three stretches, every kept line's bytes.
+    assert len(moved) == 3 and sum(n for _, _, n in moved) == sum(
+        len(line) + 1 for line in first["csv"].split(b"\n")[1:] if line.startswith((b"a,", b"b,", b"c,", b"e,")))

@@ -101,8 +101,13 @@ _HEAD_INPUT = 2 * HEAD  # deflated bytes given for it (text deflates to less tha
 _SCAN_BLOCK = 1 << 16  # bytes read at a time between kept chunks (what a scan reads past the last cut is lost)
 
 
+# Stretches of an entry's bytes known to be bytes of the entry published last: (offset here, offset there, length),
+# in order, not overlapping (``kept_line_chunks``).
+Moved = list[tuple[int, int, int]]
+
+
 def kept_line_chunks(read: Callable[[int, int], bytes], size: int, cache: ChunkCache,
-                     entry: str) -> Iterator[bytes | Deflated]:
+                     entry: str, moved: Moved | None = None) -> Iterator[bytes | Deflated]:
     """``line_chunks`` of the ``size`` bytes ``read(offset, count)`` gives, where each chunk of the entry
     ``entry`` published last (``cache``) that starts at a cut is given as it was deflated (``Deflated``):
     only the stretches between them are read line by line.
@@ -112,25 +117,48 @@ def kept_line_chunks(read: Callable[[int, int], bytes], size: int, cache: ChunkC
     at the end of these bytes) or the ``most`` rule cut it because a line followed (these bytes end with a
     line, so one follows here too; else it is taken only at their end). The chunks are those of
     ``line_chunks`` over the same bytes (``tests/test_deflate_chunks.py``).
+
+    ``moved``: stretches of these bytes that are bytes of the entry published last, and where (the caller copied
+    them from the file that entry was made of): a chunk published last within one of them is known to be held
+    without reading or hashing it (after a new month, the kept rows of the indicators' 39 MB CSV).
     """
-    heads = cache.line_heads(entry)
     old = cache.inflated(entry)
-    if not heads or old is None:
+    heads = cache.line_heads(entry) if old is not None else {}
+    if (not heads and not moved) or old is None:
         yield from line_chunks(_read_blocks(read, 0, size, 1 << 20))
         return
     ends_line = size > 0 and read(size - 1, 1) == b"\n"
+    here = [start for start, _, _ in moved or ()]
+    starts = old.starts
+
+    def moved_at(at: int) -> int | None:
+        """The number of the chunk published last that a stretch of ``moved`` holds whole from ``at``, or None."""
+        i = bisect_right(here, at) - 1
+        if i < 0 or moved is None:
+            return None
+        start, there, length = moved[i]
+        offset = there + at - start  # where the bytes at ``at`` were in the entry published last
+        n = bisect_left(starts, offset)
+        if n >= len(starts) - 1 or starts[n] != offset or starts[n + 1] - offset > start + length - at:
+            return None
+        return n
 
     def kept_at(at: int) -> Deflated | None:
         """The chunk published last that these bytes hold from the cut ``at``, or None."""
-        head = read(at, min(HEAD, size - at))
-        end = head.find(b"\n")
-        n = heads.get(head[:end + 1]) if end >= 0 else None
+        n = moved_at(at)
+        known = n is not None
+        if n is None:
+            head = read(at, min(HEAD, size - at))
+            end = head.find(b"\n")
+            n = heads.get(head[:end + 1]) if end >= 0 else None
         if n is None:
             return None
         chunk = old.deflated(n)
         stop = at + chunk.size
-        if stop > size or (stop < size and (n == len(old.starts) - 2 or not ends_line)):
+        if stop > size or (stop < size and (n == len(starts) - 2 or not ends_line)):
             return None  # past the end, or a cut made here is not certain
+        if known:
+            return chunk  # its bytes were copied from there: the same, not read nor hashed again
         digest = hashlib.sha256(chunk.prefix)
         digest.update(read(at, chunk.size))
         return chunk if digest.digest() == chunk.key else None
@@ -253,6 +281,10 @@ class ChunkCache:
         self.prefixes: dict[str, bytes] = {}
         self.entries: dict[str, list[tuple[bytes, int, int, int]]] = {}  # this archive's chunks by entry
         self.made: dict[str, bytes] = {}  # what this archive's entries were compressed with
+        # The SHA-256 of the file each entry of the archive published last was made of (as its index records), and
+        # of this archive's (bytes copied from such a file are that entry's: ``kept_line_chunks``' ``moved``).
+        self.sources: dict[str, str] = {}
+        self.new_sources: dict[str, str] = {}
         self.hits = 0  # chunks taken back (for tests and profiles)
         self.copied = 0  # of which copied as they were deflated, never inflated (``Deflated``)
 
@@ -301,6 +333,9 @@ class ChunkCache:
                 return cls()
             cache, data = cls(found, data, raw), None
             cache.layout, cache.prefixes = layout, prefixes
+            sources = header.get("sources", {})
+            if isinstance(sources, dict):
+                cache.sources = {k: v for k, v in sources.items() if isinstance(k, str) and isinstance(v, str)}
             return cache
         except (OSError, ValueError, KeyError, TypeError, struct.error, zipfile.BadZipFile):
             return cls()
@@ -351,8 +386,11 @@ class ChunkCache:
 
     def index(self, sha256: str, version: str = "") -> bytes:
         """The index of the archive just written, whose SHA-256 is ``sha256``, by code of ``version``."""
-        header = {"format": FORMAT, "sha256": sha256, "version": version,
-                  "entries": [[name, len(chunks), self.made[name].hex()] for name, chunks in self.entries.items()]}
+        header: dict[str, object] = {
+            "format": FORMAT, "sha256": sha256, "version": version,
+            "entries": [[name, len(chunks), self.made[name].hex()] for name, chunks in self.entries.items()]}
+        if self.new_sources:
+            header["sources"] = dict(sorted(self.new_sources.items()))
         body = b"".join(_RECORD.pack(*chunk) for chunks in self.entries.values() for chunk in chunks)
         return json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body
 

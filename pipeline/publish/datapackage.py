@@ -11,7 +11,7 @@ from typing import Any
 
 from pipeline.core.atomic import Sink, chunks, file_sha, same_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root
-from pipeline.core.deflate_chunks import ChunkCache, Deflated, kept_line_chunks, line_chunks
+from pipeline.core.deflate_chunks import ChunkCache, Deflated, Moved, kept_line_chunks, line_chunks
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.oserrors import naming
@@ -130,7 +130,8 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
             resources.append(_resource(name, schema, table.sinks["csv"].size, table.sinks["csv"].sha256()))
         names = {f"{name}.{ext}" for name in PUBLISHED_TABLES for ext in EXTENSIONS}
         # A table's CSV: in ``folder``, or left in ``previous`` when the table is unchanged (``Indexes.in_place``).
-        _package(portal, resources, folder, [table.sinks["csv"].path for table in started], indexes)
+        _package(portal, resources, folder, [(table.sinks["csv"].path, table.sinks["csv"].sha256(), table.moved)
+                                             for table in started], indexes)
         with Sink(folder / "changelog.json") as out:
             out.write(changelog)
         found = {"changelog.json": out.sha256()}
@@ -147,9 +148,10 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     return names | {"datapackage.json", "datapackage.zip", "changelog.json"}
 
 
-def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path, csvs: list[Path],
-             indexes: Indexes | None) -> None:
-    """Write ``datapackage.json`` and ``datapackage.zip`` (the descriptor and the tables' CSV files ``csvs``)."""
+def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path,
+             csvs: list[tuple[Path, str, tuple[str, Moved] | None]], indexes: Indexes | None) -> None:
+    """Write ``datapackage.json`` and ``datapackage.zip`` (the descriptor and the tables' CSV files ``csvs``: each
+    file, its SHA-256, and the stretches of it copied from the CSV published last with that one's SHA-256)."""
     package = ordered_json(descriptor(portal, resources))
     with Sink(folder / "datapackage.json") as out:
         out.write(package)
@@ -160,7 +162,10 @@ def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path, csvs
         entries: dict[str, Entry] = {"datapackage.json": package}
         # Chunks not taken back compressed by a thread while the next are found (none in a first publish).
         ahead = AHEAD if cache.layout else 0
-        entries.update({csv.name: Chunked(_csv_chunks(csv, cache), cache, ahead=ahead) for csv in csvs})
+        # Each entry's file recorded: a stretch copied from the same file next time is known to be its bytes.
+        cache.new_sources = {csv.name: sha for csv, sha, _ in csvs}
+        entries.update({csv.name: Chunked(_csv_chunks(csv, cache, _moved(cache, csv.name, moved)), cache, ahead=ahead)
+                        for csv, _, moved in csvs})
         path = folder / "datapackage.zip"
         with naming(path), open(path, "wb") as fh:
             write_zip(fh, entries)
@@ -170,16 +175,25 @@ def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path, csvs
         indexes.put_chunks("datapackage.zip", indexes.chunk_index(cache, file_sha(path)), cache.hits)
 
 
-def _csv_chunks(path: Path, cache: ChunkCache) -> Iterator[bytes | Deflated]:
+def _moved(cache: ChunkCache, entry: str, moved: tuple[str, Moved] | None) -> Moved | None:
+    """The stretches of the CSV ``entry`` copied from the CSV published last, when the zip published last was made
+    of that very file (its SHA-256 recorded there): then they are bytes of that zip's entry, at the same offsets."""
+    if moved is None or cache.sources.get(entry) != moved[0]:
+        return None
+    return moved[1]
+
+
+def _csv_chunks(path: Path, cache: ChunkCache, moved: Moved | None = None) -> Iterator[bytes | Deflated]:
     """The chunks of the CSV file ``path`` in the zip (``line_chunks``): those of the zip published last that it
-    holds at a cut copied as they were deflated, not read line by line again (``kept_line_chunks``)."""
+    holds at a cut copied as they were deflated, not read line by line again (``kept_line_chunks``; ``moved``:
+    stretches known to be bytes of that zip's entry, whose chunks are neither read nor hashed)."""
     entry = path.name
     if not cache.layout.get(entry):
         yield from line_chunks(chunks(path))  # nothing published last (a first publish): read in order
         return
     with naming(path), open(path, "rb") as fh:
         fd = fh.fileno()
-        yield from kept_line_chunks(partial(_read_at, fd), os.fstat(fd).st_size, cache, entry)
+        yield from kept_line_chunks(partial(_read_at, fd), os.fstat(fd).st_size, cache, entry, moved)
 
 
 def _read_at(fd: int, at: int, count: int) -> bytes:

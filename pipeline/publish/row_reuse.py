@@ -41,10 +41,11 @@ from functools import partial
 from itertools import repeat
 from operator import add, itemgetter, methodcaller, ne, sub
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, overload
 
 from pipeline.core.atomic import file_sha, write_bytes
-from pipeline.core.deflate_chunks import EVERY_ROWS, MOST_ROWS, ChunkCache, Deflated, Inflated
+from pipeline.core.deflate_chunks import EVERY_ROWS, MOST_ROWS, ChunkCache, Deflated, Inflated, Moved
+from pipeline.core.treehash import entry_name, stat_fields
 from pipeline.publish.reuse import code_digest, lasting_stat, stat_key
 from pipeline.publish.row_batches import Values, row_values
 
@@ -131,7 +132,7 @@ class Pieces:
     the pages read are let go every so often (``_release``).
     """
 
-    def __init__(self, buffer: mmap.mmap | Inflated, starts: array[int], gap: int,
+    def __init__(self, buffer: mmap.mmap | Inflated, starts: Sequence[int], gap: int,
                  lengths: array[int] | None = None) -> None:
         self.buffer, self.starts, self.gap = buffer, starts, gap
         self.lengths = lengths  # each piece's length with its separator, when recorded (``starts`` made of them)
@@ -307,6 +308,49 @@ def _offsets(lengths: array[int], first: int) -> array[int]:
     return array(LENGTH, itertools.accumulate(lengths, initial=first))
 
 
+# Pieces a block of ``Starts``: their starts are summed from the recorded lengths only when one of them is asked for.
+_BLOCK = 256
+
+
+class Starts(Sequence[int]):
+    """``_offsets`` of recorded lengths, made a block at a time when first asked for: a CSV's or JSON's pieces
+    are asked for only where a stretch of kept rows begins or ends, and summing all of them (the indicators' 414,000
+    lines, twice) was a tenth of reading the tables back."""
+
+    def __init__(self, lengths: array[int], first: int) -> None:
+        self._lengths = lengths
+        self._count = len(lengths) + 1
+        # The start of each block's first piece, then the end (sums made in C, a block at a time).
+        sums = map(sum, (lengths[at:at + _BLOCK] for at in range(0, len(lengths), _BLOCK)))
+        self._heads = array(LENGTH, itertools.accumulate(sums, initial=first))
+        self._blocks: dict[int, array[int]] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | Sequence[int]:
+        if isinstance(i, slice):
+            return [self[n] for n in range(*i.indices(self._count))]
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError("piece out of range")
+        block, within = divmod(i, _BLOCK)
+        if not within:
+            return self._heads[block]
+        starts = self._blocks.get(block)
+        if starts is None:
+            at = block * _BLOCK
+            starts = self._blocks[block] = _offsets(self._lengths[at:at + _BLOCK], self._heads[block])
+        return starts[within]
+
+
 def _json_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) -> Pieces | None:
     """The record lines of a JSON array as ``records_json`` writes it (a string's line break is escaped);
     ``lengths``: each line's, as recorded when the file was written (else the file is scanned)."""
@@ -315,8 +359,8 @@ def _json_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) 
         return None
     if lengths is not None:
         # Each line followed by ",\n", the last as if it were too: it ends 1 byte before the file.
-        starts = _offsets(lengths, 2)
-        return Pieces(data, starts, 2, lengths) if len(starts) == count + 1 and starts[-1] == size - 1 else None
+        lazy = Starts(lengths, 2)
+        return Pieces(data, lazy, 2, lengths) if len(lazy) == count + 1 and lazy[-1] == size - 1 else None
     starts = array("q", [2])
     starts.extend(_ends(data, b",\n", 2, size - 3))
     starts.append(size - 1)  # as if the last line were followed by ",\n" too
@@ -331,7 +375,7 @@ def _csv_lines(data: mmap.mmap, count: int, lengths: array[int] | None = None) -
         first = len(data) - sum(lengths)
         if first <= 0 or data[first - 1:first] != b"\n" or (count and data[len(data) - 1:] != b"\n"):
             return None
-        return Pieces(data, _offsets(lengths, first), 0, lengths) if len(lengths) == count else None
+        return Pieces(data, Starts(lengths, first), 0, lengths) if len(lengths) == count else None
     ends = _ends(data, b"\n", 0, len(data))
     # The header's end, then each data line's: the file ends with the last line's LF.
     if len(ends) != count + 1 or ends[-1] != len(data):
@@ -483,6 +527,7 @@ class Encoder:
         # Each record's CSV line (with its LF), JSON line (with its ",\n") and worksheet row (with its
         # </row>) length, by extension, once all were made (for the index).
         self.lengths: dict[str, array[int]] = {}
+        self.moved: Moved = []  # the CSV's stretches copied from the file published last (``file_pieces``)
 
     def keep_sheet(self) -> None:
         """The workbook published last is copied whole: its rows' recorded lengths stay true."""
@@ -560,11 +605,16 @@ class Encoder:
         """The lines of ``csv_lines`` (``ext`` "csv") or ``json_lines`` ("json"), as pieces to write, each with
         what to call once it is written (or None): a stretch of kept lines that follow one another in the file
         published last is one view of that file mapped (up to ``_VIEW`` bytes), never copied; new records' lines
-        are encoded a stretch at a time, as there. The JSON's pieces are joined by ``,\n``."""
+        are encoded a stretch at a time, as there. The JSON's pieces are joined by ``,\n``.
+
+        The CSV's stretches copied so are recorded in ``moved`` (offsets from its first line here, in the file
+        published last), for the zip (``datapackage._csv_chunks``)."""
         kept = None if self.kept is None else self.kept.csv if ext == "csv" else self.kept.json
         sep, extra = ("", 0) if ext == "csv" else (",\n", 2)
         lengths = array(LENGTH)
         start = end = -1  # the kept lines ``start`` to ``end - 1`` not given yet
+        given = 0  # bytes of the CSV given so far
+        moved: Moved = []
         for first, count, old in self.runs():
             if old >= 0 and kept is not None:
                 lengths.extend(_piece_lengths(kept, old, count))
@@ -572,16 +622,23 @@ class Encoder:
                     end = old + count
                     continue
                 if start >= 0:
+                    given = _moved(moved, given, kept, start, end)
                     yield kept.view(start, end)
                 start, end = old, old + count
                 continue
             if start >= 0 and kept is not None:
+                given = _moved(moved, given, kept, start, end)
                 yield kept.view(start, end)
                 start = end = -1
-            yield _encoded(encode(self.values[first:first + count]), sep, extra, lengths), None
+            data = _encoded(encode(self.values[first:first + count]), sep, extra, lengths)
+            given += len(data)
+            yield data, None
         if start >= 0 and kept is not None:
+            _moved(moved, given, kept, start, end)
             yield kept.view(start, end)
         self.lengths[ext] = lengths
+        if ext == "csv":
+            self.moved = moved
 
     def sheet_rows(self, write: Callable[[Sequence[Values], int], list[str]], styles: list[int | None],
                    first_row: int = 2, block: int = 1024,
@@ -731,6 +788,18 @@ def _copied_chunks(kept: Pieces, runs: list[tuple[int, int, int]], total: int,
         if at >= 0 and same[at][1] >= j:
             found[i] = (j, chunk)
     return found
+
+
+def _moved(moved: Moved, given: int, kept: Pieces, start: int, end: int) -> int:
+    """Record in ``moved`` that the CSV lines ``start`` to ``end - 1`` published last (``kept``) are copied after
+    the ``given`` bytes of the new CSV's lines (joined to the stretch before when it continues it there too);
+    gives the bytes given then."""
+    there, length = kept.starts[start], kept.starts[end] - kept.starts[start]
+    if moved and moved[-1][0] + moved[-1][2] == given and moved[-1][1] + moved[-1][2] == there:
+        moved[-1] = (moved[-1][0], moved[-1][1], moved[-1][2] + length)
+    else:
+        moved.append((given, there, length))
+    return given + length
 
 
 def _encoded(lines: list[str], sep: str, extra: int, lengths: array[int]) -> bytes:
@@ -900,3 +969,53 @@ class Indexes:
         except OSError:
             pass
         write_bytes(path, data)
+
+
+def settle_stats(store: Path, published: Path, written: dict[str, list[Any]]) -> set[str]:
+    """Keep the stat of each published file the indexes name whose stat the run that wrote it could not keep (it
+    changed too late before ``Indexes.save``: ``reuse.lasting_stat``), now that it lasts; gives their names.
+
+    Called later in the same run (after the site build): after a new month the indicators' JSON and workbook and
+    the zip are written last, and the next run (a late file) hashed them all again (190 MB). Only a file whose
+    stat is still the one taken after the swap (``written``: by ``treehash.entry_name``, its stat fields and the
+    SHA-256 it was written with, ``run._written``), with the SHA-256 its index records, is kept.
+    """
+    folder = store / FOLDER
+    indexes = Indexes(store, published)
+    shas: dict[str, str] = {}
+    try:
+        for path in sorted(folder.iterdir()):
+            if path.suffix not in (".idx", ".chunks") or path.is_symlink():
+                continue
+            with open(path, "rb") as fh:
+                header = json.loads(fh.readline())
+            if path.suffix == ".idx" and isinstance(header.get("files"), dict):
+                shas.update({f"{path.stem}.{ext}": sha for ext, sha in header["files"].items()})
+            elif path.suffix == ".chunks" and isinstance(header.get("sha256"), str):
+                shas[path.stem] = header["sha256"]
+    except (OSError, ValueError, AttributeError):
+        return set()  # nothing to trust: the next run hashes what it needs
+    now = time.time_ns()
+    added: dict[str, tuple[str, str]] = {}
+    root = os.path.abspath(published)
+    for file, sha in sorted(shas.items()):
+        if file in indexes.stats or not isinstance(sha, str):
+            continue
+        entry = written.get(entry_name(f"{root}/{file}"))
+        try:
+            info = os.lstat(published / file)
+        except OSError:
+            continue
+        # Unchanged since the swap, holding what its index records, and now lasting.
+        if entry is None or entry[:-1] != stat_fields(info) or entry[-1] != sha:
+            continue
+        known = lasting_stat(str(published / file), info.st_size, now)
+        if known is not None and known == stat_key(info):
+            added[file] = (sha, known)
+    if added:
+        stats = {file: list(entry) for file, entry in sorted({**indexes.stats, **added}.items())}
+        try:
+            Indexes._save(folder / STATS, json.dumps(stats, sort_keys=True).encode("utf-8") + b"\n")
+        except OSError:
+            return set()  # (a cache: the next run hashes them)
+    return set(added)

@@ -24,7 +24,7 @@ from openpyxl.styles import Font
 
 from pipeline.core.atomic import Sink, chunks, file_sha
 from pipeline.core.compact import Row
-from pipeline.core.deflate_chunks import ChunkCache, Deflated, row_chunks
+from pipeline.core.deflate_chunks import ChunkCache, Deflated, Moved, row_chunks
 from pipeline.core.errors import PublishError
 from pipeline.core.models import Record
 from pipeline.core.oserrors import naming
@@ -209,6 +209,9 @@ class TableFiles:
         # With threads still writing the CSV or JSON from views of the files published last (``kept``, let go
         # once they are done), what records the table's row index once they are.
         self.record, self.kept = record, kept
+        # The SHA-256 of the CSV published last and the stretches of the new CSV copied from it (``Encoder.moved``,
+        # from the file's start), when there was one: the zip takes their chunks back unread (``datapackage.py``).
+        self.moved: tuple[str, Moved] | None = None
 
     def finish(self) -> dict[str, Counted]:
         """Each file's sink (size, SHA-256) by extension, once the workbook is made and the files written (a
@@ -281,7 +284,9 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     try:
         rows = Encoder(names, records, kept)
         if kept is not None and indexes is not None and rows.unchanged():
-            return TableFiles(_kept_files(schema, rows, kept, cache, indexes, folder))
+            table = TableFiles(_kept_files(schema, rows, kept, cache, indexes, folder))
+            table.moved = (kept.shas["csv"], [(0, 0, table.sinks["csv"].size)])  # the same file, whole
+            return table
         path = folder / f"{name}.xlsx"
         if handoff is not None and not handoff.offered and kept is None and workbook_child.wanted(len(records)):
             store = None if indexes is None or indexes.folder is None else indexes.folder.parent
@@ -291,6 +296,7 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             offer = _Offer(handoff, schema, records, rows, cache, indexes, path)
         header: list[str] = []
         csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
+        moved: tuple[str, Moved] | None = None
         if kept is None:
             with Sink(folder / f"{name}.csv") as csv_sink:
                 csv_sink.write(header[0].encode("utf-8"))
@@ -302,8 +308,10 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
         else:
             # Mostly stretches of the files published last: given as views of them, written and hashed by a
             # thread each while this one goes on to the workbook (``sink_thread.py``).
-            sinks["csv"] = _threaded(folder / f"{name}.csv", header[0].encode("utf-8"),
-                                     rows.file_pieces("csv", CsvLines(cell_text, _TEXTS)), b"")
+            head = header[0].encode("utf-8")
+            sinks["csv"] = _threaded(folder / f"{name}.csv", head, rows.file_pieces("csv", CsvLines(cell_text, _TEXTS)),
+                                     b"")
+            moved = (kept.shas["csv"], [(len(head) + at, there, length) for at, there, length in rows.moved])
             sinks["json"] = _threaded(folder / f"{name}.json", b"[\n", rows.file_pieces(
                 "json", JsonLines(names, line_json_encoder(), _JSON_TEXTS)), b",\n", b"]\n", b"\n]\n")
         if offer is None:
@@ -313,6 +321,7 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             if record is not None:
                 # The files published last let go of once the threads are done (their views of them).
                 table, kept = TableFiles(sinks, None, record, kept), None
+                table.moved = moved
                 return table
     finally:
         if offer is None:

@@ -212,6 +212,12 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
         reports = sitestamp.reports_digest(portal, walked)
     finally:
         pages, libraries = child.result()
+    if published and written:
+        # The data files written last by the publish step last by now: their stats kept, so that the next run
+        # does not hash them again (``row_reuse.settle_stats``).
+        from pipeline.publish.row_reuse import settle_stats
+
+        settle_stats(portal.output / "store", portal.output / "data", written)
     # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
     # A build command stamps too: the stamp is only trusted after a later publish step found that
     # its record still describes the present, and the site was then built from that present.
