@@ -15,8 +15,9 @@ from pipeline.core.config import load_portal
 from pipeline.publish.evaluation.memo import FILE as MEMO
 from pipeline.publish.evaluation.memo import Memo
 from pipeline.publish.evaluation.table import KEPT
-from pipeline.publish.table_parts import FILE, TableParts
-from pipeline.publish.tables import PARTS, build_tables
+from pipeline.publish.row_reuse import Digested, row_digests
+from pipeline.publish.table_parts import FILE, TableParts, published_fields
+from pipeline.publish.tables import DIGESTED, PARTS, build_tables
 from pipeline.store import Store
 from pipeline.validate import load_reference
 from tests.town_support import Town, published_town
@@ -39,7 +40,8 @@ def _build(town: Town, memo_folder: Path | None, as_of: date = AS_OF) -> Built:
     reference = load_reference(portal)
     memo = None if memo_folder is None else Memo(memo_folder / MEMO, KEPT)
     tables = build_tables(Store.load(output / "store"), reference.agencies.values(), reference.services.values(),
-                          as_of, portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
+                          as_of, portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo,
+                          published_fields(portal))  # as a publish builds them
     used = {} if memo is None else {agency: where for agency, (_, where, _, _) in memo.parts.used.items()}
     if memo is not None:
         memo.save()
@@ -160,3 +162,30 @@ def test_encoded_digest_is_the_rows_digest(town: Town) -> None:
         undecoded = Store.load(town[2] / "store").encoded_digest(v)
         store.rows(v)
         assert undecoded == store.rows_digest(v)
+
+
+def test_the_rows_come_with_their_digests(town: Town, cold: dict[str, str], tmp_path: Path) -> None:
+    """With the schemas' fields, the ``DIGESTED`` tables carry their rows' digests, built or kept, as the data
+    files would hash them; a part kept for other fields (here none) is built again."""
+    _, datasets, output = town
+    portal = load_portal(datasets, output)
+    reference = load_reference(portal)
+    fields = published_fields(portal)
+    assert fields is not None
+    folder = _kept(town, tmp_path / "kept")  # kept with digests (by the publish): read back
+    for given, expected in ((fields, {"old"}), (None, {"new"}), (fields, {"new"}), (fields, {"old"})):
+        memo = Memo(folder / MEMO, KEPT)
+        tables = build_tables(Store.load(output / "store"), reference.agencies.values(),
+                              reference.services.values(), AS_OF, portal.deadline_day, portal.tz, portal.targets,
+                              portal.start_period, memo, given)
+        assert {where for _, where, _, _ in memo.parts.used.values()} == expected
+        memo.save()
+        if given is None:
+            assert not any(isinstance(tables[name], Digested) for name in DIGESTED)
+            continue
+        for name in DIGESTED:
+            table = tables[name]
+            assert isinstance(table, Digested) and table.fields == tuple(fields[name])
+            assert table.digests == row_digests(fields[name], table)
+            assert list(table.values()) == [tuple(row.get(f) for f in fields[name]) for row in table]
+        assert {name: repr([dict(row) for row in tables[name]]) for name in cold} == cold

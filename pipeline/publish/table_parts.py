@@ -25,7 +25,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipeline.core.atomic import regular_bytes, write_blocks
+from pipeline.core.config import Portal
+from pipeline.core.errors import ConfigError
+from pipeline.publish.datapackage import published_schemas
 from pipeline.publish.reuse import code_digest
+from pipeline.publish.table_files import field_names
 
 FILE = "table-parts.bin"  # under <output>/store, beside the indicators' memo
 FORMAT = 1
@@ -149,7 +153,17 @@ class TableParts:
             self._spill = None
 
 
-def part_key(entries: list[tuple[str, str, str]]) -> str:
-    """The key of an agency's part: its versions' (table, period, encoded rows digest), in the store's order."""
+def part_key(entries: list[object]) -> str:
+    """The key of an agency's part: what it is built from (its versions' table, period and encoded rows digest, in
+    the store's order, and the fields its rows' digests are of)."""
     return hashlib.sha256(repr(entries).encode("utf-8")).hexdigest()
 
+
+
+def published_fields(portal: Portal) -> dict[str, list[str]] | None:
+    """Each published table's field names in its schema's order (those the data files write), None when a schema
+    cannot be read (the data files then say why; the tables come without their rows' digests)."""
+    try:
+        return {name: field_names(schema) for name, schema in published_schemas(portal).items()}
+    except (ConfigError, KeyError, TypeError):
+        return None
