@@ -50,6 +50,14 @@ class IkmMemo:
         self.new[digest] = pairs(made)
         return made
 
+    def keep(self, digest: str) -> None:
+        """Keep what is kept under ``digest`` (rows and group) for the next run, though this run did not read it
+        (its month and agency's table rows were kept whole: table_parts.py)."""
+        if digest in self.old:
+            self.new[digest] = self.old[digest]  # type: ignore[assignment]  # checked when read
+        if digest in self.old_groups:
+            self.new_groups[digest] = self.old_groups[digest]  # type: ignore[assignment]
+
     def group(self, digest: str | None, compute: Callable[[], Decimal | None]) -> Decimal | None:
         """The IKM of one month and agency's rows together kept under ``digest`` (None: unknown), or ``compute()``."""
         if digest is None:

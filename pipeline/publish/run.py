@@ -52,6 +52,7 @@ from pipeline.publish.result import PublishResult, nothing_new, show
 from pipeline.publish.reuse import Reuse
 from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.table_files import handed_sheet
+from pipeline.publish.table_parts import published_fields
 from pipeline.publish.tables import build_tables, listing_tables
 from pipeline.publish.unchanged import FOLDERS, Check, check, remember
 from pipeline.publish.workbook_child import Handoff, Sheet
@@ -153,7 +154,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     try:
         memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
         tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
-                              portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo)
+                              portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo,
+                              published_fields(portal))  # the rows' digests kept for these fields (table_parts.py)
         if isinstance(side, _Staged):  # (a forked child made its own before they were built)
             built.update(agencies=tables["agencies"], submissions=tables["submissions"])
         # The data files are written straight into the data folder's staging folder as they are made

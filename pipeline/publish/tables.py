@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from functools import partial
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from pipeline.core import collector
@@ -18,45 +19,53 @@ from pipeline.core.records import Agency, Service
 from pipeline.publish.evaluation.memo import Memo
 from pipeline.publish.evaluation.table import indicator_records
 from pipeline.publish.ikm_memo import IkmMemo
+from pipeline.publish.row_batches import Values, row_values
+from pipeline.publish.row_reuse import DIGEST, Digested, row_digests
 from pipeline.publish.submissions_table import submissions_records
+from pipeline.publish.table_parts import Part, TableParts, part_key
 from pipeline.store import Store, Version
 
 
 def build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Service],
                  as_of: date, deadline_day: int, tz: ZoneInfo,
                  targets: Targets | None = None, start_period: str | None = None,
-                 memo: Memo | None = None) -> dict[str, list[Record]]:
-    """Every published table as typed records in its deterministic order (``memo``: indicators kept, memo.py)."""
+                 memo: Memo | None = None, fields: Mapping[str, Sequence[str]] | None = None
+                 ) -> dict[str, list[Record]]:
+    """Every published table as typed records in its deterministic order (``memo``: indicators and each agency's
+    rows kept, memo.py and table_parts.py; ``fields``: the published schemas' field names, ``spliced_tables``)."""
     with collector.set_aside():  # millions of rows and values, none of them garbage: see collector.py
-        return _build_tables(store, agencies, services, as_of, deadline_day, tz, targets, start_period, memo)
+        return _build_tables(store, agencies, services, as_of, deadline_day, tz, targets, start_period, memo, fields)
 
 
 def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[Service],
                   as_of: date, deadline_day: int, tz: ZoneInfo,
-                  targets: Targets | None, start_period: str | None, memo: Memo | None) -> dict[str, list[Record]]:
+                  targets: Targets | None, start_period: str | None, memo: Memo | None,
+                  fields: Mapping[str, Sequence[str]] | None) -> dict[str, list[Record]]:
     """``build_tables`` itself."""
     listed = listing_tables(store, agencies, as_of, deadline_day, tz, start_period)
     agency_rows = listed["agencies"]
-    kept = None if memo is None else memo.ikm
-    performance_rows = performance(store, kept)
-    # The performance rows of a month and agency are those of its published version (``performance``), decoded
-    # from bytes whose digest the memos' keys take instead of hashing the rows again.
-    encoded = {(v.period, v.agency): d for v in store.published("performance") if (d := store.rows_digest(v))}
-    tables = {
+    tables: dict[str, list[Record]] = {
         "agencies": agency_rows,
         "services": sorted((asdict(s) for s in services), key=lambda r: r["service_code"]),
-        "performance": performance_rows,
-        "agency_ikm": agency_ikm(performance_rows, kept, encoded),
-        "agendas": latest_agendas(store),
-        "agenda_history": agenda_history(store),
-        "decisions": latest_decisions(store, as_of),
-        "decision_history": decision_history(store),
-        "submissions": listed["submissions"],
     }
+    sources: dict[tuple[str, str], str | None] | None = None
+    if memo is None:
+        performance_rows = performance(store)
+        # The performance rows of a month and agency are those of its published version (``performance``), decoded
+        # from bytes whose digest the memos' keys take instead of hashing the rows again.
+        encoded = {(v.period, v.agency): d for v in store.published("performance") if (d := store.rows_digest(v))}
+        tables.update(performance=performance_rows, agency_ikm=agency_ikm(performance_rows),
+                      agendas=latest_agendas(store), agenda_history=agenda_history(store),
+                      decisions=latest_decisions(store, as_of), decision_history=decision_history(store))
+    else:  # each agency's rows kept from the last run unless its versions changed (table_parts.py)
+        spliced, encoded, sources = spliced_tables(store, memo.parts, memo.ikm, fields)
+        spliced["decisions"] = with_overdue(spliced["decisions"], as_of)
+        tables.update(spliced)
+    tables["submissions"] = listed["submissions"]
     # Computed from the tables above and the change log only, all in the data package, so that
     # anyone can recompute them.
     tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets(), store.changelog,
-                                             memo, encoded, None if memo is None else agenda_sources(store))
+                                             memo, encoded, sources)
     return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
 
 
@@ -165,11 +174,12 @@ def agenda_history(store: Store) -> list[Record]:
 def latest_decisions(store: Store, as_of: date) -> list[Record]:
     """The latest state of every decision, with ``overdue`` as of ``as_of``."""
     latest = _latest(store, "decisions", "decision_id")
-    out = []
-    for key in sorted(latest):
-        row = latest[key]
-        out.append({**row, "overdue": is_overdue(row.get("status"), row.get("due_date"), as_of)})
-    return out
+    return with_overdue([latest[key] for key in sorted(latest)], as_of)
+
+
+def with_overdue(rows: list[Record], as_of: date) -> list[Record]:
+    """The latest decisions' rows, each with ``overdue`` as of ``as_of`` (the only part that depends on the day)."""
+    return [{**row, "overdue": is_overdue(row.get("status"), row.get("due_date"), as_of)} for row in rows]
 
 
 def decision_history(store: Store) -> list[Record]:
@@ -181,3 +191,155 @@ def decision_history(store: Store) -> list[Record]:
         for version, row in _rows(store, "decisions")
     ]
     return sorted(out, key=lambda r: (r["agency_code"], r["decision_id"], r["period"]))
+
+
+# The tables made from an agency's versions alone (each sorted with the agency first, or by period then agency),
+# kept by agency (table_parts.py); ``decisions`` without ``overdue``.
+PARTS = ("performance", "agency_ikm", "agendas", "agenda_history", "decisions", "decision_history")
+_SOURCES = ("agendas", "decisions", "performance")  # the store's tables those are made from
+
+
+class _AgencyStore:
+    """The store as one agency's published versions alone (what ``performance`` and the others read of it)."""
+
+    def __init__(self, store: Store, versions: dict[str, list[Version]]) -> None:
+        self.store, self.versions = store, versions
+
+    def published(self, table: str) -> list[Version]:
+        """The agency's published versions of ``table``, in the store's order."""
+        return self.versions.get(table, [])
+
+    def rows(self, v: Version) -> list[Record]:
+        """A version's typed rows."""
+        return self.store.rows(v)
+
+    def rows_digest(self, v: Version) -> str | None:
+        """As ``Store.rows_digest``."""
+        return self.store.rows_digest(v)
+
+
+def spliced_tables(store: Store, parts: TableParts, kept: IkmMemo | None,
+                   fields: Mapping[str, Sequence[str]] | None = None
+                   ) -> tuple[dict[str, list[Record]], dict[tuple[str, str], str], dict[tuple[str, str], str | None]]:
+    """The ``PARTS`` tables in their published order from each agency's part, kept or built (``parts``), the
+    performance rows' encoded digests by (month, agency) and where each agenda was read (``agenda_sources``).
+
+    ``fields``: the published tables' field names (their schemas' order); the ``DIGESTED`` tables then come with
+    their rows' digests (``row_reuse.Digested``), kept in the parts, so the data files do not hash them again.
+    """
+    by_agency: dict[str, dict[str, list[Version]]] = {}
+    for table in _SOURCES:
+        for v in store.published(table):  # sorted by key: each agency's versions in period order
+            by_agency.setdefault(v.agency, {}).setdefault(table, []).append(v)
+    names = {name: tuple(fields[name]) for name in DIGESTED if name in fields} if fields is not None else {}
+    tables: dict[str, list[Record]] = {name: [] for name in PARTS}
+    hashed: dict[str, list[bytes]] = {name: [] for name in names}  # the rows' digests, joined a part's at a time
+    # (month, agency, performance rows, IKM row, the rows' digests, the IKM row's)
+    groups: list[tuple[str, str, list[Record], Record | None, bytes, bytes]] = []
+    sources: dict[tuple[str, str], str | None] = {}
+    digests: dict[str, str] = {}  # rows path -> encoded digest
+    for agency in sorted(by_agency):
+        versions = by_agency[agency]
+        entries: list[object] = [sorted(names.items())]  # the digests kept are of these fields' values
+        for table in _SOURCES:
+            for v in versions.get(table, []):
+                path = v.rows_path
+                digests[path] = store.encoded_digest(v)
+                entries.append((table, v.period, digests[path]))
+        key = part_key(entries)
+        part = parts.find(agency, key)
+        if part is None:
+            part = _agency_part(_AgencyStore(store, versions), agency, kept, names)
+            parts.put(agency, key, part)
+        elif kept is not None:  # the IKM kept for its months stays kept
+            for v in versions.get("performance", []):
+                kept.keep(digests[v.rows_path])
+        for name in ("agendas", "agenda_history", "decisions", "decision_history"):
+            tables[name].extend(part[name])
+            if name in hashed:
+                hashed[name].append(part["digests"][name])
+        groups.extend((period, agency, *rest) for period, *rest in part["performance"])
+        sources.update(((agency, agenda), source) for agenda, source in part["sources"])
+    groups.sort(key=lambda g: (g[0], g[1]))  # the performance table's order: month, agency, then service
+    for _, _, rows, ikm, rows_hashed, ikm_hashed in groups:
+        tables["performance"].extend(rows)
+        if "performance" in hashed:
+            hashed["performance"].append(rows_hashed)
+        if ikm is not None:
+            tables["agency_ikm"].append(ikm)
+            if "agency_ikm" in hashed:
+                hashed["agency_ikm"].append(ikm_hashed)
+    for name, pieces in hashed.items():
+        tables[name] = Known(tables[name], names[name], b"".join(pieces))
+    encoded = {(v.period, v.agency): digests[v.rows_path] for v in store.published("performance")}
+    return tables, encoded, sources
+
+
+# The tables kept with their rows' digests: all those of ``PARTS`` but decisions, whose ``overdue`` is the day's.
+DIGESTED = ("performance", "agency_ikm", "agendas", "agenda_history", "decision_history")
+
+
+class Known(list[Record], Digested):
+    """A table's rows with their row digests (``row_reuse.Digested``) for the fields ``fields``, kept in the parts."""
+
+    def __init__(self, rows: list[Record], fields: tuple[str, ...], joined: bytes) -> None:
+        super().__init__(rows)
+        self.fields = fields
+        self._digests = [joined[at:at + DIGEST] for at in range(0, len(joined), DIGEST)]
+
+    @property
+    def digests(self) -> list[bytes]:
+        """Each row's digest, in order."""
+        return self._digests
+
+    def values(self) -> Sequence[Values]:
+        """Each row's values in ``fields``' order."""
+        return row_values(self.fields, self)
+
+
+def _agency_part(view: _AgencyStore, agency: str, kept: IkmMemo | None, names: Mapping[str, tuple[str, ...]]
+                 ) -> Part:
+    """One agency's rows of the ``PARTS`` tables, as the whole tables hold them, where its agendas were read, and
+    the digests of the ``DIGESTED`` tables' rows over ``names`` (none without them)."""
+    store = cast(Store, view)  # reads only ``published``, ``rows`` and ``rows_digest``
+    performance_rows = performance(store, kept)
+    encoded = {(v.period, v.agency): d for v in view.published("performance") if (d := view.rows_digest(v))}
+    ikm_rows = {(r["period"], r["agency_code"]): r for r in agency_ikm(performance_rows, kept, encoded)}
+    by_month: dict[str, list[Record]] = {}
+    for row in performance_rows:
+        by_month.setdefault(row["period"], []).append(row)
+    latest = _latest(store, "decisions", "decision_id")
+    tables = {"agendas": latest_agendas(store), "agenda_history": agenda_history(store),
+              "decisions": [latest[k] for k in sorted(latest)], "decision_history": decision_history(store)}
+    _share([*performance_rows, *ikm_rows.values(), *(row for rows in tables.values() for row in rows)])
+
+    def hashed(name: str, rows: list[Record]) -> bytes:
+        """The rows' digests joined (``row_reuse.row_digests``), or none."""
+        return b"".join(row_digests(names[name], rows)) if name in names else b""
+
+    month_parts = []
+    for period, rows in by_month.items():
+        ikm = ikm_rows.get((period, agency))
+        month_parts.append((period, rows, ikm, hashed("performance", rows),
+                            hashed("agency_ikm", [ikm] if ikm is not None else [])))
+    return {
+        "performance": month_parts,
+        **tables,
+        "digests": {name: hashed(name, rows) for name, rows in tables.items()},
+        "sources": sorted((agenda, source) for (_, agenda), source in agenda_sources(store).items()),
+    }
+
+
+def _share(rows: list[Record]) -> None:
+    """One object for each distinct value of the rows (by type and text: 1.0 and 1.00 stay apart), so that the
+    part's pickle holds each once: an agency's 5,000 exact decimals are a few hundred, each made once when read."""
+    seen: dict[tuple[type, str], Any] = {}
+    for row in rows:  # rows made for the part (never the store's own)
+        for name, value in row.items():
+            kind = type(value)
+            # (Only values whose text tells them apart: an aware time's zone is not in its text.)
+            if kind in _SHARED or (kind is time and value.tzinfo is None):
+                row[name] = seen.setdefault((kind, str(value)), value)
+
+
+_SHARED = frozenset({str, Decimal, date})

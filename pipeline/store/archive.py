@@ -146,6 +146,21 @@ class Store:
                 self._rows_cache[path] = decode_rows(json.loads(data))
         return self._rows_cache[path]
 
+    def encoded_digest(self, v: Version) -> str:
+        """The SHA-256 of the encoded rows of an accepted version, as ``rows_digest`` takes it, without decoding
+        them: from a kept judgement's text or the bytes (decoded rows are never hashed)."""
+        path = v.rows_path
+        known = self._rows_digests.get(path)
+        if known is not None:
+            return known
+        kept = self._kept_rows.get(path)
+        encoded = getattr(kept, "encoded", None) if kept is not None and path not in self.pending else None
+        text: str | None = encoded() if encoded is not None else None
+        digest = _encoded_digest(text.encode("utf-8") if text is not None else self._read(path))
+        if v.table in DIGESTED and (text is not None or path not in self._rows_cache):
+            self._rows_digests[path] = digest  # the bytes ``rows`` decodes (or decoded) are these
+        return digest
+
     def rows_digest(self, v: Version) -> str | None:
         """The SHA-256 of the encoded rows ``rows`` decoded for ``v`` (a ``DIGESTED`` table's), None when unknown."""
         return self._rows_digests.get(v.rows_path)

@@ -44,6 +44,8 @@ from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.ikm_memo import FILE as IKM_FILE
 from pipeline.publish.ikm_memo import IkmMemo
 from pipeline.publish.reuse import inputs_key
+from pipeline.publish.table_parts import FILE as PARTS_FILE
+from pipeline.publish.table_parts import TableParts
 
 # Under <output>/store: a JSON header line, then "<key>\t<row digests in hex>\t<rows as JSON>" lines.
 FILE = "indicators-memo.tsv"
@@ -353,6 +355,8 @@ class Memo:
         self.later: Callable[[], None] | None = None  # what gives the missing digests, called before saving
         # The performance rows' IKM by month and agency, kept beside (``tables.performance``).
         self.ikm = IkmMemo(None if path is None else path.parent / IKM_FILE)
+        # Each agency's rows of the tables made from the store, kept beside (table_parts.py).
+        self.parts = TableParts(None if path is None else path.parent / PARTS_FILE)
         # The keys of whole labels' selections, kept beside (label_keys.py).
         self.label_keys = LabelKeys(None if path is None else path.parent / KEYS_FILE)
 
@@ -435,6 +439,7 @@ class Memo:
         if self.path is None:
             return
         self.ikm.save()
+        self.parts.save()
         self.label_keys.save()
         if self.later is not None:
             self.later()
