@@ -305,3 +305,62 @@ def test_earlier_agenda_ids_come_from_the_kept_judgements(mall: Town, monkeypatc
     for agency in sorted({k[1] for k in town.clean}):
         for period in town.shape.periods:
             assert store.previous_agenda_ids(agency, period) == plain.previous_agenda_ids(agency, period)
+
+
+def _agendas(months: range, digit: str = "") -> list[FileReport]:
+    """Accepted agendas reports of dukcapil, one a month from 2025-01 (``digit``: another version of their bytes)."""
+    periods = {m: f"{2025 + (m - 1) // 12}-{(m - 1) % 12 + 1:02}" for m in months}
+    return [FileReport(f"submissions/{periods[m]}/dukcapil/agendas.csv", periods[m], "dukcapil", "agendas",
+                       "accepted", sha256=(digit or str(m % 10)) * 64,
+                       rows=[{"agenda_id": f"AG-{m}", "date": date(2025, (m - 1) % 12 + 1, 4)}]) for m in months]
+
+
+def test_a_save_after_a_small_change_appends_and_a_large_one_writes_the_file_whole(tmp_path: Path) -> None:
+    """A few new judgements are appended to the file as it was (its bytes kept as a prefix), every entry
+    found after; once the entries no longer used pass an eighth of the lines, the file is written whole again,
+    sorted, with only the entries used; a file whose last line was cut short is written whole too."""
+    path = tmp_path / KEPT
+    first = ValidationCache(tmp_path, "rules")
+    for report in _agendas(range(1, 11)):
+        first.put(report, None)
+    first.save()
+    whole = path.read_bytes()
+
+    def run(kept: list[FileReport], fresh: list[FileReport]) -> ValidationCache:
+        """A run that finds the judgements of ``kept`` (and judges anew any it does not find) and judges ``fresh``
+        anew, then saves."""
+        cache = ValidationCache(tmp_path, "rules")
+        fresh = [r for r in kept if cache.get(r.file, r.sha256 or "") is None] + fresh
+        cache.release()
+        for report in fresh:
+            cache.put(report, None)
+        cache.save()
+        return cache
+
+    late = _agendas(range(11, 13))  # a new month's files
+    run(_agendas(range(1, 11)), late)
+    appended = path.read_bytes()
+    assert appended.startswith(whole) and len(appended.splitlines()) == 13
+    corrected = _agendas(range(3, 4), "e")  # a late file: its earlier version no longer used, left in place
+    run([*_agendas(range(1, 3)), *_agendas(range(4, 13))], corrected)
+    assert path.read_bytes().startswith(appended) and len(path.read_bytes().splitlines()) == 14
+    found = ValidationCache(tmp_path, "rules")
+    for report in (*_agendas(range(1, 13)), *corrected):
+        entry = found.get(report.file, report.sha256 or "")
+        assert entry is not None and list(entry.report.rows or []) == report.rows
+    # Five of twelve files corrected: too many unused lines, the file is written whole with the entries used.
+    again = _agendas(range(1, 6), "f")
+    run(_agendas(range(6, 13)), again)
+    lines = path.read_bytes().splitlines()[1:]
+    assert len(lines) == 12 and lines == sorted(lines)
+    found = ValidationCache(tmp_path, "rules")
+    assert found.get(corrected[0].file, corrected[0].sha256 or "") is None
+    assert all(found.get(r.file, r.sha256 or "") is not None for r in (*again, *_agendas(range(6, 13))))
+    # A last line cut short (a save stopped while appending): the next save writes the file whole.
+    path.write_bytes(path.read_bytes()[:-5])  # (that judgement is made again)
+    newer = _agendas(range(13, 14))
+    run([*again, *_agendas(range(6, 12))], newer)
+    lines = path.read_bytes().splitlines()[1:]
+    assert len(lines) == 12 and lines == sorted(lines)
+    found = ValidationCache(tmp_path, "rules")
+    assert all(found.get(r.file, r.sha256 or "") is not None for r in (*again, *_agendas(range(6, 12)), *newer))

@@ -15,16 +15,24 @@ report as JSON and the file's typed rows as JSON text, apart, so that finding an
 only its report (the rows are decoded only when read: kept_rows.py). A damaged line is a miss.
 A report that says the pipeline itself failed (``internal-error``) or the disk could not be
 read (``unreadable-file``) is never kept: the next run must try again.
+
+A save after a small change (a new agency-month's 3 files, a late file) appends the new lines to the file
+instead of writing its 21 MB again (a city's); an entry no longer used stays until such lines are more than
+an eighth of the file, when the file is written whole again, sorted, with only the entries used. An entry
+left so is still a true judgement of its name's rules, path and bytes: nothing is trusted that a full save
+would have kept out. Where a name has two lines (judged again against other agenda ids), the last one holds.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import os
 import shutil
+import stat
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
@@ -43,6 +51,8 @@ FORMAT = 3  # 2: rows kept as JSON text, decoded only when read (kept_rows.py); 
 KEPT = "kept.tsv"  # in the folder: a JSON header line, then "<name>\t<entry JSON>\t<rows JSON, or nothing>" lines
 _HEADER = json.dumps({"format": FORMAT}).encode("ascii") + b"\n"
 _NAME = 64  # characters of an entry's name (a SHA-256 in hex)
+STALE = 8  # a save appends while at most one line in this many is of an entry no longer used
+_APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 NOT_KEPT = frozenset({"internal-error", "unreadable-file"})
 _PIPELINE = Path(__file__).resolve().parents[1]
 # The packages whose code decides a report, and the store's, which writes it: a reused report is
@@ -98,6 +108,8 @@ class ValidationCache:
         # The agenda ids of each accepted agendas file whose kept judgement was found, by (file, SHA-256).
         self.agendas: dict[tuple[str, str], frozenset[str]] = {}
         self._decoded: dict[str, Any] = {}  # entries' JSON decoded ahead by ``prefetch``, by name
+        # What the file held when first read (kept past ``release``): for ``save`` to append to it.
+        self._disk: _Disk | None = None
 
     def prefetch(self, files: Iterable[tuple[str, str]]) -> None:
         """Decode the entries of these (file, SHA-256) pairs at once, for ``get``: one JSON text for a city's
@@ -124,6 +136,8 @@ class ValidationCache:
         """The file's bytes and its lines, read once (again after ``release``)."""
         if self._lines is None:
             self._data, self._lines = _read(self.root / KEPT)
+            if self._disk is None:
+                self._disk = _Disk(len(self._data), self._data.count(b"\n") - 1, self._data.endswith(b"\n"))
         return self._data, self._lines
 
     def get(self, file: str, sha256: str) -> Entry | None:
@@ -180,12 +194,18 @@ class ValidationCache:
         self.new[name] = compact_json(entry).rstrip(b"\n") + b"\t" + rows
 
     def save(self) -> None:
-        """Write the entries this run used (kept or new; none of earlier rules or gone files) as the file.
+        """Write the entries this run used (kept or new; none of earlier rules or gone files) as the file, or
+        append the new ones to it while it holds few others (see the module docstring).
 
         Written through a temporary file and a rename, not flushed: a failure here, or a power loss
         that leaves the file short, costs only judgements next time, never the run (errors are ignored).
         """
         with contextlib.suppress(OSError):
+            if self._appended():
+                self._drop_others()
+                self.new, self._disk = {}, None  # (a second save reads the file again)
+                self.release()
+                return
             data, lines = self._found()
 
             def pieces() -> Iterator[bytes | memoryview]:
@@ -199,15 +219,57 @@ class ValidationCache:
                         yield b"\n"
 
             write_blocks(self.root / KEPT, pieces(), sync=False)
-            for item in os.scandir(self.root):  # an earlier format's entries (a folder of files each)
-                if item.name == KEPT or (item.name.startswith(".") and not item.name.startswith(f".{KEPT}.")):
-                    continue  # (a temporary file of a save that was stopped is removed)
-                if item.is_dir(follow_symlinks=False):
-                    shutil.rmtree(item.path)
-                else:
-                    os.unlink(item.path)
+            self._drop_others()
         self.new = {}
         self.release()
+        self._disk = None  # (a second save reads the file again)
+
+    def _appended(self) -> bool:
+        """Append this run's new lines to the file as read, when it holds few unused entries; False when the file
+        must be written whole (not read by this run, changed since, cut short, or too many unused entries)."""
+        disk = self._disk
+        if disk is None or not disk.whole or disk.size == 0:
+            return False
+        lines = [name for name in sorted(self.used) if name in self.new]
+        unused = disk.count + len(lines) - len(self.used)  # lines a full save would not write
+        if unused * STALE > disk.count + len(lines):
+            return False
+        if not lines:
+            return True  # the file holds every entry used: nothing to write
+        fd = os.open(self.root / KEPT, _APPEND)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size != disk.size:
+                return False  # not the file read: written whole
+            view = memoryview(b"".join(name.encode("ascii") + b"\t" + self.new[name] + b"\n" for name in lines))
+            while view:  # a write may take less than all; a line cut short is a damaged line (a miss)
+                written = os.write(fd, view)
+                if not written:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                view = view[written:]
+        finally:
+            os.close(fd)
+        return True
+
+    def _drop_others(self) -> None:
+        """Remove an earlier format's entries (a folder of files each) and a stopped save's temporary file."""
+        for item in os.scandir(self.root):
+            if item.name == KEPT or (item.name.startswith(".") and not item.name.startswith(f".{KEPT}.")):
+                continue  # (a temporary file of a save that was stopped is removed)
+            if item.is_dir(follow_symlinks=False):
+                shutil.rmtree(item.path)
+            else:
+                os.unlink(item.path)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Disk:
+    """The file as first read: its size, its lines (damaged ones too; not the header) and whether its last line
+    is whole."""
+
+    size: int
+    count: int
+    whole: bool
 
 
 def _read(path: Path) -> tuple[bytes, dict[str, tuple[int, int, int]]]:
