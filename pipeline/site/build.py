@@ -25,6 +25,7 @@ Order:
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import shutil
@@ -44,7 +45,7 @@ from pipeline.core.oserrors import SITE_COMMITTED, SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import DigestCache
 from pipeline.runner import isolate
-from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, urls
+from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, rowcache, seriescache, urls
 from pipeline.site.compiled import KeptTemplates
 from pipeline.site.eventcache import KeptEvents
 from pipeline.site.i18n import Translator, load_strings
@@ -118,25 +119,30 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         live = manifest.read(target, previous) if target.is_dir() else None
     digests = fingerprint.checked(portal, templates)  # what the check read: not read again while unchanged
     # Unchanged tables read from kept rows; with a live site, the changed tables' rows are kept for
-    # the next build once this process's pages are written (``later``, see ``_write_pages``), while
-    # the other language's process still works; a first build keeps them now, before the pages (no
-    # more memory held beside the pages of both languages, the cold build's peak).
+    # the next build by a child forked at once (``_keep_apart``), or without one once this process's
+    # pages are written (``later``, see ``_write_pages``); a first build keeps them now, before the pages
+    # (no more memory held beside the pages of both languages, the cold build's peak).
     later: list[Callable[[], None]] = []
     data = load_site_data(portal, as_of, keep_rows=True, digests=digests, later=later if live is not None else None,
                           ahead=ahead)
     lang_kits = kits(templates)
     staging = staging_dir(target)
     pending: Pending | None = None
+    keeper: isolate.Child[None] | None = None
     try:
+        if FORK and KEEP_APART and len(lang_kits) > 1:
+            keeper = _keep_apart(later)
         writer = Writer(staging, live.files if live else None)
         code = fingerprint.site_code(portal, templates, search)
+        # The records' texts of the pages' keys, written once (``_write_pages``), also make the calendars' keys.
+        texts = InputsText(digests=True)
 
         def side(own: Writer, lang: str, shared: bool, paths: list[str] | None) -> dict[str, str]:
             """A language's files through ``own``, with the sitemaps of ``paths`` (unless None) and, when
             ``shared``, the calendars and the files of no language (``_write_pages``), giving their keys."""
             made: dict[str, str] = {}
             if shared:
-                _write_calendars(own, data, code, live, target, made)
+                _write_calendars(own, data, code, live, target, made, texts.text)
                 _write_copies(own, data, templates, digests)
             _write_language_files(own, data, lang_kits[lang], code, live, made)
             if paths is not None:
@@ -146,7 +152,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             return made
 
         pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None, later,
-                               side)
+                               side, texts)
         # What no language's process did (with a live site each language's wrote its own files, the first
         # the sitemaps, and after few pages rendered the other language's the calendars and the files of no
         # language), while the search index's child works when there is one (they need no index; the keys
@@ -154,7 +160,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         keys: dict[str, str] = {}
         shared_here = not pending.shared
         if shared_here:
-            _write_calendars(writer, data, code, live, target, keys)
+            _write_calendars(writer, data, code, live, target, keys, texts.text)
         if live is None and COLD_AHEAD:
             # A first build's files after the other language's process is done: they read the published files
             # whole (the bench city's largest, 150 MB), which beside that process's index took the tree past 970 MB.
@@ -164,6 +170,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
                      digests, (code, live, keys), shared_here)
         done = pending.finish()
         done.keys.update(keys)
+        if keeper is not None:
+            keeper.result()
         page_count = done.count
         moves = list(writer.changed)
         files = dict(writer.files)
@@ -178,6 +186,9 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     except BaseException:
         if pending is not None:
             pending.stop()  # its children before the staging folder they write into is removed
+        if keeper is not None:  # let it end its copies (a copy cut short would stay behind as a temporary file)
+            with contextlib.suppress(Exception):
+                keeper.result()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if live is None:
@@ -293,20 +304,27 @@ SIDE_SHARE = 0.1
 # them beside an index child (two processes, never three); the files wait for that process (``_build``).
 # Off: the order of a build with a live site.
 COLD_AHEAD = True
+# With a live site and the languages in their own processes, the changed tables' rows are kept by a child
+# forked once the site data is read (``_keep_apart``): 0.3-0.4 s of pickling at the bench city, done while
+# this process alone works, instead of in this process after its pages, at the end of the longest path.
+KEEP_APART = True
 
 
 def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dict[str, Kit],
                  code: str, live: manifest.Manifest | None, target: Path | None,
                  later: list[Callable[[], None]] | None = None,
-                 side: Callable[[Writer, str, bool, list[str] | None], dict[str, str]] | None = None) -> Pending:
+                 side: Callable[[Writer, str, bool, list[str] | None], dict[str, str]] | None = None,
+                 texts: InputsText | None = None) -> Pending:
     """Render and write every page of every language whose key differs from the live one's, and
     each language's search index (``target``: the live site's folder, None: no search index);
     ``later``: actions run once this process's pages are written (before, without ``FORK``);
     ``side``: the files that each language's process writes after its pages and index with a live site
     (lang, whether the calendars and the files of no language too, the paths of the sitemaps or None):
     its own language's, in this process the sitemaps, and in the first other language's process the
-    calendars and the files of no language when it rendered few pages (``SIDE_SHARE``). ``Pending.sided``
-    and ``Pending.shared`` say what was done (once joined), the keys come back from ``Pending.finish``.
+    calendars and the files of no language when it rendered few pages (``SIDE_SHARE``); ``texts``: the writer
+    of the records' texts (written here before any process is forked), which the caller's calendars share.
+    ``Pending.sided`` and ``Pending.shared`` say what was done (once joined), the keys come back from
+    ``Pending.finish``.
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
@@ -327,7 +345,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
 
     # Each record of the site data written (as a digest) once here for every language's process,
     # instead of once in each of them: pages of every language name the same records.
-    texts = InputsText(digests=True)
+    texts = texts if texts is not None else InputsText(digests=True)
     texts.write_all(_records(data))
     # The templates compiled once here too: the other language's process takes them compiled. Those
     # an earlier build of this code compiled are taken as it left them (compiled.py).
@@ -353,8 +371,10 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
 
     # The indexes every language's builders look things up in, and the mall's monthly figures
     # (the performance overview's, in both languages), made once here for both processes (each
-    # made its own before) and frozen with the rest.
-    _ = data.lookup.mall_series
+    # made its own before) and frozen with the rest; the months whose rows did not change taken
+    # as an earlier build summed them (seriescache.py: by the digests ``texts`` has just written).
+    data.lookup.mall_series = seriescache.mall_series(data.performance, texts.each,
+                                                      data.portal.output / rowcache.FOLDER, code)
     # The site data is read-only from here on: frozen, the collector of each process leaves its
     # objects alone instead of writing to every one of them (copying the parent's pages). Frozen
     # until the build ends (``build_site``), not only while children share it: after the pages,
@@ -394,6 +414,22 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         pending.stop()
         raise
     return pending
+
+
+def _keep_apart(later: list[Callable[[], None]]) -> isolate.Child[None] | None:
+    """A forked child running the actions left for later (the changed tables' rows kept, ``_write_pages``)
+    at once, while this process writes the records' texts, indexes and monthly sums before any
+    language's process is forked (one core was idle then); None when there are none."""
+    if not later:
+        return None
+    actions = list(later)
+    later.clear()  # this process runs them no more
+
+    def action() -> None:
+        gc.disable()  # the child walks nothing: its few allocations end with it
+        _run(actions)
+
+    return isolate.start("site rows", action, died=SiteError)
 
 
 def _run(actions: list[Callable[[], None]] | None) -> None:
@@ -554,8 +590,9 @@ def _write_page(writer: Writer, renderer: Renderer, page: Page | Lazy[Any], kit:
 
 
 def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.Manifest | None, target: Path,
-                     keys: dict[str, str]) -> None:
-    """The iCalendar files, each kept as it is when its key (its declared inputs) is the live one's."""
+                     keys: dict[str, str], text: Callable[[Any], str] = repr) -> None:
+    """The iCalendar files, each kept as it is when its key (its declared inputs, written by ``text``) is
+    the live one's."""
     def live_key(path: str) -> str | None:
         return _live_key(live, path)
 
@@ -569,7 +606,7 @@ def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.M
         return body if live is not None and manifest.digest(body) == live.files.get(rel) else None
 
     kept = KeptEvents.of_output(data.portal.output)  # events of earlier builds by key: no live file read
-    for path, key, body in feeds.calendar_files(data, code, live_key, live_bytes, kept):
+    for path, key, body in feeds.calendar_files(data, code, live_key, live_bytes, kept, text):
         keys[path.lstrip("/")] = key
         if body is None:
             writer.keep(path)

@@ -382,7 +382,7 @@ def _event_in(ics: bytes) -> bytes | None:
 
 def calendar_files(data: SiteData, code: str, live_key: Callable[[str], str | None],
                    live_bytes: Callable[[str], bytes | None],
-                   kept: KeptEvents) -> Iterator[tuple[str, str, bytes | None]]:
+                   kept: KeptEvents, text: Callable[[Any], str] = repr) -> Iterator[tuple[str, str, bytes | None]]:
     """(site path, key, bytes) of every calendar: each agenda on its own, the whole mall, its
     coordination meetings, each agency (as organiser or participant). Bytes are None when the
     live file was made with this key (``live_key``): it is kept as it is. An agenda's event is
@@ -390,15 +390,16 @@ def calendar_files(data: SiteData, code: str, live_key: Callable[[str], str | No
     (``kept``, which keeps this build's when the generator is done) or else from its own live
     file (``live_bytes``: checked against the manifest).
 
-    Keys: the site code, the path and the declared inputs (an agenda's ``EventInputs``; for a
-    calendar of several agendas its name and their events' keys, in order).
+    Keys: the site code, the path and the declared inputs (an agenda's ``EventInputs``, written by
+    ``text``: ``repr``, or an ``InputsText`` whose digests of the site data's records are written already;
+    for a calendar of several agendas its name and their events' keys, in order).
     """
     keys: dict[tuple[str, str], str] = {}
     events: dict[tuple[str, str], bytes] = {}
     for a in sorted(data.agendas, key=lambda a: (a.agency_code, a.agenda_id)):
         path, ident = urls.agenda_ics(a.agency_code, a.agenda_id), (a.agency_code, a.agenda_id)
         inputs = event_inputs(a, data)
-        key = _key(code, path, repr(inputs))
+        key = _key(code, path, text(inputs))
         keys[ident] = key
         if live_key(path) == key:
             # Kept, like a page whose key is the live one's; its event is looked up only when a

@@ -77,6 +77,10 @@ class InputsText:
         for value in values:
             self.text(value)
 
+    def each(self, values: Collection[Any]) -> list[str]:
+        """``text`` of each of ``values``, in order (records written already taken back in one pass)."""
+        return self._written(values)
+
     def _tuple(self, value: tuple[Any, ...]) -> str:
         """A tuple: ``repr`` itself when it holds plain values only, else element by element."""
         if _PLAIN.issuperset(map(type, value)):

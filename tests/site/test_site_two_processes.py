@@ -77,9 +77,18 @@ def test_two_processes_build_the_one_process_sites_bytes_cold_and_incremental(
     assert_same_site(cold, _one_process_copy(fixture_portal, tmp_path / "one", monkeypatch, search=True))
     edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
     assert not build_site(fixture_portal, AS_OF, search=False).skipped  # the live site, two processes
-    assert [child.stage for child in children][1:] == ["site (en)"]  # no search index: no child for it
+    # The changed table's rows kept by a child of their own (``_keep_apart``), the English pages by another;
+    # no search index: no child for it.
+    assert [child.stage for child in children][1:] == ["site rows", "site (en)"]
     site = fixture_portal.output / "site"
     assert_same_site(site, _one_process_copy(fixture_portal, tmp_path / "one-after", monkeypatch, search=False))
+    # What that child kept are the changed table's rows, under the key of its CSV as it is now.
+    data = fixture_portal.output / "data"
+    schema = next(r["schema"] for r in json.loads((data / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+                  if r["name"] == "agencies")
+    key = rowcache.cache_key(hashlib.sha256((data / "agencies.csv").read_bytes()).hexdigest(), schema)
+    kept = fixture_portal.output / rowcache.FOLDER / "agencies.rows"
+    assert rowcache.load(kept, key) == read_table(data / "agencies.csv", schema)
 
 
 def _fail_in_english(monkeypatch: pytest.MonkeyPatch, fault: Any) -> None:
@@ -148,8 +157,11 @@ def test_a_failing_parent_kills_its_child_before_removing_the_staging_folder(
     with pytest.raises(SiteError, match="KeyError"):
         build_site(fixture_portal, AS_OF, search=False)
     assert time.monotonic() - started < 30
-    (child,) = children
+    rows, child = children  # the changed table's rows kept by a child of their own, the English pages by another
+    assert rows.stage == "site rows"
     assert not Path(f"/proc/{child.pid}").exists()  # killed and reaped
+    assert not Path(f"/proc/{rows.pid}").exists()  # waited for (its copies made whole)
+    assert not list((fixture_portal.output / rowcache.FOLDER).glob(".*.tmp"))
     assert snapshot(site) == files and not site.with_name(".site.new").exists()
 
 
@@ -261,11 +273,16 @@ def _kept_key(output: Path, table: str) -> bytes:
     return (output / rowcache.FOLDER / f"{table}.rows").read_bytes().split(b"\n")[1]
 
 
+@pytest.mark.parametrize("apart", [True, False])
 def test_changed_rows_are_kept_once_this_process_pages_are_written(fixture_portal: Portal,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    # With a live site, the rows of a changed table are kept for the next build after the first
-    # language's pages (while the other's process works), not while the data is loaded; the kept
-    # copy is then the one the next build reads instead of the CSV.
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    apart: bool) -> None:
+    # With a live site, the rows of a changed table are kept for the next build by a child forked once
+    # the data is read (``KEEP_APART``), or else after the first language's pages (while the other's
+    # process works), not while the data is loaded; the kept copy is then the one the next build reads
+    # instead of the CSV.
+    monkeypatch.setattr(build, "KEEP_APART", apart)
+    children = _started(monkeypatch)
     output, parent = fixture_portal.output, os.getpid()
     before = _kept_key(output, "agencies")
     write_language = build._write_language
@@ -279,7 +296,9 @@ def test_changed_rows_are_kept_once_this_process_pages_are_written(fixture_porta
     edit_csv(output / "data" / "agencies.csv", _rename_agency)
     monkeypatch.setattr(build, "_write_language", noted)
     assert not build_site(fixture_portal, AS_OF, search=False).skipped
-    assert at_pages == [before]
+    assert ("site rows" in [child.stage for child in children]) == apart
+    if not apart:
+        assert at_pages == [before]
     after = _kept_key(output, "agencies")
     assert after != before
     schema = next(r["schema"] for r in json.loads((output / "data" / "datapackage.json").read_bytes())["resources"]
@@ -334,9 +353,10 @@ def test_with_few_pages_rendered_the_other_language_writes_the_side_work_and_the
     monkeypatch.setattr(build, "SIDE_SHARE", 1.0)  # the fixture is small: every share of pages counts as few
     before = mtimes(fixture_portal.output / "site")
     assert not build_site(fixture_portal, AS_OF, search=True).skipped
-    # The Indonesian index written by this process at once: no child for it, two processes at most.
-    assert [child.stage for child in children] == ["site (en)"]
-    here, child = str(os.getpid()), str(children[0].pid)
+    # The Indonesian index written by this process at once: no child for it, two processes for the pages
+    # (the changed table's rows kept by a child forked before them, ``_keep_apart``).
+    assert [child.stage for child in children] == ["site rows", "site (en)"]
+    here, child = str(os.getpid()), str(children[1].pid)
     assert note.read_text().split() == [child]  # by the English process after its pages, once
     assert sorted(files.read_text().split()) == sorted([f"copies:{child}", f"en:{child}", f"id:{here}"])
     site = fixture_portal.output / "site"
