@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 FOLDER = "site-cache"  # under <output>: nothing else reads it, deleting it only costs one slower build
 MAGIC = b"mpp-site-rows 1\n"
 _ALLOWED = {("datetime", c.__name__): c for c in (date, datetime, time, timedelta, timezone)}
-Kept = tuple[str, tuple[str, ...], list[tuple[Any, ...]]]  # a kept file's key, field names and value tuples
+Kept = tuple[str, tuple[str, ...], list[Row]]  # a kept file's key, field names and rows
 
 
 def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path,
@@ -66,12 +66,12 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
     """
     key = cache_key(csv_sha256, schema)
     kept = cache_dir / f"{csv_path.stem}.rows"
-    # The kept file as read ahead (``read_kept``, whatever its key), while it is as it was then: one read serves
-    # both the key of this CSV (unchanged) and that of the previous one (``_patched``).
+    # The kept file as read ahead (``read_kept``, whatever its key, its rows made), while it is as it was then:
+    # one read serves both the key of this CSV (unchanged) and that of the previous one (``_patched``).
     held = ahead.take((kept,)) if ahead is not None else None
-    found = _values(kept, key, held)
+    found = _kept_rows(kept, key, held)
     if found is not None:
-        return rows_of(*found)
+        return found[1]
     first = ahead.take((previous,)) if ahead is not None and previous is not None else None
     rows = _patched(csv_path, csv_sha256, kept, schema, previous, first, held) if previous is not None else None
     if rows is None:
@@ -149,13 +149,13 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
     if previous_sha256 is None:
         return None
     kept_key = cache_key(previous_sha256, schema)
-    found = _values(kept, kept_key, held)
+    found = _kept_rows(kept, kept_key, held)
     if found is None:
         return None
-    names, values = found
+    names, base = found
     new, old = _Lines(path), _Lines(previous)
     try:
-        rows, missing = _matched(iter(new), iter(old), values)
+        rows, missing = _matched(iter(new), iter(old), base)
     except (OSError, ValueError):  # unreadable, or not one line for each kept row (zip's strict)
         return None
     # Read again, the previous CSV must still be the one of the kept rows (and the new one that of its digest).
@@ -169,9 +169,11 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
         return None
     if (names and fields != names) or len(cast) != len(lines):
         return None
+    # The kept rows are taken as they are (read-only), the lines cast made rows of the same fields.
+    index = base[0]._index if base else {name: at for at, name in enumerate(fields)}
     for (i, _), v in zip(lines, cast, strict=True):
-        rows[i] = v
-    return rows_of(fields, typing.cast(list[tuple[Any, ...]], rows))  # every line's row is in now
+        rows[i] = Row(index, v)
+    return typing.cast(list[Row], rows)  # every line's row is in now
 
 
 def first_pass(previous: Path) -> str | None:
@@ -187,9 +189,9 @@ def first_pass(previous: Path) -> str | None:
     return first.sha.hexdigest()
 
 
-def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: list[tuple[Any, ...]]
-             ) -> tuple[list[tuple[Any, ...] | None] | None, list[Any]]:
-    """Each line of ``new`` with the kept row of the equal line of ``old`` where the two run alike (None
+def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: list[Row]
+             ) -> tuple[list[Row | None] | None, list[Any]]:
+    """Each line of ``new`` with the kept row (``values``) of the equal line of ``old`` where the two run alike (None
     where a line is not the next of ``old`` nor one of the ``_NEAR`` after it), and the lines to cast:
     the header, then (position, line) of each other one. Blank lines are no rows (the csv module skips
     them), and the kept rows are ``old``'s other lines, one each (a ValueError when not). (None, ...)
@@ -206,7 +208,7 @@ def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: lis
     olds: list[bytes] = []  # ``old``'s lines from its row ``base`` on
     base = j = 0  # j: the next line of ``olds`` to match
     old_body = filter(None, old_lines)
-    rows: list[tuple[Any, ...] | None] = []
+    rows: list[Row | None] = []
     missing: list[Any] = [head]
     lost = 0
     body = filter(None, new_lines)
@@ -269,19 +271,19 @@ def dump(key: str, rows: list[Row]) -> bytes:
 
 def load(path: Path, key: str) -> list[Row] | None:
     """The rows kept in ``path`` under ``key``, or None when absent, stale or damaged."""
-    found = load_values(path, key)
-    return None if found is None else rows_of(*found)
-
-
-def load_values(path: Path, key: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]] | None:
-    """The field names and value tuples kept in ``path`` under ``key``, or None when absent, stale or damaged."""
     found = read_kept(path, key)
-    return None if found is None else (found[1], found[2])
+    return None if found is None else found[2]
 
 
 def read_kept(path: Path, key: str | None = None) -> Kept | None:
-    """The key, field names and value tuples kept in ``path`` (under ``key`` only, unless None: any key), or
-    None when absent, damaged or (with ``key``) stale; a copy of another key is not even unpickled."""
+    """The key, field names and rows kept in ``path`` (under ``key`` only, unless None: any key), or None when
+    absent, damaged or (with ``key``) stale; a copy of another key is not even unpickled."""
+    found = _read_values(path, key)
+    return None if found is None else (found[0], found[1], rows_of(found[1], found[2]))
+
+
+def _read_values(path: Path, key: str | None) -> tuple[str, tuple[str, ...], list[tuple[Any, ...]]] | None:
+    """``read_kept``'s key, field names and value tuples, no row made."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -311,13 +313,10 @@ def read_kept(path: Path, key: str | None = None) -> Kept | None:
     return found, names, values
 
 
-def _values(path: Path, key: str, held: tuple[Kept | None] | None
-            ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]] | None:
-    """``load_values(path, key)``, taken from ``held`` (``(read_kept(path),)`` read ahead while the file is as it
-    was then) when given."""
-    if held is None:
-        return load_values(path, key)
-    found = held[0]
+def _kept_rows(path: Path, key: str, held: tuple[Kept | None] | None) -> tuple[tuple[str, ...], list[Row]] | None:
+    """The field names and rows kept in ``path`` under ``key`` (``read_kept``), taken from ``held``
+    (``(read_kept(path),)`` read ahead while the file is as it was then) when given."""
+    found = read_kept(path, key) if held is None else held[0]
     return None if found is None or found[0] != key else (found[1], found[2])
 
 
