@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.core.models import TABLES
 from pipeline.core.rowcodec import json_object
@@ -19,18 +20,23 @@ from pipeline.site import reportcache
 from pipeline.site.models import FileReportView, Misplaced, Submission
 from pipeline.store import Store
 
+if TYPE_CHECKING:
+    from pipeline.site.readahead import ReadAhead
+
 Key = tuple[str, str, str]  # (period, agency, table)
 
 
 def load_reports(output: Path, submissions: list[Submission], digests: DigestCache | None = None,
-                 kept: reportcache.KeptReports | None = None) -> dict[Key, FileReportView]:
+                 kept: reportcache.KeptReports | None = None, ahead: ReadAhead | None = None
+                 ) -> dict[Key, FileReportView]:
     """The current version and report of every received file of the submissions table.
 
     ``kept``: the problems of reports read by earlier builds, by the reports' SHA-256 (taken from
     ``digests``, the build's check, while a report's stat is the one kept with it): such a report
-    is not read again; the others are read and kept (``KeptReports.save``) for the next build.
+    is not read again; the others are read and kept (``KeptReports.save``) for the next build. ``ahead``: the
+    store's index as read while the data stage worked (readahead.py), taken while it is as it was then.
     """
-    store = Store.load(output / "store")
+    store = ahead.store(output / "store") if ahead is not None else Store.load(output / "store")
     root = os.path.abspath(store.root)  # the name the check walked the reports by
     found: dict[Key, FileReportView] = {}
     for s in submissions:

@@ -104,7 +104,7 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
     feedback, feedback_months = feedback_pages((s.period, s.agency_code, s.table, s.status) for s in submissions)
     reports = load_reports(portal.output, submissions, digests,
-                           reportcache.KeptReports(cache_dir, ahead) if cache_dir is not None else None)
+                           reportcache.KeptReports(cache_dir, ahead) if cache_dir is not None else None, ahead)
     # A file's report page is built from its report in the store; without one, link the month page.
     feedback = {key: rel for key, rel in feedback.items() if key in reports}
     return SiteData(

@@ -5,14 +5,16 @@ A publish with something new forks its site child as soon as the data stage's ch
 At a city's size they were a third of a second of the site stage's start, after the data stage: the live
 site's fingerprint record and manifest (18 MB of JSON, and the stat of its 79,000 files), the digests the
 last build's check kept (``fingerprint``: 5 MB of JSON), the walk of the trees that check reads
-(``prescan.py``), the digest of the CSV each table's kept rows were read from (``rowcache.first_pass``) and
-the kept problems of the store's reports (``reportcache``).
+(``prescan.py``), the digest of the CSV each table's kept rows were read from (``rowcache.first_pass``),
+the kept problems of the store's reports (``reportcache``) and, last, while time is left, the kept rows
+themselves (``rowcache.read_kept``) and the store's index.
 
-None of them depends on what the data stage writes. The build takes one only while every file it was read
-from has the stat it had then (``ReadAhead.take``): only the site stage writes them, and the run holds the
-lock, so nothing but a hand edit changes one meanwhile, and the build then reads it again. What is taken is
-used under the same checks as if it had been read then (a kept digest only while its file's stat is the one
-kept with it).
+None of them but the store's index depends on what the data stage writes. The build takes one only while every
+file it was read from has the stat it had then (``ReadAhead.take``): only the site stage writes them, and the run
+holds the lock, so nothing but a hand edit changes one meanwhile, and the build then reads it again; the store's
+index is written by a rename at the data stage's commit, as the reading starts: read before, its stat then
+differs, and it is read again. What is taken is used under the same checks as if it had been read then (a kept
+digest only while its file's stat is the one kept with it).
 """
 
 from __future__ import annotations
@@ -23,13 +25,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline.core import listings
+from pipeline.core import collector, listings
+from pipeline.core.errors import PipelineError
 from pipeline.core.models import PUBLISHED_TABLES
 from pipeline.core.treehash import DigestCache, stat_fields
 from pipeline.publish import unchanged
 from pipeline.runner import sitestamp
 from pipeline.site import fingerprint, manifest, reportcache, rowcache
 from pipeline.site.prescan import Prescan
+from pipeline.store import Store
+
+STORE_INDEX = "index.json"  # the store's index under its root (``Store.load``)
 
 T = TypeVar("T")
 # The live site's fingerprint record and the manifest it vouches for (``manifest.read``).
@@ -67,6 +73,11 @@ class ReadAhead:
                 return ahead[1]
         return manifest.read(site, record) if site.is_dir() else None
 
+    def store(self, root: Path) -> Store:
+        """The store at ``root`` as read ahead while its index is as it was then, else read now (``Store.load``)."""
+        taken = self.take((root / STORE_INDEX,))
+        return taken[0] if taken is not None and taken[0] is not None else Store.load(root)
+
     def digests(self, path: Path) -> dict[str, list[Any]] | None:
         """The entries of the digest cache file ``path`` as read ahead (None: read it now)."""
         taken = self.take((path,))
@@ -90,7 +101,41 @@ def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = 
     ahead.read((reports,), partial(reportcache.load, reports))
     if stop is None or not stop():
         ahead.prescan = Prescan(fingerprint.trees(output, templates), stop, _kept_plans(output))
+    # The rows each table's last build kept (``rowcache.read_kept``: reading, unpickling and making the rows took
+    # 0.3 s at a city's size; after a new month both the unchanged tables' rows and those the changed ones are
+    # patched from, taken as they are), the largest first, each only while the word has not come yet (what is
+    # left is read by the build).
+    cache = output / rowcache.FOLDER
+    kept = sorted((cache / f"{name}.rows" for name in PUBLISHED_TABLES), key=_size, reverse=True)
+    # Hundreds of thousands of rows, none of them garbage: no collection walks them, neither while they are read
+    # nor after (frozen: merely paused, the first collection after walked them all, 0.1 s).
+    with collector.set_aside():
+        for path in kept:
+            if stop is not None and stop():
+                break
+            ahead.read((path,), partial(rowcache.read_kept, path))
+    # Last, the store's index (its reports' versions, ``feedback_data.load_reports``): the data stage writes it at
+    # its commit, as this reading starts, by a rename; read before that, it is not taken (its stat changed).
+    store = output / "store"
+    if stop is None or not stop():
+        ahead.read((store / STORE_INDEX,), partial(_store, store))
     return ahead
+
+
+def _size(path: Path) -> int:
+    """The size of the file ``path`` (0: absent or unreadable)."""
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
+
+
+def _store(root: Path) -> Store | None:
+    """The store at ``root``, or None when its index cannot be read (the build reads it again, and names why)."""
+    try:
+        return Store.load(root)
+    except PipelineError:
+        return None
 
 
 def _kept_plans(output: Path) -> dict[str, list[listings.Folder]]:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 FOLDER = "site-cache"  # under <output>: nothing else reads it, deleting it only costs one slower build
 MAGIC = b"mpp-site-rows 1\n"
 _ALLOWED = {("datetime", c.__name__): c for c in (date, datetime, time, timedelta, timezone)}
+Kept = tuple[str, tuple[str, ...], list[Row]]  # a kept file's key, field names and rows
 
 
 def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path,
@@ -65,11 +66,14 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
     """
     key = cache_key(csv_sha256, schema)
     kept = cache_dir / f"{csv_path.stem}.rows"
-    rows = load(kept, key)
-    if rows is not None:
-        return rows
+    # The kept file as read ahead (``read_kept``, whatever its key, its rows made), while it is as it was then:
+    # one read serves both the key of this CSV (unchanged) and that of the previous one (``_patched``).
+    held = ahead.take((kept,)) if ahead is not None else None
+    found = _kept_rows(kept, key, held)
+    if found is not None:
+        return found[1]
     first = ahead.take((previous,)) if ahead is not None and previous is not None else None
-    rows = _patched(csv_path, csv_sha256, kept, schema, previous, first) if previous is not None else None
+    rows = _patched(csv_path, csv_sha256, kept, schema, previous, first, held) if previous is not None else None
     if rows is None:
         rows = read_table(csv_path, schema)
     if later is None:
@@ -131,7 +135,7 @@ class _Lines:
 
 
 def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path,
-             ahead: tuple[str | None] | None = None) -> list[Row] | None:
+             ahead: tuple[str | None] | None = None, held: tuple[Kept | None] | None = None) -> list[Row] | None:
     """The rows of the CSV ``path``: each line's kept row when the line is a line of ``previous``
     (the CSV of the kept rows) near the same place, the other lines cast (``read_lines``); None
     when there is no usable pair, the CSV is not the one of ``sha256`` (changed since) or a line
@@ -139,19 +143,19 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
 
     Both files are read a piece at a time, never whole. The previous CSV is read first for its
     digest alone (``first_pass``; ``ahead``: that pass as taken ahead, ``(None,)`` when unusable): kept
-    rows of other code or another schema are not even unpickled.
+    rows of other code or another schema are not even unpickled (``held``: the kept file as read ahead).
     """
     previous_sha256 = ahead[0] if ahead is not None else first_pass(previous)
     if previous_sha256 is None:
         return None
     kept_key = cache_key(previous_sha256, schema)
-    found = load_values(kept, kept_key)
+    found = _kept_rows(kept, kept_key, held)
     if found is None:
         return None
-    names, values = found
+    names, base = found
     new, old = _Lines(path), _Lines(previous)
     try:
-        rows, missing = _matched(iter(new), iter(old), values)
+        rows, missing = _matched(iter(new), iter(old), base)
     except (OSError, ValueError):  # unreadable, or not one line for each kept row (zip's strict)
         return None
     # Read again, the previous CSV must still be the one of the kept rows (and the new one that of its digest).
@@ -165,9 +169,11 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
         return None
     if (names and fields != names) or len(cast) != len(lines):
         return None
+    # The kept rows are taken as they are (read-only), the lines cast made rows of the same fields.
+    index = base[0]._index if base else {name: at for at, name in enumerate(fields)}
     for (i, _), v in zip(lines, cast, strict=True):
-        rows[i] = v
-    return rows_of(fields, typing.cast(list[tuple[Any, ...]], rows))  # every line's row is in now
+        rows[i] = Row(index, v)
+    return typing.cast(list[Row], rows)  # every line's row is in now
 
 
 def first_pass(previous: Path) -> str | None:
@@ -183,9 +189,9 @@ def first_pass(previous: Path) -> str | None:
     return first.sha.hexdigest()
 
 
-def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: list[tuple[Any, ...]]
-             ) -> tuple[list[tuple[Any, ...] | None] | None, list[Any]]:
-    """Each line of ``new`` with the kept row of the equal line of ``old`` where the two run alike (None
+def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: list[Row]
+             ) -> tuple[list[Row | None] | None, list[Any]]:
+    """Each line of ``new`` with the kept row (``values``) of the equal line of ``old`` where the two run alike (None
     where a line is not the next of ``old`` nor one of the ``_NEAR`` after it), and the lines to cast:
     the header, then (position, line) of each other one. Blank lines are no rows (the csv module skips
     them), and the kept rows are ``old``'s other lines, one each (a ValueError when not). (None, ...)
@@ -202,7 +208,7 @@ def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: lis
     olds: list[bytes] = []  # ``old``'s lines from its row ``base`` on
     base = j = 0  # j: the next line of ``olds`` to match
     old_body = filter(None, old_lines)
-    rows: list[tuple[Any, ...] | None] = []
+    rows: list[Row | None] = []
     missing: list[Any] = [head]
     lost = 0
     body = filter(None, new_lines)
@@ -265,18 +271,28 @@ def dump(key: str, rows: list[Row]) -> bytes:
 
 def load(path: Path, key: str) -> list[Row] | None:
     """The rows kept in ``path`` under ``key``, or None when absent, stale or damaged."""
-    found = load_values(path, key)
-    return None if found is None else rows_of(*found)
+    found = read_kept(path, key)
+    return None if found is None else found[2]
 
 
-def load_values(path: Path, key: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]] | None:
-    """The field names and value tuples kept in ``path`` under ``key``, or None when absent, stale or damaged."""
+def read_kept(path: Path, key: str | None = None) -> Kept | None:
+    """The key, field names and rows kept in ``path`` (under ``key`` only, unless None: any key), or None when
+    absent, damaged or (with ``key``) stale; a copy of another key is not even unpickled."""
+    found = _read_values(path, key)
+    return None if found is None else (found[0], found[1], rows_of(found[1], found[2]))
+
+
+def _read_values(path: Path, key: str | None) -> tuple[str, tuple[str, ...], list[tuple[Any, ...]]] | None:
+    """``read_kept``'s key, field names and value tuples, no row made."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
     head = len(MAGIC)
-    if data[:head] != MAGIC or data[head : head + 65] != key.encode() + b"\n":
+    if data[:head] != MAGIC or data[head + 64 : head + 65] != b"\n":
+        return None
+    found = data[head : head + 64].decode("ascii", "replace")
+    if key is not None and found != key:
         return None
     if data[head + 65 : head + 130] != hashlib.sha256(memoryview(data)[head + 130 :]).hexdigest().encode() + b"\n":
         return None
@@ -294,7 +310,14 @@ def load_values(path: Path, key: str) -> tuple[tuple[str, ...], list[tuple[Any, 
         and set(map(len, values)) <= {len(names)}
     ):
         return None
-    return names, values
+    return found, names, values
+
+
+def _kept_rows(path: Path, key: str, held: tuple[Kept | None] | None) -> tuple[tuple[str, ...], list[Row]] | None:
+    """The field names and rows kept in ``path`` under ``key`` (``read_kept``), taken from ``held``
+    (``(read_kept(path),)`` read ahead while the file is as it was then) when given."""
+    found = read_kept(path, key) if held is None else held[0]
+    return None if found is None or found[0] != key else (found[1], found[2])
 
 
 def write_whole(path: Path, data: bytes) -> None:

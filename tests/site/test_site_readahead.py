@@ -19,6 +19,7 @@ import pytest
 
 from pipeline.core import listings, treehash
 from pipeline.core.config import load_portal
+from pipeline.core.errors import PipelineError
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import scan_tree
 from pipeline.site import fingerprint, manifest
@@ -221,3 +222,21 @@ def test_a_plan_the_nothing_new_checks_kept_stands_for_the_walk(tmp_path: Path, 
     assert _same(found, root)
     damaged = Prescan([("r", root, None)], kept={str(root): [["missing/parent", None, [], []]]})
     assert _same(damaged.scan("r", root, None), root)  # a damaged plan: the tree is walked
+
+
+def test_the_store_s_index_read_ahead_is_taken_only_while_it_is_as_it_was(tmp_path: Path) -> None:
+    portal = _portal_with_site(tmp_path)
+    store = portal.output / "store"
+    (store / "index.json").write_bytes(b'{"format": 1, "reference": {"agencies.csv": "one"}}\n')
+    ahead = read_ahead(portal.output, SITE_TEMPLATES)
+    assert ahead.store(store).reference == {"agencies.csv": "one"}
+    ahead = read_ahead(portal.output, SITE_TEMPLATES)
+    time.sleep(0.05)
+    # The data stage's commit after it was read: a rename of the index written whole (as store/journal.py writes).
+    (store / "new.json").write_bytes(b'{"format": 1, "reference": {"agencies.csv": "two"}}\n')
+    (store / "new.json").replace(store / "index.json")
+    assert ahead.store(store).reference == {"agencies.csv": "two"}
+    (store / "index.json").write_bytes(b"{}\n")  # an index that cannot be read: not read ahead, the build names it
+    ahead = read_ahead(portal.output, SITE_TEMPLATES)
+    with pytest.raises(PipelineError, match="unknown store format"):
+        ahead.store(store)
