@@ -131,7 +131,9 @@ def test_the_data_files_written_too_late_to_last_are_settled_after_the_stage(
     *_, written = steps._publish(portal, date(2026, 11, 30), datetime(2026, 11, 30, 8))
     folder = output / "store" / row_reuse.FOLDER
     named = {f"{path.stem}.{ext}" for path in folder.glob("*.idx") for ext in row_reuse.EXTENSIONS}
-    before = json.loads((folder / row_reuse.STATS).read_bytes())
+    # None at all when every file was written within the racy window of the stage's save (a fast run).
+    stats = folder / row_reuse.STATS
+    before = json.loads(stats.read_bytes()) if stats.is_file() else {}
     monkeypatch.setattr(treehash, "RACY_NS", 0)  # as if the site build had taken its seconds
     settled = row_reuse.settle_stats(output / "store", output / "data", written)
     after = json.loads((folder / row_reuse.STATS).read_bytes())

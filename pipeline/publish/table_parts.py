@@ -98,7 +98,9 @@ class TableParts:
         """Keep the part built this run for ``agency`` under ``key`` (written by ``save``)."""
         data = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
         if self._spill is None and not self._held:
-            folder = self.path.parent if self.path is not None and self.path.parent.is_dir() else None
+            # Beside the store, not in it: a cache must not take the room the store's commit needs (a store on
+            # its own filesystem would run out one file early).
+            folder = self.path.parent.parent if self.path is not None and self.path.parent.parent.is_dir() else None
             try:  # unnamed: gone when closed (by ``save``) or with the process, however it ends
                 self._spill = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
             except OSError:
