@@ -279,6 +279,15 @@ def test_a_kept_worksheet_without_its_chunks_is_inflated_whole(tmp_path: Path) -
     assert indexes.reused == {"t": 4} and second == cold(SECOND)
 
 
+def _count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the data files' code hashes from now on, by name ("mapped": one mapped for its rows' index)."""
+    hashed: list[str] = []
+    real_sha, real_file_sha = row_reuse._mapped_sha, row_reuse.file_sha
+    monkeypatch.setattr(row_reuse, "_mapped_sha", lambda buffer: hashed.append("mapped") or real_sha(buffer))
+    monkeypatch.setattr(row_reuse, "file_sha", lambda path: hashed.append(path.name) or real_file_sha(path))
+    return hashed
+
+
 def test_published_files_that_last_are_checked_by_stat_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A published file whose stat is kept with its SHA-256 (``files.json``) is not hashed again by the
     next run; one changed since (another stat) is hashed, and a hand-made change is never taken back."""
@@ -287,10 +296,7 @@ def test_published_files_that_last_are_checked_by_stat_not_read(tmp_path: Path, 
     publish(tmp_path, FIRST)
     stats = json.loads((tmp_path / "store" / "published-rows" / row_reuse.STATS).read_bytes())
     assert set(stats) == {"t.csv", "t.json", "t.xlsx"}
-    hashed: list[str] = []
-    real_sha, real_file_sha = row_reuse._mapped_sha, row_reuse.file_sha
-    monkeypatch.setattr(row_reuse, "_mapped_sha", lambda buffer: hashed.append("mapped") or real_sha(buffer))
-    monkeypatch.setattr(row_reuse, "file_sha", lambda path: hashed.append(path.name) or real_file_sha(path))
+    hashed = _count_hashing(monkeypatch)
     second, indexes = publish(tmp_path, SECOND)
     assert indexes.reused == {"t": 4} and second == cold(SECOND) and hashed == []
     path = tmp_path / "data" / "t.json"
@@ -327,10 +333,7 @@ def test_files_written_too_late_to_last_are_settled_later_in_the_run(tmp_path: P
     assert row_reuse.settle_stats(tmp_path / "store", tmp_path / "data", written) == set()  # not lasting yet
     monkeypatch.setattr(treehash, "RACY_NS", 0)  # as if the site build had taken its seconds
     assert row_reuse.settle_stats(tmp_path / "store", tmp_path / "data", written) == {"t.csv", "t.json", "t.xlsx"}
-    hashed: list[str] = []
-    real_sha, real_file_sha = row_reuse._mapped_sha, row_reuse.file_sha
-    monkeypatch.setattr(row_reuse, "_mapped_sha", lambda buffer: hashed.append("mapped") or real_sha(buffer))
-    monkeypatch.setattr(row_reuse, "file_sha", lambda path: hashed.append(path.name) or real_file_sha(path))
+    hashed = _count_hashing(monkeypatch)
     second, indexes = publish(tmp_path, SECOND)
     assert indexes.reused == {"t": 4} and second == cold(SECOND) and hashed == []
 
