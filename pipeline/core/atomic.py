@@ -52,14 +52,19 @@ def write_plain(path: str, data: bytes) -> None:
     write tens of thousands of small files."""
     fd = os.open(path, _TRUNCATE, 0o666)
     try:
-        view = memoryview(data)
-        while view:  # a write may take less than all (a signal, a nearly full disk)
-            written = os.write(fd, view)
-            if not written:  # never an endless loop on a file that takes nothing
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # named by the caller's ``naming``
-            view = view[written:]
+        write_all(fd, data)
     finally:
         os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd``: a write may take less than all (a signal, a nearly full disk)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if not written:  # never an endless loop on a file that takes nothing
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # named by the caller's ``naming``
+        view = view[written:]
 
 
 def make_folder(folder: str, made: set[str]) -> list[str]:

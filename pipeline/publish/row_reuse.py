@@ -945,20 +945,18 @@ class Indexes:
         assert self.folder is not None and self.published is not None
         shas: dict[str, str] = {}
         for name, data in self.new.items():
-            files = json.loads(data.partition(b"\n")[0]).get("files", {})
-            shas.update({f"{name}.{ext}": sha for ext, sha in files.items()})
+            shas.update(_index_shas(name, ".idx", data.partition(b"\n")[0]))
         for archive, index in self.new_chunks.items():
             if index is not None:
-                shas[archive] = json.loads(index.partition(b"\n")[0])["sha256"]
+                shas.update(_index_shas(archive, ".chunks", index.partition(b"\n")[0]))
         now = time.time_ns()
         stats = {}
         for file, sha in sorted(shas.items()):
             known = lasting_stat(str(self.published / file), None, now)
             if known is not None:
                 stats[file] = [sha, known]
-        data = json.dumps(stats, sort_keys=True).encode("utf-8") + b"\n"
         if stats or self.stats:
-            self._save(self.folder / STATS, data)
+            self._save(self.folder / STATS, _stats_bytes(stats))
 
     @staticmethod
     def _save(path: Path, data: bytes) -> None:
@@ -988,11 +986,7 @@ def settle_stats(store: Path, published: Path, written: dict[str, list[Any]]) ->
             if path.suffix not in (".idx", ".chunks") or path.is_symlink():
                 continue
             with open(path, "rb") as fh:
-                header = json.loads(fh.readline())
-            if path.suffix == ".idx" and isinstance(header.get("files"), dict):
-                shas.update({f"{path.stem}.{ext}": sha for ext, sha in header["files"].items()})
-            elif path.suffix == ".chunks" and isinstance(header.get("sha256"), str):
-                shas[path.stem] = header["sha256"]
+                shas.update(_index_shas(path.stem, path.suffix, fh.readline()))
     except (OSError, ValueError, AttributeError):
         return set()  # nothing to trust: the next run hashes what it needs
     now = time.time_ns()
@@ -1015,7 +1009,23 @@ def settle_stats(store: Path, published: Path, written: dict[str, list[Any]]) ->
     if added:
         stats = {file: list(entry) for file, entry in sorted({**indexes.stats, **added}.items())}
         try:
-            Indexes._save(folder / STATS, json.dumps(stats, sort_keys=True).encode("utf-8") + b"\n")
+            Indexes._save(folder / STATS, _stats_bytes(stats))
         except OSError:
             return set()  # (a cache: the next run hashes them)
     return set(added)
+
+
+def _index_shas(stem: str, suffix: str, head: bytes) -> dict[str, str]:
+    """The SHA-256 of each published file a row index (``.idx``: the table's files) or a chunk index (``.chunks``:
+    the archive) names in its header line; ValueError when the line is not JSON."""
+    header = json.loads(head)
+    if suffix == ".idx" and isinstance(header.get("files"), dict):
+        return {f"{stem}.{ext}": sha for ext, sha in header["files"].items()}
+    if suffix == ".chunks" and isinstance(header.get("sha256"), str):
+        return {stem: header["sha256"]}
+    return {}
+
+
+def _stats_bytes(stats: dict[str, Any]) -> bytes:
+    """The ``STATS`` record's bytes."""
+    return json.dumps(stats, sort_keys=True).encode("utf-8") + b"\n"

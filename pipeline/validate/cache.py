@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import hashlib
 import json
 import os
@@ -39,7 +38,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import regular_bytes, write_blocks
+from pipeline.core.atomic import regular_bytes, write_all, write_blocks
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import REFERENCE_TABLES, TABLES, FileReport, Message, Problem
 from pipeline.core.rowcodec import compact_json, encode_rows
@@ -241,12 +240,8 @@ class ValidationCache:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_size != disk.size:
                 return False  # not the file read: written whole
-            view = memoryview(b"".join(name.encode("ascii") + b"\t" + self.new[name] + b"\n" for name in lines))
-            while view:  # a write may take less than all; a line cut short is a damaged line (a miss)
-                written = os.write(fd, view)
-                if not written:
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-                view = view[written:]
+            # A line cut short by a failed write is a damaged line: a miss next time.
+            write_all(fd, b"".join(name.encode("ascii") + b"\t" + self.new[name] + b"\n" for name in lines))
         finally:
             os.close(fd)
         return True
