@@ -242,3 +242,22 @@ def test_a_walk_takes_back_the_lines_of_the_check_for_folders_unchanged_since(
     # Lines of another walk, or of a folder that no longer holds as many files, are not taken.
     seen["2026-07/lbh"] = []
     assert listings.walk("r", root, kept, seen) == listings.walk("r", root)
+
+
+def test_the_kept_listings_and_digests_are_saved_unflushed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caches (a city's input digests are 2 MB, its output listings 600 kB): written without an ``fsync``, since one
+    a power loss left short is not JSON (every folder listed, every file read) and an older one keeps keys the
+    folders and files changed since no longer have."""
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root = _tree(tmp_path)
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    _, plan = _walked(root)
+    listings.save(tmp_path / "listings.json", {"r": plan})
+    digests = treehash.DigestCache(tmp_path / "digests.json")
+    treehash.hash_tree(hashlib.sha256(), "r", root, None, digests)
+    digests.save()
+    assert synced == []
+    assert listings.load(tmp_path / "listings.json") == {"r": plan}
+    assert len(treehash.DigestCache(tmp_path / "digests.json").kept) == 8  # every file of the tree

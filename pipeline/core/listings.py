@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import write_bytes
+from pipeline.core.atomic import write_blocks
 from pipeline.core.treehash import settled, stat_line, stat_tree
 
 FORMAT = "mpp-listings 2"
@@ -229,8 +229,8 @@ def save(path: Path, plans: dict[str, list[Folder]]) -> None:
     with contextlib.suppress(OSError):
         if path.read_bytes() == body:
             return
-    with contextlib.suppress(OSError):
-        write_bytes(path, body)
+    with contextlib.suppress(OSError):  # not flushed: one a power loss left short is not JSON (every folder listed)
+        write_blocks(path, (body,), sync=False)
 
 
 def load(path: Path) -> dict[str, Any]:
