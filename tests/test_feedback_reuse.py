@@ -201,3 +201,43 @@ def test_the_index_counts_each_agency_months_files_by_status(tmp_path: Path) -> 
     assert [row.split("</a></th>")[1] for row in rows] == [
         "<td>1</td><td>1</td><td>1</td></tr>", "<td>0</td><td>2</td><td>1</td></tr>", "<td>3</td><td>0</td><td>0</td></tr>"]
     assert "statuses" in months[0] and "accepted" not in months[0]  # the page's inputs are left as they were
+
+
+def test_a_folder_s_record_is_saved_unflushed_and_one_cut_short_builds_every_file_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record of a folder's files (``reuse.Reuse``) is a cache, written without an ``fsync``; one that a power
+    loss left short is not JSON: every file is built again, none taken on its word."""
+    import json
+    import os
+
+    from pipeline.publish.reuse import Reuse
+
+    output = tmp_path / "output"
+    (output / "templates" / "a").mkdir(parents=True)
+    built: list[str] = []
+
+    def build(rel: str) -> bytes:
+        built.append(rel)
+        return f"{rel}\n".encode()
+
+    def run() -> Reuse:
+        reuse = Reuse(output, "templates")
+        for rel in ("a/one.txt", "a/two.txt"):
+            data = reuse.get(rel, "key-" + rel, lambda rel=rel: build(rel))
+            if data is not None:
+                (output / "templates" / rel).write_bytes(data)
+        reuse.save()
+        return reuse
+
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    run()
+    assert synced == [] and len(json.loads(Reuse(output, "templates").record.read_bytes())) == 2
+    built.clear()
+    assert run().in_place == {"a/one.txt", "a/two.txt"} and built == []  # kept: read back, not built
+    record = output / "store" / "templates-inputs.json"
+    record.write_bytes(record.read_bytes()[:-9])
+    built.clear()
+    run()
+    assert built == ["a/one.txt", "a/two.txt"]

@@ -204,7 +204,7 @@ def test_computed_digests_are_made_when_the_writer_asks_or_the_memo_is_saved(tmp
 def test_computed_rows_wait_in_an_unnamed_file_until_saved(tmp_path: Path, computed: list,
                                                            monkeypatch: pytest.MonkeyPatch, fails_after: int | None) -> None:
     """The rows a run computes are written out as they are put (the memo holds where, not the text) and
-    read back into the memo's file when it is saved, sorted by key as the lines read back are. When the
+    read back into the memo's file when it is saved (a small change: appended in key order). When the
     file cannot be written (a full disk: at once, or after a few blocks) the rest stays in memory and the
     memo's file is the same."""
     path = tmp_path / "memo.tsv"
@@ -233,8 +233,9 @@ def test_computed_rows_wait_in_an_unnamed_file_until_saved(tmp_path: Path, compu
     assert len(writes) == (len(computed) if fails_after is None else fails_after)
     memo.save()
     assert memo.spill.closed
-    lines = path.read_bytes().split(b"\n")[1:-1]
-    assert lines == sorted(lines) and len(lines) == first.count(b"\n") - 1
+    saved = path.read_bytes()
+    added = saved[len(first):].split(b"\n")[:-1]
+    assert saved.startswith(first) and added == sorted(added) and len(added) == len(computed)
     computed.clear()
     assert _run(tables, path, computed) == out and computed == []
     if fails_after is not None:  # the same file as written out whole
@@ -473,6 +474,71 @@ def test_lines_read_back_as_they_were_are_saved_as_the_files_own_bytes(tmp_path:
     again = Memo(path, fields)  # and it reads back
     assert sorted(again.old) == ["%064x" % n for n in (0, 1, 2, 3, 5, 7, 8, 9)]
     assert again.rows(again.find("%064x" % 8)[1]) == [["v8", 1, None, None, 1, 2, None, None, None]]  # type: ignore[index]
+
+
+
+def _memo_file(path: Path, count: int) -> tuple[list[str], bytes]:
+    """A memo file of ``count`` lines (keys 1..count, each one row "v<n>"), in key order; its keys and header."""
+    fields = list(indicators.KEPT)
+    header = json.dumps({"format": memo_module.FORMAT, "fields": fields}, separators=(",", ":")).encode()
+    keys = ["%064x" % n for n in range(1, count + 1)]
+    path.write_bytes(header + b"\n" + b"".join(_memo_line(key, f"v{int(key, 16)}") for key in keys))
+    return keys, header
+
+
+def _memo_line(key: str, value: str) -> bytes:
+    """One memo line: the key, a digest of its one row, the row."""
+    return b"%s\t%s\t[[\"%s\",1,null,null,1,2,null,null,null]]\n" % (key.encode(), b"ab" * 16, value.encode())
+
+
+def _one_row(value: str) -> list[list[Any]]:
+    return [[value, 1, None, None, 1, 2, None, None, None]]
+
+
+def test_a_small_change_appends_its_lines_and_the_last_line_of_a_key_holds(tmp_path: Path) -> None:
+    """A run that computes few selections appends their lines to the file as read (not written again); a key
+    computed again (its line unreadable) reads back from its last line."""
+    path = tmp_path / memo_module.FILE
+    keys, _ = _memo_file(path, 16)
+    before = path.read_bytes()
+    inode = path.stat().st_ino
+    memo = Memo(path, list(indicators.KEPT))
+    for key in keys[:15]:  # the 16th is no longer used: one stale line of 17, kept
+        assert memo.find(key) is not None
+    memo.put(keys[3], _one_row("again"), [b"\xab" * 16])  # computed again (as when its rows did not decode)
+    new = "%064x" % 99
+    memo.put(new, _one_row("new"), [b"\xab" * 16])
+    memo.save()
+    assert path.stat().st_ino == inode  # appended, not replaced
+    assert path.read_bytes() == before + _memo_line(keys[3], "again") + _memo_line(new, "new")
+    again = Memo(path, list(indicators.KEPT))
+    assert sorted(again.old) == sorted([*keys, new])
+    for key, value in ((keys[3], "again"), (new, "new"), (keys[0], "v1"), (keys[15], "v16")):
+        found = again.find(key)
+        assert found is not None and again.rows(found[1]) == _one_row(value)
+
+
+def test_a_memo_with_many_unused_lines_is_written_whole_in_key_order(tmp_path: Path) -> None:
+    """Once more than an eighth of the lines would be of keys no longer used, the file is written again with only
+    the lines used, in key order; likewise when the file changed since it was read."""
+    path = tmp_path / memo_module.FILE
+    keys, header = _memo_file(path, 16)
+    memo = Memo(path, list(indicators.KEPT))
+    for key in keys[2:15]:  # 3 unused lines of 17
+        assert memo.find(key) is not None
+    memo.put("%064x" % 0, _one_row("first"), [b"\xab" * 16])
+    memo.save()
+    assert path.read_bytes() == header + b"\n" + _memo_line("%064x" % 0, "first") + b"".join(
+        _memo_line(key, f"v{n}") for n, key in enumerate(keys, 1) if 3 <= n <= 15)
+    memo = Memo(path, list(indicators.KEPT))
+    for key in memo.old:
+        assert memo.find(key) is not None
+    memo.put("%064x" % 99, _one_row("new"), [b"\xab" * 16])
+    with path.open("ab") as fh:  # changed since it was read: not the file this run read
+        fh.write(_memo_line("%064x" % 98, "other"))
+    memo.save()
+    assert sorted(Memo(path, list(indicators.KEPT)).old) == sorted(["%064x" % 0, *keys[2:15], "%064x" % 99])
+    assert path.read_bytes().startswith(header + b"\n" + _memo_line("%064x" % 0, "first"))
 
 
 def _cells(tables: Tables) -> list[tuple[str, str]]:

@@ -204,3 +204,60 @@ def test_present_takes_unchanged_folders_from_the_kept_plan_and_finds_every_chan
     assert found[1] == {"2026-08/lbh/link"} and "2026-09/pa/index.html" in found[0]
     assert changed == [".", "2026-07/bpbd", "2026-08/lbh", "2026-08/lbh/agendas", "2026-09", "2026-09/pa"]
     assert listings.present(str(root), [["", [1, 2], "x", None]]) == listings.present(str(root), None)
+
+
+def test_a_walk_takes_back_the_lines_of_the_check_for_folders_unchanged_since(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk ``remember`` makes after a publish takes the lines the check's stat walk gave (``seen``) for each
+    folder whose stat is still its kept key: only the files of the folders a rename or a removal changed are
+    stat'ed, and the lines and plan are a full walk's."""
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root = _tree(tmp_path)
+    _, kept = _walked(root)
+    seen: dict[str, list[bytes]] = {}
+    h = hashlib.sha256()
+    listings.stat_walk(h, "r", root, kept, seen)
+    assert h.hexdigest() == _plain(root)
+    assert sorted(seen) == sorted(sub for sub, *_ in kept)  # every folder held its key
+    time.sleep(0.05)
+    # As a publish swaps its files in: a file replaced by a rename, another removed.
+    fresh = root / "2026-08" / "lbh" / "agendas" / ".r001.json.tmp"
+    fresh.write_bytes(b'{"ok": false}\n')
+    os.replace(fresh, root / "2026-08" / "lbh" / "agendas" / "r001.json")
+    (root / "2026-07" / "bpbd" / "index.html").unlink()
+    statted: list[str] = []
+    real = os.lstat
+
+    def counted(path: Any) -> os.stat_result:
+        statted.append(os.path.relpath(path, root))
+        return real(path)
+
+    monkeypatch.setattr(listings.os, "lstat", counted)
+    walked = listings.walk("r", root, kept, seen)
+    monkeypatch.setattr(listings.os, "lstat", real)
+    assert walked == listings.walk("r", root)
+    assert hashlib.sha256(b"".join(walked[0])).hexdigest() == _plain(root)
+    files = sorted(p for p in statted if not (root / p).is_dir())
+    assert files == ["2026-08/lbh/agendas/r001.json"]  # the one changed folder's file; the others taken back
+    # Lines of another walk, or of a folder that no longer holds as many files, are not taken.
+    seen["2026-07/lbh"] = []
+    assert listings.walk("r", root, kept, seen) == listings.walk("r", root)
+
+
+def test_the_kept_listings_and_digests_are_saved_unflushed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caches (a city's input digests are 2 MB, its output listings 600 kB): written without an ``fsync``, since one
+    a power loss left short is not JSON (every folder listed, every file read) and an older one keeps keys the
+    folders and files changed since no longer have."""
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    root = _tree(tmp_path)
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    _, plan = _walked(root)
+    listings.save(tmp_path / "listings.json", {"r": plan})
+    digests = treehash.DigestCache(tmp_path / "digests.json")
+    treehash.hash_tree(hashlib.sha256(), "r", root, None, digests)
+    digests.save()
+    assert synced == []
+    assert listings.load(tmp_path / "listings.json") == {"r": plan}
+    assert len(treehash.DigestCache(tmp_path / "digests.json").kept) == 8  # every file of the tree

@@ -64,6 +64,22 @@ def test_kept_rows_are_taken_back_and_the_files_equal_a_cold_write(tmp_path: Pat
     assert second == cold(SECOND)
 
 
+
+def test_indexes_are_saved_unflushed_and_one_cut_short_is_not_used(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache: the indexes (a city's indicators index is 16 MB) are written without an ``fsync``; one that a power
+    loss left short fails its checks and every row is encoded again, the files as a cold write's."""
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    publish(tmp_path, FIRST)
+    assert synced == [] and (tmp_path / "store" / "published-rows" / "t.idx").is_file()
+    monkeypatch.setattr(os, "fsync", real)
+    index = tmp_path / "store" / "published-rows" / "t.idx"
+    index.write_bytes(index.read_bytes()[:-5])
+    second, indexes = publish(tmp_path, SECOND)
+    assert indexes.reused == {"t": 0} and second == cold(SECOND)
+
 def test_a_damaged_index_is_not_used(tmp_path: Path) -> None:
     publish(tmp_path, FIRST)
     index = tmp_path / "store" / "published-rows" / "t.idx"

@@ -204,7 +204,9 @@ def test_the_fast_layout_gives_the_bytes_of_canonical_json(tmp_path: Path) -> No
         {"nested": {"deeper": {"list": [{"a": 1}], "empty": {}, "none": None}}},
         {},
     ]
-    for log in (changelog, changelog[:1], changelog[3:], [{"changes": [{"n": 10**30}]}]):
+    # Flat records of several key sets and orders in one list (each set laid out once, every record filled at once).
+    mixed = [{"changes": [{"b": 1, "a": "%s"}, {"a": 2, "b": None}, {"c%": True}, {}, {"b": "x", "a": odd[0]}]}]
+    for log in (changelog, changelog[:1], changelog[3:], [{"changes": [{"n": 10**30}]}], mixed):
         store = Store(tmp_path)
         store.changelog = log
         assert store.changelog_bytes() == canonical_json(log)

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import write_bytes
+from pipeline.core.atomic import write_blocks
 from pipeline.core.treehash import settled, stat_line, stat_tree
 
 FORMAT = "mpp-listings 2"
@@ -41,53 +41,66 @@ def folder_key(st: os.stat_result) -> list[int]:
     return [st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns]
 
 
-def stat_walk(h: Any, rel: str, root: Path, plan: list[Folder] | None) -> None:
+def stat_walk(h: Any, rel: str, root: Path, plan: list[Folder] | None,
+              seen: dict[str, list[bytes]] | None = None) -> None:
     """Feed the bytes ``stat_tree(h, rel, root)`` feeds, each folder's listing taken from ``plan`` (``load``) while
-    it holds."""
-    lines = _planned(rel, str(root), plan) if plan else None
+    it holds. ``seen`` gets the lines of each folder whose stat was the key ``plan`` holds for it, by its name in
+    the plan (for ``walk`` to take back, later in the run, while that folder's stat is still that key)."""
+    lines = _planned(rel, str(root), plan, seen) if plan else None
     if lines is None:
+        if seen is not None:
+            seen.clear()
         stat_tree(h, rel, root)
     else:
         h.update(b"".join(lines))
 
 
-def _planned(rel: str, root: str, plan: list[Folder]) -> list[bytes] | None:
-    """The walk's lines by the kept plan, or None when it no longer describes the tree (or is damaged)."""
+def _planned(rel: str, root: str, plan: list[Folder], seen: dict[str, list[bytes]] | None = None) -> list[bytes] | None:
+    """The walk's lines by the kept plan, or None when it no longer describes the tree (or is damaged); ``seen``: see
+    ``stat_walk``."""
     lines: list[bytes] = []
     try:
         for sub, key, kept, folders in plan:
             path = f"{root}/{sub}" if sub else root
             st = os.lstat(path)
             files = kept
-            if key is None or key != folder_key(st):
+            held = key is not None and key == folder_key(st)
+            if not held:
                 found = _listing(path)
                 if found is None or found[1] != folders:
                     return None
                 files = found[0]
             here = f"{rel}/{sub}" if sub else rel
+            start = len(lines)
             for name in files:
                 lines.append(stat_line(f"{here}/{name}", os.lstat(f"{path}/{name}")))
+            if held and seen is not None and type(sub) is str:
+                seen[sub] = lines[start:]
     except (OSError, TypeError, ValueError):  # gone meanwhile, or a damaged plan: walked as stat_tree walks
         return None
     return lines
 
 
-def walk(rel: str, root: Path, kept: list[Folder] | None = None) -> tuple[list[bytes], list[Folder]]:
+def walk(rel: str, root: Path, kept: list[Folder] | None = None,
+         seen: dict[str, list[bytes]] | None = None) -> tuple[list[bytes], list[Folder]]:
     """The lines ``stat_tree(h, rel, root)`` feeds, walked now, and the plan of that walk (for ``save``).
 
     ``kept``: the plan an earlier walk kept (``load``): a folder whose stat is still the key kept with its listing
-    is not listed again (its entries are those kept, as in ``stat_walk``); every file is stat'ed all the same.
+    is not listed again (its entries are those kept, as in ``stat_walk``); every file is stat'ed all the same, but
+    in a folder whose lines a ``stat_walk`` by the same plan gave earlier in this run (``seen``): a publish replaces
+    a file by a rename, which changes its folder's stat, so the files of a folder still at its key are those that
+    walk saw. (A file changed in place by another program meanwhile is seen by the next check, which stats it.)
     """
     held = _held(kept)
     lines: list[bytes] = []
     plan: list[Folder] = []
     try:
-        _walk(lines, plan, rel, "", str(root), held)
+        _walk(lines, plan, rel, "", str(root), held, seen or {})
     except OSError:
         if not held:
             raise
         lines, plan = [], []  # a kept listing naming a file that is not there (a damaged plan): every folder listed
-        _walk(lines, plan, rel, "", str(root), {})
+        _walk(lines, plan, rel, "", str(root), {}, {})
     return lines, plan
 
 
@@ -115,7 +128,7 @@ def _texts(names: object) -> bool:
 
 
 def _walk(lines: list[bytes], plan: list[Folder], rel: str, sub: str, folder: str,
-          held: dict[str, tuple[list[int], list[str], list[str]]]) -> None:
+          held: dict[str, tuple[list[int], list[str], list[str]]], seen: dict[str, list[bytes]]) -> None:
     """One folder's files' lines and entry, then each subfolder's in turn (``stat_tree``'s order)."""
     now = time.time_ns()  # before the stat: a key is kept only for a folder last changed RACY_NS before it
     try:
@@ -128,6 +141,10 @@ def _walk(lines: list[bytes], plan: list[Folder], rel: str, sub: str, folder: st
         # Unchanged since it was listed, settled and without a link then (its key was kept): the same entries.
         files, folders = kept[1], kept[2]
         plan.append([sub, key, files, folders])
+        known = seen.get(sub)
+        if known is not None and len(known) == len(files):
+            lines += known  # unchanged since this run's check stat'ed its files (see ``walk``)
+            files = []
     else:
         found = _listing(folder)
         if found is None:
@@ -137,7 +154,7 @@ def _walk(lines: list[bytes], plan: list[Folder], rel: str, sub: str, folder: st
     for name in files:
         lines.append(stat_line(f"{rel}/{name}", os.lstat(f"{folder}/{name}")))
     for name in folders:
-        _walk(lines, plan, f"{rel}/{name}", f"{sub}/{name}" if sub else name, f"{folder}/{name}", held)
+        _walk(lines, plan, f"{rel}/{name}", f"{sub}/{name}" if sub else name, f"{folder}/{name}", held, seen)
 
 
 def present(root: str, kept: list[Folder] | None) -> tuple[set[str], set[str]]:
@@ -212,8 +229,8 @@ def save(path: Path, plans: dict[str, list[Folder]]) -> None:
     with contextlib.suppress(OSError):
         if path.read_bytes() == body:
             return
-    with contextlib.suppress(OSError):
-        write_bytes(path, body)
+    with contextlib.suppress(OSError):  # not flushed: one a power loss left short is not JSON (every folder listed)
+        write_blocks(path, (body,), sync=False)
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import write_bytes
+from pipeline.core.atomic import write_blocks
 
 _CHUNK = 1 << 20
 RACY_NS = 2_000_000_000  # a file changed less than 2 s before it was read is read again next time
@@ -177,9 +177,10 @@ class DigestCache:
         if self.seen == self.on_disk:
             return
         body = json.dumps({"format": _FORMAT, "files": self.seen}, sort_keys=True, separators=(",", ":"))
-        # A cache that cannot be kept (a full or read-only disk) only makes the next run read the files.
+        # A cache that cannot be kept (a full or read-only disk) only makes the next run read the files. Not flushed:
+        # a file a power loss left short is not JSON, an older one keeps stat keys the files changed since lack.
         with contextlib.suppress(OSError):
-            write_bytes(self.path, body.encode() + b"\n")
+            write_blocks(self.path, (body.encode() + b"\n",), sync=False)
 
 
 def known_digest(digests: DigestCache | None, path: str, fresh: bool = False) -> str | None:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.core.atomic import regular_bytes, write_bytes
+from pipeline.core.atomic import regular_bytes, write_blocks
 from pipeline.core.treehash import RACY_NS, DigestCache, hash_tree, library_versions, settled
 
 PIPELINE = Path(__file__).resolve().parents[1]
@@ -166,7 +166,9 @@ class Reuse:
         """Keep this run's digests (call once the folder built from them is in place)."""
         self._stat_built()
         if self.old != self.new or not self.record.is_file():  # (laid out only then: a city's feedback is 14,400)
-            write_bytes(self.record, (json.dumps(self.new, sort_keys=True) + "\n").encode())
+            # Not flushed: a record a power loss left short is not JSON (every file built again), an older one
+            # names digests or stats the files in place do not have (those built again).
+            write_blocks(self.record, ((json.dumps(self.new, sort_keys=True) + "\n").encode(),), sync=False)
         self.digests.save()
 
     def _stat_built(self) -> None:

@@ -43,7 +43,7 @@ from operator import add, itemgetter, methodcaller, ne, sub
 from pathlib import Path
 from typing import IO, Any, overload
 
-from pipeline.core.atomic import file_sha, write_bytes
+from pipeline.core.atomic import file_sha, write_blocks
 from pipeline.core.deflate_chunks import EVERY_ROWS, MOST_ROWS, ChunkCache, Deflated, Inflated, Moved
 from pipeline.core.treehash import entry_name, stat_fields
 from pipeline.publish.reuse import code_digest, lasting_stat, stat_key
@@ -960,13 +960,18 @@ class Indexes:
 
     @staticmethod
     def _save(path: Path, data: bytes) -> None:
-        """Write ``data`` to ``path`` unless it holds them already."""
+        """Write ``data`` to ``path`` unless it holds them already.
+
+        Not flushed (a cache: a city's indicators index is 16 MB): a file a power loss left short or zeroed fails
+        its checks (the digests' SHA-256, the chunks' lengths, the JSON of the header and of ``STATS``), an older
+        one names files that are no longer in place; either way the rows are encoded again.
+        """
         try:
             if path.read_bytes() == data:
                 return
         except OSError:
             pass
-        write_bytes(path, data)
+        write_blocks(path, (data,), sync=False)
 
 
 def settle_stats(store: Path, published: Path, written: dict[str, list[Any]]) -> set[str]:

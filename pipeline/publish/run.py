@@ -106,9 +106,10 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     digests: DigestCache | None = None
     inputs = ""
     plans: dict[str, Any] | None = None  # the output folders' listings the last run kept (``listings.present``)
+    seen = None  # the lines the check took of those folders (taken back by ``remember``)
     if skip_unchanged:
         checked = checked or check(portal, as_of)  # interrupted swaps completed there, never skipped
-        digests, inputs, plans = checked.digests, checked.inputs, checked.plans
+        digests, inputs, plans, seen = checked.digests, checked.inputs, checked.plans, checked.seen
         if checked.last is not None:
             return nothing_new(checked.last, portal.output)
     else:
@@ -208,7 +209,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)),
                      _written(portal.output / "data", shas))
     if skip_unchanged:
-        remember(portal, inputs, result.accepted, result.rejected, result.needs_action, digests, plans)
+        remember(portal, inputs, result.accepted, result.rejected, result.needs_action, digests, plans, seen)
     return result
 
 

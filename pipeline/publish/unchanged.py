@@ -49,6 +49,8 @@ DIGESTS = "tree-digests.json"  # under <output>/store: the inputs' files' digest
 LISTINGS = "output-listings.json"  # under <output>/store: the output folders' listings, by stat
 FOLDERS = ("data", "feedback", "templates", "reports")  # the publish's output folders, in build order
 PIPELINE = Path(__file__).resolve().parents[1]
+# By output folder, the lines of each folder of its kept listing as the check stat'ed them (``listings.stat_walk``).
+Seen = dict[str, dict[str, list[bytes]]]
 LIBRARIES = ("babel", "frictionless", "jinja2", "markdown", "markupsafe", "nh3", "openpyxl")
 
 
@@ -91,12 +93,15 @@ def scan_inputs(portal: Portal) -> list[Scanned]:
     return scanned
 
 
-def outputs_digest(output: Path, walked: dict[str, Any] | None = None, kept: dict[str, Any] | None = None) -> str:
+def outputs_digest(output: Path, walked: dict[str, Any] | None = None, kept: dict[str, Any] | None = None,
+                   seen: Seen | None = None) -> str:
     """A digest of the name, size, inode, modification and change time of every file in the output folders.
 
     Each folder is stat'ed instead of listed while the listings the last publish kept hold it (``core/listings.py``);
     with ``walked``, every folder whose listing no longer holds is listed, and ``walked`` gets the listings to keep
-    (``listings.save``). ``kept``: those listings, when the caller loaded them (``Check.plans``).
+    (``listings.save``). ``kept``: those listings, when the caller loaded them (``Check.plans``). ``seen``: without
+    ``walked``, gets the lines of the folders those listings held, by output folder (``listings.stat_walk``); with it,
+    those lines, taken back for the folders unchanged since (``listings.walk``: ``remember`` after the publish).
     """
     h = hashlib.sha256()
     if kept is None:
@@ -106,9 +111,9 @@ def outputs_digest(output: Path, walked: dict[str, Any] | None = None, kept: dic
         if root.is_file():
             h.update(stat_line(folder, root.lstat()))
         elif walked is None:
-            listings.stat_walk(h, folder, root, kept.get(folder))
+            listings.stat_walk(h, folder, root, kept.get(folder), None if seen is None else seen.setdefault(folder, {}))
         else:
-            lines, walked[folder] = listings.walk(folder, root, kept.get(folder))
+            lines, walked[folder] = listings.walk(folder, root, kept.get(folder), (seen or {}).get(folder))
             h.update(b"".join(lines))
     return h.hexdigest()
 
@@ -120,13 +125,15 @@ class Check:
 
     ``digests`` is None only when nothing changed and the inputs were known by their stat (no publish follows).
     ``plans``: the output folders' listings the last publish kept (``core/listings.py``), for the publish's
-    staging (``listings.present``) and ``remember``, which do not load them again.
+    staging (``listings.present``) and ``remember``, which do not load them again; ``seen``: the lines the check
+    took of the folders they held (``outputs_digest``), for ``remember`` to take back where nothing changed since.
     """
 
     digests: DigestCache | None
     inputs: str
     last: dict[str, Any] | None
     plans: dict[str, Any] | None = None
+    seen: Seen | None = None
 
 
 def check(portal: Portal, as_of: date) -> Check:
@@ -138,7 +145,8 @@ def check(portal: Portal, as_of: date) -> Check:
         recover_dir(portal.output / name)
     record = _record(portal)
     plans = listings.load(portal.output / "store" / LISTINGS)
-    outputs = outputs_digest(portal.output, kept=plans) if record is not None else None
+    seen: Seen = {}
+    outputs = outputs_digest(portal.output, kept=plans, seen=seen) if record is not None else None
     if (record is not None and record.get("inputs_stat") == stats and isinstance(record.get("inputs"), str)
             and record.get("outputs") == outputs):
         return Check(None, record["inputs"], record)  # the inputs known by their stat, as the cache knows a file
@@ -146,7 +154,7 @@ def check(portal: Portal, as_of: date) -> Check:
     inputs = _inputs_digest(as_of, versions, scanned, digests)
     digests.scanned_stat = stats  # kept with the record by ``remember`` when every digest was sure
     same = record is not None and record.get("inputs") == inputs and record.get("outputs") == outputs
-    return Check(digests, inputs, record if same else None, plans)
+    return Check(digests, inputs, record if same else None, plans, seen)
 
 
 def _record(portal: Portal) -> dict[str, Any] | None:
@@ -159,17 +167,19 @@ def _record(portal: Portal) -> dict[str, Any] | None:
 
 
 def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_action: tuple[str, ...] = (),
-             cache: DigestCache | None = None, plans: dict[str, Any] | None = None) -> None:
+             cache: DigestCache | None = None, plans: dict[str, Any] | None = None, seen: Seen | None = None) -> None:
     """Keep this run's inputs, counts, NEEDS ACTION lines and outputs for the next run (written only
     when they differ): a skipped run prints the same lines, so a cron log still names whom to chase.
     The input files' digests are kept too: those ``cache`` found when the run began are not read again,
     only the files that were too recent to keep then (``DigestCache.recheck``: the trees are not walked
     again; without ``cache`` they are). ``plans``: the output folders' listings kept by the last run, when the
-    caller has them (``Check.plans``): only the folders changed since are listed."""
+    caller has them (``Check.plans``): only the folders changed since are listed; ``seen``: the lines the check took
+    of those folders (``Check.seen``): only the files of the folders changed since are stat'ed."""
     # The inputs' stat only when every digest the check took is one the cache keeps (``DigestCache.unsure``).
     stats = cache.scanned_stat if cache is not None and not cache.unsure else None
     walked: dict[str, Any] = {}
-    data = (json.dumps({"inputs": inputs, "inputs_stat": stats, "outputs": outputs_digest(portal.output, walked, plans),
+    outputs = outputs_digest(portal.output, walked, plans, seen)
+    data = (json.dumps({"inputs": inputs, "inputs_stat": stats, "outputs": outputs,
                         "accepted": accepted, "rejected": rejected, "needs_action": list(needs_action)},
                        sort_keys=True) + "\n").encode()
     path = portal.output / "store" / RECORD

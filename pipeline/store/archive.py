@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import json
+import operator
 import os
 import stat
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -416,30 +418,40 @@ def _nested(data: bytes, level: int) -> str:
 
 def _records_text(records: list[dict[str, Any]], level: int) -> str:
     """A list of flat records, ``level`` deep, exactly as ``canonical_json`` lays it out."""
-    if not all(type(v) in _SCALARS and type(k) is str for r in records for k, v in r.items()):
-        return _nested(canonical_json(records), level)  # not flat: the general encoder
     if not records:
         return "[]"
-    outer, item, field = "  " * level, "  " * (level + 1), "  " * (level + 2)
-    names = [sorted(record) for record in records]
+    # Each record's keys in its own order: a city's 10,800 versions share one, sorted and laid out once.
+    orders = list(map(tuple, records))
+    kinds = set(orders)
+    if not all(type(k) is str for keys in kinds for k in keys):
+        return _nested(canonical_json(records), level)  # not flat: the general encoder
+    names = {keys: tuple(sorted(keys)) for keys in kinds}
     # Every value of every record in one call of the C encoder (a call a value took most of the
     # time), cut where it put its separator: a NUL inside a text is written escaped (\u0000), so
     # the only raw NULs are the separators.
-    values = _SEPARATED([record[k] for record, keys in zip(records, names, strict=True) for k in keys])[1:-1]
-    cells = values.split("\0") if values else []
+    getters = {keys: _getter(sorted_keys) for keys, sorted_keys in names.items()}
+    values = list(itertools.chain.from_iterable([getters[keys](r) for keys, r in zip(orders, records, strict=True)]))
+    if not _SCALAR_TYPES.issuperset(map(type, values)):
+        return _nested(canonical_json(records), level)  # not flat: the general encoder
+    outer, item, field = "  " * level, "  " * (level + 1), "  " * (level + 2)
     layouts: dict[tuple[str, ...], str] = {}  # each set of keys' lines, the values left as %s
-    texts = []
-    at = 0
-    for keys in names:
-        layout = layouts.get(tuple(keys))
-        if layout is None:
-            lines = ",\n".join(f"{field}{_SCALAR(k).replace('%', '%%')}: %s" for k in keys)
-            layout = layouts[tuple(keys)] = f"{item}{{\n{lines}\n{item}}}" if keys else f"{item}{{}}"
-        texts.append(layout % tuple(cells[at:at + len(keys)]) if keys else layout)
-        at += len(keys)
-    return "[\n" + ",\n".join(texts) + f"\n{outer}]"
+    for keys, sorted_keys in names.items():
+        lines = ",\n".join(f"{field}{_SCALAR(k).replace('%', '%%')}: %s" for k in sorted_keys)
+        layouts[keys] = f"{item}{{\n{lines}\n{item}}}" if sorted_keys else f"{item}{{}}"
+    text = _SEPARATED(values)[1:-1]
+    cells = tuple(text.split("\0")) if text else ()
+    # Every record's layout filled in one formatting of the whole list.
+    return "[\n" + (",\n".join([layouts[keys] for keys in orders]) % cells) + f"\n{outer}]"
 
 
+def _getter(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of a record's ``keys``, in that order, as a tuple."""
+    if len(keys) > 1:
+        return operator.itemgetter(*keys)
+    return lambda record: tuple(record[k] for k in keys)
+
+
+_SCALAR_TYPES = frozenset(_SCALARS)
 _SEPARATED = json.JSONEncoder(ensure_ascii=False, separators=("\0", ":")).encode
 
 
