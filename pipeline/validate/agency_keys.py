@@ -35,8 +35,12 @@ def agency_key(version: str, agency: str, files: Sequence[tuple[str, str]],
                agendas: Sequence[tuple[str, str, str]]) -> str:
     """What an agency's cross rules read: the rules' version, its files (path, SHA-256) in path order and its
     accepted agendas versions in the store (period, file, SHA-256) that they do not give already."""
-    text = json.dumps([version, agency, sorted(files), sorted(agendas)], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    h = hashlib.sha256(f"{FORMAT}\0{version}\0{agency}\0".encode())
+    # (Paths, periods and SHA-256 hold no NUL or newline: one text, no JSON of a city's 10,800 pairs.)
+    h.update("\n".join(f"{file}\0{sha256}" for file, sha256 in sorted(files)).encode("utf-8"))
+    h.update(b"\n\n")
+    h.update("\n".join("\0".join(v) for v in sorted(agendas)).encode("utf-8"))
+    return h.hexdigest()
 
 
 def entries_digest(agendas: Sequence[str | None]) -> str:
