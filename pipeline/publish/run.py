@@ -122,7 +122,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     store = Store.load(portal.output / "store")
     cache = ValidationCache.for_portal(portal)  # judgements of unchanged files are reused
     # The earlier agenda ids a decisions file may name: an unchanged agendas file's from its kept judgement.
-    reports = validate_datasets(portal, partial(store.previous_agenda_ids, known=cache.agenda_ids), cache, digests)
+    reports = validate_datasets(portal, partial(store.previous_agenda_ids, known=cache.agenda_ids), cache, digests,
+                                store.agendas_versions)  # an agency as last run takes its kept reports (agency_keys.py)
     receipts = load_receipts(portal.receipts, portal.tz, portal.datasets)
     new_store, changes = store.update(
         reports, lambda file: _submitted_bytes(portal, file), receipts,

@@ -16,7 +16,8 @@ from pipeline.core.followup import is_overdue
 from pipeline.core.ikm import ELEMENTS, grade, group_ikm, row_ikm
 from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.records import Agency, Service
-from pipeline.publish.evaluation.memo import Memo
+from pipeline.publish.evaluation.agency_slices import Chain, Meeting, decision_chain, meeting_entries
+from pipeline.publish.evaluation.memo import AgencySlices, Memo
 from pipeline.publish.evaluation.table import indicator_records
 from pipeline.publish.ikm_memo import IkmMemo
 from pipeline.publish.row_batches import Values, row_values
@@ -49,6 +50,7 @@ def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[S
         "services": sorted((asdict(s) for s in services), key=lambda r: r["service_code"]),
     }
     sources: dict[tuple[str, str], str | None] | None = None
+    agency_slices: AgencySlices | None = None
     if memo is None:
         performance_rows = performance(store)
         # The performance rows of a month and agency are those of its published version (``performance``), decoded
@@ -58,14 +60,14 @@ def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[S
                       agendas=latest_agendas(store), agenda_history=agenda_history(store),
                       decisions=latest_decisions(store, as_of), decision_history=decision_history(store))
     else:  # each agency's rows kept from the last run unless its versions changed (table_parts.py)
-        spliced, encoded, sources = spliced_tables(store, memo.parts, memo.ikm, fields)
+        spliced, encoded, sources, agency_slices = spliced_tables(store, memo.parts, memo.ikm, fields)
         spliced["decisions"] = with_overdue(spliced["decisions"], as_of)
         tables.update(spliced)
     tables["submissions"] = listed["submissions"]
     # Computed from the tables above and the change log only, all in the data package, so that
     # anyone can recompute them.
     tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets(), store.changelog,
-                                             memo, encoded, sources)
+                                             memo, encoded, sources, agency_slices)
     return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
 
 
@@ -220,9 +222,11 @@ class _AgencyStore:
 
 def spliced_tables(store: Store, parts: TableParts, kept: IkmMemo | None,
                    fields: Mapping[str, Sequence[str]] | None = None
-                   ) -> tuple[dict[str, list[Record]], dict[tuple[str, str], str], dict[tuple[str, str], str | None]]:
+                   ) -> tuple[dict[str, list[Record]], dict[tuple[str, str], str], dict[tuple[str, str], str | None],
+                              AgencySlices]:
     """The ``PARTS`` tables in their published order from each agency's part, kept or built (``parts``), the
-    performance rows' encoded digests by (month, agency) and where each agenda was read (``agenda_sources``).
+    performance rows' encoded digests by (month, agency), where each agenda was read (``agenda_sources``) and
+    each agency's decision chain and meetings for the indicators' memo (evaluation/agency_slices.py).
 
     ``fields``: the published tables' field names (their schemas' order); the ``DIGESTED`` tables then come with
     their rows' digests (``row_reuse.Digested``), kept in the parts, so the data files do not hash them again.
@@ -237,6 +241,8 @@ def spliced_tables(store: Store, parts: TableParts, kept: IkmMemo | None,
     # (month, agency, performance rows, IKM row, the rows' digests, the IKM row's)
     groups: list[tuple[str, str, list[Record], Record | None, bytes, bytes]] = []
     sources: dict[tuple[str, str], str | None] = {}
+    chains: dict[str, Chain] = {}
+    meetings: list[list[Meeting]] = []  # in the agencies' (the agendas table's) order
     digests: dict[str, str] = {}  # rows path -> encoded digest
     for agency in sorted(by_agency):
         versions = by_agency[agency]
@@ -260,6 +266,9 @@ def spliced_tables(store: Store, parts: TableParts, kept: IkmMemo | None,
                 hashed[name].append(part["digests"][name])
         groups.extend((period, agency, *rest) for period, *rest in part["performance"])
         sources.update(((agency, agenda), source) for agenda, source in part["sources"])
+        if part["chain"] is not None:
+            chains[agency] = part["chain"]
+        meetings.append(part["meetings"])
     groups.sort(key=lambda g: (g[0], g[1]))  # the performance table's order: month, agency, then service
     for _, _, rows, ikm, rows_hashed, ikm_hashed in groups:
         tables["performance"].extend(rows)
@@ -272,7 +281,7 @@ def spliced_tables(store: Store, parts: TableParts, kept: IkmMemo | None,
     for name, pieces in hashed.items():
         tables[name] = Known(tables[name], names[name], b"".join(pieces))
     encoded = {(v.period, v.agency): digests[v.rows_path] for v in store.published("performance")}
-    return tables, encoded, sources
+    return tables, encoded, sources, (chains, meetings)
 
 
 # The tables kept with their rows' digests: all those of ``PARTS`` but decisions, whose ``overdue`` is the day's.
@@ -322,11 +331,15 @@ def _agency_part(view: _AgencyStore, agency: str, kept: IkmMemo | None, names: M
         ikm = ikm_rows.get((period, agency))
         month_parts.append((period, rows, ikm, hashed("performance", rows),
                             hashed("agency_ikm", [ikm] if ikm is not None else [])))
+    sources = agenda_sources(store)
     return {
         "performance": month_parts,
         **tables,
         "digests": {name: hashed(name, rows) for name, rows in tables.items()},
-        "sources": sorted((agenda, source) for (_, agenda), source in agenda_sources(store).items()),
+        "sources": sorted((agenda, source) for (_, agenda), source in sources.items()),
+        # What the agency adds to the indicators' memo's slices, made from these rows (agency_slices.py).
+        "chain": decision_chain(agency, tables["decision_history"], tables["decisions"]),
+        "meetings": meeting_entries(tables["agendas"], sources),
     }
 
 

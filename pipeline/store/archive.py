@@ -80,6 +80,7 @@ class Store:
         self._published: list[Version] | None = None
         self.receipt_warnings: list[str] = []
         self._agenda_index: dict[str, tuple[list[str], list[str]]] | None = None
+        self._agendas_versions: dict[str, list[tuple[str, str, str]]] | None = None  # by agency, made once
         self._reused: Collection[str] = frozenset()
         self._changelog_memo: tuple[int, bytes] | None = None
 
@@ -197,6 +198,16 @@ class Store:
         found_periods, ids = self._agenda_index.get(agency, ([], []))
         return set(ids[:bisect.bisect_left(found_periods, period)])
 
+    def agendas_versions(self, agency: str) -> list[tuple[str, str, str]]:
+        """The agency's accepted agendas versions (period, file, SHA-256): all ``previous_agenda_ids`` reads of the
+        store for it (validate/agency_keys.py)."""
+        if self._agendas_versions is None:
+            found: dict[str, list[tuple[str, str, str]]] = {}
+            for v in self.published("agendas"):
+                found.setdefault(v.agency, []).append((v.period, v.file, v.sha256))
+            self._agendas_versions = found
+        return self._agendas_versions.get(agency, [])
+
     def first_period(self) -> str | None:
         """The earliest period the store knows."""
         return min((k[0] for k in self.pointers), default=None)
@@ -239,6 +250,7 @@ class Store:
             new.changelog.append(changes.event(day, now))
         new._published = None
         new._agenda_index = None
+        new._agendas_versions = None
         # The rows this store decoded (validation asked for the agendas) stay valid for every
         # file this update does not write: the next stage does not read and decode them again.
         new._rows_cache = {path: rows for path, rows in self._rows_cache.items() if path not in new.pending}

@@ -43,6 +43,8 @@ from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import REFERENCE_TABLES, TABLES, FileReport, Message, Problem
 from pipeline.core.rowcodec import compact_json, encode_rows
 from pipeline.core.treehash import hash_tree
+from pipeline.validate.agency_keys import FILE as AGENCIES
+from pipeline.validate.agency_keys import AgencyKeys
 from pipeline.validate.kept_rows import KeptRows, agenda_ids
 
 FOLDER = "validation"
@@ -109,6 +111,8 @@ class ValidationCache:
         self._decoded: dict[str, Any] = {}  # entries' JSON decoded ahead by ``prefetch``, by name
         # What the file held when first read (kept past ``release``): for ``save`` to append to it.
         self._disk: _Disk | None = None
+        # Each agency's cross-rule context kept by digest (agency_keys.py), written by ``save`` after the entries.
+        self.agencies = AgencyKeys(root)
 
     def prefetch(self, files: Iterable[tuple[str, str]]) -> None:
         """Decode the entries of these (file, SHA-256) pairs at once, for ``get``: one JSON text for a city's
@@ -175,15 +179,15 @@ class ValidationCache:
         """Let go of the file's bytes (the kept judgements found hold what they need); ``save`` reads it again."""
         self._data, self._lines, self._decoded = b"", None, {}
 
-    def put(self, report: FileReport, agendas: str | None) -> None:
-        """Keep a fresh judgement (unless it says the machine failed)."""
+    def put(self, report: FileReport, agendas: str | None) -> bool:
+        """Keep a fresh judgement (unless it says the machine failed); False when it is not kept."""
         self.reused.discard(report.file)
         if report.sha256 is None or any(p.code in NOT_KEPT for p in (*report.errors, *report.warnings)):
-            return
+            return False
         # A file holding personal data is judged again each time rather than kept: its typed rows
         # would copy the raw values out of the private store of received files.
         if any(p.code.startswith("personal-data") for p in report.errors):
-            return
+            return False
         name = self._name(report.file, report.sha256)
         self.used.add(name)
         rows = b"" if report.rows is None else _rows_text(report.rows).encode("utf-8")
@@ -191,6 +195,7 @@ class ValidationCache:
         # decodes the rows (kept_rows.py), which would fail the run.
         entry = {"agendas": agendas, "report": _record(report), "rows_crc": zlib.crc32(rows)}
         self.new[name] = compact_json(entry).rstrip(b"\n") + b"\t" + rows
+        return True
 
     def save(self) -> None:
         """Write the entries this run used (kept or new; none of earlier rules or gone files) as the file, or
@@ -199,11 +204,13 @@ class ValidationCache:
         Written through a temporary file and a rename, not flushed: a failure here, or a power loss
         that leaves the file short, costs only judgements next time, never the run (errors are ignored).
         """
+        written = False
         with contextlib.suppress(OSError):
             if self._appended():
                 self._drop_others()
                 self.new, self._disk = {}, None  # (a second save reads the file again)
                 self.release()
+                self.agencies.save()  # after the entries it names
                 return
             data, lines = self._found()
 
@@ -218,7 +225,12 @@ class ValidationCache:
                         yield b"\n"
 
             write_blocks(self.root / KEPT, pieces(), sync=False)
+            written = True
             self._drop_others()
+        if written:
+            self.agencies.save()  # after the entries it names
+        else:  # the entries it would name may not be there
+            self.agencies.drop()
         self.new = {}
         self.release()
         self._disk = None  # (a second save reads the file again)
@@ -249,7 +261,7 @@ class ValidationCache:
     def _drop_others(self) -> None:
         """Remove an earlier format's entries (a folder of files each) and a stopped save's temporary file."""
         for item in os.scandir(self.root):
-            if item.name == KEPT or (item.name.startswith(".") and not item.name.startswith(f".{KEPT}.")):
+            if item.name in (KEPT, AGENCIES) or (item.name.startswith(".") and not item.name.startswith(f".{KEPT}.")):
                 continue  # (a temporary file of a save that was stopped is removed)
             if item.is_dir(follow_symlinks=False):
                 shutil.rmtree(item.path)

@@ -27,6 +27,7 @@ from pipeline.core.config import Portal
 from pipeline.core.models import TABLES, FileReport
 from pipeline.core.safe_open import read_limited
 from pipeline.core.treehash import DigestCache, known_digest
+from pipeline.validate.agency_keys import agency_key, entries_digest
 from pipeline.validate.cache import Entry, ValidationCache, agenda_digest
 from pipeline.validate.context import FileContext
 from pipeline.validate.files import Pending, failure, finish_file, prepare_file
@@ -38,6 +39,8 @@ from pipeline.validate.schemas import TableSchema, load_schemas
 from pipeline.validate.tablecheck import Checked, run_frictionless
 
 PreviousAgendas = Callable[[str, str], set[str]]
+# An agency -> what ``PreviousAgendas`` reads for it: its accepted agendas versions (period, file, SHA-256).
+AgendasVersions = Callable[[str], list[tuple[str, str, str]]]
 _TABLE_ORDER = {"agendas": 0, "decisions": 1, "performance": 2}
 
 
@@ -48,11 +51,14 @@ PARALLEL_FROM = 300
 
 
 def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | None = None,
-                      cache: ValidationCache | None = None, digests: DigestCache | None = None) -> list[FileReport]:
+                      cache: ValidationCache | None = None, digests: DigestCache | None = None,
+                      agendas_versions: AgendasVersions | None = None) -> list[FileReport]:
     """One FileReport per submitted file and per layout error, sorted by file path.
 
     ``digests``: the files' SHA-256 found by the publish's skip check, so that a file unchanged
-    since then is not read again only to find its kept judgement.
+    since then is not read again only to find its kept judgement. ``agendas_versions``: what
+    ``previous_agenda_ids`` reads for an agency (``Store.agendas_versions``): with it and a cache, an agency whose
+    files and context are as last run takes its kept reports as they are (agency_keys.py).
     """
     schemas = load_schemas(portal.datasets)
     reference = load_reference(portal, schemas)
@@ -67,7 +73,7 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
                 and (e := cache.get(s.file, sha256)) is not None}
     if cache is not None:
         cache.release()  # the judgements found hold their reports and rows: the file's bytes are let go
-    work = _Work(portal, schemas, reference, kept, previous_agenda_ids, cache)
+    work = _Work(portal, schemas, reference, kept, previous_agenda_ids, cache, agendas_versions)
     first, second = _halves(submitted) if len(submitted) - len(kept) >= PARALLEL_FROM and _cores() > 1 \
         else (submitted, [])
     reports += work.judge(first) if not second else _in_two(work, first, second)
@@ -85,10 +91,12 @@ class _Work:
     kept: dict[str, Entry]
     previous: PreviousAgendas | None
     cache: ValidationCache | None
+    agendas_versions: AgendasVersions | None = None
 
     def judge(self, submitted: list[Submitted]) -> list[FileReport]:
         """Read, check and finish ``submitted`` (whole agencies: the cross rules follow an agency's months)."""
         schemas, limits, kept = self.schemas, self.portal.limits, self.kept
+        reports, submitted = self._kept_agencies(submitted)
         pending = [Pending(s, kept[s.file].report.sha256) if s.file in kept else
                    prepare_file(s, schemas[s.table], limits) for s in submitted]
         for table in TABLES:
@@ -103,22 +111,70 @@ class _Work:
         by_agency: dict[str, list[Pending]] = defaultdict(list)
         for item in pending:
             by_agency[item.sub.agency].append(item)
-        reports: list[FileReport] = []
         for agency in sorted(by_agency):
-            reports += _finish_agency(by_agency[agency], self.reference, self.previous,
-                                      self.portal.public_contact_keys, _Kept(kept, self.cache, judge_again))
+            found = _Kept(kept, self.cache, judge_again)
+            done = _finish_agency(by_agency[agency], self.reference, self.previous,
+                                  self.portal.public_contact_keys, found)
+            reports += done
+            if found.whole:  # every file's judgement kept for next time: its context too
+                self._record(agency, done, found.agendas)
         return reports
+
+    def _key(self, agency: str, reports: list[FileReport]) -> tuple[str, list[str]]:
+        """The agency's key (``agency_keys.agency_key``) given its files' reports, and its files in path order.
+
+        The store's agendas versions that are one of these files, accepted (same path and bytes), are left out:
+        the ids they give a later month are those this run's report of the file gives (same bytes, same rules),
+        so the key after a publish, whose store now holds them, is the key before it.
+        """
+        assert self.cache is not None and self.agendas_versions is not None
+        files = sorted((r.file, r.sha256 or "") for r in reports)
+        accepted = {r.file: r.sha256 for r in reports if r.table == "agendas" and r.accepted}
+        earlier = [v for v in self.agendas_versions(agency) if accepted.get(v[1]) != v[2]]
+        return agency_key(self.cache.version, agency, files, earlier), [file for file, _ in files]
+
+    def _kept_agencies(self, submitted: list[Submitted]) -> tuple[list[FileReport], list[Submitted]]:
+        """The kept reports of the agencies whose files and context are as last run (agency_keys.py), and the
+        files of the others, to judge."""
+        cache, kept = self.cache, self.kept
+        if cache is None or self.agendas_versions is None:
+            return [], submitted
+        by_agency: dict[str, list[Submitted]] = defaultdict(list)
+        for sub in submitted:
+            by_agency[sub.agency].append(sub)
+        reports: list[FileReport] = []
+        rest: list[Submitted] = []
+        for agency, subs in by_agency.items():
+            if not all(s.file in kept for s in subs):
+                rest += subs
+                continue
+            key, files = self._key(agency, [kept[s.file].report for s in subs])
+            entries = entries_digest([kept[file].agendas for file in files])
+            if cache.agencies.matches(agency, key, entries):
+                cache.agencies.record(agency, key, entries)
+                reports += (kept[s.file].report for s in subs)
+            else:
+                rest += subs
+        return reports, rest
+
+    def _record(self, agency: str, reports: list[FileReport], agendas: dict[str, str | None]) -> None:
+        """Keep an agency's context for the next run, all its files' judgements being kept (``_kept_agencies``)."""
+        if self.cache is None or self.agendas_versions is None:
+            return
+        key, files = self._key(agency, reports)
+        self.cache.agencies.record(agency, key, entries_digest([agendas[file] for file in files]))
 
 
 _FORKED: dict[str, tuple[_Work, list[Submitted]]] = {}  # the second process's share, inherited by fork
 
 
-def _second_half() -> tuple[list[FileReport], set[str], dict[str, bytes], set[str]]:
+def _second_half() -> tuple[list[FileReport], set[str], dict[str, bytes], set[str], dict[str, list[str]]]:
     """In the second process: judge its share; the reports and the cache's new entries go back."""
     work, submitted = _FORKED["share"]
     reports = work.judge(submitted)
     cache = work.cache
-    return reports, (cache.used if cache else set()), (cache.new if cache else {}), (cache.reused if cache else set())
+    return (reports, (cache.used if cache else set()), (cache.new if cache else {}),
+            (cache.reused if cache else set()), (cache.agencies.new if cache else {}))
 
 
 def _in_two(work: _Work, first: list[Submitted], second: list[Submitted]) -> list[FileReport]:
@@ -128,13 +184,14 @@ def _in_two(work: _Work, first: list[Submitted], second: list[Submitted]) -> lis
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
             other = pool.submit(_second_half)
             reports = work.judge(first)
-            more, used, new, reused = other.result()
+            more, used, new, reused, agencies = other.result()
     finally:
         _FORKED.clear()
     if work.cache is not None:
         work.cache.used |= used
         work.cache.new.update(new)
         work.cache.reused &= reused  # each process only takes files out of the set found before the fork
+        work.cache.agencies.new.update(agencies)
     return reports + more
 
 
@@ -179,18 +236,24 @@ class _Kept:
     def __init__(self, found: dict[str, Entry], cache: ValidationCache | None,
                  judge_again: Callable[[Submitted], Pending]) -> None:
         self.found, self.cache, self.judge_again = found, cache, judge_again
+        # Of the files reported through this object: each one's ``agendas`` as kept, and whether all are kept.
+        self.agendas: dict[str, str | None] = {}
+        self.whole = cache is not None
 
     def report(self, item: Pending, ctx: FileContext) -> FileReport:
         """The kept report when it still holds for ``ctx``, else a fresh one (kept for next time)."""
         agendas = agenda_digest(ctx.agenda_ids) if item.sub.table == "decisions" else None
         entry = self.found.get(item.sub.file)
         if entry is not None and entry.agendas == agendas:
+            self.agendas[entry.report.file] = agendas
             return entry.report
         if entry is not None:  # decisions judged against other agendas: read and check the file again
             item = self.judge_again(item.sub)
         report = finish_file(item, ctx)
-        if self.cache is not None:
-            self.cache.put(report, agendas)
+        if self.cache is not None and self.cache.put(report, agendas):
+            self.agendas[report.file] = agendas
+        else:
+            self.whole = False
         return report
 
 

@@ -42,11 +42,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from pipeline.core import periods
 from pipeline.core.atomic import write_all, write_blocks
 from pipeline.core.config import Targets
+from pipeline.core.models import Record
 from pipeline.core.oserrors import naming
-from pipeline.publish.evaluation.evidence import MALL, SERVICE, Evidence, Selection, attendees, invited
+from pipeline.publish.evaluation.agency_slices import Chain, Meeting, decision_chain, joined_meetings, meeting_entries
+from pipeline.publish.evaluation.evidence import MALL, SERVICE, Evidence, Selection
 from pipeline.publish.evaluation.label_keys import FILE as KEYS_FILE
 from pipeline.publish.evaluation.label_keys import LabelKeys
 from pipeline.publish.evaluation.registry import INDICATORS
@@ -66,6 +67,8 @@ STALE = 8  # a save appends while at most one line in this many is of a key no l
 _APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 Key = tuple[str, str]  # (month, agency)
 ScopeOf = tuple[str, str, frozenset[str], frozenset[str] | None]  # type, code, agencies, services (None: all)
+# Each agency's decision chain, and each agency's meetings in the agendas table's order (agency_slices.py).
+AgencySlices = tuple[Mapping[str, Chain], Sequence[Sequence[Meeting]]]
 Place = tuple[int, int, int]  # where a line's digests start and end, and where its rows end, in the file read
 # The slice beyond the per-cell ones that the indicators of each source table read: the
 # collaboration indicators read the meetings, the accountability ones the decisions and their
@@ -96,14 +99,21 @@ class Slices:
     ``sources``: by (agency, agenda id), where the agenda's row was read (``tables.agenda_sources``: the digest of
     its version's encoded rows, its place, the agency and the period: the row is that row with them), taken
     for the meeting instead of hashing its row. ``kept``: the keys of whole labels kept from the last run
-    (label_keys.py).
+    (label_keys.py). ``agencies``: each agency's decision chain and meetings (agency_slices.py), in the tables'
+    order, made from its rows as the evidence holds them; without them, made here from the evidence.
     """
 
     def __init__(self, ev: Evidence, encoded: Mapping[Key, str] | None = None,
-                 sources: Mapping[Key, str | None] | None = None, kept: LabelKeys | None = None) -> None:
+                 sources: Mapping[Key, str | None] | None = None, kept: LabelKeys | None = None,
+                 agencies: AgencySlices | None = None) -> None:
         self.kept = kept
-        self.meetings, self.involving = _meetings(ev, sources or {})
-        self.decisions = _decision_chains(ev)
+        if agencies is None:
+            self.meetings, self.involving = _meetings(ev, sources or {})
+            self.decisions = _decision_chains(ev)
+        else:  # each agency's part of them, kept with its rows (agency_slices.py)
+            chains, meetings = agencies
+            self.meetings, self.involving = joined_meetings(meetings)
+            self.decisions = dict(chains)
         first: dict[Key, list[str]] = defaultdict(list)
         for period, agency, table in sorted(ev.rejected_first):
             first[(period, agency)].append(table)
@@ -268,48 +278,20 @@ def _meetings(ev: Evidence, sources: Mapping[Key, str | None]) -> tuple[dict[str
     (collaboration.py looks at a meeting through its agencies in scope only). A meeting read from known
     encoded rows (``sources``) is named by where (tagged: never equal to a digest of a row), the others by
     their row's digest (a city's 12,000 meetings' rows took a tenth of a second to hash)."""
-    by_month: dict[str, str] = {}
-    involving: dict[Key, list[str]] = defaultdict(list)
-    for month, meetings in ev.agendas_by_month.items():
-        digests = [f"s{source}" if (source := sources.get((row["agency_code"], row["agenda_id"]))) else _digest(row)
-                   for row in meetings]
-        by_month[month] = _digest(digests)
-        for row, digest in zip(meetings, digests, strict=True):
-            for agency in {row["agency_code"]} | invited(row) | (attendees(row) or frozenset()):
-                involving[(month, agency)].append(digest)
-    return by_month, {key: _digest(digests) for key, digests in involving.items()}
+    return joined_meetings([meeting_entries([row for rows in ev.agendas_by_month.values() for row in rows], sources)])
 
 
-def _decision_chains(ev: Evidence) -> dict[str, tuple[list[str], list[str]]]:
+def _decision_chains(ev: Evidence) -> dict[str, Chain]:
     """agency -> (months, digests): the digest of what its decisions show a selection ending in a
-    month, for each month from which that changes.
-
-    A selection ending in month M reads the reports (decision_history) of M and before, and the
-    date and due date of each decision reported by M or dated by M (accountability.py): a
-    report of a later month leaves its rows as they are. Each month's digest chains the one before.
-    """
-    events: dict[str, list[tuple[str, str]]] = defaultdict(list)  # agency -> (month, what it adds)
+    month, for each month from which that changes (agency_slices.py ``decision_chain``)."""
+    history: dict[str, list[Record]] = defaultdict(list)
     for key, reports in ev.history.items():
-        events[key[0]].extend((row["period"], repr(row)) for row in reports)
-    for agency, decisions in ev.decisions.items():
-        for key, row in decisions:
-            day, reported = row.get("date"), ev.history.get(key)
-            starts = ([periods.of_date(day)] if day is not None else []) + ([reported[0]["period"]] if reported else [])
-            if starts:  # neither dated nor reported: no selection reads it
-                events[agency].append((min(starts), repr((key, day, row.get("due_date")))))
+        history[key[0]].extend(reports)
     chains = {}
-    for agency, added in events.items():
-        h = hashlib.sha256()
-        months: list[str] = []
-        digests: list[str] = []
-        for month, text in sorted(added, key=lambda e: e[0]):  # stable: the tables' order within a month
-            if months and months[-1] != month:
-                digests.append(h.hexdigest())  # the previous month's, complete
-            if not months or months[-1] != month:
-                months.append(month)
-            h.update(f"{month}\0{text}\0".encode())
-        digests.append(h.hexdigest())
-        chains[agency] = (months, digests)
+    for agency in {*history, *ev.decisions}:
+        chain = decision_chain(agency, history.get(agency, ()), (row for _, row in ev.decisions.get(agency, ())))
+        if chain is not None:
+            chains[agency] = chain
     return chains
 
 

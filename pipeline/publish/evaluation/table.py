@@ -17,7 +17,7 @@ from pipeline.core.compact import Row, Strings
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.publish.evaluation.evidence import AGENCY, MALL, SECTOR, SERVICE, Coverage, Evidence, Selection
-from pipeline.publish.evaluation.memo import Memo, Place, Slices
+from pipeline.publish.evaluation.memo import AgencySlices, Memo, Place, Slices
 from pipeline.publish.evaluation.registry import BY_ID, INDICATORS, Indicator
 from pipeline.publish.row_reuse import DIGEST, Digested, value_digests
 
@@ -46,14 +46,15 @@ Values = tuple[Any, ...]  # a row's values in FIELDS' order
 def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day: int,
                       targets: Targets, changelog: list[dict[str, Any]] | None = None,
                       memo: Memo | None = None, encoded: Mapping[tuple[str, str], str] | None = None,
-                      meetings: Mapping[tuple[str, str], str | None] | None = None) -> list[Record]:
+                      meetings: Mapping[tuple[str, str], str | None] | None = None,
+                      agency_slices: AgencySlices | None = None) -> list[Record]:
     """One row per indicator, scope and period, from the first month with data to the last closed one.
 
     With ``memo``, a selection whose inputs are as in the last run takes its rows from it (memo.py), and
     the rows come with their row digests (``row_reuse.Digested``): the memo keeps them, so the data
     files find the rows published last without hashing every row's values again. ``encoded``: the digests of
     the encoded rows each month and agency's performance rows were decoded from; ``meetings``: where each agenda's
-    row was read (``memo.Slices``).
+    row was read; ``agency_slices``: each agency's decision chain and meetings (``memo.Slices``).
     """
     last = periods.last_closed(as_of, deadline_day)
     months = sorted({r["period"] for r in tables["submissions"] if r["period"] <= last})
@@ -61,7 +62,7 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
         return []
     closed = periods.span(months[0], last)
     evidence = Evidence(tables, as_of, targets, changelog)
-    slices = Slices(evidence, encoded, meetings, memo.label_keys) if memo is not None else None
+    slices = Slices(evidence, encoded, meetings, memo.label_keys, agency_slices) if memo is not None else None
     strings = Strings()  # the gaps texts a city repeats across indicators and periods, stored once
     scopes = _scopes(tables["agencies"], tables["performance"])
     labels = _labels(closed)
