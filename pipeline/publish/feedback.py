@@ -164,7 +164,9 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
     """Every feedback page, by path under ``<output>/feedback/`` (laid out by ``feedback_layout``).
 
     With ``reuse``, a page whose inputs are as last time is left in place, not rendered (reuse.py):
-    after one new agency-month only that month's pages (and the index) are rendered.
+    after one new agency-month only that month's pages (and the index) are rendered. An agency whose
+    inputs are all as last time (``feedback_keys.agency_key``) has its pages checked by their stat alone,
+    none of them keyed: after one new agency-month only that agency's pages are.
     """
     env = environment()
     shared = pages_digest(portal) if reuse is not None else ""
