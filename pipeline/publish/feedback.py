@@ -25,6 +25,7 @@ from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.models import TABLES, FileReport, Record
 from pipeline.core.periods import deadline
 from pipeline.core.treehash import DigestCache, hash_tree, library_versions
+from pipeline.publish.feedback_keys import agency_key, by_agency
 from pipeline.publish.feedback_layout import INDEX, feedback_pages, month_page
 from pipeline.publish.reuse import Files, Reuse, inputs_key
 from pipeline.store import Store
@@ -163,7 +164,9 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
     """Every feedback page, by path under ``<output>/feedback/`` (laid out by ``feedback_layout``).
 
     With ``reuse``, a page whose inputs are as last time is left in place, not rendered (reuse.py):
-    after one new agency-month only that month's pages (and the index) are rendered.
+    after one new agency-month only that month's pages (and the index) are rendered. An agency whose
+    inputs are all as last time (``feedback_keys.agency_key``) has its pages checked by their stat alone,
+    none of them keyed: after one new agency-month only that agency's pages are.
     """
     env = environment()
     shared = pages_digest(portal) if reuse is not None else ""
@@ -193,18 +196,31 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
             return render().encode("utf-8")
         pages[rel] = build() if reuse is None else reuse.get(rel, inputs_key(shared, *inputs), build)
 
+    for agency, periods in by_agency(groups).items():
+        items = [(period, groups[(period, agency)], _layout_items(in_folder.get((period, agency)) or []))
+                 for period in periods]
+        # An agency whose inputs are those its pages were recorded with: each page kept by its stat alone.
+        keep = reuse.keep if reuse is not None and reuse.same_group(
+            agency, agency_key(shared, store, agency, names.get(agency), items)) else _never
+        for period, group, shown in items:
+            href = month_page(period, agency)
+            if keep(href):
+                pages[href] = None
+            else:  # a page's inputs: what its context is built from (the settings and templates are in ``shared``)
+                page(href, ("month", period, agency, names.get(agency), group, shown),
+                     partial(_render, month_template, month_context, portal, period, agency, group, names,
+                             in_folder.get((period, agency))))
+            for row in group:
+                rel = file_pages.get((period, agency, row["table"]))
+                if rel is None:
+                    continue
+                if keep(rel):
+                    pages[rel] = None
+                else:
+                    page(rel, ("file", row, names.get(agency), *_version_inputs(store, row, digests)),
+                         partial(_render, file_template, file_context, portal, store, row, names))
     for (period, agency), group in sorted(groups.items()):
-        href = month_page(period, agency)
-        misplaced = in_folder.get((period, agency))
-        # A page's inputs: what its context is built from (the settings and templates are in ``shared``).
-        page(href, ("month", period, agency, names.get(agency), group, _layout_items(misplaced or [])),
-             partial(_render, month_template, month_context, portal, period, agency, group, names, misplaced))
-        for row in group:
-            rel = file_pages.get((period, agency, row["table"]))
-            if rel is not None:
-                page(rel, ("file", row, names.get(agency), *_version_inputs(store, row, digests)),
-                     partial(_render, file_template, file_context, portal, store, row, names))
-        months.append({"period": period, "agency": agency, "href": href,
+        months.append({"period": period, "agency": agency, "href": month_page(period, agency),
                        "agency_name": names.get(agency, agency),
                        "statuses": [r["status"] for r in group],
                        "month": labels.get(period) or labels.setdefault(period, _month_names(period))})
@@ -212,6 +228,11 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
     index = env.get_template(INDEX)
     page(INDEX, ("index", months, _layout_items(layout)), lambda: index.render(index_context(portal, months, layout)))
     return pages
+
+
+def _never(rel: str) -> bool:
+    """No page is kept as recorded (its agency's inputs changed, or nothing was recorded)."""
+    return False
 
 
 def _month_names(period: str) -> dict[str, str]:

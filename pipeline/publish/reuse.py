@@ -34,6 +34,8 @@ from pipeline.core.atomic import regular_bytes, write_blocks
 from pipeline.core.treehash import RACY_NS, DigestCache, hash_tree, library_versions, settled
 
 PIPELINE = Path(__file__).resolve().parents[1]
+# A group's entry in the record, beside its files' (no file's name starts so): the digest of the group's inputs.
+GROUP = "@group "
 
 
 @lru_cache(maxsize=1)
@@ -135,6 +137,26 @@ class Reuse:
         self.new[rel] = f"{key} {hashlib.sha256(data).hexdigest()}"
         self.sizes[rel] = len(data)
         return data
+
+    def same_group(self, name: str, key: str | None) -> bool:
+        """Record ``key``, the digest of the inputs of every file of the group ``name`` (None: not known), and
+        say whether the last run recorded the same one with its files' records (``keep``)."""
+        if key is None:
+            return False
+        entry = f"{GROUP}{name}"
+        self.new[entry] = key
+        return self.old.get(entry) == key
+
+    def keep(self, rel: str) -> bool:
+        """Keep the file ``rel`` as the last run recorded it, its group's inputs being unchanged (``same_group``),
+        when the file in place holds the bytes recorded (its stat as kept, or read back); else False."""
+        key = self.old.get(rel, "").partition(" ")[0]
+        kept = self._kept(rel, key) if key else None
+        if kept is None:
+            return False
+        self.in_place.add(rel)
+        self.new[rel] = f"{key} {kept}"
+        return True
 
     def _kept(self, rel: str, key: str) -> str | None:
         """The record of ``rel`` to keep (its digest, and its stat when known) when the file in place holds the
