@@ -278,7 +278,7 @@ class Pending:
             self.writer.merge(files, changed)
             self.results[self.first].index = None
         self.children, self.search = {}, None
-        return _done(self.results)
+        return _done(self.results, self.first)
 
     def stop(self) -> None:
         """Kill the children still running (after a failure of this process)."""
@@ -381,6 +381,9 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         def action() -> LangPages:
             own = Writer(writer.root, writer.previous)
             part = one(own, lang_kit)
+            # Only the first language's paths are read (the sitemaps'): a city's 32,000 more were pickled here and
+            # read back by the build's own process, at the end of the longest path (0.06 s).
+            part.paths = []
             if side is not None and live is not None:
                 # Through the writer of the pages: ``part.files`` and ``part.changed`` are its records.
                 part.side = side(own, lang_kit.lang, claim and part.rendered <= SIDE_SHARE * part.count, None)
@@ -531,9 +534,9 @@ def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, la
     return parts
 
 
-def _done(parts: dict[str, LangPages]) -> PagesDone:
-    """The languages' parts as one (the sitemap lists the Indonesian paths)."""
-    done = PagesDone({}, 0, 0, parts["id"].paths, {})
+def _done(parts: dict[str, LangPages], first: str = "id") -> PagesDone:
+    """The languages' parts as one (the sitemap lists the paths of the ``first`` language's pages, Indonesian)."""
+    done = PagesDone({}, 0, 0, parts[first].paths, {})
     for part in parts.values():
         done.keys.update(part.keys)
         done.keys.update(part.side or {})
