@@ -12,8 +12,8 @@ Order:
   3. render the pages whose key changed (with the templates, the code and the settings:
      ``Renderer.key``), taking each searchable page's words as it is written, then drop them;
      each language's process writes its search index (search.py) after its pages; make the
-     calendars whose key (their agendas' inputs) changed (in the other language's process, after
-     its pages, when few pages were rendered: ``SIDE_SHARE``); copy assets and published files,
+     calendars whose key (their agendas' inputs) changed (after few pages rendered, in whichever
+     language's process is free first: ``SIDE_SHARE``, shares.py); copy assets and published files,
      write feeds, sitemap (an index of sitemaps above 50,000 URLs), catalogue; only files
      whose bytes differ from the live site's are staged (the live site's manifest holds every
      file's SHA-256 and every page's and calendar's key);
@@ -29,7 +29,7 @@ import contextlib
 import gc
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import zip_longest
@@ -45,7 +45,19 @@ from pipeline.core.oserrors import SITE_COMMITTED, SITE_INTACT, describe, naming
 from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import DigestCache
 from pipeline.runner import isolate
-from pipeline.site import dcat, downloads, feeds, fingerprint, manifest, meta, names, rowcache, seriescache, urls
+from pipeline.site import (
+    dcat,
+    downloads,
+    feeds,
+    fingerprint,
+    manifest,
+    meta,
+    names,
+    rowcache,
+    seriescache,
+    shares,
+    urls,
+)
 from pipeline.site.compiled import KeptTemplates
 from pipeline.site.eventcache import KeptEvents
 from pipeline.site.i18n import Translator, load_strings
@@ -129,6 +141,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     staging = staging_dir(target)
     pending: Pending | None = None
     keeper: isolate.Child[None] | None = None
+    # Made before any language's process is forked, for each of them to take its share of (shares.py).
+    tasks = shares.Shares()
     try:
         if FORK and KEEP_APART and len(lang_kits) > 1:
             keeper = _keep_apart(later)
@@ -137,37 +151,45 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         # The records' texts of the pages' keys, written once (``_write_pages``), also make the calendars' keys.
         texts = InputsText(digests=True)
 
-        def side(own: Writer, lang: str, shared: bool, paths: list[str] | None) -> dict[str, str]:
-            """A language's files through ``own``, with the sitemaps of ``paths`` (unless None) and, when
-            ``shared``, the calendars and the files of no language (``_write_pages``), giving their keys."""
-            made: dict[str, str] = {}
-            if shared:
+        def shared(own: Writer, task: str, made: dict[str, str]) -> None:
+            """One task of no language (``shares.TASKS``) through ``own``, the calendars' keys into ``made``."""
+            if task == shares.CALENDARS:
                 _write_calendars(own, data, code, live, target, made, texts.text)
+            elif task == shares.COPIES:
                 _write_copies(own, data, templates, digests)
+            else:
+                _write_machine_files(own, data)
+
+        def side(own: Writer, lang: str, claim: bool, paths: list[str] | None) -> dict[str, str]:
+            """A language's files through ``own``, with the sitemaps of ``paths`` (unless None) and, when
+            ``claim``, the tasks of no language no other process has taken yet (``_write_pages``), giving their keys."""
+            made: dict[str, str] = {}
             _write_language_files(own, data, lang_kits[lang], code, live, made)
             if paths is not None:
                 _write_sitemaps(own, data, paths, code, live, made)
-            if shared:
-                _write_machine_files(own, data)
+            if claim:
+                for task in tasks.claims():
+                    shared(own, task, made)
             return made
 
         pending = _write_pages(writer, templates, data, lang_kits, code, live, target if search else None, later,
                                side, texts)
         # What no language's process did (with a live site each language's wrote its own files, the first
-        # the sitemaps, and after few pages rendered the other language's the calendars and the files of no
-        # language), while the search index's child works when there is one (they need no index; the keys
-        # are merged after).
+        # the sitemaps, and after few pages rendered each took tasks of no language while any was left),
+        # while the search index's child works when there is one (they need no index; the keys are merged
+        # after). No language's process takes a task once this one's ``_write_pages`` returned: with a live
+        # site the others are joined, a first build's take none.
         keys: dict[str, str] = {}
-        shared_here = not pending.shared
-        if shared_here:
+        left = tasks.rest()
+        if shares.CALENDARS in left:
             _write_calendars(writer, data, code, live, target, keys, texts.text)
         if live is None and COLD_AHEAD:
             # A first build's files after the other language's process is done: they read the published files
             # whole (the bench city's largest, 150 MB), which beside that process's index took the tree past 970 MB.
             pending.join()
-        left = {lang: kit for lang, kit in lang_kits.items() if lang not in pending.sided}
-        _write_files(writer, data, templates, left, None if pending.first in pending.sided else pending.paths,
-                     digests, (code, live, keys), shared_here)
+        langs_left = {lang: kit for lang, kit in lang_kits.items() if lang not in pending.sided}
+        _write_files(writer, data, templates, langs_left, None if pending.first in pending.sided else pending.paths,
+                     digests, (code, live, keys), {shares.COPIES, shares.MACHINE}.intersection(left))
         done = pending.finish()
         done.keys.update(keys)
         if keeper is not None:
@@ -191,6 +213,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
                 keeper.result()
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        tasks.close()
     if live is None:
         replace_dir(staging, target)
     else:
@@ -234,9 +258,8 @@ class Pending:
         self.children, self.search = children, search
         self.paths = results[first].paths
         # The languages whose process wrote their files after their pages (``LangPages.side``; another
-        # language's once joined), and whether one of them also wrote the calendars and the files of no language.
+        # language's once joined).
         self.sided: set[str] = set()
-        self.shared = False
 
     def join(self) -> None:
         """Wait for the languages' children and merge what they wrote (a child's error is raised here)."""
@@ -245,7 +268,6 @@ class Pending:
             self.writer.merge(part.files, part.changed)
             if part.side is not None:
                 self.sided.add(lang)
-                self.shared = self.shared or part.shared
         self.children = {}
 
     def finish(self) -> PagesDone:
@@ -256,7 +278,7 @@ class Pending:
             self.writer.merge(files, changed)
             self.results[self.first].index = None
         self.children, self.search = {}, None
-        return _done(self.results)
+        return _done(self.results, self.first)
 
     def stop(self) -> None:
         """Kill the children still running (after a failure of this process)."""
@@ -281,10 +303,8 @@ class LangPages:
     # its files are written: it goes no further than the process that made it).
     index: LanguageIndex | None = None
     # The keys of the files its process wrote after its pages (``_write_pages``: its own language's, the first
-    # language's sitemaps), None when it left them to the caller; ``shared``: the calendars and the files of
-    # no language among them.
+    # language's sitemaps, the calendars when it took them), None when it left them to the caller.
     side: dict[str, str] | None = None
-    shared: bool = False
 
 
 # Each language in its own process (the parent the first, one forked child for each other):
@@ -294,9 +314,9 @@ FORK = hasattr(os, "fork")
 Apart = tuple[dict[str, str], list[str]]
 # With a live site each language's process writes its own files after its pages (the build's own process
 # the sitemaps too). A language that rendered at most this share of its pages has few pages to add to its
-# index: the first language's index is then written by the build's own process at once, and the first
-# other language's process, after its pages and index, also writes the calendars and the files of no
-# language (``_write_pages``) while the build's own process writes that index and keeps the rows.
+# index: the first language's index is then written by the build's own process at once, and that process
+# and the first other language's, each after its own files, take the tasks of no language (calendars,
+# copies, machine files: ``shares.py``) while any is left, whichever is free first.
 SIDE_SHARE = 0.1
 # A first build (no live site: every page rendered) has the other language's process work on for seconds
 # after this one's pages (at the bench city its pages took 1.8 s more, and it writes its index after them):
@@ -319,12 +339,11 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     each language's search index (``target``: the live site's folder, None: no search index);
     ``later``: actions run once this process's pages are written (before, without ``FORK``);
     ``side``: the files that each language's process writes after its pages and index with a live site
-    (lang, whether the calendars and the files of no language too, the paths of the sitemaps or None):
-    its own language's, in this process the sitemaps, and in the first other language's process the
-    calendars and the files of no language when it rendered few pages (``SIDE_SHARE``); ``texts``: the writer
+    (lang, whether to take tasks of no language too, the paths of the sitemaps or None): its own language's,
+    in this process the sitemaps; this process and the first other language's process, each when it rendered
+    few pages (``SIDE_SHARE``), take the tasks of no language left (``shares.py``); ``texts``: the writer
     of the records' texts (written here before any process is forked), which the caller's calendars share.
-    ``Pending.sided`` and ``Pending.shared`` say what was done (once joined), the keys come back from
-    ``Pending.finish``.
+    ``Pending.sided`` says what was done (once joined), the keys come back from ``Pending.finish``.
 
     With ``FORK``, each language other than the first is written by a forked child into the
     same staging folder while this process writes the first; what a child writes comes back
@@ -356,16 +375,18 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         return _write_language(own, Renderer(templates, data, pair=False, texts=texts, env=env), data, lang_kit,
                                code, live, target)
 
-    def child(lang_kit: Kit, shared: bool) -> Callable[[], LangPages]:
-        """The child's action: its own writer over the same staging folder and live site; after few pages
-        rendered (``SIDE_SHARE``, with a live site), the side work too (``shared``: its whole share)."""
+    def child(lang_kit: Kit, claim: bool) -> Callable[[], LangPages]:
+        """The child's action: its own writer over the same staging folder and live site; its side work (with a
+        live site), taking tasks of no language too after few pages rendered (``SIDE_SHARE``) when ``claim``."""
         def action() -> LangPages:
             own = Writer(writer.root, writer.previous)
             part = one(own, lang_kit)
+            # Only the first language's paths are read (the sitemaps'): a city's 32,000 more were pickled here and
+            # read back by the build's own process, at the end of the longest path (0.06 s).
+            part.paths = []
             if side is not None and live is not None:
                 # Through the writer of the pages: ``part.files`` and ``part.changed`` are its records.
-                part.shared = shared and part.rendered <= SIDE_SHARE * part.count
-                part.side = side(own, lang_kit.lang, part.shared, None)
+                part.side = side(own, lang_kit.lang, claim and part.rendered <= SIDE_SHARE * part.count, None)
             return part
         return action
 
@@ -391,7 +412,8 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
                                                  data, kit, code, live, target, index_now=live is None and COLD_AHEAD)
         pending.paths = pending.results[first].paths
         part = pending.results[first]
-        if live is not None and part.rendered <= SIDE_SHARE * part.count:
+        few = live is not None and part.rendered <= SIDE_SHARE * part.count
+        if few:
             # Few pages to add: the index here at once, while the other language's process ends its pages
             # and writes its side work (two processes, never three: a third took the tree past 1 GB).
             _search(writer, part)
@@ -399,7 +421,9 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
         # index take longer than this language's pages alone): this process is otherwise idle.
         _run(later)
         if side is not None and live is not None:
-            part.side = side(writer, first, False, part.paths)  # its files and the sitemaps, before waiting
+            # Its files and the sitemaps, before waiting; then, after few pages, the tasks of no language the other
+            # language's process has not taken yet (that process ends later: its pages took longer).
+            part.side = side(writer, first, few, part.paths)
             pending.sided.add(first)
         if live is None and COLD_AHEAD:
             # What writing the index freed (a quarter of a GB at the bench city) returned at once: kept mapped, it
@@ -510,9 +534,9 @@ def _write_pages_together(writer: Writer, renderer: Renderer, data: SiteData, la
     return parts
 
 
-def _done(parts: dict[str, LangPages]) -> PagesDone:
-    """The languages' parts as one (the sitemap lists the Indonesian paths)."""
-    done = PagesDone({}, 0, 0, parts["id"].paths, {})
+def _done(parts: dict[str, LangPages], first: str = "id") -> PagesDone:
+    """The languages' parts as one (the sitemap lists the paths of the ``first`` language's pages, Indonesian)."""
+    done = PagesDone({}, 0, 0, parts[first].paths, {})
     for part in parts.values():
         done.keys.update(part.keys)
         done.keys.update(part.side or {})
@@ -623,20 +647,21 @@ def _live_key(live: manifest.Manifest | None, path: str) -> str | None:
 def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dict[str, Kit],
                  paths: list[str] | None, digests: DigestCache | None = None,
                  keyed: tuple[str, manifest.Manifest | None, dict[str, str]] | None = None,
-                 shared: bool = True) -> None:
+                 shared: Collection[str] = (shares.COPIES, shares.MACHINE)) -> None:
     """Assets, the published files, feedback pages, templates, feeds, calendars and machine files
     (``digests``: the build's check, whose kept digests stand for unchanged files' bytes; ``keyed``:
     the site code, the live manifest and the build's keys, by which an unchanged export is kept).
     ``lang_kits``: the languages whose files are written here; ``paths``: the pages' of the sitemaps (None:
-    written elsewhere); ``shared``: the files of no language too (else another process wrote them)."""
+    written elsewhere); ``shared``: which files of no language (``shares.COPIES``, ``shares.MACHINE``) are written
+    here (another process wrote the others)."""
     code, live, keys = keyed if keyed is not None else ("", None, {})
-    if shared:
+    if shares.COPIES in shared:
         _write_copies(writer, data, templates, digests)
     for kit in lang_kits.values():
         _write_language_files(writer, data, kit, code, live, keys)
     if paths is not None:
         _write_sitemaps(writer, data, paths, code, live, keys)
-    if shared:
+    if shares.MACHINE in shared:
         _write_machine_files(writer, data)
 
 

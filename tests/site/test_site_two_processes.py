@@ -342,14 +342,45 @@ def _files_where(monkeypatch: pytest.MonkeyPatch, note: Path) -> None:
     monkeypatch.setattr(build, "_write_copies", copied)
 
 
-def test_with_few_pages_rendered_the_other_language_writes_the_side_work_and_the_site_is_the_same(
-        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The fixture's live site, then one agency renamed: few pages of each language rendered again.
+def _machine_where(monkeypatch: pytest.MonkeyPatch, note: Path) -> None:
+    """Each ``_write_machine_files`` call notes "machine" and its process id in ``note``."""
+    real = build._write_machine_files
+
+    def machine(*args: Any, **kwargs: Any) -> None:
+        with note.open("a") as file:
+            file.write(f"machine:{os.getpid()}\n")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_write_machine_files", machine)
+
+
+def _slow_side_in_child(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """The forked language's own files (its side work's first step) start ``seconds`` late: this process,
+    done with its own, is free first."""
+    parent, real = os.getpid(), build._write_language_files
+
+    def slow(*args: Any, **kwargs: Any) -> None:
+        if os.getpid() != parent:
+            time.sleep(seconds)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_write_language_files", slow)
+
+
+def _side_work_build(fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                     child_late: float) -> tuple[str, str, list[str], list[str]]:
+    """After one agency renamed (few pages of each language rendered again), a build whose side work both
+    processes may take (the child's ``child_late`` seconds late): this process's id, the child's, the ids of the
+    processes that wrote the calendars and the notes of who wrote which files. The site is checked the same
+    as a one-process build's, its unchanged files untouched, its keys those of that build."""
     edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
     children = _started(monkeypatch)
     note, files = tmp_path / "calendars.pids", tmp_path / "files.pids"
     _calendars_where(monkeypatch, note)
     _files_where(monkeypatch, files)
+    _machine_where(monkeypatch, files)
+    if child_late:
+        _slow_side_in_child(monkeypatch, child_late)
     monkeypatch.setattr(build, "SIDE_SHARE", 1.0)  # the fixture is small: every share of pages counts as few
     before = mtimes(fixture_portal.output / "site")
     assert not build_site(fixture_portal, AS_OF, search=True).skipped
@@ -357,23 +388,42 @@ def test_with_few_pages_rendered_the_other_language_writes_the_side_work_and_the
     # (the changed table's rows kept by a child forked before them, ``_keep_apart``).
     assert [child.stage for child in children] == ["site rows", "site (en)"]
     here, child = str(os.getpid()), str(children[1].pid)
-    assert note.read_text().split() == [child]  # by the English process after its pages, once
-    assert sorted(files.read_text().split()) == sorted([f"copies:{child}", f"en:{child}", f"id:{here}"])
+    written = note.read_text().split(), files.read_text().split()  # before the one-process build notes its own
     site = fixture_portal.output / "site"
     one = _one_process_copy(fixture_portal, tmp_path / "one", monkeypatch, search=True)
     assert_same_site(site, one)
-    # Unchanged files the child kept were not touched; the changed table's copy was written again.
+    # Unchanged files were not touched (whichever process took them); the changed table's copy was written again.
     after = mtimes(site)
     assert [after[rel] == before[rel] for rel in ("favicon.ico", "robots.txt", "data/agencies.csv")] == [
         True, True, False]
-    # The keys of the calendars and English downloads came back from the child into the manifest: those
-    # the one-process build keeps.
+    # The keys of the calendars and English downloads came back into the manifest (from the process that
+    # wrote them): those the one-process build keeps.
     kept = manifest.read(site, fingerprint.read_record(site))
     alone = manifest.read(one, fingerprint.read_record(one))
     assert kept is not None and alone is not None
     calendars = {rel: key for rel, key in alone.keys.items() if rel.endswith(".ics")}
     assert calendars and {rel: kept.keys.get(rel) for rel in calendars} == calendars
     assert kept.keys == alone.keys and kept.files == alone.files
+    return here, child, *written
+
+
+def test_with_few_pages_rendered_each_task_of_no_language_is_written_once_by_either_process(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here, child, calendars, files = _side_work_build(fixture_portal, tmp_path, monkeypatch, 0.0)
+    assert len(calendars) == 1 and calendars[0] in (here, child)  # by whichever was free first, once
+    assert sorted(entry for entry in files if entry.startswith(("en:", "id:"))) == [f"en:{child}", f"id:{here}"]
+    assert [entry.split(":")[0] for entry in files if entry.startswith(("copies:", "machine:"))] in (
+        ["copies", "machine"], ["machine", "copies"])
+    assert all(entry.split(":")[1] in (here, child) for entry in files)
+
+
+def test_with_few_pages_rendered_this_process_free_first_takes_the_tasks_of_no_language(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The other language's process starts its side work 1.5 s late: this one, done with its own files and the
+    # sitemaps, takes every task of no language meanwhile; the other finds none left.
+    here, child, calendars, files = _side_work_build(fixture_portal, tmp_path, monkeypatch, 1.5)
+    assert calendars == [here]
+    assert sorted(files) == sorted([f"copies:{here}", f"machine:{here}", f"en:{child}", f"id:{here}"])
 
 
 def test_with_many_pages_rendered_this_process_writes_the_calendars(
