@@ -64,11 +64,12 @@ from pipeline.site.i18n import Translator, load_strings
 from pipeline.site.inputs_text import InputsText
 from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
-from pipeline.site.page import Group, Kit, Lazy, Page
-from pipeline.site.pages import all_items
+from pipeline.site.page import Group, Kit, Lazy, Page, Sourced
+from pipeline.site.pages import Item, all_items, group_sources
 from pipeline.site.readahead import ReadAhead
 from pipeline.site.render import Renderer, preloaded
 from pipeline.site.search import LanguageIndex
+from pipeline.site.sources import Sources
 from pipeline.site.writer import Writer
 
 TEMPLATES = SITE_TEMPLATES
@@ -227,6 +228,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
                 raise SiteError(f"situs / site: {describe(exc, SITE_COMMITTED)}") from None
             raise  # the plan itself was not written: the live site is untouched
         moves += [manifest.FILE_NAME, fingerprint.FILE_NAME]
+    if pending.sources is not None:
+        pending.sources.save(done.groups)  # each entry a fact of its own (sources.py): kept after the swap
     written = len(moves) if live is not None else len(files) + 2
     print(f"Situs / site: {page_count} halaman / pages, {len(files) + 1} berkas / files, {written} ditulis / "
           f"written -> {target}\n"
@@ -260,6 +263,8 @@ class Pending:
         # The languages whose process wrote their files after their pages (``LangPages.side``; another
         # language's once joined).
         self.sided: set[str] = set()
+        # The groups' sources (sources.py), whose keys are kept once the site is swapped in (None: not known).
+        self.sources: Sources | None = None
 
     def join(self) -> None:
         """Wait for the languages' children and merge what they wrote (a child's error is raised here)."""
@@ -366,6 +371,10 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     # instead of once in each of them: pages of every language name the same records.
     texts = texts if texts is not None else InputsText(digests=True)
     texts.write_all(_records(data))
+    # The audited families' groups known by their sources (sources.py), for both processes: an unchanged
+    # group is then neither gathered nor keyed by either of them.
+    sources = Sources(group_sources(data, texts.each), code, data.portal.output / rowcache.FOLDER)
+    data.lookup.group_sources = sources.digests
     # The templates compiled once here too: the other language's process takes them compiled. Those
     # an earlier build of this code compiled are taken as it left them (compiled.py).
     env = preloaded(templates, KeptTemplates(data.portal.output, code))
@@ -373,7 +382,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     def one(own: Writer, lang_kit: Kit) -> LangPages:
         """One language's pages through ``own``."""
         return _write_language(own, Renderer(templates, data, pair=False, texts=texts, env=env), data, lang_kit,
-                               code, live, target)
+                               code, live, target, sources=sources)
 
     def child(lang_kit: Kit, claim: bool) -> Callable[[], LangPages]:
         """The child's action: its own writer over the same staging folder and live site; its side work (with a
@@ -404,12 +413,14 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     # manifest was written).
     gc.freeze()
     pending = Pending(writer, {first: LangPages({}, 0, 0, [], {}, [], {})}, first, {})
+    pending.sources = sources
     try:
         for n, (lang, other) in enumerate(others):
             pending.children[lang] = isolate.start(f"site ({lang})", child(other, n == 0), died=SiteError)
         # A first build writes this language's index here at once (``COLD_AHEAD``); another leaves it to a child.
         pending.results[first] = _write_language(writer, Renderer(templates, data, pair=False, texts=texts, env=env),
-                                                 data, kit, code, live, target, index_now=live is None and COLD_AHEAD)
+                                                 data, kit, code, live, target, index_now=live is None and COLD_AHEAD,
+                                                 sources=sources)
         pending.paths = pending.results[first].paths
         part = pending.results[first]
         few = live is not None and part.rendered <= SIDE_SHARE * part.count
@@ -488,12 +499,14 @@ def _records(data: SiteData) -> Iterator[Any]:
 
 
 def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit, code: str,
-                    live: manifest.Manifest | None, target: Path | None, index_now: bool = True) -> LangPages:
+                    live: manifest.Manifest | None, target: Path | None, index_now: bool = True,
+                    sources: Sources | None = None) -> LangPages:
     """Render and write one language's pages whose key differs from the live one's (see ``_write_page``),
-    then its search index (``index_now``; else ``part.index`` is left to the caller)."""
+    then its search index (``index_now``; else ``part.index`` is left to the caller); ``sources``: the
+    build's groups' sources and kept keys (``_write_item``)."""
     part = LangPages({}, 0, 0, [], writer.files, writer.changed, {}, _index(kit.lang, data, target))
     for item in all_items(data, kit):
-        _write_item(writer, renderer, item, kit, code, live, part)
+        _write_item(writer, renderer, item, kit, code, live, part, sources)
     if index_now:
         _search(writer, part)
     return part
@@ -546,9 +559,16 @@ def _done(parts: dict[str, LangPages], first: str = "id") -> PagesDone:
     return done
 
 
-def _write_item(writer: Writer, renderer: Renderer, item: Page | Lazy[Any] | Group[Any], kit: Kit, code: str,
-                live: manifest.Manifest | None, part: LangPages) -> None:
-    """One page, or one group of pages (``_write_group``)."""
+def _write_item(writer: Writer, renderer: Renderer, item: Item, kit: Kit, code: str,
+                live: manifest.Manifest | None, part: LangPages, sources: Sources | None = None) -> None:
+    """One page, or one group of pages (``_write_group``); a sourced group whose source gives the live key
+    (``sources``, the build's) taken from the live site without gathering its inputs (sources.py)."""
+    if isinstance(item, Sourced):
+        gid = f"{kit.lang}:{item.name}"
+        key = sources.key(gid, item.source) if sources is not None else None
+        if gid not in part.groups and key is not None and _keep_group(writer, gid, key, kit, live, part):
+            return
+        item = item.group()
     if isinstance(item, Group):
         _write_group(writer, renderer, item, kit, code, live, part)
     else:
@@ -558,28 +578,14 @@ def _write_item(writer: Writer, renderer: Renderer, item: Page | Lazy[Any] | Gro
 def _write_group(writer: Writer, renderer: Renderer, group: Group[Any], kit: Kit, code: str,
                  live: manifest.Manifest | None, part: LangPages) -> None:
     """Key a group of pages; when the key is the live one's and all its pages are there, take them
-    as they are (keys, digests, paths from the live manifest) without making them, else write each
-    of its pages (``_write_page``) and record them under the new key."""
+    as they are (``_keep_group``) without making them, else write each of its pages (``_write_page``)
+    and record them under the new key."""
     gid = f"{kit.lang}:{group.name}"
     if gid in part.groups:
         raise SiteError(f"group {group.name} declared twice")
     key = renderer.group_key(group, kit, code)
-    kept = live.groups.get(gid) if live is not None else None
-    if live is not None and kept is not None and kept[0] == key:
-        rels = [urls.output_file(kit.url(path)) for path, _ in kept[1]]
-        files, keys = live.files, live.keys
-        if all(map(files.__contains__, rels)) and all(map(keys.__contains__, rels)):
-            # The group's pages in a few passes (a city keeps 31,000 pages a language this way).
-            part.keys.update(zip(rels, map(keys.__getitem__, rels), strict=True))
-            part.paths.extend(path for path, _ in kept[1])
-            writer.keep_all(rels)
-            if part.index is not None:
-                for rel, (_, searchable) in zip(rels, kept[1], strict=True):
-                    if searchable:
-                        part.index.keep(rel, writer.files[rel])
-            part.count += len(rels)
-            part.groups[gid] = kept
-            return
+    if _keep_group(writer, gid, key, kit, live, part):
+        return
     pages = []
     for page in group.pages():
         # The footer's date of a top-level page comes from the whole data, not the group's inputs.
@@ -588,6 +594,30 @@ def _write_group(writer: Writer, renderer: Renderer, group: Group[Any], kit: Kit
         _write_page(writer, renderer, page, kit, code, live, part)
         pages.append((page.path, page.searchable))
     part.groups[gid] = (key, tuple(pages))
+
+
+def _keep_group(writer: Writer, gid: str, key: str, kit: Kit, live: manifest.Manifest | None,
+                part: LangPages) -> bool:
+    """Take the group ``gid`` whose key is ``key`` from the live site (keys, digests, paths from its manifest)
+    when that is its live key and all its pages are there; False (nothing taken) otherwise."""
+    kept = live.groups.get(gid) if live is not None else None
+    if live is None or kept is None or kept[0] != key:
+        return False
+    rels = [urls.output_file(kit.url(path)) for path, _ in kept[1]]
+    files, keys = live.files, live.keys
+    if not (all(map(files.__contains__, rels)) and all(map(keys.__contains__, rels))):
+        return False  # a page gone (deleted by hand): the group is made again
+    # The group's pages in a few passes (a city keeps 31,000 pages a language this way).
+    part.keys.update(zip(rels, map(keys.__getitem__, rels), strict=True))
+    part.paths.extend(path for path, _ in kept[1])
+    writer.keep_all(rels)
+    if part.index is not None:
+        for rel, (_, searchable) in zip(rels, kept[1], strict=True):
+            if searchable:
+                part.index.keep(rel, writer.files[rel])
+    part.count += len(rels)
+    part.groups[gid] = kept
+    return True
 
 
 def _write_page(writer: Writer, renderer: Renderer, page: Page | Lazy[Any], kit: Kit, code: str,

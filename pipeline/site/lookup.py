@@ -83,6 +83,9 @@ class Lookup:
                 self.indicator_rows[(row["indicator"], row["scope"], row["period"])] = row
         self.closed_quarters: list[str] = sorted(quarters)
         self.scored: frozenset[str] = frozenset(scored)
+        # Group name -> the digest of the records its inputs may be gathered from (sources.py), set by a
+        # build before the pages are made: a builder then gathers such a group only when it is needed.
+        self.group_sources: dict[str, str] = {}
 
     @cached_property
     def mall_series(self) -> tuple[Totals, ...]:

@@ -113,13 +113,41 @@ class Group(Generic[G]):
             yield page
 
 
-def expanded(items: Iterable[Page | Lazy[Any] | Group[Any]]) -> Iterator[Page | Lazy[Any]]:
+@dataclass(frozen=True)
+class Sourced(Generic[G]):
+    """A group whose inputs are gathered only when needed: ``gather(*args)``, known until then by its
+    ``source``, the digest of every record those inputs may be gathered from (sources.py); a group whose
+    source gives the live key is taken from the live site without being gathered (``build._write_item``)."""
+
+    name: str
+    source: str
+    gather: Callable[..., G]
+    args: tuple[Any, ...]
+    expand: Callable[[G], Iterable[Lazy[Any]]]
+
+    def group(self) -> Group[G]:
+        """The group itself, its inputs gathered now."""
+        return Group(self.name, self.gather(*self.args), self.expand)
+
+
+def grouped(sources: Mapping[str, str], name: str, gather: Callable[..., G], args: tuple[Any, ...],
+            expand: Callable[[G], Iterable[Lazy[Any]]]) -> Group[G] | Sourced[G]:
+    """The group ``name`` of ``gather(*args)``'s inputs, gathered later when ``sources`` (the build's, by
+    name) holds its source, else now."""
+    source = sources.get(name)
+    if source is None:
+        return Group(name, gather(*args), expand)
+    return Sourced(name, source, gather, args, expand)
+
+
+def expanded(items: Iterable[Page | Lazy[Any] | Group[Any] | Sourced[Any]]) -> Iterator[Page | Lazy[Any]]:
     """The pages of ``items``, each group's in its place."""
     for item in items:
-        if isinstance(item, Group):
-            yield from item.pages()
+        one = item.group() if isinstance(item, Sourced) else item
+        if isinstance(one, Group):
+            yield from one.pages()
         else:
-            yield item
+            yield one
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from pipeline.site.models import SiteData
-from pipeline.site.page import Group, Kit, Lazy, Page, expanded
+from pipeline.site.page import Group, Kit, Lazy, Page, Sourced, expanded
 from pipeline.site.pages import (
     agencies,
     agendas,
@@ -27,14 +27,27 @@ from pipeline.site.pages import (
     reports,
     submissions,
 )
+from pipeline.site.sources import Texts
 
 BUILDERS = (home, agencies, performance, agendas, calendar, decisions, submissions, evaluation, catalogue,
             guide, reports)
 
 
-Item = Page | Lazy[Any] | Group[Any]
+Item = Page | Lazy[Any] | Group[Any] | Sourced[Any]
 # Each builder's items: its groups of pages where it has them, else its pages.
 ITEMS: tuple[Callable[[SiteData, Kit], Any], ...] = tuple(getattr(b, "items", b.pages) for b in BUILDERS)
+# The families whose groups' sources are audited (sources.py): each gives its groups' sources by name.
+# A family left out here has its groups gathered and keyed every time.
+SOURCES: tuple[Callable[[SiteData, Texts], dict[str, str]], ...] = (agencies.sources, agendas.sources,
+                                                                     decisions.sources, reports.sources)
+
+
+def group_sources(data: SiteData, texts: Texts) -> dict[str, str]:
+    """The source of every group of the audited families, by group name."""
+    out: dict[str, str] = {}
+    for family in SOURCES:
+        out.update(family(data, texts))
+    return out
 
 
 def all_items(data: SiteData, kit: Kit) -> Iterator[Item]:

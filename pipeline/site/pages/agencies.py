@@ -14,8 +14,9 @@ from pipeline.site.chart_views import ikm_chart, volume_chart
 from pipeline.site.indicators import scored
 from pipeline.site.markup import safe_url
 from pipeline.site.models import Agenda, Decision, Perf, SiteData, Submission
-from pipeline.site.page import Group, Kit, Lazy, Page, expanded
+from pipeline.site.page import Group, Kit, Lazy, Page, Sourced, expanded, grouped
 from pipeline.site.pages.agendas import agencies_named
+from pipeline.site.sources import Parts, Texts
 from pipeline.site.stats import monthly
 from pipeline.site.views import (
     HasFeedback,
@@ -345,14 +346,39 @@ def agency_pages(i: AgencySources) -> Iterator[Lazy[Any]]:
                    build_year)
 
 
-def items(data: SiteData, kit: Kit) -> Iterator[Page | Group[Any]]:
+def items(data: SiteData, kit: Kit) -> Iterator[Page | Group[Any] | Sourced[Any]]:
     """The agency list pages, then each agency's page and year pages as a group (by code: the same
-    groups in the same order in every language)."""
+    groups in the same order in every language; gathered later when the build knows its source)."""
     yield from list_pages(data, kit)
     scorecards = scored(data)
     for code in sorted(data.agencies):
         a = data.agencies[code]
-        yield Group(f"agencies/{code}", _sources(a, data, scorecards), agency_pages)
+        yield grouped(data.lookup.group_sources, f"agencies/{code}", _sources, (a, data, scorecards), agency_pages)
+
+
+def sources(data: SiteData, texts: Texts) -> dict[str, str]:
+    """Each agency's group -> its source (sources.py): what ``_sources`` reads of the data.
+
+    Its services (``lookup.services_of``: the agency's, in the data's order), performance rows
+    (``lookup.performance_of``), the meetings it organised or was invited to (``lookup.agendas_of``: each
+    agenda under its organiser and participants), the decisions naming it responsible
+    (``lookup.decisions_responsible``), its files (``lookup.submissions_of``) and where their reports
+    and months' summaries are (``data.feedback`` and ``data.feedback_months`` of the agency, with their
+    keys); shared: every agency, the charts' months (``lookup.chart_periods``) and the agencies with a
+    scorecard (``scored``).
+    """
+    look = data.lookup
+    parts = Parts("agencies/", [texts([data.agencies])[0], repr(look.chart_periods), repr(sorted(scored(data)))])
+    services = list(data.services.values())
+    parts.add("services", [s.agency_code for s in services], texts(services))
+    parts.add("performance", [r.agency_code for r in data.performance], texts(data.performance))
+    parts.add_each("meetings", [dict.fromkeys((a.agency_code, *a.participants)) for a in data.agendas],
+                   texts(data.agendas))
+    parts.add_each("responsible", [dict.fromkeys(d.responsible) for d in data.decisions], texts(data.decisions))
+    parts.add("files", [s.agency_code for s in data.submissions], texts(data.submissions))
+    parts.add("feedback", [key[1] for key in data.feedback], [repr(item) for item in data.feedback.items()])
+    parts.add("months", [key[1] for key in data.feedback_months], [repr(item) for item in data.feedback_months.items()])
+    return parts.digests()
 
 
 def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:

@@ -13,7 +13,8 @@ from pipeline.core.records import Agency
 from pipeline.site import urls
 from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Agenda, AgendaVersion, Decision, SiteData
-from pipeline.site.page import Group, HasAgencies, Kit, Lazy, Page, expanded
+from pipeline.site.page import Group, HasAgencies, Kit, Lazy, Page, Sourced, expanded, grouped
+from pipeline.site.sources import Parts, Texts
 from pipeline.site.views import agenda_row, agendas_sorted, decision_row, decisions_sorted, upcoming
 
 
@@ -258,8 +259,9 @@ def agency_agenda_pages(i: AgencyAgendas) -> Iterator[Lazy[Any]]:
         yield Lazy(urls.agenda(a.agency_code, a.agenda_id), "agenda.html", inputs, build_agenda, searchable=True)
 
 
-def items(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any] | Group[Any]]:
-    """All agenda pages, one at a time: the index, then each month's, then each agency's agendas as a group."""
+def items(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any] | Group[Any] | Sourced[Any]]:
+    """All agenda pages, one at a time: the index, then each month's, then each agency's agendas as a group
+    (gathered later when the build knows its source)."""
     yield list_page(data, kit)
     counts = month_counts(data)
     by_month: dict[str, list[Agenda]] = {}
@@ -272,7 +274,26 @@ def items(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any] | Group[Any]]:
     for a in sorted(data.agendas, key=lambda a: (a.agency_code, a.agenda_id)):
         by_agency.setdefault(a.agency_code, []).append(a)
     for code, mine in by_agency.items():
-        yield Group(f"agendas/{code}", agency_agendas(code, mine, data), agency_agenda_pages)
+        yield grouped(data.lookup.group_sources, f"agendas/{code}", agency_agendas, (code, mine, data),
+                      agency_agenda_pages)
+
+
+def sources(data: SiteData, texts: Texts) -> dict[str, str]:
+    """Each agency's agenda group -> its source (sources.py): what ``agency_agendas`` reads of the data.
+
+    Its agendas (the agency's, in the data's order, which sorting by id keeps among equals), each
+    one's versions (``lookup.versions``: the agency's agenda history, in the data's order before its
+    stable sort by month), its decisions (``lookup.decisions_of_agenda``: the agency's decisions), the
+    day each month's agendas file arrived (``lookup.received``: the agency's submissions of agendas),
+    and the agencies it names (every agency: shared).
+    """
+    parts = Parts("agendas/", [texts([data.agencies])[0]])
+    parts.add("agendas", [a.agency_code for a in data.agendas], texts(data.agendas))
+    parts.add("versions", [v.agency_code for v in data.agenda_history], texts(data.agenda_history))
+    parts.add("decisions", [d.agency_code for d in data.decisions], texts(data.decisions))
+    mine = [s for s in data.submissions if s.table == "agendas"]
+    parts.add("received", [s.agency_code for s in mine], texts(mine))
+    return parts.digests()
 
 
 def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:

@@ -12,8 +12,9 @@ from pipeline.core.records import Agency
 from pipeline.site import exports, paging, urls
 from pipeline.site.markup import render_markdown, safe_url
 from pipeline.site.models import Decision, HistoryEntry, SiteData
-from pipeline.site.page import Group, Kit, Lazy, Page, expanded
+from pipeline.site.page import Group, Kit, Lazy, Page, Sourced, expanded, grouped
 from pipeline.site.pages.agendas import agencies_named
+from pipeline.site.sources import Parts, Texts
 from pipeline.site.views import decision_row, overdue_sorted, register_sorted
 
 STATUSES = ("open", "in-progress", "done", "cancelled")
@@ -215,14 +216,34 @@ def agency_decision_pages(i: AgencyDecisions) -> Iterator[Lazy[Any]]:
                    searchable=True)
 
 
-def items(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any] | Group[Any]]:
-    """The register, then each agency's decisions as a group of pages known by their inputs."""
+def items(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any] | Group[Any] | Sourced[Any]]:
+    """The register, then each agency's decisions as a group of pages known by their inputs (gathered
+    later when the build knows its source)."""
     yield from register(data, kit)
     by_agency: dict[str, list[Decision]] = {}
     for d in sorted(data.decisions, key=lambda d: (d.agency_code, d.decision_id)):
         by_agency.setdefault(d.agency_code, []).append(d)
     for code, mine in by_agency.items():
-        yield Group(f"decisions/{code}", agency_decisions(code, mine, data), agency_decision_pages)
+        yield grouped(data.lookup.group_sources, f"decisions/{code}", agency_decisions, (code, mine, data),
+                      agency_decision_pages)
+
+
+def sources(data: SiteData, texts: Texts) -> dict[str, str]:
+    """Each agency's decision group -> its source (sources.py): what ``agency_decisions`` reads of the data.
+
+    Its decisions (the agency's, in the data's order, which sorting by id keeps among equals), each
+    one's reported states (``lookup.decision_history``: the agency's decision history, in the data's
+    order before its stable sort by month), the agendas they came from (``lookup.agenda``: the first of
+    the agency's agendas with the id), the day each month's decisions file arrived (``lookup.received``:
+    the agency's submissions of decisions), and the agencies it names and the build date (shared).
+    """
+    parts = Parts("decisions/", [texts([data.agencies])[0], repr(data.as_of)])
+    parts.add("decisions", [d.agency_code for d in data.decisions], texts(data.decisions))
+    parts.add("history", [h.agency_code for h in data.history], texts(data.history))
+    parts.add("agendas", [a.agency_code for a in data.agendas], texts(data.agendas))
+    mine = [s for s in data.submissions if s.table == "decisions"]
+    parts.add("received", [s.agency_code for s in mine], texts(mine))
+    return parts.digests()
 
 
 def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:

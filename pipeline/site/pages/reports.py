@@ -19,8 +19,9 @@ from pipeline.core.records import Agency
 from pipeline.publish.feedback_layout import file_page, month_page
 from pipeline.site import urls
 from pipeline.site.models import FileReportView, Misplaced, SiteData, Submission
-from pipeline.site.page import Group, Kit, Lazy, Page, expanded
+from pipeline.site.page import Group, Kit, Lazy, Page, Sourced, expanded, grouped
 from pipeline.site.pages.agendas import agencies_named
+from pipeline.site.sources import Parts, Texts
 from pipeline.site.views import sorted_agencies
 
 STATES = ("accepted", "rejected", "missing")
@@ -197,8 +198,9 @@ def agency_pages(i: AgencyReports) -> Iterator[Lazy[Any]]:
                            FileInputs(s, report, i.agencies, i.tz, i.deadline_day), build_file)
 
 
-def items(data: SiteData, kit: Kit) -> Iterator[Page | Group[Any]]:
-    """The index, then one group per agency: its month pages and received files' pages, known by their inputs.
+def items(data: SiteData, kit: Kit) -> Iterator[Page | Group[Any] | Sourced[Any]]:
+    """The index, then one group per agency: its month pages and received files' pages, known by their inputs
+    (gathered later when the build knows its source).
 
     The pages of an agency whose files, reports and name did not change are taken from the live site whole.
     """
@@ -214,12 +216,35 @@ def items(data: SiteData, kit: Kit) -> Iterator[Page | Group[Any]]:
     by_agency: dict[str, list[tuple[str, tuple[Submission, ...], tuple[Misplaced, ...]]]] = {}
     for (period, agency), rows in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
         by_agency.setdefault(agency, []).append((period, tuple(rows), tuple(misplaced.get((period, agency), []))))
-    tz, day = data.portal.timezone, data.portal.deadline_day
     for agency, months in by_agency.items():
-        reports = {(period, s.table): report for period, rows, _ in months for s in rows
-                   if (report := data.reports.get((period, agency, s.table))) is not None}
-        yield Group(f"reports/{agency}", AgencyReports(agency, tuple(months), reports,
-                                                         agencies_named(data, (agency,)), tz, day), agency_pages)
+        yield grouped(data.lookup.group_sources, f"reports/{agency}", agency_reports, (agency, months, data),
+                      agency_pages)
+
+
+def agency_reports(agency: str, months: list[tuple[str, tuple[Submission, ...], tuple[Misplaced, ...]]],
+                   data: SiteData) -> AgencyReports:
+    """The declared inputs of one agency's report pages (``months``: its months' files and misplaced files)."""
+    reports = {(period, s.table): report for period, rows, _ in months for s in rows
+               if (report := data.reports.get((period, agency, s.table))) is not None}
+    return AgencyReports(agency, tuple(months), reports, agencies_named(data, (agency,)), data.portal.timezone,
+                         data.portal.deadline_day)
+
+
+def sources(data: SiteData, texts: Texts) -> dict[str, str]:
+    """Each agency's report group -> its source (sources.py): what ``items`` and ``agency_reports`` read.
+
+    Its months' files (the agency's submissions, in the data's order), its misplaced files (those filed
+    under the agency, in the data's order), the files' reports (``data.reports`` of the agency, with their
+    keys), and the agency's name, the time zone and the deadline day (shared).
+    """
+    shared = [texts([data.agencies])[0], repr(data.portal.timezone), repr(data.portal.deadline_day)]
+    parts = Parts("reports/", shared)
+    parts.add("submissions", [s.agency_code for s in data.submissions], texts(data.submissions))
+    parts.add("misplaced", [m.agency or None for m in data.misplaced], texts(data.misplaced))
+    keys = list(data.reports)
+    views = texts(list(data.reports.values()))
+    parts.add("reports", [key[1] for key in keys], [f"{key!r}{view}" for key, view in zip(keys, views, strict=True)])
+    return parts.digests()
 
 
 def pages(data: SiteData, kit: Kit) -> Iterator[Page | Lazy[Any]]:
