@@ -149,6 +149,16 @@ class DigestCache:
                 return str(entry[-1])  # not kept: a later run reads the file again
         return None
 
+    def found(self, path: str) -> str | None:
+        """The SHA-256 this pass kept of ``path`` when it met the file (None: it did not, or could not keep it),
+        without taking the file's stat again: for a build reading thousands of files its check has just
+        digested (the store's reports), in step with what the check fed its fingerprint.
+
+        A file changed since is described by the digest that fingerprint holds; its next check reads it again.
+        """
+        entry = self.seen.get(self.names.get(path) or entry_name(path))
+        return None if entry is None else str(entry[-1])
+
     def expect(self, path: str, digest: str) -> None:
         """Note that this run writes bytes of SHA-256 ``digest`` to ``path`` (hashed from memory): ``save``, called
         once they are in place, keeps the digest with the file's stat then, so that the next run does not read

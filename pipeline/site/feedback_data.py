@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.core.models import TABLES
 from pipeline.core.rowcodec import json_object
-from pipeline.core.treehash import DigestCache, known_digest
+from pipeline.core.treehash import DigestCache
 from pipeline.publish.feedback import shown_problems
 from pipeline.site import reportcache
 from pipeline.site.models import FileReportView, Misplaced, Submission
@@ -58,8 +58,9 @@ def load_reports(output: Path, submissions: list[Submission], digests: DigestCac
 
 def _shown(path: str, digests: DigestCache | None, kept: reportcache.KeptReports) -> reportcache.Shown:
     """What the page shows of the report in ``path`` (absolute): kept under its digest when the
-    check knows it, else read (and kept under the digest of the bytes read)."""
-    sha = known_digest(digests, path)
+    check kept one (``DigestCache.found``: the digest its fingerprint holds, no second stat of the
+    store's 10,800 reports), else read (and kept under the digest of the bytes read)."""
+    sha = digests.found(path) if digests is not None else None
     if sha is not None and (problems := kept.get(sha)) is not None:
         return problems
     with open(path, "rb") as file:

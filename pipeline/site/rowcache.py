@@ -41,11 +41,16 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.core.atomic import open_regular
 from pipeline.core.errors import SiteError
+from pipeline.core.treehash import stat_fields
 from pipeline.site import casting
 from pipeline.site.casting import Row, read_lines, read_table, row_values, rows_of
 
 if TYPE_CHECKING:
     from pipeline.site.readahead import ReadAhead
+
+# Given the ``fstat`` of a CSV opened for reading, the SHA-256 its bytes are known to have under that stat (the
+# build's check, or an earlier reading in this run), or None: read, they are then hashed.
+Vouch = Callable[[os.stat_result], str | None]
 
 FOLDER = "site-cache"  # under <output>: nothing else reads it, deleting it only costs one slower build
 MAGIC = b"mpp-site-rows 1\n"
@@ -55,10 +60,11 @@ Kept = tuple[str, tuple[str, ...], list[Row]]  # a kept file's key, field names 
 
 def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path,
                 previous: Path | None = None, later: list[Callable[[], None]] | None = None,
-                ahead: ReadAhead | None = None) -> list[Row]:
+                ahead: ReadAhead | None = None, vouch: Vouch | None = None) -> list[Row]:
     """The typed rows of one published CSV whose SHA-256 is ``csv_sha256`` (kept, patched or read;
     ``previous``: where the CSV of the kept rows may still be, see the module's docstring; ``ahead``: that
-    CSV's ``first_pass`` as read while the data stage worked, readahead.py).
+    CSV's ``first_pass`` as read while the data stage worked, readahead.py; ``vouch``: the digest the build's
+    check knows the CSV's bytes by under a stat, so that patching it does not hash it again).
 
     Rows read or patched are kept for the next build now, or by the action appended to ``later``
     when given (the build runs it once its own process has nothing else to do: pickling the
@@ -73,7 +79,7 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
     if found is not None:
         return found[1]
     first = ahead.take((previous,)) if ahead is not None and previous is not None else None
-    rows = _patched(csv_path, csv_sha256, kept, schema, previous, first, held) if previous is not None else None
+    rows = _patched(csv_path, csv_sha256, kept, schema, previous, first, held, vouch) if previous is not None else None
     if rows is None:
         rows = read_table(csv_path, schema)
     if later is None:
@@ -106,13 +112,27 @@ _BLOCK = 4096  # lines matched at a time
 
 class _Lines:
     """A CSV's lines (without their line feed), read a piece at a time and hashed as read; ``plain``
-    is False, and the lines end, at the first quote or carriage return (one line is not one row)."""
+    is False, and the lines end, at the first quote or carriage return (one line is not one row).
 
-    def __init__(self, path: Path) -> None:
+    With ``vouch``, a file whose stat when opened gives its digest is not hashed (a new month's CSVs are 50 MB
+    at a city's size, hashed twice): its stat must then be the same once read to its end, else it has no digest.
+    """
+
+    def __init__(self, path: Path, vouch: Vouch | None = None) -> None:
         self.path = path
         self.sha = hashlib.sha256()
         self.plain = True
         self.whole = False  # read to its end
+        self._vouch = vouch
+        self._known: str | None = None  # the digest vouched for (None: the bytes are hashed as read)
+        self.stat: list[int] | None = None  # the file's stat key, when it was the same before and after reading
+
+    def hexdigest(self) -> str | None:
+        """The SHA-256 (hex) of the bytes read (once read whole): vouched for, or hashed; None when a file
+        vouched for changed while read."""
+        if self._known is not None:
+            return self._known if self.stat is not None else None
+        return self.sha.hexdigest()
 
     def __iter__(self) -> Iterator[list[bytes]]:
         """The lines of each piece read (a line cut at the piece's end comes with the next)."""
@@ -120,10 +140,14 @@ class _Lines:
         if opened is None:
             self.plain = False
             return
+        key = stat_fields(opened[1])
+        self._known = self._vouch(opened[1]) if self._vouch is not None else None
+        hashing = self._known is None
         with os.fdopen(opened[0], "rb") as fh:
             rest = b""
             while piece := fh.read(_PIECE):
-                self.sha.update(piece)
+                if hashing:
+                    self.sha.update(piece)
                 if b'"' in piece or b"\r" in piece:
                     self.plain = False
                     return
@@ -131,11 +155,13 @@ class _Lines:
                 rest = lines.pop()
                 yield lines
             self.whole = True
+            self.stat = key if stat_fields(os.fstat(fh.fileno())) == key else None
             yield [rest]
 
 
 def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path,
-             ahead: tuple[str | None] | None = None, held: tuple[Kept | None] | None = None) -> list[Row] | None:
+             ahead: tuple[First | None] | None = None, held: tuple[Kept | None] | None = None,
+             vouch: Vouch | None = None) -> list[Row] | None:
     """The rows of the CSV ``path``: each line's kept row when the line is a line of ``previous``
     (the CSV of the kept rows) near the same place, the other lines cast (``read_lines``); None
     when there is no usable pair, the CSV is not the one of ``sha256`` (changed since) or a line
@@ -144,23 +170,30 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
     Both files are read a piece at a time, never whole. The previous CSV is read first for its
     digest alone (``first_pass``; ``ahead``: that pass as taken ahead, ``(None,)`` when unusable): kept
     rows of other code or another schema are not even unpickled (``held``: the kept file as read ahead).
+    Read again here, it is not hashed again while its stat is the one of that pass, nor the new CSV while
+    ``vouch`` gives its digest by its stat (as the build's check takes a digest, ``treehash.DigestCache``).
     """
-    previous_sha256 = ahead[0] if ahead is not None else first_pass(previous)
-    if previous_sha256 is None:
+    first = ahead[0] if ahead is not None else first_pass(previous)
+    if first is None:
         return None
+    previous_sha256, previous_stat = first
     kept_key = cache_key(previous_sha256, schema)
     found = _kept_rows(kept, kept_key, held)
     if found is None:
         return None
     names, base = found
-    new, old = _Lines(path), _Lines(previous)
+
+    def same_previous(st: os.stat_result) -> str | None:
+        return previous_sha256 if stat_fields(st) == previous_stat else None
+
+    new, old = _Lines(path, vouch), _Lines(previous, same_previous)
     try:
         rows, missing = _matched(iter(new), iter(old), base)
     except (OSError, ValueError):  # unreadable, or not one line for each kept row (zip's strict)
         return None
     # Read again, the previous CSV must still be the one of the kept rows (and the new one that of its digest).
     if (rows is None or not (new.plain and old.plain and new.whole and old.whole)
-            or new.sha.hexdigest() != sha256 or cache_key(old.sha.hexdigest(), schema) != kept_key):
+            or new.hexdigest() != sha256 or old.hexdigest() != previous_sha256):
         return None
     head, lines = missing[0], missing[1:]
     try:
@@ -176,17 +209,22 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
     return typing.cast(list[Row], rows)  # every line's row is in now
 
 
-def first_pass(previous: Path) -> str | None:
-    """The SHA-256 (hex) of the CSV of kept rows ``previous``; None when it cannot be read, or holds a quote
-    or carriage return (its lines are then not its rows, and no row is taken from it)."""
+# The SHA-256 (hex) of the CSV of kept rows and its stat key as it was read (``first_pass``).
+First = tuple[str, list[int]]
+
+
+def first_pass(previous: Path) -> First | None:
+    """The SHA-256 (hex) of the CSV of kept rows ``previous`` and the stat key it had while read; None when it
+    cannot be read, holds a quote or carriage return (its lines are then not its rows, and no row is taken from
+    it) or changed while read."""
     first = _Lines(previous)
     try:
         deque(first, maxlen=0)
     except OSError:
         return None
-    if not (first.plain and first.whole):
+    if not (first.plain and first.whole) or first.stat is None:
         return None
-    return first.sha.hexdigest()
+    return first.sha.hexdigest(), first.stat
 
 
 def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: list[Row]
