@@ -22,6 +22,7 @@ from pipeline.site.loader import load_site_data
 from pipeline.site.models import SiteData
 from pipeline.site.page import Group, Sourced
 from pipeline.site.pages import all_items, group_sources
+from tests.site.test_site_groups import name_log
 from tests.site.test_site_incremental import (
     AS_OF,
     _decision_done,
@@ -116,18 +117,8 @@ def date_after(data: SiteData) -> Any:
 
 
 def _gathered_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A file naming each sourced group gathered (a file: the English pages are made in a forked child)."""
-    log = tmp_path / "gathered.txt"
-    log.touch()
-    real = Sourced.group
-
-    def logged(self: Sourced[Any]) -> Any:
-        with log.open("a", encoding="utf-8") as fh:
-            fh.write(self.name + "\n")
-        return real(self)
-
-    monkeypatch.setattr(Sourced, "group", logged)
-    return log
+    """A file naming each sourced group gathered."""
+    return name_log(tmp_path, monkeypatch, Sourced, "group", "gathered.txt")
 
 
 def test_only_the_groups_whose_sources_changed_are_gathered(portal: Portal, tmp_path: Path,

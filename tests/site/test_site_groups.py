@@ -41,19 +41,25 @@ def portal(tmp_path: Path) -> Portal:
     return built_fixture(tmp_path / "live")
 
 
-def _expanded_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A file naming each group whose pages are made (a file: the English pages are made in a forked child)."""
-    log = tmp_path / "expanded.txt"
+def name_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, owner: type, method: str, file_name: str) -> Path:
+    """A file naming each object (by its ``name``) whose ``owner.method`` is called (a file: the English pages
+    are made in a forked child)."""
+    log = tmp_path / file_name
     log.touch()
-    real = Group.pages
+    real = getattr(owner, method)
 
-    def counted(self: Group[Any]) -> Any:
+    def logged(self: Any) -> Any:
         with log.open("a", encoding="utf-8") as fh:
             fh.write(self.name + "\n")
         return real(self)
 
-    monkeypatch.setattr(Group, "pages", counted)
+    monkeypatch.setattr(owner, method, logged)
     return log
+
+
+def _expanded_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A file naming each group whose pages are made."""
+    return name_log(tmp_path, monkeypatch, Group, "pages", "expanded.txt")
 
 
 def test_only_the_groups_whose_inputs_changed_make_their_pages(portal: Portal, tmp_path: Path,
