@@ -67,6 +67,33 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+# A kept file of lines (the validation cache, the indicators' memo) is appended to after a small run while at
+# most one line in this many is no longer used; past that it is written whole, sorted (unused lines dropped).
+STALE = 8
+_APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def mostly_used(unused: int, lines: int) -> bool:
+    """Whether a kept file of ``lines`` lines, ``unused`` of them no longer used, may still be appended to."""
+    return unused * STALE <= lines
+
+
+def append_to_read(path: str | Path, size: int, chunks: Iterable[bytes]) -> bool:
+    """Append ``chunks`` to ``path`` when it is still the regular file of ``size`` bytes that was read (no link
+    followed); False when it is not, and the caller writes it whole. Not flushed: a line cut short by a failed
+    write or a power loss is a damaged line, which the file's reader takes as a miss."""
+    fd = os.open(path, _APPEND)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+            return False
+        for chunk in chunks:
+            write_all(fd, chunk)
+    finally:
+        os.close(fd)
+    return True
+
+
 def make_folder(folder: str, made: set[str]) -> list[str]:
     """Make ``folder`` and its missing parents unless ``made`` (the caller's folders known to exist,
     filled here) holds it: a caller writing thousands of files into a few folders makes each once,

@@ -31,14 +31,13 @@ import hashlib
 import json
 import os
 import shutil
-import stat
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.atomic import regular_bytes, write_all, write_blocks
+from pipeline.core.atomic import append_to_read, mostly_used, regular_bytes, write_blocks
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import REFERENCE_TABLES, TABLES, FileReport, Message, Problem
 from pipeline.core.rowcodec import compact_json, encode_rows
@@ -52,8 +51,6 @@ FORMAT = 3  # 2: rows kept as JSON text, decoded only when read (kept_rows.py); 
 KEPT = "kept.tsv"  # in the folder: a JSON header line, then "<name>\t<entry JSON>\t<rows JSON, or nothing>" lines
 _HEADER = json.dumps({"format": FORMAT}).encode("ascii") + b"\n"
 _NAME = 64  # characters of an entry's name (a SHA-256 in hex)
-STALE = 8  # a save appends while at most one line in this many is of an entry no longer used
-_APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 NOT_KEPT = frozenset({"internal-error", "unreadable-file"})
 _PIPELINE = Path(__file__).resolve().parents[1]
 # The packages whose code decides a report, and the store's, which writes it: a reused report is
@@ -243,20 +240,13 @@ class ValidationCache:
             return False
         lines = [name for name in sorted(self.used) if name in self.new]
         unused = disk.count + len(lines) - len(self.used)  # lines a full save would not write
-        if unused * STALE > disk.count + len(lines):
+        if not mostly_used(unused, disk.count + len(lines)):
             return False
         if not lines:
             return True  # the file holds every entry used: nothing to write
-        fd = os.open(self.root / KEPT, _APPEND)
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size != disk.size:
-                return False  # not the file read: written whole
-            # A line cut short by a failed write is a damaged line: a miss next time.
-            write_all(fd, b"".join(name.encode("ascii") + b"\t" + self.new[name] + b"\n" for name in lines))
-        finally:
-            os.close(fd)
-        return True
+        # A line cut short by a failed write is a damaged line: a miss next time.
+        return append_to_read(self.root / KEPT, disk.size,
+                              [b"".join(name.encode("ascii") + b"\t" + self.new[name] + b"\n" for name in lines)])
 
     def _drop_others(self) -> None:
         """Remove an earlier format's entries (a folder of files each) and a stopped save's temporary file."""

@@ -31,7 +31,6 @@ import hashlib
 import itertools
 import json
 import os
-import stat
 import tempfile
 from array import array
 from bisect import bisect_right
@@ -42,7 +41,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from pipeline.core.atomic import write_all, write_blocks
+from pipeline.core.atomic import append_to_read, mostly_used, write_blocks
 from pipeline.core.config import Targets
 from pipeline.core.models import Record
 from pipeline.core.oserrors import naming
@@ -63,8 +62,6 @@ SPILL_BLOCK = 1 << 20  # bytes of the rows computed written out at a time (``Mem
 LEGACY = "indicators-memo.json"  # one JSON document: decoded whole, it cost hundreds of MB
 FORMAT = 4  # 3: the varying columns only; 4: with each row's digest
 DIGEST = 16  # bytes of a row digest (``row_reuse.DIGEST``)
-STALE = 8  # a save appends while at most one line in this many is of a key no longer used
-_APPEND = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 Key = tuple[str, str]  # (month, agency)
 ScopeOf = tuple[str, str, frozenset[str], frozenset[str] | None]  # type, code, agencies, services (None: all)
 # Each agency's decision chain, and each agency's meetings in the agendas table's order (agency_slices.py).
@@ -484,29 +481,26 @@ class Memo:
         computed = sorted(key for key, entry in self.new.items() if entry is not AS_READ)
         lines = self.data.count(b"\n") - 1  # (not the header) damaged ones too
         unused = lines + len(computed) - len(self.new)  # lines a full save would not write
-        if unused * STALE > lines + len(computed):
+        if not mostly_used(unused, lines + len(computed)):
             return False
         if not computed:
             return True  # the file holds every line used
+
+        def chunks() -> Iterator[bytes]:
+            """The computed lines in blocks of about ``SPILL_BLOCK`` bytes (made once the file is known)."""
+            block: list[bytes] = []
+            size = 0
+            for key in computed:
+                for piece in line(key, *self.new[key]):
+                    block.append(piece)
+                    size += len(piece)
+                if size >= SPILL_BLOCK:
+                    yield b"".join(block)
+                    block, size = [], 0
+            yield b"".join(block)
+
         with naming(self.path):
-            fd = os.open(self.path, _APPEND)
-            try:
-                info = os.fstat(fd)
-                if not stat.S_ISREG(info.st_mode) or info.st_size != len(self.data):
-                    return False  # not the file read: written whole
-                block: list[bytes] = []
-                size = 0
-                for key in computed:
-                    for piece in line(key, *self.new[key]):
-                        block.append(piece)
-                        size += len(piece)
-                    if size >= SPILL_BLOCK:
-                        write_all(fd, b"".join(block))
-                        block, size = [], 0
-                write_all(fd, b"".join(block))
-            finally:
-                os.close(fd)
-        return True
+            return append_to_read(self.path, len(self.data), chunks())
 
 
 Entry = tuple[bytes | None, int]  # ``Memo.new``'s values
