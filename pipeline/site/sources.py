@@ -49,6 +49,10 @@ class Parts:
                 by.setdefault(code, []).append(text)
         self._kinds.append((f"@{kind}", by))
 
+    def add_own(self, kind: str, records: Sequence[Any], texts: Texts) -> None:
+        """Each of ``records`` (with an ``agency_code``) to its agency's group, by its text (``texts``)."""
+        self.add(kind, [r.agency_code for r in records], texts(records))
+
     def add_each(self, kind: str, codes: Iterable[Iterable[str]], texts: Iterable[str]) -> None:
         """Each of ``texts`` to the group of each of its codes (a record several groups read)."""
         by: dict[str, list[str]] = {}

@@ -370,12 +370,12 @@ def sources(data: SiteData, texts: Texts) -> dict[str, str]:
     look = data.lookup
     parts = Parts("agencies/", [texts([data.agencies])[0], repr(look.chart_periods), repr(sorted(scored(data)))])
     services = list(data.services.values())
-    parts.add("services", [s.agency_code for s in services], texts(services))
-    parts.add("performance", [r.agency_code for r in data.performance], texts(data.performance))
+    parts.add_own("services", services, texts)
+    parts.add_own("performance", data.performance, texts)
     parts.add_each("meetings", [dict.fromkeys((a.agency_code, *a.participants)) for a in data.agendas],
                    texts(data.agendas))
     parts.add_each("responsible", [dict.fromkeys(d.responsible) for d in data.decisions], texts(data.decisions))
-    parts.add("files", [s.agency_code for s in data.submissions], texts(data.submissions))
+    parts.add_own("files", data.submissions, texts)
     parts.add("feedback", [key[1] for key in data.feedback], [repr(item) for item in data.feedback.items()])
     parts.add("months", [key[1] for key in data.feedback_months], [repr(item) for item in data.feedback_months.items()])
     return parts.digests()

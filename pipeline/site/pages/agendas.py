@@ -288,11 +288,10 @@ def sources(data: SiteData, texts: Texts) -> dict[str, str]:
     and the agencies it names (every agency: shared).
     """
     parts = Parts("agendas/", [texts([data.agencies])[0]])
-    parts.add("agendas", [a.agency_code for a in data.agendas], texts(data.agendas))
-    parts.add("versions", [v.agency_code for v in data.agenda_history], texts(data.agenda_history))
-    parts.add("decisions", [d.agency_code for d in data.decisions], texts(data.decisions))
-    mine = [s for s in data.submissions if s.table == "agendas"]
-    parts.add("received", [s.agency_code for s in mine], texts(mine))
+    parts.add_own("agendas", data.agendas, texts)
+    parts.add_own("versions", data.agenda_history, texts)
+    parts.add_own("decisions", data.decisions, texts)
+    parts.add_own("received", [s for s in data.submissions if s.table == "agendas"], texts)
     return parts.digests()
 
 

@@ -238,11 +238,10 @@ def sources(data: SiteData, texts: Texts) -> dict[str, str]:
     the agency's submissions of decisions), and the agencies it names and the build date (shared).
     """
     parts = Parts("decisions/", [texts([data.agencies])[0], repr(data.as_of)])
-    parts.add("decisions", [d.agency_code for d in data.decisions], texts(data.decisions))
-    parts.add("history", [h.agency_code for h in data.history], texts(data.history))
-    parts.add("agendas", [a.agency_code for a in data.agendas], texts(data.agendas))
-    mine = [s for s in data.submissions if s.table == "decisions"]
-    parts.add("received", [s.agency_code for s in mine], texts(mine))
+    parts.add_own("decisions", data.decisions, texts)
+    parts.add_own("history", data.history, texts)
+    parts.add_own("agendas", data.agendas, texts)
+    parts.add_own("received", [s for s in data.submissions if s.table == "decisions"], texts)
     return parts.digests()
 
 

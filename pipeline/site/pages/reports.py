@@ -239,7 +239,7 @@ def sources(data: SiteData, texts: Texts) -> dict[str, str]:
     """
     shared = [texts([data.agencies])[0], repr(data.portal.timezone), repr(data.portal.deadline_day)]
     parts = Parts("reports/", shared)
-    parts.add("submissions", [s.agency_code for s in data.submissions], texts(data.submissions))
+    parts.add_own("submissions", data.submissions, texts)
     parts.add("misplaced", [m.agency or None for m in data.misplaced], texts(data.misplaced))
     keys = list(data.reports)
     views = texts(list(data.reports.values()))
