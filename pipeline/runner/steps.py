@@ -218,6 +218,12 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
         from pipeline.publish.row_reuse import settle_stats
 
         settle_stats(portal.output / "store", portal.output / "data", written)
+    if published:
+        # Likewise the feedback keys of agencies whose reports this run wrote too late for its record: each report
+        # read back now that it lasts, for the next run to keep their pages by stat (``feedback_keys.settle_later``).
+        from pipeline.publish.feedback_keys import settle_later
+
+        settle_later(portal.output / "store")
     # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
     # A build command stamps too: the stamp is only trusted after a later publish step found that
     # its record still describes the present, and the site was then built from that present.
