@@ -169,33 +169,59 @@ def settle_later(store: Path) -> set[str]:
             path.unlink()  # another run's: its record was written again since
             return set()
         entries = json.loads(data)
-    except (OSError, ValueError, KeyError, TypeError):
+        pending = {agency: _pending(entry) for agency, entry in agencies.items()}
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        with contextlib.suppress(OSError):
+            path.unlink()  # damaged, or its record gone: those agencies' next run keys their pages
         return set()
     now = time.time_ns()
     added: dict[str, str] = {}
-    for agency, (body, reports) in sorted(agencies.items()):
+    rest: dict[str, Pending] = {}  # those whose reports do not last yet, or cannot be read: kept for a later call
+    for agency, (body, reports) in sorted(pending.items()):
         stats = [s if isinstance(s, str) else _checked(store / s[0], s[1], now) for s in reports]
-        if isinstance(body, str) and all(isinstance(s, str) for s in stats):
+        if all(isinstance(s, str) for s in stats):
             added[f"{GROUP}{agency}"] = joined(body, [str(s) for s in stats])
+        elif not any(s is False for s in stats):
+            rest[agency] = Pending(body, [s if isinstance(s, str) else r for s, r in zip(stats, reports, strict=True)])
     try:
         if added:
-            write_blocks(record, ((json.dumps({**entries, **added}, sort_keys=True) + "\n").encode(),), sync=False)
-        path.unlink()
+            data = (json.dumps({**entries, **added}, sort_keys=True) + "\n").encode()
+            write_blocks(record, (data,), sync=False)
+        leave(store, rest, data)
     except OSError:
         return set()
     return {name.removeprefix(GROUP) for name in added}
 
 
-def _checked(path: Path, digest: object, now: int) -> str | None:
-    """The stat key of the regular file ``path`` when it holds bytes of SHA-256 ``digest``, unchanged while read
-    and last changed ``RACY_NS`` before ``now``; else None."""
+def _pending(entry: Any) -> tuple[str, list[str | tuple[str, str]]]:
+    """An agency's entry as ``leave`` writes it: its body and its reports' slots; ValueError when it is not one."""
+    body, reports = entry
+    if not isinstance(body, str) or not isinstance(reports, list):
+        raise ValueError("not an agency's pending key")
+    slots: list[str | tuple[str, str]] = []
+    for slot in reports:
+        if isinstance(slot, str):
+            slots.append(slot)
+        elif isinstance(slot, list) and len(slot) == 2 and all(isinstance(part, str) for part in slot):
+            slots.append((slot[0], slot[1]))
+        else:
+            raise ValueError("not a report's slot")
+    return body, slots
+
+
+def _checked(path: Path, digest: object, now: int) -> str | bool | None:
+    """The stat key of the regular file ``path`` when it holds bytes of SHA-256 ``digest``, unchanged while read and
+    last changed ``RACY_NS`` before ``now``; None when it has not lasted yet (or cannot be read now), False when it is
+    not a regular file or holds other bytes (its agency then waits for nothing: its next run keys its pages)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        return None
+        return False
     try:
         before = os.fstat(fd)
-        if not stat.S_ISREG(before.st_mode) or not settled(before, now):
+        if not stat.S_ISREG(before.st_mode):
+            return False
+        if not settled(before, now):
             return None
         h = hashlib.sha256()
         while chunk := os.read(fd, 1 << 20):
@@ -206,7 +232,9 @@ def _checked(path: Path, digest: object, now: int) -> str | None:
     finally:
         os.close(fd)
     known = stat_key(before)
-    return known if h.hexdigest() == digest and stat_key(after) == known else None
+    if stat_key(after) != known:
+        return None
+    return known if h.hexdigest() == digest else False
 
 
 def by_agency(groups: Mapping[tuple[str, str], list[Record]]) -> dict[str, list[str]]:
