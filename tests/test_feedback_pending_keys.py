@@ -15,9 +15,10 @@ import pytest
 
 from pipeline.core import treehash
 from pipeline.core.treehash import DigestCache, entry_name, stat_fields
-from pipeline.publish import feedback, feedback_keys, reuse
+from pipeline.publish import feedback, reuse
 from pipeline.publish import run as publish
-from pipeline.publish.feedback_keys import LATER, Pending, joined, settle, settle_later
+from pipeline.publish.feedback_keys import settle
+from pipeline.publish.feedback_pending import LATER, Pending, Settler, joined, settle_later
 from tests.publish_support import Fixture, agenda, make_fixture, tree_bytes
 
 AS_OF = date(2026, 11, 28)
@@ -178,4 +179,19 @@ def test_a_failing_record_of_pending_keys_costs_nothing(tmp_path: Path, keyed: l
     publish.publish_data(fx.portal, AS_OF, NOW)  # nothing new in the store, every report lasting: every key recorded
     assert not (fx.output / "store" / LATER).exists()
     assert set(_groups(fx)) == {"@group disdukcapil", "@group dpmptsp"}
-    assert feedback_keys.settle_later(fx.output / "store") == set()
+    assert settle_later(fx.output / "store") == set()
+
+
+def test_a_settler_records_them_as_soon_as_the_reports_last(tmp_path: Path, keyed: list[tuple[str, str, str]],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's settler waits on its thread until the reports last (here 0.3 s after they were written), then
+    records the keys while the caller still waits for the site; its ``finish`` then has nothing left to do."""
+    fx = _city(tmp_path)
+    _pending(fx, monkeypatch)
+    monkeypatch.setattr(treehash, "RACY_NS", 300_000_000)
+    settler = Settler(fx.output / "store")
+    assert settler.timer is not None
+    settler.timer.join(10)
+    assert set(_groups(fx)) == {"@group disdukcapil", "@group dpmptsp"}
+    assert settler.finish() == set() and not (fx.output / "store" / LATER).exists()
+    assert Settler(fx.output / "store").timer is None  # nothing waited for: no thread

@@ -25,8 +25,9 @@ from pipeline.core.formatting import LANGS, Formatter
 from pipeline.core.models import TABLES, FileReport, Record
 from pipeline.core.periods import deadline
 from pipeline.core.treehash import DigestCache, hash_tree, library_versions
-from pipeline.publish.feedback_keys import Pending, agency_key, by_agency
+from pipeline.publish.feedback_keys import agency_key, by_agency
 from pipeline.publish.feedback_layout import INDEX, feedback_pages, month_page
+from pipeline.publish.feedback_pending import Pending
 from pipeline.publish.reuse import Files, Reuse, inputs_key
 from pipeline.store import Store
 
