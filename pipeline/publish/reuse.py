@@ -187,14 +187,18 @@ class Reuse:
             return f"{digest} {seen}"
         return digest
 
-    def save(self) -> None:
-        """Keep this run's digests (call once the folder built from them is in place)."""
+    def save(self) -> bytes | None:
+        """Keep this run's digests (call once the folder built from them is in place); gives the record's bytes
+        when it wrote them."""
         self._stat_built()
+        written = None
         if self.old != self.new or not self.record.is_file():  # (laid out only then: a city's feedback is 14,400)
             # Not flushed: a record a power loss left short is not JSON (every file built again), an older one
             # names digests or stats the files in place do not have (those built again).
-            write_blocks(self.record, (self.record_bytes(),), sync=False)
+            written = self.record_bytes()
+            write_blocks(self.record, (written,), sync=False)
         self.digests.save()
+        return written
 
     def record_bytes(self) -> bytes:
         """The record's bytes as ``save`` writes them."""
