@@ -169,7 +169,7 @@ class DigestCache:
         """
         self.expected[path] = digest
 
-    def _settle_expected(self) -> None:
+    def settle_expected(self) -> None:
         """Keep the digest of each file ``expect`` named that lasts (a regular file last changed ``RACY_NS`` ago)."""
         now = time.time_ns()
         for path, digest in self.expected.items():
@@ -183,7 +183,7 @@ class DigestCache:
 
     def save(self) -> None:
         """Write the entries this run used (those of files gone are dropped), atomically, when they changed."""
-        self._settle_expected()
+        self.settle_expected()
         if self.seen == self.on_disk:
             return
         body = json.dumps({"format": _FORMAT, "files": self.seen}, sort_keys=True, separators=(",", ":"))

@@ -27,6 +27,7 @@ from pipeline.core.periods import deadline
 from pipeline.core.treehash import DigestCache, hash_tree, library_versions
 from pipeline.publish.feedback_keys import agency_key, by_agency
 from pipeline.publish.feedback_layout import INDEX, feedback_pages, month_page
+from pipeline.publish.feedback_pending import Pending
 from pipeline.publish.reuse import Files, Reuse, inputs_key
 from pipeline.store import Store
 
@@ -200,8 +201,11 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
         items = [(period, groups[(period, agency)], _layout_items(in_folder.get((period, agency)) or []))
                  for period in periods]
         # An agency whose inputs are those its pages were recorded with: each page kept by its stat alone.
-        keep = reuse.keep if reuse is not None and reuse.same_group(
-            agency, agency_key(shared, store, agency, names.get(agency), items)) else _never
+        key = None if reuse is None else agency_key(shared, store, agency, names.get(agency), items)
+        keep = reuse.keep if reuse is not None and isinstance(key, str) and reuse.same_group(agency, key) else _never
+        # Reports this run writes (or too recent): the agency's key is recorded once they last (``settle``),
+        # with the digests its file pages were made from.
+        made: dict[tuple[str, str], str] | None = {} if isinstance(key, Pending) else None
         for period, group, shown in items:
             href = month_page(period, agency)
             if keep(href):
@@ -216,9 +220,15 @@ def feedback_files(portal: Portal, store: Store, tables: dict[str, list[Record]]
                     continue
                 if keep(rel):
                     pages[rel] = None
-                else:
-                    page(rel, ("file", row, names.get(agency), *_version_inputs(store, row, digests)),
-                         partial(_render, file_template, file_context, portal, store, row, names))
+                    continue
+                inputs = _version_inputs(store, row, digests)
+                if made is not None:
+                    made[(period, row["table"])] = str(inputs[2])
+                page(rel, ("file", row, names.get(agency), *inputs),
+                     partial(_render, file_template, file_context, portal, store, row, names))
+        if isinstance(key, Pending) and made is not None and reuse is not None:
+            key.made_from(made)
+            reuse.pending[agency] = key
     for (period, agency), group in sorted(groups.items()):
         months.append({"period": period, "agency": agency, "href": month_page(period, agency),
                        "agency_name": names.get(agency, agency),

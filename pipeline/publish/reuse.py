@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pipeline.core.atomic import regular_bytes, write_blocks
 from pipeline.core.treehash import RACY_NS, DigestCache, hash_tree, library_versions, settled
@@ -122,6 +123,8 @@ class Reuse:
         self.new: dict[str, str] = {}
         self.in_place: set[str] = set()  # the files found in the folder holding their bytes, untouched since
         self.sizes: dict[str, int] = {}  # the size of each file built this run
+        # Groups whose key waits for files this run writes, by name (``feedback_keys.Pending``; recorded by its caller).
+        self.pending: dict[str, Any] = {}
         # SHA-256 of other files a file's inputs name (the store's reports), by stat; kept with the record.
         self.digests = DigestCache(output / "store" / f"{folder}-digests.json")
 
@@ -184,14 +187,22 @@ class Reuse:
             return f"{digest} {seen}"
         return digest
 
-    def save(self) -> None:
-        """Keep this run's digests (call once the folder built from them is in place)."""
+    def save(self) -> bytes | None:
+        """Keep this run's digests (call once the folder built from them is in place); gives the record's bytes
+        when it wrote them."""
         self._stat_built()
+        written = None
         if self.old != self.new or not self.record.is_file():  # (laid out only then: a city's feedback is 14,400)
             # Not flushed: a record a power loss left short is not JSON (every file built again), an older one
             # names digests or stats the files in place do not have (those built again).
-            write_blocks(self.record, ((json.dumps(self.new, sort_keys=True) + "\n").encode(),), sync=False)
+            written = self.record_bytes()
+            write_blocks(self.record, (written,), sync=False)
         self.digests.save()
+        return written
+
+    def record_bytes(self) -> bytes:
+        """The record's bytes as ``save`` writes them."""
+        return (json.dumps(self.new, sort_keys=True) + "\n").encode()
 
     def _stat_built(self) -> None:
         """Keep the stat of each file built this run, now in place holding its bytes (``lasting_stat``); any

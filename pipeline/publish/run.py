@@ -42,6 +42,7 @@ from pipeline.core.needs_action import needs_action_lines
 from pipeline.core.oserrors import OUTPUT_INTACT, describe
 from pipeline.core.safe_open import TooLarge, read_bytes
 from pipeline.core.treehash import DigestCache, written_entry
+from pipeline.publish import feedback_keys
 from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
 from pipeline.publish.evaluation.memo import FILE as MEMO
@@ -203,7 +204,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
             raise _Committed(exc) from exc
         del staged[name]
     templates.save()  # after the swap: the digests describe the files now in place
-    pages.save()
+    feedback_keys.save(pages, new_store.root)  # with the agencies' keys whose reports last by now
     memo.save()
     rows.save()
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,

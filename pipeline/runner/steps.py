@@ -205,19 +205,33 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
             record.pages = "skipped"
             return
     child = early.go(written or {}) if early is not None else start("site", lambda: _build(portal, day, written))
+    # The feedback keys of agencies whose reports the publish step wrote too late for its record, recorded on a
+    # thread once the reports last, while the child builds the site (``feedback_pending.settle_later``).
+    settler = None
+    if published:
+        from pipeline.publish.feedback_pending import Settler
+
+        settler = Settler(portal.output / "store")
     try:
-        # The stat of the store's reports for the stamp, taken on this core while the child builds the site
-        # (which only reads them), instead of after the build on the critical path.
-        walked: dict[str, Any] = {}  # the listings of the reports' folders, kept with the stamp
-        reports = sitestamp.reports_digest(portal, walked)
-    finally:
-        pages, libraries = child.result()
+        try:
+            # The stat of the store's reports for the stamp, taken on this core while the child builds the site
+            # (which only reads them), instead of after the build on the critical path.
+            walked: dict[str, Any] = {}  # the listings of the reports' folders, kept with the stamp
+            reports = sitestamp.reports_digest(portal, walked)
+        finally:
+            pages, libraries = child.result()
+    except BaseException:
+        if settler is not None:
+            settler.stop()
+        raise
     if published and written:
         # The data files written last by the publish step last by now: their stats kept, so that the next run
         # does not hash them again (``row_reuse.settle_stats``).
         from pipeline.publish.row_reuse import settle_stats
 
         settle_stats(portal.output / "store", portal.output / "data", written)
+    if settler is not None:
+        settler.finish()  # (those the thread did not record: their reports lasted only now, or it was not done)
     # A command that skipped everything writes nothing: the stamp only after a publish or a build that ran.
     # A build command stamps too: the stamp is only trusted after a later publish step found that
     # its record still describes the present, and the site was then built from that present.
