@@ -142,8 +142,12 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     keeper: isolate.Child[None] | None = None
     copier: isolate.Child[Apart] | None = None
     apart = FORK and COPIES_APART
-    # Made before any language's process is forked, for each of them to take its share of (shares.py).
-    tasks = shares.Shares(tuple(task for task in shares.TASKS if not (apart and task == shares.COPIES)))
+    # Made before any language's process is forked, for each of them to take its share of (shares.py); in a first
+    # build (``COLD_SIDE``) the other languages' own files too, before the shortest (the machine files).
+    listed = [task for task in shares.TASKS if not (apart and task == shares.COPIES)]
+    if FORK and COLD_SIDE and COLD_AHEAD and live is None:
+        listed[-1:-1] = [shares.files(lang) for lang in list(lang_kits)[1:]]
+    tasks = shares.Shares(tuple(listed))
     try:
         if apart:
             copier = _copies_apart(staging, live.files if live else None, portal.output, templates, digests)
@@ -157,8 +161,11 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         texts = InputsText(digests=True)
 
         def shared(own: Writer, task: str, made: dict[str, str]) -> None:
-            """One task of no language (``shares.TASKS``) through ``own``, the calendars' keys into ``made``."""
-            if task == shares.CALENDARS:
+            """One task (``shares.TASKS``, or a language's own files) through ``own``, the keys of what it made
+            into ``made``."""
+            if (lang := shares.files_of(task)) is not None:
+                _write_language_files(own, data, lang_kits[lang], code, live, made)
+            elif task == shares.CALENDARS:
                 _write_calendars(own, data, code, live, target, made, texts.text)
             elif task == shares.COPIES:
                 _write_copies(own, portal.output, templates, digests)
@@ -166,10 +173,12 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
                 _write_machine_files(own, data)
 
         def side(own: Writer, lang: str, claim: bool, paths: list[str] | None) -> dict[str, str]:
-            """A language's files through ``own``, with the sitemaps of ``paths`` (unless None) and, when
-            ``claim``, the tasks of no language no other process has taken yet (``_write_pages``), giving their keys."""
+            """A language's files through ``own`` (unless a task, which another process may take), with the sitemaps
+            of ``paths`` (unless None) and, when ``claim``, the tasks no other process has taken yet (``_write_pages``),
+            giving their keys."""
             made: dict[str, str] = {}
-            _write_language_files(own, data, lang_kits[lang], code, live, made)
+            if shares.files(lang) not in tasks.tasks:
+                _write_language_files(own, data, lang_kits[lang], code, live, made)
             if paths is not None:
                 _write_sitemaps(own, data, paths, code, live, made)
             if claim:
@@ -188,6 +197,9 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         left = tasks.rest()
         if shares.CALENDARS in left:
             _write_calendars(writer, data, code, live, target, keys, texts.text)
+        for task in left:
+            if shares.files_of(task) is not None:  # a language's own files no process took
+                shared(writer, task, keys)
         if live is None and COLD_AHEAD:
             # A first build's files after the other language's process is done: they read the published files
             # whole (the bench city's largest, 150 MB), which beside that process's index took the tree past 970 MB.
@@ -337,12 +349,12 @@ SIDE_SHARE = 0.1
 # them beside an index child (two processes, never three); the files wait for that process (``_build``).
 # Off: the order of a build with a live site.
 COLD_AHEAD = True
-# A first build (``COLD_AHEAD``) with the languages in their own processes: after its index this process takes the
-# tasks of no language (``shares.py``) and writes its language's files and the sitemaps, while the other language's
-# process still writes its pages and index; that one writes its own language's files after them and takes a task
-# left, if any. At the bench city 1.1 s of the serial tail after the last language's pages (copies, language files,
-# sitemaps) ran beside them instead, the tree's peak unchanged (the copies are the kernel's, the files small).
-# Off: all of them in this process once the other language's is joined.
+# A first build (``COLD_AHEAD``) with the languages in their own processes: after its index this process writes its
+# language's files and the sitemaps and takes the tasks (``shares.py``: the calendars, the other languages' own
+# files, the machine files) while the other language's process still writes its pages and index; that one takes
+# what is left, if any, after them. At the bench city the serial tail after the last language's pages (1.5 s:
+# copies, both languages' files, sitemaps) ran beside them instead; the tree's peak did not rise (the copies are
+# the kernel's and a child's, ``COPIES_APART``; the other files are small). Off: all of them once joined.
 COLD_SIDE = True
 # With ``FORK``, the copies of the assets, the published files and the templates (``_write_copies``; none read
 # the site data) are made by a child forked before the site data is read (``_copies_apart``), on the core the
@@ -417,7 +429,7 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
             if side is not None and live is not None:
                 # Through the writer of the pages: ``part.files`` and ``part.changed`` are its records.
                 part.side = side(own, lang_kit.lang, claim and part.rendered <= SIDE_SHARE * part.count, None)
-            elif side is not None and COLD_SIDE:
+            elif side is not None and COLD_SIDE and COLD_AHEAD:
                 # A first build's: its own files, then any task of no language the build's process has not taken.
                 part.side = side(own, lang_kit.lang, claim, None)
             return part

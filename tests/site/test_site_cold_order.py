@@ -67,10 +67,11 @@ def test_a_first_build_writes_calendars_and_files_while_the_child_works_and_the_
 
     def noted(name: str, real: Any) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
+            what = f"{name} {args[2].lang}" if name == "language" else name
             if os.getpid() == parent:
-                seen.append((name, marker.exists()))
-            elif name.startswith("language"):  # the child's own language's files: after its pages, in it
-                (tmp_path / "child-language").write_text(f"{args[2].lang} {marker.exists()}")
+                seen.append((what, marker.exists()))
+            elif name == "language":  # a language's own files written by the child
+                (tmp_path / "child-language").write_text(what)
             return real(*args, **kwargs)
         return call
 
@@ -93,10 +94,11 @@ def test_a_first_build_writes_calendars_and_files_while_the_child_works_and_the_
     monkeypatch.setattr(build, "_write_copies", copies_noted)
     assert not build_site(portal, AS_OF, search=True).skipped
     # In this process, in that order, before the child was done: the index, its language's files and the sitemaps,
-    # the calendars and machine files; after it nothing left for ``_write_files``; no index child.
-    assert seen == [("index", False), ("language", False), ("sitemaps", False), ("calendars", False),
-                    ("machine", False), ("files", True)]
-    assert (tmp_path / "child-language").read_text() == "en True"
+    # the calendars, the other language's files and the machine files; after it nothing left for ``_write_files``;
+    # no index child. The child, late, found no task left.
+    assert seen == [("index", False), ("language id", False), ("sitemaps", False), ("calendars", False),
+                    ("language en", False), ("machine", False), ("files", True)]
+    assert not (tmp_path / "child-language").exists()
     assert children == ["site copies", "site (en)"]
     pid, child_done = copied.read_text().split()
     assert int(pid) != parent and child_done == "False"  # by the copies' child, while the pages were written
@@ -186,3 +188,38 @@ def test_this_process_failing_at_the_calendars_kills_the_child_and_leaves_nothin
     assert not site.exists() and not site.with_name(".site.new").exists()
     monkeypatch.undo()
     assert not build_site(portal, AS_OF).skipped
+
+
+def test_a_first_builds_child_free_first_takes_the_tasks_and_the_site_is_the_same(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal = _cold(fixture_portal)
+    parent, search = os.getpid(), build._search
+    language, calendars, machine = build._write_language_files, build._write_calendars, build._write_machine_files
+    notes = tmp_path / "where"
+
+    def late_index(*args: Any, **kwargs: Any) -> None:
+        if os.getpid() == parent:
+            time.sleep(3)  # this process's index late: the other language's process is free first
+        search(*args, **kwargs)
+
+    def noted(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            what = f"{name}-{args[2].lang}" if name == "language" else name
+            with notes.open("a") as file:
+                file.write(f"{what}:{'here' if os.getpid() == parent else 'child'}\n")
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(build, "_search", late_index)
+    monkeypatch.setattr(build, "_write_language_files", noted("language", language))
+    monkeypatch.setattr(build, "_write_calendars", noted("calendars", calendars))
+    monkeypatch.setattr(build, "_write_machine_files", noted("machine", machine))
+    assert not build_site(portal, AS_OF, search=True).skipped
+    # The child took every task (its own language's files among them), this process wrote only its own files.
+    assert sorted(notes.read_text().split()) == ["calendars:child", "language-en:child", "language-id:here",
+                                                 "machine:child"]
+    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "FORK", False)
+        alone = cold_copy(portal, tmp_path / "alone", AS_OF, search=True)
+    assert_same_site(portal.output / "site", alone)
