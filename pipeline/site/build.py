@@ -143,10 +143,11 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     copier: isolate.Child[Apart] | None = None
     apart = FORK and COPIES_APART
     # Made before any language's process is forked, for each of them to take its share of (shares.py); in a first
-    # build (``COLD_SIDE``) the other languages' own files too, before the shortest (the machine files).
+    # build (``COLD_SIDE``) each language's own files too, before the shortest (the machine files): whichever
+    # process is free takes them, the build's own writing the sitemaps first (only it holds their paths).
     listed = [task for task in shares.TASKS if not (apart and task == shares.COPIES)]
-    if FORK and COLD_SIDE and COLD_AHEAD and live is None:
-        listed[-1:-1] = [shares.files(lang) for lang in list(lang_kits)[1:]]
+    if FORK and COLD_SIDE and COLD_AHEAD and live is None and len(lang_kits) > 1:
+        listed[-1:-1] = [shares.files(lang) for lang in lang_kits]
     tasks = shares.Shares(tuple(listed))
     try:
         if apart:
@@ -349,12 +350,12 @@ SIDE_SHARE = 0.1
 # them beside an index child (two processes, never three); the files wait for that process (``_build``).
 # Off: the order of a build with a live site.
 COLD_AHEAD = True
-# A first build (``COLD_AHEAD``) with the languages in their own processes: after its index this process writes its
-# language's files and the sitemaps and takes the tasks (``shares.py``: the calendars, the other languages' own
-# files, the machine files) while the other language's process still writes its pages and index; that one takes
-# what is left, if any, after them. At the bench city the serial tail after the last language's pages (1.5 s:
-# copies, both languages' files, sitemaps) ran beside them instead; the tree's peak did not rise (the copies are
-# the kernel's and a child's, ``COPIES_APART``; the other files are small). Off: all of them once joined.
+# A first build (``COLD_AHEAD``) with the languages in their own processes: after its index this process writes the
+# sitemaps and takes the tasks (``shares.py``: the calendars, each language's own files, the machine files) while
+# the other language's process still writes its pages and index; that one takes what is left, if any, after them.
+# At the bench city the serial tail after the last language's pages (1.5 s: copies, language files, sitemaps) ran
+# beside them instead; the tree's peak did not rise (the copies are the kernel's and a child's, ``COPIES_APART``;
+# the other files are small). Off: all of them in this process once the other language's is joined.
 COLD_SIDE = True
 # With ``FORK``, the copies of the assets, the published files and the templates (``_write_copies``; none read
 # the site data) are made by a child forked before the site data is read (``_copies_apart``), on the core the

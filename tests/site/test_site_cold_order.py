@@ -93,10 +93,10 @@ def test_a_first_build_writes_calendars_and_files_while_the_child_works_and_the_
     monkeypatch.setattr(build, "_write_machine_files", noted("machine", machine))
     monkeypatch.setattr(build, "_write_copies", copies_noted)
     assert not build_site(portal, AS_OF, search=True).skipped
-    # In this process, in that order, before the child was done: the index, its language's files and the sitemaps,
-    # the calendars, the other language's files and the machine files; after it nothing left for ``_write_files``;
-    # no index child. The child, late, found no task left.
-    assert seen == [("index", False), ("language id", False), ("sitemaps", False), ("calendars", False),
+    # In this process, in that order, before the child was done: the index, the sitemaps, the calendars, each
+    # language's files and the machine files; after it nothing left for ``_write_files``; no index child. The
+    # child, late, found no task left.
+    assert seen == [("index", False), ("sitemaps", False), ("calendars", False), ("language id", False),
                     ("language en", False), ("machine", False), ("files", True)]
     assert not (tmp_path / "child-language").exists()
     assert children == ["site copies", "site (en)"]
@@ -215,8 +215,8 @@ def test_a_first_builds_child_free_first_takes_the_tasks_and_the_site_is_the_sam
     monkeypatch.setattr(build, "_write_calendars", noted("calendars", calendars))
     monkeypatch.setattr(build, "_write_machine_files", noted("machine", machine))
     assert not build_site(portal, AS_OF, search=True).skipped
-    # The child took every task (its own language's files among them), this process wrote only its own files.
-    assert sorted(notes.read_text().split()) == ["calendars:child", "language-en:child", "language-id:here",
+    # The child took every task (each language's files among them): this process wrote only the sitemaps.
+    assert sorted(notes.read_text().split()) == ["calendars:child", "language-en:child", "language-id:child",
                                                  "machine:child"]
     monkeypatch.undo()
     with monkeypatch.context() as patch:
