@@ -136,15 +136,24 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     # pages are written (``later``, see ``_write_pages``); a first build keeps them now, before the pages
     # (no more memory held beside the pages of both languages, the cold build's peak).
     later: list[Callable[[], None]] = []
-    data = load_site_data(portal, as_of, keep_rows=True, digests=digests, later=later if live is not None else None,
-                          ahead=ahead)
     lang_kits = kits(templates)
     staging = staging_dir(target)
     pending: Pending | None = None
     keeper: isolate.Child[None] | None = None
-    # Made before any language's process is forked, for each of them to take its share of (shares.py).
-    tasks = shares.Shares()
+    copier: isolate.Child[Apart] | None = None
+    apart = FORK and COPIES_APART
+    # Made before any language's process is forked, for each of them to take its share of (shares.py); in a first
+    # build (``COLD_SIDE``) each language's own files too, before the shortest (the machine files): whichever
+    # process is free takes them, the build's own writing the sitemaps first (only it holds their paths).
+    listed = [task for task in shares.TASKS if not (apart and task == shares.COPIES)]
+    if FORK and COLD_SIDE and COLD_AHEAD and live is None and len(lang_kits) > 1:
+        listed[-1:-1] = [shares.files(lang) for lang in lang_kits]
+    tasks = shares.Shares(tuple(listed))
     try:
+        if apart:
+            copier = _copies_apart(staging, live.files if live else None, portal.output, templates, digests)
+        data = load_site_data(portal, as_of, keep_rows=True, digests=digests,
+                              later=later if live is not None else None, ahead=ahead)
         if FORK and KEEP_APART and len(lang_kits) > 1:
             keeper = _keep_apart(later)
         writer = Writer(staging, live.files if live else None)
@@ -153,19 +162,24 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         texts = InputsText(digests=True)
 
         def shared(own: Writer, task: str, made: dict[str, str]) -> None:
-            """One task of no language (``shares.TASKS``) through ``own``, the calendars' keys into ``made``."""
-            if task == shares.CALENDARS:
+            """One task (``shares.TASKS``, or a language's own files) through ``own``, the keys of what it made
+            into ``made``."""
+            if (lang := shares.files_of(task)) is not None:
+                _write_language_files(own, data, lang_kits[lang], code, live, made)
+            elif task == shares.CALENDARS:
                 _write_calendars(own, data, code, live, target, made, texts.text)
             elif task == shares.COPIES:
-                _write_copies(own, data, templates, digests)
+                _write_copies(own, portal.output, templates, digests)
             else:
                 _write_machine_files(own, data)
 
         def side(own: Writer, lang: str, claim: bool, paths: list[str] | None) -> dict[str, str]:
-            """A language's files through ``own``, with the sitemaps of ``paths`` (unless None) and, when
-            ``claim``, the tasks of no language no other process has taken yet (``_write_pages``), giving their keys."""
+            """A language's files through ``own`` (unless a task, which another process may take), with the sitemaps
+            of ``paths`` (unless None) and, when ``claim``, the tasks no other process has taken yet (``_write_pages``),
+            giving their keys."""
             made: dict[str, str] = {}
-            _write_language_files(own, data, lang_kits[lang], code, live, made)
+            if shares.files(lang) not in tasks.tasks:
+                _write_language_files(own, data, lang_kits[lang], code, live, made)
             if paths is not None:
                 _write_sitemaps(own, data, paths, code, live, made)
             if claim:
@@ -179,15 +193,20 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         # the sitemaps, and after few pages rendered each took tasks of no language while any was left),
         # while the search index's child works when there is one (they need no index; the keys are merged
         # after). No language's process takes a task once this one's ``_write_pages`` returned: with a live
-        # site the others are joined, a first build's take none.
+        # site the others are joined; a first build's took them all already (``COLD_SIDE``), or take none.
         keys: dict[str, str] = {}
         left = tasks.rest()
         if shares.CALENDARS in left:
             _write_calendars(writer, data, code, live, target, keys, texts.text)
+        for task in left:
+            if shares.files_of(task) is not None:  # a language's own files no process took
+                shared(writer, task, keys)
         if live is None and COLD_AHEAD:
             # A first build's files after the other language's process is done: they read the published files
             # whole (the bench city's largest, 150 MB), which beside that process's index took the tree past 970 MB.
             pending.join()
+        if copier is not None:
+            writer.merge(*copier.result())
         langs_left = {lang: kit for lang, kit in lang_kits.items() if lang not in pending.sided}
         _write_files(writer, data, templates, langs_left, None if pending.first in pending.sided else pending.paths,
                      digests, (code, live, keys), {shares.COPIES, shares.MACHINE}.intersection(left))
@@ -209,6 +228,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     except BaseException:
         if pending is not None:
             pending.stop()  # its children before the staging folder they write into is removed
+        if copier is not None:
+            copier.stop()
         if keeper is not None:  # let it end its copies (a copy cut short would stay behind as a temporary file)
             with contextlib.suppress(Exception):
                 keeper.result()
@@ -329,6 +350,19 @@ SIDE_SHARE = 0.1
 # them beside an index child (two processes, never three); the files wait for that process (``_build``).
 # Off: the order of a build with a live site.
 COLD_AHEAD = True
+# A first build (``COLD_AHEAD``) with the languages in their own processes: after its index this process writes the
+# sitemaps and takes the tasks (``shares.py``: the calendars, each language's own files, the machine files) while
+# the other language's process still writes its pages and index; that one takes what is left, if any, after them.
+# At the bench city the serial tail after the last language's pages (1.5 s: copies, language files, sitemaps) ran
+# beside them instead; the tree's peak did not rise (the copies are the kernel's and a child's, ``COPIES_APART``;
+# the other files are small). Off: all of them in this process once the other language's is joined.
+COLD_SIDE = True
+# With ``FORK``, the copies of the assets, the published files and the templates (``_write_copies``; none read
+# the site data) are made by a child forked before the site data is read (``_copies_apart``), on the core the
+# reading leaves idle: at the bench city 0.7 s of copies (250 MB of changed data files after a new month) were at
+# the end of the longest path of every build. Its memory is the fork of a process that has read no data yet.
+# Off: a task of no language (``shares.py``).
+COPIES_APART = True
 # With a live site and the languages in their own processes, the changed tables' rows are kept by a child
 # forked once the site data is read (``_keep_apart``): 0.3-0.4 s of pickling at the bench city, done while
 # this process alone works, instead of in this process after its pages, at the end of the longest path.
@@ -396,6 +430,9 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
             if side is not None and live is not None:
                 # Through the writer of the pages: ``part.files`` and ``part.changed`` are its records.
                 part.side = side(own, lang_kit.lang, claim and part.rendered <= SIDE_SHARE * part.count, None)
+            elif side is not None and COLD_SIDE and COLD_AHEAD:
+                # A first build's: its own files, then any task of no language the build's process has not taken.
+                part.side = side(own, lang_kit.lang, claim, None)
             return part
         return action
 
@@ -440,7 +477,12 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
             # What writing the index freed (a quarter of a GB at the bench city) returned at once: kept mapped, it
             # counted beside the other language's index, the tree's peak.
             heap.give_back()
-            return pending  # the calendars and files next, here, while the other languages' processes end
+            if side is not None and COLD_SIDE:
+                # The tasks of no language, this language's files and the sitemaps here while the other language's
+                # process ends its pages and index (it then writes its own files): not after it, in this one alone.
+                part.side = side(writer, first, True, part.paths)
+                pending.sided.add(first)
+            return pending  # the rest next, here, while the other languages' processes end
         # The other languages first: three processes at once (this one, a language's, the index's)
         # took the tree past 1 GB at the bench city (PSS sum 1.24-1.29 GB against 0.9 GB).
         pending.join()
@@ -465,6 +507,19 @@ def _keep_apart(later: list[Callable[[], None]]) -> isolate.Child[None] | None:
         _run(actions)
 
     return isolate.start("site rows", action, died=SiteError)
+
+
+def _copies_apart(staging: Path, previous: dict[str, str] | None, output: Path, templates: Path,
+                  digests: DigestCache | None) -> isolate.Child[Apart]:
+    """A forked child copying the assets, the published files and the templates into ``staging`` through a writer
+    of its own (``_write_copies``) while this process reads the site data; its records are merged before the files."""
+    def action() -> Apart:
+        gc.disable()  # the child walks nothing: the parent's objects it shares stay unwritten (not copied)
+        own = Writer(staging, previous)
+        _write_copies(own, output, templates, digests)
+        return own.files, own.changed
+
+    return isolate.start("site copies", action, died=SiteError)
 
 
 def _run(actions: list[Callable[[], None]] | None) -> None:
@@ -686,7 +741,7 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
     here (another process wrote the others)."""
     code, live, keys = keyed if keyed is not None else ("", None, {})
     if shares.COPIES in shared:
-        _write_copies(writer, data, templates, digests)
+        _write_copies(writer, data.portal.output, templates, digests)
     for kit in lang_kits.values():
         _write_language_files(writer, data, kit, code, live, keys)
     if paths is not None:
@@ -710,9 +765,8 @@ def _write_sitemaps(writer: Writer, data: SiteData, paths: list[str], code: str,
             writer.write_text(path, text)
 
 
-def _write_copies(writer: Writer, data: SiteData, templates: Path, digests: DigestCache | None) -> None:
+def _write_copies(writer: Writer, output: Path, templates: Path, digests: DigestCache | None) -> None:
     """The assets, the published files and the templates, copied (see ``_write_files``)."""
-    output = data.portal.output
     writer.copy_tree(templates / "static", "/assets", digests=digests)
     # Browsers ask for /favicon.ico whatever a page links (a PDF viewer, an old browser...).
     writer.write_bytes("/favicon.ico", (templates / "static" / "favicon.ico").read_bytes())

@@ -18,6 +18,19 @@ from collections.abc import Iterator
 # taken greedily, the longest first leaves the shortest for the end.
 CALENDARS, COPIES, MACHINE = "calendars", "copies", "machine"
 TASKS = (CALENDARS, COPIES, MACHINE)
+# A language's own files (feeds, names, downloads) as a task too: a first build's other languages' (build.py
+# ``COLD_SIDE``), which the build's own process, free first, writes while that language's process still works.
+_FILES = "files:"
+
+
+def files(lang: str) -> str:
+    """The task of the language ``lang``'s own files."""
+    return _FILES + lang
+
+
+def files_of(task: str) -> str | None:
+    """The language whose own files ``task`` is, None for a task of no language."""
+    return task[len(_FILES):] if task.startswith(_FILES) else None
 
 
 class Shares:

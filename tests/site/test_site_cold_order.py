@@ -1,5 +1,7 @@
-"""A first build (no live site): this process writes the first language's search index and the calendars while
-the other language's child still writes its pages, the files once it is done (``build.COLD_AHEAD``).
+"""A first build (no live site): this process writes the first language's search index, its language's files, the
+sitemaps and the tasks of no language while the other language's child still writes its pages (``build.COLD_AHEAD``,
+``build.COLD_SIDE``); that child writes its own language's files after its index; the copies are a child's of their
+own, forked before the site data is read (``build.COPIES_APART``).
 
 The site is the one-process build's and the ordered build's byte for byte; a child that fails or dies while
 this process writes them fails the build with nothing left (no site, no staging folder) and the next build
@@ -55,11 +57,21 @@ def test_a_first_build_writes_calendars_and_files_while_the_child_works_and_the_
     marker = tmp_path / "child-done"
     seen: list[tuple[str, bool]] = []
     calendars, files, search = build._write_calendars, build._write_files, build._search
+    language, sitemaps, machine = build._write_language_files, build._write_sitemaps, build._write_machine_files
+    copied = tmp_path / "copied"
+    copies = build._write_copies
+
+    def copies_noted(*args: Any, **kwargs: Any) -> None:
+        copied.write_text(f"{os.getpid()} {marker.exists()}")
+        copies(*args, **kwargs)
 
     def noted(name: str, real: Any) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
+            what = f"{name} {args[2].lang}" if name == "language" else name
             if os.getpid() == parent:
-                seen.append((name, marker.exists()))
+                seen.append((what, marker.exists()))
+            elif name == "language":  # a language's own files written by the child
+                (tmp_path / "child-language").write_text(what)
             return real(*args, **kwargs)
         return call
 
@@ -76,20 +88,34 @@ def test_a_first_build_writes_calendars_and_files_while_the_child_works_and_the_
     monkeypatch.setattr(build, "_write_calendars", noted("calendars", calendars))
     monkeypatch.setattr(build, "_write_files", noted("files", files))
     monkeypatch.setattr(build, "_search", noted("index", search))
+    monkeypatch.setattr(build, "_write_language_files", noted("language", language))
+    monkeypatch.setattr(build, "_write_sitemaps", noted("sitemaps", sitemaps))
+    monkeypatch.setattr(build, "_write_machine_files", noted("machine", machine))
+    monkeypatch.setattr(build, "_write_copies", copies_noted)
     assert not build_site(portal, AS_OF, search=True).skipped
-    # In this process, in that order, the index and calendars before the child was done, the files after it
-    # (they read the published files whole: not beside that child's index, the peak); no index child.
-    assert seen == [("index", False), ("calendars", False), ("files", True)]
-    assert children == ["site (en)"]
+    # In this process, in that order, before the child was done: the index, the sitemaps, the calendars, each
+    # language's files and the machine files; after it nothing left for ``_write_files``; no index child. The
+    # child, late, found no task left.
+    assert seen == [("index", False), ("sitemaps", False), ("calendars", False), ("language id", False),
+                    ("language en", False), ("machine", False), ("files", True)]
+    assert not (tmp_path / "child-language").exists()
+    assert children == ["site copies", "site (en)"]
+    pid, child_done = copied.read_text().split()
+    assert int(pid) != parent and child_done == "False"  # by the copies' child, while the pages were written
     monkeypatch.undo()
     site = portal.output / "site"
     with monkeypatch.context() as patch:  # the order of a build with a live site, and one process
         patch.setattr(build, "COLD_AHEAD", False)
         ordered = cold_copy(portal, tmp_path / "ordered", AS_OF, search=True)
+    with monkeypatch.context() as patch:  # the files after the child is joined, the copies a task of no language
+        patch.setattr(build, "COLD_SIDE", False)
+        patch.setattr(build, "COPIES_APART", False)
+        joined = cold_copy(portal, tmp_path / "joined", AS_OF, search=True)
     with monkeypatch.context() as patch:
         patch.setattr(build, "FORK", False)
         alone = cold_copy(portal, tmp_path / "alone", AS_OF, search=True)
     assert_same_site(site, ordered)
+    assert_same_site(site, joined)
     assert_same_site(site, alone)
 
 
@@ -155,9 +181,45 @@ def test_this_process_failing_at_the_calendars_kills_the_child_and_leaves_nothin
     with pytest.raises(SiteError, match="disk full"):
         build_site(portal, AS_OF, search=True)
     assert time.monotonic() - began < 30
-    (child,) = children
+    copies, child = children  # the copies' child (``COPIES_APART``), the other language's
     assert not Path(f"/proc/{child.pid}").exists()  # killed and reaped
+    assert not Path(f"/proc/{copies.pid}").exists()  # reaped
     site = portal.output / "site"
     assert not site.exists() and not site.with_name(".site.new").exists()
     monkeypatch.undo()
     assert not build_site(portal, AS_OF).skipped
+
+
+def test_a_first_builds_child_free_first_takes_the_tasks_and_the_site_is_the_same(
+        fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal = _cold(fixture_portal)
+    parent, search = os.getpid(), build._search
+    language, calendars, machine = build._write_language_files, build._write_calendars, build._write_machine_files
+    notes = tmp_path / "where"
+
+    def late_index(*args: Any, **kwargs: Any) -> None:
+        if os.getpid() == parent:
+            time.sleep(3)  # this process's index late: the other language's process is free first
+        search(*args, **kwargs)
+
+    def noted(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            what = f"{name}-{args[2].lang}" if name == "language" else name
+            with notes.open("a") as file:
+                file.write(f"{what}:{'here' if os.getpid() == parent else 'child'}\n")
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(build, "_search", late_index)
+    monkeypatch.setattr(build, "_write_language_files", noted("language", language))
+    monkeypatch.setattr(build, "_write_calendars", noted("calendars", calendars))
+    monkeypatch.setattr(build, "_write_machine_files", noted("machine", machine))
+    assert not build_site(portal, AS_OF, search=True).skipped
+    # The child took every task (each language's files among them): this process wrote only the sitemaps.
+    assert sorted(notes.read_text().split()) == ["calendars:child", "language-en:child", "language-id:child",
+                                                 "machine:child"]
+    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "FORK", False)
+        alone = cold_copy(portal, tmp_path / "alone", AS_OF, search=True)
+    assert_same_site(portal.output / "site", alone)
