@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gc
 import os
+import select
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,6 +75,11 @@ class Ahead:
         reached its commit; False when it ended (or closed the notice) before."""
         return self._commit is not None and self._commit.heard()
 
+    def commit_came(self) -> bool:
+        """In the command's process, once ``heard`` said work was found: True once ``heard_commit`` would not wait
+        (the child reached its commit, or ended), without waiting."""
+        return self._commit is None or self._commit.came()
+
 
 class _Notice:
     """One one-byte notice through a pipe, made before the fork: the child keeps the write end, the command's
@@ -109,6 +115,14 @@ class _Notice:
             return os.read(self._read, 1) == b"1"
         finally:
             self.drop()
+
+    def came(self) -> bool:
+        """True once ``heard`` would not wait (the notice given, or every write end closed), without waiting."""
+        if self._read < 0:
+            return True
+        waiting = select.poll()
+        waiting.register(self._read, select.POLLIN)
+        return bool(waiting.poll(0))
 
     def drop(self) -> None:
         """Close this process's read end (and its write end), the notice unread."""

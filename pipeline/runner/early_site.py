@@ -87,10 +87,11 @@ def first_build(portal: Portal, build: Callable[[Written], T]) -> StartUp[T]:
     return start
 
 
-def read_first(portal: Portal, build: Callable[[Written, ReadAhead], T]) -> StartUp[T]:
-    """A later publish's start-up: the site's code imported and what the build reads first read (``_read_ahead``)."""
+def read_first(portal: Portal, build: Callable[[Written, ReadAhead], T], first: ReadAhead | None = None) -> StartUp[T]:
+    """A later publish's start-up: the site's code imported and what the build reads first read (``_read_ahead``;
+    ``first``: what the command's process read of it already, ``readahead.digests_first``)."""
     def start(word: Callable[[], bool]) -> Callable[[Written], T]:
-        ahead = _read_ahead(portal, word)
+        ahead = _read_ahead(portal, word, first)
         return lambda written: build(written, ahead)
     return start
 
@@ -114,7 +115,7 @@ def _came(read_end: int) -> bool:
     return bool(waiting.poll(0))
 
 
-def _read_ahead(portal: Portal, word: Callable[[], bool]) -> ReadAhead:
+def _read_ahead(portal: Portal, word: Callable[[], bool], first: ReadAhead | None = None) -> ReadAhead:
     """Read what the site's build reads first of files only the site stage writes (its code imported, if not yet),
     the longest part only until the ``word`` came."""
     from pipeline.runner.ahead import import_site_code
@@ -123,7 +124,7 @@ def _read_ahead(portal: Portal, word: Callable[[], bool]) -> ReadAhead:
     from pipeline.site.build import TEMPLATES
     from pipeline.site.readahead import read_ahead
 
-    ahead = read_ahead(portal.output, TEMPLATES, word)
+    ahead = read_ahead(portal.output, TEMPLATES, word, first)
     # Read-only from here on, for the rest of the build: set aside from the collector (the build's first full
     # collection, ``loader._collector_paused``, walked the manifest's 150,000 entries).
     gc.freeze()

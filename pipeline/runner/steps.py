@@ -5,7 +5,9 @@ Stages are imported when first called, so that ``validate`` never loads the site
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,9 @@ from pipeline.runner.runlog import RunRecord
 
 if TYPE_CHECKING:
     from pipeline.site.readahead import ReadAhead
+
+# A later publish's command process reads the site check's digests ahead while the data stage works (digestahead.py).
+DIGESTS_FIRST = True
 
 
 def load(datasets: Path, output: Path, record: RunRecord | None = None) -> Portal:
@@ -106,11 +111,14 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
                     early = EarlySite(first_build(portal, lambda offered: _build(portal, day, offered)))
                 else:
                     load_site_code()
+                    # Meanwhile, on this otherwise idle core: the kept digests of the site's check, the walk of its
+                    # trees and the files whose kept digest no longer holds, read until the commit (digestahead.py).
+                    read = _digests_first(portal, ahead.commit_came)
                     # At the data stage's commit, past its memory peak: the site child started now reads ahead,
                     # on the other core, while the data stage swaps and saves (early_site.py).
                     if ahead.heard_commit():
                         early = EarlySite(read_first(portal,
-                                                     lambda offered, ready: _build(portal, day, offered, ready)))
+                                                     lambda offered, ready: _build(portal, day, offered, ready), read))
         finally:
             record.accepted, record.rejected, record.tables_changed, found = child.result()
     except BaseException:
@@ -131,6 +139,22 @@ _early: dict[Path, EarlySite[tuple[int | str, list[str]]]] = {}
 # ``sitestamp.current`` as a publish step that found nothing new took it while its child checked, by output
 # folder, for the build step that follows (``build``).
 _stamped: dict[Path, tuple[dict[str, Any] | None]] = {}
+
+
+def _digests_first(portal: Portal, stop: Callable[[], bool]) -> ReadAhead | None:
+    """``readahead.digests_first`` of the output (None when ``DIGESTS_FIRST`` is off or it failed: the site
+    child reads it all)."""
+    if not DIGESTS_FIRST:
+        return None
+    from pipeline.site.build import TEMPLATES
+    from pipeline.site.readahead import digests_first
+
+    try:
+        first = digests_first(portal.output, TEMPLATES, stop)
+    except (OSError, PipelineError):
+        return None
+    gc.freeze()  # read-only from here: the site child's collector leaves the pages it shares with this process alone
+    return first
 
 
 def _stamp_meanwhile(portal: Portal, day: date) -> tuple[dict[str, Any] | None] | None:

@@ -58,6 +58,8 @@ def inputs_fingerprint(portal: Portal, as_of: date, templates: Path, search: boo
     _add(h, "versions", _versions())
     path = portal.output.joinpath(*DIGESTS)
     cache = _Pass(path, ahead.digests(path) if ahead is not None else None)
+    if ahead is not None:
+        cache.offer(ahead.offered)  # read ahead (digestahead.py); the data stage's own below, written after
     cache.offer(written or {})
     scan: Callable[[str, Path, str | None], list[Scanned]] = scan_tree
     if ahead is not None and ahead.prescan is not None:

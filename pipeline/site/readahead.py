@@ -31,7 +31,7 @@ from pipeline.core.models import PUBLISHED_TABLES
 from pipeline.core.treehash import DigestCache, stat_fields
 from pipeline.publish import unchanged
 from pipeline.runner import sitestamp
-from pipeline.site import fingerprint, manifest, reportcache, rowcache
+from pipeline.site import digestahead, fingerprint, manifest, reportcache, rowcache
 from pipeline.site.prescan import Prescan
 from pipeline.store import Store
 
@@ -48,6 +48,8 @@ class ReadAhead:
     def __init__(self) -> None:
         self._read: dict[tuple[Path, ...], tuple[list[list[int] | None], Any]] = {}
         self.prescan: Prescan | None = None  # the walk of the trees the build's check reads
+        # Digests of the files the check reads whose kept digest no longer held, read ahead (digestahead.py).
+        self.offered: dict[str, list[Any]] = {}
 
     def read(self, paths: tuple[Path, ...], reader: Callable[[], T]) -> None:
         """Keep what ``reader`` returns, read from ``paths`` (kept only when none changed while it read)."""
@@ -84,22 +86,40 @@ class ReadAhead:
         return None if taken is None else taken[0]
 
 
-def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = None) -> ReadAhead:
+def digests_first(output: Path, templates: Path, stop: Callable[[], bool] | None = None) -> ReadAhead:
+    """The kept digests of the build's check, the walk of its trees and the digests of the files among them whose
+    kept digest no longer holds (digestahead.py), read in the command's process while the data stage works, until
+    ``stop`` says so; ``read_ahead`` in the site child forked from it goes on from there."""
+    ahead = ReadAhead()
+    digests = output.joinpath(*fingerprint.DIGESTS)
+    ahead.read((digests,), lambda: DigestCache(digests).kept)
+    kept = ahead._read.get((digests,))
+    if stop is not None and stop():
+        return ahead
+    ahead.prescan = Prescan(fingerprint.trees(output, templates), stop, _kept_plans(output))
+    if kept is not None and (stop is None or not stop()):
+        ahead.offered = digestahead.read_changed(output, templates, kept[1], ahead.prescan, stop)
+    return ahead
+
+
+def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = None,
+               first: ReadAhead | None = None) -> ReadAhead:
     """Read what a build of ``output`` reads first (``_build``), as far as only the site stage writes it; the
     walk of the trees, last, ends as soon as ``stop`` says so (it saves less than it costs: not finished when
-    the build may start, the rest is walked by the build)."""
-    ahead = ReadAhead()
+    the build may start, the rest is walked by the build). ``first``: what ``digests_first`` read already."""
+    ahead = first if first is not None else ReadAhead()
     site = output / "site"
     ahead.read(_live_files(site), lambda: _live(site))
     digests = output.joinpath(*fingerprint.DIGESTS)
-    ahead.read((digests,), lambda: DigestCache(digests).kept)
+    if (digests,) not in ahead._read:
+        ahead.read((digests,), lambda: DigestCache(digests).kept)
     # The digest of the live site's copy of each table's CSV, which its kept rows were read from (``rowcache``).
     for name in PUBLISHED_TABLES:
         previous = site / "data" / f"{name}.csv"
         ahead.read((previous,), partial(rowcache.first_pass, previous))
     reports = output / rowcache.FOLDER / reportcache.FILE_NAME  # the problems of the store's reports, kept
     ahead.read((reports,), partial(reportcache.load, reports))
-    if stop is None or not stop():
+    if ahead.prescan is None and (stop is None or not stop()):
         ahead.prescan = Prescan(fingerprint.trees(output, templates), stop, _kept_plans(output))
     # The rows each table's last build kept (``rowcache.read_kept``: reading, unpickling and making the rows took
     # 0.3 s at a city's size; after a new month both the unchanged tables' rows and those the changed ones are

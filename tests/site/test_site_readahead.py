@@ -8,6 +8,7 @@ stand for folders made long ago), as in test_listings.py; the window itself is t
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import scan_tree
 from pipeline.site import fingerprint, manifest
 from pipeline.site.prescan import Prescan
-from pipeline.site.readahead import ReadAhead, read_ahead
+from pipeline.site.readahead import ReadAhead, digests_first, read_ahead
 from tests.run_support import make_datasets
 from tests.test_listings import _tree as listings_tree
 
@@ -240,3 +241,43 @@ def test_the_store_s_index_read_ahead_is_taken_only_while_it_is_as_it_was(tmp_pa
     ahead = read_ahead(portal.output, SITE_TEMPLATES)
     with pytest.raises(PipelineError, match="unknown store format"):
         ahead.store(store)
+
+
+def test_digests_read_first_are_offered_to_the_check_only_while_their_files_are_as_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(treehash, "RACY_NS", 0)
+    portal = _portal_with_site(tmp_path)
+    out, day = portal.output, date(2026, 11, 30)
+    plain = fingerprint.inputs_fingerprint(portal, day, SITE_TEMPLATES, True)
+    fingerprint.remember_digests(portal, SITE_TEMPLATES)
+    # Every kept digest stale (as after a copy of the output): each file is read first, and the check reads none.
+    digests = out.joinpath(*fingerprint.DIGESTS)
+    kept = treehash.DigestCache(digests).kept
+    for entry in kept.values():
+        entry[0] += 1  # another size: no kept entry holds
+    digests.write_text(json.dumps({"format": treehash._FORMAT, "files": kept}))
+    first = digests_first(out, SITE_TEMPLATES)
+    assert len(first.offered) == len(kept)
+    read: list[str] = []
+    real = treehash._read
+
+    def counted(path: str) -> Any:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(treehash, "_read", counted)
+    ahead = read_ahead(out, SITE_TEMPLATES, first=first)
+    assert fingerprint.inputs_fingerprint(portal, day, SITE_TEMPLATES, True, ahead=ahead) == plain
+    assert read == []
+    # A file the data stage writes after it was read first is read by the check again, and the check is the plain one.
+    first = digests_first(out, SITE_TEMPLATES)
+    time.sleep(0.05)
+    agencies = out / "data" / "agencies.csv"
+    agencies.write_bytes(b"agency_code\nbpbd\nlbh\n")
+    changed = fingerprint.inputs_fingerprint(portal, day, SITE_TEMPLATES, True)
+    read.clear()
+    assert fingerprint.inputs_fingerprint(portal, day, SITE_TEMPLATES, True,
+                                          ahead=read_ahead(out, SITE_TEMPLATES, first=first)) == changed
+    assert os.path.abspath(agencies) in read and changed != plain
+    # Told to stop at once: nothing read first, the check as without.
+    assert digests_first(out, SITE_TEMPLATES, lambda: True).offered == {}
