@@ -65,6 +65,25 @@ def test_each_stage_runs_in_its_own_process(ds: Path, out: Path, tmp_path: Path)
     assert "2026-09" in (out / "site" / "data" / "performance.csv").read_text(encoding="utf-8")
 
 
+def test_the_data_stage_runs_without_numpy_and_the_site_stage_with_it(ds: Path, out: Path, tmp_path: Path) -> None:
+    # Each process that loads one of these modules writes its pid to <tmp_path>/<module> (an audit hook, inherited
+    # by the forked children; nothing of the pipeline imported before the fork, as in a real run). numpy.version:
+    # an import of numpy kept out is still told as one of "numpy", but none of its modules is loaded.
+    watched = ("numpy.version", "pipeline.publish.run", "pipeline.site.search_index")
+    patch = (f"import os, sys\n"
+             f"def _hook(event, args):\n"
+             f"    if event == 'import' and args[0] in {watched!r}:\n"
+             f"        open(os.path.join({str(tmp_path)!r}, args[0]), 'a').write(f'{{os.getpid()}}\\n')\n"
+             f"sys.addaudithook(_hook)\n")
+    done = patched_publish(ds, out, patch)
+    assert done.returncode == 0, done.stderr
+    loaded = {name: set((tmp_path / name).read_text().split()) for name in watched if (tmp_path / name).exists()}
+    data = loaded["pipeline.publish.run"]
+    assert len(data) == 1 and not data & loaded.get("numpy.version", set())  # openpyxl without it, in the data child
+    assert loaded["pipeline.site.search_index"] & loaded["numpy.version"]  # the site's search index loads it
+    assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
+
+
 def test_a_site_build_that_fails_is_told_with_its_exit_code_and_the_data_stays_published(
         ds: Path, out: Path) -> None:
     patch = ("import pipeline.site\nfrom pipeline.core.errors import SiteError\n"

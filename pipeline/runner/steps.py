@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -193,6 +194,7 @@ def _publish(portal: Portal, day: date, now: datetime | None,
         skipped = nothing_new(checked.last, portal.output)
         show(skipped)
         return skipped.accepted, skipped.rejected, [], {}
+    without_numpy()
     from pipeline.publish import publish_data
 
     try:
@@ -202,6 +204,17 @@ def _publish(portal: Portal, day: date, now: datetime | None,
         if ahead is not None:
             ahead.close()  # (told already on success) closed before the answer is sent, whatever happened
     return result.accepted, result.rejected, list(result.tables_changed), result.written
+
+
+def without_numpy() -> None:
+    """Keep numpy out of this process (the data stage's child) unless it is loaded already.
+
+    openpyxl, which the data files and the templates import, loads numpy only to count numpy's scalars as numbers;
+    the data stage never writes one, and loading numpy took about a tenth of a second of every publish with work
+    (a fifth of openpyxl's import). Only this child goes without it: the site stage (search_index.py) runs in
+    another child of the command's process, which loads it as before.
+    """
+    sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]  # its import then raises ImportError (expected)
 
 
 def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, published: bool | None = None,
