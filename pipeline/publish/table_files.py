@@ -461,7 +461,7 @@ class _Handed(Digested):
 
 
 def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache,
-                indexes: Indexes | None, unchanged_xlsx: Callable[[Counted], Path | None], kept: bool,
+                indexes: Indexes | None, unchanged_xlsx: Callable[[Counted], Path | None] | None, kept: bool,
                 sinks: dict[str, Counted], path: Path, later: bool = False) -> Callable[[], None] | None:
     """Write the table's workbook in this process (its CSV and JSON written, or being written: ``sinks``) and record
     its index; ``later``: give what records it instead, to be called once the CSV and JSON are written."""
@@ -470,7 +470,8 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
     # complaint when it is freed.
     # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
     # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
-    same = unchanged_xlsx(sinks["csv"]) if kept else None
+    # (None: never copied, the rows changed: ``_forked_sheet``, whose CSV another process writes.)
+    same = unchanged_xlsx(sinks["csv"]) if kept and unchanged_xlsx is not None else None
     # Rows taken back were checked for formulas when first compressed: the new ones are checked as they are made.
     check = sheet_check(SHEET) if kept else None
     xlsx = chunks(same) if same is not None else (xlsx_bytes(
@@ -503,7 +504,7 @@ def _forked_sheet(schema: dict[str, Any], records: list[Record], rows: Encoder, 
     last taken back, the new ones checked as they are made) and tell what the table's row index records of it."""
     sinks: dict[str, Counted] = {}
     # Never the workbook published last copied whole: the rows changed (``Encoder.unchanged`` was false).
-    _write_xlsx(schema, records, rows, cache, None, lambda csv: None, True, sinks, path)
+    _write_xlsx(schema, records, rows, cache, None, None, True, sinks, path)
     sheet = sinks["xlsx"]
     sha256 = sheet.sha256()
     return workbook_child.Sheet(sheet.size, sha256, rows.styles, rows.lengths.get("xlsx"),
