@@ -17,6 +17,7 @@ from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import ordered_json
 from pipeline.core.zipfiles import AHEAD, Chunked, Entry, write_zip
+from pipeline.publish import workbook_fork
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes
 from pipeline.publish.table_files import Counted, TableFiles, start_table
 from pipeline.publish.workbook_child import Handoff
@@ -116,26 +117,33 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     workbook meanwhile (``workbook_child.py``; none: every file is made in this process).
     ``digests``: filled with the SHA-256 of the tables' files and the change log as written, by name.
     """
-    schemas = published_schemas(portal)
-    resources = []
+    schemas = {name: {"name": name, **{k: v for k, v in schemas.items() if k != "name"}}
+               for name, schemas in published_schemas(portal).items()}
     started: list[TableFiles] = []  # a large table's workbook may be offered to the side child (``start_table``)
+    by_name: dict[str, TableFiles] = {}
+    # A table whose workbook a forked child makes (after a change: ``workbook_fork.py``) is started first, so that
+    # the child works while this process writes the other tables (in the published order otherwise).
+    order = sorted(PUBLISHED_TABLES, key=lambda name: not workbook_fork.wanted(name, len(tables[name]), indexes))
     try:
-        for name in PUBLISHED_TABLES:
-            schema = {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
+        for name in order:
+            schema = schemas[name]
             table = start_table(schema, tables[name], indexes, partial(_unchanged_xlsx, previous, name, schema),
                                 folder, handoff)
             started.append(table)
+            by_name[name] = table
             if name in release:
                 tables[name] = []
-            resources.append(_resource(name, schema, table.sinks["csv"].size, table.sinks["csv"].sha256()))
+        # (A CSV's SHA-256 waits for the thread writing it: asked once every table is started.)
+        csvs = {name: table.sinks["csv"] for name, table in by_name.items()}
+        resources = [_resource(name, schemas[name], csvs[name].size, csvs[name].sha256()) for name in PUBLISHED_TABLES]
         names = {f"{name}.{ext}" for name in PUBLISHED_TABLES for ext in EXTENSIONS}
         # A table's CSV: in ``folder``, or left in ``previous`` when the table is unchanged (``Indexes.in_place``).
         _package(portal, resources, folder, [(table.sinks["csv"].path, table.sinks["csv"].sha256(), table.moved)
-                                             for table in started], indexes)
+                                             for table in map(by_name.__getitem__, PUBLISHED_TABLES)], indexes)
         with Sink(folder / "changelog.json") as out:
             out.write(changelog)
         found = {"changelog.json": out.sha256()}
-        for name, table in zip(PUBLISHED_TABLES, started, strict=True):
+        for name, table in by_name.items():
             # A workbook offered: made here if the side child has not taken it, else waited for.
             found.update({f"{name}.{ext}": sink.sha256() for ext, sink in table.finish().items()})
         if digests is not None:

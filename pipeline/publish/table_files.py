@@ -32,11 +32,13 @@ from pipeline.core.rowcodec import decimal_json, line_json_encoder, number_text,
 from pipeline.core.sink_thread import ThreadedSink
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, sheet_check, text_cell, too_long_message
 from pipeline.core.zipfiles import AHEAD, FIXED, Chunked, Entry, EntryStamp, workbook_bytes, write_workbook
-from pipeline.publish import workbook_child
+from pipeline.publish import workbook_child, workbook_fork
+from pipeline.publish.reuse import code_digest
 from pipeline.publish.row_batches import CsvLines, JsonLines, Values
 from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Digested, Encoder, Indexes, Kept, schema_digest
 from pipeline.publish.sheet_xml import NeedsOpenpyxl, SheetRows, row_blocks
 from pipeline.publish.workbook_child import Written
+from pipeline.runner.isolate import Child
 
 
 class Counted(Protocol):
@@ -212,6 +214,7 @@ class TableFiles:
         # The SHA-256 of the CSV published last and the stretches of the new CSV copied from it (``Encoder.moved``,
         # from the file's start), when there was one: the zip takes their chunks back unread (``datapackage.py``).
         self.moved: tuple[str, Moved] | None = None
+        self.child: Child[workbook_child.Sheet] | None = None  # making the workbook (``workbook_fork.py``)
 
     def finish(self) -> dict[str, Counted]:
         """Each file's sink (size, SHA-256) by extension, once the workbook is made and the files written (a
@@ -228,7 +231,11 @@ class TableFiles:
         return self.sinks
 
     def close(self) -> None:
-        """Let go of what an offer not finished holds, and of the files published last once no thread reads them."""
+        """Let go of what an offer not finished holds, of a forked child not waited for (killed: its workbook is not
+        wanted), and of the files published last once no thread reads them."""
+        if self.child is not None:
+            self.child.stop()  # (nothing when its answer was taken)
+            self.child = None
         if self.offer is not None:
             self.offer.cache.close()
             self.offer = None
@@ -280,6 +287,7 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
     if kept is not None:
         kept.inflated = cache.inflated(SHEET)  # its rows read back chunk by chunk, not inflated whole
     offer = None
+    child: Child[workbook_child.Sheet] | None = None
     sinks: dict[str, Counted] = {}
     try:
         rows = Encoder(names, records, kept)
@@ -294,6 +302,9 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
                                      None if indexes is None else indexes.scratch)
             handoff.offer(job, rows.values)
             offer = _Offer(handoff, schema, records, rows, cache, indexes, path)
+        # A large table's workbook after a change: made by a child forked now, before the CSV and JSON threads start.
+        if kept is not None and workbook_fork.wanted(name, len(records), indexes):
+            child = workbook_fork.start(partial(_forked_sheet, schema, records, rows, cache, path))
         header: list[str] = []
         csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
         moved: tuple[str, Moved] | None = None
@@ -314,6 +325,12 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             moved = (kept.shas["csv"], [(len(head) + at, there, length) for at, there, length in rows.moved])
             sinks["json"] = _threaded(folder / f"{name}.json", b"[\n", rows.file_pieces(
                 "json", JsonLines(names, line_json_encoder(), _JSON_TEXTS)), b",\n", b"]\n", b"\n]\n")
+        if child is not None and kept is not None and indexes is not None:
+            # The row index recorded once the threads are done and the child has answered (``finish``).
+            table, kept = TableFiles(sinks, None, partial(_child_record, child, indexes, schema, rows, sinks, path),
+                                     kept), None
+            table.child, table.moved, child = child, moved, None
+            return table
         if offer is None:
             # With threads writing the CSV and JSON, the row index is recorded once they are done (``finish``).
             record = _write_xlsx(schema, records, rows, cache, indexes, unchanged_xlsx, kept is not None, sinks,
@@ -324,6 +341,8 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
                 table.moved = moved
                 return table
     finally:
+        if child is not None:
+            child.stop()  # this process failed before handing it on: its workbook is not wanted
         if offer is None:
             cache.close()  # else held for the workbook made here after all (``_Offer.finish``)
         if kept is not None:
@@ -442,7 +461,7 @@ class _Handed(Digested):
 
 
 def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache,
-                indexes: Indexes | None, unchanged_xlsx: Callable[[Counted], Path | None], kept: bool,
+                indexes: Indexes | None, unchanged_xlsx: Callable[[Counted], Path | None] | None, kept: bool,
                 sinks: dict[str, Counted], path: Path, later: bool = False) -> Callable[[], None] | None:
     """Write the table's workbook in this process (its CSV and JSON written, or being written: ``sinks``) and record
     its index; ``later``: give what records it instead, to be called once the CSV and JSON are written."""
@@ -451,7 +470,8 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
     # complaint when it is freed.
     # Only a workbook this code wrote for this schema (its row index is valid: code, schema and
     # files as recorded) is copied: new code may write other bytes (deflated in chunks, say).
-    same = unchanged_xlsx(sinks["csv"]) if kept else None
+    # (None: never copied, the rows changed: ``_forked_sheet``, whose CSV another process writes.)
+    same = unchanged_xlsx(sinks["csv"]) if kept and unchanged_xlsx is not None else None
     # Rows taken back were checked for formulas when first compressed: the new ones are checked as they are made.
     check = sheet_check(SHEET) if kept else None
     xlsx = chunks(same) if same is not None else (xlsx_bytes(
@@ -476,6 +496,30 @@ def _write_xlsx(schema: dict[str, Any], records: list[Record], rows: Encoder, ca
         return record  # (holds the index's digests and lengths, not the rows)
     record()
     return None
+
+
+def _forked_sheet(schema: dict[str, Any], records: list[Record], rows: Encoder, cache: ChunkCache,
+                  path: Path) -> workbook_child.Sheet:
+    """(In the child of ``workbook_fork``) write the table's workbook as this process would (its rows published
+    last taken back, the new ones checked as they are made) and tell what the table's row index records of it."""
+    sinks: dict[str, Counted] = {}
+    # Never the workbook published last copied whole: the rows changed (``Encoder.unchanged`` was false).
+    _write_xlsx(schema, records, rows, cache, None, None, True, sinks, path)
+    sheet = sinks["xlsx"]
+    sha256 = sheet.sha256()
+    return workbook_child.Sheet(sheet.size, sha256, rows.styles, rows.lengths.get("xlsx"),
+                                cache.index(sha256, code_digest()), cache.hits, cache.copied)
+
+
+def _child_record(child: Child[workbook_child.Sheet], indexes: Indexes, schema: dict[str, Any], rows: Encoder,
+                  sinks: dict[str, Counted], path: Path) -> None:
+    """Take the forked child's workbook (waited for; its failure raised) and record the table's row index."""
+    sheet = child.result()
+    rows.styles = sheet.styles
+    if sheet.lengths is not None:  # the sheet's rows were written by ``sheet_rows`` (not by openpyxl)
+        rows.lengths["xlsx"] = sheet.lengths
+    sinks["xlsx"] = Written(path, sheet.size, sheet.sha256)
+    _record(indexes, schema, rows, sinks, sheet.chunk_index, sheet.hits, sheet.copied)
 
 
 def _record(indexes: Indexes, schema: dict[str, Any], rows: Encoder, sinks: dict[str, Counted],
