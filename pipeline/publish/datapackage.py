@@ -19,7 +19,7 @@ from pipeline.core.rowcodec import ordered_json
 from pipeline.core.zipfiles import AHEAD, Chunked, Entry, write_zip
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes
 from pipeline.publish.table_files import Counted, TableFiles, start_table
-from pipeline.publish.workbook_child import Handoff
+from pipeline.publish.workbook_child import Handoff, wanted
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
 DIALECT = {"header": True, "headerRows": [1], "csv": {"delimiter": ",", "lineTerminator": "\n"}}
@@ -117,21 +117,22 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     ``digests``: filled with the SHA-256 of the tables' files and the change log as written, by name.
     """
     schemas = published_schemas(portal)
-    resources = []
-    started: list[TableFiles] = []  # a large table's workbook may be offered to the side child (``start_table``)
+    resources: dict[str, dict[str, Any]] = {}
+    begun: dict[str, TableFiles] = {}  # a large table's workbook may be offered to the side child (``start_table``)
     try:
-        for name in PUBLISHED_TABLES:
+        for name in _order(tables, handoff):
             schema = {"name": name, **{k: v for k, v in schemas[name].items() if k != "name"}}
             table = start_table(schema, tables[name], indexes, partial(_unchanged_xlsx, previous, name, schema),
                                 folder, handoff)
-            started.append(table)
+            begun[name] = table
             if name in release:
                 tables[name] = []
-            resources.append(_resource(name, schema, table.sinks["csv"].size, table.sinks["csv"].sha256()))
+            resources[name] = _resource(name, schema, table.sinks["csv"].size, table.sinks["csv"].sha256())
+        started = [begun[name] for name in PUBLISHED_TABLES]  # the package lists them in the published order
         names = {f"{name}.{ext}" for name in PUBLISHED_TABLES for ext in EXTENSIONS}
         # A table's CSV: in ``folder``, or left in ``previous`` when the table is unchanged (``Indexes.in_place``).
-        _package(portal, resources, folder, [(table.sinks["csv"].path, table.sinks["csv"].sha256(), table.moved)
-                                             for table in started], indexes)
+        csvs = [(table.sinks["csv"].path, table.sinks["csv"].sha256(), table.moved) for table in started]
+        _package(portal, [resources[name] for name in PUBLISHED_TABLES], folder, csvs, indexes)
         with Sink(folder / "changelog.json") as out:
             out.write(changelog)
         found = {"changelog.json": out.sha256()}
@@ -143,9 +144,22 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     finally:
         if handoff is not None:
             handoff.close()  # nothing more to offer (a child waiting stops; on failure the caller kills it)
-        for table in started:
+        for table in begun.values():
             table.close()
     return names | {"datapackage.json", "datapackage.zip", "changelog.json"}
+
+
+def _order(tables: dict[str, list[Record]], handoff: Handoff | None) -> list[str]:
+    """The order the tables' files are written in: the published one, but, when a workbook may be handed to the
+    side child, the tables large enough to hand first (``workbook_child.wanted``).
+
+    A city's indicators, last in the published order, were offered only once the other nine tables' files were
+    written: the child, done with its own work seconds before, waited, and this process then waited for the
+    workbook. Offered first, it is made while this process writes the rest.
+    """
+    if handoff is None:
+        return list(PUBLISHED_TABLES)
+    return sorted(PUBLISHED_TABLES, key=lambda name: not wanted(len(tables[name])))  # (a stable sort)
 
 
 def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path,
