@@ -178,3 +178,17 @@ def test_a_child_killed_making_it_is_a_failure_of_the_stage(tmp_path: Path, monk
     side.open()
     with pytest.raises(PublishError, match=r"publish \(feedback\).*SIGKILL"):
         written(tmp_path, "killed", RECORDS, side.handoff)
+
+
+def test_the_tables_large_enough_to_hand_are_written_first_only_when_a_child_may_take_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.core.models import PUBLISHED_TABLES
+    from pipeline.publish.datapackage import _order
+
+    monkeypatch.setattr(workbook_child, "FORK_ROWS", 3)
+    tables: dict[str, list[Any]] = {name: [] for name in PUBLISHED_TABLES}
+    tables["indicators"], tables["performance"], tables["agencies"] = [{}] * 5, [{}] * 3, [{}] * 2
+    assert _order(tables, None) == list(PUBLISHED_TABLES)  # no side child: the published order
+    handed = _order(tables, workbook_child.Handoff())
+    assert handed[:2] == ["performance", "indicators"]  # those it may take, in the published order
+    assert handed[2:] == [name for name in PUBLISHED_TABLES if name not in ("performance", "indicators")]

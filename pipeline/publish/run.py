@@ -13,8 +13,9 @@ Both cores, for a large run: once the store is updated, a forked child stages th
 pages, templates and report and writes the store's new files (planned here first, so that this
 process can undo them whatever happens to the child), while this process builds the tables and
 writes the data files. The child then makes the workbook of the largest table (a city's indicators), which
-this process offers it while writing that table's CSV and JSON, unless this process, done with the rest,
-took the offer back first (``workbook_child.py``). ``Store.commit`` puts the store's files and every staged
+this process offers it first, while writing that table's CSV and JSON and the other tables' files, unless this
+process, done with the rest, took the offer back first (``workbook_child.py``); a thread of the child writes
+the store's files meanwhile. ``Store.commit`` puts the store's files and every staged
 file on disk (``store/flush.py``) before the store's index, the commit point, names them.
 """
 
