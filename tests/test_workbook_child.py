@@ -192,3 +192,20 @@ def test_the_tables_large_enough_to_hand_are_written_first_only_when_a_child_may
     handed = _order(tables, workbook_child.Handoff())
     assert handed[:2] == ["performance", "indicators"]  # those it may take, in the published order
     assert handed[2:] == [name for name in PUBLISHED_TABLES if name not in ("performance", "indicators")]
+
+
+def test_the_pieces_are_read_as_they_come_and_a_pipe_ending_inside_one_is_a_failure() -> None:
+    read, write = os.pipe()
+    pieces = workbook_child.Received(os.fdopen(read, "rb"))
+    with os.fdopen(write, "wb", buffering=0) as pipe:
+        workbook_child._put(pipe, b"first")
+        assert pieces[0] == b"first"  # not waiting for the end of the pipe (the sender still holds it open)
+        workbook_child._put(pipe, b"second")
+    assert pieces[1] == b"second" and len(pieces) == 2
+    with pytest.raises(IndexError):
+        pieces[2]
+    read, write = os.pipe()
+    with os.fdopen(write, "wb", buffering=0) as pipe:
+        pipe.write((10).to_bytes(8, "little") + b"short")  # the sender died inside a piece
+    with pytest.raises(PublishError, match="came short"):
+        workbook_child.Received(os.fdopen(read, "rb"))[0]

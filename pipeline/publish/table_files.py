@@ -405,6 +405,7 @@ def handed_sheet(handoff: workbook_child.Handoff) -> workbook_child.Sheet | None
         return _sheet(job.schema, cast(list[Record], records), rows, cache, indexes, job.path)
     finally:
         cache.close()
+        pieces.close()
 
 
 class _Handed(Digested):

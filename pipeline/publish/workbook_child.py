@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import pickle
 import select
+import sys
 import threading
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -77,7 +78,7 @@ class Pickled(Sequence[Values]):
     """Rows' values pickled ``BLOCK`` rows a piece (as ``Handoff`` sends them: the indicators of a city are 19 MB so,
     made in half a second), read back one piece at a time."""
 
-    def __init__(self, values: Sequence[Values], pieces: list[bytes] | None = None) -> None:
+    def __init__(self, values: Sequence[Values], pieces: list[bytes] | Received | None = None) -> None:
         """``values`` pickled, or their ``pieces`` as pickled (``values`` then only counted)."""
         self.length = len(values)
         self.pieces = pieces if pieces is not None else list(pickled_pieces(values))
@@ -90,7 +91,7 @@ class Pickled(Sequence[Values]):
         return self._last[1]
 
     @classmethod
-    def of(cls, pieces: list[bytes], count: int) -> Pickled:
+    def of(cls, pieces: list[bytes] | Received, count: int) -> Pickled:
         """The ``count`` values pickled as ``pieces``."""
         return cls(range(count), pieces)  # type: ignore[arg-type]  # only counted
 
@@ -225,8 +226,9 @@ class Handoff:
             raise PublishError("the side child of the publish made no workbook of the table it took")
         return sheet
 
-    def receive(self) -> tuple[Job, list[bytes]] | None:
-        """In the child: wait for an offer and take it (the job and its rows' pieces), or None when none is left."""
+    def receive(self) -> tuple[Job, Received] | None:
+        """In the child: wait for an offer and take it (the job, and its rows' pieces as they come), or None when
+        none is left."""
         token = b""
         while True:
             select.select([self.token_r], [], [])
@@ -240,9 +242,51 @@ class Handoff:
             return None
         os.write(self.ready_w, b"r")
         os.close(self.ready_w)
-        items = []
-        with os.fdopen(self.job_r, "rb") as pipe:
-            while head := pipe.read(_LENGTH):
-                items.append(pipe.read(int.from_bytes(head, "little")))
-        job = pickle.loads(items[0])  # pickled by this process's parent
-        return job, items[1:]
+        pieces = Received(os.fdopen(self.job_r, "rb"))
+        try:
+            job = pickle.loads(pieces.item())  # pickled by this process's parent
+        except BaseException:
+            pieces.close()
+            raise
+        return job, pieces
+
+
+class Received:
+    """The pickled pieces of a job's rows as they come down the pipe: a piece is read (with those before it) when
+    first asked for, so the workbook is begun while this process's parent still sends the rest (all of them were
+    read first: two seconds of a city's cold publish, its parent busy with the table's CSV and JSON)."""
+
+    def __init__(self, pipe: BinaryIO) -> None:
+        self.pipe = pipe
+        self.got: list[bytes] = []
+        self.ended = False
+
+    def item(self) -> bytes:
+        """The next item sent (PublishError at the end of the pipe, or when it ends inside an item)."""
+        head = self.pipe.read(_LENGTH)
+        size = int.from_bytes(head, "little")
+        data = self.pipe.read(size) if len(head) == _LENGTH else b""
+        if len(data) != size or len(head) != _LENGTH:
+            raise PublishError("the workbook handed to the side child of the publish came short")
+        return data
+
+    def _upto(self, n: int) -> None:
+        """Read the pieces up to ``n`` (or to the end)."""
+        while len(self.got) <= n and not self.ended:
+            if self.pipe.peek(1):  # type: ignore[attr-defined]  # (a buffered reader)
+                self.got.append(self.item())
+            else:
+                self.close()
+
+    def __getitem__(self, n: int) -> bytes:
+        self._upto(n)
+        return self.got[n]
+
+    def __len__(self) -> int:
+        self._upto(sys.maxsize)
+        return len(self.got)
+
+    def close(self) -> None:
+        """Stop reading (the pieces read are kept)."""
+        self.ended = True
+        self.pipe.close()
