@@ -136,6 +136,8 @@ def test_the_files_and_the_index_are_those_of_one_process_whoever_makes_the_work
     assert indexes.new == alone_indexes.new  # digests, the three files' line lengths, styles, SHA-256
     assert indexes.new_chunks == alone_indexes.new_chunks
     assert isinstance(sinks["xlsx"], Written) == (maker == "child") == (answer is not None)
+    assert isinstance(sinks["json"], Written) == (maker == "child")  # the table's JSON made with its workbook
+    assert list(sinks) == ["csv", "json", "xlsx"]
     assert {ext: (sink.size, sink.sha256()) for ext, sink in sinks.items()} == \
         {ext: (len(data), hashlib.sha256(data).hexdigest()) for ext, data in alone.items()}
 

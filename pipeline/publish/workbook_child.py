@@ -1,5 +1,5 @@
-"""A large table's workbook offered to the side child of ``publish/run.py``, made there once its own work is
-done, while this process writes the table's CSV and JSON and the rest of the data folder.
+"""A large table's workbook and JSON offered to the side child of ``publish/run.py``, made there once its own work
+is done, while this process writes the table's CSV and the rest of the data folder.
 
 A city's first publish wrote the indicators' CSV, JSON and XLSX (414,000 rows) one after the other on
 one core, while the other stood idle once the side child had staged its folders and written the
@@ -7,8 +7,11 @@ store's files. The workbook, the slowest of the three (about 3.5 s of one core),
 child instead (``Handoff``): once it takes the offer, a thread here pickles the rows' values
 (``Pickled``: 19 MB, half a second) down a pipe as it reads them; it writes the workbook into the
 staging folder and answers with its size, SHA-256 and what the table's row index records of it
-(``Sheet``). If this process is done with the rest first, it takes the offer back and makes the
-workbook itself, as before. No third process: a child forked for the workbook alone made its own copy
+(``Sheet``). It then writes the table's JSON too (about 1.5 s of a city's indicators, this process's
+the longer share of the data files once the workbook had moved) and answers with its size, SHA-256 and line
+lengths as well. The child begins as the rows' pieces come (``Received``). If this process is done with the
+rest first, it takes the offer back and makes the JSON and the workbook itself, as before. No third process:
+a child forked for the workbook alone made its own copy
 of every memory page holding the rows that either process read (reference counts are written), 180 MB
 over the stage's peak; the side child was forked before the tables were built, so it shares none.
 
@@ -53,6 +56,7 @@ class Sheet:
     chunk_index: bytes | None  # its chunk index (None: no index kept)
     hits: int  # deflated chunks taken back
     copied: int  # of which copied as they were deflated
+    json: tuple[int, str, array[int]] | None = None  # the table's JSON, when made there too: size, SHA-256, lengths
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ class Job:
     store: Path | None
     published: Path | None
     scratch: Path | None
+    json: bool = False  # the table's JSON made there too (beside the workbook, ``<table>.json``)
 
 
 _LENGTH = 8  # bytes of the length before each item sent down the pipe
