@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.core.models import PUBLISHED_TABLES
 from tests.run_support import AS_OF, REPO, copy_output, copy_with_new_month, env, publish_cmd, run, tree
 
 INTERNAL_ID = "KESALAHAN INTERNAL / INTERNAL ERROR"
@@ -264,3 +265,58 @@ def test_a_side_child_failing_on_the_workbook_fails_the_run_and_leaves_the_outpu
              f"w.TAKE_BACK = False\n")
     before = tree(_without_row_indexes(out), skip=("runs.jsonl",))
     _fails_and_leaves_it_as_it_was(ds, out, patch, before, how, "no such sheet")
+
+
+def test_the_largest_table_is_written_first_and_its_workbook_made_by_the_side_child(
+        small_published: tuple[Path, Path], ds: Path, out: Path, tmp_path: Path) -> None:
+    # Offered first (datapackage._order), not once the other tables' files are written: the child makes it while
+    # this process writes the rest; the files, the package's order and the row indexes are those of one process.
+    alone = _without_row_indexes(copy_output(small_published, tmp_path / "alone"))
+    _without_row_indexes(out)
+    (tmp_path / "pids").mkdir()
+    marks = str(tmp_path / "pids")
+    patch = (f"import os, pipeline.publish.run as r, pipeline.publish.table_files as t, "
+             f"pipeline.publish.datapackage as d, pipeline.publish.workbook_child as w\n"
+             f"_sheet, _start, _files = t._sheet, d.start_table, r.data_files\n"
+             f"def sheet(schema, *a, **k):\n"
+             f"    open(os.path.join({marks!r}, 'sheet-' + schema['name']), 'w').write(str(os.getpid()))\n"
+             f"    return _sheet(schema, *a, **k)\n"
+             f"def start(schema, *a, **k):\n"
+             f"    open(os.path.join({marks!r}, 'order'), 'a').write(schema['name'] + '\\n')\n"
+             f"    return _start(schema, *a, **k)\n"
+             f"def data_files(portal, tables, *a, **k):\n"
+             f"    w.FORK_ROWS = max(len(rows) for rows in tables.values())  # the largest table alone handed\n"
+             f"    return _files(portal, tables, *a, **k)\n"
+             f"_feedback = r.feedback_files\n"
+             f"def feedback_files(*a, **k):\n"
+             f"    open(os.path.join({marks!r}, 'feedback'), 'w').write(str(os.getpid()))\n"
+             f"    return _feedback(*a, **k)\n"
+             f"t._sheet, d.start_table, r.data_files, r.feedback_files = sheet, start, data_files, feedback_files\n"
+             f"r.FORK_FROM = 0\n"  # a side child however few files the run writes
+             f"w.TAKE_BACK = False\n")  # the workbook always made by the side child
+    done = patched_publish(ds, out, patch, "--no-site", "--now", NOW)
+    assert done.returncode == 0, done.stderr
+    order = (tmp_path / "pids" / "order").read_text().split()
+    assert order[0] == "indicators" and order[1:] == [n for n in PUBLISHED_TABLES if n != "indicators"]
+    assert (tmp_path / "pids" / "sheet-indicators").read_text() == (tmp_path / "pids" / "feedback").read_text()
+    assert sorted(p.name for p in (tmp_path / "pids").iterdir()) == ["feedback", "order", "sheet-indicators"]
+    assert _staging_leftovers(out) == []
+    assert run(publish_cmd(ds, alone, "--no-site", "--now", NOW)).returncode == 0
+    for folder in ("data", "feedback", "templates", "reports"):
+        assert tree(out / folder) == tree(alone / folder), folder
+    assert tree(out / "store", skip=STORE_CACHES) == tree(alone / "store", skip=STORE_CACHES)
+
+
+@pytest.mark.parametrize("how", ["killed", "bug"])
+def test_the_side_childs_store_writes_failing_fail_the_run_and_leave_the_output_and_the_store_as_they_were(
+        ds: Path, out: Path, how: str) -> None:
+    # Written by a thread of the side child while it waits for the workbook (run._Background): its failure, or the
+    # child's death there, is the child's.
+    failing = "os.kill(os.getpid(), signal.SIGKILL)" if how == "killed" else "raise KeyError('no such file')"
+    patch = (f"import os, signal, pipeline.publish.run as r, pipeline.store.archive as a\n"
+             f"_write = a.Writing.write\n"
+             f"def write(self):\n    _write(self)\n    {failing}\n"  # (the files written first: undone too)
+             f"a.Writing.write = write\n"
+             f"r.FORK_FROM = 0\n")
+    before = tree(out, skip=("runs.jsonl",))
+    _fails_and_leaves_it_as_it_was(ds, out, patch, before, how, "no such file")

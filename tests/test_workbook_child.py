@@ -136,6 +136,8 @@ def test_the_files_and_the_index_are_those_of_one_process_whoever_makes_the_work
     assert indexes.new == alone_indexes.new  # digests, the three files' line lengths, styles, SHA-256
     assert indexes.new_chunks == alone_indexes.new_chunks
     assert isinstance(sinks["xlsx"], Written) == (maker == "child") == (answer is not None)
+    assert isinstance(sinks["json"], Written) == (maker == "child")  # the table's JSON made with its workbook
+    assert list(sinks) == ["csv", "json", "xlsx"]
     assert {ext: (sink.size, sink.sha256()) for ext, sink in sinks.items()} == \
         {ext: (len(data), hashlib.sha256(data).hexdigest()) for ext, data in alone.items()}
 
@@ -178,3 +180,34 @@ def test_a_child_killed_making_it_is_a_failure_of_the_stage(tmp_path: Path, monk
     side.open()
     with pytest.raises(PublishError, match=r"publish \(feedback\).*SIGKILL"):
         written(tmp_path, "killed", RECORDS, side.handoff)
+
+
+def test_the_tables_large_enough_to_hand_are_written_first_only_when_a_child_may_take_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.core.models import PUBLISHED_TABLES
+    from pipeline.publish.datapackage import _order
+
+    monkeypatch.setattr(workbook_child, "FORK_ROWS", 3)
+    tables: dict[str, list[Any]] = {name: [] for name in PUBLISHED_TABLES}
+    tables["indicators"], tables["performance"], tables["agencies"] = [{}] * 5, [{}] * 3, [{}] * 2
+    assert _order(tables, None, None) == list(PUBLISHED_TABLES)  # no side child: the published order
+    handed = _order(tables, workbook_child.Handoff(), None)
+    assert handed[:2] == ["performance", "indicators"]  # those it may take, in the published order
+    assert handed[2:] == [name for name in PUBLISHED_TABLES if name not in ("performance", "indicators")]
+
+
+def test_the_pieces_are_read_as_they_come_and_a_pipe_ending_inside_one_is_a_failure() -> None:
+    read, write = os.pipe()
+    pieces = workbook_child.Received(os.fdopen(read, "rb"))
+    with os.fdopen(write, "wb", buffering=0) as pipe:
+        workbook_child._put(pipe, b"first")
+        assert pieces[0] == b"first"  # not waiting for the end of the pipe (the sender still holds it open)
+        workbook_child._put(pipe, b"second")
+    assert pieces[1] == b"second" and len(pieces) == 2
+    with pytest.raises(IndexError):
+        pieces[2]
+    read, write = os.pipe()
+    with os.fdopen(write, "wb", buffering=0) as pipe:
+        pipe.write((10).to_bytes(8, "little") + b"short")  # the sender died inside a piece
+    with pytest.raises(PublishError, match="came short"):
+        workbook_child.Received(os.fdopen(read, "rb"))[0]

@@ -20,7 +20,7 @@ from pipeline.core.zipfiles import AHEAD, Chunked, Entry, write_zip
 from pipeline.publish import workbook_fork
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes
 from pipeline.publish.table_files import Counted, TableFiles, start_table
-from pipeline.publish.workbook_child import Handoff
+from pipeline.publish.workbook_child import Handoff, wanted
 
 # Explicit dialect: frictionless otherwise guesses the header row (see validation-notes).
 DIALECT = {"header": True, "headerRows": [1], "csv": {"delimiter": ",", "lineTerminator": "\n"}}
@@ -119,31 +119,27 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     """
     schemas = {name: {"name": name, **{k: v for k, v in schemas.items() if k != "name"}}
                for name, schemas in published_schemas(portal).items()}
-    started: list[TableFiles] = []  # a large table's workbook may be offered to the side child (``start_table``)
-    by_name: dict[str, TableFiles] = {}
-    # A table whose workbook a forked child makes (after a change: ``workbook_fork.py``) is started first, so that
-    # the child works while this process writes the other tables (in the published order otherwise).
-    order = sorted(PUBLISHED_TABLES, key=lambda name: not workbook_fork.wanted(name, len(tables[name]), indexes))
+    begun: dict[str, TableFiles] = {}  # a large table's workbook may be offered to the side child (``start_table``)
     try:
-        for name in order:
+        for name in _order(tables, handoff, indexes):
             schema = schemas[name]
             table = start_table(schema, tables[name], indexes, partial(_unchanged_xlsx, previous, name, schema),
                                 folder, handoff)
-            started.append(table)
-            by_name[name] = table
+            begun[name] = table
             if name in release:
                 tables[name] = []
         # (A CSV's SHA-256 waits for the thread writing it: asked once every table is started.)
-        csvs = {name: table.sinks["csv"] for name, table in by_name.items()}
-        resources = [_resource(name, schemas[name], csvs[name].size, csvs[name].sha256()) for name in PUBLISHED_TABLES]
+        started = [begun[name] for name in PUBLISHED_TABLES]  # the package lists them in the published order
+        resources = [_resource(name, schemas[name], table.sinks["csv"].size, table.sinks["csv"].sha256())
+                     for name, table in zip(PUBLISHED_TABLES, started, strict=True)]
         names = {f"{name}.{ext}" for name in PUBLISHED_TABLES for ext in EXTENSIONS}
         # A table's CSV: in ``folder``, or left in ``previous`` when the table is unchanged (``Indexes.in_place``).
-        _package(portal, resources, folder, [(table.sinks["csv"].path, table.sinks["csv"].sha256(), table.moved)
-                                             for table in map(by_name.__getitem__, PUBLISHED_TABLES)], indexes)
+        csvs = [(table.sinks["csv"].path, table.sinks["csv"].sha256(), table.moved) for table in started]
+        _package(portal, resources, folder, csvs, indexes)
         with Sink(folder / "changelog.json") as out:
             out.write(changelog)
         found = {"changelog.json": out.sha256()}
-        for name, table in by_name.items():
+        for name, table in begun.items():
             # A workbook offered: made here if the side child has not taken it, else waited for.
             found.update({f"{name}.{ext}": sink.sha256() for ext, sink in table.finish().items()})
         if digests is not None:
@@ -151,9 +147,25 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     finally:
         if handoff is not None:
             handoff.close()  # nothing more to offer (a child waiting stops; on failure the caller kills it)
-        for table in started:
+        for table in begun.values():
             table.close()
     return names | {"datapackage.json", "datapackage.zip", "changelog.json"}
+
+
+def _order(tables: dict[str, list[Record]], handoff: Handoff | None, indexes: Indexes | None) -> list[str]:
+    """The order the tables' files are written in: the published one, but the tables whose workbook another
+    process makes first: after a change, a forked child (``workbook_fork.wanted``); in a first publish, the side
+    child, when it may take it (``workbook_child.wanted``).
+
+    A city's indicators, last in the published order, were offered only once the other nine tables' files were
+    written: the child, done with its own work seconds before, waited, and this process then waited for the
+    workbook. Started first, it is made while this process writes the rest.
+    """
+    def elsewhere(name: str) -> bool:
+        rows = len(tables[name])
+        return workbook_fork.wanted(name, rows, indexes) or (handoff is not None and wanted(rows))
+
+    return sorted(PUBLISHED_TABLES, key=lambda name: not elsewhere(name))  # (a stable sort)
 
 
 def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path,

@@ -13,8 +13,9 @@ Both cores, for a large run: once the store is updated, a forked child stages th
 pages, templates and report and writes the store's new files (planned here first, so that this
 process can undo them whatever happens to the child), while this process builds the tables and
 writes the data files. The child then makes the workbook of the largest table (a city's indicators), which
-this process offers it while writing that table's CSV and JSON, unless this process, done with the rest,
-took the offer back first (``workbook_child.py``). ``Store.commit`` puts the store's files and every staged
+this process offers it first, while writing that table's CSV and JSON and the other tables' files, unless this
+process, done with the rest, took the offer back first (``workbook_child.py``); a thread of the child writes
+the store's files meanwhile. ``Store.commit`` puts the store's files and every staged
 file on disk (``store/flush.py``) before the store's index, the commit point, names them.
 """
 
@@ -293,13 +294,18 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
         if handoff is not None:
             handoff.forked(child=True)
         staged = _stage(output, builders, {}, reused, plans=plans)
-        if handoff is not None:
-            heap.give_back()  # what the pages and templates freed: the rest of this child is beside the data files
-        writing.write()
-        if handoff is not None:  # a first publish: the store's files and the side folders put on disk meanwhile
-            start_early(len(writing.writes))
-        # Then the workbook handed over (waiting for it: this process hands one, or none, as it writes the data files).
-        sheet = None if handoff is None else handed_sheet(handoff)
+        if handoff is None:
+            writing.write()
+            return staged, reused["feedback"], reused["templates"], None
+        heap.give_back()  # what the pages and templates freed: the rest of this child is beside the data files
+        # The store's files written by a thread (mostly waits on the disk), then their writeback started (a first
+        # publish: they and the side folders put on disk meanwhile), while this thread waits for the workbook handed
+        # over and makes it: written first, they kept an offer made meanwhile waiting (seconds on a busy disk).
+        writer = _Background(partial(_write_store, writing))
+        try:
+            sheet = handed_sheet(handoff)  # waited for: this process hands one, or none, as it writes the data files
+        finally:
+            writer.join()
         return staged, reused["feedback"], reused["templates"], sheet
     if handoff is None:
         return _Staged(side)
@@ -312,6 +318,33 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
     finally:
         handoff.forked(child=False)
     return _Side(child, handoff)
+
+
+def _write_store(writing: Writing) -> None:
+    """Write the store's planned files, then start their writeback (``start_early``)."""
+    writing.write()
+    start_early(len(writing.writes))
+
+
+class _Background:
+    """A function run by a thread; ``join`` waits for it and raises what it raised."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(work,), name="side-writes", daemon=True)
+        self.thread.start()
+
+    def _run(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - raised by ``join`` in the caller's thread
+            self.error = exc
+
+    def join(self) -> None:
+        """Wait for the function; raise what it raised."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _changed_tables(data: Path, staged: Path, in_place: Collection[str] = frozenset()) -> tuple[str, ...]:

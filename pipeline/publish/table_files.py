@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import itertools
 import math
@@ -259,12 +260,17 @@ class _Offer:
         rows = self.rows
         try:
             if self.handoff.take_back():
+                sinks["json"] = _json_file(self.path.with_suffix(".json"), field_names(self.schema), rows)
                 _write_xlsx(self.schema, self.records, rows, self.cache, self.indexes, lambda csv: None, False,
                             sinks, self.path)
                 return
         finally:
             self.cache.close()
         sheet = self.handoff.result()
+        if sheet.json is None:
+            raise PublishError("the side child of the publish made no JSON of the table it took")
+        size, sha256, rows.lengths["json"] = sheet.json
+        sinks["json"] = Written(self.path.with_suffix(".json"), size, sha256)
         rows.styles = sheet.styles
         if sheet.lengths is not None:  # the sheet's rows were written by ``sheet_rows`` (not by openpyxl)
             rows.lengths["xlsx"] = sheet.lengths
@@ -299,7 +305,7 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
         if handoff is not None and not handoff.offered and kept is None and workbook_child.wanted(len(records)):
             store = None if indexes is None or indexes.folder is None else indexes.folder.parent
             job = workbook_child.Job(schema, len(records), path, store, None if indexes is None else indexes.published,
-                                     None if indexes is None else indexes.scratch)
+                                     None if indexes is None else indexes.scratch, json=True)
             handoff.offer(job, rows.values)
             offer = _Offer(handoff, schema, records, rows, cache, indexes, path)
         # A large table's workbook after a change: made by a child forked now, before the CSV and JSON threads start.
@@ -313,9 +319,9 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
                 csv_sink.write(header[0].encode("utf-8"))
                 for block in _blocks(rows.csv_lines(CsvLines(cell_text, _TEXTS))):
                     csv_sink.write(b"".join(block))
-            with Sink(folder / f"{name}.json") as json_sink:
-                _write_json(json_sink, rows.json_lines(JsonLines(names, line_json_encoder(), _JSON_TEXTS)))
-            sinks["csv"], sinks["json"] = csv_sink, json_sink
+            sinks["csv"] = csv_sink
+            if offer is None:  # (else made with the workbook: by the side child, or by ``_Offer.finish``)
+                sinks["json"] = _json_file(folder / f"{name}.json", names, rows)
         else:
             # Mostly stretches of the files published last: given as views of them, written and hashed by a
             # thread each while this one goes on to the workbook (``sink_thread.py``).
@@ -421,9 +427,15 @@ def handed_sheet(handoff: workbook_child.Handoff) -> workbook_child.Sheet | None
     indexes = None if job.store is None else Indexes(job.store, job.published, job.scratch)
     cache = ChunkCache() if indexes is None else indexes.chunks(f"{job.schema['name']}.xlsx")
     try:
-        return _sheet(job.schema, cast(list[Record], records), rows, cache, indexes, job.path)
+        sheet = _sheet(job.schema, cast(list[Record], records), rows, cache, indexes, job.path)
+        if not job.json:
+            return sheet
+        # Then the JSON, its lines made again from the values (every piece read by now).
+        json_sink = _json_file(job.path.with_suffix(".json"), records.fields, rows)
+        return dataclasses.replace(sheet, json=(json_sink.size, json_sink.sha256(), rows.lengths["json"]))
     finally:
         cache.close()
+        pieces.close()
 
 
 class _Handed(Digested):
@@ -578,6 +590,13 @@ def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
 
 # A value of exactly these types in a JSON line.
 _JSON_TEXTS: dict[type, Callable[[Any], str]] = {Decimal: decimal_json}
+
+
+def _json_file(path: Path, names: Sequence[str], rows: Encoder) -> Sink:
+    """Write the JSON of a table none of whose rows were published last (``rows``: their encoder) into ``path``."""
+    with Sink(path) as sink:
+        _write_json(sink, rows.json_lines(JsonLines(list(names), line_json_encoder(), _JSON_TEXTS)))
+    return sink
 
 
 def _write_json(out: Sink, lines: Iterable[bytes]) -> None:

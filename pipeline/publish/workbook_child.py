@@ -1,5 +1,5 @@
-"""A large table's workbook offered to the side child of ``publish/run.py``, made there once its own work is
-done, while this process writes the table's CSV and JSON and the rest of the data folder.
+"""A large table's workbook and JSON offered to the side child of ``publish/run.py``, made there once its own work
+is done, while this process writes the table's CSV and the rest of the data folder.
 
 A city's first publish wrote the indicators' CSV, JSON and XLSX (414,000 rows) one after the other on
 one core, while the other stood idle once the side child had staged its folders and written the
@@ -7,8 +7,11 @@ store's files. The workbook, the slowest of the three (about 3.5 s of one core),
 child instead (``Handoff``): once it takes the offer, a thread here pickles the rows' values
 (``Pickled``: 19 MB, half a second) down a pipe as it reads them; it writes the workbook into the
 staging folder and answers with its size, SHA-256 and what the table's row index records of it
-(``Sheet``). If this process is done with the rest first, it takes the offer back and makes the
-workbook itself, as before. No third process: a child forked for the workbook alone made its own copy
+(``Sheet``). It then writes the table's JSON too (about 1.5 s of a city's indicators, this process's
+the longer share of the data files once the workbook had moved) and answers with its size, SHA-256 and line
+lengths as well. The child begins as the rows' pieces come (``Received``). If this process is done with the
+rest first, it takes the offer back and makes the JSON and the workbook itself, as before. No third process:
+a child forked for the workbook alone made its own copy
 of every memory page holding the rows that either process read (reference counts are written), 180 MB
 over the stage's peak; the side child was forked before the tables were built, so it shares none.
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import os
 import pickle
 import select
+import sys
 import threading
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -52,6 +56,7 @@ class Sheet:
     chunk_index: bytes | None  # its chunk index (None: no index kept)
     hits: int  # deflated chunks taken back
     copied: int  # of which copied as they were deflated
+    json: tuple[int, str, array[int]] | None = None  # the table's JSON, when made there too: size, SHA-256, lengths
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class Pickled(Sequence[Values]):
     """Rows' values pickled ``BLOCK`` rows a piece (as ``Handoff`` sends them: the indicators of a city are 19 MB so,
     made in half a second), read back one piece at a time."""
 
-    def __init__(self, values: Sequence[Values], pieces: list[bytes] | None = None) -> None:
+    def __init__(self, values: Sequence[Values], pieces: list[bytes] | Received | None = None) -> None:
         """``values`` pickled, or their ``pieces`` as pickled (``values`` then only counted)."""
         self.length = len(values)
         self.pieces = pieces if pieces is not None else list(pickled_pieces(values))
@@ -90,7 +95,7 @@ class Pickled(Sequence[Values]):
         return self._last[1]
 
     @classmethod
-    def of(cls, pieces: list[bytes], count: int) -> Pickled:
+    def of(cls, pieces: list[bytes] | Received, count: int) -> Pickled:
         """The ``count`` values pickled as ``pieces``."""
         return cls(range(count), pieces)  # type: ignore[arg-type]  # only counted
 
@@ -137,6 +142,7 @@ class Job:
     store: Path | None
     published: Path | None
     scratch: Path | None
+    json: bool = False  # the table's JSON made there too (beside the workbook, ``<table>.json``)
 
 
 _LENGTH = 8  # bytes of the length before each item sent down the pipe
@@ -225,8 +231,9 @@ class Handoff:
             raise PublishError("the side child of the publish made no workbook of the table it took")
         return sheet
 
-    def receive(self) -> tuple[Job, list[bytes]] | None:
-        """In the child: wait for an offer and take it (the job and its rows' pieces), or None when none is left."""
+    def receive(self) -> tuple[Job, Received] | None:
+        """In the child: wait for an offer and take it (the job, and its rows' pieces as they come), or None when
+        none is left."""
         token = b""
         while True:
             select.select([self.token_r], [], [])
@@ -240,9 +247,51 @@ class Handoff:
             return None
         os.write(self.ready_w, b"r")
         os.close(self.ready_w)
-        items = []
-        with os.fdopen(self.job_r, "rb") as pipe:
-            while head := pipe.read(_LENGTH):
-                items.append(pipe.read(int.from_bytes(head, "little")))
-        job = pickle.loads(items[0])  # pickled by this process's parent
-        return job, items[1:]
+        pieces = Received(os.fdopen(self.job_r, "rb"))
+        try:
+            job = pickle.loads(pieces.item())  # pickled by this process's parent
+        except BaseException:
+            pieces.close()
+            raise
+        return job, pieces
+
+
+class Received:
+    """The pickled pieces of a job's rows as they come down the pipe: a piece is read (with those before it) when
+    first asked for, so the workbook is begun while this process's parent still sends the rest (all of them were
+    read first: two seconds of a city's cold publish, its parent busy with the table's CSV and JSON)."""
+
+    def __init__(self, pipe: BinaryIO) -> None:
+        self.pipe = pipe
+        self.got: list[bytes] = []
+        self.ended = False
+
+    def item(self) -> bytes:
+        """The next item sent (PublishError at the end of the pipe, or when it ends inside an item)."""
+        head = self.pipe.read(_LENGTH)
+        size = int.from_bytes(head, "little")
+        data = self.pipe.read(size) if len(head) == _LENGTH else b""
+        if len(data) != size or len(head) != _LENGTH:
+            raise PublishError("the workbook handed to the side child of the publish came short")
+        return data
+
+    def _upto(self, n: int) -> None:
+        """Read the pieces up to ``n`` (or to the end)."""
+        while len(self.got) <= n and not self.ended:
+            if self.pipe.peek(1):  # type: ignore[attr-defined]  # (a buffered reader)
+                self.got.append(self.item())
+            else:
+                self.close()
+
+    def __getitem__(self, n: int) -> bytes:
+        self._upto(n)
+        return self.got[n]
+
+    def __len__(self) -> int:
+        self._upto(sys.maxsize)
+        return len(self.got)
+
+    def close(self) -> None:
+        """Stop reading (the pieces read are kept)."""
+        self.ended = True
+        self.pipe.close()
