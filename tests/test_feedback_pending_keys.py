@@ -6,7 +6,6 @@ completes."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from pipeline.publish import run as publish
 from pipeline.publish.feedback_keys import settle
 from pipeline.publish.feedback_pending import LATER, Pending, Settler, joined, settle_later
 from tests.publish_support import Fixture, agenda, make_fixture, tree_bytes
+from tests.test_feedback_agency_keys import _fresh, _nothing_kept
 
 AS_OF = date(2026, 11, 28)
 NOW = datetime.fromisoformat("2026-11-28T06:15:00+07:00")
@@ -56,23 +56,6 @@ def _groups(fx: Fixture) -> dict[str, str]:
     """The agencies' keys in the feedback record."""
     record = json.loads((fx.output / "store" / "feedback-inputs.json").read_bytes())
     return {name: key for name, key in record.items() if name.startswith(reuse.GROUP)}
-
-
-def _fresh(fx: Fixture, root: Path) -> dict[str, bytes]:
-    """The feedback folder a publish of the same datasets into an empty output folder writes."""
-    fresh = Fixture(fx.datasets, root)
-    publish.publish_data(fresh.portal, AS_OF, NOW)
-    return tree_bytes(root / "feedback")
-
-
-def _nothing_kept(fx: Fixture, again: Path) -> dict[str, bytes]:
-    """The feedback folder a publish from a copy of the output without the pages and their records writes."""
-    shutil.copytree(fx.output, again)
-    for record in ("feedback-inputs.json", "feedback-digests.json"):
-        (again / "store" / record).unlink()
-    shutil.rmtree(again / "feedback")
-    publish.publish_data(Fixture(fx.datasets, again).portal, AS_OF, NOW)
-    return tree_bytes(again / "feedback")
 
 
 def test_a_first_publish_keys_its_agencies(tmp_path: Path, keyed: list[tuple[str, str, str]]) -> None:

@@ -15,7 +15,6 @@ import pytest
 
 from pipeline.core.config import Portal
 from pipeline.core.errors import SiteError
-from pipeline.runner import isolate
 from pipeline.site import build, build_site
 from tests.site.test_site_incremental import (
     AS_OF,
@@ -27,19 +26,7 @@ from tests.site.test_site_incremental import (
     snapshot,
 )
 from tests.site.test_site_incremental import fixture_portal as fixture_portal  # the fixture, used by name
-
-
-def _started(monkeypatch: pytest.MonkeyPatch) -> list[isolate.Child[Any]]:
-    """The children that the build starts, recorded."""
-    children: list[isolate.Child[Any]] = []
-    real = isolate.start
-
-    def start(*args: Any, **kwargs: Any) -> isolate.Child[Any]:
-        children.append(real(*args, **kwargs))
-        return children[-1]
-
-    monkeypatch.setattr(isolate, "start", start)
-    return children
+from tests.site.test_site_two_processes import _started
 
 
 def test_the_copies_child_builds_the_one_process_sites_bytes_and_keeps_unchanged_copies(
