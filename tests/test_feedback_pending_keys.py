@@ -6,41 +6,21 @@ completes."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pipeline.core import treehash
 from pipeline.core.treehash import DigestCache, entry_name, stat_fields
-from pipeline.publish import feedback, reuse
+from pipeline.publish import reuse
 from pipeline.publish import run as publish
 from pipeline.publish.feedback_keys import settle
 from pipeline.publish.feedback_pending import LATER, Pending, Settler, joined, settle_later
 from tests.publish_support import Fixture, agenda, make_fixture, tree_bytes
-from tests.test_feedback_agency_keys import _fresh, _nothing_kept
+from tests.test_feedback_agency_keys import AS_OF, NOW, _fresh, _nothing_kept
+from tests.test_feedback_agency_keys import keyed as keyed  # the fixture, used by name
 
-AS_OF = date(2026, 11, 28)
-NOW = datetime.fromisoformat("2026-11-28T06:15:00+07:00")
 LONG = 3_600_000_000_000  # a racy window no report leaves during a test
-
-
-@pytest.fixture
-def keyed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
-    """The (period, agency, table) of every file page keyed one by one (its version and report looked at)."""
-    seen: list[tuple[str, str, str]] = []
-    real = feedback._version_inputs
-
-    def counted(store: Any, row: Any, digests: Any = None) -> tuple[object, ...]:
-        seen.append((row["period"], row["agency_code"], row["table"]))
-        return real(store, row, digests)
-
-    monkeypatch.setattr(feedback, "_version_inputs", counted)
-    monkeypatch.setattr(publish, "FORK", False)  # keyed in this process, where ``seen`` is
-    monkeypatch.setattr(treehash, "RACY_NS", 0)  # every report lasts once written (else: 2 s after)
-    monkeypatch.setattr(reuse, "RACY_NS", 0)
-    return seen
 
 
 def _city(tmp_path: Path) -> Fixture:
