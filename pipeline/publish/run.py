@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pipeline.core import heap, listings, periods
 from pipeline.core.atomic import COMMIT, commit_files, holds_bytes, recover_dir, same_bytes, staging_dir, write_unsynced
@@ -218,6 +218,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
 
 # The child's staged folders, its feedback and templates records, and the workbook handed to it (``data_files``).
 SideStaged = tuple["Staged", Reuse, Reuse, Sheet | None]
+T = TypeVar("T")
 
 
 # The side folders in a forked child (off: in this process, first; tests that watch them being built set it off).
@@ -253,32 +254,19 @@ class _Side:
         self.child = child
         self.handoff = handoff  # a large table's workbook handed to the child (``workbook_child.py``)
         handoff.answer = lambda: self.result()[3]
-        self.done: SideStaged | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._take, name="side-answer", daemon=True)
-        self.thread.start()
-
-    def _take(self) -> None:
-        """Wait for the child's answer (the thread blocks in ``read`` and ``waitpid``, not holding the GIL)."""
-        try:
-            self.done = self.child.result()
-        except BaseException as exc:  # noqa: BLE001 - raised by ``result`` in the caller's thread
-            self.error = exc
+        # (the thread blocks in ``read`` and ``waitpid``, not holding the GIL)
+        self.answer = _Background(child.result, "side-answer")
 
     def result(self) -> SideStaged:
         """What the child staged, or what it raised."""
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        assert self.done is not None
-        return self.done
+        return self.answer.join()
 
     def stop(self) -> None:
         """Kill the child unless it already answered (this process failed), and wait for it."""
-        if self.thread.is_alive():
+        if self.answer.thread.is_alive():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.child.pid, signal.SIGKILL)
-        self.thread.join()
+        self.answer.thread.join()
 
 
 def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[], Mapping[str, bytes]]],
@@ -301,7 +289,7 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
         # The store's files written by a thread (mostly waits on the disk), then their writeback started (a first
         # publish: they and the side folders put on disk meanwhile), while this thread waits for the workbook handed
         # over and makes it: written first, they kept an offer made meanwhile waiting (seconds on a busy disk).
-        writer = _Background(partial(_write_store, writing))
+        writer = _Background(partial(_write_store, writing), "side-writes")
         try:
             sheet = handed_sheet(handoff)  # waited for: this process hands one, or none, as it writes the data files
         finally:
@@ -326,25 +314,27 @@ def _write_store(writing: Writing) -> None:
     start_early(len(writing.writes))
 
 
-class _Background:
-    """A function run by a thread; ``join`` waits for it and raises what it raised."""
+class _Background(Generic[T]):
+    """A function run by a thread; ``join`` waits for it and gives what it returned, or raises what it raised."""
 
-    def __init__(self, work: Callable[[], None]) -> None:
+    def __init__(self, work: Callable[[], T], name: str) -> None:
+        self.done: T | None = None
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(work,), name="side-writes", daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
         self.thread.start()
 
-    def _run(self, work: Callable[[], None]) -> None:
+    def _run(self, work: Callable[[], T]) -> None:
         try:
-            work()
+            self.done = work()
         except BaseException as exc:  # noqa: BLE001 - raised by ``join`` in the caller's thread
             self.error = exc
 
-    def join(self) -> None:
-        """Wait for the function; raise what it raised."""
+    def join(self) -> T:
+        """Wait for the function; give what it returned, or raise what it raised."""
         self.thread.join()
         if self.error is not None:
             raise self.error
+        return self.done  # type: ignore[return-value]  # set when no error was
 
 
 def _changed_tables(data: Path, staged: Path, in_place: Collection[str] = frozenset()) -> tuple[str, ...]:
