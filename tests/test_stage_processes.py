@@ -161,8 +161,14 @@ def _staging_leftovers(out: Path) -> list[str]:
     return [p.relative_to(out).as_posix() for p in out.rglob(".*") if p.name.endswith((".new", ".old", ".tmp"))]
 
 
+# The side child's two kinds (run.py): offered the largest table's workbook (from ``FORK_FROM`` store writes: here
+# however few), or not (``FORK_SMALL``: the default below ``FORK_FROM``, as at a new agency-month).
+SIDE_CHILDREN = {"workbook": "r.FORK_FROM = 0\n", "small": ""}
+
+
+@pytest.mark.parametrize("kind", SIDE_CHILDREN)
 def test_the_feedback_pages_are_staged_by_another_process_than_the_data_files(
-        small_published: tuple[Path, Path], ds: Path, out: Path, tmp_path: Path) -> None:
+        small_published: tuple[Path, Path], ds: Path, out: Path, tmp_path: Path, kind: str) -> None:
     alone = copy_output(small_published, tmp_path / "alone")  # published by one process, to compare with
     patch = (f"import os, pipeline.publish.run as r\n"
              f"def _mark(name):\n    open(os.path.join({str(tmp_path)!r}, name), 'w').write(str(os.getpid()))\n"
@@ -170,15 +176,17 @@ def test_the_feedback_pages_are_staged_by_another_process_than_the_data_files(
              f"def feedback_files(*a, **k):\n    _mark('feedback'); return _feedback(*a, **k)\n"
              f"def data_files(*a, **k):\n    _mark('data'); return _data(*a, **k)\n"
              f"r.feedback_files, r.data_files = feedback_files, data_files\n"
-             f"r.FORK_FROM = 0\n")  # a side child however few files the run writes
+             f"{SIDE_CHILDREN[kind]}")  # a side child however few files the run writes
     done = patched_publish(ds, out, patch, "--no-site", "--now", NOW)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "feedback").read_text() != (tmp_path / "data").read_text()
     assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
     assert any("2026-09" in p.as_posix() for p in (out / "feedback").rglob("*.html"))
     assert _staging_leftovers(out) == []
-    # The same bytes as a publish that stages everything in one process (the default for so few files).
-    assert run(publish_cmd(ds, alone, "--no-site", "--now", NOW)).returncode == 0
+    # The same bytes as a publish that stages everything in one process.
+    one = patched_publish(ds, alone, "import pipeline.publish.run as r\nr.FORK_SMALL = False\n", "--no-site",
+                          "--now", NOW)
+    assert one.returncode == 0, one.stderr
     for folder in ("data", "feedback", "templates", "reports"):
         assert tree(out / folder) == tree(alone / folder), folder
     assert tree(out / "store", skip=STORE_CACHES) == tree(alone / "store", skip=STORE_CACHES)
@@ -201,15 +209,16 @@ def _fails_and_leaves_it_as_it_was(ds: Path, out: Path, patch: str, before: obje
     assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("kind", SIDE_CHILDREN)
 @pytest.mark.parametrize("how", ["killed", "bug"])
 def test_a_failed_feedback_child_fails_the_run_and_leaves_the_output_and_the_store_as_they_were(
-        ds: Path, out: Path, how: str) -> None:
+        ds: Path, out: Path, how: str, kind: str) -> None:
     # The store's files are being written meanwhile: they must be undone too, and no staging folder left.
     failing = "os.kill(os.getpid(), signal.SIGKILL)" if how == "killed" else "raise KeyError('no such page')"
     patch = (f"import os, signal, pipeline.publish.run as r\n"
              f"def feedback_files(*a, **k):\n    {failing}\n"
              f"r.feedback_files = feedback_files\n"
-             f"r.FORK_FROM = 0\n")
+             f"{SIDE_CHILDREN[kind]}")
     before = tree(out, skip=("runs.jsonl",))
     _fails_and_leaves_it_as_it_was(ds, out, patch, before, how, "no such page")
 
@@ -307,16 +316,17 @@ def test_the_largest_table_is_written_first_and_its_workbook_made_by_the_side_ch
     assert tree(out / "store", skip=STORE_CACHES) == tree(alone / "store", skip=STORE_CACHES)
 
 
+@pytest.mark.parametrize("kind", SIDE_CHILDREN)
 @pytest.mark.parametrize("how", ["killed", "bug"])
 def test_the_side_childs_store_writes_failing_fail_the_run_and_leave_the_output_and_the_store_as_they_were(
-        ds: Path, out: Path, how: str) -> None:
-    # Written by a thread of the side child while it waits for the workbook (run._Background): its failure, or the
+        ds: Path, out: Path, how: str, kind: str) -> None:
+    # Written by the side child (by a thread while it waits for the workbook, run._Background): its failure, or the
     # child's death there, is the child's.
     failing = "os.kill(os.getpid(), signal.SIGKILL)" if how == "killed" else "raise KeyError('no such file')"
     patch = (f"import os, signal, pipeline.publish.run as r, pipeline.store.archive as a\n"
              f"_write = a.Writing.write\n"
              f"def write(self):\n    _write(self)\n    {failing}\n"  # (the files written first: undone too)
              f"a.Writing.write = write\n"
-             f"r.FORK_FROM = 0\n")
+             f"{SIDE_CHILDREN[kind]}")
     before = tree(out, skip=("runs.jsonl",))
     _fails_and_leaves_it_as_it_was(ds, out, patch, before, how, "no such file")

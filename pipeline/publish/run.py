@@ -175,9 +175,9 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
                            release=RELEASED, handoff=side.handoff, digests=shas)
         changed_tables = _changed_tables(portal.output / "data", folder, in_place)
         staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place}, plans=plans)
-        if isinstance(side, _Side):  # the data files put on disk while the side child ends its work
+        if side.handoff is not None:  # the data files put on disk while the side child ends its work
             start_early(len(writing.writes))
-        else:  # or while this process stages the side folders: the commit's fsync of them is then short
+        else:  # or while the side folders are staged: the commit's fsync of them is then short
             flush_ahead([f"{f}/{rel}" for f, moves, _ in staged.values() for rel in moves])
         side_staged, pages, templates, _ = side.result()  # the child's records of what it found and built
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
@@ -223,10 +223,15 @@ T = TypeVar("T")
 
 # The side folders in a forked child (off: in this process, first; tests that watch them being built set it off).
 FORK = hasattr(os, "fork")
-# The store writes from which the side work is worth a process: a city's first publish plans 32,000, a new
-# agency-month 9 (its pages take a second; forking the stage's process and the copies of the pages both
-# processes then write cost about as much).
+# The store writes from which the side child is also offered the largest table's workbook (``Handoff``): a city's
+# first publish plans 32,000, a new agency-month 9 (whose indicators' workbook the data files' own forked child
+# makes sooner: ``workbook_fork.py``).
 FORK_FROM = 5000
+# Below ``FORK_FROM``, the side folders are still staged by a forked child (without the workbook), on the core the
+# tables leave idle: at a city's new agency-month or late file its feedback pages (the one agency's), templates
+# and report took 0.4-0.5 s of the stage's longest path, before its commit. Off: staged in this process after
+# the data files (``_Staged``).
+FORK_SMALL = True
 
 
 class _Staged:
@@ -250,10 +255,11 @@ class _Side:
     """The side child, its answer taken by a thread as soon as it is sent: an answer larger than the pipe holds
     (a city's page records) would keep the child, and its memory, alive until the data files are written."""
 
-    def __init__(self, child: isolate.Child[SideStaged], handoff: Handoff) -> None:
+    def __init__(self, child: isolate.Child[SideStaged], handoff: Handoff | None) -> None:
         self.child = child
-        self.handoff = handoff  # a large table's workbook handed to the child (``workbook_child.py``)
-        handoff.answer = lambda: self.result()[3]
+        self.handoff = handoff  # a large table's workbook handed to the child (``workbook_child.py``), if any
+        if handoff is not None:
+            handoff.answer = lambda: self.result()[3]
         # (the thread blocks in ``read`` and ``waitpid``, not holding the GIL)
         self.answer = _Background(child.result, "side-answer")
 
@@ -277,6 +283,7 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
     once the folders are in place); below ``FORK_FROM``, all that but the workbook is done in this process
     when its result is asked for. ``plans``: the output folders' listings the last run kept (``_stage``)."""
     handoff = Handoff() if FORK and len(writing.writes) >= FORK_FROM else None
+    small = FORK and FORK_SMALL and handoff is None  # a child without the workbook
 
     def side() -> SideStaged:
         if handoff is not None:
@@ -295,7 +302,7 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
         finally:
             writer.join()
         return staged, reused["feedback"], reused["templates"], sheet
-    if handoff is None:
+    if handoff is None and not small:
         return _Staged(side)
     # What both processes only read from here on, frozen (as ``collector.set_aside`` leaves what the stage
     # keeps): the collector of each leaves those objects alone instead of writing to every one of them,
@@ -304,7 +311,8 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
     try:
         child = isolate.start("publish (feedback)", side, died=PublishError)
     finally:
-        handoff.forked(child=False)
+        if handoff is not None:
+            handoff.forked(child=False)
     return _Side(child, handoff)
 
 

@@ -66,13 +66,18 @@ class Child(Generic[T]):
         self._died = died
         self._waited = False
 
-    def result(self) -> T:
-        """Wait for the child; return what its action returned, or raise what it raised."""
+    def result(self, reap: bool = True) -> T:
+        """Wait for the child's answer; return what its action returned, or raise what it raised.
+
+        ``reap`` False: a child that answered is not waited for here (its exit, giving back a large heap, takes a
+        few hundredths of a second after its answer): the caller reaps it later (``reap``).
+        """
         with self._pipe as answer_pipe:
             answer = answer_pipe.read()  # until the child closes its end: before waiting (a big answer would block it)
-        status = self._wait()
         if not answer:
-            raise self._died(_died_message(self.stage, status))
+            raise self._died(_died_message(self.stage, self._wait()))
+        if reap:
+            self._wait()
         outcome, found, out, err = pickle.loads(answer)
         for incident in found:
             incidents.keep(incident)
@@ -84,6 +89,11 @@ class Child(Generic[T]):
             raise value
         result: T = value
         return result
+
+    def reap(self) -> None:
+        """Wait for the child to end, unless it was already waited for (``result`` with ``reap`` False)."""
+        if not self._waited:
+            self._wait()
 
     def stop(self) -> None:
         """Kill the child unless it was already waited for (the caller failed: its answer is not wanted)."""

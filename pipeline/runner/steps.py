@@ -22,7 +22,7 @@ from pipeline.runner import sitestamp
 from pipeline.runner.ahead import Ahead, load_site_code, warm_store
 from pipeline.runner.early_site import EarlySite, first_build, read_first
 from pipeline.runner.exitcodes import EXIT_FAILED, EXIT_OK
-from pipeline.runner.isolate import start
+from pipeline.runner.isolate import Child, start
 from pipeline.runner.runlog import RunRecord
 
 if TYPE_CHECKING:
@@ -121,13 +121,17 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
                         early = EarlySite(read_first(portal,
                                                      lambda offered, ready: _build(portal, day, offered, ready), read))
         finally:
-            record.accepted, record.rejected, record.tables_changed, found = child.result()
+            # With a site child waiting for the word, the data stage's child is reaped once the word is given
+            # (``build``): its exit, giving back its heap, is not waited for before.
+            record.accepted, record.rejected, record.tables_changed, found = child.result(reap=early is None)
     except BaseException:
         if early is not None:
             early.cancel()  # it wrote nothing: the output stays as the data stage left it
+        child.reap()
         raise
     if early is not None:
         _early[portal.output] = early
+        _answered[portal.output] = child
     if stamp is not None and not work:
         _stamped[portal.output] = stamp
     if written is not None:
@@ -137,6 +141,8 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
 
 # The site child a publish step started, by output folder, for the build step that follows (``build``).
 _early: dict[Path, EarlySite[tuple[int | str, list[str]]]] = {}
+# The data stage's child of that publish step, answered and not yet reaped (``build`` reaps it).
+_answered: dict[Path, Child[Any]] = {}
 # ``sitestamp.current`` as a publish step that found nothing new took it while its child checked, by output
 # folder, for the build step that follows (``build``).
 _stamped: dict[Path, tuple[dict[str, Any] | None]] = {}
@@ -227,9 +233,12 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
     """
     early = _early.pop(portal.output, None)  # the publish step's site child, waiting for the word (``publish``)
     stamped = _stamped.pop(portal.output, None)  # the stamp as the publish step found it, nothing new (``publish``)
+    answered = _answered.pop(portal.output, None)  # the publish step's data child, reaped once the word is given
     if skip:
         if early is not None:
             early.cancel()
+        if answered is not None:
+            answered.reap()
         record.pages = "skipped"
         return
     if published is not None:
@@ -237,11 +246,15 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
         if site is not None:  # the same line as the site stage's own skip
             if early is not None:
                 early.cancel()
+            if answered is not None:
+                answered.reap()
             click.echo(f"Situs / site: tidak ada masukan yang berubah, pembangunan dilewati / no input changed, "
                        f"build skipped ({int(site.get('pages', 0))} halaman / pages) -> {portal.output / 'site'}")
             record.pages = "skipped"
             return
     child = early.go(written or {}) if early is not None else start("site", lambda: _build(portal, day, written))
+    if answered is not None:
+        answered.reap()  # ended meanwhile, or ends while the site child builds
     # The feedback keys of agencies whose reports the publish step wrote too late for its record, recorded on a
     # thread once the reports last, while the child builds the site (``feedback_pending.settle_later``).
     settler = None

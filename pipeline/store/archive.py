@@ -352,14 +352,17 @@ class Store:
                 raise
         journal = writing.journal
         try:
+            # Made before the flush: the files the caller started putting on disk (``flush.flush_ahead``) get there
+            # meanwhile, and the flush waits that much less (a city's index is 9.5 MB of JSON, a tenth of a second).
+            changelog, index = self.changelog_bytes(), self.index_bytes()
             # The index written next must never name a file that is not on disk: every file it names that
             # this run made is flushed, those it found already holding their bytes too (a run killed
             # before its commit may have left them, never flushed), with the caller's staged files.
             named = [f"{self.root}/{rel}" for rel in writing.pending]
             if named or staged:
                 flush([*named, *staged], str(self.root.parent))
-            journal.write(self.root / "changelog.json", self.changelog_bytes(), sync=True)
-            journal.write(self.root / "index.json", self.index_bytes(), sync=True)
+            journal.write(self.root / "changelog.json", changelog, sync=True)
+            journal.write(self.root / "index.json", index, sync=True)
         except BaseException:
             journal.undo()
             raise
