@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from pipeline.core import periods
 from pipeline.core.config import Targets
 from pipeline.publish.evaluation.registry import INDICATORS
 from pipeline.publish.evaluation.table import indicator_records
@@ -340,8 +339,8 @@ def test_figures_beyond_any_usual_size_are_computed_exactly() -> None:
 
 
 def test_rows_come_in_the_published_order_with_one_service_code_at_two_agencies() -> None:
-    # The order: the period's last month, period type, indicator (registry order), scope type, scope;
-    # two agencies' services of one code keep their agencies' order.
+    # The order: indicator (registry order), scope type, scope, period type, period; two agencies'
+    # services of one code keep their agencies' order.
     tables = world()
     shared = _perf("2026-07", "ngo-c", 20, 10, 4, 30.0, 12.0, (2, 1), (30, 4.0))
     tables["performance"] = [*tables["performance"], {**shared, "service_code": "dinas-a-svc"}]
@@ -349,11 +348,8 @@ def test_rows_come_in_the_published_order_with_one_service_code_at_two_agencies(
     order = {i.id: n for n, i in enumerate(INDICATORS)}
     scope_type = {"mall": 0, "sector": 1, "agency": 2, "service": 3}
     period_type = {"month": 0, "quarter": 1, "year": 2}
-    assert out == sorted(out, key=lambda r: (periods.months_of(r["period"])[-1], period_type[r["period_type"]],
-                                             order[r["indicator"]], scope_type[r["scope_type"]], r["scope"]))
-    # A new month's rows, and those of its open quarter and year, come last.
-    assert [r["period"] for r in out if r["indicator"] == "meetings-coordination" and r["scope"] == "mall"] == [
-        "2026-07", "2026-08", "2026-09", "2026-Q3", "2026-10", "2026-Q4", "2026"]
+    assert out == sorted(out, key=lambda r: (order[r["indicator"]], scope_type[r["scope_type"]], r["scope"],
+                                             period_type[r["period_type"]], r["period"]))
     both = [r["agencies_covered"] for r in out if (r["indicator"], r["scope"], r["period"]) == (
         "applications", "dinas-a-svc", "2026-07")]
     assert len(both) == 2  # both agencies' services of that code

@@ -66,8 +66,8 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
     strings = Strings()  # the gaps texts a city repeats across indicators and periods, stored once
     scopes = _scopes(tables["agencies"], tables["performance"])
     labels = _labels(closed)
-    # Each row goes straight to its place in the published order (period's end, period type, indicator,
-    # scope): sorting the city's 414,000 rows by a key took seconds of every run.
+    # Each row goes straight to its place in the published order (indicator, scope, period):
+    # sorting the city's 414,000 rows by a key took seconds of every run.
     # Scopes of one type and code (a service that moved to another agency) share a place per
     # period, in their order, as a stable sort left them.
     scope_keys = [(SCOPE_ORDER[t], code) for t, code, _, _ in scopes]
@@ -78,20 +78,21 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
         members.append(seen[group])
         seen[group] += 1
     share = max(members, default=0) + 1
-    label_at = {label: n for n, label in enumerate(sorted((label for label, _ in labels), key=label_order))}
-    size = len(groups) * share  # the places of one label: each group's ``share`` members
+    label_at = {label: n for n, label in enumerate(sorted((label for label, _ in labels),
+                                                          key=lambda x: (PERIOD_ORDER[periods.kind(x)], x)))}
+    width = len(labels)
     # Each place holds the number of its selection's first row (-1: none; its rows are numbered on in
     # ``_APPLIES`` order), in an array: a list of numbers made as many int objects, whose memory, freed between
     # the rows and memo lines made meanwhile, stayed the process's through the data files.
-    firsts = array("q", [-1]) * (size * len(labels))
-    # Each scope's place in the first label's stretch: a label's places are ``size`` on for each label before it.
-    slots = [groups[key] * share + member for key, member in zip(scope_keys, members, strict=True)]
+    firsts = array("q", [-1]) * (len(groups) * width * share)
+    # Each scope's place in the first label's column: a label's place is ``share`` on for each column.
+    slots = [groups[key] * width * share + member for key, member in zip(scope_keys, members, strict=True)]
     made: list[Row] = []  # without the memo, the rows by number
     table = None if memo is None or slices is None else _Indicators(memo, slices, evidence, targets, strings)
     for label, complete in labels:
         label_months = tuple(m for m in periods.months_of(label) if m in set(closed))
         end = min(periods.last_day(label_months[-1]), as_of)
-        column = label_at[label] * size
+        column = label_at[label] * share
         if table is not None and slices is not None:
             keys = slices.keys(scopes, label, label_months, end, complete, targets)
             for slot, first in zip(slots, table.add(keys, scopes, (label, label_months, end), complete), strict=True):
@@ -102,7 +103,7 @@ def indicator_records(tables: dict[str, list[Record]], as_of: date, deadline_day
             firsts[slot + column] = len(made)
             made += [Row(_INDEX, values) for values in _selection_rows(sel, complete, evidence, targets)]
     ordered = _ordered(firsts, {scope_type: [n for n, key in enumerate(sorted(groups)) if key[0] == order]
-                                for scope_type, order in SCOPE_ORDER.items()}, share, size)
+                                for scope_type, order in SCOPE_ORDER.items()}, width * share)
     del firsts
     if table is not None:
         table.place(ordered)
@@ -328,30 +329,22 @@ def _selection(scope: Scope, label: LabelOf) -> Selection:
     return Selection(scope[0], scope[1], scope[2], label[0], label[1], label[2], scope[3])
 
 
-def label_order(label: str) -> tuple[str, int]:
-    """A period's place in the published order: by its last month, then month, quarter, year (so the
-    rows a new month adds or changes, its own and its open quarter's and year's, come last)."""
-    return periods.months_of(label)[-1], PERIOD_ORDER[periods.kind(label)]
-
-
-def _ordered(firsts: array[int], groups: dict[str, list[int]], share: int, size: int) -> array[int]:
-    """The rows' numbers in the published order (period's end, period type, indicator, scope) from each
-    place's first row number (``firsts``: a label's places are ``size`` from ``label * size`` on, in its
-    order; in them a group's ``share`` places from ``group * share``; ``groups``: each scope type's groups,
-    in order, the types' groups one stretch in ``SCOPE_ORDER``'s order)."""
-    # Per label, a scope type's selections in place order, once; then each indicator's column of a type is
-    # their first numbers plus the indicator's rank among the type's, added in C (a Python loop over a
-    # city's 414,000 rows, to fill a place a row and read them all back, took a sixth of a second).
-    spans = {scope_type: (numbers[0] * share, (numbers[-1] + 1) * share)
-             for scope_type, numbers in sorted(groups.items(), key=lambda g: SCOPE_ORDER[g[0]]) if numbers}
-    ranks = [[(spans_at, _APPLIES[scope_type].index(indicator.id)) for scope_type, spans_at in spans.items()
-              if indicator.id in _APPLIES[scope_type]] for indicator in INDICATORS]
+def _ordered(firsts: array[int], groups: dict[str, list[int]], size: int) -> array[int]:
+    """The rows' numbers in the published order (indicator, scope, period) from each place's first row number
+    (``firsts``: a group's places are ``size`` from ``group * size`` on; ``groups``: each scope type's groups, in
+    order, the types' groups one stretch in ``SCOPE_ORDER``'s order)."""
+    # A scope type's selections, in place order, once; then each indicator's column of a type is their first
+    # numbers plus the indicator's rank among the type's, added in C (a Python loop over a city's 414,000 rows,
+    # to fill a place a row and read them all back, took a sixth of a second).
+    present = {}
+    for scope_type, numbers in groups.items():
+        if numbers:
+            present[scope_type] = [n for n in firsts[numbers[0] * size:(numbers[-1] + 1) * size] if n >= 0]
     out = array("q")
-    for start in range(0, len(firsts), size):
-        present = {span: [n for n in firsts[start + span[0]:start + span[1]] if n >= 0] for span in spans.values()}
-        for applies in ranks:
-            for span, rank in applies:
-                out.extend(map(rank.__add__, present[span]))
+    for indicator in INDICATORS:
+        for scope_type in sorted(present, key=SCOPE_ORDER.__getitem__):
+            if indicator.id in _APPLIES[scope_type]:
+                out.extend(map(_APPLIES[scope_type].index(indicator.id).__add__, present[scope_type]))
     return out
 
 
