@@ -145,6 +145,9 @@ def test_a_table_published_again_after_a_change_equals_its_cold_files(tmp_path: 
     kept.close()
     assert (10, 4, -1) in runs and (14, 3, -1) in runs and (47, 1, -1) in runs  # new rows grouped, at most _SPAN
     assert _table(tmp_path, second) == _reference(second)
+    # Records that carry their digests, their values made for the rows not taken back (``tables.Known``).
+    assert _table(tmp_path, _Known(first)) == _reference(first)
+    assert _table(tmp_path, _Known(second)) == _reference(second)
 
 
 def test_a_cold_table_is_encoded_in_stretches_of_span_rows() -> None:
@@ -217,3 +220,28 @@ def test_a_column_remembers_only_short_repeating_texts(monkeypatch: pytest.Monke
     assert texts([Decimal("364.00"), 364, None]) == ["<364.00>", "<364>", "-"]
     assert texts([364, Decimal("364.00")]) == ["<364>", "<364.00>"]
     assert row_values(["a", "b"], [{"a": 1}, {"b": 2, "c": 3}]) == [(1, None), (None, 2)]
+
+
+def test_row_values_made_for_the_slices_asked_for() -> None:
+    """``RowValues`` gives what ``row_values`` gives, for any slice or row; a table written whole (nothing
+    published last) has them made once, as a list."""
+    records = [{"code": f"k{i}", "n": i} for i in range(50)] + [{"code": "short"}]
+    lazy = row_batches.RowValues(NAMES, records)
+    whole = row_values(NAMES, records)
+    assert len(lazy) == len(whole) and lazy[:] == whole and lazy[10:20] == whole[10:20] and lazy[-1] == whole[-1]
+    assert [lazy[i] for i in range(len(lazy))] == whole and lazy[48:60] == whole[48:60]
+    known = _Known(records)
+    assert isinstance(row_reuse.Encoder(NAMES, known, None).values, list)
+
+
+class _Known(list[dict[str, Any]], row_reuse.Digested):
+    """Records with their digests, their values made lazily (as ``tables.Known``)."""
+
+    fields = tuple(NAMES)
+
+    @property
+    def digests(self) -> list[bytes]:
+        return row_reuse.value_digests(self.fields, row_values(self.fields, self))
+
+    def values(self) -> row_batches.RowValues:
+        return row_batches.RowValues(self.fields, self)

@@ -47,7 +47,7 @@ from pipeline.core.atomic import file_sha, write_blocks
 from pipeline.core.deflate_chunks import EVERY_ROWS, MOST_ROWS, ChunkCache, Deflated, Inflated, Moved
 from pipeline.core.treehash import entry_name, stat_fields
 from pipeline.publish.reuse import code_digest, lasting_stat, stat_key
-from pipeline.publish.row_batches import Values, row_values
+from pipeline.publish.row_batches import RowValues, Values, row_values
 
 FOLDER = "published-rows"  # under <output>/store
 SHEET = "xl/worksheets/sheet1.xml"
@@ -510,6 +510,8 @@ class Encoder:
         # Each record's values in field order (of records that carry their digests: made for the rows
         # asked for, those not taken back).
         self.values: Sequence[Values] = row_values(names, records) if known is None else known.values()
+        if kept is None and isinstance(self.values, RowValues):
+            self.values = self.values[:]  # every row is written, in three forms: each made once
         self.digests = value_digests(names, self.values) if known is None else known.digests
         # Each record's position last published, or for a new record ``_NEW`` plus its own: a stretch of kept
         # records and one of new ones both rise by one (``runs`` finds their ends in C).

@@ -20,7 +20,7 @@ from pipeline.publish.evaluation.agency_slices import Chain, Meeting, decision_c
 from pipeline.publish.evaluation.memo import AgencySlices, Memo
 from pipeline.publish.evaluation.table import indicator_records
 from pipeline.publish.ikm_memo import IkmMemo
-from pipeline.publish.row_batches import Values, row_values
+from pipeline.publish.row_batches import RowValues, Values
 from pipeline.publish.row_reuse import DIGEST, Digested, row_digests
 from pipeline.publish.submissions_table import submissions_records
 from pipeline.publish.table_parts import Part, TableParts, part_key
@@ -302,8 +302,8 @@ class Known(list[Record], Digested):
         return self._digests
 
     def values(self) -> Sequence[Values]:
-        """Each row's values in ``fields``' order."""
-        return row_values(self.fields, self)
+        """Each row's values in ``fields``' order, made for the slices asked for (most rows are taken back)."""
+        return RowValues(self.fields, self)
 
 
 def _agency_part(view: _AgencyStore, agency: str, kept: IkmMemo | None, names: Mapping[str, tuple[str, ...]]
