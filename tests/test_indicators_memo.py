@@ -574,3 +574,28 @@ def test_the_digests_of_encoded_performance_rows_stand_for_the_rows(tmp_path: Pa
     hashed = {cell: d for cell, d in changed.items() if cell != ("2026-08", "bank-b")}
     assert run(tables, hashed) == fresh
     assert sorted(computed) == sorted((s, p) for s in scopes for p in ("2026-08", "2026-Q3", "2026"))
+
+
+def test_a_line_whose_digests_do_not_read_back_is_computed_alone_and_the_rest_kept(tmp_path: Path,
+                                                                                  computed: list) -> None:
+    """The kept selections of a label are taken a stretch at a time; a line among them whose digests are not hex
+    (or too short) is computed again, alone, and every other line is kept as the file holds it."""
+    path = tmp_path / "memo.tsv"
+    fresh = _run(world(), path, computed)
+    before = path.read_bytes()
+    lines = path.read_text(encoding="utf-8").split("\n")
+    damaged = {}
+    for at, cut in ((1, False), (len(lines) // 2, True)):
+        key, digests, rows = lines[at].split("\t")
+        damaged[key] = digests
+        lines[at] = "\t".join((key, digests[:-2] if cut else "zz" + digests[2:], rows))
+    path.write_text("\n".join(lines), encoding="utf-8")
+    computed.clear()
+    memo = Memo(path, indicators.KEPT)
+    out = indicators.indicator_records(world(), AS_OF, 10, Targets(), CHANGELOG, memo)
+    assert len(computed) == 2 and out.digests == fresh.digests and out == fresh
+    assert set(memo.new) == {line.split("\t")[0] for line in before.decode("utf-8").split("\n")[1:] if line}
+    assert all(memo.new[key] is not memo_module.AS_READ for key in damaged)  # computed anew, saved anew
+    memo.save()
+    computed.clear()
+    assert _run(world(), path, computed) == fresh and computed == []

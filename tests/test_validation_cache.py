@@ -366,3 +366,28 @@ def test_a_save_after_a_small_change_appends_and_a_large_one_writes_the_file_who
     assert len(lines) == 12 and lines == sorted(lines)
     found = ValidationCache(tmp_path, "rules")
     assert all(found.get(r.file, r.sha256 or "") is not None for r in (*again, *_agendas(range(6, 12)), *newer))
+
+
+def test_a_kept_judgement_gives_its_rows_digest_without_hashing_them_again(mall: Town,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache keeps the SHA-256 of each judgement's rows text: the updated store's ``encoded_digest`` of a kept
+    version is it, equal to the digest of the rows file's bytes, and no text is hashed to give it."""
+    import pipeline.store.archive as archive
+
+    _, datasets, output = mall
+    portal = load_portal(datasets, output)
+    store = Store.load(output / "store")
+    cache = ValidationCache.for_portal(portal)
+    reports = validate_datasets(portal, store.previous_agenda_ids, cache)
+    kept = [r for r in reports if isinstance(r.rows, KeptRows)]
+    assert kept and all(r.rows.digest for r in kept)  # type: ignore[union-attr]
+    new, _ = store.update(reports, lambda file: (datasets / file).read_bytes(),
+                          load_receipts(portal.receipts, portal.tz, portal.datasets), dict(store.reference),
+                          "2026-11-20T10:00:00+07:00", date(2026, 11, 20), cache.reused)
+    hashed: list[bytes] = []
+    real = archive._encoded_digest
+    monkeypatch.setattr(archive, "_encoded_digest", lambda data: hashed.append(data) or real(data))
+    for version in new.published():
+        on_disk = (output / "store" / version.rows_path).read_bytes()
+        assert new.encoded_digest(version) == real(on_disk)
+    assert hashed == []

@@ -21,6 +21,7 @@ import hashlib
 import json
 import pickle
 import tempfile
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,14 +33,13 @@ from pipeline.publish.reuse import code_digest
 from pipeline.publish.table_files import field_names
 
 FILE = "table-parts.bin"  # under <output>/store, beside the indicators' memo
-FORMAT = 1
+FORMAT = 2  # 2: a CRC-32 a part
 Part = dict[str, Any]  # table or ``sources`` -> the agency's rows (see ``tables._agency_part``)
-_CHECK = 16  # bytes of a part's BLAKE2b checksum
 
 
 def _check(data: bytes | memoryview) -> str:
-    """A part's checksum: finds a file cut short or damaged."""
-    return hashlib.blake2b(data, digest_size=_CHECK).hexdigest()
+    """A part's checksum: finds a file cut short or damaged (a CRC-32: a city's 17 MB in 8 ms, a BLAKE2b took 19)."""
+    return f"{zlib.crc32(data):08x}"
 
 
 class TableParts:

@@ -243,15 +243,16 @@ def spliced_tables(store: Store, parts: TableParts, kept: IkmMemo | None,
     sources: dict[tuple[str, str], str | None] = {}
     chains: dict[str, Chain] = {}
     meetings: list[list[Meeting]] = []  # in the agencies' (the agendas table's) order
-    digests: dict[str, str] = {}  # rows path -> encoded digest
+    encoded: dict[tuple[str, str], str] = {}  # (month, agency) -> its performance rows' encoded digest
     for agency in sorted(by_agency):
         versions = by_agency[agency]
         entries: list[object] = [sorted(names.items())]  # the digests kept are of these fields' values
         for table in _SOURCES:
             for v in versions.get(table, []):
-                path = v.rows_path
-                digests[path] = store.encoded_digest(v)
-                entries.append((table, v.period, digests[path]))
+                digest = store.encoded_digest(v)
+                entries.append((table, v.period, digest))
+                if table == "performance":
+                    encoded[(v.period, agency)] = digest
         key = part_key(entries)
         part = parts.find(agency, key)
         if part is None:
@@ -259,7 +260,7 @@ def spliced_tables(store: Store, parts: TableParts, kept: IkmMemo | None,
             parts.put(agency, key, part)
         elif kept is not None:  # the IKM kept for its months stays kept
             for v in versions.get("performance", []):
-                kept.keep(digests[v.rows_path])
+                kept.keep(encoded[(v.period, agency)])
         for name in ("agendas", "agenda_history", "decisions", "decision_history"):
             tables[name].extend(part[name])
             if name in hashed:
@@ -280,8 +281,7 @@ def spliced_tables(store: Store, parts: TableParts, kept: IkmMemo | None,
                 hashed["agency_ikm"].append(ikm_hashed)
     for name, pieces in hashed.items():
         tables[name] = Known(tables[name], names[name], b"".join(pieces))
-    encoded = {(v.period, v.agency): digests[v.rows_path] for v in store.published("performance")}
-    return tables, encoded, sources, (chains, meetings)
+    return tables, dict(sorted(encoded.items())), sources, (chains, meetings)
 
 
 # The tables kept with their rows' digests: all those of ``PARTS`` but decisions, whose ``overdue`` is the day's.

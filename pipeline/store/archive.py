@@ -140,7 +140,9 @@ class Store:
                 encoded = getattr(kept, "encoded", None) if v.table in DIGESTED else None
                 text: str | None = encoded() if encoded is not None else None
                 if text is not None:  # the text decoded as the file's bytes are: equal bytes, equal rows
-                    self._rows_digests[path] = _encoded_digest(text.encode("utf-8"))
+                    digest = getattr(kept, "digest", None)  # (kept with the text, validate/cache.py)
+                    self._rows_digests[path] = (digest if isinstance(digest, str) else
+                                                _encoded_digest(text.encode("utf-8")))
                 self._rows_cache[path] = list(kept)
             else:
                 data = self._read(path)
@@ -159,7 +161,10 @@ class Store:
         kept = self._kept_rows.get(path)
         encoded = getattr(kept, "encoded", None) if kept is not None and path not in self.pending else None
         text: str | None = encoded() if encoded is not None else None
-        digest = _encoded_digest(text.encode("utf-8") if text is not None else self._read(path))
+        # The digest the validation cache kept of that text (validate/cache.py), else the text or bytes hashed.
+        digest = getattr(kept, "digest", None) if text is not None else None
+        if not isinstance(digest, str):
+            digest = _encoded_digest(text.encode("utf-8") if text is not None else self._read(path))
         if v.table in DIGESTED and (text is not None or path not in self._rows_cache):
             self._rows_digests[path] = digest  # the bytes ``rows`` decodes (or decoded) are these
         return digest

@@ -156,7 +156,9 @@ class ValidationCache:
             if zlib.crc32(text) != found["rows_crc"]:
                 return None  # damaged: judge the file again
             rows = text.decode("utf-8") if text else None
-            entry = Entry(_report(found["report"], rows), found.get("agendas"))
+            digest = found.get("rows_sha256")
+            entry = Entry(_report(found["report"], rows, digest if isinstance(digest, str) else None),
+                          found.get("agendas"))
         except (ValueError, KeyError, TypeError):
             return None  # unreadable: judge the file again
         if entry.report.file != file or entry.report.sha256 != sha256:
@@ -190,7 +192,10 @@ class ValidationCache:
         rows = b"" if report.rows is None else _rows_text(report.rows).encode("utf-8")
         # The rows' CRC-32: a line cut short (or otherwise damaged) is found here, not when a later stage
         # decodes the rows (kept_rows.py), which would fail the run.
-        entry = {"agendas": agendas, "report": _record(report), "rows_crc": zlib.crc32(rows)}
+        # And their SHA-256, as ``Store.encoded_digest`` takes it (the text has no trailing line break): a publish
+        # keys each agency's table part by its versions' digests, 10,800 texts hashed again each run without it.
+        entry = {"agendas": agendas, "report": _record(report), "rows_crc": zlib.crc32(rows),
+                 "rows_sha256": hashlib.sha256(rows).hexdigest() if rows else None}
         self.new[name] = compact_json(entry).rstrip(b"\n") + b"\t" + rows
         return True
 
@@ -316,12 +321,13 @@ def _rows_text(rows: Sequence[dict[str, Any]]) -> str:
     return compact_json(encode_rows(rows)).decode("utf-8").rstrip("\n")
 
 
-def _report(d: dict[str, Any], rows: str | None) -> FileReport:
-    """The report ``_record`` wrote, with its rows' JSON text (None: a report without rows)."""
+def _report(d: dict[str, Any], rows: str | None, digest: str | None = None) -> FileReport:
+    """The report ``_record`` wrote, with its rows' JSON text (None: a report without rows) and that text's SHA-256
+    when kept."""
     if (rows is None) != (d["row_count"] is None):
         raise ValueError("kept rows and their count disagree")  # a damaged line
     return FileReport(d["file"], d["period"], d["agency"], d["table"], d["status"],
                       [_problem(p) for p in d["errors"]], [_problem(p) for p in d["warnings"]], d["sha256"],
-                      None if rows is None else KeptRows(rows, d["row_count"], frozenset(d["agenda_ids"])),
+                      None if rows is None else KeptRows(rows, d["row_count"], frozenset(d["agenda_ids"]), digest),
                       d["omitted_errors"],
                       d["omitted_warnings"])

@@ -17,8 +17,9 @@ from pipeline.core.rowcodec import decode_rows
 class KeptRows(Sequence[dict[str, Any]]):
     """Rows from the JSON text of ``encode_rows``; ``count`` rows; ``agenda_ids``: their non-empty agenda_id values."""
 
-    def __init__(self, text: str, count: int, agenda_ids: frozenset[str]) -> None:
+    def __init__(self, text: str, count: int, agenda_ids: frozenset[str], digest: str | None = None) -> None:
         self._text: str | None = text
+        self.digest = digest  # the SHA-256 of the text (its UTF-8), as the cache kept it; None when not kept
         self._rows: list[dict[str, Any]] = []
         self._count = count
         self.agenda_ids = agenda_ids

@@ -365,6 +365,10 @@ class Memo:
         self.new[key] = AS_READ
         return digests, at
 
+    def found(self, keys: Iterable[str]) -> None:
+        """Keep the lines of ``keys``, found and checked by the caller (``find`` for many at once), for the next run."""
+        self.new.update(dict.fromkeys(keys, AS_READ))
+
     def rows(self, at: Place) -> list[list[Any]] | None:
         """The rows of the line at ``at`` (``find``), each the list of its ``fields``; None when they do not read
         back (the caller computes them again, and ``put`` replaces them). The caller makes its records of them."""
