@@ -55,6 +55,13 @@ def _encoded_digest(data: bytes) -> str:
     return hashlib.sha256(data.rstrip(b"\n")).hexdigest()
 
 
+def _text_digest(kept: object, text: str) -> str:
+    """``_encoded_digest`` of a kept judgement's rows text: the one the validation cache kept with it
+    (validate/cache.py), else the text hashed."""
+    digest = getattr(kept, "digest", None)
+    return digest if isinstance(digest, str) else _encoded_digest(text.encode("utf-8"))
+
+
 class Store:
     """The store as loaded (plus pending writes after ``update``; ``commit`` writes them)."""
 
@@ -140,9 +147,7 @@ class Store:
                 encoded = getattr(kept, "encoded", None) if v.table in DIGESTED else None
                 text: str | None = encoded() if encoded is not None else None
                 if text is not None:  # the text decoded as the file's bytes are: equal bytes, equal rows
-                    digest = getattr(kept, "digest", None)  # (kept with the text, validate/cache.py)
-                    self._rows_digests[path] = (digest if isinstance(digest, str) else
-                                                _encoded_digest(text.encode("utf-8")))
+                    self._rows_digests[path] = _text_digest(kept, text)
                 self._rows_cache[path] = list(kept)
             else:
                 data = self._read(path)
@@ -161,10 +166,7 @@ class Store:
         kept = self._kept_rows.get(path)
         encoded = getattr(kept, "encoded", None) if kept is not None and path not in self.pending else None
         text: str | None = encoded() if encoded is not None else None
-        # The digest the validation cache kept of that text (validate/cache.py), else the text or bytes hashed.
-        digest = getattr(kept, "digest", None) if text is not None else None
-        if not isinstance(digest, str):
-            digest = _encoded_digest(text.encode("utf-8") if text is not None else self._read(path))
+        digest = _text_digest(kept, text) if text is not None else _encoded_digest(self._read(path))
         if v.table in DIGESTED and (text is not None or path not in self._rows_cache):
             self._rows_digests[path] = digest  # the bytes ``rows`` decodes (or decoded) are these
         return digest
