@@ -55,6 +55,9 @@ class DigestCache:
         # True once this pass gave a digest it does not keep (a file too recent, changed while read, unreadable):
         # the stat of the files it passed over then does not vouch for their bytes (``feed_stats``).
         self.unsure = False
+        # True once this pass gave a digest no later read can vouch for (a file changed while read, or unreadable):
+        # ``recheck`` then leaves the pass unsure; a file only too recent is read again there instead.
+        self.doubted = False
         # The stat digest of the trees this pass hashed, as its caller took it (``publish/unchanged.py``).
         self.scanned_stat: str | None = None
         # ``entry_name`` of paths, worked out ahead by the caller (site/prescan.py): not hashed again.
@@ -105,6 +108,8 @@ class DigestCache:
         if before == after == key:
             self.fresh[name] = [*key, found]
             self._fresh_paths[name] = path
+        else:
+            self.doubted = True
         return found
 
     def recheck(self) -> DigestCache:
@@ -114,17 +119,24 @@ class DigestCache:
         A file changed or gone since this pass keeps the entry this pass found: it no longer matches
         the file's stat, so the next run reads the file (and drops the entry); nothing is trusted
         that a second walk would not.
+
+        The result is ``unsure`` unless this pass was sure, or each file it was unsure of only for being too
+        recent is now kept under the stat key this pass read it by, with the digest this pass gave for it: that
+        key then vouches for the bytes this pass hashed (``publish/unchanged.py`` keeps the walk's stat).
         """
         final = DigestCache(self.path, {**self.kept, **self.seen}, self.on_disk)
         final.seen = dict(self.seen)
         final.offered = self.offered
-        for path in self._fresh_paths.values():
+        sure = not self.doubted
+        for name, path in self._fresh_paths.items():
             try:
                 st = os.lstat(path)
                 if stat.S_ISREG(st.st_mode):
                     final.digest(path, st)
             except OSError:
-                continue  # gone or unreadable: left to the next run
+                pass  # gone or unreadable: left to the next run (and not vouched for)
+            sure = sure and final.seen.get(name) == self.fresh[name]
+        final.unsure = self.unsure and not sure
         return final
 
     def known(self, path: str, st: os.stat_result, fresh: bool = False) -> str | None:
@@ -275,7 +287,7 @@ def feed_digests(h: Any, scanned: list[Scanned], cache: DigestCache | None = Non
             found = cache.digest(path, st) if cache is not None else _read(path)[0]
         except OSError as exc:  # unreadable now; the run names it (and a later readable file differs)
             if cache is not None:
-                cache.unsure = True
+                cache.unsure = cache.doubted = True
             h.update(f"{rel}\0unreadable {exc.errno}\0".encode())
             continue
         h.update(f"{rel}\0{found}\0".encode())

@@ -175,8 +175,11 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
     again; without ``cache`` they are). ``plans``: the output folders' listings kept by the last run, when the
     caller has them (``Check.plans``): only the folders changed since are listed; ``seen``: the lines the check took
     of those folders (``Check.seen``): only the files of the folders changed since are stat'ed."""
-    # The inputs' stat only when every digest the check took is one the cache keeps (``DigestCache.unsure``).
-    stats = cache.scanned_stat if cache is not None and not cache.unsure else None
+    # The digests of the files too recent to keep when the check read them, read again now that they have settled;
+    # the inputs' stat only when every digest the check took is one the cache keeps under the stat the check saw,
+    # then or now (``DigestCache.recheck``).
+    final = cache.recheck() if cache is not None else None
+    stats = cache.scanned_stat if cache is not None and final is not None and not final.unsure else None
     walked: dict[str, Any] = {}
     outputs = outputs_digest(portal.output, walked, plans, seen)
     data = (json.dumps({"inputs": inputs, "inputs_stat": stats, "outputs": outputs,
@@ -190,9 +193,7 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
     if not same:
         write_bytes(path, data)
     listings.save(portal.output / "store" / LISTINGS, walked)
-    if cache is not None:
-        final = cache.recheck()
-    else:
+    if final is None:
         final = input_digests(portal).again()
         feed_digests(hashlib.sha256(), scan_inputs(portal), final)
     final.save()
