@@ -60,6 +60,8 @@ class DigestCache:
         self.doubted = False
         # The stat digest of the trees this pass hashed, as its caller took it (``publish/unchanged.py``).
         self.scanned_stat: str | None = None
+        # The listings of the trees' folders this pass's walk found to keep (``core/input_listings.py``).
+        self.scanned_listings: dict[str, list[Any]] | None = None
         # ``entry_name`` of paths, worked out ahead by the caller (site/prescan.py): not hashed again.
         self.names: dict[str, str] = {}
 
@@ -270,7 +272,7 @@ def scan_tree(label: str, root: Path, suffix: str | None) -> list[Scanned]:
         found.append(f"{label} absent\0".encode())
         return found
     if not stat.S_ISDIR(top.st_mode):
-        _scanned(found, label, os.path.abspath(root), top)
+        scanned_entry(found, label, os.path.abspath(root), top)
     else:
         _walk(found, label, os.path.abspath(root), suffix)
     return found
@@ -309,7 +311,7 @@ def _walk(found: list[Scanned], rel: str, folder: str, suffix: str | None) -> No
         return
     files, folders, _ = listed
     for entry in files:
-        _scanned(found, f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
+        scanned_entry(found, f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
     for entry in folders:
         if entry.is_symlink():  # named, never followed
             found.append(f"{rel}/{entry.name}\0link\0".encode())
@@ -342,7 +344,7 @@ def walk_listing(folder: str, suffix: str | None) -> tuple[list[os.DirEntry[str]
     return files, folders, linked
 
 
-def _scanned(found: list[Scanned], rel: str, path: str, st: os.stat_result) -> None:
+def scanned_entry(found: list[Scanned], rel: str, path: str, st: os.stat_result) -> None:
     """One entry: a regular file with its stat (its bytes are read by ``feed_digests``), any other by its kind."""
     if stat.S_ISREG(st.st_mode):
         found.append((rel, path, st))
