@@ -18,7 +18,7 @@ from tests.run_support import REPO, add_month, env, publish_cmd, run, small_data
 # What a store keeps about the output's files by their stat (inodes differ between two outputs), and the run log.
 BY_STAT = ("runs.jsonl", "store/feedback-inputs.json", "store/templates-inputs.json", "store/feedback-digests.json",
            "store/feedback-pending.json", "store/templates-digests.json", "store/published-rows/files.json", "store/publish-inputs.json",
-           "store/tree-digests.json", "store/output-listings.json",
+           "store/tree-digests.json", "store/output-listings.json", "store/input-listings.json",
            "site/.build-fingerprint")
 NOW = ("--now", "2026-11-28T06:15:00")  # every run records the same time for the files it receives
 # Off: the site child started after the data stage (its notice at the commit is never given).

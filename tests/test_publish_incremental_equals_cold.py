@@ -20,7 +20,7 @@ from tools.bench.shape import shape_for
 FOLDERS = ("data", "feedback", "templates", "reports")
 # What a run keeps to reuse its own work: a publish from scratch has none of it.
 KEPT = ("publish-inputs.json", "templates-inputs.json", "feedback-inputs.json", "indicators-memo.tsv",
-        "ikm-memo.json", "indicators-keys.tsv")
+        "ikm-memo.json", "indicators-keys.tsv", "input-listings.json")
 
 
 def tree(output: Path) -> dict[str, str]:

@@ -79,6 +79,10 @@ def test_nothing_new_changes_no_byte_under_output(sample: dict[str, Any]) -> Non
     # The output folders' listings, kept with each folder's stat (core/listings.py): the copy's folders are others.
     lists1, lists2 = (json.loads(t.pop("store/output-listings.json"))["plans"] for t in (first, second))
     assert {k: [f[0::2] for f in v] for k, v in lists2.items()} == {k: [f[0::2] for f in v] for k, v in lists1.items()}
+    # So are the datasets' folders' listings (core/input_listings.py), when the copy's run kept any: same names.
+    inputs1, inputs2 = (json.loads(t.pop("store/input-listings.json", b'{"folders": {}}'))["folders"]
+                        for t in (first, second))
+    assert {k: v[5] for k, v in inputs2.items() if k in inputs1} == {k: v[5] for k, v in inputs1.items() if k in inputs2}
     # The records that keep a file's stat (its inode and times) next to its digest, so a later run
     # need not read it: the copy's files have new stats, which the second run keeps. Their digests
     # must be the same, and each must be the digest of the bytes it names.

@@ -153,7 +153,7 @@ NOW = "2026-11-28T06:15:00"  # both runs record the same time for the files they
 # What a store keeps about the output's files by their stat (inodes differ between two outputs).
 STORE_CACHES = ("feedback-inputs.json", "templates-inputs.json", "feedback-digests.json", "templates-digests.json",
                 "published-rows/files.json", "tree-digests.json", "publish-inputs.json",
-                "output-listings.json", "feedback-pending.json")
+                "output-listings.json", "input-listings.json", "feedback-pending.json")
 
 
 def _staging_leftovers(out: Path) -> list[str]:

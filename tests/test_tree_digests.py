@@ -308,3 +308,30 @@ def test_a_recheck_keeps_what_a_second_walk_keeps_reading_only_the_recent_files(
     treehash.DigestCache.digest(first, str(recent), os.lstat(recent))
     recent.unlink()
     assert first.recheck().seen == {}
+
+
+def test_a_recheck_is_sure_only_when_each_recent_file_settled_with_the_stat_and_bytes_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``recheck`` clears ``unsure`` when every file too recent to keep is kept now under the key and digest the pass
+    gave (its stat then vouches for the bytes hashed), never after a change since, nor after a file changed while
+    read or unreadable (``doubted``)."""
+    root = _tree(tmp_path)
+    recent = root / "sub" / "b.txt"
+    monkeypatch.setattr(treehash, "settled", lambda st, now: False)
+    first = DigestCache(tmp_path / "cache.json")
+    hash_tree(hashlib.sha256(), "t", root, None, first)
+    assert first.unsure and not first.doubted
+    monkeypatch.setattr(treehash, "settled", lambda st, now: True)
+    assert not first.recheck().unsure  # settled, same stat and bytes
+    changed = DigestCache(tmp_path / "cache.json")
+    monkeypatch.setattr(treehash, "settled", lambda st, now: False)
+    hash_tree(hashlib.sha256(), "t", root, None, changed)
+    recent.write_bytes(recent.read_bytes() + b"more\n")
+    monkeypatch.setattr(treehash, "settled", lambda st, now: True)
+    assert changed.recheck().unsure  # other bytes under another stat than the pass hashed
+    doubted = DigestCache(tmp_path / "cache.json")
+    doubted.unsure = doubted.doubted = True  # as after an unreadable file
+    assert doubted.recheck().unsure
+    sure = DigestCache(tmp_path / "cache.json")
+    hash_tree(hashlib.sha256(), "t", root, None, sure)
+    assert not sure.unsure and not sure.recheck().unsure

@@ -5,7 +5,8 @@ settle first; the check is then run in this process on the real folders. When th
 stat digest the record keeps, the inputs' digest cache is not even loaded (``digests`` is None);
 any change to an input (bytes edited in place with size and times put back, a file added or removed,
 another as-of date) or to an output is still found, and a file only touched is hashed again and
-found unchanged. A record kept after a check that read a file too recent to vouch for keeps no stat.
+found unchanged. A record kept after a check that read a file too recent to vouch for keeps no stat, unless
+that file, read again when the run ends, has settled with the stat and bytes the check saw.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.treehash import RACY_NS, DigestCache, feed_digests, scan_tree
-from pipeline.publish.unchanged import RECORD, check, inputs_digest
+from pipeline.publish.unchanged import RECORD, Check, check, inputs_digest, remember
 from tests.town_support import publish
 from tools.bench import city
 from tools.bench.shape import shape_for
@@ -84,10 +85,49 @@ def test_a_record_after_a_file_too_recent_to_vouch_for_keeps_no_stat(tmp_path: P
     datasets, output, portal = _town(tmp_path)
     reference = datasets / "reference" / "agencies.csv"
     reference.write_bytes(reference.read_bytes().replace(b"Gerai 01", b"Gerai 1A"))
-    publish(datasets, output)  # its check read agencies.csv a moment after it was written
+    checked = check(portal, DAY)  # read agencies.csv a moment after it was written
+    assert checked.digests is not None and checked.digests.unsure
+    _remember(portal, checked)  # at once: still too recent for its stat to vouch for its bytes
     assert _record(output)["inputs_stat"] is None
+    again = check(portal, DAY)
+    assert again.digests is not None and again.last == _record(output)  # nothing new, found by the bytes
+
+
+def test_a_file_too_recent_when_checked_is_vouched_for_by_its_stat_once_settled_unchanged(tmp_path: Path) -> None:
+    """A publish run right after a file's change (an intake, then cron) keeps the walk's stat once that file, read
+    again when the run ends, has settled with the stat and bytes the check saw: later runs take the fast path."""
+    datasets, output, portal = _town(tmp_path)
+    reference = datasets / "reference" / "agencies.csv"
+    reference.write_bytes(reference.read_bytes().replace(b"Gerai 01", b"Gerai 1A"))
     checked = check(portal, DAY)
-    assert checked.digests is not None and checked.last == _record(output)  # nothing new, found by the bytes
+    assert checked.digests is not None and checked.digests.unsure
+    time.sleep(SETTLE)  # the data stage's work
+    _remember(portal, checked)
+    record = _record(output)
+    assert record["inputs_stat"] == checked.digests.scanned_stat
+    fast = check(portal, DAY)
+    assert fast.digests is None and fast.last == record and fast.inputs == inputs_digest(portal, DAY)
+
+
+def test_a_file_changed_again_before_it_settled_keeps_no_stat(tmp_path: Path) -> None:
+    datasets, output, portal = _town(tmp_path)
+    reference = datasets / "reference" / "agencies.csv"
+    body = reference.read_bytes()
+    reference.write_bytes(body.replace(b"Gerai 01", b"Gerai 1A"))
+    checked = check(portal, DAY)
+    reference.write_bytes(body.replace(b"Gerai 01", b"Gerai 1B"))  # after the check read it: bytes it did not hash
+    time.sleep(SETTLE)
+    _remember(portal, checked)
+    assert _record(output)["inputs_stat"] is None
+    assert check(portal, DAY).last is None  # the second change is found
+
+
+def _remember(portal: Portal, checked: Check) -> None:
+    """``remember`` as a publish that ran calls it after the check (the counts of the last record kept)."""
+    last = _record(portal.output)
+    assert isinstance(last["accepted"], int) and isinstance(last["rejected"], int)
+    remember(portal, checked.inputs, last["accepted"], last["rejected"], (), checked.digests, checked.plans,
+             checked.seen)
 
 
 def test_a_digest_the_cache_does_not_keep_makes_the_pass_unsure(tmp_path: Path) -> None:

@@ -55,8 +55,13 @@ class DigestCache:
         # True once this pass gave a digest it does not keep (a file too recent, changed while read, unreadable):
         # the stat of the files it passed over then does not vouch for their bytes (``feed_stats``).
         self.unsure = False
+        # True once this pass gave a digest no later read can vouch for (a file changed while read, or unreadable):
+        # ``recheck`` then leaves the pass unsure; a file only too recent is read again there instead.
+        self.doubted = False
         # The stat digest of the trees this pass hashed, as its caller took it (``publish/unchanged.py``).
         self.scanned_stat: str | None = None
+        # The listings of the trees' folders this pass's walk found to keep (``core/input_listings.py``).
+        self.scanned_listings: dict[str, list[Any]] | None = None
         # ``entry_name`` of paths, worked out ahead by the caller (site/prescan.py): not hashed again.
         self.names: dict[str, str] = {}
 
@@ -105,6 +110,8 @@ class DigestCache:
         if before == after == key:
             self.fresh[name] = [*key, found]
             self._fresh_paths[name] = path
+        else:
+            self.doubted = True
         return found
 
     def recheck(self) -> DigestCache:
@@ -114,17 +121,24 @@ class DigestCache:
         A file changed or gone since this pass keeps the entry this pass found: it no longer matches
         the file's stat, so the next run reads the file (and drops the entry); nothing is trusted
         that a second walk would not.
+
+        The result is ``unsure`` unless this pass was sure, or each file it was unsure of only for being too
+        recent is now kept under the stat key this pass read it by, with the digest this pass gave for it: that
+        key then vouches for the bytes this pass hashed (``publish/unchanged.py`` keeps the walk's stat).
         """
         final = DigestCache(self.path, {**self.kept, **self.seen}, self.on_disk)
         final.seen = dict(self.seen)
         final.offered = self.offered
-        for path in self._fresh_paths.values():
+        sure = not self.doubted
+        for name, path in self._fresh_paths.items():
             try:
                 st = os.lstat(path)
                 if stat.S_ISREG(st.st_mode):
                     final.digest(path, st)
             except OSError:
-                continue  # gone or unreadable: left to the next run
+                pass  # gone or unreadable: left to the next run (and not vouched for)
+            sure = sure and final.seen.get(name) == self.fresh[name]
+        final.unsure = self.unsure and not sure
         return final
 
     def known(self, path: str, st: os.stat_result, fresh: bool = False) -> str | None:
@@ -258,7 +272,7 @@ def scan_tree(label: str, root: Path, suffix: str | None) -> list[Scanned]:
         found.append(f"{label} absent\0".encode())
         return found
     if not stat.S_ISDIR(top.st_mode):
-        _scanned(found, label, os.path.abspath(root), top)
+        scanned_entry(found, label, os.path.abspath(root), top)
     else:
         _walk(found, label, os.path.abspath(root), suffix)
     return found
@@ -275,7 +289,7 @@ def feed_digests(h: Any, scanned: list[Scanned], cache: DigestCache | None = Non
             found = cache.digest(path, st) if cache is not None else _read(path)[0]
         except OSError as exc:  # unreadable now; the run names it (and a later readable file differs)
             if cache is not None:
-                cache.unsure = True
+                cache.unsure = cache.doubted = True
             h.update(f"{rel}\0unreadable {exc.errno}\0".encode())
             continue
         h.update(f"{rel}\0{found}\0".encode())
@@ -297,7 +311,7 @@ def _walk(found: list[Scanned], rel: str, folder: str, suffix: str | None) -> No
         return
     files, folders, _ = listed
     for entry in files:
-        _scanned(found, f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
+        scanned_entry(found, f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
     for entry in folders:
         if entry.is_symlink():  # named, never followed
             found.append(f"{rel}/{entry.name}\0link\0".encode())
@@ -330,7 +344,7 @@ def walk_listing(folder: str, suffix: str | None) -> tuple[list[os.DirEntry[str]
     return files, folders, linked
 
 
-def _scanned(found: list[Scanned], rel: str, path: str, st: os.stat_result) -> None:
+def scanned_entry(found: list[Scanned], rel: str, path: str, st: os.stat_result) -> None:
     """One entry: a regular file with its stat (its bytes are read by ``feed_digests``), any other by its kind."""
     if stat.S_ISREG(st.st_mode):
         found.append((rel, path, st))

@@ -30,7 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.core import listings
+from pipeline.core import input_listings, listings
 from pipeline.core.atomic import recover_dir, write_bytes
 from pipeline.core.config import Portal, schemas_root
 from pipeline.core.paths import SITE_TEMPLATES
@@ -47,6 +47,7 @@ from pipeline.core.treehash import (
 RECORD = "publish-inputs.json"  # under <output>/store
 DIGESTS = "tree-digests.json"  # under <output>/store: the inputs' files' digests, by stat
 LISTINGS = "output-listings.json"  # under <output>/store: the output folders' listings, by stat
+INPUT_LISTINGS = "input-listings.json"  # under <output>/store: the datasets' folders' listings, by stat
 FOLDERS = ("data", "feedback", "templates", "reports")  # the publish's output folders, in build order
 PIPELINE = Path(__file__).resolve().parents[1]
 # By output folder, the lines of each folder of its kept listing as the check stat'ed them (``listings.stat_walk``).
@@ -80,11 +81,20 @@ def inputs_stat(as_of: date, versions: str, scanned: list[Scanned]) -> str:
     return h.hexdigest()
 
 
-def scan_inputs(portal: Portal) -> list[Scanned]:
-    """The folders a publish reads, walked once: the code, the templates, the datasets (and receipts)."""
+def scan_inputs(portal: Portal, listed: input_listings.Plan | None = None) -> list[Scanned]:
+    """The folders a publish reads, walked once: the code, the templates, the datasets (and receipts).
+
+    ``listed``: gets the listings of the datasets' folders to keep (``input_listings``); the folders whose stat is
+    still the key kept with theirs by the last publish that ran are stat'ed instead of listed.
+    """
     scanned = scan_tree("pipeline", PIPELINE, ".py")
     scanned += scan_tree("site_templates", SITE_TEMPLATES, None)
-    scanned += scan_tree("datasets", portal.datasets, None)  # portal.toml, schemas, reference, submissions, intake log
+    # portal.toml, schemas, reference, submissions, intake log
+    if listed is None:
+        scanned += scan_tree("datasets", portal.datasets, None)
+    else:
+        kept = input_listings.load(portal.output / "store" / INPUT_LISTINGS)
+        scanned += input_listings.scan("datasets", portal.datasets, kept, listed)
     if portal.receipts is not None and not portal.receipts.is_relative_to(portal.datasets):
         scanned += scan_tree("receipts", portal.receipts, None)
     root = schemas_root(portal.datasets)
@@ -139,7 +149,8 @@ class Check:
 def check(portal: Portal, as_of: date) -> Check:
     """Whether anything changed since the last publish; an interrupted swap of an output folder is
     completed first (never skipped), since the outputs' stat is part of the check."""
-    scanned, versions = scan_inputs(portal), library_versions(LIBRARIES)
+    listed: input_listings.Plan = {}
+    scanned, versions = scan_inputs(portal, listed), library_versions(LIBRARIES)
     stats = inputs_stat(as_of, versions, scanned)
     for name in FOLDERS:
         recover_dir(portal.output / name)
@@ -153,6 +164,7 @@ def check(portal: Portal, as_of: date) -> Check:
     digests = input_digests(portal)
     inputs = _inputs_digest(as_of, versions, scanned, digests)
     digests.scanned_stat = stats  # kept with the record by ``remember`` when every digest was sure
+    digests.scanned_listings = listed  # kept by ``remember`` (``input_listings.save``)
     same = record is not None and record.get("inputs") == inputs and record.get("outputs") == outputs
     return Check(digests, inputs, record if same else None, plans, seen)
 
@@ -175,8 +187,11 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
     again; without ``cache`` they are). ``plans``: the output folders' listings kept by the last run, when the
     caller has them (``Check.plans``): only the folders changed since are listed; ``seen``: the lines the check took
     of those folders (``Check.seen``): only the files of the folders changed since are stat'ed."""
-    # The inputs' stat only when every digest the check took is one the cache keeps (``DigestCache.unsure``).
-    stats = cache.scanned_stat if cache is not None and not cache.unsure else None
+    # The digests of the files too recent to keep when the check read them, read again now that they have settled;
+    # the inputs' stat only when every digest the check took is one the cache keeps under the stat the check saw,
+    # then or now (``DigestCache.recheck``).
+    final = cache.recheck() if cache is not None else None
+    stats = cache.scanned_stat if cache is not None and final is not None and not final.unsure else None
     walked: dict[str, Any] = {}
     outputs = outputs_digest(portal.output, walked, plans, seen)
     data = (json.dumps({"inputs": inputs, "inputs_stat": stats, "outputs": outputs,
@@ -190,9 +205,10 @@ def remember(portal: Portal, inputs: str, accepted: int, rejected: int, needs_ac
     if not same:
         write_bytes(path, data)
     listings.save(portal.output / "store" / LISTINGS, walked)
-    if cache is not None:
-        final = cache.recheck()
-    else:
-        final = input_digests(portal).again()
-        feed_digests(hashlib.sha256(), scan_inputs(portal), final)
+    listed = cache.scanned_listings if cache is not None else None
+    if final is None:
+        final, listed = input_digests(portal).again(), {}
+        feed_digests(hashlib.sha256(), scan_inputs(portal, listed), final)
     final.save()
+    if listed is not None:
+        input_listings.save(portal.output / "store" / INPUT_LISTINGS, listed)
