@@ -212,7 +212,7 @@ def month_first(rows: list[Record]) -> list[Record]:
     order = sorted(range(len(rows)), key=list(map(itemgetter("period"), rows)).__getitem__)
     moved = list(map(rows.__getitem__, order))
     if isinstance(rows, Known):
-        return Known(moved, rows.fields, b"".join(map(rows.digests.__getitem__, order)))
+        return Known.given(moved, rows.fields, list(map(rows.digests.__getitem__, order)))
     return moved
 
 
@@ -316,6 +316,13 @@ class Known(list[Record], Digested):
         super().__init__(rows)
         self.fields = fields
         self._digests = [joined[at:at + DIGEST] for at in range(0, len(joined), DIGEST)]
+
+    @classmethod
+    def given(cls, rows: list[Record], fields: tuple[str, ...], digests: list[bytes]) -> Known:
+        """Rows with their digests as a list (not joined, nor cut again)."""
+        known = cls(rows, fields, b"")
+        known._digests = digests
+        return known
 
     @property
     def digests(self) -> list[bytes]:
