@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import date, time
 from decimal import Decimal
 from functools import partial
+from operator import itemgetter
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -68,6 +69,8 @@ def _build_tables(store: Store, agencies: Iterable[Agency], services: Iterable[S
     # anyone can recompute them.
     tables["indicators"] = indicator_records(tables, as_of, deadline_day, targets or Targets(), store.changelog,
                                              memo, encoded, sources, agency_slices)
+    # Published month first (``MONTH_FIRST``); the indicators above read them agency first, as the parts join them.
+    tables.update((name, month_first(tables[name])) for name in MONTH_FIRST)
     return {name: tables[name] for name in PUBLISHED_TABLES}  # the published order, and no table left out
 
 
@@ -153,13 +156,13 @@ def agenda_sources(store: Store) -> dict[tuple[str, str], str | None]:
 
 
 def latest_agendas(store: Store) -> list[Record]:
-    """The latest version of every agenda, sorted by agency and agenda id."""
+    """The latest version of every agenda, sorted by agency and agenda id (published month first: ``month_first``)."""
     latest = _latest(store, "agendas", "agenda_id")
     return [latest[k] for k in sorted(latest)]
 
 
 def agenda_history(store: Store) -> list[Record]:
-    """One row per reported version of every agenda, sorted by agency, agenda and period.
+    """One row per reported version of every agenda, sorted by agency, agenda and period (published month first).
 
     Only the facts a reader follows from month to month (when, where, status, title, and who
     came where the file says); the latest version in agendas.csv carries the rest.
@@ -185,7 +188,7 @@ def with_overdue(rows: list[Record], as_of: date) -> list[Record]:
 
 
 def decision_history(store: Store) -> list[Record]:
-    """One row per reported state of every decision, sorted by agency, decision and period."""
+    """One row per reported state of every decision, sorted by agency, decision and period (published month first)."""
     out = [
         {"agency_code": version.agency, "decision_id": row["decision_id"], "period": version.period,
          "status": row.get("status"), "follow_up": row.get("follow_up"),
@@ -193,6 +196,24 @@ def decision_history(store: Store) -> list[Record]:
         for version, row in _rows(store, "decisions")
     ]
     return sorted(out, key=lambda r: (r["agency_code"], r["decision_id"], r["period"]))
+
+
+# The agency tables published month first (period, then agency, then id, as performance is), not agency first:
+# a new agency-month's rows then land in its month, at the end of the table, and every row before them keeps its
+# place, so its worksheet row number, and the data files take those chunks back (after one new agency-month of a
+# large city, 45 of agendas' 47 worksheet chunks instead of none). decisions stays agency first: a new month changes
+# its rows in place (a decision's latest state), which keeps its chunks either way.
+MONTH_FIRST = ("agendas", "agenda_history", "decision_history")
+
+
+def month_first(rows: list[Record]) -> list[Record]:
+    """An agency-first table (sorted by agency, id, then period) sorted by period, agency, id: a stable sort by
+    period alone (its rows' digests, ``Known``, moved with them)."""
+    order = sorted(range(len(rows)), key=list(map(itemgetter("period"), rows)).__getitem__)
+    moved = list(map(rows.__getitem__, order))
+    if isinstance(rows, Known):
+        return Known.given(moved, rows.fields, list(map(rows.digests.__getitem__, order)))
+    return moved
 
 
 # The tables made from an agency's versions alone (each sorted with the agency first, or by period then agency),
@@ -295,6 +316,13 @@ class Known(list[Record], Digested):
         super().__init__(rows)
         self.fields = fields
         self._digests = [joined[at:at + DIGEST] for at in range(0, len(joined), DIGEST)]
+
+    @classmethod
+    def given(cls, rows: list[Record], fields: tuple[str, ...], digests: list[bytes]) -> Known:
+        """Rows with their digests as a list (not joined, nor cut again)."""
+        known = cls(rows, fields, b"")
+        known._digests = digests
+        return known
 
     @property
     def digests(self) -> list[bytes]:

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.errors import SiteError
@@ -44,6 +45,8 @@ from pipeline.site.rowcache import Vouch, cached_rows
 
 if TYPE_CHECKING:
     from pipeline.site.readahead import ReadAhead
+
+T = TypeVar("T")
 
 
 def load_site_data(portal: Portal, as_of: date, keep_rows: bool = False,
@@ -114,10 +117,11 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
         agencies={a.agency_code: a for a in map(_agency, rows["agencies"])},
         services={s.service_code: s for s in map(_service, rows["services"])},
         performance=[_perf(v) for v in picked(rows["performance"], *_PERF)],
-        agendas=[_agenda(v) for v in picked(rows["agendas"], *_AGENDA)],
+        agendas=_agency_first([_agenda(v) for v in picked(rows["agendas"], *_AGENDA)], "agenda_id"),
         decisions=[_decision(v, as_of) for v in picked(rows["decisions"], *_DECISION)],
-        history=[_history(v) for v in picked(rows["decision_history"], *_HISTORY)],
-        agenda_history=[_agenda_version(v) for v in picked(rows["agenda_history"], *_AGENDA_VERSION)],
+        history=_agency_first([_history(v) for v in picked(rows["decision_history"], *_HISTORY)], "decision_id"),
+        agenda_history=_agency_first([_agenda_version(v) for v in picked(rows["agenda_history"], *_AGENDA_VERSION)],
+                                     "agenda_id"),
         submissions=submissions,
         indicators=rows["indicators"],
         tables={name: _table_info(data_dir, resources[name], rows[name], files) for name in PUBLISHED_TABLES},
@@ -130,6 +134,12 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
         reports=reports,
         misplaced=load_misplaced(portal.output),
     )
+
+
+def _agency_first(rows: list[T], id_field: str) -> list[T]:
+    """Rows of a table published month first (period, agency, id: tables.py ``MONTH_FIRST``) in the order the pages
+    take them: by agency and id, then period (a stable sort: each id's periods stay in order)."""
+    return sorted(rows, key=attrgetter("agency_code", id_field))
 
 
 def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None, previous: Path,
