@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.errors import SiteError
@@ -24,7 +24,7 @@ from pipeline.core.rowcodec import json_object
 from pipeline.core.treehash import DigestCache
 from pipeline.publish.feedback_layout import feedback_pages
 from pipeline.site import reportcache, rowcache
-from pipeline.site.casting import Row, distinct, picked, read_table
+from pipeline.site.casting import Drop, Row, distinct, picked, read_table, shown
 from pipeline.site.feedback_data import load_misplaced, load_reports
 from pipeline.site.fingerprint import known_digest
 from pipeline.site.models import (
@@ -98,9 +98,12 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     # The live site's copies of the published files (build.py ``_write_files``: <output>/data as
     # /data): the CSVs the rows kept by the build that swapped them in were read from.
     live = portal.output / "site" / "data"
-    rows = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir,
-                        live / resources[name]["path"], later, ahead)
+    read = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir,
+                        live / resources[name]["path"], later, ahead, SHOWN.get(name))
             for name in PUBLISHED_TABLES}
+    counts = {name: len(found) for name, found in read.items()}  # every row, those left out too
+    rows = {name: shown(found) if name in SHOWN else cast(list[Row], found) for name, found in read.items()}
+    del read
     submissions = [_submission(v) for v in picked(rows["submissions"], *_SUBMISSION)]
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
     feedback, feedback_months = feedback_pages((s.period, s.agency_code, s.table, s.status) for s in submissions)
@@ -120,7 +123,8 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
         agenda_history=[_agenda_version(v) for v in picked(rows["agenda_history"], *_AGENDA_VERSION)],
         submissions=submissions,
         indicators=rows["indicators"],
-        tables={name: _table_info(data_dir, resources[name], rows[name], files) for name in PUBLISHED_TABLES},
+        tables={name: _table_info(data_dir, resources[name], rows[name], counts[name], files)
+                for name in PUBLISHED_TABLES},
         package_file=files.info(data_dir / "datapackage.zip"),
         releases=_releases(data_dir / "changelog.json"),
         feedback=feedback,
@@ -132,17 +136,26 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     )
 
 
+# The rows no page shows, by table (``casting.Drop``): neither read, kept, indexed nor handed to the pages' processes.
+# The indicators computed for each service of the performance table (six in ten of the table's rows: 250,000 of a
+# city's 414,000); the site shows the mall's, the sectors' and the agencies' (``lookup.py``). The catalogue still
+# counts every row; its months are those of the rows read, which are all of them (the mall has a row for every
+# period of the table, ``publish/evaluation/table.py``).
+SHOWN: dict[str, Drop] = {"indicators": ("scope_type", frozenset({"service"}))}
+
+
 def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None, previous: Path,
-          later: list[Callable[[], None]] | None, ahead: ReadAhead | None = None) -> list[Row]:
+          later: list[Callable[[], None]] | None, ahead: ReadAhead | None = None,
+          drop: Drop | None = None) -> list[Row | None]:
     """One table's typed rows: kept ones when its CSV and schema are those they were kept for (else
     those of its lines that ``previous``, the CSV they were read from, has; see rowcache.py; rows
-    read are kept now, or by an action appended to ``later``)."""
+    read are kept now, or by an action appended to ``later``); ``drop``: the rows left out, None in their place."""
     if cache_dir is None:
-        return read_table(path, schema)
+        return read_table(path, schema, drop)
     info = files.info(path)
     if info is None:
         raise SiteError(f"{path}: tidak ada, jalankan publish dulu / missing, run publish first")
-    return cached_rows(path, info.sha256, schema, cache_dir, previous, later, ahead, files.vouch(path))
+    return cached_rows(path, info.sha256, schema, cache_dir, previous, later, ahead, files.vouch(path), drop)
 
 
 class _Files:
@@ -278,8 +291,9 @@ def _text(obj: dict[str, Any], key: str) -> dict[str, str]:
     return {"id": text_id, "en": str(obj.get(f"{key}_en") or text_id)}
 
 
-def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row], known: _Files) -> TableInfo:
-    """The catalogue facts of one table: schema, row count, files and periods covered."""
+def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row], count: int, known: _Files) -> TableInfo:
+    """The catalogue facts of one table: schema, row count (``count``: those left out too), files and periods
+    covered (by the rows read)."""
     schema = resource.get("schema", {})
     fields = _fields(schema)
     key = schema.get("primaryKey") or []
@@ -290,7 +304,7 @@ def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row], known
     periods = sorted(p for p in distinct(rows, "period") if p and kind(p) == MONTH)
     return TableInfo(
         name=name, title=_text(resource, "title"), description=_text(resource, "description"),
-        fields=fields, primary_key=tuple([key] if isinstance(key, str) else key), rows=len(rows),
+        fields=fields, primary_key=tuple([key] if isinstance(key, str) else key), rows=count,
         files=files, periods=(periods[0], periods[-1]) if periods else None,
     )
 
