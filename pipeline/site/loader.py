@@ -23,7 +23,7 @@ from pipeline.core.records import Agency, Service, split_codes
 from pipeline.core.rowcodec import json_object
 from pipeline.core.treehash import DigestCache
 from pipeline.publish.feedback_layout import feedback_pages
-from pipeline.site import reportcache, rowcache
+from pipeline.site import recordtexts, reportcache, rowcache
 from pipeline.site.casting import Drop, Row, distinct, picked, read_table, shown
 from pipeline.site.feedback_data import load_misplaced, load_reports
 from pipeline.site.fingerprint import known_digest
@@ -98,9 +98,13 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     # The live site's copies of the published files (build.py ``_write_files``: <output>/data as
     # /data): the CSVs the rows kept by the build that swapped them in were read from.
     live = portal.output / "site" / "data"
+    # Where the rows of the tables whose records' texts are kept came from (recordtexts.py).
+    came: dict[str, list[rowcache.Origin]] = {name: [] for name in recordtexts.TABLES} if cache_dir is not None else {}
     read = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir,
-                        live / resources[name]["path"], later, ahead, SHOWN.get(name))
+                        live / resources[name]["path"], later, ahead, SHOWN.get(name), came.get(name))
             for name in PUBLISHED_TABLES}
+    origins = {name: recordtexts.origin(*found[0], read[name]) for name, found in came.items() if found}
+    del came
     counts = {name: len(found) for name, found in read.items()}  # every row, those left out too
     rows = {name: shown(found) if name in SHOWN else cast(list[Row], found) for name, found in read.items()}
     del read
@@ -133,6 +137,7 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
         submitted_fields=_submitted(portal),
         reports=reports,
         misplaced=load_misplaced(portal.output),
+        origins=origins,
     )
 
 
@@ -146,16 +151,17 @@ SHOWN: dict[str, Drop] = {"indicators": ("scope_type", frozenset({"service"}))}
 
 def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None, previous: Path,
           later: list[Callable[[], None]] | None, ahead: ReadAhead | None = None,
-          drop: Drop | None = None) -> list[Row | None]:
+          drop: Drop | None = None, origin: list[rowcache.Origin] | None = None) -> list[Row | None]:
     """One table's typed rows: kept ones when its CSV and schema are those they were kept for (else
     those of its lines that ``previous``, the CSV they were read from, has; see rowcache.py; rows
-    read are kept now, or by an action appended to ``later``); ``drop``: the rows left out, None in their place."""
+    read are kept now, or by an action appended to ``later``); ``drop``: the rows left out, None in their place;
+    ``origin``: where they came from is appended to it (``rowcache.Origin``)."""
     if cache_dir is None:
         return read_table(path, schema, drop)
     info = files.info(path)
     if info is None:
         raise SiteError(f"{path}: tidak ada, jalankan publish dulu / missing, run publish first")
-    return cached_rows(path, info.sha256, schema, cache_dir, previous, later, ahead, files.vouch(path), drop)
+    return cached_rows(path, info.sha256, schema, cache_dir, previous, later, ahead, files.vouch(path), drop, origin)
 
 
 class _Files:

@@ -55,17 +55,22 @@ FOLDER = "site-cache"  # under <output>: nothing else reads it, deleting it only
 MAGIC = b"mpp-site-rows 1\n"
 _ALLOWED = {("datetime", c.__name__): c for c in (date, datetime, time, timedelta, timezone)}
 Kept = tuple[str, tuple[str, ...], list[Row | None]]  # a kept file's key, field names and rows (None: left out)
+# Where a table's rows came from (``cached_rows``' ``origin``): the key of its rows (kept for the next build), and
+# the key and rows of the kept copy they were taken or patched from (None: read whole). A row taken from that copy
+# is the very object in it.
+Origin = tuple[str, str | None, list[Row | None]]
 
 
 def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path,
                 previous: Path | None = None, later: list[Callable[[], None]] | None = None,
                 ahead: ReadAhead | None = None, vouch: Vouch | None = None,
-                drop: Drop | None = None) -> list[Row | None]:
+                drop: Drop | None = None, origin: list[Origin] | None = None) -> list[Row | None]:
     """The typed rows of one published CSV whose SHA-256 is ``csv_sha256`` (kept, patched or read;
     ``previous``: where the CSV of the kept rows may still be, see the module's docstring; ``ahead``: that
     CSV's ``first_pass`` as read while the data stage worked, readahead.py; ``vouch``: the digest the build's
     check knows the CSV's bytes by under a stat, so that patching it does not hash it again; ``drop``: the rows
-    left out, None in their place, neither read nor kept: ``casting.Drop``).
+    left out, None in their place, neither read nor kept: ``casting.Drop``; ``origin``: where the rows came from is
+    appended to it, ``Origin``).
 
     Rows read or patched are kept for the next build now, or by the action appended to ``later``
     when given (the build runs it once its own process has nothing else to do: pickling the
@@ -78,12 +83,18 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
     held = ahead.take((kept,)) if ahead is not None else None
     found = _kept_rows(kept, key, held)
     if found is not None:
+        if origin is not None:
+            origin.append((key, key, found[1]))
         return found[1]
     first = ahead.take((previous,)) if ahead is not None and previous is not None else None
-    rows = (_patched(csv_path, csv_sha256, kept, schema, previous, first, held, vouch, drop)
+    base: list[Origin] = []
+    rows = (_patched(csv_path, csv_sha256, kept, schema, previous, first, held, vouch, drop, base)
             if previous is not None else None)
     if rows is None:
         rows = read_table(csv_path, schema, drop)
+        base = []
+    if origin is not None:
+        origin.append((key, *base[0][1:]) if base else (key, None, []))
     if later is None:
         keep(kept, key, rows)
     else:
@@ -163,7 +174,8 @@ class _Lines:
 
 def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path,
              ahead: tuple[First | None] | None = None, held: tuple[Kept | None] | None = None,
-             vouch: Vouch | None = None, drop: Drop | None = None) -> list[Row | None] | None:
+             vouch: Vouch | None = None, drop: Drop | None = None, origin: list[Origin] | None = None
+             ) -> list[Row | None] | None:
     """The rows of the CSV ``path``: each line's kept row when the line is a line of ``previous``
     (the CSV of the kept rows) near the same place, the other lines cast (``read_lines``); None
     when there is no usable pair, the CSV is not the one of ``sha256`` (changed since) or a line
@@ -208,6 +220,8 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
     index = next((r._index for r in base if r is not None), None) or {name: at for at, name in enumerate(fields)}
     for (i, _), v in zip(lines, cast, strict=True):
         rows[i] = None if v is None else Row(index, v)
+    if origin is not None:
+        origin.append((sha256, kept_key, base))
     return rows  # every line's row is in now (None: left out)
 
 
