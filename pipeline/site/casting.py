@@ -6,7 +6,7 @@ import csv
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
-from itertools import islice, repeat
+from itertools import compress, islice, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -52,9 +52,14 @@ _SHARED_LENGTH = 40  # longer texts are rarely repeated: remembering them would 
 _BLOCK = 4096  # rows cast together: large enough for casting by column, small enough to hold as text
 _EMPTY: dict[str, Any] = {"": None}  # a type the site does not cast: the text, or None when empty
 
+# Rows the site shows none of: (a field, the texts of it whose rows are left out). Such a row is neither cast
+# nor checked; in its place the table's list holds None, so that a table's list still has one entry per line.
+Drop = tuple[str, frozenset[str]]
 
-def read_table(path: Path, schema: dict[str, Any]) -> list[Row]:
-    """Read one published CSV into typed rows (empty cells become None), a block of lines at a time.
+
+def read_table(path: Path, schema: dict[str, Any], drop: Drop | None = None) -> list[Row | None]:
+    """Read one published CSV into typed rows (empty cells become None), a block of lines at a time
+    (``drop``: the rows left out, None in their place).
 
     Each block is cast column by column, each distinct text once (a long table repeats its
     codes, periods and units). Equal short texts, dates and times are one shared object:
@@ -62,24 +67,25 @@ def read_table(path: Path, schema: dict[str, Any]) -> list[Row]:
     """
     try:
         with path.open(encoding="utf-8", newline="") as fh:
-            return rows_of(*_typed(path, fh, schema))
+            return rows_of(*_typed(path, fh, schema, drop))
     except (OSError, UnicodeDecodeError) as exc:
         raise SiteError(f"{path}: tidak dapat dibaca / cannot be read: {exc}") from None
 
 
-Values = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # a table's field names and its rows' value tuples
+# A table's field names and its rows' value tuples (None: a row left out, ``Drop``).
+Values = tuple[tuple[str, ...], list[tuple[Any, ...] | None]]
 
 
-def read_lines(path: Path, lines: Iterable[str], schema: dict[str, Any]) -> Values:
+def read_lines(path: Path, lines: Iterable[str], schema: dict[str, Any], drop: Drop | None = None) -> Values:
     """The field names and typed value tuples of CSV lines (the header first), cast as ``read_table``
     casts a file of them (``path`` only names the file in an error, whose line numbers count these lines)."""
-    return _typed(path, lines, schema)
+    return _typed(path, lines, schema, drop)
 
 
-def _typed(path: Path, lines: Iterable[str], schema: dict[str, Any]) -> Values:
+def _typed(path: Path, lines: Iterable[str], schema: dict[str, Any], drop: Drop | None = None) -> Values:
     """The reading itself (see ``read_table``): the field names and each row's typed values."""
     types = {f["name"]: f.get("type", "string") for f in schema.get("fields", [])}
-    typed: list[tuple[Any, ...]] = []
+    typed: list[tuple[Any, ...] | None] = []
     reader = csv.reader(lines)
     header = next(reader, [])
     # As csv.DictReader reads a row: the last of two equal names wins, extra cells are
@@ -89,19 +95,30 @@ def _typed(path: Path, lines: Iterable[str], schema: dict[str, Any]) -> Values:
     shared: dict[str, dict[str, Any]] = {kind: {"": None} for kind in _SHARED}
     rows = filter(None, reader)
     number = 2  # the line number of the block's first row, as the error messages count
+    dropped, left_out = (at_cell.get(drop[0]), drop[1]) if drop is not None else (None, frozenset[str]())
     while block := list(islice(rows, _BLOCK)):
         if min(map(len, block)) < len(header):
             block = [r if len(r) >= len(header) else r + [""] * (len(header) - len(r)) for r in block]
+        read = len(block)
+        numbered: Iterable[tuple[int, list[str]]] = enumerate(block, start=number)
+        shown: list[bool] | None = None
+        if dropped is not None:  # the rows left out are neither cast nor checked
+            shown = [r[dropped] not in left_out for r in block]
+            numbered, block = compress(numbered, shown), list(compress(block, shown))
         # The block's columns: each row has at least the header's cells, extra ones are never read.
         cells = list(zip(*block, strict=False))
         try:
-            cast = [_column(cells[at], kind, shared) for _, at, kind in columns]
+            cast = [_column(cells[at], kind, shared) for _, at, kind in columns] if block else []
         except ValueError:
-            _raise_first(path, number, block, columns)
+            _raise_first(path, numbered, columns)
             raise
         del cells
-        typed.extend(zip(*cast, strict=True))
-        number += len(block)
+        values = zip(*cast, strict=True)
+        if shown is None:
+            typed.extend(values)
+        else:
+            typed.extend(next(values) if keep else None for keep in shown)
+        number += read
     return tuple(at_cell), typed
 
 
@@ -130,9 +147,10 @@ def _column(texts: tuple[str, ...], kind: str, shared: dict[str, dict[str, Any]]
     return list(map(known.__getitem__, texts))
 
 
-def _raise_first(path: Path, number: int, block: list[list[str]], columns: list[tuple[str, int, str]]) -> None:
-    """Raise the SiteError of the block's first cell (row by row, left to right) that is not of its type."""
-    for row, raw in enumerate(block, start=number):
+def _raise_first(path: Path, block: Iterable[tuple[int, list[str]]], columns: list[tuple[str, int, str]]) -> None:
+    """Raise the SiteError of the block's first cell (row by row, left to right) that is not of its type (``block``:
+    each row's line number and cells)."""
+    for row, raw in block:
         for name, at, kind in columns:
             _cast(path, row, name, kind, raw[at])
 
@@ -152,17 +170,25 @@ def _cast(path: Path, row: int, name: str, kind: str, text: str | None) -> Any:
         ) from None
 
 
-def row_values(rows: list[Row]) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-    """The field names and the value tuples of a table's rows (what ``rows_of`` takes back)."""
-    if not rows:
-        return (), []
-    return tuple(rows[0]._index), [r._values for r in rows]
+def row_values(rows: list[Row | None]) -> Values:
+    """The field names and the value tuples of a table's rows (what ``rows_of`` takes back; None stays None)."""
+    first = next((r for r in rows if r is not None), None)
+    if first is None:
+        return (), [None] * len(rows)
+    return tuple(first._index), [None if r is None else r._values for r in rows]
 
 
-def rows_of(names: tuple[str, ...], values: list[tuple[Any, ...]]) -> list[Row]:
-    """The rows of a table from its field names and value tuples (see ``row_values``)."""
+def rows_of(names: tuple[str, ...], values: list[tuple[Any, ...] | None]) -> list[Row | None]:
+    """The rows of a table from its field names and value tuples (see ``row_values``; None stays None)."""
     index = {name: i for i, name in enumerate(names)}
-    return list(map(Row, repeat(index), values))
+    if None not in values:
+        return list(map(Row, repeat(index), values))  # type: ignore[arg-type]
+    return [None if v is None else Row(index, v) for v in values]
+
+
+def shown(rows: list[Row | None]) -> list[Row]:
+    """A table's rows without the places of those left out (``Drop``)."""
+    return [r for r in rows if r is not None]
 
 
 def distinct(rows: list[Row], name: str) -> set[Any]:

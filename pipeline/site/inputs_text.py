@@ -77,6 +77,12 @@ class InputsText:
         for value in values:
             self.text(value)
 
+    def know(self, taken: Iterable[tuple[Any, str]]) -> None:
+        """Take each (record, its text) as written (``recordtexts``: kept by the last build for the same row)."""
+        for value, text in taken:
+            self._known[id(value)] = text
+            self._held.append(value)
+
     def each(self, values: Collection[Any]) -> list[str]:
         """``text`` of each of ``values``, in order (records written already taken back in one pass)."""
         return self._written(values)

@@ -8,11 +8,12 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.errors import SiteError
@@ -24,8 +25,8 @@ from pipeline.core.records import Agency, Service, split_codes
 from pipeline.core.rowcodec import json_object
 from pipeline.core.treehash import DigestCache
 from pipeline.publish.feedback_layout import feedback_pages
-from pipeline.site import reportcache, rowcache
-from pipeline.site.casting import Row, distinct, picked, read_table
+from pipeline.site import recordtexts, reportcache, rowcache
+from pipeline.site.casting import Drop, Row, distinct, picked, read_table, shown
 from pipeline.site.feedback_data import load_misplaced, load_reports
 from pipeline.site.fingerprint import known_digest
 from pipeline.site.models import (
@@ -101,9 +102,16 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     # The live site's copies of the published files (build.py ``_write_files``: <output>/data as
     # /data): the CSVs the rows kept by the build that swapped them in were read from.
     live = portal.output / "site" / "data"
-    rows = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir,
-                        live / resources[name]["path"], later, ahead)
+    # Where the rows of the tables whose records' texts are kept came from (recordtexts.py).
+    came: dict[str, list[rowcache.Origin]] = {name: [] for name in recordtexts.TABLES} if cache_dir is not None else {}
+    read = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir,
+                        live / resources[name]["path"], later, ahead, SHOWN.get(name), came.get(name))
             for name in PUBLISHED_TABLES}
+    origins = {name: recordtexts.origin(*found[0], read[name]) for name, found in came.items() if found}
+    del came
+    counts = {name: len(found) for name, found in read.items()}  # every row, those left out too
+    rows = {name: shown(found) if name in SHOWN else cast(list[Row], found) for name, found in read.items()}
+    del read
     submissions = [_submission(v) for v in picked(rows["submissions"], *_SUBMISSION)]
     # The pages the publish stage wrote for this submissions table, by the rule it wrote them by.
     feedback, feedback_months = feedback_pages((s.period, s.agency_code, s.table, s.status) for s in submissions)
@@ -117,14 +125,17 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
         agencies={a.agency_code: a for a in map(_agency, rows["agencies"])},
         services={s.service_code: s for s in map(_service, rows["services"])},
         performance=[_perf(v) for v in picked(rows["performance"], *_PERF)],
-        agendas=_agency_first([_agenda(v) for v in picked(rows["agendas"], *_AGENDA)], "agenda_id"),
+        agendas=_agency_first([_agenda(v) for v in picked(rows["agendas"], *_AGENDA)], "agenda_id", origins,
+                              "agendas"),
         decisions=[_decision(v, as_of) for v in picked(rows["decisions"], *_DECISION)],
-        history=_agency_first([_history(v) for v in picked(rows["decision_history"], *_HISTORY)], "decision_id"),
+        history=_agency_first([_history(v) for v in picked(rows["decision_history"], *_HISTORY)], "decision_id",
+                              origins, "decision_history"),
         agenda_history=_agency_first([_agenda_version(v) for v in picked(rows["agenda_history"], *_AGENDA_VERSION)],
-                                     "agenda_id"),
+                                     "agenda_id", origins, "agenda_history"),
         submissions=submissions,
         indicators=rows["indicators"],
-        tables={name: _table_info(data_dir, resources[name], rows[name], files) for name in PUBLISHED_TABLES},
+        tables={name: _table_info(data_dir, resources[name], rows[name], counts[name], files)
+                for name in PUBLISHED_TABLES},
         package_file=files.info(data_dir / "datapackage.zip"),
         releases=_releases(data_dir / "changelog.json"),
         feedback=feedback,
@@ -133,26 +144,43 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
         submitted_fields=_submitted(portal),
         reports=reports,
         misplaced=load_misplaced(portal.output),
+        origins=origins,
     )
 
 
-def _agency_first(rows: list[T], id_field: str) -> list[T]:
-    """Rows of a table published month first (period, agency, id: tables.py ``MONTH_FIRST``) in the order the pages
-    take them: by agency and id, then period (a stable sort: each id's periods stay in order)."""
-    return sorted(rows, key=attrgetter("agency_code", id_field))
+# The rows no page shows, by table (``casting.Drop``): neither read, kept, indexed nor handed to the pages' processes.
+# The indicators computed for each service of the performance table (six in ten of the table's rows: 250,000 of a
+# city's 414,000); the site shows the mall's, the sectors' and the agencies' (``lookup.py``). The catalogue still
+# counts every row; its months are those of the rows read, which are all of them (the mall has a row for every
+# period of the table, ``publish/evaluation/table.py``).
+SHOWN: dict[str, Drop] = {"indicators": ("scope_type", frozenset({"service"}))}
+
+
+def _agency_first(records: list[T], id_field: str, origins: dict[str, recordtexts.Origin], table: str) -> list[T]:
+    """Records of a table published month first (period, agency, id: tables.py ``MONTH_FIRST``) in the order the pages
+    take them: by agency and id, then period (a stable sort: each id's periods stay in order). The table's entry in
+    ``origins`` (recordtexts.py, one place per row in the table's order) is given that order, for the records' kept
+    texts to be taken and kept by their rows' places (``recordtexts.records_of``)."""
+    keys = list(map(attrgetter("agency_code", id_field), records))
+    order = sorted(range(len(records)), key=keys.__getitem__)
+    if table in origins:
+        origins[table] = replace(origins[table], order=order)
+    return [records[i] for i in order]
 
 
 def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None, previous: Path,
-          later: list[Callable[[], None]] | None, ahead: ReadAhead | None = None) -> list[Row]:
+          later: list[Callable[[], None]] | None, ahead: ReadAhead | None = None,
+          drop: Drop | None = None, origin: list[rowcache.Origin] | None = None) -> list[Row | None]:
     """One table's typed rows: kept ones when its CSV and schema are those they were kept for (else
     those of its lines that ``previous``, the CSV they were read from, has; see rowcache.py; rows
-    read are kept now, or by an action appended to ``later``)."""
+    read are kept now, or by an action appended to ``later``); ``drop``: the rows left out, None in their place;
+    ``origin``: where they came from is appended to it (``rowcache.Origin``)."""
     if cache_dir is None:
-        return read_table(path, schema)
+        return read_table(path, schema, drop)
     info = files.info(path)
     if info is None:
         raise SiteError(f"{path}: tidak ada, jalankan publish dulu / missing, run publish first")
-    return cached_rows(path, info.sha256, schema, cache_dir, previous, later, ahead, files.vouch(path))
+    return cached_rows(path, info.sha256, schema, cache_dir, previous, later, ahead, files.vouch(path), drop, origin)
 
 
 class _Files:
@@ -288,8 +316,9 @@ def _text(obj: dict[str, Any], key: str) -> dict[str, str]:
     return {"id": text_id, "en": str(obj.get(f"{key}_en") or text_id)}
 
 
-def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row], known: _Files) -> TableInfo:
-    """The catalogue facts of one table: schema, row count, files and periods covered."""
+def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row], count: int, known: _Files) -> TableInfo:
+    """The catalogue facts of one table: schema, row count (``count``: those left out too), files and periods
+    covered (by the rows read)."""
     schema = resource.get("schema", {})
     fields = _fields(schema)
     key = schema.get("primaryKey") or []
@@ -300,7 +329,7 @@ def _table_info(data_dir: Path, resource: dict[str, Any], rows: list[Row], known
     periods = sorted(p for p in distinct(rows, "period") if p and kind(p) == MONTH)
     return TableInfo(
         name=name, title=_text(resource, "title"), description=_text(resource, "description"),
-        fields=fields, primary_key=tuple([key] if isinstance(key, str) else key), rows=len(rows),
+        fields=fields, primary_key=tuple([key] if isinstance(key, str) else key), rows=count,
         files=files, periods=(periods[0], periods[-1]) if periods else None,
     )
 

@@ -6,12 +6,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.core.config import Portal
 from pipeline.core.records import Agency, Service
 from pipeline.site.casting import Row
 from pipeline.site.lookup import Lookup
+
+if TYPE_CHECKING:
+    from pipeline.site.recordtexts import Origin
 
 
 @dataclass(frozen=True, slots=True)  # slots: a large city has tens of thousands of each
@@ -215,6 +218,8 @@ class SiteData:
     # the files that could not be filed under a month, agency and table.
     reports: dict[tuple[str, str, str], FileReportView] = field(default_factory=dict)
     misplaced: list[Misplaced] = field(default_factory=list)
+    # Where the rows of the tables of ``recordtexts.TABLES`` came from (kept rows), for their records' kept texts.
+    origins: dict[str, Origin] = field(default_factory=dict)
 
     @cached_property
     def lookup(self) -> Lookup:

@@ -29,7 +29,6 @@ import json
 import os
 import pickle
 import sys
-import typing
 from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
@@ -43,7 +42,7 @@ from pipeline.core.atomic import open_regular
 from pipeline.core.errors import SiteError
 from pipeline.core.treehash import stat_fields
 from pipeline.site import casting
-from pipeline.site.casting import Row, read_lines, read_table, row_values, rows_of
+from pipeline.site.casting import Drop, Row, read_lines, read_table, row_values, rows_of
 
 if TYPE_CHECKING:
     from pipeline.site.readahead import ReadAhead
@@ -55,33 +54,47 @@ Vouch = Callable[[os.stat_result], str | None]
 FOLDER = "site-cache"  # under <output>: nothing else reads it, deleting it only costs one slower build
 MAGIC = b"mpp-site-rows 1\n"
 _ALLOWED = {("datetime", c.__name__): c for c in (date, datetime, time, timedelta, timezone)}
-Kept = tuple[str, tuple[str, ...], list[Row]]  # a kept file's key, field names and rows
+Kept = tuple[str, tuple[str, ...], list[Row | None]]  # a kept file's key, field names and rows (None: left out)
+# Where a table's rows came from (``cached_rows``' ``origin``): the key of its rows (kept for the next build), and
+# the key and rows of the kept copy they were taken or patched from (None: read whole). A row taken from that copy
+# is the very object in it.
+Origin = tuple[str, str | None, list[Row | None]]
 
 
 def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path,
                 previous: Path | None = None, later: list[Callable[[], None]] | None = None,
-                ahead: ReadAhead | None = None, vouch: Vouch | None = None) -> list[Row]:
+                ahead: ReadAhead | None = None, vouch: Vouch | None = None,
+                drop: Drop | None = None, origin: list[Origin] | None = None) -> list[Row | None]:
     """The typed rows of one published CSV whose SHA-256 is ``csv_sha256`` (kept, patched or read;
     ``previous``: where the CSV of the kept rows may still be, see the module's docstring; ``ahead``: that
     CSV's ``first_pass`` as read while the data stage worked, readahead.py; ``vouch``: the digest the build's
-    check knows the CSV's bytes by under a stat, so that patching it does not hash it again).
+    check knows the CSV's bytes by under a stat, so that patching it does not hash it again; ``drop``: the rows
+    left out, None in their place, neither read nor kept: ``casting.Drop``; ``origin``: where the rows came from is
+    appended to it, ``Origin``).
 
     Rows read or patched are kept for the next build now, or by the action appended to ``later``
     when given (the build runs it once its own process has nothing else to do: pickling the
     bench city's changed tables took 0.4 s).
     """
-    key = cache_key(csv_sha256, schema)
+    key = cache_key(csv_sha256, schema, drop)
     kept = cache_dir / f"{csv_path.stem}.rows"
     # The kept file as read ahead (``read_kept``, whatever its key, its rows made), while it is as it was then:
     # one read serves both the key of this CSV (unchanged) and that of the previous one (``_patched``).
     held = ahead.take((kept,)) if ahead is not None else None
     found = _kept_rows(kept, key, held)
     if found is not None:
+        if origin is not None:
+            origin.append((key, key, found[1]))
         return found[1]
     first = ahead.take((previous,)) if ahead is not None and previous is not None else None
-    rows = _patched(csv_path, csv_sha256, kept, schema, previous, first, held, vouch) if previous is not None else None
+    base: list[Origin] = []
+    rows = (_patched(csv_path, csv_sha256, kept, schema, previous, first, held, vouch, drop, base)
+            if previous is not None else None)
     if rows is None:
-        rows = read_table(csv_path, schema)
+        rows = read_table(csv_path, schema, drop)
+        base = []
+    if origin is not None:
+        origin.append((key, *base[0][1:]) if base else (key, None, []))
     if later is None:
         keep(kept, key, rows)
     else:
@@ -89,7 +102,7 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
     return rows
 
 
-def keep(kept: Path, key: str, rows: list[Row]) -> None:
+def keep(kept: Path, key: str, rows: list[Row | None]) -> None:
     """Keep ``rows`` in the file ``kept`` under ``key``; a copy that cannot be kept (a read-only or
     full disk) only makes the next build read the CSV."""
     with contextlib.suppress(OSError):
@@ -161,7 +174,8 @@ class _Lines:
 
 def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previous: Path,
              ahead: tuple[First | None] | None = None, held: tuple[Kept | None] | None = None,
-             vouch: Vouch | None = None) -> list[Row] | None:
+             vouch: Vouch | None = None, drop: Drop | None = None, origin: list[Origin] | None = None
+             ) -> list[Row | None] | None:
     """The rows of the CSV ``path``: each line's kept row when the line is a line of ``previous``
     (the CSV of the kept rows) near the same place, the other lines cast (``read_lines``); None
     when there is no usable pair, the CSV is not the one of ``sha256`` (changed since) or a line
@@ -177,7 +191,7 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
     if first is None:
         return None
     previous_sha256, previous_stat = first
-    kept_key = cache_key(previous_sha256, schema)
+    kept_key = cache_key(previous_sha256, schema, drop)
     found = _kept_rows(kept, kept_key, held)
     if found is None:
         return None
@@ -197,16 +211,18 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
         return None
     head, lines = missing[0], missing[1:]
     try:
-        fields, cast = read_lines(path, [head.decode(), *(line.decode() for _, line in lines)], schema)
+        fields, cast = read_lines(path, [head.decode(), *(line.decode() for _, line in lines)], schema, drop)
     except (ValueError, SiteError):  # a cell that is not of its type, or text that is not UTF-8
         return None
     if (names and fields != names) or len(cast) != len(lines):
         return None
     # The kept rows are taken as they are (read-only), the lines cast made rows of the same fields.
-    index = base[0]._index if base else {name: at for at, name in enumerate(fields)}
+    index = next((r._index for r in base if r is not None), None) or {name: at for at, name in enumerate(fields)}
     for (i, _), v in zip(lines, cast, strict=True):
-        rows[i] = Row(index, v)
-    return typing.cast(list[Row], rows)  # every line's row is in now
+        rows[i] = None if v is None else Row(index, v)
+    if origin is not None:
+        origin.append((sha256, kept_key, base))
+    return rows  # every line's row is in now (None: left out)
 
 
 # The SHA-256 (hex) of the CSV of kept rows and its stat key as it was read (``first_pass``).
@@ -227,7 +243,7 @@ def first_pass(previous: Path) -> First | None:
     return first.sha.hexdigest(), first.stat
 
 
-def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: list[Row]
+def _matched(new: Iterator[list[bytes]], old: Iterator[list[bytes]], values: list[Row | None]
              ) -> tuple[list[Row | None] | None, list[Any]]:
     """Each line of ``new`` with the kept row (``values``) of the equal line of ``old`` where the two run alike (None
     where a line is not the next of ``old`` nor one of the ``_NEAR`` after it), and the lines to cast:
@@ -292,22 +308,24 @@ def _alike(a: list[bytes], i: int, b: list[bytes], j: int) -> int:
                 return run
 
 
-def cache_key(csv_sha256: str, schema: dict[str, Any]) -> str:
-    """The key a table's kept rows are valid under (hex)."""
+def cache_key(csv_sha256: str, schema: dict[str, Any], drop: Drop | None = None) -> str:
+    """The key a table's kept rows are valid under (hex), with the rows left out (``drop``) when any."""
     h = hashlib.sha256(MAGIC)
     h.update(_code())
     h.update(json.dumps(schema, sort_keys=True, ensure_ascii=False).encode())
     h.update(b"\0" + csv_sha256.encode())
+    if drop is not None:
+        h.update(b"\0" + json.dumps([drop[0], sorted(drop[1])], ensure_ascii=False).encode())
     return h.hexdigest()
 
 
-def dump(key: str, rows: list[Row]) -> bytes:
+def dump(key: str, rows: list[Row | None]) -> bytes:
     """The kept file's bytes: magic, key, the payload's SHA-256, then the payload."""
     payload = pickle.dumps(row_values(rows), protocol=pickle.HIGHEST_PROTOCOL)
     return b"".join((MAGIC, key.encode(), b"\n", hashlib.sha256(payload).hexdigest().encode(), b"\n", payload))
 
 
-def load(path: Path, key: str) -> list[Row] | None:
+def load(path: Path, key: str) -> list[Row | None] | None:
     """The rows kept in ``path`` under ``key``, or None when absent, stale or damaged."""
     found = read_kept(path, key)
     return None if found is None else found[2]
@@ -320,7 +338,7 @@ def read_kept(path: Path, key: str | None = None) -> Kept | None:
     return None if found is None else (found[0], found[1], rows_of(found[1], found[2]))
 
 
-def _read_values(path: Path, key: str | None) -> tuple[str, tuple[str, ...], list[tuple[Any, ...]]] | None:
+def _read_values(path: Path, key: str | None) -> tuple[str, tuple[str, ...], list[tuple[Any, ...] | None]] | None:
     """``read_kept``'s key, field names and value tuples, no row made."""
     try:
         data = path.read_bytes()
@@ -344,14 +362,15 @@ def _read_values(path: Path, key: str | None) -> tuple[str, tuple[str, ...], lis
         isinstance(names, tuple)
         and all(isinstance(n, str) for n in names)
         and isinstance(values, list)
-        and set(map(type, values)) <= {tuple}
-        and set(map(len, values)) <= {len(names)}
+        and set(map(type, values)) <= {tuple, type(None)}
+        and set(map(len, filter(None, values))) <= {len(names)}
     ):
         return None
     return found, names, values
 
 
-def _kept_rows(path: Path, key: str, held: tuple[Kept | None] | None) -> tuple[tuple[str, ...], list[Row]] | None:
+def _kept_rows(path: Path, key: str, held: tuple[Kept | None] | None
+               ) -> tuple[tuple[str, ...], list[Row | None]] | None:
     """The field names and rows kept in ``path`` under ``key`` (``read_kept``), taken from ``held``
     (``(read_kept(path),)`` read ahead while the file is as it was then) when given."""
     found = read_kept(path, key) if held is None else held[0]

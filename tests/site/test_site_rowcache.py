@@ -43,7 +43,7 @@ def _kept(tmp_path: Path) -> Path:
 
 
 def _no_csv_reading(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(path: Path, schema: dict[str, Any]) -> Any:
+    def refuse(path: Path, schema: dict[str, Any], drop: Any = None) -> Any:
         raise AssertionError(f"{path} was parsed although its rows were kept")
     monkeypatch.setattr(rowcache, "read_table", refuse)
 
@@ -146,9 +146,9 @@ def test_rows_kept_by_other_code_are_read_again(tmp_path: Path, monkeypatch: pyt
     rowcache.cached_rows(path, sha, SCHEMA, tmp_path / "cache")
     parsed: list[Path] = []
 
-    def spy(csv_path: Path, schema: dict[str, Any]) -> Any:
+    def spy(csv_path: Path, schema: dict[str, Any], drop: Any = None) -> Any:
         parsed.append(csv_path)
-        return read_table(csv_path, schema)
+        return read_table(csv_path, schema, drop)
     monkeypatch.setattr(rowcache, "read_table", spy)
     rowcache.cached_rows(path, sha, SCHEMA, tmp_path / "cache")
     assert parsed == []  # same code: kept rows
@@ -184,10 +184,10 @@ def _cast_lines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     cast: list[int] = []
     real = rowcache.read_lines
 
-    def spy(path: Path, lines: Any, schema: dict[str, Any]) -> Any:
+    def spy(path: Path, lines: Any, schema: dict[str, Any], drop: Any = None) -> Any:
         lines = list(lines)
         cast.append(len(lines))
-        return real(path, lines, schema)
+        return real(path, lines, schema, drop)
     monkeypatch.setattr(rowcache, "read_lines", spy)
     _no_csv_reading(monkeypatch)
     return cast
@@ -197,7 +197,7 @@ def _spy_whole(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The CSVs read whole."""
     parsed: list[Path] = []
     real = rowcache.read_table
-    monkeypatch.setattr(rowcache, "read_table", lambda p, s: parsed.append(p) or real(p, s))
+    monkeypatch.setattr(rowcache, "read_table", lambda p, s, d=None: parsed.append(p) or real(p, s, d))
     return parsed
 
 
