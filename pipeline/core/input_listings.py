@@ -17,16 +17,14 @@ only costs the listings.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import stat
 import time
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.models import TABLES
-from pipeline.core.treehash import Scanned, entry_name, scanned_entry, settled, walk_listing
+from pipeline.core.treehash import Scanned, entry_name, scan_tree, scanned_entry, settled, walk_listing
 
 FORMAT = "mpp-input-listings 1"
 NAMES = frozenset(f"{table}.{kind}" for table in TABLES for kind in ("csv", "xlsx"))  # the only names kept
@@ -37,17 +35,7 @@ Plan = dict[str, list[Any]]
 def scan(label: str, root: Path, kept: Plan, plan: Plan) -> list[Scanned]:
     """``treehash.scan_tree(label, root, None)``, a folder whose stat is the key ``kept`` holds for it not listed;
     ``plan`` gets the listings to keep (``save``)."""
-    found: list[Scanned] = []
-    try:
-        top = root.lstat()
-    except FileNotFoundError:
-        found.append(f"{label} absent\0".encode())
-        return found
-    if not stat.S_ISDIR(top.st_mode):
-        scanned_entry(found, label, os.path.abspath(root), top)
-    else:
-        _walk(found, label, os.path.abspath(root), kept, plan)
-    return found
+    return scan_tree(label, root, None, lambda found, rel, folder: _walk(found, rel, folder, kept, plan))
 
 
 def _walk(found: list[Scanned], rel: str, folder: str, kept: Plan, plan: Plan) -> None:
@@ -106,11 +94,7 @@ def load(path: Path) -> Plan:
 
 def save(path: Path, plan: Plan) -> None:
     """Keep the listings (only when they changed; not flushed: a file a power loss left short is not JSON)."""
-    from pipeline.core.atomic import write_blocks
+    from pipeline.core.listings import keep_bytes
 
-    body = (json.dumps({"format": FORMAT, "folders": plan}, sort_keys=True, separators=(",", ":")) + "\n").encode()
-    with contextlib.suppress(OSError):
-        if path.read_bytes() == body:
-            return
-    with contextlib.suppress(OSError):
-        write_blocks(path, (body,), sync=False)
+    keep_bytes(path, (json.dumps({"format": FORMAT, "folders": plan}, sort_keys=True, separators=(",", ":"))
+                      + "\n").encode())

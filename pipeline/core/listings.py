@@ -225,7 +225,11 @@ def _listing(folder: str) -> tuple[list[str], list[str], bool] | None:
 
 def save(path: Path, plans: dict[str, list[Folder]]) -> None:
     """Keep the plans of trees by their label (only when they changed; a failure costs the walks)."""
-    body = (json.dumps({"format": FORMAT, "plans": plans}, separators=(",", ":")) + "\n").encode()
+    keep_bytes(path, (json.dumps({"format": FORMAT, "plans": plans}, separators=(",", ":")) + "\n").encode())
+
+
+def keep_bytes(path: Path, body: bytes) -> None:
+    """Write ``body`` to ``path`` when it holds other bytes (a kept listing: a failure only costs the walks)."""
     with contextlib.suppress(OSError):
         if path.read_bytes() == body:
             return

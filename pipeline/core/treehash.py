@@ -20,7 +20,7 @@ import json
 import os
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -263,8 +263,10 @@ def hash_tree(h: Any, label: str, root: Path, suffix: str | None, cache: DigestC
     feed_digests(h, scan_tree(label, root, suffix), cache)
 
 
-def scan_tree(label: str, root: Path, suffix: str | None) -> list[Scanned]:
-    """The entries ``hash_tree`` feeds, in its order, each regular file with its ``lstat`` (nothing is read)."""
+def scan_tree(label: str, root: Path, suffix: str | None,
+              walk: Callable[[list[Scanned], str, str], None] | None = None) -> list[Scanned]:
+    """The entries ``hash_tree`` feeds, in its order, each regular file with its ``lstat`` (nothing is read);
+    ``walk``: what walks a folder root instead of ``_walk`` (found, label, absolute path; input_listings.py)."""
     found: list[Scanned] = []
     try:
         top = root.lstat()
@@ -273,6 +275,8 @@ def scan_tree(label: str, root: Path, suffix: str | None) -> list[Scanned]:
         return found
     if not stat.S_ISDIR(top.st_mode):
         scanned_entry(found, label, os.path.abspath(root), top)
+    elif walk is not None:
+        walk(found, label, os.path.abspath(root))
     else:
         _walk(found, label, os.path.abspath(root), suffix)
     return found
