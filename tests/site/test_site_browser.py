@@ -108,8 +108,9 @@ def test_decision_page_shows_dated_history(page, server, sample_portal) -> None:
 
 
 def test_agenda_page_shows_every_reported_version(page, server, sample_portal) -> None:
-    history = _rows(sample_portal, "agenda_history")
     key = lambda h: (h["agency_code"], h["agenda_id"])  # noqa: E731 - a local shorthand
+    # Published month first (period, agency, id); an agenda's versions in turn, as its page lists them.
+    history = sorted(_rows(sample_portal, "agenda_history"), key=lambda h: (*key(h), h["period"]))
     moved = [key(h) for h, nxt in zip(history, history[1:]) if key(h) == key(nxt) and h["date"] != nxt["date"]]
     assert moved, "the sample should have an agenda whose date changed between reports"
     agency, agenda_id = moved[0]
