@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -151,6 +152,7 @@ _answered: dict[Path, tuple[Child[Any], Path, bytes | None]] = {}
 # A later publish's data stage answers the site child's word before saving its own records (its caches and the
 # publish record, ``publish_data``'s ``later``), which it saves while the site builds (off: saved before the word).
 SAVE_AFTER = True
+SAVE_NICE = 10  # how much lower the data stage's child runs once it answered (its saves wait for no one)
 # ``sitestamp.current`` as a publish step that found nothing new took it while its child checked, by output
 # folder, for the build step that follows (``build``).
 _stamped: dict[Path, tuple[dict[str, Any] | None]] = {}
@@ -228,7 +230,10 @@ def _publish(portal: Portal, day: date, now: datetime | None, ahead: Ahead | Non
         return answer
 
     def save() -> None:
-        """The stage's own records saved (``publish_data``'s ``later``), after the answer."""
+        """The stage's own records saved (``publish_data``'s ``later``), after the answer: at a lower priority, as
+        the site child, now building on the same two cores, is the run's longest path."""
+        with contextlib.suppress(OSError):
+            os.nice(SAVE_NICE)
         for saving in later:
             saving()
     return Then(answer, save)
