@@ -284,11 +284,12 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
             record.pages = "skipped"
             return
     child = early.go(written or {}) if early is not None else start("site", lambda: _build(portal, day, written))
-    saving: PipelineError | None = None  # the data child's failure to save its records, told once the site is built
+    # The data child's failure to save its records (a machine's, or a bug), raised once the site child is done.
+    saving: Exception | None = None
     if answered is not None:
         try:
             answered.reap()  # ended meanwhile, or ends (its records saved) while the site child builds
-        except PipelineError as exc:
+        except Exception as exc:  # noqa: BLE001 - raised below, after the site child's result
             saving = exc
         if finishing:
             published = saving is None and kept is not None and _read_or_none(kept) != before
