@@ -69,6 +69,9 @@ RELEASED = frozenset(PUBLISHED_TABLES) - {"agencies", "submissions"}
 AFTER_COMMIT = ("Arsip sudah diperbarui, tetapi sebagian folder keluaran belum; jalankan lagi setelah "
                 "diperbaiki untuk melengkapinya / the store was updated but some output folders were "
                 "not; run again once fixed to complete them.")
+SAVES_LOST = ("Data sudah diterbitkan, tetapi catatan untuk proses berikutnya tidak semua tersimpan; proses berikutnya "
+              "bekerja lebih lama / the data were published, but not all of the records kept for the next run were "
+              "saved; the next run does more work.")
 
 
 class _Committed(Exception):
@@ -81,16 +84,20 @@ class _Committed(Exception):
 
 def publish_data(portal: Portal, as_of: date, now: datetime | None = None,
                  skip_unchanged: bool = False, checked: Check | None = None,
-                 at_commit: Callable[[], None] | None = None) -> PublishResult:
+                 at_commit: Callable[[], None] | None = None, later: list[Callable[[], None]] | None = None,
+                 ) -> PublishResult:
     """Run the data stages and swap the results into ``<output>``; PublishError on machine failure.
 
     ``skip_unchanged`` (the ``publish`` command sets it): do nothing when no input changed
     since the last run and its outputs are untouched (``publish/unchanged.py``); ``checked``: that
     check, when the caller made it already (not made twice); ``at_commit``: called once everything is
-    built, before the store's commit (the stage's memory peak, the side child's and the data files', is behind).
+    built, before the store's commit (the stage's memory peak, the side child's and the data files', is behind);
+    ``later``: gets the saving of the stage's own records for the next run (its caches, the publish record), left
+    to the caller once the published folders and the store are in place (none of them is read by the site stage);
+    PublishError from that call on machine failure.
     """
     try:
-        result = _publish(portal, as_of, now or datetime.now(portal.tz), skip_unchanged, checked, at_commit)
+        result = _publish(portal, as_of, now or datetime.now(portal.tz), skip_unchanged, checked, at_commit, later)
     except PipelineError:
         raise
     except _Committed as done:
@@ -102,7 +109,8 @@ def publish_data(portal: Portal, as_of: date, now: datetime | None = None,
 
 
 def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
-             checked: Check | None = None, at_commit: Callable[[], None] | None = None) -> PublishResult:
+             checked: Check | None = None, at_commit: Callable[[], None] | None = None,
+             later: list[Callable[[], None]] | None = None) -> PublishResult:
     """The stages in order; see the module docstring for the failure rules."""
     # The files read for the check are not read again by ``remember``.
     digests: DigestCache | None = None
@@ -195,7 +203,6 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         raise
-    cache.save()  # after the commit: a judgement is kept only once the store holds its file
     for name, (folder, moves, deletes) in list(staged.items()):
         try:
             commit_files(folder, portal.output / name, moves, deletes)
@@ -204,15 +211,28 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
             _remove(f for f, _, _ in staged.values() if not (f / COMMIT).is_file())
             raise _Committed(exc) from exc
         del staged[name]
-    templates.save()  # after the swap: the digests describe the files now in place
-    feedback_keys.save(pages, new_store.root)  # with the agencies' keys whose reports last by now
-    memo.save()
-    rows.save()
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)),
                      _written(portal.output / "data", shas))
-    if skip_unchanged:
-        remember(portal, inputs, result.accepted, result.rejected, result.needs_action, digests, plans, seen)
+    store_root = new_store.root
+
+    def save() -> None:
+        """The stage's own records for the next run, each describing what is now in place (a failure or a kill
+        here leaves a record of the run before, which the next run does not trust: it works more, no less right)."""
+        try:
+            cache.save()  # after the commit: a judgement is kept only once the store holds its file
+            templates.save()  # after the swap: the digests describe the files now in place
+            feedback_keys.save(pages, store_root)  # with the agencies' keys whose reports last by now
+            memo.save()
+            rows.save()
+            if skip_unchanged:
+                remember(portal, inputs, result.accepted, result.rejected, result.needs_action, digests, plans, seen)
+        except OSError as exc:
+            raise PublishError(describe(exc, SAVES_LOST)) from None
+    if later is None:
+        save()
+    else:
+        later.append(save)
     return result
 
 

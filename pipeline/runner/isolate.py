@@ -13,6 +13,10 @@ errors it recorded (``pipeline.core.incidents``) are recorded in the parent too,
 output goes to the same stdout and stderr. A child that dies without an answer (killed by
 the kernel when memory runs out, for example) is a PipelineError naming the stage and the
 signal. The child is killed when the parent dies (SIGKILL included), like Pagefind.
+
+A child may answer before its last work (``Then``): the parent goes on with the answer while the child finishes
+(the data stage saves its own records for the next run while the site builds); ``Child.reap`` then waits for that
+work and raises what it raised, or says that the child died before it was done.
 """
 
 from __future__ import annotations
@@ -33,6 +37,16 @@ from pipeline.core.parent_death import die_with_parent
 
 T = TypeVar("T")
 _CRASHED = 70  # the child's exit status when even its answer could not be sent
+_LENGTH = 8  # the bytes of each part's length, before it: the answer is read without waiting for the child's end
+
+
+class Then(Generic[T]):
+    """What an action returns to answer with ``value`` at once and then run ``later`` in the child (``Child.reap``
+    waits for it, and raises what it raised)."""
+
+    def __init__(self, value: T, later: Callable[[], None]) -> None:
+        self.value = value
+        self.later = later
 
 
 def in_child(stage: str, action: Callable[[], T]) -> T:
@@ -40,10 +54,11 @@ def in_child(stage: str, action: Callable[[], T]) -> T:
     return start(stage, action).result()
 
 
-def start(stage: str, action: Callable[[], T], died: type[PipelineError] = PipelineError) -> Child[T]:
+def start(stage: str, action: Callable[[], T | Then[T]], died: type[PipelineError] = PipelineError) -> Child[T]:
     """Fork a child that runs ``action`` while the caller goes on; ``Child.result`` collects it.
 
-    ``died``: the error raised when the child ends without an answer (killed, out of memory).
+    ``died``: the error raised when the child ends without an answer (killed, out of memory). An action returning
+    ``Then`` answers with its value, then does its later work (``Child.reap`` waits for it).
     """
     _flush()  # text buffered in this process must not be printed a second time by the child
     read_end, write_end = os.pipe()
@@ -65,6 +80,7 @@ class Child(Generic[T]):
         self._pipe = os.fdopen(read_end, "rb")
         self._died = died
         self._waited = False
+        self._later = False  # the answer promised a second part: the outcome of the child's work after it
 
     def result(self, reap: bool = True) -> T:
         """Wait for the child's answer; return what its action returned, or raise what it raised.
@@ -72,28 +88,38 @@ class Child(Generic[T]):
         ``reap`` False: a child that answered is not waited for here (its exit, giving back a large heap, takes a
         few hundredths of a second after its answer): the caller reaps it later (``reap``).
         """
-        with self._pipe as answer_pipe:
-            answer = answer_pipe.read()  # until the child closes its end: before waiting (a big answer would block it)
-        if not answer:
+        answer = _read_part(self._pipe)  # before waiting: a big answer would block the child
+        if answer is None:
+            self._pipe.close()
             raise self._died(_died_message(self.stage, self._wait()))
-        if reap:
-            self._wait()
-        outcome, found, out, err = pickle.loads(answer)
-        for incident in found:
-            incidents.keep(incident)
-        sys.stdout.write(out)
-        sys.stderr.write(err)
-        _flush()
-        kind, value = outcome
-        if kind == "raised":
-            raise value
+        later, outcome = pickle.loads(answer)
+        self._later = later
+        try:
+            value = _taken(outcome)
+        finally:
+            if reap:
+                self.reap()
         result: T = value
         return result
 
+    @property
+    def finishing(self) -> bool:
+        """True when the child answered before its last work (``Then``), and ``reap`` did not wait for it yet."""
+        return self._later
+
     def reap(self) -> None:
-        """Wait for the child to end, unless it was already waited for (``result`` with ``reap`` False)."""
-        if not self._waited:
-            self._wait()
+        """Wait for the child to end, unless it was already waited for (``result`` with ``reap`` False); raise what
+        its work after the answer raised (``Then``), or that it died before that work was done."""
+        if self._waited:
+            return
+        later = _read_part(self._pipe) if self._later and not self._pipe.closed else None
+        self._pipe.close()
+        status = self._wait()
+        if self._later:
+            self._later = False
+            if later is None:
+                raise self._died(_died_message(self.stage, status))
+            _taken(pickle.loads(later))
 
     def stop(self) -> None:
         """Kill the child unless it was already waited for (the caller failed: its answer is not wanted)."""
@@ -102,6 +128,7 @@ class Child(Generic[T]):
         with suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         self._pipe.close()
+        self._later = False
         self._wait()
 
     def _wait(self) -> int:
@@ -110,27 +137,71 @@ class Child(Generic[T]):
         return _wait(self.pid)
 
 
+def _taken(outcome: tuple[tuple[str, Any], list[Any], str, str]) -> Any:
+    """What one part of a child's answer returned (its incidents kept, its captured text written), or raise what
+    it raised."""
+    (kind, value), found, out, err = outcome
+    for incident in found:
+        incidents.keep(incident)
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    _flush()
+    if kind == "raised":
+        raise value
+    return value
+
+
+def _read_part(pipe: io.BufferedReader) -> bytes | None:
+    """One part of a child's answer (its length first), or None when the child closed its end before it."""
+    head = pipe.read(_LENGTH)
+    if len(head) < _LENGTH:
+        return None
+    size = int.from_bytes(head, "big")
+    body = pipe.read(size)
+    return body if len(body) == size else None
+
+
 def _child(parent: int, write_end: int, action: Callable[[], Any]) -> None:
-    """The child's side: run the action, send one answer, and end without running the parent's clean-ups."""
+    """The child's side: run the action, send its answer (then run its work after it, ``Then``, and send that
+    work's outcome), and end without running the parent's clean-ups."""
     code = 0
     try:
         _die_with(parent)
         incidents.clear()  # the parent's own incidents stay the parent's
-        with _captured() as streams:
-            try:
-                outcome: tuple[str, Any] = ("returned", action())
-            except BaseException as exc:  # noqa: BLE001 - every exception goes back to the parent
-                outcome = ("raised", _portable(exc))
-            _flush()
-        answer = _dumps((outcome, incidents.collected(), *streams.text()))
+        outcome, later, text = _run(action)
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(answer)
+            _send(pipe, _dumps((later is not None, (outcome, incidents.collected(), *text))))
+            if later is not None:
+                incidents.clear()  # (sent with the answer)
+                after, _, text = _run(later)
+                _send(pipe, _dumps((after, incidents.collected(), *text)))
     except BaseException:  # noqa: BLE001 - the parent reports a child without an answer
         code = _CRASHED
         traceback.print_exc()
     finally:
         _flush()
         os._exit(code)  # not sys.exit: the parent's atexit handlers and test harness must not run twice
+
+
+def _run(action: Callable[[], Any]) -> tuple[tuple[str, Any], Callable[[], None] | None, tuple[str, str]]:
+    """Run ``action`` with its text captured (``_captured``): its outcome, the work it leaves for after the answer
+    (``Then``), and the text."""
+    later = None
+    with _captured() as streams:
+        try:
+            outcome: tuple[str, Any] = ("returned", action())
+            if isinstance(outcome[1], Then):
+                outcome, later = ("returned", outcome[1].value), outcome[1].later
+        except BaseException as exc:  # noqa: BLE001 - every exception goes back to the parent
+            outcome = ("raised", _portable(exc))
+        _flush()
+    return outcome, later, streams.text()
+
+
+def _send(pipe: io.BufferedWriter, part: bytes) -> None:
+    """Write one part of the answer, its length first, and flush it (the parent reads it before the child ends)."""
+    pipe.write(len(part).to_bytes(_LENGTH, "big") + part)
+    pipe.flush()
 
 
 def _die_with(parent: int) -> None:

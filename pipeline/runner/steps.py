@@ -5,8 +5,10 @@ Stages are imported when first called, so that ``validate`` never loads the site
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -22,7 +24,7 @@ from pipeline.runner import sitestamp
 from pipeline.runner.ahead import Ahead, load_site_code, warm_store
 from pipeline.runner.early_site import EarlySite, first_build, read_first
 from pipeline.runner.exitcodes import EXIT_FAILED, EXIT_OK
-from pipeline.runner.isolate import Child, start
+from pipeline.runner.isolate import Child, Then, start
 from pipeline.runner.runlog import RunRecord
 
 if TYPE_CHECKING:
@@ -92,7 +94,9 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
     is started at that stage's commit, reads what the build reads first and waits for ``build``; at a first
     publish that child compiles the templates instead (early_site.py).
     ``written``: filled with the digests of the data files the child wrote (``PublishResult.written``), for
-    the site stage's check (``build``).
+    the site stage's check (``build``). With a site child waiting, the data stage's child answers once the
+    published folders and the store are in place, and saves its own records while the site builds (``SAVE_AFTER``):
+    whether the publish record changed is then known only once it ended, and ``build`` is told so (True here).
     """
     kept = portal.output / "store" / "publish-inputs.json"
     before = _read_or_none(kept)
@@ -127,22 +131,28 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
     except BaseException:
         if early is not None:
             early.cancel()  # it wrote nothing: the output stays as the data stage left it
-        child.reap()
+        with contextlib.suppress(PipelineError):  # (what failed first is told)
+            child.reap()
         raise
     if early is not None:
         _early[portal.output] = early
-        _answered[portal.output] = child
+        _answered[portal.output] = (child, kept, before)
     if stamp is not None and not work:
         _stamped[portal.output] = stamp
     if written is not None:
         written.update(found)
-    return _read_or_none(kept) != before
+    return True if child.finishing else _read_or_none(kept) != before
 
 
 # The site child a publish step started, by output folder, for the build step that follows (``build``).
 _early: dict[Path, EarlySite[tuple[int | str, list[str]]]] = {}
-# The data stage's child of that publish step, answered and not yet reaped (``build`` reaps it).
-_answered: dict[Path, Child[Any]] = {}
+# The data stage's child of that publish step, answered and not yet reaped (``build`` reaps it), with the path of
+# the publish record and its bytes before (None: absent), compared once it ended (its records saved after its answer).
+_answered: dict[Path, tuple[Child[Any], Path, bytes | None]] = {}
+# A later publish's data stage answers the site child's word before saving its own records (its caches and the
+# publish record, ``publish_data``'s ``later``), which it saves while the site builds (off: saved before the word).
+SAVE_AFTER = True
+SAVE_NICE = 10  # how much lower the data stage's child runs once it answered (its saves wait for no one)
 # ``sitestamp.current`` as a publish step that found nothing new took it while its child checked, by output
 # folder, for the build step that follows (``build``).
 _stamped: dict[Path, tuple[dict[str, Any] | None]] = {}
@@ -181,10 +191,14 @@ def _read_or_none(path: Path) -> bytes | None:
         return None
 
 
-def _publish(portal: Portal, day: date, now: datetime | None,
-             ahead: Ahead | None = None) -> tuple[int, int, list[str], dict[str, list[Any]]]:
+Answer = tuple[int, int, list[str], dict[str, list[Any]]]  # the data stage's child's answer (``_publish``)
+
+
+def _publish(portal: Portal, day: date, now: datetime | None, ahead: Ahead | None = None) -> Answer | Then[Answer]:
     """The data stage itself: files accepted and rejected, tables changed, the digests of the data files it
-    wrote (``ahead``: told whether there is work)."""
+    wrote (``ahead``: told whether there is work). A later publish with its site (``ahead`` told at the commit too,
+    ``SAVE_AFTER``) answers that at once and saves the stage's own records after (``Then``): the site child's word
+    waits only for what the site reads (a first publish's data child, the run's memory peak, ends at once instead)."""
     from pipeline.publish.result import nothing_new, show
     from pipeline.publish.unchanged import check
 
@@ -203,13 +217,26 @@ def _publish(portal: Portal, day: date, now: datetime | None,
     without_numpy()
     from pipeline.publish import publish_data
 
+    later: list[Callable[[], None]] | None = [] if SAVE_AFTER and ahead is not None and not ahead.at_commit else None
     try:
         result = publish_data(portal, day, now.replace(tzinfo=portal.tz) if now else None, skip_unchanged=True,
-                              checked=checked, at_commit=ahead.told_at_commit() if ahead is not None else None)
+                              checked=checked, at_commit=ahead.told_at_commit() if ahead is not None else None,
+                              later=later)
     finally:
         if ahead is not None:
             ahead.close()  # (told already on success) closed before the answer is sent, whatever happened
-    return result.accepted, result.rejected, list(result.tables_changed), result.written
+    answer = result.accepted, result.rejected, list(result.tables_changed), result.written
+    if not later:
+        return answer
+
+    def save() -> None:
+        """The stage's own records saved (``publish_data``'s ``later``), after the answer: at a lower priority, as
+        the site child, now building on the same two cores, is the run's longest path."""
+        with contextlib.suppress(OSError):
+            os.nice(SAVE_NICE)
+        for saving in later:
+            saving()
+    return Then(answer, save)
 
 
 def without_numpy() -> None:
@@ -233,7 +260,8 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
     """
     early = _early.pop(portal.output, None)  # the publish step's site child, waiting for the word (``publish``)
     stamped = _stamped.pop(portal.output, None)  # the stamp as the publish step found it, nothing new (``publish``)
-    answered = _answered.pop(portal.output, None)  # the publish step's data child, reaped once the word is given
+    # The publish step's data child, reaped once the word is given (it may still be saving its records, ``publish``).
+    answered, kept, before = _answered.pop(portal.output, (None, None, None))
     if skip:
         if early is not None:
             early.cancel()
@@ -241,7 +269,10 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
             answered.reap()
         record.pages = "skipped"
         return
-    if published is not None:
+    # The stamp is not asked while that child may still write the publish record it names: the site child, started
+    # already, makes its own check then.
+    finishing = answered is not None and answered.finishing
+    if published is not None and not finishing:
         site = stamped[0] if stamped is not None and not published else sitestamp.current(portal, day)
         if site is not None:  # the same line as the site stage's own skip
             if early is not None:
@@ -253,8 +284,15 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
             record.pages = "skipped"
             return
     child = early.go(written or {}) if early is not None else start("site", lambda: _build(portal, day, written))
+    # The data child's failure to save its records (a machine's, or a bug), raised once the site child is done.
+    saving: Exception | None = None
     if answered is not None:
-        answered.reap()  # ended meanwhile, or ends while the site child builds
+        try:
+            answered.reap()  # ended meanwhile, or ends (its records saved) while the site child builds
+        except Exception as exc:  # noqa: BLE001 - raised below, after the site child's result
+            saving = exc
+        if finishing:
+            published = saving is None and kept is not None and _read_or_none(kept) != before
     # The feedback keys of agencies whose reports the publish step wrote too late for its record, recorded on a
     # thread once the reports last, while the child builds the site (``feedback_pending.settle_later``).
     settler = None
@@ -270,6 +308,8 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
             reports = sitestamp.reports_digest(portal, walked)
         finally:
             pages, libraries = child.result()
+        if saving is not None:
+            raise saving  # the site built from the published data; the next run does more work (``SAVES_LOST``)
     except BaseException:
         if settler is not None:
             settler.stop()
