@@ -51,6 +51,7 @@ from pipeline.site import (
     downloads,
     feeds,
     fingerprint,
+    keptpickle,
     manifest,
     meta,
     names,
@@ -258,7 +259,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
           f"written -> {target}\n"
           f"  {done.rendered} halaman dibangun ulang, {page_count - done.rendered} tidak berubah / "
           f"{done.rendered} pages rebuilt, {page_count - done.rendered} unchanged")
-    _LEFT[:] = [data, live, writer, pending, done, new, files, moves]
+    # With the values read ahead that this build did not take (another language's search index, in this process).
+    _LEFT[:] = [data, live, writer, pending, done, new, files, moves, keptpickle.leftover()]
     return BuildResult(target, page_count, len(files) + 1)
 
 
