@@ -71,7 +71,7 @@ from pipeline.site.page import Group, Kit, Lazy, Page, Sourced
 from pipeline.site.pages import Item, all_items, group_sources
 from pipeline.site.readahead import ReadAhead
 from pipeline.site.render import Renderer, preloaded
-from pipeline.site.search import LanguageIndex
+from pipeline.site.search import LanguageIndex, kept_path
 from pipeline.site.sources import Sources
 from pipeline.site.writer import Writer
 
@@ -595,6 +595,10 @@ def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit
     """Render and write one language's pages whose key differs from the live one's (see ``_write_page``),
     then its search index (``index_now``; else ``part.index`` is left to the caller); ``sources``: the
     build's groups' sources and kept keys (``_write_item``)."""
+    # The other languages' search indexes read ahead (readahead.py) are theirs: dropped before this process touches
+    # them or their own process does (held here, the one each used would be copied, its pages written by one
+    # process while the other held them: 30 MB a language at the bench city).
+    keptpickle.forget([kept_path(data.portal.output, lang) for lang in LANGS if lang != kit.lang])
     part = LangPages({}, 0, 0, [], writer.files, writer.changed, {}, _index(kit.lang, data, target))
     for item in all_items(data, kit):
         _write_item(writer, renderer, item, kit, code, live, part, sources)

@@ -71,6 +71,12 @@ def read_ahead(path: Path, magic: bytes) -> None:
         _AHEAD[path] = (before, magic, value)
 
 
+def forget(paths: list[Path]) -> None:
+    """Drop what was read ahead of ``paths`` (another process's to take)."""
+    for path in paths:
+        _AHEAD.pop(path, None)
+
+
 def leftover() -> list[object | None]:
     """The values read ahead that no build took, forgotten here (the caller frees them when it likes)."""
     values = [value for _, _, value in _AHEAD.values()]

@@ -8,7 +8,7 @@ last build's check kept (``fingerprint``: 5 MB of JSON), the walk of the trees t
 (``prescan.py``), the digest of the CSV each table's kept rows were read from (``rowcache.first_pass``),
 the kept problems of the store's reports (``reportcache``) and, last, while time is left, the kept rows
 themselves (``rowcache.read_kept``), the store's index and the other kept files of the build (``kept_files``: the
-records' texts, the groups' sources, the monthly sums, each language's search index, the calendars' events), each
+records' texts, the groups' sources, the monthly sums, each language's search index), each
 taken by ``keptpickle.load_plain``.
 
 None of them but the store's index depends on what the data stage writes. The build takes one only while every
@@ -36,7 +36,6 @@ from pipeline.publish import unchanged
 from pipeline.runner import sitestamp
 from pipeline.site import (
     digestahead,
-    eventcache,
     fingerprint,
     keptpickle,
     manifest,
@@ -170,8 +169,7 @@ def kept_files(output: Path) -> list[tuple[Path, bytes]]:
     cache = output / rowcache.FOLDER
     return [(cache / recordtexts.FILE_NAME, recordtexts.MAGIC), (cache / sources.FILE_NAME, sources.MAGIC),
             (cache / seriescache.FILE_NAME, seriescache.MAGIC),
-            *((search.kept_path(output, lang), search.MAGIC) for lang in LANGS),
-            (cache / eventcache.FILE_NAME, eventcache.MAGIC)]
+            *((search.kept_path(output, lang), search.MAGIC) for lang in LANGS)]
 
 
 def _size(path: Path) -> int:

@@ -80,3 +80,15 @@ def test_values_no_build_took_are_left_over(tmp_path: Path) -> None:
     keptpickle.read_ahead(path, MAGIC)
     assert keptpickle.leftover() == [{"a": 1}]
     assert keptpickle._AHEAD == {}
+
+
+def test_a_value_read_ahead_and_forgotten_is_read_from_its_file(tmp_path: Path) -> None:
+    path, other = tmp_path / "k.bin", tmp_path / "other.bin"
+    save_plain(path, MAGIC, {"a": 1})
+    save_plain(other, MAGIC, {"b": 2})
+    keptpickle.read_ahead(path, MAGIC)
+    keptpickle.read_ahead(other, MAGIC)
+    keptpickle.forget([path, tmp_path / "never-read.bin"])
+    assert path not in keptpickle._AHEAD and other in keptpickle._AHEAD
+    assert load_plain(path, MAGIC) == {"a": 1}
+    assert keptpickle.leftover() == [{"b": 2}]
