@@ -51,6 +51,7 @@ from pipeline.site import (
     downloads,
     feeds,
     fingerprint,
+    keptpickle,
     manifest,
     meta,
     names,
@@ -70,7 +71,7 @@ from pipeline.site.page import Group, Kit, Lazy, Page, Sourced
 from pipeline.site.pages import Item, all_items, group_sources
 from pipeline.site.readahead import ReadAhead
 from pipeline.site.render import Renderer, preloaded
-from pipeline.site.search import LanguageIndex
+from pipeline.site.search import LanguageIndex, kept_path
 from pipeline.site.sources import Sources
 from pipeline.site.writer import Writer
 
@@ -258,7 +259,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
           f"written -> {target}\n"
           f"  {done.rendered} halaman dibangun ulang, {page_count - done.rendered} tidak berubah / "
           f"{done.rendered} pages rebuilt, {page_count - done.rendered} unchanged")
-    _LEFT[:] = [data, live, writer, pending, done, new, files, moves]
+    # With the values read ahead that this build did not take (another language's search index, in this process).
+    _LEFT[:] = [data, live, writer, pending, done, new, files, moves, keptpickle.leftover()]
     return BuildResult(target, page_count, len(files) + 1)
 
 
@@ -593,6 +595,10 @@ def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit
     """Render and write one language's pages whose key differs from the live one's (see ``_write_page``),
     then its search index (``index_now``; else ``part.index`` is left to the caller); ``sources``: the
     build's groups' sources and kept keys (``_write_item``)."""
+    # The other languages' search indexes read ahead (readahead.py) are theirs: dropped before this process touches
+    # them or their own process does (held here, the one each used would be copied, its pages written by one
+    # process while the other held them: 30 MB a language at the bench city).
+    keptpickle.forget([kept_path(data.portal.output, lang) for lang in LANGS if lang != kit.lang])
     part = LangPages({}, 0, 0, [], writer.files, writer.changed, {}, _index(kit.lang, data, target))
     for item in all_items(data, kit):
         _write_item(writer, renderer, item, kit, code, live, part, sources)

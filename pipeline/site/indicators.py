@@ -21,6 +21,9 @@ class Indicators:
         # Indexed once per build (lookup.py): service rows are left out there.
         self.rows = data.lookup.indicator_rows
         self.closed_quarters = data.lookup.closed_quarters
+        self._agencies = data.agencies
+        # (indicator, sector, period) -> each of the sector's agencies' value (``sector_values``).
+        self._sectors: dict[tuple[str, str, str], dict[str, float | int]] = {}
 
     def get(self, indicator: str, scope: str, period: str) -> Row | None:
         """One row, or None when the table has none (the scope or period does not apply)."""
@@ -30,6 +33,17 @@ class Indicators:
         """The value of one row (None: no row or no value)."""
         row = self.get(indicator, scope, period)
         return None if row is None else row["value"]
+
+    def sector_values(self, indicator: str, sector: str, period: str) -> dict[str, float | int]:
+        """Agency -> its value of ``indicator`` in ``period``, for the agencies of ``sector`` with a value; made
+        once per sector (every scorecard of the sector ranks its agency among them: made for each, the
+        scorecards' inputs cost as many agencies squared)."""
+        slot = (indicator, sector, period)
+        found = self._sectors.get(slot)
+        if found is None:
+            found = self._sectors[slot] = {a: v for a, info in self._agencies.items() if info.sector == sector
+                                           and (v := self.value(indicator, a, period)) is not None}
+        return found
 
 
 def scored(data: SiteData) -> frozenset[str]:

@@ -3,15 +3,24 @@
 The site's caches (eventcache.py, search.py) keep dicts of strings, bytes, ints and tuples this
 way. The file is checked whole: anything else (absent, damaged, another layout) reads as
 nothing kept. No class may be unpickled, so a kept file cannot make the build run anything.
+
+A site child reads the kept files ahead while the data stage still works (``read_ahead``, readahead.py): the build
+then takes each value at once, while its file's stat is the one read with it (only the site stage writes them).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import pickle
 from pathlib import Path
 from typing import Any
+
+from pipeline.core.treehash import stat_fields
+
+# Values read ahead by path: the file's stat when read, the magic read under, the value (``read_ahead``).
+_AHEAD: dict[Path, tuple[list[int], bytes, object | None]] = {}
 
 
 def plain_bytes(magic: bytes, value: object) -> bytes:
@@ -52,8 +61,48 @@ class _Hashing:
         return int(self.out.write(data))
 
 
+def read_ahead(path: Path, magic: bytes) -> None:
+    """Read the value kept in ``path`` now, for ``load_plain`` to take once while the file's stat is as it was."""
+    before = _stat(path)
+    if before is None:
+        return
+    value = _load(path, magic)
+    if _stat(path) == before:  # not changed while it was read
+        _AHEAD[path] = (before, magic, value)
+
+
+def forget(paths: list[Path]) -> None:
+    """Drop what was read ahead of ``paths`` (another process's to take)."""
+    for path in paths:
+        _AHEAD.pop(path, None)
+
+
+def leftover() -> list[object | None]:
+    """The values read ahead that no build took, forgotten here (the caller frees them when it likes)."""
+    values = [value for _, _, value in _AHEAD.values()]
+    _AHEAD.clear()
+    return values
+
+
 def load_plain(path: Path, magic: bytes) -> object | None:
-    """The value kept in ``path`` under ``magic``, or None when it is absent, damaged or of another layout."""
+    """The value kept in ``path`` under ``magic``, or None when it is absent, damaged or of another layout
+    (as read ahead, when its file's stat is still the one it was read with)."""
+    found = _AHEAD.pop(path, None)
+    if found is not None and found[1] == magic and _stat(path) == found[0]:
+        return found[2]
+    return _load(path, magic)
+
+
+def _stat(path: Path) -> list[int] | None:
+    """The stat key of ``path`` (``treehash.stat_fields``), None when it is absent."""
+    try:
+        return stat_fields(os.lstat(path))
+    except OSError:
+        return None
+
+
+def _load(path: Path, magic: bytes) -> object | None:
+    """``load_plain`` from the file itself."""
     try:
         data = path.read_bytes()
     except OSError:

@@ -37,7 +37,7 @@ class LanguageIndex:
     def __init__(self, lang: str, output: Path | None, read_live: Callable[[str], bytes]) -> None:
         """``output``: the portal's output folder (None: nothing kept); ``read_live(rel)``: a live page's bytes."""
         self.lang = lang
-        self.path = output / FOLDER / f"search-index-{lang}.bin" if output is not None else None
+        self.path = kept_path(output, lang) if output is not None else None
         self.read_live = read_live
         self._kept: Kept | None = None
         self._held: dict[str, str] | None = None  # site path -> SHA-256 of the pages the kept index holds
@@ -89,6 +89,11 @@ class LanguageIndex:
             value = load_plain(self.path, MAGIC)
             self._kept = value if isinstance(value, dict) else None
         return self._kept
+
+
+def kept_path(output: Path, lang: str) -> Path:
+    """Where a language's index is kept under the output folder ``output``."""
+    return output / FOLDER / f"search-index-{lang}.bin"
 
 
 def _entry(body: bytes) -> Entry | None:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +46,10 @@ class Parts:
     def add(self, kind: str, codes: Iterable[str | None], texts: Iterable[str]) -> None:
         """Each of ``texts`` to the group of its code (one for each, in order; None: no group's)."""
         by: dict[str, list[str]] = {}
-        for code, text in zip(codes, texts, strict=True):
+        # By runs of one code (the loader sorts its tables agency first: a few runs, not a call a record).
+        for code, run in groupby(zip(codes, texts, strict=True), key=itemgetter(0)):
             if code is not None:
-                by.setdefault(code, []).append(text)
+                by.setdefault(code, []).extend(map(itemgetter(1), run))
         self._kinds.append((f"@{kind}", by))
 
     def add_own(self, kind: str, records: Sequence[Any], texts: Texts) -> None:

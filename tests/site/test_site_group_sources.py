@@ -183,3 +183,16 @@ def test_a_kept_key_is_known_only_under_its_code_group_and_source(tmp_path: Path
     path = tmp_path / sources.FILE_NAME
     path.write_bytes(path.read_bytes()[:-3])  # cut short: nothing kept
     assert sources.Sources({}, "code-1", tmp_path).key("id:agendas/a", "s1") is None
+
+
+def test_a_kind_s_texts_go_to_their_codes_groups_in_order_whatever_the_runs_of_codes() -> None:
+    codes = ["b", "a", "a", None, "b", "c", "a", None]
+    texts = [f"#{n}" for n in range(len(codes))]
+    parts = sources.Parts("f/", ["shared"])
+    parts.add("rows", codes, texts)
+    assert parts._kinds == [("@rows", {"b": ["#0", "#4"], "a": ["#1", "#2", "#6"], "c": ["#5"]})]
+    ordered = sources.Parts("f/", ["shared"])  # the same records, each code's in one run
+    ordered.add("rows", ["a", "a", "a", "b", "b", "c"], ["#1", "#2", "#6", "#0", "#4", "#5"])
+    assert ordered.digests() == parts.digests()
+    with pytest.raises(ValueError):
+        sources.Parts("f/", []).add("rows", ["a", "b"], ["#0"])  # a text for each code, or a bug

@@ -281,3 +281,25 @@ def test_digests_read_first_are_offered_to_the_check_only_while_their_files_are_
     assert os.path.abspath(agencies) in read and changed != plain
     # Told to stop at once: nothing read first, the check as without.
     assert digests_first(out, SITE_TEMPLATES, lambda: True).offered == {}
+
+
+def test_the_build_s_kept_files_are_read_ahead_and_taken_while_as_they_were(tmp_path: Path) -> None:
+    from pipeline.site import keptpickle, search
+    from pipeline.site.readahead import kept_files
+
+    portal = _portal_with_site(tmp_path)
+    found = kept_files(portal.output)
+    assert (search.kept_path(portal.output, "en"), search.MAGIC) in found
+    for n, (path, magic) in enumerate(found):
+        keptpickle.save_plain(path, magic, {"n": n})
+    read_ahead(portal.output, SITE_TEMPLATES, stop=lambda: False)
+    assert {path for path, _ in found} <= set(keptpickle._AHEAD)
+    first, magic = found[0]
+    assert keptpickle.load_plain(first, magic) == {"n": 0} and first not in keptpickle._AHEAD  # taken once
+    second, magic = found[1]
+    keptpickle.save_plain(second, magic, {"n": "again"})  # written since: read from the file
+    assert keptpickle.load_plain(second, magic) == {"n": "again"}
+    assert len(keptpickle.leftover()) == len(found) - 2
+    # Told to stop (the word came): none read.
+    read_ahead(portal.output, SITE_TEMPLATES, stop=lambda: True)
+    assert keptpickle.leftover() == []

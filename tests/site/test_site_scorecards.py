@@ -61,3 +61,32 @@ def test_a_scorecard_key_follows_the_fields_it_shows_only(sample_portal: Portal)
     other = _with_rows(data, value)
     after = {path: Renderer(TEMPLATES, other).key(page, kit, "code") for path, page in _cards(other).items()}
     assert after.keys() == before.keys() and all(after[p] != before[p] for p in before)
+
+
+def test_a_rank_among_the_sector_s_values_made_once_is_the_rank_made_for_each_agency(sample_portal: Portal) -> None:
+    data = load_site_data(sample_portal, AS_OF)
+    ind = Indicators(data)
+    assert ind.closed_quarters
+    latest = ind.closed_quarters[-1]
+
+    def by_hand(indicator: evaluation.Indicator, agency: str) -> tuple[int, int] | None:
+        """The rank as the scorecards made it before the sector's values were kept (one scan a scorecard)."""
+        if (indicator.unit not in evaluation.RANKED_UNITS or indicator.direction == "neutral"
+                or "agency" not in indicator.scopes):
+            return None
+        sector = data.agencies[agency].sector
+        values = {a: v for a, info in data.agencies.items() if info.sector == sector
+                  and (v := ind.value(indicator.id, a, latest)) is not None}
+        if agency not in values or len(values) < evaluation.MIN_PEERS:
+            return None
+        mine = values[agency]
+        better = sum(1 for v in values.values() if (v > mine if indicator.direction == "higher" else v < mine))
+        return better + 1, len(values)
+
+    ranked = 0
+    for indicator in evaluation.INDICATORS:
+        for agency in data.agencies:
+            found = evaluation.rank(ind, data, indicator, agency, latest)
+            assert found == by_hand(indicator, agency), (indicator.id, agency)
+            ranked += found is not None
+    assert ranked, "the sample ranks some agencies"

@@ -224,9 +224,7 @@ def rank(ind: Indicators, data: SiteData, indicator: Indicator, agency: str, lab
     """(place, peers) of an agency among its sector's agencies with a value, best first; None when not meaningful."""
     if indicator.unit not in RANKED_UNITS or indicator.direction == "neutral" or "agency" not in indicator.scopes:
         return None
-    sector = data.agencies[agency].sector
-    values = {a: v for a, info in data.agencies.items() if info.sector == sector
-              and (v := ind.value(indicator.id, a, label)) is not None}
+    values = ind.sector_values(indicator.id, data.agencies[agency].sector, label)
     if agency not in values or len(values) < MIN_PEERS:
         return None
     mine = values[agency]
