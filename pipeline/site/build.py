@@ -143,6 +143,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     pending: Pending | None = None
     keeper: isolate.Child[None] | None = None
     copier: isolate.Child[Apart] | None = None
+    filer: isolate.Child[Aside] | None = None
     apart = FORK and COPIES_APART
     # Made before any language's process is forked, for each of them to take its share of (shares.py); in a first
     # build (``COLD_SIDE``) each language's own files too, before the shortest (the machine files): whichever
@@ -156,10 +157,12 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             copier = _copies_apart(staging, live.files if live else None, portal.output, templates, digests)
         data = load_site_data(portal, as_of, keep_rows=True, digests=digests,
                               later=later if live is not None else None, ahead=ahead)
+        code = fingerprint.site_code(portal, templates, search)
+        if FORK and FILES_APART and live is not None and len(lang_kits) > 1:
+            filer = _files_apart(staging, live, data, lang_kits, code)
         if FORK and KEEP_APART and len(lang_kits) > 1:
             keeper = _keep_apart(later)
         writer = Writer(staging, live.files if live else None)
-        code = fingerprint.site_code(portal, templates, search)
         # The records' texts of the pages' keys, written once (``_write_pages``), also make the calendars' keys.
         texts = InputsText(digests=True)
 
@@ -180,7 +183,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             of ``paths`` (unless None) and, when ``claim``, the tasks no other process has taken yet (``_write_pages``),
             giving their keys."""
             made: dict[str, str] = {}
-            if shares.files(lang) not in tasks.tasks:
+            if filer is None and shares.files(lang) not in tasks.tasks:  # (else written apart: ``_files_apart``)
                 _write_language_files(own, data, lang_kits[lang], code, live, made)
             if paths is not None:
                 _write_sitemaps(own, data, paths, code, live, made)
@@ -209,7 +212,12 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             pending.join()
         if copier is not None:
             writer.merge(*copier.result())
-        langs_left = {lang: kit for lang, kit in lang_kits.items() if lang not in pending.sided}
+        if filer is not None:
+            files_apart, changed_apart, keys_apart = filer.result()
+            writer.merge(files_apart, changed_apart)
+            keys.update(keys_apart)
+        langs_left = {lang: kit for lang, kit in lang_kits.items()
+                      if lang not in pending.sided and filer is None}
         _write_files(writer, data, templates, langs_left, None if pending.first in pending.sided else pending.paths,
                      digests, (code, live, keys), {shares.COPIES, shares.MACHINE}.intersection(left))
         done = pending.finish()
@@ -232,6 +240,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             pending.stop()  # its children before the staging folder they write into is removed
         if copier is not None:
             copier.stop()
+        if filer is not None:
+            filer.stop()
         if keeper is not None:  # let it end its copies (a copy cut short would stay behind as a temporary file)
             with contextlib.suppress(Exception):
                 keeper.result()
@@ -340,6 +350,8 @@ class LangPages:
 FORK = hasattr(os, "fork")
 # What the child of the first language's search index sends back: its writer's files and changed paths.
 Apart = tuple[dict[str, str], list[str]]
+# What the child of the languages' own files sends back (``_files_apart``): the same, and the keys of its downloads.
+Aside = tuple[dict[str, str], list[str], dict[str, str]]
 # With a live site each language's process writes its own files after its pages (the build's own process
 # the sitemaps too). A language that rendered at most this share of its pages has few pages to add to its
 # index: the first language's index is then written by the build's own process at once, and that process
@@ -369,6 +381,12 @@ COPIES_APART = True
 # forked once the site data is read (``_keep_apart``): 0.3-0.4 s of pickling at the bench city, done while
 # this process alone works, instead of in this process after its pages, at the end of the longest path.
 KEEP_APART = True
+# With a live site and the languages in their own processes, every language's own files (feeds, names index,
+# downloads: 0.2 s a language after a new month at the bench city, mostly the downloads written again) are written
+# by a child forked once the site data is read (``_files_apart``), on the core this process's preparation of the
+# pages leaves idle, instead of by each language's process after its pages, at the end of the longest path.
+# Off: each language's process writes its own (``side``).
+FILES_APART = True
 # The texts of the records made from rows taken from the kept rows are those the last build wrote (recordtexts.py):
 # 0.3 of the 0.45 s of writing the bench city's records' texts after a new month, before any language's process.
 # Off: every record written out.
@@ -541,6 +559,21 @@ def _keep_apart(later: list[Callable[[], None]]) -> isolate.Child[None] | None:
         _run(actions)
 
     return isolate.start("site rows", action, died=SiteError)
+
+
+def _files_apart(staging: Path, live: manifest.Manifest, data: SiteData, lang_kits: dict[str, Kit],
+                 code: str) -> isolate.Child[Aside]:
+    """A forked child writing every language's own files into ``staging`` through a writer of its own
+    (``_write_language_files``) while this process prepares the pages; merged before the manifest."""
+    def action() -> Aside:
+        gc.disable()  # the child walks nothing: the parent's objects it shares stay unwritten (not copied)
+        own = Writer(staging, live.files)
+        keys: dict[str, str] = {}
+        for kit in lang_kits.values():
+            _write_language_files(own, data, kit, code, live, keys)
+        return own.files, own.changed, keys
+
+    return isolate.start("site files", action, died=SiteError)
 
 
 def _copies_apart(staging: Path, previous: dict[str, str] | None, output: Path, templates: Path,
