@@ -332,6 +332,33 @@ def recover_dir(target: Path) -> None:
 COMMIT = ".swap-commit"
 
 
+# Linux starts writing a file's cached pages back when told they are not needed (``posix_fadvise`` DONTNEED, without
+# waiting for the disk); elsewhere nothing is done.
+_DONTNEED = getattr(os, "POSIX_FADV_DONTNEED", None)
+
+
+def start_writeback(path: str | Path) -> None:
+    """Have the system start writing the staged file ``path`` to disk now, without waiting for it (a hint: an error
+    is passed over).
+
+    ext4 (``auto_da_alloc``) writes a file back at the very rename that puts it over another file: a swap
+    (``apply_files``) renaming 250 MB of just staged copies over the live ones waited 0.3 s for it, at the end of
+    the build. Started when the file is staged, that writing is done beside the build's other work instead.
+    """
+    if _DONTNEED is None:
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return
+    try:
+        os.posix_fadvise(fd, 0, 0, _DONTNEED)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def commit_files(staging: Path, target: Path, moves: list[str], deletes: list[str]) -> None:
     """Swap staged files into ``target`` one by one: commit the plan, then carry it out.
 

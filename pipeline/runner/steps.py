@@ -338,8 +338,8 @@ def _build(portal: Portal, day: date, written: dict[str, list[Any]] | None = Non
     from pipeline.site import build_site
     from pipeline.site.fingerprint import LIBRARIES, remember_digests
 
-    built = build_site(portal, day, written=written, ahead=ahead)
-    if not built.skipped:
+    built = build_site(portal, day, written=written, ahead=ahead, remember=True)
+    if not built.skipped and not built.remembered:  # (else kept by the build, beside its swap)
         remember_digests(portal, SITE_TEMPLATES)  # after the swap, while this run holds the lock
     return "skipped" if built.skipped else built.pages, list(LIBRARIES)
 

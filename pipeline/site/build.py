@@ -90,6 +90,8 @@ class BuildResult:
     pages: int
     files: int
     skipped: bool = False
+    # The digests of the files the build read kept for the next build's check already (``_remember_apart``).
+    remembered: bool = False
 
 
 def kits(templates: Path) -> dict[str, Kit]:
@@ -99,18 +101,21 @@ def kits(templates: Path) -> dict[str, Kit]:
 
 
 def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search: bool = True,
-               written: dict[str, list[Any]] | None = None, ahead: ReadAhead | None = None) -> BuildResult:
+               written: dict[str, list[Any]] | None = None, ahead: ReadAhead | None = None,
+               remember: bool = False) -> BuildResult:
     """Render the site from <output>/data into <output>/site, replacing it only when complete.
 
     Skipped (the site left as it is) when no input changed since the site there was built.
     A failure of the machine (a full disk) is a SiteError naming the path; the staging
     folder is removed and the previous site stays. ``written``: the digests of the files the data
     stage of this run wrote (``fingerprint.inputs_fingerprint``); ``ahead``: what was read of the
-    output while the data stage worked (readahead.py), each part taken only while its files are as read.
+    output while the data stage worked (readahead.py), each part taken only while its files are as read;
+    ``remember``: keep the digests of the files the build read for the next build's check (else the caller does,
+    ``fingerprint.remember_digests``) when it can beside the swap (``REMEMBER_APART``: ``BuildResult.remembered``).
     """
     _LEFT.clear()  # the previous build's, before this one holds its own
     try:
-        return _build(portal, as_of, templates, search, written or {}, ahead)
+        return _build(portal, as_of, templates, search, written or {}, ahead, remember)
     except OSError as exc:
         raise SiteError(f"situs / site: {describe(exc, SITE_INTACT)}") from None
     finally:
@@ -118,7 +123,7 @@ def build_site(portal: Portal, as_of: date, templates: Path = TEMPLATES, search:
 
 
 def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: dict[str, list[Any]],
-           ahead: ReadAhead | None = None) -> BuildResult:
+           ahead: ReadAhead | None = None, remember: bool = False) -> BuildResult:
     """The build itself (see ``build_site``)."""
     target = portal.output / "site"
     recover_dir(target)  # an interrupted swap first: the fingerprint must describe the pages there
@@ -144,6 +149,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     pending: Pending | None = None
     keeper: isolate.Child[None] | None = None
     copier: isolate.Child[Apart] | None = None
+    filer: isolate.Child[Aside] | None = None
+    rememberer: isolate.Child[None] | None = None
     apart = FORK and COPIES_APART
     # Made before any language's process is forked, for each of them to take its share of (shares.py); in a first
     # build (``COLD_SIDE``) each language's own files too, before the shortest (the machine files): whichever
@@ -157,10 +164,12 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             copier = _copies_apart(staging, live.files if live else None, portal.output, templates, digests)
         data = load_site_data(portal, as_of, keep_rows=True, digests=digests,
                               later=later if live is not None else None, ahead=ahead)
+        code = fingerprint.site_code(portal, templates, search)
+        if FORK and FILES_APART and live is not None and len(lang_kits) > 1:
+            filer = _files_apart(staging, live, data, lang_kits, code)
         if FORK and KEEP_APART and len(lang_kits) > 1:
             keeper = _keep_apart(later)
         writer = Writer(staging, live.files if live else None)
-        code = fingerprint.site_code(portal, templates, search)
         # The records' texts of the pages' keys, written once (``_write_pages``), also make the calendars' keys.
         texts = InputsText(digests=True)
 
@@ -181,7 +190,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             of ``paths`` (unless None) and, when ``claim``, the tasks no other process has taken yet (``_write_pages``),
             giving their keys."""
             made: dict[str, str] = {}
-            if shares.files(lang) not in tasks.tasks:
+            if filer is None and shares.files(lang) not in tasks.tasks:  # (else written apart: ``_files_apart``)
                 _write_language_files(own, data, lang_kits[lang], code, live, made)
             if paths is not None:
                 _write_sitemaps(own, data, paths, code, live, made)
@@ -210,11 +219,18 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             pending.join()
         if copier is not None:
             writer.merge(*copier.result())
-        langs_left = {lang: kit for lang, kit in lang_kits.items() if lang not in pending.sided}
+        if filer is not None:
+            files_apart, changed_apart, keys_apart = filer.result()
+            writer.merge(files_apart, changed_apart)
+            keys.update(keys_apart)
+        langs_left = {lang: kit for lang, kit in lang_kits.items()
+                      if lang not in pending.sided and filer is None}
         _write_files(writer, data, templates, langs_left, None if pending.first in pending.sided else pending.paths,
                      digests, (code, live, keys), {shares.COPIES, shares.MACHINE}.intersection(left))
         done = pending.finish()
         done.keys.update(keys)
+        if remember and FORK and REMEMBER_APART and live is not None and digests is not None:
+            rememberer = _remember_apart(portal, templates)
         if keeper is not None:
             keeper.result()
         page_count = done.count
@@ -233,6 +249,11 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             pending.stop()  # its children before the staging folder they write into is removed
         if copier is not None:
             copier.stop()
+        if filer is not None:
+            filer.stop()
+        if rememberer is not None:  # let it end its write (a write cut short would stay behind as a temporary file)
+            with contextlib.suppress(Exception):
+                rememberer.result()
         if keeper is not None:  # let it end its copies (a copy cut short would stay behind as a temporary file)
             with contextlib.suppress(Exception):
                 keeper.result()
@@ -248,6 +269,9 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         try:
             commit_files(staging, target, [*moves, manifest.FILE_NAME, fingerprint.FILE_NAME], deletes)
         except OSError as exc:
+            if rememberer is not None:
+                with contextlib.suppress(Exception):
+                    rememberer.result()
             if (staging / COMMIT).is_file():  # past the commit point: the next run finishes the plan
                 raise SiteError(f"situs / site: {describe(exc, SITE_COMMITTED)}") from None
             raise  # the plan itself was not written: the live site is untouched
@@ -261,7 +285,9 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
           f"{done.rendered} pages rebuilt, {page_count - done.rendered} unchanged")
     # With the values read ahead that this build did not take (another language's search index, in this process).
     _LEFT[:] = [data, live, writer, pending, done, new, files, moves, keptpickle.leftover()]
-    return BuildResult(target, page_count, len(files) + 1)
+    if rememberer is not None:
+        rememberer.result()
+    return BuildResult(target, page_count, len(files) + 1, remembered=rememberer is not None)
 
 
 @dataclass
@@ -342,6 +368,8 @@ class LangPages:
 FORK = hasattr(os, "fork")
 # What the child of the first language's search index sends back: its writer's files and changed paths.
 Apart = tuple[dict[str, str], list[str]]
+# What the child of the languages' own files sends back (``_files_apart``): the same, and the keys of its downloads.
+Aside = tuple[dict[str, str], list[str], dict[str, str]]
 # With a live site each language's process writes its own files after its pages (the build's own process
 # the sitemaps too). A language that rendered at most this share of its pages has few pages to add to its
 # index: the first language's index is then written by the build's own process at once, and that process
@@ -371,6 +399,17 @@ COPIES_APART = True
 # forked once the site data is read (``_keep_apart``): 0.3-0.4 s of pickling at the bench city, done while
 # this process alone works, instead of in this process after its pages, at the end of the longest path.
 KEEP_APART = True
+# With a live site and the languages in their own processes, every language's own files (feeds, names index,
+# downloads: 0.2 s a language after a new month at the bench city, mostly the downloads written again) are written
+# by a child forked once the site data is read (``_files_apart``), on the core this process's preparation of the
+# pages leaves idle, instead of by each language's process after its pages, at the end of the longest path.
+# Off: each language's process writes its own (``side``).
+FILES_APART = True
+# With a live site and ``FORK``, the digests of the files the build read (its check's) are kept for the next build's
+# check (``fingerprint.remember_digests``, else called by the caller after the swap) by a child forked once the
+# pages are written (``_remember_apart``), beside the manifest and the swap, instead of after them: 0.07-0.35 s at
+# the bench city (the files the data stage had just written read again), the last step of the longest path.
+REMEMBER_APART = True
 # The texts of the records made from rows taken from the kept rows are those the last build wrote (recordtexts.py):
 # 0.3 of the 0.45 s of writing the bench city's records' texts after a new month, before any language's process.
 # Off: every record written out.
@@ -543,6 +582,31 @@ def _keep_apart(later: list[Callable[[], None]]) -> isolate.Child[None] | None:
         _run(actions)
 
     return isolate.start("site rows", action, died=SiteError)
+
+
+def _files_apart(staging: Path, live: manifest.Manifest, data: SiteData, lang_kits: dict[str, Kit],
+                 code: str) -> isolate.Child[Aside]:
+    """A forked child writing every language's own files into ``staging`` through a writer of its own
+    (``_write_language_files``) while this process prepares the pages; merged before the manifest."""
+    def action() -> Aside:
+        gc.disable()  # the child walks nothing: the parent's objects it shares stay unwritten (not copied)
+        own = Writer(staging, live.files)
+        keys: dict[str, str] = {}
+        for kit in lang_kits.values():
+            _write_language_files(own, data, kit, code, live, keys)
+        return own.files, own.changed, keys
+
+    return isolate.start("site files", action, died=SiteError)
+
+
+def _remember_apart(portal: Portal, templates: Path) -> isolate.Child[None]:
+    """A forked child keeping the digests of the files this build read (``fingerprint.remember_digests``) while this
+    process writes the manifest and swaps the site in; waited for before the build returns."""
+    def action() -> None:
+        gc.disable()  # the child walks nothing: the parent's objects it shares stay unwritten (not copied)
+        fingerprint.remember_digests(portal, templates)
+
+    return isolate.start("site digests", action, died=SiteError)
 
 
 def _copies_apart(staging: Path, previous: dict[str, str] | None, output: Path, templates: Path,

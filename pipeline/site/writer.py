@@ -10,13 +10,17 @@ import os
 import shutil
 from pathlib import Path, PurePosixPath
 
-from pipeline.core.atomic import file_sha, make_folder, write_plain
+from pipeline.core.atomic import file_sha, make_folder, start_writeback, write_plain
 from pipeline.core.errors import SiteError
 from pipeline.core.oserrors import naming
 from pipeline.core.treehash import DigestCache
 from pipeline.core.treehash import known_digest as read_digest
 from pipeline.site.fingerprint import known_digest
 from pipeline.site.manifest import digest
+
+# A staged file at least this large that the swap puts over a live one has its writing to disk started at once
+# (``start_writeback``: the sitemaps, the search index's larger files); smaller ones cost the swap little.
+WRITE_BACK = 1 << 20
 
 
 class Writer:
@@ -59,6 +63,8 @@ class Writer:
         with naming(path):
             self._folder(key)
             write_plain(path, data)
+            if len(data) >= WRITE_BACK and key in self.previous:  # (as ``copy_file``'s)
+                start_writeback(path)
         self.changed.append(key)
 
     def _folder(self, key: str) -> None:
@@ -145,6 +151,8 @@ class Writer:
             if self.previous.get(key) == sha:
                 path.unlink()  # the live site holds these bytes: left as they are
                 return
+            if key in self.previous:  # put over the live copy by the swap: written back now (``start_writeback``)
+                start_writeback(path)
         self.changed.append(key)
 
 

@@ -75,3 +75,28 @@ def test_a_file_just_written_is_copied_with_the_digest_the_check_read(tmp_path: 
     assert two.files == {"data/a.csv": digest(b"x,y\n1,3\n")}
     check.save()
     assert DigestCache(tmp_path / "digests.json").kept == {}  # a fresh digest is never kept for a later run
+
+
+def test_a_staged_file_the_swap_puts_over_a_live_one_has_its_writeback_started(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ext4 writes back a file renamed over another at the rename itself (``atomic.start_writeback``): a staged
+    # copy or large file that replaces a live one is written back when staged; a new file or a small one is not.
+    started: list[str] = []
+    real = writer_module.start_writeback
+    monkeypatch.setattr(writer_module, "start_writeback", lambda path: started.append(str(path)) or real(path))
+    source = tmp_path / "data" / "a.csv"
+    source.parent.mkdir()
+    source.write_bytes(b"x,y\n1,2\n")
+    big = b"x" * writer_module.WRITE_BACK
+    live = {"data/a.csv": digest(b"old"), "sitemap.xml": digest(b"old"), "robots.txt": digest(b"old")}
+    one = Writer(tmp_path / "one", live)
+    one.copy_file("/data/a.csv", source)
+    one.copy_file("/data/b.csv", source)  # no live file of that name: renamed onto nothing
+    one.write_bytes("/sitemap.xml", big)
+    one.write_bytes("/robots.txt", b"small")
+    one.write_bytes("/new.xml", big)
+    assert started == [str(tmp_path / "one" / "data" / "a.csv"), str(tmp_path / "one" / "sitemap.xml")]
+    # The hint changes nothing of the bytes staged.
+    assert (tmp_path / "one" / "data" / "a.csv").read_bytes() == source.read_bytes()
+    assert (tmp_path / "one" / "sitemap.xml").read_bytes() == big
+    real(tmp_path / "absent")  # a file gone meanwhile: passed over

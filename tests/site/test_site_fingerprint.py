@@ -152,6 +152,34 @@ def test_the_digests_kept_after_a_build_are_those_of_its_own_check_without_a_sec
     assert entry_name(str(agendas.resolve())) in json.loads(after_check)["files"]
 
 
+def test_a_build_asked_to_remember_keeps_its_checks_digests_beside_its_swap(
+        portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ``build.REMEMBER_APART``: a child forked once the pages are written keeps the digests the serial
+    # ``remember_digests`` after the build would keep; the caller is told not to keep them again.
+    kept = portal.output.joinpath(*fingerprint.DIGESTS)
+    agendas = portal.output / "data" / "agendas.csv"
+    agendas.write_text(agendas.read_text(encoding="utf-8").replace("Aula", "Aula Besar"), encoding="utf-8")
+    monkeypatch.setattr(treehash, "RACY_NS", 0)  # the copy's files are seconds old: keep them all the same
+    twin = tmp_path / "twin"
+    shutil.copytree(portal.datasets.parent, twin)
+    other = load_portal(twin / "datasets", twin / "output")
+    kept.unlink(missing_ok=True)
+    built = build_site(portal, AS_OF, search=False, remember=True)
+    assert built.remembered and not built.skipped
+    apart = json.loads(kept.read_bytes())["files"]
+    assert entry_name(str(agendas.resolve())) in apart
+    # The same inputs built and remembered the serial way keep as many files' digests (their names are their paths').
+    other.output.joinpath(*fingerprint.DIGESTS).unlink(missing_ok=True)
+    serial = build_site(other, AS_OF, search=False)
+    assert not serial.remembered
+    fingerprint.remember_digests(other, TEMPLATES)
+    alone = json.loads(other.output.joinpath(*fingerprint.DIGESTS).read_bytes())["files"]
+    assert len(alone) == len(apart) and entry_name(str((other.output / "data" / "agendas.csv").resolve())) in alone
+    # A first build has no live site to swap beside: its caller keeps them.
+    shutil.rmtree(portal.output / "site")
+    assert not build_site(portal, AS_OF, search=False, remember=True).remembered
+
+
 def test_a_file_read_too_soon_by_the_check_is_kept_once_it_has_settled(
         portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
     agendas = portal.output / "data" / "agendas.csv"

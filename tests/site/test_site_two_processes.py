@@ -78,9 +78,9 @@ def test_two_processes_build_the_one_process_sites_bytes_cold_and_incremental(
     assert_same_site(cold, _one_process_copy(fixture_portal, tmp_path / "one", monkeypatch, search=True))
     edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
     assert not build_site(fixture_portal, AS_OF, search=False).skipped  # the live site, two processes
-    # The changed table's rows kept by a child of their own (``_keep_apart``), the English pages by another;
-    # no search index: no child for it.
-    assert [child.stage for child in children][2:] == ["site copies", "site rows", "site (en)"]
+    # Every language's own files written by a child of their own (``_files_apart``), the changed table's rows kept
+    # by another (``_keep_apart``), the English pages by a third; no search index: no child for it.
+    assert [child.stage for child in children][2:] == ["site copies", "site files", "site rows", "site (en)"]
     site = fixture_portal.output / "site"
     assert_same_site(site, _one_process_copy(fixture_portal, tmp_path / "one-after", monkeypatch, search=False))
     # What that child kept are the changed table's rows, under the key of its CSV as it is now.
@@ -158,9 +158,11 @@ def test_a_failing_parent_kills_its_child_before_removing_the_staging_folder(
     with pytest.raises(SiteError, match="KeyError"):
         build_site(fixture_portal, AS_OF, search=False)
     assert time.monotonic() - started < 30
-    # The copies by a child, the changed table's rows kept by a child of their own, the English pages by another.
-    copies, rows, child = children
+    # The copies by a child, the languages' own files by another, the changed table's rows kept by a child of their
+    # own, the English pages by another.
+    copies, files_child, rows, child = children
     assert not Path(f"/proc/{copies.pid}").exists()  # reaped
+    assert files_child.stage == "site files" and not Path(f"/proc/{files_child.pid}").exists()  # reaped
     assert rows.stage == "site rows"
     assert not Path(f"/proc/{child.pid}").exists()  # killed and reaped
     assert not Path(f"/proc/{rows.pid}").exists()  # waited for (its copies made whole)
@@ -379,6 +381,7 @@ def _side_work_build(fixture_portal: Portal, tmp_path: Path, monkeypatch: pytest
     edit_csv(fixture_portal.output / "data" / "agencies.csv", _rename_agency)
     children = _started(monkeypatch)
     monkeypatch.setattr(build, "COPIES_APART", False)  # the copies a task of no language too (shares.py)
+    monkeypatch.setattr(build, "FILES_APART", False)  # each language's own files by its process (``side``)
     note, files = tmp_path / "calendars.pids", tmp_path / "files.pids"
     _calendars_where(monkeypatch, note)
     _files_where(monkeypatch, files)
