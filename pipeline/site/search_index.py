@@ -53,7 +53,7 @@ SUFFIX = ".gz.bin"
 META = f"meta{SUFFIX}"
 # BM25's saturation and length normalisation. b 0.3 rather than the usual 0.75: an agency's page
 # is five times an agenda's length, and with 0.75 a word of its name ranks the short agendas that
-# mention it above the agency (measured on the bench city against Pagefind's results: README).
+# mention it above the agency (measured on the bench city against Pagefind's results: SCALE.md).
 K1, B = 1.2, 0.3
 COUNT_MAX = 0xFFFF  # a posting's weighted count is a uint16 (more would score as this within 1e-5)
 # A group of about 1,300 pages (12 a language at the bench city): a new agency-month changed 3-4 of

@@ -176,7 +176,7 @@ def test_shards_are_bounded_and_every_word_is_found(monkeypatch: pytest.MonkeyPa
         holding = [n for n, (_, record) in enumerate(ordered) if f"{word} " in record.counts + " "]
         assert _lookup(files, word)[word] == holding
     assert set(_lookup(files, "w0123")) == {f"w0123{d}" for d in range(10)}  # a prefix: its words, across shards
-    # The real bound: a group's shards at the bench city are at most a few KB gzipped (README).
+    # The real bound: a group's shards at the bench city are at most a few KB gzipped (SCALE.md).
     assert search_index.SHARD_BYTES <= 64 * 1024
 
 
