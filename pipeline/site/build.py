@@ -35,7 +35,7 @@ from datetime import date
 from functools import partial
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.core import heap
 from pipeline.core.atomic import COMMIT, commit_files, recover_dir, replace_dir, staging_dir
@@ -251,12 +251,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             copier.stop()
         if filer is not None:
             filer.stop()
-        if rememberer is not None:  # let it end its write (a write cut short would stay behind as a temporary file)
-            with contextlib.suppress(Exception):
-                rememberer.result()
-        if keeper is not None:  # let it end its copies (a copy cut short would stay behind as a temporary file)
-            with contextlib.suppress(Exception):
-                keeper.result()
+        _let_end(rememberer)
+        _let_end(keeper)
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
@@ -269,9 +265,7 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         try:
             commit_files(staging, target, [*moves, manifest.FILE_NAME, fingerprint.FILE_NAME], deletes)
         except OSError as exc:
-            if rememberer is not None:
-                with contextlib.suppress(Exception):
-                    rememberer.result()
+            _let_end(rememberer)
             if (staging / COMMIT).is_file():  # past the commit point: the next run finishes the plan
                 raise SiteError(f"situs / site: {describe(exc, SITE_COMMITTED)}") from None
             raise  # the plan itself was not written: the live site is untouched
@@ -366,6 +360,7 @@ class LangPages:
 # Each language in its own process (the parent the first, one forked child for each other):
 # rendering is Python, one core per process, and the languages' pages are independent.
 FORK = hasattr(os, "fork")
+T = TypeVar("T")
 # What the child of the first language's search index sends back: its writer's files and changed paths.
 Apart = tuple[dict[str, str], list[str]]
 # What the child of the languages' own files sends back (``_files_apart``): the same, and the keys of its downloads.
@@ -577,11 +572,7 @@ def _keep_apart(later: list[Callable[[], None]]) -> isolate.Child[None] | None:
     actions = list(later)
     later.clear()  # this process runs them no more
 
-    def action() -> None:
-        gc.disable()  # the child walks nothing: its few allocations end with it
-        _run(actions)
-
-    return isolate.start("site rows", action, died=SiteError)
+    return _apart("site rows", lambda: _run(actions))
 
 
 def _files_apart(staging: Path, live: manifest.Manifest, data: SiteData, lang_kits: dict[str, Kit],
@@ -589,24 +580,19 @@ def _files_apart(staging: Path, live: manifest.Manifest, data: SiteData, lang_ki
     """A forked child writing every language's own files into ``staging`` through a writer of its own
     (``_write_language_files``) while this process prepares the pages; merged before the manifest."""
     def action() -> Aside:
-        gc.disable()  # the child walks nothing: the parent's objects it shares stay unwritten (not copied)
         own = Writer(staging, live.files)
         keys: dict[str, str] = {}
         for kit in lang_kits.values():
             _write_language_files(own, data, kit, code, live, keys)
         return own.files, own.changed, keys
 
-    return isolate.start("site files", action, died=SiteError)
+    return _apart("site files", action)
 
 
 def _remember_apart(portal: Portal, templates: Path) -> isolate.Child[None]:
     """A forked child keeping the digests of the files this build read (``fingerprint.remember_digests``) while this
     process writes the manifest and swaps the site in; waited for before the build returns."""
-    def action() -> None:
-        gc.disable()  # the child walks nothing: the parent's objects it shares stay unwritten (not copied)
-        fingerprint.remember_digests(portal, templates)
-
-    return isolate.start("site digests", action, died=SiteError)
+    return _apart("site digests", lambda: fingerprint.remember_digests(portal, templates))
 
 
 def _copies_apart(staging: Path, previous: dict[str, str] | None, output: Path, templates: Path,
@@ -614,12 +600,29 @@ def _copies_apart(staging: Path, previous: dict[str, str] | None, output: Path, 
     """A forked child copying the assets, the published files and the templates into ``staging`` through a writer
     of its own (``_write_copies``) while this process reads the site data; its records are merged before the files."""
     def action() -> Apart:
-        gc.disable()  # the child walks nothing: the parent's objects it shares stay unwritten (not copied)
         own = Writer(staging, previous)
         _write_copies(own, output, templates, digests)
         return own.files, own.changed
 
-    return isolate.start("site copies", action, died=SiteError)
+    return _apart("site copies", action)
+
+
+def _apart(stage: str, work: Callable[[], T]) -> isolate.Child[T]:
+    """A forked child doing ``work`` with the cycle collector off: it walks nothing, so the parent's objects it
+    shares stay unwritten (not copied), and its own few allocations end with it."""
+    def action() -> T:
+        gc.disable()
+        return work()
+
+    return isolate.start(stage, action, died=SiteError)
+
+
+def _let_end(child: isolate.Child[Any] | None) -> None:
+    """Wait for a side child that writes (a write cut short would stay behind as a temporary file), whatever it
+    answers: the build is failing already."""
+    if child is not None:
+        with contextlib.suppress(Exception):
+            child.result()
 
 
 def _run(actions: list[Callable[[], None]] | None) -> None:
