@@ -411,6 +411,14 @@ def stat_fields(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
 
 
+def path_fields(path: Path) -> list[int] | None:
+    """``stat_fields`` of ``path`` itself (a link not followed), None when it is absent or cannot be seen."""
+    try:
+        return stat_fields(os.lstat(path))
+    except OSError:
+        return None
+
+
 def settled(st: os.stat_result, now: int) -> bool:
     """True when the file was last changed ``RACY_NS`` before ``now`` (ns): a later change within the
     same clock tick, which could leave every stat field equal, is then no longer possible."""

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.treehash import stat_fields
+from pipeline.core.treehash import path_fields
 
 # Values read ahead by path: the file's stat when read, the magic read under, the value (``read_ahead``).
 _AHEAD: dict[Path, tuple[list[int], bytes, object | None]] = {}
@@ -63,11 +62,11 @@ class _Hashing:
 
 def read_ahead(path: Path, magic: bytes) -> None:
     """Read the value kept in ``path`` now, for ``load_plain`` to take once while the file's stat is as it was."""
-    before = _stat(path)
+    before = path_fields(path)
     if before is None:
         return
     value = _load(path, magic)
-    if _stat(path) == before:  # not changed while it was read
+    if path_fields(path) == before:  # not changed while it was read
         _AHEAD[path] = (before, magic, value)
 
 
@@ -88,17 +87,9 @@ def load_plain(path: Path, magic: bytes) -> object | None:
     """The value kept in ``path`` under ``magic``, or None when it is absent, damaged or of another layout
     (as read ahead, when its file's stat is still the one it was read with)."""
     found = _AHEAD.pop(path, None)
-    if found is not None and found[1] == magic and _stat(path) == found[0]:
+    if found is not None and found[1] == magic and path_fields(path) == found[0]:
         return found[2]
     return _load(path, magic)
-
-
-def _stat(path: Path) -> list[int] | None:
-    """The stat key of ``path`` (``treehash.stat_fields``), None when it is absent."""
-    try:
-        return stat_fields(os.lstat(path))
-    except OSError:
-        return None
 
 
 def _load(path: Path, magic: bytes) -> object | None:

@@ -31,7 +31,7 @@ from pipeline.core import collector, listings
 from pipeline.core.errors import PipelineError
 from pipeline.core.formatting import LANGS
 from pipeline.core.models import PUBLISHED_TABLES
-from pipeline.core.treehash import DigestCache, stat_fields
+from pipeline.core.treehash import DigestCache, path_fields
 from pipeline.publish import unchanged
 from pipeline.runner import sitestamp
 from pipeline.site import (
@@ -211,10 +211,4 @@ def _live_files(site: Path) -> tuple[Path, ...]:
 
 def _stats(paths: tuple[Path, ...]) -> list[list[int] | None]:
     """Each path's stat key (``treehash.stat_fields``), None where it is absent."""
-    found: list[list[int] | None] = []
-    for path in paths:
-        try:
-            found.append(stat_fields(os.lstat(path)))
-        except OSError:
-            found.append(None)
-    return found
+    return [path_fields(path) for path in paths]
