@@ -62,7 +62,8 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     """
     schemas = load_schemas(portal.datasets)
     reference = load_reference(portal, schemas)
-    submitted, reports = scan_submissions(portal.datasets, set(reference.agencies))
+    submitted, reports = scan_submissions(portal.datasets, set(reference.agencies),
+                                          digests.held_listings if digests is not None else None)
     # The kept judgements of a city's unchanged files (10,800 reports and their problems) are none of
     # them garbage: the cycle collector walking them again and again took a third of this stage.
     with collector.set_aside():
@@ -261,8 +262,10 @@ def _sha256(cache: ValidationCache | None, sub: Submitted, digests: DigestCache 
     """The SHA-256 of a submitted file as it is now, to find its kept judgement; None without a cache, or unreadable."""
     if cache is None:
         return None
-    # The name the skip check hashed it under; a hit only (same device, inode, size, times).
-    sha256 = known_digest(digests, os.path.join(os.path.abspath(sub.root), sub.file))
+    # The digest the skip check gave it, under the name it walked it by (no stat again: ``DigestCache.hashed``);
+    # else a hit only (same device, inode, size, times).
+    path = os.path.join(os.path.abspath(sub.root), sub.file)
+    sha256 = None if digests is None else digests.hashed(path) or known_digest(digests, path)
     try:
         if sha256 is None:
             sha256 = read_limited(sub.root, sub.file, 0).sha256  # hashed only, whatever its size
