@@ -104,3 +104,55 @@ def test_a_folder_changed_a_moment_ago_and_other_names_are_never_kept(tmp_path: 
     kept = (tmp_path / "listings.json").read_text()
     for name in ("bpbd", "dinkes", "Laporan Budi", "2026-10", "submissions", "portal.toml", "agencies.csv"):
         assert name not in kept
+
+
+def test_a_folder_holding_pycache_is_never_kept(tmp_path: Path) -> None:
+    """``walk_listing`` leaves ``__pycache__`` out: a folder holding one is listed each time, so that the layout
+    scan, which takes held folders' names (``held``), still finds it (a stray folder there)."""
+    root = _datasets(tmp_path)
+    bpbd = root / "submissions" / "2026-10" / "bpbd"
+    (bpbd / "__pycache__").mkdir()
+    time.sleep(SETTLE)
+    _, plan = _scan(root, {})
+    assert plan == {}
+
+
+def test_held_folders_give_the_layout_scan_what_listing_them_gives(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folders the check stat'ed instead of listing (``held``) are not listed again by ``scan_submissions``,
+    which finds the same files and layout errors as without them; a folder changed since is listed."""
+    from pipeline.validate import layout
+
+    root = _datasets(tmp_path)
+    (root / "submissions" / "2026-10" / "kpu").mkdir()  # an agency not in the reference: a layout error
+    (root / "submissions" / "2026-10" / "kpu" / "agendas.csv").write_bytes(b"x\n")
+    time.sleep(SETTLE)
+    _, plan = _scan(root, {})
+    held: input_listings.Held = {}
+    input_listings.scan("datasets", root, plan, {}, held)
+    bpbd = root / "submissions" / "2026-10" / "bpbd"
+    kpu = root / "submissions" / "2026-10" / "kpu"
+    assert held == {str(bpbd): ["agendas.csv", "performance.xlsx"], str(kpu): ["agendas.csv"]}
+    agencies = {"bpbd", "dinkes"}
+    listed: list[str] = []
+    real = layout.entries_at
+
+    def entries_at(fd: int, name: str, rel: str) -> Any:
+        listed.append(rel)
+        return real(fd, name, rel)
+
+    monkeypatch.setattr(layout, "entries_at", entries_at)
+    expected = layout.scan_submissions(root, agencies)
+    assert listed == ["submissions/2026-10/bpbd", "submissions/2026-10/dinkes"]
+    listed.clear()
+    assert layout.scan_submissions(root, agencies, held) == expected
+    assert listed == ["submissions/2026-10/dinkes"]  # held: bpbd; kpu is no agency, never listed
+    assert [s.file for s in expected[0]] == ["submissions/2026-10/bpbd/agendas.csv",
+                                            "submissions/2026-10/bpbd/performance.xlsx",
+                                            "submissions/2026-10/dinkes/agendas.csv",
+                                            "submissions/2026-10/dinkes/performance.xlsx"]
+    (bpbd / "decisions.csv").write_bytes(b"new\n")  # the folder changed: listed again by the check
+    held = {}
+    input_listings.scan("datasets", root, plan, {}, held)
+    assert str(bpbd) not in held
+    assert layout.scan_submissions(root, agencies, held) == layout.scan_submissions(root, agencies)

@@ -335,3 +335,18 @@ def test_a_recheck_is_sure_only_when_each_recent_file_settled_with_the_stat_and_
     sure = DigestCache(tmp_path / "cache.json")
     hash_tree(hashlib.sha256(), "t", root, None, sure)
     assert not sure.unsure and not sure.recheck().unsure
+
+
+def test_a_pass_gives_each_path_it_hashed_without_a_stat(tmp_path: Path) -> None:
+    """``DigestCache.hashed``: the digest ``digest`` gave a path this pass, kept or read (the publish's validation
+    takes its files' digests from its check so); None for a path it did not hash."""
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    cache = DigestCache(tmp_path / "digests.json")
+    st = os.lstat(path)
+    found = cache.digest(str(path), st)
+    assert found == hashlib.sha256(b"a,b\n1,2\n").hexdigest() == cache.hashed(str(path))
+    assert cache.hashed(str(tmp_path / "other.csv")) is None
+    again = cache.again()  # a later pass, the digest kept: given without reading, and named for the path too
+    assert again.hashed(str(path)) is None
+    assert again.digest(str(path), st) == found == again.hashed(str(path))

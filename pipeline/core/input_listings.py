@@ -26,19 +26,24 @@ from typing import Any
 from pipeline.core.models import TABLES
 from pipeline.core.treehash import Scanned, entry_name, scan_tree, scanned_entry, settled, walk_listing
 
-FORMAT = "mpp-input-listings 1"
+FORMAT = "mpp-input-listings 2"  # 2: no listing kept for a folder holding ``__pycache__`` (``walk_listing`` hides it)
 NAMES = frozenset(f"{table}.{kind}" for table in TABLES for kind in ("csv", "xlsx"))  # the only names kept
 # By the SHA-256 of a folder's path: its device, inode, mode, modification and change time, and its files' names.
 Plan = dict[str, list[Any]]
 
 
-def scan(label: str, root: Path, kept: Plan, plan: Plan) -> list[Scanned]:
+# By a folder's absolute path: the names of its entries, all regular files, as its kept listing holds them.
+Held = dict[str, list[str]]
+
+
+def scan(label: str, root: Path, kept: Plan, plan: Plan, held: Held | None = None) -> list[Scanned]:
     """``treehash.scan_tree(label, root, None)``, a folder whose stat is the key ``kept`` holds for it not listed;
-    ``plan`` gets the listings to keep (``save``)."""
-    return scan_tree(label, root, None, lambda found, rel, folder: _walk(found, rel, folder, kept, plan))
+    ``plan`` gets the listings to keep (``save``); ``held``: gets each folder not listed, with its files' names
+    (each found a regular file by its stat), for the publish's layout scan (``validate/layout.py``)."""
+    return scan_tree(label, root, None, lambda found, rel, folder: _walk(found, rel, folder, kept, plan, held))
 
 
-def _walk(found: list[Scanned], rel: str, folder: str, kept: Plan, plan: Plan) -> None:
+def _walk(found: list[Scanned], rel: str, folder: str, kept: Plan, plan: Plan, held: Held | None = None) -> None:
     """One folder's entries (``treehash._walk``'s order), then each subfolder's in turn."""
     now = time.time_ns()  # before the stat: a key is kept only for a folder last changed RACY_NS before it
     try:
@@ -57,6 +62,8 @@ def _walk(found: list[Scanned], rel: str, folder: str, kept: Plan, plan: Plan) -
             del found[start:]  # a kept name not there (a damaged plan): listed below
         else:
             plan[name] = entry
+            if held is not None and all(type(item) is tuple for item in found[start:]):  # (regular files only)
+                held[folder] = list(entry[5])
             return
     listed = walk_listing(folder, None)
     if listed is None:  # as os.walk: a folder that cannot be listed is passed over
@@ -69,11 +76,12 @@ def _walk(found: list[Scanned], rel: str, folder: str, kept: Plan, plan: Plan) -
         if item.is_symlink():  # named, never followed
             found.append(f"{rel}/{item.name}\0link\0".encode())
     if (not folders and not linked and settled(st, now) and all(f.name in NAMES for f in files)
-            and all(type(item) is tuple for item in found[start:])):  # (each a regular file's entry)
+            and all(type(item) is tuple for item in found[start:])  # (each a regular file's entry)
+            and not os.path.lexists(f"{folder}/__pycache__")):  # (a folder ``walk_listing`` leaves out)
         plan[name] = [*key, [f.name for f in files]]
     for item in folders:
         if not item.is_symlink():
-            _walk(found, f"{rel}/{item.name}", item.path, kept, plan)
+            _walk(found, f"{rel}/{item.name}", item.path, kept, plan, held)
 
 
 def _holds(entry: list[Any], key: list[int]) -> bool:

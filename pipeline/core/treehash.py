@@ -62,8 +62,14 @@ class DigestCache:
         self.scanned_stat: str | None = None
         # The listings of the trees' folders this pass's walk found to keep (``core/input_listings.py``).
         self.scanned_listings: dict[str, list[Any]] | None = None
+        # The folders that walk did not list, their kept listing holding (``input_listings.Held``): by absolute
+        # path, the names of their entries, each a regular file by its stat then.
+        self.held_listings: dict[str, list[str]] = {}
         # ``entry_name`` of paths, worked out ahead by the caller (site/prescan.py): not hashed again.
         self.names: dict[str, str] = {}
+        # The SHA-256 this pass gave each path it hashed, by the path (``hashed``), when the bytes are those of the
+        # stat it was given: the publish's validation takes a file's digest from its check without a stat.
+        self.by_path: dict[str, str] = {}
 
     def again(self) -> DigestCache:
         """A cache for another pass over the same files: what this pass found is kept too, so only a
@@ -89,7 +95,8 @@ class DigestCache:
         entry = self.kept.get(name)
         if entry is not None and entry[:-1] == key:
             self.seen[name] = entry
-            return str(entry[-1])
+            self.by_path[path] = found = str(entry[-1])
+            return found
         entry = self.offered.get(name)
         if entry is not None and entry[:-1] == key:  # the bytes another stage of this run wrote there
             if settled(st, time.time_ns()):
@@ -98,21 +105,35 @@ class DigestCache:
                 self.fresh[name] = entry
                 self._fresh_paths[name] = path
                 self.unsure = True
-            return str(entry[-1])
+            self.by_path[path] = found = str(entry[-1])
+            return found
         started = time.time_ns()
         found, before, after = _read(path)
         # Kept only when the bytes read are the bytes of that key, and that key cannot come back
         # with other bytes: unchanged while read, and last changed long enough before the read.
         if before == after == key and settled(st, started):
             self.seen[name] = [*key, found]
+            self.by_path[path] = found
             return found
         self.unsure = True
         if before == after == key:
             self.fresh[name] = [*key, found]
             self._fresh_paths[name] = path
+            self.by_path[path] = found
         else:
             self.doubted = True
         return found
+
+    def hashed(self, path: str) -> str | None:
+        """The SHA-256 this pass gave ``path`` (``digest``) of the bytes its stat then held, without taking the
+        file's stat again; None when it did not hash it, or the file changed while read.
+
+        For the publish that follows its check in the same run: the judgements, the store and the publish record
+        then all describe the bytes the check saw (a file changed since has another stat: the next run's check
+        sees it and judges it again, as it would a file changed just after this run). A file the store takes as
+        a new version is read then, and its bytes checked against this digest (``Store.update``).
+        """
+        return self.by_path.get(path)
 
     def recheck(self) -> DigestCache:
         """What a pass ``again`` over the same trees would keep, without walking them: the entries this pass

@@ -81,11 +81,12 @@ def inputs_stat(as_of: date, versions: str, scanned: list[Scanned]) -> str:
     return h.hexdigest()
 
 
-def scan_inputs(portal: Portal, listed: input_listings.Plan | None = None) -> list[Scanned]:
+def scan_inputs(portal: Portal, listed: input_listings.Plan | None = None,
+                held: input_listings.Held | None = None) -> list[Scanned]:
     """The folders a publish reads, walked once: the code, the templates, the datasets (and receipts).
 
     ``listed``: gets the listings of the datasets' folders to keep (``input_listings``); the folders whose stat is
-    still the key kept with theirs by the last publish that ran are stat'ed instead of listed.
+    still the key kept with theirs by the last publish that ran are stat'ed instead of listed (``held`` gets them).
     """
     scanned = scan_tree("pipeline", PIPELINE, ".py")
     scanned += scan_tree("site_templates", SITE_TEMPLATES, None)
@@ -94,7 +95,7 @@ def scan_inputs(portal: Portal, listed: input_listings.Plan | None = None) -> li
         scanned += scan_tree("datasets", portal.datasets, None)
     else:
         kept = input_listings.load(portal.output / "store" / INPUT_LISTINGS)
-        scanned += input_listings.scan("datasets", portal.datasets, kept, listed)
+        scanned += input_listings.scan("datasets", portal.datasets, kept, listed, held)
     if portal.receipts is not None and not portal.receipts.is_relative_to(portal.datasets):
         scanned += scan_tree("receipts", portal.receipts, None)
     root = schemas_root(portal.datasets)
@@ -150,7 +151,8 @@ def check(portal: Portal, as_of: date) -> Check:
     """Whether anything changed since the last publish; an interrupted swap of an output folder is
     completed first (never skipped), since the outputs' stat is part of the check."""
     listed: input_listings.Plan = {}
-    scanned, versions = scan_inputs(portal, listed), library_versions(LIBRARIES)
+    held: input_listings.Held = {}
+    scanned, versions = scan_inputs(portal, listed, held), library_versions(LIBRARIES)
     stats = inputs_stat(as_of, versions, scanned)
     for name in FOLDERS:
         recover_dir(portal.output / name)
@@ -165,6 +167,7 @@ def check(portal: Portal, as_of: date) -> Check:
     inputs = _inputs_digest(as_of, versions, scanned, digests)
     digests.scanned_stat = stats  # kept with the record by ``remember`` when every digest was sure
     digests.scanned_listings = listed  # kept by ``remember`` (``input_listings.save``)
+    digests.held_listings = held  # the folders not listed, for the publish's layout scan (not listed again)
     same = record is not None and record.get("inputs") == inputs and record.get("outputs") == outputs
     return Check(digests, inputs, record if same else None, plans, seen)
 

@@ -21,8 +21,6 @@ import hashlib
 import itertools
 import json
 import operator
-import os
-import stat
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -297,16 +295,13 @@ class Store:
         self.pointers[key] = Pointer(v.revision, v.revision if report.accepted else had)
         if report.accepted and report.rows is not None and report.file in self._reused:
             self._kept_rows[v.rows_path] = report.rows  # the kept judgement's rows: those of this version
-        if not flipped and report.file in self._reused and self._holds(v, report.accepted):
-            return  # this very report and its rows are in the store already
+        if not flipped and report.file in self._reused:
+            # This very report and its rows are in the store already: the version's verdict is the one its last
+            # flip wrote them for, in a run whose commit (the index naming it, after its files) went through.
+            return
         self.pending[v.report_path] = compact_json(report_record(report))
         if report.accepted:
             self.pending[v.rows_path] = compact_json(encode_rows(report.rows or []))
-
-    def _holds(self, v: Version, accepted: bool) -> bool:
-        """True when the store has a report file (and, for an accepted version, a rows file) for ``v``."""
-        root = str(self.root)
-        return _is_file(f"{root}/{v.report_path}") and (not accepted or _is_file(f"{root}/{v.rows_path}"))
 
     # ---- writing -------------------------------------------------------------
 
@@ -374,15 +369,6 @@ class Store:
             journal.undo()
             raise
         self.pending = {}
-
-
-def _is_file(path: str) -> bool:
-    """``os.path.isfile`` of a path already joined (asked twice for each of a city's 10,800 kept reports, where
-    ``os.path.join`` and ``isfile``'s own calls cost as much as the stat)."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
 
 
 _Flat = TypeVar("_Flat", Version, Pointer)

@@ -19,6 +19,7 @@ systems and office programs create them; no clerk sends them on purpose.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,14 @@ def is_ignored(name: str) -> bool:
     return name.startswith((".", "~$")) or name.lower() in _SYSTEM_FILES
 
 
-def scan_submissions(datasets: Path, agencies: set[str]) -> tuple[list[Submitted], list[FileReport]]:
+def scan_submissions(datasets: Path, agencies: set[str], held: dict[str, list[str]] | None = None
+                     ) -> tuple[list[Submitted], list[FileReport]]:
     """Every file to judge, plus a layout error for every unexpected path.
 
     Links (to files or folders, at any level, ``submissions/`` itself included) and
     special files (FIFOs, devices, sockets) are layout errors; none is ever opened.
+    ``held``: the folders the publish's check just found unchanged (``input_listings.Held``, by absolute path): an
+    agency folder among them is taken from there, not listed again (3,600 listings at a city's size).
     """
     found: list[Submitted] = []
     errors: list[FileReport] = []
@@ -82,7 +86,7 @@ def scan_submissions(datasets: Path, agencies: set[str]) -> tuple[list[Submitted
             folder.append(_layout(rel, "bad-period"))
         else:
             try:
-                _scan_period(datasets, name, agencies, example, found, errors)
+                _scan_period(datasets, name, agencies, example, found, errors, held or {})
             except Refused as exc:  # swapped for a link since it was listed
                 folder.append(_layout(rel, exc.reason))
     errors += _bounded("submissions", folder)
@@ -90,9 +94,10 @@ def scan_submissions(datasets: Path, agencies: set[str]) -> tuple[list[Submitted
 
 
 def _scan_period(datasets: Path, period: str, agencies: set[str], example: str,
-                 found: list[Submitted], errors: list[FileReport]) -> None:
-    """The agency folders of one period folder."""
+                 found: list[Submitted], errors: list[FileReport], held: dict[str, list[str]]) -> None:
+    """The agency folders of one period folder (``held``: as ``scan_submissions``)."""
     base = f"submissions/{period}"
+    at = f"{os.path.abspath(datasets)}/{base}/"
     folder: list[FileReport] = []
     with open_dir(datasets, base) as fd:  # its agency folders opened below it, not walked to from the root
         for name, kind in _relevant(listing(fd)):
@@ -105,7 +110,11 @@ def _scan_period(datasets: Path, period: str, agencies: set[str], example: str,
                 folder.append(_layout(rel, "unknown-agency", period=period, example=example))
             else:
                 try:
-                    _scan_agency(datasets, _relevant(entries_at(fd, name, rel)), rel, period, found, errors)
+                    # (A held folder's files are all regular, named as a table's: none is a leftover to drop.)
+                    names = held.get(at + name)
+                    listed = (sorted((n, FILE) for n in names) if names is not None else
+                              _relevant(entries_at(fd, name, rel)))
+                    _scan_agency(datasets, listed, rel, period, found, errors)
                 except Refused as exc:  # swapped for a link since it was listed
                     folder.append(_layout(rel, exc.reason, period=period))
     errors += _bounded(base, folder, period=period)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from pathlib import Path
 
 from pipeline.core import collector
 from pipeline.core.config import Portal
@@ -62,11 +63,13 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     """
     schemas = load_schemas(portal.datasets)
     reference = load_reference(portal, schemas)
-    submitted, reports = scan_submissions(portal.datasets, set(reference.agencies))
+    submitted, reports = scan_submissions(portal.datasets, set(reference.agencies),
+                                          digests.held_listings if digests is not None else None)
     # The kept judgements of a city's unchanged files (10,800 reports and their problems) are none of
     # them garbage: the cycle collector walking them again and again took a third of this stage.
     with collector.set_aside():
-        found = [(s, _sha256(cache, s, digests)) for s in submitted]
+        roots: dict[Path, str] = {}  # each root's absolute name, worked out once (not a call a file)
+        found = [(s, _sha256(cache, s, digests, roots)) for s in submitted]
         if cache is not None:
             cache.prefetch((s.file, sha256) for s, sha256 in found if sha256 is not None)
         kept = {s.file: e for s, sha256 in found if sha256 is not None and cache is not None
@@ -257,12 +260,20 @@ class _Kept:
         return report
 
 
-def _sha256(cache: ValidationCache | None, sub: Submitted, digests: DigestCache | None) -> str | None:
-    """The SHA-256 of a submitted file as it is now, to find its kept judgement; None without a cache, or unreadable."""
+def _sha256(cache: ValidationCache | None, sub: Submitted, digests: DigestCache | None,
+            roots: dict[Path, str] | None = None) -> str | None:
+    """The SHA-256 of a submitted file as it is now, to find its kept judgement; None without a cache, or unreadable
+    (``roots``: the absolute names of the roots met so far)."""
     if cache is None:
         return None
-    # The name the skip check hashed it under; a hit only (same device, inode, size, times).
-    sha256 = known_digest(digests, os.path.join(os.path.abspath(sub.root), sub.file))
+    roots = {} if roots is None else roots
+    root = roots.get(sub.root)
+    if root is None:
+        root = roots[sub.root] = os.path.abspath(sub.root).rstrip("/")
+    # The digest the skip check gave it, under the name it walked it by (no stat again: ``DigestCache.hashed``);
+    # else a hit only (same device, inode, size, times).
+    path = f"{root}/{sub.file}"  # (a posix path below its root: ``os.path.join`` gives the same)
+    sha256 = None if digests is None else digests.hashed(path) or known_digest(digests, path)
     try:
         if sha256 is None:
             sha256 = read_limited(sub.root, sub.file, 0).sha256  # hashed only, whatever its size
