@@ -161,11 +161,13 @@ def _order(tables: dict[str, list[Record]], handoff: Handoff | None, indexes: In
     written: the child, done with its own work seconds before, waited, and this process then waited for the
     workbook. Started first, it is made while this process writes the rest.
     """
-    def elsewhere(name: str) -> bool:
+    def first(name: str) -> tuple[int, int]:
         rows = len(tables[name])
-        return workbook_fork.wanted(name, rows, indexes) or (handoff is not None and wanted(rows))
+        if workbook_fork.wanted(name, rows, indexes):
+            return 0, -rows  # each forked a child, the largest (the longest) first
+        return (1, 0) if handoff is not None and wanted(rows) else (2, 0)
 
-    return sorted(PUBLISHED_TABLES, key=lambda name: not elsewhere(name))  # (a stable sort)
+    return sorted(PUBLISHED_TABLES, key=first)  # (a stable sort: else in the published order)
 
 
 def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path,
