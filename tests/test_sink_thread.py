@@ -53,6 +53,21 @@ def test_a_failed_write_is_raised_in_the_caller_naming_the_file(tmp_path: Path) 
     assert failure.value.filename == "/dev/full"
 
 
+def test_it_is_told_once_the_file_is_whole_and_closed_never_after_a_failure(tmp_path: Path) -> None:
+    told: list[tuple[Path, bytes]] = []
+    with ThreadedSink(tmp_path / "out", closed=lambda path: told.append((path, path.read_bytes()))) as sink:
+        sink.write(b"a" * (3 << 20))
+        sink.write(b"b")
+    sink.wait()
+    assert told == [(tmp_path / "out", b"a" * (3 << 20) + b"b")]  # the file whole when told (its writeback starts)
+    if os.path.exists("/dev/full"):
+        failed = ThreadedSink(Path("/dev/full"), closed=lambda path: told.append((path, b"")))
+        failed.write(b"z" * (1 << 20))
+        with pytest.raises(OSError):
+            failed.sha256()
+        assert len(told) == 1
+
+
 def test_a_failure_of_the_caller_stops_the_thread_and_is_the_one_raised(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="the caller's"), ThreadedSink(tmp_path / "out") as sink:
         sink.write(b"a" * (1 << 20))
