@@ -41,7 +41,6 @@ THIRD = [*SECOND[:2500], record(90_003), *SECOND[2500:]]
 def small_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     """A table of any size counts as large (these are small)."""
     monkeypatch.setattr(workbook_child, "FORK_ROWS", 1)
-    monkeypatch.setattr(workbook_fork, "FORK_ROWS", 1)
 
 
 def publish(root: Path, records: list[dict[str, Any]]) -> tuple[dict[str, bytes], Indexes, bool]:

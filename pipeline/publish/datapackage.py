@@ -161,13 +161,11 @@ def _order(tables: dict[str, list[Record]], handoff: Handoff | None, indexes: In
     written: the child, done with its own work seconds before, waited, and this process then waited for the
     workbook. Started first, it is made while this process writes the rest.
     """
-    def first(name: str) -> tuple[int, int]:
+    def elsewhere(name: str) -> bool:
         rows = len(tables[name])
-        if workbook_fork.wanted(name, rows, indexes):
-            return 0, -rows  # each forked a child, the largest (the longest) first
-        return (1, 0) if handoff is not None and wanted(rows) else (2, 0)
+        return workbook_fork.wanted(name, rows, indexes) or (handoff is not None and wanted(rows))
 
-    return sorted(PUBLISHED_TABLES, key=first)  # (a stable sort: else in the published order)
+    return sorted(PUBLISHED_TABLES, key=lambda name: not elsewhere(name))  # (a stable sort)
 
 
 def _package(portal: Portal, resources: list[dict[str, Any]], folder: Path,

@@ -32,17 +32,12 @@ from pipeline.runner import isolate
 
 # Off: every workbook made in this process, as before (tests compare both; a platform without fork).
 FORK = hasattr(os, "fork")
-# From this many rows a changed table's workbook has a child of its own, not only the indicators' (414,000 rows):
-# after a new agency-month the workbooks of the performance, agendas, submissions and history tables (5,000 to
-# 74,000 rows) took a quarter of a second of this process, the data files' longest path, while the other core
-# waited; a fork of this process costs about a hundredth of a second (a table below this costs less than that).
-FORK_ROWS = 5_000
 
 
 def wanted(name: str, rows: int, indexes: Indexes | None) -> bool:
-    """Whether table ``name`` of ``rows`` rows would have its workbook made in a forked child: a table of
-    ``FORK_ROWS`` rows or more with a row index published last (its rows are mostly taken back)."""
-    return FORK and rows >= FORK_ROWS and indexes is not None and indexes.folder is not None \
+    """Whether table ``name`` of ``rows`` rows would have its workbook made in a forked child: a large table
+    (``workbook_child.FORK_ROWS``) with a row index published last (its rows are mostly taken back)."""
+    return FORK and workbook_child.wanted(rows) and indexes is not None and indexes.folder is not None \
         and (indexes.folder / f"{name}.idx").is_file()
 
 
