@@ -35,7 +35,16 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pipeline.core import heap, listings, periods
-from pipeline.core.atomic import COMMIT, commit_files, holds_bytes, recover_dir, same_bytes, staging_dir, write_unsynced
+from pipeline.core.atomic import (
+    COMMIT,
+    commit_files,
+    holds_bytes,
+    recover_dir,
+    remove_gone,
+    same_bytes,
+    staging_dir,
+    write_unsynced,
+)
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import PipelineError, PublishError
 from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport, Record
@@ -209,7 +218,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         raise
     for name, (folder, moves, deletes) in list(staged.items()):
         try:
-            commit_files(folder, portal.output / name, moves, deletes)
+            # The large files replaced kept by a second name, freed once the site has its word (``save``).
+            commit_files(folder, portal.output / name, moves, deletes, gone=True)
         except OSError as exc:
             # A committed plan is finished by the next run; the rest is rebuilt from the committed store.
             _remove(f for f, _, _ in staged.values() if not (f / COMMIT).is_file())
@@ -224,6 +234,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         """The stage's own records for the next run, each describing what is now in place (a failure or a kill
         here leaves a record of the run before, which the next run does not trust: it works more, no less right)."""
         try:
+            for name in FOLDERS:
+                remove_gone(portal.output / name)  # first: the disk space of the files replaced given back
             cache.save()  # after the commit: a judgement is kept only once the store holds its file
             templates.save()  # after the swap: the digests describe the files now in place
             feedback_keys.save(pages, store_root)  # with the agencies' keys whose reports last by now
