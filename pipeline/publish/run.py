@@ -223,6 +223,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         except OSError as exc:
             # A committed plan is finished by the next run; the rest is rebuilt from the committed store.
             _remove(f for f, _, _ in staged.values() if not (f / COMMIT).is_file())
+            for done in FOLDERS:
+                remove_gone(portal.output / done)
             raise _Committed(exc) from exc
         del staged[name]
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
