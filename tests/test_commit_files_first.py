@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipeline.core.atomic import COMMIT, commit_files, recover_dir, staging_dir
+import pytest
+
+from pipeline.core import atomic
+from pipeline.core.atomic import COMMIT, commit_files, recover_dir, remove_gone, staging_dir
 
 
 def _staged(root: Path, files: dict[str, bytes]) -> Path:
@@ -72,3 +75,25 @@ def test_a_swap_into_a_folder_in_place_is_file_by_file_and_an_interrupted_first_
     recover_dir(other / "data")
     assert not (other / "data").exists()
     assert _files(staging_dir(other / "data")) == {}
+
+
+def test_large_files_replaced_are_kept_until_removed_and_a_leftover_goes_at_the_next_recovery(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(atomic, "GONE_FROM", 3)  # "a\n" (2 bytes) is small; the others are large
+    old = {"a.csv": b"a\n", "big.json": b"[old]", "same.csv": b"kept", "sub/deep/c.xlsx": b"PKold"}
+    commit_files(_staged(tmp_path, old), tmp_path / "data", sorted(old), [])
+    inode = (tmp_path / "data" / "big.json").stat().st_ino
+    new = {"a.csv": b"b\n", "big.json": b"[new]", "sub/deep/c.xlsx": b"PKnew"}
+    commit_files(_staged(tmp_path, new), tmp_path / "data", sorted(new), [], gone=True)
+    assert _files(tmp_path / "data") == {**new, "same.csv": b"kept"}
+    gone = tmp_path / ".data.gone"
+    # The large files replaced, still linked (their move freed nothing); the small one and the unchanged one not.
+    assert sorted(_files(gone).values()) == [b"PKold", b"[old]"]
+    assert (gone / str(inode)).read_bytes() == b"[old]"
+    remove_gone(tmp_path / "data")
+    assert not gone.exists()
+    newer = {"big.json": b"[newer]"}
+    commit_files(_staged(tmp_path, newer), tmp_path / "data", sorted(newer), [], gone=True)
+    assert gone.exists()  # a run killed before it removed them: the next one's recovery does
+    recover_dir(tmp_path / "data")
+    assert not gone.exists() and (tmp_path / "data" / "big.json").read_bytes() == b"[newer]"

@@ -360,9 +360,9 @@ def test_only_changed_files_are_swapped_in_and_strays_are_removed(published: Any
     plans: dict[str, tuple[list[str], list[str]]] = {}
     real = publish.commit_files
 
-    def seen(staging: Path, target: Path, moves: list[str], deletes: list[str]) -> None:
+    def seen(staging: Path, target: Path, moves: list[str], deletes: list[str], gone: bool = False) -> None:
         plans.setdefault(target.name, (list(moves), list(deletes)))  # this run's, not the fresh one's below
-        real(staging, target, moves, deletes)
+        real(staging, target, moves, deletes, gone)
 
     monkeypatch.setattr(publish, "commit_files", seen)
     publish.publish_data(step.portal, AS_OF, NOW)
@@ -387,11 +387,11 @@ def test_a_publish_dying_after_a_swap_plan_is_committed_is_completed_by_the_next
     step.put("2026-10", "dpmptsp", "agendas", [agenda("N-1", "planned", "2026-10-09")])
     real = publish.commit_files
 
-    def dies(staging: Path, target: Path, moves: list[str], deletes: list[str]) -> None:
+    def dies(staging: Path, target: Path, moves: list[str], deletes: list[str], gone: bool = False) -> None:
         if target.name == "feedback":  # the plan written, then the machine fails before any move
             (staging / ".swap-commit").write_text(json.dumps({"moves": moves, "deletes": deletes}), encoding="utf-8")
             raise OSError(28, "No space left on device", str(target / moves[0]))
-        real(staging, target, moves, deletes)
+        real(staging, target, moves, deletes, gone)
 
     monkeypatch.setattr(publish, "commit_files", dies)
     with pytest.raises(PublishError):

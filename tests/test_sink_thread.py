@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pipeline.core.sink_thread import ThreadedSink
-from pipeline.publish import row_reuse
+from pipeline.publish import row_reuse, table_files
 from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.table_files import csv_bytes, json_bytes, table_bytes, xlsx_bytes
 
@@ -51,6 +51,21 @@ def test_a_failed_write_is_raised_in_the_caller_naming_the_file(tmp_path: Path) 
     with pytest.raises(OSError) as failure:
         sink.sha256()
     assert failure.value.filename == "/dev/full"
+
+
+def test_it_is_told_once_the_file_is_whole_and_closed_never_after_a_failure(tmp_path: Path) -> None:
+    told: list[tuple[Path, bytes]] = []
+    with ThreadedSink(tmp_path / "out", closed=lambda path: told.append((path, path.read_bytes()))) as sink:
+        sink.write(b"a" * (3 << 20))
+        sink.write(b"b")
+    sink.wait()
+    assert told == [(tmp_path / "out", b"a" * (3 << 20) + b"b")]  # the file whole when told (its writeback starts)
+    if os.path.exists("/dev/full"):
+        failed = ThreadedSink(Path("/dev/full"), closed=lambda path: told.append((path, b"")))
+        failed.write(b"z" * (1 << 20))
+        with pytest.raises(OSError):
+            failed.sha256()
+        assert len(told) == 1
 
 
 def test_a_failure_of_the_caller_stops_the_thread_and_is_the_one_raised(tmp_path: Path) -> None:
@@ -90,6 +105,22 @@ def test_kept_stretches_written_as_views_give_the_bytes_of_a_cold_write(tmp_path
     assert indexes.reused["t"] == 4_998
     assert again == {"csv": csv_bytes(SCHEMA, second), "json": json_bytes(SCHEMA, second),
                      "xlsx": xlsx_bytes(SCHEMA, second)}
+
+
+def test_the_csv_and_json_written_by_threads_start_their_writeback_once_whole(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    indexes = Indexes(tmp_path / "store", tmp_path / "data")
+    files = table_bytes(SCHEMA, _rows(3_000), indexes, lambda csv: None)
+    (tmp_path / "data").mkdir()
+    for ext, data in files.items():
+        (tmp_path / "data" / f"t.{ext}").write_bytes(data)
+    indexes.save()
+    told: dict[str, bytes] = {}
+    monkeypatch.setattr(table_files, "flush_ahead", lambda paths: told.update({p: Path(p).read_bytes() for p in paths}))
+    second = _rows(3_000, changed=1_500)
+    again = table_bytes(SCHEMA, second, Indexes(tmp_path / "store", tmp_path / "data"), lambda csv: None)
+    # Each told once written whole (its flush to disk started then, in a thread), the workbook not (written here).
+    assert {Path(p).name: data for p, data in told.items()} == {"t.csv": again["csv"], "t.json": again["json"]}
 
 
 def test_a_stretch_of_rows_is_renumbered_at_once_as_one_by_one() -> None:

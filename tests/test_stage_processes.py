@@ -176,10 +176,16 @@ def test_the_feedback_pages_are_staged_by_another_process_than_the_data_files(
              f"def feedback_files(*a, **k):\n    _mark('feedback'); return _feedback(*a, **k)\n"
              f"def data_files(*a, **k):\n    _mark('data'); return _data(*a, **k)\n"
              f"r.feedback_files, r.data_files = feedback_files, data_files\n"
+             f"from pipeline.store.archive import Store\n_index = Store.index_bytes\n"
+             f"def index_bytes(self):\n    _mark('index'); return _index(self)\n"
+             f"Store.index_bytes = index_bytes\n"
              f"{SIDE_CHILDREN[kind]}")  # a side child however few files the run writes
     done = patched_publish(ds, out, patch, "--no-site", "--now", NOW)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "feedback").read_text() != (tmp_path / "data").read_text()
+    # The store's index made by the child without the workbook (``INDEX_BESIDE``), else by the commit.
+    maker = "feedback" if kind == "small" else "data"
+    assert (tmp_path / "index").read_text() == (tmp_path / maker).read_text()
     assert "2026-09" in (out / "data" / "performance.csv").read_text(encoding="utf-8")
     assert any("2026-09" in p.as_posix() for p in (out / "feedback").rglob("*.html"))
     assert _staging_leftovers(out) == []

@@ -35,10 +35,12 @@ class ThreadedSink:
     left, and both release the GIL, so the thread does it on the other core while the caller makes the next
     file. A failure (a full disk: an OSError naming the file) is raised by the next ``write``, ``end`` or
     ``wait``; whatever happens, ``wait`` returns only once the thread holds no piece (a view may then be let go).
+    ``closed(path)``: called by the thread once the file is written whole and closed (not after a failure).
     """
 
-    def __init__(self, path: Path, held: int = HELD) -> None:
+    def __init__(self, path: Path, held: int = HELD, closed: Callable[[Path], None] | None = None) -> None:
         self.path = path
+        self._closed = closed  # told (by the thread) once the file is written whole and closed
         self.size = 0
         self._hash = hashlib.sha256()
         self._held = held
@@ -156,6 +158,9 @@ class ThreadedSink:
                     os.close(self._fd)
             except OSError as exc:
                 self._error = self._error or exc
+            if self._closed is not None and self._error is None:
+                with contextlib.suppress(Exception):  # only told: nothing of the file depends on it
+                    self._closed(self.path)
 
     def _put(self, piece: Piece) -> None:
         """Write ``piece`` at the file's end and count it in the SHA-256."""

@@ -35,7 +35,16 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pipeline.core import heap, listings, periods
-from pipeline.core.atomic import COMMIT, commit_files, holds_bytes, recover_dir, same_bytes, staging_dir, write_unsynced
+from pipeline.core.atomic import (
+    COMMIT,
+    commit_files,
+    holds_bytes,
+    recover_dir,
+    remove_gone,
+    same_bytes,
+    staging_dir,
+    write_unsynced,
+)
 from pipeline.core.config import Portal, read_config_file
 from pipeline.core.errors import PipelineError, PublishError
 from pipeline.core.models import PUBLISHED_TABLES, REFERENCE_TABLES, FileReport, Record
@@ -162,7 +171,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     # and stages them on the other core (forked before the tables are built: they are never shared, nor
     # copied) while this process builds the tables and writes the data files.
     writing = new_store.start_writing()  # planned here, so that this process can undo the child's writes
-    side = _start_side(portal.output, writing, builders, {"feedback": pages, "templates": templates}, plans)
+    side = _start_side(portal.output, writing, builders, {"feedback": pages, "templates": templates}, plans,
+                       new_store.index_bytes)
     try:
         memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
         tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
@@ -187,7 +197,9 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
             start_early(len(writing.writes))
         else:  # or while the side folders are staged: the commit's fsync of them is then short
             flush_ahead([f"{f}/{rel}" for f, moves, _ in staged.values() for rel in moves])
-        side_staged, pages, templates, _ = side.result()  # the child's records of what it found and built
+        # The child's records of what it found and built, and the store's index it made (the stage's state: no
+        # process changes the store after its update), or None (then made by the commit).
+        side_staged, pages, templates, _, index = side.result()
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
     except BaseException:
         side.stop()  # killed unless it already answered (its own failure removed its folders)
@@ -199,16 +211,20 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         at_commit()
     try:
         # The store's files and the staged ones flushed together before the index names them; undone on failure.
-        new_store.commit(writing, [f"{folder}/{rel}" for folder, moves, _ in staged.values() for rel in moves])
+        new_store.commit(writing, [f"{folder}/{rel}" for folder, moves, _ in staged.values() for rel in moves],
+                         index)
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         raise
     for name, (folder, moves, deletes) in list(staged.items()):
         try:
-            commit_files(folder, portal.output / name, moves, deletes)
+            # The large files replaced kept by a second name, freed once the site has its word (``save``).
+            commit_files(folder, portal.output / name, moves, deletes, gone=True)
         except OSError as exc:
             # A committed plan is finished by the next run; the rest is rebuilt from the committed store.
             _remove(f for f, _, _ in staged.values() if not (f / COMMIT).is_file())
+            for done in FOLDERS:
+                remove_gone(portal.output / done)
             raise _Committed(exc) from exc
         del staged[name]
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
@@ -220,6 +236,8 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         """The stage's own records for the next run, each describing what is now in place (a failure or a kill
         here leaves a record of the run before, which the next run does not trust: it works more, no less right)."""
         try:
+            for name in FOLDERS:
+                remove_gone(portal.output / name)  # first: the disk space of the files replaced given back
             cache.save()  # after the commit: a judgement is kept only once the store holds its file
             templates.save()  # after the swap: the digests describe the files now in place
             feedback_keys.save(pages, store_root)  # with the agencies' keys whose reports last by now
@@ -236,8 +254,9 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     return result
 
 
-# The child's staged folders, its feedback and templates records, and the workbook handed to it (``data_files``).
-SideStaged = tuple["Staged", Reuse, Reuse, Sheet | None]
+# The child's staged folders, its feedback and templates records, the workbook handed to it (``data_files``), and
+# the store's index it made (``INDEX_BESIDE``), if any.
+SideStaged = tuple["Staged", Reuse, Reuse, Sheet | None, bytes | None]
 T = TypeVar("T")
 
 
@@ -252,6 +271,10 @@ FORK_FROM = 5000
 # and report took 0.4-0.5 s of the stage's longest path, before its commit. Off: staged in this process after
 # the data files (``_Staged``).
 FORK_SMALL = True
+# That child (without the workbook) also makes the store's index (``Store.index_bytes``: a city's is 9.5 MB of JSON,
+# 0.14 s), done with its folders a second before the data files are; made by the commit, it delayed the site child's
+# word by as much. Off: made by the commit. (Not by the child of a first publish: it makes the largest workbook.)
+INDEX_BESIDE = True
 
 
 class _Staged:
@@ -296,12 +319,14 @@ class _Side:
 
 
 def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[], Mapping[str, bytes]]],
-                reused: dict[str, Reuse], plans: Mapping[str, Any] | None = None) -> _Side | _Staged:
+                reused: dict[str, Reuse], plans: Mapping[str, Any] | None = None,
+                index: Callable[[], bytes] | None = None) -> _Side | _Staged:
     """Fork a child that stages the folders of ``builders`` (``_stage``), writes the store's files (``writing``:
     undone by this process on failure), makes the workbook this process hands it, if any (``Handoff``), and
     answers with what it staged and made and with the records ``reused`` kept of them (saved by this process
     once the folders are in place); below ``FORK_FROM``, all that but the workbook is done in this process
-    when its result is asked for. ``plans``: the output folders' listings the last run kept (``_stage``)."""
+    when its result is asked for. ``plans``: the output folders' listings the last run kept (``_stage``);
+    ``index``: makes the store's index, which a child without the workbook makes too (``INDEX_BESIDE``)."""
     handoff = Handoff() if FORK and len(writing.writes) >= FORK_FROM else None
     small = FORK and FORK_SMALL and handoff is None  # a child without the workbook
 
@@ -311,7 +336,8 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
         staged = _stage(output, builders, {}, reused, plans=plans)
         if handoff is None:
             writing.write()
-            return staged, reused["feedback"], reused["templates"], None
+            made = index() if small and INDEX_BESIDE and index is not None else None
+            return staged, reused["feedback"], reused["templates"], None, made
         heap.give_back()  # what the pages and templates freed: the rest of this child is beside the data files
         # The store's files written by a thread (mostly waits on the disk), then their writeback started (a first
         # publish: they and the side folders put on disk meanwhile), while this thread waits for the workbook handed
@@ -321,7 +347,7 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
             sheet = handed_sheet(handoff)  # waited for: this process hands one, or none, as it writes the data files
         finally:
             writer.join()
-        return staged, reused["feedback"], reused["templates"], sheet
+        return staged, reused["feedback"], reused["templates"], sheet, None
     if handoff is None and not small:
         return _Staged(side)
     # What both processes only read from here on, frozen (as ``collector.set_aside`` leaves what the stage

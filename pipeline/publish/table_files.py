@@ -40,6 +40,7 @@ from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Digested, Encoder, Ind
 from pipeline.publish.sheet_xml import NeedsOpenpyxl, SheetRows, row_blocks
 from pipeline.publish.workbook_child import Written
 from pipeline.runner.isolate import Child
+from pipeline.store.flush import flush_ahead
 
 
 class Counted(Protocol):
@@ -360,8 +361,10 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
 def _threaded(path: Path, head: bytes, pieces: Iterable[tuple[bytes | memoryview, Callable[[], None] | None]],
               sep: bytes, empty: bytes = b"", tail: bytes = b"") -> ThreadedSink:
     """The file ``path`` started (``ThreadedSink``): ``head``, the ``pieces`` joined by ``sep``, then ``tail``, or
-    ``empty`` when there is no piece; the thread may still be writing it when this returns."""
-    sink = ThreadedSink(path)
+    ``empty`` when there is no piece; the thread may still be writing it when this returns. Its writeback is started
+    once it is closed (``flush_ahead``: after a new month the indicators' CSV and JSON, 187 MB of the data files' 250,
+    are on disk by the commit, whose flush waited for them)."""
+    sink = ThreadedSink(path, closed=_written_back)
     try:
         sink.write(head)
         first = True
@@ -378,6 +381,11 @@ def _threaded(path: Path, head: bytes, pieces: Iterable[tuple[bytes | memoryview
             sink.wait()
         raise
     return sink
+
+
+def _written_back(path: Path) -> None:
+    """Start putting the file ``path`` on disk, in a thread (``flush.flush_ahead``)."""
+    flush_ahead([str(path)])
 
 
 def _settle(sinks: dict[str, Counted]) -> None:

@@ -336,9 +336,10 @@ class Store:
         or a forked child, while the caller builds the outputs; they are named only by the index ``commit`` writes."""
         return Writing(self.root, self.pending)
 
-    def commit(self, writing: Writing | None = None, staged: Collection[str] = ()) -> None:
+    def commit(self, writing: Writing | None = None, staged: Collection[str] = (), index: bytes | None = None) -> None:
         """Write pending files (unless ``writing``, from ``start_writing``, wrote them), flush them with
-        ``staged``, then write the log copy, then the index (the commit point).
+        ``staged``, then write the log copy, then the index (the commit point): ``index``, when the caller made
+        ``index_bytes`` of this store already (in another process), else made here.
 
         ``staged``: the caller's staged files (absolute paths under the store's parent folder), which
         must be on disk before the index names this run's state. If any write fails (a full disk),
@@ -356,7 +357,7 @@ class Store:
         try:
             # Made before the flush: the files the caller started putting on disk (``flush.flush_ahead``) get there
             # meanwhile, and the flush waits that much less (a city's index is 9.5 MB of JSON, a tenth of a second).
-            changelog, index = self.changelog_bytes(), self.index_bytes()
+            changelog, index = self.changelog_bytes(), self.index_bytes() if index is None else index
             # The index written next must never name a file that is not on disk: every file it names that
             # this run made is flushed, those it found already holding their bytes too (a run killed
             # before its commit may have left them, never flushed), with the caller's staged files.
