@@ -64,6 +64,8 @@ class ReadAhead:
         self.prescan: Prescan | None = None  # the walk of the trees the build's check reads
         # Digests of the files the check reads whose kept digest no longer held, read ahead (digestahead.py).
         self.offered: dict[str, list[Any]] = {}
+        # What is read again once its files' stat changed while the word is awaited (``renew``), by its paths.
+        self._renewable: dict[tuple[Path, ...], Callable[[], Any]] = {}
 
     def read(self, paths: tuple[Path, ...], reader: Callable[[], T]) -> None:
         """Keep what ``reader`` returns, read from ``paths`` (kept only when none changed while it read)."""
@@ -71,6 +73,23 @@ class ReadAhead:
         value = reader()
         if _stats(paths) == before:
             self._read[paths] = (before, value)
+
+    def renewable(self, paths: tuple[Path, ...], reader: Callable[[], Any]) -> None:
+        """``read`` now, and again by ``renew`` each time a file of ``paths`` changed since (the store's index, which
+        the data stage replaces at its commit, while this reads)."""
+        self._renewable[paths] = reader
+        self.read(paths, reader)
+
+    def renew(self) -> bool:
+        """Read again what ``renewable`` named whose files' stat is no longer the one read with it (or that was not
+        kept); True when anything was read."""
+        again = False
+        for paths, reader in self._renewable.items():
+            found = self._read.get(paths)
+            if found is None or _stats(paths) != found[0]:
+                self.read(paths, reader)
+                again = True
+        return again
 
     def take(self, paths: tuple[Path, ...]) -> tuple[Any] | None:
         """``(value,)`` read from ``paths`` when each still has the stat it had then, else None (read it now)."""
@@ -149,10 +168,11 @@ def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = 
                 break
             ahead.read((path,), partial(rowcache.read_kept, path))
     # Last, the store's index (its reports' versions, ``feedback_data.load_reports``): the data stage writes it at
-    # its commit, as this reading starts, by a rename; read before that, it is not taken (its stat changed).
+    # its commit, as this reading starts, by a rename; read before that, its stat changed and it is read again
+    # while the word is awaited (``renew``, early_site.py), else by the build (0.06 s at a city's size).
     store = output / "store"
     if stop is None or not stop():
-        ahead.read((store / STORE_INDEX,), partial(_store, store))
+        ahead.renewable((store / STORE_INDEX,), partial(_store, store))
     # The build's other kept files, each read whole while the word has not come yet: a new month's build read them
     # after the word, on its longest path (0.05 s of records' texts before any language's process, 0.07 s of each
     # language's search index in its own process, at a city's size), while this child waited for the word.
