@@ -179,6 +179,7 @@ def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = 
     for path, magic in kept_files(output):
         if stop is not None and stop():
             break
+        ahead.renew()  # the store's index again once the data stage's commit replaced it (read before: not kept)
         keptpickle.read_ahead(path, magic)
     return ahead
 
