@@ -41,9 +41,14 @@ T = TypeVar("T")
 Written = dict[str, list[Any]]  # the data files the data stage wrote, by path (``PublishResult.written``)
 
 
-# What the child does at once: its start-up, given how to ask whether the word came already, returning what
-# builds once it came.
-StartUp = Callable[[Callable[[], bool]], Callable[[Written], T]]
+# Whether the word came, waiting for it at most so many seconds (0: not at all).
+Word = Callable[[float], bool]
+# What the child does at once: its start-up, given how to ask whether the word came, returning what builds once
+# it came.
+StartUp = Callable[[Word], Callable[[Written], T]]
+# While the word is awaited, after the reading ahead, what was read of a file the data stage replaces meanwhile (the
+# store's index, at its commit) is read again once it changed (``ReadAhead.renew``), looked at this often (seconds).
+RENEW_EVERY = 0.01
 
 
 class EarlySite(Generic[T]):
@@ -77,7 +82,7 @@ class EarlySite(Generic[T]):
 
 def first_build(portal: Portal, build: Callable[[Written], T]) -> StartUp[T]:
     """A first publish's start-up: the site's code imported and its templates compiled (kept once the word came)."""
-    def start(_: Callable[[], bool]) -> Callable[[Written], T]:
+    def start(_: Word) -> Callable[[Written], T]:
         keep = _start_up(portal)
 
         def go(written: Written) -> T:
@@ -90,8 +95,9 @@ def first_build(portal: Portal, build: Callable[[Written], T]) -> StartUp[T]:
 def read_first(portal: Portal, build: Callable[[Written, ReadAhead], T], first: ReadAhead | None = None) -> StartUp[T]:
     """A later publish's start-up: the site's code imported and what the build reads first read (``_read_ahead``;
     ``first``: what the command's process read of it already, ``readahead.digests_first``)."""
-    def start(word: Callable[[], bool]) -> Callable[[Written], T]:
-        ahead = _read_ahead(portal, word, first)
+    def start(word: Word) -> Callable[[Written], T]:
+        ahead = _read_ahead(portal, lambda: word(0.0), first)
+        _renew(ahead, word)
         return lambda written: build(written, ahead)
     return start
 
@@ -99,7 +105,7 @@ def read_first(portal: Portal, build: Callable[[Written, ReadAhead], T], first: 
 def _wait_and_build(read_end: int, write_end: int, start: StartUp[T]) -> T:
     """In the child: start up, wait for the word, build."""
     os.close(write_end)  # else the end of the word is never seen
-    go = start(lambda: _came(read_end))
+    go = start(lambda wait: _came(read_end, wait))
     with os.fdopen(read_end, "rb") as word:
         body = word.read()
     if not body:  # the command's process ended without a word (``cancel`` kills first: not reached then)
@@ -108,11 +114,20 @@ def _wait_and_build(read_end: int, write_end: int, start: StartUp[T]) -> T:
     return go(written)
 
 
-def _came(read_end: int) -> bool:
-    """True once the word can be read (or the command's process ended without one), without waiting."""
+def _came(read_end: int, wait: float = 0.0) -> bool:
+    """True once the word can be read (or the command's process ended without one), waiting at most ``wait``
+    seconds for it."""
     waiting = select.poll()
     waiting.register(read_end, select.POLLIN)
-    return bool(waiting.poll(0))
+    return bool(waiting.poll(round(wait * 1000)))
+
+
+def _renew(ahead: ReadAhead, word: Word) -> None:
+    """Until the ``word`` came, read again what the data stage replaced since it was read ahead (the store's index,
+    written at its commit while the child reads: read before, the build read it again, 0.06 s at a city's size)."""
+    while not word(RENEW_EVERY):
+        if ahead.renew():
+            gc.freeze()  # read-only, as the rest read ahead (``_read_ahead``)
 
 
 def _read_ahead(portal: Portal, word: Callable[[], bool], first: ReadAhead | None = None) -> ReadAhead:

@@ -47,6 +47,7 @@ from pipeline.core.templating import SITE_TEMPLATES
 from pipeline.core.treehash import DigestCache
 from pipeline.runner import isolate
 from pipeline.site import (
+    checkapart,
     dcat,
     downloads,
     feeds,
@@ -127,18 +128,19 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     """The build itself (see ``build_site``)."""
     target = portal.output / "site"
     recover_dir(target)  # an interrupted swap first: the fingerprint must describe the pages there
-    inputs = fingerprint.inputs_fingerprint(portal, as_of, templates, search, offered, ahead)
+    # With what was read ahead, the check is made by a child while the data is read (checkapart.py): the build is
+    # skipped, when nothing changed, once the data is read.
+    checking = FORK and CHECK_APART and ahead is not None
+    inputs = "" if checking else fingerprint.inputs_fingerprint(portal, as_of, templates, search, offered, ahead)
     previous = fingerprint.read_record(target)
-    if previous is not None and previous.get("inputs") == inputs:
-        pages_n, files_n = int(previous.get("pages", 0)), int(previous.get("files", 0))
-        print(f"Situs / site: tidak ada masukan yang berubah, pembangunan dilewati / no input changed, "
-              f"build skipped ({pages_n} halaman / pages) -> {target}")
-        return BuildResult(target, pages_n, files_n, skipped=True)
+    if not checking and _unchanged(previous, inputs):
+        return _skipped(target, previous)
     if ahead is not None:
         live = ahead.live(target, previous)  # as read while the data stage worked, when the site is as it was
     else:
         live = manifest.read(target, previous) if target.is_dir() else None
     digests = fingerprint.checked(portal, templates)  # what the check read: not read again while unchanged
+    check: checkapart.Apart | None = None
     # Unchanged tables read from kept rows; with a live site, the changed tables' rows are kept for
     # the next build by a child forked at once (``_keep_apart``), or without one once this process's
     # pages are written (``later``, see ``_write_pages``); a first build keeps them now, before the pages
@@ -160,12 +162,23 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         listed[-1:-1] = [shares.files(lang) for lang in lang_kits]
     tasks = shares.Shares(tuple(listed))
     try:
+        if checking and ahead is not None:
+            check = checkapart.Apart(portal, as_of, templates, search, offered, ahead)
+            digests = check.digests  # the digests the check takes, each under the same stat, until it answered
         if apart:
             copier = _copies_apart(staging, live.files if live else None, portal.output, templates, digests)
         data = load_site_data(portal, as_of, keep_rows=True, digests=digests,
                               later=later if live is not None else None, ahead=ahead)
+        if check is not None:
+            inputs = check.result()
+            digests = fingerprint.checked(portal, templates)  # the check's, as if made here
+            if _unchanged(previous, inputs):  # nothing written but the copies (``finally``: the staging removed)
+                raise _Unchanged
         code = fingerprint.site_code(portal, templates, search)
         if FORK and FILES_APART and live is not None and len(lang_kits) > 1:
+            # The indexes both this process's pages and the files child look up, made once before the fork: else each
+            # made its own (0.2 s of the child's CPU at the bench city, while this process made the same).
+            data.lookup  # noqa: B018 (a cached property: made here)
             filer = _files_apart(staging, live, data, lang_kits, code)
         if FORK and KEEP_APART and len(lang_kits) > 1:
             keeper = _keep_apart(later)
@@ -244,7 +257,9 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         with naming(staging / fingerprint.FILE_NAME):
             (staging / fingerprint.FILE_NAME).write_bytes(
                 fingerprint.record(inputs, page_count, len(files) + 1, manifest.digest(body)))
-    except BaseException:
+    except BaseException as exc:
+        if check is not None:
+            check.stop()
         if pending is not None:
             pending.stop()  # its children before the staging folder they write into is removed
         if copier is not None:
@@ -254,6 +269,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         _let_end(rememberer)
         _let_end(keeper)
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, _Unchanged):
+            return _skipped(target, previous)
         raise
     finally:
         tasks.close()
@@ -282,6 +299,24 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     if rememberer is not None:
         rememberer.result()
     return BuildResult(target, page_count, len(files) + 1, remembered=rememberer is not None)
+
+
+class _Unchanged(Exception):
+    """The check made apart (``CHECK_APART``) found the inputs of the live site: the build stops, skipped."""
+
+
+def _unchanged(previous: dict[str, Any] | None, inputs: str) -> bool:
+    """Whether the live site's fingerprint record ``previous`` is of these ``inputs``."""
+    return previous is not None and previous.get("inputs") == inputs
+
+
+def _skipped(target: Path, previous: dict[str, Any] | None) -> BuildResult:
+    """The build skipped: the site in ``target`` (its fingerprint record ``previous``) is left as it is."""
+    previous = previous or {}
+    pages_n, files_n = int(previous.get("pages", 0)), int(previous.get("files", 0))
+    print(f"Situs / site: tidak ada masukan yang berubah, pembangunan dilewati / no input changed, "
+          f"build skipped ({pages_n} halaman / pages) -> {target}")
+    return BuildResult(target, pages_n, files_n, skipped=True)
 
 
 @dataclass
@@ -405,6 +440,10 @@ FILES_APART = True
 # pages are written (``_remember_apart``), beside the manifest and the swap, instead of after them: 0.07-0.35 s at
 # the bench city (the files the data stage had just written read again), the last step of the longest path.
 REMEMBER_APART = True
+# With what the site child read ahead (readahead.py) and ``FORK``, the build's check (``inputs_fingerprint``) is made
+# by a child forked at once while this process reads the site data (checkapart.py): 0.2 s at the bench city after a
+# new month, on the core the reading leaves idle. Off: the check first, in this process.
+CHECK_APART = True
 # The texts of the records made from rows taken from the kept rows are those the last build wrote (recordtexts.py):
 # 0.3 of the 0.45 s of writing the bench city's records' texts after a new month, before any language's process.
 # Off: every record written out.

@@ -123,6 +123,27 @@ class _Pass(DigestCache):
 # The last check's cache of each output and templates folder, in this process.
 _checked: dict[tuple[Path, Path], _Pass] = {}
 
+# What a check found that ``checked`` and ``remember_digests`` use (``found``): its entries used, the digests it read
+# of files too recent to keep, the paths of those it could not keep.
+Found = tuple[dict[str, list[Any]], dict[str, list[Any]], list[str]]
+
+
+def found(portal: Portal, templates: Path) -> Found:
+    """What the last check of these folders in this process found (``Found``), for another process to ``adopt``."""
+    cache = _checked[(portal.output, templates)]
+    return cache.seen, cache.fresh, cache.unkept
+
+
+def adopt(portal: Portal, templates: Path, kept: dict[str, list[Any]], offered: dict[str, list[Any]],
+          names: dict[str, str], what: Found) -> None:
+    """Make what a check of these folders found in another process (``found``; ``kept``, ``offered``, ``names``: the
+    kept digests, the entries offered and the cache names it was given) this process's last check (``checked``)."""
+    cache = _Pass(portal.output.joinpath(*DIGESTS), kept)
+    cache.offer(offered)
+    cache.names = names
+    cache.seen, cache.fresh, cache.unkept = what
+    _checked[(portal.output, templates)] = cache
+
 
 def checked(portal: Portal, templates: Path) -> DigestCache | None:
     """The digests the last check of these folders (``inputs_fingerprint``) found, for the build to

@@ -6,8 +6,8 @@ At a city's size they were a third of a second of the site stage's start, after 
 site's fingerprint record and manifest (18 MB of JSON, and the stat of its 79,000 files), the digests the
 last build's check kept (``fingerprint``: 5 MB of JSON), the walk of the trees that check reads
 (``prescan.py``), the digest of the CSV each table's kept rows were read from (``rowcache.first_pass``),
-the kept problems of the store's reports (``reportcache``) and, last, while time is left, the kept rows
-themselves (``rowcache.read_kept``), the store's index and the other kept files of the build (``kept_files``: the
+the kept problems of the store's reports (``reportcache``), the store's index and, last, while time is left, the
+kept rows themselves (``rowcache.read_kept``) and the other kept files of the build (``kept_files``: the
 records' texts, the groups' sources, the monthly sums, each language's search index), each
 taken by ``keptpickle.load_plain``.
 
@@ -15,7 +15,8 @@ None of them but the store's index depends on what the data stage writes. The bu
 file it was read from has the stat it had then (``ReadAhead.take``): only the site stage writes them, and the run
 holds the lock, so nothing but a hand edit changes one meanwhile, and the build then reads it again; the store's
 index is written by a rename at the data stage's commit, as the reading starts: read before, its stat then
-differs, and it is read again. What is taken is used under the same checks as if it had been read then (a kept
+differs, and it is read again as soon as that is seen (``renew``: between the files read after it, then while the
+word is awaited), else by the build. What is taken is used under the same checks as if it had been read then (a kept
 digest only while its file's stat is the one kept with it).
 """
 
@@ -64,6 +65,8 @@ class ReadAhead:
         self.prescan: Prescan | None = None  # the walk of the trees the build's check reads
         # Digests of the files the check reads whose kept digest no longer held, read ahead (digestahead.py).
         self.offered: dict[str, list[Any]] = {}
+        # What is read again once its files' stat changed while the word is awaited (``renew``), by its paths.
+        self._renewable: dict[tuple[Path, ...], Callable[[], Any]] = {}
 
     def read(self, paths: tuple[Path, ...], reader: Callable[[], T]) -> None:
         """Keep what ``reader`` returns, read from ``paths`` (kept only when none changed while it read)."""
@@ -71,6 +74,23 @@ class ReadAhead:
         value = reader()
         if _stats(paths) == before:
             self._read[paths] = (before, value)
+
+    def renewable(self, paths: tuple[Path, ...], reader: Callable[[], Any]) -> None:
+        """``read`` now, and again by ``renew`` each time a file of ``paths`` changed since (the store's index, which
+        the data stage replaces at its commit, while this reads)."""
+        self._renewable[paths] = reader
+        self.read(paths, reader)
+
+    def renew(self) -> bool:
+        """Read again what ``renewable`` named whose files' stat is no longer the one read with it (or that was not
+        kept); True when anything was read."""
+        again = False
+        for paths, reader in self._renewable.items():
+            found = self._read.get(paths)
+            if found is None or _stats(paths) != found[0]:
+                self.read(paths, reader)
+                again = True
+        return again
 
     def take(self, paths: tuple[Path, ...]) -> tuple[Any] | None:
         """``(value,)`` read from ``paths`` when each still has the stat it had then, else None (read it now)."""
@@ -139,6 +159,13 @@ def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = 
     # 0.3 s at a city's size; after a new month both the unchanged tables' rows and those the changed ones are
     # patched from, taken as they are), the largest first, each only while the word has not come yet (what is
     # left is read by the build).
+    # The store's index (its reports' versions, ``feedback_data.load_reports``): the data stage writes it at its
+    # commit, as this reading starts, by a rename; read before that, its stat changed and it is read again between
+    # the files read next and while the word is awaited (``renew``, early_site.py), else by the build (0.06 s at a
+    # city's size, after the word).
+    store = output / "store"
+    if stop is None or not stop():
+        ahead.renewable((store / STORE_INDEX,), partial(_store, store))
     cache = output / rowcache.FOLDER
     kept = sorted((cache / f"{name}.rows" for name in PUBLISHED_TABLES), key=_size, reverse=True)
     # Hundreds of thousands of rows, none of them garbage: no collection walks them, neither while they are read
@@ -147,18 +174,15 @@ def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = 
         for path in kept:
             if stop is not None and stop():
                 break
+            ahead.renew()
             ahead.read((path,), partial(rowcache.read_kept, path))
-    # Last, the store's index (its reports' versions, ``feedback_data.load_reports``): the data stage writes it at
-    # its commit, as this reading starts, by a rename; read before that, it is not taken (its stat changed).
-    store = output / "store"
-    if stop is None or not stop():
-        ahead.read((store / STORE_INDEX,), partial(_store, store))
     # The build's other kept files, each read whole while the word has not come yet: a new month's build read them
     # after the word, on its longest path (0.05 s of records' texts before any language's process, 0.07 s of each
     # language's search index in its own process, at a city's size), while this child waited for the word.
     for path, magic in kept_files(output):
         if stop is not None and stop():
             break
+        ahead.renew()
         keptpickle.read_ahead(path, magic)
     return ahead
 
