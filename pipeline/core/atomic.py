@@ -10,7 +10,6 @@ import os
 import shutil
 import stat
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -327,7 +326,7 @@ def recover_dir(target: Path) -> None:
         apply_files(staging, target)
 
 
-# The plan of a file-by-file swap, put in place in the staging folder once every staged file is
+# The plan of a file-by-file swap, written into the staging folder once every staged file is
 # complete. Its presence is the commit point: before it, the live folder is untouched; after it,
 # the swap is finished by whichever run comes next.
 COMMIT = ".swap-commit"
@@ -375,51 +374,6 @@ def commit_files(staging: Path, target: Path, moves: list[str], deletes: list[st
         return
     write_bytes(staging / COMMIT, json.dumps({"moves": moves, "deletes": deletes}).encode())
     apply_files(staging, target)
-
-
-class Plan:
-    """``commit_files`` in two steps, for a caller that knows what it will move before it stages its last files (the
-    ones that describe the folder): the plan is written and flushed by a thread at once (``Plan(...)``), beside the
-    staging of those files, and ``commit`` renames it into place (the commit point) and carries it out. The flush
-    waits on the disk (the staged files' data go first); in ``commit_files`` it followed the staging.
-
-    Until ``commit`` the plan is a temporary file in ``staging``, which ``recover_dir`` discards with the rest
-    (no plan committed); ``cancel`` waits for the thread (the caller then removes ``staging``).
-    """
-
-    def __init__(self, staging: Path, moves: list[str], deletes: list[str]) -> None:
-        self.staging = staging
-        self._body = json.dumps({"moves": moves, "deletes": deletes}).encode()
-        self._tmp: str | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._write, name="swap plan", daemon=True)
-        self._thread.start()
-
-    def _write(self) -> None:
-        """The plan as a temporary file beside its place, flushed (any error kept for ``commit``)."""
-        try:
-            fd, self._tmp = tempfile.mkstemp(dir=self.staging, prefix=f"{COMMIT}.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(self._body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(self._tmp, 0o644)
-        except BaseException as exc:  # noqa: BLE001 - raised by ``commit``, in the caller's thread
-            self._error = exc
-
-    def commit(self, target: Path) -> None:
-        """The plan put in place (from here the next run finishes it), then carried out (``apply_files``)."""
-        self._thread.join()
-        with naming(self.staging / COMMIT):
-            if self._error is not None:
-                raise self._error
-            assert self._tmp is not None
-            os.replace(self._tmp, self.staging / COMMIT)
-        apply_files(self.staging, target)
-
-    def cancel(self) -> None:
-        """Wait for the thread (its file goes with the staging folder, which the caller removes)."""
-        self._thread.join()
 
 
 def _holds_exactly(folder: Path, files: list[str]) -> bool:

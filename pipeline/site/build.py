@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pipeline.core import heap
-from pipeline.core.atomic import COMMIT, Plan, recover_dir, replace_dir, staging_dir
+from pipeline.core.atomic import COMMIT, commit_files, recover_dir, replace_dir, staging_dir
 from pipeline.core.config import Portal
 from pipeline.core.errors import SiteError
 from pipeline.core.formatting import LANGS, Formatter
@@ -151,7 +151,6 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     copier: isolate.Child[Apart] | None = None
     filer: isolate.Child[Aside] | None = None
     rememberer: isolate.Child[None] | None = None
-    plan: Plan | None = None  # the swap's, with a live site
     apart = FORK and COPIES_APART
     # Made before any language's process is forked, for each of them to take its share of (shares.py); in a first
     # build (``COLD_SIDE``) each language's own files too, before the shortest (the machine files): whichever
@@ -237,11 +236,6 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
         page_count = done.count
         moves = list(writer.changed)
         files = dict(writer.files)
-        if live is not None:
-            # The swap's plan written and flushed by a thread while the manifest is made (``Plan``): the files that
-            # describe the site go last (until they are in place, it is the previous one).
-            plan = Plan(staging, [*moves, manifest.FILE_NAME, fingerprint.FILE_NAME],
-                        sorted(set(live.files) - set(files)))
         new = manifest.Manifest(files, done.keys, done.groups)
         body = new.to_bytes()
         # Not through the writer: neither is a page of the site, and no page links to them.
@@ -251,8 +245,6 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             (staging / fingerprint.FILE_NAME).write_bytes(
                 fingerprint.record(inputs, page_count, len(files) + 1, manifest.digest(body)))
     except BaseException:
-        if plan is not None:
-            plan.cancel()
         if pending is not None:
             pending.stop()  # its children before the staging folder they write into is removed
         if copier is not None:
@@ -268,9 +260,10 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     if live is None:
         replace_dir(staging, target)
     else:
-        assert plan is not None
+        # The files that describe the site go last: until they are in place, it is the previous one.
+        deletes = sorted(set(live.files) - set(files))
         try:
-            plan.commit(target)
+            commit_files(staging, target, [*moves, manifest.FILE_NAME, fingerprint.FILE_NAME], deletes)
         except OSError as exc:
             _let_end(rememberer)
             if (staging / COMMIT).is_file():  # past the commit point: the next run finishes the plan
