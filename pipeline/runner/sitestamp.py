@@ -130,14 +130,16 @@ def reports_digest(portal: Portal, walked: dict[str, Any] | None = None) -> str:
     """The stat digest of the store's reports and index (the site's report pages read them).
 
     Their 14,000 folders (a city's) are stat'ed instead of listed while the listings the stamp kept hold them
-    (``core/listings.py``); with ``walked``, every folder is listed, and ``walked`` gets the listings to keep.
+    (``core/listings.py``); with ``walked``, ``walked`` gets the listings to keep too (a folder whose stat is still
+    the one kept with its listing is not listed again: after a new month, all but the new month's and its parents').
     """
     h = hashlib.sha256()
     root, rel = portal.output / "store" / "reports", "store/reports"
+    kept = listings.load(portal.output.joinpath(*LISTINGS)).get(rel)
     if walked is None:
-        listings.stat_walk(h, rel, root, listings.load(portal.output.joinpath(*LISTINGS)).get(rel))
+        listings.stat_walk(h, rel, root, kept)
     else:
-        lines, walked[rel] = listings.walk(rel, root)
+        lines, walked[rel] = listings.walk(rel, root, kept)
         h.update(b"".join(lines))
     with contextlib.suppress(OSError):
         h.update(stat_line("store/index.json", (portal.output / "store" / "index.json").lstat()))

@@ -286,28 +286,34 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
     child = early.go(written or {}) if early is not None else start("site", lambda: _build(portal, day, written))
     # The data child's failure to save its records (a machine's, or a bug), raised once the site child is done.
     saving: Exception | None = None
-    if answered is not None:
-        try:
-            answered.reap()  # ended meanwhile, or ends (its records saved) while the site child builds
-        except Exception as exc:  # noqa: BLE001 - raised below, after the site child's result
-            saving = exc
-        if finishing:
-            published = saving is None and kept is not None and _read_or_none(kept) != before
-    # The feedback keys of agencies whose reports the publish step wrote too late for its record, recorded on a
-    # thread once the reports last, while the child builds the site (``feedback_pending.settle_later``).
     settler = None
-    if published:
-        from pipeline.publish.feedback_pending import Settler
-
-        settler = Settler(portal.output / "store")
     try:
         try:
             # The stat of the store's reports for the stamp, taken on this core while the child builds the site
-            # (which only reads them), instead of after the build on the critical path.
+            # (which only reads them), instead of after the build on the critical path; and before the data child
+            # is reaped: the store's reports and index are final since its word (what it saves after the word, its
+            # judgements, memo, indexes and publish record, is none of them), and it saves at a low priority,
+            # so that waiting for it first put this walk later, beside the site's busiest stretch.
             walked: dict[str, Any] = {}  # the listings of the reports' folders, kept with the stamp
             reports = sitestamp.reports_digest(portal, walked)
         finally:
-            pages, libraries = child.result()
+            if answered is not None:
+                try:
+                    answered.reap()  # ended meanwhile, or ends (its records saved) while the site child builds
+                except Exception as exc:  # noqa: BLE001 - raised below, after the site child's result
+                    saving = exc
+                if finishing:
+                    published = saving is None and kept is not None and _read_or_none(kept) != before
+            try:
+                # The feedback keys of agencies whose reports the publish step wrote too late for its record,
+                # recorded on a thread once the reports last, while the child builds the site
+                # (``feedback_pending.settle_later``); after the reaping: the data child saves what it reads.
+                if published:
+                    from pipeline.publish.feedback_pending import Settler
+
+                    settler = Settler(portal.output / "store")
+            finally:
+                pages, libraries = child.result()
         if saving is not None:
             raise saving  # the site built from the published data; the next run does more work (``SAVES_LOST``)
     except BaseException:
