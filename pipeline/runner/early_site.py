@@ -128,6 +128,10 @@ def _renew(ahead: ReadAhead, word: Word) -> None:
     while not word(RENEW_EVERY):
         if ahead.renew():
             gc.freeze()  # read-only, as the rest read ahead (``_read_ahead``)
+    # The commit's rename and the word can come within one look: read it now, as the build would have, so that
+    # the build always takes it from here (one stat when nothing changed).
+    if ahead.renew():
+        gc.freeze()
 
 
 def _read_ahead(portal: Portal, word: Callable[[], bool], first: ReadAhead | None = None) -> ReadAhead:
