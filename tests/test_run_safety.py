@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -207,6 +208,42 @@ def test_a_publish_killed_during_the_site_build_leaves_the_previous_site_and_the
     assert leftovers(out) == []
     assert "2026-09" in (out / "site" / "data" / "performance.csv").read_text(encoding="utf-8")
     assert (out / "site" / "indeks-cari" / "id" / "meta.gz.bin").is_file()
+
+
+def _plant_temps(out: Path, outside: Path) -> list[Path]:
+    """What a run killed while saving its records leaves: a temporary file in each record folder (one of them a
+    link out of the output); gives them."""
+    outside.write_text("not ours", encoding="utf-8")
+    left = [out / ".runs.jsonl.k3x9q2ab.tmp", out / "store" / ".index.json.tmp",
+            out / "store" / "published-rows" / ".performance.idx.11c4yobq.tmp",
+            out / "store" / "validation" / ".kept.tsv.a1b2c3d4.tmp", out / "site-cache" / ".agendas.rows.tmp"]
+    left += [next(p for p in (out / "site-cache").rglob("*") if p.is_dir()) / ".bucket.zz9yx8w7.tmp"]
+    for path in left:
+        path.write_bytes(b"half")
+    link = out / "store" / ".tree-digests.json.q1w2e3r4.tmp"
+    link.symlink_to(outside)
+    return [*left, link]
+
+
+def test_the_temporary_files_of_a_run_killed_while_saving_are_removed_by_the_next_publish(
+        ds: Path, out: Path, tmp_path: Path) -> None:
+    # The real kill above leaves one only when it lands inside a save (timing): here every record folder holds one.
+    left = _plant_temps(out, tmp_path / "outside.txt")
+    kept_dir = out / "store" / ".not-a-file.tmp"
+    kept_dir.mkdir()
+    done = run(publish_cmd(ds, out))
+    assert done.returncode == 0, done.stderr
+    assert [p for p in left if os.path.lexists(p)] == []
+    assert (tmp_path / "outside.txt").read_text(encoding="utf-8") == "not ours"  # the link removed, not followed
+    assert kept_dir.is_dir()  # a folder of that name is not a writer's temporary file
+    kept_dir.rmdir()
+    assert leftovers(out) == []
+    # With nothing new too: the check itself tidies them, before it finds nothing to do.
+    left = _plant_temps(out, tmp_path / "outside.txt")
+    done = run(publish_cmd(ds, out))
+    assert done.returncode == 0, done.stderr
+    assert "tidak ada" in done.stdout.lower() or "nothing" in done.stdout.lower(), done.stdout
+    assert [p for p in left if os.path.lexists(p)] == []
 
 
 # ---- bugs are bugs ---------------------------------------------------------------------

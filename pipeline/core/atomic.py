@@ -7,6 +7,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -307,6 +308,26 @@ def replace_dir(staging: Path, target: Path) -> None:
     os.replace(staging, target)
     if old.exists():
         shutil.rmtree(old)
+
+
+# A temporary file of ``write_blocks`` (``.<name>.<random>.tmp``) or of a fixed-name writer (``.<name>.tmp``).
+_TEMP = re.compile(r"^\.[^/]+\.tmp$")
+
+
+def remove_temps(folder: Path) -> list[str]:
+    """Remove the temporary files a killed writer left directly in ``folder`` (never a folder, never followed);
+    their names. Only under the output's lock: no other process is then writing there."""
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        if _TEMP.match(entry.name) and not entry.is_dir(follow_symlinks=False):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed.append(entry.name)
+    return removed
 
 
 def recover_dir(target: Path) -> None:

@@ -65,7 +65,7 @@ from pipeline.publish.row_reuse import Indexes
 from pipeline.publish.table_files import handed_sheet
 from pipeline.publish.table_parts import published_fields
 from pipeline.publish.tables import build_tables, listing_tables
-from pipeline.publish.unchanged import FOLDERS, Check, check, remember
+from pipeline.publish.unchanged import FOLDERS, Check, check, recover, remember
 from pipeline.publish.workbook_child import Handoff, Sheet
 from pipeline.runner import isolate
 from pipeline.store import Changes, Store, Writing, reports_json
@@ -132,8 +132,7 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         if checked.last is not None:
             return nothing_new(checked.last, portal.output)
     else:
-        for name in FOLDERS:
-            recover_dir(portal.output / name)  # an interrupted swap is completed, never skipped
+        recover(portal.output)  # an interrupted swap is completed, never skipped; a killed run's temporary files gone
     # Imported only now: with nothing new, loading frictionless took longer than the check.
     from pipeline.validate import ValidationCache, load_reference, validate_datasets  # the validate stage
 

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pipeline.core import input_listings, listings
-from pipeline.core.atomic import recover_dir, write_bytes
+from pipeline.core.atomic import recover_dir, remove_temps, write_bytes
 from pipeline.core.config import Portal, schemas_root
 from pipeline.core.paths import SITE_TEMPLATES
 from pipeline.core.treehash import (
@@ -50,6 +51,10 @@ LISTINGS = "output-listings.json"  # under <output>/store: the output folders' l
 INPUT_LISTINGS = "input-listings.json"  # under <output>/store: the datasets' folders' listings, by stat
 FOLDERS = ("data", "feedback", "templates", "reports")  # the publish's output folders, in build order
 PIPELINE = Path(__file__).resolve().parents[1]
+# The folders of the output's own records (caches, digests, the publish record), each file written through a
+# temporary name: a run killed while saving them (after the site's word, beside the build) leaves that name there.
+# The store's own trees (files, rows, reports) are written by its journal, which tidies them itself.
+RECORD_FOLDERS = ("", "store", "store/published-rows", "store/validation", "site-cache")
 # By output folder, the lines of each folder of its kept listing as the check stat'ed them (``listings.stat_walk``).
 Seen = dict[str, dict[str, list[bytes]]]
 LIBRARIES = ("babel", "frictionless", "jinja2", "markdown", "markupsafe", "nh3", "openpyxl")
@@ -147,6 +152,21 @@ class Check:
     seen: Seen | None = None
 
 
+def recover(output: Path) -> None:
+    """At a publish's start, under the lock: complete or undo the output folders' interrupted swaps, and remove the
+    temporary files a killed run left among the output's records (``RECORD_FOLDERS``, and the site's template
+    cache below ``site-cache``)."""
+    for name in FOLDERS:
+        recover_dir(output / name)
+    for rel in RECORD_FOLDERS:
+        remove_temps(output / rel)
+    cache = output / "site-cache"
+    if not cache.is_symlink():  # (never followed; os.walk follows no link below it)
+        for folder, _, _ in os.walk(cache):
+            if folder != str(cache):
+                remove_temps(Path(folder))
+
+
 def check(portal: Portal, as_of: date) -> Check:
     """Whether anything changed since the last publish; an interrupted swap of an output folder is
     completed first (never skipped), since the outputs' stat is part of the check."""
@@ -154,8 +174,7 @@ def check(portal: Portal, as_of: date) -> Check:
     held: input_listings.Held = {}
     scanned, versions = scan_inputs(portal, listed, held), library_versions(LIBRARIES)
     stats = inputs_stat(as_of, versions, scanned)
-    for name in FOLDERS:
-        recover_dir(portal.output / name)
+    recover(portal.output)
     record = _record(portal)
     plans = listings.load(portal.output / "store" / LISTINGS)
     seen: Seen = {}
