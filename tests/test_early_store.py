@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_early_site import NOT_AHEAD, _patched, _published_twice, _same_output
+import pytest
+
+from pipeline.core.templating import SITE_TEMPLATES
+from pipeline.site.readahead import read_ahead
+from pipeline.store import Store
+from tests.run_support import publish_cmd, run, small_datasets
+from tests.test_early_site import NOT_AHEAD, NOW, _patched, _published_twice, _same_output
 
 # Records, in the site child, whether the build took the store's index read ahead or read it itself.
 TAKEN = ("import pipeline.site.readahead as r\n"
@@ -28,3 +34,20 @@ def test_a_later_publish_s_build_takes_the_store_s_index_read_ahead(tmp_path: Pa
     plain = _patched(ds, late, NOT_AHEAD)
     assert plain.returncode == 0, plain.stderr
     _same_output(ahead, late)
+
+
+def test_the_store_s_index_is_read_ahead_even_when_the_word_came_first(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A small mall's word can come before the read-ahead reaches the store's index: the fresh clone's make test once
+    # saw the build read it itself. Read there all the same, the build always takes it (never read twice).
+    ds = small_datasets(tmp_path)
+    out = tmp_path / "out"
+    assert run(publish_cmd(ds, out, *NOW)).returncode == 0
+    ahead = read_ahead(out, SITE_TEMPLATES, stop=lambda: True)
+
+    def read_again(root: Path) -> Store:
+        raise AssertionError(f"the store at {root} read again")
+
+    monkeypatch.setattr(Store, "load", read_again)
+    store = ahead.store(out / "store")
+    assert store.root == out / "store" and store.versions

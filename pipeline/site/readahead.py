@@ -162,10 +162,10 @@ def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = 
     # The store's index (its reports' versions, ``feedback_data.load_reports``): the data stage writes it at its
     # commit, as this reading starts, by a rename; read before that, its stat changed and it is read again between
     # the files read next and while the word is awaited (``renew``, early_site.py), else by the build (0.06 s at a
-    # city's size, after the word).
+    # city's size, after the word). Read here even when the word came already: the build would read it now anyway,
+    # and then always takes it from here (a small mall's word could come before this line, and the build read it).
     store = output / "store"
-    if stop is None or not stop():
-        ahead.renewable((store / STORE_INDEX,), partial(_store, store))
+    ahead.renewable((store / STORE_INDEX,), partial(_store, store))
     cache = output / rowcache.FOLDER
     kept = sorted((cache / f"{name}.rows" for name in PUBLISHED_TABLES), key=_size, reverse=True)
     # Hundreds of thousands of rows, none of them garbage: no collection walks them, neither while they are read
