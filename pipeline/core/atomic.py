@@ -314,20 +314,17 @@ def replace_dir(staging: Path, target: Path) -> None:
 _TEMP = re.compile(r"^\.[^/]+\.tmp$")
 
 
-def remove_temps(folder: Path) -> list[str]:
-    """Remove the temporary files a killed writer left directly in ``folder`` (never a folder, never followed);
-    their names. Only under the output's lock: no other process is then writing there."""
-    removed: list[str] = []
+def remove_temps(folder: str | Path) -> None:
+    """Remove the temporary files a killed writer left directly in ``folder`` (never a folder, never followed).
+    Only under the output's lock: no other process is then writing there."""
     try:
         entries = list(os.scandir(folder))
     except FileNotFoundError:
-        return removed
+        return
     for entry in entries:
         if _TEMP.match(entry.name) and not entry.is_dir(follow_symlinks=False):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(entry.path)
-                removed.append(entry.name)
-    return removed
 
 
 def recover_dir(target: Path) -> None:

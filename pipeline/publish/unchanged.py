@@ -54,7 +54,7 @@ PIPELINE = Path(__file__).resolve().parents[1]
 # The folders of the output's own records (caches, digests, the publish record), each file written through a
 # temporary name: a run killed while saving them (after the site's word, beside the build) leaves that name there.
 # The store's own trees (files, rows, reports) are written by its journal, which tidies them itself.
-RECORD_FOLDERS = ("", "store", "store/published-rows", "store/validation", "site-cache")
+RECORD_FOLDERS = ("", "store", "store/published-rows", "store/validation")  # and all of ``site-cache``
 # By output folder, the lines of each folder of its kept listing as the check stat'ed them (``listings.stat_walk``).
 Seen = dict[str, dict[str, list[bytes]]]
 LIBRARIES = ("babel", "frictionless", "jinja2", "markdown", "markupsafe", "nh3", "openpyxl")
@@ -163,8 +163,7 @@ def recover(output: Path) -> None:
     cache = output / "site-cache"
     if not cache.is_symlink():  # (never followed; os.walk follows no link below it)
         for folder, _, _ in os.walk(cache):
-            if folder != str(cache):
-                remove_temps(Path(folder))
+            remove_temps(folder)
 
 
 def check(portal: Portal, as_of: date) -> Check:
