@@ -246,6 +246,24 @@ def test_the_temporary_files_of_a_run_killed_while_saving_are_removed_by_the_nex
     assert [p for p in left if os.path.lexists(p)] == []
 
 
+def test_a_build_command_removes_the_temporary_files_a_killed_build_left_in_the_site_cache(
+        ds: Path, out: Path, tmp_path: Path) -> None:
+    # A build killed alone left them; no publish has run since, and the build command sweeps them itself.
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not ours", encoding="utf-8")
+    left = [out / "site-cache" / ".agendas.rows.tmp",
+            next(p for p in (out / "site-cache").rglob("*") if p.is_dir()) / ".bucket.zz9yx8w7.tmp"]
+    for path in left:
+        path.write_bytes(b"half")
+    link = out / "site-cache" / ".site-stamp.json.q1w2e3r4.tmp"
+    link.symlink_to(outside)
+    done = run(cli("build", "--datasets", str(ds), "--output", str(out), "--as-of", AS_OF))
+    assert done.returncode == 0, done.stderr
+    assert [p for p in [*left, link] if os.path.lexists(p)] == []
+    assert outside.read_text(encoding="utf-8") == "not ours"  # the link removed, not followed
+    assert leftovers(out) == []
+
+
 # ---- bugs are bugs ---------------------------------------------------------------------
 
 

@@ -160,6 +160,12 @@ def recover(output: Path) -> None:
         recover_dir(output / name)
     for rel in RECORD_FOLDERS:
         remove_temps(output / rel)
+    remove_site_cache_temps(output)
+
+
+def remove_site_cache_temps(output: Path) -> None:
+    """Remove the temporary files a killed run left anywhere below ``<output>/site-cache`` (under the lock, with no
+    other process of this run writing there: a publish's start, or a ``build`` command's)."""
     cache = output / "site-cache"
     if not cache.is_symlink():  # (never followed; os.walk follows no link below it)
         for folder, _, _ in os.walk(cache):

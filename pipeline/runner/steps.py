@@ -283,6 +283,12 @@ def build(portal: Portal, day: date, record: RunRecord, skip: bool = False, publ
                        f"build skipped ({int(site.get('pages', 0))} halaman / pages) -> {portal.output / 'site'}")
             record.pages = "skipped"
             return
+    if early is None and answered is None:
+        # No other process of this run writes there now (a ``build`` command, or a publish step that ended): the
+        # temporary files a killed build left in the site's cache removed, as a publish's start does (``recover``).
+        from pipeline.publish.unchanged import remove_site_cache_temps
+
+        remove_site_cache_temps(portal.output)
     child = early.go(written or {}) if early is not None else start("site", lambda: _build(portal, day, written))
     # The data child's failure to save its records (a machine's, or a bug), raised once the site child is done.
     saving: Exception | None = None
