@@ -210,19 +210,28 @@ def test_a_publish_killed_during_the_site_build_leaves_the_previous_site_and_the
     assert (out / "site" / "indeks-cari" / "id" / "meta.gz.bin").is_file()
 
 
+def _site_cache_temps(out: Path) -> list[Path]:
+    """Where a killed build leaves temporary files: the top of ``site-cache`` and a folder below it."""
+    return [out / "site-cache" / ".agendas.rows.tmp",
+            next(p for p in (out / "site-cache").rglob("*") if p.is_dir()) / ".bucket.zz9yx8w7.tmp"]
+
+
+def _plant(left: list[Path], link: Path, outside: Path) -> list[Path]:
+    """Half-written files at ``left`` and ``link``, a link to ``outside`` (out of the output); gives them all."""
+    outside.write_text("not ours", encoding="utf-8")
+    for path in left:
+        path.write_bytes(b"half")
+    link.symlink_to(outside)
+    return [*left, link]
+
+
 def _plant_temps(out: Path, outside: Path) -> list[Path]:
     """What a run killed while saving its records leaves: a temporary file in each record folder (one of them a
     link out of the output); gives them."""
-    outside.write_text("not ours", encoding="utf-8")
     left = [out / ".runs.jsonl.k3x9q2ab.tmp", out / "store" / ".index.json.tmp",
             out / "store" / "published-rows" / ".performance.idx.11c4yobq.tmp",
-            out / "store" / "validation" / ".kept.tsv.a1b2c3d4.tmp", out / "site-cache" / ".agendas.rows.tmp"]
-    left += [next(p for p in (out / "site-cache").rglob("*") if p.is_dir()) / ".bucket.zz9yx8w7.tmp"]
-    for path in left:
-        path.write_bytes(b"half")
-    link = out / "store" / ".tree-digests.json.q1w2e3r4.tmp"
-    link.symlink_to(outside)
-    return [*left, link]
+            out / "store" / "validation" / ".kept.tsv.a1b2c3d4.tmp", *_site_cache_temps(out)]
+    return _plant(left, out / "store" / ".tree-digests.json.q1w2e3r4.tmp", outside)
 
 
 def test_the_temporary_files_of_a_run_killed_while_saving_are_removed_by_the_next_publish(
@@ -250,16 +259,10 @@ def test_a_build_command_removes_the_temporary_files_a_killed_build_left_in_the_
         ds: Path, out: Path, tmp_path: Path) -> None:
     # A build killed alone left them; no publish has run since, and the build command sweeps them itself.
     outside = tmp_path / "outside.txt"
-    outside.write_text("not ours", encoding="utf-8")
-    left = [out / "site-cache" / ".agendas.rows.tmp",
-            next(p for p in (out / "site-cache").rglob("*") if p.is_dir()) / ".bucket.zz9yx8w7.tmp"]
-    for path in left:
-        path.write_bytes(b"half")
-    link = out / "site-cache" / ".site-stamp.json.q1w2e3r4.tmp"
-    link.symlink_to(outside)
+    left = _plant(_site_cache_temps(out), out / "site-cache" / ".site-stamp.json.q1w2e3r4.tmp", outside)
     done = run(cli("build", "--datasets", str(ds), "--output", str(out), "--as-of", AS_OF))
     assert done.returncode == 0, done.stderr
-    assert [p for p in [*left, link] if os.path.lexists(p)] == []
+    assert [p for p in left if os.path.lexists(p)] == []
     assert outside.read_text(encoding="utf-8") == "not ours"  # the link removed, not followed
     assert leftovers(out) == []
 
