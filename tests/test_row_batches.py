@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl.compat import safe_string
 
@@ -87,6 +87,9 @@ def _reference(records: list[Any]) -> dict[str, bytes]:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.fixed_dictionaries({}, optional={name: VALUE for name in NAMES}), max_size=12),
        st.integers(min_value=1, max_value=5), st.booleans())
+# Found by a fresh clone's run: a date in a time column after a value that is not one (openpyxl numbers the date's
+# own format in the styles part as it writes that cell; the rows written directly numbered none).
+@example(records=[{"at": False}, {"at": date(2000, 1, 1)}], span=1, compact=False)
 def test_stretches_of_any_values_give_the_reference_files(
         tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, Any]], span: int, compact: bool) -> None:
     """Any values, as dicts missing fields or as compact rows, in stretches of any length: the reference bytes."""

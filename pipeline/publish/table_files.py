@@ -21,7 +21,9 @@ from typing import Any, BinaryIO, Protocol, cast, overload
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import get_time_format
 from openpyxl.styles import Font
+from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 
 from pipeline.core.atomic import Sink, chunks, file_sha
 from pipeline.core.compact import Row
@@ -133,6 +135,10 @@ def _xlsx_value(value: Any) -> Any:
 
 
 _FORMATS = {"date": "yyyy-mm-dd", "time": "hh:mm:ss"}
+# The format openpyxl gives a cell holding a date before its own is set, when it is numbered in the styles part (not
+# a built-in one; a time's own, h:mm:ss, is): the only such kind the rows written directly hold (sheet_xml.py).
+_DATE_OWN = get_time_format(date)
+assert _DATE_OWN not in BUILTIN_FORMATS_REVERSE and get_time_format(time) in BUILTIN_FORMATS_REVERSE
 # A sheet this long is deflated at level 1, not 6: the indicators of a large city (414,000 rows,
 # a 271 MB sheet) took 3.3 s at level 6 and 0.8 s at level 1, for 27.3 MB instead of 21.7 MB,
 # and it is written again after every new month. Smaller tables keep the smaller files.
@@ -657,18 +663,27 @@ def _register_styles(sheet: Any, records: list[Record], formats: list[tuple[str,
     openpyxl numbers a style when it writes its first cell; registering the same cells in
     the same order gives the same ids and the same styles part.
     """
-    wanted = {fmt for _, fmt in formats if fmt is not None}
+    formatted = [(name, fmt) for name, fmt in formats if fmt is not None]
+    if not formatted:
+        return {}
+    wanted = {fmt for _, fmt in formatted}
     ids: dict[str, int] = {}
+    # openpyxl first gives a new cell holding a date its kind's own format (``Cell._bind_value``), numbered in the
+    # styles part when it is not a built-in one, even in a column of another format (a date among times): the
+    # formats numbered so, met in the same order.
+    numbered: set[str] = set()
     for record in records:
-        if len(ids) == len(wanted):
+        if len(ids) == len(wanted) and _DATE_OWN in numbered:
             break
-        for name, fmt in formats:
-            if fmt is None or fmt in ids:
-                continue
+        for name, fmt in formatted:
             value = record.get(name)
             if value is None or isinstance(_xlsx_value(value), str):
                 continue  # written unstyled: registers nothing
+            own = _DATE_OWN if type(value) is date else None
+            if fmt in ids and (own is None or own in numbered):
+                continue
             ids[fmt] = _cell(sheet, value, fmt).style_id
+            numbered.update((fmt,) if own is None else (own, fmt))
     return ids
 
 
