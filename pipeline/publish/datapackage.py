@@ -17,7 +17,7 @@ from pipeline.core.models import PUBLISHED_TABLES, Record
 from pipeline.core.oserrors import naming
 from pipeline.core.rowcodec import ordered_json
 from pipeline.core.zipfiles import AHEAD, Chunked, Entry, write_zip
-from pipeline.publish import workbook_fork
+from pipeline.publish import row_maps, workbook_fork
 from pipeline.publish.row_reuse import EXTENSIONS, Indexes
 from pipeline.publish.table_files import Counted, TableFiles, start_table
 from pipeline.publish.workbook_child import Handoff, wanted
@@ -107,7 +107,7 @@ def descriptor(portal: Portal, resources: list[dict[str, Any]]) -> dict[str, Any
 def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes, folder: Path,
                previous: Path | None = None, indexes: Indexes | None = None,
                release: Collection[str] = (), handoff: Handoff | None = None,
-               digests: dict[str, str] | None = None) -> set[str]:
+               digests: dict[str, str] | None = None, maps: dict[str, row_maps.RowMap] | None = None) -> set[str]:
     """Write every file of the data folder into the empty ``folder``; gives their names.
 
     ``previous``: the data folder published last; ``indexes``: its tables' row indexes, to take
@@ -115,7 +115,8 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     ``tables`` once their files are written (the caller needs them no more: the indicators
     of a large city are 414,000 rows). ``handoff``: to the side child, which makes a large table's
     workbook meanwhile (``workbook_child.py``; none: every file is made in this process).
-    ``digests``: filled with the SHA-256 of the tables' files and the change log as written, by name.
+    ``digests``: filled with the SHA-256 of the tables' files and the change log as written, by name; ``maps``:
+    with the row map of each table whose CSV was written from the one published last (``row_maps.py``).
     """
     schemas = {name: {"name": name, **{k: v for k, v in schemas.items() if k != "name"}}
                for name, schemas in published_schemas(portal).items()}
@@ -135,6 +136,13 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
         names = {f"{name}.{ext}" for name in PUBLISHED_TABLES for ext in EXTENSIONS}
         # A table's CSV: in ``folder``, or left in ``previous`` when the table is unchanged (``Indexes.in_place``).
         csvs = [(table.sinks["csv"].path, table.sinks["csv"].sha256(), table.moved) for table in started]
+        if maps is not None:  # (the CSVs written: their lines' lengths are known)
+            for name, table in zip(PUBLISHED_TABLES, started, strict=True):
+                if table.source is not None:
+                    found_map = row_maps.made(table.source, table.sinks["csv"].sha256(), table.sinks["csv"].size)
+                    if found_map is not None:
+                        maps[name] = found_map
+                table.source = None
         _package(portal, resources, folder, csvs, indexes)
         with Sink(folder / "changelog.json") as out:
             out.write(changelog)

@@ -52,7 +52,7 @@ from pipeline.core.needs_action import needs_action_lines
 from pipeline.core.oserrors import OUTPUT_INTACT, describe
 from pipeline.core.safe_open import TooLarge, read_bytes
 from pipeline.core.treehash import DigestCache, written_entry
-from pipeline.publish import feedback_keys
+from pipeline.publish import feedback_keys, row_maps
 from pipeline.publish.agency_templates import agency_kits, template_files
 from pipeline.publish.datapackage import data_files
 from pipeline.publish.evaluation.memo import FILE as MEMO
@@ -188,8 +188,13 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         rows = Indexes(portal.output / "store", portal.output / "data", folder, in_place)
         # A large table's workbook is handed to the side child, made there once its own work is done.
         shas: dict[str, str] = {}  # the data files' SHA-256 as written, for the site stage (``_written``)
+        maps: dict[str, row_maps.RowMap] = {}  # where each changed table's new rows came from, for the site
         names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
-                           release=RELEASED, handoff=side.handoff, digests=shas)
+                           release=RELEASED, handoff=side.handoff, digests=shas, maps=maps)
+        # Kept before the commit, replacing those of the last run: the site's build reads them once it has its word
+        # (a cache: never fatal).
+        with contextlib.suppress(OSError):
+            row_maps.write(portal.output / "store", maps)
         changed_tables = _changed_tables(portal.output / "data", folder, in_place)
         staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place}, plans=plans)
         if side.handoff is not None:  # the data files put on disk while the side child ends its work

@@ -35,7 +35,7 @@ from pipeline.core.rowcodec import decimal_json, line_json_encoder, number_text,
 from pipeline.core.sink_thread import ThreadedSink
 from pipeline.core.xlsx_cells import MAX_CELL_CHARS, sheet_check, text_cell, too_long_message
 from pipeline.core.zipfiles import AHEAD, FIXED, Chunked, Entry, EntryStamp, workbook_bytes, write_workbook
-from pipeline.publish import workbook_child, workbook_fork
+from pipeline.publish import row_maps, workbook_child, workbook_fork
 from pipeline.publish.reuse import code_digest
 from pipeline.publish.row_batches import CsvLines, JsonLines, Values
 from pipeline.publish.row_reuse import EXTENSIONS, SHEET, Digested, Encoder, Indexes, Kept, schema_digest
@@ -223,6 +223,8 @@ class TableFiles:
         # from the file's start), when there was one: the zip takes their chunks back unread (``datapackage.py``).
         self.moved: tuple[str, Moved] | None = None
         self.child: Child[workbook_child.Sheet] | None = None  # making the workbook (``workbook_fork.py``)
+        # What the CSV was written from, when it was from the one published last (``row_maps.py``).
+        self.source: row_maps.Source | None = None
 
     def finish(self) -> dict[str, Counted]:
         """Each file's sink (size, SHA-256) by extension, once the workbook is made and the files written (a
@@ -321,6 +323,7 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
         header: list[str] = []
         csv.writer(SimpleNamespace(write=header.append), lineterminator="\n").writerow(names)
         moved: tuple[str, Moved] | None = None
+        source: row_maps.Source | None = None
         if kept is None:
             with Sink(folder / f"{name}.csv") as csv_sink:
                 csv_sink.write(header[0].encode("utf-8"))
@@ -336,13 +339,14 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             sinks["csv"] = _threaded(folder / f"{name}.csv", head, rows.file_pieces("csv", CsvLines(cell_text, _TEXTS)),
                                      b"")
             moved = (kept.shas["csv"], [(len(head) + at, there, length) for at, there, length in rows.moved])
+            source = row_maps.Source(rows, kept.shas["csv"], len(kept.json), len(head))
             sinks["json"] = _threaded(folder / f"{name}.json", b"[\n", rows.file_pieces(
                 "json", JsonLines(names, line_json_encoder(), _JSON_TEXTS)), b",\n", b"]\n", b"\n]\n")
         if child is not None and kept is not None and indexes is not None:
             # The row index recorded once the threads are done and the child has answered (``finish``).
             table, kept = TableFiles(sinks, None, partial(_child_record, child, indexes, schema, rows, sinks, path),
                                      kept), None
-            table.child, table.moved, child = child, moved, None
+            table.child, table.moved, table.source, child = child, moved, source, None
             return table
         if offer is None:
             # With threads writing the CSV and JSON, the row index is recorded once they are done (``finish``).
@@ -351,7 +355,7 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
             if record is not None:
                 # The files published last let go of once the threads are done (their views of them).
                 table, kept = TableFiles(sinks, None, record, kept), None
-                table.moved = moved
+                table.moved, table.source = moved, source
                 return table
     finally:
         if child is not None:
@@ -361,7 +365,9 @@ def start_table(schema: dict[str, Any], records: list[Record], indexes: Indexes 
         if kept is not None:
             _settle(sinks)  # (no view of the files published last is left with a thread)
             kept.close()
-    return TableFiles(sinks, offer)
+    table = TableFiles(sinks, offer)
+    table.source = source
+    return table
 
 
 def _threaded(path: Path, head: bytes, pieces: Iterable[tuple[bytes | memoryview, Callable[[], None] | None]],

@@ -24,6 +24,7 @@ from pipeline.core.periods import MONTH, kind
 from pipeline.core.records import Agency, Service, split_codes
 from pipeline.core.rowcodec import json_object
 from pipeline.core.treehash import DigestCache
+from pipeline.publish import row_maps
 from pipeline.publish.feedback_layout import feedback_pages
 from pipeline.site import recordtexts, reportcache, rowcache
 from pipeline.site.casting import Drop, Row, distinct, picked, read_table, shown
@@ -104,8 +105,10 @@ def _load(portal: Portal, as_of: date, cache_dir: Path | None, digests: DigestCa
     live = portal.output / "site" / "data"
     # Where the rows of the tables whose records' texts are kept came from (recordtexts.py).
     came: dict[str, list[rowcache.Origin]] = {name: [] for name in recordtexts.TABLES} if cache_dir is not None else {}
+    # Where each changed table's rows came from, as the data stage that wrote its CSV kept it (row_maps.py).
+    maps = row_maps.read(portal.output / "store") if cache_dir is not None else {}
     read = {name: _rows(data_dir / resources[name]["path"], resources[name].get("schema", {}), files, cache_dir,
-                        live / resources[name]["path"], later, ahead, SHOWN.get(name), came.get(name))
+                        live / resources[name]["path"], later, ahead, SHOWN.get(name), came.get(name), maps.get(name))
             for name in PUBLISHED_TABLES}
     origins = {name: recordtexts.origin(*found[0], read[name]) for name, found in came.items() if found}
     del came
@@ -170,17 +173,19 @@ def _agency_first(records: list[T], id_field: str, origins: dict[str, recordtext
 
 def _rows(path: Path, schema: dict[str, Any], files: _Files, cache_dir: Path | None, previous: Path,
           later: list[Callable[[], None]] | None, ahead: ReadAhead | None = None,
-          drop: Drop | None = None, origin: list[rowcache.Origin] | None = None) -> list[Row | None]:
+          drop: Drop | None = None, origin: list[rowcache.Origin] | None = None,
+          mapped: row_maps.RowMap | None = None) -> list[Row | None]:
     """One table's typed rows: kept ones when its CSV and schema are those they were kept for (else
-    those of its lines that ``previous``, the CSV they were read from, has; see rowcache.py; rows
-    read are kept now, or by an action appended to ``later``); ``drop``: the rows left out, None in their place;
-    ``origin``: where they came from is appended to it (``rowcache.Origin``)."""
+    those of its lines that ``previous``, the CSV they were read from, has, or that ``mapped`` says it has; see
+    rowcache.py; rows read are kept now, or by an action appended to ``later``); ``drop``: the rows left out, None in
+    their place; ``origin``: where they came from is appended to it (``rowcache.Origin``)."""
     if cache_dir is None:
         return read_table(path, schema, drop)
     info = files.info(path)
     if info is None:
         raise SiteError(f"{path}: tidak ada, jalankan publish dulu / missing, run publish first")
-    return cached_rows(path, info.sha256, schema, cache_dir, previous, later, ahead, files.vouch(path), drop, origin)
+    return cached_rows(path, info.sha256, schema, cache_dir, previous, later, ahead, files.vouch(path), drop, origin,
+                       mapped)
 
 
 class _Files:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.core.atomic import open_regular
 from pipeline.core.errors import SiteError
 from pipeline.core.treehash import stat_fields
+from pipeline.publish.row_maps import RowMap
 from pipeline.site import casting
 from pipeline.site.casting import Drop, Row, read_lines, read_table, row_values, rows_of
 
@@ -64,13 +65,15 @@ Origin = tuple[str, str | None, list[Row | None]]
 def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_dir: Path,
                 previous: Path | None = None, later: list[Callable[[], None]] | None = None,
                 ahead: ReadAhead | None = None, vouch: Vouch | None = None,
-                drop: Drop | None = None, origin: list[Origin] | None = None) -> list[Row | None]:
+                drop: Drop | None = None, origin: list[Origin] | None = None,
+                mapped: RowMap | None = None) -> list[Row | None]:
     """The typed rows of one published CSV whose SHA-256 is ``csv_sha256`` (kept, patched or read;
     ``previous``: where the CSV of the kept rows may still be, see the module's docstring; ``ahead``: that
     CSV's ``first_pass`` as read while the data stage worked, readahead.py; ``vouch``: the digest the build's
     check knows the CSV's bytes by under a stat, so that patching it does not hash it again; ``drop``: the rows
     left out, None in their place, neither read nor kept: ``casting.Drop``; ``origin``: where the rows came from is
-    appended to it, ``Origin``).
+    appended to it, ``Origin``; ``mapped``: where the data stage that wrote the CSV took each row from,
+    ``publish/row_maps.py``: used before ``previous`` when its kept rows are at hand).
 
     Rows read or patched are kept for the next build now, or by the action appended to ``later``
     when given (the build runs it once its own process has nothing else to do: pickling the
@@ -86,10 +89,11 @@ def cached_rows(csv_path: Path, csv_sha256: str, schema: dict[str, Any], cache_d
         if origin is not None:
             origin.append((key, key, found[1]))
         return found[1]
-    first = ahead.take((previous,)) if ahead is not None and previous is not None else None
     base: list[Origin] = []
-    rows = (_patched(csv_path, csv_sha256, kept, schema, previous, first, held, vouch, drop, base)
-            if previous is not None else None)
+    rows = _mapped(csv_path, csv_sha256, kept, schema, mapped, held, vouch, drop, base) if mapped else None
+    if rows is None and previous is not None:
+        first = ahead.take((previous,)) if ahead is not None else None
+        rows = _patched(csv_path, csv_sha256, kept, schema, previous, first, held, vouch, drop, base)
     if rows is None:
         rows = read_table(csv_path, schema, drop)
         base = []
@@ -223,6 +227,80 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
     if origin is not None:
         origin.append((sha256, kept_key, base))
     return rows  # every line's row is in now (None: left out)
+
+
+def _mapped(path: Path, sha256: str, kept: Path, schema: dict[str, Any], mapped: RowMap,
+            held: tuple[Kept | None] | None = None, vouch: Vouch | None = None, drop: Drop | None = None,
+            origin: list[Origin] | None = None) -> list[Row | None] | None:
+    """The rows of the CSV ``path`` as the data stage's map of it says (``mapped``, ``publish/row_maps.py``): each
+    kept run the kept rows of the CSV it names, each other run its own bytes read and cast; None when the map is
+    not of this CSV (``sha256``) or of kept rows at hand (``held``: the kept file as read ahead), does not fit them,
+    or the bytes read are not the CSV of ``sha256`` or not the rows it says (the caller then matches the lines).
+
+    Only the new runs' bytes are read (a new month's are tens of KB of the indicators' 39 MB). The file is the one
+    of the map while its stat gives ``sha256`` (``vouch``, as the build's check took it), else it is hashed whole.
+    """
+    if mapped.get("to") != sha256:
+        return None
+    kept_key = cache_key(mapped["from"], schema, drop)
+    found = _kept_rows(kept, kept_key, held)
+    if found is None:
+        return None
+    names, base = found
+    runs, head = mapped["runs"], mapped["head"]
+    if len(base) != mapped["rows"] or head <= 0 or not runs:
+        return None
+    at = head  # each run must start where the last ended, a kept one within the kept rows
+    for count, old, start, end in runs:
+        if count <= 0 or start != at or end < start or (old >= 0 and old + count > len(base)) or old < -1:
+            return None
+        at = end
+    opened = open_regular(path)  # never through a link, never a special file
+    if opened is None:
+        return None
+    fd, st = opened
+    try:
+        if st.st_size != at:
+            return None
+        if (vouch(st) if vouch is not None else None) != sha256 and _file_sha(fd) != sha256:
+            return None
+        pieces = [os.pread(fd, head, 0)]
+        pieces += [os.pread(fd, end - start, start) for count, old, start, end in runs if old < 0]
+        if stat_fields(os.fstat(fd)) != stat_fields(st) or sum(map(len, pieces)) != head + sum(
+                end - start for _, old, start, end in runs if old < 0):
+            return None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        fields, cast = read_lines(path, io.StringIO(b"".join(pieces).decode("utf-8"), newline=""), schema, drop)
+    except (ValueError, SiteError):  # (UnicodeDecodeError is a ValueError)
+        return None
+    if (names and fields != names) or len(cast) != sum(count for count, old, _, _ in runs if old < 0):
+        return None
+    # The kept rows taken as they are (read-only), the rows cast made rows of the same fields.
+    index = next((r._index for r in base if r is not None), None) or {name: at for at, name in enumerate(fields)}
+    rows: list[Row | None] = []
+    made = iter(cast)
+    for count, old, _, _ in runs:
+        if old >= 0:
+            rows.extend(base[old:old + count])
+        else:
+            rows.extend(None if v is None else Row(index, v) for v in islice(made, count))
+    if origin is not None:
+        origin.append((sha256, kept_key, base))
+    return rows
+
+
+def _file_sha(fd: int) -> str:
+    """The SHA-256 (hex) of the file open as ``fd``, read from its start."""
+    digest = hashlib.sha256()
+    at = 0
+    while piece := os.pread(fd, _PIECE, at):
+        digest.update(piece)
+        at += len(piece)
+    return digest.hexdigest()
 
 
 # The SHA-256 (hex) of the CSV of kept rows and its stat key as it was read (``first_pass``).
