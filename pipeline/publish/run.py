@@ -191,10 +191,6 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         maps: dict[str, row_maps.RowMap] = {}  # where each changed table's new rows came from, for the site
         names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
                            release=RELEASED, handoff=side.handoff, digests=shas, maps=maps)
-        # Kept before the commit, replacing those of the last run: the site's build reads them once it has its word
-        # (a cache: never fatal).
-        with contextlib.suppress(OSError):
-            row_maps.write(portal.output / "store", maps)
         changed_tables = _changed_tables(portal.output / "data", folder, in_place)
         staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place}, plans=plans)
         if side.handoff is not None:  # the data files put on disk while the side child ends its work
@@ -231,6 +227,10 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
                 remove_gone(portal.output / done)
             raise _Committed(exc) from exc
         del staged[name]
+    # Kept once the run is committed (a failed run leaves the store as it was), replacing those of the last run, before
+    # the site's build is given its word: it reads them (a cache: never fatal).
+    with contextlib.suppress(OSError):
+        row_maps.write(portal.output / "store", maps)
     result = _result(reports, changes, portal.output, changed_tables, new_store.receipt_warnings,
                      _action_lines(reports, tables["submissions"], periods.last_closed(as_of, portal.deadline_day)),
                      _written(portal.output / "data", shas))

@@ -148,12 +148,12 @@ def read_ahead(output: Path, templates: Path, stop: Callable[[], bool] | None = 
     if (digests,) not in ahead._read:
         ahead.read((digests,), lambda: DigestCache(digests).kept)
     # The digest of the live site's copy of each table's CSV, which its kept rows were read from (``rowcache``),
-    # but a table the data stage kept a map of (written before its commit, which forks this child): its rows are
-    # taken by the map, which names that digest (publish/row_maps.py; 0.1 s of hashing at a city's new month).
-    maps = row_maps.read(output / "store")
-    for name in PUBLISHED_TABLES:
-        previous = site / "data" / f"{name}.csv"
-        if name not in maps:
+    # unless the data stage keeps maps of its CSVs (publish/row_maps.py: the last run did, so this one does, once
+    # committed): each changed table's rows are then taken by its map, which names that digest (0.1 s of hashing at a
+    # city's new month). A changed table without a map hashes it in the build.
+    if not row_maps.path_of(output / "store").is_file():
+        for name in PUBLISHED_TABLES:
+            previous = site / "data" / f"{name}.csv"
             ahead.read((previous,), partial(rowcache.first_pass, previous))
     reports = output / rowcache.FOLDER / reportcache.FILE_NAME  # the problems of the store's reports, kept
     ahead.read((reports,), partial(reportcache.load, reports))
