@@ -10,8 +10,8 @@ the SHA-256 of both CSVs, the old CSV's row count, the new CSV's header length, 
 the site reads and casts; kept runs at consecutive old rows are one run).
 
 A map is a fact about two files' contents, named by their SHA-256: whenever both CSVs are those it names, it
-holds, whichever run wrote it. It is a cache, written unflushed before the data stage's commit (the site reads
-it after): a missing, damaged or unmatched map only sends the site back to matching the lines.
+holds, whichever run wrote it. It is a cache, written unflushed once the data stage has committed, before the
+site's build is given its word: a missing, damaged or unmatched map only sends the site back to matching the lines.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ whole). Only a CSV without quotes or carriage returns is read so (one line is th
 the csv module reads it); any other is read whole. Both CSVs are read a piece at a time and
 walked side by side a block of lines at a time (a line not the next of the previous one is looked for a
 little further in it): neither file is held whole in memory.
+
+Before that, the data stage's map of the new CSV is tried (``publish/row_maps.py``, ``_mapped``): it says which runs
+of rows it copied from the CSV published last and where the new rows' bytes are, so that only those are read and
+cast, quoted cells or not.
 """
 
 from __future__ import annotations
