@@ -10,17 +10,21 @@ from __future__ import annotations
 import bisect
 import gzip
 import hashlib
+import html
 import json
 import math
 import random
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.site import search_index
 from pipeline.site.search import LanguageIndex
 from pipeline.site.search_index import Record, index_files
-from pipeline.site.search_text import page_text, words
+from pipeline.site.search_text import page_text, plain, words
 
 KINDS = {"agencies", "performance", "agendas", "decisions", "guide"}
 
@@ -62,6 +66,21 @@ def test_words_are_folded_and_compounds_kept_whole() -> None:
     assert words("Pelayanan e-KTP di Dinas Kependudukan") == ["pelayanan", "e", "ktp", "ektp", "di", "dinas",
                                                             "kependudukan"]
     assert words("Ñandú  café, 11.00") == ["nandu", "cafe", "11", "00", "1100"]
+
+
+# Every character ``str.isspace`` knows, some tags and entities, and words: ``plain``'s inputs at their most awkward.
+_PIECES = [*(chr(c) for c in range(0x3001) if chr(c).isspace()), "<p>", "</li><li>", "<b >", "&amp;", "&nbsp;",
+           "&#x2028;", "e-KTP", "kata", "Ñandú", "11.00", "_", ">"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_plain_makes_one_space_of_any_white_space_as_a_substitution_did(pieces: list[str]) -> None:
+    fragment = "".join(pieces)
+    text = plain(fragment)
+    assert text == re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]*>", " ", fragment))).strip()
+    page = page_text(f'<main data-pagefind-body>{fragment}</main>'.encode())
+    assert page is not None and page.length == len(page.text.split())
 
 
 def test_page_text_is_the_searchable_elements_text() -> None:
