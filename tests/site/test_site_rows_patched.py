@@ -143,3 +143,23 @@ def test_a_map_that_does_not_fit_is_not_used(tmp_path: Path, monkeypatch: pytest
     assert_same_site(output / "site", cold_copy(portal, tmp_path / "cold", AS_OF))
     path.write_bytes(b'{"format": 1, "tables": {"indicators": {"runs": "x"}}')  # not a map's shape: none read
     assert row_maps.read(output / "store") == {}
+
+
+def test_two_publishes_between_builds_take_no_map_of_other_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site built after two publishes keeps rows of the CSV before both, while the maps are of the second
+    publish's change: a table changed by both is not taken by its map (it names another old CSV) but matched line by
+    line, and the site is the cold one."""
+    town, datasets, output = published_town(tmp_path / "live")
+    portal = load_portal(datasets, output)
+    assert not build_site(portal, AS_OF, search=False).skipped
+    city.add_late_month(town, datasets)
+    publish(datasets, output)
+    city.correct_old_file(town, datasets)
+    publish(datasets, output)
+    mapped: list[tuple[str, bool]] = []
+    patched: list[tuple[str, bool]] = []
+    _spy(monkeypatch, "_mapped", mapped)
+    _spy(monkeypatch, "_patched", patched)
+    assert not build_site(portal, AS_OF, search=False).skipped
+    assert ("indicators", False) in mapped and ("indicators", True) in patched, (mapped, patched)
+    assert_same_site(output / "site", cold_copy(portal, tmp_path / "cold", AS_OF))
