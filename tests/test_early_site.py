@@ -183,6 +183,26 @@ def test_what_changed_after_it_was_read_ahead_is_read_again(tmp_path: Path) -> N
     _same_output(ahead, late)
 
 
+# Pages the new month leaves as they were (kept from the live site unless found gone), and a copied file.
+_BY_HAND = ("site/agenda/disdukcapil/AGD-1/index.html", "site/en/untuk-instansi/index.html", "site/data/agencies.csv")
+
+
+def test_pages_deleted_by_hand_are_written_again_by_a_site_child_that_read_the_manifest_ahead(tmp_path: Path) -> None:
+    # The live manifest is read ahead, its files checked to be there as it is read: pages and a copied file deleted
+    # by hand before the run are written again, as by a site child that reads everything after the data stage.
+    ds, (ahead, late) = _published_twice(tmp_path, "ahead", "late")
+    for out in (ahead, late):
+        for rel in _BY_HAND:
+            (out / rel).unlink()
+    early = _patched(ds, ahead, "")
+    assert early.returncode == 0, early.stderr
+    done = _patched(ds, late, NOT_AHEAD)
+    assert done.returncode == 0, done.stderr
+    for out in (ahead, late):
+        assert all((out / rel).is_file() for rel in _BY_HAND)
+    _same_output(ahead, late)
+
+
 def test_a_data_stage_failing_after_the_site_child_started_leaves_the_site_and_the_next_run_succeeds(
         tmp_path: Path) -> None:
     ds, (out, clean) = _published_twice(tmp_path, "out", "clean")
