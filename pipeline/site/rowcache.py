@@ -225,7 +225,7 @@ def _patched(path: Path, sha256: str, kept: Path, schema: dict[str, Any], previo
     if (names and fields != names) or len(cast) != len(lines):
         return None
     # The kept rows are taken as they are (read-only), the lines cast made rows of the same fields.
-    index = next((r._index for r in base if r is not None), None) or {name: at for at, name in enumerate(fields)}
+    index = _row_index(base, fields)
     for (i, _), v in zip(lines, cast, strict=True):
         rows[i] = None if v is None else Row(index, v)
     if origin is not None:
@@ -284,7 +284,7 @@ def _mapped(path: Path, sha256: str, kept: Path, schema: dict[str, Any], mapped:
     if (names and fields != names) or len(cast) != sum(count for count, old, _, _ in runs if old < 0):
         return None
     # The kept rows taken as they are (read-only), the rows cast made rows of the same fields.
-    index = next((r._index for r in base if r is not None), None) or {name: at for at, name in enumerate(fields)}
+    index = _row_index(base, fields)
     rows: list[Row | None] = []
     made = iter(cast)
     for count, old, _, _ in runs:
@@ -297,14 +297,15 @@ def _mapped(path: Path, sha256: str, kept: Path, schema: dict[str, Any], mapped:
     return rows
 
 
+def _row_index(base: list[Row | None], fields: tuple[str, ...]) -> dict[str, int]:
+    """The field index the kept rows ``base`` share, for the rows cast beside them (made of ``fields``: none kept)."""
+    return next((r._index for r in base if r is not None), None) or {name: at for at, name in enumerate(fields)}
+
+
 def _file_sha(fd: int) -> str:
-    """The SHA-256 (hex) of the file open as ``fd``, read from its start."""
-    digest = hashlib.sha256()
-    at = 0
-    while piece := os.pread(fd, _PIECE, at):
-        digest.update(piece)
-        at += len(piece)
-    return digest.hexdigest()
+    """The SHA-256 (hex) of the file open as ``fd`` (read from its start: it was just opened), left open."""
+    with os.fdopen(fd, "rb", closefd=False) as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 # The SHA-256 (hex) of the CSV of kept rows and its stat key as it was read (``first_pass``).
