@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from pipeline.core import timeline
 from pipeline.core.config import Portal
 from pipeline.runner import steps
 from pipeline.runner.command import run_command
@@ -53,7 +54,8 @@ def validate(datasets: Path, output: Path, as_json: bool) -> None:
     """Check every submitted file against the contract; exit 1 if any is rejected."""
 
     def body(record: RunRecord) -> int:
-        return steps.validate(steps.load(datasets, output), as_json)
+        with timeline.span("validate"):
+            return steps.validate(steps.load(datasets, output), as_json)
 
     sys.exit(run_command("validate", body))
 
@@ -75,9 +77,12 @@ def publish(datasets: Path, output: Path, as_of: datetime | None, no_site: bool,
         portal = steps.load(datasets, output, record)
         day = steps.as_of_date(as_of, portal)
         written: dict[str, list[Any]] = {}  # the data files the publish step wrote, for the site's check
-        published = steps.publish(portal, day, now, record, site=not no_site, written=written)
-        steps.build(portal, day, record, skip=no_site, published=published, written=written)
-        steps.push(portal, False, record, skip=no_push)
+        with timeline.span("data stage"):
+            published = steps.publish(portal, day, now, record, site=not no_site, written=written)
+        with timeline.span("site stage"):
+            steps.build(portal, day, record, skip=no_site, published=published, written=written)
+        with timeline.span("push"):
+            steps.push(portal, False, record, skip=no_push)
 
     sys.exit(run_command("publish", body, output))
 
@@ -91,7 +96,8 @@ def build(datasets: Path, output: Path, as_of: datetime | None) -> None:
 
     def body(record: RunRecord) -> None:
         portal = steps.load(datasets, output, record)
-        steps.build(portal, steps.as_of_date(as_of, portal), record)
+        with timeline.span("site stage"):
+            steps.build(portal, steps.as_of_date(as_of, portal), record)
 
     sys.exit(run_command("build", body, output))
 

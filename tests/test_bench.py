@@ -17,6 +17,7 @@ from tools.bench.run import site_pages
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = ["generate", "baseline", "validate", "publish-cold", "publish-nothing-new", "publish-new-month",
          "publish-late-file", "site-build"]
+COMMANDS = {"validate": "validate", "site-build": "build"}  # the command each step runs (else publish)
 
 
 def test_tree_peak_adds_up_the_processes(tmp_path: Path) -> None:
@@ -101,6 +102,17 @@ def test_small_town_runs_every_step(tmp_path: Path) -> None:
     assert {"goal": "every page within 30 KB gzipped", "pages_over_budget": 0, "met": True} in document["goals"]
     assert document["ratios"]["publish-cold"]["cold"] == 1.0
     assert "| publish-nothing-new |" in done.stdout
+    # Where each of our commands' time went, from its launch: the stages its processes recorded (timeline.py).
+    assert steps["baseline"]["timeline"] == []  # frictionless alone: none of our code
+    for name in STEPS[2:]:
+        stages = {(row["process"], row["stage"]) for row in steps[name]["timeline"]}
+        assert ("command", f"command: {COMMANDS.get(name, 'publish')}") in stages, name
+        assert all(0 <= row["from"] <= row["to"] <= steps[name]["seconds"] for row in steps[name]["timeline"]), name
+    cold = {(row["process"], row["stage"]) for row in steps["publish-cold"]["timeline"]}
+    assert {("publish", "validation"), ("publish", "tables"), ("publish", "data files"), ("site", "pages (id)"),
+            ("site (en)", "pages (en)")} <= cold
+    assert ("publish", "tables") not in {(r["process"], r["stage"]) for r in steps["publish-nothing-new"]["timeline"]}
+    assert "Where the time went / Ke mana waktunya: publish-new-month" in done.stdout
 
 
 def test_site_step_names_the_pages_over_budget(tmp_path: Path) -> None:

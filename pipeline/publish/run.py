@@ -34,7 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from pipeline.core import heap, listings, periods
+from pipeline.core import heap, listings, periods, timeline
 from pipeline.core.atomic import (
     COMMIT,
     commit_files,
@@ -136,17 +136,19 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     # Imported only now: with nothing new, loading frictionless took longer than the check.
     from pipeline.validate import ValidationCache, load_reference, validate_datasets  # the validate stage
 
-    reference = load_reference(portal)
-    store = Store.load(portal.output / "store")
-    cache = ValidationCache.for_portal(portal)  # judgements of unchanged files are reused
-    # The earlier agenda ids a decisions file may name: an unchanged agendas file's from its kept judgement.
-    reports = validate_datasets(portal, partial(store.previous_agenda_ids, known=cache.agenda_ids), cache, digests,
-                                store.agendas_versions)  # an agency as last run takes its kept reports (agency_keys.py)
-    receipts = load_receipts(portal.receipts, portal.tz, portal.datasets)
-    new_store, changes = store.update(
-        reports, lambda file: _submitted_bytes(portal, file), receipts,
-        _reference_hashes(portal), local_iso(now, portal.tz), as_of, cache.reused,
-    )
+    with timeline.span("validation"):
+        reference = load_reference(portal)
+        store = Store.load(portal.output / "store")
+        cache = ValidationCache.for_portal(portal)  # judgements of unchanged files are reused
+        # The earlier agenda ids a decisions file may name: an unchanged agendas file's from its kept judgement.
+        reports = validate_datasets(portal, partial(store.previous_agenda_ids, known=cache.agenda_ids), cache,
+                                    digests, store.agendas_versions)  # an agency as last run: its kept reports
+    with timeline.span("store update"):
+        receipts = load_receipts(portal.receipts, portal.tz, portal.datasets)
+        new_store, changes = store.update(
+            reports, lambda file: _submitted_bytes(portal, file), receipts,
+            _reference_hashes(portal), local_iso(now, portal.tz), as_of, cache.reused,
+        )
     templates = Reuse(portal.output, "templates")  # agencies' workbooks rebuilt only when their inputs change
     pages = Reuse(portal.output, "feedback")  # likewise each agency-month's and file's feedback page
 
@@ -173,10 +175,11 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     side = _start_side(portal.output, writing, builders, {"feedback": pages, "templates": templates}, plans,
                        new_store.index_bytes)
     try:
-        memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
-        tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
-                              portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo,
-                              published_fields(portal))  # the rows' digests kept for these fields (table_parts.py)
+        with timeline.span("tables"):
+            memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
+            tables = build_tables(new_store, reference.agencies.values(), reference.services.values(), as_of,
+                                  portal.deadline_day, portal.tz, portal.targets, portal.start_period, memo,
+                                  published_fields(portal))  # the rows' digests kept for these fields (table_parts.py)
         if isinstance(side, _Staged):  # (a forked child made its own before they were built)
             built.update(agencies=tables["agencies"], submissions=tables["submissions"])
         # The data files are written straight into the data folder's staging folder as they are made
@@ -189,17 +192,19 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         # A large table's workbook is handed to the side child, made there once its own work is done.
         shas: dict[str, str] = {}  # the data files' SHA-256 as written, for the site stage (``_written``)
         maps: dict[str, row_maps.RowMap] = {}  # where each changed table's new rows came from, for the site
-        names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
-                           release=RELEASED, handoff=side.handoff, digests=shas, maps=maps)
-        changed_tables = _changed_tables(portal.output / "data", folder, in_place)
-        staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place}, plans=plans)
+        with timeline.span("data files"):
+            names = data_files(portal, tables, new_store.changelog_bytes(), folder, portal.output / "data", rows,
+                               release=RELEASED, handoff=side.handoff, digests=shas, maps=maps)
+            changed_tables = _changed_tables(portal.output / "data", folder, in_place)
+            staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place}, plans=plans)
         if side.handoff is not None:  # the data files put on disk while the side child ends its work
             start_early(len(writing.writes))
         else:  # or while the side folders are staged: the commit's fsync of them is then short
             flush_ahead([f"{f}/{rel}" for f, moves, _ in staged.values() for rel in moves])
         # The child's records of what it found and built, and the store's index it made (the stage's state: no
         # process changes the store after its update), or None (then made by the commit).
-        side_staged, pages, templates, _, index = side.result()
+        with timeline.span("waiting: side folders"):
+            side_staged, pages, templates, _, index = side.result()
         staged = {name: (staged | side_staged)[name] for name in FOLDERS if name in staged or name in side_staged}
     except BaseException:
         side.stop()  # killed unless it already answered (its own failure removed its folders)
@@ -211,8 +216,9 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         at_commit()
     try:
         # The store's files and the staged ones flushed together before the index names them; undone on failure.
-        new_store.commit(writing, [f"{folder}/{rel}" for folder, moves, _ in staged.values() for rel in moves],
-                         index)
+        with timeline.span("commit"):
+            new_store.commit(writing, [f"{folder}/{rel}" for folder, moves, _ in staged.values() for rel in moves],
+                             index)
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         raise
@@ -240,15 +246,17 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
         """The stage's own records for the next run, each describing what is now in place (a failure or a kill
         here leaves a record of the run before, which the next run does not trust: it works more, no less right)."""
         try:
-            for name in FOLDERS:
-                remove_gone(portal.output / name)  # first: the disk space of the files replaced given back
-            cache.save()  # after the commit: a judgement is kept only once the store holds its file
-            templates.save()  # after the swap: the digests describe the files now in place
-            feedback_keys.save(pages, store_root)  # with the agencies' keys whose reports last by now
-            memo.save()
-            rows.save()
-            if skip_unchanged:
-                remember(portal, inputs, result.accepted, result.rejected, result.needs_action, digests, plans, seen)
+            with timeline.span("records saved"):
+                for name in FOLDERS:
+                    remove_gone(portal.output / name)  # first: the disk space of the files replaced given back
+                cache.save()  # after the commit: a judgement is kept only once the store holds its file
+                templates.save()  # after the swap: the digests describe the files now in place
+                feedback_keys.save(pages, store_root)  # with the agencies' keys whose reports last by now
+                memo.save()
+                rows.save()
+                if skip_unchanged:
+                    remember(portal, inputs, result.accepted, result.rejected, result.needs_action, digests, plans,
+                             seen)
         except OSError as exc:
             raise PublishError(describe(exc, SAVES_LOST)) from None
     if later is None:
@@ -436,10 +444,11 @@ def _stage(output: Path, builders: dict[str, Callable[[], Mapping[str, bytes]]],
                                (plans or {}).get(name))
                 continue
             # One folder's files live only during its own call: freed before the next builder runs.
-            files = builders[name]()
-            reuse = (reused or {}).get(name)
-            _stage_folder(output / name, files, name, staged, reuse.in_place if reuse is not None else frozenset(),
-                          (plans or {}).get(name))
+            with timeline.span(f"folder: {name}"):
+                files = builders[name]()
+                reuse = (reused or {}).get(name)
+                _stage_folder(output / name, files, name, staged,
+                              reuse.in_place if reuse is not None else frozenset(), (plans or {}).get(name))
     except BaseException:
         _remove(f for f, _, _ in staged.values())
         _remove(f for f, _ in written.values())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.core import incidents
+from pipeline.core import incidents, timeline
 from pipeline.core.errors import PipelineError
 from pipeline.core.oserrors import describe
 from pipeline.runner.exitcodes import EXIT_INTERNAL, EXIT_OK
@@ -27,6 +27,13 @@ def run_command(command: str, body: Body, output: Path | None = None) -> int:
     way (a file whose judging crashed) turn the exit code into EXIT_INTERNAL at the end.
     Without ``output`` (validate: read-only) there is neither lock nor log.
     """
+    timeline.start()  # (off when its file cannot be written: before any child is forked)
+    with timeline.span(f"command: {command}"):
+        return _run_command(command, body, output)
+
+
+def _run_command(command: str, body: Body, output: Path | None) -> int:
+    """``run_command``'s work."""
     record = RunRecord(command, datetime.now().astimezone())
     incidents.clear()
     if output is None:

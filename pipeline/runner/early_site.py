@@ -30,6 +30,7 @@ import select
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from pipeline.core import timeline
 from pipeline.core.config import Portal
 from pipeline.core.errors import PipelineError
 from pipeline.runner import isolate
@@ -83,7 +84,8 @@ class EarlySite(Generic[T]):
 def first_build(portal: Portal, build: Callable[[Written], T]) -> StartUp[T]:
     """A first publish's start-up: the site's code imported and its templates compiled (kept once the word came)."""
     def start(_: Word) -> Callable[[Written], T]:
-        keep = _start_up(portal)
+        with timeline.span("start-up: templates compiled"):
+            keep = _start_up(portal)
 
         def go(written: Written) -> T:
             keep()
@@ -96,8 +98,10 @@ def read_first(portal: Portal, build: Callable[[Written, ReadAhead], T], first: 
     """A later publish's start-up: the site's code imported and what the build reads first read (``_read_ahead``;
     ``first``: what the command's process read of it already, ``readahead.digests_first``)."""
     def start(word: Word) -> Callable[[Written], T]:
-        ahead = _read_ahead(portal, lambda: word(0.0), first)
-        _renew(ahead, word)
+        with timeline.span("start-up: read ahead"):
+            ahead = _read_ahead(portal, lambda: word(0.0), first)
+        with timeline.span("waiting: the data stage's word"):
+            _renew(ahead, word)
         return lambda written: build(written, ahead)
     return start
 
@@ -106,7 +110,7 @@ def _wait_and_build(read_end: int, write_end: int, start: StartUp[T]) -> T:
     """In the child: start up, wait for the word, build."""
     os.close(write_end)  # else the end of the word is never seen
     go = start(lambda wait: _came(read_end, wait))
-    with os.fdopen(read_end, "rb") as word:
+    with timeline.span("waiting: the data stage's word"), os.fdopen(read_end, "rb") as word:
         body = word.read()
     if not body:  # the command's process ended without a word (``cancel`` kills first: not reached then)
         raise PipelineError("site: the data stage ended without a word to build")

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, Generic, TypeVar
 
-from pipeline.core import incidents
+from pipeline.core import incidents, timeline
 from pipeline.core.errors import PipelineError
 from pipeline.core.parent_death import die_with_parent
 
@@ -66,6 +66,7 @@ def start(stage: str, action: Callable[[], T | Then[T]], died: type[PipelineErro
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
+        timeline.forked(stage)
         _child(parent, write_end, action)
     os.close(write_end)
     return Child(stage, pid, read_end, died)
@@ -168,13 +169,14 @@ def _child(parent: int, write_end: int, action: Callable[[], Any]) -> None:
     try:
         _die_with(parent)
         incidents.clear()  # the parent's own incidents stay the parent's
-        outcome, later, text = _run(action)
-        with os.fdopen(write_end, "wb") as pipe:
-            _send(pipe, _dumps((later is not None, (outcome, incidents.collected(), *text))))
-            if later is not None:
-                incidents.clear()  # (sent with the answer)
-                after, _, text = _run(later)
-                _send(pipe, _dumps((after, incidents.collected(), *text)))
+        with timeline.span(timeline.WHOLE):
+            outcome, later, text = _run(action)
+            with os.fdopen(write_end, "wb") as pipe:
+                _send(pipe, _dumps((later is not None, (outcome, incidents.collected(), *text))))
+                if later is not None:
+                    incidents.clear()  # (sent with the answer)
+                    after, _, text = _run(later)
+                    _send(pipe, _dumps((after, incidents.collected(), *text)))
     except BaseException:  # noqa: BLE001 - the parent reports a child without an answer
         code = _CRASHED
         traceback.print_exc()

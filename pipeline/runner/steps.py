@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from pipeline.core import timeline
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import PipelineError, PushError
 from pipeline.core.models import FileReport
@@ -115,10 +116,12 @@ def publish(portal: Portal, day: date, now: datetime | None, record: RunRecord, 
                 if ahead.at_commit:  # a first publish: the site child started now (early_site.py)
                     early = EarlySite(first_build(portal, lambda offered: _build(portal, day, offered)))
                 else:
-                    load_site_code()
+                    with timeline.span("imports: site"):
+                        load_site_code()
                     # Meanwhile, on this otherwise idle core: the kept digests of the site's check, the walk of its
                     # trees and the files whose kept digest no longer holds, read until the commit (digestahead.py).
-                    read = _digests_first(portal, ahead.commit_came)
+                    with timeline.span("site check: digests read ahead"):
+                        read = _digests_first(portal, ahead.commit_came)
                     # At the data stage's commit, past its memory peak: the site child started now reads ahead,
                     # on the other core, while the data stage swaps and saves (early_site.py).
                     if ahead.heard_commit():
@@ -203,7 +206,8 @@ def _publish(portal: Portal, day: date, now: datetime | None, ahead: Ahead | Non
     from pipeline.publish.unchanged import check
 
     try:
-        checked = check(portal, day)  # before the stages' code is even imported: nothing new needs none of it
+        with timeline.span("check: inputs and outputs"):
+            checked = check(portal, day)  # before the stages' code is even imported: nothing new needs none of it
     except BaseException:
         if ahead is not None:
             ahead.close()  # closed on every path: the command's process waits for this notice
@@ -215,7 +219,9 @@ def _publish(portal: Portal, day: date, now: datetime | None, ahead: Ahead | Non
         show(skipped)
         return skipped.accepted, skipped.rejected, [], {}
     without_numpy()
-    from pipeline.publish import publish_data
+    with timeline.span("imports: data stage"):
+        from pipeline.publish import publish_data
+        from pipeline.validate import validate_datasets  # noqa: F401 - imported here to be timed, not by publish_data
 
     later: list[Callable[[], None]] | None = [] if SAVE_AFTER and ahead is not None and not ahead.at_commit else None
     try:

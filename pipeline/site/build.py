@@ -37,7 +37,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline.core import heap
+from pipeline.core import heap, timeline
 from pipeline.core.atomic import COMMIT, commit_files, recover_dir, replace_dir, staging_dir
 from pipeline.core.config import Portal
 from pipeline.core.errors import SiteError
@@ -131,7 +131,8 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     # With what was read ahead, the check is made by a child while the data is read (checkapart.py): the build is
     # skipped, when nothing changed, once the data is read.
     checking = FORK and CHECK_APART and ahead is not None
-    inputs = "" if checking else fingerprint.inputs_fingerprint(portal, as_of, templates, search, offered, ahead)
+    with timeline.span("check: site inputs"):
+        inputs = "" if checking else fingerprint.inputs_fingerprint(portal, as_of, templates, search, offered, ahead)
     previous = fingerprint.read_record(target)
     if not checking and _unchanged(previous, inputs):
         return _skipped(target, previous)
@@ -167,10 +168,12 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             digests = check.digests  # the digests the check takes, each under the same stat, until it answered
         if apart:
             copier = _copies_apart(staging, live.files if live else None, portal.output, templates, digests)
-        data = load_site_data(portal, as_of, keep_rows=True, digests=digests,
-                              later=later if live is not None else None, ahead=ahead)
+        with timeline.span("site data read"):
+            data = load_site_data(portal, as_of, keep_rows=True, digests=digests,
+                                  later=later if live is not None else None, ahead=ahead)
         if check is not None:
-            inputs = check.result()
+            with timeline.span("waiting: site check"):
+                inputs = check.result()
             digests = fingerprint.checked(portal, templates)  # the check's, as if made here
             if _unchanged(previous, inputs):  # nothing written but the copies (``finally``: the staging removed)
                 raise _Unchanged
@@ -240,23 +243,26 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
                       if lang not in pending.sided and filer is None}
         _write_files(writer, data, templates, langs_left, None if pending.first in pending.sided else pending.paths,
                      digests, (code, live, keys), {shares.COPIES, shares.MACHINE}.intersection(left))
-        done = pending.finish()
+        with timeline.span("waiting: the other language"):
+            done = pending.finish()
         done.keys.update(keys)
         if remember and FORK and REMEMBER_APART and live is not None and digests is not None:
             rememberer = _remember_apart(portal, templates)
         if keeper is not None:
-            keeper.result()
+            with timeline.span("waiting: rows kept"):
+                keeper.result()
         page_count = done.count
         moves = list(writer.changed)
         files = dict(writer.files)
-        new = manifest.Manifest(files, done.keys, done.groups)
-        body = new.to_bytes()
-        # Not through the writer: neither is a page of the site, and no page links to them.
-        with naming(staging / manifest.FILE_NAME):
-            (staging / manifest.FILE_NAME).write_bytes(body)
-        with naming(staging / fingerprint.FILE_NAME):
-            (staging / fingerprint.FILE_NAME).write_bytes(
-                fingerprint.record(inputs, page_count, len(files) + 1, manifest.digest(body)))
+        with timeline.span("manifest"):
+            new = manifest.Manifest(files, done.keys, done.groups)
+            body = new.to_bytes()
+            # Not through the writer: neither is a page of the site, and no page links to them.
+            with naming(staging / manifest.FILE_NAME):
+                (staging / manifest.FILE_NAME).write_bytes(body)
+            with naming(staging / fingerprint.FILE_NAME):
+                (staging / fingerprint.FILE_NAME).write_bytes(
+                    fingerprint.record(inputs, page_count, len(files) + 1, manifest.digest(body)))
     except BaseException as exc:
         if check is not None:
             check.stop()
@@ -275,12 +281,14 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
     finally:
         tasks.close()
     if live is None:
-        replace_dir(staging, target)
+        with timeline.span("swap"):
+            replace_dir(staging, target)
     else:
         # The files that describe the site go last: until they are in place, it is the previous one.
         deletes = sorted(set(live.files) - set(files))
         try:
-            commit_files(staging, target, [*moves, manifest.FILE_NAME, fingerprint.FILE_NAME], deletes)
+            with timeline.span("swap"):
+                commit_files(staging, target, [*moves, manifest.FILE_NAME, fingerprint.FILE_NAME], deletes)
         except OSError as exc:
             _let_end(rememberer)
             if (staging / COMMIT).is_file():  # past the commit point: the next run finishes the plan
@@ -706,8 +714,9 @@ def _write_language(writer: Writer, renderer: Renderer, data: SiteData, kit: Kit
     # process while the other held them: 30 MB a language at the bench city).
     keptpickle.forget([kept_path(data.portal.output, lang) for lang in LANGS if lang != kit.lang])
     part = LangPages({}, 0, 0, [], writer.files, writer.changed, {}, _index(kit.lang, data, target))
-    for item in all_items(data, kit):
-        _write_item(writer, renderer, item, kit, code, live, part, sources)
+    with timeline.span(f"pages ({kit.lang})"):
+        for item in all_items(data, kit):
+            _write_item(writer, renderer, item, kit, code, live, part, sources)
     if index_now:
         _search(writer, part)
     return part
@@ -720,6 +729,7 @@ def _index(lang: str, data: SiteData, target: Path | None) -> LanguageIndex | No
     return LanguageIndex(lang, data.portal.output, lambda rel: (target / rel).read_bytes())
 
 
+@timeline.timed("search index")
 def _search(writer: Writer, part: LangPages) -> None:
     """Write the language's search index (its files whose bytes the live site has are only recorded)."""
     if part.index is None:
@@ -844,6 +854,7 @@ def _write_page(writer: Writer, renderer: Renderer, page: Page | Lazy[Any], kit:
             part.index.add(rel, writer.files[rel], body)
 
 
+@timeline.timed("calendars")
 def _write_calendars(writer: Writer, data: SiteData, code: str, live: manifest.Manifest | None, target: Path,
                      keys: dict[str, str], text: Callable[[Any], str] = repr) -> None:
     """The iCalendar files, each kept as it is when its key (its declared inputs, written by ``text``) is
@@ -896,6 +907,7 @@ def _write_files(writer: Writer, data: SiteData, templates: Path, lang_kits: dic
         _write_machine_files(writer, data)
 
 
+@timeline.timed("sitemaps")
 def _write_sitemaps(writer: Writer, data: SiteData, paths: list[str], code: str, live: manifest.Manifest | None,
                     keys: dict[str, str]) -> None:
     """The sitemaps of the pages ``paths``, their key in ``keys``."""
@@ -911,6 +923,7 @@ def _write_sitemaps(writer: Writer, data: SiteData, paths: list[str], code: str,
             writer.write_text(path, text)
 
 
+@timeline.timed("copies: assets, data, templates")
 def _write_copies(writer: Writer, output: Path, templates: Path, digests: DigestCache | None) -> None:
     """The assets, the published files and the templates, copied (see ``_write_files``)."""
     writer.copy_tree(templates / "static", "/assets", digests=digests)
@@ -922,6 +935,7 @@ def _write_copies(writer: Writer, output: Path, templates: Path, digests: Digest
     writer.copy_tree(output / "templates", "/templat", digests=digests)
 
 
+@timeline.timed("language files: feeds, names, downloads")
 def _write_language_files(writer: Writer, data: SiteData, kit: Kit, code: str, live: manifest.Manifest | None,
                           keys: dict[str, str]) -> None:
     """One language's feeds, names index and downloads (an unchanged download kept, its key in ``keys``)."""
@@ -936,6 +950,7 @@ def _write_language_files(writer: Writer, data: SiteData, kit: Kit, code: str, l
             writer.write_bytes(path, body)
 
 
+@timeline.timed("machine files: robots, DCAT")
 def _write_machine_files(writer: Writer, data: SiteData) -> None:
     """robots.txt and the DCAT catalogue."""
     writer.write_text("/robots.txt", meta.robots(data))

@@ -2,8 +2,8 @@
 
 The scale comes from ``--scale``, else ``BENCH_SCALE``, else ``city`` (the large city of
 issue 12). The mall is generated into a temporary folder, removed afterwards unless
-``--keep`` names a folder to use instead. The table is printed; the JSON goes to
-``output/bench/<scale>.json``.
+``--keep`` names a folder to use instead. The table is printed, then where each of our commands' time
+went (the stages its processes recorded, ``timeline.py``); the JSON goes to ``output/bench/<scale>.json``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tools.bench import timeline
 from tools.bench.run import report, run_all, save, table
 from tools.bench.shape import shape_for
 
@@ -41,6 +42,11 @@ def main(argv: list[str]) -> int:
     for goal in document["goals"]:
         print(f"{'MET    ' if goal['met'] else 'NOT MET'}  {goal['goal']}: "
               f"{goal.get('ratio', goal.get('peak_mb', goal.get('pages_over_budget')))}")
+    for step in steps:
+        if step.timeline:  # where each of our commands' time went (the stages its processes recorded)
+            print(f"\nWhere the time went / Ke mana waktunya: {step.name}, {step.seconds:.2f} s "
+                  f"(stages of {timeline.SHOWN} s or more; all in the JSON)")
+            print(timeline.table(step.timeline))
     print(f"JSON: {save(document, args.json_dir, args.scale)}")
     failed = [s.name for s in steps if s.exit_code not in (0, 1)]
     if failed:

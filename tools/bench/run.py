@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.timeline import ENV
 from pipeline.site import budget
-from tools.bench import city
+from tools.bench import city, timeline
 from tools.bench.measure import Measured, run
 from tools.bench.shape import Shape
 
@@ -50,6 +51,8 @@ class Step:
     extra: dict[str, Any] = field(default_factory=dict)
     cpu_seconds: float = 0.0
     peak_rss_mb: float = 0.0  # the RSS sum (shared pages counted in each process), beside the PSS peak
+    # Where its time went: the stages its processes recorded (timeline.py), from the command's launch.
+    timeline: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
@@ -101,11 +104,17 @@ def run_all(shape: Shape, work: Path, say: Any = _say) -> list[Step]:
 
     def measure(name: str, what: str, command: list[str], count_writes: bool = False, **extra: Any) -> Measured:
         before = _snapshot(output) if count_writes else {}
-        done = run(command, ROOT)
+        # Each of our commands records its stages (pipeline/core/timeline.py) in a file of its own.
+        stages = work / "timelines" / f"{name}.jsonl"
+        stages.parent.mkdir(exist_ok=True)
+        stages.unlink(missing_ok=True)
+        launched = time.monotonic()
+        done = run(command, ROOT, {**os.environ, ENV: str(stages)})
         written = _written(before, _snapshot(output)) if count_writes else None
         if done.exit_code not in (0, 1):
             say(done.output[-3000:])
         steps.append(_step(name, what, done, written, **extra))
+        steps[-1].timeline = timeline.laid_out(stages, launched)
         say(f"  {name}: {done.seconds:.1f} s ({done.cpu_seconds:.1f} s CPU), {done.peak_bytes / 2 ** 20:.0f} MB, "
             f"exit {done.exit_code}"
             + (f", {written} files written" if written is not None else ""))
