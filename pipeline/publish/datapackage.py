@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import timeline
 from pipeline.core.atomic import Sink, chunks, file_sha, same_bytes
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.deflate_chunks import ChunkCache, Deflated, Moved, kept_line_chunks, line_chunks
@@ -124,8 +125,9 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
     try:
         for name in _order(tables, handoff, indexes):
             schema = schemas[name]
-            table = start_table(schema, tables[name], indexes, partial(_unchanged_xlsx, previous, name, schema),
-                                folder, handoff)
+            with timeline.span(f"table files: {name}"):
+                table = start_table(schema, tables[name], indexes, partial(_unchanged_xlsx, previous, name, schema),
+                                    folder, handoff)
             begun[name] = table
             if name in release:
                 tables[name] = []
@@ -143,13 +145,15 @@ def data_files(portal: Portal, tables: dict[str, list[Record]], changelog: bytes
                     if found_map is not None:
                         maps[name] = found_map
                 table.source = None
-        _package(portal, resources, folder, csvs, indexes)
+        with timeline.span("datapackage.json and zip"):
+            _package(portal, resources, folder, csvs, indexes)
         with Sink(folder / "changelog.json") as out:
             out.write(changelog)
         found = {"changelog.json": out.sha256()}
-        for name, table in begun.items():
-            # A workbook offered: made here if the side child has not taken it, else waited for.
-            found.update({f"{name}.{ext}": sink.sha256() for ext, sink in table.finish().items()})
+        with timeline.span("workbooks finished (or waited for)"):
+            for name, table in begun.items():
+                # A workbook offered: made here if the side child has not taken it, else waited for.
+                found.update({f"{name}.{ext}": sink.sha256() for ext, sink in table.finish().items()})
         if digests is not None:
             digests.update(found)
     finally:

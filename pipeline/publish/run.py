@@ -171,9 +171,10 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
     # None of those folders reads the other tables or the data files: a forked child writes the store's files
     # and stages them on the other core (forked before the tables are built: they are never shared, nor
     # copied) while this process builds the tables and writes the data files.
-    writing = new_store.start_writing()  # planned here, so that this process can undo the child's writes
-    side = _start_side(portal.output, writing, builders, {"feedback": pages, "templates": templates}, plans,
-                       new_store.index_bytes)
+    with timeline.span("store writes planned, side child forked"):
+        writing = new_store.start_writing()  # planned here, so that this process can undo the child's writes
+        side = _start_side(portal.output, writing, builders, {"feedback": pages, "templates": templates}, plans,
+                           new_store.index_bytes)
     try:
         with timeline.span("tables"):
             memo = Memo(portal.output / "store" / MEMO, KEPT)  # indicators of unchanged selections kept
@@ -347,7 +348,8 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
             handoff.forked(child=True)
         staged = _stage(output, builders, {}, reused, plans=plans)
         if handoff is None:
-            writing.write()
+            with timeline.span("store files written"):
+                writing.write()
             made = index() if small and INDEX_BESIDE and index is not None else None
             return staged, reused["feedback"], reused["templates"], None, made
         heap.give_back()  # what the pages and templates freed: the rest of this child is beside the data files
@@ -356,9 +358,11 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
         # over and makes it: written first, they kept an offer made meanwhile waiting (seconds on a busy disk).
         writer = _Background(partial(_write_store, writing), "side-writes")
         try:
-            sheet = handed_sheet(handoff)  # waited for: this process hands one, or none, as it writes the data files
+            with timeline.span("workbook handed over"):
+                sheet = handed_sheet(handoff)  # waited for: this process hands one, or none, as it writes the files
         finally:
-            writer.join()
+            with timeline.span("waiting: store files written"):
+                writer.join()
         return staged, reused["feedback"], reused["templates"], sheet, None
     if handoff is None and not small:
         return _Staged(side)
@@ -376,7 +380,8 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
 
 def _write_store(writing: Writing) -> None:
     """Write the store's planned files, then start their writeback (``start_early``)."""
-    writing.write()
+    with timeline.span("store files written (a thread)"):
+        writing.write()
     start_early(len(writing.writes))
 
 

@@ -25,6 +25,7 @@ from openpyxl.cell.cell import get_time_format
 from openpyxl.styles import Font
 from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 
+from pipeline.core import timeline
 from pipeline.core.atomic import Sink, chunks, file_sha
 from pipeline.core.compact import Row
 from pipeline.core.deflate_chunks import ChunkCache, Deflated, Moved, row_chunks
@@ -447,11 +448,13 @@ def handed_sheet(handoff: workbook_child.Handoff) -> workbook_child.Sheet | None
     indexes = None if job.store is None else Indexes(job.store, job.published, job.scratch)
     cache = ChunkCache() if indexes is None else indexes.chunks(f"{job.schema['name']}.xlsx")
     try:
-        sheet = _sheet(job.schema, cast(list[Record], records), rows, cache, indexes, job.path)
+        with timeline.span(f"workbook: {job.schema['name']}"):
+            sheet = _sheet(job.schema, cast(list[Record], records), rows, cache, indexes, job.path)
         if not job.json:
             return sheet
         # Then the JSON, its lines made again from the values (every piece read by now).
-        json_sink = _json_file(job.path.with_suffix(".json"), records.fields, rows)
+        with timeline.span(f"json: {job.schema['name']}"):
+            json_sink = _json_file(job.path.with_suffix(".json"), records.fields, rows)
         return dataclasses.replace(sheet, json=(json_sink.size, json_sink.sha256(), rows.lengths["json"]))
     finally:
         cache.close()

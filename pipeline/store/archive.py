@@ -397,7 +397,7 @@ class Writing:
             # Received bytes are immutable: never rewritten. A copy is not trusted by its name
             # alone: a run cut off by a power loss before its flush (and so before its index
             # named the copy) can leave it empty or short, and the next index would name it.
-            if rel.startswith("files/") and holds_bytes(path, pending[rel]):
+            if rel.startswith("files/") and not self.journal.absent(path) and holds_bytes(path, pending[rel]):
                 continue
             if self.journal.plan(path, pending[rel]):
                 self.writes.append(rel)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 from pipeline.core.atomic import make_folder, write_bytes, write_unsynced
@@ -16,6 +17,8 @@ class Journal:
         self.entries: list[tuple[Path, bytes | None]] = []  # (file, its bytes before, None if new)
         self.folders: list[Path] = []  # created, parents first
         self._made: set[str] = set()  # folders known to exist: a first commit writes 32,000 files into few
+        # Of those, the folders ``plan`` found missing (to be created by the writes it plans): nothing is in them yet.
+        self._planned: set[str] = set()
 
     def write(self, path: Path, data: bytes, sync: bool) -> None:
         """Write atomically unless the file already holds exactly these bytes."""
@@ -31,13 +34,30 @@ class Journal:
         else:
             write_unsynced(path, data, self._made)
 
+    def absent(self, path: Path) -> bool:
+        """True when ``path`` cannot be there: its folder is missing, found so now or by an earlier call (the
+        folders a write of it will create are then recorded, as ``plan`` records them)."""
+        folder = os.path.dirname(path) or "."
+        self._note(folder)
+        return folder in self._planned
+
+    def _note(self, folder: str) -> None:
+        """Record the folders a write into ``folder`` will create (parents first), unless known already."""
+        if folder not in self._made:
+            missing = _missing(folder, self._made, self._planned)
+            self._planned.update(missing)
+            self.folders += map(Path, missing)
+
     def plan(self, path: Path, data: bytes) -> bool:
         """Record a write of ``data`` to ``path`` that another process makes (``write_unsynced``): the file's
         bytes before and the folders it will create, parents first. False when ``path`` holds ``data`` already."""
-        old = _old_bytes(path)
+        folder = os.path.dirname(path) or "."
+        self._note(folder)
+        # A file in a folder found missing is not there (this process holds the output's lock): not asked for (a first
+        # publish's 32,000 files, each an open that failed, were most of the plan's time).
+        old = None if folder in self._planned else _old_bytes(path)
         if old == data:
             return False
-        self.folders += map(Path, _missing(os.path.dirname(path) or ".", self._made))
         self.entries.append((path, old))
         return True
 
@@ -77,12 +97,13 @@ def _old_bytes(path: Path) -> bytes | None:
         return None
 
 
-def _missing(folder: str, known: set[str]) -> list[str]:
-    """The folders a write into ``folder`` will create, parents first (``known``: folders there or planned)."""
-    if folder in known or os.path.isdir(folder):
+def _missing(folder: str, known: set[str], planned: Collection[str] = ()) -> list[str]:
+    """The folders a write into ``folder`` will create, parents first (``known``: folders there or planned;
+    ``planned``: those of them found missing, whose subfolders are missing too, not asked for)."""
+    parent = os.path.dirname(folder)
+    if folder in known or (parent not in planned and os.path.isdir(folder)):
         known.add(folder)
         return []
-    parent = os.path.dirname(folder)
-    found = _missing(parent, known) if parent and parent != folder else []
+    found = _missing(parent, known, planned) if parent and parent != folder else []
     known.add(folder)
     return [*found, folder]
