@@ -32,14 +32,15 @@ def _patched(ds: Path, out: Path, patch: str) -> subprocess.CompletedProcess[str
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=env(), check=False)
 
 
-def _marks(into: Path) -> str:
-    """A patch recording the pid of the site build's process and of its parent, and the data stage's end."""
+def _marks(into: Path, settle: float = 0.0) -> str:
+    """A patch recording the pid of the site build's process and of its parent, and the data stage's end (its records
+    saved, made ``settle`` seconds longer)."""
     return (f"import os, time, pipeline.site, pipeline.publish.run as r\n"
             f"def _mark(name):\n"
             f"    open(os.path.join({str(into)!r}, name), 'w').write(f'{{os.getpid()}} {{time.time()}}')\n"
             f"_site, _remember = pipeline.site.build_site, r.remember\n"
             f"def build_site(*a, **k):\n    _mark('site'); return _site(*a, **k)\n"
-            f"def remember(*a, **k):\n    _remember(*a, **k); _mark('data-end')\n"
+            f"def remember(*a, **k):\n    _remember(*a, **k); time.sleep({settle}); _mark('data-end')\n"
             f"pipeline.site.build_site, r.remember = build_site, remember\n"
             f"import pipeline.runner.early_site as e\n_up = e._start_up\n"
             f"def _start_up(*a, **k):\n    _mark('early'); return _up(*a, **k)\n"
@@ -143,8 +144,11 @@ def _published_twice(tmp_path: Path, *names: str) -> tuple[Path, list[Path]]:
 
 
 def _ahead_marks(into: Path) -> str:
-    """``_marks`` for a publish after a first: the site child's read-ahead marked as "ahead"."""
-    return (_marks(into) + "_ahead = e._read_ahead\n"
+    """``_marks`` for a publish after a first: the site child's read-ahead marked as "ahead". The data stage's
+    records, saved after its commit while the site child reads ahead, take a few milliseconds on this small mall:
+    made half a second longer, so that a loaded machine's late scheduling of the child forked at the commit does not
+    decide the order (the fresh-clone ``make test`` of 07120cd once saw the read-ahead start 23 ms after them)."""
+    return (_marks(into, settle=0.5) + "_ahead = e._read_ahead\n"
             "def _read_ahead(*a, **k):\n    _mark('ahead'); return _ahead(*a, **k)\n"
             "e._read_ahead = _read_ahead\n")
 
