@@ -54,8 +54,7 @@ def validate(datasets: Path, output: Path, as_json: bool) -> None:
     """Check every submitted file against the contract; exit 1 if any is rejected."""
 
     def body(record: RunRecord) -> int:
-        with timeline.span("validate"):
-            return steps.validate(steps.load(datasets, output), as_json)
+        return steps.validate(steps.load(datasets, output), as_json)
 
     sys.exit(run_command("validate", body))
 
@@ -96,8 +95,7 @@ def build(datasets: Path, output: Path, as_of: datetime | None) -> None:
 
     def body(record: RunRecord) -> None:
         portal = steps.load(datasets, output, record)
-        with timeline.span("site stage"):
-            steps.build(portal, steps.as_of_date(as_of, portal), record)
+        steps.build(portal, steps.as_of_date(as_of, portal), record)
 
     sys.exit(run_command("build", body, output))
 

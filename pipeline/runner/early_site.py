@@ -98,9 +98,8 @@ def read_first(portal: Portal, build: Callable[[Written, ReadAhead], T], first: 
     """A later publish's start-up: the site's code imported and what the build reads first read (``_read_ahead``;
     ``first``: what the command's process read of it already, ``readahead.digests_first``)."""
     def start(word: Word) -> Callable[[Written], T]:
-        with timeline.span("start-up: read ahead"):
+        with timeline.span("start-up: read ahead"):  # (and read again what the data stage replaced, until the word)
             ahead = _read_ahead(portal, lambda: word(0.0), first)
-        with timeline.span("waiting: the data stage's word"):
             _renew(ahead, word)
         return lambda written: build(written, ahead)
     return start

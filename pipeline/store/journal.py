@@ -51,11 +51,9 @@ class Journal:
     def plan(self, path: Path, data: bytes) -> bool:
         """Record a write of ``data`` to ``path`` that another process makes (``write_unsynced``): the file's
         bytes before and the folders it will create, parents first. False when ``path`` holds ``data`` already."""
-        folder = os.path.dirname(path) or "."
-        self._note(folder)
         # A file in a folder found missing is not there (this process holds the output's lock): not asked for (a first
         # publish's 32,000 files, each an open that failed, were most of the plan's time).
-        old = None if folder in self._planned else _old_bytes(path)
+        old = None if self.absent(path) else _old_bytes(path)
         if old == data:
             return False
         self.entries.append((path, old))
