@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import jsonbytes
 from pipeline.core.atomic import write_blocks
 from pipeline.core.treehash import settled, stat_line, stat_tree
 
@@ -225,7 +226,7 @@ def _listing(folder: str) -> tuple[list[str], list[str], bool] | None:
 
 def save(path: Path, plans: dict[str, list[Folder]]) -> None:
     """Keep the plans of trees by their label (only when they changed; a failure costs the walks)."""
-    keep_bytes(path, (json.dumps({"format": FORMAT, "plans": plans}, separators=(",", ":")) + "\n").encode())
+    keep_bytes(path, jsonbytes.dumps({"format": FORMAT, "plans": plans}))
 
 
 def keep_bytes(path: Path, body: bytes) -> None:

@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import jsonbytes
 from pipeline.core.atomic import write_blocks
 
 _CHUNK = 1 << 20
@@ -221,11 +222,11 @@ class DigestCache:
         self.settle_expected()
         if self.seen == self.on_disk:
             return
-        body = json.dumps({"format": _FORMAT, "files": self.seen}, sort_keys=True, separators=(",", ":"))
+        body = jsonbytes.dumps({"format": _FORMAT, "files": self.seen}, sort_keys=True)
         # A cache that cannot be kept (a full or read-only disk) only makes the next run read the files. Not flushed:
         # a file a power loss left short is not JSON, an older one keeps stat keys the files changed since lack.
         with contextlib.suppress(OSError):
-            write_blocks(self.path, (body.encode() + b"\n",), sync=False)
+            write_blocks(self.path, (body,), sync=False)
 
 
 def known_digest(digests: DigestCache | None, path: str, fresh: bool = False) -> str | None:

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import jsonbytes
 from pipeline.core.atomic import write_blocks
 from pipeline.core.ikm import grade, row_ikm
 from pipeline.publish.reuse import code_digest
@@ -78,10 +79,8 @@ class IkmMemo:
         """Write this run's cells (only those used: the file never grows with versions no longer published)."""
         if self.path is None:
             return
-        text = json.dumps({"code": code_digest(), "rows": dict(sorted(self.new.items())),
-                           "groups": dict(sorted(self.new_groups.items()))},
-                          ensure_ascii=False, separators=(",", ":"))
-        write_blocks(self.path, [text.encode("utf-8")])
+        write_blocks(self.path, [jsonbytes.dumps({"code": code_digest(), "rows": dict(sorted(self.new.items())),
+                                                  "groups": dict(sorted(self.new_groups.items()))})])
 
 
 def _read(path: Path, part: str) -> dict[str, object]:

@@ -31,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import jsonbytes
 from pipeline.core.atomic import regular_bytes, write_blocks
 from pipeline.core.treehash import RACY_NS, DigestCache, hash_tree, library_versions, settled
 
@@ -202,7 +203,7 @@ class Reuse:
 
     def record_bytes(self) -> bytes:
         """The record's bytes as ``save`` writes them."""
-        return (json.dumps(self.new, sort_keys=True) + "\n").encode()
+        return jsonbytes.dumps(self.new, sort_keys=True)
 
     def _stat_built(self) -> None:
         """Keep the stat of each file built this run, now in place holding its bytes (``lasting_stat``); any
