@@ -177,11 +177,13 @@ def _build(portal: Portal, as_of: date, templates: Path, search: bool, offered: 
             digests = fingerprint.checked(portal, templates)  # the check's, as if made here
             if _unchanged(previous, inputs):  # nothing written but the copies (``finally``: the staging removed)
                 raise _Unchanged
-        code = fingerprint.site_code(portal, templates, search)
+        with timeline.span("preparation: the site's code"):
+            code = fingerprint.site_code(portal, templates, search)
         if FORK and FILES_APART and live is not None and len(lang_kits) > 1:
             # The indexes both this process's pages and the files child look up, made once before the fork: else each
             # made its own (0.2 s of the child's CPU at the bench city, while this process made the same).
-            data.lookup  # noqa: B018 (a cached property: made here)
+            with timeline.span("preparation: lookup indexes"):
+                data.lookup  # noqa: B018 (a cached property: made here)
             filer = _files_apart(staging, live, data, lang_kits, code)
         if FORK and KEEP_APART and len(lang_kits) > 1:
             keeper = _keep_apart(later)
@@ -493,14 +495,17 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     # Each record of the site data written (as a digest) once here for every language's process,
     # instead of once in each of them: pages of every language name the same records.
     texts = texts if texts is not None else InputsText(digests=True)
-    write_texts(texts, data, code, later)
+    with timeline.span("preparation: records' texts"):
+        write_texts(texts, data, code, later)
     # The audited families' groups known by their sources (sources.py), for both processes: an unchanged
     # group is then neither gathered nor keyed by either of them.
-    sources = Sources(group_sources(data, texts.each), code, data.portal.output / rowcache.FOLDER)
-    data.lookup.group_sources = sources.digests
+    with timeline.span("preparation: groups' sources"):
+        sources = Sources(group_sources(data, texts.each), code, data.portal.output / rowcache.FOLDER)
+        data.lookup.group_sources = sources.digests
     # The templates compiled once here too: the other language's process takes them compiled. Those
     # an earlier build of this code compiled are taken as it left them (compiled.py).
-    env = preloaded(templates, KeptTemplates(data.portal.output, code))
+    with timeline.span("preparation: templates"):
+        env = preloaded(templates, KeptTemplates(data.portal.output, code))
 
     def one(own: Writer, lang_kit: Kit) -> LangPages:
         """One language's pages through ``own``."""
@@ -529,8 +534,9 @@ def _write_pages(writer: Writer, templates: Path, data: SiteData, lang_kits: dic
     # (the performance overview's, in both languages), made once here for both processes (each
     # made its own before) and frozen with the rest; the months whose rows did not change taken
     # as an earlier build summed them (seriescache.py: by the digests ``texts`` has just written).
-    data.lookup.mall_series = seriescache.mall_series(data.performance, texts.each,
-                                                      data.portal.output / rowcache.FOLDER, code)
+    with timeline.span("preparation: the mall's monthly figures"):
+        data.lookup.mall_series = seriescache.mall_series(data.performance, texts.each,
+                                                          data.portal.output / rowcache.FOLDER, code)
     # The site data is read-only from here on: frozen, the collector of each process leaves its
     # objects alone instead of writing to every one of them (copying the parent's pages). Frozen
     # until the build ends (``build_site``), not only while children share it: after the pages,
