@@ -92,6 +92,11 @@ def test_small_town_runs_every_step(tmp_path: Path) -> None:
     for name in STEPS[1:]:
         assert steps[name]["seconds"] > 0 and steps[name]["peak_mb"] > 10 and steps[name]["cpu_seconds"] > 0, name
     assert steps["publish-cold"]["files_written"] > 100
+    # Each timed goal's CPU floor: no wall time is shorter than the tree's CPU time spread over every core.
+    timed = [g for g in document["goals"] if "ratio" in g]
+    assert len(timed) == 5 and document["cores"] >= 1
+    for goal in timed:
+        assert 0 < goal["cpu_floor"] <= goal["ratio"] * 1.02 + 0.001, goal  # (rounding, and the clocks' ticks)
     assert steps["publish-nothing-new"]["files_written"] == 0
     assert steps["publish-new-month"]["files_written"] > 0
     assert steps["site-build"]["extra"]["pages"] > 100

@@ -40,8 +40,10 @@ def main(argv: list[str]) -> int:
     document = report(shape, steps)
     print(table(steps))
     for goal in document["goals"]:
+        # With the ratio, the one its CPU time allows on these cores at best (run.goals: ``cpu_floor``).
+        floor = f" (CPU / {document['cores']} cores: {goal['cpu_floor']})" if "cpu_floor" in goal else ""
         print(f"{'MET    ' if goal['met'] else 'NOT MET'}  {goal['goal']}: "
-              f"{goal.get('ratio', goal.get('peak_mb', goal.get('pages_over_budget')))}")
+              f"{goal.get('ratio', goal.get('peak_mb', goal.get('pages_over_budget')))}{floor}")
     for step in steps:
         if step.timeline:  # where each of our commands' time went (the stages its processes recorded)
             print(f"\nWhere the time went / Ke mana waktunya: {step.name}, {step.seconds:.2f} s "
