@@ -8,7 +8,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import select
 import signal
+import time
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -45,21 +47,32 @@ class Side:
     """A real forked child acting as publish/run.py's side child: it waits for ``gate`` (a FIFO), then takes the
     workbook offered, if any, and answers with what it made."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, json_late: bool = False) -> None:
+        """``json_late``: the child, its workbook made, asks for the JSON's token only once this process took it (as
+        a child still writing the store's files when this process is done with the rest of the data files)."""
         self.gate = tmp_path / "gate"
         os.mkfifo(self.gate)
         self.handoff = workbook_child.Handoff()
+
+        def taken() -> None:
+            """Until this process read the JSON's token (the pipe, still open here, holds nothing to read)."""
+            while select.select([self.handoff.token_r], [], [], 0)[0]:
+                time.sleep(0.005)
 
         def side() -> workbook_child.Sheet | None:
             self.handoff.forked(child=True)
             with open(self.gate, "rb") as fh:
                 fh.read()
-            return handed_sheet(self.handoff)
+            return handed_sheet(self.handoff, taken if json_late else lambda: None)
 
         self.child = isolate.start("publish (feedback)", side, died=PublishError)
         self.handoff.forked(child=False)
         self.answer = functools.cache(self.child.result)  # taken once, read as often as asked (as run._Side's)
         self.handoff.answer = self.answer
+
+    def answered(self) -> None:
+        """Wait until the child answered (its answer kept for ``answer``)."""
+        self.answer()
 
     def open(self) -> None:
         """Let the child go on."""
@@ -117,12 +130,15 @@ def small_tables(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("small_tables")
-@pytest.mark.parametrize("maker", ["child", "here"])
+@pytest.mark.parametrize("maker", ["child", "json here", "here"])
 def test_the_files_and_the_index_are_those_of_one_process_whoever_makes_the_workbook(
         tmp_path: Path, maker: str) -> None:
-    side = Side(tmp_path)
+    side = Side(tmp_path, json_late=maker == "json here")
     if maker == "child":
-        side.open()  # the child takes the offer at once; this process waits until it was sent whole
+        side.open()  # the child takes the offer at once; this process waits until it made the workbook and JSON
+        files, indexes, sinks = written(tmp_path, "split", RECORDS, side.handoff, side.answered)
+    elif maker == "json here":  # the child took the workbook, is not done when this process is: the JSON made here
+        side.open()
         files, indexes, sinks = written(tmp_path, "split", RECORDS, side.handoff,
                                         lambda: side.handoff._sender.join())  # type: ignore[union-attr]
     else:  # the child still busy once the rest is written: this process takes the offer back
@@ -135,8 +151,9 @@ def test_the_files_and_the_index_are_those_of_one_process_whoever_makes_the_work
                      "xlsx": xlsx_bytes(SCHEMA, RECORDS)}
     assert indexes.new == alone_indexes.new  # digests, the three files' line lengths, styles, SHA-256
     assert indexes.new_chunks == alone_indexes.new_chunks
-    assert isinstance(sinks["xlsx"], Written) == (maker == "child") == (answer is not None)
+    assert isinstance(sinks["xlsx"], Written) == (maker != "here") == (answer is not None)
     assert isinstance(sinks["json"], Written) == (maker == "child")  # the table's JSON made with its workbook
+    assert answer is None or (answer.json is not None) == (maker == "child")  # made once, by one of the two
     assert list(sinks) == ["csv", "json", "xlsx"]
     assert {ext: (sink.size, sink.sha256()) for ext, sink in sinks.items()} == \
         {ext: (len(data), hashlib.sha256(data).hexdigest()) for ext, data in alone.items()}

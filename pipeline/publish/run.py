@@ -359,7 +359,9 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
         writer = _Background(partial(_write_store, writing), "side-writes")
         try:
             with timeline.span("workbook handed over"):
-                sheet = handed_sheet(handoff)  # waited for: this process hands one, or none, as it writes the files
+                # Waited for: this process hands one, or none, as it writes the files; its JSON once the store's
+                # files are written, unless this process took it meanwhile.
+                sheet = handed_sheet(handoff, writer.thread.join)
         finally:
             with timeline.span("waiting: store files written"):
                 writer.join()

@@ -269,18 +269,21 @@ class _Offer:
         """Make the workbook here if the child has not taken it, else take what it made; record the row index."""
         rows = self.rows
         try:
-            if self.handoff.take_back():
+            took = self.handoff.take_back()
+            if took:  # the workbook, or the JSON only (``Handoff``): the JSON first, made by this process
                 sinks["json"] = _json_file(self.path.with_suffix(".json"), field_names(self.schema), rows)
+            if took == workbook_child.WORKBOOK:
                 _write_xlsx(self.schema, self.records, rows, self.cache, self.indexes, lambda csv: None, False,
                             sinks, self.path)
                 return
         finally:
             self.cache.close()
         sheet = self.handoff.result()
-        if sheet.json is None:
-            raise PublishError("the side child of the publish made no JSON of the table it took")
-        size, sha256, rows.lengths["json"] = sheet.json
-        sinks["json"] = Written(self.path.with_suffix(".json"), size, sha256)
+        if "json" not in sinks:
+            if sheet.json is None:
+                raise PublishError("the side child of the publish made no JSON of the table it took")
+            size, sha256, rows.lengths["json"] = sheet.json
+            sinks["json"] = Written(self.path.with_suffix(".json"), size, sha256)
         rows.styles = sheet.styles
         if sheet.lengths is not None:  # the sheet's rows were written by ``sheet_rows`` (not by openpyxl)
             rows.lengths["xlsx"] = sheet.lengths
@@ -437,8 +440,11 @@ def _kept_files(schema: dict[str, Any], rows: Encoder, kept: Kept, cache: ChunkC
     return sinks
 
 
-def handed_sheet(handoff: workbook_child.Handoff) -> workbook_child.Sheet | None:
-    """In the side child: make the workbook handed over through ``handoff`` (waiting for it), or None when none was."""
+def handed_sheet(handoff: workbook_child.Handoff, before_json: Callable[[], None] = lambda: None,
+                 ) -> workbook_child.Sheet | None:
+    """In the side child: make the workbook handed over through ``handoff`` (waiting for it), or None when none was;
+    then its JSON, unless the parent took it (``Handoff.claim_json``) once ``before_json`` returned (the store's
+    files written: until then the parent, done first, takes it)."""
     received = handoff.receive()
     if received is None:
         return None
@@ -452,6 +458,9 @@ def handed_sheet(handoff: workbook_child.Handoff) -> workbook_child.Sheet | None
             sheet = _sheet(job.schema, cast(list[Record], records), rows, cache, indexes, job.path)
         if not job.json:
             return sheet
+        before_json()
+        if not handoff.claim_json():
+            return sheet  # made by the parent
         # Then the JSON, its lines made again from the values (every piece read by now).
         with timeline.span(f"json: {job.schema['name']}"):
             json_sink = _json_file(job.path.with_suffix(".json"), records.fields, rows)
