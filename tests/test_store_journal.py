@@ -3,11 +3,15 @@ every file and folder it made."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from pipeline.store import journal
+from pipeline.core.errors import PublishError
+from pipeline.runner import isolate
+from pipeline.store import archive, journal
 from pipeline.store.archive import Writing
 
 
@@ -56,3 +60,51 @@ def test_a_plan_into_missing_folders_reads_no_file_and_is_undone_whole(tmp_path:
     assert (root / "reports/2026-09/disdukcapil/decisions.json").read_bytes() == b"new"
     writing.undo()
     assert _tree(root) == before
+
+
+def test_shared_writes_are_made_once_by_two_processes_and_undone_by_the_planner(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once shared, a forked child and this process each write the chunks they take, a thread of the child's as in a
+    first publish: every planned file is written by exactly one of them, and this process's undo removes all."""
+    monkeypatch.setattr(archive, "SHARE_CHUNK", 3)
+    root = tmp_path / "store"
+    root.mkdir()
+    pending = {f"reports/2026-{1 + n % 12:02d}/a{n % 7}/r{n:03d}.json": f"{n}".encode() for n in range(400)}
+    writing = Writing(root, pending)
+    writing.share()
+    seen = tmp_path / "child.txt"
+
+    def child() -> None:
+        """The side child's way: a thread writes; the files it took are noted for the test."""
+        taken: list[str] = []
+        real = writing.journal.make
+
+        def make(path: Path, data: bytes, made: set[str]) -> None:
+            taken.append(path.relative_to(root).as_posix())
+            time.sleep(0.001)
+            real(path, data, made)
+
+        writing.journal.make = make  # type: ignore[method-assign]
+        thread = threading.Thread(target=writing.write)
+        thread.start()
+        thread.join()
+        seen.write_text("\n".join(taken))
+
+    forked = isolate.start("publish (feedback)", child, died=PublishError)
+    mine: list[str] = []
+    real = writing.journal.make
+
+    def make(path: Path, data: bytes, made: set[str]) -> None:
+        mine.append(path.relative_to(root).as_posix())
+        time.sleep(0.001)  # (the child, forked just now, takes chunks too meanwhile)
+        real(path, data, made)
+
+    monkeypatch.setattr(writing.journal, "make", make)
+    writing.write()
+    forked.result()
+    theirs = [rel for rel in seen.read_text().split("\n") if rel]
+    assert mine and theirs and not set(mine) & set(theirs)
+    assert sorted(mine + theirs) == sorted(pending)
+    assert all((root / rel).read_bytes() == data for rel, data in pending.items())
+    writing.undo()
+    assert _tree(root) == {}

@@ -199,6 +199,11 @@ def _publish(portal: Portal, as_of: date, now: datetime, skip_unchanged: bool,
             changed_tables = _changed_tables(portal.output / "data", folder, in_place)
             staged = _stage(portal.output, {}, {"data": (folder, names)}, in_place={"data": in_place}, plans=plans)
         if side.handoff is not None:  # the data files put on disk while the side child ends its work
+            if writing.shared:
+                # The store's files the side child has not written yet (a first publish's 32,000 are seconds of the
+                # kernel's time, up to 26 s on a busy disk): written here too, this process being otherwise idle.
+                with timeline.span("store files written (beside the side child)"):
+                    writing.write()
             start_early(len(writing.writes))
         else:  # or while the side folders are staged: the commit's fsync of them is then short
             flush_ahead([f"{f}/{rel}" for f, moves, _ in staged.values() for rel in moves])
@@ -288,6 +293,10 @@ FORK_SMALL = True
 # 0.14 s), done with its folders a second before the data files are; made by the commit, it delayed the site child's
 # word by as much. Off: made by the commit. (Not by the child of a first publish: it makes the largest workbook.)
 INDEX_BESIDE = True
+# From ``FORK_FROM``, the store's files written by the side child and, once its data files are written, by this
+# process too (``Writing.share``): a first publish's data files waited for the side child's writes (1.2-7.7 s at the
+# bench city, by the disk). Off: by the side child alone.
+WRITE_BOTH = True
 
 
 class _Staged:
@@ -342,6 +351,8 @@ def _start_side(output: Path, writing: Writing, builders: dict[str, Callable[[],
     ``index``: makes the store's index, which a child without the workbook makes too (``INDEX_BESIDE``)."""
     handoff = Handoff() if FORK and len(writing.writes) >= FORK_FROM else None
     small = FORK and FORK_SMALL and handoff is None  # a child without the workbook
+    if handoff is not None and WRITE_BOTH:
+        writing.share()  # this process writes what is left of them once its data files are written
 
     def side() -> SideStaged:
         if handoff is not None:
