@@ -327,12 +327,29 @@ def test_the_largest_table_is_written_first_and_its_workbook_made_by_the_side_ch
 def test_the_side_childs_store_writes_failing_fail_the_run_and_leave_the_output_and_the_store_as_they_were(
         ds: Path, out: Path, how: str, kind: str) -> None:
     # Written by the side child (by a thread while it waits for the workbook, run._Background): its failure, or the
-    # child's death there, is the child's.
+    # child's death there, is the child's. (With the workbook, the data stage takes what is left of them once its
+    # data files are written, ``Writing.share``: its own writes do not fail here.)
     failing = "os.kill(os.getpid(), signal.SIGKILL)" if how == "killed" else "raise KeyError('no such file')"
-    patch = (f"import os, signal, pipeline.publish.run as r, pipeline.store.archive as a\n"
+    patch = (f"import os, signal, threading, pipeline.publish.run as r, pipeline.store.archive as a\n"
              f"_write = a.Writing.write\n"
-             f"def write(self):\n    _write(self)\n    {failing}\n"  # (the files written first: undone too)
+             f"def write(self):\n    _write(self)\n"  # (the files written first: undone too)
+             f"    if not self.shared or threading.current_thread().name == 'side-writes':\n        {failing}\n"
              f"a.Writing.write = write\n"
              f"{SIDE_CHILDREN[kind]}")
     before = tree(out, skip=("runs.jsonl",))
     _fails_and_leaves_it_as_it_was(ds, out, patch, before, how, "no such file")
+
+
+def test_the_data_stages_share_of_the_store_writes_failing_fails_the_run_and_leaves_the_output_as_it_was(
+        ds: Path, out: Path) -> None:
+    """The store's files the data stage writes beside the side child (``Writing.share``): a bug there is the stage's,
+    the side child is stopped and every file either of them wrote is undone."""
+    patch = ("import threading, pipeline.publish.run as r, pipeline.store.archive as a\n"
+             "_write = a.Writing.write\n"
+             "def write(self):\n    _write(self)\n"
+             "    if self.shared and threading.current_thread() is threading.main_thread():\n"
+             "        raise KeyError('the data stage')\n"
+             "a.Writing.write = write\n"
+             f"{SIDE_CHILDREN['workbook']}")
+    before = tree(out, skip=("runs.jsonl",))
+    _fails_and_leaves_it_as_it_was(ds, out, patch, before, "bug", "the data stage")
