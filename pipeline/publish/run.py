@@ -294,8 +294,8 @@ FORK_SMALL = True
 # word by as much. Off: made by the commit. (Not by the child of a first publish: it makes the largest workbook.)
 INDEX_BESIDE = True
 # From ``FORK_FROM``, the store's files written by the side child and, once its data files are written, by this
-# process too (``Writing.share``): a first publish's data files waited for the side child's writes (1.2-7.7 s at the
-# bench city, by the disk). Off: by the side child alone.
+# process too (``Writing.share``): a first publish's data files waited for the side child's writes (1.2-29 s at the
+# bench city, by the state of the disk). Off: by the side child alone.
 WRITE_BOTH = True
 
 
