@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from pipeline.core import collector
+from pipeline.core import collector, cores
 from pipeline.core.config import Portal
 from pipeline.core.models import TABLES, FileReport
 from pipeline.core.safe_open import read_limited
@@ -77,7 +77,7 @@ def validate_datasets(portal: Portal, previous_agenda_ids: PreviousAgendas | Non
     if cache is not None:
         cache.release()  # the judgements found hold their reports and rows: the file's bytes are let go
     work = _Work(portal, schemas, reference, kept, previous_agenda_ids, cache, agendas_versions)
-    first, second = _halves(submitted) if len(submitted) - len(kept) >= PARALLEL_FROM and _cores() > 1 \
+    first, second = _halves(submitted) if len(submitted) - len(kept) >= PARALLEL_FROM and cores.usable() > 1 \
         else (submitted, [])
     reports += work.judge(first) if not second else _in_two(work, first, second)
     # Last, whatever found them: no report may repeat personal data unmasked.
@@ -208,10 +208,6 @@ def _halves(submitted: list[Submitted]) -> tuple[list[Submitted], list[Submitted
         min(groups, key=len).extend(by_agency[agency])
     return groups
 
-
-def _cores() -> int:
-    """The processors this process may run on."""
-    return len(os.sched_getaffinity(0))
 
 
 def _frictionless(items: list[tuple[Pending, Checked]], schema: TableSchema) -> None:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import cores
 from pipeline.core.timeline import ENV
 from pipeline.site import budget
 from tools.bench import city, timeline
@@ -154,11 +155,6 @@ def ratios(steps: list[Step]) -> dict[str, dict[str, float]]:
                      "baseline": round(s.seconds / base, 4) if base else 0.0} for s in steps if s.name != "generate"}
 
 
-def cores() -> int:
-    """The cores this process may run on (what the steps' process trees share)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def goals(steps: list[Step]) -> list[dict[str, Any]]:
     """Each goal of the issue with the measured ratio and whether it is met; ``cpu_floor``: the ratio the step
     would have if its process tree's CPU time were spread over every core, no second waited on anything else
@@ -168,7 +164,7 @@ def goals(steps: list[Step]) -> list[dict[str, Any]]:
     whole = {"cold": by["publish-cold"].seconds, "baseline": by["baseline"].seconds}
     out = [{"goal": text, "ratio": rel[name][against], "met": rel[name][against] <= limit
             and (name != "publish-nothing-new" or by[name].files_written == 0),
-            "cpu_floor": round(by[name].cpu_seconds / cores() / whole[against], 4) if whole[against] else 0.0}
+            "cpu_floor": round(by[name].cpu_seconds / cores.usable() / whole[against], 4) if whole[against] else 0.0}
            for text, name, against, limit in GOALS]
     peak = by["publish-cold"].peak_mb
     out.append({"goal": "cold publish peak memory < 1 GB", "peak_mb": peak, "met": peak * 2 ** 20 < PEAK_GOAL})
@@ -200,7 +196,8 @@ def table(steps: list[Step]) -> str:
 def report(shape: Shape, steps: list[Step]) -> dict[str, Any]:
     """Everything as one JSON document."""
     return {"shape": asdict(shape), "steps": [asdict(s) for s in steps], "ratios": ratios(steps),
-            "goals": goals(steps), "cpu_count": os.cpu_count(), "cores": cores(), "load_average": list(os.getloadavg())}
+            "goals": goals(steps), "cpu_count": os.cpu_count(), "cores": cores.usable(),
+            "load_average": list(os.getloadavg())}
 
 
 def save(document: dict[str, Any], folder: Path, name: str) -> Path:
