@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import jsonbytes
 from pipeline.core.models import TABLES
 from pipeline.core.treehash import Scanned, entry_name, scan_tree, scanned_entry, settled, walk_listing
 
@@ -93,7 +94,7 @@ def _holds(entry: list[Any], key: list[int]) -> bool:
 def load(path: Path) -> Plan:
     """The kept listings, or none when absent or damaged (each entry is checked as it is used)."""
     try:
-        data = json.loads(path.read_bytes())
+        data = jsonbytes.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return {}
     folders = data.get("folders") if isinstance(data, dict) and data.get("format") == FORMAT else None

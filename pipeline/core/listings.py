@@ -20,7 +20,6 @@ personal data; a damaged or absent file only costs the walk.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from pathlib import Path
@@ -241,7 +240,7 @@ def keep_bytes(path: Path, body: bytes) -> None:
 def load(path: Path) -> dict[str, Any]:
     """The kept plans by label, or none when absent or damaged (each entry's shape is checked as it is used)."""
     try:
-        data = json.loads(path.read_bytes())
+        data = jsonbytes.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return {}
     plans = data.get("plans") if isinstance(data, dict) and data.get("format") == FORMAT else None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import stat
 import time
@@ -450,7 +449,7 @@ def settled(st: os.stat_result, now: int) -> bool:
 def _load(path: Path) -> dict[str, list[Any]]:
     """The entries of a cache file; only well-formed ones (an absent or damaged file: none)."""
     try:
-        data = json.loads(path.read_bytes())
+        data = jsonbytes.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return {}
     files = data.get("files") if isinstance(data, dict) and data.get("format") == _FORMAT else None

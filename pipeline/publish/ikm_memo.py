@@ -9,7 +9,6 @@ line of the wrong length, and the rows are computed again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -86,7 +85,7 @@ class IkmMemo:
 def _read(path: Path, part: str) -> dict[str, object]:
     """The kept ``part`` by digest; none when the file is missing, unreadable or from other code."""
     try:
-        head = json.loads(path.read_bytes())
+        head = jsonbytes.loads(path.read_bytes())
     except (OSError, ValueError):
         return {}
     if not isinstance(head, dict) or head.get("code") != code_digest() or not isinstance(head.get(part), dict):

@@ -22,7 +22,6 @@ bytes (``Files``).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import time
@@ -117,7 +116,7 @@ class Reuse:
         self.root = str(self.folder)  # (as text: joined with each file's name)
         self.record = output / "store" / f"{folder}-inputs.json"
         try:
-            old = json.loads(self.record.read_bytes())
+            old = jsonbytes.loads(self.record.read_bytes())
         except (OSError, ValueError):
             old = {}
         self.old: dict[str, str] = old if isinstance(old, dict) else {}

@@ -43,6 +43,7 @@ from operator import add, itemgetter, methodcaller, ne, sub
 from pathlib import Path
 from typing import IO, Any, overload
 
+from pipeline.core import jsonbytes
 from pipeline.core.atomic import file_sha, write_blocks
 from pipeline.core.deflate_chunks import EVERY_ROWS, MOST_ROWS, ChunkCache, Deflated, Inflated, Moved
 from pipeline.core.treehash import entry_name, stat_fields
@@ -880,7 +881,7 @@ class Indexes:
         if self.folder is None:
             return {}
         try:
-            found = json.loads((self.folder / STATS).read_bytes())
+            found = jsonbytes.loads((self.folder / STATS).read_bytes())
         except (OSError, ValueError):
             return {}
         if not isinstance(found, dict):

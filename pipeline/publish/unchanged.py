@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.core import input_listings, listings
+from pipeline.core import input_listings, jsonbytes, listings
 from pipeline.core.atomic import recover_dir, remove_temps, write_bytes
 from pipeline.core.config import Portal, schemas_root
 from pipeline.core.paths import SITE_TEMPLATES
@@ -199,7 +199,7 @@ def check(portal: Portal, as_of: date) -> Check:
 def _record(portal: Portal) -> dict[str, Any] | None:
     """The last publish's record, or None when it is absent or unreadable."""
     try:
-        record = json.loads((portal.output / "store" / RECORD).read_bytes())
+        record = jsonbytes.loads((portal.output / "store" / RECORD).read_bytes())
     except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) else None

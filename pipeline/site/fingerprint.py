@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.core import treehash
+from pipeline.core import jsonbytes, treehash
 from pipeline.core.config import Portal, read_config_file, schemas_root, settings_json
 from pipeline.core.models import TABLES
 from pipeline.core.treehash import DigestCache, Scanned, feed_digests, hash_tree, library_versions, scan_tree
@@ -207,7 +207,7 @@ def record(fingerprint: str, pages: int, files: int, manifest: str | None = None
 def read_record(site: Path) -> dict[str, Any] | None:
     """The fingerprint file of the site in ``site``, or None when absent or unreadable."""
     try:
-        data = json.loads((site / FILE_NAME).read_bytes())
+        data = jsonbytes.loads((site / FILE_NAME).read_bytes())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline.core import collector
+from pipeline.core import collector, jsonbytes
 from pipeline.core.atomic import holds_bytes
 from pipeline.core.errors import PublishError
 from pipeline.core.models import TABLES, FileReport
@@ -99,7 +99,7 @@ class Store:
         # A city's index is tens of thousands of records, none of them garbage: see core/collector.py.
         with collector.set_aside():
             try:
-                index = json.loads(path.read_bytes())
+                index = jsonbytes.loads(path.read_bytes())
             except (OSError, ValueError) as exc:
                 raise PublishError(
                     f"indeks arsip tidak terbaca / store index unreadable: {path} ({exc}); "
@@ -152,7 +152,7 @@ class Store:
                 data = self._read(path)
                 if v.table in DIGESTED:
                     self._rows_digests[path] = _encoded_digest(data)
-                self._rows_cache[path] = decode_rows(json.loads(data))
+                self._rows_cache[path] = decode_rows(jsonbytes.loads(data))
         return self._rows_cache[path]
 
     def encoded_digest(self, v: Version) -> str:

@@ -37,6 +37,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import jsonbytes
 from pipeline.core.atomic import append_to_read, mostly_used, regular_bytes, write_blocks
 from pipeline.core.config import Portal, read_config_file, schemas_root
 from pipeline.core.models import REFERENCE_TABLES, TABLES, FileReport, Message, Problem
@@ -123,7 +124,7 @@ class ValidationCache:
                 names.append(name)
         view = memoryview(data)
         try:
-            decoded = json.loads(b"[" + b",".join(view[lines[n][0]:lines[n][1]] for n in names) + b"]")
+            decoded = jsonbytes.loads(b"[" + b",".join(view[lines[n][0]:lines[n][1]] for n in names) + b"]")
             # (A damaged line that still parses cannot pass for another: ``get`` checks the file, SHA-256 and CRC.)
             self._decoded = dict(zip(names, decoded, strict=True))
         except ValueError:
@@ -156,7 +157,7 @@ class ValidationCache:
         try:
             found = self._decoded.pop(name, None)
             if found is None:
-                found = json.loads(data[start:tab])
+                found = jsonbytes.loads(data[start:tab])
             text = data[tab + 1:end]
             if zlib.crc32(text) != found["rows_crc"]:
                 return None  # damaged: judge the file again
