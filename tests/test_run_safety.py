@@ -157,9 +157,11 @@ def _reference_site(mount: Path, out: Path, ds: Path) -> Path:
 
 
 def _forget_site(out: Path) -> None:
-    """Remove the live site's fingerprint, so that the next build stages the whole site (the room
-    left below is counted for a whole site; an incremental build stages only what changed)."""
+    """Remove the live site's fingerprint and leave in it what no build makes (an empty folder), so that the next
+    build stages the whole site (the room left below is counted for a whole site; an incremental build, or one that
+    reads an unknown live site, ``manifest.adopt``, stages only what changed)."""
     (out / "site" / ".build-fingerprint").unlink()
+    (out / "site" / "kosong").mkdir()
 
 
 def test_disk_full_while_the_search_index_is_written(small_disk: tuple[Path, Path], ds: Path) -> None:

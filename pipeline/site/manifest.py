@@ -2,8 +2,9 @@
 writes only what changed.
 
 It lives in the site folder beside the fingerprint and is trusted only when the fingerprint
-names its digest: a site whose fingerprint is missing (or was written before manifests) is
-unknown, and is built whole again.
+names its digest. A site whose fingerprint is missing or does not name its manifest is unknown:
+every page is made again, and what is there is read to know which files differ (``adopt``),
+unless it holds anything a build never makes; then it is replaced whole.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from pipeline.core.atomic import open_regular
 from pipeline.core.errors import SiteError
 
 FILE_NAME = ".build-manifest"
@@ -86,6 +88,57 @@ def read(site: Path, record: dict[str, Any] | None) -> Manifest | None:
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return Manifest(_present(site, files), keys, groups)
+
+
+def adopt(site: Path, own: frozenset[str]) -> Manifest | None:
+    """The manifest of a live site no fingerprint vouches for, made by reading it: every regular file's SHA-256,
+    no page's key (every page is made again); the files named in ``own`` (the manifest and fingerprint, at the
+    top) left out. None when the site is not a folder, or holds anything a build never makes or a swap file by
+    file could trip over (a link, a special file, an empty folder, a name that is not UTF-8): it is replaced whole.
+
+    A build of a city after its fingerprint was lost (deleted by hand, or a site folder put back from elsewhere)
+    took 29 s, of which 12.6 s removing the old tree after it had written every file again; reading the live
+    one instead lets the swap move only the files that differ (their bytes compared, nothing trusted).
+    """
+    files: dict[str, str] = {}
+    pending = [(os.fspath(site), "")]
+    try:
+        if not stat.S_ISDIR(os.lstat(site).st_mode):
+            return None
+        while pending:
+            path, rel = pending.pop()
+            with os.scandir(path) as listing:
+                entries = list(listing)
+            if not entries and rel:
+                return None
+            for entry in entries:
+                name = rel + entry.name
+                name.encode("utf-8")  # (a UnicodeEncodeError for a name that is not UTF-8)
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, name + "/"))
+                elif not entry.is_file(follow_symlinks=False):
+                    return None
+                elif name not in own:
+                    sha = _file_sha(entry.path)
+                    if sha is None:
+                        return None
+                    files[name] = sha
+    except (OSError, UnicodeEncodeError):
+        return None
+    return Manifest(files) if files else None  # (an empty folder: the staging folder is renamed in its place)
+
+
+def _file_sha(path: str) -> str | None:
+    """The SHA-256 of the regular file at ``path``, read without following a link (None when it is not one)."""
+    opened = open_regular(path)
+    if opened is None:
+        return None
+    fd, _ = opened
+    digest = hashlib.sha256()
+    with os.fdopen(fd, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _groups(body: Any) -> dict[str, GroupRecord]:

@@ -575,12 +575,60 @@ def test_a_page_deleted_by_hand_is_made_again_by_the_next_build(fixture_portal: 
     assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
 
 
-def test_a_site_without_its_fingerprint_is_built_whole(fixture_portal: Portal, tmp_path: Path) -> None:
+def test_a_site_without_its_fingerprint_is_read_and_only_what_differs_is_swapped_in(fixture_portal: Portal,
+                                                                                   tmp_path: Path) -> None:
+    """No fingerprint vouches for the manifest: every page is made again, and the live files' bytes (read, not
+    trusted) say which differ; an unchanged file keeps its inode and mtime, a hand edit and a stray file go."""
     site = fixture_portal.output / "site"
     (site / fingerprint.FILE_NAME).unlink()
     (site / "stray.html").write_text("tidak dikenal / unknown", encoding="utf-8")
+    (site / "extra" / "deep").mkdir(parents=True)
+    (site / "extra" / "deep" / "index.html").write_text("sisa / left over", encoding="utf-8")
+    (site / "data" / "decisions" / "index.html").write_text("diubah / edited by hand", encoding="utf-8")
+    (site / "agenda" / "index.html").unlink()
+    kept = {rel: (os.stat(site / rel).st_ino, mtime) for rel, mtime in mtimes(site).items()
+            if rel not in ("stray.html", "extra/deep/index.html", "data/decisions/index.html", manifest.FILE_NAME)}
+    inode = site.stat().st_ino
+    assert manifest.adopt(site, frozenset({manifest.FILE_NAME, fingerprint.FILE_NAME})) is not None
+    assert not build_site(fixture_portal, AS_OF, search=False).skipped
+    assert site.stat().st_ino == inode  # the same folder: only the files that differ were swapped in
+    assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+    after = {rel: (os.stat(site / rel).st_ino, mtime) for rel, mtime in mtimes(site).items()}
+    assert sorted(rel for rel in kept if after.get(rel) != kept[rel]) == []  # (the manifest and fingerprint aside)
+    assert fingerprint.read_record(site) is not None and _keys(site)  # vouched for again, with every page's key
+    assert os.listdir(site.parent).count(".site.new") == 0
+
+
+def _a_link(site: Path) -> None:
+    (site / "tautan.html").symlink_to(site.parent / "outside.html")
+
+
+def _an_empty_folder(site: Path) -> None:
+    (site / "kosong").mkdir()
+
+
+def _a_fifo(site: Path) -> None:
+    os.mkfifo(site / "pipa")
+
+
+def _a_name_not_utf8(site: Path) -> None:
+    (site / os.fsdecode(b"nama-\xff.html")).write_text("x", encoding="utf-8")
+
+
+@pytest.mark.parametrize("odd", [_a_link, _an_empty_folder, _a_fifo, _a_name_not_utf8],
+                         ids=["a link", "an empty folder", "a fifo", "a name not UTF-8"])
+def test_a_site_without_its_fingerprint_holding_what_no_build_makes_is_built_whole(
+        fixture_portal: Portal, tmp_path: Path, odd: Callable[[Path], None]) -> None:
+    """Anything a build never makes (a link is never followed) has the site replaced whole, as a new folder."""
+    site = fixture_portal.output / "site"
+    (site / fingerprint.FILE_NAME).unlink()
+    outside = site.parent / "outside.html"
+    outside.write_text("di luar situs / outside the site", encoding="utf-8")
+    odd(site)
+    assert manifest.adopt(site, frozenset({manifest.FILE_NAME, fingerprint.FILE_NAME})) is None
     inode = site.stat().st_ino
     assert not build_site(fixture_portal, AS_OF, search=False).skipped
     assert site.stat().st_ino != inode  # a new folder renamed into place: nothing of the unknown one is kept
     assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+    assert outside.read_text(encoding="utf-8") == "di luar situs / outside the site"
     assert os.listdir(site.parent).count(".site.new") == 0
