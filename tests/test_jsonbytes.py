@@ -45,9 +45,9 @@ READ_VALUES = st.recursive(st.none() | st.booleans() | NUMBERS | st.text(),
 
 
 @given(READ_VALUES, st.booleans(), st.booleans())
-def test_any_json_text_reads_as_the_standard_library_reads_it(value: object, ascii: bool, spaced: bool) -> None:
+def test_any_json_text_reads_as_the_standard_library_reads_it(value: object, escaped: bool, spaced: bool) -> None:
     """Whoever wrote it, a record reads back as ``json.loads`` reads it: the same values, of the same types."""
-    text = json.dumps(value, ensure_ascii=ascii, separators=(", ", ": ") if spaced else (",", ":")).encode(
+    text = json.dumps(value, ensure_ascii=escaped, separators=(", ", ": ") if spaced else (",", ":")).encode(
         "utf-8", "surrogatepass")
     expected, found = json.loads(text), jsonbytes.loads(text)
     assert found == expected and repr(found) == repr(expected)  # (repr: 1 and 1.0, -0.0 and 0.0 told apart)
