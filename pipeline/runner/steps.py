@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline.core import timeline
+from pipeline.core import heap, timeline
 from pipeline.core.config import Portal, load_portal
 from pipeline.core.errors import PipelineError, PushError
 from pipeline.core.models import FileReport
@@ -240,6 +240,10 @@ def _publish(portal: Portal, day: date, now: datetime | None, ahead: Ahead | Non
         the site child, now building on the same two cores, is the run's longest path."""
         with contextlib.suppress(OSError):
             os.nice(SAVE_NICE)
+        # The tables and data files' memory, freed once the stage returned, given back before the site child reads
+        # its data beside this process: after a new month at the bench city this child's PSS went 510 -> 353 MB, and
+        # the run's peak 904 -> 769 MB (0.2 s of this child's CPU, at its lower priority).
+        heap.give_back()
         for saving in later:
             saving()
     return Then(answer, save)
