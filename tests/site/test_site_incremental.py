@@ -599,6 +599,23 @@ def test_a_site_without_its_fingerprint_is_read_and_only_what_differs_is_swapped
     assert os.listdir(site.parent).count(".site.new") == 0
 
 
+def test_a_site_without_its_fingerprint_holding_a_folder_where_a_file_goes_and_the_reverse(fixture_portal: Portal,
+                                                                                              tmp_path: Path) -> None:
+    """The swap's deletes come before its moves: a live file where the build makes a folder, and a live folder
+    (with files) where it makes a file, are both taken away before the build's files are moved in."""
+    site = fixture_portal.output / "site"
+    (site / fingerprint.FILE_NAME).unlink()
+    (site / "robots.txt").unlink()
+    (site / "robots.txt" / "deep").mkdir(parents=True)  # a folder where the build writes a file
+    (site / "robots.txt" / "a.html").write_text("a", encoding="utf-8")
+    (site / "robots.txt" / "deep" / "b.html").write_text("b", encoding="utf-8")
+    shutil.rmtree(site / "feed")
+    (site / "feed").write_text("bukan folder / not a folder", encoding="utf-8")  # a file where it makes a folder
+    assert manifest.adopt(site, frozenset({manifest.FILE_NAME, fingerprint.FILE_NAME})) is not None
+    assert not build_site(fixture_portal, AS_OF, search=False).skipped
+    assert_same_site(site, cold_copy(fixture_portal, tmp_path / "cold", AS_OF))
+
+
 def _a_link(site: Path) -> None:
     (site / "tautan.html").symlink_to(site.parent / "outside.html")
 
