@@ -205,6 +205,22 @@ def file_sha(path: Path) -> str:
     return digest.hexdigest()
 
 
+def regular_sha(path: Path | str) -> str | None:
+    """The SHA-256 (hex) of ``path`` read piece by piece, as ``file_sha``, when it is a regular file reached without
+    a link as its last part (``open_regular``), else None (OSError: unreadable)."""
+    opened = open_regular(path)
+    if opened is None:
+        return None
+    fd, _ = opened
+    digest = hashlib.sha256()
+    try:
+        while block := os.read(fd, _CHUNK):
+            digest.update(block)
+    finally:
+        os.close(fd)
+    return digest.hexdigest()
+
+
 def open_regular(path: Path | str) -> tuple[int, os.stat_result] | None:
     """A read descriptor of ``path`` and its ``fstat`` when it is a regular file reached without a
     link as its last part, else None (OSError: absent or unreadable); the caller closes it.

@@ -172,7 +172,7 @@ class Handoff:
     A job with its JSON puts a second token behind the workbook's: the child that made the workbook takes it once
     the store's files are written (``claim_json``), else this process, done with the rest (``take_back``), takes
     it and makes the JSON while the child still writes them. A first publish's side child writes the store's
-    files beside the workbook: with the JSON too, the data files waited 1.2-7.7 s for it at the bench city (by the
+    files beside the workbook: with the JSON too, the data files waited 1.2-29 s for it at the bench city (by the
     disk), this process idle; on a quick disk the child, done first, makes the JSON as before.
     """
 

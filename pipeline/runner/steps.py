@@ -242,7 +242,7 @@ def _publish(portal: Portal, day: date, now: datetime | None, ahead: Ahead | Non
             os.nice(SAVE_NICE)
         # The tables and data files' memory, freed once the stage returned, given back before the site child reads
         # its data beside this process: after a new month at the bench city this child's PSS went 510 -> 353 MB, and
-        # the run's peak 904 -> 769 MB (0.2 s of this child's CPU, at its lower priority).
+        # the run's peak 878-907 -> 785-811 MB side by side (0.2 s of this child's CPU, at its lower priority).
         heap.give_back()
         for saving in later:
             saving()

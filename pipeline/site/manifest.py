@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from pipeline.core.atomic import open_regular
+from pipeline.core.atomic import regular_sha
 from pipeline.core.errors import SiteError
 
 FILE_NAME = ".build-manifest"
@@ -119,26 +119,13 @@ def adopt(site: Path, own: frozenset[str]) -> Manifest | None:
                 elif not entry.is_file(follow_symlinks=False):
                     return None
                 elif name not in own:
-                    sha = _file_sha(entry.path)
+                    sha = regular_sha(entry.path)
                     if sha is None:
                         return None
                     files[name] = sha
     except (OSError, UnicodeEncodeError):
         return None
     return Manifest(files) if files else None  # (an empty folder: the staging folder is renamed in its place)
-
-
-def _file_sha(path: str) -> str | None:
-    """The SHA-256 of the regular file at ``path``, read without following a link (None when it is not one)."""
-    opened = open_regular(path)
-    if opened is None:
-        return None
-    fd, _ = opened
-    digest = hashlib.sha256()
-    with os.fdopen(fd, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _groups(body: Any) -> dict[str, GroupRecord]:
