@@ -2,9 +2,10 @@
 pages exactly as a publish from scratch would (whole-tree digest).
 
 "From scratch" keeps the store of received versions (the late file is revision 2 because the
-store holds the rejected revision 1: that history is an input) and nothing else: no published
-folder, no kept judgement, no record of the last run's inputs, no page or template to read
-back, no kept indicator rows.
+store holds the rejected revision 1: that history is an input) and nothing else
+(``town_support.copy_received``): no published folder, no kept judgement, no record of the last
+run's inputs, no page or template to read back, no kept indicator rows, table parts, row indexes,
+listings or digests.
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from tests.town_support import publish
+from tests.town_support import copy_received, publish
 from tools.bench import city
 from tools.bench.shape import shape_for
 
 FOLDERS = ("data", "feedback", "templates", "reports")
-# What a run keeps to reuse its own work: a publish from scratch has none of it.
-KEPT = ("publish-inputs.json", "templates-inputs.json", "feedback-inputs.json", "indicators-memo.tsv",
-        "ikm-memo.json", "indicators-keys.tsv", "input-listings.json")
 
 
 def tree(output: Path) -> dict[str, str]:
@@ -32,11 +30,7 @@ def tree(output: Path) -> dict[str, str]:
 def from_scratch(datasets: Path, output: Path, where: Path) -> dict[str, str]:
     """The tree a publish leaves when given the same datasets and store, and nothing it built before."""
     shutil.copytree(datasets, where / "datasets")
-    shutil.copytree(output / "store", where / "output" / "store")
-    shutil.rmtree(where / "output" / "store" / "validation")
-    shutil.rmtree(where / "output" / "store" / "published-rows")  # the row indexes of the data files
-    for name in KEPT:
-        (where / "output" / "store" / name).unlink()
+    copy_received(output, where / "output")
     publish(where / "datasets", where / "output")
     return tree(where / "output")
 

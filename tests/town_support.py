@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,10 @@ from tools.bench.shape import shape_for
 
 ROOT = Path(__file__).resolve().parents[1]
 Town = tuple[city.Mall, Path, Path]  # the mall, its datasets folder, its output folder
+# What the store keeps of what arrived (the received bytes, their index and typed rows, their reports, the
+# changelog of what was published when): a publish from scratch is given these. Everything else in the store is
+# kept to reuse the last run's work (judgements, row indexes, table parts, memos, listings, digests).
+RECEIVED = ("files", "index.json", "rows", "reports", "changelog.json")
 
 
 def publish(datasets: Path, output: Path) -> str:
@@ -29,3 +34,15 @@ def published_town(tmp_path: Path) -> Town:
     city.generate(town, datasets)
     publish(datasets, output)
     return town, datasets, output
+
+
+def copy_received(output: Path, into: Path) -> None:
+    """Copy the store of ``output`` into the output folder ``into`` with what arrived only (``RECEIVED``)."""
+    store = into / "store"
+    store.mkdir(parents=True, exist_ok=True)
+    for name in RECEIVED:
+        source = output / "store" / name
+        if source.is_dir():
+            shutil.copytree(source, store / name)
+        elif source.exists():
+            shutil.copy2(source, store / name)

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -126,9 +127,11 @@ def received(mall: Mall, key: Key) -> datetime:
     return start + timedelta(days=day, hours=r.randint(8, 15), minutes=r.randint(0, 59))
 
 
-def generate(mall: Mall, datasets: Path) -> None:
-    """Write the mall into ``datasets`` (created or replaced): everything but the held-back agency-month."""
+def generate(mall: Mall, datasets: Path, held: Iterable[tuple[str, str]] = ()) -> None:
+    """Write the mall into ``datasets`` (created or replaced): everything but the held-back agency-month and the
+    agency-months ``held`` (period, agency)."""
     shape = mall.shape
+    skip = {mall.held_back, *held}
     if datasets.exists():
         shutil.rmtree(datasets)
     (datasets / "reference").mkdir(parents=True)
@@ -138,7 +141,7 @@ def generate(mall: Mall, datasets: Path) -> None:
     (datasets / "reference" / "services.csv").write_bytes(_services_csv(shape))
     receipts = []
     for key in sorted(mall.sent):
-        if key[:2] == mall.held_back:
+        if key[:2] in skip:
             continue
         receipts.append(_write(mall, datasets, key, mall.sent[key]))
     _append_receipts(datasets, receipts, new=True)
@@ -155,7 +158,13 @@ def add_late_month(mall: Mall, datasets: Path) -> list[str]:
 def correct_old_file(mall: Mall, datasets: Path) -> str:
     """Replace the chosen rejected file of an old month by its corrected version, received today."""
     key = mall.late_fix
-    _append_receipts(datasets, [_write(mall, datasets, key, mall.clean[key], late=True)])
+    return put(mall, datasets, key, mall.clean[key], late=True)
+
+
+def put(mall: Mall, datasets: Path, key: Key, rows: list[Row], late: bool = False) -> str:
+    """Write one file of the mall with ``rows`` (a new version when it is there) and log its receipt (``late``:
+    received long after its month); returns its path."""
+    _append_receipts(datasets, [_write(mall, datasets, key, rows, late)])
     return file_name(mall, key)
 
 
