@@ -3,8 +3,8 @@
 A state machine (hypothesis) drives a generated town through a sequence of what really happens between two
 runs: an agency-month arrives (some of its files with a clerk's mistake), a rejected file is corrected late, an
 accepted file is revised or replaced by a broken version, an agency or a service is renamed in the reference
-tables, a receipt time is corrected in the intake log, the portal's contact address changes, a file is saved
-again with the same bytes, a file is deleted by hand. After each change the real ``publish`` runs, site
+tables, a schema's field is described anew, a receipt time is corrected in the intake log, the portal's
+contact address changes, a file is saved again with the same bytes, a file is deleted by hand. After each change the real ``publish`` runs, site
 included, on the same output folder, with every cache it kept; then a publish from scratch runs on a copy of the
 same datasets and of the store's received versions only (no kept judgement, row index, table part, memo, listing,
 digest, site cache or site). The two outputs must be the same byte for byte: the data files, the feedback pages,
@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import random
 import shutil
@@ -218,6 +219,16 @@ class Sequences(RuleBasedStateMachine):
         row = data.draw(st.sampled_from(rows))
         row["received_at"] = (datetime.fromisoformat(row["received_at"]) + timedelta(days=1)).isoformat()
         _write_csv(path, rows)
+        self._changed()
+
+    @rule(table=st.sampled_from(TABLES))
+    def a_schema_is_described_anew(self, table: str) -> None:
+        """A field's description in a submitted table's schema reworded (a new rules version: every file judged
+        again, the published schemas and the guide's pages written again)."""
+        path = self.datasets / "schemas" / f"{table}.json"
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema["fields"][0]["description"] += " Lihat panduan."
+        path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         self._changed()
 
     @rule()
