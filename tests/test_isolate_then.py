@@ -16,7 +16,8 @@ import pytest
 from pipeline.core.errors import PipelineError
 from pipeline.runner import isolate
 from tests.run_support import copy_output, copy_with_new_month, publish_cmd, run, tree
-from tests.test_publish_incremental_equals_cold import FOLDERS, KEPT
+from tests.test_publish_incremental_equals_cold import FOLDERS
+from tests.town_support import copy_received
 
 
 def _mark(path: Path) -> None:
@@ -86,11 +87,7 @@ def test_a_publish_whose_records_cannot_be_saved_builds_its_site_fails_and_the_n
     assert "halaman dibangun ulang" in again.stdout or "dilewati" in again.stdout
     # From scratch: the same datasets and store of received versions, nothing the runs kept to reuse their work.
     scratch = tmp_path / "scratch"
-    shutil.copytree(out / "store", scratch / "store")
-    for kept in ("validation", "published-rows"):
-        shutil.rmtree(scratch / "store" / kept)
-    for name in KEPT:
-        (scratch / "store" / name).unlink(missing_ok=True)
+    copy_received(out, scratch)
     done = run(publish_cmd(ds, scratch))
     assert done.returncode == 0, done.stderr
     assert _published(out) == _published(scratch)
