@@ -3,8 +3,9 @@
 A state machine (hypothesis) drives a generated town through a sequence of what really happens between two
 runs: an agency-month arrives (some of its files with a clerk's mistake), a rejected file is corrected late, an
 accepted file is revised or replaced by a broken version, an agency or a service is renamed in the reference
-tables, a schema's field is described anew, a receipt time is corrected in the intake log, the portal's
-contact address changes, a file is saved again with the same bytes, a file is deleted by hand. After each change the real ``publish`` runs, site
+tables, an agency leaves the mall, a schema's field is described anew, a receipt time is corrected in the intake
+log, the portal's contact address changes, a CSV file is sent again as XLSX, a file is saved again with the same
+bytes, a file is deleted by hand. After each change the real ``publish`` runs, site
 included, on the same output folder, with every cache it kept; then a publish from scratch runs on a copy of the
 same datasets and of the store's received versions only (no kept judgement, row index, table part, memo, listing,
 digest, site cache or site). The two outputs must be the same byte for byte: the data files, the feedback pages,
@@ -41,6 +42,8 @@ from tools.bench import city
 from tools.bench.mistakes import inject
 from tools.bench.rows import Row
 from tools.bench.shape import shape_for
+from tools.sample.clerk_errors import Table
+from tools.sample.files import xlsx_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 TOWN = city.build(shape_for("town"))
@@ -106,13 +109,22 @@ class Sequences(RuleBasedStateMachine):
         self.present: dict[city.Key, list[Row]] = {key: TOWN.sent[key] for key in TOWN.sent
                                                    if key[:2] not in self.pending}
         self.broken = {key for key in TOWN.mistakes if key in self.present}
-        self.names = {agency: agency for agency in AGENCIES}
+        self.workbooks: set[city.Key] = set()  # CSV files sent again as XLSX (``a_file_is_sent_again_as_a_workbook``)
         self.steps = 0
         publish(self.datasets, self.output)
 
     def teardown(self) -> None:
         """Remove the sequence's folders."""
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def _path(self, key: city.Key) -> Path:
+        """Where the file of ``key`` is now."""
+        path = self.datasets / city.file_name(TOWN, key)
+        return path.with_suffix(".xlsx") if key in self.workbooks else path
+
+    def _revisable(self) -> list[city.Key]:
+        """The accepted files whose new version the generator writes where they are (not sent again as XLSX)."""
+        return [key for key in self._accepted() if key not in self.workbooks]
 
     def _accepted(self) -> list[city.Key]:
         """The files there now whose last version has no mistake of ours."""
@@ -157,11 +169,11 @@ class Sequences(RuleBasedStateMachine):
         self.broken.discard(key)
         self._changed()
 
-    @precondition(lambda self: bool(self._accepted()))
+    @precondition(lambda self: bool(self._revisable()))
     @rule(data=st.data())
     def an_accepted_file_is_revised(self, data: st.DataObject) -> None:
         """A new version of an accepted file with one text changed (a title, or a performance file's notes)."""
-        key = data.draw(st.sampled_from(self._accepted()))
+        key = data.draw(st.sampled_from(self._revisable()))
         rows = [dict(row) for row in self.present[key]]
         if not rows:
             return
@@ -173,7 +185,7 @@ class Sequences(RuleBasedStateMachine):
 
     def _plain(self) -> list[city.Key]:
         """The accepted files sent as plain CSV (where the generator puts a clerk's mistake)."""
-        return [key for key in self._accepted() if TOWN.formats[key] == "csv"]
+        return [key for key in self._accepted() if TOWN.formats[key] == "csv" and key not in self.workbooks]
 
     @precondition(lambda self: bool(self._plain()))
     @rule(data=st.data())
@@ -199,6 +211,34 @@ class Sequences(RuleBasedStateMachine):
             if row["agency_code"] == agency:
                 row["name"] = f"{row['name']} Baru"
         _write_csv(path, rows)
+        self._changed()
+
+    @rule(agency=st.sampled_from(AGENCIES))
+    def an_agency_leaves_the_mall(self, agency: str) -> None:
+        """The data officer marks an agency inactive in the reference table (it owes no file from then on)."""
+        path = self.datasets / "reference" / "agencies.csv"
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+        for row in rows:
+            if row["agency_code"] == agency:
+                row["active"] = "false"
+        _write_csv(path, rows)
+        self._changed()
+
+    @precondition(lambda self: bool(self._plain()))
+    @rule(data=st.data())
+    def a_file_is_sent_again_as_a_workbook(self, data: st.DataObject) -> None:
+        """An accepted CSV file replaced by the same rows saved from a spreadsheet as XLSX (the CSV removed)."""
+        key = data.draw(st.sampled_from(self._plain()))
+        csv_path = self.datasets / city.file_name(TOWN, key)
+        workbook = csv_path.with_suffix(".xlsx")
+        body = xlsx_bytes(key, Table(list(city.HEADERS[key[2]]), self.present[key]), city.received(TOWN, key))
+        csv_path.unlink()
+        workbook.write_bytes(body)
+        when = city.received(TOWN, key) + timedelta(days=400)
+        line = f"{workbook.relative_to(self.datasets).as_posix()},{hashlib.sha256(body).hexdigest()},{when.isoformat()}+07:00\n"
+        with (self.datasets / city.RECEIPTS).open("a", encoding="utf-8") as log:
+            log.write(line)
+        self.workbooks.add(key)
         self._changed()
 
     @rule(data=st.data())
@@ -244,7 +284,7 @@ class Sequences(RuleBasedStateMachine):
     def a_file_is_saved_again_unchanged(self, data: st.DataObject) -> None:
         """The same bytes written again (a new modification time, nothing new)."""
         key = data.draw(st.sampled_from(sorted(self.present)))
-        path = self.datasets / city.file_name(TOWN, key)
+        path = self._path(key)
         data_ = path.read_bytes()
         path.write_bytes(data_)
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 7_000_000_000))
@@ -255,9 +295,10 @@ class Sequences(RuleBasedStateMachine):
     def a_file_is_deleted_by_hand(self, data: st.DataObject) -> None:
         """A submitted file removed from the datasets folder (its versions stay in the store)."""
         key = data.draw(st.sampled_from(sorted(self.present)))
-        (self.datasets / city.file_name(TOWN, key)).unlink()
+        self._path(key).unlink()
         del self.present[key]
         self.broken.discard(key)
+        self.workbooks.discard(key)
         self._changed()
 
 
