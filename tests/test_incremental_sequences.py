@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -202,27 +203,25 @@ class Sequences(RuleBasedStateMachine):
         self.broken.add(key)
         self._changed()
 
-    @rule(agency=st.sampled_from(AGENCIES))
-    def an_agency_is_renamed(self, agency: str) -> None:
-        """The data officer writes an agency's new name into the reference table."""
+    def _agency_row(self, agency: str, field: str, value: Callable[[str], str]) -> None:
+        """Change one cell of an agency's row in the reference table, as the data officer does, and publish."""
         path = self.datasets / "reference" / "agencies.csv"
         rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
         for row in rows:
             if row["agency_code"] == agency:
-                row["name"] = f"{row['name']} Baru"
+                row[field] = value(row[field])
         _write_csv(path, rows)
         self._changed()
 
     @rule(agency=st.sampled_from(AGENCIES))
+    def an_agency_is_renamed(self, agency: str) -> None:
+        """The data officer writes an agency's new name into the reference table."""
+        self._agency_row(agency, "name", lambda name: f"{name} Baru")
+
+    @rule(agency=st.sampled_from(AGENCIES))
     def an_agency_leaves_the_mall(self, agency: str) -> None:
         """The data officer marks an agency inactive in the reference table (it owes no file from then on)."""
-        path = self.datasets / "reference" / "agencies.csv"
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-        for row in rows:
-            if row["agency_code"] == agency:
-                row["active"] = "false"
-        _write_csv(path, rows)
-        self._changed()
+        self._agency_row(agency, "active", lambda _: "false")
 
     @precondition(lambda self: bool(self._plain()))
     @rule(data=st.data())
