@@ -20,14 +20,11 @@ to look for trouble).
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -38,15 +35,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
 from pipeline.core.models import TABLES
-from tests.town_support import copy_received
+from tests.test_publish_incremental_equals_cold import from_scratch, tree
+from tests.town_support import publish
 from tools.bench import city
 from tools.bench.mistakes import inject
 from tools.bench.rows import Row
 from tools.bench.shape import shape_for
-from tools.sample.clerk_errors import Table
-from tools.sample.files import xlsx_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
 TOWN = city.build(shape_for("town"))
 LAST = TOWN.shape.last_period
 AGENCIES = sorted({key[1] for key in TOWN.clean})
@@ -57,31 +52,9 @@ SEQUENCES = os.environ.get("MPP_SEQUENCES")
 RUN_FILES = (".lock", "runs.jsonl")
 
 
-def publish(datasets: Path, output: Path) -> None:
-    """The real ``publish`` (site included, no push) with fixed dates."""
-    done = subprocess.run([sys.executable, "-m", "pipeline", "publish", "--datasets", str(datasets), "--output",
-                           str(output), "--no-push", "--as-of", "2026-11-30", "--now", "2026-11-30T08:00:00"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-def tree(output: Path) -> dict[str, str]:
-    """SHA-256 of every file of the compared folders, by path."""
-    return {p.relative_to(output).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for folder in COMPARED for p in sorted((output / folder).rglob("*")) if p.is_file()}
-
-
 def stamps(output: Path) -> dict[str, int]:
     """Every file of the output with its modification time (what a run that writes nothing leaves alone)."""
     return {p.relative_to(output).as_posix(): p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
-
-
-def from_scratch(datasets: Path, output: Path, where: Path) -> dict[str, str]:
-    """The tree a publish leaves given the same datasets and the store's received versions, nothing it built."""
-    shutil.copytree(datasets, where / "datasets")
-    copy_received(output, where / "output")
-    publish(where / "datasets", where / "output")
-    return tree(where / "output")
 
 
 def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
@@ -112,7 +85,7 @@ class Sequences(RuleBasedStateMachine):
         self.broken = {key for key in TOWN.mistakes if key in self.present}
         self.workbooks: set[city.Key] = set()  # CSV files sent again as XLSX (``a_file_is_sent_again_as_a_workbook``)
         self.steps = 0
-        publish(self.datasets, self.output)
+        publish(self.datasets, self.output, site=True)
 
     def teardown(self) -> None:
         """Remove the sequence's folders."""
@@ -120,8 +93,7 @@ class Sequences(RuleBasedStateMachine):
 
     def _path(self, key: city.Key) -> Path:
         """Where the file of ``key`` is now."""
-        path = self.datasets / city.file_name(TOWN, key)
-        return path.with_suffix(".xlsx") if key in self.workbooks else path
+        return self.datasets / city.file_name(TOWN, key, "xlsx" if key in self.workbooks else None)
 
     def _revisable(self) -> list[city.Key]:
         """The accepted files whose new version the generator writes where they are (not sent again as XLSX)."""
@@ -134,13 +106,13 @@ class Sequences(RuleBasedStateMachine):
     def _changed(self) -> None:
         """Publish on the kept output, compare with a publish from scratch, then publish again with nothing new."""
         self.steps += 1
-        publish(self.datasets, self.output)
-        kept = tree(self.output)
-        scratch = from_scratch(self.datasets, self.output, self.root / f"scratch-{self.steps}")
+        publish(self.datasets, self.output, site=True)
+        kept = tree(self.output, COMPARED)
+        scratch = from_scratch(self.datasets, self.output, self.root / f"scratch-{self.steps}", True, COMPARED)
         assert kept == scratch, differences(kept, scratch)
         shutil.rmtree(self.root / f"scratch-{self.steps}")
         before = stamps(self.output)
-        publish(self.datasets, self.output)
+        publish(self.datasets, self.output, site=True)
         after = stamps(self.output)
         # The lock and the run log are the files every run touches, nothing new or not.
         assert {k: v for k, v in after.items() if k not in RUN_FILES} == \
@@ -228,15 +200,8 @@ class Sequences(RuleBasedStateMachine):
     def a_file_is_sent_again_as_a_workbook(self, data: st.DataObject) -> None:
         """An accepted CSV file replaced by the same rows saved from a spreadsheet as XLSX (the CSV removed)."""
         key = data.draw(st.sampled_from(self._plain()))
-        csv_path = self.datasets / city.file_name(TOWN, key)
-        workbook = csv_path.with_suffix(".xlsx")
-        body = xlsx_bytes(key, Table(list(city.HEADERS[key[2]]), self.present[key]), city.received(TOWN, key))
-        csv_path.unlink()
-        workbook.write_bytes(body)
-        when = city.received(TOWN, key) + timedelta(days=400)
-        line = f"{workbook.relative_to(self.datasets).as_posix()},{hashlib.sha256(body).hexdigest()},{when.isoformat()}+07:00\n"
-        with (self.datasets / city.RECEIPTS).open("a", encoding="utf-8") as log:
-            log.write(line)
+        self._path(key).unlink()
+        city.put(TOWN, self.datasets, key, self.present[key], late=True, fmt="xlsx")
         self.workbooks.add(key)
         self._changed()
 
@@ -302,8 +267,8 @@ class Sequences(RuleBasedStateMachine):
 
 
 Sequences.TestCase.settings = settings(
-    max_examples=int(SEQUENCES or 3), stateful_step_count=int(os.environ.get("MPP_STEPS", "5")), deadline=None, derandomize=SEQUENCES is None,
-    database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    max_examples=int(SEQUENCES or 3), stateful_step_count=int(os.environ.get("MPP_STEPS", "5")), deadline=None,
+    derandomize=SEQUENCES is None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     # Each step is two real publishes: a failing sequence of five steps is read as it is, not shrunk for minutes.
     phases=[Phase.explicit, Phase.reuse, Phase.generate])
 TestSequences = Sequences.TestCase

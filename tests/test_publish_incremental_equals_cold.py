@@ -21,18 +21,20 @@ from tools.bench.shape import shape_for
 FOLDERS = ("data", "feedback", "templates", "reports")
 
 
-def tree(output: Path) -> dict[str, str]:
+def tree(output: Path, folders: tuple[str, ...] = FOLDERS) -> dict[str, str]:
     """SHA-256 of every file under the compared folders, by relative path."""
     return {p.relative_to(output).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for folder in FOLDERS for p in sorted((output / folder).rglob("*")) if p.is_file()}
+            for folder in folders for p in sorted((output / folder).rglob("*")) if p.is_file()}
 
 
-def from_scratch(datasets: Path, output: Path, where: Path) -> dict[str, str]:
-    """The tree a publish leaves when given the same datasets and store, and nothing it built before."""
+def from_scratch(datasets: Path, output: Path, where: Path, site: bool = False,
+                 folders: tuple[str, ...] = FOLDERS) -> dict[str, str]:
+    """The tree a publish leaves when given the same datasets and store, and nothing it built before (``site``:
+    the site built too)."""
     shutil.copytree(datasets, where / "datasets")
     copy_received(output, where / "output")
-    publish(where / "datasets", where / "output")
-    return tree(where / "output")
+    publish(where / "datasets", where / "output", site)
+    return tree(where / "output", folders)
 
 
 def test_incremental_publishes_equal_publishes_from_scratch(tmp_path: Path) -> None:

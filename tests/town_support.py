@@ -18,11 +18,13 @@ Town = tuple[city.Mall, Path, Path]  # the mall, its datasets folder, its output
 RECEIVED = ("files", "index.json", "rows", "reports", "changelog.json")
 
 
-def publish(datasets: Path, output: Path) -> str:
-    """``python -m pipeline publish`` without the site and the push, fixed dates; its standard output."""
+def publish(datasets: Path, output: Path, site: bool = False) -> str:
+    """``python -m pipeline publish`` without the push (and without the site unless ``site``), fixed dates; its
+    standard output."""
     done = subprocess.run([sys.executable, "-m", "pipeline", "publish", "--datasets", str(datasets), "--output",
-                           str(output), "--no-site", "--no-push", "--as-of", "2026-11-30", "--now",
-                           "2026-11-30T08:00:00"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+                           str(output), *([] if site else ["--no-site"]), "--no-push", "--as-of", "2026-11-30",
+                           "--now", "2026-11-30T08:00:00"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 

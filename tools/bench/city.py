@@ -94,17 +94,19 @@ def build(shape: Shape) -> Mall:
     return mall
 
 
-def file_name(mall: Mall, key: Key) -> str:
-    """Path of a submission under the datasets folder."""
-    return f"submissions/{key[0]}/{key[1]}/{key[2]}.{'xlsx' if mall.formats[key] == 'xlsx' else 'csv'}"
+def file_name(mall: Mall, key: Key, fmt: str | None = None) -> str:
+    """Path of a submission under the datasets folder (``fmt``: a format other than the one it was sent in)."""
+    return f"submissions/{key[0]}/{key[1]}/{key[2]}.{'xlsx' if (fmt or mall.formats[key]) == 'xlsx' else 'csv'}"
 
 
-def file_bytes(mall: Mall, key: Key, rows: list[Row]) -> bytes:
-    """The bytes of one file: plain CSV, CSV with ``;`` and decimal commas as Excel saves it, or XLSX."""
+def file_bytes(mall: Mall, key: Key, rows: list[Row], fmt: str | None = None) -> bytes:
+    """The bytes of one file: plain CSV, CSV with ``;`` and decimal commas as Excel saves it, or XLSX (``fmt``: a
+    format other than the one it was sent in)."""
     header = HEADERS[key[2]]
-    if mall.formats[key] == "xlsx":
+    fmt = fmt or mall.formats[key]
+    if fmt == "xlsx":
         return xlsx_bytes(key, Table(list(header), rows), received(mall, key))
-    semicolon = mall.formats[key] == "semicolon"
+    semicolon = fmt == "semicolon"
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if semicolon else ",", lineterminator="\r\n" if semicolon else "\n")
     writer.writerow(header)
@@ -161,17 +163,18 @@ def correct_old_file(mall: Mall, datasets: Path) -> str:
     return put(mall, datasets, key, mall.clean[key], late=True)
 
 
-def put(mall: Mall, datasets: Path, key: Key, rows: list[Row], late: bool = False) -> str:
+def put(mall: Mall, datasets: Path, key: Key, rows: list[Row], late: bool = False, fmt: str | None = None) -> str:
     """Write one file of the mall with ``rows`` (a new version when it is there) and log its receipt (``late``:
-    received long after its month); returns its path."""
-    _append_receipts(datasets, [_write(mall, datasets, key, rows, late)])
-    return file_name(mall, key)
+    received long after its month; ``fmt``: saved in another format than it was sent in); returns its path."""
+    _append_receipts(datasets, [_write(mall, datasets, key, rows, late, fmt)])
+    return file_name(mall, key, fmt)
 
 
-def _write(mall: Mall, datasets: Path, key: Key, rows: list[Row], late: bool = False) -> tuple[str, str, str]:
+def _write(mall: Mall, datasets: Path, key: Key, rows: list[Row], late: bool = False,
+           fmt: str | None = None) -> tuple[str, str, str]:
     """Write one file; returns its intake-log line."""
-    name = file_name(mall, key)
-    data = file_bytes(mall, key, rows)
+    name = file_name(mall, key, fmt)
+    data = file_bytes(mall, key, rows, fmt)
     path = datasets / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
